@@ -1,0 +1,20 @@
+import { App, Estate, Sandbox, SandboxKind, SeedProfile, Tier } from '../constructs';
+
+/** The storefront: shown to prospects in the demo tier (reset hourly), with a team sandbox. */
+export function shop(estate: Estate): App {
+  const app = new App(estate, 'shop', {
+    tiers: [Tier.DEV, Tier.DEMO, Tier.STAGING, Tier.PROD],
+    objectPrefix: 'shop_',
+    image: 'ghcr.io/arcodange/shop:5.0.2',
+    port: 3000,
+    flags: { 'one-click-checkout': false },
+  });
+  new Sandbox(app, 'team-growth', {
+    tier: Tier.DEV, kind: SandboxKind.TEAM, owner: 'team-growth', createdAt: '2026-11-19', ttlHours: 120,
+    seed: SeedProfile.sanitized('customers-2026q3'),
+  });
+  new Sandbox(app, 'alice', {
+    tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'alice', createdAt: '2026-11-21',
+  });
+  return app;
+}

@@ -1,0 +1,59 @@
+import { Construct } from 'constructs';
+import { AppEnvironment } from './app-environment';
+import { Estate } from './estate';
+import { Sandbox } from './sandbox';
+import { Tier } from './tier';
+import { refuseDuplicate } from './duplicates';
+
+export interface AppProps {
+  /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */
+  readonly tiers: readonly Tier[];
+  /** The prefix of the app's own database objects (`llx_` for Dolibarr): golden dumps are scoped to it. */
+  readonly objectPrefix: string;
+  /** Container image, pinned by tag or digest. */
+  readonly image: string;
+  /** @default 8080 */
+  readonly port?: number;
+  /** Feature flags and their defaults for every env of this app. @default - none */
+  readonly flags?: Readonly<Record<string, boolean>>;
+}
+
+/** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */
+export class App extends Construct {
+  readonly appName: string;
+  readonly tiers: readonly Tier[];
+  readonly objectPrefix: string;
+  readonly image: string;
+  readonly port: number;
+  readonly flags: Readonly<Record<string, boolean>>;
+
+  constructor(scope: Estate, id: string, props: AppProps) {
+    refuseDuplicate(scope, id, 'app', 'give every app a unique name');
+    super(scope, id);
+    this.appName = id;
+    this.tiers = props.tiers;
+    this.objectPrefix = props.objectPrefix;
+    this.image = props.image;
+    this.port = props.port ?? 8080;
+    this.flags = props.flags ?? {};
+    const tiers = Array.isArray(props.tiers) ? props.tiers : [];
+    for (const tier of tiers) {
+      // Tier names are a closed set, so these ids are stable public API.
+      if (!(tier instanceof Tier)) continue; // reported by validation as an unknown tier
+      refuseDuplicate(this, tier.name, 'tier', 'list each tier once');
+      new AppEnvironment(this, tier.name, { tier });
+    }
+  }
+
+  get environments(): AppEnvironment[] {
+    return this.node.children.filter((c): c is AppEnvironment => c instanceof AppEnvironment);
+  }
+
+  get sandboxes(): Sandbox[] {
+    return this.environments.filter((e): e is Sandbox => e instanceof Sandbox);
+  }
+
+  environment(env: string): AppEnvironment | undefined {
+    return this.environments.find((e) => e.env === env);
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The one naming module. Every database, role, Vault path, host, namespace and stack name is
+ * derived here from the `<app>-<env>` coordinate (DESIGN.md, naming table). Nobody else formats
+ * a name: constructs, the synthesizer and the tests all call these functions.
+ */
+
+/** The environment name that maps to the unsuffixed names (`erp`, `erp_role`). */
+export const PROD_ENV = 'prod';
+
+export interface Coordinate {
+  readonly app: string;
+  readonly env: string;
+}
+
+export interface EstateNaming {
+  readonly domain: string;
+  readonly databaseMount: string;
+  readonly kvMount: string;
+  readonly kubernetesAuthPath: string;
+}
+
+/** `erp` for prod, `erp-sandbox` otherwise: database, namespace, Vault names, host label. */
+export function slug(c: Coordinate): string {
+  return c.env === PROD_ENV ? c.app : `${c.app}-${c.env}`;
+}
+
+function snake(c: Coordinate): string {
+  return slug(c).replace(/-/g, '_');
+}
+
+export function databaseName(c: Coordinate): string {
+  return slug(c);
+}
+
+/** NOLOGIN group role that owns the env's database and objects. */
+export function groupRoleName(c: Coordinate): string {
+  return `${snake(c)}_role`;
+}
+
+/** Per-env LOGIN CREATEROLE role that Vault's database connection uses. */
+export function vaultConnectionRoleName(c: Coordinate): string {
+  return `${snake(c)}_vault`;
+}
+
+/** Read-only role for the golden dump (`pg_read_all_data` only). */
+export function goldenDumpRoleName(c: Coordinate): string {
+  return `${snake(c)}_golden`;
+}
+
+export function vaultConnectionName(c: Coordinate): string {
+  return slug(c);
+}
+
+export function vaultRoleName(c: Coordinate): string {
+  return slug(c);
+}
+
+export function vaultCredsPath(c: Coordinate, n: EstateNaming): string {
+  return `${n.databaseMount}/creds/${vaultRoleName(c)}`;
+}
+
+/** The logical KV v2 path (`kvv2/erp-sandbox/config`), as people and the CLI write it. */
+export function kvConfigPath(c: Coordinate, n: EstateNaming): string {
+  return `${n.kvMount}/${slug(c)}/config`;
+}
+
+/** The name of the KV v2 secret inside its mount. */
+export function kvSecretName(c: Coordinate): string {
+  return `${slug(c)}/config`;
+}
+
+/** The API paths a Vault policy must name for a KV v2 secret. */
+export function kvApiPaths(c: Coordinate, n: EstateNaming): { data: string; metadata: string } {
+  return {
+    data: `${n.kvMount}/data/${kvSecretName(c)}`,
+    metadata: `${n.kvMount}/metadata/${kvSecretName(c)}`,
+  };
+}
+
+export function vaultPolicyName(c: Coordinate): string {
+  return slug(c);
+}
+
+export function kubernetesAuthRoleName(c: Coordinate): string {
+  return slug(c);
+}
+
+export function host(c: Coordinate, n: EstateNaming): string {
+  return `${slug(c)}.${n.domain}`;
+}
+
+export function namespace(c: Coordinate): string {
+  return slug(c);
+}
+
+export function serviceAccountName(c: Coordinate): string {
+  return slug(c);
+}
+
+export function argoApplicationName(c: Coordinate): string {
+  return slug(c);
+}
+
+export function appEnvironmentStackName(c: Coordinate): string {
+  return slug(c);
+}
+
+/** Shared mounts and auth backends: one stack for the whole estate. */
+export const SHARED_PLATFORM_STACK = 'platform';
+
+export function tierPlatformStackName(tier: string): string {
+  return `platform-${tier}`;
+}
+
+/** Vault policy and JWT auth role of the CI identity that applies a tier's stacks. */
+export function applierRoleName(tier: string): string {
+  return `tierkit-apply-${tier}`;
+}
+
+/** KV path of a Postgres server's admin credential, read by the gated apply job. */
+export function serverAdminSecretName(serverId: string): string {
+  return `tierkit/postgres-admin/${serverId}`;
+}
+
+export function argoTierApplicationName(tier: string): string {
+  return `tier-${tier}`;
+}
+
+export const dist = {
+  manifest: 'manifest.json',
+  terraformStack: (stack: string) => `terraform/${stack}/cdk.tf.json`,
+  k8sAppEnvironment: (tier: string, c: Coordinate) => `k8s/${tier}/${slug(c)}.k8s.yaml`,
+  k8sTierApplications: (tier: string) => `k8s/${tier}/argocd/applications.k8s.yaml`,
+  k8sAppOfApps: (tier: string) => `k8s/argocd/${tier}.k8s.yaml`,
+  /** Argo CD source paths are relative to the rendered branch, which holds dist/k8s. */
+  argoTierPath: (tier: string) => tier,
+  argoTierApplicationsPath: (tier: string) => `${tier}/argocd`,
+  argoInclude: (c: Coordinate) => `${slug(c)}.k8s.yaml`,
+} as const;

@@ -1,0 +1,67 @@
+import type { App } from './app';
+import { AppEnvironment } from './app-environment';
+import { SandboxKind, SeedProfile } from './enums';
+import { PostgresServer } from './postgres-server';
+import { Tier } from './tier';
+import { refuseDuplicate } from './duplicates';
+
+export interface SandboxProps {
+  /** The tier whose defaults (secrets, egress, data policy, TTL limits) the sandbox follows. Never prod. */
+  readonly tier: Tier;
+  readonly kind: SandboxKind;
+  /** Who answers for it: an engineer, a team or a branch's author. Quotas count per owner. */
+  readonly owner: string;
+  /** When the sandbox was declared, as an ISO-8601 date or date-time (UTC); its TTL counts from here. */
+  readonly createdAt: string;
+  /** @default - the tier's sandbox default (72 hours on most tiers) */
+  readonly ttlHours?: number;
+  /** @default SeedProfile.SYNTHETIC_V1 */
+  readonly seed?: SeedProfile;
+  /**
+   * Why this sandbox needs more than its tier allows: a `golden` (iso-prod) seed, a TTL over the
+   * tier's maximum. At least 10 characters. @default - none
+   */
+  readonly reason?: string;
+  /** Feature flag values, over the app's defaults. @default - the app's defaults */
+  readonly flags?: Readonly<Record<string, boolean>>;
+  /** @default - the server that hosts `tier` */
+  readonly server?: PostgresServer;
+}
+
+/** A disposable environment of one app: per engineer, team, branch, or the app's `sandbox` env. */
+export class Sandbox extends AppEnvironment {
+  readonly kind: SandboxKind;
+  readonly owner: string;
+  readonly createdAt: string;
+  readonly declaredTtlHours?: number;
+  readonly seed: SeedProfile;
+  readonly reason?: string;
+  readonly flagOverrides: Readonly<Record<string, boolean>>;
+
+  constructor(scope: App, id: string, props: SandboxProps) {
+    refuseDuplicate(scope, id, 'env', 'give the sandbox an env name no tier or other sandbox of this app uses');
+    super(scope, id, { tier: props.tier, server: props.server });
+    this.kind = props.kind;
+    this.owner = props.owner;
+    this.createdAt = props.createdAt;
+    this.declaredTtlHours = props.ttlHours;
+    this.seed = props.seed ?? SeedProfile.SYNTHETIC_V1;
+    this.reason = props.reason;
+    this.flagOverrides = props.flags ?? {};
+  }
+
+  override get isSandbox(): boolean {
+    return true;
+  }
+
+  get ttlHours(): number {
+    return this.declaredTtlHours ?? this.estate.tier(this.tier).config.sandboxDefaultTtlHours;
+  }
+
+  /** ISO-8601 instant after which the sandbox is expired; undefined on invalid input. */
+  get expiresAt(): string | undefined {
+    const created = Date.parse(this.createdAt);
+    if (Number.isNaN(created) || !(this.ttlHours > 0)) return undefined;
+    return new Date(created + this.ttlHours * 3_600_000).toISOString();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * SQL that Vault runs for an env, and the HCL of its policies. Identifiers are always double-quoted
+ * (the same quoting the postgresql provider uses); Vault substitutes {{name}}, {{password}} and
+ * {{expiration}} as plain text.
+ */
+import * as naming from './naming';
+import { compareStrings } from './synth/serialize';
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A LOGIN role that expires with its lease, is a member of its env's group only, and acts as it. */
+export function creationStatements(c: naming.Coordinate): string[] {
+  const group = quoteIdent(naming.groupRoleName(c));
+  return [
+    `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${group};`,
+    `ALTER ROLE "{{name}}" SET ROLE ${group};`,
+  ];
+}
+
+/**
+ * Hand what the user owns to the group (it normally owns nothing: SET ROLE makes the group the
+ * owner), drop the rest, then the role. Vault's default revocation fails on `IN ROLE` members.
+ */
+export function revocationStatements(c: naming.Coordinate): string[] {
+  const group = quoteIdent(naming.groupRoleName(c));
+  return [
+    `REASSIGN OWNED BY "{{name}}" TO ${group};`,
+    `DROP OWNED BY "{{name}}";`,
+    `DROP ROLE IF EXISTS "{{name}}";`,
+  ];
+}
+
+/** Vault rotates the connection user's password with this (`rotate-root`). */
+export const ROOT_ROTATION_STATEMENTS = [`ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}';`];
+
+export interface PolicyRule {
+  readonly path: string;
+  readonly capabilities: readonly string[];
+}
+
+/** Render Vault policy HCL, rules sorted by path so the text is stable. */
+export function renderPolicy(comment: string, rules: readonly PolicyRule[]): string {
+  const body = [...rules]
+    .sort((a, b) => compareStrings(a.path, b.path))
+    .map((r) => `path "${r.path}" {\n  capabilities = [${r.capabilities.map((c) => `"${c}"`).join(', ')}]\n}\n`)
+    .join('\n');
+  return `# ${comment}\n${body}`;
+}
+
+/** What an env's workload may do in Vault: read its own credentials and its own config. */
+export function environmentPolicyRules(c: naming.Coordinate, n: naming.EstateNaming): PolicyRule[] {
+  const kv = naming.kvApiPaths(c, n);
+  return [
+    { path: naming.vaultCredsPath(c, n), capabilities: ['read'] },
+    { path: kv.data, capabilities: ['read'] },
+    { path: kv.metadata, capabilities: ['read'] },
+  ];
+}

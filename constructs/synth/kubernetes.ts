@@ -1,0 +1,181 @@
+import { ApiObject, App as K8sApp, Chart } from 'cdk8s';
+import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
+import { AppEnvironment } from '../app-environment';
+import { Estate } from '../estate';
+import * as naming from '../naming';
+import { Sandbox } from '../sandbox';
+import { Tier } from '../tier';
+
+/** Labels every object of an app-environment carries; the policy loader reads them back. */
+export function environmentLabels(env: AppEnvironment): Record<string, string> {
+  return {
+    'app.kubernetes.io/managed-by': 'tierkit',
+    'app.kubernetes.io/name': env.app.appName,
+    'app.kubernetes.io/part-of': env.estate.estateName,
+    'tierkit.io/app': env.app.appName,
+    'tierkit.io/env': env.env,
+    'tierkit.io/tier': env.tier.name,
+  };
+}
+
+function sandboxAnnotations(env: AppEnvironment): Record<string, string> | undefined {
+  if (!(env instanceof Sandbox)) return undefined;
+  return {
+    'tierkit.io/owner': env.owner,
+    'tierkit.io/sandbox-kind': env.kind.name,
+    'tierkit.io/seed': env.seed.name,
+    'tierkit.io/expires-at': env.expiresAt ?? '',
+  };
+}
+
+const DNS_PORTS = [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }];
+
+/**
+ * The namespace of one app-environment: default-deny in both directions, then the few allows
+ * (DNS, the tier's egress allow list, the ingress controller), the workload and its Vault role.
+ * The chart has no namespace of its own: cdk8s would stamp it onto the Namespace object too.
+ */
+export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
+  const estate = env.estate;
+  const c = env.coordinate;
+  const ns = naming.namespace(c);
+  const labels = environmentLabels(env);
+  const tier = estate.tier(env.tier);
+  const chart = new Chart(app, env.slug, { disableResourceNameHashes: true });
+  const meta = (name: string) => ({ name, namespace: ns, labels });
+
+  new k8s.KubeNamespace(chart, 'namespace', {
+    metadata: { name: ns, labels, annotations: sandboxAnnotations(env) },
+  });
+  const sa = new k8s.KubeServiceAccount(chart, 'service_account', {
+    metadata: meta(naming.serviceAccountName(c)), automountServiceAccountToken: false,
+  });
+  new k8s.KubeNetworkPolicy(chart, 'default_deny', {
+    metadata: meta('default-deny'), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  });
+  new k8s.KubeNetworkPolicy(chart, 'allow_dns', {
+    metadata: meta('allow-dns'),
+    spec: {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: DNS_PORTS,
+      }],
+    },
+  });
+  if (tier.config.egress.name !== 'deny' && tier.egressAllowList.length > 0) {
+    new k8s.KubeNetworkPolicy(chart, 'allow_egress_listed', {
+      metadata: meta('allow-egress-listed'),
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: tier.egressAllowList.map((cidr) => ({ ipBlock: { cidr } })) }] },
+    });
+  }
+  const selector = { 'tierkit.io/app': c.app, 'tierkit.io/env': c.env };
+  new k8s.KubeNetworkPolicy(chart, 'allow_ingress_controller', {
+    metadata: meta('allow-ingress-controller'),
+    spec: {
+      podSelector: { matchLabels: selector },
+      policyTypes: ['Ingress'],
+      ingress: [{
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(env.app.port) }],
+      }],
+    },
+  });
+  new k8s.KubeDeployment(chart, 'deployment', {
+    metadata: meta(c.app),
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: {
+          labels: { ...labels },
+          annotations: {
+            // The Vault agent logs in with the env's Kubernetes auth role and renders its own creds only.
+            'vault.hashicorp.com/agent-inject': 'true',
+            'vault.hashicorp.com/role': naming.kubernetesAuthRoleName(c),
+            'vault.hashicorp.com/agent-inject-secret-database': naming.vaultCredsPath(c, estate.naming),
+            'vault.hashicorp.com/agent-inject-secret-config': naming.kvApiPaths(c, estate.naming).data,
+          },
+        },
+        spec: {
+          serviceAccountName: sa.name,
+          automountServiceAccountToken: true,
+          containers: [{
+            name: c.app,
+            image: env.app.image,
+            ports: [{ containerPort: env.app.port, name: 'http' }],
+            env: [
+              { name: 'TIERKIT_TIER', value: env.tier.name },
+              { name: 'TIERKIT_ENV', value: c.env },
+              { name: 'TIERKIT_ALLOWED_HOST', value: env.host },
+            ],
+            securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, readOnlyRootFilesystem: true },
+          }],
+        },
+      },
+    },
+  });
+  new k8s.KubeService(chart, 'service', {
+    metadata: meta(c.app),
+    spec: { selector, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromNumber(env.app.port) }] },
+  });
+  new k8s.KubeIngress(chart, 'ingress', {
+    metadata: meta(c.app),
+    spec: {
+      rules: [{
+        host: env.host,
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: c.app, port: { name: 'http' } } } }] },
+      }],
+    },
+  });
+  return chart;
+}
+
+function argoApplication(chart: Chart, id: string, estate: Estate, props: {
+  name: string; path: string; include?: string; destinationNamespace: string; labels: Record<string, string>;
+}): ApiObject {
+  return new ApiObject(chart, id, {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: props.name, namespace: estate.argocd.namespace, labels: props.labels },
+    spec: {
+      project: 'default',
+      source: {
+        repoURL: estate.argocd.repoUrl,
+        targetRevision: estate.argocd.targetRevision,
+        path: props.path,
+        directory: props.include ? { include: props.include } : undefined,
+      },
+      destination: { server: estate.argocd.destinationServer, namespace: props.destinationNamespace },
+      syncPolicy: { automated: { prune: true, selfHeal: true } },
+    },
+  });
+}
+
+/** The Argo CD Applications of a tier's app-environments, each tracking its rendered file. */
+export function buildTierApplicationsChart(app: K8sApp, estate: Estate, tier: Tier, envs: readonly AppEnvironment[]): Chart {
+  const chart = new Chart(app, `applications-${tier.name}`, { disableResourceNameHashes: true });
+  for (const env of envs) {
+    argoApplication(chart, env.slug, estate, {
+      name: naming.argoApplicationName(env.coordinate),
+      path: naming.dist.argoTierPath(tier.name),
+      include: naming.dist.argoInclude(env.coordinate),
+      destinationNamespace: naming.namespace(env.coordinate),
+      labels: environmentLabels(env),
+    });
+  }
+  return chart;
+}
+
+/** App of apps: one Application per tier that tracks the tier's Applications. */
+export function buildAppOfAppsChart(app: K8sApp, estate: Estate, tier: Tier): Chart {
+  const chart = new Chart(app, `app-of-apps-${tier.name}`, { disableResourceNameHashes: true });
+  argoApplication(chart, 'app_of_apps', estate, {
+    name: naming.argoTierApplicationName(tier.name),
+    path: naming.dist.argoTierApplicationsPath(tier.name),
+    destinationNamespace: estate.argocd.namespace,
+    labels: { 'app.kubernetes.io/managed-by': 'tierkit', 'app.kubernetes.io/part-of': estate.estateName, 'tierkit.io/tier': tier.name },
+  });
+  return chart;
+}

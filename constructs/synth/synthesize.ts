@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { App as K8sApp, Chart } from 'cdk8s';
+import { TerraformApp, TerraformStack } from '../cdktf';
+import { AppEnvironment } from '../app-environment';
+import { Estate } from '../estate';
+import * as naming from '../naming';
+import { environmentsOf, gatingTierOfEstate, gatingTierOfServer, tiersInUse } from '../query';
+import { Sandbox } from '../sandbox';
+import { Tier } from '../tier';
+import { assertValid } from '../validation';
+import { buildAppOfAppsChart, buildEnvironmentChart, buildTierApplicationsChart } from './kubernetes';
+import {
+  MANIFEST_SCHEMA_VERSION, Manifest, ManifestAppEnvironment, ManifestArtifact, ManifestServer, ManifestStack, ManifestTier,
+} from './manifest';
+import { canonicalJson, compareStrings, yamlStream } from './serialize';
+import { buildAppEnvironmentStack } from './terraform-app-environment';
+import { buildSharedPlatformStack, buildTierPlatformStack } from './terraform-platform';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = require('../../package.json').version;
+
+/** Every artifact of the estate, in memory: relative path → content. */
+export interface SynthOutput {
+  readonly files: ReadonlyMap<string, string>;
+  readonly manifest: Manifest;
+}
+
+interface Pending {
+  readonly path: string;
+  readonly content: string;
+  readonly meta: Omit<ManifestArtifact, 'path' | 'sha256'>;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function stackJson(stack: TerraformStack): string {
+  stack.prepareStack();
+  return canonicalJson(stack.toTerraform());
+}
+
+function chartYaml(chart: Chart): string {
+  return yamlStream(chart.toJson());
+}
+
+function manifestTier(estate: Estate, tier: Tier): ManifestTier {
+  const eff = estate.tier(tier);
+  const c = eff.config;
+  return {
+    name: tier.name, rank: tier.rank, data: c.data.map((d) => d.name),
+    secretTtl: { ...c.secretTtl }, egress: c.egress.name, egressAllowList: eff.egressAllowList,
+    applyGate: { name: c.applyGate.name, human: c.applyGate.human, requiredReviewers: c.applyGate.requiredReviewers },
+    flagsDefault: c.flagsDefault.name, allowsSandboxes: c.allowsSandboxes,
+    sandboxDefaultTtlHours: c.sandboxDefaultTtlHours, sandboxMaxTtlHours: c.sandboxMaxTtlHours, resetSchedule: c.resetSchedule,
+    exceptions: eff.loosenings.map((l) => ({ ...l, reason: eff.reason ?? '' })),
+  };
+}
+
+function manifestEnvironment(env: AppEnvironment, artifacts: string[]): ManifestAppEnvironment {
+  const estate = env.estate;
+  const c = env.coordinate;
+  const n = estate.naming;
+  const sandbox = env instanceof Sandbox ? env : undefined;
+  const exceptions: { kind: string; value: string; reason: string }[] = [];
+  if (sandbox?.reason) {
+    const tier = estate.tier(env.tier).config;
+    if (sandbox.seed.name === 'golden' || !tier.data.includes(sandbox.seed.dataClass)) {
+      exceptions.push({ kind: 'seed', value: sandbox.seed.name, reason: sandbox.reason });
+    }
+    if (sandbox.ttlHours > tier.sandboxMaxTtlHours) {
+      exceptions.push({ kind: 'ttlHours', value: String(sandbox.ttlHours), reason: sandbox.reason });
+    }
+  }
+  return {
+    app: c.app, env: c.env, slug: env.slug, tier: env.tier.name, kind: sandbox ? 'sandbox' : 'tier',
+    server: env.server!.serverId, stack: env.stackName, constructPath: estate.displayPath(env),
+    objectPrefix: env.app.objectPrefix, image: env.app.image,
+    flags: { ...env.app.flags, ...(sandbox?.flagOverrides ?? {}) },
+    names: {
+      database: env.database.name, groupRole: env.groupRole.name, vaultConnectionRole: env.vaultConnectionRole.name,
+      goldenDumpRole: naming.goldenDumpRoleName(c), vaultConnection: naming.vaultConnectionName(c),
+      vaultRole: naming.vaultRoleName(c), vaultCredsPath: naming.vaultCredsPath(c, n), kvPath: naming.kvConfigPath(c, n),
+      vaultPolicy: naming.vaultPolicyName(c), kubernetesAuthRole: naming.kubernetesAuthRoleName(c),
+      namespace: naming.namespace(c), serviceAccount: naming.serviceAccountName(c), host: env.host,
+      argoApplication: naming.argoApplicationName(c),
+    },
+    sandbox: sandbox && {
+      kind: sandbox.kind.name, owner: sandbox.owner, createdAt: sandbox.createdAt, ttlHours: sandbox.ttlHours,
+      expiresAt: sandbox.expiresAt!, seed: sandbox.seed.name, reason: sandbox.reason,
+    },
+    exceptions,
+    suppressions: [...env.suppressions].sort((a, b) => compareStrings(a.ruleId, b.ruleId)),
+    artifacts: [...artifacts].sort(),
+  };
+}
+
+/**
+ * Validate, then build every artifact in memory. Nothing touches the disk here, so a failure
+ * can never leave a half-written `dist/`.
+ */
+export function synthesize(estate: Estate): SynthOutput {
+  assertValid(estate);
+  const envs = environmentsOf(estate);
+  const tiers = tiersInUse(estate);
+  const estateGate = gatingTierOfEstate(estate);
+  const tfApp = new TerraformApp({ stackTraces: false, skipValidation: false, outdir: 'cdktf.out' });
+  const k8sApp = new K8sApp({ outdir: 'cdk8s.out' });
+  const pending: Pending[] = [];
+  const stacks: ManifestStack[] = [];
+  const envArtifacts = new Map<AppEnvironment, string[]>();
+  const gate = (t: Tier) => estate.tier(t).config.applyGate;
+
+  for (const env of envs) {
+    const server = env.server!;
+    const gating = gatingTierOfServer(estate, server)!;
+    const res = buildAppEnvironmentStack(tfApp, env);
+    const tfPath = naming.dist.terraformStack(env.stackName);
+    const k8sPath = naming.dist.k8sAppEnvironment(env.tier.name, env.coordinate);
+    const base = { tier: env.tier.name, app: env.app.appName, env: env.env, constructPaths: [estate.displayPath(env)] };
+    pending.push({ path: tfPath, content: stackJson(res.stack), meta: { ...base, kind: 'terraform-stack', stack: env.stackName } });
+    pending.push({ path: k8sPath, content: chartYaml(buildEnvironmentChart(k8sApp, env)), meta: { ...base, kind: 'kubernetes-manifests' } });
+    envArtifacts.set(env, [tfPath, k8sPath]);
+    stacks.push({
+      name: env.stackName, kind: 'app-environment', tier: env.tier.name, gatingTier: gating.name,
+      applyGate: gate(gating).name, humanGate: gate(gating).human, server: server.serverId, artifact: tfPath,
+      constructPath: estate.displayPath(env),
+    });
+  }
+
+  const platformBase = { gatingTier: estateGate.name, applyGate: gate(estateGate).name, humanGate: gate(estateGate).human };
+  const shared = buildSharedPlatformStack(tfApp, estate);
+  const sharedPath = naming.dist.terraformStack(naming.SHARED_PLATFORM_STACK);
+  pending.push({ path: sharedPath, content: stackJson(shared), meta: { kind: 'terraform-stack', stack: naming.SHARED_PLATFORM_STACK, constructPaths: [estate.estateName] } });
+  stacks.push({ name: naming.SHARED_PLATFORM_STACK, kind: 'shared-platform', tier: estateGate.name, ...platformBase, artifact: sharedPath, constructPath: estate.estateName });
+
+  for (const tier of tiers) {
+    const tierEnvs = envs.filter((e) => e.tier === tier);
+    const gatedEnvs = envs.filter((e) => gatingTierOfServer(estate, e.server!) === tier);
+    const gatedServers = estate.servers.filter((s) => gatingTierOfServer(estate, s) === tier);
+    if (gate(tier) !== gate(Tier.LOCAL) || gatedEnvs.length > 0) {
+      const name = naming.tierPlatformStackName(tier.name);
+      const path = naming.dist.terraformStack(name);
+      const stack = buildTierPlatformStack(tfApp, estate, tier, gatedEnvs, gatedServers);
+      pending.push({ path, content: stackJson(stack), meta: { kind: 'terraform-stack', tier: tier.name, stack: name, constructPaths: [estate.estateName] } });
+      stacks.push({ name, kind: 'tier-platform', tier: tier.name, ...platformBase, artifact: path, constructPath: estate.estateName });
+    }
+    const appsPath = naming.dist.k8sTierApplications(tier.name);
+    pending.push({ path: appsPath, content: chartYaml(buildTierApplicationsChart(k8sApp, estate, tier, tierEnvs)),
+      meta: { kind: 'kubernetes-manifests', tier: tier.name, constructPaths: tierEnvs.map((e) => estate.displayPath(e)) } });
+    const rootPath = naming.dist.k8sAppOfApps(tier.name);
+    pending.push({ path: rootPath, content: chartYaml(buildAppOfAppsChart(k8sApp, estate, tier)),
+      meta: { kind: 'kubernetes-manifests', tier: tier.name, constructPaths: [estate.estateName] } });
+  }
+
+  const files = new Map<string, string>();
+  for (const p of pending) {
+    // Two constructs writing one path would silently lose one of them.
+    if (files.has(p.path)) throw new Error(`two artifacts would be written to ${p.path}`);
+    files.set(p.path, p.content);
+  }
+  const artifacts = pending
+    .map((p): ManifestArtifact => ({ path: p.path, ...p.meta, sha256: sha256(p.content) }))
+    .sort((a, b) => compareStrings(a.path, b.path));
+  const servers: ManifestServer[] = estate.servers.map((s) => ({
+    id: s.serverId, host: s.host, port: s.port, majorVersion: s.majorVersion, adminKind: s.adminKind.name,
+    superuser: s.adminKind.superuser, tiers: s.tiers.map((t) => t.name), gatingTier: gatingTierOfServer(estate, s)?.name,
+    adminSecretPath: `${estate.vault.kvMount}/${naming.serverAdminSecretName(s.serverId)}`, constructPath: estate.displayPath(s),
+  }));
+  const manifest: Manifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    generator: { name: 'tierkit', version: VERSION },
+    estate: {
+      name: estate.estateName, domain: estate.domain, vault: { ...estate.vault }, argocd: { ...estate.argocd },
+      ci: { ...estate.ci }, sandboxQuotaPerOwner: estate.sandboxQuotaPerOwner,
+    },
+    tiers: tiers.map((t) => manifestTier(estate, t)),
+    servers,
+    stacks: stacks.sort((a, b) => compareStrings(a.name, b.name)),
+    appEnvironments: envs.map((e) => manifestEnvironment(e, envArtifacts.get(e)!)).sort((a, b) => compareStrings(a.slug, b.slug)),
+    artifacts,
+  };
+  files.set(naming.dist.manifest, canonicalJson(manifest));
+  return { files, manifest };
+}

@@ -1,0 +1,129 @@
+import {
+  DatabaseSecretBackendConnection, DatabaseSecretBackendRole, KubernetesAuthBackendRole, KvSecretV2,
+  PostgresqlDatabase, PostgresqlGrant, PostgresqlGrantRole, PostgresqlRole, TerraformApp, TerraformStack,
+  TerraformVariable, VaultPolicy,
+} from '../cdktf';
+import { AppEnvironment } from '../app-environment';
+import * as naming from '../naming';
+import {
+  ROOT_ROTATION_STATEMENTS, creationStatements, environmentPolicyRules, renderPolicy, revocationStatements,
+} from '../statements';
+import { addBackend, addPostgresProvider, addVaultProvider } from './terraform-common';
+
+/** The typed resources of one app-environment stack, handed to escape hatches. */
+export interface AppEnvironmentResources {
+  readonly stack: TerraformStack;
+  readonly groupRole: PostgresqlRole;
+  readonly vaultConnectionRole: PostgresqlRole;
+  readonly vaultConnectionAdmin: PostgresqlGrantRole;
+  readonly database: PostgresqlDatabase;
+  readonly databasePublicRevoke: PostgresqlGrant;
+  readonly databaseConnect: PostgresqlGrant;
+  readonly vaultConnection: DatabaseSecretBackendConnection;
+  readonly vaultRole: DatabaseSecretBackendRole;
+  readonly kvConfig: KvSecretV2;
+  readonly vaultPolicy: VaultPolicy;
+  readonly kubernetesAuthRole: KubernetesAuthBackendRole;
+}
+
+/**
+ * One stack per app-environment (DESIGN, isolation model layers 1–4 and 6). Resource ids are
+ * stable public API: diffs and policy findings point at them.
+ */
+export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment): AppEnvironmentResources {
+  const estate = env.estate;
+  const server = env.server!;
+  const c = env.coordinate;
+  const n = estate.naming;
+  const tier = estate.tier(env.tier).config;
+  const stack = new TerraformStack(app, env.stackName);
+  addBackend(stack, estate, env.stackName);
+  addPostgresProvider(stack, server);
+  addVaultProvider(stack, estate);
+
+  const groupRole = new PostgresqlRole(stack, 'group_role', { name: env.groupRole.name, login: false });
+
+  // Write-only: Terraform sends the first password once; Vault's rotate-root owns it after that.
+  const connectionPassword = new TerraformVariable(stack, 'vault_connection_password', {
+    type: 'string', sensitive: true,
+    description: `First password of ${env.vaultConnectionRole.name}; rotated by Vault (TF_VAR_vault_connection_password)`,
+  });
+  connectionPassword.addOverride('ephemeral', true);
+  const vaultConnectionRole = new PostgresqlRole(stack, 'vault_connection_role', {
+    name: env.vaultConnectionRole.name,
+    login: true,
+    createRole: true,
+    passwordWo: connectionPassword.stringValue,
+    passwordWoVersion: '1',
+  });
+  // ADMIN OPTION on its own group only: PostgreSQL 16+ lets it grant nothing else.
+  const vaultConnectionAdmin = new PostgresqlGrantRole(stack, 'vault_connection_admin', {
+    role: vaultConnectionRole.name, grantRole: groupRole.name, withAdminOption: true,
+  });
+
+  const database = new PostgresqlDatabase(stack, 'database', { name: env.database.name, owner: groupRole.name });
+  const databasePublicRevoke = new PostgresqlGrant(stack, 'database_public_revoke', {
+    database: database.name, role: 'public', objectType: 'database', privileges: [],
+  });
+  const databaseConnect = new PostgresqlGrant(stack, 'database_connect', {
+    database: database.name, role: groupRole.name, objectType: 'database', privileges: ['CONNECT'],
+  });
+
+  const connectionName = naming.vaultConnectionName(c);
+  const roleName = naming.vaultRoleName(c);
+  const vaultConnection = new DatabaseSecretBackendConnection(stack, 'vault_connection', {
+    backend: n.databaseMount,
+    name: connectionName,
+    pluginName: 'postgresql-database-plugin',
+    allowedRoles: [roleName],
+    verifyConnection: true,
+    rootRotationStatements: ROOT_ROTATION_STATEMENTS,
+    postgresql: {
+      connectionUrl: `postgresql://{{username}}:{{password}}@${server.host}:${server.port}/${env.database.name}?sslmode=${server.sslMode}`,
+      username: vaultConnectionRole.name,
+      passwordWo: connectionPassword.stringValue,
+      passwordWoVersion: 1,
+    },
+    dependsOn: [vaultConnectionAdmin, databaseConnect],
+  });
+  const vaultRole = new DatabaseSecretBackendRole(stack, 'vault_role', {
+    backend: n.databaseMount,
+    name: roleName,
+    dbName: vaultConnection.name,
+    creationStatements: creationStatements(c),
+    revocationStatements: revocationStatements(c),
+    defaultTtl: tier.secretTtl.defaultSeconds,
+    maxTtl: tier.secretTtl.maxSeconds,
+  });
+
+  const kvConfig = new KvSecretV2(stack, 'kv_config', {
+    mount: n.kvMount,
+    name: naming.kvSecretName(c),
+    // Configuration only; credentials come from the dynamic role, never from KV.
+    dataJson: JSON.stringify({
+      app: c.app, env: c.env, tier: env.tier.name,
+      database: env.database.name, database_host: server.host, database_port: server.port,
+      host: env.host, vault_creds_path: naming.vaultCredsPath(c, n),
+    }),
+  });
+  const vaultPolicy = new VaultPolicy(stack, 'vault_policy', {
+    name: naming.vaultPolicyName(c),
+    policy: renderPolicy(`tierkit: workload of ${env.slug}`, environmentPolicyRules(c, n)),
+  });
+  const kubernetesAuthRole = new KubernetesAuthBackendRole(stack, 'kubernetes_auth_role', {
+    backend: n.kubernetesAuthPath,
+    roleName: naming.kubernetesAuthRoleName(c),
+    boundServiceAccountNames: [naming.serviceAccountName(c)],
+    boundServiceAccountNamespaces: [naming.namespace(c)],
+    tokenPolicies: [vaultPolicy.name],
+    tokenTtl: tier.secretTtl.defaultSeconds,
+    tokenMaxTtl: tier.secretTtl.maxSeconds,
+  });
+
+  const resources: AppEnvironmentResources = {
+    stack, groupRole, vaultConnectionRole, vaultConnectionAdmin, database, databasePublicRevoke, databaseConnect,
+    vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole,
+  };
+  for (const hatch of env.escapeHatches) hatch(resources);
+  return resources;
+}

@@ -1,0 +1,38 @@
+import { Construct } from 'constructs';
+import {
+  PostgresqlProvider, TerraformStack, TerraformVariable, VaultProvider,
+} from '../cdktf';
+import { Estate } from '../estate';
+import { PostgresServer } from '../postgres-server';
+
+export function addBackend(stack: TerraformStack, estate: Estate, stackName: string): void {
+  estate.backend.attach(stack, stackName);
+}
+
+export function addVaultProvider(scope: Construct, estate: Estate): VaultProvider {
+  // skip_child_token: the CI applier's JWT-issued token is already short-lived and scoped;
+  // a child token would need `auth/token/create` in every applier policy.
+  return new VaultProvider(scope, 'vault', { address: estate.vault.address, skipChildToken: true });
+}
+
+/**
+ * The server's admin connection. Username and password come from TF_VAR_pg_admin_username and
+ * TF_VAR_pg_admin_password, set by the gated apply job; nothing secret is written here.
+ */
+export function addPostgresProvider(scope: Construct, server: PostgresServer): PostgresqlProvider {
+  const username = new TerraformVariable(scope, 'pg_admin_username', {
+    type: 'string', description: `Admin role on Postgres server ${server.serverId} (TF_VAR_pg_admin_username)`,
+  });
+  const password = new TerraformVariable(scope, 'pg_admin_password', {
+    type: 'string', sensitive: true, description: `Password of the admin role on ${server.serverId} (TF_VAR_pg_admin_password)`,
+  });
+  return new PostgresqlProvider(scope, 'postgresql', {
+    host: server.host,
+    port: server.port,
+    username: username.stringValue,
+    password: password.stringValue,
+    superuser: server.adminKind.superuser,
+    sslmode: server.sslMode,
+    expectedVersion: String(server.majorVersion),
+  });
+}

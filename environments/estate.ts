@@ -1,0 +1,50 @@
+import { AdminKind, Backend, Estate, PostgresServer, Tier } from '../constructs';
+
+/**
+ * The example estate (the decision record's lab): its settings and Postgres servers. The apps
+ * live in apps/, one file each.
+ */
+export function defineEstate(): Estate {
+  const estate = new Estate({
+    name: 'arcodange',
+    domain: 'arcodange.lab',
+    vault: { address: 'https://vault.arcodange.lab:8200' },
+    argocd: { repoUrl: 'https://git.arcodange.lab/platform/estate.git' },
+    ci: { repository: 'arcodange/estate' },
+    backend: Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate' }),
+    sandboxQuotaPerOwner: 2,
+    tiers: [
+      { tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'] },
+      { tier: Tier.PREPROD, egressAllowList: ['10.30.0.0/16'] },
+      { tier: Tier.STAGING, egressAllowList: ['10.30.0.0/16'] },
+      { tier: Tier.DEV, egressAllowList: ['10.10.0.0/16'], secretTtl: { defaultSeconds: 1800, maxSeconds: 4 * 3600 } },
+      {
+        tier: Tier.DEMO,
+        secretTtl: { defaultSeconds: 3600, maxSeconds: 8 * 3600 },
+        reason: 'Prospect demos run a whole working day on one login; the data is synthetic and reset hourly.',
+      },
+    ],
+  });
+
+  // The decision record's prod server: a real superuser provider, so every stack on it
+  // (prod and erp-sandbox alike) applies behind the prod gate.
+  new PostgresServer(estate, 'prod-pg', {
+    host: 'pg-prod.arcodange.lab', majorVersion: 16, adminKind: AdminKind.SUPERUSER, tiers: [Tier.PROD],
+  });
+  // Managed (RDS-like) server for release rehearsals.
+  new PostgresServer(estate, 'stage-pg', {
+    host: 'pg-stage.arcodange.lab', majorVersion: 15, adminKind: AdminKind.MANAGED, tiers: [Tier.STAGING, Tier.PREPROD],
+  });
+  // Non-prod server: dev, ci and demo apply automatically on merge.
+  new PostgresServer(estate, 'nonprod-pg', {
+    host: 'pg-nonprod.arcodange.lab', majorVersion: 18, adminKind: AdminKind.MANAGED, tiers: [Tier.DEV, Tier.CI, Tier.DEMO],
+  });
+  new PostgresServer(estate, 'local-pg', {
+    host: 'localhost', majorVersion: 18, adminKind: AdminKind.SUPERUSER, sslMode: 'disable', tiers: [Tier.LOCAL],
+  });
+  return estate;
+}
+
+export function server(estate: Estate, id: string): PostgresServer {
+  return estate.servers.find((s) => s.serverId === id)!;
+}
