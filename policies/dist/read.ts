@@ -1,0 +1,179 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { Manifest } from '../../constructs/synth/manifest';
+
+/**
+ * The one reader of a synthesized `dist/`. Policies, diff, CI and the real-PostgreSQL tests all
+ * start here; they never import the constructs (a hand-written stack or an escape-hatch override
+ * is read exactly like anything tierkit wrote).
+ */
+export interface TerraformResource {
+  readonly stack: string;
+  readonly type: string;
+  readonly name: string;
+  /** `<type>.<name>`, as Terraform addresses it inside the stack. */
+  readonly address: string;
+  /** Attributes with `${type.name.attr}` references inside the stack resolved. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** Attributes as written. */
+  readonly raw: Readonly<Record<string, unknown>>;
+  readonly file: string;
+  /** RFC 6901 pointer to the resource inside `file`. */
+  readonly pointer: string;
+  /** cdktf's construct path of the resource (`erp-sandbox/group_role`), if cdktf wrote it. */
+  readonly constructPath?: string;
+}
+
+export interface TerraformStackJson {
+  readonly name: string;
+  readonly file: string;
+  /** False for a stack found in dist/ that the manifest does not list (hand-written or stale). */
+  readonly listed: boolean;
+  readonly json: Readonly<Record<string, any>>;
+  readonly resources: readonly TerraformResource[];
+}
+
+export interface KubernetesObject {
+  readonly file: string;
+  readonly listed: boolean;
+  /** Index of the document in its YAML stream. */
+  readonly index: number;
+  readonly object: Readonly<Record<string, any>>;
+}
+
+export interface DistContents {
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly stacks: readonly TerraformStackJson[];
+  readonly kubernetes: readonly KubernetesObject[];
+}
+
+export class DistReadError extends Error {
+  constructor(readonly file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = 'DistReadError';
+  }
+}
+
+function readText(dir: string, rel: string): string {
+  try {
+    return readFileSync(join(dir, rel), 'utf8');
+  } catch (err) {
+    throw new DistReadError(rel, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); run \`tierkit synth\` first`);
+  }
+}
+
+function readJson(dir: string, rel: string): any {
+  try {
+    return JSON.parse(readText(dir, rel));
+  } catch (err) {
+    if (err instanceof DistReadError) throw err;
+    throw new DistReadError(rel, `is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function pointerSegment(s: string): string {
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+const REF = /\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}/g;
+
+/** Resolve `${type.name.attr}` against the stack's own resources (one level of Terraform refs). */
+export function resolveRefs(value: unknown, lookup: (type: string, name: string, attr: string) => unknown): unknown {
+  if (typeof value === 'string') {
+    const whole = /^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$/.exec(value);
+    if (whole) {
+      const hit = lookup(whole[1], whole[2], whole[3]);
+      return hit === undefined ? value : hit;
+    }
+    return value.replace(REF, (m, t, n, a) => {
+      const hit = lookup(t, n, a);
+      return typeof hit === 'string' || typeof hit === 'number' ? String(hit) : m;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v) => resolveRefs(v, lookup));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = k === '//' ? v : resolveRefs(v, lookup);
+    return out;
+  }
+  return value;
+}
+
+export function stackResources(name: string, file: string, json: Record<string, any>): TerraformResource[] {
+  const raw: { type: string; name: string; body: Record<string, unknown> }[] = [];
+  for (const [type, byName] of Object.entries(json.resource ?? {})) {
+    for (const [rname, body] of Object.entries(byName as Record<string, Record<string, unknown>>)) {
+      raw.push({ type, name: rname, body });
+    }
+  }
+  const byAddress = new Map(raw.map((r) => [`${r.type}.${r.name}`, r.body]));
+  const lookup = (type: string, rname: string, attr: string, depth = 0): unknown => {
+    const body = byAddress.get(`${type}.${rname}`);
+    const v = body?.[attr];
+    // Chains (database.name → role.name) resolve up to a small depth; cycles stay unresolved.
+    return depth < 8 ? resolveRefs(v, (t, n, a) => lookup(t, n, a, depth + 1)) : v;
+  };
+  return raw.map((r) => {
+    const meta = (r.body['//'] as { metadata?: { path?: string } } | undefined)?.metadata;
+    return {
+      stack: name, type: r.type, name: r.name, address: `${r.type}.${r.name}`,
+      attributes: resolveRefs(r.body, lookup) as Record<string, unknown>,
+      raw: r.body, file, pointer: `/resource/${pointerSegment(r.type)}/${pointerSegment(r.name)}`,
+      constructPath: meta?.path,
+    };
+  });
+}
+
+export function readStack(dir: string, name: string, rel: string, listed = true): TerraformStackJson {
+  const json = readJson(dir, rel);
+  return { name, file: rel, listed, json, resources: stackResources(name, rel, json) };
+}
+
+export function readKubernetes(dir: string, rel: string, listed = true): KubernetesObject[] {
+  const docs = parseAllDocuments(readText(dir, rel));
+  return docs.flatMap((doc, index) => {
+    if (doc.errors.length > 0) throw new DistReadError(rel, `YAML document ${index}: ${doc.errors[0].message}`);
+    const object = doc.toJS();
+    return object ? [{ file: rel, listed, index, object }] : [];
+  });
+}
+
+/** Every file under `dir/sub`, as paths relative to `dir`, sorted. */
+function walk(dir: string, sub: string): string[] {
+  const root = join(dir, sub);
+  if (!existsSync(root)) return [];
+  return (readdirSync(root, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? (e as any).path, e.name).slice(dir.length + 1).split('\\').join('/'))
+    .sort();
+}
+
+/**
+ * Read everything the manifest lists, and every other stack or manifest file found in dist/
+ * (marked `listed: false`): a hand-written file must not escape the rules.
+ */
+export function readDist(distDir: string): DistContents {
+  const dir = resolve(distDir);
+  const manifest = readJson(dir, 'manifest.json') as Manifest;
+  if (!manifest || typeof manifest !== 'object' || !Array.isArray(manifest.artifacts)) {
+    throw new DistReadError('manifest.json', 'is not a tierkit manifest (no artifacts list)');
+  }
+  const stacks: TerraformStackJson[] = [];
+  const kubernetes: KubernetesObject[] = [];
+  for (const a of manifest.artifacts) {
+    if (a.kind === 'terraform-stack') stacks.push(readStack(dir, a.stack ?? a.path, a.path));
+    else if (a.kind === 'kubernetes-manifests') kubernetes.push(...readKubernetes(dir, a.path));
+  }
+  const listed = new Set(manifest.artifacts.map((a) => a.path));
+  for (const rel of walk(dir, 'terraform')) {
+    if (listed.has(rel) || !rel.endsWith('.tf.json')) continue;
+    stacks.push(readStack(dir, rel.split('/')[1], rel, false));
+  }
+  for (const rel of walk(dir, 'k8s')) {
+    if (listed.has(rel) || !/\.ya?ml$/.test(rel)) continue;
+    kubernetes.push(...readKubernetes(dir, rel, false));
+  }
+  return { dir, manifest, stacks, kubernetes };
+}
