@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testTmp } from '../setup/tmpdir';
 import {
-  createNamespace, expectSqlState, ident, literal, pgServer, superLogin,
+  connect, createNamespace, expectSqlState, ident, literal, pgServer, superLogin,
   type Namespace, type PgMajor,
 } from './support/db';
 import { findPgTools, pgDump, pgRestore, toolMajor } from './support/pgtools';
@@ -106,5 +106,35 @@ describe.each(MAJORS)('CREATEROLE granting a role on PostgreSQL %i', (major) => 
     }
     await c.exec(grant);
     expect(await isMember()).toBe(true);
+  });
+});
+
+describe.each(MAJORS)('namespace cleanup on PostgreSQL %i', (major) => {
+  it('drops its databases and roles, even with grants among them and open sessions', async () => {
+    const ns = await createNamespace(pgServer(major), 'cleanup');
+    const [db, owner, conn, user] = [ns.name('db'), ns.name('owner'), ns.name('conn'), ns.name('user')];
+    const admin = await ns.admin();
+    await admin.exec(`CREATE ROLE ${ident(owner)} NOLOGIN`);
+    await admin.exec(`CREATE ROLE ${ident(conn)} LOGIN CREATEROLE PASSWORD 'p'`);
+    await admin.exec(`GRANT ${ident(owner)} TO ${ident(conn)} WITH ADMIN OPTION`);
+    await admin.exec(`CREATE DATABASE ${ident(db)} OWNER ${ident(owner)}`);
+    await admin.exec(`GRANT CONNECT ON DATABASE ${ident(db)} TO ${ident(conn)}`);
+    // conn is the grantor of user's membership (a PG16+ dependency) and stays connected
+    // (untracked session: cleanup has to terminate it itself).
+    const c = await connect(ns.server, { user: conn, password: 'p', database: db });
+    await c.exec(`CREATE ROLE ${ident(user)} LOGIN IN ROLE ${ident(owner)}`);
+    await c.exec(`SET ROLE ${ident(owner)}; CREATE TABLE t (id int)`);
+
+    await ns.cleanup();
+    const check = await createNamespace(pgServer(major), 'check');
+    namespaces.push(check);
+    const s = await check.admin();
+    const left = await s.query(
+      `SELECT datname AS name FROM pg_database WHERE starts_with(datname, $1)
+       UNION ALL SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)`,
+      [ns.prefix],
+    );
+    expect(left).toEqual([]);
+    await c.end();
   });
 });
