@@ -1,0 +1,23 @@
+import { AdminKind, App, Estate, EstateProps, PostgresServer, Tier } from '../../constructs';
+
+/** A small valid estate for tests that need to break one thing at a time. */
+export function smallEstate(props: Partial<EstateProps> = {}): Estate {
+  const estate = new Estate({
+    name: 'test',
+    domain: 'test.lab',
+    vault: { address: 'https://vault.test.lab' },
+    argocd: { repoUrl: 'https://git.test.lab/estate.git' },
+    ci: { repository: 'test/estate' },
+    ...props,
+  });
+  new PostgresServer(estate, 'prod-pg', { host: 'pg-prod.test.lab', majorVersion: 16, tiers: [Tier.PROD] });
+  new PostgresServer(estate, 'nonprod-pg', {
+    host: 'pg-nonprod.test.lab', majorVersion: 18, adminKind: AdminKind.MANAGED,
+    tiers: [Tier.LOCAL, Tier.CI, Tier.DEV, Tier.DEMO, Tier.STAGING, Tier.PREPROD],
+  });
+  return estate;
+}
+
+export function smallApp(estate: Estate, name = 'erp', tiers: Tier[] = [Tier.DEV, Tier.PROD]): App {
+  return new App(estate, name, { tiers, objectPrefix: 'llx_', image: 'example/erp:1.0.0' });
+}
