@@ -65,9 +65,14 @@ const rules: Record<string, Rule> = {
       ['goldenDumpRole', naming.goldenDumpRoleName(c), PG_IDENTIFIER_MAX_BYTES],
       ['namespace', naming.namespace(c), DNS_LABEL_MAX],
     ];
-    return derived.filter(([, name, max]) => Buffer.byteLength(name) > max).map(([what, name, max]) =>
-      issue(e, env, what, name, `derived name is ${Buffer.byteLength(name)} bytes; PostgreSQL and Kubernetes allow ${max}`,
-        'shorten the app or env name'));
+    const tooLong = derived.filter(([, name, max]) => Buffer.byteLength(name) > max);
+    if (tooLong.length === 0) return [];
+    // One issue per env: the longest derived name decides how much to shorten.
+    const [what, name, max] = tooLong.reduce((a, b) => (Buffer.byteLength(b[1]) - b[2] > Buffer.byteLength(a[1]) - a[2] ? b : a));
+    const over = Buffer.byteLength(name) - max;
+    return [issue(e, env, what, name, `derived name is ${Buffer.byteLength(name)} bytes; the limit is ${max}` +
+      (tooLong.length > 1 ? ` (${tooLong.map(([w]) => w).join(', ')} are all too long)` : ''),
+      `shorten the app or env name by at least ${over} characters`)];
   }),
 
   coordinateCollisions: (e) => {

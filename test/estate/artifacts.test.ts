@@ -1,0 +1,239 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as naming from '../../constructs/naming';
+import type { ManifestAppEnvironment } from '../../constructs/synth/manifest';
+import { DistContents, TerraformResource } from '../../policies/dist';
+import { synthToDist } from '../support/synth';
+
+let dist: DistContents;
+beforeAll(() => {
+  dist = synthToDist();
+});
+
+function stackOf(env: ManifestAppEnvironment) {
+  const stack = dist.stacks.find((s) => s.name === env.stack);
+  if (!stack) throw new Error(`no stack ${env.stack}`);
+  return stack;
+}
+
+function resource(env: ManifestAppEnvironment, type: string, pick: (r: TerraformResource) => boolean = () => true): Record<string, any> {
+  const hits = stackOf(env).resources.filter((r) => r.type === type && pick(r));
+  expect(hits, `${env.slug}: exactly one ${type}`).toHaveLength(1);
+  return hits[0].attributes;
+}
+
+function envs(): ManifestAppEnvironment[] {
+  return dist.manifest.appEnvironments;
+}
+
+describe('the example estate', () => {
+  it('declares the decision record coordinates with the naming table’s names', () => {
+    const byslug = new Map(envs().map((e) => [e.slug, e]));
+    const prod = byslug.get('erp')!;
+    const sandbox = byslug.get('erp-sandbox')!;
+    expect(prod.names).toMatchObject({
+      database: 'erp', groupRole: 'erp_role', vaultCredsPath: 'postgres/creds/erp', kvPath: 'kvv2/erp/config',
+      host: 'erp.arcodange.lab', namespace: 'erp', argoApplication: 'erp',
+    });
+    expect(sandbox.names).toMatchObject({
+      database: 'erp-sandbox', groupRole: 'erp_sandbox_role', vaultCredsPath: 'postgres/creds/erp-sandbox',
+      kvPath: 'kvv2/erp-sandbox/config', host: 'erp-sandbox.arcodange.lab', namespace: 'erp-sandbox', argoApplication: 'erp-sandbox',
+    });
+    expect(sandbox.sandbox).toMatchObject({ seed: 'golden', owner: 'arcodange' });
+    expect(sandbox.exceptions.map((x) => x.kind)).toContain('seed');
+    expect(sandbox.server).toBe(prod.server);
+  });
+
+  it('gates every stack that reaches the prod server behind the prod gate, and the non-prod server automatically', () => {
+    const stack = (name: string) => dist.manifest.stacks.find((s) => s.name === name)!;
+    expect(stack('erp-sandbox')).toMatchObject({ tier: 'dev', gatingTier: 'prod', applyGate: 'two-approvals', humanGate: true });
+    expect(stack('erp-dev')).toMatchObject({ tier: 'dev', gatingTier: 'dev', humanGate: false });
+    expect(stack('shop-demo')).toMatchObject({ tier: 'demo', gatingTier: 'dev', humanGate: false });
+    expect(stack('platform')).toMatchObject({ gatingTier: 'prod', humanGate: true });
+  });
+});
+
+describe('Postgres isolation in every app-environment stack', () => {
+  it('each database is owned by its own env’s NOLOGIN group role', () => {
+    for (const env of envs()) {
+      const db = resource(env, 'postgresql_database');
+      expect(db.name).toBe(env.names.database);
+      expect(db.owner, env.slug).toBe(env.names.groupRole);
+      const group = resource(env, 'postgresql_role', (r) => r.attributes.name === env.names.groupRole);
+      expect(group.login).toBe(false);
+      for (const attr of ['superuser', 'create_database', 'create_role', 'replication', 'bypass_row_level_security']) {
+        expect(group[attr] ?? false, `${env.slug} group ${attr}`).toBe(false);
+      }
+    }
+  });
+
+  it('revokes everything from PUBLIC and grants CONNECT to the env’s group only', () => {
+    for (const env of envs()) {
+      const grants = stackOf(env).resources.filter((r) => r.type === 'postgresql_grant').map((r) => r.attributes);
+      expect(grants.every((g) => g.database === env.names.database && g.object_type === 'database')).toBe(true);
+      const byRole = new Map(grants.map((g) => [g.role, g.privileges]));
+      expect(byRole.get('public'), env.slug).toEqual([]);
+      expect(byRole.get(env.names.groupRole), env.slug).toEqual(['CONNECT']);
+      expect([...byRole.keys()].sort()).toEqual([env.names.groupRole, 'public'].sort());
+    }
+  });
+
+  it('gives the Vault connection user LOGIN CREATEROLE and ADMIN OPTION on its own group only', () => {
+    for (const env of envs()) {
+      const conn = resource(env, 'postgresql_role', (r) => r.attributes.name === env.names.vaultConnectionRole);
+      expect(conn).toMatchObject({ login: true, create_role: true });
+      expect(conn.superuser ?? false).toBe(false);
+      expect(conn.create_database ?? false).toBe(false);
+      expect(conn.password, 'no password may be sent on every apply').toBeUndefined();
+      expect(conn.password_wo).toBe('${var.vault_connection_password}');
+      const grants = stackOf(env).resources.filter((r) => r.type === 'postgresql_grant_role').map((r) => r.attributes);
+      expect(grants).toEqual([expect.objectContaining({ role: env.names.vaultConnectionRole, grant_role: env.names.groupRole, with_admin_option: true })]);
+    }
+  });
+
+  it('never writes a literal admin credential: the provider reads variables', () => {
+    for (const stack of dist.stacks) {
+      for (const provider of stack.json.provider?.postgresql ?? []) {
+        expect(provider.password).toBe('${var.pg_admin_password}');
+        expect(provider.username).toBe('${var.pg_admin_username}');
+      }
+      expect(JSON.stringify(stack.json.terraform.backend)).not.toContain(process.cwd());
+    }
+  });
+});
+
+describe('Vault pieces of every app-environment stack', () => {
+  it('creates only a LOGIN role that expires, is IN ROLE its own group, and acts as it', () => {
+    for (const env of envs()) {
+      const role = resource(env, 'vault_database_secret_backend_role');
+      const group = `"${env.names.groupRole}"`;
+      expect(role.name).toBe(env.names.vaultRole);
+      expect(role.db_name).toBe(env.names.vaultConnection);
+      expect(role.creation_statements).toEqual([
+        `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${group};`,
+        `ALTER ROLE "{{name}}" SET ROLE ${group};`,
+      ]);
+      expect(role.revocation_statements.length).toBeGreaterThan(0);
+      expect(role.revocation_statements.at(-1)).toMatch(/^DROP ROLE (IF EXISTS )?"\{\{name\}\}";$/);
+      const tier = dist.manifest.tiers.find((t) => t.name === env.tier)!;
+      expect(role.default_ttl).toBe(tier.secretTtl.defaultSeconds);
+      expect(role.max_ttl).toBe(tier.secretTtl.maxSeconds);
+    }
+  });
+
+  it('lets each connection issue only its own env’s role', () => {
+    for (const env of envs()) {
+      const conn = resource(env, 'vault_database_secret_backend_connection');
+      expect(conn.name).toBe(env.names.vaultConnection);
+      expect(conn.allowed_roles).toEqual([env.names.vaultRole]);
+      expect(conn.postgresql.username).toBe(env.names.vaultConnectionRole);
+      expect(conn.postgresql.connection_url).toContain(`/${env.names.database}?`);
+    }
+  });
+
+  it('scopes each env’s policy to its own creds and config paths, exactly', () => {
+    for (const env of envs()) {
+      const policy = resource(env, 'vault_policy');
+      const paths = [...String(policy.policy).matchAll(/path "([^"]+)"/g)].map((m) => m[1]).sort();
+      expect(paths).toEqual([
+        `kvv2/data/${env.slug}/config`, `kvv2/metadata/${env.slug}/config`, env.names.vaultCredsPath,
+      ].sort());
+      expect(String(policy.policy)).not.toMatch(/[*+]/);
+      const kv = resource(env, 'vault_kv_secret_v2');
+      expect(`${kv.mount}/${kv.name}`).toBe(env.names.kvPath);
+      expect(kv.data_json).not.toMatch(/password|secret|token/i);
+    }
+  });
+
+  it('binds each Kubernetes auth role to its own namespace, service account and policy', () => {
+    for (const env of envs()) {
+      const auth = resource(env, 'vault_kubernetes_auth_backend_role');
+      expect(auth).toMatchObject({
+        role_name: env.names.kubernetesAuthRole,
+        bound_service_account_names: [env.names.serviceAccount],
+        bound_service_account_namespaces: [env.names.namespace],
+        token_policies: [env.names.vaultPolicy],
+      });
+    }
+  });
+
+  it('gives each gated tier a CI applier bound to the repo and its GitHub environment, reaching only its stacks', () => {
+    const prod = dist.stacks.find((s) => s.name === naming.tierPlatformStackName('prod'))!;
+    const role = prod.resources.find((r) => r.type === 'vault_jwt_auth_backend_role')!.attributes;
+    expect(role.bound_claims).toEqual({ repository: 'arcodange/estate', environment: 'prod' });
+    const policy = String(prod.resources.find((r) => r.type === 'vault_policy')!.attributes.policy);
+    expect(policy).toContain('path "postgres/roles/erp-sandbox"');
+    expect(policy).toContain('path "kvv2/data/tierkit/postgres-admin/prod-pg"');
+    const dev = dist.stacks.find((s) => s.name === naming.tierPlatformStackName('dev'))!;
+    const devPolicy = String(dev.resources.find((r) => r.type === 'vault_policy')!.attributes.policy);
+    expect(devPolicy).toContain('path "postgres/roles/erp-dev"');
+    expect(devPolicy).not.toMatch(/"postgres\/(roles|config)\/erp"|erp-sandbox|postgres-admin\/prod-pg/);
+  });
+});
+
+describe('Kubernetes manifests of every app-environment', () => {
+  const objectsOf = (env: ManifestAppEnvironment) =>
+    dist.kubernetes.filter((o) => o.file === naming.dist.k8sAppEnvironment(env.tier, env)).map((o) => o.object);
+
+  it('puts everything in the env’s namespace, with its service account and Vault role', () => {
+    for (const env of envs()) {
+      const objects = objectsOf(env);
+      const ns = objects.filter((o) => o.kind === 'Namespace');
+      expect(ns.map((o) => o.metadata.name)).toEqual([env.names.namespace]);
+      for (const o of objects.filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace).toBe(env.names.namespace);
+      const sa = objects.find((o) => o.kind === 'ServiceAccount')!;
+      expect(sa.metadata.name).toBe(env.names.serviceAccount);
+      const deployment = objects.find((o) => o.kind === 'Deployment')!;
+      expect(deployment.spec.template.spec.serviceAccountName).toBe(env.names.serviceAccount);
+      expect(deployment.spec.template.metadata.annotations['vault.hashicorp.com/role']).toBe(env.names.kubernetesAuthRole);
+      const ingress = objects.find((o) => o.kind === 'Ingress')!;
+      expect(ingress.spec.rules.map((r: any) => r.host)).toEqual([env.names.host]);
+    }
+  });
+
+  it('denies all ingress and egress by default; only DNS and the tier’s allow list go out', () => {
+    for (const env of envs()) {
+      const policies = objectsOf(env).filter((o) => o.kind === 'NetworkPolicy');
+      const deny = policies.find((p) => p.metadata.name === 'default-deny')!;
+      expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+      const tier = dist.manifest.tiers.find((t) => t.name === env.tier)!;
+      const egressTargets = policies.flatMap((p) => p.spec.egress ?? []).flatMap((e: any) => e.to ?? []);
+      const cidrs = egressTargets.filter((t: any) => t.ipBlock).map((t: any) => t.ipBlock.cidr).sort();
+      expect(cidrs, env.slug).toEqual(tier.egress === 'deny' ? [] : tier.egressAllowList);
+    }
+  });
+
+  it('labels sandboxes with owner, seed and expiry', () => {
+    const sb = envs().find((e) => e.slug === 'crm-alice')!;
+    const ns = objectsOf(sb).find((o) => o.kind === 'Namespace')!;
+    expect(ns.metadata.annotations).toMatchObject({
+      'tierkit.io/owner': 'alice', 'tierkit.io/seed': 'synthetic:v1', 'tierkit.io/expires-at': '2026-11-23T00:00:00.000Z',
+    });
+  });
+
+  it('has one Argo CD Application per app-environment and an app-of-apps per tier', () => {
+    const apps = dist.kubernetes.map((o) => o.object).filter((o) => o.kind === 'Application');
+    for (const env of envs()) {
+      const app = apps.find((a) => a.metadata.name === env.names.argoApplication)!;
+      expect(app.spec.destination.namespace).toBe(env.names.namespace);
+      expect(app.spec.source).toMatchObject({ path: env.tier, directory: { include: `${env.slug}.k8s.yaml` } });
+    }
+    for (const tier of dist.manifest.tiers) {
+      const root = apps.find((a) => a.metadata.name === naming.argoTierApplicationName(tier.name))!;
+      expect(root.spec.source.path).toBe(`${tier.name}/argocd`);
+    }
+  });
+});
+
+describe('manifest.json', () => {
+  it('lists every artifact with a correct sha256, and nothing else is written', async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    for (const a of dist.manifest.artifacts) {
+      const text = readFileSync(join(dist.dir, a.path), 'utf8');
+      expect(createHash('sha256').update(text).digest('hex'), a.path).toBe(a.sha256);
+    }
+    expect(dist.stacks.every((s) => s.listed)).toBe(true);
+    expect(dist.kubernetes.every((o) => o.listed)).toBe(true);
+  });
+});

@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { testTmp } from '../setup/tmpdir';
+
+const ROOT = resolve(__dirname, '..', '..');
+const FIXTURES = join(ROOT, 'test/fixtures/estates');
+
+function tierkit(args: string[], cwd = ROOT) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'cli/main.ts'), ...args], {
+    cwd, encoding: 'utf8',
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('tierkit synth', () => {
+  it('writes dist/ and prints a summary per tier', () => {
+    const out = join(testTmp('cli'), 'ok');
+    const r = tierkit(['synth', '--app', join(FIXTURES, 'small.ts'), '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/2 app-environments, \d+ files/);
+    expect(r.stdout).toMatch(/dev\s+2 terraform stacks, 2 kubernetes files/);
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).appEnvironments).toHaveLength(2);
+  });
+
+  it('refuses an invalid estate with exit 1, one clear message, no stack trace, and dist/ untouched', () => {
+    const out = join(testTmp('cli'), 'invalid');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'keep.txt'), 'previous output');
+    const r = tierkit(['synth', '--app', join(FIXTURES, 'invalid-golden.ts'), '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('test/erp/sandbox: seed = "golden"');
+    expect(r.stderr).toMatch(/fix: .*reason/);
+    expect(r.stderr).toContain('nothing was written');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(out)).toEqual(['keep.txt']);
+    expect(readdirSync(join(out, '..')).filter((f) => f.includes('.tmp-') || f.includes('.old-'))).toEqual([]);
+  });
+
+  it('reports a crashing estate program briefly, with the stack only under --verbose', () => {
+    const quiet = tierkit(['synth', '--app', join(FIXTURES, 'throws.ts'), '--out', join(testTmp('cli'), 'x')]);
+    expect(quiet.code).toBe(1);
+    expect(quiet.stderr).toContain('boom: the estate program failed');
+    expect(quiet.stderr).not.toMatch(/\n\s+at /);
+    const verbose = tierkit(['synth', '--verbose', '--app', join(FIXTURES, 'throws.ts'), '--out', join(testTmp('cli'), 'x')]);
+    expect(verbose.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('removes stale files: the synthesizer owns its output directory', () => {
+    const out = join(testTmp('cli'), 'stale');
+    mkdirSync(join(out, 'terraform/gone'), { recursive: true });
+    writeFileSync(join(out, 'terraform/gone/cdk.tf.json'), '{}');
+    expect(tierkit(['synth', '--quiet', '--app', join(FIXTURES, 'small.ts'), '--out', out]).code).toBe(0);
+    expect(existsSync(join(out, 'terraform/gone'))).toBe(false);
+    expect(existsSync(join(out, 'terraform/erp-dev/cdk.tf.json'))).toBe(true);
+  });
+
+  it('exits 2 on usage errors, before writing anything', () => {
+    const out = join(testTmp('cli'), 'usage');
+    const r = tierkit(['synth', '--bogus', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Unknown option '--bogus'");
+    expect(existsSync(out)).toBe(false);
+    expect(tierkit(['nope']).code).toBe(2);
+    expect(tierkit(['synth', 'extra-arg']).code).toBe(2);
+  });
+
+  it('has --help for the tool and the command', () => {
+    const top = tierkit(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/synth\s+Synthesize/);
+    const help = tierkit(['synth', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: tierkit synth');
+    expect(help.stdout).toContain('Exit codes');
+  });
+});

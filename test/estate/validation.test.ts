@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import {
+  App, Estate, Sandbox, SandboxKind, SeedProfile, Tier, TierkitValidationError, ValidationIssue, validateEstate,
+} from '../../constructs';
+import { synthesize } from '../../constructs/synth/synthesize';
+import { smallApp, smallEstate } from '../support/estates';
+
+function issuesOf(build: (e: Estate) => void): ValidationIssue[] {
+  const estate = smallEstate();
+  try {
+    build(estate);
+  } catch (err) {
+    if (err instanceof TierkitValidationError) return [...err.issues];
+    throw err;
+  }
+  return validateEstate(estate);
+}
+
+function sandbox(app: App, id: string, props: Partial<ConstructorParameters<typeof Sandbox>[2]> = {}): Sandbox {
+  return new Sandbox(app, id, {
+    tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'alice', createdAt: '2026-11-20', ...props,
+  });
+}
+
+/** Each bad input: one issue, naming the construct path, the property, the value, and a fix. */
+const cases: [string, (e: Estate) => void, Partial<ValidationIssue>, RegExp][] = [
+  ['app name not a DNS-1123 label', (e) => smallApp(e, 'ERP_app'), { path: 'test/ERP_app', property: 'name', value: 'ERP_app' }, /erp-app/],
+  ['derived name over 63 bytes', (e) => sandbox(smallApp(e, 'a'.repeat(40)), 'b'.repeat(20)),
+    { path: `test/${'a'.repeat(40)}/${'b'.repeat(20)}`, property: 'goldenDumpRole' }, /shorten the app or env name by at least 5/],
+  ['duplicate app', (e) => { smallApp(e, 'erp'); smallApp(e, 'erp'); }, { path: 'test', property: 'app', value: 'erp' }, /unique/],
+  ['duplicate env', (e) => sandbox(smallApp(e), 'dev'), { path: 'test/erp', property: 'env', value: 'dev' }, /env name/],
+  ['two coordinates deriving the same names', (e) => { sandbox(smallApp(e, 'erp'), 'sandbox'); smallApp(e, 'erp-sandbox', [Tier.PROD]); },
+    { path: 'test/erp-sandbox/prod', property: 'coordinate', value: 'erp-sandbox/prod' }, /rename/],
+  ['sandbox on the prod tier', (e) => sandbox(smallApp(e), 'sb', { tier: Tier.PROD }), { path: 'test/erp/sb', property: 'tier', value: 'prod' }, /non-prod tier/],
+  ['sandbox without a TTL', (e) => sandbox(smallApp(e), 'sb', { ttlHours: 0 }), { path: 'test/erp/sb', property: 'ttlHours', value: 0 }, /ttlHours/],
+  ['sandbox TTL over the tier maximum without reason', (e) => sandbox(smallApp(e), 'sb', { ttlHours: 500 }),
+    { path: 'test/erp/sb', property: 'ttlHours', value: 500 }, /reason/],
+  ['golden seed without reason', (e) => sandbox(smallApp(e), 'sb', { seed: SeedProfile.GOLDEN }),
+    { path: 'test/erp/sb', property: 'seed', value: 'golden' }, /reason/],
+  ['golden seed with a too-short reason', (e) => sandbox(smallApp(e), 'sb', { seed: SeedProfile.GOLDEN, reason: 'because' }),
+    { path: 'test/erp/sb', property: 'seed', value: 'golden' }, /reason/],
+  ['unknown tier', (e) => new App(e, 'erp', { tiers: ['qa' as unknown as Tier], objectPrefix: 'llx_', image: 'x:1' }),
+    { path: 'test/erp', property: 'tiers', value: 'qa' }, /Tier\.PROD/],
+  ['app with no tiers', (e) => new App(e, 'erp', { tiers: [], objectPrefix: 'llx_', image: 'x:1' }),
+    { path: 'test/erp', property: 'tiers' }, /tiers: \[Tier/],
+  ['sandbox without owner', (e) => sandbox(smallApp(e), 'sb', { owner: '' }), { path: 'test/erp/sb', property: 'owner' }, /owner/],
+  ['owner over the sandbox quota', (e) => { const a = smallApp(e); for (const id of ['s1', 's2', 's3', 's4']) sandbox(a, id); },
+    { path: 'test/erp/s4', property: 'owner', value: 'alice' }, /sandboxQuotaPerOwner/],
+  ['suppression without a real reason', (e) => smallApp(e).environments[0].addSuppression('TK011', 'ok'),
+    { path: 'test/erp/dev', property: 'suppressions[TK011].reason' }, /why/],
+];
+
+describe('bad input gets one clear error', () => {
+  it.each(cases)('%s', (_name, build, expected, fix) => {
+    const issues = issuesOf(build);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject(expected);
+    expect(issues[0].fix).toMatch(fix);
+    expect(issues[0].message.length).toBeGreaterThan(10);
+  });
+
+  it('a loosened tier without reason is refused, with a reason it is recorded as an exception', () => {
+    const loose = smallEstate({ tiers: [{ tier: Tier.DEV, secretTtl: { defaultSeconds: 3600, maxSeconds: 48 * 3600 } }] });
+    smallApp(loose);
+    expect(validateEstate(loose)).toEqual([expect.objectContaining({ path: 'test', property: 'tiers[dev].secretTtl.maxSeconds', value: String(48 * 3600) })]);
+    const reasoned = smallEstate({
+      tiers: [{ tier: Tier.DEV, secretTtl: { defaultSeconds: 3600, maxSeconds: 48 * 3600 }, reason: 'batch jobs hold a lease for two days' }],
+    });
+    smallApp(reasoned);
+    const dev = synthesize(reasoned).manifest.tiers.find((t) => t.name === 'dev')!;
+    expect(dev.exceptions).toEqual([{ property: 'secretTtl.maxSeconds', defaultValue: String(8 * 3600), value: String(48 * 3600), reason: 'batch jobs hold a lease for two days' }]);
+  });
+
+  it('tightening a tier needs no reason', () => {
+    const tight = smallEstate({ tiers: [{ tier: Tier.DEV, secretTtl: { defaultSeconds: 600, maxSeconds: 1800 } }] });
+    smallApp(tight);
+    expect(validateEstate(tight)).toEqual([]);
+  });
+
+  it('synthesize refuses an invalid estate with every issue at once', () => {
+    const e = smallEstate();
+    sandbox(smallApp(e), 'sb', { seed: SeedProfile.GOLDEN, ttlHours: 1000 });
+    expect(() => synthesize(e)).toThrow(TierkitValidationError);
+    try {
+      synthesize(e);
+    } catch (err) {
+      expect((err as TierkitValidationError).issues.map((i) => i.property).sort()).toEqual(['seed', 'ttlHours']);
+    }
+  });
+});
