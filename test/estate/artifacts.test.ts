@@ -21,7 +21,7 @@ function resource(env: ManifestAppEnvironment, type: string, pick: (r: Terraform
   return hits[0].attributes;
 }
 
-function envs(): ManifestAppEnvironment[] {
+function envs(): readonly ManifestAppEnvironment[] {
   return dist.manifest.appEnvironments;
 }
 

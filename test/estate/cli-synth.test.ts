@@ -21,7 +21,7 @@ describe('tierkit synth', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/2 app-environments, \d+ files/);
-    expect(r.stdout).toMatch(/dev\s+2 terraform stacks, 2 kubernetes files/);
+    expect(r.stdout).toMatch(/dev\s+2 terraform stacks, 3 kubernetes files/);
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).appEnvironments).toHaveLength(2);
   });
 
