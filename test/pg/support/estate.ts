@@ -1,0 +1,95 @@
+// Apply every app-environment stack of a synthesized dist/ to one real server, inside a test
+// namespace, as a superuser or as an RDS-like provider user.
+import { randomBytes } from 'node:crypto';
+import type { ManifestAppEnvironment } from '../../../constructs/synth/manifest';
+import type { DistContents, TerraformStackJson } from '../../../policies/dist/read';
+import { ident, literal, type Namespace, type Session } from './db';
+import { NameMap } from './names';
+import { applyStack, type AdminKind, type ApplyReport } from './translator';
+import { vaultPieces, type VaultPieces } from './vault';
+
+export interface AppliedEnv {
+  readonly env: ManifestAppEnvironment;
+  readonly stack: TerraformStackJson;
+  readonly vault: VaultPieces;
+  /** The Vault connection user's password (the write-only variable the test chose). */
+  readonly connectionPassword: string;
+  /** Passwords the test gave to other write-only variables (e.g. golden_dump_password). */
+  readonly variables: Readonly<Record<string, string>>;
+  readonly report?: ApplyReport;
+  readonly error?: Error;
+}
+
+export interface AppliedEstate {
+  readonly names: NameMap;
+  readonly adminUser: string;
+  readonly adminKind: AdminKind;
+  readonly envs: readonly AppliedEnv[];
+}
+
+export function envStack(dist: DistContents, env: ManifestAppEnvironment): TerraformStackJson {
+  const stack = dist.stacks.find((s) => s.name === env.stack);
+  if (!stack) throw new Error(`dist has no stack ${env.stack} for ${env.slug}`);
+  return stack;
+}
+
+/** A password as the test chooses it: random, alphanumeric plus '-', never a literal in artifacts. */
+export function testPassword(): string {
+  return `T1-${randomBytes(18).toString('base64url')}`;
+}
+
+/** Variables a stack declares as sensitive: the test generates each one. */
+function sensitiveVariables(stack: TerraformStackJson): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries((stack.json.variable ?? {}) as Record<string, { sensitive?: boolean }>)) {
+    if (v.sensitive && name !== 'pg_admin_password') out[name] = testPassword();
+  }
+  return out;
+}
+
+/** Create the provider's user in the namespace: SUPERUSER, or LOGIN CREATEDB CREATEROLE (RDS-like). */
+export async function createProviderUser(ns: Namespace, kind: AdminKind): Promise<{ user: string; password: string }> {
+  const user = ns.name(`tf_admin_${kind}`);
+  const password = testPassword();
+  const attrs = kind === 'superuser' ? 'SUPERUSER' : 'NOSUPERUSER CREATEDB CREATEROLE';
+  const su = await ns.admin();
+  await su.exec(`CREATE ROLE ${ident(user)} LOGIN ${attrs} PASSWORD ${literal(password)}`);
+  return { user, password };
+}
+
+export interface ApplyEstateOptions {
+  readonly kind: AdminKind;
+  /** Namespace-local label distinguishing two applies of the same estate on one namespace. */
+  readonly label?: string;
+  readonly onWarning?: 'fail' | 'record';
+  /** Keep going after a failing stack (its error is reported on its AppliedEnv). */
+  readonly continueOnError?: boolean;
+  readonly only?: (env: ManifestAppEnvironment) => boolean;
+}
+
+/** Apply the stacks of every app-environment of `dist` (manifest order) to the namespace's server. */
+export async function applyEstate(ns: Namespace, dist: DistContents, opts: ApplyEstateOptions): Promise<AppliedEstate> {
+  const names = new NameMap(ns.name(opts.label ? `${opts.label}_` : ''));
+  const admin = await createProviderUser(ns, opts.kind);
+  const envs: AppliedEnv[] = [];
+  for (const env of dist.manifest.appEnvironments.filter(opts.only ?? (() => true))) {
+    const stack = envStack(dist, env);
+    const variables = sensitiveVariables(stack);
+    const sessions = new Map<string, Session>();
+    const session = async (database = 'postgres'): Promise<Session> => {
+      if (!sessions.has(database)) sessions.set(database, await ns.connect({ user: admin.user, password: admin.password, database }));
+      return sessions.get(database)!;
+    };
+    const base = { env, stack, vault: vaultPieces(stack, names), connectionPassword: variables.vault_connection_password, variables };
+    try {
+      const report = await applyStack(stack, { names, adminUser: admin.user, adminKind: opts.kind, variables, session, onWarning: opts.onWarning });
+      envs.push({ ...base, report });
+    } catch (err) {
+      if (!opts.continueOnError) throw err;
+      envs.push({ ...base, error: err as Error });
+    } finally {
+      await Promise.all([...sessions.values()].map((s) => s.end()));
+    }
+  }
+  return { names, adminUser: admin.user, adminKind: opts.kind, envs };
+}
