@@ -6,6 +6,8 @@ import { Command, EXIT, Io, UsageError } from './command';
 const commands: Record<string, () => Command> = {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   synth: () => require('./commands/synth').synthCommand,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  diff: () => require('./commands/diff').diffCommand,
 };
 
 function usage(): string {

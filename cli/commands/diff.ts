@@ -1,0 +1,104 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { computeChangeSet, failures, prodTierPredicate } from '../../diff/changeset';
+import { withBaseRefDist } from '../../diff/base-ref';
+import { renderJson } from '../../diff/json';
+import { GITHUB_COMMENT_LIMIT, renderMarkdown } from '../../diff/markdown';
+import { FAIL_ON, FailOn } from '../../diff/model';
+import { readDist } from '../../policies/dist/read';
+import { oneOf, parse } from '../args';
+import { Command, EXIT, Io, UsageError } from '../command';
+import { projectRoot, resolveFrom } from '../project';
+
+interface DiffOptions {
+  readonly base: { readonly dist: string } | { readonly ref: string };
+  readonly headDist: string;
+  readonly format: 'markdown' | 'json';
+  readonly output?: string;
+  readonly failOn: readonly FailOn[];
+  readonly maxChars: number;
+  readonly reportHint?: string;
+}
+
+function parseFailOn(value: string | undefined): FailOn[] {
+  if (value === undefined) return [];
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const v of list) {
+    if (!(FAIL_ON as readonly string[]).includes(v)) throw new UsageError(`--fail-on: unknown condition "${v}" (use a comma-separated list of ${FAIL_ON.join(', ')})`);
+  }
+  if (list.length === 0) throw new UsageError(`--fail-on needs at least one of ${FAIL_ON.join(', ')}`);
+  return [...new Set(list)] as FailOn[];
+}
+
+function options(argv: readonly string[], io: Io): DiffOptions {
+  const { values, positionals } = parse(argv, {
+    'base-ref': { type: 'string' }, 'head-dist': { type: 'string' }, format: { type: 'string' }, output: { type: 'string' },
+    'fail-on': { type: 'string' }, 'max-chars': { type: 'string' }, 'report-hint': { type: 'string' }, verbose: { type: 'boolean' },
+  }, 2);
+  const format = oneOf('format', values.format, ['markdown', 'json'] as const, 'markdown');
+  const failOn = parseFailOn(values['fail-on']);
+  const maxChars = values['max-chars'] === undefined ? GITHUB_COMMENT_LIMIT : Number(values['max-chars']);
+  if (!Number.isInteger(maxChars) || maxChars < 2_000 || maxChars > GITHUB_COMMENT_LIMIT) {
+    throw new UsageError(`--max-chars must be an integer from 2000 to ${GITHUB_COMMENT_LIMIT} (got "${values['max-chars']}")`);
+  }
+  const root = projectRoot(io.cwd);
+  const common = { format, failOn, maxChars, output: values.output && resolveFrom(io.cwd, values.output), reportHint: values['report-hint'] };
+  if (values['base-ref'] !== undefined) {
+    if (positionals.length > 0) throw new UsageError(`give either --base-ref or two dists, not both (got ${positionals.join(' ')})`);
+    if (!values['base-ref']) throw new UsageError('--base-ref needs a git ref (e.g. origin/main)');
+    const headDist = resolveFrom(io.cwd, values['head-dist'] ?? resolveFrom(root, 'dist'));
+    return { ...common, base: { ref: values['base-ref'] }, headDist };
+  }
+  if (values['head-dist'] !== undefined) throw new UsageError('--head-dist goes with --base-ref; otherwise pass <base-dist> <head-dist>');
+  if (positionals.length !== 2) throw new UsageError('pass <base-dist> <head-dist>, or --base-ref <git-ref>');
+  return { ...common, base: { dist: resolveFrom(io.cwd, positionals[0]) }, headDist: resolveFrom(io.cwd, positionals[1]) };
+}
+
+function compare(o: DiffOptions, baseDir: string, io: Io): number {
+  const base = readDist(baseDir);
+  const head = readDist(o.headDist);
+  const set = computeChangeSet(base, head);
+  const out = o.format === 'json'
+    ? renderJson(set)
+    : renderMarkdown(set, base.manifest, head.manifest, { maxChars: o.maxChars, reportHint: o.reportHint });
+  if (o.output) {
+    mkdirSync(dirname(o.output), { recursive: true });
+    writeFileSync(o.output, out);
+    io.err(`tierkit diff: ${set.identical ? 'no changes' : `${set.affectedStacks.length} stack(s) affected, ${set.attention.length} attention item(s)`} → ${o.output}`);
+  } else {
+    io.out(out.replace(/\n$/, ''));
+  }
+  const failed = failures(set, o.failOn, prodTierPredicate(base, head));
+  for (const f of failed) io.err(`tierkit diff: --fail-on: ${f}`);
+  return failed.length > 0 ? EXIT.FAILED : EXIT.OK;
+}
+
+export const diffCommand: Command = {
+  name: 'diff',
+  summary: 'Semantic diff of two dists (PR comment Markdown or JSON with the affected stacks)',
+  help: `Usage: tierkit diff <base-dist> <head-dist> [options]
+       tierkit diff --base-ref <git-ref> [--head-dist <dir>] [options]
+
+Compares two synthesized dists by meaning: Terraform resources by (stack, address), Kubernetes
+objects by (apiVersion, kind, namespace, name), and the manifest (tiers, gates, sandboxes).
+With --base-ref, the ref is synthesized in a temporary git worktree (removed afterwards).
+
+Options:
+  --base-ref <ref>        git ref to compare against (e.g. origin/main)
+  --head-dist <dir>       the head dist with --base-ref (default: dist in the project root)
+  --format <f>            markdown (PR comment, default) or json (full change set + affectedStacks)
+  --output <file>         write there instead of stdout
+  --fail-on <list>        exit 1 when any holds: ${FAIL_ON.join(', ')} (comma-separated)
+  --max-chars <n>         Markdown size limit (default ${GITHUB_COMMENT_LIMIT}, GitHub's comment limit)
+  --report-hint <text>    where readers find the JSON report (shown when the comment is shortened)
+  --verbose               print stack traces of unexpected errors
+  -h, --help              show this help
+
+Exit codes: 0 compared, 1 a --fail-on condition holds or a dist cannot be read, 2 usage error.`,
+
+  async run(argv, io) {
+    const o = options(argv, io);
+    if ('dist' in o.base) return compare(o, o.base.dist, io);
+    return withBaseRefDist(io.cwd, o.base.ref, (dist) => compare(o, dist, io));
+  },
+};

@@ -1,0 +1,234 @@
+import type { Manifest, ManifestAppEnvironment } from '../constructs/synth/manifest';
+import { kvApiPaths } from '../constructs/naming';
+import { compareStrings } from '../constructs/synth/serialize';
+import { formatValue } from './attributes';
+import type { AffectedStack, AttentionCategory, AttentionItem, KubernetesChange, ManifestChange, ResourceChange, TerraformChange } from './model';
+import { isProdTier } from './summary';
+import { diffPolicies, parsePolicy } from './vault-policy';
+
+/**
+ * What a reviewer must not miss. A changed or destroyed privilege is always an item; an added one
+ * is an item when it reaches beyond the names of its own app-environment (a new sandbox's own
+ * role, policy and grants are the template, and the sandbox itself is the item).
+ */
+
+export const CATEGORY_ORDER: readonly AttentionCategory[] = [
+  'prod', 'human-gate', 'gate-changed', 'destroy', 'ownership', 'membership', 'role-attributes', 'statements',
+  'allowed-roles', 'vault-policy', 'auth-role', 'network-policy', 'sandbox-added', 'sandbox-removed', 'sandbox-changed',
+];
+
+const ROLE_ATTRIBUTES = ['superuser', 'create_role', 'create_database', 'login', 'replication', 'bypass_row_level_security', 'inherit'];
+/** Attributes whose mere presence on a new role is worth a look (LOGIN and CREATEROLE are the template's). */
+const PRIVILEGED_ON_ADD = ['superuser', 'create_database', 'replication', 'bypass_row_level_security'];
+const STATEMENT_KEYS = ['creation_statements', 'revocation_statements', 'rollback_statements', 'renew_statements', 'root_rotation_statements'];
+const PRIVILEGED_SQL = /\b(SUPERUSER|CREATEDB|CREATEROLE|REPLICATION|BYPASSRLS)\b/i;
+
+interface Context {
+  readonly base: Manifest;
+  readonly head: Manifest;
+  readonly items: AttentionItem[];
+}
+
+/** Every name and Vault path that belongs to the app-environment deployed by `stack`. */
+function ownNames(ctx: Context, stack: string): Set<string> | undefined {
+  const env = ctx.head.appEnvironments.find((e) => e.stack === stack) ?? ctx.base.appEnvironments.find((e) => e.stack === stack);
+  if (!env) return undefined;
+  const m = ctx.head.estate;
+  const kv = kvApiPaths({ app: env.app, env: env.env }, {
+    domain: m.domain, databaseMount: m.vault.databaseMount, kvMount: m.vault.kvMount, kubernetesAuthPath: m.vault.kubernetesAuthPath,
+  });
+  return new Set([...Object.values(env.names), kv.data, kv.metadata]);
+}
+
+function strings(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v.flatMap(strings);
+  return [];
+}
+
+function foreign(values: readonly string[], own: Set<string> | undefined): string[] {
+  return own ? values.filter((v) => !own.has(v)) : [...values];
+}
+
+/** Quoted identifiers in SQL statements, except Vault's `{{name}}` placeholders. */
+function sqlIdentifiers(statements: readonly string[]): string[] {
+  return statements.flatMap((s) => [...s.matchAll(/"([^"]+)"/g)].map((m) => m[1])).filter((id) => !id.startsWith('{{'));
+}
+
+function touched(r: ResourceChange, key: string): boolean {
+  return r.changes.some((c) => c.path === key || c.path.startsWith(`${key}.`) || c.path.startsWith(`${key}[`));
+}
+
+function changeLines(r: ResourceChange, keys: readonly string[]): string[] {
+  return r.changes
+    .filter((c) => keys.some((k) => c.path === k || c.path.startsWith(`${k}.`) || c.path.startsWith(`${k}[`)))
+    .map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);
+}
+
+function after(r: ResourceChange, key: string): unknown {
+  return r.changes.find((c) => c.path === key)?.after;
+}
+
+function push(ctx: Context, category: AttentionCategory, r: ResourceChange, message: string, details: string[] = []): void {
+  const subject = r.kind === 'terraform' ? `${r.stack}: ${r.address}` : `${r.objectKind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+  ctx.items.push({ category, subject, stack: r.kind === 'terraform' ? r.stack : undefined, tier: r.tier, message, details });
+}
+
+/** The full value of an added resource's attribute, rebuilt from its leaf changes. */
+function addedStrings(r: ResourceChange, key: string): string[] {
+  return r.changes.filter((c) => c.path === key || c.path.startsWith(`${key}[`)).flatMap((c) => strings(c.after));
+}
+
+function terraformAttention(ctx: Context, r: TerraformChange): void {
+  if (r.action === 'destroy') return; // grouped per stack below
+  const own = ownNames(ctx, r.stack);
+  const isAdd = r.action === 'add';
+  const verb = isAdd ? 'new' : 'changed';
+
+  if (touched(r, 'owner') && (!isAdd || foreign(strings(after(r, 'owner')), own).length > 0)) {
+    push(ctx, 'ownership', r, `${verb} owner: ${formatValue(after(r, 'owner'))}`, changeLines(r, ['owner']));
+  }
+  if (r.type === 'postgresql_role') {
+    if (touched(r, 'roles') && (!isAdd || foreign(addedStrings(r, 'roles'), own).length > 0)) {
+      push(ctx, 'membership', r, `role membership ${isAdd ? 'declared' : 'changed'}`, changeLines(r, ['roles']));
+    }
+    const attrs = isAdd ? PRIVILEGED_ON_ADD.filter((a) => after(r, a) === true) : ROLE_ATTRIBUTES.filter((a) => touched(r, a));
+    if (attrs.length > 0) push(ctx, 'role-attributes', r, `role attributes ${isAdd ? 'granted' : 'changed'}: ${attrs.join(', ')}`, changeLines(r, attrs));
+  }
+  if (r.type === 'postgresql_grant_role') {
+    const names = [...addedStrings(r, 'grant_role'), ...addedStrings(r, 'role')];
+    if (!isAdd || foreign(names, own).length > 0) {
+      push(ctx, 'membership', r, `${verb} role grant: ${formatValue(after(r, 'role'))} ∈ ${formatValue(after(r, 'grant_role'))}`, changeLines(r, ['grant_role', 'role', 'with_admin_option']));
+    }
+  }
+  const statementKeys = STATEMENT_KEYS.filter((k) => touched(r, k));
+  if (statementKeys.length > 0) {
+    const sql = statementKeys.flatMap((k) => addedStrings(r, k));
+    if (!isAdd || sql.some((s) => PRIVILEGED_SQL.test(s)) || foreign(sqlIdentifiers(sql), own).length > 0) {
+      push(ctx, 'statements', r, `${verb} ${statementKeys.join(', ')}`, changeLines(r, statementKeys));
+    }
+  }
+  if (touched(r, 'allowed_roles') && (!isAdd || foreign(addedStrings(r, 'allowed_roles'), own).length > 0)) {
+    push(ctx, 'allowed-roles', r, `${verb} allowed_roles: ${formatValue(after(r, 'allowed_roles'))}`, changeLines(r, ['allowed_roles']));
+  }
+  if (r.type === 'vault_policy' && touched(r, 'policy')) {
+    const c = r.changes.find((x) => x.path === 'policy');
+    const before = typeof c?.before === 'string' ? c.before : undefined;
+    const now = typeof c?.after === 'string' ? c.after : undefined;
+    const outside = foreign(parsePolicy(now ?? '').map((b) => b.path), own);
+    if (!isAdd || outside.length > 0) {
+      const lines = diffPolicies(before, now);
+      const added = lines.filter((l) => l.startsWith('+')).length;
+      const removed = lines.filter((l) => l.startsWith('-')).length;
+      const widened = lines.filter((l) => l.startsWith('~')).length;
+      push(ctx, 'vault-policy', r, `${verb} Vault policy ${r.label ?? r.address}: ${added} path block(s) added, ${removed} removed, ${widened} changed`, lines);
+    }
+  }
+  if (/^vault_.*auth_backend_role$/.test(r.type)) {
+    const bound = r.changes.filter((c) => /^(bound_|token_policies|policies)/.test(c.path)).flatMap((c) => strings(c.after));
+    // A CI identity (JWT role) is always worth a look; a workload role only when it reaches outside its env.
+    if (!isAdd || r.type.includes('jwt') || foreign(bound, own).length > 0) {
+      push(ctx, 'auth-role', r, `${verb} auth role ${r.label ?? r.address}`, r.changes.map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`));
+    }
+  }
+}
+
+function peersAllowAll(np: KubernetesChange, allowList: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const c of np.changes) {
+    if (/^spec\.(egress|ingress)\[\d+\]\.(to|from)\[\d+\]\.ipBlock\.cidr$/.test(c.path) && !allowList.includes(String(c.after))) {
+      problems.push(`${c.path}: ${formatValue(c.after)} (outside the tier's egress allow list)`);
+    }
+    if (/^spec\.(egress|ingress)\[\d+\]\.(to|from)\[\d+\]\.namespaceSelector$/.test(c.path)) problems.push(`${c.path}: any namespace`);
+  }
+  return problems;
+}
+
+function kubernetesAttention(ctx: Context, r: KubernetesChange): void {
+  if (r.objectKind !== 'NetworkPolicy') return;
+  if (r.action === 'add') {
+    const tier = ctx.head.tiers.find((t) => t.name === r.tier);
+    const problems = peersAllowAll(r, tier?.egressAllowList ?? []);
+    if (problems.length > 0) push(ctx, 'network-policy', r, 'new NetworkPolicy opens traffic', problems);
+    return;
+  }
+  push(ctx, 'network-policy', r, r.action === 'destroy' ? 'NetworkPolicy removed: traffic it denied may now flow' : 'NetworkPolicy changed',
+    r.changes.map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`));
+}
+
+function destroyAttention(ctx: Context, resources: readonly ResourceChange[]): void {
+  const groups = new Map<string, { tier?: string; stack?: string; lines: string[] }>();
+  for (const r of resources) {
+    if (r.action !== 'destroy') continue;
+    if (r.kind === 'terraform' && !r.address.includes('.')) continue;
+    const key = r.kind === 'terraform' ? `stack ${r.stack}` : `${r.file}`;
+    const g = groups.get(key) ?? { tier: r.tier, stack: r.kind === 'terraform' ? r.stack : undefined, lines: [] };
+    g.lines.push(r.kind === 'terraform' ? r.address : `${r.objectKind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`);
+    groups.set(key, g);
+  }
+  for (const [subject, g] of groups) {
+    const noun = g.stack ? 'Terraform resource' : 'Kubernetes object';
+    ctx.items.push({ category: 'destroy', subject, stack: g.stack, tier: g.tier, message: `${g.lines.length} ${noun}(s) destroyed`, details: g.lines });
+  }
+}
+
+function gateAttention(ctx: Context, stacks: readonly AffectedStack[], resources: readonly ResourceChange[]): void {
+  const manifests = [ctx.head, ctx.base];
+  for (const s of stacks) {
+    if (!s.humanGate) continue;
+    const prod = isProdTier(manifests, s.gatingTier);
+    const n = s.resources;
+    ctx.items.push({
+      category: prod ? 'prod' : 'human-gate', subject: `stack ${s.name}`, stack: s.name, tier: s.tier,
+      message: `${s.action === 'change' ? 'changed' : s.action === 'add' ? 'new' : 'destroyed'} stack gated by tier ${s.gatingTier} (${s.applyGate}): ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy`,
+      details: [],
+    });
+  }
+  // Argo CD syncs the rendered manifests of a prod tier after merge: no plan, so say it here.
+  const prodFiles = new Map<string, number>();
+  for (const r of resources) if (r.kind === 'kubernetes' && isProdTier(manifests, r.tier)) prodFiles.set(r.file, (prodFiles.get(r.file) ?? 0) + 1);
+  for (const [file, n] of prodFiles) {
+    ctx.items.push({ category: 'prod', subject: file, tier: resources.find((r) => r.file === file)?.tier, message: `${n} Kubernetes object(s) change in a prod tier (synced by Argo CD after merge)`, details: [] });
+  }
+}
+
+function sandboxLine(e: ManifestAppEnvironment): string {
+  const s = e.sandbox!;
+  return `owner ${s.owner}, kind ${s.kind}, tier ${e.tier}, TTL ${s.ttlHours} h (expires ${s.expiresAt}), seed ${s.seed}, server ${e.server}${s.reason ? `, reason: ${s.reason}` : ''}`;
+}
+
+function manifestAttention(ctx: Context, changes: readonly ManifestChange[]): void {
+  for (const m of changes) {
+    if (m.section === 'appEnvironments') {
+      const was = ctx.base.appEnvironments.find((e) => e.slug === m.key);
+      const now = ctx.head.appEnvironments.find((e) => e.slug === m.key);
+      const subject = `sandbox ${m.key}`;
+      if (now?.sandbox && !was?.sandbox) ctx.items.push({ category: 'sandbox-added', subject, stack: now.stack, tier: now.tier, message: sandboxLine(now), details: [] });
+      else if (was?.sandbox && !now?.sandbox) ctx.items.push({ category: 'sandbox-removed', subject, stack: was.stack, tier: was.tier, message: sandboxLine(was), details: [] });
+      else if (was?.sandbox && now?.sandbox) {
+        const lines = m.changes.filter((c) => c.path.startsWith('sandbox.') || c.path === 'tier' || c.path === 'server')
+          .map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);
+        if (lines.length > 0) ctx.items.push({ category: 'sandbox-changed', subject, stack: now.stack, tier: now.tier, message: sandboxLine(now), details: lines });
+      }
+    }
+    if (m.section === 'tiers' || m.section === 'stacks' || m.section === 'servers') {
+      const lines = m.changes.filter((c) => /^(applyGate|gatingTier|humanGate)/.test(c.path)).map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);
+      if (lines.length > 0 && m.action === 'change') {
+        ctx.items.push({ category: 'gate-changed', subject: `${m.section.replace(/s$/, '')} ${m.key}`, stack: m.section === 'stacks' ? m.key : undefined, message: 'apply gate changed', details: lines });
+      }
+    }
+  }
+}
+
+export function attentionItems(base: Manifest, head: Manifest, resources: readonly ResourceChange[], manifest: readonly ManifestChange[], stacks: readonly AffectedStack[]): AttentionItem[] {
+  const ctx: Context = { base, head, items: [] };
+  gateAttention(ctx, stacks, resources);
+  destroyAttention(ctx, resources);
+  for (const r of resources) {
+    if (r.kind === 'terraform') terraformAttention(ctx, r);
+    else kubernetesAttention(ctx, r);
+  }
+  manifestAttention(ctx, manifest);
+  const rank = (c: AttentionCategory) => CATEGORY_ORDER.indexOf(c);
+  return ctx.items.sort((a, b) => rank(a.category) - rank(b.category) || compareStrings(a.subject, b.subject) || compareStrings(a.message, b.message));
+}

@@ -1,0 +1,7 @@
+import { canonicalJson } from '../constructs/synth/serialize';
+import type { ChangeSet } from './model';
+
+/** The machine report: the full change set (nothing left out), canonical and deterministic. */
+export function renderJson(set: ChangeSet): string {
+  return canonicalJson(set);
+}

@@ -1,0 +1,126 @@
+/**
+ * The semantic change set between two synthesized dists: what `tierkit diff` computes, renders as
+ * Markdown for the pull-request comment, and writes as JSON for CI (the plan matrix).
+ */
+export type ChangeAction = 'add' | 'change' | 'destroy';
+
+/** One attribute that differs, as a dotted path (`postgresql.password_wo`, `spec.egress[0].to`). */
+export interface AttributeChange {
+  readonly path: string;
+  /** Absent when the attribute did not exist before. Masked values are the string `(sensitive)`. */
+  readonly before?: unknown;
+  readonly after?: unknown;
+  readonly masked?: true;
+}
+
+export interface TerraformChange {
+  readonly kind: 'terraform';
+  /** `<stack>/<address>`: unique across the estate. */
+  readonly key: string;
+  readonly stack: string;
+  /** `<type>.<name>`, or a stack section (`provider`, `terraform`, `variable`, …) for stack settings. */
+  readonly address: string;
+  readonly type: string;
+  /** The resource's own name attribute (`name`, `role_name`), for messages. */
+  readonly label?: string;
+  readonly tier?: string;
+  readonly app?: string;
+  readonly file: string;
+  readonly action: ChangeAction;
+  readonly changes: readonly AttributeChange[];
+}
+
+export interface KubernetesChange {
+  readonly kind: 'kubernetes';
+  /** `<apiVersion>/<kind>/<namespace or ->/<name>`. */
+  readonly key: string;
+  readonly apiVersion: string;
+  readonly objectKind: string;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly tier?: string;
+  readonly app?: string;
+  readonly file: string;
+  readonly action: ChangeAction;
+  readonly changes: readonly AttributeChange[];
+}
+
+export type ResourceChange = TerraformChange | KubernetesChange;
+
+/** A change of the manifest itself: a stack, tier, server, app-environment or the estate settings. */
+export interface ManifestChange {
+  readonly section: 'estate' | 'tiers' | 'servers' | 'stacks' | 'appEnvironments';
+  readonly key: string;
+  readonly action: ChangeAction;
+  readonly changes: readonly AttributeChange[];
+}
+
+export type AttentionCategory =
+  | 'prod'
+  | 'human-gate'
+  | 'destroy'
+  | 'ownership'
+  | 'membership'
+  | 'role-attributes'
+  | 'statements'
+  | 'allowed-roles'
+  | 'vault-policy'
+  | 'auth-role'
+  | 'network-policy'
+  | 'sandbox-added'
+  | 'sandbox-removed'
+  | 'sandbox-changed'
+  | 'gate-changed';
+
+/** Something a reviewer must look at. Never dropped from any rendering. */
+export interface AttentionItem {
+  readonly category: AttentionCategory;
+  /** The resource, object, stack or sandbox the item is about. */
+  readonly subject: string;
+  readonly stack?: string;
+  readonly tier?: string;
+  /** One line. */
+  readonly message: string;
+  /** Supporting lines (added/removed policy paths, statements); may be shortened when rendering. */
+  readonly details: readonly string[];
+}
+
+export interface AffectedStack {
+  readonly name: string;
+  readonly action: ChangeAction;
+  readonly tier: string;
+  readonly gatingTier: string;
+  readonly applyGate: string;
+  readonly humanGate: boolean;
+  /** Artifact path of the stack, in the head dist (in the base dist for a destroyed stack). */
+  readonly artifact: string;
+  readonly resources: { readonly add: number; readonly change: number; readonly destroy: number };
+}
+
+export interface Counts {
+  add: number;
+  change: number;
+  destroy: number;
+}
+
+export interface TierSummary {
+  readonly tier: string;
+  readonly stacks: Counts;
+  readonly resources: Counts;
+  readonly kubernetes: Counts;
+}
+
+export interface ChangeSet {
+  readonly schemaVersion: 1;
+  readonly identical: boolean;
+  readonly estate: string;
+  readonly summary: readonly TierSummary[];
+  readonly affectedStacks: readonly AffectedStack[];
+  readonly attention: readonly AttentionItem[];
+  readonly manifest: readonly ManifestChange[];
+  readonly resources: readonly ResourceChange[];
+}
+
+/** The `--fail-on` conditions CI can gate a job on. */
+export const FAIL_ON = ['destroy', 'prod', 'attention', 'any'] as const;
+export type FailOn = (typeof FAIL_ON)[number];

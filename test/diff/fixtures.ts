@@ -1,0 +1,56 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { App, Estate } from '../../constructs';
+import { synthesize } from '../../constructs/synth/synthesize';
+import { yamlStream } from '../../constructs/synth/serialize';
+import { writeDist } from '../../constructs/synth/write';
+import estate from '../../environments';
+import { crm } from '../../apps/crm';
+import { erp } from '../../apps/erp';
+import { defineEstate } from '../../environments/estate';
+import { readDist, DistContents } from '../../policies/dist/read';
+import { testTmp } from '../setup/tmpdir';
+
+/** Fixture pairs for the diff: the example estate, synthesized in memory, mutated, written to a test temp dir. */
+
+export function app(e: Estate, name: string): App {
+  const found = e.node.children.find((c): c is App => c instanceof App && c.node.id === name);
+  if (!found) throw new Error(`no app ${name} in the example estate`);
+  return found;
+}
+
+export function writeEstate(dir: string, mutate: (e: Estate) => void = () => {}, make: () => Estate = estate): string {
+  const e = make();
+  mutate(e);
+  writeDist(dir, synthesize(e).files);
+  return dir;
+}
+
+/** The example estate without its shop app: every shop stack and object is destroyed. */
+export function estateWithoutShop(): Estate {
+  const e = defineEstate();
+  erp(e);
+  crm(e);
+  return e;
+}
+
+/** Edit one Kubernetes YAML stream of a written dist in place (a hand edit of a rendered file). */
+export function editKubernetes(dist: string, rel: string, edit: (doc: Record<string, any>) => void): void {
+  const file = join(dist, rel);
+  const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS());
+  docs.forEach(edit);
+  writeFileSync(file, yamlStream(docs));
+}
+
+let counter = 0;
+
+/** A fresh pair of dist dirs under the test temp dir. */
+export function pairDirs(name: string): { base: string; head: string } {
+  counter++;
+  return { base: testTmp('diff', `${name}-${counter}`, 'base'), head: testTmp('diff', `${name}-${counter}`, 'head') };
+}
+
+export function read(dir: string): DistContents {
+  return readDist(dir);
+}

@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Sandbox, SandboxKind, SeedProfile, Tier } from '../../constructs';
+import { computeChangeSet } from '../../diff/changeset';
+import { renderJson } from '../../diff/json';
+import { renderMarkdown } from '../../diff/markdown';
+import type { ChangeSet } from '../../diff/model';
+import { app, editKubernetes, estateWithoutShop, pairDirs, read, writeEstate } from './fixtures';
+
+/** The diff on fixture pairs built from the example estate; the base is the unmodified estate. */
+
+let baseDir: string;
+beforeAll(() => {
+  baseDir = writeEstate(pairDirs('base').base);
+});
+
+function diffWith(name: string, mutate: Parameters<typeof writeEstate>[1], make?: Parameters<typeof writeEstate>[2]) {
+  const head = writeEstate(pairDirs(name).head, mutate, make);
+  const b = read(baseDir);
+  const h = read(head);
+  const set = computeChangeSet(b, h);
+  return { set, head, markdown: renderMarkdown(set, b.manifest, h.manifest), b, h };
+}
+
+const categories = (set: ChangeSet) => [...new Set(set.attention.map((a) => a.category))].sort();
+const stacks = (set: ChangeSet) => set.affectedStacks.map((s) => `${s.action} ${s.name}`);
+
+describe('tierkit diff on the example estate', () => {
+  it('identical inputs: no changes', () => {
+    const { set, markdown } = diffWith('same', () => {});
+    expect(set.identical).toBe(true);
+    expect(set.resources).toEqual([]);
+    expect(set.affectedStacks).toEqual([]);
+    expect(set.attention).toEqual([]);
+    expect(markdown).toContain('No changes');
+  });
+
+  it('adding a sandbox: the sandbox (owner, TTL, seed) and the applier policy it widens need attention', () => {
+    const { set, markdown } = diffWith('add-sandbox', (e) => {
+      new Sandbox(app(e, 'crm'), 'carol', {
+        tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'carol', createdAt: '2026-11-22', ttlHours: 48, seed: SeedProfile.SYNTHETIC_V1,
+      });
+    });
+    expect(stacks(set)).toEqual(['add crm-carol', 'change platform-dev']);
+    expect(categories(set)).toEqual(['prod', 'sandbox-added', 'vault-policy']);
+    const sandbox = set.attention.find((a) => a.category === 'sandbox-added')!;
+    expect(sandbox.subject).toBe('sandbox crm-carol');
+    expect(sandbox.message).toContain('owner carol');
+    expect(sandbox.message).toContain('TTL 48 h');
+    expect(sandbox.message).toContain('seed synthetic:v1');
+    const policy = set.attention.find((a) => a.category === 'vault-policy')!;
+    expect(policy.stack).toBe('platform-dev');
+    expect(policy.details).toContain('+ path "kvv2/data/crm-carol/config" [create, read, update, delete]');
+    expect(policy.details.every((d) => d.startsWith('+'))).toBe(true);
+    // The new env's own role, grant and policy are the template: no membership or privilege items.
+    expect(set.attention.some((a) => a.stack === 'crm-carol' && a.category !== 'sandbox-added')).toBe(false);
+    const dev = set.summary.find((s) => s.tier === 'dev')!;
+    expect(dev.stacks).toEqual({ add: 1, change: 1, destroy: 0 });
+    expect(dev.resources.add).toBe(11);
+    expect(dev.kubernetes.add).toBeGreaterThan(0);
+    expect(set.summary.map((s) => s.tier)).toEqual(['dev']);
+    expect(markdown).toContain('#### New sandboxes (1)');
+    expect(markdown).toContain('```mermaid');
+    expect(markdown).toContain('<details><summary><code>+ crm-carol: postgresql_database.database</code>');
+  });
+
+  it('changing an owner through an escape hatch: an ownership item with before and after', () => {
+    const { set } = diffWith('owner', (e) => {
+      app(e, 'erp').environment('dev')!.addEscapeHatch((r) => r.database.addOverride('owner', 'erp_role'));
+    });
+    expect(stacks(set)).toEqual(['change erp-dev']);
+    expect(categories(set)).toEqual(['ownership']);
+    const item = set.attention[0];
+    expect(item.subject).toBe('erp-dev: postgresql_database.database');
+    expect(item.details).toEqual(['owner: "erp_dev_role" → "erp_role"']);
+    expect(set.resources).toHaveLength(1);
+    expect(set.resources[0]).toMatchObject({ action: 'change', changes: [{ path: 'owner', before: 'erp_dev_role', after: 'erp_role' }] });
+  });
+
+  it('widening a Vault policy: the added path block is shown', () => {
+    const policy = (JSON.parse(readFileSync(join(baseDir, 'terraform/crm-dev/cdk.tf.json'), 'utf8')).resource.vault_policy.vault_policy.policy as string);
+    const wider = `${policy}\npath "kvv2/data/crm/config" {\n  capabilities = ["read"]\n}\n`;
+    const { set, markdown } = diffWith('policy', (e) => {
+      app(e, 'crm').environment('dev')!.addEscapeHatch((r) => r.vaultPolicy.addOverride('policy', wider));
+    });
+    expect(stacks(set)).toEqual(['change crm-dev']);
+    expect(categories(set)).toEqual(['vault-policy']);
+    expect(set.attention[0].details).toEqual(['+ path "kvv2/data/crm/config" [read]']);
+    expect(set.attention[0].message).toContain('1 path block(s) added, 0 removed');
+    expect(markdown).toContain('+ path "kvv2/data/crm/config" [read]');
+  });
+
+  it('removing an app: every stack and object of it is destroyed, prod included', () => {
+    const { set } = diffWith('remove-app', () => {}, estateWithoutShop);
+    const destroyed = set.affectedStacks.filter((s) => s.action === 'destroy').map((s) => s.name);
+    // shop was the demo tier's only app: the tier's platform stack goes with it.
+    expect(destroyed).toEqual(['platform-demo', 'shop', 'shop-alice', 'shop-demo', 'shop-dev', 'shop-staging', 'shop-team-growth']);
+    expect(set.affectedStacks.find((s) => s.name === 'shop')).toMatchObject({ gatingTier: 'prod', humanGate: true, artifact: 'terraform/shop/cdk.tf.json' });
+    const destroys = set.attention.filter((a) => a.category === 'destroy').map((a) => a.subject);
+    expect(destroys).toContain('stack shop');
+    expect(destroys).toContain('k8s/prod/shop.k8s.yaml');
+    expect(set.attention.filter((a) => a.category === 'sandbox-removed').map((a) => a.subject)).toEqual(['sandbox shop-alice', 'sandbox shop-team-growth']);
+    expect(set.attention.some((a) => a.category === 'prod' && a.subject === 'stack shop')).toBe(true);
+    // The default-deny NetworkPolicies go with the namespaces: a network item each.
+    expect(set.attention.some((a) => a.category === 'network-policy' && a.subject === 'NetworkPolicy shop/default-deny')).toBe(true);
+    expect(set.resources.every((r) => r.action === 'destroy' || r.file.includes('platform') || r.file.includes('argocd'))).toBe(true);
+  });
+
+  it('changing only a Kubernetes label: one object, no stack, nothing needs attention', () => {
+    const { set, markdown } = diffWith('label', () => {});
+    expect(set.identical).toBe(true);
+    const head = pairDirs('label-edit').head;
+    writeEstate(head);
+    editKubernetes(head, 'k8s/dev/crm-dev.k8s.yaml', (doc) => {
+      if (doc.kind === 'Deployment') doc.metadata.labels.team = 'sales';
+    });
+    const b = read(baseDir);
+    const h = read(head);
+    const edited = computeChangeSet(b, h);
+    expect(edited.affectedStacks).toEqual([]);
+    expect(edited.attention).toEqual([]);
+    expect(edited.resources).toEqual([expect.objectContaining({
+      kind: 'kubernetes', key: 'apps/v1/Deployment/crm-dev/crm', action: 'change', tier: 'dev', app: 'crm',
+      changes: [{ path: 'metadata.labels.team', after: 'sales' }],
+    })]);
+    expect(edited.summary).toEqual([{ tier: 'dev', stacks: { add: 0, change: 0, destroy: 0 }, resources: { add: 0, change: 0, destroy: 0 }, kubernetes: { add: 0, change: 1, destroy: 0 } }]);
+    expect(renderMarkdown(edited, b.manifest, h.manifest)).toContain('Nothing: no privilege, network, gate or destroy change.');
+    expect(markdown).toContain('No changes');
+  });
+
+  it('a label change in the prod tier is a prod item (Argo CD syncs it without a plan)', () => {
+    const head = writeEstate(pairDirs('prod-label').head);
+    editKubernetes(head, 'k8s/prod/erp.k8s.yaml', (doc) => {
+      if (doc.kind === 'Service') doc.metadata.labels.team = 'finance';
+    });
+    const set = computeChangeSet(read(baseDir), read(head));
+    expect(set.attention.map((a) => `${a.category} ${a.subject}`)).toEqual(['prod k8s/prod/erp.k8s.yaml']);
+  });
+
+  it('is deterministic: the same pair renders byte-identical Markdown and JSON', () => {
+    const mutate = (e: Parameters<NonNullable<Parameters<typeof writeEstate>[1]>>[0]) => {
+      app(e, 'erp').environment('dev')!.addEscapeHatch((r) => r.groupRole.addOverride('superuser', true));
+    };
+    const one = diffWith('det-1', mutate);
+    const two = diffWith('det-2', mutate);
+    expect(one.markdown).toBe(two.markdown);
+    expect(renderJson(one.set)).toBe(renderJson(two.set));
+    expect(categories(one.set)).toEqual(['role-attributes']);
+    expect(one.set.attention[0].details).toEqual(['superuser: (none) → true']);
+  });
+});
