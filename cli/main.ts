@@ -7,6 +7,8 @@ const commands: Record<string, () => Command> = {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   synth: () => require('./commands/synth').synthCommand,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
+  check: () => require('./commands/check').checkCommand,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   diff: () => require('./commands/diff').diffCommand,
 };
 

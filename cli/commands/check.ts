@@ -1,0 +1,100 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { parse, oneOf } from '../args';
+import { Command, EXIT, UsageError } from '../command';
+import { projectRoot, resolveFrom } from '../project';
+
+const FORMATS = ['text', 'json', 'sarif', 'junit'] as const;
+type Format = (typeof FORMATS)[number];
+
+export interface CheckOptions {
+  readonly dist: string;
+  readonly format: Format;
+  readonly output?: string;
+  readonly now: Date;
+}
+
+/** Parse and validate every flag before anything is read or written. */
+export function parseCheckArgs(argv: readonly string[], cwd: string, clock: () => Date = () => new Date()): CheckOptions {
+  const { values, positionals } = parse(argv, {
+    format: { type: 'string' }, output: { type: 'string' }, now: { type: 'string' }, verbose: { type: 'boolean' },
+  }, 1);
+  const format = oneOf('format', values.format, FORMATS, 'text');
+  let now = clock();
+  if (values.now !== undefined) {
+    // A full ISO-8601 instant only: a bare date or a local time would make reports machine-dependent.
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(values.now) || Number.isNaN(Date.parse(values.now))) {
+      throw new UsageError(`--now must be an ISO-8601 instant with a zone, e.g. 2026-11-22T12:00:00Z (got "${values.now}")`);
+    }
+    now = new Date(values.now);
+  }
+  if (values.output === '') throw new UsageError('--output needs a file path');
+  const dist = positionals[0] !== undefined ? resolveFrom(cwd, positionals[0]) : resolveFrom(projectRoot(cwd), 'dist');
+  return { dist, format, output: values.output === undefined ? undefined : resolveFrom(cwd, values.output), now };
+}
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'Run the policy rules over a synthesized dist/ (text, JSON, SARIF or JUnit report)',
+  help: `Usage: tierkit check [dist] [--format text|json|sarif|junit] [--output <file>] [--now <ISO instant>]
+
+Reads dist/ (manifest.json, every Terraform stack and Kubernetes manifest in it, listed or not),
+builds the estate graph and evaluates the rule pack (docs/policies.md). Suppressed findings and
+reasoned exceptions are shown in every format.
+
+Arguments:
+  dist              directory to check (default: dist in the project root, the nearest
+                    directory holding cdktf.json)
+Options:
+  --format <f>      text (default), json, sarif (2.1.0, for GitHub code scanning) or junit
+  --output <file>   write the report to <file> instead of stdout (the text summary line still
+                    goes to stdout)
+  --now <instant>   evaluation time for sandbox expiry, e.g. 2026-11-22T12:00:00Z
+                    (default: the current time)
+  --verbose         print stack traces of unexpected errors
+  -h, --help        show this help
+
+Exit codes: 0 no unsuppressed error finding, 1 error findings (or unreadable dist), 2 usage error.`,
+
+  async run(argv, io) {
+    const options = parseCheckArgs(argv, io.cwd);
+    if (!existsSync(join(options.dist, 'manifest.json'))) {
+      throw new UsageError(`${options.dist} holds no manifest.json: run \`tierkit synth\` first, or pass the dist directory`);
+    }
+    // Loaded after the flags are validated: a usage error never pays for the WASM parser.
+    const { checkDist } = await import('../../policies/engine');
+    const { failing } = await import('../../policies/report/finding');
+    const report = await checkDist(options.dist, { now: options.now });
+    const text = await render(options, report, io.cwd);
+    if (options.output) {
+      mkdirSync(dirname(options.output), { recursive: true });
+      const tmp = `${options.output}.tmp-${process.pid}`;
+      writeFileSync(tmp, text.endsWith('\n') ? text : `${text}\n`);
+      renameSync(tmp, options.output);
+      const s = report.summary;
+      io.out(`tierkit check: ${s.errors} errors, ${s.warnings} warnings, ${s.suppressed} suppressed → ${options.output}`);
+    } else {
+      io.out(text.replace(/\n$/, ''));
+    }
+    return failing(report).length > 0 ? EXIT.FAILED : EXIT.OK;
+  },
+};
+
+async function render(options: CheckOptions, report: import('../../policies/report/finding').CheckReport, cwd: string): Promise<string> {
+  switch (options.format) {
+    case 'text': return (await import('../../policies/report/text')).renderText(report);
+    case 'json': return (await import('../../policies/report/json')).renderJson(report);
+    case 'junit': return (await import('../../policies/report/junit')).renderJunit(report);
+    case 'sarif': {
+      const root = projectRoot(cwd);
+      const rel = relative(root, options.dist).split(sep).join('/');
+      const uriPrefix = rel === '' ? '' : rel.startsWith('..') ? `${options.dist.split(sep).join('/')}/` : `${rel}/`;
+      return (await import('../../policies/report/sarif')).renderSarif(report, {
+        uriPrefix,
+        readFile: (file) => {
+          try { return readFileSync(join(options.dist, file), 'utf8'); } catch { return undefined; }
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import { compareStrings } from '../constructs/synth/serialize';
+import { readDist } from './dist/read';
+import { buildGraph } from './graph/build';
+import { loadSqlParser } from './graph/sql';
+import type { Env, EstateGraph } from './graph/types';
+import { CheckReport, Finding, ReasonedException, RuleSummary, compareFindings } from './report/finding';
+import { RULES } from './rules';
+import type { Rule, RuleContext } from './rules/rule';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = require('../package.json').version;
+const MIN_REASON = 10;
+
+/** Findings about the suppressions and exceptions themselves; the engine raises them. */
+export const ENGINE_RULES: readonly RuleSummary[] = [
+  {
+    id: 'TK100', name: 'suppression-not-allowed', severity: 'error', suppressible: false,
+    title: 'A suppression names a rule that cannot be suppressed',
+    explanation: 'Rules TK001–TK005, TK009 and TK010 guard the isolation boundary itself; accepting a violation of one means there is no boundary.',
+    fix: 'Remove the suppression and fix the finding.',
+  },
+  {
+    id: 'TK101', name: 'suppression-unused', severity: 'warning', suppressible: false,
+    title: 'A suppression matches no finding',
+    explanation: 'A stale suppression would silently accept the next, unrelated violation of that rule on the env.',
+    fix: 'Remove the suppression (or correct its rule id).',
+  },
+  {
+    id: 'TK102', name: 'exception-unreasoned', severity: 'error', suppressible: false,
+    title: 'A declared exception or suppression has no reason',
+    explanation: `Every loosening must say why (at least ${MIN_REASON} characters), so a reviewer can judge it.`,
+    fix: 'Give the reason on the tier settings, the sandbox, or addSuppression().',
+  },
+];
+
+export interface CheckOptions {
+  /** Evaluation time (TTL expiry). Callers pass it; rules never read the clock. */
+  readonly now: Date;
+  /** @default RULES */
+  readonly rules?: readonly Rule[];
+}
+
+function summaryOf(r: Rule): RuleSummary {
+  return { id: r.id, name: r.name, title: r.title, severity: r.severity, explanation: r.explanation, fix: r.fix, suppressible: r.suppressible };
+}
+
+function hasReason(reason: unknown): boolean {
+  return typeof reason === 'string' && reason.trim().length >= MIN_REASON;
+}
+
+/** Every reasoned exception the manifest declares: tier loosenings and per-env exceptions. */
+function declaredExceptions(g: EstateGraph): ReasonedException[] {
+  const out: ReasonedException[] = [];
+  for (const t of g.tiers.values()) {
+    for (const e of t.exceptions ?? []) {
+      out.push({ kind: 'tier', subject: `tier ${t.name}`, property: e.property, value: e.value, defaultValue: e.defaultValue, reason: e.reason });
+    }
+  }
+  for (const env of g.envs) {
+    for (const e of env.exceptions ?? []) {
+      out.push({ kind: 'environment', subject: `env ${env.slug}`, property: e.kind, value: e.value, reason: e.reason, constructPath: env.constructPath });
+    }
+  }
+  return out;
+}
+
+/** Evaluate the rule pack over a built graph. The SQL parser must be loaded (see `checkDist`). */
+export function evaluateGraph(g: EstateGraph, options: CheckOptions): CheckReport {
+  const rules = options.rules ?? RULES;
+  const envByArtifact = new Map<string, Env>();
+  for (const env of g.envs) for (const a of env.artifacts ?? []) envByArtifact.set(a, env);
+  const exceptions = declaredExceptions(g);
+  const raw: (Finding & { envRef?: Env })[] = [];
+
+  for (const rule of rules) {
+    const ctx: RuleContext = {
+      now: options.now,
+      exempt: (e) => exceptions.push({
+        kind: 'rule-exemption', subject: `${rule.id} ${e.subject}`, property: rule.name, value: e.source?.file ?? '',
+        reason: e.reason, constructPath: e.env?.constructPath ?? e.source?.constructPath,
+      }),
+    };
+    try {
+      for (const f of rule.evaluate(g, ctx)) {
+        const env = f.env ?? (f.source ? envByArtifact.get(f.source.file) : undefined);
+        raw.push({
+          ruleId: rule.id, ruleName: rule.name, severity: rule.severity, message: f.message, fix: f.fix ?? rule.fix,
+          file: f.source?.file, pointer: f.source?.pointer, resourcePath: f.source?.resourcePath,
+          constructPath: f.source?.constructPath ?? env?.constructPath, env: env?.slug, envRef: env,
+        });
+      }
+    } catch (err) {
+      // A rule that cannot judge the estate has not passed it.
+      raw.push({
+        ruleId: rule.id, ruleName: rule.name, severity: 'error', fix: 'report this as a tierkit bug, with the dist/ that triggers it',
+        message: `rule ${rule.id} failed while evaluating: ${(err as Error)?.message ?? String(err)}`,
+      });
+    }
+  }
+
+  const findings: Finding[] = [];
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  const known = new Set([...byId.keys(), ...ENGINE_RULES.map((r) => r.id)]);
+  g.envs.forEach((env, i) => {
+    const source = { file: 'manifest.json', constructPath: env.constructPath };
+    (env.suppressions ?? []).forEach((s, j) => {
+      const pointer = `/appEnvironments/${i}/suppressions/${j}`;
+      const rule = byId.get(s.ruleId);
+      const base = { ...source, pointer, env: env.slug };
+      if (!hasReason(s.reason)) {
+        findings.push({ ...base, ruleId: 'TK102', ruleName: 'exception-unreasoned', severity: 'error', fix: ENGINE_RULES[2].fix,
+          message: `suppression of ${s.ruleId} on ${env.slug} has no reason (at least ${MIN_REASON} characters)` });
+        return;
+      }
+      if (rule && !rule.suppressible) {
+        findings.push({ ...base, ruleId: 'TK100', ruleName: 'suppression-not-allowed', severity: 'error', fix: ENGINE_RULES[0].fix,
+          message: `${env.slug} suppresses ${s.ruleId} (${rule.name}), which cannot be suppressed; its findings stay errors` });
+        return;
+      }
+      const matched = raw.filter((f) => f.ruleId === s.ruleId && f.envRef === env && !f.suppressed);
+      if (matched.length === 0) {
+        findings.push({ ...base, ruleId: 'TK101', ruleName: 'suppression-unused', severity: 'warning', fix: ENGINE_RULES[1].fix,
+          message: known.has(s.ruleId) ? `${env.slug} suppresses ${s.ruleId}, but the rule finds nothing there` : `${env.slug} suppresses "${s.ruleId}", which is no tierkit rule` });
+        return;
+      }
+      for (const f of matched) Object.assign(f, { suppressed: { reason: s.reason } });
+      exceptions.push({ kind: 'suppression', subject: `env ${env.slug}`, property: s.ruleId, value: `${matched.length} finding${matched.length === 1 ? '' : 's'}`, reason: s.reason, constructPath: env.constructPath });
+    });
+  });
+  for (const e of exceptions) {
+    if ((e.kind === 'tier' || e.kind === 'environment') && !hasReason(e.reason)) {
+      findings.push({ ruleId: 'TK102', ruleName: 'exception-unreasoned', severity: 'error', fix: ENGINE_RULES[2].fix, file: 'manifest.json',
+        constructPath: e.constructPath, message: `${e.subject}: ${e.property} = ${e.value} is declared without a reason` });
+    }
+  }
+  for (const { envRef, ...f } of raw) {
+    void envRef;
+    findings.push(f);
+  }
+  findings.sort(compareFindings);
+  exceptions.sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.subject, b.subject) || compareStrings(a.property, b.property));
+  const count = (sev: string) => findings.filter((f) => f.severity === sev && !f.suppressed).length;
+  return {
+    tool: { name: 'tierkit', version: VERSION },
+    now: options.now.toISOString(),
+    rules: [...rules.map(summaryOf), ...ENGINE_RULES].sort((a, b) => compareStrings(a.id, b.id)),
+    findings,
+    exceptions,
+    summary: { errors: count('error'), warnings: count('warning'), notes: count('note'), suppressed: findings.filter((f) => f.suppressed).length },
+  };
+}
+
+/** Read a dist/, build the graph, and evaluate the rule pack. */
+export async function checkDist(distDir: string, options: CheckOptions): Promise<CheckReport> {
+  await loadSqlParser();
+  return evaluateGraph(buildGraph(readDist(distDir)), options);
+}

@@ -1,0 +1,201 @@
+import type {
+  Manifest, ManifestAppEnvironment, ManifestServer, ManifestStack, ManifestTier,
+} from '../../constructs/synth/manifest';
+import type { KubernetesObject, TerraformResource } from '../dist/read';
+
+/**
+ * The estate graph: everything the rules judge, built from a dist/ only. Every node keeps where it
+ * came from (artifact file, JSON pointer, construct path) so a finding can point a reviewer at the
+ * line of the artifact and at the construct that wrote it.
+ */
+export interface Source {
+  readonly file: string;
+  /** RFC 6901 pointer inside `file` (Terraform JSON), or `/<document index>` for YAML streams. */
+  readonly pointer: string;
+  /** cdktf's metadata path of the resource, or the Kubernetes object's `kind/namespace/name`. */
+  readonly resourcePath?: string;
+  /** The manifest's construct path of the app-environment (`arcodange/erp/sandbox`), if known. */
+  readonly constructPath?: string;
+}
+
+export type Env = ManifestAppEnvironment;
+
+export interface Stack {
+  readonly name: string;
+  readonly file: string;
+  /** False for a stack the manifest does not list (hand-written or stale). */
+  readonly listed: boolean;
+  readonly manifest?: ManifestStack;
+  /** The app-environment whose stack this is (manifest appEnvironments[].stack), if any. */
+  readonly env?: Env;
+  /** Server id: from the manifest, else the provider host matched against manifest servers. */
+  readonly server?: string;
+  /** True only when the manifest says a human approves the apply. */
+  readonly humanGate: boolean;
+  readonly applyGate?: string;
+  readonly postgresProviders: readonly PostgresProvider[];
+  readonly json: Readonly<Record<string, any>>;
+}
+
+export interface PostgresProvider {
+  readonly host?: string;
+  /** The provider's `superuser` (its default is true). */
+  readonly superuser: boolean;
+  readonly source: Source;
+}
+
+export interface RoleAttributes {
+  readonly login: boolean;
+  readonly superuser: boolean;
+  readonly createDatabase: boolean;
+  readonly createRole: boolean;
+  readonly replication: boolean;
+  readonly bypassRowLevelSecurity: boolean;
+}
+
+/** Role `member` is granted `role` (from `roles`, `postgresql_grant_role` or a dynamic role's IN ROLE). */
+export interface Membership {
+  readonly member: string;
+  readonly role: string;
+  readonly admin: boolean;
+  /** `SET ROLE` without membership semantics (`assume_role`): still a reach. */
+  readonly via: 'roles' | 'grant_role' | 'assume_role';
+  readonly source: Source;
+  readonly stack: Stack;
+}
+
+export interface Role {
+  readonly name: string;
+  readonly server?: string;
+  readonly attributes: RoleAttributes;
+  readonly stack: Stack;
+  readonly source: Source;
+  readonly resource: TerraformResource;
+}
+
+export interface Database {
+  readonly name: string;
+  readonly server?: string;
+  /** Undefined when the resource names no owner: the provider's admin user then owns it. */
+  readonly owner?: string;
+  readonly stack: Stack;
+  readonly source: Source;
+}
+
+export interface DatabaseGrant {
+  readonly database: string;
+  readonly server?: string;
+  readonly role: string;
+  readonly objectType: string;
+  readonly privileges: readonly string[];
+  readonly stack: Stack;
+  readonly source: Source;
+}
+
+export interface VaultConnection {
+  readonly backend: string;
+  readonly name: string;
+  readonly allowedRoles: readonly string[] | undefined;
+  readonly username?: string;
+  readonly connectionUrl?: string;
+  readonly stack: Stack;
+  readonly source: Source;
+  readonly resource: TerraformResource;
+}
+
+export interface DynamicRole {
+  readonly backend: string;
+  readonly name: string;
+  readonly dbName?: string;
+  readonly creationStatements: readonly string[];
+  readonly revocationStatements: readonly string[];
+  readonly defaultTtl?: number;
+  readonly maxTtl?: number;
+  readonly stack: Stack;
+  readonly source: Source;
+}
+
+export interface KvSecret {
+  readonly mount: string;
+  readonly name: string;
+  readonly data: Readonly<Record<string, unknown>> | undefined;
+  readonly stack: Stack;
+  readonly source: Source;
+}
+
+export interface PolicyPathRule {
+  readonly path: string;
+  readonly capabilities: readonly string[];
+}
+
+export interface VaultPolicy {
+  readonly name: string;
+  readonly rules: readonly PolicyPathRule[];
+  /** Set when the policy text could not be parsed (the rules then judge nothing else of it). */
+  readonly parseError?: string;
+  readonly stack: Stack;
+  readonly source: Source;
+}
+
+export interface AuthRole {
+  readonly kind: 'kubernetes' | 'jwt';
+  readonly backend: string;
+  readonly name: string;
+  readonly policies: readonly string[];
+  /** kubernetes: bound service account names / namespaces. */
+  readonly serviceAccounts: readonly string[];
+  readonly namespaces: readonly string[];
+  /** jwt: bound claims (values as strings or string lists). */
+  readonly boundClaims: Readonly<Record<string, unknown>>;
+  readonly stack: Stack;
+  readonly source: Source;
+}
+
+export interface K8sObject {
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly object: Readonly<Record<string, any>>;
+  readonly listed: boolean;
+  readonly source: Source;
+}
+
+/** Lookups from a derived name back to the app-environment that owns it. */
+export interface EnvIndex {
+  readonly bySlug: ReadonlyMap<string, Env>;
+  readonly byStack: ReadonlyMap<string, Env>;
+  /** Any Postgres role name the env owns (group, Vault connection, golden dump). */
+  readonly byRole: ReadonlyMap<string, Env>;
+  readonly byDatabase: ReadonlyMap<string, Env>;
+  readonly byVaultConnection: ReadonlyMap<string, Env>;
+  readonly byVaultRole: ReadonlyMap<string, Env>;
+  readonly byVaultPolicy: ReadonlyMap<string, Env>;
+  readonly byNamespace: ReadonlyMap<string, Env>;
+}
+
+export interface EstateGraph {
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly tiers: ReadonlyMap<string, ManifestTier>;
+  readonly servers: ReadonlyMap<string, ManifestServer>;
+  readonly envs: readonly Env[];
+  readonly index: EnvIndex;
+  readonly stacks: readonly Stack[];
+  readonly resources: readonly TerraformResource[];
+  readonly roles: readonly Role[];
+  readonly memberships: readonly Membership[];
+  readonly databases: readonly Database[];
+  readonly databaseGrants: readonly DatabaseGrant[];
+  readonly vaultConnections: readonly VaultConnection[];
+  readonly dynamicRoles: readonly DynamicRole[];
+  readonly kvSecrets: readonly KvSecret[];
+  readonly vaultPolicies: readonly VaultPolicy[];
+  readonly authRoles: readonly AuthRole[];
+  readonly kubernetes: readonly K8sObject[];
+  readonly rawKubernetes: readonly KubernetesObject[];
+}
+
+/** The key of a cluster-wide object (role, database) on one server. */
+export function serverKey(server: string | undefined, name: string): string {
+  return `${server ?? '?'}\u0000${name}`;
+}

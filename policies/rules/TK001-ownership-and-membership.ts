@@ -1,0 +1,78 @@
+import { Env, EstateGraph, Membership, serverKey } from '../graph/types';
+import { Rule, RuleFinding, describeEnv } from './rule';
+
+/** The env a role belongs to: by its derived name, else the env whose stack declares it. */
+export function roleEnv(g: EstateGraph, name: string, declaredIn?: Env): Env | undefined {
+  return g.index.byRole.get(name) ?? declaredIn;
+}
+
+export const rule: Rule = {
+  id: 'TK001',
+  name: 'ownership-and-membership',
+  severity: 'error',
+  title: "A database is owned by its own env's group role, and no role reaches another env's roles",
+  explanation:
+    'Ownership and role membership are the first isolation layer: the owner of a database (or any member of the owner, '
+    + 'or a role that can SET ROLE to it) can drop it, and a member of another env\'s group role acts with all of its '
+    + 'rights. A sandbox role that is — even transitively — a member of erp_role can drop the prod database.',
+  fix: "Make the env's group role the owner; remove the cross-env `roles`, `postgresql_grant_role` or `assume_role`.",
+  suppressible: false,
+  evaluate(g) {
+    const out: RuleFinding[] = [];
+    const declared = new Map<string, Env | undefined>();
+    for (const r of g.roles) declared.set(serverKey(r.server, r.name), r.stack.env);
+    const homeOf = (server: string | undefined, name: string, fallback?: Env) =>
+      roleEnv(g, name, declared.has(serverKey(server, name)) ? declared.get(serverKey(server, name)) : fallback);
+
+    for (const db of g.databases) {
+      const env = g.index.byDatabase.get(db.name) ?? db.stack.env;
+      const ownerEnv = db.owner ? homeOf(db.server, db.owner) : undefined;
+      if (env) {
+        if (db.owner !== env.names.groupRole) {
+          out.push({
+            env, source: db.source,
+            message: `database "${db.name}" of ${describeEnv(env)} is owned by ${db.owner ? `"${db.owner}"` : "the provider's admin user (no owner set)"}, not by its group role "${env.names.groupRole}"`,
+            fix: `set owner = "${env.names.groupRole}"`,
+          });
+        }
+      } else if (ownerEnv) {
+        out.push({
+          env: ownerEnv, source: db.source,
+          message: `database "${db.name}" (${describeEnv(env)}) is owned by "${db.owner}", the role of ${describeEnv(ownerEnv)}: an env's role owns a database outside its env`,
+        });
+      }
+    }
+
+    // Membership edges per server; reach is transitive (a member of a member inherits SET ROLE).
+    const edges = new Map<string, Membership[]>();
+    for (const m of g.memberships) {
+      const key = serverKey(m.stack.server, m.member);
+      const list = edges.get(key);
+      if (list) list.push(m);
+      else edges.set(key, [m]);
+    }
+    for (const [key, direct] of edges) {
+      const server = direct[0].stack.server;
+      const member = direct[0].member;
+      const home = homeOf(server, member, direct[0].stack.env);
+      const seen = new Set<string>([key]);
+      const stack: { name: string; path: string[]; first: Membership }[] = direct.map((m) => ({ name: m.role, path: [member, m.role], first: m }));
+      while (stack.length > 0) {
+        const { name, path, first } = stack.pop()!;
+        const k = serverKey(server, name);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        const targetEnv = homeOf(server, name);
+        if (targetEnv && targetEnv !== home) {
+          out.push({
+            env: home ?? targetEnv, source: first.source,
+            message: `role "${member}" of ${describeEnv(home)} reaches "${name}" of ${describeEnv(targetEnv)} (${path.join(' → ')}, via ${first.via})`,
+            fix: `remove the ${first.via === 'assume_role' ? 'assume_role' : 'membership'} "${first.member}" → "${first.role}"`,
+          });
+        }
+        for (const next of edges.get(k) ?? []) stack.push({ name: next.role, path: [...path, next.role], first });
+      }
+    }
+    return out;
+  },
+};

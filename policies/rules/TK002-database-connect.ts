@@ -1,0 +1,52 @@
+import { DatabaseGrant, serverKey } from '../graph/types';
+import { Rule, RuleFinding, describeEnv } from './rule';
+import { roleEnv } from './TK001-ownership-and-membership';
+
+const isPublic = (role: string) => role.toLowerCase() === 'public';
+
+export const rule: Rule = {
+  id: 'TK002',
+  name: 'database-connect',
+  severity: 'error',
+  title: "Every database revokes PUBLIC and grants CONNECT only to its own env's group role",
+  explanation:
+    'PostgreSQL gives PUBLIC CONNECT and TEMPORARY on every new database. Unless it is revoked, any login on the '
+    + 'server — a sandbox\'s dynamic credential included — can connect to the prod database. CONNECT granted to '
+    + "another env's role opens the same door on purpose.",
+  fix: 'Declare `postgresql_grant` { role = "public", object_type = "database", privileges = [] } and grant CONNECT only to the env\'s group role.',
+  suppressible: false,
+  evaluate(g) {
+    const out: RuleFinding[] = [];
+    const grantsByDb = new Map<string, DatabaseGrant[]>();
+    for (const gr of g.databaseGrants) {
+      if (gr.objectType !== 'database') continue;
+      const k = serverKey(gr.server, gr.database);
+      grantsByDb.set(k, [...(grantsByDb.get(k) ?? []), gr]);
+    }
+    for (const db of g.databases) {
+      const env = g.index.byDatabase.get(db.name) ?? db.stack.env;
+      // A grant in a stack whose server is unknown (no provider) is judged against every database of that name.
+      const grants = [...(grantsByDb.get(serverKey(db.server, db.name)) ?? []),
+        ...(db.server ? grantsByDb.get(serverKey(undefined, db.name)) ?? [] : [])];
+      if (!grants.some((gr) => isPublic(gr.role) && gr.privileges.length === 0)) {
+        out.push({
+          env, source: db.source,
+          message: `database "${db.name}" of ${describeEnv(env)} never revokes PUBLIC: every login on the server keeps CONNECT and TEMPORARY`,
+          fix: `add postgresql_grant { database = "${db.name}", role = "public", object_type = "database", privileges = [] }`,
+        });
+      }
+      for (const gr of grants) {
+        if (gr.privileges.length === 0) continue;
+        const allowed = env?.names.groupRole;
+        if (gr.role === allowed) continue;
+        const who = isPublic(gr.role) ? 'PUBLIC' : `"${gr.role}" (${describeEnv(roleEnv(g, gr.role))})`;
+        out.push({
+          env: env ?? gr.stack.env, source: gr.source,
+          message: `database "${db.name}" of ${describeEnv(env)} grants ${gr.privileges.join(', ')} to ${who}${allowed ? `; only "${allowed}" may connect` : ''}`,
+          fix: `remove this grant${allowed ? ` or grant to "${allowed}"` : ''}`,
+        });
+      }
+    }
+    return out;
+  },
+};

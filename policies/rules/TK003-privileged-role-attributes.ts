@@ -1,0 +1,71 @@
+import { Role, RoleAttributes } from '../graph/types';
+import { Rule, RuleFinding, describeEnv } from './rule';
+
+const PRIVILEGED: [keyof RoleAttributes, string][] = [
+  ['superuser', 'SUPERUSER'], ['createDatabase', 'CREATEDB'], ['createRole', 'CREATEROLE'],
+  ['replication', 'REPLICATION'], ['bypassRowLevelSecurity', 'BYPASSRLS'],
+];
+
+/**
+ * Admin roles a server declares (a future manifest field, `servers[].adminRole`): today the admin
+ * credential lives outside the artifacts, so none is declared and every privileged role below is a
+ * finding except the env's own Vault connection role.
+ */
+function declaredAdminRoles(servers: Iterable<{ id: string }>): Set<string> {
+  const out = new Set<string>();
+  for (const s of servers) {
+    const admin = (s as { adminRole?: unknown }).adminRole;
+    if (typeof admin === 'string') out.add(`${s.id}\u0000${admin}`);
+  }
+  return out;
+}
+
+export const rule: Rule = {
+  id: 'TK003',
+  name: 'privileged-role-attributes',
+  severity: 'error',
+  title: 'No role is SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS outside the declared exceptions',
+  explanation:
+    'Each of these attributes crosses every database boundary on the server: SUPERUSER and BYPASSRLS ignore ACLs, '
+    + 'CREATEDB and CREATEROLE mint new objects and identities, REPLICATION streams every database. The only accepted '
+    + "holder outside a human-gated admin role is the env's own Vault connection role, with CREATEROLE alone "
+    + 'and ADMIN OPTION on nothing but its own group role (so Vault can mint members of that group, nothing else).',
+  fix: 'Remove the attribute; a role that must create roles is the env\'s Vault connection role, with ADMIN OPTION on its own group only.',
+  suppressible: false,
+  evaluate(g) {
+    const out: RuleFinding[] = [];
+    const admins = declaredAdminRoles(g.servers.values());
+    for (const role of g.roles) {
+      const held = PRIVILEGED.filter(([k]) => role.attributes[k]).map(([, sql]) => sql);
+      if (held.length === 0) continue;
+      const env = role.stack.env ?? g.index.byRole.get(role.name);
+      if (role.stack.humanGate && role.server && admins.has(`${role.server}\u0000${role.name}`)) continue;
+      if (isOwnVaultConnectionRole(role) && held.length === 1 && held[0] === 'CREATEROLE') {
+        const foreignAdmin = g.memberships.filter((m) => m.member === role.name && m.admin
+          && m.stack.server === role.server && m.role !== role.stack.env!.names.groupRole);
+        for (const m of foreignAdmin) {
+          out.push({
+            env, source: m.source,
+            message: `Vault connection role "${role.name}" holds ADMIN OPTION on "${m.role}", not only on its group "${role.stack.env!.names.groupRole}": with CREATEROLE it can grant that role to anyone`,
+            fix: `grant ADMIN OPTION only on "${role.stack.env!.names.groupRole}"`,
+          });
+        }
+        continue;
+      }
+      out.push({
+        env, source: role.source,
+        message: `role "${role.name}" of ${describeEnv(env)} is ${held.join(', ')}${role.stack.humanGate ? '' : ` in a stack that applies without a human gate (${role.stack.applyGate ?? (role.stack.listed ? 'unknown gate' : 'not in the manifest')})`}`,
+        fix: `set ${held.map((h) => PRIVILEGED.find(([, s]) => s === h)![0]).map(snake).join(' = false, ')} = false`,
+      });
+    }
+    return out;
+  },
+};
+
+function isOwnVaultConnectionRole(role: Role): boolean {
+  return role.stack.env !== undefined && role.name === role.stack.env.names.vaultConnectionRole;
+}
+
+function snake(k: string): string {
+  return { superuser: 'superuser', createDatabase: 'create_database', createRole: 'create_role', replication: 'replication', bypassRowLevelSecurity: 'bypass_row_level_security' }[k] ?? k;
+}

@@ -1,0 +1,130 @@
+import { PLACEHOLDER, parseSql, substituteVaultPlaceholders } from '../graph/sql';
+import { Rule, RuleFinding, describeEnv } from './rule';
+import { dynamicRoleEnv } from './vault-env';
+
+type Node = Record<string, any>;
+
+const rolename = (spec: Node | undefined): string | undefined => (spec?.RoleSpec ?? spec)?.rolename;
+const roleNames = (list: Node[] | undefined): string[] => (list ?? []).map((r) => rolename(r) ?? '?');
+const stmtType = (s: Node): string => Object.keys(s)[0];
+const NAME = PLACEHOLDER.name;
+
+/** Options of CREATE ROLE a dynamic user may carry; anything else (SUPERUSER, CREATEDB, ADMIN, ROLE…) is refused. */
+const ALLOWED_CREATE_OPTIONS = new Set(['canlogin', 'password', 'validUntil', 'addroleto', 'inherit', 'connectionlimit']);
+
+/** Problems of the creation statements, as sentences. */
+export function creationProblems(statements: readonly string[], group: string | undefined): string[] {
+  const problems: string[] = [];
+  let creates = 0;
+  for (const [i, text] of statements.entries()) {
+    const parsed = parseSql(substituteVaultPlaceholders(text));
+    if (!parsed.ok) {
+      problems.push(`creation statement ${i + 1} does not parse: ${parsed.error}`);
+      continue;
+    }
+    for (const s of parsed.stmts) {
+      const type = stmtType(s);
+      const body = s[type];
+      if (type === 'CreateRoleStmt') {
+        creates++;
+        if (body.role !== NAME) problems.push(`creates role "${body.role}" instead of the leased user "{{name}}"`);
+        const opts = new Map<string, Node>((body.options ?? []).map((o: Node) => [o.DefElem.defname, o.DefElem.arg]));
+        const login = body.stmt_type === 'ROLESTMT_USER' || opts.get('canlogin')?.Boolean?.boolval === true;
+        if (!login) problems.push('the created role is not LOGIN');
+        const until = opts.get('validUntil')?.String?.sval;
+        if (until !== PLACEHOLDER.expiration) {
+          problems.push(until === undefined ? "has no VALID UNTIL '{{expiration}}': the login outlives its lease" : `VALID UNTIL is '${until}', not '{{expiration}}'`);
+        }
+        const pw = opts.get('password')?.String?.sval;
+        if (pw !== undefined && pw !== PLACEHOLDER.password) problems.push('sets a literal PASSWORD instead of \'{{password}}\'');
+        for (const [name] of opts) {
+          if (!ALLOWED_CREATE_OPTIONS.has(name)) problems.push(`uses CREATE ROLE option ${name.toUpperCase()}`);
+        }
+        const inRole = roleNames(opts.get('addroleto')?.List?.items);
+        if (group === undefined) problems.push(`IN ROLE ${inRole.join(', ') || '(none)'} — the dynamic role belongs to no declared app-environment`);
+        else if (inRole.length !== 1 || inRole[0] !== group) {
+          problems.push(`IN ROLE ${inRole.map((r) => `"${r}"`).join(', ') || '(none)'}; it must be exactly its env's group "${group}"`);
+        }
+      } else if (type === 'AlterRoleSetStmt' && rolename(body.role) === NAME && body.setstmt?.name === 'role'
+        && body.setstmt.kind === 'VAR_SET_VALUE') {
+        const target = body.setstmt.args?.[0]?.A_Const?.sval?.sval;
+        if (target !== group) problems.push(`ALTER ROLE … SET ROLE "${target}", not its env's group${group ? ` "${group}"` : ''}`);
+      } else if (type === 'GrantRoleStmt') {
+        problems.push(`GRANTs ${(body.granted_roles ?? []).map((r: Node) => `"${r.AccessPriv?.priv_name}"`).join(', ')} to ${roleNames(body.grantee_roles).join(', ')}: no grant besides IN ROLE is allowed`);
+      } else {
+        problems.push(`runs ${type.replace(/Stmt$/, '')}: only CREATE ROLE and ALTER ROLE … SET ROLE are allowed`);
+      }
+    }
+  }
+  if (statements.length > 0 && creates !== 1) problems.push(`creates ${creates} roles; exactly one CREATE ROLE "{{name}}" is expected`);
+  if (statements.length === 0) problems.push('has no creation statements');
+  return problems;
+}
+
+/** Problems of the revocation statements: they must drop what the user owns, then the user, and touch nobody else. */
+export function revocationProblems(statements: readonly string[], group: string | undefined): string[] {
+  if (statements.length === 0) {
+    return ["has no revocation statements: Vault's default fails on an IN ROLE member that owns objects, leaving the login behind"];
+  }
+  const problems: string[] = [];
+  let droppedOwned = false;
+  let droppedRole = false;
+  for (const [i, text] of statements.entries()) {
+    const parsed = parseSql(substituteVaultPlaceholders(text));
+    if (!parsed.ok) {
+      problems.push(`revocation statement ${i + 1} does not parse: ${parsed.error}`);
+      continue;
+    }
+    for (const s of parsed.stmts) {
+      const type = stmtType(s);
+      const body = s[type];
+      const others = (names: string[]) => names.filter((n) => n !== NAME);
+      if (type === 'ReassignOwnedStmt') {
+        if (others(roleNames(body.roles)).length > 0) problems.push(`REASSIGN OWNED BY ${roleNames(body.roles).join(', ')} touches roles other than the user`);
+        const to = rolename(body.newrole);
+        if (to !== group) problems.push(`REASSIGN OWNED … TO "${to}", not its env's group${group ? ` "${group}"` : ''}`);
+      } else if (type === 'DropOwnedStmt') {
+        if (others(roleNames(body.roles)).length > 0) problems.push(`DROP OWNED BY ${others(roleNames(body.roles)).join(', ')}: drops objects of roles other than the user`);
+        if (roleNames(body.roles).includes(NAME)) droppedOwned = true;
+      } else if (type === 'DropRoleStmt') {
+        if (others(roleNames(body.roles)).length > 0) problems.push(`DROP ROLE ${others(roleNames(body.roles)).join(', ')}: drops roles other than the user`);
+        if (roleNames(body.roles).includes(NAME)) {
+          if (!droppedOwned) problems.push('drops the user before DROP OWNED BY "{{name}}": the drop fails while it owns objects or holds privileges');
+          droppedRole = true;
+        }
+      } else if ((type === 'GrantRoleStmt' || type === 'GrantStmt') && body.is_grant !== true) {
+        const grantees = roleNames(type === 'GrantRoleStmt' ? body.grantee_roles : body.grantees);
+        if (others(grantees).length > 0) problems.push(`REVOKE … FROM ${others(grantees).join(', ')}: revokes from roles other than the user`);
+      } else {
+        problems.push(`runs ${type.replace(/Stmt$/, '')} on revocation`);
+      }
+    }
+  }
+  if (!droppedRole) problems.push('never drops the user (DROP ROLE "{{name}}")');
+  return problems;
+}
+
+export const rule: Rule = {
+  id: 'TK004',
+  name: 'dynamic-role-statements',
+  severity: 'error',
+  title: "Dynamic credentials create only an expiring LOGIN member of their env's group, and revocation cleans up",
+  explanation:
+    'The creation statements are the dynamic credential: whatever they grant, every leased user gets. They must '
+    + "create one LOGIN role with VALID UNTIL '{{expiration}}', IN ROLE its own env's group only, optionally SET ROLE "
+    + 'to that group (so objects stay owned by the group), and nothing else. Revocation must drop what the user owns '
+    + 'before dropping it, or leases leave logins behind.',
+  fix: 'Use the statements tierkit generates (constructs/statements.ts); remove the extra grant, option or statement.',
+  suppressible: false,
+  evaluate(g) {
+    const out: RuleFinding[] = [];
+    for (const r of g.dynamicRoles) {
+      const env = dynamicRoleEnv(g, r);
+      const group = env?.names.groupRole;
+      const where = `Vault role "${r.backend}/roles/${r.name}" of ${describeEnv(env)}`;
+      for (const p of creationProblems(r.creationStatements, group)) out.push({ env, source: r.source, message: `${where}: ${p}` });
+      for (const p of revocationProblems(r.revocationStatements, group)) out.push({ env, source: r.source, message: `${where}: ${p}` });
+    }
+    return out;
+  },
+};

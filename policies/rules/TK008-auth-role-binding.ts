@@ -1,0 +1,84 @@
+import { AuthRole, Env, EstateGraph } from '../graph/types';
+import { Rule, RuleFinding, describeEnv } from './rule';
+
+const APPLIER = /^tierkit-apply-(.+)$/;
+/** Vault attaches `default` to every token unless told not to; it grants only token self-service. */
+const BUILTIN = new Set(['default']);
+
+function claimValues(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',').map((s) => s.trim()) : [];
+}
+
+function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): string[] {
+  const problems: string[] = [];
+  const bind = (what: string, values: readonly string[], own: string | undefined) => {
+    if (values.length === 0) problems.push(`binds no ${what}`);
+    for (const v of values) {
+      if (v.includes('*')) problems.push(`binds ${what} "${v}": a wildcard admits every ${what}`);
+      else if (own !== undefined && v !== own) problems.push(`binds ${what} "${v}", not its env's "${own}"`);
+    }
+  };
+  bind('service account', r.serviceAccounts, env?.names.serviceAccount);
+  bind('namespace', r.namespaces, env?.names.namespace);
+  for (const p of r.policies) {
+    if (BUILTIN.has(p)) continue;
+    const owner = g.index.byVaultPolicy.get(p);
+    if (env && p !== env.names.vaultPolicy) {
+      problems.push(`grants policy "${p}"${owner ? ` of ${describeEnv(owner)}` : APPLIER.test(p) ? ' (a CI applier)' : ''}; only "${env.names.vaultPolicy}" is its env's`);
+    } else if (!env && owner) {
+      // A role outside any env handing out an env's policy must bind exactly that env's workload.
+      const strangers = [...r.serviceAccounts.filter((s) => s !== owner.names.serviceAccount), ...r.namespaces.filter((n) => n !== owner.names.namespace)];
+      if (strangers.length > 0 || r.namespaces.length === 0) problems.push(`grants policy "${p}" of ${describeEnv(owner)} to ${strangers.join(', ') || 'unbound identities'}`);
+    } else if (!env && APPLIER.test(p)) {
+      problems.push(`grants the CI applier policy "${p}" to Kubernetes workloads`);
+    }
+  }
+  return problems;
+}
+
+function jwtProblems(g: EstateGraph, r: AuthRole): string[] {
+  const problems: string[] = [];
+  const applier = APPLIER.exec(r.name);
+  if (applier && r.stack.manifest?.kind === 'tier-platform') {
+    const tier = applier[1];
+    const repo = claimValues(r.boundClaims.repository);
+    const environment = claimValues(r.boundClaims.environment);
+    if (repo.length !== 1 || repo[0] !== g.manifest.estate.ci.repository) {
+      problems.push(`binds repository ${JSON.stringify(repo)}, not exactly "${g.manifest.estate.ci.repository}"`);
+    }
+    if (environment.length !== 1 || environment[0] !== tier) problems.push(`binds GitHub environment ${JSON.stringify(environment)}, not exactly "${tier}"`);
+    for (const p of r.policies) if (!BUILTIN.has(p) && p !== r.name) problems.push(`grants policy "${p}"; only "${r.name}" is the ${tier} applier's`);
+    return problems;
+  }
+  for (const p of r.policies) {
+    const owner = g.index.byVaultPolicy.get(p);
+    if (owner) problems.push(`grants policy "${p}" of ${describeEnv(owner)} to CI tokens`);
+    else if (APPLIER.test(p)) problems.push(`grants the CI applier policy "${p}" without being that tier's applier role`);
+  }
+  return problems;
+}
+
+export const rule: Rule = {
+  id: 'TK008',
+  name: 'auth-role-binding',
+  severity: 'error',
+  title: "An auth role binds only its own namespace and service account (or CI claims) and grants only its env's policies",
+  explanation:
+    'Auth roles turn an identity into Vault policies. A Kubernetes role bound to `*` namespaces, or to another '
+    + "env's service account, hands this env's credentials to foreign workloads; a role granting another env's policy "
+    + 'hands those credentials here. A CI applier role must be bound to this repository and to the GitHub environment '
+    + 'named after its tier, or any workflow could apply prod.',
+  fix: "Bind exactly the env's service account and namespace (or the repository and tier environment), and only its policy.",
+  suppressible: true,
+  evaluate(g) {
+    const out: RuleFinding[] = [];
+    for (const r of g.authRoles) {
+      const env = r.kind === 'kubernetes' ? r.stack.env ?? g.index.bySlug.get(r.name) : r.stack.env;
+      const problems = r.kind === 'kubernetes' ? kubernetesProblems(g, r, env) : jwtProblems(g, r);
+      for (const p of problems) {
+        out.push({ env, source: r.source, message: `${r.kind} auth role "auth/${r.backend}/role/${r.name}" of ${describeEnv(env)} ${p}` });
+      }
+    }
+    return out;
+  },
+};

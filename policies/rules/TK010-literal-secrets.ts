@@ -1,0 +1,99 @@
+import { EstateGraph, Source } from '../graph/types';
+import { Rule, RuleFinding } from './rule';
+
+/** Keys whose value is a secret when literal. */
+const SECRET_KEY = /(^|_|-)(password|passwd|secret|token|private_key|client_secret|api_key|apikey|credentials?)($|_|-)/i;
+/** Values that are not literals: Terraform references and Vault placeholders. */
+const REFERENCE = /^\$\{(var|data|ephemeral|local|module)\.[^}]+\}$|^\{\{\s*password\s*\}\}$/;
+/** Keys that name a secret's metadata, not its value. */
+const NOT_A_VALUE = /(_version|_ttl|_max_ttl|_policies|_type|_path|_name|_names|_file|_length|_wo_version|_statements|_rotation.*)$/i;
+const URL_PASSWORD = /\/\/[^/:@\s]+:([^@/\s]+)@/;
+const SQL_PASSWORD = /\bPASSWORD\s+'([^']*)'/i;
+
+/** Vault agent annotations name the secret's Vault path, not its value. */
+const VAULT_AGENT_PATH = /^vault\.hashicorp\.com\/agent-inject-secret-/;
+
+function isLiteralSecret(key: string, value: unknown): boolean {
+  if (VAULT_AGENT_PATH.test(key)) return false;
+  if (typeof value !== 'string' || value === '' || NOT_A_VALUE.test(key) || !SECRET_KEY.test(key)) return false;
+  return !REFERENCE.test(value.trim());
+}
+
+function literalIn(value: string): string | undefined {
+  const url = URL_PASSWORD.exec(value)?.[1];
+  if (url !== undefined && !/^\{\{\s*password\s*\}\}$/.test(url) && !/^\$\{[^}]+\}$/.test(url)) return 'a password inside a URL';
+  const sql = SQL_PASSWORD.exec(value)?.[1];
+  if (sql !== undefined && !/^\{\{\s*password\s*\}\}$/.test(sql)) return 'a literal PASSWORD in SQL';
+  return undefined;
+}
+
+function pointerSegment(s: string): string {
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Walk a JSON value; report every literal secret with its own pointer. */
+function scan(value: unknown, pointer: string, key: string, hit: (pointer: string, what: string) => void): void {
+  if (typeof value === 'string') {
+    if (isLiteralSecret(key, value)) hit(pointer, `literal value for "${key}"`);
+    else {
+      const inside = literalIn(value);
+      if (inside) hit(pointer, inside);
+      else if (value.startsWith('{') && /data_json|_json$/.test(key)) {
+        try {
+          const parsed = JSON.parse(value);
+          scan(parsed, pointer, key, (_, what) => hit(pointer, `${what} inside ${key}`));
+        } catch { /* not JSON: nothing more to read */ }
+      }
+    }
+    return;
+  }
+  if (Array.isArray(value)) value.forEach((v, i) => scan(v, `${pointer}/${i}`, key, hit));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) if (k !== '//') scan(v, `${pointer}/${pointerSegment(k)}`, k, hit);
+  }
+}
+
+function kubernetesFindings(g: EstateGraph, out: RuleFinding[]): void {
+  for (const k of g.kubernetes) {
+    const env = k.namespace ? g.index.byNamespace.get(k.namespace) : undefined;
+    if (k.kind === 'Secret' && (Object.keys(k.object.data ?? {}).length > 0 || Object.keys(k.object.stringData ?? {}).length > 0)) {
+      out.push({ env, source: k.source, message: `Secret ${k.namespace}/${k.name} carries its values in the manifest`, fix: 'deliver it from Vault (agent injection) instead of a Secret in git' });
+      continue;
+    }
+    scan(k.object, '', '', (pointer, what) => {
+      out.push({ env, source: { ...k.source, pointer: `${k.source.pointer}${pointer}` }, message: `${k.kind} ${k.namespace ? `${k.namespace}/` : ''}${k.name}: ${what}` });
+    });
+  }
+}
+
+export const rule: Rule = {
+  id: 'TK010',
+  name: 'literal-secrets',
+  severity: 'error',
+  title: 'No literal secret or password anywhere in the artifacts',
+  explanation:
+    'dist/ is committed, diffed in pull requests and rendered to a branch Argo CD reads: a password written there is '
+    + "published. Credentials come from sensitive variables, write-only attributes, Vault's {{password}} or Vault "
+    + 'agent injection — never from the artifact text.',
+  fix: 'Use a sensitive variable (`${var.x}`), a write-only attribute, or a Vault dynamic credential.',
+  suppressible: false,
+  evaluate(g) {
+    const out: RuleFinding[] = [];
+    for (const s of g.stacks) {
+      scan(s.json, '', '', (pointer, what) => {
+        const res = /^\/resource\/([^/]+)\/([^/]+)/.exec(pointer);
+        const r = res ? g.resources.find((x) => x.file === s.file && x.pointer === res[0]) : undefined;
+        const source: Source = { file: s.file, pointer, resourcePath: r?.constructPath, constructPath: s.env?.constructPath };
+        out.push({ env: s.env, source, message: `${s.file}${pointer}: ${what}` });
+      });
+      for (const [name, v] of Object.entries((s.json.variable ?? {}) as Record<string, any>)) {
+        if (v?.sensitive === true && v.default !== undefined && v.default !== null && v.default !== '') {
+          out.push({ env: s.env, source: { file: s.file, pointer: `/variable/${pointerSegment(name)}/default`, constructPath: s.env?.constructPath },
+            message: `sensitive variable "${name}" has a literal default` });
+        }
+      }
+    }
+    kubernetesFindings(g, out);
+    return out;
+  },
+};

@@ -1,0 +1,78 @@
+import { EstateGraph, K8sObject } from '../graph/types';
+import { Rule, RuleFinding, describeEnv } from './rule';
+
+const DNS_PEER = (peer: any) => peer?.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system'
+  && peer?.podSelector?.matchLabels?.['k8s-app'] === 'kube-dns';
+
+function selectsAllPods(np: K8sObject): boolean {
+  const sel = np.object.spec?.podSelector;
+  return sel !== undefined && Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0;
+}
+
+function policyTypes(np: K8sObject): string[] {
+  const spec = np.object.spec ?? {};
+  return spec.policyTypes ?? (spec.egress ? ['Ingress', 'Egress'] : ['Ingress']);
+}
+
+/** The tier of a namespace: its env's, else its `tierkit.io/tier` label (hand-written manifests). */
+function namespaceTier(g: EstateGraph, ns: string, nsObject?: K8sObject): string | undefined {
+  return g.index.byNamespace.get(ns)?.tier ?? nsObject?.object.metadata?.labels?.['tierkit.io/tier'];
+}
+
+export const rule: Rule = {
+  id: 'TK011',
+  name: 'egress-default-deny',
+  severity: 'error',
+  title: 'Every non-prod namespace denies egress by default and allows only DNS and its tier\'s allow list',
+  explanation:
+    'A non-prod workload must not reach the prod network or the internet on its own: egress is denied by default '
+    + '(a NetworkPolicy selecting every pod with policyType Egress and no rule), and opened only for DNS and the '
+    + "tier's allow-listed CIDRs. An allow-all egress policy next to the default-deny silently cancels it.",
+  fix: 'Add a default-deny NetworkPolicy (podSelector {}, policyTypes [Egress], no egress rules); remove egress rules to peers outside DNS and the tier allow list.',
+  suppressible: true,
+  evaluate(g) {
+    const out: RuleFinding[] = [];
+    const namespaces = new Map<string, K8sObject | undefined>();
+    for (const env of g.envs) namespaces.set(env.names.namespace, undefined);
+    const policies = new Map<string, K8sObject[]>();
+    for (const k of g.kubernetes) {
+      if (k.kind === 'Namespace') namespaces.set(k.name, k);
+      if (k.kind === 'NetworkPolicy' && k.namespace) policies.set(k.namespace, [...(policies.get(k.namespace) ?? []), k]);
+    }
+    for (const [ns, nsObject] of namespaces) {
+      const tierName = namespaceTier(g, ns, nsObject);
+      if (tierName === 'prod') continue;
+      // A hand-written namespace without a tier is judged as non-prod (nothing proves it is prod);
+      // namespaces tierkit writes without a tier are platform namespaces, not app environments.
+      if (tierName === undefined && (!nsObject || nsObject.listed)) continue;
+      const env = g.index.byNamespace.get(ns);
+      const tier = tierName ? g.tiers.get(tierName) : undefined;
+      const nps = policies.get(ns) ?? [];
+      const source = nsObject?.source ?? (env ? { file: env.artifacts.find((a) => a.startsWith('k8s/')) ?? env.artifacts[0], pointer: '/0', constructPath: env.constructPath } : undefined);
+      if (!nps.some((np) => selectsAllPods(np) && policyTypes(np).includes('Egress') && (np.object.spec?.egress ?? []).length === 0)) {
+        out.push({ env, source, message: `namespace "${ns}" (${env ? describeEnv(env) : `tier ${tierName ?? 'unknown'}`}) has no default-deny egress NetworkPolicy` });
+      }
+      const allowList = new Set(tier?.egress === 'deny' ? [] : tier?.egressAllowList ?? []);
+      for (const np of nps) {
+        if (!policyTypes(np).includes('Egress')) continue;
+        for (const [i, rule] of ((np.object.spec?.egress ?? []) as any[]).entries()) {
+          const peers: any[] = rule?.to ?? [];
+          if (peers.length === 0) {
+            out.push({ env, source: { ...np.source, pointer: `${np.source.pointer}/spec/egress/${i}` }, message: `NetworkPolicy ${ns}/${np.name} allows egress to every destination` });
+            continue;
+          }
+          for (const peer of peers) {
+            if (DNS_PEER(peer)) continue;
+            const cidr = peer?.ipBlock?.cidr;
+            if (cidr && allowList.has(cidr)) continue;
+            out.push({
+              env, source: { ...np.source, pointer: `${np.source.pointer}/spec/egress/${i}` },
+              message: `NetworkPolicy ${ns}/${np.name} allows egress to ${cidr ? `${cidr}, outside the ${tierName} allow list [${[...allowList].join(', ')}]` : JSON.stringify(peer)}`,
+            });
+          }
+        }
+      }
+    }
+    return out;
+  },
+};

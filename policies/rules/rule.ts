@@ -1,0 +1,50 @@
+import type { Env, EstateGraph, Source } from '../graph/types';
+
+export type Severity = 'error' | 'warning' | 'note';
+
+/** What a rule may read besides the graph. Rules never read the clock or the environment. */
+export interface RuleContext {
+  /** Evaluation time (`--now`), for TTLs and expiry. */
+  readonly now: Date;
+  /**
+   * Record a case the rule deliberately accepts (with why), so the report shows it next to the
+   * estate's own reasoned exceptions instead of passing silently.
+   */
+  exempt(e: { subject: string; reason: string; source?: Source; env?: Env }): void;
+}
+
+export interface RuleFinding {
+  readonly message: string;
+  readonly source?: Source;
+  /** The app-environment the finding belongs to (its suppressions apply). Defaults to the env that owns `source.file`. */
+  readonly env?: Env;
+  /** A fix specific to this finding; the rule's general fix otherwise. */
+  readonly fix?: string;
+}
+
+export interface Rule {
+  /** Stable id (`TK001`): reports, suppressions and SARIF refer to it; never reuse one. */
+  readonly id: string;
+  readonly name: string;
+  readonly severity: Severity;
+  readonly title: string;
+  /** Why the rule exists: what breaks when it is violated. */
+  readonly explanation: string;
+  readonly fix: string;
+  /** Rules guarding the isolation boundary itself cannot be suppressed. */
+  readonly suppressible: boolean;
+  evaluate(graph: EstateGraph, ctx: RuleContext): RuleFinding[];
+}
+
+/** The env of a Terraform stack or Kubernetes namespace, if the manifest knows it. */
+export function envOfNamespace(g: EstateGraph, namespace: string | undefined): Env | undefined {
+  return namespace ? g.index.byNamespace.get(namespace) : undefined;
+}
+
+export function isProd(g: EstateGraph, env: Env | undefined): boolean {
+  return env !== undefined && env.tier === 'prod';
+}
+
+export function describeEnv(env: Env | undefined): string {
+  return env ? `${env.slug} (tier ${env.tier})` : 'no declared app-environment';
+}
