@@ -1,0 +1,127 @@
+/* The Kubernetes half of the baseline: plain cdk8s + cdk8s-plus-32, imported by its index as users do. */
+import { ApiObject, App, Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-32';
+import { join } from 'node:path';
+import { ESTATE_SETTINGS as S, EstateSpec, TIER_NAMES, TierName } from '../spec';
+import { Env, TIERS, environments, host, slug } from './config';
+
+// cdk8s-plus's L2 constructs add fields of their own (probes, resources, security defaults), so the
+// objects would differ from tierkit's; its L1 `k8s` classes write exactly the objects we mirror.
+const { k8s } = kplus;
+
+function labels(e: Env): Record<string, string> {
+  return {
+    'app.kubernetes.io/managed-by': 'cdk8s', 'app.kubernetes.io/name': e.app, 'app.kubernetes.io/part-of': S.name,
+    'tierkit.io/app': e.app, 'tierkit.io/env': e.env, 'tierkit.io/tier': e.tier,
+  };
+}
+
+function environmentChart(app: App, e: Env): void {
+  const ns = slug(e);
+  const l = labels(e);
+  const meta = (name: string) => ({ name, namespace: ns, labels: l });
+  const chart = new Chart(app, ns);
+  const annotations = e.sandbox && {
+    'tierkit.io/owner': e.sandbox.owner, 'tierkit.io/sandbox-kind': e.sandbox.kind, 'tierkit.io/seed': e.sandbox.seed,
+    'tierkit.io/expires-at': new Date(Date.parse(e.sandbox.createdAt) + e.sandbox.ttlHours * 3_600_000).toISOString(),
+  };
+  new k8s.KubeNamespace(chart, 'namespace', { metadata: { name: ns, labels: l, annotations } });
+  new k8s.KubeServiceAccount(chart, 'service_account', { metadata: meta(ns), automountServiceAccountToken: false });
+  new k8s.KubeNetworkPolicy(chart, 'default_deny', { metadata: meta('default-deny'), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } });
+  new k8s.KubeNetworkPolicy(chart, 'allow_dns', {
+    metadata: meta('allow-dns'),
+    spec: {
+      podSelector: {}, policyTypes: ['Egress'],
+      egress: [{
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }],
+      }],
+    },
+  });
+  const allowList = S.egressAllowList[e.tier] ?? [];
+  if (!TIERS[e.tier].egressDeny && allowList.length > 0) {
+    new k8s.KubeNetworkPolicy(chart, 'allow_egress_listed', {
+      metadata: meta('allow-egress-listed'),
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: allowList.map((cidr) => ({ ipBlock: { cidr } })) }] },
+    });
+  }
+  const selector = { 'tierkit.io/app': e.app, 'tierkit.io/env': e.env };
+  new k8s.KubeNetworkPolicy(chart, 'allow_ingress_controller', {
+    metadata: meta('allow-ingress-controller'),
+    spec: {
+      podSelector: { matchLabels: selector }, policyTypes: ['Ingress'],
+      ingress: [{
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(e.port) }],
+      }],
+    },
+  });
+  new k8s.KubeDeployment(chart, 'deployment', {
+    metadata: meta(e.app),
+    spec: {
+      replicas: 1, selector: { matchLabels: selector },
+      template: {
+        metadata: {
+          labels: { ...l },
+          annotations: {
+            'vault.hashicorp.com/agent-inject': 'true', 'vault.hashicorp.com/role': ns,
+            'vault.hashicorp.com/agent-inject-secret-database': `postgres/creds/${ns}`,
+            'vault.hashicorp.com/agent-inject-secret-config': `kvv2/data/${ns}/config`,
+          },
+        },
+        spec: {
+          serviceAccountName: ns, automountServiceAccountToken: true,
+          containers: [{
+            name: e.app, image: e.image, ports: [{ containerPort: e.port, name: 'http' }],
+            env: [{ name: 'TIER', value: e.tier }, { name: 'ENV', value: e.env }, { name: 'ALLOWED_HOST', value: host(e) }],
+            securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, readOnlyRootFilesystem: true },
+          }],
+        },
+      },
+    },
+  });
+  new k8s.KubeService(chart, 'service', {
+    metadata: meta(e.app), spec: { selector, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromNumber(e.port) }] },
+  });
+  new k8s.KubeIngress(chart, 'ingress', {
+    metadata: meta(e.app),
+    spec: { rules: [{ host: host(e), http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: e.app, port: { name: 'http' } } } }] } }] },
+  });
+}
+
+function application(chart: Chart, id: string, p: { name: string; path: string; include?: string; namespace: string; labels: Record<string, string> }): void {
+  new ApiObject(chart, id, {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application',
+    metadata: { name: p.name, namespace: 'argocd', labels: p.labels },
+    spec: {
+      project: 'default',
+      source: { repoURL: S.argoRepoUrl, targetRevision: 'rendered', path: p.path, directory: p.include ? { include: p.include } : undefined },
+      destination: { server: 'https://kubernetes.default.svc', namespace: p.namespace },
+      syncPolicy: { automated: { prune: true, selfHeal: true } },
+    },
+  });
+}
+
+/** `cdk8s synth`: one App per output directory (k8s/<tier>, k8s/<tier>/argocd, k8s/argocd). */
+export function synthKubernetes(spec: EstateSpec, outdir: string): void {
+  const envs = environments(spec);
+  const tiers = TIER_NAMES.filter((t) => envs.some((e) => e.tier === t));
+  const roots = new App({ outdir: join(outdir, 'argocd') });
+  for (const tier of tiers) {
+    const tierEnvs = envs.filter((e) => e.tier === tier);
+    const app = new App({ outdir: join(outdir, tier) });
+    for (const e of tierEnvs) environmentChart(app, e);
+    app.synth();
+    const argo = new App({ outdir: join(outdir, tier, 'argocd') });
+    const chart = new Chart(argo, 'applications');
+    for (const e of tierEnvs) {
+      application(chart, slug(e), { name: slug(e), path: tier, include: `${slug(e)}.k8s.yaml`, namespace: slug(e), labels: labels(e) });
+    }
+    argo.synth();
+    application(new Chart(roots, tier as TierName), 'app_of_apps', {
+      name: `tier-${tier}`, path: `${tier}/argocd`, namespace: 'argocd',
+      labels: { 'app.kubernetes.io/part-of': S.name, 'tierkit.io/tier': tier },
+    });
+  }
+  roots.synth();
+}

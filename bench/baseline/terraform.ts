@@ -1,0 +1,127 @@
+/* The Terraform half of the baseline, written the way a cdktf user does: provider index imports. */
+import { App, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
+import * as postgresql from '@cdktf/provider-postgresql';
+import * as vault from '@cdktf/provider-vault';
+import { ESTATE_SETTINGS as S, EstateSpec, TIER_NAMES } from '../spec';
+import { Env, TIERS, environments, gatingTiers, serverOf, slug, snake, host } from './config';
+
+function baseStack(app: App, name: string): TerraformStack {
+  const stack = new TerraformStack(app, name);
+  new S3Backend(stack, { bucket: S.backend.bucket, region: S.backend.region, key: `${S.backend.keyPrefix}/${name}.tfstate`, encrypt: true });
+  stack.addOverride('terraform.backend.s3.use_lockfile', true);
+  new vault.provider.VaultProvider(stack, 'vault', { address: S.vaultAddress, skipChildToken: true });
+  return stack;
+}
+
+function policy(comment: string, rules: { path: string; capabilities: string[] }[]): string {
+  const body = [...rules].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((r) => `path "${r.path}" {\n  capabilities = [${r.capabilities.map((c) => `"${c}"`).join(', ')}]\n}\n`).join('\n');
+  return `# ${comment}\n${body}`;
+}
+
+function environmentStack(app: App, e: Env): void {
+  const name = slug(e);
+  const server = serverOf(e.tier);
+  const [ttl, maxTtl] = TIERS[e.tier].ttl;
+  const stack = baseStack(app, name);
+  const user = new TerraformVariable(stack, 'pg_admin_username', { type: 'string', description: `Admin role on ${server.id}` });
+  const password = new TerraformVariable(stack, 'pg_admin_password', { type: 'string', sensitive: true, description: `Admin password on ${server.id}` });
+  new postgresql.provider.PostgresqlProvider(stack, 'postgresql', {
+    host: server.host, port: server.port, username: user.stringValue, password: password.stringValue,
+    superuser: server.superuser, sslmode: server.sslMode, expectedVersion: String(server.majorVersion),
+  });
+  const group = new postgresql.role.Role(stack, 'group_role', { name: `${snake(e)}_role`, login: false });
+  const connectionPassword = new TerraformVariable(stack, 'vault_connection_password', { type: 'string', sensitive: true });
+  connectionPassword.addOverride('ephemeral', true);
+  const connectionRole = new postgresql.role.Role(stack, 'vault_connection_role', {
+    name: `${snake(e)}_vault`, login: true, createRole: true, passwordWo: connectionPassword.stringValue, passwordWoVersion: '1',
+  });
+  const admin = new postgresql.grantRole.GrantRole(stack, 'vault_connection_admin', {
+    role: connectionRole.name, grantRole: group.name, withAdminOption: true,
+  });
+  const db = new postgresql.database.Database(stack, 'database', { name, owner: group.name });
+  new postgresql.grant.Grant(stack, 'database_public_revoke', { database: db.name, role: 'public', objectType: 'database', privileges: [] });
+  const connect = new postgresql.grant.Grant(stack, 'database_connect', {
+    database: db.name, role: group.name, objectType: 'database', privileges: ['CONNECT'],
+  });
+  const connection = new vault.databaseSecretBackendConnection.DatabaseSecretBackendConnection(stack, 'vault_connection', {
+    backend: 'postgres', name, pluginName: 'postgresql-database-plugin', allowedRoles: [name], verifyConnection: true,
+    rootRotationStatements: [`ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}';`],
+    postgresql: {
+      connectionUrl: `postgresql://{{username}}:{{password}}@${server.host}:${server.port}/${name}?sslmode=${server.sslMode}`,
+      username: connectionRole.name, passwordWo: connectionPassword.stringValue, passwordWoVersion: 1,
+    },
+    dependsOn: [admin, connect],
+  });
+  const groupIdent = `"${snake(e)}_role"`;
+  new vault.databaseSecretBackendRole.DatabaseSecretBackendRole(stack, 'vault_role', {
+    backend: 'postgres', name, dbName: connection.name, defaultTtl: ttl, maxTtl,
+    creationStatements: [
+      `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${groupIdent};`,
+      `ALTER ROLE "{{name}}" SET ROLE ${groupIdent};`,
+    ],
+    revocationStatements: [`REASSIGN OWNED BY "{{name}}" TO ${groupIdent};`, `DROP OWNED BY "{{name}}";`, `DROP ROLE IF EXISTS "{{name}}";`],
+  });
+  new vault.kvSecretV2.KvSecretV2(stack, 'kv_config', {
+    mount: 'kvv2', name: `${name}/config`,
+    dataJson: JSON.stringify({
+      app: e.app, env: e.env, tier: e.tier, database: name, database_host: server.host, database_port: server.port,
+      host: host(e), vault_creds_path: `postgres/creds/${name}`,
+    }),
+  });
+  const workload = new vault.policy.Policy(stack, 'vault_policy', {
+    name,
+    policy: policy(`workload of ${name}`, [
+      { path: `postgres/creds/${name}`, capabilities: ['read'] },
+      { path: `kvv2/data/${name}/config`, capabilities: ['read'] },
+      { path: `kvv2/metadata/${name}/config`, capabilities: ['read'] },
+    ]),
+  });
+  new vault.kubernetesAuthBackendRole.KubernetesAuthBackendRole(stack, 'kubernetes_auth_role', {
+    backend: 'kubernetes', roleName: name, boundServiceAccountNames: [name], boundServiceAccountNamespaces: [name],
+    tokenPolicies: [workload.name], tokenTtl: ttl, tokenMaxTtl: maxTtl,
+  });
+}
+
+const CRUD = ['create', 'read', 'update', 'delete'];
+
+function platformStacks(app: App, envs: readonly Env[]): void {
+  const shared = baseStack(app, 'platform');
+  new vault.mount.Mount(shared, 'database_mount', { path: 'postgres', type: 'database', description: 'dynamic Postgres credentials' });
+  new vault.mount.Mount(shared, 'kv_mount', { path: 'kvv2', type: 'kv', options: { version: '2' }, description: 'app configuration' });
+  new vault.authBackend.AuthBackend(shared, 'kubernetes_auth', { type: 'kubernetes', path: 'kubernetes' });
+  const issuer = 'https://token.actions.githubusercontent.com';
+  new vault.jwtAuthBackend.JwtAuthBackend(shared, 'ci_jwt_auth', { path: 'jwt', oidcDiscoveryUrl: issuer, boundIssuer: issuer });
+
+  const gating = gatingTiers(envs);
+  for (const tier of TIER_NAMES.filter((t) => envs.some((e) => e.tier === t))) {
+    const gated = envs.filter((e) => gating.get(serverOf(e.tier).id) === tier);
+    if (TIERS[tier].gateRank === 0 && gated.length === 0) continue;
+    const stack = baseStack(app, `platform-${tier}`);
+    const rules = gated.flatMap((e) => {
+      const s = slug(e);
+      return [
+        { path: `postgres/config/${s}`, capabilities: CRUD }, { path: `postgres/roles/${s}`, capabilities: CRUD },
+        { path: `kvv2/data/${s}/config`, capabilities: CRUD }, { path: `kvv2/metadata/${s}/config`, capabilities: ['read', 'delete'] },
+        { path: `sys/policies/acl/${s}`, capabilities: CRUD }, { path: `auth/kubernetes/role/${s}`, capabilities: CRUD },
+      ];
+    });
+    for (const [server, t] of gating) if (t === tier) rules.push({ path: `kvv2/data/tierkit/postgres-admin/${server}`, capabilities: ['read'] });
+    const applier = `tierkit-apply-${tier}`;
+    const p = new vault.policy.Policy(stack, 'applier_policy', { name: applier, policy: policy(`CI applier of ${tier}`, rules) });
+    new vault.jwtAuthBackendRole.JwtAuthBackendRole(stack, 'applier_role', {
+      backend: 'jwt', roleName: applier, roleType: 'jwt', userClaim: 'sub', boundAudiences: [`https://github.com/${S.ciRepository.split('/')[0]}`],
+      boundClaimsType: 'string', boundClaims: { repository: S.ciRepository, environment: tier },
+      tokenPolicies: [p.name], tokenTtl: 3600, tokenMaxTtl: 3600,
+    });
+  }
+}
+
+/** `cdktf synth` of the whole estate: one stack per app-environment plus the platform stacks. */
+export function synthTerraform(spec: EstateSpec, outdir: string): void {
+  const app = new App({ outdir });
+  const envs = environments(spec);
+  for (const e of envs) environmentStack(app, e);
+  platformStacks(app, envs);
+  app.synth();
+}

@@ -1,0 +1,65 @@
+import {
+  AdminKind, App, Backend, Estate, PostgresServer, Sandbox, SandboxKind, SeedProfile, Tier, TierSettings,
+} from '../constructs';
+import { ESTATE_SETTINGS, EstateSpec, GenerateOptions, SandboxKindName, TierName, generateSpec } from './spec';
+
+/**
+ * A benchmark estate of any size, built only through tierkit's public API (`constructs/index.ts`),
+ * exactly as an estate repository would declare it.
+ */
+export function generateEstate(options: GenerateOptions): Estate {
+  return estateFromSpec(generateSpec(options));
+}
+
+function tier(name: TierName): Tier {
+  const t = Tier.of(name);
+  if (!t) throw new Error(`unknown tier ${name}`);
+  return t;
+}
+
+const KINDS: Record<SandboxKindName, SandboxKind> = {
+  engineer: SandboxKind.ENGINEER, team: SandboxKind.TEAM, branch: SandboxKind.BRANCH,
+};
+
+function seedProfile(seed: string): SeedProfile {
+  if (seed === SeedProfile.SYNTHETIC_V1.name) return SeedProfile.SYNTHETIC_V1;
+  if (seed.startsWith('sanitized:')) return SeedProfile.sanitized(seed.slice('sanitized:'.length));
+  throw new Error(`the benchmark generates no ${seed} seed`);
+}
+
+export function estateFromSpec(spec: EstateSpec): Estate {
+  const s = ESTATE_SETTINGS;
+  const tiers: TierSettings[] = Object.entries(s.egressAllowList).map(([name, cidrs]) => ({
+    tier: tier(name as TierName), egressAllowList: cidrs,
+  }));
+  const estate = new Estate({
+    name: s.name,
+    domain: s.domain,
+    vault: { address: s.vaultAddress },
+    argocd: { repoUrl: s.argoRepoUrl },
+    ci: { repository: s.ciRepository },
+    backend: Backend.s3(s.backend),
+    sandboxQuotaPerOwner: s.sandboxQuotaPerOwner,
+    tiers,
+  });
+  for (const server of s.servers) {
+    new PostgresServer(estate, server.id, {
+      host: server.host, port: server.port, majorVersion: server.majorVersion,
+      adminKind: server.superuser ? AdminKind.SUPERUSER : AdminKind.MANAGED, sslMode: server.sslMode,
+      tiers: server.tiers.map(tier),
+    });
+  }
+  const apps = new Map<string, App>();
+  for (const a of spec.apps) {
+    apps.set(a.name, new App(estate, a.name, {
+      tiers: a.tiers.map(tier), objectPrefix: a.objectPrefix, image: a.image, port: a.port, flags: a.flags,
+    }));
+  }
+  for (const sb of spec.sandboxes) {
+    new Sandbox(apps.get(sb.app)!, sb.env, {
+      tier: tier(sb.tier), kind: KINDS[sb.kind], owner: sb.owner, createdAt: sb.createdAt,
+      ttlHours: sb.ttlHours, seed: seedProfile(sb.seed),
+    });
+  }
+  return estate;
+}

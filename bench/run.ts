@@ -1,0 +1,213 @@
+/**
+ * `npm run bench [-- --quick] [--runs N] [--multipliers 1,10,100] [--timeout-s S] [--no-phases]`
+ *
+ * Measures synth (tierkit vs the plain cdktf + cdk8s baseline), check and diff (against a one-app
+ * change) at several multiples of a base estate, each run in a fresh child process, and writes
+ * a markdown table and JSON to bench/results/.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ChildOptions, Sample, median, rssMethod, runNode } from './measure';
+import { BenchReport, Machine, Operation, Phases, Row, evaluateTargets, toMarkdown } from './report';
+import { BASE_SIZE } from './spec';
+
+const ROOT = resolve(__dirname, '..');
+const TIERKIT = join(ROOT, 'bin', 'tierkit');
+const ENTRY = join(ROOT, 'bench', 'estate-entry.ts');
+const BASELINE = join(ROOT, 'bench', 'baseline', 'main.ts');
+const INPROC = join(ROOT, 'bench', 'inproc.ts');
+/** The policy clock: every generated sandbox is unexpired at this instant. */
+export const CHECK_NOW = '2026-11-22T12:00:00Z';
+/** 100 × (3 apps × 7 tiers + 2 sandboxes) = 300 apps × 7 tiers + 200 sandboxes = 2,300 app-environments. */
+export const REFERENCE = { apps: 300, sandboxes: 200 } as const;
+
+export interface BenchOptions {
+  readonly base: { readonly apps: number; readonly sandboxes: number };
+  readonly multipliers: readonly number[];
+  readonly runs: number;
+  readonly seed: number;
+  /** Scratch space for the synthesized dists. */
+  readonly workDir: string;
+  readonly timeoutMs: number;
+  /** Also run bench/inproc.ts once per size (where the time goes). */
+  readonly phases: boolean;
+  readonly quick: boolean;
+  readonly command: string;
+}
+
+type Log = (line: string) => void;
+
+function sizeEnv(o: BenchOptions, multiplier: number, change = false): NodeJS.ProcessEnv {
+  return {
+    BENCH_APPS: String(o.base.apps * multiplier), BENCH_SANDBOXES: String(o.base.sandboxes * multiplier),
+    BENCH_SEED: String(o.seed), BENCH_ALL_TIERS: '1', BENCH_CHANGE: change ? '1' : '0',
+  };
+}
+
+/** A command is available once a colleague registers it in cli/main.ts: `--help` then exits 0. */
+export function commandAvailable(name: string): boolean {
+  return runNode([TIERKIT, name, '--help'], { cwd: ROOT, timeoutMs: 60_000 }).exitCode === 0;
+}
+
+function summarize(operation: Operation, multiplier: number, appEnvironments: number, samples: Sample[], acceptExit: readonly number[]): Row {
+  const bad = samples.find((s) => !acceptExit.includes(s.exitCode));
+  const base = { operation, multiplier, appEnvironments, runs: samples.length, samplesMs: samples.map((s) => Math.round(s.wallMs)) };
+  if (bad) {
+    const timeout = bad.exitCode === -1;
+    const detail = (bad.stderr || bad.stdout).trim().split('\n').slice(0, 3).join(' / ').slice(0, 300);
+    return { ...base, status: timeout ? 'timeout' : 'failed', medianMs: NaN, medianRssMiB: NaN, note: timeout ? `killed after ${Math.round(bad.wallMs / 1000)} s` : `exit ${bad.exitCode}: ${detail}` };
+  }
+  const exits = [...new Set(samples.map((s) => s.exitCode))];
+  return {
+    ...base, status: 'ok', medianMs: median(samples.map((s) => s.wallMs)), medianRssMiB: median(samples.map((s) => s.maxRssMiB)),
+    note: exits.some((e) => e !== 0) ? `exit ${exits.join('/')}` : undefined,
+  };
+}
+
+function unavailable(operation: Operation, multiplier: number, appEnvironments: number, name: string): Row {
+  return {
+    operation, multiplier, appEnvironments, status: 'unavailable', runs: 0, medianMs: NaN, medianRssMiB: NaN, samplesMs: [],
+    note: `not available yet (\`tierkit ${name}\` is not registered in cli/main.ts)`,
+  };
+}
+
+function appEnvironmentsIn(dist: string): number {
+  const manifest = join(dist, 'manifest.json');
+  return existsSync(manifest) ? JSON.parse(readFileSync(manifest, 'utf8')).appEnvironments.length : NaN;
+}
+
+function machine(loadBefore: number[]): Machine {
+  const model = existsSync('/proc/cpuinfo')
+    ? /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown'
+    : cpus()[0]?.model ?? 'unknown';
+  return {
+    cpus: cpus().length, cpuModel: model, node: process.version, platform: `${process.platform}-${process.arch}`,
+    totalMemMiB: Math.round(totalmem() / 1048576), loadBefore, loadAfter: loadavg(), rssMethod: rssMethod(),
+  };
+}
+
+export function runBench(o: BenchOptions, log: Log = () => undefined): BenchReport {
+  const loadBefore = loadavg();
+  const child = (timeoutMs = o.timeoutMs): ChildOptions => ({ cwd: ROOT, timeoutMs });
+  const available = { check: commandAvailable('check'), diff: commandAvailable('diff') };
+  for (const [name, yes] of Object.entries(available)) if (!yes) log(`tierkit ${name}: not available yet (not registered in cli/main.ts); skipped`);
+  rmSync(o.workDir, { recursive: true, force: true });
+  mkdirSync(o.workDir, { recursive: true });
+  const rows: Row[] = [];
+  const phases: Phases[] = [];
+
+  for (const x of o.multipliers) {
+    const env = sizeEnv(o, x);
+    const dist = join(o.workDir, `tierkit-${x}x`);
+    const samples = (op: string, args: () => string[], opts: ChildOptions & { env?: NodeJS.ProcessEnv }) => {
+      const out: Sample[] = [];
+      for (let i = 0; i < o.runs; i++) {
+        const s = runNode(args(), opts);
+        log(`  ${op} ${x}× run ${i + 1}/${o.runs}: ${(s.wallMs / 1000).toFixed(2)} s, ${Math.round(s.maxRssMiB)} MiB, exit ${s.exitCode}`);
+        out.push(s);
+        if (s.exitCode === -1 || (s.exitCode !== 0 && s.exitCode !== 1)) break; // no point repeating a failure
+      }
+      return out;
+    };
+    log(`${x}× (${o.base.apps * x} apps, ${o.base.sandboxes * x} sandboxes)`);
+    const tk = samples('synth (tierkit)', () => [TIERKIT, 'synth', '--app', ENTRY, '--out', dist, '--quiet'], { ...child(), env });
+    const envCount = appEnvironmentsIn(dist);
+    const synthRow = summarize('synth (tierkit)', x, envCount, tk, [0]);
+    rows.push(synthRow);
+    const bl = samples('synth (baseline)', () => [BASELINE, join(o.workDir, `baseline-${x}x`)], { ...child(), env: { ...env, NODE_OPTIONS: '--require tsx/cjs' } });
+    rows.push(summarize('synth (baseline)', x, envCount, bl, [0]));
+
+    if (available.check && synthRow.status === 'ok') {
+      const s = samples('check', () => [TIERKIT, 'check', dist, '--format', 'json', '--now', CHECK_NOW], child());
+      rows.push(summarize('check', x, envCount, s, [0, 1]));
+    } else {
+      rows.push(available.check ? { ...unavailable('check', x, envCount, 'check'), status: 'failed', note: 'no dist: synth failed' } : unavailable('check', x, envCount, 'check'));
+    }
+    if (available.diff && synthRow.status === 'ok') {
+      const head = join(o.workDir, `tierkit-${x}x-changed`);
+      const prep = runNode([TIERKIT, 'synth', '--app', ENTRY, '--out', head, '--quiet'], { ...child(), env: sizeEnv(o, x, true) });
+      if (prep.exitCode !== 0) {
+        rows.push({ ...unavailable('diff', x, envCount, 'diff'), status: 'failed', note: `synth of the changed estate failed: ${prep.stderr.slice(0, 200)}` });
+      } else {
+        const s = samples('diff', () => [TIERKIT, 'diff', dist, head, '--format', 'json'], child());
+        rows.push(summarize('diff', x, envCount, s, [0, 1]));
+      }
+    } else {
+      rows.push(available.diff ? { ...unavailable('diff', x, envCount, 'diff'), status: 'failed', note: 'no dist: synth failed' } : unavailable('diff', x, envCount, 'diff'));
+    }
+
+    if (o.phases) {
+      const s = runNode(['--require', 'tsx/cjs', INPROC, join(o.workDir, `inproc-${x}x`)], { ...child(), env });
+      if (s.exitCode === 0) {
+        const p = JSON.parse(s.stdout.trim().split('\n').pop()!);
+        phases.push({ multiplier: x, ...p });
+        log(`  phases ${x}×: ${JSON.stringify(p)}`);
+      } else {
+        log(`  phases ${x}×: failed (exit ${s.exitCode}) ${s.stderr.slice(0, 200)}`);
+      }
+    }
+  }
+
+  const reference = o.multipliers.find((x) => o.base.apps * x === REFERENCE.apps && o.base.sandboxes * x === REFERENCE.sandboxes);
+  return {
+    command: o.command, quick: o.quick, base: o.base, multipliers: o.multipliers, referenceMultiplier: reference,
+    machine: machine(loadBefore), rows, phases, targets: evaluateTargets(rows, o.multipliers, reference, phases),
+  };
+}
+
+export function optionsFromArgv(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean' }, runs: { type: 'string' }, multipliers: { type: 'string' }, seed: { type: 'string' },
+      'timeout-s': { type: 'string' }, 'no-phases': { type: 'boolean' }, 'work-dir': { type: 'string' },
+    },
+    strict: true,
+  });
+  const int = (name: string, raw: string | undefined, fallback: number) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${raw}"`);
+    return n;
+  };
+  const quick = values.quick ?? false;
+  const multipliers = values.multipliers
+    ? values.multipliers.split(',').map((m) => int('multipliers', m.trim(), 1))
+    : quick ? [1, 10] : [1, 10, 100];
+  return {
+    // --quick: a 1-app base (≈ 8 and ≈ 80 app-environments), one run: the harness, not the numbers.
+    base: quick ? { apps: 1, sandboxes: 1 } : BASE_SIZE,
+    multipliers,
+    runs: int('runs', values.runs, quick ? 1 : 3),
+    seed: int('seed', values.seed, 1),
+    workDir: resolve(values['work-dir'] ?? join(ROOT, '.tmp', 'bench')),
+    timeoutMs: int('timeout-s', values['timeout-s'], 900) * 1000,
+    phases: !values['no-phases'],
+    quick,
+    command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
+  };
+}
+
+function main(): void {
+  let options: BenchOptions;
+  try {
+    options = optionsFromArgv(process.argv.slice(2));
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message}`);
+    process.exitCode = 2;
+    return;
+  }
+  const report = runBench(options, (l) => console.error(l));
+  const results = join(ROOT, 'bench', 'results');
+  mkdirSync(results, { recursive: true });
+  const name = options.quick ? 'quick' : 'report';
+  writeFileSync(join(results, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
+  const md = toMarkdown(report);
+  writeFileSync(join(results, `${name}.md`), md);
+  console.log(md);
+  console.error(`wrote ${join(results, `${name}.md`)} and ${name}.json`);
+}
+
+if (require.main === module) main();
