@@ -10,6 +10,8 @@ const commands: Record<string, () => Command> = {
   check: () => require('./commands/check').checkCommand,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   diff: () => require('./commands/diff').diffCommand,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ci: () => require('./commands/ci').ciCommand,
 };
 
 function usage(): string {

@@ -92,6 +92,8 @@ export interface AffectedStack {
   readonly gatingTier: string;
   readonly applyGate: string;
   readonly humanGate: boolean;
+  /** The Postgres server the stack's provider reaches, if any (its admin credential is needed to plan/apply). */
+  readonly server?: string;
   /** Artifact path of the stack, in the head dist (in the base dist for a destroyed stack). */
   readonly artifact: string;
   readonly resources: { readonly add: number; readonly change: number; readonly destroy: number };

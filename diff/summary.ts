@@ -55,6 +55,7 @@ export function affectedStacks(base: Manifest, head: Manifest, resources: readon
       gatingTier: s?.gatingTier ?? strictestTier(head),
       applyGate: s?.applyGate ?? 'unknown',
       humanGate: s?.humanGate ?? true,
+      server: s?.server,
       artifact: s?.artifact ?? `terraform/${name}/cdk.tf.json`,
       resources: counts.get(name)!,
     });

@@ -15,6 +15,8 @@ interface DiffOptions {
   readonly headDist: string;
   readonly format: 'markdown' | 'json';
   readonly output?: string;
+  /** Also write the JSON report there (one comparison, two renderings). */
+  readonly json?: string;
   readonly failOn: readonly FailOn[];
   readonly maxChars: number;
   readonly reportHint?: string;
@@ -32,7 +34,7 @@ function parseFailOn(value: string | undefined): FailOn[] {
 
 function options(argv: readonly string[], io: Io): DiffOptions {
   const { values, positionals } = parse(argv, {
-    'base-ref': { type: 'string' }, 'head-dist': { type: 'string' }, format: { type: 'string' }, output: { type: 'string' },
+    'base-ref': { type: 'string' }, 'head-dist': { type: 'string' }, format: { type: 'string' }, output: { type: 'string' }, json: { type: 'string' },
     'fail-on': { type: 'string' }, 'max-chars': { type: 'string' }, 'report-hint': { type: 'string' }, verbose: { type: 'boolean' },
   }, 2);
   const format = oneOf('format', values.format, ['markdown', 'json'] as const, 'markdown');
@@ -42,7 +44,7 @@ function options(argv: readonly string[], io: Io): DiffOptions {
     throw new UsageError(`--max-chars must be an integer from 2000 to ${GITHUB_COMMENT_LIMIT} (got "${values['max-chars']}")`);
   }
   const root = projectRoot(io.cwd);
-  const common = { format, failOn, maxChars, output: values.output && resolveFrom(io.cwd, values.output), reportHint: values['report-hint'] };
+  const common = { format, failOn, maxChars, output: values.output && resolveFrom(io.cwd, values.output), json: values.json && resolveFrom(io.cwd, values.json), reportHint: values['report-hint'] };
   if (values['base-ref'] !== undefined) {
     if (positionals.length > 0) throw new UsageError(`give either --base-ref or two dists, not both (got ${positionals.join(' ')})`);
     if (!values['base-ref']) throw new UsageError('--base-ref needs a git ref (e.g. origin/main)');
@@ -54,6 +56,11 @@ function options(argv: readonly string[], io: Io): DiffOptions {
   return { ...common, base: { dist: resolveFrom(io.cwd, positionals[0]) }, headDist: resolveFrom(io.cwd, positionals[1]) };
 }
 
+function write(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
 function compare(o: DiffOptions, baseDir: string, io: Io): number {
   const base = readDist(baseDir);
   const head = readDist(o.headDist);
@@ -61,9 +68,9 @@ function compare(o: DiffOptions, baseDir: string, io: Io): number {
   const out = o.format === 'json'
     ? renderJson(set)
     : renderMarkdown(set, base.manifest, head.manifest, { maxChars: o.maxChars, reportHint: o.reportHint });
+  if (o.json) write(o.json, renderJson(set));
   if (o.output) {
-    mkdirSync(dirname(o.output), { recursive: true });
-    writeFileSync(o.output, out);
+    write(o.output, out);
     io.err(`tierkit diff: ${set.identical ? 'no changes' : `${set.affectedStacks.length} stack(s) affected, ${set.attention.length} attention item(s)`} → ${o.output}`);
   } else {
     io.out(out.replace(/\n$/, ''));
@@ -88,6 +95,7 @@ Options:
   --head-dist <dir>       the head dist with --base-ref (default: dist in the project root)
   --format <f>            markdown (PR comment, default) or json (full change set + affectedStacks)
   --output <file>         write there instead of stdout
+  --json <file>           also write the full JSON report there
   --fail-on <list>        exit 1 when any holds: ${FAIL_ON.join(', ')} (comma-separated)
   --max-chars <n>         Markdown size limit (default ${GITHUB_COMMENT_LIMIT}, GitHub's comment limit)
   --report-hint <text>    where readers find the JSON report (shown when the comment is shortened)

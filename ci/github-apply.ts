@@ -1,0 +1,119 @@
+import type { Manifest, ManifestStack } from '../constructs/synth/manifest';
+import { compareStrings } from '../constructs/synth/serialize';
+import { ACTIONS, RUNNER } from './pins';
+import { applierRole, ARTIFACT, checkout, ciStacks, ephemeralPassword, setupNode, setupTerraform, stateCredentials, TIERKIT, vaultLogin, WORKFLOW_FILES } from './steps';
+
+/**
+ * On push to main: find the merged PR's last successful `tierkit pull request` run, refuse unless
+ * main synthesizes to exactly the dist that run planned, then apply exactly those plan files — one
+ * job per stack, in the GitHub environment of its gating tier (protection rules = the human gate;
+ * the environment is also the `environment` claim Vault's `tierkit-apply-<tier>` JWT role binds).
+ */
+
+const LOCATE_SCRIPT = () => `const { owner, repo } = context.repo;
+const sha = context.sha;
+const prs = await github.paginate(github.rest.repos.listPullRequestsAssociatedWithCommit, { owner, repo, commit_sha: sha });
+const pr = prs.find((p) => p.merged_at && p.merge_commit_sha === sha);
+if (!pr) core.setFailed('refusing to apply: ' + sha + ' is not the merge of a reviewed pull request');
+else {
+  const runs = await github.paginate(github.rest.actions.listWorkflowRuns, { owner, repo, workflow_id: '${WORKFLOW_FILES.pullRequest}', event: 'pull_request', head_sha: pr.head.sha, status: 'success' });
+  runs.sort((a, b) => b.run_number - a.run_number);
+  if (runs.length === 0) core.setFailed('refusing to apply: no successful tierkit pull request run for ' + pr.head.sha + ' (PR #' + pr.number + ')');
+  else {
+    core.setOutput('run-id', String(runs[0].id));
+    core.setOutput('head-sha', pr.head.sha);
+    core.info('PR #' + pr.number + ', reviewed run ' + runs[0].html_url);
+  }
+}
+`;
+
+const VERIFY_INDEX = [
+  'test "$(jq -r .headSha reviewed/tierkit-plans.json)" = "$HEAD_SHA" || { echo "::error::the plan index is not from the merged head $HEAD_SHA"; exit 1; }',
+  'want="$(jq -r .distSha256 reviewed/tierkit-plans.json)"',
+  'got="$(sha256sum dist/manifest.json | cut -d" " -f1)"',
+  'if [ "$want" != "$got" ]; then',
+  '  echo "::error::main synthesizes to a different dist than the reviewed plan (manifest sha256 $got, reviewed $want); re-run the PR checks on the current base and merge again"',
+  '  exit 1',
+  'fi',
+  'echo "stacks=$(jq -c \'.plans | keys\' reviewed/tierkit-plans.json)" >> "$GITHUB_OUTPUT"',
+  'echo "plans=$(jq -c .plans reviewed/tierkit-plans.json)" >> "$GITHUB_OUTPUT"',
+  '',
+].join('\n');
+
+function locateJob(): Record<string, unknown> {
+  return {
+    name: 'locate the reviewed plans',
+    'runs-on': RUNNER,
+    permissions: { contents: 'read', actions: 'read', 'pull-requests': 'read' },
+    outputs: { 'run-id': '${{ steps.pr.outputs.run-id }}', stacks: '${{ steps.verify.outputs.stacks }}', plans: '${{ steps.verify.outputs.plans }}' },
+    steps: [
+      { id: 'pr', name: 'Find the merged pull request and its reviewed run', uses: ACTIONS.githubScript, with: { script: LOCATE_SCRIPT() } },
+      checkout(),
+      ...setupNode(),
+      { name: 'Synthesize main', run: `${TIERKIT} synth --out dist --quiet` },
+      {
+        name: 'Download the reviewed plan index',
+        uses: ACTIONS.downloadArtifact,
+        with: { name: ARTIFACT.plans, path: 'reviewed', 'run-id': '${{ steps.pr.outputs.run-id }}', 'github-token': '${{ github.token }}' },
+      },
+      { id: 'verify', name: 'Main is what was reviewed', env: { HEAD_SHA: '${{ steps.pr.outputs.head-sha }}' }, run: VERIFY_INDEX },
+    ],
+  };
+}
+
+export function jobId(stack: string): string {
+  return `apply-${stack.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+/** Shared platform first, then tier platforms, then app-environments: mounts exist before their users. */
+const KIND_ORDER = ['shared-platform', 'tier-platform', 'app-environment'];
+
+function applyJob(m: Manifest, s: ManifestStack, after: readonly string[]): Record<string, unknown> {
+  const server = m.servers.find((x) => x.id === s.server);
+  const needs = ['locate', ...after];
+  return {
+    name: `apply ${s.name} (${s.gatingTier}: ${s.applyGate})`,
+    needs,
+    // Runs when this stack has a reviewed plan, even if an earlier stack had none (skipped), never after a failure.
+    if: `\${{ !cancelled() && needs.locate.result == 'success' && !contains(needs.*.result, 'failure') && contains(fromJSON(needs.locate.outputs.stacks), '${s.name}') }}`,
+    'runs-on': RUNNER,
+    environment: s.gatingTier,
+    permissions: { contents: 'read', actions: 'read', 'id-token': 'write' },
+    concurrency: { group: `tierkit-apply-${s.name}`, 'cancel-in-progress': false },
+    steps: [
+      {
+        name: 'Download the reviewed plan',
+        uses: ACTIONS.downloadArtifact,
+        with: { name: ARTIFACT.plan(s.name), path: 'stack', 'run-id': '${{ needs.locate.outputs.run-id }}', 'github-token': '${{ github.token }}' },
+      },
+      {
+        name: 'Refuse a plan whose sha256 differs from the reviewed one',
+        'working-directory': 'stack',
+        env: { REVIEWED: `\${{ fromJSON(needs.locate.outputs.plans)['${s.name}'] }}` },
+        run: 'got="$(sha256sum tfplan | cut -d" " -f1)"\nif [ -z "$REVIEWED" ] || [ "$got" != "$REVIEWED" ]; then\n  echo "::error::plan sha256 $got is not the reviewed $REVIEWED: refusing to apply"\n  exit 1\nfi\n',
+      },
+      setupTerraform(),
+      stateCredentials(),
+      vaultLogin(m, applierRole(s.gatingTier), server),
+      ephemeralPassword(),
+      { name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack', run: 'terraform init -input=false -lockfile=readonly\nterraform apply -input=false tfplan\n' },
+    ],
+  };
+}
+
+export function applyWorkflow(m: Manifest): Record<string, unknown> {
+  const stacks = [...ciStacks(m)].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || compareStrings(a.name, b.name));
+  const jobs: Record<string, unknown> = { locate: locateJob() };
+  for (const s of stacks) {
+    // Every stack of an earlier kind: skipped ones (no plan) do not block, failed ones do.
+    const before = stacks.filter((x) => KIND_ORDER.indexOf(x.kind) < KIND_ORDER.indexOf(s.kind));
+    jobs[jobId(s.name)] = applyJob(m, s, before.map((x) => jobId(x.name)));
+  }
+  return {
+    name: 'tierkit apply',
+    on: { push: { branches: ['main'] } },
+    permissions: { contents: 'read' },
+    concurrency: { group: 'tierkit-apply', 'cancel-in-progress': false },
+    jobs,
+  };
+}

@@ -1,0 +1,96 @@
+import type { Manifest, ManifestServer } from '../constructs/synth/manifest';
+import { applierRoleName, serverAdminSecretName } from '../constructs/naming';
+import { ACTIONS, NODE_VERSION, TERRAFORM_VERSION } from './pins';
+
+/** Steps both workflows share. Every credential comes from OIDC, Vault or `secrets.*`; none is written here. */
+
+export type Step = Record<string, unknown>;
+
+/** How the workflows run tierkit: from this checkout, with its pinned dependencies. */
+export const TIERKIT = 'npx --no-install tsx cli/main.ts';
+
+/** File names of the generated workflows (the apply workflow looks the PR workflow's runs up by name). */
+export const WORKFLOW_FILES = { pullRequest: 'tierkit-pr.yml', apply: 'tierkit-apply.yml' } as const;
+
+export const ARTIFACT = {
+  diff: 'tierkit-diff',
+  dist: 'tierkit-dist',
+  plans: 'tierkit-plans',
+  plan: (stackExpr: string) => `tierkit-plan-${stackExpr}`,
+} as const;
+
+export function checkout(extra: Record<string, unknown> = {}): Step {
+  return { name: 'Check out', uses: ACTIONS.checkout, with: { 'persist-credentials': false, ...extra } };
+}
+
+export function setupNode(): Step[] {
+  return [
+    { name: 'Set up Node', uses: ACTIONS.setupNode, with: { 'node-version': NODE_VERSION, cache: 'npm' } },
+    { name: 'Install dependencies', run: 'npm ci' },
+  ];
+}
+
+export function setupTerraform(): Step {
+  return { name: 'Set up Terraform', uses: ACTIONS.setupTerraform, with: { terraform_version: TERRAFORM_VERSION, terraform_wrapper: false } };
+}
+
+/** Terraform state (S3 backend) through OIDC: the role ARN and region are repository secrets/variables. */
+export function stateCredentials(): Step {
+  return {
+    name: 'Terraform state credentials (OIDC)',
+    uses: ACTIONS.awsCredentials,
+    with: { 'role-to-assume': '${{ secrets.TIERKIT_STATE_ROLE_ARN }}', 'aws-region': '${{ vars.TIERKIT_STATE_REGION }}' },
+  };
+}
+
+/** The JWT audience Vault's CI roles bind: GitHub's default, the repository owner's URL. */
+export function jwtAudience(m: Manifest): string {
+  return `https://github.com/${m.estate.ci.repository.split('/')[0]}`;
+}
+
+/** KV v2 API path of a logical secret name (`<mount>/data/<name>`), as vault-action reads it. */
+function kvDataPath(m: Manifest, name: string): string {
+  return `${m.estate.vault.kvMount}/data/${name}`;
+}
+
+/**
+ * Vault login with the job's GitHub OIDC token, exporting VAULT_TOKEN for Terraform's vault
+ * provider, and — for a stack that reaches a Postgres server — that server's admin credential
+ * as TF_VAR_pg_admin_username / TF_VAR_pg_admin_password.
+ */
+export function vaultLogin(m: Manifest, role: string, server: ManifestServer | undefined, condition?: string): Step {
+  const withs: Record<string, unknown> = {
+    url: m.estate.vault.address,
+    method: 'jwt',
+    path: m.estate.vault.jwtAuthPath,
+    role,
+    jwtGithubAudience: jwtAudience(m),
+    exportToken: true,
+  };
+  if (server) {
+    const path = kvDataPath(m, serverAdminSecretName(server.id));
+    withs.secrets = `${path} username | TF_VAR_pg_admin_username ;\n${path} password | TF_VAR_pg_admin_password\n`;
+  }
+  const step: Step = { name: server ? `Vault login (${role}) and ${server.id} admin credential` : `Vault login (${role})`, uses: ACTIONS.vault, with: withs };
+  return condition ? { if: condition, ...step } : step;
+}
+
+export function applierRole(tier: string): string {
+  return applierRoleName(tier);
+}
+
+/**
+ * The first password of an env's Vault connection role is write-only and rotated by Vault right
+ * after; Terraform still wants the ephemeral variable set, so each job makes a random, masked one.
+ */
+export function ephemeralPassword(): Step {
+  return {
+    name: 'Ephemeral first password for Vault connection roles',
+    run: 'pw="$(openssl rand -hex 32)"\necho "::add-mask::$pw"\necho "TF_VAR_vault_connection_password=$pw" >> "$GITHUB_ENV"\n',
+  };
+}
+
+/** Stacks CI plans and applies: a tier whose gate is `none` is applied by hand, on a laptop. */
+export function ciStacks(m: Manifest) {
+  return m.stacks.filter((s) => s.applyGate !== 'none');
+}

@@ -1,0 +1,134 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { staleFiles } from '../../ci/files';
+import { githubWorkflows, WORKFLOW_FILES } from '../../ci/github';
+import { tierkit } from '../diff/cli';
+import { applierRoleName } from '../../constructs/naming';
+import type { Manifest } from '../../constructs/synth/manifest';
+import { synthesize } from '../../constructs/synth/synthesize';
+import estate from '../../environments';
+import { stackResources } from '../../policies/dist/read';
+import { testTmp } from '../setup/tmpdir';
+import { workflowErrors } from './workflow-parser';
+
+const ROOT = resolve(__dirname, '..', '..');
+let manifest: Manifest;
+let files: ReadonlyMap<string, string>;
+let stackJson: (name: string) => Record<string, any>;
+
+beforeAll(() => {
+  const out = synthesize(estate());
+  manifest = out.manifest;
+  files = githubWorkflows(manifest);
+  stackJson = (name) => JSON.parse(out.files.get(`terraform/${name}/cdk.tf.json`)!);
+});
+
+const workflow = (name: string) => parseYaml(files.get(name)!) as Record<string, any>;
+
+/** Every (key, value) pair in a parsed workflow, with the path to it. */
+function* walk(v: unknown, path: string[] = []): Generator<[string[], unknown]> {
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      yield [[...path, k], x];
+      yield* walk(x, [...path, k]);
+    }
+  }
+}
+
+describe('tierkit ci github', () => {
+  it('generates workflows that @actions/workflow-parser accepts without errors', async () => {
+    for (const [name, content] of files) expect(await workflowErrors(name, content), name).toEqual([]);
+  });
+
+  it('the parser is a real gate: a broken expression or key is reported', async () => {
+    const apply = files.get(WORKFLOW_FILES.apply)!;
+    expect((await workflowErrors('a.yml', apply.replace('${{ needs.locate.outputs.run-id }}', '${{ nope.run-id }}'))).join()).toContain('nope');
+    expect(await workflowErrors('b.yml', apply.replace('runs-on:', 'runs_on:'))).not.toEqual([]);
+  });
+
+  it('applies each CI-applied stack in one job, in the environment of its gating tier, with that tier\'s Vault JWT role', () => {
+    const apply = workflow(WORKFLOW_FILES.apply);
+    const ciStacks = manifest.stacks.filter((s) => s.applyGate !== 'none');
+    expect(manifest.stacks.some((s) => s.applyGate === 'none')).toBe(true); // crm-local: applied by hand
+    const applyJobs = Object.entries(apply.jobs).filter(([id]) => id.startsWith('apply-'));
+    expect(applyJobs.map(([, j]: [string, any]) => j.environment).sort()).toEqual(ciStacks.map((s) => s.gatingTier).sort());
+    for (const s of ciStacks) {
+      const job = apply.jobs[`apply-${s.name}`];
+      expect(job.environment, s.name).toBe(s.gatingTier);
+      expect(job.permissions['id-token']).toBe('write');
+      const vault = job.steps.find((st: any) => String(st.uses).startsWith('hashicorp/vault-action@'));
+      expect(vault.with.role).toBe(applierRoleName(s.gatingTier));
+      // The JWT role Vault really has (platform-<tier> stack) binds exactly this environment and audience.
+      const jwt = stackResources('platform', 'f', stackJson(`platform-${s.gatingTier}`)).find((r) => r.type === 'vault_jwt_auth_backend_role')!;
+      expect(jwt.attributes.role_name).toBe(vault.with.role);
+      expect((jwt.attributes.bound_claims as any).environment).toBe(job.environment);
+      expect(jwt.attributes.bound_audiences).toContain(vault.with.jwtGithubAudience);
+      expect(vault.with.path).toBe(manifest.estate.vault.jwtAuthPath);
+      // Only the reviewed plan is applied, after its sha256 was checked.
+      const names = job.steps.map((st: any) => st.name);
+      expect(names.indexOf('Refuse a plan whose sha256 differs from the reviewed one')).toBeLessThan(names.indexOf('terraform apply (the reviewed plan, nothing else)'));
+      const applyStep = job.steps.find((st: any) => String(st.run ?? '').includes('terraform apply'));
+      expect(applyStep.run).toContain('terraform apply -input=false tfplan');
+      if (s.server) expect(vault.with.secrets).toContain(`tierkit/postgres-admin/${s.server} password | TF_VAR_pg_admin_password`);
+    }
+    expect(apply.on).toEqual({ push: { branches: ['main'] } });
+  });
+
+  it('plans only the affected stacks (matrix from the diff JSON) and posts one sticky comment with the plan hashes', () => {
+    const pr = workflow(WORKFLOW_FILES.pullRequest);
+    expect(Object.keys(pr.jobs)).toEqual(['diff', 'plan', 'comment']);
+    const diffRuns = pr.jobs.diff.steps.map((s: any) => s.run ?? s.uses).join('\n');
+    expect(diffRuns).toContain('check dist --format sarif');
+    expect(diffRuns).toContain('github/codeql-action/upload-sarif@');
+    expect(diffRuns).toContain('diff --base-ref "$BASE_SHA" --head-dist dist');
+    expect(diffRuns).toContain('.affectedStacks[] | select(.applyGate != "none")');
+    expect(pr.jobs.plan.strategy.matrix).toBe('${{ fromJSON(needs.diff.outputs.matrix) }}');
+    expect(pr.jobs.plan.environment).toBeUndefined(); // a plan never waits for (or unlocks) a gate
+    const plan = pr.jobs.plan.steps.find((s: any) => s.name === 'terraform plan');
+    expect(plan.run).toContain('-out=tfplan');
+    expect(plan.run).toContain('sha256sum tfplan > tfplan.sha256');
+    const script = pr.jobs.comment.steps.find((s: any) => String(s.uses).startsWith('actions/github-script@')).with.script;
+    expect(script).toContain("'<!-- tierkit-diff -->'");
+    expect(script).toContain('updateComment');
+    expect(pr.jobs.comment.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+  });
+
+  it('holds no credential literal and pins every action to an exact version', () => {
+    for (const name of files.keys()) {
+      for (const [path, value] of walk(workflow(name))) {
+        const key = path[path.length - 1];
+        if (key === 'uses') expect(value, `${name}: ${path.join('.')}`).toMatch(/@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/);
+        const input = path.includes('with') || path.includes('env');
+        if (input && /token|password|secret|role-to-assume/i.test(key) && typeof value === 'string' && key !== 'secrets') {
+          expect(value, `${name}: ${path.join('.')}`).toMatch(/^\$\{\{ (secrets|github|vars)\./);
+        }
+      }
+      // id-token is granted per job, never workflow-wide.
+      expect(workflow(name).permissions).toEqual({ contents: 'read' });
+    }
+  });
+
+  it('is deterministic', () => {
+    const again = githubWorkflows(synthesize(estate()).manifest);
+    expect([...again]).toEqual([...files]);
+  });
+
+  it('the committed .github/workflows are what `tierkit ci github` generates (regenerate when this fails)', () => {
+    expect(staleFiles(join(ROOT, '.github', 'workflows'), files)).toEqual({ missing: [], different: [] });
+  });
+
+  it('--check exits 1 on a stale copy and 0 on a fresh one', async () => {
+    const dir = testTmp('ci', 'check');
+    cpSync(join(ROOT, '.github', 'workflows'), dir, { recursive: true });
+    expect(tierkit(['ci', 'github', '--check', '--out', dir]).status).toBe(0);
+    writeFileSync(join(dir, WORKFLOW_FILES.apply), readFileSync(join(dir, WORKFLOW_FILES.apply), 'utf8').replace('environment: prod', 'environment: dev'));
+    const stale = tierkit(['ci', 'github', '--check', '--out', dir]);
+    expect(stale.status).toBe(1);
+    expect(stale.stderr).toContain(`stale: ${WORKFLOW_FILES.apply}`);
+    const unknown = tierkit(['ci', 'gitlab']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('unknown CI system "gitlab"');
+  });
+});
