@@ -39,6 +39,7 @@ export class AppEnvironment extends Construct {
   readonly env: string;
   readonly tier: Tier;
   private readonly explicitServer?: PostgresServer;
+  private resolvedServer?: PostgresServer;
   private readonly _suppressions: Suppression[] = [];
   private readonly _escapeHatches: EscapeHatch[] = [];
 
@@ -64,7 +65,8 @@ export class AppEnvironment extends Construct {
 
   /** The server holding this env's database. Undefined only on invalid input (reported by validation). */
   get server(): PostgresServer | undefined {
-    return this.explicitServer ?? this.estate.serverForTier(this.tier);
+    // Cached once found: a tier's server cannot change afterwards without a validation error.
+    return this.explicitServer ?? (this.resolvedServer ??= this.estate.serverForTier(this.tier));
   }
 
   get groupRole(): PostgresRoleRef {

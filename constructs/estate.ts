@@ -70,6 +70,7 @@ export class Estate extends Construct {
   readonly backend: Backend;
   readonly sandboxQuotaPerOwner: number;
   readonly tierSettings: readonly TierSettings[];
+  private readonly effectiveTiers = new Map<Tier, EffectiveTier>();
 
   constructor(props: EstateProps) {
     super(undefined as unknown as Construct, '');
@@ -105,7 +106,12 @@ export class Estate extends Construct {
 
   /** The tier as this estate runs it (defaults plus `tiers` settings). */
   tier(tier: Tier): EffectiveTier {
-    return effectiveTier(tier, this.tierSettings.find((s) => s.tier === tier));
+    let eff = this.effectiveTiers.get(tier);
+    if (!eff) {
+      eff = effectiveTier(tier, this.tierSettings.find((s) => s.tier === tier));
+      this.effectiveTiers.set(tier, eff);
+    }
+    return eff;
   }
 
   get servers(): PostgresServer[] {
