@@ -8,7 +8,7 @@ export const rule: Rule = {
   id: 'TK002',
   name: 'database-connect',
   severity: 'error',
-  title: "Every database revokes PUBLIC and grants CONNECT only to its own env's group role",
+  title: "Every database revokes PUBLIC and grants CONNECT only to its own env's roles (group, golden dump)",
   explanation:
     'PostgreSQL gives PUBLIC CONNECT and TEMPORARY on every new database. Unless it is revoked, any login on the '
     + 'server — a sandbox\'s dynamic credential included — can connect to the prod database. CONNECT granted to '
@@ -38,7 +38,8 @@ export const rule: Rule = {
       for (const gr of grants) {
         if (gr.privileges.length === 0) continue;
         const allowed = env?.names.groupRole;
-        if (gr.role === allowed) continue;
+        // The env's own roles by name: its group, and its read-only golden dump role (pg_read_all_data only).
+        if (env && (gr.role === env.names.groupRole || gr.role === env.names.goldenDumpRole)) continue;
         const who = isPublic(gr.role) ? 'PUBLIC' : `"${gr.role}" (${describeEnv(roleEnv(g, gr.role))})`;
         out.push({
           env: env ?? gr.stack.env, source: gr.source,

@@ -61,8 +61,18 @@ export function creationProblems(statements: readonly string[], group: string | 
   return problems;
 }
 
+/** `GRANT "{{name}}" TO CURRENT_USER` (or to the connection role by name), without ADMIN OPTION. */
+function grantsOnlyUserToConnection(body: Node, connectionRole: string | undefined): boolean {
+  const granted = (body.granted_roles ?? []).map((r: Node) => r.AccessPriv?.priv_name);
+  const grantees: Node[] = (body.grantee_roles ?? []).map((r: Node) => r.RoleSpec ?? r);
+  const toConnection = grantees.length === 1 && (grantees[0].roletype === 'ROLESPEC_CURRENT_USER'
+    || (connectionRole !== undefined && grantees[0].rolename === connectionRole));
+  const admin = (body.opt ?? []).some((o: Node) => o.DefElem?.defname === 'admin');
+  return granted.length === 1 && granted[0] === NAME && toConnection && !admin;
+}
+
 /** Problems of the revocation statements: they must drop what the user owns, then the user, and touch nobody else. */
-export function revocationProblems(statements: readonly string[], group: string | undefined): string[] {
+export function revocationProblems(statements: readonly string[], group: string | undefined, connectionRole?: string): string[] {
   if (statements.length === 0) {
     return ["has no revocation statements: Vault's default fails on an IN ROLE member that owns objects, leaving the login behind"];
   }
@@ -92,6 +102,8 @@ export function revocationProblems(statements: readonly string[], group: string 
           if (!droppedOwned) problems.push('drops the user before DROP OWNED BY "{{name}}": the drop fails while it owns objects or holds privileges');
           droppedRole = true;
         }
+      } else if (type === 'GrantRoleStmt' && body.is_grant === true && grantsOnlyUserToConnection(body, connectionRole)) {
+        // PostgreSQL 16+: the CREATEROLE connection user needs the user's privileges to REASSIGN/DROP OWNED.
       } else if ((type === 'GrantRoleStmt' || type === 'GrantStmt') && body.is_grant !== true) {
         const grantees = roleNames(type === 'GrantRoleStmt' ? body.grantee_roles : body.grantees);
         if (others(grantees).length > 0) problems.push(`REVOKE … FROM ${others(grantees).join(', ')}: revokes from roles other than the user`);
@@ -123,7 +135,7 @@ export const rule: Rule = {
       const group = env?.names.groupRole;
       const where = `Vault role "${r.backend}/roles/${r.name}" of ${describeEnv(env)}`;
       for (const p of creationProblems(r.creationStatements, group)) out.push({ env, source: r.source, message: `${where}: ${p}` });
-      for (const p of revocationProblems(r.revocationStatements, group)) out.push({ env, source: r.source, message: `${where}: ${p}` });
+      for (const p of revocationProblems(r.revocationStatements, group, env?.names.vaultConnectionRole)) out.push({ env, source: r.source, message: `${where}: ${p}` });
     }
     return out;
   },

@@ -9,6 +9,13 @@ function claimValues(v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',').map((s) => s.trim()) : [];
 }
 
+/** An env's own policies: its workload policy, and any policy its own stack declares (TK007 judges their paths). */
+function ownPolicies(g: EstateGraph, env: Env): Set<string> {
+  const own = new Set([env.names.vaultPolicy]);
+  for (const p of g.vaultPolicies) if (p.stack.env === env) own.add(p.name);
+  return own;
+}
+
 function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): string[] {
   const problems: string[] = [];
   const bind = (what: string, values: readonly string[], own: string | undefined) => {
@@ -18,13 +25,16 @@ function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): 
       else if (own !== undefined && v !== own) problems.push(`binds ${what} "${v}", not its env's "${own}"`);
     }
   };
-  bind('service account', r.serviceAccounts, env?.names.serviceAccount);
+  // Service accounts are namespaced: the namespace is the boundary, so any named (non-wildcard)
+  // account of the env's own namespace is the env's (workload, reset Job, golden dump Job).
+  bind('service account', r.serviceAccounts, undefined);
   bind('namespace', r.namespaces, env?.names.namespace);
+  const own = env ? ownPolicies(g, env) : new Set<string>();
   for (const p of r.policies) {
     if (BUILTIN.has(p)) continue;
     const owner = g.index.byVaultPolicy.get(p);
-    if (env && p !== env.names.vaultPolicy) {
-      problems.push(`grants policy "${p}"${owner ? ` of ${describeEnv(owner)}` : APPLIER.test(p) ? ' (a CI applier)' : ''}; only "${env.names.vaultPolicy}" is its env's`);
+    if (env && !own.has(p)) {
+      problems.push(`grants policy "${p}"${owner ? ` of ${describeEnv(owner)}` : APPLIER.test(p) ? ' (a CI applier)' : ''}; only ${[...own].map((x) => `"${x}"`).join(', ')} are its env's`);
     } else if (!env && owner) {
       // A role outside any env handing out an env's policy must bind exactly that env's workload.
       const strangers = [...r.serviceAccounts.filter((s) => s !== owner.names.serviceAccount), ...r.namespaces.filter((n) => n !== owner.names.namespace)];

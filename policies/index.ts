@@ -1,0 +1,15 @@
+export * from './dist';
+export { buildGraph } from './graph/build';
+export type * from './graph/types';
+export { loadSqlParser } from './graph/sql';
+export { overlap, overlapWitness, matches as vaultPathMatches } from './graph/vault-paths';
+export { parseVaultPolicy } from './graph/vault-policy';
+export { RULES, ruleById } from './rules';
+export type { Rule, RuleContext, RuleFinding, Severity } from './rules';
+export { ENGINE_RULES, checkDist, evaluateGraph } from './engine';
+export type { CheckOptions } from './engine';
+export * from './report/finding';
+export { renderText } from './report/text';
+export { renderJson } from './report/json';
+export { renderSarif } from './report/sarif';
+export { renderJunit } from './report/junit';

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { RULES } from '../../policies/rules';
+import { check, cleanDist } from './helpers';
+
+describe('the example estate', () => {
+  it('checks clean: no finding of any rule, and its reasoned exceptions are listed', async () => {
+    const report = await check(cleanDist());
+    expect(report.findings.map((f) => `${f.ruleId} ${f.message}`)).toEqual([]);
+    expect(report.summary).toEqual({ errors: 0, warnings: 0, notes: 0, suppressed: 0 });
+    const subjects = report.exceptions.map((e) => `${e.kind} ${e.subject} ${e.property}`);
+    // The golden seed and long TTL of erp-sandbox, the demo tier's longer secrets, the local loopback superuser.
+    expect(subjects).toEqual([
+      'environment env erp-sandbox seed',
+      'environment env erp-sandbox ttlHours',
+      'rule-exemption TK009 stack crm-local: superuser provider on localhost superuser-provider-gate',
+      'tier tier demo secretTtl.maxSeconds',
+    ]);
+    expect(report.exceptions.every((e) => e.reason.length >= 10)).toBe(true);
+  });
+
+  it('is judged by every rule, each with a stable id, a why and a fix', () => {
+    expect(RULES.map((r) => r.id)).toEqual(Array.from({ length: 13 }, (_, i) => `TK${String(i + 1).padStart(3, '0')}`));
+    for (const r of RULES) {
+      expect(r.explanation.length).toBeGreaterThan(40);
+      expect(r.fix.length).toBeGreaterThan(10);
+    }
+    const fixed = RULES.filter((r) => !r.suppressible).map((r) => r.id);
+    expect(fixed).toEqual(['TK001', 'TK002', 'TK003', 'TK004', 'TK005', 'TK009', 'TK010']);
+  });
+});
