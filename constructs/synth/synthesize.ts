@@ -161,7 +161,8 @@ function build(estate: Estate): SynthOutput {
     const tierEnvs = envs.filter((e) => e.tier === tier);
     const gatedEnvs = envs.filter((e) => gatingOf.get(e.server!) === tier);
     const gatedServers = estate.servers.filter((s) => gatingOf.get(s) === tier);
-    if (gate(tier) !== gate(Tier.LOCAL) || gatedEnvs.length > 0) {
+    // A CI applier exists only for a tier that gates something and is applied from CI at all.
+    if (gate(tier).name !== 'none' && gatedEnvs.length + gatedServers.length > 0) {
       const name = naming.tierPlatformStackName(tier.name);
       const path = naming.dist.terraformStack(name);
       const stack = buildTierPlatformStack(tfApp, estate, tier, gatedEnvs, gatedServers);
