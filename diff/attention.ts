@@ -1,5 +1,4 @@
 import type { Manifest, ManifestAppEnvironment } from '../constructs/synth/manifest';
-import { kvApiPaths } from '../constructs/naming';
 import { compareStrings } from '../constructs/synth/serialize';
 import { formatValue } from './attributes';
 import type { AffectedStack, AttentionCategory, AttentionItem, KubernetesChange, ManifestChange, ResourceChange, TerraformChange } from './model';
@@ -29,15 +28,27 @@ interface Context {
   readonly items: AttentionItem[];
 }
 
-/** Every name and Vault path that belongs to the app-environment deployed by `stack`. */
-function ownNames(ctx: Context, stack: string): Set<string> | undefined {
-  const env = ctx.head.appEnvironments.find((e) => e.stack === stack) ?? ctx.base.appEnvironments.find((e) => e.stack === stack);
+type Owns = (value: string) => boolean;
+
+function matches(value: string, e: ManifestAppEnvironment): boolean {
+  const snake = e.slug.replace(/-/g, '_');
+  return Object.values(e.names).includes(value) || value === e.slug || value.startsWith(`${e.slug}-`)
+    || value.startsWith(`${snake}_`) || value.split('/').includes(e.slug);
+}
+
+/**
+ * Which names and Vault paths belong to the app-environment deployed by `stack`: its declared
+ * names, and names derived from its slug (`erp-sandbox-reset`, `kvv2/data/erp-sandbox/…`) unless a
+ * more specific env claims them (`erp-sandbox-x` is erp-sandbox's, not erp's).
+ */
+function ownNames(ctx: Context, stack: string): Owns | undefined {
+  const envs = [...ctx.head.appEnvironments, ...ctx.base.appEnvironments];
+  const env = envs.find((e) => e.stack === stack);
   if (!env) return undefined;
-  const m = ctx.head.estate;
-  const kv = kvApiPaths({ app: env.app, env: env.env }, {
-    domain: m.domain, databaseMount: m.vault.databaseMount, kvMount: m.vault.kvMount, kubernetesAuthPath: m.vault.kubernetesAuthPath,
-  });
-  return new Set([...Object.values(env.names), kv.data, kv.metadata]);
+  return (value) => {
+    const owners = envs.filter((e) => matches(value, e)).sort((a, b) => b.slug.length - a.slug.length);
+    return owners.length > 0 && owners[0].slug === env.slug;
+  };
 }
 
 function strings(v: unknown): string[] {
@@ -46,8 +57,8 @@ function strings(v: unknown): string[] {
   return [];
 }
 
-function foreign(values: readonly string[], own: Set<string> | undefined): string[] {
-  return own ? values.filter((v) => !own.has(v)) : [...values];
+function foreign(values: readonly string[], own: Owns | undefined): string[] {
+  return own ? values.filter((v) => !own(v)) : [...values];
 }
 
 /** Quoted identifiers in SQL statements, except Vault's `{{name}}` placeholders. */

@@ -9,7 +9,9 @@ let loaded: Promise<Parser> | undefined;
 
 export function workflowParser(): Promise<Parser> {
   loaded ??= (async () => {
-    const { register } = await import('tsx/esm/api');
+    // A variable specifier: tsx's ESM API has no CommonJS typings for tsc's node resolution.
+    const api = 'tsx/esm/api';
+    const { register } = (await import(api)) as { register: () => () => void };
     register();
     return (await import('@actions/workflow-parser')) as Parser;
   })();
