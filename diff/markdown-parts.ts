@@ -110,6 +110,7 @@ function nodeId(s: string): string {
 export function mermaid(set: ChangeSet, base: Manifest, head: Manifest): string {
   const edges = new Map<string, Map<string, Counts>>();
   for (const r of set.resources) {
+    if (r.kind === 'terraform' && !r.address.includes('.')) continue; // stack settings are not resources
     const tier = r.tier ?? '(unlisted)';
     const app = r.app ?? (r.kind === 'terraform' ? r.stack : r.file.includes('/argocd') ? 'argocd' : r.file);
     const apps = edges.get(tier) ?? new Map<string, Counts>();
