@@ -79,7 +79,5 @@ interface TierkitMatchers<R = unknown> {
 
 declare module 'vitest' {
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
-  interface Assertion<T = any> extends TierkitMatchers<T> {}
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  interface AsymmetricMatchersContaining extends TierkitMatchers {}
+  interface Matchers<T = any> extends TierkitMatchers<T> {}
 }

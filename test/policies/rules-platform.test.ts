@@ -1,0 +1,153 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AdminKind, App, Estate, PostgresServer, Sandbox, SandboxKind, Tier } from '../../constructs';
+import { synthesize } from '../../constructs/synth/synthesize';
+import { writeDist } from '../../constructs/synth/write';
+import { check, cleanDist, distWithFiles, env, findings, freshDir, handStack, synthDist } from './helpers';
+
+function misDeclaredEstate(): string {
+  // A dev server declared with a real superuser admin: dev stacks apply automatically on merge.
+  const estate = new Estate({
+    name: 'test', domain: 'test.lab', vault: { address: 'https://vault.test.lab' },
+    argocd: { repoUrl: 'https://git.test.lab/estate.git' }, ci: { repository: 'test/estate' },
+  });
+  new PostgresServer(estate, 'prod-pg', { host: 'pg-prod.test.lab', majorVersion: 16, tiers: [Tier.PROD] });
+  new PostgresServer(estate, 'dev-pg', { host: 'pg-dev.test.lab', majorVersion: 18, adminKind: AdminKind.SUPERUSER, tiers: [Tier.DEV] });
+  new App(estate, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0' });
+  const dir = freshDir('misdeclared');
+  writeDist(dir, synthesize(estate).files);
+  return dir;
+}
+
+describe('TK009 superuser provider gate', () => {
+  it('passes the example estate, listing the loopback local stack as an exemption', async () => {
+    const report = await check(cleanDist());
+    expect(findings(report, 'TK009')).toEqual([]);
+    expect(report.exceptions.filter((e) => e.subject.startsWith('TK009')).map((e) => e.constructPath)).toEqual(['arcodange/crm/local']);
+  });
+
+  it('catches a mis-declared estate whose automatically applied dev stack holds a superuser provider', async () => {
+    const report = await check(misDeclaredEstate());
+    expect(findings(report, 'TK009').map((f) => f.message)).toEqual([
+      'stack "erp-dev" configures a superuser provider for pg-dev.test.lab but applies with gate "automatic-on-merge"',
+    ]);
+  });
+
+  it('catches a hand-written stack whose provider leaves superuser at its default (true)', async () => {
+    const dir = distWithFiles({ 'terraform/adhoc/cdk.tf.json': handStack({}, { host: 'pg-prod.arcodange.lab', username: '${var.u}', password: '${var.p}' }) });
+    expect(findings(await check(dir), 'TK009').map((f) => f.message)).toEqual([
+      'stack "adhoc" configures a superuser provider for pg-prod.arcodange.lab but applies outside the manifest (no gate at all)',
+    ]);
+  });
+});
+
+describe('TK010 literal secrets', () => {
+  it('passes the example estate', async () => {
+    expect(findings(await check(cleanDist()), 'TK010')).toEqual([]);
+  });
+
+  it('catches literal passwords in a provider, a KV secret, a connection URL and a Kubernetes Secret', async () => {
+    const dir = synthDist((e) => env(e, 'crm', 'dev').addEscapeHatch((r) => {
+      r.kvConfig.addOverride('data_json', JSON.stringify({ db_password: 'hunter2' }));
+      r.vaultConnection.addOverride('postgresql.connection_url', 'postgresql://crm_dev_vault:s3cret@pg:5432/crm-dev');
+    }));
+    const withHand = join(dir, 'k8s/dev/extra.yaml');
+    writeFileSync(withHand, 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: crm-dev\nstringData:\n  password: hunter2\n');
+    const stackFile = join(dir, 'terraform/adhoc/cdk.tf.json');
+    require('node:fs').mkdirSync(join(dir, 'terraform/adhoc'), { recursive: true });
+    writeFileSync(stackFile, JSON.stringify(handStack({}, { host: 'localhost', superuser: false, username: 'admin', password: 'letmein' })));
+    const messages = findings(await check(dir), 'TK010').map((f) => f.message);
+    expect(messages).toEqual([
+      'Secret crm-dev/db carries its values in the manifest',
+      'terraform/adhoc/cdk.tf.json/provider/postgresql/0/password: literal value for "password"',
+      'terraform/crm-dev/cdk.tf.json/resource/vault_database_secret_backend_connection/vault_connection/postgresql/connection_url: a password inside a URL',
+      'terraform/crm-dev/cdk.tf.json/resource/vault_kv_secret_v2/kv_config/data_json: literal value for "db_password" inside data_json',
+    ]);
+  });
+});
+
+describe('TK011 egress default deny', () => {
+  it('passes the example estate', async () => {
+    expect(findings(await check(cleanDist()), 'TK011')).toEqual([]);
+  });
+
+  it('catches an allow-all egress policy dropped next to the default deny, and a namespace without one', async () => {
+    const dir = distWithFiles({
+      'k8s/dev/extra.k8s.yaml': [
+        { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'open', namespace: 'erp-dev' },
+          spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{}] } },
+        { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'internet', namespace: 'shop-demo' },
+          spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] } },
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'scratch' } },
+      ],
+    });
+    expect(findings(await check(dir), 'TK011').map((f) => f.message)).toEqual([
+      'NetworkPolicy erp-dev/open allows egress to every destination',
+      'NetworkPolicy shop-demo/internet allows egress to 0.0.0.0/0, outside the demo allow list []',
+      'namespace "scratch" (tier unknown) has no default-deny egress NetworkPolicy',
+    ]);
+  });
+});
+
+describe('TK012 seed profile', () => {
+  it('passes the example estate (the golden seed of erp-sandbox is a reasoned exception)', async () => {
+    const report = await check(cleanDist());
+    expect(findings(report, 'TK012')).toEqual([]);
+    expect(report.exceptions.find((e) => e.property === 'seed')?.value).toBe('golden');
+  });
+
+  it('catches a golden seed whose exception was dropped from the manifest', async () => {
+    const dir = distWithFiles({});
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    const sandbox = manifest.appEnvironments.find((e: { slug: string }) => e.slug === 'erp-sandbox');
+    sandbox.exceptions = sandbox.exceptions.filter((x: { kind: string }) => x.kind !== 'seed');
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    expect(findings(await check(dir), 'TK012').map((f) => f.message)).toEqual([
+      'sandbox erp-sandbox (tier dev) is seeded "golden" (live), which tier dev does not allow (synthetic, sanitized) and no reasoned exception covers',
+    ]);
+  });
+
+  it('catches a hand-written sandbox namespace seeded from golden', async () => {
+    const dir = distWithFiles({
+      'k8s/ci/rogue.k8s.yaml': [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'crm-rogue', labels: { 'tierkit.io/tier': 'ci' }, annotations: { 'tierkit.io/seed': 'golden' } } }],
+    });
+    expect(findings(await check(dir), 'TK012').map((f) => f.message)).toEqual([
+      'namespace "crm-rogue" outside the manifest is seeded "golden" on tier ci: no declared, reasoned exception can cover it',
+    ]);
+  });
+});
+
+describe('TK013 sandbox TTL', () => {
+  it('passes the example estate at a time when every sandbox is alive', async () => {
+    expect(findings(await check(cleanDist()), 'TK013')).toEqual([]);
+  });
+
+  it('reports the CI branch sandbox as expired once --now passes its expiry', async () => {
+    const report = await check(cleanDist(), new Date('2026-11-22T09:30:00Z'));
+    expect(findings(report, 'TK013').map((f) => f.message)).toEqual([
+      'sandbox crm-br-lead-scoring (tier ci) expired at 2026-11-22T09:30:00.000Z (evaluated at 2026-11-22T09:30:00.000Z)',
+    ]);
+  });
+
+  it('catches a mis-declared sandbox created long ago', async () => {
+    const dir = synthDist((e) => {
+      const crm = e.node.tryFindChild('crm') as App;
+      new Sandbox(crm, 'old', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'carol', createdAt: '2026-01-01' });
+    });
+    expect(findings(await check(dir), 'TK013').map((f) => f.message)).toEqual([
+      'sandbox crm-old (tier dev) expired at 2026-01-04T00:00:00.000Z (evaluated at 2026-11-22T06:00:00.000Z)',
+    ]);
+  });
+
+  it('catches a TTL over the tier maximum without a reasoned exception (hand-edited manifest)', async () => {
+    const dir = distWithFiles({});
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    const sb = manifest.appEnvironments.find((e: { slug: string }) => e.slug === 'shop-alice').sandbox;
+    sb.ttlHours = 500;
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    expect(findings(await check(dir), 'TK013').map((f) => f.message)).toEqual([
+      'sandbox shop-alice (tier dev) lives 500h, over the dev maximum of 168h, without a reasoned exception',
+    ]);
+  });
+});
