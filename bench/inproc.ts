@@ -7,8 +7,11 @@ import { performance } from 'node:perf_hooks';
  */
 function main(): void {
   const out = process.argv[2];
-  // Experiment switch: tsx turns source maps on, which makes every `.stack` cdktf reads costly.
-  if (process.env.BENCH_NO_SOURCE_MAPS === '1') process.setSourceMapsEnabled(false);
+  // Experiments (bench/experiments/patches.ts): BENCH_PATCHES=children,stacks
+  if (process.env.BENCH_PATCHES) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./experiments/patches') as typeof import('./experiments/patches')).applyPatches(process.env.BENCH_PATCHES.split(','));
+  }
   const t0 = performance.now();
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { synthesize } = require('../constructs/synth/synthesize') as typeof import('../constructs/synth/synthesize');
@@ -19,7 +22,9 @@ function main(): void {
   const t1 = performance.now();
   const estate = generateEstate(optionsFromEnv());
   const t2 = performance.now();
+  const cpu = process.cpuUsage();
   const { files, manifest } = synthesize(estate);
+  const synthCpu = process.cpuUsage(cpu);
   const t3 = performance.now();
   if (out) writeDist(out, files);
   const t4 = performance.now();
@@ -27,6 +32,7 @@ function main(): void {
   process.stdout.write(JSON.stringify({
     appEnvironments: manifest.appEnvironments.length, files: files.size,
     importMs: ms(t0, t1), buildMs: ms(t1, t2), synthesizeMs: ms(t2, t3), writeMs: ms(t3, t4),
+    synthesizeCpuMs: Math.round((synthCpu.user + synthCpu.system) / 1000),
     maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   }) + '\n');
 }

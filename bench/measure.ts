@@ -9,6 +9,8 @@ export interface Sample {
   readonly wallMs: number;
   /** Peak resident set size of the child (the largest process of its tree), in MiB. */
   readonly maxRssMiB: number;
+  /** User + system CPU time of the child (NaN without GNU time): less sensitive to machine load than wall time. */
+  readonly cpuMs: number;
   readonly exitCode: number;
   readonly stdout: string;
   readonly stderr: string;
@@ -44,7 +46,7 @@ export function runNode(args: readonly string[], options: ChildOptions): Sample 
     let argv: string[];
     if (existsSync(GNU_TIME)) {
       command = GNU_TIME;
-      argv = ['-f', '%M', '-o', rssFile, process.execPath, ...args];
+      argv = ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...args];
     } else {
       const reporter = join(scratch, 'rss.cjs');
       writeFileSync(reporter, RSS_REPORTER);
@@ -57,11 +59,12 @@ export function runNode(args: readonly string[], options: ChildOptions): Sample 
     });
     const wallMs = performance.now() - started;
     // GNU time prefixes "Command exited with non-zero status N" to its output file.
-    const rssText = existsSync(rssFile) ? readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '' : '';
+    const [rssText, user, sys] = (existsSync(rssFile) ? readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '' : '').split(' ');
     const rssKiB = Number(rssText);
     return {
       wallMs,
       maxRssMiB: Number.isFinite(rssKiB) && rssKiB > 0 ? rssKiB / 1024 : NaN,
+      cpuMs: user !== undefined && sys !== undefined ? (Number(user) + Number(sys)) * 1000 : NaN,
       exitCode: result.error || result.status === null ? -1 : result.status,
       stdout: result.stdout ?? '',
       stderr: (result.stderr ?? '') + (result.error ? `\n${result.error.message}` : ''),

@@ -12,6 +12,8 @@ export interface Row {
   readonly runs: number;
   readonly medianMs: number;
   readonly medianRssMiB: number;
+  /** Median user + system CPU time of the child process. */
+  readonly medianCpuMs: number;
   readonly samplesMs: readonly number[];
   readonly note?: string;
 }
@@ -24,6 +26,8 @@ export interface Phases {
   readonly buildMs: number;
   readonly synthesizeMs: number;
   readonly writeMs: number;
+  /** CPU time (user + system) of the synthesize() call. */
+  readonly synthesizeCpuMs: number;
   readonly maxRssMiB: number;
 }
 
@@ -116,8 +120,8 @@ export function evaluateTargets(rows: readonly Row[], multipliers: readonly numb
 }
 
 function cell(r: Row): string[] {
-  if (r.status !== 'ok') return ['—', '—', r.status + (r.note ? `: ${r.note}` : '')];
-  return [sec(r.medianMs), `${Math.round(r.medianRssMiB)}`, r.note ?? ''];
+  if (r.status !== 'ok') return ['—', '—', '—', r.status + (r.note ? `: ${r.note}` : '')];
+  return [sec(r.medianMs), Number.isFinite(r.medianCpuMs) ? sec(r.medianCpuMs) : 'n/a', `${Math.round(r.medianRssMiB)}`, r.note ?? ''];
 }
 
 export function toMarkdown(report: BenchReport): string {
@@ -129,11 +133,11 @@ export function toMarkdown(report: BenchReport): string {
   lines.push(`Base size (1×): ${report.base.apps} apps × ${report.quick ? 'their' : '7'} tiers + ${report.base.sandboxes} sandboxes; ` +
     `multipliers ${report.multipliers.join(', ')}${report.referenceMultiplier ? ` (${report.referenceMultiplier}× is the reference estate)` : ''}.`);
   lines.push('');
-  lines.push('| operation | size | app-environments | median wall time | median peak RSS (MiB) | runs | notes |');
-  lines.push('|---|---:|---:|---:|---:|---:|---|');
+  lines.push('| operation | size | app-environments | median wall time | median CPU time | median peak RSS (MiB) | runs | notes |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---|');
   for (const r of report.rows) {
-    const [t, rss, note] = cell(r);
-    lines.push(`| ${r.operation} | ${r.multiplier}× | ${r.appEnvironments} | ${t} | ${rss} | ${r.runs} | ${note} |`);
+    const [t, cpu, rss, note] = cell(r);
+    lines.push(`| ${r.operation} | ${r.multiplier}× | ${r.appEnvironments} | ${t} | ${cpu} | ${rss} | ${r.runs} | ${note} |`);
   }
   lines.push('');
   lines.push('| size | synth time tierkit / baseline | synth RSS tierkit / baseline |');
@@ -148,10 +152,10 @@ export function toMarkdown(report: BenchReport): string {
     lines.push('');
     lines.push('In-process phases of one tierkit synth (bench/inproc.ts, one run):');
     lines.push('');
-    lines.push('| size | app-environments | module loading | build estate | synthesize() | writeDist | peak RSS (MiB) |');
-    lines.push('|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('| size | app-environments | module loading | build estate | synthesize() | synthesize() CPU | writeDist | peak RSS (MiB) |');
+    lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const p of report.phases) {
-      lines.push(`| ${p.multiplier}× | ${p.appEnvironments} | ${sec(p.importMs)} | ${sec(p.buildMs)} | ${sec(p.synthesizeMs)} | ${sec(p.writeMs)} | ${Math.round(p.maxRssMiB)} |`);
+      lines.push(`| ${p.multiplier}× | ${p.appEnvironments} | ${sec(p.importMs)} | ${sec(p.buildMs)} | ${sec(p.synthesizeMs)} | ${sec(p.synthesizeCpuMs)} | ${sec(p.writeMs)} | ${Math.round(p.maxRssMiB)} |`);
     }
   }
   lines.push('');

@@ -57,18 +57,19 @@ function summarize(operation: Operation, multiplier: number, appEnvironments: nu
   if (bad) {
     const timeout = bad.exitCode === -1;
     const detail = (bad.stderr || bad.stdout).trim().split('\n').slice(0, 3).join(' / ').slice(0, 300);
-    return { ...base, status: timeout ? 'timeout' : 'failed', medianMs: NaN, medianRssMiB: NaN, note: timeout ? `killed after ${Math.round(bad.wallMs / 1000)} s` : `exit ${bad.exitCode}: ${detail}` };
+    return { ...base, status: timeout ? 'timeout' : 'failed', medianMs: NaN, medianRssMiB: NaN, medianCpuMs: NaN, note: timeout ? `killed after ${Math.round(bad.wallMs / 1000)} s` : `exit ${bad.exitCode}: ${detail}` };
   }
   const exits = [...new Set(samples.map((s) => s.exitCode))];
   return {
     ...base, status: 'ok', medianMs: median(samples.map((s) => s.wallMs)), medianRssMiB: median(samples.map((s) => s.maxRssMiB)),
+    medianCpuMs: median(samples.map((s) => s.cpuMs)),
     note: exits.some((e) => e !== 0) ? `exit ${exits.join('/')}` : undefined,
   };
 }
 
 function unavailable(operation: Operation, multiplier: number, appEnvironments: number, name: string): Row {
   return {
-    operation, multiplier, appEnvironments, status: 'unavailable', runs: 0, medianMs: NaN, medianRssMiB: NaN, samplesMs: [],
+    operation, multiplier, appEnvironments, status: 'unavailable', runs: 0, medianMs: NaN, medianRssMiB: NaN, medianCpuMs: NaN, samplesMs: [],
     note: `not available yet (\`tierkit ${name}\` is not registered in cli/main.ts)`,
   };
 }
@@ -105,7 +106,7 @@ export function runBench(o: BenchOptions, log: Log = () => undefined): BenchRepo
       const out: Sample[] = [];
       for (let i = 0; i < o.runs; i++) {
         const s = runNode(args(), opts);
-        log(`  ${op} ${x}× run ${i + 1}/${o.runs}: ${(s.wallMs / 1000).toFixed(2)} s, ${Math.round(s.maxRssMiB)} MiB, exit ${s.exitCode}`);
+        log(`  ${op} ${x}× run ${i + 1}/${o.runs}: ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.cpuMs / 1000).toFixed(2)} s CPU, ${Math.round(s.maxRssMiB)} MiB, exit ${s.exitCode}, load ${loadavg()[0].toFixed(2)}`);
         out.push(s);
         if (s.exitCode === -1 || (s.exitCode !== 0 && s.exitCode !== 1)) break; // no point repeating a failure
       }

@@ -1,4 +1,5 @@
 /* The Terraform half of the baseline, written the way a cdktf user does: provider index imports. */
+import { mkdirSync } from 'node:fs';
 import { App, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
 import * as postgresql from '@cdktf/provider-postgresql';
 import * as vault from '@cdktf/provider-vault';
@@ -60,7 +61,7 @@ function environmentStack(app: App, e: Env): void {
       `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${groupIdent};`,
       `ALTER ROLE "{{name}}" SET ROLE ${groupIdent};`,
     ],
-    revocationStatements: [`REASSIGN OWNED BY "{{name}}" TO ${groupIdent};`, `DROP OWNED BY "{{name}}";`, `DROP ROLE IF EXISTS "{{name}}";`],
+    revocationStatements: [`GRANT "{{name}}" TO CURRENT_USER;`, `REASSIGN OWNED BY "{{name}}" TO ${groupIdent};`, `DROP OWNED BY "{{name}}";`, `DROP ROLE IF EXISTS "{{name}}";`],
   });
   new vault.kvSecretV2.KvSecretV2(stack, 'kv_config', {
     mount: 'kvv2', name: `${name}/config`,
@@ -81,6 +82,13 @@ function environmentStack(app: App, e: Env): void {
     backend: 'kubernetes', roleName: name, boundServiceAccountNames: [name], boundServiceAccountNamespaces: [name],
     tokenPolicies: [workload.name], tokenTtl: ttl, tokenMaxTtl: maxTtl,
   });
+  // Sandboxes and the demo tier are reset from their seed by a Job with its own Vault login.
+  if (e.sandbox || e.tier === 'demo') {
+    new vault.kubernetesAuthBackendRole.KubernetesAuthBackendRole(stack, 'reset_auth_role', {
+      backend: 'kubernetes', roleName: `${name}-reset`, boundServiceAccountNames: [`${name}-reset`], boundServiceAccountNamespaces: [name],
+      tokenPolicies: [workload.name], tokenTtl: ttl, tokenMaxTtl: maxTtl,
+    });
+  }
 }
 
 const CRUD = ['create', 'read', 'update', 'delete'];
@@ -96,7 +104,8 @@ function platformStacks(app: App, envs: readonly Env[]): void {
   const gating = gatingTiers(envs);
   for (const tier of TIER_NAMES.filter((t) => envs.some((e) => e.tier === t))) {
     const gated = envs.filter((e) => gating.get(serverOf(e.tier).id) === tier);
-    if (TIERS[tier].gateRank === 0 && gated.length === 0) continue;
+    // An applier identity only for tiers that gate something and apply from CI.
+    if (TIERS[tier].gateRank === 0 || gated.length === 0) continue;
     const stack = baseStack(app, `platform-${tier}`);
     const rules = gated.flatMap((e) => {
       const s = slug(e);
@@ -119,6 +128,7 @@ function platformStacks(app: App, envs: readonly Env[]): void {
 
 /** `cdktf synth` of the whole estate: one stack per app-environment plus the platform stacks. */
 export function synthTerraform(spec: EstateSpec, outdir: string): void {
+  mkdirSync(outdir, { recursive: true }); // cdktf's App creates only the last path segment
   const app = new App({ outdir });
   const envs = environments(spec);
   for (const e of envs) environmentStack(app, e);
