@@ -96,8 +96,18 @@ function meet(a: CharClass, b: CharClass): string | undefined {
   return 'x';
 }
 
+function isLiteral(toks: Tok[]): boolean {
+  return toks.every((t) => t.k === 'lit');
+}
+
 /** A concrete path matched by both patterns (shortest first), or undefined when they are disjoint. */
 export function overlapWitness(p: string, q: string): string | undefined {
+  // Fast paths: most policy paths and most owned paths are plain literals.
+  const litP = isLiteral(compilePattern(p));
+  const litQ = isLiteral(compilePattern(q));
+  if (litP && litQ) return p === q ? p : undefined;
+  if (litP) return matches(q, p) ? p : undefined;
+  if (litQ) return matches(p, q) ? q : undefined;
   const a = compilePattern(p);
   const b = compilePattern(q);
   const width = b.length + 1;

@@ -116,6 +116,53 @@ export function revocationProblems(statements: readonly string[], group: string 
   return problems;
 }
 
+const GROUP_SLOT = 'tierkit_env_group_slot';
+const CONNECTION_SLOT = 'tierkit_env_connection_slot';
+const memo = new Map<string, { creation: string[]; revocation: string[] }>();
+
+const IDENT_CHAR = /[A-Za-z0-9_$]/;
+
+/** Replace whole-word occurrences of `name` (an identifier) by `slot`; no RegExp per env (V8 compiles each one). */
+function replaceWord(text: string, name: string, slot: string): string {
+  let out = '';
+  let from = 0;
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + name.length)) {
+    const before = text[at - 1];
+    const after = text[at + name.length];
+    if ((before !== undefined && IDENT_CHAR.test(before)) || (after !== undefined && IDENT_CHAR.test(after))) continue;
+    out += text.slice(from, at) + slot;
+    from = at + name.length;
+  }
+  return out + text.slice(from);
+}
+
+/**
+ * Every env's statements differ only by its own role names. Replacing those names (wherever they
+ * occur: every comparison in the checks is against them) with fixed slots makes the text of all
+ * envs built from one template identical, so each distinct shape is parsed and judged once.
+ */
+function judge(creation: readonly string[], revocation: readonly string[], group?: string, connection?: string) {
+  const norm = (s: string) => {
+    let out = s;
+    if (group) out = replaceWord(out, group, GROUP_SLOT);
+    if (connection) out = replaceWord(out, connection, CONNECTION_SLOT);
+    return out;
+  };
+  const nc = creation.map(norm);
+  const nr = revocation.map(norm);
+  const key = JSON.stringify([nc, nr, group !== undefined, connection !== undefined]);
+  let hit = memo.get(key);
+  if (!hit) {
+    hit = {
+      creation: creationProblems(nc, group && GROUP_SLOT),
+      revocation: revocationProblems(nr, group && GROUP_SLOT, connection && CONNECTION_SLOT),
+    };
+    memo.set(key, hit);
+  }
+  const back = (m: string) => m.split(GROUP_SLOT).join(group ?? '').split(CONNECTION_SLOT).join(connection ?? '');
+  return [...hit.creation, ...hit.revocation].map(back);
+}
+
 export const rule: Rule = {
   id: 'TK004',
   name: 'dynamic-role-statements',
@@ -134,8 +181,9 @@ export const rule: Rule = {
       const env = dynamicRoleEnv(g, r);
       const group = env?.names.groupRole;
       const where = `Vault role "${r.backend}/roles/${r.name}" of ${describeEnv(env)}`;
-      for (const p of creationProblems(r.creationStatements, group)) out.push({ env, source: r.source, message: `${where}: ${p}` });
-      for (const p of revocationProblems(r.revocationStatements, group, env?.names.vaultConnectionRole)) out.push({ env, source: r.source, message: `${where}: ${p}` });
+      for (const p of judge(r.creationStatements, r.revocationStatements, group, env?.names.vaultConnectionRole)) {
+        out.push({ env, source: r.source, message: `${where}: ${p}` });
+      }
     }
     return out;
   },
