@@ -14,7 +14,13 @@ import { BenchReport, Machine, Operation, Phases, Row, evaluateTargets, toMarkdo
 import { BASE_SIZE } from './spec';
 
 const ROOT = resolve(__dirname, '..');
-const TIERKIT = join(ROOT, 'bin', 'tierkit');
+const CLI = join(ROOT, 'cli', 'main.ts');
+/**
+ * `node --import tsx cli/main.ts`, i.e. `npx tsx cli/main.ts` without npx's start-up. Not
+ * bin/tierkit: it registers tsx's CommonJS hook only, and `tierkit check` loads its engine with
+ * a dynamic import() that then cannot resolve a .ts file.
+ */
+const TIERKIT_ARGS = ['--import', 'tsx', CLI];
 const ENTRY = join(ROOT, 'bench', 'estate-entry.ts');
 const BASELINE = join(ROOT, 'bench', 'baseline', 'main.ts');
 const INPROC = join(ROOT, 'bench', 'inproc.ts');
@@ -48,11 +54,24 @@ function sizeEnv(o: BenchOptions, multiplier: number, change = false): NodeJS.Pr
 
 /** A command is available once a colleague registers it in cli/main.ts: `--help` then exits 0. */
 export function commandAvailable(name: string): boolean {
-  return runNode([TIERKIT, name, '--help'], { cwd: ROOT, timeoutMs: 60_000 }).exitCode === 0;
+  return runNode([...TIERKIT_ARGS, name, '--help'], { cwd: ROOT, timeoutMs: 60_000 }).exitCode === 0;
 }
 
-function summarize(operation: Operation, multiplier: number, appEnvironments: number, samples: Sample[], acceptExit: readonly number[]): Row {
-  const bad = samples.find((s) => !acceptExit.includes(s.exitCode));
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * check exits 1 when it has findings and diff may exit non-zero on changes, so the exit code
+ * alone cannot tell a result from a crash: `json` requires a JSON report on stdout too.
+ */
+function summarize(operation: Operation, multiplier: number, appEnvironments: number, samples: Sample[], acceptExit: readonly number[], json = false): Row {
+  const bad = samples.find((s) => !acceptExit.includes(s.exitCode) || (json && !parsesAsJson(s.stdout)));
   const base = { operation, multiplier, appEnvironments, runs: samples.length, samplesMs: samples.map((s) => Math.round(s.wallMs)) };
   if (bad) {
     const timeout = bad.exitCode === -1;
@@ -102,45 +121,45 @@ export function runBench(o: BenchOptions, log: Log = () => undefined): BenchRepo
   for (const x of o.multipliers) {
     const env = sizeEnv(o, x);
     const dist = join(o.workDir, `tierkit-${x}x`);
-    const samples = (op: string, args: () => string[], opts: ChildOptions & { env?: NodeJS.ProcessEnv }) => {
+    const samples = (op: string, args: () => string[], opts: ChildOptions & { env?: NodeJS.ProcessEnv }, json = false) => {
       const out: Sample[] = [];
       for (let i = 0; i < o.runs; i++) {
         const s = runNode(args(), opts);
         log(`  ${op} ${x}× run ${i + 1}/${o.runs}: ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.cpuMs / 1000).toFixed(2)} s CPU, ${Math.round(s.maxRssMiB)} MiB, exit ${s.exitCode}, load ${loadavg()[0].toFixed(2)}`);
         out.push(s);
-        if (s.exitCode === -1 || (s.exitCode !== 0 && s.exitCode !== 1)) break; // no point repeating a failure
+        if (s.exitCode === -1 || (s.exitCode !== 0 && s.exitCode !== 1) || (json && !parsesAsJson(s.stdout))) break; // no point repeating a failure
       }
       return out;
     };
     log(`${x}× (${o.base.apps * x} apps, ${o.base.sandboxes * x} sandboxes)`);
-    const tk = samples('synth (tierkit)', () => [TIERKIT, 'synth', '--app', ENTRY, '--out', dist, '--quiet'], { ...child(), env });
+    const tk = samples('synth (tierkit)', () => [...TIERKIT_ARGS, 'synth', '--app', ENTRY, '--out', dist, '--quiet'], { ...child(), env });
     const envCount = appEnvironmentsIn(dist);
     const synthRow = summarize('synth (tierkit)', x, envCount, tk, [0]);
     rows.push(synthRow);
-    const bl = samples('synth (baseline)', () => [BASELINE, join(o.workDir, `baseline-${x}x`)], { ...child(), env: { ...env, NODE_OPTIONS: '--require tsx/cjs' } });
+    const bl = samples('synth (baseline)', () => ['--import', 'tsx', BASELINE, join(o.workDir, `baseline-${x}x`)], { ...child(), env });
     rows.push(summarize('synth (baseline)', x, envCount, bl, [0]));
 
     if (available.check && synthRow.status === 'ok') {
-      const s = samples('check', () => [TIERKIT, 'check', dist, '--format', 'json', '--now', CHECK_NOW], child());
-      rows.push(summarize('check', x, envCount, s, [0, 1]));
+      const s = samples('check', () => [...TIERKIT_ARGS, 'check', dist, '--format', 'json', '--now', CHECK_NOW], child(), true);
+      rows.push(summarize('check', x, envCount, s, [0, 1], true));
     } else {
       rows.push(available.check ? { ...unavailable('check', x, envCount, 'check'), status: 'failed', note: 'no dist: synth failed' } : unavailable('check', x, envCount, 'check'));
     }
     if (available.diff && synthRow.status === 'ok') {
       const head = join(o.workDir, `tierkit-${x}x-changed`);
-      const prep = runNode([TIERKIT, 'synth', '--app', ENTRY, '--out', head, '--quiet'], { ...child(), env: sizeEnv(o, x, true) });
+      const prep = runNode([...TIERKIT_ARGS, 'synth', '--app', ENTRY, '--out', head, '--quiet'], { ...child(), env: sizeEnv(o, x, true) });
       if (prep.exitCode !== 0) {
         rows.push({ ...unavailable('diff', x, envCount, 'diff'), status: 'failed', note: `synth of the changed estate failed: ${prep.stderr.slice(0, 200)}` });
       } else {
-        const s = samples('diff', () => [TIERKIT, 'diff', dist, head, '--format', 'json'], child());
-        rows.push(summarize('diff', x, envCount, s, [0, 1]));
+        const s = samples('diff', () => [...TIERKIT_ARGS, 'diff', dist, head, '--format', 'json'], child(), true);
+        rows.push(summarize('diff', x, envCount, s, [0, 1], true));
       }
     } else {
       rows.push(available.diff ? { ...unavailable('diff', x, envCount, 'diff'), status: 'failed', note: 'no dist: synth failed' } : unavailable('diff', x, envCount, 'diff'));
     }
 
     if (o.phases) {
-      const s = runNode(['--require', 'tsx/cjs', INPROC, join(o.workDir, `inproc-${x}x`)], { ...child(), env });
+      const s = runNode(['--import', 'tsx', INPROC, join(o.workDir, `inproc-${x}x`)], { ...child(), env });
       if (s.exitCode === 0) {
         const p = JSON.parse(s.stdout.trim().split('\n').pop()!);
         phases.push({ multiplier: x, ...p });
@@ -185,7 +204,8 @@ export function optionsFromArgv(argv: readonly string[]): BenchOptions {
     seed: int('seed', values.seed, 1),
     workDir: resolve(values['work-dir'] ?? join(ROOT, '.tmp', 'bench')),
     timeoutMs: int('timeout-s', values['timeout-s'], 900) * 1000,
-    phases: !values['no-phases'],
+    // --quick skips the in-process phase run to stay under a minute on a busy 2-core machine.
+    phases: !values['no-phases'] && !quick,
     quick,
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
   };

@@ -90,7 +90,7 @@ describe('baseline (plain cdktf + cdk8s) writes the same artifacts as tierkit', 
 
 describe('bench harness', () => {
   it('runs end to end at a tiny size and reports every operation at every size', () => {
-    const options = { ...optionsFromArgv(['--quick', '--multipliers', '1', '--work-dir', testTmp('bench', `run-${process.pid}`)]), base: { apps: 1, sandboxes: 1 } };
+    const options = { ...optionsFromArgv(['--quick', '--multipliers', '1', '--work-dir', testTmp('bench', `run-${process.pid}`)]), base: { apps: 1, sandboxes: 1 }, phases: true };
     const report = runBench(options);
     expect(report.rows.map((r) => `${r.operation}@${r.multiplier}`)).toEqual(OPERATIONS.map((op) => `${op}@1`));
     const available: Record<string, boolean> = { check: commandAvailable('check'), diff: commandAvailable('diff') };
