@@ -137,3 +137,30 @@ export const dist = {
   argoTierApplicationsPath: (tier: string) => `${tier}/argocd`,
   argoInclude: (c: Coordinate) => `${slug(c)}.k8s.yaml`,
 } as const;
+
+// Lifecycle (golden dump, reset): names of its Vault and Kubernetes pieces.
+
+/** KV v2 secret (inside the KV mount) holding the golden dump role's credential. */
+export function goldenDumpKvSecretName(c: Coordinate): string {
+  return `${slug(c)}/golden-dump`;
+}
+
+/** Vault policy, Kubernetes auth role, service account and CronJob of the golden dump. */
+export function goldenDumpName(c: Coordinate): string {
+  return `${slug(c)}-golden-dump`;
+}
+
+/** Service account, Role, Vault auth role and CronJob of the env's reset. */
+export function resetName(c: Coordinate): string {
+  return `${slug(c)}-reset`;
+}
+
+/** PersistentVolumeClaim holding an app's seed dumps (golden and others). */
+export function seedVolumeClaimName(app: string): string {
+  return `tierkit-seeds-${app}`;
+}
+
+/** Path of a seed dump inside the seed volume; its content hash sits beside it (`.sha256`). */
+export function seedDumpPath(mountPath: string, seed: string): string {
+  return `${mountPath}/${seed.replace(/[^A-Za-z0-9._-]/g, '-')}.dump`;
+}

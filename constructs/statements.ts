@@ -21,11 +21,22 @@ export function creationStatements(c: naming.Coordinate): string[] {
 
 /**
  * Hand what the user owns to the group (it normally owns nothing: SET ROLE makes the group the
- * owner), drop the rest, then the role. Vault's default revocation fails on `IN ROLE` members.
+ * owner, but the user can RESET ROLE and create objects as itself), drop the rest, then the role.
+ * Vault's default revocation fails on `IN ROLE` members.
+ *
+ * REASSIGN/DROP OWNED need the privileges of the user. The connection user has none by itself:
+ * before PostgreSQL 16 CREATEROLE confers no membership, and from 16 on its creator gets only
+ * ADMIN OPTION on the new role (no INHERIT, no SET), so `REASSIGN OWNED` fails with 42501
+ * "permission denied to reassign objects" on both (proven in test/pg/matrix.test.ts). So the
+ * connection user first grants the user to itself: allowed by CREATEROLE before 16 and by that
+ * ADMIN OPTION from 16 on, and the grant inherits (the connection user is INHERIT). It needs
+ * the group's privileges too, which its `postgresql_grant_role` membership gives. The grant
+ * disappears with DROP ROLE, in the same transaction.
  */
 export function revocationStatements(c: naming.Coordinate): string[] {
   const group = quoteIdent(naming.groupRoleName(c));
   return [
+    `GRANT "{{name}}" TO CURRENT_USER;`,
     `REASSIGN OWNED BY "{{name}}" TO ${group};`,
     `DROP OWNED BY "{{name}}";`,
     `DROP ROLE IF EXISTS "{{name}}";`,

@@ -4,6 +4,7 @@ import {
   TerraformVariable, VaultPolicy,
 } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
+import { hasGoldenDump, hasReset } from '../lifecycle/plan';
 import * as naming from '../naming';
 import {
   ROOT_ROTATION_STATEMENTS, creationStatements, environmentPolicyRules, renderPolicy, revocationStatements,
@@ -24,6 +25,71 @@ export interface AppEnvironmentResources {
   readonly kvConfig: KvSecretV2;
   readonly vaultPolicy: VaultPolicy;
   readonly kubernetesAuthRole: KubernetesAuthBackendRole;
+  /** Only on a prod env whose app has a `golden` sandbox (see lifecycle/plan.ts). */
+  readonly goldenDump?: GoldenDumpResources;
+  /** Vault login of the reset Job's own service account (sandboxes, demo tier). */
+  readonly resetAuthRole?: KubernetesAuthBackendRole;
+}
+
+export interface GoldenDumpResources {
+  readonly role: PostgresqlRole;
+  readonly connect: PostgresqlGrant;
+  readonly credential: KvSecretV2;
+  readonly policy: VaultPolicy;
+  readonly authRole: KubernetesAuthBackendRole;
+}
+
+/**
+ * The golden dump's read-only role: LOGIN, `pg_read_all_data` and nothing else, CONNECT on its
+ * own prod database only.
+ *
+ * Its password is a write-only Terraform variable, stored by the same apply into a write-only KV
+ * secret that only the golden dump Job's Vault role can read. Not a Vault dynamic role: the prod
+ * connection user would need ADMIN OPTION on pg_read_all_data (PostgreSQL 16+), i.e. the power
+ * to hand server-wide read access to anyone it creates. Not a Vault static role either: Vault
+ * would need to ALTER the role, so the prod connection user would need ADMIN on it, and the
+ * provider grants that membership with INHERIT — the prod connection user would then read every
+ * database it can connect to. Rotation: change the variable and bump the two `*_wo_version`s.
+ */
+function buildGoldenDump(stack: TerraformStack, env: AppEnvironment, database: PostgresqlDatabase): GoldenDumpResources {
+  const c = env.coordinate;
+  const n = env.estate.naming;
+  const tier = env.estate.tier(env.tier).config;
+  const password = new TerraformVariable(stack, 'golden_dump_password', {
+    type: 'string', sensitive: true,
+    description: `Password of ${naming.goldenDumpRoleName(c)}, the golden dump's read-only role (TF_VAR_golden_dump_password)`,
+  });
+  password.addOverride('ephemeral', true);
+  const role = new PostgresqlRole(stack, 'golden_dump_role', {
+    name: naming.goldenDumpRoleName(c), login: true, roles: ['pg_read_all_data'],
+    passwordWo: password.stringValue, passwordWoVersion: '1',
+  });
+  const connect = new PostgresqlGrant(stack, 'golden_dump_connect', {
+    database: database.name, role: role.name, objectType: 'database', privileges: ['CONNECT'],
+  });
+  const credential = new KvSecretV2(stack, 'golden_dump_credential', {
+    mount: n.kvMount,
+    name: naming.goldenDumpKvSecretName(c),
+    // Write-only: the password never lands in the Terraform state.
+    dataJsonWo: `\${jsonencode({ username = ${JSON.stringify(naming.goldenDumpRoleName(c))}, password = var.golden_dump_password })}`,
+    dataJsonWoVersion: 1,
+  });
+  const policy = new VaultPolicy(stack, 'golden_dump_policy', {
+    name: naming.goldenDumpName(c),
+    policy: renderPolicy(`tierkit: golden dump of ${env.slug}`, [
+      { path: `${n.kvMount}/data/${naming.goldenDumpKvSecretName(c)}`, capabilities: ['read'] },
+    ]),
+  });
+  const authRole = new KubernetesAuthBackendRole(stack, 'golden_dump_auth_role', {
+    backend: n.kubernetesAuthPath,
+    roleName: naming.goldenDumpName(c),
+    boundServiceAccountNames: [naming.goldenDumpName(c)],
+    boundServiceAccountNamespaces: [naming.namespace(c)],
+    tokenPolicies: [policy.name],
+    tokenTtl: tier.secretTtl.defaultSeconds,
+    tokenMaxTtl: tier.secretTtl.maxSeconds,
+  });
+  return { role, connect, credential, policy, authRole };
 }
 
 /**
@@ -120,9 +186,24 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     tokenMaxTtl: tier.secretTtl.maxSeconds,
   });
 
+  const goldenDump = hasGoldenDump(env) ? buildGoldenDump(stack, env, database) : undefined;
+  // The reset Job logs in with its own service account (which may scale the Deployment) and
+  // gets the env's own policy: the workload's service account gains nothing.
+  const resetAuthRole = hasReset(env)
+    ? new KubernetesAuthBackendRole(stack, 'reset_auth_role', {
+      backend: n.kubernetesAuthPath,
+      roleName: naming.resetName(c),
+      boundServiceAccountNames: [naming.resetName(c)],
+      boundServiceAccountNamespaces: [naming.namespace(c)],
+      tokenPolicies: [vaultPolicy.name],
+      tokenTtl: tier.secretTtl.defaultSeconds,
+      tokenMaxTtl: tier.secretTtl.maxSeconds,
+    })
+    : undefined;
+
   const resources: AppEnvironmentResources = {
     stack, groupRole, vaultConnectionRole, vaultConnectionAdmin, database, databasePublicRevoke, databaseConnect,
-    vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole,
+    vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole,
   };
   for (const hatch of env.escapeHatches) hatch(resources);
   return resources;

@@ -46,19 +46,28 @@ describe.each(MAJORS)('translated apply on PostgreSQL %i', (major) => {
     const s = await ns.admin();
     expect(asRds.envs.length).toBe(dist.manifest.appEnvironments.length);
     for (const e of asRds.envs) {
+      const what = `PG${major} RDS-like ${e.env.slug}`;
+      const golden = e.stack.resources.some((r) => r.address === 'postgresql_role.golden_dump_role');
+      if (golden && major >= 16) {
+        // FINDING: from 16 on, granting pg_read_all_data needs ADMIN OPTION on it, which a
+        // plain CREATEROLE user lacks (RDS gives it to rds_superuser). A superuser provider —
+        // what the estate's prod server has — is unaffected.
+        expect(e.error?.message, what).toMatch(/postgresql_role\.golden_dump_role: GRANT "pg_read_all_data" TO .*42501 permission denied to grant role "pg_read_all_data"/s);
+        continue;
+      }
+      expect(e.error, what).toBeUndefined();
+      const grants = e.stack.resources.filter((r) => r.type === 'postgresql_grant');
+      const expected = grants.flatMap((g) => [
+        `${g.address} 01006`, ...((g.attributes.privileges as string[]).length > 0 ? [`${g.address} 01007`] : []),
+      ]).sort();
+      expect(e.report!.warnings.map((w) => `${w.address} ${w.code}`).sort(), what).toEqual(expected);
       const db = e.env.names.database;
       const group = e.env.names.groupRole;
-      expect(e.error, e.env.slug).toBeUndefined();
-      const warnings = e.report!.warnings.map((w) => `${w.address} ${w.code}`).sort();
-      expect(warnings, `PG${major} RDS-like ${e.env.slug}`).toEqual([
-        'postgresql_grant.database_connect 01006',
-        'postgresql_grant.database_connect 01007',
-        'postgresql_grant.database_public_revoke 01006',
-      ]);
       const declared = declaredState([e.stack], asRds.names, asRds.adminUser);
       const problems = await compareWithServer(s, declared, asRds.adminUser, asRds.names);
-      expect(problems, `PG${major} RDS-like ${e.env.slug}`).toEqual([
-        `database ${db}: ACL is {PUBLIC:CONNECT, PUBLIC:TEMPORARY, ${group}:CONNECT, ${group}:CREATE, ${group}:TEMPORARY}, declared {${group}:CONNECT}`,
+      const declaredAcl = [`${group}:CONNECT`, ...(golden ? [`${e.env.names.goldenDumpRole}:CONNECT`] : [])].sort().join(', ');
+      expect(problems, what).toEqual([
+        `database ${db}: ACL is {PUBLIC:CONNECT, PUBLIC:TEMPORARY, ${group}:CONNECT, ${group}:CREATE, ${group}:TEMPORARY}, declared {${declaredAcl}}`,
       ]);
     }
   });

@@ -1,0 +1,32 @@
+/**
+ * Which app-environments get which lifecycle piece. Derived from the model only, so the
+ * Terraform stack (golden dump role) and the Kubernetes chart (Jobs) always agree.
+ */
+import { AppEnvironment } from '../app-environment';
+import { SeedProfile } from '../enums';
+import { Sandbox } from '../sandbox';
+import { Tier } from '../tier';
+
+/**
+ * A prod env gets the golden dump (read-only role + Job) only when one of its app's sandboxes is
+ * seeded `golden`: `pg_read_all_data` reads every table of every database the role can connect
+ * to, so it exists only where an explicit, reasoned golden opt-in needs it.
+ */
+export function hasGoldenDump(env: AppEnvironment): boolean {
+  return env.tier === Tier.PROD && !env.isSandbox && env.app.sandboxes.some((s) => s.seed === SeedProfile.GOLDEN);
+}
+
+/** Sandboxes are reset from their seed; the demo tier resets hourly from its curated seed. */
+export function hasReset(env: AppEnvironment): boolean {
+  return env.isSandbox || env.tier === Tier.DEMO;
+}
+
+/** The seed a reset restores: the sandbox's profile, or `demo` for the demo tier's curated data. */
+export function resetSeed(env: AppEnvironment): string {
+  return env instanceof Sandbox ? env.seed.name : env.tier.name;
+}
+
+/** The hourly schedule of the demo tier (or of any tier that sets one); undefined = on demand. */
+export function resetSchedule(env: AppEnvironment): string | undefined {
+  return env.estate.tier(env.tier).config.resetSchedule;
+}
