@@ -16,3 +16,4 @@ export { synthesize, SynthOutput } from './synth/synthesize';
 export { writeDist } from './synth/write';
 export * from './synth/manifest';
 export { AppEnvironmentResources } from './synth/terraform-app-environment';
+export * as lifecycle from './lifecycle';

@@ -2,6 +2,7 @@ import { ApiObject, App as K8sApp, Chart } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
+import { buildLifecycleJobs } from '../lifecycle/jobs';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { Tier } from '../tier';
@@ -27,6 +28,9 @@ function sandboxAnnotations(env: AppEnvironment): Record<string, string> | undef
     'tierkit.io/expires-at': env.expiresAt ?? '',
   };
 }
+
+/** Replicas of an env's Deployment; the reset Job scales back to this. */
+const REPLICAS = 1;
 
 const DNS_PORTS = [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }];
 
@@ -85,7 +89,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
   new k8s.KubeDeployment(chart, 'deployment', {
     metadata: meta(c.app),
     spec: {
-      replicas: 1,
+      replicas: REPLICAS,
       selector: { matchLabels: selector },
       template: {
         metadata: {
@@ -129,6 +133,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
       }],
     },
   });
+  buildLifecycleJobs(chart, env, labels, REPLICAS);
   return chart;
 }
 

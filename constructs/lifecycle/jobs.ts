@@ -1,0 +1,155 @@
+/**
+ * The lifecycle Jobs of an app-environment, rendered into its Kubernetes chart:
+ * - golden dump (prod env of an app with a `golden` sandbox): a suspended CronJob, triggered on
+ *   demand (`kubectl create job --from=cronjob/<name>`), logging in to Vault as its own service
+ *   account and reading only the read-only role's credential;
+ * - reset (sandboxes, demo tier): a CronJob — hourly where the tier sets a reset schedule
+ *   (demo), suspended (on demand) otherwise. It scales the app to 0, runs RESET_SCRIPT with the
+ *   env's own dynamic credential, and scales back. Its service account may only get/patch the
+ *   scale of the env's own Deployment.
+ * Both mount the app's seed volume (`tierkit-seeds-<app>`, a ReadWriteMany claim the platform
+ * provides in the prod namespace and in each namespace of a reset env): read-write for the
+ * golden dump, read-only for a reset.
+ */
+import { Chart } from 'cdk8s';
+import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
+import { AppEnvironment } from '../app-environment';
+import * as naming from '../naming';
+import { hasGoldenDump, hasReset, resetSchedule, resetSeed } from './plan';
+import { GOLDEN_DUMP_SCRIPT, RESET_SCRIPT } from './scripts';
+
+/** kubectl for the scale steps; PostgreSQL client tools of the server's major for the scripts. */
+export const KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.33.0';
+export const postgresClientImage = (major: number): string => `docker.io/library/postgres:${major}`;
+export const SEED_MOUNT_PATH = '/seeds';
+const CREDENTIALS_FILE = '/vault/secrets/database';
+/** A schedule that never fires on its own: suspended CronJobs run only when triggered. */
+const ON_DEMAND_SCHEDULE = '0 0 31 2 *';
+
+const securityContext = { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 999, readOnlyRootFilesystem: true };
+
+/** Vault agent as an init container only (a sidecar would keep the Job from completing). */
+function vaultAnnotations(role: string, secretPath: string, template: string): Record<string, string> {
+  return {
+    'vault.hashicorp.com/agent-inject': 'true',
+    'vault.hashicorp.com/agent-pre-populate-only': 'true',
+    'vault.hashicorp.com/agent-init-first': 'true',
+    'vault.hashicorp.com/role': role,
+    'vault.hashicorp.com/agent-inject-secret-database': secretPath,
+    'vault.hashicorp.com/agent-inject-template-database': template,
+  };
+}
+
+/** Renders `export PGUSER=…` / `export PGPASSWORD=…` from a secret's data (KV v2 nests it in .Data.data). */
+function credentialsTemplate(path: string, kv: boolean): string {
+  const data = kv ? '.Data.data' : '.Data';
+  return `{{- with secret "${path}" -}}\nexport PGUSER='{{ ${data}.username }}'\nexport PGPASSWORD='{{ ${data}.password }}'\n{{- end }}\n`;
+}
+
+function pgEnv(env: AppEnvironment, extra: Record<string, string>): k8s.EnvVar[] {
+  const server = env.server!;
+  const vars: Record<string, string> = {
+    PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode,
+    TIERKIT_CREDENTIALS_FILE: CREDENTIALS_FILE, TIERKIT_OBJECT_PREFIX: env.app.objectPrefix, ...extra,
+  };
+  return Object.keys(vars).sort().map((name) => ({ name, value: vars[name] }));
+}
+
+function seedVolume(env: AppEnvironment, readOnly: boolean): k8s.Volume {
+  return { name: 'seeds', persistentVolumeClaim: { claimName: naming.seedVolumeClaimName(env.app.appName), readOnly } };
+}
+
+function cronJob(chart: Chart, id: string, meta: k8s.ObjectMeta, props: {
+  schedule?: string; annotations: Record<string, string>; serviceAccountName: string;
+  initContainers?: k8s.Container[]; containers: k8s.Container[]; volumes: k8s.Volume[]; labels: Record<string, string>;
+}): void {
+  new k8s.KubeCronJob(chart, id, {
+    metadata: meta,
+    spec: {
+      schedule: props.schedule ?? ON_DEMAND_SCHEDULE,
+      suspend: props.schedule === undefined,
+      concurrencyPolicy: 'Forbid',
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        spec: {
+          backoffLimit: 0,
+          template: {
+            metadata: { labels: props.labels, annotations: props.annotations },
+            spec: {
+              serviceAccountName: props.serviceAccountName,
+              automountServiceAccountToken: true,
+              restartPolicy: 'Never',
+              initContainers: props.initContainers,
+              containers: props.containers,
+              volumes: [...props.volumes, { name: 'tmp', emptyDir: {} }],
+            },
+          },
+        },
+      },
+    },
+  });
+}
+
+export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Record<string, string>, replicas: number): void {
+  const c = env.coordinate;
+  const ns = naming.namespace(c);
+  const meta = (name: string) => ({ name, namespace: ns, labels });
+  const major = env.server!.majorVersion;
+  const tmpMount = { name: 'tmp', mountPath: '/tmp' };
+
+  if (hasGoldenDump(env)) {
+    const name = naming.goldenDumpName(c);
+    const secret = `${env.estate.naming.kvMount}/data/${naming.goldenDumpKvSecretName(c)}`;
+    new k8s.KubeServiceAccount(chart, 'golden_dump_service_account', { metadata: meta(name), automountServiceAccountToken: false });
+    cronJob(chart, 'golden_dump', meta(name), {
+      labels: { ...labels, 'tierkit.io/job': 'golden-dump' },
+      annotations: vaultAnnotations(name, secret, credentialsTemplate(secret, true)),
+      serviceAccountName: name,
+      containers: [{
+        name: 'golden-dump', image: postgresClientImage(major), command: ['/bin/bash', '-c', GOLDEN_DUMP_SCRIPT],
+        env: pgEnv(env, { PGDATABASE: env.database.name, TIERKIT_DUMP_FILE: naming.seedDumpPath(SEED_MOUNT_PATH, 'golden') }),
+        volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH }, tmpMount], securityContext,
+      }],
+      volumes: [seedVolume(env, false)],
+    });
+  }
+
+  if (hasReset(env)) {
+    const name = naming.resetName(c);
+    new k8s.KubeServiceAccount(chart, 'reset_service_account', { metadata: meta(name), automountServiceAccountToken: false });
+    new k8s.KubeRole(chart, 'reset_role', {
+      metadata: meta(name),
+      rules: [{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [c.app], verbs: ['get', 'patch'] }],
+    });
+    new k8s.KubeRoleBinding(chart, 'reset_role_binding', {
+      metadata: meta(name),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
+    });
+    const scale = (to: number): k8s.Container => ({
+      name: to === 0 ? 'scale-down' : 'scale-up', image: KUBECTL_IMAGE,
+      args: ['patch', `deployment/${c.app}`, '--namespace', ns, '--subresource=scale', '--type=merge', '--patch', JSON.stringify({ spec: { replicas: to } })],
+      securityContext,
+    });
+    const creds = naming.vaultCredsPath(c, env.estate.naming);
+    cronJob(chart, 'reset', meta(name), {
+      schedule: resetSchedule(env),
+      labels: { ...labels, 'tierkit.io/job': 'reset' },
+      annotations: vaultAnnotations(name, creds, credentialsTemplate(creds, false)),
+      serviceAccountName: name,
+      // Init containers run in order; if the reset fails the app stays at 0 rather than run on
+      // half-restored data.
+      initContainers: [scale(0), {
+        name: 'reset', image: postgresClientImage(major), command: ['/bin/bash', '-c', RESET_SCRIPT],
+        env: pgEnv(env, {
+          PGDATABASE: env.database.name, TIERKIT_GROUP_ROLE: env.groupRole.name,
+          TIERKIT_DUMP_FILE: naming.seedDumpPath(SEED_MOUNT_PATH, resetSeed(env)), TIERKIT_DRAIN_TIMEOUT_SECONDS: '120',
+        }),
+        volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH, readOnly: true }, tmpMount], securityContext,
+      }],
+      containers: [scale(replicas)],
+      volumes: [seedVolume(env, true)],
+    });
+  }
+}

@@ -1,0 +1,180 @@
+// Invariant 13 and the lifecycle Jobs: the golden dump and reset CronJobs synthesized for the
+// example estate validate against the Kubernetes schemas, and the very script text they embed
+// runs against the real PostgreSQL 15 server (the client tools are major 15): seed the sandbox
+// from golden, write as its dynamic user, reset with only the sandbox credential, hash = golden.
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTENT_HASH_SCRIPT } from '../../constructs/lifecycle';
+import { testTmp } from '../setup/tmpdir';
+import { validateKubernetesObject } from '../support/k8s-schema';
+import { synthToDist } from '../support/synth';
+import { createNamespace, expectSqlState, pgServer, type Namespace } from './support/db';
+import { applyEstate, type AppliedEnv, type AppliedEstate } from './support/estate';
+import { findPgTools, runTool, type ToolResult } from './support/pgtools';
+import { issueCredential } from './support/vault';
+
+const dist = synthToDist(undefined, 'pg-lifecycle');
+const objectsOf = (slug: string) => dist.kubernetes.filter((k) => k.object.metadata?.namespace === slug || k.object.metadata?.name === slug).map((k) => k.object);
+const cronJob = (name: string) => {
+  const found = dist.kubernetes.find((k) => k.object.kind === 'CronJob' && k.object.metadata.name === name);
+  if (!found) throw new Error(`dist has no CronJob ${name}`);
+  return found.object;
+};
+
+describe('lifecycle Jobs in the synthesized manifests', () => {
+  it('golden dump and reset objects validate against the kubernetes-models schemas', () => {
+    const lifecycle = dist.kubernetes.map((k) => k.object)
+      .filter((o) => ['CronJob', 'Role', 'RoleBinding'].includes(o.kind) || (o.kind === 'ServiceAccount' && /-(reset|golden-dump)$/.test(o.metadata.name)));
+    expect(lifecycle.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name).sort()).toEqual([
+      'crm-alice-reset', 'crm-br-lead-scoring-reset', 'erp-golden-dump', 'erp-sandbox-reset', 'shop-alice-reset', 'shop-demo-reset', 'shop-team-growth-reset',
+    ]);
+    for (const o of lifecycle) expect(() => validateKubernetesObject(o), `${o.kind} ${o.metadata.name}`).not.toThrow();
+  });
+
+  it('the demo tier resets on its tier schedule; other resets and the golden dump run on demand only', () => {
+    const demoSchedule = dist.manifest.tiers.find((t) => t.name === 'demo')!.resetSchedule;
+    expect(demoSchedule).toBeTruthy();
+    expect(cronJob('shop-demo-reset').spec).toMatchObject({ schedule: demoSchedule, suspend: false });
+    for (const name of ['erp-sandbox-reset', 'erp-golden-dump']) expect(cronJob(name).spec.suspend, name).toBe(true);
+  });
+
+  it('credentials come from Vault (env auth roles), the reset may only scale its own Deployment', () => {
+    const reset = cronJob('erp-sandbox-reset').spec.jobTemplate.spec.template;
+    expect(reset.metadata.annotations['vault.hashicorp.com/role']).toBe('erp-sandbox-reset');
+    expect(reset.metadata.annotations['vault.hashicorp.com/agent-inject-secret-database']).toBe('postgres/creds/erp-sandbox');
+    const golden = cronJob('erp-golden-dump').spec.jobTemplate.spec.template;
+    expect(golden.metadata.annotations['vault.hashicorp.com/agent-inject-secret-database']).toBe('kvv2/data/erp/golden-dump');
+    for (const c of [...reset.spec.initContainers, ...reset.spec.containers, ...golden.spec.containers]) {
+      expect(JSON.stringify(c.env ?? []), c.name).not.toMatch(/PASSWORD/);
+    }
+    const role = objectsOf('erp-sandbox').find((o) => o.kind === 'Role');
+    expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['erp'], verbs: ['get', 'patch'] }]);
+    // Auth roles exist in the env's stack, bound to those service accounts only.
+    const stack = (n: string) => dist.stacks.find((s) => s.name === n)!;
+    const auth = (n: string, r: string) => stack(n).resources.find((x) => x.address === `vault_kubernetes_auth_backend_role.${r}`)!.attributes;
+    expect(auth('erp-sandbox', 'reset_auth_role')).toMatchObject({ role_name: 'erp-sandbox-reset', bound_service_account_names: ['erp-sandbox-reset'], token_policies: ['erp-sandbox'] });
+    expect(auth('erp', 'golden_dump_auth_role')).toMatchObject({ role_name: 'erp-golden-dump', bound_service_account_names: ['erp-golden-dump'] });
+  });
+});
+
+describe('golden dump → reset round trip on PostgreSQL 15 (invariant 13)', () => {
+  const dir = testTmp('pg-lifecycle');
+  let ns: Namespace;
+  let applied: AppliedEstate;
+  let prod: AppliedEnv;
+  let sandbox: AppliedEnv;
+  let binDir: string;
+  const dumpFile = join(dir, 'golden.dump');
+  const m = (n: string) => applied.names.map(n);
+
+  const container = (job: string, name: string) => {
+    const spec = cronJob(job).spec.jobTemplate.spec.template.spec;
+    return [...(spec.initContainers ?? []), ...spec.containers].find((c: { name: string }) => c.name === name);
+  };
+
+  /** Run a script as its Job would: its env (names mapped to the test namespace), our credentials. */
+  async function runScript(script: string, jobEnv: { name: string; value: string }[], user: string, password: string, database: string): Promise<ToolResult> {
+    const creds = join(dir, `creds-${user}`);
+    writeFileSync(creds, `export PGUSER='${user}'\nexport PGPASSWORD='${password}'\n`, { mode: 0o600 });
+    const env: NodeJS.ProcessEnv = { PATH: `${binDir}:${process.env.PATH}`, HOME: dir };
+    for (const { name, value } of jobEnv) env[name] = value;
+    Object.assign(env, {
+      PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable', PGDATABASE: database,
+      TIERKIT_CREDENTIALS_FILE: creds, TIERKIT_DUMP_FILE: dumpFile, TIERKIT_DRAIN_TIMEOUT_SECONDS: '10',
+    });
+    if (env.TIERKIT_GROUP_ROLE) env.TIERKIT_GROUP_ROLE = m(env.TIERKIT_GROUP_ROLE);
+    return runTool('/bin/bash', ['-c', script], env);
+  }
+
+  async function dynamicCredential(e: AppliedEnv): Promise<{ user: string; password: string }> {
+    const issued = await issueCredential(ns.server, e.vault, applied.names, e.connectionPassword);
+    if (!issued.ok) throw new Error(`${e.env.slug}: ${issued.code} ${issued.message}`);
+    return { user: issued.credential.username, password: issued.credential.password };
+  }
+
+  async function contentHash(e: AppliedEnv, who: { user: string; password: string }): Promise<string> {
+    const r = await runScript(CONTENT_HASH_SCRIPT, [{ name: 'TIERKIT_OBJECT_PREFIX', value: e.env.objectPrefix }], who.user, who.password, m(e.env.names.database));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    return r.stdout.trim();
+  }
+
+  const resetScript = () => container('erp-sandbox-reset', 'reset');
+
+  beforeAll(async () => {
+    binDir = (await findPgTools(15)).binDir;
+    ns = await createNamespace(pgServer(15), 'lifecycle');
+    applied = await applyEstate(ns, dist, { kind: 'superuser', only: (e) => e.app === 'erp' && (e.env === 'prod' || e.env === 'sandbox') });
+    prod = applied.envs.find((e) => e.env.env === 'prod')!;
+    sandbox = applied.envs.find((e) => e.env.env === 'sandbox')!;
+    // Prod data, written by a prod dynamic user (objects owned by erp_role).
+    const p = await dynamicCredential(prod);
+    const s = await ns.connect({ user: p.user, password: p.password, database: m('erp') });
+    await s.exec(`CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL, note numeric(10,2));
+      INSERT INTO llx_societe (nom, note) SELECT 'client ' || g, g * 1.5 FROM generate_series(1, 200) g;
+      CREATE TABLE llx_facture (rowid serial PRIMARY KEY, fk_soc int REFERENCES llx_societe, total numeric(12,2));
+      INSERT INTO llx_facture (fk_soc, total) SELECT 1 + g % 200, g * 10 FROM generate_series(1, 500) g;
+      CREATE TABLE other_app_secrets (secret text); INSERT INTO other_app_secrets VALUES ('not for the sandbox')`);
+    await s.end();
+  });
+  afterAll(async () => {
+    await ns?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('golden dump as the read-only role, then seed, write, reset with only the sandbox credential: hash equals golden', async () => {
+    const golden = container('erp-golden-dump', 'golden-dump');
+    const dump = await runScript(golden.command[2], golden.env, m(prod.env.names.goldenDumpRole), prod.variables.golden_dump_password, m('erp'));
+    expect(dump.stderr).toBe('');
+    expect(dump.code).toBe(0);
+    const goldenHash = (await runTool('/bin/cat', [`${dumpFile}.sha256`])).stdout.trim();
+    expect(goldenHash).toMatch(/^[0-9a-f]{64}$/);
+    // The dump holds the app's objects only.
+    const list = await runTool(join(binDir, 'pg_restore'), ['--list', dumpFile]);
+    expect(list.stdout).toMatch(/TABLE public llx_societe/);
+    expect(list.stdout).not.toMatch(/other_app_secrets/);
+
+    // Seed the sandbox from golden (the first reset).
+    const sb1 = await dynamicCredential(sandbox);
+    const seed = await runScript(resetScript().command[2], resetScript().env, sb1.user, sb1.password, m('erp-sandbox'));
+    expect(seed.stderr).toBe('');
+    expect(seed.code).toBe(0);
+    expect(await contentHash(sandbox, sb1)).toBe(goldenHash);
+
+    // Write as the dynamic user: a new table, a dropped row, a changed row.
+    const w = await ns.connect({ user: sb1.user, password: sb1.password, database: m('erp-sandbox') });
+    await w.exec(`CREATE TABLE llx_scratch (x int); INSERT INTO llx_scratch VALUES (1);
+      DELETE FROM llx_facture WHERE rowid = 7; UPDATE llx_societe SET nom = 'renamed' WHERE rowid = 3`);
+    const [{ owner }] = await w.query<{ owner: string }>(`SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname = 'llx_scratch'`);
+    expect(owner).toBe(m('erp_sandbox_role'));
+    await w.end();
+    expect(await contentHash(sandbox, sb1)).not.toBe(goldenHash);
+
+    // Reset with a fresh sandbox credential only (no superuser, no CREATEDB).
+    const sb2 = await dynamicCredential(sandbox);
+    const admin = await ns.admin();
+    const [attrs] = await admin.query<{ rolsuper: boolean; rolcreatedb: boolean }>('SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = $1', [sb2.user]);
+    expect(attrs).toEqual({ rolsuper: false, rolcreatedb: false });
+    const reset = await runScript(resetScript().command[2], resetScript().env, sb2.user, sb2.password, m('erp-sandbox'));
+    expect(reset.stderr).toBe('');
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toContain(`content sha256 ${goldenHash}`);
+    expect(await contentHash(sandbox, sb2)).toBe(goldenHash);
+    const sdb = await ns.admin(m('erp-sandbox'));
+    const tables = await sdb.query<{ relname: string; owner: string }>(
+      `SELECT relname, pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY 1`);
+    expect(tables).toEqual([{ relname: 'llx_facture', owner: m('erp_sandbox_role') }, { relname: 'llx_societe', owner: m('erp_sandbox_role') }]);
+    await sdb.end();
+  });
+
+  it('a reset that needs superuser or CREATEDB fails: the sandbox credential cannot create a database, and the script refuses a stronger credential', async () => {
+    const sb = await dynamicCredential(sandbox);
+    const s = await ns.connect({ user: sb.user, password: sb.password, database: m('erp-sandbox') });
+    await expectSqlState(s.run(`CREATE DATABASE "${m('erp-sandbox-new')}"`), '42501', 'sandbox credential: CREATE DATABASE (a drop-and-recreate reset)');
+    await s.end();
+    const r = await runScript(resetScript().command[2], resetScript().env, ns.server.user, ns.server.password, m('erp-sandbox'));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/reset refused: .* has SUPERUSER or CREATEDB/);
+  });
+});
