@@ -48,8 +48,8 @@ function sensitiveVariables(stack: TerraformStackJson): Record<string, string> {
 }
 
 /** Create the provider's user in the namespace: SUPERUSER, or LOGIN CREATEDB CREATEROLE (RDS-like). */
-export async function createProviderUser(ns: Namespace, kind: AdminKind): Promise<{ user: string; password: string }> {
-  const user = ns.name(`tf_admin_${kind}`);
+export async function createProviderUser(ns: Namespace, kind: AdminKind, label = ''): Promise<{ user: string; password: string }> {
+  const user = ns.name(`${label}tf_admin_${kind}`);
   const password = testPassword();
   const attrs = kind === 'superuser' ? 'SUPERUSER' : 'NOSUPERUSER CREATEDB CREATEROLE';
   const su = await ns.admin();
@@ -70,7 +70,7 @@ export interface ApplyEstateOptions {
 /** Apply the stacks of every app-environment of `dist` (manifest order) to the namespace's server. */
 export async function applyEstate(ns: Namespace, dist: DistContents, opts: ApplyEstateOptions): Promise<AppliedEstate> {
   const names = new NameMap(ns.name(opts.label ? `${opts.label}_` : ''));
-  const admin = await createProviderUser(ns, opts.kind);
+  const admin = await createProviderUser(ns, opts.kind, opts.label ? `${opts.label}_` : '');
   const envs: AppliedEnv[] = [];
   for (const env of dist.manifest.appEnvironments.filter(opts.only ?? (() => true))) {
     const stack = envStack(dist, env);

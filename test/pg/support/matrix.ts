@@ -41,9 +41,14 @@ const TITLES: Record<number, string> = {
   12: 'golden dump user must not write, even with default_transaction_read_only off',
 };
 
+/** 'ok' → success, a SQLSTATE → `SQLSTATE x`, anything else (true, equal, a role) as is. */
+function outcome(v: string): string {
+  return v === 'ok' ? 'success' : /^[0-9A-Z]{5}$/.test(v) ? `SQLSTATE ${v}` : v;
+}
+
 export function describeViolation(c: MatrixCase): string {
   return `invariant ${c.invariant} (${TITLES[c.invariant]}): env ${c.env}, credential ${c.credential}, target ${c.target}: ` +
-    `${c.action} — expected ${c.expected === 'ok' ? 'success' : `SQLSTATE ${c.expected}`}, got ${c.observed === 'ok' ? 'success' : `SQLSTATE ${c.observed}`}` +
+    `${c.action} — expected ${outcome(c.expected)}, got ${outcome(c.observed)}` +
     (c.detail ? ` (${c.detail})` : '');
 }
 
@@ -92,6 +97,8 @@ async function crossEnvCases(o: MatrixOptions, rec: Recorder, e: AppliedEnv, cre
   const [pdb, pgroup, pconn] = [p.env.names.database, p.env.names.groupRole, p.env.names.vaultConnectionRole];
   await rec.sql(s, 2, who, `database ${pdb}`, `DROP DATABASE ${ident(m(pdb))}`, '42501');
   await rec.sql(s, 3, who, `role ${pgroup}`, `SET ROLE ${ident(m(pgroup))}`, '42501');
+  // Back to the login's role (its SET ROLE default) so one breach does not mask the next cases.
+  await s.query('RESET ROLE');
   const [{ member }] = await s.query<{ member: boolean }>(`SELECT pg_has_role(session_user, $1, 'MEMBER') AS member`, [m(pgroup)]);
   rec.add(3, who, `role ${pgroup}`, "pg_has_role(session_user, …, 'MEMBER')", 'false', String(member));
   await rec.sql(s, 4, who, 'server', `CREATE DATABASE ${ident(m(`${e.env.slug}-attack-db`))}`, '42501');

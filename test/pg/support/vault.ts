@@ -118,7 +118,8 @@ export async function issueCredential(
   const s = await connectAsConnectionUser(server, v, connectionPassword);
   try {
     const out = await runInTransaction(s, renderStatements(v.creation, { name: credential.username, password: credential.password, expiration: credential.expiration }));
-    return out.ok ? { ok: true, credential } : out;
+    // Failure messages quote the statement: never the password in it.
+    return out.ok ? { ok: true, credential } : { ...out, sql: out.sql.replaceAll(credential.password, '<password>') };
   } finally {
     await s.end();
   }
