@@ -48,7 +48,7 @@ describe('lifecycle Jobs in the synthesized manifests', () => {
     for (const c of [...reset.spec.initContainers, ...reset.spec.containers, ...golden.spec.containers]) {
       expect(JSON.stringify(c.env ?? []), c.name).not.toMatch(/PASSWORD/);
     }
-    const role = objectsOf('erp-sandbox').find((o) => o.kind === 'Role');
+    const role = objectsOf('erp-sandbox').find((o) => o.kind === 'Role')!;
     expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['erp'], verbs: ['get', 'patch'] }]);
     // Auth roles exist in the env's stack, bound to those service accounts only.
     const stack = (n: string) => dist.stacks.find((s) => s.name === n)!;
