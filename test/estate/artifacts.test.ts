@@ -53,6 +53,11 @@ describe('the example estate', () => {
 });
 
 describe('Postgres isolation in every app-environment stack', () => {
+  it('the decision record’s prod database has a read-only golden dump role', () => {
+    const erp = envs().find((e) => e.slug === 'erp')!;
+    expect(stackOf(erp).resources.some((r) => r.attributes.name === erp.names.goldenDumpRole)).toBe(true);
+  });
+
   it('each database is owned by its own env’s NOLOGIN group role', () => {
     for (const env of envs()) {
       const db = resource(env, 'postgresql_database');
@@ -73,7 +78,18 @@ describe('Postgres isolation in every app-environment stack', () => {
       const byRole = new Map(grants.map((g) => [g.role, g.privileges]));
       expect(byRole.get('public'), env.slug).toEqual([]);
       expect(byRole.get(env.names.groupRole), env.slug).toEqual(['CONNECT']);
-      expect([...byRole.keys()].sort()).toEqual([env.names.groupRole, 'public'].sort());
+      // The only other grantee allowed: the env's own read-only golden dump role (prod, when a sandbox seeds from it).
+      const others = [...byRole.keys()].filter((r) => r !== 'public' && r !== env.names.groupRole);
+      expect(others, env.slug).toEqual(byRole.has(env.names.goldenDumpRole) ? [env.names.goldenDumpRole] : []);
+      if (others.length > 0) {
+        expect(env.tier).toBe('prod');
+        expect(byRole.get(env.names.goldenDumpRole)).toEqual(['CONNECT']);
+        const golden = resource(env, 'postgresql_role', (r) => r.attributes.name === env.names.goldenDumpRole);
+        expect(golden.roles).toEqual(['pg_read_all_data']);
+        for (const attr of ['superuser', 'create_database', 'create_role', 'replication', 'bypass_row_level_security']) {
+          expect(golden[attr] ?? false, `golden ${attr}`).toBe(false);
+        }
+      }
     }
   });
 
@@ -132,13 +148,13 @@ describe('Vault pieces of every app-environment stack', () => {
 
   it('scopes each env’s policy to its own creds and config paths, exactly', () => {
     for (const env of envs()) {
-      const policy = resource(env, 'vault_policy');
+      const policy = resource(env, 'vault_policy', (r) => r.attributes.name === env.names.vaultPolicy);
       const paths = [...String(policy.policy).matchAll(/path "([^"]+)"/g)].map((m) => m[1]).sort();
       expect(paths).toEqual([
         `kvv2/data/${env.slug}/config`, `kvv2/metadata/${env.slug}/config`, env.names.vaultCredsPath,
       ].sort());
       expect(String(policy.policy)).not.toMatch(/[*+]/);
-      const kv = resource(env, 'vault_kv_secret_v2');
+      const kv = resource(env, 'vault_kv_secret_v2', (r) => r.attributes.name === `${env.slug}/config`);
       expect(`${kv.mount}/${kv.name}`).toBe(env.names.kvPath);
       expect(kv.data_json).not.toMatch(/password|secret|token/i);
     }
@@ -146,7 +162,7 @@ describe('Vault pieces of every app-environment stack', () => {
 
   it('binds each Kubernetes auth role to its own namespace, service account and policy', () => {
     for (const env of envs()) {
-      const auth = resource(env, 'vault_kubernetes_auth_backend_role');
+      const auth = resource(env, 'vault_kubernetes_auth_backend_role', (r) => r.attributes.role_name === env.names.kubernetesAuthRole);
       expect(auth).toMatchObject({
         role_name: env.names.kubernetesAuthRole,
         bound_service_account_names: [env.names.serviceAccount],
