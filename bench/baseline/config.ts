@@ -10,6 +10,7 @@ export interface Env {
   readonly tier: TierName;
   readonly image: string;
   readonly port: number;
+  readonly objectPrefix: string;
   readonly sandbox?: { kind: string; owner: string; seed: string; createdAt: string; ttlHours: number };
 }
 
@@ -35,10 +36,10 @@ export function serverOf(tier: TierName): ServerSpec {
 export function environments(spec: EstateSpec): Env[] {
   const out: Env[] = [];
   for (const a of spec.apps) {
-    for (const tier of a.tiers) out.push({ app: a.name, env: tier, tier, image: a.image, port: a.port });
+    for (const tier of a.tiers) out.push({ app: a.name, env: tier, tier, image: a.image, port: a.port, objectPrefix: a.objectPrefix });
     for (const sb of spec.sandboxes.filter((s) => s.app === a.name)) {
       out.push({
-        app: a.name, env: sb.env, tier: sb.tier, image: a.image, port: a.port,
+        app: a.name, env: sb.env, tier: sb.tier, image: a.image, port: a.port, objectPrefix: a.objectPrefix,
         sandbox: { kind: sb.kind, owner: sb.owner, seed: sb.seed, createdAt: sb.createdAt, ttlHours: sb.ttlHours },
       });
     }

@@ -3,7 +3,10 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-32';
 import { join } from 'node:path';
 import { ESTATE_SETTINGS as S, EstateSpec, TIER_NAMES, TierName } from '../spec';
-import { Env, TIERS, environments, host, slug } from './config';
+import { Env, TIERS, environments, host, serverOf, slug } from './config';
+// The reset script is data, not library code: a team without tierkit would keep its own copy
+// of such a script; sharing the text keeps the objects (and their size) identical.
+import { RESET_SCRIPT } from '../../constructs/lifecycle/scripts';
 
 // cdk8s-plus's L2 constructs add fields of their own (probes, resources, security defaults), so the
 // objects would differ from tierkit's; its L1 `k8s` classes write exactly the objects we mirror.
@@ -86,6 +89,70 @@ function environmentChart(app: App, e: Env): void {
   new k8s.KubeIngress(chart, 'ingress', {
     metadata: meta(e.app),
     spec: { rules: [{ host: host(e), http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: e.app, port: { name: 'http' } } } }] } }] },
+  });
+  if (e.sandbox || e.tier === 'demo') resetJob(chart, e, l);
+}
+
+const securityContext = { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 999, readOnlyRootFilesystem: true };
+
+/** Sandboxes and the demo tier: a CronJob (hourly on demo, suspended otherwise) that scales to 0, resets, scales back. */
+function resetJob(chart: Chart, e: Env, l: Record<string, string>): void {
+  const ns = slug(e);
+  const name = `${ns}-reset`;
+  const meta = { name, namespace: ns, labels: l };
+  const server = serverOf(e.tier);
+  new k8s.KubeServiceAccount(chart, 'reset_service_account', { metadata: meta, automountServiceAccountToken: false });
+  new k8s.KubeRole(chart, 'reset_role', {
+    metadata: meta, rules: [{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [e.app], verbs: ['get', 'patch'] }],
+  });
+  new k8s.KubeRoleBinding(chart, 'reset_role_binding', {
+    metadata: meta, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
+  });
+  const scale = (to: number) => ({
+    name: to === 0 ? 'scale-down' : 'scale-up', image: 'registry.k8s.io/kubectl:v1.33.0', securityContext,
+    args: ['patch', `deployment/${e.app}`, '--namespace', ns, '--subresource=scale', '--type=merge', '--patch', JSON.stringify({ spec: { replicas: to } })],
+  });
+  const creds = `postgres/creds/${ns}`;
+  const seed = (e.sandbox?.seed ?? e.tier).replace(/[^A-Za-z0-9._-]/g, '-');
+  const hourly = e.tier === 'demo';
+  new k8s.KubeCronJob(chart, 'reset', {
+    metadata: meta,
+    spec: {
+      schedule: hourly ? '0 * * * *' : '0 0 31 2 *', suspend: !hourly, concurrencyPolicy: 'Forbid',
+      successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        spec: {
+          backoffLimit: 0,
+          template: {
+            metadata: {
+              labels: { ...l, 'tierkit.io/job': 'reset' },
+              annotations: {
+                'vault.hashicorp.com/agent-inject': 'true', 'vault.hashicorp.com/agent-pre-populate-only': 'true',
+                'vault.hashicorp.com/agent-init-first': 'true', 'vault.hashicorp.com/role': name,
+                'vault.hashicorp.com/agent-inject-secret-database': creds,
+                'vault.hashicorp.com/agent-inject-template-database':
+                  `{{- with secret "${creds}" -}}\nexport PGUSER='{{ .Data.username }}'\nexport PGPASSWORD='{{ .Data.password }}'\n{{- end }}\n`,
+              },
+            },
+            spec: {
+              serviceAccountName: name, automountServiceAccountToken: true, restartPolicy: 'Never',
+              initContainers: [scale(0), {
+                name: 'reset', image: `docker.io/library/postgres:${server.majorVersion}`, command: ['/bin/bash', '-c', RESET_SCRIPT], securityContext,
+                env: [
+                  { name: 'PGDATABASE', value: ns }, { name: 'PGHOST', value: server.host }, { name: 'PGPORT', value: String(server.port) },
+                  { name: 'PGSSLMODE', value: server.sslMode }, { name: 'TIERKIT_CREDENTIALS_FILE', value: '/vault/secrets/database' },
+                  { name: 'TIERKIT_DRAIN_TIMEOUT_SECONDS', value: '120' }, { name: 'TIERKIT_DUMP_FILE', value: `/seeds/${seed}.dump` },
+                  { name: 'TIERKIT_GROUP_ROLE', value: `${ns.replace(/-/g, '_')}_role` }, { name: 'TIERKIT_OBJECT_PREFIX', value: e.objectPrefix },
+                ],
+                volumeMounts: [{ name: 'seeds', mountPath: '/seeds', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
+              }],
+              containers: [scale(1)],
+              volumes: [{ name: 'seeds', persistentVolumeClaim: { claimName: `tierkit-seeds-${e.app}`, readOnly: true } }, { name: 'tmp', emptyDir: {} }],
+            },
+          },
+        },
+      },
+    },
   });
 }
 
