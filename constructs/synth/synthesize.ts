@@ -44,6 +44,15 @@ function chartYaml(chart: Chart): string {
   return yamlStream(chart.toJson());
 }
 
+/**
+ * Each chart gets an App of its own: cdk8s `Chart.toJson()` resolves dependencies and validates
+ * the whole App, so one App holding every chart made synthesis quadratic in the number of envs.
+ * Charts never reference each other, so the output is the same.
+ */
+function k8sApp(): K8sApp {
+  return new K8sApp({ outdir: 'cdk8s.out' });
+}
+
 function manifestTier(estate: Estate, tier: Tier): ManifestTier {
   const eff = estate.tier(tier);
   const c = eff.config;
@@ -96,19 +105,27 @@ function manifestEnvironment(env: AppEnvironment, artifacts: string[]): Manifest
 }
 
 /**
- * cdktf captures a full stack trace for every token it creates; with source maps enabled (tsx
- * enables them) each one is symbolicated, which was a third of synthesis time. Synthesis reads
- * none of those traces, so source maps are off while it runs and restored afterwards.
+ * cdktf captures a full stack trace for every token it creates (into a plain `{ stack: '' }`
+ * object, whose `.stack` it reads at once) and never shows it unless resolution fails. Formatting
+ * those traces — and symbolicating them when source maps are on (tsx turns them on) — was a third
+ * of synthesis time. While synthesis runs, source maps are off and a non-Error target formats to
+ * '' (cdktf then keeps an empty creation stack); real errors keep V8's usual stack text.
  */
-function withoutSourceMaps<T>(fn: () => T): T {
+function withCheapStackTraces<T>(fn: () => T): T {
   const proc = process as NodeJS.Process & { sourceMapsEnabled?: boolean };
-  const enabled = proc.sourceMapsEnabled ?? false;
-  if (!enabled) return fn();
-  proc.setSourceMapsEnabled(false);
+  const sourceMaps = proc.sourceMapsEnabled ?? false;
+  const previous = Error.prepareStackTrace;
+  if (sourceMaps) proc.setSourceMapsEnabled(false);
+  Error.prepareStackTrace = (error, frames) => {
+    if (!(error instanceof Error)) return '';
+    if (previous) return previous(error, frames);
+    return `${error}${frames.map((f) => `\n    at ${f}`).join('')}`;
+  };
   try {
     return fn();
   } finally {
-    proc.setSourceMapsEnabled(true);
+    Error.prepareStackTrace = previous;
+    if (sourceMaps) proc.setSourceMapsEnabled(true);
   }
 }
 
@@ -118,7 +135,7 @@ function withoutSourceMaps<T>(fn: () => T): T {
  */
 export function synthesize(estate: Estate): SynthOutput {
   assertValid(estate);
-  return withoutSourceMaps(() => build(estate));
+  return withCheapStackTraces(() => build(estate));
 }
 
 function build(estate: Estate): SynthOutput {
@@ -126,7 +143,6 @@ function build(estate: Estate): SynthOutput {
   const tiers = tiersInUse(estate);
   const estateGate = gatingTierOfEstate(estate);
   const tfApp = new TerraformApp({ stackTraces: false, skipValidation: false, outdir: 'cdktf.out' });
-  const k8sApp = new K8sApp({ outdir: 'cdk8s.out' });
   const pending: Pending[] = [];
   const stacks: ManifestStack[] = [];
   const envArtifacts = new Map<AppEnvironment, string[]>();
@@ -142,7 +158,7 @@ function build(estate: Estate): SynthOutput {
     const k8sPath = naming.dist.k8sAppEnvironment(env.tier.name, env.coordinate);
     const base = { tier: env.tier.name, app: env.app.appName, env: env.env, constructPaths: [estate.displayPath(env)] };
     pending.push({ path: tfPath, content: stackJson(res.stack), meta: { ...base, kind: 'terraform-stack', stack: env.stackName } });
-    pending.push({ path: k8sPath, content: chartYaml(buildEnvironmentChart(k8sApp, env)), meta: { ...base, kind: 'kubernetes-manifests' } });
+    pending.push({ path: k8sPath, content: chartYaml(buildEnvironmentChart(k8sApp(), env)), meta: { ...base, kind: 'kubernetes-manifests' } });
     envArtifacts.set(env, [tfPath, k8sPath]);
     stacks.push({
       name: env.stackName, kind: 'app-environment', tier: env.tier.name, gatingTier: gating.name,
@@ -170,10 +186,10 @@ function build(estate: Estate): SynthOutput {
       stacks.push({ name, kind: 'tier-platform', tier: tier.name, ...platformBase, artifact: path, constructPath: estate.estateName });
     }
     const appsPath = naming.dist.k8sTierApplications(tier.name);
-    pending.push({ path: appsPath, content: chartYaml(buildTierApplicationsChart(k8sApp, estate, tier, tierEnvs)),
+    pending.push({ path: appsPath, content: chartYaml(buildTierApplicationsChart(k8sApp(), estate, tier, tierEnvs)),
       meta: { kind: 'kubernetes-manifests', tier: tier.name, constructPaths: tierEnvs.map((e) => estate.displayPath(e)) } });
     const rootPath = naming.dist.k8sAppOfApps(tier.name);
-    pending.push({ path: rootPath, content: chartYaml(buildAppOfAppsChart(k8sApp, estate, tier)),
+    pending.push({ path: rootPath, content: chartYaml(buildAppOfAppsChart(k8sApp(), estate, tier)),
       meta: { kind: 'kubernetes-manifests', tier: tier.name, constructPaths: [estate.estateName] } });
   }
 
