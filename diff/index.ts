@@ -6,3 +6,4 @@ export { renderJson } from './json';
 export { withBaseRefDist, BaseRefError } from './base-ref';
 export { diffPolicies, parsePolicy } from './vault-policy';
 export { MARKER } from './markdown-parts';
+export { identicalFiles } from './identical';

@@ -5,6 +5,7 @@ import { withBaseRefDist } from '../../diff/base-ref';
 import { renderJson } from '../../diff/json';
 import { GITHUB_COMMENT_LIMIT, renderMarkdown } from '../../diff/markdown';
 import { FAIL_ON, FailOn } from '../../diff/model';
+import { identicalFiles } from '../../diff/identical';
 import { readDist } from '../../policies/dist/read';
 import { oneOf, parse } from '../args';
 import { Command, EXIT, Io, UsageError } from '../command';
@@ -62,8 +63,9 @@ function write(file: string, text: string): void {
 }
 
 function compare(o: DiffOptions, baseDir: string, io: Io): number {
-  const base = readDist(baseDir);
-  const head = readDist(o.headDist);
+  const skip = identicalFiles(baseDir, o.headDist);
+  const base = readDist(baseDir, { skip });
+  const head = readDist(o.headDist, { skip });
   const set = computeChangeSet(base, head);
   const out = o.format === 'json'
     ? renderJson(set)

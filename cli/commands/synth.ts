@@ -3,7 +3,8 @@ import { synthesize } from '../../constructs/synth/synthesize';
 import { writeDist } from '../../constructs/synth/write';
 import { parse } from '../args';
 import { Command, EXIT } from '../command';
-import { DEFAULT_ENTRY, loadEstate, projectRoot, resolveFrom } from '../project';
+import { DEFAULT_ENTRY, loadEstate } from '../estate-entry';
+import { projectRoot, resolveFrom } from '../project';
 
 export const synthCommand: Command = {
   name: 'synth',
