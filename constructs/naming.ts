@@ -164,3 +164,37 @@ export function seedVolumeClaimName(app: string): string {
 export function seedDumpPath(mountPath: string, seed: string): string {
   return `${mountPath}/${seed.replace(/[^A-Za-z0-9._-]/g, '-')}.dump`;
 }
+
+/** A name an app-environment claims in one of the estate's shared namespaces. */
+export interface ClaimedName {
+  /** The namespace the name lives in: names of different kinds never clash. */
+  readonly kind: string;
+  readonly name: string;
+}
+
+/**
+ * Every name an app-environment claims in a namespace shared with other envs: Postgres roles
+ * and databases of a server, Vault policies, auth roles, database roles and KV secrets, Kubernetes
+ * namespaces, stacks. Lifecycle names are reserved whether or not the env uses them today (an
+ * env `golden-dump` of app `erp` would otherwise take over `erp`'s golden dump policy the day
+ * `erp` gets a golden sandbox). Validation refuses two envs claiming one name.
+ */
+export function claimedNames(c: Coordinate): ClaimedName[] {
+  return [
+    { kind: 'Postgres database', name: databaseName(c) },
+    { kind: 'Postgres role', name: groupRoleName(c) },
+    { kind: 'Postgres role', name: vaultConnectionRoleName(c) },
+    { kind: 'Postgres role', name: goldenDumpRoleName(c) },
+    { kind: 'Vault database connection', name: vaultConnectionName(c) },
+    { kind: 'Vault database role', name: vaultRoleName(c) },
+    { kind: 'Vault KV secret', name: kvSecretName(c) },
+    { kind: 'Vault KV secret', name: goldenDumpKvSecretName(c) },
+    { kind: 'Vault policy', name: vaultPolicyName(c) },
+    { kind: 'Vault policy', name: goldenDumpName(c) },
+    { kind: 'Vault Kubernetes auth role', name: kubernetesAuthRoleName(c) },
+    { kind: 'Vault Kubernetes auth role', name: goldenDumpName(c) },
+    { kind: 'Vault Kubernetes auth role', name: resetName(c) },
+    { kind: 'Kubernetes namespace', name: namespace(c) },
+    { kind: 'Terraform stack', name: appEnvironmentStackName(c) },
+  ];
+}

@@ -80,15 +80,16 @@ const rules: Record<string, Rule> = {
     const out: ValidationIssue[] = [];
     for (const env of environments(e)) {
       const c = env.coordinate;
-      for (const derived of [naming.slug(c), naming.groupRoleName(c)]) {
-        const other = seen.get(derived);
+      for (const claimed of naming.claimedNames(c)) {
+        const key = `${claimed.kind}\u0000${claimed.name}`;
+        const other = seen.get(key);
         if (other && other !== env) {
           out.push(issue(e, env, 'coordinate', `${c.app}/${c.env}`,
-            `derives "${derived}", which ${e.displayPath(other)} (${other.coordinate.app}/${other.coordinate.env}) derives too`,
-            'rename the app or the env so every database, role and Vault path is unique'));
+            `derives the ${claimed.kind} "${claimed.name}", which ${e.displayPath(other)} (${other.coordinate.app}/${other.coordinate.env}) derives too`,
+            'rename the app or the env so every database, role, Vault name and namespace is unique'));
           break;
         }
-        seen.set(derived, env);
+        seen.set(key, env);
       }
     }
     return out;

@@ -19,6 +19,18 @@ describe('naming', () => {
     expect(naming.kvApiPaths(sandbox, n)).toEqual({ data: 'kvv2/data/erp-sandbox/config', metadata: 'kvv2/metadata/erp-sandbox/config' });
   });
 
+  it('refuses an env whose name takes over another env’s lifecycle names (golden dump, reset)', () => {
+    for (const env of ['golden-dump', 'sandbox-reset']) {
+      const estate = smallEstate();
+      const app = new App(estate, 'erp', { tiers: [Tier.PROD], objectPrefix: 'llx_', image: 'x:1' });
+      new Sandbox(app, 'sandbox', { tier: Tier.DEV, kind: SandboxKind.APP, owner: 'o', createdAt: '2026-11-20' });
+      new Sandbox(app, env, { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'o', createdAt: '2026-11-20' });
+      const issues = validateEstate(estate).filter((i) => i.property === 'coordinate');
+      expect(issues, env).toHaveLength(1);
+      expect(issues[0].message).toMatch(/Vault (policy|Kubernetes auth role) "erp-(golden-dump|sandbox-reset)"/);
+    }
+  });
+
   it('for any estate, either validation reports a collision or every derived name is unique', () => {
     let collisions = 0;
     fc.assert(fc.property(fc.uniqueArray(fc.tuple(label, label), { minLength: 1, maxLength: 6 }), (pairs) => {
@@ -33,16 +45,10 @@ describe('naming', () => {
       const issues = validateEstate(estate);
       const envs = [...apps.values()].flatMap((a) => a.environments);
       const collides = issues.some((i) => i.property === 'coordinate');
-      for (const derive of [naming.slug, naming.groupRoleName, naming.vaultConnectionRoleName]) {
-        const names = envs.map((e) => derive(e.coordinate));
-        if (!collides) expect(new Set(names).size).toBe(names.length);
-      }
-      if (collides) {
-        collisions++;
-        const slugs = envs.map((e) => naming.slug(e.coordinate));
-        const roles = envs.map((e) => naming.groupRoleName(e.coordinate));
-        expect(new Set(slugs).size < slugs.length || new Set(roles).size < roles.length).toBe(true);
-      }
+      const claims = envs.flatMap((e) => naming.claimedNames(e.coordinate).map((n) => `${n.kind}: ${n.name}`));
+      // Either every claimed name of every env is unique, or validation said which two envs clash.
+      expect(new Set(claims).size < claims.length).toBe(collides);
+      if (collides) collisions++;
     }), { numRuns: 300, seed: 42 });
     expect(collisions, 'the generator must produce colliding coordinates').toBeGreaterThan(0);
   });
