@@ -3,6 +3,7 @@ import {
 } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
+import { hasGoldenDump, hasReset } from '../lifecycle/plan';
 import * as naming from '../naming';
 import { PostgresServer } from '../postgres-server';
 import { PolicyRule, renderPolicy } from '../statements';
@@ -27,19 +28,32 @@ export function buildSharedPlatformStack(app: TerraformApp, estate: Estate): Ter
 
 const CRUD = ['create', 'read', 'update', 'delete'];
 
-/** What an applier must touch in Vault to apply one app-environment stack. */
+/**
+ * What an applier must touch in Vault to apply one app-environment stack: every Vault object the
+ * stack declares, including the lifecycle ones (lifecycle/plan.ts decides both sides).
+ */
 function applierRulesFor(env: AppEnvironment): PolicyRule[] {
   const estate = env.estate;
   const c = env.coordinate;
-  const kv = naming.kvApiPaths(c, estate.naming);
-  return [
-    { path: `${estate.vault.databaseMount}/config/${naming.vaultConnectionName(c)}`, capabilities: CRUD },
-    { path: `${estate.vault.databaseMount}/roles/${naming.vaultRoleName(c)}`, capabilities: CRUD },
-    { path: kv.data, capabilities: CRUD },
-    { path: kv.metadata, capabilities: ['read', 'delete'] },
-    { path: `sys/policies/acl/${naming.vaultPolicyName(c)}`, capabilities: CRUD },
-    { path: `auth/${estate.vault.kubernetesAuthPath}/role/${naming.kubernetesAuthRoleName(c)}`, capabilities: CRUD },
+  const v = estate.vault;
+  const kvSecret = (name: string): PolicyRule[] => [
+    { path: `${v.kvMount}/data/${name}`, capabilities: CRUD },
+    { path: `${v.kvMount}/metadata/${name}`, capabilities: ['read', 'delete'] },
   ];
+  const aclPolicy = (name: string): PolicyRule => ({ path: `sys/policies/acl/${name}`, capabilities: CRUD });
+  const authRole = (name: string): PolicyRule => ({ path: `auth/${v.kubernetesAuthPath}/role/${name}`, capabilities: CRUD });
+  const rules: PolicyRule[] = [
+    { path: `${v.databaseMount}/config/${naming.vaultConnectionName(c)}`, capabilities: CRUD },
+    { path: `${v.databaseMount}/roles/${naming.vaultRoleName(c)}`, capabilities: CRUD },
+    ...kvSecret(naming.kvSecretName(c)),
+    aclPolicy(naming.vaultPolicyName(c)),
+    authRole(naming.kubernetesAuthRoleName(c)),
+  ];
+  if (hasGoldenDump(env)) {
+    rules.push(...kvSecret(naming.goldenDumpKvSecretName(c)), aclPolicy(naming.goldenDumpName(c)), authRole(naming.goldenDumpName(c)));
+  }
+  if (hasReset(env)) rules.push(authRole(naming.resetName(c)));
+  return rules;
 }
 
 /**

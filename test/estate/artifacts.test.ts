@@ -186,6 +186,42 @@ describe('Vault pieces of every app-environment stack', () => {
   });
 });
 
+describe('CI appliers reach every Vault object of the stacks they apply', () => {
+  /** The Vault API paths a resource is written at, read from the artifact itself (not from the naming module). */
+  function apiPaths(r: TerraformResource): string[] {
+    const a = r.attributes as Record<string, any>;
+    switch (r.type) {
+      case 'vault_database_secret_backend_connection': return [`${a.backend}/config/${a.name}`];
+      case 'vault_database_secret_backend_role': return [`${a.backend}/roles/${a.name}`];
+      case 'vault_kv_secret_v2': return [`${a.mount}/data/${a.name}`, `${a.mount}/metadata/${a.name}`];
+      case 'vault_policy': return [`sys/policies/acl/${a.name}`];
+      case 'vault_kubernetes_auth_backend_role': return [`auth/${a.backend}/role/${a.role_name}`];
+      default:
+        expect(r.type.startsWith('vault_'), `unknown Vault resource ${r.type}: teach this test its API path`).toBe(false);
+        return [];
+    }
+  }
+
+  it('the applier policy of each stack’s gating tier names every Vault path the stack writes (lifecycle objects included)', () => {
+    let checked = 0;
+    for (const env of envs()) {
+      const { gatingTier: gating, applyGate } = dist.manifest.stacks.find((s) => s.name === env.stack)!;
+      if (applyGate === 'none') continue; // applied by hand (local tier): no CI applier
+      const platform = dist.stacks.find((s) => s.name === naming.tierPlatformStackName(gating))!;
+      const policy = String(platform.resources.find((r) => r.type === 'vault_policy')!.attributes.policy);
+      const granted = new Set([...policy.matchAll(/path "([^"]+)"/g)].map((m) => m[1]));
+      for (const r of stackOf(env).resources) {
+        for (const path of apiPaths(r)) {
+          expect(granted.has(path), `${env.stack}: ${r.address} is written at ${path}, which the ${gating} applier cannot reach`).toBe(true);
+          checked++;
+        }
+      }
+    }
+    // erp (golden dump) and the sandboxes (reset) bring lifecycle paths: the test must see them.
+    expect(checked).toBeGreaterThan(envs().length * 6);
+  });
+});
+
 describe('Kubernetes manifests of every app-environment', () => {
   const objectsOf = (env: ManifestAppEnvironment) =>
     dist.kubernetes.filter((o) => o.file === naming.dist.k8sAppEnvironment(env.tier, env)).map((o) => o.object);
