@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App as K8sApp, Chart } from 'cdk8s';
 import { TerraformApp, TerraformStack } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
@@ -135,14 +138,21 @@ function withCheapStackTraces<T>(fn: () => T): T {
  */
 export function synthesize(estate: Estate): SynthOutput {
   assertValid(estate);
-  return withCheapStackTraces(() => build(estate));
+  // cdktf's App creates its outdir (and `stacks/`) on construction although nothing is written
+  // there: give it a private temp dir instead of littering the cwd with `cdktf.out/`.
+  const scratch = mkdtempSync(join(tmpdir(), 'tierkit-cdktf-'));
+  try {
+    return withCheapStackTraces(() => build(estate, scratch));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
-function build(estate: Estate): SynthOutput {
+function build(estate: Estate, scratch: string): SynthOutput {
   const envs = environmentsOf(estate);
   const tiers = tiersInUse(estate);
   const estateGate = gatingTierOfEstate(estate);
-  const tfApp = new TerraformApp({ stackTraces: false, skipValidation: false, outdir: 'cdktf.out' });
+  const tfApp = new TerraformApp({ stackTraces: false, skipValidation: false, outdir: scratch });
   const pending: Pending[] = [];
   const stacks: ManifestStack[] = [];
   const envArtifacts = new Map<AppEnvironment, string[]>();

@@ -17,12 +17,16 @@ function tierkit(args: string[], cwd = ROOT) {
 describe('tierkit synth', () => {
   it('writes dist/ and prints a summary per tier', () => {
     const out = join(testTmp('cli'), 'ok');
-    const r = tierkit(['synth', '--app', join(FIXTURES, 'small.ts'), '--out', out]);
+    const cwd = join(testTmp('cli'), 'cwd-ok');
+    mkdirSync(cwd, { recursive: true });
+    const r = tierkit(['synth', '--app', join(FIXTURES, 'small.ts'), '--out', out], cwd);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/2 app-environments, \d+ files/);
     expect(r.stdout).toMatch(/dev\s+2 terraform stacks, 3 kubernetes files/);
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).appEnvironments).toHaveLength(2);
+    // Nothing but --out is written: no cdktf.out/ (or anything else) left in the cwd.
+    expect(readdirSync(cwd)).toEqual([]);
   });
 
   it('refuses an invalid estate with exit 1, one clear message, no stack trace, and dist/ untouched', () => {
