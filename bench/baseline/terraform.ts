@@ -25,8 +25,10 @@ function environmentStack(app: App, e: Env): void {
   const server = serverOf(e.tier);
   const [ttl, maxTtl] = TIERS[e.tier].ttl;
   const stack = baseStack(app, name);
-  const user = new TerraformVariable(stack, 'pg_admin_username', { type: 'string', description: `Admin role on ${server.id}` });
+  const user = new TerraformVariable(stack, 'pg_admin_username', { type: 'string', sensitive: true, description: `Admin role on ${server.id}` });
+  user.addOverride('ephemeral', true);
   const password = new TerraformVariable(stack, 'pg_admin_password', { type: 'string', sensitive: true, description: `Admin password on ${server.id}` });
+  password.addOverride('ephemeral', true);
   new postgresql.provider.PostgresqlProvider(stack, 'postgresql', {
     host: server.host, port: server.port, username: user.stringValue, password: password.stringValue,
     superuser: server.superuser, sslmode: server.sslMode, expectedVersion: String(server.majorVersion),

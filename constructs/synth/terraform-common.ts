@@ -18,14 +18,19 @@ export function addVaultProvider(scope: Construct, estate: Estate): VaultProvide
 /**
  * The server's admin connection. Username and password come from TF_VAR_pg_admin_username and
  * TF_VAR_pg_admin_password, set by the gated apply job; nothing secret is written here.
+ * Both are `ephemeral` (Terraform >= 1.10): a saved plan (`tfplan`, uploaded as a PR artifact)
+ * then holds no value of them, and every job that plans or applies supplies them again.
+ * cdktf 0.21's TerraformVariable has no `ephemeral` option, hence the override.
  */
 export function addPostgresProvider(scope: Construct, server: PostgresServer): PostgresqlProvider {
   const username = new TerraformVariable(scope, 'pg_admin_username', {
-    type: 'string', description: `Admin role on Postgres server ${server.serverId} (TF_VAR_pg_admin_username)`,
+    type: 'string', sensitive: true, description: `Admin role on Postgres server ${server.serverId} (TF_VAR_pg_admin_username)`,
   });
+  username.addOverride('ephemeral', true);
   const password = new TerraformVariable(scope, 'pg_admin_password', {
     type: 'string', sensitive: true, description: `Password of the admin role on ${server.serverId} (TF_VAR_pg_admin_password)`,
   });
+  password.addOverride('ephemeral', true);
   return new PostgresqlProvider(scope, 'postgresql', {
     host: server.host,
     port: server.port,

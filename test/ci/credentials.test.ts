@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { githubWorkflows, WORKFLOW_FILES } from '../../ci/github';
+import { jobId } from '../../ci/github-apply';
+import type { Manifest } from '../../constructs/synth/manifest';
+import { synthesize } from '../../constructs/synth/synthesize';
+import estate from '../../environments';
+
+/**
+ * A saved plan (`tfplan`) stores the value of every non-ephemeral input variable, and the PR
+ * workflow uploads it as an artifact anyone with read access can download. The credentials a
+ * provider connects with must therefore be ephemeral (never in the plan) and sensitive (never
+ * in the output), and every job that plans or applies must supply them again.
+ */
+
+let manifest: Manifest;
+let stacks: Map<string, Record<string, any>>;
+let workflows: ReadonlyMap<string, string>;
+
+beforeAll(() => {
+  const out = synthesize(estate());
+  manifest = out.manifest;
+  workflows = githubWorkflows(manifest);
+  stacks = new Map(manifest.stacks.map((s) => [s.name, JSON.parse(out.files.get(`terraform/${s.name}/cdk.tf.json`)!)]));
+});
+
+/** Variables any provider block of a stack references, with the provider attribute using each. */
+function providerVariables(json: Record<string, any>): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const [type, configs] of Object.entries((json.provider ?? {}) as Record<string, unknown[]>)) {
+    for (const config of configs) {
+      for (const [attr, value] of Object.entries(config as Record<string, unknown>)) {
+        for (const m of JSON.stringify(value).matchAll(/\$\{var\.([A-Za-z0-9_-]+)\}/g)) found.set(m[1], `provider.${type}.${attr}`);
+      }
+    }
+  }
+  return found;
+}
+
+/** TF_VAR_* a job's steps set: vault-action `secrets` outputs, step/job `env`, `$GITHUB_ENV` writes. */
+function tfVarsSetBy(job: Record<string, any>, condition: (step: Record<string, any>) => boolean = () => true): Set<string> {
+  const names = new Set<string>(Object.keys(job.env ?? {}).filter((k) => k.startsWith('TF_VAR_')));
+  for (const step of job.steps.filter(condition)) {
+    for (const m of String(step.with?.secrets ?? '').matchAll(/\|\s*(TF_VAR_\w+)/g)) names.add(m[1]);
+    for (const k of Object.keys(step.env ?? {})) if (k.startsWith('TF_VAR_')) names.add(k);
+    for (const m of String(step.run ?? '').matchAll(/(TF_VAR_\w+)=/g)) names.add(m[1]);
+  }
+  return names;
+}
+
+describe('provider credentials never reach a saved plan', () => {
+  it('every provider-credential variable of every synthesized stack is ephemeral and sensitive', () => {
+    let checked = 0;
+    for (const [name, json] of stacks) {
+      for (const [variable, usedBy] of providerVariables(json)) {
+        const declared = json.variable?.[variable];
+        expect(declared, `${name}: ${usedBy} uses undeclared var.${variable}`).toBeDefined();
+        expect({ stack: name, variable, ephemeral: declared.ephemeral, sensitive: declared.sensitive })
+          .toEqual({ stack: name, variable, ephemeral: true, sensitive: true });
+        checked++;
+      }
+    }
+    // The example estate's app-environment stacks connect to Postgres as the server admin.
+    expect(checked).toBeGreaterThanOrEqual(2 * manifest.stacks.filter((s) => s.server).length);
+    expect(providerVariables(stacks.get('erp')!)).toEqual(new Map([
+      ['pg_admin_username', 'provider.postgresql.username'], ['pg_admin_password', 'provider.postgresql.password'],
+    ]));
+  });
+
+  it('the apply job of each stack supplies every ephemeral variable again (a saved plan does not carry them)', () => {
+    const apply = parseYaml(workflows.get(WORKFLOW_FILES.apply)!) as Record<string, any>;
+    for (const s of manifest.stacks.filter((x) => x.applyGate !== 'none')) {
+      const json = stacks.get(s.name)!;
+      const ephemeral = Object.entries((json.variable ?? {}) as Record<string, any>).filter(([, v]) => v.ephemeral).map(([k]) => `TF_VAR_${k}`);
+      const job = apply.jobs[jobId(s.name)];
+      expect(job, s.name).toBeDefined();
+      const set = tfVarsSetBy(job);
+      for (const v of ephemeral.filter((v) => v.startsWith('TF_VAR_pg_admin_') || v === 'TF_VAR_vault_connection_password')) {
+        expect(set.has(v), `${s.name}: apply job sets ${v}`).toBe(true);
+      }
+    }
+  });
+
+  it('the plan jobs supply each server\'s admin credential for that server\'s stacks only', () => {
+    const pr = parseYaml(workflows.get(WORKFLOW_FILES.pullRequest)!) as Record<string, any>;
+    const planJobs = Object.values(pr.jobs as Record<string, any>).filter((j) => j.steps.some((st: any) => /terraform plan /.test(String(st.run ?? ''))));
+    expect(planJobs.length).toBeGreaterThan(0);
+    for (const job of planJobs) {
+      for (const server of manifest.servers) {
+        const forServer = tfVarsSetBy(job, (st) => String(st.if ?? '').includes(`matrix.server == '${server.id}'`));
+        expect([...forServer].filter((v) => v.startsWith('TF_VAR_pg_admin_')).sort(), server.id).toEqual(['TF_VAR_pg_admin_password', 'TF_VAR_pg_admin_username']);
+      }
+    }
+  });
+});
