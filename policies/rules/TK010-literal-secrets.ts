@@ -1,22 +1,19 @@
 import { EstateGraph, Source } from '../graph/types';
 import { Rule, RuleFinding } from './rule';
+import { isLiteralValue, isSecretName, literalAssignments } from './secret-names';
 
-/** Keys whose value is a secret when literal. */
-const SECRET_KEY = /(^|_|-)(password|passwd|secret|token|private_key|client_secret|api_key|apikey|credentials?)($|_|-)/i;
-/** Values that are not literals: Terraform references and Vault placeholders. */
-const REFERENCE = /^\$\{(var|data|ephemeral|local|module)\.[^}]+\}$|^\{\{\s*password\s*\}\}$/;
-/** Keys that name a secret's metadata, not its value. */
-const NOT_A_VALUE = /(_version|_ttl|_max_ttl|_policies|_type|_path|_name|_names|_file|_length|_wo_version|_statements|_rotation.*)$/i;
 const URL_PASSWORD = /\/\/[^/:@\s]+:([^@/\s]+)@/;
 const SQL_PASSWORD = /\bPASSWORD\s+'([^']*)'/i;
 
-/** Vault agent annotations name the secret's Vault path, not its value. */
-const VAULT_AGENT_PATH = /^vault\.hashicorp\.com\/agent-inject-secret-/;
+/**
+ * Vault agent annotations configure injection: their values are Vault paths, templates, file names
+ * or flags, never a secret by their key (a template's text is still scanned for literal assignments).
+ */
+const VAULT_AGENT_ANNOTATION = /^vault\.hashicorp\.com\//;
 
 function isLiteralSecret(key: string, value: unknown): boolean {
-  if (VAULT_AGENT_PATH.test(key)) return false;
-  if (typeof value !== 'string' || value === '' || NOT_A_VALUE.test(key) || !SECRET_KEY.test(key)) return false;
-  return !REFERENCE.test(value.trim());
+  if (typeof value !== 'string' || VAULT_AGENT_ANNOTATION.test(key) || !isSecretName(key)) return false;
+  return isLiteralValue(value);
 }
 
 function literalIn(value: string): string | undefined {
@@ -37,7 +34,9 @@ function scan(value: unknown, pointer: string, key: string, hit: (pointer: strin
     if (isLiteralSecret(key, value)) hit(pointer, `literal value for "${key}"`);
     else {
       const inside = literalIn(value);
+      const assigned = inside ? [] : literalAssignments(value);
       if (inside) hit(pointer, inside);
+      else if (assigned.length > 0) hit(pointer, `a literal ${assigned.map((n) => `"${n}"`).join(', ')} assigned in the text`);
       else if (value.startsWith('{') && /data_json|_json$/.test(key)) {
         try {
           const parsed = JSON.parse(value);
@@ -49,6 +48,12 @@ function scan(value: unknown, pointer: string, key: string, hit: (pointer: strin
   }
   if (Array.isArray(value)) value.forEach((v, i) => scan(v, `${pointer}/${i}`, key, hit));
   else if (value && typeof value === 'object') {
+    // `{name, value}` pairs (container env, Helm and plugin parameters) are judged by the name;
+    // `valueFrom` (a secretKeyRef) carries no value and passes.
+    const pair = value as Record<string, unknown>;
+    if (typeof pair.name === 'string' && typeof pair.value === 'string' && isSecretName(pair.name) && isLiteralValue(pair.value)) {
+      hit(`${pointer}/value`, `literal value for "${pair.name}"`);
+    }
     for (const [k, v] of Object.entries(value)) if (k !== '//') scan(v, `${pointer}/${pointerSegment(k)}`, k, hit);
   }
 }

@@ -1,9 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { AdminKind, App, Estate, PostgresServer, Sandbox, SandboxKind, Tier } from '../../constructs';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { writeDist } from '../../constructs/synth/write';
+import { isSecretName } from '../../policies/rules/secret-names';
 import { check, cleanDist, distWithFiles, env, findings, freshDir, handStack, synthDist } from './helpers';
 
 function misDeclaredEstate(): string {
@@ -65,6 +67,52 @@ describe('TK010 literal secrets', () => {
       'terraform/crm-dev/cdk.tf.json/resource/vault_kv_secret_v2/kv_config/data_json: literal value for "db_password" inside data_json',
     ]);
   });
+  it.each([
+    ...['PGPASSWORD', 'DB_PASS', 'API_TOKEN', 'SECRET_KEY', 'DB_PASSWORD', 'clientSecret', 'MYSQL_ROOT_PASSWORD', 'apiKey', 'private_key', 'password_wo', 'db.password']
+      .map((n) => [n, true] as const),
+    ...['PGPASSFILE', 'TIERKIT_CREDENTIALS_FILE', 'bypass_row_level_security', 'secretName', 'token_ttl', 'token_bound_cidrs',
+      'password_wo_version', 'root_rotation_statements', 'AWS_ACCESS_KEY_ID', 'key', 'passthrough'].map((n) => [n, false] as const),
+  ])('judges %s as secret-named: %s', (name, expected) => {
+    expect(isSecretName(name)).toBe(expected);
+  });
+
+  it('catches literal env vars judged by their name (PGPASSWORD, DB_PASS, API_TOKEN, SECRET_KEY) in an edited and a hand-written manifest', async () => {
+    const dir = distWithFiles({
+      // Dropped into dist/ by hand: a worker with literal credentials next to a proper secretKeyRef.
+      'k8s/dev/worker.k8s.yaml': [{
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'worker', namespace: 'shop-dev' },
+        spec: { template: { spec: { containers: [{ name: 'w', image: 'x', env: [
+          { name: 'DB_PASS', value: 'hunter2' },
+          { name: 'API_TOKEN', value: 'ghp_abc123' },
+          { name: 'SECRET_KEY', value: 'django-insecure' },
+          { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis', key: 'password' } } },
+          { name: 'PGPASSWORD', value: '$(REDIS_PASSWORD)' },
+          { name: 'PGPASSFILE', value: '/dev/null' },
+        ] }] } } },
+      }],
+    });
+    // A synthesized manifest edited after synthesis (as a hurried hotfix would).
+    const file = join(dir, 'k8s/dev/erp-sandbox.k8s.yaml');
+    const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS());
+    const deployment = docs.find((d) => d.kind === 'Deployment');
+    deployment.spec.template.spec.containers[0].env.unshift({ name: 'DB_PASSWORD', value: 'hunter2' });
+    const pod = docs.find((d) => d.kind === 'CronJob').spec.jobTemplate.spec.template;
+    pod.spec.initContainers[1].env.unshift({ name: 'PGPASSWORD', value: 'hunter2' });
+    const template = 'vault.hashicorp.com/agent-inject-template-database';
+    pod.metadata.annotations[template] = pod.metadata.annotations[template].replace("'{{ .Data.password }}'", "'hunter2'");
+    writeFileSync(file, docs.map((d) => stringify(d)).join('---\n'));
+    const found = findings(await check(dir), 'TK010');
+    expect(found.map((f) => f.message)).toEqual([
+      'CronJob erp-sandbox/erp-sandbox-reset: a literal "PGPASSWORD" assigned in the text',
+      'CronJob erp-sandbox/erp-sandbox-reset: literal value for "PGPASSWORD"',
+      'Deployment erp-sandbox/erp: literal value for "DB_PASSWORD"',
+      'Deployment shop-dev/worker: literal value for "DB_PASS"',
+      'Deployment shop-dev/worker: literal value for "API_TOKEN"',
+      'Deployment shop-dev/worker: literal value for "SECRET_KEY"',
+    ]);
+    expect(found.find((f) => f.message.includes('DB_PASSWORD'))).toMatchObject({ file: 'k8s/dev/erp-sandbox.k8s.yaml', env: 'erp-sandbox' });
+  });
+
 });
 
 describe('TK011 egress default deny', () => {
