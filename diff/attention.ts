@@ -1,6 +1,8 @@
-import type { Manifest, ManifestAppEnvironment } from '../constructs/synth/manifest';
+import type { Manifest } from '../constructs/synth/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import { formatValue } from './attributes';
+import { Context, addedStrings, after, changeLines, foreign, ownNames, push, strings, touched } from './attention-context';
+import { manifestAttention } from './attention-manifest';
 import type { AffectedStack, AttentionCategory, AttentionItem, KubernetesChange, ManifestChange, ResourceChange, TerraformChange } from './model';
 import { isProdTier } from './summary';
 import { diffPolicies, parsePolicy } from './vault-policy';
@@ -22,72 +24,9 @@ const PRIVILEGED_ON_ADD = ['superuser', 'create_database', 'replication', 'bypas
 const STATEMENT_KEYS = ['creation_statements', 'revocation_statements', 'rollback_statements', 'renew_statements', 'root_rotation_statements'];
 const PRIVILEGED_SQL = /\b(SUPERUSER|CREATEDB|CREATEROLE|REPLICATION|BYPASSRLS)\b/i;
 
-interface Context {
-  readonly base: Manifest;
-  readonly head: Manifest;
-  readonly items: AttentionItem[];
-}
-
-type Owns = (value: string) => boolean;
-
-function matches(value: string, e: ManifestAppEnvironment): boolean {
-  const snake = e.slug.replace(/-/g, '_');
-  return Object.values(e.names).includes(value) || value === e.slug || value.startsWith(`${e.slug}-`)
-    || value.startsWith(`${snake}_`) || value.split('/').includes(e.slug);
-}
-
-/**
- * Which names and Vault paths belong to the app-environment deployed by `stack`: its declared
- * names, and names derived from its slug (`erp-sandbox-reset`, `kvv2/data/erp-sandbox/…`) unless a
- * more specific env claims them (`erp-sandbox-x` is erp-sandbox's, not erp's).
- */
-function ownNames(ctx: Context, stack: string): Owns | undefined {
-  const envs = [...ctx.head.appEnvironments, ...ctx.base.appEnvironments];
-  const env = envs.find((e) => e.stack === stack);
-  if (!env) return undefined;
-  return (value) => {
-    const owners = envs.filter((e) => matches(value, e)).sort((a, b) => b.slug.length - a.slug.length);
-    return owners.length > 0 && owners[0].slug === env.slug;
-  };
-}
-
-function strings(v: unknown): string[] {
-  if (typeof v === 'string') return [v];
-  if (Array.isArray(v)) return v.flatMap(strings);
-  return [];
-}
-
-function foreign(values: readonly string[], own: Owns | undefined): string[] {
-  return own ? values.filter((v) => !own(v)) : [...values];
-}
-
 /** Quoted identifiers in SQL statements, except Vault's `{{name}}` placeholders. */
 function sqlIdentifiers(statements: readonly string[]): string[] {
   return statements.flatMap((s) => [...s.matchAll(/"([^"]+)"/g)].map((m) => m[1])).filter((id) => !id.startsWith('{{'));
-}
-
-function touched(r: ResourceChange, key: string): boolean {
-  return r.changes.some((c) => c.path === key || c.path.startsWith(`${key}.`) || c.path.startsWith(`${key}[`));
-}
-
-function changeLines(r: ResourceChange, keys: readonly string[]): string[] {
-  return r.changes
-    .filter((c) => keys.some((k) => c.path === k || c.path.startsWith(`${k}.`) || c.path.startsWith(`${k}[`)))
-    .map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);
-}
-
-function after(r: ResourceChange, key: string): unknown {
-  return r.changes.find((c) => c.path === key)?.after;
-}
-
-function push(ctx: Context, category: AttentionCategory, r: ResourceChange, message: string, details: string[] = []): void {
-  const subject = r.kind === 'terraform' ? `${r.stack}: ${r.address}` : `${r.objectKind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
-  ctx.items.push({ category, subject, stack: r.kind === 'terraform' ? r.stack : undefined, tier: r.tier, message, details });
-}
-
-/** The full value of an added resource's attribute, rebuilt from its leaf changes. */
-function addedStrings(r: ResourceChange, key: string): string[] {
-  return r.changes.filter((c) => c.path === key || c.path.startsWith(`${key}[`)).flatMap((c) => strings(c.after));
 }
 
 function terraformAttention(ctx: Context, r: TerraformChange): void {
@@ -200,34 +139,6 @@ function gateAttention(ctx: Context, stacks: readonly AffectedStack[], resources
   for (const r of resources) if (r.kind === 'kubernetes' && isProdTier(manifests, r.tier)) prodFiles.set(r.file, (prodFiles.get(r.file) ?? 0) + 1);
   for (const [file, n] of prodFiles) {
     ctx.items.push({ category: 'prod', subject: file, tier: resources.find((r) => r.file === file)?.tier, message: `${n} Kubernetes object(s) change in a prod tier (synced by Argo CD after merge)`, details: [] });
-  }
-}
-
-function sandboxLine(e: ManifestAppEnvironment): string {
-  const s = e.sandbox!;
-  return `owner ${s.owner}, kind ${s.kind}, tier ${e.tier}, TTL ${s.ttlHours} h (expires ${s.expiresAt}), seed ${s.seed}, server ${e.server}${s.reason ? `, reason: ${s.reason}` : ''}`;
-}
-
-function manifestAttention(ctx: Context, changes: readonly ManifestChange[]): void {
-  for (const m of changes) {
-    if (m.section === 'appEnvironments') {
-      const was = ctx.base.appEnvironments.find((e) => e.slug === m.key);
-      const now = ctx.head.appEnvironments.find((e) => e.slug === m.key);
-      const subject = `sandbox ${m.key}`;
-      if (now?.sandbox && !was?.sandbox) ctx.items.push({ category: 'sandbox-added', subject, stack: now.stack, tier: now.tier, message: sandboxLine(now), details: [] });
-      else if (was?.sandbox && !now?.sandbox) ctx.items.push({ category: 'sandbox-removed', subject, stack: was.stack, tier: was.tier, message: sandboxLine(was), details: [] });
-      else if (was?.sandbox && now?.sandbox) {
-        const lines = m.changes.filter((c) => c.path.startsWith('sandbox.') || c.path === 'tier' || c.path === 'server')
-          .map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);
-        if (lines.length > 0) ctx.items.push({ category: 'sandbox-changed', subject, stack: now.stack, tier: now.tier, message: sandboxLine(now), details: lines });
-      }
-    }
-    if (m.section === 'tiers' || m.section === 'stacks' || m.section === 'servers') {
-      const lines = m.changes.filter((c) => /^(applyGate|gatingTier|humanGate)/.test(c.path)).map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);
-      if (lines.length > 0 && m.action === 'change') {
-        ctx.items.push({ category: 'gate-changed', subject: `${m.section.replace(/s$/, '')} ${m.key}`, stack: m.section === 'stacks' ? m.key : undefined, message: 'apply gate changed', details: lines });
-      }
-    }
   }
 }
 
