@@ -4,10 +4,15 @@ import type { AttentionCategory, AttentionItem, ResourceChange } from './model';
 
 /** What the attention rules share: the two manifests, the items found so far, and helpers. */
 
+/** A Terraform resource's full (reference-resolved) attributes on one side of the diff. */
+export type AttributeLookup = (side: 'base' | 'head', stack: string, address: string) => Readonly<Record<string, unknown>> | undefined;
+
 export interface Context {
   readonly base: Manifest;
   readonly head: Manifest;
   readonly items: AttentionItem[];
+  /** Unchanged attributes too, for messages that describe the whole resource (a grant). */
+  readonly attributes?: AttributeLookup;
 }
 
 export type Owns = (value: string) => boolean;

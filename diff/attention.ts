@@ -1,7 +1,8 @@
 import type { Manifest } from '../constructs/synth/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import { formatValue } from './attributes';
-import { Context, addedStrings, after, changeLines, foreign, ownNames, push, strings, touched } from './attention-context';
+import { AttributeLookup, Context, addedStrings, after, changeLines, foreign, ownNames, push, strings, touched } from './attention-context';
+import { grantAttention } from './attention-grants';
 import { manifestAttention } from './attention-manifest';
 import type { AffectedStack, AttentionCategory, AttentionItem, KubernetesChange, ManifestChange, ResourceChange, TerraformChange } from './model';
 import { isProdTier } from './summary';
@@ -14,7 +15,7 @@ import { diffPolicies, parsePolicy } from './vault-policy';
  */
 
 export const CATEGORY_ORDER: readonly AttentionCategory[] = [
-  'prod', 'human-gate', 'gate-changed', 'destroy', 'ownership', 'membership', 'role-attributes', 'statements',
+  'prod', 'human-gate', 'gate-changed', 'destroy', 'ownership', 'membership', 'grant', 'role-attributes', 'statements',
   'allowed-roles', 'vault-policy', 'auth-role', 'network-policy', 'sandbox-added', 'sandbox-removed', 'sandbox-changed',
 ];
 
@@ -38,6 +39,7 @@ function terraformAttention(ctx: Context, r: TerraformChange): void {
   if (touched(r, 'owner') && (!isAdd || foreign(strings(after(r, 'owner')), own).length > 0)) {
     push(ctx, 'ownership', r, `${verb} owner: ${formatValue(after(r, 'owner'))}`, changeLines(r, ['owner']));
   }
+  grantAttention(ctx, r);
   if (r.type === 'postgresql_role') {
     if (touched(r, 'roles') && (!isAdd || foreign(addedStrings(r, 'roles'), own).length > 0)) {
       push(ctx, 'membership', r, `role membership ${isAdd ? 'declared' : 'changed'}`, changeLines(r, ['roles']));
@@ -142,8 +144,11 @@ function gateAttention(ctx: Context, stacks: readonly AffectedStack[], resources
   }
 }
 
-export function attentionItems(base: Manifest, head: Manifest, resources: readonly ResourceChange[], manifest: readonly ManifestChange[], stacks: readonly AffectedStack[]): AttentionItem[] {
-  const ctx: Context = { base, head, items: [] };
+export function attentionItems(
+  base: Manifest, head: Manifest, resources: readonly ResourceChange[], manifest: readonly ManifestChange[], stacks: readonly AffectedStack[],
+  attributes?: AttributeLookup,
+): AttentionItem[] {
+  const ctx: Context = { base, head, items: [], attributes };
   gateAttention(ctx, stacks, resources);
   destroyAttention(ctx, resources);
   for (const r of resources) {

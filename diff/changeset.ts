@@ -1,5 +1,6 @@
 import type { DistContents } from '../policies/dist/read';
 import { attentionItems } from './attention';
+import type { AttributeLookup } from './attention-context';
 import { compareDists } from './compare';
 import type { ChangeSet, FailOn } from './model';
 import { affectedStacks, isProdTier, tierSummaries } from './summary';
@@ -14,9 +15,22 @@ export function computeChangeSet(base: DistContents, head: DistContents): Change
     estate: head.manifest.estate?.name ?? base.manifest.estate?.name ?? '',
     summary: tierSummaries(base.manifest, head.manifest, resources, stacks),
     affectedStacks: stacks,
-    attention: attentionItems(base.manifest, head.manifest, resources, manifest, stacks),
+    attention: attentionItems(base.manifest, head.manifest, resources, manifest, stacks, attributeLookup(base, head)),
     manifest,
     resources,
+  };
+}
+
+/** Full resource attributes by (side, stack, address); each side is indexed on first use. */
+function attributeLookup(base: DistContents, head: DistContents): AttributeLookup {
+  const index = new Map<'base' | 'head', Map<string, Readonly<Record<string, unknown>>>>();
+  return (side, stack, address) => {
+    let byKey = index.get(side);
+    if (!byKey) {
+      byKey = new Map((side === 'base' ? base : head).stacks.flatMap((s) => s.resources.map((r) => [`${s.name}/${r.address}`, r.attributes] as const)));
+      index.set(side, byKey);
+    }
+    return byKey.get(`${stack}/${address}`);
   };
 }
 

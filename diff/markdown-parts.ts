@@ -16,6 +16,7 @@ export const CATEGORY_TITLE: Record<AttentionCategory, string> = {
   destroy: 'Destroys',
   ownership: 'Ownership changes',
   membership: 'Role membership changes',
+  grant: 'Privilege grants',
   'role-attributes': 'Role attributes',
   statements: 'Creation / revocation statements',
   'allowed-roles': 'allowed_roles',

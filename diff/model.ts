@@ -61,6 +61,7 @@ export type AttentionCategory =
   | 'destroy'
   | 'ownership'
   | 'membership'
+  | 'grant'
   | 'role-attributes'
   | 'statements'
   | 'allowed-roles'

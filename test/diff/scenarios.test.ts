@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox, SandboxKind, SeedProfile, Tier } from '../../constructs';
+import { PostgresqlGrant } from '../../constructs/cdktf';
 import { computeChangeSet } from '../../diff/changeset';
 import { identicalFiles } from '../../diff/identical';
 import { readDist } from '../../policies/dist/read';
@@ -94,6 +95,46 @@ describe('tierkit diff on the example estate', () => {
     expect(set.attention[0].details).toEqual(['+ path "kvv2/data/crm/config" [read]']);
     expect(set.attention[0].message).toContain('1 path block(s) added, 0 removed');
     expect(markdown).toContain('+ path "kvv2/data/crm/config" [read]');
+  });
+
+  it('moving CONNECT on prod\'s database to a dev role, widening privileges: a grant item each, before → after', () => {
+    const { set, markdown } = diffWith('grant-change', (e) => {
+      app(e, 'erp').environment('prod')!.addEscapeHatch((r) => r.databaseConnect.addOverride('role', 'erp_dev_role'));
+      app(e, 'crm').environment('dev')!.addEscapeHatch((r) => r.databaseConnect.addOverride('privileges', ['ALL']));
+    });
+    const grants = set.attention.filter((a) => a.category === 'grant');
+    expect(grants.map((a) => a.subject)).toEqual(['crm-dev: postgresql_grant.database_connect', 'erp: postgresql_grant.database_connect']);
+    expect(grants[0]).toMatchObject({
+      tier: 'dev',
+      // cdktf merges an overridden list into the synthesized one.
+      message: 'grant changed: CONNECT on database "crm-dev" to "crm_dev_role" → CONNECT, ALL on database "crm-dev" to "crm_dev_role"',
+      details: ['privileges: ["CONNECT"] → ["CONNECT","ALL"]'],
+    });
+    expect(grants[1]).toMatchObject({
+      tier: 'prod',
+      message: 'grant changed: CONNECT on database "erp" to "erp_role" → CONNECT on database "erp" to "erp_dev_role"',
+      details: ['role: "erp_role" → "erp_dev_role"'],
+    });
+    // crm-dev applies automatically on merge: the grant item is the only thing a reviewer would see.
+    expect(set.attention.filter((a) => a.stack === 'crm-dev').map((a) => a.category)).toEqual(['grant']);
+    expect(markdown).toContain('#### Privilege grants (2)');
+  });
+
+  it('a grant added by an escape hatch that reaches another env\'s database or PUBLIC is an item; the template\'s are not', () => {
+    const { set } = diffWith('grant-add', (e) => {
+      app(e, 'crm').environment('dev')!.addEscapeHatch((r) => {
+        new PostgresqlGrant(r.stack, 'prod_connect', { database: 'crm', role: r.groupRole.name, objectType: 'database', privileges: ['CONNECT'] });
+        new PostgresqlGrant(r.stack, 'public_connect', { database: r.database.name, role: 'public', objectType: 'database', privileges: ['CONNECT', 'TEMPORARY'] });
+        new PostgresqlGrant(r.stack, 'own_tables', { database: r.database.name, schema: 'public', role: r.groupRole.name, objectType: 'table', privileges: ['SELECT'] });
+      });
+    });
+    expect(set.attention.map((a) => `${a.category} ${a.subject}`)).toEqual([
+      'grant crm-dev: postgresql_grant.prod_connect',
+      'grant crm-dev: postgresql_grant.public_connect',
+    ]);
+    expect(set.attention[0].message).toBe('new grant: CONNECT on database "crm" to "crm_dev_role"');
+    expect(set.attention[0].details).toEqual(['outside its app-environment: "crm"']);
+    expect(set.attention[1].message).toBe('new grant: CONNECT, TEMPORARY on database "crm-dev" to "public"');
   });
 
   it('removing an app: every stack and object of it is destroyed, prod included', () => {
