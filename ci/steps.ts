@@ -1,4 +1,4 @@
-import type { Manifest, ManifestServer } from '../constructs/synth/manifest';
+import type { Manifest, ManifestServer, ManifestTier } from '../constructs/synth/manifest';
 import { applierRoleName, serverAdminSecretName } from '../constructs/naming';
 import { ACTIONS, NODE_VERSION, TERRAFORM_VERSION } from './pins';
 
@@ -93,4 +93,26 @@ export function ephemeralPassword(): Step {
 /** Stacks CI plans and applies: a tier whose gate is `none` is applied by hand, on a laptop. */
 export function ciStacks(m: Manifest) {
   return m.stacks.filter((s) => s.applyGate !== 'none');
+}
+
+/** Tiers whose apply gate is a human approval, strictest first. */
+export function humanTiers(m: Manifest): ManifestTier[] {
+  return m.tiers.filter((t) => t.applyGate.human).sort((a, b) => b.rank - a.rank);
+}
+
+/**
+ * The GitHub environment a plan of a human-gated stack runs in: `<tier>-plan`. Its required
+ * reviewers approve running the pull request's code with the server's admin credential; only a
+ * Vault role bound to this environment claim may read that credential.
+ */
+export function planEnvironment(tier: string): string {
+  return `${tier}-plan`;
+}
+
+/** Servers whose stacks plan without a human gate: automatic gating tier and no superuser admin. */
+export function ungatedServers(m: Manifest): ManifestServer[] {
+  return m.servers.filter((s) => {
+    const tier = m.tiers.find((t) => t.name === s.gatingTier);
+    return !!tier && !tier.applyGate.human && tier.applyGate.name !== 'none' && !s.superuser;
+  });
 }

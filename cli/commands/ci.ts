@@ -17,7 +17,8 @@ export const ciCommand: Command = {
 
 Generates the GitHub Actions workflows from the estate's tiers, gates and stacks:
   tierkit-pr.yml     pull_request: synth, check (SARIF), semantic diff as one sticky comment,
-                     terraform plan of the affected stacks, plans uploaded with their sha256
+                     terraform plan of the affected stacks (a human-gated tier's stacks in its
+                     <tier>-plan environment), plans uploaded with their sha256
   tierkit-apply.yml  push to main: apply exactly the reviewed plans (sha256 verified), one job
                      per stack in the GitHub environment of its gating tier, Vault via OIDC
 

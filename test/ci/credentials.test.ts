@@ -81,14 +81,14 @@ describe('provider credentials never reach a saved plan', () => {
     }
   });
 
-  it('the plan jobs supply each server\'s admin credential for that server\'s stacks only', () => {
+  it('the plan job that plans a stack supplies its server\'s admin credential, and no other plan job does', () => {
     const pr = parseYaml(workflows.get(WORKFLOW_FILES.pullRequest)!) as Record<string, any>;
-    const planJobs = Object.values(pr.jobs as Record<string, any>).filter((j) => j.steps.some((st: any) => /terraform plan /.test(String(st.run ?? ''))));
-    expect(planJobs.length).toBeGreaterThan(0);
-    for (const job of planJobs) {
-      for (const server of manifest.servers) {
-        const forServer = tfVarsSetBy(job, (st) => String(st.if ?? '').includes(`matrix.server == '${server.id}'`));
-        expect([...forServer].filter((v) => v.startsWith('TF_VAR_pg_admin_')).sort(), server.id).toEqual(['TF_VAR_pg_admin_password', 'TF_VAR_pg_admin_username']);
+    const planJobs = Object.entries(pr.jobs as Record<string, any>).filter(([, j]) => j.steps.some((st: any) => /terraform plan /.test(String(st.run ?? ''))));
+    for (const s of manifest.stacks.filter((x) => x.applyGate !== 'none' && x.server)) {
+      const planner = s.humanGate ? `plan-${s.gatingTier}` : 'plan';
+      for (const [id, job] of planJobs) {
+        const set = [...tfVarsSetBy(job, (st) => String(st.if ?? '') === `matrix.server == '${s.server}'`)].filter((v) => v.startsWith('TF_VAR_pg_admin_')).sort();
+        expect(set, `${s.name} (${s.server}) in ${id}`).toEqual(id === planner ? ['TF_VAR_pg_admin_password', 'TF_VAR_pg_admin_username'] : []);
       }
     }
   });

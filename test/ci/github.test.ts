@@ -78,14 +78,15 @@ describe('tierkit ci github', () => {
 
   it('plans only the affected stacks (matrix from the diff JSON) and posts one sticky comment with the plan hashes', () => {
     const pr = workflow(WORKFLOW_FILES.pullRequest);
-    expect(Object.keys(pr.jobs)).toEqual(['diff', 'plan', 'comment']);
+    const gatedTiers = manifest.tiers.filter((t) => t.applyGate.human).sort((a, b) => b.rank - a.rank).map((t) => `plan-${t.name}`);
+    expect(Object.keys(pr.jobs)).toEqual(['diff', 'plan', ...gatedTiers, 'comment-diff', 'comment']);
     const diffRuns = pr.jobs.diff.steps.map((s: any) => s.run ?? s.uses).join('\n');
     expect(diffRuns).toContain('check dist --format sarif');
     expect(diffRuns).toContain('github/codeql-action/upload-sarif@');
     expect(diffRuns).toContain('diff --base-ref "$BASE_SHA" --head-dist dist');
-    expect(diffRuns).toContain('.affectedStacks[] | select(.applyGate != "none")');
+    expect(pr.jobs.diff.steps.find((s: any) => s.id === 'matrix').env.PROGRAM).toContain('.affectedStacks[] | select(.applyGate != "none")');
     expect(pr.jobs.plan.strategy.matrix).toBe('${{ fromJSON(needs.diff.outputs.matrix) }}');
-    expect(pr.jobs.plan.environment).toBeUndefined(); // a plan never waits for (or unlocks) a gate
+    expect(pr.jobs.plan.environment).toBeUndefined(); // automatic gates plan without waiting (test/ci/plan-gates.test.ts)
     const plan = pr.jobs.plan.steps.find((s: any) => s.name === 'terraform plan');
     expect(plan.run).toContain('-out=tfplan');
     expect(plan.run).toContain('sha256sum tfplan > tfplan.sha256');

@@ -1,0 +1,160 @@
+import type { Manifest, ManifestServer, ManifestTier } from '../constructs/synth/manifest';
+import { compareStrings } from '../constructs/synth/serialize';
+import { ACTIONS, RUNNER } from './pins';
+import {
+  ARTIFACT, checkout, ephemeralPassword, humanTiers, planEnvironment, setupTerraform, stateCredentials, Step, TIERKIT,
+  ungatedServers, vaultLogin,
+} from './steps';
+
+/**
+ * The pull request's `terraform plan` jobs. Planning runs the pull request's own code with the
+ * Postgres server admin credential (the provider must connect to refresh), so:
+ * - `plan`: stacks whose gating tier applies automatically, on servers without a superuser admin;
+ *   no environment, the read-only planner role `vars.TIERKIT_PLAN_VAULT_ROLE`;
+ * - `plan-<tier>`, one per human-gated tier: stacks gated by that tier, in the GitHub environment
+ *   `<tier>-plan` whose required reviewers must approve first; the Vault role comes from that
+ *   environment's `vars.TIERKIT_GATED_PLAN_VAULT_ROLE` and is bound to its `environment` claim.
+ * A stack is planned under the strictest gating tier it has before or after the change.
+ */
+
+/** Repository variable naming the read-only Vault JWT role of ungated plans. */
+export const PLAN_ROLE_VAR = 'TIERKIT_PLAN_VAULT_ROLE';
+/** Environment variable (set on each `<tier>-plan` environment) naming the gated planner's Vault JWT role. */
+export const GATED_PLAN_ROLE_VAR = 'TIERKIT_GATED_PLAN_VAULT_ROLE';
+
+export function planJobId(tier?: string): string {
+  return tier ? `plan-${tier.replace(/[^A-Za-z0-9_-]/g, '_')}` : 'plan';
+}
+
+/** Everything `plan-matrix.json` records per planned stack, and the job outputs derived from it. */
+const MATRIX_JQ = `(reduce (.manifest[]? | select(.section == "stacks")) as $c ({};
+    .[$c.key] = [$c.changes[]? | select(.path == "gatingTier") | .before | strings]))
+  as $before
+| [.affectedStacks[] | select(.applyGate != "none")
+    | (([.gatingTier] + ($before[.name] // [])) | max_by($tiers[.].rank // 1000)) as $gt
+    | {stack: .name, action, artifact, gatingTier: $gt, server: (.server // ""),
+       human: (.humanGate or (if $tiers[$gt] == null then true else $tiers[$gt].human end))}]`;
+
+export function planMatrixStep(m: Manifest): Step {
+  const tiers = Object.fromEntries([...m.tiers].sort((a, b) => compareStrings(a.name, b.name)).map((t) => [t.name, { rank: t.rank, human: t.applyGate.human }]));
+  const gatedJobs = humanTiers(m).map((t) => t.name);
+  return {
+    id: 'matrix',
+    name: 'Plan matrices: affected stacks that CI applies, per gate',
+    env: { TIERS: JSON.stringify(tiers), GATED_TIERS: JSON.stringify(gatedJobs), PROGRAM: MATRIX_JQ },
+    run: [
+      'plans="$(jq -c --argjson tiers "$TIERS" "$PROGRAM" tierkit-diff/tierkit-diff.json)"',
+      'echo "$plans" > tierkit-diff/plan-matrix.json',
+      'missing="$(jq -r --argjson jobs "$GATED_TIERS" \'[.[] | select(.human) | .gatingTier] - $jobs | unique | join(" ")\' <<< "$plans")"',
+      'if [ -n "$missing" ]; then echo "::error::no gated plan job for tier(s) $missing: regenerate the workflows"; exit 1; fi',
+      'echo "matrix=$(jq -c \'{include: [.[] | select(.human | not)]}\' <<< "$plans")" >> "$GITHUB_OUTPUT"',
+      'echo "any=$(jq -r \'map(select(.human | not)) | length > 0\' <<< "$plans")" >> "$GITHUB_OUTPUT"',
+      'echo "gated=$(jq -c \'map(select(.human)) | group_by(.gatingTier) | map({key: .[0].gatingTier, value: {include: .}}) | from_entries\' <<< "$plans")" >> "$GITHUB_OUTPUT"',
+      'echo "gated-tiers=$(jq -c \'map(select(.human) | .gatingTier) | unique\' <<< "$plans")" >> "$GITHUB_OUTPUT"',
+      '',
+    ].join('\n'),
+  };
+}
+
+/** Job outputs of the diff job the plan jobs read. */
+export const MATRIX_OUTPUTS = {
+  matrix: '${{ steps.matrix.outputs.matrix }}',
+  any: '${{ steps.matrix.outputs.any }}',
+  gated: '${{ steps.matrix.outputs.gated }}',
+  'gated-tiers': '${{ steps.matrix.outputs.gated-tiers }}',
+};
+
+function refuseServer(servers: readonly ManifestServer[], why: string): Step {
+  return {
+    name: 'Refuse a server whose admin credential this job may not read',
+    env: { STACK: '${{ matrix.stack }}', SERVER: '${{ matrix.server }}', ALLOWED: JSON.stringify(servers.map((s) => s.id)) },
+    run: `if [ -n "$SERVER" ] && ! jq -e --arg s "$SERVER" 'any(.[]; . == $s)' <<< "$ALLOWED" > /dev/null; then\n  echo "::error::stack $STACK reaches server $SERVER: ${why}"\n  exit 1\nfi\n`,
+  };
+}
+
+function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[], why: string): Step[] {
+  const stackDir = 'stack';
+  const sorted = [...servers].sort((a, b) => compareStrings(a.id, b.id));
+  return [
+    refuseServer(sorted, why),
+    checkout({ ref: '${{ github.event.pull_request.base.sha }}', path: 'base' }),
+    { name: 'Download head dist', uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.dist, path: 'dist' } },
+    {
+      name: 'Synthesize the base (a destroyed stack is planned from it)',
+      if: "matrix.action == 'destroy'",
+      'working-directory': 'base',
+      run: `npm ci\n${TIERKIT} synth --out ../base-dist --quiet\n`,
+    },
+    {
+      name: 'Stage the stack',
+      env: { ARTIFACT_PATH: '${{ matrix.artifact }}', ACTION: '${{ matrix.action }}' },
+      run: `src="dist/$ARTIFACT_PATH"\nif [ "$ACTION" = destroy ]; then src="base-dist/$ARTIFACT_PATH"; fi\nmkdir -p ${stackDir}\ncp "$src" ${stackDir}/\n`,
+    },
+    setupTerraform(),
+    stateCredentials(),
+    vaultLogin(m, role, undefined, "matrix.server == ''"),
+    ...sorted.map((s) => vaultLogin(m, role, s, `matrix.server == '${s.id}'`)),
+    ephemeralPassword(),
+    {
+      name: 'terraform plan',
+      'working-directory': stackDir,
+      env: { ACTION: '${{ matrix.action }}' },
+      run: [
+        'terraform init -input=false',
+        'flags=""; if [ "$ACTION" = destroy ]; then flags="-destroy"; fi',
+        'terraform plan -input=false -lock=false $flags -out=tfplan',
+        'terraform show -no-color tfplan > plan.txt',
+        'sha256sum tfplan > tfplan.sha256',
+        'cat tfplan.sha256',
+        '',
+      ].join('\n'),
+    },
+    {
+      name: 'Upload the plan',
+      uses: ACTIONS.uploadArtifact,
+      with: {
+        name: `${ARTIFACT.plan('${{ matrix.stack }}')}`,
+        path: `${stackDir}/cdk.tf.json\n${stackDir}/.terraform.lock.hcl\n${stackDir}/tfplan\n${stackDir}/tfplan.sha256\n${stackDir}/plan.txt\n`,
+        'if-no-files-found': 'error',
+        'include-hidden-files': true,
+        'retention-days': 30,
+      },
+    },
+  ];
+}
+
+function ungatedPlanJob(m: Manifest): Record<string, unknown> {
+  return {
+    name: 'plan ${{ matrix.stack }}',
+    needs: 'diff',
+    if: "needs.diff.outputs.any == 'true'",
+    'runs-on': RUNNER,
+    // No environment: nothing here may read a credential that a human gate protects.
+    permissions: { contents: 'read', 'id-token': 'write' },
+    strategy: { 'fail-fast': false, matrix: '${{ fromJSON(needs.diff.outputs.matrix) }}' },
+    steps: planSteps(m, `\${{ vars.${PLAN_ROLE_VAR} }}`, ungatedServers(m), 'its admin credential is only read behind a human gate (superuser admin or human-gated tier)'),
+  };
+}
+
+function gatedPlanJob(m: Manifest, tier: ManifestTier): Record<string, unknown> {
+  const servers = m.servers.filter((s) => s.gatingTier === tier.name);
+  const env = planEnvironment(tier.name);
+  return {
+    name: `plan \${{ matrix.stack }} (${env}: ${tier.applyGate.name})`,
+    needs: 'diff',
+    if: `contains(fromJSON(needs.diff.outputs.gated-tiers), '${tier.name}')`,
+    'runs-on': RUNNER,
+    // Required reviewers of this environment approve running the PR's code with the admin credential.
+    environment: env,
+    permissions: { contents: 'read', 'id-token': 'write' },
+    strategy: { 'fail-fast': false, matrix: `\${{ fromJSON(needs.diff.outputs.gated)['${tier.name}'] }}` },
+    steps: planSteps(m, `\${{ vars.${GATED_PLAN_ROLE_VAR} }}`, servers, `its gating tier is not ${tier.name}`),
+  };
+}
+
+/** `plan` (automatic gates), then `plan-<tier>` per human-gated tier, strictest first. */
+export function planJobs(m: Manifest): Record<string, Record<string, unknown>> {
+  const jobs: Record<string, Record<string, unknown>> = { [planJobId()]: ungatedPlanJob(m) };
+  for (const t of humanTiers(m)) jobs[planJobId(t.name)] = gatedPlanJob(m, t);
+  return jobs;
+}
