@@ -16,7 +16,7 @@ export const ENGINE_RULES: readonly RuleSummary[] = [
   {
     id: 'TK100', name: 'suppression-not-allowed', severity: 'error', suppressible: false,
     title: 'A suppression names a rule that cannot be suppressed',
-    explanation: 'Rules TK001–TK005, TK009 and TK010 guard the isolation boundary itself; accepting a violation of one means there is no boundary.',
+    explanation: 'Rules TK001–TK005, TK009, TK010 and TK014 guard the isolation boundary itself; accepting a violation of one means there is no boundary.',
     fix: 'Remove the suppression and fix the finding.',
   },
   {

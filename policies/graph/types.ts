@@ -124,7 +124,10 @@ export interface KvSecret {
 }
 
 export interface PolicyPathRule {
+  /** The path as Vault matches it (one leading `/` stripped, as Vault does). */
   readonly path: string;
+  /** The path as written, when it differs from `path`. */
+  readonly written?: string;
   readonly capabilities: readonly string[];
 }
 

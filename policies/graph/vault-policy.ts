@@ -118,13 +118,28 @@ function capabilitiesOf(block: Record<string, unknown>, path: string): string[] 
   return [];
 }
 
+/**
+ * The path as Vault stores it: Vault strips one leading `/` ("paths in Vault start after the / in the
+ * API path"), so `path "/postgres/creds/erp"` governs `postgres/creds/erp`. `+*` is rejected by Vault.
+ */
+export function normalizePolicyPath(path: string): string {
+  const p = path.startsWith('/') ? path.slice(1) : path;
+  if (p.includes('+*')) throw new Error(`path "${path}": invalid use of wildcards ('+*' is forbidden)`);
+  return p;
+}
+
+function rule(path: string, block: Record<string, unknown>): PolicyPathRule {
+  const normalized = normalizePolicyPath(path);
+  return { path: normalized, capabilities: capabilitiesOf(block, path), ...(normalized !== path ? { written: path } : {}) };
+}
+
 function fromJson(doc: any): PolicyPathRule[] {
   const paths = doc?.path;
   if (!paths || typeof paths !== 'object') return [];
   const entries: [string, any][] = Array.isArray(paths)
     ? paths.flatMap((p: Record<string, any>) => Object.entries(p))
     : Object.entries(paths);
-  return entries.map(([path, block]) => ({ path, capabilities: capabilitiesOf(block ?? {}, path) }));
+  return entries.map(([path, block]) => rule(path, block ?? {}));
 }
 
 export function parseVaultPolicy(text: string): ParsedPolicy {
@@ -139,7 +154,7 @@ export function parseVaultPolicy(text: string): ParsedPolicy {
       const path = reader.next('a quoted path');
       if (path.t !== 'str') throw new Error(`expected a quoted path at offset ${path.at}`);
       reader.expect('{');
-      rules.push({ path: path.v, capabilities: capabilitiesOf(reader.body(), path.v) });
+      rules.push(rule(path.v, reader.body()));
     }
     return { rules };
   } catch (err) {

@@ -1,25 +1,5 @@
-import { Env, EstateGraph, VaultPolicy } from '../graph/types';
 import { Rule, RuleFinding } from './rule';
-import { Owner, ReachIndex, ownedPaths, ownerLabel } from './vault-reach';
-
-const APPLIER = /^tierkit-apply-(.+)$/;
-
-/** Whose policy this is, and which owners it may reach. */
-function policyOwner(g: EstateGraph, p: VaultPolicy): { label: string; env?: Env; mayReach: (o: Owner) => boolean } {
-  const env = g.index.byVaultPolicy.get(p.name) ?? p.stack.env;
-  if (env) return { label: `env ${env.slug} (tier ${env.tier})`, env, mayReach: (o) => o.kind === 'env' && o.env === env };
-  const applier = APPLIER.exec(p.name);
-  if (applier && p.stack.manifest?.kind === 'tier-platform' && p.stack.manifest.tier === applier[1]) {
-    const tier = applier[1];
-    // An applier reaches exactly the stacks its tier gates (DESIGN layer 5), and its own identity.
-    const gated = new Set(g.manifest.stacks.filter((s) => s.kind === 'app-environment' && s.gatingTier === tier).map((s) => s.name));
-    return {
-      label: `the ${tier} CI applier`,
-      mayReach: (o) => (o.kind === 'env' && gated.has(o.env.stack)) || (o.kind === 'tier' && o.tier === tier),
-    };
-  }
-  return { label: `policy "${p.name}" of no declared app-environment`, mayReach: () => false };
-}
+import { ReachIndex, ownedPaths, ownerLabel, policyOwner } from './vault-reach';
 
 export const rule: Rule = {
   id: 'TK007',
@@ -30,7 +10,8 @@ export const rule: Rule = {
     "Vault policies are the secrets layer of isolation: a sandbox policy that can read postgres/creds/erp holds prod's "
     + 'database credential whatever Postgres says. Paths are compared with Vault\'s own matching (a trailing `*` glob, '
     + '`+` for one segment), so `kvv2/data/+/config` or `postgres/creds/erp*` are caught although no string prefix '
-    + "names the other env. CI applier policies may reach only the stacks their tier gates.",
+    + 'names the other env; a leading `/` is stripped as Vault strips it, and `sys/policy/<name>` is the same policy as '
+    + "`sys/policies/acl/<name>`. CI applier policies may reach only the stacks their tier gates.",
   fix: "Narrow the path to the env's own names (naming.ts), or drop the capability.",
   suppressible: true,
   evaluate(g) {
@@ -52,7 +33,7 @@ export const rule: Rule = {
         const more = owners.size > 5 ? ` and ${owners.size - 5} more` : '';
         out.push({
           env: who.env, source: p.source,
-          message: `Vault policy "${p.name}" of ${who.label} grants [${r.capabilities.join(', ')}] on "${r.path}", which reaches ${listed}${more}`,
+          message: `Vault policy "${p.name}" of ${who.label} grants [${r.capabilities.join(', ')}] on "${r.written ?? r.path}", which reaches ${listed}${more}`,
         });
       }
     }

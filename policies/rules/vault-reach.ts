@@ -1,5 +1,5 @@
 import { compareStrings } from '../../constructs/synth/serialize';
-import { Env, EstateGraph } from '../graph/types';
+import { Env, EstateGraph, VaultPolicy } from '../graph/types';
 import { literalPrefix, overlapWitness } from '../graph/vault-paths';
 
 /** Who a Vault path belongs to: an app-environment, a tier's CI applier, or the shared platform. */
@@ -17,7 +17,34 @@ export function ownerLabel(o: Owner): string {
   return o.kind === 'env' ? `env ${o.env.slug} (tier ${o.env.tier})` : o.kind === 'tier' ? `the ${o.tier} CI applier` : 'the shared platform';
 }
 
-/** The Vault paths each env, each tier's applier and the shared platform own, by the naming contract. */
+const APPLIER = /^tierkit-apply-(.+)$/;
+
+export interface PolicyOwner {
+  readonly label: string;
+  readonly env?: Env;
+  /** Set for a tier's CI applier policy (`tierkit-apply-<tier>` in that tier's platform stack). */
+  readonly applierTier?: string;
+  readonly mayReach: (o: Owner) => boolean;
+}
+
+/** Whose policy this is, and which owners it may reach. */
+export function policyOwner(g: EstateGraph, p: VaultPolicy): PolicyOwner {
+  const env = g.index.byVaultPolicy.get(p.name) ?? p.stack.env;
+  if (env) return { label: `env ${env.slug} (tier ${env.tier})`, env, mayReach: (o) => o.kind === 'env' && o.env === env };
+  const applier = APPLIER.exec(p.name);
+  if (applier && p.stack.manifest?.kind === 'tier-platform' && p.stack.manifest.tier === applier[1]) {
+    const tier = applier[1];
+    // An applier reaches exactly the stacks its tier gates (DESIGN layer 5), and its own identity.
+    const gated = new Set(g.manifest.stacks.filter((s) => s.kind === 'app-environment' && s.gatingTier === tier).map((s) => s.name));
+    return {
+      label: `the ${tier} CI applier`, applierTier: tier,
+      mayReach: (o) => (o.kind === 'env' && gated.has(o.env.stack)) || (o.kind === 'tier' && o.tier === tier),
+    };
+  }
+  return { label: `policy "${p.name}" of no declared app-environment`, mayReach: () => false };
+}
+
+/** The Vault paths each env, each tier's applier and the shared platform own: the naming contract, and each env stack's own Vault objects. */
 export function ownedPaths(g: EstateGraph): OwnedPath[] {
   const v = g.manifest.estate.vault;
   const out: OwnedPath[] = [];
@@ -30,8 +57,21 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
       `${v.databaseMount}/config/${n.vaultConnection}`, `${v.databaseMount}/rotate-root/${n.vaultConnection}`,
       `${v.databaseMount}/reset/${n.vaultConnection}`,
       ...['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys'].map((k) => `${v.kvMount}/${k}/${kvArea}/*`),
-      `sys/policies/acl/${n.vaultPolicy}`, `auth/${v.kubernetesAuthPath}/role/${n.kubernetesAuthRole}`,
+      // `sys/policy/<name>` is the legacy alias of `sys/policies/acl/<name>`: the same policy.
+      `sys/policies/acl/${n.vaultPolicy}`, `sys/policy/${n.vaultPolicy}`, `auth/${v.kubernetesAuthPath}/role/${n.kubernetesAuthRole}`,
     ]) out.push({ pattern: p, owner: o });
+  }
+  // What each env's own stack declares besides the contract names (the reset Job's auth role, the
+  // golden dump's policy and auth role, …) is that env's too: another env touching it crosses over.
+  const seen = new Set(out.map((x) => `${x.pattern}\u0000${x.owner.kind === 'env' ? x.owner.env.slug : ''}`));
+  const add = (pattern: string, env: Env) => {
+    const key = `${pattern}\u0000${env.slug}`;
+    if (!seen.has(key)) { seen.add(key); out.push({ pattern, owner: { kind: 'env', env } }); }
+  };
+  for (const p of g.vaultPolicies) if (p.stack.env) for (const x of [`sys/policies/acl/${p.name}`, `sys/policy/${p.name}`]) add(x, p.stack.env);
+  for (const a of g.authRoles) if (a.stack.env) add(`auth/${a.backend}/role/${a.name}`, a.stack.env);
+  for (const k of g.kvSecrets) {
+    if (k.stack.env) for (const x of ['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys']) add(`${k.mount}/${x}/${k.name}`, k.stack.env);
   }
   for (const s of g.servers.values()) {
     const secret = s.adminSecretPath.startsWith(`${v.kvMount}/`) ? s.adminSecretPath.slice(v.kvMount.length + 1) : s.adminSecretPath;
@@ -40,7 +80,8 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
   }
   for (const t of g.tiers.keys()) {
     const owner: Owner = { kind: 'tier', tier: t };
-    out.push({ pattern: `sys/policies/acl/tierkit-apply-${t}`, owner }, { pattern: `auth/${v.jwtAuthPath}/role/tierkit-apply-${t}`, owner });
+    out.push({ pattern: `sys/policies/acl/tierkit-apply-${t}`, owner }, { pattern: `sys/policy/tierkit-apply-${t}`, owner },
+      { pattern: `auth/${v.jwtAuthPath}/role/tierkit-apply-${t}`, owner });
   }
   for (const p of [`sys/mounts/${v.databaseMount}*`, `sys/mounts/${v.kvMount}*`, `sys/auth/${v.kubernetesAuthPath}*`,
     `sys/auth/${v.jwtAuthPath}*`, `auth/${v.kubernetesAuthPath}/config`, `auth/${v.jwtAuthPath}/config`]) {

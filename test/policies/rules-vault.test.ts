@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { matches, overlap, overlapWitness } from '../../policies/graph/vault-paths';
 import { parseVaultPolicy } from '../../policies/graph/vault-policy';
@@ -109,6 +110,74 @@ describe('TK007 Vault policy reach', () => {
     expect(messages).toHaveLength(2);
     expect(messages[0]).toMatch(/^Vault policy "broken" does not parse: unexpected end of policy/);
     expect(messages[1]).toMatch(/^Vault policy "ops" of policy "ops" of no declared app-environment grants \[update\] on "auth\/kubernetes\/role\/\+", which reaches env crm \(tier prod\)/);
+  });
+});
+
+describe('TK007 Vault path normalisation and aliases', () => {
+  it('strips a leading "/" as Vault does: "/postgres/creds/erp" in a sandbox policy reaches prod', async () => {
+    const dir = synthDist((e) => env(e, 'erp', 'sandbox').addEscapeHatch((r) => r.vaultPolicy.addOverride('policy',
+      'path "/postgres/creds/erp" {\n  capabilities = ["read"]\n}\n')));
+    expect(findings(await check(dir), 'TK007').map((f) => f.message)).toEqual([
+      'Vault policy "erp-sandbox" of env erp-sandbox (tier dev) grants [read] on "/postgres/creds/erp", which reaches env erp (tier prod) (e.g. postgres/creds/erp)',
+    ]);
+    expect(parseVaultPolicy('{"path": {"/a/b": {"capabilities": ["read"]}}}').rules).toEqual([{ path: 'a/b', written: '/a/b', capabilities: ['read'] }]);
+    expect(parseVaultPolicy('path "a/+*" { capabilities = ["read"] }').error).toBe('path "a/+*": invalid use of wildcards (\'+*\' is forbidden)');
+  });
+
+  it('treats sys/policy/<name> (legacy alias) as sys/policies/acl/<name>, and an env stack\'s own auth roles as its own', async () => {
+    const dir = synthDist((e) => env(e, 'crm', 'alice').addEscapeHatch((r) => r.vaultPolicy.addOverride('policy', [
+      'path "sys/policy/crm" { capabilities = ["read"] }',
+      'path "auth/kubernetes/role/shop-alice-reset" { capabilities = ["read"] }',
+    ].join('\n'))));
+    expect(findings(await check(dir), 'TK007').map((f) => f.message)).toEqual([
+      'Vault policy "crm-alice" of env crm-alice (tier dev) grants [read] on "auth/kubernetes/role/shop-alice-reset", which reaches env shop-alice (tier dev) (e.g. auth/kubernetes/role/shop-alice-reset)',
+      'Vault policy "crm-alice" of env crm-alice (tier dev) grants [read] on "sys/policy/crm", which reaches env crm (tier prod) (e.g. sys/policy/crm)',
+    ]);
+  });
+});
+
+describe('TK014 Vault policy escalation', () => {
+  it('passes the example estate (CI appliers write exactly the policies and auth roles of the stacks they gate)', async () => {
+    expect(findings(await check(cleanDist()), 'TK014')).toEqual([]);
+  });
+
+  it('catches an env policy on sys/, token creation, identity, its own auth role, or with sudo; not the default policy\'s paths', async () => {
+    const dir = synthDist((e) => env(e, 'shop', 'dev').addEscapeHatch((r) => r.vaultPolicy.addOverride('policy', [
+      'path "kvv2/data/shop-dev/config" { capabilities = ["read"] }',
+      'path "postgres/creds/shop-dev" { capabilities = ["read", "sudo"] }',
+      'path "sys/*" { capabilities = ["read"] }',
+      'path "auth/token/create/ops" { capabilities = ["update"] }',
+      'path "identity/group/+" { capabilities = ["update"] }',
+      'path "auth/kubernetes/role/shop-dev" { capabilities = ["update"] }',
+      'path "auth/kubernetes/role/shop-dev" { capabilities = ["read"] }',
+      'path "sys/leases/renew" { capabilities = ["update"] }',
+      'path "identity/*" { capabilities = ["deny"] }',
+    ].join('\n'))));
+    const report = await check(dir);
+    expect(findings(report, 'TK014').map((f) => f.message)).toEqual([
+      'Vault policy "shop-dev" of env shop-dev (tier dev) grants [read, sudo] on "postgres/creds/shop-dev": sudo opens root-protected endpoints',
+      'Vault policy "shop-dev" of env shop-dev (tier dev) grants [read] on "sys/*", an escalation path (e.g. sys/): sys/ writes policies, mounts and auth methods for every env (and reads their configuration)',
+      'Vault policy "shop-dev" of env shop-dev (tier dev) grants [update] on "auth/kubernetes/role/shop-dev", an escalation path (e.g. auth/kubernetes/role/shop-dev): an auth role decides which policies a login receives: writing one (even the env\'s own) hands out any policy',
+      'Vault policy "shop-dev" of env shop-dev (tier dev) grants [update] on "auth/token/create/ops", an escalation path (e.g. auth/token/create/ops): a token role (auth/token/create/<role>) mints tokens with its own policies, not the caller\'s; create-orphan escapes revocation',
+      'Vault policy "shop-dev" of env shop-dev (tier dev) grants [update] on "identity/group/+", an escalation path (e.g. identity/group/x): identity entities and groups carry policies: writing one grants any policy to any login',
+    ]);
+    expect(findings(report, 'TK014')[0]).toMatchObject({ file: 'terraform/shop-dev/cdk.tf.json', env: 'shop-dev', constructPath: 'arcodange/shop/dev' });
+  });
+
+  it('catches a CI applier policy that can create tokens, and a hand-written policy writing sys/policy/<name>', async () => {
+    const dir = distWithFiles({
+      'terraform/extra/cdk.tf.json': { resource: { vault_policy: {
+        ops: { name: 'ops', policy: 'path "/sys/policy/ops-new" { capabilities = ["create", "update"] }' },
+      } } },
+    });
+    const file = `${dir}/terraform/platform-dev/cdk.tf.json`;
+    const platform = JSON.parse(readFileSync(file, 'utf8'));
+    platform.resource.vault_policy.applier_policy.policy += '\npath "auth/token/create" { capabilities = ["update"] }\n';
+    writeFileSync(file, JSON.stringify(platform));
+    expect(findings(await check(dir), 'TK014').map((f) => f.message)).toEqual([
+      'Vault policy "ops" of policy "ops" of no declared app-environment grants [create, update] on "/sys/policy/ops-new", an escalation path (e.g. sys/policy/ops-new): sys/ writes policies, mounts and auth methods for every env (and reads their configuration)',
+      'Vault policy "tierkit-apply-dev" of the dev CI applier grants [update] on "auth/token/create", an escalation path (e.g. auth/token/create): a token role (auth/token/create/<role>) mints tokens with its own policies, not the caller\'s; create-orphan escapes revocation',
+    ]);
   });
 });
 
