@@ -1,9 +1,67 @@
-import type { ManifestAppEnvironment } from '../constructs/synth/manifest';
+import type { ManifestAppEnvironment, ManifestTier } from '../constructs/synth/manifest';
 import { formatValue } from './attributes';
 import type { Context } from './attention-context';
 import type { ManifestChange } from './model';
+import { isProdTier } from './summary';
 
-/** Attention items read from the manifest: sandboxes and apply gates. */
+/**
+ * Attention items read from the manifest: sandboxes, apply gates, and the policy findings the
+ * estate accepts — suppressions and reasoned exceptions (tier loosenings, env exceptions). A new or
+ * changed one is an item; a removed one tightens the estate and is not.
+ */
+
+function reason(text: string | undefined): string {
+  return text ? formatValue(text, 400) : '(no reason)';
+}
+
+function where(ctx: Context, e: ManifestAppEnvironment): string {
+  return `${e.slug} (tier ${e.tier}${isProdTier([ctx.head, ctx.base], e.tier) ? ', live data' : ''})`;
+}
+
+function suppressionAttention(ctx: Context, was: ManifestAppEnvironment | undefined, now: ManifestAppEnvironment): void {
+  const before = was?.suppressions ?? [];
+  const same = (a: { ruleId: string; reason: string }, b: { ruleId: string; reason: string }) => a.ruleId === b.ruleId && a.reason === b.reason;
+  for (const s of now.suppressions) {
+    if (before.some((b) => same(b, s))) continue;
+    const old = before.filter((b) => b.ruleId === s.ruleId && !now.suppressions.some((n) => same(n, b)));
+    const message = old.length > 0
+      ? `suppression of ${s.ruleId} on ${where(ctx, now)}, reason changed: ${old.map((o) => reason(o.reason)).join(', ')} → ${reason(s.reason)}`
+      : `new suppression: ${s.ruleId} findings accepted on ${where(ctx, now)}, reason: ${reason(s.reason)}`;
+    ctx.items.push({
+      category: 'suppression', subject: `${now.slug}: suppression ${s.ruleId}`, stack: now.stack, tier: now.tier, message,
+      details: [...old.map((o) => `- ${o.ruleId}: ${o.reason}`), `+ ${s.ruleId}: ${s.reason}`],
+    });
+  }
+}
+
+function envExceptionAttention(ctx: Context, was: ManifestAppEnvironment | undefined, now: ManifestAppEnvironment): void {
+  for (const x of now.exceptions) {
+    const old = was?.exceptions.find((b) => b.kind === x.kind);
+    if (old && old.value === x.value && old.reason === x.reason) continue;
+    const message = old
+      ? `exception changed on ${where(ctx, now)}: ${x.kind} ${old.value} → ${x.value}, reason: ${old.reason === x.reason ? reason(x.reason) : `${reason(old.reason)} → ${reason(x.reason)}`}`
+      : `new exception on ${where(ctx, now)}: ${x.kind} ${x.value}, reason: ${reason(x.reason)}`;
+    ctx.items.push({
+      category: 'exception', subject: `${now.slug}: exception ${x.kind}`, stack: now.stack, tier: now.tier, message,
+      details: [...(old ? [`- ${old.kind} ${old.value}: ${old.reason}`] : []), `+ ${x.kind} ${x.value}: ${x.reason}`],
+    });
+  }
+}
+
+function tierExceptionAttention(ctx: Context, was: ManifestTier | undefined, now: ManifestTier): void {
+  const prod = isProdTier([ctx.head, ctx.base], now.name) ? ' (live data)' : '';
+  for (const x of now.exceptions) {
+    const old = was?.exceptions.find((b) => b.property === x.property);
+    if (old && old.value === x.value && old.defaultValue === x.defaultValue && old.reason === x.reason) continue;
+    const message = old
+      ? `tier ${now.name}${prod} loosening changed: ${x.property} ${old.value} → ${x.value} (built-in default ${x.defaultValue}), reason: ${old.reason === x.reason ? reason(x.reason) : `${reason(old.reason)} → ${reason(x.reason)}`}`
+      : `tier ${now.name}${prod} loosened: ${x.property} ${x.defaultValue} (built-in default) → ${x.value}, reason: ${reason(x.reason)}`;
+    ctx.items.push({
+      category: 'exception', subject: `tier ${now.name}: ${x.property}`, tier: now.name, message,
+      details: [...(old ? [`- ${old.property} ${old.value}: ${old.reason}`] : []), `+ ${x.property} ${x.value}: ${x.reason}`],
+    });
+  }
+}
 
 function sandboxLine(e: ManifestAppEnvironment): string {
   const s = e.sandbox!;
@@ -16,6 +74,10 @@ export function manifestAttention(ctx: Context, changes: readonly ManifestChange
       const was = ctx.base.appEnvironments.find((e) => e.slug === m.key);
       const now = ctx.head.appEnvironments.find((e) => e.slug === m.key);
       const subject = `sandbox ${m.key}`;
+      if (now) {
+        suppressionAttention(ctx, was, now);
+        envExceptionAttention(ctx, was, now);
+      }
       if (now?.sandbox && !was?.sandbox) ctx.items.push({ category: 'sandbox-added', subject, stack: now.stack, tier: now.tier, message: sandboxLine(now), details: [] });
       else if (was?.sandbox && !now?.sandbox) ctx.items.push({ category: 'sandbox-removed', subject, stack: was.stack, tier: was.tier, message: sandboxLine(was), details: [] });
       else if (was?.sandbox && now?.sandbox) {
@@ -23,6 +85,10 @@ export function manifestAttention(ctx: Context, changes: readonly ManifestChange
           .map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);
         if (lines.length > 0) ctx.items.push({ category: 'sandbox-changed', subject, stack: now.stack, tier: now.tier, message: sandboxLine(now), details: lines });
       }
+    }
+    if (m.section === 'tiers') {
+      const now = ctx.head.tiers.find((t) => t.name === m.key);
+      if (now) tierExceptionAttention(ctx, ctx.base.tiers.find((t) => t.name === m.key), now);
     }
     if (m.section === 'tiers' || m.section === 'stacks' || m.section === 'servers') {
       const lines = m.changes.filter((c) => /^(applyGate|gatingTier|humanGate)/.test(c.path)).map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);

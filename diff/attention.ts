@@ -15,7 +15,7 @@ import { diffPolicies, parsePolicy } from './vault-policy';
  */
 
 export const CATEGORY_ORDER: readonly AttentionCategory[] = [
-  'prod', 'human-gate', 'gate-changed', 'destroy', 'ownership', 'membership', 'grant', 'role-attributes', 'statements',
+  'prod', 'human-gate', 'gate-changed', 'suppression', 'exception', 'destroy', 'ownership', 'membership', 'grant', 'role-attributes', 'statements',
   'allowed-roles', 'vault-policy', 'auth-role', 'network-policy', 'sandbox-added', 'sandbox-removed', 'sandbox-changed',
 ];
 

@@ -13,6 +13,8 @@ export const CATEGORY_TITLE: Record<AttentionCategory, string> = {
   prod: 'Prod-gated changes',
   'human-gate': 'Changes behind a human gate',
   'gate-changed': 'Apply gates changed',
+  suppression: 'Policy suppressions',
+  exception: 'Policy exceptions (tier loosenings, env exceptions)',
   destroy: 'Destroys',
   ownership: 'Ownership changes',
   membership: 'Role membership changes',

@@ -71,7 +71,9 @@ export type AttentionCategory =
   | 'sandbox-added'
   | 'sandbox-removed'
   | 'sandbox-changed'
-  | 'gate-changed';
+  | 'gate-changed'
+  | 'suppression'
+  | 'exception';
 
 /** Something a reviewer must look at. Never dropped from any rendering. */
 export interface AttentionItem {

@@ -1,13 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { App, Estate } from '../../constructs';
+import { App, Estate, TierSettings } from '../../constructs';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { yamlStream } from '../../constructs/synth/serialize';
 import { writeDist } from '../../constructs/synth/write';
 import estate from '../../environments';
 import { crm } from '../../apps/crm';
 import { erp } from '../../apps/erp';
+import { shop } from '../../apps/shop';
 import { defineEstate } from '../../environments/estate';
 import { readDist, DistContents } from '../../policies/dist/read';
 import { testTmp } from '../setup/tmpdir';
@@ -33,6 +34,21 @@ export function estateWithoutShop(): Estate {
   erp(e);
   crm(e);
   return e;
+}
+
+/**
+ * The example estate with its `tiers` settings edited, as a change to environments/estate.ts does:
+ * the settings are replaced before any app is declared (nothing has read a tier yet).
+ */
+export function estateWithTiers(edit: (tiers: readonly TierSettings[]) => TierSettings[]): () => Estate {
+  return () => {
+    const e = defineEstate();
+    (e as { tierSettings: readonly TierSettings[] }).tierSettings = edit(e.tierSettings);
+    erp(e);
+    crm(e);
+    shop(e);
+    return e;
+  };
 }
 
 /** Edit one Kubernetes YAML stream of a written dist in place (a hand edit of a rendered file). */

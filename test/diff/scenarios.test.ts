@@ -9,7 +9,7 @@ import { readDist } from '../../policies/dist/read';
 import { renderJson } from '../../diff/json';
 import { renderMarkdown } from '../../diff/markdown';
 import type { ChangeSet } from '../../diff/model';
-import { app, editKubernetes, estateWithoutShop, pairDirs, read, writeEstate } from './fixtures';
+import { app, editKubernetes, estateWithTiers, estateWithoutShop, pairDirs, read, writeEstate } from './fixtures';
 
 /** The diff on fixture pairs built from the example estate; the base is the unmodified estate. */
 
@@ -135,6 +135,81 @@ describe('tierkit diff on the example estate', () => {
     expect(set.attention[0].message).toBe('new grant: CONNECT on database "crm" to "crm_dev_role"');
     expect(set.attention[0].details).toEqual(['outside its app-environment: "crm"']);
     expect(set.attention[1].message).toBe('new grant: CONNECT, TEMPORARY on database "crm-dev" to "public"');
+  });
+
+  it('accepting a policy finding with addSuppression: an item with rule id, reason and tier, live data marked', () => {
+    const { set, markdown } = diffWith('suppress', (e) => {
+      app(e, 'erp').environment('prod')!.addSuppression('TK007', 'Finance auditors read the crm KV until AUD-17 closes');
+      app(e, 'crm').environment('dev')!.addSuppression('TK006', 'Load tests need a day-long lease until OPS-42 lands');
+    });
+    // Only the manifest changes: no stack is affected, so nothing else would tell the reviewer.
+    expect(set.affectedStacks).toEqual([]);
+    expect(set.attention.map((a) => `${a.category} ${a.subject}`)).toEqual(['suppression crm-dev: suppression TK006', 'suppression erp: suppression TK007']);
+    expect(set.attention[1]).toMatchObject({
+      stack: 'erp', tier: 'prod',
+      message: 'new suppression: TK007 findings accepted on erp (tier prod, live data), reason: "Finance auditors read the crm KV until AUD-17 closes"',
+      details: ['+ TK007: Finance auditors read the crm KV until AUD-17 closes'],
+    });
+    expect(set.attention[0].message).toContain('on crm-dev (tier dev)');
+    expect(markdown).toContain('#### Policy suppressions (2)');
+  });
+
+  it('changing a suppression\'s reason: before → after', () => {
+    const dirs = pairDirs('suppress-change');
+    const suppress = (reason: string) => (e: Parameters<NonNullable<Parameters<typeof writeEstate>[1]>>[0]) => {
+      app(e, 'shop').environment('staging')!.addSuppression('TK011', reason);
+    };
+    const set = computeChangeSet(read(writeEstate(dirs.base, suppress('Payment sandbox egress until PAY-9'))), read(writeEstate(dirs.head, suppress('Payment sandbox egress, indefinitely'))));
+    expect(set.attention).toEqual([{
+      category: 'suppression', subject: 'shop-staging: suppression TK011', stack: 'shop-staging', tier: 'staging',
+      message: 'suppression of TK011 on shop-staging (tier staging), reason changed: "Payment sandbox egress until PAY-9" → "Payment sandbox egress, indefinitely"',
+      details: ['- TK011: Payment sandbox egress until PAY-9', '+ TK011: Payment sandbox egress, indefinitely'],
+    }]);
+  });
+
+  it('a new sandbox seeded golden with an over-max TTL: an exception item each, with the reason', () => {
+    const reason = 'Reproduce INC-2211 on prod-shaped pipelines for ten days';
+    const { set } = diffWith('golden-sandbox', (e) => {
+      new Sandbox(app(e, 'crm'), 'dora', {
+        tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'dora', createdAt: '2026-11-22', ttlHours: 240, seed: SeedProfile.GOLDEN, reason,
+      });
+    });
+    const exceptions = set.attention.filter((a) => a.category === 'exception');
+    expect(exceptions.map((a) => a.subject)).toEqual(['crm-dora: exception seed', 'crm-dora: exception ttlHours']);
+    expect(exceptions.map((a) => a.message)).toEqual([
+      `new exception on crm-dora (tier dev): seed golden, reason: "${reason}"`,
+      `new exception on crm-dora (tier dev): ttlHours 240, reason: "${reason}"`,
+    ]);
+    expect(exceptions.every((a) => a.stack === 'crm-dora' && a.tier === 'dev')).toBe(true);
+  });
+
+  it('re-declaring erp-sandbox with a longer TTL: the changed exception, before → after', () => {
+    const { set } = diffWith('ttl-exception', (e) => {
+      const erp = app(e, 'erp');
+      const was = erp.environment('sandbox') as Sandbox;
+      erp.node.tryRemoveChild('sandbox');
+      new Sandbox(erp, 'sandbox', {
+        tier: was.tier, kind: was.kind, owner: was.owner, createdAt: was.createdAt, ttlHours: 1440, seed: was.seed, server: was.server,
+        reason: was.reason, flags: was.flagOverrides,
+      });
+    });
+    const exceptions = set.attention.filter((a) => a.category === 'exception');
+    expect(exceptions.map((a) => a.subject)).toEqual(['erp-sandbox: exception ttlHours']);
+    expect(exceptions[0].message).toMatch(/^exception changed on erp-sandbox \(tier dev\): ttlHours 720 → 1440, reason: "ADR-0003: /);
+  });
+
+  it('loosening a tier with a reason, changing an existing loosening: an exception item each', () => {
+    const { set } = diffWith('tier-loosen', () => {}, estateWithTiers((tiers) => tiers.map((t) => {
+      if (t.tier === Tier.DEV) return { ...t, secretTtl: { defaultSeconds: 1800, maxSeconds: 12 * 3600 }, reason: 'Nightly ETL holds one lease through the batch window' };
+      if (t.tier === Tier.DEMO) return { ...t, secretTtl: { defaultSeconds: 3600, maxSeconds: 10 * 3600 } };
+      return t;
+    })));
+    const exceptions = set.attention.filter((a) => a.category === 'exception');
+    expect(exceptions.map((a) => a.subject)).toEqual(['tier demo: secretTtl.maxSeconds', 'tier dev: secretTtl.maxSeconds']);
+    expect(exceptions[0].message).toBe('tier demo loosening changed: secretTtl.maxSeconds 28800 → 36000 (built-in default 14400), '
+      + 'reason: "Prospect demos run a whole working day on one login; the data is synthetic and reset hourly."');
+    expect(exceptions[1].message).toBe('tier dev loosened: secretTtl.maxSeconds 28800 (built-in default) → 43200, reason: "Nightly ETL holds one lease through the batch window"');
+    expect(exceptions.map((a) => a.tier)).toEqual(['demo', 'dev']);
   });
 
   it('removing an app: every stack and object of it is destroyed, prod included', () => {
