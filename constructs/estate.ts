@@ -1,7 +1,8 @@
 import { Construct, IConstruct } from 'constructs';
 import { Backend } from './backend';
+import { TierkitValidationError, ValidationIssue } from './errors';
 import { EstateNaming } from './naming';
-import { PostgresServer } from './postgres-server';
+import { PostgresServer, endpointIssues } from './postgres-server';
 import { Tier } from './tier';
 import { EffectiveTier, TierSettings, effectiveTier } from './tier-settings';
 
@@ -15,6 +16,22 @@ export interface VaultSettings {
   readonly kubernetesAuthPath?: string;
   /** @default 'jwt' */
   readonly jwtAuthPath?: string;
+  /**
+   * Where pods reach Vault: its listeners' addresses as a CIDR (e.g. `10.0.8.0/28`). Every env
+   * gets an egress NetworkPolicy to it on `port` for its pods (they all run the Vault agent).
+   * @default - not declared: no egress to Vault is written, so pods whose tier denies egress cannot log in
+   */
+  readonly cidr?: string;
+  /** The TCP port pods reach Vault on. @default - the port of `address` (443 for https, 80 for http when it names none) */
+  readonly port?: number;
+}
+
+/** Where pods reach the Kubernetes API server (the reset Jobs scale their app through it). */
+export interface KubernetesApiSettings {
+  /** The API server's addresses as pods see them after the service's translation, as a CIDR (e.g. `10.0.1.0/28`). */
+  readonly cidr: string;
+  /** The TCP port of those addresses (kubeadm: 6443). @default 443 */
+  readonly port?: number;
 }
 
 export interface ArgoCdSettings {
@@ -49,10 +66,31 @@ export interface EstateProps {
   readonly tiers?: readonly TierSettings[];
   /** Most sandboxes one owner may hold at once. @default 3 */
   readonly sandboxQuotaPerOwner?: number;
+  /**
+   * Where pods reach the Kubernetes API server: only the reset Job pods get egress to it.
+   * @default - not declared: no egress to the API server is written, so a reset cannot scale its app
+   */
+  readonly kubernetesApi?: KubernetesApiSettings;
 }
 
-export interface ResolvedVaultSettings extends Required<VaultSettings> {}
+export interface ResolvedVaultSettings extends Required<Omit<VaultSettings, 'cidr' | 'port'>> {}
+
+/** A declared network destination of the estate's pods (resolved: port filled in). */
+export interface NetworkEndpoint {
+  readonly cidr: string;
+  readonly port: number;
+}
 export interface ResolvedArgoCdSettings extends Required<ArgoCdSettings> {}
+
+/** The port a URL names, else its scheme's (an unparsable address is left to its consumers). */
+function addressPort(address: string): number {
+  try {
+    const url = new URL(address);
+    return url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
+  } catch {
+    return 443;
+  }
+}
 
 /** The root of the construct tree: one estate, its servers, apps and their environments. */
 export class Estate extends Construct {
@@ -69,6 +107,10 @@ export class Estate extends Construct {
   readonly ci: Required<CiSettings>;
   readonly backend: Backend;
   readonly sandboxQuotaPerOwner: number;
+  /** Where pods reach Vault, when declared (`vault.cidr`). */
+  readonly vaultEndpoint?: NetworkEndpoint;
+  /** Where pods reach the Kubernetes API server, when declared. */
+  readonly kubernetesApi?: NetworkEndpoint;
   readonly tierSettings: readonly TierSettings[];
   private readonly effectiveTiers = new Map<Tier, EffectiveTier>();
 
@@ -93,6 +135,17 @@ export class Estate extends Construct {
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;
     this.tierSettings = props.tiers ?? [];
+    // Declared network destinations are checked here: a bad CIDR must not reach a NetworkPolicy.
+    const issues: ValidationIssue[] = [];
+    if (props.vault.cidr !== undefined || props.vault.port !== undefined) {
+      this.vaultEndpoint = { cidr: props.vault.cidr as string, port: props.vault.port ?? addressPort(props.vault.address) };
+      issues.push(...endpointIssues(this.estateName, 'vault', this.vaultEndpoint));
+    }
+    if (props.kubernetesApi) {
+      this.kubernetesApi = { cidr: props.kubernetesApi.cidr, port: props.kubernetesApi.port ?? 443 };
+      issues.push(...endpointIssues(this.estateName, 'kubernetesApi', this.kubernetesApi));
+    }
+    if (issues.length > 0) throw new TierkitValidationError(issues);
   }
 
   get naming(): EstateNaming {

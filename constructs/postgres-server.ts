@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { isIPv4, isIPv6 } from 'node:net';
+import { TierkitValidationError, ValidationIssue } from './errors';
 import { Tier } from './tier';
 
 /** How Terraform's postgresql provider authenticates on a server. */
@@ -28,6 +30,12 @@ export interface PostgresServerProps {
   readonly adminKind?: AdminKind;
   /** @default 'require' */
   readonly sslMode?: 'disable' | 'require' | 'verify-full';
+  /**
+   * Where pods reach this server: its addresses as a CIDR (e.g. `10.20.5.10/32`). Every env whose
+   * database lives here gets an egress NetworkPolicy to it on `port`, whatever its tier.
+   * @default - not declared: no egress to the server is written, so pods whose tier denies egress cannot reach their database
+   */
+  readonly cidr?: string;
 }
 
 /**
@@ -42,6 +50,7 @@ export class PostgresServer extends Construct {
   readonly tiers: readonly Tier[];
   readonly adminKind: AdminKind;
   readonly sslMode: string;
+  readonly cidr?: string;
 
   constructor(scope: Construct, id: string, props: PostgresServerProps) {
     super(scope, id);
@@ -52,5 +61,63 @@ export class PostgresServer extends Construct {
     this.tiers = props.tiers;
     this.adminKind = props.adminKind ?? AdminKind.SUPERUSER;
     this.sslMode = props.sslMode ?? 'require';
+    this.cidr = props.cidr;
+    const root = this.node.root as Construct & { estateName?: string };
+    const path = [root.estateName ?? '', this.node.path].filter(Boolean).join('/');
+    const issues = props.cidr === undefined ? portIssues(path, 'port', this.port) : endpointIssues(path, '', { cidr: props.cidr, port: this.port });
+    if (issues.length > 0) throw new TierkitValidationError(issues);
   }
+}
+
+function portIssues(path: string, property: string, port: unknown): ValidationIssue[] {
+  if (Number.isInteger(port) && (port as number) >= 1 && (port as number) <= 65535) return [];
+  return [{ path, property, value: port, message: 'is not a TCP port', fix: 'use an integer from 1 to 65535, e.g. 5432' }];
+}
+
+/** `cidr` itself when it has no host bits set, else its network (`10.20.5.7/16` → `10.20.0.0/16`); undefined when it is no CIDR. */
+function canonicalCidr(cidr: string): string | undefined {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
+  if (!m) return undefined;
+  const [addr, bits] = [m[1], Number(m[2])];
+  let width: number;
+  let groups: string[];
+  if (isIPv4(addr)) {
+    [width, groups] = [32, addr.split('.').map((o) => Number(o).toString(16))];
+  } else if (isIPv6(addr) && !addr.includes('.')) {
+    const [head, tail] = addr.split('::').map((x) => (x ? x.split(':') : []));
+    width = 128;
+    groups = tail === undefined ? head : [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail];
+  } else {
+    return undefined;
+  }
+  if (bits > width) return undefined;
+  const step = BigInt(width / groups.length);
+  const value = groups.reduce((a, g) => (a << step) | BigInt(`0x${g}`), 0n);
+  const network = value & (((1n << BigInt(bits)) - 1n) << BigInt(width - bits));
+  if (network === value) return cidr;
+  const parts = groups.map((_, i) => (network >> (step * BigInt(groups.length - 1 - i))) & ((1n << step) - 1n));
+  return `${width === 32 ? parts.join('.') : parts.map((p) => p.toString(16)).join(':')}/${bits}`;
+}
+
+/**
+ * Issues of a declared network destination (`<prefix>.cidr`, `<prefix>.port`): a CIDR in canonical
+ * form (no host bits, as Kubernetes validates an ipBlock) and a TCP port.
+ */
+export function endpointIssues(path: string, prefix: string, endpoint: { cidr: unknown; port: unknown }): ValidationIssue[] {
+  const prop = (p: string) => (prefix ? `${prefix}.${p}` : p);
+  const out = portIssues(path, prop('port'), endpoint.port);
+  const { cidr } = endpoint;
+  const canonical = typeof cidr === 'string' ? canonicalCidr(cidr) : undefined;
+  if (canonical === undefined) {
+    out.unshift({ path, property: prop('cidr'), value: cidr, message: 'is not a CIDR; egress NetworkPolicies need the addresses pods reach it on',
+      fix: 'give its addresses as a CIDR, e.g. "10.20.5.10/32" for one address' });
+  } else if (/\/0$/.test(canonical)) {
+    out.unshift({ path, property: prop('cidr'), value: cidr, message: 'is every address: the egress NetworkPolicy would open that port to the whole network',
+      fix: 'give only the addresses of the service, e.g. "10.20.5.10/32"' });
+  } else if (canonical !== cidr) {
+    const address = String(cidr).split('/')[0];
+    out.unshift({ path, property: prop('cidr'), value: cidr, message: 'has host bits set beyond its prefix length',
+      fix: `use "${canonical}", or "${address}/${address.includes(':') ? 128 : 32}" for that one address` });
+  }
+  return out;
 }

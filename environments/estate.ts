@@ -8,7 +8,10 @@ export function defineEstate(): Estate {
   const estate = new Estate({
     name: 'arcodange',
     domain: 'arcodange.lab',
-    vault: { address: 'https://vault.arcodange.lab:8200' },
+    // Where pods reach Vault and the API server: the narrow egress every namespace gets on top of
+    // its default-deny (Vault's port comes from its address).
+    vault: { address: 'https://vault.arcodange.lab:8200', cidr: '10.0.8.0/28' },
+    kubernetesApi: { cidr: '10.0.1.0/28', port: 6443 },
     argocd: { repoUrl: 'https://git.arcodange.lab/platform/estate.git' },
     ci: { repository: 'arcodange/estate' },
     backend: Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate' }),
@@ -29,16 +32,18 @@ export function defineEstate(): Estate {
   // The decision record's prod server: a real superuser provider, so every stack on it
   // (prod and erp-sandbox alike) applies behind the prod gate.
   new PostgresServer(estate, 'prod-pg', {
-    host: 'pg-prod.arcodange.lab', majorVersion: 16, adminKind: AdminKind.SUPERUSER, tiers: [Tier.PROD],
+    host: 'pg-prod.arcodange.lab', cidr: '10.20.5.10/32', majorVersion: 16, adminKind: AdminKind.SUPERUSER, tiers: [Tier.PROD],
   });
   // Managed (RDS-like) server for release rehearsals.
   new PostgresServer(estate, 'stage-pg', {
-    host: 'pg-stage.arcodange.lab', majorVersion: 15, adminKind: AdminKind.MANAGED, tiers: [Tier.STAGING, Tier.PREPROD],
+    host: 'pg-stage.arcodange.lab', cidr: '10.30.5.10/32', majorVersion: 15, adminKind: AdminKind.MANAGED, tiers: [Tier.STAGING, Tier.PREPROD],
   });
   // Non-prod server: dev, ci and demo apply automatically on merge.
   new PostgresServer(estate, 'nonprod-pg', {
-    host: 'pg-nonprod.arcodange.lab', majorVersion: 18, adminKind: AdminKind.MANAGED, tiers: [Tier.DEV, Tier.CI, Tier.DEMO],
+    host: 'pg-nonprod.arcodange.lab', cidr: '10.10.5.10/32', majorVersion: 18, adminKind: AdminKind.MANAGED, tiers: [Tier.DEV, Tier.CI, Tier.DEMO],
   });
+  // No cidr: `localhost` is each pod itself, not an address a pod's egress can name. A local
+  // cluster that reaches the host's server declares the host gateway here (e.g. 172.17.0.1/32).
   new PostgresServer(estate, 'local-pg', {
     host: 'localhost', majorVersion: 18, adminKind: AdminKind.SUPERUSER, sslMode: 'disable', tiers: [Tier.LOCAL],
   });

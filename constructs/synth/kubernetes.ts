@@ -1,8 +1,9 @@
 import { ApiObject, App as K8sApp, Chart } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import { AppEnvironment } from '../app-environment';
-import { Estate } from '../estate';
+import { Estate, NetworkEndpoint } from '../estate';
 import { buildLifecycleJobs } from '../lifecycle/jobs';
+import { hasReset } from '../lifecycle/plan';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { Tier } from '../tier';
@@ -34,9 +35,22 @@ const REPLICAS = 1;
 
 const DNS_PORTS = [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }];
 
+/** Egress from some of the env's pods to one declared destination, TCP on its port only. */
+function allowEgressTo(chart: Chart, id: string, meta: k8s.ObjectMeta, pods: Record<string, string>, to: NetworkEndpoint): void {
+  new k8s.KubeNetworkPolicy(chart, id, {
+    metadata: meta,
+    spec: {
+      podSelector: { matchLabels: pods },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ ipBlock: { cidr: to.cidr } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(to.port) }] }],
+    },
+  });
+}
+
 /**
  * The namespace of one app-environment: default-deny in both directions, then the few allows
- * (DNS, the tier's egress allow list, the ingress controller), the workload and its Vault role.
+ * (DNS, the tier's egress allow list, the platform destinations its pods need, the ingress
+ * controller), the workload and its Vault role.
  * The chart has no namespace of its own: cdk8s would stamp it onto the Namespace object too.
  */
 export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
@@ -73,6 +87,16 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
       metadata: meta('allow-egress-listed'),
       spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: tier.egressAllowList.map((cidr) => ({ ipBlock: { cidr } })) }] },
     });
+  }
+  // What the env's own pods need whatever the tier's egress: the server holding its database
+  // (which may be another tier's, as erp-sandbox's is prod's), Vault for the agent of every pod,
+  // and the API server for the reset Job's scale steps only.
+  const envPods = { 'tierkit.io/app': c.app, 'tierkit.io/env': c.env };
+  const server = env.server!;
+  if (server.cidr) allowEgressTo(chart, 'allow_egress_postgres', meta('allow-egress-postgres'), envPods, { cidr: server.cidr, port: server.port });
+  if (estate.vaultEndpoint) allowEgressTo(chart, 'allow_egress_vault', meta('allow-egress-vault'), envPods, estate.vaultEndpoint);
+  if (estate.kubernetesApi && hasReset(env)) {
+    allowEgressTo(chart, 'allow_egress_kubernetes_api', meta('allow-egress-kubernetes-api'), { ...envPods, 'tierkit.io/job': 'reset' }, estate.kubernetesApi);
   }
   const selector = { 'tierkit.io/app': c.app, 'tierkit.io/env': c.env };
   new k8s.KubeNetworkPolicy(chart, 'allow_ingress_controller', {

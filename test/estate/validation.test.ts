@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  App, Estate, Sandbox, SandboxKind, SeedProfile, Tier, TierkitValidationError, ValidationIssue, validateEstate,
+  App, Estate, PostgresServer, Sandbox, SandboxKind, SeedProfile, Tier, TierkitValidationError, ValidationIssue, validateEstate,
 } from '../../constructs';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { smallApp, smallEstate } from '../support/estates';
@@ -46,6 +46,16 @@ const cases: [string, (e: Estate) => void, Partial<ValidationIssue>, RegExp][] =
   ['sandbox without owner', (e) => sandbox(smallApp(e), 'sb', { owner: '' }), { path: 'test/erp/sb', property: 'owner' }, /owner/],
   ['owner over the sandbox quota', (e) => { const a = smallApp(e); for (const id of ['s1', 's2', 's3', 's4']) sandbox(a, id); },
     { path: 'test/erp/s4', property: 'owner', value: 'alice' }, /sandboxQuotaPerOwner/],
+  ['server cidr that is a host name', (e) => new PostgresServer(e, 'x-pg', { host: 'pg-x.test.lab', cidr: 'pg-x.test.lab', majorVersion: 16, tiers: [] }),
+    { path: 'test/x-pg', property: 'cidr', value: 'pg-x.test.lab' }, /10\.20\.5\.10\/32/],
+  ['server cidr with host bits set', (e) => new PostgresServer(e, 'x-pg', { host: 'pg-x.test.lab', cidr: '10.20.5.10/16', majorVersion: 16, tiers: [] }),
+    { path: 'test/x-pg', property: 'cidr', value: '10.20.5.10/16' }, /"10\.20\.0\.0\/16", or "10\.20\.5\.10\/32"/],
+  ['vault cidr of every address', () => smallEstate({ vault: { address: 'https://vault.test.lab', cidr: '0.0.0.0/0' } }),
+    { path: 'test', property: 'vault.cidr', value: '0.0.0.0/0' }, /only the addresses/],
+  ['vault port without a cidr', () => smallEstate({ vault: { address: 'https://vault.test.lab', port: 8200 } }),
+    { path: 'test', property: 'vault.cidr', value: undefined }, /as a CIDR/],
+  ['API server port out of range', () => smallEstate({ kubernetesApi: { cidr: '10.0.1.0/28', port: 64430 * 2 } }),
+    { path: 'test', property: 'kubernetesApi.port', value: 128860 }, /1 to 65535/],
   ['suppression without a real reason', (e) => smallApp(e).environments[0].addSuppression('TK011', 'ok'),
     { path: 'test/erp/dev', property: 'suppressions[TK011].reason' }, /why/],
 ];
@@ -69,6 +79,15 @@ describe('bad input gets one clear error', () => {
     smallApp(reasoned);
     const dev = synthesize(reasoned).manifest.tiers.find((t) => t.name === 'dev')!;
     expect(dev.exceptions).toEqual([{ property: 'secretTtl.maxSeconds', defaultValue: String(8 * 3600), value: String(48 * 3600), reason: 'batch jobs hold a lease for two days' }]);
+  });
+
+  it('declared network destinations resolve their ports: the server\'s, Vault\'s from its address, 443 for the API server', () => {
+    const e = smallEstate({ vault: { address: 'https://vault.test.lab:8200', cidr: 'fd00:8::/64' }, kubernetesApi: { cidr: '10.0.1.0/28' } });
+    expect(e.vaultEndpoint).toEqual({ cidr: 'fd00:8::/64', port: 8200 });
+    expect(e.kubernetesApi).toEqual({ cidr: '10.0.1.0/28', port: 443 });
+    expect(smallEstate({ vault: { address: 'https://vault.test.lab', cidr: '10.0.8.0/28' } }).vaultEndpoint?.port).toBe(443);
+    expect(smallEstate().vaultEndpoint).toBeUndefined();
+    expect(new PostgresServer(e, 'x-pg', { host: 'x', cidr: '10.20.5.10/32', port: 6432, majorVersion: 16, tiers: [] }).cidr).toBe('10.20.5.10/32');
   });
 
   it('tightening a tier needs no reason', () => {
