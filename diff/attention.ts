@@ -1,7 +1,7 @@
 import type { Manifest } from '../constructs/synth/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import { formatValue } from './attributes';
-import { AttributeLookup, Context, addedStrings, after, changeLines, foreign, ownNames, push, strings, touched } from './attention-context';
+import { AttributeLookup, Context, addedStrings, after, changeLines, envOfStack, foreign, ownNames, push, strings, touched } from './attention-context';
 import { grantAttention } from './attention-grants';
 import { manifestAttention } from './attention-manifest';
 import type { AffectedStack, AttentionCategory, AttentionItem, KubernetesChange, ManifestChange, ResourceChange, TerraformChange } from './model';
@@ -20,7 +20,8 @@ export const CATEGORY_ORDER: readonly AttentionCategory[] = [
 ];
 
 const ROLE_ATTRIBUTES = ['superuser', 'create_role', 'create_database', 'login', 'replication', 'bypass_row_level_security', 'inherit'];
-/** Attributes whose mere presence on a new role is worth a look (LOGIN and CREATEROLE are the template's). */
+const MEMBERSHIP_KEYS = ['roles', 'assume_role'];
+/** Attributes whose mere presence on a new role is worth a look (LOGIN is the template's; CREATEROLE see below). */
 const PRIVILEGED_ON_ADD = ['superuser', 'create_database', 'replication', 'bypass_row_level_security'];
 const STATEMENT_KEYS = ['creation_statements', 'revocation_statements', 'rollback_statements', 'renew_statements', 'root_rotation_statements'];
 const PRIVILEGED_SQL = /\b(SUPERUSER|CREATEDB|CREATEROLE|REPLICATION|BYPASSRLS)\b/i;
@@ -41,16 +42,24 @@ function terraformAttention(ctx: Context, r: TerraformChange): void {
   }
   grantAttention(ctx, r);
   if (r.type === 'postgresql_role') {
-    if (touched(r, 'roles') && (!isAdd || foreign(addedStrings(r, 'roles'), own).length > 0)) {
-      push(ctx, 'membership', r, `role membership ${isAdd ? 'declared' : 'changed'}`, changeLines(r, ['roles']));
+    // `assume_role` (SET ROLE at login) gives the role's sessions another role's rights: membership by another name.
+    const member = MEMBERSHIP_KEYS.filter((k) => touched(r, k));
+    if (member.length > 0 && (!isAdd || foreign(member.flatMap((k) => addedStrings(r, k)), own).length > 0)) {
+      const also = member.includes('assume_role') ? ' (assume_role: its sessions SET ROLE at login)' : '';
+      push(ctx, 'membership', r, `role membership ${isAdd ? 'declared' : 'changed'}${also}`, changeLines(r, MEMBERSHIP_KEYS));
     }
-    const attrs = isAdd ? PRIVILEGED_ON_ADD.filter((a) => after(r, a) === true) : ROLE_ATTRIBUTES.filter((a) => touched(r, a));
+    // CREATEROLE is the template's only on the env's own Vault connection role.
+    const connectionRole = envOfStack(ctx, r.stack)?.names.vaultConnectionRole;
+    const onAdd = [...PRIVILEGED_ON_ADD, ...(after(r, 'name') === connectionRole ? [] : ['create_role'])];
+    const attrs = isAdd ? onAdd.filter((a) => after(r, a) === true) : ROLE_ATTRIBUTES.filter((a) => touched(r, a));
     if (attrs.length > 0) push(ctx, 'role-attributes', r, `role attributes ${isAdd ? 'granted' : 'changed'}: ${attrs.join(', ')}`, changeLines(r, attrs));
   }
   if (r.type === 'postgresql_grant_role') {
     const names = [...addedStrings(r, 'grant_role'), ...addedStrings(r, 'role')];
     if (!isAdd || foreign(names, own).length > 0) {
-      push(ctx, 'membership', r, `${verb} role grant: ${formatValue(after(r, 'role'))} ∈ ${formatValue(after(r, 'grant_role'))}`, changeLines(r, ['grant_role', 'role', 'with_admin_option']));
+      const now = ctx.attributes?.('head', r.stack, r.address) ?? { role: after(r, 'role'), grant_role: after(r, 'grant_role') };
+      const admin = now.with_admin_option === true ? ' with admin option' : '';
+      push(ctx, 'membership', r, `${verb} role grant: ${formatValue(now.role)} ∈ ${formatValue(now.grant_role)}${admin}`, changeLines(r, ['grant_role', 'role', 'with_admin_option']));
     }
   }
   const statementKeys = STATEMENT_KEYS.filter((k) => touched(r, k));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox, SandboxKind, SeedProfile, Tier } from '../../constructs';
-import { PostgresqlGrant } from '../../constructs/cdktf';
+import { PostgresqlGrant, PostgresqlRole } from '../../constructs/cdktf';
 import { computeChangeSet } from '../../diff/changeset';
 import { identicalFiles } from '../../diff/identical';
 import { readDist } from '../../policies/dist/read';
@@ -135,6 +135,23 @@ describe('tierkit diff on the example estate', () => {
     expect(set.attention[0].message).toBe('new grant: CONNECT on database "crm" to "crm_dev_role"');
     expect(set.attention[0].details).toEqual(['outside its app-environment: "crm"']);
     expect(set.attention[1].message).toBe('new grant: CONNECT, TEMPORARY on database "crm-dev" to "public"');
+  });
+
+  it('membership by another name (a retargeted ADMIN OPTION, assume_role) and a new CREATEROLE role: each an item', () => {
+    const { set } = diffWith('membership', (e) => {
+      app(e, 'erp').environment('dev')!.addEscapeHatch((r) => {
+        r.vaultConnectionAdmin.addOverride('grant_role', 'erp_role');
+        r.groupRole.addOverride('assume_role', 'erp_role');
+        new PostgresqlRole(r.stack, 'helper', { name: 'erp_dev_helper', login: true, createRole: true });
+      });
+    });
+    expect(set.attention.map((a) => `${a.category} ${a.subject}: ${a.message}`)).toEqual([
+      'membership erp-dev: postgresql_grant_role.vault_connection_admin: changed role grant: "erp_dev_vault" ∈ "erp_role" with admin option',
+      'membership erp-dev: postgresql_role.group_role: role membership changed (assume_role: its sessions SET ROLE at login)',
+      'role-attributes erp-dev: postgresql_role.helper: role attributes granted: create_role',
+    ]);
+    expect(set.attention[0].details).toEqual(['grant_role: "erp_dev_role" → "erp_role"']);
+    expect(set.attention[1].details).toEqual(['assume_role: (none) → "erp_role"']);
   });
 
   it('accepting a policy finding with addSuppression: an item with rule id, reason and tier, live data marked', () => {
