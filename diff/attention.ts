@@ -15,12 +15,23 @@ import { diffPolicies, parsePolicy } from './vault-policy';
  */
 
 export const CATEGORY_ORDER: readonly AttentionCategory[] = [
-  'prod', 'human-gate', 'gate-changed', 'suppression', 'exception', 'destroy', 'ownership', 'membership', 'grant', 'role-attributes', 'statements',
-  'allowed-roles', 'vault-policy', 'auth-role', 'network-policy', 'sandbox-added', 'sandbox-removed', 'sandbox-changed',
+  'prod', 'human-gate', 'gate-changed', 'suppression', 'exception', 'destroy', 'meta-argument',
+  'ownership', 'membership', 'grant', 'role-attributes', 'statements', 'allowed-roles', 'vault-policy', 'auth-role',
+  'network-policy', 'sandbox-added', 'sandbox-removed', 'sandbox-changed',
 ];
 
 const ROLE_ATTRIBUTES = ['superuser', 'create_role', 'create_database', 'login', 'replication', 'bypass_row_level_security', 'inherit'];
 const MEMBERSHIP_KEYS = ['roles', 'assume_role'];
+/**
+ * Terraform meta-arguments tierkit never writes on a resource: each changes what the plan does
+ * without the attributes saying so (`depends_on` only orders operations, and tierkit writes it).
+ */
+const META_ARGUMENTS: Readonly<Record<string, string>> = {
+  count: 'how many instances exist (0 destroys the resource, though this diff shows it as changed)',
+  for_each: 'which instances exist (an empty map destroys the resource, though this diff shows it as changed)',
+  provider: 'which provider configuration (server, Vault) applies it',
+  lifecycle: 'ignore_changes hides drift; prevent_destroy / create_before_destroy change replacements',
+};
 /** Attributes whose mere presence on a new role is worth a look (LOGIN is the template's; CREATEROLE see below). */
 const PRIVILEGED_ON_ADD = ['superuser', 'create_database', 'replication', 'bypass_row_level_security'];
 const STATEMENT_KEYS = ['creation_statements', 'revocation_statements', 'rollback_statements', 'renew_statements', 'root_rotation_statements'];
@@ -37,6 +48,10 @@ function terraformAttention(ctx: Context, r: TerraformChange): void {
   const isAdd = r.action === 'add';
   const verb = isAdd ? 'new' : 'changed';
 
+  const meta = Object.keys(META_ARGUMENTS).filter((k) => r.address.includes('.') && touched(r, k));
+  if (meta.length > 0) {
+    push(ctx, 'meta-argument', r, `${verb} meta-argument${meta.length > 1 ? 's' : ''} ${meta.map((k) => `${k}: ${META_ARGUMENTS[k]}`).join('; ')}`, changeLines(r, meta));
+  }
   if (touched(r, 'owner') && (!isAdd || foreign(strings(after(r, 'owner')), own).length > 0)) {
     push(ctx, 'ownership', r, `${verb} owner: ${formatValue(after(r, 'owner'))}`, changeLines(r, ['owner']));
   }

@@ -16,6 +16,7 @@ export const CATEGORY_TITLE: Record<AttentionCategory, string> = {
   suppression: 'Policy suppressions',
   exception: 'Policy exceptions (tier loosenings, env exceptions)',
   destroy: 'Destroys',
+  'meta-argument': 'Terraform meta-arguments (count, for_each, provider, lifecycle)',
   ownership: 'Ownership changes',
   membership: 'Role membership changes',
   grant: 'Privilege grants',

@@ -59,6 +59,7 @@ export type AttentionCategory =
   | 'prod'
   | 'human-gate'
   | 'destroy'
+  | 'meta-argument'
   | 'ownership'
   | 'membership'
   | 'grant'

@@ -154,6 +154,23 @@ describe('tierkit diff on the example estate', () => {
     expect(set.attention[1].details).toEqual(['assume_role: (none) → "erp_role"']);
   });
 
+  it('count = 0 on the PUBLIC revoke, ignore_changes on a grant: meta-argument items (the diff shows them as changes)', () => {
+    const { set } = diffWith('meta', (e) => {
+      app(e, 'erp').environment('dev')!.addEscapeHatch((r) => {
+        r.databasePublicRevoke.addOverride('count', 0);
+        r.databaseConnect.addOverride('lifecycle', { ignore_changes: ['privileges'] });
+      });
+    });
+    expect(set.resources.map((r) => `${r.action} ${r.key}`)).toEqual(['change erp-dev/postgresql_grant.database_connect', 'change erp-dev/postgresql_grant.database_public_revoke']);
+    expect(set.attention.map((a) => `${a.category} ${a.subject}`)).toEqual([
+      'meta-argument erp-dev: postgresql_grant.database_connect',
+      'meta-argument erp-dev: postgresql_grant.database_public_revoke',
+    ]);
+    expect(set.attention[1].message).toBe('changed meta-argument count: how many instances exist (0 destroys the resource, though this diff shows it as changed)');
+    expect(set.attention[1].details).toEqual(['count: (none) → 0']);
+    expect(set.attention[0].details).toEqual(['lifecycle.ignore_changes: (none) → ["privileges"]']);
+  });
+
   it('accepting a policy finding with addSuppression: an item with rule id, reason and tier, live data marked', () => {
     const { set, markdown } = diffWith('suppress', (e) => {
       app(e, 'erp').environment('prod')!.addSuppression('TK007', 'Finance auditors read the crm KV until AUD-17 closes');
