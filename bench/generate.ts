@@ -45,7 +45,7 @@ export function estateFromSpec(spec: EstateSpec): Estate {
   for (const server of s.servers) {
     new PostgresServer(estate, server.id, {
       host: server.host, port: server.port, majorVersion: server.majorVersion,
-      adminKind: server.superuser ? AdminKind.SUPERUSER : AdminKind.MANAGED, sslMode: server.sslMode,
+      adminKind: server.superuser ? AdminKind.SUPERUSER : AdminKind.MANAGED, adminRole: server.adminRole, sslMode: server.sslMode,
       tiers: server.tiers.map(tier),
     });
   }

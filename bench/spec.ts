@@ -36,6 +36,8 @@ export interface ServerSpec {
   readonly port: number;
   readonly majorVersion: number;
   readonly superuser: boolean;
+  /** Managed servers: the role the provider logs in as (it joins each env's group). */
+  readonly adminRole?: string;
   readonly sslMode: 'disable' | 'require';
   readonly tiers: readonly TierName[];
 }
@@ -58,8 +60,8 @@ export const ESTATE_SETTINGS = {
   egressAllowList: { prod: ['10.20.0.0/16'], preprod: ['10.30.0.0/16'], staging: ['10.30.0.0/16'], dev: ['10.10.0.0/16'] } as Partial<Record<TierName, string[]>>,
   servers: [
     { id: 'prod-pg', host: 'pg-prod.bench.lab', port: 5432, majorVersion: 16, superuser: true, sslMode: 'require', tiers: ['prod'] },
-    { id: 'stage-pg', host: 'pg-stage.bench.lab', port: 5432, majorVersion: 15, superuser: false, sslMode: 'require', tiers: ['staging', 'preprod'] },
-    { id: 'nonprod-pg', host: 'pg-nonprod.bench.lab', port: 5432, majorVersion: 18, superuser: false, sslMode: 'require', tiers: ['dev', 'ci', 'demo'] },
+    { id: 'stage-pg', host: 'pg-stage.bench.lab', port: 5432, majorVersion: 16, superuser: false, adminRole: 'tierkit_admin', sslMode: 'require', tiers: ['staging', 'preprod'] },
+    { id: 'nonprod-pg', host: 'pg-nonprod.bench.lab', port: 5432, majorVersion: 18, superuser: false, adminRole: 'tierkit_admin', sslMode: 'require', tiers: ['dev', 'ci', 'demo'] },
     { id: 'local-pg', host: 'localhost', port: 5432, majorVersion: 18, superuser: true, sslMode: 'disable', tiers: ['local'] },
   ] as readonly ServerSpec[],
 } as const;

@@ -31,6 +31,20 @@ export interface PostgresServerProps {
   /** @default 'require' */
   readonly sslMode?: 'disable' | 'require' | 'verify-full';
   /**
+   * The role the provider logs in as. Required for `AdminKind.MANAGED`: that role is no
+   * superuser, so each env's stack makes it an inheriting member of the env's group before the
+   * database grants (otherwise `REVOKE … FROM PUBLIC` is a silent no-op). Not a secret: the
+   * password stays `TF_VAR_pg_admin_password`.
+   * @default - the provider logs in as TF_VAR_pg_admin_username (superuser servers)
+   */
+  readonly adminRole?: string;
+  /**
+   * Accepts a server older than PostgreSQL 16, where every CREATEROLE role (each env's Vault
+   * connection user) may grant itself any non-superuser role, other envs' groups included.
+   * @default - none: a server before 16 that hosts an env is refused
+   */
+  readonly legacyCreateRoleReason?: string;
+  /**
    * Where pods reach this server: its addresses as a CIDR (e.g. `10.20.5.10/32`). Every env whose
    * database lives here gets an egress NetworkPolicy to it on `port`, whatever its tier.
    * @default - not declared: no egress to the server is written, so pods whose tier denies egress cannot reach their database
@@ -50,6 +64,8 @@ export class PostgresServer extends Construct {
   readonly tiers: readonly Tier[];
   readonly adminKind: AdminKind;
   readonly sslMode: string;
+  readonly adminRole?: string;
+  readonly legacyCreateRoleReason?: string;
   readonly cidr?: string;
 
   constructor(scope: Construct, id: string, props: PostgresServerProps) {
@@ -61,6 +77,8 @@ export class PostgresServer extends Construct {
     this.tiers = props.tiers;
     this.adminKind = props.adminKind ?? AdminKind.SUPERUSER;
     this.sslMode = props.sslMode ?? 'require';
+    this.adminRole = props.adminRole;
+    this.legacyCreateRoleReason = props.legacyCreateRoleReason;
     this.cidr = props.cidr;
     const root = this.node.root as Construct & { estateName?: string };
     const path = [root.estateName ?? '', this.node.path].filter(Boolean).join('/');

@@ -104,9 +104,22 @@ const rules: Record<string, Rule> = {
           'place each tier on one server; a sandbox may name another server explicitly'));
       }
     }
+    const hosted = new Set(environments(e).map((env) => env.server));
     for (const s of e.servers) {
       if (!Number.isInteger(s.majorVersion) || s.majorVersion < 13) {
         out.push(issue(e, s, 'majorVersion', s.majorVersion, 'is not a supported PostgreSQL major version', 'use 13 or newer, e.g. 16'));
+      } else if (s.majorVersion < 16 && hosted.has(s) && !hasReason(s.legacyCreateRoleReason)) {
+        out.push(issue(e, s, 'majorVersion', s.majorVersion,
+          'before PostgreSQL 16 every CREATEROLE role — each env\'s Vault connection user — may grant any non-superuser role, other envs\' groups included',
+          `upgrade the server to 16 or newer, or accept the risk with legacyCreateRoleReason: "<why, at least ${MIN_REASON_LENGTH} characters>"`));
+      }
+      if (!s.adminKind.superuser && s.adminRole === undefined) {
+        out.push(issue(e, s, 'adminRole', undefined,
+          'a managed server\'s provider is no superuser: it must be a member of each env\'s group for REVOKE … FROM PUBLIC to take effect, so the stacks grant it by name',
+          'set adminRole to the role the provider logs in as, e.g. adminRole: "tierkit_admin"'));
+      }
+      if (s.adminRole !== undefined && !/^[a-z_][a-z0-9_$]{0,62}$/.test(s.adminRole)) {
+        out.push(issue(e, s, 'adminRole', s.adminRole, 'is not a lowercase PostgreSQL role name of at most 63 bytes', 'use e.g. "tierkit_admin"'));
       }
     }
     for (const env of environments(e)) {

@@ -34,13 +34,16 @@ export function defineEstate(): Estate {
   new PostgresServer(estate, 'prod-pg', {
     host: 'pg-prod.arcodange.lab', cidr: '10.20.5.10/32', majorVersion: 16, adminKind: AdminKind.SUPERUSER, tiers: [Tier.PROD],
   });
-  // Managed (RDS-like) server for release rehearsals.
+  // Managed (RDS-like) server for release rehearsals. Its provider logs in as `tierkit_admin`,
+  // which each stack makes a member of the env's group (a non-superuser must be, to revoke PUBLIC).
   new PostgresServer(estate, 'stage-pg', {
-    host: 'pg-stage.arcodange.lab', cidr: '10.30.5.10/32', majorVersion: 15, adminKind: AdminKind.MANAGED, tiers: [Tier.STAGING, Tier.PREPROD],
+    host: 'pg-stage.arcodange.lab', cidr: '10.30.5.10/32', majorVersion: 16, adminKind: AdminKind.MANAGED, adminRole: 'tierkit_admin',
+    tiers: [Tier.STAGING, Tier.PREPROD],
   });
   // Non-prod server: dev, ci and demo apply automatically on merge.
   new PostgresServer(estate, 'nonprod-pg', {
-    host: 'pg-nonprod.arcodange.lab', cidr: '10.10.5.10/32', majorVersion: 18, adminKind: AdminKind.MANAGED, tiers: [Tier.DEV, Tier.CI, Tier.DEMO],
+    host: 'pg-nonprod.arcodange.lab', cidr: '10.10.5.10/32', majorVersion: 18, adminKind: AdminKind.MANAGED, adminRole: 'tierkit_admin',
+    tiers: [Tier.DEV, Tier.CI, Tier.DEMO],
   });
   // No cidr: `localhost` is each pod itself, not an address a pod's egress can name. A local
   // cluster that reaches the host's server declares the host gateway here (e.g. 172.17.0.1/32).

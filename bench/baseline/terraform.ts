@@ -25,12 +25,16 @@ function environmentStack(app: App, e: Env): void {
   const server = serverOf(e.tier);
   const [ttl, maxTtl] = TIERS[e.tier].ttl;
   const stack = baseStack(app, name);
-  const user = new TerraformVariable(stack, 'pg_admin_username', { type: 'string', sensitive: true, description: `Admin role on ${server.id}` });
-  user.addOverride('ephemeral', true);
+  let username = server.adminRole;
+  if (!username) {
+    const user = new TerraformVariable(stack, 'pg_admin_username', { type: 'string', sensitive: true, description: `Admin role on ${server.id}` });
+    user.addOverride('ephemeral', true);
+    username = user.stringValue;
+  }
   const password = new TerraformVariable(stack, 'pg_admin_password', { type: 'string', sensitive: true, description: `Admin password on ${server.id}` });
   password.addOverride('ephemeral', true);
   new postgresql.provider.PostgresqlProvider(stack, 'postgresql', {
-    host: server.host, port: server.port, username: user.stringValue, password: password.stringValue,
+    host: server.host, port: server.port, username, password: password.stringValue,
     superuser: server.superuser, sslmode: server.sslMode, expectedVersion: String(server.majorVersion),
   });
   const group = new postgresql.role.Role(stack, 'group_role', { name: `${snake(e)}_role`, login: false });
@@ -42,10 +46,14 @@ function environmentStack(app: App, e: Env): void {
   const admin = new postgresql.grantRole.GrantRole(stack, 'vault_connection_admin', {
     role: connectionRole.name, grantRole: group.name, withAdminOption: true,
   });
-  const db = new postgresql.database.Database(stack, 'database', { name, owner: group.name });
-  new postgresql.grant.Grant(stack, 'database_public_revoke', { database: db.name, role: 'public', objectType: 'database', privileges: [] });
+  // Managed servers: the provider's role must inherit the owner for database GRANT/REVOKE to work.
+  const member = server.adminRole
+    ? { dependsOn: [new postgresql.grantRole.GrantRole(stack, 'provider_owner_membership', { role: server.adminRole, grantRole: group.name })] }
+    : {};
+  const db = new postgresql.database.Database(stack, 'database', { name, owner: group.name, ...member });
+  new postgresql.grant.Grant(stack, 'database_public_revoke', { database: db.name, role: 'public', objectType: 'database', privileges: [], ...member });
   const connect = new postgresql.grant.Grant(stack, 'database_connect', {
-    database: db.name, role: group.name, objectType: 'database', privileges: ['CONNECT'],
+    database: db.name, role: group.name, objectType: 'database', privileges: ['CONNECT'], ...member,
   });
   const connection = new vault.databaseSecretBackendConnection.DatabaseSecretBackendConnection(stack, 'vault_connection', {
     backend: 'postgres', name, pluginName: 'postgresql-database-plugin', allowedRoles: [name], verifyConnection: true,

@@ -41,6 +41,10 @@ export interface ManifestServer {
   readonly majorVersion: number;
   readonly adminKind: string;
   readonly superuser: boolean;
+  /** Managed servers: the role the provider logs in as, a declared member of every group on the server. */
+  readonly adminRole?: string;
+  /** Set when the server is older than PostgreSQL 16 and hosts envs: the accepted CREATEROLE risk. */
+  readonly legacyCreateRoleReason?: string;
   readonly tiers: readonly string[];
   /** The tier whose gate governs every stack whose provider reaches this server. */
   readonly gatingTier?: string;

@@ -214,7 +214,8 @@ function build(estate: Estate, scratch: string): SynthOutput {
     .sort((a, b) => compareStrings(a.path, b.path));
   const servers: ManifestServer[] = estate.servers.map((s) => ({
     id: s.serverId, host: s.host, port: s.port, majorVersion: s.majorVersion, adminKind: s.adminKind.name,
-    superuser: s.adminKind.superuser, tiers: s.tiers.map((t) => t.name), gatingTier: gatingOf.get(s)?.name,
+    superuser: s.adminKind.superuser, adminRole: s.adminRole, legacyCreateRoleReason: s.legacyCreateRoleReason,
+    tiers: s.tiers.map((t) => t.name), gatingTier: gatingOf.get(s)?.name,
     adminSecretPath: `${estate.vault.kvMount}/${naming.serverAdminSecretName(s.serverId)}`, constructPath: estate.displayPath(s),
   }));
   const manifest: Manifest = {

@@ -17,6 +17,8 @@ export interface AppEnvironmentResources {
   readonly groupRole: PostgresqlRole;
   readonly vaultConnectionRole: PostgresqlRole;
   readonly vaultConnectionAdmin: PostgresqlGrantRole;
+  /** Managed servers only: the provider's role as an inheriting member of the group (see below). */
+  readonly providerMembership?: PostgresqlGrantRole;
   readonly database: PostgresqlDatabase;
   readonly databasePublicRevoke: PostgresqlGrant;
   readonly databaseConnect: PostgresqlGrant;
@@ -51,7 +53,9 @@ export interface GoldenDumpResources {
  * provider grants that membership with INHERIT — the prod connection user would then read every
  * database it can connect to. Rotation: change the variable and bump the two `*_wo_version`s.
  */
-function buildGoldenDump(stack: TerraformStack, env: AppEnvironment, database: PostgresqlDatabase): GoldenDumpResources {
+function buildGoldenDump(
+  stack: TerraformStack, env: AppEnvironment, database: PostgresqlDatabase, providerMembership?: PostgresqlGrantRole,
+): GoldenDumpResources {
   const c = env.coordinate;
   const n = env.estate.naming;
   const tier = env.estate.tier(env.tier).config;
@@ -66,6 +70,7 @@ function buildGoldenDump(stack: TerraformStack, env: AppEnvironment, database: P
   });
   const connect = new PostgresqlGrant(stack, 'golden_dump_connect', {
     database: database.name, role: role.name, objectType: 'database', privileges: ['CONNECT'],
+    ...(providerMembership ? { dependsOn: [providerMembership] } : {}),
   });
   const credential = new KvSecretV2(stack, 'golden_dump_credential', {
     mount: n.kvMount,
@@ -127,12 +132,20 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     role: vaultConnectionRole.name, grantRole: groupRole.name, withAdminOption: true,
   });
 
-  const database = new PostgresqlDatabase(stack, 'database', { name: env.database.name, owner: groupRole.name });
+  // The provider issues database GRANT/REVOKE as itself, never as the owner: a provider user that
+  // is neither superuser nor a member of the owner only gets warnings (01006/01007, ignored by the
+  // provider), and PUBLIC keeps CONNECT. On a managed server the provider's role is therefore a
+  // declared, inheriting member of the env's group, before the database and its grants exist.
+  const providerMembership = server.adminKind.superuser ? undefined : new PostgresqlGrantRole(stack, 'provider_owner_membership', {
+    role: server.adminRole!, grantRole: groupRole.name,
+  });
+  const afterMembership = providerMembership ? { dependsOn: [providerMembership] } : {};
+  const database = new PostgresqlDatabase(stack, 'database', { name: env.database.name, owner: groupRole.name, ...afterMembership });
   const databasePublicRevoke = new PostgresqlGrant(stack, 'database_public_revoke', {
-    database: database.name, role: 'public', objectType: 'database', privileges: [],
+    database: database.name, role: 'public', objectType: 'database', privileges: [], ...afterMembership,
   });
   const databaseConnect = new PostgresqlGrant(stack, 'database_connect', {
-    database: database.name, role: groupRole.name, objectType: 'database', privileges: ['CONNECT'],
+    database: database.name, role: groupRole.name, objectType: 'database', privileges: ['CONNECT'], ...afterMembership,
   });
 
   const connectionName = naming.vaultConnectionName(c);
@@ -186,7 +199,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     tokenMaxTtl: tier.secretTtl.maxSeconds,
   });
 
-  const goldenDump = hasGoldenDump(env) ? buildGoldenDump(stack, env, database) : undefined;
+  const goldenDump = hasGoldenDump(env) ? buildGoldenDump(stack, env, database, providerMembership) : undefined;
   // The reset Job logs in with its own service account (which may scale the Deployment) and
   // gets the env's own policy: the workload's service account gains nothing.
   const resetAuthRole = hasReset(env)
@@ -202,7 +215,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     : undefined;
 
   const resources: AppEnvironmentResources = {
-    stack, groupRole, vaultConnectionRole, vaultConnectionAdmin, database, databasePublicRevoke, databaseConnect,
+    stack, groupRole, vaultConnectionRole, vaultConnectionAdmin, providerMembership, database, databasePublicRevoke, databaseConnect,
     vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole,
   };
   for (const hatch of env.escapeHatches) hatch(resources);

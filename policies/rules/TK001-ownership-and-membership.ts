@@ -51,9 +51,14 @@ export const rule: Rule = {
       if (list) list.push(m);
       else edges.set(key, [m]);
     }
+    // A managed server's provider role is a declared member of every group on its server (it must
+    // be, to revoke PUBLIC's CONNECT): its own edges are the applier's, not an env's. Reaching it
+    // from an env role is a finding like reaching any other env's role.
+    const adminOf = (server: string | undefined) => (server === undefined ? undefined : g.servers.get(server)?.adminRole);
     for (const [key, direct] of edges) {
       const server = direct[0].stack.server;
       const member = direct[0].member;
+      if (member === adminOf(server)) continue;
       const home = homeOf(server, member, direct[0].stack.env);
       const seen = new Set<string>([key]);
       const stack: { name: string; path: string[]; first: Membership }[] = direct.map((m) => ({ name: m.role, path: [member, m.role], first: m }));
@@ -63,7 +68,13 @@ export const rule: Rule = {
         if (seen.has(k)) continue;
         seen.add(k);
         const targetEnv = homeOf(server, name);
-        if (targetEnv && targetEnv !== home) {
+        if (name === adminOf(server)) {
+          out.push({
+            env: home ?? direct[0].stack.env!, source: first.source,
+            message: `role "${member}" of ${describeEnv(home)} reaches "${name}", the provider's admin role on server ${server}, and through it every env's group there (${path.join(' → ')}, via ${first.via})`,
+            fix: `remove the ${first.via === 'assume_role' ? 'assume_role' : 'membership'} "${first.member}" → "${first.role}"`,
+          });
+        } else if (targetEnv && targetEnv !== home) {
           out.push({
             env: home ?? targetEnv, source: first.source,
             message: `role "${member}" of ${describeEnv(home)} reaches "${name}" of ${describeEnv(targetEnv)} (${path.join(' → ')}, via ${first.via})`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  App, Estate, PostgresServer, Sandbox, SandboxKind, SeedProfile, Tier, TierkitValidationError, ValidationIssue, validateEstate,
+  AdminKind, App, Estate, PostgresServer, Sandbox, SandboxKind, SeedProfile, Tier, TierkitValidationError, ValidationIssue, validateEstate,
 } from '../../constructs';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { smallApp, smallEstate } from '../support/estates';
@@ -56,6 +56,12 @@ const cases: [string, (e: Estate) => void, Partial<ValidationIssue>, RegExp][] =
     { path: 'test', property: 'vault.cidr', value: undefined }, /as a CIDR/],
   ['API server port out of range', () => smallEstate({ kubernetesApi: { cidr: '10.0.1.0/28', port: 64430 * 2 } }),
     { path: 'test', property: 'kubernetesApi.port', value: 128860 }, /1 to 65535/],
+  ['managed server without its admin role', (e) => new PostgresServer(e, 'x-pg', { host: 'pg-x.test.lab', majorVersion: 16, adminKind: AdminKind.MANAGED, tiers: [] }),
+    { path: 'test/x-pg', property: 'adminRole', value: undefined }, /adminRole: "tierkit_admin"/],
+  ['server before PostgreSQL 16 hosting envs, without a reason', (e) => {
+    new PostgresServer(e, 'old-pg', { host: 'pg-old.test.lab', majorVersion: 15, tiers: [] });
+    sandbox(smallApp(e), 'sb', { server: e.servers.find((s) => s.serverId === 'old-pg') });
+  }, { path: 'test/old-pg', property: 'majorVersion', value: 15 }, /upgrade the server to 16 or newer, or accept the risk with legacyCreateRoleReason/],
   ['suppression without a real reason', (e) => smallApp(e).environments[0].addSuppression('TK011', 'ok'),
     { path: 'test/erp/dev', property: 'suppressions[TK011].reason' }, /why/],
 ];
@@ -67,6 +73,18 @@ describe('bad input gets one clear error', () => {
     expect(issues[0]).toMatchObject(expected);
     expect(issues[0].fix).toMatch(fix);
     expect(issues[0].message.length).toBeGreaterThan(10);
+  });
+
+  it('a server before PostgreSQL 16 is accepted with a reason, which the manifest records', () => {
+    const e = smallEstate();
+    const old = new PostgresServer(e, 'old-pg', {
+      host: 'pg-old.test.lab', majorVersion: 15, tiers: [], legacyCreateRoleReason: 'RDS upgrade to 16 is booked for 2027-Q1',
+    });
+    sandbox(smallApp(e), 'sb', { server: old });
+    expect(validateEstate(e)).toEqual([]);
+    expect(synthesize(e).manifest.servers.find((s) => s.id === 'old-pg')).toMatchObject({
+      majorVersion: 15, legacyCreateRoleReason: 'RDS upgrade to 16 is booked for 2027-Q1',
+    });
   });
 
   it('a loosened tier without reason is refused, with a reason it is recorded as an exception', () => {

@@ -1,6 +1,7 @@
 // Invariant 10: the translated apply of every app-environment stack of the example estate,
-// as a superuser and as an RDS-like provider user, on PostgreSQL 15 and 18. Afterwards the
-// server holds exactly what the artifacts declare.
+// as a superuser, as each stack's server declares (superuser or managed/RDS-like), and as an
+// RDS-like user throughout, on PostgreSQL 15 and 18. Afterwards the server holds exactly what
+// the artifacts declare — or, where a stack lacks what a managed server needs, the test shows why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthToDist } from '../support/synth';
 import { createNamespace, pgServer, type Namespace, type PgMajor } from './support/db';
@@ -13,12 +14,14 @@ const MAJORS: PgMajor[] = [15, 18];
 describe.each(MAJORS)('translated apply on PostgreSQL %i', (major) => {
   let ns: Namespace;
   let asSuperuser: AppliedEstate;
+  let asDeclared: AppliedEstate;
   let asRds: AppliedEstate;
 
   beforeAll(async () => {
     ns = await createNamespace(pgServer(major), `apply${major}`);
-    [asSuperuser, asRds] = await Promise.all([
+    [asSuperuser, asDeclared, asRds] = await Promise.all([
       applyEstate(ns, dist, { kind: 'superuser', label: 's' }),
+      applyEstate(ns, dist, { kind: 'declared', label: 'd' }),
       // The real provider ignores 01006/01007: record them to show what it would leave behind.
       applyEstate(ns, dist, { kind: 'rds', label: 'r', onWarning: 'record', continueOnError: true }),
     ]);
@@ -37,15 +40,33 @@ describe.each(MAJORS)('translated apply on PostgreSQL %i', (major) => {
     }
   });
 
-  // FINDING (reported, not papered over): the provider issues database GRANT/REVOKE without
-  // acting as the owner (only postgresql_database does the temporary owner grant). A provider
-  // user that is neither superuser nor member of the owner only gets 01006/01007 warnings,
-  // which the real provider ignores: on a managed server PUBLIC keeps CONNECT and TEMPORARY on
-  // every database and the group keeps CREATE/TEMPORARY. Everything else matches.
-  it('as an RDS-like provider user: roles and memberships as declared, but the database GRANT/REVOKEs are no-ops (01006/01007)', async () => {
+  it('as each server declares (managed servers: the RDS-like admin role): no 01006/01007, and the server equals the declaration', async () => {
     const s = await ns.admin();
-    expect(asRds.envs.length).toBe(dist.manifest.appEnvironments.length);
-    for (const e of asRds.envs) {
+    const kinds = new Set(asDeclared.envs.map((e) => e.adminKind));
+    expect([...kinds].sort()).toEqual(['rds', 'superuser']);
+    for (const e of asDeclared.envs) {
+      const what = `PG${major} ${e.adminKind} ${e.env.slug}`;
+      expect(e.report!.warnings, what).toEqual([]);
+      const managed = e.adminKind === 'rds';
+      // A managed server's stack declares its admin role an inheriting member of the group …
+      expect(e.stack.resources.some((r) => r.address === 'postgresql_grant_role.provider_owner_membership'), what).toBe(managed);
+      const declared = declaredState([e.stack], asDeclared.names, e.adminUser);
+      expect(declared.memberships.some((m) => m.member === e.adminUser), what).toBe(managed);
+      // … so the REVOKE FROM PUBLIC takes effect: ACLs exactly as declared (PUBLIC has nothing).
+      const problems = await compareWithServer(s, declared, e.adminUser, asDeclared.names);
+      expect(problems, `invariant 10 on ${what}`).toEqual([]);
+    }
+  });
+
+  // Why a managed server declares adminRole: the provider issues database GRANT/REVOKE without
+  // acting as the owner, so a provider user that is neither superuser nor member of the owner
+  // only gets 01006/01007 warnings, which the real provider ignores — PUBLIC would keep CONNECT
+  // and TEMPORARY. Shown on the stacks that lack the membership (those of superuser servers).
+  it('as an RDS-like user on stacks without the membership: the database GRANT/REVOKEs are no-ops (01006/01007)', async () => {
+    const s = await ns.admin();
+    const withoutMembership = asRds.envs.filter((e) => !e.stack.resources.some((r) => r.address === 'postgresql_grant_role.provider_owner_membership'));
+    expect(withoutMembership.length).toBeGreaterThan(0);
+    for (const e of withoutMembership) {
       const what = `PG${major} RDS-like ${e.env.slug}`;
       const golden = e.stack.resources.some((r) => r.address === 'postgresql_role.golden_dump_role');
       if (golden && major >= 16) {
@@ -63,8 +84,8 @@ describe.each(MAJORS)('translated apply on PostgreSQL %i', (major) => {
       expect(e.report!.warnings.map((w) => `${w.address} ${w.code}`).sort(), what).toEqual(expected);
       const db = e.env.names.database;
       const group = e.env.names.groupRole;
-      const declared = declaredState([e.stack], asRds.names, asRds.adminUser);
-      const problems = await compareWithServer(s, declared, asRds.adminUser, asRds.names);
+      const declared = declaredState([e.stack], asRds.names, e.adminUser);
+      const problems = await compareWithServer(s, declared, e.adminUser, asRds.names);
       const declaredAcl = [`${group}:CONNECT`, ...(golden ? [`${e.env.names.goldenDumpRole}:CONNECT`] : [])].sort().join(', ');
       expect(problems, what).toEqual([
         `database ${db}: ACL is {PUBLIC:CONNECT, PUBLIC:TEMPORARY, ${group}:CONNECT, ${group}:CREATE, ${group}:TEMPORARY}, declared {${declaredAcl}}`,

@@ -1,7 +1,8 @@
 // The attack matrix (invariants 1–12 of provider-sql.md) for every app-environment of the
 // example estate, generated from dist/manifest.json, on PostgreSQL 15 and 18. The estate is
-// applied once per server by the translator (superuser provider, as on the estate's prod
-// server); each env gets its own test with every violation listed in the failure message.
+// applied once per server by the translator, each stack by the provider user its server declares
+// (superuser on prod-pg and local-pg, the RDS-like admin role on the managed stage-pg and
+// nonprod-pg); each env gets its own test with every violation listed in the failure message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthToDist } from '../support/synth';
 import { createNamespace, ident, pgServer, type Namespace, type PgMajor, type Session } from './support/db';
@@ -21,7 +22,7 @@ describe.each(MAJORS)('attack matrix on PostgreSQL %i', (major) => {
 
   beforeAll(async () => {
     ns = await createNamespace(pgServer(major), `matrix${major}`);
-    applied = await applyEstate(ns, dist, { kind: 'superuser' });
+    applied = await applyEstate(ns, dist, { kind: 'declared' });
     admin = await ns.admin();
     result = await runMatrix({ server: ns.server, admin, applied });
   });

@@ -12,7 +12,7 @@ export function smallEstate(props: Partial<EstateProps> = {}): Estate {
   });
   new PostgresServer(estate, 'prod-pg', { host: 'pg-prod.test.lab', majorVersion: 16, tiers: [Tier.PROD] });
   new PostgresServer(estate, 'nonprod-pg', {
-    host: 'pg-nonprod.test.lab', majorVersion: 18, adminKind: AdminKind.MANAGED,
+    host: 'pg-nonprod.test.lab', majorVersion: 18, adminKind: AdminKind.MANAGED, adminRole: 'tierkit_admin',
     tiers: [Tier.LOCAL, Tier.CI, Tier.DEV, Tier.DEMO, Tier.STAGING, Tier.PREPROD],
   });
   return estate;

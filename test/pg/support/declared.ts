@@ -91,7 +91,8 @@ export async function compareWithServer(s: Session, declared: Declared, adminUse
       WHERE (g.rolname = ANY($1) OR m.rolname = ANY($1)) AND m.rolname <> $2
       GROUP BY 1, 2`, [roleNames, adminUser]);
   const key = (m: { group?: string; grp?: string; member: string; admin: boolean }) => `${show(m.group ?? m.grp!)} ← ${show(m.member)}${m.admin ? ' WITH ADMIN OPTION' : ''}`;
-  const want = new Set(declared.memberships.map(key));
+  // Memberships of the provider user itself (declared on managed servers) are judged below.
+  const want = new Set(declared.memberships.filter((m) => m.member !== adminUser).map(key));
   const got = new Set(members.map(key));
   for (const w of want) if (!got.has(w)) problems.push(`membership missing: ${w}`);
   for (const g of got) if (!want.has(g)) problems.push(`membership not declared: ${g}`);
@@ -102,7 +103,17 @@ export async function compareWithServer(s: Session, declared: Declared, adminUse
   const leftover = await s.query<{ grp: string }>(
     `SELECT g.rolname AS grp FROM pg_auth_members am JOIN pg_roles g ON g.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
       WHERE m.rolname = $2 AND g.rolname = ANY($1)${hasSet ? ' AND (am.set_option OR am.inherit_option)' : ''}`, [roleNames, adminUser]);
-  for (const l of leftover) problems.push(`leftover admin membership: provider user is still a member of ${show(l.grp)}`);
+  const declaredAdminGroups = new Set(declared.memberships.filter((m) => m.member === adminUser).map((m) => m.group));
+  for (const l of leftover) {
+    if (!declaredAdminGroups.has(l.grp)) problems.push(`leftover admin membership: provider user is still a member of ${show(l.grp)}`);
+  }
+  // A declared membership of the provider user must give it the group's privileges (INHERIT).
+  for (const g of declaredAdminGroups) {
+    const inherits = await s.query(
+      `SELECT 1 FROM pg_auth_members am WHERE am.roleid = to_regrole($1) AND am.member = to_regrole($2)${hasSet ? ' AND am.inherit_option' : ''}`,
+      [`"${g}"`, `"${adminUser}"`]);
+    if (inherits.length === 0) problems.push(`membership missing: ${show(g)} ← provider user (with INHERIT)`);
+  }
 
   for (const db of declared.databases) {
     const [row] = await s.query<{ owner: string }>(`SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1`, [db.name]);

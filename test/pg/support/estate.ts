@@ -18,13 +18,29 @@ export interface AppliedEnv {
   readonly variables: Readonly<Record<string, string>>;
   readonly report?: ApplyReport;
   readonly error?: Error;
+  /** The provider user that applied this stack, and its kind. */
+  readonly adminUser: string;
+  readonly adminKind: AdminKind;
 }
 
 export interface AppliedEstate {
   readonly names: NameMap;
+  /** The provider user of a single-kind apply (the superuser one for 'declared'). */
   readonly adminUser: string;
-  readonly adminKind: AdminKind;
+  readonly adminKind: AdminKind | 'declared';
   readonly envs: readonly AppliedEnv[];
+}
+
+/** The stack's postgresql provider block (the translator applies stacks with exactly one). */
+function providerOf(stack: TerraformStackJson): Record<string, unknown> {
+  const blocks = ((stack.json.provider ?? {}) as Record<string, Record<string, unknown>[]>).postgresql ?? [];
+  if (blocks.length !== 1) throw new Error(`${stack.name}: expected one postgresql provider block, found ${blocks.length}`);
+  return blocks[0];
+}
+
+/** The admin kind the stack's provider is declared with. */
+export function declaredAdminKind(stack: TerraformStackJson): AdminKind {
+  return providerOf(stack).superuser === true ? 'superuser' : 'rds';
 }
 
 export function envStack(dist: DistContents, env: ManifestAppEnvironment): TerraformStackJson {
@@ -58,7 +74,11 @@ export async function createProviderUser(ns: Namespace, kind: AdminKind, label =
 }
 
 export interface ApplyEstateOptions {
-  readonly kind: AdminKind;
+  /**
+   * Who applies: a superuser, an RDS-like user, or 'declared' — each stack as its server is
+   * declared (the provider block's `superuser`), as the gated apply jobs do.
+   */
+  readonly kind: AdminKind | 'declared';
   /** Namespace-local label distinguishing two applies of the same estate on one namespace. */
   readonly label?: string;
   readonly onWarning?: 'fail' | 'record';
@@ -69,20 +89,33 @@ export interface ApplyEstateOptions {
 
 /** Apply the stacks of every app-environment of `dist` (manifest order) to the namespace's server. */
 export async function applyEstate(ns: Namespace, dist: DistContents, opts: ApplyEstateOptions): Promise<AppliedEstate> {
-  const names = new NameMap(ns.name(opts.label ? `${opts.label}_` : ''));
-  const admin = await createProviderUser(ns, opts.kind, opts.label ? `${opts.label}_` : '');
+  const label = opts.label ? `${opts.label}_` : '';
+  const names = new NameMap(ns.name(label));
+  const admins = new Map<AdminKind, { user: string; password: string }>();
+  const adminFor = async (kind: AdminKind) => {
+    if (!admins.has(kind)) admins.set(kind, await createProviderUser(ns, kind, label));
+    return admins.get(kind)!;
+  };
   const envs: AppliedEnv[] = [];
   for (const env of dist.manifest.appEnvironments.filter(opts.only ?? (() => true))) {
     const stack = envStack(dist, env);
+    const kind = opts.kind === 'declared' ? declaredAdminKind(stack) : opts.kind;
+    const admin = await adminFor(kind);
+    // A managed server's provider logs in as a declared role: here, the test's provider user.
+    const username = providerOf(stack).username;
+    if (typeof username === 'string' && !username.includes('${')) names.alias(username, admin.user);
     const variables = sensitiveVariables(stack);
     const sessions = new Map<string, Session>();
     const session = async (database = 'postgres'): Promise<Session> => {
       if (!sessions.has(database)) sessions.set(database, await ns.connect({ user: admin.user, password: admin.password, database }));
       return sessions.get(database)!;
     };
-    const base = { env, stack, vault: vaultPieces(stack, names), connectionPassword: variables.vault_connection_password, variables };
+    const base = {
+      env, stack, vault: vaultPieces(stack, names), connectionPassword: variables.vault_connection_password, variables,
+      adminUser: admin.user, adminKind: kind,
+    };
     try {
-      const report = await applyStack(stack, { names, adminUser: admin.user, adminKind: opts.kind, variables, session, onWarning: opts.onWarning });
+      const report = await applyStack(stack, { names, adminUser: admin.user, adminKind: kind, variables, session, onWarning: opts.onWarning });
       envs.push({ ...base, report });
     } catch (err) {
       if (!opts.continueOnError) throw err;
@@ -91,5 +124,6 @@ export async function applyEstate(ns: Namespace, dist: DistContents, opts: Apply
       await Promise.all([...sessions.values()].map((s) => s.end()));
     }
   }
-  return { names, adminUser: admin.user, adminKind: opts.kind, envs };
+  const main = opts.kind === 'declared' ? 'superuser' : opts.kind;
+  return { names, adminUser: (await adminFor(main)).user, adminKind: opts.kind, envs };
 }

@@ -140,9 +140,9 @@ async function envCases(o: MatrixOptions, rec: Recorder, e: AppliedEnv): Promise
   const db = m(e.env.names.database);
   const connName = `${e.env.slug} Vault connection user`;
 
-  const declared = declaredState([e.stack], applied.names, applied.adminUser);
-  const problems = await compareWithServer(admin, declared, applied.adminUser, applied.names);
-  rec.add(10, `provider user (${applied.adminKind})`, `stack ${e.env.stack}`, 'compare server with artifacts', 'equal',
+  const declared = declaredState([e.stack], applied.names, e.adminUser);
+  const problems = await compareWithServer(admin, declared, e.adminUser, applied.names);
+  rec.add(10, `provider user (${e.adminKind})`, `stack ${e.env.stack}`, 'compare server with artifacts', 'equal',
     problems.length === 0 ? 'equal' : 'different', problems.join('; ') || undefined);
   const [attrs] = await admin.query<{ rolsuper: boolean; rolcreatedb: boolean }>(
     'SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = $1', [e.vault.connectionUser]);
@@ -232,7 +232,7 @@ export async function runMatrix(o: MatrixOptions, only?: (e: AppliedEnv) => bool
   for (const e of o.applied.envs.filter(only ?? (() => true))) {
     const rec = new Recorder(e.env.slug);
     if (e.error) {
-      rec.add(10, `provider user (${o.applied.adminKind})`, `stack ${e.env.stack}`, 'apply', 'ok', 'failed', e.error.message);
+      rec.add(10, `provider user (${e.adminKind})`, `stack ${e.env.stack}`, 'apply', 'ok', 'failed', e.error.message);
     } else {
       await envCases(o, rec, e);
     }

@@ -9,16 +9,27 @@ function isBuiltIn(name: string): boolean {
 }
 
 export class NameMap {
+  private readonly aliases = new Map<string, string>();
+
   constructor(readonly prefix: string) {}
+
+  /**
+   * A name the artifacts use for a role the test creates itself under another name: the admin
+   * role a managed server's provider logs in as is the test's own provider user.
+   */
+  alias(name: string, serverName: string): void {
+    this.aliases.set(name, serverName);
+  }
 
   /** Server-side name of an artifact's role or database name. */
   map(name: string): string {
-    return isBuiltIn(name) ? name : `${this.prefix}${name}`;
+    return this.aliases.get(name) ?? (isBuiltIn(name) ? name : `${this.prefix}${name}`);
   }
 
   /** The artifact's name of a server-side name (for messages); undefined if not ours. */
   unmap(name: string): string | undefined {
     if (isBuiltIn(name)) return name;
+    for (const [artifact, server] of this.aliases) if (server === name) return artifact;
     return name.startsWith(this.prefix) ? name.slice(this.prefix.length) : undefined;
   }
 
