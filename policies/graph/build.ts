@@ -3,11 +3,17 @@ import type { DistContents, TerraformResource } from '../dist/read';
 import { parseVaultPolicy } from './vault-policy';
 import {
   AuthRole, Database, DatabaseGrant, DynamicRole, Env, EnvIndex, EstateGraph, K8sObject, KvSecret, Membership,
-  PostgresProvider, Role, Source, Stack, VaultConnection, VaultPolicy,
+  PostgresProvider, Role, Source, Stack, Tristate, VaultConnection, VaultPolicy,
 } from './types';
 
 function bool(v: unknown, fallback: boolean): boolean {
   return typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : fallback;
+}
+
+/** A boolean attribute: absent or null = `fallback`; anything but a boolean or "true"/"false" = 'unknown'. */
+function tristate(v: unknown, fallback: boolean): Tristate {
+  if (v === undefined || v === null) return fallback;
+  return typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : 'unknown';
 }
 
 function num(v: unknown): number | undefined {
@@ -100,9 +106,9 @@ export function buildGraph(dist: DistContents): EstateGraph {
           roles.push({
             name, server, stack, source, resource: r,
             attributes: {
-              login: bool(a.login, false), superuser: bool(a.superuser, false), createDatabase: bool(a.create_database, false),
-              createRole: bool(a.create_role, false), replication: bool(a.replication, false),
-              bypassRowLevelSecurity: bool(a.bypass_row_level_security, false),
+              login: tristate(a.login, false), superuser: tristate(a.superuser, false), createDatabase: tristate(a.create_database, false),
+              createRole: tristate(a.create_role, false), replication: tristate(a.replication, false),
+              bypassRowLevelSecurity: tristate(a.bypass_row_level_security, false),
             },
           });
           for (const g of strings(a.roles)) memberships.push({ member: name, role: g, admin: false, via: 'roles', source, stack });
@@ -137,6 +143,19 @@ export function buildGraph(dist: DistContents): EstateGraph {
             backend: str(a.backend) ?? '', name: str(a.name) ?? r.name,
             allowedRoles: Array.isArray(a.allowed_roles) ? strings(a.allowed_roles) : undefined,
             username: str(pg.username), connectionUrl: str(pg.connection_url), stack, source, resource: r,
+          });
+          break;
+        }
+        case 'vault_database_secrets_mount': {
+          // The combined resource: one mount (`path`) with its connections as plugin blocks.
+          const blocks = a.postgresql;
+          ([] as Record<string, unknown>[]).concat((blocks as Record<string, unknown>) ?? []).forEach((pg, i) => {
+            vaultConnections.push({
+              backend: str(a.path) ?? '', name: str(pg.name) ?? r.name,
+              allowedRoles: Array.isArray(pg.allowed_roles) ? strings(pg.allowed_roles) : undefined,
+              username: str(pg.username), connectionUrl: str(pg.connection_url), stack, resource: r,
+              source: { ...source, pointer: Array.isArray(blocks) ? `${r.pointer}/postgresql/${i}` : `${r.pointer}/postgresql` },
+            });
           });
           break;
         }

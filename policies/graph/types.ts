@@ -44,13 +44,20 @@ export interface PostgresProvider {
   readonly source: Source;
 }
 
+/**
+ * A role attribute as the artifact states it: `true`/`false` (booleans or Terraform's "true"/"false"),
+ * absent = the provider's default, and `'unknown'` for a value tierkit cannot resolve (`"${var.su}"`,
+ * a function call): what cannot be proven false is not false.
+ */
+export type Tristate = boolean | 'unknown';
+
 export interface RoleAttributes {
-  readonly login: boolean;
-  readonly superuser: boolean;
-  readonly createDatabase: boolean;
-  readonly createRole: boolean;
-  readonly replication: boolean;
-  readonly bypassRowLevelSecurity: boolean;
+  readonly login: Tristate;
+  readonly superuser: Tristate;
+  readonly createDatabase: Tristate;
+  readonly createRole: Tristate;
+  readonly replication: Tristate;
+  readonly bypassRowLevelSecurity: Tristate;
 }
 
 /** Role `member` is granted `role` (from `roles`, `postgresql_grant_role` or a dynamic role's IN ROLE). */

@@ -20,27 +20,48 @@ function declaredAdminRoles(servers: Iterable<{ id: string }>): Set<string> {
   return out;
 }
 
+/**
+ * PostgreSQL's predefined roles that are superuser in all but name: they run programs and read or
+ * write any file as the server's OS user (COPY … PROGRAM / TO / FROM a file), data directory included.
+ */
+const SUPERUSER_EQUIVALENT = new Set(['pg_execute_server_program', 'pg_write_server_files', 'pg_read_server_files']);
+
 export const rule: Rule = {
   id: 'TK003',
   name: 'privileged-role-attributes',
   severity: 'error',
-  title: 'No role is SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS outside the declared exceptions',
+  title: 'No role is SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS (or a member of a superuser-equivalent predefined role) outside the declared exceptions',
   explanation:
     'Each of these attributes crosses every database boundary on the server: SUPERUSER and BYPASSRLS ignore ACLs, '
     + 'CREATEDB and CREATEROLE mint new objects and identities, REPLICATION streams every database. The only accepted '
     + "holder outside a human-gated admin role is the env's own Vault connection role, with CREATEROLE alone "
-    + 'and ADMIN OPTION on nothing but its own group role (so Vault can mint members of that group, nothing else).',
+    + 'and ADMIN OPTION on nothing but its own group role (so Vault can mint members of that group, nothing else). '
+    + 'An attribute whose value is an unresolved expression (`${var.su}`) cannot be proven false and counts as held. '
+    + 'Members of pg_execute_server_program, pg_write_server_files or pg_read_server_files run programs and read or '
+    + "write files as the server's OS user: superuser in all but name.",
   fix: 'Remove the attribute; a role that must create roles is the env\'s Vault connection role, with ADMIN OPTION on its own group only.',
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];
     const admins = declaredAdminRoles(g.servers.values());
     for (const role of g.roles) {
-      const held = PRIVILEGED.filter(([k]) => role.attributes[k]).map(([, sql]) => sql);
-      if (held.length === 0) continue;
+      const held = PRIVILEGED.filter(([k]) => role.attributes[k] === true).map(([, sql]) => sql);
+      const ownConnection = isOwnVaultConnectionRole(role);
+      // CREATEROLE is allowed on the env's own connection role, so an unknown value there is too.
+      const unknown = PRIVILEGED.filter(([k, sql]) => role.attributes[k] === 'unknown' && !(ownConnection && sql === 'CREATEROLE'));
+      if (held.length === 0 && unknown.length === 0) continue;
       const env = role.stack.env ?? g.index.byRole.get(role.name);
       if (role.stack.humanGate && role.server && admins.has(`${role.server}\u0000${role.name}`)) continue;
-      if (isOwnVaultConnectionRole(role) && held.length === 1 && held[0] === 'CREATEROLE') {
+      for (const [k, sql] of unknown) {
+        const raw = role.resource.attributes[snake(k)];
+        out.push({
+          env, source: role.source,
+          message: `role "${role.name}" of ${describeEnv(env)} sets ${snake(k)} = ${JSON.stringify(raw)}, which tierkit cannot resolve: ${sql} cannot be proven false`,
+          fix: `set ${snake(k)} = false (a literal), or leave it unset`,
+        });
+      }
+      if (held.length === 0) continue;
+      if (ownConnection && held.length === 1 && held[0] === 'CREATEROLE') {
         const foreignAdmin = g.memberships.filter((m) => m.member === role.name && m.admin
           && m.stack.server === role.server && m.role !== role.stack.env!.names.groupRole);
         for (const m of foreignAdmin) {
@@ -56,6 +77,16 @@ export const rule: Rule = {
         env, source: role.source,
         message: `role "${role.name}" of ${describeEnv(env)} is ${held.join(', ')}${role.stack.humanGate ? '' : ` in a stack that applies without a human gate (${role.stack.applyGate ?? (role.stack.listed ? 'unknown gate' : 'not in the manifest')})`}`,
         fix: `set ${held.map((h) => PRIVILEGED.find(([, s]) => s === h)![0]).map(snake).join(' = false, ')} = false`,
+      });
+    }
+    for (const m of g.memberships) {
+      if (!SUPERUSER_EQUIVALENT.has(m.role)) continue;
+      if (m.stack.humanGate && m.stack.server && admins.has(`${m.stack.server}\u0000${m.member}`)) continue;
+      const env = m.stack.env ?? g.index.byRole.get(m.member);
+      out.push({
+        env, source: m.source,
+        message: `role "${m.member}" of ${describeEnv(env)} is a member of "${m.role}" (via ${m.via}): it runs programs or reads/writes files as the server's OS user — superuser in all but name`,
+        fix: `remove the ${m.via === 'assume_role' ? 'assume_role' : 'membership'} "${m.member}" → "${m.role}"`,
       });
     }
     return out;

@@ -90,6 +90,24 @@ describe('TK005 Vault connection', () => {
     ]);
   });
 
+  it('reads the connections of a hand-written vault_database_secrets_mount (the combined resource) too', async () => {
+    const dir = distWithFiles({
+      'terraform/dbmount/cdk.tf.json': { resource: { vault_database_secrets_mount: { db: {
+        path: 'postgres-v2',
+        postgresql: [
+          { name: 'erp', allowed_roles: ['*'], username: 'erp_vault', connection_url: 'postgresql://{{username}}:{{password}}@pg-prod.arcodange.lab:5432/erp' },
+          { name: 'scratch', allowed_roles: ['*'], username: '${var.u}', connection_url: 'postgresql://{{username}}:{{password}}@pg-prod.arcodange.lab:5432/erp' },
+        ],
+      } } } },
+    });
+    const found = findings(await check(dir), 'TK005');
+    expect(found.map((f) => f.message)).toEqual([
+      'Vault connection "postgres-v2/config/erp" of erp (tier prod) allows "*": a glob admits any role on the mount',
+      'Vault connection "postgres-v2/config/scratch" of no declared app-environment allows "*": a glob admits any role on the mount',
+    ]);
+    expect(found[0]).toMatchObject({ file: 'terraform/dbmount/cdk.tf.json', pointer: '/resource/vault_database_secrets_mount/db/postgresql/0' });
+  });
+
   it('catches an empty allowed_roles', async () => {
     const dir = synthDist((e) => env(e, 'erp', 'dev').addEscapeHatch((r) => r.vaultConnection.resetAllowedRoles()));
     expect(findings(await check(dir), 'TK005').map((f) => f.message)).toEqual(['Vault connection "postgres/config/erp-dev" of erp-dev (tier dev) has no allowed_roles']);

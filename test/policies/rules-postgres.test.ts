@@ -88,6 +88,44 @@ describe('TK003 privileged role attributes', () => {
     expect(findings(report, 'TK001')).toHaveLength(1);
   });
 
+  it('counts an attribute it cannot resolve as held: "${var.su}" cannot be proven false', async () => {
+    const dir = synthDist((e) => {
+      env(e, 'shop', 'dev').addEscapeHatch((r) => r.groupRole.addOverride('superuser', '${var.su}'));
+      // CREATEROLE is the connection role's own exception: an unknown value there is no worse.
+      env(e, 'crm', 'dev').addEscapeHatch((r) => r.vaultConnectionRole.addOverride('create_role', '${var.cr}'));
+    });
+    const hand = distWithFiles({ 'terraform/ops/cdk.tf.json': handStack({
+      postgresql_role: { ops: { name: 'ops_reader', login: true, bypass_row_level_security: '${local.rls}', replication: 'false' } },
+    }) });
+    expect(findings(await check(dir), 'TK003').map((f) => f.message)).toEqual([
+      'role "shop_dev_role" of shop-dev (tier dev) sets superuser = "${var.su}", which tierkit cannot resolve: SUPERUSER cannot be proven false',
+    ]);
+    const [f, ...rest] = findings(await check(hand), 'TK003');
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({
+      message: 'role "ops_reader" of no declared app-environment sets bypass_row_level_security = "${local.rls}", which tierkit cannot resolve: BYPASSRLS cannot be proven false',
+      fix: 'set bypass_row_level_security = false (a literal), or leave it unset',
+    });
+  });
+
+  it('catches membership in the superuser-equivalent predefined roles (escape hatch and hand-written grant)', async () => {
+    const dir = synthDist((e) => env(e, 'crm', 'dev').addEscapeHatch((r) => r.groupRole.addOverride('roles', ['pg_execute_server_program'])));
+    expect(findings(await check(dir), 'TK003').map((f) => f.message)).toEqual([
+      'role "crm_dev_role" of crm-dev (tier dev) is a member of "pg_execute_server_program" (via roles): it runs programs or reads/writes files as the server\'s OS user — superuser in all but name',
+    ]);
+    const hand = distWithFiles({ 'terraform/files/cdk.tf.json': handStack({
+      postgresql_grant_role: {
+        w: { role: 'erp_sandbox_role', grant_role: 'pg_write_server_files' },
+        r: { role: 'erp_sandbox_vault', grant_role: 'pg_read_server_files' },
+        ok: { role: 'erp_golden', grant_role: 'pg_read_all_data' },
+      },
+    }) });
+    expect(findings(await check(hand), 'TK003').map((f) => f.message)).toEqual([
+      'role "erp_sandbox_vault" of erp-sandbox (tier dev) is a member of "pg_read_server_files" (via grant_role): it runs programs or reads/writes files as the server\'s OS user — superuser in all but name',
+      'role "erp_sandbox_role" of erp-sandbox (tier dev) is a member of "pg_write_server_files" (via grant_role): it runs programs or reads/writes files as the server\'s OS user — superuser in all but name',
+    ]);
+  });
+
   it('catches a CREATEROLE role in a hand-written stack', async () => {
     const dir = distWithFiles({ 'terraform/ops/cdk.tf.json': handStack({ postgresql_role: { ops: { name: 'ops_admin', login: true, create_role: true } } }) });
     expect(findings(await check(dir), 'TK003').map((f) => f.message)).toEqual([
