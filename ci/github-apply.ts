@@ -1,13 +1,15 @@
 import type { Manifest, ManifestStack } from '../constructs/synth/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, RUNNER } from './pins';
-import { applierRole, ARTIFACT, checkout, ciStacks, ephemeralPassword, setupNode, setupTerraform, stateCredentials, TIERKIT, vaultLogin, WORKFLOW_FILES } from './steps';
+import { REMOVED_OUTPUTS, removedStackJobs, removedStackSteps } from './github-remove';
+import { applierRole, applySteps, ARTIFACT, checkout, ciStacks, setupNode, TIERKIT, WORKFLOW_FILES } from './steps';
 
 /**
  * On push to main: find the merged PR's last successful `tierkit pull request` run, refuse unless
  * main synthesizes to exactly the dist that run planned, then apply exactly those plan files — one
  * job per stack, in the GitHub environment of its gating tier (protection rules = the human gate;
  * the environment is also the `environment` claim Vault's `tierkit-apply-<tier>` JWT role binds).
+ * Reviewed destroy plans of stacks main no longer has are applied too (ci/github-remove.ts).
  */
 
 const LOCATE_SCRIPT = () => `const { owner, repo } = context.repo;
@@ -45,10 +47,11 @@ function locateJob(): Record<string, unknown> {
     name: 'locate the reviewed plans',
     'runs-on': RUNNER,
     permissions: { contents: 'read', actions: 'read', 'pull-requests': 'read' },
-    outputs: { 'run-id': '${{ steps.pr.outputs.run-id }}', stacks: '${{ steps.verify.outputs.stacks }}', plans: '${{ steps.verify.outputs.plans }}' },
+    outputs: { 'run-id': '${{ steps.pr.outputs.run-id }}', stacks: '${{ steps.verify.outputs.stacks }}', plans: '${{ steps.verify.outputs.plans }}', ...REMOVED_OUTPUTS },
     steps: [
       { id: 'pr', name: 'Find the merged pull request and its reviewed run', uses: ACTIONS.githubScript, with: { script: LOCATE_SCRIPT() } },
-      checkout(),
+      // Full history: the commit main was at before this push is synthesized when a stack was removed.
+      checkout({ 'fetch-depth': 0 }),
       ...setupNode(),
       { name: 'Synthesize main', run: `${TIERKIT} synth --out dist --quiet` },
       {
@@ -57,6 +60,7 @@ function locateJob(): Record<string, unknown> {
         with: { name: ARTIFACT.plans, path: 'reviewed', 'run-id': '${{ steps.pr.outputs.run-id }}', 'github-token': '${{ github.token }}' },
       },
       { id: 'verify', name: 'Main is what was reviewed', env: { HEAD_SHA: '${{ steps.pr.outputs.head-sha }}' }, run: VERIFY_INDEX },
+      ...removedStackSteps(),
     ],
   };
 }
@@ -69,7 +73,6 @@ export function jobId(stack: string): string {
 const KIND_ORDER = ['shared-platform', 'tier-platform', 'app-environment'];
 
 function applyJob(m: Manifest, s: ManifestStack, after: readonly string[]): Record<string, unknown> {
-  const server = m.servers.find((x) => x.id === s.server);
   const needs = ['locate', ...after];
   return {
     name: `apply ${s.name} (${s.gatingTier}: ${s.applyGate})`,
@@ -80,35 +83,22 @@ function applyJob(m: Manifest, s: ManifestStack, after: readonly string[]): Reco
     environment: s.gatingTier,
     permissions: { contents: 'read', actions: 'read', 'id-token': 'write' },
     concurrency: { group: `tierkit-apply-${s.name}`, 'cancel-in-progress': false },
-    steps: [
-      {
-        name: 'Download the reviewed plan',
-        uses: ACTIONS.downloadArtifact,
-        with: { name: ARTIFACT.plan(s.name), path: 'stack', 'run-id': '${{ needs.locate.outputs.run-id }}', 'github-token': '${{ github.token }}' },
-      },
-      {
-        name: 'Refuse a plan whose sha256 differs from the reviewed one',
-        'working-directory': 'stack',
-        env: { REVIEWED: `\${{ fromJSON(needs.locate.outputs.plans)['${s.name}'] }}` },
-        run: 'got="$(sha256sum tfplan | cut -d" " -f1)"\nif [ -z "$REVIEWED" ] || [ "$got" != "$REVIEWED" ]; then\n  echo "::error::plan sha256 $got is not the reviewed $REVIEWED: refusing to apply"\n  exit 1\nfi\n',
-      },
-      setupTerraform(),
-      stateCredentials(),
-      vaultLogin(m, applierRole(s.gatingTier), server),
-      ephemeralPassword(),
-      { name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack', run: 'terraform init -input=false -lockfile=readonly\nterraform apply -input=false tfplan\n' },
-    ],
+    steps: applySteps(m, { name: s.name, server: s.server }, applierRole(s.gatingTier)),
   };
 }
 
 export function applyWorkflow(m: Manifest): Record<string, unknown> {
   const stacks = [...ciStacks(m)].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || compareStrings(a.name, b.name));
-  const jobs: Record<string, unknown> = { locate: locateJob() };
+  // Removed app-environments are destroyed first (their tier platform's applier policy still lets
+  // the applier reach them), removed platform stacks last (after everything that used them).
+  const removed = removedStackJobs(m, stacks.map((s) => jobId(s.name)));
+  const jobs: Record<string, unknown> = { locate: locateJob(), ...removed.first };
   for (const s of stacks) {
     // Every stack of an earlier kind: skipped ones (no plan) do not block, failed ones do.
     const before = stacks.filter((x) => KIND_ORDER.indexOf(x.kind) < KIND_ORDER.indexOf(s.kind));
-    jobs[jobId(s.name)] = applyJob(m, s, before.map((x) => jobId(x.name)));
+    jobs[jobId(s.name)] = applyJob(m, s, [...Object.keys(removed.first), ...before.map((x) => jobId(x.name))]);
   }
+  Object.assign(jobs, removed.last);
   return {
     name: 'tierkit apply',
     on: { push: { branches: ['main'] } },

@@ -7,7 +7,8 @@ import { ARTIFACT, humanTiers, planEnvironment } from './steps';
  * The ONE sticky pull-request comment. `comment-diff` posts the diff as soon as it exists, so the
  * reviewers of a `<tier>-plan` environment read it before they approve the plan; `comment`
  * replaces it once every plan job has finished, with the plans' sha256, and uploads
- * `tierkit-plans.json` (stack → sha256, head sha, dist hash) that the apply workflow verifies.
+ * `tierkit-plans.json` (head sha, dist hash, plans: stack → sha256, planned: stack → {action,
+ * gatingTier}) that the apply workflow verifies.
  */
 
 /** Builds `tierkit-plans.json` and the comment body; PHASE=diff posts the diff with the plans pending. */
@@ -23,10 +24,15 @@ for (const dir of final && fs.existsSync(root) ? fs.readdirSync(root).sort() : [
   plans[dir.replace(/^tierkit-plan-/, '')] = fs.readFileSync(file, 'utf8').trim().split(/\\s+/)[0];
 }
 if (final) {
+  // How each stack was planned (action, gating tier): the apply of a removed stack checks it.
+  const matrix = JSON.parse(fs.readFileSync('tierkit-diff/plan-matrix.json', 'utf8'));
+  const planned = {};
+  for (const e of matrix) if (plans[e.stack]) planned[e.stack] = { action: e.action, gatingTier: e.gatingTier };
   const index = {
     headSha: context.payload.pull_request.head.sha,
     distSha256: require('crypto').createHash('sha256').update(fs.readFileSync('dist/manifest.json')).digest('hex'),
     plans,
+    planned,
   };
   fs.writeFileSync('tierkit-plans.json', JSON.stringify(index, null, 2) + '\\n');
 }

@@ -2,8 +2,8 @@ import type { Manifest, ManifestServer, ManifestTier } from '../constructs/synth
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, RUNNER } from './pins';
 import {
-  ARTIFACT, checkout, ephemeralPassword, humanTiers, planEnvironment, setupTerraform, stateCredentials, Step, TIERKIT,
-  ungatedServers, vaultLogin,
+  ARTIFACT, checkout, ephemeralPassword, humanTiers, planEnvironment, refuseServer, setupTerraform, stateCredentials, Step,
+  TIERKIT, ungatedServers, vaultLogin,
 } from './steps';
 
 /**
@@ -63,14 +63,6 @@ export const MATRIX_OUTPUTS = {
   gated: '${{ steps.matrix.outputs.gated }}',
   'gated-tiers': '${{ steps.matrix.outputs.gated-tiers }}',
 };
-
-function refuseServer(servers: readonly ManifestServer[], why: string): Step {
-  return {
-    name: 'Refuse a server whose admin credential this job may not read',
-    env: { STACK: '${{ matrix.stack }}', SERVER: '${{ matrix.server }}', ALLOWED: JSON.stringify(servers.map((s) => s.id)) },
-    run: `if [ -n "$SERVER" ] && ! jq -e --arg s "$SERVER" 'any(.[]; . == $s)' <<< "$ALLOWED" > /dev/null; then\n  echo "::error::stack $STACK reaches server $SERVER: ${why}"\n  exit 1\nfi\n`,
-  };
-}
 
 function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[], why: string): Step[] {
   const stackDir = 'stack';

@@ -1,5 +1,6 @@
 import type { Manifest, ManifestServer, ManifestTier } from '../constructs/synth/manifest';
 import { applierRoleName, serverAdminSecretName } from '../constructs/naming';
+import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, NODE_VERSION, TERRAFORM_VERSION } from './pins';
 
 /** Steps both workflows share. Every credential comes from OIDC, Vault or `secrets.*`; none is written here. */
@@ -95,6 +96,11 @@ export function ciStacks(m: Manifest) {
   return m.stacks.filter((s) => s.applyGate !== 'none');
 }
 
+/** Servers whose stacks CI applies (their gating tier's gate is not `none`). */
+export function ciServers(m: Manifest): ManifestServer[] {
+  return m.servers.filter((s) => m.tiers.some((t) => t.name === s.gatingTier && t.applyGate.name !== 'none'));
+}
+
 /** Tiers whose apply gate is a human approval, strictest first. */
 export function humanTiers(m: Manifest): ManifestTier[] {
   return m.tiers.filter((t) => t.applyGate.human).sort((a, b) => b.rank - a.rank);
@@ -115,4 +121,49 @@ export function ungatedServers(m: Manifest): ManifestServer[] {
     const tier = m.tiers.find((t) => t.name === s.gatingTier);
     return !!tier && !tier.applyGate.human && tier.applyGate.name !== 'none' && !s.superuser;
   });
+}
+
+/** Fails the job when the matrix entry's server is not one whose admin credential this job may read. */
+export function refuseServer(servers: readonly ManifestServer[], why: string): Step {
+  return {
+    name: 'Refuse a server whose admin credential this job may not read',
+    env: { STACK: '${{ matrix.stack }}', SERVER: '${{ matrix.server }}', ALLOWED: JSON.stringify(servers.map((s) => s.id)) },
+    run: `if [ -n "$SERVER" ] && ! jq -e --arg s "$SERVER" 'any(.[]; . == $s)' <<< "$ALLOWED" > /dev/null; then\n  echo "::error::stack $STACK reaches server $SERVER: ${why}"\n  exit 1\nfi\n`,
+  };
+}
+
+/** Which stack a job applies: a literal name, or a matrix entry (`matrix.stack`, `matrix.server`). */
+export type StackRef =
+  | { readonly name: string; readonly server?: string }
+  | { readonly matrix: true };
+
+/**
+ * Download the reviewed plan of the stack, refuse it unless its sha256 is the reviewed one, log
+ * into Vault as `role` (with the stack's server's admin credential, if any) and apply it.
+ */
+export function applySteps(m: Manifest, stack: StackRef, role: string): Step[] {
+  const servers = ('matrix' in stack ? ciServers(m) : [...m.servers]).sort((a, b) => compareStrings(a.id, b.id));
+  const login = 'matrix' in stack
+    ? [vaultLogin(m, role, undefined, "matrix.server == ''"), ...servers.map((x) => vaultLogin(m, role, x, `matrix.server == '${x.id}'`))]
+    : [vaultLogin(m, role, servers.find((x) => x.id === stack.server))];
+  const name = 'matrix' in stack ? '${{ matrix.stack }}' : stack.name;
+  const key = 'matrix' in stack ? 'matrix.stack' : `'${stack.name}'`;
+  return [
+    {
+      name: 'Download the reviewed plan',
+      uses: ACTIONS.downloadArtifact,
+      with: { name: ARTIFACT.plan(name), path: 'stack', 'run-id': '${{ needs.locate.outputs.run-id }}', 'github-token': '${{ github.token }}' },
+    },
+    {
+      name: 'Refuse a plan whose sha256 differs from the reviewed one',
+      'working-directory': 'stack',
+      env: { REVIEWED: `\${{ fromJSON(needs.locate.outputs.plans)[${key}] }}` },
+      run: 'got="$(sha256sum tfplan | cut -d" " -f1)"\nif [ -z "$REVIEWED" ] || [ "$got" != "$REVIEWED" ]; then\n  echo "::error::plan sha256 $got is not the reviewed $REVIEWED: refusing to apply"\n  exit 1\nfi\n',
+    },
+    setupTerraform(),
+    stateCredentials(),
+    ...login,
+    ephemeralPassword(),
+    { name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack', run: 'terraform init -input=false -lockfile=readonly\nterraform apply -input=false tfplan\n' },
+  ];
 }

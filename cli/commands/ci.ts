@@ -20,7 +20,8 @@ Generates the GitHub Actions workflows from the estate's tiers, gates and stacks
                      terraform plan of the affected stacks (a human-gated tier's stacks in its
                      <tier>-plan environment), plans uploaded with their sha256
   tierkit-apply.yml  push to main: apply exactly the reviewed plans (sha256 verified), one job
-                     per stack in the GitHub environment of its gating tier, Vault via OIDC
+                     per stack in the GitHub environment of its gating tier, Vault via OIDC;
+                     reviewed destroy plans of removed stacks behind the gate they had
 
 Options:
   --out <dir>    where to write (default: .github/workflows in the project root)

@@ -65,3 +65,41 @@ export function runStep(s: Record<string, any>, files: Record<string, string>, e
   }
   return { status: r.status, stderr: r.stderr, stdout: r.stdout, outputs, dir };
 }
+
+/** What a github-script step posted (comments created or updated). */
+export interface Posted { readonly create?: { body: string }; readonly update?: { body: string } }
+
+const SCRIPT_HOST = `const fs = require('fs');
+const posted = [];
+const github = {
+  paginate: async () => JSON.parse(process.env.TEST_COMMENTS || '[]'),
+  rest: { issues: { listComments: () => {}, createComment: async (a) => { posted.push({ create: a }); }, updateComment: async (a) => { posted.push({ update: a }); } } },
+};
+const context = JSON.parse(process.env.TEST_CONTEXT);
+const core = { setFailed: (m) => { process.exitCode = 1; console.error(m); }, setOutput: () => {}, info: () => {} };
+const AsyncFunction = (async () => {}).constructor;
+new AsyncFunction('require', 'github', 'context', 'core', fs.readFileSync(process.env.TEST_SCRIPT, 'utf8'))(require, github, context, core)
+  .then(() => fs.writeFileSync('.posted.json', JSON.stringify(posted)), (e) => { console.error(e); process.exitCode = 2; });
+`;
+
+/**
+ * Run an actions/github-script step's script with Node in a fresh directory holding `files`:
+ * `github` records the comments it would post, `context` is a pull_request event's.
+ */
+export function runGithubScript(s: Record<string, any>, files: Record<string, string>, env: Record<string, string> = {}): { status: number | null; stderr: string; posted: Posted[]; dir: string } {
+  const dir = testTmp('ci', `script-${process.pid}-${++runs}`);
+  for (const [rel, content] of Object.entries(files)) {
+    mkdirSync(join(dir, rel, '..'), { recursive: true });
+    writeFileSync(join(dir, rel), content);
+  }
+  writeFileSync(join(dir, '.script.js'), s.with.script);
+  const context = { repo: { owner: 'arcodange', repo: 'estate' }, payload: { pull_request: { number: 7, head: { sha: 'a'.repeat(40) } } } };
+  const r = spawnSync(process.execPath, ['-e', SCRIPT_HOST], {
+    cwd: dir, encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', TEST_SCRIPT: join(dir, '.script.js'), TEST_CONTEXT: JSON.stringify(context), ...(s.env ?? {}), ...env },
+  });
+  const postedFile = join(dir, '.posted.json');
+  let posted: Posted[] = [];
+  try { posted = JSON.parse(readFileSync(postedFile, 'utf8')); } catch { /* the script failed */ }
+  return { status: r.status, stderr: r.stderr, posted, dir };
+}

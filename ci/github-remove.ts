@@ -1,0 +1,110 @@
+import type { Manifest } from '../constructs/synth/manifest';
+import { RUNNER } from './pins';
+import { applierRole, applySteps, ciServers, refuseServer, Step, TIERKIT } from './steps';
+
+/**
+ * Stacks a merged pull request removed have no `apply-<stack>` job any more (those jobs follow the
+ * current manifest), yet their reviewed destroy plans must be applied. `locate` finds them — the
+ * reviewed plans of stacks main no longer has — and takes their kind, server and gating tier from
+ * main as it was before this push (synthesized here, by main's own code: not from anything the
+ * pull request run produced). Each is applied in the GitHub environment of the stricter of that
+ * gating tier and the one it was planned under, with that tier's applier role. Removed
+ * app-environments go first, removed platform stacks last.
+ */
+
+export const REMOVED_JOBS = { envs: 'remove-app-environments', platforms: 'remove-platforms' } as const;
+
+export const REMOVED_OUTPUTS = {
+  'removed-envs': '${{ steps.removed.outputs.envs }}',
+  'any-removed-envs': '${{ steps.removed.outputs.any-envs }}',
+  'removed-platforms': '${{ steps.removed.outputs.platforms }}',
+  'any-removed-platforms': '${{ steps.removed.outputs.any-platforms }}',
+};
+
+/** Reviewed plans (`$index`) of stacks not in main → {stack, kind, gatingTier, applyGate, server}, from main before the push (`$before`). */
+const RESOLVE_JQ = String.raw`($before[0].tiers | map({key: .name, value: .}) | from_entries) as $tiers
+| [$cands[] as $n
+   | ($index[0].planned[$n] // {}) as $p
+   | ([$before[0].stacks[] | select(.name == $n)] | first) as $b
+   | if $p.action != "destroy" then error("stack \($n) is not in main, but its reviewed plan is no destroy plan")
+     elif $b == null then error("stack \($n) has a reviewed destroy plan, but main had no such stack before this push")
+     elif $tiers[$p.gatingTier // ""] == null then error("stack \($n) was planned under an unknown tier \($p.gatingTier)")
+     else . end
+   | (if $tiers[$p.gatingTier].rank > $tiers[$b.gatingTier].rank then $p.gatingTier else $b.gatingTier end) as $gt
+   | if $tiers[$gt].applyGate.name == "none" then error("stack \($n): tier \($gt) has no CI apply") else . end
+   | {stack: $n, kind: $b.kind, gatingTier: $gt, applyGate: $tiers[$gt].applyGate.name, server: ($b.server // "")}]`;
+
+/** Steps of the `locate` job, after the plan index was verified. */
+export function removedStackSteps(): Step[] {
+  return [
+    {
+      id: 'removed-candidates',
+      name: 'Reviewed plans of stacks main no longer has',
+      run: [
+        `cands="$(jq -c --slurpfile main dist/manifest.json '[.plans | keys[]] - [$main[0].stacks[].name]' reviewed/tierkit-plans.json)"`,
+        'echo "stacks=$cands" >> "$GITHUB_OUTPUT"',
+        `echo "any=$(jq -r 'length > 0' <<< "$cands")" >> "$GITHUB_OUTPUT"`,
+        '',
+      ].join('\n'),
+    },
+    {
+      name: 'Synthesize main as it was before this push (where the removed stacks are declared)',
+      if: "steps.removed-candidates.outputs.any == 'true'",
+      env: { BEFORE: '${{ github.event.before }}' },
+      run: [
+        'if [ -z "$BEFORE" ] || [ -z "${BEFORE//0/}" ]; then echo "::error::no previous commit of main to read the removed stacks from"; exit 1; fi',
+        'git worktree add --detach "$RUNNER_TEMP/before" "$BEFORE"',
+        'ln -s "$GITHUB_WORKSPACE/node_modules" "$RUNNER_TEMP/before/node_modules"',
+        `(cd "$RUNNER_TEMP/before" && ${TIERKIT} synth --out "$GITHUB_WORKSPACE/before-dist" --quiet)`,
+        '',
+      ].join('\n'),
+    },
+    {
+      id: 'removed',
+      name: 'Removed stacks: gate and server from main before this push',
+      if: "steps.removed-candidates.outputs.any == 'true'",
+      env: { CANDIDATES: '${{ steps.removed-candidates.outputs.stacks }}', PROGRAM: RESOLVE_JQ },
+      run: [
+        'if ! removed="$(jq -c -n --argjson cands "$CANDIDATES" --slurpfile before before-dist/manifest.json --slurpfile index reviewed/tierkit-plans.json "$PROGRAM" 2> jq.err)"; then',
+        '  echo "::error::refusing to apply: $(cat jq.err)"',
+        '  exit 1',
+        'fi',
+        `jq -r '.[] | "destroy plan of removed stack \\(.stack) (\\(.kind)) applies in environment \\(.gatingTier)"' <<< "$removed"`,
+        `echo "envs=$(jq -c '{include: [.[] | select(.kind == "app-environment")]}' <<< "$removed")" >> "$GITHUB_OUTPUT"`,
+        `echo "any-envs=$(jq -r 'any(.[]; .kind == "app-environment")' <<< "$removed")" >> "$GITHUB_OUTPUT"`,
+        `echo "platforms=$(jq -c '{include: [.[] | select(.kind != "app-environment")]}' <<< "$removed")" >> "$GITHUB_OUTPUT"`,
+        `echo "any-platforms=$(jq -r 'any(.[]; .kind != "app-environment")' <<< "$removed")" >> "$GITHUB_OUTPUT"`,
+        '',
+      ].join('\n'),
+    },
+  ];
+}
+
+function removeJob(m: Manifest, which: 'envs' | 'platforms', needs: readonly string[]): Record<string, unknown> {
+  const ciTiers = m.tiers.filter((t) => t.applyGate.name !== 'none');
+  const roles = Object.fromEntries(ciTiers.map((t) => [t.name, applierRole(t.name)]));
+  return {
+    name: `destroy removed \${{ matrix.stack }} (\${{ matrix.gatingTier }}: \${{ matrix.applyGate }})`,
+    needs: ['locate', ...needs],
+    if: `\${{ !cancelled() && needs.locate.result == 'success' && !contains(needs.*.result, 'failure') && needs.locate.outputs.any-removed-${which} == 'true' }}`,
+    'runs-on': RUNNER,
+    // The gating tier comes from main before this push (trusted), never from the PR run's own output.
+    environment: '${{ matrix.gatingTier }}',
+    permissions: { contents: 'read', actions: 'read', 'id-token': 'write' },
+    concurrency: { group: 'tierkit-apply-${{ matrix.stack }}', 'cancel-in-progress': false },
+    strategy: { 'fail-fast': false, matrix: `\${{ fromJSON(needs.locate.outputs.removed-${which}) }}` },
+    env: { APPLIER_ROLES: JSON.stringify(roles) },
+    steps: [
+      refuseServer(ciServers(m), 'a server main no longer declares (destroy this stack by hand)'),
+      ...applySteps(m, { matrix: true }, '${{ fromJSON(env.APPLIER_ROLES)[matrix.gatingTier] }}'),
+    ],
+  };
+}
+
+/** `first`: before every apply job; `last`: after all of them. */
+export function removedStackJobs(m: Manifest, applyJobs: readonly string[]): { first: Record<string, unknown>; last: Record<string, unknown> } {
+  return {
+    first: { [REMOVED_JOBS.envs]: removeJob(m, 'envs', []) },
+    last: { [REMOVED_JOBS.platforms]: removeJob(m, 'platforms', [REMOVED_JOBS.envs, ...applyJobs]) },
+  };
+}

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { applierRoleName } from '../../constructs/naming';
+import type { Manifest } from '../../constructs/synth/manifest';
+import { computeChangeSet, renderJson } from '../../diff';
+import { estateWithoutShop, pairDirs, read, writeEstate } from '../diff/fixtures';
+import { adminSecretSteps, runGithubScript, runStep, step, Workflow, workflows } from './support';
+
+/**
+ * A pull request that removes an app removes its stacks from the manifest, hence their
+ * `apply-<stack>` jobs; their reviewed destroy plans must still be applied, each behind the gate
+ * the stack had (read from main before the merge, never from the PR run's own output).
+ */
+
+let base: Manifest;
+let head: Manifest;
+let apply: Workflow;
+/** The reviewed plan index the PR run of the removal uploads. */
+let index: Record<string, any>;
+let removedNames: string[];
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+beforeAll(() => {
+  const dirs = pairDirs('ci-remove');
+  writeEstate(dirs.base);
+  writeEstate(dirs.head, () => {}, estateWithoutShop);
+  const b = read(dirs.base);
+  const h = read(dirs.head);
+  base = b.manifest;
+  head = h.manifest;
+  removedNames = base.stacks.filter((s) => s.applyGate !== 'none' && !head.stacks.some((x) => x.name === s.name)).map((s) => s.name);
+  // The PR run: matrix step on the real diff, one plan per entry, then the comment job's index.
+  const pr = workflows(head).pr;
+  const diffJson = renderJson(computeChangeSet(b, h));
+  const matrix = runStep(step(pr.jobs.diff, 'matrix'), { 'tierkit-diff/tierkit-diff.json': diffJson });
+  expect(matrix.status, matrix.stderr).toBe(0);
+  const planMatrix = readFileSync(join(matrix.dir, 'tierkit-diff/plan-matrix.json'), 'utf8');
+  const files: Record<string, string> = {
+    'tierkit-diff/comment.md': '<!-- tierkit-diff -->\nbody\n',
+    'tierkit-diff/plan-matrix.json': planMatrix,
+    'dist/manifest.json': readFileSync(join(dirs.head, 'manifest.json'), 'utf8'),
+  };
+  for (const e of JSON.parse(planMatrix)) files[`plans/tierkit-plan-${e.stack}/tfplan.sha256`] = `${sha(e.stack)}  tfplan\n`;
+  const posted = runGithubScript(step(pr.jobs.comment, 'Post the sticky comment and the plan index'), files);
+  expect(posted.status, posted.stderr).toBe(0);
+  index = JSON.parse(readFileSync(join(posted.dir, 'tierkit-plans.json'), 'utf8'));
+  apply = workflows(head).apply;
+});
+
+/** Run the locate job's removal steps against main (head), main before the push (base) and an index. */
+function locateRemoved(idx: Record<string, any>) {
+  const files = {
+    'dist/manifest.json': JSON.stringify(head),
+    'before-dist/manifest.json': JSON.stringify(base),
+    'reviewed/tierkit-plans.json': JSON.stringify(idx),
+  };
+  const cands = runStep(step(apply.jobs.locate, 'removed-candidates'), files);
+  expect(cands.status, cands.stderr).toBe(0);
+  const r = runStep(step(apply.jobs.locate, 'removed'), files, { 'steps.removed-candidates.outputs.stacks': cands.outputs.stacks });
+  const parse = (k: string) => (r.outputs[k] === undefined ? undefined : JSON.parse(r.outputs[k]));
+  return { ...r, candidates: JSON.parse(cands.outputs.stacks), envs: parse('envs'), platforms: parse('platforms') };
+}
+
+describe('stacks removed by a pull request', () => {
+  it('the reviewed index records how each removed stack was planned: a destroy, under its gating tier', () => {
+    expect(removedNames).toEqual(['shop', 'shop-alice', 'shop-demo', 'shop-dev', 'shop-staging', 'shop-team-growth']);
+    for (const n of removedNames) {
+      expect(index.plans[n], n).toBe(sha(n));
+      expect(index.planned[n], n).toEqual({ action: 'destroy', gatingTier: base.stacks.find((s) => s.name === n)!.gatingTier });
+    }
+    expect(Object.keys(apply.jobs).filter((id) => removedNames.some((n) => id === `apply-${n}`))).toEqual([]); // main has no job of its own for them
+  });
+
+  it('locate hands every removed stack, with its gate and server from main before the push, to the destroy job', () => {
+    const r = locateRemoved(index);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.candidates.sort()).toEqual(removedNames);
+    const expected = removedNames.map((n) => {
+      const s = base.stacks.find((x) => x.name === n)!;
+      return { stack: n, kind: 'app-environment', gatingTier: s.gatingTier, applyGate: s.applyGate, server: s.server };
+    });
+    expect(r.envs.include).toEqual(expected);
+    expect(r.envs.include.find((e: any) => e.stack === 'shop')).toMatchObject({ gatingTier: 'prod', applyGate: 'two-approvals', server: 'prod-pg' });
+    expect(r.platforms.include).toEqual([]);
+    expect(r.outputs['any-envs']).toBe('true');
+    expect(r.outputs['any-platforms']).toBe('false');
+  });
+
+  it('the destroy job applies each in the environment and with the applier role of its gating tier, before any other apply', () => {
+    const job = apply.jobs['remove-app-environments'];
+    expect(job.environment).toBe('${{ matrix.gatingTier }}');
+    expect(job.strategy.matrix).toBe('${{ fromJSON(needs.locate.outputs.removed-envs) }}');
+    expect(job.if).toContain("needs.locate.outputs.any-removed-envs == 'true'");
+    const roles = JSON.parse(job.env.APPLIER_ROLES);
+    for (const e of locateRemoved(index).envs.include) {
+      expect(roles[e.gatingTier], e.stack).toBe(applierRoleName(e.gatingTier));
+      const login = adminSecretSteps(job).get(e.server)!;
+      expect(login.if, e.stack).toBe(`matrix.server == '${e.server}'`);
+      expect(login.with.role).toBe('${{ fromJSON(env.APPLIER_ROLES)[matrix.gatingTier] }}');
+    }
+    const names = job.steps.map((s: any) => s.name);
+    expect(names.indexOf('Refuse a plan whose sha256 differs from the reviewed one')).toBeLessThan(names.indexOf('terraform apply (the reviewed plan, nothing else)'));
+    expect(step(job, 'Refuse a plan whose sha256 differs from the reviewed one').env.REVIEWED).toBe('${{ fromJSON(needs.locate.outputs.plans)[matrix.stack] }}');
+    // Removed app-environments first (the applier policies still reach them), removed platforms last.
+    const applyJobs = Object.keys(apply.jobs).filter((id) => id.startsWith('apply-'));
+    for (const id of applyJobs) expect(apply.jobs[id].needs, id).toContain('remove-app-environments');
+    expect(apply.jobs['remove-platforms'].needs).toEqual(['locate', 'remove-app-environments', ...applyJobs]);
+  });
+
+  it('a tampered index cannot loosen the gate, and anything odd is refused', () => {
+    const looser = { ...index, planned: { ...index.planned, shop: { action: 'destroy', gatingTier: 'dev' } } };
+    expect(locateRemoved(looser).envs.include.find((e: any) => e.stack === 'shop').gatingTier).toBe('prod');
+    const stricter = { ...index, planned: { ...index.planned, 'shop-dev': { action: 'destroy', gatingTier: 'prod' } } };
+    expect(locateRemoved(stricter).envs.include.find((e: any) => e.stack === 'shop-dev').gatingTier).toBe('prod');
+
+    const notDestroy = locateRemoved({ ...index, planned: { ...index.planned, shop: { action: 'change', gatingTier: 'prod' } } });
+    expect(notDestroy.status).toBe(1);
+    expect(notDestroy.stdout).toContain('stack shop is not in main, but its reviewed plan is no destroy plan');
+    const unknownTier = locateRemoved({ ...index, planned: { ...index.planned, shop: { action: 'destroy', gatingTier: 'nobody' } } });
+    expect(unknownTier.status).toBe(1);
+    expect(unknownTier.stdout).toContain('planned under an unknown tier nobody');
+    const never = locateRemoved({ ...index, plans: { ...index.plans, ghost: sha('ghost') }, planned: { ...index.planned, ghost: { action: 'destroy', gatingTier: 'dev' } } });
+    expect(never.status).toBe(1);
+    expect(never.stdout).toContain('stack ghost has a reviewed destroy plan, but main had no such stack before this push');
+  });
+
+  it('nothing removed: no candidates, the destroy jobs are skipped', () => {
+    const kept = { ...index, plans: Object.fromEntries(Object.entries(index.plans).filter(([n]) => !removedNames.includes(n))) };
+    const cands = runStep(step(apply.jobs.locate, 'removed-candidates'), { 'dist/manifest.json': JSON.stringify(head), 'reviewed/tierkit-plans.json': JSON.stringify(kept) });
+    expect(cands.outputs).toEqual({ stacks: '[]', any: 'false' });
+    expect(step(apply.jobs.locate, 'removed').if).toBe("steps.removed-candidates.outputs.any == 'true'");
+  });
+});
