@@ -2,6 +2,7 @@ import type { Manifest } from '../constructs/synth/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import { formatValue } from './attributes';
 import { AttributeLookup, Context, addedStrings, after, changeLines, envOfStack, foreign, ownNames, push, strings, touched } from './attention-context';
+import { connectionAttention } from './attention-connections';
 import { grantAttention } from './attention-grants';
 import { manifestAttention } from './attention-manifest';
 import type { AffectedStack, AttentionCategory, AttentionItem, KubernetesChange, ManifestChange, ResourceChange, TerraformChange } from './model';
@@ -16,7 +17,7 @@ import { diffPolicies, parsePolicy } from './vault-policy';
 
 export const CATEGORY_ORDER: readonly AttentionCategory[] = [
   'prod', 'human-gate', 'gate-changed', 'suppression', 'exception', 'destroy', 'meta-argument',
-  'ownership', 'membership', 'grant', 'role-attributes', 'statements', 'allowed-roles', 'vault-policy', 'auth-role',
+  'ownership', 'membership', 'grant', 'role-attributes', 'statements', 'allowed-roles', 'connection', 'vault-policy', 'auth-role',
   'network-policy', 'sandbox-added', 'sandbox-removed', 'sandbox-changed',
 ];
 
@@ -56,6 +57,7 @@ function terraformAttention(ctx: Context, r: TerraformChange): void {
     push(ctx, 'ownership', r, `${verb} owner: ${formatValue(after(r, 'owner'))}`, changeLines(r, ['owner']));
   }
   grantAttention(ctx, r);
+  connectionAttention(ctx, r);
   if (r.type === 'postgresql_role') {
     // `assume_role` (SET ROLE at login) gives the role's sessions another role's rights: membership by another name.
     const member = MEMBERSHIP_KEYS.filter((k) => touched(r, k));

@@ -23,6 +23,7 @@ export const CATEGORY_TITLE: Record<AttentionCategory, string> = {
   'role-attributes': 'Role attributes',
   statements: 'Creation / revocation statements',
   'allowed-roles': 'allowed_roles',
+  connection: 'Connection targets (providers, Vault database connections)',
   'vault-policy': 'Vault policies',
   'auth-role': 'Vault auth roles',
   'network-policy': 'Network policies',

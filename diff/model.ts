@@ -66,6 +66,7 @@ export type AttentionCategory =
   | 'role-attributes'
   | 'statements'
   | 'allowed-roles'
+  | 'connection'
   | 'vault-policy'
   | 'auth-role'
   | 'network-policy'

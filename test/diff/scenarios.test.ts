@@ -171,6 +171,22 @@ describe('tierkit diff on the example estate', () => {
     expect(set.attention[0].details).toEqual(['lifecycle.ignore_changes: (none) → ["privileges"]']);
   });
 
+  it('pointing an auto-applied dev stack at the prod server, a dev Vault role at prod\'s connection: connection items', () => {
+    const { set } = diffWith('connection', (e) => {
+      app(e, 'erp').environment('dev')!.addEscapeHatch((r) => {
+        r.stack.addOverride('provider.postgresql.0.host', 'pg-prod.arcodange.lab');
+        r.vaultRole.addOverride('db_name', 'erp');
+      });
+    });
+    expect(set.affectedStacks.map((s) => `${s.name} ${s.applyGate}`)).toEqual(['erp-dev automatic-on-merge']);
+    expect(set.attention.map((a) => `${a.category} ${a.subject}: ${a.message}`)).toEqual([
+      'connection erp-dev: provider: provider settings changed: where and as whom this stack applies',
+      'connection erp-dev: vault_database_secret_backend_role.vault_role: changed: Vault role erp-dev mints on connection "erp"',
+    ]);
+    expect(set.attention[0].details).toEqual(['postgresql[0].host: "pg-nonprod.arcodange.lab" → "pg-prod.arcodange.lab"']);
+    expect(set.attention[1].details).toEqual(['db_name: "erp-dev" → "erp"']);
+  });
+
   it('accepting a policy finding with addSuppression: an item with rule id, reason and tier, live data marked', () => {
     const { set, markdown } = diffWith('suppress', (e) => {
       app(e, 'erp').environment('prod')!.addSuppression('TK007', 'Finance auditors read the crm KV until AUD-17 closes');
