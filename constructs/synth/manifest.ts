@@ -34,6 +34,12 @@ export interface ManifestTier {
   readonly exceptions: readonly { property: string; defaultValue: string; value: string; reason: string }[];
 }
 
+/** A network destination pods may reach: a CIDR and one TCP port. */
+export interface ManifestEndpoint {
+  readonly cidr: string;
+  readonly port: number;
+}
+
 export interface ManifestServer {
   readonly id: string;
   readonly host: string;
@@ -41,6 +47,8 @@ export interface ManifestServer {
   readonly majorVersion: number;
   readonly adminKind: string;
   readonly superuser: boolean;
+  /** Where pods reach the server (egress to it is written for the envs it hosts), if declared. */
+  readonly cidr?: string;
   /** Managed servers: the role the provider logs in as, a declared member of every group on the server. */
   readonly adminRole?: string;
   /** Set when the server is older than PostgreSQL 16 and hosts envs: the accepted CREATEROLE risk. */
@@ -121,6 +129,8 @@ export interface Manifest {
     readonly argocd: Readonly<Record<'repoUrl' | 'targetRevision' | 'namespace' | 'destinationServer', string>>;
     readonly ci: { readonly repository: string; readonly oidcIssuer: string };
     readonly sandboxQuotaPerOwner: number;
+    /** Where pods reach Vault and the Kubernetes API: the only egress beyond a tier's allow list (TK011). */
+    readonly network?: { readonly vault?: ManifestEndpoint; readonly kubernetesApi?: ManifestEndpoint };
   };
   readonly tiers: readonly ManifestTier[];
   readonly servers: readonly ManifestServer[];

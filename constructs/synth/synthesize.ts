@@ -213,7 +213,7 @@ function build(estate: Estate, scratch: string): SynthOutput {
     .map((p): ManifestArtifact => ({ path: p.path, ...p.meta, sha256: sha256(p.content) }))
     .sort((a, b) => compareStrings(a.path, b.path));
   const servers: ManifestServer[] = estate.servers.map((s) => ({
-    id: s.serverId, host: s.host, port: s.port, majorVersion: s.majorVersion, adminKind: s.adminKind.name,
+    id: s.serverId, host: s.host, port: s.port, cidr: s.cidr, majorVersion: s.majorVersion, adminKind: s.adminKind.name,
     superuser: s.adminKind.superuser, adminRole: s.adminRole, legacyCreateRoleReason: s.legacyCreateRoleReason,
     tiers: s.tiers.map((t) => t.name), gatingTier: gatingOf.get(s)?.name,
     adminSecretPath: `${estate.vault.kvMount}/${naming.serverAdminSecretName(s.serverId)}`, constructPath: estate.displayPath(s),
@@ -224,6 +224,7 @@ function build(estate: Estate, scratch: string): SynthOutput {
     estate: {
       name: estate.estateName, domain: estate.domain, vault: { ...estate.vault }, argocd: { ...estate.argocd },
       ci: { ...estate.ci }, sandboxQuotaPerOwner: estate.sandboxQuotaPerOwner,
+      network: { vault: estate.vaultEndpoint && { ...estate.vaultEndpoint }, kubernetesApi: estate.kubernetesApi && { ...estate.kubernetesApi } },
     },
     tiers: tiers.map((t) => manifestTier(estate, t)),
     servers,

@@ -14,6 +14,27 @@ function policyTypes(np: K8sObject): string[] {
   return spec.policyTypes ?? (spec.egress ? ['Ingress', 'Egress'] : ['Ingress']);
 }
 
+/** IPv4 CIDR → [network, mask] as unsigned ints; undefined for anything else (compared as text). */
+function ipv4(cidr: string): [number, number] | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m || Number(m[5]) > 32 || m.slice(1, 5).some((o) => Number(o) > 255)) return undefined;
+  const mask = Number(m[5]) === 0 ? 0 : (~0 << (32 - Number(m[5]))) >>> 0;
+  return [(m.slice(1, 5).reduce((a, o) => (a << 8) + Number(o), 0) >>> 0) & mask, mask];
+}
+
+/** Whether `inner` lies inside `outer` (IPv4), or is the same text. */
+function within(inner: string, outer: string): boolean {
+  if (inner === outer) return true;
+  const [i, o] = [ipv4(inner), ipv4(outer)];
+  return !!i && !!o && (i[1] & o[1]) >>> 0 === o[1] && (i[0] & o[1]) >>> 0 === o[0];
+}
+
+/** Every port of the egress rule is TCP `port` (a rule without ports opens every port). */
+function onlyPort(rule: any, port: number): boolean {
+  const ports: any[] = rule?.ports ?? [];
+  return ports.length > 0 && ports.every((p) => (p.protocol ?? 'TCP') === 'TCP' && Number(p.port) === port && p.endPort === undefined);
+}
+
 /** The tier of a namespace: its env's, else its `tierkit.io/tier` label (hand-written manifests). */
 function namespaceTier(g: EstateGraph, ns: string, nsObject?: K8sObject): string | undefined {
   return g.index.byNamespace.get(ns)?.tier ?? nsObject?.object.metadata?.labels?.['tierkit.io/tier'];
@@ -23,11 +44,12 @@ export const rule: Rule = {
   id: 'TK011',
   name: 'egress-default-deny',
   severity: 'error',
-  title: 'Every non-prod namespace denies egress by default and allows only DNS and its tier\'s allow list',
+  title: 'Every non-prod namespace denies egress by default and allows only DNS, its tier\'s allow list and its own platform endpoints',
   explanation:
     'A non-prod workload must not reach the prod network or the internet on its own: egress is denied by default '
     + '(a NetworkPolicy selecting every pod with policyType Egress and no rule), and opened only for DNS and the '
-    + "tier's allow-listed CIDRs. An allow-all egress policy next to the default-deny silently cancels it.",
+    + "tier's allow-listed CIDRs, plus, on their port only, the Postgres server holding the env's database, Vault and (reset "
+    + 'Job pods only) the Kubernetes API, as the manifest declares them. An allow-all egress policy next to the default-deny silently cancels it.',
   fix: 'Add a default-deny NetworkPolicy (podSelector {}, policyTypes [Egress], no egress rules); remove egress rules to peers outside DNS and the tier allow list.',
   suppressible: true,
   evaluate(g) {
@@ -52,7 +74,17 @@ export const rule: Rule = {
       if (!nps.some((np) => selectsAllPods(np) && policyTypes(np).includes('Egress') && (np.object.spec?.egress ?? []).length === 0)) {
         out.push({ env, source, message: `namespace "${ns}" (${env ? describeEnv(env) : `tier ${tierName ?? 'unknown'}`}) has no default-deny egress NetworkPolicy` });
       }
-      const allowList = new Set(tier?.egress === 'deny' ? [] : tier?.egressAllowList ?? []);
+      const allowList = tier?.egress === 'deny' ? [] : tier?.egressAllowList ?? [];
+      // Beyond the allow list, an env's pods may reach exactly what they need, on its port only:
+      // the server holding the env's database, Vault (agent), and the API server (reset Job pods).
+      const network = g.manifest.estate.network ?? {};
+      const server = env ? g.servers.get(env.server) : undefined;
+      const platform = (np: K8sObject) => [
+        ...(server?.cidr ? [{ what: `its Postgres server ${server.id}`, cidr: server.cidr, port: server.port }] : []),
+        ...(env && network.vault ? [{ what: 'Vault', ...network.vault }] : []),
+        ...(env && network.kubernetesApi && np.object.spec?.podSelector?.matchLabels?.['tierkit.io/job'] === 'reset'
+          ? [{ what: 'the Kubernetes API (reset Job pods)', ...network.kubernetesApi }] : []),
+      ];
       for (const np of nps) {
         if (!policyTypes(np).includes('Egress')) continue;
         for (const [i, rule] of ((np.object.spec?.egress ?? []) as any[]).entries()) {
@@ -63,11 +95,15 @@ export const rule: Rule = {
           }
           for (const peer of peers) {
             if (DNS_PEER(peer)) continue;
-            const cidr = peer?.ipBlock?.cidr;
-            if (cidr && allowList.has(cidr)) continue;
+            const cidr: string | undefined = peer?.ipBlock?.cidr;
+            if (cidr && allowList.some((allowed) => within(cidr, allowed))) continue;
+            if (cidr && platform(np).some((p) => p.cidr === cidr && onlyPort(rule, p.port))) continue;
+            const near = cidr ? platform(np).find((p) => p.cidr === cidr) : undefined;
             out.push({
               env, source: { ...np.source, pointer: `${np.source.pointer}/spec/egress/${i}` },
-              message: `NetworkPolicy ${ns}/${np.name} allows egress to ${cidr ? `${cidr}, outside the ${tierName} allow list [${[...allowList].join(', ')}]` : JSON.stringify(peer)}`,
+              message: `NetworkPolicy ${ns}/${np.name} allows egress to ${!cidr ? JSON.stringify(peer)
+                : near ? `${cidr} (${near.what}) on ports other than TCP ${near.port}`
+                  : `${cidr}, outside the ${tierName} allow list [${allowList.join(', ')}] and the env's own Postgres server, Vault and API endpoints`}`,
             });
           }
         }

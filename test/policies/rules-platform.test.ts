@@ -132,8 +132,37 @@ describe('TK011 egress default deny', () => {
     });
     expect(findings(await check(dir), 'TK011').map((f) => f.message)).toEqual([
       'NetworkPolicy erp-dev/open allows egress to every destination',
-      'NetworkPolicy shop-demo/internet allows egress to 0.0.0.0/0, outside the demo allow list []',
+      'NetworkPolicy shop-demo/internet allows egress to 0.0.0.0/0, outside the demo allow list [] and the env\'s own Postgres server, Vault and API endpoints',
       'namespace "scratch" (tier unknown) has no default-deny egress NetworkPolicy',
+    ]);
+  });
+});
+
+describe('TK011 platform endpoints: the env\'s own, on their port only', () => {
+  const egress = (name: string, namespace: string, cidr: string, port?: number, pods: Record<string, string> = {}) => ({
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace },
+    spec: { podSelector: { matchLabels: pods }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr } }], ...(port ? { ports: [{ protocol: 'TCP', port }] } : {}) }] },
+  });
+
+  it('accepts the synthesized endpoints (erp-sandbox reaches prod-pg, its own server) and inner CIDRs of an allow list', async () => {
+    const dir = distWithFiles({ 'k8s/dev/extra.k8s.yaml': [egress('inner', 'crm-dev', '10.10.7.0/24', 443)] });
+    expect(findings(await check(dir), 'TK011')).toEqual([]);
+  });
+
+  it('catches another env\'s server, the own server on every port, and the API server for workload pods', async () => {
+    const dir = distWithFiles({
+      'k8s/dev/extra.k8s.yaml': [
+        // crm-dev's database is on nonprod-pg: prod-pg is not its server.
+        egress('to-prod-pg', 'crm-dev', '10.20.5.10/32', 5432),
+        // shop-demo (demo: egress denied) may reach its server on 5432 only.
+        egress('own-pg-any-port', 'shop-demo', '10.10.5.10/32'),
+        egress('api-for-workload', 'crm-alice', '10.0.1.0/28', 6443, { 'tierkit.io/app': 'crm', 'tierkit.io/env': 'alice' }),
+      ],
+    });
+    expect(findings(await check(dir), 'TK011').map((f) => f.message).sort()).toEqual([
+      'NetworkPolicy crm-alice/api-for-workload allows egress to 10.0.1.0/28, outside the dev allow list [10.10.0.0/16] and the env\'s own Postgres server, Vault and API endpoints',
+      'NetworkPolicy crm-dev/to-prod-pg allows egress to 10.20.5.10/32, outside the dev allow list [10.10.0.0/16] and the env\'s own Postgres server, Vault and API endpoints',
+      'NetworkPolicy shop-demo/own-pg-any-port allows egress to 10.10.5.10/32 (its Postgres server nonprod-pg) on ports other than TCP 5432',
     ]);
   });
 });

@@ -29,6 +29,16 @@ describe('TK001 ownership and membership', () => {
     expect(messages.some((m) => m.includes('"bridge" of no declared app-environment reaches "erp_role" of erp'))).toBe(true);
   });
 
+  it('lets a managed server\'s declared admin role join every group, but catches an env role that reaches it', async () => {
+    // The example estate's managed servers make tierkit_admin a member of each group: no finding (first test).
+    const dir = synthDist((e) => env(e, 'crm', 'alice').addEscapeHatch((r) => r.groupRole.addOverride('roles', ['tierkit_admin'])));
+    const messages = findings(await check(dir), 'TK001').map((f) => f.message);
+    expect(messages).toContain('role "crm_alice_role" of crm-alice (tier dev) reaches "tierkit_admin", the provider\'s admin role on server nonprod-pg, '
+      + 'and through it every env\'s group there (crm_alice_role → tierkit_admin, via roles)');
+    // …and, through it, the groups of the other envs on that server.
+    expect(messages.some((m) => m.startsWith('role "crm_alice_role" of crm-alice (tier dev) reaches "erp_dev_role" of erp-dev'))).toBe(true);
+  });
+
   it('catches a database owned by another env\'s role', async () => {
     const dir = synthDist((e) => env(e, 'erp', 'sandbox').addEscapeHatch((r) => r.database.addOverride('owner', 'erp_role')));
     const messages = findings(await check(dir), 'TK001').map((f) => f.message);
