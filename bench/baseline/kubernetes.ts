@@ -143,6 +143,7 @@ function resetJob(chart: Chart, e: Env, l: Record<string, string>): void {
                   { name: 'PGSSLMODE', value: server.sslMode }, { name: 'TIERKIT_CREDENTIALS_FILE', value: '/vault/secrets/database' },
                   { name: 'TIERKIT_DRAIN_TIMEOUT_SECONDS', value: '120' }, { name: 'TIERKIT_DUMP_FILE', value: `/seeds/${seed}.dump` },
                   { name: 'TIERKIT_GROUP_ROLE', value: `${ns.replace(/-/g, '_')}_role` }, { name: 'TIERKIT_OBJECT_PREFIX', value: e.objectPrefix },
+                  { name: 'TIERKIT_VAULT_CONNECTION_ROLE', value: `${ns.replace(/-/g, '_')}_vault` },
                 ],
                 volumeMounts: [{ name: 'seeds', mountPath: '/seeds', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
               }],

@@ -143,7 +143,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
       initContainers: [scale(0), {
         name: 'reset', image: postgresClientImage(major), command: ['/bin/bash', '-c', RESET_SCRIPT],
         env: pgEnv(env, {
-          PGDATABASE: env.database.name, TIERKIT_GROUP_ROLE: env.groupRole.name,
+          PGDATABASE: env.database.name, TIERKIT_GROUP_ROLE: env.groupRole.name, TIERKIT_VAULT_CONNECTION_ROLE: env.vaultConnectionRole.name,
           TIERKIT_DUMP_FILE: naming.seedDumpPath(SEED_MOUNT_PATH, resetSeed(env)), TIERKIT_DRAIN_TIMEOUT_SECONDS: '120',
         }),
         volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH, readOnly: true }, tmpMount], securityContext,

@@ -8,6 +8,7 @@
  *   TIERKIT_OBJECT_PREFIX                 the app's object prefix (`llx_`): what is dumped and hashed
  *   TIERKIT_DUMP_FILE                     the seed dump; its content hash sits in "$TIERKIT_DUMP_FILE.sha256"
  *   TIERKIT_GROUP_ROLE                    (reset) the env's group role
+ *   TIERKIT_VAULT_CONNECTION_ROLE         (reset) the env's Vault connection user: its pooled sessions are not the app's
  *   TIERKIT_DRAIN_TIMEOUT_SECONDS         (reset) how long to wait for the app's sessions to end
  */
 
@@ -70,13 +71,15 @@ echo "golden dump written: $TIERKIT_DUMP_FILE (content sha256 $(cat "$TIERKIT_DU
 /**
  * Reset: with only the env's own dynamic credential (it refuses a superuser or CREATEDB one),
  * wait until the app's sessions are gone, DROP OWNED BY the group, restore the seed as the
- * group, and fail unless the content hash equals the seed's.
+ * group, and fail unless the content hash equals the seed's. The app's sessions are those of the
+ * group's members (its dynamic users) on the database, other than the reset's own and the Vault
+ * connection user's: Vault's connection pool keeps an idle session open for as long as it runs.
  */
 export const RESET_SCRIPT = `#!/usr/bin/env bash
 # tierkit reset: DROP OWNED BY <group> CASCADE, pg_restore --no-owner --role=<group>, verify hash.
 ${COMMON}
 tk_load_credentials
-: "\${TIERKIT_GROUP_ROLE:?}" "\${TIERKIT_DUMP_FILE:?}"
+: "\${TIERKIT_GROUP_ROLE:?}" "\${TIERKIT_VAULT_CONNECTION_ROLE:?}" "\${TIERKIT_DUMP_FILE:?}"
 expected="$(cat "$TIERKIT_DUMP_FILE.sha256")"
 attrs="$(psql -X -q -A -t -c "SELECT rolsuper::text || ' ' || rolcreatedb::text FROM pg_roles WHERE rolname = session_user")"
 if [[ "$attrs" != "false false" ]]; then
@@ -84,10 +87,17 @@ if [[ "$attrs" != "false false" ]]; then
   exit 3
 fi
 deadline=$((SECONDS + \${TIERKIT_DRAIN_TIMEOUT_SECONDS:-120}))
+# Without pg_read_all_stats, pg_stat_activity shows pid, datname and the user of other roles'
+# sessions but hides the rest (backend_type, state, query are NULL): filter on those three only.
 while :; do
-  others="$(psql -X -q -A -t -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'")"
+  others="$(psql -X -q -A -t -v ON_ERROR_STOP=1 -v group="$TIERKIT_GROUP_ROLE" -v vault="$TIERKIT_VAULT_CONNECTION_ROLE" <<'SQL'
+SELECT count(*) FROM pg_stat_activity
+ WHERE datname = current_database() AND pid <> pg_backend_pid()
+   AND usename IS DISTINCT FROM :'vault' AND pg_has_role(usesysid, :'group', 'MEMBER');
+SQL
+)"
   [[ "$others" == 0 ]] && break
-  if (( SECONDS >= deadline )); then echo "reset aborted: $others session(s) still connected to $PGDATABASE" >&2; exit 4; fi
+  if (( SECONDS >= deadline )); then echo "reset aborted: $others session(s) of $TIERKIT_GROUP_ROLE still connected to $PGDATABASE" >&2; exit 4; fi
   sleep 2
 done
 psql -X -q -v ON_ERROR_STOP=1 -v group="$TIERKIT_GROUP_ROLE" <<'SQL'

@@ -74,16 +74,17 @@ describe('golden dump → reset round trip on PostgreSQL 15 (invariant 13)', () 
   };
 
   /** Run a script as its Job would: its env (names mapped to the test namespace), our credentials. */
-  async function runScript(script: string, jobEnv: { name: string; value: string }[], user: string, password: string, database: string): Promise<ToolResult> {
+  async function runScript(script: string, jobEnv: { name: string; value: string }[], user: string, password: string, database: string,
+    overrides: Record<string, string> = {}): Promise<ToolResult> {
     const creds = join(dir, `creds-${user}`);
     writeFileSync(creds, `export PGUSER='${user}'\nexport PGPASSWORD='${password}'\n`, { mode: 0o600 });
     const env: NodeJS.ProcessEnv = { PATH: `${binDir}:${process.env.PATH}`, HOME: dir };
     for (const { name, value } of jobEnv) env[name] = value;
     Object.assign(env, {
       PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable', PGDATABASE: database,
-      TIERKIT_CREDENTIALS_FILE: creds, TIERKIT_DUMP_FILE: dumpFile, TIERKIT_DRAIN_TIMEOUT_SECONDS: '10',
+      TIERKIT_CREDENTIALS_FILE: creds, TIERKIT_DUMP_FILE: dumpFile, TIERKIT_DRAIN_TIMEOUT_SECONDS: '10', ...overrides,
     });
-    if (env.TIERKIT_GROUP_ROLE) env.TIERKIT_GROUP_ROLE = m(env.TIERKIT_GROUP_ROLE);
+    for (const role of ['TIERKIT_GROUP_ROLE', 'TIERKIT_VAULT_CONNECTION_ROLE']) if (env[role]) env[role] = m(env[role]!);
     return runTool('/bin/bash', ['-c', script], env);
   }
 
@@ -176,5 +177,42 @@ describe('golden dump → reset round trip on PostgreSQL 15 (invariant 13)', () 
     const r = await runScript(resetScript().command[2], resetScript().env, ns.server.user, ns.server.password, m('erp-sandbox'));
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/reset refused: .* has SUPERUSER or CREATEDB/);
+  });
+
+  it('the drain ignores the Vault connection user\'s pooled session: the reset succeeds while it stays open', async () => {
+    const job = resetScript();
+    expect(job.env).toContainEqual({ name: 'TIERKIT_VAULT_CONNECTION_ROLE', value: sandbox.env.names.vaultConnectionRole });
+    const pool = await ns.connect({ user: m(sandbox.env.names.vaultConnectionRole), password: sandbox.connectionPassword, database: m('erp-sandbox') });
+    try {
+      await pool.query('SELECT 1');
+      const sb = await dynamicCredential(sandbox);
+      const reset = await runScript(job.command[2], job.env, sb.user, sb.password, m('erp-sandbox'));
+      expect(reset.stderr).toBe('');
+      expect(reset.code).toBe(0);
+      expect(reset.stdout).toMatch(/reset done/);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('the drain waits for the app\'s own sessions: it aborts (exit 4) while one lingers, and proceeds once it ends', async () => {
+    const job = resetScript();
+    const app = await dynamicCredential(sandbox);
+    const lingering = await ns.connect({ user: app.user, password: app.password, database: m('erp-sandbox') });
+    const sb = await dynamicCredential(sandbox);
+    const aborted = await runScript(job.command[2], job.env, sb.user, sb.password, m('erp-sandbox'), { TIERKIT_DRAIN_TIMEOUT_SECONDS: '1' });
+    expect(aborted.code).toBe(4);
+    expect(aborted.stderr).toMatch(new RegExp(`reset aborted: 1 session\\(s\\) of ${m('erp_sandbox_role')} still connected`));
+
+    const session = await ns.connect({ user: app.user, password: app.password, database: m('erp-sandbox') });
+    await lingering.end();
+    const started = Date.now();
+    const waiting = runScript(job.command[2], job.env, sb.user, sb.password, m('erp-sandbox'), { TIERKIT_DRAIN_TIMEOUT_SECONDS: '30' });
+    await new Promise((r) => setTimeout(r, 3000));
+    await session.end();
+    const done = await waiting;
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
   });
 });
