@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../constructs/synth/serialize';
 import type { CheckReport, Finding } from './finding';
 import { lineOfPointer } from './lines';
@@ -10,6 +11,20 @@ export interface SarifOptions {
 }
 
 const LEVEL = { error: 'error', warning: 'warning', note: 'note' } as const;
+
+/** Where a finding about the estate as a whole points: GitHub rejects a result without a location. */
+const ESTATE_FILE = 'manifest.json';
+
+/**
+ * The result's identity for code scanning: rule, file, pointer, env and a hash of the message, so two
+ * findings of one rule on one resource stay two alerts. The evaluation time is left out of the hash
+ * (TK013 names it), so the same finding keeps its identity from one run to the next.
+ */
+export function fingerprint(f: Finding, now: string): string {
+  const message = f.message.split(now).join('');
+  const hash = createHash('sha256').update(`${f.pointer ?? ''}\u0000${message}`).digest('hex').slice(0, 16);
+  return `${f.ruleId}:${f.file ?? ''}:${f.pointer ?? ''}:${f.env ?? ''}:${hash}`;
+}
 
 /**
  * SARIF 2.1.0 for GitHub code scanning: one run, every rule in the driver, a result per finding
@@ -32,18 +47,20 @@ export function renderSarif(report: CheckReport, options: SarifOptions = {}): st
       ruleIndex: ruleIndex.get(f.ruleId),
       level: LEVEL[f.severity],
       message: { text: `${f.message}. Fix: ${f.fix}` },
-      locations: f.file ? [{
+      // Always one location: a finding without a file is about the estate, whose record is manifest.json.
+      locations: [{
         physicalLocation: {
-          artifactLocation: { uri: `${prefix}${f.file}` },
+          artifactLocation: { uri: `${prefix}${f.file ?? ESTATE_FILE}` },
           ...(line !== undefined ? { region: { startLine: line } } : {}),
         },
         ...(f.constructPath || f.resourcePath ? {
           logicalLocations: [{ fullyQualifiedName: f.resourcePath ?? f.constructPath, kind: 'resource' }],
         } : {}),
-      }] : [],
-      partialFingerprints: { 'tierkitFinding/v1': `${f.ruleId}:${f.file ?? ''}:${f.pointer ?? ''}:${f.env ?? ''}` },
+      }],
+      partialFingerprints: { 'tierkitFinding/v2': fingerprint(f, report.now) },
       properties: {
         constructPath: f.constructPath, resourcePath: f.resourcePath, jsonPointer: f.pointer, env: f.env, fix: f.fix,
+        ...(f.file ? {} : { estateLevel: true }),
       },
       ...(f.suppressed ? { suppressions: [{ kind: 'inSource', status: 'accepted', justification: f.suppressed.reason }] } : {}),
     };

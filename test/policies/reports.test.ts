@@ -5,8 +5,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { check, env, freshDir, synthDist } from './helpers';
+import { check, cleanDist, env, freshDir, synthDist } from './helpers';
 import { renderJunit } from '../../policies/report/junit';
+import { renderSarif } from '../../policies/report/sarif';
+import { evaluateGraph } from '../../policies/engine';
+import { buildGraph } from '../../policies/graph/build';
+import { loadSqlParser } from '../../policies/graph/sql';
+import { readDist } from '../../policies/dist/read';
+import type { Rule } from '../../policies/rules/rule';
 
 /** The vendored SARIF 2.1.0 schema is draft-04; ajv 8 reads it once `id` becomes `$id` (no other draft-04-only keyword is used). */
 function sarifValidator() {
@@ -101,6 +107,35 @@ describe('tierkit check', () => {
     const tk006 = results.find((x: any) => x.ruleId === 'TK006');
     expect(tk006.suppressions).toEqual([{ kind: 'inSource', status: 'accepted', justification: 'Load tests need a day-long lease until OPS-42' }]);
     expect(log.runs[0].tool.driver.rules.map((x: any) => x.id)).toContain('TK013');
+  });
+
+  it('gives two findings of one rule on one resource two SARIF identities, stable from one --now to the next', async () => {
+    const dir = synthDist((e) => env(e, 'erp', 'sandbox').addEscapeHatch((r) => r.vaultPolicy.addOverride('policy',
+      'path "postgres/creds/erp" { capabilities = ["read"] }\npath "kvv2/data/erp/config" { capabilities = ["read"] }')));
+    const log = JSON.parse(renderSarif(await check(dir)));
+    expect(sarifValidator()(log)).toBe(true);
+    const tk007 = log.runs[0].results.filter((x: any) => x.ruleId === 'TK007');
+    expect(tk007).toHaveLength(2);
+    expect(tk007[0].properties.jsonPointer).toBe(tk007[1].properties.jsonPointer);
+    expect(tk007[0].partialFingerprints['tierkitFinding/v2']).not.toBe(tk007[1].partialFingerprints['tierkitFinding/v2']);
+    // TK013 names the evaluation time in its message; the identity leaves it out.
+    const expired = async (now: string) => JSON.parse(renderSarif(await check(cleanDist(), new Date(now))))
+      .runs[0].results.find((x: any) => x.ruleId === 'TK013' && x.message.text.includes('crm-br-lead-scoring')).partialFingerprints['tierkitFinding/v2'];
+    expect(await expired('2026-11-22T10:00:00Z')).toBe(await expired('2026-11-23T10:00:00Z'));
+  });
+
+  it('gives a finding without a file the manifest as its location (GitHub rejects a result without one)', async () => {
+    await loadSqlParser();
+    const broken: Rule = { id: 'TK999', name: 'broken', severity: 'error', title: 't', explanation: 'e', fix: 'f', suppressible: false,
+      evaluate: () => { throw new Error('boom'); } };
+    const report = evaluateGraph(buildGraph(readDist(cleanDist())), { now: new Date(NOW), rules: [broken] });
+    const log = JSON.parse(renderSarif(report, { uriPrefix: 'dist/' }));
+    const validate = sarifValidator();
+    expect(validate(log), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    const [result] = log.runs[0].results;
+    expect(result.message.text).toContain('rule TK999 failed while evaluating: boom');
+    expect(result.locations).toEqual([{ physicalLocation: { artifactLocation: { uri: 'dist/manifest.json' } } }]);
+    expect(result.properties.estateLevel).toBe(true);
   });
 
   it('writes JUnit XML that parses: a failure per unsuppressed error, skipped for suppressed findings', async () => {
