@@ -157,7 +157,9 @@ function resetJob(chart: Chart, e: Env, l: Record<string, string>): void {
   });
 }
 
-function application(chart: Chart, id: string, p: { name: string; path: string; include?: string; namespace: string; labels: Record<string, string> }): void {
+function application(chart: Chart, id: string, p: {
+  name: string; path: string; include?: string; namespace: string; labels: Record<string, string>; resetDeployment?: string;
+}): void {
   new ApiObject(chart, id, {
     apiVersion: 'argoproj.io/v1alpha1', kind: 'Application',
     metadata: { name: p.name, namespace: 'argocd', labels: p.labels },
@@ -165,7 +167,11 @@ function application(chart: Chart, id: string, p: { name: string; path: string; 
       project: 'default',
       source: { repoURL: S.argoRepoUrl, targetRevision: 'rendered', path: p.path, directory: p.include ? { include: p.include } : undefined },
       destination: { server: 'https://kubernetes.default.svc', namespace: p.namespace },
-      syncPolicy: { automated: { prune: true, selfHeal: true } },
+      // The reset scales the Deployment to 0: self-heal must leave its replicas alone.
+      ignoreDifferences: p.resetDeployment
+        ? [{ group: 'apps', kind: 'Deployment', name: p.resetDeployment, namespace: p.namespace, jsonPointers: ['/spec/replicas'] }]
+        : undefined,
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: p.resetDeployment ? ['RespectIgnoreDifferences=true'] : undefined },
     },
   });
 }
@@ -183,7 +189,10 @@ export function synthKubernetes(spec: EstateSpec, outdir: string): void {
     const argo = new App({ outdir: join(outdir, tier, 'argocd') });
     const chart = new Chart(argo, 'applications');
     for (const e of tierEnvs) {
-      application(chart, slug(e), { name: slug(e), path: tier, include: `${slug(e)}.k8s.yaml`, namespace: slug(e), labels: labels(e) });
+      application(chart, slug(e), {
+        name: slug(e), path: tier, include: `${slug(e)}.k8s.yaml`, namespace: slug(e), labels: labels(e),
+        resetDeployment: e.sandbox || e.tier === 'demo' ? e.app : undefined,
+      });
     }
     argo.synth();
     application(new Chart(roots, tier as TierName), 'app_of_apps', {

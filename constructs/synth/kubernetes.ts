@@ -161,9 +161,16 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
   return chart;
 }
 
+/**
+ * An Argo CD Application tracking rendered manifests, synced automatically with self-heal.
+ * `resetDeployment`: a reset Job scales this Deployment to 0 (and leaves it there when the reset
+ * fails); self-heal must not scale it back meanwhile, so Argo CD ignores its replicas, in the diff
+ * and, with RespectIgnoreDifferences, when it syncs.
+ */
 function argoApplication(chart: Chart, id: string, estate: Estate, props: {
-  name: string; path: string; include?: string; destinationNamespace: string; labels: Record<string, string>;
+  name: string; path: string; include?: string; destinationNamespace: string; labels: Record<string, string>; resetDeployment?: string;
 }): ApiObject {
+  const ignoreReplicas = props.resetDeployment !== undefined;
   return new ApiObject(chart, id, {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
@@ -177,7 +184,10 @@ function argoApplication(chart: Chart, id: string, estate: Estate, props: {
         directory: props.include ? { include: props.include } : undefined,
       },
       destination: { server: estate.argocd.destinationServer, namespace: props.destinationNamespace },
-      syncPolicy: { automated: { prune: true, selfHeal: true } },
+      ignoreDifferences: ignoreReplicas
+        ? [{ group: 'apps', kind: 'Deployment', name: props.resetDeployment, namespace: props.destinationNamespace, jsonPointers: ['/spec/replicas'] }]
+        : undefined,
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ignoreReplicas ? ['RespectIgnoreDifferences=true'] : undefined },
     },
   });
 }
@@ -192,6 +202,7 @@ export function buildTierApplicationsChart(app: K8sApp, estate: Estate, tier: Ti
       include: naming.dist.argoInclude(env.coordinate),
       destinationNamespace: naming.namespace(env.coordinate),
       labels: environmentLabels(env),
+      resetDeployment: hasReset(env) ? env.coordinate.app : undefined,
     });
   }
   return chart;

@@ -1,0 +1,51 @@
+// The workload and the lifecycle Jobs share a namespace: Argo CD must not undo the reset's
+// scale-down while the reset runs.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as naming from '../../constructs/naming';
+import type { ManifestAppEnvironment } from '../../constructs/synth/manifest';
+import { DistContents } from '../../policies/dist';
+import { validateKubernetesObject } from '../support/k8s-schema';
+import { synthToDist } from '../support/synth';
+
+let dist: DistContents;
+beforeAll(() => {
+  dist = synthToDist(undefined, 'interplay');
+});
+
+type Obj = Record<string, any>;
+const envs = () => dist.manifest.appEnvironments;
+const objectsOf = (env: ManifestAppEnvironment): Obj[] =>
+  dist.kubernetes.filter((o) => o.file === naming.dist.k8sAppEnvironment(env.tier, env)).map((o) => o.object);
+const hasResetJob = (env: ManifestAppEnvironment) => objectsOf(env).some((o) => o.kind === 'CronJob' && o.metadata.name === `${env.slug}-reset`);
+const applicationOf = (env: ManifestAppEnvironment): Obj =>
+  dist.kubernetes.map((k) => k.object).find((o) => o.kind === 'Application' && o.metadata.name === env.names.argoApplication)!;
+
+describe('Argo CD and the reset', () => {
+  it('self-heal leaves the replicas of a reset env\'s Deployment alone; other envs keep full self-heal', () => {
+    const withReset = envs().filter(hasResetJob).map((e) => e.slug);
+    expect(withReset).toEqual(expect.arrayContaining(['erp-sandbox', 'shop-demo', 'crm-alice']));
+    for (const env of envs()) {
+      const app = applicationOf(env);
+      expect(app.spec.syncPolicy.automated, env.slug).toEqual({ prune: true, selfHeal: true });
+      if (withReset.includes(env.slug)) {
+        const deployment = objectsOf(env).find((o) => o.kind === 'Deployment')!;
+        expect(app.spec.ignoreDifferences, env.slug).toEqual([{
+          group: 'apps', kind: 'Deployment', name: deployment.metadata.name, namespace: deployment.metadata.namespace, jsonPointers: ['/spec/replicas'],
+        }]);
+        expect(app.spec.syncPolicy.syncOptions, env.slug).toEqual(['RespectIgnoreDifferences=true']);
+      } else {
+        expect(app.spec.ignoreDifferences, env.slug).toBeUndefined();
+        expect(app.spec.syncPolicy.syncOptions, env.slug).toBeUndefined();
+      }
+    }
+  });
+
+  it('those Applications validate against @kubernetes-models/argo-cd, which checks the new fields', () => {
+    const app = applicationOf(envs().find((e) => e.slug === 'erp-sandbox')!);
+    expect(() => validateKubernetesObject(app as never)).not.toThrow();
+    const broken = { ...app, spec: { ...app.spec, ignoreDifferences: [{ ...app.spec.ignoreDifferences[0], jsonPointers: '/spec/replicas' }] } };
+    expect(() => validateKubernetesObject(broken as never)).toThrow(/jsonPointers/);
+    const brokenOptions = { ...app, spec: { ...app.spec, syncPolicy: { ...app.spec.syncPolicy, syncOptions: 'RespectIgnoreDifferences=true' } } };
+    expect(() => validateKubernetesObject(brokenOptions as never)).toThrow(/syncOptions/);
+  });
+});
