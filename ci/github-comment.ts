@@ -2,6 +2,7 @@ import type { Manifest } from '../constructs/synth/manifest';
 import { planJobs } from './github-plan';
 import { ACTIONS, RUNNER } from './pins';
 import { ARTIFACT, humanTiers, planEnvironment } from './steps';
+import { GITHUB_COMMENT_LIMIT } from '../diff/markdown';
 
 /**
  * The ONE sticky pull-request comment. `comment-diff` posts the diff as soon as it exists, so the
@@ -36,16 +37,40 @@ if (final) {
   };
   fs.writeFileSync('tierkit-plans.json', JSON.stringify(index, null, 2) + '\\n');
 }
-let body = fs.readFileSync('tierkit-diff/comment.md', 'utf8');
-body += '\\n### Plans\\n\\n';
+// The whole comment stays within GitHub's limit: plan rows that do not fit are counted, not listed
+// (the plan index artifact has them all); a diff that alone does not fit is cut at a line.
+const limit = ${GITHUB_COMMENT_LIMIT};
+const artifact = (name) => 'the \`' + name + '\` artifact of run ' + context.runId;
+let diff = fs.readFileSync('tierkit-diff/comment.md', 'utf8');
+if (!diff.startsWith(marker)) diff = marker + '\\n' + diff;
+let lead = '';
+let rows = [];
+let outro = '';
 if (!final) {
   const environments = JSON.parse(process.env.PLAN_ENVIRONMENTS || '{}');
   const gated = JSON.parse(process.env.GATED_TIERS || '[]').map((t) => environments[t] || t + '-plan');
-  body += 'Planning…' + (gated.length === 0 ? '' : ' Plans of human-gated stacks wait for an approval of the environment(s) ' + gated.map((e) => '\`' + e + '\`').join(', ') + ': approve only after reading this diff, since the plan runs this pull request\\'s code with the server\\'s admin credential.') + '\\n';
+  lead = 'Planning…' + (gated.length === 0 ? '' : ' Plans of human-gated stacks wait for an approval of the environment(s) ' + gated.map((e) => '\`' + e + '\`').join(', ') + ': approve only after reading this diff, since the plan runs this pull request\\'s code with the server\\'s admin credential.') + '\\n';
 } else {
   const stacks = Object.keys(plans).sort();
-  body += stacks.length === 0 ? 'No stack to plan.\\n' : '| stack | plan sha256 |\\n|---|---|\\n' + stacks.map((s) => '| ' + s + ' | \`' + plans[s] + '\` |').join('\\n') + '\\n';
-  body += '\\nOn merge, only these plan files are applied (their sha256 is verified), each behind its tier\\'s environment. Plan jobs: ' + process.env.PLAN_RESULTS + '.\\n';
+  if (stacks.length === 0) lead = 'No stack to plan.\\n';
+  rows = stacks.map((s) => '| ' + s + ' | \`' + plans[s] + '\` |\\n');
+  outro = '\\nOn merge, only these plan files are applied (their sha256 is verified), each behind its tier\\'s environment. Plan jobs: ' + process.env.PLAN_RESULTS + '.\\n';
+}
+const header = '| stack | plan sha256 |\\n|---|---|\\n';
+const table = (k) => (k === 0 ? '' : header + rows.slice(0, k).join(''));
+const more = (n) => (n === 0 ? '' : '\\n… ' + n + ' of ' + rows.length + ' plans not listed (comment size limit): ' + artifact('tierkit-plans') + ' (tierkit-plans.json) has every sha256.\\n');
+const compose = (d, k) => d + '\\n### Plans\\n\\n' + lead + table(k) + more(rows.length - k) + outro;
+const fixed = compose(diff, 0).length - more(rows.length).length + header.length;
+let kept = 0;
+let size = 0;
+while (kept < rows.length && fixed + size + rows[kept].length + more(rows.length - kept - 1).length <= limit) size += rows[kept++].length;
+let body = compose(diff, kept);
+if (body.length > limit) {
+  const cut = '\\n\\n… cut here to fit the comment size limit: ' + artifact('tierkit-diff') + ' has the whole diff (tierkit-diff.json).\\n';
+  let d = diff.slice(0, Math.max(marker.length, limit - compose('', 0).length - cut.length - 4));
+  if (d.lastIndexOf('\\n') > marker.length) d = d.slice(0, d.lastIndexOf('\\n'));
+  if ((d.split('\`\`\`').length - 1) % 2 === 1) d += '\\n\`\`\`';
+  body = compose(d + cut, 0);
 }
 const { owner, repo } = context.repo;
 const issue_number = context.payload.pull_request.number;

@@ -10,7 +10,7 @@ import { ARTIFACT, checkout, setupNode, Step, TIERKIT } from './steps';
  * gating tier has a human gate: ci/github-plan.ts), and one sticky comment with the plans' sha256.
  */
 
-/** The comment leaves room for the plan table the comment job appends. */
+/** The diff leaves room for the plans section; the comment job bounds the whole comment (ci/github-comment.ts). */
 const COMMENT_MAX_CHARS = 60_000;
 
 function diffJob(m: Manifest): Record<string, unknown> {

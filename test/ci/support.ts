@@ -93,7 +93,7 @@ export function runGithubScript(s: Record<string, any>, files: Record<string, st
     writeFileSync(join(dir, rel), content);
   }
   writeFileSync(join(dir, '.script.js'), s.with.script);
-  const context = { repo: { owner: 'arcodange', repo: 'estate' }, payload: { pull_request: { number: 7, head: { sha: 'a'.repeat(40) } } } };
+  const context = { runId: 1234, repo: { owner: 'arcodange', repo: 'estate' }, payload: { pull_request: { number: 7, head: { sha: 'a'.repeat(40) } } } };
   const r = spawnSync(process.execPath, ['-e', SCRIPT_HOST], {
     cwd: dir, encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '', TEST_SCRIPT: join(dir, '.script.js'), TEST_CONTEXT: JSON.stringify(context), ...(s.env ?? {}), ...env },

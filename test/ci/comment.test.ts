@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GITHUB_COMMENT_LIMIT } from '../../diff';
+import { synthesize } from '../../constructs/synth/synthesize';
+import estate from '../../environments';
+import { runGithubScript, step, Workflow, workflows } from './support';
+
+/**
+ * GitHub refuses a comment over 65,535 characters. The diff is rendered to at most 60,000; the
+ * plan table the comment job appends (one row per planned stack) and the notes must fit in what
+ * is left, whatever the number of plans — and even a diff over its budget must not break the comment.
+ */
+
+const MARKER = '<!-- tierkit-diff -->';
+let pr: Workflow;
+
+beforeAll(() => {
+  pr = workflows(synthesize(estate()).manifest).pr;
+});
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** A rendered diff of exactly `n` characters, made of lines (some inside a code fence). */
+function diffOf(n: number, openFence = false): string {
+  const head = `${MARKER}\n## tierkit diff — arcodange\n\n`;
+  const line = '- **sandbox crm-x** — owner x, kind engineer, tier dev, TTL 48 h, seed synthetic:v1\n';
+  let body = head + (openFence ? '```diff\n' : '');
+  while (body.length + line.length <= n) body += line;
+  return body + 'x'.repeat(n - body.length);
+}
+
+function post(phase: 'plans' | 'diff', comment: string, stacks: string[], env: Record<string, string> = {}) {
+  const files: Record<string, string> = {
+    'tierkit-diff/comment.md': comment,
+    'tierkit-diff/plan-matrix.json': JSON.stringify(stacks.map((s) => ({ stack: s, action: 'change', gatingTier: 'dev' }))),
+    'dist/manifest.json': '{}\n',
+  };
+  for (const s of stacks) files[`plans/tierkit-plan-${s}/tfplan.sha256`] = `${sha(s)}  tfplan\n`;
+  const s = phase === 'plans' ? step(pr.jobs.comment, 'Post the sticky comment and the plan index') : step(pr.jobs['comment-diff'], 'Post the diff, plans pending');
+  const r = runGithubScript(s, files, { PLAN_RESULTS: 'plan success, plan-prod success', GATED_TIERS: '["prod","preprod"]', ...env });
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.posted).toHaveLength(1);
+  const body = (r.posted[0].create ?? r.posted[0].update)!.body;
+  return { body, dir: r.dir, posted: r.posted[0] };
+}
+
+/** 1,000 stacks with long names: a table of ~110 characters a row, far over what is left. */
+const MANY = Array.from({ length: 1000 }, (_, i) => `billing-engineer-sandbox-number-${String(i).padStart(4, '0')}`);
+
+describe('the sticky comment stays under GitHub\'s limit', () => {
+  it('a few plans: the whole diff and the whole plan table', () => {
+    const { body } = post('plans', diffOf(2_000), ['crm-dev', 'erp']);
+    expect(body.startsWith(MARKER)).toBe(true);
+    expect(body).toContain(diffOf(2_000));
+    expect(body).toContain(`| crm-dev | \`${sha('crm-dev')}\` |`);
+    expect(body).toContain(`| erp | \`${sha('erp')}\` |`);
+    expect(body).not.toContain('plans not listed');
+  });
+
+  it('a diff at its 60,000-character budget and 1,000 plans: the table is cut, the count and the artifact are given', () => {
+    const diff = diffOf(60_000);
+    const { body, dir } = post('plans', diff, MANY);
+    expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(body.startsWith(diff)).toBe(true);
+    const listed = MANY.filter((s) => body.includes(`| ${s} | \`${sha(s)}\` |`)).length;
+    expect(listed).toBeGreaterThan(10);
+    expect(body).toContain(`… ${MANY.length - listed} of ${MANY.length} plans not listed (comment size limit)`);
+    expect(body).toContain('the `tierkit-plans` artifact of run 1234 (tierkit-plans.json)');
+    expect(body.length).toBeGreaterThan(GITHUB_COMMENT_LIMIT - 200); // it uses the room it has
+    // The index itself is complete: it, not the comment, is what the apply verifies.
+    expect(Object.keys(JSON.parse(readFileSync(join(dir, 'tierkit-plans.json'), 'utf8')).plans)).toHaveLength(MANY.length);
+  });
+
+  it('a diff over its budget (inside an open code fence): cut at a line, fence closed, pointed to the artifact', () => {
+    const { body } = post('plans', diffOf(70_000, true), MANY);
+    expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(body.startsWith(MARKER)).toBe(true);
+    expect(body).toContain('… cut here to fit the comment size limit: the `tierkit-diff` artifact of run');
+    expect((body.split('```').length - 1) % 2).toBe(0);
+    expect(body).toContain(`… ${MANY.length} of ${MANY.length} plans not listed`);
+    expect(body).toContain('Plan jobs: plan success, plan-prod success.');
+  });
+
+  it('the early comment (plans pending) is bounded too, and updates the one existing comment', () => {
+    const existing = JSON.stringify([{ id: 42, user: { type: 'Bot' }, body: `${MARKER}\nold` }]);
+    const { body, posted } = post('diff', diffOf(GITHUB_COMMENT_LIMIT + 10), [], { TEST_COMMENTS: existing, PLAN_ENVIRONMENTS: '{"prod":"prod-plan","preprod":"preprod-plan"}' });
+    expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(body).toContain('wait for an approval of the environment(s) `prod-plan`, `preprod-plan`');
+    expect(posted.update).toMatchObject({ comment_id: 42 });
+  });
+});
