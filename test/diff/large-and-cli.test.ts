@@ -3,9 +3,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox, SandboxKind, Tier } from '../../constructs';
+import { PostgresqlGrant } from '../../constructs/cdktf';
 import { computeChangeSet } from '../../diff/changeset';
 import { renderJson } from '../../diff/json';
 import { GITHUB_COMMENT_LIMIT, renderMarkdown } from '../../diff/markdown';
+import { CATEGORY_TITLE } from '../../diff/markdown-parts';
+import type { ChangeSet } from '../../diff/model';
 import { app, pairDirs, read, writeEstate } from './fixtures';
 import { tierkit } from './cli';
 
@@ -19,13 +22,29 @@ beforeAll(() => {
   base = writeEstate(dirs.base);
   big = writeEstate(dirs.head, (e) => {
     for (let i = 0; i < SANDBOXES; i++) {
-      const sb = new Sandbox(app(e, i % 2 ? 'crm' : 'shop'), `load-${i}`, {
+      const appName = i % 2 ? 'crm' : 'shop';
+      // Every 50th sandbox outlives the tier maximum (an env exception); every 10th also reaches prod and accepts a finding.
+      const sb = new Sandbox(app(e, appName), `load-${i}`, {
         tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: `engineer-${i}`, createdAt: '2026-11-22',
+        ...(i % 50 === 0 ? { ttlHours: 240, reason: 'Soak test of the load generator over ten days' } : {}),
       });
       sb.addEscapeHatch((r) => r.groupRole.addOverride('create_database', true));
+      if (i % 10 === 0) {
+        sb.addEscapeHatch((r) => new PostgresqlGrant(r.stack, 'prod_connect', { database: appName, role: r.groupRole.name, objectType: 'database', privileges: ['CONNECT'] }));
+        sb.addSuppression('TK006', `Load test ${i} holds one lease for the whole run`);
+      }
+      if (i % 25 === 0) sb.addEscapeHatch((r) => r.databasePublicRevoke.addOverride('count', 0));
     }
   });
 }, 120_000);
+
+/** Every category's heading, with its count, and every item's subject: nothing was dropped. */
+function expectEveryItem(md: string, set: ChangeSet): void {
+  for (const c of new Set(set.attention.map((a) => a.category))) {
+    expect(md, c).toContain(`#### ${CATEGORY_TITLE[c]} (${set.attention.filter((a) => a.category === c).length})`);
+  }
+  for (const item of set.attention) expect(md, item.subject).toContain(item.subject.replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+}
 
 describe('a very large change', () => {
   it('stays under GitHub\'s comment limit and keeps every attention item', () => {
@@ -34,9 +53,11 @@ describe('a very large change', () => {
     const set = computeChangeSet(b, h);
     expect(set.attention.filter((a) => a.category === 'sandbox-added')).toHaveLength(SANDBOXES);
     expect(set.attention.filter((a) => a.category === 'role-attributes')).toHaveLength(SANDBOXES);
+    const count = (c: string) => set.attention.filter((a) => a.category === c).length;
+    expect([count('grant'), count('suppression'), count('exception'), count('meta-argument')]).toEqual([SANDBOXES / 10, SANDBOXES / 10, SANDBOXES / 50, SANDBOXES / 25]);
     const md = renderMarkdown(set, b.manifest, h.manifest, { reportHint: 'artifact tierkit-diff' });
     expect(md.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
-    for (const item of set.attention) expect(md, item.subject).toContain(item.subject.replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    expectEveryItem(md, set);
     expect(md).toContain('see the full change set: artifact tierkit-diff');
     expect(md).not.toContain('truncated');
     // The JSON report keeps everything the comment left out.
@@ -55,7 +76,13 @@ describe('a very large change', () => {
     expect(tight.length).toBeLessThanOrEqual(40_000);
     expect(tight).toContain('Everything but the list of attention items left out');
     expect(tight).not.toContain('truncated');
-    for (const item of set.attention) expect(tight).toContain(item.subject);
+    expectEveryItem(tight, set);
+    // Every level keeps them: everything, no per-resource sections, short details, one line per item (grouped: `tight`).
+    for (const [maxChars, level] of [[10_000_000, ''], [200_000, 'Per-resource sections left out'], [100_000, 'some attention details left out'], [GITHUB_COMMENT_LIMIT, 'graph and attention details left out']] as const) {
+      const md = renderMarkdown(set, b.manifest, h.manifest, { maxChars });
+      expect(md).toContain(level);
+      expectEveryItem(md, set);
+    }
   });
 });
 
