@@ -1,15 +1,18 @@
 import { performance } from 'node:perf_hooks';
+import { environmentsOf } from '../../constructs/query';
 import { synthesize } from '../../constructs/synth/synthesize';
+import { assertValid } from '../../constructs/validation';
 import { writeDist } from '../../constructs/synth/write';
 import { parse } from '../args';
-import { Command, EXIT } from '../command';
+import { Command, EXIT, UsageError } from '../command';
 import { DEFAULT_ENTRY, loadEstate } from '../estate-entry';
 import { projectRoot, resolveFrom } from '../project';
+import { PARALLEL_MIN_ENVIRONMENTS, renderInParallel, threadCount } from '../synth-workers';
 
 export const synthCommand: Command = {
   name: 'synth',
   summary: 'Synthesize the estate into dist/ (Terraform JSON, Kubernetes manifests, manifest.json)',
-  help: `Usage: tierkit synth [--app <file>] [--out <dir>] [--quiet]
+  help: `Usage: tierkit synth [--app <file>] [--out <dir>] [--jobs <n>] [--quiet]
 
 Validates the estate, then writes every artifact atomically: the previous output stays
 untouched when anything fails, and files no longer produced are removed.
@@ -18,6 +21,8 @@ Options:
   --app <file>   estate program (default: ${DEFAULT_ENTRY} in the project root, the
                  nearest directory holding cdktf.json)
   --out <dir>    output directory (default: dist in the project root)
+  --jobs <n>     threads rendering the app-environments (default: the cores, up to 4, from
+                 ${PARALLEL_MIN_ENVIRONMENTS} app-environments on; 1 below). The output is the same.
   --quiet        print nothing on success
   --verbose      print stack traces of unexpected errors
   -h, --help     show this help
@@ -26,14 +31,21 @@ Exit codes: 0 written, 1 invalid estate (nothing written), 2 usage error.`,
 
   async run(argv, io) {
     const { values } = parse(argv, {
-      app: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' }, verbose: { type: 'boolean' },
+      app: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' }, verbose: { type: 'boolean' }, jobs: { type: 'string' },
     });
+    const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+    if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
+      throw new UsageError(`--jobs must be an integer from 1 to 64 (got "${values.jobs}")`);
+    }
     const root = projectRoot(io.cwd);
     const entry = values.app ? resolveFrom(io.cwd, values.app) : resolveFrom(root, DEFAULT_ENTRY);
     const outDir = values.out ? resolveFrom(io.cwd, values.out) : resolveFrom(root, 'dist');
     const started = performance.now();
     const estate = loadEstate(entry);
-    const { files, manifest } = synthesize(estate);
+    assertValid(estate);
+    const threads = threadCount(jobs, environmentsOf(estate).length);
+    const rendered = threads > 1 ? await renderInParallel(entry, estate, threads) : undefined;
+    const { files, manifest } = synthesize(estate, { rendered });
     writeDist(outDir, files);
     if (!values.quiet) {
       const perTier = new Map<string, { stacks: number; k8s: number }>();

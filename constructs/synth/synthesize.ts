@@ -132,23 +132,62 @@ function withCheapStackTraces<T>(fn: () => T): T {
   }
 }
 
+/** Options of `synthesize`. */
+export interface SynthesizeOptions {
+  /**
+   * App-environment files already rendered elsewhere (`synthesizeShard` on worker threads), by
+   * dist path: an env whose two files are here is not built again.
+   * @default - every app-environment is built here
+   */
+  readonly rendered?: ReadonlyMap<string, string>;
+}
+
 /**
  * Validate, then build every artifact in memory. Nothing touches the disk here, so a failure
  * can never leave a half-written `dist/`.
  */
-export function synthesize(estate: Estate): SynthOutput {
+export function synthesize(estate: Estate, options: SynthesizeOptions = {}): SynthOutput {
   assertValid(estate);
+  return inScratch((scratch) => build(estate, scratch, options.rendered ?? new Map()));
+}
+
+/**
+ * The two files of every `count`-th app-environment from `index` (declaration order): one shard of
+ * the work, for a worker thread. The output is what `synthesize` writes for those envs, byte for byte.
+ */
+export function synthesizeShard(estate: Estate, index: number, count: number): Map<string, string> {
+  return inScratch((scratch) => {
+    const tfApp = new TerraformApp({ stackTraces: false, skipValidation: false, outdir: scratch });
+    const out = new Map<string, string>();
+    environmentsOf(estate).forEach((env, i) => {
+      if (i % count !== index) return;
+      for (const [path, content] of renderEnvironment(tfApp, env)) out.set(path, content);
+    });
+    return out;
+  });
+}
+
+function inScratch<T>(fn: (scratch: string) => T): T {
   // cdktf's App creates its outdir (and `stacks/`) on construction although nothing is written
   // there: give it a private temp dir instead of littering the cwd with `cdktf.out/`.
   const scratch = mkdtempSync(join(tmpdir(), 'tierkit-cdktf-'));
   try {
-    return withCheapStackTraces(() => build(estate, scratch));
+    return withCheapStackTraces(() => fn(scratch));
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-function build(estate: Estate, scratch: string): SynthOutput {
+/** An app-environment's Terraform stack and Kubernetes manifests: [path, content] twice. */
+function renderEnvironment(tfApp: TerraformApp, env: AppEnvironment): [string, string][] {
+  const res = buildAppEnvironmentStack(tfApp, env);
+  return [
+    [naming.dist.terraformStack(env.stackName), stackJson(res.stack)],
+    [naming.dist.k8sAppEnvironment(env.tier.name, env.coordinate), chartYaml(buildEnvironmentChart(k8sApp(), env))],
+  ];
+}
+
+function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, string>): SynthOutput {
   const envs = environmentsOf(estate);
   const tiers = tiersInUse(estate);
   const estateGate = gatingTierOfEstate(estate);
@@ -163,12 +202,14 @@ function build(estate: Estate, scratch: string): SynthOutput {
   for (const env of envs) {
     const server = env.server!;
     const gating = gatingOf.get(server)!;
-    const res = buildAppEnvironmentStack(tfApp, env);
     const tfPath = naming.dist.terraformStack(env.stackName);
     const k8sPath = naming.dist.k8sAppEnvironment(env.tier.name, env.coordinate);
+    const [[, tfContent], [, k8sContent]] = rendered.has(tfPath) && rendered.has(k8sPath)
+      ? [[tfPath, rendered.get(tfPath)!], [k8sPath, rendered.get(k8sPath)!]]
+      : renderEnvironment(tfApp, env);
     const base = { tier: env.tier.name, app: env.app.appName, env: env.env, constructPaths: [estate.displayPath(env)] };
-    pending.push({ path: tfPath, content: stackJson(res.stack), meta: { ...base, kind: 'terraform-stack', stack: env.stackName } });
-    pending.push({ path: k8sPath, content: chartYaml(buildEnvironmentChart(k8sApp(), env)), meta: { ...base, kind: 'kubernetes-manifests' } });
+    pending.push({ path: tfPath, content: tfContent, meta: { ...base, kind: 'terraform-stack', stack: env.stackName } });
+    pending.push({ path: k8sPath, content: k8sContent, meta: { ...base, kind: 'kubernetes-manifests' } });
     envArtifacts.set(env, [tfPath, k8sPath]);
     stacks.push({
       name: env.stackName, kind: 'app-environment', tier: env.tier.name, gatingTier: gating.name,

@@ -69,6 +69,27 @@ describe('tierkit synth', () => {
     expect(existsSync(out)).toBe(false);
     expect(tierkit(['nope']).code).toBe(2);
     expect(tierkit(['synth', 'extra-arg']).code).toBe(2);
+    const jobs = tierkit(['synth', '--jobs', '0', '--out', out]);
+    expect(jobs.code).toBe(2);
+    expect(jobs.stderr).toContain('--jobs must be an integer from 1 to 64 (got "0")');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('renders on worker threads (--jobs) byte for byte what one thread renders', () => {
+    const dir = testTmp('cli');
+    const outs = ['1', '3'].map((jobs) => {
+      const out = join(dir, `jobs-${jobs}`);
+      const r = tierkit(['synth', '--jobs', jobs, '--out', out, '--quiet']);
+      expect(r.stderr, `--jobs ${jobs}`).toBe('');
+      expect(r.code).toBe(0);
+      return out;
+    });
+    const files = (d: string) => readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name).slice(d.length)).sort();
+    const [serial, parallel] = outs;
+    expect(files(parallel)).toEqual(files(serial));
+    expect(files(serial).length).toBeGreaterThan(40);
+    for (const f of files(serial)) expect(readFileSync(join(parallel, f), 'utf8'), f).toBe(readFileSync(join(serial, f), 'utf8'));
   });
 
   it('has --help for the tool and the command', () => {
