@@ -57,7 +57,7 @@ describe('tierkit check', () => {
     const bad = await run(['check', violatingDist(), '--now', NOW]);
     expect(bad.code).toBe(1);
     expect(bad.out).toContain([
-      'TK003 privileged-role-attributes — No role is SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS outside the declared exceptions',
+      'TK003 privileged-role-attributes — No role is SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS (or a member of a superuser-equivalent predefined role) outside the declared exceptions',
       '  ERROR: role "shop_dev_role" of shop-dev (tier dev) is CREATEDB in a stack that applies without a human gate (automatic-on-merge)',
       '    at terraform/shop-dev/cdk.tf.json#/resource/postgresql_role/group_role · construct arcodange/shop/dev · resource shop-dev/group_role',
       '    fix: set create_database = false',
