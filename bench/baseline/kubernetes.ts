@@ -48,7 +48,8 @@ function environmentChart(app: App, e: Env): void {
       spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: allowList.map((cidr) => ({ ipBlock: { cidr } })) }] },
     });
   }
-  const selector = { 'tierkit.io/app': e.app, 'tierkit.io/env': e.env };
+  // Workload pods only (the reset Job's pods carry the env labels too).
+  const selector = { 'tierkit.io/app': e.app, 'tierkit.io/env': e.env, 'tierkit.io/component': 'workload' };
   new k8s.KubeNetworkPolicy(chart, 'allow_ingress_controller', {
     metadata: meta('allow-ingress-controller'),
     spec: {
@@ -65,7 +66,7 @@ function environmentChart(app: App, e: Env): void {
       replicas: 1, selector: { matchLabels: selector },
       template: {
         metadata: {
-          labels: { ...l },
+          labels: { ...l, 'tierkit.io/component': 'workload' },
           annotations: {
             'vault.hashicorp.com/agent-inject': 'true', 'vault.hashicorp.com/role': ns,
             'vault.hashicorp.com/agent-inject-secret-database': `postgres/creds/${ns}`,

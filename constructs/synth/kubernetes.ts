@@ -30,6 +30,9 @@ function sandboxAnnotations(env: AppEnvironment): Record<string, string> | undef
   };
 }
 
+/** Set on the workload's pods (not on the lifecycle Jobs'), which the workload selector requires. */
+export const COMPONENT_LABEL = 'tierkit.io/component';
+
 /** Replicas of an env's Deployment; the reset Job scales back to this. */
 const REPLICAS = 1;
 
@@ -98,7 +101,9 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
   if (estate.kubernetesApi && hasReset(env)) {
     allowEgressTo(chart, 'allow_egress_kubernetes_api', meta('allow-egress-kubernetes-api'), { ...envPods, 'tierkit.io/job': 'reset' }, estate.kubernetesApi);
   }
-  const selector = { 'tierkit.io/app': c.app, 'tierkit.io/env': c.env };
+  // The workload's pods only: the lifecycle Job pods carry the env labels too, and must never be
+  // picked by the Service, the Deployment or the ingress controller's policy.
+  const selector = { ...envPods, [COMPONENT_LABEL]: 'workload' };
   new k8s.KubeNetworkPolicy(chart, 'allow_ingress_controller', {
     metadata: meta('allow-ingress-controller'),
     spec: {
@@ -117,7 +122,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
       selector: { matchLabels: selector },
       template: {
         metadata: {
-          labels: { ...labels },
+          labels: { ...labels, [COMPONENT_LABEL]: 'workload' },
           annotations: {
             // The Vault agent logs in with the env's Kubernetes auth role and renders its own creds only.
             'vault.hashicorp.com/agent-inject': 'true',

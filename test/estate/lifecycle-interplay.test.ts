@@ -49,3 +49,33 @@ describe('Argo CD and the reset', () => {
     expect(() => validateKubernetesObject(brokenOptions as never)).toThrow(/syncOptions/);
   });
 });
+
+describe('the workload selector picks the workload\'s pods only', () => {
+  const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+  it('Deployment, Service and the ingress controller\'s policy select the workload pods, never a lifecycle Job pod', () => {
+    let jobPods = 0;
+    for (const env of envs()) {
+      const objects = objectsOf(env);
+      const deployment = objects.find((o) => o.kind === 'Deployment')!;
+      const service = objects.find((o) => o.kind === 'Service')!;
+      const ingressPolicy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-ingress-controller')!;
+      const selectors: [string, Record<string, string>][] = [
+        ['Deployment', deployment.spec.selector.matchLabels], ['Service', service.spec.selector], ['allow-ingress-controller', ingressPolicy.spec.podSelector.matchLabels],
+      ];
+      expect(deployment.spec.selector.matchExpressions, env.slug).toBeUndefined();
+      for (const cj of objects.filter((o) => o.kind === 'CronJob')) {
+        const pod = cj.spec.jobTemplate.spec.template.metadata.labels;
+        jobPods++;
+        for (const [what, selector] of selectors) expect(matches(selector, pod), `${env.slug} ${what} selects ${cj.metadata.name}'s pods`).toBe(false);
+        expect(pod['tierkit.io/component'], cj.metadata.name).toBeUndefined();
+      }
+      const workload = deployment.spec.template.metadata.labels;
+      for (const [what, selector] of selectors) {
+        expect(matches(selector, workload), `${env.slug} ${what} selects the workload`).toBe(true);
+        expect(selector, `${env.slug} ${what}`).toEqual({ 'tierkit.io/app': env.app, 'tierkit.io/env': env.env, 'tierkit.io/component': 'workload' });
+      }
+    }
+    expect(jobPods).toBeGreaterThanOrEqual(7);
+  });
+});
