@@ -19,7 +19,21 @@ function diffJob(m: Manifest): Record<string, unknown> {
     ...setupNode(),
     { name: 'Generated workflows are up to date', run: `${TIERKIT} ci github --check` },
     { name: 'Synthesize head', run: `${TIERKIT} synth --out dist` },
-    { id: 'check', name: 'Policy check (SARIF)', 'continue-on-error': true, run: `${TIERKIT} check dist --format sarif --output tierkit.sarif` },
+    {
+      id: 'check',
+      name: 'Policy check (SARIF)',
+      'continue-on-error': true,
+      // Sandbox expiry is judged at a time the commits fix, not the wall clock: re-running a PR's
+      // checks gives the same verdict. The later of the head's and the base's committer time, so a
+      // head commit back-dated by its author cannot revive a sandbox main already saw expire.
+      env: { HEAD_SHA: '${{ github.event.pull_request.head.sha }}', BASE_SHA: '${{ github.event.pull_request.base.sha }}' },
+      run: [
+        'now="$(git show -s --format=\'%ct %cI\' "$HEAD_SHA" "$BASE_SHA" | sort -n | tail -n 1 | cut -d" " -f2)"',
+        'echo "Sandbox expiry evaluated at $now (latest committer time of head $HEAD_SHA and base $BASE_SHA)"',
+        `${TIERKIT} check dist --format sarif --output tierkit.sarif --now "$now"`,
+        '',
+      ].join('\n'),
+    },
     { name: 'Upload SARIF to code scanning', if: "${{ !cancelled() && hashFiles('tierkit.sarif') != '' }}", uses: ACTIONS.uploadSarif, with: { sarif_file: 'tierkit.sarif', category: 'tierkit' } },
     {
       name: 'Semantic diff against the base (synthesized in a temporary worktree)',

@@ -43,13 +43,18 @@ let runs = 0;
  * Run a generated `run:` step with bash in a fresh directory holding `files`, with the step's own
  * `env` (expressions replaced by `exprs`) plus GITHUB_OUTPUT / GITHUB_ENV; returns the outputs.
  */
-export function runStep(s: Record<string, any>, files: Record<string, string>, exprs: Record<string, string> = {}): { status: number | null; stderr: string; stdout: string; outputs: Record<string, string>; dir: string } {
+export function runStep(
+  s: Record<string, any>, files: Record<string, string>, exprs: Record<string, string> = {},
+  opts: { readonly setup?: (dir: string) => void; readonly path?: string } = {},
+): { status: number | null; stderr: string; stdout: string; outputs: Record<string, string>; dir: string } {
   const dir = testTmp('ci', `step-${process.pid}-${++runs}`);
   for (const [rel, content] of Object.entries(files)) {
     mkdirSync(join(dir, rel, '..'), { recursive: true });
     writeFileSync(join(dir, rel), content);
   }
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, GITHUB_OUTPUT: join(dir, '.output'), GITHUB_ENV: join(dir, '.env') };
+  opts.setup?.(dir);
+  const path = [opts.path, process.env.PATH ?? ''].filter(Boolean).join(':');
+  const env: Record<string, string> = { PATH: path, HOME: process.env.HOME ?? dir, GITHUB_OUTPUT: join(dir, '.output'), GITHUB_ENV: join(dir, '.env') };
   writeFileSync(env.GITHUB_OUTPUT, '');
   for (const [k, v] of Object.entries((s.env ?? {}) as Record<string, string>)) {
     env[k] = String(v).replace(/\$\{\{ ([^}]+) \}\}/g, (whole, expr: string) => {
