@@ -5,7 +5,8 @@ import { AttributeLookup, Context, addedStrings, after, changeLines, envOfStack,
 import { connectionAttention } from './attention-connections';
 import { grantAttention } from './attention-grants';
 import { manifestAttention } from './attention-manifest';
-import type { AffectedStack, AttentionCategory, AttentionItem, KubernetesChange, ManifestChange, ResourceChange, TerraformChange } from './model';
+import { kubernetesAttention } from './attention-network';
+import type { AffectedStack, AttentionCategory, AttentionItem, ManifestChange, ResourceChange, TerraformChange } from './model';
 import { isProdTier } from './summary';
 import { diffPolicies, parsePolicy } from './vault-policy';
 
@@ -72,7 +73,10 @@ function terraformAttention(ctx: Context, r: TerraformChange): void {
     if (attrs.length > 0) push(ctx, 'role-attributes', r, `role attributes ${isAdd ? 'granted' : 'changed'}: ${attrs.join(', ')}`, changeLines(r, attrs));
   }
   if (r.type === 'postgresql_grant_role') {
-    const names = [...addedStrings(r, 'grant_role'), ...addedStrings(r, 'role')];
+    // On a managed server, the provider's declared admin role is a member of each env's group: the template.
+    const env = envOfStack(ctx, r.stack);
+    const admin = ctx.head.servers.find((s) => s.id === env?.server)?.adminRole;
+    const names = [...addedStrings(r, 'grant_role'), ...addedStrings(r, 'role').filter((n) => n !== admin)];
     if (!isAdd || foreign(names, own).length > 0) {
       const now = ctx.attributes?.('head', r.stack, r.address) ?? { role: after(r, 'role'), grant_role: after(r, 'grant_role') };
       const admin = now.with_admin_option === true ? ' with admin option' : '';
@@ -109,29 +113,6 @@ function terraformAttention(ctx: Context, r: TerraformChange): void {
       push(ctx, 'auth-role', r, `${verb} auth role ${r.label ?? r.address}`, r.changes.map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`));
     }
   }
-}
-
-function peersAllowAll(np: KubernetesChange, allowList: readonly string[]): string[] {
-  const problems: string[] = [];
-  for (const c of np.changes) {
-    if (/^spec\.(egress|ingress)\[\d+\]\.(to|from)\[\d+\]\.ipBlock\.cidr$/.test(c.path) && !allowList.includes(String(c.after))) {
-      problems.push(`${c.path}: ${formatValue(c.after)} (outside the tier's egress allow list)`);
-    }
-    if (/^spec\.(egress|ingress)\[\d+\]\.(to|from)\[\d+\]\.namespaceSelector$/.test(c.path)) problems.push(`${c.path}: any namespace`);
-  }
-  return problems;
-}
-
-function kubernetesAttention(ctx: Context, r: KubernetesChange): void {
-  if (r.objectKind !== 'NetworkPolicy') return;
-  if (r.action === 'add') {
-    const tier = ctx.head.tiers.find((t) => t.name === r.tier);
-    const problems = peersAllowAll(r, tier?.egressAllowList ?? []);
-    if (problems.length > 0) push(ctx, 'network-policy', r, 'new NetworkPolicy opens traffic', problems);
-    return;
-  }
-  push(ctx, 'network-policy', r, r.action === 'destroy' ? 'NetworkPolicy removed: traffic it denied may now flow' : 'NetworkPolicy changed',
-    r.changes.map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`));
 }
 
 function destroyAttention(ctx: Context, resources: readonly ResourceChange[]): void {

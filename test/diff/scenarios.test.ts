@@ -71,6 +71,23 @@ describe('tierkit diff on the example estate', () => {
     expect(markdown).toContain('<details><summary><code>+ crm-carol: postgresql_database.database</code>');
   });
 
+  it('a new sandbox\'s egress to its own server, Vault and (reset pods) the API server is the template; widened, each is an item', () => {
+    const head = writeEstate(pairDirs('egress').head, (e) => {
+      new Sandbox(app(e, 'crm'), 'carol', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'carol', createdAt: '2026-11-22' });
+    });
+    const template = computeChangeSet(read(baseDir), read(head));
+    expect(template.attention.filter((a) => a.category === 'network-policy')).toEqual([]);
+    editKubernetes(head, 'k8s/dev/crm-carol.k8s.yaml', (doc) => {
+      if (doc.metadata?.name === 'allow-egress-kubernetes-api') delete doc.spec.podSelector.matchLabels['tierkit.io/job'];
+      if (doc.metadata?.name === 'allow-egress-vault') delete doc.spec.egress[0].ports;
+    });
+    const widened = computeChangeSet(read(baseDir), read(head));
+    expect(widened.attention.filter((a) => a.category === 'network-policy').map((a) => [a.subject, a.details])).toEqual([
+      ['NetworkPolicy crm-carol/allow-egress-kubernetes-api', ['spec.egress[0].to[0].ipBlock.cidr: "10.0.1.0/28" (the Kubernetes API, for reset Job pods only) from other pods']],
+      ['NetworkPolicy crm-carol/allow-egress-vault', ['spec.egress[0].to[0].ipBlock.cidr: "10.0.8.0/28" (Vault) on ports all, not 8200 only']],
+    ]);
+  });
+
   it('changing an owner through an escape hatch: an ownership item with before and after', () => {
     const { set } = diffWith('owner', (e) => {
       app(e, 'erp').environment('dev')!.addEscapeHatch((r) => r.database.addOverride('owner', 'erp_role'));
