@@ -89,11 +89,14 @@ fi
 deadline=$((SECONDS + \${TIERKIT_DRAIN_TIMEOUT_SECONDS:-120}))
 # Without pg_read_all_stats, pg_stat_activity shows pid, datname and the user of other roles'
 # sessions but hides the rest (backend_type, state, query are NULL): filter on those three only.
+# The app's sessions are its dynamic users (members of the group); the Vault connection user and
+# a managed server's admin role are members too, but CREATEROLE: their sessions are not the app's.
 while :; do
   others="$(psql -X -q -A -t -v ON_ERROR_STOP=1 -v group="$TIERKIT_GROUP_ROLE" -v vault="$TIERKIT_VAULT_CONNECTION_ROLE" <<'SQL'
-SELECT count(*) FROM pg_stat_activity
- WHERE datname = current_database() AND pid <> pg_backend_pid()
-   AND usename IS DISTINCT FROM :'vault' AND pg_has_role(usesysid, :'group', 'MEMBER');
+SELECT count(*) FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
+ WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+   AND a.usename IS DISTINCT FROM :'vault' AND NOT r.rolcreaterole AND NOT r.rolsuper
+   AND pg_has_role(a.usesysid, :'group', 'MEMBER');
 SQL
 )"
   [[ "$others" == 0 ]] && break

@@ -102,15 +102,33 @@ describe('Postgres isolation in every app-environment stack', () => {
       expect(conn.password, 'no password may be sent on every apply').toBeUndefined();
       expect(conn.password_wo).toBe('${var.vault_connection_password}');
       const grants = stackOf(env).resources.filter((r) => r.type === 'postgresql_grant_role').map((r) => r.attributes);
-      expect(grants).toEqual([expect.objectContaining({ role: env.names.vaultConnectionRole, grant_role: env.names.groupRole, with_admin_option: true })]);
+      const server = dist.manifest.servers.find((s) => s.id === env.server)!;
+      const expected = [
+        expect.objectContaining({ role: env.names.vaultConnectionRole, grant_role: env.names.groupRole, with_admin_option: true }),
+        // A managed server's provider role joins the group (no admin option): the grants need the owner's privileges.
+        ...(server.superuser ? [] : [{ role: server.adminRole, grant_role: env.names.groupRole, '//': expect.anything() }]),
+      ];
+      expect(grants).toHaveLength(expected.length);
+      expect(grants).toEqual(expect.arrayContaining(expected));
     }
   });
 
-  it('never writes a literal admin credential: the provider reads variables', () => {
+  it('on a managed server, makes the provider role a member of the group before the database and its grants', () => {
+    const managed = envs().filter((e) => !dist.manifest.servers.find((s) => s.id === e.server)!.superuser);
+    expect(managed.length).toBeGreaterThan(5);
+    for (const env of managed) {
+      for (const r of stackOf(env).resources.filter((x) => x.type === 'postgresql_database' || x.type === 'postgresql_grant')) {
+        expect(r.raw.depends_on, `${env.slug} ${r.address}`).toEqual(['postgresql_grant_role.provider_owner_membership']);
+      }
+    }
+  });
+
+  it('never writes a literal admin credential: the provider reads variables (a managed server names its admin role)', () => {
     for (const stack of dist.stacks) {
+      const server = dist.manifest.servers.find((s) => s.id === dist.manifest.stacks.find((x) => x.name === stack.name)?.server);
       for (const provider of stack.json.provider?.postgresql ?? []) {
         expect(provider.password).toBe('${var.pg_admin_password}');
-        expect(provider.username).toBe('${var.pg_admin_username}');
+        expect(provider.username).toBe(server?.adminRole ?? '${var.pg_admin_username}');
       }
       expect(JSON.stringify(stack.json.terraform.backend)).not.toContain(process.cwd());
     }

@@ -9,8 +9,8 @@ import { CONTENT_HASH_SCRIPT } from '../../constructs/lifecycle';
 import { testTmp } from '../setup/tmpdir';
 import { validateKubernetesObject } from '../support/k8s-schema';
 import { synthToDist } from '../support/synth';
-import { createNamespace, expectSqlState, pgServer, type Namespace } from './support/db';
-import { applyEstate, type AppliedEnv, type AppliedEstate } from './support/estate';
+import { createNamespace, expectSqlState, ident, literal, pgServer, type Namespace } from './support/db';
+import { applyEstate, testPassword, type AppliedEnv, type AppliedEstate } from './support/estate';
 import { findPgTools, runTool, type ToolResult } from './support/pgtools';
 import { issueCredential } from './support/vault';
 
@@ -179,12 +179,20 @@ describe('golden dump → reset round trip on PostgreSQL 15 (invariant 13)', () 
     expect(r.stderr).toMatch(/reset refused: .* has SUPERUSER or CREATEDB/);
   });
 
-  it('the drain ignores the Vault connection user\'s pooled session: the reset succeeds while it stays open', async () => {
+  it('the drain ignores the Vault connection user\'s pooled session and a managed admin role\'s: the reset succeeds while they stay open', async () => {
     const job = resetScript();
     expect(job.env).toContainEqual({ name: 'TIERKIT_VAULT_CONNECTION_ROLE', value: sandbox.env.names.vaultConnectionRole });
     const pool = await ns.connect({ user: m(sandbox.env.names.vaultConnectionRole), password: sandbox.connectionPassword, database: m('erp-sandbox') });
+    // A managed server's provider role is an inheriting member of every group (CREATEROLE, no superuser).
+    const su = await ns.admin();
+    const managedAdmin = ns.name('drain_managed_admin');
+    const adminPassword = testPassword();
+    await su.exec(`CREATE ROLE ${ident(managedAdmin)} LOGIN CREATEROLE PASSWORD ${literal(adminPassword)}`);
+    await su.exec(`GRANT ${ident(m('erp_sandbox_role'))} TO ${ident(managedAdmin)}`);
+    const applying = await ns.connect({ user: managedAdmin, password: adminPassword, database: m('erp-sandbox') });
     try {
       await pool.query('SELECT 1');
+      await applying.query('SELECT 1');
       const sb = await dynamicCredential(sandbox);
       const reset = await runScript(job.command[2], job.env, sb.user, sb.password, m('erp-sandbox'));
       expect(reset.stderr).toBe('');
@@ -192,6 +200,7 @@ describe('golden dump → reset round trip on PostgreSQL 15 (invariant 13)', () 
       expect(reset.stdout).toMatch(/reset done/);
     } finally {
       await pool.end();
+      await applying.end();
     }
   });
 
