@@ -84,10 +84,17 @@ export function applierRole(tier: string): string {
  * The first password of an env's Vault connection role is write-only and rotated by Vault right
  * after; Terraform still wants the ephemeral variable set, so each job makes a random, masked one.
  */
+/**
+ * First passwords of the write-only roles (Vault connection user, golden dump role): used only
+ * when the role is created (or its `*_wo_version` bumped) — Vault rotates the one, the same apply
+ * stores the other in its KV secret — so a fresh random value per job is right, and never reused.
+ */
+export const WRITE_ONLY_PASSWORD_VARIABLES = ['vault_connection_password', 'golden_dump_password'] as const;
+
 export function ephemeralPassword(): Step {
   return {
-    name: 'Ephemeral first password for Vault connection roles',
-    run: 'pw="$(openssl rand -hex 32)"\necho "::add-mask::$pw"\necho "TF_VAR_vault_connection_password=$pw" >> "$GITHUB_ENV"\n',
+    name: 'Ephemeral first passwords of write-only roles',
+    run: WRITE_ONLY_PASSWORD_VARIABLES.map((v) => `pw="$(openssl rand -hex 32)"\necho "::add-mask::$pw"\necho "TF_VAR_${v}=$pw" >> "$GITHUB_ENV"\n`).join(''),
   };
 }
 

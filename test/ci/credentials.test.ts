@@ -69,6 +69,15 @@ describe('provider credentials never reach a saved plan', () => {
     ]));
   });
 
+  it('every variable a stack declares is ephemeral: a saved plan (a PR artifact) holds no value of any', () => {
+    for (const [name, json] of stacks) {
+      for (const [variable, declared] of Object.entries((json.variable ?? {}) as Record<string, any>)) {
+        expect({ stack: name, variable, ephemeral: declared.ephemeral }).toEqual({ stack: name, variable, ephemeral: true });
+      }
+    }
+    expect(Object.keys(stacks.get('erp')!.variable)).toContain('golden_dump_password');
+  });
+
   it('the apply job of each stack supplies every ephemeral variable again (a saved plan does not carry them)', () => {
     const apply = parseYaml(workflows.get(WORKFLOW_FILES.apply)!) as Record<string, any>;
     for (const s of manifest.stacks.filter((x) => x.applyGate !== 'none')) {
@@ -77,9 +86,7 @@ describe('provider credentials never reach a saved plan', () => {
       const job = apply.jobs[jobId(s.name)];
       expect(job, s.name).toBeDefined();
       const set = tfVarsSetBy(job);
-      for (const v of ephemeral.filter((v) => v.startsWith('TF_VAR_pg_admin_') || v === 'TF_VAR_vault_connection_password')) {
-        expect(set.has(v), `${s.name}: apply job sets ${v}`).toBe(true);
-      }
+      for (const v of ephemeral) expect(set.has(v), `${s.name}: apply job sets ${v}`).toBe(true);
     }
   });
 
