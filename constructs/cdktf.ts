@@ -3,7 +3,9 @@
  * is CDK Terrain, `cdktn`): moving is an import rename here. Providers are imported deeply
  * because the vault index costs ~200 ms and 30 MB.
  */
-export { App as TerraformApp, TerraformStack, TerraformVariable, LocalBackend, S3Backend } from 'cdktf';
+export { App as TerraformApp, TerraformResource, TerraformStack, TerraformVariable, LocalBackend, S3Backend } from 'cdktf';
+// What `dependsOn: [resource]` stores: a token rendering the resource's address.
+export { dependable } from 'cdktf/lib/tfExpression';
 export { PostgresqlProvider } from '@cdktf/provider-postgresql/lib/provider';
 export { Role as PostgresqlRole } from '@cdktf/provider-postgresql/lib/role';
 export { Database as PostgresqlDatabase } from '@cdktf/provider-postgresql/lib/database';

@@ -34,6 +34,16 @@ const META_ARGUMENTS: Readonly<Record<string, string>> = {
   provider: 'which provider configuration (server, Vault) applies it',
   lifecycle: 'ignore_changes hides drift; prevent_destroy / create_before_destroy change replacements',
 };
+/**
+ * The one meta-argument tierkit writes: a managed server's provider membership ignores the read-back
+ * of with_admin_option (on 16+ it may read the creator's ADMIN-only link). Anything else is an item.
+ */
+function templateMeta(ctx: Context, r: TerraformChange, key: string): boolean {
+  if (key !== 'lifecycle' || r.address !== 'postgresql_grant_role.provider_owner_membership' || r.action === 'destroy') return false;
+  const lifecycle = ctx.attributes?.('head', r.stack, r.address)?.lifecycle;
+  return JSON.stringify(lifecycle) === JSON.stringify({ ignore_changes: ['with_admin_option'] });
+}
+
 /** Attributes whose mere presence on a new role is worth a look (LOGIN is the template's; CREATEROLE see below). */
 const PRIVILEGED_ON_ADD = ['superuser', 'create_database', 'replication', 'bypass_row_level_security'];
 const STATEMENT_KEYS = ['creation_statements', 'revocation_statements', 'rollback_statements', 'renew_statements', 'root_rotation_statements'];
@@ -50,7 +60,7 @@ function terraformAttention(ctx: Context, r: TerraformChange): void {
   const isAdd = r.action === 'add';
   const verb = isAdd ? 'new' : 'changed';
 
-  const meta = Object.keys(META_ARGUMENTS).filter((k) => r.address.includes('.') && touched(r, k));
+  const meta = Object.keys(META_ARGUMENTS).filter((k) => r.address.includes('.') && touched(r, k) && !templateMeta(ctx, r, k));
   if (meta.length > 0) {
     push(ctx, 'meta-argument', r, `${verb} meta-argument${meta.length > 1 ? 's' : ''} ${meta.map((k) => `${k}: ${META_ARGUMENTS[k]}`).join('; ')}`, changeLines(r, meta));
   }

@@ -48,7 +48,7 @@ function environmentStack(app: App, e: Env): void {
   });
   // Managed servers: the provider's role must inherit the owner for database GRANT/REVOKE to work.
   const member = server.adminRole
-    ? { dependsOn: [new postgresql.grantRole.GrantRole(stack, 'provider_owner_membership', { role: server.adminRole, grantRole: group.name })] }
+    ? { dependsOn: [new postgresql.grantRole.GrantRole(stack, 'provider_owner_membership', { role: server.adminRole, grantRole: group.name, lifecycle: { ignoreChanges: ['with_admin_option'] } })] }
     : {};
   const db = new postgresql.database.Database(stack, 'database', { name, owner: group.name, ...member });
   new postgresql.grant.Grant(stack, 'database_public_revoke', { database: db.name, role: 'public', objectType: 'database', privileges: [], ...member });

@@ -1,7 +1,7 @@
 import {
   DatabaseSecretBackendConnection, DatabaseSecretBackendRole, KubernetesAuthBackendRole, KvSecretV2,
-  PostgresqlDatabase, PostgresqlGrant, PostgresqlGrantRole, PostgresqlRole, TerraformApp, TerraformStack,
-  TerraformVariable, VaultPolicy,
+  PostgresqlDatabase, PostgresqlGrant, PostgresqlGrantRole, PostgresqlRole, TerraformApp, TerraformResource, TerraformStack,
+  TerraformVariable, VaultPolicy, dependable,
 } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
 import { hasGoldenDump, hasReset } from '../lifecycle/plan';
@@ -53,9 +53,7 @@ export interface GoldenDumpResources {
  * provider grants that membership with INHERIT — the prod connection user would then read every
  * database it can connect to. Rotation: change the variable and bump the two `*_wo_version`s.
  */
-function buildGoldenDump(
-  stack: TerraformStack, env: AppEnvironment, database: PostgresqlDatabase, providerMembership?: PostgresqlGrantRole,
-): GoldenDumpResources {
+function buildGoldenDump(stack: TerraformStack, env: AppEnvironment, database: PostgresqlDatabase): GoldenDumpResources {
   const c = env.coordinate;
   const n = env.estate.naming;
   const tier = env.estate.tier(env.tier).config;
@@ -70,7 +68,6 @@ function buildGoldenDump(
   });
   const connect = new PostgresqlGrant(stack, 'golden_dump_connect', {
     database: database.name, role: role.name, objectType: 'database', privileges: ['CONNECT'],
-    ...(providerMembership ? { dependsOn: [providerMembership] } : {}),
   });
   const credential = new KvSecretV2(stack, 'golden_dump_credential', {
     mount: n.kvMount,
@@ -135,17 +132,21 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
   // The provider issues database GRANT/REVOKE as itself, never as the owner: a provider user that
   // is neither superuser nor a member of the owner only gets warnings (01006/01007, ignored by the
   // provider), and PUBLIC keeps CONNECT. On a managed server the provider's role is therefore a
-  // declared, inheriting member of the env's group, before the database and its grants exist.
+  // declared, inheriting member of the env's group, before the database and every grant (escape
+  // hatches' included: afterProviderMembership below).
+  // On 16+ the creator also holds its own ADMIN-only link to each role it creates (it may not be
+  // granted the admin option "back", 0LP01), and the provider reads one unordered row per
+  // (member, role): it may read that link's admin_option = true. with_admin_option forces a
+  // replacement, so its read-back is ignored rather than planning a replace on every run.
   const providerMembership = server.adminKind.superuser ? undefined : new PostgresqlGrantRole(stack, 'provider_owner_membership', {
-    role: server.adminRole!, grantRole: groupRole.name,
+    role: server.adminRole!, grantRole: groupRole.name, lifecycle: { ignoreChanges: ['with_admin_option'] },
   });
-  const afterMembership = providerMembership ? { dependsOn: [providerMembership] } : {};
-  const database = new PostgresqlDatabase(stack, 'database', { name: env.database.name, owner: groupRole.name, ...afterMembership });
+  const database = new PostgresqlDatabase(stack, 'database', { name: env.database.name, owner: groupRole.name });
   const databasePublicRevoke = new PostgresqlGrant(stack, 'database_public_revoke', {
-    database: database.name, role: 'public', objectType: 'database', privileges: [], ...afterMembership,
+    database: database.name, role: 'public', objectType: 'database', privileges: [],
   });
   const databaseConnect = new PostgresqlGrant(stack, 'database_connect', {
-    database: database.name, role: groupRole.name, objectType: 'database', privileges: ['CONNECT'], ...afterMembership,
+    database: database.name, role: groupRole.name, objectType: 'database', privileges: ['CONNECT'],
   });
 
   const connectionName = naming.vaultConnectionName(c);
@@ -199,7 +200,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     tokenMaxTtl: tier.secretTtl.maxSeconds,
   });
 
-  const goldenDump = hasGoldenDump(env) ? buildGoldenDump(stack, env, database, providerMembership) : undefined;
+  const goldenDump = hasGoldenDump(env) ? buildGoldenDump(stack, env, database) : undefined;
   // The reset Job logs in with its own service account (which may scale the Deployment) and
   // gets the env's own policy: the workload's service account gains nothing.
   const resetAuthRole = hasReset(env)
@@ -219,5 +220,17 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole,
   };
   for (const hatch of env.escapeHatches) hatch(resources);
+  if (providerMembership) afterProviderMembership(stack, providerMembership);
   return resources;
+}
+
+/** Privileges a managed provider grants as the owner's member: they must wait for the membership. */
+const NEEDS_OWNER_PRIVILEGES = new Set(['postgresql_database', 'postgresql_grant', 'postgresql_schema', 'postgresql_default_privileges']);
+
+/** Escape hatches may add grants too: every one of them waits for the provider's membership. */
+function afterProviderMembership(stack: TerraformStack, membership: PostgresqlGrantRole): void {
+  for (const c of stack.node.findAll()) {
+    if (!(c instanceof TerraformResource) || !NEEDS_OWNER_PRIVILEGES.has(c.terraformResourceType)) continue;
+    c.dependsOn = [...(c.dependsOn ?? []), dependable(membership)];
+  }
 }

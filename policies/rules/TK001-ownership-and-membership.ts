@@ -52,14 +52,18 @@ export const rule: Rule = {
       else edges.set(key, [m]);
     }
     // A managed server's provider role is a declared member of every group on its server (it must
-    // be, to revoke PUBLIC's CONNECT): its own edges are the applier's, not an env's. Reaching it
-    // from an env role is a finding like reaching any other env's role.
+    // be, to revoke PUBLIC's CONNECT). The template edge — in an env's stack, the admin joins that
+    // env's own group — is the applier's; any other membership of the admin is judged like any
+    // role's, and reaching the admin from an env role is a finding of its own.
     const adminOf = (server: string | undefined) => (server === undefined ? undefined : g.servers.get(server)?.adminRole);
-    for (const [key, direct] of edges) {
-      const server = direct[0].stack.server;
-      const member = direct[0].member;
-      if (member === adminOf(server)) continue;
-      const home = homeOf(server, member, direct[0].stack.env);
+    const templateEdge = (m: Membership) => m.via === 'grant_role' && m.role === m.stack.env?.names.groupRole;
+    for (const [key, all] of edges) {
+      const server = all[0].stack.server;
+      const member = all[0].member;
+      const isAdmin = member === adminOf(server);
+      const direct = isAdmin ? all.filter((m) => !templateEdge(m)) : all;
+      if (direct.length === 0) continue;
+      const home = isAdmin ? undefined : homeOf(server, member, direct[0].stack.env);
       const seen = new Set<string>([key]);
       const stack: { name: string; path: string[]; first: Membership }[] = direct.map((m) => ({ name: m.role, path: [member, m.role], first: m }));
       while (stack.length > 0) {
@@ -72,6 +76,12 @@ export const rule: Rule = {
           out.push({
             env: home ?? direct[0].stack.env!, source: first.source,
             message: `role "${member}" of ${describeEnv(home)} reaches "${name}", the provider's admin role on server ${server}, and through it every env's group there (${path.join(' → ')}, via ${first.via})`,
+            fix: `remove the ${first.via === 'assume_role' ? 'assume_role' : 'membership'} "${first.member}" → "${first.role}"`,
+          });
+        } else if (targetEnv && isAdmin) {
+          out.push({
+            env: first.stack.env ?? targetEnv, source: first.source,
+            message: `stack ${first.stack.name} makes "${member}", the provider's admin role on server ${server}, reach "${name}" of ${describeEnv(targetEnv)} (${path.join(' → ')}, via ${first.via}): only an env's own stack may grant the admin its group`,
             fix: `remove the ${first.via === 'assume_role' ? 'assume_role' : 'membership'} "${first.member}" → "${first.role}"`,
           });
         } else if (targetEnv && targetEnv !== home) {

@@ -188,6 +188,16 @@ describe('tierkit diff on the example estate', () => {
     expect(set.attention[0].details).toEqual(['lifecycle.ignore_changes: (none) → ["privileges"]']);
   });
 
+  it('the managed membership\'s own ignore_changes is the template; widening it is a meta-argument item', () => {
+    const { set } = diffWith('meta-membership', (e) => {
+      app(e, 'erp').environment('dev')!.addEscapeHatch((r) => r.providerMembership!.addOverride('lifecycle.ignore_changes', ['with_admin_option', 'grant_role']));
+    });
+    expect(set.attention.map((a) => `${a.category} ${a.subject}`)).toEqual([
+      'meta-argument erp-dev: postgresql_grant_role.provider_owner_membership',
+      'membership erp-dev: postgresql_grant_role.provider_owner_membership',
+    ]);
+  });
+
   it('pointing an auto-applied dev stack at the prod server, a dev Vault role at prod\'s connection: connection items', () => {
     const { set } = diffWith('connection', (e) => {
       app(e, 'erp').environment('dev')!.addEscapeHatch((r) => {

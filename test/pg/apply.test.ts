@@ -9,6 +9,9 @@ import { compareWithServer, declaredState } from './support/declared';
 import { applyEstate, type AppliedEstate } from './support/estate';
 
 const dist = synthToDist(undefined, 'pg-apply');
+/** cyrilgdn/postgresql v1.26 `getGrantRoleQuery`: what a refresh of postgresql_grant_role reads (QueryRow: the first row). */
+const PROVIDER_GRANT_ROLE_READ = `SELECT pg_get_userbyid(member) AS role, pg_get_userbyid(roleid) AS grant_role, admin_option
+  FROM pg_auth_members WHERE pg_get_userbyid(member) = $1 AND pg_get_userbyid(roleid) = $2`;
 const MAJORS: PgMajor[] = [15, 18];
 
 describe.each(MAJORS)('translated apply on PostgreSQL %i', (major) => {
@@ -55,6 +58,20 @@ describe.each(MAJORS)('translated apply on PostgreSQL %i', (major) => {
       // … so the REVOKE FROM PUBLIC takes effect: ACLs exactly as declared (PUBLIC has nothing).
       const problems = await compareWithServer(s, declared, e.adminUser, asDeclared.names);
       expect(problems, `invariant 10 on ${what}`).toEqual([]);
+      // A refresh: the provider reads each grant_role with this exact query and keeps ONE row.
+      for (const g of e.stack.resources.filter((r) => r.type === 'postgresql_grant_role')) {
+        const rows = await s.query<{ admin_option: boolean }>(PROVIDER_GRANT_ROLE_READ, [asDeclared.names.map(String(g.attributes.role)), asDeclared.names.map(String(g.attributes.grant_role))]);
+        const declaredAdmin = g.attributes.with_admin_option === true;
+        const ignored = ((g.attributes.lifecycle as { ignore_changes?: string[] } | undefined)?.ignore_changes ?? []).includes('with_admin_option');
+        if (major >= 16 && g.address === 'postgresql_grant_role.provider_owner_membership') {
+          // The creator's own ADMIN-only link is a second row: the read may return either, hence ignore_changes.
+          expect(rows.map((r) => r.admin_option).sort(), `${what} ${g.address}`).toEqual([false, true]);
+          expect(ignored, `${what} ${g.address}`).toBe(true);
+        } else {
+          // One row, as declared: the plan stays empty.
+          expect(rows.map((r) => r.admin_option), `${what} ${g.address}`).toEqual([declaredAdmin]);
+        }
+      }
     }
   });
 

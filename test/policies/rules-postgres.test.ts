@@ -39,6 +39,15 @@ describe('TK001 ownership and membership', () => {
     expect(messages.some((m) => m.startsWith('role "crm_alice_role" of crm-alice (tier dev) reaches "erp_dev_role" of erp-dev'))).toBe(true);
   });
 
+  it('catches a stack that grants the managed admin role another env\'s group (only the template edge is the applier\'s)', async () => {
+    const dir = synthDist((e) => env(e, 'crm', 'alice').addEscapeHatch((r) => {
+      r.providerMembership!.addOverride('grant_role', 'crm_dev_role');
+    }));
+    const messages = findings(await check(dir), 'TK001').map((f) => f.message);
+    expect(messages).toEqual(['stack crm-alice makes "tierkit_admin", the provider\'s admin role on server nonprod-pg, reach "crm_dev_role" of crm-dev (tier dev) '
+      + '(tierkit_admin → crm_dev_role, via grant_role): only an env\'s own stack may grant the admin its group']);
+  });
+
   it('catches a database owned by another env\'s role', async () => {
     const dir = synthDist((e) => env(e, 'erp', 'sandbox').addEscapeHatch((r) => r.database.addOverride('owner', 'erp_role')));
     const messages = findings(await check(dir), 'TK001').map((f) => f.message);
