@@ -63,7 +63,7 @@ function environmentChart(app: App, e: Env): void {
   new k8s.KubeDeployment(chart, 'deployment', {
     metadata: meta(e.app),
     spec: {
-      replicas: 1, selector: { matchLabels: selector },
+      replicas: 1, selector: { matchLabels: { 'tierkit.io/app': e.app, 'tierkit.io/env': e.env } },
       template: {
         metadata: {
           labels: { ...l, 'tierkit.io/component': 'workload' },

@@ -101,8 +101,9 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
   if (estate.kubernetesApi && hasReset(env)) {
     allowEgressTo(chart, 'allow_egress_kubernetes_api', meta('allow-egress-kubernetes-api'), { ...envPods, 'tierkit.io/job': 'reset' }, estate.kubernetesApi);
   }
-  // The workload's pods only: the lifecycle Job pods carry the env labels too, and must never be
-  // picked by the Service, the Deployment or the ingress controller's policy.
+  // The workload's pods only: the lifecycle Job pods carry the env labels too, and must never get
+  // the Service's traffic or the ingress controller's. The Deployment keeps the env selector: a
+  // selector is immutable, and its ReplicaSets never adopt pods a Job owns.
   const selector = { ...envPods, [COMPONENT_LABEL]: 'workload' };
   new k8s.KubeNetworkPolicy(chart, 'allow_ingress_controller', {
     metadata: meta('allow-ingress-controller'),
@@ -119,7 +120,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
     metadata: meta(c.app),
     spec: {
       replicas: REPLICAS,
-      selector: { matchLabels: selector },
+      selector: { matchLabels: envPods },
       template: {
         metadata: {
           labels: { ...labels, [COMPONENT_LABEL]: 'workload' },
