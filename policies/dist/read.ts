@@ -135,7 +135,8 @@ export function readStack(dir: string, name: string, rel: string, listed = true)
 export function readKubernetes(dir: string, rel: string, listed = true): KubernetesObject[] {
   let docs: unknown[];
   try {
-    docs = loadAll(readText(dir, rel));
+    // tierkit never writes anchors; a hand-written file with alias bombs must not hang check or diff.
+    docs = loadAll(readText(dir, rel), { maxAliases: 0 });
   } catch (error) {
     throw new DistReadError(rel, `invalid YAML: ${(error as Error).message.split('\n')[0]}`);
   }

@@ -12,7 +12,10 @@ const ESCALATION: { pattern: string; why: string; writesOnly?: boolean }[] = [
   { pattern: 'sys/*', why: 'sys/ writes policies, mounts and auth methods for every env (and reads their configuration)' },
   { pattern: 'auth/token/create*', why: 'a token role (auth/token/create/<role>) mints tokens with its own policies, not the caller\'s; create-orphan escapes revocation' },
   { pattern: 'identity/*', why: 'identity entities and groups carry policies: writing one grants any policy to any login' },
-  { pattern: 'auth/+/role/*', writesOnly: true, why: "an auth role decides which policies a login receives: writing one (even the env's own) hands out any policy" },
+  {
+    pattern: 'auth/*', writesOnly: true,
+    why: "roles, users, groups and the configuration of every auth method decide which policies a login receives: writing one (even the env's own role) hands out any policy",
+  },
 ];
 const WRITES = new Set(['create', 'update', 'patch', 'delete']);
 

@@ -141,7 +141,7 @@ describe('TK014 Vault policy escalation', () => {
     expect(findings(await check(cleanDist()), 'TK014')).toEqual([]);
   });
 
-  it('catches an env policy on sys/, token creation, identity, its own auth role, or with sudo; not the default policy\'s paths', async () => {
+  it('catches an env policy on sys/, token creation, identity, any auth write (its own role, a userpass user), or with sudo; not the default policy\'s paths', async () => {
     const dir = synthDist((e) => env(e, 'shop', 'dev').addEscapeHatch((r) => r.vaultPolicy.addOverride('policy', [
       'path "kvv2/data/shop-dev/config" { capabilities = ["read"] }',
       'path "postgres/creds/shop-dev" { capabilities = ["read", "sudo"] }',
@@ -150,14 +150,16 @@ describe('TK014 Vault policy escalation', () => {
       'path "identity/group/+" { capabilities = ["update"] }',
       'path "auth/kubernetes/role/shop-dev" { capabilities = ["update"] }',
       'path "auth/kubernetes/role/shop-dev" { capabilities = ["read"] }',
+      'path "auth/userpass/users/+" { capabilities = ["create"] }',
       'path "sys/leases/renew" { capabilities = ["update"] }',
       'path "identity/*" { capabilities = ["deny"] }',
     ].join('\n'))));
     const report = await check(dir);
     expect(findings(report, 'TK014').map((f) => f.message)).toEqual([
+      'Vault policy "shop-dev" of env shop-dev (tier dev) grants [create] on "auth/userpass/users/+", an escalation path (e.g. auth/userpass/users/x): roles, users, groups and the configuration of every auth method decide which policies a login receives: writing one (even the env\'s own role) hands out any policy',
       'Vault policy "shop-dev" of env shop-dev (tier dev) grants [read, sudo] on "postgres/creds/shop-dev": sudo opens root-protected endpoints',
       'Vault policy "shop-dev" of env shop-dev (tier dev) grants [read] on "sys/*", an escalation path (e.g. sys/): sys/ writes policies, mounts and auth methods for every env (and reads their configuration)',
-      'Vault policy "shop-dev" of env shop-dev (tier dev) grants [update] on "auth/kubernetes/role/shop-dev", an escalation path (e.g. auth/kubernetes/role/shop-dev): an auth role decides which policies a login receives: writing one (even the env\'s own) hands out any policy',
+      'Vault policy "shop-dev" of env shop-dev (tier dev) grants [update] on "auth/kubernetes/role/shop-dev", an escalation path (e.g. auth/kubernetes/role/shop-dev): roles, users, groups and the configuration of every auth method decide which policies a login receives: writing one (even the env\'s own role) hands out any policy',
       'Vault policy "shop-dev" of env shop-dev (tier dev) grants [update] on "auth/token/create/ops", an escalation path (e.g. auth/token/create/ops): a token role (auth/token/create/<role>) mints tokens with its own policies, not the caller\'s; create-orphan escapes revocation',
       'Vault policy "shop-dev" of env shop-dev (tier dev) grants [update] on "identity/group/+", an escalation path (e.g. identity/group/x): identity entities and groups carry policies: writing one grants any policy to any login',
     ]);
