@@ -117,6 +117,10 @@ function canonicalCidr(cidr: string): string | undefined {
   return `${width === 32 ? parts.join('.') : parts.map((p) => p.toString(16)).join(':')}/${bits}`;
 }
 
+/** The widest platform endpoint a declaration may name (a /16 is a whole cluster network already). */
+const MIN_PREFIX_IPV4 = 16;
+const MIN_PREFIX_IPV6 = 48;
+
 /**
  * Issues of a declared network destination (`<prefix>.cidr`, `<prefix>.port`): a CIDR in canonical
  * form (no host bits, as Kubernetes validates an ipBlock) and a TCP port.
@@ -129,8 +133,11 @@ export function endpointIssues(path: string, prefix: string, endpoint: { cidr: u
   if (canonical === undefined) {
     out.unshift({ path, property: prop('cidr'), value: cidr, message: 'is not a CIDR; egress NetworkPolicies need the addresses pods reach it on',
       fix: 'give its addresses as a CIDR, e.g. "10.20.5.10/32" for one address' });
-  } else if (/\/0$/.test(canonical)) {
-    out.unshift({ path, property: prop('cidr'), value: cidr, message: 'is every address: the egress NetworkPolicy would open that port to the whole network',
+  } else if (Number(canonical.split('/')[1]) < (canonical.includes(':') ? MIN_PREFIX_IPV6 : MIN_PREFIX_IPV4)) {
+    // Every pod of every tier gets egress to this range on that port, deny tiers included.
+    const min = canonical.includes(':') ? MIN_PREFIX_IPV6 : MIN_PREFIX_IPV4;
+    out.unshift({ path, property: prop('cidr'), value: cidr,
+      message: `is wider than /${min}: every pod of every tier, deny tiers included, would reach that whole range on the port`,
       fix: 'give only the addresses of the service, e.g. "10.20.5.10/32"' });
   } else if (canonical !== cidr) {
     const address = String(cidr).split('/')[0];

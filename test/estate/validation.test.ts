@@ -52,6 +52,8 @@ const cases: [string, (e: Estate) => void, Partial<ValidationIssue>, RegExp][] =
     { path: 'test/x-pg', property: 'cidr', value: '10.20.5.10/16' }, /"10\.20\.0\.0\/16", or "10\.20\.5\.10\/32"/],
   ['vault cidr of every address', () => smallEstate({ vault: { address: 'https://vault.test.lab', cidr: '0.0.0.0/0' } }),
     { path: 'test', property: 'vault.cidr', value: '0.0.0.0/0' }, /only the addresses/],
+  ['vault cidr of a whole /8', () => smallEstate({ vault: { address: 'https://vault.test.lab', cidr: '10.0.0.0/8' } }),
+    { path: 'test', property: 'vault.cidr', value: '10.0.0.0/8', message: expect.stringContaining('wider than /16') }, /only the addresses/],
   ['vault port without a cidr', () => smallEstate({ vault: { address: 'https://vault.test.lab', port: 8200 } }),
     { path: 'test', property: 'vault.cidr', value: undefined }, /as a CIDR/],
   ['API server port out of range', () => smallEstate({ kubernetesApi: { cidr: '10.0.1.0/28', port: 64430 * 2 } }),
