@@ -92,6 +92,14 @@ describe('tierkit synth', () => {
     for (const f of files(serial)) expect(readFileSync(join(parallel, f), 'utf8'), f).toBe(readFileSync(join(serial, f), 'utf8'));
   });
 
+  it('refuses an estate program that builds another tree on a worker thread, writing nothing', () => {
+    const out = join(testTmp('cli'), 'nondeterministic');
+    const r = tierkit(['synth', '--app', join(FIXTURES, 'nondeterministic.ts'), '--jobs', '2', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/synthesis worker 1 rendered other app-environments than this thread expects: is the estate program .* deterministic\?/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('has --help for the tool and the command', () => {
     const top = tierkit(['--help']);
     expect(top.code).toBe(0);
