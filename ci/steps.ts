@@ -81,10 +81,6 @@ export function applierRole(tier: string): string {
 }
 
 /**
- * The first password of an env's Vault connection role is write-only and rotated by Vault right
- * after; Terraform still wants the ephemeral variable set, so each job makes a random, masked one.
- */
-/**
  * First passwords of the write-only roles (Vault connection user, golden dump role): used only
  * when the role is created (or its `*_wo_version` bumped) — Vault rotates the one, the same apply
  * stores the other in its KV secret — so a fresh random value per job is right, and never reused.

@@ -7,9 +7,9 @@ const PRIVILEGED: [keyof RoleAttributes, string][] = [
 ];
 
 /**
- * Admin roles a server declares (a future manifest field, `servers[].adminRole`): today the admin
- * credential lives outside the artifacts, so none is declared and every privileged role below is a
- * finding except the env's own Vault connection role.
+ * Admin roles the servers declare (`servers[].adminRole`, managed servers): in a human-gated stack
+ * they may hold privileges; every other privileged role is a finding except the env's own Vault
+ * connection role.
  */
 function declaredAdminRoles(servers: Iterable<{ id: string }>): Set<string> {
   const out = new Set<string>();
