@@ -1,5 +1,5 @@
 import { Rule, RuleFinding } from './rule';
-import { ReachIndex, ownedPaths, ownerLabel, policyOwner } from './vault-reach';
+import { ownerLabel, policyOwner, reachIndexOf } from './vault-reach';
 
 export const rule: Rule = {
   id: 'TK007',
@@ -16,7 +16,7 @@ export const rule: Rule = {
   suppressible: true,
   evaluate(g) {
     const out: RuleFinding[] = [];
-    const index = new ReachIndex(ownedPaths(g));
+    const index = reachIndexOf(g);
     for (const p of g.vaultPolicies) {
       const who = policyOwner(g, p);
       if (p.parseError) {

@@ -24,6 +24,22 @@ function literalIn(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * What a text holds (a password in a URL or in SQL, a literal secret assignment): the same scripts
+ * and templates recur in every env of an estate, so each distinct text is read once per process.
+ */
+const textFindings = new Map<string, string | undefined>();
+
+function textFinding(value: string): string | undefined {
+  if (textFindings.has(value)) return textFindings.get(value);
+  const inside = literalIn(value);
+  const assigned = inside ? [] : literalAssignments(value);
+  const found = inside ?? (assigned.length > 0 ? `a literal ${assigned.map((n) => `"${n}"`).join(', ')} assigned in the text` : undefined);
+  if (textFindings.size > 50_000) textFindings.clear();
+  textFindings.set(value, found);
+  return found;
+}
+
 function pointerSegment(s: string): string {
   return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }
@@ -33,10 +49,8 @@ function scan(value: unknown, pointer: string, key: string, hit: (pointer: strin
   if (typeof value === 'string') {
     if (isLiteralSecret(key, value)) hit(pointer, `literal value for "${key}"`);
     else {
-      const inside = literalIn(value);
-      const assigned = inside ? [] : literalAssignments(value);
-      if (inside) hit(pointer, inside);
-      else if (assigned.length > 0) hit(pointer, `a literal ${assigned.map((n) => `"${n}"`).join(', ')} assigned in the text`);
+      const found = textFinding(value);
+      if (found) hit(pointer, found);
       else if (value.startsWith('{') && /data_json|_json$/.test(key)) {
         try {
           const parsed = JSON.parse(value);

@@ -1,7 +1,7 @@
 import { EstateGraph, PolicyPathRule } from '../graph/types';
 import { overlapWitness } from '../graph/vault-paths';
 import { Rule, RuleFinding } from './rule';
-import { ReachIndex, ownedPaths, policyOwner } from './vault-reach';
+import { policyOwner, reachIndexOf } from './vault-reach';
 
 /**
  * Paths from which a token can give itself (or mint) more than its own policies. Writing a policy,
@@ -55,7 +55,7 @@ export const rule: Rule = {
   suppressible: false,
   evaluate(g: EstateGraph) {
     const out: RuleFinding[] = [];
-    const index = new ReachIndex(ownedPaths(g));
+    const index = reachIndexOf(g);
     for (const p of g.vaultPolicies) {
       if (p.parseError) continue; // TK007 reports a policy that does not parse
       const who = policyOwner(g, p);

@@ -35,7 +35,19 @@ export function words(name: string): string[] {
     .map((w) => w.toLowerCase());
 }
 
+/** Names repeat in every env of a large estate (thousands of `password_wo`, `PGPASSWORD`…): judge each once. */
+const judged = new Map<string, boolean>();
+
 export function isSecretName(name: string): boolean {
+  let verdict = judged.get(name);
+  if (verdict === undefined) {
+    verdict = judgeName(name);
+    judged.set(name, verdict);
+  }
+  return verdict;
+}
+
+function judgeName(name: string): boolean {
   const w = words(name);
   if (w.length === 0) return false;
   const last = w[w.length - 1];

@@ -105,7 +105,19 @@ export class ReachIndex {
     for (const { prefix, owned: o } of this.sorted) this.byPrefix.set(prefix, [...(this.byPrefix.get(prefix) ?? []), o]);
   }
 
+  private readonly memo = new Map<string, { owned: OwnedPath; witness: string }[]>();
+
+  /** Owned paths `pattern` overlaps, with a path both match (memoized: TK007 and TK014 ask alike). */
   reached(pattern: string): { owned: OwnedPath; witness: string }[] {
+    let out = this.memo.get(pattern);
+    if (!out) {
+      out = this.compute(pattern);
+      this.memo.set(pattern, out);
+    }
+    return out;
+  }
+
+  private compute(pattern: string): { owned: OwnedPath; witness: string }[] {
     const lp = literalPrefix(pattern);
     const candidates = new Set<OwnedPath>();
     for (let i = 0; i <= lp.length; i++) for (const o of this.byPrefix.get(lp.slice(0, i)) ?? []) candidates.add(o);
@@ -124,4 +136,16 @@ export class ReachIndex {
     }
     return out;
   }
+}
+
+const indexes = new WeakMap<EstateGraph, ReachIndex>();
+
+/** The reach index of a graph, built once however many rules ask (the graph is immutable). */
+export function reachIndexOf(g: EstateGraph): ReachIndex {
+  let index = indexes.get(g);
+  if (!index) {
+    index = new ReachIndex(ownedPaths(g));
+    indexes.set(g, index);
+  }
+  return index;
 }
