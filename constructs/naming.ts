@@ -117,6 +117,19 @@ export function applierRoleName(tier: string): string {
   return `tierkit-apply-${tier}`;
 }
 
+/** The tier whose CI applier a policy or role name is (`tierkit-apply-<tier>`), if it is one. */
+export function applierTierOf(name: string): string | undefined {
+  return /^tierkit-apply-(.+)$/.exec(name)?.[1];
+}
+
+/** Kubernetes label keys tierkit writes on pods, which selectors and the policies read back. */
+export const LABELS = {
+  /** `workload` on the app's pods: what the Service and the ingress policy select. */
+  component: 'tierkit.io/component',
+  /** On lifecycle Job pods: `golden-dump` or `reset` (only reset pods may reach the API server). */
+  job: 'tierkit.io/job',
+} as const;
+
 /** KV path of a Postgres server's admin credential, read by the gated apply job. */
 export function serverAdminSecretName(serverId: string): string {
   return `tierkit/postgres-admin/${serverId}`;

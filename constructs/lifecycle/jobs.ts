@@ -103,7 +103,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
     const secret = `${env.estate.naming.kvMount}/data/${naming.goldenDumpKvSecretName(c)}`;
     new k8s.KubeServiceAccount(chart, 'golden_dump_service_account', { metadata: meta(name), automountServiceAccountToken: false });
     cronJob(chart, 'golden_dump', meta(name), {
-      labels: { ...labels, 'tierkit.io/job': 'golden-dump' },
+      labels: { ...labels, [naming.LABELS.job]: 'golden-dump' },
       annotations: vaultAnnotations(name, secret, credentialsTemplate(secret, true)),
       serviceAccountName: name,
       containers: [{
@@ -135,7 +135,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
     const creds = naming.vaultCredsPath(c, env.estate.naming);
     cronJob(chart, 'reset', meta(name), {
       schedule: resetSchedule(env),
-      labels: { ...labels, 'tierkit.io/job': 'reset' },
+      labels: { ...labels, [naming.LABELS.job]: 'reset' },
       annotations: vaultAnnotations(name, creds, credentialsTemplate(creds, false)),
       serviceAccountName: name,
       // Init containers run in order; if the reset fails the app stays at 0 rather than run on

@@ -31,7 +31,7 @@ function sandboxAnnotations(env: AppEnvironment): Record<string, string> | undef
 }
 
 /** Set on the workload's pods (not on the lifecycle Jobs'), which the workload selector requires. */
-export const COMPONENT_LABEL = 'tierkit.io/component';
+export const COMPONENT_LABEL = naming.LABELS.component;
 
 /** Replicas of an env's Deployment; the reset Job scales back to this. */
 const REPLICAS = 1;
@@ -99,7 +99,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
   if (server.cidr) allowEgressTo(chart, 'allow_egress_postgres', meta('allow-egress-postgres'), envPods, { cidr: server.cidr, port: server.port });
   if (estate.vaultEndpoint) allowEgressTo(chart, 'allow_egress_vault', meta('allow-egress-vault'), envPods, estate.vaultEndpoint);
   if (estate.kubernetesApi && hasReset(env)) {
-    allowEgressTo(chart, 'allow_egress_kubernetes_api', meta('allow-egress-kubernetes-api'), { ...envPods, 'tierkit.io/job': 'reset' }, estate.kubernetesApi);
+    allowEgressTo(chart, 'allow_egress_kubernetes_api', meta('allow-egress-kubernetes-api'), { ...envPods, [naming.LABELS.job]: 'reset' }, estate.kubernetesApi);
   }
   // The workload's pods only: the lifecycle Job pods carry the env labels too, and must never get
   // the Service's traffic or the ingress controller's. The Deployment keeps the env selector: a

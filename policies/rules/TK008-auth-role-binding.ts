@@ -1,7 +1,7 @@
+import { applierTierOf } from '../../constructs/naming';
 import { AuthRole, Env, EstateGraph } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './rule';
 
-const APPLIER = /^tierkit-apply-(.+)$/;
 /** Vault attaches `default` to every token unless told not to; it grants only token self-service. */
 const BUILTIN = new Set(['default']);
 
@@ -34,12 +34,12 @@ function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): 
     if (BUILTIN.has(p)) continue;
     const owner = g.index.byVaultPolicy.get(p);
     if (env && !own.has(p)) {
-      problems.push(`grants policy "${p}"${owner ? ` of ${describeEnv(owner)}` : APPLIER.test(p) ? ' (a CI applier)' : ''}; only ${[...own].map((x) => `"${x}"`).join(', ')} are its env's`);
+      problems.push(`grants policy "${p}"${owner ? ` of ${describeEnv(owner)}` : applierTierOf(p) !== undefined ? ' (a CI applier)' : ''}; only ${[...own].map((x) => `"${x}"`).join(', ')} are its env's`);
     } else if (!env && owner) {
       // A role outside any env handing out an env's policy must bind exactly that env's workload.
       const strangers = [...r.serviceAccounts.filter((s) => s !== owner.names.serviceAccount), ...r.namespaces.filter((n) => n !== owner.names.namespace)];
       if (strangers.length > 0 || r.namespaces.length === 0) problems.push(`grants policy "${p}" of ${describeEnv(owner)} to ${strangers.join(', ') || 'unbound identities'}`);
-    } else if (!env && APPLIER.test(p)) {
+    } else if (!env && applierTierOf(p) !== undefined) {
       problems.push(`grants the CI applier policy "${p}" to Kubernetes workloads`);
     }
   }
@@ -48,9 +48,8 @@ function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): 
 
 function jwtProblems(g: EstateGraph, r: AuthRole): string[] {
   const problems: string[] = [];
-  const applier = APPLIER.exec(r.name);
-  if (applier && r.stack.manifest?.kind === 'tier-platform') {
-    const tier = applier[1];
+  const tier = applierTierOf(r.name);
+  if (tier !== undefined && r.stack.manifest?.kind === 'tier-platform') {
     const repo = claimValues(r.boundClaims.repository);
     const environment = claimValues(r.boundClaims.environment);
     if (repo.length !== 1 || repo[0] !== g.manifest.estate.ci.repository) {
@@ -63,7 +62,7 @@ function jwtProblems(g: EstateGraph, r: AuthRole): string[] {
   for (const p of r.policies) {
     const owner = g.index.byVaultPolicy.get(p);
     if (owner) problems.push(`grants policy "${p}" of ${describeEnv(owner)} to CI tokens`);
-    else if (APPLIER.test(p)) problems.push(`grants the CI applier policy "${p}" without being that tier's applier role`);
+    else if (applierTierOf(p) !== undefined) problems.push(`grants the CI applier policy "${p}" without being that tier's applier role`);
   }
   return problems;
 }

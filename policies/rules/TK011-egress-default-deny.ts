@@ -1,3 +1,4 @@
+import { LABELS } from '../../constructs/naming';
 import { EstateGraph, K8sObject } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './rule';
 
@@ -82,7 +83,7 @@ export const rule: Rule = {
       const platform = (np: K8sObject) => [
         ...(server?.cidr ? [{ what: `its Postgres server ${server.id}`, cidr: server.cidr, port: server.port }] : []),
         ...(env && network.vault ? [{ what: 'Vault', ...network.vault }] : []),
-        ...(env && network.kubernetesApi && np.object.spec?.podSelector?.matchLabels?.['tierkit.io/job'] === 'reset'
+        ...(env && network.kubernetesApi && np.object.spec?.podSelector?.matchLabels?.[LABELS.job] === 'reset'
           ? [{ what: 'the Kubernetes API (reset Job pods)', ...network.kubernetesApi }] : []),
       ];
       for (const np of nps) {

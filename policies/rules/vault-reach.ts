@@ -1,3 +1,4 @@
+import { applierRoleName, applierTierOf } from '../../constructs/naming';
 import { compareStrings } from '../../constructs/synth/serialize';
 import { Env, EstateGraph, VaultPolicy } from '../graph/types';
 import { literalPrefix, overlapWitness } from '../graph/vault-paths';
@@ -17,7 +18,6 @@ export function ownerLabel(o: Owner): string {
   return o.kind === 'env' ? `env ${o.env.slug} (tier ${o.env.tier})` : o.kind === 'tier' ? `the ${o.tier} CI applier` : 'the shared platform';
 }
 
-const APPLIER = /^tierkit-apply-(.+)$/;
 
 export interface PolicyOwner {
   readonly label: string;
@@ -31,9 +31,9 @@ export interface PolicyOwner {
 export function policyOwner(g: EstateGraph, p: VaultPolicy): PolicyOwner {
   const env = g.index.byVaultPolicy.get(p.name) ?? p.stack.env;
   if (env) return { label: `env ${env.slug} (tier ${env.tier})`, env, mayReach: (o) => o.kind === 'env' && o.env === env };
-  const applier = APPLIER.exec(p.name);
-  if (applier && p.stack.manifest?.kind === 'tier-platform' && p.stack.manifest.tier === applier[1]) {
-    const tier = applier[1];
+  const applierTier = applierTierOf(p.name);
+  if (applierTier && p.stack.manifest?.kind === 'tier-platform' && p.stack.manifest.tier === applierTier) {
+    const tier = applierTier;
     // An applier reaches exactly the stacks its tier gates (DESIGN layer 5), and its own identity.
     const gated = new Set(g.manifest.stacks.filter((s) => s.kind === 'app-environment' && s.gatingTier === tier).map((s) => s.name));
     return {
@@ -80,8 +80,8 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
   }
   for (const t of g.tiers.keys()) {
     const owner: Owner = { kind: 'tier', tier: t };
-    out.push({ pattern: `sys/policies/acl/tierkit-apply-${t}`, owner }, { pattern: `sys/policy/tierkit-apply-${t}`, owner },
-      { pattern: `auth/${v.jwtAuthPath}/role/tierkit-apply-${t}`, owner });
+    out.push({ pattern: `sys/policies/acl/${applierRoleName(t)}`, owner }, { pattern: `sys/policy/${applierRoleName(t)}`, owner },
+      { pattern: `auth/${v.jwtAuthPath}/role/${applierRoleName(t)}`, owner });
   }
   for (const p of [`sys/mounts/${v.databaseMount}*`, `sys/mounts/${v.kvMount}*`, `sys/auth/${v.kubernetesAuthPath}*`,
     `sys/auth/${v.jwtAuthPath}*`, `auth/${v.kubernetesAuthPath}/config`, `auth/${v.jwtAuthPath}/config`]) {
