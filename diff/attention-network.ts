@@ -1,4 +1,5 @@
-import type { ManifestEndpoint } from '../constructs/synth/manifest';
+import { LABELS } from '../constructs/naming';
+import { NetworkPolicyPort, cidrWithin, onlyPort, platformEndpoints } from '../policies/graph/network';
 import { formatValue } from './attributes';
 import { Context, after, push } from './attention-context';
 import type { KubernetesChange } from './model';
@@ -10,39 +11,34 @@ import type { KubernetesChange } from './model';
  * and for reset Job pods the Kubernetes API), on that endpoint's port only — or any namespace.
  */
 
-interface Endpoint extends ManifestEndpoint {
-  readonly what: string;
-  /** The API server is the reset Job's only: other pods never reach it. */
-  readonly resetOnly?: boolean;
-}
+const RESET_SELECTOR = `spec.podSelector.matchLabels["${LABELS.job}"]`;
 
-const RESET_SELECTOR = 'spec.podSelector.matchLabels["tierkit.io/job"]';
-
-function endpoints(ctx: Context, np: KubernetesChange): Endpoint[] {
-  const env = ctx.head.appEnvironments.find((e) => e.names.namespace === np.namespace);
-  const server = env && ctx.head.servers.find((s) => s.id === env.server);
-  const network = ctx.head.estate.network ?? {};
-  return [
-    ...(server?.cidr ? [{ what: `its Postgres server ${server.id}`, cidr: server.cidr, port: server.port }] : []),
-    ...(env && network.vault ? [{ what: 'Vault', ...network.vault }] : []),
-    ...(env && network.kubernetesApi ? [{ what: 'the Kubernetes API', ...network.kubernetesApi, resetOnly: true }] : []),
-  ];
+/** The ports of one rule of an added NetworkPolicy, rebuilt from its leaf changes. */
+function rulePorts(np: KubernetesChange, rule: string): NetworkPolicyPort[] {
+  const ports = new Map<string, Record<string, unknown>>();
+  for (const c of np.changes) {
+    const m = new RegExp(`^${rule.replace(/[.[\]]/g, '\\$&')}\\.ports\\[(\\d+)\\]\\.(protocol|port|endPort)$`).exec(c.path);
+    if (m) ports.set(m[1], { ...(ports.get(m[1]) ?? {}), [m[2]]: c.after });
+  }
+  return [...ports.values()];
 }
 
 function peersAllowAll(ctx: Context, np: KubernetesChange, allowList: readonly string[]): string[] {
-  const declared = endpoints(ctx, np);
+  const env = ctx.head.appEnvironments.find((e) => e.names.namespace === np.namespace);
   const resetPods = after(np, RESET_SELECTOR) === 'reset';
+  const declared = platformEndpoints(ctx.head, env, resetPods);
+  const apiForOthers = !resetPods ? platformEndpoints(ctx.head, env, true).find((e) => !declared.some((d) => d.cidr === e.cidr)) : undefined;
   const problems: string[] = [];
   for (const c of np.changes) {
     const peer = /^spec\.(egress|ingress)\[(\d+)\]\.(to|from)\[\d+\]\.ipBlock\.cidr$/.exec(c.path);
-    if (peer && !allowList.includes(String(c.after))) {
+    if (peer && !allowList.some((allowed) => cidrWithin(String(c.after), allowed))) {
       const rule = `spec.${peer[1]}[${peer[2]}]`;
-      const ports = np.changes.filter((p) => p.path.startsWith(`${rule}.ports[`) && p.path.endsWith('].port')).map((p) => p.after);
+      const ports = rulePorts(np, rule);
       const endpoint = peer[1] === 'egress' ? declared.find((e) => e.cidr === c.after) : undefined;
-      if (!endpoint) problems.push(`${c.path}: ${formatValue(c.after)} (outside the tier's egress allow list)`);
-      else if (endpoint.resetOnly && !resetPods) problems.push(`${c.path}: ${formatValue(c.after)} (${endpoint.what}, for reset Job pods only) from other pods`);
-      else if (ports.length === 0 || ports.some((p) => p !== endpoint.port)) {
-        problems.push(`${c.path}: ${formatValue(c.after)} (${endpoint.what}) on ports ${ports.length > 0 ? formatValue(ports) : 'all'}, not ${endpoint.port} only`);
+      if (!endpoint && apiForOthers && apiForOthers.cidr === c.after) problems.push(`${c.path}: ${formatValue(c.after)} (${apiForOthers.what}) from other pods`);
+      else if (!endpoint) problems.push(`${c.path}: ${formatValue(c.after)} (outside the tier's egress allow list)`);
+      else if (!onlyPort(ports, endpoint.port)) {
+        problems.push(`${c.path}: ${formatValue(c.after)} (${endpoint.what}) on ports ${ports.length > 0 ? formatValue(ports) : 'all'}, not TCP ${endpoint.port} only`);
       }
     }
     if (/^spec\.(egress|ingress)\[\d+\]\.(to|from)\[\d+\]\.namespaceSelector$/.test(c.path)) problems.push(`${c.path}: any namespace`);

@@ -1,4 +1,5 @@
 import { LABELS } from '../../constructs/naming';
+import { cidrWithin, onlyPort, platformEndpoints } from '../graph/network';
 import { EstateGraph, K8sObject } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './rule';
 
@@ -13,27 +14,6 @@ function selectsAllPods(np: K8sObject): boolean {
 function policyTypes(np: K8sObject): string[] {
   const spec = np.object.spec ?? {};
   return spec.policyTypes ?? (spec.egress ? ['Ingress', 'Egress'] : ['Ingress']);
-}
-
-/** IPv4 CIDR → [network, mask] as unsigned ints; undefined for anything else (compared as text). */
-function ipv4(cidr: string): [number, number] | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (!m || Number(m[5]) > 32 || m.slice(1, 5).some((o) => Number(o) > 255)) return undefined;
-  const mask = Number(m[5]) === 0 ? 0 : (~0 << (32 - Number(m[5]))) >>> 0;
-  return [(m.slice(1, 5).reduce((a, o) => (a << 8) + Number(o), 0) >>> 0) & mask, mask];
-}
-
-/** Whether `inner` lies inside `outer` (IPv4), or is the same text. */
-function within(inner: string, outer: string): boolean {
-  if (inner === outer) return true;
-  const [i, o] = [ipv4(inner), ipv4(outer)];
-  return !!i && !!o && (i[1] & o[1]) >>> 0 === o[1] && (i[0] & o[1]) >>> 0 === o[0];
-}
-
-/** Every port of the egress rule is TCP `port` (a rule without ports opens every port). */
-function onlyPort(rule: any, port: number): boolean {
-  const ports: any[] = rule?.ports ?? [];
-  return ports.length > 0 && ports.every((p) => (p.protocol ?? 'TCP') === 'TCP' && Number(p.port) === port && p.endPort === undefined);
 }
 
 /** The tier of a namespace: its env's, else its `tierkit.io/tier` label (hand-written manifests). */
@@ -78,14 +58,7 @@ export const rule: Rule = {
       const allowList = tier?.egress === 'deny' ? [] : tier?.egressAllowList ?? [];
       // Beyond the allow list, an env's pods may reach exactly what they need, on its port only:
       // the server holding the env's database, Vault (agent), and the API server (reset Job pods).
-      const network = g.manifest.estate.network ?? {};
-      const server = env ? g.servers.get(env.server) : undefined;
-      const platform = (np: K8sObject) => [
-        ...(server?.cidr ? [{ what: `its Postgres server ${server.id}`, cidr: server.cidr, port: server.port }] : []),
-        ...(env && network.vault ? [{ what: 'Vault', ...network.vault }] : []),
-        ...(env && network.kubernetesApi && np.object.spec?.podSelector?.matchLabels?.[LABELS.job] === 'reset'
-          ? [{ what: 'the Kubernetes API (reset Job pods)', ...network.kubernetesApi }] : []),
-      ];
+      const platform = (np: K8sObject) => platformEndpoints(g.manifest, env, np.object.spec?.podSelector?.matchLabels?.[LABELS.job] === 'reset');
       for (const np of nps) {
         if (!policyTypes(np).includes('Egress')) continue;
         for (const [i, rule] of ((np.object.spec?.egress ?? []) as any[]).entries()) {
@@ -97,8 +70,8 @@ export const rule: Rule = {
           for (const peer of peers) {
             if (DNS_PEER(peer)) continue;
             const cidr: string | undefined = peer?.ipBlock?.cidr;
-            if (cidr && allowList.some((allowed) => within(cidr, allowed))) continue;
-            if (cidr && platform(np).some((p) => p.cidr === cidr && onlyPort(rule, p.port))) continue;
+            if (cidr && allowList.some((allowed) => cidrWithin(cidr, allowed))) continue;
+            if (cidr && platform(np).some((p) => p.cidr === cidr && onlyPort(rule?.ports, p.port))) continue;
             const near = cidr ? platform(np).find((p) => p.cidr === cidr) : undefined;
             out.push({
               env, source: { ...np.source, pointer: `${np.source.pointer}/spec/egress/${i}` },

@@ -83,8 +83,18 @@ describe('tierkit diff on the example estate', () => {
     });
     const widened = computeChangeSet(read(baseDir), read(head));
     expect(widened.attention.filter((a) => a.category === 'network-policy').map((a) => [a.subject, a.details])).toEqual([
-      ['NetworkPolicy crm-carol/allow-egress-kubernetes-api', ['spec.egress[0].to[0].ipBlock.cidr: "10.0.1.0/28" (the Kubernetes API, for reset Job pods only) from other pods']],
-      ['NetworkPolicy crm-carol/allow-egress-vault', ['spec.egress[0].to[0].ipBlock.cidr: "10.0.8.0/28" (Vault) on ports all, not 8200 only']],
+      ['NetworkPolicy crm-carol/allow-egress-kubernetes-api', ['spec.egress[0].to[0].ipBlock.cidr: "10.0.1.0/28" (the Kubernetes API (reset Job pods)) from other pods']],
+      ['NetworkPolicy crm-carol/allow-egress-vault', ['spec.egress[0].to[0].ipBlock.cidr: "10.0.8.0/28" (Vault) on ports all, not TCP 8200 only']],
+    ]);
+    // Judged as TK011 judges it (one shared contract): a narrower CIDR inside the tier's allow list
+    // (dev: 10.10.0.0/16), on any port, is no item — the text is not compared, the ranges are.
+    editKubernetes(head, 'k8s/dev/crm-carol.k8s.yaml', (doc) => {
+      if (doc.metadata?.name === 'allow-egress-listed') doc.spec.egress[0].to = [{ ipBlock: { cidr: '10.10.7.0/24' } }];
+      if (doc.metadata?.name === 'allow-egress-postgres') doc.spec.egress[0].ports[0].endPort = 65535;
+    });
+    const inner = computeChangeSet(read(baseDir), read(head));
+    expect(inner.attention.filter((a) => a.category === 'network-policy').map((a) => a.subject)).toEqual([
+      'NetworkPolicy crm-carol/allow-egress-kubernetes-api', 'NetworkPolicy crm-carol/allow-egress-vault',
     ]);
   });
 

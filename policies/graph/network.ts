@@ -1,0 +1,55 @@
+/**
+ * The network contract of an app-environment, read from the manifest: which destinations beyond
+ * its tier's allow list its pods may reach, and on which port. TK011 judges NetworkPolicies with it
+ * and the diff decides with it which new egress is the template — one definition for both.
+ */
+import type { Manifest, ManifestAppEnvironment } from '../../constructs/synth/manifest';
+
+export interface PlatformEndpoint {
+  /** For messages: `its Postgres server prod-pg`, `Vault`, `the Kubernetes API (reset Job pods)`. */
+  readonly what: string;
+  readonly cidr: string;
+  readonly port: number;
+}
+
+/**
+ * The env's own Postgres server, Vault, and — only for reset Job pods — the Kubernetes API, as the
+ * manifest declares them (`servers[].cidr`, `estate.network`). Nothing for a namespace of no env.
+ */
+export function platformEndpoints(manifest: Manifest, env: ManifestAppEnvironment | undefined, resetPods: boolean): PlatformEndpoint[] {
+  if (!env) return [];
+  const server = manifest.servers.find((s) => s.id === env.server);
+  const network = manifest.estate.network ?? {};
+  return [
+    ...(server?.cidr ? [{ what: `its Postgres server ${server.id}`, cidr: server.cidr, port: server.port }] : []),
+    ...(network.vault ? [{ what: 'Vault', ...network.vault }] : []),
+    ...(network.kubernetesApi && resetPods ? [{ what: 'the Kubernetes API (reset Job pods)', ...network.kubernetesApi }] : []),
+  ];
+}
+
+/** IPv4 CIDR → [network, mask] as unsigned ints; undefined for anything else (compared as text). */
+function ipv4(cidr: string): [number, number] | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m || Number(m[5]) > 32 || m.slice(1, 5).some((o) => Number(o) > 255)) return undefined;
+  const mask = Number(m[5]) === 0 ? 0 : (~0 << (32 - Number(m[5]))) >>> 0;
+  return [(m.slice(1, 5).reduce((a, o) => (a << 8) + Number(o), 0) >>> 0) & mask, mask];
+}
+
+/** Whether `inner` lies inside `outer` (IPv4), or is the same text. */
+export function cidrWithin(inner: string, outer: string): boolean {
+  if (inner === outer) return true;
+  const [i, o] = [ipv4(inner), ipv4(outer)];
+  return !!i && !!o && (i[1] & o[1]) >>> 0 === o[1] && (i[0] & o[1]) >>> 0 === o[0];
+}
+
+export interface NetworkPolicyPort {
+  readonly protocol?: unknown;
+  readonly port?: unknown;
+  readonly endPort?: unknown;
+}
+
+/** Every port of an egress rule is TCP `port` (a rule without ports opens every port). */
+export function onlyPort(ports: readonly NetworkPolicyPort[] | undefined, port: number): boolean {
+  const list = ports ?? [];
+  return list.length > 0 && list.every((p) => (p.protocol ?? 'TCP') === 'TCP' && Number(p.port) === port && p.endPort === undefined);
+}
