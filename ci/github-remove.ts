@@ -96,7 +96,7 @@ function removeJob(m: Manifest, which: 'envs' | 'platforms', needs: readonly str
     env: { APPLIER_ROLES: JSON.stringify(roles) },
     steps: [
       refuseServer(ciServers(m), 'a server main no longer declares (destroy this stack by hand)'),
-      ...applySteps(m, { matrix: true }, '${{ fromJSON(env.APPLIER_ROLES)[matrix.gatingTier] }}'),
+      ...applySteps(m, { matrix: true }, '${{ fromJSON(env.APPLIER_ROLES)[matrix.gatingTier] }}', { onlyDeletes: true }),
     ],
   };
 }

@@ -144,7 +144,18 @@ export type StackRef =
  * Download the reviewed plan of the stack, refuse it unless its sha256 is the reviewed one, log
  * into Vault as `role` (with the stack's server's admin credential, if any) and apply it.
  */
-export function applySteps(m: Manifest, stack: StackRef, role: string): Step[] {
+/**
+ * Run by `node -e` on `terraform show -json tfplan`: exits 1 unless every planned action is a
+ * delete (or no-op). A removed stack's reviewed plan was made with `-destroy`; this makes the apply
+ * job refuse anything else even if the plan index were wrong.
+ */
+export const ONLY_DELETES_SCRIPT = [
+  "const plan = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));",
+  "const other = (plan.resource_changes || []).filter((r) => !r.change.actions.every((a) => a === 'delete' || a === 'no-op'));",
+  "if (other.length > 0) { console.log('::error::the destroy plan of a removed stack would ' + other.map((r) => r.change.actions.join('+') + ' ' + r.address).join(', ') + ': refusing to apply'); process.exit(1); }",
+].join('\n');
+
+export function applySteps(m: Manifest, stack: StackRef, role: string, opts: { readonly onlyDeletes?: boolean } = {}): Step[] {
   const servers = ('matrix' in stack ? ciServers(m) : [...m.servers]).sort((a, b) => compareStrings(a.id, b.id));
   const login = 'matrix' in stack
     ? [vaultLogin(m, role, undefined, "matrix.server == ''"), ...servers.map((x) => vaultLogin(m, role, x, `matrix.server == '${x.id}'`))]
@@ -167,6 +178,11 @@ export function applySteps(m: Manifest, stack: StackRef, role: string): Step[] {
     stateCredentials(),
     ...login,
     ephemeralPassword(),
-    { name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack', run: 'terraform init -input=false -lockfile=readonly\nterraform apply -input=false tfplan\n' },
+    opts.onlyDeletes
+      ? {
+        name: 'terraform apply (the reviewed destroy plan, deletes only)', 'working-directory': 'stack', env: { ONLY_DELETES: ONLY_DELETES_SCRIPT },
+        run: 'terraform init -input=false -lockfile=readonly\nterraform show -json tfplan > plan.json\nnode -e "$ONLY_DELETES" plan.json\nterraform apply -input=false tfplan\n',
+      }
+      : { name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack', run: 'terraform init -input=false -lockfile=readonly\nterraform apply -input=false tfplan\n' },
   ];
 }

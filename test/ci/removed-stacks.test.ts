@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applierRoleName } from '../../constructs/naming';
@@ -102,12 +102,39 @@ describe('stacks removed by a pull request', () => {
       expect(login.with.role).toBe('${{ fromJSON(env.APPLIER_ROLES)[matrix.gatingTier] }}');
     }
     const names = job.steps.map((s: any) => s.name);
-    expect(names.indexOf('Refuse a plan whose sha256 differs from the reviewed one')).toBeLessThan(names.indexOf('terraform apply (the reviewed plan, nothing else)'));
+    expect(names.indexOf('Refuse a plan whose sha256 differs from the reviewed one')).toBeLessThan(names.indexOf('terraform apply (the reviewed destroy plan, deletes only)'));
     expect(step(job, 'Refuse a plan whose sha256 differs from the reviewed one').env.REVIEWED).toBe('${{ fromJSON(needs.locate.outputs.plans)[matrix.stack] }}');
     // Removed app-environments first (the applier policies still reach them), removed platforms last.
     const applyJobs = Object.keys(apply.jobs).filter((id) => id.startsWith('apply-'));
     for (const id of applyJobs) expect(apply.jobs[id].needs, id).toContain('remove-app-environments');
     expect(apply.jobs['remove-platforms'].needs).toEqual(['locate', 'remove-app-environments', ...applyJobs]);
+  });
+
+  it('the destroy jobs apply a reviewed plan only when it deletes and nothing else', () => {
+    for (const id of ['remove-app-environments', 'remove-platforms']) {
+      const s = step(apply.jobs[id], 'terraform apply (the reviewed destroy plan, deletes only)');
+      // A stand-in terraform: `show -json` prints the plan given by the test, `apply` leaves a mark.
+      const run = (actions: string[][]) => runStep(s, {
+        'plan-fixture.json': JSON.stringify({ resource_changes: actions.map((a, i) => ({ address: `postgresql_role.r${i}`, change: { actions: a } })) }),
+      }, {}, {
+        path: 'bin',
+        setup: (dir) => {
+          mkdirSync(join(dir, 'bin'), { recursive: true });
+          writeFileSync(join(dir, 'bin', 'terraform'), '#!/bin/bash\ncase "$1" in show) cat plan-fixture.json ;; apply) touch applied ;; esac\n', { mode: 0o755 });
+        },
+      });
+      // runStep runs the step's script in its own directory (the step's stack/ working directory).
+      const ok = run([['delete'], ['no-op']]);
+      expect(ok.status, `${id}: ${ok.stderr}${ok.stdout}`).toBe(0);
+      expect(existsSync(join(ok.dir, 'applied'))).toBe(true);
+      const bad = run([['delete'], ['create'], ['delete', 'create']]);
+      expect(bad.status, id).toBe(1);
+      expect(bad.stdout).toContain('::error::the destroy plan of a removed stack would create postgresql_role.r1, delete+create postgresql_role.r2: refusing to apply');
+      expect(existsSync(join(bad.dir, 'applied'))).toBe(false);
+    }
+    // The apply jobs of stacks main still has apply their reviewed plan as it is (it may create).
+    const kept = Object.keys(apply.jobs).find((j) => j.startsWith('apply-'))!;
+    expect(apply.jobs[kept].steps.some((x: any) => x.name === 'terraform apply (the reviewed plan, nothing else)')).toBe(true);
   });
 
   it('a tampered index cannot loosen the gate, and anything odd is refused', () => {
