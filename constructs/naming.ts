@@ -93,6 +93,11 @@ export function namespace(c: Coordinate): string {
   return slug(c);
 }
 
+/** The workload's Deployment and Service (and container): the app's name, inside the env's namespace. */
+export function workloadName(c: Coordinate): string {
+  return c.app;
+}
+
 export function serviceAccountName(c: Coordinate): string {
   return slug(c);
 }

@@ -120,7 +120,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
     new k8s.KubeServiceAccount(chart, 'reset_service_account', { metadata: meta(name), automountServiceAccountToken: false });
     new k8s.KubeRole(chart, 'reset_role', {
       metadata: meta(name),
-      rules: [{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [c.app], verbs: ['get', 'patch'] }],
+      rules: [{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [naming.workloadName(c)], verbs: ['get', 'patch'] }],
     });
     new k8s.KubeRoleBinding(chart, 'reset_role_binding', {
       metadata: meta(name),
@@ -129,7 +129,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
     });
     const scale = (to: number): k8s.Container => ({
       name: to === 0 ? 'scale-down' : 'scale-up', image: KUBECTL_IMAGE,
-      args: ['patch', `deployment/${c.app}`, '--namespace', ns, '--subresource=scale', '--type=merge', '--patch', JSON.stringify({ spec: { replicas: to } })],
+      args: ['patch', `deployment/${naming.workloadName(c)}`, '--namespace', ns, '--subresource=scale', '--type=merge', '--patch', JSON.stringify({ spec: { replicas: to } })],
       securityContext,
     });
     const creds = naming.vaultCredsPath(c, env.estate.naming);

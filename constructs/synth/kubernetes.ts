@@ -117,7 +117,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
     },
   });
   new k8s.KubeDeployment(chart, 'deployment', {
-    metadata: meta(c.app),
+    metadata: meta(naming.workloadName(c)),
     spec: {
       replicas: REPLICAS,
       selector: { matchLabels: envPods },
@@ -136,7 +136,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
           serviceAccountName: sa.name,
           automountServiceAccountToken: true,
           containers: [{
-            name: c.app,
+            name: naming.workloadName(c),
             image: env.app.image,
             ports: [{ containerPort: env.app.port, name: 'http' }],
             env: [
@@ -151,15 +151,15 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
     },
   });
   new k8s.KubeService(chart, 'service', {
-    metadata: meta(c.app),
+    metadata: meta(naming.workloadName(c)),
     spec: { selector, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromNumber(env.app.port) }] },
   });
   new k8s.KubeIngress(chart, 'ingress', {
-    metadata: meta(c.app),
+    metadata: meta(naming.workloadName(c)),
     spec: {
       rules: [{
         host: env.host,
-        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: c.app, port: { name: 'http' } } } }] },
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: naming.workloadName(c), port: { name: 'http' } } } }] },
       }],
     },
   });
@@ -208,7 +208,7 @@ export function buildTierApplicationsChart(app: K8sApp, estate: Estate, tier: Ti
       include: naming.dist.argoInclude(env.coordinate),
       destinationNamespace: naming.namespace(env.coordinate),
       labels: environmentLabels(env),
-      resetDeployment: hasReset(env) ? env.coordinate.app : undefined,
+      resetDeployment: hasReset(env) ? naming.workloadName(env.coordinate) : undefined,
     });
   }
   return chart;
