@@ -88,6 +88,13 @@ describe('provider credentials never reach a saved plan', () => {
       const set = tfVarsSetBy(job);
       for (const v of ephemeral) expect(set.has(v), `${s.name}: apply job sets ${v}`).toBe(true);
     }
+    // The destroy jobs of removed stacks may apply any stack's plan: they set every ephemeral variable.
+    const all = new Set([...stacks.values()].flatMap((json) => Object.entries((json.variable ?? {}) as Record<string, any>)
+      .filter(([, v]) => v.ephemeral).map(([k]) => `TF_VAR_${k}`)));
+    for (const id of ['remove-app-environments', 'remove-platforms']) {
+      const set = tfVarsSetBy(apply.jobs[id]);
+      for (const v of all) expect(set.has(v), `${id} sets ${v}`).toBe(true);
+    }
   });
 
   it('the plan job that plans a stack supplies its server\'s admin credential, and no other plan job does', () => {
