@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,45 @@ describe('tierkit synth', () => {
     expect(readdirSync(out)).toEqual(['keep.txt']);
     expect(readdirSync(join(out, '..')).filter((f) => f.includes('.tmp-') || f.includes('.old-'))).toEqual([]);
   });
+
+  it('refuses every bad input of the estate model the same way: exit 1, construct path, property, value and fix, no stack, dist untouched', async () => {
+    const expected: Record<string, RegExp> = {
+      'not-dns-label': /test\/ERP_app: name = "ERP_app"/,
+      'over-63-bytes': /goldenDumpRole = "a{40}_b{20}_golden"/,
+      'duplicate-app': /test: app = "erp"/,
+      'duplicate-env': /test\/erp: env = "dev"/,
+      'derived-collision': /test\/erp-sandbox\/prod: coordinate = "erp-sandbox\/prod"/,
+      'sandbox-on-prod': /test\/erp\/sb: tier = "prod"/,
+      'sandbox-without-ttl': /test\/erp\/sb: ttlHours = 0/,
+      'ttl-over-max': /test\/erp\/sb: ttlHours = 500/,
+      'golden-without-reason': /test\/erp\/sb: seed = "golden"/,
+      'unknown-tier': /test\/erp: tiers = "qa"/,
+      'app-without-tiers': /test\/erp: tiers/,
+    };
+    const { BAD_INPUTS } = await import('../fixtures/estates/bad-input');
+    expect(Object.keys(expected).sort()).toEqual(Object.keys(BAD_INPUTS).sort());
+    const dir = testTmp('cli');
+    // In parallel: each case is its own process.
+    const results = await Promise.all(Object.keys(expected).map((name) => new Promise<[string, number | null, string, string]>((done) => {
+      const out = join(dir, `bad-${name}`);
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'keep.txt'), 'previous output');
+      const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'cli/main.ts'), 'synth', '--app', join(FIXTURES, 'bad-input.ts'), '--out', out], {
+        cwd: ROOT, env: { ...process.env, TIERKIT_BAD_INPUT: name },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('close', (code) => done([name, code, stderr, out]));
+    })));
+    for (const [name, code, stderr, out] of results) {
+      expect(code, `${name}: ${stderr}`).toBe(1);
+      expect(stderr, name).toMatch(expected[name]);
+      expect(stderr, name).toMatch(/fix: /);
+      expect(stderr, name).toContain('nothing was written');
+      expect(stderr, name).not.toMatch(/\n\s+at /);
+      expect(readdirSync(out), name).toEqual(['keep.txt']);
+    }
+  }, 120_000);
 
   it('reports a crashing estate program briefly, with the stack only under --verbose', () => {
     const quiet = tierkit(['synth', '--app', join(FIXTURES, 'throws.ts'), '--out', join(testTmp('cli'), 'x')]);
