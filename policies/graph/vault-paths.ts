@@ -38,7 +38,30 @@ export function compilePattern(pattern: string): Tok[] {
   return toks;
 }
 
+/**
+ * A pattern without a `+` segment is a literal or a literal prefix followed by `*`: most policy
+ * and owned paths are, and they are judged by string comparison without building an automaton.
+ */
+interface Simple {
+  readonly prefix: string;
+  readonly glob: boolean;
+}
+
+function simple(pattern: string): Simple | undefined {
+  const glob = pattern.endsWith('*');
+  const body = glob ? pattern.slice(0, -1) : pattern;
+  if (body === '+' || body.startsWith('+/') || body.endsWith('/+') || body.includes('/+/')) return undefined;
+  return { prefix: body, glob };
+}
+
 export function matches(pattern: string, path: string): boolean {
+  const s = simple(pattern);
+  if (s) return s.glob ? path.startsWith(s.prefix) : path === s.prefix;
+  return automatonMatches(pattern, path);
+}
+
+/** `matches` by the automaton alone (exported so tests can hold the fast paths to it). */
+export function automatonMatches(pattern: string, path: string): boolean {
   const toks = compilePattern(pattern);
   // Thompson-style simulation: the set of token positions reachable after each character.
   let states = closure(toks, new Set([0]));
@@ -102,12 +125,27 @@ function isLiteral(toks: Tok[]): boolean {
 
 /** A concrete path matched by both patterns (shortest first), or undefined when they are disjoint. */
 export function overlapWitness(p: string, q: string): string | undefined {
-  // Fast paths: most policy paths and most owned paths are plain literals.
+  // Fast paths: most policy paths and most owned paths are plain literals or literal globs, where
+  // the shortest common path is the longer prefix (or the literal) when one extends the other.
+  const sp = simple(p);
+  const sq = simple(q);
+  if (sp && sq) {
+    if (!sp.glob && !sq.glob) return p === q ? p : undefined;
+    if (!sp.glob) return sp.prefix.startsWith(sq.prefix) ? p : undefined;
+    if (!sq.glob) return sq.prefix.startsWith(sp.prefix) ? q : undefined;
+    if (sp.prefix.startsWith(sq.prefix)) return sp.prefix;
+    return sq.prefix.startsWith(sp.prefix) ? sq.prefix : undefined;
+  }
+  return automatonWitness(p, q);
+}
+
+/** `overlapWitness` by the product automaton alone (exported so tests can hold the fast paths to it). */
+export function automatonWitness(p: string, q: string): string | undefined {
   const litP = isLiteral(compilePattern(p));
   const litQ = isLiteral(compilePattern(q));
   if (litP && litQ) return p === q ? p : undefined;
-  if (litP) return matches(q, p) ? p : undefined;
-  if (litQ) return matches(p, q) ? q : undefined;
+  if (litP) return automatonMatches(q, p) ? p : undefined;
+  if (litQ) return automatonMatches(p, q) ? q : undefined;
   const a = compilePattern(p);
   const b = compilePattern(q);
   const width = b.length + 1;
@@ -151,6 +189,8 @@ export function overlap(p: string, q: string): boolean {
 
 /** The literal part before the first wildcard: patterns sharing no prefix relation cannot overlap. */
 export function literalPrefix(pattern: string): string {
+  const s = simple(pattern);
+  if (s) return s.prefix;
   const toks = compilePattern(pattern);
   let out = '';
   for (const t of toks) {

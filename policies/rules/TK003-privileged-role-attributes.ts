@@ -1,4 +1,4 @@
-import { Role, RoleAttributes } from '../graph/types';
+import { Membership, Role, RoleAttributes } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './rule';
 
 const PRIVILEGED: [keyof RoleAttributes, string][] = [
@@ -44,6 +44,13 @@ export const rule: Rule = {
   evaluate(g) {
     const out: RuleFinding[] = [];
     const admins = declaredAdminRoles(g.servers.values());
+    const adminGrantsByMember = new Map<string, Membership[]>();
+    for (const m of g.memberships) {
+      if (!m.admin) continue;
+      const list = adminGrantsByMember.get(m.member);
+      if (list) list.push(m);
+      else adminGrantsByMember.set(m.member, [m]);
+    }
     for (const role of g.roles) {
       const held = PRIVILEGED.filter(([k]) => role.attributes[k] === true).map(([, sql]) => sql);
       const ownConnection = isOwnVaultConnectionRole(role);
@@ -62,8 +69,8 @@ export const rule: Rule = {
       }
       if (held.length === 0) continue;
       if (ownConnection && held.length === 1 && held[0] === 'CREATEROLE') {
-        const foreignAdmin = g.memberships.filter((m) => m.member === role.name && m.admin
-          && m.stack.server === role.server && m.role !== role.stack.env!.names.groupRole);
+        const foreignAdmin = (adminGrantsByMember.get(role.name) ?? [])
+          .filter((m) => m.stack.server === role.server && m.role !== role.stack.env!.names.groupRole);
         for (const m of foreignAdmin) {
           out.push({
             env, source: m.source,

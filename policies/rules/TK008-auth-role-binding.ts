@@ -9,11 +9,17 @@ function claimValues(v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',').map((s) => s.trim()) : [];
 }
 
+const ownPoliciesByGraph = new WeakMap<EstateGraph, Map<Env, Set<string>>>();
+
 /** An env's own policies: its workload policy, and any policy its own stack declares (TK007 judges their paths). */
 function ownPolicies(g: EstateGraph, env: Env): Set<string> {
-  const own = new Set([env.names.vaultPolicy]);
-  for (const p of g.vaultPolicies) if (p.stack.env === env) own.add(p.name);
-  return own;
+  let byEnv = ownPoliciesByGraph.get(g);
+  if (!byEnv) {
+    byEnv = new Map();
+    for (const p of g.vaultPolicies) if (p.stack.env) byEnv.set(p.stack.env, (byEnv.get(p.stack.env) ?? new Set()).add(p.name));
+    ownPoliciesByGraph.set(g, byEnv);
+  }
+  return new Set([env.names.vaultPolicy, ...(byEnv.get(env) ?? [])]);
 }
 
 function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): string[] {

@@ -31,6 +31,8 @@ function literalIn(value: string): string | undefined {
 const textFindings = new Map<string, string | undefined>();
 
 function textFinding(value: string): string | undefined {
+  // A password in a URL needs `@`, one in SQL a quote, an assignment `=`: most strings have none.
+  if (!value.includes('=') && !value.includes('@') && !value.includes("'")) return undefined;
   if (textFindings.has(value)) return textFindings.get(value);
   const inside = literalIn(value);
   const assigned = inside ? [] : literalAssignments(value);
@@ -44,32 +46,51 @@ function pointerSegment(s: string): string {
   return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-/** Walk a JSON value; report every literal secret with its own pointer. */
+/**
+ * Walk a JSON value; report every literal secret with its own pointer. The pointer's segments are
+ * kept on a stack and joined only on a hit: almost no string is one, and the walk sees them all.
+ */
 function scan(value: unknown, pointer: string, key: string, hit: (pointer: string, what: string) => void): void {
-  if (typeof value === 'string') {
-    if (isLiteralSecret(key, value)) hit(pointer, `literal value for "${key}"`);
-    else {
-      const found = textFinding(value);
-      if (found) hit(pointer, found);
-      else if (value.startsWith('{') && /data_json|_json$/.test(key)) {
-        try {
-          const parsed = JSON.parse(value);
-          scan(parsed, pointer, key, (_, what) => hit(pointer, `${what} inside ${key}`));
-        } catch { /* not JSON: nothing more to read */ }
+  const segments: string[] = [];
+  const at = (...more: string[]) => `${pointer}${[...segments, ...more].map((x) => `/${pointerSegment(x)}`).join('')}`;
+  const walk = (v: unknown, k: string): void => {
+    if (typeof v === 'string') {
+      if (isLiteralSecret(k, v)) hit(at(), `literal value for "${k}"`);
+      else {
+        const found = textFinding(v);
+        if (found) hit(at(), found);
+        else if (v.startsWith('{') && /data_json|_json$/.test(k)) {
+          try {
+            const parsed = JSON.parse(v);
+            const here = at();
+            scan(parsed, here, k, (_, what) => hit(here, `${what} inside ${k}`));
+          } catch { /* not JSON: nothing more to read */ }
+        }
+      }
+      return;
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        segments.push(String(i));
+        walk(v[i], k);
+        segments.pop();
+      }
+    } else if (v && typeof v === 'object') {
+      // `{name, value}` pairs (container env, Helm and plugin parameters) are judged by the name;
+      // `valueFrom` (a secretKeyRef) carries no value and passes.
+      const pair = v as Record<string, unknown>;
+      if (typeof pair.name === 'string' && typeof pair.value === 'string' && isSecretName(pair.name) && isLiteralValue(pair.value)) {
+        hit(at('value'), `literal value for "${pair.name}"`);
+      }
+      for (const ck of Object.keys(v)) {
+        if (ck === '//') continue;
+        segments.push(ck);
+        walk(pair[ck], ck);
+        segments.pop();
       }
     }
-    return;
-  }
-  if (Array.isArray(value)) value.forEach((v, i) => scan(v, `${pointer}/${i}`, key, hit));
-  else if (value && typeof value === 'object') {
-    // `{name, value}` pairs (container env, Helm and plugin parameters) are judged by the name;
-    // `valueFrom` (a secretKeyRef) carries no value and passes.
-    const pair = value as Record<string, unknown>;
-    if (typeof pair.name === 'string' && typeof pair.value === 'string' && isSecretName(pair.name) && isLiteralValue(pair.value)) {
-      hit(`${pointer}/value`, `literal value for "${pair.name}"`);
-    }
-    for (const [k, v] of Object.entries(value)) if (k !== '//') scan(v, `${pointer}/${pointerSegment(k)}`, k, hit);
-  }
+  };
+  walk(value, key);
 }
 
 function kubernetesFindings(g: EstateGraph, out: RuleFinding[]): void {

@@ -102,7 +102,11 @@ export class ReachIndex {
   constructor(owned: readonly OwnedPath[]) {
     this.sorted = owned.map((o) => ({ prefix: literalPrefix(o.pattern), owned: o }))
       .sort((a, b) => compareStrings(a.prefix, b.prefix));
-    for (const { prefix, owned: o } of this.sorted) this.byPrefix.set(prefix, [...(this.byPrefix.get(prefix) ?? []), o]);
+    for (const { prefix, owned: o } of this.sorted) {
+      const list = this.byPrefix.get(prefix);
+      if (list) list.push(o);
+      else this.byPrefix.set(prefix, [o]);
+    }
   }
 
   private readonly memo = new Map<string, { owned: OwnedPath; witness: string }[]>();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { matches, overlap, overlapWitness } from '../../policies/graph/vault-paths';
+import { automatonMatches, automatonWitness, literalPrefix, matches, overlap, overlapWitness } from '../../policies/graph/vault-paths';
 import { parseVaultPolicy } from '../../policies/graph/vault-policy';
 import { check, cleanDist, distWithFiles, env, findings, synthDist } from './helpers';
 
@@ -50,6 +50,17 @@ describe('Vault path semantics', () => {
         for (const s of paths) expect(matches(p, s) && matches(q, s)).toBe(false);
       }
     }), { numRuns: 3000 });
+  });
+
+  it('the string fast paths (no `+` segment) agree with the automaton, witness included', () => {
+    const loose = fc.stringMatching(/^[ab/+*]{0,6}$/);
+    fc.assert(fc.property(loose, loose, (p, q) => {
+      expect(overlapWitness(p, q)).toBe(automatonWitness(p, q));
+      expect(matches(p, q)).toBe(automatonMatches(p, q));
+    }), { numRuns: 5000 });
+    expect(literalPrefix('kvv2/data/erp/*')).toBe('kvv2/data/erp/');
+    expect(literalPrefix('kvv2/data/+/config')).toBe('kvv2/data/');
+    expect(literalPrefix('a/+*')).toBe('a/');
   });
 
   it('parses HCL and JSON policies, and reports text it cannot parse', () => {
