@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { isIPv4, isIPv6 } from 'node:net';
+import { canonicalCidr } from './cidr';
 import { TierkitValidationError, ValidationIssue } from './errors';
 import { Tier } from './tier';
 
@@ -90,31 +90,6 @@ export class PostgresServer extends Construct {
 function portIssues(path: string, property: string, port: unknown): ValidationIssue[] {
   if (Number.isInteger(port) && (port as number) >= 1 && (port as number) <= 65535) return [];
   return [{ path, property, value: port, message: 'is not a TCP port', fix: 'use an integer from 1 to 65535, e.g. 5432' }];
-}
-
-/** `cidr` itself when it has no host bits set, else its network (`10.20.5.7/16` → `10.20.0.0/16`); undefined when it is no CIDR. */
-function canonicalCidr(cidr: string): string | undefined {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
-  if (!m) return undefined;
-  const [addr, bits] = [m[1], Number(m[2])];
-  let width: number;
-  let groups: string[];
-  if (isIPv4(addr)) {
-    [width, groups] = [32, addr.split('.').map((o) => Number(o).toString(16))];
-  } else if (isIPv6(addr) && !addr.includes('.')) {
-    const [head, tail] = addr.split('::').map((x) => (x ? x.split(':') : []));
-    width = 128;
-    groups = tail === undefined ? head : [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail];
-  } else {
-    return undefined;
-  }
-  if (bits > width) return undefined;
-  const step = BigInt(width / groups.length);
-  const value = groups.reduce((a, g) => (a << step) | BigInt(`0x${g}`), 0n);
-  const network = value & (((1n << BigInt(bits)) - 1n) << BigInt(width - bits));
-  if (network === value) return cidr;
-  const parts = groups.map((_, i) => (network >> (step * BigInt(groups.length - 1 - i))) & ((1n << step) - 1n));
-  return `${width === 32 ? parts.join('.') : parts.map((p) => p.toString(16)).join(':')}/${bits}`;
 }
 
 /** The widest platform endpoint a declaration may name (a /16 is a whole cluster network already). */

@@ -27,20 +27,7 @@ export function platformEndpoints(manifest: Manifest, env: ManifestAppEnvironmen
   ];
 }
 
-/** IPv4 CIDR → [network, mask] as unsigned ints; undefined for anything else (compared as text). */
-function ipv4(cidr: string): [number, number] | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (!m || Number(m[5]) > 32 || m.slice(1, 5).some((o) => Number(o) > 255)) return undefined;
-  const mask = Number(m[5]) === 0 ? 0 : (~0 << (32 - Number(m[5]))) >>> 0;
-  return [(m.slice(1, 5).reduce((a, o) => (a << 8) + Number(o), 0) >>> 0) & mask, mask];
-}
-
-/** Whether `inner` lies inside `outer` (IPv4), or is the same text. */
-export function cidrWithin(inner: string, outer: string): boolean {
-  if (inner === outer) return true;
-  const [i, o] = [ipv4(inner), ipv4(outer)];
-  return !!i && !!o && (i[1] & o[1]) >>> 0 === o[1] && (i[0] & o[1]) >>> 0 === o[0];
-}
+export { cidrWithin } from '../../constructs/cidr';
 
 export interface NetworkPolicyPort {
   readonly protocol?: unknown;
