@@ -51,8 +51,8 @@ export interface DistContents {
 }
 
 export class DistReadError extends Error {
-  constructor(readonly file: string, message: string) {
-    super(`${file}: ${message}`);
+  constructor(readonly file: string, readonly reason: string) {
+    super(`${file}: ${reason}`);
     this.name = 'DistReadError';
   }
 }
@@ -132,19 +132,30 @@ export function readStack(dir: string, name: string, rel: string, listed = true)
   return { name, file: rel, listed, json, resources: stackResources(name, rel, json) };
 }
 
-export function readKubernetes(dir: string, rel: string, listed = true): KubernetesObject[] {
-  let docs: unknown[];
+/** The documents of one YAML stream. */
+export function parseYamlStream(rel: string, text: string): unknown[] {
   try {
     // tierkit never writes anchors; a hand-written file with alias bombs must not hang check or diff.
-    docs = loadAll(readText(dir, rel), { maxAliases: 0 });
+    return loadAll(text, { maxAliases: 0 });
   } catch (error) {
     throw new DistReadError(rel, `invalid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
+}
+
+export function kubernetesObjects(rel: string, docs: readonly unknown[], listed: boolean): KubernetesObject[] {
   return docs.flatMap((object, index) => {
     if (object === null || object === undefined) return [];
     if (typeof object !== 'object' || Array.isArray(object)) throw new DistReadError(rel, `YAML document ${index} is not a Kubernetes object (a mapping)`);
     return [{ file: rel, listed, index, object: object as Record<string, any> }];
   });
+}
+
+export function readYamlFile(dir: string, rel: string): unknown[] {
+  return parseYamlStream(rel, readText(dir, rel));
+}
+
+export function readKubernetes(dir: string, rel: string, listed = true): KubernetesObject[] {
+  return kubernetesObjects(rel, readYamlFile(dir, rel), listed);
 }
 
 /** Every file under `dir/sub`, as paths relative to `dir`, sorted. */
@@ -171,32 +182,51 @@ export interface ReadDistOptions {
   readonly skip?: ReadonlySet<string>;
 }
 
+/** What a dist holds to be read, in reading order: listed artifacts first, then unlisted files. */
+export interface DistPlan {
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly stacks: readonly { readonly name: string; readonly rel: string; readonly listed: boolean }[];
+  readonly manifests: readonly { readonly rel: string; readonly listed: boolean }[];
+}
+
 /**
- * Read everything the manifest lists, and every other stack or manifest file found in dist/
- * (marked `listed: false`): a hand-written file must not escape the rules.
+ * Everything the manifest lists, and every other stack or manifest file found in dist/ (marked
+ * `listed: false`): a hand-written file must not escape the rules.
  */
-export function readDist(distDir: string, options: ReadDistOptions = {}): DistContents {
+export function planDist(distDir: string, options: ReadDistOptions = {}): DistPlan {
   const dir = resolve(distDir);
   const skip = options.skip ?? new Set<string>();
   const manifest = readJson(dir, 'manifest.json') as Manifest;
   if (!manifest || typeof manifest !== 'object' || !Array.isArray(manifest.artifacts)) {
     throw new DistReadError('manifest.json', 'is not a tierkit manifest (no artifacts list)');
   }
-  const stacks: TerraformStackJson[] = [];
-  const kubernetes: KubernetesObject[] = [];
+  const stacks: DistPlan['stacks'][number][] = [];
+  const manifests: DistPlan['manifests'][number][] = [];
   for (const a of manifest.artifacts) {
     if (skip.has(a.path)) continue;
-    if (a.kind === 'terraform-stack') stacks.push(readStack(dir, a.stack ?? a.path, a.path));
-    else if (a.kind === 'kubernetes-manifests') kubernetes.push(...readKubernetes(dir, a.path));
+    if (a.kind === 'terraform-stack') stacks.push({ name: a.stack ?? a.path, rel: a.path, listed: true });
+    else if (a.kind === 'kubernetes-manifests') manifests.push({ rel: a.path, listed: true });
   }
   const listed = new Set(manifest.artifacts.map((a) => a.path));
   for (const rel of walk(dir, 'terraform')) {
     if (listed.has(rel) || skip.has(rel) || !rel.endsWith('.tf.json')) continue;
-    stacks.push(readStack(dir, rel.split('/')[1], rel, false));
+    stacks.push({ name: rel.split('/')[1], rel, listed: false });
   }
   for (const rel of walk(dir, 'k8s')) {
     if (listed.has(rel) || skip.has(rel) || !/\.ya?ml$/.test(rel)) continue;
-    kubernetes.push(...readKubernetes(dir, rel, false));
+    manifests.push({ rel, listed: false });
   }
-  return { dir, manifest, stacks, kubernetes };
+  return { dir, manifest, stacks, manifests };
+}
+
+/** Read a dist on this thread (see `readDistParallel` for large dists). */
+export function readDist(distDir: string, options: ReadDistOptions = {}): DistContents {
+  const plan = planDist(distDir, options);
+  return {
+    dir: plan.dir,
+    manifest: plan.manifest,
+    stacks: plan.stacks.map((s) => readStack(plan.dir, s.name, s.rel, s.listed)),
+    kubernetes: plan.manifests.flatMap((m) => readKubernetes(plan.dir, m.rel, m.listed)),
+  };
 }
