@@ -1,6 +1,7 @@
 import type { Manifest, ManifestStack } from '../constructs/synth/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, RUNNER } from './pins';
+import { publishJobs } from './github-publish';
 import { REMOVED_OUTPUTS, removedStackJobs, removedStackSteps } from './github-remove';
 import { applierRole, applySteps, ARTIFACT, checkout, ciStacks, setupNode, TIERKIT, WORKFLOW_FILES } from './steps';
 
@@ -9,7 +10,8 @@ import { applierRole, applySteps, ARTIFACT, checkout, ciStacks, setupNode, TIERK
  * main synthesizes to exactly the dist that run planned, then apply exactly those plan files — one
  * job per stack, in the GitHub environment of its gating tier (protection rules = the human gate;
  * the environment is also the `environment` claim Vault's `tierkit-apply-<tier>` JWT role binds).
- * Reviewed destroy plans of stacks main no longer has are applied too (ci/github-remove.ts).
+ * Reviewed destroy plans of stacks main no longer has are applied too (ci/github-remove.ts); then
+ * each tier's manifests are published to the branch Argo CD tracks (ci/github-publish.ts).
  */
 
 const LOCATE_SCRIPT = () => `const { owner, repo } = context.repo;
@@ -39,6 +41,7 @@ const VERIFY_INDEX = [
   'fi',
   'echo "stacks=$(jq -c \'.plans | keys\' reviewed/tierkit-plans.json)" >> "$GITHUB_OUTPUT"',
   'echo "plans=$(jq -c .plans reviewed/tierkit-plans.json)" >> "$GITHUB_OUTPUT"',
+  'echo "dist-sha256=$want" >> "$GITHUB_OUTPUT"',
   '',
 ].join('\n');
 
@@ -47,7 +50,8 @@ function locateJob(): Record<string, unknown> {
     name: 'locate the reviewed plans',
     'runs-on': RUNNER,
     permissions: { contents: 'read', actions: 'read', 'pull-requests': 'read' },
-    outputs: { 'run-id': '${{ steps.pr.outputs.run-id }}', stacks: '${{ steps.verify.outputs.stacks }}', plans: '${{ steps.verify.outputs.plans }}', ...REMOVED_OUTPUTS },
+    outputs: { 'run-id': '${{ steps.pr.outputs.run-id }}', stacks: '${{ steps.verify.outputs.stacks }}', plans: '${{ steps.verify.outputs.plans }}',
+      'dist-sha256': '${{ steps.verify.outputs.dist-sha256 }}', ...REMOVED_OUTPUTS },
     steps: [
       { id: 'pr', name: 'Find the merged pull request and its reviewed run', uses: ACTIONS.githubScript, with: { script: LOCATE_SCRIPT() } },
       // Full history: the commit main was at before this push is synthesized when a stack was removed.
@@ -98,7 +102,7 @@ export function applyWorkflow(m: Manifest): Record<string, unknown> {
     const before = stacks.filter((x) => KIND_ORDER.indexOf(x.kind) < KIND_ORDER.indexOf(s.kind));
     jobs[jobId(s.name)] = applyJob(m, s, [...Object.keys(removed.first), ...before.map((x) => jobId(x.name))]);
   }
-  Object.assign(jobs, removed.last);
+  Object.assign(jobs, removed.last, publishJobs(m, stacks, jobId));
   return {
     name: 'tierkit apply',
     on: { push: { branches: ['main'] } },

@@ -147,6 +147,8 @@ export function argoTierApplicationName(tier: string): string {
 export const dist = {
   manifest: 'manifest.json',
   terraformStack: (stack: string) => `terraform/${stack}/cdk.tf.json`,
+  /** A tier's Kubernetes manifests (its app-environments and its Applications). */
+  k8sTierDir: (tier: string) => `k8s/${tier}`,
   k8sAppEnvironment: (tier: string, c: Coordinate) => `k8s/${tier}/${slug(c)}.k8s.yaml`,
   k8sTierApplications: (tier: string) => `k8s/${tier}/argocd/applications.k8s.yaml`,
   k8sAppOfApps: (tier: string) => `k8s/argocd/${tier}.k8s.yaml`,
@@ -154,6 +156,8 @@ export const dist = {
   argoTierPath: (tier: string) => tier,
   argoTierApplicationsPath: (tier: string) => `${tier}/argocd`,
   argoInclude: (c: Coordinate) => `${slug(c)}.k8s.yaml`,
+  /** Where a `dist/k8s/…` file lives on the rendered branch (which holds dist/k8s at its root). */
+  renderedPath: (distPath: string) => distPath.replace(/^k8s\//, ''),
 } as const;
 
 // Lifecycle (golden dump, reset): names of its Vault and Kubernetes pieces.

@@ -21,7 +21,8 @@ Generates the GitHub Actions workflows from the estate's tiers, gates and stacks
                      <tier>-plan environment), plans uploaded with their sha256
   tierkit-apply.yml  push to main: apply exactly the reviewed plans (sha256 verified), one job
                      per stack in the GitHub environment of its gating tier, Vault via OIDC;
-                     reviewed destroy plans of removed stacks behind the gate they had
+                     reviewed destroy plans of removed stacks behind the gate they had; then
+                     per tier, its manifests committed to the branch Argo CD tracks
 
 Options:
   --out <dir>    where to write (default: .github/workflows in the project root)

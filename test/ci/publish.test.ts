@@ -1,0 +1,154 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { publishedTiers } from '../../ci/github-publish';
+import { dist } from '../../constructs/naming';
+import type { Manifest } from '../../constructs/synth/manifest';
+import { synthesize } from '../../constructs/synth/synthesize';
+import estate from '../../environments';
+import { testTmp } from '../setup/tmpdir';
+import { runStep, step, Workflow, workflows } from './support';
+
+/**
+ * The rendered-manifests branch: after the applies, each tier's reviewed manifests land on the
+ * branch the Argo CD Applications track. The generated publish step runs here for real, with git,
+ * against a bare repository standing in for GitHub.
+ */
+
+let manifest: Manifest;
+let files: Record<string, string>;
+let apply: Workflow;
+let origin: string;
+let older: string;
+let newer: string;
+
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const BRANCH = () => manifest.estate.argocd.targetRevision;
+
+beforeAll(() => {
+  const out = synthesize(estate());
+  manifest = out.manifest;
+  files = Object.fromEntries([...out.files].map(([rel, text]) => [`dist/${rel}`, text]));
+  apply = workflows(manifest).apply;
+  // main with two commits, the second a child of the first.
+  const root = testTmp('ci', `publish-${process.pid}`);
+  origin = join(root, 'origin.git');
+  const src = join(root, 'src');
+  mkdirSync(src, { recursive: true });
+  git(root, 'init', '-q', '--bare', origin);
+  git(src, 'init', '-q', '-b', 'main');
+  git(src, 'config', 'user.email', 't@example.test');
+  git(src, 'config', 'user.name', 't');
+  writeFileSync(join(src, 'README.md'), 'one\n');
+  git(src, 'add', '.');
+  git(src, 'commit', '-qm', 'one');
+  older = git(src, 'rev-parse', 'HEAD');
+  writeFileSync(join(src, 'README.md'), 'two\n');
+  git(src, 'commit', '-qam', 'two');
+  newer = git(src, 'rev-parse', 'HEAD');
+  git(src, 'push', '-q', origin, 'main');
+});
+
+/** Run the publish step of `tier` as the checkout of `sha`, with `dist` (default: the example's). */
+function publish(tier: string, sha: string, dist: Record<string, string> = files, reviewed = sha256(dist['dist/manifest.json'])) {
+  const job = apply.jobs[`publish-${tier}`];
+  return runStep(step(job, `Publish k8s/${tier}`), dist, {
+    'github.sha': sha, 'needs.locate.outputs.dist-sha256': reviewed, 'github.token': 'test-token',
+  }, {
+    setup: (dir) => {
+      git(dir, 'init', '-q');
+      git(dir, 'remote', 'add', 'origin', origin);
+      git(dir, 'fetch', '-q', origin, 'main:refs/remotes/origin/main');
+      git(dir, 'checkout', '-q', sha);
+    },
+  });
+}
+
+/** The rendered branch's files: path → content. */
+function branch(): Map<string, string> {
+  const out = new Map<string, string>();
+  let listing: string;
+  try {
+    listing = git(origin, 'ls-tree', '-r', '--name-only', BRANCH());
+  } catch {
+    return out;
+  }
+  for (const path of listing.split('\n').filter(Boolean)) out.set(path, git(origin, 'show', `${BRANCH()}:${path}`) + '\n');
+  return out;
+}
+
+const branchHead = () => git(origin, 'rev-parse', BRANCH());
+
+describe('publishing the rendered manifests', () => {
+  it('has one job per CI-applied tier, after that tier\'s applies, in the tier\'s environment when its gate is human', () => {
+    const tiers = publishedTiers(manifest).map((t) => t.name);
+    expect(tiers).not.toContain('local');
+    expect(Object.keys(apply.jobs).filter((j) => j.startsWith('publish-')).sort()).toEqual(tiers.map((t) => `publish-${t}`).sort());
+    for (const t of manifest.tiers.filter((x) => tiers.includes(x.name))) {
+      const job = apply.jobs[`publish-${t.name}`];
+      expect(job.environment, t.name).toBe(t.applyGate.human ? t.name : undefined);
+      expect(job.permissions).toEqual({ contents: 'write' });
+      for (const s of manifest.stacks.filter((x) => x.tier === t.name && x.applyGate !== 'none')) {
+        expect(job.needs, `${t.name} publishes after ${s.name}`).toContain(`apply-${s.name}`);
+      }
+    }
+  });
+
+  it('creates the branch with the tier\'s files, and every Argo CD Application of the tier finds its file there', () => {
+    const r = publish('prod', older);
+    expect(r.status, r.stderr).toBe(0);
+    const tree = branch();
+    const tierFiles = Object.keys(files).filter((f) => f.startsWith(`dist/${dist.k8sTierDir('prod')}/`));
+    expect(tierFiles.length).toBeGreaterThan(2);
+    for (const f of tierFiles) expect(tree.get(dist.renderedPath(f.slice('dist/'.length))), f).toBe(files[f]);
+    expect(tree.get('prod/.tierkit-source')).toBe(`${older}\n`);
+    expect([...tree.keys()].some((p) => p.startsWith('dev/'))).toBe(false);
+    // What Argo CD will look for: app of apps → applications → each env's include.
+    const appOfApps = parseYaml(tree.get(dist.renderedPath(dist.k8sAppOfApps('prod')))!);
+    const apps = parseAllDocuments(tree.get(`${appOfApps.spec.source.path}/applications.k8s.yaml`)!).map((d) => d.toJS());
+    expect(apps.length).toBeGreaterThan(0);
+    for (const a of apps) {
+      expect(a.spec.source.targetRevision).toBe(BRANCH());
+      expect(tree.has(`${a.spec.source.path}/${a.spec.source.directory.include}`), a.metadata.name).toBe(true);
+    }
+  });
+
+  it('publishing another tier leaves this one alone; a newer main replaces the tier (removed files go); an older one never overwrites it', () => {
+    expect(publish('dev', older).status).toBe(0);
+    const afterDev = branch();
+    expect(afterDev.get('prod/.tierkit-source')).toBe(`${older}\n`);
+    expect(afterDev.get('dev/.tierkit-source')).toBe(`${older}\n`);
+
+    const gone = Object.keys(files).find((f) => /^dist\/k8s\/prod\/[^/]+\.k8s\.yaml$/.test(f))!;
+    const without = { ...files };
+    delete without[gone];
+    const r = publish('prod', newer, without, sha256(files['dist/manifest.json']));
+    expect(r.status, r.stderr).toBe(0);
+    const afterNewer = branch();
+    expect(afterNewer.has(dist.renderedPath(gone.slice('dist/'.length)))).toBe(false);
+    expect(afterNewer.get('prod/.tierkit-source')).toBe(`${newer}\n`);
+    expect(afterNewer.get('dev/.tierkit-source')).toBe(`${older}\n`);
+
+    const head = branchHead();
+    const late = publish('prod', older);
+    expect(late.status, late.stderr).toBe(0);
+    expect(late.stdout).toContain('newer than');
+    expect(branchHead()).toBe(head);
+    const again = publish('prod', newer, without, sha256(files['dist/manifest.json']));
+    expect(again.status).toBe(0);
+    expect(branchHead()).toBe(head);
+  });
+
+  it('refuses a dist that is not the reviewed one, and pushes nothing', () => {
+    const head = branchHead();
+    const r = publish('staging', newer, files, 'f'.repeat(64));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('different dist than the reviewed one');
+    expect(branchHead()).toBe(head);
+    expect([...branch().keys()].some((p) => p.startsWith('staging/'))).toBe(false);
+  });
+});
