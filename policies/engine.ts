@@ -16,7 +16,8 @@ export const ENGINE_RULES: readonly RuleSummary[] = [
   {
     id: 'TK100', name: 'suppression-not-allowed', severity: 'error', suppressible: false,
     title: 'A suppression names a rule that cannot be suppressed',
-    explanation: 'Rules TK001–TK005, TK009, TK010 and TK014 guard the isolation boundary itself; accepting a violation of one means there is no boundary.',
+    explanation: 'Rules TK001–TK005, TK009, TK010 and TK014 guard the isolation boundary itself; accepting a violation of one means there is no boundary. '
+      + 'Nor can a suppression of TK007 or TK008 accept a finding that reaches a live-data (prod) tier or a stricter tier than the env\'s own.',
     fix: 'Remove the suppression and fix the finding.',
   },
   {
@@ -26,12 +27,22 @@ export const ENGINE_RULES: readonly RuleSummary[] = [
     fix: 'Remove the suppression (or correct its rule id).',
   },
   {
+    id: 'TK103', name: 'suppression-unknown-rule', severity: 'error', suppressible: false,
+    title: 'A suppression names no tierkit rule',
+    explanation: 'A mistyped rule id (`TK06`) suppresses nothing, while its author believes a finding is accepted — or, once a rule with that id exists, accepts something nobody reviewed.',
+    fix: 'Correct the rule id (docs/policies.md lists them), or remove the suppression.',
+  },
+  {
     id: 'TK102', name: 'exception-unreasoned', severity: 'error', suppressible: false,
     title: 'A declared exception or suppression has no reason',
     explanation: `Every loosening must say why (at least ${MIN_REASON} characters), so a reviewer can judge it.`,
     fix: 'Give the reason on the tier settings, the sandbox, or addSuppression().',
   },
 ];
+
+function engineRule(id: string): RuleSummary {
+  return ENGINE_RULES.find((r) => r.id === id)!;
+}
 
 export interface CheckOptions {
   /** Evaluation time (TTL expiry). Callers pass it; rules never read the clock. */
@@ -70,7 +81,7 @@ export function evaluateGraph(g: EstateGraph, options: CheckOptions): CheckRepor
   const envByArtifact = new Map<string, Env>();
   for (const env of g.envs) for (const a of env.artifacts ?? []) envByArtifact.set(a, env);
   const exceptions = declaredExceptions(g);
-  const raw: (Finding & { envRef?: Env })[] = [];
+  const raw: (Finding & { envRef?: Env; unsuppressible?: string })[] = [];
 
   for (const rule of rules) {
     const ctx: RuleContext = {
@@ -87,6 +98,7 @@ export function evaluateGraph(g: EstateGraph, options: CheckOptions): CheckRepor
           ruleId: rule.id, ruleName: rule.name, severity: rule.severity, message: f.message, fix: f.fix ?? rule.fix,
           file: f.source?.file, pointer: f.source?.pointer, resourcePath: f.source?.resourcePath,
           constructPath: f.source?.constructPath ?? env?.constructPath, env: env?.slug, envRef: env,
+          ...(f.unsuppressible ? { unsuppressible: f.unsuppressible } : {}),
         });
       }
     } catch (err) {
@@ -108,19 +120,30 @@ export function evaluateGraph(g: EstateGraph, options: CheckOptions): CheckRepor
       const rule = byId.get(s.ruleId);
       const base = { ...source, pointer, env: env.slug };
       if (!hasReason(s.reason)) {
-        findings.push({ ...base, ruleId: 'TK102', ruleName: 'exception-unreasoned', severity: 'error', fix: ENGINE_RULES[2].fix,
+        findings.push({ ...base, ruleId: 'TK102', ruleName: 'exception-unreasoned', severity: 'error', fix: engineRule('TK102').fix,
           message: `suppression of ${s.ruleId} on ${env.slug} has no reason (at least ${MIN_REASON} characters)` });
         return;
       }
       if (rule && !rule.suppressible) {
-        findings.push({ ...base, ruleId: 'TK100', ruleName: 'suppression-not-allowed', severity: 'error', fix: ENGINE_RULES[0].fix,
+        findings.push({ ...base, ruleId: 'TK100', ruleName: 'suppression-not-allowed', severity: 'error', fix: engineRule('TK100').fix,
           message: `${env.slug} suppresses ${s.ruleId} (${rule.name}), which cannot be suppressed; its findings stay errors` });
         return;
       }
-      const matched = raw.filter((f) => f.ruleId === s.ruleId && f.envRef === env && !f.suppressed);
+      const candidates = raw.filter((f) => f.ruleId === s.ruleId && f.envRef === env && !f.suppressed);
+      const matched = candidates.filter((f) => !f.unsuppressible);
+      for (const f of candidates.filter((x) => x.unsuppressible)) {
+        findings.push({ ...base, ruleId: 'TK100', ruleName: 'suppression-not-allowed', severity: 'error', fix: engineRule('TK100').fix,
+          message: `${env.slug} suppresses ${s.ruleId}, which cannot accept this finding because ${f.unsuppressible}; it stays an error: ${f.message}` });
+      }
+      if (!known.has(s.ruleId)) {
+        findings.push({ ...base, ruleId: 'TK103', ruleName: 'suppression-unknown-rule', severity: 'error', fix: engineRule('TK103').fix,
+          message: `${env.slug} suppresses "${s.ruleId}", which is no tierkit rule` });
+        return;
+      }
       if (matched.length === 0) {
-        findings.push({ ...base, ruleId: 'TK101', ruleName: 'suppression-unused', severity: 'warning', fix: ENGINE_RULES[1].fix,
-          message: known.has(s.ruleId) ? `${env.slug} suppresses ${s.ruleId}, but the rule finds nothing there` : `${env.slug} suppresses "${s.ruleId}", which is no tierkit rule` });
+        if (candidates.length > 0) return;
+        findings.push({ ...base, ruleId: 'TK101', ruleName: 'suppression-unused', severity: 'warning', fix: engineRule('TK101').fix,
+          message: `${env.slug} suppresses ${s.ruleId}, but the rule finds nothing there` });
         return;
       }
       for (const f of matched) Object.assign(f, { suppressed: { reason: s.reason } });
@@ -129,12 +152,13 @@ export function evaluateGraph(g: EstateGraph, options: CheckOptions): CheckRepor
   });
   for (const e of exceptions) {
     if ((e.kind === 'tier' || e.kind === 'environment') && !hasReason(e.reason)) {
-      findings.push({ ruleId: 'TK102', ruleName: 'exception-unreasoned', severity: 'error', fix: ENGINE_RULES[2].fix, file: 'manifest.json',
+      findings.push({ ruleId: 'TK102', ruleName: 'exception-unreasoned', severity: 'error', fix: engineRule('TK102').fix, file: 'manifest.json',
         constructPath: e.constructPath, message: `${e.subject}: ${e.property} = ${e.value} is declared without a reason` });
     }
   }
-  for (const { envRef, ...f } of raw) {
+  for (const { envRef, unsuppressible, ...f } of raw) {
     void envRef;
+    void unsuppressible;
     findings.push(f);
   }
   findings.sort(compareFindings);

@@ -1,4 +1,4 @@
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding, upwardReach } from './rule';
 import { ownerLabel, policyOwner, reachIndexOf } from './vault-reach';
 
 export const rule: Rule = {
@@ -11,7 +11,8 @@ export const rule: Rule = {
     + 'database credential whatever Postgres says. Paths are compared with Vault\'s own matching (a trailing `*` glob, '
     + '`+` for one segment), so `kvv2/data/+/config` or `postgres/creds/erp*` are caught although no string prefix '
     + 'names the other env; a leading `/` is stripped as Vault strips it, and `sys/policy/<name>` is the same policy as '
-    + "`sys/policies/acl/<name>`. CI applier policies may reach only the stacks their tier gates.",
+    + "`sys/policies/acl/<name>`. CI applier policies may reach only the stacks their tier gates. A finding that reaches "
+    + 'a live-data (prod) tier, or a stricter tier than the policy\'s own, cannot be suppressed.',
   fix: "Narrow the path to the env's own names (naming.ts), or drop the capability.",
   suppressible: true,
   evaluate(g) {
@@ -31,8 +32,12 @@ export const rule: Rule = {
         for (const f of foreign) if (!owners.has(ownerLabel(f.owned.owner))) owners.set(ownerLabel(f.owned.owner), f.witness);
         const listed = [...owners].slice(0, 5).map(([o, w]) => `${o} (e.g. ${w})`).join(', ');
         const more = owners.size > 5 ? ` and ${owners.size - 5} more` : '';
+        const fromTier = who.env?.tier ?? who.applierTier;
+        const unsuppressible = foreign.map((f) => f.owned.owner)
+          .map((o) => (o.kind === 'env' ? upwardReach(g, fromTier, o.env.tier, `env ${o.env.slug}`) : o.kind === 'tier' ? upwardReach(g, fromTier, o.tier, `the ${o.tier} CI applier's paths`) : undefined))
+          .find((why) => why !== undefined);
         out.push({
-          env: who.env, source: p.source,
+          env: who.env, source: p.source, unsuppressible,
           message: `Vault policy "${p.name}" of ${who.label} grants [${r.capabilities.join(', ')}] on "${r.written ?? r.path}", which reaches ${listed}${more}`,
         });
       }

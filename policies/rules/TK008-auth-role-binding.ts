@@ -1,6 +1,6 @@
 import { applierTierOf } from '../../constructs/naming';
 import { AuthRole, Env, EstateGraph } from '../graph/types';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv, upwardReach } from './rule';
 
 /** Vault attaches `default` to every token unless told not to; it grants only token self-service. */
 const BUILTIN = new Set(['default']);
@@ -22,13 +22,21 @@ function ownPolicies(g: EstateGraph, env: Env): Set<string> {
   return new Set([env.names.vaultPolicy, ...(byEnv.get(env) ?? [])]);
 }
 
-function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): string[] {
-  const problems: string[] = [];
+/** What is wrong with an auth role; `unsuppressible` when it hands out a stricter tier's policy. */
+interface Problem {
+  readonly text: string;
+  readonly unsuppressible?: string;
+}
+
+const plain = (text: string): Problem => ({ text });
+
+function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): Problem[] {
+  const problems: Problem[] = [];
   const bind = (what: string, values: readonly string[], own: string | undefined) => {
-    if (values.length === 0) problems.push(`binds no ${what}`);
+    if (values.length === 0) problems.push(plain(`binds no ${what}`));
     for (const v of values) {
-      if (v.includes('*')) problems.push(`binds ${what} "${v}": a wildcard admits every ${what}`);
-      else if (own !== undefined && v !== own) problems.push(`binds ${what} "${v}", not its env's "${own}"`);
+      if (v.includes('*')) problems.push(plain(`binds ${what} "${v}": a wildcard admits every ${what}`));
+      else if (own !== undefined && v !== own) problems.push(plain(`binds ${what} "${v}", not its env's "${own}"`));
     }
   };
   // Service accounts are namespaced: the namespace is the boundary, so any named (non-wildcard)
@@ -40,35 +48,40 @@ function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): 
     if (BUILTIN.has(p)) continue;
     const owner = g.index.byVaultPolicy.get(p);
     if (env && !own.has(p)) {
-      problems.push(`grants policy "${p}"${owner ? ` of ${describeEnv(owner)}` : applierTierOf(p) !== undefined ? ' (a CI applier)' : ''}; only ${[...own].map((x) => `"${x}"`).join(', ')} are its env's`);
+      const applier = applierTierOf(p);
+      problems.push({
+        text: `grants policy "${p}"${owner ? ` of ${describeEnv(owner)}` : applier !== undefined ? ' (a CI applier)' : ''}; only ${[...own].map((x) => `"${x}"`).join(', ')} are its env's`,
+        unsuppressible: owner ? upwardReach(g, env.tier, owner.tier, `env ${owner.slug}'s policy`)
+          : applier !== undefined ? `it hands a workload the ${applier} CI applier's policy` : undefined,
+      });
     } else if (!env && owner) {
       // A role outside any env handing out an env's policy must bind exactly that env's workload.
       const strangers = [...r.serviceAccounts.filter((s) => s !== owner.names.serviceAccount), ...r.namespaces.filter((n) => n !== owner.names.namespace)];
-      if (strangers.length > 0 || r.namespaces.length === 0) problems.push(`grants policy "${p}" of ${describeEnv(owner)} to ${strangers.join(', ') || 'unbound identities'}`);
+      if (strangers.length > 0 || r.namespaces.length === 0) problems.push(plain(`grants policy "${p}" of ${describeEnv(owner)} to ${strangers.join(', ') || 'unbound identities'}`));
     } else if (!env && applierTierOf(p) !== undefined) {
-      problems.push(`grants the CI applier policy "${p}" to Kubernetes workloads`);
+      problems.push(plain(`grants the CI applier policy "${p}" to Kubernetes workloads`));
     }
   }
   return problems;
 }
 
-function jwtProblems(g: EstateGraph, r: AuthRole): string[] {
-  const problems: string[] = [];
+function jwtProblems(g: EstateGraph, r: AuthRole): Problem[] {
+  const problems: Problem[] = [];
   const tier = applierTierOf(r.name);
   if (tier !== undefined && r.stack.manifest?.kind === 'tier-platform') {
     const repo = claimValues(r.boundClaims.repository);
     const environment = claimValues(r.boundClaims.environment);
     if (repo.length !== 1 || repo[0] !== g.manifest.estate.ci.repository) {
-      problems.push(`binds repository ${JSON.stringify(repo)}, not exactly "${g.manifest.estate.ci.repository}"`);
+      problems.push(plain(`binds repository ${JSON.stringify(repo)}, not exactly "${g.manifest.estate.ci.repository}"`));
     }
-    if (environment.length !== 1 || environment[0] !== tier) problems.push(`binds GitHub environment ${JSON.stringify(environment)}, not exactly "${tier}"`);
-    for (const p of r.policies) if (!BUILTIN.has(p) && p !== r.name) problems.push(`grants policy "${p}"; only "${r.name}" is the ${tier} applier's`);
+    if (environment.length !== 1 || environment[0] !== tier) problems.push(plain(`binds GitHub environment ${JSON.stringify(environment)}, not exactly "${tier}"`));
+    for (const p of r.policies) if (!BUILTIN.has(p) && p !== r.name) problems.push(plain(`grants policy "${p}"; only "${r.name}" is the ${tier} applier's`));
     return problems;
   }
   for (const p of r.policies) {
     const owner = g.index.byVaultPolicy.get(p);
-    if (owner) problems.push(`grants policy "${p}" of ${describeEnv(owner)} to CI tokens`);
-    else if (applierTierOf(p) !== undefined) problems.push(`grants the CI applier policy "${p}" without being that tier's applier role`);
+    if (owner) problems.push(plain(`grants policy "${p}" of ${describeEnv(owner)} to CI tokens`));
+    else if (applierTierOf(p) !== undefined) problems.push(plain(`grants the CI applier policy "${p}" without being that tier's applier role`));
   }
   return problems;
 }
@@ -91,7 +104,7 @@ export const rule: Rule = {
       const env = r.kind === 'kubernetes' ? r.stack.env ?? g.index.bySlug.get(r.name) : r.stack.env;
       const problems = r.kind === 'kubernetes' ? kubernetesProblems(g, r, env) : jwtProblems(g, r);
       for (const p of problems) {
-        out.push({ env, source: r.source, message: `${r.kind} auth role "auth/${r.backend}/role/${r.name}" of ${describeEnv(env)} ${p}` });
+        out.push({ env, source: r.source, unsuppressible: p.unsuppressible, message: `${r.kind} auth role "auth/${r.backend}/role/${r.name}" of ${describeEnv(env)} ${p.text}` });
       }
     }
     return out;

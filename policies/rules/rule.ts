@@ -20,6 +20,11 @@ export interface RuleFinding {
   readonly env?: Env;
   /** A fix specific to this finding; the rule's general fix otherwise. */
   readonly fix?: string;
+  /**
+   * Set when this finding of a suppressible rule crosses into a tier no suppression may accept
+   * (e.g. a lower tier's policy reaching prod): why. The finding stays an error whatever is suppressed.
+   */
+  readonly unsuppressible?: string;
 }
 
 export interface Rule {
@@ -43,6 +48,20 @@ export function envOfNamespace(g: EstateGraph, namespace: string | undefined): E
 
 export function isProd(g: EstateGraph, env: Env | undefined): boolean {
   return env !== undefined && env.tier === 'prod';
+}
+
+/**
+ * Whether a finding of something in tier `from` reaching `what` in tier `to` crosses the line no
+ * suppression may accept: `to` holds live data (prod), or is stricter than `from` (DESIGN,
+ * isolation layer 6: a lower tier's policy grants nothing under a prod path). Undefined when a
+ * reasoned suppression may accept it.
+ */
+export function upwardReach(g: EstateGraph, from: string | undefined, to: string, what: string): string | undefined {
+  const target = g.tiers.get(to);
+  if (target?.data.includes('live') ?? to === 'prod') return `it reaches ${what}, of the live-data tier ${to}`;
+  const own = from === undefined ? undefined : g.tiers.get(from);
+  if (target && from !== to && (!own || target.rank > own.rank)) return `it reaches ${what}, of tier ${to}, stricter than ${from === undefined ? 'a policy of no tier' : `tier ${from}`}`;
+  return undefined;
 }
 
 export function describeEnv(env: Env | undefined): string {

@@ -30,16 +30,52 @@ describe('suppressions and exceptions', () => {
     ]);
   });
 
-  it('warns about a suppression that matches nothing, or names no rule', async () => {
+  it('no suppression accepts a sandbox policy that reaches prod: the finding stays an error, and the suppression is one itself', async () => {
+    const dir = synthDist((e) => env(e, 'crm', 'alice')
+      .addSuppression('TK007', 'Debugging a production incident from the sandbox')
+      .addEscapeHatch((r) => r.vaultPolicy.addOverride('policy',
+        'path "kvv2/data/crm-alice/config" { capabilities = ["read"] }\npath "postgres/creds/crm" { capabilities = ["read"] }')));
+    const report = await check(dir);
+    const [f, ...rest] = findings(report, 'TK007');
+    expect(rest).toEqual([]);
+    expect(f.suppressed).toBeUndefined();
+    expect(f.severity).toBe('error');
+    expect(findings(report, 'TK100').map((x) => x.message)).toEqual([
+      `crm-alice suppresses TK007, which cannot accept this finding because it reaches env crm, of the live-data tier prod; it stays an error: ${f.message}`,
+    ]);
+    expect(findings(report, 'TK101')).toEqual([]);
+    expect(report.summary.errors).toBe(2);
+  });
+
+  it('nor one that hands a dev workload a stricter tier\'s policy; a suppression still accepts a reach within the tier', async () => {
+    const upward = await check(synthDist((e) => env(e, 'shop', 'alice')
+      .addSuppression('TK008', 'Shared read access agreed with the staging owners')
+      .addEscapeHatch((r) => r.kubernetesAuthRole.addOverride('token_policies', ['shop-alice', 'shop-staging']))));
+    expect(findings(upward, 'TK008').map((x) => x.suppressed)).toEqual([undefined]);
+    expect(findings(upward, 'TK100').map((x) => x.message)).toEqual([
+      expect.stringContaining('because it reaches env shop-staging\'s policy, of tier staging, stricter than tier dev'),
+    ]);
+    const sideways = await check(synthDist((e) => env(e, 'shop', 'alice')
+      .addSuppression('TK008', 'Pairing with shop-dev on the checkout migration this sprint')
+      .addEscapeHatch((r) => r.kubernetesAuthRole.addOverride('token_policies', ['shop-alice', 'shop-dev']))));
+    expect(findings(sideways, 'TK008').map((x) => x.suppressed?.reason)).toEqual(['Pairing with shop-dev on the checkout migration this sprint']);
+    expect(findings(sideways, 'TK100')).toEqual([]);
+    expect(sideways.summary.errors).toBe(0);
+  });
+
+  it('warns about a suppression that matches nothing, and refuses one that names no rule', async () => {
     const dir = synthDist((e) => env(e, 'shop', 'dev')
       .addSuppression('TK011', 'Egress is opened for the payment sandbox')
       .addSuppression('TK999', 'Typo of a rule id in a suppression'));
     const report = await check(dir);
     expect(findings(report, 'TK101').map((f) => `${f.severity} ${f.message}`)).toEqual([
       'warning shop-dev suppresses TK011, but the rule finds nothing there',
-      'warning shop-dev suppresses "TK999", which is no tierkit rule',
     ]);
-    expect(report.summary.errors).toBe(0);
+    // A mistyped id is an error: its author believes something is accepted.
+    expect(findings(report, 'TK103').map((f) => `${f.severity} ${f.message}`)).toEqual([
+      'error shop-dev suppresses "TK999", which is no tierkit rule',
+    ]);
+    expect(report.summary.errors).toBe(1);
   });
 
   it('turns a rule that throws into an error finding of that rule', async () => {
