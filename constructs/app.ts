@@ -4,6 +4,7 @@ import { Estate } from './estate';
 import { Sandbox } from './sandbox';
 import { Tier } from './tier';
 import { refuseDuplicate } from './duplicates';
+import { propKeys, recordProps } from './props';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */
@@ -18,6 +19,8 @@ export interface AppProps {
   readonly flags?: Readonly<Record<string, boolean>>;
 }
 
+const APP_PROPS = propKeys<AppProps>()(['tiers', 'objectPrefix', 'image', 'port', 'flags']);
+
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */
 export class App extends Construct {
   readonly appName: string;
@@ -30,6 +33,7 @@ export class App extends Construct {
   constructor(scope: Estate, id: string, props: AppProps) {
     refuseDuplicate(scope, id, 'app', 'give every app a unique name');
     super(scope, id);
+    recordProps(this, props, APP_PROPS);
     this.appName = id;
     this.tiers = props.tiers;
     this.objectPrefix = props.objectPrefix;

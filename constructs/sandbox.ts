@@ -4,6 +4,7 @@ import { SandboxKind, SeedProfile } from './enums';
 import { PostgresServer } from './postgres-server';
 import { Tier } from './tier';
 import { refuseDuplicate } from './duplicates';
+import { propKeys, recordProps } from './props';
 
 export interface SandboxProps {
   /** The tier whose defaults (secrets, egress, data policy, TTL limits) the sandbox follows. Never prod. */
@@ -28,6 +29,8 @@ export interface SandboxProps {
   readonly server?: PostgresServer;
 }
 
+const SANDBOX_PROPS = propKeys<SandboxProps>()(['tier', 'kind', 'owner', 'createdAt', 'ttlHours', 'seed', 'reason', 'flags', 'server']);
+
 /** A disposable environment of one app: per engineer, team, branch, or the app's `sandbox` env. */
 export class Sandbox extends AppEnvironment {
   readonly kind: SandboxKind;
@@ -41,6 +44,7 @@ export class Sandbox extends AppEnvironment {
   constructor(scope: App, id: string, props: SandboxProps) {
     refuseDuplicate(scope, id, 'env', 'give the sandbox an env name no tier or other sandbox of this app uses');
     super(scope, id, { tier: props.tier, server: props.server });
+    recordProps(this, props, SANDBOX_PROPS);
     this.kind = props.kind;
     this.owner = props.owner;
     this.createdAt = props.createdAt;

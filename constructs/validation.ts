@@ -3,6 +3,8 @@ import { AppEnvironment } from './app-environment';
 import { Estate } from './estate';
 import { ValidationIssue, TierkitValidationError } from './errors';
 import * as naming from './naming';
+import { SandboxKind, SeedProfile } from './enums';
+import { propsProblems } from './props';
 import { Sandbox } from './sandbox';
 import { Tier } from './tier';
 import { appsOf, environmentsOf } from './query';
@@ -35,7 +37,24 @@ export function checkDnsLabel(estate: Estate, c: IConstruct, property: string, v
     'rename it, e.g. "' + String(value).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) + '"')];
 }
 
+const enumFix = (cls: string, members: string[]) => `use one of ${members.map((m) => `${cls}.${m}`).join(', ')}`;
+
 const rules: Record<string, Rule> = {
+  // First: what a type checker would have refused (estate programs may run untyped through tsx).
+  sandboxShape: (e) => environments(e).filter((x): x is Sandbox => x instanceof Sandbox).flatMap((sb) => {
+    const out: ValidationIssue[] = [];
+    if (!(sb.tier instanceof Tier)) out.push(issue(e, sb, 'tier', sb.tier, 'is not a tier', enumFix('Tier', Tier.ALL.map((t) => t.name.toUpperCase()))));
+    if (!(sb.kind instanceof SandboxKind)) out.push(issue(e, sb, 'kind', sb.kind, 'is not a sandbox kind', enumFix('SandboxKind', ['ENGINEER', 'TEAM', 'BRANCH', 'APP'])));
+    if (!(sb.seed instanceof SeedProfile)) {
+      out.push(issue(e, sb, 'seed', sb.seed, 'is not a seed profile', 'use SeedProfile.SYNTHETIC_V1, SeedProfile.sanitized("<dataset>") or SeedProfile.GOLDEN'));
+    } else if (/^sanitized:(?![a-z0-9][a-z0-9._-]*$)/.test(sb.seed.name)) {
+      out.push(issue(e, sb, 'seed', sb.seed.name, 'names no sanitized dataset', 'use SeedProfile.sanitized("<dataset>"), e.g. SeedProfile.sanitized("crm-2026-11")'));
+    }
+    return out;
+  }),
+
+  props: (e) => e.node.findAll().flatMap((c) => propsProblems(c).map((p) => issue(e, c, p.property, p.value, p.message, p.fix))),
+
   estateName: (e) => checkDnsLabel(e, e, 'name', e.estateName),
 
   domain: (e) => (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(e.domain) ? []
@@ -141,7 +160,7 @@ const rules: Record<string, Rule> = {
 
   sandboxes: (e) => environments(e).filter((x): x is Sandbox => x instanceof Sandbox).flatMap((sb) => {
     const out: ValidationIssue[] = [];
-    if (!(sb.tier instanceof Tier)) return out;
+    if (!(sb.tier instanceof Tier) || !(sb.seed instanceof SeedProfile)) return out; // sandboxShape says why
     const tier = e.tier(sb.tier);
     if (!tier.config.allowsSandboxes) {
       out.push(issue(e, sb, 'tier', sb.tier.name, 'sandboxes may not live on the prod tier',
@@ -190,7 +209,14 @@ const rules: Record<string, Rule> = {
 
 /** All issues of the estate, in a stable order. */
 export function validateEstate(estate: Estate): ValidationIssue[] {
-  return Object.values(rules).flatMap((rule) => rule(estate));
+  // One issue per construct property: the first rule's (a bad shape outranks what follows from it).
+  const seen = new Set<string>();
+  return Object.values(rules).flatMap((rule) => rule(estate)).filter((i) => {
+    const key = `${i.path}\u0000${i.property}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export function assertValid(estate: Estate): void {

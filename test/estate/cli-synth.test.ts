@@ -56,6 +56,7 @@ describe('tierkit synth', () => {
       'golden-without-reason': /test\/erp\/sb: seed = "golden"/,
       'unknown-tier': /test\/erp: tiers = "qa"/,
       'app-without-tiers': /test\/erp: tiers/,
+      'tier-typo': /test\/erp\/sb: tier = undefined: is not a tier/,
     };
     const { BAD_INPUTS } = await import('../fixtures/estates/bad-input');
     expect(Object.keys(expected).sort()).toEqual(Object.keys(BAD_INPUTS).sort());
