@@ -183,6 +183,27 @@ export function applySteps(m: Manifest, stack: StackRef, role: string, opts: { r
         name: 'terraform apply (the reviewed destroy plan, deletes only)', 'working-directory': 'stack', env: { ONLY_DELETES: ONLY_DELETES_SCRIPT },
         run: 'terraform init -input=false -lockfile=readonly\nterraform show -json tfplan > plan.json\nnode -e "$ONLY_DELETES" plan.json\nterraform apply -input=false tfplan\n',
       }
-      : { name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack', run: 'terraform init -input=false -lockfile=readonly\nterraform apply -input=false tfplan\n' },
+      : {
+        name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack',
+        env: { VAULT_ADDR: m.estate.vault.address },
+        run: APPLY_AND_ROTATE_SCRIPT,
+      },
   ];
 }
+
+/**
+ * Apply, then rotate the root credential of every Vault database connection the plan created:
+ * its first password came from this job (`TF_VAR_vault_connection_password`); after `rotate-root`
+ * only Vault knows it. Terraform never sends it again (write-only, fixed version).
+ */
+export const APPLY_AND_ROTATE_SCRIPT = [
+  'terraform init -input=false -lockfile=readonly',
+  'terraform show -json tfplan > plan.json',
+  'created="$(jq -r \'.resource_changes[]? | select(.type == "vault_database_secret_backend_connection" and (.change.actions | index("create"))) | "\\(.change.after.backend)/rotate-root/\\(.change.after.name)"\' plan.json)"',
+  'terraform apply -input=false tfplan',
+  'for path in $created; do',
+  '  curl --fail-with-body --silent --show-error --request POST --header "X-Vault-Token: $VAULT_TOKEN" "$VAULT_ADDR/v1/$path"',
+  '  echo "rotated the root credential of $path: only Vault knows it now"',
+  'done',
+  '',
+].join('\n');

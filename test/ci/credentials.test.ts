@@ -109,3 +109,41 @@ describe('provider credentials never reach a saved plan', () => {
     }
   });
 });
+
+describe('the first password of a Vault connection', () => {
+  it('is rotated away right after the apply that created the connection, and only then', async () => {
+    const { mkdirSync, writeFileSync, readFileSync, existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { runStep, step } = await import('./support');
+    const apply = parseYaml(workflows.get(WORKFLOW_FILES.apply)!);
+    const env = manifest.stacks.find((s) => s.kind === 'app-environment' && s.applyGate !== 'none')!;
+    const connection = Object.values(stacks.get(env.name)!.resource.vault_database_secret_backend_connection as Record<string, any>)[0];
+    const s = step(apply.jobs[jobId(env.name)], 'terraform apply (the reviewed plan, nothing else)');
+    expect(s.env.VAULT_ADDR).toBe(manifest.estate.vault.address);
+    // Stand-ins: terraform prints the test's plan and marks its apply; curl records its call (after the apply).
+    const run = (actions: string[]) => runStep(s, {
+      'plan-fixture.json': JSON.stringify({ resource_changes: [
+        { type: 'vault_database_secret_backend_connection', change: { actions, after: { backend: connection.backend, name: connection.name } } },
+        { type: 'postgresql_role', change: { actions: ['create'], after: { name: 'x' } } },
+      ] }),
+    }, {}, {
+      path: 'bin',
+      setup: (dir) => {
+        mkdirSync(join(dir, 'bin'), { recursive: true });
+        writeFileSync(join(dir, 'bin', 'terraform'), '#!/bin/bash\ncase "$1" in show) cat plan-fixture.json ;; apply) touch applied ;; esac\n', { mode: 0o755 });
+        writeFileSync(join(dir, 'bin', 'curl'), '#!/bin/bash\ntest -f applied || { echo "curl before apply" >&2; exit 9; }\necho "$VAULT_TOKEN $*" >> curl-calls\n', { mode: 0o755 });
+      },
+    });
+    const created = run(['create']);
+    expect(created.status, created.stderr).toBe(0);
+    const calls = readFileSync(join(created.dir, 'curl-calls'), 'utf8').trim().split('\n');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toContain(`--request POST`);
+    expect(calls[0]).toContain(`${manifest.estate.vault.address}/v1/${connection.backend}/rotate-root/${connection.name}`);
+    expect(run(['delete', 'create']).status).toBe(0); // a replacement is a new connection too
+    const updated = run(['update']);
+    expect(updated.status, updated.stderr).toBe(0);
+    expect(existsSync(join(updated.dir, 'applied'))).toBe(true);
+    expect(existsSync(join(updated.dir, 'curl-calls'))).toBe(false);
+  });
+});

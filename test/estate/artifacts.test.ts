@@ -223,7 +223,8 @@ describe('CI appliers reach every Vault object of the stacks they apply', () => 
   function apiPaths(r: TerraformResource): string[] {
     const a = r.attributes as Record<string, any>;
     switch (r.type) {
-      case 'vault_database_secret_backend_connection': return [`${a.backend}/config/${a.name}`];
+      // rotate-root: the apply job rotates a new connection's first password away.
+      case 'vault_database_secret_backend_connection': return [`${a.backend}/config/${a.name}`, `${a.backend}/rotate-root/${a.name}`];
       case 'vault_database_secret_backend_role': return [`${a.backend}/roles/${a.name}`];
       case 'vault_kv_secret_v2': return [`${a.mount}/data/${a.name}`, `${a.mount}/metadata/${a.name}`];
       case 'vault_policy': return [`sys/policies/acl/${a.name}`];
