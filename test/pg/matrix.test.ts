@@ -1,4 +1,4 @@
-// The attack matrix (invariants 1–12 of provider-sql.md) for every app-environment of the
+// The attack matrix (invariants 1–12 of docs/provider-sql.md) for every app-environment of the
 // example estate, generated from dist/manifest.json, on PostgreSQL 15 and 18. The estate is
 // applied once per server by the translator, each stack by the provider user its server declares
 // (superuser on prod-pg and local-pg, the RDS-like admin role on the managed stage-pg and

@@ -1,5 +1,5 @@
 // What the artifacts declare about roles, memberships and database ACLs, and a comparison with
-// what a real server holds after the translated apply (invariant 10 of provider-sql.md).
+// what a real server holds after the translated apply (invariant 10 of docs/provider-sql.md).
 import type { TerraformResource, TerraformStackJson } from '../../../policies/dist/read';
 import type { Session } from './db';
 import type { NameMap } from './names';

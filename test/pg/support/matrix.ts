@@ -1,4 +1,4 @@
-// The attack matrix: invariants 1–12 of provider-sql.md (13 is the lifecycle test), generated
+// The attack matrix: invariants 1–12 of docs/provider-sql.md (13 is the lifecycle test), generated
 // from dist/manifest.json for every app-environment that was applied to a real server. Every
 // case records invariant, credential, target, expected and observed SQLSTATE; runMatrix
 // returns the violations as one precise line each, so a test can assert "none" — or, for a

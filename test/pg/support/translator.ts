@@ -1,5 +1,5 @@
 // Applies the Postgres part of synthesized stacks to a real server with exactly the SQL the
-// cyrilgdn/postgresql provider (v1.26) issues — see /work/shared/notes/provider-sql.md — in
+// cyrilgdn/postgresql provider (v1.26) issues — see docs/provider-sql.md — in
 // Terraform's dependency order. Input is what policies/dist/read.ts reads from dist/, never
 // the constructs, so an escape-hatch override is applied like anything tierkit wrote.
 import type { TerraformResource, TerraformStackJson } from '../../../policies/dist/read';
