@@ -131,9 +131,12 @@ export function applierTierOf(name: string): string | undefined {
 export const LABELS = {
   /** `workload` on the app's pods: what the Service and the ingress policy select. */
   component: 'tierkit.io/component',
-  /** On lifecycle Job pods: `golden-dump` or `reset` (only reset pods may reach the API server). */
+  /** On lifecycle Job pods: `golden-dump`, `reset` or `ttl-sweep` (see API_SCALER_JOBS). */
   job: 'tierkit.io/job',
 } as const;
+
+/** Lifecycle Jobs that scale the env's Deployment: the only pods that may reach the API server. */
+export const API_SCALER_JOBS: readonly string[] = ['reset', 'ttl-sweep'];
 
 /** KV path of a Postgres server's admin credential, read by the gated apply job. */
 export function serverAdminSecretName(serverId: string): string {
@@ -175,6 +178,11 @@ export function goldenDumpName(c: Coordinate): string {
 /** Service account, Role, Vault auth role and CronJob of the env's reset. */
 export function resetName(c: Coordinate): string {
   return `${slug(c)}-reset`;
+}
+
+/** A sandbox's TTL sweep CronJob (it runs as the reset service account: the same scale right). */
+export function ttlSweepName(c: Coordinate): string {
+  return `${slug(c)}-ttl-sweep`;
 }
 
 /** PersistentVolumeClaim holding an app's seed dumps (golden and others). */

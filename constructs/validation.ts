@@ -5,6 +5,7 @@ import { ValidationIssue, TierkitValidationError } from './errors';
 import * as naming from './naming';
 import { SandboxKind, SeedProfile } from './enums';
 import { propsProblems } from './props';
+import { hasGoldenDump, hasReset } from './lifecycle/plan';
 import { Sandbox } from './sandbox';
 import { Tier } from './tier';
 import { appsOf, environmentsOf } from './query';
@@ -18,6 +19,7 @@ type Rule = (estate: Estate) => ValidationIssue[];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const PG_IDENTIFIER_MAX_BYTES = 63;
 const DNS_LABEL_MAX = 63;
+const CRONJOB_NAME_MAX = 52;
 export const MIN_REASON_LENGTH = 10;
 
 function issue(estate: Estate, c: IConstruct, property: string, value: unknown, message: string, fix: string): ValidationIssue {
@@ -83,6 +85,10 @@ const rules: Record<string, Rule> = {
       ['vaultConnectionRole', naming.vaultConnectionRoleName(c), PG_IDENTIFIER_MAX_BYTES],
       ['goldenDumpRole', naming.goldenDumpRoleName(c), PG_IDENTIFIER_MAX_BYTES],
       ['namespace', naming.namespace(c), DNS_LABEL_MAX],
+      // A CronJob's name leaves room for the suffix of the Jobs it creates.
+      ...(hasReset(env) ? [['resetCronJob', naming.resetName(c), CRONJOB_NAME_MAX] as [string, string, number]] : []),
+      ...(env.isSandbox ? [['ttlSweepCronJob', naming.ttlSweepName(c), CRONJOB_NAME_MAX] as [string, string, number]] : []),
+      ...(hasGoldenDump(env) ? [['goldenDumpCronJob', naming.goldenDumpName(c), CRONJOB_NAME_MAX] as [string, string, number]] : []),
     ];
     const tooLong = derived.filter(([, name, max]) => Buffer.byteLength(name) > max);
     if (tooLong.length === 0) return [];

@@ -1,4 +1,4 @@
-import { LABELS } from '../constructs/naming';
+import { API_SCALER_JOBS, LABELS } from '../constructs/naming';
 import { NetworkPolicyPort, cidrWithin, onlyPort, platformEndpoints } from '../policies/graph/network';
 import { formatValue } from './attributes';
 import { Context, after, push } from './attention-context';
@@ -8,7 +8,7 @@ import type { KubernetesChange } from './model';
  * NetworkPolicies. A changed or removed one is always an item. A new one is an item when it opens
  * traffic beyond the template: a peer CIDR outside the tier's egress allow list — unless it is a
  * platform endpoint the manifest declares for the namespace's env (its own Postgres server, Vault,
- * and for reset Job pods the Kubernetes API), on that endpoint's port only — or any namespace.
+ * and for reset and TTL-sweep Job pods the Kubernetes API), on that endpoint's port only — or any namespace.
  */
 
 const RESET_SELECTOR = `spec.podSelector.matchLabels["${LABELS.job}"]`;
@@ -25,7 +25,7 @@ function rulePorts(np: KubernetesChange, rule: string): NetworkPolicyPort[] {
 
 function peersAllowAll(ctx: Context, np: KubernetesChange, allowList: readonly string[]): string[] {
   const env = ctx.head.appEnvironments.find((e) => e.names.namespace === np.namespace);
-  const resetPods = after(np, RESET_SELECTOR) === 'reset';
+  const resetPods = API_SCALER_JOBS.includes(String(after(np, RESET_SELECTOR)));
   const declared = platformEndpoints(ctx.head, env, resetPods);
   const apiForOthers = !resetPods ? platformEndpoints(ctx.head, env, true).find((e) => !declared.some((d) => d.cidr === e.cidr)) : undefined;
   const problems: string[] = [];

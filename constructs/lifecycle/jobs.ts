@@ -7,7 +7,10 @@
  *   (demo), suspended (on demand) otherwise. It scales the app to 0, runs RESET_SCRIPT with the
  *   env's own dynamic credential, and scales back. Its service account may only get/patch the
  *   scale of the env's own Deployment.
- * Both mount the app's seed volume (`tierkit-seeds-<app>`, a ReadWriteMany claim the platform
+ * - TTL sweep (sandboxes): a CronJob scheduled at the sandbox's expiry minute (UTC, computed at
+ *   synth time: no clock at run time) that scales the app to 0, as the reset service account. The
+ *   rest of the sandbox goes when its declaration is removed, through the reviewed destroy plans.
+ * The golden dump and reset mount the app's seed volume (`tierkit-seeds-<app>`, a ReadWriteMany claim the platform
  * provides in the prod namespace and in each namespace of a reset env): read-write for the
  * golden dump, read-only for a reset.
  */
@@ -15,6 +18,7 @@ import { Chart } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import { AppEnvironment } from '../app-environment';
 import * as naming from '../naming';
+import { Sandbox } from '../sandbox';
 import { hasGoldenDump, hasReset, resetSchedule, resetSeed } from './plan';
 import { GOLDEN_DUMP_SCRIPT, RESET_SCRIPT } from './scripts';
 
@@ -60,13 +64,19 @@ function seedVolume(env: AppEnvironment, readOnly: boolean): k8s.Volume {
 }
 
 function cronJob(chart: Chart, id: string, meta: k8s.ObjectMeta, props: {
-  schedule?: string; annotations: Record<string, string>; serviceAccountName: string;
+  schedule?: string; annotations?: Record<string, string>; serviceAccountName: string;
   initContainers?: k8s.Container[]; containers: k8s.Container[]; volumes: k8s.Volume[]; labels: Record<string, string>;
+  /** @default - the cluster's time zone */
+  timeZone?: string;
+  /** @default - no deadline */
+  startingDeadlineSeconds?: number;
 }): void {
   new k8s.KubeCronJob(chart, id, {
     metadata: meta,
     spec: {
       schedule: props.schedule ?? ON_DEMAND_SCHEDULE,
+      timeZone: props.timeZone,
+      startingDeadlineSeconds: props.startingDeadlineSeconds,
       suspend: props.schedule === undefined,
       concurrencyPolicy: 'Forbid',
       successfulJobsHistoryLimit: 3,
@@ -151,5 +161,26 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
       containers: [scale(replicas)],
       volumes: [seedVolume(env, true)],
     });
+
+    const expiry = env instanceof Sandbox ? expiryMinute(env.expiresAt) : undefined;
+    if (expiry) {
+      cronJob(chart, 'ttl_sweep', meta(naming.ttlSweepName(c)), {
+        schedule: expiry, timeZone: 'Etc/UTC',
+        // A controller that was down at the expiry minute still sweeps within a week.
+        startingDeadlineSeconds: 7 * 24 * 3600,
+        labels: { ...labels, [naming.LABELS.job]: 'ttl-sweep' },
+        serviceAccountName: name,
+        containers: [scale(0)],
+        volumes: [],
+      });
+    }
   }
+}
+
+/** `M H D Mon *` of an ISO instant's minute in UTC (fires at expiry; a year later it finds 0 replicas). */
+export function expiryMinute(expiresAt: string | undefined): string | undefined {
+  const t = expiresAt === undefined ? Number.NaN : Date.parse(expiresAt);
+  if (Number.isNaN(t)) return undefined;
+  const d = new Date(t);
+  return `${d.getUTCMinutes()} ${d.getUTCHours()} ${d.getUTCDate()} ${d.getUTCMonth() + 1} *`;
 }

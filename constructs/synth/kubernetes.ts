@@ -93,13 +93,17 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
   }
   // What the env's own pods need whatever the tier's egress: the server holding its database
   // (which may be another tier's, as erp-sandbox's is prod's), Vault for the agent of every pod,
-  // and the API server for the reset Job's scale steps only.
+  // and the API server for the scale steps of the reset and TTL-sweep Jobs only.
   const envPods = { 'tierkit.io/app': c.app, 'tierkit.io/env': c.env };
   const server = env.server!;
   if (server.cidr) allowEgressTo(chart, 'allow_egress_postgres', meta('allow-egress-postgres'), envPods, { cidr: server.cidr, port: server.port });
   if (estate.vaultEndpoint) allowEgressTo(chart, 'allow_egress_vault', meta('allow-egress-vault'), envPods, estate.vaultEndpoint);
   if (estate.kubernetesApi && hasReset(env)) {
     allowEgressTo(chart, 'allow_egress_kubernetes_api', meta('allow-egress-kubernetes-api'), { ...envPods, [naming.LABELS.job]: 'reset' }, estate.kubernetesApi);
+    if (env.isSandbox) {
+      allowEgressTo(chart, 'allow_egress_kubernetes_api_ttl_sweep', meta('allow-egress-kubernetes-api-ttl-sweep'),
+        { ...envPods, [naming.LABELS.job]: 'ttl-sweep' }, estate.kubernetesApi);
+    }
   }
   // The workload's pods only: the lifecycle Job pods carry the env labels too, and must never get
   // the Service's traffic or the ingress controller's. The Deployment keeps the env selector: a

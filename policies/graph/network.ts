@@ -6,14 +6,14 @@
 import type { Manifest, ManifestAppEnvironment } from '../../constructs/synth/manifest';
 
 export interface PlatformEndpoint {
-  /** For messages: `its Postgres server prod-pg`, `Vault`, `the Kubernetes API (reset Job pods)`. */
+  /** For messages: `its Postgres server prod-pg`, `Vault`, `the Kubernetes API (reset and TTL-sweep Job pods)`. */
   readonly what: string;
   readonly cidr: string;
   readonly port: number;
 }
 
 /**
- * The env's own Postgres server, Vault, and — only for reset Job pods — the Kubernetes API, as the
+ * The env's own Postgres server, Vault, and — only for reset and TTL-sweep Job pods — the Kubernetes API, as the
  * manifest declares them (`servers[].cidr`, `estate.network`). Nothing for a namespace of no env.
  */
 export function platformEndpoints(manifest: Manifest, env: ManifestAppEnvironment | undefined, resetPods: boolean): PlatformEndpoint[] {
@@ -23,7 +23,7 @@ export function platformEndpoints(manifest: Manifest, env: ManifestAppEnvironmen
   return [
     ...(server?.cidr ? [{ what: `its Postgres server ${server.id}`, cidr: server.cidr, port: server.port }] : []),
     ...(network.vault ? [{ what: 'Vault', ...network.vault }] : []),
-    ...(network.kubernetesApi && resetPods ? [{ what: 'the Kubernetes API (reset Job pods)', ...network.kubernetesApi }] : []),
+    ...(network.kubernetesApi && resetPods ? [{ what: 'the Kubernetes API (reset and TTL-sweep Job pods)', ...network.kubernetesApi }] : []),
   ];
 }
 

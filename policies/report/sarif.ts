@@ -18,7 +18,7 @@ const ESTATE_FILE = 'manifest.json';
 /**
  * The result's identity for code scanning: rule, file, pointer, env and a hash of the message, so two
  * findings of one rule on one resource stay two alerts. The evaluation time is left out of the hash
- * (TK013 names it), so the same finding keeps its identity from one run to the next.
+ * (TK015 names it), so the same finding keeps its identity from one run to the next.
  */
 export function fingerprint(f: Finding, now: string): string {
   const message = f.message.split(now).join('');

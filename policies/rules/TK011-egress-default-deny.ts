@@ -1,4 +1,4 @@
-import { LABELS } from '../../constructs/naming';
+import { API_SCALER_JOBS, LABELS } from '../../constructs/naming';
 import { cidrWithin, onlyPort, platformEndpoints } from '../graph/network';
 import { EstateGraph, K8sObject } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './rule';
@@ -57,8 +57,8 @@ export const rule: Rule = {
       }
       const allowList = tier?.egress === 'deny' ? [] : tier?.egressAllowList ?? [];
       // Beyond the allow list, an env's pods may reach exactly what they need, on its port only:
-      // the server holding the env's database, Vault (agent), and the API server (reset Job pods).
-      const platform = (np: K8sObject) => platformEndpoints(g.manifest, env, np.object.spec?.podSelector?.matchLabels?.[LABELS.job] === 'reset');
+      // the server holding the env's database, Vault (agent), and the API server (reset and TTL-sweep Job pods).
+      const platform = (np: K8sObject) => platformEndpoints(g.manifest, env, API_SCALER_JOBS.includes(np.object.spec?.podSelector?.matchLabels?.[LABELS.job]));
       for (const np of nps) {
         if (!policyTypes(np).includes('Egress')) continue;
         for (const [i, rule] of ((np.object.spec?.egress ?? []) as any[]).entries()) {

@@ -6,16 +6,15 @@ export const rule: Rule = {
   id: 'TK013',
   name: 'sandbox-ttl',
   severity: 'error',
-  title: "Every sandbox has an owner and a TTL within its tier's maximum, and is not expired",
+  title: "Every sandbox has an owner and a TTL within its tier's maximum, and a consistent expiry",
   explanation:
-    'Sandboxes are disposable by design: an owner answers for each, its TTL bounds how long its credentials, data and '
-    + 'namespace live, and an expired sandbox is swept. A TTL over the tier maximum needs a reason this report shows. '
-    + 'Expiry is judged at the evaluation time given by --now, so a report is reproducible.',
-  fix: 'Set an owner; lower ttlHours or give a reason; remove (or renew by changing createdAt) an expired sandbox.',
+    'Sandboxes are disposable by design: an owner answers for each, and its TTL bounds how long its credentials, data '
+    + 'and namespace live. A TTL over the tier maximum needs a reason this report shows. Whether a sandbox has expired '
+    + 'is TK015.',
+  fix: 'Set an owner; lower ttlHours or give a reason.',
   suppressible: true,
-  evaluate(g, ctx) {
+  evaluate(g) {
     const out: RuleFinding[] = [];
-    const now = ctx.now.getTime();
     g.envs.forEach((env, i) => {
       const sb = env.sandbox;
       if (!sb) return;
@@ -38,9 +37,6 @@ export const rule: Rule = {
       } else {
         if (!Number.isNaN(created) && expires > created + sb.ttlHours * 3_600_000) {
           out.push({ env, source: at('expiresAt'), message: `${who} expires at ${sb.expiresAt}, later than createdAt + ttlHours (${new Date(created + sb.ttlHours * 3_600_000).toISOString()})` });
-        }
-        if (expires <= now) {
-          out.push({ env, source: at('expiresAt'), message: `${who} expired at ${new Date(expires).toISOString()} (evaluated at ${ctx.now.toISOString()})`, fix: 'sweep it (remove the Sandbox), or renew it by moving createdAt' });
         }
       }
     });

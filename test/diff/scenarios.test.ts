@@ -83,7 +83,7 @@ describe('tierkit diff on the example estate', () => {
     });
     const widened = computeChangeSet(read(baseDir), read(head));
     expect(widened.attention.filter((a) => a.category === 'network-policy').map((a) => [a.subject, a.details])).toEqual([
-      ['NetworkPolicy crm-carol/allow-egress-kubernetes-api', ['spec.egress[0].to[0].ipBlock.cidr: "10.0.1.0/28" (the Kubernetes API (reset Job pods)) from other pods']],
+      ['NetworkPolicy crm-carol/allow-egress-kubernetes-api', ['spec.egress[0].to[0].ipBlock.cidr: "10.0.1.0/28" (the Kubernetes API (reset and TTL-sweep Job pods)) from other pods']],
       ['NetworkPolicy crm-carol/allow-egress-vault', ['spec.egress[0].to[0].ipBlock.cidr: "10.0.8.0/28" (Vault) on ports all, not TCP 8200 only']],
     ]);
     // Judged as TK011 judges it (one shared contract): a narrower CIDR inside the tier's allow list

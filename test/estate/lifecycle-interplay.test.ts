@@ -82,3 +82,39 @@ describe('the workload selector picks the workload\'s pods only', () => {
     expect(jobPods).toBeGreaterThanOrEqual(7);
   });
 });
+
+describe('the TTL sweep', () => {
+  const cronJobs = (env: ManifestAppEnvironment) => objectsOf(env).filter((o) => o.kind === 'CronJob' && o.metadata.name === naming.ttlSweepName(env));
+
+  it('scales each sandbox\'s workload to 0 at its expiry minute (UTC, fixed at synth time), as its reset service account, and nothing else', () => {
+    const sandboxes = envs().filter((e) => e.sandbox);
+    expect(sandboxes.length).toBeGreaterThan(3);
+    for (const env of sandboxes) {
+      const [sweep, ...more] = cronJobs(env);
+      expect(more, env.slug).toEqual([]);
+      expect(() => validateKubernetesObject(sweep), env.slug).not.toThrow();
+      const at = new Date(env.sandbox!.expiresAt);
+      const [minute, hour, day, month, weekday] = sweep.spec.schedule.split(' ');
+      expect([Number(minute), Number(hour), Number(day), Number(month), weekday], env.slug)
+        .toEqual([at.getUTCMinutes(), at.getUTCHours(), at.getUTCDate(), at.getUTCMonth() + 1, '*']);
+      expect(sweep.spec.timeZone).toBe('Etc/UTC');
+      expect(sweep.spec.suspend).toBe(false);
+      const pod = sweep.spec.jobTemplate.spec.template;
+      expect(pod.metadata.labels[naming.LABELS.job]).toBe('ttl-sweep');
+      expect(pod.metadata.annotations, 'no Vault agent: it needs no credential').toBeUndefined();
+      expect(pod.spec.serviceAccountName).toBe(naming.resetName(env));
+      const deployment = objectsOf(env).find((o) => o.kind === 'Deployment')!;
+      expect(pod.spec.containers.map((c: Obj) => c.args)).toEqual([[
+        'patch', `deployment/${deployment.metadata.name}`, '--namespace', env.names.namespace, '--subresource=scale', '--type=merge', '--patch', '{"spec":{"replicas":0}}',
+      ]]);
+      // Its service account may scale that Deployment and nothing else; Argo CD leaves the 0 alone.
+      const role = objectsOf(env).find((o) => o.kind === 'Role' && o.metadata.name === naming.resetName(env))!;
+      expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [deployment.metadata.name], verbs: ['get', 'patch'] }]);
+      expect(applicationOf(env).spec.ignoreDifferences[0].jsonPointers).toEqual(['/spec/replicas']);
+      // Its pods reach the API server, on its port only, through a policy of their own.
+      const api = objectsOf(env).find((o) => o.kind === 'NetworkPolicy' && o.spec.podSelector.matchLabels?.[naming.LABELS.job] === 'ttl-sweep')!;
+      expect(api.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: dist.manifest.estate.network!.kubernetesApi!.cidr } }], ports: [{ protocol: 'TCP', port: dist.manifest.estate.network!.kubernetesApi!.port }] }]);
+    }
+    for (const env of envs().filter((e) => !e.sandbox)) expect(cronJobs(env), env.slug).toEqual([]);
+  });
+});

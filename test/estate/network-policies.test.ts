@@ -64,13 +64,13 @@ const envs = () => dist.manifest.appEnvironments;
 const bySlug = (slug: string) => envs().find((e) => e.slug === slug)!;
 
 describe('egress of every pod: default-deny, then only what it needs', () => {
-  it('each pod reaches DNS, the tier allow list (unless the tier denies egress), its own server and Vault; only reset pods reach the API server', () => {
+  it('each pod reaches DNS, the tier allow list (unless the tier denies egress), its own server and Vault; only reset and TTL-sweep pods reach the API server', () => {
     for (const env of envs()) {
       const tier = dist.manifest.tiers.find((t) => t.name === env.tier)!;
       const base = [DNS, ...(tier.egress === 'deny' ? [] : tier.egressAllowList.map((c) => `${c}:*`)), vault, serverOf(env)]
         .filter((x): x is string => x !== undefined);
       for (const [role, labels] of podsOf(env)) {
-        const expected = role === 'reset' ? [...base, api] : base;
+        const expected = naming.API_SCALER_JOBS.includes(role) ? [...base, api] : base;
         expect(egressOf(env, labels), `${env.slug} ${role}`).toEqual([...expected].sort());
       }
     }
@@ -101,12 +101,14 @@ describe('egress of every pod: default-deny, then only what it needs', () => {
     expect(egressOf(demo, pods.get('reset')!)).toEqual([DNS, '10.0.1.0/28:6443/TCP', '10.0.8.0/28:8200/TCP', '10.10.5.10/32:5432/TCP'].sort());
   });
 
-  it('no pod but a reset pod reaches the API server; envs without a reset have no such policy', () => {
+  it('no pod but a reset or TTL-sweep pod reaches the API server, each through a policy of its own; envs without them have none', () => {
     for (const env of envs()) {
-      const apiPolicies = objectsOf(env).filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-egress-kubernetes-api');
+      const apiPolicies = objectsOf(env).filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name.startsWith('allow-egress-kubernetes-api'));
       const pods = podsOf(env);
-      expect(apiPolicies.length, env.slug).toBe(pods.has('reset') ? 1 : 0);
-      for (const [role, labels] of pods) expect(egressOf(env, labels).includes(api), `${env.slug} ${role}`).toBe(role === 'reset');
+      const scalers = [...pods.keys()].filter((role) => naming.API_SCALER_JOBS.includes(role));
+      expect(apiPolicies.map((p) => p.spec.podSelector.matchLabels[naming.LABELS.job]).sort(), env.slug).toEqual(scalers.sort());
+      expect(scalers.includes('ttl-sweep'), env.slug).toBe(env.sandbox !== undefined);
+      for (const [role, labels] of pods) expect(egressOf(env, labels).includes(api), `${env.slug} ${role}`).toBe(naming.API_SCALER_JOBS.includes(role));
     }
     // The golden dump (prod namespace) reads prod through Vault, and never scales anything.
     expect(egressOf(bySlug('erp'), podsOf(bySlug('erp')).get('golden-dump')!)).not.toContain(api);

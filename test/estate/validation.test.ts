@@ -25,8 +25,11 @@ function sandbox(app: App, id: string, props: Partial<ConstructorParameters<type
 /** Each bad input: one issue, naming the construct path, the property, the value, and a fix. */
 const cases: [string, (e: Estate) => void, Partial<ValidationIssue>, RegExp][] = [
   ['app name not a DNS-1123 label', (e) => smallApp(e, 'ERP_app'), { path: 'test/ERP_app', property: 'name', value: 'ERP_app' }, /erp-app/],
-  ['derived name over 63 bytes', (e) => sandbox(smallApp(e, 'a'.repeat(40)), 'b'.repeat(20)),
-    { path: `test/${'a'.repeat(40)}/${'b'.repeat(20)}`, property: 'goldenDumpRole' }, /shorten the app or env name by at least 5/],
+  ['derived Postgres name over 63 bytes', (e) => smallApp(e, 'a'.repeat(58), [Tier.DEV]),
+    { path: `test/${'a'.repeat(58)}/dev`, message: expect.stringContaining('the limit is 63') }, /shorten the app or env name by at least/],
+  // A CronJob name leaves 11 characters for the Jobs' suffix: a sandbox's TTL sweep binds first.
+  ['derived CronJob name over 52 characters', (e) => sandbox(smallApp(e, 'a'.repeat(40)), 'b'.repeat(20)),
+    { path: `test/${'a'.repeat(40)}/${'b'.repeat(20)}`, property: 'ttlSweepCronJob' }, /shorten the app or env name by at least 19/],
   ['duplicate app', (e) => { smallApp(e, 'erp'); smallApp(e, 'erp'); }, { path: 'test', property: 'app', value: 'erp' }, /unique/],
   ['duplicate env', (e) => sandbox(smallApp(e), 'dev'), { path: 'test/erp', property: 'env', value: 'dev' }, /env name/],
   ['two coordinates deriving the same names', (e) => { sandbox(smallApp(e, 'erp'), 'sandbox'); smallApp(e, 'erp-sandbox', [Tier.PROD]); },

@@ -118,9 +118,9 @@ describe('tierkit check', () => {
     expect(tk007).toHaveLength(2);
     expect(tk007[0].properties.jsonPointer).toBe(tk007[1].properties.jsonPointer);
     expect(tk007[0].partialFingerprints['tierkitFinding/v2']).not.toBe(tk007[1].partialFingerprints['tierkitFinding/v2']);
-    // TK013 names the evaluation time in its message; the identity leaves it out.
+    // TK015 names the evaluation time in its message; the identity leaves it out.
     const expired = async (now: string) => JSON.parse(renderSarif(await check(cleanDist(), new Date(now))))
-      .runs[0].results.find((x: any) => x.ruleId === 'TK013' && x.message.text.includes('crm-br-lead-scoring')).partialFingerprints['tierkitFinding/v2'];
+      .runs[0].results.find((x: any) => x.ruleId === 'TK015' && x.message.text.includes('crm-br-lead-scoring')).partialFingerprints['tierkitFinding/v2'];
     expect(await expired('2026-11-22T10:00:00Z')).toBe(await expired('2026-11-23T10:00:00Z'));
   });
 
