@@ -1,5 +1,5 @@
 import { compareStrings } from '../constructs/synth/serialize';
-import { readDistParallel } from './dist/read-parallel';
+import { readDist } from './dist/read';
 import { buildGraph } from './graph/build';
 import { loadSqlParser } from './graph/sql';
 import type { Env, EstateGraph } from './graph/types';
@@ -176,6 +176,6 @@ export function evaluateGraph(g: EstateGraph, options: CheckOptions): CheckRepor
 
 /** Read a dist/, build the graph, and evaluate the rule pack. */
 export async function checkDist(distDir: string, options: CheckOptions): Promise<CheckReport> {
-  const [dist] = await Promise.all([readDistParallel(distDir), loadSqlParser()]);
-  return evaluateGraph(buildGraph(dist), options);
+  await loadSqlParser();
+  return evaluateGraph(buildGraph(readDist(distDir)), options);
 }

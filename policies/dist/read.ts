@@ -133,7 +133,7 @@ export function readStack(dir: string, name: string, rel: string, listed = true)
 }
 
 /** The documents of one YAML stream. */
-export function parseYamlStream(rel: string, text: string): unknown[] {
+function parseYamlStream(rel: string, text: string): unknown[] {
   try {
     // tierkit never writes anchors; a hand-written file with alias bombs must not hang check or diff.
     return loadAll(text, { maxAliases: 0 });
@@ -142,7 +142,7 @@ export function parseYamlStream(rel: string, text: string): unknown[] {
   }
 }
 
-export function kubernetesObjects(rel: string, docs: readonly unknown[], listed: boolean): KubernetesObject[] {
+function kubernetesObjects(rel: string, docs: readonly unknown[], listed: boolean): KubernetesObject[] {
   return docs.flatMap((object, index) => {
     if (object === null || object === undefined) return [];
     if (typeof object !== 'object' || Array.isArray(object)) throw new DistReadError(rel, `YAML document ${index} is not a Kubernetes object (a mapping)`);
@@ -150,12 +150,8 @@ export function kubernetesObjects(rel: string, docs: readonly unknown[], listed:
   });
 }
 
-export function readYamlFile(dir: string, rel: string): unknown[] {
-  return parseYamlStream(rel, readText(dir, rel));
-}
-
 export function readKubernetes(dir: string, rel: string, listed = true): KubernetesObject[] {
-  return kubernetesObjects(rel, readYamlFile(dir, rel), listed);
+  return kubernetesObjects(rel, parseYamlStream(rel, readText(dir, rel)), listed);
 }
 
 /** Every file under `dir/sub`, as paths relative to `dir`, sorted. */
@@ -183,7 +179,7 @@ export interface ReadDistOptions {
 }
 
 /** What a dist holds to be read, in reading order: listed artifacts first, then unlisted files. */
-export interface DistPlan {
+interface DistPlan {
   readonly dir: string;
   readonly manifest: Manifest;
   readonly stacks: readonly { readonly name: string; readonly rel: string; readonly listed: boolean }[];
@@ -194,7 +190,7 @@ export interface DistPlan {
  * Everything the manifest lists, and every other stack or manifest file found in dist/ (marked
  * `listed: false`): a hand-written file must not escape the rules.
  */
-export function planDist(distDir: string, options: ReadDistOptions = {}): DistPlan {
+function planDist(distDir: string, options: ReadDistOptions = {}): DistPlan {
   const dir = resolve(distDir);
   const skip = options.skip ?? new Set<string>();
   const manifest = readJson(dir, 'manifest.json') as Manifest;
@@ -220,7 +216,7 @@ export function planDist(distDir: string, options: ReadDistOptions = {}): DistPl
   return { dir, manifest, stacks, manifests };
 }
 
-/** Read a dist on this thread (see `readDistParallel` for large dists). */
+/** Read a dist: the manifest, then every stack and manifest file in reading order. */
 export function readDist(distDir: string, options: ReadDistOptions = {}): DistContents {
   const plan = planDist(distDir, options);
   return {

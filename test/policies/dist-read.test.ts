@@ -1,9 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DistReadError, readDist, readKubernetes } from '../../policies/dist/read';
-import { readDistParallel } from '../../policies/dist/read-parallel';
-import { distWithFiles, freshDir } from './helpers';
+import { DistReadError, readKubernetes } from '../../policies/dist/read';
+import { freshDir } from './helpers';
 
 /** The dist reader on hand-written YAML: it never hangs, never guesses, and names the file. */
 function yamlFile(text: string): string {
@@ -27,29 +26,5 @@ describe('reading Kubernetes YAML from dist/', () => {
     expect(readKubernetes(ok, 'k8s/hand.k8s.yaml').map((o) => o.object.metadata.name)).toEqual(['a', 'b']);
     const list = yamlFile('- a\n- b\n');
     expect(() => readKubernetes(list, 'k8s/hand.k8s.yaml')).toThrow(/YAML document 0 is not a Kubernetes object/);
-  });
-});
-
-describe('reading a dist on worker threads', () => {
-  it('returns exactly what the one-thread reader returns, listed and hand-written files alike, whatever the thread count', async () => {
-    const dir = distWithFiles({ 'k8s/dev/zz-hand.k8s.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hand\ndata:\n  big: .inf\n' });
-    const serial = readDist(dir);
-    expect(serial.kubernetes.some((k) => k.file === 'k8s/dev/zz-hand.k8s.yaml' && !k.listed && k.object.data.big === Infinity)).toBe(true);
-    for (const threads of [1, 2, 3]) expect(await readDistParallel(dir, { threads })).toEqual(serial);
-  });
-
-  it('names the first unreadable manifest in reading order, as the one-thread reader does', async () => {
-    const dir = distWithFiles({
-      'k8s/dev/zz-broken-1.k8s.yaml': 'a: [unclosed\n',
-      'k8s/dev/zz-broken-2.k8s.yaml': '- not\n- a mapping\n',
-    });
-    const serialError = (() => { try { readDist(dir); return undefined; } catch (e) { return e as DistReadError; } })();
-    expect(serialError).toBeInstanceOf(DistReadError);
-    expect(serialError!.file).toBe('k8s/dev/zz-broken-1.k8s.yaml');
-    for (const threads of [2, 3]) {
-      const err = await readDistParallel(dir, { threads }).catch((e) => e);
-      expect(err).toBeInstanceOf(DistReadError);
-      expect(err.message).toBe(serialError!.message);
-    }
   });
 });
