@@ -83,6 +83,7 @@ const REF = /\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}/g;
 /** Resolve `${type.name.attr}` against the stack's own resources (one level of Terraform refs). */
 export function resolveRefs(value: unknown, lookup: (type: string, name: string, attr: string) => unknown): unknown {
   if (typeof value === 'string') {
+    if (!value.includes('${')) return value;
     const whole = /^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$/.exec(value);
     if (whole) {
       const hit = lookup(whole[1], whole[2], whole[3]);
