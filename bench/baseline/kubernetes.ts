@@ -156,6 +156,29 @@ function resetJob(chart: Chart, e: Env, l: Record<string, string>): void {
       },
     },
   });
+  if (!e.sandbox) return;
+  // A sandbox's TTL sweep: scale to 0 at the expiry minute (UTC).
+  const expires = new Date(Date.parse(e.sandbox.createdAt) + e.sandbox.ttlHours * 3_600_000);
+  new k8s.KubeCronJob(chart, 'ttl_sweep', {
+    metadata: { ...meta, name: `${ns}-ttl-sweep` },
+    spec: {
+      schedule: `${expires.getUTCMinutes()} ${expires.getUTCHours()} ${expires.getUTCDate()} ${expires.getUTCMonth() + 1} *`,
+      timeZone: 'Etc/UTC', startingDeadlineSeconds: 7 * 24 * 3600, suspend: false, concurrencyPolicy: 'Forbid',
+      successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        spec: {
+          backoffLimit: 0,
+          template: {
+            metadata: { labels: { ...l, 'tierkit.io/job': 'ttl-sweep' } },
+            spec: {
+              serviceAccountName: name, automountServiceAccountToken: true, restartPolicy: 'Never',
+              containers: [scale(0)], volumes: [{ name: 'tmp', emptyDir: {} }],
+            },
+          },
+        },
+      },
+    },
+  });
 }
 
 function application(chart: Chart, id: string, p: {

@@ -23,11 +23,13 @@ const cronJob = (name: string) => {
 };
 
 describe('lifecycle Jobs in the synthesized manifests', () => {
-  it('golden dump and reset objects validate against the kubernetes-models schemas', () => {
+  it('golden dump, reset and TTL-sweep objects validate against the kubernetes-models schemas', () => {
     const lifecycle = dist.kubernetes.map((k) => k.object)
       .filter((o) => ['CronJob', 'Role', 'RoleBinding'].includes(o.kind) || (o.kind === 'ServiceAccount' && /-(reset|golden-dump)$/.test(o.metadata.name)));
     expect(lifecycle.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name).sort()).toEqual([
-      'crm-alice-reset', 'crm-br-lead-scoring-reset', 'erp-golden-dump', 'erp-sandbox-reset', 'shop-alice-reset', 'shop-demo-reset', 'shop-team-growth-reset',
+      'crm-alice-reset', 'crm-alice-ttl-sweep', 'crm-br-lead-scoring-reset', 'crm-br-lead-scoring-ttl-sweep', 'erp-golden-dump',
+      'erp-sandbox-reset', 'erp-sandbox-ttl-sweep', 'shop-alice-reset', 'shop-alice-ttl-sweep', 'shop-demo-reset',
+      'shop-team-growth-reset', 'shop-team-growth-ttl-sweep',
     ]);
     for (const o of lifecycle) expect(() => validateKubernetesObject(o), `${o.kind} ${o.metadata.name}`).not.toThrow();
   });
