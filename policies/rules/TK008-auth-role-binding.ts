@@ -78,10 +78,19 @@ function jwtProblems(g: EstateGraph, r: AuthRole): Problem[] {
     for (const p of r.policies) if (!BUILTIN.has(p) && p !== r.name) problems.push(plain(`grants policy "${p}"; only "${r.name}" is the ${tier} applier's`));
     return problems;
   }
+  // An env's own stack declaring a JWT role is one place a suppression could be written: what it
+  // hands out upward (another tier's env policy, any applier's policy) no suppression accepts.
+  const from = r.stack.env?.tier;
   for (const p of r.policies) {
     const owner = g.index.byVaultPolicy.get(p);
-    if (owner) problems.push(plain(`grants policy "${p}" of ${describeEnv(owner)} to CI tokens`));
-    else if (applierTierOf(p) !== undefined) problems.push(plain(`grants the CI applier policy "${p}" without being that tier's applier role`));
+    const applier = applierTierOf(p);
+    if (owner) {
+      problems.push({ text: `grants policy "${p}" of ${describeEnv(owner)} to CI tokens`,
+        unsuppressible: owner === r.stack.env ? undefined : upwardReach(g, from, owner.tier, `env ${owner.slug}'s policy`) });
+    } else if (applier !== undefined) {
+      problems.push({ text: `grants the CI applier policy "${p}" without being that tier's applier role`,
+        unsuppressible: `it hands CI tokens the ${applier} CI applier's policy` });
+    }
   }
   return problems;
 }

@@ -63,6 +63,21 @@ describe('suppressions and exceptions', () => {
     expect(sideways.summary.errors).toBe(0);
   });
 
+  it('nor one that hands CI tokens an applier\'s policy from a sandbox\'s own JWT role', async () => {
+    const report = await check(synthDist((e) => env(e, 'shop', 'alice')
+      .addSuppression('TK008', 'Temporary CI role for the checkout migration pipeline')
+      .addEscapeHatch((r) => {
+        const stack = r.database.cdktfStack;
+        stack.addOverride('resource.vault_jwt_auth_backend_role.ci_role', {
+          backend: 'jwt', role_name: 'shop-alice-ci', role_type: 'jwt', user_claim: 'sub',
+          bound_claims: { repository: 'someone/else' }, token_policies: ['tierkit-apply-prod'],
+        });
+      })));
+    expect(findings(report, 'TK008').map((f) => [f.suppressed, f.message])).toEqual([[undefined,
+      'jwt auth role "auth/jwt/role/shop-alice-ci" of shop-alice (tier dev) grants the CI applier policy "tierkit-apply-prod" without being that tier\'s applier role']]);
+    expect(findings(report, 'TK100').map((f) => f.message)).toEqual([expect.stringContaining("because it hands CI tokens the prod CI applier's policy")]);
+  });
+
   it('warns about a suppression that matches nothing, and refuses one that names no rule', async () => {
     const dir = synthDist((e) => env(e, 'shop', 'dev')
       .addSuppression('TK011', 'Egress is opened for the payment sandbox')
