@@ -53,6 +53,16 @@ publish() {
   cp -R "dist/$TIER_DIR/." "$work/$RENDERED_TIER_DIR/"
   cp "dist/$APP_OF_APPS" "$work/$RENDERED_APP_OF_APPS"
   printf '%s\n' "$SOURCE_SHA" > "$marker"
+  # A tier no longer published (removed, or now applied by hand) leaves the branch, so Argo CD
+  # prunes it: but only when an older commit published it (a newer one may have added it).
+  for dir in "$work"/*/; do
+    name="$(basename "$dir")"
+    case " $PUBLISHED_TIERS $APP_OF_APPS_DIR " in *" $name "*) continue ;; esac
+    if [ -f "$dir/.tierkit-source" ] && git merge-base --is-ancestor "$(cat "$dir/.tierkit-source")" "$SOURCE_SHA" 2>/dev/null; then
+      echo "::notice::tier $name is no longer published: removing it from $BRANCH"
+      rm -rf "$dir" "$work/$APP_OF_APPS_DIR/$name$APP_OF_APPS_SUFFIX"
+    fi
+  done
   git -C "$work" add -A
   git -C "$work" commit --quiet -m "tierkit: render $TIER from $SOURCE_SHA"
   git -C "$work" -c "http.extraheader=$auth" push --quiet origin "HEAD:refs/heads/$BRANCH"
@@ -71,12 +81,20 @@ echo "::error::could not publish $TIER to $BRANCH"
 exit 1
 `;
 
-function publishJob(m: Manifest, tier: ManifestTier, applyJobs: readonly string[]): Record<string, unknown> {
+/** Where the rendered branch keeps the apps of apps: `<dir>/<tier><suffix>`. */
+const appOfApps = (() => {
+  const [path, suffix] = dist.renderedPath(dist.k8sAppOfApps('\u0000')).split('\u0000');
+  return { dir: path.replace(/\/$/, ''), suffix };
+})();
+
+function publishJob(m: Manifest, tier: ManifestTier, applies: readonly { job: string; stack: string }[]): Record<string, unknown> {
+  // Each of its stacks was applied, or had nothing to apply: an apply skipped because an earlier one
+  // failed (or its approval was rejected) must hold the rollout back, not just a failed one.
+  const applied = applies.map((a) => ` && (needs.${a.job}.result == 'success' || !contains(fromJSON(needs.locate.outputs.stacks), '${a.stack}'))`).join('');
   return {
     name: `publish ${tier.name} manifests to ${m.estate.argocd.targetRevision} (${tier.applyGate.name})`,
-    needs: ['locate', ...applyJobs],
-    // After its applies: skipped ones (no plan) do not block, failed ones do.
-    if: "${{ !cancelled() && needs.locate.result == 'success' && !contains(needs.*.result, 'failure') }}",
+    needs: ['locate', ...applies.map((a) => a.job)],
+    if: `\${{ !cancelled() && needs.locate.result == 'success'${applied} }}`,
     'runs-on': RUNNER,
     ...(tier.applyGate.human ? { environment: tier.name } : {}),
     permissions: { contents: 'write' },
@@ -94,6 +112,9 @@ function publishJob(m: Manifest, tier: ManifestTier, applyJobs: readonly string[
           APP_OF_APPS: dist.k8sAppOfApps(tier.name),
           RENDERED_TIER_DIR: dist.renderedPath(dist.k8sTierDir(tier.name)),
           RENDERED_APP_OF_APPS: dist.renderedPath(dist.k8sAppOfApps(tier.name)),
+          PUBLISHED_TIERS: publishedTiers(m).map((t) => dist.renderedPath(dist.k8sTierDir(t.name))).join(' '),
+          APP_OF_APPS_DIR: appOfApps.dir,
+          APP_OF_APPS_SUFFIX: appOfApps.suffix,
           SOURCE_SHA: '${{ github.sha }}',
           REVIEWED_DIST_SHA256: '${{ needs.locate.outputs.dist-sha256 }}',
           GITHUB_TOKEN: '${{ github.token }}',
@@ -108,7 +129,7 @@ function publishJob(m: Manifest, tier: ManifestTier, applyJobs: readonly string[
 export function publishJobs(m: Manifest, stacks: readonly ManifestStack[], jobId: (stack: string) => string): Record<string, unknown> {
   const jobs: Record<string, unknown> = {};
   for (const tier of publishedTiers(m)) {
-    const before = stacks.filter((s) => s.tier === tier.name || s.kind === 'shared-platform').map((s) => jobId(s.name));
+    const before = stacks.filter((s) => s.tier === tier.name || s.kind === 'shared-platform').map((s) => ({ job: jobId(s.name), stack: s.name }));
     jobs[publishJobId(tier.name)] = publishJob(m, tier, before);
   }
   return jobs;

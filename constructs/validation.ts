@@ -62,6 +62,18 @@ const rules: Record<string, Rule> = {
   domain: (e) => (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(e.domain) ? []
     : [issue(e, e, 'domain', e.domain, 'is not a DNS domain', 'use a lowercase domain such as "example.lab"')]),
 
+  // CI commits the rendered manifests to this branch (ci/github-publish.ts): never the source branch.
+  argocdTargetRevision: (e) => {
+    const rev = e.argocd.targetRevision;
+    const branch = typeof rev === 'string' && /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(rev) && !rev.includes('..') && !rev.endsWith('/')
+      && !rev.endsWith('.lock') && !/^[0-9a-f]{7,40}$/.test(rev) && rev !== 'HEAD';
+    if (branch && rev !== 'main') return [];
+    return [issue(e, e, 'argocd.targetRevision', rev, rev === 'main'
+      ? 'is the branch the estate is declared on; CI commits the rendered manifests to this branch'
+      : 'is not a plain branch name; CI commits the rendered manifests to it and Argo CD tracks it',
+    'leave it out for "rendered", or name another branch')];
+  },
+
   appNames: (e) => apps(e).flatMap((a) => checkDnsLabel(e, a, 'name', a.appName)),
 
   appTiers: (e) => apps(e).flatMap((a) => {

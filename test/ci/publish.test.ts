@@ -54,9 +54,10 @@ beforeAll(() => {
 });
 
 /** Run the publish step of `tier` as the checkout of `sha`, with `dist` (default: the example's). */
-function publish(tier: string, sha: string, dist: Record<string, string> = files, reviewed = sha256(dist['dist/manifest.json'])) {
+function publish(tier: string, sha: string, dist: Record<string, string> = files, reviewed = sha256(dist['dist/manifest.json']), env: Record<string, string> = {}) {
   const job = apply.jobs[`publish-${tier}`];
-  return runStep(step(job, `Publish k8s/${tier}`), dist, {
+  const s = step(job, `Publish k8s/${tier}`);
+  return runStep({ ...s, env: { ...s.env, ...env } }, dist, {
     'github.sha': sha, 'needs.locate.outputs.dist-sha256': reviewed, 'github.token': 'test-token',
   }, {
     setup: (dir) => {
@@ -94,6 +95,9 @@ describe('publishing the rendered manifests', () => {
       expect(job.permissions).toEqual({ contents: 'write' });
       for (const s of manifest.stacks.filter((x) => x.tier === t.name && x.applyGate !== 'none')) {
         expect(job.needs, `${t.name} publishes after ${s.name}`).toContain(`apply-${s.name}`);
+        // Applied, or nothing to apply: an apply skipped after another's failure holds the rollout back.
+        expect(job.if, `${t.name} waits for ${s.name}`).toContain(
+          `(needs.apply-${s.name}.result == 'success' || !contains(fromJSON(needs.locate.outputs.stacks), '${s.name}'))`);
       }
     }
   });
@@ -143,12 +147,28 @@ describe('publishing the rendered manifests', () => {
     expect(branchHead()).toBe(head);
   });
 
+  it('removes a tier that is no longer published, unless a newer commit published it', () => {
+    // A newer commit publishes staging; an older run (approved late) whose manifest had no staging keeps it.
+    expect(publish('staging', newer).status).toBe(0);
+    const late = publish('dev', older, files, undefined, { PUBLISHED_TIERS: 'dev prod' });
+    expect(late.status, late.stderr).toBe(0);
+    expect([...branch().keys()].some((p) => p.startsWith('staging/'))).toBe(true);
+    // A newer commit that no longer publishes prod (say, its gate became none): prod goes, with its app of apps.
+    const r = publish('dev', newer, files, undefined, { PUBLISHED_TIERS: 'ci dev demo staging preprod' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('tier prod is no longer published');
+    const tree = branch();
+    expect([...tree.keys()].filter((p) => p.startsWith('prod/') || p === 'argocd/prod.k8s.yaml')).toEqual([]);
+    expect(tree.has('argocd/dev.k8s.yaml')).toBe(true);
+    expect(tree.get('staging/.tierkit-source')).toBe(`${newer}\n`);
+  });
+
   it('refuses a dist that is not the reviewed one, and pushes nothing', () => {
     const head = branchHead();
-    const r = publish('staging', newer, files, 'f'.repeat(64));
+    const r = publish('preprod', newer, files, 'f'.repeat(64));
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('different dist than the reviewed one');
     expect(branchHead()).toBe(head);
-    expect([...branch().keys()].some((p) => p.startsWith('staging/'))).toBe(false);
+    expect([...branch().keys()].some((p) => p.startsWith('preprod/'))).toBe(false);
   });
 });

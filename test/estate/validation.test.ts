@@ -95,6 +95,17 @@ describe('bad input gets one clear error', () => {
     expect(issues[0].message.length).toBeGreaterThan(10);
   });
 
+  it.each([
+    ['main', 'is the branch the estate is declared on'],
+    ['HEAD', 'is not a plain branch name'],
+    ['3f2c1ab', 'is not a plain branch name'],
+    ['rendered/', 'is not a plain branch name'],
+  ])('refuses Argo CD tracking %s: CI commits the rendered manifests to that branch', (targetRevision, message) => {
+    const issues = validateEstate(smallEstate({ argocd: { repoUrl: 'https://git.test.lab/estate.git', targetRevision } }));
+    expect(issues).toEqual([expect.objectContaining({ path: 'test', property: 'argocd.targetRevision', value: targetRevision, message: expect.stringContaining(message) })]);
+    expect(validateEstate(smallEstate({ argocd: { repoUrl: 'https://git.test.lab/estate.git', targetRevision: 'env/rendered' } }))).toEqual([]);
+  });
+
   it('a server before PostgreSQL 16 is accepted with a reason, which the manifest records', () => {
     const e = smallEstate();
     const old = new PostgresServer(e, 'old-pg', {
