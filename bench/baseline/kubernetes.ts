@@ -94,6 +94,11 @@ function environmentChart(app: App, e: Env): void {
   if (e.sandbox || e.tier === 'demo') resetJob(chart, e, l);
 }
 
+const SWEEP_SCRIPT = `set -euo pipefail
+[ "$(date -u +%s)" -ge "$TIERKIT_EXPIRES_AT_EPOCH" ] || exit 0
+kubectl patch "deployment/$TIERKIT_DEPLOYMENT" --namespace "$TIERKIT_NAMESPACE" --subresource=scale --type=merge --patch '{"spec":{"replicas":0}}'
+`;
+
 const securityContext = { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 999, readOnlyRootFilesystem: true };
 
 /** Sandboxes and the demo tier: a CronJob (hourly on demo, suspended otherwise) that scales to 0, resets, scales back. */
@@ -157,22 +162,24 @@ function resetJob(chart: Chart, e: Env, l: Record<string, string>): void {
     },
   });
   if (!e.sandbox) return;
-  // A sandbox's TTL sweep: scale to 0 at the expiry minute (UTC).
-  const expires = new Date(Date.parse(e.sandbox.createdAt) + e.sandbox.ttlHours * 3_600_000);
+  // A sandbox's TTL sweep: hourly, scale to 0 once the expiry has passed.
+  const expiresAt = new Date(Date.parse(e.sandbox.createdAt) + e.sandbox.ttlHours * 3_600_000).toISOString();
   new k8s.KubeCronJob(chart, 'ttl_sweep', {
     metadata: { ...meta, name: `${ns}-ttl-sweep` },
     spec: {
-      schedule: `${expires.getUTCMinutes()} ${expires.getUTCHours()} ${expires.getUTCDate()} ${expires.getUTCMonth() + 1} *`,
-      timeZone: 'Etc/UTC', startingDeadlineSeconds: 7 * 24 * 3600, suspend: false, concurrencyPolicy: 'Forbid',
-      successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3,
+      schedule: '17 * * * *', suspend: false, concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3,
       jobTemplate: {
         spec: {
           backoffLimit: 0,
           template: {
             metadata: { labels: { ...l, 'tierkit.io/job': 'ttl-sweep' } },
             spec: {
-              serviceAccountName: name, automountServiceAccountToken: true, restartPolicy: 'Never',
-              containers: [scale(0)], volumes: [{ name: 'tmp', emptyDir: {} }],
+              serviceAccountName: name, automountServiceAccountToken: true, restartPolicy: 'Never', volumes: [{ name: 'tmp', emptyDir: {} }],
+              containers: [{
+                name: 'ttl-sweep', image: 'registry.k8s.io/kubectl:v1.33.0', securityContext, command: ['/bin/bash', '-c', SWEEP_SCRIPT],
+                env: [{ name: 'TIERKIT_DEPLOYMENT', value: e.app }, { name: 'TIERKIT_NAMESPACE', value: ns }, { name: 'TIERKIT_EXPIRES_AT', value: expiresAt },
+                  { name: 'TIERKIT_EXPIRES_AT_EPOCH', value: String(Date.parse(expiresAt) / 1000) }],
+              }],
             },
           },
         },

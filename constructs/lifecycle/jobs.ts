@@ -7,9 +7,10 @@
  *   (demo), suspended (on demand) otherwise. It scales the app to 0, runs RESET_SCRIPT with the
  *   env's own dynamic credential, and scales back. Its service account may only get/patch the
  *   scale of the env's own Deployment.
- * - TTL sweep (sandboxes): a CronJob scheduled at the sandbox's expiry minute (UTC, computed at
- *   synth time: no clock at run time) that scales the app to 0, as the reset service account. The
- *   rest of the sandbox goes when its declaration is removed, through the reviewed destroy plans.
+ * - TTL sweep (sandboxes): an hourly CronJob that scales the app to 0 once the sandbox's expiry
+ *   (fixed at synth time) has passed, as the reset service account; a reset's scale-up keeps an
+ *   expired sandbox at 0 too. The rest of the sandbox goes when its declaration is removed, through
+ *   the reviewed destroy plans.
  * The golden dump and reset mount the app's seed volume (`tierkit-seeds-<app>`, a ReadWriteMany claim the platform
  * provides in the prod namespace and in each namespace of a reset env): read-write for the
  * golden dump, read-only for a reset.
@@ -20,7 +21,7 @@ import { AppEnvironment } from '../app-environment';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { hasGoldenDump, hasReset, resetSchedule, resetSeed } from './plan';
-import { GOLDEN_DUMP_SCRIPT, RESET_SCRIPT } from './scripts';
+import { GOLDEN_DUMP_SCRIPT, RESET_SCRIPT, SCALE_SCRIPT } from './scripts';
 
 /** kubectl for the scale steps; PostgreSQL client tools of the server's major for the scripts. */
 export const KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.33.0';
@@ -29,6 +30,8 @@ export const SEED_MOUNT_PATH = '/seeds';
 const CREDENTIALS_FILE = '/vault/secrets/database';
 /** A schedule that never fires on its own: suspended CronJobs run only when triggered. */
 const ON_DEMAND_SCHEDULE = '0 0 31 2 *';
+/** The TTL sweep looks hourly; it acts only once the sandbox's expiry has passed. */
+export const TTL_SWEEP_SCHEDULE = '17 * * * *';
 
 const securityContext = { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 999, readOnlyRootFilesystem: true };
 
@@ -66,17 +69,11 @@ function seedVolume(env: AppEnvironment, readOnly: boolean): k8s.Volume {
 function cronJob(chart: Chart, id: string, meta: k8s.ObjectMeta, props: {
   schedule?: string; annotations?: Record<string, string>; serviceAccountName: string;
   initContainers?: k8s.Container[]; containers: k8s.Container[]; volumes: k8s.Volume[]; labels: Record<string, string>;
-  /** @default - the cluster's time zone */
-  timeZone?: string;
-  /** @default - no deadline */
-  startingDeadlineSeconds?: number;
 }): void {
   new k8s.KubeCronJob(chart, id, {
     metadata: meta,
     spec: {
       schedule: props.schedule ?? ON_DEMAND_SCHEDULE,
-      timeZone: props.timeZone,
-      startingDeadlineSeconds: props.startingDeadlineSeconds,
       suspend: props.schedule === undefined,
       concurrencyPolicy: 'Forbid',
       successfulJobsHistoryLimit: 3,
@@ -137,9 +134,18 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
     });
-    const scale = (to: number): k8s.Container => ({
-      name: to === 0 ? 'scale-down' : 'scale-up', image: KUBECTL_IMAGE,
-      args: ['patch', `deployment/${naming.workloadName(c)}`, '--namespace', ns, '--subresource=scale', '--type=merge', '--patch', JSON.stringify({ spec: { replicas: to } })],
+    // A sandbox's expiry travels with every scale-up: after it, the sandbox stays at 0.
+    const expiresAt = env instanceof Sandbox ? env.expiresAt : undefined;
+    const scale = (name: string, to: number, onlyWhenExpired = false): k8s.Container => ({
+      name, image: KUBECTL_IMAGE, command: ['/bin/bash', '-c', SCALE_SCRIPT],
+      env: [
+        { name: 'TIERKIT_DEPLOYMENT', value: naming.workloadName(c) }, { name: 'TIERKIT_NAMESPACE', value: ns },
+        { name: 'TIERKIT_REPLICAS', value: String(to) },
+        ...(expiresAt && (to > 0 || onlyWhenExpired) ? [
+          { name: 'TIERKIT_EXPIRES_AT', value: expiresAt }, { name: 'TIERKIT_EXPIRES_AT_EPOCH', value: String(Date.parse(expiresAt) / 1000) },
+        ] : []),
+        ...(onlyWhenExpired ? [{ name: 'TIERKIT_ONLY_WHEN_EXPIRED', value: 'true' }] : []),
+      ],
       securityContext,
     });
     const creds = naming.vaultCredsPath(c, env.estate.naming);
@@ -150,7 +156,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
       serviceAccountName: name,
       // Init containers run in order; if the reset fails the app stays at 0 rather than run on
       // half-restored data.
-      initContainers: [scale(0), {
+      initContainers: [scale('scale-down', 0), {
         name: 'reset', image: postgresClientImage(major), command: ['/bin/bash', '-c', RESET_SCRIPT],
         env: pgEnv(env, {
           PGDATABASE: env.database.name, TIERKIT_GROUP_ROLE: env.groupRole.name, TIERKIT_VAULT_CONNECTION_ROLE: env.vaultConnectionRole.name,
@@ -158,29 +164,20 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
         }),
         volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH, readOnly: true }, tmpMount], securityContext,
       }],
-      containers: [scale(replicas)],
+      containers: [scale('scale-up', replicas)],
       volumes: [seedVolume(env, true)],
     });
 
-    const expiry = env instanceof Sandbox ? expiryMinute(env.expiresAt) : undefined;
-    if (expiry) {
+    if (expiresAt) {
+      // Hourly rather than at the expiry minute: a CronJob never runs a schedule from before it
+      // existed, and a sandbox may be merged, renewed or synced after its expiry.
       cronJob(chart, 'ttl_sweep', meta(naming.ttlSweepName(c)), {
-        schedule: expiry, timeZone: 'Etc/UTC',
-        // A controller that was down at the expiry minute still sweeps within a week.
-        startingDeadlineSeconds: 7 * 24 * 3600,
+        schedule: TTL_SWEEP_SCHEDULE,
         labels: { ...labels, [naming.LABELS.job]: 'ttl-sweep' },
         serviceAccountName: name,
-        containers: [scale(0)],
+        containers: [scale('ttl-sweep', 0, true)],
         volumes: [],
       });
     }
   }
-}
-
-/** `M H D Mon *` of an ISO instant's minute in UTC (fires at expiry; a year later it finds 0 replicas). */
-export function expiryMinute(expiresAt: string | undefined): string | undefined {
-  const t = expiresAt === undefined ? Number.NaN : Date.parse(expiresAt);
-  if (Number.isNaN(t)) return undefined;
-  const d = new Date(t);
-  return `${d.getUTCMinutes()} ${d.getUTCHours()} ${d.getUTCDate()} ${d.getUTCMonth() + 1} *`;
 }

@@ -121,3 +121,23 @@ ${COMMON}
 tk_load_credentials
 tk_content_hash
 `;
+
+/**
+ * Scales the env's Deployment (kubectl image, which ships bash). A sandbox past its expiry
+ * (TIERKIT_EXPIRES_AT_EPOCH, fixed at synth time) is scaled to 0 whatever was asked, so neither a
+ * reset nor anything else brings it back; with TIERKIT_ONLY_WHEN_EXPIRED=true (the TTL sweep) a
+ * live sandbox is left alone.
+ */
+export const SCALE_SCRIPT = `#!/usr/bin/env bash
+set -euo pipefail
+replicas="$TIERKIT_REPLICAS"
+if [ -n "\${TIERKIT_EXPIRES_AT_EPOCH:-}" ] && [ "$(date -u +%s)" -ge "$TIERKIT_EXPIRES_AT_EPOCH" ]; then
+  echo "sandbox expired at $TIERKIT_EXPIRES_AT: scaling to 0"
+  replicas=0
+elif [ "\${TIERKIT_ONLY_WHEN_EXPIRED:-false}" = true ]; then
+  echo "sandbox alive until $TIERKIT_EXPIRES_AT: nothing to sweep"
+  exit 0
+fi
+exec kubectl patch "deployment/$TIERKIT_DEPLOYMENT" --namespace "$TIERKIT_NAMESPACE" --subresource=scale --type=merge \\
+  --patch "{\\"spec\\":{\\"replicas\\":$replicas}}"
+`;

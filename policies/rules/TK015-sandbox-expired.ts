@@ -6,9 +6,9 @@ export const rule: Rule = {
   severity: 'warning',
   title: 'No sandbox has outlived its TTL',
   explanation:
-    'An expired sandbox still holds a database, credentials and a namespace nobody answers for any more. At its expiry '
-    + 'minute its TTL-sweep CronJob scales its workload to 0; the rest goes when its declaration is removed, through '
-    + 'the reviewed destroy plans. This is a warning, not an error: an expired sandbox is its owner\'s to sweep, and '
+    'An expired sandbox still holds a database, credentials and a namespace nobody answers for any more. Within the '
+    + 'hour after its expiry its TTL-sweep CronJob scales its workload to 0 (a reset keeps it there); the rest goes when '
+    + 'its declaration is removed, through the reviewed destroy plans. This is a warning, not an error: an expired sandbox is its owner\'s to sweep, and '
     + 'must not block everyone else\'s pull requests. Expiry is judged at the evaluation time given by --now (the PR '
     + 'workflow passes the commit time), so a report is reproducible.',
   fix: 'Remove the Sandbox (its stacks are destroyed through reviewed destroy plans), or renew it by moving createdAt.',

@@ -1,11 +1,17 @@
 // The workload and the lifecycle Jobs share a namespace: Argo CD must not undo the reset's
 // scale-down while the reset runs.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TTL_SWEEP_SCHEDULE } from '../../constructs/lifecycle/jobs';
+import { SCALE_SCRIPT } from '../../constructs/lifecycle/scripts';
 import * as naming from '../../constructs/naming';
 import type { ManifestAppEnvironment } from '../../constructs/synth/manifest';
 import { DistContents } from '../../policies/dist';
 import { validateKubernetesObject } from '../support/k8s-schema';
 import { synthToDist } from '../support/synth';
+import { testTmp } from '../setup/tmpdir';
 
 let dist: DistContents;
 beforeAll(() => {
@@ -85,28 +91,33 @@ describe('the workload selector picks the workload\'s pods only', () => {
 
 describe('the TTL sweep', () => {
   const cronJobs = (env: ManifestAppEnvironment) => objectsOf(env).filter((o) => o.kind === 'CronJob' && o.metadata.name === naming.ttlSweepName(env));
+  const envOf = (container: Obj) => Object.fromEntries(container.env.map((v: Obj) => [v.name, v.value]));
 
-  it('scales each sandbox\'s workload to 0 at its expiry minute (UTC, fixed at synth time), as its reset service account, and nothing else', () => {
+  it('looks hourly at each sandbox and scales its workload to 0 once its expiry (fixed at synth time) has passed, as its reset service account', () => {
     const sandboxes = envs().filter((e) => e.sandbox);
     expect(sandboxes.length).toBeGreaterThan(3);
     for (const env of sandboxes) {
       const [sweep, ...more] = cronJobs(env);
       expect(more, env.slug).toEqual([]);
       expect(() => validateKubernetesObject(sweep), env.slug).not.toThrow();
-      const at = new Date(env.sandbox!.expiresAt);
-      const [minute, hour, day, month, weekday] = sweep.spec.schedule.split(' ');
-      expect([Number(minute), Number(hour), Number(day), Number(month), weekday], env.slug)
-        .toEqual([at.getUTCMinutes(), at.getUTCHours(), at.getUTCDate(), at.getUTCMonth() + 1, '*']);
-      expect(sweep.spec.timeZone).toBe('Etc/UTC');
+      expect(sweep.spec.schedule).toBe(TTL_SWEEP_SCHEDULE);
       expect(sweep.spec.suspend).toBe(false);
       const pod = sweep.spec.jobTemplate.spec.template;
       expect(pod.metadata.labels[naming.LABELS.job]).toBe('ttl-sweep');
       expect(pod.metadata.annotations, 'no Vault agent: it needs no credential').toBeUndefined();
       expect(pod.spec.serviceAccountName).toBe(naming.resetName(env));
       const deployment = objectsOf(env).find((o) => o.kind === 'Deployment')!;
-      expect(pod.spec.containers.map((c: Obj) => c.args)).toEqual([[
-        'patch', `deployment/${deployment.metadata.name}`, '--namespace', env.names.namespace, '--subresource=scale', '--type=merge', '--patch', '{"spec":{"replicas":0}}',
-      ]]);
+      const [container, ...others] = pod.spec.containers;
+      expect(others).toEqual([]);
+      expect(container.command).toEqual(['/bin/bash', '-c', SCALE_SCRIPT]);
+      expect(envOf(container)).toEqual({
+        TIERKIT_DEPLOYMENT: deployment.metadata.name, TIERKIT_NAMESPACE: env.names.namespace, TIERKIT_REPLICAS: '0',
+        TIERKIT_EXPIRES_AT: env.sandbox!.expiresAt, TIERKIT_EXPIRES_AT_EPOCH: String(Date.parse(env.sandbox!.expiresAt) / 1000),
+        TIERKIT_ONLY_WHEN_EXPIRED: 'true',
+      });
+      // The reset's scale-up carries the expiry too: a reset never brings an expired sandbox back.
+      const reset = objectsOf(env).find((o) => o.kind === 'CronJob' && o.metadata.name === naming.resetName(env))!;
+      expect(envOf(reset.spec.jobTemplate.spec.template.spec.containers[0])).toMatchObject({ TIERKIT_REPLICAS: '1', TIERKIT_EXPIRES_AT_EPOCH: String(Date.parse(env.sandbox!.expiresAt) / 1000) });
       // Its service account may scale that Deployment and nothing else; Argo CD leaves the 0 alone.
       const role = objectsOf(env).find((o) => o.kind === 'Role' && o.metadata.name === naming.resetName(env))!;
       expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [deployment.metadata.name], verbs: ['get', 'patch'] }]);
@@ -116,5 +127,40 @@ describe('the TTL sweep', () => {
       expect(api.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: dist.manifest.estate.network!.kubernetesApi!.cidr } }], ports: [{ protocol: 'TCP', port: dist.manifest.estate.network!.kubernetesApi!.port }] }]);
     }
     for (const env of envs().filter((e) => !e.sandbox)) expect(cronJobs(env), env.slug).toEqual([]);
+    // The demo tier (no sandbox) scales back up after its hourly reset whatever the time.
+    const demoReset = objectsOf(envs().find((e) => e.slug === 'shop-demo')!).find((o) => o.kind === 'CronJob')!;
+    expect(envOf(demoReset.spec.jobTemplate.spec.template.spec.containers[0]).TIERKIT_EXPIRES_AT_EPOCH).toBeUndefined();
+  });
+
+  describe('the scale script, run with bash against a stand-in kubectl and clock', () => {
+    let runs = 0;
+    const run = (env: Record<string, string>, now: number) => {
+      const dir = testTmp('lifecycle', `scale-${process.pid}-${++runs}`);
+      mkdirSync(join(dir, 'bin'), { recursive: true });
+      writeFileSync(join(dir, 'bin', 'kubectl'), '#!/bin/bash\necho "$*" >> "$CALLS"\n', { mode: 0o755 });
+      writeFileSync(join(dir, 'bin', 'date'), `#!/bin/bash\n[ "$*" = "-u +%s" ] && echo ${now}\n`, { mode: 0o755 });
+      const r = spawnSync('bash', ['-c', SCALE_SCRIPT], {
+        encoding: 'utf8', env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, CALLS: join(dir, 'calls'), TIERKIT_DEPLOYMENT: 'crm', TIERKIT_NAMESPACE: 'crm-alice', ...env },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return { calls: existsSync(join(dir, 'calls')) ? readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n') : [], out: r.stdout };
+    };
+    const expiry = { TIERKIT_EXPIRES_AT: '2026-11-23T00:00:00.000Z', TIERKIT_EXPIRES_AT_EPOCH: String(Date.parse('2026-11-23T00:00:00Z') / 1000) };
+    const before = Date.parse('2026-11-22T23:59:59Z') / 1000;
+    const after = Date.parse('2026-11-23T00:00:00Z') / 1000;
+    const patch = (n: number) => `patch deployment/crm --namespace crm-alice --subresource=scale --type=merge --patch {"spec":{"replicas":${n}}}`;
+
+    it('the sweep leaves a live sandbox alone and scales an expired one to 0', () => {
+      const sweep = { ...expiry, TIERKIT_REPLICAS: '0', TIERKIT_ONLY_WHEN_EXPIRED: 'true' };
+      expect(run(sweep, before)).toMatchObject({ calls: [] });
+      expect(run(sweep, before).out).toContain('alive until 2026-11-23T00:00:00.000Z');
+      expect(run(sweep, after).calls).toEqual([patch(0)]);
+    });
+
+    it('a reset scales a live sandbox back up, an expired one to 0; without an expiry it does as asked', () => {
+      expect(run({ ...expiry, TIERKIT_REPLICAS: '1' }, before).calls).toEqual([patch(1)]);
+      expect(run({ ...expiry, TIERKIT_REPLICAS: '1' }, after).calls).toEqual([patch(0)]);
+      expect(run({ TIERKIT_REPLICAS: '1' }, after).calls).toEqual([patch(1)]);
+    });
   });
 });
