@@ -183,27 +183,46 @@ export function applySteps(m: Manifest, stack: StackRef, role: string, opts: { r
         name: 'terraform apply (the reviewed destroy plan, deletes only)', 'working-directory': 'stack', env: { ONLY_DELETES: ONLY_DELETES_SCRIPT },
         run: 'terraform init -input=false -lockfile=readonly\nterraform show -json tfplan > plan.json\nnode -e "$ONLY_DELETES" plan.json\nterraform apply -input=false tfplan\n',
       }
-      : {
-        name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack',
-        env: { VAULT_ADDR: m.estate.vault.address },
-        run: APPLY_AND_ROTATE_SCRIPT,
-      },
+      : { id: 'apply', name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack', run: APPLY_SCRIPT },
+    ...(opts.onlyDeletes ? [] : [{
+      name: 'Rotate the root credential of each Vault connection the plan created',
+      // Also after a failed apply: it may have created a connection before it failed, and no later
+      // plan shows that creation again.
+      if: "${{ always() && steps.apply.outcome != 'skipped' }}",
+      'working-directory': 'stack',
+      env: { VAULT_ADDR: m.estate.vault.address },
+      run: ROTATE_SCRIPT,
+    }]),
   ];
 }
 
 /**
- * Apply, then rotate the root credential of every Vault database connection the plan created:
- * its first password came from this job (`TF_VAR_vault_connection_password`); after `rotate-root`
- * only Vault knows it. Terraform never sends it again (write-only, fixed version).
+ * Apply the reviewed plan, first noting the Vault database connections it creates (or replaces):
+ * their first password comes from this job (`TF_VAR_vault_connection_password`), and ROTATE_SCRIPT
+ * hands it to Vault alone. Terraform never sends it again (write-only, fixed version).
  */
-export const APPLY_AND_ROTATE_SCRIPT = [
+export const APPLY_SCRIPT = [
   'terraform init -input=false -lockfile=readonly',
   'terraform show -json tfplan > plan.json',
-  'created="$(jq -r \'.resource_changes[]? | select(.type == "vault_database_secret_backend_connection" and (.change.actions | index("create"))) | "\\(.change.after.backend)/rotate-root/\\(.change.after.name)"\' plan.json)"',
+  'jq -r \'.resource_changes[]? | select(.type == "vault_database_secret_backend_connection" and (.change.actions | index("create"))) | "\\(.change.after.backend)/rotate-root/\\(.change.after.name)"\' plan.json > created-connections.txt',
   'terraform apply -input=false tfplan',
-  'for path in $created; do',
-  '  curl --fail-with-body --silent --show-error --request POST --header "X-Vault-Token: $VAULT_TOKEN" "$VAULT_ADDR/v1/$path"',
-  '  echo "rotated the root credential of $path: only Vault knows it now"',
-  'done',
+  '',
+].join('\n');
+
+/** `rotate-root` of each connection APPLY_SCRIPT noted; a failure says how to finish by hand. */
+export const ROTATE_SCRIPT = [
+  'status=0',
+  'if [ -f created-connections.txt ]; then',
+  '  while read -r path; do',
+  '    [ -n "$path" ] || continue',
+  '    if curl --fail-with-body --silent --show-error --retry 3 --retry-all-errors --request POST --header "X-Vault-Token: $VAULT_TOKEN" "$VAULT_ADDR/v1/$path"; then',
+  '      echo "rotated the root credential of $path: only Vault knows it now"',
+  '    else',
+  '      echo "::error::could not rotate $path (if the apply created it, run: vault write -force $path)"',
+  '      status=1',
+  '    fi',
+  '  done < created-connections.txt',
+  'fi',
+  'exit "$status"',
   '',
 ].join('\n');

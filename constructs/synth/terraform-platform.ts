@@ -44,7 +44,7 @@ function applierRulesFor(env: AppEnvironment): PolicyRule[] {
   const authRole = (name: string): PolicyRule => ({ path: `auth/${v.kubernetesAuthPath}/role/${name}`, capabilities: CRUD });
   const rules: PolicyRule[] = [
     { path: `${v.databaseMount}/config/${naming.vaultConnectionName(c)}`, capabilities: CRUD },
-    // The apply job rotates a new connection's first password away (ci: APPLY_AND_ROTATE_SCRIPT).
+    // The apply job rotates a new connection's first password away (ci: APPLY_SCRIPT, ROTATE_SCRIPT).
     { path: `${v.databaseMount}/rotate-root/${naming.vaultConnectionName(c)}`, capabilities: ['update'] },
     { path: `${v.databaseMount}/roles/${naming.vaultRoleName(c)}`, capabilities: CRUD },
     ...kvSecret(naming.kvSecretName(c)),

@@ -111,39 +111,52 @@ describe('provider credentials never reach a saved plan', () => {
 });
 
 describe('the first password of a Vault connection', () => {
-  it('is rotated away right after the apply that created the connection, and only then', async () => {
+  it('is rotated away right after the apply that created the connection (even a failed one), and only then', async () => {
     const { mkdirSync, writeFileSync, readFileSync, existsSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { runStep, step } = await import('./support');
     const apply = parseYaml(workflows.get(WORKFLOW_FILES.apply)!);
     const env = manifest.stacks.find((s) => s.kind === 'app-environment' && s.applyGate !== 'none')!;
     const connection = Object.values(stacks.get(env.name)!.resource.vault_database_secret_backend_connection as Record<string, any>)[0];
-    const s = step(apply.jobs[jobId(env.name)], 'terraform apply (the reviewed plan, nothing else)');
-    expect(s.env.VAULT_ADDR).toBe(manifest.estate.vault.address);
-    // Stand-ins: terraform prints the test's plan and marks its apply; curl records its call (after the apply).
-    const run = (actions: string[]) => runStep(s, {
-      'plan-fixture.json': JSON.stringify({ resource_changes: [
-        { type: 'vault_database_secret_backend_connection', change: { actions, after: { backend: connection.backend, name: connection.name } } },
-        { type: 'postgresql_role', change: { actions: ['create'], after: { name: 'x' } } },
-      ] }),
-    }, {}, {
-      path: 'bin',
-      setup: (dir) => {
-        mkdirSync(join(dir, 'bin'), { recursive: true });
-        writeFileSync(join(dir, 'bin', 'terraform'), '#!/bin/bash\ncase "$1" in show) cat plan-fixture.json ;; apply) touch applied ;; esac\n', { mode: 0o755 });
-        writeFileSync(join(dir, 'bin', 'curl'), '#!/bin/bash\ntest -f applied || { echo "curl before apply" >&2; exit 9; }\necho "$VAULT_TOKEN $*" >> curl-calls\n', { mode: 0o755 });
-      },
-    });
-    const created = run(['create']);
-    expect(created.status, created.stderr).toBe(0);
-    const calls = readFileSync(join(created.dir, 'curl-calls'), 'utf8').trim().split('\n');
+    const job = apply.jobs[jobId(env.name)];
+    const applyStep = step(job, 'apply');
+    const rotateStep = step(job, 'Rotate the root credential of each Vault connection the plan created');
+    expect(rotateStep.if).toBe("${{ always() && steps.apply.outcome != 'skipped' }}");
+    expect(rotateStep.env.VAULT_ADDR).toBe(manifest.estate.vault.address);
+    expect(job.steps.indexOf(rotateStep)).toBe(job.steps.indexOf(applyStep) + 1);
+    const standIns = (curlFails = false) => (dir: string) => {
+      mkdirSync(join(dir, 'bin'), { recursive: true });
+      writeFileSync(join(dir, 'bin', 'terraform'), '#!/bin/bash\ncase "$1" in show) cat plan-fixture.json ;; apply) touch applied ;; esac\n', { mode: 0o755 });
+      writeFileSync(join(dir, 'bin', 'curl'), `#!/bin/bash\necho "$*" >> curl-calls\n${curlFails ? 'exit 22' : ''}\n`, { mode: 0o755 });
+    };
+    // The apply step notes what the plan creates; the rotate step (its own step, so it also runs after a failed apply) rotates it.
+    const created = (actions: string[]) => {
+      const r = runStep(applyStep, {
+        'plan-fixture.json': JSON.stringify({ resource_changes: [
+          { type: 'vault_database_secret_backend_connection', change: { actions, after: { backend: connection.backend, name: connection.name } } },
+          { type: 'postgresql_role', change: { actions: ['create'], after: { name: 'x' } } },
+        ] }),
+      }, {}, { path: 'bin', setup: standIns() });
+      expect(r.status, r.stderr).toBe(0);
+      expect(existsSync(join(r.dir, 'applied'))).toBe(true);
+      return readFileSync(join(r.dir, 'created-connections.txt'), 'utf8');
+    };
+    const path = `${connection.backend}/rotate-root/${connection.name}`;
+    expect(created(['create'])).toBe(`${path}\n`);
+    expect(created(['delete', 'create'])).toBe(`${path}\n`); // a replacement is a new connection too
+    expect(created(['update'])).toBe('');
+    const rotate = (list: string, curlFails = false) => runStep(rotateStep, { 'created-connections.txt': list }, {}, { path: 'bin', setup: standIns(curlFails) });
+    const ok = rotate(`${path}\n`);
+    expect(ok.status, ok.stderr).toBe(0);
+    const calls = readFileSync(join(ok.dir, 'curl-calls'), 'utf8').trim().split('\n');
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toContain(`--request POST`);
-    expect(calls[0]).toContain(`${manifest.estate.vault.address}/v1/${connection.backend}/rotate-root/${connection.name}`);
-    expect(run(['delete', 'create']).status).toBe(0); // a replacement is a new connection too
-    const updated = run(['update']);
-    expect(updated.status, updated.stderr).toBe(0);
-    expect(existsSync(join(updated.dir, 'applied'))).toBe(true);
-    expect(existsSync(join(updated.dir, 'curl-calls'))).toBe(false);
+    expect(calls[0]).toContain('--request POST');
+    expect(calls[0]).toContain(`${manifest.estate.vault.address}/v1/${path}`);
+    const none = rotate('');
+    expect(none.status).toBe(0);
+    expect(existsSync(join(none.dir, 'curl-calls'))).toBe(false);
+    const failed = rotate(`${path}\n`, true);
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toContain(`::error::could not rotate ${path} (if the apply created it, run: vault write -force ${path})`);
   });
 });
