@@ -29,7 +29,9 @@ export function publishedTiers(m: Manifest): ManifestTier[] {
 const PUBLISH_SCRIPT = String.raw`test "$(sha256sum dist/manifest.json | cut -d' ' -f1)" = "$REVIEWED_DIST_SHA256" || { echo "::error::main synthesizes to a different dist than the reviewed one"; exit 1; }
 git config user.name "tierkit"
 git config user.email "tierkit@users.noreply.github.com"
-auth="AUTHORIZATION: basic $(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 | tr -d '\n')"
+basic="$(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 | tr -d '\n')"
+echo "::add-mask::$basic"
+auth="AUTHORIZATION: basic $basic"
 publish() {
   set -e
   work="$(mktemp -d)/rendered"
