@@ -14,11 +14,23 @@ import { rule as TK012 } from './TK012-seed-profile';
 import { rule as TK013 } from './TK013-sandbox-ttl';
 import { rule as TK014 } from './TK014-vault-policy-escalation';
 import { rule as TK015 } from './TK015-sandbox-expired';
+import { rule as TK030 } from './TK030-postgres-unmodelled-upward';
+import { rule as TK031 } from './TK031-postgres-unmodelled';
+import { rule as TK032 } from './TK032-postgres-function';
+import { rule as TK033 } from './TK033-postgres-foreign-server';
+import { rule as TK034 } from './TK034-postgres-object-privileges';
+import { rule as TK035 } from './TK035-postgres-extension-label';
+import { rule as TK036 } from './TK036-postgres-replication';
+import { rule as TK037 } from './TK037-postgres-database-attributes';
+import { rule as TK038 } from './TK038-postgres-unquoted-sql';
+import { rule as TK039 } from './TK039-postgres-undeclared-role';
+import { rule as TK040 } from './TK040-postgres-admin-credential';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './rule';
 
 /** The rule pack, in id order. Ids are stable: suppressions and SARIF baselines refer to them. */
-export const RULES: readonly Rule[] = [TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010, TK011, TK012, TK013, TK014, TK015];
+export const RULES: readonly Rule[] = [TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010, TK011, TK012, TK013, TK014, TK015,
+  TK030, TK031, TK032, TK033, TK034, TK035, TK036, TK037, TK038, TK039, TK040];
 
 export function ruleById(id: string): Rule | undefined {
   return RULES.find((r) => r.id === id);
