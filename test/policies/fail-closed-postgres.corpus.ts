@@ -2,7 +2,9 @@
 // author can write, as resources added to (or attributes changed on) one env's stack. The test
 // applies each case twice — through env.addEscapeHatch and as a hand edit of dist/ with the
 // manifest's hashes rewritten — and expects the named rule to catch it at the named pointer.
+import type { Estate } from '../../constructs';
 import type { AppEnvironmentResources } from '../../constructs/synth/terraform-app-environment';
+import { env } from './helpers';
 
 export type Block = Record<string, unknown>;
 
@@ -29,7 +31,7 @@ export const CASES: readonly Case[] = [
   // Class 2: provider resources with reach the graph did not model.
   { id: 'security-definer', klass: 2, rule: 'TK032', env: 'erp/sandbox', pointer: '/resource/postgresql_function/escalate/security_definer',
     resources: { postgresql_function: { escalate: { name: 'escalate', database: SANDBOX_DB, schema: 'public', returns: 'void', language: 'plpgsql',
-      security_definer: true, body: 'BEGIN EXECUTE format(\'GRANT erp_role TO %I\', session_user); END;' } } } },
+      security_definer: true, body: 'BEGIN EXECUTE format(\'GRANT "erp_role" TO %I\', session_user); END;' } } } },
   { id: 'function-untrusted-language', klass: 2, rule: 'TK032', env: 'shop/dev', pointer: '/resource/postgresql_function/shell/language',
     resources: { postgresql_function: { shell: { name: 'shell', database: 'shop-dev', returns: 'int', language: 'plpython3u', body: 'return 1' } } } },
   { id: 'function-other-database', klass: 2, rule: 'TK032', env: 'shop/dev', pointer: '/resource/postgresql_function/elsewhere/database',
@@ -137,3 +139,48 @@ export const NEIGHBOURS: Pick<Case, 'env' | 'resources' | 'data'>[] = [
     postgresql_subscription: { self: { name: 'self_sub', database: 'shop-dev', publications: ['own_changes'], conninfo: 'host=pg-nonprod.arcodange.lab dbname=shop-dev user=shop_dev_vault' } },
   }, data: { postgresql_tables: { mine: { database: 'shop-dev', schemas: ['app'], like_any_patterns: ['order%'], table_types: ['BASE TABLE'] } } } },
 ];
+
+export function envOf(estate: Estate, slug: string) {
+  const [app, name] = slug.split('/');
+  return env(estate, app, name);
+}
+
+export function stackOf(slug: string): string {
+  const [app, name] = slug.split('/');
+  return name === 'prod' ? app : `${app}-${name}`;
+}
+
+/** Set `a.b.c` (cdktf override syntax) on a JSON object. */
+function setPath(target: Block, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let at: any = target;
+  for (const k of keys.slice(0, -1)) at = at[k] ??= {};
+  at[keys[keys.length - 1]] = value;
+}
+
+export function hatch(estate: Estate, c: Pick<Case, 'env' | 'resources' | 'data' | 'outputs' | 'edit'>): void {
+  envOf(estate, c.env).addEscapeHatch((r) => {
+    for (const [type, byName] of Object.entries(c.resources ?? {})) {
+      for (const [name, body] of Object.entries(byName)) r.stack.addOverride(`resource.${type}.${name}`, body);
+    }
+    for (const [type, byName] of Object.entries(c.data ?? {})) {
+      for (const [name, body] of Object.entries(byName)) r.stack.addOverride(`data.${type}.${name}`, body);
+    }
+    for (const [name, body] of Object.entries(c.outputs ?? {})) r.stack.addOverride(`output.${name}`, body);
+    if (c.edit) {
+      const target = r[c.edit.key] as unknown as { addOverride(p: string, v: unknown): void };
+      for (const [k, v] of Object.entries(c.edit.attrs)) target.addOverride(k, v);
+    }
+  });
+}
+
+export function edit(json: any, c: Pick<Case, 'resources' | 'data' | 'outputs' | 'edit'>): void {
+  for (const [type, byName] of Object.entries(c.resources ?? {})) Object.assign((json.resource[type] ??= {}), byName);
+  for (const [type, byName] of Object.entries(c.data ?? {})) Object.assign(((json.data ??= {})[type] ??= {}), byName);
+  for (const [name, body] of Object.entries(c.outputs ?? {})) (json.output ??= {})[name] = body;
+  if (c.edit) {
+    const [type, name] = c.edit.address.split('.');
+    for (const [k, v] of Object.entries(c.edit.attrs)) setPath(json.resource[type][name], k, v);
+  }
+}
+

@@ -2,58 +2,13 @@
 // an escape hatch and through a hand edit of dist/ whose manifest hashes were rewritten; the
 // legitimate neighbours pass. See fail-closed-postgres.corpus.ts for the cases.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Estate } from '../../constructs';
 import { MODELLED_POSTGRES_TYPES } from '../../policies/graph/postgres';
 import type { CheckReport } from '../../policies/report/finding';
-import { CASES, NEIGHBOURS, type Block, type Case } from './fail-closed-postgres.corpus';
-import { check, cleanDist, env, freshDir, synthDist } from './helpers';
+import { CASES, NEIGHBOURS, edit, envOf, hatch, stackOf, type Case } from './fail-closed-postgres.corpus';
+import { check, cleanDist, freshDir, synthDist } from './helpers';
 import { editDist } from './rehash';
 
 const MY_RULES = /^TK0(3\d|40)$/;
-
-function envOf(estate: Estate, slug: string) {
-  const [app, name] = slug.split('/');
-  return env(estate, app, name);
-}
-
-function stackOf(slug: string): string {
-  const [app, name] = slug.split('/');
-  return name === 'prod' ? app : `${app}-${name}`;
-}
-
-/** Set `a.b.c` (cdktf override syntax) on a JSON object. */
-function setPath(target: Block, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let at: any = target;
-  for (const k of keys.slice(0, -1)) at = at[k] ??= {};
-  at[keys[keys.length - 1]] = value;
-}
-
-function hatch(estate: Estate, c: Pick<Case, 'env' | 'resources' | 'data' | 'outputs' | 'edit'>): void {
-  envOf(estate, c.env).addEscapeHatch((r) => {
-    for (const [type, byName] of Object.entries(c.resources ?? {})) {
-      for (const [name, body] of Object.entries(byName)) r.stack.addOverride(`resource.${type}.${name}`, body);
-    }
-    for (const [type, byName] of Object.entries(c.data ?? {})) {
-      for (const [name, body] of Object.entries(byName)) r.stack.addOverride(`data.${type}.${name}`, body);
-    }
-    for (const [name, body] of Object.entries(c.outputs ?? {})) r.stack.addOverride(`output.${name}`, body);
-    if (c.edit) {
-      const target = r[c.edit.key] as unknown as { addOverride(p: string, v: unknown): void };
-      for (const [k, v] of Object.entries(c.edit.attrs)) target.addOverride(k, v);
-    }
-  });
-}
-
-function edit(json: any, c: Pick<Case, 'resources' | 'data' | 'outputs' | 'edit'>): void {
-  for (const [type, byName] of Object.entries(c.resources ?? {})) Object.assign((json.resource[type] ??= {}), byName);
-  for (const [type, byName] of Object.entries(c.data ?? {})) Object.assign(((json.data ??= {})[type] ??= {}), byName);
-  for (const [name, body] of Object.entries(c.outputs ?? {})) (json.output ??= {})[name] = body;
-  if (c.edit) {
-    const [type, name] = c.edit.address.split('.');
-    for (const [k, v] of Object.entries(c.edit.attrs)) setPath(json.resource[type][name], k, v);
-  }
-}
 
 /** Cases in batches where no two edit the same resource (each batch is one synth and one check). */
 function batches(cases: readonly Case[]): Case[][] {
