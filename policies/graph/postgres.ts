@@ -98,6 +98,14 @@ function targetOf(g: EstateGraph, stack: Stack, attributes: Readonly<Record<stri
   return { server: server.id, provider: block, providerPointer: pointer };
 }
 
+/**
+ * Names no estate role may take: declaring `postgresql_role { name = "postgres" }` must not make
+ * membership in the server's superuser "declared" (its CREATE ROLE fails while Terraform applies
+ * the grant beside it). PostgreSQL reserves pg_*; the rest are the usual superuser logins and
+ * cloud admin roles.
+ */
+export const RESERVED_ROLE = /^(pg_|postgres$|rdsadmin$|rds_|cloudsql|azure_|alloydb)/i;
+
 const cache = new WeakMap<EstateGraph, PostgresView>();
 
 /** The PostgreSQL provider's resources of the estate, with their targets (computed once per graph). */
@@ -138,8 +146,9 @@ export function postgresView(g: EstateGraph): PostgresView {
   };
   for (const s of g.servers.values()) if (s.adminRole) declare(s.id, s.adminRole);
   for (const it of items) {
-    if (it.type === 'postgresql_role' && it.kind === 'resource' && it.target.server && typeof it.attributes.name === 'string' && !isUnresolved(it.attributes.name)) {
-      declare(it.target.server, it.attributes.name);
+    const name = it.attributes.name;
+    if (it.type === 'postgresql_role' && it.kind === 'resource' && it.target.server && typeof name === 'string' && !isUnresolved(name) && !RESERVED_ROLE.test(name)) {
+      declare(it.target.server, name);
     }
   }
   const view = { items, declaredRoles };

@@ -89,6 +89,10 @@ export const rule: Rule = {
     for (const item of postgresView(g).items) {
       if (!item.modelled) continue;
       const a = item.attributes;
+      if (a.dynamic !== undefined) {
+        out.push({ env: item.stack.env, source: at(item, 'dynamic'),
+          message: `${item.address} (stack ${item.stack.name}): a \`dynamic\` block generates nested blocks (arguments, policies) from expressions tierkit does not evaluate, so what the provider pastes into SQL cannot be checked` });
+      }
       if ('database' in a) check(item, item.stack.name, item.stack.env, at(item, 'database'), a.database, 'database', 'connection URL path (config.go connStr)', 'database');
       for (const [path, shape, site] of RAW[item.type] ?? []) {
         for (const [v, p] of valuesAt(a, path)) check(item, item.stack.name, item.stack.env, at(item, ...p), v, shape, site, p.join('.'));

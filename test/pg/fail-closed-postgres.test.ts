@@ -12,7 +12,7 @@ import { cleanDist, freshDir, NOW, synthDist } from '../policies/helpers';
 import { editDist } from '../policies/rehash';
 import { createNamespace, expectSqlState, ident, literal, pgServer, tryConnect, type Namespace, type PgMajor, type Session } from './support/db';
 import { applyEstate, type AppliedEnv, type AppliedEstate } from './support/estate';
-import { providerStatements, type ProviderSqlContext } from './support/provider-sql';
+import { mapRaw, providerStatements, type ProviderSqlContext } from './support/provider-sql';
 import { issueCredential, type DynamicCredential } from './support/vault';
 
 const corpus = (id: string): Case => CASES.find((c) => c.id === id)!;
@@ -54,6 +54,7 @@ describe.each([15, 18] as PgMajor[])('fail closed on PostgreSQL %i: the attacks 
     // Live data in prod, owned by prod's group.
     const prod = await ns.admin(m('erp'));
     await prod.exec(`CREATE TABLE public.ledger (iban text); INSERT INTO public.ledger VALUES (${literal(SECRET)}); ALTER TABLE public.ledger OWNER TO ${ident(m('erp_role'))}`);
+    await prod.end();
   }, 120_000);
   afterAll(async () => ns?.cleanup());
 
@@ -183,6 +184,7 @@ describe.each([15, 18] as PgMajor[])('fail closed on PostgreSQL %i: the attacks 
     expect(await has('SELECT')).toBe(true);
     expect(await has('INSERT')).toBe(true);
     expect((await prod.query<{ h: boolean }>(`SELECT has_table_privilege(${literal(m('erp_sandbox_role'))}, 'public.ledger', 'SELECT') AS h`))[0].h).toBe(false);
+    await prod.end();
   });
 
   it('postgres_fdw into prod with the admin password in the mapping (TK033, TK035, TK040): the sandbox reads prod', async () => {
@@ -218,5 +220,42 @@ describe.each([15, 18] as PgMajor[])('fail closed on PostgreSQL %i: the attacks 
     await s.exec('IMPORT FOREIGN SCHEMA public LIMIT TO (ledger) FROM SERVER prod INTO public');
     expect(await s.query('SELECT iban FROM public.ledger')).toEqual([{ iban: SECRET }]);
     await s.end();
+  });
+
+  it('unquoted publication name (TK038): CREATE PUBLICATION <name> runs the GRANT behind it', async () => {
+    const { report, dist } = await attackDist(synthDist((e) => hatch(e, corpus('publication-name-injection')), 'pg-pub'), []);
+    refused(report, 'TK038');
+    const pub = dist.stacks.find((x) => x.name === 'erp-sandbox')!.resources.find((r) => r.address === 'postgresql_publication.pubinj')!;
+    // resourcePostgreSQLPublicationCreate: `CREATE PUBLICATION %s …` with the name as written, in a transaction.
+    const s = await ns.admin(m('erp-sandbox'));
+    await s.query('BEGIN');
+    const out = await s.run(`CREATE PUBLICATION ${mapRaw(String(pub.attributes.name), ctx)}`);
+    await s.query(out.ok ? 'COMMIT' : 'ROLLBACK');
+    const c = await credential();
+    expect(await readsProd(c)).toBe('reads prod');
+    await (await ns.admin()).exec(`REVOKE ${ident(m('erp_role'))} FROM ${ident(m('erp_sandbox_role'))}`);
+    await s.end();
+  });
+
+  it('prod as a template (TK037): a CREATEDB role that owns nothing of prod clones its data', async () => {
+    const { report } = await attackDist(synthDist((e) => hatch(e, corpus('prod-is-template')), 'pg-template'), []);
+    refused(report, 'TK037');
+    // Any CREATEDB login on the server (a template-reset exception role, a managed admin) stands for the cloner.
+    const cloner = ns.name('cloner');
+    const admin = await ns.admin();
+    await admin.exec(`CREATE ROLE ${ident(cloner)} LOGIN CREATEDB PASSWORD 'Cl0ner-pw'`);
+    const as = await ns.connect({ user: cloner, password: 'Cl0ner-pw', database: 'postgres' });
+    await expectSqlState(as.run(`CREATE DATABASE ${ident(ns.name('stolen1'))} TEMPLATE ${ident(m('erp'))}`), '42501', 'clone without is_template');
+    // postgresql_database update: ALTER DATABASE … IS_TEMPLATE true.
+    await admin.exec(`ALTER DATABASE ${ident(m('erp'))} IS_TEMPLATE true`);
+    try {
+      await as.exec(`CREATE DATABASE ${ident(ns.name('stolen2'))} TEMPLATE ${ident(m('erp'))}`);
+      const copy = await ns.admin(ns.name('stolen2'));
+      expect(await copy.query('SELECT iban FROM public.ledger')).toEqual([{ iban: SECRET }]);
+      await copy.end();
+    } finally {
+      await admin.exec(`ALTER DATABASE ${ident(m('erp'))} IS_TEMPLATE false`);
+      await as.end();
+    }
   });
 });

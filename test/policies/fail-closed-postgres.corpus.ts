@@ -88,7 +88,12 @@ export const CASES: readonly Case[] = [
     edit: { key: 'database', address: 'postgresql_database.database', attrs: { name: `erp-sandbox'${INJECT}` } } },
   { id: 'unresolved-objects', klass: 3, rule: 'TK038', env: 'erp/sandbox', pointer: '/resource/postgresql_grant/viaexpr/objects/0',
     resources: { postgresql_grant: { viaexpr: { database: SANDBOX_DB, schema: 'public', object_type: 'function', objects: ['${local.objects}'], privileges: ['EXECUTE'], role: 'erp_sandbox_role' } } } },
+  { id: 'dynamic-function-args', klass: 3, rule: 'TK038', env: 'erp/sandbox', pointer: '/resource/postgresql_function/dyn/dynamic',
+    resources: { postgresql_function: { dyn: { name: 'dyn', database: SANDBOX_DB, language: 'sql', returns: 'int', body: 'select 1',
+      dynamic: { arg: { for_each: '${local.args}', content: { name: '${arg.value.name}', type: '${arg.value.type}' } } } } } } },
   // Class 4: roles the estate does not declare.
+  { id: 'declare-postgres-then-join-it', klass: 4, rule: 'TK039', env: 'erp/sandbox', pointer: '/resource/postgresql_grant_role/su/grant_role',
+    resources: { postgresql_role: { su: { name: 'postgres', login: true } }, postgresql_grant_role: { su: { role: 'erp_sandbox_role', grant_role: 'postgres' } } } },
   { id: 'member-of-postgres', klass: 4, rule: 'TK039', env: 'erp/sandbox', pointer: '/resource/postgresql_role/group_role/roles/0',
     edit: { key: 'groupRole', address: 'postgresql_role.group_role', attrs: { roles: ['postgres'] } } },
   { id: 'member-of-pg-write-all-data', klass: 4, rule: 'TK039', env: 'shop/dev', pointer: '/resource/postgresql_grant_role/writer/grant_role',
