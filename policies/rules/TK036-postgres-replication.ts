@@ -5,23 +5,26 @@ import { Rule, RuleFinding } from './rule';
 
 const CONNINFO_KEYS = new Set(['host', 'port', 'dbname', 'user', 'password', 'sslmode', 'application_name', 'connect_timeout']);
 
-/** libpq's conninfo (`key=value …` or a postgres:// URI) as keys, or why it cannot be read. */
-export function parseConninfo(text: string): Record<string, string> | string {
+/**
+ * libpq's conninfo (`key=value …` or a postgres:// URI) as every value each key is given, or why it
+ * cannot be read. All values are kept — URI parts and query parameters, repeated keywords — and
+ * each must pass: which one libpq keeps is not what this check should depend on.
+ */
+export function parseConninfo(text: string): Record<string, string[]> | string {
+  const out: Record<string, string[]> = {};
+  const add = (k: string, v: string) => { (out[k] ??= []).push(v); };
   if (/^postgres(ql)?:\/\//.test(text)) {
     let url: URL;
-    try { url = new URL(text); } catch { return 'not a valid URI'; }
-    const out: Record<string, string> = {};
-    if (url.hostname) out.host = decodeURIComponent(url.hostname);
-    if (url.port) out.port = url.port;
-    if (url.username) out.user = decodeURIComponent(url.username);
-    if (url.password) out.password = decodeURIComponent(url.password);
+    try { url = new URL(text); } catch { return 'is not a valid URI'; }
+    if (url.hostname) add('host', decodeURIComponent(url.hostname));
+    if (url.port) add('port', url.port);
+    if (url.username) add('user', decodeURIComponent(url.username));
+    if (url.password) add('password', decodeURIComponent(url.password));
     const db = decodeURIComponent(url.pathname.replace(/^\//, ''));
-    if (db) out.dbname = db;
-    // Query parameters override the URI's parts in libpq.
-    for (const [k, v] of url.searchParams) out[k] = v;
+    if (db) add('dbname', db);
+    for (const [k, v] of url.searchParams) add(k, v);
     return out;
   }
-  const out: Record<string, string> = {};
   const re = /\s*([A-Za-z_]+)\s*=\s*('((?:[^'\\]|\\.)*)'|[^\s']*)/y;
   let pos = 0;
   while (pos < text.length) {
@@ -29,7 +32,7 @@ export function parseConninfo(text: string): Record<string, string> | string {
     re.lastIndex = pos;
     const m = re.exec(text);
     if (!m) return `cannot be read at offset ${pos}`;
-    out[m[1]] = m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : m[2];
+    add(m[1], m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : m[2]);
     pos = re.lastIndex;
   }
   return out;
@@ -41,11 +44,18 @@ function conninfoProblem(g: EstateGraph, item: PgItem): string | undefined {
   const parsed = parseConninfo(text);
   if (typeof parsed === 'string') return `conninfo ${parsed}`;
   for (const k of Object.keys(parsed)) if (!CONNINFO_KEYS.has(k)) return `conninfo key "${k}" can redirect the connection and is not modelled`;
-  const port = parsed.port === undefined ? 5432 : Number(parsed.port);
-  const remote = [...g.servers.values()].find((s) => s.host === parsed.host && s.port === port);
-  if (!remote) return `conninfo host ${show(parsed.host)} is no server of the manifest: it could be any server, prod included`;
-  if (remote.id !== item.target.server) return `conninfo reads from server ${remote.id} (tiers ${remote.tiers.join(', ')}), not the provider's own server`;
-  if (!isOwnDatabase(item.stack, parsed.dbname)) return `conninfo dbname ${show(parsed.dbname)} is not the database of the stack's own env: its data is copied here`;
+  const hosts = parsed.host ?? [undefined];
+  const ports = parsed.port ?? ['5432'];
+  for (const host of hosts) {
+    for (const port of ports) {
+      const remote = [...g.servers.values()].find((s) => s.host === host && s.port === Number(port));
+      if (!remote) return `conninfo host ${show(host)} port ${show(port)} is no server of the manifest (unset is the local socket; a list tries each): it could be any server, prod included`;
+      if (remote.id !== item.target.server) return `conninfo reads from server ${remote.id} (tiers ${remote.tiers.join(', ')}), not the provider's own server`;
+    }
+  }
+  for (const db of parsed.dbname ?? [undefined]) {
+    if (!isOwnDatabase(item.stack, db)) return `conninfo dbname ${show(db)} is not the database of the stack's own env: its data is copied here`;
+  }
   return undefined;
 }
 

@@ -3,7 +3,8 @@ import { Rule, RuleFinding } from './rule';
 
 /** Where a postgresql resource names a role, and whether that reference makes someone a member. */
 const ROLE_REFS: Record<string, { path: (string | number)[]; membership: boolean }[]> = {
-  postgresql_role: [{ path: ['roles', '*'], membership: true }, { path: ['assume_role'], membership: true }],
+  // A role's own name too: a name tierkit cannot resolve, or a reserved one (`postgres`), is never declared.
+  postgresql_role: [{ path: ['name'], membership: false }, { path: ['roles', '*'], membership: true }, { path: ['assume_role'], membership: true }],
   postgresql_grant_role: [{ path: ['grant_role'], membership: true }, { path: ['role'], membership: false }],
   postgresql_grant: [{ path: ['role'], membership: false }],
   postgresql_default_privileges: [{ path: ['role'], membership: false }, { path: ['owner'], membership: false }],
