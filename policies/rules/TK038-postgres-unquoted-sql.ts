@@ -78,11 +78,11 @@ export const rule: Rule = {
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];
-    const check = (item: PgItem | undefined, stackName: string, env: PgItem['stack']['env'], source: Source, value: unknown, shape: Shape, site: string, what: string) => {
+    const check = (item: PgItem | undefined, stackName: string, env: PgItem['stack']['env'], source: () => Source, value: unknown, shape: Shape, site: string, what: string) => {
       const ok = typeof value === 'number' ? shape !== 'labelObject' : typeof value === 'string' && !isUnresolved(value) && SHAPES[shape].re.test(value);
       if (ok) return;
       out.push({
-        env, source,
+        env, source: source(),
         message: `${item ? `${item.address} (stack ${stackName})` : `stack ${stackName}`}: ${what} ${show(value)} is pasted into ${site.startsWith('connection') ? 'the connection URL' : 'SQL'} unquoted (${site}) and is not ${SHAPES[shape].says}${isUnresolved(value) ? ' — an expression tierkit cannot resolve' : ''}`,
       });
     };
@@ -93,15 +93,16 @@ export const rule: Rule = {
         out.push({ env: item.stack.env, source: at(item, 'dynamic'),
           message: `${item.address} (stack ${item.stack.name}): a \`dynamic\` block generates nested blocks (arguments, policies) from expressions tierkit does not evaluate, so what the provider pastes into SQL cannot be checked` });
       }
-      if ('database' in a) check(item, item.stack.name, item.stack.env, at(item, 'database'), a.database, 'database', 'connection URL path (config.go connStr)', 'database');
+      if ('database' in a) check(item, item.stack.name, item.stack.env, () => at(item, 'database'), a.database, 'database', 'connection URL path (config.go connStr)', 'database');
       for (const [path, shape, site] of RAW[item.type] ?? []) {
-        for (const [v, p] of valuesAt(a, path)) check(item, item.stack.name, item.stack.env, at(item, ...p), v, shape, site, p.join('.'));
+        for (const [v, p] of valuesAt(a, path)) check(item, item.stack.name, item.stack.env, () => at(item, ...p), v, shape, site, p.join('.'));
       }
       if (item.type === 'postgresql_function' && typeof a.body === 'string' && /\$function\$/i.test(a.body)) {
-        check(item, item.stack.name, item.stack.env, at(item, 'body'), '$function$', 'pattern', 'createFunction: AS $function$%s$function$', 'body containing');
+        out.push({ env: item.stack.env, source: at(item, 'body'),
+          message: `${item.address} (stack ${item.stack.name}): body contains $function$, the dollar quote createFunction wraps it in (AS $function$%s$function$): the rest runs as SQL` });
       }
       if (item.kind === 'data') {
-        for (const [v, p] of dataStrings(a)) check(item, item.stack.name, item.stack.env, at(item, ...p), v, 'pattern', 'data_source_helpers.go, at plan time', p.join('.'));
+        for (const [v, p] of dataStrings(a)) check(item, item.stack.name, item.stack.env, () => at(item, ...p), v, 'pattern', 'data_source_helpers.go, at plan time', p.join('.'));
       }
     }
     for (const stack of g.stacks) {
@@ -109,7 +110,7 @@ export const rule: Rule = {
       const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
       list.forEach((block: Record<string, unknown>, i: number) => {
         const base = Array.isArray(raw) ? `/provider/postgresql/${i}` : '/provider/postgresql';
-        const src = (k: string): Source => ({ file: stack.file, pointer: `${base}/${k}`, constructPath: stack.env?.constructPath ?? stack.manifest?.constructPath });
+        const src = (k: string) => (): Source => ({ file: stack.file, pointer: `${base}/${k}`, constructPath: stack.env?.constructPath ?? stack.manifest?.constructPath });
         if (block.host !== undefined) check(undefined, stack.name, stack.env, src('host'), block.host, 'host', 'connection URL host (config.go connStr)', 'provider host');
         if (block.database !== undefined) check(undefined, stack.name, stack.env, src('database'), block.database, 'database', 'connection URL path (config.go connStr)', 'provider database');
         if (block.username !== undefined && block.username !== '${var.pg_admin_username}') {

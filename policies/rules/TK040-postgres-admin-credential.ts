@@ -26,9 +26,11 @@ export const rule: Rule = {
     const out: RuleFinding[] = [];
     for (const stack of g.stacks) {
       const constructPath = stack.env?.constructPath ?? stack.manifest?.constructPath;
-      const walk = (v: unknown, path: (string | number)[]) => {
+      // One mutable path (pushed and popped), a pointer built only on a hit: this walks every stack.
+      const path: (string | number)[] = [];
+      const visit = (v: unknown) => {
         if (typeof v === 'string') {
-          if (!ADMIN_VAR.test(v)) return;
+          if (!v.includes('pg_admin_') || !ADMIN_VAR.test(v)) return;
           const inProvider = path[0] === 'provider' && path[1] === 'postgresql';
           const allowed = inProvider && PROVIDER_CREDENTIAL.has(String(path[path.length - 1]))
             && (path.length === 3 || (path.length === 4 && typeof path[2] === 'number'));
@@ -37,17 +39,18 @@ export const rule: Rule = {
           out.push({ env: stack.env, source, message: `stack ${stack.name} uses the Postgres admin credential at /${path.join('/')} (${JSON.stringify(v).slice(0, 100)}), outside the postgresql provider's username/password` });
           return;
         }
-        if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-        else if (v && typeof v === 'object') {
-          for (const [k, x] of Object.entries(v)) {
-            // Declaring the variables is not using them.
+        if (Array.isArray(v)) {
+          for (let i = 0; i < v.length; i++) { path.push(i); visit(v[i]); path.pop(); }
+        } else if (v && typeof v === 'object') {
+          for (const k of Object.keys(v)) {
+            // Declaring the variables is not using them; cdktf's metadata is not configuration.
             if (path.length === 1 && path[0] === 'variable' && k.startsWith('pg_admin_')) continue;
             if (path.length === 0 && k === '//') continue;
-            walk(x, [...path, k]);
+            path.push(k); visit((v as Record<string, unknown>)[k]); path.pop();
           }
         }
       };
-      walk(stack.json, []);
+      visit(stack.json);
     }
     return out;
   },
