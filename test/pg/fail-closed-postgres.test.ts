@@ -127,6 +127,7 @@ describe.each([15, 18] as PgMajor[])('fail closed on PostgreSQL %i: the attacks 
   it('unquoted grant objects (TK038): the injected GRANT commits although the provider rolls back', async () => {
     const { report, resources } = await attackDist(synthDist((e) => hatch(e, corpus('grant-objects-injection')), 'pg-inject'), ['postgresql_grant.exec']);
     refused(report, 'TK038');
+    expect(await readsProd(await credential())).toBe('connect 42501'); // before the attack
     // The attacker's harmless-looking function the grant names (TK032 accepts it).
     await (await ns.admin(m('erp-sandbox'))).exec('CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS $$ select 1 $$');
     const errors = await apply(resources);
@@ -139,6 +140,7 @@ describe.each([15, 18] as PgMajor[])('fail closed on PostgreSQL %i: the attacks 
   it('membership in the provider login `postgres` (TK039): the sandbox SETs ROLE to a superuser', async () => {
     const { report } = await attackDist(synthDist((e) => hatch(e, corpus('member-of-postgres')), 'pg-postgres'), []);
     refused(report, 'TK039');
+    expect(await readsProd(await credential())).toBe('connect 42501'); // before the attack
     // postgresql_role.roles → grantRoles: GRANT "<r>" TO "<name>".
     await (await ns.admin()).exec(`GRANT ${ident(ns.server.user)} TO ${ident(m('erp_sandbox_role'))}`);
     try {
@@ -225,6 +227,7 @@ describe.each([15, 18] as PgMajor[])('fail closed on PostgreSQL %i: the attacks 
   it('unquoted publication name (TK038): CREATE PUBLICATION <name> runs the GRANT behind it', async () => {
     const { report, dist } = await attackDist(synthDist((e) => hatch(e, corpus('publication-name-injection')), 'pg-pub'), []);
     refused(report, 'TK038');
+    expect(await readsProd(await credential())).toBe('connect 42501'); // before the attack
     const pub = dist.stacks.find((x) => x.name === 'erp-sandbox')!.resources.find((r) => r.address === 'postgresql_publication.pubinj')!;
     // resourcePostgreSQLPublicationCreate: `CREATE PUBLICATION %s …` with the name as written, in a transaction.
     const s = await ns.admin(m('erp-sandbox'));
@@ -235,6 +238,19 @@ describe.each([15, 18] as PgMajor[])('fail closed on PostgreSQL %i: the attacks 
     expect(await readsProd(c)).toBe('reads prod');
     await (await ns.admin()).exec(`REVOKE ${ident(m('erp_role'))} FROM ${ident(m('erp_sandbox_role'))}`);
     await s.end();
+  });
+
+  it.each([
+    ['function-body-breakout', 'postgresql_function.breakout'],
+    ['function-returns-injection', 'postgresql_function.ret'],
+  ])('unquoted function text, %s (TK038): createFunction runs the GRANT behind it', async (id, address) => {
+    const { report, resources } = await attackDist(synthDist((e) => hatch(e, corpus(id)), `pg-${id}`), [address]);
+    refused(report, 'TK038');
+    expect(await readsProd(await credential())).toBe('connect 42501'); // before the attack
+    expect(await apply(resources)).toEqual([]);
+    const c = await credential();
+    expect(await readsProd(c)).toBe('reads prod');
+    await (await ns.admin()).exec(`REVOKE ${ident(m('erp_role'))} FROM ${ident(m('erp_sandbox_role'))}`);
   });
 
   it('prod as a template (TK037): a CREATEDB role that owns nothing of prod clones its data', async () => {
