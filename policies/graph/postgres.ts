@@ -1,5 +1,5 @@
 import { stackResources, type TerraformResource } from '../dist/read';
-import type { Env, EstateGraph, Source, Stack } from './types';
+import type { EstateGraph, Source, Stack } from './types';
 
 /**
  * The PostgreSQL provider as tierkit models it: every resource and data source type of the pinned
@@ -44,9 +44,18 @@ export interface PgItem {
   readonly resource: TerraformResource;
 }
 
+/** A `module` call in a stack with a postgresql provider: the module inherits it, its resources are unseen. */
+export interface PgModule {
+  readonly name: string;
+  readonly stack: Stack;
+  readonly source: Source;
+  readonly target: PgTarget;
+}
+
 export interface PostgresView {
   /** Every `postgresql_*` resource and data source of every stack, in dist order. */
   readonly items: readonly PgItem[];
+  readonly modules: readonly PgModule[];
   /** Role names declared per server (postgresql_role names, the server's admin role). */
   readonly declaredRoles: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -113,6 +122,7 @@ export function postgresView(g: EstateGraph): PostgresView {
   const hit = cache.get(g);
   if (hit) return hit;
   const items: PgItem[] = [];
+  const modules: PgModule[] = [];
   const resourcesByStack = new Map<string, TerraformResource[]>();
   for (const r of g.resources) {
     const key = `${r.file}`;
@@ -132,6 +142,15 @@ export function postgresView(g: EstateGraph): PostgresView {
       });
     };
     for (const r of resourcesByStack.get(stack.file) ?? []) add('resource', r, r.pointer);
+    // A module gets the stack's default providers without being passed them (Terraform's implicit
+    // inheritance): whatever postgresql resources it holds run with this admin login.
+    const calls = stack.json.module;
+    if (calls && typeof calls === 'object' && providerBlocks(stack).length > 0) {
+      for (const name of Object.keys(calls)) {
+        modules.push({ name, stack, target: targetOf(g, stack, {}),
+          source: { file: stack.file, pointer: `/module/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, constructPath } });
+      }
+    }
     // Data sources run at plan time (notes §1.3: the three PG ones are SQL-injectable then).
     const data = stack.json.data;
     if (data && typeof data === 'object') {
@@ -151,7 +170,7 @@ export function postgresView(g: EstateGraph): PostgresView {
       declare(it.target.server, name);
     }
   }
-  const view = { items, declaredRoles };
+  const view = { items, modules, declaredRoles };
   cache.set(g, view);
   return view;
 }
@@ -185,10 +204,6 @@ export function isOwnRole(g: EstateGraph, stack: Stack, name: unknown): boolean 
   const home = g.index.byRole.get(name);
   if (home) return home === stack.env;
   return g.roles.some((r) => r.stack === stack && r.name === name);
-}
-
-export function envOf(stack: Stack): Env | undefined {
-  return stack.env;
 }
 
 /** JSON pointer of an attribute of an item. */

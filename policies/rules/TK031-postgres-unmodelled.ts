@@ -21,6 +21,13 @@ export const rule: Rule = {
         message: `${it.address} in stack ${it.stack.name} is a ${it.kind === 'data' ? 'data source' : 'resource'} type tierkit does not model (server ${it.target.server}): its SQL is unjudged`,
       });
     }
+    for (const mod of postgresView(g).modules) {
+      if (upwardServer(g, mod.stack, mod.target)) continue;
+      out.push({
+        env: mod.stack.env, source: mod.source,
+        message: `module "${mod.name}" in stack ${mod.stack.name} inherits the stack's postgresql provider (server ${mod.target.server}); its resources are not in dist/ and go unjudged`,
+      });
+    }
     return out;
   },
 };

@@ -18,6 +18,7 @@ export interface Case {
   readonly resources?: Record<string, Record<string, Block>>;
   readonly data?: Record<string, Record<string, Block>>;
   readonly outputs?: Record<string, Block>;
+  readonly modules?: Record<string, Block>;
   /** Attributes overridden on an existing resource of the env (escape hatch key, Terraform address). */
   readonly edit?: { readonly key: keyof AppEnvironmentResources; readonly address: string; readonly attrs: Block };
   /** The pointer (prefix) inside the stack file the finding must point at. */
@@ -77,6 +78,8 @@ export const CASES: readonly Case[] = [
     resources: { postgresql_event_trigger: { t: { name: 't', database: SANDBOX_DB } } } },
   { id: 'unknown-data-source', klass: 2, rule: 'TK030', env: 'erp/sandbox', pointer: '/data/postgresql_roles/all',
     data: { postgresql_roles: { all: { database: SANDBOX_DB } } } },
+  { id: 'module-inherits-provider', klass: 2, rule: 'TK030', env: 'erp/sandbox', pointer: '/module/helper',
+    modules: { helper: { source: 'git::https://example.com/pg-helpers.git?ref=v1' } } },
   { id: 'unknown-type-own-server', klass: 2, rule: 'TK031', env: 'shop/demo', pointer: '/resource/postgresql_event_trigger/t',
     resources: { postgresql_event_trigger: { t: { name: 't', database: 'shop-demo' } } } },
   // Class 3: values the provider pastes into SQL (or its URL) unquoted.
@@ -174,7 +177,7 @@ function setPath(target: Block, path: string, value: unknown): void {
   at[keys[keys.length - 1]] = value;
 }
 
-export function hatch(estate: Estate, c: Pick<Case, 'env' | 'resources' | 'data' | 'outputs' | 'edit'>): void {
+export function hatch(estate: Estate, c: Pick<Case, 'env' | 'resources' | 'data' | 'outputs' | 'modules' | 'edit'>): void {
   envOf(estate, c.env).addEscapeHatch((r) => {
     for (const [type, byName] of Object.entries(c.resources ?? {})) {
       for (const [name, body] of Object.entries(byName)) r.stack.addOverride(`resource.${type}.${name}`, body);
@@ -183,6 +186,7 @@ export function hatch(estate: Estate, c: Pick<Case, 'env' | 'resources' | 'data'
       for (const [name, body] of Object.entries(byName)) r.stack.addOverride(`data.${type}.${name}`, body);
     }
     for (const [name, body] of Object.entries(c.outputs ?? {})) r.stack.addOverride(`output.${name}`, body);
+    for (const [name, body] of Object.entries(c.modules ?? {})) r.stack.addOverride(`module.${name}`, body);
     if (c.edit) {
       const target = r[c.edit.key] as unknown as { addOverride(p: string, v: unknown): void };
       for (const [k, v] of Object.entries(c.edit.attrs)) target.addOverride(k, v);
@@ -190,10 +194,11 @@ export function hatch(estate: Estate, c: Pick<Case, 'env' | 'resources' | 'data'
   });
 }
 
-export function edit(json: any, c: Pick<Case, 'resources' | 'data' | 'outputs' | 'edit'>): void {
+export function edit(json: any, c: Pick<Case, 'resources' | 'data' | 'outputs' | 'modules' | 'edit'>): void {
   for (const [type, byName] of Object.entries(c.resources ?? {})) Object.assign((json.resource[type] ??= {}), byName);
   for (const [type, byName] of Object.entries(c.data ?? {})) Object.assign(((json.data ??= {})[type] ??= {}), byName);
   for (const [name, body] of Object.entries(c.outputs ?? {})) (json.output ??= {})[name] = body;
+  for (const [name, body] of Object.entries(c.modules ?? {})) (json.module ??= {})[name] = body;
   if (c.edit) {
     const [type, name] = c.edit.address.split('.');
     for (const [k, v] of Object.entries(c.edit.attrs)) setPath(json.resource[type][name], k, v);
