@@ -4,6 +4,8 @@ import { Rule, RuleFinding } from './rule';
 
 // What the provider pastes into SQL (or its connection URL) without quoting, per
 // ../shared/notes/provider-resources.md §1.4 (cyrilgdn/postgresql v1.26.0); each needs its own shape.
+// Read in the provider's source: helpers.go quoteIdentifyIdent (quotes only the text before "("),
+// resource_postgresql_publication.go setPubOwner (`fmt.Sprintf("ALTER PUBLICATION %s OWNER TO %s", pubName, n)`).
 const ID = '[A-Za-z_][A-Za-z0-9_$]{0,62}';
 const TYPE = `${ID}(?:\\.${ID})?(?: ${ID}){0,2}(?:\\(\\s*\\d+(?:\\s*,\\s*\\d+)?\\s*\\))?(?:\\[\\])*`;
 const SHAPES = {
