@@ -3,6 +3,7 @@ import { Backend } from './backend';
 import { TierkitValidationError, ValidationIssue } from './errors';
 import { EstateNaming } from './naming';
 import { PostgresServer, endpointIssues } from './postgres-server';
+import { resourcesIssues } from './runtime';
 import { Tier } from './tier';
 import { EffectiveTier, TierSettings, effectiveTier } from './tier-settings';
 
@@ -144,6 +145,10 @@ export class Estate extends Construct {
     if (props.kubernetesApi) {
       this.kubernetesApi = { cidr: props.kubernetesApi.cidr, port: props.kubernetesApi.port ?? 443 };
       issues.push(...endpointIssues(this.estateName, 'kubernetesApi', this.kubernetesApi));
+    }
+    for (const [i, s] of this.tierSettings.entries()) {
+      if (s.workloadResources === undefined) continue;
+      issues.push(...resourcesIssues(s.workloadResources).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].workloadResources${x.property ? `.${x.property}` : ''}` })));
     }
     if (issues.length > 0) throw new TierkitValidationError(issues);
   }

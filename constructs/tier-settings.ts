@@ -1,4 +1,5 @@
 import { ApplyGate, EgressPolicy } from './enums';
+import { ContainerResources, defaultWorkloadResources } from './runtime';
 import { SecretTtl, Tier, TierDefaults } from './tier';
 
 /** An estate's adjustments to one built-in tier. Tightening is free; loosening needs `reason`. */
@@ -14,6 +15,12 @@ export interface TierSettings {
   readonly egressAllowList?: readonly string[];
   /** @default - the tier's sandbox maximum (168 hours on most tiers) */
   readonly sandboxMaxTtlHours?: number;
+  /**
+   * The app containers' CPU and memory in this tier (an app's own `resources` wins; on prod requests
+   * are raised to the limits).
+   * @default - built-in: prod 500m/512Mi Guaranteed; staging, preprod 250m/256Mi requests, 500m/512Mi limits; others 100m/128Mi, 500m/256Mi
+   */
+  readonly workloadResources?: ContainerResources;
   /** Why a setting is looser than the built-in default. Required for any loosening. @default - none */
   readonly reason?: string;
 }
@@ -31,6 +38,8 @@ export interface EffectiveTier {
   readonly tier: Tier;
   readonly config: TierDefaults;
   readonly egressAllowList: readonly string[];
+  /** The app containers' default resources in this tier (before prod's Guaranteed raise). */
+  readonly workloadResources: ContainerResources;
   /** Loosenings (each with `reason`); the validator refuses unreasoned ones. */
   readonly loosenings: readonly Omit<TierException, 'reason'>[];
   readonly reason?: string;
@@ -58,5 +67,8 @@ export function effectiveTier(tier: Tier, settings?: TierSettings): EffectiveTie
   looser('egress', d.egress.name, config.egress.name, config.egress.rank < d.egress.rank);
   looser('sandboxMaxTtlHours', String(d.sandboxMaxTtlHours), String(config.sandboxMaxTtlHours),
     config.sandboxMaxTtlHours > d.sandboxMaxTtlHours);
-  return { tier, config, egressAllowList: [...(s.egressAllowList ?? [])].sort(), loosenings, reason: s.reason };
+  return {
+    tier, config, egressAllowList: [...(s.egressAllowList ?? [])].sort(), loosenings, reason: s.reason,
+    workloadResources: s.workloadResources ?? defaultWorkloadResources(tier),
+  };
 }

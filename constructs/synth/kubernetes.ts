@@ -7,6 +7,11 @@ import { hasReset } from '../lifecycle/plan';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { Tier } from '../tier';
+import {
+  containerResources, containerSecurityContext, podSecurityContext, podSecurityLabels, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume,
+  REPLICAS, workloadResources,
+} from './pod-security';
+import { buildSandboxQuota } from './kubernetes-quota';
 
 /** Labels every object of an app-environment carries; the policy loader reads them back. */
 export function environmentLabels(env: AppEnvironment): Record<string, string> {
@@ -33,8 +38,7 @@ function sandboxAnnotations(env: AppEnvironment): Record<string, string> | undef
 /** Set on the workload's pods (not on the lifecycle Jobs'), which the workload selector requires. */
 export const COMPONENT_LABEL = naming.LABELS.component;
 
-/** Replicas of an env's Deployment; the reset Job scales back to this. */
-const REPLICAS = 1;
+
 
 const DNS_PORTS = [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }];
 
@@ -66,7 +70,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
   const meta = (name: string) => ({ name, namespace: ns, labels });
 
   new k8s.KubeNamespace(chart, 'namespace', {
-    metadata: { name: ns, labels, annotations: sandboxAnnotations(env) },
+    metadata: { name: ns, labels: { ...labels, ...podSecurityLabels() }, annotations: sandboxAnnotations(env) },
   });
   const sa = new k8s.KubeServiceAccount(chart, 'service_account', {
     metadata: meta(naming.serviceAccountName(c)), automountServiceAccountToken: false,
@@ -134,11 +138,14 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
             'vault.hashicorp.com/role': naming.kubernetesAuthRoleName(c),
             'vault.hashicorp.com/agent-inject-secret-database': naming.vaultCredsPath(c, estate.naming),
             'vault.hashicorp.com/agent-inject-secret-config': naming.kvApiPaths(c, estate.naming).data,
+            ...vaultAgentRuntimeAnnotations(env.tier),
           },
         },
         spec: {
           serviceAccountName: sa.name,
-          automountServiceAccountToken: true,
+          // The app never talks to the API server; the agent gets its audience-bound token instead.
+          automountServiceAccountToken: false,
+          securityContext: podSecurityContext(env.app.runAsUser),
           containers: [{
             name: naming.workloadName(c),
             image: env.app.image,
@@ -148,8 +155,13 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
               { name: 'TIERKIT_ENV', value: c.env },
               { name: 'TIERKIT_ALLOWED_HOST', value: env.host },
             ],
-            securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, readOnlyRootFilesystem: true },
+            resources: containerResources(env.tier, workloadResources(env)),
+            readinessProbe: { httpGet: { path: env.app.healthPath, port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, failureThreshold: 3 },
+            livenessProbe: { httpGet: { path: env.app.healthPath, port: k8s.IntOrString.fromString('http') }, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 6 },
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            securityContext: containerSecurityContext(env.app.runAsUser),
           }],
+          volumes: [tmpVolume(), vaultTokenVolume()],
         },
       },
     },
@@ -168,6 +180,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
     },
   });
   buildLifecycleJobs(chart, env, labels, REPLICAS);
+  if (env.isSandbox) buildSandboxQuota(chart, env, meta);
   return chart;
 }
 

@@ -1,0 +1,68 @@
+import { Tier } from './tier';
+
+/**
+ * CPU and memory of one container. Requests are what the scheduler reserves; limits are what the
+ * kubelet enforces (CPU throttled, memory OOM-killed). A pod whose every container has
+ * requests = limits is Guaranteed: the last to be evicted when a node runs short.
+ */
+export interface ContainerResources {
+  readonly requestsCpuMillis: number;
+  readonly requestsMemoryMiB: number;
+  readonly limitsCpuMillis: number;
+  readonly limitsMemoryMiB: number;
+}
+
+/** The app container's resources per tier; prod's are Guaranteed (requests = limits). */
+const WORKLOAD_DEFAULTS: Readonly<Record<string, ContainerResources>> = {
+  prod: { requestsCpuMillis: 500, requestsMemoryMiB: 512, limitsCpuMillis: 500, limitsMemoryMiB: 512 },
+  preprod: { requestsCpuMillis: 250, requestsMemoryMiB: 256, limitsCpuMillis: 500, limitsMemoryMiB: 512 },
+  staging: { requestsCpuMillis: 250, requestsMemoryMiB: 256, limitsCpuMillis: 500, limitsMemoryMiB: 512 },
+};
+const WORKLOAD_DEFAULT_OTHER: ContainerResources = { requestsCpuMillis: 100, requestsMemoryMiB: 128, limitsCpuMillis: 500, limitsMemoryMiB: 256 };
+
+/** The built-in resources of a tier's app containers (an estate overrides them per tier or per app). */
+export function defaultWorkloadResources(tier: Tier): ContainerResources {
+  return WORKLOAD_DEFAULTS[tier.name] ?? WORKLOAD_DEFAULT_OTHER;
+}
+
+/**
+ * The resources a container of `tier` gets from `r`: on prod, requests are raised to the limits, so
+ * every prod pod is Guaranteed whatever an app or tier setting says.
+ */
+export function tierResources(tier: Tier, r: ContainerResources): ContainerResources {
+  if (!tier.isProd) return r;
+  return { requestsCpuMillis: r.limitsCpuMillis, requestsMemoryMiB: r.limitsMemoryMiB, limitsCpuMillis: r.limitsCpuMillis, limitsMemoryMiB: r.limitsMemoryMiB };
+}
+
+/** Fixed resources of the lifecycle containers (kubectl scale steps; pg_dump / pg_restore). */
+export const SCALE_STEP_RESOURCES: ContainerResources = { requestsCpuMillis: 50, requestsMemoryMiB: 64, limitsCpuMillis: 200, limitsMemoryMiB: 128 };
+export const DATABASE_TOOL_RESOURCES: ContainerResources = { requestsCpuMillis: 250, requestsMemoryMiB: 256, limitsCpuMillis: 1000, limitsMemoryMiB: 1024 };
+/** The injected Vault agent (set through the injector's annotations; its own defaults are not Guaranteed). */
+export const VAULT_AGENT_RESOURCES: ContainerResources = { requestsCpuMillis: 50, requestsMemoryMiB: 64, limitsCpuMillis: 250, limitsMemoryMiB: 128 };
+
+/** Kubernetes quantities of `r` (millicores, mebibytes). */
+export function resourceQuantities(r: ContainerResources): { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } } {
+  return {
+    requests: { cpu: `${r.requestsCpuMillis}m`, memory: `${r.requestsMemoryMiB}Mi` },
+    limits: { cpu: `${r.limitsCpuMillis}m`, memory: `${r.limitsMemoryMiB}Mi` },
+  };
+}
+
+/** Issues of a resources prop: positive integers, requests not above limits. */
+export function resourcesIssues(r: unknown): { property: string; value: unknown; message: string; fix: string }[] {
+  if (typeof r !== 'object' || r === null) return [{ property: '', value: r, message: 'is not a ContainerResources object', fix: 'give requestsCpuMillis, requestsMemoryMiB, limitsCpuMillis and limitsMemoryMiB' }];
+  const res = r as Record<string, unknown>;
+  const out: { property: string; value: unknown; message: string; fix: string }[] = [];
+  for (const key of ['requestsCpuMillis', 'requestsMemoryMiB', 'limitsCpuMillis', 'limitsMemoryMiB']) {
+    const v = res[key];
+    if (!Number.isInteger(v) || (v as number) <= 0) out.push({ property: key, value: v, message: 'is not a positive integer', fix: `give ${key} as a whole number, e.g. 256` });
+  }
+  if (out.length > 0) return out;
+  if ((res.requestsCpuMillis as number) > (res.limitsCpuMillis as number)) {
+    out.push({ property: 'requestsCpuMillis', value: res.requestsCpuMillis, message: `is above limitsCpuMillis (${res.limitsCpuMillis})`, fix: 'request at most the limit' });
+  }
+  if ((res.requestsMemoryMiB as number) > (res.limitsMemoryMiB as number)) {
+    out.push({ property: 'requestsMemoryMiB', value: res.requestsMemoryMiB, message: `is above limitsMemoryMiB (${res.limitsMemoryMiB})`, fix: 'request at most the limit' });
+  }
+  return out;
+}
