@@ -9,6 +9,7 @@ import * as naming from '../naming';
 import {
   ROOT_ROTATION_STATEMENTS, creationStatements, environmentPolicyRules, renderPolicy, revocationStatements,
 } from '../statements';
+import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import { addBackend, addPostgresProvider, addVaultProvider } from './terraform-common';
 
 /** The typed resources of one app-environment stack, handed to escape hatches. */
@@ -87,6 +88,8 @@ function buildGoldenDump(stack: TerraformStack, env: AppEnvironment, database: P
     roleName: naming.goldenDumpName(c),
     boundServiceAccountNames: [naming.goldenDumpName(c)],
     boundServiceAccountNamespaces: [naming.namespace(c)],
+    // Only the token projected for Vault (pod-security.ts) logs in; a pod's API token is refused.
+    audience: VAULT_TOKEN_AUDIENCE,
     tokenPolicies: [policy.name],
     tokenTtl: tier.secretTtl.defaultSeconds,
     tokenMaxTtl: tier.secretTtl.maxSeconds,
@@ -195,6 +198,8 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     roleName: naming.kubernetesAuthRoleName(c),
     boundServiceAccountNames: [naming.serviceAccountName(c)],
     boundServiceAccountNamespaces: [naming.namespace(c)],
+    // Only the token projected for Vault (pod-security.ts) logs in; a pod's API token is refused.
+    audience: VAULT_TOKEN_AUDIENCE,
     tokenPolicies: [vaultPolicy.name],
     tokenTtl: tier.secretTtl.defaultSeconds,
     tokenMaxTtl: tier.secretTtl.maxSeconds,
@@ -209,6 +214,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
       roleName: naming.resetName(c),
       boundServiceAccountNames: [naming.resetName(c)],
       boundServiceAccountNamespaces: [naming.namespace(c)],
+      audience: VAULT_TOKEN_AUDIENCE,
       tokenPolicies: [vaultPolicy.name],
       tokenTtl: tier.secretTtl.defaultSeconds,
       tokenMaxTtl: tier.secretTtl.maxSeconds,

@@ -14,11 +14,19 @@ import { rule as TK012 } from './TK012-seed-profile';
 import { rule as TK013 } from './TK013-sandbox-ttl';
 import { rule as TK014 } from './TK014-vault-policy-escalation';
 import { rule as TK015 } from './TK015-sandbox-expired';
+import { rule as TK050 } from './TK050-namespace-pod-security';
+import { rule as TK051 } from './TK051-pod-security-restricted';
+import { rule as TK052 } from './TK052-container-resources';
+import { rule as TK053 } from './TK053-sandbox-quota';
+import { rule as TK054 } from './TK054-workload-probes';
+import { rule as TK055 } from './TK055-service-account-tokens';
+import { rule as TK056 } from './TK056-vault-auth-audience';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './rule';
 
 /** The rule pack, in id order. Ids are stable: suppressions and SARIF baselines refer to them. */
-export const RULES: readonly Rule[] = [TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010, TK011, TK012, TK013, TK014, TK015];
+export const RULES: readonly Rule[] = [TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010, TK011, TK012, TK013, TK014, TK015,
+  TK050, TK051, TK052, TK053, TK054, TK055, TK056];
 
 export function ruleById(id: string): Rule | undefined {
   return RULES.find((r) => r.id === id);
