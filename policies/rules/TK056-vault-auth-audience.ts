@@ -26,7 +26,7 @@ export const rule: Rule = {
         : tiers.map((t) => upwardReach(g, env?.tier, t!, `namespace of tier ${t}`)).find(Boolean) ?? (tiers.includes('prod') ? 'it logs in pods of prod' : undefined);
       out.push({
         env, unsuppressible, source: { file: r.file, pointer: r.pointer, resourcePath: r.constructPath, constructPath: env?.constructPath },
-        message: `${r.address} in stack ${r.stack} (role ${String(r.attributes.role_name)}) accepts tokens of ${audience === undefined ? 'any audience' : `audience ${JSON.stringify(audience)}`}`,
+        message: `${r.address} in stack ${r.stack} (role ${String(r.attributes.role_name)}) accepts tokens of ${audience === undefined || audience === null || audience === '' ? 'any audience' : `audience ${JSON.stringify(audience)}`}`,
       });
     }
     return out;
