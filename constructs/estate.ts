@@ -3,7 +3,7 @@ import { Backend } from './backend';
 import { TierkitValidationError, ValidationIssue } from './errors';
 import { EstateNaming } from './naming';
 import { PostgresServer, endpointIssues } from './postgres-server';
-import { resourcesIssues } from './runtime';
+import { databaseCapsIssues, resourcesIssues } from './runtime';
 import { Tier } from './tier';
 import { EffectiveTier, TierSettings, effectiveTier } from './tier-settings';
 
@@ -147,6 +147,9 @@ export class Estate extends Construct {
       issues.push(...endpointIssues(this.estateName, 'kubernetesApi', this.kubernetesApi));
     }
     for (const [i, s] of this.tierSettings.entries()) {
+      if (s.databaseCaps !== undefined) {
+        issues.push(...databaseCapsIssues(s.databaseCaps).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].databaseCaps${x.property ? `.${x.property}` : ''}` })));
+      }
       if (s.workloadResources === undefined) continue;
       issues.push(...resourcesIssues(s.workloadResources).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].workloadResources${x.property ? `.${x.property}` : ''}` })));
     }

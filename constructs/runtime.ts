@@ -66,3 +66,35 @@ export function resourcesIssues(r: unknown): { property: string; value: unknown;
   }
   return out;
 }
+
+/**
+ * What a non-prod env may take of its PostgreSQL server. `connectionLimit` and
+ * `userConnectionLimit` are enforced by the server (a superuser excepted); the two timeouts are
+ * per-user defaults a session can override with SET — they end forgotten sessions, they do not
+ * stop a determined one.
+ */
+export interface DatabaseCaps {
+  /** Most connections to the env's database at once, every non-superuser role together (Vault's pool included). */
+  readonly connectionLimit: number;
+  /** Most connections of one dynamic credential (CONNECTION LIMIT in Vault's creation statements). */
+  readonly userConnectionLimit: number;
+  /** Default statement_timeout of a dynamic credential, in seconds (a session may SET it). */
+  readonly statementTimeoutSeconds: number;
+  /** Default idle_in_transaction_session_timeout of a dynamic credential, in seconds (a session may SET it). */
+  readonly idleInTransactionTimeoutSeconds: number;
+}
+
+/** Built-in caps of every non-prod tier; prod is never capped by default (it must not starve itself). */
+export const DEFAULT_DATABASE_CAPS: DatabaseCaps = { connectionLimit: 20, userConnectionLimit: 10, statementTimeoutSeconds: 300, idleInTransactionTimeoutSeconds: 300 };
+
+export function databaseCapsIssues(c: unknown): { property: string; value: unknown; message: string; fix: string }[] {
+  if (typeof c !== 'object' || c === null) return [{ property: '', value: c, message: 'is not a DatabaseCaps object', fix: 'give connectionLimit, userConnectionLimit, statementTimeoutSeconds and idleInTransactionTimeoutSeconds' }];
+  const caps = c as Record<string, unknown>;
+  const out = ['connectionLimit', 'userConnectionLimit', 'statementTimeoutSeconds', 'idleInTransactionTimeoutSeconds']
+    .filter((k) => !Number.isInteger(caps[k]) || (caps[k] as number) < 1)
+    .map((k) => ({ property: k, value: caps[k], message: 'is not a positive integer (-1 or 0 would mean no cap)', fix: `give ${k} as a whole number, e.g. 20` }));
+  if (out.length === 0 && (caps.userConnectionLimit as number) > (caps.connectionLimit as number)) {
+    out.push({ property: 'userConnectionLimit', value: caps.userConnectionLimit, message: `is above connectionLimit (${caps.connectionLimit})`, fix: 'give one credential at most the database\'s connections' });
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import { ApplyGate, EgressPolicy } from './enums';
-import { ContainerResources, defaultWorkloadResources } from './runtime';
+import { ContainerResources, DEFAULT_DATABASE_CAPS, DatabaseCaps, defaultWorkloadResources } from './runtime';
 import { SecretTtl, Tier, TierDefaults } from './tier';
 
 /** An estate's adjustments to one built-in tier. Tightening is free; loosening needs `reason`. */
@@ -21,6 +21,12 @@ export interface TierSettings {
    * @default - built-in: prod 500m/512Mi Guaranteed; staging, preprod 250m/256Mi requests, 500m/512Mi limits; others 100m/128Mi, 500m/256Mi
    */
   readonly workloadResources?: ContainerResources;
+  /**
+   * What each env of this tier may take of its PostgreSQL server (connections enforced; timeouts
+   * as overridable defaults).
+   * @default - DEFAULT_DATABASE_CAPS (20 connections per database, 10 per credential, 300 s timeouts) on every tier but prod; none on prod
+   */
+  readonly databaseCaps?: DatabaseCaps;
   /** Why a setting is looser than the built-in default. Required for any loosening. @default - none */
   readonly reason?: string;
 }
@@ -40,6 +46,8 @@ export interface EffectiveTier {
   readonly egressAllowList: readonly string[];
   /** The app containers' default resources in this tier (before prod's Guaranteed raise). */
   readonly workloadResources: ContainerResources;
+  /** Server-side caps of the tier's envs; undefined on prod unless the estate sets them. */
+  readonly databaseCaps?: DatabaseCaps;
   /** Loosenings (each with `reason`); the validator refuses unreasoned ones. */
   readonly loosenings: readonly Omit<TierException, 'reason'>[];
   readonly reason?: string;
@@ -70,5 +78,6 @@ export function effectiveTier(tier: Tier, settings?: TierSettings): EffectiveTie
   return {
     tier, config, egressAllowList: [...(s.egressAllowList ?? [])].sort(), loosenings, reason: s.reason,
     workloadResources: s.workloadResources ?? defaultWorkloadResources(tier),
+    databaseCaps: s.databaseCaps ?? (tier.isProd ? undefined : DEFAULT_DATABASE_CAPS),
   };
 }

@@ -144,7 +144,12 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
   const providerMembership = server.adminKind.superuser ? undefined : new PostgresqlGrantRole(stack, 'provider_owner_membership', {
     role: server.adminRole!, grantRole: groupRole.name, lifecycle: { ignoreChanges: ['with_admin_option'] },
   });
-  const database = new PostgresqlDatabase(stack, 'database', { name: env.database.name, owner: groupRole.name });
+  // Enforced by the server for every non-superuser connection: a lower tier's env on a shared
+  // server cannot take the connections its neighbours (prod's, on prod's server) need.
+  const caps = env.estate.tier(env.tier).databaseCaps;
+  const database = new PostgresqlDatabase(stack, 'database', {
+    name: env.database.name, owner: groupRole.name, ...(caps ? { connectionLimit: caps.connectionLimit } : {}),
+  });
   const databasePublicRevoke = new PostgresqlGrant(stack, 'database_public_revoke', {
     database: database.name, role: 'public', objectType: 'database', privileges: [],
   });
@@ -173,7 +178,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     backend: n.databaseMount,
     name: roleName,
     dbName: vaultConnection.name,
-    creationStatements: creationStatements(c),
+    creationStatements: creationStatements(c, caps),
     revocationStatements: revocationStatements(c),
     defaultTtl: tier.secretTtl.defaultSeconds,
     maxTtl: tier.secretTtl.maxSeconds,

@@ -190,3 +190,20 @@ describe('TK056 Vault Kubernetes auth audience', () => {
     ]);
   });
 });
+
+describe('TK057 database caps', () => {
+  it('catches an escape hatch lifting the database cap (unsuppressible on prod\'s server) and credentials without CONNECTION LIMIT', async () => {
+    const dir = synthDist((e) => {
+      env(e, 'erp', 'sandbox').addEscapeHatch((r) => r.database.addOverride('connection_limit', -1))
+        .addSuppression('TK057', 'the rehearsal needs a connection storm');
+      env(e, 'crm', 'dev').addEscapeHatch((r) => {
+        r.vaultRole.creationStatements = [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE "crm_dev_role";`];
+      });
+    });
+    const found = findings(await check(dir), 'TK057');
+    expect(found.map((f) => [f.message, f.suppressed === undefined]).sort()).toEqual([
+      ['crm-dev (tier dev): Vault role "crm-dev" creates credentials with no CONNECTION LIMIT', true],
+      ['erp-sandbox (tier dev): database "erp-sandbox" has connection_limit -1, no cap', true],
+    ]);
+  });
+});
