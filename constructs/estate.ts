@@ -3,7 +3,7 @@ import { Backend } from './backend';
 import { TierkitValidationError, ValidationIssue } from './errors';
 import { EstateNaming } from './naming';
 import { PostgresServer, endpointIssues } from './postgres-server';
-import { databaseCapsIssues, resourcesIssues } from './runtime';
+import { databaseCapsIssues, nodePoolIssues, resourcesIssues } from './runtime';
 import { Tier } from './tier';
 import { EffectiveTier, TierSettings, effectiveTier } from './tier-settings';
 
@@ -147,6 +147,12 @@ export class Estate extends Construct {
       issues.push(...endpointIssues(this.estateName, 'kubernetesApi', this.kubernetesApi));
     }
     for (const [i, s] of this.tierSettings.entries()) {
+      if (s.nodePool !== undefined) {
+        issues.push(...nodePoolIssues(s.nodePool).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].nodePool.${x.property}` })));
+      }
+      if (s.argocdDestinationServer !== undefined && !/^https:\/\/[^\s/]+/.test(String(s.argocdDestinationServer))) {
+        issues.push({ path: this.estateName, property: `tiers[${i}].argocdDestinationServer`, value: s.argocdDestinationServer, message: 'is not an https URL of a Kubernetes API server', fix: 'e.g. "https://prod.k8s.example:6443"' });
+      }
       if (s.databaseCaps !== undefined) {
         issues.push(...databaseCapsIssues(s.databaseCaps).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].databaseCaps${x.property ? `.${x.property}` : ''}` })));
       }

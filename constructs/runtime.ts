@@ -98,3 +98,38 @@ export function databaseCapsIssues(c: unknown): { property: string; value: unkno
   }
   return out;
 }
+
+/** A node taint the pool carries: only pods that tolerate it schedule there. */
+export interface NodeTaint {
+  readonly key: string;
+  readonly value: string;
+  readonly effect: 'NoSchedule' | 'NoExecute';
+}
+
+/**
+ * Nodes reserved for one tier: its pods select them (nodeSelector) and tolerate their taint.
+ * The taint keeps other tiers' pods off as tierkit writes them; against a pod author who adds
+ * the toleration, only admission (PodTolerationRestriction / PodNodeSelector, or a policy engine)
+ * or a separate cluster holds.
+ */
+export interface NodePool {
+  /** Node labels the tier's pods select. */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /** @default - none: the pool is not tainted, so any pod without a selector may land on it */
+  readonly taint?: NodeTaint;
+}
+
+export function nodePoolIssues(p: unknown): { property: string; value: unknown; message: string; fix: string }[] {
+  const pool = p as NodePool | undefined;
+  const labels = pool && typeof pool === 'object' ? pool.nodeSelector : undefined;
+  const out: { property: string; value: unknown; message: string; fix: string }[] = [];
+  if (!labels || typeof labels !== 'object' || Object.keys(labels).length === 0
+    || Object.entries(labels).some(([k, v]) => !/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(k) || typeof v !== 'string' || !/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/.test(v))) {
+    out.push({ property: 'nodeSelector', value: labels, message: 'is not a non-empty map of Kubernetes node labels', fix: 'e.g. { "tierkit.io/pool": "prod" }' });
+  }
+  const t = pool?.taint;
+  if (t !== undefined && (typeof t !== 'object' || typeof t.key !== 'string' || typeof t.value !== 'string' || !['NoSchedule', 'NoExecute'].includes(t.effect))) {
+    out.push({ property: 'taint', value: t, message: 'is not a node taint', fix: 'e.g. { key: "tierkit.io/pool", value: "prod", effect: "NoSchedule" }' });
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import { ApplyGate, EgressPolicy } from './enums';
-import { ContainerResources, DEFAULT_DATABASE_CAPS, DatabaseCaps, defaultWorkloadResources } from './runtime';
+import { ContainerResources, DEFAULT_DATABASE_CAPS, DatabaseCaps, NodePool, defaultWorkloadResources } from './runtime';
 import { SecretTtl, Tier, TierDefaults } from './tier';
 
 /** An estate's adjustments to one built-in tier. Tightening is free; loosening needs `reason`. */
@@ -27,6 +27,17 @@ export interface TierSettings {
    * @default - DEFAULT_DATABASE_CAPS (20 connections per database, 10 per credential, 300 s timeouts) on every tier but prod; none on prod
    */
   readonly databaseCaps?: DatabaseCaps;
+  /**
+   * Nodes of the tier's own: every pod of its envs selects them and tolerates their taint.
+   * @default - none: the tier's pods schedule on the cluster's shared nodes
+   */
+  readonly nodePool?: NodePool;
+  /**
+   * The cluster the tier's envs run in (Argo CD destination server): a cluster of its own is the
+   * only placement a pod author in the namespace cannot undo.
+   * @default - the estate's argocd.destinationServer
+   */
+  readonly argocdDestinationServer?: string;
   /** Why a setting is looser than the built-in default. Required for any loosening. @default - none */
   readonly reason?: string;
 }
@@ -48,6 +59,8 @@ export interface EffectiveTier {
   readonly workloadResources: ContainerResources;
   /** Server-side caps of the tier's envs; undefined on prod unless the estate sets them. */
   readonly databaseCaps?: DatabaseCaps;
+  readonly nodePool?: NodePool;
+  readonly argocdDestinationServer?: string;
   /** Loosenings (each with `reason`); the validator refuses unreasoned ones. */
   readonly loosenings: readonly Omit<TierException, 'reason'>[];
   readonly reason?: string;
@@ -79,5 +92,7 @@ export function effectiveTier(tier: Tier, settings?: TierSettings): EffectiveTie
     tier, config, egressAllowList: [...(s.egressAllowList ?? [])].sort(), loosenings, reason: s.reason,
     workloadResources: s.workloadResources ?? defaultWorkloadResources(tier),
     databaseCaps: s.databaseCaps ?? (tier.isProd ? undefined : DEFAULT_DATABASE_CAPS),
+    nodePool: s.nodePool,
+    argocdDestinationServer: s.argocdDestinationServer,
   };
 }

@@ -25,7 +25,7 @@ import { hasGoldenDump, hasReset, resetSchedule, resetSeed } from './plan';
 import { GOLDEN_DUMP_SCRIPT, RESET_SCRIPT, SCALE_SCRIPT } from './scripts';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
 import {
-  containerResources, containerSecurityContext, podSecurityContext, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume,
+  containerResources, containerSecurityContext, placement, podSecurityContext, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume,
 } from '../synth/pod-security';
 
 /** kubectl for the scale steps; PostgreSQL client tools of the server's major for the scripts. */
@@ -93,6 +93,7 @@ function seedVolume(env: AppEnvironment, readOnly: boolean): k8s.Volume {
 }
 
 function cronJob(chart: Chart, id: string, meta: k8s.ObjectMeta, props: {
+  placement: Pick<k8s.PodSpec, 'nodeSelector' | 'tolerations'>;
   schedule?: string; annotations?: Record<string, string>; serviceAccountName: string;
   initContainers?: k8s.Container[]; containers: k8s.Container[]; volumes: k8s.Volume[]; labels: Record<string, string>;
 }): void {
@@ -116,6 +117,7 @@ function cronJob(chart: Chart, id: string, meta: k8s.ObjectMeta, props: {
               serviceAccountName: props.serviceAccountName,
               automountServiceAccountToken: false,
               securityContext: podSecurityContext(LIFECYCLE_UID),
+              ...props.placement,
               restartPolicy: 'Never',
               initContainers: props.initContainers,
               containers: props.containers,
@@ -146,6 +148,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
     const secret = `${env.estate.naming.kvMount}/data/${naming.goldenDumpKvSecretName(c)}`;
     new k8s.KubeServiceAccount(chart, 'golden_dump_service_account', { metadata: meta(name), automountServiceAccountToken: false });
     cronJob(chart, 'golden_dump', meta(name), {
+      placement: placement(env),
       labels: { ...labels, [naming.LABELS.job]: 'golden-dump' },
       annotations: { ...vaultAnnotations(name, secret, credentialsTemplate(secret, true)), ...agent },
       serviceAccountName: name,
@@ -187,6 +190,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
     });
     const creds = naming.vaultCredsPath(c, env.estate.naming);
     cronJob(chart, 'reset', meta(name), {
+      placement: placement(env),
       schedule: resetSchedule(env),
       labels: { ...labels, [naming.LABELS.job]: 'reset' },
       annotations: { ...vaultAnnotations(name, creds, credentialsTemplate(creds, false)), ...agent },
@@ -222,6 +226,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
         subjects: [{ kind: 'ServiceAccount', name: sweep, namespace: ns }],
       });
       cronJob(chart, 'ttl_sweep', meta(sweep), {
+        placement: placement(env),
         schedule: TTL_SWEEP_SCHEDULE,
         labels: { ...labels, [naming.LABELS.job]: 'ttl-sweep' },
         serviceAccountName: sweep,

@@ -9,7 +9,7 @@ import { Sandbox } from '../sandbox';
 import { Tier } from '../tier';
 import {
   containerResources, containerSecurityContext, podSecurityContext, podSecurityLabels, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume,
-  REPLICAS, workloadResources,
+  REPLICAS, placement, workloadResources,
 } from './pod-security';
 import { buildSandboxQuota } from './kubernetes-quota';
 
@@ -146,6 +146,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
           // The app never talks to the API server; the agent gets its audience-bound token instead.
           automountServiceAccountToken: false,
           securityContext: podSecurityContext(env.app.runAsUser),
+          ...placement(env),
           containers: [{
             name: naming.workloadName(c),
             image: env.app.image,
@@ -192,6 +193,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
  */
 function argoApplication(chart: Chart, id: string, estate: Estate, props: {
   name: string; path: string; include?: string; destinationNamespace: string; labels: Record<string, string>; resetDeployment?: string;
+  destinationServer?: string;
 }): ApiObject {
   const ignoreReplicas = props.resetDeployment !== undefined;
   return new ApiObject(chart, id, {
@@ -206,7 +208,7 @@ function argoApplication(chart: Chart, id: string, estate: Estate, props: {
         path: props.path,
         directory: props.include ? { include: props.include } : undefined,
       },
-      destination: { server: estate.argocd.destinationServer, namespace: props.destinationNamespace },
+      destination: { server: props.destinationServer ?? estate.argocd.destinationServer, namespace: props.destinationNamespace },
       ignoreDifferences: ignoreReplicas
         ? [{ group: 'apps', kind: 'Deployment', name: props.resetDeployment, namespace: props.destinationNamespace, jsonPointers: ['/spec/replicas'] }]
         : undefined,
@@ -226,6 +228,7 @@ export function buildTierApplicationsChart(app: K8sApp, estate: Estate, tier: Ti
       destinationNamespace: naming.namespace(env.coordinate),
       labels: environmentLabels(env),
       resetDeployment: hasReset(env) ? naming.workloadName(env.coordinate) : undefined,
+      destinationServer: estate.tier(env.tier).argocdDestinationServer,
     });
   }
   return chart;

@@ -90,3 +90,13 @@ export function vaultAgentRuntimeAnnotations(tier: Tier): Record<string, string>
     'vault.hashicorp.com/agent-service-account-token-volume-name': VAULT_TOKEN_VOLUME,
   };
 }
+
+/** nodeSelector and tolerations of a tier's pods, when the tier has a node pool of its own. */
+export function placement(env: AppEnvironment): Pick<k8s.PodSpec, 'nodeSelector' | 'tolerations'> {
+  const pool = env.estate.tier(env.tier).nodePool;
+  if (!pool) return {};
+  return {
+    nodeSelector: { ...pool.nodeSelector },
+    ...(pool.taint ? { tolerations: [{ key: pool.taint.key, operator: 'Equal', value: pool.taint.value, effect: pool.taint.effect }] } : {}),
+  };
+}

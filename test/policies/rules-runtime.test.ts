@@ -2,6 +2,9 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { App, Estate, PostgresServer, Tier } from '../../constructs';
+import { synthesize } from '../../constructs/synth/synthesize';
+import { writeDist } from '../../constructs/synth/write';
 import { validateKubernetesObject } from '../support/k8s-schema';
 import { check, cleanDist, distWithFiles, env, findings, freshDir, synthDist } from './helpers';
 
@@ -205,5 +208,60 @@ describe('TK057 database caps', () => {
       ['crm-dev (tier dev): Vault role "crm-dev" creates credentials with no CONNECTION LIMIT', true],
       ['erp-sandbox (tier dev): database "erp-sandbox" has connection_limit -1, no cap', true],
     ]);
+  });
+});
+
+describe('TK058 tier placement', () => {
+  const podIn = (namespace: string, spec: Record<string, unknown>) => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'squatter', namespace },
+    spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } } },
+  });
+
+  it('catches lower-tier pods that tolerate, select or name their way onto prod\'s pool', async () => {
+    const dir = distWithFiles({ 'k8s/dev/extra.k8s.yaml': [
+      podIn('crm-alice', { tolerations: [{ operator: 'Exists' }] }),
+      { ...podIn('shop-dev', { nodeSelector: { 'tierkit.io/pool': 'prod' } }), metadata: { name: 'selector', namespace: 'shop-dev' } },
+      { ...podIn('erp-sandbox', { nodeName: 'prod-node-1' }), metadata: { name: 'pinned', namespace: 'erp-sandbox' } },
+    ] });
+    const report = await check(dir);
+    expect(findings(report, 'TK058').map((f) => f.message).sort()).toEqual([
+      'Deployment crm-alice/squatter (crm-alice (tier dev)): tolerates the taint of prod\'s node pool (tierkit.io/pool=prod:NoSchedule)',
+      'Deployment erp-sandbox/pinned (erp-sandbox (tier dev)): names node prod-node-1, bypassing the scheduler and every taint',
+      'Deployment shop-dev/selector (shop-dev (tier dev)): selects prod\'s node pool {"tierkit.io/pool":"prod"}',
+    ]);
+    expect(report.rules.find((r) => r.id === 'TK058')!.suppressible).toBe(false);
+  });
+
+  function placedEstate(prodTaint: boolean) {
+    const estate = new Estate({
+      name: 'test', domain: 'test.lab', vault: { address: 'https://vault.test.lab' },
+      argocd: { repoUrl: 'https://git.test.lab/estate.git' }, ci: { repository: 'test/estate' },
+      tiers: [
+        { tier: Tier.PROD, nodePool: { nodeSelector: { pool: 'prod' }, ...(prodTaint ? { taint: { key: 'pool', value: 'prod', effect: 'NoSchedule' as const } } : {}) } },
+        { tier: Tier.DEV, argocdDestinationServer: 'https://dev.k8s.test.lab:6443' },
+      ],
+    });
+    new PostgresServer(estate, 'pg', { host: 'pg.test.lab', majorVersion: 16, tiers: [Tier.DEV, Tier.STAGING, Tier.PROD] });
+    new App(estate, 'erp', { tiers: [Tier.DEV, Tier.STAGING, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0' });
+    const dir = freshDir('placed');
+    writeDist(dir, synthesize(estate).files);
+    return dir;
+  }
+
+  it('a tier in a cluster of its own is not on prod\'s nodes; a tier in prod\'s cluster is', async () => {
+    const dir = placedEstate(true);
+    writeFileSync(join(dir, 'k8s/extra.k8s.yaml'), [podIn('erp-dev', { tolerations: [{ key: 'pool', operator: 'Exists' }] }), podIn('erp-staging', { tolerations: [{ key: 'pool', operator: 'Exists' }] })]
+      .map((d) => stringify(d)).join('---\n'));
+    const report = await check(dir);
+    expect(findings(report, 'TK058').map((f) => f.message)).toEqual([
+      'Deployment erp-staging/squatter (erp-staging (tier staging)): tolerates the taint of prod\'s node pool (pool=prod:NoSchedule)',
+    ]);
+  });
+
+  it('an untainted prod pool takes any pod that selects no other pool', async () => {
+    const found = findings(await check(placedEstate(false)), 'TK058').map((f) => f.message);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((m) => m.startsWith('Deployment erp-staging/') || m.startsWith('CronJob erp-staging/'))).toBe(true);
+    expect(found).toContain('Deployment erp-staging/erp (erp-staging (tier staging)): may land on prod\'s node pool {"pool":"prod"}: the pool has no taint and the pod selects no other pool');
   });
 });
