@@ -46,6 +46,18 @@ export interface ArgoCdSettings {
   readonly destinationServer?: string;
 }
 
+/** The ingress controller that serves the estate's hosts (defaults: the ingress-nginx Helm chart's). */
+export interface IngressControllerSettings {
+  /** @default 'nginx' */
+  readonly className?: string;
+  /** @default 'ingress-nginx' */
+  readonly namespace?: string;
+  /** Labels of the controller's pods: the only pods an app accepts traffic from. @default { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } */
+  readonly podLabels?: Readonly<Record<string, string>>;
+  /** cert-manager ClusterIssuer that issues each Ingress's TLS secret. @default - none: the platform provides `<app>-tls` in each namespace */
+  readonly clusterIssuer?: string;
+}
+
 export interface CiSettings {
   /** `owner/name` of the repository that holds this estate; bound into the appliers' JWT roles. */
   readonly repository: string;
@@ -67,6 +79,8 @@ export interface EstateProps {
   readonly tiers?: readonly TierSettings[];
   /** Most sandboxes one owner may hold at once. @default 3 */
   readonly sandboxQuotaPerOwner?: number;
+  /** @default - the ingress-nginx chart's defaults (class `nginx`) */
+  readonly ingressController?: IngressControllerSettings;
   /**
    * Where pods reach the Kubernetes API server: only the reset Job pods get egress to it.
    * @default - not declared: no egress to the API server is written, so a reset cannot scale its app
@@ -113,6 +127,7 @@ export class Estate extends Construct {
   /** Where pods reach the Kubernetes API server, when declared. */
   readonly kubernetesApi?: NetworkEndpoint;
   readonly tierSettings: readonly TierSettings[];
+  readonly ingressController: Required<Omit<IngressControllerSettings, 'clusterIssuer'>> & Pick<IngressControllerSettings, 'clusterIssuer'>;
   private readonly effectiveTiers = new Map<Tier, EffectiveTier>();
 
   constructor(props: EstateProps) {
@@ -136,6 +151,12 @@ export class Estate extends Construct {
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;
     this.tierSettings = props.tiers ?? [];
+    this.ingressController = {
+      className: props.ingressController?.className ?? 'nginx',
+      namespace: props.ingressController?.namespace ?? 'ingress-nginx',
+      podLabels: props.ingressController?.podLabels ?? { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+      clusterIssuer: props.ingressController?.clusterIssuer,
+    };
     // Declared network destinations are checked here: a bad CIDR must not reach a NetworkPolicy.
     const issues: ValidationIssue[] = [];
     if (props.vault.cidr !== undefined || props.vault.port !== undefined) {

@@ -38,6 +38,12 @@ export interface TierSettings {
    * @default - the estate's argocd.destinationServer
    */
   readonly argocdDestinationServer?: string;
+  /**
+   * IngressClass of the tier's Ingresses (a controller of its own keeps a lower tier's Ingress
+   * from being merged with prod's).
+   * @default - the estate's ingressController.className
+   */
+  readonly ingressClassName?: string;
   /** Why a setting is looser than the built-in default. Required for any loosening. @default - none */
   readonly reason?: string;
 }
@@ -61,6 +67,7 @@ export interface EffectiveTier {
   readonly databaseCaps?: DatabaseCaps;
   readonly nodePool?: NodePool;
   readonly argocdDestinationServer?: string;
+  readonly ingressClassName?: string;
   /** Loosenings (each with `reason`); the validator refuses unreasoned ones. */
   readonly loosenings: readonly Omit<TierException, 'reason'>[];
   readonly reason?: string;
@@ -94,5 +101,6 @@ export function effectiveTier(tier: Tier, settings?: TierSettings): EffectiveTie
     databaseCaps: s.databaseCaps ?? (tier.isProd ? undefined : DEFAULT_DATABASE_CAPS),
     nodePool: s.nodePool,
     argocdDestinationServer: s.argocdDestinationServer,
+    ingressClassName: s.ingressClassName,
   };
 }

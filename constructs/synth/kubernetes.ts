@@ -119,7 +119,11 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
       podSelector: { matchLabels: selector },
       policyTypes: ['Ingress'],
       ingress: [{
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+        // The controller's pods only: anything else in its namespace gets nothing.
+        from: [{
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': estate.ingressController.namespace } },
+          podSelector: { matchLabels: { ...estate.ingressController.podLabels } },
+        }],
         ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(env.app.port) }],
       }],
     },
@@ -171,9 +175,12 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
     metadata: meta(naming.workloadName(c)),
     spec: { selector, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromNumber(env.app.port) }] },
   });
+  const issuer = estate.ingressController.clusterIssuer;
   new k8s.KubeIngress(chart, 'ingress', {
-    metadata: meta(naming.workloadName(c)),
+    metadata: { ...meta(naming.workloadName(c)), ...(issuer ? { annotations: { 'cert-manager.io/cluster-issuer': issuer } } : {}) },
     spec: {
+      ingressClassName: tier.ingressClassName ?? estate.ingressController.className,
+      tls: [{ hosts: [env.host], secretName: naming.tlsSecretName(c) }],
       rules: [{
         host: env.host,
         http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: naming.workloadName(c), port: { name: 'http' } } } }] },

@@ -23,12 +23,13 @@ import { rule as TK055 } from './TK055-service-account-tokens';
 import { rule as TK056 } from './TK056-vault-auth-audience';
 import { rule as TK057 } from './TK057-database-caps';
 import { rule as TK058 } from './TK058-tier-placement';
+import { rule as TK059 } from './TK059-ingress-class-tls';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './rule';
 
 /** The rule pack, in id order. Ids are stable: suppressions and SARIF baselines refer to them. */
 export const RULES: readonly Rule[] = [TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010, TK011, TK012, TK013, TK014, TK015,
-  TK050, TK051, TK052, TK053, TK054, TK055, TK056, TK057, TK058];
+  TK050, TK051, TK052, TK053, TK054, TK055, TK056, TK057, TK058, TK059];
 
 export function ruleById(id: string): Rule | undefined {
   return RULES.find((r) => r.id === id);

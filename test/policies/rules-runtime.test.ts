@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { App, Estate, PostgresServer, Tier } from '../../constructs';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { writeDist } from '../../constructs/synth/write';
+import { readDist } from '../../policies/dist';
 import { validateKubernetesObject } from '../support/k8s-schema';
 import { check, cleanDist, distWithFiles, env, findings, freshDir, synthDist } from './helpers';
 
@@ -22,6 +23,8 @@ function editManifest(file: string, edit: (docs: any[]) => void, base = cleanDis
   writeFileSync(path, docs.map((d) => stringify(d)).join('---\n'));
   return dir;
 }
+/** Every Kubernetes object of a dist, as the rules read them. */
+const readDistObjects = (dir: string): any[] => readDist(dir).kubernetes.map((k) => k.object);
 const find = (docs: any[], kind: string, name?: string) => docs.find((d) => d.kind === kind && (name === undefined || d.metadata.name === name));
 /** Messages in a fixed order (the report orders findings by file and pointer). */
 const messages = async (dir: string, id: string) => findings(await check(dir), id).map((f) => f.message).sort();
@@ -263,5 +266,44 @@ describe('TK058 tier placement', () => {
     expect(found.length).toBeGreaterThan(0);
     expect(found.every((m) => m.startsWith('Deployment erp-staging/') || m.startsWith('CronJob erp-staging/'))).toBe(true);
     expect(found).toContain('Deployment erp-staging/erp (erp-staging (tier staging)): may land on prod\'s node pool {"pool":"prod"}: the pool has no taint and the pod selects no other pool');
+  });
+});
+
+describe('TK059 Ingress class and TLS', () => {
+  it('passes the example estate: every Ingress has the class, its own host and TLS for it', async () => {
+    const ingresses = readDistObjects(cleanDist()).filter((o) => o.kind === 'Ingress');
+    expect(ingresses.length).toBeGreaterThan(10);
+    for (const i of ingresses) {
+      expect(i.spec.ingressClassName).toBe('nginx');
+      expect(i.spec.tls).toEqual([{ hosts: [i.spec.rules[0].host], secretName: `${i.metadata.name}-tls` }]);
+    }
+    expect(findings(await check(cleanDist()), 'TK059')).toEqual([]);
+  });
+
+  it('catches a sandbox Ingress claiming the prod host (unsuppressible), one without class or TLS, and a catch-all rule', async () => {
+    const base = synthDist((e) => env(e, 'crm', 'alice').addSuppression('TK059', 'the demo needs the prod host for a day'));
+    const dir = editManifest('k8s/dev/crm-alice.k8s.yaml', (docs) => {
+      const spec = find(docs, 'Ingress').spec;
+      spec.rules.push({ host: 'crm.arcodange.lab', http: structuredClone(spec.rules[0].http) });
+    }, base);
+    writeFileSync(join(dir, 'k8s/dev/extra.k8s.yaml'), stringify({
+      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'open', namespace: 'shop-dev' },
+      spec: { rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } }] },
+    }));
+    const found = findings(await check(dir), 'TK059');
+    expect(found.map((f) => [f.message, f.suppressed === undefined]).sort()).toEqual([
+      ['Ingress crm-alice/crm (crm-alice (tier dev)): serves crm.arcodange.lab without TLS (no spec.tls entry with a secretName lists it)', true],
+      ['Ingress crm-alice/crm (crm-alice (tier dev)): serves crm.arcodange.lab, not its env\'s own host crm-alice.arcodange.lab', true],
+      ['Ingress shop-dev/open (shop-dev (tier dev)): has a rule without a host: it takes requests for any host', true],
+      ['Ingress shop-dev/open (shop-dev (tier dev)): names no ingressClassName: the cluster\'s default controller may serve it', true],
+    ]);
+  });
+
+  it('lets only the controller\'s pods in, not every pod of its namespace', () => {
+    const policy = readDistObjects(cleanDist()).find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-ingress-controller')!;
+    expect(policy.spec.ingress[0].from).toEqual([{
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/component': 'controller', 'app.kubernetes.io/name': 'ingress-nginx' } },
+    }]);
   });
 });
