@@ -32,8 +32,8 @@ export const rule: Rule = {
           for (const r of ['cpu', 'memory']) {
             const req = quantity(c?.resources?.requests?.[r]);
             const lim = quantity(c?.resources?.limits?.[r]);
-            if (req === undefined) problems.push(`no readable ${r} request`);
-            if (lim === undefined) problems.push(`no readable ${r} limit`);
+            if (req === undefined || req <= 0) problems.push(`no readable ${r} request`);
+            if (lim === undefined || lim <= 0) problems.push(`no readable ${r} limit`);
             if (prod && req !== undefined && lim !== undefined && req !== lim) problems.push(`${r} request ${c.resources.requests[r]} differs from its limit ${c.resources.limits[r]} (prod pods are Guaranteed)`);
           }
           if (problems.length > 0) out.push({ env, source, unsuppressible, message: `${who}: ${problems.join('; ')}` });

@@ -48,9 +48,10 @@ export const rule: Rule = {
       const nsObject = g.kubernetes.find((k) => k.kind === 'Namespace' && k.name === ns);
       const source = nsObject?.source ?? { file: env.artifacts.find((a) => a.startsWith('k8s/')) ?? env.artifacts[0], pointer: '', constructPath: env.constructPath };
       const where = `sandbox namespace "${ns}" (${describeEnv(env)})`;
-      const quotas = inNs('ResourceQuota');
+      // A scoped quota (scopes / scopeSelector) caps only the pods in its scope: it caps nothing for the others.
+      const quotas = inNs('ResourceQuota').filter((q) => q.object.spec?.scopes === undefined && q.object.spec?.scopeSelector === undefined);
       if (quotas.length === 0) {
-        out.push({ env, source, unsuppressible, message: `${where} has no ResourceQuota` });
+        out.push({ env, source, unsuppressible, message: `${where} has no ResourceQuota that applies to every pod` });
       } else {
         // Each quota applies on its own: the smallest hard value of a resource is the cap.
         const cap = (key: string): { value?: number; from?: K8sObject } => {

@@ -142,7 +142,7 @@ describe('TK053 sandbox quota', () => {
     const found = await messages(dir, 'TK053');
     expect(found.slice(0, 2)).toEqual([
       'sandbox namespace "crm-alice" (crm-alice (tier dev)) has no LimitRange giving containers a default and a max for cpu and memory',
-      'sandbox namespace "crm-alice" (crm-alice (tier dev)) has no ResourceQuota',
+      'sandbox namespace "crm-alice" (crm-alice (tier dev)) has no ResourceQuota that applies to every pod',
     ]);
     expect(found.slice(2)).toEqual([
       expect.stringMatching(/^sandbox namespace "shop-alice" \(shop-alice \(tier dev\)\): ResourceQuota sandbox-quota allows limits\.cpu 64, more than its manifests need \(3\.\d+\)$/),
@@ -156,6 +156,14 @@ describe('TK053 sandbox quota', () => {
       { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'looser', namespace: 'crm-alice' }, spec: { hard: { 'limits.cpu': '64', 'services.nodeports': '10' } } },
     ] });
     expect(await messages(dir, 'TK053')).toEqual([]);
+  });
+
+  it('a quota scoped to some pods does not stand in for the sandbox quota', async () => {
+    const dir = editManifest('k8s/dev/crm-alice.k8s.yaml', (docs) => {
+      const quota = find(docs, 'ResourceQuota');
+      quota.spec.scopes = ['Terminating'];
+    });
+    expect(await messages(dir, 'TK053')).toEqual(['sandbox namespace "crm-alice" (crm-alice (tier dev)) has no ResourceQuota that applies to every pod']);
   });
 });
 
