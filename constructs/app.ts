@@ -5,6 +5,8 @@ import { Sandbox } from './sandbox';
 import { Tier } from './tier';
 import { refuseDuplicate } from './duplicates';
 import { propKeys, recordProps } from './props';
+import { TierkitValidationError, ValidationIssue } from './errors';
+import { ContainerResources, resourcesIssues } from './runtime';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */
@@ -15,11 +17,25 @@ export interface AppProps {
   readonly image: string;
   /** @default 8080 */
   readonly port?: number;
+  /**
+   * The UID (and GID) the app container runs as. Explicit, so an image built to run as root fails
+   * the non-root check at admission rather than at start-up, where the fix looks like "drop the hardening".
+   * @default 10001
+   */
+  readonly runAsUser?: number;
+  /**
+   * The app container's CPU and memory in every tier it runs in (on prod requests are raised to
+   * the limits: Guaranteed).
+   * @default - the tier's (TierSettings.workloadResources, else the built-in per-tier defaults)
+   */
+  readonly resources?: ContainerResources;
+  /** HTTP path of the app's readiness and liveness probes, on its port. @default '/healthz' */
+  readonly healthPath?: string;
   /** Feature flags and their defaults for every env of this app. @default - none */
   readonly flags?: Readonly<Record<string, boolean>>;
 }
 
-const APP_PROPS = propKeys<AppProps>()(['tiers', 'objectPrefix', 'image', 'port', 'flags']);
+const APP_PROPS = propKeys<AppProps>()(['tiers', 'objectPrefix', 'image', 'port', 'runAsUser', 'resources', 'healthPath', 'flags']);
 
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */
 export class App extends Construct {
@@ -28,6 +44,9 @@ export class App extends Construct {
   readonly objectPrefix: string;
   readonly image: string;
   readonly port: number;
+  readonly runAsUser: number;
+  readonly resources?: ContainerResources;
+  readonly healthPath: string;
   readonly flags: Readonly<Record<string, boolean>>;
 
   constructor(scope: Estate, id: string, props: AppProps) {
@@ -39,6 +58,19 @@ export class App extends Construct {
     this.objectPrefix = props.objectPrefix;
     this.image = props.image;
     this.port = props.port ?? 8080;
+    this.runAsUser = props.runAsUser ?? 10001;
+    this.resources = props.resources;
+    this.healthPath = props.healthPath ?? '/healthz';
+    const path = [(scope as { estateName?: string }).estateName ?? '', this.node.path].filter(Boolean).join('/');
+    const issues: ValidationIssue[] = [];
+    if (!Number.isInteger(this.runAsUser) || this.runAsUser < 1 || this.runAsUser > 2147483647) {
+      issues.push({ path, property: 'runAsUser', value: props.runAsUser, message: 'is not a non-root UID (Pod Security "restricted" refuses UID 0)', fix: 'give the UID the image runs as, e.g. 10001' });
+    }
+    if (props.resources !== undefined) issues.push(...resourcesIssues(props.resources).map((i) => ({ ...i, path, property: i.property ? `resources.${i.property}` : 'resources' })));
+    if (typeof this.healthPath !== 'string' || !/^\/[\x21-\x7e]*$/.test(this.healthPath)) {
+      issues.push({ path, property: 'healthPath', value: props.healthPath, message: 'is not an absolute HTTP path', fix: 'use e.g. "/healthz"' });
+    }
+    if (issues.length > 0) throw new TierkitValidationError(issues);
     this.flags = props.flags ?? {};
     const tiers = Array.isArray(props.tiers) ? props.tiers : [];
     for (const tier of tiers) {

@@ -3,6 +3,7 @@ import { Backend } from './backend';
 import { TierkitValidationError, ValidationIssue } from './errors';
 import { EstateNaming } from './naming';
 import { PostgresServer, endpointIssues } from './postgres-server';
+import { databaseCapsIssues, nodePoolIssues, resourcesIssues } from './runtime';
 import { Tier } from './tier';
 import { EffectiveTier, TierSettings, effectiveTier } from './tier-settings';
 
@@ -45,6 +46,18 @@ export interface ArgoCdSettings {
   readonly destinationServer?: string;
 }
 
+/** The ingress controller that serves the estate's hosts (defaults: the ingress-nginx Helm chart's). */
+export interface IngressControllerSettings {
+  /** @default 'nginx' */
+  readonly className?: string;
+  /** @default 'ingress-nginx' */
+  readonly namespace?: string;
+  /** Labels of the controller's pods: the only pods an app accepts traffic from. @default { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } */
+  readonly podLabels?: Readonly<Record<string, string>>;
+  /** cert-manager ClusterIssuer that issues each Ingress's TLS secret. @default - none: the platform provides `<app>-tls` in each namespace */
+  readonly clusterIssuer?: string;
+}
+
 export interface CiSettings {
   /** `owner/name` of the repository that holds this estate; bound into the appliers' JWT roles. */
   readonly repository: string;
@@ -66,6 +79,8 @@ export interface EstateProps {
   readonly tiers?: readonly TierSettings[];
   /** Most sandboxes one owner may hold at once. @default 3 */
   readonly sandboxQuotaPerOwner?: number;
+  /** @default - the ingress-nginx chart's defaults (class `nginx`) */
+  readonly ingressController?: IngressControllerSettings;
   /**
    * Where pods reach the Kubernetes API server: only the reset Job pods get egress to it.
    * @default - not declared: no egress to the API server is written, so a reset cannot scale its app
@@ -112,6 +127,7 @@ export class Estate extends Construct {
   /** Where pods reach the Kubernetes API server, when declared. */
   readonly kubernetesApi?: NetworkEndpoint;
   readonly tierSettings: readonly TierSettings[];
+  readonly ingressController: Required<Omit<IngressControllerSettings, 'clusterIssuer'>> & Pick<IngressControllerSettings, 'clusterIssuer'>;
   private readonly effectiveTiers = new Map<Tier, EffectiveTier>();
 
   constructor(props: EstateProps) {
@@ -135,6 +151,12 @@ export class Estate extends Construct {
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;
     this.tierSettings = props.tiers ?? [];
+    this.ingressController = {
+      className: props.ingressController?.className ?? 'nginx',
+      namespace: props.ingressController?.namespace ?? 'ingress-nginx',
+      podLabels: props.ingressController?.podLabels ?? { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+      clusterIssuer: props.ingressController?.clusterIssuer,
+    };
     // Declared network destinations are checked here: a bad CIDR must not reach a NetworkPolicy.
     const issues: ValidationIssue[] = [];
     if (props.vault.cidr !== undefined || props.vault.port !== undefined) {
@@ -144,6 +166,19 @@ export class Estate extends Construct {
     if (props.kubernetesApi) {
       this.kubernetesApi = { cidr: props.kubernetesApi.cidr, port: props.kubernetesApi.port ?? 443 };
       issues.push(...endpointIssues(this.estateName, 'kubernetesApi', this.kubernetesApi));
+    }
+    for (const [i, s] of this.tierSettings.entries()) {
+      if (s.nodePool !== undefined) {
+        issues.push(...nodePoolIssues(s.nodePool).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].nodePool.${x.property}` })));
+      }
+      if (s.argocdDestinationServer !== undefined && !/^https:\/\/[^\s/]+/.test(String(s.argocdDestinationServer))) {
+        issues.push({ path: this.estateName, property: `tiers[${i}].argocdDestinationServer`, value: s.argocdDestinationServer, message: 'is not an https URL of a Kubernetes API server', fix: 'e.g. "https://prod.k8s.example:6443"' });
+      }
+      if (s.databaseCaps !== undefined) {
+        issues.push(...databaseCapsIssues(s.databaseCaps).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].databaseCaps${x.property ? `.${x.property}` : ''}` })));
+      }
+      if (s.workloadResources === undefined) continue;
+      issues.push(...resourcesIssues(s.workloadResources).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].workloadResources${x.property ? `.${x.property}` : ''}` })));
     }
     if (issues.length > 0) throw new TierkitValidationError(issues);
   }

@@ -98,6 +98,11 @@ export function workloadName(c: Coordinate): string {
   return c.app;
 }
 
+/** The TLS Secret of an env's Ingress (issued by cert-manager or provided by the platform). */
+export function tlsSecretName(c: Coordinate): string {
+  return `${c.app}-tls`;
+}
+
 export function serviceAccountName(c: Coordinate): string {
   return slug(c);
 }

@@ -10,12 +10,27 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** A LOGIN role that expires with its lease, is a member of its env's group only, and acts as it. */
-export function creationStatements(c: naming.Coordinate): string[] {
+/** Per-credential caps of the creation statements (DatabaseCaps without the database's own limit). */
+export interface CredentialCaps {
+  readonly userConnectionLimit: number;
+  readonly statementTimeoutSeconds: number;
+  readonly idleInTransactionTimeoutSeconds: number;
+}
+
+/**
+ * A LOGIN role that expires with its lease, is a member of its env's group only, and acts as it.
+ * With `caps`: a CONNECTION LIMIT the server enforces, and timeout defaults the session may SET.
+ */
+export function creationStatements(c: naming.Coordinate, caps?: CredentialCaps): string[] {
   const group = quoteIdent(naming.groupRoleName(c));
+  const limit = caps ? ` CONNECTION LIMIT ${caps.userConnectionLimit}` : '';
   return [
-    `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${group};`,
+    `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'${limit} IN ROLE ${group};`,
     `ALTER ROLE "{{name}}" SET ROLE ${group};`,
+    ...(caps ? [
+      `ALTER ROLE "{{name}}" SET statement_timeout = '${caps.statementTimeoutSeconds}s';`,
+      `ALTER ROLE "{{name}}" SET idle_in_transaction_session_timeout = '${caps.idleInTransactionTimeoutSeconds}s';`,
+    ] : []),
   ];
 }
 

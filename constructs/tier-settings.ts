@@ -1,4 +1,5 @@
 import { ApplyGate, EgressPolicy } from './enums';
+import { ContainerResources, DEFAULT_DATABASE_CAPS, DatabaseCaps, NodePool, defaultWorkloadResources } from './runtime';
 import { SecretTtl, Tier, TierDefaults } from './tier';
 
 /** An estate's adjustments to one built-in tier. Tightening is free; loosening needs `reason`. */
@@ -14,6 +15,35 @@ export interface TierSettings {
   readonly egressAllowList?: readonly string[];
   /** @default - the tier's sandbox maximum (168 hours on most tiers) */
   readonly sandboxMaxTtlHours?: number;
+  /**
+   * The app containers' CPU and memory in this tier (an app's own `resources` wins; on prod requests
+   * are raised to the limits).
+   * @default - built-in: prod 500m/512Mi Guaranteed; staging, preprod 250m/256Mi requests, 500m/512Mi limits; others 100m/128Mi, 500m/256Mi
+   */
+  readonly workloadResources?: ContainerResources;
+  /**
+   * What each env of this tier may take of its PostgreSQL server (connections enforced; timeouts
+   * as overridable defaults).
+   * @default - DEFAULT_DATABASE_CAPS (20 connections per database, 10 per credential, 300 s timeouts) on every tier but prod; none on prod
+   */
+  readonly databaseCaps?: DatabaseCaps;
+  /**
+   * Nodes of the tier's own: every pod of its envs selects them and tolerates their taint.
+   * @default - none: the tier's pods schedule on the cluster's shared nodes
+   */
+  readonly nodePool?: NodePool;
+  /**
+   * The cluster the tier's envs run in (Argo CD destination server): a cluster of its own is the
+   * only placement a pod author in the namespace cannot undo.
+   * @default - the estate's argocd.destinationServer
+   */
+  readonly argocdDestinationServer?: string;
+  /**
+   * IngressClass of the tier's Ingresses (a controller of its own keeps a lower tier's Ingress
+   * from being merged with prod's).
+   * @default - the estate's ingressController.className
+   */
+  readonly ingressClassName?: string;
   /** Why a setting is looser than the built-in default. Required for any loosening. @default - none */
   readonly reason?: string;
 }
@@ -31,6 +61,13 @@ export interface EffectiveTier {
   readonly tier: Tier;
   readonly config: TierDefaults;
   readonly egressAllowList: readonly string[];
+  /** The app containers' default resources in this tier (before prod's Guaranteed raise). */
+  readonly workloadResources: ContainerResources;
+  /** Server-side caps of the tier's envs; undefined on prod unless the estate sets them. */
+  readonly databaseCaps?: DatabaseCaps;
+  readonly nodePool?: NodePool;
+  readonly argocdDestinationServer?: string;
+  readonly ingressClassName?: string;
   /** Loosenings (each with `reason`); the validator refuses unreasoned ones. */
   readonly loosenings: readonly Omit<TierException, 'reason'>[];
   readonly reason?: string;
@@ -58,5 +95,12 @@ export function effectiveTier(tier: Tier, settings?: TierSettings): EffectiveTie
   looser('egress', d.egress.name, config.egress.name, config.egress.rank < d.egress.rank);
   looser('sandboxMaxTtlHours', String(d.sandboxMaxTtlHours), String(config.sandboxMaxTtlHours),
     config.sandboxMaxTtlHours > d.sandboxMaxTtlHours);
-  return { tier, config, egressAllowList: [...(s.egressAllowList ?? [])].sort(), loosenings, reason: s.reason };
+  return {
+    tier, config, egressAllowList: [...(s.egressAllowList ?? [])].sort(), loosenings, reason: s.reason,
+    workloadResources: s.workloadResources ?? defaultWorkloadResources(tier),
+    databaseCaps: s.databaseCaps ?? (tier.isProd ? undefined : DEFAULT_DATABASE_CAPS),
+    nodePool: s.nodePool,
+    argocdDestinationServer: s.argocdDestinationServer,
+    ingressClassName: s.ingressClassName,
+  };
 }

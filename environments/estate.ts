@@ -17,7 +17,12 @@ export function defineEstate(): Estate {
     backend: Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate' }),
     sandboxQuotaPerOwner: 2,
     tiers: [
-      { tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'] },
+      // Prod's own tainted node pool: no other tier's pod is scheduled next to prod's as tierkit
+      // writes them, and `check` (TK058) refuses one that selects or tolerates it.
+      {
+        tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'],
+        nodePool: { nodeSelector: { 'tierkit.io/pool': 'prod' }, taint: { key: 'tierkit.io/pool', value: 'prod', effect: 'NoSchedule' } },
+      },
       { tier: Tier.PREPROD, egressAllowList: ['10.30.0.0/16'] },
       { tier: Tier.STAGING, egressAllowList: ['10.30.0.0/16'] },
       { tier: Tier.DEV, egressAllowList: ['10.10.0.0/16'], secretTtl: { defaultSeconds: 1800, maxSeconds: 4 * 3600 } },

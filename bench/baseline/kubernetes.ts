@@ -164,6 +164,25 @@ function resetJob(chart: Chart, e: Env, l: Record<string, string>): void {
   if (!e.sandbox) return;
   // A sandbox's TTL sweep: hourly, scale to 0 once the expiry has passed.
   const expiresAt = new Date(Date.parse(e.sandbox.createdAt) + e.sandbox.ttlHours * 3_600_000).toISOString();
+  // Its own scale-only identity, and the sandbox's quota and LimitRange (as tierkit writes them).
+  const sweep = `${ns}-ttl-sweep`;
+  new k8s.KubeServiceAccount(chart, 'ttl_sweep_service_account', { metadata: { ...meta, name: sweep }, automountServiceAccountToken: false });
+  new k8s.KubeRole(chart, 'ttl_sweep_role', {
+    metadata: { ...meta, name: sweep }, rules: [{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [e.app], verbs: ['get', 'patch'] }],
+  });
+  new k8s.KubeRoleBinding(chart, 'ttl_sweep_role_binding', {
+    metadata: { ...meta, name: sweep }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: sweep }, subjects: [{ kind: 'ServiceAccount', name: sweep, namespace: ns }],
+  });
+  const q = (v: string) => k8s.Quantity.fromString(v);
+  new k8s.KubeResourceQuota(chart, 'resource_quota', {
+    metadata: { ...meta, name: 'sandbox-quota' },
+    spec: { hard: { 'limits.cpu': q('3350m'), 'limits.memory': q('2304Mi'), 'requests.cpu': q('1000m'), 'requests.memory': q('1024Mi'), pods: q('4'),
+      'services.loadbalancers': q('0'), 'services.nodeports': q('0'), persistentvolumeclaims: q('1') } },
+  });
+  new k8s.KubeLimitRange(chart, 'limit_range', {
+    metadata: { ...meta, name: 'sandbox-limits' },
+    spec: { limits: [{ type: 'Container', default: { cpu: q('500m'), memory: q('256Mi') }, defaultRequest: { cpu: q('100m'), memory: q('128Mi') }, max: { cpu: q('1000m'), memory: q('1024Mi') } }] },
+  });
   new k8s.KubeCronJob(chart, 'ttl_sweep', {
     metadata: { ...meta, name: `${ns}-ttl-sweep` },
     spec: {

@@ -8,7 +8,8 @@
  *   env's own dynamic credential, and scales back. Its service account may only get/patch the
  *   scale of the env's own Deployment.
  * - TTL sweep (sandboxes): an hourly CronJob that scales the app to 0 once the sandbox's expiry
- *   (fixed at synth time) has passed, as the reset service account; a reset's scale-up keeps an
+ *   (fixed at synth time) has passed, as its own service account (scale only, no Vault role: it
+ *   never holds a database credential); a reset's scale-up keeps an
  *   expired sandbox at 0 too. The rest of the sandbox goes when its declaration is removed, through
  *   the reviewed destroy plans.
  * The golden dump and reset mount the app's seed volume (`tierkit-seeds-<app>`, a ReadWriteMany claim the platform
@@ -22,6 +23,10 @@ import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { hasGoldenDump, hasReset, resetSchedule, resetSeed } from './plan';
 import { GOLDEN_DUMP_SCRIPT, RESET_SCRIPT, SCALE_SCRIPT } from './scripts';
+import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
+import {
+  containerResources, containerSecurityContext, placement, podSecurityContext, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume,
+} from '../synth/pod-security';
 
 /** kubectl for the scale steps; PostgreSQL client tools of the server's major for the scripts. */
 export const KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.33.0';
@@ -33,7 +38,28 @@ const ON_DEMAND_SCHEDULE = '0 0 31 2 *';
 /** The TTL sweep looks hourly; it acts only once the sandbox's expiry has passed. */
 export const TTL_SWEEP_SCHEDULE = '17 * * * *';
 
-const securityContext = { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 999, readOnlyRootFilesystem: true };
+/** The `postgres` user of the official image; kubectl runs as it too (it needs no user of its own). */
+const LIFECYCLE_UID = 999;
+const securityContext = containerSecurityContext(LIFECYCLE_UID);
+
+/**
+ * The API server token, mounted only into the kubectl steps (where kubectl's in-cluster config
+ * looks for it): the pods do not automount it, so the database tools and the agent never see it.
+ */
+const KUBE_API_TOKEN_VOLUME = 'kube-api-token';
+const kubeApiTokenMount = { name: KUBE_API_TOKEN_VOLUME, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true };
+function kubeApiTokenVolume(): k8s.Volume {
+  return {
+    name: KUBE_API_TOKEN_VOLUME,
+    projected: {
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        { downwardApi: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+      ],
+    },
+  };
+}
 
 /** Vault agent as an init container only (a sidecar would keep the Job from completing). */
 function vaultAnnotations(role: string, secretPath: string, template: string): Record<string, string> {
@@ -67,9 +93,13 @@ function seedVolume(env: AppEnvironment, readOnly: boolean): k8s.Volume {
 }
 
 function cronJob(chart: Chart, id: string, meta: k8s.ObjectMeta, props: {
+  placement: Pick<k8s.PodSpec, 'nodeSelector' | 'tolerations'>;
   schedule?: string; annotations?: Record<string, string>; serviceAccountName: string;
   initContainers?: k8s.Container[]; containers: k8s.Container[]; volumes: k8s.Volume[]; labels: Record<string, string>;
 }): void {
+  const all = [...(props.initContainers ?? []), ...props.containers];
+  const vault = props.annotations?.['vault.hashicorp.com/agent-inject'] === 'true';
+  const kubeApi = all.some((c) => (c.volumeMounts ?? []).some((m) => m.name === KUBE_API_TOKEN_VOLUME));
   new k8s.KubeCronJob(chart, id, {
     metadata: meta,
     spec: {
@@ -85,11 +115,16 @@ function cronJob(chart: Chart, id: string, meta: k8s.ObjectMeta, props: {
             metadata: { labels: props.labels, annotations: props.annotations },
             spec: {
               serviceAccountName: props.serviceAccountName,
-              automountServiceAccountToken: true,
+              automountServiceAccountToken: false,
+              securityContext: podSecurityContext(LIFECYCLE_UID),
+              ...props.placement,
               restartPolicy: 'Never',
               initContainers: props.initContainers,
               containers: props.containers,
-              volumes: [...props.volumes, { name: 'tmp', emptyDir: {} }],
+              volumes: [
+                ...props.volumes, tmpVolume(),
+                ...(vault ? [vaultTokenVolume()] : []), ...(kubeApi ? [kubeApiTokenVolume()] : []),
+              ],
             },
           },
         },
@@ -104,19 +139,23 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
   const meta = (name: string) => ({ name, namespace: ns, labels });
   const major = env.server!.majorVersion;
   const tmpMount = { name: 'tmp', mountPath: '/tmp' };
+  const agent = vaultAgentRuntimeAnnotations(env.tier);
+  const dbToolResources = containerResources(env.tier, DATABASE_TOOL_RESOURCES);
+  const scaleResources = containerResources(env.tier, SCALE_STEP_RESOURCES);
 
   if (hasGoldenDump(env)) {
     const name = naming.goldenDumpName(c);
     const secret = `${env.estate.naming.kvMount}/data/${naming.goldenDumpKvSecretName(c)}`;
     new k8s.KubeServiceAccount(chart, 'golden_dump_service_account', { metadata: meta(name), automountServiceAccountToken: false });
     cronJob(chart, 'golden_dump', meta(name), {
+      placement: placement(env),
       labels: { ...labels, [naming.LABELS.job]: 'golden-dump' },
-      annotations: vaultAnnotations(name, secret, credentialsTemplate(secret, true)),
+      annotations: { ...vaultAnnotations(name, secret, credentialsTemplate(secret, true)), ...agent },
       serviceAccountName: name,
       containers: [{
         name: 'golden-dump', image: postgresClientImage(major), command: ['/bin/bash', '-c', GOLDEN_DUMP_SCRIPT],
         env: pgEnv(env, { PGDATABASE: env.database.name, TIERKIT_DUMP_FILE: naming.seedDumpPath(SEED_MOUNT_PATH, 'golden') }),
-        volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH }, tmpMount], securityContext,
+        volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH }, tmpMount], securityContext, resources: dbToolResources,
       }],
       volumes: [seedVolume(env, false)],
     });
@@ -146,13 +185,15 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
         ] : []),
         ...(onlyWhenExpired ? [{ name: 'TIERKIT_ONLY_WHEN_EXPIRED', value: 'true' }] : []),
       ],
-      securityContext,
+      volumeMounts: [kubeApiTokenMount],
+      securityContext, resources: scaleResources,
     });
     const creds = naming.vaultCredsPath(c, env.estate.naming);
     cronJob(chart, 'reset', meta(name), {
+      placement: placement(env),
       schedule: resetSchedule(env),
       labels: { ...labels, [naming.LABELS.job]: 'reset' },
-      annotations: vaultAnnotations(name, creds, credentialsTemplate(creds, false)),
+      annotations: { ...vaultAnnotations(name, creds, credentialsTemplate(creds, false)), ...agent },
       serviceAccountName: name,
       // Init containers run in order; if the reset fails the app stays at 0 rather than run on
       // half-restored data.
@@ -162,7 +203,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
           PGDATABASE: env.database.name, TIERKIT_GROUP_ROLE: env.groupRole.name, TIERKIT_VAULT_CONNECTION_ROLE: env.vaultConnectionRole.name,
           TIERKIT_DUMP_FILE: naming.seedDumpPath(SEED_MOUNT_PATH, resetSeed(env)), TIERKIT_DRAIN_TIMEOUT_SECONDS: '120',
         }),
-        volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH, readOnly: true }, tmpMount], securityContext,
+        volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH, readOnly: true }, tmpMount], securityContext, resources: dbToolResources,
       }],
       containers: [scale('scale-up', replicas)],
       volumes: [seedVolume(env, true)],
@@ -171,10 +212,24 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
     if (expiresAt) {
       // Hourly rather than at the expiry minute: a CronJob never runs a schedule from before it
       // existed, and a sandbox may be merged, renewed or synced after its expiry.
-      cronJob(chart, 'ttl_sweep', meta(naming.ttlSweepName(c)), {
+      // Its own service account: scale only, and no Vault role binds it (the reset's may read the
+      // env's database credential; the sweep has no use for one).
+      const sweep = naming.ttlSweepName(c);
+      new k8s.KubeServiceAccount(chart, 'ttl_sweep_service_account', { metadata: meta(sweep), automountServiceAccountToken: false });
+      new k8s.KubeRole(chart, 'ttl_sweep_role', {
+        metadata: meta(sweep),
+        rules: [{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [naming.workloadName(c)], verbs: ['get', 'patch'] }],
+      });
+      new k8s.KubeRoleBinding(chart, 'ttl_sweep_role_binding', {
+        metadata: meta(sweep),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: sweep },
+        subjects: [{ kind: 'ServiceAccount', name: sweep, namespace: ns }],
+      });
+      cronJob(chart, 'ttl_sweep', meta(sweep), {
+        placement: placement(env),
         schedule: TTL_SWEEP_SCHEDULE,
         labels: { ...labels, [naming.LABELS.job]: 'ttl-sweep' },
-        serviceAccountName: name,
+        serviceAccountName: sweep,
         containers: [scale('ttl-sweep', 0, true)],
         volumes: [],
       });

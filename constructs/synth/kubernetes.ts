@@ -7,6 +7,11 @@ import { hasReset } from '../lifecycle/plan';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { Tier } from '../tier';
+import {
+  containerResources, containerSecurityContext, podSecurityContext, podSecurityLabels, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume,
+  REPLICAS, placement, workloadResources,
+} from './pod-security';
+import { buildSandboxQuota } from './kubernetes-quota';
 
 /** Labels every object of an app-environment carries; the policy loader reads them back. */
 export function environmentLabels(env: AppEnvironment): Record<string, string> {
@@ -33,8 +38,7 @@ function sandboxAnnotations(env: AppEnvironment): Record<string, string> | undef
 /** Set on the workload's pods (not on the lifecycle Jobs'), which the workload selector requires. */
 export const COMPONENT_LABEL = naming.LABELS.component;
 
-/** Replicas of an env's Deployment; the reset Job scales back to this. */
-const REPLICAS = 1;
+
 
 const DNS_PORTS = [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }];
 
@@ -66,7 +70,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
   const meta = (name: string) => ({ name, namespace: ns, labels });
 
   new k8s.KubeNamespace(chart, 'namespace', {
-    metadata: { name: ns, labels, annotations: sandboxAnnotations(env) },
+    metadata: { name: ns, labels: { ...labels, ...podSecurityLabels() }, annotations: sandboxAnnotations(env) },
   });
   const sa = new k8s.KubeServiceAccount(chart, 'service_account', {
     metadata: meta(naming.serviceAccountName(c)), automountServiceAccountToken: false,
@@ -115,7 +119,11 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
       podSelector: { matchLabels: selector },
       policyTypes: ['Ingress'],
       ingress: [{
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+        // The controller's pods only: anything else in its namespace gets nothing.
+        from: [{
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': estate.ingressController.namespace } },
+          podSelector: { matchLabels: { ...estate.ingressController.podLabels } },
+        }],
         ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(env.app.port) }],
       }],
     },
@@ -134,11 +142,15 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
             'vault.hashicorp.com/role': naming.kubernetesAuthRoleName(c),
             'vault.hashicorp.com/agent-inject-secret-database': naming.vaultCredsPath(c, estate.naming),
             'vault.hashicorp.com/agent-inject-secret-config': naming.kvApiPaths(c, estate.naming).data,
+            ...vaultAgentRuntimeAnnotations(env.tier),
           },
         },
         spec: {
           serviceAccountName: sa.name,
-          automountServiceAccountToken: true,
+          // The app never talks to the API server; the agent gets its audience-bound token instead.
+          automountServiceAccountToken: false,
+          securityContext: podSecurityContext(env.app.runAsUser),
+          ...placement(env),
           containers: [{
             name: naming.workloadName(c),
             image: env.app.image,
@@ -148,8 +160,13 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
               { name: 'TIERKIT_ENV', value: c.env },
               { name: 'TIERKIT_ALLOWED_HOST', value: env.host },
             ],
-            securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, readOnlyRootFilesystem: true },
+            resources: containerResources(env.tier, workloadResources(env)),
+            readinessProbe: { httpGet: { path: env.app.healthPath, port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, failureThreshold: 3 },
+            livenessProbe: { httpGet: { path: env.app.healthPath, port: k8s.IntOrString.fromString('http') }, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 6 },
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            securityContext: containerSecurityContext(env.app.runAsUser),
           }],
+          volumes: [tmpVolume(), vaultTokenVolume()],
         },
       },
     },
@@ -158,9 +175,12 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
     metadata: meta(naming.workloadName(c)),
     spec: { selector, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromNumber(env.app.port) }] },
   });
+  const issuer = estate.ingressController.clusterIssuer;
   new k8s.KubeIngress(chart, 'ingress', {
-    metadata: meta(naming.workloadName(c)),
+    metadata: { ...meta(naming.workloadName(c)), ...(issuer ? { annotations: { 'cert-manager.io/cluster-issuer': issuer } } : {}) },
     spec: {
+      ingressClassName: tier.ingressClassName ?? estate.ingressController.className,
+      tls: [{ hosts: [env.host], secretName: naming.tlsSecretName(c) }],
       rules: [{
         host: env.host,
         http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: naming.workloadName(c), port: { name: 'http' } } } }] },
@@ -168,6 +188,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
     },
   });
   buildLifecycleJobs(chart, env, labels, REPLICAS);
+  if (env.isSandbox) buildSandboxQuota(chart, env, meta);
   return chart;
 }
 
@@ -179,6 +200,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
  */
 function argoApplication(chart: Chart, id: string, estate: Estate, props: {
   name: string; path: string; include?: string; destinationNamespace: string; labels: Record<string, string>; resetDeployment?: string;
+  destinationServer?: string;
 }): ApiObject {
   const ignoreReplicas = props.resetDeployment !== undefined;
   return new ApiObject(chart, id, {
@@ -193,7 +215,7 @@ function argoApplication(chart: Chart, id: string, estate: Estate, props: {
         path: props.path,
         directory: props.include ? { include: props.include } : undefined,
       },
-      destination: { server: estate.argocd.destinationServer, namespace: props.destinationNamespace },
+      destination: { server: props.destinationServer ?? estate.argocd.destinationServer, namespace: props.destinationNamespace },
       ignoreDifferences: ignoreReplicas
         ? [{ group: 'apps', kind: 'Deployment', name: props.resetDeployment, namespace: props.destinationNamespace, jsonPointers: ['/spec/replicas'] }]
         : undefined,
@@ -213,6 +235,7 @@ export function buildTierApplicationsChart(app: K8sApp, estate: Estate, tier: Ti
       destinationNamespace: naming.namespace(env.coordinate),
       labels: environmentLabels(env),
       resetDeployment: hasReset(env) ? naming.workloadName(env.coordinate) : undefined,
+      destinationServer: estate.tier(env.tier).argocdDestinationServer,
     });
   }
   return chart;

@@ -9,6 +9,7 @@ import * as naming from '../naming';
 import {
   ROOT_ROTATION_STATEMENTS, creationStatements, environmentPolicyRules, renderPolicy, revocationStatements,
 } from '../statements';
+import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import { addBackend, addPostgresProvider, addVaultProvider } from './terraform-common';
 
 /** The typed resources of one app-environment stack, handed to escape hatches. */
@@ -87,6 +88,8 @@ function buildGoldenDump(stack: TerraformStack, env: AppEnvironment, database: P
     roleName: naming.goldenDumpName(c),
     boundServiceAccountNames: [naming.goldenDumpName(c)],
     boundServiceAccountNamespaces: [naming.namespace(c)],
+    // Only the token projected for Vault (pod-security.ts) logs in; a pod's API token is refused.
+    audience: VAULT_TOKEN_AUDIENCE,
     tokenPolicies: [policy.name],
     tokenTtl: tier.secretTtl.defaultSeconds,
     tokenMaxTtl: tier.secretTtl.maxSeconds,
@@ -141,7 +144,12 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
   const providerMembership = server.adminKind.superuser ? undefined : new PostgresqlGrantRole(stack, 'provider_owner_membership', {
     role: server.adminRole!, grantRole: groupRole.name, lifecycle: { ignoreChanges: ['with_admin_option'] },
   });
-  const database = new PostgresqlDatabase(stack, 'database', { name: env.database.name, owner: groupRole.name });
+  // Enforced by the server for every non-superuser connection: a lower tier's env on a shared
+  // server cannot take the connections its neighbours (prod's, on prod's server) need.
+  const caps = env.estate.tier(env.tier).databaseCaps;
+  const database = new PostgresqlDatabase(stack, 'database', {
+    name: env.database.name, owner: groupRole.name, ...(caps ? { connectionLimit: caps.connectionLimit } : {}),
+  });
   const databasePublicRevoke = new PostgresqlGrant(stack, 'database_public_revoke', {
     database: database.name, role: 'public', objectType: 'database', privileges: [],
   });
@@ -170,7 +178,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     backend: n.databaseMount,
     name: roleName,
     dbName: vaultConnection.name,
-    creationStatements: creationStatements(c),
+    creationStatements: creationStatements(c, caps),
     revocationStatements: revocationStatements(c),
     defaultTtl: tier.secretTtl.defaultSeconds,
     maxTtl: tier.secretTtl.maxSeconds,
@@ -195,6 +203,8 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     roleName: naming.kubernetesAuthRoleName(c),
     boundServiceAccountNames: [naming.serviceAccountName(c)],
     boundServiceAccountNamespaces: [naming.namespace(c)],
+    // Only the token projected for Vault (pod-security.ts) logs in; a pod's API token is refused.
+    audience: VAULT_TOKEN_AUDIENCE,
     tokenPolicies: [vaultPolicy.name],
     tokenTtl: tier.secretTtl.defaultSeconds,
     tokenMaxTtl: tier.secretTtl.maxSeconds,
@@ -209,6 +219,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
       roleName: naming.resetName(c),
       boundServiceAccountNames: [naming.resetName(c)],
       boundServiceAccountNamespaces: [naming.namespace(c)],
+      audience: VAULT_TOKEN_AUDIENCE,
       tokenPolicies: [vaultPolicy.name],
       tokenTtl: tier.secretTtl.defaultSeconds,
       tokenMaxTtl: tier.secretTtl.maxSeconds,

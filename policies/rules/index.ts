@@ -25,12 +25,26 @@ import { rule as TK037 } from './TK037-postgres-database-attributes';
 import { rule as TK038 } from './TK038-postgres-unquoted-sql';
 import { rule as TK039 } from './TK039-postgres-undeclared-role';
 import { rule as TK040 } from './TK040-postgres-admin-credential';
+import { rule as TK050 } from './TK050-namespace-pod-security';
+import { rule as TK051 } from './TK051-pod-security-restricted';
+import { rule as TK052 } from './TK052-container-resources';
+import { rule as TK053 } from './TK053-sandbox-quota';
+import { rule as TK054 } from './TK054-workload-probes';
+import { rule as TK055 } from './TK055-service-account-tokens';
+import { rule as TK056 } from './TK056-vault-auth-audience';
+import { rule as TK057 } from './TK057-database-caps';
+import { rule as TK058 } from './TK058-tier-placement';
+import { rule as TK059 } from './TK059-ingress-class-tls';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './rule';
 
 /** The rule pack, in id order. Ids are stable: suppressions and SARIF baselines refer to them. */
-export const RULES: readonly Rule[] = [TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010, TK011, TK012, TK013, TK014, TK015,
-  TK030, TK031, TK032, TK033, TK034, TK035, TK036, TK037, TK038, TK039, TK040];
+export const RULES: readonly Rule[] = [
+  TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010,
+  TK011, TK012, TK013, TK014, TK015, TK030, TK031, TK032, TK033, TK034,
+  TK035, TK036, TK037, TK038, TK039, TK040, TK050, TK051, TK052, TK053,
+  TK054, TK055, TK056, TK057, TK058, TK059,
+];
 
 export function ruleById(id: string): Rule | undefined {
   return RULES.find((r) => r.id === id);

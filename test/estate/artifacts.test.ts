@@ -150,16 +150,22 @@ describe('Postgres isolation in every app-environment stack', () => {
 });
 
 describe('Vault pieces of every app-environment stack', () => {
-  it('creates only a LOGIN role that expires, is IN ROLE its own group, and acts as it', () => {
+  it('creates only a LOGIN role that expires, is IN ROLE its own group, and acts as it (capped, with timeout defaults, below prod)', () => {
     for (const env of envs()) {
       const role = resource(env, 'vault_database_secret_backend_role');
       const group = `"${env.names.groupRole}"`;
       expect(role.name).toBe(env.names.vaultRole);
       expect(role.db_name).toBe(env.names.vaultConnection);
+      const capped = env.tier !== 'prod';
       expect(role.creation_statements).toEqual([
-        `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${group};`,
+        `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'${capped ? ' CONNECTION LIMIT 10' : ''} IN ROLE ${group};`,
         `ALTER ROLE "{{name}}" SET ROLE ${group};`,
+        ...(capped ? [
+          `ALTER ROLE "{{name}}" SET statement_timeout = '300s';`,
+          `ALTER ROLE "{{name}}" SET idle_in_transaction_session_timeout = '300s';`,
+        ] : []),
       ]);
+      expect(resource(env, 'postgresql_database').connection_limit).toBe(capped ? 20 : undefined);
       expect(role.revocation_statements.length).toBeGreaterThan(0);
       expect(role.revocation_statements.at(-1)).toMatch(/^DROP ROLE (IF EXISTS )?"\{\{name\}\}";$/);
       const tier = dist.manifest.tiers.find((t) => t.name === env.tier)!;

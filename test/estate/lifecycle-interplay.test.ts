@@ -93,7 +93,7 @@ describe('the TTL sweep', () => {
   const cronJobs = (env: ManifestAppEnvironment) => objectsOf(env).filter((o) => o.kind === 'CronJob' && o.metadata.name === naming.ttlSweepName(env));
   const envOf = (container: Obj) => Object.fromEntries(container.env.map((v: Obj) => [v.name, v.value]));
 
-  it('looks hourly at each sandbox and scales its workload to 0 once its expiry (fixed at synth time) has passed, as its reset service account', () => {
+  it('looks hourly at each sandbox and scales its workload to 0 once its expiry (fixed at synth time) has passed, as its own service account (scale only, no Vault role)', () => {
     const sandboxes = envs().filter((e) => e.sandbox);
     expect(sandboxes.length).toBeGreaterThan(3);
     for (const env of sandboxes) {
@@ -105,7 +105,11 @@ describe('the TTL sweep', () => {
       const pod = sweep.spec.jobTemplate.spec.template;
       expect(pod.metadata.labels[naming.LABELS.job]).toBe('ttl-sweep');
       expect(pod.metadata.annotations, 'no Vault agent: it needs no credential').toBeUndefined();
-      expect(pod.spec.serviceAccountName).toBe(naming.resetName(env));
+      expect(pod.spec.serviceAccountName).toBe(naming.ttlSweepName(env));
+      // No Vault auth role binds the sweep's service account: it can never get a database credential.
+      const stack = JSON.stringify(dist.stacks.find((t) => t.name === env.stack)!.json);
+      expect(stack.includes(`"${naming.ttlSweepName(env)}"`), env.slug).toBe(false);
+      expect(stack.includes(`"${naming.resetName(env)}"`), env.slug).toBe(true);
       const deployment = objectsOf(env).find((o) => o.kind === 'Deployment')!;
       const [container, ...others] = pod.spec.containers;
       expect(others).toEqual([]);
@@ -119,7 +123,9 @@ describe('the TTL sweep', () => {
       const reset = objectsOf(env).find((o) => o.kind === 'CronJob' && o.metadata.name === naming.resetName(env))!;
       expect(envOf(reset.spec.jobTemplate.spec.template.spec.containers[0])).toMatchObject({ TIERKIT_REPLICAS: '1', TIERKIT_EXPIRES_AT_EPOCH: String(Date.parse(env.sandbox!.expiresAt) / 1000) });
       // Its service account may scale that Deployment and nothing else; Argo CD leaves the 0 alone.
-      const role = objectsOf(env).find((o) => o.kind === 'Role' && o.metadata.name === naming.resetName(env))!;
+      const role = objectsOf(env).find((o) => o.kind === 'Role' && o.metadata.name === naming.ttlSweepName(env))!;
+      const binding = objectsOf(env).find((o) => o.kind === 'RoleBinding' && o.metadata.name === naming.ttlSweepName(env))!;
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: naming.ttlSweepName(env), namespace: env.names.namespace }]);
       expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [deployment.metadata.name], verbs: ['get', 'patch'] }]);
       expect(applicationOf(env).spec.ignoreDifferences[0].jsonPointers).toEqual(['/spec/replicas']);
       // Its pods reach the API server, on its port only, through a policy of their own.

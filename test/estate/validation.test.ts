@@ -60,7 +60,7 @@ const cases: [string, (e: Estate) => void, Partial<ValidationIssue>, RegExp][] =
   ['misspelled sandbox property (would fall back to the default TTL)', (e) => sandbox(smallApp(e), 'sb', { ttlHour: 500 } as any),
     { path: 'test/erp/sb', property: 'ttlHour', value: 500 }, /did you mean ttlHours\?/],
   ['unknown app property', (e) => new App(e, 'erp', { tiers: [Tier.DEV], objectPrefix: 'llx_', image: 'x:1', replicas: 3 } as any),
-    { path: 'test/erp', property: 'replicas', value: 3 }, /use one of tiers, objectPrefix, image, port, flags/],
+    { path: 'test/erp', property: 'replicas', value: 3 }, /use one of tiers, objectPrefix, image, port, runAsUser, resources, healthPath, flags/],
   ['sandbox without owner', (e) => sandbox(smallApp(e), 'sb', { owner: '' }), { path: 'test/erp/sb', property: 'owner' }, /owner/],
   ['owner over the sandbox quota', (e) => { const a = smallApp(e); for (const id of ['s1', 's2', 's3', 's4']) sandbox(a, id); },
     { path: 'test/erp/s4', property: 'owner', value: 'alice' }, /sandboxQuotaPerOwner/],

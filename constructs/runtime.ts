@@ -1,0 +1,135 @@
+import { Tier } from './tier';
+
+/**
+ * CPU and memory of one container. Requests are what the scheduler reserves; limits are what the
+ * kubelet enforces (CPU throttled, memory OOM-killed). A pod whose every container has
+ * requests = limits is Guaranteed: the last to be evicted when a node runs short.
+ */
+export interface ContainerResources {
+  readonly requestsCpuMillis: number;
+  readonly requestsMemoryMiB: number;
+  readonly limitsCpuMillis: number;
+  readonly limitsMemoryMiB: number;
+}
+
+/** The app container's resources per tier; prod's are Guaranteed (requests = limits). */
+const WORKLOAD_DEFAULTS: Readonly<Record<string, ContainerResources>> = {
+  prod: { requestsCpuMillis: 500, requestsMemoryMiB: 512, limitsCpuMillis: 500, limitsMemoryMiB: 512 },
+  preprod: { requestsCpuMillis: 250, requestsMemoryMiB: 256, limitsCpuMillis: 500, limitsMemoryMiB: 512 },
+  staging: { requestsCpuMillis: 250, requestsMemoryMiB: 256, limitsCpuMillis: 500, limitsMemoryMiB: 512 },
+};
+const WORKLOAD_DEFAULT_OTHER: ContainerResources = { requestsCpuMillis: 100, requestsMemoryMiB: 128, limitsCpuMillis: 500, limitsMemoryMiB: 256 };
+
+/** The built-in resources of a tier's app containers (an estate overrides them per tier or per app). */
+export function defaultWorkloadResources(tier: Tier): ContainerResources {
+  return WORKLOAD_DEFAULTS[tier.name] ?? WORKLOAD_DEFAULT_OTHER;
+}
+
+/**
+ * The resources a container of `tier` gets from `r`: on prod, requests are raised to the limits, so
+ * every prod pod is Guaranteed whatever an app or tier setting says.
+ */
+export function tierResources(tier: Tier, r: ContainerResources): ContainerResources {
+  if (!tier.isProd) return r;
+  return { requestsCpuMillis: r.limitsCpuMillis, requestsMemoryMiB: r.limitsMemoryMiB, limitsCpuMillis: r.limitsCpuMillis, limitsMemoryMiB: r.limitsMemoryMiB };
+}
+
+/** Fixed resources of the lifecycle containers (kubectl scale steps; pg_dump / pg_restore). */
+export const SCALE_STEP_RESOURCES: ContainerResources = { requestsCpuMillis: 50, requestsMemoryMiB: 64, limitsCpuMillis: 200, limitsMemoryMiB: 128 };
+export const DATABASE_TOOL_RESOURCES: ContainerResources = { requestsCpuMillis: 250, requestsMemoryMiB: 256, limitsCpuMillis: 1000, limitsMemoryMiB: 1024 };
+/** The injected Vault agent (set through the injector's annotations; its own defaults are not Guaranteed). */
+export const VAULT_AGENT_RESOURCES: ContainerResources = { requestsCpuMillis: 50, requestsMemoryMiB: 64, limitsCpuMillis: 250, limitsMemoryMiB: 128 };
+
+/** Kubernetes quantities of `r` (millicores, mebibytes). */
+export function resourceQuantities(r: ContainerResources): { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } } {
+  return {
+    requests: { cpu: `${r.requestsCpuMillis}m`, memory: `${r.requestsMemoryMiB}Mi` },
+    limits: { cpu: `${r.limitsCpuMillis}m`, memory: `${r.limitsMemoryMiB}Mi` },
+  };
+}
+
+/** Issues of a resources prop: positive integers, requests not above limits. */
+export function resourcesIssues(r: unknown): { property: string; value: unknown; message: string; fix: string }[] {
+  if (typeof r !== 'object' || r === null) return [{ property: '', value: r, message: 'is not a ContainerResources object', fix: 'give requestsCpuMillis, requestsMemoryMiB, limitsCpuMillis and limitsMemoryMiB' }];
+  const res = r as Record<string, unknown>;
+  const out: { property: string; value: unknown; message: string; fix: string }[] = [];
+  for (const key of ['requestsCpuMillis', 'requestsMemoryMiB', 'limitsCpuMillis', 'limitsMemoryMiB']) {
+    const v = res[key];
+    if (!Number.isInteger(v) || (v as number) <= 0) out.push({ property: key, value: v, message: 'is not a positive integer', fix: `give ${key} as a whole number, e.g. 256` });
+  }
+  if (out.length > 0) return out;
+  if ((res.requestsCpuMillis as number) > (res.limitsCpuMillis as number)) {
+    out.push({ property: 'requestsCpuMillis', value: res.requestsCpuMillis, message: `is above limitsCpuMillis (${res.limitsCpuMillis})`, fix: 'request at most the limit' });
+  }
+  if ((res.requestsMemoryMiB as number) > (res.limitsMemoryMiB as number)) {
+    out.push({ property: 'requestsMemoryMiB', value: res.requestsMemoryMiB, message: `is above limitsMemoryMiB (${res.limitsMemoryMiB})`, fix: 'request at most the limit' });
+  }
+  return out;
+}
+
+/**
+ * What a non-prod env may take of its PostgreSQL server. `connectionLimit` and
+ * `userConnectionLimit` are enforced by the server (a superuser excepted); the two timeouts are
+ * per-user defaults a session can override with SET — they end forgotten sessions, they do not
+ * stop a determined one.
+ */
+export interface DatabaseCaps {
+  /** Most connections to the env's database at once, every non-superuser role together (Vault's pool included). */
+  readonly connectionLimit: number;
+  /** Most connections of one dynamic credential (CONNECTION LIMIT in Vault's creation statements). */
+  readonly userConnectionLimit: number;
+  /** Default statement_timeout of a dynamic credential, in seconds (a session may SET it). */
+  readonly statementTimeoutSeconds: number;
+  /** Default idle_in_transaction_session_timeout of a dynamic credential, in seconds (a session may SET it). */
+  readonly idleInTransactionTimeoutSeconds: number;
+}
+
+/** Built-in caps of every non-prod tier; prod is never capped by default (it must not starve itself). */
+export const DEFAULT_DATABASE_CAPS: DatabaseCaps = { connectionLimit: 20, userConnectionLimit: 10, statementTimeoutSeconds: 300, idleInTransactionTimeoutSeconds: 300 };
+
+export function databaseCapsIssues(c: unknown): { property: string; value: unknown; message: string; fix: string }[] {
+  if (typeof c !== 'object' || c === null) return [{ property: '', value: c, message: 'is not a DatabaseCaps object', fix: 'give connectionLimit, userConnectionLimit, statementTimeoutSeconds and idleInTransactionTimeoutSeconds' }];
+  const caps = c as Record<string, unknown>;
+  const out = ['connectionLimit', 'userConnectionLimit', 'statementTimeoutSeconds', 'idleInTransactionTimeoutSeconds']
+    .filter((k) => !Number.isInteger(caps[k]) || (caps[k] as number) < 1)
+    .map((k) => ({ property: k, value: caps[k], message: 'is not a positive integer (-1 or 0 would mean no cap)', fix: `give ${k} as a whole number, e.g. 20` }));
+  if (out.length === 0 && (caps.userConnectionLimit as number) > (caps.connectionLimit as number)) {
+    out.push({ property: 'userConnectionLimit', value: caps.userConnectionLimit, message: `is above connectionLimit (${caps.connectionLimit})`, fix: 'give one credential at most the database\'s connections' });
+  }
+  return out;
+}
+
+/** A node taint the pool carries: only pods that tolerate it schedule there. */
+export interface NodeTaint {
+  readonly key: string;
+  readonly value: string;
+  readonly effect: 'NoSchedule' | 'NoExecute';
+}
+
+/**
+ * Nodes reserved for one tier: its pods select them (nodeSelector) and tolerate their taint.
+ * The taint keeps other tiers' pods off as tierkit writes them; against a pod author who adds
+ * the toleration, only admission (PodTolerationRestriction / PodNodeSelector, or a policy engine)
+ * or a separate cluster holds.
+ */
+export interface NodePool {
+  /** Node labels the tier's pods select. */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /** @default - none: the pool is not tainted, so any pod without a selector may land on it */
+  readonly taint?: NodeTaint;
+}
+
+export function nodePoolIssues(p: unknown): { property: string; value: unknown; message: string; fix: string }[] {
+  const pool = p as NodePool | undefined;
+  const labels = pool && typeof pool === 'object' ? pool.nodeSelector : undefined;
+  const out: { property: string; value: unknown; message: string; fix: string }[] = [];
+  if (!labels || typeof labels !== 'object' || Object.keys(labels).length === 0
+    || Object.entries(labels).some(([k, v]) => !/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(k) || typeof v !== 'string' || !/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/.test(v))) {
+    out.push({ property: 'nodeSelector', value: labels, message: 'is not a non-empty map of Kubernetes node labels', fix: 'e.g. { "tierkit.io/pool": "prod" }' });
+  }
+  const t = pool?.taint;
+  if (t !== undefined && (typeof t !== 'object' || typeof t.key !== 'string' || typeof t.value !== 'string' || !['NoSchedule', 'NoExecute'].includes(t.effect))) {
+    out.push({ property: 'taint', value: t, message: 'is not a node taint', fix: 'e.g. { key: "tierkit.io/pool", value: "prod", effect: "NoSchedule" }' });
+  }
+  return out;
+}
