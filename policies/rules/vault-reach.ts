@@ -29,7 +29,8 @@ export interface PolicyOwner {
 
 /** Whose policy this is, and which owners it may reach. */
 export function policyOwner(g: EstateGraph, p: VaultPolicy): PolicyOwner {
-  const env = g.index.byVaultPolicy.get(p.name) ?? p.stack.env;
+  // The stack that writes a policy decides whose it is (TK072 catches a stack writing another's name).
+  const env = p.stack.env ?? g.index.byVaultPolicy.get(p.name);
   if (env) return { label: `env ${env.slug} (tier ${env.tier})`, env, mayReach: (o) => o.kind === 'env' && o.env === env };
   const applierTier = applierTierOf(p.name);
   if (applierTier && p.stack.manifest?.kind === 'tier-platform' && p.stack.manifest.tier === applierTier) {
