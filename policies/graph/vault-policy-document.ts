@@ -27,8 +27,8 @@ class Refusal extends Error {}
 function unsafe(value: string): string | undefined {
   if (/\$\{|%\{/.test(value)) return 'a Terraform expression (known only at apply time)';
   if (value.includes('{{')) return 'an identity template';
-  if (/["\\]/.test(value)) return 'a quote or backslash (the provider escapes nothing; Vault would unquote it again)';
   if (/[\u0000-\u001f\u007f]/.test(value)) return 'a newline or control character (the provider escapes nothing: it would inject HCL)';
+  if (/["\\]/.test(value)) return 'a quote or backslash (the provider escapes nothing; Vault would unquote it again)';
   return undefined;
 }
 
