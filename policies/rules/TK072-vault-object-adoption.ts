@@ -51,7 +51,10 @@ export const rule: Rule = {
       if (path === undefined || /\$\{|%\{/.test(path)) continue; // TK071 reports names it cannot resolve
       const s = stacks.get(r.file);
       if (!s) continue;
-      const foreign = index.reached(path).filter((x) => x.owned.owner.kind !== 'env' || x.owned.owner.env !== s.env).filter((x) => !mayWrite(s, x.owned.owner));
+      const reached = index.reached(path);
+      // A stack writing its own contract path is the owner, whoever else declares an object there.
+      const rightful = reached.some((x) => !x.owned.declared && mayWrite(s, x.owned.owner));
+      const foreign = reached.filter((x) => !mayWrite(s, x.owned.owner) && !(rightful && x.owned.declared));
       if (foreign.length === 0) continue;
       const owners = [...new Set(foreign.map((f) => ownerLabel(f.owned.owner)))];
       out.push({

@@ -12,6 +12,8 @@ export type Owner =
 export interface OwnedPath {
   readonly pattern: string;
   readonly owner: Owner;
+  /** Owned only because a stack declares an object there (not by the naming contract). */
+  readonly declared?: true;
 }
 
 export function ownerLabel(o: Owner): string {
@@ -67,7 +69,7 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
   const seen = new Set(out.map((x) => `${x.pattern}\u0000${x.owner.kind === 'env' ? x.owner.env.slug : ''}`));
   const add = (pattern: string, env: Env) => {
     const key = `${pattern}\u0000${env.slug}`;
-    if (!seen.has(key)) { seen.add(key); out.push({ pattern, owner: { kind: 'env', env } }); }
+    if (!seen.has(key)) { seen.add(key); out.push({ pattern, owner: { kind: 'env', env }, declared: true }); }
   };
   for (const p of g.vaultPolicies) if (p.stack.env) for (const x of [`sys/policies/acl/${p.name}`, `sys/policy/${p.name}`]) add(x, p.stack.env);
   for (const a of g.authRoles) if (a.stack.env) add(`auth/${a.backend}/role/${a.name}`, a.stack.env);
