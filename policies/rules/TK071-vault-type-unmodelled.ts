@@ -92,8 +92,10 @@ export const rule: Rule = {
             const attrs = ((block === 'resource' ? resolved.get(`${s.file}\u0000${source.pointer}`) : undefined) ?? body ?? {}) as Record<string, unknown>;
             if (attrs.namespace !== undefined) out.push({ env: s.env, source, message: `${address} in stack ${s.name} targets Vault namespace ${JSON.stringify(attrs.namespace)}, outside the estate's modelled root namespace` });
             const exprs: string[] = [];
-            unresolved(attrs, '', exprs);
-            if (exprs.length > 0 && type !== 'vault_policy') {
+            // A policy's text is TK070's to judge; its name, like every other path-bearing value, is judged here.
+            const { policy: _text, ...named } = attrs;
+            unresolved(type === 'vault_policy' ? named : attrs, '', exprs);
+            if (exprs.length > 0) {
               out.push({ env: s.env, source, message: `${address} in stack ${s.name} names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: ${exprs.slice(0, 3).join(', ')}` });
             }
             const platform = block === 'resource' ? PLATFORM[type] : undefined;

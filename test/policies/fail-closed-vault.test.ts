@@ -167,8 +167,13 @@ describe('class 5: every Vault type modelled or refused (TK071), no stack writin
       j.resource.vault_kubernetes_auth_backend_role.kubernetes_auth_role.role_name = '${var.role}';
     });
     editStack(dir, 'platform', (j) => { j.resource.vault_mount.kv_mount.audit_non_hmac_request_keys = ['password']; });
+    editStack(dir, 'crm-alice', (j) => { j.resource.vault_policy.vault_policy.name = '${var.policy_name}'; });
     const messages = unsuppressed(await check(dir), 'TK071').map((f) => f.message);
     expect(messages).toEqual([
+      // The auth roles refer to the policy by reference, so they name it by the same expression.
+      'vault_kubernetes_auth_backend_role.kubernetes_auth_role in stack crm-alice names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: /token_policies/0 = "${var.policy_name}"',
+      'vault_kubernetes_auth_backend_role.reset_auth_role in stack crm-alice names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: /token_policies/0 = "${var.policy_name}"',
+      'vault_policy.vault_policy in stack crm-alice names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: /name = "${var.policy_name}"',
       'stack crm-dev declares data.vault_kv_secret_v2.steal, a Vault data source type tierkit does not model',
       'stack crm-dev declares vault_generic_endpoint.w, a Vault resource type tierkit does not model',
       'vault_mount.m is in stack crm-dev: mounts and auth methods belong only to the shared platform stack, gated by the live-data tier',
