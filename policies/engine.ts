@@ -17,7 +17,7 @@ export const ENGINE_RULES: readonly RuleSummary[] = [
   {
     id: 'TK100', name: 'suppression-not-allowed', severity: 'error', suppressible: false,
     title: 'A suppression names a rule that cannot be suppressed',
-    explanation: 'Rules TK001–TK005, TK009, TK010, TK014 and TK070–TK071 guard the isolation boundary itself; accepting a violation of one means there is no boundary. '
+    explanation: 'Rules TK001–TK005, TK009, TK010, TK014 and TK070–TK072 guard the isolation boundary itself; accepting a violation of one means there is no boundary. '
       + 'Nor can any suppression, whatever the rule, accept a finding whose subject reaches a live-data (prod) tier or a stricter tier than the env\'s own: '
       + 'an env of such a tier, an env whose stack is gated by one (its database is on that tier\'s server), or a policy, role or egress the rule shows reaching one.',
     fix: 'Remove the suppression and fix the finding.',
