@@ -7,7 +7,12 @@ import { diffPolicies, readPolicy } from '../../diff/vault-policy';
 import { VAULT_INERT_TYPES, VAULT_MODELLED_TYPES } from '../../policies/graph/vault-types';
 import type { Estate } from '../../constructs';
 import type { CheckReport } from '../../policies/report/finding';
-import { check, cleanDist, distWithFiles, env, findings, freshDir, synthDist } from './helpers';
+import { readDist } from '../../policies/dist/read';
+import { evaluateGraph } from '../../policies/engine';
+import { buildGraph } from '../../policies/graph/build';
+import { loadSqlParser } from '../../policies/graph/sql';
+import type { Rule } from '../../policies/rules/rule';
+import { NOW, check, cleanDist, distWithFiles, env, findings, freshDir, synthDist } from './helpers';
 
 /**
  * The mutation corpus of "fail closed, part 2" (Vault and suppressions): each class by an escape
@@ -140,6 +145,29 @@ describe('class 2: a finding whose subject reaches a live-data or stricter tier 
     expect(findings(report, 'TK100').map((f) => f.message.replace(/; it stays.*/, '')).sort()).toEqual([
       'erp suppresses TK006, which cannot accept this finding because it reaches env erp, of the live-data tier prod',
       'erp-sandbox suppresses TK006, which cannot accept this finding because it reaches the server of erp-sandbox\'s database, whose stacks tier prod gates, of the live-data tier prod',
+    ]);
+  });
+});
+
+describe('one place decides, for every rule id', () => {
+  it('a rule tierkit has never seen: its finding reaching prod stays an error, its same-tier finding is accepted', async () => {
+    await loadSqlParser();
+    const reason = 'Accepted by the shop team for this sprint';
+    const graph = buildGraph(readDist(synthDist((e) => env(e, 'shop', 'dev').addSuppression('TK990', reason))));
+    const shopDev = graph.envs.find((x) => x.slug === 'shop-dev')!;
+    const custom: Rule = {
+      id: 'TK990', name: 'custom', severity: 'error', title: 't', explanation: 'e', fix: 'f', suppressible: true,
+      evaluate: () => [
+        { env: shopDev, message: 'reaches prod', reaches: [{ tier: 'prod', what: 'the prod thing' }] },
+        { env: shopDev, message: 'stays in dev', reaches: [{ tier: 'dev', what: 'the dev thing' }] },
+      ],
+    };
+    const report = evaluateGraph(graph, { now: NOW, rules: [custom] });
+    expect(report.findings.filter((f) => f.ruleId === 'TK990').map((f) => [f.message, f.suppressed?.reason])).toEqual([
+      ['reaches prod', undefined], ['stays in dev', reason],
+    ]);
+    expect(findings(report, 'TK100').map((f) => f.message)).toEqual([
+      'shop-dev suppresses TK990, which cannot accept this finding because it reaches the prod thing, of the live-data tier prod; it stays an error: reaches prod',
     ]);
   });
 });
