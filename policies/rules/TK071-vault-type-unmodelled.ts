@@ -78,6 +78,10 @@ export const rule: Rule = {
           out.push({ env: s.env, source: at(pointer), message: `stack ${s.name}: a Vault provider with address ${JSON.stringify(p.address)}${p.namespace !== undefined ? ` and namespace ${JSON.stringify(p.namespace)}` : ''} is not the estate's Vault (${vault.address}, root namespace)` });
         }
       });
+      const usesVault = BLOCKS.some((b) => Object.keys(s.json[b] ?? {}).some((t) => t.startsWith('vault_')));
+      if (usesVault && s.json.provider?.vault === undefined) {
+        out.push({ env: s.env, source: at('/provider'), message: `stack ${s.name} declares Vault objects without a Vault provider block: the address and namespace would come from the applier's environment (VAULT_ADDR, VAULT_NAMESPACE)` });
+      }
       for (const block of BLOCKS) {
         for (const [type, byName] of Object.entries((s.json[block] ?? {}) as Record<string, Record<string, Record<string, unknown>>>)) {
           if (!type.startsWith('vault_')) continue;

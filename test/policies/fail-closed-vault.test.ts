@@ -196,6 +196,7 @@ describe('class 5: every Vault type modelled or refused (TK071), no stack writin
     });
     editStack(dir, 'platform', (j) => { j.resource.vault_mount.kv_mount.audit_non_hmac_request_keys = ['password']; });
     editStack(dir, 'crm-alice', (j) => { j.resource.vault_policy.vault_policy.name = '${var.policy_name}'; });
+    editStack(dir, 'erp-dev', (j) => { delete j.provider.vault; });
     const messages = unsuppressed(await check(dir), 'TK071').map((f) => f.message);
     expect(messages).toEqual([
       // The auth roles refer to the policy by reference, so they name it by the same expression.
@@ -205,6 +206,7 @@ describe('class 5: every Vault type modelled or refused (TK071), no stack writin
       'stack crm-dev declares data.vault_kv_secret_v2.steal, a Vault data source type tierkit does not model',
       'stack crm-dev declares vault_generic_endpoint.w, a Vault resource type tierkit does not model',
       'vault_mount.m is in stack crm-dev: mounts and auth methods belong only to the shared platform stack, gated by the live-data tier',
+      'stack erp-dev declares Vault objects without a Vault provider block: the address and namespace would come from the applier\'s environment (VAULT_ADDR, VAULT_NAMESPACE)',
       'vault_mount.kv_mount in stack platform: sets audit_non_hmac_request_keys, which tierkit does not model (remounts, audit keys and headers can move or leak another env\'s secrets)',
       'stack shop-dev: a Vault provider with address "https://vault.arcodange.lab:8200" and namespace "prod" is not the estate\'s Vault (https://vault.arcodange.lab:8200, root namespace)',
       'vault_kubernetes_auth_backend_role.kubernetes_auth_role in stack shop-dev names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: /role_name = "${var.role}"',
