@@ -96,8 +96,13 @@ export function unsuppressibleReason(g: EstateGraph, f: RuleFinding, env: Env | 
   if (!env) return undefined;
   const own = upwardReach(g, from, env.tier, `env ${env.slug}`);
   if (own) return own;
-  const gate = g.manifest.stacks.find((s) => s.name === env.stack)?.gatingTier;
-  return gate === undefined ? undefined : upwardReach(g, from, gate, `the server of ${env.slug}'s database, whose stacks tier ${gate} gates`);
+  // The stack's gate and the server's, so that neither entry alone can lower the bar.
+  const gates = [g.manifest.stacks.find((s) => s.name === env.stack)?.gatingTier, env.server === undefined ? undefined : g.servers.get(env.server)?.gatingTier];
+  for (const gate of gates) {
+    const why = gate === undefined ? undefined : upwardReach(g, from, gate, `the server of ${env.slug}'s database, whose stacks tier ${gate} gates`);
+    if (why) return why;
+  }
+  return undefined;
 }
 
 /** Evaluate the rule pack over a built graph. The SQL parser must be loaded (see `checkDist`). */
