@@ -9,9 +9,11 @@ import type { PolicyPathRule } from './types';
  * - Printable ASCII, LF (CRLF is read as LF, as hcl/parser.go does), no escape sequence, no `${`/`%{`
  *   (a Terraform expression, unknown until apply), no `{{` (an identity template).
  *
- * Every refusal names the Vault behaviour that makes a naive reading wrong; the sources are cited
- * in ../../../shared/notes/vault-policy.md terms (hashicorp/vault vault/policy.go, logical_system.go,
- * hashicorp/hcl v1.0.1-vault-7). The same parser serves `check` and `diff`.
+ * Every refusal names the Vault behaviour that makes a naive reading wrong, citing its source
+ * (hashicorp/vault vault/policy.go, acl.go, logical_system.go; hashicorp/hcl v1.0.1-vault-7, the HCL
+ * v1 fork Vault vendors). Repeated `path` blocks are kept as separate rules: Vault ORs them
+ * (acl.go NewACL), so judging each grant alone never reads less than Vault grants. The same parser
+ * serves `check` and `diff`.
  */
 export interface ParsedPolicy {
   readonly rules: PolicyPathRule[];
