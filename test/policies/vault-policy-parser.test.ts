@@ -25,6 +25,11 @@ describe('the canonical subset is read exactly', () => {
     ] });
   });
 
+  it('keeps repeated path blocks as separate rules: Vault ORs them (acl.go NewACL), so each grant is judged on its own', () => {
+    expect(parseVaultPolicy('path "a" { capabilities = ["deny"] }\npath "/a" { capabilities = ["read"] }').rules)
+      .toEqual([{ path: 'a', capabilities: ['deny'] }, { path: 'a', written: '/a', capabilities: ['read'] }]);
+  });
+
   it('reads the JSON form Vault also accepts (hcl lex.go lexMode: a first non-space rune "{" means JSON)', () => {
     expect(parseVaultPolicy('  {"path": {"c/*": {"capabilities": ["list"]}, "/d": {"capabilities": ["read"]}}}').rules)
       .toEqual([{ path: 'c/*', capabilities: ['list'] }, { path: 'd', written: '/d', capabilities: ['read'] }]);
