@@ -189,6 +189,7 @@ describe('class 5: every Vault type modelled or refused (TK071), no stack writin
       j.data = { vault_kv_secret_v2: { steal: { mount: 'kvv2', name: 'erp/config' } } };
       j.resource.vault_generic_endpoint = { w: { path: 'sys/policies/acl/erp', data_json: '{}' } };
       j.resource.vault_mount = { m: { path: 'kvv2', type: 'kv' } };
+      j.ephemeral = { vault_database_secret: { creds: { mount: 'postgres', name: 'erp' } } };
     });
     editStack(dir, 'shop-dev', (j) => {
       j.provider.vault[0].namespace = 'prod';
@@ -204,6 +205,7 @@ describe('class 5: every Vault type modelled or refused (TK071), no stack writin
       'vault_kubernetes_auth_backend_role.reset_auth_role in stack crm-alice names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: /token_policies/0 = "${var.policy_name}"',
       'vault_policy.vault_policy in stack crm-alice names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: /name = "${var.policy_name}"',
       'stack crm-dev declares data.vault_kv_secret_v2.steal, a Vault data source type tierkit does not model',
+      'stack crm-dev declares ephemeral.vault_database_secret.creds, a Vault ephemeral source type tierkit does not model',
       'stack crm-dev declares vault_generic_endpoint.w, a Vault resource type tierkit does not model',
       'vault_mount.m is in stack crm-dev: mounts and auth methods belong only to the shared platform stack, gated by the live-data tier',
       'stack erp-dev declares Vault objects without a Vault provider block: the address and namespace would come from the applier\'s environment (VAULT_ADDR, VAULT_NAMESPACE)',
