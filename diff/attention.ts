@@ -8,7 +8,7 @@ import { manifestAttention } from './attention-manifest';
 import { kubernetesAttention } from './attention-network';
 import type { AffectedStack, AttentionCategory, AttentionItem, ManifestChange, ResourceChange, TerraformChange } from './model';
 import { isProdTier } from './summary';
-import { diffPolicies, parsePolicy } from './vault-policy';
+import { diffPolicies, readPolicy } from './vault-policy';
 
 /**
  * What a reviewer must not miss. A changed or destroyed privilege is always an item; an added one
@@ -107,8 +107,9 @@ function terraformAttention(ctx: Context, r: TerraformChange): void {
     const c = r.changes.find((x) => x.path === 'policy');
     const before = typeof c?.before === 'string' ? c.before : undefined;
     const now = typeof c?.after === 'string' ? c.after : undefined;
-    const outside = foreign(parsePolicy(now ?? '').map((b) => b.path), own);
-    if (!isAdd || outside.length > 0) {
+    const reading = readPolicy(now);
+    const outside = foreign(reading.blocks.map((b) => b.path), own);
+    if (!isAdd || outside.length > 0 || reading.error !== undefined) {
       const lines = diffPolicies(before, now);
       const added = lines.filter((l) => l.startsWith('+')).length;
       const removed = lines.filter((l) => l.startsWith('-')).length;

@@ -5,7 +5,8 @@ import { loadSqlParser } from './graph/sql';
 import type { Env, EstateGraph } from './graph/types';
 import { CheckReport, Finding, ReasonedException, RuleSummary, compareFindings } from './report/finding';
 import { RULES } from './rules';
-import type { Rule, RuleContext } from './rules/rule';
+import { upwardReach } from './rules/rule';
+import type { Rule, RuleContext, RuleFinding } from './rules/rule';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../package.json').version;
@@ -16,8 +17,9 @@ export const ENGINE_RULES: readonly RuleSummary[] = [
   {
     id: 'TK100', name: 'suppression-not-allowed', severity: 'error', suppressible: false,
     title: 'A suppression names a rule that cannot be suppressed',
-    explanation: 'Rules TK001–TK005, TK009, TK010, TK014, TK030 and TK038–TK040 guard the isolation boundary itself; accepting a violation of one means there is no boundary. '
-      + 'Nor can a suppression of TK007, TK008 or TK032–TK037 accept a finding that reaches a live-data (prod) tier or a stricter tier than the env\'s own (for TK032–TK037: whose provider logs in to a server holding one, or to a server tierkit cannot resolve).',
+    explanation: 'The rules marked unsuppressible in docs/policies.md (TK001–TK005, TK009, TK010, TK014, TK030, TK038–TK040, TK058, TK070–TK072 and later ones) guard the isolation boundary itself; accepting a violation of one means there is no boundary. '
+      + 'Nor can any suppression, whatever the rule, accept a finding whose subject reaches a live-data (prod) tier or a stricter tier than the env\'s own: '
+      + 'an env of such a tier, an env whose stack is gated by one (its database is on that tier\'s server), or a policy, role or egress the rule shows reaching one.',
     fix: 'Remove the suppression and fix the finding.',
   },
   {
@@ -55,6 +57,10 @@ function summaryOf(r: Rule): RuleSummary {
   return { id: r.id, name: r.name, title: r.title, severity: r.severity, explanation: r.explanation, fix: r.fix, suppressible: r.suppressible };
 }
 
+function withReason(why: string | undefined): { unsuppressible?: string } {
+  return why === undefined ? {} : { unsuppressible: why };
+}
+
 function hasReason(reason: unknown): boolean {
   return typeof reason === 'string' && reason.trim().length >= MIN_REASON;
 }
@@ -73,6 +79,30 @@ function declaredExceptions(g: EstateGraph): ReasonedException[] {
     }
   }
   return out;
+}
+
+/**
+ * The one place that decides whether a finding may be suppressed at all, for every rule: never when
+ * its subject reaches a live-data tier or a tier stricter than its env's — what the rule says it
+ * reaches, the env itself, or the tier gating the env's stack (the server its database is on).
+ */
+export function unsuppressibleReason(g: EstateGraph, f: RuleFinding, env: Env | undefined): string | undefined {
+  if (f.unsuppressible) return f.unsuppressible;
+  const from = env?.tier;
+  for (const r of f.reaches ?? []) {
+    const why = upwardReach(g, from, r.tier, r.what);
+    if (why) return why;
+  }
+  if (!env) return undefined;
+  const own = upwardReach(g, from, env.tier, `env ${env.slug}`);
+  if (own) return own;
+  // The stack's gate and the server's, so that neither entry alone can lower the bar.
+  const gates = [g.manifest.stacks.find((s) => s.name === env.stack)?.gatingTier, env.server === undefined ? undefined : g.servers.get(env.server)?.gatingTier];
+  for (const gate of gates) {
+    const why = gate === undefined ? undefined : upwardReach(g, from, gate, `the server of ${env.slug}'s database, whose stacks tier ${gate} gates`);
+    if (why) return why;
+  }
+  return undefined;
 }
 
 /** Evaluate the rule pack over a built graph. The SQL parser must be loaded (see `checkDist`). */
@@ -98,7 +128,7 @@ export function evaluateGraph(g: EstateGraph, options: CheckOptions): CheckRepor
           ruleId: rule.id, ruleName: rule.name, severity: rule.severity, message: f.message, fix: f.fix ?? rule.fix,
           file: f.source?.file, pointer: f.source?.pointer, resourcePath: f.source?.resourcePath,
           constructPath: f.source?.constructPath ?? env?.constructPath, env: env?.slug, envRef: env,
-          ...(f.unsuppressible ? { unsuppressible: f.unsuppressible } : {}),
+          ...withReason(unsuppressibleReason(g, f, env)),
         });
       }
     } catch (err) {

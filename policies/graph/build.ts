@@ -1,6 +1,7 @@
 import type { ManifestServer } from '../../constructs/synth/manifest';
 import type { DistContents, TerraformResource } from '../dist/read';
 import { parseVaultPolicy } from './vault-policy';
+import { policyTextOf } from './vault-policy-document';
 import {
   AuthRole, Database, DatabaseGrant, DynamicRole, Env, EnvIndex, EstateGraph, K8sObject, KvSecret, Membership,
   PostgresProvider, Role, Source, Stack, Tristate, VaultConnection, VaultPolicy,
@@ -178,8 +179,10 @@ export function buildGraph(dist: DistContents): EstateGraph {
           break;
         }
         case 'vault_policy': {
-          const parsed = parseVaultPolicy(str(a.policy) ?? '');
-          vaultPolicies.push({ name: str(a.name) ?? r.name, rules: parsed.rules, parseError: parsed.error, stack, source });
+          // A policy_document reference is rendered as the provider renders it; then one parser reads all text.
+          const doc = policyTextOf(a.policy, s.json);
+          const parsed = doc.error === undefined ? parseVaultPolicy(doc.text) : { rules: [], error: doc.error };
+          vaultPolicies.push({ name: str(a.name) ?? r.name, rules: parsed.rules, parseError: parsed.error, ...(doc.via ? { via: doc.via } : {}), stack, source });
           break;
         }
         case 'vault_kubernetes_auth_backend_role':

@@ -141,8 +141,10 @@ export interface PolicyPathRule {
 export interface VaultPolicy {
   readonly name: string;
   readonly rules: readonly PolicyPathRule[];
-  /** Set when the policy text could not be parsed (the rules then judge nothing else of it). */
+  /** Set when the policy text is outside what tierkit reads with certainty (TK070 reports it; no other rule judges it). */
   readonly parseError?: string;
+  /** `data.vault_policy_document.<name>` when the text was rendered from one. */
+  readonly via?: string;
   readonly stack: Stack;
   readonly source: Source;
 }

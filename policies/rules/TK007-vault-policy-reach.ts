@@ -1,4 +1,4 @@
-import { Rule, RuleFinding, upwardReach } from './rule';
+import { Rule, RuleFinding } from './rule';
 import { ownerLabel, policyOwner, reachIndexOf } from './vault-reach';
 
 export const rule: Rule = {
@@ -20,10 +20,7 @@ export const rule: Rule = {
     const index = reachIndexOf(g);
     for (const p of g.vaultPolicies) {
       const who = policyOwner(g, p);
-      if (p.parseError) {
-        out.push({ env: who.env, source: p.source, message: `Vault policy "${p.name}" does not parse: ${p.parseError}`, fix: 'write `path "<path>" { capabilities = ["read"] }` blocks' });
-        continue;
-      }
+      if (p.parseError) continue; // TK070 reports it, unsuppressibly
       for (const r of p.rules) {
         if (r.capabilities.every((c) => c === 'deny')) continue;
         const foreign = index.reached(r.path).filter((x) => !who.mayReach(x.owned.owner));
@@ -32,12 +29,12 @@ export const rule: Rule = {
         for (const f of foreign) if (!owners.has(ownerLabel(f.owned.owner))) owners.set(ownerLabel(f.owned.owner), f.witness);
         const listed = [...owners].slice(0, 5).map(([o, w]) => `${o} (e.g. ${w})`).join(', ');
         const more = owners.size > 5 ? ` and ${owners.size - 5} more` : '';
-        const fromTier = who.env?.tier ?? who.applierTier;
-        const unsuppressible = foreign.map((f) => f.owned.owner)
-          .map((o) => (o.kind === 'env' ? upwardReach(g, fromTier, o.env.tier, `env ${o.env.slug}`) : o.kind === 'tier' ? upwardReach(g, fromTier, o.tier, `the ${o.tier} CI applier's paths`) : undefined))
-          .find((why) => why !== undefined);
+        // The engine decides suppressibility from what is reached; the shared mounts and auth methods hold prod's secrets too.
+        const live = [...g.tiers.values()].find((t) => t.data.includes('live'))?.name ?? 'prod';
+        const reaches = foreign.map((f) => f.owned.owner).map((o) => (o.kind === 'env' ? { tier: o.env.tier, what: `env ${o.env.slug}` }
+          : o.kind === 'tier' ? { tier: o.tier, what: `the ${o.tier} CI applier's paths` } : { tier: live, what: 'the shared platform\'s mounts and auth methods' }));
         out.push({
-          env: who.env, source: p.source, unsuppressible,
+          env: who.env, source: p.source, reaches,
           message: `Vault policy "${p.name}" of ${who.label} grants [${r.capabilities.join(', ')}] on "${r.written ?? r.path}", which reaches ${listed}${more}`,
         });
       }

@@ -30,6 +30,11 @@ interface Problem {
 
 const plain = (text: string): Problem => ({ text });
 
+/** A policy name tierkit cannot resolve to an owner may be anyone's, prod's included: one Vault holds prod. */
+function unresolved(name: string): string {
+  return `it grants "${name}", a policy of no declared env: tierkit cannot bound what it reaches in the Vault that holds prod`;
+}
+
 function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): Problem[] {
   const problems: Problem[] = [];
   const bind = (what: string, values: readonly string[], own: string | undefined) => {
@@ -52,7 +57,7 @@ function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): 
       problems.push({
         text: `grants policy "${p}"${owner ? ` of ${describeEnv(owner)}` : applier !== undefined ? ' (a CI applier)' : ''}; only ${[...own].map((x) => `"${x}"`).join(', ')} are its env's`,
         unsuppressible: owner ? upwardReach(g, env.tier, owner.tier, `env ${owner.slug}'s policy`)
-          : applier !== undefined ? `it hands a workload the ${applier} CI applier's policy` : undefined,
+          : applier !== undefined ? `it hands a workload the ${applier} CI applier's policy` : unresolved(p),
       });
     } else if (!env && owner) {
       // A role outside any env handing out an env's policy must bind exactly that env's workload.
@@ -90,6 +95,8 @@ function jwtProblems(g: EstateGraph, r: AuthRole): Problem[] {
     } else if (applier !== undefined) {
       problems.push({ text: `grants the CI applier policy "${p}" without being that tier's applier role`,
         unsuppressible: `it hands CI tokens the ${applier} CI applier's policy` });
+    } else if (!BUILTIN.has(p) && !(r.stack.env && ownPolicies(g, r.stack.env).has(p))) {
+      problems.push({ text: `grants policy "${p}", which no declared env or CI applier owns`, unsuppressible: unresolved(p) });
     }
   }
   return problems;

@@ -21,6 +21,21 @@ function namespaceTier(g: EstateGraph, ns: string, nsObject?: K8sObject): string
   return g.index.byNamespace.get(ns)?.tier ?? nsObject?.object.metadata?.labels?.['tierkit.io/tier'];
 }
 
+/**
+ * What an egress destination can reach, by tier, so the engine keeps a finding that opens a
+ * stricter tier's server (or the one Vault, which holds the live-data tier) unsuppressible; a peer
+ * without a CIDR, or a missing default-deny, reaches every server.
+ */
+function reachOf(g: EstateGraph, cidr: string | undefined): { tier: string; what: string }[] {
+  const hits = (c: string | undefined) => cidr === undefined || c === undefined || cidrWithin(cidr, c) || cidrWithin(c, cidr);
+  const live = [...g.tiers.values()].find((t) => t.data.includes('live'))?.name ?? 'prod';
+  const vault = g.manifest.estate.network?.vault;
+  return [
+    ...[...g.servers.values()].filter((s) => s.gatingTier !== undefined && hits(s.cidr)).map((s) => ({ tier: s.gatingTier!, what: `Postgres server ${s.id}` })),
+    ...(vault && hits(vault.cidr) ? [{ tier: live, what: 'Vault' }] : []),
+  ];
+}
+
 export const rule: Rule = {
   id: 'TK011',
   name: 'egress-default-deny',
@@ -53,7 +68,7 @@ export const rule: Rule = {
       const nps = policies.get(ns) ?? [];
       const source = nsObject?.source ?? (env ? { file: env.artifacts.find((a) => a.startsWith('k8s/')) ?? env.artifacts[0], pointer: '/0', constructPath: env.constructPath } : undefined);
       if (!nps.some((np) => selectsAllPods(np) && policyTypes(np).includes('Egress') && (np.object.spec?.egress ?? []).length === 0)) {
-        out.push({ env, source, message: `namespace "${ns}" (${env ? describeEnv(env) : `tier ${tierName ?? 'unknown'}`}) has no default-deny egress NetworkPolicy` });
+        out.push({ env, source, reaches: reachOf(g, undefined), message: `namespace "${ns}" (${env ? describeEnv(env) : `tier ${tierName ?? 'unknown'}`}) has no default-deny egress NetworkPolicy` });
       }
       const allowList = tier?.egress === 'deny' ? [] : tier?.egressAllowList ?? [];
       // Beyond the allow list, an env's pods may reach exactly what they need, on its port only:
@@ -64,7 +79,7 @@ export const rule: Rule = {
         for (const [i, rule] of ((np.object.spec?.egress ?? []) as any[]).entries()) {
           const peers: any[] = rule?.to ?? [];
           if (peers.length === 0) {
-            out.push({ env, source: { ...np.source, pointer: `${np.source.pointer}/spec/egress/${i}` }, message: `NetworkPolicy ${ns}/${np.name} allows egress to every destination` });
+            out.push({ env, reaches: reachOf(g, undefined), source: { ...np.source, pointer: `${np.source.pointer}/spec/egress/${i}` }, message: `NetworkPolicy ${ns}/${np.name} allows egress to every destination` });
             continue;
           }
           for (const peer of peers) {
@@ -74,7 +89,7 @@ export const rule: Rule = {
             if (cidr && platform(np).some((p) => p.cidr === cidr && onlyPort(rule?.ports, p.port))) continue;
             const near = cidr ? platform(np).find((p) => p.cidr === cidr) : undefined;
             out.push({
-              env, source: { ...np.source, pointer: `${np.source.pointer}/spec/egress/${i}` },
+              env, reaches: reachOf(g, cidr), source: { ...np.source, pointer: `${np.source.pointer}/spec/egress/${i}` },
               message: `NetworkPolicy ${ns}/${np.name} allows egress to ${!cidr ? JSON.stringify(peer)
                 : near ? `${cidr} (${near.what}) on ports other than TCP ${near.port}`
                   : `${cidr}, outside the ${tierName} allow list [${allowList.join(', ')}] and the env's own Postgres server, Vault and API endpoints`}`,

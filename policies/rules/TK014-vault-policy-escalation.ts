@@ -57,7 +57,7 @@ export const rule: Rule = {
     const out: RuleFinding[] = [];
     const index = reachIndexOf(g);
     for (const p of g.vaultPolicies) {
-      if (p.parseError) continue; // TK007 reports a policy that does not parse
+      if (p.parseError) continue; // TK070 reports it (unsuppressible)
       const who = policyOwner(g, p);
       for (const r of p.rules) {
         const granted = r.capabilities.filter((c) => c !== 'deny');

@@ -25,6 +25,11 @@ export interface RuleFinding {
    * (e.g. a lower tier's policy reaching prod): why. The finding stays an error whatever is suppressed.
    */
   readonly unsuppressible?: string;
+  /**
+   * What the finding's subject reaches beyond its env, by tier (a server, a policy, a CIDR). The
+   * engine — the one place that decides — keeps it unsuppressible when any is live-data or stricter.
+   */
+  readonly reaches?: readonly { readonly tier: string; readonly what: string }[];
 }
 
 export interface Rule {

@@ -12,6 +12,8 @@ export type Owner =
 export interface OwnedPath {
   readonly pattern: string;
   readonly owner: Owner;
+  /** Owned only because a stack declares an object there (not by the naming contract). */
+  readonly declared?: true;
 }
 
 export function ownerLabel(o: Owner): string {
@@ -29,7 +31,8 @@ export interface PolicyOwner {
 
 /** Whose policy this is, and which owners it may reach. */
 export function policyOwner(g: EstateGraph, p: VaultPolicy): PolicyOwner {
-  const env = g.index.byVaultPolicy.get(p.name) ?? p.stack.env;
+  // The stack that writes a policy decides whose it is (TK072 catches a stack writing another's name).
+  const env = p.stack.env ?? g.index.byVaultPolicy.get(p.name);
   if (env) return { label: `env ${env.slug} (tier ${env.tier})`, env, mayReach: (o) => o.kind === 'env' && o.env === env };
   const applierTier = applierTierOf(p.name);
   if (applierTier && p.stack.manifest?.kind === 'tier-platform' && p.stack.manifest.tier === applierTier) {
@@ -66,7 +69,7 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
   const seen = new Set(out.map((x) => `${x.pattern}\u0000${x.owner.kind === 'env' ? x.owner.env.slug : ''}`));
   const add = (pattern: string, env: Env) => {
     const key = `${pattern}\u0000${env.slug}`;
-    if (!seen.has(key)) { seen.add(key); out.push({ pattern, owner: { kind: 'env', env } }); }
+    if (!seen.has(key)) { seen.add(key); out.push({ pattern, owner: { kind: 'env', env }, declared: true }); }
   };
   for (const p of g.vaultPolicies) if (p.stack.env) for (const x of [`sys/policies/acl/${p.name}`, `sys/policy/${p.name}`]) add(x, p.stack.env);
   for (const a of g.authRoles) if (a.stack.env) add(`auth/${a.backend}/role/${a.name}`, a.stack.env);
