@@ -3,7 +3,7 @@ import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, RUNNER } from './pins';
 import { publishJobs } from './github-publish';
 import { REMOVED_OUTPUTS, removedStackJobs, removedStackSteps } from './github-remove';
-import { applierRole, applySteps, ARTIFACT, checkout, ciStacks, setupNode, TIERKIT, WORKFLOW_FILES } from './steps';
+import { applyIdentity, applySteps, ARTIFACT, checkout, ciStacks, setupNode, TIERKIT, WORKFLOW_FILES } from './steps';
 
 /**
  * On push to main: find the merged PR's last successful `tierkit pull request` run, refuse unless
@@ -78,16 +78,18 @@ const KIND_ORDER = ['shared-platform', 'tier-platform', 'app-environment'];
 
 function applyJob(m: Manifest, s: ManifestStack, after: readonly string[]): Record<string, unknown> {
   const needs = ['locate', ...after];
+  const identity = applyIdentity(s);
   return {
-    name: `apply ${s.name} (${s.gatingTier}: ${s.applyGate})`,
+    name: `apply ${s.name} (${identity.environment}, gated by ${s.gatingTier}: ${s.applyGate})`,
     needs,
     // Runs when this stack has a reviewed plan, even if an earlier stack had none (skipped), never after a failure.
     if: `\${{ !cancelled() && needs.locate.result == 'success' && !contains(needs.*.result, 'failure') && contains(fromJSON(needs.locate.outputs.stacks), '${s.name}') }}`,
     'runs-on': RUNNER,
-    environment: s.gatingTier,
+    // Its protection rules are the human gate; it is also the `environment` claim the role binds.
+    environment: identity.environment,
     permissions: { contents: 'read', actions: 'read', 'id-token': 'write' },
     concurrency: { group: `tierkit-apply-${s.name}`, 'cancel-in-progress': false },
-    steps: applySteps(m, { name: s.name, server: s.server }, applierRole(s.gatingTier)),
+    steps: applySteps(m, { name: s.name, server: s.server }, identity.role),
   };
 }
 

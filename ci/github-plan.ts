@@ -2,7 +2,7 @@ import type { Manifest, ManifestServer, ManifestTier } from '../constructs/synth
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, RUNNER } from './pins';
 import {
-  ARTIFACT, checkout, ephemeralPassword, humanTiers, planEnvironment, refuseServer, setupTerraform, stateCredentials, Step,
+  ARTIFACT, checkout, ephemeralPassword, humanTiers, planEnvironment, plannerRole, refuseServer, setupTerraform, stateCredentials, Step,
   TIERKIT, ungatedServers, vaultLogin,
 } from './steps';
 
@@ -10,17 +10,14 @@ import {
  * The pull request's `terraform plan` jobs. Planning runs the pull request's own code with the
  * Postgres server admin credential (the provider must connect to refresh), so:
  * - `plan`: stacks whose gating tier applies automatically, on servers without a superuser admin;
- *   no environment, the read-only planner role `vars.TIERKIT_PLAN_VAULT_ROLE`;
+ *   no environment, the read-only planner role of the entry's tier (`tierkit-plan-<tier>`, bound to
+ *   `event_name: pull_request`);
  * - `plan-<tier>`, one per human-gated tier: stacks gated by that tier, in the GitHub environment
- *   `<tier>-plan` whose required reviewers must approve first; the Vault role comes from that
- *   environment's `vars.TIERKIT_GATED_PLAN_VAULT_ROLE` and is bound to its `environment` claim.
+ *   `<tier>-plan` whose required reviewers must approve first; its planner role is bound to that
+ *   `environment` claim too.
  * A stack is planned under the strictest gating tier it has before or after the change.
  */
 
-/** Repository variable naming the read-only Vault JWT role of ungated plans. */
-export const PLAN_ROLE_VAR = 'TIERKIT_PLAN_VAULT_ROLE';
-/** Environment variable (set on each `<tier>-plan` environment) naming the gated planner's Vault JWT role. */
-export const GATED_PLAN_ROLE_VAR = 'TIERKIT_GATED_PLAN_VAULT_ROLE';
 
 export function planJobId(tier?: string): string {
   return tier ? `plan-${tier.replace(/[^A-Za-z0-9_-]/g, '_')}` : 'plan';
@@ -124,7 +121,8 @@ function ungatedPlanJob(m: Manifest): Record<string, unknown> {
     // No environment: nothing here may read a credential that a human gate protects.
     permissions: { contents: 'read', 'id-token': 'write' },
     strategy: { 'fail-fast': false, matrix: '${{ fromJSON(needs.diff.outputs.matrix) }}' },
-    steps: planSteps(m, `\${{ vars.${PLAN_ROLE_VAR} }}`, ungatedServers(m), 'its admin credential is only read behind a human gate (superuser admin or human-gated tier)'),
+    // The matrix entry's tier: its planner (platform-<tier>) reads only that tier's servers and paths.
+    steps: planSteps(m, plannerRole('${{ matrix.gatingTier }}'), ungatedServers(m), 'its admin credential is only read behind a human gate (superuser admin or human-gated tier)'),
   };
 }
 
@@ -140,7 +138,7 @@ function gatedPlanJob(m: Manifest, tier: ManifestTier): Record<string, unknown> 
     environment: env,
     permissions: { contents: 'read', 'id-token': 'write' },
     strategy: { 'fail-fast': false, matrix: `\${{ fromJSON(needs.diff.outputs.gated)['${tier.name}'] }}` },
-    steps: planSteps(m, `\${{ vars.${GATED_PLAN_ROLE_VAR} }}`, servers, `its gating tier is not ${tier.name}`),
+    steps: planSteps(m, plannerRole(tier.name), servers, `its gating tier is not ${tier.name}`),
   };
 }
 

@@ -1,5 +1,7 @@
 import type { Manifest, ManifestServer, ManifestTier } from '../constructs/synth/manifest';
-import { applierRoleName, serverAdminSecretName } from '../constructs/naming';
+import {
+  applierRoleName, CI_WORKFLOW_FILES, PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE, planEnvironmentName, plannerRoleName, serverAdminSecretName,
+} from '../constructs/naming';
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, NODE_VERSION, TERRAFORM_VERSION } from './pins';
 
@@ -11,7 +13,7 @@ export type Step = Record<string, unknown>;
 export const TIERKIT = 'npx --no-install tsx cli/main.ts';
 
 /** File names of the generated workflows (the apply workflow looks the PR workflow's runs up by name). */
-export const WORKFLOW_FILES = { pullRequest: 'tierkit-pr.yml', apply: 'tierkit-apply.yml' } as const;
+export const WORKFLOW_FILES = CI_WORKFLOW_FILES;
 
 export const ARTIFACT = {
   diff: 'tierkit-diff',
@@ -80,6 +82,21 @@ export function applierRole(tier: string): string {
   return applierRoleName(tier);
 }
 
+/** The read-only planner of a tier's stacks (platform-<tier> declares it, bound to pull_request runs). */
+export function plannerRole(tier: string): string {
+  return plannerRoleName(tier);
+}
+
+/**
+ * Who applies a stack: the platform stacks (mounts, auth backends, the CI roles themselves) by the
+ * platform-admin identity in its own environment; every other stack by its gating tier's applier.
+ */
+export function applyIdentity(s: { readonly kind: string; readonly gatingTier: string }): { environment: string; role: string } {
+  return s.kind === 'app-environment'
+    ? { environment: s.gatingTier, role: applierRoleName(s.gatingTier) }
+    : { environment: PLATFORM_ADMIN_ENVIRONMENT, role: PLATFORM_ADMIN_ROLE };
+}
+
 /**
  * First passwords of the write-only roles (Vault connection user, golden dump role): used only
  * when the role is created (or its `*_wo_version` bumped) — Vault rotates the one, the same apply
@@ -115,7 +132,7 @@ export function humanTiers(m: Manifest): ManifestTier[] {
  * Vault role bound to this environment claim may read that credential.
  */
 export function planEnvironment(tier: string): string {
-  return `${tier}-plan`;
+  return planEnvironmentName(tier);
 }
 
 /** Servers whose stacks plan without a human gate: automatic gating tier and no superuser admin. */

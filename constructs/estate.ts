@@ -48,6 +48,12 @@ export interface ArgoCdSettings {
 export interface CiSettings {
   /** `owner/name` of the repository that holds this estate; bound into the appliers' JWT roles. */
   readonly repository: string;
+  /**
+   * GitHub's numeric id of that repository (`gh api repos/<owner>/<name> --jq .id`), bound as the
+   * `repository_id` claim: a repository deleted and re-created (or renamed onto) under the same
+   * name gets a new id, so its tokens match no role.
+   */
+  readonly repositoryId: string;
   /** @default 'https://token.actions.githubusercontent.com' */
   readonly oidcIssuer?: string;
 }
@@ -131,7 +137,10 @@ export class Estate extends Construct {
       namespace: props.argocd.namespace ?? 'argocd',
       destinationServer: props.argocd.destinationServer ?? 'https://kubernetes.default.svc',
     };
-    this.ci = { repository: props.ci.repository, oidcIssuer: props.ci.oidcIssuer ?? 'https://token.actions.githubusercontent.com' };
+    this.ci = {
+      repository: props.ci.repository, repositoryId: props.ci.repositoryId,
+      oidcIssuer: props.ci.oidcIssuer ?? 'https://token.actions.githubusercontent.com',
+    };
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;
     this.tierSettings = props.tiers ?? [];
@@ -144,6 +153,13 @@ export class Estate extends Construct {
     if (props.kubernetesApi) {
       this.kubernetesApi = { cidr: props.kubernetesApi.cidr, port: props.kubernetesApi.port ?? 443 };
       issues.push(...endpointIssues(this.estateName, 'kubernetesApi', this.kubernetesApi));
+    }
+    if (!/^[1-9][0-9]*$/.test(String(props.ci.repositoryId ?? ''))) {
+      issues.push({
+        path: this.estateName, property: 'ci.repositoryId', value: props.ci.repositoryId,
+        message: "must be the repository's numeric GitHub id (a string of digits): Vault's CI roles bind the token's repository_id claim to it",
+        fix: `run \`gh api repos/${props.ci.repository} --jq .id\` and set ci.repositoryId to its output (as a string)`,
+      });
     }
     if (issues.length > 0) throw new TierkitValidationError(issues);
   }
