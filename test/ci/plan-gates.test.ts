@@ -62,7 +62,7 @@ describe('plans behind the gate of the credential they read', () => {
         if (!humanGated(server)) continue;
         gatedReads++;
         expect(job.environment, `${id} reads ${server}'s admin credential`).toBe(`${srv.gatingTier}-plan`);
-        expect(s.with.role, id).toBe(plannerRoleName(srv.gatingTier));
+        expect(s.with.role, id).toBe(plannerRoleName(srv.gatingTier!));
       }
       if (job.environment === undefined) {
         expect([...adminSecretSteps(job).keys()].filter(humanGated), id).toEqual([]);
