@@ -2,9 +2,11 @@ import type { Manifest, ManifestServer, ManifestTier } from '../constructs/synth
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, RUNNER } from './pins';
 import {
-  ARTIFACT, checkout, ephemeralPassword, humanTiers, planEnvironment, plannerRole, refuseServer, setupTerraform, stateCredentials, Step,
-  TIERKIT, ungatedServers, vaultLogin,
+  ARTIFACT, checkout, ephemeralPassword, humanTiers, planEnvironment, plannerRole, refuseServer, setupTerraform, STAGE_LOCK_SCRIPT,
+  stateCredentials, Step, TIERKIT, ungatedServers, vaultLogin,
 } from './steps';
+import { PROVIDER_LOCKS_DIR } from '../constructs/naming';
+import { PLAN_SUMMARY_FILE, PLAN_SUMMARY_JQ, planSummaryCommands } from './plan-summary';
 
 /**
  * The pull request's `terraform plan` jobs. Planning runs the pull request's own code with the
@@ -67,6 +69,8 @@ function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[]
   return [
     refuseServer(sorted, why),
     checkout({ ref: '${{ github.event.pull_request.base.sha }}', path: 'base' }),
+    // The head's committed provider lock files (what the diff job synthesized is the same checkout).
+    checkout({ path: 'head', 'sparse-checkout': PROVIDER_LOCKS_DIR }),
     { name: 'Download head dist', uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.dist, path: 'dist' } },
     {
       name: 'Synthesize the base (a destroyed stack is planned from it)',
@@ -79,6 +83,11 @@ function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[]
       env: { ARTIFACT_PATH: '${{ matrix.artifact }}', ACTION: '${{ matrix.action }}' },
       run: `src="dist/$ARTIFACT_PATH"\nif [ "$ACTION" = destroy ]; then src="base-dist/$ARTIFACT_PATH"; fi\nmkdir -p ${stackDir}\ncp "$src" ${stackDir}/\n`,
     },
+    {
+      name: 'Stage the committed provider lock file',
+      env: { STACK: '${{ matrix.stack }}', ACTION: '${{ matrix.action }}' },
+      run: STAGE_LOCK_SCRIPT,
+    },
     setupTerraform(),
     stateCredentials(),
     vaultLogin(m, role, undefined, "matrix.server == ''"),
@@ -87,12 +96,13 @@ function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[]
     {
       name: 'terraform plan',
       'working-directory': stackDir,
-      env: { ACTION: '${{ matrix.action }}' },
+      env: { ACTION: '${{ matrix.action }}', STACK: '${{ matrix.stack }}', PLAN_SUMMARY: PLAN_SUMMARY_JQ },
       run: [
-        'terraform init -input=false',
+        'terraform init -input=false -lockfile=readonly',
         'flags=""; if [ "$ACTION" = destroy ]; then flags="-destroy"; fi',
         'terraform plan -input=false -lock=false $flags -out=tfplan',
         'terraform show -no-color tfplan > plan.txt',
+        ...planSummaryCommands(),
         'sha256sum tfplan > tfplan.sha256',
         'cat tfplan.sha256',
         '',
@@ -103,7 +113,7 @@ function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[]
       uses: ACTIONS.uploadArtifact,
       with: {
         name: `${ARTIFACT.plan('${{ matrix.stack }}')}`,
-        path: `${stackDir}/cdk.tf.json\n${stackDir}/.terraform.lock.hcl\n${stackDir}/tfplan\n${stackDir}/tfplan.sha256\n${stackDir}/plan.txt\n`,
+        path: `${stackDir}/cdk.tf.json\n${stackDir}/.terraform.lock.hcl\n${stackDir}/tfplan\n${stackDir}/tfplan.sha256\n${stackDir}/plan.txt\n${stackDir}/${PLAN_SUMMARY_FILE}\n`,
         'if-no-files-found': 'error',
         'include-hidden-files': true,
         'retention-days': 30,

@@ -56,6 +56,12 @@ export interface CiSettings {
   readonly repositoryId: string;
   /** @default 'https://token.actions.githubusercontent.com' */
   readonly oidcIssuer?: string;
+  /**
+   * The apply refuses reviewed plans older than this (hours since their pull request run started):
+   * state, drift and the servers move on; re-run the PR checks for a fresh plan.
+   * @default 24
+   */
+  readonly maxPlanAgeHours?: number;
 }
 
 export interface EstateProps {
@@ -140,6 +146,7 @@ export class Estate extends Construct {
     this.ci = {
       repository: props.ci.repository, repositoryId: props.ci.repositoryId,
       oidcIssuer: props.ci.oidcIssuer ?? 'https://token.actions.githubusercontent.com',
+      maxPlanAgeHours: props.ci.maxPlanAgeHours ?? 24,
     };
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;
@@ -159,6 +166,14 @@ export class Estate extends Construct {
         path: this.estateName, property: 'ci.repositoryId', value: props.ci.repositoryId,
         message: "must be the repository's numeric GitHub id (a string of digits): Vault's CI roles bind the token's repository_id claim to it",
         fix: `run \`gh api repos/${props.ci.repository} --jq .id\` and set ci.repositoryId to its output (as a string)`,
+      });
+    }
+    const age = this.ci.maxPlanAgeHours;
+    if (!Number.isInteger(age) || age < 1 || age > 720) {
+      issues.push({
+        path: this.estateName, property: 'ci.maxPlanAgeHours', value: age,
+        message: 'must be a whole number of hours between 1 and 720: the apply refuses reviewed plans older than this',
+        fix: 'set ci.maxPlanAgeHours to e.g. 24 (or leave it out for the default)',
       });
     }
     if (issues.length > 0) throw new TierkitValidationError(issues);

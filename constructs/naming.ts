@@ -155,6 +155,17 @@ export const CI_WORKFLOW_FILES = { pullRequest: 'tierkit-pr.yml', apply: 'tierki
 /** The only ref appliers run from. */
 export const CI_MAIN_REF = 'refs/heads/main';
 
+/**
+ * The committed provider lock file of a stack, per provider set (the sorted keys of its
+ * `terraform.required_providers`, joined by `+`: `postgresql+vault`, `vault`), in the estate repo.
+ * Plans and applies run `terraform init -lockfile=readonly` with it: no provider package whose
+ * checksum main's lock file does not record is ever installed.
+ */
+export const PROVIDER_LOCKS_DIR = 'terraform-locks';
+export function providerLockFile(providerSet: string): string {
+  return `${PROVIDER_LOCKS_DIR}/${providerSet === '' ? 'none' : providerSet}.terraform.lock.hcl`;
+}
+
 /** GitHub's `job_workflow_ref` OIDC claim of a job of `file` run at `ref`: `<owner>/<repo>/.github/workflows/<file>@<ref>`. */
 export function jobWorkflowRef(repository: string, file: string, ref: string): string {
   return `${repository}/.github/workflows/${file}@${ref}`;
