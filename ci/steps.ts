@@ -165,9 +165,9 @@ export type StackRef =
  * `cdk.tf.json` is `$1`, under the directory `$2` (a checkout of the estate repo).
  */
 const LOCK_OF = `lock_of() {
-  local set
-  set="$(jq -r '.terraform.required_providers // {} | keys | join("+")' "$1")"
-  lock="$2/${PROVIDER_LOCKS_DIR}/\${set:-none}.terraform.lock.hcl"
+  local providers
+  providers="$(jq -r '.terraform.required_providers // {} | keys | join("+")' "$1")"
+  lock="$2/${PROVIDER_LOCKS_DIR}/\${providers:-none}.terraform.lock.hcl"
 }
 `;
 
@@ -202,7 +202,8 @@ export const VERIFY_CONFIG_SCRIPT = [
   '  echo "::error::main synthesizes no $ARTIFACT_PATH, yet a plan for it was reviewed: refusing; re-run the PR checks on the current main and merge again"',
   '  exit 1',
   'fi',
-  'listed="$(unzip -Z1 tfplan | grep \'^tfconfig/\' | LC_ALL=C sort | tr \'\\n\' \' \')"',
+  '# Not a planfile (not a zip, no tfconfig/) lists nothing, and is refused below with that message.',
+  'listed="$( { unzip -Z1 tfplan 2>/dev/null || true; } | { grep \'^tfconfig/\' || true; } | LC_ALL=C sort | tr \'\\n\' \' \')"',
   'if [ "$listed" != "tfconfig/m-/cdk.tf.json tfconfig/modules.json " ]; then',
   '  echo "::error::the plan of $STACK was made from configuration files $listed — not main\'s cdk.tf.json alone (a file staged beside the stack changes what Terraform applies): refusing; re-run the PR checks and merge again"',
   '  exit 1',

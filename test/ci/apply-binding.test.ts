@@ -98,6 +98,14 @@ describe('the apply job applies only a plan of main\'s configuration and lock fi
     expect(v.out).toContain('was made from configuration files tfconfig/m-/cdk.tf.json tfconfig/m-/zz_override.tf.json tfconfig/modules.json');
   });
 
+  it('refuses a file that is no planfile, with the same message', () => {
+    const fake = join(testTmp('ci', `fake-${process.pid}-${++n}`), 'tfplan');
+    writeFileSync(fake, 'not a zip');
+    const v = verify(applyTree(fake));
+    expect(v.status).toBe(1);
+    expect(v.out).toContain('the plan of crm was made from configuration files  — not main\'s cdk.tf.json alone');
+  });
+
   it('refuses a plan made with a swapped lock file, and names the missing lock file on main', () => {
     const tfplan = planOf(MAIN_CONFIG);
     const r = sh('printf "provider \\"registry.terraform.io/hashicorp/vault\\" {}\\n" > .terraform.lock.hcl && mv tfplan t.zip && zip -q t.zip .terraform.lock.hcl && mv t.zip tfplan', join(tfplan, '..'));
