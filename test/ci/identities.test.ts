@@ -5,6 +5,7 @@ import { DistContents, readDist, TerraformResource } from '../../policies/dist/r
 import type { EstateGraph } from '../../policies/graph/types';
 import { githubToken, RunShape } from '../../policies/rules/github-tokens';
 import { rule as TK090 } from '../../policies/rules/TK090-ci-identity-claims';
+import { rule as TK091 } from '../../policies/rules/TK091-pull-request-read-only';
 import { bindingOf, goGlob, loginRefusal } from '../../policies/rules/vault-claims';
 import { cleanDist, NOW } from '../policies/helpers';
 
@@ -180,5 +181,37 @@ describe('TK090 ci-identity-claims', () => {
     expect(got).toEqual(expect.arrayContaining([
       'jwt auth role "auth/jwt/role/tierkit-plan-dev" (the prod CI applier) binds event_name ["pull_request"], not exactly "push"',
     ]));
+  });
+});
+
+describe('TK091 pull-request-read-only', () => {
+  /** The example dist with resources changed, judged by TK091. */
+  function judge(change: (r: TerraformResource) => Record<string, any> | undefined): string[] {
+    const stacks = dist.stacks.map((s) => ({ ...s, resources: s.resources.map((r) => {
+      const a = change(r);
+      return a ? { ...r, attributes: a } : r;
+    }) }));
+    return TK091.evaluate(buildGraph({ ...dist, stacks }), { now: NOW, exempt: () => {} }).map((f) => f.message);
+  }
+  const role = (name: string, f: (a: Record<string, any>) => Record<string, any>) => (r: TerraformResource) =>
+    (r.type === 'vault_jwt_auth_backend_role' && r.attributes.role_name === name ? f({ ...r.attributes, bound_claims: { ...(r.attributes.bound_claims as object) } }) : undefined);
+
+  it('passes the example estate: a PR token reaches only the planners, whose policies only read', () => {
+    expect(judge(() => undefined)).toEqual([]);
+  });
+
+  it("refuses a planner policy that writes", () => {
+    const got = judge((r) => (r.type === 'vault_policy' && r.attributes.name === 'tierkit-plan-dev'
+      ? { ...r.attributes, policy: `${r.attributes.policy}\npath "postgres/roles/crm-dev" {\n  capabilities = ["read", "update"]\n}\n` } : undefined));
+    expect(got).toEqual(['jwt auth role "auth/jwt/role/tierkit-plan-dev" admits a pull request run\'s token (no environment, platform-admin, local, local-plan, ci, ci-plan, dev, dev-plan, demo, demo-plan, staging, staging-plan, preprod, preprod-plan, prod, prod-plan) and hands out policy "tierkit-plan-dev", which grants [update] on "postgres/roles/crm-dev"']);
+  });
+
+  it('refuses an applier that a pull request token can log into, and a policy it cannot judge', () => {
+    const got = judge(role('tierkit-apply-dev', (a) => ({ ...a, bound_claims: { ...a.bound_claims, event_name: 'push,pull_request', ref: 'refs/heads/main,refs/pull/1/merge', job_workflow_ref: `${a.bound_claims.job_workflow_ref},${REPO}/.github/workflows/tierkit-pr.yml@refs/pull/1/merge` } })));
+    expect(got).toContain('jwt auth role "auth/jwt/role/tierkit-apply-dev" admits a pull request run\'s token (dev) and hands out policy "tierkit-apply-dev", which grants [create, update, delete] on "auth/kubernetes/role/crm-dev"');
+    expect(got).toContain('jwt auth role "auth/jwt/role/tierkit-apply-dev" admits a pull request run\'s token (dev) and hands out policy "tierkit-apply-dev", which grants [update] on "postgres/rotate-root/crm-dev"');
+    expect(got.every((m) => m.startsWith('jwt auth role "auth/jwt/role/tierkit-apply-dev" admits a pull request run\'s token (dev)'))).toBe(true);
+    expect(judge(role('tierkit-plan-dev', (a) => ({ ...a, token_policies: ['made-up'] }))))
+      .toEqual([expect.stringContaining('hands out policy "made-up", which the dist does not declare: it cannot be judged read-only')]);
   });
 });

@@ -29,6 +29,6 @@ describe('the example estate', () => {
     }
     const fixed = RULES.filter((r) => !r.suppressible).map((r) => r.id);
     expect(fixed.filter((id) => id < 'TK016')).toEqual(['TK001', 'TK002', 'TK003', 'TK004', 'TK005', 'TK009', 'TK010', 'TK014']);
-    expect(fixed).toContain('TK090');
+    expect(fixed).toEqual(expect.arrayContaining(['TK090', 'TK091']));
   });
 });
