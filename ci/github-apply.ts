@@ -19,7 +19,9 @@ import { applyIdentity, applySteps, ARTIFACT, checkout, ciStacks, setupNode, TIE
  * The merged PR and the run whose plans are applied. Every run of the PR workflow for the merged head
  * is listed, whatever its outcome: the newest decides, so a later rejected (failed, cancelled, still
  * running) run is never bypassed by falling back to an older approved one. The run must be a
- * `pull_request` run of this repository for the merged PR's head, and younger than maxPlanAgeHours.
+ * `pull_request` run of this repository for the merged PR's head commit, repository and branch
+ * (`pull_requests` of a run lists only open PRs, so the branch identifies the PR after its merge),
+ * and younger than maxPlanAgeHours.
  * Each refusal says what to do next.
  */
 export const LOCATE_SCRIPT = (maxAgeHours: number) => `const { owner, repo } = context.repo;
@@ -37,7 +39,7 @@ if (!run) refuse('no tierkit pull request run for its head ' + pr.head.sha + '; 
 else if (run.event !== 'pull_request') refuse('the newest run for ' + pr.head.sha + ' was triggered by ' + run.event + ', not pull_request; ' + rerun);
 else if (!run.repository || run.repository.id !== context.payload.repository.id) refuse('the newest run belongs to another repository');
 else if (run.head_sha !== pr.head.sha || !run.head_repository || !pr.head.repo || run.head_repository.full_name !== pr.head.repo.full_name) refuse('the newest run is not of the merged head ' + pr.head.sha);
-else if (run.head_repository.full_name === owner + '/' + repo && !(run.pull_requests || []).some((p) => p.number === pr.number)) refuse('the newest run is not a run of PR #' + pr.number);
+else if (run.head_branch !== pr.head.ref) refuse('the newest run is of branch ' + run.head_branch + ', not PR #' + pr.number + "'s " + pr.head.ref);
 else if (run.status !== 'completed') refuse('the newest run is still ' + run.status + '; wait for it to finish (and its plans to be approved), then re-run this workflow');
 else if (run.conclusion !== 'success') refuse('the newest run concluded ' + run.conclusion + ' — a later run that failed or was rejected is never bypassed by an older approved one; ' + rerun);
 else {

@@ -10,7 +10,7 @@ import { step, Workflow, workflows } from './support';
 /**
  * The apply workflow's `locate` script (actions/github-script), run with Node against a stand-in
  * `github` client returning the REST shapes GitHub documents (pulls associated with a commit,
- * workflow runs with event, status, conclusion, head_repository, pull_requests, run_started_at).
+ * workflow runs with event, status, conclusion, head_repository, head_branch, run_started_at).
  */
 
 const HOST = `const fs = require('fs');
@@ -40,18 +40,19 @@ beforeAll(() => {
   ({ apply } = workflows(synthesize(estate()).manifest));
 });
 
-interface Run { id: number; run_number: number; event?: string; status?: string; conclusion?: string | null; hoursAgo?: number; head_repository?: object; pull_requests?: object[] }
+interface Run { id: number; run_number: number; event?: string; status?: string; conclusion?: string | null; hoursAgo?: number; head_repository?: object; head_branch?: string }
 
 function locate(runs: Run[], prOver: Record<string, unknown> = {}): { outputs: Record<string, string>; failed: string[]; calls: any[] } {
   const dir = testTmp('ci', `locate-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const script = step(apply.jobs.locate, 'pr').with.script as string;
   writeFileSync(join(dir, 'script.js'), script);
-  const pr = { number: 7, merged_at: '2026-11-25T10:00:00Z', merge_commit_sha: MERGE, head: { sha: HEAD, repo: { full_name: REPO.full_name } }, ...prOver };
+  const pr = { number: 7, merged_at: '2026-11-25T10:00:00Z', merge_commit_sha: MERGE, head: { sha: HEAD, ref: 'add-carol', repo: { full_name: REPO.full_name } }, ...prOver };
   const fixtures = {
     listPullRequestsAssociatedWithCommit: [pr],
     listWorkflowRuns: runs.map((r) => ({
       html_url: `https://github.com/arcodange/estate/actions/runs/${r.id}`, head_sha: HEAD, repository: REPO, head_repository: REPO,
-      event: 'pull_request', status: 'completed', conclusion: 'success', pull_requests: [{ number: 7 }],
+      // pull_requests lists only open PRs: empty once the PR is merged.
+      event: 'pull_request', status: 'completed', conclusion: 'success', pull_requests: [], head_branch: 'add-carol',
       run_started_at: new Date(Date.now() - (r.hoursAgo ?? 1) * HOUR).toISOString(), ...r,
     })),
   };
@@ -91,7 +92,7 @@ describe('locate: the reviewed run is the newest pull_request run of the merged 
 
   it('refuses a run of another event, another PR, another head repository, or a commit that is no merged PR', () => {
     expect(locate([{ id: 11, run_number: 5, event: 'push' }]).failed[0]).toContain('the newest run for ' + HEAD + ' was triggered by push, not pull_request');
-    expect(locate([{ id: 11, run_number: 5, pull_requests: [{ number: 8 }] }]).failed[0]).toContain('the newest run is not a run of PR #7');
+    expect(locate([{ id: 11, run_number: 5, head_branch: 'other' }]).failed[0]).toContain("the newest run is of branch other, not PR #7's add-carol");
     expect(locate([{ id: 11, run_number: 5, head_repository: { full_name: 'mallory/estate' } }]).failed[0]).toContain('the newest run is not of the merged head');
     expect(locate([{ id: 11, run_number: 5, repository: { id: 1, full_name: 'mallory/estate' } } as Run]).failed[0]).toContain('the newest run belongs to another repository');
     expect(locate([]).failed[0]).toContain('no tierkit pull request run for its head');
