@@ -61,10 +61,16 @@ export const rule: Rule = {
     const ci = g.manifest.estate.ci;
     const [owner] = ci.repository.split('/');
     const audience = `https://github.com/${owner}`;
+    let unknownId = !ci.repositoryId;
     for (const r of g.authRoles) {
       if (r.kind !== 'jwt') continue;
       const id = identityOf(r);
       if (!id) continue;
+      if (unknownId) {
+        // A dist from before ci.repositoryId: no role can be judged against it — fail closed, once.
+        unknownId = false;
+        out.push({ env: r.stack.env, source: r.source, message: 'the manifest declares no ci.repositoryId, so no CI role\'s repository_id binding can be checked', fix: 'set ci.repositoryId in the estate (`gh api repos/<owner>/<name> --jq .id`) and synthesize again' });
+      }
       const b = bindingOf(r.attributes ?? { bound_claims: r.boundClaims });
       const problems: string[] = [];
       if (r.backend !== g.manifest.estate.vault.jwtAuthPath) problems.push(`is on auth backend "${r.backend}", not the estate's CI backend "${g.manifest.estate.vault.jwtAuthPath}"`);

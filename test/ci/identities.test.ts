@@ -176,6 +176,13 @@ describe('TK090 ci-identity-claims', () => {
     })).toEqual(['jwt auth role "auth/jwt/role/tierkit-plan-prod" (the prod CI planner) binds no environment claim (want "prod-plan")']);
   });
 
+  it('fails closed on a dist whose manifest declares no ci.repositoryId', () => {
+    const m = dist.manifest as any;
+    const g = buildGraph({ ...dist, manifest: { ...m, estate: { ...m.estate, ci: { ...m.estate.ci, repositoryId: undefined } } } });
+    const got = TK090.evaluate(g, { now: NOW, exempt: () => {} }).map((f) => f.message);
+    expect(got).toContain("the manifest declares no ci.repositoryId, so no CI role's repository_id binding can be checked");
+  });
+
   it('judges a role by the CI policy it hands out, whatever its name', () => {
     const got = judge('tierkit-plan-dev', (a) => ({ ...a, token_policies: ['tierkit-apply-prod'] }));
     expect(got).toEqual(expect.arrayContaining([
