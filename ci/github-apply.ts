@@ -1,9 +1,10 @@
+import { PROVIDER_LOCKS_DIR } from '../constructs/naming';
 import type { Manifest, ManifestStack } from '../constructs/synth/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, RUNNER } from './pins';
 import { publishJobs } from './github-publish';
 import { REMOVED_OUTPUTS, removedStackJobs, removedStackSteps } from './github-remove';
-import { applierRole, applySteps, ARTIFACT, checkout, ciStacks, setupNode, TIERKIT, WORKFLOW_FILES } from './steps';
+import { applyIdentity, applySteps, ARTIFACT, checkout, ciStacks, setupNode, TIERKIT, WORKFLOW_FILES } from './steps';
 
 /**
  * On push to main: find the merged PR's last successful `tierkit pull request` run, refuse unless
@@ -14,19 +15,40 @@ import { applierRole, applySteps, ARTIFACT, checkout, ciStacks, setupNode, TIERK
  * each tier's manifests are published to the branch Argo CD tracks (ci/github-publish.ts).
  */
 
-const LOCATE_SCRIPT = () => `const { owner, repo } = context.repo;
+/**
+ * The merged PR and the run whose plans are applied. Every run of the PR workflow for the merged head
+ * is listed, whatever its outcome: the newest decides, so a later rejected (failed, cancelled, still
+ * running) run is never bypassed by falling back to an older approved one. The run must be a
+ * `pull_request` run of this repository for the merged PR's head commit, repository and branch
+ * (`pull_requests` of a run lists only open PRs, so the branch identifies the PR after its merge),
+ * and younger than maxPlanAgeHours.
+ * Each refusal says what to do next.
+ */
+export const LOCATE_SCRIPT = (maxAgeHours: number) => `const { owner, repo } = context.repo;
 const sha = context.sha;
+const rerun = 're-run every job of that run (its plans are made again and need their approvals again), then re-run this workflow';
 const prs = await github.paginate(github.rest.repos.listPullRequestsAssociatedWithCommit, { owner, repo, commit_sha: sha });
 const pr = prs.find((p) => p.merged_at && p.merge_commit_sha === sha);
-if (!pr) core.setFailed('refusing to apply: ' + sha + ' is not the merge of a reviewed pull request');
+if (!pr) { core.setFailed('refusing to apply: ' + sha + ' is not the merge of a reviewed pull request (push to main only through pull requests)'); return; }
+const runs = await github.paginate(github.rest.actions.listWorkflowRuns, { owner, repo, workflow_id: '${WORKFLOW_FILES.pullRequest}', head_sha: pr.head.sha });
+runs.sort((a, b) => b.run_number - a.run_number || (b.run_attempt || 1) - (a.run_attempt || 1));
+const run = runs[0];
+const where = run ? ' (run ' + run.html_url + ')' : '';
+const refuse = (why) => core.setFailed('refusing to apply PR #' + pr.number + ': ' + why + where);
+if (!run) refuse('no tierkit pull request run for its head ' + pr.head.sha + '; push to the PR (or re-open it) so the checks run, then re-run this workflow');
+else if (run.event !== 'pull_request') refuse('the newest run for ' + pr.head.sha + ' was triggered by ' + run.event + ', not pull_request; ' + rerun);
+else if (!run.repository || run.repository.id !== context.payload.repository.id) refuse('the newest run belongs to another repository');
+else if (run.head_sha !== pr.head.sha || !run.head_repository || !pr.head.repo || run.head_repository.full_name !== pr.head.repo.full_name) refuse('the newest run is not of the merged head ' + pr.head.sha);
+else if (run.head_branch !== pr.head.ref) refuse('the newest run is of branch ' + run.head_branch + ', not PR #' + pr.number + "'s " + pr.head.ref);
+else if (run.status !== 'completed') refuse('the newest run is still ' + run.status + '; wait for it to finish (and its plans to be approved), then re-run this workflow');
+else if (run.conclusion !== 'success') refuse('the newest run concluded ' + run.conclusion + ' — a later run that failed or was rejected is never bypassed by an older approved one; ' + rerun);
 else {
-  const runs = await github.paginate(github.rest.actions.listWorkflowRuns, { owner, repo, workflow_id: '${WORKFLOW_FILES.pullRequest}', event: 'pull_request', head_sha: pr.head.sha, status: 'success' });
-  runs.sort((a, b) => b.run_number - a.run_number);
-  if (runs.length === 0) core.setFailed('refusing to apply: no successful tierkit pull request run for ' + pr.head.sha + ' (PR #' + pr.number + ')');
+  const ageHours = (Date.now() - Date.parse(run.run_started_at)) / 3600000;
+  if (!(ageHours <= ${maxAgeHours})) refuse('its plans are ' + Math.floor(ageHours) + ' h old, more than ci.maxPlanAgeHours (${maxAgeHours}); ' + rerun);
   else {
-    core.setOutput('run-id', String(runs[0].id));
+    core.setOutput('run-id', String(run.id));
     core.setOutput('head-sha', pr.head.sha);
-    core.info('PR #' + pr.number + ', reviewed run ' + runs[0].html_url);
+    core.info('PR #' + pr.number + ', reviewed run ' + run.html_url);
   }
 }
 `;
@@ -45,7 +67,7 @@ const VERIFY_INDEX = [
   '',
 ].join('\n');
 
-function locateJob(): Record<string, unknown> {
+function locateJob(m: Manifest): Record<string, unknown> {
   return {
     name: 'locate the reviewed plans',
     'runs-on': RUNNER,
@@ -53,7 +75,7 @@ function locateJob(): Record<string, unknown> {
     outputs: { 'run-id': '${{ steps.pr.outputs.run-id }}', stacks: '${{ steps.verify.outputs.stacks }}', plans: '${{ steps.verify.outputs.plans }}',
       'dist-sha256': '${{ steps.verify.outputs.dist-sha256 }}', ...REMOVED_OUTPUTS },
     steps: [
-      { id: 'pr', name: 'Find the merged pull request and its reviewed run', uses: ACTIONS.githubScript, with: { script: LOCATE_SCRIPT() } },
+      { id: 'pr', name: 'Find the merged pull request and its reviewed run', uses: ACTIONS.githubScript, with: { script: LOCATE_SCRIPT(m.estate.ci.maxPlanAgeHours) } },
       // Full history: the commit main was at before this push is synthesized when a stack was removed.
       checkout({ 'fetch-depth': 0 }),
       ...setupNode(),
@@ -64,6 +86,12 @@ function locateJob(): Record<string, unknown> {
         with: { name: ARTIFACT.plans, path: 'reviewed', 'run-id': '${{ steps.pr.outputs.run-id }}', 'github-token': '${{ github.token }}' },
       },
       { id: 'verify', name: 'Main is what was reviewed', env: { HEAD_SHA: '${{ steps.pr.outputs.head-sha }}' }, run: VERIFY_INDEX },
+      {
+        // The apply jobs check each plan's embedded configuration and provider lock against these.
+        name: "Upload main's synthesized stacks and committed provider lock files",
+        uses: ACTIONS.uploadArtifact,
+        with: { name: ARTIFACT.main, path: `dist/terraform/\n${PROVIDER_LOCKS_DIR}/\n`, 'if-no-files-found': 'error', 'retention-days': 30 },
+      },
       ...removedStackSteps(),
     ],
   };
@@ -78,16 +106,18 @@ const KIND_ORDER = ['shared-platform', 'tier-platform', 'app-environment'];
 
 function applyJob(m: Manifest, s: ManifestStack, after: readonly string[]): Record<string, unknown> {
   const needs = ['locate', ...after];
+  const identity = applyIdentity(s);
   return {
-    name: `apply ${s.name} (${s.gatingTier}: ${s.applyGate})`,
+    name: `apply ${s.name} (${identity.environment}, gated by ${s.gatingTier}: ${s.applyGate})`,
     needs,
     // Runs when this stack has a reviewed plan, even if an earlier stack had none (skipped), never after a failure.
     if: `\${{ !cancelled() && needs.locate.result == 'success' && !contains(needs.*.result, 'failure') && contains(fromJSON(needs.locate.outputs.stacks), '${s.name}') }}`,
     'runs-on': RUNNER,
-    environment: s.gatingTier,
+    // Its protection rules are the human gate; it is also the `environment` claim the role binds.
+    environment: identity.environment,
     permissions: { contents: 'read', actions: 'read', 'id-token': 'write' },
     concurrency: { group: `tierkit-apply-${s.name}`, 'cancel-in-progress': false },
-    steps: applySteps(m, { name: s.name, server: s.server }, applierRole(s.gatingTier)),
+    steps: applySteps(m, { name: s.name, server: s.server, artifact: s.artifact }, identity.role),
   };
 }
 
@@ -96,7 +126,7 @@ export function applyWorkflow(m: Manifest): Record<string, unknown> {
   // Removed app-environments are destroyed first (their tier platform's applier policy still lets
   // the applier reach them), removed platform stacks last (after everything that used them).
   const removed = removedStackJobs(m, stacks.map((s) => jobId(s.name)));
-  const jobs: Record<string, unknown> = { locate: locateJob(), ...removed.first };
+  const jobs: Record<string, unknown> = { locate: locateJob(m), ...removed.first };
   for (const s of stacks) {
     // Every stack of an earlier kind: skipped ones (no plan) do not block, failed ones do.
     const before = stacks.filter((x) => KIND_ORDER.indexOf(x.kind) < KIND_ORDER.indexOf(s.kind));

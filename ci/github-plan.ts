@@ -2,25 +2,24 @@ import type { Manifest, ManifestServer, ManifestTier } from '../constructs/synth
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, RUNNER } from './pins';
 import {
-  ARTIFACT, checkout, ephemeralPassword, humanTiers, planEnvironment, refuseServer, setupTerraform, stateCredentials, Step,
-  TIERKIT, ungatedServers, vaultLogin,
+  ARTIFACT, checkout, ephemeralPassword, humanTiers, planEnvironment, plannerRole, refuseServer, setupTerraform, STAGE_LOCK_SCRIPT,
+  stateCredentials, Step, TIERKIT, ungatedServers, vaultLogin,
 } from './steps';
+import { PROVIDER_LOCKS_DIR } from '../constructs/naming';
+import { PLAN_SUMMARY_FILE, PLAN_SUMMARY_JQ, planSummaryCommands } from './plan-summary';
 
 /**
  * The pull request's `terraform plan` jobs. Planning runs the pull request's own code with the
  * Postgres server admin credential (the provider must connect to refresh), so:
  * - `plan`: stacks whose gating tier applies automatically, on servers without a superuser admin;
- *   no environment, the read-only planner role `vars.TIERKIT_PLAN_VAULT_ROLE`;
+ *   no environment, the read-only planner role of the entry's tier (`tierkit-plan-<tier>`, bound to
+ *   `event_name: pull_request`);
  * - `plan-<tier>`, one per human-gated tier: stacks gated by that tier, in the GitHub environment
- *   `<tier>-plan` whose required reviewers must approve first; the Vault role comes from that
- *   environment's `vars.TIERKIT_GATED_PLAN_VAULT_ROLE` and is bound to its `environment` claim.
+ *   `<tier>-plan` whose required reviewers must approve first; its planner role is bound to that
+ *   `environment` claim too.
  * A stack is planned under the strictest gating tier it has before or after the change.
  */
 
-/** Repository variable naming the read-only Vault JWT role of ungated plans. */
-export const PLAN_ROLE_VAR = 'TIERKIT_PLAN_VAULT_ROLE';
-/** Environment variable (set on each `<tier>-plan` environment) naming the gated planner's Vault JWT role. */
-export const GATED_PLAN_ROLE_VAR = 'TIERKIT_GATED_PLAN_VAULT_ROLE';
 
 export function planJobId(tier?: string): string {
   return tier ? `plan-${tier.replace(/[^A-Za-z0-9_-]/g, '_')}` : 'plan';
@@ -70,6 +69,8 @@ function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[]
   return [
     refuseServer(sorted, why),
     checkout({ ref: '${{ github.event.pull_request.base.sha }}', path: 'base' }),
+    // The head's committed provider lock files (what the diff job synthesized is the same checkout).
+    checkout({ path: 'head', 'sparse-checkout': PROVIDER_LOCKS_DIR }),
     { name: 'Download head dist', uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.dist, path: 'dist' } },
     {
       name: 'Synthesize the base (a destroyed stack is planned from it)',
@@ -82,6 +83,11 @@ function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[]
       env: { ARTIFACT_PATH: '${{ matrix.artifact }}', ACTION: '${{ matrix.action }}' },
       run: `src="dist/$ARTIFACT_PATH"\nif [ "$ACTION" = destroy ]; then src="base-dist/$ARTIFACT_PATH"; fi\nmkdir -p ${stackDir}\ncp "$src" ${stackDir}/\n`,
     },
+    {
+      name: 'Stage the committed provider lock file',
+      env: { STACK: '${{ matrix.stack }}', ACTION: '${{ matrix.action }}' },
+      run: STAGE_LOCK_SCRIPT,
+    },
     setupTerraform(),
     stateCredentials(),
     vaultLogin(m, role, undefined, "matrix.server == ''"),
@@ -90,12 +96,13 @@ function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[]
     {
       name: 'terraform plan',
       'working-directory': stackDir,
-      env: { ACTION: '${{ matrix.action }}' },
+      env: { ACTION: '${{ matrix.action }}', STACK: '${{ matrix.stack }}', PLAN_SUMMARY: PLAN_SUMMARY_JQ },
       run: [
-        'terraform init -input=false',
+        'terraform init -input=false -lockfile=readonly',
         'flags=""; if [ "$ACTION" = destroy ]; then flags="-destroy"; fi',
         'terraform plan -input=false -lock=false $flags -out=tfplan',
         'terraform show -no-color tfplan > plan.txt',
+        ...planSummaryCommands(),
         'sha256sum tfplan > tfplan.sha256',
         'cat tfplan.sha256',
         '',
@@ -106,7 +113,7 @@ function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[]
       uses: ACTIONS.uploadArtifact,
       with: {
         name: `${ARTIFACT.plan('${{ matrix.stack }}')}`,
-        path: `${stackDir}/cdk.tf.json\n${stackDir}/.terraform.lock.hcl\n${stackDir}/tfplan\n${stackDir}/tfplan.sha256\n${stackDir}/plan.txt\n`,
+        path: `${stackDir}/cdk.tf.json\n${stackDir}/.terraform.lock.hcl\n${stackDir}/tfplan\n${stackDir}/tfplan.sha256\n${stackDir}/plan.txt\n${stackDir}/${PLAN_SUMMARY_FILE}\n`,
         'if-no-files-found': 'error',
         'include-hidden-files': true,
         'retention-days': 30,
@@ -124,7 +131,8 @@ function ungatedPlanJob(m: Manifest): Record<string, unknown> {
     // No environment: nothing here may read a credential that a human gate protects.
     permissions: { contents: 'read', 'id-token': 'write' },
     strategy: { 'fail-fast': false, matrix: '${{ fromJSON(needs.diff.outputs.matrix) }}' },
-    steps: planSteps(m, `\${{ vars.${PLAN_ROLE_VAR} }}`, ungatedServers(m), 'its admin credential is only read behind a human gate (superuser admin or human-gated tier)'),
+    // The matrix entry's tier: its planner (platform-<tier>) reads only that tier's servers and paths.
+    steps: planSteps(m, plannerRole('${{ matrix.gatingTier }}'), ungatedServers(m), 'its admin credential is only read behind a human gate (superuser admin or human-gated tier)'),
   };
 }
 
@@ -140,7 +148,7 @@ function gatedPlanJob(m: Manifest, tier: ManifestTier): Record<string, unknown> 
     environment: env,
     permissions: { contents: 'read', 'id-token': 'write' },
     strategy: { 'fail-fast': false, matrix: `\${{ fromJSON(needs.diff.outputs.gated)['${tier.name}'] }}` },
-    steps: planSteps(m, `\${{ vars.${GATED_PLAN_ROLE_VAR} }}`, servers, `its gating tier is not ${tier.name}`),
+    steps: planSteps(m, plannerRole(tier.name), servers, `its gating tier is not ${tier.name}`),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Manifest } from '../constructs/synth/manifest';
 import { RUNNER } from './pins';
+import { PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE } from '../constructs/naming';
 import { applierRole, applySteps, ciServers, refuseServer, Step, TIERKIT } from './steps';
 
 /**
@@ -89,14 +90,15 @@ function removeJob(m: Manifest, which: 'envs' | 'platforms', needs: readonly str
     if: `\${{ !cancelled() && needs.locate.result == 'success' && !contains(needs.*.result, 'failure') && needs.locate.outputs.any-removed-${which} == 'true' }}`,
     'runs-on': RUNNER,
     // The gating tier comes from main before this push (trusted), never from the PR run's own output.
-    environment: '${{ matrix.gatingTier }}',
+    // Platform stacks hold the CI roles and mounts: only the platform-admin identity may destroy them.
+    environment: which === 'platforms' ? PLATFORM_ADMIN_ENVIRONMENT : '${{ matrix.gatingTier }}',
     permissions: { contents: 'read', actions: 'read', 'id-token': 'write' },
     concurrency: { group: 'tierkit-apply-${{ matrix.stack }}', 'cancel-in-progress': false },
     strategy: { 'fail-fast': false, matrix: `\${{ fromJSON(needs.locate.outputs.removed-${which}) }}` },
-    env: { APPLIER_ROLES: JSON.stringify(roles) },
+    ...(which === 'platforms' ? {} : { env: { APPLIER_ROLES: JSON.stringify(roles) } }),
     steps: [
       refuseServer(ciServers(m), 'a server main no longer declares (destroy this stack by hand)'),
-      ...applySteps(m, { matrix: true }, '${{ fromJSON(env.APPLIER_ROLES)[matrix.gatingTier] }}', { onlyDeletes: true }),
+      ...applySteps(m, { matrix: true }, which === 'platforms' ? PLATFORM_ADMIN_ROLE : '${{ fromJSON(env.APPLIER_ROLES)[matrix.gatingTier] }}', { onlyDeletes: true }),
     ],
   };
 }

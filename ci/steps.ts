@@ -1,5 +1,8 @@
 import type { Manifest, ManifestServer, ManifestTier } from '../constructs/synth/manifest';
-import { applierRoleName, serverAdminSecretName } from '../constructs/naming';
+import {
+  applierRoleName, CI_WORKFLOW_FILES, PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE, planEnvironmentName, plannerRoleName,
+  PROVIDER_LOCKS_DIR, serverAdminSecretName,
+} from '../constructs/naming';
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, NODE_VERSION, TERRAFORM_VERSION } from './pins';
 
@@ -11,13 +14,15 @@ export type Step = Record<string, unknown>;
 export const TIERKIT = 'npx --no-install tsx cli/main.ts';
 
 /** File names of the generated workflows (the apply workflow looks the PR workflow's runs up by name). */
-export const WORKFLOW_FILES = { pullRequest: 'tierkit-pr.yml', apply: 'tierkit-apply.yml' } as const;
+export const WORKFLOW_FILES = CI_WORKFLOW_FILES;
 
 export const ARTIFACT = {
   diff: 'tierkit-diff',
   dist: 'tierkit-dist',
   plans: 'tierkit-plans',
   plan: (stackExpr: string) => `tierkit-plan-${stackExpr}`,
+  /** Main's synthesized stacks and committed provider lock files, uploaded by `locate` for the apply jobs. */
+  main: 'tierkit-main',
 } as const;
 
 export function checkout(extra: Record<string, unknown> = {}): Step {
@@ -80,6 +85,21 @@ export function applierRole(tier: string): string {
   return applierRoleName(tier);
 }
 
+/** The read-only planner of a tier's stacks (platform-<tier> declares it, bound to pull_request runs). */
+export function plannerRole(tier: string): string {
+  return plannerRoleName(tier);
+}
+
+/**
+ * Who applies a stack: the platform stacks (mounts, auth backends, the CI roles themselves) by the
+ * platform-admin identity in its own environment; every other stack by its gating tier's applier.
+ */
+export function applyIdentity(s: { readonly kind: string; readonly gatingTier: string }): { environment: string; role: string } {
+  return s.kind === 'app-environment'
+    ? { environment: s.gatingTier, role: applierRoleName(s.gatingTier) }
+    : { environment: PLATFORM_ADMIN_ENVIRONMENT, role: PLATFORM_ADMIN_ROLE };
+}
+
 /**
  * First passwords of the write-only roles (Vault connection user, golden dump role): used only
  * when the role is created (or its `*_wo_version` bumped) — Vault rotates the one, the same apply
@@ -115,7 +135,7 @@ export function humanTiers(m: Manifest): ManifestTier[] {
  * Vault role bound to this environment claim may read that credential.
  */
 export function planEnvironment(tier: string): string {
-  return `${tier}-plan`;
+  return planEnvironmentName(tier);
 }
 
 /** Servers whose stacks plan without a human gate: automatic gating tier and no superuser admin. */
@@ -135,10 +155,76 @@ export function refuseServer(servers: readonly ManifestServer[], why: string): S
   };
 }
 
-/** Which stack a job applies: a literal name, or a matrix entry (`matrix.stack`, `matrix.server`). */
+/** Which stack a job applies: a literal name (and its artifact path in dist), or a matrix entry (`matrix.stack`, `matrix.server`). */
 export type StackRef =
-  | { readonly name: string; readonly server?: string }
+  | { readonly name: string; readonly server?: string; readonly artifact: string }
   | { readonly matrix: true };
+
+/**
+ * Bash: `lock` = the committed provider lock file (naming.providerLockFile) of the stack whose
+ * `cdk.tf.json` is `$1`, under the directory `$2` (a checkout of the estate repo).
+ */
+const LOCK_OF = `lock_of() {
+  local providers
+  providers="$(jq -r '.terraform.required_providers // {} | keys | join("+")' "$1")"
+  lock="$2/${PROVIDER_LOCKS_DIR}/\${providers:-none}.terraform.lock.hcl"
+}
+`;
+
+/**
+ * Plan jobs: put the committed provider lock file of the stack's provider set beside it (the head's,
+ * or the base's for a destroy plan), so \`terraform init -lockfile=readonly\` installs only packages
+ * whose checksums the repository records — a lock file change is a reviewed line of the PR.
+ */
+export const STAGE_LOCK_SCRIPT = [
+  LOCK_OF,
+  'root=head; if [ "$ACTION" = destroy ]; then root=base; fi',
+  'lock_of stack/cdk.tf.json "$root"',
+  'if [ ! -f "$lock" ]; then',
+  '  echo "::error::no committed provider lock file ${lock#"$root"/} for stack $STACK: run \`terraform providers lock -platform=linux_amd64\` in a directory holding its cdk.tf.json, commit the .terraform.lock.hcl it writes as ${lock#"$root"/}, and push"',
+  '  exit 1',
+  'fi',
+  'cp "$lock" stack/.terraform.lock.hcl',
+  '',
+].join('\n');
+
+/**
+ * Apply jobs, in the stack directory holding the reviewed plan: refuse unless the plan's embedded
+ * configuration (the zip's \`tfconfig/\`) is exactly main's synthesized stack — one module, one file,
+ * byte-identical — and its embedded provider lock is main's committed lock file; then stage main's
+ * stack and lock file (never the artifact's) for \`terraform init -lockfile=readonly\`. The PR run made
+ * the plan with code the PR controls; this makes its output, not its honesty, what is checked.
+ */
+export const VERIFY_CONFIG_SCRIPT = [
+  LOCK_OF,
+  'want="../main/dist/$ARTIFACT_PATH"',
+  'if [ ! -f "$want" ]; then',
+  '  echo "::error::main synthesizes no $ARTIFACT_PATH, yet a plan for it was reviewed: refusing; re-run the PR checks on the current main and merge again"',
+  '  exit 1',
+  'fi',
+  '# Not a planfile (not a zip, no tfconfig/) lists nothing, and is refused below with that message.',
+  'listed="$( { unzip -Z1 tfplan 2>/dev/null || true; } | { grep \'^tfconfig/\' || true; } | LC_ALL=C sort | tr \'\\n\' \' \')"',
+  'if [ "$listed" != "tfconfig/m-/cdk.tf.json tfconfig/modules.json " ]; then',
+  '  echo "::error::the plan of $STACK was made from configuration files $listed — not main\'s cdk.tf.json alone (a file staged beside the stack changes what Terraform applies): refusing; re-run the PR checks and merge again"',
+  '  exit 1',
+  'fi',
+  'if ! unzip -p tfplan tfconfig/m-/cdk.tf.json | cmp -s - "$want"; then',
+  '  echo "::error::the plan of $STACK was made from a configuration that is not main\'s synthesized $ARTIFACT_PATH (a forged or outdated plan): refusing; re-run the PR checks on the merged head, then re-run this workflow"',
+  '  exit 1',
+  'fi',
+  'lock_of "$want" ../main',
+  'if [ ! -f "$lock" ]; then',
+  '  echo "::error::main has no committed provider lock file ${lock#../main/} for $STACK: commit it (\`terraform providers lock -platform=linux_amd64\`) through a reviewed PR"',
+  '  exit 1',
+  'fi',
+  'if ! unzip -p tfplan .terraform.lock.hcl | cmp -s - "$lock"; then',
+  '  echo "::error::the plan of $STACK was made with provider packages other than main\'s committed ${lock#../main/} records: refusing; re-run the PR checks and merge again"',
+  '  exit 1',
+  'fi',
+  'cp "$want" cdk.tf.json',
+  'cp "$lock" .terraform.lock.hcl',
+  '',
+].join('\n');
 
 /**
  * Download the reviewed plan of the stack, refuse it unless its sha256 is the reviewed one, log
@@ -174,6 +260,19 @@ export function applySteps(m: Manifest, stack: StackRef, role: string, opts: { r
       env: { REVIEWED: `\${{ fromJSON(needs.locate.outputs.plans)[${key}] }}` },
       run: 'got="$(sha256sum tfplan | cut -d" " -f1)"\nif [ -z "$REVIEWED" ] || [ "$got" != "$REVIEWED" ]; then\n  echo "::error::plan sha256 $got is not the reviewed $REVIEWED: refusing to apply"\n  exit 1\nfi\n',
     },
+    ...('matrix' in stack ? [] : [
+      {
+        name: "Download main's synthesized stacks and lock files",
+        uses: ACTIONS.downloadArtifact,
+        with: { name: ARTIFACT.main, path: 'main' },
+      },
+      {
+        name: "Refuse a plan whose configuration or provider lock is not main's",
+        'working-directory': 'stack',
+        env: { STACK: stack.name, ARTIFACT_PATH: stack.artifact },
+        run: VERIFY_CONFIG_SCRIPT,
+      },
+    ]),
     setupTerraform(),
     stateCredentials(),
     ...login,

@@ -61,8 +61,20 @@ export interface IngressControllerSettings {
 export interface CiSettings {
   /** `owner/name` of the repository that holds this estate; bound into the appliers' JWT roles. */
   readonly repository: string;
+  /**
+   * GitHub's numeric id of that repository (`gh api repos/<owner>/<name> --jq .id`), bound as the
+   * `repository_id` claim: a repository deleted and re-created (or renamed onto) under the same
+   * name gets a new id, so its tokens match no role.
+   */
+  readonly repositoryId: string;
   /** @default 'https://token.actions.githubusercontent.com' */
   readonly oidcIssuer?: string;
+  /**
+   * The apply refuses reviewed plans older than this (hours since their pull request run started):
+   * state, drift and the servers move on; re-run the PR checks for a fresh plan.
+   * @default 24
+   */
+  readonly maxPlanAgeHours?: number;
 }
 
 export interface EstateProps {
@@ -147,7 +159,11 @@ export class Estate extends Construct {
       namespace: props.argocd.namespace ?? 'argocd',
       destinationServer: props.argocd.destinationServer ?? 'https://kubernetes.default.svc',
     };
-    this.ci = { repository: props.ci.repository, oidcIssuer: props.ci.oidcIssuer ?? 'https://token.actions.githubusercontent.com' };
+    this.ci = {
+      repository: props.ci.repository, repositoryId: props.ci.repositoryId,
+      oidcIssuer: props.ci.oidcIssuer ?? 'https://token.actions.githubusercontent.com',
+      maxPlanAgeHours: props.ci.maxPlanAgeHours ?? 24,
+    };
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;
     this.tierSettings = props.tiers ?? [];
@@ -179,6 +195,21 @@ export class Estate extends Construct {
       }
       if (s.workloadResources === undefined) continue;
       issues.push(...resourcesIssues(s.workloadResources).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].workloadResources${x.property ? `.${x.property}` : ''}` })));
+    }
+    if (!/^[1-9][0-9]*$/.test(String(props.ci.repositoryId ?? ''))) {
+      issues.push({
+        path: this.estateName, property: 'ci.repositoryId', value: props.ci.repositoryId,
+        message: "must be the repository's numeric GitHub id (a string of digits): Vault's CI roles bind the token's repository_id claim to it",
+        fix: `run \`gh api repos/${props.ci.repository} --jq .id\` and set ci.repositoryId to its output (as a string)`,
+      });
+    }
+    const age = this.ci.maxPlanAgeHours;
+    if (!Number.isInteger(age) || age < 1 || age > 720) {
+      issues.push({
+        path: this.estateName, property: 'ci.maxPlanAgeHours', value: age,
+        message: 'must be a whole number of hours between 1 and 720: the apply refuses reviewed plans older than this',
+        fix: 'set ci.maxPlanAgeHours to e.g. 24 (or leave it out for the default)',
+      });
     }
     if (issues.length > 0) throw new TierkitValidationError(issues);
   }

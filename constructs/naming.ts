@@ -132,6 +132,50 @@ export function applierTierOf(name: string): string | undefined {
   return /^tierkit-apply-(.+)$/.exec(name)?.[1];
 }
 
+/** Vault policy and JWT auth role of the read-only CI identity that plans a tier's stacks on pull requests. */
+export function plannerRoleName(tier: string): string {
+  return `tierkit-plan-${tier}`;
+}
+
+/** The tier whose CI planner a policy or role name is (`tierkit-plan-<tier>`), if it is one. */
+export function plannerTierOf(name: string): string | undefined {
+  return /^tierkit-plan-(.+)$/.exec(name)?.[1];
+}
+
+/**
+ * Vault policy and JWT auth role of the CI identity that applies the platform stacks (mounts, auth
+ * backends, the CI roles and their policies); its GitHub environment is PLATFORM_ADMIN_ENVIRONMENT.
+ */
+export const PLATFORM_ADMIN_ROLE = 'tierkit-platform-admin';
+export const PLATFORM_ADMIN_ENVIRONMENT = 'platform-admin';
+
+/** The GitHub environment a human-gated tier's plans run in (its reviewers approve running PR code). */
+export function planEnvironmentName(tier: string): string {
+  return `${tier}-plan`;
+}
+
+/** File names of the generated workflows, under `.github/workflows/`. */
+export const CI_WORKFLOW_FILES = { pullRequest: 'tierkit-pr.yml', apply: 'tierkit-apply.yml' } as const;
+
+/** The only ref appliers run from. */
+export const CI_MAIN_REF = 'refs/heads/main';
+
+/**
+ * The committed provider lock file of a stack, per provider set (the sorted keys of its
+ * `terraform.required_providers`, joined by `+`: `postgresql+vault`, `vault`), in the estate repo.
+ * Plans and applies run `terraform init -lockfile=readonly` with it: no provider package whose
+ * checksum main's lock file does not record is ever installed.
+ */
+export const PROVIDER_LOCKS_DIR = 'terraform-locks';
+export function providerLockFile(providerSet: string): string {
+  return `${PROVIDER_LOCKS_DIR}/${providerSet === '' ? 'none' : providerSet}.terraform.lock.hcl`;
+}
+
+/** GitHub's `job_workflow_ref` OIDC claim of a job of `file` run at `ref`: `<owner>/<repo>/.github/workflows/<file>@<ref>`. */
+export function jobWorkflowRef(repository: string, file: string, ref: string): string {
+  return `${repository}/.github/workflows/${file}@${ref}`;
+}
+
 /** Kubernetes label keys tierkit writes on pods, which selectors and the policies read back. */
 export const LABELS = {
   /** `workload` on the app's pods: what the Service and the ingress policy select. */

@@ -13,7 +13,7 @@ export function defineEstate(): Estate {
     vault: { address: 'https://vault.arcodange.lab:8200', cidr: '10.0.8.0/28' },
     kubernetesApi: { cidr: '10.0.1.0/28', port: 6443 },
     argocd: { repoUrl: 'https://git.arcodange.lab/platform/estate.git' },
-    ci: { repository: 'arcodange/estate' },
+    ci: { repository: 'arcodange/estate', repositoryId: '812347795' },
     backend: Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate' }),
     sandboxQuotaPerOwner: 2,
     tiers: [

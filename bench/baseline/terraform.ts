@@ -110,6 +110,16 @@ function platformStacks(app: App, envs: readonly Env[]): void {
   new vault.authBackend.AuthBackend(shared, 'kubernetes_auth', { type: 'kubernetes', path: 'kubernetes' });
   const issuer = 'https://token.actions.githubusercontent.com';
   new vault.jwtAuthBackend.JwtAuthBackend(shared, 'ci_jwt_auth', { path: 'jwt', oidcDiscoveryUrl: issuer, boundIssuer: issuer });
+  const audience = `https://github.com/${S.ciRepository.split('/')[0]}`;
+  const repo = { repository: S.ciRepository, repository_id: '100002' };
+  const applierClaims = (environment: string) => ({
+    ...repo, environment, ref: 'refs/heads/main', event_name: 'push', job_workflow_ref: `${S.ciRepository}/.github/workflows/tierkit-apply.yml@refs/heads/main`,
+  });
+  const ciRole = (stack: TerraformStack, id: string, name: string, p: vault.policy.Policy, claims: Record<string, string>) => new vault.jwtAuthBackendRole.JwtAuthBackendRole(stack, id, {
+    backend: 'jwt', roleName: name, roleType: 'jwt', userClaim: 'sub', boundAudiences: [audience],
+    boundClaimsType: 'string', boundClaims: claims, tokenPolicies: [p.name], tokenTtl: 3600, tokenMaxTtl: 3600,
+  });
+  const ciTiers: string[] = [];
 
   const gating = gatingTiers(envs);
   for (const tier of TIER_NAMES.filter((t) => envs.some((e) => e.tier === t))) {
@@ -128,12 +138,22 @@ function platformStacks(app: App, envs: readonly Env[]): void {
     for (const [server, t] of gating) if (t === tier) rules.push({ path: `kvv2/data/tierkit/postgres-admin/${server}`, capabilities: ['read'] });
     const applier = `tierkit-apply-${tier}`;
     const p = new vault.policy.Policy(stack, 'applier_policy', { name: applier, policy: policy(`CI applier of ${tier}`, rules) });
-    new vault.jwtAuthBackendRole.JwtAuthBackendRole(stack, 'applier_role', {
-      backend: 'jwt', roleName: applier, roleType: 'jwt', userClaim: 'sub', boundAudiences: [`https://github.com/${S.ciRepository.split('/')[0]}`],
-      boundClaimsType: 'string', boundClaims: { repository: S.ciRepository, environment: tier },
-      tokenPolicies: [p.name], tokenTtl: 3600, tokenMaxTtl: 3600,
-    });
+    ciRole(stack, 'applier_role', applier, p, applierClaims(tier));
+    const planner = `tierkit-plan-${tier}`;
+    const reads = rules.map((r) => ({ path: r.path, capabilities: ['read'] }));
+    const pp = new vault.policy.Policy(stack, 'planner_policy', { name: planner, policy: policy(`CI planner of ${tier}`, reads) });
+    ciRole(stack, 'planner_role', planner, pp, { ...repo, event_name: 'pull_request', ...(TIERS[tier].gateRank > 2 ? { environment: `${tier}-plan` } : {}) });
+    ciTiers.push(tier);
   }
+  const adminRules = [
+    ...['postgres', 'kvv2'].map((m) => ({ path: `sys/mounts/${m}`, capabilities: CRUD })),
+    ...['kubernetes', 'jwt'].map((a) => ({ path: `sys/auth/${a}`, capabilities: [...CRUD, 'sudo'] })),
+    ...['tierkit-platform-admin', ...ciTiers.flatMap((t) => [`tierkit-apply-${t}`, `tierkit-plan-${t}`])].flatMap((r) => [
+      { path: `sys/policies/acl/${r}`, capabilities: CRUD }, { path: `auth/jwt/role/${r}`, capabilities: CRUD },
+    ]),
+  ];
+  const admin = new vault.policy.Policy(shared, 'platform_admin_policy', { name: 'tierkit-platform-admin', policy: policy('CI applier of the platform stacks', adminRules) });
+  ciRole(shared, 'platform_admin_role', 'tierkit-platform-admin', admin, applierClaims('platform-admin'));
 }
 
 /** `cdktf synth` of the whole estate: one stack per app-environment plus the platform stacks. */

@@ -127,7 +127,7 @@ export interface Manifest {
     readonly domain: string;
     readonly vault: Readonly<Record<'address' | 'databaseMount' | 'kvMount' | 'kubernetesAuthPath' | 'jwtAuthPath', string>>;
     readonly argocd: Readonly<Record<'repoUrl' | 'targetRevision' | 'namespace' | 'destinationServer', string>>;
-    readonly ci: { readonly repository: string; readonly oidcIssuer: string };
+    readonly ci: { readonly repository: string; readonly repositoryId: string; readonly oidcIssuer: string; readonly maxPlanAgeHours: number };
     readonly sandboxQuotaPerOwner: number;
     /** Where pods reach Vault and the Kubernetes API: the only egress beyond a tier's allow list (TK011). */
     readonly network?: { readonly vault?: ManifestEndpoint; readonly kubernetesApi?: ManifestEndpoint };

@@ -219,7 +219,11 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
   }
 
   const platformBase = { gatingTier: estateGate.name, applyGate: gate(estateGate).name, humanGate: gate(estateGate).human };
-  const shared = buildSharedPlatformStack(tfApp, estate);
+  // A CI applier (and planner) exists only for a tier that gates something and is applied from CI at all.
+  const hasTierPlatform = (tier: (typeof tiers)[number]) => gate(tier).name !== 'none'
+    && (envs.some((e) => gatingOf.get(e.server!) === tier) || estate.servers.some((s) => gatingOf.get(s) === tier));
+  const platformTiers = tiers.filter(hasTierPlatform).map((t) => t.name);
+  const shared = buildSharedPlatformStack(tfApp, estate, platformTiers);
   const sharedPath = naming.dist.terraformStack(naming.SHARED_PLATFORM_STACK);
   pending.push({ path: sharedPath, content: stackJson(shared), meta: { kind: 'terraform-stack', stack: naming.SHARED_PLATFORM_STACK, constructPaths: [estate.estateName] } });
   stacks.push({ name: naming.SHARED_PLATFORM_STACK, kind: 'shared-platform', tier: estateGate.name, ...platformBase, artifact: sharedPath, constructPath: estate.estateName });
@@ -228,11 +232,11 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
     const tierEnvs = envs.filter((e) => e.tier === tier);
     const gatedEnvs = envs.filter((e) => gatingOf.get(e.server!) === tier);
     const gatedServers = estate.servers.filter((s) => gatingOf.get(s) === tier);
-    // A CI applier exists only for a tier that gates something and is applied from CI at all.
-    if (gate(tier).name !== 'none' && gatedEnvs.length + gatedServers.length > 0) {
+    if (hasTierPlatform(tier)) {
       const name = naming.tierPlatformStackName(tier.name);
       const path = naming.dist.terraformStack(name);
-      const stack = buildTierPlatformStack(tfApp, estate, tier, gatedEnvs, gatedServers);
+      // The tier gating the platform stacks plans them too: its planner reads the platform paths.
+      const stack = buildTierPlatformStack(tfApp, estate, tier, gatedEnvs, gatedServers, tier === estateGate ? { platformTiers } : {});
       pending.push({ path, content: stackJson(stack), meta: { kind: 'terraform-stack', tier: tier.name, stack: name, constructPaths: [estate.estateName] } });
       stacks.push({ name, kind: 'tier-platform', tier: tier.name, ...platformBase, artifact: path, constructPath: estate.estateName });
     }

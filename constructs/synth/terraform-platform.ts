@@ -11,7 +11,7 @@ import { Tier } from '../tier';
 import { addBackend, addVaultProvider } from './terraform-common';
 
 /** Shared mounts and auth backends of the estate (one stack, behind the strictest gate). */
-export function buildSharedPlatformStack(app: TerraformApp, estate: Estate): TerraformStack {
+export function buildSharedPlatformStack(app: TerraformApp, estate: Estate, platformTiers: readonly string[]): TerraformStack {
   const name = naming.SHARED_PLATFORM_STACK;
   const stack = new TerraformStack(app, name);
   addBackend(stack, estate, name);
@@ -23,7 +23,87 @@ export function buildSharedPlatformStack(app: TerraformApp, estate: Estate): Ter
     path: estate.vault.jwtAuthPath, oidcDiscoveryUrl: estate.ci.oidcIssuer, boundIssuer: estate.ci.oidcIssuer,
     description: 'tierkit: CI appliers (GitHub Actions OIDC)',
   });
+  const policy = new VaultPolicy(stack, 'platform_admin_policy', {
+    name: naming.PLATFORM_ADMIN_ROLE,
+    policy: renderPolicy('tierkit: CI applier of the platform stacks (mounts, auth backends, CI roles and their policies)', platformAdminRules(estate, platformTiers)),
+  });
+  ciRole(stack, 'platform_admin_role', estate, naming.PLATFORM_ADMIN_ROLE, policy, applierClaims(estate, naming.PLATFORM_ADMIN_ENVIRONMENT));
   return stack;
+}
+
+/**
+ * What the platform-admin identity must touch to apply the platform stacks, derived from the
+ * resources those stacks declare (buildSharedPlatformStack, buildTierPlatformStack): each mount and
+ * auth backend, the JWT backend's config, and
+ * every CI role and policy — its own included, since later changes to it are applied by it.
+ * `sys/mounts` and `sys/auth` (read): the vault provider reads a mount back from those listings.
+ */
+export function platformAdminRules(estate: Estate, platformTiers: readonly string[]): PolicyRule[] {
+  const v = estate.vault;
+  const ciRoles = [naming.PLATFORM_ADMIN_ROLE, ...platformTiers.flatMap((t) => [naming.applierRoleName(t), naming.plannerRoleName(t)])];
+  return [
+    { path: 'sys/mounts', capabilities: ['read'] },
+    { path: 'sys/auth', capabilities: ['read'] },
+    ...[v.databaseMount, v.kvMount].flatMap((m) => [
+      { path: `sys/mounts/${m}`, capabilities: CRUD },
+      { path: `sys/mounts/${m}/tune`, capabilities: ['read', 'update'] },
+    ]),
+    // Enabling or disabling an auth method needs `sudo` (API docs, POST /sys/auth/:path); the provider
+    // tunes it through `sys/mounts/auth/<path>/tune`, which does not.
+    ...[v.kubernetesAuthPath, v.jwtAuthPath].flatMap((a) => [
+      { path: `sys/auth/${a}`, capabilities: [...CRUD, 'sudo'] },
+      { path: `sys/mounts/auth/${a}/tune`, capabilities: ['read', 'update'] },
+    ]),
+    { path: `auth/${v.jwtAuthPath}/config`, capabilities: CRUD },
+    ...ciRoles.flatMap((r) => [
+      { path: `sys/policies/acl/${r}`, capabilities: CRUD },
+      { path: `auth/${v.jwtAuthPath}/role/${r}`, capabilities: CRUD },
+    ]),
+  ];
+}
+
+/** Claims every CI identity binds: this repository, by name and by its numeric id. */
+function repositoryClaims(estate: Estate): Record<string, string> {
+  return { repository: estate.ci.repository, repository_id: estate.ci.repositoryId };
+}
+
+/**
+ * An applier's claims: a push to main, running the apply workflow as it is at main, in the GitHub
+ * environment `environment` (whose protection rules are the human gate). A pull request's run —
+ * whatever its workflow file says — has `event_name: pull_request` and a `refs/pull/…` ref.
+ */
+export function applierClaims(estate: Estate, environment: string): Record<string, string> {
+  return {
+    ...repositoryClaims(estate),
+    environment,
+    ref: naming.CI_MAIN_REF,
+    event_name: 'push',
+    job_workflow_ref: naming.jobWorkflowRef(estate.ci.repository, naming.CI_WORKFLOW_FILES.apply, naming.CI_MAIN_REF),
+  };
+}
+
+/** A planner's claims: a pull request run; a human-gated tier's planner only in its `<tier>-plan` environment. */
+export function plannerClaims(estate: Estate, tier: Tier): Record<string, string> {
+  const claims: Record<string, string> = { ...repositoryClaims(estate), event_name: 'pull_request' };
+  if (estate.tier(tier).config.applyGate.human) claims.environment = naming.planEnvironmentName(tier.name);
+  return claims;
+}
+
+/** A CI JWT role: exact string matching (never `glob`), GitHub's default audience, one policy. */
+function ciRole(stack: TerraformStack, id: string, estate: Estate, name: string, policy: VaultPolicy, claims: Record<string, string>): JwtAuthBackendRole {
+  const [owner] = estate.ci.repository.split('/');
+  return new JwtAuthBackendRole(stack, id, {
+    backend: estate.vault.jwtAuthPath,
+    roleName: name,
+    roleType: 'jwt',
+    userClaim: 'sub',
+    boundAudiences: [`https://github.com/${owner}`],
+    boundClaimsType: 'string',
+    boundClaims: claims,
+    tokenPolicies: [policy.name],
+    tokenTtl: 3600,
+    tokenMaxTtl: 3600,
+  });
 }
 
 const CRUD = ['create', 'read', 'update', 'delete'];
@@ -58,41 +138,48 @@ function applierRulesFor(env: AppEnvironment): PolicyRule[] {
   return rules;
 }
 
+/** Capabilities a planner keeps of an applier's rule: reading only (a plan refreshes, it never writes). */
+function readOnly(rules: readonly PolicyRule[]): PolicyRule[] {
+  return rules.filter((r) => r.capabilities.includes('read')).map((r) => ({ path: r.path, capabilities: ['read'] }));
+}
+
 /**
- * The CI identity that applies the stacks a tier gates: a JWT role bound to this repository and
- * the GitHub environment named after the tier, whose policy reaches only those stacks' Vault
- * paths and the admin credential of the servers the tier gates.
+ * The CI identities of the stacks a tier gates: an applier (a push to main running the apply
+ * workflow, in the GitHub environment named after the tier) whose policy reaches only those
+ * stacks' Vault paths and the admin credential of the servers the tier gates; and a read-only
+ * planner (pull request runs; in `<tier>-plan` for a human-gated tier) that reads the same paths.
+ * The tier that gates the platform stacks also plans them: its planner reads the platform paths.
  */
 export function buildTierPlatformStack(
   app: TerraformApp, estate: Estate, tier: Tier, gated: readonly AppEnvironment[], servers: readonly PostgresServer[],
+  opts: { readonly platformTiers?: readonly string[] } = {},
 ): TerraformStack {
   const name = naming.tierPlatformStackName(tier.name);
   const stack = new TerraformStack(app, name);
   addBackend(stack, estate, name);
   addVaultProvider(stack, estate);
-  const rules = [
-    ...gated.flatMap(applierRulesFor),
-    ...servers.map((s) => ({
-      path: `${estate.vault.kvMount}/data/${naming.serverAdminSecretName(s.serverId)}`, capabilities: ['read'],
-    })),
-  ];
+  const adminSecret = (s: PostgresServer): PolicyRule => ({
+    path: `${estate.vault.kvMount}/data/${naming.serverAdminSecretName(s.serverId)}`, capabilities: ['read'],
+  });
+  const envRules = gated.flatMap(applierRulesFor);
   const applier = naming.applierRoleName(tier.name);
   const policy = new VaultPolicy(stack, 'applier_policy', {
     name: applier,
-    policy: renderPolicy(`tierkit: CI applier of the stacks gated by tier ${tier.name}`, rules),
+    policy: renderPolicy(`tierkit: CI applier of the stacks gated by tier ${tier.name}`, [...envRules, ...servers.map(adminSecret)]),
   });
-  const [owner] = estate.ci.repository.split('/');
-  new JwtAuthBackendRole(stack, 'applier_role', {
-    backend: estate.vault.jwtAuthPath,
-    roleName: applier,
-    roleType: 'jwt',
-    userClaim: 'sub',
-    boundAudiences: [`https://github.com/${owner}`],
-    boundClaimsType: 'string',
-    boundClaims: { repository: estate.ci.repository, environment: tier.name },
-    tokenPolicies: [policy.name],
-    tokenTtl: 3600,
-    tokenMaxTtl: 3600,
+  ciRole(stack, 'applier_role', estate, applier, policy, applierClaims(estate, tier.name));
+  // Without a human gate, a planner may only read a server's admin credential when it is no superuser.
+  const human = estate.tier(tier).config.applyGate.human;
+  const plannerServers = human ? servers : servers.filter((s) => !s.adminKind.superuser);
+  const planner = naming.plannerRoleName(tier.name);
+  const plannerPolicy = new VaultPolicy(stack, 'planner_policy', {
+    name: planner,
+    policy: renderPolicy(`tierkit: read-only CI planner of the stacks gated by tier ${tier.name}`, [
+      ...readOnly(envRules), ...plannerServers.map(adminSecret),
+      // Reading an auth method's own path needs sudo too: the planner reads the `sys/auth` listing instead.
+      ...(opts.platformTiers ? readOnly(platformAdminRules(estate, opts.platformTiers)).filter((r) => !r.path.startsWith('sys/auth/')) : []),
+    ]),
   });
+  ciRole(stack, 'planner_role', estate, planner, plannerPolicy, plannerClaims(estate, tier));
   return stack;
 }

@@ -197,7 +197,7 @@ export function buildGraph(dist: DistContents): EstateGraph {
           authRoles.push({
             kind: 'jwt', backend: str(a.backend) ?? 'jwt', name: str(a.role_name) ?? r.name,
             policies: [...strings(a.token_policies), ...strings(a.policies)], serviceAccounts: [], namespaces: [],
-            boundClaims: (a.bound_claims as Record<string, unknown>) ?? {}, stack, source,
+            boundClaims: (a.bound_claims as Record<string, unknown>) ?? {}, attributes: a, stack, source,
           });
           break;
         default:

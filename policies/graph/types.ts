@@ -159,6 +159,8 @@ export interface AuthRole {
   readonly namespaces: readonly string[];
   /** jwt: bound claims (values as strings or string lists). */
   readonly boundClaims: Readonly<Record<string, unknown>>;
+  /** jwt: the resource's attributes as written (bound_claims_type, bound_audiences, …), for rules that judge claims. */
+  readonly attributes?: Readonly<Record<string, unknown>>;
   readonly stack: Stack;
   readonly source: Source;
 }

@@ -63,12 +63,16 @@ export const rule: Rule = {
         const granted = r.capabilities.filter((c) => c !== 'deny');
         if (granted.length === 0 || r.capabilities.includes('deny') || inDefaultPolicy(r)) continue;
         const where = `Vault policy "${p.name}" of ${who.label} grants [${granted.join(', ')}] on "${r.written ?? r.path}"`;
-        if (granted.includes('sudo')) {
+        // Enabling the platform's own auth methods (a literal sys/auth/<path> of the shared platform)
+        // needs sudo: the platform-admin identity's job, and nobody else's.
+        const platformSudo = who.platformAdmin && isLiteral(r.path) && r.path.startsWith('sys/auth/')
+          && index.reached(r.path).length > 0 && index.reached(r.path).every((x) => x.owned.owner.kind === 'shared');
+        if (granted.includes('sudo') && !platformSudo) {
           out.push({ env: who.env, source: p.source, message: `${where}: sudo opens root-protected endpoints` });
           continue;
         }
         // An applier's literal path to something its tier gates is its job (TK007 judges the reach).
-        if (who.applierTier && isLiteral(r.path)) {
+        if ((who.applierTier || who.platformAdmin) && isLiteral(r.path)) {
           const reached = index.reached(r.path);
           if (reached.length > 0 && reached.every((x) => who.mayReach(x.owned.owner))) continue;
         }

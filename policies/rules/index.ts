@@ -38,6 +38,8 @@ import { rule as TK059 } from './TK059-ingress-class-tls';
 import { rule as TK070 } from './TK070-vault-policy-unreadable';
 import { rule as TK071 } from './TK071-vault-type-unmodelled';
 import { rule as TK072 } from './TK072-vault-object-adoption';
+import { rule as TK090 } from './TK090-ci-identity-claims';
+import { rule as TK091 } from './TK091-pull-request-read-only';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './rule';
 
@@ -46,7 +48,8 @@ export const RULES: readonly Rule[] = [
   TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010,
   TK011, TK012, TK013, TK014, TK015, TK030, TK031, TK032, TK033, TK034,
   TK035, TK036, TK037, TK038, TK039, TK040, TK050, TK051, TK052, TK053,
-  TK054, TK055, TK056, TK057, TK058, TK059, TK070, TK071, TK072,
+  TK054, TK055, TK056, TK057, TK058, TK059, TK070, TK071, TK072, TK090,
+  TK091,
 ];
 
 export function ruleById(id: string): Rule | undefined {

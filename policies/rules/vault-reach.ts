@@ -1,4 +1,6 @@
-import { applierRoleName, applierTierOf } from '../../constructs/naming';
+import {
+  applierRoleName, applierTierOf, PLATFORM_ADMIN_ROLE, plannerRoleName, plannerTierOf,
+} from '../../constructs/naming';
 import { compareStrings } from '../../constructs/synth/serialize';
 import { Env, EstateGraph, VaultPolicy } from '../graph/types';
 import { literalPrefix, overlapWitness } from '../graph/vault-paths';
@@ -24,8 +26,10 @@ export function ownerLabel(o: Owner): string {
 export interface PolicyOwner {
   readonly label: string;
   readonly env?: Env;
-  /** Set for a tier's CI applier policy (`tierkit-apply-<tier>` in that tier's platform stack). */
+  /** Set for a tier's CI applier or planner policy (`tierkit-apply-<tier>`, `tierkit-plan-<tier>` in that tier's platform stack). */
   readonly applierTier?: string;
+  /** The platform-admin CI identity (shared platform stack): it applies the mounts, auth backends and CI roles. */
+  readonly platformAdmin?: boolean;
   readonly mayReach: (o: Owner) => boolean;
 }
 
@@ -35,14 +39,20 @@ export function policyOwner(g: EstateGraph, p: VaultPolicy): PolicyOwner {
   const env = p.stack.env ?? g.index.byVaultPolicy.get(p.name);
   if (env) return { label: `env ${env.slug} (tier ${env.tier})`, env, mayReach: (o) => o.kind === 'env' && o.env === env };
   const applierTier = applierTierOf(p.name);
-  if (applierTier && p.stack.manifest?.kind === 'tier-platform' && p.stack.manifest.tier === applierTier) {
-    const tier = applierTier;
-    // An applier reaches exactly the stacks its tier gates (DESIGN layer 5), and its own identity.
+  const plannerTier = plannerTierOf(p.name);
+  const tier = applierTier ?? plannerTier;
+  if (tier && p.stack.manifest?.kind === 'tier-platform' && p.stack.manifest.tier === tier) {
+    // An applier reaches exactly the stacks its tier gates (DESIGN layer 5), and its own identity;
+    // its planner reads the same, and — for the tier that gates the platform stacks — those too.
     const gated = new Set(g.manifest.stacks.filter((s) => s.kind === 'app-environment' && s.gatingTier === tier).map((s) => s.name));
+    const platforms = plannerTier !== undefined && g.manifest.stacks.some((s) => s.kind === 'shared-platform' && s.gatingTier === tier);
     return {
-      label: `the ${tier} CI applier`, applierTier: tier,
-      mayReach: (o) => (o.kind === 'env' && gated.has(o.env.stack)) || (o.kind === 'tier' && o.tier === tier),
+      label: `the ${tier} CI ${applierTier ? 'applier' : 'planner'}`, applierTier: tier,
+      mayReach: (o) => (o.kind === 'env' && gated.has(o.env.stack)) || (o.kind === 'tier' && (o.tier === tier || platforms)) || (platforms && o.kind === 'shared'),
     };
+  }
+  if (p.name === PLATFORM_ADMIN_ROLE && p.stack.manifest?.kind === 'shared-platform') {
+    return { label: 'the platform-admin CI applier', platformAdmin: true, mayReach: (o) => o.kind === 'shared' || o.kind === 'tier' };
   }
   return { label: `policy "${p.name}" of no declared app-environment`, mayReach: () => false };
 }
@@ -83,11 +93,14 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
   }
   for (const t of g.tiers.keys()) {
     const owner: Owner = { kind: 'tier', tier: t };
-    out.push({ pattern: `sys/policies/acl/${applierRoleName(t)}`, owner }, { pattern: `sys/policy/${applierRoleName(t)}`, owner },
-      { pattern: `auth/${v.jwtAuthPath}/role/${applierRoleName(t)}`, owner });
+    for (const role of [applierRoleName(t), plannerRoleName(t)]) {
+      out.push({ pattern: `sys/policies/acl/${role}`, owner }, { pattern: `sys/policy/${role}`, owner }, { pattern: `auth/${v.jwtAuthPath}/role/${role}`, owner });
+    }
   }
   for (const p of [`sys/mounts/${v.databaseMount}*`, `sys/mounts/${v.kvMount}*`, `sys/auth/${v.kubernetesAuthPath}*`,
-    `sys/auth/${v.jwtAuthPath}*`, `auth/${v.kubernetesAuthPath}/config`, `auth/${v.jwtAuthPath}/config`]) {
+    `sys/auth/${v.jwtAuthPath}*`, `auth/${v.kubernetesAuthPath}/config`, `auth/${v.jwtAuthPath}/config`,
+    `sys/mounts/auth/${v.kubernetesAuthPath}/*`, `sys/mounts/auth/${v.jwtAuthPath}/*`, 'sys/mounts', 'sys/auth',
+    `sys/policies/acl/${PLATFORM_ADMIN_ROLE}`, `sys/policy/${PLATFORM_ADMIN_ROLE}`, `auth/${v.jwtAuthPath}/role/${PLATFORM_ADMIN_ROLE}`]) {
     out.push({ pattern: p, owner: { kind: 'shared' } });
   }
   return out;

@@ -48,20 +48,23 @@ describe('tierkit ci github', () => {
     expect(await workflowErrors('b.yml', apply.replace('runs-on:', 'runs_on:'))).not.toEqual([]);
   });
 
-  it('applies each CI-applied stack in one job, in the environment of its gating tier, with that tier\'s Vault JWT role', () => {
+  it('applies each CI-applied stack in one job, in the environment of its gating tier (platform stacks: platform-admin), with that identity\'s Vault JWT role', () => {
     const apply = workflow(WORKFLOW_FILES.apply);
     const ciStacks = manifest.stacks.filter((s) => s.applyGate !== 'none');
     expect(manifest.stacks.some((s) => s.applyGate === 'none')).toBe(true); // crm-local: applied by hand
     const applyJobs = Object.entries(apply.jobs).filter(([id]) => id.startsWith('apply-'));
-    expect(applyJobs.map(([, j]: [string, any]) => j.environment).sort()).toEqual(ciStacks.map((s) => s.gatingTier).sort());
+    const environmentOf = (s: (typeof ciStacks)[number]) => (s.kind === 'app-environment' ? s.gatingTier : 'platform-admin');
+    expect(applyJobs.map(([, j]: [string, any]) => j.environment).sort()).toEqual(ciStacks.map(environmentOf).sort());
     for (const s of ciStacks) {
       const job = apply.jobs[`apply-${s.name}`];
-      expect(job.environment, s.name).toBe(s.gatingTier);
+      expect(job.environment, s.name).toBe(environmentOf(s));
       expect(job.permissions['id-token']).toBe('write');
       const vault = job.steps.find((st: any) => String(st.uses).startsWith('hashicorp/vault-action@'));
-      expect(vault.with.role).toBe(applierRoleName(s.gatingTier));
-      // The JWT role Vault really has (platform-<tier> stack) binds exactly this environment and audience.
-      const jwt = stackResources('platform', 'f', stackJson(`platform-${s.gatingTier}`)).find((r) => r.type === 'vault_jwt_auth_backend_role')!;
+      const platform = s.kind !== 'app-environment';
+      expect(vault.with.role).toBe(platform ? 'tierkit-platform-admin' : applierRoleName(s.gatingTier));
+      // The JWT role Vault really has (platform-<tier> or platform stack) binds exactly this environment and audience.
+      const jwt = stackResources('platform', 'f', stackJson(platform ? 'platform' : `platform-${s.gatingTier}`))
+        .find((r) => r.type === 'vault_jwt_auth_backend_role' && r.attributes.role_name === vault.with.role)!;
       expect(jwt.attributes.role_name).toBe(vault.with.role);
       expect((jwt.attributes.bound_claims as any).environment).toBe(job.environment);
       expect(jwt.attributes.bound_audiences).toContain(vault.with.jwtGithubAudience);

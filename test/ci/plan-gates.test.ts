@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { computeChangeSet, renderJson } from '../../diff';
+import { plannerRoleName } from '../../constructs/naming';
 import type { Manifest } from '../../constructs/synth/manifest';
 import { synthesize } from '../../constructs/synth/synthesize';
 import estate from '../../environments';
@@ -61,7 +62,7 @@ describe('plans behind the gate of the credential they read', () => {
         if (!humanGated(server)) continue;
         gatedReads++;
         expect(job.environment, `${id} reads ${server}'s admin credential`).toBe(`${srv.gatingTier}-plan`);
-        expect(s.with.role, id).toBe('${{ vars.TIERKIT_GATED_PLAN_VAULT_ROLE }}');
+        expect(s.with.role, id).toBe(plannerRoleName(srv.gatingTier!));
       }
       if (job.environment === undefined) {
         expect([...adminSecretSteps(job).keys()].filter(humanGated), id).toEqual([]);

@@ -212,13 +212,17 @@ describe('Vault pieces of every app-environment stack', () => {
 
   it('gives each gated tier a CI applier bound to the repo and its GitHub environment, reaching only its stacks', () => {
     const prod = dist.stacks.find((s) => s.name === naming.tierPlatformStackName('prod'))!;
-    const role = prod.resources.find((r) => r.type === 'vault_jwt_auth_backend_role')!.attributes;
-    expect(role.bound_claims).toEqual({ repository: 'arcodange/estate', environment: 'prod' });
-    const policy = String(prod.resources.find((r) => r.type === 'vault_policy')!.attributes.policy);
+    const role = prod.resources.find((r) => r.type === 'vault_jwt_auth_backend_role' && r.attributes.role_name === 'tierkit-apply-prod')!.attributes;
+    expect(role.bound_claims).toEqual({
+      repository: 'arcodange/estate', repository_id: '812347795', environment: 'prod', ref: 'refs/heads/main', event_name: 'push',
+      job_workflow_ref: 'arcodange/estate/.github/workflows/tierkit-apply.yml@refs/heads/main',
+    });
+    expect(role.bound_claims_type).toBe('string');
+    const policy = String(prod.resources.find((r) => r.type === 'vault_policy' && r.attributes.name === 'tierkit-apply-prod')!.attributes.policy);
     expect(policy).toContain('path "postgres/roles/erp-sandbox"');
     expect(policy).toContain('path "kvv2/data/tierkit/postgres-admin/prod-pg"');
     const dev = dist.stacks.find((s) => s.name === naming.tierPlatformStackName('dev'))!;
-    const devPolicy = String(dev.resources.find((r) => r.type === 'vault_policy')!.attributes.policy);
+    const devPolicy = String(dev.resources.find((r) => r.type === 'vault_policy' && r.attributes.name === 'tierkit-apply-dev')!.attributes.policy);
     expect(devPolicy).toContain('path "postgres/roles/erp-dev"');
     expect(devPolicy).not.toMatch(/"postgres\/(roles|config)\/erp"|erp-sandbox|postgres-admin\/prod-pg/);
   });

@@ -12,7 +12,7 @@ function misDeclaredEstate(): string {
   // A dev server declared with a real superuser admin: dev stacks apply automatically on merge.
   const estate = new Estate({
     name: 'test', domain: 'test.lab', vault: { address: 'https://vault.test.lab' },
-    argocd: { repoUrl: 'https://git.test.lab/estate.git' }, ci: { repository: 'test/estate' },
+    argocd: { repoUrl: 'https://git.test.lab/estate.git' }, ci: { repository: 'test/estate', repositoryId: '100001' },
   });
   new PostgresServer(estate, 'prod-pg', { host: 'pg-prod.test.lab', majorVersion: 16, tiers: [Tier.PROD] });
   new PostgresServer(estate, 'dev-pg', { host: 'pg-dev.test.lab', majorVersion: 18, adminKind: AdminKind.SUPERUSER, tiers: [Tier.DEV] });

@@ -7,7 +7,7 @@ export function smallEstate(props: Partial<EstateProps> = {}): Estate {
     domain: 'test.lab',
     vault: { address: 'https://vault.test.lab' },
     argocd: { repoUrl: 'https://git.test.lab/estate.git' },
-    ci: { repository: 'test/estate' },
+    ci: { repository: 'test/estate', repositoryId: '100001' },
     ...props,
   });
   new PostgresServer(estate, 'prod-pg', { host: 'pg-prod.test.lab', majorVersion: 16, tiers: [Tier.PROD] });
