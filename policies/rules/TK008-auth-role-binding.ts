@@ -1,4 +1,4 @@
-import { applierTierOf } from '../../constructs/naming';
+import { applierTierOf, PLATFORM_ADMIN_ROLE, plannerTierOf } from '../../constructs/naming';
 import { AuthRole, Env, EstateGraph } from '../graph/types';
 import { Rule, RuleFinding, describeEnv, upwardReach } from './rule';
 
@@ -81,6 +81,18 @@ function jwtProblems(g: EstateGraph, r: AuthRole): Problem[] {
     }
     if (environment.length !== 1 || environment[0] !== tier) problems.push(plain(`binds GitHub environment ${JSON.stringify(environment)}, not exactly "${tier}"`));
     for (const p of r.policies) if (!BUILTIN.has(p) && p !== r.name) problems.push(plain(`grants policy "${p}"; only "${r.name}" is the ${tier} applier's`));
+    return problems;
+  }
+  // The planners and the platform-admin identity (TK090/TK091 judge their claims): each hands out
+  // only its own policy, and only from the platform stack that declares CI identities.
+  const ciIdentity = (plannerTierOf(r.name) !== undefined && r.stack.manifest?.kind === 'tier-platform')
+    || (r.name === PLATFORM_ADMIN_ROLE && r.stack.manifest?.kind === 'shared-platform');
+  if (ciIdentity) {
+    for (const p of r.policies) {
+      if (!BUILTIN.has(p) && p !== r.name) {
+        problems.push({ text: `grants policy "${p}"; only "${r.name}" is this CI identity's`, unsuppressible: `it hands CI tokens the policy "${p}"` });
+      }
+    }
     return problems;
   }
   // An env's own stack declaring a JWT role is one place a suppression could be written: what it

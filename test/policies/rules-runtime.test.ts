@@ -246,7 +246,7 @@ describe('TK058 tier placement', () => {
   function placedEstate(prodTaint: boolean) {
     const estate = new Estate({
       name: 'test', domain: 'test.lab', vault: { address: 'https://vault.test.lab' },
-      argocd: { repoUrl: 'https://git.test.lab/estate.git' }, ci: { repository: 'test/estate' },
+      argocd: { repoUrl: 'https://git.test.lab/estate.git' }, ci: { repository: 'test/estate', repositoryId: '100001' },
       tiers: [
         { tier: Tier.PROD, nodePool: { nodeSelector: { pool: 'prod' }, ...(prodTaint ? { taint: { key: 'pool', value: 'prod', effect: 'NoSchedule' as const } } : {}) } },
         { tier: Tier.DEV, argocdDestinationServer: 'https://dev.k8s.test.lab:6443' },
