@@ -56,7 +56,7 @@ Exit codes: 0 written or up to date, 1 stale (--check) or invalid estate, 2 usag
       io.err(`tierkit ci: the workflows in ${outDir} are out of date:\n${problems.map((p) => `  ${p}`).join('\n')}\nRun \`tierkit ci github\` and commit the result.`);
       return EXIT.FAILED;
     }
-    const written = writeFiles(outDir, files);
+    const written = writeFiles(outDir, files, GENERATED_MARKER);
     for (const f of orphans) io.err(`tierkit ci: ${f} in ${outDir} is no longer generated; delete it`);
     io.out(written.length === 0 ? `tierkit ci: ${outDir} is up to date` : `tierkit ci: wrote ${written.join(', ')} → ${outDir}`);
     return EXIT.OK;

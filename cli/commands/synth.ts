@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { environmentsOf } from '../../constructs/query';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { assertValid } from '../../constructs/validation';
-import { writeDist } from '../../constructs/synth/write';
+import { assertOutDirOwnable, writeDist } from '../../constructs/synth/write';
 import { parse } from '../args';
 import { Command, EXIT, UsageError } from '../command';
 import { DEFAULT_ENTRY, loadEstate } from '../estate-entry';
@@ -15,7 +15,9 @@ export const synthCommand: Command = {
   help: `Usage: tierkit synth [--app <file>] [--out <dir>] [--jobs <n>] [--quiet]
 
 Validates the estate, then writes every artifact atomically: the previous output stays
-untouched when anything fails, and files no longer produced are removed.
+untouched when anything fails, and files no longer produced are removed. The output directory
+must be new, empty, or a previous tierkit dist (it holds tierkit's manifest.json); only the
+files that manifest lists are replaced, anything else in it is kept.
 
 Options:
   --app <file>   estate program (default: ${DEFAULT_ENTRY} in the project root, the
@@ -27,7 +29,8 @@ Options:
   --verbose      print stack traces of unexpected errors
   -h, --help     show this help
 
-Exit codes: 0 written, 1 invalid estate (nothing written), 2 usage error.`,
+Exit codes: 0 written, 1 invalid estate or an output directory tierkit does not own (nothing
+written), 2 usage error.`,
 
   async run(argv, io) {
     const { values } = parse(argv, {
@@ -40,6 +43,8 @@ Exit codes: 0 written, 1 invalid estate (nothing written), 2 usage error.`,
     const root = projectRoot(io.cwd);
     const entry = values.app ? resolveFrom(io.cwd, values.app) : resolveFrom(root, DEFAULT_ENTRY);
     const outDir = values.out ? resolveFrom(io.cwd, values.out) : resolveFrom(root, 'dist');
+    // Before the estate runs: a directory tierkit does not own is refused up front.
+    assertOutDirOwnable(outDir);
     const started = performance.now();
     const estate = loadEstate(entry);
     assertValid(estate);
