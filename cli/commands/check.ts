@@ -62,8 +62,9 @@ Exit codes: 0 no unsuppressed error finding, 1 error findings (or unreadable dis
       throw new UsageError(`${options.dist} holds no manifest.json: run \`tierkit synth\` first, or pass the dist directory`);
     }
     // Loaded after the flags are validated: a usage error never pays for the WASM parser.
-    const { checkDist } = await import('../../policies/engine');
-    const { failing } = await import('../../policies/report/finding');
+    // require, not import(): the same in the compiled CommonJS and under tsx's require hook.
+    const { checkDist } = require('../../policies/engine') as typeof import('../../policies/engine');
+    const { failing } = require('../../policies/report/finding') as typeof import('../../policies/report/finding');
     const report = await checkDist(options.dist, { now: options.now });
     const text = await render(options, report, io.cwd);
     if (options.output) {
@@ -82,14 +83,14 @@ Exit codes: 0 no unsuppressed error finding, 1 error findings (or unreadable dis
 
 async function render(options: CheckOptions, report: import('../../policies/report/finding').CheckReport, cwd: string): Promise<string> {
   switch (options.format) {
-    case 'text': return (await import('../../policies/report/text')).renderText(report);
-    case 'json': return (await import('../../policies/report/json')).renderJson(report);
-    case 'junit': return (await import('../../policies/report/junit')).renderJunit(report);
+    case 'text': return (require('../../policies/report/text') as typeof import('../../policies/report/text')).renderText(report);
+    case 'json': return (require('../../policies/report/json') as typeof import('../../policies/report/json')).renderJson(report);
+    case 'junit': return (require('../../policies/report/junit') as typeof import('../../policies/report/junit')).renderJunit(report);
     case 'sarif': {
       const root = projectRoot(cwd);
       const rel = relative(root, options.dist).split(sep).join('/');
       const uriPrefix = rel === '' ? '' : rel.startsWith('..') ? `${options.dist.split(sep).join('/')}/` : `${rel}/`;
-      return (await import('../../policies/report/sarif')).renderSarif(report, {
+      return (require('../../policies/report/sarif') as typeof import('../../policies/report/sarif')).renderSarif(report, {
         uriPrefix,
         readFile: (file) => {
           try { return readFileSync(join(options.dist, file), 'utf8'); } catch { return undefined; }
