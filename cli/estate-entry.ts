@@ -5,7 +5,7 @@ import { Estate } from '../constructs/estate';
 import { isValidationError } from '../constructs/errors';
 import { UsageError } from './command';
 
-export const DEFAULT_ENTRY = 'environments/index.ts';
+export { DEFAULT_ENTRY } from './project';
 
 /**
  * A TypeScript estate program needs a loader: tsx (a dependency of tierkit) registers its

@@ -6,7 +6,7 @@ import { assertOutDirOwnable, writeDist } from '../../constructs/synth/write';
 import { parse } from '../args';
 import { Command, EXIT, UsageError } from '../command';
 import { DEFAULT_ENTRY, loadEstate } from '../estate-entry';
-import { projectRoot, resolveFrom } from '../project';
+import { configuredEntry, projectRoot, resolveFrom } from '../project';
 import { PARALLEL_MIN_ENVIRONMENTS, renderInParallel, threadCount } from '../synth-workers';
 
 export const synthCommand: Command = {
@@ -20,8 +20,9 @@ must be new, empty, or a previous tierkit dist (it holds tierkit's manifest.json
 files that manifest lists are replaced, anything else in it is kept.
 
 Options:
-  --app <file>   estate program (default: ${DEFAULT_ENTRY} in the project root, the
-                 nearest directory holding cdktf.json)
+  --app <file>   estate program (default: the --app of cdktf.json's "app" command, else
+                 ${DEFAULT_ENTRY}, in the project root: the nearest directory holding
+                 cdktf.json). A .ts program is loaded with tsx.
   --out <dir>    output directory (default: dist in the project root)
   --jobs <n>     threads rendering the app-environments (default: the cores, up to 4, from
                  ${PARALLEL_MIN_ENVIRONMENTS} app-environments on; 1 below). The output is the same.
@@ -41,7 +42,7 @@ written), 2 usage error.`,
       throw new UsageError(`--jobs must be an integer from 1 to 64 (got "${values.jobs}")`);
     }
     const root = projectRoot(io.cwd);
-    const entry = values.app ? resolveFrom(io.cwd, values.app) : resolveFrom(root, DEFAULT_ENTRY);
+    const entry = values.app ? resolveFrom(io.cwd, values.app) : configuredEntry(root);
     const outDir = values.out ? resolveFrom(io.cwd, values.out) : resolveFrom(root, 'dist');
     // Before the estate runs: a directory tierkit does not own is refused up front.
     assertOutDirOwnable(outDir);
