@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 // The example estate imports tierkit by its package name, as an estate repo does; here the names
 // resolve to the sources (the same map as tsconfig.json's paths, which tsx and tsc read).
-// (Vite defines __dirname in a config file it bundles.)
-const source = (path: string) => resolve(__dirname, path);
+// @ts-expect-error import.meta: an ES module, type-checked with the project's CommonJS settings.
+const source = (path: string) => resolve(import.meta.dirname as string, path);
 const alias = [
   { find: /^tierkit$/, replacement: source('./constructs/index.ts') },
   { find: /^tierkit\/policies$/, replacement: source('./policies/index.ts') },
