@@ -4,7 +4,8 @@ import { Estate } from './estate';
 import { Sandbox } from './sandbox';
 import { Tier } from './tier';
 import { refuseDuplicate } from './duplicates';
-import { propKeys, recordProps } from './props';
+import { propTypes, Types } from './prop-types';
+import { recordProps } from './props';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */
@@ -19,7 +20,9 @@ export interface AppProps {
   readonly flags?: Readonly<Record<string, boolean>>;
 }
 
-const APP_PROPS = propKeys<AppProps>()(['tiers', 'objectPrefix', 'image', 'port', 'flags']);
+const APP_PROPS = propTypes<AppProps>()({
+  tiers: Types.list(Types.instance(Tier, 'Tier.DEV')), objectPrefix: Types.string, image: Types.string, port: Types.integer, flags: Types.record(Types.boolean),
+});
 
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */
 export class App extends Construct {
@@ -33,7 +36,7 @@ export class App extends Construct {
   constructor(scope: Estate, id: string, props: AppProps) {
     refuseDuplicate(scope, id, 'app', 'give every app a unique name');
     super(scope, id);
-    recordProps(this, props, APP_PROPS);
+    recordProps(this, props, APP_PROPS, ['tiers', 'objectPrefix', 'image']);
     this.appName = id;
     this.tiers = props.tiers;
     this.objectPrefix = props.objectPrefix;

@@ -2,6 +2,8 @@ import { Construct } from 'constructs';
 import { canonicalCidr } from './cidr';
 import { TierkitValidationError, ValidationIssue } from './errors';
 import { Tier } from './tier';
+import { propTypes, Types } from './prop-types';
+import { recordProps } from './props';
 
 /** How Terraform's postgresql provider authenticates on a server. */
 export class AdminKind {
@@ -52,6 +54,12 @@ export interface PostgresServerProps {
   readonly cidr?: string;
 }
 
+const SERVER_PROPS = propTypes<PostgresServerProps>()({
+  host: Types.string, port: Types.integer, majorVersion: Types.integer, tiers: Types.list(Types.instance(Tier, 'Tier.PROD')),
+  adminKind: Types.instance(AdminKind, 'AdminKind.MANAGED'), sslMode: Types.oneOf(['disable', 'require', 'verify-full']),
+  adminRole: Types.string, legacyCreateRoleReason: Types.string, cidr: Types.string,
+});
+
 /**
  * A PostgreSQL server of the estate. Its admin credential never appears in the artifacts: the
  * gated apply job reads it into `TF_VAR_pg_admin_username` / `TF_VAR_pg_admin_password`.
@@ -70,6 +78,7 @@ export class PostgresServer extends Construct {
 
   constructor(scope: Construct, id: string, props: PostgresServerProps) {
     super(scope, id);
+    recordProps(this, props, SERVER_PROPS, ['host', 'majorVersion', 'tiers']);
     this.serverId = id;
     this.host = props.host;
     this.port = props.port ?? 5432;

@@ -1,4 +1,5 @@
 import type { IConstruct } from 'constructs';
+import { PropSpec, typeProblems } from './prop-types';
 
 /**
  * What TypeScript would have said about a props object, kept for validation: estate programs run
@@ -21,9 +22,18 @@ export function propKeys<T>() {
   ): readonly string[] => keys;
 }
 
-/** Record unknown keys and keys given as `undefined` (a misspelled enum member) of `props`. */
-export function recordProps(c: IConstruct, props: object, known: readonly string[]): void {
+/**
+ * Record unknown keys, keys given as `undefined` (a misspelled enum member) and, with a spec,
+ * values of the wrong type (and required props missing) of `props`.
+ */
+export function recordProps(c: IConstruct, props: object, known: readonly string[] | PropSpec, required: readonly string[] = []): void {
+  const spec = Array.isArray(known) ? undefined : (known as PropSpec);
+  known = spec ? Object.keys(spec) : (known as readonly string[]);
   const out: PropsProblem[] = [];
+  if (props === null || typeof props !== 'object' || Array.isArray(props)) {
+    problems.set(c, [{ property: 'props', value: props, message: 'must be an object of properties', fix: `give { ${known.join(', ')} }` }]);
+    return;
+  }
   for (const [key, value] of Object.entries(props ?? {})) {
     if (!known.includes(key)) {
       const near = closest(key, known);
@@ -32,6 +42,12 @@ export function recordProps(c: IConstruct, props: object, known: readonly string
     } else if (value === undefined) {
       out.push({ property: key, value, message: 'is given but undefined (a misspelled enum member or constant?)',
         fix: 'give a value, or leave the property out for its default' });
+    }
+  }
+  if (spec) {
+    out.push(...typeProblems(props, spec));
+    for (const key of required) {
+      if (!(key in props)) out.push({ property: key, value: undefined, message: 'is required', fix: `give ${key} ${spec[key].describe}` });
     }
   }
   if (out.length > 0) problems.set(c, out);
