@@ -5,7 +5,7 @@ import { Sandbox } from './sandbox';
 import { Tier } from './tier';
 import { refuseDuplicate } from './duplicates';
 import { propTypes, Types } from './prop-types';
-import { recordProps } from './props';
+import { assertPropTypes, childPath, recordProps } from './props';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */
@@ -20,7 +20,7 @@ export interface AppProps {
   readonly flags?: Readonly<Record<string, boolean>>;
 }
 
-const APP_PROPS = propTypes<AppProps>()({
+export const APP_PROPS = propTypes<AppProps>()({
   tiers: Types.list(Types.instance(Tier, 'Tier.DEV')), objectPrefix: Types.string, image: Types.string, port: Types.integer, flags: Types.record(Types.boolean),
 });
 
@@ -34,9 +34,10 @@ export class App extends Construct {
   readonly flags: Readonly<Record<string, boolean>>;
 
   constructor(scope: Estate, id: string, props: AppProps) {
+    assertPropTypes(childPath(scope, id), props, APP_PROPS, ['tiers', 'objectPrefix', 'image']);
     refuseDuplicate(scope, id, 'app', 'give every app a unique name');
     super(scope, id);
-    recordProps(this, props, APP_PROPS, ['tiers', 'objectPrefix', 'image']);
+    recordProps(this, props, APP_PROPS);
     this.appName = id;
     this.tiers = props.tiers;
     this.objectPrefix = props.objectPrefix;

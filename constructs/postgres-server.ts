@@ -3,7 +3,7 @@ import { canonicalCidr } from './cidr';
 import { TierkitValidationError, ValidationIssue } from './errors';
 import { Tier } from './tier';
 import { propTypes, Types } from './prop-types';
-import { recordProps } from './props';
+import { assertPropTypes, childPath, recordProps } from './props';
 
 /** How Terraform's postgresql provider authenticates on a server. */
 export class AdminKind {
@@ -54,7 +54,7 @@ export interface PostgresServerProps {
   readonly cidr?: string;
 }
 
-const SERVER_PROPS = propTypes<PostgresServerProps>()({
+export const SERVER_PROPS = propTypes<PostgresServerProps>()({
   host: Types.string, port: Types.integer, majorVersion: Types.integer, tiers: Types.list(Types.instance(Tier, 'Tier.PROD')),
   adminKind: Types.instance(AdminKind, 'AdminKind.MANAGED'), sslMode: Types.oneOf(['disable', 'require', 'verify-full']),
   adminRole: Types.string, legacyCreateRoleReason: Types.string, cidr: Types.string,
@@ -77,8 +77,9 @@ export class PostgresServer extends Construct {
   readonly cidr?: string;
 
   constructor(scope: Construct, id: string, props: PostgresServerProps) {
+    assertPropTypes(childPath(scope, id), props, SERVER_PROPS, ['host', 'majorVersion', 'tiers']);
     super(scope, id);
-    recordProps(this, props, SERVER_PROPS, ['host', 'majorVersion', 'tiers']);
+    recordProps(this, props, SERVER_PROPS);
     this.serverId = id;
     this.host = props.host;
     this.port = props.port ?? 5432;

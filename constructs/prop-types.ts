@@ -5,7 +5,7 @@
  * fails to compile when a prop of P has no type.
  */
 export interface PropType {
-  /** What the prop must be, for the message: "a string", "a list of Tier (Tier.DEV, …)". */
+  /** What the prop must be, for the message: "a string", "a list, each a Tier (e.g. Tier.DEV)". */
   readonly describe: string;
   readonly accepts: (value: unknown) => boolean;
 }
@@ -20,7 +20,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 export const Types = {
   string: { describe: 'a string', accepts: (v: unknown) => typeof v === 'string' },
-  boolean: { describe: 'a boolean (true or false)', accepts: (v: unknown) => typeof v === 'boolean' },
+  boolean: { describe: 'a boolean', accepts: (v: unknown) => typeof v === 'boolean' },
   number: { describe: 'a finite number', accepts: (v: unknown) => typeof v === 'number' && Number.isFinite(v) },
   integer: { describe: 'an integer', accepts: (v: unknown) => Number.isInteger(v) },
   object: { describe: 'an object', accepts: isObject },
@@ -33,10 +33,10 @@ export const Types = {
     return { describe: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, accepts: (v) => (values as readonly unknown[]).includes(v) };
   },
   list(of: PropType): PropType {
-    return { describe: `a list of ${of.describe.replace(/^an? /, '')}s`, accepts: (v) => Array.isArray(v) && v.every(of.accepts) };
+    return { describe: `a list, each ${of.describe}`, accepts: (v) => Array.isArray(v) && v.every(of.accepts) };
   },
   record(of: PropType): PropType {
-    return { describe: `an object whose values are ${of.describe.replace(/^an? /, '')}s`, accepts: (v) => isObject(v) && Object.values(v).every(of.accepts) };
+    return { describe: `an object whose every value is ${of.describe}`, accepts: (v) => isObject(v) && Object.values(v).every(of.accepts) };
   },
 } as const;
 

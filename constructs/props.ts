@@ -1,4 +1,5 @@
 import type { IConstruct } from 'constructs';
+import { TierkitValidationError, ValidationIssue } from './errors';
 import { PropSpec, typeProblems } from './prop-types';
 
 /**
@@ -22,35 +23,39 @@ export function propKeys<T>() {
   ): readonly string[] => keys;
 }
 
-/**
- * Record unknown keys, keys given as `undefined` (a misspelled enum member) and, with a spec,
- * values of the wrong type (and required props missing) of `props`.
- */
-export function recordProps(c: IConstruct, props: object, known: readonly string[] | PropSpec, required: readonly string[] = []): void {
-  const spec = Array.isArray(known) ? undefined : (known as PropSpec);
-  known = spec ? Object.keys(spec) : (known as readonly string[]);
+/** Record unknown keys and keys given as `undefined` (a misspelled enum member) of `props`. */
+export function recordProps(c: IConstruct, props: object, known: readonly string[] | PropSpec): void {
+  const keys = Array.isArray(known) ? (known as readonly string[]) : Object.keys(known);
   const out: PropsProblem[] = [];
-  if (props === null || typeof props !== 'object' || Array.isArray(props)) {
-    problems.set(c, [{ property: 'props', value: props, message: 'must be an object of properties', fix: `give { ${known.join(', ')} }` }]);
-    return;
-  }
   for (const [key, value] of Object.entries(props ?? {})) {
-    if (!known.includes(key)) {
-      const near = closest(key, known);
+    if (!keys.includes(key)) {
+      const near = closest(key, keys);
       out.push({ property: key, value, message: 'is not a property of this construct',
-        fix: near ? `did you mean ${near}? (known: ${known.join(', ')})` : `use one of ${known.join(', ')}` });
+        fix: near ? `did you mean ${near}? (known: ${keys.join(', ')})` : `use one of ${keys.join(', ')}` });
     } else if (value === undefined) {
       out.push({ property: key, value, message: 'is given but undefined (a misspelled enum member or constant?)',
         fix: 'give a value, or leave the property out for its default' });
     }
   }
-  if (spec) {
-    out.push(...typeProblems(props, spec));
-    for (const key of required) {
-      if (!(key in props)) out.push({ property: key, value: undefined, message: 'is required', fix: `give ${key} ${spec[key].describe}` });
-    }
-  }
   if (out.length > 0) problems.set(c, out);
+}
+
+/**
+ * Before a construct uses its props: props that are no object, a required prop missing, or a
+ * value of the wrong type throw one validation error naming the construct's path (`path`),
+ * each property, its value and the fix — rather than a TypeError deep in the synthesizer, or
+ * a wrong value in the artifacts.
+ */
+export function assertPropTypes(path: string, props: unknown, spec: PropSpec, required: readonly string[]): void {
+  const issue = (property: string, value: unknown, message: string, fix: string): ValidationIssue => ({ path, property, value, message, fix });
+  if (props === null || typeof props !== 'object' || Array.isArray(props)) {
+    throw new TierkitValidationError([issue('props', props, 'must be an object of properties', `give { ${Object.keys(spec).join(', ')} }`)]);
+  }
+  const issues = typeProblems(props, spec).map((p) => issue(p.property, p.value, p.message, p.fix));
+  for (const key of required) {
+    if ((props as Record<string, unknown>)[key] === undefined && !(key in props)) issues.push(issue(key, undefined, 'is required', `give ${key} ${spec[key].describe}`));
+  }
+  if (issues.length > 0) throw new TierkitValidationError(issues);
 }
 
 export function propsProblems(c: IConstruct): readonly PropsProblem[] {
@@ -75,4 +80,11 @@ function distance(a: string, b: string): number {
     prev = cur;
   }
   return prev[b.length];
+}
+
+/** The display path (`<estate>/<app>/<env>`) a construct `id` under `scope` will have. */
+export function childPath(scope: IConstruct, id: string): string {
+  const root = scope.node.root as IConstruct & { estateName?: unknown };
+  const base = typeof root.estateName === 'string' ? root.estateName : '';
+  return [base, scope.node.path, id].filter(Boolean).join('/');
 }

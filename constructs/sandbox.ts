@@ -5,7 +5,7 @@ import { PostgresServer } from './postgres-server';
 import { Tier } from './tier';
 import { refuseDuplicate } from './duplicates';
 import { propTypes, Types } from './prop-types';
-import { recordProps } from './props';
+import { assertPropTypes, childPath, recordProps } from './props';
 
 export interface SandboxProps {
   /** The tier whose defaults (secrets, egress, data policy, TTL limits) the sandbox follows. Never prod. */
@@ -30,7 +30,7 @@ export interface SandboxProps {
   readonly server?: PostgresServer;
 }
 
-const SANDBOX_PROPS = propTypes<SandboxProps>()({
+export const SANDBOX_PROPS = propTypes<SandboxProps>()({
   tier: Types.instance(Tier, 'Tier.DEV'), kind: Types.instance(SandboxKind, 'SandboxKind.ENGINEER'), owner: Types.string, createdAt: Types.string,
   ttlHours: Types.number, seed: Types.instance(SeedProfile, 'SeedProfile.SYNTHETIC_V1'), reason: Types.string, flags: Types.record(Types.boolean),
   server: Types.instance(PostgresServer, "estate.servers.find((s) => s.serverId === 'nonprod-pg')"),
@@ -47,9 +47,10 @@ export class Sandbox extends AppEnvironment {
   readonly flagOverrides: Readonly<Record<string, boolean>>;
 
   constructor(scope: App, id: string, props: SandboxProps) {
+    assertPropTypes(childPath(scope, id), props, SANDBOX_PROPS, ['tier', 'kind', 'owner', 'createdAt']);
     refuseDuplicate(scope, id, 'env', 'give the sandbox an env name no tier or other sandbox of this app uses');
     super(scope, id, { tier: props.tier, server: props.server });
-    recordProps(this, props, SANDBOX_PROPS, ['tier', 'kind', 'owner', 'createdAt']);
+    recordProps(this, props, SANDBOX_PROPS);
     this.kind = props.kind;
     this.owner = props.owner;
     this.createdAt = props.createdAt;
