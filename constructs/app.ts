@@ -21,7 +21,7 @@ export interface AppProps {
 }
 
 export const APP_PROPS = propTypes<AppProps>()({
-  tiers: Types.list(Types.instance(Tier, 'Tier.DEV')), objectPrefix: Types.string, image: Types.string, port: Types.integer, flags: Types.record(Types.boolean),
+  tiers: Types.listOf('tiers (e.g. [Tier.DEV, Tier.PROD])'), objectPrefix: Types.string, image: Types.string, port: Types.integer, flags: Types.record(Types.boolean),
 });
 
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */

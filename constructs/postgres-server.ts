@@ -55,7 +55,7 @@ export interface PostgresServerProps {
 }
 
 export const SERVER_PROPS = propTypes<PostgresServerProps>()({
-  host: Types.string, port: Types.integer, majorVersion: Types.integer, tiers: Types.list(Types.instance(Tier, 'Tier.PROD')),
+  host: Types.string, port: Types.integer, majorVersion: Types.integer, tiers: Types.listOf('tiers (e.g. [Tier.PROD])'),
   adminKind: Types.instance(AdminKind, 'AdminKind.MANAGED'), sslMode: Types.oneOf(['disable', 'require', 'verify-full']),
   adminRole: Types.string, legacyCreateRoleReason: Types.string, cidr: Types.string,
 });

@@ -32,6 +32,10 @@ export const Types = {
   oneOf<T extends string>(values: readonly T[]): PropType {
     return { describe: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, accepts: (v) => (values as readonly unknown[]).includes(v) };
   },
+  /** A list whose elements the construct's own validation judges (a tier list: it names the unknown tier). */
+  listOf(what: string): PropType {
+    return { describe: `a list of ${what}`, accepts: Array.isArray };
+  },
   list(of: PropType): PropType {
     return { describe: `a list, each ${of.describe}`, accepts: (v) => Array.isArray(v) && v.every(of.accepts) };
   },
