@@ -125,7 +125,7 @@ export class Estate extends Construct {
   constructor(props: EstateProps) {
     assertPropTypes(typeof props?.name === 'string' ? props.name : '(estate)', props, ESTATE_PROPS, ['name', 'domain', 'vault', 'argocd', 'ci']);
     super(undefined as unknown as Construct, '');
-    recordProps(this, props, ESTATE_PROPS);
+    recordProps(this, props, ESTATE_PROPS, true);
     this.estateName = props.name;
     this.domain = props.domain;
     this.vault = {

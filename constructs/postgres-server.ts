@@ -79,7 +79,7 @@ export class PostgresServer extends Construct {
   constructor(scope: Construct, id: string, props: PostgresServerProps) {
     assertPropTypes(childPath(scope, id), props, SERVER_PROPS, ['host', 'majorVersion', 'tiers']);
     super(scope, id);
-    recordProps(this, props, SERVER_PROPS);
+    recordProps(this, props, SERVER_PROPS, true);
     this.serverId = id;
     this.host = props.host;
     this.port = props.port ?? 5432;

@@ -23,8 +23,12 @@ export function propKeys<T>() {
   ): readonly string[] => keys;
 }
 
-/** Record unknown keys and keys given as `undefined` (a misspelled enum member) of `props`. */
-export function recordProps(c: IConstruct, props: object, known: readonly string[] | PropSpec): void {
+/**
+ * Record unknown keys and (unless `allowUndefined`) keys given as `undefined` (a misspelled enum
+ * member) of `props`. Estate and PostgresServer allow `undefined` (`adminRole: managed ? r : undefined`
+ * is common; their enum-valued props default visibly in the manifest).
+ */
+export function recordProps(c: IConstruct, props: object, known: readonly string[] | PropSpec, allowUndefined = false): void {
   const keys = Array.isArray(known) ? (known as readonly string[]) : Object.keys(known);
   const out: PropsProblem[] = [];
   for (const [key, value] of Object.entries(props ?? {})) {
@@ -32,7 +36,7 @@ export function recordProps(c: IConstruct, props: object, known: readonly string
       const near = closest(key, keys);
       out.push({ property: key, value, message: 'is not a property of this construct',
         fix: near ? `did you mean ${near}? (known: ${keys.join(', ')})` : `use one of ${keys.join(', ')}` });
-    } else if (value === undefined) {
+    } else if (value === undefined && !allowUndefined) {
       out.push({ property: key, value, message: 'is given but undefined (a misspelled enum member or constant?)',
         fix: 'give a value, or leave the property out for its default' });
     }
