@@ -1,4 +1,4 @@
-import { App, Estate, Sandbox, SandboxKind, SeedProfile, Tier } from '../constructs';
+import { App, Estate, Sandbox, SandboxKind, SeedProfile, Tier } from 'tierkit';
 
 /** A CRM that runs in every tier, with an engineer sandbox and a branch sandbox. */
 export function crm(estate: Estate): App {

@@ -1,4 +1,4 @@
-import { App, Estate, Sandbox, SandboxKind, SeedProfile, Tier } from '../constructs';
+import { App, Estate, Sandbox, SandboxKind, SeedProfile, Tier } from 'tierkit';
 import { server } from '../environments/estate';
 
 /**

@@ -1,4 +1,4 @@
-import { App, Estate, Sandbox, SandboxKind, SeedProfile, Tier } from '../constructs';
+import { App, Estate, Sandbox, SandboxKind, SeedProfile, Tier } from 'tierkit';
 
 /** The storefront: shown to prospects in the demo tier (reset hourly), with a team sandbox. */
 export function shop(estate: Estate): App {

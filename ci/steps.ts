@@ -10,8 +10,8 @@ import { ACTIONS, NODE_VERSION, TERRAFORM_VERSION } from './pins';
 
 export type Step = Record<string, unknown>;
 
-/** How the workflows run tierkit: from this checkout, with its pinned dependencies. */
-export const TIERKIT = 'npx --no-install tsx cli/main.ts';
+/** How the workflows run tierkit: the version the repository installs (its lockfile), never a download. */
+export const TIERKIT = 'npx --no-install tierkit';
 
 /** File names of the generated workflows (the apply workflow looks the PR workflow's runs up by name). */
 export const WORKFLOW_FILES = CI_WORKFLOW_FILES;

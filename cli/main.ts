@@ -12,6 +12,8 @@ const commands: Record<string, () => Command> = {
   diff: () => require('./commands/diff').diffCommand,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   ci: () => require('./commands/ci').ciCommand,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  init: () => require('./commands/init').initCommand,
 };
 
 function usage(): string {

@@ -4,7 +4,8 @@ import { Estate } from './estate';
 import { Sandbox } from './sandbox';
 import { Tier } from './tier';
 import { refuseDuplicate } from './duplicates';
-import { propKeys, recordProps } from './props';
+import { propTypes, Types } from './prop-types';
+import { assertPropTypes, childPath, recordProps } from './props';
 import { TierkitValidationError, ValidationIssue } from './errors';
 import { ContainerResources, resourcesIssues } from './runtime';
 
@@ -35,7 +36,10 @@ export interface AppProps {
   readonly flags?: Readonly<Record<string, boolean>>;
 }
 
-const APP_PROPS = propKeys<AppProps>()(['tiers', 'objectPrefix', 'image', 'port', 'runAsUser', 'resources', 'healthPath', 'flags']);
+export const APP_PROPS = propTypes<AppProps>()({
+  tiers: Types.listOf('tiers (e.g. [Tier.DEV, Tier.PROD])'), objectPrefix: Types.string, image: Types.string, port: Types.integer, flags: Types.record(Types.boolean),
+  runAsUser: Types.integer, resources: Types.object, healthPath: Types.string,
+});
 
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */
 export class App extends Construct {
@@ -50,6 +54,7 @@ export class App extends Construct {
   readonly flags: Readonly<Record<string, boolean>>;
 
   constructor(scope: Estate, id: string, props: AppProps) {
+    assertPropTypes(childPath(scope, id), props, APP_PROPS, ['tiers', 'objectPrefix', 'image']);
     refuseDuplicate(scope, id, 'app', 'give every app a unique name');
     super(scope, id);
     recordProps(this, props, APP_PROPS);

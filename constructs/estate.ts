@@ -5,6 +5,8 @@ import { EstateNaming } from './naming';
 import { PostgresServer, endpointIssues } from './postgres-server';
 import { databaseCapsIssues, nodePoolIssues, resourcesIssues } from './runtime';
 import { Tier } from './tier';
+import { propTypes, Types } from './prop-types';
+import { assertPropTypes, recordProps } from './props';
 import { EffectiveTier, TierSettings, effectiveTier } from './tier-settings';
 
 export interface VaultSettings {
@@ -119,6 +121,12 @@ function addressPort(address: string): number {
   }
 }
 
+export const ESTATE_PROPS = propTypes<EstateProps>()({
+  name: Types.string, domain: Types.string, vault: Types.object, argocd: Types.object, ci: Types.object,
+  backend: Types.instance(Backend, 'Backend.s3({ bucket, region })'), tiers: Types.list(Types.object), sandboxQuotaPerOwner: Types.integer,
+  kubernetesApi: Types.object, ingressController: Types.object,
+});
+
 /** The root of the construct tree: one estate, its servers, apps and their environments. */
 export class Estate extends Construct {
   static of(c: IConstruct): Estate {
@@ -143,7 +151,9 @@ export class Estate extends Construct {
   private readonly effectiveTiers = new Map<Tier, EffectiveTier>();
 
   constructor(props: EstateProps) {
+    assertPropTypes(typeof props?.name === 'string' ? props.name : '(estate)', props, ESTATE_PROPS, ['name', 'domain', 'vault', 'argocd', 'ci']);
     super(undefined as unknown as Construct, '');
+    recordProps(this, props, ESTATE_PROPS, true);
     this.estateName = props.name;
     this.domain = props.domain;
     this.vault = {

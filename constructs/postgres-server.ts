@@ -2,6 +2,8 @@ import { Construct } from 'constructs';
 import { canonicalCidr } from './cidr';
 import { TierkitValidationError, ValidationIssue } from './errors';
 import { Tier } from './tier';
+import { propTypes, Types } from './prop-types';
+import { assertPropTypes, childPath, recordProps } from './props';
 
 /** How Terraform's postgresql provider authenticates on a server. */
 export class AdminKind {
@@ -52,6 +54,12 @@ export interface PostgresServerProps {
   readonly cidr?: string;
 }
 
+export const SERVER_PROPS = propTypes<PostgresServerProps>()({
+  host: Types.string, port: Types.integer, majorVersion: Types.integer, tiers: Types.listOf('tiers (e.g. [Tier.PROD])'),
+  adminKind: Types.instance(AdminKind, 'AdminKind.MANAGED'), sslMode: Types.oneOf(['disable', 'require', 'verify-full']),
+  adminRole: Types.string, legacyCreateRoleReason: Types.string, cidr: Types.string,
+});
+
 /**
  * A PostgreSQL server of the estate. Its admin credential never appears in the artifacts: the
  * gated apply job reads it into `TF_VAR_pg_admin_username` / `TF_VAR_pg_admin_password`.
@@ -69,7 +77,9 @@ export class PostgresServer extends Construct {
   readonly cidr?: string;
 
   constructor(scope: Construct, id: string, props: PostgresServerProps) {
+    assertPropTypes(childPath(scope, id), props, SERVER_PROPS, ['host', 'majorVersion', 'tiers']);
     super(scope, id);
+    recordProps(this, props, SERVER_PROPS, true);
     this.serverId = id;
     this.host = props.host;
     this.port = props.port ?? 5432;

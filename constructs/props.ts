@@ -1,4 +1,6 @@
 import type { IConstruct } from 'constructs';
+import { TierkitValidationError, ValidationIssue } from './errors';
+import { PropSpec, typeProblems } from './prop-types';
 
 /**
  * What TypeScript would have said about a props object, kept for validation: estate programs run
@@ -21,20 +23,43 @@ export function propKeys<T>() {
   ): readonly string[] => keys;
 }
 
-/** Record unknown keys and keys given as `undefined` (a misspelled enum member) of `props`. */
-export function recordProps(c: IConstruct, props: object, known: readonly string[]): void {
+/**
+ * Record unknown keys and (unless `allowUndefined`) keys given as `undefined` (a misspelled enum
+ * member) of `props`. Estate and PostgresServer allow `undefined` (`adminRole: managed ? r : undefined`
+ * is common; their enum-valued props default visibly in the manifest).
+ */
+export function recordProps(c: IConstruct, props: object, known: readonly string[] | PropSpec, allowUndefined = false): void {
+  const keys = Array.isArray(known) ? (known as readonly string[]) : Object.keys(known);
   const out: PropsProblem[] = [];
   for (const [key, value] of Object.entries(props ?? {})) {
-    if (!known.includes(key)) {
-      const near = closest(key, known);
+    if (!keys.includes(key)) {
+      const near = closest(key, keys);
       out.push({ property: key, value, message: 'is not a property of this construct',
-        fix: near ? `did you mean ${near}? (known: ${known.join(', ')})` : `use one of ${known.join(', ')}` });
-    } else if (value === undefined) {
+        fix: near ? `did you mean ${near}? (known: ${keys.join(', ')})` : `use one of ${keys.join(', ')}` });
+    } else if (value === undefined && !allowUndefined) {
       out.push({ property: key, value, message: 'is given but undefined (a misspelled enum member or constant?)',
         fix: 'give a value, or leave the property out for its default' });
     }
   }
   if (out.length > 0) problems.set(c, out);
+}
+
+/**
+ * Before a construct uses its props: props that are no object, a required prop missing, or a
+ * value of the wrong type throw one validation error naming the construct's path (`path`),
+ * each property, its value and the fix — rather than a TypeError deep in the synthesizer, or
+ * a wrong value in the artifacts.
+ */
+export function assertPropTypes(path: string, props: unknown, spec: PropSpec, required: readonly string[]): void {
+  const issue = (property: string, value: unknown, message: string, fix: string): ValidationIssue => ({ path, property, value, message, fix });
+  if (props === null || typeof props !== 'object' || Array.isArray(props)) {
+    throw new TierkitValidationError([issue('props', props, 'must be an object of properties', `give { ${Object.keys(spec).join(', ')} }`)]);
+  }
+  const issues = typeProblems(props, spec).map((p) => issue(p.property, p.value, p.message, p.fix));
+  for (const key of required) {
+    if ((props as Record<string, unknown>)[key] === undefined && !(key in props)) issues.push(issue(key, undefined, 'is required', `give ${key} ${spec[key].describe}`));
+  }
+  if (issues.length > 0) throw new TierkitValidationError(issues);
 }
 
 export function propsProblems(c: IConstruct): readonly PropsProblem[] {
@@ -59,4 +84,11 @@ function distance(a: string, b: string): number {
     prev = cur;
   }
   return prev[b.length];
+}
+
+/** The display path (`<estate>/<app>/<env>`) a construct `id` under `scope` will have. */
+export function childPath(scope: IConstruct, id: string): string {
+  const root = scope.node.root as IConstruct & { estateName?: unknown };
+  const base = typeof root.estateName === 'string' ? root.estateName : '';
+  return [base, scope.node.path, id].filter(Boolean).join('/');
 }

@@ -4,7 +4,8 @@ import { SandboxKind, SeedProfile } from './enums';
 import { PostgresServer } from './postgres-server';
 import { Tier } from './tier';
 import { refuseDuplicate } from './duplicates';
-import { propKeys, recordProps } from './props';
+import { propTypes, Types } from './prop-types';
+import { assertPropTypes, childPath, recordProps } from './props';
 
 export interface SandboxProps {
   /** The tier whose defaults (secrets, egress, data policy, TTL limits) the sandbox follows. Never prod. */
@@ -29,7 +30,11 @@ export interface SandboxProps {
   readonly server?: PostgresServer;
 }
 
-const SANDBOX_PROPS = propKeys<SandboxProps>()(['tier', 'kind', 'owner', 'createdAt', 'ttlHours', 'seed', 'reason', 'flags', 'server']);
+export const SANDBOX_PROPS = propTypes<SandboxProps>()({
+  tier: Types.instance(Tier, 'Tier.DEV'), kind: Types.instance(SandboxKind, 'SandboxKind.ENGINEER'), owner: Types.string, createdAt: Types.string,
+  ttlHours: Types.number, seed: Types.instance(SeedProfile, 'SeedProfile.SYNTHETIC_V1'), reason: Types.string, flags: Types.record(Types.boolean),
+  server: Types.instance(PostgresServer, "estate.servers.find((s) => s.serverId === 'nonprod-pg')"),
+});
 
 /** A disposable environment of one app: per engineer, team, branch, or the app's `sandbox` env. */
 export class Sandbox extends AppEnvironment {
@@ -42,6 +47,7 @@ export class Sandbox extends AppEnvironment {
   readonly flagOverrides: Readonly<Record<string, boolean>>;
 
   constructor(scope: App, id: string, props: SandboxProps) {
+    assertPropTypes(childPath(scope, id), props, SANDBOX_PROPS, ['tier', 'kind', 'owner', 'createdAt']);
     refuseDuplicate(scope, id, 'env', 'give the sandbox an env name no tier or other sandbox of this app uses');
     super(scope, id, { tier: props.tier, server: props.server });
     recordProps(this, props, SANDBOX_PROPS);

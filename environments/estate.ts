@@ -1,4 +1,4 @@
-import { AdminKind, Backend, Estate, PostgresServer, Tier } from '../constructs';
+import { AdminKind, Backend, Estate, PostgresServer, Tier } from 'tierkit';
 
 /**
  * The example estate (the decision record's lab): its settings and Postgres servers. The apps

@@ -1,4 +1,4 @@
-import { Estate } from '../constructs';
+import { Estate } from 'tierkit';
 import { crm } from '../apps/crm';
 import { erp } from '../apps/erp';
 import { shop } from '../apps/shop';

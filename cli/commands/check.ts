@@ -12,13 +12,16 @@ export interface CheckOptions {
   readonly format: Format;
   readonly output?: string;
   readonly now: Date;
+  /** Where the estate repo's own rules are (policies/ in the project root). */
+  readonly rulesDir: string;
 }
 
 /** Parse and validate every flag before anything is read or written. */
 export function parseCheckArgs(argv: readonly string[], cwd: string, clock: () => Date = () => new Date()): CheckOptions {
   const { values, positionals } = parse(argv, {
-    format: { type: 'string' }, output: { type: 'string' }, now: { type: 'string' }, verbose: { type: 'boolean' },
+    format: { type: 'string' }, output: { type: 'string' }, now: { type: 'string' }, verbose: { type: 'boolean' }, rules: { type: 'string' },
   }, 1);
+  if (values.rules === '') throw new UsageError('--rules needs a directory');
   const format = oneOf('format', values.format, FORMATS, 'text');
   let now = clock();
   if (values.now !== undefined) {
@@ -30,7 +33,8 @@ export function parseCheckArgs(argv: readonly string[], cwd: string, clock: () =
   }
   if (values.output === '') throw new UsageError('--output needs a file path');
   const dist = positionals[0] !== undefined ? resolveFrom(cwd, positionals[0]) : resolveFrom(projectRoot(cwd), 'dist');
-  return { dist, format, output: values.output === undefined ? undefined : resolveFrom(cwd, values.output), now };
+  const rulesDir = values.rules !== undefined ? resolveFrom(cwd, values.rules) : resolveFrom(projectRoot(cwd), 'policies');
+  return { dist, format, output: values.output === undefined ? undefined : resolveFrom(cwd, values.output), now, rulesDir };
 }
 
 export const checkCommand: Command = {
@@ -51,6 +55,9 @@ Options:
                     goes to stdout)
   --now <instant>   evaluation time for sandbox expiry, e.g. 2026-11-22T12:00:00Z
                     (default: the current time)
+  --rules <dir>     the estate repo's own rules, one per file named <ID>-<name>.ts, e.g.
+                    ACME001-image-pinned.ts (default: policies in the project root); they run
+                    in a separate process and are reported like the built-in rules
   --verbose         print stack traces of unexpected errors
   -h, --help        show this help
 
@@ -62,9 +69,14 @@ Exit codes: 0 no unsuppressed error finding, 1 error findings (or unreadable dis
       throw new UsageError(`${options.dist} holds no manifest.json: run \`tierkit synth\` first, or pass the dist directory`);
     }
     // Loaded after the flags are validated: a usage error never pays for the WASM parser.
-    const { checkDist } = await import('../../policies/engine');
-    const { failing } = await import('../../policies/report/finding');
-    const report = await checkDist(options.dist, { now: options.now });
+    // require, not import(): the same in the compiled CommonJS and under tsx's require hook.
+    const { checkDist } = require('../../policies/engine') as typeof import('../../policies/engine');
+    const { failing } = require('../../policies/report/finding') as typeof import('../../policies/report/finding');
+    const { RULES } = require('../../policies/rules') as typeof import('../../policies/rules');
+    const { findUserRules, runUserRules } = require('../../policies/user-rules') as typeof import('../../policies/user-rules');
+    // The repo's own rules run in a child process; the built-in ones here, untouched by them.
+    const userRules = await runUserRules(options.dist, options.now, findUserRules(options.rulesDir));
+    const report = await checkDist(options.dist, { now: options.now, rules: [...RULES, ...userRules] });
     const text = await render(options, report, io.cwd);
     if (options.output) {
       mkdirSync(dirname(options.output), { recursive: true });
@@ -82,14 +94,14 @@ Exit codes: 0 no unsuppressed error finding, 1 error findings (or unreadable dis
 
 async function render(options: CheckOptions, report: import('../../policies/report/finding').CheckReport, cwd: string): Promise<string> {
   switch (options.format) {
-    case 'text': return (await import('../../policies/report/text')).renderText(report);
-    case 'json': return (await import('../../policies/report/json')).renderJson(report);
-    case 'junit': return (await import('../../policies/report/junit')).renderJunit(report);
+    case 'text': return (require('../../policies/report/text') as typeof import('../../policies/report/text')).renderText(report);
+    case 'json': return (require('../../policies/report/json') as typeof import('../../policies/report/json')).renderJson(report);
+    case 'junit': return (require('../../policies/report/junit') as typeof import('../../policies/report/junit')).renderJunit(report);
     case 'sarif': {
       const root = projectRoot(cwd);
       const rel = relative(root, options.dist).split(sep).join('/');
       const uriPrefix = rel === '' ? '' : rel.startsWith('..') ? `${options.dist.split(sep).join('/')}/` : `${rel}/`;
-      return (await import('../../policies/report/sarif')).renderSarif(report, {
+      return (require('../../policies/report/sarif') as typeof import('../../policies/report/sarif')).renderSarif(report, {
         uriPrefix,
         readFile: (file) => {
           try { return readFileSync(join(options.dist, file), 'utf8'); } catch { return undefined; }

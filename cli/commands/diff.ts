@@ -62,10 +62,19 @@ function write(file: string, text: string): void {
   writeFileSync(file, text);
 }
 
+/** Read one side of the comparison; an unreadable dist says which side it is. */
+function readSide(side: 'base' | 'head', dir: string, skip: ReadonlySet<string>, origin?: string): ReturnType<typeof readDist> {
+  try {
+    return readDist(dir, { skip });
+  } catch (err) {
+    throw new Error(`the ${side} dist ${dir}${origin ? ` (${origin})` : ''} is unreadable: ${(err as Error)?.message ?? String(err)}`);
+  }
+}
+
 function compare(o: DiffOptions, baseDir: string, io: Io): number {
   const skip = identicalFiles(baseDir, o.headDist);
-  const base = readDist(baseDir, { skip });
-  const head = readDist(o.headDist, { skip });
+  const base = readSide('base', baseDir, skip, 'base' in o.base && 'ref' in o.base ? `synthesized from ${o.base.ref}` : undefined);
+  const head = readSide('head', o.headDist, skip);
   const set = computeChangeSet(base, head);
   const out = o.format === 'json'
     ? renderJson(set)

@@ -2,11 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { environmentsOf } from '../../constructs/query';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { assertValid } from '../../constructs/validation';
-import { writeDist } from '../../constructs/synth/write';
+import { assertOutDirOwnable, writeDist } from '../../constructs/synth/write';
 import { parse } from '../args';
 import { Command, EXIT, UsageError } from '../command';
 import { DEFAULT_ENTRY, loadEstate } from '../estate-entry';
-import { projectRoot, resolveFrom } from '../project';
+import { configuredEntry, projectRoot, resolveFrom } from '../project';
 import { PARALLEL_MIN_ENVIRONMENTS, renderInParallel, threadCount } from '../synth-workers';
 
 export const synthCommand: Command = {
@@ -15,11 +15,14 @@ export const synthCommand: Command = {
   help: `Usage: tierkit synth [--app <file>] [--out <dir>] [--jobs <n>] [--quiet]
 
 Validates the estate, then writes every artifact atomically: the previous output stays
-untouched when anything fails, and files no longer produced are removed.
+untouched when anything fails, and files no longer produced are removed. The output directory
+must be new, empty, or a previous tierkit dist (it holds tierkit's manifest.json); only the
+files that manifest lists are replaced, anything else in it is kept.
 
 Options:
-  --app <file>   estate program (default: ${DEFAULT_ENTRY} in the project root, the
-                 nearest directory holding cdktf.json)
+  --app <file>   estate program (default: the --app of cdktf.json's "app" command, else
+                 ${DEFAULT_ENTRY}, in the project root: the nearest directory holding
+                 cdktf.json). A .ts program is loaded with tsx.
   --out <dir>    output directory (default: dist in the project root)
   --jobs <n>     threads rendering the app-environments (default: the cores, up to 4, from
                  ${PARALLEL_MIN_ENVIRONMENTS} app-environments on; 1 below). The output is the same.
@@ -27,7 +30,8 @@ Options:
   --verbose      print stack traces of unexpected errors
   -h, --help     show this help
 
-Exit codes: 0 written, 1 invalid estate (nothing written), 2 usage error.`,
+Exit codes: 0 written, 1 invalid estate or an output directory tierkit does not own (nothing
+written), 2 usage error.`,
 
   async run(argv, io) {
     const { values } = parse(argv, {
@@ -38,8 +42,10 @@ Exit codes: 0 written, 1 invalid estate (nothing written), 2 usage error.`,
       throw new UsageError(`--jobs must be an integer from 1 to 64 (got "${values.jobs}")`);
     }
     const root = projectRoot(io.cwd);
-    const entry = values.app ? resolveFrom(io.cwd, values.app) : resolveFrom(root, DEFAULT_ENTRY);
+    const entry = values.app ? resolveFrom(io.cwd, values.app) : configuredEntry(root);
     const outDir = values.out ? resolveFrom(io.cwd, values.out) : resolveFrom(root, 'dist');
+    // Before the estate runs: a directory tierkit does not own is refused up front.
+    assertOutDirOwnable(outDir);
     const started = performance.now();
     const estate = loadEstate(entry);
     assertValid(estate);

@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { readDist, stackResources } from '../dist/read';
 import { checkDist } from '../engine';
 import type { Finding } from '../report/finding';
+// The augmentation below needs vitest resolved as a module of this file (a peer of tierkit/testing).
+import type {} from 'vitest';
 
 type MatcherResult = { pass: boolean; message: () => string };
 

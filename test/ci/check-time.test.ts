@@ -52,7 +52,7 @@ const nowOf = (args: string[]) => args[args.indexOf('--now') + 1];
 describe('tierkit check in CI evaluates at the commits\' time', () => {
   it('passes --now: the head\'s committer time when it is the later one', () => {
     const args = checkArgs('2026-11-20T10:00:00+02:00', '2026-11-21T08:15:00+01:00');
-    expect(args.slice(0, 7)).toEqual(['--no-install', 'tsx', 'cli/main.ts', 'check', 'dist', '--format', 'sarif']);
+    expect(args.slice(0, 6)).toEqual(['--no-install', 'tierkit', 'check', 'dist', '--format', 'sarif']);
     expect(nowOf(args)).toBe('2026-11-21T08:15:00+01:00');
   });
 

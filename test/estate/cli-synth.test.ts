@@ -14,6 +14,12 @@ function tierkit(args: string[], cwd = ROOT) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** A previous tierkit dist (its manifest lists nothing) holding one file of the user's. */
+function previousDist(out: string): void {
+  writeFileSync(join(out, 'manifest.json'), JSON.stringify({ schemaVersion: 1, generator: { name: 'tierkit', version: '0' }, artifacts: [] }));
+  writeFileSync(join(out, 'keep.txt'), 'previous output');
+}
+
 describe('tierkit synth', () => {
   it('writes dist/ and prints a summary per tier', () => {
     const out = join(testTmp('cli'), 'ok');
@@ -32,15 +38,15 @@ describe('tierkit synth', () => {
   it('refuses an invalid estate with exit 1, one clear message, no stack trace, and dist/ untouched', () => {
     const out = join(testTmp('cli'), 'invalid');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'keep.txt'), 'previous output');
+    previousDist(out);
     const r = tierkit(['synth', '--app', join(FIXTURES, 'invalid-golden.ts'), '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('test/erp/sandbox: seed = "golden"');
     expect(r.stderr).toMatch(/fix: .*reason/);
     expect(r.stderr).toContain('nothing was written');
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(readdirSync(out)).toEqual(['keep.txt']);
-    expect(readdirSync(join(out, '..')).filter((f) => f.includes('.tmp-') || f.includes('.old-'))).toEqual([]);
+    expect(readdirSync(out)).toEqual(['keep.txt', 'manifest.json']);
+    expect(readdirSync(join(out, '..')).filter((f) => f.includes('.tmp-') || f.includes('.old-') || f.includes('tierkit-'))).toEqual([]);
   });
 
   it('refuses every bad input of the estate model the same way: exit 1, construct path, property, value and fix, no stack, dist untouched', async () => {
@@ -65,7 +71,7 @@ describe('tierkit synth', () => {
     const results = await Promise.all(Object.keys(expected).map((name) => new Promise<[string, number | null, string, string]>((done) => {
       const out = join(dir, `bad-${name}`);
       mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, 'keep.txt'), 'previous output');
+      previousDist(out);
       const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'cli/main.ts'), 'synth', '--app', join(FIXTURES, 'bad-input.ts'), '--out', out], {
         cwd: ROOT, env: { ...process.env, TIERKIT_BAD_INPUT: name },
       });
@@ -79,7 +85,7 @@ describe('tierkit synth', () => {
       expect(stderr, name).toMatch(/fix: /);
       expect(stderr, name).toContain('nothing was written');
       expect(stderr, name).not.toMatch(/\n\s+at /);
-      expect(readdirSync(out), name).toEqual(['keep.txt']);
+      expect(readdirSync(out), name).toEqual(['keep.txt', 'manifest.json']);
     }
   }, 120_000);
 
@@ -92,13 +98,20 @@ describe('tierkit synth', () => {
     expect(verbose.stderr).toMatch(/\n\s+at /);
   });
 
-  it('removes stale files: the synthesizer owns its output directory', () => {
+  it('removes stale files: the files the previous manifest lists, and nothing else', () => {
     const out = join(testTmp('cli'), 'stale');
+    expect(tierkit(['synth', '--quiet', '--app', join(FIXTURES, 'small.ts'), '--out', out]).code).toBe(0);
+    // A previous synth wrote terraform/gone (its manifest lists it); the user added notes.txt.
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    manifest.artifacts.push({ path: 'terraform/gone/cdk.tf.json', kind: 'terraform-stack' });
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest));
     mkdirSync(join(out, 'terraform/gone'), { recursive: true });
     writeFileSync(join(out, 'terraform/gone/cdk.tf.json'), '{}');
+    writeFileSync(join(out, 'terraform/notes.txt'), 'mine');
     expect(tierkit(['synth', '--quiet', '--app', join(FIXTURES, 'small.ts'), '--out', out]).code).toBe(0);
     expect(existsSync(join(out, 'terraform/gone'))).toBe(false);
     expect(existsSync(join(out, 'terraform/erp-dev/cdk.tf.json'))).toBe(true);
+    expect(readFileSync(join(out, 'terraform/notes.txt'), 'utf8')).toBe('mine');
   });
 
   it('exits 2 on usage errors, before writing anything', () => {

@@ -1,0 +1,16 @@
+import { App, Estate, Sandbox, SandboxKind, SeedProfile, Tier } from 'tierkit';
+
+/** One app in dev, ci and prod, with an engineer's sandbox on the dev tier. */
+export function orders(estate: Estate): App {
+  const app = new App(estate, 'orders', {
+    tiers: [Tier.CI, Tier.DEV, Tier.PROD],
+    objectPrefix: 'orders_',
+    image: 'ghcr.io/acme/orders:1.0.0',
+    flags: { 'new-checkout': false },
+  });
+  new Sandbox(app, 'alice', {
+    tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'alice', createdAt: '2026-01-05', ttlHours: 72,
+    seed: SeedProfile.SYNTHETIC_V1, flags: { 'new-checkout': true },
+  });
+  return app;
+}

@@ -1,0 +1,31 @@
+import { AdminKind, Backend, Estate, PostgresServer, Tier } from 'tierkit';
+
+/** The estate: its settings and its Postgres servers. Apps live in apps/, one file each. */
+export function defineEstate(): Estate {
+  const estate = new Estate({
+    name: 'acme',
+    domain: 'acme.internal',
+    // Where pods reach Vault and the API server: the only egress beyond a tier's allow list.
+    vault: { address: 'https://vault.acme.internal:8200', cidr: '10.0.8.0/28' },
+    kubernetesApi: { cidr: '10.0.1.0/28', port: 6443 },
+    argocd: { repoUrl: 'https://git.acme.internal/platform/estate.git' },
+    // repositoryId: the repository's numeric id (`gh api repos/acme/estate --jq .id`); Vault's CI
+    // roles bind the token's repository_id claim to it, so a renamed or re-created repo gets nothing.
+    ci: { repository: 'acme/estate', repositoryId: '123456789' },
+    backend: Backend.s3({ bucket: 'acme-tfstate', region: 'eu-west-3', keyPrefix: 'estate' }),
+    tiers: [
+      { tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'] },
+      { tier: Tier.DEV, egressAllowList: ['10.10.0.0/16'] },
+    ],
+  });
+  // The prod server: its stacks apply behind the prod gate.
+  new PostgresServer(estate, 'prod-pg', {
+    host: 'pg-prod.acme.internal', cidr: '10.20.5.10/32', majorVersion: 16, adminKind: AdminKind.SUPERUSER, tiers: [Tier.PROD],
+  });
+  // A managed non-prod server: dev and ci apply automatically on merge.
+  new PostgresServer(estate, 'nonprod-pg', {
+    host: 'pg-nonprod.acme.internal', cidr: '10.10.5.10/32', majorVersion: 16, adminKind: AdminKind.MANAGED, adminRole: 'tierkit_admin',
+    tiers: [Tier.DEV, Tier.CI],
+  });
+  return estate;
+}
