@@ -37,7 +37,7 @@ export function checkItems(outcome: CheckOutcome | undefined, manifests: readonl
       line: '`tierkit check` could not judge the head dist: no rule has passed it. The reason is below.' }];
   }
   return outcome.report.findings.filter((f) => f.severity === 'error' && !f.suppressed).map((f) => ({
-    severity: 1, kind: f.ruleId, subject: findingSubject(f, manifests), details: location(f),
+    severity: 1, kind: f.ruleId, subject: findingSubject(f, manifests), details: location(f), group: `${code(f.ruleId)} ${text(f.ruleName)}`,
     line: `${code(f.ruleId)} ${text(f.ruleName)}: ${text(f.message)} — **fix:** ${text(f.fix)}`,
   }));
 }
@@ -67,5 +67,5 @@ export function checkSection(outcome: CheckOutcome | undefined): DetailSection |
     ...(r.exceptions.length > 0 ? ['', `Reasoned exceptions (${r.exceptions.length}):`, '', ...r.exceptions.map(exception)] : []),
   ];
   const short = [`Evaluated at ${code(r.now)}: ${rest.length} warning, note or suppressed finding(s), ${r.exceptions.length} reasoned exception(s); the JSON check report lists them.`];
-  return { title: `Policy check of the head dist: ${r.summary.errors} error(s), ${r.summary.warnings} warning(s), ${r.summary.suppressed} suppressed, ${r.exceptions.length} reasoned exception(s)`, full, short };
+  return { role: 'summary', title: `Policy check of the head dist: ${r.summary.errors} error(s), ${r.summary.warnings} warning(s), ${r.summary.suppressed} suppressed, ${r.exceptions.length} reasoned exception(s)`, full, short };
 }

@@ -19,8 +19,8 @@ export interface LayoutOptions {
 /** How much of each part a level keeps. */
 interface Level {
   readonly sections: 'full' | 'short' | 'no-changes' | 'minimal';
-  readonly lower: 'lines' | 'subjects' | 'count';
-  readonly upper: 'lines' | 'short-lines' | 'subjects';
+  readonly lower: 'lines' | 'grouped' | 'count';
+  readonly upper: 'lines' | 'short-lines' | 'grouped';
   readonly note?: string;
 }
 
@@ -29,10 +29,11 @@ const LEVELS: readonly Level[] = [
   { sections: 'short', lower: 'lines', upper: 'lines', note: 'Attribute values of the changes' },
   { sections: 'no-changes', lower: 'lines', upper: 'lines', note: 'The list of every change' },
   { sections: 'minimal', lower: 'lines', upper: 'lines', note: 'The list of every change and the details of the items' },
-  { sections: 'minimal', lower: 'subjects', upper: 'lines', note: 'Details, and the wording of the items of severity 4 and 5' },
+  { sections: 'minimal', lower: 'grouped', upper: 'lines', note: 'Details, and the wording of each item of severity 4 and 5 (grouped by kind)' },
   { sections: 'minimal', lower: 'count', upper: 'lines', note: 'Details, and the items of severity 4 and 5 (counted above)' },
   { sections: 'minimal', lower: 'count', upper: 'short-lines', note: 'Details, the items of severity 4 and 5, and the end of long lines' },
-  { sections: 'minimal', lower: 'count', upper: 'subjects', note: 'Everything but the subjects of the items of severity 1 to 3' },
+  { sections: 'minimal', lower: 'grouped', upper: 'grouped', note: 'Details, and the wording of each item (grouped by kind)' },
+  { sections: 'minimal', lower: 'count', upper: 'grouped', note: 'Everything but the items of severity 1 to 3, grouped by kind' },
 ];
 
 /** The note each level adds (undefined: nothing left out), in order; tests read the level from it. */
@@ -50,27 +51,35 @@ function shorten(line: string, max: number): string {
   return `${cut}…`;
 }
 
+/** Items sharing a group's words as one line naming each of them, in first-seen order. */
+function grouped(items: readonly ReviewItem[]): string[] {
+  const groups = new Map<string, string[]>();
+  for (const i of items) {
+    const group = i.group ?? `**${text(i.kind)}**`;
+    groups.set(group, [...(groups.get(group) ?? []), code(i.name ?? i.subject)]);
+  }
+  return [...groups].map(([group, names]) => `- ${group} (${names.length}): ${names.join(', ')}`);
+}
+
 function itemLines(items: readonly ReviewItem[], style: Level['lower'] | Level['upper']): string[] {
-  if (style === 'subjects') return [items.map((i) => code(i.subject)).join(', ')];
+  if (style === 'grouped') return grouped(items);
   if (style === 'count') return [];
   return items.map((i) => `- ${style === 'short-lines' ? shorten(i.line, 200) : i.line}`);
 }
 
 function sectionLines(s: DetailSection, style: 'full' | 'short'): string[] {
-  return ['<details><summary>' + text(s.title) + '</summary>', '', ...(style === 'full' ? s.full : s.short), '', '</details>'];
+  return ['', `<details><summary>${text(s.title)}</summary>`, '', ...(style === 'full' ? s.full : s.short), '', '</details>'];
 }
 
 function sections(review: Review, level: Level): string[] {
-  // The first section is the items' details, the last the list of every change.
-  const [details, ...rest] = review.sections;
-  const changes = rest[rest.length - 1];
-  const middle = rest.slice(0, -1);
-  switch (level.sections) {
-    case 'full': return review.sections.flatMap((s) => ['', ...sectionLines(s, 'full')]);
-    case 'short': return [details, ...middle].flatMap((s) => ['', ...sectionLines(s, 'full')]).concat(changes ? ['', ...sectionLines(changes, 'short')] : []);
-    case 'no-changes': return [details, ...middle].flatMap((s) => ['', ...sectionLines(s, 'full')]);
-    case 'minimal': return middle.flatMap((s) => ['', ...sectionLines(s, 'short')]);
-  }
+  return review.sections.flatMap((s) => {
+    switch (level.sections) {
+      case 'full': return sectionLines(s, 'full');
+      case 'short': return sectionLines(s, s.role === 'changes' ? 'short' : 'full');
+      case 'no-changes': return s.role === 'changes' ? [] : sectionLines(s, 'full');
+      case 'minimal': return s.role === 'summary' ? sectionLines(s, 'short') : [];
+    }
+  });
 }
 
 function compose(review: Review, level: Level, hint: string): string {
@@ -100,7 +109,7 @@ export function layoutComment(review: Review, options: LayoutOptions): string {
     body = compose(review, level, hint);
     if (body.length <= options.maxChars) return body;
   }
-  // Even the subjects of the items of severity 1–3 do not fit: say so, never drop them silently.
+  // Even the grouped items of severity 1–3 do not fit: say so, never drop them silently.
   const notice = `\n\n**This comment is truncated: the items of severity 1 to 3 alone exceed GitHub's limit. Read the JSON report: ${text(hint)}.**\n`;
   let cut = body.slice(0, options.maxChars - notice.length);
   cut = cut.slice(0, Math.max(0, cut.lastIndexOf(',')));

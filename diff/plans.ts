@@ -63,7 +63,7 @@ export function planItems(plans: PlanSummaries | undefined, set: ChangeSet, mani
       for (const address of addresses) {
         const what = DATA_TYPES[address.split('.')[0]];
         if (!what || !isProdTier(manifests, tier)) continue;
-        out.push({ severity: 3, kind: 'plan', subject: `${p.stack}: ${address}`, details: [],
+        out.push({ severity: 3, kind: 'plan', subject: `${p.stack}: ${address}`, details: [], group: `the plan ${verb} prod ${what}`, name: `${p.stack}: ${address}`,
           line: `the plan of stack ${code(p.stack)} ${verb} prod ${what} ${code(address)}` });
       }
     }
@@ -80,5 +80,5 @@ export function planSection(plans: PlanSummaries | undefined): DetailSection | u
   const rows = plans.plans.map((p) => `| ${text(p.stack)} | ${ACTIONS.map((a) => p[a].length).join(' | ')} |`);
   const full = ['| stack | create | update | delete | replace |', '|---|---|---|---|---|', ...rows,
     ...plans.plans.flatMap((p) => ACTIONS.flatMap((a) => p[a].map((x) => `- ${text(p.stack)}: ${a} ${code(x)}`)))];
-  return { title: `Plans (${plans.plans.length})`, full, short: full.slice(0, rows.length + 2) };
+  return { role: 'summary', title: `Plans (${plans.plans.length})`, full, short: full.slice(0, rows.length + 2) };
 }

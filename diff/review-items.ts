@@ -37,7 +37,7 @@ export function attentionReviewItems(items: readonly AttentionItem[]): ReviewIte
     const label = CATEGORY_LABEL[i.category] ?? `${i.category} (not judged by this renderer)`;
     // A sandbox and its stack are one change: the sandbox's line merges into the stack's.
     const key = i.category.startsWith('sandbox-') && i.stack ? `stack ${i.stack}` : i.subject;
-    return { severity, kind: i.category, subject: i.subject, key, details: i.details, line: `**${text(label)}** · ${code(i.subject)}: ${text(i.message)}` };
+    return { severity, kind: i.category, subject: i.subject, key, details: i.details, group: `**${text(label)}**`, line: `**${text(label)}** · ${code(i.subject)}: ${text(i.message)}` };
   });
 }
 
@@ -45,7 +45,7 @@ export function reachReviewItems(set: ChangeSet): ReviewItem[] {
   return set.reach.map((r) => {
     const stack = set.affectedStacks.find((s) => s.name === r.stack);
     const applies = stack ? ` — stack ${code(stack.name)} applies ${gateWords(stack.applyGate, stack.humanGate)}` : '';
-    return { severity: 2, kind: 'reach', subject: r.subject, details: [], line: `**reach into ${text(r.targetTier)}** · ${r.message}${applies}` };
+    return { severity: 2, kind: 'reach', subject: r.subject, details: [], group: `**reach into ${text(r.targetTier)}**`, line: `**reach into ${text(r.targetTier)}** · ${r.message}${applies}` };
   });
 }
 
@@ -71,6 +71,7 @@ export function prodDataItems(set: ChangeSet, manifests: readonly Manifest[]): R
     if (!verb) return [];
     const where = r.kind === 'terraform' ? `stack ${code(r.stack)}, ${code(r.address)}` : code(r.file);
     return [{ severity: 3 as const, kind: 'prod-data', subject: r.kind === 'terraform' ? `${r.stack}: ${r.address}` : r.key, details: [],
+      group: `**prod data** · ${verb}`, name: nameOf(r),
       line: `**prod data** · ${verb} ${code(nameOf(r))} (${where})` }];
   });
 }
@@ -105,6 +106,7 @@ export function stackItems(set: ChangeSet, base: Manifest, head: Manifest): Revi
     const moved = gateChange.map((c) => `${c.path} ${formatValue(c.before)} → ${formatValue(c.after)}`);
     out.push({
       severity: s.humanGate || gateChange.length > 0 ? 4 : 5, kind: 'stack', subject: `stack ${s.name}`, key: `stack ${s.name}`, details: moved,
+      group: `**${s.humanGate ? 'human gate' : 'stack'}** · ${verb} stack, applies ${gateWords(s.applyGate, s.humanGate)}`, name: s.name,
       line: `**${s.humanGate ? 'human gate' : 'stack'}** · ${verb} stack ${code(s.name)} (tier ${text(s.tier)}): ${counts(s.resources)}; applies ${
         gateWords(s.applyGate, s.humanGate)}${reason}${moved.length > 0 ? `; ${text(moved.join('; '))}` : ''}`,
     });
@@ -118,7 +120,7 @@ export function prodObjectItems(set: ChangeSet, manifests: readonly Manifest[]):
   for (const r of set.resources) if (r.kind === 'kubernetes' && isProdTier(manifests, r.tier)) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
   return [...byFile].map(([file, rs]) => {
     const n = (a: string) => rs.filter((r) => r.action === a).length;
-    return { severity: 4 as const, kind: 'prod-objects', subject: file, details: [],
+    return { severity: 4 as const, kind: 'prod-objects', subject: file, details: [], group: '**synced without a plan**',
       line: `**synced without a plan** · ${code(file)} (tier ${text(rs[0].tier ?? '?')}): +${n('add')} ~${n('change')} −${n('destroy')} Kubernetes objects; Argo CD ${
         n('destroy') === rs.length ? 'prunes' : 'applies'} them after merge` };
   });

@@ -29,10 +29,18 @@ export interface ReviewItem {
   readonly line: string;
   /** Supporting lines, plain text (shown in a code block, may be shortened). */
   readonly details: readonly string[];
+  /**
+   * For the compact rendering of many items: the line's words without the name (`DROPS prod
+   * database`), and the name (`shop`). Items sharing a group render as one line listing the names.
+   */
+  readonly group?: string;
+  readonly name?: string;
 }
 
 /** A collapsed section of the comment's second part, in the order given. */
 export interface DetailSection {
+  /** The items' details and the list of every change go first when space runs out. */
+  readonly role: 'item-details' | 'changes' | 'summary';
   readonly title: string;
   /** Markdown lines, full and shortened renderings (the renderer picks what fits). */
   readonly full: readonly string[];

@@ -69,7 +69,7 @@ function tierSection(set: ChangeSet, base: Manifest, head: Manifest): DetailSect
   const gate = (tier: string) => (head.tiers.find((t) => t.name === tier) ?? base.tiers.find((t) => t.name === tier))?.applyGate.name ?? '—';
   const rows = set.summary.map((s) => `| ${text(s.tier)} | ${text(gate(s.tier))} | ${signed(s.stacks)} | ${signed(s.resources)} | ${signed(s.kubernetes)} |`);
   const full = ['| tier | apply gate of the tier | Terraform stacks | Terraform resources | Kubernetes objects |', '|---|---|---|---|---|', ...rows];
-  return { title: 'Counts by tier (a stack is gated by its gating tier; see the stack lines above)', full, short: full };
+  return { role: 'summary', title: 'Counts by tier (a stack is gated by its gating tier; see the stack lines above)', full, short: full };
 }
 
 const SIGN = { add: '+', change: '~', destroy: '−' } as const;
@@ -105,7 +105,7 @@ function changesSection(set: ChangeSet): DetailSection {
   }
   const tf = set.resources.filter((r) => r.kind === 'terraform' && r.address.includes('.')).length;
   const k8s = set.resources.length - set.resources.filter((r) => r.kind === 'terraform').length;
-  return { title: `Every change (${tf} Terraform resource${tf === 1 ? '' : 's'}, ${k8s} Kubernetes object${k8s === 1 ? '' : 's'})`, full, short };
+  return { role: 'changes', title: `Every change (${tf} Terraform resource${tf === 1 ? '' : 's'}, ${k8s} Kubernetes object${k8s === 1 ? '' : 's'})`, full, short };
 }
 
 function itemDetails(items: readonly ReviewItem[]): DetailSection {
@@ -116,6 +116,7 @@ function itemDetails(items: readonly ReviewItem[]): DetailSection {
     return [`- ${code(i.subject)}`, '  ```diff', ...shown, '  ```'];
   };
   return {
+    role: 'item-details',
     title: `Details of the items above (${withDetails.length})`,
     full: withDetails.flatMap((i) => block(i, i.details.length)),
     short: withDetails.flatMap((i) => block(i, 3)),
@@ -134,6 +135,6 @@ export function buildReview(set: ChangeSet, base: Manifest, head: Manifest, inpu
     ...attentionReviewItems(set.attention),
   ]);
   const sections = [itemDetails(items), checkSection(inputs.check), planSection(inputs.plans), tierSection(set, base, head), changesSection(set)]
-    .filter((s): s is DetailSection => s !== undefined);
+    .filter((s): s is DetailSection => s !== undefined && s.full.length > 0);
   return { estate: set.estate, headline: headline(set, items, inputs.check), items, sections };
 }
