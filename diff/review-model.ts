@@ -31,7 +31,7 @@ export interface ReviewItem {
   readonly details: readonly string[];
   /**
    * For the compact rendering of many items: the line's words without the name (`DROPS prod
-   * database`), and the name (`shop`). Items sharing a group render as one line listing the names.
+   * database`), and the name (the database's). Items sharing a group render as one line listing the names.
    */
   readonly group?: string;
   readonly name?: string;
