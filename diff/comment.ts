@@ -64,7 +64,8 @@ function grouped(items: readonly ReviewItem[]): string[] {
 function itemLines(items: readonly ReviewItem[], style: Level['lower'] | Level['upper']): string[] {
   if (style === 'grouped') return grouped(items);
   if (style === 'count') return [];
-  return items.map((i) => `- ${style === 'short-lines' ? shorten(i.line, 200) : i.line}`);
+  // A shortened line still names what it is about.
+  return items.map((i) => `- ${style === 'short-lines' && i.line.length > 200 ? `${shorten(i.line, 200)} (${code(i.name ?? i.subject)})` : i.line}`);
 }
 
 function sectionLines(s: DetailSection, style: 'full' | 'short'): string[] {
