@@ -40,6 +40,30 @@ export function foldBySubject(items: readonly ReviewItem[]): ReviewItem[] {
   return out;
 }
 
+/**
+ * Items of severity 4–5 of one kind whose details are the same (one loosening seen on every auth
+ * role of a tier) are one line naming each subject. Items of severity 1–3 always stay one each.
+ */
+export function mergeAlike(items: readonly ReviewItem[]): ReviewItem[] {
+  const groups = new Map<string, ReviewItem[]>();
+  for (const i of items) {
+    if (i.severity <= 3 || i.details.length === 0) continue;
+    const key = `${i.severity}\u0000${i.group ?? i.kind}\u0000${i.details.join('\n')}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  }
+  const merged = new Map<ReviewItem, ReviewItem | null>();
+  for (const xs of groups.values()) {
+    if (xs.length < 3) continue;
+    const [first] = xs;
+    xs.forEach((x) => merged.set(x, null));
+    merged.set(first, {
+      ...first, subject: `${first.subject} and ${xs.length - 1} more`, name: undefined,
+      line: `${first.group ?? `**${text(first.kind)}**`} · ${xs.length} alike, each with the details below: ${xs.map((x) => code(x.subject)).join(', ')}`,
+    });
+  }
+  return items.flatMap((i) => (merged.has(i) ? (merged.get(i) ? [merged.get(i)!] : []) : [i]));
+}
+
 /** A Markdown line as plain text for a code block (details are shown verbatim). */
 function plain(line: string): string {
   return line.replace(/\*\*/g, '').replace(/`/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\\\|/g, '|');
@@ -125,7 +149,7 @@ function itemDetails(items: readonly ReviewItem[]): DetailSection {
 
 export function buildReview(set: ChangeSet, base: Manifest, head: Manifest, inputs: ReviewInputs = {}): Review {
   const manifests = [head, base];
-  const items = foldBySubject([
+  const items = mergeAlike(foldBySubject([
     ...checkItems(inputs.check, manifests),
     ...reachReviewItems(set),
     ...prodDataItems(set, manifests),
@@ -133,7 +157,7 @@ export function buildReview(set: ChangeSet, base: Manifest, head: Manifest, inpu
     ...stackItems(set, base, head),
     ...prodObjectItems(set, manifests),
     ...attentionReviewItems(set.attention),
-  ]);
+  ]));
   const sections = [itemDetails(items), checkSection(inputs.check), planSection(inputs.plans), tierSection(set, base, head), changesSection(set)]
     .filter((s): s is DetailSection => s !== undefined && s.full.length > 0);
   return { estate: set.estate, headline: headline(set, items, inputs.check), items, sections };
