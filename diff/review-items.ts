@@ -45,7 +45,7 @@ export function reachReviewItems(set: ChangeSet): ReviewItem[] {
   return set.reach.map((r) => {
     const stack = set.affectedStacks.find((s) => s.name === r.stack);
     const applies = stack ? ` — stack ${code(stack.name)} applies ${gateWords(stack.applyGate, stack.humanGate)}` : '';
-    return { severity: 2, kind: 'reach', subject: r.subject, details: [], group: `**reach into ${text(r.targetTier)}**`, line: `**reach into ${text(r.targetTier)}** · ${r.message}${applies}` };
+    return { severity: 2, kind: 'reach', subject: r.subject, details: [], group: `**reach into ${text(r.targetTier)}**`, line: `**reach into ${text(r.targetTier)}** · ${r.message} (${code(r.subject)})${applies}` };
   });
 }
 

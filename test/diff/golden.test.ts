@@ -134,3 +134,10 @@ describe('golden PR comments', () => {
     golden('300-apps', md);
   }, 240_000);
 });
+
+describe('docs/pr-flow.md', () => {
+  it('shows the reviewed golden comment as its sample, not an older format', () => {
+    const sample = readFileSync(join(GOLDEN, 'owner-prod-group.md'), 'utf8').split('\n<details>')[0].trimEnd();
+    expect(readFileSync(join(__dirname, '..', '..', 'docs', 'pr-flow.md'), 'utf8')).toContain(`\`\`\`\`markdown\n${sample}\n`);
+  });
+});
