@@ -50,8 +50,8 @@ function expectNothingDropped(md: string, set: ChangeSet, b: Manifest, h: Manife
   const review = buildReview(set, b, h);
   const urgent = review.items.filter((i) => i.severity <= 3);
   expect(urgent.length).toBeGreaterThan(0);
-  // An item is named by its subject, or in the grouped form by its short name.
-  const named = (i: ReviewItem) => md.includes(code(i.subject)) || (i.name !== undefined && md.includes(code(i.name)));
+  // An item is listed by its line, its subject, or in the grouped form by its short name.
+  const named = (i: ReviewItem) => md.includes(i.line) || md.includes(code(i.subject)) || (i.name !== undefined && md.includes(code(i.name)));
   for (const item of urgent) expect(named(item), item.subject).toBe(true);
   const lower = review.items.filter((i) => i.severity > 3);
   const listed = lower.filter(named);
