@@ -113,6 +113,7 @@ export function layoutComment(review: Review, options: LayoutOptions): string {
   // Even the grouped items of severity 1–3 do not fit: say so, never drop them silently.
   const notice = `\n\n**This comment is truncated: the items of severity 1 to 3 alone exceed GitHub's limit. Read the JSON report: ${text(hint)}.**\n`;
   let cut = body.slice(0, options.maxChars - notice.length);
-  cut = cut.slice(0, Math.max(0, cut.lastIndexOf(',')));
+  // At a list separator or a line end: never inside a code span.
+  cut = cut.slice(0, Math.max(0, cut.lastIndexOf(','), cut.lastIndexOf('\n')));
   return cut + notice;
 }

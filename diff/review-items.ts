@@ -1,5 +1,4 @@
 import type { Manifest } from '../constructs/synth/manifest';
-import { formatValue } from './attributes';
 import { code, text } from './markdown-text';
 import type { AffectedStack, AttentionCategory, AttentionItem, ChangeSet, KubernetesChange, ResourceChange } from './model';
 import type { ReviewItem, Severity } from './review-model';
@@ -103,12 +102,18 @@ export function stackItems(set: ChangeSet, base: Manifest, head: Manifest): Revi
     const reason = gatingReason(s, manifests);
     if (!s.humanGate && !reason && gateChange.length === 0 && s.action !== 'destroy') continue;
     const verb = s.action === 'add' ? 'new' : s.action === 'destroy' ? 'removed' : 'changed';
-    const moved = gateChange.map((c) => `${c.path} ${formatValue(c.before)} → ${formatValue(c.after)}`);
+    // What it was before, once, on the line (the stack's own gate-changed item folds into it).
+    const was = (path: string) => gateChange.find((c) => c.path === path)?.before;
+    const before = [
+      ...(was('gatingTier') !== undefined ? [`gated like ${text(String(was('gatingTier')))}`] : []),
+      ...(was('applyGate') !== undefined ? [`applied ${gateWords(String(was('applyGate')), was('humanGate') === true)}`] : []),
+      ...(was('server') !== undefined ? [`on server ${code(String(was('server')))}`] : []),
+    ];
     out.push({
-      severity: s.humanGate || gateChange.length > 0 ? 4 : 5, kind: 'stack', subject: `stack ${s.name}`, key: `stack ${s.name}`, details: moved,
+      severity: s.humanGate || gateChange.length > 0 ? 4 : 5, kind: 'stack', subject: `stack ${s.name}`, key: `stack ${s.name}`, details: [],
       group: `**${s.humanGate ? 'human gate' : 'stack'}** · ${verb} stack, applies ${gateWords(s.applyGate, s.humanGate)}`, name: s.name,
       line: `**${s.humanGate ? 'human gate' : 'stack'}** · ${verb} stack ${code(s.name)} (tier ${text(s.tier)}): ${counts(s.resources)}; applies ${
-        gateWords(s.applyGate, s.humanGate)}${reason}${moved.length > 0 ? `; ${text(moved.join('; '))}` : ''}`,
+        gateWords(s.applyGate, s.humanGate)}${reason}${before.length > 0 ? `; before this change: ${before.join(', ')}` : ''}`,
     });
   }
   return out;

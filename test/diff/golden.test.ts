@@ -110,7 +110,7 @@ describe('golden PR comments', () => {
         flags: was.flagOverrides, server: server(e, 'prod-pg'),
       });
     });
-    expectFirstScreen(first, ['`crm-alice`', "gated like prod: its server `prod-pg` also holds prod's databases", 'server "nonprod-pg" → "prod-pg"']);
+    expectFirstScreen(first, ['`crm-alice`', "gated like prod: its server `prod-pg` also holds prod's databases", 'before this change: gated like dev, applied automatically (`automatic-on-merge`), on server `nonprod-pg`']);
     golden('server-moved', md);
   });
 
