@@ -37,8 +37,13 @@ function diffJob(m: Manifest): Record<string, unknown> {
     { name: 'Upload SARIF to code scanning', if: "${{ !cancelled() && hashFiles('tierkit.sarif') != '' }}", uses: ACTIONS.uploadSarif, with: { sarif_file: 'tierkit.sarif', category: 'tierkit' } },
     {
       name: 'Semantic diff against the base (synthesized in a temporary worktree)',
-      env: { BASE_SHA: '${{ github.event.pull_request.base.sha }}', REPORT_HINT: 'the `tierkit-diff` artifact of run ${{ github.run_id }} (tierkit-diff.json)' },
-      run: `${TIERKIT} diff --base-ref "$BASE_SHA" --head-dist dist --max-chars ${COMMENT_MAX_CHARS} --report-hint "$REPORT_HINT" --output tierkit-diff/comment.md --json tierkit-diff/tierkit-diff.json\n`,
+      // The comment embeds the head's check result: judged at the same instant as the check step.
+      env: { HEAD_SHA: '${{ github.event.pull_request.head.sha }}', BASE_SHA: '${{ github.event.pull_request.base.sha }}', REPORT_HINT: 'the `tierkit-diff` artifact of run ${{ github.run_id }} (tierkit-diff.json)' },
+      run: [
+        'now="$(git show -s --format=\'%ct %cI\' "$HEAD_SHA" "$BASE_SHA" | sort -n | tail -n 1 | cut -d" " -f2)"',
+        `${TIERKIT} diff --base-ref "$BASE_SHA" --head-dist dist --now "$now" --max-chars ${COMMENT_MAX_CHARS} --report-hint "$REPORT_HINT" --output tierkit-diff/comment.md --json tierkit-diff/tierkit-diff.json`,
+        '',
+      ].join('\n'),
     },
     planMatrixStep(m),
     { name: 'Upload diff', uses: ACTIONS.uploadArtifact, with: { name: ARTIFACT.diff, path: 'tierkit-diff/', 'if-no-files-found': 'error' } },

@@ -30,8 +30,8 @@ export function envOfStack(ctx: Context, stack: string): ManifestAppEnvironment 
 
 /**
  * Which names and Vault paths belong to the app-environment deployed by `stack`: its declared
- * names, and names derived from its slug (`erp-sandbox-reset`, `kvv2/data/erp-sandbox/…`) unless a
- * more specific env claims them (`erp-sandbox-x` is erp-sandbox's, not erp's).
+ * names, and names derived from its slug (`<slug>-reset`, `kvv2/data/<slug>/…`) unless a
+ * more specific env claims them (`<app>-<env>-x` belongs to `<app>-<env>`, not to `<app>`).
  */
 export function ownNames(ctx: Context, stack: string): Owns | undefined {
   const envs = [...ctx.head.appEnvironments, ...ctx.base.appEnvironments];

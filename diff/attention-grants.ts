@@ -15,7 +15,7 @@ const GRANT_KEYS = ['role', 'database', 'schema', 'object_type', 'objects', 'col
 
 type Attrs = Readonly<Record<string, unknown>>;
 
-/** `CONNECT on database "erp" to "erp_dev_role"`: the grant as a reviewer reads it. */
+/** `CONNECT on database "<db>" to "<role>"`: the grant as a reviewer reads it. */
 export function describeGrant(a: Attrs | undefined): string {
   if (!a) return '(none)';
   const privileges = strings(a.privileges);

@@ -158,7 +158,9 @@ function gateAttention(ctx: Context, stacks: readonly AffectedStack[], resources
   const prodFiles = new Map<string, number>();
   for (const r of resources) if (r.kind === 'kubernetes' && isProdTier(manifests, r.tier)) prodFiles.set(r.file, (prodFiles.get(r.file) ?? 0) + 1);
   for (const [file, n] of prodFiles) {
-    ctx.items.push({ category: 'prod', subject: file, tier: resources.find((r) => r.file === file)?.tier, message: `${n} Kubernetes object(s) change in a prod tier (synced by Argo CD after merge)`, details: [] });
+    const inFile = resources.filter((r) => r.kind === 'kubernetes' && r.file === file);
+    const by = (a: string) => inFile.filter((r) => r.action === a).length;
+    ctx.items.push({ category: 'prod', subject: file, tier: inFile[0]?.tier, message: `${n} Kubernetes object(s) of a prod tier: ${by('add')} added, ${by('change')} changed, ${by('destroy')} removed (synced by Argo CD after merge)`, details: [] });
   }
 }
 
@@ -169,9 +171,11 @@ export function attentionItems(
   const ctx: Context = { base, head, items: [], attributes };
   gateAttention(ctx, stacks, resources);
   destroyAttention(ctx, resources);
+  // An object removed with its namespace is the namespace's removal, not an item of its own.
+  const goneNamespaces = new Set(resources.flatMap((r) => (r.kind === 'kubernetes' && r.objectKind === 'Namespace' && r.action === 'destroy' ? [r.name] : [])));
   for (const r of resources) {
     if (r.kind === 'terraform') terraformAttention(ctx, r);
-    else kubernetesAttention(ctx, r);
+    else if (!(r.action === 'destroy' && r.namespace && goneNamespaces.has(r.namespace))) kubernetesAttention(ctx, r);
   }
   manifestAttention(ctx, manifest);
   const rank = (c: AttentionCategory) => CATEGORY_ORDER.indexOf(c);

@@ -3,19 +3,22 @@ import { attentionItems } from './attention';
 import type { AttributeLookup } from './attention-context';
 import { compareDists } from './compare';
 import type { ChangeSet, FailOn } from './model';
+import { reachItems } from './reach';
 import { affectedStacks, isProdTier, tierSummaries } from './summary';
 
 /** The full semantic change set from `base` to `head`. Pure and deterministic. */
 export function computeChangeSet(base: DistContents, head: DistContents): ChangeSet {
   const { resources, manifest } = compareDists(base, head);
   const stacks = affectedStacks(base.manifest, head.manifest, resources, manifest);
+  const lookup = attributeLookup(base, head);
   return {
     schemaVersion: 1,
     identical: resources.length === 0 && manifest.length === 0,
     estate: head.manifest.estate?.name ?? base.manifest.estate?.name ?? '',
     summary: tierSummaries(base.manifest, head.manifest, resources, stacks),
     affectedStacks: stacks,
-    attention: attentionItems(base.manifest, head.manifest, resources, manifest, stacks, attributeLookup(base, head)),
+    attention: attentionItems(base.manifest, head.manifest, resources, manifest, stacks, lookup),
+    reach: reachItems([head.manifest, base.manifest], resources, lookup),
     manifest,
     resources,
   };

@@ -90,6 +90,23 @@ export interface AttentionItem {
   readonly details: readonly string[];
 }
 
+/**
+ * A change that gives a lower env (or a lower tier's platform stack) something of an env of a
+ * stricter tier. `message` is Markdown (names in code spans), built from templates.
+ */
+export interface ReachItem {
+  /** The same subject as the attention item(s) of that resource or object. */
+  readonly subject: string;
+  readonly stack?: string;
+  /** The tier of the env (or stack) that gains the reach. */
+  readonly tier: string;
+  readonly targetTier: string;
+  readonly targetEnv?: string;
+  /** The stricter env's name (or server id) reached. */
+  readonly name: string;
+  readonly message: string;
+}
+
 export interface AffectedStack {
   readonly name: string;
   readonly action: ChangeAction;
@@ -124,6 +141,8 @@ export interface ChangeSet {
   readonly summary: readonly TierSummary[];
   readonly affectedStacks: readonly AffectedStack[];
   readonly attention: readonly AttentionItem[];
+  /** Severity 2 of the PR comment: reach into a stricter tier. */
+  readonly reach: readonly ReachItem[];
   readonly manifest: readonly ManifestChange[];
   readonly resources: readonly ResourceChange[];
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { computeChangeSet, failures, prodTierPredicate } from '../../diff/changeset';
 import { withBaseRefDist } from '../../diff/base-ref';
@@ -6,6 +6,8 @@ import { renderJson } from '../../diff/json';
 import { GITHUB_COMMENT_LIMIT, renderMarkdown } from '../../diff/markdown';
 import { FAIL_ON, FailOn } from '../../diff/model';
 import { identicalFiles } from '../../diff/identical';
+import type { CheckOutcome } from '../../diff/check-result';
+import { PlanSummaries, parsePlanSummaries } from '../../diff/plans';
 import { readDist } from '../../policies/dist/read';
 import { oneOf, parse } from '../args';
 import { Command, EXIT, Io, UsageError } from '../command';
@@ -21,6 +23,20 @@ interface DiffOptions {
   readonly failOn: readonly FailOn[];
   readonly maxChars: number;
   readonly reportHint?: string;
+  /** Evaluation time of the embedded policy check (as `tierkit check --now`). */
+  readonly now: Date;
+  /** A `tierkit check --format json` report of the head dist, instead of running the check here. */
+  readonly checkReport?: string;
+  readonly plans?: string;
+}
+
+/** Same form as `tierkit check --now`: a full instant with a zone, so the comment is reproducible. */
+function parseNow(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new UsageError(`--now must be an ISO-8601 instant with a zone, e.g. 2026-11-22T12:00:00Z (got "${value}")`);
+  }
+  return new Date(value);
 }
 
 function parseFailOn(value: string | undefined): FailOn[] {
@@ -37,6 +53,7 @@ function options(argv: readonly string[], io: Io): DiffOptions {
   const { values, positionals } = parse(argv, {
     'base-ref': { type: 'string' }, 'head-dist': { type: 'string' }, format: { type: 'string' }, output: { type: 'string' }, json: { type: 'string' },
     'fail-on': { type: 'string' }, 'max-chars': { type: 'string' }, 'report-hint': { type: 'string' }, verbose: { type: 'boolean' },
+    now: { type: 'string' }, 'check-report': { type: 'string' }, plans: { type: 'string' },
   }, 2);
   const format = oneOf('format', values.format, ['markdown', 'json'] as const, 'markdown');
   const failOn = parseFailOn(values['fail-on']);
@@ -45,7 +62,8 @@ function options(argv: readonly string[], io: Io): DiffOptions {
     throw new UsageError(`--max-chars must be an integer from 2000 to ${GITHUB_COMMENT_LIMIT} (got "${values['max-chars']}")`);
   }
   const root = projectRoot(io.cwd);
-  const common = { format, failOn, maxChars, output: values.output && resolveFrom(io.cwd, values.output), json: values.json && resolveFrom(io.cwd, values.json), reportHint: values['report-hint'] };
+  const common = { format, failOn, maxChars, output: values.output && resolveFrom(io.cwd, values.output), json: values.json && resolveFrom(io.cwd, values.json), reportHint: values['report-hint'],
+    now: parseNow(values.now), checkReport: values['check-report'] && resolveFrom(io.cwd, values['check-report']), plans: values.plans && resolveFrom(io.cwd, values.plans) };
   if (values['base-ref'] !== undefined) {
     if (positionals.length > 0) throw new UsageError(`give either --base-ref or two dists, not both (got ${positionals.join(' ')})`);
     if (!values['base-ref']) throw new UsageError('--base-ref needs a git ref (e.g. origin/main)');
@@ -71,14 +89,34 @@ function readSide(side: 'base' | 'head', dir: string, skip: ReadonlySet<string>,
   }
 }
 
-function compare(o: DiffOptions, baseDir: string, io: Io): number {
+/** The head dist's check result; a check that cannot run is reported in the comment, not hidden. */
+async function headCheck(o: DiffOptions): Promise<CheckOutcome> {
+  try {
+    if (o.checkReport) {
+      const report = JSON.parse(readFileSync(o.checkReport, 'utf8'));
+      if (!Array.isArray(report?.findings) || typeof report?.summary?.errors !== 'number') throw new Error(`${o.checkReport} is not a \`tierkit check --format json\` report`);
+      return { report };
+    }
+    const { checkDist } = await import('../../policies/engine');
+    return { report: await checkDist(o.headDist, { now: o.now }) };
+  } catch (err) {
+    return { error: (err as Error)?.message ?? String(err) };
+  }
+}
+
+function readPlans(file: string | undefined): PlanSummaries | undefined {
+  return file === undefined ? undefined : parsePlanSummaries(readFileSync(file, 'utf8'), file);
+}
+
+async function compare(o: DiffOptions, baseDir: string, io: Io): Promise<number> {
   const skip = identicalFiles(baseDir, o.headDist);
   const base = readSide('base', baseDir, skip, 'base' in o.base && 'ref' in o.base ? `synthesized from ${o.base.ref}` : undefined);
   const head = readSide('head', o.headDist, skip);
   const set = computeChangeSet(base, head);
+  const plans = readPlans(o.plans);
   const out = o.format === 'json'
     ? renderJson(set)
-    : renderMarkdown(set, base.manifest, head.manifest, { maxChars: o.maxChars, reportHint: o.reportHint });
+    : renderMarkdown(set, base.manifest, head.manifest, { maxChars: o.maxChars, reportHint: o.reportHint, check: await headCheck(o), plans });
   if (o.json) write(o.json, renderJson(set));
   if (o.output) {
     write(o.output, out);
@@ -110,6 +148,12 @@ Options:
   --fail-on <list>        exit 1 when any holds: ${FAIL_ON.join(', ')} (comma-separated)
   --max-chars <n>         Markdown size limit (default ${GITHUB_COMMENT_LIMIT}, GitHub's comment limit)
   --report-hint <text>    where readers find the JSON report (shown when the comment is shortened)
+  --now <instant>         evaluation time of the embedded policy check (as tierkit check --now;
+                          default: the current time)
+  --check-report <file>   use this \`tierkit check --format json\` report of the head dist instead of
+                          running the check (the Markdown comment embeds its result)
+  --plans <file>          plan summaries per stack: { "schemaVersion": 1, "plans": [{ "stack",
+                          "create", "update", "delete", "replace" }] } (addresses per action)
   --verbose               print stack traces of unexpected errors
   -h, --help              show this help
 

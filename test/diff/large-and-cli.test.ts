@@ -7,7 +7,11 @@ import { PostgresqlGrant } from '../../constructs/cdktf';
 import { computeChangeSet } from '../../diff/changeset';
 import { renderJson } from '../../diff/json';
 import { GITHUB_COMMENT_LIMIT, renderMarkdown } from '../../diff/markdown';
-import { CATEGORY_TITLE } from '../../diff/markdown-parts';
+import { LEVEL_NOTES } from '../../diff/comment';
+import { code } from '../../diff/markdown-text';
+import { buildReview } from '../../diff/review';
+import type { ReviewItem } from '../../diff/review-model';
+import type { Manifest } from '../../constructs/synth/manifest';
 import type { ChangeSet } from '../../diff/model';
 import { app, pairDirs, read, writeEstate } from './fixtures';
 import { tierkit } from './cli';
@@ -38,16 +42,24 @@ beforeAll(() => {
   });
 }, 120_000);
 
-/** Every category's heading, with its count, and every item's subject: nothing was dropped. */
-function expectEveryItem(md: string, set: ChangeSet): void {
-  for (const c of new Set(set.attention.map((a) => a.category))) {
-    expect(md, c).toContain(`#### ${CATEGORY_TITLE[c]} (${set.attention.filter((a) => a.category === c).length})`);
-  }
-  for (const item of set.attention) expect(md, item.subject).toContain(item.subject.replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+/**
+ * Every item of severity 1–3 is on the comment, each by its subject; an item of severity 4–5 is
+ * listed (subject shown) or counted in the "Not listed here" line — never silently gone.
+ */
+function expectNothingDropped(md: string, set: ChangeSet, b: Manifest, h: Manifest): void {
+  const review = buildReview(set, b, h);
+  const urgent = review.items.filter((i) => i.severity <= 3);
+  expect(urgent.length).toBeGreaterThan(0);
+  // An item is listed by its line, its subject, or in the grouped form by its short name.
+  const named = (i: ReviewItem) => md.includes(i.line) || md.includes(code(i.subject)) || (i.name !== undefined && md.includes(code(i.name)));
+  for (const item of urgent) expect(named(item), item.subject).toBe(true);
+  const lower = review.items.filter((i) => i.severity > 3);
+  const listed = lower.filter(named);
+  if (listed.length < lower.length) expect(md).toContain('**Not listed here** to stay under GitHub\'s comment limit');
 }
 
 describe('a very large change', () => {
-  it('stays under GitHub\'s comment limit and keeps every attention item', () => {
+  it('stays under GitHub\'s comment limit and keeps every item of severity 1–3', () => {
     const b = read(base);
     const h = read(big);
     const set = computeChangeSet(b, h);
@@ -55,35 +67,35 @@ describe('a very large change', () => {
     expect(set.attention.filter((a) => a.category === 'role-attributes')).toHaveLength(SANDBOXES);
     const count = (c: string) => set.attention.filter((a) => a.category === c).length;
     expect([count('grant'), count('suppression'), count('exception'), count('meta-argument')]).toEqual([SANDBOXES / 10, SANDBOXES / 10, SANDBOXES / 50, SANDBOXES / 25]);
+    // Every 10th sandbox's CONNECT on its app's prod database is reach into prod.
+    expect(set.reach).toHaveLength(SANDBOXES / 10);
     const md = renderMarkdown(set, b.manifest, h.manifest, { reportHint: 'artifact tierkit-diff' });
     expect(md.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
-    expectEveryItem(md, set);
-    expect(md).toContain('see the full change set: artifact tierkit-diff');
+    expectNothingDropped(md, set, b.manifest, h.manifest);
+    expect(md).toContain('the full change set: artifact tierkit-diff');
     expect(md).not.toContain('truncated');
     // The JSON report keeps everything the comment left out.
     expect(JSON.parse(renderJson(set)).resources).toHaveLength(set.resources.length);
     expect(set.affectedStacks).toHaveLength(SANDBOXES + 1);
   });
 
-  it('degrades in order: attribute tables go before the per-resource sections, before attention details', () => {
+  it('degrades in order, and every level keeps the items of severity 1–3', () => {
     const b = read(base);
     const h = read(big);
     const set = computeChangeSet(b, h);
-    const roomy = renderMarkdown(set, b.manifest, h.manifest, { maxChars: GITHUB_COMMENT_LIMIT });
-    const tight = renderMarkdown(set, b.manifest, h.manifest, { maxChars: 40_000 });
-    expect(roomy).not.toContain('| attribute | before | after |');
-    expect(roomy).toContain('#### New sandboxes (200)');
-    expect(tight.length).toBeLessThanOrEqual(40_000);
-    expect(tight).toContain('Everything but the list of attention items left out');
-    expect(tight).not.toContain('truncated');
-    expectEveryItem(tight, set);
-    // Every level keeps them: everything, no per-resource sections, short details, one line per item (grouped: `tight`).
-    // (Each new sandbox adds path blocks to two policies of platform-dev — applier and planner —, hence 300,000.)
-    for (const [maxChars, level] of [[10_000_000, ''], [300_000, 'Per-resource sections left out'], [100_000, 'some attention details left out'], [GITHUB_COMMENT_LIMIT, 'graph and attention details left out']] as const) {
+    const levelOf = (md: string) => LEVEL_NOTES.findIndex((n) => n !== undefined && md.includes(`_${n} left out`));
+    let previous = -1;
+    for (const maxChars of [10_000_000, 400_000, 200_000, 100_000, GITHUB_COMMENT_LIMIT, 40_000, 20_000]) {
       const md = renderMarkdown(set, b.manifest, h.manifest, { maxChars });
-      expect(md).toContain(level);
-      expectEveryItem(md, set);
+      expect(md.length, String(maxChars)).toBeLessThanOrEqual(maxChars);
+      expect(md).not.toContain('truncated');
+      expectNothingDropped(md, set, b.manifest, h.manifest);
+      const level = levelOf(md);
+      expect(level, String(maxChars)).toBeGreaterThanOrEqual(previous);
+      previous = level;
     }
+    expect(levelOf(renderMarkdown(set, b.manifest, h.manifest, { maxChars: 10_000_000 }))).toBe(-1);
+    expect(previous).toBeGreaterThan(2);
   });
 });
 

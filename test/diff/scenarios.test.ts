@@ -66,9 +66,9 @@ describe('tierkit diff on the example estate', () => {
     expect(dev.resources.add).toBe(h.stacks.find((x) => x.name === 'crm-carol')!.resources.length);
     expect(dev.kubernetes.add).toBeGreaterThan(0);
     expect(set.summary.map((s) => s.tier)).toEqual(['dev']);
-    expect(markdown).toContain('#### New sandboxes (1)');
-    expect(markdown).toContain('```mermaid');
-    expect(markdown).toContain('<details><summary><code>+ crm-carol: postgresql_database.database</code>');
+    // The sandbox is one line, its stack one line of the list of every change.
+    expect(markdown).toContain('**new sandbox** · `sandbox crm-carol`: owner carol');
+    expect(markdown).toContain(`- + stack \`crm-carol\` and its ${h.stacks.find((x) => x.name === 'crm-carol')!.resources.length} Terraform resources (tier dev)`);
   });
 
   it('a new sandbox\'s egress to its own server, Vault and (reset pods) the API server is the template; widened, each is an item', () => {
@@ -144,7 +144,7 @@ describe('tierkit diff on the example estate', () => {
     });
     // crm-dev applies automatically on merge: the grant item is the only thing a reviewer would see.
     expect(set.attention.filter((a) => a.stack === 'crm-dev').map((a) => a.category)).toEqual(['grant']);
-    expect(markdown).toContain('#### Privilege grants (2)');
+    expect(markdown.match(/\*\*grant\*\* · /g)).toHaveLength(2);
   });
 
   it('a grant added by an escape hatch that reaches another env\'s database or PUBLIC is an item; the template\'s are not', () => {
@@ -238,7 +238,7 @@ describe('tierkit diff on the example estate', () => {
       details: ['+ TK007: Finance auditors read the crm KV until AUD-17 closes'],
     });
     expect(set.attention[0].message).toContain('on crm-dev (tier dev)');
-    expect(markdown).toContain('#### Policy suppressions (2)');
+    expect(markdown.match(/\*\*suppression\*\* · /g)).toHaveLength(2);
   });
 
   it('changing a suppression\'s reason: before → after', () => {
@@ -311,8 +311,8 @@ describe('tierkit diff on the example estate', () => {
     expect(destroys).toContain('k8s/prod/shop.k8s.yaml');
     expect(set.attention.filter((a) => a.category === 'sandbox-removed').map((a) => a.subject)).toEqual(['sandbox shop-alice', 'sandbox shop-team-growth']);
     expect(set.attention.some((a) => a.category === 'prod' && a.subject === 'stack shop')).toBe(true);
-    // The default-deny NetworkPolicies go with the namespaces: a network item each.
-    expect(set.attention.some((a) => a.category === 'network-policy' && a.subject === 'NetworkPolicy shop/default-deny')).toBe(true);
+    // The NetworkPolicies go with their namespaces: the namespace's removal is the change, not an item per policy.
+    expect(set.attention.filter((a) => a.category === 'network-policy')).toEqual([]);
     expect(set.resources.every((r) => r.action === 'destroy' || r.file.includes('platform') || r.file.includes('argocd'))).toBe(true);
   });
 
@@ -334,7 +334,10 @@ describe('tierkit diff on the example estate', () => {
       changes: [{ path: 'metadata.labels.team', after: 'sales' }],
     })]);
     expect(edited.summary).toEqual([{ tier: 'dev', stacks: { add: 0, change: 0, destroy: 0 }, resources: { add: 0, change: 0, destroy: 0 }, kubernetes: { add: 0, change: 1, destroy: 0 } }]);
-    expect(renderMarkdown(edited, b.manifest, h.manifest)).toContain('Nothing: no privilege, network, gate or destroy change.');
+    // Without a check result the comment says so (fail closed), and nothing else needs attention.
+    const md = renderMarkdown(edited, b.manifest, h.manifest);
+    expect(md).toContain('`tierkit check` was not run on the head dist');
+    expect(md).toContain('**1 item to review first** · 0 more below');
     expect(markdown).toContain('No changes');
   });
 

@@ -1,0 +1,142 @@
+import type { Manifest } from '../constructs/synth/manifest';
+import { code, text } from './markdown-text';
+import type { AffectedStack, AttentionCategory, AttentionItem, ChangeSet, KubernetesChange, ResourceChange } from './model';
+import type { ReviewItem, Severity } from './review-model';
+import { isProdTier } from './summary';
+
+/** Review items from the change set itself: reach, prod data, stacks and gates, attention items. */
+
+/**
+ * Severity of each known attention category. A category not listed here — one a later change
+ * adds, such as what the strict reader could not resolve or model — is severity 1: what the
+ * renderer does not understand is shown first, never last.
+ */
+const CATEGORY_SEVERITY: Partial<Record<AttentionCategory, Severity>> = {
+  'gate-changed': 4,
+  suppression: 5, exception: 5, 'meta-argument': 5, ownership: 5, membership: 5, grant: 5, 'role-attributes': 5,
+  statements: 5, 'allowed-roles': 5, connection: 5, 'vault-policy': 5, 'auth-role': 5, 'network-policy': 5,
+  'sandbox-added': 5, 'sandbox-removed': 5, 'sandbox-changed': 5,
+};
+
+/** Categories the review re-derives, worded by action and gate (stacks, destroys, prod objects). */
+const REDERIVED = new Set<string>(['prod', 'human-gate', 'destroy']);
+
+const CATEGORY_LABEL: Partial<Record<AttentionCategory, string>> = {
+  'gate-changed': 'apply gate changed', suppression: 'suppression', exception: 'exception', 'meta-argument': 'meta-argument',
+  ownership: 'owner', membership: 'membership', grant: 'grant', 'role-attributes': 'role attributes', statements: 'statements',
+  'allowed-roles': 'allowed_roles', connection: 'connection', 'vault-policy': 'Vault policy', 'auth-role': 'auth role',
+  'network-policy': 'network', 'sandbox-added': 'new sandbox', 'sandbox-removed': 'removed sandbox', 'sandbox-changed': 'changed sandbox',
+};
+
+export function attentionReviewItems(items: readonly AttentionItem[]): ReviewItem[] {
+  return items.filter((i) => !REDERIVED.has(i.category)).map((i) => {
+    const known = CATEGORY_SEVERITY[i.category];
+    // A CI identity (JWT auth role) decides who may apply: a gate item.
+    const severity: Severity = known === undefined ? 1 : i.category === 'auth-role' && /jwt/i.test(i.subject) ? 4 : known;
+    const label = CATEGORY_LABEL[i.category] ?? `${i.category} (not judged by this renderer)`;
+    // A sandbox and its stack are one change: the sandbox's line merges into the stack's.
+    const key = i.category.startsWith('sandbox-') && i.stack ? `stack ${i.stack}` : i.subject;
+    return { severity, kind: i.category, subject: i.subject, key, details: i.details, group: `**${text(label)}**`, line: `**${text(label)}** · ${code(i.subject)}: ${text(i.message)}` };
+  });
+}
+
+export function reachReviewItems(set: ChangeSet): ReviewItem[] {
+  return set.reach.map((r) => {
+    const stack = set.affectedStacks.find((s) => s.name === r.stack);
+    const applies = stack ? ` — stack ${code(stack.name)} applies ${gateWords(stack.applyGate, stack.humanGate)}` : '';
+    return { severity: 2, kind: 'reach', subject: r.subject, details: [], group: `**reach into ${text(r.targetTier)}**`, line: `**reach into ${text(r.targetTier)}** · ${r.message} (${code(r.subject)})${applies}` };
+  });
+}
+
+function gateWords(gate: string, human: boolean): string {
+  return human ? `only after ${code(gate)}` : `automatically (${code(gate)})`;
+}
+
+/** Resource types whose deletion loses data: the database, a schema, a mount and every secret under it. */
+const DATA_TYPES: Readonly<Record<string, string>> = {
+  postgresql_database: 'DROPS prod database', postgresql_schema: 'DROPS prod schema', vault_mount: 'deletes Vault mount',
+  vault_kv_secret_v2: 'deletes prod Vault KV secret', PersistentVolumeClaim: 'deletes prod volume claim',
+};
+
+function nameOf(r: ResourceChange): string {
+  if (r.kind === 'kubernetes') return `${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+  const path = r.changes.find((c) => c.path === 'path')?.before;
+  return r.label ?? (typeof path === 'string' ? path : r.address);
+}
+
+export function prodDataItems(set: ChangeSet, manifests: readonly Manifest[]): ReviewItem[] {
+  return set.resources.filter((r) => r.action === 'destroy' && isProdTier(manifests, r.tier)).flatMap((r) => {
+    const verb = DATA_TYPES[r.kind === 'terraform' ? r.type : r.objectKind];
+    if (!verb) return [];
+    const where = r.kind === 'terraform' ? `stack ${code(r.stack)}, ${code(r.address)}` : code(r.file);
+    return [{ severity: 3 as const, kind: 'prod-data', subject: r.kind === 'terraform' ? `${r.stack}: ${r.address}` : r.key, details: [],
+      group: `**prod data** · ${verb}`, name: nameOf(r),
+      line: `**prod data** · ${verb} ${code(nameOf(r))} (${where})` }];
+  });
+}
+
+/** Why a stack's gating tier is not its own tier, in one clause. */
+function gatingReason(s: AffectedStack, manifests: readonly Manifest[]): string {
+  if (s.gatingTier === s.tier) return '';
+  const gating = text(s.gatingTier);
+  const stack = manifests.flatMap((m) => m.stacks).find((x) => x.name === s.name);
+  if (!stack) return `; not in the manifest (hand-written), so gated like the strictest tier, ${gating}`;
+  if (s.server) return `; gated like ${gating}: its server ${code(s.server)} also holds ${gating}'s databases`;
+  return `; gated like ${gating}: a platform stack shapes every env's reach`;
+}
+
+function counts(n: AffectedStack['resources']): string {
+  return `+${n.add} ~${n.change} −${n.destroy} Terraform resources`;
+}
+
+/**
+ * One line per affected stack that a human gate guards, whose gate is not its tier's own, or whose
+ * gate or server moves: who applies it, and why.
+ */
+export function stackItems(set: ChangeSet, base: Manifest, head: Manifest): ReviewItem[] {
+  const manifests = [head, base];
+  const out: ReviewItem[] = [];
+  for (const s of set.affectedStacks) {
+    const gateChange = set.manifest.find((m) => m.section === 'stacks' && m.key === s.name && m.action === 'change')
+      ?.changes.filter((c) => /^(applyGate|gatingTier|humanGate|server)$/.test(c.path)) ?? [];
+    const reason = gatingReason(s, manifests);
+    if (!s.humanGate && !reason && gateChange.length === 0 && s.action !== 'destroy') continue;
+    const verb = s.action === 'add' ? 'new' : s.action === 'destroy' ? 'removed' : 'changed';
+    // What it was before, once, on the line (the stack's own gate-changed item folds into it).
+    const was = (path: string) => gateChange.find((c) => c.path === path)?.before;
+    const before = [
+      ...(was('gatingTier') !== undefined ? [`gated like ${text(String(was('gatingTier')))}`] : []),
+      ...(was('applyGate') !== undefined ? [`applied ${gateWords(String(was('applyGate')), was('humanGate') === true)}`] : []),
+      ...(was('server') !== undefined ? [`on server ${code(String(was('server')))}`] : []),
+    ];
+    out.push({
+      severity: s.humanGate || gateChange.length > 0 ? 4 : 5, kind: 'stack', subject: `stack ${s.name}`, key: `stack ${s.name}`, details: [],
+      group: `**${s.humanGate ? 'human gate' : 'stack'}** · ${verb} stack, applies ${gateWords(s.applyGate, s.humanGate)}`, name: s.name,
+      line: `**${s.humanGate ? 'human gate' : 'stack'}** · ${verb} stack ${code(s.name)} (tier ${text(s.tier)}): ${counts(s.resources)}; applies ${
+        gateWords(s.applyGate, s.humanGate)}${reason}${before.length > 0 ? `; before this change: ${before.join(', ')}` : ''}`,
+    });
+  }
+  return out;
+}
+
+/** Kubernetes objects of a live-data tier: Argo CD syncs (or prunes) them after merge, without a plan. */
+export function prodObjectItems(set: ChangeSet, manifests: readonly Manifest[]): ReviewItem[] {
+  const byFile = new Map<string, KubernetesChange[]>();
+  for (const r of set.resources) if (r.kind === 'kubernetes' && isProdTier(manifests, r.tier)) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
+  return [...byFile].map(([file, rs]) => {
+    const n = (a: string) => rs.filter((r) => r.action === a).length;
+    return { severity: 4 as const, kind: 'prod-objects', subject: file, details: [], group: '**synced without a plan**',
+      line: `**synced without a plan** · ${code(file)} (tier ${text(rs[0].tier ?? '?')}): +${n('add')} ~${n('change')} −${n('destroy')} Kubernetes objects; Argo CD ${
+        n('destroy') === rs.length ? 'prunes' : 'applies'} them after merge` };
+  });
+}
+
+/** Namespaces removed by this change: their objects go with them, one line each. */
+export function removedNamespaces(set: ChangeSet): Map<string, number> {
+  const gone = new Map<string, number>();
+  for (const r of set.resources) if (r.kind === 'kubernetes' && r.objectKind === 'Namespace' && r.action === 'destroy') gone.set(r.name, 0);
+  for (const r of set.resources) {
+    if (r.kind === 'kubernetes' && r.action === 'destroy' && r.namespace && gone.has(r.namespace)) gone.set(r.namespace, gone.get(r.namespace)! + 1);
+  }
+  return gone;
+}
