@@ -15,11 +15,12 @@ import { rule as TK013 } from './TK013-sandbox-ttl';
 import { rule as TK014 } from './TK014-vault-policy-escalation';
 import { rule as TK015 } from './TK015-sandbox-expired';
 import { KUBERNETES_SCOPE_RULES } from './kubernetes-scope';
+import { NETWORK_CONTRACT_RULES } from './network-contract';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './rule';
 
 /** The rule pack, in id order. Ids are stable: suppressions and SARIF baselines refer to them. */
-export const RULES: readonly Rule[] = [TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010, TK011, TK012, TK013, TK014, TK015, ...KUBERNETES_SCOPE_RULES];
+export const RULES: readonly Rule[] = [TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010, TK011, TK012, TK013, TK014, TK015, ...KUBERNETES_SCOPE_RULES, ...NETWORK_CONTRACT_RULES];
 
 export function ruleById(id: string): Rule | undefined {
   return RULES.find((r) => r.id === id);
