@@ -8,12 +8,17 @@ describe('the example estate', () => {
     expect(report.findings.map((f) => `${f.ruleId} ${f.message}`)).toEqual([]);
     expect(report.summary).toEqual({ errors: 0, warnings: 0, notes: 0, suppressed: 0 });
     const subjects = report.exceptions.map((e) => `${e.kind} ${e.subject} ${e.property}`);
-    // The golden seed and long TTL of erp-sandbox, the demo tier's longer secrets, the local loopback superuser.
+    // The golden seed and long TTL of erp-sandbox, the demo tier's longer secrets, the local loopback superuser,
+    // and each tier's egress allow list (a widening of the built-in default: none).
     expect(subjects).toEqual([
       'environment env erp-sandbox seed',
       'environment env erp-sandbox ttlHours',
       'rule-exemption TK009 stack crm-local: superuser provider on localhost superuser-provider-gate',
       'tier tier demo secretTtl.maxSeconds',
+      'tier tier dev egressAllowList',
+      'tier tier preprod egressAllowList',
+      'tier tier prod egressAllowList',
+      'tier tier staging egressAllowList',
     ]);
     expect(report.exceptions.every((e) => e.reason.length >= 10)).toBe(true);
   });
