@@ -58,9 +58,12 @@ export interface GuardedServer {
   readonly live: boolean;
 }
 
-/** The rank of a tier: the manifest's, else the built-in tier's; unknown = strictest (fail closed). */
-export function tierRank(manifest: Manifest, tier: string): number {
-  return manifest.tiers.find((t) => t.name === tier)?.rank ?? Tier.of(tier)?.rank ?? Number.POSITIVE_INFINITY;
+/**
+ * The rank of a tier: the manifest's, else the built-in tier's. Unknown is `unknown` — fail closed:
+ * the strictest as a destination, the lowest as a source of egress.
+ */
+export function tierRank(manifest: Manifest, tier: string, unknown = Number.POSITIVE_INFINITY): number {
+  return manifest.tiers.find((t) => t.name === tier)?.rank ?? Tier.of(tier)?.rank ?? unknown;
 }
 
 function liveTier(manifest: Manifest, tier: string): boolean {
@@ -87,5 +90,5 @@ export function guardedServers(manifest: Manifest): GuardedServer[] {
  * tier; it is dev's to reach, prod's server is not).
  */
 export function outOfReach(manifest: Manifest, from: string, s: GuardedServer): boolean {
-  return s.rank > tierRank(manifest, from) && (s.live || !s.declared.includes(from));
+  return s.rank > tierRank(manifest, from, Number.NEGATIVE_INFINITY) && (s.live || !s.declared.includes(from));
 }

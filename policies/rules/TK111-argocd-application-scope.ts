@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import * as naming from '../../constructs/naming';
 import { groupOf } from '../../constructs/synth/rendered-kinds';
 import type { Env, EstateGraph, K8sObject } from '../graph/types';
-import { at, envsOfTier, fileScope } from './k8s-scope';
+import { at, fileScope } from './k8s-scope';
 import { Rule, RuleFinding, describeEnv } from './rule';
 
 /** Application spec fields tierkit writes; anything else (sources, managedNamespaceMetadata, …) is not modelled. */
@@ -23,7 +23,8 @@ function expected(g: EstateGraph, k: K8sObject): Expected | string {
   const argo = g.manifest.estate.argocd;
   const base = { repoURL: argo.repoUrl, targetRevision: argo.targetRevision };
   if (scope.kind === 'tier-argocd') {
-    const env = envsOfTier(g, scope.tier).find((e) => e.names.argoApplication === k.name);
+    const found = g.index.bySlug.get(k.name);
+    const env = found && found.tier === scope.tier && found.names.argoApplication === k.name ? found : undefined;
     if (!env) return `is in tier ${scope.tier}'s Applications but names no env of tier ${scope.tier}`;
     return {
       what: describeEnv(env), env, project: naming.argoProjectName(scope.tier), namespace: env.names.namespace,

@@ -84,7 +84,7 @@ describe('baseline (plain cdktf + cdk8s) writes the same artifacts as tierkit', 
       expect(base.sort(), file).toEqual([...objects].sort());
     }
     const kinds = new Set(tierkit.kubernetes.map((k) => k.object.kind));
-    expect([...kinds].sort()).toEqual(['Application', 'CronJob', 'Deployment', 'Ingress', 'Namespace', 'NetworkPolicy', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    expect([...kinds].sort()).toEqual(['AppProject', 'Application', 'CronJob', 'Deployment', 'Ingress', 'Namespace', 'NetworkPolicy', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
   });
 });
 

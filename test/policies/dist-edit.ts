@@ -42,6 +42,18 @@ export class DistEdit {
     return this;
   }
 
+  /**
+   * Add a Kubernetes file and list it in the manifest as an artifact of `tier` with its sha256: what
+   * an author must do to get a file past a reader that accepts only the files the manifest lists.
+   */
+  addListed(rel: string, docs: unknown[], tier: string): this {
+    this.manifest((m) => {
+      m.artifacts.push({ path: rel, kind: 'kubernetes-manifests', tier, constructPaths: [], sha256: '' });
+      m.artifacts.sort((a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    });
+    return this.write(rel, yamlStream(docs));
+  }
+
   /** Write a file and, if the manifest lists it, the sha256 the manifest records for it. */
   write(rel: string, text: string): this {
     writeFileSync(join(this.dir, rel), text);

@@ -102,7 +102,7 @@ describe('TK110 objects stay in their env\'s namespace (dist edits, hashes rewri
   it('catches a hand-written file tierkit does not write, and a Deployment in a tier\'s Argo CD file', async () => {
     const deployment = read(cleanDist(), ERP_DEV).find((o) => o.kind === 'Deployment');
     const dir = new DistEdit('tk110-files')
-      .write('k8s/dev/extra.k8s.yaml', `${JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'erp-dev' } })}\n`)
+      .addListed('k8s/dev/extra.k8s.yaml', [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'erp-dev' } }], 'dev')
       .k8s(DEV_APPS, (docs) => { docs.push({ ...deployment, metadata: { ...deployment.metadata, namespace: 'argocd' } }); }).dir;
     const messages = findings(await check(dir), 'TK110').map((f) => f.message);
     expect(messages).toContain('k8s/dev/extra.k8s.yaml is no file tierkit writes (an env\'s k8s/<tier>/<env>.k8s.yaml or a tier\'s Argo CD file): v1 ConfigMap "c" cannot be tied to an env');
@@ -243,7 +243,7 @@ describe('TK114 Namespace tier labels', () => {
   it('catches a dev namespace labelled prod (TK011 would judge it as prod) and a foreign namespace claiming a tier', async () => {
     const dir = new DistEdit('tk114')
       .object(ERP_DEV, 'Namespace', 'erp-dev', (o) => { o.metadata.labels['tierkit.io/tier'] = 'prod'; })
-      .write('k8s/dev/stray.k8s.yaml', `${JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'stray', labels: { 'tierkit.io/tier': 'prod' } } })}\n`).dir;
+      .addListed('k8s/dev/stray.k8s.yaml', [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'stray', labels: { 'tierkit.io/tier': 'prod' } } }], 'dev').dir;
     expect(findings(await check(dir), 'TK114').map((f) => f.message)).toEqual([
       'Namespace "erp-dev" of erp-dev (tier dev) is labelled tierkit.io/tier=prod; its own are tierkit.io/tier=dev',
       'Namespace "stray" is no env\'s namespace but is labelled tierkit.io/tier=prod',

@@ -76,7 +76,7 @@ describe('egress widening is a reasoned loosening', () => {
 describe('TK115 no lower-tier egress covers a stricter tier\'s server', () => {
   it('catches a dev allow list of 10.0.0.0/8 declared (with a reason) on the estate; a suppression of it is refused', async () => {
     const dir = synthDist((e) => {
-      (e.tierSettings.find((s) => s.tier === Tier.DEV) as { egressAllowList: string[] }).egressAllowList = ['10.0.0.0/8'];
+      (e.tierSettings.find((s) => s.tier === Tier.DEV) as unknown as { egressAllowList: string[] }).egressAllowList = ['10.0.0.0/8'];
       env(e, 'erp', 'dev').addSuppression('TK115', 'The dev network is flat, accepted by the platform team');
     }, 'tk115-props');
     const report = await check(dir);
@@ -120,6 +120,17 @@ describe('TK115 no lower-tier egress covers a stricter tier\'s server', () => {
     expect(await messages(edit({ ipBlock: { cidr: '10.20.0.0/16', except: ['10.20.5.0/24'] } }), 'TK115')).toEqual([]);
     const everywhere = new DistEdit('tk115-all').object(ERP_DEV, 'NetworkPolicy', 'allow-egress-listed', (o) => { delete o.spec.egress[0].to; }).dir;
     expect((await messages(everywhere, 'TK115')).some((m) => m.includes('allows egress to 0.0.0.0/0, covering Postgres server prod-pg'))).toBe(true);
+  });
+
+  it('an env whose tier the manifest does not know counts as the lowest tier, not as exempt', async () => {
+    const dir = new DistEdit('tk115-unknown-tier')
+      .manifest((m) => { m.appEnvironments.find((e: any) => e.slug === 'erp-dev').tier = 'scratch'; })
+      .object(ERP_DEV, 'NetworkPolicy', 'allow-egress-listed', (o) => { o.spec.egress[0].to.push({ ipBlock: { cidr: '10.30.5.10/32' } }); }).dir;
+    // As a source the unknown tier is the lowest (it may reach stage-pg no more than dev may); as a
+    // destination the strictest (nonprod-pg now holds it, so dev's allow list no longer covers its own server only).
+    const found = (await messages(dir, 'TK115')).map((m) => m.replace(/^error \/\d+\//, ''));
+    expect(found).toContain('spec/egress/0 NetworkPolicy erp-dev/allow-egress-listed (erp-dev (tier scratch)) allows egress to 10.30.5.10/32, covering Postgres server stage-pg (10.30.5.10/32), which holds tier preprod');
+    expect(found).toContain('error /tiers/2/egressAllowList/0 tier dev\'s egress allow list 10.10.0.0/16 covers Postgres server nonprod-pg (10.10.5.10/32), which holds tier scratch, out of reach of tier dev');
   });
 
   it('the decision record\'s erp-sandbox keeps its narrow path to the prod server; opened to every port it is caught', async () => {
