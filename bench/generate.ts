@@ -30,7 +30,7 @@ function seedProfile(seed: string): SeedProfile {
 export function estateFromSpec(spec: EstateSpec): Estate {
   const s = ESTATE_SETTINGS;
   const tiers: TierSettings[] = Object.entries(s.egressAllowList).map(([name, cidrs]) => ({
-    tier: tier(name as TierName), egressAllowList: cidrs,
+    tier: tier(name as TierName), egressAllowList: cidrs, reason: `the ${name} tier reaches its own network (${cidrs.join(', ')})`,
   }));
   const estate = new Estate({
     name: s.name,

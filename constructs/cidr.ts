@@ -58,3 +58,22 @@ export function cidrWithin(inner: string, outer: string): boolean {
   if (!i || !o || i.family !== o.family || i.bits < o.bits) return false;
   return (i.network & mask(WIDTH[o.family], o.bits)) === o.network;
 }
+
+/** An IPv4 block as the IPv4-mapped IPv6 block it is (`::ffff:a.b.c.d/(96+n)`), so both families compare in one space. */
+function as128(c: Cidr): { network: bigint; bits: number } {
+  return c.family === 6 ? { network: c.network, bits: c.bits } : { network: (0xffffn << 32n) | c.network, bits: 96 + c.bits };
+}
+
+/**
+ * Whether two blocks share an address; undefined when either is no CIDR (the caller must treat
+ * that as a possible overlap). An IPv4-mapped IPv6 block (`::ffff:a14:50a/128`) overlaps the IPv4
+ * block it maps: a dual-stack path may carry it, and nothing proves it does not.
+ */
+export function cidrsOverlap(a: string, b: string): boolean | undefined {
+  const [x, y] = [parseCidr(a), parseCidr(b)];
+  if (!x || !y) return undefined;
+  const [p, q] = [as128(x), as128(y)];
+  const bits = Math.min(p.bits, q.bits);
+  const m = mask(128, bits);
+  return (p.network & m) === (q.network & m);
+}

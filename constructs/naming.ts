@@ -196,6 +196,26 @@ export function argoTierApplicationName(tier: string): string {
   return `tier-${tier}`;
 }
 
+/** The Argo CD AppProject of a tier's app-environment Applications. */
+export function argoProjectName(tier: string): string {
+  return `tierkit-${tier}`;
+}
+
+/** The Argo CD AppProject of a tier's app of apps (it writes Applications and the tier's project only). */
+export function argoAppsProjectName(tier: string): string {
+  return `tierkit-${tier}-apps`;
+}
+
+/** Every ServiceAccount an app-environment owns in its namespace: the workload's, the reset's (TTL sweep too) and the golden dump's. */
+export function serviceAccountNames(c: Coordinate): string[] {
+  return [serviceAccountName(c), resetName(c), goldenDumpName(c)];
+}
+
+/** Every Vault Kubernetes auth role an app-environment owns (the Vault agent annotation names one). */
+export function kubernetesAuthRoleNames(c: Coordinate): string[] {
+  return [kubernetesAuthRoleName(c), resetName(c), goldenDumpName(c)];
+}
+
 export const dist = {
   manifest: 'manifest.json',
   terraformStack: (stack: string) => `terraform/${stack}/cdk.tf.json`,

@@ -11,7 +11,10 @@ export interface TierSettings {
   readonly applyGate?: ApplyGate;
   /** @default - the tier's egress policy */
   readonly egress?: EgressPolicy;
-  /** CIDRs a namespace of this tier may reach when egress is allow-listed. @default - none */
+  /**
+   * CIDRs a namespace of this tier may reach when egress is allow-listed. Each widens the tier's egress: a loosening that
+   * needs `reason`, and none may overlap a Postgres server of a stricter tier (TK115). @default - none
+   */
   readonly egressAllowList?: readonly string[];
   /** @default - the tier's sandbox maximum (168 hours on most tiers) */
   readonly sandboxMaxTtlHours?: number;
@@ -95,8 +98,11 @@ export function effectiveTier(tier: Tier, settings?: TierSettings): EffectiveTie
   looser('egress', d.egress.name, config.egress.name, config.egress.rank < d.egress.rank);
   looser('sandboxMaxTtlHours', String(d.sandboxMaxTtlHours), String(config.sandboxMaxTtlHours),
     config.sandboxMaxTtlHours > d.sandboxMaxTtlHours);
+  const egressAllowList = [...(s.egressAllowList ?? [])].sort();
+  // No built-in tier lists a destination: every CIDR a tier that is not `deny` opens widens its egress.
+  looser('egressAllowList', 'none', egressAllowList.join(', '), config.egress !== EgressPolicy.DENY && egressAllowList.length > 0);
   return {
-    tier, config, egressAllowList: [...(s.egressAllowList ?? [])].sort(), loosenings, reason: s.reason,
+    tier, config, egressAllowList, loosenings, reason: s.reason,
     workloadResources: s.workloadResources ?? defaultWorkloadResources(tier),
     databaseCaps: s.databaseCaps ?? (tier.isProd ? undefined : DEFAULT_DATABASE_CAPS),
     nodePool: s.nodePool,

@@ -9,6 +9,7 @@ import { hasGoldenDump, hasReset } from './lifecycle/plan';
 import { Sandbox } from './sandbox';
 import { Tier } from './tier';
 import { appsOf, environmentsOf } from './query';
+import { canonicalCidr } from './cidr';
 
 /**
  * Input validation as a table of rules, run over the whole estate before anything is
@@ -175,6 +176,11 @@ const rules: Record<string, Rule> = {
       `loosens the ${s.tier.name} default (${l.defaultValue}) without a reason`,
       `keep the default, or add reason: "<why, at least ${MIN_REASON_LENGTH} characters>" to the tier settings`));
   }),
+
+  // Kubernetes refuses an ipBlock that is no canonical CIDR: the tier's namespaces would get no egress policy at all.
+  egressAllowList: (e) => e.tierSettings.flatMap((s) => (s.egressAllowList ?? []).flatMap((cidr, i) => (typeof cidr === 'string' && canonicalCidr(cidr) === cidr ? []
+    : [issue(e, e, `tiers[${s.tier.name}].egressAllowList[${i}]`, cidr, 'is not a CIDR without host bits (Kubernetes refuses it in an ipBlock)',
+      `use the network, e.g. "${(typeof cidr === 'string' && canonicalCidr(cidr)) || '10.10.0.0/16'}"`)]))),
 
   sandboxes: (e) => environments(e).filter((x): x is Sandbox => x instanceof Sandbox).flatMap((sb) => {
     const out: ValidationIssue[] = [];

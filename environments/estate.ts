@@ -20,12 +20,15 @@ export function defineEstate(): Estate {
       // Prod's own tainted node pool: no other tier's pod is scheduled next to prod's as tierkit
       // writes them, and `check` (TK058) refuses one that selects or tolerates it.
       {
-        tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'],
+        tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'], reason: 'Prod services reach the prod network (10.20/16): payment and mail relays.',
         nodePool: { nodeSelector: { 'tierkit.io/pool': 'prod' }, taint: { key: 'tierkit.io/pool', value: 'prod', effect: 'NoSchedule' } },
       },
-      { tier: Tier.PREPROD, egressAllowList: ['10.30.0.0/16'] },
-      { tier: Tier.STAGING, egressAllowList: ['10.30.0.0/16'] },
-      { tier: Tier.DEV, egressAllowList: ['10.10.0.0/16'], secretTtl: { defaultSeconds: 1800, maxSeconds: 4 * 3600 } },
+      { tier: Tier.PREPROD, egressAllowList: ['10.30.0.0/16'], reason: 'Release rehearsals reach the staging network (10.30/16): its relays and mocks.' },
+      { tier: Tier.STAGING, egressAllowList: ['10.30.0.0/16'], reason: 'Staging reaches the staging network (10.30/16): its relays and mocks.' },
+      {
+        tier: Tier.DEV, egressAllowList: ['10.10.0.0/16'], secretTtl: { defaultSeconds: 1800, maxSeconds: 4 * 3600 },
+        reason: 'Dev reaches the non-prod network (10.10/16): package mirror and shared mocks.',
+      },
       {
         tier: Tier.DEMO,
         secretTtl: { defaultSeconds: 3600, maxSeconds: 8 * 3600 },

@@ -207,14 +207,26 @@ function resetJob(chart: Chart, e: Env, l: Record<string, string>): void {
   });
 }
 
+/** The tier's AppProject, as a hand-written one would look: destinations, repo, whitelisted kinds. */
+function appProject(chart: Chart, id: string, name: string, tier: string, spec: Record<string, unknown>): void {
+  new ApiObject(chart, id, {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject',
+    metadata: { name, namespace: 'argocd', labels: { 'app.kubernetes.io/part-of': S.name, 'tierkit.io/tier': tier } },
+    spec: { sourceRepos: [S.argoRepoUrl], ...spec },
+  });
+}
+
+const ENV_KINDS = [['', 'Service'], ['', 'ServiceAccount'], ['apps', 'Deployment'], ['batch', 'CronJob'], ['networking.k8s.io', 'Ingress'],
+  ['networking.k8s.io', 'NetworkPolicy'], ['rbac.authorization.k8s.io', 'Role'], ['rbac.authorization.k8s.io', 'RoleBinding']].map(([group, kind]) => ({ group, kind }));
+
 function application(chart: Chart, id: string, p: {
-  name: string; path: string; include?: string; namespace: string; labels: Record<string, string>; resetDeployment?: string;
+  name: string; project: string; path: string; include?: string; namespace: string; labels: Record<string, string>; resetDeployment?: string;
 }): void {
   new ApiObject(chart, id, {
     apiVersion: 'argoproj.io/v1alpha1', kind: 'Application',
     metadata: { name: p.name, namespace: 'argocd', labels: p.labels },
     spec: {
-      project: 'default',
+      project: p.project,
       source: { repoURL: S.argoRepoUrl, targetRevision: 'rendered', path: p.path, directory: p.include ? { include: p.include } : undefined },
       destination: { server: 'https://kubernetes.default.svc', namespace: p.namespace },
       // The reset scales the Deployment to 0: self-heal must leave its replicas alone.
@@ -238,15 +250,24 @@ export function synthKubernetes(spec: EstateSpec, outdir: string): void {
     app.synth();
     const argo = new App({ outdir: join(outdir, tier, 'argocd') });
     const chart = new Chart(argo, 'applications');
+    appProject(chart, 'project', `tierkit-${tier}`, tier, {
+      destinations: tierEnvs.map((e) => slug(e)).sort().map((namespace) => ({ namespace, server: 'https://kubernetes.default.svc' })),
+      clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }], namespaceResourceWhitelist: ENV_KINDS,
+    });
     for (const e of tierEnvs) {
       application(chart, slug(e), {
-        name: slug(e), path: tier, include: `${slug(e)}.k8s.yaml`, namespace: slug(e), labels: labels(e),
+        name: slug(e), project: `tierkit-${tier}`, path: tier, include: `${slug(e)}.k8s.yaml`, namespace: slug(e), labels: labels(e),
         resetDeployment: e.sandbox || e.tier === 'demo' ? e.app : undefined,
       });
     }
     argo.synth();
-    application(new Chart(roots, tier as TierName), 'app_of_apps', {
-      name: `tier-${tier}`, path: `${tier}/argocd`, namespace: 'argocd',
+    const root = new Chart(roots, tier as TierName);
+    appProject(root, 'apps_project', `tierkit-${tier}-apps`, tier, {
+      destinations: [{ namespace: 'argocd', server: 'https://kubernetes.default.svc' }], clusterResourceBlacklist: [{ group: '*', kind: '*' }],
+      namespaceResourceWhitelist: [{ group: 'argoproj.io', kind: 'AppProject' }, { group: 'argoproj.io', kind: 'Application' }],
+    });
+    application(root, 'app_of_apps', {
+      name: `tier-${tier}`, project: `tierkit-${tier}-apps`, path: `${tier}/argocd`, namespace: 'argocd',
       labels: { 'app.kubernetes.io/part-of': S.name, 'tierkit.io/tier': tier },
     });
   }

@@ -12,6 +12,7 @@ import {
   REPLICAS, placement, workloadResources,
 } from './pod-security';
 import { buildSandboxQuota } from './kubernetes-quota';
+import { addTierAppsProject, addTierProject } from './argocd-projects';
 
 /** Labels every object of an app-environment carries; the policy loader reads them back. */
 export function environmentLabels(env: AppEnvironment): Record<string, string> {
@@ -199,7 +200,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
  * and, with RespectIgnoreDifferences, when it syncs.
  */
 function argoApplication(chart: Chart, id: string, estate: Estate, props: {
-  name: string; path: string; include?: string; destinationNamespace: string; labels: Record<string, string>; resetDeployment?: string;
+  name: string; project: string; path: string; include?: string; destinationNamespace: string; labels: Record<string, string>; resetDeployment?: string;
   destinationServer?: string;
 }): ApiObject {
   const ignoreReplicas = props.resetDeployment !== undefined;
@@ -208,7 +209,7 @@ function argoApplication(chart: Chart, id: string, estate: Estate, props: {
     kind: 'Application',
     metadata: { name: props.name, namespace: estate.argocd.namespace, labels: props.labels },
     spec: {
-      project: 'default',
+      project: props.project,
       source: {
         repoURL: estate.argocd.repoUrl,
         targetRevision: estate.argocd.targetRevision,
@@ -224,12 +225,14 @@ function argoApplication(chart: Chart, id: string, estate: Estate, props: {
   });
 }
 
-/** The Argo CD Applications of a tier's app-environments, each tracking its rendered file. */
+/** The Argo CD Applications of a tier's app-environments, each tracking its rendered file, and their AppProject. */
 export function buildTierApplicationsChart(app: K8sApp, estate: Estate, tier: Tier, envs: readonly AppEnvironment[]): Chart {
   const chart = new Chart(app, `applications-${tier.name}`, { disableResourceNameHashes: true });
+  addTierProject(chart, estate, tier.name, envs, estate.tier(tier).argocdDestinationServer ?? estate.argocd.destinationServer);
   for (const env of envs) {
     argoApplication(chart, env.slug, estate, {
       name: naming.argoApplicationName(env.coordinate),
+      project: naming.argoProjectName(tier.name),
       path: naming.dist.argoTierPath(tier.name),
       include: naming.dist.argoInclude(env.coordinate),
       destinationNamespace: naming.namespace(env.coordinate),
@@ -241,11 +244,13 @@ export function buildTierApplicationsChart(app: K8sApp, estate: Estate, tier: Ti
   return chart;
 }
 
-/** App of apps: one Application per tier that tracks the tier's Applications. */
+/** App of apps: one Application per tier that tracks the tier's Applications, and its AppProject. */
 export function buildAppOfAppsChart(app: K8sApp, estate: Estate, tier: Tier): Chart {
   const chart = new Chart(app, `app-of-apps-${tier.name}`, { disableResourceNameHashes: true });
+  addTierAppsProject(chart, estate, tier.name);
   argoApplication(chart, 'app_of_apps', estate, {
     name: naming.argoTierApplicationName(tier.name),
+    project: naming.argoAppsProjectName(tier.name),
     path: naming.dist.argoTierApplicationsPath(tier.name),
     destinationNamespace: estate.argocd.namespace,
     labels: { 'app.kubernetes.io/managed-by': 'tierkit', 'app.kubernetes.io/part-of': estate.estateName, 'tierkit.io/tier': tier.name },

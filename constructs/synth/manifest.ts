@@ -32,6 +32,8 @@ export interface ManifestTier {
   readonly sandboxMaxTtlHours: number;
   readonly resetSchedule?: string;
   readonly exceptions: readonly { property: string; defaultValue: string; value: string; reason: string }[];
+  /** The cluster the tier's env Applications deploy to, when the tier has its own; absent = the estate's `argocd.destinationServer`. */
+  readonly argocdDestinationServer?: string;
 }
 
 /** A network destination pods may reach: a CIDR and one TCP port. */

@@ -66,6 +66,7 @@ function manifestTier(estate: Estate, tier: Tier): ManifestTier {
     flagsDefault: c.flagsDefault.name, allowsSandboxes: c.allowsSandboxes,
     sandboxDefaultTtlHours: c.sandboxDefaultTtlHours, sandboxMaxTtlHours: c.sandboxMaxTtlHours, resetSchedule: c.resetSchedule,
     exceptions: eff.loosenings.map((l) => ({ ...l, reason: eff.reason ?? '' })),
+    ...(eff.argocdDestinationServer !== undefined ? { argocdDestinationServer: eff.argocdDestinationServer } : {}),
   };
 }
 

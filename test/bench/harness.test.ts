@@ -85,7 +85,7 @@ describe('baseline (plain cdktf + cdk8s) writes the same artifacts as tierkit', 
     }
     const kinds = new Set(tierkit.kubernetes.map((k) => k.object.kind));
     expect([...kinds].sort()).toEqual([
-      'Application', 'CronJob', 'Deployment', 'Ingress', 'LimitRange', 'Namespace', 'NetworkPolicy', 'ResourceQuota', 'Role', 'RoleBinding', 'Service', 'ServiceAccount',
+      'AppProject', 'Application', 'CronJob', 'Deployment', 'Ingress', 'LimitRange', 'Namespace', 'NetworkPolicy', 'ResourceQuota', 'Role', 'RoleBinding', 'Service', 'ServiceAccount',
     ]);
   });
 });

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { publishedTiers } from '../../ci/github-publish';
 import { dist } from '../../constructs/naming';
 import type { Manifest } from '../../constructs/synth/manifest';
@@ -112,8 +112,9 @@ describe('publishing the rendered manifests', () => {
     expect(tree.get('prod/.tierkit-source')).toBe(`${older}\n`);
     expect([...tree.keys()].some((p) => p.startsWith('dev/'))).toBe(false);
     // What Argo CD will look for: app of apps → applications → each env's include.
-    const appOfApps = parseYaml(tree.get(dist.renderedPath(dist.k8sAppOfApps('prod')))!);
-    const apps = parseAllDocuments(tree.get(`${appOfApps.spec.source.path}/applications.k8s.yaml`)!).map((d) => d.toJS());
+    // The bootstrap file and the Applications file hold the tier's AppProjects too.
+    const appOfApps = parseAllDocuments(tree.get(dist.renderedPath(dist.k8sAppOfApps('prod')))!).map((d) => d.toJS()).find((o) => o.kind === 'Application');
+    const apps = parseAllDocuments(tree.get(`${appOfApps.spec.source.path}/applications.k8s.yaml`)!).map((d) => d.toJS()).filter((o) => o.kind === 'Application');
     expect(apps.length).toBeGreaterThan(0);
     for (const a of apps) {
       expect(a.spec.source.targetRevision).toBe(BRANCH());

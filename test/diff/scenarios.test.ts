@@ -291,8 +291,11 @@ describe('tierkit diff on the example estate', () => {
       if (t.tier === Tier.DEMO) return { ...t, secretTtl: { defaultSeconds: 3600, maxSeconds: 10 * 3600 } };
       return t;
     })));
-    const exceptions = set.attention.filter((a) => a.category === 'exception');
-    expect(exceptions.map((a) => a.subject)).toEqual(['tier demo: secretTtl.maxSeconds', 'tier dev: secretTtl.maxSeconds']);
+    // dev's one reason also covers its egress allow list (a loosening since issue 11): its new reason shows there too.
+    const all = set.attention.filter((a) => a.category === 'exception');
+    expect(all.map((a) => a.subject)).toEqual(['tier demo: secretTtl.maxSeconds', 'tier dev: egressAllowList', 'tier dev: secretTtl.maxSeconds']);
+    expect(all[1].message).toContain('Nightly ETL holds one lease through the batch window');
+    const exceptions = all.filter((a) => a.subject !== 'tier dev: egressAllowList');
     expect(exceptions[0].message).toBe('tier demo loosening changed: secretTtl.maxSeconds 28800 → 36000 (built-in default 14400), '
       + 'reason: "Prospect demos run a whole working day on one login; the data is synthetic and reset hourly."');
     expect(exceptions[1].message).toBe('tier dev loosened: secretTtl.maxSeconds 28800 (built-in default) → 43200, reason: "Nightly ETL holds one lease through the batch window"');

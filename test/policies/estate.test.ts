@@ -8,24 +8,30 @@ describe('the example estate', () => {
     expect(report.findings.map((f) => `${f.ruleId} ${f.message}`)).toEqual([]);
     expect(report.summary).toEqual({ errors: 0, warnings: 0, notes: 0, suppressed: 0 });
     const subjects = report.exceptions.map((e) => `${e.kind} ${e.subject} ${e.property}`);
-    // The golden seed and long TTL of erp-sandbox, the demo tier's longer secrets, the local loopback superuser.
+    // The golden seed and long TTL of erp-sandbox, the demo tier's longer secrets, the local loopback superuser,
+    // and each tier's egress allow list (a widening of the built-in default: none).
     expect(subjects).toEqual([
       'environment env erp-sandbox seed',
       'environment env erp-sandbox ttlHours',
       'rule-exemption TK009 stack crm-local: superuser provider on localhost superuser-provider-gate',
       'tier tier demo secretTtl.maxSeconds',
+      'tier tier dev egressAllowList',
+      'tier tier preprod egressAllowList',
+      'tier tier prod egressAllowList',
+      'tier tier staging egressAllowList',
     ]);
     expect(report.exceptions.every((e) => e.reason.length >= 10)).toBe(true);
   });
 
   it('is judged by every rule, each with a stable id, a why and a fix', () => {
     const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `TK${String(from + i).padStart(3, '0')}`);
-    expect(RULES.map((r) => r.id)).toEqual([...ids(1, 15), ...ids(30, 40), ...ids(50, 59), ...ids(70, 72), ...ids(90, 91)]);
+    expect(RULES.map((r) => r.id)).toEqual([...ids(1, 15), ...ids(30, 40), ...ids(50, 59), ...ids(70, 72), ...ids(90, 91), ...ids(110, 116)]);
     for (const r of RULES) {
       expect(r.explanation.length).toBeGreaterThan(40);
       expect(r.fix.length).toBeGreaterThan(10);
     }
     const fixed = RULES.filter((r) => !r.suppressible).map((r) => r.id);
-    expect(fixed).toEqual(['TK001', 'TK002', 'TK003', 'TK004', 'TK005', 'TK009', 'TK010', 'TK014', 'TK030', 'TK038', 'TK039', 'TK040', 'TK058', 'TK070', 'TK071', 'TK072', 'TK090', 'TK091']);
+    expect(fixed).toEqual(['TK001', 'TK002', 'TK003', 'TK004', 'TK005', 'TK009', 'TK010', 'TK014', 'TK030', 'TK038', 'TK039', 'TK040', 'TK058', 'TK070', 'TK071', 'TK072', 'TK090', 'TK091',
+      'TK110', 'TK111', 'TK112', 'TK113', 'TK114', 'TK115', 'TK116']);
   });
 });

@@ -1,0 +1,64 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { AppEnvironment } from '../app-environment';
+import { Estate } from '../estate';
+import * as naming from '../naming';
+import { compareStrings } from './serialize';
+import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, GroupKind } from './rendered-kinds';
+
+/**
+ * The Argo CD AppProjects of a tier. Argo CD checks every Application against its project at sync
+ * time (argo-cd `AppProject.IsGroupKindPermitted` / `IsDestinationPermitted`), so a tier's project
+ * is a second wall behind `tierkit check`: its Applications can only deploy the tier's namespaces,
+ * from the estate's repository, the kinds tierkit renders — never into another tier.
+ * Lists are written non-empty: older Argo CD read an empty cluster whitelist as "everything".
+ */
+
+const groupKinds = (list: readonly GroupKind[]) => list.map((k) => ({ group: k.group, kind: k.kind }));
+
+function projectLabels(estate: Estate, tier: string): Record<string, string> {
+  return { 'app.kubernetes.io/managed-by': 'tierkit', 'app.kubernetes.io/part-of': estate.estateName, 'tierkit.io/tier': tier };
+}
+
+/**
+ * `tierkit-<tier>`: the project of the tier's app-environment Applications. Destinations are the
+ * tier's namespaces on the tier's destination server (its own cluster, or the estate's); cluster-scoped kinds: Namespace only.
+ * Synced by the tier's app of apps (sync wave -1, before the Applications that name it).
+ */
+export function addTierProject(chart: Chart, estate: Estate, tier: string, envs: readonly AppEnvironment[], server: string): ApiObject {
+  const namespaces = [...new Set(envs.map((e) => naming.namespace(e.coordinate)))].sort(compareStrings);
+  return new ApiObject(chart, 'project', {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: {
+      name: naming.argoProjectName(tier), namespace: estate.argocd.namespace, labels: projectLabels(estate, tier),
+      annotations: { 'argocd.argoproj.io/sync-wave': '-1' },
+    },
+    spec: {
+      description: `tierkit: the ${tier} tier's app-environments, each in its own namespace`,
+      sourceRepos: [estate.argocd.repoUrl],
+      destinations: namespaces.map((namespace) => ({ namespace, server })),
+      clusterResourceWhitelist: groupKinds(ENV_CLUSTER_KINDS),
+      namespaceResourceWhitelist: groupKinds(ENV_NAMESPACED_KINDS),
+    },
+  });
+}
+
+/**
+ * `tierkit-<tier>-apps`: the project of the tier's app of apps, which writes the tier's
+ * Applications and its project into Argo CD's namespace — nothing else, no cluster-scoped kind.
+ * It is bootstrapped with the app of apps (`k8s/argocd/<tier>.k8s.yaml`, applied once by hand).
+ */
+export function addTierAppsProject(chart: Chart, estate: Estate, tier: string): ApiObject {
+  return new ApiObject(chart, 'apps_project', {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: { name: naming.argoAppsProjectName(tier), namespace: estate.argocd.namespace, labels: projectLabels(estate, tier) },
+    spec: {
+      description: `tierkit: the ${tier} tier's app of apps (its Applications and project only)`,
+      sourceRepos: [estate.argocd.repoUrl],
+      destinations: [{ namespace: estate.argocd.namespace, server: estate.argocd.destinationServer }],
+      clusterResourceBlacklist: [{ group: '*', kind: '*' }],
+      namespaceResourceWhitelist: groupKinds(APPS_NAMESPACED_KINDS),
+    },
+  });
+}
