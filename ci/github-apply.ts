@@ -1,4 +1,4 @@
-import type { Manifest, ManifestStack } from '../constructs/synth/manifest';
+import type { Manifest, ManifestStack } from '../contract/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, RUNNER } from './pins';
 import { publishJobs } from './github-publish';

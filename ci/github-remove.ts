@@ -1,4 +1,4 @@
-import type { Manifest } from '../constructs/synth/manifest';
+import type { Manifest } from '../contract/manifest';
 import { RUNNER } from './pins';
 import { applierRole, applySteps, ciServers, refuseServer, Step, TIERKIT } from './steps';
 

@@ -1,4 +1,4 @@
-import type { Manifest, ManifestServer, ManifestTier } from '../constructs/synth/manifest';
+import type { Manifest, ManifestServer, ManifestTier } from '../contract/manifest';
 import { applierRoleName, serverAdminSecretName } from '../constructs/naming';
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, NODE_VERSION, TERRAFORM_VERSION } from './pins';

@@ -1,4 +1,4 @@
-import type { DistContents } from '../policies/dist/read';
+import type { DistContents } from '../contract/read';
 import { attentionItems } from './attention';
 import type { AttributeLookup } from './attention-context';
 import { compareDists } from './compare';

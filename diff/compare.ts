@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Manifest } from '../constructs/synth/manifest';
+import type { Manifest } from '../contract/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
-import type { DistContents, KubernetesObject, TerraformStackJson } from '../policies/dist/read';
+import type { DistContents, KubernetesObject, TerraformStackJson } from '../contract/read';
 import { diffAttributes } from './attributes';
 import type { ChangeAction, KubernetesChange, ManifestChange, ResourceChange, TerraformChange } from './model';
 

@@ -1,4 +1,4 @@
-import type { Manifest } from '../constructs/synth/manifest';
+import type { Manifest } from '../contract/manifest';
 import * as part from './markdown-parts';
 import type { ChangeSet } from './model';
 

@@ -1,8 +1,8 @@
 import { githubWorkflows } from '../../ci/github';
 import { orphanedFiles, staleFiles, writeFiles } from '../../ci/files';
 import { synthesize } from '../../constructs/synth/synthesize';
-import type { Manifest } from '../../constructs/synth/manifest';
-import { readDist } from '../../policies/dist/read';
+import type { Manifest } from '../../contract/manifest';
+import { readDist } from '../../contract/read';
 import { parse } from '../args';
 import { Command, EXIT, UsageError } from '../command';
 import { DEFAULT_ENTRY, loadEstate } from '../estate-entry';

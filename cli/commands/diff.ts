@@ -6,7 +6,7 @@ import { renderJson } from '../../diff/json';
 import { GITHUB_COMMENT_LIMIT, renderMarkdown } from '../../diff/markdown';
 import { FAIL_ON, FailOn } from '../../diff/model';
 import { identicalFiles } from '../../diff/identical';
-import { readDist } from '../../policies/dist/read';
+import { readDist } from '../../contract/read';
 import { oneOf, parse } from '../args';
 import { Command, EXIT, Io, UsageError } from '../command';
 import { projectRoot, resolveFrom } from '../project';

@@ -3,7 +3,7 @@
  * its tier's allow list its pods may reach, and on which port. TK011 judges NetworkPolicies with it
  * and the diff decides with it which new egress is the template — one definition for both.
  */
-import type { Manifest, ManifestAppEnvironment } from '../../constructs/synth/manifest';
+import type { Manifest, ManifestAppEnvironment } from '../../contract/manifest';
 
 export interface PlatformEndpoint {
   /** For messages: `its Postgres server prod-pg`, `Vault`, `the Kubernetes API (reset and TTL-sweep Job pods)`. */

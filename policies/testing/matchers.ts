@@ -11,7 +11,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readDist, stackResources } from '../dist/read';
+import { readDist, stackResources } from '../../contract/read';
 import { checkDist } from '../engine';
 import type { Finding } from '../report/finding';
 

@@ -1,0 +1,71 @@
+/**
+ * A value a stack does not compute on its own: a variable without a default, a computed attribute
+ * (`id`), a data source, or an expression outside the subset tierkit evaluates. Rules see it as an
+ * object, never as a string that could pass for a literal (`typeof v === 'string'` is false).
+ * It serializes (JSON, diff) as the expression as written.
+ */
+export class Unknown {
+  readonly #expression: string;
+  readonly #reason: string;
+
+  constructor(expression: string, reason: string) {
+    this.#expression = expression;
+    this.#reason = reason;
+  }
+
+  /** The expression as written in the artifact (`${var.role}`). */
+  get expression(): string {
+    return this.#expression;
+  }
+
+  /** Why it cannot be resolved (`var.role has no default`). */
+  get reason(): string {
+    return this.#reason;
+  }
+
+  toJSON(): string {
+    return this.#expression;
+  }
+
+  toString(): string {
+    return this.#expression;
+  }
+}
+
+export function isUnknown(v: unknown): v is Unknown {
+  return v instanceof Unknown;
+}
+
+/** Every unknown inside a value, with its RFC 6901 pointer relative to `pointer`. */
+export function unknownsIn(value: unknown, pointer = ''): { pointer: string; unknown: Unknown }[] {
+  const out: { pointer: string; unknown: Unknown }[] = [];
+  const walk = (v: unknown, p: string): void => {
+    if (v instanceof Unknown) out.push({ pointer: p, unknown: v });
+    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}/${i}`));
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) if (k !== '//') walk(x, `${p}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    }
+  };
+  walk(value, pointer);
+  return out;
+}
+
+/** True when the value holds an unknown anywhere. */
+export function containsUnknown(v: unknown): boolean {
+  if (v instanceof Unknown) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (v && typeof v === 'object') return Object.values(v).some(containsUnknown);
+  return false;
+}
+
+/** The value with every unknown replaced by its expression as written: for display (diff), never for judging. */
+export function asWritten(v: unknown): unknown {
+  if (v instanceof Unknown) return v.expression;
+  if (Array.isArray(v)) return v.map(asWritten);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = asWritten(x);
+    return out;
+  }
+  return v;
+}
