@@ -5,3 +5,4 @@ export * from './known-types';
 export { Unknown, isUnknown, unknownsIn, containsUnknown, asWritten } from './terraform/unknown';
 export { evaluateString } from './terraform/evaluate';
 export { StackEvaluator } from './terraform/stack';
+export * from './unresolved';

@@ -17,7 +17,7 @@ import { diffPolicies, parsePolicy } from './vault-policy';
  */
 
 export const CATEGORY_ORDER: readonly AttentionCategory[] = [
-  'prod', 'human-gate', 'gate-changed', 'suppression', 'exception', 'destroy', 'meta-argument',
+  'integrity', 'unresolved', 'unmodelled', 'prod', 'human-gate', 'gate-changed', 'suppression', 'exception', 'destroy', 'meta-argument',
   'ownership', 'membership', 'grant', 'role-attributes', 'statements', 'allowed-roles', 'connection', 'vault-policy', 'auth-role',
   'network-policy', 'sandbox-added', 'sandbox-removed', 'sandbox-changed',
 ];

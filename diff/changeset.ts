@@ -1,5 +1,6 @@
 import type { DistContents } from '../contract/read';
 import { attentionItems } from './attention';
+import { unresolvedAttention } from './attention-unresolved';
 import type { AttributeLookup } from './attention-context';
 import { compareDists } from './compare';
 import type { ChangeSet, FailOn } from './model';
@@ -15,7 +16,7 @@ export function computeChangeSet(base: DistContents, head: DistContents): Change
     estate: head.manifest.estate?.name ?? base.manifest.estate?.name ?? '',
     summary: tierSummaries(base.manifest, head.manifest, resources, stacks),
     affectedStacks: stacks,
-    attention: attentionItems(base.manifest, head.manifest, resources, manifest, stacks, attributeLookup(base, head)),
+    attention: [...unresolvedAttention(base, head), ...attentionItems(base.manifest, head.manifest, resources, manifest, stacks, attributeLookup(base, head))],
     manifest,
     resources,
   };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Manifest } from '../contract/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import type { DistContents, KubernetesObject, TerraformStackJson } from '../contract/read';
+import { asWritten } from '../contract/terraform/unknown';
 import { diffAttributes } from './attributes';
 import type { ChangeAction, KubernetesChange, ManifestChange, ResourceChange, TerraformChange } from './model';
 
@@ -41,7 +42,8 @@ function terraformEntries(stacks: readonly TerraformStackJson[]): Keyed<TfEntry>
   const out: Keyed<TfEntry>[] = [];
   for (const s of stacks) {
     for (const r of s.resources) {
-      out.push({ key: `${s.name}/${r.address}`, value: { stack: s.name, address: r.address, type: r.type, file: s.file, attributes: r.attributes } });
+      // Unknowns are shown as written (`${var.x}`); the attention list says they are unresolved.
+      out.push({ key: `${s.name}/${r.address}`, value: { stack: s.name, address: r.address, type: r.type, file: s.file, attributes: asWritten(r.attributes) } });
     }
     for (const section of STACK_SECTIONS) {
       if (s.json[section] === undefined) continue;

@@ -30,6 +30,9 @@ export const CATEGORY_TITLE: Record<AttentionCategory, string> = {
   'sandbox-added': 'New sandboxes',
   'sandbox-removed': 'Removed sandboxes',
   'sandbox-changed': 'Changed sandboxes',
+  integrity: 'dist/ integrity (files tierkit did not write, edited files)',
+  unresolved: 'Values tierkit cannot resolve (check fails on them)',
+  unmodelled: 'Resource types tierkit does not model',
 };
 
 const SIGN = { add: '+', change: '~', destroy: '−' } as const;

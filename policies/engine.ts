@@ -16,8 +16,8 @@ export const ENGINE_RULES: readonly RuleSummary[] = [
   {
     id: 'TK100', name: 'suppression-not-allowed', severity: 'error', suppressible: false,
     title: 'A suppression names a rule that cannot be suppressed',
-    explanation: 'Rules TK001–TK005, TK009, TK010 and TK014 guard the isolation boundary itself; accepting a violation of one means there is no boundary. '
-      + 'Nor can a suppression of TK007 or TK008 accept a finding that reaches a live-data (prod) tier or a stricter tier than the env\'s own.',
+    explanation: 'Rules TK001–TK005, TK009, TK010, TK014, TK020 and TK022 guard the isolation boundary itself; accepting a violation of one means there is no boundary. '
+      + 'Nor can a suppression of TK007, TK008 or TK021 accept a finding that reaches a live-data (prod) tier or a stricter tier than the env\'s own.',
     fix: 'Remove the suppression and fix the finding.',
   },
   {

@@ -2,7 +2,20 @@ import { githubWorkflows } from '../../ci/github';
 import { orphanedFiles, staleFiles, writeFiles } from '../../ci/files';
 import { synthesize } from '../../constructs/synth/synthesize';
 import type { Manifest } from '../../contract/manifest';
-import { readDist } from '../../contract/read';
+import { DistReadError, describeProblems, readDist } from '../../contract/read';
+
+/** Workflows are generated only from a dist the strict reader accepts whole: any refusal is an error naming the dist. */
+function strictManifest(dir: string): Manifest {
+  let dist;
+  try {
+    dist = readDist(dir);
+  } catch (err) {
+    if (err instanceof DistReadError) throw new Error(`dist ${dir}: ${err.message}`);
+    throw err;
+  }
+  if (dist.problems.length > 0) throw new Error(describeProblems(`--dist ${dir}`, dist.problems));
+  return dist.manifest;
+}
 import { parse } from '../args';
 import { Command, EXIT, UsageError } from '../command';
 import { DEFAULT_ENTRY, loadEstate } from '../estate-entry';
@@ -45,7 +58,7 @@ Exit codes: 0 written or up to date, 1 stale (--check) or invalid estate, 2 usag
     const root = projectRoot(io.cwd);
     const outDir = values.out ? resolveFrom(io.cwd, values.out) : resolveFrom(root, '.github/workflows');
     const manifest: Manifest = values.dist
-      ? readDist(resolveFrom(io.cwd, values.dist)).manifest
+      ? strictManifest(resolveFrom(io.cwd, values.dist))
       : synthesize(loadEstate(values.app ? resolveFrom(io.cwd, values.app) : resolveFrom(root, DEFAULT_ENTRY))).manifest;
     const files = githubWorkflows(manifest);
     const orphans = orphanedFiles(outDir, files, GENERATED_MARKER);

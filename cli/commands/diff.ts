@@ -6,7 +6,7 @@ import { renderJson } from '../../diff/json';
 import { GITHUB_COMMENT_LIMIT, renderMarkdown } from '../../diff/markdown';
 import { FAIL_ON, FailOn } from '../../diff/model';
 import { identicalFiles } from '../../diff/identical';
-import { readDist } from '../../contract/read';
+import { DistContents, DistReadError, readDist } from '../../contract/read';
 import { oneOf, parse } from '../args';
 import { Command, EXIT, Io, UsageError } from '../command';
 import { projectRoot, resolveFrom } from '../project';
@@ -62,10 +62,24 @@ function write(file: string, text: string): void {
   writeFileSync(file, text);
 }
 
+/**
+ * A dist that cannot be read at all is an error naming the side; what the strict reader refuses
+ * but can read past (an unlisted file, an edited hash) is shown as an attention item of that side,
+ * and `check` fails on it.
+ */
+function readSide(side: 'base' | 'head', dir: string, skip: ReadonlySet<string>): DistContents {
+  try {
+    return readDist(dir, { skip });
+  } catch (err) {
+    if (err instanceof DistReadError) throw new Error(`${side} dist ${dir}: ${err.message}`);
+    throw err;
+  }
+}
+
 function compare(o: DiffOptions, baseDir: string, io: Io): number {
   const skip = identicalFiles(baseDir, o.headDist);
-  const base = readDist(baseDir, { skip });
-  const head = readDist(o.headDist, { skip });
+  const base = readSide('base', baseDir, skip);
+  const head = readSide('head', o.headDist, skip);
   const set = computeChangeSet(base, head);
   const out = o.format === 'json'
     ? renderJson(set)

@@ -19,12 +19,13 @@ describe('the example estate', () => {
   });
 
   it('is judged by every rule, each with a stable id, a why and a fix', () => {
-    expect(RULES.map((r) => r.id)).toEqual(Array.from({ length: 15 }, (_, i) => `TK${String(i + 1).padStart(3, '0')}`));
+    // TK020–TK022: the fail-closed rules (dist integrity, unresolved expressions, unmodelled providers).
+    expect(RULES.map((r) => r.id)).toEqual([...Array.from({ length: 15 }, (_, i) => `TK${String(i + 1).padStart(3, '0')}`), 'TK020', 'TK021', 'TK022']);
     for (const r of RULES) {
       expect(r.explanation.length).toBeGreaterThan(40);
       expect(r.fix.length).toBeGreaterThan(10);
     }
     const fixed = RULES.filter((r) => !r.suppressible).map((r) => r.id);
-    expect(fixed).toEqual(['TK001', 'TK002', 'TK003', 'TK004', 'TK005', 'TK009', 'TK010', 'TK014']);
+    expect(fixed).toEqual(['TK001', 'TK002', 'TK003', 'TK004', 'TK005', 'TK009', 'TK010', 'TK014', 'TK020', 'TK022']);
   });
 });
