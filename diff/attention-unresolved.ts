@@ -9,6 +9,11 @@ import type { AttentionItem } from './model';
  */
 export function unresolvedAttention(base: DistContents, head: DistContents): AttentionItem[] {
   const items: AttentionItem[] = [];
+  for (const [side, dist] of [['base', base], ['head', head]] as const) {
+    for (const p of dist.problems) {
+      items.push({ category: 'integrity', subject: `${side} dist: ${p.file}`, message: `${side} dist: ${p.file}${p.pointer ? `#${p.pointer}` : ''} ${p.reason}`, details: [`fix: ${p.fix}`] });
+    }
+  }
   const tierOf = new Map(head.manifest.stacks.map((s) => [s.name, s.tier]));
   for (const s of head.stacks) {
     const tier = tierOf.get(s.name);
@@ -21,10 +26,6 @@ export function unresolvedAttention(base: DistContents, head: DistContents): Att
         message: `${r.kind === 'data' ? 'data source' : 'resource'} ${r.address} is of a type tierkit does not model: no rule judges what it does`, details: [`${r.file}#${r.pointer}`] });
     }
   }
-  for (const [side, dist] of [['base', base], ['head', head]] as const) {
-    for (const p of dist.problems) {
-      items.push({ category: 'integrity', subject: `${side} dist: ${p.file}`, message: `${side} dist: ${p.file}${p.pointer ? `#${p.pointer}` : ''} ${p.reason}`, details: [`fix: ${p.fix}`] });
-    }
-  }
-  return items;
+  const rank = ['integrity', 'unresolved', 'unmodelled'];
+  return items.sort((a, b) => rank.indexOf(a.category) - rank.indexOf(b.category));
 }

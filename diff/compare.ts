@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Manifest } from '../contract/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import type { DistContents, KubernetesObject, TerraformStackJson } from '../contract/read';
+import { StackEvaluator } from '../contract/terraform/stack';
 import { asWritten } from '../contract/terraform/unknown';
 import { diffAttributes } from './attributes';
 import type { ChangeAction, KubernetesChange, ManifestChange, ResourceChange, TerraformChange } from './model';
@@ -44,6 +45,17 @@ function terraformEntries(stacks: readonly TerraformStackJson[]): Keyed<TfEntry>
     for (const r of s.resources) {
       // Unknowns are shown as written (`${var.x}`); the attention list says they are unresolved.
       out.push({ key: `${s.name}/${r.address}`, value: { stack: s.name, address: r.address, type: r.type, file: s.file, attributes: asWritten(r.attributes) } });
+    }
+    // A block that expands to no instance (count = 0, an empty for_each) is still shown, as written:
+    // its meta-argument is what the reviewer must see.
+    const expanded = new Set(s.resources.map((r) => `${r.type}.${r.name}`));
+    let evaluator: StackEvaluator | undefined;
+    for (const [type, byName] of Object.entries((s.json.resource ?? {}) as Record<string, Record<string, unknown>>)) {
+      for (const [name, body] of Object.entries(byName ?? {})) {
+        if (expanded.has(`${type}.${name}`)) continue;
+        evaluator ??= new StackEvaluator(s.json);
+        out.push({ key: `${s.name}/${type}.${name}`, value: { stack: s.name, address: `${type}.${name}`, type, file: s.file, attributes: asWritten(evaluator.value(body)) } });
+      }
     }
     for (const section of STACK_SECTIONS) {
       if (s.json[section] === undefined) continue;
