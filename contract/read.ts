@@ -6,7 +6,7 @@ import { loadAll } from 'js-yaml';
 import { MANIFEST_SCHEMA_VERSION, Manifest } from './manifest';
 import { DistProblem, pointerSegment } from './problems';
 import { normalizeStack } from './terraform/normalize';
-import { BlockInstance, StackEvaluator } from './terraform/stack';
+import { StackEvaluator } from './terraform/stack';
 import { mergeStackFiles } from './terraform/merge';
 import { Unknown } from './terraform/unknown';
 
@@ -43,6 +43,8 @@ export interface TerraformResource {
   readonly pointer: string;
   /** cdktf's construct path of the resource (`erp-sandbox/group_role`), if cdktf wrote it. */
   readonly constructPath?: string;
+  /** Whether anything in `attributes` or `key` is an Unknown (a resource built by hand may leave it out: then walk). */
+  readonly hasUnknown?: boolean;
 }
 
 export interface TerraformStackJson {
@@ -99,15 +101,6 @@ function parseJson(rel: string, text: string): any {
   }
 }
 
-function instanceResource(stack: string, file: string, pointer: string, i: BlockInstance): TerraformResource {
-  const meta = (i.body['//'] as { metadata?: { path?: string } } | undefined)?.metadata;
-  return {
-    stack, type: i.type, name: i.name, kind: i.kind, address: i.address, ...(i.key === undefined ? {} : { key: i.key }),
-    get attributes() { return i.attributes; },
-    raw: i.body, file, pointer, constructPath: meta?.path,
-  };
-}
-
 /**
  * The resources of one stack's configuration, evaluated. `origins` maps `resource/<type>/<name>`
  * to where the block was written (file#pointer) when it differs from `file` / the plain pointer.
@@ -124,7 +117,11 @@ function evaluateStack(name: string, file: string, json: Record<string, any>, or
     const section = i.kind === 'data' ? 'data' : 'resource';
     const at = origins.get(`${section}/${i.type}/${i.name}`)
       ?? { file, pointer: `/${section}/${pointerSegment(i.type)}/${pointerSegment(i.name)}` };
-    (i.kind === 'data' ? dataSources : resources).push(instanceResource(name, at.file, at.pointer, i));
+    // The instance is the resource rules see: its attributes are evaluated on first read.
+    i.stack = name;
+    i.file = at.file;
+    i.pointer = at.pointer;
+    (i.kind === 'data' ? dataSources : resources).push(i);
   }
   const providers: Record<string, Record<string, unknown>[]> = {};
   for (const [p, blocks] of Object.entries((json.provider ?? {}) as Record<string, unknown>)) {
@@ -134,9 +131,9 @@ function evaluateStack(name: string, file: string, json: Record<string, any>, or
 }
 
 /** One stack, from its files (the first is the stack's own `cdk.tf.json`; overrides are merged as Terraform does). */
-function readStackFiles(dir: string, name: string, files: readonly string[], listed: boolean, problems: DistProblem[], texts?: ReadonlyMap<string, string>): TerraformStackJson {
+function readStackFiles(dir: string, name: string, files: readonly string[], listed: boolean, problems: DistProblem[], load: (rel: string) => string = (rel) => readText(dir, rel)): TerraformStackJson {
   const parsed = files.map((rel) => {
-    const n = normalizeStack(parseJson(rel, texts?.get(rel) ?? readText(dir, rel)));
+    const n = normalizeStack(parseJson(rel, load(rel)));
     for (const p of n.problems) problems.push({ file: rel, pointer: p.pointer, reason: p.reason, fix: p.fix });
     return { rel, json: n.json, origins: n.origins };
   });
@@ -213,6 +210,7 @@ export function readManifest(distDir: string): Manifest {
 
 /** A stack directory's files in load order: `cdk.tf.json` first, then the others, overrides last (Terraform's order). */
 function stackFileOrder(files: string[]): string[] {
+  if (files.length === 1) return files;
   const override = (f: string) => /(^|\/|_)override\.tf\.json$/.test(f);
   return [...files].sort((a, b) => Number(override(a)) - Number(override(b)) || Number(!a.endsWith('/cdk.tf.json')) - Number(!b.endsWith('/cdk.tf.json')) || (a < b ? -1 : a > b ? 1 : 0));
 }
@@ -232,26 +230,31 @@ export function readDist(distDir: string, options: ReadDistOptions = {}): DistCo
       reason: 'declares an empty estate (no artifacts, stacks or app-environments): an estate with nothing in it proves nothing, and every file beside it would go unjudged',
       fix: 'synthesize the estate (`tierkit synth`) into dist/; an estate declares at least one app-environment' });
   }
-  const texts = new Map<string, string>();
-  for (const [rel, { a, i }] of listed) {
-    if (skip.has(rel)) continue;
-    if (!existsSync(join(dir, rel))) {
-      problems.push({ file: rel, pointer: '', reason: `is listed in manifest.json (/artifacts/${i}) but missing`, fix: 'run `tierkit synth` and commit the whole dist/' });
-      continue;
+  // Each file is read once, hashed and parsed, then dropped: a large dist is never held as text.
+  const load = (rel: string): string => {
+    const text = readFileSync(join(dir, rel), 'utf8');
+    const entry = listed.get(rel);
+    if (entry) {
+      // The hash of the UTF-8 text: what synth hashed. (A file that is not valid UTF-8 is not tierkit's, and differs.)
+      const sha = createHash('sha256').update(text, 'utf8').digest('hex');
+      if (sha !== entry.a.sha256) {
+        problems.push({ file: rel, pointer: '', reason: `sha256 ${sha} differs from manifest.json /artifacts/${entry.i}/sha256 (${entry.a.sha256}): the file was edited after synthesis`,
+          fix: 'change the estate (environments/, apps/) or an escape hatch and re-run `tierkit synth`; never edit dist/ by hand' });
+      }
     }
-    const bytes = readFileSync(join(dir, rel));
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    if (sha !== a.sha256) {
-      problems.push({ file: rel, pointer: '', reason: `sha256 ${sha} differs from manifest.json /artifacts/${i}/sha256 (${a.sha256}): the file was edited after synthesis`,
-        fix: 'change the estate (environments/, apps/) or an escape hatch and re-run `tierkit synth`; never edit dist/ by hand' });
-    }
-    texts.set(rel, bytes.toString('utf8'));
-  }
-
+    return text;
+  };
   // Every file in dist/: listed artifacts, or unlisted ones that are still read (a rule must judge a hand-written stack).
   const stackDirs = new Map<string, string[]>();
   const yamls: { rel: string; listed: boolean }[] = [];
-  for (const rel of walk(dir, '')) {
+  const present = walk(dir, '');
+  const presentSet = new Set(present);
+  for (const [rel, { i }] of listed) {
+    if (!skip.has(rel) && !presentSet.has(rel)) {
+      problems.push({ file: rel, pointer: '', reason: `is listed in manifest.json (/artifacts/${i}) but missing`, fix: 'run `tierkit synth` and commit the whole dist/' });
+    }
+  }
+  for (const rel of present) {
     if (rel === 'manifest.json') continue;
     const entry = listed.get(rel);
     if (entry && entry.a.kind === 'kubernetes-manifests') {
@@ -287,9 +290,11 @@ export function readDist(distDir: string, options: ReadDistOptions = {}): DistCo
   for (const [stackDir, files] of [...stackDirs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const ordered = stackFileOrder(files);
     const main = ordered.find((f) => stackOf.has(f));
-    stacks.push(readStackFiles(dir, main ? stackOf.get(main)! : stackDir, ordered, main !== undefined, problems, texts));
+    stacks.push(readStackFiles(dir, main ? stackOf.get(main)! : stackDir, ordered, main !== undefined, problems, load));
   }
-  const kubernetes = yamls.flatMap((m) => kubernetesObjects(m.rel, parseYamlStream(m.rel, texts.get(m.rel) ?? readText(dir, m.rel)), m.listed));
+  const kubernetes = yamls.flatMap((m) => kubernetesObjects(m.rel, parseYamlStream(m.rel, load(m.rel)), m.listed));
+  // Problems in a stable order whatever the reading order: by file, then pointer.
+  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
   return { dir, manifest, stacks, kubernetes, problems };
 }
 

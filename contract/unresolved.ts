@@ -35,6 +35,8 @@ export function unresolvedIn(stack: TerraformStackJson): Unresolved[] {
     const provider = providerOfType(r.type);
     if (!(provider in PROVIDER_SOURCES)) continue; // refused whole (TK022)
     const label = `${r.kind === 'data' ? 'data source' : 'resource'} ${r.address}`;
+    // Attributes are the block as written when it holds no template: nothing there can be unknown.
+    if (r.hasUnknown === false) continue;
     if (isUnknown(r.key)) out.push({ stack: stack.name, file: r.file, pointer: r.pointer, what: `the ${'count' in r.raw ? 'count' : 'for_each'} of ${label}`, unknown: r.key, provider, resource: r });
     for (const u of unknownsIn(r.attributes)) {
       if (relevant(u.pointer, SECRET_INPUTS)) out.push({ stack: stack.name, file: r.file, pointer: `${r.pointer}${u.pointer}`, what: `${dotted(u.pointer)} of ${label}`, unknown: u.unknown, provider, resource: r });

@@ -320,7 +320,9 @@ export function isTemplate(s: string): boolean {
  * Evaluate one JSON string of a stack. The result is literal, holds Unknowns, or is one Unknown
  * carrying the text as written and why.
  */
-export function evaluateString(src: string, scope: Scope, bound: ReadonlyMap<string, unknown> = new Map()): unknown {
+const NONE: ReadonlyMap<string, unknown> = new Map();
+
+export function evaluateString(src: string, scope: Scope, bound: ReadonlyMap<string, unknown> = NONE): unknown {
   if (!isTemplate(src)) return src;
   let node: Node;
   try {

@@ -26,9 +26,11 @@ function isObject(v: unknown): v is Record<string, any> {
 
 export function mergeStackFiles(files: readonly StackFile[], problems: DistProblem[]): { json: Record<string, any>; origins: Map<string, { file: string; pointer: string }> } {
   const [first, ...rest] = files;
-  const json: Record<string, any> = structuredClone(first?.json ?? {});
   const origins = new Map<string, { file: string; pointer: string }>();
   for (const [k, p] of first?.origins ?? []) origins.set(k, { file: first.rel, pointer: p });
+  // The common case, one file: nothing to merge, nothing to copy.
+  if (rest.length === 0) return { json: first?.json ?? {}, origins };
+  const json: Record<string, any> = structuredClone(first?.json ?? {});
   for (const f of rest) {
     const override = isOverride(f.rel);
     for (const [section, value] of Object.entries(f.json)) {

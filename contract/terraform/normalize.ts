@@ -30,6 +30,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** Top-level sections whose blocks have labels: how many (resource "t" "n" = 2). */
 const LABELS: Readonly<Record<string, number>> = { resource: 2, data: 2, ephemeral: 2, variable: 1, output: 1, module: 1, provider: 0, locals: 0, terraform: 0 };
 
+/** Already in the one-object form at every label level (what tierkit writes): used as it is, uncopied. */
+function plain(v: unknown, labels: number): boolean {
+  if (!isObject(v)) return false;
+  if (labels === 0) return true;
+  for (const k in v) if (k !== '//' && !plain(v[k], labels - 1)) return false;
+  return true;
+}
+
 export function normalizeStack(json: unknown): Normalized {
   const problems: FormProblem[] = [];
   const origins = new Map<string, string>();
@@ -39,7 +47,7 @@ export function normalizeStack(json: unknown): Normalized {
   const out: Record<string, any> = {};
   for (const [section, value] of Object.entries(json)) {
     const labels = LABELS[section];
-    if (labels === undefined || section === 'provider') {
+    if (labels === undefined || section === 'provider' || plain(value, labels)) {
       out[section] = value;
       continue;
     }

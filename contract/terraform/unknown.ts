@@ -39,14 +39,28 @@ export function isUnknown(v: unknown): v is Unknown {
 /** Every unknown inside a value, with its RFC 6901 pointer relative to `pointer`. */
 export function unknownsIn(value: unknown, pointer = ''): { pointer: string; unknown: Unknown }[] {
   const out: { pointer: string; unknown: Unknown }[] = [];
-  const walk = (v: unknown, p: string): void => {
-    if (v instanceof Unknown) out.push({ pointer: p, unknown: v });
-    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}/${i}`));
-    else if (v && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) if (k !== '//') walk(x, `${p}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+  // Segments are kept on a stack and joined only on a hit: almost no value is unknown.
+  const segments: string[] = [];
+  const walk = (v: unknown): void => {
+    if (v instanceof Unknown) out.push({ pointer: pointer + segments.map((x) => `/${x.replace(/~/g, '~0').replace(/\//g, '~1')}`).join(''), unknown: v });
+    else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        if (v[i] === null || (typeof v[i] !== 'object')) continue;
+        segments.push(String(i));
+        walk(v[i]);
+        segments.pop();
+      }
+    } else if (v && typeof v === 'object') {
+      for (const k in v as Record<string, unknown>) {
+        const x = (v as Record<string, unknown>)[k];
+        if (k === '//' || x === null || typeof x !== 'object') continue;
+        segments.push(k);
+        walk(x);
+        segments.pop();
+      }
     }
   };
-  walk(value, pointer);
+  walk(value);
   return out;
 }
 

@@ -32,7 +32,7 @@ function partialMatch(actual: unknown, expected: unknown): boolean {
 /** Resources of a stack JSON (object or JSON text), a stack file, or every stack of a dist dir. */
 function resourcesOf(subject: unknown): { address: string; attributes: Record<string, unknown>; raw: Record<string, unknown> }[] {
   if (typeof subject === 'string' && !subject.trimStart().startsWith('{')) {
-    if (existsSync(join(subject, 'manifest.json'))) return readDist(subject).stacks.flatMap((s) => s.resources.map((r) => ({ ...r, address: `${s.name}:${r.address}` }))) as any;
+    if (existsSync(join(subject, 'manifest.json'))) return readDist(subject).stacks.flatMap((s) => s.resources.map((r) => ({ address: `${s.name}:${r.address}`, attributes: r.attributes, raw: r.raw }))) as any;
     if (existsSync(subject) && statSync(subject).isFile()) return resourcesOf(require('node:fs').readFileSync(subject, 'utf8'));
     throw new Error(`toHaveResourceWithProperties: ${subject} is neither a dist directory nor a stack file`);
   }
