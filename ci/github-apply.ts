@@ -1,5 +1,5 @@
 import { PROVIDER_LOCKS_DIR } from '../constructs/naming';
-import type { Manifest, ManifestStack } from '../constructs/synth/manifest';
+import type { Manifest, ManifestStack } from '../contract/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, RUNNER } from './pins';
 import { publishJobs } from './github-publish';

@@ -1,4 +1,4 @@
-import type { Manifest } from '../constructs/synth/manifest';
+import type { Manifest } from '../contract/manifest';
 import { planJobs } from './github-plan';
 import { ACTIONS, RUNNER } from './pins';
 import { ARTIFACT, humanTiers, planEnvironment } from './steps';

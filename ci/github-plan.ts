@@ -1,4 +1,4 @@
-import type { Manifest, ManifestServer, ManifestTier } from '../constructs/synth/manifest';
+import type { Manifest, ManifestServer, ManifestTier } from '../contract/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, RUNNER } from './pins';
 import {

@@ -1,4 +1,4 @@
-import type { Manifest } from '../constructs/synth/manifest';
+import type { Manifest } from '../contract/manifest';
 import { commentJobs } from './github-comment';
 import { MATRIX_OUTPUTS, planJobs, planMatrixStep } from './github-plan';
 import { ACTIONS, RUNNER } from './pins';

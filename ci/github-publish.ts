@@ -1,5 +1,5 @@
 import { dist } from '../constructs/naming';
-import type { Manifest, ManifestStack, ManifestTier } from '../constructs/synth/manifest';
+import type { Manifest, ManifestStack, ManifestTier } from '../contract/manifest';
 import { RUNNER } from './pins';
 import { checkout, setupNode, TIERKIT } from './steps';
 

@@ -1,4 +1,4 @@
-import type { Manifest } from '../constructs/synth/manifest';
+import type { Manifest } from '../contract/manifest';
 import { RUNNER } from './pins';
 import { PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE } from '../constructs/naming';
 import { applierRole, applySteps, ciServers, refuseServer, Step, TIERKIT } from './steps';

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { Manifest } from '../constructs/synth/manifest';
+import type { Manifest } from '../contract/manifest';
 import { applyWorkflow } from './github-apply';
 import { pullRequestWorkflow } from './github-pr';
 import { WORKFLOW_FILES } from './steps';

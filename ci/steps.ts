@@ -1,4 +1,4 @@
-import type { Manifest, ManifestServer, ManifestTier } from '../constructs/synth/manifest';
+import type { Manifest, ManifestServer, ManifestTier } from '../contract/manifest';
 import {
   applierRoleName, CI_WORKFLOW_FILES, PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE, planEnvironmentName, plannerRoleName,
   PROVIDER_LOCKS_DIR, serverAdminSecretName,

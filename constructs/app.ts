@@ -37,8 +37,8 @@ export interface AppProps {
 }
 
 export const APP_PROPS = propTypes<AppProps>()({
-  tiers: Types.listOf('tiers (e.g. [Tier.DEV, Tier.PROD])'), objectPrefix: Types.string, image: Types.string, port: Types.integer, flags: Types.record(Types.boolean),
-  runAsUser: Types.integer, resources: Types.object, healthPath: Types.string,
+  tiers: Types.listOf('tiers (e.g. [Tier.DEV, Tier.PROD])'), objectPrefix: Types.string, image: Types.string, port: Types.integer,
+  runAsUser: Types.integer, resources: Types.object, healthPath: Types.string, flags: Types.record(Types.boolean),
 });
 
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */

@@ -1,4 +1,4 @@
-import type { Manifest, ManifestAppEnvironment } from '../constructs/synth/manifest';
+import type { Manifest, ManifestAppEnvironment } from '../contract/manifest';
 import { formatValue } from './attributes';
 import type { AttentionCategory, AttentionItem, ResourceChange } from './model';
 

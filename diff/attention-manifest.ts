@@ -1,4 +1,4 @@
-import type { ManifestAppEnvironment, ManifestTier } from '../constructs/synth/manifest';
+import type { ManifestAppEnvironment, ManifestTier } from '../contract/manifest';
 import { formatValue } from './attributes';
 import type { Context } from './attention-context';
 import type { ManifestChange } from './model';

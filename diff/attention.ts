@@ -1,4 +1,4 @@
-import type { Manifest } from '../constructs/synth/manifest';
+import type { Manifest } from '../contract/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import { formatValue } from './attributes';
 import { AttributeLookup, Context, addedStrings, after, changeLines, envOfStack, foreign, ownNames, push, strings, touched } from './attention-context';
@@ -17,7 +17,7 @@ import { diffPolicies, readPolicy } from './vault-policy';
  */
 
 export const CATEGORY_ORDER: readonly AttentionCategory[] = [
-  'prod', 'human-gate', 'gate-changed', 'suppression', 'exception', 'destroy', 'meta-argument',
+  'integrity', 'unresolved', 'unmodelled', 'prod', 'human-gate', 'gate-changed', 'suppression', 'exception', 'destroy', 'meta-argument',
   'ownership', 'membership', 'grant', 'role-attributes', 'statements', 'allowed-roles', 'connection', 'vault-policy', 'auth-role',
   'network-policy', 'sandbox-added', 'sandbox-removed', 'sandbox-changed',
 ];

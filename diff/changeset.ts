@@ -1,5 +1,6 @@
-import type { DistContents } from '../policies/dist/read';
+import type { DistContents } from '../contract/read';
 import { attentionItems } from './attention';
+import { unresolvedAttention } from './attention-unresolved';
 import type { AttributeLookup } from './attention-context';
 import { compareDists } from './compare';
 import type { ChangeSet, FailOn } from './model';
@@ -17,7 +18,7 @@ export function computeChangeSet(base: DistContents, head: DistContents): Change
     estate: head.manifest.estate?.name ?? base.manifest.estate?.name ?? '',
     summary: tierSummaries(base.manifest, head.manifest, resources, stacks),
     affectedStacks: stacks,
-    attention: attentionItems(base.manifest, head.manifest, resources, manifest, stacks, lookup),
+    attention: [...unresolvedAttention(base, head), ...attentionItems(base.manifest, head.manifest, resources, manifest, stacks, lookup)],
     reach: reachItems([head.manifest, base.manifest], resources, lookup),
     manifest,
     resources,

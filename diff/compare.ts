@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Manifest } from '../constructs/synth/manifest';
+import type { Manifest } from '../contract/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
-import type { DistContents, KubernetesObject, TerraformStackJson } from '../policies/dist/read';
+import type { DistContents, KubernetesObject, TerraformStackJson } from '../contract/read';
+import { StackEvaluator } from '../contract/terraform/stack';
+import { asWritten } from '../contract/terraform/unknown';
 import { diffAttributes } from './attributes';
 import type { ChangeAction, KubernetesChange, ManifestChange, ResourceChange, TerraformChange } from './model';
 
@@ -41,7 +43,19 @@ function terraformEntries(stacks: readonly TerraformStackJson[]): Keyed<TfEntry>
   const out: Keyed<TfEntry>[] = [];
   for (const s of stacks) {
     for (const r of s.resources) {
-      out.push({ key: `${s.name}/${r.address}`, value: { stack: s.name, address: r.address, type: r.type, file: s.file, attributes: r.attributes } });
+      // Unknowns are shown as written (`${var.x}`); the attention list says they are unresolved.
+      out.push({ key: `${s.name}/${r.address}`, value: { stack: s.name, address: r.address, type: r.type, file: s.file, attributes: asWritten(r.attributes) } });
+    }
+    // A block that expands to no instance (count = 0, an empty for_each) is still shown, as written:
+    // its meta-argument is what the reviewer must see.
+    const expanded = new Set(s.resources.map((r) => `${r.type}.${r.name}`));
+    let evaluator: StackEvaluator | undefined;
+    for (const [type, byName] of Object.entries((s.json.resource ?? {}) as Record<string, Record<string, unknown>>)) {
+      for (const [name, body] of Object.entries(byName ?? {})) {
+        if (expanded.has(`${type}.${name}`)) continue;
+        evaluator ??= new StackEvaluator(s.json);
+        out.push({ key: `${s.name}/${type}.${name}`, value: { stack: s.name, address: `${type}.${name}`, type, file: s.file, attributes: asWritten(evaluator.value(body)) } });
+      }
     }
     for (const section of STACK_SECTIONS) {
       if (s.json[section] === undefined) continue;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { artifactFiles } from '../policies/dist/read';
+import { artifactFiles } from '../contract/read';
 
 /**
  * Artifact files present in both dists with the same bytes. Their resources and objects cannot

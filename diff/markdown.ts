@@ -1,4 +1,4 @@
-import type { Manifest } from '../constructs/synth/manifest';
+import type { Manifest } from '../contract/manifest';
 import { layoutComment } from './comment';
 import type { CheckOutcome } from './check-result';
 import type { ChangeSet } from './model';

@@ -75,7 +75,10 @@ export type AttentionCategory =
   | 'sandbox-changed'
   | 'gate-changed'
   | 'suppression'
-  | 'exception';
+  | 'exception'
+  | 'integrity'
+  | 'unresolved'
+  | 'unmodelled';
 
 /** Something a reviewer must look at. Never dropped from any rendering. */
 export interface AttentionItem {

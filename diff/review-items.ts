@@ -12,6 +12,8 @@ import { isProdTier } from './summary';
  * renderer does not understand is shown first, never last.
  */
 const CATEGORY_SEVERITY: Partial<Record<AttentionCategory, Severity>> = {
+  // What the strict reader refused, could not resolve or does not model: check cannot judge it.
+  integrity: 1, unresolved: 1, unmodelled: 1,
   'gate-changed': 4,
   suppression: 5, exception: 5, 'meta-argument': 5, ownership: 5, membership: 5, grant: 5, 'role-attributes': 5,
   statements: 5, 'allowed-roles': 5, connection: 5, 'vault-policy': 5, 'auth-role': 5, 'network-policy': 5,
@@ -22,6 +24,8 @@ const CATEGORY_SEVERITY: Partial<Record<AttentionCategory, Severity>> = {
 const REDERIVED = new Set<string>(['prod', 'human-gate', 'destroy']);
 
 const CATEGORY_LABEL: Partial<Record<AttentionCategory, string>> = {
+  integrity: 'dist/ integrity (check fails on it)', unresolved: 'value tierkit cannot resolve (check fails on it)',
+  unmodelled: 'type tierkit does not model',
   'gate-changed': 'apply gate changed', suppression: 'suppression', exception: 'exception', 'meta-argument': 'meta-argument',
   ownership: 'owner', membership: 'membership', grant: 'grant', 'role-attributes': 'role attributes', statements: 'statements',
   'allowed-roles': 'allowed_roles', connection: 'connection', 'vault-policy': 'Vault policy', 'auth-role': 'auth role',
@@ -35,7 +39,8 @@ export function attentionReviewItems(items: readonly AttentionItem[]): ReviewIte
     const severity: Severity = known === undefined ? 1 : i.category === 'auth-role' && /jwt/i.test(i.subject) ? 4 : known;
     const label = CATEGORY_LABEL[i.category] ?? `${i.category} (not judged by this renderer)`;
     // A sandbox and its stack are one change: the sandbox's line merges into the stack's.
-    const key = i.category.startsWith('sandbox-') && i.stack ? `stack ${i.stack}` : i.subject;
+    // What check could not judge stays one line per value or block, never folded into its stack's line.
+    const key = i.category.startsWith('sandbox-') && i.stack ? `stack ${i.stack}` : CATEGORY_SEVERITY[i.category] === 1 ? `${i.category} ${i.subject} ${i.message}` : i.subject;
     return { severity, kind: i.category, subject: i.subject, key, details: i.details, group: `**${text(label)}**`, line: `**${text(label)}** · ${code(i.subject)}: ${text(i.message)}` };
   });
 }

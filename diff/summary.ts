@@ -1,4 +1,4 @@
-import type { Manifest, ManifestStack } from '../constructs/synth/manifest';
+import type { Manifest, ManifestStack } from '../contract/manifest';
 import { compareStrings } from '../constructs/synth/serialize';
 import type { AffectedStack, ChangeAction, Counts, ManifestChange, ResourceChange, TierSummary } from './model';
 

@@ -1,5 +1,5 @@
 import { compareStrings } from '../constructs/synth/serialize';
-import { readDist } from './dist/read';
+import { DistReadError, readDist } from '../contract/read';
 import { buildGraph } from './graph/build';
 import { loadSqlParser } from './graph/sql';
 import type { Env, EstateGraph } from './graph/types';
@@ -17,7 +17,7 @@ export const ENGINE_RULES: readonly RuleSummary[] = [
   {
     id: 'TK100', name: 'suppression-not-allowed', severity: 'error', suppressible: false,
     title: 'A suppression names a rule that cannot be suppressed',
-    explanation: 'The rules marked unsuppressible in docs/policies.md (TK001–TK005, TK009, TK010, TK014, TK030, TK038–TK040, TK058, TK070–TK072 and later ones) guard the isolation boundary itself; accepting a violation of one means there is no boundary. '
+    explanation: 'The rules marked unsuppressible in docs/policies.md (TK001–TK005, TK009, TK010, TK014, TK020, TK022, TK030, TK038–TK040, TK058, TK070–TK072 and later ones) guard the isolation boundary itself; accepting a violation of one means there is no boundary. '
       + 'Nor can any suppression, whatever the rule, accept a finding whose subject reaches a live-data (prod) tier or a stricter tier than the env\'s own: '
       + 'an env of such a tier, an env whose stack is gated by one (its database is on that tier\'s server), or a policy, role or egress the rule shows reaching one.',
     fix: 'Remove the suppression and fix the finding.',
@@ -204,8 +204,37 @@ export function evaluateGraph(g: EstateGraph, options: CheckOptions): CheckRepor
   };
 }
 
+/**
+ * A dist/ the strict reader cannot read at all (no manifest, another schema version, an artifact
+ * that does not parse): one unsuppressible TK020 error, so `check` exits 1 with a report in every
+ * format instead of crashing. Problems it can read past are TK020 findings beside the other rules'.
+ */
+function unreadableReport(err: DistReadError, options: CheckOptions): CheckReport {
+  const rules = options.rules ?? RULES;
+  const integrity = RULES.find((r) => r.id === 'TK020')!;
+  return {
+    tool: { name: 'tierkit', version: VERSION },
+    now: options.now.toISOString(),
+    rules: [...rules.map(summaryOf), ...ENGINE_RULES].sort((a, b) => compareStrings(a.id, b.id)),
+    findings: [{
+      ruleId: integrity.id, ruleName: integrity.name, severity: 'error', file: err.file, pointer: err.pointer,
+      message: `dist/ cannot be read, so nothing in it can be judged: ${err.file}${err.pointer ? ` at ${err.pointer}` : ''} ${err.reason}`,
+      fix: integrity.fix,
+    }],
+    exceptions: [],
+    summary: { errors: 1, warnings: 0, notes: 0, suppressed: 0 },
+  };
+}
+
 /** Read a dist/, build the graph, and evaluate the rule pack. */
 export async function checkDist(distDir: string, options: CheckOptions): Promise<CheckReport> {
   await loadSqlParser();
-  return evaluateGraph(buildGraph(readDist(distDir)), options);
+  let dist;
+  try {
+    dist = readDist(distDir);
+  } catch (err) {
+    if (err instanceof DistReadError) return unreadableReport(err, options);
+    throw err;
+  }
+  return evaluateGraph(buildGraph(dist), options);
 }

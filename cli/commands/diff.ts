@@ -8,7 +8,7 @@ import { FAIL_ON, FailOn } from '../../diff/model';
 import { identicalFiles } from '../../diff/identical';
 import type { CheckOutcome } from '../../diff/check-result';
 import { PlanSummaries, parsePlanSummaries } from '../../diff/plans';
-import { readDist } from '../../policies/dist/read';
+import { DistContents, DistReadError, readDist } from '../../contract/read';
 import { oneOf, parse } from '../args';
 import { Command, EXIT, Io, UsageError } from '../command';
 import { projectRoot, resolveFrom } from '../project';
@@ -81,11 +81,14 @@ function write(file: string, text: string): void {
 }
 
 /** Read one side of the comparison; an unreadable dist says which side it is. */
-function readSide(side: 'base' | 'head', dir: string, skip: ReadonlySet<string>, origin?: string): ReturnType<typeof readDist> {
+// What the strict reader refuses but can read past (an unlisted file, an edited hash) is an
+// attention item of that side, and `check` fails on it.
+function readSide(side: 'base' | 'head', dir: string, skip: ReadonlySet<string>, origin?: string): DistContents {
   try {
     return readDist(dir, { skip });
   } catch (err) {
-    throw new Error(`the ${side} dist ${dir}${origin ? ` (${origin})` : ''} is unreadable: ${(err as Error)?.message ?? String(err)}`);
+    const why = err instanceof DistReadError ? err.message : (err as Error)?.message ?? String(err);
+    throw new Error(`the ${side} dist ${dir}${origin ? ` (${origin})` : ''} is unreadable: ${why}`);
   }
 }
 

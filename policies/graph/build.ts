@@ -1,5 +1,4 @@
-import type { ManifestServer } from '../../constructs/synth/manifest';
-import type { DistContents, TerraformResource } from '../dist/read';
+import type { DistContents, ManifestServer, TerraformResource } from '../../contract';
 import { parseVaultPolicy } from './vault-policy';
 import { policyTextOf } from './vault-policy-document';
 import {
@@ -78,11 +77,13 @@ export function buildGraph(dist: DistContents): EstateGraph {
   const vaultPolicies: VaultPolicy[] = [];
   const authRoles: AuthRole[] = [];
   const resources: TerraformResource[] = [];
+  const dataSources: TerraformResource[] = [];
 
   for (const s of dist.stacks) {
     const ms = s.listed ? manifestStacks.get(s.name) : undefined;
     const env = s.listed ? index.byStack.get(s.name) : undefined;
-    const providerList = ([] as Record<string, unknown>[]).concat(s.json.provider?.postgresql ?? []);
+    // Evaluated provider blocks (a host from a variable default is resolved; an unknown one is no host).
+    const providerList = ([] as Record<string, unknown>[]).concat(s.providers?.postgresql ?? s.json.provider?.postgresql ?? []);
     const postgresProviders: PostgresProvider[] = providerList.map((p, i) => ({
       host: str(p.host),
       superuser: bool(p.superuser, true),
@@ -93,9 +94,10 @@ export function buildGraph(dist: DistContents): EstateGraph {
       providerList[0]?.port);
     const stack: Stack = {
       name: s.name, file: s.file, listed: s.listed, manifest: ms, env, server,
-      humanGate: ms?.humanGate === true, applyGate: ms?.applyGate, postgresProviders, json: s.json,
+      humanGate: ms?.humanGate === true, applyGate: ms?.applyGate, postgresProviders, json: s.json, providers: s.providers ?? {},
     };
     stacks.push(stack);
+    dataSources.push(...(s.dataSources ?? []));
 
     for (const r of s.resources) {
       resources.push(r);
@@ -221,6 +223,6 @@ export function buildGraph(dist: DistContents): EstateGraph {
   return {
     dir: dist.dir, manifest, tiers, servers, envs, index, stacks, resources, roles, memberships, databases,
     databaseGrants, vaultConnections, dynamicRoles, kvSecrets, vaultPolicies, authRoles, kubernetes,
-    rawKubernetes: dist.kubernetes,
+    rawKubernetes: dist.kubernetes, dataSources, problems: dist.problems ?? [],
   };
 }

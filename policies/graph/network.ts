@@ -4,7 +4,7 @@
  * and the diff decides with it which new egress is the template — one definition for both.
  */
 import { isIP } from 'node:net';
-import type { Manifest, ManifestAppEnvironment } from '../../constructs/synth/manifest';
+import type { Manifest, ManifestAppEnvironment } from '../../contract/manifest';
 import { Tier } from '../../constructs/tier';
 
 export interface PlatformEndpoint {

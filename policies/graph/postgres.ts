@@ -1,3 +1,5 @@
+import { POSTGRESQL_DATA_TYPES, POSTGRESQL_TYPES } from '../../contract/known-types';
+import { isUnknown } from '../../contract/terraform/unknown';
 import { stackResources, type TerraformResource } from '../dist/read';
 import type { EstateGraph, Source, Stack } from './types';
 
@@ -5,18 +7,10 @@ import type { EstateGraph, Source, Stack } from './types';
  * The PostgreSQL provider as tierkit models it: every resource and data source type of the pinned
  * cyrilgdn/postgresql v1.26.0 (`postgresql/provider.go` `Provider()`: 15 resources, 3 data
  * sources; ../shared/notes/provider-resources.md §1.1), each judged by a TK03x rule. A type outside
- * these lists is unmodelled (TK030/TK031). The contract's registry of known resource types reads
- * this constant; keep it the one list.
+ * these lists is unmodelled (TK030/TK031). The lists are the contract's registry of known types
+ * (contract/known-types.ts): one list for check, diff and the unresolved-expression rule.
  */
-export const MODELLED_POSTGRES_TYPES = {
-  resources: [
-    'postgresql_database', 'postgresql_default_privileges', 'postgresql_extension', 'postgresql_function',
-    'postgresql_grant', 'postgresql_grant_role', 'postgresql_physical_replication_slot', 'postgresql_publication',
-    'postgresql_replication_slot', 'postgresql_role', 'postgresql_schema', 'postgresql_security_label',
-    'postgresql_server', 'postgresql_subscription', 'postgresql_user_mapping',
-  ],
-  dataSources: ['postgresql_schemas', 'postgresql_sequences', 'postgresql_tables'],
-} as const;
+export const MODELLED_POSTGRES_TYPES = { resources: POSTGRESQL_TYPES, dataSources: POSTGRESQL_DATA_TYPES } as const;
 
 const MODELLED_RESOURCES = new Set<string>(MODELLED_POSTGRES_TYPES.resources);
 const MODELLED_DATA = new Set<string>(MODELLED_POSTGRES_TYPES.dataSources);
@@ -62,6 +56,8 @@ export interface PostgresView {
 
 /** A value tierkit cannot read as a literal: a Terraform interpolation or directive left in it. */
 export function isUnresolved(v: unknown): boolean {
+  // The evaluator's Unknown (contract/terraform/unknown.ts); `${`/`%{` left in a string stays unknown too.
+  if (isUnknown(v)) return true;
   if (typeof v === 'string') return v.includes('${') || v.includes('%{');
   if (Array.isArray(v)) return v.some(isUnresolved);
   if (v && typeof v === 'object') return Object.values(v).some(isUnresolved);

@@ -1,7 +1,6 @@
 import type {
-  Manifest, ManifestAppEnvironment, ManifestServer, ManifestStack, ManifestTier,
-} from '../../constructs/synth/manifest';
-import type { KubernetesObject, TerraformResource } from '../dist/read';
+  DistProblem, KubernetesObject, Manifest, ManifestAppEnvironment, ManifestServer, ManifestStack, ManifestTier, TerraformResource,
+} from '../../contract';
 
 /**
  * The estate graph: everything the rules judge, built from a dist/ only. Every node keeps where it
@@ -35,6 +34,8 @@ export interface Stack {
   readonly applyGate?: string;
   readonly postgresProviders: readonly PostgresProvider[];
   readonly json: Readonly<Record<string, any>>;
+  /** Provider blocks by provider name, evaluated (contract/read.ts). */
+  readonly providers: Readonly<Record<string, readonly Readonly<Record<string, unknown>>[]>>;
 }
 
 export interface PostgresProvider {
@@ -207,6 +208,10 @@ export interface EstateGraph {
   readonly authRoles: readonly AuthRole[];
   readonly kubernetes: readonly K8sObject[];
   readonly rawKubernetes: readonly KubernetesObject[];
+  /** Data source instances of every stack (`data.<type>.<name>`). */
+  readonly dataSources: readonly TerraformResource[];
+  /** What the strict reader refused in dist/ (TK020 reports each). */
+  readonly problems: readonly DistProblem[];
 }
 
 /** The key of a cluster-wide object (role, database) on one server. */

@@ -1,3 +1,4 @@
+import { isUnknown } from '../../contract/terraform/unknown';
 /**
  * `data.vault_policy_document`, evaluated as the pinned provider renders it — the provider makes no
  * API call, so the `hcl` it outputs is a pure function of the `rule` blocks. The rendering
@@ -74,8 +75,11 @@ export function renderPolicyDocument(name: string, body: unknown): string {
  * left to the parser, which refuses it.
  */
 export function policyTextOf(policy: unknown, stackJson: Readonly<Record<string, any>>): PolicyText {
-  if (typeof policy !== 'string') return { text: policy };
-  const m = DOCUMENT_REF.exec(policy);
+  // The evaluator leaves a data source's attribute Unknown; a reference to a policy document is
+  // rendered here instead, from the stack's own literal data block.
+  const written = isUnknown(policy) ? policy.expression : policy;
+  if (typeof written !== 'string') return { text: policy };
+  const m = DOCUMENT_REF.exec(written);
   if (!m) return { text: policy };
   const via = `data.vault_policy_document.${m[1]}`;
   const body = stackJson.data?.vault_policy_document?.[m[1]];

@@ -1,3 +1,4 @@
+import { isUnknown } from '../../contract/terraform/unknown';
 import type { PolicyPathRule } from './types';
 
 /**
@@ -46,6 +47,8 @@ export function parseVaultPolicy(text: unknown): ParsedPolicy {
 }
 
 function readCanonical(input: unknown): PolicyPathRule[] {
+  // The evaluator's Unknown: an expression the stack does not compute on its own.
+  if (isUnknown(input)) refuse(`it contains a Terraform expression tierkit cannot evaluate (${input.expression}: ${input.reason}): its text is known only at apply time`);
   if (typeof input !== 'string') refuse(`the policy is ${input === undefined ? 'missing' : `not a string (${JSON.stringify(input)})`}`);
   if (/\$\{|%\{/.test(input)) {
     refuse('it contains a Terraform expression (`${…}` or `%{…}`: file(), a variable, a data source or a template): its text is known only at apply time');

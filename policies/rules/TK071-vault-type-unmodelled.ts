@@ -1,3 +1,4 @@
+import { isUnknown } from '../../contract/terraform/unknown';
 import { EstateGraph, Stack } from '../graph/types';
 import { VaultBlock, knownVaultType } from '../graph/vault-types';
 import { Rule, RuleFinding } from './rule';
@@ -37,7 +38,9 @@ const PLATFORM: Record<string, { keys: readonly string[]; expect: (g: EstateGrap
 };
 
 function unresolved(v: unknown, at: string, out: string[]): void {
-  if (typeof v === 'string') {
+  if (isUnknown(v)) {
+    out.push(`${at} = ${JSON.stringify(v.expression)}`);
+  } else if (typeof v === 'string') {
     if (/\$\{|%\{/.test(v)) out.push(`${at} = ${JSON.stringify(v)}`);
   } else if (Array.isArray(v)) {
     v.forEach((x, i) => unresolved(x, `${at}/${i}`, out));

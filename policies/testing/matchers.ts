@@ -11,7 +11,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readDist, stackResources } from '../dist/read';
+import { readDist, stackResources } from '../../contract/read';
 import { checkDist } from '../engine';
 import type { Finding } from '../report/finding';
 // The augmentation below needs vitest resolved as a module of this file (a peer of tierkit/testing).
@@ -34,7 +34,7 @@ function partialMatch(actual: unknown, expected: unknown): boolean {
 /** Resources of a stack JSON (object or JSON text), a stack file, or every stack of a dist dir. */
 function resourcesOf(subject: unknown): { address: string; attributes: Record<string, unknown>; raw: Record<string, unknown> }[] {
   if (typeof subject === 'string' && !subject.trimStart().startsWith('{')) {
-    if (existsSync(join(subject, 'manifest.json'))) return readDist(subject).stacks.flatMap((s) => s.resources.map((r) => ({ ...r, address: `${s.name}:${r.address}` }))) as any;
+    if (existsSync(join(subject, 'manifest.json'))) return readDist(subject).stacks.flatMap((s) => s.resources.map((r) => ({ address: `${s.name}:${r.address}`, attributes: r.attributes, raw: r.raw }))) as any;
     if (existsSync(subject) && statSync(subject).isFile()) return resourcesOf(require('node:fs').readFileSync(subject, 'utf8'));
     throw new Error(`toHaveResourceWithProperties: ${subject} is neither a dist directory nor a stack file`);
   }

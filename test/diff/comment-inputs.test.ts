@@ -58,8 +58,10 @@ describe('the embedded check result', () => {
   it('the CLI runs the check on the head dist at --now, or reads --check-report; --plans fills the slot', () => {
     const ran = tierkit(['diff', dirs.base, dirs.head, '--now', '2026-11-22T00:00:00Z']);
     expect(ran.status).toBe(0);
-    expect(ran.stdout).toContain('**Policy check FAILED** (1 error');
+    // The owner is prod's group (TK001), a role the estate does not declare on that server (TK039).
+    expect(ran.stdout).toContain('**Policy check FAILED** (2 errors');
     expect(ran.stdout).toContain('`TK001` ownership-and-membership');
+    expect(ran.stdout).toContain('`TK039` postgres-undeclared-role');
     expect(ran.stdout).toContain('Evaluated at `2026-11-22T00:00:00.000Z`');
     // A report given by file (here: one that passed) is what the comment shows.
     const report = join(dirs.base, '..', 'check.json');

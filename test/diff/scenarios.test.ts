@@ -331,14 +331,17 @@ describe('tierkit diff on the example estate', () => {
     const h = read(head);
     const edited = computeChangeSet(b, h);
     expect(edited.affectedStacks).toEqual([]);
-    expect(edited.attention).toEqual([]);
+    // The hand edit itself is the one item: the strict reader refuses the stale sha256 (check fails on it as TK020).
+    expect(edited.attention.map((a) => `${a.category} ${a.subject}`)).toEqual(['integrity head dist: k8s/dev/crm-dev.k8s.yaml']);
     expect(edited.resources).toEqual([expect.objectContaining({
       kind: 'kubernetes', key: 'apps/v1/Deployment/crm-dev/crm', action: 'change', tier: 'dev', app: 'crm',
       changes: [{ path: 'metadata.labels.team', after: 'sales' }],
     })]);
     expect(edited.summary).toEqual([{ tier: 'dev', stacks: { add: 0, change: 0, destroy: 0 }, resources: { add: 0, change: 0, destroy: 0 }, kubernetes: { add: 0, change: 1, destroy: 0 } }]);
-    // Without a check result the comment says so (fail closed), and nothing else needs attention.
-    const md = renderMarkdown(edited, b.manifest, h.manifest);
+    // The hand edit also shows as an integrity item (its hash no longer matches); without it and
+    // without a check result the comment says the check was not run (fail closed), and nothing else.
+    expect(edited.attention.map((i) => i.category)).toContain('integrity');
+    const md = renderMarkdown({ ...edited, attention: edited.attention.filter((i) => i.category !== 'integrity') }, b.manifest, h.manifest);
     expect(md).toContain('`tierkit check` was not run on the head dist');
     expect(md).toContain('**1 item to review first** · 0 more below');
     expect(markdown).toContain('No changes');
@@ -350,7 +353,7 @@ describe('tierkit diff on the example estate', () => {
       if (doc.kind === 'Service') doc.metadata.labels.team = 'finance';
     });
     const set = computeChangeSet(read(baseDir), read(head));
-    expect(set.attention.map((a) => `${a.category} ${a.subject}`)).toEqual(['prod k8s/prod/erp.k8s.yaml']);
+    expect(set.attention.map((a) => `${a.category} ${a.subject}`)).toEqual(['integrity head dist: k8s/prod/erp.k8s.yaml', 'prod k8s/prod/erp.k8s.yaml']);
     // A hand edit leaves the manifest's sha256 stale: files are compared by content, so it is still read.
     const skip = identicalFiles(baseDir, head);
     expect(skip.has('k8s/prod/erp.k8s.yaml')).toBe(false);

@@ -18,7 +18,7 @@ type Build = (props: Record<string, unknown>) => unknown;
 const CONSTRUCTS: { name: string; spec: PropSpec; path: string; valid: () => Record<string, unknown>; build: Build }[] = [
   {
     name: 'Estate', spec: ESTATE_PROPS, path: 'test',
-    valid: () => ({ name: 'test', domain: 'test.lab', vault: { address: 'https://vault.test.lab' }, argocd: { repoUrl: 'https://git.test.lab/e.git' }, ci: { repository: 'test/estate' } }),
+    valid: () => ({ name: 'test', domain: 'test.lab', vault: { address: 'https://vault.test.lab' }, argocd: { repoUrl: 'https://git.test.lab/e.git' }, ci: { repository: 'test/estate', repositoryId: '100001' } }),
     build: (props) => new Estate(props as never),
   },
   {

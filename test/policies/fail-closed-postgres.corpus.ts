@@ -108,8 +108,11 @@ export const CASES: readonly Case[] = [
     resources: { postgresql_role: { su: { name: 'postgres', login: true } }, postgresql_grant_role: { su: { role: 'erp_sandbox_role', grant_role: 'postgres' } } } },
   { id: 'member-of-postgres', klass: 4, rule: 'TK039', env: 'erp/sandbox', pointer: '/resource/postgresql_role/group_role/roles/0',
     edit: { key: 'groupRole', address: 'postgresql_role.group_role', attrs: { roles: ['postgres'] } } },
-  { id: 'unresolved-role-name', klass: 4, rule: 'TK039', env: 'erp/sandbox', pointer: '/resource/postgresql_role/ghost/name',
-    resources: { postgresql_role: { ghost: { name: '${replace("erp-role", "-", "_")}', login: true, roles: ['erp_sandbox_role'] } } } },
+  { id: 'unresolved-role-name', klass: 4, rule: 'TK021', env: 'erp/sandbox', pointer: '/resource/postgresql_role/ghost/name',
+    resources: { postgresql_role: { ghost: { name: '${var.ghost_name}', login: true, roles: ['erp_sandbox_role'] } } } },
+  // The evaluator computes this name: prod's group, declared by the sandbox's stack (TK001, not an unknown).
+  { id: 'computed-role-name', klass: 4, rule: 'TK001', env: 'erp/sandbox', pointer: '/resource/postgresql_role/computed',
+    resources: { postgresql_role: { computed: { name: '${replace("erp-role", "-", "_")}', login: true, roles: ['erp_sandbox_role'] } } } },
   { id: 'member-of-pg-write-all-data', klass: 4, rule: 'TK039', env: 'shop/dev', pointer: '/resource/postgresql_grant_role/writer/grant_role',
     resources: { postgresql_grant_role: { writer: { role: 'shop_dev_role', grant_role: 'pg_write_all_data' } } } },
   { id: 'member-of-pg-execute-server-program', klass: 4, rule: 'TK039', env: 'erp/sandbox', pointer: '/resource/postgresql_grant_role/program/grant_role',

@@ -201,8 +201,8 @@ describe('class 5: every Vault type modelled or refused (TK071), no stack writin
     const messages = unsuppressed(await check(dir), 'TK071').map((f) => f.message);
     expect(messages).toEqual([
       // The auth roles refer to the policy by reference, so they name it by the same expression.
-      'vault_kubernetes_auth_backend_role.kubernetes_auth_role in stack crm-alice names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: /token_policies/0 = "${var.policy_name}"',
-      'vault_kubernetes_auth_backend_role.reset_auth_role in stack crm-alice names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: /token_policies/0 = "${var.policy_name}"',
+      'vault_kubernetes_auth_backend_role.kubernetes_auth_role in stack crm-alice names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: /token_policies/0 = "${vault_policy.vault_policy.name}"',
+      'vault_kubernetes_auth_backend_role.reset_auth_role in stack crm-alice names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: /token_policies/0 = "${vault_policy.vault_policy.name}"',
       'vault_policy.vault_policy in stack crm-alice names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: /name = "${var.policy_name}"',
       'stack crm-dev declares data.vault_kv_secret_v2.steal, a Vault data source type tierkit does not model',
       'stack crm-dev declares ephemeral.vault_database_secret.creds, a Vault ephemeral source type tierkit does not model',

@@ -14,8 +14,9 @@ export function defineEstate(): Estate {
     ci: { repository: 'acme/estate', repositoryId: '123456789' },
     backend: Backend.s3({ bucket: 'acme-tfstate', region: 'eu-west-3', keyPrefix: 'estate' }),
     tiers: [
-      { tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'] },
-      { tier: Tier.DEV, egressAllowList: ['10.10.0.0/16'] },
+      // An allow list widens a tier's egress: it is a reasoned exception every check report shows.
+      { tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'], reason: 'Prod services reach the prod network: payment and mail relays.' },
+      { tier: Tier.DEV, egressAllowList: ['10.10.0.0/16'], reason: 'Dev reaches the non-prod network: package mirror and shared mocks.' },
     ],
   });
   // The prod server: its stacks apply behind the prod gate.

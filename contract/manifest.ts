@@ -1,0 +1,142 @@
+/**
+ * `dist/manifest.json`: what every artifact is. It is the contract that `check`, `diff`, `ci`
+ * and the real-PostgreSQL tests read; they never import the constructs.
+ */
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+export type ArtifactKind = 'terraform-stack' | 'kubernetes-manifests';
+export type StackKind = 'app-environment' | 'tier-platform' | 'shared-platform';
+
+export interface ManifestArtifact {
+  readonly path: string;
+  readonly kind: ArtifactKind;
+  readonly tier?: string;
+  readonly app?: string;
+  readonly env?: string;
+  readonly stack?: string;
+  readonly constructPaths: readonly string[];
+  readonly sha256: string;
+}
+
+export interface ManifestTier {
+  readonly name: string;
+  readonly rank: number;
+  readonly data: readonly string[];
+  readonly secretTtl: { readonly defaultSeconds: number; readonly maxSeconds: number };
+  readonly egress: string;
+  readonly egressAllowList: readonly string[];
+  readonly applyGate: { readonly name: string; readonly human: boolean; readonly requiredReviewers: number };
+  readonly flagsDefault: string;
+  readonly allowsSandboxes: boolean;
+  readonly sandboxDefaultTtlHours: number;
+  readonly sandboxMaxTtlHours: number;
+  readonly resetSchedule?: string;
+  readonly exceptions: readonly { property: string; defaultValue: string; value: string; reason: string }[];
+  /** The cluster the tier's env Applications deploy to, when the tier has its own; absent = the estate's `argocd.destinationServer`. */
+  readonly argocdDestinationServer?: string;
+}
+
+/** A network destination pods may reach: a CIDR and one TCP port. */
+export interface ManifestEndpoint {
+  readonly cidr: string;
+  readonly port: number;
+}
+
+export interface ManifestServer {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly majorVersion: number;
+  readonly adminKind: string;
+  readonly superuser: boolean;
+  /** Where pods reach the server (egress to it is written for the envs it hosts), if declared. */
+  readonly cidr?: string;
+  /** Managed servers: the role the provider logs in as, a declared member of every group on the server. */
+  readonly adminRole?: string;
+  /** Set when the server is older than PostgreSQL 16 and hosts envs: the accepted CREATEROLE risk. */
+  readonly legacyCreateRoleReason?: string;
+  readonly tiers: readonly string[];
+  /** The tier whose gate governs every stack whose provider reaches this server. */
+  readonly gatingTier?: string;
+  readonly adminSecretPath: string;
+  readonly constructPath: string;
+}
+
+export interface ManifestStack {
+  readonly name: string;
+  readonly kind: StackKind;
+  /** The tier the stack belongs to (for app-environment stacks, the env's tier). */
+  readonly tier: string;
+  /** The tier whose apply gate and GitHub environment govern the stack. */
+  readonly gatingTier: string;
+  readonly applyGate: string;
+  readonly humanGate: boolean;
+  readonly server?: string;
+  readonly artifact: string;
+  readonly constructPath: string;
+}
+
+export interface ManifestSandbox {
+  readonly kind: string;
+  readonly owner: string;
+  readonly createdAt: string;
+  readonly ttlHours: number;
+  readonly expiresAt: string;
+  readonly seed: string;
+  readonly reason?: string;
+}
+
+export interface ManifestAppEnvironment {
+  readonly app: string;
+  readonly env: string;
+  readonly slug: string;
+  readonly tier: string;
+  readonly kind: 'tier' | 'sandbox';
+  readonly server: string;
+  readonly stack: string;
+  readonly constructPath: string;
+  readonly objectPrefix: string;
+  readonly image: string;
+  readonly flags: Readonly<Record<string, boolean>>;
+  readonly names: {
+    readonly database: string;
+    readonly groupRole: string;
+    readonly vaultConnectionRole: string;
+    readonly goldenDumpRole: string;
+    readonly vaultConnection: string;
+    readonly vaultRole: string;
+    readonly vaultCredsPath: string;
+    readonly kvPath: string;
+    readonly vaultPolicy: string;
+    readonly kubernetesAuthRole: string;
+    readonly namespace: string;
+    readonly serviceAccount: string;
+    readonly host: string;
+    readonly argoApplication: string;
+  };
+  readonly sandbox?: ManifestSandbox;
+  /** Reasoned exceptions the env relies on (e.g. a golden seed). */
+  readonly exceptions: readonly { kind: string; value: string; reason: string }[];
+  readonly suppressions: readonly { ruleId: string; reason: string }[];
+  readonly artifacts: readonly string[];
+}
+
+export interface Manifest {
+  readonly schemaVersion: number;
+  readonly generator: { readonly name: 'tierkit'; readonly version: string };
+  readonly estate: {
+    readonly name: string;
+    readonly domain: string;
+    readonly vault: Readonly<Record<'address' | 'databaseMount' | 'kvMount' | 'kubernetesAuthPath' | 'jwtAuthPath', string>>;
+    readonly argocd: Readonly<Record<'repoUrl' | 'targetRevision' | 'namespace' | 'destinationServer', string>>;
+    readonly ci: { readonly repository: string; readonly repositoryId: string; readonly oidcIssuer: string; readonly maxPlanAgeHours: number };
+    readonly sandboxQuotaPerOwner: number;
+    /** Where pods reach Vault and the Kubernetes API: the only egress beyond a tier's allow list (TK011). */
+    readonly network?: { readonly vault?: ManifestEndpoint; readonly kubernetesApi?: ManifestEndpoint };
+  };
+  readonly tiers: readonly ManifestTier[];
+  readonly servers: readonly ManifestServer[];
+  readonly stacks: readonly ManifestStack[];
+  readonly appEnvironments: readonly ManifestAppEnvironment[];
+  readonly artifacts: readonly ManifestArtifact[];
+}

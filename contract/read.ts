@@ -1,0 +1,304 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+// js-yaml, not `yaml`, for reading: 7× faster on large dists, same YAML 1.2 core schema.
+import { loadAll } from 'js-yaml';
+import { MANIFEST_SCHEMA_VERSION, Manifest } from './manifest';
+import { DistProblem, pointerSegment } from './problems';
+import { normalizeStack } from './terraform/normalize';
+import { StackEvaluator } from './terraform/stack';
+import { mergeStackFiles } from './terraform/merge';
+import { Unknown } from './terraform/unknown';
+
+export type { DistProblem } from './problems';
+
+/**
+ * The one strict reader of a synthesized `dist/` (DESIGN.md, "The flow"). Policies, diff, CI and
+ * the real-PostgreSQL tests all start here; they never import the constructs. It checks the
+ * manifest's schema version, every artifact's sha256, that dist/ holds exactly the files tierkit
+ * writes, and normalizes Terraform JSON's alternative forms; what it finds is returned as
+ * `problems` (check turns each into an unsuppressible TK020 error). Hashes give integrity against
+ * stray edits, not authenticity — an author can rewrite files and hashes — so everything found
+ * is still read and judged by the rules, listed or not.
+ */
+export interface TerraformResource {
+  readonly stack: string;
+  readonly type: string;
+  readonly name: string;
+  /** `resource` blocks; data sources are in `TerraformStackJson.dataSources`. @default 'resource' */
+  readonly kind?: 'resource' | 'data';
+  /** `<type>.<name>`, or `<type>.<name>[0]` / `<type>.<name>["k"]` / `<type>.<name>[?]` for an instance of `count` / `for_each`. */
+  readonly address: string;
+  /** The instance's count index or for_each key (an Unknown when the expansion cannot be computed). */
+  readonly key?: string | number | Unknown;
+  /**
+   * Attributes evaluated against the stack (references, locals, variable defaults, functions,
+   * directives, count.index / each.*): literals, or `Unknown` where the stack does not compute the value.
+   */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** Attributes as written. */
+  readonly raw: Readonly<Record<string, unknown>>;
+  readonly file: string;
+  /** RFC 6901 pointer to the block inside `file`. */
+  readonly pointer: string;
+  /** cdktf's construct path of the resource (`erp-sandbox/group_role`), if cdktf wrote it. */
+  readonly constructPath?: string;
+  /** Whether anything in `attributes` or `key` is an Unknown (a resource built by hand may leave it out: then walk). */
+  readonly hasUnknown?: boolean;
+}
+
+export interface TerraformStackJson {
+  readonly name: string;
+  readonly file: string;
+  /** False for a stack found in dist/ that the manifest does not list (hand-written or stale). */
+  readonly listed: boolean;
+  /** The stack's configuration as Terraform loads it: every `.tf.json` of its directory, overrides merged, in one-object form. */
+  readonly json: Readonly<Record<string, any>>;
+  readonly resources: readonly TerraformResource[];
+  readonly dataSources: readonly TerraformResource[];
+  /** Provider blocks, evaluated (`provider.postgresql[0].host` with a variable default resolved). */
+  readonly providers: Readonly<Record<string, readonly Readonly<Record<string, unknown>>[]>>;
+}
+
+export interface KubernetesObject {
+  readonly file: string;
+  readonly listed: boolean;
+  /** Index of the document in its YAML stream. */
+  readonly index: number;
+  readonly object: Readonly<Record<string, any>>;
+}
+
+export interface DistContents {
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly stacks: readonly TerraformStackJson[];
+  readonly kubernetes: readonly KubernetesObject[];
+  /** What the strict reader refuses; empty for a dist exactly as tierkit wrote it. */
+  readonly problems: readonly DistProblem[];
+}
+
+/** A dist that cannot be read at all (no manifest, wrong schema version, unparseable artifact). */
+export class DistReadError extends Error {
+  constructor(readonly file: string, readonly reason: string, readonly pointer?: string) {
+    super(`${file}${pointer ? `#${pointer}` : ''}: ${reason}`);
+    this.name = 'DistReadError';
+  }
+}
+
+function readText(dir: string, rel: string): string {
+  try {
+    return readFileSync(join(dir, rel), 'utf8');
+  } catch (err) {
+    throw new DistReadError(rel, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); run \`tierkit synth\` first`);
+  }
+}
+
+function parseJson(rel: string, text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new DistReadError(rel, `is not valid JSON: ${(err as Error).message}; run \`tierkit synth\` to rewrite it`);
+  }
+}
+
+/**
+ * The resources of one stack's configuration, evaluated. `origins` maps `resource/<type>/<name>`
+ * to where the block was written (file#pointer) when it differs from `file` / the plain pointer.
+ */
+export function stackResources(name: string, file: string, json: Record<string, any>, origins: ReadonlyMap<string, { file: string; pointer: string }> = new Map()): TerraformResource[] {
+  return evaluateStack(name, file, json, origins).resources;
+}
+
+function evaluateStack(name: string, file: string, json: Record<string, any>, origins: ReadonlyMap<string, { file: string; pointer: string }>) {
+  const evaluator = new StackEvaluator(json);
+  const resources: TerraformResource[] = [];
+  const dataSources: TerraformResource[] = [];
+  for (const i of evaluator.all()) {
+    const section = i.kind === 'data' ? 'data' : 'resource';
+    const at = origins.get(`${section}/${i.type}/${i.name}`)
+      ?? { file, pointer: `/${section}/${pointerSegment(i.type)}/${pointerSegment(i.name)}` };
+    // The instance is the resource rules see: its attributes are evaluated on first read.
+    i.stack = name;
+    i.file = at.file;
+    i.pointer = at.pointer;
+    (i.kind === 'data' ? dataSources : resources).push(i);
+  }
+  const providers: Record<string, Record<string, unknown>[]> = {};
+  for (const [p, blocks] of Object.entries((json.provider ?? {}) as Record<string, unknown>)) {
+    providers[p] = ([] as unknown[]).concat(blocks ?? []).map((b) => evaluator.value(b) as Record<string, unknown>);
+  }
+  return { resources, dataSources, providers };
+}
+
+/** One stack, from its files (the first is the stack's own `cdk.tf.json`; overrides are merged as Terraform does). */
+function readStackFiles(dir: string, name: string, files: readonly string[], listed: boolean, problems: DistProblem[], load: (rel: string) => string = (rel) => readText(dir, rel)): TerraformStackJson {
+  const parsed = files.map((rel) => {
+    const n = normalizeStack(parseJson(rel, load(rel)));
+    for (const p of n.problems) problems.push({ file: rel, pointer: p.pointer, reason: p.reason, fix: p.fix });
+    return { rel, json: n.json, origins: n.origins };
+  });
+  const merged = mergeStackFiles(parsed, problems);
+  const { resources, dataSources, providers } = evaluateStack(name, files[0], merged.json, merged.origins);
+  return { name, file: files[0], listed, json: merged.json, resources, dataSources, providers };
+}
+
+export function readStack(dir: string, name: string, rel: string, listed = true): TerraformStackJson {
+  const problems: DistProblem[] = [];
+  return readStackFiles(dir, name, [rel], listed, problems);
+}
+
+/** The documents of one YAML stream. */
+function parseYamlStream(rel: string, text: string): unknown[] {
+  try {
+    // tierkit never writes anchors; a hand-written file with alias bombs must not hang check or diff.
+    return loadAll(text, { maxAliases: 0 });
+  } catch (error) {
+    throw new DistReadError(rel, `invalid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+function kubernetesObjects(rel: string, docs: readonly unknown[], listed: boolean): KubernetesObject[] {
+  return docs.flatMap((object, index) => {
+    if (object === null || object === undefined) return [];
+    if (typeof object !== 'object' || Array.isArray(object)) throw new DistReadError(rel, `YAML document ${index} is not a Kubernetes object (a mapping)`, `/${index}`);
+    return [{ file: rel, listed, index, object: object as Record<string, any> }];
+  });
+}
+
+export function readKubernetes(dir: string, rel: string, listed = true): KubernetesObject[] {
+  return kubernetesObjects(rel, parseYamlStream(rel, readText(dir, rel)), listed);
+}
+
+/** Every file under `dir/sub` (all of dir when `sub` is ''), as paths relative to `dir`, sorted. */
+function walk(dir: string, sub: string): string[] {
+  const root = join(dir, sub);
+  if (!existsSync(root)) return [];
+  return (readdirSync(root, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((e) => !e.isDirectory())
+    .map((e) => join(e.parentPath ?? (e as any).path, e.name).slice(dir.length + 1).split('\\').join('/'))
+    .sort();
+}
+
+/** The artifact files of a dist (Terraform stacks and Kubernetes manifests), relative, sorted. */
+export function artifactFiles(distDir: string): string[] {
+  const dir = resolve(distDir);
+  return [...walk(dir, 'terraform'), ...walk(dir, 'k8s')].sort();
+}
+
+export interface ReadDistOptions {
+  /**
+   * Relative paths not to read: `diff` passes the files that are byte-identical in both dists,
+   * whose contents cannot differ. @default - read every file
+   */
+  readonly skip?: ReadonlySet<string>;
+}
+
+/** The manifest, checked for what every reader relies on: fatal when it fails. */
+export function readManifest(distDir: string): Manifest {
+  const dir = resolve(distDir);
+  const manifest = parseJson('manifest.json', readText(dir, 'manifest.json')) as Manifest;
+  if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) throw new DistReadError('manifest.json', 'is not a tierkit manifest (not a JSON object); run `tierkit synth`');
+  if (manifest.schemaVersion !== MANIFEST_SCHEMA_VERSION) {
+    throw new DistReadError('manifest.json', `schemaVersion is ${JSON.stringify(manifest.schemaVersion)}, but this tierkit reads schema ${MANIFEST_SCHEMA_VERSION}: `
+      + 'a dist from another tierkit version cannot be judged by these rules; synthesize it with this version (`tierkit synth`)', '/schemaVersion');
+  }
+  for (const key of ['artifacts', 'stacks', 'appEnvironments', 'tiers', 'servers'] as const) {
+    if (!Array.isArray(manifest[key])) throw new DistReadError('manifest.json', `has no ${key} list; run \`tierkit synth\``, `/${key}`);
+  }
+  return manifest;
+}
+
+/** A stack directory's files in load order: `cdk.tf.json` first, then the others, overrides last (Terraform's order). */
+function stackFileOrder(files: string[]): string[] {
+  if (files.length === 1) return files;
+  const override = (f: string) => /(^|\/|_)override\.tf\.json$/.test(f);
+  return [...files].sort((a, b) => Number(override(a)) - Number(override(b)) || Number(!a.endsWith('/cdk.tf.json')) - Number(!b.endsWith('/cdk.tf.json')) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Read a dist: the manifest, then every stack and manifest file, listed or not. Only a dist that
+ * cannot be read at all throws (DistReadError); everything else it refuses is in `problems`.
+ */
+export function readDist(distDir: string, options: ReadDistOptions = {}): DistContents {
+  const dir = resolve(distDir);
+  const skip = options.skip ?? new Set<string>();
+  const manifest = readManifest(dir);
+  const problems: DistProblem[] = [];
+  const listed = new Map(manifest.artifacts.map((a, i) => [a.path, { a, i }]));
+  if (manifest.artifacts.length === 0 || manifest.stacks.length === 0 || manifest.appEnvironments.length === 0) {
+    problems.push({ file: 'manifest.json', pointer: manifest.artifacts.length === 0 ? '/artifacts' : manifest.stacks.length === 0 ? '/stacks' : '/appEnvironments',
+      reason: 'declares an empty estate (no artifacts, stacks or app-environments): an estate with nothing in it proves nothing, and every file beside it would go unjudged',
+      fix: 'synthesize the estate (`tierkit synth`) into dist/; an estate declares at least one app-environment' });
+  }
+  // Each file is read once, hashed and parsed, then dropped: a large dist is never held as text.
+  const load = (rel: string): string => {
+    const text = readFileSync(join(dir, rel), 'utf8');
+    const entry = listed.get(rel);
+    if (entry) {
+      // The hash of the UTF-8 text: what synth hashed. (A file that is not valid UTF-8 is not tierkit's, and differs.)
+      const sha = createHash('sha256').update(text, 'utf8').digest('hex');
+      if (sha !== entry.a.sha256) {
+        problems.push({ file: rel, pointer: '', reason: `sha256 ${sha} differs from manifest.json /artifacts/${entry.i}/sha256 (${entry.a.sha256}): the file was edited after synthesis`,
+          fix: 'change the estate (environments/, apps/) or an escape hatch and re-run `tierkit synth`; never edit dist/ by hand' });
+      }
+    }
+    return text;
+  };
+  // Every file in dist/: listed artifacts, or unlisted ones that are still read (a rule must judge a hand-written stack).
+  const stackDirs = new Map<string, string[]>();
+  const yamls: { rel: string; listed: boolean }[] = [];
+  const present = walk(dir, '');
+  const presentSet = new Set(present);
+  for (const [rel, { i }] of listed) {
+    if (!skip.has(rel) && !presentSet.has(rel)) {
+      problems.push({ file: rel, pointer: '', reason: `is listed in manifest.json (/artifacts/${i}) but missing`, fix: 'run `tierkit synth` and commit the whole dist/' });
+    }
+  }
+  for (const rel of present) {
+    if (rel === 'manifest.json') continue;
+    const entry = listed.get(rel);
+    if (entry && entry.a.kind === 'kubernetes-manifests') {
+      if (!skip.has(rel)) yamls.push({ rel, listed: true });
+      continue;
+    }
+    const stackDir = /^terraform\/([^/]+)\/[^/]+$/.exec(rel)?.[1];
+    if (entry && entry.a.kind === 'terraform-stack' && stackDir) {
+      if (!skip.has(rel)) stackDirs.set(stackDir, [...(stackDirs.get(stackDir) ?? []), rel]);
+      continue;
+    }
+    if (skip.has(rel)) continue;
+    if (stackDir && rel.endsWith('.tf.json')) {
+      problems.push({ file: rel, pointer: '', reason: `is not a file tierkit writes: Terraform loads every *.tf.json in terraform/${stackDir}/${/override\.tf\.json$/.test(rel) ? ' and merges *_override.tf.json over the stack' : ''}, so its blocks are applied with the stack`,
+        fix: 'declare the change in the estate (or an escape hatch) and re-run `tierkit synth`; delete the file' });
+      stackDirs.set(stackDir, [...(stackDirs.get(stackDir) ?? []), rel]);
+      continue;
+    }
+    if (rel.startsWith('k8s/') && /\.ya?ml$/.test(rel)) {
+      problems.push({ file: rel, pointer: '', reason: 'is not a file tierkit writes: Argo CD applies every manifest under the rendered path',
+        fix: 'declare the object through the estate and re-run `tierkit synth`; delete the file' });
+      yamls.push({ rel, listed: false });
+      continue;
+    }
+    problems.push({ file: rel, pointer: '', reason: stackDir
+      ? `is not a file tierkit writes, and tierkit cannot read it: Terraform loads ${rel.endsWith('.tf') ? 'HCL *.tf files' : /tfvars/.test(rel) ? 'variable values from *.tfvars files' : 'files'} in terraform/${stackDir}/ with the stack, so nothing it declares would be judged`
+      : 'is not a file tierkit writes; nothing in dist/ may escape the rules',
+    fix: 'delete the file; declare the change in the estate and re-run `tierkit synth`' });
+  }
+
+  const stacks: TerraformStackJson[] = [];
+  const stackOf = new Map(manifest.artifacts.filter((a) => a.kind === 'terraform-stack').map((a) => [a.path, a.stack ?? a.path]));
+  for (const [stackDir, files] of [...stackDirs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const ordered = stackFileOrder(files);
+    const main = ordered.find((f) => stackOf.has(f));
+    stacks.push(readStackFiles(dir, main ? stackOf.get(main)! : stackDir, ordered, main !== undefined, problems, load));
+  }
+  const kubernetes = yamls.flatMap((m) => kubernetesObjects(m.rel, parseYamlStream(m.rel, load(m.rel)), m.listed));
+  // Problems in a stable order whatever the reading order: by file, then pointer.
+  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
+  return { dir, manifest, stacks, kubernetes, problems };
+}
+
+/** Any problem of a dist as one error naming the side (`base`/`head`), for diff and ci. */
+export function describeProblems(side: string, problems: readonly DistProblem[]): string {
+  return problems.map((p) => `${side} dist: ${p.file}${p.pointer ? `#${p.pointer}` : ''}: ${p.reason} (fix: ${p.fix})`).join('\n');
+}
