@@ -65,13 +65,48 @@ function readText(dir: string, rel: string): string {
   }
 }
 
+/**
+ * The first key that an object of valid JSON `text` repeats, if any. `JSON.parse` keeps the last
+ * value of a repeated key; Terraform's JSON syntax (HCL) keeps every definition — two `"resource"`
+ * properties are two sets of blocks — so a repeated key would hide the earlier definition from the rules.
+ */
+export function repeatedJsonKey(text: string): string | undefined {
+  const stack: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (expectKey && top) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.has(key)) return key;
+        top.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{') { stack.push(new Set()); expectKey = true; }
+    else if (c === '[') { stack.push(null); expectKey = false; }
+    else if (c === '}' || c === ']') { stack.pop(); expectKey = false; }
+    else if (c === ',') expectKey = stack[stack.length - 1] !== null && stack.length > 0;
+  }
+  return undefined;
+}
+
 function readJson(dir: string, rel: string): any {
+  const text = readText(dir, rel);
+  let json: any;
   try {
-    return JSON.parse(readText(dir, rel));
+    json = JSON.parse(text);
   } catch (err) {
-    if (err instanceof DistReadError) throw err;
     throw new DistReadError(rel, `is not valid JSON: ${(err as Error).message}`);
   }
+  const repeated = repeatedJsonKey(text);
+  if (repeated !== undefined) {
+    throw new DistReadError(rel, `repeats the key ${JSON.stringify(repeated)} in one object: JSON.parse keeps only its last value, Terraform (HCL JSON) reads every one`);
+  }
+  return json;
 }
 
 function pointerSegment(s: string): string {

@@ -28,3 +28,29 @@ describe('reading Kubernetes YAML from dist/', () => {
     expect(() => readKubernetes(list, 'k8s/hand.k8s.yaml')).toThrow(/YAML document 0 is not a Kubernetes object/);
   });
 });
+
+describe('reading Terraform JSON from dist/', () => {
+  it('refuses a repeated key: Terraform (HCL JSON) reads both "resource" blocks, JSON.parse only the last', async () => {
+    const { cpSync, readFileSync } = await import('node:fs');
+    const { checkDist } = await import('../../policies');
+    const { cleanDist } = await import('./helpers');
+    const dir = freshDir('dup-key');
+    cpSync(cleanDist(), dir, { recursive: true });
+    const file = join(dir, 'terraform', 'erp-dev', 'cdk.tf.json');
+    const j = JSON.parse(readFileSync(file, 'utf8'));
+    const visible = { ...j.resource };
+    const policy = visible.vault_policy;
+    delete visible.vault_policy;
+    visible.vault_kubernetes_auth_backend_role.kubernetes_auth_role.token_policies = ['erp-dev'];
+    policy.vault_policy.policy += 'path "postgres/creds/erp" {\n  capabilities = ["read"]\n}\n';
+    const rest = Object.entries(j).filter(([k]) => k !== 'resource').map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+    writeFileSync(file, `{"resource": ${JSON.stringify({ vault_policy: policy })},\n${rest.join(',\n')},\n"resource": ${JSON.stringify(visible)}}\n`);
+    await expect(checkDist(dir, { now: new Date('2026-11-22T06:00:00Z') })).rejects.toThrow(/erp-dev\/cdk\.tf\.json: repeats the key "resource"/);
+  });
+
+  it('finds repeated keys at any depth, and only within one object', async () => {
+    const { repeatedJsonKey } = await import('../../policies/dist/read');
+    expect(repeatedJsonKey('{"a": {"b": 1, "c": "b\\"", "b": 2}}')).toBe('b');
+    expect(repeatedJsonKey('{"a": [{"b": 1}, {"b": 2}], "c": {"b": "a"}}')).toBeUndefined();
+  });
+});
