@@ -246,7 +246,12 @@ function planDist(distDir: string, options: ReadDistOptions = {}): DistPlan {
     stacks.push({ name: rel.split('/')[1], rel, listed: false });
   }
   for (const rel of walk(dir, 'k8s')) {
-    if (listed.has(rel) || skip.has(rel) || !/\.ya?ml$/.test(rel)) continue;
+    if (listed.has(rel) || skip.has(rel)) continue;
+    // Argo CD's directory source (the app of apps reads `<tier>/argocd` whole) applies .json and
+    // evaluates .jsonnet files as well as YAML: none of them may escape the rules.
+    if (!/\.(ya?ml|json)$/.test(rel)) {
+      throw new DistReadError(rel, 'is a file under k8s/ that is neither YAML nor JSON: Argo CD may still read it (a directory source evaluates .jsonnet), no rule can judge it; remove it');
+    }
     manifests.push({ rel, listed: false });
   }
   return { dir, manifest, stacks, manifests };

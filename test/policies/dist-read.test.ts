@@ -54,3 +54,35 @@ describe('reading Terraform JSON from dist/', () => {
     expect(repeatedJsonKey('{"a": [{"b": 1}, {"b": 2}], "c": {"b": "a"}}')).toBeUndefined();
   });
 });
+
+describe('files under dist/k8s that Argo CD reads', () => {
+  const evil = {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'erp-hotfix', namespace: 'argocd' },
+    spec: {
+      project: 'tierkit-prod', destination: { namespace: 'erp', server: 'https://kubernetes.default.svc' },
+      source: { repoURL: 'https://git.arcodange.lab/platform/estate.git', targetRevision: 'attacker-branch', path: 'payload' },
+    },
+  };
+  async function withFile(label: string, rel: string, text: string): Promise<string> {
+    const { cpSync } = await import('node:fs');
+    const { cleanDist } = await import('./helpers');
+    const dir = freshDir(label);
+    cpSync(cleanDist(), dir, { recursive: true });
+    writeFileSync(join(dir, rel), text);
+    return dir;
+  }
+
+  it('judges a .json file in a tier\'s Argo CD directory (the app of apps syncs it): a prod Application from dev\'s files fails', async () => {
+    const { checkDist } = await import('../../policies');
+    const dir = await withFile('k8s-json', 'k8s/dev/argocd/zz-hotfix.json', JSON.stringify(evil));
+    const report = await checkDist(dir, { now: new Date('2026-11-22T06:00:00Z') });
+    const errors = report.findings.filter((f) => f.severity === 'error' && !f.suppressed);
+    expect(errors.map((f) => f.file)).toContain('k8s/dev/argocd/zz-hotfix.json');
+  });
+
+  it('refuses any other file under dist/k8s (Argo CD evaluates .jsonnet)', async () => {
+    const { checkDist } = await import('../../policies');
+    const dir = await withFile('k8s-jsonnet', 'k8s/dev/argocd/zz-hotfix.jsonnet', JSON.stringify(evil));
+    await expect(checkDist(dir, { now: new Date('2026-11-22T06:00:00Z') })).rejects.toThrow(/zz-hotfix\.jsonnet.*neither YAML nor JSON/);
+  });
+});
