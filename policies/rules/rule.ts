@@ -83,6 +83,15 @@ export function envReaches(g: EstateGraph, env: Env, what: string): { tier: stri
   return out;
 }
 
+/** `upwardReach` for reaching `env`: its tier, or a tier gating its stack or its server (`envReaches`). */
+export function upwardEnvReach(g: EstateGraph, from: string | undefined, env: Env, what: string): string | undefined {
+  for (const r of envReaches(g, env, what)) {
+    const why = upwardReach(g, from, r.tier, r.what);
+    if (why) return why;
+  }
+  return undefined;
+}
+
 export function describeEnv(env: Env | undefined): string {
   return env ? `${env.slug} (tier ${env.tier})` : 'no declared app-environment';
 }
