@@ -140,7 +140,16 @@ export function resolveRefs(value: unknown, lookup: (type: string, name: string,
 
 export function stackResources(name: string, file: string, json: Record<string, any>): TerraformResource[] {
   const raw: { type: string; name: string; body: Record<string, unknown> }[] = [];
+  // HCL's JSON syntax also takes an array of objects at each block level (every element a block);
+  // tierkit writes objects only, and an array read as an object would name blocks "0", "1", …
+  const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (Array.isArray(json) || (json.resource !== undefined && !isObject(json.resource))) {
+    throw new DistReadError(file, 'holds a block list where tierkit writes an object (HCL JSON reads an array as repeated blocks): write each block as an object');
+  }
   for (const [type, byName] of Object.entries(json.resource ?? {})) {
+    if (!isObject(byName) || Object.values(byName as object).some((b) => !isObject(b))) {
+      throw new DistReadError(file, `resource type ${type} holds a block list where tierkit writes an object (HCL JSON reads an array as repeated blocks): write each block as an object`);
+    }
     for (const [rname, body] of Object.entries(byName as Record<string, Record<string, unknown>>)) {
       raw.push({ type, name: rname, body });
     }

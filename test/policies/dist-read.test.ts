@@ -86,3 +86,16 @@ describe('files under dist/k8s that Argo CD reads', () => {
     await expect(checkDist(dir, { now: new Date('2026-11-22T06:00:00Z') })).rejects.toThrow(/zz-hotfix\.jsonnet.*neither YAML nor JSON/);
   });
 });
+
+describe('Terraform block lists (HCL JSON reads an array as repeated blocks)', () => {
+  it('refuses a resource type or body written as an array: the rules would see blocks named "0"', async () => {
+    const { checkDist } = await import('../../policies');
+    const { cleanDist } = await import('./helpers');
+    const { editDist } = await import('./rehash');
+    const fn = { name: 'escalate', database: 'erp-sandbox', schema: 'public', returns: 'void', language: 'plpgsql', security_definer: true, body: 'BEGIN END;' };
+    const byType = editDist(cleanDist(), freshDir('hcl-list-type'), { 'erp-sandbox': (j) => { j.resource.postgresql_function = [{ escalate: fn }]; } });
+    await expect(checkDist(byType, { now: new Date('2026-11-22T06:00:00Z') })).rejects.toThrow(/erp-sandbox\/cdk\.tf\.json: resource type postgresql_function holds a block list/);
+    const byBody = editDist(cleanDist(), freshDir('hcl-list-body'), { 'erp-sandbox': (j) => { j.resource.postgresql_function = { escalate: [fn] }; } });
+    await expect(checkDist(byBody, { now: new Date('2026-11-22T06:00:00Z') })).rejects.toThrow(/block list/);
+  });
+});
