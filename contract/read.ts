@@ -1,3 +1,4 @@
+import { repeatedJsonKey } from './json';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -94,11 +95,17 @@ function readText(dir: string, rel: string): string {
 }
 
 function parseJson(rel: string, text: string): any {
+  let json: any;
   try {
-    return JSON.parse(text);
+    json = JSON.parse(text);
   } catch (err) {
     throw new DistReadError(rel, `is not valid JSON: ${(err as Error).message}; run \`tierkit synth\` to rewrite it`);
   }
+  const repeated = repeatedJsonKey(text);
+  if (repeated !== undefined) {
+    throw new DistReadError(rel, `repeats the key ${JSON.stringify(repeated)} in one object: JSON.parse keeps only its last value, Terraform (HCL JSON) reads every one, so a definition would escape the rules; run \`tierkit synth\` to rewrite it`);
+  }
+  return json;
 }
 
 /**

@@ -41,6 +41,8 @@ export interface PgItem {
 /** A `module` call in a stack with a postgresql provider: the module inherits it, its resources are unseen. */
 export interface PgModule {
   readonly name: string;
+  /** A module call, or an `import` block (adopts an existing object into the stack's state). @default 'module' */
+  readonly kind?: 'module' | 'import';
   readonly stack: Stack;
   readonly source: Source;
   readonly target: PgTarget;
@@ -146,6 +148,17 @@ export function postgresView(g: EstateGraph): PostgresView {
         modules.push({ name, stack, target: targetOf(g, stack, {}),
           source: { file: stack.file, pointer: `/module/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, constructPath } });
       }
+    }
+    // An `import` block adopts an object that already exists (prod's database or connection role,
+    // on a server the stack reaches) into this stack's state: its next plans alter it, and its
+    // teardown drops it. tierkit writes none; which object it adopts is not judged from dist/.
+    const imports = stack.json.import;
+    if (imports !== undefined && providerBlocks(stack).length > 0) {
+      ([] as unknown[]).concat(imports).forEach((imp, i) => {
+        const to = (imp as { to?: unknown } | null)?.to;
+        modules.push({ name: `import ${typeof to === 'string' ? to : '(unreadable)'}`, stack, target: targetOf(g, stack, {}), kind: 'import',
+          source: { file: stack.file, pointer: Array.isArray(imports) ? `/import/${i}` : '/import', constructPath } });
+      });
     }
     // Data sources run at plan time (notes §1.3: the three PG ones are SQL-injectable then).
     const data = stack.json.data;

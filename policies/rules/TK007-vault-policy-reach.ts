@@ -1,4 +1,4 @@
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding, envReaches } from './rule';
 import { ownerLabel, policyOwner, reachIndexOf } from './vault-reach';
 
 export const rule: Rule = {
@@ -31,8 +31,8 @@ export const rule: Rule = {
         const more = owners.size > 5 ? ` and ${owners.size - 5} more` : '';
         // The engine decides suppressibility from what is reached; the shared mounts and auth methods hold prod's secrets too.
         const live = [...g.tiers.values()].find((t) => t.data.includes('live'))?.name ?? 'prod';
-        const reaches = foreign.map((f) => f.owned.owner).map((o) => (o.kind === 'env' ? { tier: o.env.tier, what: `env ${o.env.slug}` }
-          : o.kind === 'tier' ? { tier: o.tier, what: `the ${o.tier} CI applier's paths` } : { tier: live, what: 'the shared platform\'s mounts and auth methods' }));
+        const reaches = foreign.map((f) => f.owned.owner).flatMap((o) => (o.kind === 'env' ? envReaches(g, o.env, `env ${o.env.slug}`)
+          : o.kind === 'tier' ? [{ tier: o.tier, what: `the ${o.tier} CI applier's paths` }] : [{ tier: live, what: 'the shared platform\'s mounts and auth methods' }]));
         out.push({
           env: who.env, source: p.source, reaches,
           message: `Vault policy "${p.name}" of ${who.label} grants [${r.capabilities.join(', ')}] on "${r.written ?? r.path}", which reaches ${listed}${more}`,

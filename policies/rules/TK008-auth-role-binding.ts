@@ -1,6 +1,6 @@
 import { applierTierOf, PLATFORM_ADMIN_ROLE, plannerTierOf } from '../../constructs/naming';
 import { AuthRole, Env, EstateGraph } from '../graph/types';
-import { Rule, RuleFinding, describeEnv, upwardReach } from './rule';
+import { Rule, RuleFinding, describeEnv, upwardEnvReach } from './rule';
 
 /** Vault attaches `default` to every token unless told not to; it grants only token self-service. */
 const BUILTIN = new Set(['default']);
@@ -56,7 +56,7 @@ function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): 
       const applier = applierTierOf(p);
       problems.push({
         text: `grants policy "${p}"${owner ? ` of ${describeEnv(owner)}` : applier !== undefined ? ' (a CI applier)' : ''}; only ${[...own].map((x) => `"${x}"`).join(', ')} are its env's`,
-        unsuppressible: owner ? upwardReach(g, env.tier, owner.tier, `env ${owner.slug}'s policy`)
+        unsuppressible: owner ? upwardEnvReach(g, env.tier, owner, `env ${owner.slug}'s policy`)
           : applier !== undefined ? `it hands a workload the ${applier} CI applier's policy` : unresolved(p),
       });
     } else if (!env && owner) {
@@ -103,7 +103,7 @@ function jwtProblems(g: EstateGraph, r: AuthRole): Problem[] {
     const applier = applierTierOf(p);
     if (owner) {
       problems.push({ text: `grants policy "${p}" of ${describeEnv(owner)} to CI tokens`,
-        unsuppressible: owner === r.stack.env ? undefined : upwardReach(g, from, owner.tier, `env ${owner.slug}'s policy`) });
+        unsuppressible: owner === r.stack.env ? undefined : upwardEnvReach(g, from, owner, `env ${owner.slug}'s policy`) });
     } else if (applier !== undefined) {
       problems.push({ text: `grants the CI applier policy "${p}" without being that tier's applier role`,
         unsuppressible: `it hands CI tokens the ${applier} CI applier's policy` });

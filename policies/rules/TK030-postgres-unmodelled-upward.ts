@@ -28,6 +28,14 @@ export const rule: Rule = {
     for (const mod of postgresView(g).modules) {
       const upward = upwardServer(g, mod.stack, mod.target);
       if (!upward) continue;
+      if (mod.kind === 'import') {
+        out.push({
+          env: mod.stack.env, source: mod.source,
+          message: `${mod.name} in stack ${mod.stack.name} adopts an existing object into the stack's state (its plans then alter it, its teardown drops it), and ${upward}`,
+          fix: 'Remove the import block: a stack creates only its own env\'s objects (tierkit writes no import).',
+        });
+        continue;
+      }
       out.push({
         env: mod.stack.env, source: mod.source,
         message: `module "${mod.name}" in stack ${mod.stack.name} inherits the stack's postgresql provider and its resources are not in dist/, and ${upward}`,

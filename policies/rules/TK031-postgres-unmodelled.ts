@@ -25,7 +25,9 @@ export const rule: Rule = {
       if (upwardServer(g, mod.stack, mod.target)) continue;
       out.push({
         env: mod.stack.env, source: mod.source,
-        message: `module "${mod.name}" in stack ${mod.stack.name} inherits the stack's postgresql provider (server ${mod.target.server}); its resources are not in dist/ and go unjudged`,
+        message: mod.kind === 'import'
+          ? `${mod.name} in stack ${mod.stack.name} adopts an existing object on server ${mod.target.server} into the stack's state: which object is unjudged`
+          : `module "${mod.name}" in stack ${mod.stack.name} inherits the stack's postgresql provider (server ${mod.target.server}); its resources are not in dist/ and go unjudged`,
       });
     }
     return out;

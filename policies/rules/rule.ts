@@ -69,6 +69,29 @@ export function upwardReach(g: EstateGraph, from: string | undefined, to: string
   return undefined;
 }
 
+/**
+ * What reaching `env` means for suppressibility: its own tier, and the tiers gating its stack and
+ * its database's server — `erp-sandbox` is tier dev, but its database (a golden copy of prod's data)
+ * is on the prod server and its stack applies behind the prod gate, so reaching it reaches prod.
+ */
+export function envReaches(g: EstateGraph, env: Env, what: string): { tier: string; what: string }[] {
+  const out = [{ tier: env.tier, what }];
+  const stackGate = g.manifest.stacks.find((s) => s.name === env.stack)?.gatingTier;
+  if (stackGate !== undefined) out.push({ tier: stackGate, what: `${what}, whose stack tier ${stackGate} gates` });
+  const serverGate = env.server === undefined ? undefined : g.servers.get(env.server)?.gatingTier;
+  if (serverGate !== undefined) out.push({ tier: serverGate, what: `${what}, whose database is on a server tier ${serverGate} gates` });
+  return out;
+}
+
+/** `upwardReach` for reaching `env`: its tier, or a tier gating its stack or its server (`envReaches`). */
+export function upwardEnvReach(g: EstateGraph, from: string | undefined, env: Env, what: string): string | undefined {
+  for (const r of envReaches(g, env, what)) {
+    const why = upwardReach(g, from, r.tier, r.what);
+    if (why) return why;
+  }
+  return undefined;
+}
+
 export function describeEnv(env: Env | undefined): string {
   return env ? `${env.slug} (tier ${env.tier})` : 'no declared app-environment';
 }

@@ -69,6 +69,10 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
       `${v.databaseMount}/creds/${n.vaultRole}`, `${v.databaseMount}/roles/${n.vaultRole}`,
       `${v.databaseMount}/config/${n.vaultConnection}`, `${v.databaseMount}/rotate-root/${n.vaultConnection}`,
       `${v.databaseMount}/reset/${n.vaultConnection}`,
+      // A static role of the env's role name passes its connection's allowed_roles: its rotation
+      // statements run as the env's CREATEROLE connection user, its static-creds are a login there.
+      `${v.databaseMount}/static-roles/${n.vaultRole}`, `${v.databaseMount}/static-creds/${n.vaultRole}`,
+      `${v.databaseMount}/rotate-role/${n.vaultRole}`,
       ...['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys'].map((k) => `${v.kvMount}/${k}/${kvArea}/*`),
       // `sys/policy/<name>` is the legacy alias of `sys/policies/acl/<name>`: the same policy.
       `sys/policies/acl/${n.vaultPolicy}`, `sys/policy/${n.vaultPolicy}`, `auth/${v.kubernetesAuthPath}/role/${n.kubernetesAuthRole}`,
@@ -98,7 +102,7 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
     }
   }
   for (const p of [`sys/mounts/${v.databaseMount}*`, `sys/mounts/${v.kvMount}*`, `sys/auth/${v.kubernetesAuthPath}*`,
-    `sys/auth/${v.jwtAuthPath}*`, `auth/${v.kubernetesAuthPath}/config`, `auth/${v.jwtAuthPath}/config`,
+    `sys/auth/${v.jwtAuthPath}*`, `${v.kvMount}/config`, `auth/${v.kubernetesAuthPath}/config`, `auth/${v.jwtAuthPath}/config`,
     `sys/mounts/auth/${v.kubernetesAuthPath}/*`, `sys/mounts/auth/${v.jwtAuthPath}/*`, 'sys/mounts', 'sys/auth',
     `sys/policies/acl/${PLATFORM_ADMIN_ROLE}`, `sys/policy/${PLATFORM_ADMIN_ROLE}`, `auth/${v.jwtAuthPath}/role/${PLATFORM_ADMIN_ROLE}`]) {
     out.push({ pattern: p, owner: { kind: 'shared' } });
