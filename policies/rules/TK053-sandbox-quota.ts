@@ -41,11 +41,18 @@ export const rule: Rule = {
   evaluate(g: EstateGraph) {
     const out: RuleFinding[] = [];
     const { templates } = podTemplates(g);
+    // Indexed by namespace once: per-sandbox scans of every object are quadratic in the estate's size.
+    const byNamespace = new Map<string | undefined, typeof g.kubernetes[number][]>();
+    for (const k of g.kubernetes) (byNamespace.get(k.namespace) ?? byNamespace.set(k.namespace, []).get(k.namespace)!).push(k);
+    const namespaces = new Map<string, typeof g.kubernetes[number]>();
+    for (const k of g.kubernetes) if (k.kind === 'Namespace' && !namespaces.has(k.name)) namespaces.set(k.name, k);
+    const templatesByNs = new Map<string | undefined, typeof templates[number][]>();
+    for (const t of templates) (templatesByNs.get(t.object.namespace) ?? templatesByNs.set(t.object.namespace, []).get(t.object.namespace)!).push(t);
     for (const env of g.envs.filter((e) => e.kind === 'sandbox')) {
       const ns = env.names.namespace;
       const unsuppressible = sharesNodesWithProd(g, ns);
-      const inNs = (kind: string) => g.kubernetes.filter((k) => k.kind === kind && k.namespace === ns);
-      const nsObject = g.kubernetes.find((k) => k.kind === 'Namespace' && k.name === ns);
+      const inNs = (kind: string) => (byNamespace.get(ns) ?? []).filter((k) => k.kind === kind);
+      const nsObject = namespaces.get(ns);
       const source = nsObject?.source ?? { file: env.artifacts.find((a) => a.startsWith('k8s/')) ?? env.artifacts[0], pointer: '', constructPath: env.constructPath };
       const where = `sandbox namespace "${ns}" (${describeEnv(env)})`;
       // A scoped quota (scopes / scopeSelector) caps only the pods in its scope: it caps nothing for the others.
@@ -64,7 +71,7 @@ export const rule: Rule = {
           }
           return best;
         };
-        const needed = need(templates.filter((t) => t.object.namespace === ns));
+        const needed = need(templatesByNs.get(ns) ?? []);
         if (typeof needed === 'string') out.push({ env, source: quotas[0].source, unsuppressible, message: `${where}: the quota cannot be judged: ${needed}` });
         for (const key of [...COMPUTE, 'pods']) {
           const c = cap(key);

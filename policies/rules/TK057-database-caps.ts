@@ -38,10 +38,18 @@ export const rule: Rule = {
   evaluate(g: EstateGraph) {
     const out: RuleFinding[] = [];
     const prodServers = new Set(g.envs.filter((e) => e.tier === 'prod').map((e) => e.server));
+    // Indexed by stack once: a scan of every resource per env is quadratic in the estate's size.
+    const byStack = <T>(items: readonly T[], stackOf: (x: T) => string) => {
+      const m = new Map<string, T[]>();
+      for (const x of items) (m.get(stackOf(x)) ?? m.set(stackOf(x), []).get(stackOf(x))!).push(x);
+      return m;
+    };
+    const databases = byStack(g.resources.filter((r) => r.type === 'postgresql_database'), (r) => r.stack);
+    const dynamicRoles = byStack(g.dynamicRoles, (r) => r.stack.name);
     for (const env of g.envs) {
       if (env.tier === 'prod') continue;
       const unsuppressible = prodServers.has(env.server) ? `its database is on ${env.server}, which holds prod` : undefined;
-      const dbs = g.resources.filter((r) => r.type === 'postgresql_database' && r.stack === env.stack && r.attributes.name === env.names.database);
+      const dbs = (databases.get(env.stack) ?? []).filter((r) => r.attributes.name === env.names.database);
       const source = (r: { file: string; pointer: string; constructPath?: string }): Source => ({ file: r.file, pointer: r.pointer, resourcePath: r.constructPath, constructPath: env.constructPath });
       if (dbs.length === 0) {
         out.push({ env, unsuppressible, source: { file: env.artifacts[0], pointer: '', constructPath: env.constructPath }, message: `${describeEnv(env)}: no postgresql_database "${env.names.database}" in stack ${env.stack} to judge` });
@@ -51,7 +59,7 @@ export const rule: Rule = {
           out.push({ env, unsuppressible, source: source(db), message: `${describeEnv(env)}: database "${env.names.database}" has connection_limit ${JSON.stringify(db.attributes.connection_limit ?? -1)}, no cap` });
         }
       }
-      for (const role of g.dynamicRoles.filter((r) => r.stack.name === env.stack)) {
+      for (const role of dynamicRoles.get(env.stack) ?? []) {
         const limit = userConnectionLimit(role.creationStatements);
         if (!capped(limit)) {
           out.push({ env, unsuppressible, source: role.source,
