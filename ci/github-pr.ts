@@ -13,6 +13,9 @@ import { ARTIFACT, checkout, setupNode, Step, TIERKIT } from './steps';
 /** The diff leaves room for the plans section; the comment job bounds the whole comment (ci/github-comment.ts). */
 const COMMENT_MAX_CHARS = 60_000;
 
+/** The later committer time of head and base: the instant `check` (and the comment's check) judges expiry at. */
+const COMMIT_NOW = 'now="$(git show -s --format=\'%ct %cI\' "$HEAD_SHA" "$BASE_SHA" | sort -n | tail -n 1 | cut -d" " -f2)"';
+
 function diffJob(m: Manifest): Record<string, unknown> {
   const steps: Step[] = [
     checkout({ 'fetch-depth': 0 }),
@@ -28,7 +31,7 @@ function diffJob(m: Manifest): Record<string, unknown> {
       // head commit back-dated by its author cannot revive a sandbox main already saw expire.
       env: { HEAD_SHA: '${{ github.event.pull_request.head.sha }}', BASE_SHA: '${{ github.event.pull_request.base.sha }}' },
       run: [
-        'now="$(git show -s --format=\'%ct %cI\' "$HEAD_SHA" "$BASE_SHA" | sort -n | tail -n 1 | cut -d" " -f2)"',
+        COMMIT_NOW,
         'echo "Sandbox expiry evaluated at $now (latest committer time of head $HEAD_SHA and base $BASE_SHA)"',
         `${TIERKIT} check dist --format sarif --output tierkit.sarif --now "$now"`,
         '',
@@ -40,7 +43,7 @@ function diffJob(m: Manifest): Record<string, unknown> {
       // The comment embeds the head's check result: judged at the same instant as the check step.
       env: { HEAD_SHA: '${{ github.event.pull_request.head.sha }}', BASE_SHA: '${{ github.event.pull_request.base.sha }}', REPORT_HINT: 'the `tierkit-diff` artifact of run ${{ github.run_id }} (tierkit-diff.json)' },
       run: [
-        'now="$(git show -s --format=\'%ct %cI\' "$HEAD_SHA" "$BASE_SHA" | sort -n | tail -n 1 | cut -d" " -f2)"',
+        COMMIT_NOW,
         `${TIERKIT} diff --base-ref "$BASE_SHA" --head-dist dist --now "$now" --max-chars ${COMMENT_MAX_CHARS} --report-hint "$REPORT_HINT" --output tierkit-diff/comment.md --json tierkit-diff/tierkit-diff.json`,
         '',
       ].join('\n'),

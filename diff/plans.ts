@@ -1,4 +1,5 @@
-import type { Manifest } from '../constructs/synth/manifest';
+import type { Manifest } from '../contract/manifest';
+import type { PlanSummary as StackPlanSummary } from '../contract/plan-summary';
 import { compareStrings } from '../constructs/synth/serialize';
 import { code, text } from './markdown-text';
 import type { ChangeSet } from './model';
@@ -11,13 +12,7 @@ import { isProdTier } from './summary';
  * also sees drift and unapplied merges, so a plan that deletes prod data is severity 3 even when
  * the diff does not show it. CI fills the slot (`tierkit diff --plans <file>`) once plans exist.
  */
-export interface PlanSummary {
-  readonly stack: string;
-  readonly create: readonly string[];
-  readonly update: readonly string[];
-  readonly delete: readonly string[];
-  readonly replace: readonly string[];
-}
+export type PlanSummary = Pick<StackPlanSummary, 'stack' | 'create' | 'update' | 'delete' | 'replace'>;
 
 export interface PlanSummaries {
   readonly schemaVersion: 1;

@@ -1,3 +1,4 @@
+import { groupBy } from '../graph/group';
 import { EstateGraph, K8sObject } from '../graph/types';
 import { FoundTemplate, podTemplates, quantity, sharesNodesWithProd } from './pod-templates';
 import { Rule, RuleFinding, describeEnv } from './rule';
@@ -42,12 +43,10 @@ export const rule: Rule = {
     const out: RuleFinding[] = [];
     const { templates } = podTemplates(g);
     // Indexed by namespace once: per-sandbox scans of every object are quadratic in the estate's size.
-    const byNamespace = new Map<string | undefined, typeof g.kubernetes[number][]>();
-    for (const k of g.kubernetes) (byNamespace.get(k.namespace) ?? byNamespace.set(k.namespace, []).get(k.namespace)!).push(k);
+    const byNamespace = groupBy(g.kubernetes, (k) => k.namespace);
     const namespaces = new Map<string, typeof g.kubernetes[number]>();
     for (const k of g.kubernetes) if (k.kind === 'Namespace' && !namespaces.has(k.name)) namespaces.set(k.name, k);
-    const templatesByNs = new Map<string | undefined, typeof templates[number][]>();
-    for (const t of templates) (templatesByNs.get(t.object.namespace) ?? templatesByNs.set(t.object.namespace, []).get(t.object.namespace)!).push(t);
+    const templatesByNs = groupBy(templates, (t) => t.object.namespace);
     for (const env of g.envs.filter((e) => e.kind === 'sandbox')) {
       const ns = env.names.namespace;
       const unsuppressible = sharesNodesWithProd(g, ns);

@@ -1,3 +1,4 @@
+import { groupBy } from '../graph/group';
 import { PLACEHOLDER, parseSql, substituteVaultPlaceholders } from '../graph/sql';
 import { EstateGraph, Source } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './rule';
@@ -39,13 +40,8 @@ export const rule: Rule = {
     const out: RuleFinding[] = [];
     const prodServers = new Set(g.envs.filter((e) => e.tier === 'prod').map((e) => e.server));
     // Indexed by stack once: a scan of every resource per env is quadratic in the estate's size.
-    const byStack = <T>(items: readonly T[], stackOf: (x: T) => string) => {
-      const m = new Map<string, T[]>();
-      for (const x of items) (m.get(stackOf(x)) ?? m.set(stackOf(x), []).get(stackOf(x))!).push(x);
-      return m;
-    };
-    const databases = byStack(g.resources.filter((r) => r.type === 'postgresql_database'), (r) => r.stack);
-    const dynamicRoles = byStack(g.dynamicRoles, (r) => r.stack.name);
+    const databases = groupBy(g.resources.filter((r) => r.type === 'postgresql_database'), (r) => r.stack);
+    const dynamicRoles = groupBy(g.dynamicRoles, (r) => r.stack.name);
     for (const env of g.envs) {
       if (env.tier === 'prod') continue;
       const unsuppressible = prodServers.has(env.server) ? `its database is on ${env.server}, which holds prod` : undefined;

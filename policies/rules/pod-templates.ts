@@ -3,6 +3,7 @@
  * injector (hashicorp/vault-k8s, agent-inject/agent) mutates them, so the rules judge the injected
  * containers too although they never appear in dist/.
  */
+import { groupBy } from '../graph/group';
 import type { EstateGraph, K8sObject, Source } from '../graph/types';
 import type { PodTemplate } from './pod-security-standards';
 
@@ -134,12 +135,8 @@ function clusters(g: EstateGraph): { byNamespace: Map<string | undefined, string
   const cached = clusterCache.get(g);
   if (cached) return cached;
   const byNamespace = new Map<string | undefined, string[]>();
-  for (const k of g.kubernetes) {
-    if (k.kind !== 'Application') continue;
-    const ns = k.object.spec?.destination?.namespace;
-    const server = String(k.object.spec?.destination?.server ?? k.object.spec?.destination?.name ?? '');
-    (byNamespace.get(ns) ?? byNamespace.set(ns, []).get(ns)!).push(server);
-  }
+  const apps = groupBy(g.kubernetes.filter((k) => k.kind === 'Application'), (k) => k.object.spec?.destination?.namespace as string | undefined);
+  for (const [ns, list] of apps) byNamespace.set(ns, list.map((k) => String(k.object.spec?.destination?.server ?? k.object.spec?.destination?.name ?? '')));
   const prod = new Set(g.envs.filter((e) => e.tier === 'prod').flatMap((e) => byNamespace.get(e.names.namespace) ?? []));
   const built = { byNamespace, prod };
   clusterCache.set(g, built);
