@@ -22,12 +22,15 @@ function num(v: unknown): number | undefined {
   return undefined;
 }
 
+// Terraform converts a number or bool to a string where the schema wants one (`10` binds namespace
+// "10"): read them as Terraform does, never drop them (an Unknown stays out: TK021 reports it).
 function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
+  if (typeof v === 'string') return v;
+  return (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' ? String(v) : undefined;
 }
 
 function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  return Array.isArray(v) ? v.map(str).filter((x): x is string => x !== undefined) : [];
 }
 
 function buildIndex(envs: readonly Env[]): EnvIndex {
