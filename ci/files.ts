@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareStrings } from '../constructs/synth/serialize';
+import { compareStrings } from '../contract/order';
 
 /** Write generated files, or tell which ones on disk differ from them (`--check`). */
 

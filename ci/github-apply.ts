@@ -1,6 +1,6 @@
 import { PROVIDER_LOCKS_DIR } from '../constructs/naming';
 import type { Manifest, ManifestStack } from '../contract/manifest';
-import { compareStrings } from '../constructs/synth/serialize';
+import { compareStrings } from '../contract/order';
 import { ACTIONS, RUNNER } from './pins';
 import { publishJobs } from './github-publish';
 import { REMOVED_OUTPUTS, removedStackJobs, removedStackSteps } from './github-remove';

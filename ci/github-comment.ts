@@ -2,7 +2,7 @@ import type { Manifest } from '../contract/manifest';
 import { planJobs } from './github-plan';
 import { ACTIONS, RUNNER } from './pins';
 import { ARTIFACT, humanTiers, planEnvironment } from './steps';
-import { GITHUB_COMMENT_LIMIT } from '../diff/markdown';
+import { GITHUB_COMMENT_LIMIT } from '../contract/plan-summary';
 
 /**
  * The ONE sticky pull-request comment. `comment-diff` posts the diff as soon as it exists, so the

@@ -1,5 +1,5 @@
 import type { Manifest, ManifestServer, ManifestTier } from '../contract/manifest';
-import { compareStrings } from '../constructs/synth/serialize';
+import { compareStrings } from '../contract/order';
 import { ACTIONS, RUNNER } from './pins';
 import {
   ARTIFACT, checkout, ephemeralPassword, humanTiers, planEnvironment, plannerRole, refuseServer, setupTerraform, STAGE_LOCK_SCRIPT,

@@ -3,7 +3,7 @@ import {
   applierRoleName, CI_WORKFLOW_FILES, PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE, planEnvironmentName, plannerRoleName,
   PROVIDER_LOCKS_DIR, serverAdminSecretName,
 } from '../constructs/naming';
-import { compareStrings } from '../constructs/synth/serialize';
+import { compareStrings } from '../contract/order';
 import { ACTIONS, NODE_VERSION, TERRAFORM_VERSION } from './pins';
 
 /** Steps both workflows share. Every credential comes from OIDC, Vault or `secrets.*`; none is written here. */

@@ -4,7 +4,7 @@ import { Estate } from './estate';
 import * as naming from './naming';
 import { PostgresServer } from './postgres-server';
 import { Tier } from './tier';
-import type { AppEnvironmentResources } from './synth/terraform-app-environment';
+import type { AppEnvironmentResources } from './escape-hatch';
 
 export interface AppEnvironmentProps {
   readonly tier: Tier;
@@ -91,6 +91,11 @@ export class AppEnvironment extends Construct {
 
   get isSandbox(): boolean {
     return false;
+  }
+
+  /** The seed a reset restores: a sandbox's profile; the demo tier's curated data (named after the tier) otherwise. */
+  get resetSeedName(): string {
+    return this.tier.name;
   }
 
   /** Accept a policy finding on this environment, with a reason the reports show. */

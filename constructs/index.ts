@@ -15,5 +15,5 @@ export { validateEstate } from './validation';
 export { synthesize, synthesizeShard, SynthOutput, SynthesizeOptions } from './synth/synthesize';
 export { writeDist } from './synth/write';
 export * from './synth/manifest';
-export { AppEnvironmentResources } from './synth/terraform-app-environment';
+export type { AppEnvironmentResources, GoldenDumpResources } from './escape-hatch';
 export * as lifecycle from './lifecycle';

@@ -64,6 +64,10 @@ export class Sandbox extends AppEnvironment {
     return true;
   }
 
+  override get resetSeedName(): string {
+    return this.seed.name;
+  }
+
   get ttlHours(): number {
     return this.declaredTtlHours ?? this.estate.tier(this.tier).config.sandboxDefaultTtlHours;
   }

@@ -4,7 +4,7 @@
  * {{expiration}} as plain text.
  */
 import * as naming from './naming';
-import { compareStrings } from './synth/serialize';
+import { compareStrings } from '../contract/order';
 
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

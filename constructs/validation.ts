@@ -10,6 +10,7 @@ import { Sandbox } from './sandbox';
 import { Tier } from './tier';
 import { appsOf, environmentsOf } from './query';
 import { canonicalCidr } from './cidr';
+import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 
 /**
  * Input validation as a table of rules, run over the whole estate before anything is
@@ -21,7 +22,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const PG_IDENTIFIER_MAX_BYTES = 63;
 const DNS_LABEL_MAX = 63;
 const CRONJOB_NAME_MAX = 52;
-export const MIN_REASON_LENGTH = 10;
+export { MIN_REASON_LENGTH };
 
 function issue(estate: Estate, c: IConstruct, property: string, value: unknown, message: string, fix: string): ValidationIssue {
   return { path: estate.displayPath(c), property, value, message, fix };
@@ -30,9 +31,7 @@ function issue(estate: Estate, c: IConstruct, property: string, value: unknown, 
 const apps = appsOf;
 const environments = environmentsOf;
 
-function hasReason(reason: string | undefined): boolean {
-  return typeof reason === 'string' && reason.trim().length >= MIN_REASON_LENGTH;
-}
+const hasReason = isReason;
 
 export function checkDnsLabel(estate: Estate, c: IConstruct, property: string, value: string): ValidationIssue[] {
   if (typeof value === 'string' && DNS_LABEL.test(value) && value.length <= DNS_LABEL_MAX) return [];

@@ -27,3 +27,6 @@ export interface PlanSummary {
   readonly forget: readonly string[];
   readonly drift: readonly string[];
 }
+
+/** GitHub rejects issue and PR comments longer than this (the diff's comment and CI's plan table share it). */
+export const GITHUB_COMMENT_LIMIT = 65_535;

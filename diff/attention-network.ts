@@ -1,5 +1,5 @@
 import { API_SCALER_JOBS, LABELS } from '../constructs/naming';
-import { NetworkPolicyPort, cidrWithin, onlyPort, platformEndpoints } from '../policies/graph/network';
+import { NetworkPolicyPort, cidrWithin, onlyPort, platformEndpoints } from '../contract/network';
 import { formatValue } from './attributes';
 import { Context, after, push } from './attention-context';
 import type { KubernetesChange } from './model';

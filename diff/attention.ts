@@ -1,5 +1,5 @@
 import type { Manifest } from '../contract/manifest';
-import { compareStrings } from '../constructs/synth/serialize';
+import { compareStrings } from '../contract/order';
 import { formatValue } from './attributes';
 import { AttributeLookup, Context, addedStrings, after, changeLines, envOfStack, foreign, ownNames, push, strings, touched } from './attention-context';
 import { connectionAttention } from './attention-connections';

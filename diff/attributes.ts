@@ -1,4 +1,4 @@
-import { compareStrings } from '../constructs/synth/serialize';
+import { compareStrings } from '../contract/order';
 import type { AttributeChange } from './model';
 
 /**

@@ -1,5 +1,5 @@
-import type { Manifest } from '../constructs/synth/manifest';
-import type { CheckReport, Finding } from '../policies/report/finding';
+import type { Manifest } from '../contract/manifest';
+import type { CheckReport, Finding } from '../contract/findings';
 import { code, text } from './markdown-text';
 import type { DetailSection, ReviewItem } from './review-model';
 

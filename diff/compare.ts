@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Manifest } from '../contract/manifest';
-import { compareStrings } from '../constructs/synth/serialize';
+import { compareStrings } from '../contract/order';
 import type { DistContents, KubernetesObject, TerraformStackJson } from '../contract/read';
 import { StackEvaluator } from '../contract/terraform/stack';
 import { asWritten } from '../contract/terraform/unknown';

@@ -1,4 +1,4 @@
-import { canonicalJson } from '../constructs/synth/serialize';
+import { canonicalJson } from '../contract/order';
 import type { ChangeSet } from './model';
 
 /** The machine report: the full change set (nothing left out), canonical and deterministic. */

@@ -5,8 +5,9 @@ import type { ChangeSet } from './model';
 import type { PlanSummaries } from './plans';
 import { buildReview } from './review';
 
-/** GitHub rejects issue and PR comments longer than this. */
-export const GITHUB_COMMENT_LIMIT = 65_535;
+import { GITHUB_COMMENT_LIMIT } from '../contract/plan-summary';
+
+export { GITHUB_COMMENT_LIMIT };
 
 export interface MarkdownOptions {
   /** Where the full JSON report is (an artifact name, a URL); shown whenever detail is left out. */

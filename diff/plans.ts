@@ -1,6 +1,6 @@
 import type { Manifest } from '../contract/manifest';
 import type { PlanSummary as StackPlanSummary } from '../contract/plan-summary';
-import { compareStrings } from '../constructs/synth/serialize';
+import { compareStrings } from '../contract/order';
 import { code, text } from './markdown-text';
 import type { ChangeSet } from './model';
 import type { DetailSection, ReviewItem } from './review-model';

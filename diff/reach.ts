@@ -1,6 +1,6 @@
-import type { Manifest, ManifestAppEnvironment } from '../constructs/synth/manifest';
-import { compareStrings } from '../constructs/synth/serialize';
-import { cidrWithin } from '../constructs/cidr';
+import type { Manifest, ManifestAppEnvironment } from '../contract/manifest';
+import { compareStrings } from '../contract/order';
+import { cidrWithin } from '../contract/cidr';
 import type { AttributeLookup } from './attention-context';
 import { code } from './markdown-text';
 import type { ReachItem, ResourceChange, TerraformChange } from './model';

@@ -1,4 +1,4 @@
-import type { Manifest } from '../constructs/synth/manifest';
+import type { Manifest } from '../contract/manifest';
 import { code, text } from './markdown-text';
 import type { AffectedStack, AttentionCategory, AttentionItem, ChangeSet, KubernetesChange, ResourceChange } from './model';
 import type { ReviewItem, Severity } from './review-model';

@@ -1,4 +1,4 @@
-import type { Manifest } from '../constructs/synth/manifest';
+import type { Manifest } from '../contract/manifest';
 import { formatValue } from './attributes';
 import { CheckOutcome, checkItems, checkSection, checkVerdict } from './check-result';
 import { code, text } from './markdown-text';

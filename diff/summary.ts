@@ -1,6 +1,7 @@
 import type { Manifest, ManifestStack } from '../contract/manifest';
-import { compareStrings } from '../constructs/synth/serialize';
+import { compareStrings } from '../contract/order';
 import type { AffectedStack, ChangeAction, Counts, ManifestChange, ResourceChange, TierSummary } from './model';
+import { isLiveTier } from '../contract/tiers';
 
 /** Per-tier counts and the affected Terraform stacks (the CI plan matrix). */
 
@@ -8,12 +9,8 @@ const zero = (): Counts => ({ add: 0, change: 0, destroy: 0 });
 
 /** A tier holding live data is prod, whatever it is called. */
 export function isProdTier(manifests: readonly Manifest[], tier: string | undefined): boolean {
-  if (!tier) return false;
-  for (const m of manifests) {
-    const t = m.tiers.find((x) => x.name === tier);
-    if (t) return t.data.includes('live');
-  }
-  return tier === 'prod';
+  const m = manifests.find((x) => x.tiers.some((t) => t.name === tier));
+  return isLiveTier(m?.tiers ?? [], tier);
 }
 
 export function tierRank(manifests: readonly Manifest[], tier: string): number {

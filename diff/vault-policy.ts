@@ -1,5 +1,5 @@
-import { compareStrings } from '../constructs/synth/serialize';
-import { parseVaultPolicy } from '../policies/graph/vault-policy';
+import { compareStrings } from '../contract/order';
+import { parseVaultPolicy } from '../contract/vault-policy';
 
 /**
  * Vault policy text, read by the same canonical parser as `check` (policies/graph/vault-policy.ts),

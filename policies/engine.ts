@@ -1,4 +1,5 @@
-import { compareStrings } from '../constructs/synth/serialize';
+import { compareStrings } from '../contract/order';
+import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import { DistReadError, readDist } from '../contract/read';
 import { buildGraph } from './graph/build';
 import { loadSqlParser } from './graph/sql';
@@ -10,7 +11,6 @@ import type { Rule, RuleContext, RuleFinding } from './rules/rule';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../package.json').version;
-const MIN_REASON = 10;
 
 /** Findings about the suppressions and exceptions themselves; the engine raises them. */
 export const ENGINE_RULES: readonly RuleSummary[] = [
@@ -37,7 +37,7 @@ export const ENGINE_RULES: readonly RuleSummary[] = [
   {
     id: 'TK102', name: 'exception-unreasoned', severity: 'error', suppressible: false,
     title: 'A declared exception or suppression has no reason',
-    explanation: `Every loosening must say why (at least ${MIN_REASON} characters), so a reviewer can judge it.`,
+    explanation: `Every loosening must say why (at least ${MIN_REASON_LENGTH} characters), so a reviewer can judge it.`,
     fix: 'Give the reason on the tier settings, the sandbox, or addSuppression().',
   },
 ];
@@ -62,7 +62,7 @@ function withReason(why: string | undefined): { unsuppressible?: string } {
 }
 
 function hasReason(reason: unknown): boolean {
-  return typeof reason === 'string' && reason.trim().length >= MIN_REASON;
+  return isReason(reason);
 }
 
 /** Every reasoned exception the manifest declares: tier loosenings and per-env exceptions. */
@@ -151,7 +151,7 @@ export function evaluateGraph(g: EstateGraph, options: CheckOptions): CheckRepor
       const base = { ...source, pointer, env: env.slug };
       if (!hasReason(s.reason)) {
         findings.push({ ...base, ruleId: 'TK102', ruleName: 'exception-unreasoned', severity: 'error', fix: engineRule('TK102').fix,
-          message: `suppression of ${s.ruleId} on ${env.slug} has no reason (at least ${MIN_REASON} characters)` });
+          message: `suppression of ${s.ruleId} on ${env.slug} has no reason (at least ${MIN_REASON_LENGTH} characters)` });
         return;
       }
       if (rule && !rule.suppressible) {

@@ -2,9 +2,8 @@
  * Which app-environments get which lifecycle piece. Derived from the model only, so the
  * Terraform stack (golden dump role) and the Kubernetes chart (Jobs) always agree.
  */
-import { AppEnvironment } from '../app-environment';
+import type { AppEnvironment } from '../app-environment';
 import { SeedProfile } from '../enums';
-import { Sandbox } from '../sandbox';
 import { Tier } from '../tier';
 
 /**
@@ -23,7 +22,7 @@ export function hasReset(env: AppEnvironment): boolean {
 
 /** The seed a reset restores: the sandbox's profile, or `demo` for the demo tier's curated data. */
 export function resetSeed(env: AppEnvironment): string {
-  return env instanceof Sandbox ? env.seed.name : env.tier.name;
+  return env.resetSeedName;
 }
 
 /** The hourly schedule of the demo tier (or of any tier that sets one); undefined = on demand. */

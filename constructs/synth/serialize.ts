@@ -1,30 +1,10 @@
 import { stringify } from 'yaml';
+import { sortKeys } from '../../contract/order';
 
-/** Deep copy with object keys sorted (arrays keep their order: it can mean something). */
-export function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value as object).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
-}
-
-/** Canonical JSON: sorted keys, two-space indent, trailing newline. */
-export function canonicalJson(value: unknown): string {
-  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
-}
+// The canonical orders are the contract's (its readers compare with them); re-exported for the synthesizer.
+export { sortKeys, canonicalJson, compareStrings } from '../../contract/order';
 
 /** A multi-document YAML stream with sorted keys; document order is kept (Namespace first). */
 export function yamlStream(docs: readonly unknown[]): string {
   return docs.map((d) => stringify(sortKeys(d), { lineWidth: 0 })).join('---\n');
-}
-
-/** Code-point order: locale-independent, so every machine sorts alike. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

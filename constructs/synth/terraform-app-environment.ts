@@ -11,36 +11,10 @@ import {
 } from '../statements';
 import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import { addBackend, addPostgresProvider, addVaultProvider } from './terraform-common';
+import type { AppEnvironmentResources, GoldenDumpResources } from '../escape-hatch';
 
-/** The typed resources of one app-environment stack, handed to escape hatches. */
-export interface AppEnvironmentResources {
-  readonly stack: TerraformStack;
-  readonly groupRole: PostgresqlRole;
-  readonly vaultConnectionRole: PostgresqlRole;
-  readonly vaultConnectionAdmin: PostgresqlGrantRole;
-  /** Managed servers only: the provider's role as an inheriting member of the group (see below). */
-  readonly providerMembership?: PostgresqlGrantRole;
-  readonly database: PostgresqlDatabase;
-  readonly databasePublicRevoke: PostgresqlGrant;
-  readonly databaseConnect: PostgresqlGrant;
-  readonly vaultConnection: DatabaseSecretBackendConnection;
-  readonly vaultRole: DatabaseSecretBackendRole;
-  readonly kvConfig: KvSecretV2;
-  readonly vaultPolicy: VaultPolicy;
-  readonly kubernetesAuthRole: KubernetesAuthBackendRole;
-  /** Only on a prod env whose app has a `golden` sandbox (see lifecycle/plan.ts). */
-  readonly goldenDump?: GoldenDumpResources;
-  /** Vault login of the reset Job's own service account (sandboxes, demo tier). */
-  readonly resetAuthRole?: KubernetesAuthBackendRole;
-}
-
-export interface GoldenDumpResources {
-  readonly role: PostgresqlRole;
-  readonly connect: PostgresqlGrant;
-  readonly credential: KvSecretV2;
-  readonly policy: VaultPolicy;
-  readonly authRole: KubernetesAuthBackendRole;
-}
+// The escape hatch's view of the stack is the model's API (escape-hatch.ts); re-exported at its old path.
+export type { AppEnvironmentResources, GoldenDumpResources } from '../escape-hatch';
 
 /**
  * The golden dump's read-only role: LOGIN, `pg_read_all_data` and nothing else, CONNECT on its

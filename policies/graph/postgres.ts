@@ -2,6 +2,7 @@ import { POSTGRESQL_DATA_TYPES, POSTGRESQL_TYPES } from '../../contract/known-ty
 import { isUnknown } from '../../contract/terraform/unknown';
 import { stackResources, type TerraformResource } from '../dist/read';
 import type { EstateGraph, Source, Stack } from './types';
+import { isLiveTier } from '../../contract/tiers';
 
 /**
  * The PostgreSQL provider as tierkit models it: every resource and data source type of the pinned
@@ -196,7 +197,7 @@ export function upwardServer(g: EstateGraph, stack: Stack, target: PgTarget): st
   const ownRank = own === undefined ? -1 : g.tiers.get(own)?.rank ?? -1;
   for (const t of server?.tiers ?? []) {
     const tier = g.tiers.get(t);
-    if (tier?.data.includes('live') ?? t === 'prod') return `its provider logs in to server ${target.server}, which holds the live-data tier ${t}`;
+    if (isLiveTier(g.tiers, t)) return `its provider logs in to server ${target.server}, which holds the live-data tier ${t}`;
     if (tier && tier.rank > ownRank) return `its provider logs in to server ${target.server}, which holds tier ${t}, stricter than ${own === undefined ? 'a stack of no tier' : `tier ${own}`}`;
   }
   return undefined;

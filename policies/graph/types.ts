@@ -131,13 +131,8 @@ export interface KvSecret {
   readonly source: Source;
 }
 
-export interface PolicyPathRule {
-  /** The path as Vault matches it (one leading `/` stripped, as Vault does). */
-  readonly path: string;
-  /** The path as written, when it differs from `path`. */
-  readonly written?: string;
-  readonly capabilities: readonly string[];
-}
+import type { PolicyPathRule } from '../../contract/vault-policy';
+export type { PolicyPathRule };
 
 export interface VaultPolicy {
   readonly name: string;

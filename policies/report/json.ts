@@ -1,4 +1,4 @@
-import { canonicalJson } from '../../constructs/synth/serialize';
+import { canonicalJson } from '../../contract/order';
 import type { CheckReport } from './finding';
 
 /** Machine report: the CheckReport itself, with sorted keys. */

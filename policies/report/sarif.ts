@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../constructs/synth/serialize';
+import { canonicalJson } from '../../contract/order';
 import type { CheckReport, Finding } from './finding';
 import { lineOfPointer } from './lines';
 

@@ -2,6 +2,7 @@ import { API_SCALER_JOBS, LABELS } from '../../constructs/naming';
 import { cidrWithin, onlyPort, platformEndpoints } from '../graph/network';
 import { EstateGraph, K8sObject } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './rule';
+import { isLiveTier } from '../../contract/tiers';
 
 const DNS_PEER = (peer: any) => peer?.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system'
   && peer?.podSelector?.matchLabels?.['k8s-app'] === 'kube-dns';
@@ -59,7 +60,7 @@ export const rule: Rule = {
     }
     for (const [ns, nsObject] of namespaces) {
       const tierName = namespaceTier(g, ns, nsObject);
-      if (tierName === 'prod') continue;
+      if (isLiveTier(g.tiers, tierName)) continue;
       // A hand-written namespace without a tier is judged as non-prod (nothing proves it is prod);
       // namespaces tierkit writes without a tier are platform namespaces, not app environments.
       if (tierName === undefined && (!nsObject || nsObject.listed)) continue;

@@ -1,7 +1,7 @@
 import { EstateGraph } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './rule';
+import { isReason } from '../../contract/tiers';
 
-const MIN_REASON = 10;
 
 /** The data class a seed profile brings into a database. */
 export function seedDataClass(seed: string): string | undefined {
@@ -12,7 +12,7 @@ export function seedDataClass(seed: string): string | undefined {
 }
 
 function hasReason(reason: unknown): boolean {
-  return typeof reason === 'string' && reason.trim().length >= MIN_REASON;
+  return isReason(reason);
 }
 
 /** Seeds declared by hand-written namespaces (not in the manifest) through tierkit's annotations. */

@@ -1,6 +1,6 @@
 import { Rule, RuleFinding, describeEnv } from './rule';
+import { isReason } from '../../contract/tiers';
 
-const MIN_REASON = 10;
 
 export const rule: Rule = {
   id: 'TK013',
@@ -26,7 +26,7 @@ export const rule: Rule = {
         out.push({ env, source: at('ttlHours'), message: `${who} has no positive TTL` });
       } else if (tier && sb.ttlHours > tier.sandboxMaxTtlHours) {
         const exception = env.exceptions.find((e) => e.kind === 'ttlHours' && e.value === String(sb.ttlHours));
-        if (!exception || exception.reason.trim().length < MIN_REASON) {
+        if (!exception || !isReason(exception.reason)) {
           out.push({ env, source: at('ttlHours'), message: `${who} lives ${sb.ttlHours}h, over the ${tier.name} maximum of ${tier.sandboxMaxTtlHours}h, without a reasoned exception` });
         }
       }

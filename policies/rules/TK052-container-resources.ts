@@ -1,6 +1,7 @@
 import { EstateGraph } from '../graph/types';
 import { podTemplates, quantity, sharesNodesWithProd, templatePointer } from './pod-templates';
 import { Rule, RuleFinding, describeEnv, envOfNamespace } from './rule';
+import { isLiveTier } from '../../contract/tiers';
 
 export const rule: Rule = {
   id: 'TK052',
@@ -19,7 +20,7 @@ export const rule: Rule = {
     for (const t of podTemplates(g).templates) {
       const o = t.object;
       const env = envOfNamespace(g, o.namespace);
-      const prod = env?.tier === 'prod';
+      const prod = isLiveTier(g.tiers, env?.tier);
       const unsuppressible = sharesNodesWithProd(g, o.namespace);
       const where = `${o.kind} ${o.namespace ?? ''}/${o.name} (${describeEnv(env)})`;
       for (const list of ['initContainers', 'containers'] as const) {

@@ -1,5 +1,6 @@
 import { EstateGraph } from '../graph/types';
 import { Rule, RuleFinding, upwardReach } from './rule';
+import { isLiveTier } from '../../contract/tiers';
 
 export const rule: Rule = {
   id: 'TK056',
@@ -23,7 +24,7 @@ export const rule: Rule = {
       const tiers = namespaces.map((ns) => g.index.byNamespace.get(String(ns))?.tier);
       const unsuppressible = namespaces.length === 0 || tiers.includes(undefined)
         ? 'its bound namespaces are not all declared environments'
-        : tiers.map((t) => upwardReach(g, env?.tier, t!, `namespace of tier ${t}`)).find(Boolean) ?? (tiers.includes('prod') ? 'it logs in pods of prod' : undefined);
+        : tiers.map((t) => upwardReach(g, env?.tier, t!, `namespace of tier ${t}`)).find(Boolean) ?? (tiers.some((t) => isLiveTier(g.tiers, t)) ? 'it logs in pods of prod' : undefined);
       out.push({
         env, unsuppressible, source: { file: r.file, pointer: r.pointer, resourcePath: r.constructPath, constructPath: env?.constructPath },
         message: `${r.address} in stack ${r.stack} (role ${String(r.attributes.role_name)}) accepts tokens of ${audience === undefined || audience === null || audience === '' ? 'any audience' : `audience ${JSON.stringify(audience)}`}`,

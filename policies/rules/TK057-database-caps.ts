@@ -2,6 +2,7 @@ import { groupBy } from '../graph/group';
 import { PLACEHOLDER, parseSql, substituteVaultPlaceholders } from '../graph/sql';
 import { EstateGraph, Source } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './rule';
+import { isLiveTier } from '../../contract/tiers';
 
 /** A cap the server enforces: a whole number of connections, at least one (-1 is "no limit"). */
 const capped = (v: unknown): boolean => {
@@ -38,12 +39,12 @@ export const rule: Rule = {
   suppressible: true,
   evaluate(g: EstateGraph) {
     const out: RuleFinding[] = [];
-    const prodServers = new Set(g.envs.filter((e) => e.tier === 'prod').map((e) => e.server));
+    const prodServers = new Set(g.envs.filter((e) => isLiveTier(g.tiers, e.tier)).map((e) => e.server));
     // Indexed by stack once: a scan of every resource per env is quadratic in the estate's size.
     const databases = groupBy(g.resources.filter((r) => r.type === 'postgresql_database'), (r) => r.stack);
     const dynamicRoles = groupBy(g.dynamicRoles, (r) => r.stack.name);
     for (const env of g.envs) {
-      if (env.tier === 'prod') continue;
+      if (isLiveTier(g.tiers, env.tier)) continue;
       const unsuppressible = prodServers.has(env.server) ? `its database is on ${env.server}, which holds prod` : undefined;
       const dbs = (databases.get(env.stack) ?? []).filter((r) => r.attributes.name === env.names.database);
       const source = (r: { file: string; pointer: string; constructPath?: string }): Source => ({ file: r.file, pointer: r.pointer, resourcePath: r.constructPath, constructPath: env.constructPath });

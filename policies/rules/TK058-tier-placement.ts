@@ -1,6 +1,7 @@
 import { EstateGraph } from '../graph/types';
 import { FoundTemplate, podTemplates, sharesNodesWithProd, templatePointer } from './pod-templates';
 import { Rule, RuleFinding, describeEnv, envOfNamespace } from './rule';
+import { isLiveTier } from '../../contract/tiers';
 
 interface Toleration { key?: string; operator?: string; value?: string; effect?: string }
 
@@ -18,7 +19,7 @@ const key = (t: Toleration) => JSON.stringify([t.key ?? '', t.operator ?? 'Equal
  * tolerations every prod template carries. Undefined when prod's pods select no pool.
  */
 function prodPool(templates: FoundTemplate[], g: EstateGraph): { selector: Record<string, string>; taints: Toleration[] } | undefined {
-  const prod = templates.filter((t) => envOfNamespace(g, t.object.namespace)?.tier === 'prod');
+  const prod = templates.filter((t) => isLiveTier(g.tiers, envOfNamespace(g, t.object.namespace)?.tier));
   if (prod.length === 0) return undefined;
   const specs = prod.map((t) => t.template.spec ?? {});
   const selector: Record<string, string> = { ...(specs[0].nodeSelector ?? {}) };
@@ -48,7 +49,7 @@ export const rule: Rule = {
     if (!pool) return out;
     for (const t of templates) {
       const env = envOfNamespace(g, t.object.namespace);
-      if (env?.tier === 'prod') continue;
+      if (isLiveTier(g.tiers, env?.tier)) continue;
       // Only pods of prod's cluster can reach prod's nodes.
       if (!sharesNodesWithProd(g, t.object.namespace)) continue;
       const spec = t.template.spec ?? {};

@@ -1,5 +1,6 @@
 import { EstateGraph } from '../graph/types';
 import { Rule, RuleFinding, describeEnv, envOfNamespace } from './rule';
+import { isLiveTier } from '../../contract/tiers';
 
 export const rule: Rule = {
   id: 'TK059',
@@ -16,8 +17,8 @@ export const rule: Rule = {
   evaluate(g: EstateGraph) {
     const out: RuleFinding[] = [];
     const ingresses = g.kubernetes.filter((k) => k.kind === 'Ingress');
-    const prodHosts = new Set(g.envs.filter((e) => e.tier === 'prod').map((e) => e.names.host));
-    const prodClasses = new Set(ingresses.filter((i) => envOfNamespace(g, i.namespace)?.tier === 'prod').map((i) => String(i.object.spec?.ingressClassName ?? '')));
+    const prodHosts = new Set(g.envs.filter((e) => isLiveTier(g.tiers, e.tier)).map((e) => e.names.host));
+    const prodClasses = new Set(ingresses.filter((i) => isLiveTier(g.tiers, envOfNamespace(g, i.namespace)?.tier)).map((i) => String(i.object.spec?.ingressClassName ?? '')));
     for (const ing of ingresses) {
       const env = envOfNamespace(g, ing.namespace);
       const spec = ing.object.spec ?? {};
@@ -25,7 +26,7 @@ export const rule: Rule = {
       const where = `Ingress ${ing.namespace ?? ''}/${ing.name} (${describeEnv(env)})`;
       const rules: any[] = Array.isArray(spec.rules) ? spec.rules : [];
       const hosts = rules.map((r) => r?.host);
-      const shared = env?.tier === 'prod' ? undefined
+      const shared = isLiveTier(g.tiers, env?.tier) ? undefined
         : hosts.some((h) => prodHosts.has(h)) ? 'it claims a prod host'
           : typeof cls !== 'string' || prodClasses.has(cls) ? `its controller (class ${JSON.stringify(cls ?? null)}) also serves prod` : undefined;
       const push = (pointer: string, message: string) => out.push({ env, unsuppressible: shared, source: { ...ing.source, pointer: `${ing.source.pointer}${pointer}` }, message: `${where}: ${message}` });

@@ -2,6 +2,7 @@ import { isUnknown } from '../../contract/terraform/unknown';
 import { EstateGraph, Stack } from '../graph/types';
 import { VaultBlock, knownVaultType } from '../graph/vault-types';
 import { Rule, RuleFinding } from './rule';
+import { isLiveTier } from '../../contract/tiers';
 
 const BLOCKS: readonly VaultBlock[] = ['resource', 'data', 'ephemeral'];
 /** Secret values (write-only passwords, KV payloads) legitimately come from variables; every other string names a Vault path, role or policy. */
@@ -52,7 +53,7 @@ function unresolved(v: unknown, at: string, out: string[]): void {
 /** The shared platform stack, behind the live-data tier's human gate: the only home of mounts and auth methods. */
 function isSharedPlatform(g: EstateGraph, s: Stack): boolean {
   const gate = s.manifest?.gatingTier;
-  return s.listed && s.manifest?.kind === 'shared-platform' && s.humanGate && gate !== undefined && (g.tiers.get(gate)?.data.includes('live') ?? gate === 'prod');
+  return s.listed && s.manifest?.kind === 'shared-platform' && s.humanGate && gate !== undefined && isLiveTier(g.tiers, gate);
 }
 
 export const rule: Rule = {

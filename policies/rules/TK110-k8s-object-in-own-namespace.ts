@@ -1,4 +1,4 @@
-import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, groupOf, hasKind } from '../../constructs/synth/rendered-kinds';
+import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, groupOf, hasKind } from '../../contract/rendered-kinds';
 import type { K8sObject } from '../graph/types';
 import { fileScope } from './k8s-scope';
 import { Rule, RuleFinding, describeEnv } from './rule';

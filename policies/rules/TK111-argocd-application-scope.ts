@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as naming from '../../constructs/naming';
-import { groupOf } from '../../constructs/synth/rendered-kinds';
+import { groupOf } from '../../contract/rendered-kinds';
 import type { Env, EstateGraph, K8sObject } from '../graph/types';
 import { at, fileScope, tierServer } from './k8s-scope';
 import { Rule, RuleFinding, describeEnv } from './rule';

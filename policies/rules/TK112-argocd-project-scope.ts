@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import { compareStrings } from '../../constructs/synth/serialize';
+import { compareStrings } from '../../contract/order';
 import * as naming from '../../constructs/naming';
-import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, GroupKind, groupOf } from '../../constructs/synth/rendered-kinds';
+import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, GroupKind, groupOf } from '../../contract/rendered-kinds';
 import type { EstateGraph, K8sObject } from '../graph/types';
 import { at, envsOfTier, fileScope, tierServer } from './k8s-scope';
 import { Rule, RuleFinding } from './rule';

@@ -1,4 +1,4 @@
-import { groupOf } from '../../constructs/synth/rendered-kinds';
+import { groupOf } from '../../contract/rendered-kinds';
 import { at } from './k8s-scope';
 import { Rule, RuleFinding, describeEnv } from './rule';
 

@@ -1,4 +1,4 @@
-import type { Manifest } from '../../constructs/synth/manifest';
+import type { Manifest } from '../../contract/manifest';
 import { GuardedServer, cidrWithin, cidrsOverlap, guardedServers, onlyPort, outOfReach } from '../graph/network';
 import type { Env, EstateGraph, Source } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './rule';

@@ -1,8 +1,8 @@
 import { EgressPolicy } from '../../constructs/enums';
 import { Tier } from '../../constructs/tier';
 import { Rule, RuleFinding } from './rule';
+import { isReason } from '../../contract/tiers';
 
-const MIN_REASON = 10;
 
 export const rule: Rule = {
   id: 'TK116',
@@ -27,7 +27,7 @@ export const rule: Rule = {
         return;
       }
       const declared = (property: string, value: string) => (t.exceptions ?? []).some((x) => x.property === property && x.value === value
-        && typeof x.reason === 'string' && x.reason.trim().length >= MIN_REASON);
+        && isReason(x.reason));
       if (egress.rank < builtin.defaults.egress.rank && !declared('egress', egress.name)) {
         out.push({ source: { ...source, pointer: `${source.pointer}/egress` }, message: `tier ${t.name}'s egress "${egress.name}" is looser than its default "${builtin.defaults.egress.name}" without a reasoned exception` });
       }

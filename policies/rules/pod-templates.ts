@@ -6,6 +6,7 @@
 import { groupBy } from '../graph/group';
 import type { EstateGraph, K8sObject, Source } from '../graph/types';
 import type { PodTemplate } from './pod-security-standards';
+import { isLiveTier } from '../../contract/tiers';
 
 export interface FoundTemplate {
   readonly object: K8sObject;
@@ -120,7 +121,7 @@ export function injectVaultAgent(template: PodTemplate): { injected: PodTemplate
  */
 export function sharesNodesWithProd(g: EstateGraph, namespace: string | undefined): string | undefined {
   const env = namespace ? g.index.byNamespace.get(namespace) : undefined;
-  if (env?.tier === 'prod') return `namespace ${namespace} is prod's`;
+  if (isLiveTier(g.tiers, env?.tier)) return `namespace ${namespace} is prod's`;
   const { byNamespace, prod } = clusters(g);
   const own = byNamespace.get(namespace) ?? [];
   if (own.length === 0) return `nothing says which cluster runs namespace ${namespace ?? '(none)'}: it may share nodes with prod`;
@@ -137,7 +138,7 @@ function clusters(g: EstateGraph): { byNamespace: Map<string | undefined, string
   const byNamespace = new Map<string | undefined, string[]>();
   const apps = groupBy(g.kubernetes.filter((k) => k.kind === 'Application'), (k) => k.object.spec?.destination?.namespace as string | undefined);
   for (const [ns, list] of apps) byNamespace.set(ns, list.map((k) => String(k.object.spec?.destination?.server ?? k.object.spec?.destination?.name ?? '')));
-  const prod = new Set(g.envs.filter((e) => e.tier === 'prod').flatMap((e) => byNamespace.get(e.names.namespace) ?? []));
+  const prod = new Set(g.envs.filter((e) => isLiveTier(g.tiers, e.tier)).flatMap((e) => byNamespace.get(e.names.namespace) ?? []));
   const built = { byNamespace, prod };
   clusterCache.set(g, built);
   return built;

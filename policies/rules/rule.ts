@@ -1,6 +1,8 @@
 import type { Env, EstateGraph, Source } from '../graph/types';
 
-export type Severity = 'error' | 'warning' | 'note';
+import type { Severity } from '../../contract/findings';
+import { isLiveTier } from '../../contract/tiers';
+export type { Severity };
 
 /** What a rule may read besides the graph. Rules never read the clock or the environment. */
 export interface RuleContext {
@@ -52,7 +54,7 @@ export function envOfNamespace(g: EstateGraph, namespace: string | undefined): E
 }
 
 export function isProd(g: EstateGraph, env: Env | undefined): boolean {
-  return env !== undefined && env.tier === 'prod';
+  return env !== undefined && isLiveTier(g.tiers, env.tier);
 }
 
 /**
@@ -63,7 +65,7 @@ export function isProd(g: EstateGraph, env: Env | undefined): boolean {
  */
 export function upwardReach(g: EstateGraph, from: string | undefined, to: string, what: string): string | undefined {
   const target = g.tiers.get(to);
-  if (target?.data.includes('live') ?? to === 'prod') return `it reaches ${what}, of the live-data tier ${to}`;
+  if (isLiveTier(g.tiers, to)) return `it reaches ${what}, of the live-data tier ${to}`;
   const own = from === undefined ? undefined : g.tiers.get(from);
   if (target && from !== to && (!own || target.rank > own.rank)) return `it reaches ${what}, of tier ${to}, stricter than ${from === undefined ? 'a policy of no tier' : `tier ${from}`}`;
   return undefined;

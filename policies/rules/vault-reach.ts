@@ -1,7 +1,7 @@
 import {
   applierRoleName, applierTierOf, PLATFORM_ADMIN_ROLE, plannerRoleName, plannerTierOf,
 } from '../../constructs/naming';
-import { compareStrings } from '../../constructs/synth/serialize';
+import { compareStrings } from '../../contract/order';
 import { Env, EstateGraph, VaultPolicy } from '../graph/types';
 import { literalPrefix, overlapWitness } from '../graph/vault-paths';
 

@@ -1,0 +1,42 @@
+import type {
+  DatabaseSecretBackendConnection, DatabaseSecretBackendRole, KubernetesAuthBackendRole, KvSecretV2,
+  PostgresqlDatabase, PostgresqlGrant, PostgresqlGrantRole, PostgresqlRole, TerraformStack, VaultPolicy,
+} from './cdktf';
+
+/*
+ * What an escape hatch (`AppEnvironment.addEscapeHatch`) is handed: the typed resources of one
+ * app-environment stack. Declared here, beside the model, not in synth/: the model names this
+ * type, and a model that imported the synthesizer made app-environment ↔ app ↔ sandbox ↔
+ * lifecycle/plan ↔ synth/terraform-app-environment one import cycle. The synthesizer builds it.
+ */
+
+/** The typed resources of one app-environment stack, handed to escape hatches. */
+export interface AppEnvironmentResources {
+  readonly stack: TerraformStack;
+  readonly groupRole: PostgresqlRole;
+  readonly vaultConnectionRole: PostgresqlRole;
+  readonly vaultConnectionAdmin: PostgresqlGrantRole;
+  /** Managed servers only: the provider's role as an inheriting member of the group (see below). */
+  readonly providerMembership?: PostgresqlGrantRole;
+  readonly database: PostgresqlDatabase;
+  readonly databasePublicRevoke: PostgresqlGrant;
+  readonly databaseConnect: PostgresqlGrant;
+  readonly vaultConnection: DatabaseSecretBackendConnection;
+  readonly vaultRole: DatabaseSecretBackendRole;
+  readonly kvConfig: KvSecretV2;
+  readonly vaultPolicy: VaultPolicy;
+  readonly kubernetesAuthRole: KubernetesAuthBackendRole;
+  /** Only on a prod env whose app has a `golden` sandbox (see lifecycle/plan.ts). */
+  readonly goldenDump?: GoldenDumpResources;
+  /** Vault login of the reset Job's own service account (sandboxes, demo tier). */
+  readonly resetAuthRole?: KubernetesAuthBackendRole;
+}
+
+export interface GoldenDumpResources {
+  readonly role: PostgresqlRole;
+  readonly connect: PostgresqlGrant;
+  readonly credential: KvSecretV2;
+  readonly policy: VaultPolicy;
+  readonly authRole: KubernetesAuthBackendRole;
+}
+

@@ -1,0 +1,46 @@
+/**
+ * The Kubernetes kinds tierkit renders, as Argo CD names them (API group + kind). One list for
+ * both sides: the synthesizer whitelists exactly these in each tier's AppProject, and the policy
+ * rules (TK110, TK112) refuse any other kind in an env's manifests or project. A kind added to
+ * the env charts must be added here, or Argo CD refuses to sync it and `check` reports it.
+ */
+export interface GroupKind {
+  /** `''` for the core group. */
+  readonly group: string;
+  readonly kind: string;
+}
+
+/** Namespaced kinds of an app-environment's file (`k8s/<tier>/<env>.k8s.yaml`), all in the env's namespace. */
+export const ENV_NAMESPACED_KINDS: readonly GroupKind[] = [
+  // Sandbox namespaces only: their quota and default limits (constructs/synth/kubernetes-quota.ts).
+  { group: '', kind: 'LimitRange' },
+  { group: '', kind: 'ResourceQuota' },
+  { group: '', kind: 'Service' },
+  { group: '', kind: 'ServiceAccount' },
+  { group: 'apps', kind: 'Deployment' },
+  { group: 'batch', kind: 'CronJob' },
+  { group: 'networking.k8s.io', kind: 'Ingress' },
+  { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
+  { group: 'rbac.authorization.k8s.io', kind: 'Role' },
+  { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
+];
+
+/** The one cluster-scoped kind of an env's file: its own Namespace. */
+export const ENV_CLUSTER_KINDS: readonly GroupKind[] = [{ group: '', kind: 'Namespace' }];
+
+/** What a tier's app of apps writes into Argo CD's namespace: the tier's Applications and its project. */
+export const APPS_NAMESPACED_KINDS: readonly GroupKind[] = [
+  { group: 'argoproj.io', kind: 'AppProject' },
+  { group: 'argoproj.io', kind: 'Application' },
+];
+
+/** `apps/v1` → `apps`, `v1` → `''`: the group of an object's apiVersion. */
+export function groupOf(apiVersion: unknown): string | undefined {
+  if (typeof apiVersion !== 'string' || apiVersion === '') return undefined;
+  const slash = apiVersion.lastIndexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+export function hasKind(list: readonly GroupKind[], group: string | undefined, kind: unknown): boolean {
+  return group !== undefined && list.some((k) => k.group === group && k.kind === kind);
+}

@@ -1,0 +1,51 @@
+import type { ManifestTier } from './manifest';
+
+/**
+ * What tiers mean to every reader of dist/. "Prod" is decided here, by data class, never by the
+ * name `'prod'` — a tier holding live data is prod whatever it is called.
+ */
+
+/** Reasons (tier loosenings, suppressions, sandbox exceptions, legacy servers) are at least this long. */
+export const MIN_REASON_LENGTH = 10;
+
+/** Whether `reason` is a reason: a string of at least MIN_REASON_LENGTH non-blank characters. */
+export function isReason(reason: unknown): reason is string {
+  return typeof reason === 'string' && reason.trim().length >= MIN_REASON_LENGTH;
+}
+
+/** The data class of production data. */
+export const LIVE_DATA = 'live';
+
+/**
+ * The built-in tiers as the contract knows them (name, rank, whether they hold live data), for a
+ * tier name the manifest does not describe. constructs/tier.ts declares the same tiers (a test
+ * holds the two equal).
+ */
+export const BUILTIN_TIERS: readonly { readonly name: string; readonly rank: number; readonly live: boolean }[] = [
+  { name: 'local', rank: 0, live: false },
+  { name: 'ci', rank: 1, live: false },
+  { name: 'dev', rank: 2, live: false },
+  { name: 'demo', rank: 3, live: false },
+  { name: 'staging', rank: 4, live: false },
+  { name: 'preprod', rank: 5, live: false },
+  { name: 'prod', rank: 6, live: true },
+];
+
+type Tiers = readonly Pick<ManifestTier, 'name' | 'data'>[] | ReadonlyMap<string, Pick<ManifestTier, 'name' | 'data'>>;
+
+/**
+ * Whether tier `name` holds live data: the manifest's data classes for it, else the built-in
+ * tier's; a name neither knows is live only if it is called `prod` (`unknownIsLive` makes every
+ * unknown name live, for callers where an unknown destination must count as the strictest).
+ */
+export function isLiveTier(tiers: Tiers, name: string | undefined, unknownIsLive = false): boolean {
+  if (name === undefined) return false;
+  const t = 'get' in tiers ? tiers.get(name) : tiers.find((x) => x.name === name);
+  if (t) return t.data.includes(LIVE_DATA);
+  return BUILTIN_TIERS.find((b) => b.name === name)?.live ?? (unknownIsLive || name === 'prod');
+}
+
+/** The built-in rank of a tier name, if it is a built-in tier. */
+export function builtinTierRank(name: string): number | undefined {
+  return BUILTIN_TIERS.find((b) => b.name === name)?.rank;
+}

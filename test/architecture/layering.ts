@@ -1,0 +1,145 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, posix, relative } from 'node:path';
+import * as ts from 'typescript';
+
+/**
+ * The allowed imports between the repository's folders (README, "Layout"), checked over every
+ * import form TypeScript resolves: `import`, `import type`, `export … from`, `import()` and
+ * `require()`. Only relative imports cross folders; package imports (`cdktf`, `yaml`) are free.
+ */
+
+/** The folders whose imports are judged, and the other folders each may import. */
+export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  contract: [],
+  constructs: ['contract'],
+  policies: ['contract'],
+  diff: ['contract'],
+  ci: ['contract'],
+};
+
+/**
+ * The documented exceptions, by importing folder: files of other folders it may import, and why.
+ * Keep this list short: a new entry needs a reason a reviewer accepts.
+ */
+export const EXCEPTIONS: Readonly<Record<string, readonly { file: string; why: string }[]>> = Object.fromEntries(
+  ['constructs', 'policies', 'diff', 'ci'].map((from) => [from, [
+    { file: 'package.json', why: 'the version stamped into the manifest and reports' },
+    ...(from === 'constructs' ? [] : [
+      { file: 'constructs/naming.ts', why: 'the derived names (roles, namespaces, appliers, labels): one definition for writer and readers; a leaf module' },
+      { file: 'constructs/tier.ts', why: 'the built-in tiers and their defaults (TK116 compares loosenings with them); a leaf module over enums.ts' },
+      { file: 'constructs/enums.ts', why: 'the enum-like classes those defaults are made of; imports nothing' },
+    ]),
+  ]]),
+);
+
+/** The exception modules are vocabulary, not the model: they may import only each other. */
+const LEAVES: readonly string[] = ['constructs/naming.ts', 'constructs/tier.ts', 'constructs/enums.ts'];
+
+export interface SourceFile {
+  /** Repository-relative, `/`-separated. */
+  readonly path: string;
+  readonly text: string;
+}
+
+/** Every relative import of `file`, resolved to a repository-relative path (extension as written). */
+function relativeImports(file: SourceFile): string[] {
+  const info = ts.preProcessFile(file.text, true, true);
+  return info.importedFiles.map((i) => i.fileName).filter((n) => n.startsWith('.'))
+    .map((n) => posix.normalize(posix.join(posix.dirname(file.path), n)));
+}
+
+/** The relative imports of `file` that load a module at run time (top-level, not `import type`). */
+function runtimeImports(file: SourceFile): string[] {
+  const source = ts.createSourceFile(file.path, file.text, ts.ScriptTarget.Latest, false);
+  const out: string[] = [];
+  for (const st of source.statements) {
+    const spec = ts.isImportDeclaration(st) && !st.importClause?.isTypeOnly ? st.moduleSpecifier
+      : ts.isExportDeclaration(st) && !st.isTypeOnly ? st.moduleSpecifier : undefined;
+    if (spec && ts.isStringLiteral(spec) && spec.text.startsWith('.')) out.push(posix.normalize(posix.join(posix.dirname(file.path), spec.text)));
+  }
+  return out;
+}
+
+/** Whether `target` (an import path, maybe without extension) names `file`. */
+function names(target: string, file: string): boolean {
+  return target === file || `${target}.ts` === file || `${target}/index.ts` === file;
+}
+
+/** One line per import that breaks the layering: `file: imports target (rule)`. */
+export function layeringViolations(files: readonly SourceFile[]): string[] {
+  const out: string[] = [];
+  for (const file of files) {
+    const from = file.path.split('/')[0];
+    const allowed = ALLOWED[from];
+    if (!allowed) continue;
+    for (const target of relativeImports(file)) {
+      if (target.startsWith('..')) {
+        out.push(`${file.path}: imports ${target}, outside the repository`);
+        continue;
+      }
+      const to = target.split('/')[0];
+      if (LEAVES.includes(file.path)) {
+        if (!LEAVES.some((l) => names(target, l))) out.push(`${file.path}: imports ${target} (a vocabulary module imports only ${LEAVES.join(', ')})`);
+        continue;
+      }
+      if (to === from || allowed.includes(to)) continue;
+      if ((EXCEPTIONS[from] ?? []).some((x) => names(target, x.file))) continue;
+      out.push(`${file.path}: imports ${target} (${from}/ may import ${[from, ...allowed].map((f) => `${f}/`).join(', ')} and the documented exceptions only)`);
+    }
+  }
+  return out.sort();
+}
+
+/** The TypeScript sources of the judged folders. */
+export function repositorySources(root: string): SourceFile[] {
+  const out: SourceFile[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(ts|mts|cts)$/.test(name)) out.push({ path: relative(root, p).split('\\').join('/'), text: readFileSync(p, 'utf8') });
+    }
+  };
+  for (const folder of Object.keys(ALLOWED)) walk(join(root, folder));
+  return out;
+}
+
+export const REPOSITORY_ROOT = join(dirname(__filename), '..', '..');
+
+/**
+ * The import cycles among `files` (type-only imports included: a model that names a synthesizer
+ * type is tied to it), each as its modules in a stable order. Tarjan's strongly connected components.
+ */
+export function importCycles(files: readonly SourceFile[], only: 'all' | 'runtime' = 'all'): string[][] {
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const resolveTarget = (t: string) => [t, `${t}.ts`, `${t}/index.ts`].find((p) => byPath.has(p));
+  const imports = only === 'all' ? relativeImports : runtimeImports;
+  const edges = new Map(files.map((f) => [f.path, imports(f).map(resolveTarget).filter((p): p is string => p !== undefined)]));
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const out: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (stack.includes(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1) out.push(scc.sort());
+    }
+  };
+  for (const f of [...byPath.keys()].sort()) if (!index.has(f)) visit(f);
+  return out.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+}
