@@ -4,6 +4,7 @@ import { Estate } from './estate';
 import * as naming from './naming';
 import { PostgresServer } from './postgres-server';
 import { Tier } from './tier';
+import { claimId } from './duplicates';
 import type { AppEnvironmentResources } from './escape-hatch';
 
 export interface AppEnvironmentProps {
@@ -44,7 +45,8 @@ export class AppEnvironment extends Construct {
   private readonly _escapeHatches: EscapeHatch[] = [];
 
   constructor(scope: App, id: string, props: AppEnvironmentProps) {
-    super(scope, id);
+    // A second env of the same name is built detached and reported by validation.
+    super(claimId(scope, id, 'env', 'give the sandbox an env name no tier or other sandbox of this app uses'), id);
     this.app = scope;
     this.env = id;
     this.tier = props.tier;

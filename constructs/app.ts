@@ -3,11 +3,10 @@ import { AppEnvironment } from './app-environment';
 import { Estate } from './estate';
 import { Sandbox } from './sandbox';
 import { Tier } from './tier';
-import { refuseDuplicate } from './duplicates';
+import { claimId, isDuplicate } from './duplicates';
 import { propTypes, Types } from './prop-types';
-import { assertPropTypes, childPath, recordProps } from './props';
-import { TierkitValidationError, ValidationIssue } from './errors';
-import { ContainerResources, resourcesIssues } from './runtime';
+import { checkProps, childPath, recordIssues, recordProps } from './props';
+import { CONTAINER_RESOURCES, ContainerResources } from './runtime';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */
@@ -38,7 +37,7 @@ export interface AppProps {
 
 export const APP_PROPS = propTypes<AppProps>()({
   tiers: Types.listOf('tiers (e.g. [Tier.DEV, Tier.PROD])'), objectPrefix: Types.string, image: Types.string, port: Types.integer,
-  runAsUser: Types.integer, resources: Types.object, healthPath: Types.string, flags: Types.record(Types.boolean),
+  runAsUser: Types.integer, resources: CONTAINER_RESOURCES, healthPath: Types.string, flags: Types.record(Types.boolean),
 });
 
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */
@@ -53,10 +52,10 @@ export class App extends Construct {
   readonly healthPath: string;
   readonly flags: Readonly<Record<string, boolean>>;
 
-  constructor(scope: Estate, id: string, props: AppProps) {
-    assertPropTypes(childPath(scope, id), props, APP_PROPS, ['tiers', 'objectPrefix', 'image']);
-    refuseDuplicate(scope, id, 'app', 'give every app a unique name');
-    super(scope, id);
+  constructor(scope: Estate, id: string, declared: AppProps) {
+    const { props, issues } = checkProps<AppProps>(childPath(scope, id), declared, APP_PROPS, ['tiers', 'objectPrefix', 'image']);
+    super(claimId(scope, id, 'app', 'give every app a unique name'), id);
+    recordIssues(this, issues);
     recordProps(this, props, APP_PROPS);
     this.appName = id;
     this.tiers = props.tiers;
@@ -66,22 +65,12 @@ export class App extends Construct {
     this.runAsUser = props.runAsUser ?? 10001;
     this.resources = props.resources;
     this.healthPath = props.healthPath ?? '/healthz';
-    const path = [(scope as { estateName?: string }).estateName ?? '', this.node.path].filter(Boolean).join('/');
-    const issues: ValidationIssue[] = [];
-    if (!Number.isInteger(this.runAsUser) || this.runAsUser < 1 || this.runAsUser > 2147483647) {
-      issues.push({ path, property: 'runAsUser', value: props.runAsUser, message: 'is not a non-root UID (Pod Security "restricted" refuses UID 0)', fix: 'give the UID the image runs as, e.g. 10001' });
-    }
-    if (props.resources !== undefined) issues.push(...resourcesIssues(props.resources).map((i) => ({ ...i, path, property: i.property ? `resources.${i.property}` : 'resources' })));
-    if (typeof this.healthPath !== 'string' || !/^\/[\x21-\x7e]*$/.test(this.healthPath)) {
-      issues.push({ path, property: 'healthPath', value: props.healthPath, message: 'is not an absolute HTTP path', fix: 'use e.g. "/healthz"' });
-    }
-    if (issues.length > 0) throw new TierkitValidationError(issues);
     this.flags = props.flags ?? {};
     const tiers = Array.isArray(props.tiers) ? props.tiers : [];
     for (const tier of tiers) {
       // Tier names are a closed set, so these ids are stable public API.
       if (!(tier instanceof Tier)) continue; // reported by validation as an unknown tier
-      refuseDuplicate(this, tier.name, 'tier', 'list each tier once');
+      if (isDuplicate(this, tier.name, 'tier', 'list each tier once')) continue;
       new AppEnvironment(this, tier.name, { tier });
     }
   }

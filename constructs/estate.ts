@@ -1,13 +1,11 @@
 import { Construct, IConstruct } from 'constructs';
 import { Backend } from './backend';
-import { TierkitValidationError, ValidationIssue } from './errors';
 import { EstateNaming } from './naming';
-import { PostgresServer, endpointIssues } from './postgres-server';
-import { databaseCapsIssues, nodePoolIssues, resourcesIssues } from './runtime';
+import { PostgresServer } from './postgres-server';
 import { Tier } from './tier';
 import { propTypes, Types } from './prop-types';
-import { assertPropTypes, recordProps } from './props';
-import { EffectiveTier, TierSettings, effectiveTier } from './tier-settings';
+import { checkProps, recordIssues, recordProps } from './props';
+import { EffectiveTier, TIER_SETTINGS, TierSettings, effectiveTier } from './tier-settings';
 
 export interface VaultSettings {
   readonly address: string;
@@ -121,10 +119,26 @@ function addressPort(address: string): number {
   }
 }
 
+export const VAULT_SETTINGS = propTypes<VaultSettings>()({
+  address: Types.string, databaseMount: Types.string, kvMount: Types.string, kubernetesAuthPath: Types.string, jwtAuthPath: Types.string,
+  cidr: Types.string, port: Types.integer,
+});
+export const KUBERNETES_API_SETTINGS = propTypes<KubernetesApiSettings>()({ cidr: Types.string, port: Types.integer });
+export const ARGOCD_SETTINGS = propTypes<ArgoCdSettings>()({ repoUrl: Types.string, targetRevision: Types.string, namespace: Types.string, destinationServer: Types.string });
+export const INGRESS_CONTROLLER_SETTINGS = propTypes<IngressControllerSettings>()({
+  className: Types.string, namespace: Types.string, podLabels: Types.record(Types.string), clusterIssuer: Types.string,
+});
+export const CI_SETTINGS = propTypes<CiSettings>()({ repository: Types.string, repositoryId: Types.string, oidcIssuer: Types.string, maxPlanAgeHours: Types.integer });
+
 export const ESTATE_PROPS = propTypes<EstateProps>()({
-  name: Types.string, domain: Types.string, vault: Types.object, argocd: Types.object, ci: Types.object,
-  backend: Types.instance(Backend, 'Backend.s3({ bucket, region })'), tiers: Types.list(Types.object), sandboxQuotaPerOwner: Types.integer,
-  kubernetesApi: Types.object, ingressController: Types.object,
+  name: Types.string, domain: Types.string,
+  vault: Types.shape('VaultSettings', VAULT_SETTINGS, ['address']),
+  argocd: Types.shape('ArgoCdSettings', ARGOCD_SETTINGS, ['repoUrl']),
+  ci: Types.shape('CiSettings', CI_SETTINGS, ['repository', 'repositoryId']),
+  backend: Types.instance(Backend, 'Backend.s3({ bucket, region })'),
+  tiers: Types.list(Types.shape('TierSettings', TIER_SETTINGS, ['tier'])), sandboxQuotaPerOwner: Types.integer,
+  kubernetesApi: Types.shape('KubernetesApiSettings', KUBERNETES_API_SETTINGS, ['cidr']),
+  ingressController: Types.shape('IngressControllerSettings', INGRESS_CONTROLLER_SETTINGS),
 });
 
 /** The root of the construct tree: one estate, its servers, apps and their environments. */
@@ -150,9 +164,11 @@ export class Estate extends Construct {
   readonly ingressController: Required<Omit<IngressControllerSettings, 'clusterIssuer'>> & Pick<IngressControllerSettings, 'clusterIssuer'>;
   private readonly effectiveTiers = new Map<Tier, EffectiveTier>();
 
-  constructor(props: EstateProps) {
-    assertPropTypes(typeof props?.name === 'string' ? props.name : '(estate)', props, ESTATE_PROPS, ['name', 'domain', 'vault', 'argocd', 'ci']);
+  constructor(declared: EstateProps) {
+    const path = typeof (declared as { name?: unknown } | undefined)?.name === 'string' ? declared.name : '(estate)';
+    const { props, issues } = checkProps<EstateProps>(path, declared, ESTATE_PROPS, ['name', 'domain', 'vault', 'argocd', 'ci']);
     super(undefined as unknown as Construct, '');
+    recordIssues(this, issues);
     recordProps(this, props, ESTATE_PROPS, true);
     this.estateName = props.name;
     this.domain = props.domain;
@@ -183,45 +199,11 @@ export class Estate extends Construct {
       podLabels: props.ingressController?.podLabels ?? { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
       clusterIssuer: props.ingressController?.clusterIssuer,
     };
-    // Declared network destinations are checked here: a bad CIDR must not reach a NetworkPolicy.
-    const issues: ValidationIssue[] = [];
+    // Declared network destinations; validation judges them (a bad CIDR must not reach a NetworkPolicy).
     if (props.vault.cidr !== undefined || props.vault.port !== undefined) {
       this.vaultEndpoint = { cidr: props.vault.cidr as string, port: props.vault.port ?? addressPort(props.vault.address) };
-      issues.push(...endpointIssues(this.estateName, 'vault', this.vaultEndpoint));
     }
-    if (props.kubernetesApi) {
-      this.kubernetesApi = { cidr: props.kubernetesApi.cidr, port: props.kubernetesApi.port ?? 443 };
-      issues.push(...endpointIssues(this.estateName, 'kubernetesApi', this.kubernetesApi));
-    }
-    for (const [i, s] of this.tierSettings.entries()) {
-      if (s.nodePool !== undefined) {
-        issues.push(...nodePoolIssues(s.nodePool).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].nodePool.${x.property}` })));
-      }
-      if (s.argocdDestinationServer !== undefined && !/^https:\/\/[^\s/]+/.test(String(s.argocdDestinationServer))) {
-        issues.push({ path: this.estateName, property: `tiers[${i}].argocdDestinationServer`, value: s.argocdDestinationServer, message: 'is not an https URL of a Kubernetes API server', fix: 'e.g. "https://prod.k8s.example:6443"' });
-      }
-      if (s.databaseCaps !== undefined) {
-        issues.push(...databaseCapsIssues(s.databaseCaps).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].databaseCaps${x.property ? `.${x.property}` : ''}` })));
-      }
-      if (s.workloadResources === undefined) continue;
-      issues.push(...resourcesIssues(s.workloadResources).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].workloadResources${x.property ? `.${x.property}` : ''}` })));
-    }
-    if (!/^[1-9][0-9]*$/.test(String(props.ci.repositoryId ?? ''))) {
-      issues.push({
-        path: this.estateName, property: 'ci.repositoryId', value: props.ci.repositoryId,
-        message: "must be the repository's numeric GitHub id (a string of digits): Vault's CI roles bind the token's repository_id claim to it",
-        fix: `run \`gh api repos/${props.ci.repository} --jq .id\` and set ci.repositoryId to its output (as a string)`,
-      });
-    }
-    const age = this.ci.maxPlanAgeHours;
-    if (!Number.isInteger(age) || age < 1 || age > 720) {
-      issues.push({
-        path: this.estateName, property: 'ci.maxPlanAgeHours', value: age,
-        message: 'must be a whole number of hours between 1 and 720: the apply refuses reviewed plans older than this',
-        fix: 'set ci.maxPlanAgeHours to e.g. 24 (or leave it out for the default)',
-      });
-    }
-    if (issues.length > 0) throw new TierkitValidationError(issues);
+    if (props.kubernetesApi) this.kubernetesApi = { cidr: props.kubernetesApi.cidr, port: props.kubernetesApi.port ?? 443 };
   }
 
   get naming(): EstateNaming {
@@ -237,7 +219,8 @@ export class Estate extends Construct {
   tier(tier: Tier): EffectiveTier {
     let eff = this.effectiveTiers.get(tier);
     if (!eff) {
-      eff = effectiveTier(tier, this.tierSettings.find((s) => s.tier === tier));
+      // (An element that is no object is a type issue; it settles nothing.)
+      eff = effectiveTier(tier, this.tierSettings.find((s) => typeof s === 'object' && s !== null && s.tier === tier));
       this.effectiveTiers.set(tier, eff);
     }
     return eff;
@@ -254,6 +237,7 @@ export class Estate extends Construct {
 
   /** Where errors point: `<estate>/<construct path>`. */
   displayPath(c: IConstruct): string {
-    return c.node.path ? `${this.estateName}/${c.node.path}` : this.estateName;
+    const name = typeof this.estateName === 'string' ? this.estateName : '(estate)';
+    return c.node.path ? `${name}/${c.node.path}` : name;
   }
 }

@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
 import { canonicalCidr } from './cidr';
-import { TierkitValidationError, ValidationIssue } from './errors';
+import type { ValidationIssue } from './errors';
 import { Tier } from './tier';
+import { claimId } from './duplicates';
 import { propTypes, Types } from './prop-types';
-import { assertPropTypes, childPath, recordProps } from './props';
+import { checkProps, childPath, recordIssues, recordProps } from './props';
 
 /** How Terraform's postgresql provider authenticates on a server. */
 export class AdminKind {
@@ -76,9 +77,10 @@ export class PostgresServer extends Construct {
   readonly legacyCreateRoleReason?: string;
   readonly cidr?: string;
 
-  constructor(scope: Construct, id: string, props: PostgresServerProps) {
-    assertPropTypes(childPath(scope, id), props, SERVER_PROPS, ['host', 'majorVersion', 'tiers']);
-    super(scope, id);
+  constructor(scope: Construct, id: string, declared: PostgresServerProps) {
+    const { props, issues } = checkProps<PostgresServerProps>(childPath(scope, id), declared, SERVER_PROPS, ['host', 'majorVersion', 'tiers']);
+    super(claimId(scope, id, 'server', 'give every PostgresServer a unique id'), id);
+    recordIssues(this, issues);
     recordProps(this, props, SERVER_PROPS, true);
     this.serverId = id;
     this.host = props.host;
@@ -90,14 +92,10 @@ export class PostgresServer extends Construct {
     this.adminRole = props.adminRole;
     this.legacyCreateRoleReason = props.legacyCreateRoleReason;
     this.cidr = props.cidr;
-    const root = this.node.root as Construct & { estateName?: string };
-    const path = [root.estateName ?? '', this.node.path].filter(Boolean).join('/');
-    const issues = props.cidr === undefined ? portIssues(path, 'port', this.port) : endpointIssues(path, '', { cidr: props.cidr, port: this.port });
-    if (issues.length > 0) throw new TierkitValidationError(issues);
   }
 }
 
-function portIssues(path: string, property: string, port: unknown): ValidationIssue[] {
+export function portIssues(path: string, property: string, port: unknown): ValidationIssue[] {
   if (Number.isInteger(port) && (port as number) >= 1 && (port as number) <= 65535) return [];
   return [{ path, property, value: port, message: 'is not a TCP port', fix: 'use an integer from 1 to 65535, e.g. 5432' }];
 }

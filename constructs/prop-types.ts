@@ -2,12 +2,22 @@
  * Runtime types of construct props, for estate programs nobody type-checked (tsx, plain JS):
  * `image: null`, `port: '8080'` or `tiers: 'dev'` must be one clear issue, never a manifest with
  * `containerPort: "8080"` or a flag per character. One spec per props interface: `propTypes<P>()`
- * fails to compile when a prop of P has no type.
+ * fails to compile when a prop of P has no type. Nested objects (`vault`, `tiers[]`, `resources`)
+ * have specs of their own, checked property by property: an issue names `tiers[2].nodePool.taint.effect`.
  */
 export interface PropType {
   /** What the prop must be, for the message: "a string", "a list, each a Tier (e.g. Tier.DEV)". */
   readonly describe: string;
+  /** The value's own type; what is inside it (`fields`, `element`, `values`) is judged one by one. */
   readonly accepts: (value: unknown) => boolean;
+  /** An object of known properties: the type of each. */
+  readonly fields?: PropSpec;
+  /** Properties of `fields` that must be given. */
+  readonly required?: readonly string[];
+  /** A list: the type of each element. */
+  readonly element?: PropType;
+  /** A map: the type of each value. */
+  readonly values?: PropType;
 }
 
 export type PropSpec = Readonly<Record<string, PropType>>;
@@ -37,22 +47,60 @@ export const Types = {
     return { describe: `a list of ${what}`, accepts: Array.isArray };
   },
   list(of: PropType): PropType {
-    return { describe: `a list, each ${of.describe}`, accepts: (v) => Array.isArray(v) && v.every(of.accepts) };
+    return { describe: `a list, each ${of.describe}`, accepts: Array.isArray, element: of };
   },
   record(of: PropType): PropType {
-    return { describe: `an object whose every value is ${of.describe}`, accepts: (v) => isObject(v) && Object.values(v).every(of.accepts) };
+    return { describe: `an object whose every value is ${of.describe}`, accepts: isObject, values: of };
+  },
+  /** An object of known properties (`name` for the message: "a VaultSettings object"). */
+  shape(name: string, fields: PropSpec, required: readonly string[] = []): PropType {
+    return { describe: `a ${name} object`, accepts: isObject, fields, required };
   },
 } as const;
 
-/** The props of `props` whose value (when given) is not of its type. */
-export function typeProblems(props: object, spec: PropSpec): { property: string; value: unknown; message: string; fix: string }[] {
-  const out = [];
+export interface TypeProblem {
+  /** The property path: `vault.port`, `tiers[2].egressAllowList[0]`, `flags.beta`. */
+  readonly property: string;
+  readonly value: unknown;
+  readonly message: string;
+  readonly fix: string;
+}
+
+/** A map key as a path segment: `.beta`, or `["a/b"]` when it is no identifier. */
+const keySegment = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`);
+
+/**
+ * The problems of `props` against `spec`: every given value not of its type, and inside nested
+ * objects also unknown and missing required properties. (Unknown and missing top-level props are
+ * the construct's: props.ts names the nearest known key.)
+ */
+export function typeProblems(props: object, spec: PropSpec): TypeProblem[] {
+  const out: TypeProblem[] = [];
   for (const [key, value] of Object.entries(props ?? {})) {
-    const type = spec[key];
-    if (!type || value === undefined || type.accepts(value)) continue;
-    out.push({ property: key, value, message: `must be ${type.describe}, not ${describeValue(value)}`, fix: `give ${key} ${type.describe}` });
+    if (spec[key] && value !== undefined) valueProblems(key, value, spec[key], out);
   }
   return out;
+}
+
+function valueProblems(path: string, value: unknown, type: PropType, out: TypeProblem[]): void {
+  if (!type.accepts(value)) {
+    out.push({ property: path, value, message: `must be ${type.describe}, not ${describeValue(value)}`, fix: `give ${path} ${type.describe}` });
+    return;
+  }
+  if (type.fields) {
+    const fields = type.fields;
+    const known = Object.keys(fields);
+    for (const [k, v] of Object.entries(value as object)) {
+      const at = `${path}${keySegment(k)}`;
+      if (!fields[k]) out.push({ property: at, value: v, message: 'is not a property of this object', fix: `use one of ${known.join(', ')}` });
+      else if (v !== undefined) valueProblems(at, v, fields[k], out);
+    }
+    for (const k of type.required ?? []) {
+      if ((value as Record<string, unknown>)[k] === undefined) out.push({ property: `${path}.${k}`, value: undefined, message: 'is required', fix: `give ${path}.${k} ${fields[k].describe}` });
+    }
+  }
+  if (type.element) (value as unknown[]).forEach((v, i) => valueProblems(`${path}[${i}]`, v, type.element!, out));
+  if (type.values) for (const [k, v] of Object.entries(value as object)) valueProblems(`${path}${keySegment(k)}`, v, type.values, out);
 }
 
 function describeValue(v: unknown): string {

@@ -1,5 +1,5 @@
 import type { IConstruct } from 'constructs';
-import { TierkitValidationError, ValidationIssue } from './errors';
+import type { ValidationIssue } from './errors';
 import { PropSpec, typeProblems } from './prop-types';
 
 /**
@@ -44,22 +44,51 @@ export function recordProps(c: IConstruct, props: object, known: readonly string
   if (out.length > 0) problems.set(c, out);
 }
 
+const recorded = new WeakMap<IConstruct, ValidationIssue[]>();
+
+/** Keep issues found while building `c` (its props' types, a duplicate child) for validation to report. */
+export function recordIssues(c: IConstruct, issues: readonly ValidationIssue[]): void {
+  if (issues.length > 0) recorded.set(c, [...(recorded.get(c) ?? []), ...issues]);
+}
+
+/** The issues recorded while building `c`, in the order found. */
+export function recordedIssues(c: IConstruct): readonly ValidationIssue[] {
+  return recorded.get(c) ?? [];
+}
+
 /**
  * Before a construct uses its props: props that are no object, a required prop missing, or a
- * value of the wrong type throw one validation error naming the construct's path (`path`),
- * each property, its value and the fix — rather than a TypeError deep in the synthesizer, or
- * a wrong value in the artifacts.
+ * value of the wrong type at any depth become issues naming the construct's path (`path`), the
+ * property path, its value and the fix. Nothing is thrown: the construct records them
+ * (`recordIssues`) and validation reports them with every other problem of the estate in one
+ * run. Meanwhile the construct builds from `props` as returned: a wrong-typed prop left out (its
+ * default applies), a required object or list that is missing or wrong given as `{}` or `[]`.
  */
-export function assertPropTypes(path: string, props: unknown, spec: PropSpec, required: readonly string[]): void {
+export function checkProps<P>(path: string, props: unknown, spec: PropSpec, required: readonly string[]): { props: P; issues: ValidationIssue[] } {
   const issue = (property: string, value: unknown, message: string, fix: string): ValidationIssue => ({ path, property, value, message, fix });
   if (props === null || typeof props !== 'object' || Array.isArray(props)) {
-    throw new TierkitValidationError([issue('props', props, 'must be an object of properties', `give { ${Object.keys(spec).join(', ')} }`)]);
+    return {
+      props: usable({}, spec, required) as P,
+      issues: [issue('props', props, 'must be an object of properties', `give { ${Object.keys(spec).join(', ')} }`)],
+    };
   }
   const issues = typeProblems(props, spec).map((p) => issue(p.property, p.value, p.message, p.fix));
   for (const key of required) {
     if ((props as Record<string, unknown>)[key] === undefined && !(key in props)) issues.push(issue(key, undefined, 'is required', `give ${key} ${spec[key].describe}`));
   }
-  if (issues.length > 0) throw new TierkitValidationError(issues);
+  return { props: usable(props as Record<string, unknown>, spec, required) as P, issues };
+}
+
+/** `props` without its wrong-typed top-level values; required objects and lists at least empty. */
+function usable(props: Record<string, unknown>, spec: PropSpec, required: readonly string[]): Record<string, unknown> {
+  const wrong = Object.keys(props).filter((k) => spec[k] && props[k] !== undefined && !spec[k].accepts(props[k]));
+  const out: Record<string, unknown> = { ...props };
+  for (const k of wrong) delete out[k];
+  for (const k of required) {
+    if (out[k] === undefined && spec[k]?.fields) out[k] = {};
+    if (out[k] === undefined && (spec[k]?.element || spec[k]?.accepts === Array.isArray)) out[k] = [];
+  }
+  return wrong.length === 0 && required.every((k) => out[k] === props[k]) ? props : out;
 }
 
 export function propsProblems(c: IConstruct): readonly PropsProblem[] {

@@ -1,4 +1,5 @@
 import { Tier } from './tier';
+import { propTypes, Types } from './prop-types';
 
 /**
  * CPU and memory of one container. Requests are what the scheduler reserves; limits are what the
@@ -133,3 +134,16 @@ export function nodePoolIssues(p: unknown): { property: string; value: unknown; 
   }
   return out;
 }
+
+export const CONTAINER_RESOURCES = Types.shape('ContainerResources', propTypes<ContainerResources>()({
+  requestsCpuMillis: Types.integer, requestsMemoryMiB: Types.integer, limitsCpuMillis: Types.integer, limitsMemoryMiB: Types.integer,
+}), ['requestsCpuMillis', 'requestsMemoryMiB', 'limitsCpuMillis', 'limitsMemoryMiB']);
+
+export const DATABASE_CAPS = Types.shape('DatabaseCaps', propTypes<DatabaseCaps>()({
+  connectionLimit: Types.integer, userConnectionLimit: Types.integer, statementTimeoutSeconds: Types.integer, idleInTransactionTimeoutSeconds: Types.integer,
+}), ['connectionLimit', 'userConnectionLimit', 'statementTimeoutSeconds', 'idleInTransactionTimeoutSeconds']);
+
+export const NODE_POOL = Types.shape('NodePool', propTypes<NodePool>()({
+  nodeSelector: Types.record(Types.string),
+  taint: Types.shape('NodeTaint', propTypes<NodeTaint>()({ key: Types.string, value: Types.string, effect: Types.oneOf(['NoSchedule', 'NoExecute']) }), ['key', 'value', 'effect']),
+}), ['nodeSelector']);

@@ -3,9 +3,8 @@ import { AppEnvironment } from './app-environment';
 import { SandboxKind, SeedProfile } from './enums';
 import { PostgresServer } from './postgres-server';
 import { Tier } from './tier';
-import { refuseDuplicate } from './duplicates';
 import { propTypes, Types } from './prop-types';
-import { assertPropTypes, childPath, recordProps } from './props';
+import { checkProps, childPath, recordIssues, recordProps } from './props';
 
 export interface SandboxProps {
   /** The tier whose defaults (secrets, egress, data policy, TTL limits) the sandbox follows. Never prod. */
@@ -46,10 +45,10 @@ export class Sandbox extends AppEnvironment {
   readonly reason?: string;
   readonly flagOverrides: Readonly<Record<string, boolean>>;
 
-  constructor(scope: App, id: string, props: SandboxProps) {
-    assertPropTypes(childPath(scope, id), props, SANDBOX_PROPS, ['tier', 'kind', 'owner', 'createdAt']);
-    refuseDuplicate(scope, id, 'env', 'give the sandbox an env name no tier or other sandbox of this app uses');
+  constructor(scope: App, id: string, declared: SandboxProps) {
+    const { props, issues } = checkProps<SandboxProps>(childPath(scope, id), declared, SANDBOX_PROPS, ['tier', 'kind', 'owner', 'createdAt']);
     super(scope, id, { tier: props.tier, server: props.server });
+    recordIssues(this, issues);
     recordProps(this, props, SANDBOX_PROPS);
     this.kind = props.kind;
     this.owner = props.owner;

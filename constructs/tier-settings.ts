@@ -1,5 +1,6 @@
 import { ApplyGate, EgressPolicy } from './enums';
-import { ContainerResources, DEFAULT_DATABASE_CAPS, DatabaseCaps, NodePool, defaultWorkloadResources } from './runtime';
+import { CONTAINER_RESOURCES, ContainerResources, DATABASE_CAPS, DEFAULT_DATABASE_CAPS, DatabaseCaps, NODE_POOL, NodePool, defaultWorkloadResources } from './runtime';
+import { propTypes, Types } from './prop-types';
 import { SecretTtl, Tier, TierDefaults } from './tier';
 
 /** An estate's adjustments to one built-in tier. Tightening is free; loosening needs `reason`. */
@@ -50,6 +51,15 @@ export interface TierSettings {
   /** Why a setting is looser than the built-in default. Required for any loosening. @default - none */
   readonly reason?: string;
 }
+
+export const TIER_SETTINGS = propTypes<TierSettings>()({
+  tier: Types.instance(Tier, 'Tier.DEV'),
+  secretTtl: Types.shape('SecretTtl', propTypes<SecretTtl>()({ defaultSeconds: Types.integer, maxSeconds: Types.integer }), ['defaultSeconds', 'maxSeconds']),
+  applyGate: Types.instance(ApplyGate, 'ApplyGate.TWO_APPROVALS'), egress: Types.instance(EgressPolicy, 'EgressPolicy.DENY'),
+  egressAllowList: Types.list(Types.string), sandboxMaxTtlHours: Types.number,
+  workloadResources: CONTAINER_RESOURCES, databaseCaps: DATABASE_CAPS, nodePool: NODE_POOL,
+  argocdDestinationServer: Types.string, ingressClassName: Types.string, reason: Types.string,
+});
 
 /** A loosening the estate declared on purpose; the manifest carries it to the policy report. */
 export interface TierException {

@@ -4,7 +4,9 @@ import { Estate } from './estate';
 import { ValidationIssue, TierkitValidationError } from './errors';
 import * as naming from './naming';
 import { SandboxKind, SeedProfile } from './enums';
-import { propsProblems } from './props';
+import { propsProblems, recordedIssues } from './props';
+import { endpointIssues, portIssues } from './postgres-server';
+import { databaseCapsIssues, nodePoolIssues, resourcesIssues } from './runtime';
 import { hasGoldenDump, hasReset } from './lifecycle/plan';
 import { Sandbox } from './sandbox';
 import { Tier } from './tier';
@@ -41,8 +43,13 @@ export function checkDnsLabel(estate: Estate, c: IConstruct, property: string, v
 
 const enumFix = (cls: string, members: string[]) => `use one of ${members.map((m) => `${cls}.${m}`).join(', ')}`;
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 const rules: Record<string, Rule> = {
-  // First: what a type checker would have refused (estate programs may run untyped through tsx).
+  // First: what a type checker would have refused (estate programs may run untyped through tsx),
+  // recorded while the constructs were built (props' types at any depth, duplicate names).
+  recorded: (e) => e.node.findAll().flatMap((c) => recordedIssues(c)),
+
   sandboxShape: (e) => environments(e).filter((x): x is Sandbox => x instanceof Sandbox).flatMap((sb) => {
     const out: ValidationIssue[] = [];
     if (!(sb.tier instanceof Tier)) out.push(issue(e, sb, 'tier', sb.tier, 'is not a tier', enumFix('Tier', Tier.ALL.map((t) => t.name.toUpperCase()))));
@@ -73,6 +80,56 @@ const rules: Record<string, Rule> = {
       : 'is not a plain branch name; CI commits the rendered manifests to it and Argo CD tracks it',
     'leave it out for "rendered", or name another branch')];
   },
+
+  // Declared network destinations: a bad CIDR must not reach a NetworkPolicy.
+  networkEndpoints: (e) => [
+    ...(e.vaultEndpoint ? endpointIssues(e.displayPath(e), 'vault', e.vaultEndpoint) : []),
+    ...(e.kubernetesApi ? endpointIssues(e.displayPath(e), 'kubernetesApi', e.kubernetesApi) : []),
+  ],
+
+  ci: (e) => {
+    const out: ValidationIssue[] = [];
+    // (Missing, it is a type issue: a required property of ci.)
+    if (e.ci.repositoryId !== undefined && !/^[1-9][0-9]*$/.test(String(e.ci.repositoryId))) {
+      out.push(issue(e, e, 'ci.repositoryId', e.ci.repositoryId,
+        "must be the repository's numeric GitHub id (a string of digits): Vault's CI roles bind the token's repository_id claim to it",
+        `run \`gh api repos/${e.ci.repository} --jq .id\` and set ci.repositoryId to its output (as a string)`));
+    }
+    const age = e.ci.maxPlanAgeHours;
+    if (!Number.isInteger(age) || age < 1 || age > 720) {
+      out.push(issue(e, e, 'ci.maxPlanAgeHours', age, 'must be a whole number of hours between 1 and 720: the apply refuses reviewed plans older than this',
+        'set ci.maxPlanAgeHours to e.g. 24 (or leave it out for the default)'));
+    }
+    return out;
+  },
+
+  tierRuntime: (e) => e.tierSettings.flatMap((s, i) => {
+    if (!isObject(s)) return []; // a type issue
+    const at = (what: string, x: { property: string }) => `tiers[${i}].${what}${x.property ? `.${x.property}` : ''}`;
+    const out: ValidationIssue[] = [];
+    if (s.nodePool !== undefined) out.push(...nodePoolIssues(s.nodePool).map((x) => ({ ...x, path: e.displayPath(e), property: at('nodePool', x) })));
+    if (s.argocdDestinationServer !== undefined && !/^https:\/\/[^\s/]+/.test(String(s.argocdDestinationServer))) {
+      out.push(issue(e, e, `tiers[${i}].argocdDestinationServer`, s.argocdDestinationServer, 'is not an https URL of a Kubernetes API server', 'e.g. "https://prod.k8s.example:6443"'));
+    }
+    if (s.databaseCaps !== undefined) out.push(...databaseCapsIssues(s.databaseCaps).map((x) => ({ ...x, path: e.displayPath(e), property: at('databaseCaps', x) })));
+    if (s.workloadResources !== undefined) out.push(...resourcesIssues(s.workloadResources).map((x) => ({ ...x, path: e.displayPath(e), property: at('workloadResources', x) })));
+    return out;
+  }),
+
+  serverEndpoints: (e) => e.servers.flatMap((s) => (s.cidr === undefined ? portIssues(e.displayPath(s), 'port', s.port)
+    : endpointIssues(e.displayPath(s), '', { cidr: s.cidr, port: s.port }))),
+
+  appRuntime: (e) => apps(e).flatMap((a) => {
+    const out: ValidationIssue[] = [];
+    if (!Number.isInteger(a.runAsUser) || a.runAsUser < 1 || a.runAsUser > 2147483647) {
+      out.push(issue(e, a, 'runAsUser', a.runAsUser, 'is not a non-root UID (Pod Security "restricted" refuses UID 0)', 'give the UID the image runs as, e.g. 10001'));
+    }
+    if (a.resources !== undefined) out.push(...resourcesIssues(a.resources).map((x) => issue(e, a, x.property ? `resources.${x.property}` : 'resources', x.value, x.message, x.fix)));
+    if (typeof a.healthPath !== 'string' || !/^\/[\x21-\x7e]*$/.test(a.healthPath)) {
+      out.push(issue(e, a, 'healthPath', a.healthPath, 'is not an absolute HTTP path', 'use e.g. "/healthz"'));
+    }
+    return out;
+  }),
 
   appNames: (e) => apps(e).flatMap((a) => checkDnsLabel(e, a, 'name', a.appName)),
 
@@ -168,18 +225,21 @@ const rules: Record<string, Rule> = {
     return out;
   },
 
-  tierSettings: (e) => e.tierSettings.flatMap((s) => {
+  // (Elements that are no TierSettings of a Tier are type issues: judged here are the others, named by index.)
+  tierSettings: (e) => e.tierSettings.flatMap((s, i) => {
+    if (!isObject(s) || !(s.tier instanceof Tier)) return [];
     const eff = e.tier(s.tier);
     if (eff.loosenings.length === 0 || hasReason(s.reason)) return [];
-    return eff.loosenings.map((l) => issue(e, e, `tiers[${s.tier.name}].${l.property}`, l.value,
+    return eff.loosenings.map((l) => issue(e, e, `tiers[${i}].${l.property}`, l.value,
       `loosens the ${s.tier.name} default (${l.defaultValue}) without a reason`,
       `keep the default, or add reason: "<why, at least ${MIN_REASON_LENGTH} characters>" to the tier settings`));
   }),
 
   // Kubernetes refuses an ipBlock that is no canonical CIDR: the tier's namespaces would get no egress policy at all.
-  egressAllowList: (e) => e.tierSettings.flatMap((s) => (s.egressAllowList ?? []).flatMap((cidr, i) => (typeof cidr === 'string' && canonicalCidr(cidr) === cidr ? []
-    : [issue(e, e, `tiers[${s.tier.name}].egressAllowList[${i}]`, cidr, 'is not a CIDR without host bits (Kubernetes refuses it in an ipBlock)',
-      `use the network, e.g. "${(typeof cidr === 'string' && canonicalCidr(cidr)) || '10.10.0.0/16'}"`)]))),
+  egressAllowList: (e) => e.tierSettings.flatMap((s, t) => (isObject(s) && Array.isArray(s.egressAllowList) ? s.egressAllowList : []).flatMap((cidr, i) => (
+    typeof cidr !== 'string' || canonicalCidr(cidr) === cidr ? []
+      : [issue(e, e, `tiers[${t}].egressAllowList[${i}]`, cidr, 'is not a CIDR without host bits (Kubernetes refuses it in an ipBlock)',
+        `use the network, e.g. "${canonicalCidr(cidr) || '10.10.0.0/16'}"`)]))),
 
   sandboxes: (e) => environments(e).filter((x): x is Sandbox => x instanceof Sandbox).flatMap((sb) => {
     const out: ValidationIssue[] = [];
@@ -230,16 +290,33 @@ const rules: Record<string, Rule> = {
       'say why the finding is acceptable here'))),
 };
 
-/** All issues of the estate, in a stable order. */
+/**
+ * Every issue of the estate, in a stable order, in one run: every rule runs over the whole
+ * estate. An issue on a construct property already reported by an earlier rule is left out (a
+ * bad shape outranks what follows from it); a rule's own issues are all kept (two duplicates,
+ * two issues). A rule that throws is an issue of its own — unless earlier issues explain it (it
+ * tripped over what they report).
+ */
 export function validateEstate(estate: Estate): ValidationIssue[] {
-  // One issue per construct property: the first rule's (a bad shape outranks what follows from it).
-  const seen = new Set<string>();
-  return Object.values(rules).flatMap((rule) => rule(estate)).filter((i) => {
-    const key = `${i.path}\u0000${i.property}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const out: ValidationIssue[] = [];
+  const seen = new Map<string, string[]>();
+  // The same property, or one inside or around it (`ci` and `ci.repositoryId`): what follows from a reported problem.
+  const related = (a: string, b: string) => a === b || b.startsWith(`${a}.`) || b.startsWith(`${a}[`) || a.startsWith(`${b}.`) || a.startsWith(`${b}[`);
+  const covered = (i: ValidationIssue) => (seen.get(i.path) ?? []).some((p) => related(p, i.property));
+  for (const [name, rule] of Object.entries(rules)) {
+    let found: ValidationIssue[];
+    try {
+      found = rule(estate);
+    } catch (err) {
+      if (out.length > 0) continue;
+      found = [{ path: estate.displayPath(estate), property: `(validation: ${name})`, value: undefined,
+        message: `could not be checked: ${err instanceof Error ? err.message : String(err)}`, fix: 'report this to tierkit with the estate program' }];
+    }
+    const fresh = found.filter((i) => !covered(i));
+    for (const i of fresh) seen.set(i.path, [...(seen.get(i.path) ?? []), i.property]);
+    out.push(...fresh);
+  }
+  return out;
 }
 
 export function assertValid(estate: Estate): void {
