@@ -8,7 +8,7 @@ import { applierRole, applySteps, ciServers, refuseServer, Step, TIERKIT } from 
  * current manifest), yet their reviewed destroy plans must be applied. `locate` finds them — the
  * reviewed plans of stacks main no longer has — and takes their kind, server and gating tier from
  * main as it was before this push (synthesized here, by main's own code: not from anything the
- * pull request run produced). Each is applied in the GitHub environment of the stricter of that
+ * pull request run produced; with main's own tierkit, installed from its lockfile). Each is applied in the GitHub environment of the stricter of that
  * gating tier and the one it was planned under, with that tier's applier role. Removed
  * app-environments go first, removed platform stacks last.
  */
@@ -55,8 +55,9 @@ export function removedStackSteps(): Step[] {
       run: [
         'if [ -z "$BEFORE" ] || [ -z "${BEFORE//0/}" ]; then echo "::error::no previous commit of main to read the removed stacks from"; exit 1; fi',
         'git worktree add --detach "$RUNNER_TEMP/before" "$BEFORE"',
-        'ln -s "$GITHUB_WORKSPACE/node_modules" "$RUNNER_TEMP/before/node_modules"',
-        `(cd "$RUNNER_TEMP/before" && ${TIERKIT} synth --out "$GITHUB_WORKSPACE/before-dist" --quiet)`,
+        // Main before the push synthesizes with its own tierkit — the version its own lockfile
+        // installs — never with this checkout's node_modules (a push may change tierkit's version).
+        `(cd "$RUNNER_TEMP/before" && npm ci && ${TIERKIT} synth --out "$GITHUB_WORKSPACE/before-dist" --quiet)`,
         '',
       ].join('\n'),
     },

@@ -1,5 +1,5 @@
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -121,6 +121,31 @@ describe('tierkit installed from its tarball into an estate repo', () => {
     expect(JSON.parse(readFileSync(join(estate, 'tierkit.sarif'), 'utf8')).version).toBe('2.1.0');
     expect(readFileSync(join(estate, 'tierkit-diff/comment.md'), 'utf8')).toContain('tierkit diff');
     expect(readFileSync(join(estate, 'tierkit-diff/tierkit-diff.json'), 'utf8')).toContain('fast-refunds');
+
+    // The base's own tierkit: with this checkout's node_modules gone, `diff --base-ref` and the
+    // apply workflow's removed-stacks step can only synthesize the base by `npm ci` of the base's
+    // own lockfile in its worktree (the tool dir's tierkit runs the diff itself).
+    const modules = join(base, 'estate-node_modules');
+    renameSync(join(estate, 'node_modules'), modules);
+    try {
+      const viaCi = ok(run(join(tool, 'node_modules/.bin/tierkit'), ['diff', '--base-ref', baseSha, '--format', 'json'], estate), 'diff --base-ref (npm ci in the base)');
+      expect(JSON.stringify(JSON.parse(viaCi))).toContain('fast-refunds');
+      const apply = parseYaml(readFileSync(join(estate, '.github/workflows/tierkit-apply.yml'), 'utf8'));
+      const before = (apply.jobs.locate.steps as { name: string; run: string }[]).find((st) => st.name.startsWith('Synthesize main as it was before this push'))!;
+      const runnerTemp = mkdtempSync(join(base, 'runner-'));
+      ok(run('bash', ['-e', '-o', 'pipefail', '-c', before.run], estate, { BEFORE: baseSha, RUNNER_TEMP: runnerTemp, GITHUB_WORKSPACE: estate, npm_config_prefer_offline: 'true' }),
+        'removed stacks: synthesize main before the push');
+      expect(lstatSync(join(runnerTemp, 'before/node_modules')).isSymbolicLink()).toBe(false);
+      expect(JSON.parse(readFileSync(join(runnerTemp, 'before/node_modules/tierkit/package.json'), 'utf8')).version).toBe(installed.version);
+      // What it synthesized is main before the push: the flag the head added is not there.
+      const beforeDist = join(estate, 'before-dist');
+      expect(JSON.parse(readFileSync(join(beforeDist, 'manifest.json'), 'utf8')).appEnvironments.length).toBeGreaterThan(0);
+      expect(run('grep', ['-rl', 'fast-refunds', beforeDist], base).status).toBe(1); // grep: no match
+      expect(run('grep', ['-rl', 'new-checkout', beforeDist], base).status).toBe(0);
+      git(estate, 'worktree', 'remove', '--force', join(runnerTemp, 'before'));
+    } finally {
+      renameSync(modules, join(estate, 'node_modules'));
+    }
     // Nothing of the base's worktree is left beside the repo.
     expect(ok(run('ls', ['-a', base], base), 'ls').split('\n').filter((n) => n.includes('tierkit-base'))).toEqual([]);
   }, 15 * MINUTES);
