@@ -3,6 +3,14 @@ import { canonicalJson } from '../../contract/order';
 import type { CheckReport, Finding } from './finding';
 import { lineOfPointer } from './lines';
 
+/*
+ * SARIF 2.1.0 built as plain objects, not through a builder library: node-sarif-builder was
+ * declared and never used, and it would be one more runtime dependency in every estate repo for
+ * what is a few object literals. The guarantee is the test: every report validates against the
+ * official schema (test/fixtures/sarif-schema-2.1.0.json, test/policies/reports.test.ts), with
+ * keys sorted and no timestamps, so the file is byte-identical on every run.
+ */
+
 export interface SarifOptions {
   /** Prefix that turns a dist-relative path into a repository-relative one (e.g. `dist/`). */
   readonly uriPrefix?: string;
