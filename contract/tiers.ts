@@ -34,15 +34,20 @@ export const BUILTIN_TIERS: readonly { readonly name: string; readonly rank: num
 type Tiers = readonly Pick<ManifestTier, 'name' | 'data'>[] | ReadonlyMap<string, Pick<ManifestTier, 'name' | 'data'>>;
 
 /**
- * Whether tier `name` holds live data: the manifest's data classes for it, else the built-in
- * tier's; a name neither knows is live only if it is called `prod` (`unknownIsLive` makes every
- * unknown name live, for callers where an unknown destination must count as the strictest).
+ * Whether tier `name` holds live data — fail closed, the stricter of two answers: live if the
+ * manifest's data classes for it say so, or if it is a built-in tier holding live data (a
+ * hand-edited manifest that relabels prod's data cannot make prod a lower tier: estate settings
+ * cannot change a tier's data classes, so only an edit of dist/ could). A name neither knows is
+ * live only if it is called `prod` (`unknownIsLive` makes every unknown name live, for callers
+ * where an unknown destination must count as the strictest).
  */
 export function isLiveTier(tiers: Tiers, name: string | undefined, unknownIsLive = false): boolean {
   if (name === undefined) return false;
+  const builtin = BUILTIN_TIERS.find((b) => b.name === name);
+  if (builtin?.live) return true;
   const t = 'get' in tiers ? tiers.get(name) : tiers.find((x) => x.name === name);
-  if (t) return t.data.includes(LIVE_DATA);
-  return BUILTIN_TIERS.find((b) => b.name === name)?.live ?? (unknownIsLive || name === 'prod');
+  if (t) return Array.isArray(t.data) && t.data.includes(LIVE_DATA);
+  return builtin ? false : unknownIsLive || name === 'prod';
 }
 
 /** The built-in rank of a tier name, if it is a built-in tier. */

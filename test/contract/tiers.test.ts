@@ -9,11 +9,12 @@ describe('what tiers mean to the readers of dist/', () => {
     expect(BUILTIN_TIERS).toEqual(Tier.ALL.map((t) => ({ name: t.name, rank: t.rank, live: t.defaults.data.includes(DataClass.LIVE) })));
   });
 
-  it('prod is decided by data class: a manifest tier wins over the name, a built-in name over the fallback', () => {
+  it('live is the stricter of the manifest and the built-in tier: a tier with live data is prod whatever its name; prod stays prod', () => {
     const tiers = [{ name: 'prod', data: ['sanitized'] }, { name: 'dev', data: ['live'] }];
-    expect(isLiveTier(tiers, 'prod')).toBe(false);
+    expect(isLiveTier(tiers, 'prod')).toBe(true); // a (hand-edited) manifest cannot demote prod
     expect(isLiveTier(tiers, 'dev')).toBe(true);
     expect(isLiveTier(new Map(tiers.map((t) => [t.name, t])), 'dev')).toBe(true);
+    expect(isLiveTier([{ name: 'staging', data: ['sanitized'] }], 'staging')).toBe(false);
     expect(isLiveTier([], 'prod')).toBe(true);
     expect(isLiveTier([], 'staging')).toBe(false);
     expect(isLiveTier([], 'galaxy')).toBe(false);
