@@ -107,5 +107,6 @@ function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return `an object${v.constructor && v.constructor !== Object ? ` (${v.constructor.name})` : ''}`;
+  if (typeof v === 'number' && !Number.isInteger(v)) return Number.isFinite(v) ? 'a fractional number' : 'a non-finite number';
   return `a ${typeof v}`;
 }

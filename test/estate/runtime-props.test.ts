@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { App, Estate, TierkitValidationError, Tier, ValidationIssue } from '../../constructs';
+import type { IConstruct } from 'constructs';
+import { App, Estate, Tier, ValidationIssue, validateEstate } from '../../constructs';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { smallEstate } from '../support/estates';
 
+/** Declaring never throws: validation reports the issues of the estate `build` made (or of the construct's estate). */
 function issuesOf(build: () => unknown): ValidationIssue[] {
-  try {
-    build();
-  } catch (err) {
-    if (err instanceof TierkitValidationError) return [...err.issues];
-    throw err;
-  }
-  return [];
+  const c = build() as IConstruct;
+  return validateEstate(c instanceof Estate ? c : Estate.of(c));
 }
 const app = (e: Estate, props: Record<string, unknown>) => new App(e, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'x:1', ...props } as never);
 
@@ -20,7 +17,7 @@ describe('runtime props: one clear error each', () => {
     ['requests above limits', () => app(smallEstate(), { resources: { requestsCpuMillis: 900, requestsMemoryMiB: 64, limitsCpuMillis: 500, limitsMemoryMiB: 64 } }),
       { path: 'test/erp', property: 'resources.requestsCpuMillis', value: 900 }, /at most the limit/],
     ['a fractional memory size', () => app(smallEstate(), { resources: { requestsCpuMillis: 100, requestsMemoryMiB: 0.5, limitsCpuMillis: 500, limitsMemoryMiB: 64 } }),
-      { path: 'test/erp', property: 'resources.requestsMemoryMiB', value: 0.5 }, /whole number/],
+      { path: 'test/erp', property: 'resources.requestsMemoryMiB', value: 0.5, message: 'must be an integer, not a fractional number' }, /an integer/],
     ['a relative health path', () => app(smallEstate(), { healthPath: 'healthz' }), { path: 'test/erp', property: 'healthPath', value: 'healthz' }, /\/healthz/],
     ['a database cap of -1 (no cap)', () => smallEstate({ tiers: [{ tier: Tier.DEV, databaseCaps: { connectionLimit: -1, userConnectionLimit: 5, statementTimeoutSeconds: 60, idleInTransactionTimeoutSeconds: 60 } }] }),
       { path: 'test', property: 'tiers[0].databaseCaps.connectionLimit', value: -1 }, /whole number/],

@@ -42,8 +42,8 @@ describe('egress widening is a reasoned loosening', () => {
   it('synthesis refuses an allow list without a reason, and a CIDR with host bits, naming the setting and the fix', () => {
     const unreasoned = smallEstate();
     (unreasoned.tierSettings[0] as { reason?: string }).reason = undefined;
-    expect(() => synthesize(unreasoned)).toThrow(/tiers\[dev\]\.egressAllowList[\s\S]*loosens the dev default \(none\) without a reason/);
-    expect(() => synthesize(smallEstate({ devAllowList: ['10.10.0.1/16'] }))).toThrow(/tiers\[dev\]\.egressAllowList\[0\][\s\S]*10\.10\.0\.0\/16/);
+    expect(() => synthesize(unreasoned)).toThrow(/tiers\[0\]\.egressAllowList[\s\S]*loosens the dev default \(none\) without a reason/);
+    expect(() => synthesize(smallEstate({ devAllowList: ['10.10.0.1/16'] }))).toThrow(/tiers\[0\]\.egressAllowList\[0\][\s\S]*10\.10\.0\.0\/16/);
   });
 
   it('the example estate declares each allow list as a reasoned exception, and passes TK115/TK116', async () => {
