@@ -92,8 +92,10 @@ function valueProblems(path: string, value: unknown, type: PropType, out: TypePr
     const known = Object.keys(fields);
     for (const [k, v] of Object.entries(value as object)) {
       const at = `${path}${keySegment(k)}`;
-      if (!fields[k]) out.push({ property: at, value: v, message: 'is not a property of this object', fix: `use one of ${known.join(', ')}` });
-      else if (v !== undefined) valueProblems(at, v, fields[k], out);
+      if (!fields[k]) {
+        const near = closest(k, known);
+        out.push({ property: at, value: v, message: 'is not a property of this object', fix: near ? `did you mean ${near}? (known: ${known.join(', ')})` : `use one of ${known.join(', ')}` });
+      } else if (v !== undefined) valueProblems(at, v, fields[k], out);
     }
     for (const k of type.required ?? []) {
       if ((value as Record<string, unknown>)[k] === undefined) out.push({ property: `${path}.${k}`, value: undefined, message: 'is required', fix: `give ${path}.${k} ${fields[k].describe}` });
@@ -109,4 +111,24 @@ function describeValue(v: unknown): string {
   if (typeof v === 'object') return `an object${v.constructor && v.constructor !== Object ? ` (${v.constructor.name})` : ''}`;
   if (typeof v === 'number' && !Number.isInteger(v)) return Number.isFinite(v) ? 'a fractional number' : 'a non-finite number';
   return `a ${typeof v}`;
+}
+
+/** The known key nearest `key` (case-insensitive edit distance ≤ 2), if any. */
+export function closest(key: string, known: readonly string[]): string | undefined {
+  let best: { k: string; d: number } | undefined;
+  for (const k of known) {
+    const d = distance(key.toLowerCase(), k.toLowerCase());
+    if (d <= 2 && (!best || d < best.d)) best = { k, d };
+  }
+  return best?.k;
+}
+
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }

@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
 import type { ValidationIssue } from './errors';
-import { PropSpec, typeProblems } from './prop-types';
+import { PropSpec, closest, typeProblems } from './prop-types';
 
 /**
  * What TypeScript would have said about a props object, kept for validation: estate programs run
@@ -93,26 +93,6 @@ function usable(props: Record<string, unknown>, spec: PropSpec, required: readon
 
 export function propsProblems(c: IConstruct): readonly PropsProblem[] {
   return problems.get(c) ?? [];
-}
-
-/** The known key nearest `key` (case-insensitive edit distance ≤ 2), if any. */
-function closest(key: string, known: readonly string[]): string | undefined {
-  let best: { k: string; d: number } | undefined;
-  for (const k of known) {
-    const d = distance(key.toLowerCase(), k.toLowerCase());
-    if (d <= 2 && (!best || d < best.d)) best = { k, d };
-  }
-  return best?.k;
-}
-
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 /** The display path (`<estate>/<app>/<env>`) a construct `id` under `scope` will have. */
