@@ -77,7 +77,7 @@ const keySegment = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${
 export function typeProblems(props: object, spec: PropSpec): TypeProblem[] {
   const out: TypeProblem[] = [];
   for (const [key, value] of Object.entries(props ?? {})) {
-    if (spec[key] && value !== undefined) valueProblems(key, value, spec[key], out);
+    if (Object.hasOwn(spec, key) && value !== undefined) valueProblems(key, value, spec[key], out);
   }
   return out;
 }
@@ -92,7 +92,8 @@ function valueProblems(path: string, value: unknown, type: PropType, out: TypePr
     const known = Object.keys(fields);
     for (const [k, v] of Object.entries(value as object)) {
       const at = `${path}${keySegment(k)}`;
-      if (!fields[k]) {
+      // Own keys only: `constructor` or `toString` are no props, whatever Object.prototype says.
+      if (!Object.hasOwn(fields, k)) {
         const near = closest(k, known);
         out.push({ property: at, value: v, message: 'is not a property of this object', fix: near ? `did you mean ${near}? (known: ${known.join(', ')})` : `use one of ${known.join(', ')}` });
       } else if (v !== undefined) valueProblems(at, v, fields[k], out);

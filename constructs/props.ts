@@ -81,7 +81,7 @@ export function checkProps<P>(path: string, props: unknown, spec: PropSpec, requ
 
 /** `props` without its wrong-typed top-level values; required objects and lists at least empty. */
 function usable(props: Record<string, unknown>, spec: PropSpec, required: readonly string[]): Record<string, unknown> {
-  const wrong = Object.keys(props).filter((k) => spec[k] && props[k] !== undefined && !spec[k].accepts(props[k]));
+  const wrong = Object.keys(props).filter((k) => Object.hasOwn(spec, k) && props[k] !== undefined && !spec[k].accepts(props[k]));
   const out: Record<string, unknown> = { ...props };
   for (const k of wrong) delete out[k];
   for (const k of required) {

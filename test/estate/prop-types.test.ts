@@ -152,6 +152,16 @@ describe('runtime types of every prop, nested ones included', () => {
     ]);
   });
 
+  it("keys Object.prototype has (constructor, toString, hasOwnProperty) are unknown props, never a crash", () => {
+    const issues = issuesOf(new App(smallEstate({ vault: { address: 'https://vault.test.lab', hasOwnProperty: 1 } as never }), 'shop',
+      { tiers: [Tier.DEV], objectPrefix: 's_', image: 'x:1', constructor: 1, toString: 'x' } as never));
+    expect(issues.map((i) => [i.path, i.property, i.message])).toEqual([
+      ['test', 'vault.hasOwnProperty', 'is not a property of this object'],
+      ['test/shop', 'constructor', 'is not a property of this construct'],
+      ['test/shop', 'toString', 'is not a property of this construct'],
+    ]);
+  });
+
   it('a missing required prop and props that are no object', () => {
     expect(issuesOf(new App(smallEstate(), 'shop', { tiers: [Tier.DEV], objectPrefix: 's_' } as never))).toEqual([
       { path: 'test/shop', property: 'image', value: undefined, message: 'is required', fix: 'give image a string' },
