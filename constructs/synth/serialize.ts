@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { fastYamlDocument } from './fast-yaml';
 
 /** Deep copy with object keys sorted (arrays keep their order: it can mean something). */
 export function sortKeys(value: unknown): unknown {
@@ -19,9 +20,16 @@ export function canonicalJson(value: unknown): string {
   return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
 }
 
-/** A multi-document YAML stream with sorted keys; document order is kept (Namespace first). */
+/**
+ * A multi-document YAML stream with sorted keys; document order is kept (Namespace first).
+ * Each document is written by the fast emitter when it is inside the subset that emitter has
+ * been shown to write byte for byte like `yaml`, by `yaml` itself otherwise.
+ */
 export function yamlStream(docs: readonly unknown[]): string {
-  return docs.map((d) => stringify(sortKeys(d), { lineWidth: 0 })).join('---\n');
+  return docs.map((d) => {
+    const sorted = sortKeys(d);
+    return fastYamlDocument(sorted) ?? stringify(sorted, { lineWidth: 0 });
+  }).join('---\n');
 }
 
 /** Code-point order: locale-independent, so every machine sorts alike. */

@@ -17,6 +17,7 @@ import {
 } from './manifest';
 import { canonicalJson, compareStrings, yamlStream } from './serialize';
 import { buildAppEnvironmentStack } from './terraform-app-environment';
+import { plainAppEnvironmentStack } from './terraform-app-environment-plain';
 import { buildSharedPlatformStack, buildTierPlatformStack } from './terraform-platform';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -38,7 +39,8 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function stackJson(stack: TerraformStack): string {
+/** A stack's canonical JSON through cdktf (token resolution, overrides, escape hatches' additions). */
+export function stackJson(stack: TerraformStack): string {
   stack.prepareStack();
   return canonicalJson(stack.toTerraform());
 }
@@ -179,11 +181,14 @@ function inScratch<T>(fn: (scratch: string) => T): T {
   }
 }
 
-/** An app-environment's Terraform stack and Kubernetes manifests: [path, content] twice. */
+/**
+ * An app-environment's Terraform stack and Kubernetes manifests: [path, content] twice. The stack
+ * is written without cdktf when tierkit alone declares it (same bytes), through cdktf otherwise.
+ */
 function renderEnvironment(tfApp: TerraformApp, env: AppEnvironment): [string, string][] {
-  const res = buildAppEnvironmentStack(tfApp, env);
+  const plain = plainAppEnvironmentStack(env);
   return [
-    [naming.dist.terraformStack(env.stackName), stackJson(res.stack)],
+    [naming.dist.terraformStack(env.stackName), plain ? canonicalJson(plain) : stackJson(buildAppEnvironmentStack(tfApp, env).stack)],
     [naming.dist.k8sAppEnvironment(env.tier.name, env.coordinate), chartYaml(buildEnvironmentChart(k8sApp(), env))],
   ];
 }
