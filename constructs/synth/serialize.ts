@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { fastYamlDocument } from './fast-yaml';
+import { fastYamlDocument } from '../../contract/yaml-write';
 
 /** Deep copy with object keys sorted (arrays keep their order: it can mean something). */
 export function sortKeys(value: unknown): unknown {

@@ -39,16 +39,34 @@ function plainOrQuoted(value: string): string {
   return value;
 }
 
+/**
+ * Keys and single-line values repeat across thousands of objects (labels, kinds, names):
+ * their styled form is remembered (null: outside the subset). Bounded: cleared when full.
+ */
+const styled = new Map<string, string | null>();
+const STYLED_MAX = 200_000;
+
+function singleLine(value: string): string {
+  let s = styled.get(value);
+  if (s === undefined) {
+    s = !SIMPLE_TEXT.test(value) || DOCUMENT_MARKER.test(value) ? null : plainOrQuoted(value);
+    if (styled.size >= STYLED_MAX) styled.clear();
+    styled.set(value, s);
+  }
+  if (s === null) throw UNSUPPORTED;
+  return s;
+}
+
 /** A single-line mapping key (always an implicit key). */
 function key(k: string): string {
-  if (k.length > 1000 || k.includes('\n') || !SIMPLE_TEXT.test(k) || DOCUMENT_MARKER.test(k)) throw UNSUPPORTED;
-  return plainOrQuoted(k);
+  if (k.length > 1000 || k.includes('\n')) throw UNSUPPORTED;
+  return singleLine(k);
 }
 
 /** A string value in block context; `indent` is the indentation of its block scalar body. */
 function text(value: string, indent: string): string {
+  if (!value.includes('\n')) return singleLine(value);
   if (!SIMPLE_TEXT.test(value) || DOCUMENT_MARKER.test(value)) throw UNSUPPORTED;
-  if (!value.includes('\n')) return plainOrQuoted(value);
   // A literal block scalar: no leading space or newline (no indentation indicator), at most one
   // trailing newline after a non-blank character (clip or strip chomping, never keep).
   if (value[0] === ' ' || value[0] === '\n') throw UNSUPPORTED;

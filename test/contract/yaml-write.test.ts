@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { fastYamlDocument } from '../../constructs/synth/fast-yaml';
+import { fastYamlDocument } from '../../contract/yaml-write';
 import { yamlStream } from '../../constructs/synth/serialize';
 
 // Pieces chosen to hit every branch of `yaml`'s scalar styling: indicators, comment and mapping
