@@ -23,12 +23,12 @@ export function canonicalJson(value: unknown): string {
 /**
  * A multi-document YAML stream with sorted keys; document order is kept (Namespace first).
  * Each document is written by the fast emitter when it is inside the subset that emitter has
- * been shown to write byte for byte like `yaml`, by `yaml` itself otherwise.
+ * been shown to write byte for byte like `yaml`, by `yaml` itself otherwise (always, for `reference`).
  */
-export function yamlStream(docs: readonly unknown[]): string {
+export function yamlStream(docs: readonly unknown[], reference = false): string {
   return docs.map((d) => {
     const sorted = sortKeys(d);
-    return fastYamlDocument(sorted) ?? stringify(sorted, { lineWidth: 0 });
+    return (reference ? undefined : fastYamlDocument(sorted)) ?? stringify(sorted, { lineWidth: 0 });
   }).join('---\n');
 }
 

@@ -45,8 +45,11 @@ export function stackJson(stack: TerraformStack): string {
   return canonicalJson(stack.toTerraform());
 }
 
+/** Whether this synth renders through cdktf and `yaml` only (`SynthesizeOptions.reference`). */
+let referenceRendering = false;
+
 function chartYaml(chart: Chart): string {
-  return yamlStream(chart.toJson());
+  return yamlStream(chart.toJson(), referenceRendering);
 }
 
 /**
@@ -143,6 +146,12 @@ export interface SynthesizeOptions {
    * @default - every app-environment is built here
    */
   readonly rendered?: ReadonlyMap<string, string>;
+  /**
+   * Render every stack through cdktf and every manifest through `yaml`, as before the fast paths:
+   * the reference the tests compare the fast output with, byte for byte.
+   * @default false
+   */
+  readonly reference?: boolean;
 }
 
 /**
@@ -151,7 +160,12 @@ export interface SynthesizeOptions {
  */
 export function synthesize(estate: Estate, options: SynthesizeOptions = {}): SynthOutput {
   assertValid(estate);
-  return inScratch((scratch) => build(estate, scratch, options.rendered ?? new Map()));
+  referenceRendering = options.reference ?? false;
+  try {
+    return inScratch((scratch) => build(estate, scratch, options.rendered ?? new Map()));
+  } finally {
+    referenceRendering = false;
+  }
 }
 
 /**
@@ -186,7 +200,7 @@ function inScratch<T>(fn: (scratch: string) => T): T {
  * is written without cdktf when tierkit alone declares it (same bytes), through cdktf otherwise.
  */
 function renderEnvironment(tfApp: TerraformApp, env: AppEnvironment): [string, string][] {
-  const plain = plainAppEnvironmentStack(env);
+  const plain = referenceRendering ? undefined : plainAppEnvironmentStack(env);
   return [
     [naming.dist.terraformStack(env.stackName), plain ? canonicalJson(plain) : stackJson(buildAppEnvironmentStack(tfApp, env).stack)],
     [naming.dist.k8sAppEnvironment(env.tier.name, env.coordinate), chartYaml(buildEnvironmentChart(k8sApp(), env))],
