@@ -7,7 +7,7 @@ import { Document } from 'yaml';
  * (tabs, non-ASCII or control characters, block scalars needing an indentation indicator or
  * `+` chomping, document markers, very long keys, non-integer numbers …) makes it give up
  * (`undefined`) and the caller uses `yaml` itself for that document: the output never depends on
- * which path rendered it (test/synth/fast-yaml.test.ts compares both on random documents).
+ * which path rendered it (test/contract/yaml-write.test.ts compares both on random documents).
  * `yaml` spends most of its time building a node tree and re-checking style options; writing
  * the text directly is ~10× faster on tierkit's manifests.
  */

@@ -12,6 +12,7 @@ import { Sandbox } from '../sandbox';
 import { Tier } from '../tier';
 import { assertValid } from '../validation';
 import { buildAppOfAppsChart, buildEnvironmentChart, buildTierApplicationsChart } from './kubernetes';
+import { chartJson } from './kubernetes-json';
 import {
   MANIFEST_SCHEMA_VERSION, Manifest, ManifestAppEnvironment, ManifestArtifact, ManifestServer, ManifestStack, ManifestTier,
 } from './manifest';
@@ -49,7 +50,7 @@ export function stackJson(stack: TerraformStack): string {
 let referenceRendering = false;
 
 function chartYaml(chart: Chart): string {
-  return yamlStream(chart.toJson(), referenceRendering);
+  return yamlStream(referenceRendering ? chart.toJson() : chartJson(chart), referenceRendering);
 }
 
 /**

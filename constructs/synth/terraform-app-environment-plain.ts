@@ -10,7 +10,7 @@ import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 /**
  * The app-environment stack of `terraform-app-environment.ts`, written as plain JSON without
  * cdktf: the same resources, attributes, references, `depends_on` order and cdktf metadata, for
- * the same canonical bytes (test/synth/plain-stack.test.ts compares both renderers env by env on
+ * the same canonical bytes (test/estate/fast-synth.test.ts compares both renderers env by env on
  * the example, bench and fixture estates). cdktf's construct tree and token resolution cost
  * ~7 ms per env, ~80 % of a large synth; this costs ~0.1 ms.
  *

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App as K8sApp } from 'cdk8s';
@@ -9,7 +9,9 @@ import { generateEstate } from '../../bench/generate';
 import { AppEnvironment, Backend, Estate } from '../../constructs';
 import { LocalBackend, PostgresqlGrant, TerraformApp } from '../../constructs/cdktf';
 import { environmentsOf } from '../../constructs/query';
-import { buildEnvironmentChart } from '../../constructs/synth/kubernetes';
+import { buildAppOfAppsChart, buildEnvironmentChart, buildTierApplicationsChart } from '../../constructs/synth/kubernetes';
+import { RENAMED_L1_PROPERTIES, plainChartJson } from '../../constructs/synth/kubernetes-json';
+import { environmentsOf as envsOf, tiersInUse } from '../../constructs/query';
 import { canonicalJson, sortKeys, yamlStream } from '../../constructs/synth/serialize';
 import { stackJson, synthesize } from '../../constructs/synth/synthesize';
 import { buildAppEnvironmentStack } from '../../constructs/synth/terraform-app-environment';
@@ -90,6 +92,55 @@ describe('app-environment stacks written without cdktf', () => {
     expect(plainAppEnvironmentStack(env)).toBeUndefined();
     const stack = JSON.parse(synthesize(e).files.get(`terraform/${env.stackName}/cdk.tf.json`)!);
     expect(stack.terraform.backend).toEqual({ local: { path: 'elsewhere.tfstate' } });
+  });
+});
+
+describe('Kubernetes objects rendered without cdk8s\'s synthesis', () => {
+  for (const [label, make] of ESTATES) {
+    it(`are the objects chart.toJson() renders, chart by chart: ${label}`, () => {
+      const estate = make();
+      const envs = envsOf(estate);
+      const charts = [
+        ...envs.map((env) => () => buildEnvironmentChart(new K8sApp({ outdir: scratch }), env)),
+        ...tiersInUse(estate).flatMap((t) => [
+          () => buildTierApplicationsChart(new K8sApp({ outdir: scratch }), estate, t, envs.filter((e) => e.tier === t)),
+          () => buildAppOfAppsChart(new K8sApp({ outdir: scratch }), estate, t),
+        ]),
+      ];
+      for (const chart of charts) {
+        const fast = plainChartJson(chart());
+        expect(fast).toBeDefined();
+        expect(sortKeys(fast)).toEqual(sortKeys(chart().toJson()));
+      }
+    });
+  }
+
+  it('knows every property the generated L1 mapping renames (re-derived from cdk8s-plus\'s k8s.js)', () => {
+    const source = readFileSync(require.resolve('cdk8s-plus-32/lib/imports/k8s'), 'utf8');
+    const renamed = new Set<string>();
+    for (const m of source.matchAll(/'([^']+)': [^\n]*?obj\.([A-Za-z0-9_]+)\b/g)) if (m[1] !== m[2]) renamed.add(m[2]);
+    expect([...renamed].sort()).toEqual([...RENAMED_L1_PROPERTIES].sort());
+  });
+
+  it('leaves to cdk8s what it does not model: a renamed property elsewhere, a patch, a dependency, a token', async () => {
+    const { ApiObject, Chart, JsonPatch, Lazy } = await import('cdk8s');
+    const k8s = await import('cdk8s-plus-32/lib/imports/k8s');
+    const chart = (fill: (c: InstanceType<typeof Chart>) => void) => {
+      const c = new Chart(new K8sApp({ outdir: scratch }), 'c', { disableResourceNameHashes: true });
+      fill(c);
+      return c;
+    };
+    expect(plainChartJson(chart((c) => new k8s.KubeConfigMap(c, 'm', { metadata: { name: 'm', labels: { downwardApi: 'x' } } })))).toBeUndefined();
+    expect(plainChartJson(chart((c) => new k8s.KubeConfigMap(c, 'm', { metadata: { name: 'm' } }).addJsonPatch(JsonPatch.add('/data', { a: 'b' }))))).toBeUndefined();
+    expect(plainChartJson(chart((c) => {
+      const a = new k8s.KubeConfigMap(c, 'a', { metadata: { name: 'a' } });
+      new k8s.KubeConfigMap(c, 'b', { metadata: { name: 'b' } }).addDependency(a);
+    }))).toBeUndefined();
+    expect(plainChartJson(chart((c) => new k8s.KubeConfigMap(c, 'm', { metadata: { name: 'm' }, data: { a: Lazy.any({ produce: () => 'x' }) as unknown as string } })))).toBeUndefined();
+    expect(plainChartJson(chart((c) => new ApiObject(c, 'o', { apiVersion: 'v1', kind: 'X', spec: { port: k8s.IntOrString.fromNumber(1) } })))).toBeUndefined();
+    // …and what it models it renders as cdk8s does.
+    const ok = chart((c) => new k8s.KubeConfigMap(c, 'm', { metadata: { name: 'm', labels: { a: 'b' } }, data: { x: 'y' } }));
+    expect(plainChartJson(ok)).toEqual(ok.toJson());
   });
 });
 
