@@ -165,12 +165,38 @@ export function readStack(dir: string, name: string, rel: string, listed = true)
 function parseYamlStream(rel: string, text: string): unknown[] {
   const fast = readTierkitYaml(text);
   if (fast) return fast;
+  let docs: unknown[];
   try {
     // tierkit never writes anchors; a hand-written file with alias bombs must not hang check or diff.
-    return loadAll(text, { maxAliases: 0 });
+    docs = loadAll(text, { maxAliases: 0 });
   } catch (error) {
     throw new DistReadError(rel, `invalid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
+  docs.forEach((doc, i) => {
+    const at = mergeKeyAt(doc, `/${i}`);
+    if (at !== undefined) {
+      throw new DistReadError(rel, 'uses the key "<<", which Kubernetes and Argo CD (go-yaml) read as a merge of the mapping it holds into its parent '
+        + 'while YAML 1.2 reads a key named "<<": what is applied would not be what the rules judged; tierkit never writes it, run `tierkit synth`', at);
+    }
+  });
+  return docs;
+}
+
+/** The JSON pointer (document index first) of the first `<<` key in `value`, if any. */
+function mergeKeyAt(value: unknown, at: string): string | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = mergeKeyAt(value[i], `${at}/${i}`);
+      if (found !== undefined) return found;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '<<') return `${at}/${pointerSegment(k)}`;
+      const found = mergeKeyAt(v, `${at}/${pointerSegment(k)}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 function kubernetesObjects(rel: string, docs: readonly unknown[], listed: boolean): KubernetesObject[] {

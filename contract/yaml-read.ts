@@ -88,7 +88,9 @@ class Reader {
         if (at < 0) throw DEVIATION;
         key = line.slice(start, at);
       }
-      if (key === '__proto__' || Object.prototype.hasOwnProperty.call(obj, key)) throw DEVIATION;
+      // `<<` is a merge key to Kubernetes' and Argo CD's YAML readers (go-yaml), a plain key to
+      // YAML 1.2: the full reader refuses it, with its pointer.
+      if (key === '__proto__' || key === '<<' || Object.prototype.hasOwnProperty.call(obj, key)) throw DEVIATION;
       obj[key] = this.value(line, at + 1, indent);
     }
     return obj;

@@ -47,7 +47,8 @@ describe('the fast YAML reader', () => {
       base.replace('"1"', '!!str 1'), // tag
       base.replace('"1"', "'1'"), // another quoting than tierkit's
       base.replace('  name: a\n', '   name: a\n'), // another indentation
-      base.replace('data:\n', '<<: {y: 2}\ndata:\n'), // merge key
+      base.replace('data:\n', '<<: {y: 2}\ndata:\n'), // merge key (flow)
+      base.replace('data:\n', 'data:\n  <<:\n    y: "2"\n'), // merge key (block, inside tierkit's layout)
       base.replace('"1"', '0o17'), // a core-schema number tierkit never writes
       base.slice(0, -1), // no final newline
       `---\n${base}`, `${base}...\n`, `%YAML 1.2\n---\n${base}`,
@@ -79,5 +80,10 @@ describe('the fast YAML reader', () => {
     writeFileSync(join(dir, rel), original.replace(/\n {2}name: ([^\n]+)\n/, '\n  name: $1\n  name: other\n'));
     expect(() => readDist(dir)).toThrow(DistReadError);
     expect(() => readDist(dir)).toThrow(/duplicated mapping key/);
+    // A merge key: go-yaml (Kubernetes, Argo CD) would apply hostNetwork, YAML 1.2 reads a key "<<".
+    const hidden = original.replace(/\n {6}automountServiceAccountToken: false\n/, '\n      automountServiceAccountToken: false\n      <<:\n        hostNetwork: true\n');
+    expect(hidden).not.toBe(original);
+    writeFileSync(join(dir, rel), hidden);
+    expect(() => readDist(dir)).toThrow(/k8s\/prod\/.*#\/\d+\/spec\/template\/spec\/<<: uses the key "<<"/);
   });
 });
