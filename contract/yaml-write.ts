@@ -102,57 +102,53 @@ function isEmptyCollection(value: unknown): string | undefined {
   return undefined;
 }
 
+const SPACES: string[] = [];
+function spaces(n: number): string {
+  return (SPACES[n] ??= ' '.repeat(n));
+}
+
 /** Lines of a non-empty mapping at `indent`; the first line carries no indentation (the caller's). */
-function mapping(obj: Record<string, unknown>, indent: string, out: string[]): void {
-  let first = true;
+function mapping(obj: Record<string, unknown>, indent: number): string {
+  let out = '';
+  const pad = spaces(indent);
   for (const k of Object.keys(obj)) {
     const v = obj[k];
     if (v === undefined) throw UNSUPPORTED;
-    out.push(first ? '' : indent, key(k), ':');
-    first = false;
-    node(v, indent, out, true);
+    out += `${out === '' ? '' : pad}${key(k)}:${node(v, indent, true)}`;
   }
+  return out;
 }
 
-function sequence(items: readonly unknown[], indent: string, out: string[]): void {
-  let first = true;
+function sequence(items: readonly unknown[], indent: number): string {
+  let out = '';
+  const pad = spaces(indent);
   for (const v of items) {
     if (v === undefined) throw UNSUPPORTED;
-    out.push(first ? '-' : `${indent}-`);
-    first = false;
-    node(v, indent, out, false);
+    out += `${out === '' ? '' : pad}-${node(v, indent, false)}`;
   }
+  return out;
 }
 
 /**
  * The value after `key:` (inMap) or `-` at `indent`, ending with a newline. Under a key, nested
  * collections start on the next line, two spaces deeper (sequences too); after `-`, on the same line.
  */
-function node(v: unknown, indent: string, out: string[], inMap: boolean): void {
-  const child = `${indent}  `;
+function node(v: unknown, indent: number, inMap: boolean): string {
+  const child = indent + 2;
   const empty = isEmptyCollection(v);
-  if (empty !== undefined) {
-    out.push(' ', empty, '\n');
-  } else if (Array.isArray(v)) {
-    out.push(inMap ? `\n${child}` : ' ');
-    sequence(v, child, out);
-  } else if (isPlainObject(v)) {
-    out.push(inMap ? `\n${child}` : ' ');
-    mapping(v, child, out);
-  } else {
-    out.push(' ', scalar(v, child), '\n');
-  }
+  if (empty !== undefined) return ` ${empty}\n`;
+  if (Array.isArray(v)) return `${inMap ? `\n${spaces(child)}` : ' '}${sequence(v, child)}`;
+  if (isPlainObject(v)) return `${inMap ? `\n${spaces(child)}` : ' '}${mapping(v, child)}`;
+  return ` ${scalar(v, spaces(child))}\n`;
 }
 
 /** One YAML document (a non-empty mapping, as every Kubernetes object is), or `undefined` outside the subset. */
 export function fastYamlDocument(doc: unknown): string | undefined {
   if (!isPlainObject(doc) || Object.keys(doc).length === 0) return undefined;
-  const out: string[] = [];
   try {
-    mapping(doc, '', out);
+    return mapping(doc, 0);
   } catch (e) {
     if (e === UNSUPPORTED) return undefined;
     throw e;
   }
-  return out.join('');
 }
