@@ -1,4 +1,4 @@
-import { fastYamlDocument } from './yaml-write';
+import { NON_STRING_TESTS, fastYamlDocument } from './yaml-write';
 
 /**
  * A fast reader for YAML streams exactly as tierkit writes them, for `check` and `diff` on large
@@ -18,7 +18,6 @@ const DEVIATION = new Deviation();
 
 /** Plain scalars the fast path types itself; any other core-schema look-alike goes to the full parser. */
 const INT = /^[-+]?[0-9]+$/;
-const OTHER_NON_STRING = /^(?:~|[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*))$/;
 
 /** First characters of every core-schema look-alike (null, bool, int, float): others are strings. */
 const MAY_NOT_BE_STRING = new Set([...'~nNtTfF0123456789+-.']);
@@ -33,7 +32,7 @@ function plainScalar(text: string): unknown {
     if (!Number.isSafeInteger(n)) throw DEVIATION;
     return n;
   }
-  if (text === '' || OTHER_NON_STRING.test(text)) throw DEVIATION;
+  if (NON_STRING_TESTS.some((re) => re.test(text))) throw DEVIATION;
   return text;
 }
 

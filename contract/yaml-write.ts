@@ -1,5 +1,3 @@
-import { Document } from 'yaml';
-
 /**
  * A fast emitter for the subset of YAML tierkit writes, producing exactly the bytes of
  * `yaml`'s `stringify(value, { lineWidth: 0 })` (YAML 1.2 core schema, two-space indent,
@@ -15,10 +13,21 @@ import { Document } from 'yaml';
 class Unsupported extends Error {}
 const UNSUPPORTED = new Unsupported();
 
-/** The core schema's implicit tags other than `str`, as `yaml` itself tests plain scalars. */
-const NON_STRING_TESTS: readonly RegExp[] = new Document().schema.tags
-  .filter((t) => t.default && t.tag !== 'tag:yaml.org,2002:str' && t.test)
-  .map((t) => t.test as RegExp);
+/**
+ * The core schema's implicit tags other than `str` (null, bool, int ×3, float ×3), as `yaml` 2.9
+ * tests plain scalars (`new Document().schema.tags`; test/contract/yaml-write.test.ts holds them
+ * equal). Written out so that `check` does not load `yaml` to read a dist.
+ */
+export const NON_STRING_TESTS: readonly RegExp[] = [
+  /^(?:~|[Nn]ull|NULL)?$/,
+  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+  /^0o[0-7]+$/,
+  /^[-+]?[0-9]+$/,
+  /^0x[0-9a-fA-F]+$/,
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
+];
 
 /** `yaml`'s rule for text that cannot be a plain scalar (stringifyString.js, plainString). */
 const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { stringify } from 'yaml';
+import { Document, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { fastYamlDocument } from '../../contract/yaml-write';
+import { NON_STRING_TESTS, fastYamlDocument } from '../../contract/yaml-write';
 import { yamlStream } from '../../constructs/synth/serialize';
 
 // Pieces chosen to hit every branch of `yaml`'s scalar styling: indicators, comment and mapping
@@ -21,6 +21,11 @@ function documents(pieces: readonly string[], odd: boolean): fc.Arbitrary<Record
 const TAME = PIECES.filter((p) => p !== '\t' && p !== 'é');
 
 describe('fast YAML emitter', () => {
+  it('tests plain scalars with exactly the core schema tags yaml uses', () => {
+    const tags = new Document().schema.tags.filter((t) => t.default && t.tag !== 'tag:yaml.org,2002:str' && t.test).map((t) => String(t.test));
+    expect(NON_STRING_TESTS.map(String)).toEqual(tags);
+  });
+
   it('writes exactly what yaml.stringify writes, whenever it does not give up', () => {
     for (const [pieces, odd, minFast] of [[PIECES, true, 500], [TAME, false, 2000]] as const) {
       let fast = 0;
