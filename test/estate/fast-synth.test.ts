@@ -80,6 +80,16 @@ describe('app-environment stacks written without cdktf', () => {
     expect(stack.resource.postgresql_database.database.lifecycle).toEqual({ prevent_destroy: true });
   });
 
+  it('leave a value that is a cdktf token to cdktf, which resolves it as before', async () => {
+    const { Fn, Token } = await import('cdktf');
+    const e = smallEstate({ vault: { address: Token.asString(Fn.lower('HTTPS://VAULT.TEST.LAB')) } });
+    smallApp(e);
+    const env = environmentsOf(e)[0];
+    expect(plainAppEnvironmentStack(env)).toBeUndefined();
+    const stack = JSON.parse(synthesize(e).files.get(`terraform/${env.stackName}/cdk.tf.json`)!);
+    expect(stack.provider.vault[0].address).toBe('${lower("HTTPS://VAULT.TEST.LAB")}');
+  });
+
   it('leave a backend of the caller\'s own to cdktf', () => {
     class Elsewhere extends Backend {
       attach(stack: Construct): void {
