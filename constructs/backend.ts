@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { LocalBackend, S3Backend, TerraformStack } from './cdktf';
+import type { PlainBackend } from './synth/terraform-app-environment-plain';
 
 /**
  * Where Terraform keeps each stack's state. Always declared: cdktf's implicit local backend
@@ -11,6 +12,10 @@ export abstract class Backend {
     return new (class extends Backend {
       attach(stack: Construct): void {
         new LocalBackend(stack, { path: 'terraform.tfstate' });
+      }
+
+      plain(): PlainBackend {
+        return { name: 'local', config: { path: 'terraform.tfstate' }, stackOverride: false };
       }
     })();
   }
@@ -24,8 +29,24 @@ export abstract class Backend {
         // S3-native locking (Terraform 1.10+); cdktf 0.21's S3BackendConfig predates the flag.
         (stack as TerraformStack).addOverride('terraform.backend.s3.use_lockfile', true);
       }
+
+      plain(stackName: string): PlainBackend {
+        return {
+          name: 's3', stackOverride: true,
+          config: { bucket: props.bucket, encrypt: true, key: `${prefix}/${stackName}.tfstate`, region: props.region, use_lockfile: true },
+        };
+      }
     })();
   }
 
   abstract attach(stack: Construct, stackName: string): void;
+
+  /**
+   * What `attach` writes, for stacks rendered without cdktf (terraform-app-environment-plain.ts).
+   * A backend without one (a subclass of the caller's) makes those stacks go through cdktf.
+   * @internal
+   */
+  plain(_stackName: string): PlainBackend | undefined {
+    return undefined;
+  }
 }

@@ -3,7 +3,10 @@
  * is CDK Terrain, `cdktn`): moving is an import rename here. Providers are imported deeply
  * because the vault index costs ~200 ms and 30 MB.
  */
-export { App as TerraformApp, TerraformResource, TerraformStack, TerraformVariable, LocalBackend, S3Backend } from 'cdktf';
+export { App as TerraformApp, TerraformResource, TerraformStack, TerraformVariable, LocalBackend, S3Backend, Token, Tokenization } from 'cdktf';
+/** The cdktf version every stack's metadata records (cdktf reads it from its own package.json). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const CDKTF_VERSION: string = require('cdktf/package.json').version;
 // What `dependsOn: [resource]` stores: a token rendering the resource's address.
 export { dependable } from 'cdktf/lib/tfExpression';
 export { PostgresqlProvider } from '@cdktf/provider-postgresql/lib/provider';

@@ -10,6 +10,7 @@ import { normalizeStack } from './terraform/normalize';
 import { StackEvaluator } from './terraform/stack';
 import { mergeStackFiles } from './terraform/merge';
 import { Unknown } from './terraform/unknown';
+import { readTierkitYaml } from './yaml-read';
 
 export type { DistProblem } from './problems';
 
@@ -101,7 +102,10 @@ function parseJson(rel: string, text: string): any {
   } catch (err) {
     throw new DistReadError(rel, `is not valid JSON: ${(err as Error).message}; run \`tierkit synth\` to rewrite it`);
   }
-  const repeated = repeatedJsonKey(text);
+  // Text exactly as JSON.stringify writes this value holds no repeated key (the value has none to
+  // write): tierkit's canonical files pass here without the slower key-by-key scan.
+  const canonical = json !== null && typeof json === 'object' && JSON.stringify(json, null, 2) + '\n' === text;
+  const repeated = canonical ? undefined : repeatedJsonKey(text);
   if (repeated !== undefined) {
     throw new DistReadError(rel, `repeats the key ${JSON.stringify(repeated)} in one object: JSON.parse keeps only its last value, Terraform (HCL JSON) reads every one, so a definition would escape the rules; run \`tierkit synth\` to rewrite it`);
   }
@@ -154,14 +158,45 @@ export function readStack(dir: string, name: string, rel: string, listed = true)
   return readStackFiles(dir, name, [rel], listed, problems);
 }
 
-/** The documents of one YAML stream. */
+/**
+ * The documents of one YAML stream: through the fast reader when the text is exactly what
+ * tierkit writes (verified by writing it back), through js-yaml — strict, as always — otherwise.
+ */
 function parseYamlStream(rel: string, text: string): unknown[] {
+  const fast = readTierkitYaml(text);
+  if (fast) return fast;
+  let docs: unknown[];
   try {
     // tierkit never writes anchors; a hand-written file with alias bombs must not hang check or diff.
-    return loadAll(text, { maxAliases: 0 });
+    docs = loadAll(text, { maxAliases: 0 });
   } catch (error) {
     throw new DistReadError(rel, `invalid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
+  docs.forEach((doc, i) => {
+    const at = mergeKeyAt(doc, `/${i}`);
+    if (at !== undefined) {
+      throw new DistReadError(rel, 'uses the key "<<", which Kubernetes and Argo CD (go-yaml) read as a merge of the mapping it holds into its parent '
+        + 'while YAML 1.2 reads a key named "<<": what is applied would not be what the rules judged; tierkit never writes it, run `tierkit synth`', at);
+    }
+  });
+  return docs;
+}
+
+/** The JSON pointer (document index first) of the first `<<` key in `value`, if any. */
+function mergeKeyAt(value: unknown, at: string): string | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = mergeKeyAt(value[i], `${at}/${i}`);
+      if (found !== undefined) return found;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '<<') return `${at}/${pointerSegment(k)}`;
+      const found = mergeKeyAt(v, `${at}/${pointerSegment(k)}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 function kubernetesObjects(rel: string, docs: readonly unknown[], listed: boolean): KubernetesObject[] {

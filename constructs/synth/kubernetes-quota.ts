@@ -3,6 +3,7 @@ import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import { AppEnvironment } from '../app-environment';
 import { VAULT_AGENT_RESOURCES, resourceQuantities, tierResources } from '../runtime';
 import { REPLICAS, workloadResources } from './pod-security';
+import { chartJson } from './kubernetes-json';
 
 interface Totals { requestsCpuMillis: number; requestsMemoryMiB: number; limitsCpuMillis: number; limitsMemoryMiB: number }
 const ZERO: Totals = { requestsCpuMillis: 0, requestsMemoryMiB: 0, limitsCpuMillis: 0, limitsMemoryMiB: 0 };
@@ -54,7 +55,7 @@ export function buildSandboxQuota(chart: Chart, env: AppEnvironment, meta: (name
   let pods = 0;
   let maxCpu = 0;
   let maxMem = 0;
-  for (const o of chart.toJson() as any[]) {
+  for (const o of chartJson(chart) as any[]) {
     const template = o.kind === 'Deployment' ? o.spec.template : o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : undefined;
     if (!template) continue;
     const count = o.kind === 'Deployment' ? REPLICAS + 1 : 1;

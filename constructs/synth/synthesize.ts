@@ -12,11 +12,13 @@ import { Sandbox } from '../sandbox';
 import { Tier } from '../tier';
 import { assertValid } from '../validation';
 import { buildAppOfAppsChart, buildEnvironmentChart, buildTierApplicationsChart } from './kubernetes';
+import { chartJson } from './kubernetes-json';
 import {
   MANIFEST_SCHEMA_VERSION, Manifest, ManifestAppEnvironment, ManifestArtifact, ManifestServer, ManifestStack, ManifestTier,
 } from './manifest';
 import { canonicalJson, compareStrings, yamlStream } from './serialize';
 import { buildAppEnvironmentStack } from './terraform-app-environment';
+import { plainAppEnvironmentStack } from './terraform-app-environment-plain';
 import { buildSharedPlatformStack, buildTierPlatformStack } from './terraform-platform';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -38,13 +40,17 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function stackJson(stack: TerraformStack): string {
+/** A stack's canonical JSON through cdktf (token resolution, overrides, escape hatches' additions). */
+export function stackJson(stack: TerraformStack): string {
   stack.prepareStack();
   return canonicalJson(stack.toTerraform());
 }
 
+/** Whether this synth renders through cdktf and `yaml` only (`SynthesizeOptions.reference`). */
+let referenceRendering = false;
+
 function chartYaml(chart: Chart): string {
-  return yamlStream(chart.toJson());
+  return yamlStream(referenceRendering ? chart.toJson() : chartJson(chart), referenceRendering);
 }
 
 /**
@@ -141,6 +147,12 @@ export interface SynthesizeOptions {
    * @default - every app-environment is built here
    */
   readonly rendered?: ReadonlyMap<string, string>;
+  /**
+   * Render every stack through cdktf and every manifest through `yaml`, as before the fast paths:
+   * the reference the tests compare the fast output with, byte for byte.
+   * @default false
+   */
+  readonly reference?: boolean;
 }
 
 /**
@@ -149,7 +161,12 @@ export interface SynthesizeOptions {
  */
 export function synthesize(estate: Estate, options: SynthesizeOptions = {}): SynthOutput {
   assertValid(estate);
-  return inScratch((scratch) => build(estate, scratch, options.rendered ?? new Map()));
+  referenceRendering = options.reference ?? false;
+  try {
+    return inScratch((scratch) => build(estate, scratch, options.rendered ?? new Map()));
+  } finally {
+    referenceRendering = false;
+  }
 }
 
 /**
@@ -179,11 +196,14 @@ function inScratch<T>(fn: (scratch: string) => T): T {
   }
 }
 
-/** An app-environment's Terraform stack and Kubernetes manifests: [path, content] twice. */
+/**
+ * An app-environment's Terraform stack and Kubernetes manifests: [path, content] twice. The stack
+ * is written without cdktf when tierkit alone declares it (same bytes), through cdktf otherwise.
+ */
 function renderEnvironment(tfApp: TerraformApp, env: AppEnvironment): [string, string][] {
-  const res = buildAppEnvironmentStack(tfApp, env);
+  const plain = referenceRendering ? undefined : plainAppEnvironmentStack(env);
   return [
-    [naming.dist.terraformStack(env.stackName), stackJson(res.stack)],
+    [naming.dist.terraformStack(env.stackName), plain ? canonicalJson(plain) : stackJson(buildAppEnvironmentStack(tfApp, env).stack)],
     [naming.dist.k8sAppEnvironment(env.tier.name, env.coordinate), chartYaml(buildEnvironmentChart(k8sApp(), env))],
   ];
 }
