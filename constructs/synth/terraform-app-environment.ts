@@ -23,6 +23,8 @@ export interface AppEnvironmentResources {
   readonly database: PostgresqlDatabase;
   readonly databasePublicRevoke: PostgresqlGrant;
   readonly databaseConnect: PostgresqlGrant;
+  /** `REVOKE ALL ON DATABASE postgres|template1 FROM PUBLIC` on the env's server, keyed by database. */
+  readonly maintenanceRevokes: Readonly<Record<string, PostgresqlGrant>>;
   readonly vaultConnection: DatabaseSecretBackendConnection;
   readonly vaultRole: DatabaseSecretBackendRole;
   readonly kvConfig: KvSecretV2;
@@ -156,6 +158,17 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
   const databaseConnect = new PostgresqlGrant(stack, 'database_connect', {
     database: database.name, role: groupRole.name, objectType: 'database', privileges: ['CONNECT'],
   });
+  // Every login on the server (a sandbox's credential on prod's) may otherwise connect to the
+  // server's own databases and use TEMP there. The server is shared by its envs' stacks, so each
+  // stack declares the same revoke: idempotent, and its destroy issues the same REVOKE (the
+  // provider never restores PUBLIC's defaults), so no env's removal reopens it. The owner (or a
+  // superuser) alone can revoke: a managed provider login that does not own them only warns.
+  const maintenanceRevokes: Record<string, PostgresqlGrant> = {};
+  for (const name of naming.MAINTENANCE_DATABASES) {
+    maintenanceRevokes[name] = new PostgresqlGrant(stack, `maintenance_${name}_public_revoke`, {
+      database: name, role: 'public', objectType: 'database', privileges: [],
+    });
+  }
 
   const connectionName = naming.vaultConnectionName(c);
   const roleName = naming.vaultRoleName(c);
@@ -228,7 +241,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
 
   const resources: AppEnvironmentResources = {
     stack, groupRole, vaultConnectionRole, vaultConnectionAdmin, providerMembership, database, databasePublicRevoke, databaseConnect,
-    vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole,
+    maintenanceRevokes, vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole,
   };
   for (const hatch of env.escapeHatches) hatch(resources);
   if (providerMembership) afterProviderMembership(stack, providerMembership);
