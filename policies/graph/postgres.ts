@@ -1,6 +1,7 @@
 import { POSTGRESQL_DATA_TYPES, POSTGRESQL_TYPES } from '../../contract/known-types';
 import { isUnknown } from '../../contract/terraform/unknown';
 import { stackResources, type TerraformResource } from '../dist/read';
+import { serverAt } from '../../contract/hosts';
 import type { EstateGraph, Source, Stack } from './types';
 
 /**
@@ -98,7 +99,7 @@ function targetOf(g: EstateGraph, stack: Stack, attributes: Readonly<Record<stri
     return { unresolved: `its provider host ${JSON.stringify(host ?? null)} is not a literal host (unset means PGHOST)`, provider: block, providerPointer: pointer };
   }
   const p = typeof port === 'number' ? port : /^\d+$/.test(String(port)) ? Number(port) : NaN;
-  const server = [...g.servers.values()].find((s) => s.host === host && s.port === p);
+  const server = serverAt(g.servers.values(), host, p);
   if (!server) {
     return { unresolved: `its provider host ${host}:${String(port)} is no server of the manifest (an alias or address of any server, prod included)`, provider: block, providerPointer: pointer };
   }

@@ -53,3 +53,37 @@ describe('TK041 the server\'s postgres and template1 databases', () => {
     expect(findings(report, 'TK041').every((f) => f.suppressed === undefined)).toBe(true);
   });
 });
+
+describe('TK042 a stack\'s provider and its server; host aliases are the same server', () => {
+  const provider = (j: any) => ([] as any[]).concat(j.provider.postgresql)[0];
+
+  it('catches a dev stack pointed at prod\'s server, at prod\'s address, and at another port (unsuppressible)', async () => {
+    const base = synthDist((e) => env(e, 'erp', 'dev').addSuppression('TK042', 'the migration rehearsal runs against the big server'));
+    const dir = editDist(base, freshDir('tk042'), {
+      'erp-dev': (j) => { provider(j).host = 'pg-prod.arcodange.lab'; },
+      'shop-dev': (j) => { provider(j).host = '10.20.5.10'; },
+      'crm-dev': (j) => { provider(j).port = '5433'; },
+    });
+    const report = await check(dir);
+    expect(messages(report, 'TK042')).toEqual([
+      'stack crm-dev: provider block 0 logs in to "pg-nonprod.arcodange.lab":"5433", which is no spelling of a declared server (its own is pg-nonprod.arcodange.lab:5432): it could be any server, prod\'s included',
+      'stack erp-dev: provider block 0 logs in to "pg-prod.arcodange.lab":5432, server prod-pg (tiers prod), not the stack\'s server nonprod-pg',
+      'stack shop-dev: provider block 0 logs in to "10.20.5.10":5432, which is no spelling of a declared server (its own is pg-nonprod.arcodange.lab:5432): it could be any server, prod\'s included',
+    ]);
+    expect(findings(report, 'TK042').every((f) => f.suppressed === undefined && f.severity === 'error')).toBe(true);
+  });
+
+  it('reads a case or trailing-dot spelling of a server\'s name as that server: prod\'s stack passes, a dev stack on prod is prod', async () => {
+    const dir = editDist(cleanDist(), freshDir('tk042-alias'), {
+      erp: (j) => { provider(j).host = 'PG-Prod.Arcodange.LAB.'; },
+      'erp-dev': (j) => { provider(j).host = 'PG-PROD.arcodange.lab.'; },
+    });
+    const report = await check(dir);
+    // Prod's own stack under another spelling of its host: nothing to report (before, every
+    // role and grant of it was "cannot be checked: no server of the manifest").
+    expect(report.findings.filter((f) => f.env === 'erp').map((f) => `${f.ruleId} ${f.message}`)).toEqual([]);
+    expect(messages(report, 'TK042')).toEqual([
+      'stack erp-dev: provider block 0 logs in to "PG-PROD.arcodange.lab.":5432, server prod-pg (tiers prod), not the stack\'s server nonprod-pg',
+    ]);
+  });
+});
