@@ -41,6 +41,8 @@ export function defineEstate(): Estate {
   // (prod and erp-sandbox alike) applies behind the prod gate.
   new PostgresServer(estate, 'prod-pg', {
     host: 'pg-prod.arcodange.lab', cidr: '10.20.5.10/32', majorVersion: 16, adminKind: AdminKind.SUPERUSER, tiers: [Tier.PROD],
+    // Made by the platform once (GRANT SET ON PARAMETER temp_file_limit): erp-sandbox's credentials carry a 1 GiB cap.
+    tempFileLimitRole: 'tierkit_temp_file_limit',
   });
   // Managed (RDS-like) server for release rehearsals. Its provider logs in as `tierkit_admin`,
   // which each stack makes a member of the env's group (a non-superuser must be, to revoke PUBLIC).

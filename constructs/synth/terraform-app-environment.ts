@@ -4,6 +4,7 @@ import {
   TerraformVariable, VaultPolicy, dependable,
 } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
+import { DEFAULT_TEMP_FILE_LIMIT_KILOBYTES } from '../runtime';
 import { hasGoldenDump, hasReset } from '../lifecycle/plan';
 import * as naming from '../naming';
 import {
@@ -122,10 +123,15 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     description: `First password of ${env.vaultConnectionRole.name}; rotated by Vault (TF_VAR_vault_connection_password)`,
   });
   connectionPassword.addOverride('ephemeral', true);
+  const caps = env.estate.tier(env.tier).databaseCaps;
+  // Where the platform declared a role holding SET on temp_file_limit, the connection user joins
+  // it so the credentials it creates carry the cap (a superuser-only setting they cannot lift).
+  const tempFileLimit = caps && server.tempFileLimitRole !== undefined;
   const vaultConnectionRole = new PostgresqlRole(stack, 'vault_connection_role', {
     name: env.vaultConnectionRole.name,
     login: true,
     createRole: true,
+    ...(tempFileLimit ? { roles: [server.tempFileLimitRole!] } : {}),
     passwordWo: connectionPassword.stringValue,
     passwordWoVersion: '1',
   });
@@ -148,7 +154,6 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
   });
   // Enforced by the server for every non-superuser connection: a lower tier's env on a shared
   // server cannot take the connections its neighbours (prod's, on prod's server) need.
-  const caps = env.estate.tier(env.tier).databaseCaps;
   const database = new PostgresqlDatabase(stack, 'database', {
     name: env.database.name, owner: groupRole.name, ...(caps ? { connectionLimit: caps.connectionLimit } : {}),
   });
@@ -191,7 +196,9 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     backend: n.databaseMount,
     name: roleName,
     dbName: vaultConnection.name,
-    creationStatements: creationStatements(c, caps),
+    creationStatements: creationStatements(c, caps && {
+      ...caps, tempFileLimitKilobytes: tempFileLimit ? caps.tempFileLimitKilobytes ?? DEFAULT_TEMP_FILE_LIMIT_KILOBYTES : undefined,
+    }),
     revocationStatements: revocationStatements(c),
     defaultTtl: tier.secretTtl.defaultSeconds,
     maxTtl: tier.secretTtl.maxSeconds,
