@@ -5,7 +5,7 @@
 // stand-ins (support/estate.ts: maintenanceDatabase) so the shared test server's own stay as they are.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthToDist } from '../support/synth';
-import { createNamespace, ident, literal, pgServer, tryConnect, type Namespace, type PgMajor } from './support/db';
+import { createNamespace, expectSqlState, ident, literal, pgServer, tryConnect, type Namespace, type PgMajor } from './support/db';
 import { applyEstate, maintenanceDatabase, MAINTENANCE_DATABASES, testPassword, type AppliedEnv, type AppliedEstate } from './support/estate';
 import { issueCredential } from './support/vault';
 
@@ -62,5 +62,60 @@ describe.each(MAJORS)('the maintenance databases of prod\'s server, PostgreSQL %
     const revoked = await tryConnect(ns.server, { user, password, database: maintenanceDatabase(applied.names, 'prod-pg', sandbox.adminKind, 'postgres') });
     if (revoked.ok) await revoked.session.end();
     expect(revoked.ok ? 'connected' : revoked.code).toBe('42501');
+  });
+});
+
+describe.each(MAJORS)('temp_file_limit of a sandbox credential on prod\'s server, PostgreSQL %i', (major) => {
+  let ns: Namespace;
+  let applied: AppliedEstate;
+  let sandbox: AppliedEnv;
+
+  beforeAll(async () => {
+    ns = await createNamespace(pgServer(major), `tfl${major}`);
+    applied = await applyEstate(ns, dist, { kind: 'declared', only: (e) => e.slug === 'erp-sandbox' });
+    sandbox = applied.envs[0];
+  });
+  afterAll(async () => ns?.cleanup());
+
+  const DECLARED = /SET temp_file_limit = '(\d+)kB'/;
+  const login = async (creation: readonly string[]) => {
+    const issued = await issueCredential(ns.server, { ...sandbox.vault, creation: [...creation] }, applied.names, sandbox.connectionPassword);
+    if (!issued.ok) throw new Error(`${issued.code} ${issued.message}`);
+    const out = await tryConnect(ns.server, { user: issued.credential.username, password: issued.credential.password, database: sandbox.vault.database });
+    if (!out.ok) throw new Error(`${out.code} ${out.message}`);
+    return out.session;
+  };
+
+  it('the credential carries the declared limit, and can neither SET, RESET nor ALTER ROLE it away (42501)', async () => {
+    const declared = sandbox.vault.creation.map((x) => DECLARED.exec(x)?.[1]).find(Boolean);
+    expect(Number(declared)).toBe(1048576);
+    const s = await login(sandbox.vault.creation);
+    try {
+      expect((await s.query<{ temp_file_limit: string }>('SHOW temp_file_limit'))[0].temp_file_limit).toBe('1GB');
+      await expectSqlState(s.run('SET temp_file_limit = -1'), '42501', 'SET by the credential');
+      await expectSqlState(s.run('RESET temp_file_limit'), '42501', 'RESET by the credential');
+      await expectSqlState(s.run('ALTER ROLE CURRENT_USER SET temp_file_limit = -1'), '42501', 'ALTER ROLE by the credential');
+      // Acting as its group (SET ROLE, the way it creates objects) changes nothing.
+      await expectSqlState(s.run('RESET ROLE; SET temp_file_limit = -1'), '42501', 'SET after RESET ROLE');
+    } finally {
+      await s.end();
+    }
+  });
+
+  it('a query spilling more than the limit to temporary files fails (53400) — shown with the artifact\'s statement at 1 MB, not 1 GiB', async () => {
+    // The artifact's own statements, with only the number lowered so the test need not write a GiB.
+    const creation = sandbox.vault.creation.map((x) => x.replace(DECLARED, "SET temp_file_limit = '1024kB'"));
+    expect(creation.filter((x) => x.includes("'1024kB'"))).toHaveLength(1);
+    const s = await login(creation);
+    try {
+      await s.query("SET work_mem = '64kB'");
+      const spill = 'SELECT count(*) FROM (SELECT g FROM generate_series(1, 300000) g ORDER BY g DESC) s';
+      const message = await expectSqlState(s.run(spill), '53400', 'sort spilling past temp_file_limit');
+      expect(message).toMatch(/temporary file size exceeds "?temp_file_limit"? \(1024kB\)/);
+      // The same session under the limit still works: a cap, not a ban.
+      expect((await s.run('SELECT count(*) FROM generate_series(1, 1000)')).ok).toBe(true);
+    } finally {
+      await s.end();
+    }
   });
 });

@@ -114,6 +114,20 @@ async function ensureMaintenanceDatabases(ns: Namespace, names: NameMap, serverI
   }
 }
 
+/**
+ * What the platform does once on a server that declares `tempFileLimitRole` (PostgreSQL 15+, as a
+ * superuser): a NOLOGIN role holding SET on temp_file_limit, which the env stacks' Vault
+ * connection users join. The provider has no resource for parameter grants.
+ */
+async function ensureTempFileLimitRole(ns: Namespace, names: NameMap, role: string | undefined): Promise<void> {
+  if (role === undefined) return;
+  const name = names.map(role);
+  const su = await ns.admin();
+  if ((await su.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).length > 0) return;
+  await su.exec(`CREATE ROLE ${ident(name)} NOLOGIN`);
+  await su.exec(`GRANT SET ON PARAMETER temp_file_limit TO ${ident(name)}`);
+}
+
 /** Apply the stacks of every app-environment of `dist` (manifest order) to the namespace's server. */
 export async function applyEstate(ns: Namespace, dist: DistContents, opts: ApplyEstateOptions): Promise<AppliedEstate> {
   const label = opts.label ? `${opts.label}_` : '';
@@ -132,6 +146,7 @@ export async function applyEstate(ns: Namespace, dist: DistContents, opts: Apply
     const username = providerOf(stack).username;
     if (typeof username === 'string' && !username.includes('${')) names.alias(username, admin.user);
     await ensureMaintenanceDatabases(ns, names, env.server, kind, admin.user);
+    await ensureTempFileLimitRole(ns, names, dist.manifest.servers.find((s) => s.id === env.server)?.tempFileLimitRole);
     const variables = sensitiveVariables(stack);
     const sessions = new Map<string, Session>();
     const session = async (database = 'postgres'): Promise<Session> => {
