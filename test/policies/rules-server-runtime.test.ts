@@ -3,6 +3,8 @@
 // edit of dist/ with the manifest re-hashed — and each passing one is the example estate.
 import { describe, expect, it } from 'vitest';
 import { check, cleanDist, env, findings, freshDir, synthDist } from './helpers';
+import { PostgresqlGrantRole } from '../../constructs/cdktf';
+import { DistEdit } from './dist-edit';
 import { editDist } from './rehash';
 
 const messages = (report: Awaited<ReturnType<typeof check>>, id: string) => findings(report, id).map((f) => f.message).sort();
@@ -84,6 +86,50 @@ describe('TK042 a stack\'s provider and its server; host aliases are the same se
     expect(report.findings.filter((f) => f.env === 'erp').map((f) => `${f.ruleId} ${f.message}`)).toEqual([]);
     expect(messages(report, 'TK042')).toEqual([
       'stack erp-dev: provider block 0 logs in to "PG-PROD.arcodange.lab.":5432, server prod-pg (tiers prod), not the stack\'s server nonprod-pg',
+    ]);
+  });
+});
+
+describe('TK043 session caps of a lower tier on a server holding live data', () => {
+  it('passes on the example estate (erp-sandbox on prod-pg carries all three)', async () => {
+    expect(findings(await check(cleanDist()), 'TK043')).toEqual([]);
+  });
+
+  it('catches escape hatches lifting the cap (a RESET, a 0 timeout) and handing the group the parameter role; unsuppressible', async () => {
+    const dir = synthDist((e) => {
+      env(e, 'erp', 'sandbox').addEscapeHatch((r) => {
+        r.vaultRole.creationStatements = [
+          `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' CONNECTION LIMIT 10 IN ROLE "erp_sandbox_role";`,
+          'ALTER ROLE "{{name}}" SET ROLE "erp_sandbox_role";',
+          'ALTER ROLE "{{name}}" SET statement_timeout = 0;',
+          `ALTER ROLE "{{name}}" SET idle_in_transaction_session_timeout = '300s';`,
+          `ALTER ROLE "{{name}}" SET temp_file_limit = '1048576kB';`,
+          'ALTER ROLE "{{name}}" RESET temp_file_limit;',
+        ];
+        new PostgresqlGrantRole(r.stack, 'lift', { role: 'erp_sandbox_role', grantRole: 'tierkit_temp_file_limit' });
+      }).addSuppression('TK043', 'the sandbox rebuilds its indexes nightly and needs the disk');
+    });
+    const found = findings(await check(dir), 'TK043');
+    expect(found.map((f) => f.message).sort()).toEqual([
+      'erp-sandbox (tier dev): Vault role "erp-sandbox" on prod-pg (live data) creates credentials with statement_timeout 0, which is no default (a session may SET it; it ends forgotten queries)',
+      'erp-sandbox (tier dev): Vault role "erp-sandbox" on prod-pg (live data) creates credentials with temp_file_limit "reset", which is no cap (superuser-only: the credential cannot SET it)',
+      'stack erp-sandbox makes "erp_sandbox_role" a member of "tierkit_temp_file_limit" (SET on temp_file_limit) on prod-pg: only its own env\'s Vault connection user may be, without admin option',
+    ]);
+    expect(found.every((f) => f.suppressed === undefined && f.severity === 'error')).toBe(true);
+  });
+
+  it('catches a hand-edited manifest dropping the server\'s tempFileLimitRole and a creation statement with -1', async () => {
+    const dir = editDist(cleanDist(), freshDir('tk043'), {
+      'erp-sandbox': (j) => {
+        const role = j.resource.vault_database_secret_backend_role.vault_role;
+        role.creation_statements = role.creation_statements.map((s: string) => s.replace("'1048576kB'", '-1'));
+      },
+    });
+    const edited = new DistEdit('tk043-manifest', dir).manifest((m) => { delete m.servers.find((s: any) => s.id === 'prod-pg').tempFileLimitRole; });
+    const report = await check(edited.dir);
+    expect(messages(report, 'TK043')).toEqual([
+      'erp-sandbox (tier dev): Vault role "erp-sandbox" on prod-pg (live data) creates credentials with temp_file_limit -1, which is no cap (superuser-only: the credential cannot SET it)',
+      'erp-sandbox (tier dev): its server prod-pg holds live data and declares no tempFileLimitRole: its credentials cannot be given a temp_file_limit',
     ]);
   });
 });
