@@ -100,6 +100,31 @@ export interface EstateProps {
    * @default - not declared: no egress to the API server is written, so a reset cannot scale its app
    */
   readonly kubernetesApi?: KubernetesApiSettings;
+  /**
+   * Clusters that tiers of different strictness deploy to together, each with why. Two tiers whose
+   * Applications target one API server (`argocd.destinationServer` or a tier's
+   * `argocdDestinationServer`) share its nodes, admission and cluster-scoped objects; `check`
+   * (TK044) refuses that unless it is declared here with every tier that shares it.
+   * @default - none: each stricter tier must have a cluster of its own
+   */
+  readonly sharedClusters?: readonly SharedCluster[];
+}
+
+/** One API server that several tiers deploy to, on purpose. */
+export interface SharedCluster {
+  /** The API server URL, as the Applications name it (e.g. `https://kubernetes.default.svc`). */
+  readonly server: string;
+  /** Every tier whose Applications target it. */
+  readonly tiers: readonly Tier[];
+  /** Why these tiers share one cluster, and what separates them there (node pools, admission). */
+  readonly reason: string;
+}
+
+/** A shared cluster as the manifest records it: tier names, sorted. */
+export interface ResolvedSharedCluster {
+  readonly server: string;
+  readonly tiers: readonly string[];
+  readonly reason: string;
 }
 
 export interface ResolvedVaultSettings extends Required<Omit<VaultSettings, 'cidr' | 'port'>> {}
@@ -124,7 +149,7 @@ function addressPort(address: string): number {
 export const ESTATE_PROPS = propTypes<EstateProps>()({
   name: Types.string, domain: Types.string, vault: Types.object, argocd: Types.object, ci: Types.object,
   backend: Types.instance(Backend, 'Backend.s3({ bucket, region })'), tiers: Types.list(Types.object), sandboxQuotaPerOwner: Types.integer,
-  kubernetesApi: Types.object, ingressController: Types.object,
+  kubernetesApi: Types.object, ingressController: Types.object, sharedClusters: Types.list(Types.object),
 });
 
 /** The root of the construct tree: one estate, its servers, apps and their environments. */
@@ -147,6 +172,7 @@ export class Estate extends Construct {
   /** Where pods reach the Kubernetes API server, when declared. */
   readonly kubernetesApi?: NetworkEndpoint;
   readonly tierSettings: readonly TierSettings[];
+  readonly sharedClusters: readonly ResolvedSharedCluster[];
   readonly ingressController: Required<Omit<IngressControllerSettings, 'clusterIssuer'>> & Pick<IngressControllerSettings, 'clusterIssuer'>;
   private readonly effectiveTiers = new Map<Tier, EffectiveTier>();
 
@@ -177,6 +203,10 @@ export class Estate extends Construct {
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;
     this.tierSettings = props.tiers ?? [];
+    this.sharedClusters = (props.sharedClusters ?? []).map((c) => ({
+      server: c?.server, reason: c?.reason,
+      tiers: Array.isArray(c?.tiers) ? c.tiers.map((t) => (t instanceof Tier ? t.name : String(t))).sort() : [],
+    }));
     this.ingressController = {
       className: props.ingressController?.className ?? 'nginx',
       namespace: props.ingressController?.namespace ?? 'ingress-nginx',
@@ -205,6 +235,18 @@ export class Estate extends Construct {
       }
       if (s.workloadResources === undefined) continue;
       issues.push(...resourcesIssues(s.workloadResources).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].workloadResources${x.property ? `.${x.property}` : ''}` })));
+    }
+    for (const [i, c] of (props.sharedClusters ?? []).entries()) {
+      const at = `sharedClusters[${i}]`;
+      if (typeof c?.server !== 'string' || !/^https:\/\/[^\s/]+/.test(c.server)) {
+        issues.push({ path: this.estateName, property: `${at}.server`, value: c?.server, message: 'is not an https URL of a Kubernetes API server', fix: 'e.g. "https://kubernetes.default.svc"' });
+      }
+      if (!Array.isArray(c?.tiers) || c.tiers.length < 2 || !c.tiers.every((t) => t instanceof Tier)) {
+        issues.push({ path: this.estateName, property: `${at}.tiers`, value: Array.isArray(c?.tiers) ? c.tiers.map((t) => (t instanceof Tier ? t.name : t)) : c?.tiers, message: 'is not a list of at least two tiers', fix: 'list every tier that deploys to the cluster, e.g. [Tier.DEV, Tier.PROD]' });
+      }
+      if (typeof c?.reason !== 'string' || c.reason.trim().length < 10) {
+        issues.push({ path: this.estateName, property: `${at}.reason`, value: c?.reason, message: 'needs a reason of at least 10 characters', fix: 'say why these tiers share one cluster and what separates them there' });
+      }
     }
     if (!/^[1-9][0-9]*$/.test(String(props.ci.repositoryId ?? ''))) {
       issues.push({

@@ -135,6 +135,8 @@ export interface Manifest {
     readonly sandboxQuotaPerOwner: number;
     /** Where pods reach Vault and the Kubernetes API: the only egress beyond a tier's allow list (TK011). */
     readonly network?: { readonly vault?: ManifestEndpoint; readonly kubernetesApi?: ManifestEndpoint };
+    /** API servers several tiers deploy to on purpose (TK044), each with its tiers and why. */
+    readonly sharedClusters?: readonly { readonly server: string; readonly tiers: readonly string[]; readonly reason: string }[];
   };
   readonly tiers: readonly ManifestTier[];
   readonly servers: readonly ManifestServer[];

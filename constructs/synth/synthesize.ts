@@ -270,6 +270,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
     estate: {
       name: estate.estateName, domain: estate.domain, vault: { ...estate.vault }, argocd: { ...estate.argocd },
       ci: { ...estate.ci }, sandboxQuotaPerOwner: estate.sandboxQuotaPerOwner,
+      ...(estate.sharedClusters.length > 0 ? { sharedClusters: estate.sharedClusters.map((c) => ({ ...c })) } : {}),
       network: { vault: estate.vaultEndpoint && { ...estate.vaultEndpoint }, kubernetesApi: estate.kubernetesApi && { ...estate.kubernetesApi } },
     },
     tiers: tiers.map((t) => manifestTier(estate, t)),

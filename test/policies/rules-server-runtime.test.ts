@@ -3,6 +3,7 @@
 // edit of dist/ with the manifest re-hashed — and each passing one is the example estate.
 import { describe, expect, it } from 'vitest';
 import { check, cleanDist, env, findings, freshDir, synthDist } from './helpers';
+import { Estate, Tier } from '../../constructs';
 import { PostgresqlGrantRole } from '../../constructs/cdktf';
 import { DistEdit } from './dist-edit';
 import { editDist } from './rehash';
@@ -131,5 +132,37 @@ describe('TK043 session caps of a lower tier on a server holding live data', () 
       'erp-sandbox (tier dev): Vault role "erp-sandbox" on prod-pg (live data) creates credentials with temp_file_limit -1, which is no cap (superuser-only: the credential cannot SET it)',
       'erp-sandbox (tier dev): its server prod-pg holds live data and declares no tempFileLimitRole: its credentials cannot be given a temp_file_limit',
     ]);
+  });
+});
+
+describe('TK044 tiers sharing a cluster', () => {
+  it('accepts the example estate\'s one cluster as declared (listed as a reasoned exception)', async () => {
+    const report = await check(cleanDist());
+    expect(findings(report, 'TK044')).toEqual([]);
+    expect(report.exceptions.map((e) => e.subject)).toContain('TK044 cluster https://kubernetes.default.svc shared by tiers local, ci, dev, demo, staging, preprod, prod');
+  });
+
+  it('catches a hand-edited manifest putting dev on prod\'s own cluster under another spelling, and a declaration missing a tier', async () => {
+    const dir = new DistEdit('tk044').manifest((m) => {
+      m.tiers.find((t: any) => t.name === 'prod').argocdDestinationServer = 'https://prod.k8s.lab:6443';
+      m.tiers.find((t: any) => t.name === 'dev').argocdDestinationServer = 'https://PROD.k8s.lab.:6443/';
+      m.estate.sharedClusters[0].tiers = m.estate.sharedClusters[0].tiers.filter((t: string) => t !== 'staging');
+    }).dir;
+    const report = await check(dir);
+    expect(messages(report, 'TK044')).toEqual([
+      'tiers dev, prod deploy to one cluster https://PROD.k8s.lab.:6443/ / https://prod.k8s.lab:6443, which the estate does not declare shared: the lower tiers share prod\'s nodes, admission and cluster-scoped objects',
+      'tiers local, ci, demo, staging, preprod deploy to one cluster https://kubernetes.default.svc, but its sharedClusters entry does not list staging: the lower tiers share preprod\'s nodes, admission and cluster-scoped objects',
+    ]);
+    expect(report.rules.find((r) => r.id === 'TK044')!.suppressible).toBe(false);
+  });
+
+  it('refuses an estate whose shared cluster has no reason, one tier, or no URL, naming the property and the fix', () => {
+    const build = (sharedClusters: unknown) => () => new Estate({
+      name: 'bad', domain: 'bad.lab', vault: { address: 'https://vault.bad.lab' },
+      argocd: { repoUrl: 'https://git.bad.lab/estate.git' }, ci: { repository: 'bad/estate', repositoryId: '100009' },
+      sharedClusters: sharedClusters as never,
+    });
+    expect(build([{ server: 'kubernetes.default.svc', tiers: [Tier.PROD], reason: 'ok' }])).toThrow(
+      /bad: sharedClusters\[0\]\.server = "kubernetes\.default\.svc": is not an https URL[\s\S]*sharedClusters\[0\]\.tiers = \["prod"\]: is not a list of at least two tiers[\s\S]*sharedClusters\[0\]\.reason = "ok": needs a reason of at least 10 characters/);
   });
 });
