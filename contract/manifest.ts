@@ -55,6 +55,8 @@ export interface ManifestServer {
   readonly adminRole?: string;
   /** Set when the server is older than PostgreSQL 16 and hosts envs: the accepted CREATEROLE risk. */
   readonly legacyCreateRoleReason?: string;
+  /** The libpq sslmode tierkit writes for the server (TK045 refuses a weaker one); absent in older manifests = require. */
+  readonly sslMode?: string;
   /** A platform role holding SET on temp_file_limit; the server's Vault connection users are its members. */
   readonly tempFileLimitRole?: string;
   readonly tiers: readonly string[];

@@ -166,3 +166,28 @@ describe('TK044 tiers sharing a cluster', () => {
       /bad: sharedClusters\[0\]\.server = "kubernetes\.default\.svc": is not an https URL[\s\S]*sharedClusters\[0\]\.tiers = \["prod"\]: is not a list of at least two tiers[\s\S]*sharedClusters\[0\]\.reason = "ok": needs a reason of at least 10 characters/);
   });
 });
+
+describe('TK045 the Vault connection\'s URL', () => {
+  const url = (j: any) => j.resource.vault_database_secret_backend_connection.vault_connection.postgresql;
+
+  it('passes on the example estate', async () => {
+    expect(findings(await check(cleanDist()), 'TK045')).toEqual([]);
+  });
+
+  it('catches a hand-edited URL to prod under another spelling (unsuppressible), a sslmode downgrade, a host parameter, another database', async () => {
+    const base = synthDist((e) => env(e, 'erp', 'dev').addSuppression('TK045', 'the dev connection reads prod for a week of debugging'));
+    const dir = editDist(base, freshDir('tk045'), {
+      'erp-dev': (j) => { url(j).connection_url = 'postgresql://{{username}}:{{password}}@PG-PROD.arcodange.lab.:5432/erp?sslmode=require'; },
+      'crm-dev': (j) => { url(j).connection_url = url(j).connection_url.replace('sslmode=require', 'sslmode=disable'); },
+      'shop-dev': (j) => { url(j).connection_url = `${url(j).connection_url}&host=pg-prod.arcodange.lab`; },
+      'crm-alice': (j) => { url(j).connection_url = url(j).connection_url.replace('/crm-alice?', '/crm?'); },
+    });
+    const report = await check(dir);
+    expect(findings(report, 'TK045').map((f) => [f.message, f.suppressed === undefined]).sort()).toEqual([
+      ['crm-alice (tier dev): Vault connection "crm-alice" its connection_url names database "crm", not its env\'s "crm-alice"', true],
+      ['crm-dev (tier dev): Vault connection "crm-dev" its connection_url sslmode "disable" is weaker than its server\'s declared "require"', true],
+      ['erp-dev (tier dev): Vault connection "erp-dev" its connection_url names server prod-pg (tiers prod), not its env\'s server nonprod-pg', true],
+      ['shop-dev (tier dev): Vault connection "shop-dev" its connection_url parameter "host" can move the connection (host, port, dbname, service…) and is not modelled', true],
+    ]);
+  });
+});
