@@ -58,7 +58,8 @@ export interface PostgresServerProps {
    * PARAMETER temp_file_limit TO tierkit_temp_file_limit`). The postgresql provider has no
    * resource for parameter grants, so tierkit cannot write it. Each env's Vault connection user
    * on this server becomes a member, and the credentials it creates carry the tier's
-   * temp_file_limit (DatabaseCaps.tempFileLimitKilobytes), which they cannot SET away.
+   * temp_file_limit (DatabaseCaps.tempFileLimitKilobytes), which they cannot SET away. On a
+   * managed server the provider's login also needs ADMIN OPTION on it (16+) to grant it.
    * @default - none: no temp_file_limit is written on this server (TK043 refuses that for a lower tier's env on a server holding live data)
    */
   readonly tempFileLimitRole?: string;

@@ -119,13 +119,20 @@ async function ensureMaintenanceDatabases(ns: Namespace, names: NameMap, serverI
  * superuser): a NOLOGIN role holding SET on temp_file_limit, which the env stacks' Vault
  * connection users join. The provider has no resource for parameter grants.
  */
-async function ensureTempFileLimitRole(ns: Namespace, names: NameMap, role: string | undefined): Promise<void> {
+async function ensureTempFileLimitRole(ns: Namespace, names: NameMap, role: string | undefined, kind: AdminKind, admin: string): Promise<void> {
   if (role === undefined) return;
   const name = names.map(role);
   const su = await ns.admin();
-  if ((await su.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).length > 0) return;
-  await su.exec(`CREATE ROLE ${ident(name)} NOLOGIN`);
-  await su.exec(`GRANT SET ON PARAMETER temp_file_limit TO ${ident(name)}`);
+  if ((await su.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).length === 0) {
+    await su.exec(`CREATE ROLE ${ident(name)} NOLOGIN`);
+    await su.exec(`GRANT SET ON PARAMETER temp_file_limit TO ${ident(name)}`);
+  }
+  // A non-superuser provider may grant the role to the connection users only with ADMIN OPTION on
+  // it (16+); the platform gives it that and nothing else (no INHERIT, no SET: not the cap itself).
+  const major = Math.floor(Number((await su.query<{ server_version_num: string }>('SHOW server_version_num'))[0].server_version_num) / 10000);
+  if (kind !== 'superuser' && major >= 16) {
+    await su.exec(`GRANT ${ident(name)} TO ${ident(admin)} WITH ADMIN TRUE, INHERIT FALSE, SET FALSE`);
+  }
 }
 
 /** Apply the stacks of every app-environment of `dist` (manifest order) to the namespace's server. */
@@ -146,7 +153,7 @@ export async function applyEstate(ns: Namespace, dist: DistContents, opts: Apply
     const username = providerOf(stack).username;
     if (typeof username === 'string' && !username.includes('${')) names.alias(username, admin.user);
     await ensureMaintenanceDatabases(ns, names, env.server, kind, admin.user);
-    await ensureTempFileLimitRole(ns, names, dist.manifest.servers.find((s) => s.id === env.server)?.tempFileLimitRole);
+    await ensureTempFileLimitRole(ns, names, dist.manifest.servers.find((s) => s.id === env.server)?.tempFileLimitRole, kind, admin.user);
     const variables = sensitiveVariables(stack);
     const sessions = new Map<string, Session>();
     const session = async (database = 'postgres'): Promise<Session> => {
