@@ -10,11 +10,14 @@ function portOf(v: unknown): number | undefined {
   return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
+/** libpq's sslmode values, weakest first (an absent sslmode is the provider's default, not a declared one). */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
 export const rule: Rule = {
   id: 'TK042',
   name: 'stack-provider-server',
   severity: 'error',
-  title: 'A stack\'s PostgreSQL provider logs in to the server the manifest gives the stack, under any spelling of its name',
+  title: 'A stack\'s PostgreSQL provider logs in to the server the manifest gives the stack, under any spelling of its name, with its declared sslmode',
   explanation:
     'The manifest says which server a stack applies to; CI picks the apply gate and the admin credential from it, and every '
     + 'rule judges the stack\'s roles and grants on that server. A provider block whose host is another server — or a '
@@ -39,7 +42,16 @@ export const rule: Rule = {
         const host = typeof b.host === 'string' && !isUnknown(b.host) ? b.host : undefined;
         const port = portOf(b.port);
         const at = port === undefined ? undefined : serverAt(g.servers.values(), host, port);
-        if (at?.id === own.id) return;
+        if (at?.id === own.id) {
+          // The admin's password crosses this connection: no weaker TLS than the server declares.
+          const want = own.sslMode ?? 'require';
+          const mode = typeof b.sslmode === 'string' && !isUnknown(b.sslmode) ? b.sslmode : undefined;
+          if (mode === undefined || !SSL_MODES.includes(mode) || SSL_MODES.indexOf(mode) < SSL_MODES.indexOf(want)) {
+            out.push({ env: stack.env, source: { ...source, pointer: `${pointer}/sslmode` },
+              message: `stack ${stack.name}: provider block ${i} logs in to server ${own.id} with sslmode ${JSON.stringify(b.sslmode ?? null)}, weaker than (or not) its declared "${want}": the admin credential crosses it` });
+          }
+          return;
+        }
         const said = `${JSON.stringify(host ?? b.host ?? null)}:${JSON.stringify(b.port ?? 5432)}`;
         out.push({
           env: stack.env, source,

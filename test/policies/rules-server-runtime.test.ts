@@ -60,17 +60,19 @@ describe('TK041 the server\'s postgres and template1 databases', () => {
 describe('TK042 a stack\'s provider and its server; host aliases are the same server', () => {
   const provider = (j: any) => ([] as any[]).concat(j.provider.postgresql)[0];
 
-  it('catches a dev stack pointed at prod\'s server, at prod\'s address, and at another port (unsuppressible)', async () => {
+  it('catches a dev stack pointed at prod\'s server, at prod\'s address, at another port, and prod\'s provider without TLS (unsuppressible)', async () => {
     const base = synthDist((e) => env(e, 'erp', 'dev').addSuppression('TK042', 'the migration rehearsal runs against the big server'));
     const dir = editDist(base, freshDir('tk042'), {
       'erp-dev': (j) => { provider(j).host = 'pg-prod.arcodange.lab'; },
       'shop-dev': (j) => { provider(j).host = '10.20.5.10'; },
       'crm-dev': (j) => { provider(j).port = '5433'; },
+      erp: (j) => { provider(j).sslmode = 'disable'; },
     });
     const report = await check(dir);
     expect(messages(report, 'TK042')).toEqual([
       'stack crm-dev: provider block 0 logs in to "pg-nonprod.arcodange.lab":"5433", which is no spelling of a declared server (its own is pg-nonprod.arcodange.lab:5432): it could be any server, prod\'s included',
       'stack erp-dev: provider block 0 logs in to "pg-prod.arcodange.lab":5432, server prod-pg (tiers prod), not the stack\'s server nonprod-pg',
+      'stack erp: provider block 0 logs in to server prod-pg with sslmode "disable", weaker than (or not) its declared "require": the admin credential crosses it',
       'stack shop-dev: provider block 0 logs in to "10.20.5.10":5432, which is no spelling of a declared server (its own is pg-nonprod.arcodange.lab:5432): it could be any server, prod\'s included',
     ]);
     expect(findings(report, 'TK042').every((f) => f.suppressed === undefined && f.severity === 'error')).toBe(true);
