@@ -156,8 +156,8 @@ const rules: Record<string, Rule> = {
           'a managed server\'s provider is no superuser: it must be a member of each env\'s group for REVOKE … FROM PUBLIC to take effect, so the stacks grant it by name',
           'set adminRole to the role the provider logs in as, e.g. adminRole: "tierkit_admin"'));
       }
-      if (s.tempFileLimitRole !== undefined && !/^[a-z_][a-z0-9_$]{0,62}$/.test(s.tempFileLimitRole)) {
-        out.push(issue(e, s, 'tempFileLimitRole', s.tempFileLimitRole, 'is not a lowercase PostgreSQL role name of at most 63 bytes', 'use e.g. "tierkit_temp_file_limit"'));
+      if (s.tempFileLimitRole !== undefined && (!/^[a-z_][a-z0-9_$]{0,62}$/.test(s.tempFileLimitRole) || /^(pg_|postgres$|public$)/.test(s.tempFileLimitRole))) {
+        out.push(issue(e, s, 'tempFileLimitRole', s.tempFileLimitRole, 'is not a lowercase PostgreSQL role name of at most 63 bytes, or is a reserved or predefined role', 'use e.g. "tierkit_temp_file_limit"'));
       } else if (s.tempFileLimitRole !== undefined && s.majorVersion < 15) {
         out.push(issue(e, s, 'tempFileLimitRole', s.tempFileLimitRole, `needs GRANT SET ON PARAMETER, which PostgreSQL ${s.majorVersion} does not have (15+)`,
           'upgrade the server to 15 or newer, or remove tempFileLimitRole'));

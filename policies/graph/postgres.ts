@@ -175,7 +175,8 @@ export function postgresView(g: EstateGraph): PostgresView {
   };
   for (const s of g.servers.values()) if (s.adminRole) declare(s.id, s.adminRole);
   // The platform's role holding SET on temp_file_limit (TK043): declared by the estate, made outside Terraform.
-  for (const s of g.servers.values()) if (s.tempFileLimitRole) declare(s.id, s.tempFileLimitRole);
+  // Never a reserved or predefined name: a manifest naming pg_read_all_data here would otherwise declare it.
+  for (const s of g.servers.values()) if (s.tempFileLimitRole && !RESERVED_ROLE.test(s.tempFileLimitRole)) declare(s.id, s.tempFileLimitRole);
   for (const it of items) {
     const name = it.attributes.name;
     if (it.type === 'postgresql_role' && it.kind === 'resource' && it.target.server && typeof name === 'string' && !isUnresolved(name) && !RESERVED_ROLE.test(name)) {

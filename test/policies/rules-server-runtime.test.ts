@@ -137,6 +137,19 @@ describe('TK043 session caps of a lower tier on a server holding live data', () 
   });
 });
 
+describe('TK043/TK039 a hand-edited manifest naming a predefined role as the server\'s temp_file_limit role', () => {
+  it('still refuses the sandbox connection user joining pg_read_all_data on prod\'s server', async () => {
+    const dir = editDist(cleanDist(), freshDir('tk043-predefined'), {
+      'erp-sandbox': (j) => { j.resource.postgresql_role.vault_connection_role.roles = ['pg_read_all_data']; },
+    });
+    const edited = new DistEdit('tk043-predefined-manifest', dir).manifest((m) => { m.servers.find((s: any) => s.id === 'prod-pg').tempFileLimitRole = 'pg_read_all_data'; });
+    const report = await check(edited.dir);
+    expect(messages(report, 'TK039')).toEqual([
+      'postgresql_role.vault_connection_role (stack erp-sandbox) makes a role a member of roles.0 = "pg_read_all_data" is a PostgreSQL predefined role (allowed only as the golden dump role\'s own membership)',
+    ]);
+  });
+});
+
 describe('TK044 tiers sharing a cluster', () => {
   it('accepts the example estate\'s one cluster as declared (listed as a reasoned exception)', async () => {
     const report = await check(cleanDist());
