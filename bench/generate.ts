@@ -41,6 +41,7 @@ export function estateFromSpec(spec: EstateSpec): Estate {
     backend: Backend.s3(s.backend),
     sandboxQuotaPerOwner: s.sandboxQuotaPerOwner,
     tiers,
+    sharedClusters: [{ server: 'https://kubernetes.default.svc', tiers: Tier.ALL, reason: 'a generated bench estate runs every tier on one cluster' }],
   });
   for (const server of s.servers) {
     new PostgresServer(estate, server.id, {

@@ -21,6 +21,8 @@ export interface AppEnvironmentResources {
   readonly database: PostgresqlDatabase;
   readonly databasePublicRevoke: PostgresqlGrant;
   readonly databaseConnect: PostgresqlGrant;
+  /** `REVOKE ALL ON DATABASE postgres|template1 FROM PUBLIC` on the env's server, keyed by database. */
+  readonly maintenanceRevokes: Readonly<Record<string, PostgresqlGrant>>;
   readonly vaultConnection: DatabaseSecretBackendConnection;
   readonly vaultRole: DatabaseSecretBackendRole;
   readonly kvConfig: KvSecretV2;

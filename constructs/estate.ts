@@ -98,6 +98,31 @@ export interface EstateProps {
    * @default - not declared: no egress to the API server is written, so a reset cannot scale its app
    */
   readonly kubernetesApi?: KubernetesApiSettings;
+  /**
+   * Clusters that tiers of different strictness deploy to together, each with why. Two tiers whose
+   * Applications target one API server (`argocd.destinationServer` or a tier's
+   * `argocdDestinationServer`) share its nodes, admission and cluster-scoped objects; `check`
+   * (TK044) refuses that unless it is declared here with every tier that shares it.
+   * @default - none: each stricter tier must have a cluster of its own
+   */
+  readonly sharedClusters?: readonly SharedCluster[];
+}
+
+/** One API server that several tiers deploy to, on purpose. */
+export interface SharedCluster {
+  /** The API server URL, as the Applications name it (e.g. `https://kubernetes.default.svc`). */
+  readonly server: string;
+  /** Every tier whose Applications target it. */
+  readonly tiers: readonly Tier[];
+  /** Why these tiers share one cluster, and what separates them there (node pools, admission). */
+  readonly reason: string;
+}
+
+/** A shared cluster as the manifest records it: tier names, sorted. */
+export interface ResolvedSharedCluster {
+  readonly server: string;
+  readonly tiers: readonly string[];
+  readonly reason: string;
 }
 
 export interface ResolvedVaultSettings extends Required<Omit<VaultSettings, 'cidr' | 'port'>> {}
@@ -128,6 +153,7 @@ export const ARGOCD_SETTINGS = propTypes<ArgoCdSettings>()({ repoUrl: Types.stri
 export const INGRESS_CONTROLLER_SETTINGS = propTypes<IngressControllerSettings>()({
   className: Types.string, namespace: Types.string, podLabels: Types.record(Types.string), clusterIssuer: Types.string,
 });
+export const SHARED_CLUSTER = propTypes<SharedCluster>()({ server: Types.string, tiers: Types.list(Types.instance(Tier, 'Tier.DEV')), reason: Types.string });
 export const CI_SETTINGS = propTypes<CiSettings>()({ repository: Types.string, repositoryId: Types.string, oidcIssuer: Types.string, maxPlanAgeHours: Types.integer });
 
 export const ESTATE_PROPS = propTypes<EstateProps>()({
@@ -139,6 +165,7 @@ export const ESTATE_PROPS = propTypes<EstateProps>()({
   tiers: Types.list(Types.shape('TierSettings', TIER_SETTINGS, ['tier'])), sandboxQuotaPerOwner: Types.integer,
   kubernetesApi: Types.shape('KubernetesApiSettings', KUBERNETES_API_SETTINGS, ['cidr']),
   ingressController: Types.shape('IngressControllerSettings', INGRESS_CONTROLLER_SETTINGS),
+  sharedClusters: Types.list(Types.shape('SharedCluster', SHARED_CLUSTER, ['server', 'tiers', 'reason'])),
 });
 
 /** The root of the construct tree: one estate, its servers, apps and their environments. */
@@ -161,6 +188,7 @@ export class Estate extends Construct {
   /** Where pods reach the Kubernetes API server, when declared. */
   readonly kubernetesApi?: NetworkEndpoint;
   readonly tierSettings: readonly TierSettings[];
+  readonly sharedClusters: readonly ResolvedSharedCluster[];
   readonly ingressController: Required<Omit<IngressControllerSettings, 'clusterIssuer'>> & Pick<IngressControllerSettings, 'clusterIssuer'>;
   private readonly effectiveTiers = new Map<Tier, EffectiveTier>();
 
@@ -193,6 +221,10 @@ export class Estate extends Construct {
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;
     this.tierSettings = props.tiers ?? [];
+    this.sharedClusters = (props.sharedClusters ?? []).map((c) => ({
+      server: c?.server, reason: c?.reason,
+      tiers: Array.isArray(c?.tiers) ? c.tiers.map((t) => (t instanceof Tier ? t.name : String(t))).sort() : [],
+    }));
     this.ingressController = {
       className: props.ingressController?.className ?? 'nginx',
       namespace: props.ingressController?.namespace ?? 'ingress-nginx',

@@ -116,6 +116,12 @@ export function appEnvironmentStackName(c: Coordinate): string {
 }
 
 /** Shared mounts and auth backends: one stack for the whole estate. */
+/**
+ * The databases every PostgreSQL server is born with that a login could connect to: PUBLIC has
+ * CONNECT and TEMPORARY on them (template0 refuses connections). Each env's stack revokes them.
+ */
+export const MAINTENANCE_DATABASES: readonly string[] = ['postgres', 'template1'];
+
 export const SHARED_PLATFORM_STACK = 'platform';
 
 export function tierPlatformStackName(tier: string): string {

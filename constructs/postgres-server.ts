@@ -53,12 +53,23 @@ export interface PostgresServerProps {
    * @default - not declared: no egress to the server is written, so pods whose tier denies egress cannot reach their database
    */
   readonly cidr?: string;
+  /**
+   * A role the platform created on the server and granted `SET ON PARAMETER temp_file_limit`
+   * (PostgreSQL 15+, as a superuser: `CREATE ROLE tierkit_temp_file_limit NOLOGIN; GRANT SET ON
+   * PARAMETER temp_file_limit TO tierkit_temp_file_limit`). The postgresql provider has no
+   * resource for parameter grants, so tierkit cannot write it. Each env's Vault connection user
+   * on this server becomes a member, and the credentials it creates carry the tier's
+   * temp_file_limit (DatabaseCaps.tempFileLimitKilobytes), which they cannot SET away. On a
+   * managed server the provider's login also needs ADMIN OPTION on it (16+) to grant it.
+   * @default - none: no temp_file_limit is written on this server (TK043 refuses that for a lower tier's env on a server holding live data)
+   */
+  readonly tempFileLimitRole?: string;
 }
 
 export const SERVER_PROPS = propTypes<PostgresServerProps>()({
   host: Types.string, port: Types.integer, majorVersion: Types.integer, tiers: Types.listOf('tiers (e.g. [Tier.PROD])'),
   adminKind: Types.instance(AdminKind, 'AdminKind.MANAGED'), sslMode: Types.oneOf(['disable', 'require', 'verify-full']),
-  adminRole: Types.string, legacyCreateRoleReason: Types.string, cidr: Types.string,
+  adminRole: Types.string, legacyCreateRoleReason: Types.string, cidr: Types.string, tempFileLimitRole: Types.string,
 });
 
 /**
@@ -76,6 +87,7 @@ export class PostgresServer extends Construct {
   readonly adminRole?: string;
   readonly legacyCreateRoleReason?: string;
   readonly cidr?: string;
+  readonly tempFileLimitRole?: string;
 
   constructor(scope: Construct, id: string, declared: PostgresServerProps) {
     const { props, issues } = checkProps<PostgresServerProps>(childPath(scope, id), declared, SERVER_PROPS, ['host', 'majorVersion', 'tiers']);
@@ -92,6 +104,7 @@ export class PostgresServer extends Construct {
     this.adminRole = props.adminRole;
     this.legacyCreateRoleReason = props.legacyCreateRoleReason;
     this.cidr = props.cidr;
+    this.tempFileLimitRole = props.tempFileLimitRole;
   }
 }
 

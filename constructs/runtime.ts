@@ -83,10 +83,21 @@ export interface DatabaseCaps {
   readonly statementTimeoutSeconds: number;
   /** Default idle_in_transaction_session_timeout of a dynamic credential, in seconds (a session may SET it). */
   readonly idleInTransactionTimeoutSeconds: number;
+  /**
+   * Most temporary-file space one session of a dynamic credential may use, in kilobytes
+   * (temp_file_limit: sorts, hashes and temp tables that spill to the server's disk). Enforced —
+   * a superuser-only setting the credential cannot SET — but only written on a server that
+   * declares `PostgresServer.tempFileLimitRole` (its Vault connection users may set it there).
+   * @default 1048576 (1 GiB)
+   */
+  readonly tempFileLimitKilobytes?: number;
 }
 
 /** Built-in caps of every non-prod tier; prod is never capped by default (it must not starve itself). */
 export const DEFAULT_DATABASE_CAPS: DatabaseCaps = { connectionLimit: 20, userConnectionLimit: 10, statementTimeoutSeconds: 300, idleInTransactionTimeoutSeconds: 300 };
+
+/** temp_file_limit of a dynamic credential when the tier's caps give none (1 GiB). */
+export const DEFAULT_TEMP_FILE_LIMIT_KILOBYTES = 1048576;
 
 export function databaseCapsIssues(c: unknown): { property: string; value: unknown; message: string; fix: string }[] {
   if (typeof c !== 'object' || c === null) return [{ property: '', value: c, message: 'is not a DatabaseCaps object', fix: 'give connectionLimit, userConnectionLimit, statementTimeoutSeconds and idleInTransactionTimeoutSeconds' }];
@@ -94,6 +105,10 @@ export function databaseCapsIssues(c: unknown): { property: string; value: unkno
   const out = ['connectionLimit', 'userConnectionLimit', 'statementTimeoutSeconds', 'idleInTransactionTimeoutSeconds']
     .filter((k) => !Number.isInteger(caps[k]) || (caps[k] as number) < 1)
     .map((k) => ({ property: k, value: caps[k], message: 'is not a positive integer (-1 or 0 would mean no cap)', fix: `give ${k} as a whole number, e.g. 20` }));
+  const tfl = caps.tempFileLimitKilobytes;
+  if (tfl !== undefined && (!Number.isInteger(tfl) || (tfl as number) < 1)) {
+    out.push({ property: 'tempFileLimitKilobytes', value: tfl, message: 'is not a positive integer (-1 would mean no limit)', fix: 'give the kilobytes of temporary files one session may write, e.g. 1048576 (1 GiB)' });
+  }
   if (out.length === 0 && (caps.userConnectionLimit as number) > (caps.connectionLimit as number)) {
     out.push({ property: 'userConnectionLimit', value: caps.userConnectionLimit, message: `is above connectionLimit (${caps.connectionLimit})`, fix: 'give one credential at most the database\'s connections' });
   }
@@ -141,6 +156,7 @@ export const CONTAINER_RESOURCES = Types.shape('ContainerResources', propTypes<C
 
 export const DATABASE_CAPS = Types.shape('DatabaseCaps', propTypes<DatabaseCaps>()({
   connectionLimit: Types.integer, userConnectionLimit: Types.integer, statementTimeoutSeconds: Types.integer, idleInTransactionTimeoutSeconds: Types.integer,
+  tempFileLimitKilobytes: Types.integer,
 }), ['connectionLimit', 'userConnectionLimit', 'statementTimeoutSeconds', 'idleInTransactionTimeoutSeconds']);
 
 export const NODE_POOL = Types.shape('NodePool', propTypes<NodePool>()({

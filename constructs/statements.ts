@@ -15,11 +15,14 @@ export interface CredentialCaps {
   readonly userConnectionLimit: number;
   readonly statementTimeoutSeconds: number;
   readonly idleInTransactionTimeoutSeconds: number;
+  /** Written only where the connection user may set it (PostgresServer.tempFileLimitRole). */
+  readonly tempFileLimitKilobytes?: number;
 }
 
 /**
  * A LOGIN role that expires with its lease, is a member of its env's group only, and acts as it.
- * With `caps`: a CONNECTION LIMIT the server enforces, and timeout defaults the session may SET.
+ * With `caps`: a CONNECTION LIMIT the server enforces, timeout defaults the session may SET, and
+ * (where the connection user holds SET on it) a temp_file_limit it may not.
  */
 export function creationStatements(c: naming.Coordinate, caps?: CredentialCaps): string[] {
   const group = quoteIdent(naming.groupRoleName(c));
@@ -31,6 +34,8 @@ export function creationStatements(c: naming.Coordinate, caps?: CredentialCaps):
       `ALTER ROLE "{{name}}" SET statement_timeout = '${caps.statementTimeoutSeconds}s';`,
       `ALTER ROLE "{{name}}" SET idle_in_transaction_session_timeout = '${caps.idleInTransactionTimeoutSeconds}s';`,
     ] : []),
+    // A superuser-only setting: the credential cannot SET it away (a wall, unlike the timeouts).
+    ...(caps?.tempFileLimitKilobytes !== undefined ? [`ALTER ROLE "{{name}}" SET temp_file_limit = '${caps.tempFileLimitKilobytes}kB';`] : []),
   ];
 }
 

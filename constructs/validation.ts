@@ -116,6 +116,22 @@ const rules: Record<string, Rule> = {
     return out;
   }),
 
+  // Tiers of different strictness on one cluster (TK044 refuses an undeclared one): each declaration complete.
+  sharedClusters: (e) => e.sharedClusters.flatMap((c, i) => {
+    const at = `sharedClusters[${i}]`;
+    const out: ValidationIssue[] = [];
+    if (typeof c?.server !== 'string' || !/^https:\/\/[^\s/]+/.test(c.server)) {
+      out.push(issue(e, e, `${at}.server`, c?.server, 'is not an https URL of a Kubernetes API server', 'e.g. "https://kubernetes.default.svc"'));
+    }
+    if (c.tiers.length < 2) {
+      out.push(issue(e, e, `${at}.tiers`, c.tiers, 'is not a list of at least two tiers', 'list every tier that deploys to the cluster, e.g. [Tier.DEV, Tier.PROD]'));
+    }
+    if (!isReason(c?.reason)) {
+      out.push(issue(e, e, `${at}.reason`, c?.reason, `needs a reason of at least ${MIN_REASON_LENGTH} characters`, 'say why these tiers share one cluster and what separates them there'));
+    }
+    return out;
+  }),
+
   serverEndpoints: (e) => e.servers.flatMap((s) => (s.cidr === undefined ? portIssues(e.displayPath(s), 'port', s.port)
     : endpointIssues(e.displayPath(s), '', { cidr: s.cidr, port: s.port }))),
 
@@ -211,6 +227,12 @@ const rules: Record<string, Rule> = {
         out.push(issue(e, s, 'adminRole', undefined,
           'a managed server\'s provider is no superuser: it must be a member of each env\'s group for REVOKE … FROM PUBLIC to take effect, so the stacks grant it by name',
           'set adminRole to the role the provider logs in as, e.g. adminRole: "tierkit_admin"'));
+      }
+      if (s.tempFileLimitRole !== undefined && (!/^[a-z_][a-z0-9_$]{0,62}$/.test(s.tempFileLimitRole) || /^(pg_|postgres$|public$)/.test(s.tempFileLimitRole))) {
+        out.push(issue(e, s, 'tempFileLimitRole', s.tempFileLimitRole, 'is not a lowercase PostgreSQL role name of at most 63 bytes, or is a reserved or predefined role', 'use e.g. "tierkit_temp_file_limit"'));
+      } else if (s.tempFileLimitRole !== undefined && s.majorVersion < 15) {
+        out.push(issue(e, s, 'tempFileLimitRole', s.tempFileLimitRole, `needs GRANT SET ON PARAMETER, which PostgreSQL ${s.majorVersion} does not have (15+)`,
+          'upgrade the server to 15 or newer, or remove tempFileLimitRole'));
       }
       if (s.adminRole !== undefined && !/^[a-z_][a-z0-9_$]{0,62}$/.test(s.adminRole)) {
         out.push(issue(e, s, 'adminRole', s.adminRole, 'is not a lowercase PostgreSQL role name of at most 63 bytes', 'use e.g. "tierkit_admin"'));

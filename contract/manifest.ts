@@ -55,6 +55,10 @@ export interface ManifestServer {
   readonly adminRole?: string;
   /** Set when the server is older than PostgreSQL 16 and hosts envs: the accepted CREATEROLE risk. */
   readonly legacyCreateRoleReason?: string;
+  /** The libpq sslmode tierkit writes for the server (TK045 refuses a weaker one); absent in older manifests = require. */
+  readonly sslMode?: string;
+  /** A platform role holding SET on temp_file_limit; the server's Vault connection users are its members. */
+  readonly tempFileLimitRole?: string;
   readonly tiers: readonly string[];
   /** The tier whose gate governs every stack whose provider reaches this server. */
   readonly gatingTier?: string;
@@ -133,6 +137,8 @@ export interface Manifest {
     readonly sandboxQuotaPerOwner: number;
     /** Where pods reach Vault and the Kubernetes API: the only egress beyond a tier's allow list (TK011). */
     readonly network?: { readonly vault?: ManifestEndpoint; readonly kubernetesApi?: ManifestEndpoint };
+    /** API servers several tiers deploy to on purpose (TK044), each with its tiers and why. */
+    readonly sharedClusters?: readonly { readonly server: string; readonly tiers: readonly string[]; readonly reason: string }[];
   };
   readonly tiers: readonly ManifestTier[];
   readonly servers: readonly ManifestServer[];

@@ -5,6 +5,7 @@ import type { AttributeLookup } from './attention-context';
 import { code } from './markdown-text';
 import type { ReachItem, ResourceChange, TerraformChange } from './model';
 import { tierRank } from './summary';
+import { hostKey } from '../contract/hosts';
 import { parsePolicy } from './vault-policy';
 
 /**
@@ -145,7 +146,7 @@ function providerReach(manifests: readonly Manifest[], r: TerraformChange, src: 
   const hosts = r.address === 'provider' ? r.changes.filter((c) => /^postgresql(\[\d+\])?\.host$/.test(c.path)).flatMap((c) => strings(c.after)) : [];
   const out: ReachItem[] = [];
   for (const h of hosts) {
-    const server = manifests.flatMap((m) => m.servers).find((s) => s.host === h && s.id !== src.server);
+    const server = manifests.flatMap((m) => m.servers).find((s) => hostKey(s.host) === hostKey(h) && s.id !== src.server);
     const stricter = server?.tiers.filter((t) => tierRank(manifests, t) > tierRank(manifests, src.tier)) ?? [];
     if (!server || stricter.length === 0) continue;
     const top = [...stricter].sort((a, b) => tierRank(manifests, b) - tierRank(manifests, a))[0];

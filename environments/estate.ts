@@ -16,6 +16,12 @@ export function defineEstate(): Estate {
     ci: { repository: 'arcodange/estate', repositoryId: '812347795' },
     backend: Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate' }),
     sandboxQuotaPerOwner: 2,
+    // The lab runs one cluster (TK044): prod is kept apart by its tainted node pool (TK058) and
+    // Pod Security restricted everywhere (TK050/TK051), not by an API server of its own.
+    sharedClusters: [{
+      server: 'https://kubernetes.default.svc', tiers: Tier.ALL,
+      reason: 'One lab cluster for every tier: prod runs on its own tainted node pool, every namespace enforces Pod Security restricted.',
+    }],
     tiers: [
       // Prod's own tainted node pool: no other tier's pod is scheduled next to prod's as tierkit
       // writes them, and `check` (TK058) refuses one that selects or tolerates it.
@@ -41,6 +47,8 @@ export function defineEstate(): Estate {
   // (prod and erp-sandbox alike) applies behind the prod gate.
   new PostgresServer(estate, 'prod-pg', {
     host: 'pg-prod.arcodange.lab', cidr: '10.20.5.10/32', majorVersion: 16, adminKind: AdminKind.SUPERUSER, tiers: [Tier.PROD],
+    // Made by the platform once (GRANT SET ON PARAMETER temp_file_limit): erp-sandbox's credentials carry a 1 GiB cap.
+    tempFileLimitRole: 'tierkit_temp_file_limit',
   });
   // Managed (RDS-like) server for release rehearsals. Its provider logs in as `tierkit_admin`,
   // which each stack makes a member of the env's group (a non-superuser must be, to revoke PUBLIC).

@@ -52,6 +52,9 @@ function environmentStack(app: App, e: Env): void {
     : {};
   const db = new postgresql.database.Database(stack, 'database', { name, owner: group.name, ...member });
   new postgresql.grant.Grant(stack, 'database_public_revoke', { database: db.name, role: 'public', objectType: 'database', privileges: [], ...member });
+  for (const maintenance of ['postgres', 'template1']) {
+    new postgresql.grant.Grant(stack, `maintenance_${maintenance}_public_revoke`, { database: maintenance, role: 'public', objectType: 'database', privileges: [], ...member });
+  }
   const connect = new postgresql.grant.Grant(stack, 'database_connect', {
     database: db.name, role: group.name, objectType: 'database', privileges: ['CONNECT'], ...member,
   });

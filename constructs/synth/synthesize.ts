@@ -280,7 +280,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
     .sort((a, b) => compareStrings(a.path, b.path));
   const servers: ManifestServer[] = estate.servers.map((s) => ({
     id: s.serverId, host: s.host, port: s.port, cidr: s.cidr, majorVersion: s.majorVersion, adminKind: s.adminKind.name,
-    superuser: s.adminKind.superuser, adminRole: s.adminRole, legacyCreateRoleReason: s.legacyCreateRoleReason,
+    superuser: s.adminKind.superuser, adminRole: s.adminRole, legacyCreateRoleReason: s.legacyCreateRoleReason, tempFileLimitRole: s.tempFileLimitRole, sslMode: s.sslMode,
     tiers: s.tiers.map((t) => t.name), gatingTier: gatingOf.get(s)?.name,
     adminSecretPath: `${estate.vault.kvMount}/${naming.serverAdminSecretName(s.serverId)}`, constructPath: estate.displayPath(s),
   }));
@@ -290,6 +290,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
     estate: {
       name: estate.estateName, domain: estate.domain, vault: { ...estate.vault }, argocd: { ...estate.argocd },
       ci: { ...estate.ci }, sandboxQuotaPerOwner: estate.sandboxQuotaPerOwner,
+      ...(estate.sharedClusters.length > 0 ? { sharedClusters: estate.sharedClusters.map((c) => ({ ...c })) } : {}),
       network: { vault: estate.vaultEndpoint && { ...estate.vaultEndpoint }, kubernetesApi: estate.kubernetesApi && { ...estate.kubernetesApi } },
     },
     tiers: tiers.map((t) => manifestTier(estate, t)),

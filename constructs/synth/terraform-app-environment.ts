@@ -4,6 +4,7 @@ import {
   TerraformVariable, VaultPolicy, dependable,
 } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
+import { DEFAULT_TEMP_FILE_LIMIT_KILOBYTES } from '../runtime';
 import { hasGoldenDump, hasReset } from '../lifecycle/plan';
 import * as naming from '../naming';
 import {
@@ -94,10 +95,15 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     description: `First password of ${env.vaultConnectionRole.name}; rotated by Vault (TF_VAR_vault_connection_password)`,
   });
   connectionPassword.addOverride('ephemeral', true);
+  const caps = env.estate.tier(env.tier).databaseCaps;
+  // Where the platform declared a role holding SET on temp_file_limit, the connection user joins
+  // it so the credentials it creates carry the cap (a superuser-only setting they cannot lift).
+  const tempFileLimit = caps && server.tempFileLimitRole !== undefined;
   const vaultConnectionRole = new PostgresqlRole(stack, 'vault_connection_role', {
     name: env.vaultConnectionRole.name,
     login: true,
     createRole: true,
+    ...(tempFileLimit ? { roles: [server.tempFileLimitRole!] } : {}),
     passwordWo: connectionPassword.stringValue,
     passwordWoVersion: '1',
   });
@@ -120,7 +126,6 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
   });
   // Enforced by the server for every non-superuser connection: a lower tier's env on a shared
   // server cannot take the connections its neighbours (prod's, on prod's server) need.
-  const caps = env.estate.tier(env.tier).databaseCaps;
   const database = new PostgresqlDatabase(stack, 'database', {
     name: env.database.name, owner: groupRole.name, ...(caps ? { connectionLimit: caps.connectionLimit } : {}),
   });
@@ -130,6 +135,17 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
   const databaseConnect = new PostgresqlGrant(stack, 'database_connect', {
     database: database.name, role: groupRole.name, objectType: 'database', privileges: ['CONNECT'],
   });
+  // Every login on the server (a sandbox's credential on prod's) may otherwise connect to the
+  // server's own databases and use TEMP there. The server is shared by its envs' stacks, so each
+  // stack declares the same revoke: idempotent, and its destroy issues the same REVOKE (the
+  // provider never restores PUBLIC's defaults), so no env's removal reopens it. The owner (or a
+  // superuser) alone can revoke: a managed provider login that does not own them only warns.
+  const maintenanceRevokes: Record<string, PostgresqlGrant> = {};
+  for (const name of naming.MAINTENANCE_DATABASES) {
+    maintenanceRevokes[name] = new PostgresqlGrant(stack, `maintenance_${name}_public_revoke`, {
+      database: name, role: 'public', objectType: 'database', privileges: [],
+    });
+  }
 
   const connectionName = naming.vaultConnectionName(c);
   const roleName = naming.vaultRoleName(c);
@@ -152,7 +168,9 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     backend: n.databaseMount,
     name: roleName,
     dbName: vaultConnection.name,
-    creationStatements: creationStatements(c, caps),
+    creationStatements: creationStatements(c, caps && {
+      ...caps, tempFileLimitKilobytes: tempFileLimit ? caps.tempFileLimitKilobytes ?? DEFAULT_TEMP_FILE_LIMIT_KILOBYTES : undefined,
+    }),
     revocationStatements: revocationStatements(c),
     defaultTtl: tier.secretTtl.defaultSeconds,
     maxTtl: tier.secretTtl.maxSeconds,
@@ -202,7 +220,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
 
   const resources: AppEnvironmentResources = {
     stack, groupRole, vaultConnectionRole, vaultConnectionAdmin, providerMembership, database, databasePublicRevoke, databaseConnect,
-    vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole,
+    maintenanceRevokes, vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole,
   };
   for (const hatch of env.escapeHatches) hatch(resources);
   if (providerMembership) afterProviderMembership(stack, providerMembership);

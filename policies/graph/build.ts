@@ -1,4 +1,5 @@
 import type { DistContents, ManifestServer, TerraformResource } from '../../contract';
+import { serverAt } from '../../contract/hosts';
 import { parseVaultPolicy } from './vault-policy';
 import { policyTextOf } from './vault-policy-document';
 import {
@@ -54,7 +55,7 @@ function buildIndex(envs: readonly Env[]): EnvIndex {
 function serverOfHost(servers: readonly ManifestServer[], host: string | undefined, port: unknown): string | undefined {
   if (!host) return undefined;
   const p = num(port) ?? 5432;
-  return servers.find((s) => s.host === host && s.port === p)?.id;
+  return serverAt(servers, host, p)?.id;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { POSTGRESQL_DATA_TYPES, POSTGRESQL_TYPES } from '../../contract/known-types';
 import { isUnknown } from '../../contract/terraform/unknown';
 import { stackResources, type TerraformResource } from '../dist/read';
+import { serverAt } from '../../contract/hosts';
 import type { EstateGraph, Source, Stack } from './types';
 import { isLiveTier } from '../../contract/tiers';
 
@@ -99,7 +100,7 @@ function targetOf(g: EstateGraph, stack: Stack, attributes: Readonly<Record<stri
     return { unresolved: `its provider host ${JSON.stringify(host ?? null)} is not a literal host (unset means PGHOST)`, provider: block, providerPointer: pointer };
   }
   const p = typeof port === 'number' ? port : /^\d+$/.test(String(port)) ? Number(port) : NaN;
-  const server = [...g.servers.values()].find((s) => s.host === host && s.port === p);
+  const server = serverAt(g.servers.values(), host, p);
   if (!server) {
     return { unresolved: `its provider host ${host}:${String(port)} is no server of the manifest (an alias or address of any server, prod included)`, provider: block, providerPointer: pointer };
   }
@@ -174,6 +175,9 @@ export function postgresView(g: EstateGraph): PostgresView {
     declaredRoles.set(server, set);
   };
   for (const s of g.servers.values()) if (s.adminRole) declare(s.id, s.adminRole);
+  // The platform's role holding SET on temp_file_limit (TK043): declared by the estate, made outside Terraform.
+  // Never a reserved or predefined name: a manifest naming pg_read_all_data here would otherwise declare it.
+  for (const s of g.servers.values()) if (s.tempFileLimitRole && !RESERVED_ROLE.test(s.tempFileLimitRole)) declare(s.id, s.tempFileLimitRole);
   for (const it of items) {
     const name = it.attributes.name;
     if (it.type === 'postgresql_role' && it.kind === 'resource' && it.target.server && typeof name === 'string' && !isUnresolved(name) && !RESERVED_ROLE.test(name)) {

@@ -14,6 +14,8 @@ const ALLOWED_CREATE_OPTIONS = new Set(['canlogin', 'password', 'validUntil', 'a
 
 /** Session settings a creation statement may default for the leased user: timeouts it could SET itself. */
 const SESSION_DEFAULTS = new Set(['statement_timeout', 'idle_in_transaction_session_timeout', 'lock_timeout']);
+/** Limits a creation statement may put on the leased user that it cannot SET away (TK043 judges the value). */
+const USER_CAPS = new Set(['temp_file_limit']);
 
 /** Problems of the creation statements, as sentences. */
 export function creationProblems(statements: readonly string[], group: string | undefined): string[] {
@@ -52,13 +54,14 @@ export function creationProblems(statements: readonly string[], group: string | 
         && body.setstmt.kind === 'VAR_SET_VALUE') {
         const target = body.setstmt.args?.[0]?.A_Const?.sval?.sval;
         if (target !== group) problems.push(`ALTER ROLE … SET ROLE "${target}", not its env's group${group ? ` "${group}"` : ''}`);
-      } else if (type === 'AlterRoleSetStmt' && rolename(body.role) === NAME && SESSION_DEFAULTS.has(body.setstmt?.name)
+      } else if (type === 'AlterRoleSetStmt' && rolename(body.role) === NAME && (SESSION_DEFAULTS.has(body.setstmt?.name) || USER_CAPS.has(body.setstmt?.name))
         && body.setstmt.kind === 'VAR_SET_VALUE' && body.database === undefined) {
-        // A per-user default of a session timeout (TK057's caps): the user may SET it itself anyway.
+        // A per-user default of a session timeout (TK057's caps): the user may SET it itself anyway;
+        // or temp_file_limit, a cap it may not.
       } else if (type === 'GrantRoleStmt') {
         problems.push(`GRANTs ${(body.granted_roles ?? []).map((r: Node) => `"${r.AccessPriv?.priv_name}"`).join(', ')} to ${roleNames(body.grantee_roles).join(', ')}: no grant besides IN ROLE is allowed`);
       } else {
-        problems.push(`runs ${type.replace(/Stmt$/, '')}: only CREATE ROLE, ALTER ROLE … SET ROLE and timeout defaults are allowed`);
+        problems.push(`runs ${type.replace(/Stmt$/, '')}: only CREATE ROLE, ALTER ROLE … SET ROLE timeout defaults and temp_file_limit are allowed`);
       }
     }
   }

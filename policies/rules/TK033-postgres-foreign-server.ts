@@ -1,4 +1,5 @@
 import { at, isOwnDatabase, isOwnRole, isUnresolved, PgItem, show } from '../graph/postgres';
+import { serverAt } from '../../contract/hosts';
 import type { EstateGraph } from '../graph/types';
 import { itemsOf, pgFinding } from './postgres-common';
 import { Rule, RuleFinding } from './rule';
@@ -26,7 +27,7 @@ function targetProblem(g: EstateGraph, item: PgItem): string | undefined {
   const own = item.target.server ? g.servers.get(item.target.server) : undefined;
   const host = o.host ?? '';
   const port = o.port === undefined ? 5432 : Number(o.port);
-  const remote = [...g.servers.values()].find((s) => s.host === host && s.port === port);
+  const remote = serverAt(g.servers.values(), String(host), port);
   if (!remote) return `host ${show(o.host)}${o.port !== undefined ? `:${show(o.port)}` : ''} is no server of the manifest (unset is the local socket of the server itself) — it could be any server, prod included`;
   if (remote !== own) return `it connects to server ${remote.id}${remote.tiers.length ? ` (tiers ${remote.tiers.join(', ')})` : ''}, not the provider's own server ${item.target.server ?? '(unresolved)'}`;
   if (!isOwnDatabase(item.stack, o.dbname)) return `dbname ${show(o.dbname)} is not the database of the stack's own env (unset means the mapped user's name)`;

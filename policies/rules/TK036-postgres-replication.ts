@@ -1,4 +1,5 @@
 import { at, isOwnDatabase, isOwnRole, isUnresolved, PgItem, show } from '../graph/postgres';
+import { serverAt } from '../../contract/hosts';
 import type { EstateGraph } from '../graph/types';
 import { itemsOf, pgFinding } from './postgres-common';
 import { Rule, RuleFinding } from './rule';
@@ -48,7 +49,7 @@ function conninfoProblem(g: EstateGraph, item: PgItem): string | undefined {
   const ports = parsed.port ?? ['5432'];
   for (const host of hosts) {
     for (const port of ports) {
-      const remote = [...g.servers.values()].find((s) => s.host === host && s.port === Number(port));
+      const remote = serverAt(g.servers.values(), host, Number(port));
       if (!remote) return `conninfo host ${show(host)} port ${show(port)} is no server of the manifest (unset is the local socket; a list tries each): it could be any server, prod included`;
       if (remote.id !== item.target.server) return `conninfo reads from server ${remote.id} (tiers ${remote.tiers.join(', ')}), not the provider's own server`;
     }

@@ -1,3 +1,4 @@
+import { serverAt } from '../../contract/hosts';
 import type { EstateGraph, Stack } from '../graph/types';
 
 /**
@@ -12,7 +13,7 @@ export function strictReach(g: EstateGraph, stack: Stack, vault: boolean): strin
   const servers = new Set<string>();
   if (stack.server) servers.add(stack.server);
   for (const p of stack.postgresProviders) {
-    const hit = p.host === undefined ? undefined : [...g.servers.values()].find((s) => s.host === p.host);
+    const hit = serverAt(g.servers.values(), p.host);
     if (!hit) return `stack ${stack.name}'s PostgreSQL provider host ${p.host === undefined ? 'is unknown' : `"${p.host}" is no declared server`}`;
     servers.add(hit.id);
   }

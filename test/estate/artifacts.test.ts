@@ -78,7 +78,13 @@ describe('Postgres isolation in every app-environment stack', () => {
 
   it('revokes everything from PUBLIC and grants CONNECT to the env’s group only', () => {
     for (const env of envs()) {
-      const grants = stackOf(env).resources.filter((r) => r.type === 'postgresql_grant').map((r) => r.attributes);
+      const all = stackOf(env).resources.filter((r) => r.type === 'postgresql_grant').map((r) => r.attributes);
+      // The server's own databases (TK041): PUBLIC revoked there too, nothing granted.
+      const maintenance = all.filter((g) => g.database === 'postgres' || g.database === 'template1');
+      expect(maintenance.map((g) => [g.database, g.role, g.object_type, g.privileges]).sort(), env.slug).toEqual([
+        ['postgres', 'public', 'database', []], ['template1', 'public', 'database', []],
+      ]);
+      const grants = all.filter((g) => !maintenance.includes(g));
       expect(grants.every((g) => g.database === env.names.database && g.object_type === 'database')).toBe(true);
       const byRole = new Map(grants.map((g) => [g.role, g.privileges]));
       expect(byRole.get('public'), env.slug).toEqual([]);
@@ -167,6 +173,8 @@ describe('Vault pieces of every app-environment stack', () => {
           `ALTER ROLE "{{name}}" SET statement_timeout = '300s';`,
           `ALTER ROLE "{{name}}" SET idle_in_transaction_session_timeout = '300s';`,
         ] : []),
+        // Where the server declares the platform's temp_file_limit role (prod-pg: erp-sandbox).
+        ...(capped && dist.manifest.servers.find((s) => s.id === env.server)?.tempFileLimitRole ? [`ALTER ROLE "{{name}}" SET temp_file_limit = '1048576kB';`] : []),
       ]);
       expect(resource(env, 'postgresql_database').connection_limit).toBe(capped ? 20 : undefined);
       expect(role.revocation_statements.length).toBeGreaterThan(0);

@@ -117,7 +117,8 @@ export const CASES: readonly Case[] = [
     resources: { postgresql_grant_role: { writer: { role: 'shop_dev_role', grant_role: 'pg_write_all_data' } } } },
   { id: 'member-of-pg-execute-server-program', klass: 4, rule: 'TK039', env: 'erp/sandbox', pointer: '/resource/postgresql_grant_role/program/grant_role',
     resources: { postgresql_grant_role: { program: { role: 'erp_sandbox_role', grant_role: 'pg_execute_server_program' } } } },
-  { id: 'member-of-pg-signal-backend', klass: 4, rule: 'TK039', env: 'erp/sandbox', pointer: '/resource/postgresql_role/vault_connection_role/roles/0',
+  // On erp (prod): erp-sandbox's connection role already joins the server's temp_file_limit role (TK043), so an override appends there.
+  { id: 'member-of-pg-signal-backend', klass: 4, rule: 'TK039', env: 'erp/prod', pointer: '/resource/postgresql_role/vault_connection_role/roles/0',
     edit: { key: 'vaultConnectionRole', address: 'postgresql_role.vault_connection_role', attrs: { roles: ['pg_signal_backend'] } } },
   { id: 'pg-read-all-data-not-golden', klass: 4, rule: 'TK039', env: 'erp/sandbox', pointer: '/resource/postgresql_role/group_role/roles/0',
     edit: { key: 'groupRole', address: 'postgresql_role.group_role', attrs: { roles: ['pg_read_all_data'] } } },

@@ -28,9 +28,9 @@ describe('TK004 dynamic role statements', () => {
     ['SET ROLE to another role', [GOOD[0], 'ALTER ROLE "{{name}}" SET ROLE "erp_role";'], 'ALTER ROLE … SET ROLE "erp_role", not its env\'s group "erp_sandbox_role"'],
     ['a literal password', [`CREATE ROLE "{{name}}" LOGIN PASSWORD 'hunter2' VALID UNTIL '{{expiration}}' IN ROLE "${GROUP}";`], "sets a literal PASSWORD instead of '{{password}}'"],
     ['SQL that does not parse', ['CREATE ROLE "{{name}}" LOGIN WITH WITH;'], 'creation statement 1 does not parse: syntax error at or near "WITH"'],
-    ['ALTER ROLE … SUPERUSER in a second statement', [GOOD[0], 'ALTER ROLE "{{name}}" SUPERUSER;'], 'runs AlterRole: only CREATE ROLE, ALTER ROLE … SET ROLE and timeout defaults are allowed'],
-    ['a session default other than a timeout', [GOOD[0], 'ALTER ROLE "{{name}}" SET search_path = \'evil\';'], 'runs AlterRoleSet: only CREATE ROLE, ALTER ROLE … SET ROLE and timeout defaults are allowed'],
-    ['a timeout default on another role', [GOOD[0], 'ALTER ROLE "erp_role" SET statement_timeout = \'0\';'], 'runs AlterRoleSet: only CREATE ROLE, ALTER ROLE … SET ROLE and timeout defaults are allowed'],
+    ['ALTER ROLE … SUPERUSER in a second statement', [GOOD[0], 'ALTER ROLE "{{name}}" SUPERUSER;'], 'runs AlterRole: only CREATE ROLE, ALTER ROLE … SET ROLE timeout defaults and temp_file_limit are allowed'],
+    ['a session default other than a timeout', [GOOD[0], 'ALTER ROLE "{{name}}" SET search_path = \'evil\';'], 'runs AlterRoleSet: only CREATE ROLE, ALTER ROLE … SET ROLE timeout defaults and temp_file_limit are allowed'],
+    ['a timeout default on another role', [GOOD[0], 'ALTER ROLE "erp_role" SET statement_timeout = \'0\';'], 'runs AlterRoleSet: only CREATE ROLE, ALTER ROLE … SET ROLE timeout defaults and temp_file_limit are allowed'],
   ])('refuses creation statements with %s', (_, statements, problem) => {
     expect(creationProblems(statements, GROUP)).toContain(problem);
   });

@@ -13,6 +13,12 @@ export function defineEstate(): Estate {
     // roles bind the token's repository_id claim to it, so a renamed or re-created repo gets nothing.
     ci: { repository: 'acme/estate', repositoryId: '123456789' },
     backend: Backend.s3({ bucket: 'acme-tfstate', region: 'eu-west-3', keyPrefix: 'estate' }),
+    // One cluster for every tier is a reasoned choice (`check` TK044): give prod its own with the
+    // tier setting argocdDestinationServer, or say here what keeps it apart (a tainted nodePool).
+    sharedClusters: [{
+      server: 'https://kubernetes.default.svc', tiers: Tier.ALL,
+      reason: 'One cluster to start with: give prod its own API server (argocdDestinationServer) before it holds live data.',
+    }],
     tiers: [
       // An allow list widens a tier's egress: it is a reasoned exception every check report shows.
       { tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'], reason: 'Prod services reach the prod network: payment and mail relays.' },

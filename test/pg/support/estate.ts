@@ -87,6 +87,54 @@ export interface ApplyEstateOptions {
   readonly only?: (env: ManifestAppEnvironment) => boolean;
 }
 
+/** What every server is born with and each env's stack revokes PUBLIC on (naming.MAINTENANCE_DATABASES). */
+export const MAINTENANCE_DATABASES = ['postgres', 'template1'] as const;
+
+/**
+ * The stand-in, on the test server, of `database` (postgres, template1) of the estate's server
+ * `serverId` applied as `kind`. Revoking PUBLIC on the test server's real maintenance databases
+ * would change them under every other test file, and the estate's servers each have their own:
+ * so each (server, admin kind) gets its own databases, created by the bootstrap superuser as
+ * initdb creates them (PUBLIC keeps CONNECT and TEMPORARY), owned by the provider's login — a
+ * superuser, or a managed service's master user, which owns `postgres` there (revoking on it
+ * from that login is the documented RDS hardening step: asheiduk.de/post/setup-pg-on-rds).
+ */
+export function maintenanceDatabase(names: NameMap, serverId: string, kind: AdminKind, database: string): string {
+  return names.map(`${serverId}_${kind}_${database}`);
+}
+
+async function ensureMaintenanceDatabases(ns: Namespace, names: NameMap, serverId: string, kind: AdminKind, owner: string): Promise<void> {
+  const su = await ns.admin();
+  for (const db of MAINTENANCE_DATABASES) {
+    const name = maintenanceDatabase(names, serverId, kind, db);
+    const exists = await su.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.length === 0) await su.exec(`CREATE DATABASE ${ident(name)} OWNER ${ident(owner)}`);
+    // The stack names the server's own database; on this server it is the stand-in.
+    names.alias(db, name);
+  }
+}
+
+/**
+ * What the platform does once on a server that declares `tempFileLimitRole` (PostgreSQL 15+, as a
+ * superuser): a NOLOGIN role holding SET on temp_file_limit, which the env stacks' Vault
+ * connection users join. The provider has no resource for parameter grants.
+ */
+async function ensureTempFileLimitRole(ns: Namespace, names: NameMap, role: string | undefined, kind: AdminKind, admin: string): Promise<void> {
+  if (role === undefined) return;
+  const name = names.map(role);
+  const su = await ns.admin();
+  if ((await su.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).length === 0) {
+    await su.exec(`CREATE ROLE ${ident(name)} NOLOGIN`);
+    await su.exec(`GRANT SET ON PARAMETER temp_file_limit TO ${ident(name)}`);
+  }
+  // A non-superuser provider may grant the role to the connection users only with ADMIN OPTION on
+  // it (16+); the platform gives it that and nothing else (no INHERIT, no SET: not the cap itself).
+  const major = Math.floor(Number((await su.query<{ server_version_num: string }>('SHOW server_version_num'))[0].server_version_num) / 10000);
+  if (kind !== 'superuser' && major >= 16) {
+    await su.exec(`GRANT ${ident(name)} TO ${ident(admin)} WITH ADMIN TRUE, INHERIT FALSE, SET FALSE`);
+  }
+}
+
 /** Apply the stacks of every app-environment of `dist` (manifest order) to the namespace's server. */
 export async function applyEstate(ns: Namespace, dist: DistContents, opts: ApplyEstateOptions): Promise<AppliedEstate> {
   const label = opts.label ? `${opts.label}_` : '';
@@ -104,6 +152,8 @@ export async function applyEstate(ns: Namespace, dist: DistContents, opts: Apply
     // A managed server's provider logs in as a declared role: here, the test's provider user.
     const username = providerOf(stack).username;
     if (typeof username === 'string' && !username.includes('${')) names.alias(username, admin.user);
+    await ensureMaintenanceDatabases(ns, names, env.server, kind, admin.user);
+    await ensureTempFileLimitRole(ns, names, dist.manifest.servers.find((s) => s.id === env.server)?.tempFileLimitRole, kind, admin.user);
     const variables = sensitiveVariables(stack);
     const sessions = new Map<string, Session>();
     const session = async (database = 'postgres'): Promise<Session> => {
