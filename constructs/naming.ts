@@ -176,6 +176,29 @@ export function jobWorkflowRef(repository: string, file: string, ref: string): s
   return `${repository}/.github/workflows/${file}@${ref}`;
 }
 
+/**
+ * The S3 object holding a stack's Terraform state: `<keyPrefix>/<stack>.tfstate`. Every stack's
+ * backend key must be exactly this (TK092), so a state identity's grant on a key is a grant on
+ * one stack: a stack cannot point its backend at another stack's state.
+ */
+export function stateKey(keyPrefix: string, stack: string): string {
+  return `${keyPrefix}/${stack}.tfstate`;
+}
+
+/** The lock object Terraform's S3 backend writes beside a key (`use_lockfile`, Terraform 1.10+). */
+export function stateLockKey(key: string): string {
+  return `${key}.tflock`;
+}
+
+/**
+ * AWS IAM role of a Terraform state identity: `tierkit-state-plan-<tier>` (read-only, PR plans),
+ * `tierkit-state-apply-<tier>` (write, that tier's app-environment stacks), and
+ * `tierkit-state-platform-admin` (write, the platform stacks).
+ */
+export function stateRoleName(identity: { readonly role: 'plan' | 'apply'; readonly tier: string } | 'platform-admin'): string {
+  return identity === 'platform-admin' ? 'tierkit-state-platform-admin' : `tierkit-state-${identity.role}-${identity.tier}`;
+}
+
 /** Kubernetes label keys tierkit writes on pods, which selectors and the policies read back. */
 export const LABELS = {
   /** `workload` on the app's pods: what the Service and the ingress policy select. */
@@ -218,6 +241,8 @@ export function kubernetesAuthRoleNames(c: Coordinate): string[] {
 
 export const dist = {
   manifest: 'manifest.json',
+  /** The Terraform state identities (AWS IAM trust and permission documents) of an S3 backend. */
+  ciStateAccess: 'ci/state-access.json',
   terraformStack: (stack: string) => `terraform/${stack}/cdk.tf.json`,
   /** A tier's Kubernetes manifests (its app-environments and its Applications). */
   k8sTierDir: (tier: string) => `k8s/${tier}`,

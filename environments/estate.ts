@@ -14,7 +14,7 @@ export function defineEstate(): Estate {
     kubernetesApi: { cidr: '10.0.1.0/28', port: 6443 },
     argocd: { repoUrl: 'https://git.arcodange.lab/platform/estate.git' },
     ci: { repository: 'arcodange/estate', repositoryId: '812347795' },
-    backend: Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate' }),
+    backend: Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate', accountId: '318462750923' }),
     sandboxQuotaPerOwner: 2,
     tiers: [
       // Prod's own tainted node pool: no other tier's pod is scheduled next to prod's as tierkit

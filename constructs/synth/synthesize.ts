@@ -16,6 +16,7 @@ import {
   MANIFEST_SCHEMA_VERSION, Manifest, ManifestAppEnvironment, ManifestArtifact, ManifestServer, ManifestStack, ManifestTier,
 } from './manifest';
 import { canonicalJson, compareStrings, yamlStream } from './serialize';
+import { stateAccess } from '../../contract/state-access';
 import { buildAppEnvironmentStack } from './terraform-app-environment';
 import { buildSharedPlatformStack, buildTierPlatformStack } from './terraform-platform';
 
@@ -269,7 +270,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
     generator: { name: 'tierkit', version: VERSION },
     estate: {
       name: estate.estateName, domain: estate.domain, vault: { ...estate.vault }, argocd: { ...estate.argocd },
-      ci: { ...estate.ci }, sandboxQuotaPerOwner: estate.sandboxQuotaPerOwner,
+      ci: { ...estate.ci }, backend: estate.backend.describe(), sandboxQuotaPerOwner: estate.sandboxQuotaPerOwner,
       network: { vault: estate.vaultEndpoint && { ...estate.vaultEndpoint }, kubernetesApi: estate.kubernetesApi && { ...estate.kubernetesApi } },
     },
     tiers: tiers.map((t) => manifestTier(estate, t)),
@@ -278,6 +279,16 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
     appEnvironments: envs.map((e) => manifestEnvironment(e, envArtifacts.get(e)!)).sort((a, b) => compareStrings(a.slug, b.slug)),
     artifacts,
   };
-  files.set(naming.dist.manifest, canonicalJson(manifest));
-  return { files, manifest };
+  // The state identities derive from the estate, tiers and stacks alone (not from the artifact list
+  // they join): the manifest is built first, then lists them.
+  const access = stateAccess(manifest);
+  let listed = manifest;
+  if (access) {
+    const content = canonicalJson(access);
+    files.set(naming.dist.ciStateAccess, content);
+    const entry: ManifestArtifact = { path: naming.dist.ciStateAccess, kind: 'ci-state-access', constructPaths: [estate.estateName], sha256: sha256(content) };
+    listed = { ...manifest, artifacts: [...artifacts, entry].sort((a, b) => compareStrings(a.path, b.path)) };
+  }
+  files.set(naming.dist.manifest, canonicalJson(listed));
+  return { files, manifest: listed };
 }

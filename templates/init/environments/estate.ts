@@ -12,7 +12,7 @@ export function defineEstate(): Estate {
     // repositoryId: the repository's numeric id (`gh api repos/acme/estate --jq .id`); Vault's CI
     // roles bind the token's repository_id claim to it, so a renamed or re-created repo gets nothing.
     ci: { repository: 'acme/estate', repositoryId: '123456789' },
-    backend: Backend.s3({ bucket: 'acme-tfstate', region: 'eu-west-3', keyPrefix: 'estate' }),
+    backend: Backend.s3({ bucket: 'acme-tfstate', region: 'eu-west-3', keyPrefix: 'estate', accountId: '123456789012' }),
     tiers: [
       // An allow list widens a tier's egress: it is a reasoned exception every check report shows.
       { tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'], reason: 'Prod services reach the prod network: payment and mail relays.' },
