@@ -117,7 +117,7 @@ function applyJob(m: Manifest, s: ManifestStack, after: readonly string[]): Reco
     environment: identity.environment,
     permissions: { contents: 'read', actions: 'read', 'id-token': 'write' },
     concurrency: { group: `tierkit-apply-${s.name}`, 'cancel-in-progress': false },
-    steps: applySteps(m, { name: s.name, server: s.server, artifact: s.artifact }, identity.role),
+    steps: applySteps(m, { name: s.name, server: s.server, artifact: s.artifact }, identity.role, identity.stateRole),
   };
 }
 

@@ -5,7 +5,7 @@ import {
   ARTIFACT, checkout, ephemeralPassword, humanTiers, planEnvironment, plannerRole, refuseServer, setupTerraform, STAGE_LOCK_SCRIPT,
   stateCredentials, Step, TIERKIT, ungatedServers, vaultLogin,
 } from './steps';
-import { PROVIDER_LOCKS_DIR } from '../constructs/naming';
+import { PROVIDER_LOCKS_DIR, stateRoleName } from '../constructs/naming';
 import { PLAN_SUMMARY_FILE, PLAN_SUMMARY_JQ, planSummaryCommands } from './plan-summary';
 
 /**
@@ -63,7 +63,7 @@ export const MATRIX_OUTPUTS = {
   'gated-tiers': '${{ steps.matrix.outputs.gated-tiers }}',
 };
 
-function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[], why: string): Step[] {
+function planSteps(m: Manifest, role: string, stateRole: string, servers: readonly ManifestServer[], why: string): Step[] {
   const stackDir = 'stack';
   const sorted = [...servers].sort((a, b) => compareStrings(a.id, b.id));
   return [
@@ -89,7 +89,7 @@ function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[]
       run: STAGE_LOCK_SCRIPT,
     },
     setupTerraform(),
-    stateCredentials(),
+    ...stateCredentials(m, stateRole),
     vaultLogin(m, role, undefined, "matrix.server == ''"),
     ...sorted.map((s) => vaultLogin(m, role, s, `matrix.server == '${s.id}'`)),
     ephemeralPassword(),
@@ -132,7 +132,7 @@ function ungatedPlanJob(m: Manifest): Record<string, unknown> {
     permissions: { contents: 'read', 'id-token': 'write' },
     strategy: { 'fail-fast': false, matrix: '${{ fromJSON(needs.diff.outputs.matrix) }}' },
     // The matrix entry's tier: its planner (platform-<tier>) reads only that tier's servers and paths.
-    steps: planSteps(m, plannerRole('${{ matrix.gatingTier }}'), ungatedServers(m), 'its admin credential is only read behind a human gate (superuser admin or human-gated tier)'),
+    steps: planSteps(m, plannerRole('${{ matrix.gatingTier }}'), stateRoleName({ role: 'plan', tier: '${{ matrix.gatingTier }}' }), ungatedServers(m), 'its admin credential is only read behind a human gate (superuser admin or human-gated tier)'),
   };
 }
 
@@ -148,7 +148,7 @@ function gatedPlanJob(m: Manifest, tier: ManifestTier): Record<string, unknown> 
     environment: env,
     permissions: { contents: 'read', 'id-token': 'write' },
     strategy: { 'fail-fast': false, matrix: `\${{ fromJSON(needs.diff.outputs.gated)['${tier.name}'] }}` },
-    steps: planSteps(m, plannerRole(tier.name), servers, `its gating tier is not ${tier.name}`),
+    steps: planSteps(m, plannerRole(tier.name), stateRoleName({ role: 'plan', tier: tier.name }), servers, `its gating tier is not ${tier.name}`),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Manifest, ManifestServer, ManifestTier } from '../contract/manifest';
 import {
   applierRoleName, CI_WORKFLOW_FILES, PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE, planEnvironmentName, plannerRoleName,
-  PROVIDER_LOCKS_DIR, serverAdminSecretName,
+  PROVIDER_LOCKS_DIR, serverAdminSecretName, stateRoleName,
 } from '../constructs/naming';
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, NODE_VERSION, TERRAFORM_VERSION } from './pins';
@@ -40,13 +40,21 @@ export function setupTerraform(): Step {
   return { name: 'Set up Terraform', uses: ACTIONS.setupTerraform, with: { terraform_version: TERRAFORM_VERSION, terraform_wrapper: false } };
 }
 
-/** Terraform state (S3 backend) through OIDC: the role ARN and region are repository secrets/variables. */
-export function stateCredentials(): Step {
-  return {
-    name: 'Terraform state credentials (OIDC)',
+/**
+ * Terraform state (S3 backend) through OIDC, as one of the state identities of
+ * dist/ci/state-access.json (a tier's planner or applier, or platform-admin: naming.stateRoleName).
+ * AWS checks the token's `sub` against that role's trust; the region is the backend's. No step for
+ * a local backend (a laptop's state: CI has nothing to assume).
+ */
+export function stateCredentials(m: Manifest, roleName: string): Step[] {
+  const b = m.estate.backend;
+  if (!b || b.type !== 's3') return [];
+  const account = b.accountId ?? '${{ vars.TIERKIT_AWS_ACCOUNT_ID }}';
+  return [{
+    name: `Terraform state credentials (OIDC, ${roleName})`,
     uses: ACTIONS.awsCredentials,
-    with: { 'role-to-assume': '${{ secrets.TIERKIT_STATE_ROLE_ARN }}', 'aws-region': '${{ vars.TIERKIT_STATE_REGION }}' },
-  };
+    with: { 'role-to-assume': `arn:aws:iam::${account}:role/${roleName}`, 'aws-region': b.region, 'role-session-name': 'tierkit-${{ github.run_id }}' },
+  }];
 }
 
 /** The JWT audience Vault's CI roles bind: GitHub's default, the repository owner's URL. */
@@ -94,10 +102,10 @@ export function plannerRole(tier: string): string {
  * Who applies a stack: the platform stacks (mounts, auth backends, the CI roles themselves) by the
  * platform-admin identity in its own environment; every other stack by its gating tier's applier.
  */
-export function applyIdentity(s: { readonly kind: string; readonly gatingTier: string }): { environment: string; role: string } {
+export function applyIdentity(s: { readonly kind: string; readonly gatingTier: string }): { environment: string; role: string; stateRole: string } {
   return s.kind === 'app-environment'
-    ? { environment: s.gatingTier, role: applierRoleName(s.gatingTier) }
-    : { environment: PLATFORM_ADMIN_ENVIRONMENT, role: PLATFORM_ADMIN_ROLE };
+    ? { environment: s.gatingTier, role: applierRoleName(s.gatingTier), stateRole: stateRoleName({ role: 'apply', tier: s.gatingTier }) }
+    : { environment: PLATFORM_ADMIN_ENVIRONMENT, role: PLATFORM_ADMIN_ROLE, stateRole: stateRoleName('platform-admin') };
 }
 
 /**
@@ -241,7 +249,7 @@ export const ONLY_DELETES_SCRIPT = [
   "if (other.length > 0) { console.log('::error::the destroy plan of a removed stack would ' + other.map((r) => r.change.actions.join('+') + ' ' + r.address).join(', ') + ': refusing to apply'); process.exit(1); }",
 ].join('\n');
 
-export function applySteps(m: Manifest, stack: StackRef, role: string, opts: { readonly onlyDeletes?: boolean } = {}): Step[] {
+export function applySteps(m: Manifest, stack: StackRef, role: string, stateRole: string, opts: { readonly onlyDeletes?: boolean } = {}): Step[] {
   const servers = ('matrix' in stack ? ciServers(m) : [...m.servers]).sort((a, b) => compareStrings(a.id, b.id));
   const login = 'matrix' in stack
     ? [vaultLogin(m, role, undefined, "matrix.server == ''"), ...servers.map((x) => vaultLogin(m, role, x, `matrix.server == '${x.id}'`))]
@@ -274,7 +282,7 @@ export function applySteps(m: Manifest, stack: StackRef, role: string, opts: { r
       },
     ]),
     setupTerraform(),
-    stateCredentials(),
+    ...stateCredentials(m, stateRole),
     ...login,
     ephemeralPassword(),
     opts.onlyDeletes

@@ -105,7 +105,9 @@ describe('tierkit ci github', () => {
         const key = path[path.length - 1];
         if (key === 'uses') expect(value, `${name}: ${path.join('.')}`).toMatch(/@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/);
         const input = path.includes('with') || path.includes('env');
-        if (input && /token|password|secret|role-to-assume/i.test(key) && typeof value === 'string' && key !== 'secrets') {
+        // A role ARN names no secret: it is one of the state identities of dist/ci/state-access.json (state-access.test.ts).
+        if (key === 'role-to-assume') expect(value, `${name}: ${path.join('.')}`).toMatch(/^arn:aws:iam::[0-9]{12}:role\/tierkit-state-(plan-|apply-|platform-admin)/);
+        else if (input && /token|password|secret/i.test(key) && typeof value === 'string' && key !== 'secrets') {
           expect(value, `${name}: ${path.join('.')}`).toMatch(/^\$\{\{ (secrets|github|vars)\./);
         }
       }
