@@ -16,6 +16,9 @@ export const TIERKIT = 'npx --no-install tierkit';
 /** File names of the generated workflows (the apply workflow looks the PR workflow's runs up by name). */
 export const WORKFLOW_FILES = CI_WORKFLOW_FILES;
 
+/** The diff leaves room for the plans section; the comment job bounds the whole comment (ci/github-comment.ts). */
+export const COMMENT_MAX_CHARS = 60_000;
+
 export const ARTIFACT = {
   diff: 'tierkit-diff',
   dist: 'tierkit-dist',
@@ -23,6 +26,8 @@ export const ARTIFACT = {
   plan: (stackExpr: string) => `tierkit-plan-${stackExpr}`,
   /** Main's synthesized stacks and committed provider lock files, uploaded by `locate` for the apply jobs. */
   main: 'tierkit-main',
+  /** The comment rendered again with the plans' actions (`tierkit diff --plans`). */
+  plansDiff: 'tierkit-plans-diff',
 } as const;
 
 export function checkout(extra: Record<string, unknown> = {}): Step {
