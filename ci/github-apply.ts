@@ -64,6 +64,8 @@ const VERIFY_INDEX = [
   'echo "stacks=$(jq -c \'.plans | keys\' reviewed/tierkit-plans.json)" >> "$GITHUB_OUTPUT"',
   'echo "plans=$(jq -c .plans reviewed/tierkit-plans.json)" >> "$GITHUB_OUTPUT"',
   'echo "dist-sha256=$want" >> "$GITHUB_OUTPUT"',
+  // Labels for the apply job names only (the reviewed run wrote them); each apply job summarizes its own plan.
+  'echo "counts=$(jq -c \'.counts // {} | with_entries(select(.value | type == "string" and test("^[0-9]+ to add, [0-9]+ to change, [0-9]+ to destroy$")))\' reviewed/tierkit-plans.json)" >> "$GITHUB_OUTPUT"',
   '',
 ].join('\n');
 
@@ -73,7 +75,7 @@ function locateJob(m: Manifest): Record<string, unknown> {
     'runs-on': RUNNER,
     permissions: { contents: 'read', actions: 'read', 'pull-requests': 'read' },
     outputs: { 'run-id': '${{ steps.pr.outputs.run-id }}', stacks: '${{ steps.verify.outputs.stacks }}', plans: '${{ steps.verify.outputs.plans }}',
-      'dist-sha256': '${{ steps.verify.outputs.dist-sha256 }}', ...REMOVED_OUTPUTS },
+      'dist-sha256': '${{ steps.verify.outputs.dist-sha256 }}', counts: '${{ steps.verify.outputs.counts }}', ...REMOVED_OUTPUTS },
     steps: [
       { id: 'pr', name: 'Find the merged pull request and its reviewed run', uses: ACTIONS.githubScript, with: { script: LOCATE_SCRIPT(m.estate.ci.maxPlanAgeHours) } },
       // Full history: the commit main was at before this push is synthesized when a stack was removed.
@@ -108,7 +110,9 @@ function applyJob(m: Manifest, s: ManifestStack, after: readonly string[]): Reco
   const needs = ['locate', ...after];
   const identity = applyIdentity(s);
   return {
-    name: `apply ${s.name} (${identity.environment}, gated by ${s.gatingTier}: ${s.applyGate})`,
+    // GitHub evaluates `needs` in a job name: the reviewed plan's counts show in the run graph and
+    // the approval prompt ("apply crm (prod, …) — 2 to add, 0 to change, 1 to destroy").
+    name: `apply ${s.name} (${identity.environment}, gated by ${s.gatingTier}: ${s.applyGate}) — \${{ needs.locate.outputs.counts && fromJSON(needs.locate.outputs.counts)['${s.name}'] || 'no reviewed plan' }}`,
     needs,
     // Runs when this stack has a reviewed plan, even if an earlier stack had none (skipped), never after a failure.
     if: `\${{ !cancelled() && needs.locate.result == 'success' && !contains(needs.*.result, 'failure') && contains(fromJSON(needs.locate.outputs.stacks), '${s.name}') }}`,

@@ -30,11 +30,21 @@ if (final) {
   const matrix = JSON.parse(fs.readFileSync('tierkit-diff/plan-matrix.json', 'utf8'));
   const planned = {};
   for (const e of matrix) if (plans[e.stack]) planned[e.stack] = { action: e.action, gatingTier: e.gatingTier };
+  // Terraform's wording of each plan's counts (a replace adds and destroys), for the apply job names.
+  const counts = {};
+  for (const stack of Object.keys(plans)) {
+    const file = path.join(root, 'tierkit-plan-' + stack, 'plan-summary.json');
+    if (!fs.existsSync(file)) continue;
+    const p = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const n = (k) => (Array.isArray(p[k]) ? p[k].length : 0);
+    counts[stack] = (n('create') + n('replace')) + ' to add, ' + n('update') + ' to change, ' + (n('delete') + n('replace')) + ' to destroy';
+  }
   const index = {
     headSha: context.payload.pull_request.head.sha,
     distSha256: require('crypto').createHash('sha256').update(fs.readFileSync('dist/manifest.json')).digest('hex'),
     plans,
     planned,
+    counts,
   };
   fs.writeFileSync('tierkit-plans.json', JSON.stringify(index, null, 2) + '\\n');
 }

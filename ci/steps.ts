@@ -295,7 +295,7 @@ export function applySteps(m: Manifest, stack: StackRef, role: string, stateRole
         name: 'terraform apply (the reviewed destroy plan, deletes only)', 'working-directory': 'stack', env: { ONLY_DELETES: ONLY_DELETES_SCRIPT },
         run: 'terraform init -input=false -lockfile=readonly\nterraform show -json tfplan > plan.json\nnode -e "$ONLY_DELETES" plan.json\nterraform apply -input=false tfplan\n',
       }
-      : { id: 'apply', name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack', run: APPLY_SCRIPT },
+      : { id: 'apply', name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack', env: { STACK: name }, run: APPLY_SCRIPT },
     ...(opts.onlyDeletes ? [] : [{
       name: 'Rotate the root credential of each Vault connection the plan created',
       // Also after a failed apply: it may have created a connection before it failed, and no later
@@ -316,6 +316,8 @@ export function applySteps(m: Manifest, stack: StackRef, role: string, stateRole
 export const APPLY_SCRIPT = [
   'terraform init -input=false -lockfile=readonly',
   'terraform show -json tfplan > plan.json',
+  // The job summary: what this plan (the verified file, not the index's label) does.
+  `jq -r '[.resource_changes[]? | .change.actions] as $a | "### \\($ENV.STACK // "stack"): \\([$a[] | select(index("create"))] | length) to add, \\([$a[] | select(. == ["update"])] | length) to change, \\([$a[] | select(index("delete"))] | length) to destroy"' plan.json >> "\${GITHUB_STEP_SUMMARY:-/dev/null}"`,
   'jq -r \'.resource_changes[]? | select(.type == "vault_database_secret_backend_connection" and (.change.actions | index("create"))) | "\\(.change.after.backend)/rotate-root/\\(.change.after.name)"\' plan.json > created-connections.txt',
   'terraform apply -input=false tfplan',
   '',

@@ -6,6 +6,7 @@ import { synthesize } from '../../constructs/synth/synthesize';
 import estate from '../../environments';
 import { cleanDist } from '../policies/helpers';
 import { testTmp } from '../setup/tmpdir';
+import { APPLY_SCRIPT } from '../../ci/steps';
 import { runStep, step, Workflow, workflows } from './support';
 
 /**
@@ -82,5 +83,49 @@ describe('plans-diff: the comment is rendered with the plans', () => {
     expect(job.needs).toContain('plans-diff');
     expect(step(job, 'Use the diff with the plans').run).toContain('cp tierkit-plans-diff/comment.md tierkit-diff/comment.md');
     expect(job.steps.some((s: any) => /npm|npx/.test(String(s.run ?? '')))).toBe(false);
+  });
+});
+
+describe('apply job names carry the reviewed plan counts; each apply job summarizes its own plan', () => {
+  it('the index records Terraform\'s counts per stack, locate passes only well-formed ones, the job name reads them', async () => {
+    const { runGithubScript } = await import('./support');
+    const m = synthesize(estate()).manifest;
+    const { apply } = workflows(m);
+    const files: Record<string, string> = {
+      'tierkit-diff/comment.md': '<!-- tierkit-diff -->\n',
+      'tierkit-diff/plan-matrix.json': JSON.stringify([{ stack: 'crm', action: 'change', gatingTier: 'prod' }]),
+      'dist/manifest.json': '{}\n',
+      'plans/tierkit-plan-crm/tfplan.sha256': `${'a'.repeat(64)}  tfplan\n`,
+      'plans/tierkit-plan-crm/plan-summary.json': summary('crm', { create: ['a.x'], replace: ['b.y'], delete: ['c.z'], update: ['d.w'] }),
+    };
+    const posted = runGithubScript(step(pr.jobs.comment, 'Post the sticky comment and the plan index'), files, { PLAN_RESULTS: 'plan success', PLANS_DIFF: 'success' });
+    expect(posted.status, posted.stderr).toBe(0);
+    const index = JSON.parse(readFileSync(join(posted.dir, 'tierkit-plans.json'), 'utf8'));
+    expect(index.counts).toEqual({ crm: '2 to add, 1 to change, 2 to destroy' });
+
+    // locate's verify step: a label that is not the counts' form is dropped (it becomes a job name).
+    index.counts['erp'] = '0 to add\nname: injected';
+    const verify = step(apply.jobs.locate, 'verify');
+    const r = runStep(verify, { 'reviewed/tierkit-plans.json': JSON.stringify(index), 'dist/manifest.json': '{}\n' }, { 'steps.pr.outputs.head-sha': index.headSha }, {
+      setup: (dir) => { index.distSha256 = spawnSync('sha256sum', [join(dir, 'dist/manifest.json')], { encoding: 'utf8' }).stdout.split(' ')[0]; writeFileSync(join(dir, 'reviewed/tierkit-plans.json'), JSON.stringify(index)); },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.outputs.counts)).toEqual({ crm: '2 to add, 1 to change, 2 to destroy' });
+    expect(apply.jobs['apply-crm'].name).toBe("apply crm (prod, gated by prod: two-approvals) — ${{ needs.locate.outputs.counts && fromJSON(needs.locate.outputs.counts)['crm'] || 'no reviewed plan' }}");
+  });
+
+  it("the apply step writes the verified plan's own counts to the job summary", () => {
+    const line = APPLY_SCRIPT.split('\n').find((l) => l.includes('GITHUB_STEP_SUMMARY'))!;
+    const plan = { resource_changes: [
+      { change: { actions: ['create'] } }, { change: { actions: ['delete', 'create'] } }, { change: { actions: ['update'] } },
+      { change: { actions: ['delete'] } }, { change: { actions: ['no-op'] } },
+    ] };
+    const r = runStep({ name: 'summary', run: line }, { 'plan.json': JSON.stringify(plan) }, {}, { setup: () => {} });
+    expect(r.status, r.stderr).toBe(0);
+    // No GITHUB_STEP_SUMMARY in runStep's env: the line writes to /dev/null; run again with one.
+    const dir = r.dir;
+    const out = spawnSync('bash', ['-c', line], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, STACK: 'crm', GITHUB_STEP_SUMMARY: join(dir, 'summary.md') } });
+    expect(out.status, out.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toBe('### crm: 2 to add, 1 to change, 2 to destroy\n');
   });
 });
