@@ -2,7 +2,7 @@ import type { Manifest, ManifestServer, ManifestTier } from '../contract/manifes
 import { compareStrings } from '../constructs/synth/serialize';
 import { ACTIONS, RUNNER } from './pins';
 import {
-  ARTIFACT, checkout, ephemeralPassword, humanTiers, planEnvironment, plannerRole, refuseServer, setupTerraform, STAGE_LOCK_SCRIPT,
+  ARTIFACT, checkout, ephemeralPassword, revokeVaultToken, humanTiers, planEnvironment, plannerRole, refuseServer, setupTerraform, STAGE_LOCK_SCRIPT,
   stateCredentials, Step, TIERKIT, ungatedServers, vaultLogin,
 } from './steps';
 import { PROVIDER_LOCKS_DIR, stateRoleName } from '../constructs/naming';
@@ -119,6 +119,7 @@ function planSteps(m: Manifest, role: string, stateRole: string, servers: readon
         'retention-days': 30,
       },
     },
+    revokeVaultToken(m),
   ];
 }
 

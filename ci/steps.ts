@@ -94,6 +94,27 @@ export function vaultLogin(m: Manifest, role: string, server: ManifestServer | u
   return condition ? { if: condition, ...step } : step;
 }
 
+/**
+ * Revoke the job's Vault token (and the leases it created) at job end, whatever happened: a token
+ * left to its TTL outlives the job on a runner the next step of an attack may still control.
+ * `auth/token/revoke-self` needs no policy (Vault's default policy grants it).
+ */
+export function revokeVaultToken(m: Manifest): Step {
+  return {
+    name: 'Revoke the Vault token',
+    if: "${{ always() && env.VAULT_TOKEN != '' }}",
+    env: { VAULT_ADDR: m.estate.vault.address },
+    run: [
+      'if curl --fail-with-body --silent --show-error --retry 3 --retry-all-errors --request POST --header "X-Vault-Token: $VAULT_TOKEN" "$VAULT_ADDR/v1/auth/token/revoke-self"; then',
+      '  echo "revoked the job\'s Vault token"',
+      'else',
+      '  echo "::warning::could not revoke the job\'s Vault token; it expires with its TTL"',
+      'fi',
+      '',
+    ].join('\n'),
+  };
+}
+
 export function applierRole(tier: string): string {
   return applierRoleName(tier);
 }
@@ -305,6 +326,7 @@ export function applySteps(m: Manifest, stack: StackRef, role: string, stateRole
       env: { VAULT_ADDR: m.estate.vault.address },
       run: ROTATE_SCRIPT,
     }]),
+    revokeVaultToken(m),
   ];
 }
 
