@@ -61,11 +61,13 @@ const VERIFY_INDEX = [
   '  echo "::error::main synthesizes to a different dist than the reviewed plan (manifest sha256 $got, reviewed $want); re-run the PR checks on the current base and merge again"',
   '  exit 1',
   'fi',
-  'echo "stacks=$(jq -c \'.plans | keys\' reviewed/tierkit-plans.json)" >> "$GITHUB_OUTPUT"',
-  'echo "plans=$(jq -c .plans reviewed/tierkit-plans.json)" >> "$GITHUB_OUTPUT"',
-  'echo "dist-sha256=$want" >> "$GITHUB_OUTPUT"',
+  '{',
+  '  echo "stacks=$(jq -c \'.plans | keys\' reviewed/tierkit-plans.json)"',
+  '  echo "plans=$(jq -c .plans reviewed/tierkit-plans.json)"',
+  '  echo "dist-sha256=$want"',
   // Labels for the apply job names only (the reviewed run wrote them); each apply job summarizes its own plan.
-  'echo "counts=$(jq -c \'.counts // {} | with_entries(select(.value | type == "string" and test("^[0-9]+ to add, [0-9]+ to change, [0-9]+ to destroy$")))\' reviewed/tierkit-plans.json)" >> "$GITHUB_OUTPUT"',
+  '  echo "counts=$(jq -c \'.counts // {} | with_entries(select(.value | type == "string" and test("^[0-9]+ to add, [0-9]+ to change, [0-9]+ to destroy$")))\' reviewed/tierkit-plans.json)"',
+  '} >> "$GITHUB_OUTPUT"',
   '',
 ].join('\n');
 

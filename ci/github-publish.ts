@@ -50,7 +50,7 @@ publish() {
       return 0
     fi
   fi
-  rm -rf "$work/$RENDERED_TIER_DIR" "$work/$RENDERED_APP_OF_APPS"
+  rm -rf "${'$'}{work:?}/${'$'}{RENDERED_TIER_DIR:?}" "${'$'}{work:?}/${'$'}{RENDERED_APP_OF_APPS:?}"
   mkdir -p "$work/$RENDERED_TIER_DIR" "$(dirname "$work/$RENDERED_APP_OF_APPS")"
   cp -R "dist/$TIER_DIR/." "$work/$RENDERED_TIER_DIR/"
   cp "dist/$APP_OF_APPS" "$work/$RENDERED_APP_OF_APPS"
@@ -62,7 +62,7 @@ publish() {
     case " $PUBLISHED_TIERS $APP_OF_APPS_DIR " in *" $name "*) continue ;; esac
     if [ -f "$dir/.tierkit-source" ] && git merge-base --is-ancestor "$(cat "$dir/.tierkit-source")" "$SOURCE_SHA" 2>/dev/null; then
       echo "::notice::tier $name is no longer published: removing it from $BRANCH"
-      rm -rf "$dir" "$work/$APP_OF_APPS_DIR/$name$APP_OF_APPS_SUFFIX"
+      rm -rf "$dir" "${'$'}{work:?}/${'$'}{APP_OF_APPS_DIR:?}/$name$APP_OF_APPS_SUFFIX"
     fi
   done
   git -C "$work" add -A

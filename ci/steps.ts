@@ -212,10 +212,10 @@ const LOCK_OF = `lock_of() {
  */
 export const STAGE_LOCK_SCRIPT = [
   LOCK_OF,
-  'root=head; if [ "$ACTION" = destroy ]; then root=base; fi',
+  'root="head"; if [ "$ACTION" = destroy ]; then root="base"; fi',
   'lock_of stack/cdk.tf.json "$root"',
   'if [ ! -f "$lock" ]; then',
-  '  echo "::error::no committed provider lock file ${lock#"$root"/} for stack $STACK: run \`terraform providers lock -platform=linux_amd64\` in a directory holding its cdk.tf.json, commit the .terraform.lock.hcl it writes as ${lock#"$root"/}, and push"',
+  '  echo "::error::no committed provider lock file ${lock#"$root"/} for stack $STACK: run terraform providers lock -platform=linux_amd64 in a directory holding its cdk.tf.json, commit the .terraform.lock.hcl it writes as ${lock#"$root"/}, and push"',
   '  exit 1',
   'fi',
   'cp "$lock" stack/.terraform.lock.hcl',
@@ -248,7 +248,7 @@ export const VERIFY_CONFIG_SCRIPT = [
   'fi',
   'lock_of "$want" ../main',
   'if [ ! -f "$lock" ]; then',
-  '  echo "::error::main has no committed provider lock file ${lock#../main/} for $STACK: commit it (\`terraform providers lock -platform=linux_amd64\`) through a reviewed PR"',
+  '  echo "::error::main has no committed provider lock file ${lock#../main/} for $STACK: commit it (terraform providers lock -platform=linux_amd64) through a reviewed PR"',
   '  exit 1',
   'fi',
   'if ! unzip -p tfplan .terraform.lock.hcl | cmp -s - "$lock"; then',
