@@ -91,10 +91,11 @@ function locateJob(m: Manifest): Record<string, unknown> {
       },
       { id: 'verify', name: 'Main is what was reviewed', env: { HEAD_SHA: '${{ steps.pr.outputs.head-sha }}' }, run: VERIFY_INDEX },
       {
-        // The apply jobs check each plan's embedded configuration and provider lock against these.
+        // The apply jobs check each plan's embedded configuration and provider lock against these; the
+        // publish jobs push its manifests (they never install or synthesize while able to write).
         name: "Upload main's synthesized stacks and committed provider lock files",
         uses: ACTIONS.uploadArtifact,
-        with: { name: ARTIFACT.main, path: `dist/terraform/\n${PROVIDER_LOCKS_DIR}/\n`, 'if-no-files-found': 'error', 'retention-days': 30 },
+        with: { name: ARTIFACT.main, path: `dist/manifest.json\ndist/terraform/\ndist/k8s/\n${PROVIDER_LOCKS_DIR}/\n`, 'if-no-files-found': 'error', 'retention-days': 30 },
       },
       ...removedStackSteps(),
     ],

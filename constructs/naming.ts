@@ -157,6 +157,15 @@ export function planEnvironmentName(tier: string): string {
 /** File names of the generated workflows, under `.github/workflows/`. */
 export const CI_WORKFLOW_FILES = { pullRequest: 'tierkit-pr.yml', apply: 'tierkit-apply.yml' } as const;
 
+/**
+ * The GitHub environment of a tier's publish job (main only): it holds that tier's publisher
+ * identity (a GitHub App's id and key, as environment secrets), which alone may write the tier's
+ * paths of the rendered branch (the emitted rulesets); a human-gated tier's reviewers approve here.
+ */
+export function publishEnvironmentName(tier: string): string {
+  return `publish-${tier}`;
+}
+
 /** The only ref appliers run from. */
 export const CI_MAIN_REF = 'refs/heads/main';
 

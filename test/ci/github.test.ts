@@ -112,7 +112,7 @@ describe('tierkit ci github', () => {
         // A role ARN names no secret: it is one of the state identities of dist/ci/state-access.json (state-access.test.ts).
         if (key === 'role-to-assume') expect(value, `${name}: ${path.join('.')}`).toMatch(/^arn:aws:iam::[0-9]{12}:role\/tierkit-state-(plan-|apply-|platform-admin)/);
         else if (input && /token|password|secret/i.test(key) && typeof value === 'string' && key !== 'secrets') {
-          expect(value, `${name}: ${path.join('.')}`).toMatch(/^\$\{\{ (secrets|github|vars)\./);
+          expect(value, `${name}: ${path.join('.')}`).toMatch(/^\$\{\{ (secrets|github|vars|steps\.publisher\.outputs)\./);
         }
       }
       // id-token is granted per job, never workflow-wide.
