@@ -77,6 +77,14 @@ export interface CiSettings {
    * @default 24
    */
   readonly maxPlanAgeHours?: number;
+  /**
+   * The GitHub App that publishes each tier's manifests to the rendered branch (tier → App id): the
+   * only actor the emitted rulesets (dist/ci/rulesets/) let write that tier's paths. Its id and
+   * private key are the secrets TIERKIT_PUBLISHER_APP_ID / TIERKIT_PUBLISHER_PRIVATE_KEY of the
+   * `publish-<tier>` environment.
+   * @default {} - no publisher: the rulesets let nobody write the rendered branch, so publishing fails until one is declared
+   */
+  readonly publisherAppIds?: Readonly<Record<string, number>>;
 }
 
 export interface EstateProps {
@@ -173,6 +181,7 @@ export class Estate extends Construct {
       repository: props.ci.repository, repositoryId: props.ci.repositoryId,
       oidcIssuer: props.ci.oidcIssuer ?? 'https://token.actions.githubusercontent.com',
       maxPlanAgeHours: props.ci.maxPlanAgeHours ?? 24,
+      publisherAppIds: Object.fromEntries(Object.entries(props.ci.publisherAppIds ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     };
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;
@@ -212,6 +221,15 @@ export class Estate extends Construct {
         message: "must be the repository's numeric GitHub id (a string of digits): Vault's CI roles bind the token's repository_id claim to it",
         fix: `run \`gh api repos/${props.ci.repository} --jq .id\` and set ci.repositoryId to its output (as a string)`,
       });
+    }
+    for (const [tier, id] of Object.entries(this.ci.publisherAppIds)) {
+      if (!Number.isSafeInteger(id) || id < 1) {
+        issues.push({
+          path: this.estateName, property: `ci.publisherAppIds.${tier}`, value: id,
+          message: "must be the publisher GitHub App's numeric id: the rendered branch's rulesets let only that App write the tier's paths",
+          fix: `set ci.publisherAppIds.${tier} to the App's id (its settings page, "App ID")`,
+        });
+      }
     }
     const age = this.ci.maxPlanAgeHours;
     if (!Number.isInteger(age) || age < 1 || age > 720) {

@@ -4,7 +4,7 @@
  */
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-export type ArtifactKind = 'terraform-stack' | 'kubernetes-manifests' | 'ci-state-access';
+export type ArtifactKind = 'terraform-stack' | 'kubernetes-manifests' | 'ci-state-access' | 'ci-github-ruleset';
 
 /** Where the stacks keep their Terraform state (estate `backend`). */
 export type ManifestBackend =
@@ -134,7 +134,11 @@ export interface Manifest {
     readonly domain: string;
     readonly vault: Readonly<Record<'address' | 'databaseMount' | 'kvMount' | 'kubernetesAuthPath' | 'jwtAuthPath', string>>;
     readonly argocd: Readonly<Record<'repoUrl' | 'targetRevision' | 'namespace' | 'destinationServer', string>>;
-    readonly ci: { readonly repository: string; readonly repositoryId: string; readonly oidcIssuer: string; readonly maxPlanAgeHours: number };
+    readonly ci: {
+      readonly repository: string; readonly repositoryId: string; readonly oidcIssuer: string; readonly maxPlanAgeHours: number;
+      /** tier → the publisher GitHub App's id (absent in a dist from before publishers). */
+      readonly publisherAppIds?: Readonly<Record<string, number>>;
+    };
     readonly sandboxQuotaPerOwner: number;
     /** @default - absent in a dist from before state identities: read as unknown (TK092 reports it) */
     readonly backend?: ManifestBackend;

@@ -13,7 +13,11 @@ export function defineEstate(): Estate {
     vault: { address: 'https://vault.arcodange.lab:8200', cidr: '10.0.8.0/28' },
     kubernetesApi: { cidr: '10.0.1.0/28', port: 6443 },
     argocd: { repoUrl: 'https://git.arcodange.lab/platform/estate.git' },
-    ci: { repository: 'arcodange/estate', repositoryId: '812347795' },
+    ci: {
+      repository: 'arcodange/estate', repositoryId: '812347795',
+      // One publisher GitHub App per tier: only it may write the tier's paths of the rendered branch.
+      publisherAppIds: { ci: 1040001, demo: 1040002, dev: 1040003, preprod: 1040004, prod: 1040005, staging: 1040006 },
+    },
     backend: Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate', accountId: '318462750923' }),
     sandboxQuotaPerOwner: 2,
     tiers: [

@@ -17,6 +17,7 @@ import {
 } from './manifest';
 import { canonicalJson, compareStrings, yamlStream } from './serialize';
 import { stateAccess } from '../../contract/state-access';
+import { githubRulesets, rulesetFile } from '../../contract/github-rulesets';
 import { buildAppEnvironmentStack } from './terraform-app-environment';
 import { buildSharedPlatformStack, buildTierPlatformStack } from './terraform-platform';
 
@@ -282,13 +283,14 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
   // The state identities derive from the estate, tiers and stacks alone (not from the artifact list
   // they join): the manifest is built first, then lists them.
   const access = stateAccess(manifest);
-  let listed = manifest;
-  if (access) {
-    const content = canonicalJson(access);
-    files.set(naming.dist.ciStateAccess, content);
-    const entry: ManifestArtifact = { path: naming.dist.ciStateAccess, kind: 'ci-state-access', constructPaths: [estate.estateName], sha256: sha256(content) };
-    listed = { ...manifest, artifacts: [...artifacts, entry].sort((a, b) => compareStrings(a.path, b.path)) };
-  }
+  const ciFiles: ManifestArtifact[] = [];
+  const addCiFile = (path: string, kind: ManifestArtifact['kind'], content: string) => {
+    files.set(path, content);
+    ciFiles.push({ path, kind, constructPaths: [estate.estateName], sha256: sha256(content) });
+  };
+  if (access) addCiFile(naming.dist.ciStateAccess, 'ci-state-access', canonicalJson(access));
+  for (const r of githubRulesets(manifest)) addCiFile(rulesetFile(r.name), 'ci-github-ruleset', canonicalJson(r));
+  const listed = { ...manifest, artifacts: [...artifacts, ...ciFiles].sort((a, b) => compareStrings(a.path, b.path)) };
   files.set(naming.dist.manifest, canonicalJson(listed));
   return { files, manifest: listed };
 }

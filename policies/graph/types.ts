@@ -214,6 +214,8 @@ export interface EstateGraph {
   readonly problems: readonly DistProblem[];
   /** `ci/state-access.json` as read (contract/read.ts), when the dist holds one (TK093). */
   readonly stateAccess?: DistContents['stateAccess'];
+  /** `ci/rulesets/*.json` as read (TK094). */
+  readonly githubRulesets?: DistContents['githubRulesets'];
 }
 
 /** The key of a cluster-wide object (role, database) on one server. */
