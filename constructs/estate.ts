@@ -85,6 +85,13 @@ export interface CiSettings {
    * @default {} - no publisher: the rulesets let nobody write the rendered branch, so publishing fails until one is declared
    */
   readonly publisherAppIds?: Readonly<Record<string, number>>;
+  /**
+   * Why Argo CD reads the rendered branch from `argocd.repoUrl` when that is not `ci.repository` on
+   * GitHub (a mirror): who writes the mirror, and what keeps it identical. The publishers' rulesets
+   * guard GitHub only; whoever can push to the mirror changes every tier's pods (TK095).
+   * @default '' - none: `argocd.repoUrl` must be `https://github.com/<ci.repository>.git`
+   */
+  readonly argocdMirrorReason?: string;
 }
 
 export interface EstateProps {
@@ -181,6 +188,7 @@ export class Estate extends Construct {
       repository: props.ci.repository, repositoryId: props.ci.repositoryId,
       oidcIssuer: props.ci.oidcIssuer ?? 'https://token.actions.githubusercontent.com',
       maxPlanAgeHours: props.ci.maxPlanAgeHours ?? 24,
+      argocdMirrorReason: props.ci.argocdMirrorReason ?? '',
       publisherAppIds: Object.fromEntries(Object.entries(props.ci.publisherAppIds ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     };
     this.backend = props.backend ?? Backend.local();

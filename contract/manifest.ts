@@ -138,6 +138,8 @@ export interface Manifest {
       readonly repository: string; readonly repositoryId: string; readonly oidcIssuer: string; readonly maxPlanAgeHours: number;
       /** tier → the publisher GitHub App's id (absent in a dist from before publishers). */
       readonly publisherAppIds?: Readonly<Record<string, number>>;
+      /** Why argocd.repoUrl is a mirror of ci.repository ('' or absent: it is none). */
+      readonly argocdMirrorReason?: string;
     };
     readonly sandboxQuotaPerOwner: number;
     /** @default - absent in a dist from before state identities: read as unknown (TK092 reports it) */

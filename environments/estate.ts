@@ -17,6 +17,8 @@ export function defineEstate(): Estate {
       repository: 'arcodange/estate', repositoryId: '812347795',
       // One publisher GitHub App per tier: only it may write the tier's paths of the rendered branch.
       publisherAppIds: { ci: 1040001, demo: 1040002, dev: 1040003, preprod: 1040004, prod: 1040005, staging: 1040006 },
+      argocdMirrorReason: 'Argo CD cannot reach github.com from the lab network: git.arcodange.lab pull-mirrors arcodange/estate every minute; '
+        + 'only its mirror service account may write it, and no one may push to it (the platform team owns that host)',
     },
     backend: Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate', accountId: '318462750923' }),
     sandboxQuotaPerOwner: 2,

@@ -133,3 +133,35 @@ describe('TK094: hand-edited rulesets', () => {
     expect(findings(await check(to), 'TK094').map((f) => f.message)).toEqual([expect.stringContaining('ruleset tierkit-main cannot be read')]);
   });
 });
+
+describe('TK095: Argo CD reads the guarded repository, or a declared mirror', () => {
+  const withEstate = (edit: (e: any) => void) => {
+    const to = freshDir('argocd-source');
+    cpSync(dir, to, { recursive: true });
+    const path = join(to, 'manifest.json');
+    const m = JSON.parse(readFileSync(path, 'utf8'));
+    edit(m.estate);
+    writeFileSync(path, JSON.stringify(m));
+    return to;
+  };
+
+  it('the example estate declares its mirror: no finding, a reasoned exception in the report', async () => {
+    const r = await check(dir);
+    expect(findings(r, 'TK095')).toEqual([]);
+    expect(JSON.stringify(r)).toContain('argocd.repoUrl https://git.arcodange.lab/platform/estate.git mirrors arcodange/estate');
+  });
+
+  it('an undeclared mirror is an error; GitHub itself (https or ssh, any case, .git or not) is none', async () => {
+    const undeclared = withEstate((e) => { e.ci.argocdMirrorReason = ''; });
+    expect(findings(await check(undeclared), 'TK095').map((f) => f.message)).toEqual([
+      "Argo CD reads the rendered branch from https://git.arcodange.lab/platform/estate.git, not from arcodange/estate on GitHub where the publishers' rulesets guard it: an undeclared mirror, whose writers change every tier's pods",
+    ]);
+    for (const url of ['https://github.com/arcodange/estate.git', 'git@github.com:Arcodange/estate.git', 'https://github.com/arcodange/estate']) {
+      expect(findings(await check(withEstate((e) => { e.ci.argocdMirrorReason = ''; e.argocd.repoUrl = url; })), 'TK095'), url).toEqual([]);
+    }
+    // A look-alike host or another repository on GitHub is no match.
+    for (const url of ['https://github.com.evil.lab/arcodange/estate.git', 'https://github.com/arcodange/estate-fork.git']) {
+      expect(findings(await check(withEstate((e) => { e.ci.argocdMirrorReason = ''; e.argocd.repoUrl = url; })), 'TK095'), url).toHaveLength(1);
+    }
+  }, 120_000);
+});
