@@ -50,11 +50,27 @@ publish() {
       return 0
     fi
   fi
+  # Never ship a tier whose stacks are behind: each of its stacks was applied at the configuration
+  # the tier's record holds (the sha256 of its cdk.tf.json when last published), or is applied by
+  # this run (its reviewed plan). A stack changed by a merge whose apply run was cancelled or failed
+  # differs from the record and has no plan here: its manifests must wait for its apply.
+  record="$work/$RENDERED_TIER_DIR/.tierkit-applied"
+  current="$(jq -c --argjson stacks "$TIER_STACKS" '[.artifacts[] | select(.kind == "terraform-stack" and (.stack as $s | $stacks | index($s))) | {key: .stack, value: .sha256}] | from_entries' dist/manifest.json)"
+  if [ -f "$record" ]; then
+    behind="$(jq -r --argjson now "$current" --argjson planned "$PLANNED_STACKS" '. as $was | [$now | to_entries[] | select(.value != $was[.key] and (.key as $k | $planned | index($k) | not)) | .key] | join(" ")' "$record")"
+    if [ -n "$behind" ]; then
+      echo "::error::not publishing $TIER: stack(s) $behind changed since their last apply and have no reviewed plan in this run (a merge whose apply run was cancelled or failed); re-run that merge's apply run, or open a PR that plans them, then re-run this workflow"
+      return 3
+    fi
+  else
+    echo "::notice::$BRANCH has no apply record for $TIER yet: recording its stacks as applied at $SOURCE_SHA"
+  fi
   rm -rf "${'$'}{work:?}/${'$'}{RENDERED_TIER_DIR:?}" "${'$'}{work:?}/${'$'}{RENDERED_APP_OF_APPS:?}"
   mkdir -p "$work/$RENDERED_TIER_DIR" "$(dirname "$work/$RENDERED_APP_OF_APPS")"
   cp -R "dist/$TIER_DIR/." "$work/$RENDERED_TIER_DIR/"
   cp "dist/$APP_OF_APPS" "$work/$RENDERED_APP_OF_APPS"
   printf '%s\n' "$SOURCE_SHA" > "$marker"
+  jq -S . <<< "$current" > "$record"
   # A tier no longer published (removed, or now applied by hand) leaves the branch, so Argo CD
   # prunes it: but only when an older commit published it (a newer one may have added it).
   for dir in "$work"/*/; do
@@ -75,6 +91,8 @@ for attempt in 1 2 3 4 5; do
   status=$?
   set -e
   if [ "$status" -eq 0 ]; then exit 0; fi
+  # Stacks behind: retrying cannot help.
+  if [ "$status" -eq 3 ]; then exit 1; fi
   echo "::warning::publishing $TIER failed (attempt $attempt); retrying on the branch as it is now"
   git worktree prune
   sleep "$attempt"
@@ -159,6 +177,9 @@ function publishJob(m: Manifest, tier: ManifestTier, applies: readonly { job: st
           APP_OF_APPS_DIR: appOfApps.dir,
           APP_OF_APPS_SUFFIX: appOfApps.suffix,
           SOURCE_SHA: '${{ github.sha }}',
+          // The stacks the tier's rollout depends on, and those this run applied (its reviewed plans).
+          TIER_STACKS: JSON.stringify(applies.map((a) => a.stack).sort()),
+          PLANNED_STACKS: '${{ needs.locate.outputs.stacks }}',
           GITHUB_TOKEN: '${{ steps.publisher.outputs.token }}',
           ...NO_GIT_HOOKS,
         },

@@ -58,7 +58,7 @@ function publish(tier: string, sha: string, dist: Record<string, string> = files
   const job = apply.jobs[`publish-${tier}`];
   const s = step(job, `Publish k8s/${tier}`);
   return runStep({ ...s, env: { ...s.env, ...env } }, dist, {
-    'github.sha': sha, 'needs.locate.outputs.dist-sha256': reviewed, 'steps.publisher.outputs.token': 'test-token',
+    'github.sha': sha, 'needs.locate.outputs.dist-sha256': reviewed, 'steps.publisher.outputs.token': 'test-token', 'needs.locate.outputs.stacks': '[]',
   }, {
     setup: (dir) => {
       git(dir, 'init', '-q');
@@ -223,5 +223,35 @@ describe('the publish job verifies before it obtains a token', () => {
         expect(job.steps.some((x: any) => /\bnpm\b|\bnpx\b|tierkit synth/.test(String(x.run ?? ''))), id).toBe(false);
       }
     }
+  });
+});
+
+describe('no dropped merge is shipped: publish refuses a tier whose stacks are behind their last apply (real git)', () => {
+  /** main's dist with the manifest's sha256 of some stacks' cdk.tf.json changed (what a merge changing them does). */
+  const changed = (stacks: string[]) => {
+    const m = JSON.parse(files['dist/manifest.json']);
+    for (const a of m.artifacts) if (a.kind === 'terraform-stack' && stacks.includes(a.stack)) a.sha256 = sha256(`${a.sha256} changed`);
+    return { ...files, 'dist/manifest.json': JSON.stringify(m) };
+  };
+
+  it('last applied A, merges B (crm-dev; its apply run cancelled) and C (shop-dev): the run at C refuses to publish dev until crm-dev is applied', () => {
+    // A: demo publishes, recording its stacks as applied at A.
+    const a = publish('demo', older);
+    expect(a.status, a.stderr + a.stdout).toBe(0);
+    const record = JSON.parse(branch().get('demo/.tierkit-applied')!);
+    expect(Object.keys(record)).toContain('shop-demo');
+    const head = branchHead();
+    // C's dist: B changed shop-demo's stack (never applied: run cancelled), C changed platform; C's run planned only platform.
+    const atC = changed(['shop-demo', 'platform']);
+    const refused = publish('demo', newer, atC, sha256(atC['dist/manifest.json']), { PLANNED_STACKS: '["platform"]' });
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain('not publishing demo: stack(s) shop-demo changed since their last apply and have no reviewed plan in this run');
+    expect(branchHead()).toBe(head);
+    // A run that plans (and so applied) every stack changed since A publishes, and records C.
+    const ok = publish('demo', newer, atC, sha256(atC['dist/manifest.json']), { PLANNED_STACKS: '["platform","shop-demo"]' });
+    expect(ok.status, ok.stderr + ok.stdout).toBe(0);
+    const after = JSON.parse(branch().get('demo/.tierkit-applied')!);
+    expect(after['shop-demo']).toBe(JSON.parse(atC['dist/manifest.json']).artifacts.find((x: any) => x.stack === 'shop-demo' && x.kind === 'terraform-stack').sha256);
+    expect(branch().get('demo/.tierkit-source')).toBe(`${newer}\n`);
   });
 });
