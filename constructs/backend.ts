@@ -37,6 +37,14 @@ export abstract class Backend {
   /** One S3 object per stack: `<keyPrefix>/<stack>.tfstate`, encrypted, locked with S3 lock files. */
   static s3(props: S3BackendProps): Backend {
     const prefix = props.keyPrefix ?? 'tierkit';
+    // The state identities grant `arn:aws:s3:::<bucket>/<keyPrefix>/<stack>.tfstate`: a wildcard or an
+    // odd character here would widen every grant (IAM reads `*` and `?` in a resource as patterns).
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucket)) {
+      throw new Error(`Backend.s3: bucket ${JSON.stringify(props.bucket)} is not an S3 bucket name (lower-case letters, digits, dots, hyphens; 3–63 characters)`);
+    }
+    if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(prefix)) {
+      throw new Error(`Backend.s3: keyPrefix ${JSON.stringify(prefix)} must be path segments of letters, digits, '.', '_' and '-' (no wildcard, no leading or trailing '/'), e.g. 'estate'`);
+    }
     if (props.accountId !== undefined && !/^[0-9]{12}$/.test(props.accountId)) {
       throw new Error(`Backend.s3: accountId ${JSON.stringify(props.accountId)} is not a 12-digit AWS account id; pass the account of the state bucket, e.g. accountId: '123456789012'`);
     }

@@ -96,6 +96,10 @@ export const rule: Rule = {
         const bad = actions.filter((a) => !allowed.has(a));
         if (bad.length > 0) out.push({ source: at(`${sp}/Action`), message: `${label} (${e.access === 'read' ? 'a planner: read-only' : 'an applier'}) is allowed ${bad.join(', ')}` });
         for (const r of list(st.Resource).map(String)) {
+          if (/[*?]/.test(r) || /\$\{/.test(r)) {
+            out.push({ source: at(`${sp}/Resource`), message: `${label} reaches ${r}: a pattern (IAM reads * ? and \${…} in a resource), not one stack's state` });
+            continue;
+          }
           const bucketOnly = r === `arn:aws:s3:::${expected.backend.bucket}`;
           if (bucketOnly && actions.every((a) => a === 's3:ListBucket')) continue;
           if (!objects.has(r)) {

@@ -125,6 +125,21 @@ describe('TK094: hand-edited rulesets', () => {
     expect(findings(await check(paths), 'TK094').map((f) => f.message)).toEqual([expect.stringContaining('is not the one the estate derives')]);
   });
 
+  it('one App publishing two tiers is an error (the dev job could write prod\'s paths)', async () => {
+    const to = freshDir('rulesets-shared-app');
+    cpSync(dir, to, { recursive: true });
+    const path = join(to, 'manifest.json');
+    const m = JSON.parse(readFileSync(path, 'utf8'));
+    m.estate.ci.publisherAppIds.prod = PUBLISHER.dev;
+    writeFileSync(path, JSON.stringify(m));
+    const { githubRulesets } = await import('../../contract/github-rulesets');
+    for (const r of githubRulesets(m)) writeFileSync(join(to, 'ci/rulesets', `${r.name}.json`), JSON.stringify(r));
+    rehashManifest(to);
+    const messages = findings(await check(to), 'TK094').map((f) => f.message);
+    expect(messages).toContain("tier prod's publisher App 1040003 also publishes another tier: one identity per tier, or one tier's job can write the other's paths");
+    expect(messages).toContain("tier dev's publisher App 1040003 also publishes another tier: one identity per tier, or one tier's job can write the other's paths");
+  });
+
   it('a missing or unreadable ruleset is an error (fail closed)', async () => {
     const to = freshDir('rulesets-broken');
     cpSync(dir, to, { recursive: true });

@@ -175,3 +175,28 @@ describe('the workflows assume the state identity whose trust admits their own t
     expect(judged).toBeGreaterThan(20);
   });
 });
+
+describe('estate props cannot widen the state grants', () => {
+  it('Backend.s3 refuses a wildcard key prefix or bucket, naming the prop and the fix', async () => {
+    const { Backend } = await import('../../constructs/backend');
+    expect(() => Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: '*', accountId: '318462750923' })).toThrow(/keyPrefix "\*" must be path segments/);
+    expect(() => Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate/', accountId: '318462750923' })).toThrow(/no leading or trailing/);
+    expect(() => Backend.s3({ bucket: 'arcodange-*', region: 'eu-west-3', accountId: '318462750923' })).toThrow(/is not an S3 bucket name/);
+    expect(() => Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', accountId: '3184' })).toThrow(/not a 12-digit AWS account id/);
+  });
+
+  it('TK093 refuses a pattern in a resource even when the manifest derives it (a hand-edited manifest and file)', async () => {
+    const dir = freshDir('state-wild');
+    cpSync(clean, dir, { recursive: true });
+    const mp = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(mp, 'utf8'));
+    m.estate.backend.keyPrefix = '*';
+    writeFileSync(mp, JSON.stringify(m));
+    const { stateAccess } = await import('../../contract/state-access');
+    writeFileSync(join(dir, 'ci/state-access.json'), JSON.stringify(stateAccess(m)));
+    rehashManifest(dir);
+    const f = findings(await check(dir), 'TK093');
+    expect(f.length).toBeGreaterThan(0);
+    expect(f.every((x) => /a pattern \(IAM reads/.test(x.message))).toBe(true);
+  });
+});
