@@ -7,9 +7,10 @@ import { ARTIFACT, checkout } from './steps';
  * The rendered-manifests half of GitOps: after merge, each tier's reviewed Kubernetes manifests
  * are committed to the branch the Argo CD Applications track (`argocd.targetRevision`, which holds
  * dist/k8s at its root). One job per CI-applied tier, after that tier's Terraform applies (its
- * databases, roles and Vault objects exist before its pods start), in the tier's GitHub environment
- * when its gate is human — a rollout to prod is approved like its apply. Nobody else writes the
- * branch, and the PR diff already showed every line that lands on it.
+ * databases, roles and Vault objects exist before its pods start), in the tier's `publish-<tier>`
+ * environment (a human-gated tier's rollout is approved there, like its apply), pushing with that
+ * tier's publisher App — the only writer the rulesets (dist/ci/rulesets/) admit for the tier's paths.
+ * The job installs and synthesizes nothing; the PR diff already showed every line that lands.
  */
 
 export function publishJobId(tier: string): string {
