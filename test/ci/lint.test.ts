@@ -83,3 +83,34 @@ describe('workflow lint', () => {
     expect(shellcheck('dir="$1"\nrm -rf "$dir/$SUB"\n').out).toContain('SC2115');
   });
 });
+
+describe('Vault tokens are revoked at job end', () => {
+  it('every job that logs into Vault ends with an always() step that revokes its token (auth/token/revoke-self)', async () => {
+    const { runStep } = await import('./support');
+    const { chmodSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { testTmp } = await import('../setup/tmpdir');
+    let jobs = 0;
+    for (const [name, content] of workflowFiles()) {
+      for (const [id, job] of Object.entries<any>(parseYaml(content).jobs)) {
+        if (!job.steps.some((s: any) => String(s.uses ?? '').startsWith('hashicorp/vault-action@'))) continue;
+        jobs++;
+        const last = job.steps[job.steps.length - 1];
+        expect(last.name, `${name} ${id}`).toBe('Revoke the Vault token');
+        expect(last.if, `${name} ${id}`).toMatch(/^\$\{\{ always\(\) /);
+      }
+    }
+    expect(jobs).toBeGreaterThan(10);
+    // The step itself, with curl recorded: one POST of the job's token to revoke-self.
+    const wf = parseYaml(files.get('tierkit-apply.yml')!);
+    const revoke = wf.jobs['apply-crm'].steps.at(-1);
+    const bin = testTmp('ci', `curl-shim-${process.pid}`);
+    writeFileSync(join(bin, 'curl'), '#!/bin/sh\nprintf "%s\\n" "$@" > "$PWD/curl-args"\n');
+    chmodSync(join(bin, 'curl'), 0o755);
+    const r = runStep({ ...revoke, env: { ...revoke.env, VAULT_TOKEN: 'hvs.job-token' } }, {}, {}, { path: bin });
+    expect(r.status, r.stderr).toBe(0);
+    const args = readFileSync(join(r.dir, 'curl-args'), 'utf8');
+    expect(args).toContain('X-Vault-Token: hvs.job-token');
+    expect(args).toContain('https://vault.arcodange.lab:8200/v1/auth/token/revoke-self');
+  });
+});
