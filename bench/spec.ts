@@ -52,9 +52,9 @@ export const ESTATE_SETTINGS = {
   name: 'bench',
   domain: 'bench.lab',
   vaultAddress: 'https://vault.bench.lab:8200',
-  argoRepoUrl: 'https://git.bench.lab/platform/estate.git',
+  argoRepoUrl: 'https://github.com/bench/estate.git',
   ciRepository: 'bench/estate',
-  backend: { bucket: 'bench-tfstate', region: 'eu-west-3', keyPrefix: 'estate' },
+  backend: { bucket: 'bench-tfstate', region: 'eu-west-3', keyPrefix: 'estate', accountId: '123456789012' },
   /** Owners hold at most two sandboxes each (see `owner` below), under this quota. */
   sandboxQuotaPerOwner: 3,
   egressAllowList: { prod: ['10.20.0.0/16'], preprod: ['10.30.0.0/16'], staging: ['10.30.0.0/16'], dev: ['10.10.0.0/16'] } as Partial<Record<TierName, string[]>>,

@@ -61,9 +61,13 @@ const VERIFY_INDEX = [
   '  echo "::error::main synthesizes to a different dist than the reviewed plan (manifest sha256 $got, reviewed $want); re-run the PR checks on the current base and merge again"',
   '  exit 1',
   'fi',
-  'echo "stacks=$(jq -c \'.plans | keys\' reviewed/tierkit-plans.json)" >> "$GITHUB_OUTPUT"',
-  'echo "plans=$(jq -c .plans reviewed/tierkit-plans.json)" >> "$GITHUB_OUTPUT"',
-  'echo "dist-sha256=$want" >> "$GITHUB_OUTPUT"',
+  '{',
+  '  echo "stacks=$(jq -c \'.plans | keys\' reviewed/tierkit-plans.json)"',
+  '  echo "plans=$(jq -c .plans reviewed/tierkit-plans.json)"',
+  '  echo "dist-sha256=$want"',
+  // Labels for the apply job names only (the reviewed run wrote them); each apply job summarizes its own plan.
+  '  echo "counts=$(jq -c \'.counts // {} | with_entries(select(.value | type == "string" and test("^[0-9]+ to add, [0-9]+ to change, [0-9]+ to destroy$")))\' reviewed/tierkit-plans.json)"',
+  '} >> "$GITHUB_OUTPUT"',
   '',
 ].join('\n');
 
@@ -73,7 +77,7 @@ function locateJob(m: Manifest): Record<string, unknown> {
     'runs-on': RUNNER,
     permissions: { contents: 'read', actions: 'read', 'pull-requests': 'read' },
     outputs: { 'run-id': '${{ steps.pr.outputs.run-id }}', stacks: '${{ steps.verify.outputs.stacks }}', plans: '${{ steps.verify.outputs.plans }}',
-      'dist-sha256': '${{ steps.verify.outputs.dist-sha256 }}', ...REMOVED_OUTPUTS },
+      'dist-sha256': '${{ steps.verify.outputs.dist-sha256 }}', counts: '${{ steps.verify.outputs.counts }}', ...REMOVED_OUTPUTS },
     steps: [
       { id: 'pr', name: 'Find the merged pull request and its reviewed run', uses: ACTIONS.githubScript, with: { script: LOCATE_SCRIPT(m.estate.ci.maxPlanAgeHours) } },
       // Full history: the commit main was at before this push is synthesized when a stack was removed.
@@ -87,10 +91,11 @@ function locateJob(m: Manifest): Record<string, unknown> {
       },
       { id: 'verify', name: 'Main is what was reviewed', env: { HEAD_SHA: '${{ steps.pr.outputs.head-sha }}' }, run: VERIFY_INDEX },
       {
-        // The apply jobs check each plan's embedded configuration and provider lock against these.
+        // The apply jobs check each plan's embedded configuration and provider lock against these; the
+        // publish jobs push its manifests (they never install or synthesize while able to write).
         name: "Upload main's synthesized stacks and committed provider lock files",
         uses: ACTIONS.uploadArtifact,
-        with: { name: ARTIFACT.main, path: `dist/terraform/\n${PROVIDER_LOCKS_DIR}/\n`, 'if-no-files-found': 'error', 'retention-days': 30 },
+        with: { name: ARTIFACT.main, path: `dist/manifest.json\ndist/terraform/\ndist/k8s/\n${PROVIDER_LOCKS_DIR}/\n`, 'if-no-files-found': 'error', 'retention-days': 30 },
       },
       ...removedStackSteps(),
     ],
@@ -108,7 +113,9 @@ function applyJob(m: Manifest, s: ManifestStack, after: readonly string[]): Reco
   const needs = ['locate', ...after];
   const identity = applyIdentity(s);
   return {
-    name: `apply ${s.name} (${identity.environment}, gated by ${s.gatingTier}: ${s.applyGate})`,
+    // GitHub evaluates `needs` in a job name: the reviewed plan's counts show in the run graph and
+    // the approval prompt ("apply crm (prod, …) — 2 to add, 0 to change, 1 to destroy").
+    name: `apply ${s.name} (${identity.environment}, gated by ${s.gatingTier}: ${s.applyGate}) — \${{ needs.locate.outputs.counts && fromJSON(needs.locate.outputs.counts)['${s.name}'] || 'no reviewed plan' }}`,
     needs,
     // Runs when this stack has a reviewed plan, even if an earlier stack had none (skipped), never after a failure.
     if: `\${{ !cancelled() && needs.locate.result == 'success' && !contains(needs.*.result, 'failure') && contains(fromJSON(needs.locate.outputs.stacks), '${s.name}') }}`,
@@ -117,7 +124,7 @@ function applyJob(m: Manifest, s: ManifestStack, after: readonly string[]): Reco
     environment: identity.environment,
     permissions: { contents: 'read', actions: 'read', 'id-token': 'write' },
     concurrency: { group: `tierkit-apply-${s.name}`, 'cancel-in-progress': false },
-    steps: applySteps(m, { name: s.name, server: s.server, artifact: s.artifact }, identity.role),
+    steps: applySteps(m, { name: s.name, server: s.server, artifact: s.artifact }, identity.role, identity.stateRole),
   };
 }
 

@@ -1,7 +1,8 @@
 import type { Manifest } from '../contract/manifest';
 import { planJobs } from './github-plan';
 import { ACTIONS, RUNNER } from './pins';
-import { ARTIFACT, humanTiers, planEnvironment } from './steps';
+import { ARTIFACT, checkout, COMMENT_MAX_CHARS, humanTiers, planEnvironment, setupNode, TIERKIT } from './steps';
+import { PLAN_SUMMARY_FILE } from './plan-summary';
 import { GITHUB_COMMENT_LIMIT } from '../contract/plan-summary';
 
 /**
@@ -29,11 +30,21 @@ if (final) {
   const matrix = JSON.parse(fs.readFileSync('tierkit-diff/plan-matrix.json', 'utf8'));
   const planned = {};
   for (const e of matrix) if (plans[e.stack]) planned[e.stack] = { action: e.action, gatingTier: e.gatingTier };
+  // Terraform's wording of each plan's counts (a replace adds and destroys), for the apply job names.
+  const counts = {};
+  for (const stack of Object.keys(plans)) {
+    const file = path.join(root, 'tierkit-plan-' + stack, 'plan-summary.json');
+    if (!fs.existsSync(file)) continue;
+    const p = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const n = (k) => (Array.isArray(p[k]) ? p[k].length : 0);
+    counts[stack] = (n('create') + n('replace')) + ' to add, ' + n('update') + ' to change, ' + (n('delete') + n('replace')) + ' to destroy';
+  }
   const index = {
     headSha: context.payload.pull_request.head.sha,
     distSha256: require('crypto').createHash('sha256').update(fs.readFileSync('dist/manifest.json')).digest('hex'),
     plans,
     planned,
+    counts,
   };
   fs.writeFileSync('tierkit-plans.json', JSON.stringify(index, null, 2) + '\\n');
 }
@@ -107,7 +118,7 @@ function finalCommentJob(m: Manifest): Record<string, unknown> {
   const plans = Object.keys(planJobs(m));
   return {
     name: 'PR comment',
-    needs: ['diff', 'comment-diff', ...plans],
+    needs: ['diff', 'comment-diff', 'plans-diff', ...plans],
     if: "${{ !cancelled() && needs.diff.result == 'success' }}",
     'runs-on': RUNNER,
     permissions: PERMISSIONS,
@@ -115,10 +126,12 @@ function finalCommentJob(m: Manifest): Record<string, unknown> {
       downloadDiff,
       { name: 'Download head dist', uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.dist, path: 'dist' } },
       { name: 'Download plans', if: "needs.diff.outputs.any == 'true' || needs.diff.outputs.gated-tiers != '[]'", uses: ACTIONS.downloadArtifact, with: { pattern: ARTIFACT.plan('*'), path: 'plans' } },
+      { name: 'Download the diff with the plans', if: "needs.plans-diff.result == 'success'", uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.plansDiff, path: 'tierkit-plans-diff' } },
+      { name: 'Use the diff with the plans', if: "needs.plans-diff.result == 'success'", run: 'cp tierkit-plans-diff/comment.md tierkit-diff/comment.md\n' },
       {
         name: 'Post the sticky comment and the plan index',
         uses: ACTIONS.githubScript,
-        env: { PHASE: 'plans', PLAN_RESULTS: plans.map((j) => `${j} \${{ needs.${j}.result }}`).join(', ') },
+        env: { PHASE: 'plans', PLAN_RESULTS: plans.map((j) => `${j} \${{ needs.${j}.result }}`).join(', '), PLANS_DIFF: '${{ needs.plans-diff.result }}' },
         with: { script: COMMENT_SCRIPT },
       },
       { name: 'Upload the plan index', uses: ACTIONS.uploadArtifact, with: { name: ARTIFACT.plans, path: 'tierkit-plans.json', 'if-no-files-found': 'error' } },
@@ -126,6 +139,63 @@ function finalCommentJob(m: Manifest): Record<string, unknown> {
   };
 }
 
+/**
+ * `tierkit diff --plans` input (contract/plan-summary.ts → diff/plans.ts) from the downloaded plan
+ * artifacts: one plan-summary.json per `plans/tierkit-plan-<stack>/`, whose `stack` must be that
+ * directory's (a summary filed under another stack would show one stack's plan as another's).
+ */
+export const ASSEMBLE_PLANS_SCRIPT = [
+  'shopt -s nullglob',
+  'mkdir -p tierkit-plans-diff',
+  `summaries=(plans/*/${PLAN_SUMMARY_FILE})`,
+  'for f in "${summaries[@]}"; do',
+  '  dir="$(basename "$(dirname "$f")")"',
+  '  stack="$(jq -r .stack "$f")"',
+  '  if [ "$stack" != "${dir#tierkit-plan-}" ]; then',
+  '    echo "::error::$f summarizes stack $stack, not ${dir#tierkit-plan-}: refusing to show it as that stack\'s plan"',
+  '    exit 1',
+  '  fi',
+  'done',
+  'if [ "${#summaries[@]}" -eq 0 ]; then',
+  `  echo '{"plans":[],"schemaVersion":1}' > tierkit-plans-diff/plans.json`,
+  'else',
+  "  jq -S -s '{schemaVersion: 1, plans: sort_by(.stack)}' \"${summaries[@]}\" > tierkit-plans-diff/plans.json",
+  'fi',
+  'echo "plan summaries of $(jq \'.plans | length\' tierkit-plans-diff/plans.json) stack(s)"',
+  '',
+].join('\n');
+
+/**
+ * Render the comment again with the plans' actions (`tierkit diff --plans`): by the BASE's tierkit
+ * (its lockfile, install scripts off), reading the head dist and the plan summaries as data, in a
+ * job that holds no write permission. The comment job only posts what it uploads.
+ */
+function plansDiffJob(m: Manifest): Record<string, unknown> {
+  const plans = Object.keys(planJobs(m));
+  return {
+    name: 'diff with the plans',
+    needs: ['diff', ...plans],
+    if: "${{ !cancelled() && needs.diff.result == 'success' }}",
+    'runs-on': RUNNER,
+    permissions: { contents: 'read' },
+    steps: [
+      checkout({ ref: '${{ github.event.pull_request.base.sha }}', path: 'base' }),
+      ...setupNode().map((st) => (st.run ? { ...st, 'working-directory': 'base', run: 'npm ci --ignore-scripts' } : { ...st, with: { ...(st.with as object), 'cache-dependency-path': 'base/package-lock.json' } })),
+      { name: 'Synthesize the base with its own tierkit', 'working-directory': 'base', run: `${TIERKIT} synth --out ../base-dist --quiet` },
+      { name: 'Download head dist', uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.dist, path: 'dist' } },
+      { name: 'Download plans', if: "needs.diff.outputs.any == 'true' || needs.diff.outputs.gated-tiers != '[]'", uses: ACTIONS.downloadArtifact, with: { pattern: ARTIFACT.plan('*'), path: 'plans' } },
+      { name: 'Plan summaries for tierkit diff --plans', run: ASSEMBLE_PLANS_SCRIPT },
+      {
+        name: 'Semantic diff with the plans',
+        'working-directory': 'base',
+        env: { NOW: '${{ needs.diff.outputs.now }}', REPORT_HINT: 'the `tierkit-diff` artifact of run ${{ github.run_id }} (tierkit-diff.json)' },
+        run: `${TIERKIT} diff ../base-dist ../dist --plans ../tierkit-plans-diff/plans.json --now "$NOW" --max-chars ${COMMENT_MAX_CHARS} --report-hint "$REPORT_HINT" --output ../tierkit-plans-diff/comment.md\n`,
+      },
+      { name: 'Upload the diff with the plans', uses: ACTIONS.uploadArtifact, with: { name: ARTIFACT.plansDiff, path: 'tierkit-plans-diff/', 'if-no-files-found': 'error' } },
+    ],
+  };
+}
+
 export function commentJobs(m: Manifest): Record<string, Record<string, unknown>> {
-  return { 'comment-diff': diffCommentJob(m), comment: finalCommentJob(m) };
+  return { 'comment-diff': diffCommentJob(m), 'plans-diff': plansDiffJob(m), comment: finalCommentJob(m) };
 }

@@ -2,10 +2,10 @@ import type { Manifest, ManifestServer, ManifestTier } from '../contract/manifes
 import { compareStrings } from '../contract/order';
 import { ACTIONS, RUNNER } from './pins';
 import {
-  ARTIFACT, checkout, ephemeralPassword, humanTiers, planEnvironment, plannerRole, refuseServer, setupTerraform, STAGE_LOCK_SCRIPT,
+  ARTIFACT, checkout, ephemeralPassword, revokeVaultToken, humanTiers, planEnvironment, plannerRole, refuseServer, setupTerraform, STAGE_LOCK_SCRIPT,
   stateCredentials, Step, TIERKIT, ungatedServers, vaultLogin,
 } from './steps';
-import { PROVIDER_LOCKS_DIR } from '../constructs/naming';
+import { PROVIDER_LOCKS_DIR, stateRoleName } from '../constructs/naming';
 import { PLAN_SUMMARY_FILE, PLAN_SUMMARY_JQ, planSummaryCommands } from './plan-summary';
 
 /**
@@ -46,10 +46,12 @@ export function planMatrixStep(m: Manifest): Step {
       'echo "$plans" > tierkit-diff/plan-matrix.json',
       'missing="$(jq -r --argjson jobs "$GATED_TIERS" \'[.[] | select(.human) | .gatingTier] - $jobs | unique | join(" ")\' <<< "$plans")"',
       'if [ -n "$missing" ]; then echo "::error::no gated plan job for tier(s) $missing: regenerate the workflows"; exit 1; fi',
-      'echo "matrix=$(jq -c \'{include: [.[] | select(.human | not)]}\' <<< "$plans")" >> "$GITHUB_OUTPUT"',
-      'echo "any=$(jq -r \'map(select(.human | not)) | length > 0\' <<< "$plans")" >> "$GITHUB_OUTPUT"',
-      'echo "gated=$(jq -c \'map(select(.human)) | group_by(.gatingTier) | map({key: .[0].gatingTier, value: {include: .}}) | from_entries\' <<< "$plans")" >> "$GITHUB_OUTPUT"',
-      'echo "gated-tiers=$(jq -c \'map(select(.human) | .gatingTier) | unique\' <<< "$plans")" >> "$GITHUB_OUTPUT"',
+      '{',
+      '  echo "matrix=$(jq -c \'{include: [.[] | select(.human | not)]}\' <<< "$plans")"',
+      '  echo "any=$(jq -r \'map(select(.human | not)) | length > 0\' <<< "$plans")"',
+      '  echo "gated=$(jq -c \'map(select(.human)) | group_by(.gatingTier) | map({key: .[0].gatingTier, value: {include: .}}) | from_entries\' <<< "$plans")"',
+      '  echo "gated-tiers=$(jq -c \'map(select(.human) | .gatingTier) | unique\' <<< "$plans")"',
+      '} >> "$GITHUB_OUTPUT"',
       '',
     ].join('\n'),
   };
@@ -63,7 +65,7 @@ export const MATRIX_OUTPUTS = {
   'gated-tiers': '${{ steps.matrix.outputs.gated-tiers }}',
 };
 
-function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[], why: string): Step[] {
+function planSteps(m: Manifest, role: string, stateRole: string, servers: readonly ManifestServer[], why: string): Step[] {
   const stackDir = 'stack';
   const sorted = [...servers].sort((a, b) => compareStrings(a.id, b.id));
   return [
@@ -89,7 +91,7 @@ function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[]
       run: STAGE_LOCK_SCRIPT,
     },
     setupTerraform(),
-    stateCredentials(),
+    ...stateCredentials(m, stateRole),
     vaultLogin(m, role, undefined, "matrix.server == ''"),
     ...sorted.map((s) => vaultLogin(m, role, s, `matrix.server == '${s.id}'`)),
     ephemeralPassword(),
@@ -119,6 +121,7 @@ function planSteps(m: Manifest, role: string, servers: readonly ManifestServer[]
         'retention-days': 30,
       },
     },
+    revokeVaultToken(m),
   ];
 }
 
@@ -132,7 +135,7 @@ function ungatedPlanJob(m: Manifest): Record<string, unknown> {
     permissions: { contents: 'read', 'id-token': 'write' },
     strategy: { 'fail-fast': false, matrix: '${{ fromJSON(needs.diff.outputs.matrix) }}' },
     // The matrix entry's tier: its planner (platform-<tier>) reads only that tier's servers and paths.
-    steps: planSteps(m, plannerRole('${{ matrix.gatingTier }}'), ungatedServers(m), 'its admin credential is only read behind a human gate (superuser admin or human-gated tier)'),
+    steps: planSteps(m, plannerRole('${{ matrix.gatingTier }}'), stateRoleName({ role: 'plan', tier: '${{ matrix.gatingTier }}' }), ungatedServers(m), 'its admin credential is only read behind a human gate (superuser admin or human-gated tier)'),
   };
 }
 
@@ -148,7 +151,7 @@ function gatedPlanJob(m: Manifest, tier: ManifestTier): Record<string, unknown> 
     environment: env,
     permissions: { contents: 'read', 'id-token': 'write' },
     strategy: { 'fail-fast': false, matrix: `\${{ fromJSON(needs.diff.outputs.gated)['${tier.name}'] }}` },
-    steps: planSteps(m, plannerRole(tier.name), servers, `its gating tier is not ${tier.name}`),
+    steps: planSteps(m, plannerRole(tier.name), stateRoleName({ role: 'plan', tier: tier.name }), servers, `its gating tier is not ${tier.name}`),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Manifest } from '../contract/manifest';
 import { commentJobs } from './github-comment';
 import { MATRIX_OUTPUTS, planJobs, planMatrixStep } from './github-plan';
 import { ACTIONS, RUNNER } from './pins';
-import { ARTIFACT, checkout, setupNode, Step, TIERKIT } from './steps';
+import { ARTIFACT, checkout, COMMENT_MAX_CHARS, setupNode, Step, TIERKIT } from './steps';
 
 /**
  * On pull_request: synth head and base, `check` (SARIF to code scanning), the semantic diff, a
@@ -10,8 +10,6 @@ import { ARTIFACT, checkout, setupNode, Step, TIERKIT } from './steps';
  * gating tier has a human gate: ci/github-plan.ts), and one sticky comment with the plans' sha256.
  */
 
-/** The diff leaves room for the plans section; the comment job bounds the whole comment (ci/github-comment.ts). */
-const COMMENT_MAX_CHARS = 60_000;
 
 /** The later committer time of head and base: the instant `check` (and the comment's check) judges expiry at. */
 const COMMIT_NOW = 'now="$(git show -s --format=\'%ct %cI\' "$HEAD_SHA" "$BASE_SHA" | sort -n | tail -n 1 | cut -d" " -f2)"';
@@ -39,12 +37,15 @@ function diffJob(m: Manifest): Record<string, unknown> {
     },
     { name: 'Upload SARIF to code scanning', if: "${{ !cancelled() && hashFiles('tierkit.sarif') != '' }}", uses: ACTIONS.uploadSarif, with: { sarif_file: 'tierkit.sarif', category: 'tierkit' } },
     {
+      id: 'semantic',
       name: 'Semantic diff against the base (synthesized in a temporary worktree)',
       // The comment embeds the head's check result: judged at the same instant as the check step.
       env: { HEAD_SHA: '${{ github.event.pull_request.head.sha }}', BASE_SHA: '${{ github.event.pull_request.base.sha }}', REPORT_HINT: 'the `tierkit-diff` artifact of run ${{ github.run_id }} (tierkit-diff.json)' },
       run: [
         COMMIT_NOW,
         `${TIERKIT} diff --base-ref "$BASE_SHA" --head-dist dist --now "$now" --max-chars ${COMMENT_MAX_CHARS} --report-hint "$REPORT_HINT" --output tierkit-diff/comment.md --json tierkit-diff/tierkit-diff.json`,
+        // The plans-diff job renders the comment again, with the plans, at the same instant.
+        'echo "now=$now" >> "$GITHUB_OUTPUT"',
         '',
       ].join('\n'),
     },
@@ -57,7 +58,7 @@ function diffJob(m: Manifest): Record<string, unknown> {
     name: 'synth, check, diff',
     'runs-on': RUNNER,
     permissions: { contents: 'read', 'security-events': 'write' },
-    outputs: MATRIX_OUTPUTS,
+    outputs: { ...MATRIX_OUTPUTS, now: '${{ steps.semantic.outputs.now }}' },
     steps,
   };
 }

@@ -1,15 +1,16 @@
-import { dist } from '../constructs/naming';
+import { dist, publishEnvironmentName } from '../constructs/naming';
 import type { Manifest, ManifestStack, ManifestTier } from '../contract/manifest';
-import { RUNNER } from './pins';
-import { checkout, setupNode, TIERKIT } from './steps';
+import { ACTIONS, RUNNER } from './pins';
+import { ARTIFACT, checkout } from './steps';
 
 /**
  * The rendered-manifests half of GitOps: after merge, each tier's reviewed Kubernetes manifests
  * are committed to the branch the Argo CD Applications track (`argocd.targetRevision`, which holds
  * dist/k8s at its root). One job per CI-applied tier, after that tier's Terraform applies (its
- * databases, roles and Vault objects exist before its pods start), in the tier's GitHub environment
- * when its gate is human — a rollout to prod is approved like its apply. Nobody else writes the
- * branch, and the PR diff already showed every line that lands on it.
+ * databases, roles and Vault objects exist before its pods start), in the tier's `publish-<tier>`
+ * environment (a human-gated tier's rollout is approved there, like its apply), pushing with that
+ * tier's publisher App — the only writer the rulesets (dist/ci/rulesets/) admit for the tier's paths.
+ * The job installs and synthesizes nothing; the PR diff already showed every line that lands.
  */
 
 export function publishJobId(tier: string): string {
@@ -50,11 +51,27 @@ publish() {
       return 0
     fi
   fi
-  rm -rf "$work/$RENDERED_TIER_DIR" "$work/$RENDERED_APP_OF_APPS"
+  # Never ship a tier whose stacks are behind: each of its stacks was applied at the configuration
+  # the tier's record holds (the sha256 of its cdk.tf.json when last published), or is applied by
+  # this run (its reviewed plan). A stack changed by a merge whose apply run was cancelled or failed
+  # differs from the record and has no plan here: its manifests must wait for its apply.
+  record="$work/$RENDERED_TIER_DIR/.tierkit-applied"
+  current="$(jq -c --argjson stacks "$TIER_STACKS" '[.artifacts[] | select(.kind == "terraform-stack" and (.stack as $s | $stacks | index($s))) | {key: .stack, value: .sha256}] | from_entries' dist/manifest.json)"
+  if [ -f "$record" ]; then
+    behind="$(jq -r --argjson now "$current" --argjson planned "$PLANNED_STACKS" '. as $was | [$now | to_entries[] | select(.value != $was[.key] and (.key as $k | $planned | index($k) | not)) | .key] | join(" ")' "$record")"
+    if [ -n "$behind" ]; then
+      echo "::error::not publishing $TIER: stack(s) $behind changed since their last apply and have no reviewed plan in this run (a merge whose apply run was cancelled or failed); re-run that merge's apply run, or open a PR that plans them, then re-run this workflow"
+      return 3
+    fi
+  else
+    echo "::notice::$BRANCH has no apply record for $TIER yet: recording its stacks as applied at $SOURCE_SHA"
+  fi
+  rm -rf "${'$'}{work:?}/${'$'}{RENDERED_TIER_DIR:?}" "${'$'}{work:?}/${'$'}{RENDERED_APP_OF_APPS:?}"
   mkdir -p "$work/$RENDERED_TIER_DIR" "$(dirname "$work/$RENDERED_APP_OF_APPS")"
   cp -R "dist/$TIER_DIR/." "$work/$RENDERED_TIER_DIR/"
   cp "dist/$APP_OF_APPS" "$work/$RENDERED_APP_OF_APPS"
   printf '%s\n' "$SOURCE_SHA" > "$marker"
+  jq -S . <<< "$current" > "$record"
   # A tier no longer published (removed, or now applied by hand) leaves the branch, so Argo CD
   # prunes it: but only when an older commit published it (a newer one may have added it).
   for dir in "$work"/*/; do
@@ -62,7 +79,7 @@ publish() {
     case " $PUBLISHED_TIERS $APP_OF_APPS_DIR " in *" $name "*) continue ;; esac
     if [ -f "$dir/.tierkit-source" ] && git merge-base --is-ancestor "$(cat "$dir/.tierkit-source")" "$SOURCE_SHA" 2>/dev/null; then
       echo "::notice::tier $name is no longer published: removing it from $BRANCH"
-      rm -rf "$dir" "$work/$APP_OF_APPS_DIR/$name$APP_OF_APPS_SUFFIX"
+      rm -rf "$dir" "${'$'}{work:?}/${'$'}{APP_OF_APPS_DIR:?}/$name$APP_OF_APPS_SUFFIX"
     fi
   done
   git -C "$work" add -A
@@ -75,6 +92,8 @@ for attempt in 1 2 3 4 5; do
   status=$?
   set -e
   if [ "$status" -eq 0 ]; then exit 0; fi
+  # Stacks behind: retrying cannot help.
+  if [ "$status" -eq 3 ]; then exit 1; fi
   echo "::warning::publishing $TIER failed (attempt $attempt); retrying on the branch as it is now"
   git worktree prune
   sleep "$attempt"
@@ -89,37 +108,81 @@ const appOfApps = (() => {
   return { dir: path.replace(/\/$/, ''), suffix };
 })();
 
+/**
+ * Before the publisher's token exists: main's dist (uploaded by `locate`, which synthesized it
+ * without write rights) is the reviewed one, and every file of the tier is one the manifest lists,
+ * with its sha256 — nothing more, nothing changed.
+ */
+export const VERIFY_RENDERED_SCRIPT = [
+  'got="$(sha256sum dist/manifest.json | cut -d" " -f1)"',
+  'if [ "$got" != "$REVIEWED_DIST_SHA256" ]; then',
+  '  echo "::error::main\'s synthesized dist (manifest sha256 $got) is not the reviewed one ($REVIEWED_DIST_SHA256): refusing to publish $TIER"',
+  '  exit 1',
+  'fi',
+  'jq -r --arg dir "$TIER_DIR/" --arg aoa "$APP_OF_APPS" \'.artifacts[] | select((.path | startswith($dir)) or .path == $aoa) | "\\(.sha256)  dist/\\(.path)"\' dist/manifest.json > listed.sha256',
+  'if ! sha256sum --check --strict --quiet listed.sha256; then',
+  '  echo "::error::a manifest of $TIER differs from the sha256 main\'s manifest lists for it: refusing to publish"',
+  '  exit 1',
+  'fi',
+  'unlisted="$(find "dist/$TIER_DIR" -type f | LC_ALL=C sort | comm -23 - <(cut -d" " -f3- listed.sha256 | LC_ALL=C sort))"',
+  'if [ -n "$unlisted" ]; then',
+  '  echo "::error::files no manifest lists would be published for $TIER: $unlisted"',
+  '  exit 1',
+  'fi',
+  'echo "$(wc -l < listed.sha256) file(s) of $TIER verified"',
+  '',
+].join('\n');
+
+/** git in the publish job never runs a hook (a planted .git/hooks/* would run with the publisher's token). */
+const NO_GIT_HOOKS = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.hooksPath', GIT_CONFIG_VALUE_0: '/dev/null' };
+
 function publishJob(m: Manifest, tier: ManifestTier, applies: readonly { job: string; stack: string }[]): Record<string, unknown> {
   // Each of its stacks was applied, or had nothing to apply: an apply skipped because an earlier one
   // failed (or its approval was rejected) must hold the rollout back, not just a failed one.
   const applied = applies.map((a) => ` && (needs.${a.job}.result == 'success' || !contains(fromJSON(needs.locate.outputs.stacks), '${a.stack}'))`).join('');
+  const env = {
+    TIER: tier.name,
+    TIER_DIR: dist.k8sTierDir(tier.name),
+    APP_OF_APPS: dist.k8sAppOfApps(tier.name),
+    REVIEWED_DIST_SHA256: '${{ needs.locate.outputs.dist-sha256 }}',
+  };
   return {
     name: `publish ${tier.name} manifests to ${m.estate.argocd.targetRevision} (${tier.applyGate.name})`,
     needs: ['locate', ...applies.map((a) => a.job)],
     if: `\${{ !cancelled() && needs.locate.result == 'success'${applied} }}`,
     'runs-on': RUNNER,
-    ...(tier.applyGate.human ? { environment: tier.name } : {}),
-    permissions: { contents: 'write' },
+    // The tier's publisher identity lives in this environment (main only; a human-gated tier's reviewers approve the rollout).
+    environment: publishEnvironmentName(tier.name),
+    // GITHUB_TOKEN stays read-only: the rendered branch admits only the tier's publisher App (the emitted rulesets).
+    permissions: { contents: 'read' },
     steps: [
       // History and branches: the rendered branch is fetched, and its source commit compared with this one.
       checkout({ 'fetch-depth': 0 }),
-      ...setupNode(),
-      { name: 'Synthesize main', run: `${TIERKIT} synth --out dist --quiet` },
+      // No install, no synth here: main's dist as `locate` synthesized it, verified, then pushed.
+      { name: "Download main's synthesized dist", uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.main, path: '.' } },
+      { name: `Verify ${dist.k8sTierDir(tier.name)} against the reviewed manifest`, env, run: VERIFY_RENDERED_SCRIPT },
+      {
+        id: 'publisher',
+        name: `The ${tier.name} publisher's token`,
+        uses: ACTIONS.createAppToken,
+        with: { 'app-id': '${{ secrets.TIERKIT_PUBLISHER_APP_ID }}', 'private-key': '${{ secrets.TIERKIT_PUBLISHER_PRIVATE_KEY }}', 'permission-contents': 'write' },
+      },
       {
         name: `Publish ${dist.k8sTierDir(tier.name)}`,
         env: {
-          TIER: tier.name,
+          ...env,
           BRANCH: m.estate.argocd.targetRevision,
-          TIER_DIR: dist.k8sTierDir(tier.name),
-          APP_OF_APPS: dist.k8sAppOfApps(tier.name),
           RENDERED_TIER_DIR: dist.renderedPath(dist.k8sTierDir(tier.name)),
           RENDERED_APP_OF_APPS: dist.renderedPath(dist.k8sAppOfApps(tier.name)),
           PUBLISHED_TIERS: publishedTiers(m).map((t) => dist.renderedPath(dist.k8sTierDir(t.name))).join(' '),
           APP_OF_APPS_DIR: appOfApps.dir,
           APP_OF_APPS_SUFFIX: appOfApps.suffix,
           SOURCE_SHA: '${{ github.sha }}',
-          REVIEWED_DIST_SHA256: '${{ needs.locate.outputs.dist-sha256 }}',
-          GITHUB_TOKEN: '${{ github.token }}',
+          // The stacks the tier's rollout depends on, and those this run applied (its reviewed plans).
+          TIER_STACKS: JSON.stringify(applies.map((a) => a.stack).sort()),
+          PLANNED_STACKS: '${{ needs.locate.outputs.stacks }}',
+          GITHUB_TOKEN: '${{ steps.publisher.outputs.token }}',
+          ...NO_GIT_HOOKS,
         },
         run: PUBLISH_SCRIPT,
       },

@@ -1,6 +1,6 @@
 import type { Manifest } from '../contract/manifest';
 import { RUNNER } from './pins';
-import { PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE } from '../constructs/naming';
+import { PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE, stateRoleName } from '../constructs/naming';
 import { applierRole, applySteps, ciServers, refuseServer, Step, TIERKIT } from './steps';
 
 /**
@@ -72,10 +72,12 @@ export function removedStackSteps(): Step[] {
         '  exit 1',
         'fi',
         `jq -r '.[] | "destroy plan of removed stack \\(.stack) (\\(.kind)) applies in environment \\(.gatingTier)"' <<< "$removed"`,
-        `echo "envs=$(jq -c '{include: [.[] | select(.kind == "app-environment")]}' <<< "$removed")" >> "$GITHUB_OUTPUT"`,
-        `echo "any-envs=$(jq -r 'any(.[]; .kind == "app-environment")' <<< "$removed")" >> "$GITHUB_OUTPUT"`,
-        `echo "platforms=$(jq -c '{include: [.[] | select(.kind != "app-environment")]}' <<< "$removed")" >> "$GITHUB_OUTPUT"`,
-        `echo "any-platforms=$(jq -r 'any(.[]; .kind != "app-environment")' <<< "$removed")" >> "$GITHUB_OUTPUT"`,
+        '{',
+        `  echo "envs=$(jq -c '{include: [.[] | select(.kind == "app-environment")]}' <<< "$removed")"`,
+        `  echo "any-envs=$(jq -r 'any(.[]; .kind == "app-environment")' <<< "$removed")"`,
+        `  echo "platforms=$(jq -c '{include: [.[] | select(.kind != "app-environment")]}' <<< "$removed")"`,
+        `  echo "any-platforms=$(jq -r 'any(.[]; .kind != "app-environment")' <<< "$removed")"`,
+        '} >> "$GITHUB_OUTPUT"',
         '',
       ].join('\n'),
     },
@@ -99,7 +101,8 @@ function removeJob(m: Manifest, which: 'envs' | 'platforms', needs: readonly str
     ...(which === 'platforms' ? {} : { env: { APPLIER_ROLES: JSON.stringify(roles) } }),
     steps: [
       refuseServer(ciServers(m), 'a server main no longer declares (destroy this stack by hand)'),
-      ...applySteps(m, { matrix: true }, which === 'platforms' ? PLATFORM_ADMIN_ROLE : '${{ fromJSON(env.APPLIER_ROLES)[matrix.gatingTier] }}', { onlyDeletes: true }),
+      ...applySteps(m, { matrix: true }, which === 'platforms' ? PLATFORM_ADMIN_ROLE : '${{ fromJSON(env.APPLIER_ROLES)[matrix.gatingTier] }}',
+        stateRoleName(which === 'platforms' ? 'platform-admin' : { role: 'apply', tier: '${{ matrix.gatingTier }}' }), { onlyDeletes: true }),
     ],
   };
 }

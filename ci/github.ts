@@ -3,6 +3,7 @@ import type { Manifest } from '../contract/manifest';
 import { applyWorkflow } from './github-apply';
 import { pullRequestWorkflow } from './github-pr';
 import { WORKFLOW_FILES } from './steps';
+import { pinnedVersion } from './pins';
 
 export { WORKFLOW_FILES };
 
@@ -17,12 +18,39 @@ const HEADER = [
 
 function render(workflow: Record<string, unknown>): string {
   // Key order is kept as built (name, on, permissions, jobs): it is how people read workflows.
-  return HEADER + stringify(workflow, { lineWidth: 0, aliasDuplicateObjects: false });
+  const yaml = stringify(workflow, { lineWidth: 0, aliasDuplicateObjects: false });
+  // The release beside each SHA pin (what Dependabot updates and reviewers read).
+  return HEADER + yaml.replace(/^(\s*(?:- )?uses: )(\S+)$/gm, (line, lead: string, uses: string) => {
+    const version = pinnedVersion(uses);
+    return version ? `${lead}${uses} # ${version}` : line;
+  });
+}
+
+/** Where the Dependabot config goes, relative to the workflows dir (`.github/dependabot.yml`). */
+export const DEPENDABOT_FILE = '../dependabot.yml';
+
+/**
+ * Dependabot watches the SHA-pinned actions: its PR names the new release and SHA. The workflows
+ * are generated, so the change lands through ci/pins.ts (a tierkit upgrade, in an estate
+ * repository): a PR that only edits the workflow fails `tierkit ci github --check`, on purpose.
+ */
+export function dependabotConfig(): Record<string, unknown> {
+  return {
+    version: 2,
+    updates: [{
+      'package-ecosystem': 'github-actions',
+      directory: '/',
+      schedule: { interval: 'weekly' },
+      'commit-message': { prefix: 'ci' },
+      'open-pull-requests-limit': 10,
+    }],
+  };
 }
 
 /** File name (relative to the workflows dir) → content. Deterministic for a given manifest. */
 export function githubWorkflows(m: Manifest): Map<string, string> {
   return new Map([
+    [DEPENDABOT_FILE, HEADER + stringify(dependabotConfig(), { lineWidth: 0 })],
     [WORKFLOW_FILES.apply, render(applyWorkflow(m))],
     [WORKFLOW_FILES.pullRequest, render(pullRequestWorkflow(m))],
   ]);

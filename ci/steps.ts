@@ -1,7 +1,7 @@
 import type { Manifest, ManifestServer, ManifestTier } from '../contract/manifest';
 import {
   applierRoleName, CI_WORKFLOW_FILES, PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE, planEnvironmentName, plannerRoleName,
-  PROVIDER_LOCKS_DIR, serverAdminSecretName,
+  PROVIDER_LOCKS_DIR, serverAdminSecretName, stateRoleName,
 } from '../constructs/naming';
 import { compareStrings } from '../contract/order';
 import { ACTIONS, NODE_VERSION, TERRAFORM_VERSION } from './pins';
@@ -16,6 +16,9 @@ export const TIERKIT = 'npx --no-install tierkit';
 /** File names of the generated workflows (the apply workflow looks the PR workflow's runs up by name). */
 export const WORKFLOW_FILES = CI_WORKFLOW_FILES;
 
+/** The diff leaves room for the plans section; the comment job bounds the whole comment (ci/github-comment.ts). */
+export const COMMENT_MAX_CHARS = 60_000;
+
 export const ARTIFACT = {
   diff: 'tierkit-diff',
   dist: 'tierkit-dist',
@@ -23,6 +26,8 @@ export const ARTIFACT = {
   plan: (stackExpr: string) => `tierkit-plan-${stackExpr}`,
   /** Main's synthesized stacks and committed provider lock files, uploaded by `locate` for the apply jobs. */
   main: 'tierkit-main',
+  /** The comment rendered again with the plans' actions (`tierkit diff --plans`). */
+  plansDiff: 'tierkit-plans-diff',
 } as const;
 
 export function checkout(extra: Record<string, unknown> = {}): Step {
@@ -40,13 +45,21 @@ export function setupTerraform(): Step {
   return { name: 'Set up Terraform', uses: ACTIONS.setupTerraform, with: { terraform_version: TERRAFORM_VERSION, terraform_wrapper: false } };
 }
 
-/** Terraform state (S3 backend) through OIDC: the role ARN and region are repository secrets/variables. */
-export function stateCredentials(): Step {
-  return {
-    name: 'Terraform state credentials (OIDC)',
+/**
+ * Terraform state (S3 backend) through OIDC, as one of the state identities of
+ * dist/ci/state-access.json (a tier's planner or applier, or platform-admin: naming.stateRoleName).
+ * AWS checks the token's `sub` against that role's trust; the region is the backend's. No step for
+ * a local backend (a laptop's state: CI has nothing to assume).
+ */
+export function stateCredentials(m: Manifest, roleName: string): Step[] {
+  const b = m.estate.backend;
+  if (!b || b.type !== 's3') return [];
+  const account = b.accountId ?? '${{ vars.TIERKIT_AWS_ACCOUNT_ID }}';
+  return [{
+    name: `Terraform state credentials (OIDC, ${roleName})`,
     uses: ACTIONS.awsCredentials,
-    with: { 'role-to-assume': '${{ secrets.TIERKIT_STATE_ROLE_ARN }}', 'aws-region': '${{ vars.TIERKIT_STATE_REGION }}' },
-  };
+    with: { 'role-to-assume': `arn:aws:iam::${account}:role/${roleName}`, 'aws-region': b.region, 'role-session-name': 'tierkit-${{ github.run_id }}' },
+  }];
 }
 
 /** The JWT audience Vault's CI roles bind: GitHub's default, the repository owner's URL. */
@@ -81,6 +94,27 @@ export function vaultLogin(m: Manifest, role: string, server: ManifestServer | u
   return condition ? { if: condition, ...step } : step;
 }
 
+/**
+ * Revoke the job's Vault token (and the leases it created) at job end, whatever happened: a token
+ * left to its TTL outlives the job on a runner the next step of an attack may still control.
+ * `auth/token/revoke-self` needs no policy (Vault's default policy grants it).
+ */
+export function revokeVaultToken(m: Manifest): Step {
+  return {
+    name: 'Revoke the Vault token',
+    if: "${{ always() && env.VAULT_TOKEN != '' }}",
+    env: { VAULT_ADDR: m.estate.vault.address },
+    run: [
+      'if curl --fail-with-body --silent --show-error --retry 3 --retry-all-errors --request POST --header "X-Vault-Token: $VAULT_TOKEN" "$VAULT_ADDR/v1/auth/token/revoke-self"; then',
+      '  echo "revoked the job\'s Vault token"',
+      'else',
+      '  echo "::warning::could not revoke the job\'s Vault token; it expires with its TTL"',
+      'fi',
+      '',
+    ].join('\n'),
+  };
+}
+
 export function applierRole(tier: string): string {
   return applierRoleName(tier);
 }
@@ -94,10 +128,10 @@ export function plannerRole(tier: string): string {
  * Who applies a stack: the platform stacks (mounts, auth backends, the CI roles themselves) by the
  * platform-admin identity in its own environment; every other stack by its gating tier's applier.
  */
-export function applyIdentity(s: { readonly kind: string; readonly gatingTier: string }): { environment: string; role: string } {
+export function applyIdentity(s: { readonly kind: string; readonly gatingTier: string }): { environment: string; role: string; stateRole: string } {
   return s.kind === 'app-environment'
-    ? { environment: s.gatingTier, role: applierRoleName(s.gatingTier) }
-    : { environment: PLATFORM_ADMIN_ENVIRONMENT, role: PLATFORM_ADMIN_ROLE };
+    ? { environment: s.gatingTier, role: applierRoleName(s.gatingTier), stateRole: stateRoleName({ role: 'apply', tier: s.gatingTier }) }
+    : { environment: PLATFORM_ADMIN_ENVIRONMENT, role: PLATFORM_ADMIN_ROLE, stateRole: stateRoleName('platform-admin') };
 }
 
 /**
@@ -178,10 +212,10 @@ const LOCK_OF = `lock_of() {
  */
 export const STAGE_LOCK_SCRIPT = [
   LOCK_OF,
-  'root=head; if [ "$ACTION" = destroy ]; then root=base; fi',
+  'root="head"; if [ "$ACTION" = destroy ]; then root="base"; fi',
   'lock_of stack/cdk.tf.json "$root"',
   'if [ ! -f "$lock" ]; then',
-  '  echo "::error::no committed provider lock file ${lock#"$root"/} for stack $STACK: run \`terraform providers lock -platform=linux_amd64\` in a directory holding its cdk.tf.json, commit the .terraform.lock.hcl it writes as ${lock#"$root"/}, and push"',
+  '  echo "::error::no committed provider lock file ${lock#"$root"/} for stack $STACK: run terraform providers lock -platform=linux_amd64 in a directory holding its cdk.tf.json, commit the .terraform.lock.hcl it writes as ${lock#"$root"/}, and push"',
   '  exit 1',
   'fi',
   'cp "$lock" stack/.terraform.lock.hcl',
@@ -214,7 +248,7 @@ export const VERIFY_CONFIG_SCRIPT = [
   'fi',
   'lock_of "$want" ../main',
   'if [ ! -f "$lock" ]; then',
-  '  echo "::error::main has no committed provider lock file ${lock#../main/} for $STACK: commit it (\`terraform providers lock -platform=linux_amd64\`) through a reviewed PR"',
+  '  echo "::error::main has no committed provider lock file ${lock#../main/} for $STACK: commit it (terraform providers lock -platform=linux_amd64) through a reviewed PR"',
   '  exit 1',
   'fi',
   'if ! unzip -p tfplan .terraform.lock.hcl | cmp -s - "$lock"; then',
@@ -241,7 +275,7 @@ export const ONLY_DELETES_SCRIPT = [
   "if (other.length > 0) { console.log('::error::the destroy plan of a removed stack would ' + other.map((r) => r.change.actions.join('+') + ' ' + r.address).join(', ') + ': refusing to apply'); process.exit(1); }",
 ].join('\n');
 
-export function applySteps(m: Manifest, stack: StackRef, role: string, opts: { readonly onlyDeletes?: boolean } = {}): Step[] {
+export function applySteps(m: Manifest, stack: StackRef, role: string, stateRole: string, opts: { readonly onlyDeletes?: boolean } = {}): Step[] {
   const servers = ('matrix' in stack ? ciServers(m) : [...m.servers]).sort((a, b) => compareStrings(a.id, b.id));
   const login = 'matrix' in stack
     ? [vaultLogin(m, role, undefined, "matrix.server == ''"), ...servers.map((x) => vaultLogin(m, role, x, `matrix.server == '${x.id}'`))]
@@ -274,7 +308,7 @@ export function applySteps(m: Manifest, stack: StackRef, role: string, opts: { r
       },
     ]),
     setupTerraform(),
-    stateCredentials(),
+    ...stateCredentials(m, stateRole),
     ...login,
     ephemeralPassword(),
     opts.onlyDeletes
@@ -282,7 +316,7 @@ export function applySteps(m: Manifest, stack: StackRef, role: string, opts: { r
         name: 'terraform apply (the reviewed destroy plan, deletes only)', 'working-directory': 'stack', env: { ONLY_DELETES: ONLY_DELETES_SCRIPT },
         run: 'terraform init -input=false -lockfile=readonly\nterraform show -json tfplan > plan.json\nnode -e "$ONLY_DELETES" plan.json\nterraform apply -input=false tfplan\n',
       }
-      : { id: 'apply', name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack', run: APPLY_SCRIPT },
+      : { id: 'apply', name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack', env: { STACK: name }, run: APPLY_SCRIPT },
     ...(opts.onlyDeletes ? [] : [{
       name: 'Rotate the root credential of each Vault connection the plan created',
       // Also after a failed apply: it may have created a connection before it failed, and no later
@@ -292,6 +326,7 @@ export function applySteps(m: Manifest, stack: StackRef, role: string, opts: { r
       env: { VAULT_ADDR: m.estate.vault.address },
       run: ROTATE_SCRIPT,
     }]),
+    revokeVaultToken(m),
   ];
 }
 
@@ -303,6 +338,8 @@ export function applySteps(m: Manifest, stack: StackRef, role: string, opts: { r
 export const APPLY_SCRIPT = [
   'terraform init -input=false -lockfile=readonly',
   'terraform show -json tfplan > plan.json',
+  // The job summary: what this plan (the verified file, not the index's label) does.
+  `jq -r '[.resource_changes[]? | .change.actions] as $a | "### \\($ENV.STACK // "stack"): \\([$a[] | select(index("create"))] | length) to add, \\([$a[] | select(. == ["update"])] | length) to change, \\([$a[] | select(index("delete"))] | length) to destroy"' plan.json >> "\${GITHUB_STEP_SUMMARY:-/dev/null}"`,
   'jq -r \'.resource_changes[]? | select(.type == "vault_database_secret_backend_connection" and (.change.actions | index("create"))) | "\\(.change.after.backend)/rotate-root/\\(.change.after.name)"\' plan.json > created-connections.txt',
   'terraform apply -input=false tfplan',
   '',

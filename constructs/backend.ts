@@ -1,6 +1,22 @@
 import { Construct } from 'constructs';
+import type { ManifestBackend } from '../contract/manifest';
 import { LocalBackend, S3Backend, TerraformStack } from './cdktf';
 import type { PlainBackend } from './synth/terraform-app-environment-plain';
+import { stateKey } from './naming';
+
+/** Props of `Backend.s3`. */
+export interface S3BackendProps {
+  readonly bucket: string;
+  readonly region: string;
+  /** Keys are `<keyPrefix>/<stack>.tfstate` (naming.stateKey). @default 'tierkit' */
+  readonly keyPrefix?: string;
+  /**
+   * The 12-digit AWS account of the bucket and of GitHub's OIDC provider there: the Terraform state
+   * identities (dist/ci/state-access.json) are roles of this account, and the workflows assume them.
+   * @default - none: the state identities cannot name their trust, and TK093 reports it
+   */
+  readonly accountId?: string;
+}
 
 /**
  * Where Terraform keeps each stack's state. Always declared: cdktf's implicit local backend
@@ -13,6 +29,9 @@ export abstract class Backend {
       attach(stack: Construct): void {
         new LocalBackend(stack, { path: 'terraform.tfstate' });
       }
+      describe(): ManifestBackend {
+        return { type: 'local' };
+      }
 
       plain(): PlainBackend {
         return { name: 'local', config: { path: 'terraform.tfstate' }, stackOverride: false };
@@ -21,11 +40,22 @@ export abstract class Backend {
   }
 
   /** One S3 object per stack: `<keyPrefix>/<stack>.tfstate`, encrypted, locked with S3 lock files. */
-  static s3(props: { readonly bucket: string; readonly region: string; readonly keyPrefix?: string }): Backend {
+  static s3(props: S3BackendProps): Backend {
     const prefix = props.keyPrefix ?? 'tierkit';
+    // The state identities grant `arn:aws:s3:::<bucket>/<keyPrefix>/<stack>.tfstate`: a wildcard or an
+    // odd character here would widen every grant (IAM reads `*` and `?` in a resource as patterns).
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucket)) {
+      throw new Error(`Backend.s3: bucket ${JSON.stringify(props.bucket)} is not an S3 bucket name (lower-case letters, digits, dots, hyphens; 3–63 characters)`);
+    }
+    if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(prefix)) {
+      throw new Error(`Backend.s3: keyPrefix ${JSON.stringify(prefix)} must be path segments of letters, digits, '.', '_' and '-' (no wildcard, no leading or trailing '/'), e.g. 'estate'`);
+    }
+    if (props.accountId !== undefined && !/^[0-9]{12}$/.test(props.accountId)) {
+      throw new Error(`Backend.s3: accountId ${JSON.stringify(props.accountId)} is not a 12-digit AWS account id; pass the account of the state bucket, e.g. accountId: '123456789012'`);
+    }
     return new (class extends Backend {
       attach(stack: Construct, stackName: string): void {
-        new S3Backend(stack, { bucket: props.bucket, region: props.region, key: `${prefix}/${stackName}.tfstate`, encrypt: true });
+        new S3Backend(stack, { bucket: props.bucket, region: props.region, key: stateKey(prefix, stackName), encrypt: true });
         // S3-native locking (Terraform 1.10+); cdktf 0.21's S3BackendConfig predates the flag.
         (stack as TerraformStack).addOverride('terraform.backend.s3.use_lockfile', true);
       }
@@ -33,8 +63,12 @@ export abstract class Backend {
       plain(stackName: string): PlainBackend {
         return {
           name: 's3', stackOverride: true,
-          config: { bucket: props.bucket, encrypt: true, key: `${prefix}/${stackName}.tfstate`, region: props.region, use_lockfile: true },
+          config: { bucket: props.bucket, encrypt: true, key: stateKey(prefix, stackName), region: props.region, use_lockfile: true },
         };
+      }
+
+      describe(): ManifestBackend {
+        return { type: 's3', bucket: props.bucket, region: props.region, keyPrefix: prefix, ...(props.accountId ? { accountId: props.accountId } : {}) };
       }
     })();
   }
@@ -49,4 +83,6 @@ export abstract class Backend {
   plain(_stackName: string): PlainBackend | undefined {
     return undefined;
   }
+  /** What the manifest records (`estate.backend`): the state identities and TK092 derive from it. */
+  abstract describe(): ManifestBackend;
 }

@@ -75,6 +75,21 @@ export interface CiSettings {
    * @default 24
    */
   readonly maxPlanAgeHours?: number;
+  /**
+   * The GitHub App that publishes each tier's manifests to the rendered branch (tier → App id): the
+   * only actor the emitted rulesets (dist/ci/rulesets/) let write that tier's paths. Its id and
+   * private key are the secrets TIERKIT_PUBLISHER_APP_ID / TIERKIT_PUBLISHER_PRIVATE_KEY of the
+   * `publish-<tier>` environment.
+   * @default {} - no publisher: the rulesets let nobody write the rendered branch, so publishing fails until one is declared
+   */
+  readonly publisherAppIds?: Readonly<Record<string, number>>;
+  /**
+   * Why Argo CD reads the rendered branch from `argocd.repoUrl` when that is not `ci.repository` on
+   * GitHub (a mirror): who writes the mirror, and what keeps it identical. The publishers' rulesets
+   * guard GitHub only; whoever can push to the mirror changes every tier's pods (TK095).
+   * @default '' - none: `argocd.repoUrl` must be `https://github.com/<ci.repository>.git`
+   */
+  readonly argocdMirrorReason?: string;
 }
 
 export interface EstateProps {
@@ -154,7 +169,9 @@ export const INGRESS_CONTROLLER_SETTINGS = propTypes<IngressControllerSettings>(
   className: Types.string, namespace: Types.string, podLabels: Types.record(Types.string), clusterIssuer: Types.string,
 });
 export const SHARED_CLUSTER = propTypes<SharedCluster>()({ server: Types.string, tiers: Types.list(Types.instance(Tier, 'Tier.DEV')), reason: Types.string });
-export const CI_SETTINGS = propTypes<CiSettings>()({ repository: Types.string, repositoryId: Types.string, oidcIssuer: Types.string, maxPlanAgeHours: Types.integer });
+export const CI_SETTINGS = propTypes<CiSettings>()({ repository: Types.string, repositoryId: Types.string, oidcIssuer: Types.string, maxPlanAgeHours: Types.integer,
+  publisherAppIds: Types.record(Types.integer), argocdMirrorReason: Types.string,
+});
 
 export const ESTATE_PROPS = propTypes<EstateProps>()({
   name: Types.string, domain: Types.string,
@@ -217,6 +234,8 @@ export class Estate extends Construct {
       repository: props.ci.repository, repositoryId: props.ci.repositoryId,
       oidcIssuer: props.ci.oidcIssuer ?? 'https://token.actions.githubusercontent.com',
       maxPlanAgeHours: props.ci.maxPlanAgeHours ?? 24,
+      argocdMirrorReason: props.ci.argocdMirrorReason ?? '',
+      publisherAppIds: Object.fromEntries(Object.entries(props.ci.publisherAppIds ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     };
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;

@@ -95,6 +95,13 @@ const rules: Record<string, Rule> = {
         "must be the repository's numeric GitHub id (a string of digits): Vault's CI roles bind the token's repository_id claim to it",
         `run \`gh api repos/${e.ci.repository} --jq .id\` and set ci.repositoryId to its output (as a string)`));
     }
+    for (const [tier, id] of Object.entries(e.ci.publisherAppIds)) {
+      if (!Number.isSafeInteger(id) || id < 1) {
+        out.push(issue(e, e, `ci.publisherAppIds.${tier}`, id,
+          "must be the publisher GitHub App's numeric id: the rendered branch's rulesets let only that App write the tier's paths",
+          `set ci.publisherAppIds.${tier} to the App's id (its settings page, "App ID")`));
+      }
+    }
     const age = e.ci.maxPlanAgeHours;
     if (!Number.isInteger(age) || age < 1 || age > 720) {
       out.push(issue(e, e, 'ci.maxPlanAgeHours', age, 'must be a whole number of hours between 1 and 720: the apply refuses reviewed plans older than this',

@@ -4,7 +4,12 @@
  */
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-export type ArtifactKind = 'terraform-stack' | 'kubernetes-manifests';
+export type ArtifactKind = 'terraform-stack' | 'kubernetes-manifests' | 'ci-state-access' | 'ci-github-ruleset';
+
+/** Where the stacks keep their Terraform state (estate `backend`). */
+export type ManifestBackend =
+  | { readonly type: 'local' }
+  | { readonly type: 's3'; readonly bucket: string; readonly region: string; readonly keyPrefix: string; readonly accountId?: string };
 export type StackKind = 'app-environment' | 'tier-platform' | 'shared-platform';
 
 export interface ManifestArtifact {
@@ -133,8 +138,16 @@ export interface Manifest {
     readonly domain: string;
     readonly vault: Readonly<Record<'address' | 'databaseMount' | 'kvMount' | 'kubernetesAuthPath' | 'jwtAuthPath', string>>;
     readonly argocd: Readonly<Record<'repoUrl' | 'targetRevision' | 'namespace' | 'destinationServer', string>>;
-    readonly ci: { readonly repository: string; readonly repositoryId: string; readonly oidcIssuer: string; readonly maxPlanAgeHours: number };
+    readonly ci: {
+      readonly repository: string; readonly repositoryId: string; readonly oidcIssuer: string; readonly maxPlanAgeHours: number;
+      /** tier → the publisher GitHub App's id (absent in a dist from before publishers). */
+      readonly publisherAppIds?: Readonly<Record<string, number>>;
+      /** Why argocd.repoUrl is a mirror of ci.repository ('' or absent: it is none). */
+      readonly argocdMirrorReason?: string;
+    };
     readonly sandboxQuotaPerOwner: number;
+    /** @default - absent in a dist from before state identities: read as unknown (TK092 reports it) */
+    readonly backend?: ManifestBackend;
     /** Where pods reach Vault and the Kubernetes API: the only egress beyond a tier's allow list (TK011). */
     readonly network?: { readonly vault?: ManifestEndpoint; readonly kubernetesApi?: ManifestEndpoint };
     /** API servers several tiers deploy to on purpose (TK044), each with its tiers and why. */

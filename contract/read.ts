@@ -75,9 +75,19 @@ export interface DistContents {
   readonly manifest: Manifest;
   readonly stacks: readonly TerraformStackJson[];
   readonly kubernetes: readonly KubernetesObject[];
+  /**
+   * `ci/state-access.json` (the Terraform state identities), when the dist holds one: its parsed
+   * JSON, or why it could not be read (TK093 reports either; it never passes what it cannot read).
+   */
+  readonly stateAccess?: CiDocument;
+  /** `ci/rulesets/*.json` (GitHub rulesets), listed or not: TK094 judges each as written. */
+  readonly githubRulesets?: readonly CiDocument[];
   /** What the strict reader refuses; empty for a dist exactly as tierkit wrote it. */
   readonly problems: readonly DistProblem[];
 }
+
+/** A JSON file of dist/ci/ as read: its parsed JSON, or why it could not be read. */
+export interface CiDocument { readonly file: string; readonly listed: boolean; readonly document?: unknown; readonly error?: string }
 
 /** A dist that cannot be read at all (no manifest, wrong schema version, unparseable artifact). */
 export class DistReadError extends Error {
@@ -290,6 +300,8 @@ export function readDist(distDir: string, options: ReadDistOptions = {}): DistCo
   const stackDirs = new Map<string, string[]>();
   const yamls: { rel: string; listed: boolean }[] = [];
   const present = walk(dir, '');
+  let stateAccess: DistContents['stateAccess'];
+  const rulesets: CiDocument[] = [];
   const presentSet = new Set(present);
   for (const [rel, { i }] of listed) {
     if (!skip.has(rel) && !presentSet.has(rel)) {
@@ -309,6 +321,22 @@ export function readDist(distDir: string, options: ReadDistOptions = {}): DistCo
       continue;
     }
     if (skip.has(rel)) continue;
+    const ciKind = rel === 'ci/state-access.json' ? 'ci-state-access' : /^ci\/rulesets\/[^/]+\.json$/.test(rel) ? 'ci-github-ruleset' : undefined;
+    if (ciKind) {
+      // Read whether listed or not: TK093/TK094 judge what CI and GitHub would be given, as written.
+      const text = load(rel);
+      let document: unknown;
+      let error: string | undefined;
+      try {
+        document = parseJson(rel, text);
+      } catch (err) {
+        error = err instanceof DistReadError ? err.reason : (err as Error).message;
+      }
+      const doc: CiDocument = { file: rel, listed: entry?.a.kind === ciKind, ...(error === undefined ? { document } : { error }) };
+      if (ciKind === 'ci-state-access') stateAccess = doc;
+      else rulesets.push(doc);
+      if (entry?.a.kind === ciKind) continue;
+    }
     if (stackDir && rel.endsWith('.tf.json')) {
       problems.push({ file: rel, pointer: '', reason: `is not a file tierkit writes: Terraform loads every *.tf.json in terraform/${stackDir}/${/override\.tf\.json$/.test(rel) ? ' and merges *_override.tf.json over the stack' : ''}, so its blocks are applied with the stack`,
         fix: 'declare the change in the estate (or an escape hatch) and re-run `tierkit synth`; delete the file' });
@@ -337,7 +365,7 @@ export function readDist(distDir: string, options: ReadDistOptions = {}): DistCo
   const kubernetes = yamls.flatMap((m) => kubernetesObjects(m.rel, parseYamlStream(m.rel, load(m.rel)), m.listed));
   // Problems in a stable order whatever the reading order: by file, then pointer.
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
-  return { dir, manifest, stacks, kubernetes, problems };
+  return { dir, manifest, stacks, kubernetes, problems, ...(stateAccess ? { stateAccess } : {}), githubRulesets: rulesets };
 }
 
 /** Any problem of a dist as one error naming the side (`base`/`head`), for diff and ci. */

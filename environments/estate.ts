@@ -13,8 +13,14 @@ export function defineEstate(): Estate {
     vault: { address: 'https://vault.arcodange.lab:8200', cidr: '10.0.8.0/28' },
     kubernetesApi: { cidr: '10.0.1.0/28', port: 6443 },
     argocd: { repoUrl: 'https://git.arcodange.lab/platform/estate.git' },
-    ci: { repository: 'arcodange/estate', repositoryId: '812347795' },
-    backend: Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate' }),
+    ci: {
+      repository: 'arcodange/estate', repositoryId: '812347795',
+      // One publisher GitHub App per tier: only it may write the tier's paths of the rendered branch.
+      publisherAppIds: { ci: 1040001, demo: 1040002, dev: 1040003, preprod: 1040004, prod: 1040005, staging: 1040006 },
+      argocdMirrorReason: 'Argo CD cannot reach github.com from the lab network: git.arcodange.lab pull-mirrors arcodange/estate every minute; '
+        + 'only its mirror service account may write it, and no one may push to it (the platform team owns that host)',
+    },
+    backend: Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate', accountId: '318462750923' }),
     sandboxQuotaPerOwner: 2,
     // The lab runs one cluster (TK044): prod is kept apart by its tainted node pool (TK058) and
     // Pod Security restricted everywhere (TK050/TK051), not by an API server of its own.

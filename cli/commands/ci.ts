@@ -38,6 +38,9 @@ Generates the GitHub Actions workflows from the estate's tiers, gates and stacks
                      per stack in the GitHub environment of its gating tier, Vault via OIDC;
                      reviewed destroy plans of removed stacks behind the gate they had; then
                      per tier, its manifests committed to the branch Argo CD tracks
+                     (by the tier's publisher App, in its publish-<tier> environment)
+  ../dependabot.yml  Dependabot for the SHA-pinned actions (beside the workflows dir)
+Rulesets and Terraform state identities are synthesized into dist/ci/ (tierkit synth).
 
 Options:
   --out <dir>    where to write (default: .github/workflows in the project root)

@@ -17,6 +17,8 @@ import {
   MANIFEST_SCHEMA_VERSION, Manifest, ManifestAppEnvironment, ManifestArtifact, ManifestServer, ManifestStack, ManifestTier,
 } from './manifest';
 import { canonicalJson, compareStrings, yamlStream } from './serialize';
+import { stateAccess } from '../../contract/state-access';
+import { githubRulesets, rulesetFile } from '../../contract/github-rulesets';
 import { buildAppEnvironmentStack } from './terraform-app-environment';
 import { plainAppEnvironmentStack } from './terraform-app-environment-plain';
 import { buildSharedPlatformStack, buildTierPlatformStack } from './terraform-platform';
@@ -289,7 +291,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
     generator: { name: 'tierkit', version: VERSION },
     estate: {
       name: estate.estateName, domain: estate.domain, vault: { ...estate.vault }, argocd: { ...estate.argocd },
-      ci: { ...estate.ci }, sandboxQuotaPerOwner: estate.sandboxQuotaPerOwner,
+      ci: { ...estate.ci }, backend: estate.backend.describe(), sandboxQuotaPerOwner: estate.sandboxQuotaPerOwner,
       ...(estate.sharedClusters.length > 0 ? { sharedClusters: estate.sharedClusters.map((c) => ({ ...c })) } : {}),
       network: { vault: estate.vaultEndpoint && { ...estate.vaultEndpoint }, kubernetesApi: estate.kubernetesApi && { ...estate.kubernetesApi } },
     },
@@ -299,6 +301,17 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
     appEnvironments: envs.map((e) => manifestEnvironment(e, envArtifacts.get(e)!)).sort((a, b) => compareStrings(a.slug, b.slug)),
     artifacts,
   };
-  files.set(naming.dist.manifest, canonicalJson(manifest));
-  return { files, manifest };
+  // The state identities derive from the estate, tiers and stacks alone (not from the artifact list
+  // they join): the manifest is built first, then lists them.
+  const access = stateAccess(manifest);
+  const ciFiles: ManifestArtifact[] = [];
+  const addCiFile = (path: string, kind: ManifestArtifact['kind'], content: string) => {
+    files.set(path, content);
+    ciFiles.push({ path, kind, constructPaths: [estate.estateName], sha256: sha256(content) });
+  };
+  if (access) addCiFile(naming.dist.ciStateAccess, 'ci-state-access', canonicalJson(access));
+  for (const r of githubRulesets(manifest)) addCiFile(rulesetFile(r.name), 'ci-github-ruleset', canonicalJson(r));
+  const listed = { ...manifest, artifacts: [...artifacts, ...ciFiles].sort((a, b) => compareStrings(a.path, b.path)) };
+  files.set(naming.dist.manifest, canonicalJson(listed));
+  return { files, manifest: listed };
 }

@@ -227,6 +227,6 @@ export function buildGraph(dist: DistContents): EstateGraph {
   return {
     dir: dist.dir, manifest, tiers, servers, envs, index, stacks, resources, roles, memberships, databases,
     databaseGrants, vaultConnections, dynamicRoles, kvSecrets, vaultPolicies, authRoles, kubernetes,
-    rawKubernetes: dist.kubernetes, dataSources, problems: dist.problems ?? [],
+    rawKubernetes: dist.kubernetes, dataSources, problems: dist.problems ?? [], ...(dist.stateAccess ? { stateAccess: dist.stateAccess } : {}), githubRulesets: dist.githubRulesets ?? [],
   };
 }

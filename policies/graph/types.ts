@@ -1,5 +1,5 @@
 import type {
-  DistProblem, KubernetesObject, Manifest, ManifestAppEnvironment, ManifestServer, ManifestStack, ManifestTier, TerraformResource,
+  DistContents, DistProblem, KubernetesObject, Manifest, ManifestAppEnvironment, ManifestServer, ManifestStack, ManifestTier, TerraformResource,
 } from '../../contract';
 
 /**
@@ -207,6 +207,10 @@ export interface EstateGraph {
   readonly dataSources: readonly TerraformResource[];
   /** What the strict reader refused in dist/ (TK020 reports each). */
   readonly problems: readonly DistProblem[];
+  /** `ci/state-access.json` as read (contract/read.ts), when the dist holds one (TK093). */
+  readonly stateAccess?: DistContents['stateAccess'];
+  /** `ci/rulesets/*.json` as read (TK094). */
+  readonly githubRulesets?: DistContents['githubRulesets'];
 }
 
 /** The key of a cluster-wide object (role, database) on one server. */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -58,13 +58,17 @@ function publish(tier: string, sha: string, dist: Record<string, string> = files
   const job = apply.jobs[`publish-${tier}`];
   const s = step(job, `Publish k8s/${tier}`);
   return runStep({ ...s, env: { ...s.env, ...env } }, dist, {
-    'github.sha': sha, 'needs.locate.outputs.dist-sha256': reviewed, 'github.token': 'test-token',
+    'github.sha': sha, 'needs.locate.outputs.dist-sha256': reviewed, 'steps.publisher.outputs.token': 'test-token', 'needs.locate.outputs.stacks': '[]',
   }, {
     setup: (dir) => {
       git(dir, 'init', '-q');
       git(dir, 'remote', 'add', 'origin', origin);
       git(dir, 'fetch', '-q', origin, 'main:refs/remotes/origin/main');
       git(dir, 'checkout', '-q', sha);
+      // A hook planted in the checkout (say, by an install script of an earlier step) must never run.
+      for (const hook of ['pre-commit', 'post-commit', 'pre-push', 'reference-transaction']) {
+        writeFileSync(join(dir, '.git', 'hooks', hook), `#!/bin/sh\necho ${hook} >> "${join(dir, 'hook-ran')}"\n`, { mode: 0o755 });
+      }
     },
   });
 }
@@ -85,14 +89,18 @@ function branch(): Map<string, string> {
 const branchHead = () => git(origin, 'rev-parse', BRANCH());
 
 describe('publishing the rendered manifests', () => {
-  it('has one job per CI-applied tier, after that tier\'s applies, in the tier\'s environment when its gate is human', () => {
+  it('has one job per CI-applied tier, after that tier\'s applies, in the tier\'s publish environment, with a read-only GITHUB_TOKEN and the tier\'s publisher App token', () => {
     const tiers = publishedTiers(manifest).map((t) => t.name);
     expect(tiers).not.toContain('local');
     expect(Object.keys(apply.jobs).filter((j) => j.startsWith('publish-')).sort()).toEqual(tiers.map((t) => `publish-${t}`).sort());
     for (const t of manifest.tiers.filter((x) => tiers.includes(x.name))) {
       const job = apply.jobs[`publish-${t.name}`];
-      expect(job.environment, t.name).toBe(t.applyGate.human ? t.name : undefined);
-      expect(job.permissions).toEqual({ contents: 'write' });
+      expect(job.environment, t.name).toBe(`publish-${t.name}`);
+      expect(job.permissions).toEqual({ contents: 'read' });
+      expect(step(job, `Publish k8s/${t.name}`).env.GITHUB_TOKEN).toBe('${{ steps.publisher.outputs.token }}');
+      expect(step(job, 'publisher').with).toMatchObject({ 'app-id': '${{ secrets.TIERKIT_PUBLISHER_APP_ID }}', 'permission-contents': 'write' });
+      // Nothing installed or synthesized in the job that can write the rendered branch.
+      expect(job.steps.some((x: any) => /\bnpm\b|\bnpx\b|tierkit synth/.test(String(x.run ?? ''))), t.name).toBe(false);
       for (const s of manifest.stacks.filter((x) => x.tier === t.name && x.applyGate !== 'none')) {
         expect(job.needs, `${t.name} publishes after ${s.name}`).toContain(`apply-${s.name}`);
         // Applied, or nothing to apply: an apply skipped after another's failure holds the rollout back.
@@ -105,6 +113,10 @@ describe('publishing the rendered manifests', () => {
   it('creates the branch with the tier\'s files, and every Argo CD Application of the tier finds its file there', () => {
     const r = publish('prod', older);
     expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(r.dir, 'hook-ran')), 'a git hook ran in the publish step').toBe(false);
+    // Control: the same step with the hooks setting taken away does run them (the check above can fail).
+    const control = publish('prod', older, files, undefined, { GIT_CONFIG_COUNT: '0' });
+    expect(existsSync(join(control.dir, 'hook-ran'))).toBe(true);
     const tree = branch();
     const tierFiles = Object.keys(files).filter((f) => f.startsWith(`dist/${dist.k8sTierDir('prod')}/`));
     expect(tierFiles.length).toBeGreaterThan(2);
@@ -171,5 +183,75 @@ describe('publishing the rendered manifests', () => {
     expect(r.stdout).toContain('different dist than the reviewed one');
     expect(branchHead()).toBe(head);
     expect([...branch().keys()].some((p) => p.startsWith('preprod/'))).toBe(false);
+  });
+});
+
+describe('the publish job verifies before it obtains a token', () => {
+  const verify = (tier: string, dist: Record<string, string>, reviewed = sha256(files['dist/manifest.json'])) => {
+    const job = apply.jobs[`publish-${tier}`];
+    const names = job.steps.map((x: any) => x.id ?? x.name);
+    // Verification comes before the publisher's token exists.
+    expect(names.indexOf(`Verify k8s/${tier} against the reviewed manifest`)).toBeLessThan(names.indexOf('publisher'));
+    return runStep(step(job, `Verify k8s/${tier} against the reviewed manifest`), dist, { 'needs.locate.outputs.dist-sha256': reviewed });
+  };
+
+  it('passes main\'s dist as synthesized', () => {
+    const r = verify('prod', files);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+  });
+
+  it('refuses a changed manifest file, an unlisted one, or a dist that is not the reviewed one', () => {
+    const f = Object.keys(files).find((x) => /^dist\/k8s\/prod\/[^/]+\.k8s\.yaml$/.test(x))!;
+    const changed = verify('prod', { ...files, [f]: files[f] + '---\nkind: ClusterRoleBinding\n' });
+    expect(changed.status).toBe(1);
+    expect(changed.stdout).toContain('differs from the sha256');
+    const extra = verify('prod', { ...files, 'dist/k8s/prod/extra.k8s.yaml': 'kind: Namespace\n' });
+    expect(extra.status).toBe(1);
+    expect(extra.stdout).toContain('files no manifest lists would be published for prod: dist/k8s/prod/extra.k8s.yaml');
+    const other = verify('prod', files, 'f'.repeat(64));
+    expect(other.status).toBe(1);
+    expect(other.stdout).toContain('is not the reviewed one');
+  });
+
+  it('no job of either workflow holding contents: write installs packages or synthesizes', () => {
+    const { pr } = workflows(manifest);
+    for (const wf of [pr, apply]) {
+      const top = wf.permissions?.contents;
+      for (const [id, job] of Object.entries<any>(wf.jobs)) {
+        const contents = job.permissions ? job.permissions.contents : top;
+        if (contents !== 'write') continue;
+        expect(job.steps.some((x: any) => /\bnpm\b|\bnpx\b|tierkit synth/.test(String(x.run ?? ''))), id).toBe(false);
+      }
+    }
+  });
+});
+
+describe('no dropped merge is shipped: publish refuses a tier whose stacks are behind their last apply (real git)', () => {
+  /** main's dist with the manifest's sha256 of some stacks' cdk.tf.json changed (what a merge changing them does). */
+  const changed = (stacks: string[]) => {
+    const m = JSON.parse(files['dist/manifest.json']);
+    for (const a of m.artifacts) if (a.kind === 'terraform-stack' && stacks.includes(a.stack)) a.sha256 = sha256(`${a.sha256} changed`);
+    return { ...files, 'dist/manifest.json': JSON.stringify(m) };
+  };
+
+  it('last applied A, merges B (crm-dev; its apply run cancelled) and C (shop-dev): the run at C refuses to publish dev until crm-dev is applied', () => {
+    // A: demo publishes, recording its stacks as applied at A.
+    const a = publish('demo', older);
+    expect(a.status, a.stderr + a.stdout).toBe(0);
+    const record = JSON.parse(branch().get('demo/.tierkit-applied')!);
+    expect(Object.keys(record)).toContain('shop-demo');
+    const head = branchHead();
+    // C's dist: B changed shop-demo's stack (never applied: run cancelled), C changed platform; C's run planned only platform.
+    const atC = changed(['shop-demo', 'platform']);
+    const refused = publish('demo', newer, atC, sha256(atC['dist/manifest.json']), { PLANNED_STACKS: '["platform"]' });
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain('not publishing demo: stack(s) shop-demo changed since their last apply and have no reviewed plan in this run');
+    expect(branchHead()).toBe(head);
+    // A run that plans (and so applied) every stack changed since A publishes, and records C.
+    const ok = publish('demo', newer, atC, sha256(atC['dist/manifest.json']), { PLANNED_STACKS: '["platform","shop-demo"]' });
+    expect(ok.status, ok.stderr + ok.stdout).toBe(0);
+    const after = JSON.parse(branch().get('demo/.tierkit-applied')!);
+    expect(after['shop-demo']).toBe(JSON.parse(atC['dist/manifest.json']).artifacts.find((x: any) => x.stack === 'shop-demo' && x.kind === 'terraform-stack').sha256);
+    expect(branch().get('demo/.tierkit-source')).toBe(`${newer}\n`);
   });
 });

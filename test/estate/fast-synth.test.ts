@@ -1,3 +1,4 @@
+import type { ManifestBackend } from '../../contract/manifest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,9 @@ describe('app-environment stacks written without cdktf', () => {
     class Elsewhere extends Backend {
       attach(stack: Construct): void {
         new LocalBackend(stack, { path: 'elsewhere.tfstate' });
+      }
+      describe(): ManifestBackend {
+        return { type: 'local' };
       }
     }
     const e = smallEstate({ backend: new Elsewhere() });

@@ -116,7 +116,8 @@ describe('tierkit installed from its tarball into an estate repo', () => {
     };
     for (const s of steps) {
       const env = Object.fromEntries(Object.entries(s.env ?? {}).map(([k, v]) => [k, v.replace(/\$\{\{ ([^}]+) \}\}/g, (_, e: string) => exprs[e])]));
-      ok(run('bash', ['-e', '-o', 'pipefail', '-c', s.run!], estate, env), `step "${s.name}"`);
+      // GitHub sets GITHUB_OUTPUT for every step (the diff step hands its check instant to the plans-diff job).
+      ok(run('bash', ['-e', '-o', 'pipefail', '-c', s.run!], estate, { GITHUB_OUTPUT: join(estate, '.github-output'), ...env }), `step "${s.name}"`);
     }
     expect(JSON.parse(readFileSync(join(estate, 'tierkit.sarif'), 'utf8')).version).toBe('2.1.0');
     expect(readFileSync(join(estate, 'tierkit-diff/comment.md'), 'utf8')).toContain('tierkit diff');

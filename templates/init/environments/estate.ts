@@ -8,11 +8,12 @@ export function defineEstate(): Estate {
     // Where pods reach Vault and the API server: the only egress beyond a tier's allow list.
     vault: { address: 'https://vault.acme.internal:8200', cidr: '10.0.8.0/28' },
     kubernetesApi: { cidr: '10.0.1.0/28', port: 6443 },
-    argocd: { repoUrl: 'https://git.acme.internal/platform/estate.git' },
+    // Argo CD reads the rendered branch from the repository the publishers' rulesets guard (TK095).
+    argocd: { repoUrl: 'https://github.com/acme/estate.git' },
     // repositoryId: the repository's numeric id (`gh api repos/acme/estate --jq .id`); Vault's CI
     // roles bind the token's repository_id claim to it, so a renamed or re-created repo gets nothing.
     ci: { repository: 'acme/estate', repositoryId: '123456789' },
-    backend: Backend.s3({ bucket: 'acme-tfstate', region: 'eu-west-3', keyPrefix: 'estate' }),
+    backend: Backend.s3({ bucket: 'acme-tfstate', region: 'eu-west-3', keyPrefix: 'estate', accountId: '123456789012' }),
     // One cluster for every tier is a reasoned choice (`check` TK044): give prod its own with the
     // tier setting argocdDestinationServer, or say here what keeps it apart (a tainted nodePool).
     sharedClusters: [{

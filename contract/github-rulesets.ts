@@ -1,0 +1,88 @@
+import { dist } from '../constructs/naming';
+import type { Manifest } from './manifest';
+
+/**
+ * GitHub repository rulesets (`POST /repos/{owner}/{repo}/rulesets` bodies), written by synth to
+ * `dist/ci/rulesets/<name>.json` and judged by TK094:
+ * - `tierkit-rendered`: the branch Argo CD tracks (argocd.targetRevision) — no creation, update,
+ *   deletion or force push but by a tier's publisher App;
+ * - `tierkit-rendered-<tier>`: a push ruleset restricting the tier's paths on that branch
+ *   (`<tier>/**`, `argocd/<tier>.k8s.yaml`): only that tier's publisher may push a commit touching
+ *   them, so `publish-dev` can never write `prod/`;
+ * - `tierkit-main`: changes reach main only through a pull request whose required checks passed
+ *   on a branch up to date with main (each PR's plans are made on top of every earlier merge).
+ * Bypass actors are GitHub Apps only (`Integration`), each a tier's declared publisher.
+ */
+
+export type Ruleset = {
+  readonly name: string;
+  readonly target: 'branch' | 'push';
+  readonly enforcement: 'active';
+  readonly bypass_actors: readonly { readonly actor_id: number; readonly actor_type: 'Integration'; readonly bypass_mode: 'always' }[];
+  readonly conditions?: { readonly ref_name: { readonly include: readonly string[]; readonly exclude: readonly string[] } };
+  readonly rules: readonly Record<string, unknown>[];
+};
+
+/** Tiers whose manifests CI publishes (a `none` gate is a developer's own machine). */
+export function publishedTierNames(m: Manifest): string[] {
+  return m.tiers.filter((t) => t.applyGate.name !== 'none').map((t) => t.name).sort();
+}
+
+/** Paths of a tier on the rendered branch (which holds dist/k8s at its root). */
+export function renderedTierPaths(tier: string): string[] {
+  return [`${dist.renderedPath(dist.k8sTierDir(tier))}/**`, dist.renderedPath(dist.k8sAppOfApps(tier))];
+}
+
+/** The checks the PR workflow's jobs report (their names), required on main. */
+export const REQUIRED_CHECKS = ['PR comment', 'synth, check, diff'] as const;
+
+export function rulesetFile(name: string): string {
+  return `ci/rulesets/${name}.json`;
+}
+
+export function githubRulesets(m: Manifest): Ruleset[] {
+  const ids = m.estate.ci.publisherAppIds ?? {};
+  const actor = (tier: string) => (ids[tier] === undefined ? [] : [{ actor_id: ids[tier], actor_type: 'Integration' as const, bypass_mode: 'always' as const }]);
+  const tiers = publishedTierNames(m);
+  const branch = `refs/heads/${m.estate.argocd.targetRevision}`;
+  const publishers = [...new Map(tiers.flatMap(actor).map((a) => [a.actor_id, a])).values()].sort((a, b) => a.actor_id - b.actor_id);
+  return [
+    {
+      name: 'tierkit-main',
+      target: 'branch',
+      enforcement: 'active',
+      bypass_actors: [],
+      conditions: { ref_name: { include: ['refs/heads/main'], exclude: [] } },
+      rules: [
+        { type: 'deletion' },
+        { type: 'non_fast_forward' },
+        {
+          type: 'pull_request',
+          parameters: {
+            required_approving_review_count: 1, dismiss_stale_reviews_on_push: true, require_code_owner_review: false,
+            require_last_push_approval: true, required_review_thread_resolution: false,
+          },
+        },
+        {
+          type: 'required_status_checks',
+          parameters: { strict_required_status_checks_policy: true, required_status_checks: REQUIRED_CHECKS.map((context) => ({ context })) },
+        },
+      ],
+    },
+    {
+      name: 'tierkit-rendered',
+      target: 'branch',
+      enforcement: 'active',
+      bypass_actors: publishers,
+      conditions: { ref_name: { include: [branch], exclude: [] } },
+      rules: [{ type: 'creation' }, { type: 'deletion' }, { type: 'non_fast_forward' }, { type: 'update', parameters: { update_allows_fetch_and_merge: false } }],
+    },
+    ...tiers.map((tier): Ruleset => ({
+      name: `tierkit-rendered-${tier}`,
+      target: 'push',
+      enforcement: 'active',
+      bypass_actors: actor(tier),
+      rules: [{ type: 'file_path_restriction', parameters: { restricted_file_paths: renderedTierPaths(tier) } }],
+    })),
+  ];
+}
