@@ -6,6 +6,7 @@ import {
 import { AppEnvironment } from '../app-environment';
 import { hasGoldenDump, hasReset } from '../lifecycle/plan';
 import * as naming from '../naming';
+import { Sandbox } from '../sandbox';
 import {
   ROOT_ROTATION_STATEMENTS, creationStatements, environmentPolicyRules, renderPolicy, revocationStatements,
 } from '../statements';
@@ -32,6 +33,41 @@ export interface AppEnvironmentResources {
   readonly goldenDump?: GoldenDumpResources;
   /** Vault login of the reset Job's own service account (sandboxes, demo tier). */
   readonly resetAuthRole?: KubernetesAuthBackendRole;
+  /** Sandboxes only: the TTL sweep's own Vault identity (revoke its env's leases, nothing else). */
+  readonly ttlSweep?: TtlSweepResources;
+}
+
+export interface TtlSweepResources {
+  readonly policy: VaultPolicy;
+  readonly authRole: KubernetesAuthBackendRole;
+}
+
+/** The sweep's token lives for one run: long enough to log in and revoke, no longer. */
+const TTL_SWEEP_TOKEN_TTL_SECONDS = 300;
+
+/**
+ * The TTL sweep's Vault identity: a policy of exactly one literal path,
+ * `sys/leases/revoke-prefix/<mount>/creds/<role>` with update + sudo (the endpoint is
+ * root-protected), bound to the sweep's service account in the env's namespace only.
+ */
+function buildTtlSweep(stack: TerraformStack, env: AppEnvironment): TtlSweepResources {
+  const c = env.coordinate;
+  const n = env.estate.naming;
+  const policy = new VaultPolicy(stack, 'ttl_sweep_policy', {
+    name: naming.ttlSweepName(c),
+    policy: renderPolicy(`tierkit: TTL sweep of ${env.slug}`, [{ path: naming.ttlSweepRevokePath(c, n), capabilities: ['update', 'sudo'] }]),
+  });
+  const authRole = new KubernetesAuthBackendRole(stack, 'ttl_sweep_auth_role', {
+    backend: n.kubernetesAuthPath,
+    roleName: naming.ttlSweepName(c),
+    boundServiceAccountNames: [naming.ttlSweepName(c)],
+    boundServiceAccountNamespaces: [naming.namespace(c)],
+    audience: VAULT_TOKEN_AUDIENCE,
+    tokenPolicies: [policy.name],
+    tokenTtl: TTL_SWEEP_TOKEN_TTL_SECONDS,
+    tokenMaxTtl: TTL_SWEEP_TOKEN_TTL_SECONDS,
+  });
+  return { policy, authRole };
 }
 
 export interface GoldenDumpResources {
@@ -226,9 +262,11 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     })
     : undefined;
 
+  const ttlSweep = env instanceof Sandbox && env.expiresAt !== undefined ? buildTtlSweep(stack, env) : undefined;
+
   const resources: AppEnvironmentResources = {
     stack, groupRole, vaultConnectionRole, vaultConnectionAdmin, providerMembership, database, databasePublicRevoke, databaseConnect,
-    vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole,
+    vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole, ttlSweep,
   };
   for (const hatch of env.escapeHatches) hatch(resources);
   if (providerMembership) afterProviderMembership(stack, providerMembership);
