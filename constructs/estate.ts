@@ -5,6 +5,7 @@ import { EstateNaming } from './naming';
 import { PostgresServer, endpointIssues } from './postgres-server';
 import { databaseCapsIssues, nodePoolIssues, resourcesIssues } from './runtime';
 import { Tier } from './tier';
+import { SandboxTemplate } from './sandbox-template';
 import { propTypes, Types } from './prop-types';
 import { assertPropTypes, recordProps } from './props';
 import { EffectiveTier, TierSettings, effectiveTier } from './tier-settings';
@@ -93,6 +94,11 @@ export interface EstateProps {
   readonly tiers?: readonly TierSettings[];
   /** Most sandboxes one owner may hold at once. @default 3 */
   readonly sandboxQuotaPerOwner?: number;
+  /**
+   * Who may own a sandbox: engineers and groups (their SSO names). A sandbox whose owner is not
+   * listed is refused at synth. @default - not declared: TypeScript sandboxes may name any owner; data-file sandboxes are refused
+   */
+  readonly sandboxOwners?: readonly string[];
   /** @default - the ingress-nginx chart's defaults (class `nginx`) */
   readonly ingressController?: IngressControllerSettings;
   /**
@@ -123,7 +129,7 @@ function addressPort(address: string): number {
 
 export const ESTATE_PROPS = propTypes<EstateProps>()({
   name: Types.string, domain: Types.string, vault: Types.object, argocd: Types.object, ci: Types.object,
-  backend: Types.instance(Backend, 'Backend.s3({ bucket, region })'), tiers: Types.list(Types.object), sandboxQuotaPerOwner: Types.integer,
+  backend: Types.instance(Backend, 'Backend.s3({ bucket, region })'), tiers: Types.list(Types.object), sandboxQuotaPerOwner: Types.integer, sandboxOwners: Types.list(Types.string),
   kubernetesApi: Types.object, ingressController: Types.object,
 });
 
@@ -142,6 +148,12 @@ export class Estate extends Construct {
   readonly ci: Required<CiSettings>;
   readonly backend: Backend;
   readonly sandboxQuotaPerOwner: number;
+  readonly sandboxOwners?: readonly string[];
+  /**
+   * The directory of sandbox data files, set by `loadSandboxFiles` (the CLI writes there). Its
+   * last segment names the files in errors and the manifest. @default - none loaded
+   */
+  sandboxFilesDir?: string;
   /** Where pods reach Vault, when declared (`vault.cidr`). */
   readonly vaultEndpoint?: NetworkEndpoint;
   /** Where pods reach the Kubernetes API server, when declared. */
@@ -176,6 +188,7 @@ export class Estate extends Construct {
     };
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;
+    this.sandboxOwners = props.sandboxOwners;
     this.tierSettings = props.tiers ?? [];
     this.ingressController = {
       className: props.ingressController?.className ?? 'nginx',
@@ -245,6 +258,11 @@ export class Estate extends Construct {
 
   get servers(): PostgresServer[] {
     return this.node.children.filter((c): c is PostgresServer => c instanceof PostgresServer);
+  }
+
+  /** The sandbox templates declared in the estate (`new SandboxTemplate(estate, name, …)`). */
+  get sandboxTemplates(): SandboxTemplate[] {
+    return this.node.children.filter((c): c is SandboxTemplate => c instanceof SandboxTemplate);
   }
 
   /** The server a tier's environments live on by default. */

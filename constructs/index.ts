@@ -17,3 +17,5 @@ export { writeDist } from './synth/write';
 export * from './synth/manifest';
 export { AppEnvironmentResources } from './synth/terraform-app-environment';
 export * as lifecycle from './lifecycle';
+export { SandboxTemplate, SandboxTemplateProps, APPROVAL_TTL_HOURS } from './sandbox-template';
+export { loadSandboxFiles, parseSandboxFile, SandboxFileData, MANAGED_BY } from './sandbox-files';

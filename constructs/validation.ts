@@ -10,6 +10,7 @@ import { Sandbox } from './sandbox';
 import { Tier } from './tier';
 import { appsOf, environmentsOf } from './query';
 import { canonicalCidr } from './cidr';
+import { sandboxIssue, sandboxTemplateIssues } from './sandbox-checks';
 
 /**
  * Input validation as a table of rules, run over the whole estate before anything is
@@ -24,6 +25,8 @@ const CRONJOB_NAME_MAX = 52;
 export const MIN_REASON_LENGTH = 10;
 
 function issue(estate: Estate, c: IConstruct, property: string, value: unknown, message: string, fix: string): ValidationIssue {
+  // A data-file sandbox's issue names its file and JSON pointer.
+  if (c instanceof Sandbox && c.declaredIn) return sandboxIssue(estate, c, property, value, message, fix);
   return { path: estate.displayPath(c), property, value, message, fix };
 }
 
@@ -225,6 +228,8 @@ const rules: Record<string, Rule> = {
         `owner holds ${list.length} sandboxes; the estate quota is ${e.sandboxQuotaPerOwner}`,
         'remove an expired sandbox, or raise sandboxQuotaPerOwner on the Estate'));
   },
+
+  sandboxTemplates: sandboxTemplateIssues,
 
   suppressions: (e) => environments(e).flatMap((env) => env.suppressions.filter((s) => !hasReason(s.reason)).map((s) =>
     issue(e, env, `suppressions[${s.ruleId}].reason`, s.reason, `a suppression needs a reason of at least ${MIN_REASON_LENGTH} characters`,
