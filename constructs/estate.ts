@@ -95,8 +95,8 @@ export interface EstateProps {
   /** Most sandboxes one owner may hold at once. @default 3 */
   readonly sandboxQuotaPerOwner?: number;
   /**
-   * Who may own a sandbox: engineers and groups (their SSO names). A sandbox whose owner is not
-   * listed is refused at synth. @default - not declared: TypeScript sandboxes may name any owner; data-file sandboxes are refused
+   * Who may own a data-file or template-made sandbox: engineers and groups (their SSO names). One
+   * whose owner is not listed is refused at synth. @default - not declared: every data-file sandbox is refused
    */
   readonly sandboxOwners?: readonly string[];
   /** @default - the ingress-nginx chart's defaults (class `nginx`) */
