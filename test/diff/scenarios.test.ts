@@ -312,7 +312,7 @@ describe('tierkit diff on the example estate', () => {
     const destroys = set.attention.filter((a) => a.category === 'destroy').map((a) => a.subject);
     expect(destroys).toContain('stack shop');
     expect(destroys).toContain('k8s/prod/shop.k8s.yaml');
-    expect(set.attention.filter((a) => a.category === 'sandbox-removed').map((a) => a.subject)).toEqual(['sandbox shop-alice', 'sandbox shop-team-growth']);
+    expect(set.attention.filter((a) => a.category === 'sandbox-removed').map((a) => a.subject)).toEqual(['sandbox shop-alice', 'sandbox shop-bob-checkout', 'sandbox shop-team-growth']);
     expect(set.attention.some((a) => a.category === 'prod' && a.subject === 'stack shop')).toBe(true);
     // The NetworkPolicies go with their namespaces: the namespace's removal is the change, not an item per policy.
     expect(set.attention.filter((a) => a.category === 'network-policy')).toEqual([]);
