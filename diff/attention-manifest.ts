@@ -74,7 +74,8 @@ const APPROVAL_TTL_HOURS = 7 * 24;
 
 function approvalAttention(ctx: Context, was: ManifestAppEnvironment | undefined, now: ManifestAppEnvironment): void {
   const s = now.sandbox!;
-  if (!(s.ttlHours > APPROVAL_TTL_HOURS) || (was?.sandbox && was.sandbox.ttlHours >= s.ttlHours && was.sandbox.reason === s.reason)) return;
+  const later = !was?.sandbox || Date.parse(s.expiresAt) > Date.parse(was.sandbox.expiresAt) || was.sandbox.reason !== s.reason;
+  if (!(s.ttlHours > APPROVAL_TTL_HOURS) || !later) return;
   const from = was?.sandbox ? `extended from ${was.sandbox.ttlHours} h to ${s.ttlHours} h` : `created with a TTL of ${s.ttlHours} h`;
   ctx.items.push({
     category: 'sandbox-approval', subject: `sandbox ${now.slug}`, stack: now.stack, tier: now.tier,
@@ -98,7 +99,8 @@ export function manifestAttention(ctx: Context, changes: readonly ManifestChange
       else if (was?.sandbox && now?.sandbox) {
         const lines = m.changes.filter((c) => c.path.startsWith('sandbox.') || c.path === 'tier' || c.path === 'server')
           .map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);
-        const extended = now.sandbox.ttlHours > was.sandbox.ttlHours && now.sandbox.createdAt === was.sandbox.createdAt;
+        // Later expiry is an extension, however it was made (a longer TTL or a later createdAt).
+        const extended = Date.parse(now.sandbox.expiresAt) > Date.parse(was.sandbox.expiresAt);
         if (lines.length > 0) ctx.items.push({ category: extended ? 'sandbox-extended' : 'sandbox-changed', subject, stack: now.stack, tier: now.tier, message: sandboxLine(now), details: lines });
       }
     }

@@ -3,6 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { yamlStream } from '../../constructs/synth/serialize';
 import type { Estate } from '../../constructs';
 import { rehashManifest as rehash } from '../policies/rehash';
 import { check, cleanDist, distWithFiles, env, findings, synthDist } from '../policies/helpers';
@@ -94,5 +96,49 @@ describe('TK121: the sweep identity exists on every sandbox and only the sweep g
       expect.stringContaining('has no TTL-sweep auth role "crm-alice-ttl-sweep"'),
       expect.stringContaining('sandbox crm-alice (tier dev) has no TTL-sweep policy "crm-alice-ttl-sweep"'),
     ]);
+  });
+});
+
+describe('TK122: the sweep CronJob exists, runs as the sweep and revokes its own path', () => {
+  const edited = (edit: (doc: Record<string, any>) => Record<string, any> | undefined) => {
+    const dir = distWithFiles({});
+    const file = join(dir, 'k8s/dev/crm-alice.k8s.yaml');
+    const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS());
+    writeFileSync(file, yamlStream(docs.map((d) => (d.kind === 'CronJob' && d.metadata.name === 'crm-alice-ttl-sweep' ? edit(d) : d)).filter(Boolean)));
+    rehash(dir);
+    return dir;
+  };
+
+  it.each([
+    ['removed', () => undefined, 'is missing: expiry would revoke no lease'],
+    ['suspended', (d: Record<string, any>) => ({ ...d, spec: { ...d.spec, suspend: true } }), 'suspend is true, not false'],
+    ['re-pointed at another env\'s leases', (d: Record<string, any>) => {
+      const c = d.spec.jobTemplate.spec.template.spec.containers[0];
+      c.env = c.env.map((v: { name: string; value: string }) => (v.name === 'TIERKIT_VAULT_REVOKE_PATH' ? { ...v, value: 'sys/leases/revoke-prefix/postgres/creds/crm' } : v));
+      return d;
+    }, 'revokes ["sys/leases/revoke-prefix/postgres/creds/crm"], not exactly ["sys/leases/revoke-prefix/postgres/creds/crm-alice"]'],
+    ['logging in as the workload', (d: Record<string, any>) => {
+      d.spec.jobTemplate.spec.template.metadata.annotations['vault.hashicorp.com/role'] = 'crm-alice';
+      return d;
+    }, 'logs in to Vault as "crm-alice", not crm-alice-ttl-sweep'],
+  ])('a hand-edited dist/ whose sweep is %s is an unsuppressible error', async (_what, edit, message) => {
+    const report = await check(edited(edit));
+    const msgs = findings(report, 'TK122').map((f) => f.message);
+    expect(msgs).toEqual([expect.stringContaining(message)]);
+    expect(msgs[0]).toContain('TTL-sweep CronJob crm-alice/crm-alice-ttl-sweep of crm-alice (tier dev)');
+  });
+});
+
+describe('TK123: a sandbox created after the evaluation time', () => {
+  it('is an error at check time (a forward-dated createdAt is an unreviewed lifetime), and none on the example estate', async () => {
+    expect(findings(await check(cleanDist()), 'TK123')).toEqual([]);
+    const dir = synthDist((e) => {
+      env(e, 'crm', 'alice').addSuppression('TK123', 'a hostile author suppresses the rule');
+      (env(e, 'crm', 'alice') as unknown as { createdAt: string }).createdAt = '2027-11-20';
+    }, 'tk123');
+    const [f, ...rest] = findings(await check(dir), 'TK123');
+    expect(rest).toEqual([]);
+    expect(f.message).toBe('sandbox crm-alice (tier dev) of alice is created at 2027-11-20, after the evaluation time 2026-11-22T06:00:00.000Z');
+    expect(f.suppressed).toBeUndefined();
   });
 });
