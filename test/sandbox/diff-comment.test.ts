@@ -50,6 +50,6 @@ describe('the PR comment names the sandbox lifecycle', () => {
   it('the example data-file sandbox shows its template and file in the comment when deleted', () => {
     const { md } = comment((e) => { app(e, 'shop').node.tryRemoveChild('bob-checkout'); });
     // A sandbox and its stack are one change: its line merges into the stack's.
-    expect(md).toContain('also: sandbox delete · sandbox shop-bob-checkout: owner bob, kind engineer, tier dev, TTL 72 h (expires 2026-11-24T10:00:00.000Z), seed synthetic:v1, server nonprod-pg, template feature-default, file sandboxes/shop/bob-checkout.json');
+    expect(md).toContain('also: sandbox delete · sandbox shop-bob-checkout: owner bob, kind engineer, tier dev, TTL 72 h (expires 2026-11-24T08:00:00.000Z), seed synthetic:v1, server nonprod-pg, template feature-default, file sandboxes/shop/bob-checkout.json');
   });
 });
