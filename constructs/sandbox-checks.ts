@@ -5,6 +5,7 @@
  */
 import type { Estate } from './estate';
 import { ValidationIssue } from './errors';
+import { PROD_ENV } from './naming';
 import { environmentsOf } from './query';
 import { Sandbox } from './sandbox';
 import { APPROVAL_TTL_HOURS } from './sandbox-template';
@@ -27,6 +28,13 @@ export function sandboxTemplateIssues(e: Estate): ValidationIssue[] {
   const owners = e.sandboxOwners === undefined ? undefined : new Set(e.sandboxOwners);
   for (const sb of sandboxes) {
     const at = (property: string, value: unknown, message: string, fix: string) => out.push(sandboxIssue(e, sb, property, value, message, fix));
+    // `prod` is the coordinate whose names are the app's own (database `erp`, role `erp_role`): a
+    // sandbox of an app without a prod tier must not take them.
+    if (sb.env === PROD_ENV) {
+      out.push(sb.declaredIn
+        ? { path: sb.declaredIn.file, property: '', value: sb.env, message: 'names a sandbox "prod": its database, roles and Vault paths would be the app\'s prod names', fix: 'rename the file' }
+        : sandboxIssue(e, sb, 'env', sb.env, 'a sandbox may not be named "prod": its database, roles and Vault paths would be the app\'s prod names', 'give the sandbox another name'));
+    }
     // The CLI's flow (data files, templates) is held to the declared owners; a TypeScript sandbox
     // without a template is estate code, reviewed like the owner list itself.
     const governed = sb.declaredIn !== undefined || sb.template !== undefined;
