@@ -57,7 +57,8 @@ Exit codes: 0 done (also when nothing expired), 1 invalid estate, 2 usage error.
       io.out(`${verb} ${r.file}: sandbox ${r.sandbox} of ${r.owner}, expired at ${r.expiresAt}`);
     }
     for (const l of plan.leave) io.out(`left ${l.where}: sandbox ${l.sandbox} of ${l.owner}, expired at ${l.expiresAt} (${l.why}; remove it by hand)`);
-    io.out(`tierkit gc at ${instant(now)}: ${plan.remove.length} ${verb}, ${plan.leave.length} expired left to their owners`);
+    io.out(`tierkit gc at ${instant(now)}: ${plan.remove.length} ${verb}, ${plan.leave.length} expired left to their owners`
+      + `${plan.remove.length > 0 && !values['dry-run'] ? '; run tierkit ci github (the apply workflow has a job per stack), then open a pull request' : ''}`);
     return EXIT.OK;
   },
 };

@@ -95,7 +95,7 @@ Exit codes: 0 written, 1 refused by a check (nothing written), 2 usage error (no
     writeFileAtomic(path, text);
     const sb = app.sandboxes.find((s) => s.env === o.name)!;
     io.out(`created ${file}: sandbox ${app.appName}-${o.name} of ${o.owner}, template ${o.template}, tier ${sb.tier.name}, `
-      + `TTL ${sb.ttlHours} h (expires ${sb.expiresAt}), seed ${sb.seed.name}. Open a pull request with it.`);
+      + `TTL ${sb.ttlHours} h (expires ${sb.expiresAt}), seed ${sb.seed.name}. Run \`tierkit ci github\` (the apply workflow has a job per stack), then open a pull request with both.`);
     return EXIT.OK;
   },
 };

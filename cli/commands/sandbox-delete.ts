@@ -26,7 +26,7 @@ Exit codes: 0 removed, 2 usage error or no such tierkit-written file (nothing re
     if (!existsSync(path) || !sandbox?.declaredIn) throw new UsageError(`${file} does not exist: no data-file sandbox ${o.app}-${o.name}`);
     if (!sandbox.declaredIn.managed) throw new UsageError(`${file} was not written by tierkit (no "managedBy": "tierkit"): remove it by hand in a pull request`);
     unlinkSync(path);
-    io.out(`deleted ${file}: sandbox ${app.appName}-${o.name} of ${sandbox.owner}. Open a pull request: the gated apply destroys its stacks.`);
+    io.out(`deleted ${file}: sandbox ${app.appName}-${o.name} of ${sandbox.owner}. Run \`tierkit ci github\` (the apply workflow has a job per stack), then open a pull request: the gated apply destroys its stacks.`);
     return EXIT.OK;
   },
 };
