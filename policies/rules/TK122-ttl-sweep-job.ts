@@ -1,3 +1,5 @@
+// The script text is part of the artifact contract, as naming is: what the sweep must run, verbatim.
+import { REVOKE_LEASES_SCRIPT } from '../../constructs/lifecycle/scripts';
 import { Rule, RuleFinding, describeEnv } from './rule';
 import { sweepName, sweepRevokePath } from './ttl-sweep';
 
@@ -40,7 +42,18 @@ export const rule: Rule = {
       const path = sweepRevokePath(g, env);
       if (revoking.length !== 1 || envVars(revoking[0]).TIERKIT_VAULT_REVOKE_PATH !== path) {
         problems.push(`revokes ${JSON.stringify(revoking.map((c) => envVars(c).TIERKIT_VAULT_REVOKE_PATH))}, not exactly ["${path}"]`);
+      } else if (JSON.stringify(revoking[0].command) !== JSON.stringify(['/bin/sh', '-c', REVOKE_LEASES_SCRIPT]) || revoking[0].args !== undefined) {
+        problems.push(`container ${JSON.stringify(revoking[0].name)} does not run tierkit's revoke script as rendered (command or args changed)`);
       }
+      // The expiry each step acts on is the manifest's: a later one postpones the revocation unseen.
+      const epoch = String(Date.parse(env.sandbox.expiresAt) / 1000);
+      for (const c of containers) {
+        const v = envVars(c);
+        if (v.TIERKIT_EXPIRES_AT_EPOCH !== undefined && v.TIERKIT_EXPIRES_AT_EPOCH !== epoch) {
+          problems.push(`container ${JSON.stringify(c.name)} acts at epoch ${JSON.stringify(v.TIERKIT_EXPIRES_AT_EPOCH)}, not the sandbox's expiry ${epoch} (${env.sandbox.expiresAt})`);
+        }
+      }
+      if (revoking.length === 1 && envVars(revoking[0]).TIERKIT_EXPIRES_AT_EPOCH === undefined) problems.push('its revoke step carries no expiry (the script then revokes nothing)');
       for (const p of problems) out.push({ env, source: job.source, message: `${where}: ${p}` });
     }
     return out;

@@ -117,6 +117,15 @@ describe('TK122: the sweep CronJob exists, runs as the sweep and revokes its own
       c.env = c.env.map((v: { name: string; value: string }) => (v.name === 'TIERKIT_VAULT_REVOKE_PATH' ? { ...v, value: 'sys/leases/revoke-prefix/postgres/creds/crm' } : v));
       return d;
     }, 'revokes ["sys/leases/revoke-prefix/postgres/creds/crm"], not exactly ["sys/leases/revoke-prefix/postgres/creds/crm-alice"]'],
+    ['postponed (a later expiry epoch)', (d: Record<string, any>) => {
+      const c = d.spec.jobTemplate.spec.template.spec.containers[0];
+      c.env = c.env.map((v: { name: string; value: string }) => (v.name === 'TIERKIT_EXPIRES_AT_EPOCH' ? { ...v, value: '4102444800' } : v));
+      return d;
+    }, 'container "revoke-leases" acts at epoch "4102444800", not the sandbox\'s expiry'],
+    ['running another script', (d: Record<string, any>) => {
+      d.spec.jobTemplate.spec.template.spec.containers[0].command = ['/bin/sh', '-c', 'exit 0'];
+      return d;
+    }, 'container "revoke-leases" does not run tierkit\'s revoke script as rendered'],
     ['logging in as the workload', (d: Record<string, any>) => {
       d.spec.jobTemplate.spec.template.metadata.annotations['vault.hashicorp.com/role'] = 'crm-alice';
       return d;
