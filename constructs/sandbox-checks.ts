@@ -24,6 +24,13 @@ export function sandboxIssue(estate: Estate, sb: Sandbox, property: string, valu
 
 export function sandboxTemplateIssues(e: Estate): ValidationIssue[] {
   const out: ValidationIssue[] = [];
+  for (const t of e.sandboxTemplates) {
+    const at = (property: string, value: unknown, message: string, fix: string) => out.push({ path: e.displayPath(t), property, value, message, fix });
+    if (!(t.defaultTtlHours > 0)) at('defaultTtlHours', t.defaultTtlHours, 'must be a positive number of hours', 'e.g. defaultTtlHours: 72');
+    if (!(t.maxTtlHours >= t.defaultTtlHours)) at('maxTtlHours', t.maxTtlHours, `is below defaultTtlHours (${t.defaultTtlHours})`, 'raise maxTtlHours, or lower defaultTtlHours');
+    if (t.seeds.length === 0) at('seeds', [], 'a template must allow at least one seed', 'leave seeds out for [SeedProfile.SYNTHETIC_V1]');
+    if (t.tier && !e.tier(t.tier).config.allowsSandboxes) at('tier', t.tier.name, `sandboxes may not live on tier ${t.tier.name}`, 'use a non-prod tier, e.g. Tier.DEV');
+  }
   const sandboxes = environmentsOf(e).filter((x): x is Sandbox => x instanceof Sandbox);
   const owners = e.sandboxOwners === undefined ? undefined : new Set(e.sandboxOwners);
   for (const sb of sandboxes) {

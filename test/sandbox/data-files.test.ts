@@ -48,6 +48,16 @@ describe('the loader', () => {
 });
 
 describe('the template checks', () => {
+  it('a template is itself checked: TTLs, seeds and a tier that allows sandboxes', () => {
+    const { estate } = estateWith({});
+    new SandboxTemplate(estate, 'bad', { tier: Tier.PROD, defaultTtlHours: 96, maxTtlHours: 48, seeds: [] });
+    expect(issues(estate)).toEqual([
+      'test/bad maxTtlHours 48: is below defaultTtlHours (96)',
+      'test/bad seeds []: a template must allow at least one seed',
+      'test/bad tier "prod": sandboxes may not live on tier prod',
+    ]);
+  });
+
   it('a sandbox named "prod" of an app without a prod tier would take the app\'s prod names: refused', () => {
     const { estate, error } = estateWith({ 'erp/prod.json': sb() }, [Tier.DEV]);
     expect(error).toBeUndefined();
