@@ -158,6 +158,20 @@ describe('the TTL sweep against stand-ins', () => {
     expect(vault.requests).toEqual([]);
   });
 
+  it('acts from the expiry second on, not a second before (a stand-in clock)', async () => {
+    const [revoke] = podSpec().containers;
+    const expiry = envOf(revoke).TIERKIT_EXPIRES_AT_EPOCH;
+    expect(expiry).toBe(String(Date.parse(dist.manifest.appEnvironments.find((e) => e.slug === 'crm-alice')!.sandbox!.expiresAt) / 1000));
+    for (const [at, revoked] of [[Number(expiry) - 1, false], [Number(expiry), true]] as const) {
+      seed();
+      const dir = workdir(`clock-${at}`);
+      writeFileSync(join(dir, 'bin', 'date'), `#!/bin/sh\n[ "$*" = "-u +%s" ] && echo ${at}\n`, { mode: 0o755 });
+      const r = await run(revoke.command, { ...envOf(revoke), VAULT_ADDR: address, TIERKIT_VAULT_TOKEN_FILE: join(dir, 'token') }, dir);
+      expect(r.code, r.stderr).toBe(0);
+      expect(vault.requests.length, String(at)).toBe(revoked ? 1 : 0);
+    }
+  });
+
   it('a Vault refusal fails the Job (exit 5), so the failure shows', async () => {
     seed();
     vault.status = 403;
