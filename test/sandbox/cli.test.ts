@@ -74,7 +74,7 @@ describe('tierkit sandbox create', () => {
     const row = JSON.parse(list.stdout).find((x: { sandbox: string }) => x.sandbox === 'shop-bob');
     expect(row).toEqual({ sandbox: 'shop-bob', owner: 'bob', kind: 'engineer', template: 'feature-default', seed: 'synthetic:v1',
       expiresAt: '2026-11-25T06:00:00.000Z', state: 'expired 1 h ago', declaredIn: 'sandboxes/shop/bob.json' });
-  });
+  }, 120_000);
 
   it.each([
     ['an undeclared template', ['--owner', 'bob', '--template', 'yolo'], 'sandboxes/shop/bob.json: /template = "yolo": is not a sandbox template declared in the estate', 'use one of feature-default, integration'],
@@ -114,7 +114,8 @@ describe('tierkit sandbox create', () => {
 });
 
 describe('tierkit sandbox extend and delete', () => {
-  it('extends by --ttl; past 7 days only with --reason (stored, flagged); refuses expired, hand-written and missing files', () => {
+  // Each CLI run is a child process (a few seconds on a loaded machine): the cases are split to stay within the timeout.
+  it('extends by --ttl; past 7 days only with --reason (stored, flagged)', () => {
     expect(create('--owner', 'bob').code).toBe(0);
     const ext = tierkit('sandbox', 'extend', 'bob', '--app', 'shop', '--ttl', '48h', '--now', '2026-11-23T06:00:00Z');
     expect(ext.code, ext.stderr).toBe(0);
@@ -132,11 +133,19 @@ describe('tierkit sandbox extend and delete', () => {
     expect(reasoned.code, reasoned.stderr).toBe(0);
     expect(reasoned.stdout).toContain('past 7 days: the PR comment asks for approval');
     expect(readJson('sandboxes/shop/bob.json')).toMatchObject({ ttlHours: 192, reason: 'reproducing the month-end billing run' });
+  }, 180_000);
 
+  it('refuses to extend an expired sandbox; nothing written', () => {
+    expect(create('--owner', 'bob').code).toBe(0);
+    const before = snapshot();
     const expired = tierkit('sandbox', 'extend', 'bob', '--app', 'shop', '--ttl', '1h', '--now', '2026-12-01T00:00:00Z');
     expect(expired.code).toBe(1);
-    expect(expired.stderr).toContain('/ttlHours = 192: expired at 2026-11-30T06:00:00.000Z');
+    expect(expired.stderr).toContain('/ttlHours = 72: expired at 2026-11-25T06:00:00.000Z');
+    expect(snapshot()).toEqual(before);
+  }, 180_000);
 
+  it('refuses hand-written and missing files (exit 2, nothing touched); deletes a file it wrote', () => {
+    expect(create('--owner', 'bob').code).toBe(0);
     writeFileSync(join(project, 'sandboxes/shop/hand.json'), JSON.stringify({ kind: 'team', owner: 'team-growth', template: 'feature-default', createdAt: NOW }));
     const hand = snapshot();
     for (const args of [['extend', 'hand', '--app', 'shop', '--ttl', '1h'], ['delete', 'hand', '--app', 'shop'], ['delete', 'nope', '--app', 'shop']]) {
@@ -150,7 +159,7 @@ describe('tierkit sandbox extend and delete', () => {
     expect(del.code, del.stderr).toBe(0);
     expect(del.stdout).toContain('deleted sandboxes/shop/bob.json: sandbox shop-bob of bob');
     expect(Object.keys(snapshot())).toEqual(['sandboxes/shop/hand.json']);
-  });
+  }, 180_000);
 });
 
 describe('strict data files', () => {
@@ -202,5 +211,5 @@ describe('tierkit gc', () => {
     expect(again.stdout).toBe(first);
     expect(Object.keys(snapshot()).sort()).toEqual(['sandboxes/shop/arcodange.json', 'sandboxes/shop/hand.json']);
     expect(existsSync(join(copy, 'sandboxes/shop/bob.json'))).toBe(false);
-  });
+  }, 180_000);
 });
