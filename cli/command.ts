@@ -10,6 +10,8 @@ export interface Command {
   readonly summary: string;
   /** Full `--help` text. */
   readonly help: string;
+  /** A command with subcommands: the help of the one `argv` names. @default - `help` */
+  readonly helpFor?: (argv: readonly string[]) => string | undefined;
   /** Returns the process exit code: 0 ok, 1 findings or invalid estate, 2 usage. */
   run(argv: readonly string[], io: Io): Promise<number>;
 }

@@ -14,6 +14,10 @@ const commands: Record<string, () => Command> = {
   ci: () => require('./commands/ci').ciCommand,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   init: () => require('./commands/init').initCommand,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  sandbox: () => require('./commands/sandbox').sandboxCommand,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  gc: () => require('./commands/gc').gcCommand,
 };
 
 function usage(): string {
@@ -35,7 +39,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const command = load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(command.help);
+    io.out(command.helpFor?.(rest) ?? command.help);
     return EXIT.OK;
   }
   try {

@@ -100,6 +100,11 @@ export class AppEnvironment extends Construct {
     return this.tier.name;
   }
 
+  /** Whether its namespace follows the tier's egress allow list (a sandbox's template may deny it). */
+  get egressAllowed(): boolean {
+    return true;
+  }
+
   /** Accept a policy finding on this environment, with a reason the reports show. */
   addSuppression(ruleId: string, reason: string): this {
     this._suppressions.push({ ruleId, reason });

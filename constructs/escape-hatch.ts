@@ -32,6 +32,13 @@ export interface AppEnvironmentResources {
   readonly goldenDump?: GoldenDumpResources;
   /** Vault login of the reset Job's own service account (sandboxes, demo tier). */
   readonly resetAuthRole?: KubernetesAuthBackendRole;
+  /** Sandboxes only: the TTL sweep's own Vault identity (revoke its env's leases, nothing else). */
+  readonly ttlSweep?: TtlSweepResources;
+}
+
+export interface TtlSweepResources {
+  readonly policy: VaultPolicy;
+  readonly authRole: KubernetesAuthBackendRole;
 }
 
 export interface GoldenDumpResources {

@@ -3,6 +3,7 @@ import { Backend } from './backend';
 import { EstateNaming } from './naming';
 import { PostgresServer } from './postgres-server';
 import { Tier } from './tier';
+import { SandboxTemplate } from './sandbox-template';
 import { propTypes, Types } from './prop-types';
 import { checkProps, recordIssues, recordProps } from './props';
 import { EffectiveTier, TIER_SETTINGS, TierSettings, effectiveTier } from './tier-settings';
@@ -106,6 +107,11 @@ export interface EstateProps {
   readonly tiers?: readonly TierSettings[];
   /** Most sandboxes one owner may hold at once. @default 3 */
   readonly sandboxQuotaPerOwner?: number;
+  /**
+   * Who may own a data-file or template-made sandbox: engineers and groups (their SSO names). One
+   * whose owner is not listed is refused at synth. @default - not declared: every data-file sandbox is refused
+   */
+  readonly sandboxOwners?: readonly string[];
   /** @default - the ingress-nginx chart's defaults (class `nginx`) */
   readonly ingressController?: IngressControllerSettings;
   /**
@@ -179,7 +185,7 @@ export const ESTATE_PROPS = propTypes<EstateProps>()({
   argocd: Types.shape('ArgoCdSettings', ARGOCD_SETTINGS, ['repoUrl']),
   ci: Types.shape('CiSettings', CI_SETTINGS, ['repository', 'repositoryId']),
   backend: Types.instance(Backend, 'Backend.s3({ bucket, region })'),
-  tiers: Types.list(Types.shape('TierSettings', TIER_SETTINGS, ['tier'])), sandboxQuotaPerOwner: Types.integer,
+  tiers: Types.list(Types.shape('TierSettings', TIER_SETTINGS, ['tier'])), sandboxQuotaPerOwner: Types.integer, sandboxOwners: Types.list(Types.string),
   kubernetesApi: Types.shape('KubernetesApiSettings', KUBERNETES_API_SETTINGS, ['cidr']),
   ingressController: Types.shape('IngressControllerSettings', INGRESS_CONTROLLER_SETTINGS),
   sharedClusters: Types.list(Types.shape('SharedCluster', SHARED_CLUSTER, ['server', 'tiers', 'reason'])),
@@ -200,6 +206,12 @@ export class Estate extends Construct {
   readonly ci: Required<CiSettings>;
   readonly backend: Backend;
   readonly sandboxQuotaPerOwner: number;
+  readonly sandboxOwners?: readonly string[];
+  /**
+   * The directory of sandbox data files, set by `loadSandboxFiles` (the CLI writes there). Its
+   * last segment names the files in errors and the manifest. @default - none loaded
+   */
+  sandboxFilesDir?: string;
   /** Where pods reach Vault, when declared (`vault.cidr`). */
   readonly vaultEndpoint?: NetworkEndpoint;
   /** Where pods reach the Kubernetes API server, when declared. */
@@ -239,6 +251,7 @@ export class Estate extends Construct {
     };
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;
+    this.sandboxOwners = props.sandboxOwners;
     this.tierSettings = props.tiers ?? [];
     this.sharedClusters = (props.sharedClusters ?? []).map((c) => ({
       server: c?.server, reason: c?.reason,
@@ -279,6 +292,11 @@ export class Estate extends Construct {
 
   get servers(): PostgresServer[] {
     return this.node.children.filter((c): c is PostgresServer => c instanceof PostgresServer);
+  }
+
+  /** The sandbox templates declared in the estate (`new SandboxTemplate(estate, name, …)`). */
+  get sandboxTemplates(): SandboxTemplate[] {
+    return this.node.children.filter((c): c is SandboxTemplate => c instanceof SandboxTemplate);
   }
 
   /** The server a tier's environments live on by default. */

@@ -17,3 +17,5 @@ export { writeDist } from './synth/write';
 export * from './synth/manifest';
 export type { AppEnvironmentResources, GoldenDumpResources } from './escape-hatch';
 export * as lifecycle from './lifecycle';
+export { SandboxTemplate, SandboxTemplateProps, APPROVAL_TTL_HOURS } from './sandbox-template';
+export { loadSandboxFiles, parseSandboxFile, SandboxFileData, MANAGED_BY } from './sandbox-files';

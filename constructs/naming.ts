@@ -244,14 +244,14 @@ export function argoAppsProjectName(tier: string): string {
   return `tierkit-${tier}-apps`;
 }
 
-/** Every ServiceAccount an app-environment owns in its namespace: the workload's, the reset's (TTL sweep too) and the golden dump's. */
+/** Every ServiceAccount an app-environment owns in its namespace: the workload's, the reset's, the TTL sweep's and the golden dump's. */
 export function serviceAccountNames(c: Coordinate): string[] {
-  return [serviceAccountName(c), resetName(c), goldenDumpName(c)];
+  return [serviceAccountName(c), resetName(c), ttlSweepName(c), goldenDumpName(c)];
 }
 
 /** Every Vault Kubernetes auth role an app-environment owns (the Vault agent annotation names one). */
 export function kubernetesAuthRoleNames(c: Coordinate): string[] {
-  return [kubernetesAuthRoleName(c), resetName(c), goldenDumpName(c)];
+  return [kubernetesAuthRoleName(c), resetName(c), ttlSweepName(c), goldenDumpName(c)];
 }
 
 export const dist = {
@@ -289,9 +289,18 @@ export function resetName(c: Coordinate): string {
   return `${slug(c)}-reset`;
 }
 
-/** A sandbox's TTL sweep CronJob (it runs as the reset service account: the same scale right). */
+/** A sandbox's TTL sweep: its CronJob, service account, Role, Vault policy and Vault auth role. */
 export function ttlSweepName(c: Coordinate): string {
   return `${slug(c)}-ttl-sweep`;
+}
+
+/**
+ * The one Vault path the TTL sweep may write: revoke every lease of the env's dynamic role.
+ * Vault appends the `/` a prefix lacks (expiration.go revokePrefixCommon), so `…/creds/erp-sandbox`
+ * never reaches `…/creds/erp-sandbox2`.
+ */
+export function ttlSweepRevokePath(c: Coordinate, n: EstateNaming): string {
+  return `sys/leases/revoke-prefix/${vaultCredsPath(c, n)}`;
 }
 
 /** PersistentVolumeClaim holding an app's seed dumps (golden and others). */
@@ -330,9 +339,11 @@ export function claimedNames(c: Coordinate): ClaimedName[] {
     { kind: 'Vault KV secret', name: goldenDumpKvSecretName(c) },
     { kind: 'Vault policy', name: vaultPolicyName(c) },
     { kind: 'Vault policy', name: goldenDumpName(c) },
+    { kind: 'Vault policy', name: ttlSweepName(c) },
     { kind: 'Vault Kubernetes auth role', name: kubernetesAuthRoleName(c) },
     { kind: 'Vault Kubernetes auth role', name: goldenDumpName(c) },
     { kind: 'Vault Kubernetes auth role', name: resetName(c) },
+    { kind: 'Vault Kubernetes auth role', name: ttlSweepName(c) },
     { kind: 'Kubernetes namespace', name: namespace(c) },
     { kind: 'Terraform stack', name: appEnvironmentStackName(c) },
   ];

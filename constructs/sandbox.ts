@@ -3,8 +3,15 @@ import { AppEnvironment } from './app-environment';
 import { SandboxKind, SeedProfile } from './enums';
 import { PostgresServer } from './postgres-server';
 import { Tier } from './tier';
+import { SandboxTemplate } from './sandbox-template';
 import { propTypes, Types } from './prop-types';
 import { checkProps, childPath, recordIssues, recordProps } from './props';
+
+/** Where a data-file sandbox is declared: the file (relative, `sandboxes/shop/bob.json`) and whether tierkit wrote it. */
+export interface SandboxFileOrigin {
+  readonly file: string;
+  readonly managed: boolean;
+}
 
 export interface SandboxProps {
   /** The tier whose defaults (secrets, egress, data policy, TTL limits) the sandbox follows. Never prod. */
@@ -27,12 +34,17 @@ export interface SandboxProps {
   readonly flags?: Readonly<Record<string, boolean>>;
   /** @default - the server that hosts `tier` */
   readonly server?: PostgresServer;
+  /** The approved preset it is made from: its TTL limits, seeds, egress and flags apply. @default - none (the tier's limits only) */
+  readonly template?: SandboxTemplate;
+  /** Whether it follows its tier's egress allow list; only a template with `egress: true` allows it. @default - the template's (true without a template: the tier's) */
+  readonly egress?: boolean;
 }
 
 export const SANDBOX_PROPS = propTypes<SandboxProps>()({
   tier: Types.instance(Tier, 'Tier.DEV'), kind: Types.instance(SandboxKind, 'SandboxKind.ENGINEER'), owner: Types.string, createdAt: Types.string,
   ttlHours: Types.number, seed: Types.instance(SeedProfile, 'SeedProfile.SYNTHETIC_V1'), reason: Types.string, flags: Types.record(Types.boolean),
   server: Types.instance(PostgresServer, "estate.servers.find((s) => s.serverId === 'nonprod-pg')"),
+  template: Types.instance(SandboxTemplate, "new SandboxTemplate(estate, 'feature-default', { tier: Tier.DEV })"), egress: Types.boolean,
 });
 
 /** A disposable environment of one app: per engineer, team, branch, or the app's `sandbox` env. */
@@ -44,6 +56,10 @@ export class Sandbox extends AppEnvironment {
   readonly seed: SeedProfile;
   readonly reason?: string;
   readonly flagOverrides: Readonly<Record<string, boolean>>;
+  readonly template?: SandboxTemplate;
+  readonly requestedEgress?: boolean;
+  /** Set by `loadSandboxFiles`: the data file that declares it (`sandboxes/<app>/<name>.json`). */
+  declaredIn?: SandboxFileOrigin;
 
   constructor(scope: App, id: string, declared: SandboxProps) {
     const { props, issues } = checkProps<SandboxProps>(childPath(scope, id), declared, SANDBOX_PROPS, ['tier', 'kind', 'owner', 'createdAt']);
@@ -54,9 +70,16 @@ export class Sandbox extends AppEnvironment {
     this.owner = props.owner;
     this.createdAt = props.createdAt;
     this.declaredTtlHours = props.ttlHours;
-    this.seed = props.seed ?? SeedProfile.SYNTHETIC_V1;
+    this.template = props.template;
+    this.seed = props.seed ?? props.template?.seeds[0] ?? SeedProfile.SYNTHETIC_V1;
     this.reason = props.reason;
-    this.flagOverrides = props.flags ?? {};
+    this.flagOverrides = { ...props.template?.flags, ...props.flags };
+    this.requestedEgress = props.egress;
+  }
+
+  /** Egress beyond the platform's destinations: only when its template allows it (no template: the tier's). */
+  override get egressAllowed(): boolean {
+    return this.requestedEgress ?? (this.template ? this.template.egress : true);
   }
 
   override get isSandbox(): boolean {
@@ -68,7 +91,7 @@ export class Sandbox extends AppEnvironment {
   }
 
   get ttlHours(): number {
-    return this.declaredTtlHours ?? this.estate.tier(this.tier).config.sandboxDefaultTtlHours;
+    return this.declaredTtlHours ?? this.template?.defaultTtlHours ?? this.estate.tier(this.tier).config.sandboxDefaultTtlHours;
   }
 
   /** ISO-8601 instant after which the sandbox is expired; undefined on invalid input. */

@@ -13,6 +13,7 @@ import { Tier } from './tier';
 import { appsOf, environmentsOf } from './query';
 import { canonicalCidr } from './cidr';
 import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
+import { sandboxIssue, sandboxTemplateIssues } from './sandbox-checks';
 
 /**
  * Input validation as a table of rules, run over the whole estate before anything is
@@ -27,6 +28,8 @@ const CRONJOB_NAME_MAX = 52;
 export { MIN_REASON_LENGTH };
 
 function issue(estate: Estate, c: IConstruct, property: string, value: unknown, message: string, fix: string): ValidationIssue {
+  // A data-file sandbox's issue names its file and JSON pointer.
+  if (c instanceof Sandbox && c.declaredIn) return sandboxIssue(estate, c, property, value, message, fix);
   return { path: estate.displayPath(c), property, value, message, fix };
 }
 
@@ -313,6 +316,8 @@ const rules: Record<string, Rule> = {
         `owner holds ${list.length} sandboxes; the estate quota is ${e.sandboxQuotaPerOwner}`,
         'remove an expired sandbox, or raise sandboxQuotaPerOwner on the Estate'));
   },
+
+  sandboxTemplates: sandboxTemplateIssues,
 
   suppressions: (e) => environments(e).flatMap((env) => env.suppressions.filter((s) => !hasReason(s.reason)).map((s) =>
     issue(e, env, `suppressions[${s.ruleId}].reason`, s.reason, `a suppression needs a reason of at least ${MIN_REASON_LENGTH} characters`,

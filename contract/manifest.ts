@@ -93,6 +93,13 @@ export interface ManifestSandbox {
   readonly expiresAt: string;
   readonly seed: string;
   readonly reason?: string;
+  /** The template it is made from, if any. */
+  readonly template?: string;
+  /** The data file that declares it (`sandboxes/<app>/<name>.json`), if any, and whether tierkit wrote it. */
+  readonly file?: string;
+  readonly managed?: boolean;
+  /** False when its template denies egress beyond the platform's destinations (absent: the tier's). */
+  readonly egress?: boolean;
 }
 
 export interface ManifestAppEnvironment {

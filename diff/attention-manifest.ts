@@ -65,7 +65,22 @@ function tierExceptionAttention(ctx: Context, was: ManifestTier | undefined, now
 
 function sandboxLine(e: ManifestAppEnvironment): string {
   const s = e.sandbox!;
-  return `owner ${s.owner}, kind ${s.kind}, tier ${e.tier}, TTL ${s.ttlHours} h (expires ${s.expiresAt}), seed ${s.seed}, server ${e.server}${s.reason ? `, reason: ${s.reason}` : ''}`;
+  const origin = `${s.template ? `, template ${s.template}` : ''}${s.file ? `, file ${s.file}${s.managed ? '' : ' (hand-written)'}` : ''}`;
+  return `owner ${s.owner}, kind ${s.kind}, tier ${e.tier}, TTL ${s.ttlHours} h (expires ${s.expiresAt}), seed ${s.seed}, server ${e.server}${origin}${s.reason ? `, reason: ${s.reason}` : ''}`;
+}
+
+/** Seed 002: a sandbox living past 7 days needs an approval; the comment asks for it whenever a PR creates or lengthens one. */
+const APPROVAL_TTL_HOURS = 7 * 24;
+
+function approvalAttention(ctx: Context, was: ManifestAppEnvironment | undefined, now: ManifestAppEnvironment): void {
+  const s = now.sandbox!;
+  const later = !was?.sandbox || Date.parse(s.expiresAt) > Date.parse(was.sandbox.expiresAt) || was.sandbox.reason !== s.reason;
+  if (!(s.ttlHours > APPROVAL_TTL_HOURS) || !later) return;
+  const from = was?.sandbox ? `extended from ${was.sandbox.ttlHours} h to ${s.ttlHours} h` : `created with a TTL of ${s.ttlHours} h`;
+  ctx.items.push({
+    category: 'sandbox-approval', subject: `sandbox ${now.slug}`, stack: now.stack, tier: now.tier,
+    message: `${from}, past 7 days (${APPROVAL_TTL_HOURS} h): a reviewer approves it or asks for a shorter one; reason: ${s.reason ?? '(none)'}`, details: [],
+  });
 }
 
 export function manifestAttention(ctx: Context, changes: readonly ManifestChange[]): void {
@@ -78,12 +93,15 @@ export function manifestAttention(ctx: Context, changes: readonly ManifestChange
         suppressionAttention(ctx, was, now);
         envExceptionAttention(ctx, was, now);
       }
+      if (now?.sandbox) approvalAttention(ctx, was, now);
       if (now?.sandbox && !was?.sandbox) ctx.items.push({ category: 'sandbox-added', subject, stack: now.stack, tier: now.tier, message: sandboxLine(now), details: [] });
       else if (was?.sandbox && !now?.sandbox) ctx.items.push({ category: 'sandbox-removed', subject, stack: was.stack, tier: was.tier, message: sandboxLine(was), details: [] });
       else if (was?.sandbox && now?.sandbox) {
         const lines = m.changes.filter((c) => c.path.startsWith('sandbox.') || c.path === 'tier' || c.path === 'server')
           .map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);
-        if (lines.length > 0) ctx.items.push({ category: 'sandbox-changed', subject, stack: now.stack, tier: now.tier, message: sandboxLine(now), details: lines });
+        // Later expiry is an extension, however it was made (a longer TTL or a later createdAt).
+        const extended = Date.parse(now.sandbox.expiresAt) > Date.parse(was.sandbox.expiresAt);
+        if (lines.length > 0) ctx.items.push({ category: extended ? 'sandbox-extended' : 'sandbox-changed', subject, stack: now.stack, tier: now.tier, message: sandboxLine(now), details: lines });
       }
     }
     if (m.section === 'tiers') {

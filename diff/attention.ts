@@ -19,7 +19,7 @@ import { diffPolicies, readPolicy } from './vault-policy';
 export const CATEGORY_ORDER: readonly AttentionCategory[] = [
   'integrity', 'unresolved', 'unmodelled', 'prod', 'human-gate', 'gate-changed', 'suppression', 'exception', 'destroy', 'meta-argument',
   'ownership', 'membership', 'grant', 'role-attributes', 'statements', 'allowed-roles', 'connection', 'vault-policy', 'auth-role',
-  'network-policy', 'sandbox-added', 'sandbox-removed', 'sandbox-changed',
+  'network-policy', 'sandbox-approval', 'sandbox-added', 'sandbox-extended', 'sandbox-removed', 'sandbox-changed',
 ];
 
 const ROLE_ATTRIBUTES = ['superuser', 'create_role', 'create_database', 'login', 'replication', 'bypass_row_level_security', 'inherit'];

@@ -73,6 +73,8 @@ export type AttentionCategory =
   | 'sandbox-added'
   | 'sandbox-removed'
   | 'sandbox-changed'
+  | 'sandbox-extended'
+  | 'sandbox-approval'
   | 'gate-changed'
   | 'suppression'
   | 'exception'

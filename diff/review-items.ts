@@ -17,7 +17,9 @@ const CATEGORY_SEVERITY: Partial<Record<AttentionCategory, Severity>> = {
   'gate-changed': 4,
   suppression: 5, exception: 5, 'meta-argument': 5, ownership: 5, membership: 5, grant: 5, 'role-attributes': 5,
   statements: 5, 'allowed-roles': 5, connection: 5, 'vault-policy': 5, 'auth-role': 5, 'network-policy': 5,
-  'sandbox-added': 5, 'sandbox-removed': 5, 'sandbox-changed': 5,
+  'sandbox-added': 5, 'sandbox-removed': 5, 'sandbox-changed': 5, 'sandbox-extended': 5,
+  // A sandbox living past 7 days needs a human's approval (seed 002): shown before routine changes.
+  'sandbox-approval': 3,
 };
 
 /** Categories the review re-derives, worded by action and gate (stacks, destroys, prod objects). */
@@ -29,7 +31,8 @@ const CATEGORY_LABEL: Partial<Record<AttentionCategory, string>> = {
   'gate-changed': 'apply gate changed', suppression: 'suppression', exception: 'exception', 'meta-argument': 'meta-argument',
   ownership: 'owner', membership: 'membership', grant: 'grant', 'role-attributes': 'role attributes', statements: 'statements',
   'allowed-roles': 'allowed_roles', connection: 'connection', 'vault-policy': 'Vault policy', 'auth-role': 'auth role',
-  'network-policy': 'network', 'sandbox-added': 'new sandbox', 'sandbox-removed': 'removed sandbox', 'sandbox-changed': 'changed sandbox',
+  'network-policy': 'network', 'sandbox-added': 'sandbox create', 'sandbox-removed': 'sandbox delete', 'sandbox-changed': 'sandbox change',
+  'sandbox-extended': 'sandbox extend', 'sandbox-approval': 'sandbox past 7 days: approval needed',
 };
 
 export function attentionReviewItems(items: readonly AttentionItem[]): ReviewItem[] {
@@ -40,7 +43,7 @@ export function attentionReviewItems(items: readonly AttentionItem[]): ReviewIte
     const label = CATEGORY_LABEL[i.category] ?? `${i.category} (not judged by this renderer)`;
     // A sandbox and its stack are one change: the sandbox's line merges into the stack's.
     // What check could not judge stays one line per value or block, never folded into its stack's line.
-    const key = i.category.startsWith('sandbox-') && i.stack ? `stack ${i.stack}` : CATEGORY_SEVERITY[i.category] === 1 ? `${i.category} ${i.subject} ${i.message}` : i.subject;
+    const key = i.category.startsWith('sandbox-') && i.category !== 'sandbox-approval' && i.stack ? `stack ${i.stack}` : CATEGORY_SEVERITY[i.category] === 1 ? `${i.category} ${i.subject} ${i.message}` : i.subject;
     return { severity, kind: i.category, subject: i.subject, key, details: i.details, group: `**${text(label)}**`, line: `**${text(label)}** · ${code(i.subject)}: ${text(i.message)}` };
   });
 }

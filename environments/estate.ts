@@ -1,4 +1,4 @@
-import { AdminKind, Backend, Estate, PostgresServer, Tier } from 'tierkit';
+import { AdminKind, Backend, Estate, PostgresServer, SandboxTemplate, SeedProfile, Tier } from 'tierkit';
 
 /**
  * The example estate (the decision record's lab): its settings and Postgres servers. The apps
@@ -28,6 +28,8 @@ export function defineEstate(): Estate {
       server: 'https://kubernetes.default.svc', tiers: Tier.ALL,
       reason: 'One lab cluster for every tier: prod runs on its own tainted node pool, every namespace enforces Pod Security restricted.',
     }],
+    // Who may own a sandbox (engineers and teams, by SSO name): `tierkit sandbox create --owner` must name one.
+    sandboxOwners: ['alice', 'arcodange', 'bob', 'team-growth'],
     tiers: [
       // Prod's own tainted node pool: no other tier's pod is scheduled next to prod's as tierkit
       // writes them, and `check` (TK058) refuses one that selects or tolerates it.
@@ -71,6 +73,13 @@ export function defineEstate(): Estate {
   // cluster that reaches the host's server declares the host gateway here (e.g. 172.17.0.1/32).
   new PostgresServer(estate, 'local-pg', {
     host: 'localhost', majorVersion: 18, adminKind: AdminKind.SUPERUSER, sslMode: 'disable', tiers: [Tier.LOCAL],
+  });
+  // The approved sandbox presets `tierkit sandbox create --template` may name (seed 002's feature-default):
+  // dev tier, synthetic data only, no egress beyond the database and Vault, 72 h by default, 14 days at most.
+  new SandboxTemplate(estate, 'feature-default', { tier: Tier.DEV, defaultTtlHours: 72, maxTtlHours: 14 * 24, seeds: [SeedProfile.SYNTHETIC_V1], egress: false });
+  // Integration work against the non-prod network's mocks: egress allowed, a sanitized seed permitted.
+  new SandboxTemplate(estate, 'integration', {
+    tier: Tier.DEV, defaultTtlHours: 48, maxTtlHours: 7 * 24, seeds: [SeedProfile.SYNTHETIC_V1, SeedProfile.sanitized('customers-2026q3')], egress: true,
   });
   return estate;
 }

@@ -1,4 +1,5 @@
-import { Estate } from 'tierkit';
+import { join } from 'node:path';
+import { Estate, loadSandboxFiles } from 'tierkit';
 import { crm } from '../apps/crm';
 import { erp } from '../apps/erp';
 import { shop } from '../apps/shop';
@@ -10,5 +11,7 @@ export default function estate(): Estate {
   erp(e);
   crm(e);
   shop(e);
+  // Sandboxes as data (written by `tierkit sandbox create`, reviewed as pull requests).
+  loadSandboxFiles(e, join(__dirname, '..', 'sandboxes'));
   return e;
 }

@@ -7,10 +7,10 @@
  *   (demo), suspended (on demand) otherwise. It scales the app to 0, runs RESET_SCRIPT with the
  *   env's own dynamic credential, and scales back. Its service account may only get/patch the
  *   scale of the env's own Deployment.
- * - TTL sweep (sandboxes): an hourly CronJob that scales the app to 0 once the sandbox's expiry
- *   (fixed at synth time) has passed, as its own service account (scale only, no Vault role: it
- *   never holds a database credential); a reset's scale-up keeps an
- *   expired sandbox at 0 too. The rest of the sandbox goes when its declaration is removed, through
+ * - TTL sweep (sandboxes): an hourly CronJob that, once the sandbox's expiry (fixed at synth time)
+ *   has passed, scales the app to 0 and revokes every lease of the env's dynamic role, as its own
+ *   service account (scale only) and Vault identity (revoke-prefix of its own creds path only: it
+ *   never holds a database credential); a reset's scale-up keeps an expired sandbox at 0 too. The rest of the sandbox goes when its declaration is removed, through
  *   the reviewed destroy plans.
  * The golden dump and reset mount the app's seed volume (`tierkit-seeds-<app>`, a ReadWriteMany claim the platform
  * provides in the prod namespace and in each namespace of a reset env): read-write for the
@@ -22,7 +22,7 @@ import { AppEnvironment } from '../app-environment';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { hasGoldenDump, hasReset, resetSchedule, resetSeed } from './plan';
-import { GOLDEN_DUMP_SCRIPT, RESET_SCRIPT, SCALE_SCRIPT } from './scripts';
+import { GOLDEN_DUMP_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT } from './scripts';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
 import {
   containerResources, containerSecurityContext, placement, podSecurityContext, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume,
@@ -30,6 +30,10 @@ import {
 
 /** kubectl for the scale steps; PostgreSQL client tools of the server's major for the scripts. */
 export const KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.33.0';
+/** curl (and a POSIX sh) for the TTL sweep's one Vault request. */
+export const CURL_IMAGE = 'docker.io/curlimages/curl:8.11.1';
+/** Where the Vault agent writes its own token (vault-k8s `agent-inject-token`). */
+const VAULT_TOKEN_FILE = '/vault/secrets/token';
 export const postgresClientImage = (major: number): string => `docker.io/library/postgres:${major}`;
 export const SEED_MOUNT_PATH = '/seeds';
 const CREDENTIALS_FILE = '/vault/secrets/database';
@@ -212,8 +216,8 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
     if (expiresAt) {
       // Hourly rather than at the expiry minute: a CronJob never runs a schedule from before it
       // existed, and a sandbox may be merged, renewed or synced after its expiry.
-      // Its own service account: scale only, and no Vault role binds it (the reset's may read the
-      // env's database credential; the sweep has no use for one).
+      // Its own service account: scale only in Kubernetes; in Vault its auth role hands out the
+      // sweep policy only (the reset's may read the env's database credential; the sweep never).
       const sweep = naming.ttlSweepName(c);
       new k8s.KubeServiceAccount(chart, 'ttl_sweep_service_account', { metadata: meta(sweep), automountServiceAccountToken: false });
       new k8s.KubeRole(chart, 'ttl_sweep_role', {
@@ -225,12 +229,33 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: sweep },
         subjects: [{ kind: 'ServiceAccount', name: sweep, namespace: ns }],
       });
+      // It scales the workload to 0, then revokes every lease of the env's dynamic role with a
+      // Vault identity of its own (policy: that one revoke-prefix path, update + sudo): never the
+      // reset's, never a database credential.
       cronJob(chart, 'ttl_sweep', meta(sweep), {
         placement: placement(env),
         schedule: TTL_SWEEP_SCHEDULE,
         labels: { ...labels, [naming.LABELS.job]: 'ttl-sweep' },
+        annotations: {
+          'vault.hashicorp.com/agent-inject': 'true',
+          'vault.hashicorp.com/agent-pre-populate-only': 'true',
+          'vault.hashicorp.com/agent-init-first': 'true',
+          'vault.hashicorp.com/role': sweep,
+          'vault.hashicorp.com/agent-inject-token': 'true',
+          ...agent,
+        },
         serviceAccountName: sweep,
-        containers: [scale('ttl-sweep', 0, true)],
+        initContainers: [scale('ttl-sweep', 0, true)],
+        containers: [{
+          name: 'revoke-leases', image: CURL_IMAGE, command: ['/bin/sh', '-c', REVOKE_LEASES_SCRIPT],
+          env: [
+            { name: 'TIERKIT_EXPIRES_AT', value: expiresAt }, { name: 'TIERKIT_EXPIRES_AT_EPOCH', value: String(Date.parse(expiresAt) / 1000) },
+            { name: 'TIERKIT_VAULT_REVOKE_PATH', value: naming.ttlSweepRevokePath(c, env.estate.naming) },
+            { name: 'TIERKIT_VAULT_TOKEN_FILE', value: VAULT_TOKEN_FILE },
+            { name: 'VAULT_ADDR', value: env.estate.vault.address },
+          ],
+          volumeMounts: [tmpMount], securityContext, resources: scaleResources,
+        }],
         volumes: [],
       });
     }

@@ -141,3 +141,46 @@ fi
 exec kubectl patch "deployment/$TIERKIT_DEPLOYMENT" --namespace "$TIERKIT_NAMESPACE" --subresource=scale --type=merge \\
   --patch "{\\"spec\\":{\\"replicas\\":$replicas}}"
 `;
+
+/**
+ * The TTL sweep's Vault step (curl image, POSIX sh): once the sandbox has expired, revoke every
+ * lease of the env's dynamic role with the sweep's own token (rendered by the Vault agent), so no
+ * credential it handed out outlives the sandbox. Before expiry it does nothing. It refuses any
+ * path but one literal `sys/leases/revoke-prefix/<mount>/creds/<role>`: the policy grants no
+ * other, and a widened variable must fail loudly rather than revoke another env's leases.
+ *
+ *   TIERKIT_EXPIRES_AT, TIERKIT_EXPIRES_AT_EPOCH  the sandbox's expiry, fixed at synth time
+ *   VAULT_ADDR                                    Vault's address
+ *   TIERKIT_VAULT_REVOKE_PATH                     the policy's one path
+ *   TIERKIT_VAULT_TOKEN_FILE                      the agent's token sink
+ */
+export const REVOKE_LEASES_SCRIPT = `#!/bin/sh
+# tierkit TTL sweep: revoke the expired sandbox's leases (sys/leases/revoke-prefix, update + sudo).
+set -eu
+: "\${TIERKIT_EXPIRES_AT_EPOCH:?}" "\${VAULT_ADDR:?}" "\${TIERKIT_VAULT_REVOKE_PATH:?}" "\${TIERKIT_VAULT_TOKEN_FILE:?}"
+if [ "$(date -u +%s)" -lt "$TIERKIT_EXPIRES_AT_EPOCH" ]; then
+  echo "sandbox alive until \${TIERKIT_EXPIRES_AT:-$TIERKIT_EXPIRES_AT_EPOCH}: no lease to revoke"
+  exit 0
+fi
+case "$TIERKIT_VAULT_REVOKE_PATH" in
+  *'*'* | *'+'* | *'..'* | */ | *'//'* | *[!A-Za-z0-9/_.-]*) ok=no ;;
+  sys/leases/revoke-prefix/*/creds/*) ok=yes ;;
+  *) ok=no ;;
+esac
+if [ "$ok" != yes ]; then
+  echo "revoke refused: $TIERKIT_VAULT_REVOKE_PATH is not one literal sys/leases/revoke-prefix/<mount>/creds/<role>" >&2
+  exit 3
+fi
+umask 077
+tmp="\${TMPDIR:-/tmp}"
+# The token goes in a header file, not on curl's command line (visible in /proc).
+printf 'X-Vault-Token: %s\\n' "$(cat "$TIERKIT_VAULT_TOKEN_FILE")" > "$tmp/vault-token-header"
+status="$(curl -sS -o "$tmp/revoke-response" -w '%{http_code}' -X PUT -H @"$tmp/vault-token-header" -H 'X-Vault-Request: true' \\
+  "\${VAULT_ADDR%/}/v1/$TIERKIT_VAULT_REVOKE_PATH")" || status=000
+rm -f "$tmp/vault-token-header"
+if [ "$status" != 204 ] && [ "$status" != 200 ]; then
+  echo "revoke failed: HTTP $status from Vault: $(cat "$tmp/revoke-response" 2>/dev/null || true)" >&2
+  exit 5
+fi
+echo "sandbox expired at \${TIERKIT_EXPIRES_AT:-$TIERKIT_EXPIRES_AT_EPOCH}: revoked every lease under \${TIERKIT_VAULT_REVOKE_PATH#sys/leases/revoke-prefix/}"
+`;

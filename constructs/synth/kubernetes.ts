@@ -90,7 +90,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
       }],
     },
   });
-  if (tier.config.egress.name !== 'deny' && tier.egressAllowList.length > 0) {
+  if (tier.config.egress.name !== 'deny' && tier.egressAllowList.length > 0 && env.egressAllowed) {
     new k8s.KubeNetworkPolicy(chart, 'allow_egress_listed', {
       metadata: meta('allow-egress-listed'),
       spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: tier.egressAllowList.map((cidr) => ({ ipBlock: { cidr } })) }] },

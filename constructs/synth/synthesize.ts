@@ -109,6 +109,8 @@ function manifestEnvironment(env: AppEnvironment, artifacts: string[]): Manifest
     sandbox: sandbox && {
       kind: sandbox.kind.name, owner: sandbox.owner, createdAt: sandbox.createdAt, ttlHours: sandbox.ttlHours,
       expiresAt: sandbox.expiresAt!, seed: sandbox.seed.name, reason: sandbox.reason,
+      template: sandbox.template?.templateName, file: sandbox.declaredIn?.file, managed: sandbox.declaredIn?.managed,
+      egress: sandbox.egressAllowed ? undefined : false,
     },
     exceptions,
     suppressions: [...env.suppressions].sort((a, b) => compareStrings(a.ruleId, b.ruleId)),

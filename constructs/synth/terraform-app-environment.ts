@@ -7,15 +7,45 @@ import { AppEnvironment } from '../app-environment';
 import { DEFAULT_TEMP_FILE_LIMIT_KILOBYTES } from '../runtime';
 import { hasGoldenDump, hasReset } from '../lifecycle/plan';
 import * as naming from '../naming';
+import { Sandbox } from '../sandbox';
 import {
   ROOT_ROTATION_STATEMENTS, creationStatements, environmentPolicyRules, renderPolicy, revocationStatements,
 } from '../statements';
 import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import { addBackend, addPostgresProvider, addVaultProvider } from './terraform-common';
-import type { AppEnvironmentResources, GoldenDumpResources } from '../escape-hatch';
+import type { AppEnvironmentResources, GoldenDumpResources, TtlSweepResources } from '../escape-hatch';
 
 // The escape hatch's view of the stack is the model's API (escape-hatch.ts); re-exported at its old path.
-export type { AppEnvironmentResources, GoldenDumpResources } from '../escape-hatch';
+export type { AppEnvironmentResources, GoldenDumpResources, TtlSweepResources } from '../escape-hatch';
+
+/** The sweep's token lives for one run: long enough to log in and revoke, no longer. */
+const TTL_SWEEP_TOKEN_TTL_SECONDS = 300;
+
+/**
+ * The TTL sweep's Vault identity: a policy of exactly one literal path,
+ * `sys/leases/revoke-prefix/<mount>/creds/<role>` with update + sudo (the endpoint is
+ * root-protected), bound to the sweep's service account in the env's namespace only.
+ */
+function buildTtlSweep(stack: TerraformStack, env: AppEnvironment): TtlSweepResources {
+  const c = env.coordinate;
+  const n = env.estate.naming;
+  const policy = new VaultPolicy(stack, 'ttl_sweep_policy', {
+    name: naming.ttlSweepName(c),
+    policy: renderPolicy(`tierkit: TTL sweep of ${env.slug}`, [{ path: naming.ttlSweepRevokePath(c, n), capabilities: ['update', 'sudo'] }]),
+  });
+  const authRole = new KubernetesAuthBackendRole(stack, 'ttl_sweep_auth_role', {
+    backend: n.kubernetesAuthPath,
+    roleName: naming.ttlSweepName(c),
+    boundServiceAccountNames: [naming.ttlSweepName(c)],
+    boundServiceAccountNamespaces: [naming.namespace(c)],
+    audience: VAULT_TOKEN_AUDIENCE,
+    tokenPolicies: [policy.name],
+    tokenTtl: TTL_SWEEP_TOKEN_TTL_SECONDS,
+    tokenMaxTtl: TTL_SWEEP_TOKEN_TTL_SECONDS,
+  });
+  return { policy, authRole };
+}
+
 
 /**
  * The golden dump's read-only role: LOGIN, `pg_read_all_data` and nothing else, CONNECT on its
@@ -218,9 +248,11 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     })
     : undefined;
 
+  const ttlSweep = env instanceof Sandbox && env.expiresAt !== undefined ? buildTtlSweep(stack, env) : undefined;
+
   const resources: AppEnvironmentResources = {
     stack, groupRole, vaultConnectionRole, vaultConnectionAdmin, providerMembership, database, databasePublicRevoke, databaseConnect,
-    maintenanceRevokes, vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole,
+    maintenanceRevokes, vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole, ttlSweep,
   };
   for (const hatch of env.escapeHatches) hatch(resources);
   if (providerMembership) afterProviderMembership(stack, providerMembership);

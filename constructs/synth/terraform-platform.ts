@@ -5,6 +5,7 @@ import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
 import { hasGoldenDump, hasReset } from '../lifecycle/plan';
 import * as naming from '../naming';
+import { Sandbox } from '../sandbox';
 import { PostgresServer } from '../postgres-server';
 import { PolicyRule, renderPolicy } from '../statements';
 import { Tier } from '../tier';
@@ -135,6 +136,8 @@ function applierRulesFor(env: AppEnvironment): PolicyRule[] {
     rules.push(...kvSecret(naming.goldenDumpKvSecretName(c)), aclPolicy(naming.goldenDumpName(c)), authRole(naming.goldenDumpName(c)));
   }
   if (hasReset(env)) rules.push(authRole(naming.resetName(c)));
+  // The TTL sweep's own policy and auth role (buildTtlSweep): the applier writes them, it is never granted them.
+  if (env instanceof Sandbox && env.expiresAt !== undefined) rules.push(aclPolicy(naming.ttlSweepName(c)), authRole(naming.ttlSweepName(c)));
   return rules;
 }
 

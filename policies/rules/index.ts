@@ -59,6 +59,10 @@ import { rule as TK113 } from './TK113-cross-env-service-account';
 import { rule as TK114 } from './TK114-namespace-tier-label';
 import { rule as TK115 } from './TK115-network-reach-stricter-server';
 import { rule as TK116 } from './TK116-egress-widening-reasoned';
+import { rule as TK120 } from './TK120-ttl-sweep-policy';
+import { rule as TK121 } from './TK121-ttl-sweep-identity';
+import { rule as TK122 } from './TK122-ttl-sweep-job';
+import { rule as TK123 } from './TK123-sandbox-created-in-future';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './rule';
 
@@ -69,7 +73,7 @@ export const RULES: readonly Rule[] = [
   TK032, TK033, TK034, TK035, TK036, TK037, TK038, TK039, TK040, TK041, TK042, TK043, TK044, TK045, TK050,
   TK051, TK052, TK053, TK054, TK055, TK056, TK057, TK058, TK059, TK070,
   TK071, TK072, TK090, TK091, TK092, TK093, TK094, TK095, TK110, TK111,
-  TK112, TK113, TK114, TK115, TK116,
+  TK112, TK113, TK114, TK115, TK116, TK120, TK121, TK122, TK123,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -76,6 +76,8 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
       ...['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys'].map((k) => `${v.kvMount}/${k}/${kvArea}/*`),
       // `sys/policy/<name>` is the legacy alias of `sys/policies/acl/<name>`: the same policy.
       `sys/policies/acl/${n.vaultPolicy}`, `sys/policy/${n.vaultPolicy}`, `auth/${v.kubernetesAuthPath}/role/${n.kubernetesAuthRole}`,
+      // The TTL sweep's revoke-prefix of the env's leases: another env's policy on it cuts this env off.
+      `sys/leases/revoke-prefix/${v.databaseMount}/creds/${n.vaultRole}`,
     ]) out.push({ pattern: p, owner: o });
   }
   // What each env's own stack declares besides the contract names (the reset Job's auth role, the

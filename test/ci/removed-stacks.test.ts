@@ -66,7 +66,7 @@ function locateRemoved(idx: Record<string, any>) {
 
 describe('stacks removed by a pull request', () => {
   it('the reviewed index records how each removed stack was planned: a destroy, under its gating tier', () => {
-    expect(removedNames).toEqual(['shop', 'shop-alice', 'shop-demo', 'shop-dev', 'shop-staging', 'shop-team-growth']);
+    expect(removedNames).toEqual(['shop', 'shop-alice', 'shop-bob-checkout', 'shop-demo', 'shop-dev', 'shop-staging', 'shop-team-growth']);
     for (const n of removedNames) {
       expect(index.plans[n], n).toBe(sha(n));
       expect(index.planned[n], n).toEqual({ action: 'destroy', gatingTier: base.stacks.find((s) => s.name === n)!.gatingTier });

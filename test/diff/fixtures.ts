@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { App, Estate, TierSettings } from '../../constructs';
+import { App, Estate, TierSettings, loadSandboxFiles } from '../../constructs';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { yamlStream } from '../../constructs/synth/serialize';
 import { writeDist } from '../../constructs/synth/write';
@@ -47,6 +47,8 @@ export function estateWithTiers(edit: (tiers: readonly TierSettings[]) => TierSe
     erp(e);
     crm(e);
     shop(e);
+    // As environments/index.ts does: the data-file sandboxes are part of the example estate.
+    loadSandboxFiles(e, join(__dirname, '..', '..', 'sandboxes'));
     return e;
   };
 }

@@ -89,7 +89,7 @@ describe('golden PR comments', () => {
     const { md, first } = await comment('sandbox-added', (e) => {
       new Sandbox(app(e, 'crm'), 'carol', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'carol', createdAt: '2026-11-21', ttlHours: 48 });
     });
-    expectFirstScreen(first, ['**Policy check passed**', '**0 items to review first**', '**new sandbox** · `sandbox crm-carol`: owner carol']);
+    expectFirstScreen(first, ['**Policy check passed**', '**0 items to review first**', '**sandbox create** · `sandbox crm-carol`: owner carol']);
     golden('sandbox-added', md);
   });
 

@@ -67,7 +67,7 @@ describe('tierkit diff on the example estate', () => {
     expect(dev.kubernetes.add).toBeGreaterThan(0);
     expect(set.summary.map((s) => s.tier)).toEqual(['dev']);
     // The sandbox is one line, its stack one line of the list of every change.
-    expect(markdown).toContain('**new sandbox** · `sandbox crm-carol`: owner carol');
+    expect(markdown).toContain('**sandbox create** · `sandbox crm-carol`: owner carol');
     expect(markdown).toContain(`- + stack \`crm-carol\` and its ${h.stacks.find((x) => x.name === 'crm-carol')!.resources.length} Terraform resources (tier dev)`);
   });
 
@@ -305,14 +305,14 @@ describe('tierkit diff on the example estate', () => {
   it('removing an app: every stack and object of it is destroyed, prod included', () => {
     const { set, b, h } = diffWith('remove-app', () => {}, estateWithoutShop);
     const destroyed = set.affectedStacks.filter((s) => s.action === 'destroy').map((s) => s.name);
-    expect(destroyed.filter((n) => n.startsWith('shop'))).toEqual(['shop', 'shop-alice', 'shop-demo', 'shop-dev', 'shop-staging', 'shop-team-growth']);
+    expect(destroyed.filter((n) => n.startsWith('shop'))).toEqual(['shop', 'shop-alice', 'shop-bob-checkout', 'shop-demo', 'shop-dev', 'shop-staging', 'shop-team-growth']);
     // Exactly the stacks the head no longer has (a tier left without apps loses its platform stack too).
     expect(destroyed).toEqual(b.manifest.stacks.map((s) => s.name).filter((n) => !h.manifest.stacks.some((x) => x.name === n)));
     expect(set.affectedStacks.find((s) => s.name === 'shop')).toMatchObject({ gatingTier: 'prod', humanGate: true, artifact: 'terraform/shop/cdk.tf.json' });
     const destroys = set.attention.filter((a) => a.category === 'destroy').map((a) => a.subject);
     expect(destroys).toContain('stack shop');
     expect(destroys).toContain('k8s/prod/shop.k8s.yaml');
-    expect(set.attention.filter((a) => a.category === 'sandbox-removed').map((a) => a.subject)).toEqual(['sandbox shop-alice', 'sandbox shop-team-growth']);
+    expect(set.attention.filter((a) => a.category === 'sandbox-removed').map((a) => a.subject)).toEqual(['sandbox shop-alice', 'sandbox shop-bob-checkout', 'sandbox shop-team-growth']);
     expect(set.attention.some((a) => a.category === 'prod' && a.subject === 'stack shop')).toBe(true);
     // The NetworkPolicies go with their namespaces: the namespace's removal is the change, not an item per policy.
     expect(set.attention.filter((a) => a.category === 'network-policy')).toEqual([]);

@@ -306,7 +306,8 @@ describe('Kubernetes manifests of every app-environment', () => {
       const egressTargets = policies.filter((p) => Object.keys(p.spec.podSelector).length === 0)
         .flatMap((p) => p.spec.egress ?? []).flatMap((e: any) => e.to ?? []);
       const cidrs = egressTargets.filter((t: any) => t.ipBlock).map((t: any) => t.ipBlock.cidr).sort();
-      expect(cidrs, env.slug).toEqual(tier.egress === 'deny' ? [] : tier.egressAllowList);
+      // A sandbox whose template denies egress (manifest sandbox.egress false) gets no allow list (issue 18).
+      expect(cidrs, env.slug).toEqual(tier.egress === 'deny' || env.sandbox?.egress === false ? [] : tier.egressAllowList);
     }
   });
 

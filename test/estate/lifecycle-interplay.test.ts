@@ -93,7 +93,9 @@ describe('the TTL sweep', () => {
   const cronJobs = (env: ManifestAppEnvironment) => objectsOf(env).filter((o) => o.kind === 'CronJob' && o.metadata.name === naming.ttlSweepName(env));
   const envOf = (container: Obj) => Object.fromEntries(container.env.map((v: Obj) => [v.name, v.value]));
 
-  it('looks hourly at each sandbox and scales its workload to 0 once its expiry (fixed at synth time) has passed, as its own service account (scale only, no Vault role)', () => {
+  // Changed by issue 18: the sweep now also revokes the env's leases, with a Vault identity of its own
+  // (test/sandbox/ttl-sweep-*.test.ts); it still never gets the env's policy or a database credential.
+  it('looks hourly at each sandbox and scales its workload to 0 once its expiry (fixed at synth time) has passed, as its own service account (scale only) and its own Vault role (revoke only)', () => {
     const sandboxes = envs().filter((e) => e.sandbox);
     expect(sandboxes.length).toBeGreaterThan(3);
     for (const env of sandboxes) {
@@ -104,15 +106,19 @@ describe('the TTL sweep', () => {
       expect(sweep.spec.suspend).toBe(false);
       const pod = sweep.spec.jobTemplate.spec.template;
       expect(pod.metadata.labels[naming.LABELS.job]).toBe('ttl-sweep');
-      expect(pod.metadata.annotations, 'no Vault agent: it needs no credential').toBeUndefined();
+      expect(pod.metadata.annotations['vault.hashicorp.com/role'], 'its own Vault role').toBe(naming.ttlSweepName(env));
+      expect(Object.keys(pod.metadata.annotations).filter((k) => k.startsWith('vault.hashicorp.com/agent-inject-secret')), 'no secret rendered: it reads no credential').toEqual([]);
       expect(pod.spec.serviceAccountName).toBe(naming.ttlSweepName(env));
-      // No Vault auth role binds the sweep's service account: it can never get a database credential.
-      const stack = JSON.stringify(dist.stacks.find((t) => t.name === env.stack)!.json);
-      expect(stack.includes(`"${naming.ttlSweepName(env)}"`), env.slug).toBe(false);
-      expect(stack.includes(`"${naming.resetName(env)}"`), env.slug).toBe(true);
+      // The Vault auth role binding the sweep's service account hands out the sweep policy only: never a database credential.
+      const stack = dist.stacks.find((t) => t.name === env.stack)!.json;
+      const sweepRoles = Object.values(stack.resource.vault_kubernetes_auth_backend_role as Record<string, Obj>)
+        .filter((r) => r.bound_service_account_names.includes(naming.ttlSweepName(env)));
+      expect(sweepRoles.map((r) => [r.role_name, r.token_policies]), env.slug).toEqual([[naming.ttlSweepName(env), ['${vault_policy.ttl_sweep_policy.name}']]]);
+      expect(stack.resource.vault_policy.ttl_sweep_policy.name).toBe(naming.ttlSweepName(env));
       const deployment = objectsOf(env).find((o) => o.kind === 'Deployment')!;
-      const [container, ...others] = pod.spec.containers;
+      const [container, ...others] = pod.spec.initContainers;
       expect(others).toEqual([]);
+      expect(pod.spec.containers.map((c: Obj) => c.name)).toEqual(['revoke-leases']);
       expect(container.command).toEqual(['/bin/bash', '-c', SCALE_SCRIPT]);
       expect(envOf(container)).toEqual({
         TIERKIT_DEPLOYMENT: deployment.metadata.name, TIERKIT_NAMESPACE: env.names.namespace, TIERKIT_REPLICAS: '0',

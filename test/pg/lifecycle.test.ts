@@ -25,10 +25,10 @@ const cronJob = (name: string) => {
 describe('lifecycle Jobs in the synthesized manifests', () => {
   it('golden dump, reset and TTL-sweep objects validate against the kubernetes-models schemas', () => {
     const lifecycle = dist.kubernetes.map((k) => k.object)
-      .filter((o) => ['CronJob', 'Role', 'RoleBinding'].includes(o.kind) || (o.kind === 'ServiceAccount' && /-(reset|golden-dump)$/.test(o.metadata.name)));
+      .filter((o) => ['CronJob', 'Role', 'RoleBinding'].includes(o.kind) || (o.kind === 'ServiceAccount' && /-(reset|ttl-sweep|golden-dump)$/.test(o.metadata.name)));
     expect(lifecycle.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name).sort()).toEqual([
       'crm-alice-reset', 'crm-alice-ttl-sweep', 'crm-br-lead-scoring-reset', 'crm-br-lead-scoring-ttl-sweep', 'erp-golden-dump',
-      'erp-sandbox-reset', 'erp-sandbox-ttl-sweep', 'shop-alice-reset', 'shop-alice-ttl-sweep', 'shop-demo-reset',
+      'erp-sandbox-reset', 'erp-sandbox-ttl-sweep', 'shop-alice-reset', 'shop-alice-ttl-sweep', 'shop-bob-checkout-reset', 'shop-bob-checkout-ttl-sweep', 'shop-demo-reset',
       'shop-team-growth-reset', 'shop-team-growth-ttl-sweep',
     ]);
     for (const o of lifecycle) expect(() => validateKubernetesObject(o), `${o.kind} ${o.metadata.name}`).not.toThrow();

@@ -1,4 +1,5 @@
-import { Estate } from 'tierkit';
+import { join } from 'node:path';
+import { Estate, loadSandboxFiles } from 'tierkit';
 import { orders } from '../apps/orders';
 import { defineEstate } from './estate';
 
@@ -6,5 +7,7 @@ import { defineEstate } from './estate';
 export default function estate(): Estate {
   const e = defineEstate();
   orders(e);
+  // Sandboxes as data (`tierkit sandbox create`; declare sandboxOwners and a SandboxTemplate first).
+  loadSandboxFiles(e, join(__dirname, '..', 'sandboxes'));
   return e;
 }
