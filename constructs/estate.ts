@@ -100,6 +100,20 @@ export interface EstateProps {
    * @default - not declared: no egress to the API server is written, so a reset cannot scale its app
    */
   readonly kubernetesApi?: KubernetesApiSettings;
+  /**
+   * Where seed dumps live (docs/seed-data.md): one NFS export directory per app and seed,
+   * `<exportRoot>/<app>/<seed>`, mounted through a PersistentVolume per consuming namespace.
+   * @default - server `seeds.<domain>`, exportRoot `/tierkit-seeds`
+   */
+  readonly seedStore?: SeedStoreSettings;
+}
+
+/** The NFS server that holds the seed dumps. */
+export interface SeedStoreSettings {
+  /** Host name or address of the NFS server. */
+  readonly server: string;
+  /** Absolute directory under which each app's seeds are exported (`<exportRoot>/<app>/<seed>`). @default '/tierkit-seeds' */
+  readonly exportRoot?: string;
 }
 
 export interface ResolvedVaultSettings extends Required<Omit<VaultSettings, 'cidr' | 'port'>> {}
@@ -124,7 +138,7 @@ function addressPort(address: string): number {
 export const ESTATE_PROPS = propTypes<EstateProps>()({
   name: Types.string, domain: Types.string, vault: Types.object, argocd: Types.object, ci: Types.object,
   backend: Types.instance(Backend, 'Backend.s3({ bucket, region })'), tiers: Types.list(Types.object), sandboxQuotaPerOwner: Types.integer,
-  kubernetesApi: Types.object, ingressController: Types.object,
+  kubernetesApi: Types.object, ingressController: Types.object, seedStore: Types.object,
 });
 
 /** The root of the construct tree: one estate, its servers, apps and their environments. */
@@ -146,6 +160,7 @@ export class Estate extends Construct {
   readonly vaultEndpoint?: NetworkEndpoint;
   /** Where pods reach the Kubernetes API server, when declared. */
   readonly kubernetesApi?: NetworkEndpoint;
+  readonly seedStore: Required<SeedStoreSettings>;
   readonly tierSettings: readonly TierSettings[];
   readonly ingressController: Required<Omit<IngressControllerSettings, 'clusterIssuer'>> & Pick<IngressControllerSettings, 'clusterIssuer'>;
   private readonly effectiveTiers = new Map<Tier, EffectiveTier>();
@@ -185,6 +200,13 @@ export class Estate extends Construct {
     };
     // Declared network destinations are checked here: a bad CIDR must not reach a NetworkPolicy.
     const issues: ValidationIssue[] = [];
+    this.seedStore = { server: props.seedStore?.server ?? `seeds.${props.domain}`, exportRoot: props.seedStore?.exportRoot ?? '/tierkit-seeds' };
+    if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(String(this.seedStore.server))) {
+      issues.push({ path: this.estateName, property: 'seedStore.server', value: this.seedStore.server, message: 'is not a host name or IPv4 address', fix: 'e.g. "nfs.example.internal"' });
+    }
+    if (!/^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/.test(String(this.seedStore.exportRoot)) || /\/\.\.?(\/|$)/.test(String(this.seedStore.exportRoot))) {
+      issues.push({ path: this.estateName, property: 'seedStore.exportRoot', value: this.seedStore.exportRoot, message: 'is not an absolute directory path without `.`/`..` segments or a trailing slash', fix: 'e.g. "/tierkit-seeds"' });
+    }
     if (props.vault.cidr !== undefined || props.vault.port !== undefined) {
       this.vaultEndpoint = { cidr: props.vault.cidr as string, port: props.vault.port ?? addressPort(props.vault.address) };
       issues.push(...endpointIssues(this.estateName, 'vault', this.vaultEndpoint));

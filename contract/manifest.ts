@@ -133,6 +133,8 @@ export interface Manifest {
     readonly sandboxQuotaPerOwner: number;
     /** Where pods reach Vault and the Kubernetes API: the only egress beyond a tier's allow list (TK011). */
     readonly network?: { readonly vault?: ManifestEndpoint; readonly kubernetesApi?: ManifestEndpoint };
+    /** The NFS server and export root of the seed store (TK130–TK131); absent: every seed volume is unmodelled. */
+    readonly seedStore?: { readonly server: string; readonly exportRoot: string };
   };
   readonly tiers: readonly ManifestTier[];
   readonly servers: readonly ManifestServer[];

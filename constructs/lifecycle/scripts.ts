@@ -6,7 +6,10 @@
  *   PGHOST PGPORT PGDATABASE [PGSSLMODE]  the server and the database to work on
  *   TIERKIT_CREDENTIALS_FILE              file rendered by the Vault agent: `export PGUSER=…`, `export PGPASSWORD=…`
  *   TIERKIT_OBJECT_PREFIX                 the app's object prefix (`llx_`): what is dumped and hashed
- *   TIERKIT_DUMP_FILE                     the seed dump; its content hash sits in "$TIERKIT_DUMP_FILE.sha256"
+ *   TIERKIT_DUMP_FILE                     the seed dump (in the seed's own volume)
+ *   TIERKIT_HASHES_FILE                   (golden dump) where to leave `file_sha256=…`/`content_sha256=…` for the publish step
+ *   TIERKIT_SEED_HASH_FILE                (reset) rendered by the Vault agent from the seed's KV secret, which only
+ *                                         the producer may write: `export TIERKIT_SEED_FILE_SHA256=…` and `…_CONTENT_SHA256=…`
  *   TIERKIT_GROUP_ROLE                    (reset) the env's group role
  *   TIERKIT_VAULT_CONNECTION_ROLE         (reset) the env's Vault connection user: its pooled sessions are not the app's
  *   TIERKIT_DRAIN_TIMEOUT_SECONDS         (reset) how long to wait for the app's sessions to end
@@ -46,26 +49,29 @@ SQL
 
 /**
  * Golden dump: as the read-only role (pg_read_all_data only), dump the app's objects of the prod
- * database and hash the same snapshot, then publish dump and hash atomically.
+ * database and hash the same snapshot; move the dump into place and leave its file and content
+ * hashes for the publish step (PUBLISH_SEED_HASH_SCRIPT), which writes them to the seed's KV secret.
  */
 export const GOLDEN_DUMP_SCRIPT = `#!/usr/bin/env bash
 # tierkit golden dump: pg_dump -Fc of the app's objects, and their content hash.
 ${COMMON}
 tk_load_credentials
 tmp="$TIERKIT_DUMP_FILE.tmp.$$"
-trap 'rm -f "$tmp" "$tmp.sha256"' EXIT
+trap 'rm -f "$tmp"' EXIT
 # Hold one snapshot open so the dump and the hash see the same data.
 coproc SNAP { psql -X -q -A -t -v ON_ERROR_STOP=1; }
 echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"\${SNAP[1]}"
 read -r -t 60 snapshot <&"\${SNAP[0]}"
 pg_dump --format=custom --no-owner --no-acl --snapshot="$snapshot" --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$tmp"
-tk_content_hash "$snapshot" > "$tmp.sha256"
+content="$(tk_content_hash "$snapshot")"
 echo "COMMIT;" >&"\${SNAP[1]}"
 exec {SNAP[1]}>&-
 wait "$SNAP_PID"
-mv "$tmp.sha256" "$TIERKIT_DUMP_FILE.sha256"
+file="$(sha256sum "$tmp" | cut -d' ' -f1)"
 mv "$tmp" "$TIERKIT_DUMP_FILE"
-echo "golden dump written: $TIERKIT_DUMP_FILE (content sha256 $(cat "$TIERKIT_DUMP_FILE.sha256"))"
+# The hashes leave through the publish step into the seed's KV secret, never beside the dump.
+printf 'file_sha256=%s\ncontent_sha256=%s\n' "$file" "$content" > "$TIERKIT_HASHES_FILE"
+echo "golden dump written: $TIERKIT_DUMP_FILE (file sha256 $file, content sha256 $content)"
 `;
 
 /**
@@ -80,7 +86,20 @@ export const RESET_SCRIPT = `#!/usr/bin/env bash
 ${COMMON}
 tk_load_credentials
 : "\${TIERKIT_GROUP_ROLE:?}" "\${TIERKIT_VAULT_CONNECTION_ROLE:?}" "\${TIERKIT_DUMP_FILE:?}"
-expected="$(cat "$TIERKIT_DUMP_FILE.sha256")"
+# The expected hashes come from the seed's KV secret (only its producer writes it), never from the
+# seed volume: whoever can replace the dump cannot replace what it is checked against.
+# shellcheck disable=SC1090
+. "$TIERKIT_SEED_HASH_FILE"
+for h in "\${TIERKIT_SEED_FILE_SHA256:-}" "\${TIERKIT_SEED_CONTENT_SHA256:-}"; do
+  if [[ ! "$h" =~ ^[0-9a-f]{64}$ ]]; then echo "reset refused: the seed's published hashes are missing or malformed ($TIERKIT_SEED_HASH_FILE)" >&2; exit 6; fi
+done
+expected="$TIERKIT_SEED_CONTENT_SHA256"
+# Verify the dump before it runs: pg_restore executes what the archive holds.
+file_actual="$(sha256sum "$TIERKIT_DUMP_FILE" | cut -d' ' -f1)"
+if [[ "$file_actual" != "$TIERKIT_SEED_FILE_SHA256" ]]; then
+  echo "reset refused: $TIERKIT_DUMP_FILE has sha256 $file_actual, the seed's producer published $TIERKIT_SEED_FILE_SHA256; nothing was dropped or restored" >&2
+  exit 6
+fi
 attrs="$(psql -X -q -A -t -c "SELECT rolsuper::text || ' ' || rolcreatedb::text FROM pg_roles WHERE rolname = session_user")"
 if [[ "$attrs" != "false false" ]]; then
   echo "reset refused: $PGUSER has SUPERUSER or CREATEDB ($attrs); a reset runs with the env's own dynamic credential only" >&2
@@ -113,6 +132,21 @@ if [[ "$actual" != "$expected" ]]; then
   exit 5
 fi
 echo "reset done: $PGDATABASE equals its seed (content sha256 $actual)"
+`;
+
+/**
+ * Golden dump's second step (Vault CLI image, sh): write the hashes the dump step left into the
+ * seed's KV secret with the producer's own token. Only the producer's policy may write there.
+ */
+export const PUBLISH_SEED_HASH_SCRIPT = `#!/bin/sh
+set -eu
+file_sha256="$(sed -n 's/^file_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_HASHES_FILE")"
+content_sha256="$(sed -n 's/^content_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_HASHES_FILE")"
+if [ -z "$file_sha256" ] || [ -z "$content_sha256" ]; then echo "publish refused: no hashes in $TIERKIT_HASHES_FILE" >&2; exit 2; fi
+VAULT_TOKEN="$(cat "$TIERKIT_VAULT_TOKEN_FILE")"
+export VAULT_TOKEN
+vault kv put -mount="$TIERKIT_SEED_KV_MOUNT" "$TIERKIT_SEED_KV_NAME" file_sha256="$file_sha256" content_sha256="$content_sha256" >/dev/null
+echo "seed hashes published to $TIERKIT_SEED_KV_MOUNT/$TIERKIT_SEED_KV_NAME (file $file_sha256, content $content_sha256)"
 `;
 
 /** Prints the content hash of the database in PGDATABASE (what the golden and the reset compare). */

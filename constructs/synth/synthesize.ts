@@ -271,6 +271,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
       name: estate.estateName, domain: estate.domain, vault: { ...estate.vault }, argocd: { ...estate.argocd },
       ci: { ...estate.ci }, sandboxQuotaPerOwner: estate.sandboxQuotaPerOwner,
       network: { vault: estate.vaultEndpoint && { ...estate.vaultEndpoint }, kubernetesApi: estate.kubernetesApi && { ...estate.kubernetesApi } },
+      seedStore: { server: estate.seedStore.server, exportRoot: estate.seedStore.exportRoot },
     },
     tiers: tiers.map((t) => manifestTier(estate, t)),
     servers,

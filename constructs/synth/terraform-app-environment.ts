@@ -4,7 +4,7 @@ import {
   TerraformVariable, VaultPolicy, dependable,
 } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
-import { hasGoldenDump, hasReset } from '../lifecycle/plan';
+import { hasGoldenDump, hasReset, resetSeed } from '../lifecycle/plan';
 import * as naming from '../naming';
 import {
   ROOT_ROTATION_STATEMENTS, creationStatements, environmentPolicyRules, renderPolicy, revocationStatements,
@@ -32,6 +32,8 @@ export interface AppEnvironmentResources {
   readonly goldenDump?: GoldenDumpResources;
   /** Vault login of the reset Job's own service account (sandboxes, demo tier). */
   readonly resetAuthRole?: KubernetesAuthBackendRole;
+  /** The reset's own policy: read its seed's published hashes (sandboxes, demo tier). */
+  readonly resetPolicy?: VaultPolicy;
 }
 
 export interface GoldenDumpResources {
@@ -81,6 +83,8 @@ function buildGoldenDump(stack: TerraformStack, env: AppEnvironment, database: P
     name: naming.goldenDumpName(c),
     policy: renderPolicy(`tierkit: golden dump of ${env.slug}`, [
       { path: `${n.kvMount}/data/${naming.goldenDumpKvSecretName(c)}`, capabilities: ['read'] },
+      // The producer publishes the golden's hashes; no other policy may write them (TK132).
+      { path: `${n.kvMount}/data/${naming.seedHashKvSecretName(c.app, 'golden')}`, capabilities: ['create', 'update'] },
     ]),
   });
   const authRole = new KubernetesAuthBackendRole(stack, 'golden_dump_auth_role', {
@@ -212,15 +216,23 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
 
   const goldenDump = hasGoldenDump(env) ? buildGoldenDump(stack, env, database) : undefined;
   // The reset Job logs in with its own service account (which may scale the Deployment) and
-  // gets the env's own policy: the workload's service account gains nothing.
-  const resetAuthRole = hasReset(env)
+  // gets the env's own policy plus reading its seed's hashes: the workload's service account gains nothing.
+  const resetPolicy = hasReset(env)
+    ? new VaultPolicy(stack, 'reset_policy', {
+      name: naming.resetName(c),
+      policy: renderPolicy(`tierkit: reset of ${env.slug}`, [
+        { path: `${n.kvMount}/data/${naming.seedHashKvSecretName(c.app, resetSeed(env))}`, capabilities: ['read'] },
+      ]),
+    })
+    : undefined;
+  const resetAuthRole = resetPolicy
     ? new KubernetesAuthBackendRole(stack, 'reset_auth_role', {
       backend: n.kubernetesAuthPath,
       roleName: naming.resetName(c),
       boundServiceAccountNames: [naming.resetName(c)],
       boundServiceAccountNamespaces: [naming.namespace(c)],
       audience: VAULT_TOKEN_AUDIENCE,
-      tokenPolicies: [vaultPolicy.name],
+      tokenPolicies: [vaultPolicy.name, resetPolicy.name],
       tokenTtl: tier.secretTtl.defaultSeconds,
       tokenMaxTtl: tier.secretTtl.maxSeconds,
     })
@@ -228,7 +240,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
 
   const resources: AppEnvironmentResources = {
     stack, groupRole, vaultConnectionRole, vaultConnectionAdmin, providerMembership, database, databasePublicRevoke, databaseConnect,
-    vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole,
+    vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole, resetPolicy,
   };
   for (const hatch of env.escapeHatches) hatch(resources);
   if (providerMembership) afterProviderMembership(stack, providerMembership);

@@ -134,7 +134,7 @@ function applierRulesFor(env: AppEnvironment): PolicyRule[] {
   if (hasGoldenDump(env)) {
     rules.push(...kvSecret(naming.goldenDumpKvSecretName(c)), aclPolicy(naming.goldenDumpName(c)), authRole(naming.goldenDumpName(c)));
   }
-  if (hasReset(env)) rules.push(authRole(naming.resetName(c)));
+  if (hasReset(env)) rules.push(aclPolicy(naming.resetName(c)), authRole(naming.resetName(c)));
   return rules;
 }
 
