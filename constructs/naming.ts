@@ -292,9 +292,12 @@ export function seedExportPath(exportRoot: string, app: string, seed: string): s
   return `${exportRoot}/${app}/${seedSlug(seed)}`;
 }
 
+/** The KV directory (under the KV mount) of every seed's published hashes. */
+export const SEED_HASH_KV_ROOT = 'tierkit-seeds';
+
 /** The KV secret (under the KV mount) holding a seed's expected hashes: written by its producer only. */
 export function seedHashKvSecretName(app: string, seed: string): string {
-  return `tierkit-seeds/${app}/${seedSlug(seed)}`;
+  return `${SEED_HASH_KV_ROOT}/${app}/${seedSlug(seed)}`;
 }
 
 /** The dump file of a seed inside its mounted volume; hashes are never read from beside it. */
