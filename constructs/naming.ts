@@ -295,9 +295,13 @@ export function seedExportPath(exportRoot: string, app: string, seed: string): s
 /** The KV directory (under the KV mount) of every seed's published hashes. */
 export const SEED_HASH_KV_ROOT = 'tierkit-seeds';
 
-/** The KV secret (under the KV mount) holding a seed's expected hashes: written by its producer only. */
+/**
+ * The KV secret (under the KV mount) holding a seed's expected hashes: written by its producer
+ * only. `<app>.<seed>` in one segment (a `.` no env slug holds): a path segment equal to an app's
+ * prod slug would read as that env's own path.
+ */
 export function seedHashKvSecretName(app: string, seed: string): string {
-  return `${SEED_HASH_KV_ROOT}/${app}/${seedSlug(seed)}`;
+  return `${SEED_HASH_KV_ROOT}/${app}.${seedSlug(seed)}`;
 }
 
 /** The dump file of a seed inside its mounted volume; hashes are never read from beside it. */

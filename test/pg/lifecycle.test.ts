@@ -66,9 +66,9 @@ describe('lifecycle Jobs in the synthesized manifests', () => {
     expect(auth('erp-sandbox', 'reset_auth_role')).toMatchObject({ role_name: 'erp-sandbox-reset', bound_service_account_names: ['erp-sandbox-reset'], token_policies: ['erp-sandbox', 'erp-sandbox-reset'] });
     // The reset's own policy reads its seed's published hashes and nothing else; only the golden dump's writes them.
     const policy = (n: string, r: string) => stack(n).resources.find((x) => x.address === `vault_policy.${r}`)!.attributes.policy as string;
-    expect(policy('erp-sandbox', 'reset_policy')).toMatch(/path "kvv2\/data\/tierkit-seeds\/erp\/golden" \{\s*capabilities = \["read"\]\s*\}/);
-    expect(policy('erp', 'golden_dump_policy')).toMatch(/path "kvv2\/data\/tierkit-seeds\/erp\/golden" \{\s*capabilities = \["create", "update"\]\s*\}/);
-    expect(reset.metadata.annotations['vault.hashicorp.com/agent-inject-secret-seed']).toBe('kvv2/data/tierkit-seeds/erp/golden');
+    expect(policy('erp-sandbox', 'reset_policy')).toMatch(/path "kvv2\/data\/tierkit-seeds\/erp\.golden" \{\s*capabilities = \["read"\]\s*\}/);
+    expect(policy('erp', 'golden_dump_policy')).toMatch(/path "kvv2\/data\/tierkit-seeds\/erp\.golden" \{\s*capabilities = \["create", "update"\]\s*\}/);
+    expect(reset.metadata.annotations['vault.hashicorp.com/agent-inject-secret-seed']).toBe('kvv2/data/tierkit-seeds/erp.golden');
     expect(golden.metadata.annotations['vault.hashicorp.com/agent-inject-token']).toBe('true');
     expect(auth('erp', 'golden_dump_auth_role')).toMatchObject({ role_name: 'erp-golden-dump', bound_service_account_names: ['erp-golden-dump'] });
   });

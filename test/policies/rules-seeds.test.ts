@@ -94,7 +94,7 @@ describe('TK131 seed volume writer', () => {
 });
 
 describe('TK132 seed hash writer', () => {
-  it('passes the example estate: only erp-golden-dump writes kvv2/data/tierkit-seeds/erp/golden', async () => {
+  it('passes the example estate: only erp-golden-dump writes kvv2/data/tierkit-seeds/erp.golden', async () => {
     expect(await messages(cleanDist(), 'TK132')).toEqual([]);
   });
 
@@ -109,12 +109,12 @@ describe('TK132 seed hash writer', () => {
 
   it('catches the producer writing another seed, and a stack that declares a seed hash secret', async () => {
     const dir = synthDist((e) => env(e, 'erp', 'prod').addEscapeHatch((r) => {
-      r.goldenDump!.policy.addOverride('policy', 'path "kvv2/data/tierkit-seeds/shop/demo" {\n  capabilities = ["create", "update"]\n}\n');
-      r.kvConfig.addOverride('name', 'tierkit-seeds/erp/golden');
+      r.goldenDump!.policy.addOverride('policy', 'path "kvv2/data/tierkit-seeds/shop.demo" {\n  capabilities = ["create", "update"]\n}\n');
+      r.kvConfig.addOverride('name', 'tierkit-seeds/erp.golden');
     }));
     const got = await messages(dir, 'TK132');
-    expect(got).toContain('Vault policy "erp-golden-dump" (erp (tier prod)) grants create, update on "kvv2/data/tierkit-seeds/shop/demo", which reaches the seed hash "kvv2/data/tierkit-seeds/shop/demo": only the golden dump of the app\'s prod env may write its golden\'s hashes');
-    expect(got).toContain('stack "erp" declares KV secret "kvv2/tierkit-seeds/erp/golden", a seed\'s published hashes: its applier would write them');
+    expect(got).toContain('Vault policy "erp-golden-dump" (erp (tier prod)) grants create, update on "kvv2/data/tierkit-seeds/shop.demo", which reaches the seed hash "kvv2/data/tierkit-seeds/shop.demo": only the golden dump of the app\'s prod env may write its golden\'s hashes');
+    expect(got).toContain('stack "erp" declares KV secret "kvv2/tierkit-seeds/erp.golden", a seed\'s published hashes: its applier would write them');
   });
 });
 
