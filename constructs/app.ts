@@ -8,6 +8,7 @@ import { propTypes, Types } from './prop-types';
 import { assertPropTypes, childPath, recordProps } from './props';
 import { TierkitValidationError, ValidationIssue } from './errors';
 import { ContainerResources, resourcesIssues } from './runtime';
+import { TableScrub, scrubIssues } from './scrub';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */
@@ -34,11 +35,19 @@ export interface AppProps {
   readonly healthPath?: string;
   /** Feature flags and their defaults for every env of this app. @default - none */
   readonly flags?: Readonly<Record<string, boolean>>;
+  /**
+   * What the golden dump scrubs before the golden leaves prod's namespace: credentials, keys,
+   * tokens (docs/seed-data.md). @default - none: a golden sandbox of this app then needs `scrubReason`
+   */
+  readonly scrub?: readonly TableScrub[];
+  /** Why this app's golden needs no scrub rules (at least 10 characters). @default - none */
+  readonly scrubReason?: string;
 }
 
 export const APP_PROPS = propTypes<AppProps>()({
   tiers: Types.listOf('tiers (e.g. [Tier.DEV, Tier.PROD])'), objectPrefix: Types.string, image: Types.string, port: Types.integer,
   runAsUser: Types.integer, resources: Types.object, healthPath: Types.string, flags: Types.record(Types.boolean),
+  scrub: Types.list(Types.object), scrubReason: Types.string,
 });
 
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */
@@ -52,6 +61,8 @@ export class App extends Construct {
   readonly resources?: ContainerResources;
   readonly healthPath: string;
   readonly flags: Readonly<Record<string, boolean>>;
+  readonly scrub: readonly TableScrub[];
+  readonly scrubReason?: string;
 
   constructor(scope: Estate, id: string, props: AppProps) {
     assertPropTypes(childPath(scope, id), props, APP_PROPS, ['tiers', 'objectPrefix', 'image']);
@@ -75,6 +86,9 @@ export class App extends Construct {
     if (typeof this.healthPath !== 'string' || !/^\/[\x21-\x7e]*$/.test(this.healthPath)) {
       issues.push({ path, property: 'healthPath', value: props.healthPath, message: 'is not an absolute HTTP path', fix: 'use e.g. "/healthz"' });
     }
+    this.scrub = props.scrub ?? [];
+    this.scrubReason = props.scrubReason;
+    issues.push(...scrubIssues(path, this.objectPrefix, this.scrub));
     if (issues.length > 0) throw new TierkitValidationError(issues);
     this.flags = props.flags ?? {};
     const tiers = Array.isArray(props.tiers) ? props.tiers : [];

@@ -25,6 +25,7 @@ import { Sandbox } from '../sandbox';
 import { hasGoldenDump, hasReset, resetSchedule, resetSeed } from './plan';
 import { GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_SCRIPT, SCALE_SCRIPT } from './scripts';
 import { buildSeedVolume } from './seed-store';
+import { scrubSql } from '../scrub';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
 import {
   containerResources, containerSecurityContext, placement, podSecurityContext, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume,
@@ -43,6 +44,8 @@ const SEED_HASH_FILE = '/vault/secrets/seed';
 const VAULT_TOKEN_FILE = '/vault/secrets/token';
 /** Where the golden dump step leaves the hashes for the publish step (the pod's own emptyDir). */
 const HASHES_FILE = '/tmp/seed-hashes';
+/** The golden dump's own emptyDir: the raw prod dump and the throwaway scrub server; never a seed volume. */
+const SCRATCH_DIR = '/scratch';
 /** A schedule that never fires on its own: suspended CronJobs run only when triggered. */
 const ON_DEMAND_SCHEDULE = '0 0 31 2 *';
 /** The TTL sweep looks hourly; it acts only once the sandbox's expiry has passed. */
@@ -172,8 +175,12 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
       // Dump first (init), then publish its hashes: a failed dump publishes nothing.
       initContainers: [{
         name: 'golden-dump', image: postgresClientImage(major), command: ['/bin/bash', '-c', GOLDEN_DUMP_SCRIPT],
-        env: pgEnv(env, { PGDATABASE: env.database.name, TIERKIT_DUMP_FILE: `${SEED_MOUNT_PATH}/${naming.SEED_DUMP_FILE}`, TIERKIT_HASHES_FILE: HASHES_FILE }),
-        volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH }, tmpMount], securityContext, resources: dbToolResources,
+        env: pgEnv(env, {
+          PGDATABASE: env.database.name, TIERKIT_DUMP_FILE: `${SEED_MOUNT_PATH}/${naming.SEED_DUMP_FILE}`, TIERKIT_HASHES_FILE: HASHES_FILE,
+          TIERKIT_SCRATCH_DIR: SCRATCH_DIR, TIERKIT_SCRUB_SQL: scrubSql(env.app.scrub),
+        }),
+        volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH }, { name: 'scratch', mountPath: SCRATCH_DIR }, tmpMount],
+        securityContext, resources: dbToolResources,
       }],
       containers: [{
         name: 'publish-seed-hash', image: VAULT_CLI_IMAGE, command: ['/bin/sh', '-c', PUBLISH_SEED_HASH_SCRIPT],
@@ -186,7 +193,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
         ],
         volumeMounts: [tmpMount], securityContext, resources: scaleResources,
       }],
-      volumes: [seedVolume(claim, false)],
+      volumes: [seedVolume(claim, false), { name: 'scratch', emptyDir: {} }],
     });
   }
 

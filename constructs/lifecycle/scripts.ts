@@ -7,6 +7,8 @@
  *   TIERKIT_CREDENTIALS_FILE              file rendered by the Vault agent: `export PGUSER=…`, `export PGPASSWORD=…`
  *   TIERKIT_OBJECT_PREFIX                 the app's object prefix (`llx_`): what is dumped and hashed
  *   TIERKIT_DUMP_FILE                     the seed dump (in the seed's own volume)
+ *   TIERKIT_SCRUB_SQL                     (golden dump) the app's scrub calls (constructs/scrub.ts); empty: a reasoned no-scrub golden
+ *   TIERKIT_SCRATCH_DIR                   (golden dump) the pod's own emptyDir: the raw dump and the throwaway server live there
  *   TIERKIT_HASHES_FILE                   (golden dump) where to leave `file_sha256=…`/`content_sha256=…` for the publish step
  *   TIERKIT_SEED_HASH_FILE                (reset) rendered by the Vault agent from the seed's KV secret, which only
  *                                         the producer may write: `export TIERKIT_SEED_FILE_SHA256=…` and `…_CONTENT_SHA256=…`
@@ -48,13 +50,104 @@ SQL
 `;
 
 /**
+ * The scrub (issue 22): restore the raw prod dump ($1) into a throwaway PostgreSQL of the Job's own
+ * pod (Unix socket only, in the scratch emptyDir), run the app's scrub calls under a per-dump key
+ * that is never stored, refuse unless no original value of a scrubbed column survives, then dump
+ * the scrubbed copy to $2 and leave its content hash in $TIERKIT_SCRATCH_DIR/content. The raw dump
+ * never reaches the seed volume; prod is only ever read (by pg_dump, as the read-only role).
+ */
+const SCRUB = `
+tk_scrub() {
+  local raw="$1" out="$2" data="$TIERKIT_SCRATCH_DIR/pgdata" sock="$TIERKIT_SCRATCH_DIR/sock"
+  rm -rf "$data" "$sock" && mkdir -p "$sock"
+  initdb --pgdata="$data" --username=tierkit --auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null
+  pg_ctl --pgdata="$data" --log="$TIERKIT_SCRATCH_DIR/server.log" --wait --silent \\
+    --options="-c listen_addresses='' -c unix_socket_directories='$sock' -c fsync=off" start
+  trap 'pg_ctl --pgdata="$TIERKIT_SCRATCH_DIR/pgdata" --mode=immediate --silent stop || true; rm -f "$tmp" "$TIERKIT_SCRATCH_DIR/raw.dump"' EXIT
+  (
+    # Trust over the pod-local socket: the prod credential has no use here.
+    unset PGPASSWORD
+    export PGHOST="$sock" PGPORT=5432 PGUSER=tierkit PGDATABASE=scratch PGSSLMODE=disable
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE scratch'
+    pg_restore --no-owner --no-acl --exit-on-error --single-transaction --dbname=scratch "$raw"
+    rm -f "$raw"
+    key="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')"
+    { cat <<'SQL'
+CREATE EXTENSION pgcrypto;
+CREATE SCHEMA tierkit_scrub;
+CREATE TABLE tierkit_scrub.checks (tbl regclass, col name, kind text, value text, orig text);
+CREATE FUNCTION pg_temp.tk_tables(tbl text) RETURNS SETOF regclass LANGUAGE sql AS $f$
+  SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relname = tbl AND c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'tierkit_scrub')
+   ORDER BY n.nspname $f$;
+CREATE FUNCTION pg_temp.tk_need(tbl text) RETURNS void LANGUAGE plpgsql AS $f$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_temp.tk_tables(tbl)) THEN
+    RAISE EXCEPTION 'scrub: the dump holds no table %: the scrub rules no longer match the schema', tbl;
+  END IF;
+END $f$;
+CREATE FUNCTION pg_temp.tk_scrub_delete(tbl text, pred text) RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE t regclass;
+BEGIN
+  PERFORM pg_temp.tk_need(tbl);
+  FOR t IN SELECT * FROM pg_temp.tk_tables(tbl) LOOP EXECUTE format('DELETE FROM %s WHERE (%s)', t, pred); END LOOP;
+END $f$;
+CREATE FUNCTION pg_temp.tk_scrub_column(tbl text, col text, kind text, val text) RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE t regclass; orig text;
+BEGIN
+  PERFORM pg_temp.tk_need(tbl);
+  FOR t IN SELECT * FROM pg_temp.tk_tables(tbl) LOOP
+    IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = t AND attname = col AND attnum > 0 AND NOT attisdropped) THEN
+      RAISE EXCEPTION 'scrub: table % has no column %: the scrub rules no longer match the schema', t, col;
+    END IF;
+    orig := format('tierkit_scrub.o%s', (SELECT count(*) FROM tierkit_scrub.checks));
+    EXECUTE format('CREATE TABLE %s AS SELECT DISTINCT %I::text AS v FROM %s WHERE %I IS NOT NULL', orig, col, t, col);
+    INSERT INTO tierkit_scrub.checks VALUES (t, col, kind, val, orig);
+    IF kind = 'null' THEN
+      EXECUTE format('UPDATE %s SET %I = NULL WHERE %I IS NOT NULL', t, col, col);
+    ELSIF kind = 'constant' THEN
+      EXECUTE format('UPDATE %s SET %I = %L WHERE %I IS NOT NULL', t, col, val, col);
+    ELSIF kind = 'keyed-hash' THEN
+      EXECUTE format('UPDATE %s SET %I = encode(hmac(%I::text, current_setting(''tierkit.scrub_key''), ''sha256''), ''hex'') WHERE %I IS NOT NULL', t, col, col, col);
+    ELSE
+      RAISE EXCEPTION 'scrub: unknown action % for %.%', kind, t, col;
+    END IF;
+  END LOOP;
+END $f$;
+-- The validation: no original value of a scrubbed column survives (but a constant that was already there).
+CREATE FUNCTION pg_temp.tk_scrub_verify() RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE r record; n bigint;
+BEGIN
+  FOR r IN SELECT * FROM tierkit_scrub.checks LOOP
+    EXECUTE format('SELECT count(*) FROM %s x JOIN %s o ON x.%I::text = o.v WHERE %L IS NULL OR x.%I IS DISTINCT FROM %L',
+      r.tbl, r.orig, r.col, r.value, r.col, r.value) INTO n;
+    IF n > 0 THEN RAISE EXCEPTION 'scrub verification failed: % row(s) of %.% still hold an original value', n, r.tbl, r.col; END IF;
+  END LOOP;
+  DROP SCHEMA tierkit_scrub CASCADE;
+  DROP EXTENSION pgcrypto;
+END $f$;
+SELECT set_config('tierkit.scrub_key', :'key', false) IS NOT NULL AS keyed \\gset
+SQL
+      printf '%s\\n' "$TIERKIT_SCRUB_SQL" 'SELECT pg_temp.tk_scrub_verify();'
+    } | psql -X -q -A -t -v ON_ERROR_STOP=1 -v key="$key" >/dev/null
+    pg_dump --format=custom --no-owner --no-acl --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$out"
+    tk_content_hash > "$TIERKIT_SCRATCH_DIR/content"
+  )
+  pg_ctl --pgdata="$data" --mode=fast --silent stop
+  rm -rf "$data"
+}
+`;
+
+/**
  * Golden dump: as the read-only role (pg_read_all_data only), dump the app's objects of the prod
- * database and hash the same snapshot; move the dump into place and leave its file and content
- * hashes for the publish step (PUBLISH_SEED_HASH_SCRIPT), which writes them to the seed's KV secret.
+ * database. With scrub rules, the dump goes to the pod's scratch emptyDir and only its scrubbed
+ * copy (tk_scrub) reaches the seed volume, hashed after scrubbing; a reasoned no-scrub golden is
+ * hashed in the dump's own snapshot. The dump is moved into place and its file and content
+ * hashes left for the publish step (PUBLISH_SEED_HASH_SCRIPT), which writes the seed's KV secret.
  */
 export const GOLDEN_DUMP_SCRIPT = `#!/usr/bin/env bash
-# tierkit golden dump: pg_dump -Fc of the app's objects, and their content hash.
-${COMMON}
+# tierkit golden dump: pg_dump -Fc of the app's objects, scrubbed, and their content hash.
+${COMMON}${SCRUB}
 tk_load_credentials
 tmp="$TIERKIT_DUMP_FILE.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
@@ -62,15 +155,23 @@ trap 'rm -f "$tmp"' EXIT
 coproc SNAP { psql -X -q -A -t -v ON_ERROR_STOP=1; }
 echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"\${SNAP[1]}"
 read -r -t 60 snapshot <&"\${SNAP[0]}"
-pg_dump --format=custom --no-owner --no-acl --snapshot="$snapshot" --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$tmp"
-content="$(tk_content_hash "$snapshot")"
+if [[ -n "\${TIERKIT_SCRUB_SQL:-}" ]]; then
+  pg_dump --format=custom --no-owner --no-acl --snapshot="$snapshot" --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$TIERKIT_SCRATCH_DIR/raw.dump"
+else
+  pg_dump --format=custom --no-owner --no-acl --snapshot="$snapshot" --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$tmp"
+  content="$(tk_content_hash "$snapshot")"
+fi
 echo "COMMIT;" >&"\${SNAP[1]}"
 exec {SNAP[1]}>&-
 wait "$SNAP_PID"
+if [[ -n "\${TIERKIT_SCRUB_SQL:-}" ]]; then
+  tk_scrub "$TIERKIT_SCRATCH_DIR/raw.dump" "$tmp"
+  content="$(cat "$TIERKIT_SCRATCH_DIR/content")"
+fi
 file="$(sha256sum "$tmp" | cut -d' ' -f1)"
 mv "$tmp" "$TIERKIT_DUMP_FILE"
 # The hashes leave through the publish step into the seed's KV secret, never beside the dump.
-printf 'file_sha256=%s\ncontent_sha256=%s\n' "$file" "$content" > "$TIERKIT_HASHES_FILE"
+printf 'file_sha256=%s\\ncontent_sha256=%s\\n' "$file" "$content" > "$TIERKIT_HASHES_FILE"
 echo "golden dump written: $TIERKIT_DUMP_FILE (file sha256 $file, content sha256 $content)"
 `;
 
