@@ -62,17 +62,19 @@ tk_scrub() {
   rm -rf "$data" "$sock" && mkdir -p "$sock"
   initdb --pgdata="$data" --username=tierkit --auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null
   pg_ctl --pgdata="$data" --log="$TIERKIT_SCRATCH_DIR/server.log" --wait --silent \\
-    --options="-c listen_addresses='' -c unix_socket_directories='$sock' -c fsync=off" start
+    --options="-c listen_addresses='' -c unix_socket_directories='$sock' -c port=5432 -c fsync=off" start
   trap 'pg_ctl --pgdata="$TIERKIT_SCRATCH_DIR/pgdata" --mode=immediate --silent stop || true; rm -f "$tmp" "$TIERKIT_SCRATCH_DIR/raw.dump"' EXIT
   (
-    # Trust over the pod-local socket: the prod credential has no use here.
+    # Trust over the pod-local socket: the prod credential has no use here (and no password file).
     unset PGPASSWORD
+    export PGPASSFILE="$TIERKIT_SCRATCH_DIR/no-password-file"
     export PGHOST="$sock" PGPORT=5432 PGUSER=tierkit PGDATABASE=scratch PGSSLMODE=disable
     psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE scratch'
     pg_restore --no-owner --no-acl --exit-on-error --single-transaction --dbname=scratch "$raw"
     rm -f "$raw"
     key="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')"
     { cat <<'SQL'
+SET client_min_messages = warning;
 CREATE EXTENSION pgcrypto;
 CREATE SCHEMA tierkit_scrub;
 CREATE TABLE tierkit_scrub.checks (tbl regclass, col name, kind text, value text, orig text);
@@ -135,6 +137,7 @@ SQL
   )
   pg_ctl --pgdata="$data" --mode=fast --silent stop
   rm -rf "$data"
+  trap 'rm -f "$tmp"' EXIT
 }
 `;
 

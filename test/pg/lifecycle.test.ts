@@ -2,6 +2,7 @@
 // example estate validate against the Kubernetes schemas, and the very script text they embed
 // runs against the real PostgreSQL 15 server (the client tools are major 15): seed the sandbox
 // from golden, write as its dynamic user, reset with only the sandbox credential, hash = golden.
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +93,7 @@ describe('golden dump → reset round trip on PostgreSQL 15 (invariant 13)', () 
    * template rendered from that secret as consul-template would (`{{- … -}}` trims whitespace).
    */
   const kvDir = join(dir, 'kv');
+  const scratchDir = join(dir, 'scratch');
   const shimDir = join(dir, 'shim');
   function renderSeedTemplate(): void {
     const annotations = cronJob('erp-sandbox-reset').spec.jobTemplate.spec.template.metadata.annotations;
@@ -112,7 +114,7 @@ describe('golden dump → reset round trip on PostgreSQL 15 (invariant 13)', () 
 
   /** Run a script as its Job would: its env (names mapped to the test namespace), our credentials. */
   async function runScript(script: string, jobEnv: { name: string; value: string }[], user: string, password: string, database: string,
-    overrides: Record<string, string> = {}): Promise<ToolResult> {
+    overrides: Record<string, string> = {}, asPostgres = false): Promise<ToolResult> {
     const creds = join(dir, `creds-${user}`);
     writeFileSync(creds, `export PGUSER='${user}'\nexport PGPASSWORD='${password}'\n`, { mode: 0o600 });
     const env: NodeJS.ProcessEnv = { PATH: `${binDir}:${process.env.PATH}`, HOME: dir };
@@ -123,6 +125,11 @@ describe('golden dump → reset round trip on PostgreSQL 15 (invariant 13)', () 
       TIERKIT_HASHES_FILE: hashesFile, TIERKIT_SEED_HASH_FILE: seedHashFile, ...overrides,
     });
     for (const role of ['TIERKIT_GROUP_ROLE', 'TIERKIT_VAULT_CONNECTION_ROLE']) if (env[role]) env[role] = m(env[role]!);
+    // The golden dump's scrub starts a throwaway server, which refuses root: run as the image's `postgres`.
+    if (asPostgres && process.getuid?.() === 0) {
+      execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+      return runTool('/usr/bin/setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', '/bin/bash', '-c', script], env);
+    }
     return runTool('/bin/bash', ['-c', script], env);
   }
 
@@ -144,6 +151,10 @@ describe('golden dump → reset round trip on PostgreSQL 15 (invariant 13)', () 
   beforeAll(async () => {
     binDir = (await findPgTools(15)).binDir;
     mkdirSync(kvDir, { recursive: true });
+    mkdirSync(scratchDir, { recursive: true });
+    for (const tool of ['initdb', 'pg_ctl', 'postgres']) {
+      if (!existsSync(join(binDir, tool))) throw new Error(`${join(binDir, tool)} is missing: the golden dump's scrub runs a throwaway PostgreSQL 15 server (apt-get install postgresql-15; .ci/run does)`);
+    }
     mkdirSync(shimDir, { recursive: true });
     // `vault kv put -mount=<m> <name> k=v…`: the secret's data lands in kv/<m>_data_<name>.
     writeFileSync(join(shimDir, 'vault'), `#!/bin/sh
@@ -165,7 +176,20 @@ f="${kvDir}/\${mount}_data_$(printf %s "$name" | tr / _)"
       INSERT INTO llx_societe (nom, note) SELECT 'client ' || g, g * 1.5 FROM generate_series(1, 200) g;
       CREATE TABLE llx_facture (rowid serial PRIMARY KEY, fk_soc int REFERENCES llx_societe, total numeric(12,2));
       INSERT INTO llx_facture (fk_soc, total) SELECT 1 + g % 200, g * 10 FROM generate_series(1, 500) g;
-      CREATE TABLE other_app_secrets (secret text); INSERT INTO other_app_secrets VALUES ('not for the sandbox')`);
+      CREATE TABLE other_app_secrets (secret text); INSERT INTO other_app_secrets VALUES ('not for the sandbox');
+      CREATE TABLE llx_user (rowid serial PRIMARY KEY, login varchar(50) NOT NULL, pass varchar(128), pass_crypted varchar(128),
+        pass_temp varchar(128), api_key varchar(128), email varchar(255));
+      INSERT INTO llx_user (login, pass, pass_crypted, pass_temp, api_key, email) VALUES
+        ('admin', 'SECRET-hunter2', 'SECRET-$2y$10$adminhash', NULL, 'SECRET-api-admin', 'admin@corp.example'),
+        ('bob', NULL, 'SECRET-$2y$10$bobhash', 'SECRET-reset-bob', 'SECRET-api-bob', 'bob@corp.example');
+      CREATE TABLE llx_societe_account (rowid serial PRIMARY KEY, login varchar(128) NOT NULL, pass_crypted varchar(128), pass_temp varchar(128),
+        fk_soc int REFERENCES llx_societe);
+      INSERT INTO llx_societe_account (login, pass_crypted, pass_temp, fk_soc) VALUES ('portal', 'SECRET-portal-hash', 'SECRET-portal-tmp', 1);
+      CREATE TABLE llx_oauth_token (rowid serial PRIMARY KEY, service varchar(36), token text, tokenstring text, fk_user int REFERENCES llx_user);
+      INSERT INTO llx_oauth_token (service, token, tokenstring, fk_user) VALUES ('Stripe', 'SECRET-sk_live', '{"access_token": "SECRET-sk_live"}', 1);
+      CREATE TABLE llx_const (rowid serial PRIMARY KEY, name varchar(180) NOT NULL, value text NOT NULL);
+      INSERT INTO llx_const (name, value) VALUES ('MAIN_MAIL_SMTPS_PW', 'SECRET-smtp'), ('STRIPE_LIVE_SECRET_KEY', 'SECRET-stripe'),
+        ('OAUTH_GOOGLE_SECRET', 'SECRET-google'), ('MAIN_SECURITY_SALT', 'SECRET-salt'), ('MAIN_INFO_SOCIETE_NOM', 'Arcodange')`);
     await s.end();
   });
   afterAll(async () => {
@@ -176,7 +200,8 @@ f="${kvDir}/\${mount}_data_$(printf %s "$name" | tr / _)"
   /** The golden dump Job: dump step, then publish step (its Vault CLI replaced by the shim), then the reset's agent renders the hashes. */
   async function goldenDump(): Promise<{ file: string; content: string }> {
     const golden = container('erp-golden-dump', 'golden-dump');
-    const dump = await runScript(golden.command[2], golden.env, m(prod.env.names.goldenDumpRole), prod.variables.golden_dump_password, m('erp'));
+    const dump = await runScript(golden.command[2], golden.env, m(prod.env.names.goldenDumpRole), prod.variables.golden_dump_password, m('erp'),
+      { TIERKIT_SCRATCH_DIR: scratchDir }, true);
     expect(dump.stderr).toBe('');
     expect(dump.code).toBe(0);
     const publish = container('erp-golden-dump', 'publish-seed-hash');
@@ -233,8 +258,25 @@ f="${kvDir}/\${mount}_data_$(printf %s "$name" | tr / _)"
     const sdb = await ns.admin(m('erp-sandbox'));
     const tables = await sdb.query<{ relname: string; owner: string }>(
       `SELECT relname, pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY 1`);
-    expect(tables).toEqual([{ relname: 'llx_facture', owner: m('erp_sandbox_role') }, { relname: 'llx_societe', owner: m('erp_sandbox_role') }]);
+    expect(tables).toEqual(['llx_const', 'llx_facture', 'llx_oauth_token', 'llx_societe', 'llx_societe_account', 'llx_user']
+      .map((relname) => ({ relname, owner: m('erp_sandbox_role') })));
+    // The golden was scrubbed before it left prod: no credential reached the sandbox (every row of
+    // every table, as text), yet the data is prod-shaped (users, accounts and settings are there).
+    const everything = await sdb.query<{ r: string }>(
+      `SELECT string_agg(t, E'\\n') AS r FROM (SELECT x::text AS t FROM llx_user x UNION ALL SELECT x::text FROM llx_societe_account x
+        UNION ALL SELECT x::text FROM llx_oauth_token x UNION ALL SELECT x::text FROM llx_const x) q`);
+    expect(everything[0].r).not.toContain('SECRET-');
+    expect(await sdb.query(`SELECT login, pass, pass_crypted, pass_temp, api_key, email FROM llx_user ORDER BY rowid`)).toEqual([
+      { login: 'admin', pass: null, pass_crypted: null, pass_temp: null, api_key: null, email: 'admin@corp.example' },
+      { login: 'bob', pass: null, pass_crypted: null, pass_temp: null, api_key: null, email: 'bob@corp.example' },
+    ]);
+    expect(await sdb.query(`SELECT name, value FROM llx_const`)).toEqual([{ name: 'MAIN_INFO_SOCIETE_NOM', value: 'Arcodange' }]);
     await sdb.end();
+    // Nor is any credential in the seed file itself (its SQL as pg_restore prints it).
+    const text = await runTool(join(binDir, 'pg_restore'), ['--file=-', dumpFile]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/COPY public\.llx_user/);
+    expect(text.stdout).not.toContain('SECRET-');
   });
 
   it('a reset refuses a tampered seed (dump replaced, or hashes that do not match it) before it drops anything', async () => {
