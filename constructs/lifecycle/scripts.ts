@@ -116,7 +116,9 @@ BEGIN
     END IF;
   END LOOP;
 END $f$;
--- The validation: no original value of a scrubbed column survives (but a constant that was already there).
+-- The validation: no original value of a scrubbed column survives (but a constant that was already
+-- there), and every foreign key still holds (the scrub runs with FK triggers off, so that a keyed
+-- hash of a referenced key and of its references keeps them equal; a delete may orphan rows).
 CREATE FUNCTION pg_temp.tk_scrub_verify() RETURNS void LANGUAGE plpgsql AS $f$
 DECLARE r record; n bigint;
 BEGIN
@@ -125,12 +127,24 @@ BEGIN
       r.tbl, r.orig, r.col, r.value, r.col, r.value) INTO n;
     IF n > 0 THEN RAISE EXCEPTION 'scrub verification failed: % row(s) of %.% still hold an original value', n, r.tbl, r.col; END IF;
   END LOOP;
+  FOR r IN SELECT c.conname, c.conrelid::regclass AS child, c.confrelid::regclass AS parent,
+      (SELECT string_agg(format('x.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n) AS ccols,
+      (SELECT string_agg(format('p.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
+         JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n) AS pcols
+    FROM pg_constraint c JOIN pg_namespace s ON s.oid = c.connamespace
+   WHERE c.contype = 'f' AND s.nspname NOT IN ('pg_catalog', 'information_schema', 'tierkit_scrub') LOOP
+    EXECUTE format('SELECT count(*) FROM %s x WHERE ROW(%s) IS NOT NULL AND NOT EXISTS (SELECT FROM %s p WHERE ROW(%s) = ROW(%s))',
+      r.child, r.ccols, r.parent, r.pcols, r.ccols) INTO n;
+    IF n > 0 THEN RAISE EXCEPTION 'scrub verification failed: % row(s) of % break foreign key % after the scrub', n, r.child, r.conname; END IF;
+  END LOOP;
   DROP SCHEMA tierkit_scrub CASCADE;
   DROP EXTENSION pgcrypto;
 END $f$;
 SELECT set_config('tierkit.scrub_key', :'key', false) IS NOT NULL AS keyed \\gset
+SET session_replication_role = replica;
 SQL
-      printf '%s\\n' "$TIERKIT_SCRUB_SQL" 'SELECT pg_temp.tk_scrub_verify();'
+      printf '%s\\n' "$TIERKIT_SCRUB_SQL" 'SET session_replication_role = origin;' 'SELECT pg_temp.tk_scrub_verify();'
     } | psql -X -q -A -t -v ON_ERROR_STOP=1 -v key="$key" >/dev/null
     pg_dump --format=custom --no-owner --no-acl --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$out"
     tk_content_hash > "$TIERKIT_SCRATCH_DIR/content"
