@@ -3,6 +3,7 @@
 // claim bound to a volume dist/ does not declare, a policy writing a seed's hashes) is caught by
 // the rule that judges it, with the manifest re-hashed so the integrity check alone cannot.
 import { describe, expect, it } from 'vitest';
+import { App, Estate, Sandbox, SandboxKind, SeedProfile, Tier } from '../../constructs';
 import { DistEdit } from './dist-edit';
 import { check, cleanDist, env, findings, synthDist } from './helpers';
 
@@ -125,6 +126,53 @@ describe('TK110 and seed volumes', () => {
     });
     expect(await messages(d.dir, 'TK110')).toEqual([
       'k8s/dev/crm-alice.k8s.yaml (crm-alice (tier dev)) declares PersistentVolume "tierkit-seed-crm-alice-synthetic-v1" whose claimRef is "shop-alice/tierkit-seed-synthetic-v1", of shop-alice (tier dev): an env\'s PersistentVolume must be pinned to a claim in its own namespace "crm-alice"',
+    ]);
+  });
+});
+
+describe('TK133 golden scrubbed', () => {
+  const GOLDEN_JOB = ['k8s/prod/erp.k8s.yaml', 'CronJob', 'erp-golden-dump'] as const;
+  const dumpContainer = (o: any) => o.spec.jobTemplate.spec.template.spec.initContainers.find((c: any) => c.name === 'golden-dump');
+  const scrubVar = (o: any) => dumpContainer(o).env.find((v: any) => v.name === 'TIERKIT_SCRUB_SQL');
+
+  it('passes the example estate: erp scrubs Dolibarr\'s credential tables', async () => {
+    expect(await messages(cleanDist(), 'TK133')).toEqual([]);
+  });
+
+  it('an app with a golden sandbox and no scrub rules is an error; a reasoned scrubReason is an exception', async () => {
+    const add = (e: Estate, scrubReason?: string) => {
+      const app = new App(e, 'acc', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'acc_', image: 'example/acc:1.0.0', ...(scrubReason ? { scrubReason } : {}) });
+      new Sandbox(app, 'rehearsal', {
+        tier: Tier.DEV, kind: SandboxKind.APP, owner: 'ops', createdAt: '2026-11-20', seed: SeedProfile.GOLDEN,
+        reason: 'rehearsals need prod-shaped ledgers',
+      });
+    };
+    expect(await messages(synthDist((e) => add(e)), 'TK133')).toEqual([
+      'CronJob "acc/acc-golden-dump" container "golden-dump" writes the golden without scrub rules and acc (tier prod) declares no reasoned scrubReason: prod\'s credentials would reach the sandboxes it seeds',
+    ]);
+    const reasoned = await check(synthDist((e) => add(e, 'acc stores no credentials: logins live in the SSO')));
+    expect(findings(reasoned, 'TK133')).toEqual([]);
+    expect(reasoned.exceptions.filter((x) => x.subject === 'env acc').map((x) => [x.property, x.value, x.reason]))
+      .toEqual([['scrub', 'none', 'acc stores no credentials: logins live in the SSO']]);
+  });
+
+  it('catches a golden dump whose scrub rules were emptied or replaced, whose script was swapped, or a second writer', async () => {
+    const emptied = new DistEdit('tk133-empty').object(...GOLDEN_JOB, (o) => { scrubVar(o).value = ''; });
+    expect(await messages(emptied.dir, 'TK133')).toEqual([expect.stringContaining('writes the golden without scrub rules and erp (tier prod) declares no reasoned scrubReason')]);
+    const trivial = new DistEdit('tk133-trivial').object(...GOLDEN_JOB, (o) => { scrubVar(o).value = 'SELECT 1;'; });
+    expect(await messages(trivial.dir, 'TK133')).toEqual([expect.stringContaining('with TIERKIT_SCRUB_SQL that is not tierkit\'s scrub calls ("SELECT 1;")')]);
+    const swapped = new DistEdit('tk133-script').object(...GOLDEN_JOB, (o) => {
+      dumpContainer(o).command[2] = 'pg_dump --format=custom --table="llx_*" --file=/seeds/seed.dump';
+    });
+    expect(await messages(swapped.dir, 'TK133')).toEqual([
+      'CronJob "erp/erp-golden-dump" container "golden-dump" can write the golden seed but does not run tierkit\'s golden dump script: nothing says it scrubs what it writes',
+    ]);
+    const sidecar = new DistEdit('tk133-sidecar').object(...GOLDEN_JOB, (o) => {
+      const c = o.spec.jobTemplate.spec.template.spec.containers[0];
+      c.volumeMounts.push({ name: 'seeds', mountPath: '/seeds' });
+    });
+    expect(await messages(sidecar.dir, 'TK133')).toEqual([
+      'CronJob "erp/erp-golden-dump" container "publish-seed-hash" can write the golden seed but does not run tierkit\'s golden dump script: nothing says it scrubs what it writes',
     ]);
   });
 });
