@@ -176,3 +176,27 @@ describe('TK133 golden scrubbed', () => {
     ]);
   });
 });
+
+describe('TK134 instance key separation', () => {
+  const withKeys = (prodKey: string, sandboxKey: string) => synthDist((e) => {
+    env(e, 'erp', 'prod').addEscapeHatch((r) => r.kvConfig.addOverride('data_json', JSON.stringify({ app: 'erp', doli_instance_unique_id: prodKey })));
+    env(e, 'erp', 'sandbox').addEscapeHatch((r) => r.kvConfig.addOverride('data_json', JSON.stringify({ app: 'erp', doli_instance_unique_id: sandboxKey })));
+  });
+
+  it('passes the example estate, and a sandbox with its own key', async () => {
+    expect(await messages(cleanDist(), 'TK134')).toEqual([]);
+    expect(await messages(withKeys('a3f1c9e2prod', '77b0d4sandbox'), 'TK134')).toEqual([]);
+  });
+
+  it("catches a sandbox given prod's key, in its KV config or in its pods' env", async () => {
+    expect(await messages(withKeys('a3f1c9e2prod', 'a3f1c9e2prod'), 'TK134')).toEqual([
+      "erp-sandbox (tier dev) sets doli_instance_unique_id to the value prod erp uses for doli_instance_unique_id: the sandbox would hold prod's instance key",
+    ]);
+    const d = new DistEdit('tk134-env')
+      .object('k8s/prod/erp.k8s.yaml', 'Deployment', 'erp', (o) => { o.spec.template.spec.containers[0].env = [{ name: 'DOLI_INSTANCE_UNIQUE_ID', value: 'k-prod-1' }]; })
+      .object('k8s/dev/erp-sandbox.k8s.yaml', 'Deployment', 'erp', (o) => { o.spec.template.spec.containers[0].env = [{ name: 'DOLI_INSTANCE_UNIQUE_ID', value: 'k-prod-1' }]; });
+    expect(await messages(d.dir, 'TK134')).toEqual([
+      "erp-sandbox (tier dev) sets DOLI_INSTANCE_UNIQUE_ID to the value prod erp uses for DOLI_INSTANCE_UNIQUE_ID: the sandbox would hold prod's instance key",
+    ]);
+  });
+});
