@@ -23,7 +23,7 @@ import { AppEnvironment } from '../app-environment';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { hasGoldenDump, hasReset, resetSchedule, resetSeed } from './plan';
-import { GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_SCRIPT, SCALE_SCRIPT } from './scripts';
+import { GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_SCRIPT, SCALE_SCRIPT, SEED_HASH_FILE, seedHashTemplate } from './scripts';
 import { buildSeedVolume } from './seed-store';
 import { scrubSql } from '../scrub';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
@@ -38,8 +38,6 @@ export const VAULT_CLI_IMAGE = 'docker.io/hashicorp/vault:1.18.3';
 export const postgresClientImage = (major: number): string => `docker.io/library/postgres:${major}`;
 export const SEED_MOUNT_PATH = '/seeds';
 const CREDENTIALS_FILE = '/vault/secrets/database';
-/** Rendered by the Vault agent from the seed's KV secret: the reset's expected hashes. */
-const SEED_HASH_FILE = '/vault/secrets/seed';
 /** Written by the Vault agent (`agent-inject-token`) for the golden dump's publish step only. */
 const VAULT_TOKEN_FILE = '/vault/secrets/token';
 /** Where the golden dump step leaves the hashes for the publish step (the pod's own emptyDir). */
@@ -103,12 +101,6 @@ function pgEnv(env: AppEnvironment, extra: Record<string, string>): k8s.EnvVar[]
 
 function seedVolume(claimName: string, readOnly: boolean): k8s.Volume {
   return { name: 'seeds', persistentVolumeClaim: { claimName, readOnly } };
-}
-
-/** Renders the seed's expected hashes (KV v2) as shell exports; an unpublished seed fails the agent, so no reset runs. */
-function seedHashTemplate(path: string): string {
-  return `{{- with secret "${path}" -}}\nexport TIERKIT_SEED_FILE_SHA256='{{ .Data.data.file_sha256 }}'\n`
-    + `export TIERKIT_SEED_CONTENT_SHA256='{{ .Data.data.content_sha256 }}'\n{{- end }}\n`;
 }
 
 function cronJob(chart: Chart, id: string, meta: k8s.ObjectMeta, props: {

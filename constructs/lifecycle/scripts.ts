@@ -17,6 +17,15 @@
  *   TIERKIT_DRAIN_TIMEOUT_SECONDS         (reset) how long to wait for the app's sessions to end
  */
 
+/** Rendered by the Vault agent from the seed's KV secret: the reset's expected hashes. */
+export const SEED_HASH_FILE = '/vault/secrets/seed';
+
+/** Renders the seed's expected hashes (KV v2) as shell exports; an unpublished seed fails the agent, so no reset runs. */
+export function seedHashTemplate(path: string): string {
+  return `{{- with secret "${path}" -}}\nexport TIERKIT_SEED_FILE_SHA256='{{ .Data.data.file_sha256 }}'\n`
+    + `export TIERKIT_SEED_CONTENT_SHA256='{{ .Data.data.content_sha256 }}'\n{{- end }}\n`;
+}
+
 /** Shared functions: credentials and the content hash used by both the golden dump and the reset. */
 const COMMON = `set -euo pipefail
 export PGPASSFILE=/dev/null PGSERVICEFILE=/dev/null

@@ -200,3 +200,35 @@ describe('TK134 instance key separation', () => {
     ]);
   });
 });
+
+describe('TK135 reset verifies its seed', () => {
+  const DEMO_RESET = ['k8s/demo/shop-demo.k8s.yaml', 'CronJob', 'shop-demo-reset'] as const;
+  const pod = (o: any) => o.spec.jobTemplate.spec.template;
+
+  it('passes the example estate: every seed mount is a tierkit reset reading its own seed\'s published hashes', async () => {
+    expect(await messages(cleanDist(), 'TK135')).toEqual([]);
+  });
+
+  it('catches hashes re-pointed at a KV path the env writes, a reset that skips the check, and another pod reading the seed', async () => {
+    const repointed = new DistEdit('tk135-path').object(...DEMO_RESET, (o) => {
+      pod(o).metadata.annotations['vault.hashicorp.com/agent-inject-secret-seed'] = 'kvv2/data/shop-demo/config';
+    });
+    expect(await messages(repointed.dir, 'TK135')).toEqual([
+      'CronJob "shop-demo/shop-demo-reset" container "reset" (shop-demo (tier demo)) restores seed "demo" but its seed hashes come from "kvv2/data/shop-demo/config", not "kvv2/data/tierkit-seeds/shop.demo"',
+    ]);
+    const unchecked = new DistEdit('tk135-script').object(...DEMO_RESET, (o) => {
+      const c = pod(o).spec.initContainers.find((x: any) => x.name === 'reset');
+      c.command[2] = c.command[2].replace(/if \[\[ "\$file_actual" != "\$TIERKIT_SEED_FILE_SHA256" \]\]; then/, 'if false; then');
+    });
+    expect(await messages(unchecked.dir, 'TK135')).toEqual([
+      'CronJob "shop-demo/shop-demo-reset" container "reset" mounts seed "demo" but is not tierkit\'s reset: what it does with the dump is not verified against the published hashes',
+    ]);
+    const reader = new DistEdit('tk135-reader').object('k8s/demo/shop-demo.k8s.yaml', 'Deployment', 'shop', (o) => {
+      o.spec.template.spec.volumes.push({ name: 'seed', persistentVolumeClaim: { claimName: 'tierkit-seed-demo', readOnly: true } });
+      o.spec.template.spec.containers[0].volumeMounts = [...(o.spec.template.spec.containers[0].volumeMounts ?? []), { name: 'seed', mountPath: '/seed', readOnly: true }];
+    });
+    expect(await messages(reader.dir, 'TK135')).toEqual([
+      expect.stringMatching(/^Deployment "shop-demo\/shop" container "shop" mounts seed "demo" but is not tierkit's reset/),
+    ]);
+  });
+});
