@@ -11,7 +11,7 @@
  *   TIERKIT_SCRATCH_DIR                   (golden dump) the pod's own emptyDir: the raw dump and the throwaway server live there
  *   TIERKIT_HASHES_FILE                   (golden dump) where to leave `file_sha256=…`/`content_sha256=…` for the publish step
  *   TIERKIT_SEED_HASH_FILE                (reset) rendered by the Vault agent from the seed's KV secret, which only
- *                                         the producer may write: `export TIERKIT_SEED_FILE_SHA256=…` and `…_CONTENT_SHA256=…`
+ *                                         the producer may write: lines `file_sha256=<hex>` and `content_sha256=<hex>` (parsed, never sourced)
  *   TIERKIT_GROUP_ROLE                    (reset) the env's group role
  *   TIERKIT_VAULT_CONNECTION_ROLE         (reset) the env's Vault connection user: its pooled sessions are not the app's
  *   TIERKIT_DRAIN_TIMEOUT_SECONDS         (reset) how long to wait for the app's sessions to end
@@ -20,10 +20,12 @@
 /** Rendered by the Vault agent from the seed's KV secret: the reset's expected hashes. */
 export const SEED_HASH_FILE = '/vault/secrets/seed';
 
-/** Renders the seed's expected hashes (KV v2) as shell exports; an unpublished seed fails the agent, so no reset runs. */
+/**
+ * Renders the seed's expected hashes (KV v2) as `key=value` lines the reset parses (never sources:
+ * a value is data, whoever wrote it); an unpublished seed fails the agent, so no reset runs.
+ */
 export function seedHashTemplate(path: string): string {
-  return `{{- with secret "${path}" -}}\nexport TIERKIT_SEED_FILE_SHA256='{{ .Data.data.file_sha256 }}'\n`
-    + `export TIERKIT_SEED_CONTENT_SHA256='{{ .Data.data.content_sha256 }}'\n{{- end }}\n`;
+  return `{{- with secret "${path}" -}}\nfile_sha256={{ .Data.data.file_sha256 }}\ncontent_sha256={{ .Data.data.content_sha256 }}\n{{- end }}\n`;
 }
 
 /** Shared functions: credentials and the content hash used by both the golden dump and the reset. */
@@ -215,16 +217,16 @@ tk_load_credentials
 : "\${TIERKIT_GROUP_ROLE:?}" "\${TIERKIT_VAULT_CONNECTION_ROLE:?}" "\${TIERKIT_DUMP_FILE:?}"
 # The expected hashes come from the seed's KV secret (only its producer writes it), never from the
 # seed volume: whoever can replace the dump cannot replace what it is checked against.
-# shellcheck disable=SC1090
-. "$TIERKIT_SEED_HASH_FILE"
-for h in "\${TIERKIT_SEED_FILE_SHA256:-}" "\${TIERKIT_SEED_CONTENT_SHA256:-}"; do
-  if [[ ! "$h" =~ ^[0-9a-f]{64}$ ]]; then echo "reset refused: the seed's published hashes are missing or malformed ($TIERKIT_SEED_HASH_FILE)" >&2; exit 6; fi
-done
-expected="$TIERKIT_SEED_CONTENT_SHA256"
+seed_file_sha256="$(sed -n 's/^file_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
+seed_content_sha256="$(sed -n 's/^content_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
+if [[ -z "$seed_file_sha256" || -z "$seed_content_sha256" ]]; then
+  echo "reset refused: the seed's published hashes are missing or malformed ($TIERKIT_SEED_HASH_FILE)" >&2; exit 6
+fi
+expected="$seed_content_sha256"
 # Verify the dump before it runs: pg_restore executes what the archive holds.
 file_actual="$(sha256sum "$TIERKIT_DUMP_FILE" | cut -d' ' -f1)"
-if [[ "$file_actual" != "$TIERKIT_SEED_FILE_SHA256" ]]; then
-  echo "reset refused: $TIERKIT_DUMP_FILE has sha256 $file_actual, the seed's producer published $TIERKIT_SEED_FILE_SHA256; nothing was dropped or restored" >&2
+if [[ "$file_actual" != "$seed_file_sha256" ]]; then
+  echo "reset refused: $TIERKIT_DUMP_FILE has sha256 $file_actual, the seed's producer published $seed_file_sha256; nothing was dropped or restored" >&2
   exit 6
 fi
 attrs="$(psql -X -q -A -t -c "SELECT rolsuper::text || ' ' || rolcreatedb::text FROM pg_roles WHERE rolname = session_user")"

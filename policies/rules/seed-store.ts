@@ -72,8 +72,12 @@ export function seedVolumes(g: EstateGraph): SeedVolume[] {
   const out = g.kubernetes.filter((k) => k.kind === 'PersistentVolume').map((pv): SeedVolume => {
     const { seed, problem } = resolve(g, pv);
     const spec = pv.object.spec ?? {};
-    // nfs.readOnly makes the kubelet mount the export read-only whatever the pod or claim asks.
-    const writable = spec.nfs?.readOnly !== true;
+    // nfs.readOnly makes the kubelet add `ro`, whatever the pod or claim asks — unless a mount option
+    // (the field, or the legacy annotation) says `rw`: the kubelet joins both sets and mount takes the last.
+    const legacy = pv.object.metadata?.annotations?.['volume.beta.kubernetes.io/mount-options'];
+    const options = [...(Array.isArray(spec.mountOptions) ? spec.mountOptions : []), ...(typeof legacy === 'string' ? legacy.split(',') : [])]
+      .flatMap((o: unknown) => String(o).split(',')).map((o) => o.trim());
+    const writable = spec.nfs?.readOnly !== true || options.includes('rw') || (legacy !== undefined && typeof legacy !== 'string');
     const namespace = typeof spec.claimRef?.namespace === 'string' ? spec.claimRef.namespace : undefined;
     return { pv, seed, problem, writable, namespace, env: namespace ? g.index.byNamespace.get(namespace) : undefined };
   });

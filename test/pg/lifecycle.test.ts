@@ -315,20 +315,24 @@ f="${kvDir}/\${mount}_data_$(printf %s "$name" | tr / _)"
     // 3. The good dump, but published hashes that are not its own (file hash) or are missing / malformed.
     copyFileSync(good, dumpFile);
     const rendered = readFileSync(seedHashFile, 'utf8');
-    writeFileSync(seedHashFile, rendered.replace(/TIERKIT_SEED_FILE_SHA256='([0-9a-f])/, (_, c: string) => `TIERKIT_SEED_FILE_SHA256='${c === '0' ? '1' : '0'}`));
+    writeFileSync(seedHashFile, rendered.replace(/file_sha256=([0-9a-f])/, (_, c: string) => `file_sha256=${c === '0' ? '1' : '0'}`));
     r = await reset();
     expect(r.code).toBe(6);
     expect(await markerSurvives()).toBe(true);
-    for (const bad of ['', "export TIERKIT_SEED_FILE_SHA256=''\nexport TIERKIT_SEED_CONTENT_SHA256=''\n", rendered.replace(/CONTENT_SHA256='[0-9a-f]+'/, "CONTENT_SHA256='$(id)'")]) {
+    // Values are parsed, never sourced: a quote or command substitution in them is just malformed.
+    const marker = join(dir, 'injected');
+    for (const bad of ['', 'file_sha256=\ncontent_sha256=\n', rendered.replace(/content_sha256=[0-9a-f]+/, `content_sha256='; touch ${marker}; '`),
+      rendered.replace(/content_sha256=[0-9a-f]+/, `content_sha256=$(touch ${marker})`)]) {
       writeFileSync(seedHashFile, bad);
       r = await reset();
       expect(r.code, JSON.stringify(bad)).toBe(6);
       expect(r.stderr).toMatch(/published hashes are missing or malformed/);
+      expect(existsSync(marker)).toBe(false);
     }
     expect(await markerSurvives()).toBe(true);
 
     // 4. Content hash tampered, file hash right: the restore runs and the verification fails (the app stays at 0).
-    writeFileSync(seedHashFile, rendered.replace(/CONTENT_SHA256='([0-9a-f])/, (_, c: string) => `CONTENT_SHA256='${c === '0' ? '1' : '0'}`));
+    writeFileSync(seedHashFile, rendered.replace(/content_sha256=([0-9a-f])/, (_, c: string) => `content_sha256=${c === '0' ? '1' : '0'}`));
     r = await reset();
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/reset verification failed/);

@@ -92,6 +92,15 @@ describe('TK131 seed volume writer', () => {
       'PersistentVolume "tierkit-seed-shop-demo-demo" lets namespace "shop-demo" (shop-demo (tier demo)) write seed "demo" of shop, and it is not that seed\'s producer',
     ]);
   });
+
+  it('catches a read-only volume turned writable by a `rw` mount option (field or legacy annotation)', async () => {
+    const d = new DistEdit('tk131-rw')
+      .object('k8s/demo/shop-demo.k8s.yaml', PV, 'tierkit-seed-shop-demo-demo', (o) => { o.spec.mountOptions.push('rw'); })
+      .object('k8s/dev/erp-sandbox.k8s.yaml', PV, 'tierkit-seed-erp-sandbox-golden', (o) => {
+        o.metadata.annotations = { 'volume.beta.kubernetes.io/mount-options': 'nfsvers=4.1,rw' };
+      });
+    expect((await messages(d.dir, 'TK131')).length).toBe(2);
+  });
 });
 
 describe('TK132 seed hash writer', () => {
@@ -218,7 +227,9 @@ describe('TK135 reset verifies its seed', () => {
     ]);
     const unchecked = new DistEdit('tk135-script').object(...DEMO_RESET, (o) => {
       const c = pod(o).spec.initContainers.find((x: any) => x.name === 'reset');
-      c.command[2] = c.command[2].replace(/if \[\[ "\$file_actual" != "\$TIERKIT_SEED_FILE_SHA256" \]\]; then/, 'if false; then');
+      const skipped = c.command[2].replace(/if \[\[ "\$file_actual" != "\$seed_file_sha256" \]\]; then/, 'if false; then');
+      expect(skipped).not.toBe(c.command[2]);
+      c.command[2] = skipped;
     });
     expect(await messages(unchecked.dir, 'TK135')).toEqual([
       'CronJob "shop-demo/shop-demo-reset" container "reset" mounts seed "demo" but is not tierkit\'s reset: what it does with the dump is not verified against the published hashes',
