@@ -1,4 +1,4 @@
-import { App, Estate, Sandbox, SandboxKind, SeedProfile, Tier } from 'tierkit';
+import { App, Estate, Sandbox, SandboxKind, ScrubAction, SeedProfile, Tier } from 'tierkit';
 import { server } from '../environments/estate';
 
 /**
@@ -11,6 +11,16 @@ export function erp(estate: Estate): App {
     objectPrefix: 'llx_',
     image: 'docker.io/dolibarr/dolibarr:20.0.4',
     flags: { 'ai-write-skill': false },
+    // Dolibarr's credentials never leave prod: the golden keeps prod-shaped data, not prod logins
+    // (htdocs/install/mysql/tables/llx_user.sql, llx_societe_account.sql, llx_oauth_token.sql, llx_const).
+    scrub: [
+      { table: 'llx_user', columns: { pass: ScrubAction.NULL, pass_crypted: ScrubAction.NULL, pass_temp: ScrubAction.NULL, api_key: ScrubAction.NULL } },
+      { table: 'llx_societe_account', columns: { pass_crypted: ScrubAction.NULL, pass_temp: ScrubAction.NULL } },
+      // OAuth and payment tokens (Google, Stripe, …): every row.
+      { table: 'llx_oauth_token', deleteWhere: 'true' },
+      // SMTP passwords, payment and API keys, OAuth client secrets, salts.
+      { table: 'llx_const', deleteWhere: "name ~* '(PASS|PWD|_PW$|SECRET|TOKEN|APIKEY|API_KEY|PRIVATE|_KEY$|SALT|SIGNATURE)'" },
+    ],
   });
   new Sandbox(app, 'sandbox', {
     tier: Tier.DEV,

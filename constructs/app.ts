@@ -7,6 +7,7 @@ import { claimId, isDuplicate } from './duplicates';
 import { propTypes, Types } from './prop-types';
 import { checkProps, childPath, recordIssues, recordProps } from './props';
 import { CONTAINER_RESOURCES, ContainerResources } from './runtime';
+import { TableScrub } from './scrub';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */
@@ -33,11 +34,19 @@ export interface AppProps {
   readonly healthPath?: string;
   /** Feature flags and their defaults for every env of this app. @default - none */
   readonly flags?: Readonly<Record<string, boolean>>;
+  /**
+   * What the golden dump scrubs before the golden leaves prod's namespace: credentials, keys,
+   * tokens (docs/seed-data.md). @default - none: a golden sandbox of this app then needs `scrubReason`
+   */
+  readonly scrub?: readonly TableScrub[];
+  /** Why this app's golden needs no scrub rules (at least 10 characters). @default - none */
+  readonly scrubReason?: string;
 }
 
 export const APP_PROPS = propTypes<AppProps>()({
   tiers: Types.listOf('tiers (e.g. [Tier.DEV, Tier.PROD])'), objectPrefix: Types.string, image: Types.string, port: Types.integer,
   runAsUser: Types.integer, resources: CONTAINER_RESOURCES, healthPath: Types.string, flags: Types.record(Types.boolean),
+  scrub: Types.list(Types.object), scrubReason: Types.string,
 });
 
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */
@@ -51,6 +60,8 @@ export class App extends Construct {
   readonly resources?: ContainerResources;
   readonly healthPath: string;
   readonly flags: Readonly<Record<string, boolean>>;
+  readonly scrub: readonly TableScrub[];
+  readonly scrubReason?: string;
 
   constructor(scope: Estate, id: string, declared: AppProps) {
     const { props, issues } = checkProps<AppProps>(childPath(scope, id), declared, APP_PROPS, ['tiers', 'objectPrefix', 'image']);
@@ -65,6 +76,8 @@ export class App extends Construct {
     this.runAsUser = props.runAsUser ?? 10001;
     this.resources = props.resources;
     this.healthPath = props.healthPath ?? '/healthz';
+    this.scrub = props.scrub ?? [];
+    this.scrubReason = props.scrubReason;
     this.flags = props.flags ?? {};
     const tiers = Array.isArray(props.tiers) ? props.tiers : [];
     for (const tier of tiers) {

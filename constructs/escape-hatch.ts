@@ -32,6 +32,8 @@ export interface AppEnvironmentResources {
   readonly goldenDump?: GoldenDumpResources;
   /** Vault login of the reset Job's own service account (sandboxes, demo tier). */
   readonly resetAuthRole?: KubernetesAuthBackendRole;
+  /** The reset's own policy: read its seed's published hashes (sandboxes, demo tier). */
+  readonly resetPolicy?: VaultPolicy;
   /** Sandboxes only: the TTL sweep's own Vault identity (revoke its env's leases, nothing else). */
   readonly ttlSweep?: TtlSweepResources;
 }

@@ -127,6 +127,12 @@ export interface EstateProps {
    * @default - none: each stricter tier must have a cluster of its own
    */
   readonly sharedClusters?: readonly SharedCluster[];
+  /**
+   * Where seed dumps live (docs/seed-data.md): one NFS export directory per app and seed,
+   * `<exportRoot>/<app>/<seed>`, mounted through a PersistentVolume per consuming namespace.
+   * @default - server `seeds.<domain>`, exportRoot `/tierkit-seeds`
+   */
+  readonly seedStore?: SeedStoreSettings;
 }
 
 /** One API server that several tiers deploy to, on purpose. */
@@ -144,6 +150,14 @@ export interface ResolvedSharedCluster {
   readonly server: string;
   readonly tiers: readonly string[];
   readonly reason: string;
+}
+
+/** The NFS server that holds the seed dumps. */
+export interface SeedStoreSettings {
+  /** Host name or address of the NFS server. */
+  readonly server: string;
+  /** Absolute directory under which each app's seeds are exported (`<exportRoot>/<app>/<seed>`). @default '/tierkit-seeds' */
+  readonly exportRoot?: string;
 }
 
 export interface ResolvedVaultSettings extends Required<Omit<VaultSettings, 'cidr' | 'port'>> {}
@@ -175,6 +189,7 @@ export const INGRESS_CONTROLLER_SETTINGS = propTypes<IngressControllerSettings>(
   className: Types.string, namespace: Types.string, podLabels: Types.record(Types.string), clusterIssuer: Types.string,
 });
 export const SHARED_CLUSTER = propTypes<SharedCluster>()({ server: Types.string, tiers: Types.list(Types.instance(Tier, 'Tier.DEV')), reason: Types.string });
+export const SEED_STORE_SETTINGS = propTypes<SeedStoreSettings>()({ server: Types.string, exportRoot: Types.string });
 export const CI_SETTINGS = propTypes<CiSettings>()({ repository: Types.string, repositoryId: Types.string, oidcIssuer: Types.string, maxPlanAgeHours: Types.integer,
   publisherAppIds: Types.record(Types.integer), argocdMirrorReason: Types.string,
 });
@@ -189,6 +204,7 @@ export const ESTATE_PROPS = propTypes<EstateProps>()({
   kubernetesApi: Types.shape('KubernetesApiSettings', KUBERNETES_API_SETTINGS, ['cidr']),
   ingressController: Types.shape('IngressControllerSettings', INGRESS_CONTROLLER_SETTINGS),
   sharedClusters: Types.list(Types.shape('SharedCluster', SHARED_CLUSTER, ['server', 'tiers', 'reason'])),
+  seedStore: Types.shape('SeedStoreSettings', SEED_STORE_SETTINGS, ['server']),
 });
 
 /** The root of the construct tree: one estate, its servers, apps and their environments. */
@@ -216,6 +232,7 @@ export class Estate extends Construct {
   readonly vaultEndpoint?: NetworkEndpoint;
   /** Where pods reach the Kubernetes API server, when declared. */
   readonly kubernetesApi?: NetworkEndpoint;
+  readonly seedStore: Required<SeedStoreSettings>;
   readonly tierSettings: readonly TierSettings[];
   readonly sharedClusters: readonly ResolvedSharedCluster[];
   readonly ingressController: Required<Omit<IngressControllerSettings, 'clusterIssuer'>> & Pick<IngressControllerSettings, 'clusterIssuer'>;
@@ -264,6 +281,7 @@ export class Estate extends Construct {
       clusterIssuer: props.ingressController?.clusterIssuer,
     };
     // Declared network destinations; validation judges them (a bad CIDR must not reach a NetworkPolicy).
+    this.seedStore = { server: props.seedStore?.server ?? `seeds.${props.domain}`, exportRoot: props.seedStore?.exportRoot ?? '/tierkit-seeds' };
     if (props.vault.cidr !== undefined || props.vault.port !== undefined) {
       this.vaultEndpoint = { cidr: props.vault.cidr as string, port: props.vault.port ?? addressPort(props.vault.address) };
     }

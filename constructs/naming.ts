@@ -220,6 +220,8 @@ export const LABELS = {
   component: 'tierkit.io/component',
   /** On lifecycle Job pods: `golden-dump`, `reset` or `ttl-sweep` (see API_SCALER_JOBS). */
   job: 'tierkit.io/job',
+  /** On seed PVs and claims: the seed's slug (informative: rules judge the export path). */
+  seed: 'tierkit.io/seed',
 } as const;
 
 /** Lifecycle Jobs that scale the env's Deployment: the only pods that may reach the API server. */
@@ -303,7 +305,10 @@ export function ttlSweepRevokePath(c: Coordinate, n: EstateNaming): string {
   return `sys/leases/revoke-prefix/${vaultCredsPath(c, n)}`;
 }
 
-/** PersistentVolumeClaim holding an app's seed dumps (golden and others). */
+/**
+ * @deprecated The one shared seed volume per app is gone (issue 22): each consuming namespace
+ * mounts one seed through `seedClaimName`. Kept for callers of the old name only.
+ */
 export function seedVolumeClaimName(app: string): string {
   return `tierkit-seeds-${app}`;
 }
@@ -312,6 +317,44 @@ export function seedVolumeClaimName(app: string): string {
 export function seedDumpPath(mountPath: string, seed: string): string {
   return `${mountPath}/${seed.replace(/[^A-Za-z0-9._-]/g, '-')}.dump`;
 }
+
+/**
+ * A seed's name as a path segment and Kubernetes name part: `synthetic:v1` → `synthetic-v1`.
+ * Seeds are `golden`, `demo`, `synthetic:<v>` or `sanitized:<dataset>`: one to one.
+ */
+export function seedSlug(seed: string): string {
+  return seed.replace(/:/g, '-');
+}
+
+/** The PersistentVolumeClaim through which a namespace mounts one seed. */
+export function seedClaimName(seed: string): string {
+  return `tierkit-seed-${seedSlug(seed)}`;
+}
+
+/** The PersistentVolume (cluster-scoped) binding one seed's export to one env's claim only. */
+export function seedVolumeName(c: Coordinate, seed: string): string {
+  return `tierkit-seed-${slug(c)}-${seedSlug(seed)}`;
+}
+
+/** The directory of one app's seed on the seed store's NFS server. */
+export function seedExportPath(exportRoot: string, app: string, seed: string): string {
+  return `${exportRoot}/${app}/${seedSlug(seed)}`;
+}
+
+/** The KV directory (under the KV mount) of every seed's published hashes. */
+export const SEED_HASH_KV_ROOT = 'tierkit-seeds';
+
+/**
+ * The KV secret (under the KV mount) holding a seed's expected hashes: written by its producer
+ * only. `<app>.<seed>` in one segment (a `.` no env slug holds): a path segment equal to an app's
+ * prod slug would read as that env's own path.
+ */
+export function seedHashKvSecretName(app: string, seed: string): string {
+  return `${SEED_HASH_KV_ROOT}/${app}.${seedSlug(seed)}`;
+}
+
+/** The dump file of a seed inside its mounted volume; hashes are never read from beside it. */
+export const SEED_DUMP_FILE = 'seed.dump';
 
 /** A name an app-environment claims in one of the estate's shared namespaces. */
 export interface ClaimedName {
@@ -340,6 +383,7 @@ export function claimedNames(c: Coordinate): ClaimedName[] {
     { kind: 'Vault policy', name: vaultPolicyName(c) },
     { kind: 'Vault policy', name: goldenDumpName(c) },
     { kind: 'Vault policy', name: ttlSweepName(c) },
+    { kind: 'Vault policy', name: resetName(c) },
     { kind: 'Vault Kubernetes auth role', name: kubernetesAuthRoleName(c) },
     { kind: 'Vault Kubernetes auth role', name: goldenDumpName(c) },
     { kind: 'Vault Kubernetes auth role', name: resetName(c) },

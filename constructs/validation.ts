@@ -12,6 +12,7 @@ import { Sandbox } from './sandbox';
 import { Tier } from './tier';
 import { appsOf, environmentsOf } from './query';
 import { canonicalCidr } from './cidr';
+import { scrubIssues } from './scrub';
 import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import { sandboxIssue, sandboxTemplateIssues } from './sandbox-checks';
 
@@ -90,6 +91,18 @@ const rules: Record<string, Rule> = {
     ...(e.kubernetesApi ? endpointIssues(e.displayPath(e), 'kubernetesApi', e.kubernetesApi) : []),
   ],
 
+  // Where seed dumps live: a host and an absolute export root (every seed's PersistentVolume path derives from them).
+  seedStore: (e) => {
+    const out: ValidationIssue[] = [];
+    if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(String(e.seedStore.server))) {
+      out.push(issue(e, e, 'seedStore.server', e.seedStore.server, 'is not a host name or IPv4 address', 'e.g. "nfs.example.internal"'));
+    }
+    if (!/^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/.test(String(e.seedStore.exportRoot)) || /\/\.\.?(\/|$)/.test(String(e.seedStore.exportRoot))) {
+      out.push(issue(e, e, 'seedStore.exportRoot', e.seedStore.exportRoot, 'is not an absolute directory path without `.`/`..` segments or a trailing slash', 'e.g. "/tierkit-seeds"'));
+    }
+    return out;
+  },
+
   ci: (e) => {
     const out: ValidationIssue[] = [];
     // (Missing, it is a type issue: a required property of ci.)
@@ -154,6 +167,7 @@ const rules: Record<string, Rule> = {
     if (typeof a.healthPath !== 'string' || !/^\/[\x21-\x7e]*$/.test(a.healthPath)) {
       out.push(issue(e, a, 'healthPath', a.healthPath, 'is not an absolute HTTP path', 'use e.g. "/healthz"'));
     }
+    out.push(...scrubIssues(e.displayPath(a), a.objectPrefix, a.scrub));
     return out;
   }),
 

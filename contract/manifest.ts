@@ -159,6 +159,8 @@ export interface Manifest {
     readonly network?: { readonly vault?: ManifestEndpoint; readonly kubernetesApi?: ManifestEndpoint };
     /** API servers several tiers deploy to on purpose (TK044), each with its tiers and why. */
     readonly sharedClusters?: readonly { readonly server: string; readonly tiers: readonly string[]; readonly reason: string }[];
+    /** The NFS server and export root of the seed store (TK130–TK131); absent: every seed volume is unmodelled. */
+    readonly seedStore?: { readonly server: string; readonly exportRoot: string };
   };
   readonly tiers: readonly ManifestTier[];
   readonly servers: readonly ManifestServer[];

@@ -14,6 +14,8 @@ export interface GroupKind {
 export const ENV_NAMESPACED_KINDS: readonly GroupKind[] = [
   // Sandbox namespaces only: their quota and default limits (constructs/synth/kubernetes-quota.ts).
   { group: '', kind: 'LimitRange' },
+  // The env's claim on its one seed (lifecycle/seed-store.ts; judged by TK130–TK131).
+  { group: '', kind: 'PersistentVolumeClaim' },
   { group: '', kind: 'ResourceQuota' },
   { group: '', kind: 'Service' },
   { group: '', kind: 'ServiceAccount' },
@@ -25,8 +27,11 @@ export const ENV_NAMESPACED_KINDS: readonly GroupKind[] = [
   { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
 ];
 
-/** The one cluster-scoped kind of an env's file: its own Namespace. */
-export const ENV_CLUSTER_KINDS: readonly GroupKind[] = [{ group: '', kind: 'Namespace' }];
+/**
+ * The cluster-scoped kinds of an env's file: its own Namespace, and the PersistentVolume of its
+ * seed, whose `claimRef` pins it to the env's own claim (TK110) and whose export TK130–TK131 judge.
+ */
+export const ENV_CLUSTER_KINDS: readonly GroupKind[] = [{ group: '', kind: 'Namespace' }, { group: '', kind: 'PersistentVolume' }];
 
 /** What a tier's app of apps writes into Argo CD's namespace: the tier's Applications and its project. */
 export const APPS_NAMESPACED_KINDS: readonly GroupKind[] = [

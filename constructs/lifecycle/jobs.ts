@@ -12,9 +12,10 @@
  *   service account (scale only) and Vault identity (revoke-prefix of its own creds path only: it
  *   never holds a database credential); a reset's scale-up keeps an expired sandbox at 0 too. The rest of the sandbox goes when its declaration is removed, through
  *   the reviewed destroy plans.
- * The golden dump and reset mount the app's seed volume (`tierkit-seeds-<app>`, a ReadWriteMany claim the platform
- * provides in the prod namespace and in each namespace of a reset env): read-write for the
- * golden dump, read-only for a reset.
+ * Each mounts the one seed it works on through its own namespace's claim (seed-store.ts):
+ * read-write for the golden dump (the producer), read-only for a reset. The seed's expected hashes
+ * live in a KV secret only the producer's Vault policy may write; the reset reads them from Vault,
+ * never from beside the dump, and refuses a dump whose file hash differs before restoring it.
  */
 import { Chart } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
@@ -22,7 +23,9 @@ import { AppEnvironment } from '../app-environment';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { hasGoldenDump, hasReset, resetSchedule, resetSeed } from './plan';
-import { GOLDEN_DUMP_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT } from './scripts';
+import { GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT, SEED_HASH_FILE, seedHashTemplate } from './scripts';
+import { buildSeedVolume } from './seed-store';
+import { scrubSql } from '../scrub';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
 import {
   containerResources, containerSecurityContext, placement, podSecurityContext, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume,
@@ -32,11 +35,17 @@ import {
 export const KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.33.0';
 /** curl (and a POSIX sh) for the TTL sweep's one Vault request. */
 export const CURL_IMAGE = 'docker.io/curlimages/curl:8.11.1';
-/** Where the Vault agent writes its own token (vault-k8s `agent-inject-token`). */
-const VAULT_TOKEN_FILE = '/vault/secrets/token';
+/** The Vault CLI, for the golden dump's step that publishes the seed's hashes to KV. */
+export const VAULT_CLI_IMAGE = 'docker.io/hashicorp/vault:1.18.3';
 export const postgresClientImage = (major: number): string => `docker.io/library/postgres:${major}`;
 export const SEED_MOUNT_PATH = '/seeds';
 const CREDENTIALS_FILE = '/vault/secrets/database';
+/** Where the Vault agent writes its own token (vault-k8s `agent-inject-token`): the TTL sweep's revoke and the golden dump's publish step. */
+const VAULT_TOKEN_FILE = '/vault/secrets/token';
+/** Where the golden dump step leaves the hashes for the publish step (the pod's own emptyDir). */
+const HASHES_FILE = '/tmp/seed-hashes';
+/** The golden dump's own emptyDir: the raw prod dump and the throwaway scrub server; never a seed volume. */
+const SCRATCH_DIR = '/scratch';
 /** A schedule that never fires on its own: suspended CronJobs run only when triggered. */
 const ON_DEMAND_SCHEDULE = '0 0 31 2 *';
 /** The TTL sweep looks hourly; it acts only once the sandbox's expiry has passed. */
@@ -92,8 +101,8 @@ function pgEnv(env: AppEnvironment, extra: Record<string, string>): k8s.EnvVar[]
   return Object.keys(vars).sort().map((name) => ({ name, value: vars[name] }));
 }
 
-function seedVolume(env: AppEnvironment, readOnly: boolean): k8s.Volume {
-  return { name: 'seeds', persistentVolumeClaim: { claimName: naming.seedVolumeClaimName(env.app.appName), readOnly } };
+function seedVolume(claimName: string, readOnly: boolean): k8s.Volume {
+  return { name: 'seeds', persistentVolumeClaim: { claimName, readOnly } };
 }
 
 function cronJob(chart: Chart, id: string, meta: k8s.ObjectMeta, props: {
@@ -150,18 +159,35 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
   if (hasGoldenDump(env)) {
     const name = naming.goldenDumpName(c);
     const secret = `${env.estate.naming.kvMount}/data/${naming.goldenDumpKvSecretName(c)}`;
+    const claim = buildSeedVolume(chart, env, 'golden', 'write', labels);
     new k8s.KubeServiceAccount(chart, 'golden_dump_service_account', { metadata: meta(name), automountServiceAccountToken: false });
     cronJob(chart, 'golden_dump', meta(name), {
       placement: placement(env),
       labels: { ...labels, [naming.LABELS.job]: 'golden-dump' },
-      annotations: { ...vaultAnnotations(name, secret, credentialsTemplate(secret, true)), ...agent },
+      annotations: { ...vaultAnnotations(name, secret, credentialsTemplate(secret, true)), 'vault.hashicorp.com/agent-inject-token': 'true', ...agent },
       serviceAccountName: name,
-      containers: [{
+      // Dump first (init), then publish its hashes: a failed dump publishes nothing.
+      initContainers: [{
         name: 'golden-dump', image: postgresClientImage(major), command: ['/bin/bash', '-c', GOLDEN_DUMP_SCRIPT],
-        env: pgEnv(env, { PGDATABASE: env.database.name, TIERKIT_DUMP_FILE: naming.seedDumpPath(SEED_MOUNT_PATH, 'golden') }),
-        volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH }, tmpMount], securityContext, resources: dbToolResources,
+        env: pgEnv(env, {
+          PGDATABASE: env.database.name, TIERKIT_DUMP_FILE: `${SEED_MOUNT_PATH}/${naming.SEED_DUMP_FILE}`, TIERKIT_HASHES_FILE: HASHES_FILE,
+          TIERKIT_SCRATCH_DIR: SCRATCH_DIR, TIERKIT_SCRUB_SQL: scrubSql(env.app.scrub),
+        }),
+        volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH }, { name: 'scratch', mountPath: SCRATCH_DIR }, tmpMount],
+        securityContext, resources: dbToolResources,
       }],
-      volumes: [seedVolume(env, false)],
+      containers: [{
+        name: 'publish-seed-hash', image: VAULT_CLI_IMAGE, command: ['/bin/sh', '-c', PUBLISH_SEED_HASH_SCRIPT],
+        env: [
+          { name: 'TIERKIT_HASHES_FILE', value: HASHES_FILE },
+          { name: 'TIERKIT_SEED_KV_MOUNT', value: env.estate.naming.kvMount },
+          { name: 'TIERKIT_SEED_KV_NAME', value: naming.seedHashKvSecretName(c.app, 'golden') },
+          { name: 'TIERKIT_VAULT_TOKEN_FILE', value: VAULT_TOKEN_FILE },
+          { name: 'VAULT_ADDR', value: env.estate.vault.address },
+        ],
+        volumeMounts: [tmpMount], securityContext, resources: scaleResources,
+      }],
+      volumes: [seedVolume(claim, false), { name: 'scratch', emptyDir: {} }],
     });
   }
 
@@ -193,11 +219,19 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
       securityContext, resources: scaleResources,
     });
     const creds = naming.vaultCredsPath(c, env.estate.naming);
+    const seed = resetSeed(env);
+    const claim = buildSeedVolume(chart, env, seed, 'read', labels);
+    const seedHashPath = `${env.estate.naming.kvMount}/data/${naming.seedHashKvSecretName(c.app, seed)}`;
     cronJob(chart, 'reset', meta(name), {
       placement: placement(env),
       schedule: resetSchedule(env),
       labels: { ...labels, [naming.LABELS.job]: 'reset' },
-      annotations: { ...vaultAnnotations(name, creds, credentialsTemplate(creds, false)), ...agent },
+      annotations: {
+        ...vaultAnnotations(name, creds, credentialsTemplate(creds, false)),
+        'vault.hashicorp.com/agent-inject-secret-seed': seedHashPath,
+        'vault.hashicorp.com/agent-inject-template-seed': seedHashTemplate(seedHashPath),
+        ...agent,
+      },
       serviceAccountName: name,
       // Init containers run in order; if the reset fails the app stays at 0 rather than run on
       // half-restored data.
@@ -205,12 +239,12 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
         name: 'reset', image: postgresClientImage(major), command: ['/bin/bash', '-c', RESET_SCRIPT],
         env: pgEnv(env, {
           PGDATABASE: env.database.name, TIERKIT_GROUP_ROLE: env.groupRole.name, TIERKIT_VAULT_CONNECTION_ROLE: env.vaultConnectionRole.name,
-          TIERKIT_DUMP_FILE: naming.seedDumpPath(SEED_MOUNT_PATH, resetSeed(env)), TIERKIT_DRAIN_TIMEOUT_SECONDS: '120',
+          TIERKIT_DUMP_FILE: `${SEED_MOUNT_PATH}/${naming.SEED_DUMP_FILE}`, TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE, TIERKIT_DRAIN_TIMEOUT_SECONDS: '120',
         }),
         volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH, readOnly: true }, tmpMount], securityContext, resources: dbToolResources,
       }],
       containers: [scale('scale-up', replicas)],
-      volumes: [seedVolume(env, true)],
+      volumes: [seedVolume(claim, true)],
     });
 
     if (expiresAt) {

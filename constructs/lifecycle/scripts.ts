@@ -6,11 +6,27 @@
  *   PGHOST PGPORT PGDATABASE [PGSSLMODE]  the server and the database to work on
  *   TIERKIT_CREDENTIALS_FILE              file rendered by the Vault agent: `export PGUSER=…`, `export PGPASSWORD=…`
  *   TIERKIT_OBJECT_PREFIX                 the app's object prefix (`llx_`): what is dumped and hashed
- *   TIERKIT_DUMP_FILE                     the seed dump; its content hash sits in "$TIERKIT_DUMP_FILE.sha256"
+ *   TIERKIT_DUMP_FILE                     the seed dump (in the seed's own volume)
+ *   TIERKIT_SCRUB_SQL                     (golden dump) the app's scrub calls (constructs/scrub.ts); empty: a reasoned no-scrub golden
+ *   TIERKIT_SCRATCH_DIR                   (golden dump) the pod's own emptyDir: the raw dump and the throwaway server live there
+ *   TIERKIT_HASHES_FILE                   (golden dump) where to leave `file_sha256=…`/`content_sha256=…` for the publish step
+ *   TIERKIT_SEED_HASH_FILE                (reset) rendered by the Vault agent from the seed's KV secret, which only
+ *                                         the producer may write: lines `file_sha256=<hex>` and `content_sha256=<hex>` (parsed, never sourced)
  *   TIERKIT_GROUP_ROLE                    (reset) the env's group role
  *   TIERKIT_VAULT_CONNECTION_ROLE         (reset) the env's Vault connection user: its pooled sessions are not the app's
  *   TIERKIT_DRAIN_TIMEOUT_SECONDS         (reset) how long to wait for the app's sessions to end
  */
+
+/** Rendered by the Vault agent from the seed's KV secret: the reset's expected hashes. */
+export const SEED_HASH_FILE = '/vault/secrets/seed';
+
+/**
+ * Renders the seed's expected hashes (KV v2) as `key=value` lines the reset parses (never sources:
+ * a value is data, whoever wrote it); an unpublished seed fails the agent, so no reset runs.
+ */
+export function seedHashTemplate(path: string): string {
+  return `{{- with secret "${path}" -}}\nfile_sha256={{ .Data.data.file_sha256 }}\ncontent_sha256={{ .Data.data.content_sha256 }}\n{{- end }}\n`;
+}
 
 /** Shared functions: credentials and the content hash used by both the golden dump and the reset. */
 const COMMON = `set -euo pipefail
@@ -45,27 +61,146 @@ SQL
 `;
 
 /**
+ * The scrub (issue 22): restore the raw prod dump ($1) into a throwaway PostgreSQL of the Job's own
+ * pod (Unix socket only, in the scratch emptyDir), run the app's scrub calls under a per-dump key
+ * that is never stored, refuse unless no original value of a scrubbed column survives, then dump
+ * the scrubbed copy to $2 and leave its content hash in $TIERKIT_SCRATCH_DIR/content. The raw dump
+ * never reaches the seed volume; prod is only ever read (by pg_dump, as the read-only role).
+ */
+const SCRUB = `
+tk_scrub() {
+  local raw="$1" out="$2" data="$TIERKIT_SCRATCH_DIR/pgdata" sock="$TIERKIT_SCRATCH_DIR/sock"
+  rm -rf "$data" "$sock" && mkdir -p "$sock"
+  initdb --pgdata="$data" --username=tierkit --auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null
+  pg_ctl --pgdata="$data" --log="$TIERKIT_SCRATCH_DIR/server.log" --wait --silent \\
+    --options="-c listen_addresses='' -c unix_socket_directories='$sock' -c port=5432 -c fsync=off" start
+  trap 'pg_ctl --pgdata="$TIERKIT_SCRATCH_DIR/pgdata" --mode=immediate --silent stop || true; rm -f "$tmp" "$TIERKIT_SCRATCH_DIR/raw.dump"' EXIT
+  (
+    # Trust over the pod-local socket: the prod credential has no use here (and no password file).
+    unset PGPASSWORD
+    export PGPASSFILE="$TIERKIT_SCRATCH_DIR/no-password-file"
+    export PGHOST="$sock" PGPORT=5432 PGUSER=tierkit PGDATABASE=scratch PGSSLMODE=disable
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE scratch'
+    pg_restore --no-owner --no-acl --exit-on-error --single-transaction --dbname=scratch "$raw"
+    rm -f "$raw"
+    key="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')"
+    { cat <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION pgcrypto;
+CREATE SCHEMA tierkit_scrub;
+CREATE TABLE tierkit_scrub.checks (tbl regclass, col name, kind text, value text, orig text);
+CREATE FUNCTION pg_temp.tk_tables(tbl text) RETURNS SETOF regclass LANGUAGE sql AS $f$
+  SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relname = tbl AND c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'tierkit_scrub')
+   ORDER BY n.nspname $f$;
+CREATE FUNCTION pg_temp.tk_need(tbl text) RETURNS void LANGUAGE plpgsql AS $f$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_temp.tk_tables(tbl)) THEN
+    RAISE EXCEPTION 'scrub: the dump holds no table %: the scrub rules no longer match the schema', tbl;
+  END IF;
+END $f$;
+CREATE FUNCTION pg_temp.tk_scrub_delete(tbl text, pred text) RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE t regclass;
+BEGIN
+  PERFORM pg_temp.tk_need(tbl);
+  FOR t IN SELECT * FROM pg_temp.tk_tables(tbl) LOOP EXECUTE format('DELETE FROM %s WHERE (%s)', t, pred); END LOOP;
+END $f$;
+CREATE FUNCTION pg_temp.tk_scrub_column(tbl text, col text, kind text, val text) RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE t regclass; orig text;
+BEGIN
+  PERFORM pg_temp.tk_need(tbl);
+  FOR t IN SELECT * FROM pg_temp.tk_tables(tbl) LOOP
+    IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = t AND attname = col AND attnum > 0 AND NOT attisdropped) THEN
+      RAISE EXCEPTION 'scrub: table % has no column %: the scrub rules no longer match the schema', t, col;
+    END IF;
+    orig := format('tierkit_scrub.o%s', (SELECT count(*) FROM tierkit_scrub.checks));
+    EXECUTE format('CREATE TABLE %s AS SELECT DISTINCT %I::text AS v FROM %s WHERE %I IS NOT NULL', orig, col, t, col);
+    INSERT INTO tierkit_scrub.checks VALUES (t, col, kind, val, orig);
+    IF kind = 'null' THEN
+      EXECUTE format('UPDATE %s SET %I = NULL WHERE %I IS NOT NULL', t, col, col);
+    ELSIF kind = 'constant' THEN
+      EXECUTE format('UPDATE %s SET %I = %L WHERE %I IS NOT NULL', t, col, val, col);
+    ELSIF kind = 'keyed-hash' THEN
+      EXECUTE format('UPDATE %s SET %I = encode(hmac(%I::text, current_setting(''tierkit.scrub_key''), ''sha256''), ''hex'') WHERE %I IS NOT NULL', t, col, col, col);
+    ELSE
+      RAISE EXCEPTION 'scrub: unknown action % for %.%', kind, t, col;
+    END IF;
+  END LOOP;
+END $f$;
+-- The validation: no original value of a scrubbed column survives (but a constant that was already
+-- there), and every foreign key still holds (the scrub runs with FK triggers off, so that a keyed
+-- hash of a referenced key and of its references keeps them equal; a delete may orphan rows).
+CREATE FUNCTION pg_temp.tk_scrub_verify() RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE r record; n bigint;
+BEGIN
+  FOR r IN SELECT * FROM tierkit_scrub.checks LOOP
+    EXECUTE format('SELECT count(*) FROM %s x JOIN %s o ON x.%I::text = o.v WHERE %L IS NULL OR x.%I IS DISTINCT FROM %L',
+      r.tbl, r.orig, r.col, r.value, r.col, r.value) INTO n;
+    IF n > 0 THEN RAISE EXCEPTION 'scrub verification failed: % row(s) of %.% still hold an original value', n, r.tbl, r.col; END IF;
+  END LOOP;
+  FOR r IN SELECT c.conname, c.conrelid::regclass AS child, c.confrelid::regclass AS parent,
+      (SELECT string_agg(format('x.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n) AS ccols,
+      (SELECT string_agg(format('p.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
+         JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n) AS pcols
+    FROM pg_constraint c JOIN pg_namespace s ON s.oid = c.connamespace
+   WHERE c.contype = 'f' AND s.nspname NOT IN ('pg_catalog', 'information_schema', 'tierkit_scrub') LOOP
+    EXECUTE format('SELECT count(*) FROM %s x WHERE ROW(%s) IS NOT NULL AND NOT EXISTS (SELECT FROM %s p WHERE ROW(%s) = ROW(%s))',
+      r.child, r.ccols, r.parent, r.pcols, r.ccols) INTO n;
+    IF n > 0 THEN RAISE EXCEPTION 'scrub verification failed: % row(s) of % break foreign key % after the scrub', n, r.child, r.conname; END IF;
+  END LOOP;
+  DROP SCHEMA tierkit_scrub CASCADE;
+  DROP EXTENSION pgcrypto;
+END $f$;
+SELECT set_config('tierkit.scrub_key', :'key', false) IS NOT NULL AS keyed \\gset
+SET session_replication_role = replica;
+SQL
+      printf '%s\\n' "$TIERKIT_SCRUB_SQL" 'SET session_replication_role = origin;' 'SELECT pg_temp.tk_scrub_verify();'
+    } | psql -X -q -A -t -v ON_ERROR_STOP=1 -v key="$key" >/dev/null
+    pg_dump --format=custom --no-owner --no-acl --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$out"
+    tk_content_hash > "$TIERKIT_SCRATCH_DIR/content"
+  )
+  pg_ctl --pgdata="$data" --mode=fast --silent stop
+  rm -rf "$data"
+  trap 'rm -f "$tmp"' EXIT
+}
+`;
+
+/**
  * Golden dump: as the read-only role (pg_read_all_data only), dump the app's objects of the prod
- * database and hash the same snapshot, then publish dump and hash atomically.
+ * database. With scrub rules, the dump goes to the pod's scratch emptyDir and only its scrubbed
+ * copy (tk_scrub) reaches the seed volume, hashed after scrubbing; a reasoned no-scrub golden is
+ * hashed in the dump's own snapshot. The dump is moved into place and its file and content
+ * hashes left for the publish step (PUBLISH_SEED_HASH_SCRIPT), which writes the seed's KV secret.
  */
 export const GOLDEN_DUMP_SCRIPT = `#!/usr/bin/env bash
-# tierkit golden dump: pg_dump -Fc of the app's objects, and their content hash.
-${COMMON}
+# tierkit golden dump: pg_dump -Fc of the app's objects, scrubbed, and their content hash.
+${COMMON}${SCRUB}
 tk_load_credentials
 tmp="$TIERKIT_DUMP_FILE.tmp.$$"
-trap 'rm -f "$tmp" "$tmp.sha256"' EXIT
+trap 'rm -f "$tmp"' EXIT
 # Hold one snapshot open so the dump and the hash see the same data.
 coproc SNAP { psql -X -q -A -t -v ON_ERROR_STOP=1; }
 echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"\${SNAP[1]}"
 read -r -t 60 snapshot <&"\${SNAP[0]}"
-pg_dump --format=custom --no-owner --no-acl --snapshot="$snapshot" --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$tmp"
-tk_content_hash "$snapshot" > "$tmp.sha256"
+if [[ -n "\${TIERKIT_SCRUB_SQL:-}" ]]; then
+  pg_dump --format=custom --no-owner --no-acl --snapshot="$snapshot" --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$TIERKIT_SCRATCH_DIR/raw.dump"
+else
+  pg_dump --format=custom --no-owner --no-acl --snapshot="$snapshot" --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$tmp"
+  content="$(tk_content_hash "$snapshot")"
+fi
 echo "COMMIT;" >&"\${SNAP[1]}"
 exec {SNAP[1]}>&-
 wait "$SNAP_PID"
-mv "$tmp.sha256" "$TIERKIT_DUMP_FILE.sha256"
+if [[ -n "\${TIERKIT_SCRUB_SQL:-}" ]]; then
+  tk_scrub "$TIERKIT_SCRATCH_DIR/raw.dump" "$tmp"
+  content="$(cat "$TIERKIT_SCRATCH_DIR/content")"
+fi
+file="$(sha256sum "$tmp" | cut -d' ' -f1)"
 mv "$tmp" "$TIERKIT_DUMP_FILE"
-echo "golden dump written: $TIERKIT_DUMP_FILE (content sha256 $(cat "$TIERKIT_DUMP_FILE.sha256"))"
+# The hashes leave through the publish step into the seed's KV secret, never beside the dump.
+printf 'file_sha256=%s\\ncontent_sha256=%s\\n' "$file" "$content" > "$TIERKIT_HASHES_FILE"
+echo "golden dump written: $TIERKIT_DUMP_FILE (file sha256 $file, content sha256 $content)"
 `;
 
 /**
@@ -80,7 +215,20 @@ export const RESET_SCRIPT = `#!/usr/bin/env bash
 ${COMMON}
 tk_load_credentials
 : "\${TIERKIT_GROUP_ROLE:?}" "\${TIERKIT_VAULT_CONNECTION_ROLE:?}" "\${TIERKIT_DUMP_FILE:?}"
-expected="$(cat "$TIERKIT_DUMP_FILE.sha256")"
+# The expected hashes come from the seed's KV secret (only its producer writes it), never from the
+# seed volume: whoever can replace the dump cannot replace what it is checked against.
+seed_file_sha256="$(sed -n 's/^file_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
+seed_content_sha256="$(sed -n 's/^content_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
+if [[ -z "$seed_file_sha256" || -z "$seed_content_sha256" ]]; then
+  echo "reset refused: the seed's published hashes are missing or malformed ($TIERKIT_SEED_HASH_FILE)" >&2; exit 6
+fi
+expected="$seed_content_sha256"
+# Verify the dump before it runs: pg_restore executes what the archive holds.
+file_actual="$(sha256sum "$TIERKIT_DUMP_FILE" | cut -d' ' -f1)"
+if [[ "$file_actual" != "$seed_file_sha256" ]]; then
+  echo "reset refused: $TIERKIT_DUMP_FILE has sha256 $file_actual, the seed's producer published $seed_file_sha256; nothing was dropped or restored" >&2
+  exit 6
+fi
 attrs="$(psql -X -q -A -t -c "SELECT rolsuper::text || ' ' || rolcreatedb::text FROM pg_roles WHERE rolname = session_user")"
 if [[ "$attrs" != "false false" ]]; then
   echo "reset refused: $PGUSER has SUPERUSER or CREATEDB ($attrs); a reset runs with the env's own dynamic credential only" >&2
@@ -113,6 +261,21 @@ if [[ "$actual" != "$expected" ]]; then
   exit 5
 fi
 echo "reset done: $PGDATABASE equals its seed (content sha256 $actual)"
+`;
+
+/**
+ * Golden dump's second step (Vault CLI image, sh): write the hashes the dump step left into the
+ * seed's KV secret with the producer's own token. Only the producer's policy may write there.
+ */
+export const PUBLISH_SEED_HASH_SCRIPT = `#!/bin/sh
+set -eu
+file_sha256="$(sed -n 's/^file_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_HASHES_FILE")"
+content_sha256="$(sed -n 's/^content_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_HASHES_FILE")"
+if [ -z "$file_sha256" ] || [ -z "$content_sha256" ]; then echo "publish refused: no hashes in $TIERKIT_HASHES_FILE" >&2; exit 2; fi
+VAULT_TOKEN="$(cat "$TIERKIT_VAULT_TOKEN_FILE")"
+export VAULT_TOKEN
+vault kv put -mount="$TIERKIT_SEED_KV_MOUNT" "$TIERKIT_SEED_KV_NAME" file_sha256="$file_sha256" content_sha256="$content_sha256" >/dev/null
+echo "seed hashes published to $TIERKIT_SEED_KV_MOUNT/$TIERKIT_SEED_KV_NAME (file $file_sha256, content $content_sha256)"
 `;
 
 /** Prints the content hash of the database in PGDATABASE (what the golden and the reset compare). */

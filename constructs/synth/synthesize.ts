@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App as K8sApp, Chart } from 'cdk8s';
+import { hasGoldenDump } from '../lifecycle/plan';
 import { TerraformApp, TerraformStack } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
@@ -92,6 +93,10 @@ function manifestEnvironment(env: AppEnvironment, artifacts: string[]): Manifest
     if (sandbox.ttlHours > tier.sandboxMaxTtlHours) {
       exceptions.push({ kind: 'ttlHours', value: String(sandbox.ttlHours), reason: sandbox.reason });
     }
+  }
+  // A golden dumped without scrub rules: the reason TK133 requires, on the env that dumps it.
+  if (hasGoldenDump(env) && env.app.scrub.length === 0 && env.app.scrubReason) {
+    exceptions.push({ kind: 'scrub', value: 'none', reason: env.app.scrubReason });
   }
   return {
     app: c.app, env: c.env, slug: env.slug, tier: env.tier.name, kind: sandbox ? 'sandbox' : 'tier',
@@ -296,6 +301,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
       ci: { ...estate.ci }, backend: estate.backend.describe(), sandboxQuotaPerOwner: estate.sandboxQuotaPerOwner,
       ...(estate.sharedClusters.length > 0 ? { sharedClusters: estate.sharedClusters.map((c) => ({ ...c })) } : {}),
       network: { vault: estate.vaultEndpoint && { ...estate.vaultEndpoint }, kubernetesApi: estate.kubernetesApi && { ...estate.kubernetesApi } },
+      seedStore: { server: estate.seedStore.server, exportRoot: estate.seedStore.exportRoot },
     },
     tiers: tiers.map((t) => manifestTier(estate, t)),
     servers,

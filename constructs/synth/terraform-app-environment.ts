@@ -5,7 +5,7 @@ import {
 } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
 import { DEFAULT_TEMP_FILE_LIMIT_KILOBYTES } from '../runtime';
-import { hasGoldenDump, hasReset } from '../lifecycle/plan';
+import { hasGoldenDump, hasReset, resetSeed } from '../lifecycle/plan';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import {
@@ -86,6 +86,8 @@ function buildGoldenDump(stack: TerraformStack, env: AppEnvironment, database: P
     name: naming.goldenDumpName(c),
     policy: renderPolicy(`tierkit: golden dump of ${env.slug}`, [
       { path: `${n.kvMount}/data/${naming.goldenDumpKvSecretName(c)}`, capabilities: ['read'] },
+      // The producer publishes the golden's hashes; no other policy may write them (TK132).
+      { path: `${n.kvMount}/data/${naming.seedHashKvSecretName(c.app, 'golden')}`, capabilities: ['create', 'update'] },
     ]),
   });
   const authRole = new KubernetesAuthBackendRole(stack, 'golden_dump_auth_role', {
@@ -234,15 +236,23 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
 
   const goldenDump = hasGoldenDump(env) ? buildGoldenDump(stack, env, database) : undefined;
   // The reset Job logs in with its own service account (which may scale the Deployment) and
-  // gets the env's own policy: the workload's service account gains nothing.
-  const resetAuthRole = hasReset(env)
+  // gets the env's own policy plus reading its seed's hashes: the workload's service account gains nothing.
+  const resetPolicy = hasReset(env)
+    ? new VaultPolicy(stack, 'reset_policy', {
+      name: naming.resetName(c),
+      policy: renderPolicy(`tierkit: reset of ${env.slug}`, [
+        { path: `${n.kvMount}/data/${naming.seedHashKvSecretName(c.app, resetSeed(env))}`, capabilities: ['read'] },
+      ]),
+    })
+    : undefined;
+  const resetAuthRole = resetPolicy
     ? new KubernetesAuthBackendRole(stack, 'reset_auth_role', {
       backend: n.kubernetesAuthPath,
       roleName: naming.resetName(c),
       boundServiceAccountNames: [naming.resetName(c)],
       boundServiceAccountNamespaces: [naming.namespace(c)],
       audience: VAULT_TOKEN_AUDIENCE,
-      tokenPolicies: [vaultPolicy.name],
+      tokenPolicies: [vaultPolicy.name, resetPolicy.name],
       tokenTtl: tier.secretTtl.defaultSeconds,
       tokenMaxTtl: tier.secretTtl.maxSeconds,
     })
@@ -252,7 +262,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
 
   const resources: AppEnvironmentResources = {
     stack, groupRole, vaultConnectionRole, vaultConnectionAdmin, providerMembership, database, databasePublicRevoke, databaseConnect,
-    maintenanceRevokes, vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole, ttlSweep,
+    maintenanceRevokes, vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole, resetPolicy, ttlSweep,
   };
   for (const hatch of env.escapeHatches) hatch(resources);
   if (providerMembership) afterProviderMembership(stack, providerMembership);

@@ -135,7 +135,7 @@ function applierRulesFor(env: AppEnvironment): PolicyRule[] {
   if (hasGoldenDump(env)) {
     rules.push(...kvSecret(naming.goldenDumpKvSecretName(c)), aclPolicy(naming.goldenDumpName(c)), authRole(naming.goldenDumpName(c)));
   }
-  if (hasReset(env)) rules.push(authRole(naming.resetName(c)));
+  if (hasReset(env)) rules.push(aclPolicy(naming.resetName(c)), authRole(naming.resetName(c)));
   // The TTL sweep's own policy and auth role (buildTtlSweep): the applier writes them, it is never granted them.
   if (env instanceof Sandbox && env.expiresAt !== undefined) rules.push(aclPolicy(naming.ttlSweepName(c)), authRole(naming.ttlSweepName(c)));
   return rules;

@@ -30,7 +30,14 @@ export const rule: Rule = {
         const own = env.names.namespace;
         const where = `${k.source.file} (${describeEnv(env)})`;
         if (hasKind(ENV_CLUSTER_KINDS, group, k.kind)) {
-          if (k.name !== own) {
+          if (k.kind === 'PersistentVolume') {
+            // Cluster-scoped: without a claimRef to the env's own namespace, any namespace's claim could bind it.
+            const ref = k.object.spec?.claimRef;
+            if (ref?.namespace !== own || typeof ref?.name !== 'string' || (ref?.kind ?? 'PersistentVolumeClaim') !== 'PersistentVolumeClaim') {
+              const other = typeof ref?.namespace === 'string' ? g.index.byNamespace.get(ref.namespace) : undefined;
+              out.push({ env, source: k.source, message: `${where} declares PersistentVolume "${k.name}" whose claimRef is ${ref ? `"${ref.namespace ?? '(no namespace)'}/${ref.name ?? '(no name)'}"` : '(none)'}${other ? `, of ${describeEnv(other)}` : ''}: an env's PersistentVolume must be pinned to a claim in its own namespace "${own}"` });
+            }
+          } else if (k.name !== own) {
             const other = g.index.byNamespace.get(k.name);
             out.push({ env, source: k.source, message: `${where} declares Namespace "${k.name}"${other ? `, the namespace of ${describeEnv(other)}` : ''}; its only Namespace is "${own}"` });
           }

@@ -63,6 +63,12 @@ import { rule as TK120 } from './TK120-ttl-sweep-policy';
 import { rule as TK121 } from './TK121-ttl-sweep-identity';
 import { rule as TK122 } from './TK122-ttl-sweep-job';
 import { rule as TK123 } from './TK123-sandbox-created-in-future';
+import { rule as TK130 } from './TK130-seed-volume-data-class';
+import { rule as TK131 } from './TK131-seed-volume-writer';
+import { rule as TK132 } from './TK132-seed-hash-writer';
+import { rule as TK133 } from './TK133-golden-scrubbed';
+import { rule as TK134 } from './TK134-instance-key-separation';
+import { rule as TK135 } from './TK135-reset-verifies-seed';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './rule';
 
@@ -73,7 +79,8 @@ export const RULES: readonly Rule[] = [
   TK032, TK033, TK034, TK035, TK036, TK037, TK038, TK039, TK040, TK041, TK042, TK043, TK044, TK045, TK050,
   TK051, TK052, TK053, TK054, TK055, TK056, TK057, TK058, TK059, TK070,
   TK071, TK072, TK090, TK091, TK092, TK093, TK094, TK095, TK110, TK111,
-  TK112, TK113, TK114, TK115, TK116, TK120, TK121, TK122, TK123,
+  TK112, TK113, TK114, TK115, TK116, TK120, TK121, TK122, TK123, TK130,
+  TK131, TK132, TK133, TK134, TK135,
 ];
 
 export function ruleById(id: string): Rule | undefined {

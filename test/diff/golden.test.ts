@@ -80,7 +80,7 @@ describe('golden PR comments', () => {
   it('an app removed: prod data dropped by name; its namespaces one line each', async () => {
     const { md, first } = await comment('app-removed', () => {}, estateWithoutShop);
     expectFirstScreen(first, ['### 3 · Prod data destroyed', 'DROPS prod database `shop`', 'removed stack `shop` (tier prod)']);
-    expect(md).toContain('- − namespace `shop-team-growth` and its 22 objects');
+    expect(md).toContain('- − namespace `shop-team-growth` and its 23 objects');
     expect(md).not.toContain('NetworkPolicy');
     golden('app-removed', md);
   });

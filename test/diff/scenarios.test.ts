@@ -55,12 +55,14 @@ describe('tierkit diff on the example estate', () => {
     expect(sandbox.message).toContain('owner carol');
     expect(sandbox.message).toContain('TTL 48 h');
     expect(sandbox.message).toContain('seed synthetic:v1');
-    const policy = set.attention.find((a) => a.category === 'vault-policy')!;
-    expect(policy.stack).toBe('platform-dev');
+    const policy = set.attention.find((a) => a.category === 'vault-policy' && a.stack === 'platform-dev')!;
     expect(policy.details).toContain('+ path "kvv2/data/crm-carol/config" [create, read, update, delete]');
     expect(policy.details.every((d) => d.startsWith('+'))).toBe(true);
     // The new env's own role, grant and policy are the template: no membership or privilege items.
-    expect(set.attention.some((a) => a.stack === 'crm-carol' && a.category !== 'sandbox-added')).toBe(false);
+    // Its reset's own policy (issue 22) is listed: it reads the seed's published hashes, nothing else.
+    expect(set.attention.filter((a) => a.stack === 'crm-carol' && a.category !== 'sandbox-added').map((a) => [a.category, a.details])).toEqual([
+      ['vault-policy', ['+ path "kvv2/data/tierkit-seeds/crm.synthetic-v1" [read]']],
+    ]);
     const dev = set.summary.find((s) => s.tier === 'dev')!;
     expect(dev.stacks).toEqual({ add: 1, change: 1, destroy: 0 });
     expect(dev.resources.add).toBe(h.stacks.find((x) => x.name === 'crm-carol')!.resources.length);

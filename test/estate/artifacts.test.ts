@@ -285,7 +285,9 @@ describe('Kubernetes manifests of every app-environment', () => {
       const objects = objectsOf(env);
       const ns = objects.filter((o) => o.kind === 'Namespace');
       expect(ns.map((o) => o.metadata.name)).toEqual([env.names.namespace]);
-      for (const o of objects.filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace).toBe(env.names.namespace);
+      for (const o of objects.filter((x) => x.kind !== 'Namespace' && x.kind !== 'PersistentVolume')) expect(o.metadata.namespace).toBe(env.names.namespace);
+      // Seed volumes are cluster-scoped: each is pinned to a claim in the env's own namespace (issue 22).
+      for (const o of objects.filter((x) => x.kind === 'PersistentVolume')) expect(o.spec.claimRef.namespace).toBe(env.names.namespace);
       const sa = objects.find((o) => o.kind === 'ServiceAccount')!;
       expect(sa.metadata.name).toBe(env.names.serviceAccount);
       const deployment = objects.find((o) => o.kind === 'Deployment')!;

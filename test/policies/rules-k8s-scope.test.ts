@@ -43,7 +43,7 @@ describe('Argo CD AppProjects (synthesized)', () => {
       expect(p.spec.sourceRepos).toEqual([manifest.estate.argocd.repoUrl]);
       expect(p.spec.destinations).toEqual(manifest.appEnvironments.filter((e) => e.tier === tier).map((e) => e.names.namespace).sort()
         .map((namespace) => ({ namespace, server: 'https://kubernetes.default.svc' })));
-      expect(p.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
+      expect(p.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }, { group: '', kind: 'PersistentVolume' }]);
       const boot = read(dir, naming.dist.k8sAppOfApps(tier));
       const appsProject = boot.find((o) => o.kind === 'AppProject');
       validateKubernetesObject(appsProject);
@@ -167,8 +167,8 @@ describe('TK112 AppProjects bounded to their tier', () => {
     expect(only(await check(dir), 'TK112').sort()).toEqual([
       'AppProject "tierkit-dev" in k8s/dev/argocd/applications.k8s.yaml permits repositories ["*"], not only the estate\'s "https://git.arcodange.lab/platform/estate.git"',
       'AppProject "tierkit-dev" in k8s/dev/argocd/applications.k8s.yaml permits destination {"namespace":"erp","server":"https://kubernetes.default.svc"} (the namespace of erp, tier prod); only crm-alice, crm-dev, erp-dev, erp-sandbox, shop-alice, shop-bob-checkout, shop-dev, shop-team-growth on "https://kubernetes.default.svc" are tier dev\'s',
-      'AppProject "tierkit-dev" in k8s/dev/argocd/applications.k8s.yaml permits rbac.authorization.k8s.io/ClusterRoleBinding; tierkit renders only (core)/Namespace here',
-      'AppProject "tierkit-dev" in k8s/dev/argocd/applications.k8s.yaml permits */*; tierkit renders only (core)/LimitRange, (core)/ResourceQuota, (core)/Service, (core)/ServiceAccount, apps/Deployment, batch/CronJob, networking.k8s.io/Ingress, networking.k8s.io/NetworkPolicy, rbac.authorization.k8s.io/Role, rbac.authorization.k8s.io/RoleBinding here',
+      'AppProject "tierkit-dev" in k8s/dev/argocd/applications.k8s.yaml permits rbac.authorization.k8s.io/ClusterRoleBinding; tierkit renders only (core)/Namespace, (core)/PersistentVolume here',
+      'AppProject "tierkit-dev" in k8s/dev/argocd/applications.k8s.yaml permits */*; tierkit renders only (core)/LimitRange, (core)/PersistentVolumeClaim, (core)/ResourceQuota, (core)/Service, (core)/ServiceAccount, apps/Deployment, batch/CronJob, networking.k8s.io/Ingress, networking.k8s.io/NetworkPolicy, rbac.authorization.k8s.io/Role, rbac.authorization.k8s.io/RoleBinding here',
       'AppProject "tierkit-dev" in k8s/dev/argocd/applications.k8s.yaml sets spec.roles, which tierkit does not model',
     ].sort());
   });

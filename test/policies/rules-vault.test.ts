@@ -210,7 +210,7 @@ describe('TK008 auth role binding', () => {
     }));
     expect(findings(await check(dir), 'TK008').map((f) => f.message)).toEqual([
       'kubernetes auth role "auth/kubernetes/role/shop-alice" of shop-alice (tier dev) binds namespace "*": a wildcard admits every namespace',
-      'kubernetes auth role "auth/kubernetes/role/shop-alice" of shop-alice (tier dev) grants policy "shop" of shop (tier prod); only "shop-alice", "shop-alice-ttl-sweep" are its env\'s',
+      'kubernetes auth role "auth/kubernetes/role/shop-alice" of shop-alice (tier dev) grants policy "shop" of shop (tier prod); only "shop-alice", "shop-alice-reset", "shop-alice-ttl-sweep" are its env\'s',
     ]);
   });
 
