@@ -4,6 +4,7 @@ import { Estate } from './estate';
 import * as naming from './naming';
 import { PostgresServer } from './postgres-server';
 import { Tier } from './tier';
+import { EnvRelease, RolloutStrategy } from './releases';
 import type { AppEnvironmentResources } from './synth/terraform-app-environment';
 
 export interface AppEnvironmentProps {
@@ -91,6 +92,26 @@ export class AppEnvironment extends Construct {
 
   get isSandbox(): boolean {
     return false;
+  }
+
+  /** This env's entry in the app's releases file, if the app has one. */
+  get release(): EnvRelease | undefined {
+    return this.app.releases?.env(this.env);
+  }
+
+  /** The image the workload runs: the release's digest, else the app's image. */
+  get image(): string {
+    return this.release?.image ?? this.app.image;
+  }
+
+  /** The app container's config values (environment variables), sorted by name. */
+  get config(): Readonly<Record<string, string>> {
+    return this.release?.config ?? {};
+  }
+
+  /** How a change of this env's release reaches its pods. */
+  get strategy(): RolloutStrategy {
+    return this.release?.strategy ?? RolloutStrategy.IMMEDIATE;
   }
 
   /** Accept a policy finding on this environment, with a reason the reports show. */

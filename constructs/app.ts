@@ -8,6 +8,7 @@ import { propTypes, Types } from './prop-types';
 import { assertPropTypes, childPath, recordProps } from './props';
 import { TierkitValidationError, ValidationIssue } from './errors';
 import { ContainerResources, resourcesIssues } from './runtime';
+import { Releases } from './releases';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */
@@ -34,11 +35,18 @@ export interface AppProps {
   readonly healthPath?: string;
   /** Feature flags and their defaults for every env of this app. @default - none */
   readonly flags?: Readonly<Record<string, boolean>>;
+  /**
+   * What runs in each env (image by digest, config, flags, strategy), as data `tierkit promote`
+   * edits: `Releases.fromFile(join(__dirname, '<app>.releases.json'))`. Every tier env needs an entry.
+   * @default - every env runs `image` with the app's flags, no config, strategy immediate
+   */
+  readonly releases?: Releases;
 }
 
 export const APP_PROPS = propTypes<AppProps>()({
   tiers: Types.listOf('tiers (e.g. [Tier.DEV, Tier.PROD])'), objectPrefix: Types.string, image: Types.string, port: Types.integer,
   runAsUser: Types.integer, resources: Types.object, healthPath: Types.string, flags: Types.record(Types.boolean),
+  releases: Types.instance(Releases, 'Releases.fromFile(join(__dirname, "<app>.releases.json"))'),
 });
 
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */
@@ -52,6 +60,7 @@ export class App extends Construct {
   readonly resources?: ContainerResources;
   readonly healthPath: string;
   readonly flags: Readonly<Record<string, boolean>>;
+  readonly releases?: Releases;
 
   constructor(scope: Estate, id: string, props: AppProps) {
     assertPropTypes(childPath(scope, id), props, APP_PROPS, ['tiers', 'objectPrefix', 'image']);
@@ -77,6 +86,7 @@ export class App extends Construct {
     }
     if (issues.length > 0) throw new TierkitValidationError(issues);
     this.flags = props.flags ?? {};
+    this.releases = props.releases;
     const tiers = Array.isArray(props.tiers) ? props.tiers : [];
     for (const tier of tiers) {
       // Tier names are a closed set, so these ids are stable public API.

@@ -8,6 +8,7 @@ import { Tier } from './tier';
 import { propTypes, Types } from './prop-types';
 import { assertPropTypes, recordProps } from './props';
 import { EffectiveTier, TierSettings, effectiveTier } from './tier-settings';
+import { PromotionChain, PromotionProps } from './promotion';
 
 export interface VaultSettings {
   readonly address: string;
@@ -100,6 +101,12 @@ export interface EstateProps {
    * @default - not declared: no egress to the API server is written, so a reset cannot scale its app
    */
   readonly kubernetesApi?: KubernetesApiSettings;
+  /**
+   * The promotion chain (`tierkit promote`): the tiers a release moves along, the tiers fed from
+   * a source, and the strategies and canary steps each tier takes.
+   * @default - local → ci → dev → staging → preprod → prod, demo fed from staging (docs/promotion.md)
+   */
+  readonly promotion?: PromotionProps;
 }
 
 export interface ResolvedVaultSettings extends Required<Omit<VaultSettings, 'cidr' | 'port'>> {}
@@ -124,7 +131,7 @@ function addressPort(address: string): number {
 export const ESTATE_PROPS = propTypes<EstateProps>()({
   name: Types.string, domain: Types.string, vault: Types.object, argocd: Types.object, ci: Types.object,
   backend: Types.instance(Backend, 'Backend.s3({ bucket, region })'), tiers: Types.list(Types.object), sandboxQuotaPerOwner: Types.integer,
-  kubernetesApi: Types.object, ingressController: Types.object,
+  kubernetesApi: Types.object, ingressController: Types.object, promotion: Types.object,
 });
 
 /** The root of the construct tree: one estate, its servers, apps and their environments. */
@@ -147,6 +154,7 @@ export class Estate extends Construct {
   /** Where pods reach the Kubernetes API server, when declared. */
   readonly kubernetesApi?: NetworkEndpoint;
   readonly tierSettings: readonly TierSettings[];
+  readonly promotion: PromotionChain;
   readonly ingressController: Required<Omit<IngressControllerSettings, 'clusterIssuer'>> & Pick<IngressControllerSettings, 'clusterIssuer'>;
   private readonly effectiveTiers = new Map<Tier, EffectiveTier>();
 
@@ -177,6 +185,7 @@ export class Estate extends Construct {
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;
     this.tierSettings = props.tiers ?? [];
+    this.promotion = new PromotionChain(props.promotion);
     this.ingressController = {
       className: props.ingressController?.className ?? 'nginx',
       namespace: props.ingressController?.namespace ?? 'ingress-nginx',
@@ -206,6 +215,7 @@ export class Estate extends Construct {
       if (s.workloadResources === undefined) continue;
       issues.push(...resourcesIssues(s.workloadResources).map((x) => ({ ...x, path: this.estateName, property: `tiers[${i}].workloadResources${x.property ? `.${x.property}` : ''}` })));
     }
+    issues.push(...this.promotion.issues(this.estateName, (t) => this.tier(t).config.applyGate.human));
     if (!/^[1-9][0-9]*$/.test(String(props.ci.repositoryId ?? ''))) {
       issues.push({
         path: this.estateName, property: 'ci.repositoryId', value: props.ci.repositoryId,

@@ -10,6 +10,7 @@ import { Sandbox } from './sandbox';
 import { Tier } from './tier';
 import { appsOf, environmentsOf } from './query';
 import { canonicalCidr } from './cidr';
+import { releasesAppIssues } from './releases-validation';
 
 /**
  * Input validation as a table of rules, run over the whole estate before anything is
@@ -225,6 +226,8 @@ const rules: Record<string, Rule> = {
         `owner holds ${list.length} sandboxes; the estate quota is ${e.sandboxQuotaPerOwner}`,
         'remove an expired sandbox, or raise sandboxQuotaPerOwner on the Estate'));
   },
+
+  releases: (e) => apps(e).flatMap((a) => releasesAppIssues(e, a)),
 
   suppressions: (e) => environments(e).flatMap((env) => env.suppressions.filter((s) => !hasReason(s.reason)).map((s) =>
     issue(e, env, `suppressions[${s.ruleId}].reason`, s.reason, `a suppression needs a reason of at least ${MIN_REASON_LENGTH} characters`,

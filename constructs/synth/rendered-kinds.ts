@@ -18,6 +18,8 @@ export const ENV_NAMESPACED_KINDS: readonly GroupKind[] = [
   { group: '', kind: 'Service' },
   { group: '', kind: 'ServiceAccount' },
   { group: 'apps', kind: 'Deployment' },
+  // A canary or blue-green release (constructs/synth/rollout.ts): a workloadRef to the Deployment.
+  { group: 'argoproj.io', kind: 'Rollout' },
   { group: 'batch', kind: 'CronJob' },
   { group: 'networking.k8s.io', kind: 'Ingress' },
   { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
