@@ -50,6 +50,9 @@ import { rule as TK113 } from './TK113-cross-env-service-account';
 import { rule as TK114 } from './TK114-namespace-tier-label';
 import { rule as TK115 } from './TK115-network-reach-stricter-server';
 import { rule as TK116 } from './TK116-egress-widening-reasoned';
+import { rule as TK140 } from './TK140-rollout-strict';
+import { rule as TK141 } from './TK141-rollout-workload';
+import { rule as TK142 } from './TK142-deployment-handed-over';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './rule';
 
@@ -60,7 +63,7 @@ export const RULES: readonly Rule[] = [
   TK032, TK033, TK034, TK035, TK036, TK037, TK038, TK039, TK040, TK050,
   TK051, TK052, TK053, TK054, TK055, TK056, TK057, TK058, TK059, TK070,
   TK071, TK072, TK090, TK091, TK110, TK111, TK112, TK113, TK114, TK115,
-  TK116,
+  TK116, TK140, TK141, TK142,
 ];
 
 export function ruleById(id: string): Rule | undefined {
