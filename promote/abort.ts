@@ -43,7 +43,7 @@ export async function abort(req: Omit<PromoteRequest, 'app' | 'from' | 'to' | 's
     moves: moves(current, restored), release: { before: r.release.after, after: r.release.before },
     strategy: restored.strategy.name, steps: [{ restore: `the release ${r.to} ran before promotion ${r.id}` }],
     checks: {
-      schema_valid: { ok: true, why: `the restored estate synthesizes and passes check (0 errors at ${req.now.toISOString()})` },
+      schema_valid: { ok: true, why: `the restored estate synthesizes and passes check (0 errors)` },
       chain_ok: { ok: true, why: `an abort restores the release ${r.to} ran before; it moves nothing along the chain` },
       conflict_free: { ok: true, why: `it ends promotion ${r.id}` },
       health_ok: { ok: true, why: `not asked: an abort restores the release ${r.to} ran before, whatever ${r.from}'s health` },

@@ -49,6 +49,7 @@ export function releasesFile(root: string, app: string): string {
 }
 
 export function readReleases(root: string, app: string): Releases {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(app)) throw new PromotionRefused(`unknown app "${app}": an app name is a DNS-1123 label (lowercase letters, digits, "-")`);
   const file = releasesFile(root, app);
   if (!existsSync(file)) {
     const dir = join(root, 'apps');
@@ -178,7 +179,7 @@ export async function promote(req: PromoteRequest): Promise<PromotionPlan> {
 
   const releasesText = releases.with(to, { ...source, strategy }).toJson();
   const dist = await rewriteChecked(req, file, releasesText, `fix the release of ${from} (or the estate) first`);
-  checks.schema_valid = { ok: true, why: `the promoted estate synthesizes and passes check (0 errors at ${req.now.toISOString()})` };
+  checks.schema_valid = { ok: true, why: `the promoted estate synthesizes and passes check (0 errors)` };
   checks.health_ok = { ok: false, pending: true, why: `asked by the gated job that holds the Argo CD credential (tierkit promote --health <id>), never in the PR run: ${app}-${from} must be Synced, Healthy and run ${source.image}` };
 
   const record = withId({

@@ -82,7 +82,8 @@ describe('tierkit promote', () => {
 
   it('is deterministic: the same promotion of the same base in another checkout writes the same bytes', async () => {
     const other = estateRepo('again');
-    expect((await tierkit(other, ['promote', 'crm', '--from', 'dev', '--to', 'staging', ...P])).code).toBe(0);
+    // Another evaluation instant too: the record holds no time, so the id does not depend on when it ran.
+    expect((await tierkit(other, ['promote', 'crm', '--from', 'dev', '--to', 'staging', '--requester', 'alice', '--now', '2026-11-22T07:45:00Z'])).code).toBe(0);
     expect(readFileSync(join(other, 'promotions/crm', `${id}.json`), 'utf8')).toBe(readFileSync(join(repo, 'promotions/crm', `${id}.json`), 'utf8'));
     expect(readFileSync(join(other, 'apps/crm.releases.json'), 'utf8')).toBe(readFileSync(join(repo, 'apps/crm.releases.json'), 'utf8'));
   }, 120_000);
@@ -100,6 +101,7 @@ describe('tierkit promote', () => {
       [['promote', 'crm', '--from', 'dev', '--to', 'prod'], /chain_ok failed: dev → prod skips staging, preprod; .* --reason/],
       [['promote', 'crm', '--from', 'local', '--to', 'ci'], /ci already runs local's release/],
       [['promote', 'crm', '--from', 'dev', '--to', 'alice'], /unknown env "alice"/],
+      [['promote', '../crm', '--from', 'dev', '--to', 'staging'], /unknown app "..\/crm": an app name is a DNS-1123 label/],
     ];
     for (const [args, want] of cases) {
       const r = await tierkit(fresh, [...args, ...P]);
