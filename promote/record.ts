@@ -92,7 +92,14 @@ export function readRecord(file: string, expectedId?: string): PromotionRecord {
   for (const k of ['app', 'from', 'to', 'strategy', 'requester'] as const) if (typeof data?.[k] !== 'string') problems.push(`${k} is not a string`);
   if (!['promote', 'abort'].includes(data?.kind)) problems.push(`kind ${JSON.stringify(data?.kind)} is not promote or abort`);
   for (const c of CHECK_NAMES) if (typeof data?.checks?.[c]?.ok !== 'boolean') problems.push(`checks.${c}.ok is not a boolean`);
-  if (problems.length > 0) throw new RecordError(`${file} is not a promotion record: ${problems.join('; ')}; restore it from git`);
+  if (problems.length === 0) {
+    // tierkit writes a record only when its own checks passed, and never answers health_ok in the
+    // PR run: a record claiming otherwise was written by hand, whatever its hash says.
+    for (const c of ['schema_valid', 'chain_ok', 'conflict_free'] as const) if (data.checks[c].ok !== true) problems.push(`checks.${c} failed, and tierkit records no failed promotion`);
+    const h = data.checks.health_ok;
+    if (data.kind === 'promote' && (h.ok !== false || h.pending !== true)) problems.push('checks.health_ok is answered, but only the gated job asks Argo CD (its answer is an outcome, never part of the record)');
+  }
+  if (problems.length > 0) throw new RecordError(`${file} is not a promotion record tierkit wrote: ${problems.join('; ')}; restore it from git`);
   const actual = recordId(data);
   const named = file.replace(/^.*[/\\]/, '').replace(/\.json$/, '');
   if (actual !== data.id || named !== data.id || (expectedId !== undefined && expectedId !== data.id)) {

@@ -64,4 +64,12 @@ describe('the PR comment shows the promotion it carries, first', () => {
     expect(tampered.code).toBe(1);
     expect(tampered.out).toMatch(/### ✗ Promotion record .* cannot be trusted/);
   });
+
+  it('a hand-written record with a consistent id cannot claim health_ok (only the gated job asks Argo CD)', async () => {
+    const forged = record({ checks: { schema_valid: { ok: true, why: 'x' }, chain_ok: { ok: true, why: 'x' }, conflict_free: { ok: true, why: 'x' }, health_ok: { ok: true, why: 'trust me' } } });
+    const r = await run(['diff', base, head, '--promotion', forged, '--now', '2026-11-22T06:00:00Z']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/cannot be trusted[\s\S]*checks.health_ok is answered, but only the gated job asks Argo CD/);
+    expect(r.out).not.toContain('✅ `health_ok`');
+  });
 });
