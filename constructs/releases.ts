@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { repeatedJsonKey } from '../contract/json';
 import { TierkitValidationError, ValidationIssue } from './errors';
 
 /**
@@ -72,6 +73,11 @@ export class Releases {
       data = JSON.parse(text);
     } catch (err) {
       throw new TierkitValidationError([{ path: file, property: '', value: undefined, message: `is not JSON (${(err as Error).message})`, fix: 'fix the JSON syntax' }]);
+    }
+    // JSON.parse keeps the last of a repeated key; a reviewer reads the first. One meaning only.
+    const repeated = repeatedJsonKey(text);
+    if (repeated !== undefined) {
+      throw new TierkitValidationError([{ path: file, property: '', value: repeated, message: `repeats the key "${repeated}": JSON readers keep the last value, a reviewer sees the first`, fix: 'keep one definition of it' }]);
     }
     const issues = releasesIssues(data, file);
     if (issues.length > 0) throw new TierkitValidationError(issues);

@@ -47,6 +47,13 @@ describe('releases file', () => {
     expect(issuesOf(() => Releases.parse(doc({}, { schemaVersion: 2 }), 'f.json')).map((i) => i.property)).toEqual(['/schemaVersion']);
   });
 
+  it('refuses a repeated key (the reviewer would read the first prod image, the estate run the second)', () => {
+    const text = `{"schemaVersion":1,"app":"erp","envs":{"prod":{"image":"${D('a')}","image":"${D('b')}"}}}`;
+    expect(issuesOf(() => Releases.parse(text, 'apps/erp.releases.json')).map((i) => `${i.path} ${i.value} ${i.message}`)).toEqual([
+      expect.stringMatching(/^apps\/erp.releases.json image repeats the key "image"/),
+    ]);
+  });
+
   it('round-trips its canonical text byte for byte', () => {
     const text = Releases.parse(doc({ prod: { image: D('a'), flags: { b: false, a: true } } }), 'f').toJson();
     expect(Releases.parse(text, 'f').toJson()).toBe(text);
