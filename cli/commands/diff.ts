@@ -88,7 +88,7 @@ function write(file: string, text: string): void {
 }
 
 /** Promotion records the branch adds or changes against the base ref (promotions/<app>/<id>.json). */
-function addedRecords(root: string, ref: string): string[] {
+export function addedRecords(root: string, ref: string): string[] {
   let out: string;
   try {
     out = execFileSync('git', ['diff', '--name-only', '--diff-filter=AMR', ref, '--', 'promotions'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

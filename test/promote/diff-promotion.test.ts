@@ -73,3 +73,28 @@ describe('the PR comment shows the promotion it carries, first', () => {
     expect(r.out).not.toContain('✅ `health_ok`');
   });
 });
+
+describe('tierkit diff --base-ref finds the promotion records the branch adds', () => {
+  it('added (committed or not) and modified records under promotions/<app>/, nothing else', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { addedRecords } = await import('../../cli/commands/diff');
+    const repo = freshDir('git-records');
+    mkdirSync(join(repo, 'promotions/crm'), { recursive: true });
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.test', '-c', 'user.name=t', ...args], { cwd: repo, encoding: 'utf8' });
+    git('init', '-q');
+    writeFileSync(join(repo, 'promotions/crm/aaaaaaaaaaaaaaaa.json'), '{}\n');
+    writeFileSync(join(repo, 'promotions/crm/bbbbbbbbbbbbbbbb.json'), '{}\n');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    git('tag', 'base');
+    writeFileSync(join(repo, 'promotions/crm/bbbbbbbbbbbbbbbb.json'), '{"edited":true}\n');
+    writeFileSync(join(repo, 'promotions/crm/cccccccccccccccc.json'), '{}\n');
+    writeFileSync(join(repo, 'promotions/crm/dddddddddddddddd.json'), '{}\n');
+    writeFileSync(join(repo, 'promotions/notes.md'), 'x\n');
+    git('add', 'promotions/crm/cccccccccccccccc.json');
+    git('commit', '-qm', 'head');
+    expect(addedRecords(repo, 'base').map((f) => f.slice(repo.length + 1)).sort()).toEqual([
+      'promotions/crm/bbbbbbbbbbbbbbbb.json', 'promotions/crm/cccccccccccccccc.json', 'promotions/crm/dddddddddddddddd.json',
+    ]);
+  });
+});
