@@ -145,8 +145,11 @@ export async function promote(req: PromoteRequest): Promise<PromotionPlan> {
   if (!appConstruct.releases || resolve(appConstruct.releases.file) !== resolve(file)) {
     throw new PromotionRefused(`app ${app} does not load ${relative(root, file)} (its releases prop is ${appConstruct.releases ? appConstruct.releases.file : 'not set'}): editing the file would change nothing; set releases: Releases.fromFile(join(__dirname, '${app}.releases.json'))`);
   }
-  const fromEnv = appConstruct.environment(from)!;
-  const toEnv = appConstruct.environment(to)!;
+  const fromEnv = appConstruct.environment(from);
+  const toEnv = appConstruct.environment(to);
+  if (!fromEnv || !toEnv) {
+    throw new PromotionRefused(`unknown env "${!fromEnv ? from : to}": ${relative(root, file)} declares it, but app ${app} has no such env (${appConstruct.environments.map((e) => e.env).sort().join(', ')}); fix the releases file`);
+  }
   for (const e of [fromEnv, toEnv]) {
     if (e.isSandbox) throw new PromotionRefused(`${e.slug} is a sandbox: sandboxes are not on the promotion chain (promote between the app's tier envs)`);
   }

@@ -113,6 +113,19 @@ describe('tierkit promote', () => {
     expect(snapshot(fresh)).toEqual(before);
   }, 300_000);
 
+  it('a hand-edited releases file naming an env the app does not have is refused by name, not by a crash', async () => {
+    const repo1 = estateRepo('qa');
+    const file = join(repo1, 'apps/crm.releases.json');
+    const r0 = JSON.parse(readFileSync(file, 'utf8'));
+    r0.envs.qa = r0.envs.dev;
+    writeFileSync(file, JSON.stringify(r0, null, 2));
+    const before = snapshot(repo1);
+    const r = await tierkit(repo1, ['promote', 'crm', '--from', 'qa', '--to', 'staging', ...P]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unknown env "qa": apps\/crm.releases.json declares it, but app crm has no such env/);
+    expect(snapshot(repo1)).toEqual(before);
+  }, 60_000);
+
   it('schema_valid: a promoted estate that fails check is refused and the releases file restored', async () => {
     const repo2 = estateRepo('schema');
     // The estate's own code reacts to the release (an escape hatch a careless author wrote): staging on 2.4.0 hands its database to prod's role.
