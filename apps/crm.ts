@@ -1,8 +1,11 @@
-import { App, Estate, Sandbox, SandboxKind, SeedProfile, Tier } from 'tierkit';
+import { join } from 'node:path';
+import { App, Estate, Releases, Sandbox, SandboxKind, SeedProfile, Tier } from 'tierkit';
 
 /** A CRM that runs in every tier, with an engineer sandbox and a branch sandbox. */
 export function crm(estate: Estate): App {
   const app = new App(estate, 'crm', {
+    // What runs in each env, as data `tierkit promote` edits (docs/promotion.md).
+    releases: Releases.fromFile(join(__dirname, 'crm.releases.json')),
     tiers: [Tier.LOCAL, Tier.CI, Tier.DEV, Tier.STAGING, Tier.PREPROD, Tier.PROD],
     objectPrefix: 'crm_',
     image: 'ghcr.io/arcodange/crm:2.3.1',

@@ -1,8 +1,11 @@
-import { App, Estate, Sandbox, SandboxKind, SeedProfile, Tier } from 'tierkit';
+import { join } from 'node:path';
+import { App, Estate, Releases, Sandbox, SandboxKind, SeedProfile, Tier } from 'tierkit';
 
 /** The storefront: shown to prospects in the demo tier (reset hourly), with a team sandbox. */
 export function shop(estate: Estate): App {
   const app = new App(estate, 'shop', {
+    // What runs in each env, as data `tierkit promote` edits (docs/promotion.md).
+    releases: Releases.fromFile(join(__dirname, 'shop.releases.json')),
     tiers: [Tier.DEV, Tier.DEMO, Tier.STAGING, Tier.PROD],
     objectPrefix: 'shop_',
     image: 'ghcr.io/arcodange/shop:5.0.2',

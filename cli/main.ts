@@ -18,11 +18,15 @@ const commands: Record<string, () => Command> = {
   sandbox: () => require('./commands/sandbox').sandboxCommand,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   gc: () => require('./commands/gc').gcCommand,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  promote: () => require('./commands/promote').promoteCommand,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  'env-diff': () => require('./commands/env-diff').envDiffCommand,
 };
 
 function usage(): string {
   const names = Object.keys(commands).sort();
-  return `Usage: tierkit <command> [options]\n\nCommands:\n${names.map((n) => `  ${n.padEnd(8)} ${commands[n]().summary}`).join('\n')}\n\nRun 'tierkit <command> --help' for a command's options.`;
+  return `Usage: tierkit <command> [options]\n\nCommands:\n${names.map((n) => `  ${n.padEnd(9)} ${commands[n]().summary}`).join('\n')}\n\nRun 'tierkit <command> --help' for a command's options.`;
 }
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {

@@ -6,6 +6,7 @@ import { PostgresServer } from './postgres-server';
 import { Tier } from './tier';
 import { claimId } from './duplicates';
 import type { AppEnvironmentResources } from './escape-hatch';
+import { EnvRelease, RolloutStrategy } from './releases';
 
 export interface AppEnvironmentProps {
   readonly tier: Tier;
@@ -103,6 +104,26 @@ export class AppEnvironment extends Construct {
   /** Whether its namespace follows the tier's egress allow list (a sandbox's template may deny it). */
   get egressAllowed(): boolean {
     return true;
+  }
+
+  /** This env's entry in the app's releases file, if the app has one. */
+  get release(): EnvRelease | undefined {
+    return this.app.releases?.env(this.env);
+  }
+
+  /** The image the workload runs: the release's digest, else the app's image. */
+  get image(): string {
+    return this.release?.image ?? this.app.image;
+  }
+
+  /** The app container's config values (environment variables), sorted by name. */
+  get config(): Readonly<Record<string, string>> {
+    return this.release?.config ?? {};
+  }
+
+  /** How a change of this env's release reaches its pods. */
+  get strategy(): RolloutStrategy {
+    return this.release?.strategy ?? RolloutStrategy.IMMEDIATE;
   }
 
   /** Accept a policy finding on this environment, with a reason the reports show. */

@@ -8,6 +8,7 @@ import { propTypes, Types } from './prop-types';
 import { checkProps, childPath, recordIssues, recordProps } from './props';
 import { CONTAINER_RESOURCES, ContainerResources } from './runtime';
 import { TableScrub } from './scrub';
+import { Releases } from './releases';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */
@@ -41,12 +42,19 @@ export interface AppProps {
   readonly scrub?: readonly TableScrub[];
   /** Why this app's golden needs no scrub rules (at least 10 characters). @default - none */
   readonly scrubReason?: string;
+  /**
+   * What runs in each env (image by digest, config, flags, strategy), as data `tierkit promote`
+   * edits: `Releases.fromFile(join(__dirname, '<app>.releases.json'))`. Every tier env needs an entry.
+   * @default - every env runs `image` with the app's flags, no config, strategy immediate
+   */
+  readonly releases?: Releases;
 }
 
 export const APP_PROPS = propTypes<AppProps>()({
   tiers: Types.listOf('tiers (e.g. [Tier.DEV, Tier.PROD])'), objectPrefix: Types.string, image: Types.string, port: Types.integer,
   runAsUser: Types.integer, resources: CONTAINER_RESOURCES, healthPath: Types.string, flags: Types.record(Types.boolean),
   scrub: Types.list(Types.object), scrubReason: Types.string,
+  releases: Types.instance(Releases, 'Releases.fromFile(join(__dirname, "<app>.releases.json"))'),
 });
 
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */
@@ -62,6 +70,7 @@ export class App extends Construct {
   readonly flags: Readonly<Record<string, boolean>>;
   readonly scrub: readonly TableScrub[];
   readonly scrubReason?: string;
+  readonly releases?: Releases;
 
   constructor(scope: Estate, id: string, declared: AppProps) {
     const { props, issues } = checkProps<AppProps>(childPath(scope, id), declared, APP_PROPS, ['tiers', 'objectPrefix', 'image']);
@@ -79,6 +88,7 @@ export class App extends Construct {
     this.scrub = props.scrub ?? [];
     this.scrubReason = props.scrubReason;
     this.flags = props.flags ?? {};
+    this.releases = props.releases;
     const tiers = Array.isArray(props.tiers) ? props.tiers : [];
     for (const tier of tiers) {
       // Tier names are a closed set, so these ids are stable public API.

@@ -7,6 +7,7 @@ import { SandboxTemplate } from './sandbox-template';
 import { propTypes, Types } from './prop-types';
 import { checkProps, recordIssues, recordProps } from './props';
 import { EffectiveTier, TIER_SETTINGS, TierSettings, effectiveTier } from './tier-settings';
+import { PromotionChain, PromotionProps } from './promotion';
 
 export interface VaultSettings {
   readonly address: string;
@@ -133,6 +134,12 @@ export interface EstateProps {
    * @default - server `seeds.<domain>`, exportRoot `/tierkit-seeds`
    */
   readonly seedStore?: SeedStoreSettings;
+  /**
+   * The promotion chain (`tierkit promote`): the tiers a release moves along, the tiers fed from
+   * a source, and the strategies and canary steps each tier takes.
+   * @default - local → ci → dev → staging → preprod → prod, demo fed from staging (docs/promotion.md)
+   */
+  readonly promotion?: PromotionProps;
 }
 
 /** One API server that several tiers deploy to, on purpose. */
@@ -205,6 +212,7 @@ export const ESTATE_PROPS = propTypes<EstateProps>()({
   ingressController: Types.shape('IngressControllerSettings', INGRESS_CONTROLLER_SETTINGS),
   sharedClusters: Types.list(Types.shape('SharedCluster', SHARED_CLUSTER, ['server', 'tiers', 'reason'])),
   seedStore: Types.shape('SeedStoreSettings', SEED_STORE_SETTINGS, ['server']),
+  promotion: Types.object,
 });
 
 /** The root of the construct tree: one estate, its servers, apps and their environments. */
@@ -235,6 +243,7 @@ export class Estate extends Construct {
   readonly seedStore: Required<SeedStoreSettings>;
   readonly tierSettings: readonly TierSettings[];
   readonly sharedClusters: readonly ResolvedSharedCluster[];
+  readonly promotion: PromotionChain;
   readonly ingressController: Required<Omit<IngressControllerSettings, 'clusterIssuer'>> & Pick<IngressControllerSettings, 'clusterIssuer'>;
   private readonly effectiveTiers = new Map<Tier, EffectiveTier>();
 
@@ -274,6 +283,7 @@ export class Estate extends Construct {
       server: c?.server, reason: c?.reason,
       tiers: Array.isArray(c?.tiers) ? c.tiers.map((t) => (t instanceof Tier ? t.name : String(t))).sort() : [],
     }));
+    this.promotion = new PromotionChain(props.promotion);
     this.ingressController = {
       className: props.ingressController?.className ?? 'nginx',
       namespace: props.ingressController?.namespace ?? 'ingress-nginx',

@@ -10,6 +10,8 @@ export { App, AppProps } from './app';
 export { ScrubAction, TableScrub } from './scrub';
 export { AppEnvironment, AppEnvironmentProps, PostgresRoleRef, PostgresDatabaseRef, Suppression, EscapeHatch } from './app-environment';
 export { Sandbox, SandboxProps } from './sandbox';
+export { Releases, RolloutStrategy, EnvRelease, EnvDiff, diffReleases } from './releases';
+export { PromotionChain, PromotionProps, PromotionFeed, TierDeliverySettings, CanaryStep, DEFAULT_CANARY_STEPS, DEFAULT_CHAIN, DEFAULT_FEEDS } from './promotion';
 export * as naming from './naming';
 export * as statements from './statements';
 export { validateEstate } from './validation';

@@ -98,6 +98,11 @@ export function workloadName(c: Coordinate): string {
   return c.app;
 }
 
+/** The Service a blue-green Rollout points at the new version before it is promoted. */
+export function previewServiceName(c: Coordinate): string {
+  return `${workloadName(c)}-preview`;
+}
+
 /** The TLS Secret of an env's Ingress (issued by cert-manager or provided by the platform). */
 export function tlsSecretName(c: Coordinate): string {
   return `${c.app}-tls`;

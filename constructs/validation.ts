@@ -15,6 +15,7 @@ import { canonicalCidr } from './cidr';
 import { scrubIssues } from './scrub';
 import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import { sandboxIssue, sandboxTemplateIssues } from './sandbox-checks';
+import { releasesAppIssues } from './releases-validation';
 
 /**
  * Input validation as a table of rules, run over the whole estate before anything is
@@ -332,6 +333,8 @@ const rules: Record<string, Rule> = {
   },
 
   sandboxTemplates: sandboxTemplateIssues,
+  releases: (e) => apps(e).flatMap((a) => releasesAppIssues(e, a)),
+  promotion: (e) => e.promotion.issues(e.displayPath(e), (t) => e.tier(t).config.applyGate.human),
 
   suppressions: (e) => environments(e).flatMap((env) => env.suppressions.filter((s) => !hasReason(s.reason)).map((s) =>
     issue(e, env, `suppressions[${s.ruleId}].reason`, s.reason, `a suppression needs a reason of at least ${MIN_REASON_LENGTH} characters`,

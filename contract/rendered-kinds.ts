@@ -20,6 +20,8 @@ export const ENV_NAMESPACED_KINDS: readonly GroupKind[] = [
   { group: '', kind: 'Service' },
   { group: '', kind: 'ServiceAccount' },
   { group: 'apps', kind: 'Deployment' },
+  // canary / blue_green envs only (synth/rollout.ts): a workloadRef to the env's own Deployment.
+  { group: 'argoproj.io', kind: 'Rollout' },
   { group: 'batch', kind: 'CronJob' },
   { group: 'networking.k8s.io', kind: 'Ingress' },
   { group: 'networking.k8s.io', kind: 'NetworkPolicy' },

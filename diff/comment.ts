@@ -14,6 +14,8 @@ export interface LayoutOptions {
   readonly maxChars: number;
   /** Where the full JSON report is; shown whenever something is left out. */
   readonly reportHint?: string;
+  /** Lines right under the title, never shortened (the promotion the PR carries). */
+  readonly top?: readonly string[];
 }
 
 /** How much of each part a level keeps. */
@@ -83,8 +85,8 @@ function sections(review: Review, level: Level): string[] {
   });
 }
 
-function compose(review: Review, level: Level, hint: string): string {
-  const out = [MARKER, `## tierkit diff — ${text(review.estate)}`, '', ...review.headline];
+function compose(review: Review, level: Level, hint: string, top: readonly string[]): string {
+  const out = [MARKER, `## tierkit diff — ${text(review.estate)}`, '', ...top, ...review.headline];
   if (review.items.length === 0) out.push('', 'Nothing needs attention: no policy failure, privilege, network, gate or destroy change.');
   const lowerCounted: string[] = [];
   for (const severity of SEVERITIES) {
@@ -107,7 +109,7 @@ export function layoutComment(review: Review, options: LayoutOptions): string {
   const hint = options.reportHint ?? 'run `tierkit diff --format json`';
   let body = '';
   for (const level of LEVELS) {
-    body = compose(review, level, hint);
+    body = compose(review, level, hint, options.top ?? []);
     if (body.length <= options.maxChars) return body;
   }
   // Even the grouped items of severity 1–3 do not fit: say so, never drop them silently.

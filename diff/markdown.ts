@@ -18,10 +18,12 @@ export interface MarkdownOptions {
   readonly check?: CheckOutcome;
   /** Plan summaries per stack, when CI has them. */
   readonly plans?: PlanSummaries;
+  /** The promotion records the PR carries (diff/promotion.ts), shown first. */
+  readonly top?: readonly string[];
 }
 
 /** The PR comment: items by severity on the first screen, details collapsed, within `maxChars`. */
 export function renderMarkdown(set: ChangeSet, base: Manifest, head: Manifest, options: MarkdownOptions = {}): string {
   const review = buildReview(set, base, head, { check: options.check, plans: options.plans });
-  return layoutComment(review, { maxChars: options.maxChars ?? GITHUB_COMMENT_LIMIT, reportHint: options.reportHint });
+  return layoutComment(review, { maxChars: options.maxChars ?? GITHUB_COMMENT_LIMIT, reportHint: options.reportHint, top: options.top });
 }

@@ -9,6 +9,9 @@ import { identicalFiles } from '../../diff/identical';
 import type { CheckOutcome } from '../../diff/check-result';
 import { PlanSummaries, parsePlanSummaries } from '../../diff/plans';
 import { DistContents, DistReadError, readDist } from '../../contract/read';
+import { distDigest, promotionLines, readPromotions } from '../../diff/promotion';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { oneOf, parse } from '../args';
 import { Command, EXIT, Io, UsageError } from '../command';
 import { projectRoot, resolveFrom } from '../project';
@@ -28,6 +31,9 @@ interface DiffOptions {
   /** A `tierkit check --format json` report of the head dist, instead of running the check here. */
   readonly checkReport?: string;
   readonly plans?: string;
+  /** Promotion records to show first (--promotion; with --base-ref also the records the branch adds). */
+  readonly promotions: readonly string[];
+  readonly root: string;
 }
 
 /** Same form as `tierkit check --now`: a full instant with a zone, so the comment is reproducible. */
@@ -53,7 +59,7 @@ function options(argv: readonly string[], io: Io): DiffOptions {
   const { values, positionals } = parse(argv, {
     'base-ref': { type: 'string' }, 'head-dist': { type: 'string' }, format: { type: 'string' }, output: { type: 'string' }, json: { type: 'string' },
     'fail-on': { type: 'string' }, 'max-chars': { type: 'string' }, 'report-hint': { type: 'string' }, verbose: { type: 'boolean' },
-    now: { type: 'string' }, 'check-report': { type: 'string' }, plans: { type: 'string' },
+    now: { type: 'string' }, 'check-report': { type: 'string' }, plans: { type: 'string' }, promotion: { type: 'string', multiple: true },
   }, 2);
   const format = oneOf('format', values.format, ['markdown', 'json'] as const, 'markdown');
   const failOn = parseFailOn(values['fail-on']);
@@ -63,7 +69,8 @@ function options(argv: readonly string[], io: Io): DiffOptions {
   }
   const root = projectRoot(io.cwd);
   const common = { format, failOn, maxChars, output: values.output && resolveFrom(io.cwd, values.output), json: values.json && resolveFrom(io.cwd, values.json), reportHint: values['report-hint'],
-    now: parseNow(values.now), checkReport: values['check-report'] && resolveFrom(io.cwd, values['check-report']), plans: values.plans && resolveFrom(io.cwd, values.plans) };
+    now: parseNow(values.now), checkReport: values['check-report'] && resolveFrom(io.cwd, values['check-report']), plans: values.plans && resolveFrom(io.cwd, values.plans),
+    promotions: (values.promotion ?? []).map((f) => resolveFrom(io.cwd, f)), root };
   if (values['base-ref'] !== undefined) {
     if (positionals.length > 0) throw new UsageError(`give either --base-ref or two dists, not both (got ${positionals.join(' ')})`);
     if (!values['base-ref']) throw new UsageError('--base-ref needs a git ref (e.g. origin/main)');
@@ -78,6 +85,18 @@ function options(argv: readonly string[], io: Io): DiffOptions {
 function write(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
+}
+
+/** Promotion records the branch adds or changes against the base ref (promotions/<app>/<id>.json). */
+export function addedRecords(root: string, ref: string): string[] {
+  let out: string;
+  try {
+    out = execFileSync('git', ['diff', '--name-only', '--diff-filter=AMR', ref, '--', 'promotions'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    throw new Error(`cannot list the promotion records this branch adds against ${ref}: ${(err as Error).message}`);
+  }
+  const untracked = execFileSync('git', ['ls-files', '--others', '--exclude-standard', '--', 'promotions'], { cwd: root, encoding: 'utf8' });
+  return [...out.split('\n'), ...untracked.split('\n')].filter((f) => /^promotions\/[^/]+\/[^/]+\.json$/.test(f)).map((f) => join(root, f));
 }
 
 /** Read one side of the comparison; an unreadable dist says which side it is. */
@@ -117,9 +136,11 @@ async function compare(o: DiffOptions, baseDir: string, io: Io): Promise<number>
   const head = readSide('head', o.headDist, skip);
   const set = computeChangeSet(base, head);
   const plans = readPlans(o.plans);
+  const records = [...new Set([...o.promotions, ...('ref' in o.base ? addedRecords(o.root, o.base.ref) : [])])];
+  const promo = promotionLines(readPromotions(records), { base: distDigest(baseDir), head: distDigest(o.headDist) });
   const out = o.format === 'json'
     ? renderJson(set)
-    : renderMarkdown(set, base.manifest, head.manifest, { maxChars: o.maxChars, reportHint: o.reportHint, check: await headCheck(o), plans });
+    : renderMarkdown(set, base.manifest, head.manifest, { maxChars: o.maxChars, reportHint: o.reportHint, check: await headCheck(o), plans, top: promo.lines });
   if (o.json) write(o.json, renderJson(set));
   if (o.output) {
     write(o.output, out);
@@ -127,7 +148,8 @@ async function compare(o: DiffOptions, baseDir: string, io: Io): Promise<number>
   } else {
     io.out(out.replace(/\n$/, ''));
   }
-  const failed = failures(set, o.failOn, prodTierPredicate(base, head));
+  // A promotion record that does not describe this change fails the diff whatever --fail-on says.
+  const failed = [...promo.problems, ...failures(set, o.failOn, prodTierPredicate(base, head))];
   for (const f of failed) io.err(`tierkit diff: --fail-on: ${f}`);
   return failed.length > 0 ? EXIT.FAILED : EXIT.OK;
 }
@@ -155,6 +177,9 @@ Options:
                           default: the current time)
   --check-report <file>   use this \`tierkit check --format json\` report of the head dist instead of
                           running the check (the Markdown comment embeds its result)
+  --promotion <file>      a promotion record (promotions/<app>/<id>.json) to show first; repeatable.
+                          With --base-ref, the records the branch adds are shown without it. A
+                          record whose head dist digest is not the head dist fails the diff (exit 1)
   --plans <file>          plan summaries per stack: { "schemaVersion": 1, "plans": [{ "stack",
                           "create", "update", "delete", "replace" }] } (addresses per action)
   --verbose               print stack traces of unexpected errors

@@ -13,6 +13,7 @@ import {
 } from './pod-security';
 import { buildSandboxQuota } from './kubernetes-quota';
 import { addTierAppsProject, addTierProject } from './argocd-projects';
+import { buildRollout, hasRollout } from './rollout';
 
 /** Labels every object of an app-environment carries; the policy loader reads them back. */
 export function environmentLabels(env: AppEnvironment): Record<string, string> {
@@ -129,10 +130,12 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
       }],
     },
   });
+  // A Rollout (canary, blue-green) runs the Deployment's pods itself: the Deployment hands them over at 0.
+  const rollout = hasRollout(env);
   new k8s.KubeDeployment(chart, 'deployment', {
     metadata: meta(naming.workloadName(c)),
     spec: {
-      replicas: REPLICAS,
+      replicas: rollout ? 0 : REPLICAS,
       selector: { matchLabels: envPods },
       template: {
         metadata: {
@@ -154,12 +157,14 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
           ...placement(env),
           containers: [{
             name: naming.workloadName(c),
-            image: env.app.image,
+            image: env.image,
             ports: [{ containerPort: env.app.port, name: 'http' }],
             env: [
               { name: 'TIERKIT_TIER', value: env.tier.name },
               { name: 'TIERKIT_ENV', value: c.env },
               { name: 'TIERKIT_ALLOWED_HOST', value: env.host },
+              // The release's config values (apps/<app>.releases.json), sorted by name.
+              ...Object.keys(env.config).sort().map((name) => ({ name, value: env.config[name] })),
             ],
             resources: containerResources(env.tier, workloadResources(env)),
             readinessProbe: { httpGet: { path: env.app.healthPath, port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, failureThreshold: 3 },
@@ -176,6 +181,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
     metadata: meta(naming.workloadName(c)),
     spec: { selector, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromNumber(env.app.port) }] },
   });
+  if (rollout) buildRollout(chart, env, meta, selector, REPLICAS);
   const issuer = estate.ingressController.clusterIssuer;
   new k8s.KubeIngress(chart, 'ingress', {
     metadata: { ...meta(naming.workloadName(c)), ...(issuer ? { annotations: { 'cert-manager.io/cluster-issuer': issuer } } : {}) },

@@ -101,8 +101,8 @@ function manifestEnvironment(env: AppEnvironment, artifacts: string[]): Manifest
   return {
     app: c.app, env: c.env, slug: env.slug, tier: env.tier.name, kind: sandbox ? 'sandbox' : 'tier',
     server: env.server!.serverId, stack: env.stackName, constructPath: estate.displayPath(env),
-    objectPrefix: env.app.objectPrefix, image: env.app.image,
-    flags: { ...env.app.flags, ...(sandbox?.flagOverrides ?? {}) },
+    objectPrefix: env.app.objectPrefix, image: env.image,
+    flags: { ...env.app.flags, ...(env.release?.flags ?? {}), ...(sandbox?.flagOverrides ?? {}) },
     names: {
       database: env.database.name, groupRole: env.groupRole.name, vaultConnectionRole: env.vaultConnectionRole.name,
       goldenDumpRole: naming.goldenDumpRoleName(c), vaultConnection: naming.vaultConnectionName(c),

@@ -2,16 +2,20 @@ import { groupBy } from '../graph/group';
 import { EstateGraph, K8sObject } from '../graph/types';
 import { FoundTemplate, podTemplates, quantity, sharesNodesWithProd } from './pod-templates';
 import { Rule, RuleFinding, describeEnv } from './rule';
+import { rolloutsOf } from './rollouts';
 
 const COMPUTE = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'] as const;
 /** Service types that open a port on every node or outside the cluster. */
 const ZERO = ['services.nodeports', 'services.loadbalancers'] as const;
 
 /** What a namespace's own pod templates need at most: Deployment replicas plus one surge pod, one pod per Job/CronJob. */
-function need(templates: FoundTemplate[]): Record<string, number> | string {
+function need(g: EstateGraph, templates: FoundTemplate[]): Record<string, number> | string {
   const total: Record<string, number> = { 'requests.cpu': 0, 'requests.memory': 0, 'limits.cpu': 0, 'limits.memory': 0, pods: 0 };
   for (const t of templates) {
-    const replicas = t.object.kind === 'Deployment' || t.object.kind === 'StatefulSet' ? Number(t.object.object.spec?.replicas ?? 1) + 1 : 1;
+    // A Deployment handed to Rollouts runs their replicas (the Rollout's own template, if any, counts itself).
+    const own = ['Deployment', 'StatefulSet', 'Rollout'].includes(t.object.kind) ? Number(t.object.object.spec?.replicas ?? 1) : 0;
+    const handed = t.object.kind === 'Deployment' ? rolloutsOf(g, t.object).reduce((n, r) => n + Number(r.object.spec?.replicas ?? 1), 0) : 0;
+    const replicas = ['Deployment', 'StatefulSet', 'Rollout'].includes(t.object.kind) ? own + handed + 1 : 1;
     if (!Number.isInteger(replicas)) return `${t.object.kind} ${t.object.name} has no readable replica count`;
     total.pods += replicas;
     for (const c of [...(t.injected.spec?.initContainers ?? []), ...(t.injected.spec?.containers ?? [])] as any[]) {
@@ -70,7 +74,7 @@ export const rule: Rule = {
           }
           return best;
         };
-        const needed = need(templatesByNs.get(ns) ?? []);
+        const needed = need(g, templatesByNs.get(ns) ?? []);
         if (typeof needed === 'string') out.push({ env, source: quotas[0].source, unsuppressible, message: `${where}: the quota cannot be judged: ${needed}` });
         for (const key of [...COMPUTE, 'pods']) {
           const c = cap(key);

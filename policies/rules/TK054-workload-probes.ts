@@ -2,7 +2,7 @@ import { EstateGraph } from '../graph/types';
 import { podTemplates, templatePointer } from './pod-templates';
 import { Rule, RuleFinding, describeEnv, envOfNamespace } from './rule';
 
-const SERVING = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+const SERVING = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Rollout']);
 
 export const rule: Rule = {
   id: 'TK054',

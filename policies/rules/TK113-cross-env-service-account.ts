@@ -10,6 +10,8 @@ function podSpecs(k: K8sObject): [string, any][] {
     case 'CronJob': return [['/spec/jobTemplate/spec/template', spec?.jobTemplate?.spec?.template]];
     case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': case 'Job': case 'ReplicationController':
       return [['/spec/template', spec?.template]];
+    // A workloadRef Rollout runs its Deployment's pods (judged there); an inline one its own.
+    case 'Rollout': return spec?.template !== undefined ? [['/spec/template', spec.template]] : [];
     default: return [];
   }
 }

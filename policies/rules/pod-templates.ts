@@ -44,6 +44,16 @@ export function podTemplates(g: EstateGraph): { templates: FoundTemplate[]; unkn
   const templates: FoundTemplate[] = [];
   const unknown: K8sObject[] = [];
   for (const o of g.kubernetes) {
+    if (o.kind === 'Rollout') {
+      // A Rollout runs its own template, or the one of the Deployment its workloadRef names (judged
+      // there; TK141 refuses a reference the dist cannot resolve). Neither: nothing here vouches for its pods.
+      if (o.object.spec?.template !== undefined) {
+        const template = o.object.spec.template ?? {};
+        const { injected, unmodelled } = injectVaultAgent(template);
+        templates.push({ object: o, at: '/spec/template', template, injected, unmodelled });
+      } else if (o.object.spec?.workloadRef === undefined && holdsContainers(o.object.spec)) unknown.push(o);
+      continue;
+    }
     const pointer = TEMPLATE_AT[o.kind];
     if (pointer === undefined) {
       if (holdsContainers(o.object.spec)) unknown.push(o);

@@ -116,10 +116,11 @@ describe('golden PR comments', () => {
 
   it('an image bump only: the prod rollout Argo CD syncs without a plan, nothing to review first', async () => {
     const { md, first } = await comment('image-bump', (e) => {
-      (app(e, 'crm') as { image: string }).image = 'ghcr.io/arcodange/crm:2.4.0';
+      // erp has no releases file: its App image is what its envs run (crm's and shop's come from apps/<app>.releases.json).
+      (app(e, 'erp') as { image: string }).image = 'docker.io/dolibarr/dolibarr:20.0.5';
     });
-    expectFirstScreen(first, ['**0 items to review first**', '**synced without a plan** · `k8s/prod/crm.k8s.yaml` (tier prod): +0 ~1 −0 Kubernetes objects']);
-    expect(md).toContain('"ghcr.io/arcodange/crm:2.3.1"` → `"ghcr.io/arcodange/crm:2.4.0"');
+    expectFirstScreen(first, ['**0 items to review first**', '**synced without a plan** · `k8s/prod/erp.k8s.yaml` (tier prod): +0 ~1 −0 Kubernetes objects']);
+    expect(md).toContain('"docker.io/dolibarr/dolibarr:20.0.4"` → `"docker.io/dolibarr/dolibarr:20.0.5"');
     golden('image-bump', md);
   });
 

@@ -1,16 +1,19 @@
 /**
- * Validate Kubernetes objects against the real schemas of kubernetes-models and
- * @kubernetes-models/argo-cd. Unknown kinds fail: an object we cannot validate is not "valid".
+ * Validate Kubernetes objects against the real schemas of kubernetes-models,
+ * @kubernetes-models/argo-cd and @kubernetes-models/argo-rollouts (Rollout). Unknown kinds fail: an object we cannot validate is not "valid".
  */
 const PACKAGES: Record<string, string> = {
   'argoproj.io': '@kubernetes-models/argo-cd',
 };
 
+const ROLLOUT_KINDS = ['Rollout', 'AnalysisRun', 'AnalysisTemplate', 'ClusterAnalysisTemplate', 'Experiment'];
+
 function modulePath(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   if (!/^[A-Za-z]+$/.test(kind)) throw new Error(`not a kind: ${kind}`);
   if (!group) return `kubernetes-models/${version}/${kind}`;
-  const pkg = PACKAGES[group] ?? 'kubernetes-models';
+  // Argo CD and Argo Rollouts share the argoproj.io group; each package holds its own kinds.
+  const pkg = group === 'argoproj.io' && ROLLOUT_KINDS.includes(kind) ? '@kubernetes-models/argo-rollouts' : PACKAGES[group] ?? 'kubernetes-models';
   return `${pkg}/${group}/${version}/${kind}`;
 }
 
