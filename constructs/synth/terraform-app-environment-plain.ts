@@ -1,7 +1,9 @@
 import { CDKTF_VERSION, Token, Tokenization } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
-import { hasGoldenDump, hasReset } from '../lifecycle/plan';
+import { DEFAULT_TEMP_FILE_LIMIT_KILOBYTES } from '../runtime';
+import { hasGoldenDump, hasReset, resetSeed } from '../lifecycle/plan';
 import * as naming from '../naming';
+import { Sandbox } from '../sandbox';
 import {
   ROOT_ROTATION_STATEMENTS, creationStatements, environmentPolicyRules, renderPolicy, revocationStatements,
 } from '../statements';
@@ -72,7 +74,13 @@ function holdsToken(value: unknown): boolean {
   return false;
 }
 
-function kubernetesAuthRole(env: AppEnvironment, roleName: string, serviceAccount: string, policyId: string): Block {
+/** The sweep's token lives for one run (TTL_SWEEP_TOKEN_TTL_SECONDS of terraform-app-environment.ts). */
+const TTL_SWEEP_TOKEN_TTL_SECONDS = 300;
+
+/** A Kubernetes auth role; its token TTLs are the tier's secret TTLs unless `ttlSeconds` is given. */
+function kubernetesAuthRole(
+  env: AppEnvironment, roleName: string, serviceAccount: string, policyIds: readonly string[], ttlSeconds?: number,
+): Block {
   const c = env.coordinate;
   const tier = env.estate.tier(env.tier).config;
   return {
@@ -81,10 +89,23 @@ function kubernetesAuthRole(env: AppEnvironment, roleName: string, serviceAccoun
     bound_service_account_names: [serviceAccount],
     bound_service_account_namespaces: [naming.namespace(c)],
     role_name: roleName,
-    token_max_ttl: tier.secretTtl.maxSeconds,
-    token_policies: [ref('vault_policy', policyId)],
-    token_ttl: tier.secretTtl.defaultSeconds,
+    token_max_ttl: ttlSeconds ?? tier.secretTtl.maxSeconds,
+    token_policies: policyIds.map((id) => ref('vault_policy', id)),
+    token_ttl: ttlSeconds ?? tier.secretTtl.defaultSeconds,
   };
+}
+
+/** The TTL sweep's Vault identity (see `buildTtlSweep`). */
+function addTtlSweep(stack: PlainStack, env: AppEnvironment): void {
+  const c = env.coordinate;
+  stack.add('vault_policy', 'ttl_sweep_policy', {
+    name: naming.ttlSweepName(c),
+    policy: renderPolicy(`tierkit: TTL sweep of ${env.slug}`, [
+      { path: naming.ttlSweepRevokePath(c, env.estate.naming), capabilities: ['update', 'sudo'] },
+    ]),
+  });
+  stack.add('vault_kubernetes_auth_backend_role', 'ttl_sweep_auth_role',
+    kubernetesAuthRole(env, naming.ttlSweepName(c), naming.ttlSweepName(c), ['ttl_sweep_policy'], TTL_SWEEP_TOKEN_TTL_SECONDS));
 }
 
 /** The golden dump's resources (see `buildGoldenDump` for why they are shaped so). */
@@ -109,10 +130,11 @@ function addGoldenDump(stack: PlainStack, env: AppEnvironment): void {
     name: naming.goldenDumpName(c),
     policy: renderPolicy(`tierkit: golden dump of ${env.slug}`, [
       { path: `${n.kvMount}/data/${naming.goldenDumpKvSecretName(c)}`, capabilities: ['read'] },
+      { path: `${n.kvMount}/data/${naming.seedHashKvSecretName(c.app, 'golden')}`, capabilities: ['create', 'update'] },
     ]),
   });
   stack.add('vault_kubernetes_auth_backend_role', 'golden_dump_auth_role',
-    kubernetesAuthRole(env, naming.goldenDumpName(c), naming.goldenDumpName(c), 'golden_dump_policy'));
+    kubernetesAuthRole(env, naming.goldenDumpName(c), naming.goldenDumpName(c), ['golden_dump_policy']));
 }
 
 /**
@@ -147,9 +169,13 @@ export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined
   stack.add('postgresql_role', 'group_role', { login: false, name: env.groupRole.name });
   stack.variables.vault_connection_password = secretVariable(
     `First password of ${env.vaultConnectionRole.name}; rotated by Vault (TF_VAR_vault_connection_password)`);
+  const caps = estate.tier(env.tier).databaseCaps;
+  // The connection user joins the server's temp_file_limit role, if declared, on a capped tier.
+  const tempFileLimit = caps && server.tempFileLimitRole !== undefined;
   stack.add('postgresql_role', 'vault_connection_role', {
     create_role: true, login: true, name: env.vaultConnectionRole.name,
     password_wo: variable('vault_connection_password'), password_wo_version: '1',
+    ...(tempFileLimit ? { roles: [server.tempFileLimitRole!] } : {}),
   });
   stack.add('postgresql_grant_role', 'vault_connection_admin', {
     grant_role: group, role: ref('postgresql_role', 'vault_connection_role'), with_admin_option: true,
@@ -162,7 +188,6 @@ export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined
     });
   }
   const afterMembership = managed ? { depends_on: ['postgresql_grant_role.provider_owner_membership'] } : {};
-  const caps = estate.tier(env.tier).databaseCaps;
   stack.add('postgresql_database', 'database', {
     ...(caps ? { connection_limit: caps.connectionLimit } : {}), ...afterMembership, name: env.database.name, owner: group,
   });
@@ -173,6 +198,12 @@ export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined
   stack.add('postgresql_grant', 'database_connect', {
     database, ...afterMembership, object_type: 'database', privileges: ['CONNECT'], role: group,
   });
+  // REVOKE PUBLIC on the server's own databases, declared by every env stack on the server.
+  for (const name of naming.MAINTENANCE_DATABASES) {
+    stack.add('postgresql_grant', `maintenance_${name}_public_revoke`, {
+      database: name, ...afterMembership, object_type: 'database', privileges: [], role: 'public',
+    });
+  }
 
   const roleName = naming.vaultRoleName(c);
   stack.add('vault_database_secret_backend_connection', 'vault_connection', {
@@ -187,7 +218,10 @@ export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined
     root_rotation_statements: [...ROOT_ROTATION_STATEMENTS], verify_connection: true,
   });
   stack.add('vault_database_secret_backend_role', 'vault_role', {
-    backend: n.databaseMount, creation_statements: creationStatements(c, caps),
+    backend: n.databaseMount,
+    creation_statements: creationStatements(c, caps && {
+      ...caps, tempFileLimitKilobytes: tempFileLimit ? caps.tempFileLimitKilobytes ?? DEFAULT_TEMP_FILE_LIMIT_KILOBYTES : undefined,
+    }),
     db_name: ref('vault_database_secret_backend_connection', 'vault_connection'),
     default_ttl: tier.secretTtl.defaultSeconds, max_ttl: tier.secretTtl.maxSeconds, name: roleName,
     revocation_statements: revocationStatements(c),
@@ -204,15 +238,22 @@ export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined
     name: naming.vaultPolicyName(c), policy: renderPolicy(`tierkit: workload of ${env.slug}`, environmentPolicyRules(c, n)),
   });
   stack.add('vault_kubernetes_auth_backend_role', 'kubernetes_auth_role',
-    kubernetesAuthRole(env, naming.kubernetesAuthRoleName(c), naming.serviceAccountName(c), 'vault_policy'));
+    kubernetesAuthRole(env, naming.kubernetesAuthRoleName(c), naming.serviceAccountName(c), ['vault_policy']));
   if (hasGoldenDump(env)) {
     addGoldenDump(stack, env);
     if (managed) stack.resources.postgresql_grant.golden_dump_connect.depends_on = ['postgresql_grant_role.provider_owner_membership'];
   }
   if (hasReset(env)) {
+    stack.add('vault_policy', 'reset_policy', {
+      name: naming.resetName(c),
+      policy: renderPolicy(`tierkit: reset of ${env.slug}`, [
+        { path: `${n.kvMount}/data/${naming.seedHashKvSecretName(c.app, resetSeed(env))}`, capabilities: ['read'] },
+      ]),
+    });
     stack.add('vault_kubernetes_auth_backend_role', 'reset_auth_role',
-      kubernetesAuthRole(env, naming.resetName(c), naming.resetName(c), 'vault_policy'));
+      kubernetesAuthRole(env, naming.resetName(c), naming.resetName(c), ['vault_policy', 'reset_policy']));
   }
+  if (env instanceof Sandbox && env.expiresAt !== undefined) addTtlSweep(stack, env);
 
   const json: Block = {
     '//': {
