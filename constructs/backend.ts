@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import type { ManifestBackend } from '../contract/manifest';
 import { LocalBackend, S3Backend, TerraformStack } from './cdktf';
-import type { PlainBackend } from './synth/terraform-app-environment-plain';
 import { stateKey } from './naming';
 
 /** Props of `Backend.s3`. */
@@ -16,6 +15,16 @@ export interface S3BackendProps {
    * @default - none: the state identities cannot name their trust, and TK093 reports it
    */
   readonly accountId?: string;
+}
+
+/** What a backend writes into a stack rendered without cdktf (synth/terraform-app-environment-plain.ts). */
+export interface PlainBackend {
+  /** `//.metadata.backend` */
+  readonly name: string;
+  /** `terraform.backend.<name>` */
+  readonly config: Readonly<Record<string, string | number | boolean>>;
+  /** Whether the backend added a stack-level override (cdktf then lists `terraform` in the metadata). */
+  readonly stackOverride: boolean;
 }
 
 /**

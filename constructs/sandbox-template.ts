@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import type { Estate } from './estate';
 import { SeedProfile } from './enums';
 import { Tier } from './tier';
 import { claimId } from './duplicates';
@@ -42,7 +41,7 @@ export class SandboxTemplate extends Construct {
   readonly egress: boolean;
   readonly flags: Readonly<Record<string, boolean>>;
 
-  constructor(scope: Estate, id: string, declared: SandboxTemplateProps) {
+  constructor(scope: Construct, id: string, declared: SandboxTemplateProps) {
     const { props, issues } = checkProps<SandboxTemplateProps>(childPath(scope, id), declared, SANDBOX_TEMPLATE_PROPS, ['tier']);
     super(claimId(scope, id, 'template', 'give each sandbox template its own name'), id);
     recordIssues(this, issues);

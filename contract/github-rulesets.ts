@@ -1,4 +1,3 @@
-import { dist } from '../constructs/naming';
 import type { Manifest } from './manifest';
 
 /**
@@ -30,7 +29,8 @@ export function publishedTierNames(m: Manifest): string[] {
 
 /** Paths of a tier on the rendered branch (which holds dist/k8s at its root). */
 export function renderedTierPaths(tier: string): string[] {
-  return [`${dist.renderedPath(dist.k8sTierDir(tier))}/**`, dist.renderedPath(dist.k8sAppOfApps(tier))];
+  // The rendered branch holds dist/k8s at its root (naming.dist.renderedPath): `<tier>/**` and the tier's app of apps.
+  return [`${tier}/**`, `argocd/${tier}.k8s.yaml`];
 }
 
 /** The checks the PR workflow's jobs report (their names), required on main. */

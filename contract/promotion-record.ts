@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalJson } from '../constructs/synth/serialize';
+import { canonicalJson } from './order';
 
 export const RECORD_SCHEMA_VERSION = 1;
 export const PROMOTIONS_DIR = 'promotions';

@@ -1,6 +1,6 @@
 import {
   CI_MAIN_REF, CI_WORKFLOW_FILES, jobWorkflowRef, PLATFORM_ADMIN_ENVIRONMENT, planEnvironmentName, stateKey, stateLockKey, stateRoleName,
-} from '../constructs/naming';
+} from './ci-names';
 import type { Manifest, ManifestStack } from './manifest';
 
 /**

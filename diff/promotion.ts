@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECK_NAMES, PromotionRecord, readRecord } from '../promote/record';
+import { CHECK_NAMES, PromotionRecord, readRecord } from '../contract/promotion-record';
 import { code, text } from './markdown-text';
 
 export type PromotionInput = { readonly file: string; readonly record: PromotionRecord } | { readonly file: string; readonly error: string };

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { EnvRelease, RolloutStrategy, flattenRelease } from '../constructs/releases';
 import { PromoteRequest, PromotionRefused, envRelease, moves, readReleases, releasesFile, rewriteChecked } from './plan';
-import { PromotionRecord, RECORD_SCHEMA_VERSION, appRecords, findRecord, recordPath, serializeRecord, withId } from './record';
+import { PromotionRecord, RECORD_SCHEMA_VERSION, appRecords, findRecord, recordPath, serializeRecord, withId } from '../contract/promotion-record';
 
 /** A flattened release (`image`, `config.X`, `flags.Y`, `strategy`) back to a release. */
 function unflatten(flat: Readonly<Record<string, unknown>>): EnvRelease {

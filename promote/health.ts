@@ -4,7 +4,7 @@
  * Argo CD's `GET /api/v1/applications/{name}` (Application status: sync.status, health.status,
  * summary.images), with the token as a Bearer header.
  */
-import type { CheckResult } from './record';
+import type { CheckResult } from '../contract/promotion-record';
 
 export interface HealthQuery {
   /** Argo CD's base URL (https://argocd.example). */

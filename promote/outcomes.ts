@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { canonicalJson } from '../constructs/synth/serialize';
-import { RecordError } from './record';
+import { RecordError } from '../contract/promotion-record';
 
 export const OUTCOME_EVENTS = ['health', 'approved', 'succeeded', 'failed', 'refused'] as const;
 export type OutcomeEvent = (typeof OUTCOME_EVENTS)[number];

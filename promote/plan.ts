@@ -14,7 +14,7 @@ import type { Estate } from '../constructs/estate';
 import { TierkitValidationError, formatIssue } from '../constructs/errors';
 import { canarySteps } from '../constructs/synth/rollout';
 import { EnvRelease, Releases, RolloutStrategy, diffReleases, flattenRelease } from '../constructs/releases';
-import { CheckResult, PromotionRecord, RECORD_SCHEMA_VERSION, appRecords, recordPath, serializeRecord, withId } from './record';
+import { CheckResult, PromotionRecord, RECORD_SCHEMA_VERSION, appRecords, recordPath, serializeRecord, withId } from '../contract/promotion-record';
 import { finalOutcome, readOutcomes } from './outcomes';
 
 export class PromotionRefused extends Error {

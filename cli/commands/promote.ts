@@ -7,7 +7,7 @@ import { abort } from '../../promote/abort';
 import { askHealth } from '../../promote/health';
 import { FINAL_EVENTS, Outcome, OutcomeEvent, appendOutcome, finalOutcome, readOutcomes } from '../../promote/outcomes';
 import { PromotionRefused, promote } from '../../promote/plan';
-import { CHECK_NAMES, PromotionRecord, RecordError, findRecord } from '../../promote/record';
+import { CHECK_NAMES, PromotionRecord, RecordError, findRecord } from '../../contract/promotion-record';
 import { parse } from '../args';
 import { Command, EXIT, Io, UsageError } from '../command';
 import { loadEstate } from '../estate-entry';

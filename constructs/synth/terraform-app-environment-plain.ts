@@ -34,15 +34,8 @@ const REQUIRED_PROVIDERS: Block = {
   vault: { source: 'hashicorp/vault', version: '5.6.0' },
 };
 
-/** What a backend writes into a stack rendered without cdktf. */
-export interface PlainBackend {
-  /** `//.metadata.backend` */
-  readonly name: string;
-  /** `terraform.backend.<name>` */
-  readonly config: Block;
-  /** Whether the backend added a stack-level override (cdktf then lists `terraform` in the metadata). */
-  readonly stackOverride: boolean;
-}
+// What a backend writes into a stack rendered without cdktf is the backend's to say (backend.ts).
+export type { PlainBackend } from '../backend';
 
 const ref = (type: string, id: string, attr = 'name') => `\${${type}.${id}.${attr}}`;
 const variable = (name: string) => `\${var.${name}}`;

@@ -3,7 +3,7 @@
  * indexed once per graph. Used by TK053 (a handed-over Deployment runs its Rollouts' replicas),
  * TK141 and TK142.
  */
-import { groupOf } from '../../constructs/synth/rendered-kinds';
+import { groupOf } from '../../contract/rendered-kinds';
 import type { EstateGraph, K8sObject } from '../graph/types';
 
 export const isRollout = (k: K8sObject): boolean => k.kind === 'Rollout' && groupOf(k.object.apiVersion) === 'argoproj.io';

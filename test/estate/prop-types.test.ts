@@ -54,6 +54,8 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   DatabaseCaps: () => ({ connectionLimit: 20, userConnectionLimit: 10, statementTimeoutSeconds: 300, idleInTransactionTimeoutSeconds: 300 }),
   NodePool: () => ({ nodeSelector: { 'tierkit.io/pool': 'dev' } }),
   NodeTaint: () => ({ key: 'tierkit.io/pool', value: 'dev', effect: 'NoSchedule' }),
+  SharedCluster: () => ({ server: 'https://kubernetes.default.svc', tiers: [Tier.DEV, Tier.PROD], reason: 'one test cluster, prod on a tainted pool' }),
+  SeedStoreSettings: () => ({ server: 'nfs.test.lab' }),
 };
 
 /** A value of another type than any the prop accepts (a string where none is accepted, else a number). */

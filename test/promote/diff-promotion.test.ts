@@ -6,7 +6,7 @@ import { App, Releases } from '../../constructs';
 import { flattenRelease } from '../../constructs/releases';
 import { tierkit } from '../diff/cli';
 import { moves } from '../../promote/plan';
-import { PromotionRecord, serializeRecord, withId } from '../../promote/record';
+import { PromotionRecord, serializeRecord, withId } from '../../contract/promotion-record';
 import { freshDir, synthDist } from '../policies/helpers';
 
 const digest = (dir: string) => createHash('sha256').update(readFileSync(join(dir, 'manifest.json'))).digest('hex');

@@ -1,0 +1,55 @@
+/**
+ * The names CI and the Terraform state identities are made of: GitHub environments, workflow files,
+ * OIDC claims, state keys and IAM roles. The contract's artifacts (state-access.json, the rulesets)
+ * are built from them; constructs/naming.ts re-exports them for the writer.
+ */
+
+export const PLATFORM_ADMIN_ENVIRONMENT = 'platform-admin';
+
+/** The GitHub environment a human-gated tier's plans run in (its reviewers approve running PR code). */
+export function planEnvironmentName(tier: string): string {
+  return `${tier}-plan`;
+}
+
+/** File names of the generated workflows, under `.github/workflows/`. */
+export const CI_WORKFLOW_FILES = { pullRequest: 'tierkit-pr.yml', apply: 'tierkit-apply.yml' } as const;
+
+/**
+ * The GitHub environment of a tier's publish job (main only): it holds that tier's publisher
+ * identity (a GitHub App's id and key, as environment secrets), which alone may write the tier's
+ * paths of the rendered branch (the emitted rulesets); a human-gated tier's reviewers approve here.
+ */
+export function publishEnvironmentName(tier: string): string {
+  return `publish-${tier}`;
+}
+
+/** The only ref appliers run from. */
+export const CI_MAIN_REF = 'refs/heads/main';
+
+/** GitHub's `job_workflow_ref` OIDC claim of a job of `file` run at `ref`: `<owner>/<repo>/.github/workflows/<file>@<ref>`. */
+export function jobWorkflowRef(repository: string, file: string, ref: string): string {
+  return `${repository}/.github/workflows/${file}@${ref}`;
+}
+
+/**
+ * The S3 object holding a stack's Terraform state: `<keyPrefix>/<stack>.tfstate`. Every stack's
+ * backend key must be exactly this (TK092), so a state identity's grant on a key is a grant on
+ * one stack: a stack cannot point its backend at another stack's state.
+ */
+export function stateKey(keyPrefix: string, stack: string): string {
+  return `${keyPrefix}/${stack}.tfstate`;
+}
+
+/** The lock object Terraform's S3 backend writes beside a key (`use_lockfile`, Terraform 1.10+). */
+export function stateLockKey(key: string): string {
+  return `${key}.tflock`;
+}
+
+/**
+ * AWS IAM role of a Terraform state identity: `tierkit-state-plan-<tier>` (read-only, PR plans),
+ * `tierkit-state-apply-<tier>` (write, that tier's app-environment stacks), and
+ * `tierkit-state-platform-admin` (write, the platform stacks).
+ */
+export function stateRoleName(identity: { readonly role: 'plan' | 'apply'; readonly tier: string } | 'platform-admin'): string {
+  return identity === 'platform-admin' ? 'tierkit-state-platform-admin' : `tierkit-state-${identity.role}-${identity.tier}`;
+}
