@@ -18,6 +18,27 @@ import type { AppEnvironmentResources, GoldenDumpResources, TtlSweepResources } 
 // The escape hatch's view of the stack is the model's API (escape-hatch.ts); re-exported at its old path.
 export type { AppEnvironmentResources, GoldenDumpResources, TtlSweepResources } from '../escape-hatch';
 
+/**
+ * A Vault Kubernetes auth role of one of the env's service accounts: bound to exactly that account
+ * in the env's namespace, and only to the token projected for Vault (pod-security.ts) — a pod's
+ * API token is refused. One shape for the workload, the golden dump, the reset and the TTL sweep.
+ */
+function serviceAccountAuthRole(
+  stack: TerraformStack, id: string, env: AppEnvironment, roleName: string, serviceAccount: string,
+  policies: readonly string[], ttl: { readonly defaultSeconds: number; readonly maxSeconds: number },
+): KubernetesAuthBackendRole {
+  return new KubernetesAuthBackendRole(stack, id, {
+    backend: env.estate.naming.kubernetesAuthPath,
+    roleName,
+    boundServiceAccountNames: [serviceAccount],
+    boundServiceAccountNamespaces: [naming.namespace(env.coordinate)],
+    audience: VAULT_TOKEN_AUDIENCE,
+    tokenPolicies: [...policies],
+    tokenTtl: ttl.defaultSeconds,
+    tokenMaxTtl: ttl.maxSeconds,
+  });
+}
+
 /** The sweep's token lives for one run: long enough to log in and revoke, no longer. */
 const TTL_SWEEP_TOKEN_TTL_SECONDS = 300;
 
@@ -33,16 +54,8 @@ function buildTtlSweep(stack: TerraformStack, env: AppEnvironment): TtlSweepReso
     name: naming.ttlSweepName(c),
     policy: renderPolicy(`tierkit: TTL sweep of ${env.slug}`, [{ path: naming.ttlSweepRevokePath(c, n), capabilities: ['update', 'sudo'] }]),
   });
-  const authRole = new KubernetesAuthBackendRole(stack, 'ttl_sweep_auth_role', {
-    backend: n.kubernetesAuthPath,
-    roleName: naming.ttlSweepName(c),
-    boundServiceAccountNames: [naming.ttlSweepName(c)],
-    boundServiceAccountNamespaces: [naming.namespace(c)],
-    audience: VAULT_TOKEN_AUDIENCE,
-    tokenPolicies: [policy.name],
-    tokenTtl: TTL_SWEEP_TOKEN_TTL_SECONDS,
-    tokenMaxTtl: TTL_SWEEP_TOKEN_TTL_SECONDS,
-  });
+  const authRole = serviceAccountAuthRole(stack, 'ttl_sweep_auth_role', env, naming.ttlSweepName(c), naming.ttlSweepName(c), [policy.name],
+    { defaultSeconds: TTL_SWEEP_TOKEN_TTL_SECONDS, maxSeconds: TTL_SWEEP_TOKEN_TTL_SECONDS });
   return { policy, authRole };
 }
 
@@ -90,17 +103,7 @@ function buildGoldenDump(stack: TerraformStack, env: AppEnvironment, database: P
       { path: `${n.kvMount}/data/${naming.seedHashKvSecretName(c.app, 'golden')}`, capabilities: ['create', 'update'] },
     ]),
   });
-  const authRole = new KubernetesAuthBackendRole(stack, 'golden_dump_auth_role', {
-    backend: n.kubernetesAuthPath,
-    roleName: naming.goldenDumpName(c),
-    boundServiceAccountNames: [naming.goldenDumpName(c)],
-    boundServiceAccountNamespaces: [naming.namespace(c)],
-    // Only the token projected for Vault (pod-security.ts) logs in; a pod's API token is refused.
-    audience: VAULT_TOKEN_AUDIENCE,
-    tokenPolicies: [policy.name],
-    tokenTtl: tier.secretTtl.defaultSeconds,
-    tokenMaxTtl: tier.secretTtl.maxSeconds,
-  });
+  const authRole = serviceAccountAuthRole(stack, 'golden_dump_auth_role', env, naming.goldenDumpName(c), naming.goldenDumpName(c), [policy.name], tier.secretTtl);
   return { role, connect, credential, policy, authRole };
 }
 
@@ -222,17 +225,8 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     name: naming.vaultPolicyName(c),
     policy: renderPolicy(`tierkit: workload of ${env.slug}`, environmentPolicyRules(c, n)),
   });
-  const kubernetesAuthRole = new KubernetesAuthBackendRole(stack, 'kubernetes_auth_role', {
-    backend: n.kubernetesAuthPath,
-    roleName: naming.kubernetesAuthRoleName(c),
-    boundServiceAccountNames: [naming.serviceAccountName(c)],
-    boundServiceAccountNamespaces: [naming.namespace(c)],
-    // Only the token projected for Vault (pod-security.ts) logs in; a pod's API token is refused.
-    audience: VAULT_TOKEN_AUDIENCE,
-    tokenPolicies: [vaultPolicy.name],
-    tokenTtl: tier.secretTtl.defaultSeconds,
-    tokenMaxTtl: tier.secretTtl.maxSeconds,
-  });
+  const kubernetesAuthRole = serviceAccountAuthRole(stack, 'kubernetes_auth_role', env, naming.kubernetesAuthRoleName(c), naming.serviceAccountName(c),
+    [vaultPolicy.name], tier.secretTtl);
 
   const goldenDump = hasGoldenDump(env) ? buildGoldenDump(stack, env, database) : undefined;
   // The reset Job logs in with its own service account (which may scale the Deployment) and
@@ -246,16 +240,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     })
     : undefined;
   const resetAuthRole = resetPolicy
-    ? new KubernetesAuthBackendRole(stack, 'reset_auth_role', {
-      backend: n.kubernetesAuthPath,
-      roleName: naming.resetName(c),
-      boundServiceAccountNames: [naming.resetName(c)],
-      boundServiceAccountNamespaces: [naming.namespace(c)],
-      audience: VAULT_TOKEN_AUDIENCE,
-      tokenPolicies: [vaultPolicy.name, resetPolicy.name],
-      tokenTtl: tier.secretTtl.defaultSeconds,
-      tokenMaxTtl: tier.secretTtl.maxSeconds,
-    })
+    ? serviceAccountAuthRole(stack, 'reset_auth_role', env, naming.resetName(c), naming.resetName(c), [vaultPolicy.name, resetPolicy.name], tier.secretTtl)
     : undefined;
 
   const ttlSweep = env instanceof Sandbox && env.expiresAt !== undefined ? buildTtlSweep(stack, env) : undefined;
