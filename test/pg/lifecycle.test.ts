@@ -38,7 +38,8 @@ describe('lifecycle Jobs in the synthesized manifests', () => {
       .map((o) => `${o.spec.claimRef.namespace} ${o.spec.nfs.path} ${o.spec.nfs.readOnly ? 'ro' : 'rw'}`).sort();
     expect(volumes).toEqual([
       'crm-alice /tierkit-seeds/crm/synthetic-v1 ro', 'crm-br-lead-scoring /tierkit-seeds/crm/synthetic-v1 ro', 'erp /tierkit-seeds/erp/golden rw',
-      'erp-sandbox /tierkit-seeds/erp/golden ro', 'shop-alice /tierkit-seeds/shop/synthetic-v1 ro', 'shop-demo /tierkit-seeds/shop/demo ro',
+      'erp-sandbox /tierkit-seeds/erp/golden ro', 'shop-alice /tierkit-seeds/shop/synthetic-v1 ro',
+      'shop-bob-checkout /tierkit-seeds/shop/synthetic-v1 ro', 'shop-demo /tierkit-seeds/shop/demo ro',
       'shop-team-growth /tierkit-seeds/shop/sanitized-customers-2026q3 ro',
     ]);
   });
