@@ -196,6 +196,8 @@ export function buildGraph(dist: DistContents): EstateGraph {
             kind: 'kubernetes', backend: str(a.backend) ?? 'kubernetes', name: str(a.role_name) ?? r.name,
             policies: [...strings(a.token_policies), ...strings(a.policies)],
             serviceAccounts: strings(a.bound_service_account_names), namespaces: strings(a.bound_service_account_namespaces),
+            ...(a.bound_service_account_namespace_selector !== undefined && a.bound_service_account_namespace_selector !== null && a.bound_service_account_namespace_selector !== ''
+              ? { namespaceSelector: a.bound_service_account_namespace_selector } : {}),
             boundClaims: {}, stack, source,
           });
           break;
