@@ -7,14 +7,18 @@ import {
   PostgresProvider, Role, Source, Stack, Tristate, VaultConnection, VaultPolicy,
 } from './types';
 
+/** Terraform (go-cty) converts the strings "true"/"1" and "false"/"0" to a bool attribute's value. */
+const TRUE_STRINGS = new Set(['true', '1']);
+const FALSE_STRINGS = new Set(['false', '0']);
+
 function bool(v: unknown, fallback: boolean): boolean {
-  return typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : fallback;
+  return typeof v === 'boolean' ? v : typeof v === 'string' && TRUE_STRINGS.has(v) ? true : typeof v === 'string' && FALSE_STRINGS.has(v) ? false : fallback;
 }
 
-/** A boolean attribute: absent or null = `fallback`; anything but a boolean or "true"/"false" = 'unknown'. */
+/** A boolean attribute: absent or null = `fallback`; anything but a boolean or "true"/"1"/"false"/"0" = 'unknown'. */
 function tristate(v: unknown, fallback: boolean): Tristate {
   if (v === undefined || v === null) return fallback;
-  return typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : 'unknown';
+  return typeof v === 'boolean' ? v : typeof v === 'string' && TRUE_STRINGS.has(v) ? true : typeof v === 'string' && FALSE_STRINGS.has(v) ? false : 'unknown';
 }
 
 function num(v: unknown): number | undefined {
