@@ -174,6 +174,7 @@ export function buildGraph(dist: DistContents): EstateGraph {
           dynamicRoles.push({
             backend: str(a.backend) ?? '', name: str(a.name) ?? r.name, dbName: str(a.db_name),
             creationStatements: strings(a.creation_statements), revocationStatements: strings(a.revocation_statements),
+            renewStatements: a.renew_statements, rollbackStatements: a.rollback_statements,
             defaultTtl: num(a.default_ttl), maxTtl: num(a.max_ttl), stack, source,
           });
           break;

@@ -117,6 +117,9 @@ export interface DynamicRole {
   readonly dbName?: string;
   readonly creationStatements: readonly string[];
   readonly revocationStatements: readonly string[];
+  /** renew_statements and rollback_statements as written: Vault runs them as the connection user too. */
+  readonly renewStatements?: unknown;
+  readonly rollbackStatements?: unknown;
   readonly defaultTtl?: number;
   readonly maxTtl?: number;
   readonly stack: Stack;
