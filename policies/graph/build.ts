@@ -7,14 +7,18 @@ import {
   PostgresProvider, Role, Source, Stack, Tristate, VaultConnection, VaultPolicy,
 } from './types';
 
+/** Terraform (go-cty) converts the strings "true"/"1" and "false"/"0" to a bool attribute's value. */
+const TRUE_STRINGS = new Set(['true', '1']);
+const FALSE_STRINGS = new Set(['false', '0']);
+
 function bool(v: unknown, fallback: boolean): boolean {
-  return typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : fallback;
+  return typeof v === 'boolean' ? v : typeof v === 'string' && TRUE_STRINGS.has(v) ? true : typeof v === 'string' && FALSE_STRINGS.has(v) ? false : fallback;
 }
 
-/** A boolean attribute: absent or null = `fallback`; anything but a boolean or "true"/"false" = 'unknown'. */
+/** A boolean attribute: absent or null = `fallback`; anything but a boolean or "true"/"1"/"false"/"0" = 'unknown'. */
 function tristate(v: unknown, fallback: boolean): Tristate {
   if (v === undefined || v === null) return fallback;
-  return typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : 'unknown';
+  return typeof v === 'boolean' ? v : typeof v === 'string' && TRUE_STRINGS.has(v) ? true : typeof v === 'string' && FALSE_STRINGS.has(v) ? false : 'unknown';
 }
 
 function num(v: unknown): number | undefined {
@@ -170,6 +174,7 @@ export function buildGraph(dist: DistContents): EstateGraph {
           dynamicRoles.push({
             backend: str(a.backend) ?? '', name: str(a.name) ?? r.name, dbName: str(a.db_name),
             creationStatements: strings(a.creation_statements), revocationStatements: strings(a.revocation_statements),
+            renewStatements: a.renew_statements, rollbackStatements: a.rollback_statements,
             defaultTtl: num(a.default_ttl), maxTtl: num(a.max_ttl), stack, source,
           });
           break;
@@ -196,6 +201,8 @@ export function buildGraph(dist: DistContents): EstateGraph {
             kind: 'kubernetes', backend: str(a.backend) ?? 'kubernetes', name: str(a.role_name) ?? r.name,
             policies: [...strings(a.token_policies), ...strings(a.policies)],
             serviceAccounts: strings(a.bound_service_account_names), namespaces: strings(a.bound_service_account_namespaces),
+            ...(a.bound_service_account_namespace_selector !== undefined && a.bound_service_account_namespace_selector !== null && a.bound_service_account_namespace_selector !== ''
+              ? { namespaceSelector: a.bound_service_account_namespace_selector } : {}),
             boundClaims: {}, stack, source,
           });
           break;

@@ -117,6 +117,9 @@ export interface DynamicRole {
   readonly dbName?: string;
   readonly creationStatements: readonly string[];
   readonly revocationStatements: readonly string[];
+  /** renew_statements and rollback_statements as written: Vault runs them as the connection user too. */
+  readonly renewStatements?: unknown;
+  readonly rollbackStatements?: unknown;
   readonly defaultTtl?: number;
   readonly maxTtl?: number;
   readonly stack: Stack;
@@ -153,6 +156,11 @@ export interface AuthRole {
   /** kubernetes: bound service account names / namespaces. */
   readonly serviceAccounts: readonly string[];
   readonly namespaces: readonly string[];
+  /**
+   * kubernetes: bound_service_account_namespace_selector as written, when set. Vault (1.16+) ORs it
+   * with `namespaces`: any namespace whose labels match is admitted too.
+   */
+  readonly namespaceSelector?: unknown;
   /** jwt: bound claims (values as strings or string lists). */
   readonly boundClaims: Readonly<Record<string, unknown>>;
   /** jwt: the resource's attributes as written (bound_claims_type, bound_audiences, …), for rules that judge claims. */

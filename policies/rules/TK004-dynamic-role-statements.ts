@@ -172,6 +172,28 @@ function judge(creation: readonly string[], revocation: readonly string[], group
   return [...hit.creation, ...hit.revocation].map(back);
 }
 
+/** Vault's default renewal for PostgreSQL (what runs when renew_statements is empty). */
+const DEFAULT_RENEW = `ALTER ROLE "{{name}}" VALID UNTIL '{{expiration}}';`;
+
+/**
+ * renew_statements run as the connection user at every lease renewal (the agent renews), rollback_statements
+ * when a creation fails: both are SQL with the connection user's rights (ALTER ROLE … SET temp_file_limit = -1,
+ * statement_timeout = 0 lift the caps the creation statements set). Only Vault's default renewal is accepted.
+ */
+function renewAndRollbackProblems(r: { renewStatements?: unknown; rollbackStatements?: unknown }): string[] {
+  const problems: string[] = [];
+  const list = (v: unknown) => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+  const renew = list(r.renewStatements);
+  const normal = (x: unknown) => (typeof x === 'string' ? x.trim().replace(/\s+/g, ' ') : x);
+  if (!(renew.length === 0 || (renew.length === 1 && normal(renew[0]) === DEFAULT_RENEW))) {
+    problems.push(`sets renew_statements ${JSON.stringify(r.renewStatements)}: they run as the connection user at every renewal; only Vault's default (${DEFAULT_RENEW}) is allowed`);
+  }
+  if (list(r.rollbackStatements).length > 0) {
+    problems.push(`sets rollback_statements ${JSON.stringify(r.rollbackStatements)}: they run as the connection user; tierkit writes none`);
+  }
+  return problems;
+}
+
 export const rule: Rule = {
   id: 'TK004',
   name: 'dynamic-role-statements',
@@ -193,6 +215,7 @@ export const rule: Rule = {
       for (const p of judge(r.creationStatements, r.revocationStatements, group, env?.names.vaultConnectionRole)) {
         out.push({ env, source: r.source, message: `${where}: ${p}` });
       }
+      for (const p of renewAndRollbackProblems(r)) out.push({ env, source: r.source, message: `${where}: ${p}` });
     }
     return out;
   },

@@ -48,6 +48,12 @@ function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): 
   // account of the env's own namespace is the env's (workload, reset Job, golden dump Job).
   bind('service account', r.serviceAccounts, undefined);
   bind('namespace', r.namespaces, env?.names.namespace);
+  if (r.namespaceSelector !== undefined) {
+    // Vault ORs bound_service_account_namespace_selector with the namespace list: whoever can label a
+    // namespace (or names one, kubernetes.io/metadata.name) logs in with this role's policies.
+    problems.push({ text: `binds namespaces by label selector ${JSON.stringify(r.namespaceSelector)} (bound_service_account_namespace_selector), which Vault ORs with its namespace list: any namespace whose labels match logs in with its policies`,
+      unsuppressible: 'a namespace selector admits namespaces by their labels, another tier\'s included' });
+  }
   const own = env ? ownPolicies(g, env) : new Set<string>();
   for (const p of r.policies) {
     if (BUILTIN.has(p)) continue;
