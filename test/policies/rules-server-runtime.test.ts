@@ -3,7 +3,7 @@
 // edit of dist/ with the manifest re-hashed — and each passing one is the example estate.
 import { describe, expect, it } from 'vitest';
 import { check, cleanDist, env, findings, freshDir, synthDist } from './helpers';
-import { Estate, Tier } from '../../constructs';
+import { Estate, Tier, validateEstate } from '../../constructs';
 import { PostgresqlGrantRole } from '../../constructs/cdktf';
 import { DistEdit } from './dist-edit';
 import { editDist } from './rehash';
@@ -172,13 +172,17 @@ describe('TK044 tiers sharing a cluster', () => {
   });
 
   it('refuses an estate whose shared cluster has no reason, one tier, or no URL, naming the property and the fix', () => {
-    const build = (sharedClusters: unknown) => () => new Estate({
+    const e = new Estate({
       name: 'bad', domain: 'bad.lab', vault: { address: 'https://vault.bad.lab' },
       argocd: { repoUrl: 'https://git.bad.lab/estate.git' }, ci: { repository: 'bad/estate', repositoryId: '100009' },
-      sharedClusters: sharedClusters as never,
+      sharedClusters: [{ server: 'kubernetes.default.svc', tiers: [Tier.PROD], reason: 'ok' }],
     });
-    expect(build([{ server: 'kubernetes.default.svc', tiers: [Tier.PROD], reason: 'ok' }])).toThrow(
-      /bad: sharedClusters\[0\]\.server = "kubernetes\.default\.svc": is not an https URL[\s\S]*sharedClusters\[0\]\.tiers = \["prod"\]: is not a list of at least two tiers[\s\S]*sharedClusters\[0\]\.reason = "ok": needs a reason of at least 10 characters/);
+    // Construction records; validation reports every problem of the declaration in one run.
+    expect(validateEstate(e).map((x) => `${x.path}: ${x.property} = ${JSON.stringify(x.value)}: ${x.message}`)).toEqual([
+      'bad: sharedClusters[0].server = "kubernetes.default.svc": is not an https URL of a Kubernetes API server',
+      'bad: sharedClusters[0].tiers = ["prod"]: is not a list of at least two tiers',
+      'bad: sharedClusters[0].reason = "ok": needs a reason of at least 10 characters',
+    ]);
   });
 });
 
