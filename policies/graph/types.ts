@@ -106,6 +106,8 @@ export interface VaultConnection {
   readonly allowedRoles: readonly string[] | undefined;
   readonly username?: string;
   readonly connectionUrl?: string;
+  /** root_rotation_statements as written: Vault runs them as the connection user at every rotate-root. */
+  readonly rootRotationStatements?: unknown;
   readonly stack: Stack;
   readonly source: Source;
   readonly resource: TerraformResource;

@@ -9,6 +9,22 @@ const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify
 /** Query keys that cannot move the connection elsewhere (`host`, `port`, `dbname`, `service`… can). */
 const SAFE_QUERY_KEYS = new Set(['sslmode', 'application_name', 'connect_timeout']);
 
+/**
+ * The root rotation tierkit writes (constructs/statements.ts ROOT_ROTATION_STATEMENTS; a test holds
+ * them equal). Vault runs root_rotation_statements as the connection user — which holds CREATEROLE
+ * and SET on temp_file_limit — at every rotate-root, and the apply runs rotate-root on every new
+ * connection: any other text is a standing channel no rule models.
+ */
+export const TIERKIT_ROOT_ROTATION = `ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}';`;
+
+function rootRotationProblem(c: VaultConnection): string | undefined {
+  const v = c.rootRotationStatements;
+  if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return undefined; // Vault's default
+  const normal = (x: unknown) => (typeof x === 'string' ? x.replace(/\s+/g, ' ').trim() : x);
+  if (Array.isArray(v) && v.length === 1 && normal(v[0]) === TIERKIT_ROOT_ROTATION) return undefined;
+  return `sets root_rotation_statements ${JSON.stringify(v)}: they run as the connection user at every rotate-root; only tierkit's (${TIERKIT_ROOT_ROTATION}) or Vault's default is allowed`;
+}
+
 /** Why `url` is not a connection to `env`'s database on its server with TLS at least `minSsl`, or undefined. */
 function problem(g: EstateGraph, c: VaultConnection, minSsl: string): string | { why: string; other: ManifestServer } | undefined {
   const env = c.stack.env!;
@@ -34,7 +50,7 @@ function problem(g: EstateGraph, c: VaultConnection, minSsl: string): string | {
   const mode = modes.at(-1) ?? 'prefer';
   if (modes.length > 1 || !SSL_MODES.includes(mode)) return `its connection_url sslmode ${JSON.stringify(modes)} is not one libpq mode`;
   if (SSL_MODES.indexOf(mode) < SSL_MODES.indexOf(minSsl)) return `its connection_url sslmode "${mode}" is weaker than its server's declared "${minSsl}"`;
-  return undefined;
+  return rootRotationProblem(c);
 }
 
 export const rule: Rule = {
@@ -46,7 +62,8 @@ export const rule: Rule = {
     'Vault logs in to whatever `connection_url` names, with the env\'s connection user, and every credential it issues '
     + 'lives there. A URL naming another server or database, a query parameter that moves the connection (`host`, '
     + '`dbname`, `service`…), or a weaker sslmode than the server declares (a downgrade lets a network attacker read '
-    + 'the connection user\'s password and every issued credential) is judged here. Host names compare as DNS does.',
+    + 'the connection user\'s password and every issued credential) is judged here, and so are its root_rotation_statements '
+    + '(run as the connection user at every rotate-root). Host names compare as DNS does.',
   fix: 'Keep the connection_url tierkit writes: postgresql://{{username}}:{{password}}@<server host>:<port>/<env database>?sslmode=<PostgresServer.sslMode>.',
   suppressible: true,
   evaluate(g: EstateGraph) {
