@@ -111,6 +111,10 @@ export function sandboxFromData(estate: Estate, app: App, name: string, file: st
     return { path: file, property: '/template', value: data.template, message: 'is not a sandbox template declared in the estate',
       fix: declared.length > 0 ? `use one of ${declared.join(', ')}` : 'declare one: new SandboxTemplate(estate, "feature-default", { tier: Tier.DEV })' };
   }
+  // The file is the declaration: a name an env of the app already has is the file's problem, named by its path.
+  if (app.node.tryFindChild(name)) {
+    return { path: file, property: 'env', value: name, message: `duplicate env "${name}"`, fix: 'rename the file: no tier or other sandbox of this app may use that env name' };
+  }
   const kind = { engineer: SandboxKind.ENGINEER, team: SandboxKind.TEAM, branch: SandboxKind.BRANCH }[data.kind];
   const sb = new Sandbox(app, name, {
     tier: template.tier, kind, owner: data.owner, createdAt: data.createdAt, template,

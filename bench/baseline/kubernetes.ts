@@ -121,6 +121,21 @@ function resetJob(chart: Chart, e: Env, l: Record<string, string>): void {
   const creds = `postgres/creds/${ns}`;
   const seed = (e.sandbox?.seed ?? e.tier).replace(/[^A-Za-z0-9._-]/g, '-');
   const hourly = e.tier === 'demo';
+  // The env's own read-only claim on its one seed: an NFS export bound to this namespace only.
+  const seedName = (e.sandbox?.seed ?? e.tier).replace(/:/g, '-');
+  const claimName = `tierkit-seed-${seedName}`;
+  new k8s.KubePersistentVolume(chart, 'seed_volume', {
+    metadata: { name: `tierkit-seed-${ns}-${seedName}` },
+    spec: {
+      accessModes: ['ReadOnlyMany'], capacity: { storage: k8s.Quantity.fromString('50Gi') }, storageClassName: '',
+      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name: claimName },
+      nfs: { server: 'seeds.bench.lab', path: `/tierkit-seeds/${e.app}/${seedName}`, readOnly: true },
+    },
+  });
+  new k8s.KubePersistentVolumeClaim(chart, 'seed_claim', {
+    metadata: { name: claimName, namespace: ns },
+    spec: { accessModes: ['ReadOnlyMany'], resources: { requests: { storage: k8s.Quantity.fromString('50Gi') } }, storageClassName: '', volumeName: `tierkit-seed-${ns}-${seedName}` },
+  });
   new k8s.KubeCronJob(chart, 'reset', {
     metadata: meta,
     spec: {
@@ -154,7 +169,7 @@ function resetJob(chart: Chart, e: Env, l: Record<string, string>): void {
                 volumeMounts: [{ name: 'seeds', mountPath: '/seeds', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
               }],
               containers: [scale(1)],
-              volumes: [{ name: 'seeds', persistentVolumeClaim: { claimName: `tierkit-seeds-${e.app}`, readOnly: true } }, { name: 'tmp', emptyDir: {} }],
+              volumes: [{ name: 'seeds', persistentVolumeClaim: { claimName, readOnly: true } }, { name: 'tmp', emptyDir: {} }],
             },
           },
         },

@@ -97,9 +97,25 @@ function environmentStack(app: App, e: Env): void {
   });
   // Sandboxes and the demo tier are reset from their seed by a Job with its own Vault login.
   if (e.sandbox || e.tier === 'demo') {
+    // The reset also reads its seed's published hashes, with a policy of its own.
+    const reset = new vault.policy.Policy(stack, 'reset_policy', {
+      name: `${name}-reset`,
+      policy: policy(`reset of ${name}`, [{ path: `kvv2/data/tierkit-seeds/${name}`, capabilities: ['read'] }]),
+    });
     new vault.kubernetesAuthBackendRole.KubernetesAuthBackendRole(stack, 'reset_auth_role', {
       backend: 'kubernetes', roleName: `${name}-reset`, boundServiceAccountNames: [`${name}-reset`], boundServiceAccountNamespaces: [name],
-      tokenPolicies: [workload.name], tokenTtl: ttl, tokenMaxTtl: maxTtl,
+      tokenPolicies: [workload.name, reset.name], tokenTtl: ttl, tokenMaxTtl: maxTtl,
+    });
+  }
+  // A sandbox's expiry revokes its leases with an identity of its own (the TTL sweep).
+  if (e.sandbox) {
+    const sweep = new vault.policy.Policy(stack, 'ttl_sweep_policy', {
+      name: `${name}-ttl-sweep`,
+      policy: policy(`TTL sweep of ${name}`, [{ path: `sys/leases/revoke-prefix/postgres/creds/${name}`, capabilities: ['update', 'sudo'] }]),
+    });
+    new vault.kubernetesAuthBackendRole.KubernetesAuthBackendRole(stack, 'ttl_sweep_auth_role', {
+      backend: 'kubernetes', roleName: `${name}-ttl-sweep`, boundServiceAccountNames: [`${name}-ttl-sweep`], boundServiceAccountNamespaces: [name],
+      tokenPolicies: [sweep.name], tokenTtl: 300, tokenMaxTtl: 300,
     });
   }
 }

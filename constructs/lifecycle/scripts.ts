@@ -181,6 +181,8 @@ tmp="$TIERKIT_DUMP_FILE.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
 # Hold one snapshot open so the dump and the hash see the same data.
 coproc SNAP { psql -X -q -A -t -v ON_ERROR_STOP=1; }
+# bash unsets SNAP_PID as soon as the coprocess exits, which can be before the wait below: keep it.
+snap_pid="$SNAP_PID"
 echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"\${SNAP[1]}"
 read -r -t 60 snapshot <&"\${SNAP[0]}"
 if [[ -n "\${TIERKIT_SCRUB_SQL:-}" ]]; then
@@ -191,7 +193,7 @@ else
 fi
 echo "COMMIT;" >&"\${SNAP[1]}"
 exec {SNAP[1]}>&-
-wait "$SNAP_PID"
+wait "$snap_pid"
 if [[ -n "\${TIERKIT_SCRUB_SQL:-}" ]]; then
   tk_scrub "$TIERKIT_SCRATCH_DIR/raw.dump" "$tmp"
   content="$(cat "$TIERKIT_SCRATCH_DIR/content")"

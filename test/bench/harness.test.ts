@@ -85,7 +85,8 @@ describe('baseline (plain cdktf + cdk8s) writes the same artifacts as tierkit', 
     }
     const kinds = new Set(tierkit.kubernetes.map((k) => k.object.kind));
     expect([...kinds].sort()).toEqual([
-      'AppProject', 'Application', 'CronJob', 'Deployment', 'Ingress', 'LimitRange', 'Namespace', 'NetworkPolicy', 'ResourceQuota', 'Role', 'RoleBinding', 'Service', 'ServiceAccount',
+      'AppProject', 'Application', 'CronJob', 'Deployment', 'Ingress', 'LimitRange', 'Namespace', 'NetworkPolicy', 'PersistentVolume', 'PersistentVolumeClaim',
+      'ResourceQuota', 'Role', 'RoleBinding', 'Service', 'ServiceAccount',
     ]);
   });
 });

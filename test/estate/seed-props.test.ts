@@ -1,18 +1,16 @@
 // Issue 22: bad scrub rules and seed store settings fail at declaration, each with the construct
 // path, the property, the value and the fix; scrub calls render sorted, whatever the order declared.
 import { describe, expect, it } from 'vitest';
-import { App, ScrubAction, Tier, TierkitValidationError } from '../../constructs';
+import { App, ScrubAction, Tier, validateEstate } from '../../constructs';
+import type { Construct } from 'constructs';
 import { scrubSql } from '../../constructs/scrub';
 import { smallEstate } from '../support/estates';
 
-function issuesOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TierkitValidationError) return e.issues.map((i) => ({ path: i.path, property: i.property, value: i.value, message: i.message }));
-    throw e;
-  }
-  throw new Error('no validation error');
+/** What validation reports for the estate `fn` builds (construction records problems; validation reports them all). */
+function issuesOf(fn: () => Construct) {
+  const issues = validateEstate(fn().node.root as never);
+  if (issues.length === 0) throw new Error('no validation error');
+  return issues.map((i) => ({ path: i.path, property: i.property, value: i.value, message: i.message }));
 }
 
 const app = (scrub: unknown) => () => new App(smallEstate(), 'erp', {

@@ -15,6 +15,7 @@ describe('the example estate', () => {
       'environment env erp-sandbox ttlHours',
       'rule-exemption TK009 stack crm-local: superuser provider on localhost superuser-provider-gate',
       'rule-exemption TK044 cluster https://kubernetes.default.svc shared by tiers local, ci, dev, demo, staging, preprod, prod tier-cluster-sharing',
+      'rule-exemption TK095 argocd.repoUrl https://git.arcodange.lab/platform/estate.git mirrors arcodange/estate argocd-source-repository',
       'tier tier demo secretTtl.maxSeconds',
       'tier tier dev egressAllowList',
       'tier tier preprod egressAllowList',

@@ -125,9 +125,10 @@ describe('promotion chain', () => {
     expect(shortcut.issues('e', (t) => t === Tier.DEV || human(t))).toEqual([]);
   });
 
-  it('the estate refuses an invalid chain at construction, and bad canary steps', () => {
-    expect(() => smallEstate({ promotion: { chain: [Tier.CI, Tier.PROD] } })).toThrow(/ci → prod/);
-    expect(() => smallEstate({ promotion: { tiers: [{ tier: Tier.PROD, canarySteps: [{ weight: 10, pauseMinutes: 5 }] }] } })).toThrow(/promotion.tiers\[0\].canarySteps\[0\].weight/);
+  it('the estate\'s validation refuses an invalid chain, and bad canary steps', () => {
+    const report = (e: ReturnType<typeof smallEstate>) => validateEstate(e).map((i) => `${i.property} = ${JSON.stringify(i.value)}: ${i.message}`).join('\n');
+    expect(report(smallEstate({ promotion: { chain: [Tier.CI, Tier.PROD] } }))).toMatch(/ci → prod/);
+    expect(report(smallEstate({ promotion: { tiers: [{ tier: Tier.PROD, canarySteps: [{ weight: 10, pauseMinutes: 5 }] }] } }))).toMatch(/promotion.tiers\[0\].canarySteps\[0\].weight/);
     expect(canaryStepsIssues([{ weight: 20 }, { weight: 10 }, { weight: 100, pauseMinutes: 5 }]).map((i) => i.property)).toEqual(['[1].weight', '[2].pauseMinutes']);
     expect(canaryStepsIssues([{ weight: 50, pauseMinutes: 10 }, { weight: 100 }])).toEqual([]);
   });

@@ -85,10 +85,12 @@ describe('fail closed: dist integrity (TK020)', () => {
   it('an empty or vacuous estate is refused', async () => {
     const dir = fresh();
     editJson(dir, 'manifest.json', (m) => { m.artifacts = []; m.stacks = []; m.appEnvironments = []; }, { rehash: false });
-    for (const sub of ['terraform', 'k8s']) rmSync(join(dir, sub), { recursive: true, force: true });
+    for (const sub of ['terraform', 'k8s', 'ci']) rmSync(join(dir, sub), { recursive: true, force: true });
     const report = await check(dir);
     expect(findings(report, 'TK020').map((f) => f.message)).toEqual([expect.stringContaining('declares an empty estate')]);
-    expect(report.summary.errors).toBe(1);
+    // Besides: the GitHub rulesets the estate's tiers need are missing (TK094), nothing else.
+    expect(findings(report, 'TK094').map((f) => f.message)).toHaveLength(8);
+    expect(report.summary.errors).toBe(9);
   });
 
   it('a listed artifact that is missing is refused', async () => {
