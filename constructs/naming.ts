@@ -164,6 +164,7 @@ export {
   CI_MAIN_REF, CI_WORKFLOW_FILES, PLATFORM_ADMIN_ENVIRONMENT, jobWorkflowRef, planEnvironmentName, publishEnvironmentName,
   stateKey, stateLockKey, stateRoleName,
 } from '../contract/ci-names';
+import { k8sAppOfApps, k8sTierDir, renderedPath } from '../contract/ci-names';
 
 /**
  * The committed provider lock file of a stack, per provider set (the sorted keys of its
@@ -224,16 +225,16 @@ export const dist = {
   ciStateAccess: 'ci/state-access.json',
   terraformStack: (stack: string) => `terraform/${stack}/cdk.tf.json`,
   /** A tier's Kubernetes manifests (its app-environments and its Applications). */
-  k8sTierDir: (tier: string) => `k8s/${tier}`,
+  k8sTierDir,
   k8sAppEnvironment: (tier: string, c: Coordinate) => `k8s/${tier}/${slug(c)}.k8s.yaml`,
   k8sTierApplications: (tier: string) => `k8s/${tier}/argocd/applications.k8s.yaml`,
-  k8sAppOfApps: (tier: string) => `k8s/argocd/${tier}.k8s.yaml`,
+  k8sAppOfApps,
   /** Argo CD source paths are relative to the rendered branch, which holds dist/k8s. */
   argoTierPath: (tier: string) => tier,
   argoTierApplicationsPath: (tier: string) => `${tier}/argocd`,
   argoInclude: (c: Coordinate) => `${slug(c)}.k8s.yaml`,
   /** Where a `dist/k8s/…` file lives on the rendered branch (which holds dist/k8s at its root). */
-  renderedPath: (distPath: string) => distPath.replace(/^k8s\//, ''),
+  renderedPath,
 } as const;
 
 // Lifecycle (golden dump, reset): names of its Vault and Kubernetes pieces.

@@ -64,7 +64,7 @@ export function revocationStatements(c: naming.Coordinate): string[] {
 }
 
 /** Vault rotates the connection user's password with this (`rotate-root`). */
-export const ROOT_ROTATION_STATEMENTS = [`ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}';`];
+export { ROOT_ROTATION_STATEMENTS } from '../contract/vault-statements';
 
 export interface PolicyRule {
   readonly path: string;

@@ -53,3 +53,18 @@ export function stateLockKey(key: string): string {
 export function stateRoleName(identity: { readonly role: 'plan' | 'apply'; readonly tier: string } | 'platform-admin'): string {
   return identity === 'platform-admin' ? 'tierkit-state-platform-admin' : `tierkit-state-${identity.role}-${identity.tier}`;
 }
+
+/** A tier's Kubernetes manifests in dist/ (its app-environments and its Applications). */
+export function k8sTierDir(tier: string): string {
+  return `k8s/${tier}`;
+}
+
+/** A tier's app of apps in dist/. */
+export function k8sAppOfApps(tier: string): string {
+  return `k8s/argocd/${tier}.k8s.yaml`;
+}
+
+/** Where a `dist/k8s/…` file lives on the rendered branch (which holds dist/k8s at its root). */
+export function renderedPath(distPath: string): string {
+  return distPath.replace(/^k8s\//, '');
+}

@@ -1,3 +1,4 @@
+import { k8sAppOfApps, k8sTierDir, renderedPath } from './ci-names';
 import type { Manifest } from './manifest';
 
 /**
@@ -29,8 +30,7 @@ export function publishedTierNames(m: Manifest): string[] {
 
 /** Paths of a tier on the rendered branch (which holds dist/k8s at its root). */
 export function renderedTierPaths(tier: string): string[] {
-  // The rendered branch holds dist/k8s at its root (naming.dist.renderedPath): `<tier>/**` and the tier's app of apps.
-  return [`${tier}/**`, `argocd/${tier}.k8s.yaml`];
+  return [`${renderedPath(k8sTierDir(tier))}/**`, renderedPath(k8sAppOfApps(tier))];
 }
 
 /** The checks the PR workflow's jobs report (their names), required on main. */

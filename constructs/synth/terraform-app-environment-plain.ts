@@ -8,6 +8,7 @@ import {
   ROOT_ROTATION_STATEMENTS, creationStatements, environmentPolicyRules, renderPolicy, revocationStatements,
 } from '../statements';
 import { VAULT_TOKEN_AUDIENCE } from './pod-security';
+import { TTL_SWEEP_TOKEN_TTL_SECONDS } from './terraform-app-environment';
 
 /**
  * The app-environment stack of `terraform-app-environment.ts`, written as plain JSON without
@@ -67,8 +68,6 @@ function holdsToken(value: unknown): boolean {
   return false;
 }
 
-/** The sweep's token lives for one run (TTL_SWEEP_TOKEN_TTL_SECONDS of terraform-app-environment.ts). */
-const TTL_SWEEP_TOKEN_TTL_SECONDS = 300;
 
 /** A Kubernetes auth role; its token TTLs are the tier's secret TTLs unless `ttlSeconds` is given. */
 function kubernetesAuthRole(

@@ -40,7 +40,7 @@ function serviceAccountAuthRole(
 }
 
 /** The sweep's token lives for one run: long enough to log in and revoke, no longer. */
-const TTL_SWEEP_TOKEN_TTL_SECONDS = 300;
+export const TTL_SWEEP_TOKEN_TTL_SECONDS = 300;
 
 /**
  * The TTL sweep's Vault identity: a policy of exactly one literal path,
@@ -190,7 +190,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     pluginName: 'postgresql-database-plugin',
     allowedRoles: [roleName],
     verifyConnection: true,
-    rootRotationStatements: ROOT_ROTATION_STATEMENTS,
+    rootRotationStatements: [...ROOT_ROTATION_STATEMENTS],
     postgresql: {
       connectionUrl: `postgresql://{{username}}:{{password}}@${server.host}:${server.port}/${env.database.name}?sslmode=${server.sslMode}`,
       username: vaultConnectionRole.name,

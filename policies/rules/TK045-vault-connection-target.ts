@@ -1,3 +1,4 @@
+import { ROOT_ROTATION_STATEMENTS } from '../../contract/vault-statements';
 import { serverAt } from '../../contract/hosts';
 import type { ManifestServer } from '../../contract';
 import { isUnknown } from '../../contract/terraform/unknown';
@@ -9,20 +10,16 @@ const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify
 /** Query keys that cannot move the connection elsewhere (`host`, `port`, `dbname`, `service`… can). */
 const SAFE_QUERY_KEYS = new Set(['sslmode', 'application_name', 'connect_timeout']);
 
-/**
- * The root rotation tierkit writes (constructs/statements.ts ROOT_ROTATION_STATEMENTS; a test holds
- * them equal). Vault runs root_rotation_statements as the connection user — which holds CREATEROLE
- * and SET on temp_file_limit — at every rotate-root, and the apply runs rotate-root on every new
- * connection: any other text is a standing channel no rule models.
- */
-export const TIERKIT_ROOT_ROTATION = `ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}';`;
+// Vault runs root_rotation_statements as the connection user (CREATEROLE, SET on temp_file_limit) at
+// every rotate-root, and the apply runs rotate-root on every new connection: any text but tierkit's
+// own (contract/vault-statements.ts) or Vault's default is a standing channel no rule models.
 
 function rootRotationProblem(c: VaultConnection): string | undefined {
   const v = c.rootRotationStatements;
   if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return undefined; // Vault's default
   const normal = (x: unknown) => (typeof x === 'string' ? x.replace(/\s+/g, ' ').trim() : x);
-  if (Array.isArray(v) && v.length === 1 && normal(v[0]) === TIERKIT_ROOT_ROTATION) return undefined;
-  return `sets root_rotation_statements ${JSON.stringify(v)}: they run as the connection user at every rotate-root; only tierkit's (${TIERKIT_ROOT_ROTATION}) or Vault's default is allowed`;
+  if (Array.isArray(v) && v.length === 1 && normal(v[0]) === ROOT_ROTATION_STATEMENTS[0]) return undefined;
+  return `sets root_rotation_statements ${JSON.stringify(v)}: they run as the connection user at every rotate-root; only tierkit's (${ROOT_ROTATION_STATEMENTS[0]}) or Vault's default is allowed`;
 }
 
 /** Why `url` is not a connection to `env`'s database on its server with TLS at least `minSsl`, or undefined. */
