@@ -8,7 +8,9 @@ import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateEstate } from '../../bench/generate';
 import { AppEnvironment, Backend, Estate } from '../../constructs';
-import { LocalBackend, PostgresqlGrant, TerraformApp } from '../../constructs/cdktf';
+import { LocalBackend, PostgresqlGrant, PostgresqlRole, TerraformApp, TerraformResource } from '../../constructs/cdktf';
+import { describeAppEnvironmentStack } from '../../constructs/synth/app-environment-stack';
+import { cdktfConfig } from '../../constructs/synth/cdktf-config';
 import { environmentsOf } from '../../constructs/query';
 import { buildAppOfAppsChart, buildEnvironmentChart, buildTierApplicationsChart } from '../../constructs/synth/kubernetes';
 import { RENAMED_L1_PROPERTIES, plainChartJson } from '../../constructs/synth/kubernetes-json';
@@ -79,6 +81,19 @@ describe('app-environment stacks written without cdktf', () => {
     const stack = JSON.parse(synthesize(e).files.get(`terraform/${env.stackName}/cdk.tf.json`)!);
     expect(stack.resource.postgresql_grant.extra_temp.depends_on).toEqual(['postgresql_grant_role.provider_owner_membership']);
     expect(stack.resource.postgresql_database.database.lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  it('are one description: the cdktf path refuses an attribute its class would silently drop, and hands escape hatches every resource typed', () => {
+    // A generated class ignores a config key it has no property for: the stack would lose it on one path only.
+    expect(() => cdktfConfig(PostgresqlRole, 'postgresql_role.x', { name: 'x', conection_limit: 3 })).toThrow(/postgresql_role\.x has attribute conectionLimit, which cdktf's Role does not know/);
+    expect(cdktfConfig(PostgresqlRole, 'postgresql_role.x', { name: 'x', password_wo_version: '1' })).toEqual({ name: 'x', passwordWoVersion: '1' });
+    const tfApp = new TerraformApp({ stackTraces: false, outdir: scratch });
+    for (const env of environmentsOf(generateEstate({ apps: 8, sandboxes: 12, seed: 7 }))) {
+      const described = describeAppEnvironmentStack(env).resources.map((r) => `${r.type}.${r.id}`).sort();
+      const built = buildAppEnvironmentStack(tfApp, env).stack.node.findAll()
+        .filter((c): c is TerraformResource => c instanceof TerraformResource).map((c) => `${c.terraformResourceType}.${c.node.id}`).sort();
+      expect(built, env.slug).toEqual(described);
+    }
   });
 
   it('leave a value that is a cdktf token to cdktf, which resolves it as before', async () => {
