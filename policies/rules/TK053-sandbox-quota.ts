@@ -9,7 +9,7 @@ const COMPUTE = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory
 const ZERO = ['services.nodeports', 'services.loadbalancers'] as const;
 
 /** What a namespace's own pod templates need at most: Deployment replicas plus one surge pod, one pod per Job/CronJob. */
-function need(g: EstateGraph, templates: FoundTemplate[]): Record<string, number> | string {
+function need(g: EstateGraph, templates: readonly FoundTemplate[]): Record<string, number> | string {
   const total: Record<string, number> = { 'requests.cpu': 0, 'requests.memory': 0, 'limits.cpu': 0, 'limits.memory': 0, pods: 0 };
   for (const t of templates) {
     // A Deployment handed to Rollouts runs their replicas (the Rollout's own template, if any, counts itself).

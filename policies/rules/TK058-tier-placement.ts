@@ -18,7 +18,7 @@ const key = (t: Toleration) => JSON.stringify([t.key ?? '', t.operator ?? 'Equal
  * Prod's node pool as prod's own pod templates select it: the nodeSelector entries and
  * tolerations every prod template carries. Undefined when prod's pods select no pool.
  */
-function prodPool(templates: FoundTemplate[], g: EstateGraph): { selector: Record<string, string>; taints: Toleration[] } | undefined {
+function prodPool(templates: readonly FoundTemplate[], g: EstateGraph): { selector: Record<string, string>; taints: Toleration[] } | undefined {
   const prod = templates.filter((t) => isLiveTier(g.tiers, envOfNamespace(g, t.object.namespace)?.tier));
   if (prod.length === 0) return undefined;
   const specs = prod.map((t) => t.template.spec ?? {});

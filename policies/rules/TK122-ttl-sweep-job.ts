@@ -1,5 +1,6 @@
 // The script text is part of the artifact contract, as naming is: what the sweep must run, verbatim.
 import { REVOKE_LEASES_SCRIPT } from '../../constructs/lifecycle/scripts';
+import type { K8sObject } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './rule';
 import { sweepName, sweepRevokePath } from './ttl-sweep';
 
@@ -21,10 +22,17 @@ export const rule: Rule = {
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];
+    // One pass over the objects, not one per sandbox (quadratic at a few thousand envs).
+    const cronJobs = new Map<string, K8sObject[]>();
+    for (const o of g.kubernetes) {
+      if (o.kind !== 'CronJob') continue;
+      const key = `${o.namespace}\u0000${o.name}`;
+      cronJobs.set(key, [...(cronJobs.get(key) ?? []), o]);
+    }
     for (const env of g.envs) {
       if (!env.sandbox) continue;
       const name = sweepName(env);
-      const jobs = g.kubernetes.filter((o) => o.kind === 'CronJob' && o.name === name && o.namespace === env.names.namespace);
+      const jobs = cronJobs.get(`${env.names.namespace}\u0000${name}`) ?? [];
       const where = `TTL-sweep CronJob ${env.names.namespace}/${name} of ${describeEnv(env)}`;
       if (jobs.length !== 1) {
         out.push({ env, message: `${where} ${jobs.length === 0 ? 'is missing: expiry would revoke no lease' : `is rendered ${jobs.length} times`}` });

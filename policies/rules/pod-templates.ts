@@ -39,8 +39,22 @@ export function templatePointer(t: FoundTemplate, rel: string): Source {
   return { ...t.object.source, pointer: `${t.object.source.pointer}${t.at}${rel}` };
 }
 
+export interface PodTemplates {
+  readonly templates: readonly FoundTemplate[];
+  readonly unknown: readonly K8sObject[];
+}
+
+// Ten rules read the templates: found and injected once per graph (the graph is immutable).
+const templatesCache = new WeakMap<EstateGraph, PodTemplates>();
+
 /** Every pod template of the estate; `unknown` lists objects that carry containers in a shape no rule models. */
-export function podTemplates(g: EstateGraph): { templates: FoundTemplate[]; unknown: K8sObject[] } {
+export function podTemplates(g: EstateGraph): PodTemplates {
+  let found = templatesCache.get(g);
+  if (!found) templatesCache.set(g, found = findPodTemplates(g));
+  return found;
+}
+
+function findPodTemplates(g: EstateGraph): PodTemplates {
   const templates: FoundTemplate[] = [];
   const unknown: K8sObject[] = [];
   for (const o of g.kubernetes) {
@@ -63,7 +77,8 @@ export function podTemplates(g: EstateGraph): { templates: FoundTemplate[]; unkn
     const { injected, unmodelled } = injectVaultAgent(template);
     templates.push({ object: o, at: pointer, template, injected, unmodelled });
   }
-  return { templates, unknown };
+  // Shared by the rules: frozen, so one rule cannot change what the next one judges.
+  return Object.freeze({ templates: Object.freeze(templates), unknown: Object.freeze(unknown) });
 }
 
 const A = 'vault.hashicorp.com/';
