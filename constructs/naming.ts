@@ -1,6 +1,6 @@
 /**
  * The one naming module. Every database, role, Vault path, host, namespace and stack name is
- * derived here from the `<app>-<env>` coordinate (DESIGN.md, naming table). Nobody else formats
+ * derived here from the `<app>-<env>` coordinate (docs/design.md, Naming). Nobody else formats
  * a name: constructs, the synthesizer and the tests all call these functions.
  */
 

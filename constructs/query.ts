@@ -29,7 +29,7 @@ function stricter(estate: Estate, a: Tier, b: Tier): Tier {
 /**
  * The tier whose gate governs a server: the strictest gate of any tier with a database on it.
  * A credential that can create or drop on a server is gated like the most precious thing there
- * (DESIGN, isolation model layer 5).
+ * (docs/design.md, isolation layer 5).
  */
 export function gatingTierOfServer(estate: Estate, server: PostgresServer): Tier | undefined {
   const tiers = environmentsOf(estate).filter((e) => e.server === server).map((e) => e.tier);

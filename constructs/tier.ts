@@ -7,7 +7,7 @@ export interface SecretTtl {
   readonly maxSeconds: number;
 }
 
-/** The defaults of one tier (DESIGN.md, tiers table). */
+/** The defaults of one tier (docs/design.md, Tiers). */
 export interface TierDefaults {
   /** Data classes this tier may hold; a seed outside them needs a reasoned exception. */
   readonly data: readonly DataClass[];

@@ -15,7 +15,7 @@ import { readTierkitYaml } from './yaml-read';
 export type { DistProblem } from './problems';
 
 /**
- * The one strict reader of a synthesized `dist/` (DESIGN.md, "The flow"). Policies, diff, CI and
+ * The one strict reader of a synthesized `dist/` (docs/design.md, "The flow"). Policies, diff, CI and
  * the real-PostgreSQL tests all start here; they never import the constructs. It checks the
  * manifest's schema version, every artifact's sha256, that dist/ holds exactly the files tierkit
  * writes, and normalizes Terraform JSON's alternative forms; what it finds is returned as

@@ -6,7 +6,7 @@ import { loadSqlParser } from './graph/sql';
 import type { Env, EstateGraph } from './graph/types';
 import { CheckReport, ReasonedException, RuleSummary, compareFindings } from './report/finding';
 import { RULES } from './rules';
-import type { Rule, RuleContext } from './rules/rule';
+import type { Rule, RuleContext } from './rules/support/rule';
 import { ENGINE_RULES, RawFinding, engineRule, matchSuppressions, unsuppressibleReason } from './suppressions';
 
 // Suppression matching lives in suppressions.ts; re-exported where callers found it.

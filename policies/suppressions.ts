@@ -1,8 +1,8 @@
 import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import type { Env, EstateGraph } from './graph/types';
 import type { Finding, ReasonedException, RuleSummary } from './report/finding';
-import { upwardReach } from './rules/rule';
-import type { Rule, RuleFinding } from './rules/rule';
+import { upwardReach } from './rules/support/rule';
+import type { Rule, RuleFinding } from './rules/support/rule';
 
 /**
  * Suppressions: which may be declared, which finding each accepts, and the engine's findings

@@ -11,7 +11,7 @@ import { fork } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env, EstateGraph, Source } from './graph/types';
-import type { Rule, RuleContext, RuleFinding, Severity } from './rules/rule';
+import type { Rule, RuleContext, RuleFinding, Severity } from './rules/support/rule';
 
 /** `ACME001-image-pinned.ts`: the id, a dash, a kebab-case name. */
 export const USER_RULE_FILE = /^([A-Z][A-Z0-9]*[0-9]{3})-[a-z0-9][a-z0-9-]*\.(ts|js|cts|cjs)$/;

@@ -212,7 +212,7 @@ function goldenDump(env: AppEnvironment): { variable: VariableDescription; resou
 }
 
 /**
- * One stack per app-environment (docs/architecture.md, isolation layers). Resource ids are stable
+ * One stack per app-environment (docs/design.md, isolation layers 1–4 and 6). Resource ids are stable
  * public API: diffs and policy findings point at them. The provider-membership `depends_on` of
  * database-level grants is not written here: both renderers add it after everything (escape
  * hatches' resources included) is declared, see `NEEDS_OWNER_PRIVILEGES`.

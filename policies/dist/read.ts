@@ -1,2 +1,2 @@
-// The reader moved to contract/ (DESIGN.md: the one strict reader of dist/); kept for existing imports.
+// The reader moved to contract/ (docs/design.md, "The flow": the one strict reader of dist/); kept for existing imports.
 export * from '../../contract/read';

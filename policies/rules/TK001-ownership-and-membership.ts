@@ -1,5 +1,5 @@
 import { Env, EstateGraph, Membership, serverKey } from '../graph/types';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 /** The env a role belongs to: by its derived name, else the env whose stack declares it. */
 export function roleEnv(g: EstateGraph, name: string, declaredIn?: Env): Env | undefined {

@@ -1,5 +1,5 @@
 import { DatabaseGrant, serverKey } from '../graph/types';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { roleEnv } from './TK001-ownership-and-membership';
 
 const isPublic = (role: string) => role.toLowerCase() === 'public';

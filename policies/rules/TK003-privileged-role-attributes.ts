@@ -1,5 +1,5 @@
 import { Membership, Role, RoleAttributes } from '../graph/types';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 const PRIVILEGED: [keyof RoleAttributes, string][] = [
   ['superuser', 'SUPERUSER'], ['createDatabase', 'CREATEDB'], ['createRole', 'CREATEROLE'],

@@ -1,6 +1,6 @@
 import { PLACEHOLDER, parseSql, substituteVaultPlaceholders } from '../graph/sql';
-import { Rule, RuleFinding, describeEnv } from './rule';
-import { dynamicRoleEnv } from './vault-env';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { dynamicRoleEnv } from './support/vault-env';
 
 type Node = Record<string, any>;
 

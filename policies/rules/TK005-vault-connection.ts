@@ -1,5 +1,5 @@
-import { Rule, RuleFinding, describeEnv } from './rule';
-import { connectionEnv } from './vault-env';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { connectionEnv } from './support/vault-env';
 
 export const rule: Rule = {
   id: 'TK005',

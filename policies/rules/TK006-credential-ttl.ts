@@ -1,5 +1,5 @@
-import { Rule, RuleFinding, describeEnv } from './rule';
-import { dynamicRoleEnv } from './vault-env';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { dynamicRoleEnv } from './support/vault-env';
 
 export const rule: Rule = {
   id: 'TK006',

@@ -1,5 +1,5 @@
-import { Rule, RuleFinding, envReaches } from './rule';
-import { ownerLabel, policyOwner, reachIndexOf } from './vault-reach';
+import { Rule, RuleFinding, envReaches } from './support/rule';
+import { ownerLabel, policyOwner, reachIndexOf } from './support/vault-reach';
 
 export const rule: Rule = {
   id: 'TK007',

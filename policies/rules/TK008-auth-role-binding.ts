@@ -1,6 +1,6 @@
 import { applierTierOf, PLATFORM_ADMIN_ROLE, plannerTierOf } from '../../constructs/naming';
 import { AuthRole, Env, EstateGraph } from '../graph/types';
-import { Rule, RuleFinding, describeEnv, upwardEnvReach } from './rule';
+import { Rule, RuleFinding, describeEnv, upwardEnvReach } from './support/rule';
 
 /** Vault attaches `default` to every token unless told not to; it grants only token self-service. */
 const BUILTIN = new Set(['default']);

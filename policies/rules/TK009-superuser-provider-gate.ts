@@ -1,4 +1,4 @@
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
 

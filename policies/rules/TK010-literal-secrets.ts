@@ -1,6 +1,6 @@
 import { EstateGraph, Source } from '../graph/types';
-import { Rule, RuleFinding } from './rule';
-import { isLiteralValue, isSecretName, literalAssignments } from './secret-names';
+import { Rule, RuleFinding } from './support/rule';
+import { isLiteralValue, isSecretName, literalAssignments } from './support/secret-names';
 
 const URL_PASSWORD = /\/\/[^/:@\s]+:([^@/\s]+)@/;
 const SQL_PASSWORD = /\bPASSWORD\s+'([^']*)'/i;

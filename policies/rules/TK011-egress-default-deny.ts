@@ -1,7 +1,7 @@
 import { API_SCALER_JOBS, LABELS } from '../../constructs/naming';
 import { cidrWithin, onlyPort, platformEndpoints } from '../graph/network';
 import { EstateGraph, K8sObject } from '../graph/types';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { isLiveTier } from '../../contract/tiers';
 
 const DNS_PEER = (peer: any) => peer?.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system'

@@ -1,5 +1,5 @@
 import { EstateGraph } from '../graph/types';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { isReason } from '../../contract/tiers';
 
 

@@ -1,4 +1,4 @@
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { isReason } from '../../contract/tiers';
 
 

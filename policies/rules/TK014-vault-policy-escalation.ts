@@ -1,8 +1,8 @@
 import { EstateGraph, PolicyPathRule } from '../graph/types';
 import { overlapWitness } from '../graph/vault-paths';
-import { Rule, RuleFinding } from './rule';
-import { policyOwner, reachIndexOf } from './vault-reach';
-import { isOwnSweepGrant } from './ttl-sweep';
+import { Rule, RuleFinding } from './support/rule';
+import { policyOwner, reachIndexOf } from './support/vault-reach';
+import { isOwnSweepGrant } from './support/ttl-sweep';
 
 /**
  * Paths from which a token can give itself (or mint) more than its own policies. Writing a policy,

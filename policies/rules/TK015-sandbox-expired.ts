@@ -1,4 +1,4 @@
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 export const rule: Rule = {
   id: 'TK015',

@@ -1,4 +1,4 @@
-import { Rule } from './rule';
+import { Rule } from './support/rule';
 
 /**
  * The strict reader's refusals (contract/read.ts), as findings. A dist/ that cannot be read at all

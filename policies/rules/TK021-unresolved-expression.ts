@@ -1,7 +1,7 @@
 import { unresolvedIn } from '../../contract';
 import type { TerraformResource } from '../../contract';
-import { Rule, RuleFinding } from './rule';
-import { strictReach } from './stack-reach';
+import { Rule, RuleFinding } from './support/rule';
+import { strictReach } from './support/stack-reach';
 
 export const rule: Rule = {
   id: 'TK021',

@@ -1,6 +1,6 @@
 import { PROVIDER_SOURCES, providerOfType } from '../../contract';
 import type { Stack } from '../graph/types';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 /** The top-level blocks tierkit writes; `module`, `ephemeral`, `check`, `import`, … are not. */
 const SECTIONS = new Set(['//', 'terraform', 'provider', 'variable', 'locals', 'resource', 'data', 'output']);

@@ -1,5 +1,5 @@
 import { postgresView, upwardServer } from '../graph/postgres';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 export const rule: Rule = {
   id: 'TK030',

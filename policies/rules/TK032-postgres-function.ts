@@ -1,6 +1,6 @@
 import { at, isOwnDatabase, isUnresolved, maybeTrue, show } from '../graph/postgres';
-import { itemsOf, pgFinding } from './postgres-common';
-import { Rule, RuleFinding } from './rule';
+import { itemsOf, pgFinding } from './support/postgres-common';
+import { Rule, RuleFinding } from './support/rule';
 
 /** Trusted procedural languages: they run as the calling (or owning) role, never as the server's OS user. */
 const TRUSTED_LANGUAGES = new Set(['sql', 'plpgsql']);

@@ -1,8 +1,8 @@
 import { at, isOwnDatabase, isOwnRole, isUnresolved, PgItem, show } from '../graph/postgres';
 import { serverAt } from '../../contract/hosts';
 import type { EstateGraph } from '../graph/types';
-import { itemsOf, pgFinding } from './postgres-common';
-import { Rule, RuleFinding } from './rule';
+import { itemsOf, pgFinding } from './support/postgres-common';
+import { Rule, RuleFinding } from './support/rule';
 
 /** postgres_fdw / dblink_fdw options that decide the remote target (libpq keywords). */
 const TARGET_KEYS = new Set(['host', 'port', 'dbname']);

@@ -1,7 +1,7 @@
 import { at, blocks, isOwnDatabase, isOwnRole, isUnresolved, PgItem, show } from '../graph/postgres';
 import type { EstateGraph } from '../graph/types';
-import { itemsOf, pgFinding } from './postgres-common';
-import { Rule, RuleFinding } from './rule';
+import { itemsOf, pgFinding } from './support/postgres-common';
+import { Rule, RuleFinding } from './support/rule';
 
 const isPublic = (role: unknown) => typeof role === 'string' && (role === '' || role.toLowerCase() === 'public');
 

@@ -1,6 +1,6 @@
 import { at, isOwnDatabase, isUnresolved, show } from '../graph/postgres';
-import { itemsOf, pgFinding } from './postgres-common';
-import { Rule, RuleFinding } from './rule';
+import { itemsOf, pgFinding } from './support/postgres-common';
+import { Rule, RuleFinding } from './support/rule';
 
 /**
  * Extensions that add data types, operators and functions running as the caller, nothing that

@@ -1,8 +1,8 @@
 import { at, isOwnDatabase, isOwnRole, isUnresolved, PgItem, show } from '../graph/postgres';
 import { serverAt } from '../../contract/hosts';
 import type { EstateGraph } from '../graph/types';
-import { itemsOf, pgFinding } from './postgres-common';
-import { Rule, RuleFinding } from './rule';
+import { itemsOf, pgFinding } from './support/postgres-common';
+import { Rule, RuleFinding } from './support/rule';
 
 const CONNINFO_KEYS = new Set(['host', 'port', 'dbname', 'user', 'password', 'sslmode', 'application_name', 'connect_timeout']);
 

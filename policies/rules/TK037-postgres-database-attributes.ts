@@ -1,6 +1,6 @@
 import { at, isOwnDatabase, maybeTrue, show } from '../graph/postgres';
-import { itemsOf, pgFinding } from './postgres-common';
-import { Rule, RuleFinding } from './rule';
+import { itemsOf, pgFinding } from './support/postgres-common';
+import { Rule, RuleFinding } from './support/rule';
 
 /** Templates every server has and no env's data lives in (the provider's default is template0). */
 const SYSTEM_TEMPLATES = new Set(['template0', 'template1', 'DEFAULT']);

@@ -1,6 +1,6 @@
 import { at, isUnresolved, PgItem, postgresView, show } from '../graph/postgres';
 import type { Source } from '../graph/types';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 // What the provider pastes into SQL (or its connection URL) without quoting, per
 // ../shared/notes/provider-resources.md §1.4 (cyrilgdn/postgresql v1.26.0); each needs its own shape.

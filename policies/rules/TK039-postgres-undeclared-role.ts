@@ -1,5 +1,5 @@
 import { at, isUnresolved, PgItem, postgresView, show } from '../graph/postgres';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 /** Where a postgresql resource names a role, and whether that reference makes someone a member. */
 const ROLE_REFS: Record<string, { path: (string | number)[]; membership: boolean }[]> = {
@@ -31,7 +31,7 @@ function refs(v: unknown, path: (string | number)[], prefix: (string | number)[]
 
 const isPublic = (v: unknown) => typeof v === 'string' && (v === '' || v.toLowerCase() === 'public');
 
-/** The one documented predefined-role membership: the golden dump role's pg_read_all_data (DESIGN, Lifecycle). */
+/** The one documented predefined-role membership: the golden dump role's pg_read_all_data (docs/design.md, Lifecycle). */
 function documentedException(item: PgItem, role: string): boolean {
   return item.type === 'postgresql_role' && role === 'pg_read_all_data' && item.stack.env !== undefined
     && item.attributes.name === item.stack.env.names.goldenDumpRole;

@@ -1,5 +1,5 @@
 import type { Source } from '../graph/types';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 /** A reference to the admin credential's variables in a Terraform expression (`var.pg_admin_x`, `var["pg_admin_x"]`). */
 const ADMIN_VAR = /\bvar\s*(?:\.\s*|\[\s*"?\s*)pg_admin_/;

@@ -1,6 +1,6 @@
 import { groupBy } from '../graph/group';
 import { DatabaseGrant, EstateGraph, Stack } from '../graph/types';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 /**
  * Databases every PostgreSQL server is born with. PUBLIC has CONNECT and TEMPORARY on `postgres`

@@ -1,7 +1,7 @@
 import { serverAt } from '../../contract/hosts';
 import { isUnknown } from '../../contract/terraform/unknown';
 import { EstateGraph } from '../graph/types';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 /** A port as Terraform reads it: a whole number, or a string of digits; anything else is not one. */
 function portOf(v: unknown): number | undefined {

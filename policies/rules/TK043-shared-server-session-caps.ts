@@ -1,7 +1,7 @@
 import { groupBy } from '../graph/group';
 import { PLACEHOLDER, parseSql, substituteVaultPlaceholders } from '../graph/sql';
 import { EstateGraph } from '../graph/types';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 /** Settings a lower tier's credential on a server holding live data must carry, and what each is. */
 const REQUIRED = [

@@ -1,6 +1,6 @@
 import { EstateGraph } from '../graph/types';
-import { tierServer } from './k8s-scope';
-import { Rule, RuleFinding } from './rule';
+import { tierServer } from './support/k8s-scope';
+import { Rule, RuleFinding } from './support/rule';
 
 /**
  * An API server URL as Kubernetes clients reach it: scheme, host without case or trailing dot,

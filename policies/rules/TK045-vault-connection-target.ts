@@ -3,7 +3,7 @@ import { serverAt } from '../../contract/hosts';
 import type { ManifestServer } from '../../contract';
 import { isUnknown } from '../../contract/terraform/unknown';
 import { EstateGraph, VaultConnection } from '../graph/types';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 /** libpq's sslmode values, weakest first. */
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];

@@ -1,6 +1,6 @@
 import { EstateGraph, K8sObject } from '../graph/types';
-import { sharesNodesWithProd } from './pod-templates';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { sharesNodesWithProd } from './support/pod-templates';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 const MODES = ['enforce', 'audit', 'warn'] as const;
 const KEY = (mode: string) => `pod-security.kubernetes.io/${mode}`;

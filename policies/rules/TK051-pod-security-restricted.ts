@@ -1,7 +1,7 @@
 import { EstateGraph } from '../graph/types';
-import { podSecurityViolations } from './pod-security-standards';
-import { podTemplates, sharesNodesWithProd, templatePointer } from './pod-templates';
-import { Rule, RuleFinding, describeEnv, envOfNamespace } from './rule';
+import { podSecurityViolations } from './support/pod-security-standards';
+import { podTemplates, sharesNodesWithProd, templatePointer } from './support/pod-templates';
+import { Rule, RuleFinding, describeEnv, envOfNamespace } from './support/rule';
 
 export const rule: Rule = {
   id: 'TK051',

@@ -1,6 +1,6 @@
 import { EstateGraph } from '../graph/types';
-import { podTemplates, quantity, sharesNodesWithProd, templatePointer } from './pod-templates';
-import { Rule, RuleFinding, describeEnv, envOfNamespace } from './rule';
+import { podTemplates, quantity, sharesNodesWithProd, templatePointer } from './support/pod-templates';
+import { Rule, RuleFinding, describeEnv, envOfNamespace } from './support/rule';
 import { isLiveTier } from '../../contract/tiers';
 
 export const rule: Rule = {

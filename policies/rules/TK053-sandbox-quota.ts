@@ -1,8 +1,8 @@
 import { groupBy } from '../graph/group';
 import { EstateGraph, K8sObject } from '../graph/types';
-import { FoundTemplate, podTemplates, quantity, sharesNodesWithProd } from './pod-templates';
-import { Rule, RuleFinding, describeEnv } from './rule';
-import { rolloutsOf } from './rollouts';
+import { FoundTemplate, podTemplates, quantity, sharesNodesWithProd } from './support/pod-templates';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { rolloutsOf } from './support/rollouts';
 
 const COMPUTE = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'] as const;
 /** Service types that open a port on every node or outside the cluster. */

@@ -1,6 +1,6 @@
 import { EstateGraph } from '../graph/types';
-import { podTemplates, templatePointer } from './pod-templates';
-import { Rule, RuleFinding, describeEnv, envOfNamespace } from './rule';
+import { podTemplates, templatePointer } from './support/pod-templates';
+import { Rule, RuleFinding, describeEnv, envOfNamespace } from './support/rule';
 
 const SERVING = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Rollout']);
 

@@ -1,7 +1,7 @@
 import { API_SCALER_JOBS, LABELS } from '../../constructs/naming';
 import { EstateGraph } from '../graph/types';
-import { podTemplates, sharesNodesWithProd, templatePointer } from './pod-templates';
-import { Rule, RuleFinding, describeEnv, envOfNamespace } from './rule';
+import { podTemplates, sharesNodesWithProd, templatePointer } from './support/pod-templates';
+import { Rule, RuleFinding, describeEnv, envOfNamespace } from './support/rule';
 
 const VAULT_AUDIENCE = 'vault';
 const TOKEN_VOLUME_ANNOTATION = 'vault.hashicorp.com/agent-service-account-token-volume-name';

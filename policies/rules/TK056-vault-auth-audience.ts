@@ -1,5 +1,5 @@
 import { EstateGraph } from '../graph/types';
-import { Rule, RuleFinding, upwardReach } from './rule';
+import { Rule, RuleFinding, upwardReach } from './support/rule';
 import { isLiveTier } from '../../contract/tiers';
 
 export const rule: Rule = {

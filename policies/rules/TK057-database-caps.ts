@@ -1,7 +1,7 @@
 import { groupBy } from '../graph/group';
 import { PLACEHOLDER, parseSql, substituteVaultPlaceholders } from '../graph/sql';
 import { EstateGraph, Source } from '../graph/types';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { isLiveTier } from '../../contract/tiers';
 
 /** A cap the server enforces: a whole number of connections, at least one (-1 is "no limit"). */

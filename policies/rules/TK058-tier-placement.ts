@@ -1,6 +1,6 @@
 import { EstateGraph } from '../graph/types';
-import { FoundTemplate, podTemplates, sharesNodesWithProd, templatePointer } from './pod-templates';
-import { Rule, RuleFinding, describeEnv, envOfNamespace } from './rule';
+import { FoundTemplate, podTemplates, sharesNodesWithProd, templatePointer } from './support/pod-templates';
+import { Rule, RuleFinding, describeEnv, envOfNamespace } from './support/rule';
 import { isLiveTier } from '../../contract/tiers';
 
 interface Toleration { key?: string; operator?: string; value?: string; effect?: string }

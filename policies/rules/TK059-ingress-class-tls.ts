@@ -1,5 +1,5 @@
 import { EstateGraph } from '../graph/types';
-import { Rule, RuleFinding, describeEnv, envOfNamespace } from './rule';
+import { Rule, RuleFinding, describeEnv, envOfNamespace } from './support/rule';
 import { isLiveTier } from '../../contract/tiers';
 
 export const rule: Rule = {

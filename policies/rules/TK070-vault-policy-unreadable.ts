@@ -1,5 +1,5 @@
-import { Rule, RuleFinding } from './rule';
-import { policyOwner } from './vault-reach';
+import { Rule, RuleFinding } from './support/rule';
+import { policyOwner } from './support/vault-reach';
 
 /**
  * TK070: a Vault policy tierkit cannot read with certainty is an error no suppression accepts. One

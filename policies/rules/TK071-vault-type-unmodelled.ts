@@ -1,7 +1,7 @@
 import { isUnknown } from '../../contract/terraform/unknown';
 import { EstateGraph, Stack } from '../graph/types';
 import { VaultBlock, knownVaultType } from '../graph/vault-types';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 import { isLiveTier } from '../../contract/tiers';
 
 const BLOCKS: readonly VaultBlock[] = ['resource', 'data', 'ephemeral'];

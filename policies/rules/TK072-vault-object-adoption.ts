@@ -1,6 +1,6 @@
 import { EstateGraph, Stack } from '../graph/types';
-import { Rule, RuleFinding } from './rule';
-import { Owner, ownerLabel, reachIndexOf } from './vault-reach';
+import { Rule, RuleFinding } from './support/rule';
+import { Owner, ownerLabel, reachIndexOf } from './support/vault-reach';
 
 /** The Vault path a modelled resource writes (the provider overwrites whatever is there: no "already exists" error). */
 function objectPath(type: string, a: Readonly<Record<string, unknown>>): string | undefined {

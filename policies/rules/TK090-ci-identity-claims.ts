@@ -3,9 +3,9 @@ import {
   planEnvironmentName, plannerTierOf,
 } from '../../constructs/naming';
 import { AuthRole, EstateGraph } from '../graph/types';
-import { applierRun, githubToken, hostileRuns } from './github-tokens';
-import { Rule, RuleFinding } from './rule';
-import { bindingOf, loginRefusal } from './vault-claims';
+import { applierRun, githubToken, hostileRuns } from './support/github-tokens';
+import { Rule, RuleFinding } from './support/rule';
+import { bindingOf, loginRefusal } from './support/vault-claims';
 
 /** Which CI identity a JWT role is — by its name or by a CI identity policy it hands out. */
 type Identity =

@@ -1,8 +1,8 @@
 import { PLATFORM_ADMIN_ENVIRONMENT, planEnvironmentName } from '../../constructs/naming';
 import { EstateGraph } from '../graph/types';
-import { githubToken } from './github-tokens';
-import { Rule, RuleFinding } from './rule';
-import { bindingOf, loginRefusal } from './vault-claims';
+import { githubToken } from './support/github-tokens';
+import { Rule, RuleFinding } from './support/rule';
+import { bindingOf, loginRefusal } from './support/vault-claims';
 
 /** Capabilities that change nothing. */
 const READ_ONLY = new Set(['read', 'list', 'deny']);

@@ -1,6 +1,6 @@
 import { stateKey } from '../../constructs/naming';
 import { EstateGraph, Stack } from '../graph/types';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 /** What the S3 backend block of every stack holds: the estate's settings, its own key, locking on. */
 function expectedS3(bucket: string, region: string, key: string): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import { stateKey, stateLockKey } from '../../constructs/naming';
 import { GITHUB_OIDC_HOST, stateAccess, STS_AUDIENCE } from '../../contract/state-access';
 import { EstateGraph } from '../graph/types';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 /** Actions a state identity may be allowed, by access. */
 const READ_ACTIONS = new Set(['s3:GetObject', 's3:ListBucket']);

@@ -1,6 +1,6 @@
 import { githubRulesets, publishedTierNames, rulesetFile } from '../../contract/github-rulesets';
 import { EstateGraph } from '../graph/types';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 const isRecord = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
 

@@ -1,5 +1,5 @@
 import { EstateGraph } from '../graph/types';
-import { Rule, RuleFinding, RuleContext } from './rule';
+import { Rule, RuleFinding, RuleContext } from './support/rule';
 
 /** `owner/name` a GitHub URL names (https or ssh), lower-cased; undefined for another host. */
 function githubRepository(url: string): string | undefined {

@@ -1,7 +1,7 @@
 import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, groupOf, hasKind } from '../../contract/rendered-kinds';
 import type { K8sObject } from '../graph/types';
-import { fileScope } from './k8s-scope';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { fileScope } from './support/k8s-scope';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 const kindText = (k: K8sObject) => `${k.object.apiVersion ?? '?'} ${k.kind || '(no kind)'} "${k.name}"`;
 

@@ -2,8 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import * as naming from '../../constructs/naming';
 import { groupOf } from '../../contract/rendered-kinds';
 import type { Env, EstateGraph, K8sObject } from '../graph/types';
-import { at, fileScope, tierServer } from './k8s-scope';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { at, fileScope, tierServer } from './support/k8s-scope';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 /** Application spec fields tierkit writes; anything else (sources, managedNamespaceMetadata, …) is not modelled. */
 const SPEC_KEYS = new Set(['project', 'source', 'destination', 'ignoreDifferences', 'syncPolicy', 'revisionHistoryLimit', 'info']);

@@ -3,8 +3,8 @@ import { compareStrings } from '../../contract/order';
 import * as naming from '../../constructs/naming';
 import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, GroupKind, groupOf } from '../../contract/rendered-kinds';
 import type { EstateGraph, K8sObject } from '../graph/types';
-import { at, envsOfTier, fileScope, tierServer } from './k8s-scope';
-import { Rule, RuleFinding } from './rule';
+import { at, envsOfTier, fileScope, tierServer } from './support/k8s-scope';
+import { Rule, RuleFinding } from './support/rule';
 
 /**
  * AppProject fields that only narrow what a project permits (argo-cd AppProject.IsGroupKindPermitted:

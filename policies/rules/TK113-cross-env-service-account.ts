@@ -1,6 +1,6 @@
 import type { Env, EstateGraph, K8sObject } from '../graph/types';
-import { at, authRoleOwner, fileScope, serviceAccountOwner } from './k8s-scope';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { at, authRoleOwner, fileScope, serviceAccountOwner } from './support/k8s-scope';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 /** Where pod specs sit in the workload kinds (a CronJob's pods: its job template's). */
 function podSpecs(k: K8sObject): [string, any][] {

@@ -1,6 +1,6 @@
 import { groupOf } from '../../contract/rendered-kinds';
-import { at } from './k8s-scope';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { at } from './support/k8s-scope';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 const LABELS = ['tierkit.io/tier', 'tierkit.io/app', 'tierkit.io/env'] as const;
 

@@ -1,7 +1,7 @@
 import type { Manifest } from '../../contract/manifest';
 import { GuardedServer, cidrWithin, cidrsOverlap, guardedServers, onlyPort, outOfReach } from '../graph/network';
 import type { Env, EstateGraph, Source } from '../graph/types';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 /** A block some pods may reach, from the manifest: who reaches it (their tiers). */
 interface Reach {

@@ -1,6 +1,6 @@
 import { EgressPolicy } from '../../constructs/enums';
 import { Tier } from '../../constructs/tier';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 import { isReason } from '../../contract/tiers';
 
 

@@ -1,5 +1,5 @@
-import { Rule, RuleFinding, describeEnv } from './rule';
-import { SWEEP_CAPABILITIES, isOwnSweepGrant, sweepName, sweepOwner, sweepRevokePath } from './ttl-sweep';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { SWEEP_CAPABILITIES, isOwnSweepGrant, sweepName, sweepOwner, sweepRevokePath } from './support/ttl-sweep';
 
 export const rule: Rule = {
   id: 'TK120',

@@ -1,5 +1,5 @@
-import { Rule, RuleFinding, describeEnv } from './rule';
-import { sweepName, sweepOwner } from './ttl-sweep';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { sweepName, sweepOwner } from './support/ttl-sweep';
 
 /** Vault attaches `default` to every token unless told not to; it grants only token self-service. */
 const BUILTIN = new Set(['default']);

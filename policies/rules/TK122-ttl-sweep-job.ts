@@ -1,8 +1,8 @@
 // The script text is part of the artifact contract, as naming is: what the sweep must run, verbatim.
 import { REVOKE_LEASES_SCRIPT } from '../../constructs/lifecycle/scripts';
 import type { K8sObject } from '../graph/types';
-import { Rule, RuleFinding, describeEnv } from './rule';
-import { sweepName, sweepRevokePath } from './ttl-sweep';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { sweepName, sweepRevokePath } from './support/ttl-sweep';
 
 type Obj = Record<string, any>;
 const envVars = (c: Obj): Record<string, unknown> => Object.fromEntries((Array.isArray(c?.env) ? c.env : []).map((v: Obj) => [v?.name, v?.value]));

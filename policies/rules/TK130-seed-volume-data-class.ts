@@ -1,7 +1,7 @@
 import type { Env, EstateGraph } from '../graph/types';
-import { podTemplates, templatePointer } from './pod-templates';
-import { Rule, RuleFinding, describeEnv } from './rule';
-import { SeedVolume, seedVolumes } from './seed-store';
+import { podTemplates, templatePointer } from './support/pod-templates';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { SeedVolume, seedVolumes } from './support/seed-store';
 
 const MIN_REASON = 10;
 

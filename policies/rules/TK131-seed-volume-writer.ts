@@ -1,5 +1,5 @@
-import { Rule, RuleFinding, describeEnv } from './rule';
-import { isProducer, seedVolumes } from './seed-store';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { isProducer, seedVolumes } from './support/seed-store';
 
 export const rule: Rule = {
   id: 'TK131',

@@ -1,6 +1,6 @@
 import * as naming from '../../constructs/naming';
 import { overlapWitness } from '../graph/vault-paths';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 const WRITE = new Set(['create', 'update', 'patch', 'sudo']);
 

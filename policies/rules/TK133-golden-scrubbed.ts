@@ -1,7 +1,7 @@
 import { GOLDEN_DUMP_SCRIPT } from '../../constructs/lifecycle/scripts';
-import { podTemplates, templatePointer } from './pod-templates';
-import { Rule, RuleFinding, describeEnv } from './rule';
-import { seedVolumes } from './seed-store';
+import { podTemplates, templatePointer } from './support/pod-templates';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { seedVolumes } from './support/seed-store';
 
 const MIN_REASON = 10;
 /** What the golden dump's scrub runs: only tierkit's scrub calls, at least one (constructs/scrub.ts). */

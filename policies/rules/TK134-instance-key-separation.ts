@@ -1,6 +1,6 @@
 import type { Env, EstateGraph, Source } from '../graph/types';
-import { podTemplates, templatePointer } from './pod-templates';
-import { Rule, RuleFinding, describeEnv } from './rule';
+import { podTemplates, templatePointer } from './support/pod-templates';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 /**
  * Names of an app's instance or encryption key: what ties encrypted columns and sessions to one

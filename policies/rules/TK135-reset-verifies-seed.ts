@@ -1,8 +1,8 @@
 import { RESET_SCRIPT, SEED_HASH_FILE, seedHashTemplate } from '../../constructs/lifecycle/scripts';
 import * as naming from '../../constructs/naming';
-import { podTemplates, templatePointer } from './pod-templates';
-import { Rule, RuleFinding, describeEnv } from './rule';
-import { seedVolumes } from './seed-store';
+import { podTemplates, templatePointer } from './support/pod-templates';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { seedVolumes } from './support/seed-store';
 
 const A = 'vault.hashicorp.com/';
 const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;

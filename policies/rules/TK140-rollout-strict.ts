@@ -1,6 +1,6 @@
 import { rolloutProblems } from '../../contract/rollout';
-import { at } from './k8s-scope';
-import { Rule, RuleFinding, describeEnv, envOfNamespace } from './rule';
+import { at } from './support/k8s-scope';
+import { Rule, RuleFinding, describeEnv, envOfNamespace } from './support/rule';
 
 export const rule: Rule = {
   id: 'TK140',

@@ -1,7 +1,7 @@
 import type { K8sObject } from '../graph/types';
-import { at } from './k8s-scope';
-import { isDeployment } from './rollouts';
-import { Rule, RuleFinding, describeEnv, envOfNamespace } from './rule';
+import { at } from './support/k8s-scope';
+import { isDeployment } from './support/rollouts';
+import { Rule, RuleFinding, describeEnv, envOfNamespace } from './support/rule';
 
 export const rule: Rule = {
   id: 'TK141',

@@ -1,6 +1,6 @@
-import { at } from './k8s-scope';
-import { isDeployment, rolloutsOf } from './rollouts';
-import { Rule, RuleFinding, describeEnv, envOfNamespace } from './rule';
+import { at } from './support/k8s-scope';
+import { isDeployment, rolloutsOf } from './support/rollouts';
+import { Rule, RuleFinding, describeEnv, envOfNamespace } from './support/rule';
 
 export const rule: Rule = {
   id: 'TK142',

@@ -1,4 +1,4 @@
-import type { Rule } from './rule';
+import type { Rule } from './support/rule';
 import { rule as TK001 } from './TK001-ownership-and-membership';
 import { rule as TK002 } from './TK002-database-connect';
 import { rule as TK003 } from './TK003-privileged-role-attributes';
@@ -73,7 +73,7 @@ import { rule as TK140 } from './TK140-rollout-strict';
 import { rule as TK141 } from './TK141-rollout-workload';
 import { rule as TK142 } from './TK142-deployment-handed-over';
 
-export type { Rule, RuleContext, RuleFinding, Severity } from './rule';
+export type { Rule, RuleContext, RuleFinding, Severity } from './support/rule';
 
 /** The rule pack, in id order. Ids are stable: suppressions and SARIF baselines refer to them. */
 export const RULES: readonly Rule[] = [

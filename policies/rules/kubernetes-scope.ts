@@ -1,4 +1,4 @@
-import type { Rule } from './rule';
+import type { Rule } from './support/rule';
 import { rule as TK110 } from './TK110-k8s-object-in-own-namespace';
 import { rule as TK111 } from './TK111-argocd-application-scope';
 import { rule as TK112 } from './TK112-argocd-project-scope';

@@ -1,4 +1,4 @@
-import type { Rule } from './rule';
+import type { Rule } from './support/rule';
 import { rule as TK115 } from './TK115-network-reach-stricter-server';
 import { rule as TK116 } from './TK116-egress-widening-reasoned';
 

@@ -3,16 +3,16 @@ import { CI_MAIN_REF, CI_WORKFLOW_FILES } from '../../constructs/naming';
 import { buildGraph } from '../../policies/graph/build';
 import { DistContents, readDist, TerraformResource } from '../../policies/dist/read';
 import type { EstateGraph } from '../../policies/graph/types';
-import { githubToken, RunShape } from '../../policies/rules/github-tokens';
+import { githubToken, RunShape } from '../../policies/rules/support/github-tokens';
 import { rule as TK090 } from '../../policies/rules/TK090-ci-identity-claims';
 import { rule as TK091 } from '../../policies/rules/TK091-pull-request-read-only';
-import { bindingOf, goGlob, loginRefusal } from '../../policies/rules/vault-claims';
+import { bindingOf, goGlob, loginRefusal } from '../../policies/rules/support/vault-claims';
 import { cleanDist, NOW } from '../policies/helpers';
 
 /**
- * The synthesized CI identities, logged into as Vault would (policies/rules/vault-claims.ts follows
+ * The synthesized CI identities, logged into as Vault would (policies/rules/support/vault-claims.ts follows
  * vault-plugin-auth-jwt claims.go @ 10ea64cb792366f3c56200c57999f8772698abf8) with the tokens of real
- * run shapes (GitHub's OIDC claim list: policies/rules/github-tokens.ts).
+ * run shapes (GitHub's OIDC claim list: policies/rules/support/github-tokens.ts).
  */
 
 const REPO = 'arcodange/estate';

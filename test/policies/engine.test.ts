@@ -3,7 +3,7 @@ import { buildGraph } from '../../policies/graph/build';
 import { loadSqlParser } from '../../policies/graph/sql';
 import { evaluateGraph } from '../../policies/engine';
 import { readDist } from '../../policies/dist/read';
-import type { Rule } from '../../policies/rules/rule';
+import type { Rule } from '../../policies/rules/support/rule';
 import { NOW, check, cleanDist, env, findings, synthDist } from './helpers';
 
 describe('suppressions and exceptions', () => {

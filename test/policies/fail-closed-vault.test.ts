@@ -11,7 +11,7 @@ import { readDist } from '../../policies/dist/read';
 import { evaluateGraph } from '../../policies/engine';
 import { buildGraph } from '../../policies/graph/build';
 import { loadSqlParser } from '../../policies/graph/sql';
-import type { Rule } from '../../policies/rules/rule';
+import type { Rule } from '../../policies/rules/support/rule';
 import { NOW, check, cleanDist, distWithFiles, env, findings, freshDir, synthDist } from './helpers';
 
 /**

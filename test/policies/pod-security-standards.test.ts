@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PodTemplate, PssLevel, podSecurityViolations } from '../../policies/rules/pod-security-standards';
-import { injectVaultAgent, podTemplates } from '../../policies/rules/pod-templates';
+import { PodTemplate, PssLevel, podSecurityViolations } from '../../policies/rules/support/pod-security-standards';
+import { injectVaultAgent, podTemplates } from '../../policies/rules/support/pod-templates';
 import { buildGraph } from '../../policies/graph/build';
 import { readDist } from '../../policies/dist';
 import { validateKubernetesObject } from '../support/k8s-schema';

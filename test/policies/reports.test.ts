@@ -12,7 +12,7 @@ import { evaluateGraph } from '../../policies/engine';
 import { buildGraph } from '../../policies/graph/build';
 import { loadSqlParser } from '../../policies/graph/sql';
 import { readDist } from '../../policies/dist/read';
-import type { Rule } from '../../policies/rules/rule';
+import type { Rule } from '../../policies/rules/support/rule';
 
 /** The vendored SARIF 2.1.0 schema is draft-04; ajv 8 reads it once `id` becomes `$id` (no other draft-04-only keyword is used). */
 function sarifValidator() {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { AdminKind, App, Estate, PostgresServer, Sandbox, SandboxKind, Tier } from '../../constructs';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { writeDist } from '../../constructs/synth/write';
-import { isSecretName } from '../../policies/rules/secret-names';
+import { isSecretName } from '../../policies/rules/support/secret-names';
 import { check, cleanDist, distWithFiles, env, findings, freshDir, handStack, synthDist } from './helpers';
 
 function misDeclaredEstate(): string {

@@ -1,0 +1,186 @@
+/**
+ * Pod templates as they run: found in every workload kind, and mutated the way the Vault agent
+ * injector (hashicorp/vault-k8s, agent-inject/agent) mutates them, so the rules judge the injected
+ * containers too although they never appear in dist/.
+ */
+import { groupBy } from '../../graph/group';
+import type { EstateGraph, K8sObject, Source } from '../../graph/types';
+import type { PodTemplate } from './pod-security-standards';
+import { isLiveTier } from '../../../contract/tiers';
+
+export interface FoundTemplate {
+  readonly object: K8sObject;
+  /** Pointer of the template inside the object (`/spec/template`; '' for a Pod). */
+  readonly at: string;
+  readonly template: PodTemplate;
+  /** The template as the injector leaves it (the same object when no agent is injected). */
+  readonly injected: PodTemplate;
+  /** Set when the injection cannot be modelled (a JSON patch, an unknown option): the rules then fail it. */
+  readonly unmodelled?: string;
+}
+
+const TEMPLATE_AT: Readonly<Record<string, string>> = {
+  Pod: '', Deployment: '/spec/template', StatefulSet: '/spec/template', DaemonSet: '/spec/template', ReplicaSet: '/spec/template',
+  ReplicationController: '/spec/template', Job: '/spec/template', CronJob: '/spec/jobTemplate/spec/template',
+};
+
+function at(obj: Record<string, any>, pointer: string): any {
+  return pointer.split('/').slice(1).reduce((o, k) => (o === undefined || o === null ? undefined : o[k]), obj as any);
+}
+
+/** Whether `value` holds a `containers` list anywhere (a pod template of a kind we do not model). */
+function holdsContainers(value: unknown, depth = 0): boolean {
+  if (depth > 12 || typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some((v) => holdsContainers(v, depth + 1));
+  return Object.entries(value).some(([k, v]) => (k === 'containers' && Array.isArray(v)) || holdsContainers(v, depth + 1));
+}
+
+export function templatePointer(t: FoundTemplate, rel: string): Source {
+  return { ...t.object.source, pointer: `${t.object.source.pointer}${t.at}${rel}` };
+}
+
+export interface PodTemplates {
+  readonly templates: readonly FoundTemplate[];
+  readonly unknown: readonly K8sObject[];
+}
+
+// Ten rules read the templates: found and injected once per graph (the graph is immutable).
+const templatesCache = new WeakMap<EstateGraph, PodTemplates>();
+
+/** Every pod template of the estate; `unknown` lists objects that carry containers in a shape no rule models. */
+export function podTemplates(g: EstateGraph): PodTemplates {
+  let found = templatesCache.get(g);
+  if (!found) templatesCache.set(g, found = findPodTemplates(g));
+  return found;
+}
+
+function findPodTemplates(g: EstateGraph): PodTemplates {
+  const templates: FoundTemplate[] = [];
+  const unknown: K8sObject[] = [];
+  for (const o of g.kubernetes) {
+    if (o.kind === 'Rollout') {
+      // A Rollout runs its own template, or the one of the Deployment its workloadRef names (judged
+      // there; TK141 refuses a reference the dist cannot resolve). Neither: nothing here vouches for its pods.
+      if (o.object.spec?.template !== undefined) {
+        const template = o.object.spec.template ?? {};
+        const { injected, unmodelled } = injectVaultAgent(template);
+        templates.push({ object: o, at: '/spec/template', template, injected, unmodelled });
+      } else if (o.object.spec?.workloadRef === undefined && holdsContainers(o.object.spec)) unknown.push(o);
+      continue;
+    }
+    const pointer = TEMPLATE_AT[o.kind];
+    if (pointer === undefined) {
+      if (holdsContainers(o.object.spec)) unknown.push(o);
+      continue;
+    }
+    const template = (pointer ? at(o.object, pointer) : o.object) ?? {};
+    const { injected, unmodelled } = injectVaultAgent(template);
+    templates.push({ object: o, at: pointer, template, injected, unmodelled });
+  }
+  // Shared by the rules: frozen, so one rule cannot change what the next one judges.
+  return Object.freeze({ templates: Object.freeze(templates), unknown: Object.freeze(unknown) });
+}
+
+const A = 'vault.hashicorp.com/';
+/** Options of the injector that change the injected containers in ways not modelled here. */
+const UNMODELLED = ['agent-json-patch', 'agent-init-json-patch', 'agent-copy-volume-mounts', 'agent-extra-secret', 'agent-configmap'];
+/** vault-k8s agent-inject/agent/agent.go and container_sidecar.go defaults. */
+const DEFAULTS = { runAsUser: 100, runAsGroup: 1000, limitsCpu: '500m', limitsMem: '128Mi', requestsCpu: '250m', requestsMem: '64Mi' };
+
+/**
+ * The pod as the injector renders it when `vault.hashicorp.com/agent-inject` is "true": an init
+ * container `vault-agent-init` (unless agent-pre-populate is "false") and a sidecar `vault-agent`
+ * (unless agent-pre-populate-only is "true"), each with the security context of
+ * `Agent.securityContext()` — runAsUser/runAsGroup (100/1000 or the agent-run-as-* annotations),
+ * runAsNonRoot unless either is 0, read-only root, capabilities drop ALL, no privilege escalation,
+ * and no seccomp profile of its own — unless agent-set-security-context is "false"; resources from
+ * the agent-requests-/agent-limits- annotations; memory emptyDirs and the token volume mounted.
+ */
+export function injectVaultAgent(template: PodTemplate): { injected: PodTemplate; unmodelled?: string } {
+  const ann: Record<string, string> = template.metadata?.annotations ?? {};
+  if (ann[`${A}agent-inject`] !== 'true') return { injected: template };
+  const used = UNMODELLED.filter((k) => ann[`${A}${k}`] !== undefined);
+  if (used.length > 0) return { injected: template, unmodelled: `the injector options ${used.map((k) => A + k).join(', ')} change the injected containers in ways tierkit does not model` };
+  const spec = template.spec ?? {};
+  const firstApp = (spec.containers ?? [])[0]?.securityContext ?? {};
+  const sameUser = ann[`${A}agent-run-as-same-user`] === 'true';
+  const num = (k: string, d: number) => (ann[`${A}${k}`] !== undefined ? Number(ann[`${A}${k}`]) : d);
+  const runAsUser = sameUser ? firstApp.runAsUser : num('agent-run-as-user', DEFAULTS.runAsUser);
+  const runAsGroup = sameUser ? firstApp.runAsGroup : num('agent-run-as-group', DEFAULTS.runAsGroup);
+  const securityContext = ann[`${A}agent-set-security-context`] === 'false' ? undefined : {
+    runAsUser, runAsGroup, runAsNonRoot: !(runAsUser === 0 || runAsGroup === 0 || runAsUser === undefined),
+    readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, allowPrivilegeEscalation: false,
+  };
+  const q = (k: string, d: string) => ann[`${A}${k}`] ?? d;
+  const resources = {
+    limits: { cpu: q('agent-limits-cpu', DEFAULTS.limitsCpu), memory: q('agent-limits-mem', DEFAULTS.limitsMem) },
+    requests: { cpu: q('agent-requests-cpu', DEFAULTS.requestsCpu), memory: q('agent-requests-mem', DEFAULTS.requestsMem) },
+  };
+  const tokenVolume = ann[`${A}agent-service-account-token-volume-name`];
+  const tokenMount = tokenVolume ? [{ name: tokenVolume, mountPath: '/var/run/secrets/vault.hashicorp.com/serviceaccount', readOnly: true }] : [];
+  const agent = (name: string, home: string) => ({
+    name, image: 'hashicorp/vault', resources, securityContext,
+    volumeMounts: [...tokenMount, { name: home, mountPath: '/home/vault' }, { name: 'vault-secrets', mountPath: '/vault/secrets' }],
+  });
+  const prePopulate = ann[`${A}agent-pre-populate`] !== 'false';
+  const prePopulateOnly = ann[`${A}agent-pre-populate-only`] === 'true';
+  const initFirst = ann[`${A}agent-init-first`] === 'true';
+  const init = prePopulate ? [agent('vault-agent-init', 'home-init')] : [];
+  const memory = (name: string) => ({ name, emptyDir: { medium: 'Memory' } });
+  const injected: PodTemplate = {
+    metadata: template.metadata,
+    spec: {
+      ...spec,
+      initContainers: initFirst ? [...init, ...(spec.initContainers ?? [])] : [...(spec.initContainers ?? []), ...init],
+      containers: [...(spec.containers ?? []), ...(prePopulateOnly ? [] : [agent('vault-agent', 'home-sidecar')])],
+      volumes: [...(spec.volumes ?? []), memory('vault-secrets'), ...(prePopulate ? [memory('home-init')] : []), ...(prePopulateOnly ? [] : [memory('home-sidecar')])],
+    },
+  };
+  return { injected };
+}
+
+/**
+ * Why a namespace's findings may not be suppressed: it is prod's, or its pods run in prod's
+ * cluster (the Argo CD Application that deploys it targets the server a prod Application targets,
+ * or nothing says where it runs). A separate cluster per tier is the only thing that separates nodes.
+ */
+export function sharesNodesWithProd(g: EstateGraph, namespace: string | undefined): string | undefined {
+  const env = namespace ? g.index.byNamespace.get(namespace) : undefined;
+  if (isLiveTier(g.tiers, env?.tier)) return `namespace ${namespace} is prod's`;
+  const { byNamespace, prod } = clusters(g);
+  const own = byNamespace.get(namespace) ?? [];
+  if (own.length === 0) return `nothing says which cluster runs namespace ${namespace ?? '(none)'}: it may share nodes with prod`;
+  const shared = own.find((s) => prod.has(s) || s === '');
+  return shared !== undefined ? `namespace ${namespace} runs in prod's cluster (${shared || 'unnamed destination'}) and shares its nodes` : undefined;
+}
+
+// Indexed once per graph: asked per pod template, a scan of every object per prod namespace was
+// cubic in the estate's size (727 s of `check` at the 300-app reference estate).
+const clusterCache = new WeakMap<EstateGraph, { byNamespace: Map<string | undefined, string[]>; prod: Set<string> }>();
+function clusters(g: EstateGraph): { byNamespace: Map<string | undefined, string[]>; prod: Set<string> } {
+  const cached = clusterCache.get(g);
+  if (cached) return cached;
+  const byNamespace = new Map<string | undefined, string[]>();
+  const apps = groupBy(g.kubernetes.filter((k) => k.kind === 'Application'), (k) => k.object.spec?.destination?.namespace as string | undefined);
+  for (const [ns, list] of apps) byNamespace.set(ns, list.map((k) => String(k.object.spec?.destination?.server ?? k.object.spec?.destination?.name ?? '')));
+  const prod = new Set(g.envs.filter((e) => isLiveTier(g.tiers, e.tier)).flatMap((e) => byNamespace.get(e.names.namespace) ?? []));
+  const built = { byNamespace, prod };
+  clusterCache.set(g, built);
+  return built;
+}
+
+/** A Kubernetes quantity in base units (cores, bytes); undefined when it does not parse. */
+export function quantity(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/.exec(value);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const suffix = m[2] ?? '';
+  const factors: Record<string, number> = {
+    '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  };
+  if (/^[eE]/.test(suffix)) return n * 10 ** Number(suffix.slice(1));
+  return n * factors[suffix];
+}

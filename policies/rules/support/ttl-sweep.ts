@@ -1,0 +1,31 @@
+/**
+ * The TTL sweep's Vault identity as the naming contract defines it: one policy and one auth role
+ * per sandbox, both named `<slug>-ttl-sweep`, the policy granting update + sudo on exactly
+ * `sys/leases/revoke-prefix/<database mount>/creds/<env's Vault role>`.
+ */
+import { ttlSweepName } from '../../../constructs/naming';
+import { EstateGraph, Env, PolicyPathRule, VaultPolicy } from '../../graph/types';
+
+export const SWEEP_CAPABILITIES: readonly string[] = ['sudo', 'update'];
+
+export function sweepName(env: Env): string {
+  return ttlSweepName(env);
+}
+
+/** The one path the env's sweep may write (the env's own dynamic role's leases). */
+export function sweepRevokePath(g: EstateGraph, env: Env): string {
+  return `sys/leases/revoke-prefix/${g.manifest.estate.vault.databaseMount}/creds/${env.names.vaultRole}`;
+}
+
+/** The sandbox whose sweep policy `p` is: written by that sandbox's own stack under its sweep name. */
+export function sweepOwner(p: VaultPolicy): Env | undefined {
+  const env = p.stack.env;
+  return env?.sandbox && p.name === sweepName(env) ? env : undefined;
+}
+
+/** Exactly the grant the sweep needs: its own literal path, written as is, update + sudo and nothing else. */
+export function isOwnSweepGrant(g: EstateGraph, p: VaultPolicy, r: PolicyPathRule): boolean {
+  const env = sweepOwner(p);
+  if (!env || r.written !== undefined || r.path !== sweepRevokePath(g, env)) return false;
+  return [...r.capabilities].sort().join(',') === SWEEP_CAPABILITIES.join(',');
+}

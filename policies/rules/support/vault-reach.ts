@@ -1,0 +1,177 @@
+import {
+  applierRoleName, applierTierOf, PLATFORM_ADMIN_ROLE, plannerRoleName, plannerTierOf,
+} from '../../../constructs/naming';
+import { compareStrings } from '../../../contract/order';
+import { Env, EstateGraph, VaultPolicy } from '../../graph/types';
+import { literalPrefix, overlapWitness } from '../../graph/vault-paths';
+
+/** Who a Vault path belongs to: an app-environment, a tier's CI applier, or the shared platform. */
+export type Owner =
+  | { readonly kind: 'env'; readonly env: Env }
+  | { readonly kind: 'tier'; readonly tier: string }
+  | { readonly kind: 'shared' };
+
+export interface OwnedPath {
+  readonly pattern: string;
+  readonly owner: Owner;
+  /** Owned only because a stack declares an object there (not by the naming contract). */
+  readonly declared?: true;
+}
+
+export function ownerLabel(o: Owner): string {
+  return o.kind === 'env' ? `env ${o.env.slug} (tier ${o.env.tier})` : o.kind === 'tier' ? `the ${o.tier} CI applier` : 'the shared platform';
+}
+
+
+export interface PolicyOwner {
+  readonly label: string;
+  readonly env?: Env;
+  /** Set for a tier's CI applier or planner policy (`tierkit-apply-<tier>`, `tierkit-plan-<tier>` in that tier's platform stack). */
+  readonly applierTier?: string;
+  /** The platform-admin CI identity (shared platform stack): it applies the mounts, auth backends and CI roles. */
+  readonly platformAdmin?: boolean;
+  readonly mayReach: (o: Owner) => boolean;
+}
+
+/** Whose policy this is, and which owners it may reach. */
+export function policyOwner(g: EstateGraph, p: VaultPolicy): PolicyOwner {
+  // The stack that writes a policy decides whose it is (TK072 catches a stack writing another's name).
+  const env = p.stack.env ?? g.index.byVaultPolicy.get(p.name);
+  if (env) return { label: `env ${env.slug} (tier ${env.tier})`, env, mayReach: (o) => o.kind === 'env' && o.env === env };
+  const applierTier = applierTierOf(p.name);
+  const plannerTier = plannerTierOf(p.name);
+  const tier = applierTier ?? plannerTier;
+  if (tier && p.stack.manifest?.kind === 'tier-platform' && p.stack.manifest.tier === tier) {
+    // An applier reaches exactly the stacks its tier gates (docs/design.md, isolation layer 5), and its own identity;
+    // its planner reads the same, and — for the tier that gates the platform stacks — those too.
+    const gated = new Set(g.manifest.stacks.filter((s) => s.kind === 'app-environment' && s.gatingTier === tier).map((s) => s.name));
+    const platforms = plannerTier !== undefined && g.manifest.stacks.some((s) => s.kind === 'shared-platform' && s.gatingTier === tier);
+    return {
+      label: `the ${tier} CI ${applierTier ? 'applier' : 'planner'}`, applierTier: tier,
+      mayReach: (o) => (o.kind === 'env' && gated.has(o.env.stack)) || (o.kind === 'tier' && (o.tier === tier || platforms)) || (platforms && o.kind === 'shared'),
+    };
+  }
+  if (p.name === PLATFORM_ADMIN_ROLE && p.stack.manifest?.kind === 'shared-platform') {
+    return { label: 'the platform-admin CI applier', platformAdmin: true, mayReach: (o) => o.kind === 'shared' || o.kind === 'tier' };
+  }
+  return { label: `policy "${p.name}" of no declared app-environment`, mayReach: () => false };
+}
+
+/** The Vault paths each env, each tier's applier and the shared platform own: the naming contract, and each env stack's own Vault objects. */
+export function ownedPaths(g: EstateGraph): OwnedPath[] {
+  const v = g.manifest.estate.vault;
+  const out: OwnedPath[] = [];
+  for (const env of g.envs) {
+    const o: Owner = { kind: 'env', env };
+    const n = env.names;
+    const kvArea = n.kvPath.startsWith(`${v.kvMount}/`) ? n.kvPath.slice(v.kvMount.length + 1).replace(/\/[^/]*$/, '') : env.slug;
+    for (const p of [
+      `${v.databaseMount}/creds/${n.vaultRole}`, `${v.databaseMount}/roles/${n.vaultRole}`,
+      `${v.databaseMount}/config/${n.vaultConnection}`, `${v.databaseMount}/rotate-root/${n.vaultConnection}`,
+      `${v.databaseMount}/reset/${n.vaultConnection}`,
+      // A static role of the env's role name passes its connection's allowed_roles: its rotation
+      // statements run as the env's CREATEROLE connection user, its static-creds are a login there.
+      `${v.databaseMount}/static-roles/${n.vaultRole}`, `${v.databaseMount}/static-creds/${n.vaultRole}`,
+      `${v.databaseMount}/rotate-role/${n.vaultRole}`,
+      ...['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys'].map((k) => `${v.kvMount}/${k}/${kvArea}/*`),
+      // `sys/policy/<name>` is the legacy alias of `sys/policies/acl/<name>`: the same policy.
+      `sys/policies/acl/${n.vaultPolicy}`, `sys/policy/${n.vaultPolicy}`, `auth/${v.kubernetesAuthPath}/role/${n.kubernetesAuthRole}`,
+      // The TTL sweep's revoke-prefix of the env's leases: another env's policy on it cuts this env off.
+      `sys/leases/revoke-prefix/${v.databaseMount}/creds/${n.vaultRole}`,
+    ]) out.push({ pattern: p, owner: o });
+  }
+  // What each env's own stack declares besides the contract names (the reset Job's auth role, the
+  // golden dump's policy and auth role, …) is that env's too: another env touching it crosses over.
+  const seen = new Set(out.map((x) => `${x.pattern}\u0000${x.owner.kind === 'env' ? x.owner.env.slug : ''}`));
+  const add = (pattern: string, env: Env) => {
+    const key = `${pattern}\u0000${env.slug}`;
+    if (!seen.has(key)) { seen.add(key); out.push({ pattern, owner: { kind: 'env', env }, declared: true }); }
+  };
+  for (const p of g.vaultPolicies) if (p.stack.env) for (const x of [`sys/policies/acl/${p.name}`, `sys/policy/${p.name}`]) add(x, p.stack.env);
+  for (const a of g.authRoles) if (a.stack.env) add(`auth/${a.backend}/role/${a.name}`, a.stack.env);
+  for (const k of g.kvSecrets) {
+    if (k.stack.env) for (const x of ['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys']) add(`${k.mount}/${x}/${k.name}`, k.stack.env);
+  }
+  for (const s of g.servers.values()) {
+    const secret = s.adminSecretPath.startsWith(`${v.kvMount}/`) ? s.adminSecretPath.slice(v.kvMount.length + 1) : s.adminSecretPath;
+    const owner: Owner = s.gatingTier ? { kind: 'tier', tier: s.gatingTier } : { kind: 'shared' };
+    for (const k of ['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys']) out.push({ pattern: `${v.kvMount}/${k}/${secret}`, owner });
+  }
+  for (const t of g.tiers.keys()) {
+    const owner: Owner = { kind: 'tier', tier: t };
+    for (const role of [applierRoleName(t), plannerRoleName(t)]) {
+      out.push({ pattern: `sys/policies/acl/${role}`, owner }, { pattern: `sys/policy/${role}`, owner }, { pattern: `auth/${v.jwtAuthPath}/role/${role}`, owner });
+    }
+  }
+  for (const p of [`sys/mounts/${v.databaseMount}*`, `sys/mounts/${v.kvMount}*`, `sys/auth/${v.kubernetesAuthPath}*`,
+    `sys/auth/${v.jwtAuthPath}*`, `${v.kvMount}/config`, `auth/${v.kubernetesAuthPath}/config`, `auth/${v.jwtAuthPath}/config`,
+    `sys/mounts/auth/${v.kubernetesAuthPath}/*`, `sys/mounts/auth/${v.jwtAuthPath}/*`, 'sys/mounts', 'sys/auth',
+    `sys/policies/acl/${PLATFORM_ADMIN_ROLE}`, `sys/policy/${PLATFORM_ADMIN_ROLE}`, `auth/${v.jwtAuthPath}/role/${PLATFORM_ADMIN_ROLE}`]) {
+    out.push({ pattern: p, owner: { kind: 'shared' } });
+  }
+  return out;
+}
+
+/**
+ * Finds the owned paths a policy pattern overlaps. Two patterns can only share a path when one's
+ * literal prefix starts with the other's, so candidates come from a sorted prefix list and a prefix
+ * map: the cost per policy path is its length plus the candidates, never the whole estate.
+ */
+export class ReachIndex {
+  private readonly sorted: { prefix: string; owned: OwnedPath }[];
+  private readonly byPrefix = new Map<string, OwnedPath[]>();
+
+  constructor(owned: readonly OwnedPath[]) {
+    this.sorted = owned.map((o) => ({ prefix: literalPrefix(o.pattern), owned: o }))
+      .sort((a, b) => compareStrings(a.prefix, b.prefix));
+    for (const { prefix, owned: o } of this.sorted) {
+      const list = this.byPrefix.get(prefix);
+      if (list) list.push(o);
+      else this.byPrefix.set(prefix, [o]);
+    }
+  }
+
+  private readonly memo = new Map<string, { owned: OwnedPath; witness: string }[]>();
+
+  /** Owned paths `pattern` overlaps, with a path both match (memoized: TK007 and TK014 ask alike). */
+  reached(pattern: string): { owned: OwnedPath; witness: string }[] {
+    let out = this.memo.get(pattern);
+    if (!out) {
+      out = this.compute(pattern);
+      this.memo.set(pattern, out);
+    }
+    return out;
+  }
+
+  private compute(pattern: string): { owned: OwnedPath; witness: string }[] {
+    const lp = literalPrefix(pattern);
+    const candidates = new Set<OwnedPath>();
+    for (let i = 0; i <= lp.length; i++) for (const o of this.byPrefix.get(lp.slice(0, i)) ?? []) candidates.add(o);
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareStrings(this.sorted[mid].prefix, lp) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.sorted.length && this.sorted[i].prefix.startsWith(lp); i++) candidates.add(this.sorted[i].owned);
+    const out: { owned: OwnedPath; witness: string }[] = [];
+    for (const o of candidates) {
+      const witness = overlapWitness(pattern, o.pattern);
+      if (witness !== undefined) out.push({ owned: o, witness });
+    }
+    return out;
+  }
+}
+
+const indexes = new WeakMap<EstateGraph, ReachIndex>();
+
+/** The reach index of a graph, built once however many rules ask (the graph is immutable). */
+export function reachIndexOf(g: EstateGraph): ReachIndex {
+  let index = indexes.get(g);
+  if (!index) {
+    index = new ReachIndex(ownedPaths(g));
+    indexes.set(g, index);
+  }
+  return index;
+}
