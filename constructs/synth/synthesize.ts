@@ -302,6 +302,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
       ...(estate.sharedClusters.length > 0 ? { sharedClusters: estate.sharedClusters.map((c) => ({ ...c })) } : {}),
       network: { vault: estate.vaultEndpoint && { ...estate.vaultEndpoint }, kubernetesApi: estate.kubernetesApi && { ...estate.kubernetesApi } },
       seedStore: { server: estate.seedStore.server, exportRoot: estate.seedStore.exportRoot },
+      promotion: { chain: estate.promotion.chain.map((t) => t.name), feeds: estate.promotion.feeds.map((f) => ({ tier: f.tier.name, from: f.from.name })) },
     },
     tiers: tiers.map((t) => manifestTier(estate, t)),
     servers,
