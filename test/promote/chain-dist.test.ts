@@ -38,6 +38,14 @@ describe('the promotion chain in dist/manifest.json, judged by TK143', () => {
     expect(manifestOf(dir).estate.promotion.feeds).toEqual([{ tier: 'demo', from: 'preprod' }]);
   });
 
+  it('a defaulted chain is written for the tiers the estate runs; a declared one as declared, and judged', () => {
+    const { PromotionChain } = require('../../constructs/promotion') as typeof import('../../constructs/promotion');
+    const used = [Tier.CI, Tier.DEV, Tier.PREPROD, Tier.PROD];
+    const names = (p: ReturnType<InstanceType<typeof PromotionChain>['inUse']>) => ({ chain: p.chain.map((t) => t.name), feeds: p.feeds.map((f) => `${f.from.name}→${f.tier.name}`) });
+    expect(names(new PromotionChain().inUse(used))).toEqual({ chain: ['ci', 'dev', 'preprod', 'prod'], feeds: [] });
+    expect(names(new PromotionChain({ chain: [Tier.DEV, Tier.STAGING, Tier.PROD] }).inUse(used))).toEqual({ chain: ['dev', 'staging', 'prod'], feeds: [] });
+  });
+
   const cases: [string, (p: any, m: any) => void, RegExp, string][] = [
     ['no chain at all (an older or hand-made manifest)', (_p, m) => { delete m.estate.promotion; }, /declares no promotion chain/, '/estate/promotion'],
     ['an unknown field', (p) => { p.humanGated = ['dev']; }, /unknown field\(s\) humanGated/, '/estate/promotion/humanGated'],
