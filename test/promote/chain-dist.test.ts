@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { App, Releases, Tier } from '../../constructs';
+import { App, PromotionChain, Releases, Tier } from '../../constructs';
 import { flattenRelease } from '../../constructs/releases';
 import { moves } from '../../promote/plan';
 import { PromotionRecord, serializeRecord, withId } from '../../contract/promotion-record';
@@ -39,7 +39,6 @@ describe('the promotion chain in dist/manifest.json, judged by TK143', () => {
   });
 
   it('a defaulted chain is written for the tiers the estate runs; a declared one as declared, and judged', () => {
-    const { PromotionChain } = require('../../constructs/promotion') as typeof import('../../constructs/promotion');
     const used = [Tier.CI, Tier.DEV, Tier.PREPROD, Tier.PROD];
     const names = (p: ReturnType<InstanceType<typeof PromotionChain>['inUse']>) => ({ chain: p.chain.map((t) => t.name), feeds: p.feeds.map((f) => `${f.from.name}→${f.tier.name}`) });
     expect(names(new PromotionChain().inUse(used))).toEqual({ chain: ['ci', 'dev', 'preprod', 'prod'], feeds: [] });
