@@ -67,13 +67,20 @@ mkdir -p "$logs"
 if git cat-file -e "origin/$BRANCH:$OUTCOMES_DIR" 2>/dev/null; then git archive "origin/$BRANCH" "$OUTCOMES_DIR" | tar -x -C "$logs" --strip-components="$(tr -cd / <<< "$OUTCOMES_DIR/" | wc -c)"; fi
 failed=""
 for id in $PROMOTION_IDS; do
-  if $TIERKIT promote --health "$id" --argocd-server "$ARGOCD_SERVER" --outcomes "$logs"; then
+  # A re-run asks only what is still open: an ended promotion is reported, a healthy and approved one only awaits its rollout.
+  status_json="$($TIERKIT promote --status "$id" --outcomes "$logs" --json)"
+  state="$(jq -r .state <<< "$status_json")"
+  if [ "$state" != rolling_out ]; then
+    echo "promotion $id already ended: $state"
+    [ "$state" = succeeded ] || failed="$failed $id"
+    continue
+  fi
+  if [ "$(jq '[.events[] | select(.event == "approved")] | length' <<< "$status_json")" -eq 0 ]; then
+    if ! $TIERKIT promote --health "$id" --argocd-server "$ARGOCD_SERVER" --outcomes "$logs"; then failed="$failed $id"; continue; fi
     $TIERKIT promote --record-outcome "$id" --event approved --by "$ACTOR" --outcomes "$logs" \
       --why "the $ENVIRONMENT job ran (its protection rules passed) after $TIER was published from $SOURCE_SHA"
-    $TIERKIT promote --rollout-outcome "$id" --argocd-server "$ARGOCD_SERVER" --wait-minutes "$WAIT_MINUTES" --outcomes "$logs" || failed="$failed $id"
-  else
-    failed="$failed $id"
   fi
+  $TIERKIT promote --rollout-outcome "$id" --argocd-server "$ARGOCD_SERVER" --wait-minutes "$WAIT_MINUTES" --outcomes "$logs" || failed="$failed $id"
 done
 push() {
   set -e
