@@ -3,6 +3,7 @@ import type { Manifest, ManifestStack } from '../contract/manifest';
 import { compareStrings } from '../contract/order';
 import { ACTIONS, RUNNER } from './pins';
 import { publishJobs } from './github-publish';
+import { PROMOTIONS_OUTPUT, PROMOTIONS_STEP, promotionJobs } from './github-promotion';
 import { REMOVED_OUTPUTS, removedStackJobs, removedStackSteps } from './github-remove';
 import { applyIdentity, applySteps, ARTIFACT, checkout, ciStacks, setupNode, TIERKIT, WORKFLOW_FILES } from './steps';
 
@@ -77,7 +78,7 @@ function locateJob(m: Manifest): Record<string, unknown> {
     'runs-on': RUNNER,
     permissions: { contents: 'read', actions: 'read', 'pull-requests': 'read' },
     outputs: { 'run-id': '${{ steps.pr.outputs.run-id }}', stacks: '${{ steps.verify.outputs.stacks }}', plans: '${{ steps.verify.outputs.plans }}',
-      'dist-sha256': '${{ steps.verify.outputs.dist-sha256 }}', counts: '${{ steps.verify.outputs.counts }}', ...REMOVED_OUTPUTS },
+      'dist-sha256': '${{ steps.verify.outputs.dist-sha256 }}', counts: '${{ steps.verify.outputs.counts }}', ...REMOVED_OUTPUTS, ...PROMOTIONS_OUTPUT },
     steps: [
       { id: 'pr', name: 'Find the merged pull request and its reviewed run', uses: ACTIONS.githubScript, with: { script: LOCATE_SCRIPT(m.estate.ci.maxPlanAgeHours) } },
       // Full history: the commit main was at before this push is synthesized when a stack was removed.
@@ -98,6 +99,7 @@ function locateJob(m: Manifest): Record<string, unknown> {
         with: { name: ARTIFACT.main, path: `dist/manifest.json\ndist/terraform/\ndist/k8s/\n${PROVIDER_LOCKS_DIR}/\n`, 'if-no-files-found': 'error', 'retention-days': 30 },
       },
       ...removedStackSteps(),
+      PROMOTIONS_STEP,
     ],
   };
 }
@@ -139,7 +141,7 @@ export function applyWorkflow(m: Manifest): Record<string, unknown> {
     const before = stacks.filter((x) => KIND_ORDER.indexOf(x.kind) < KIND_ORDER.indexOf(s.kind));
     jobs[jobId(s.name)] = applyJob(m, s, [...Object.keys(removed.first), ...before.map((x) => jobId(x.name))]);
   }
-  Object.assign(jobs, removed.last, publishJobs(m, stacks, jobId));
+  Object.assign(jobs, removed.last, publishJobs(m, stacks, jobId), promotionJobs(m));
   return {
     name: 'tierkit apply',
     on: { push: { branches: ['main'] } },

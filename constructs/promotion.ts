@@ -57,11 +57,26 @@ export class PromotionChain {
   readonly chain: readonly Tier[];
   readonly feeds: readonly PromotionFeed[];
   private readonly settings: readonly TierDeliverySettings[];
+  private readonly declared: { readonly chain: boolean; readonly feeds: boolean };
 
   constructor(props: PromotionProps = {}) {
     this.chain = props.chain ?? DEFAULT_CHAIN;
     this.feeds = props.feeds ?? DEFAULT_FEEDS;
     this.settings = props.tiers ?? [];
+    this.declared = { chain: props.chain !== undefined, feeds: props.feeds !== undefined };
+  }
+
+  /**
+   * The chain as written to the manifest for an estate running `tiers`: a defaulted chain or feed
+   * list keeps the tiers in use only (an estate without a demo tier has no demo feed); a declared
+   * one is written as declared, and TK143 judges it against the tiers.
+   */
+  inUse(tiers: readonly Tier[]): { chain: readonly Tier[]; feeds: readonly PromotionFeed[] } {
+    const used = new Set(tiers);
+    return {
+      chain: this.declared.chain ? this.chain : this.chain.filter((t) => used.has(t)),
+      feeds: this.declared.feeds ? this.feeds : this.feeds.filter((f) => used.has(f.tier) && used.has(f.from)),
+    };
   }
 
   get edges(): { from: Tier; to: Tier }[] {

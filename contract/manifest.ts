@@ -161,6 +161,8 @@ export interface Manifest {
     readonly sharedClusters?: readonly { readonly server: string; readonly tiers: readonly string[]; readonly reason: string }[];
     /** The NFS server and export root of the seed store (TK130–TK131); absent: every seed volume is unmodelled. */
     readonly seedStore?: { readonly server: string; readonly exportRoot: string };
+    /** The promotion chain (contract/promotion-chain.ts reads it strictly; TK143 judges it); absent: unknown. */
+    readonly promotion?: { readonly chain: readonly string[]; readonly feeds: readonly { readonly tier: string; readonly from: string }[] };
   };
   readonly tiers: readonly ManifestTier[];
   readonly servers: readonly ManifestServer[];

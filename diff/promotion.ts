@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECK_NAMES, PromotionRecord, readRecord } from '../contract/promotion-record';
+import { CHECK_NAMES, CheckResult, PromotionRecord, readRecord } from '../contract/promotion-record';
 import { code, text } from './markdown-text';
 
 export type PromotionInput = { readonly file: string; readonly record: PromotionRecord } | { readonly file: string; readonly error: string };
@@ -30,7 +30,10 @@ export function distDigest(dir: string): string | undefined {
 const short = (d: string | undefined) => (d ? d.slice(0, 12) : '(none)');
 
 /** Markdown lines for the top of the comment; `problems` lists what must fail the comparison. */
-export function promotionLines(inputs: readonly PromotionInput[], digests: { base?: string; head?: string }): { lines: string[]; problems: string[] } {
+/** chain_ok and conflict_free asked again by diff (diff/promotion-verify.ts), not taken from the record. */
+export type Reverify = (r: PromotionRecord) => { readonly chain_ok: CheckResult; readonly conflict_free: CheckResult };
+
+export function promotionLines(inputs: readonly PromotionInput[], digests: { base?: string; head?: string }, reverify?: Reverify): { lines: string[]; problems: string[] } {
   const lines: string[] = [];
   const problems: string[] = [];
   for (const p of inputs) {
@@ -55,6 +58,14 @@ export function promotionLines(inputs: readonly PromotionInput[], digests: { bas
       lines.push(`- ${x.pending ? '⏳' : x.ok ? '✅' : '❌'} ${code(c)}${x.pending ? ' (asked by the gated job)' : ''}: ${text(x.why)}`);
     }
     if (r.reason) lines.push(`- reason for skipping tiers: ${text(r.reason)}`);
+    if (reverify) {
+      const again = reverify(r);
+      lines.push('', '**Asked again from the dists** (the record\'s word is not taken)', '');
+      for (const c of ['chain_ok', 'conflict_free'] as const) {
+        lines.push(`- ${again[c].ok ? '✅' : '❌'} ${code(c)}: ${text(again[c].why)}`);
+        if (!again[c].ok) problems.push(`promotion record ${r.id} is refused: ${c} does not hold (${again[c].why})`);
+      }
+    }
     const headOk = digests.head !== undefined && r.dist.head === digests.head;
     const baseOk = digests.base !== undefined && r.dist.base === digests.base;
     lines.push('', `Dist digests: base ${code(short(r.dist.base))} ${baseOk ? '✅ is the base of this PR' : `⚠️ is not this PR's base (${code(short(digests.base))}): promoted on another base, run \`tierkit promote\` again`} · head ${code(short(r.dist.head))} ${headOk ? '✅ is what this PR synthesizes' : `❌ is not what this PR synthesizes (${code(short(digests.head))})`} · requested by ${text(r.requester)}`, '');

@@ -18,7 +18,10 @@ export interface HealthQuery {
   readonly timeoutMs?: number;
 }
 
-export async function askHealth(q: HealthQuery): Promise<CheckResult> {
+/** The answer, and what Argo CD reported (absent when it did not answer): a rollout's outcome tells Degraded from Progressing. */
+export type HealthAnswer = CheckResult & { readonly observed?: { readonly sync: unknown; readonly health: unknown } };
+
+export async function askHealth(q: HealthQuery): Promise<HealthAnswer> {
   const url = `${q.server.replace(/\/+$/, '')}/api/v1/applications/${encodeURIComponent(q.application)}`;
   let res: Response;
   try {
@@ -40,7 +43,8 @@ export async function askHealth(q: HealthQuery): Promise<CheckResult> {
   if (sync !== 'Synced') problems.push(`sync status is ${JSON.stringify(sync ?? null)}, not Synced`);
   if (health !== 'Healthy') problems.push(`health is ${JSON.stringify(health ?? null)}, not Healthy`);
   if (!Array.isArray(images) || !images.includes(q.image)) problems.push(`it does not run ${q.image} (runs ${Array.isArray(images) ? images.join(', ') || 'nothing' : 'nothing Argo CD reports'})`);
+  const observed = { sync: sync ?? null, health: health ?? null };
   return problems.length > 0
-    ? { ok: false, why: `Application ${q.application}: ${problems.join('; ')}` }
-    : { ok: true, why: `Application ${q.application} is Synced and Healthy and runs ${q.image}` };
+    ? { ok: false, why: `Application ${q.application}: ${problems.join('; ')}`, observed }
+    : { ok: true, why: `Application ${q.application} is Synced and Healthy and runs ${q.image}`, observed };
 }

@@ -4,23 +4,15 @@
  * the publish job commits to the publisher's branch (`--outcomes <dir>`). `tierkit promote
  * --status` reads it back, and conflict_free reads it to tell which promotions are still open.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { canonicalJson } from '../constructs/synth/serialize';
 import { RecordError } from '../contract/promotion-record';
+import { FINAL_EVENTS, OUTCOME_EVENTS, Outcome, OutcomeError, OutcomeEvent, finalOutcome, readOutcomeLog } from '../contract/promotion-outcomes';
 
-export const OUTCOME_EVENTS = ['health', 'approved', 'succeeded', 'failed', 'refused'] as const;
-export type OutcomeEvent = (typeof OUTCOME_EVENTS)[number];
-/** Events after which a promotion no longer rolls out. */
-export const FINAL_EVENTS: readonly OutcomeEvent[] = ['succeeded', 'failed', 'refused'];
-
-export interface Outcome {
-  readonly event: OutcomeEvent;
-  readonly ok: boolean;
-  readonly why: string;
-  /** Who or what recorded it (the job, the approver). */
-  readonly by: string;
-}
+// The log's shape and reader are the contract's (diff reads them too); re-exported for promote/.
+export { FINAL_EVENTS, OUTCOME_EVENTS, finalOutcome };
+export type { Outcome, OutcomeEvent };
 
 export interface OutcomeLog {
   readonly schemaVersion: 1;
@@ -34,19 +26,12 @@ export function outcomeFile(dir: string, app: string, id: string): string {
 
 /** The events of one promotion ([] when none were recorded); an unreadable log is an error, not "none". */
 export function readOutcomes(dir: string, app: string, id: string): Outcome[] {
-  const file = outcomeFile(dir, app, id);
-  if (!existsSync(file)) return [];
-  let log: any;
   try {
-    log = JSON.parse(readFileSync(file, 'utf8'));
+    return readOutcomeLog(dir, app, id);
   } catch (err) {
-    throw new RecordError(`${file} is not a readable outcome log (${(err as Error).message})`);
+    if (err instanceof OutcomeError) throw new RecordError(err.message);
+    throw err;
   }
-  if (log?.schemaVersion !== 1 || log?.id !== id || !Array.isArray(log?.events)
-    || !log.events.every((e: any) => OUTCOME_EVENTS.includes(e?.event) && typeof e?.ok === 'boolean' && typeof e?.why === 'string' && typeof e?.by === 'string')) {
-    throw new RecordError(`${file} is not the outcome log of promotion ${id}`);
-  }
-  return log.events;
 }
 
 export function appendOutcome(dir: string, app: string, id: string, outcome: Outcome): void {
@@ -57,8 +42,4 @@ export function appendOutcome(dir: string, app: string, id: string, outcome: Out
   mkdirSync(dirname(file), { recursive: true });
   const log: OutcomeLog = { schemaVersion: 1, id, events: [...events, outcome] };
   writeFileSync(file, canonicalJson(log));
-}
-
-export function finalOutcome(events: readonly Outcome[]): Outcome | undefined {
-  return events.find((e) => FINAL_EVENTS.includes(e.event));
 }

@@ -36,8 +36,8 @@ export interface PromoteRequest {
   readonly image?: string;
   readonly reason?: string;
   readonly requester: string;
-  /** Where the gated jobs' outcomes are read from (a checkout of the publisher's branch). */
-  readonly outcomes: string;
+  /** Where the gated jobs' outcomes are read from: a directory, or per record (its target tier's directory of a rendered-branch checkout). */
+  readonly outcomes: string | ((r: PromotionRecord) => string);
   /** Evaluation time of the check (as `tierkit check --now`). */
   readonly now: Date;
   /** Loads the estate program (cli/estate-entry's loadEstate: kept out so this module never imports the CLI). */
@@ -104,15 +104,17 @@ async function synthAndCheck(req: Pick<PromoteRequest, 'entry' | 'now' | 'loadEs
 }
 
 /** Promotions of the app still rolling out: no final outcome, not aborted. Unreadable outcomes fail closed. */
-export function openPromotions(root: string, app: string, outcomes: string): { open: string[]; why: string } {
+export function openPromotions(root: string, app: string, outcomes: PromoteRequest['outcomes']): { open: string[]; why: string } {
   const records = appRecords(root, app);
   const aborted = new Set(records.filter((r) => r.kind === 'abort' && r.aborts).map((r) => r.aborts!));
   const candidates = records.filter((r) => r.kind === 'promote' && !aborted.has(r.id));
   if (candidates.length === 0) return { open: [], why: `no other promotion of ${app} is recorded` };
-  if (!existsSync(outcomes)) {
+  const dirOf = (r: PromotionRecord) => (typeof outcomes === 'string' ? outcomes : outcomes(r));
+  const missing = candidates.filter((r) => !existsSync(dirOf(r)));
+  if (typeof outcomes === 'string' && missing.length > 0) {
     return { open: candidates.map((r) => r.id), why: `the outcomes of ${candidates.map((r) => r.id).join(', ')} cannot be read (${outcomes} does not exist): whether they still roll out is unknown` };
   }
-  const open = candidates.filter((r) => !finalOutcome(readOutcomes(outcomes, app, r.id))).map((r) => r.id);
+  const open = candidates.filter((r) => !finalOutcome(readOutcomes(dirOf(r), app, r.id))).map((r) => r.id);
   return { open, why: open.length > 0 ? `promotion ${open.join(', ')} of ${app} has no final outcome yet (still rolling out)` : `every earlier promotion of ${app} has ended` };
 }
 

@@ -10,6 +10,7 @@ import type { CheckOutcome } from '../../diff/check-result';
 import { PlanSummaries, parsePlanSummaries } from '../../diff/plans';
 import { DistContents, DistReadError, readDist } from '../../contract/read';
 import { distDigest, promotionLines, readPromotions } from '../../diff/promotion';
+import { verifyChain, verifyConflictFree } from '../../diff/promotion-verify';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { oneOf, parse } from '../args';
@@ -33,6 +34,8 @@ interface DiffOptions {
   readonly plans?: string;
   /** Promotion records to show first (--promotion; with --base-ref also the records the branch adds). */
   readonly promotions: readonly string[];
+  /** A checkout of the rendered branch: the gated jobs' outcome logs (conflict_free is asked again from them). */
+  readonly rendered?: string;
   readonly root: string;
 }
 
@@ -60,6 +63,7 @@ function options(argv: readonly string[], io: Io): DiffOptions {
     'base-ref': { type: 'string' }, 'head-dist': { type: 'string' }, format: { type: 'string' }, output: { type: 'string' }, json: { type: 'string' },
     'fail-on': { type: 'string' }, 'max-chars': { type: 'string' }, 'report-hint': { type: 'string' }, verbose: { type: 'boolean' },
     now: { type: 'string' }, 'check-report': { type: 'string' }, plans: { type: 'string' }, promotion: { type: 'string', multiple: true },
+    rendered: { type: 'string' },
   }, 2);
   const format = oneOf('format', values.format, ['markdown', 'json'] as const, 'markdown');
   const failOn = parseFailOn(values['fail-on']);
@@ -70,7 +74,7 @@ function options(argv: readonly string[], io: Io): DiffOptions {
   const root = projectRoot(io.cwd);
   const common = { format, failOn, maxChars, output: values.output && resolveFrom(io.cwd, values.output), json: values.json && resolveFrom(io.cwd, values.json), reportHint: values['report-hint'],
     now: parseNow(values.now), checkReport: values['check-report'] && resolveFrom(io.cwd, values['check-report']), plans: values.plans && resolveFrom(io.cwd, values.plans),
-    promotions: (values.promotion ?? []).map((f) => resolveFrom(io.cwd, f)), root };
+    promotions: (values.promotion ?? []).map((f) => resolveFrom(io.cwd, f)), rendered: values.rendered && resolveFrom(io.cwd, values.rendered), root };
   if (values['base-ref'] !== undefined) {
     if (positionals.length > 0) throw new UsageError(`give either --base-ref or two dists, not both (got ${positionals.join(' ')})`);
     if (!values['base-ref']) throw new UsageError('--base-ref needs a git ref (e.g. origin/main)');
@@ -137,7 +141,8 @@ async function compare(o: DiffOptions, baseDir: string, io: Io): Promise<number>
   const set = computeChangeSet(base, head);
   const plans = readPlans(o.plans);
   const records = [...new Set([...o.promotions, ...('ref' in o.base ? addedRecords(o.root, o.base.ref) : [])])];
-  const promo = promotionLines(readPromotions(records), { base: distDigest(baseDir), head: distDigest(o.headDist) });
+  const promo = promotionLines(readPromotions(records), { base: distDigest(baseDir), head: distDigest(o.headDist) },
+    (r) => ({ chain_ok: verifyChain(r, base.manifest, head.manifest), conflict_free: verifyConflictFree(r, o.root, head.manifest, o.rendered) }));
   const out = o.format === 'json'
     ? renderJson(set)
     : renderMarkdown(set, base.manifest, head.manifest, { maxChars: o.maxChars, reportHint: o.reportHint, check: await headCheck(o), plans, top: promo.lines });
@@ -179,7 +184,12 @@ Options:
                           running the check (the Markdown comment embeds its result)
   --promotion <file>      a promotion record (promotions/<app>/<id>.json) to show first; repeatable.
                           With --base-ref, the records the branch adds are shown without it. A
-                          record whose head dist digest is not the head dist fails the diff (exit 1)
+                          record whose head dist digest is not the head dist fails the diff (exit 1),
+                          and so does one whose chain_ok or conflict_free does not hold when asked
+                          again (the dists' promotion chain; the other records and their outcomes)
+  --rendered <dir>        a checkout of the rendered branch, where the gated jobs log promotion
+                          outcomes (<tier>/.tierkit-promotions/): without it, another promotion of
+                          the app that has not ended cannot be told from one that has (refused)
   --plans <file>          plan summaries per stack: { "schemaVersion": 1, "plans": [{ "stack",
                           "create", "update", "delete", "replace" }] } (addresses per action)
   --verbose               print stack traces of unexpected errors

@@ -293,6 +293,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
     tiers: s.tiers.map((t) => t.name), gatingTier: gatingOf.get(s)?.name,
     adminSecretPath: `${estate.vault.kvMount}/${naming.serverAdminSecretName(s.serverId)}`, constructPath: estate.displayPath(s),
   }));
+  const promotionOf = (p: ReturnType<typeof estate.promotion.inUse>) => ({ chain: p.chain.map((t) => t.name), feeds: p.feeds.map((f) => ({ tier: f.tier.name, from: f.from.name })) });
   const manifest: Manifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     generator: { name: 'tierkit', version: VERSION },
@@ -302,6 +303,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
       ...(estate.sharedClusters.length > 0 ? { sharedClusters: estate.sharedClusters.map((c) => ({ ...c })) } : {}),
       network: { vault: estate.vaultEndpoint && { ...estate.vaultEndpoint }, kubernetesApi: estate.kubernetesApi && { ...estate.kubernetesApi } },
       seedStore: { server: estate.seedStore.server, exportRoot: estate.seedStore.exportRoot },
+      promotion: promotionOf(estate.promotion.inUse(tiers)),
     },
     tiers: tiers.map((t) => manifestTier(estate, t)),
     servers,
