@@ -3,6 +3,10 @@
 // ends up reading or owning prod), and `check` refuses each attack's dist with its rule. The
 // base is the example estate's erp app (prod + the decision record's erp-sandbox, on one server)
 // applied by the translator as a superuser provider, as on the prod server.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDist } from '../../policies/engine';
 import { readDist } from '../../policies/dist';
@@ -12,6 +16,7 @@ import { cleanDist, freshDir, NOW, synthDist } from '../policies/helpers';
 import { editDist } from '../policies/rehash';
 import { createNamespace, expectSqlState, ident, literal, pgServer, tryConnect, type Namespace, type PgMajor, type Session } from './support/db';
 import { applyEstate, type AppliedEnv, type AppliedEstate } from './support/estate';
+import { findPgTools, pgEnv } from './support/pgtools';
 import { mapRaw, providerStatements, type ProviderSqlContext } from './support/provider-sql';
 import { issueCredential, type DynamicCredential } from './support/vault';
 
@@ -273,5 +278,132 @@ describe.each([15, 18] as PgMajor[])('fail closed on PostgreSQL %i: the attacks 
       await admin.exec(`ALTER DATABASE ${ident(m('erp'))} IS_TEMPLATE false`);
       await as.end();
     }
+  });
+
+  it("logical replication from prod (TK036, TK040): a subscription in the sandbox's database copies prod's ledger", async () => {
+    const dir = editDist(cleanDist(), freshDir('pg-subscription'), {
+      'erp-sandbox': (json) => {
+        Object.assign(json.resource, {
+          postgresql_publication: { leak: { name: 'leak', database: 'erp', tables: ['public.ledger'] } },
+          postgresql_replication_slot: { decode: { name: 'decode', database: 'erp', plugin: 'pgoutput' } },
+          // create_slot = false with the slot above: a subscription to its own cluster cannot create its slot in the same command.
+          postgresql_subscription: { copy: { name: 'copy', database: 'erp-sandbox', publications: ['leak'], create_slot: false, slot_name: 'decode',
+            conninfo: 'host=pg-prod.arcodange.lab port=5432 dbname=erp user=${var.pg_admin_username} password=${var.pg_admin_password}' } },
+        });
+      },
+    });
+    const addresses = ['postgresql_publication.leak', 'postgresql_replication_slot.decode', 'postgresql_subscription.copy'];
+    const { report, resources } = await attackDist(dir, addresses);
+    for (const rule of ['TK036', 'TK040']) refused(report, rule);
+    const tk036 = report.findings.filter((f) => f.ruleId === 'TK036' && f.file === 'terraform/erp-sandbox/cdk.tf.json').map((f) => f.pointer);
+    expect(tk036).toEqual(expect.arrayContaining([
+      '/resource/postgresql_publication/leak/database', '/resource/postgresql_replication_slot/decode/database', '/resource/postgresql_subscription/copy/conninfo',
+    ]));
+    const admin = await ns.admin();
+    expect((await admin.query<{ w: string }>("SELECT current_setting('wal_level') AS w"))[0].w).toBe('logical');
+    const c = await credential();
+    expect(await readsProd(c)).toBe('connect 42501');
+    // The sandbox's own table of the same name and shape; the subscription fills it. (The
+    // postgres_fdw proof above may have left a foreign table of that name there.)
+    const clear = await ns.admin(m('erp-sandbox'));
+    const kind = await clear.query<{ k: string }>("SELECT relkind::text AS k FROM pg_class WHERE oid = to_regclass('public.ledger')");
+    if (kind.length > 0) await clear.exec(`DROP ${kind[0].k === 'f' ? 'FOREIGN TABLE' : 'TABLE'} public.ledger`);
+    await clear.end();
+    const own = await session(c, m('erp-sandbox'));
+    await own.exec('CREATE TABLE public.ledger (iban text)');
+    try {
+      expect(await apply(resources)).toEqual([]);
+      let rows: unknown[] = [];
+      for (let i = 0; i < 120 && rows.length === 0; i++) {
+        rows = await own.query('SELECT iban FROM public.ledger');
+        if (rows.length === 0) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(rows).toEqual([{ iban: SECRET }]);
+    } finally {
+      // The provider's delete: detach the slot, drop the subscription, then the slot and the publication.
+      const sub = await ns.admin(m('erp-sandbox'));
+      await sub.run('ALTER SUBSCRIPTION "copy" DISABLE');
+      await sub.run('ALTER SUBSCRIPTION "copy" SET (slot_name = NONE)');
+      await sub.run('DROP SUBSCRIPTION IF EXISTS "copy"');
+      await sub.end();
+      await admin.run(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ${literal(m('decode'))}`);
+      const pub = await ns.admin(m('erp'));
+      await pub.run('DROP PUBLICATION IF EXISTS leak');
+      await pub.end();
+      await own.end();
+    }
+  });
+
+  it('a physical replication slot (TK036) belongs to the whole cluster, no database: a REPLICATION login reaches it without naming one', async () => {
+    const { report, resources } = await attackDist(synthDist((e) => hatch(e, corpus('physical-slot')), 'pg-physical'), ['postgresql_physical_replication_slot.cluster']);
+    refused(report, 'TK036');
+    expect(await apply(resources)).toEqual([]);
+    const admin = await ns.admin();
+    try {
+      const slot = await admin.query<{ slot_type: string; database: string | null; reserved: boolean }>(
+        `SELECT slot_type, database, restart_lsn IS NOT NULL AS reserved FROM pg_replication_slots WHERE slot_name = ${literal(m('cluster'))}`);
+      // No database: a physical slot is the cluster's WAL stream, not one env's.
+      expect(slot).toEqual([{ slot_type: 'physical', database: null, reserved: false }]);
+      // A REPLICATION login (the consumer such a slot serves) streams the cluster from it: the slot starts retaining WAL on first use.
+      const replicator = ns.name('replicator');
+      await admin.exec(`CREATE ROLE ${ident(replicator)} LOGIN REPLICATION PASSWORD 'Repl-pw-1'`);
+      const { Client } = await import('pg');
+      const client = new Client({ host: ns.server.host, port: ns.server.port, user: replicator, password: 'Repl-pw-1', database: 'postgres', replication: true } as never);
+      await client.connect();
+      try {
+        const id = await client.query('IDENTIFY_SYSTEM');
+        expect(id.rows[0].dbname ?? null).toBeNull();
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await admin.run(`SELECT pg_drop_replication_slot(${literal(m('cluster'))})`);
+    }
+  });
+
+  // The consumer a physical slot serves streams the whole cluster's WAL: prod's rows included.
+  // pg_receivewal is the client CI installs (postgresql-client-15), and it refuses servers newer than itself: PostgreSQL 15 only.
+  if (major === 15) {
+    it("a physical slot (TK036) streams prod's new rows to a REPLICATION login (pg_receivewal)", async () => {
+      const { resources } = await attackDist(synthDist((e) => hatch(e, corpus('physical-slot')), 'pg-physical-stream'), ['postgresql_physical_replication_slot.cluster']);
+      expect(await apply(resources)).toEqual([]);
+      const admin = await ns.admin();
+      const replicator = ns.name('streamer');
+      await admin.exec(`CREATE ROLE ${ident(replicator)} LOGIN REPLICATION PASSWORD 'Strm-pw-1'`);
+      const tools = await findPgTools(15);
+      const dir = mkdtempSync(join(tmpdir(), 'tierkit-wal-'));
+      const receiver = spawn(join(tools.binDir, 'pg_receivewal'), ['-D', dir, `--slot=${m('cluster')}`, '--no-loop', '-n'],
+        { env: pgEnv(ns.server, { user: replicator, password: 'Strm-pw-1', database: 'postgres' }), stdio: 'ignore' });
+      const marker = `FR76-STREAMED-${major}-${Date.now()}`;
+      try {
+        const prod = await ns.admin(m('erp'));
+        let seen = false;
+        for (let i = 0; i < 60 && !seen; i++) {
+          await new Promise((r) => setTimeout(r, 250));
+          if (i % 8 === 0) await prod.exec(`INSERT INTO public.ledger VALUES (${literal(marker)})`);
+          seen = readdirSync(dir).some((f) => readFileSync(join(dir, f)).includes(marker));
+        }
+        await prod.exec(`DELETE FROM public.ledger WHERE iban = ${literal(marker)}`);
+        await prod.end();
+        expect(seen, 'prod\'s new ledger row in the WAL streamed through the slot').toBe(true);
+      } finally {
+        receiver.kill('SIGTERM');
+        await new Promise((r) => (receiver.exitCode !== null ? r(undefined) : receiver.once('exit', r)));
+        await admin.run(`SELECT pg_drop_replication_slot(${literal(m('cluster'))})`);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('a security label (TK035) needs a label provider the server has loaded: none is loadable here, so check refuses it unproven', async () => {
+    const { report } = await attackDist(synthDist((e) => hatch(e, corpus('security-label')), 'pg-seclabel'), []);
+    refused(report, 'TK035');
+    const admin = await ns.admin(m('erp'));
+    const libs = await admin.query<{ v: string }>("SELECT setting AS v FROM pg_settings WHERE name = 'shared_preload_libraries'");
+    expect(libs[0].v).toBe('');
+    // SECURITY LABEL with no provider loaded: 22023 "no security label providers have been loaded".
+    await expectSqlState(admin.run("SECURITY LABEL FOR anon ON COLUMN public.ledger.iban IS 'MASKED WITH VALUE NULL'"), '22023', 'security label without a provider');
+    await expectSqlState(admin.run("SECURITY LABEL ON COLUMN public.ledger.iban IS 'x'"), '22023', 'security label, default provider');
+    await admin.end();
   });
 });

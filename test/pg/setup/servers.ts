@@ -135,6 +135,8 @@ async function startServer(Ctor: EmbeddedPostgresCtor, major: PgMajor, base: str
       '-c', 'full_page_writes=off',
       // Test files run in parallel, each with several sessions.
       '-c', 'max_connections=200',
+      // Logical replication (publications, subscriptions, logical slots) is proven too (issue 10).
+      '-c', 'wal_level=logical',
     ],
     onLog: (m: string) => log.push(m),
     onError: (e: unknown) => log.push(`[error] ${e instanceof Error ? e.stack : String(e)}`),

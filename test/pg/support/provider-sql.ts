@@ -3,7 +3,8 @@
 // provider would. Sources: ../shared/notes/provider-resources.md §1.3 (createFunction,
 // resourcePostgreSQLServerCreate, resourcePostgreSQLUserMappingCreate, resourcePostgreSQLExtensionCreate,
 // resourcePostgreSQLDefaultPrivilegesCreate, createRevokeQuery/createGrantQuery with quoteIdentifyIdent,
-// resourcePostgreSQLGrantRoleCreate), and its live test A (§4) for the injected grant.
+// resourcePostgreSQLGrantRoleCreate, resourcePostgreSQLPublicationCreate, the subscription's and the
+// replication slots' create SQL), and its live test A (§4) for the injected grant.
 import type { Manifest } from '../../../constructs/synth/manifest';
 import type { TerraformResource } from '../../../policies/dist/read';
 import { ident, literal, type PgServerInfo } from './db';
@@ -53,6 +54,14 @@ function remoteOption(key: string, value: string, ctx: ProviderSqlContext): stri
   if (key === 'port') return String(ctx.server.port);
   if (key === 'dbname') return ctx.names.map(value);
   return value;
+}
+
+/**
+ * A subscription's libpq conninfo with the manifest's server standing for the test server (as
+ * `remoteOption`), and `${var.x}` filled in: what the subscription really connects with.
+ */
+function remoteConninfo(text: string, ctx: ProviderSqlContext): string {
+  return vars(text, ctx).replace(/([a-z_]+)=(\S+)/g, (_m, k: string, v: string) => `${k}=${remoteOption(k, v, ctx)}`);
 }
 
 /** pq.QuoteIdentifier on the text before the first "(", the rest (up to a second "(") appended raw. */
@@ -109,6 +118,27 @@ export function providerStatements(r: TerraformResource, ctx: ProviderSqlContext
         `REVOKE ${role(a.grant_role)} FROM ${role(a.role)}`,
         `GRANT ${role(a.grant_role)} TO ${role(a.role)}${a.with_admin_option ? ' WITH ADMIN OPTION' : ''}`,
       ] }];
+    case 'postgresql_publication':
+      // The name and owner go in raw (TK038); `FOR ALL TABLES`, or `FOR TABLE "<s>"."<t>",…`.
+      return [{ address: r.address, database: db, transaction: true, sql: [
+        `CREATE PUBLICATION ${mapRaw(String(a.name), ctx)}${a.all_tables ? ' FOR ALL TABLES' : ''}${a.tables ? ` FOR TABLE ${(a.tables as string[]).map((t) => t.split('.').map(ident).join('.')).join(', ')}` : ''}`,
+      ] }];
+    case 'postgresql_replication_slot':
+      // Slot names are cluster-wide: the test's namespace maps them like roles.
+      return [{ address: r.address, database: db, transaction: false, sql: [
+        `SELECT FROM pg_create_logical_replication_slot(${literal(ctx.names.map(String(a.name)))}, ${literal(String(a.plugin))})`,
+      ] }];
+    case 'postgresql_physical_replication_slot':
+      return [{ address: r.address, transaction: false, sql: [`SELECT FROM pg_create_physical_replication_slot(${literal(ctx.names.map(String(a.name)))})`] }];
+    case 'postgresql_subscription': {
+      const withs = [
+        ...(a.create_slot !== undefined ? [`create_slot = ${a.create_slot ? 'true' : 'false'}`] : []),
+        ...(a.slot_name !== undefined ? [`slot_name = ${literal(ctx.names.map(String(a.slot_name)))}`] : []),
+      ];
+      return [{ address: r.address, database: db, transaction: false, sql: [
+        `CREATE SUBSCRIPTION ${ident(a.name)} CONNECTION ${literal(remoteConninfo(String(a.conninfo), ctx))} PUBLICATION ${(a.publications as string[]).map(ident).join(', ')}${withs.length ? ` WITH (${withs.join(', ')})` : ''}`,
+      ] }];
+    }
     default:
       throw new Error(`${r.address}: no provider SQL for ${r.type} here`);
   }
