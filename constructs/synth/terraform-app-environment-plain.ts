@@ -190,6 +190,9 @@ export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined
   stack.add('postgresql_grant', 'database_connect', {
     database, ...afterMembership, object_type: 'database', privileges: ['CONNECT'], role: group,
   });
+  stack.add('postgresql_grant', 'planner_connect', {
+    database, ...afterMembership, object_type: 'database', privileges: ['CONNECT'], role: naming.PLANNER_GROUP_ROLE,
+  });
   // REVOKE PUBLIC on the server's own databases, declared by every env stack on the server.
   for (const name of naming.MAINTENANCE_DATABASES) {
     stack.add('postgresql_grant', `maintenance_${name}_public_revoke`, {

@@ -170,6 +170,11 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
   const databaseConnect = new PostgresqlGrant(stack, 'database_connect', {
     database: database.name, role: groupRole.name, objectType: 'database', privileges: ['CONNECT'],
   });
+  // The CI planners' read-only group may connect (a grant's refresh opens its transaction in that
+  // database) and do nothing else there: no TEMPORARY, no membership (contract/planner.ts).
+  new PostgresqlGrant(stack, 'planner_connect', {
+    database: database.name, role: naming.PLANNER_GROUP_ROLE, objectType: 'database', privileges: ['CONNECT'],
+  });
   // Every login on the server (a sandbox's credential on prod's) may otherwise connect to the
   // server's own databases and use TEMP there. The server is shared by its envs' stacks, so each
   // stack declares the same revoke: idempotent, and its destroy issues the same REVOKE (the
