@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { serverPlannerSecretName } from '../../contract/planner';
+import { plannerBootstrapStatements, serverPlannerSecretName } from '../../contract/planner';
 import { canonicalJson } from '../../constructs/synth/serialize';
 import { applyWorkflow } from '../../ci/github-apply';
 import { pullRequestWorkflow } from '../../ci/github-pr';
@@ -171,5 +171,12 @@ describe('TK097: hostile stacks around the planner group', () => {
     expect(findings(await check(dir), 'TK097').map((x) => x.message)).toEqual([
       expect.stringContaining('grants SELECT on table crm to "tierkit_planner"'),
     ]);
+  });
+});
+
+describe('the documented bootstrap', () => {
+  it('docs/pr-flow.md shows exactly the statements the PostgreSQL proof runs', () => {
+    const doc = readFileSync(join(__dirname, '../../docs/pr-flow.md'), 'utf8');
+    for (const stmt of plannerBootstrapStatements('…')) expect(doc).toContain(`  ${stmt};\n`);
   });
 });
