@@ -278,7 +278,13 @@ export const ONLY_DELETES_SCRIPT = [
   "if (other.length > 0) { console.log('::error::the destroy plan of a removed stack would ' + other.map((r) => r.change.actions.join('+') + ' ' + r.address).join(', ') + ': refusing to apply'); process.exit(1); }",
 ].join('\n');
 
-export function applySteps(m: Manifest, stack: StackRef, role: string, stateRole: string, opts: { readonly onlyDeletes?: boolean } = {}): Step[] {
+export function applySteps(
+  m: Manifest, stack: StackRef, role: string, stateRole: string,
+  opts: { readonly onlyDeletes?: boolean; readonly catchUp?: { readonly reviewed: string; readonly steps: (behind: string) => { stage: Step; plan: Step } } } = {},
+): Step[] {
+  // A stack behind its last apply (ci/github-catch-up.ts) has no reviewed plan: its job plans main's stack instead.
+  const reviewedOnly = (st: Step): Step => (opts.catchUp ? { if: opts.catchUp.reviewed, ...st } : st);
+  const catchUp = opts.catchUp?.steps(`!(${opts.catchUp.reviewed})`);
   const servers = ('matrix' in stack ? ciServers(m) : [...m.servers]).sort((a, b) => compareStrings(a.id, b.id));
   const login = 'matrix' in stack
     ? [vaultLogin(m, role, undefined, "matrix.server == ''"), ...servers.map((x) => vaultLogin(m, role, x, `matrix.server == '${x.id}'`))]
@@ -286,34 +292,36 @@ export function applySteps(m: Manifest, stack: StackRef, role: string, stateRole
   const name = 'matrix' in stack ? '${{ matrix.stack }}' : stack.name;
   const key = 'matrix' in stack ? 'matrix.stack' : `'${stack.name}'`;
   return [
-    {
+    reviewedOnly({
       name: 'Download the reviewed plan',
       uses: ACTIONS.downloadArtifact,
       with: { name: ARTIFACT.plan(name), path: 'stack', 'run-id': '${{ needs.locate.outputs.run-id }}', 'github-token': '${{ github.token }}' },
-    },
-    {
+    }),
+    reviewedOnly({
       name: 'Refuse a plan whose sha256 differs from the reviewed one',
       'working-directory': 'stack',
       env: { REVIEWED: `\${{ fromJSON(needs.locate.outputs.plans)[${key}] }}` },
       run: 'got="$(sha256sum tfplan | cut -d" " -f1)"\nif [ -z "$REVIEWED" ] || [ "$got" != "$REVIEWED" ]; then\n  echo "::error::plan sha256 $got is not the reviewed $REVIEWED: refusing to apply"\n  exit 1\nfi\n',
-    },
+    }),
     ...('matrix' in stack ? [] : [
       {
         name: "Download main's synthesized stacks and lock files",
         uses: ACTIONS.downloadArtifact,
         with: { name: ARTIFACT.main, path: 'main' },
       },
-      {
+      reviewedOnly({
         name: "Refuse a plan whose configuration or provider lock is not main's",
         'working-directory': 'stack',
         env: { STACK: stack.name, ARTIFACT_PATH: stack.artifact },
         run: VERIFY_CONFIG_SCRIPT,
-      },
+      }),
+      ...(catchUp ? [catchUp.stage] : []),
     ]),
     setupTerraform(),
     ...stateCredentials(m, stateRole),
     ...login,
     ephemeralPassword(),
+    ...(catchUp ? [catchUp.plan] : []),
     opts.onlyDeletes
       ? {
         name: 'terraform apply (the reviewed destroy plan, deletes only)', 'working-directory': 'stack', env: { ONLY_DELETES: ONLY_DELETES_SCRIPT },

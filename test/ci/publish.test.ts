@@ -58,7 +58,7 @@ function publish(tier: string, sha: string, dist: Record<string, string> = files
   const job = apply.jobs[`publish-${tier}`];
   const s = step(job, `Publish k8s/${tier}`);
   return runStep({ ...s, env: { ...s.env, ...env } }, dist, {
-    'github.sha': sha, 'needs.locate.outputs.dist-sha256': reviewed, 'steps.publisher.outputs.token': 'test-token', 'needs.locate.outputs.stacks': '[]',
+    'github.sha': sha, 'needs.locate.outputs.dist-sha256': reviewed, 'steps.publisher.outputs.token': 'test-token', 'needs.locate.outputs.stacks': '[]', 'needs.locate.outputs.catch-up': '[]',
   }, {
     setup: (dir) => {
       git(dir, 'init', '-q');
@@ -105,7 +105,7 @@ describe('publishing the rendered manifests', () => {
         expect(job.needs, `${t.name} publishes after ${s.name}`).toContain(`apply-${s.name}`);
         // Applied, or nothing to apply: an apply skipped after another's failure holds the rollout back.
         expect(job.if, `${t.name} waits for ${s.name}`).toContain(
-          `(needs.apply-${s.name}.result == 'success' || !contains(fromJSON(needs.locate.outputs.stacks), '${s.name}'))`);
+          `(needs.apply-${s.name}.result == 'success' || (!contains(fromJSON(needs.locate.outputs.stacks), '${s.name}') && !contains(fromJSON(needs.locate.outputs.catch-up), '${s.name}')))`);
       }
     }
   });
@@ -245,13 +245,16 @@ describe('no dropped merge is shipped: publish refuses a tier whose stacks are b
     const atC = changed(['shop-demo', 'platform']);
     const refused = publish('demo', newer, atC, sha256(atC['dist/manifest.json']), { PLANNED_STACKS: '["platform"]' });
     expect(refused.status).toBe(1);
-    expect(refused.stdout).toContain('not publishing demo: stack(s) shop-demo changed since their last apply and have no reviewed plan in this run');
+    expect(refused.stdout).toContain('not publishing demo: stack(s) shop-demo changed since their last apply and were neither planned nor caught up by this run');
     expect(branchHead()).toBe(head);
     // A run that plans (and so applied) every stack changed since A publishes, and records C.
-    const ok = publish('demo', newer, atC, sha256(atC['dist/manifest.json']), { PLANNED_STACKS: '["platform","shop-demo"]' });
+    // A run that re-planned (caught up) the stack behind and applied it publishes, and records it at C.
+    const ok = publish('demo', newer, atC, sha256(atC['dist/manifest.json']), { PLANNED_STACKS: '["platform"]', CAUGHT_UP_STACKS: '["shop-demo"]' });
     expect(ok.status, ok.stderr + ok.stdout).toBe(0);
     const after = JSON.parse(branch().get('demo/.tierkit-applied')!);
-    expect(after['shop-demo']).toBe(JSON.parse(atC['dist/manifest.json']).artifacts.find((x: any) => x.stack === 'shop-demo' && x.kind === 'terraform-stack').sha256);
+    expect(after['shop-demo']).toEqual({ commit: newer, sha256: JSON.parse(atC['dist/manifest.json']).artifacts.find((x: any) => x.stack === 'shop-demo' && x.kind === 'terraform-stack').sha256 });
+    expect(Object.keys(after).sort()).toEqual(['platform', 'shop-demo']);
+    expect(after.platform.commit).toBe(newer);
     expect(branch().get('demo/.tierkit-source')).toBe(`${newer}\n`);
   });
 });
