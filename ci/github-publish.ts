@@ -30,6 +30,21 @@ export function publishedTiers(m: Manifest): ManifestTier[] {
 const PUBLISH_SCRIPT = String.raw`test "$(sha256sum dist/manifest.json | cut -d' ' -f1)" = "$REVIEWED_DIST_SHA256" || { echo "::error::main synthesizes to a different dist than the reviewed one"; exit 1; }
 git config user.name "tierkit"
 git config user.email "tierkit@users.noreply.github.com"
+# Every rendered commit is GPG-signed with the tier's publisher key (Argo CD verifies signatureKeys
+# with GnuPG only): an unsigned commit is never pushed. The keyring lives in this job's temp dir.
+if [ -z "${'$'}{SIGNING_KEY:-}" ]; then
+  echo "::error::no signing key: set the secret TIERKIT_PUBLISHER_GPG_PRIVATE_KEY of environment publish-$TIER (an armored GPG secret key without passphrase, whose key id the tier's AppProject lists in signatureKeys)"
+  exit 1
+fi
+GNUPGHOME="$(mktemp -d)"
+export GNUPGHOME
+chmod 700 "$GNUPGHOME"
+gpg --batch --quiet --import <<< "$SIGNING_KEY" 2>/dev/null || { echo "::error::the publisher's signing key of $TIER is not an importable GPG secret key"; exit 1; }
+fpr="$(gpg --batch --with-colons --list-secret-keys | awk -F: '$1 == "fpr" { print $10; exit }')"
+if [ -z "$fpr" ]; then echo "::error::the publisher's signing key of $TIER holds no secret key"; exit 1; fi
+git config user.signingkey "$fpr"
+git config gpg.format openpgp
+git config commit.gpgsign true
 basic="$(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 | tr -d '\n')"
 echo "::add-mask::$basic"
 auth="AUTHORIZATION: basic $basic"
@@ -40,7 +55,7 @@ publish() {
     git worktree add --quiet --detach "$work" "origin/$BRANCH"
   else
     echo "::notice::creating branch $BRANCH"
-    git worktree add --quiet --detach "$work" "$(git commit-tree "$(git mktree </dev/null)" -m "tierkit: rendered manifests")"
+    git worktree add --quiet --detach "$work" "$(git commit-tree -S "$(git mktree </dev/null)" -m "tierkit: rendered manifests")"
   fi
   marker="$work/$RENDERED_TIER_DIR/.tierkit-source"
   if [ -f "$marker" ]; then
@@ -88,7 +103,8 @@ publish() {
     fi
   done
   git -C "$work" add -A
-  git -C "$work" commit --quiet -m "tierkit: render $TIER from $SOURCE_SHA"
+  git -C "$work" commit --quiet -S -m "tierkit: render $TIER from $SOURCE_SHA"
+  git -C "$work" verify-commit HEAD 2>/dev/null || { echo "::error::the rendered commit of $TIER is not signed by the publisher key"; return 1; }
   git -C "$work" -c "http.extraheader=$auth" push --quiet origin "HEAD:refs/heads/$BRANCH"
 }
 for attempt in 1 2 3 4 5; do
@@ -189,6 +205,8 @@ function publishJob(m: Manifest, tier: ManifestTier, applies: readonly { job: st
           // Stacks behind their last apply that this run re-planned from main and applied (ci/github-catch-up.ts).
           CAUGHT_UP_STACKS: '${{ needs.locate.outputs.catch-up }}',
           GITHUB_TOKEN: '${{ steps.publisher.outputs.token }}',
+          // The tier's commit-signing key (an environment secret of publish-<tier>, like the App's key).
+          SIGNING_KEY: '${{ secrets.TIERKIT_PUBLISHER_GPG_PRIVATE_KEY }}',
           ...NO_GIT_HOOKS,
         },
         run: PUBLISH_SCRIPT,
