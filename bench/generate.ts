@@ -31,6 +31,8 @@ export function estateFromSpec(spec: EstateSpec): Estate {
   const s = ESTATE_SETTINGS;
   const tiers: TierSettings[] = Object.entries(s.egressAllowList).map(([name, cidrs]) => ({
     tier: tier(name as TierName), egressAllowList: cidrs, reason: `the ${name} tier reaches its own network (${cidrs.join(', ')})`,
+    // Human-gated tiers accept only commits signed by their publisher (TK098).
+    ...(tier(name as TierName).defaults.applyGate.human ? { signatureKeyIds: ['0123456789ABCDEF'] } : {}),
   }));
   const estate = new Estate({
     name: s.name,

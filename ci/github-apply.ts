@@ -2,6 +2,7 @@ import { PROVIDER_LOCKS_DIR } from '../constructs/naming';
 import type { Manifest, ManifestStack } from '../contract/manifest';
 import { compareStrings } from '../contract/order';
 import { ACTIONS, RUNNER } from './pins';
+import { behindStep, catchUpPlanStep, catchUpStageStep } from './github-catch-up';
 import { publishJobs } from './github-publish';
 import { PROMOTIONS_OUTPUT, PROMOTIONS_STEP, promotionJobs } from './github-promotion';
 import { REMOVED_OUTPUTS, removedStackJobs, removedStackSteps } from './github-remove';
@@ -78,7 +79,7 @@ function locateJob(m: Manifest): Record<string, unknown> {
     'runs-on': RUNNER,
     permissions: { contents: 'read', actions: 'read', 'pull-requests': 'read' },
     outputs: { 'run-id': '${{ steps.pr.outputs.run-id }}', stacks: '${{ steps.verify.outputs.stacks }}', plans: '${{ steps.verify.outputs.plans }}',
-      'dist-sha256': '${{ steps.verify.outputs.dist-sha256 }}', counts: '${{ steps.verify.outputs.counts }}', ...REMOVED_OUTPUTS, ...PROMOTIONS_OUTPUT },
+      'dist-sha256': '${{ steps.verify.outputs.dist-sha256 }}', counts: '${{ steps.verify.outputs.counts }}', 'catch-up': '${{ steps.behind.outputs.catch-up }}', ...REMOVED_OUTPUTS, ...PROMOTIONS_OUTPUT },
     steps: [
       { id: 'pr', name: 'Find the merged pull request and its reviewed run', uses: ACTIONS.githubScript, with: { script: LOCATE_SCRIPT(m.estate.ci.maxPlanAgeHours) } },
       // Full history: the commit main was at before this push is synthesized when a stack was removed.
@@ -91,6 +92,7 @@ function locateJob(m: Manifest): Record<string, unknown> {
         with: { name: ARTIFACT.plans, path: 'reviewed', 'run-id': '${{ steps.pr.outputs.run-id }}', 'github-token': '${{ github.token }}' },
       },
       { id: 'verify', name: 'Main is what was reviewed', env: { HEAD_SHA: '${{ steps.pr.outputs.head-sha }}' }, run: VERIFY_INDEX },
+      behindStep(m),
       {
         // The apply jobs check each plan's embedded configuration and provider lock against these; the
         // publish jobs push its manifests (they never install or synthesize while able to write).
@@ -114,19 +116,24 @@ const KIND_ORDER = ['shared-platform', 'tier-platform', 'app-environment'];
 function applyJob(m: Manifest, s: ManifestStack, after: readonly string[]): Record<string, unknown> {
   const needs = ['locate', ...after];
   const identity = applyIdentity(s);
+  const reviewed = `contains(fromJSON(needs.locate.outputs.stacks), '${s.name}')`;
+  const behind = `contains(fromJSON(needs.locate.outputs.catch-up), '${s.name}')`;
   return {
     // GitHub evaluates `needs` in a job name: the reviewed plan's counts show in the run graph and
     // the approval prompt ("apply crm (prod, …) — 2 to add, 0 to change, 1 to destroy").
-    name: `apply ${s.name} (${identity.environment}, gated by ${s.gatingTier}: ${s.applyGate}) — \${{ needs.locate.outputs.counts && fromJSON(needs.locate.outputs.counts)['${s.name}'] || 'no reviewed plan' }}`,
+    // A stack behind its last apply (its merge's run was cancelled) says so: its approval is for re-planning main's stack.
+    name: `apply ${s.name} (${identity.environment}, gated by ${s.gatingTier}: ${s.applyGate}) — \${{ ${behind} && 'catch-up: behind its last apply, re-planned from main' || needs.locate.outputs.counts && fromJSON(needs.locate.outputs.counts)['${s.name}'] || 'no reviewed plan' }}`,
     needs,
-    // Runs when this stack has a reviewed plan, even if an earlier stack had none (skipped), never after a failure.
-    if: `\${{ !cancelled() && needs.locate.result == 'success' && !contains(needs.*.result, 'failure') && contains(fromJSON(needs.locate.outputs.stacks), '${s.name}') }}`,
+    // Runs when this stack has a reviewed plan or is behind, even if an earlier stack had none (skipped), never after a failure.
+    if: `\${{ !cancelled() && needs.locate.result == 'success' && !contains(needs.*.result, 'failure') && (${reviewed} || ${behind}) }}`,
     'runs-on': RUNNER,
     // Its protection rules are the human gate; it is also the `environment` claim the role binds.
     environment: identity.environment,
     permissions: { contents: 'read', actions: 'read', 'id-token': 'write' },
     concurrency: { group: `tierkit-apply-${s.name}`, 'cancel-in-progress': false },
-    steps: applySteps(m, { name: s.name, server: s.server, artifact: s.artifact }, identity.role, identity.stateRole),
+    steps: applySteps(m, { name: s.name, server: s.server, artifact: s.artifact }, identity.role, identity.stateRole, {
+      catchUp: { reviewed, steps: (cond) => ({ stage: catchUpStageStep(s.artifact, cond), plan: catchUpPlanStep(cond) }) },
+    }),
   };
 }
 

@@ -60,7 +60,7 @@ let outro = '';
 if (!final) {
   const environments = JSON.parse(process.env.PLAN_ENVIRONMENTS || '{}');
   const gated = JSON.parse(process.env.GATED_TIERS || '[]').map((t) => environments[t] || t + '-plan');
-  lead = 'Planning…' + (gated.length === 0 ? '' : ' Plans of human-gated stacks wait for an approval of the environment(s) ' + gated.map((e) => '\`' + e + '\`').join(', ') + ': approve only after reading this diff, since the plan runs this pull request\\'s code with the server\\'s admin credential.') + '\\n';
+  lead = 'Planning…' + (gated.length === 0 ? '' : ' Plans of human-gated stacks wait for an approval of the environment(s) ' + gated.map((e) => '\`' + e + '\`').join(', ') + ': approve only after reading this diff, since the plan runs this pull request\\'s code with the server\\'s read-only planner login and the tier\\'s planner identity.') + '\\n';
 } else {
   const stacks = Object.keys(plans).sort();
   if (stacks.length === 0) lead = 'No stack to plan.\\n';

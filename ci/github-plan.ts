@@ -9,8 +9,9 @@ import { PROVIDER_LOCKS_DIR, stateRoleName } from '../constructs/naming';
 import { PLAN_SUMMARY_FILE, PLAN_SUMMARY_JQ, planSummaryCommands } from './plan-summary';
 
 /**
- * The pull request's `terraform plan` jobs. Planning runs the pull request's own code with the
- * Postgres server admin credential (the provider must connect to refresh), so:
+ * The pull request's `terraform plan` jobs. Planning runs the pull request's own code, and the
+ * provider must connect to refresh: it logs in as the server's read-only planner login
+ * (contract/planner.ts: CONNECT and catalog reads, nothing else), never the admin credential, so:
  * - `plan`: stacks whose gating tier applies automatically, on servers without a superuser admin;
  *   no environment, the read-only planner role of the entry's tier (`tierkit-plan-<tier>`, bound to
  *   `event_name: pull_request`);
@@ -93,7 +94,8 @@ function planSteps(m: Manifest, role: string, stateRole: string, servers: readon
     setupTerraform(),
     ...stateCredentials(m, stateRole),
     vaultLogin(m, role, undefined, "matrix.server == ''"),
-    ...sorted.map((s) => vaultLogin(m, role, s, `matrix.server == '${s.id}'`)),
+    // The server's read-only planner login, never its admin credential (contract/planner.ts).
+    ...sorted.map((s) => vaultLogin(m, role, s, `matrix.server == '${s.id}'`, 'planner')),
     ephemeralPassword(),
     {
       name: 'terraform plan',
@@ -135,7 +137,7 @@ function ungatedPlanJob(m: Manifest): Record<string, unknown> {
     permissions: { contents: 'read', 'id-token': 'write' },
     strategy: { 'fail-fast': false, matrix: '${{ fromJSON(needs.diff.outputs.matrix) }}' },
     // The matrix entry's tier: its planner (platform-<tier>) reads only that tier's servers and paths.
-    steps: planSteps(m, plannerRole('${{ matrix.gatingTier }}'), stateRoleName({ role: 'plan', tier: '${{ matrix.gatingTier }}' }), ungatedServers(m), 'its admin credential is only read behind a human gate (superuser admin or human-gated tier)'),
+    steps: planSteps(m, plannerRole('${{ matrix.gatingTier }}'), stateRoleName({ role: 'plan', tier: '${{ matrix.gatingTier }}' }), ungatedServers(m), 'its planner login is only read behind a human gate (superuser admin or human-gated tier)'),
   };
 }
 
@@ -147,7 +149,7 @@ function gatedPlanJob(m: Manifest, tier: ManifestTier): Record<string, unknown> 
     needs: 'diff',
     if: `contains(fromJSON(needs.diff.outputs.gated-tiers), '${tier.name}')`,
     'runs-on': RUNNER,
-    // Required reviewers of this environment approve running the PR's code with the admin credential.
+    // Required reviewers of this environment approve running the PR's code with the server's planner login.
     environment: env,
     permissions: { contents: 'read', 'id-token': 'write' },
     strategy: { 'fail-fast': false, matrix: `\${{ fromJSON(needs.diff.outputs.gated)['${tier.name}'] }}` },

@@ -30,6 +30,21 @@ export function publishedTiers(m: Manifest): ManifestTier[] {
 const PUBLISH_SCRIPT = String.raw`test "$(sha256sum dist/manifest.json | cut -d' ' -f1)" = "$REVIEWED_DIST_SHA256" || { echo "::error::main synthesizes to a different dist than the reviewed one"; exit 1; }
 git config user.name "tierkit"
 git config user.email "tierkit@users.noreply.github.com"
+# Every rendered commit is GPG-signed with the tier's publisher key (Argo CD verifies signatureKeys
+# with GnuPG only): an unsigned commit is never pushed. The keyring lives in this job's temp dir.
+if [ -z "${'$'}{SIGNING_KEY:-}" ]; then
+  echo "::error::no signing key: set the secret TIERKIT_PUBLISHER_GPG_PRIVATE_KEY of environment publish-$TIER (an armored GPG secret key without passphrase, whose key id the tier's AppProject lists in signatureKeys)"
+  exit 1
+fi
+GNUPGHOME="$(mktemp -d)"
+export GNUPGHOME
+chmod 700 "$GNUPGHOME"
+gpg --batch --quiet --import <<< "$SIGNING_KEY" 2>/dev/null || { echo "::error::the publisher's signing key of $TIER is not an importable GPG secret key"; exit 1; }
+fpr="$(gpg --batch --with-colons --list-secret-keys | awk -F: '$1 == "fpr" { print $10; exit }')"
+if [ -z "$fpr" ]; then echo "::error::the publisher's signing key of $TIER holds no secret key"; exit 1; fi
+git config user.signingkey "$fpr"
+git config gpg.format openpgp
+git config commit.gpgsign true
 basic="$(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 | tr -d '\n')"
 echo "::add-mask::$basic"
 auth="AUTHORIZATION: basic $basic"
@@ -40,7 +55,7 @@ publish() {
     git worktree add --quiet --detach "$work" "origin/$BRANCH"
   else
     echo "::notice::creating branch $BRANCH"
-    git worktree add --quiet --detach "$work" "$(git commit-tree "$(git mktree </dev/null)" -m "tierkit: rendered manifests")"
+    git worktree add --quiet --detach "$work" "$(git commit-tree -S "$(git mktree </dev/null)" -m "tierkit: rendered manifests")"
   fi
   marker="$work/$RENDERED_TIER_DIR/.tierkit-source"
   if [ -f "$marker" ]; then
@@ -57,21 +72,26 @@ publish() {
   # differs from the record and has no plan here: its manifests must wait for its apply.
   record="$work/$RENDERED_TIER_DIR/.tierkit-applied"
   current="$(jq -c --argjson stacks "$TIER_STACKS" '[.artifacts[] | select(.kind == "terraform-stack" and (.stack as $s | $stacks | index($s))) | {key: .stack, value: .sha256}] | from_entries' dist/manifest.json)"
+  planned="$(jq -c -n --argjson a "$PLANNED_STACKS" --argjson b "${'$'}{CAUGHT_UP_STACKS:-[]}" '$a + $b')"
+  # Per stack: the commit whose configuration was applied, and its sha256 (the first records held the sha256 alone).
+  was='{}'
   if [ -f "$record" ]; then
-    behind="$(jq -r --argjson now "$current" --argjson planned "$PLANNED_STACKS" '. as $was | [$now | to_entries[] | select(.value != $was[.key] and (.key as $k | $planned | index($k) | not)) | .key] | join(" ")' "$record")"
+    was="$(jq -c 'with_entries(.value |= (if type == "string" then {commit: "", sha256: .} else . end))' "$record")"
+    behind="$(jq -r -n --argjson was "$was" --argjson now "$current" --argjson planned "$planned" '[$now | to_entries[] | select(.value != $was[.key].sha256 and (.key as $k | $planned | index($k) | not)) | .key] | join(" ")')"
     if [ -n "$behind" ]; then
-      echo "::error::not publishing $TIER: stack(s) $behind changed since their last apply and have no reviewed plan in this run (a merge whose apply run was cancelled or failed); re-run that merge's apply run, or open a PR that plans them, then re-run this workflow"
+      echo "::error::not publishing $TIER: stack(s) $behind changed since their last apply and were neither planned nor caught up by this run (their apply job failed, was skipped or rejected); re-run this workflow (it re-plans every stack behind), then approve its applies"
       return 3
     fi
   else
     echo "::notice::$BRANCH has no apply record for $TIER yet: recording its stacks as applied at $SOURCE_SHA"
   fi
+  next="$(jq -c -n --argjson was "$was" --argjson now "$current" --arg sha "$SOURCE_SHA" '$now | with_entries(.key as $k | .value as $v | .value = (if $was[$k].sha256 == $v and ($was[$k].commit // "") != "" then $was[$k] else {commit: $sha, sha256: $v} end))')"
   rm -rf "${'$'}{work:?}/${'$'}{RENDERED_TIER_DIR:?}" "${'$'}{work:?}/${'$'}{RENDERED_APP_OF_APPS:?}"
   mkdir -p "$work/$RENDERED_TIER_DIR" "$(dirname "$work/$RENDERED_APP_OF_APPS")"
   cp -R "dist/$TIER_DIR/." "$work/$RENDERED_TIER_DIR/"
   cp "dist/$APP_OF_APPS" "$work/$RENDERED_APP_OF_APPS"
   printf '%s\n' "$SOURCE_SHA" > "$marker"
-  jq -S . <<< "$current" > "$record"
+  jq -S . <<< "$next" > "$record"
   # A tier no longer published (removed, or now applied by hand) leaves the branch, so Argo CD
   # prunes it: but only when an older commit published it (a newer one may have added it).
   for dir in "$work"/*/; do
@@ -83,7 +103,8 @@ publish() {
     fi
   done
   git -C "$work" add -A
-  git -C "$work" commit --quiet -m "tierkit: render $TIER from $SOURCE_SHA"
+  git -C "$work" commit --quiet -S -m "tierkit: render $TIER from $SOURCE_SHA"
+  git -C "$work" verify-commit HEAD 2>/dev/null || { echo "::error::the rendered commit of $TIER is not signed by the publisher key"; return 1; }
   git -C "$work" -c "http.extraheader=$auth" push --quiet origin "HEAD:refs/heads/$BRANCH"
 }
 for attempt in 1 2 3 4 5; do
@@ -139,7 +160,7 @@ const NO_GIT_HOOKS = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.hooksPath'
 function publishJob(m: Manifest, tier: ManifestTier, applies: readonly { job: string; stack: string }[]): Record<string, unknown> {
   // Each of its stacks was applied, or had nothing to apply: an apply skipped because an earlier one
   // failed (or its approval was rejected) must hold the rollout back, not just a failed one.
-  const applied = applies.map((a) => ` && (needs.${a.job}.result == 'success' || !contains(fromJSON(needs.locate.outputs.stacks), '${a.stack}'))`).join('');
+  const applied = applies.map((a) => ` && (needs.${a.job}.result == 'success' || (!contains(fromJSON(needs.locate.outputs.stacks), '${a.stack}') && !contains(fromJSON(needs.locate.outputs.catch-up), '${a.stack}')))`).join('');
   const env = {
     TIER: tier.name,
     TIER_DIR: dist.k8sTierDir(tier.name),
@@ -181,7 +202,11 @@ function publishJob(m: Manifest, tier: ManifestTier, applies: readonly { job: st
           // The stacks the tier's rollout depends on, and those this run applied (its reviewed plans).
           TIER_STACKS: JSON.stringify(applies.map((a) => a.stack).sort()),
           PLANNED_STACKS: '${{ needs.locate.outputs.stacks }}',
+          // Stacks behind their last apply that this run re-planned from main and applied (ci/github-catch-up.ts).
+          CAUGHT_UP_STACKS: '${{ needs.locate.outputs.catch-up }}',
           GITHUB_TOKEN: '${{ steps.publisher.outputs.token }}',
+          // The tier's commit-signing key (an environment secret of publish-<tier>, like the App's key).
+          SIGNING_KEY: '${{ secrets.TIERKIT_PUBLISHER_GPG_PRIVATE_KEY }}',
           ...NO_GIT_HOOKS,
         },
         run: PUBLISH_SCRIPT,

@@ -1,7 +1,7 @@
 import type { Manifest, ManifestServer, ManifestTier } from '../contract/manifest';
 import {
   applierRoleName, CI_WORKFLOW_FILES, PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE, planEnvironmentName, plannerRoleName,
-  PROVIDER_LOCKS_DIR, serverAdminSecretName, stateRoleName,
+  PROVIDER_LOCKS_DIR, serverAdminSecretName, serverPlannerSecretName, stateRoleName,
 } from '../constructs/naming';
 import { compareStrings } from '../contract/order';
 import { ACTIONS, NODE_VERSION, TERRAFORM_VERSION } from './pins';
@@ -75,9 +75,10 @@ function kvDataPath(m: Manifest, name: string): string {
 /**
  * Vault login with the job's GitHub OIDC token, exporting VAULT_TOKEN for Terraform's vault
  * provider, and — for a stack that reaches a Postgres server — that server's admin credential
+ * (appliers) or read-only planner login (planners, `credential: 'planner'`)
  * as TF_VAR_pg_admin_username / TF_VAR_pg_admin_password.
  */
-export function vaultLogin(m: Manifest, role: string, server: ManifestServer | undefined, condition?: string): Step {
+export function vaultLogin(m: Manifest, role: string, server: ManifestServer | undefined, condition?: string, credential: 'admin' | 'planner' = 'admin'): Step {
   const withs: Record<string, unknown> = {
     url: m.estate.vault.address,
     method: 'jwt',
@@ -87,10 +88,12 @@ export function vaultLogin(m: Manifest, role: string, server: ManifestServer | u
     exportToken: true,
   };
   if (server) {
-    const path = kvDataPath(m, serverAdminSecretName(server.id));
+    // The stack's provider reads var.pg_admin_*; a planner fills them with the read-only login.
+    const path = kvDataPath(m, credential === 'admin' ? serverAdminSecretName(server.id) : serverPlannerSecretName(server.id));
     withs.secrets = `${path} username | TF_VAR_pg_admin_username ;\n${path} password | TF_VAR_pg_admin_password\n`;
   }
-  const step: Step = { name: server ? `Vault login (${role}) and ${server.id} admin credential` : `Vault login (${role})`, uses: ACTIONS.vault, with: withs };
+  const what = credential === 'admin' ? 'admin credential' : 'read-only planner login';
+  const step: Step = { name: server ? `Vault login (${role}) and ${server.id} ${what}` : `Vault login (${role})`, uses: ACTIONS.vault, with: withs };
   return condition ? { if: condition, ...step } : step;
 }
 
@@ -165,7 +168,7 @@ export function humanTiers(m: Manifest): ManifestTier[] {
 
 /**
  * The GitHub environment a plan of a human-gated stack runs in: `<tier>-plan`. Its required
- * reviewers approve running the pull request's code with the server's admin credential; only a
+ * reviewers approve running the pull request's code with the server's planner login; only a
  * Vault role bound to this environment claim may read that credential.
  */
 export function planEnvironment(tier: string): string {
@@ -180,10 +183,10 @@ export function ungatedServers(m: Manifest): ManifestServer[] {
   });
 }
 
-/** Fails the job when the matrix entry's server is not one whose admin credential this job may read. */
+/** Fails the job when the matrix entry's server is not one whose credential this job may read. */
 export function refuseServer(servers: readonly ManifestServer[], why: string): Step {
   return {
-    name: 'Refuse a server whose admin credential this job may not read',
+    name: 'Refuse a server whose credential this job may not read',
     env: { STACK: '${{ matrix.stack }}', SERVER: '${{ matrix.server }}', ALLOWED: JSON.stringify(servers.map((s) => s.id)) },
     run: `if [ -n "$SERVER" ] && ! jq -e --arg s "$SERVER" 'any(.[]; . == $s)' <<< "$ALLOWED" > /dev/null; then\n  echo "::error::stack $STACK reaches server $SERVER: ${why}"\n  exit 1\nfi\n`,
   };
@@ -275,7 +278,13 @@ export const ONLY_DELETES_SCRIPT = [
   "if (other.length > 0) { console.log('::error::the destroy plan of a removed stack would ' + other.map((r) => r.change.actions.join('+') + ' ' + r.address).join(', ') + ': refusing to apply'); process.exit(1); }",
 ].join('\n');
 
-export function applySteps(m: Manifest, stack: StackRef, role: string, stateRole: string, opts: { readonly onlyDeletes?: boolean } = {}): Step[] {
+export function applySteps(
+  m: Manifest, stack: StackRef, role: string, stateRole: string,
+  opts: { readonly onlyDeletes?: boolean; readonly catchUp?: { readonly reviewed: string; readonly steps: (behind: string) => { stage: Step; plan: Step } } } = {},
+): Step[] {
+  // A stack behind its last apply (ci/github-catch-up.ts) has no reviewed plan: its job plans main's stack instead.
+  const reviewedOnly = (st: Step): Step => (opts.catchUp ? { if: opts.catchUp.reviewed, ...st } : st);
+  const catchUp = opts.catchUp?.steps(`!(${opts.catchUp.reviewed})`);
   const servers = ('matrix' in stack ? ciServers(m) : [...m.servers]).sort((a, b) => compareStrings(a.id, b.id));
   const login = 'matrix' in stack
     ? [vaultLogin(m, role, undefined, "matrix.server == ''"), ...servers.map((x) => vaultLogin(m, role, x, `matrix.server == '${x.id}'`))]
@@ -283,34 +292,36 @@ export function applySteps(m: Manifest, stack: StackRef, role: string, stateRole
   const name = 'matrix' in stack ? '${{ matrix.stack }}' : stack.name;
   const key = 'matrix' in stack ? 'matrix.stack' : `'${stack.name}'`;
   return [
-    {
+    reviewedOnly({
       name: 'Download the reviewed plan',
       uses: ACTIONS.downloadArtifact,
       with: { name: ARTIFACT.plan(name), path: 'stack', 'run-id': '${{ needs.locate.outputs.run-id }}', 'github-token': '${{ github.token }}' },
-    },
-    {
+    }),
+    reviewedOnly({
       name: 'Refuse a plan whose sha256 differs from the reviewed one',
       'working-directory': 'stack',
       env: { REVIEWED: `\${{ fromJSON(needs.locate.outputs.plans)[${key}] }}` },
       run: 'got="$(sha256sum tfplan | cut -d" " -f1)"\nif [ -z "$REVIEWED" ] || [ "$got" != "$REVIEWED" ]; then\n  echo "::error::plan sha256 $got is not the reviewed $REVIEWED: refusing to apply"\n  exit 1\nfi\n',
-    },
+    }),
     ...('matrix' in stack ? [] : [
       {
         name: "Download main's synthesized stacks and lock files",
         uses: ACTIONS.downloadArtifact,
         with: { name: ARTIFACT.main, path: 'main' },
       },
-      {
+      reviewedOnly({
         name: "Refuse a plan whose configuration or provider lock is not main's",
         'working-directory': 'stack',
         env: { STACK: stack.name, ARTIFACT_PATH: stack.artifact },
         run: VERIFY_CONFIG_SCRIPT,
-      },
+      }),
+      ...(catchUp ? [catchUp.stage] : []),
     ]),
     setupTerraform(),
     ...stateCredentials(m, stateRole),
     ...login,
     ephemeralPassword(),
+    ...(catchUp ? [catchUp.plan] : []),
     opts.onlyDeletes
       ? {
         name: 'terraform apply (the reviewed destroy plan, deletes only)', 'working-directory': 'stack', env: { ONLY_DELETES: ONLY_DELETES_SCRIPT },

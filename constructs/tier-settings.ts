@@ -48,6 +48,13 @@ export interface TierSettings {
    * @default - the estate's ingressController.className
    */
   readonly ingressClassName?: string;
+  /**
+   * GPG long key ids (16 hex digits) of the tier publisher's commit-signing key(s): written as the
+   * `signatureKeys` of the tier's Argo CD AppProjects, so Argo CD syncs only commits of the rendered
+   * branch signed by one of them (it verifies with GnuPG). A human-gated tier must declare them (TK098).
+   * @default - none: Argo CD syncs unsigned commits
+   */
+  readonly signatureKeyIds?: readonly string[];
   /** Why a setting is looser than the built-in default. Required for any loosening. @default - none */
   readonly reason?: string;
 }
@@ -58,7 +65,7 @@ export const TIER_SETTINGS = propTypes<TierSettings>()({
   applyGate: Types.instance(ApplyGate, 'ApplyGate.TWO_APPROVALS'), egress: Types.instance(EgressPolicy, 'EgressPolicy.DENY'),
   egressAllowList: Types.list(Types.string), sandboxMaxTtlHours: Types.number,
   workloadResources: CONTAINER_RESOURCES, databaseCaps: DATABASE_CAPS, nodePool: NODE_POOL,
-  argocdDestinationServer: Types.string, ingressClassName: Types.string, reason: Types.string,
+  argocdDestinationServer: Types.string, ingressClassName: Types.string, signatureKeyIds: Types.list(Types.string), reason: Types.string,
 });
 
 /** A loosening the estate declared on purpose; the manifest carries it to the policy report. */
@@ -81,6 +88,8 @@ export interface EffectiveTier {
   readonly nodePool?: NodePool;
   readonly argocdDestinationServer?: string;
   readonly ingressClassName?: string;
+  /** The AppProjects' signatureKeys (upper-case, sorted, once each); empty when none is declared. */
+  readonly signatureKeyIds: readonly string[];
   /** Loosenings (each with `reason`); the validator refuses unreasoned ones. */
   readonly loosenings: readonly Omit<TierException, 'reason'>[];
   readonly reason?: string;
@@ -118,5 +127,6 @@ export function effectiveTier(tier: Tier, settings?: TierSettings): EffectiveTie
     nodePool: s.nodePool,
     argocdDestinationServer: s.argocdDestinationServer,
     ingressClassName: s.ingressClassName,
+    signatureKeyIds: [...new Set((Array.isArray(s.signatureKeyIds) ? s.signatureKeyIds : []).map((k) => String(k).toUpperCase()))].sort(),
   };
 }

@@ -135,6 +135,12 @@ const rules: Record<string, Rule> = {
     if (s.argocdDestinationServer !== undefined && !/^https:\/\/[^\s/]+/.test(String(s.argocdDestinationServer))) {
       out.push(issue(e, e, `tiers[${i}].argocdDestinationServer`, s.argocdDestinationServer, 'is not an https URL of a Kubernetes API server', 'e.g. "https://prod.k8s.example:6443"'));
     }
+    (Array.isArray(s.signatureKeyIds) ? s.signatureKeyIds : []).forEach((k, j) => {
+      if (typeof k === 'string' && !/^[0-9A-Fa-f]{16}$/.test(k)) {
+        out.push(issue(e, e, `tiers[${i}].signatureKeyIds[${j}]`, k, 'is not a GPG long key id (16 hex digits), which Argo CD\'s signatureKeys expect',
+          'use `gpg --list-secret-keys --keyid-format long` on the publisher key, e.g. "4AEE18F83AFDEB23"'));
+      }
+    });
     if (s.databaseCaps !== undefined) out.push(...databaseCapsIssues(s.databaseCaps).map((x) => ({ ...x, path: e.displayPath(e), property: at('databaseCaps', x) })));
     if (s.workloadResources !== undefined) out.push(...resourcesIssues(s.workloadResources).map((x) => ({ ...x, path: e.displayPath(e), property: at('workloadResources', x) })));
     return out;

@@ -35,10 +35,12 @@ export function defineEstate(): Estate {
       // writes them, and `check` (TK058) refuses one that selects or tolerates it.
       {
         tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'], reason: 'Prod services reach the prod network (10.20/16): payment and mail relays.',
+        // The prod publisher's commit-signing key: Argo CD syncs prod only from commits it signed.
+        signatureKeyIds: ['4AEE18F83AFDEB23'],
         nodePool: { nodeSelector: { 'tierkit.io/pool': 'prod' }, taint: { key: 'tierkit.io/pool', value: 'prod', effect: 'NoSchedule' } },
       },
-      { tier: Tier.PREPROD, egressAllowList: ['10.30.0.0/16'], reason: 'Release rehearsals reach the staging network (10.30/16): its relays and mocks.' },
-      { tier: Tier.STAGING, egressAllowList: ['10.30.0.0/16'], reason: 'Staging reaches the staging network (10.30/16): its relays and mocks.' },
+      { tier: Tier.PREPROD, egressAllowList: ['10.30.0.0/16'], reason: 'Release rehearsals reach the staging network (10.30/16): its relays and mocks.', signatureKeyIds: ['7D1C52E0B94F3A16'] },
+      { tier: Tier.STAGING, egressAllowList: ['10.30.0.0/16'], reason: 'Staging reaches the staging network (10.30/16): its relays and mocks.', signatureKeyIds: ['C3B8F0A92E6D4157'] },
       {
         tier: Tier.DEV, egressAllowList: ['10.10.0.0/16'], secretTtl: { defaultSeconds: 1800, maxSeconds: 4 * 3600 },
         reason: 'Dev reaches the non-prod network (10.10/16): package mirror and shared mocks.',

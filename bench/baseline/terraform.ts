@@ -58,6 +58,7 @@ function environmentStack(app: App, e: Env): void {
   const connect = new postgresql.grant.Grant(stack, 'database_connect', {
     database: db.name, role: group.name, objectType: 'database', privileges: ['CONNECT'], ...member,
   });
+  new postgresql.grant.Grant(stack, 'planner_connect', { database: db.name, role: 'tierkit_planner', objectType: 'database', privileges: ['CONNECT'], ...member });
   const connection = new vault.databaseSecretBackendConnection.DatabaseSecretBackendConnection(stack, 'vault_connection', {
     backend: 'postgres', name, pluginName: 'postgresql-database-plugin', allowedRoles: [name], verifyConnection: true,
     rootRotationStatements: [`ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}';`],

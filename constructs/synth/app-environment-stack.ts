@@ -273,6 +273,9 @@ export function describeAppEnvironmentStack(env: AppEnvironment): AppEnvironment
   const database = ref('postgresql_database', 'database');
   add({ type: 'postgresql_grant', id: 'database_public_revoke', attributes: { database, role: 'public', object_type: 'database', privileges: [] } });
   add({ type: 'postgresql_grant', id: 'database_connect', attributes: { database, role: group, object_type: 'database', privileges: ['CONNECT'] } });
+  // The CI planners' read-only group may connect (a grant's refresh opens its transaction in that
+  // database) and do nothing else there: no TEMPORARY, no membership (contract/planner.ts).
+  add({ type: 'postgresql_grant', id: 'planner_connect', attributes: { database, role: naming.PLANNER_GROUP_ROLE, object_type: 'database', privileges: ['CONNECT'] } });
   // Every login on the server (a sandbox's credential on prod's) may otherwise connect to the
   // server's own databases and use TEMP there. The server is shared by its envs' stacks, so each
   // stack declares the same revoke: idempotent, and its destroy issues the same REVOKE (the

@@ -15,6 +15,11 @@ import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, GroupKi
 
 const groupKinds = (list: readonly GroupKind[]) => list.map((k) => ({ group: k.group, kind: k.kind }));
 
+/** Argo CD syncs only commits signed by one of these (the tier publisher's keys), when any is declared. */
+function signatureKeys(keyIds: readonly string[]): { signatureKeys?: { keyID: string }[] } {
+  return keyIds.length > 0 ? { signatureKeys: keyIds.map((keyID) => ({ keyID })) } : {};
+}
+
 function projectLabels(estate: Estate, tier: string): Record<string, string> {
   return { 'app.kubernetes.io/managed-by': 'tierkit', 'app.kubernetes.io/part-of': estate.estateName, 'tierkit.io/tier': tier };
 }
@@ -24,7 +29,7 @@ function projectLabels(estate: Estate, tier: string): Record<string, string> {
  * tier's namespaces on the tier's destination server (its own cluster, or the estate's); cluster-scoped kinds: Namespace only.
  * Synced by the tier's app of apps (sync wave -1, before the Applications that name it).
  */
-export function addTierProject(chart: Chart, estate: Estate, tier: string, envs: readonly AppEnvironment[], server: string): ApiObject {
+export function addTierProject(chart: Chart, estate: Estate, tier: string, envs: readonly AppEnvironment[], server: string, keyIds: readonly string[] = []): ApiObject {
   const namespaces = [...new Set(envs.map((e) => naming.namespace(e.coordinate)))].sort(compareStrings);
   return new ApiObject(chart, 'project', {
     apiVersion: 'argoproj.io/v1alpha1',
@@ -39,6 +44,7 @@ export function addTierProject(chart: Chart, estate: Estate, tier: string, envs:
       destinations: namespaces.map((namespace) => ({ namespace, server })),
       clusterResourceWhitelist: groupKinds(ENV_CLUSTER_KINDS),
       namespaceResourceWhitelist: groupKinds(ENV_NAMESPACED_KINDS),
+      ...signatureKeys(keyIds),
     },
   });
 }
@@ -48,7 +54,7 @@ export function addTierProject(chart: Chart, estate: Estate, tier: string, envs:
  * Applications and its project into Argo CD's namespace — nothing else, no cluster-scoped kind.
  * It is bootstrapped with the app of apps (`k8s/argocd/<tier>.k8s.yaml`, applied once by hand).
  */
-export function addTierAppsProject(chart: Chart, estate: Estate, tier: string): ApiObject {
+export function addTierAppsProject(chart: Chart, estate: Estate, tier: string, keyIds: readonly string[] = []): ApiObject {
   return new ApiObject(chart, 'apps_project', {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'AppProject',
@@ -59,6 +65,7 @@ export function addTierAppsProject(chart: Chart, estate: Estate, tier: string): 
       destinations: [{ namespace: estate.argocd.namespace, server: estate.argocd.destinationServer }],
       clusterResourceBlacklist: [{ group: '*', kind: '*' }],
       namespaceResourceWhitelist: groupKinds(APPS_NAMESPACED_KINDS),
+      ...signatureKeys(keyIds),
     },
   });
 }

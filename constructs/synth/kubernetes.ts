@@ -234,7 +234,7 @@ function argoApplication(chart: Chart, id: string, estate: Estate, props: {
 /** The Argo CD Applications of a tier's app-environments, each tracking its rendered file, and their AppProject. */
 export function buildTierApplicationsChart(app: K8sApp, estate: Estate, tier: Tier, envs: readonly AppEnvironment[]): Chart {
   const chart = new Chart(app, `applications-${tier.name}`, { disableResourceNameHashes: true });
-  addTierProject(chart, estate, tier.name, envs, estate.tier(tier).argocdDestinationServer ?? estate.argocd.destinationServer);
+  addTierProject(chart, estate, tier.name, envs, estate.tier(tier).argocdDestinationServer ?? estate.argocd.destinationServer, estate.tier(tier).signatureKeyIds);
   for (const env of envs) {
     argoApplication(chart, env.slug, estate, {
       name: naming.argoApplicationName(env.coordinate),
@@ -253,7 +253,7 @@ export function buildTierApplicationsChart(app: K8sApp, estate: Estate, tier: Ti
 /** App of apps: one Application per tier that tracks the tier's Applications, and its AppProject. */
 export function buildAppOfAppsChart(app: K8sApp, estate: Estate, tier: Tier): Chart {
   const chart = new Chart(app, `app-of-apps-${tier.name}`, { disableResourceNameHashes: true });
-  addTierAppsProject(chart, estate, tier.name);
+  addTierAppsProject(chart, estate, tier.name, estate.tier(tier).signatureKeyIds);
   argoApplication(chart, 'app_of_apps', estate, {
     name: naming.argoTierApplicationName(tier.name),
     project: naming.argoAppsProjectName(tier.name),

@@ -171,14 +171,19 @@ export function buildTierPlatformStack(
     policy: renderPolicy(`tierkit: CI applier of the stacks gated by tier ${tier.name}`, [...envRules, ...servers.map(adminSecret)]),
   });
   ciRole(stack, 'applier_role', estate, applier, policy, applierClaims(estate, tier.name));
-  // Without a human gate, a planner may only read a server's admin credential when it is no superuser.
+  // A planner never reads a server's admin credential: it reads the server's read-only planner
+  // login (contract/planner.ts). Without a human gate, only of servers whose admin is no superuser
+  // (the workflows plan the others behind `<tier>-plan`; the login is read-only either way).
   const human = estate.tier(tier).config.applyGate.human;
   const plannerServers = human ? servers : servers.filter((s) => !s.adminKind.superuser);
+  const plannerSecret = (s: PostgresServer): PolicyRule => ({
+    path: `${estate.vault.kvMount}/data/${naming.serverPlannerSecretName(s.serverId)}`, capabilities: ['read'],
+  });
   const planner = naming.plannerRoleName(tier.name);
   const plannerPolicy = new VaultPolicy(stack, 'planner_policy', {
     name: planner,
     policy: renderPolicy(`tierkit: read-only CI planner of the stacks gated by tier ${tier.name}`, [
-      ...readOnly(envRules), ...plannerServers.map(adminSecret),
+      ...readOnly(envRules), ...plannerServers.map(plannerSecret),
       // Reading an auth method's own path needs sudo too: the planner reads the `sys/auth` listing instead.
       ...(opts.platformTiers ? readOnly(platformAdminRules(estate, opts.platformTiers)).filter((r) => !r.path.startsWith('sys/auth/')) : []),
     ]),

@@ -4,6 +4,7 @@ import { stackResources, type TerraformResource } from '../dist/read';
 import { serverAt } from '../../contract/hosts';
 import type { EstateGraph, Source, Stack } from './types';
 import { isLiveTier } from '../../contract/tiers';
+import { PLANNER_GROUP_ROLE } from '../../contract/planner';
 
 /**
  * The PostgreSQL provider as tierkit models it: every resource and data source type of the pinned
@@ -178,6 +179,8 @@ export function postgresView(g: EstateGraph): PostgresView {
   // The platform's role holding SET on temp_file_limit (TK043): declared by the estate, made outside Terraform.
   // Never a reserved or predefined name: a manifest naming pg_read_all_data here would otherwise declare it.
   for (const s of g.servers.values()) if (s.tempFileLimitRole && !RESERVED_ROLE.test(s.tempFileLimitRole)) declare(s.id, s.tempFileLimitRole);
+  // The CI planners' read-only group, made by each server's bootstrap (contract/planner.ts).
+  for (const s of g.servers.values()) declare(s.id, PLANNER_GROUP_ROLE);
   for (const it of items) {
     const name = it.attributes.name;
     if (it.type === 'postgresql_role' && it.kind === 'resource' && it.target.server && typeof name === 'string' && !isUnresolved(name) && !RESERVED_ROLE.test(name)) {

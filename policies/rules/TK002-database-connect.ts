@@ -1,3 +1,4 @@
+import { PLANNER_GROUP_ROLE } from '../../contract/planner';
 import { DatabaseGrant, serverKey } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { roleEnv } from './TK001-ownership-and-membership';
@@ -8,7 +9,7 @@ export const rule: Rule = {
   id: 'TK002',
   name: 'database-connect',
   severity: 'error',
-  title: "Every database revokes PUBLIC and grants CONNECT only to its own env's roles (group, golden dump)",
+  title: "Every database revokes PUBLIC and grants CONNECT only to its own env's roles (group, golden dump) and the CI planners' read-only group",
   explanation:
     'PostgreSQL gives PUBLIC CONNECT and TEMPORARY on every new database. Unless it is revoked, any login on the '
     + 'server — a sandbox\'s dynamic credential included — can connect to the prod database. CONNECT granted to '
@@ -40,6 +41,9 @@ export const rule: Rule = {
         const allowed = env?.names.groupRole;
         // The env's own roles by name: its group, and its read-only golden dump role (pg_read_all_data only).
         if (env && (gr.role === env.names.groupRole || gr.role === env.names.goldenDumpRole)) continue;
+        // The CI planners' read-only group: CONNECT alone (a grant's refresh opens its transaction in the
+        // database); TEMPORARY or anything more is judged like any other role's.
+        if (gr.role === PLANNER_GROUP_ROLE && gr.privileges.length === 1 && gr.privileges[0].toUpperCase() === 'CONNECT') continue;
         const who = isPublic(gr.role) ? 'PUBLIC' : `"${gr.role}" (${describeEnv(roleEnv(g, gr.role))})`;
         out.push({
           env: env ?? gr.stack.env, source: gr.source,

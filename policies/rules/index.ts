@@ -1,4 +1,4 @@
-import type { Rule } from './support/rule';
+import type { Rule } from './rule';
 import { rule as TK001 } from './TK001-ownership-and-membership';
 import { rule as TK002 } from './TK002-database-connect';
 import { rule as TK003 } from './TK003-privileged-role-attributes';
@@ -52,6 +52,9 @@ import { rule as TK092 } from './TK092-state-backend-key';
 import { rule as TK093 } from './TK093-state-identity-scope';
 import { rule as TK094 } from './TK094-rendered-branch-rulesets';
 import { rule as TK095 } from './TK095-argocd-source-repository';
+import { rule as TK096 } from './TK096-ci-postgres-credential-reach';
+import { rule as TK097 } from './TK097-postgres-planner-group';
+import { rule as TK098 } from './TK098-argocd-signature-keys';
 import { rule as TK110 } from './TK110-k8s-object-in-own-namespace';
 import { rule as TK111 } from './TK111-argocd-application-scope';
 import { rule as TK112 } from './TK112-argocd-project-scope';
@@ -83,9 +86,9 @@ export const RULES: readonly Rule[] = [
   TK032, TK033, TK034, TK035, TK036, TK037, TK038, TK039, TK040, TK041,
   TK042, TK043, TK044, TK045, TK050, TK051, TK052, TK053, TK054, TK055,
   TK056, TK057, TK058, TK059, TK070, TK071, TK072, TK090, TK091, TK092,
-  TK093, TK094, TK095, TK110, TK111, TK112, TK113, TK114, TK115, TK116,
-  TK120, TK121, TK122, TK123, TK130, TK131, TK132, TK133, TK134, TK135,
-  TK140, TK141, TK142, TK143,
+  TK093, TK094, TK095, TK096, TK097, TK098, TK110, TK111, TK112, TK113,
+  TK114, TK115, TK116, TK120, TK121, TK122, TK123, TK130, TK131, TK132,
+  TK133, TK134, TK135, TK140, TK141, TK142, TK143,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -9,9 +9,10 @@ import { app, estateWithoutShop, pairDirs, read, writeEstate } from '../diff/fix
 import { adminSecretSteps, Job, planJobs, runStep, step, Workflow, workflows } from './support';
 
 /**
- * A pull request's plan runs the PR's own code with the Postgres admin credential. A credential
- * behind a human apply gate (or a superuser one) must therefore only be read in a job that waits
- * for a human: the `<tier>-plan` environment of the stack's gating tier.
+ * A pull request's plan runs the PR's own code with the server's read-only planner login (never
+ * the admin credential: no plan job reads one). A login of a server behind a human apply gate (or a
+ * superuser one) is still only read in a job that waits for a human: the `<tier>-plan` environment
+ * of the stack's gating tier.
  */
 
 let manifest: Manifest;
@@ -52,21 +53,22 @@ function routedJob(entry: { human: boolean; gatingTier: string }): [string, Job]
 }
 
 describe('plans behind the gate of the credential they read', () => {
-  it('a job without a human-approved environment never reads a human-gated or superuser admin credential', () => {
+  it('a job without a human-approved environment never reads a human-gated or superuser server\'s login; no plan job reads an admin credential', () => {
     const jobs = planJobs(pr);
     expect(jobs.length).toBeGreaterThan(1);
     let gatedReads = 0;
     for (const [id, job] of jobs) {
-      for (const [server, s] of adminSecretSteps(job)) {
+      expect([...adminSecretSteps(job).keys()], `${id} reads an admin credential`).toEqual([]);
+      for (const [server, s] of adminSecretSteps(job, 'planner')) {
         const srv = manifest.servers.find((x) => x.id === server)!;
         if (!humanGated(server)) continue;
         gatedReads++;
-        expect(job.environment, `${id} reads ${server}'s admin credential`).toBe(`${srv.gatingTier}-plan`);
+        expect(job.environment, `${id} reads ${server}'s planner login`).toBe(`${srv.gatingTier}-plan`);
         expect(s.with.role, id).toBe(plannerRoleName(srv.gatingTier!));
       }
       if (job.environment === undefined) {
-        expect([...adminSecretSteps(job).keys()].filter(humanGated), id).toEqual([]);
-        expect(step(job, 'Refuse a server whose admin credential this job may not read').env.ALLOWED).toBe(JSON.stringify(['nonprod-pg']));
+        expect([...adminSecretSteps(job, 'planner').keys()].filter(humanGated), id).toEqual([]);
+        expect(step(job, 'Refuse a server whose credential this job may not read').env.ALLOWED).toBe(JSON.stringify(['nonprod-pg']));
       }
     }
     expect(gatedReads).toBeGreaterThanOrEqual(2); // prod-pg (superuser, prod) and stage-pg (preprod)
@@ -98,7 +100,7 @@ describe('plans behind the gate of the credential they read', () => {
     expect(m.gated.prod.include.map((x: any) => x.stack)).toEqual(['erp']);
     for (const entry of m.plans) {
       const [id, job] = routedJob(entry);
-      expect(adminSecretSteps(job).get(entry.server)?.if, `${entry.stack} in ${id}`).toBe(`matrix.server == '${entry.server}'`);
+      expect(adminSecretSteps(job, 'planner').get(entry.server)?.if, `${entry.stack} in ${id}`).toBe(`matrix.server == '${entry.server}'`);
     }
   });
 
@@ -119,7 +121,7 @@ describe('plans behind the gate of the credential they read', () => {
     expect(m.any).toBe('false');
     expect(m.gated.prod.include).toEqual([expect.objectContaining({ stack: 'crm-x', gatingTier: 'prod', human: true })]);
     // The prod-plan job refuses a server that is not prod's, rather than reading its credential.
-    const refuse = step(pr.jobs['plan-prod'], 'Refuse a server whose admin credential this job may not read');
+    const refuse = step(pr.jobs['plan-prod'], 'Refuse a server whose credential this job may not read');
     const r = runStep(refuse, {}, { 'matrix.stack': 'crm-x', 'matrix.server': 'nonprod-pg' });
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('::error::stack crm-x reaches server nonprod-pg');

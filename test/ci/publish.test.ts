@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +24,8 @@ let apply: Workflow;
 let origin: string;
 let older: string;
 let newer: string;
+/** The tier publisher's signing key (a test key generated here): armored secret key, its public key and long key id. */
+let signing: { secret: string; public: string; keyId: string };
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -51,14 +53,35 @@ beforeAll(() => {
   git(src, 'commit', '-qam', 'two');
   newer = git(src, 'rev-parse', 'HEAD');
   git(src, 'push', '-q', origin, 'main');
+  signing = testSigningKey(join(root, 'gnupg'));
 });
+
+/** A real GPG signing key (ed25519, no passphrase) in its own keyring: what an operator stores as the publisher's secret. */
+export function testSigningKey(home: string): { secret: string; public: string; keyId: string } {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const gpg = (...args: string[]) => execFileSync('gpg', ['--batch', '--homedir', home, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  gpg('--passphrase', '', '--quick-gen-key', 'tierkit publisher test <publisher@example.test>', 'ed25519', 'sign', 'never');
+  const keyId = gpg('--with-colons', '--list-secret-keys').split('\n').find((l) => l.startsWith('sec:'))!.split(':')[4];
+  return { secret: gpg('--armor', '--export-secret-keys'), public: gpg('--armor', '--export'), keyId };
+}
+
+/** `git verify-commit` of the rendered branch's head, with only `publicKey` trusted (none: an empty keyring). */
+export function verifyBranchHead(repo: string, ref: string, publicKey?: string): { ok: boolean; output: string } {
+  const home = testTmp('ci', `verify-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  execFileSync('chmod', ['700', home]);
+  if (publicKey) execFileSync('gpg', ['--batch', '--homedir', home, '--import'], { input: publicKey, stdio: ['pipe', 'pipe', 'pipe'] });
+  // --raw writes gpg's status lines (GOODSIG <key id> …) to stderr.
+  const r = spawnSync('git', ['verify-commit', '--raw', ref], { cwd: repo, env: { ...process.env, GNUPGHOME: home }, encoding: 'utf8' });
+  return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
+}
 
 /** Run the publish step of `tier` as the checkout of `sha`, with `dist` (default: the example's). */
 function publish(tier: string, sha: string, dist: Record<string, string> = files, reviewed = sha256(dist['dist/manifest.json']), env: Record<string, string> = {}) {
   const job = apply.jobs[`publish-${tier}`];
   const s = step(job, `Publish k8s/${tier}`);
   return runStep({ ...s, env: { ...s.env, ...env } }, dist, {
-    'github.sha': sha, 'needs.locate.outputs.dist-sha256': reviewed, 'steps.publisher.outputs.token': 'test-token', 'needs.locate.outputs.stacks': '[]',
+    'github.sha': sha, 'needs.locate.outputs.dist-sha256': reviewed, 'steps.publisher.outputs.token': 'test-token', 'needs.locate.outputs.stacks': '[]', 'needs.locate.outputs.catch-up': '[]',
+    'secrets.TIERKIT_PUBLISHER_GPG_PRIVATE_KEY': signing.secret,
   }, {
     setup: (dir) => {
       git(dir, 'init', '-q');
@@ -105,7 +128,7 @@ describe('publishing the rendered manifests', () => {
         expect(job.needs, `${t.name} publishes after ${s.name}`).toContain(`apply-${s.name}`);
         // Applied, or nothing to apply: an apply skipped after another's failure holds the rollout back.
         expect(job.if, `${t.name} waits for ${s.name}`).toContain(
-          `(needs.apply-${s.name}.result == 'success' || !contains(fromJSON(needs.locate.outputs.stacks), '${s.name}'))`);
+          `(needs.apply-${s.name}.result == 'success' || (!contains(fromJSON(needs.locate.outputs.stacks), '${s.name}') && !contains(fromJSON(needs.locate.outputs.catch-up), '${s.name}')))`);
       }
     }
   });
@@ -245,13 +268,46 @@ describe('no dropped merge is shipped: publish refuses a tier whose stacks are b
     const atC = changed(['shop-demo', 'platform']);
     const refused = publish('demo', newer, atC, sha256(atC['dist/manifest.json']), { PLANNED_STACKS: '["platform"]' });
     expect(refused.status).toBe(1);
-    expect(refused.stdout).toContain('not publishing demo: stack(s) shop-demo changed since their last apply and have no reviewed plan in this run');
+    expect(refused.stdout).toContain('not publishing demo: stack(s) shop-demo changed since their last apply and were neither planned nor caught up by this run');
     expect(branchHead()).toBe(head);
     // A run that plans (and so applied) every stack changed since A publishes, and records C.
-    const ok = publish('demo', newer, atC, sha256(atC['dist/manifest.json']), { PLANNED_STACKS: '["platform","shop-demo"]' });
+    // A run that re-planned (caught up) the stack behind and applied it publishes, and records it at C.
+    const ok = publish('demo', newer, atC, sha256(atC['dist/manifest.json']), { PLANNED_STACKS: '["platform"]', CAUGHT_UP_STACKS: '["shop-demo"]' });
     expect(ok.status, ok.stderr + ok.stdout).toBe(0);
     const after = JSON.parse(branch().get('demo/.tierkit-applied')!);
-    expect(after['shop-demo']).toBe(JSON.parse(atC['dist/manifest.json']).artifacts.find((x: any) => x.stack === 'shop-demo' && x.kind === 'terraform-stack').sha256);
+    expect(after['shop-demo']).toEqual({ commit: newer, sha256: JSON.parse(atC['dist/manifest.json']).artifacts.find((x: any) => x.stack === 'shop-demo' && x.kind === 'terraform-stack').sha256 });
+    expect(Object.keys(after).sort()).toEqual(['platform', 'shop-demo']);
+    expect(after.platform.commit).toBe(newer);
     expect(branch().get('demo/.tierkit-source')).toBe(`${newer}\n`);
+  });
+});
+
+describe('rendered commits are signed by the tier publisher\'s key (real gpg, git verify-commit)', () => {
+  it('every commit the publish step pushes verifies against the publisher\'s public key, and against no other keyring', () => {
+    const r = publish('staging', newer);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const good = verifyBranchHead(origin, BRANCH(), signing.public);
+    expect(good.ok, good.output).toBe(true);
+    expect(good.output).toMatch(new RegExp(`GOODSIG ${signing.keyId}`));
+    const untrusted = verifyBranchHead(origin, BRANCH());
+    expect(untrusted.ok).toBe(false);
+    // The branch's root commit (made when the branch did not exist) is signed too.
+    const rootCommit = git(origin, 'rev-list', '--max-parents=0', BRANCH());
+    expect(verifyBranchHead(origin, rootCommit, signing.public).ok).toBe(true);
+  });
+
+  it('without a signing key, or with one that is no GPG secret key, publish refuses and pushes nothing', () => {
+    const head = branchHead();
+    const job = apply.jobs['publish-prod'];
+    const s = step(job, 'Publish k8s/prod');
+    for (const [key, message] of [['', 'no signing key: set the secret TIERKIT_PUBLISHER_GPG_PRIVATE_KEY of environment publish-prod'], [signing.public, 'holds no secret key'], ['not a key', 'not an importable GPG secret key']] as const) {
+      const r = runStep(s, files, {
+        'github.sha': newer, 'needs.locate.outputs.dist-sha256': sha256(files['dist/manifest.json']), 'steps.publisher.outputs.token': 'test-token',
+        'needs.locate.outputs.stacks': '[]', 'needs.locate.outputs.catch-up': '[]', 'secrets.TIERKIT_PUBLISHER_GPG_PRIVATE_KEY': key,
+      }, { setup: (dir) => { git(dir, 'init', '-q'); git(dir, 'remote', 'add', 'origin', origin); git(dir, 'fetch', '-q', origin, 'main:refs/remotes/origin/main'); git(dir, 'checkout', '-q', newer); } });
+      expect(r.status, key.slice(0, 20)).toBe(1);
+      expect(r.stdout).toContain(message);
+      expect(branchHead()).toBe(head);
+    }
   });
 });

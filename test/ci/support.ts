@@ -23,10 +23,10 @@ export function step(job: Job, name: string): Record<string, any> {
 }
 
 /** Vault steps of a job that read a server's admin credential: server id → the step. */
-export function adminSecretSteps(job: Job): Map<string, Record<string, any>> {
+export function adminSecretSteps(job: Job, kind: 'admin' | 'planner' = 'admin'): Map<string, Record<string, any>> {
   const out = new Map<string, Record<string, any>>();
   for (const s of job.steps) {
-    const m = /postgres-admin\/([^ ]+) /.exec(String(s.with?.secrets ?? ''));
+    const m = new RegExp(`postgres-${kind}/([^ ]+) `).exec(String(s.with?.secrets ?? ''));
     if (m) out.set(m[1], s);
   }
   return out;

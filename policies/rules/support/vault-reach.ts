@@ -2,6 +2,7 @@ import {
   applierRoleName, applierTierOf, PLATFORM_ADMIN_ROLE, plannerRoleName, plannerTierOf,
 } from '../../../constructs/naming';
 import { compareStrings } from '../../../contract/order';
+import { serverPlannerSecretName } from '../../../contract/planner';
 import { Env, EstateGraph, VaultPolicy } from '../../graph/types';
 import { literalPrefix, overlapWitness } from '../../graph/vault-paths';
 
@@ -96,6 +97,8 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
     const secret = s.adminSecretPath.startsWith(`${v.kvMount}/`) ? s.adminSecretPath.slice(v.kvMount.length + 1) : s.adminSecretPath;
     const owner: Owner = s.gatingTier ? { kind: 'tier', tier: s.gatingTier } : { kind: 'shared' };
     for (const k of ['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys']) out.push({ pattern: `${v.kvMount}/${k}/${secret}`, owner });
+    // The server's read-only planner login (contract/planner.ts) belongs to the same tier.
+    for (const k of ['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys']) out.push({ pattern: `${v.kvMount}/${k}/${serverPlannerSecretName(s.id)}`, owner });
   }
   for (const t of g.tiers.keys()) {
     const owner: Owner = { kind: 'tier', tier: t };

@@ -7,6 +7,7 @@ import { ident, literal, type Namespace, type Session } from './db';
 import { NameMap } from './names';
 import { applyStack, type AdminKind, type ApplyReport } from './translator';
 import { vaultPieces, type VaultPieces } from './vault';
+import { PLANNER_GROUP_ROLE, PLANNER_LOGIN_ROLE, plannerBootstrapStatements } from '../../../contract/planner';
 
 export interface AppliedEnv {
   readonly env: ManifestAppEnvironment;
@@ -29,6 +30,8 @@ export interface AppliedEstate {
   readonly adminUser: string;
   readonly adminKind: AdminKind | 'declared';
   readonly envs: readonly AppliedEnv[];
+  /** The CI planners' read-only login, made by the documented bootstrap (contract/planner.ts). */
+  readonly planner: { readonly user: string; readonly password: string };
 }
 
 /** The stack's postgresql provider block (the translator applies stacks with exactly one). */
@@ -135,6 +138,29 @@ async function ensureTempFileLimitRole(ns: Namespace, names: NameMap, role: stri
   }
 }
 
+/**
+ * The operator's once-per-server bootstrap of the planners' read-only identity, exactly the
+ * documented statements (contract/planner.ts) with the namespace's names: the group and login
+ * once per namespace, CONNECT on each (server, admin kind)'s stand-in maintenance databases.
+ */
+async function ensurePlanner(ns: Namespace, names: NameMap, planners: Map<NameMap, { user: string; password: string }>): Promise<{ user: string; password: string }> {
+  const su = await ns.admin();
+  const existing = planners.get(names);
+  const password = existing?.password ?? testPassword();
+  for (const stmt of plannerBootstrapStatements(password)) {
+    if (existing && /^(CREATE|ALTER) ROLE/.test(stmt)) continue;
+    await su.exec(names.mapQuotedIdentifiers(stmt));
+  }
+  const planner = existing ?? { user: names.map(PLANNER_LOGIN_ROLE), password };
+  planners.set(names, planner);
+  return planner;
+}
+
+/** The group the stacks grant CONNECT to, on the test server. */
+export function plannerGroup(names: NameMap): string {
+  return names.map(PLANNER_GROUP_ROLE);
+}
+
 /** Apply the stacks of every app-environment of `dist` (manifest order) to the namespace's server. */
 export async function applyEstate(ns: Namespace, dist: DistContents, opts: ApplyEstateOptions): Promise<AppliedEstate> {
   const label = opts.label ? `${opts.label}_` : '';
@@ -145,6 +171,7 @@ export async function applyEstate(ns: Namespace, dist: DistContents, opts: Apply
     return admins.get(kind)!;
   };
   const envs: AppliedEnv[] = [];
+  const planners = new Map<NameMap, { user: string; password: string }>();
   for (const env of dist.manifest.appEnvironments.filter(opts.only ?? (() => true))) {
     const stack = envStack(dist, env);
     const kind = opts.kind === 'declared' ? declaredAdminKind(stack) : opts.kind;
@@ -154,6 +181,7 @@ export async function applyEstate(ns: Namespace, dist: DistContents, opts: Apply
     if (typeof username === 'string' && !username.includes('${')) names.alias(username, admin.user);
     await ensureMaintenanceDatabases(ns, names, env.server, kind, admin.user);
     await ensureTempFileLimitRole(ns, names, dist.manifest.servers.find((s) => s.id === env.server)?.tempFileLimitRole, kind, admin.user);
+    await ensurePlanner(ns, names, planners);
     const variables = sensitiveVariables(stack);
     const sessions = new Map<string, Session>();
     const session = async (database = 'postgres'): Promise<Session> => {
@@ -175,5 +203,5 @@ export async function applyEstate(ns: Namespace, dist: DistContents, opts: Apply
     }
   }
   const main = opts.kind === 'declared' ? 'superuser' : opts.kind;
-  return { names, adminUser: (await adminFor(main)).user, adminKind: opts.kind, envs };
+  return { names, adminUser: (await adminFor(main)).user, adminKind: opts.kind, envs, planner: planners.get(names) ?? { user: names.map(PLANNER_LOGIN_ROLE), password: '' } };
 }

@@ -1,0 +1,47 @@
+import * as naming from '../../constructs/naming';
+import { Rule, RuleFinding } from './rule';
+
+const KEY_ID = /^[0-9A-F]{16}$/i;
+
+export const rule: Rule = {
+  id: 'TK098',
+  name: 'argocd-signature-keys',
+  severity: 'error',
+  title: "A human-gated tier's Argo CD AppProjects accept only commits signed by the tier's publisher (signatureKeys)",
+  explanation:
+    'Argo CD syncs a tier from the rendered branch. The rulesets admit only the tier\'s publisher App, but a ruleset is '
+    + 'a setting of GitHub (an admin bypass, a misconfigured actor, a mirror): with `signatureKeys`, Argo CD itself refuses '
+    + 'to sync a commit that the publisher\'s GPG key did not sign. For a tier whose changes need a human approval, both '
+    + 'of its AppProjects (`tierkit-<tier>`, and `tierkit-<tier>-apps`, whose app of apps could otherwise rewrite the '
+    + 'first) must list at least one GPG long key id. A project it cannot find or read is a finding.',
+  fix: 'Declare the tier publisher\'s key ids in the estate (`tiers: [{ tier, signatureKeyIds: ["<16 hex>"] }]`) and synthesize again; sign with that key (secret TIERKIT_PUBLISHER_GPG_PRIVATE_KEY of publish-<tier>).',
+  suppressible: false,
+  evaluate(g) {
+    const out: RuleFinding[] = [];
+    for (const t of g.manifest.tiers) {
+      if (!t.applyGate.human || t.applyGate.name === 'none') continue;
+      const hasEnvs = g.envs.some((e) => e.tier === t.name);
+      const expected = [
+        ...(hasEnvs ? [{ name: naming.argoProjectName(t.name), file: naming.dist.k8sTierApplications(t.name) }] : []),
+        { name: naming.argoAppsProjectName(t.name), file: naming.dist.k8sAppOfApps(t.name) },
+      ];
+      for (const exp of expected) {
+        const found = g.kubernetes.filter((k) => k.kind === 'AppProject' && k.name === exp.name && k.source.file === exp.file);
+        if (found.length === 0) {
+          out.push({ source: { file: exp.file, pointer: '' }, message: `AppProject "${exp.name}" of human-gated tier ${t.name} is not in ${exp.file}: whether Argo CD requires signed commits cannot be read` });
+          continue;
+        }
+        for (const k of found) {
+          const keys = k.object.spec?.signatureKeys;
+          const ids = Array.isArray(keys) ? keys.map((x: any) => x?.keyID) : [];
+          if (ids.length === 0) {
+            out.push({ source: { file: k.source.file, pointer: `${k.source.pointer ?? ''}/spec/signatureKeys` }, message: `AppProject "${exp.name}" of human-gated tier ${t.name} has no signatureKeys: Argo CD syncs any commit of the rendered branch, signed or not` });
+          } else if (ids.some((id: unknown) => typeof id !== 'string' || !KEY_ID.test(id))) {
+            out.push({ source: { file: k.source.file, pointer: `${k.source.pointer ?? ''}/spec/signatureKeys` }, message: `AppProject "${exp.name}" of human-gated tier ${t.name} lists signatureKeys ${JSON.stringify(keys)}: each must be { keyID: <16 hex digits> }` });
+          }
+        }
+      }
+    }
+    return out;
+  },
+};

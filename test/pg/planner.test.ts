@@ -1,0 +1,216 @@
+// The CI planners' read-only PostgreSQL login (contract/planner.ts), on PostgreSQL 15 and 18: made
+// by the documented bootstrap, granted CONNECT by the env stacks as the translator applies them.
+// It must run what the cyrilgdn/postgresql provider's Read functions run to refresh state — the SQL
+// below is copied from its source at ff936b9548c1076f498523a2bd116915ff977142 (postgresql/
+// resource_postgresql_role.go resourcePostgreSQLRoleReadImpl, resource_postgresql_database.go
+// resourcePostgreSQLDatabaseReadImpl, resource_postgresql_grant.go readDatabaseRolePrivileges /
+// readSchemaRolePrivileges / readRolePrivileges (tables), checkRoleDBSchemaExists, helpers.go dbExists /
+// roleExists / getRoleOID / startTransaction, resource_postgresql_grant_role.go getGrantRoleQuery,
+// resource_postgresql_schema.go resourcePostgreSQLSchemaReadImpl, resource_postgresql_default_privileges.go
+// readRoleDefaultPrivileges, config.go isSuperuser / VERSION()) — each in the database the provider opens
+// its transaction in, and get the true answers; and change nothing, read no table data (42501).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { synthToDist } from '../support/synth';
+import { connect, createNamespace, expectSqlState, ident, pgServer, type Namespace, type PgMajor, type Session } from './support/db';
+import { applyEstate, maintenanceDatabase, MAINTENANCE_DATABASES, plannerGroup, type AppliedEnv, type AppliedEstate } from './support/estate';
+
+const dist = synthToDist(undefined, 'pg-planner');
+const MAJORS: PgMajor[] = [15, 18];
+
+const ROLE_READ = `SELECT ARRAY(
+			SELECT pg_get_userbyid(roleid) FROM pg_catalog.pg_auth_members members WHERE member = pg_roles.oid
+		), rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolconnlimit, COALESCE(rolvaliduntil::TEXT, 'infinity'), rolconfig, rolreplication, rolbypassrls
+		FROM pg_catalog.pg_roles WHERE rolname=$1`;
+const DB_OWNER = 'SELECT d.datname, pg_catalog.pg_get_userbyid(d.datdba) from pg_database d WHERE datname=$1';
+const DB_ATTRS = `SELECT pg_catalog.pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, ts.spcname, d.datconnlimit, d.datallowconn FROM pg_catalog.pg_database AS d, pg_catalog.pg_tablespace AS ts WHERE d.datname = $1 AND d.dattablespace = ts.oid`;
+const DB_EXISTS = 'SELECT datname FROM pg_database WHERE datname=$1';
+const ROLE_EXISTS = 'SELECT 1 FROM pg_roles WHERE rolname=$1';
+const ROLE_OID = 'SELECT oid FROM pg_roles WHERE rolname = $1';
+const DB_PRIVILEGES = `
+SELECT array_agg(privilege_type)
+FROM (
+	SELECT (aclexplode(datacl)).* FROM pg_database WHERE datname=$1
+) as privileges
+WHERE grantee = $2
+`;
+const SCHEMA_PRIVILEGES = 'SELECT array_agg(privilege_type) FROM (SELECT (aclexplode(nspacl)).* FROM pg_namespace WHERE nspname=$1) as privileges WHERE grantee = $2';
+const TABLE_PRIVILEGES = `SELECT pg_class.relname, array_remove(array_agg(privilege_type), NULL)
+FROM pg_class
+JOIN pg_namespace ON pg_namespace.oid = pg_class.relnamespace
+LEFT JOIN (
+    SELECT acls.*
+    FROM (
+        SELECT relname, relnamespace, relkind, (aclexplode(relacl)).* FROM pg_class c
+    ) as acls
+    WHERE grantee=$2
+) privs
+USING (relname, relnamespace, relkind)
+WHERE nspname = $1 AND relkind = ANY($3)
+GROUP BY pg_class.relname`;
+const GRANT_ROLE = `
+SELECT
+  pg_get_userbyid(member) as role,
+  pg_get_userbyid(roleid) as grant_role,
+  admin_option
+FROM
+  pg_auth_members
+WHERE
+  pg_get_userbyid(member) = $1 AND
+  pg_get_userbyid(roleid) = $2;
+`;
+const SCHEMA_READ = "SELECT pg_catalog.pg_get_userbyid(n.nspowner), COALESCE(n.nspacl, '{}'::aclitem[])::TEXT[] FROM pg_catalog.pg_namespace n WHERE n.nspname=$1";
+const DEFAULT_PRIVILEGES = `SELECT array_agg(prtype) FROM (
+		SELECT defaclnamespace, (aclexplode(defaclacl)).* FROM pg_default_acl
+		WHERE defaclobjtype = $3
+	) AS t (namespace, grantor_oid, grantee_oid, prtype, grantable)
+	JOIN pg_namespace ON pg_namespace.oid = namespace
+	WHERE grantee_oid = $1 AND nspname = $2 AND pg_get_userbyid(grantor_oid) = $4;
+`;
+
+describe.each(MAJORS)('the CI planners\' read-only login, PostgreSQL %i', (major) => {
+  let ns: Namespace;
+  let applied: AppliedEstate;
+  let erp: AppliedEnv;
+  const sessions: Session[] = [];
+  const as = async (database: string): Promise<Session> => {
+    const s = await connect(ns.server, { user: applied.planner.user, password: applied.planner.password, database });
+    sessions.push(s);
+    return s;
+  };
+  const group = (e: AppliedEnv) => applied.names.map(e.env.names.groupRole);
+
+  beforeAll(async () => {
+    ns = await createNamespace(pgServer(major), `plan${major}`);
+    applied = await applyEstate(ns, dist, { kind: 'declared', only: (e) => e.slug === 'erp' || e.slug === 'erp-sandbox' });
+    erp = applied.envs.find((e) => e.env.slug === 'erp')!;
+    // The app's data, as its credentials would write it: a table owned by the env's group, with a
+    // default privilege the provider would read back, in a schema of its own.
+    const su = await connect(ns.server, { user: ns.server.user, password: ns.server.password, database: erp.vault.database });
+    try {
+      await su.exec(`CREATE SCHEMA app AUTHORIZATION ${ident(group(erp))}`);
+      await su.exec(`CREATE TABLE app.customers (id int, email text)`);
+      await su.exec(`ALTER TABLE app.customers OWNER TO ${ident(group(erp))}`);
+      await su.exec(`INSERT INTO app.customers VALUES (1, 'a@example.com')`);
+      await su.exec(`CREATE TABLE public.orders (id int)`);
+      await su.exec(`ALTER TABLE public.orders OWNER TO ${ident(group(erp))}`);
+      await su.exec(`ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(group(erp))} IN SCHEMA app GRANT SELECT ON TABLES TO ${ident(erp.vault.connectionUser)}`);
+    } finally {
+      await su.end();
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(sessions.map((s) => s.end()));
+    await ns?.cleanup();
+  });
+
+  it('the artifacts grant the planner group CONNECT on each env database, and nothing else', () => {
+    for (const e of applied.envs) {
+      const grants = e.stack.resources.filter((r) => r.type === 'postgresql_grant' && r.attributes.role === 'tierkit_planner');
+      expect(grants.map((r) => [r.name, r.attributes.database, r.attributes.object_type, r.attributes.privileges])).toEqual([
+        ['planner_connect', e.env.names.database, 'database', ['CONNECT']],
+      ]);
+    }
+  });
+
+  it('is a login with no attribute beyond LOGIN, a member of the planner group only, member of no app role', async () => {
+    const s = await as(maintenanceDatabase(applied.names, 'prod-pg', erp.adminKind, 'postgres'));
+    const [me] = await s.query('SELECT current_user AS u, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = current_user');
+    expect(me).toEqual({ u: applied.planner.user, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false, rolbypassrls: false, rolcanlogin: true });
+    const member = await s.query<{ r: string }>("SELECT r.rolname AS r FROM pg_roles r WHERE r.rolname <> current_user AND pg_has_role(current_user, r.oid, 'MEMBER') ORDER BY 1");
+    expect(member.map((x) => x.r)).toEqual([plannerGroup(applied.names)]);
+    for (const e of applied.envs) {
+      const [row] = await s.query<{ m: boolean; u: boolean }>("SELECT pg_has_role(current_user, $1, 'MEMBER') AS m, pg_has_role(current_user, $1, 'USAGE') AS u", [group(e)]);
+      expect(row, e.env.slug).toEqual({ m: false, u: false });
+    }
+  });
+
+  it('runs the provider\'s role, database, grant_role and database-grant reads in postgres and gets the true answers', async () => {
+    const s = await as(maintenanceDatabase(applied.names, 'prod-pg', erp.adminKind, 'postgres'));
+    expect((await s.query('SELECT VERSION()')).length).toBe(1);
+    expect((await s.query('SELECT rolsuper FROM pg_roles WHERE rolname = CURRENT_USER'))[0]).toEqual({ rolsuper: false });
+    const conn = erp.vault.connectionUser;
+    const [role] = await s.query(ROLE_READ, [conn]);
+    expect(role.rolcanlogin).toBe(true);
+    expect(role.rolcreaterole).toBe(true);
+    expect(role.array).toContain(group(erp));
+    const [owner] = await s.query(DB_OWNER, [erp.vault.database]);
+    expect(owner.pg_get_userbyid).toBe(group(erp));
+    const [attrs] = await s.query(DB_ATTRS, [erp.vault.database]);
+    expect(attrs.datallowconn).toBe(true);
+    expect(await s.query(DB_EXISTS, [erp.vault.database])).toHaveLength(1);
+    expect(await s.query(GRANT_ROLE, [conn, group(erp)])).toEqual([{ role: conn, grant_role: group(erp), admin_option: true }]);
+    const [{ oid }] = await s.query(ROLE_OID, [group(erp)]);
+    expect((await s.query(DB_PRIVILEGES, [erp.vault.database, oid]))[0].array_agg).toEqual(['CONNECT']);
+    const [{ oid: plannerOid }] = await s.query(ROLE_OID, [plannerGroup(applied.names)]);
+    expect((await s.query(DB_PRIVILEGES, [erp.vault.database, plannerOid]))[0].array_agg).toEqual(['CONNECT']);
+    // PUBLIC (grantee 0) holds nothing on the env database: the stack revoked it.
+    expect((await s.query(DB_PRIVILEGES, [erp.vault.database, 0]))[0].array_agg).toBeNull();
+  });
+
+  it('opens the provider\'s grant transactions in every database the stacks name (each maintenance database, each env database) and reads schema, table and default-privilege state there', async () => {
+    for (const e of applied.envs) {
+      for (const db of [...MAINTENANCE_DATABASES.map((d) => maintenanceDatabase(applied.names, e.env.server, e.adminKind, d)), e.vault.database]) {
+        const s = await as(db);
+        expect(await s.query(ROLE_EXISTS, [group(e)]), `${e.env.slug} ${db}`).toHaveLength(1);
+        await s.end();
+      }
+    }
+    const s = await as(erp.vault.database);
+    const [{ oid }] = await s.query(ROLE_OID, [group(erp)]);
+    expect(await s.query('SELECT 1 FROM pg_namespace WHERE nspname=$1', ['app'])).toHaveLength(1);
+    const [schema] = await s.query(SCHEMA_READ, ['app']);
+    expect(schema.pg_get_userbyid).toBe(group(erp));
+    // The owner's privileges are implicit (no ACL yet): the provider reads them as none granted.
+    expect((await s.query(SCHEMA_PRIVILEGES, ['app', oid]))[0].array_agg).toBeNull();
+    expect(await s.query(TABLE_PRIVILEGES, ['app', oid, ['r']])).toEqual([{ relname: 'customers', array_remove: [] }]);
+    const [{ oid: connOid }] = await s.query(ROLE_OID, [erp.vault.connectionUser]);
+    expect((await s.query(DEFAULT_PRIVILEGES, [connOid, 'app', 'r', group(erp)]))[0].array_agg).toEqual(['SELECT']);
+  });
+
+  it('reads no table data, even with default_transaction_read_only switched off (42501)', async () => {
+    const s = await as(erp.vault.database);
+    await s.query('SET default_transaction_read_only = off');
+    await expectSqlState(s.run('SELECT * FROM app.customers'), '42501', 'SELECT app.customers');
+    await expectSqlState(s.run('SELECT * FROM public.orders'), '42501', 'SELECT public.orders');
+    await expectSqlState(s.run('COPY app.customers TO STDOUT'), '42501', 'COPY app.customers');
+    await expectSqlState(s.run(`SET ROLE ${ident(group(erp))}`), '42501', 'SET ROLE to the env group');
+  });
+
+  it('creates, alters, drops and grants nothing (42501), even with default_transaction_read_only switched off', async () => {
+    const s = await as(erp.vault.database);
+    await s.query('SET default_transaction_read_only = off');
+    const conn = erp.vault.connectionUser;
+    const attempts: [string, string][] = [
+      ['CREATE ROLE planner_made NOLOGIN', '42501'],
+      ['CREATE DATABASE planner_made', '42501'],
+      ['CREATE SCHEMA planner_made', '42501'],
+      ['CREATE TABLE public.planner_made (id int)', '42501'],
+      ['CREATE TEMP TABLE planner_made (id int)', '42501'],
+      ['INSERT INTO app.customers VALUES (2, \'x\')', '42501'],
+      ['UPDATE public.orders SET id = 2', '42501'],
+      ['DELETE FROM app.customers', '42501'],
+      ['TRUNCATE public.orders', '42501'],
+      ['DROP TABLE public.orders', '42501'],
+      ['DROP SCHEMA app CASCADE', '42501'],
+      [`ALTER TABLE public.orders OWNER TO ${ident(applied.planner.user)}`, '42501'],
+      [`ALTER ROLE ${ident(conn)} PASSWORD 'x'`, '42501'],
+      [`ALTER ROLE ${ident(group(erp))} LOGIN`, '42501'],
+      [`DROP ROLE ${ident(conn)}`, '42501'],
+      [`GRANT ${ident(group(erp))} TO ${ident(applied.planner.user)}`, '42501'],
+      [`ALTER DATABASE ${ident(erp.vault.database)} CONNECTION LIMIT 1`, '42501'],
+      [`DROP DATABASE ${ident(erp.vault.database)}`, '42501'],
+      // (A role may ALTER its own password and user-settable settings: that reaches only itself —
+      // docs/ci.md names it as the declared login's one weakness, a denial of planning.)
+    ];
+    for (const [sql, code] of attempts) await expectSqlState(s.run(sql), code, sql);
+    await expectSqlState(s.run(`GRANT SELECT ON app.customers TO ${ident(applied.planner.user)}`), '42501', 'GRANT on a table');
+    // A database GRANT/REVOKE by a non-owner only warns (01007/01006) and changes nothing: the ACL is read back.
+    for (const sql of [`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(erp.vault.database)} TO PUBLIC`, `REVOKE CONNECT ON DATABASE ${ident(erp.vault.database)} FROM ${ident(group(erp))}`]) {
+      const out = await s.run(sql);
+      expect(out.ok ? out.notices.map((n) => n.code) : [out.code], sql).toEqual([expect.stringMatching(/^(01006|01007|42501)$/)]);
+    }
+    const [{ oid: groupOid }] = await s.query(ROLE_OID, [group(erp)]);
+    expect((await s.query(DB_PRIVILEGES, [erp.vault.database, 0]))[0].array_agg).toBeNull();
+    expect((await s.query(DB_PRIVILEGES, [erp.vault.database, groupOid]))[0].array_agg).toEqual(['CONNECT']);
+  });
+});
