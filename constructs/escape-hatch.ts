@@ -1,5 +1,5 @@
 import type {
-  DatabaseSecretBackendConnection, DatabaseSecretBackendRole, KubernetesAuthBackendRole, KvSecretV2,
+  DatabaseSecretBackendConnection, DatabaseSecretBackendRole, JwtAuthBackendRole, KubernetesAuthBackendRole, KvSecretV2,
   PostgresqlDatabase, PostgresqlGrant, PostgresqlGrantRole, PostgresqlRole, TerraformStack, VaultPolicy,
 } from './cdktf';
 
@@ -36,6 +36,14 @@ export interface AppEnvironmentResources {
   readonly resetPolicy?: VaultPolicy;
   /** Sandboxes only: the TTL sweep's own Vault identity (revoke its env's leases, nothing else). */
   readonly ttlSweep?: TtlSweepResources;
+  /** Prod of an app with a golden sandbox and promoteGrants: the promote credential (promote-credential.ts). */
+  readonly promote?: PromoteResources;
+}
+
+export interface PromoteResources {
+  readonly role: DatabaseSecretBackendRole;
+  readonly policy: VaultPolicy;
+  readonly jwtRole: JwtAuthBackendRole;
 }
 
 export interface TtlSweepResources {

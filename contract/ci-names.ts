@@ -14,6 +14,9 @@ export function planEnvironmentName(tier: string): string {
 /** File names of the generated workflows, under `.github/workflows/`. */
 export const CI_WORKFLOW_FILES = { pullRequest: 'tierkit-pr.yml', apply: 'tierkit-apply.yml' } as const;
 
+/** The data promote's workflow (issue 17): its replay job alone may read an app's promote credential. */
+export const DATA_PROMOTE_WORKFLOW_FILE = 'tierkit-data-promote.yml';
+
 /**
  * The GitHub environment of a tier's publish job (main only): it holds that tier's publisher
  * identity (a GitHub App's id and key, as environment secrets), which alone may write the tier's

@@ -9,6 +9,9 @@ import {
 } from '../statements';
 import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import { TTL_SWEEP_TOKEN_TTL_SECONDS } from './terraform-app-environment';
+import {
+  PROMOTE_CREDENTIAL_TTL, PROMOTE_TOKEN_TTL_SECONDS, hasPromoteCredential, promoteClaims, promoteCreationStatements, promotePolicyRules,
+} from '../promote-credential';
 
 /**
  * The app-environment stack of `terraform-app-environment.ts`, written as plain JSON without
@@ -129,6 +132,33 @@ function addGoldenDump(stack: PlainStack, env: AppEnvironment): void {
     kubernetesAuthRole(env, naming.goldenDumpName(c), naming.goldenDumpName(c), ['golden_dump_policy']));
 }
 
+/** The promote credential's resources (see `buildPromote`). */
+function addPromote(stack: PlainStack, env: AppEnvironment): void {
+  const c = env.coordinate;
+  const estate = env.estate;
+  const name = naming.promoteName(c.app);
+  stack.add('vault_database_secret_backend_role', 'promote_role', {
+    backend: estate.naming.databaseMount,
+    creation_statements: promoteCreationStatements(c, env.app.promoteGrants),
+    db_name: ref('vault_database_secret_backend_connection', 'vault_connection'),
+    default_ttl: PROMOTE_CREDENTIAL_TTL.defaultSeconds, max_ttl: PROMOTE_CREDENTIAL_TTL.maxSeconds, name,
+    revocation_statements: revocationStatements(c),
+  });
+  stack.add('vault_policy', 'promote_policy', {
+    name, policy: renderPolicy(`tierkit: data promote of ${c.app} (replay job only)`, promotePolicyRules(c.app, estate.naming)),
+  });
+  const [owner] = estate.ci.repository.split('/');
+  stack.add('vault_jwt_auth_backend_role', 'promote_jwt_role', {
+    backend: estate.vault.jwtAuthPath,
+    bound_audiences: [`https://github.com/${owner}`],
+    bound_claims: promoteClaims(estate.ci.repository, estate.ci.repositoryId, env.tier.name),
+    bound_claims_type: 'string',
+    role_name: name, role_type: 'jwt',
+    token_max_ttl: PROMOTE_TOKEN_TTL_SECONDS, token_policies: [ref('vault_policy', 'promote_policy')], token_ttl: PROMOTE_TOKEN_TTL_SECONDS,
+    user_claim: 'sub',
+  });
+}
+
 /**
  * The canonical JSON object of `env`'s stack, or `undefined` when only cdktf may render it
  * (escape hatches, a backend without a plain form, tokens among the values).
@@ -199,7 +229,7 @@ export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined
 
   const roleName = naming.vaultRoleName(c);
   stack.add('vault_database_secret_backend_connection', 'vault_connection', {
-    allowed_roles: [roleName], backend: n.databaseMount,
+    allowed_roles: hasPromoteCredential(env) ? [roleName, naming.promoteName(c.app)] : [roleName], backend: n.databaseMount,
     depends_on: ['postgresql_grant_role.vault_connection_admin', 'postgresql_grant.database_connect'],
     name: naming.vaultConnectionName(c), plugin_name: 'postgresql-database-plugin',
     postgresql: {
@@ -246,6 +276,7 @@ export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined
       kubernetesAuthRole(env, naming.resetName(c), naming.resetName(c), ['vault_policy', 'reset_policy']));
   }
   if (env instanceof Sandbox && env.expiresAt !== undefined) addTtlSweep(stack, env);
+  if (hasPromoteCredential(env)) addPromote(stack, env);
 
   const json: Block = {
     '//': {

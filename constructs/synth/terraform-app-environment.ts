@@ -1,5 +1,5 @@
 import {
-  DatabaseSecretBackendConnection, DatabaseSecretBackendRole, KubernetesAuthBackendRole, KvSecretV2,
+  DatabaseSecretBackendConnection, DatabaseSecretBackendRole, JwtAuthBackendRole, KubernetesAuthBackendRole, KvSecretV2,
   PostgresqlDatabase, PostgresqlGrant, PostgresqlGrantRole, PostgresqlRole, TerraformApp, TerraformResource, TerraformStack,
   TerraformVariable, VaultPolicy, dependable,
 } from '../cdktf';
@@ -13,7 +13,10 @@ import {
 } from '../statements';
 import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import { addBackend, addPostgresProvider, addVaultProvider } from './terraform-common';
-import type { AppEnvironmentResources, GoldenDumpResources, TtlSweepResources } from '../escape-hatch';
+import type { AppEnvironmentResources, GoldenDumpResources, PromoteResources, TtlSweepResources } from '../escape-hatch';
+import {
+  PROMOTE_CREDENTIAL_TTL, PROMOTE_TOKEN_TTL_SECONDS, hasPromoteCredential, promoteClaims, promoteCreationStatements, promotePolicyRules,
+} from '../promote-credential';
 
 // The escape hatch's view of the stack is the model's API (escape-hatch.ts); re-exported at its old path.
 export type { AppEnvironmentResources, GoldenDumpResources, TtlSweepResources } from '../escape-hatch';
@@ -108,6 +111,45 @@ function buildGoldenDump(stack: TerraformStack, env: AppEnvironment, database: P
 }
 
 /**
+ * The promote credential (promote-credential.ts): a Vault role on prod's own connection issuing
+ * the declared DML only, a policy reading it, and the data-promote replay job's JWT role — bound
+ * like an applier (exact string claims, GitHub's audience) but to a manual dispatch of the
+ * data-promote workflow at main in the prod environment.
+ */
+function buildPromote(stack: TerraformStack, env: AppEnvironment, connection: DatabaseSecretBackendConnection): PromoteResources {
+  const c = env.coordinate;
+  const estate = env.estate;
+  const name = naming.promoteName(c.app);
+  const role = new DatabaseSecretBackendRole(stack, 'promote_role', {
+    backend: estate.naming.databaseMount,
+    name,
+    dbName: connection.name,
+    creationStatements: promoteCreationStatements(c, env.app.promoteGrants),
+    revocationStatements: revocationStatements(c),
+    defaultTtl: PROMOTE_CREDENTIAL_TTL.defaultSeconds,
+    maxTtl: PROMOTE_CREDENTIAL_TTL.maxSeconds,
+  });
+  const policy = new VaultPolicy(stack, 'promote_policy', {
+    name,
+    policy: renderPolicy(`tierkit: data promote of ${c.app} (replay job only)`, promotePolicyRules(c.app, estate.naming)),
+  });
+  const [owner] = estate.ci.repository.split('/');
+  const jwtRole = new JwtAuthBackendRole(stack, 'promote_jwt_role', {
+    backend: estate.vault.jwtAuthPath,
+    roleName: name,
+    roleType: 'jwt',
+    userClaim: 'sub',
+    boundAudiences: [`https://github.com/${owner}`],
+    boundClaimsType: 'string',
+    boundClaims: promoteClaims(estate.ci.repository, estate.ci.repositoryId, env.tier.name),
+    tokenPolicies: [policy.name],
+    tokenTtl: PROMOTE_TOKEN_TTL_SECONDS,
+    tokenMaxTtl: PROMOTE_TOKEN_TTL_SECONDS,
+  });
+  return { role, policy, jwtRole };
+}
+
+/**
  * One stack per app-environment (DESIGN, isolation model layers 1–4 and 6). Resource ids are
  * stable public API: diffs and policy findings point at them.
  */
@@ -188,7 +230,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     backend: n.databaseMount,
     name: connectionName,
     pluginName: 'postgresql-database-plugin',
-    allowedRoles: [roleName],
+    allowedRoles: hasPromoteCredential(env) ? [roleName, naming.promoteName(c.app)] : [roleName],
     verifyConnection: true,
     rootRotationStatements: [...ROOT_ROTATION_STATEMENTS],
     postgresql: {
@@ -244,10 +286,11 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     : undefined;
 
   const ttlSweep = env instanceof Sandbox && env.expiresAt !== undefined ? buildTtlSweep(stack, env) : undefined;
+  const promote = hasPromoteCredential(env) ? buildPromote(stack, env, vaultConnection) : undefined;
 
   const resources: AppEnvironmentResources = {
     stack, groupRole, vaultConnectionRole, vaultConnectionAdmin, providerMembership, database, databasePublicRevoke, databaseConnect,
-    maintenanceRevokes, vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole, resetPolicy, ttlSweep,
+    maintenanceRevokes, vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole, resetPolicy, ttlSweep, promote,
   };
   for (const hatch of env.escapeHatches) hatch(resources);
   if (providerMembership) afterProviderMembership(stack, providerMembership);

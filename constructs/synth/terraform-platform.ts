@@ -10,6 +10,7 @@ import { PostgresServer } from '../postgres-server';
 import { PolicyRule, renderPolicy } from '../statements';
 import { Tier } from '../tier';
 import { addBackend, addVaultProvider } from './terraform-common';
+import { hasPromoteCredential } from '../promote-credential';
 
 /** Shared mounts and auth backends of the estate (one stack, behind the strictest gate). */
 export function buildSharedPlatformStack(app: TerraformApp, estate: Estate, platformTiers: readonly string[]): TerraformStack {
@@ -138,6 +139,14 @@ function applierRulesFor(env: AppEnvironment): PolicyRule[] {
   if (hasReset(env)) rules.push(aclPolicy(naming.resetName(c)), authRole(naming.resetName(c)));
   // The TTL sweep's own policy and auth role (buildTtlSweep): the applier writes them, it is never granted them.
   if (env instanceof Sandbox && env.expiresAt !== undefined) rules.push(aclPolicy(naming.ttlSweepName(c)), authRole(naming.ttlSweepName(c)));
+  // The promote credential's role, policy and replay JWT role (promote-credential.ts): written, never read as a credential.
+  if (hasPromoteCredential(env)) {
+    const p = naming.promoteName(c.app);
+    rules.push(
+      { path: `${v.databaseMount}/roles/${p}`, capabilities: CRUD }, aclPolicy(p),
+      { path: `auth/${v.jwtAuthPath}/role/${p}`, capabilities: CRUD },
+    );
+  }
   return rules;
 }
 

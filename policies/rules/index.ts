@@ -72,6 +72,8 @@ import { rule as TK135 } from './TK135-reset-verifies-seed';
 import { rule as TK140 } from './TK140-rollout-strict';
 import { rule as TK141 } from './TK141-rollout-workload';
 import { rule as TK142 } from './TK142-deployment-handed-over';
+import { rule as TK160 } from './TK160-promote-credential-statements';
+import { rule as TK161 } from './TK161-promote-credential-readers';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './rule';
 
@@ -85,6 +87,7 @@ export const RULES: readonly Rule[] = [
   TK093, TK094, TK095, TK110, TK111, TK112, TK113, TK114, TK115, TK116,
   TK120, TK121, TK122, TK123, TK130, TK131, TK132, TK133, TK134, TK135,
   TK140, TK141, TK142,
+  TK160, TK161,
 ];
 
 export function ruleById(id: string): Rule | undefined {
