@@ -9,7 +9,7 @@ import { checkProps, childPath, recordIssues, recordProps } from './props';
 import { CONTAINER_RESOURCES, ContainerResources } from './runtime';
 import { TableScrub } from './scrub';
 import { Releases } from './releases';
-import { PROMOTE_TABLE_GRANT, PromoteTableGrant } from './promote-credential';
+import { PROMOTE_TABLE_GRANT, PromoteTableGrant } from './promote-grants';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */

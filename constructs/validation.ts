@@ -13,7 +13,7 @@ import { Tier } from './tier';
 import { appsOf, environmentsOf } from './query';
 import { canonicalCidr } from './cidr';
 import { scrubIssues } from './scrub';
-import { promoteGrantIssues } from './promote-credential';
+import { promoteGrantIssues } from './promote-grants';
 import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import { sandboxIssue, sandboxTemplateIssues } from './sandbox-checks';
 import { releasesAppIssues } from './releases-validation';

@@ -71,3 +71,15 @@ export function k8sAppOfApps(tier: string): string {
 export function renderedPath(distPath: string): string {
   return distPath.replace(/^k8s\//, '');
 }
+
+/**
+ * The data-promote replay job's OIDC claims (issue 17): this repository (name and id), the prod
+ * GitHub environment (whose reviewers approve the replay), the data-promote workflow as it is at
+ * main, run by hand. The promote credential's JWT role binds exactly these; TK161 checks them.
+ */
+export function promoteClaims(repository: string, repositoryId: string, environment: string): Record<string, string> {
+  return {
+    repository, repository_id: repositoryId, environment, ref: CI_MAIN_REF, event_name: 'workflow_dispatch',
+    job_workflow_ref: jobWorkflowRef(repository, DATA_PROMOTE_WORKFLOW_FILE, CI_MAIN_REF),
+  };
+}

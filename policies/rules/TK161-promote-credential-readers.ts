@@ -1,5 +1,5 @@
 import { CI_MAIN_REF, DATA_PROMOTE_WORKFLOW_FILE } from '../../constructs/naming';
-import { promoteClaims } from '../../constructs/promote-credential';
+import { promoteClaims } from '../../contract/ci-names';
 import type { Env, EstateGraph } from '../graph/types';
 import { matches } from '../graph/vault-paths';
 import { RunShape, githubToken } from './github-tokens';
@@ -70,6 +70,8 @@ function judgeEnv(g: EstateGraph, env: Env): string[] {
       for (const h of hostileRuns(ci.repository, ci.repositoryId, env.tier)) {
         if (loginRefusal(b, githubToken(h.run)) === undefined) problems.push(`${who} admits the token of ${h.what}`);
       }
+      const refused = loginRefusal(b, githubToken(replayRun(ci.repository, ci.repositoryId, env.tier)));
+      if (refused !== undefined) problems.push(`${who} refuses the replay job's own token (${refused}): the promote would fail`);
     } else {
       problems.push(`${who} cannot be judged: the manifest declares no ci.repositoryId`);
     }
