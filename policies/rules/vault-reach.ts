@@ -88,6 +88,15 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
     if (!seen.has(key)) { seen.add(key); out.push({ pattern, owner: { kind: 'env', env }, declared: true }); }
   };
   for (const p of g.vaultPolicies) if (p.stack.env) for (const x of [`sys/policies/acl/${p.name}`, `sys/policy/${p.name}`]) add(x, p.stack.env);
+  // An app's promote credential (issue 17) is prod's: writing its role rewrites SQL prod's connection user runs.
+  for (const env of g.envs) {
+    if (!env.promote) continue;
+    const r = env.promote.name;
+    for (const x of [`${v.databaseMount}/creds/${r}`, `${v.databaseMount}/roles/${r}`, `${v.databaseMount}/static-roles/${r}`,
+      `${v.databaseMount}/static-creds/${r}`, `${v.databaseMount}/rotate-role/${r}`, `sys/leases/revoke-prefix/${v.databaseMount}/creds/${r}`]) add(x, env);
+  }
+  // Every dynamic role a stack declares is its env's, whatever its name.
+  for (const d of g.dynamicRoles) if (d.stack.env) for (const x of [`${d.backend}/roles/${d.name}`, `${d.backend}/creds/${d.name}`]) add(x, d.stack.env);
   for (const a of g.authRoles) if (a.stack.env) add(`auth/${a.backend}/role/${a.name}`, a.stack.env);
   for (const k of g.kvSecrets) {
     if (k.stack.env) for (const x of ['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys']) add(`${k.mount}/${x}/${k.name}`, k.stack.env);

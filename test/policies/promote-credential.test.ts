@@ -114,6 +114,18 @@ describe('TK161: only the data-promote replay job reads the promote credential',
   });
 });
 
+describe('the promote role\'s own Vault paths belong to prod (TK007)', () => {
+  it('a sandbox policy that may rewrite the promote role\'s statements (run as prod\'s connection user at the next replay) reaches prod', async () => {
+    const dir = synthDist((e) => env(e, 'erp', 'sandbox').addEscapeHatch((r) => {
+      r.vaultPolicy.addOverride('policy', 'path "postgres/roles/erp-promote" {\n  capabilities = ["update"]\n}\n');
+    }), 'tk007-promote-role');
+    const report = await check(dir);
+    const found = findings(report, 'TK007');
+    expect(found.some((f) => f.message.includes('"postgres/roles/erp-promote"') && f.message.includes('env erp'))).toBe(true);
+    expect(report.summary.errors).toBeGreaterThan(0);
+  });
+});
+
 describe('App.promoteGrants validation', () => {
   it('names the app, the property, the value and the fix; refuses DDL-ish privileges, foreign tables and an app without a golden sandbox', () => {
     const estate = exampleEstate();
