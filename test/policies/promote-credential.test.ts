@@ -57,6 +57,18 @@ describe('TK160: the promote credential holds only the declared DML', () => {
     expect(report.summary.errors).toBeGreaterThanOrEqual(7);
   });
 
+  it('a hand-edited stack file (manifest hash rewritten) that puts the promote login in the owner group is refused', async () => {
+    const edit = new DistEdit('tk160-handedited');
+    const rel = 'terraform/erp/cdk.tf.json';
+    const stack = JSON.parse(readFileSync(join(edit.dir, rel), 'utf8'));
+    stack.resource.vault_database_secret_backend_role.promote_role.creation_statements[0] =
+      `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE "erp_role";`;
+    edit.write(rel, `${JSON.stringify(stack, null, 2)}\n`);
+    const report = await check(edit.dir);
+    expect(messages(report, 'TK020')).toEqual([]);
+    expect(messages(report, 'TK160').some((m) => m.includes('joins "erp_role" (IN ROLE)'))).toBe(true);
+  });
+
   it('a hand-edited manifest that drops the declaration leaves the role to TK004 and TK005, which refuse it', async () => {
     const dir = new DistEdit('tk160-undeclared').manifest((m) => {
       for (const e of m.appEnvironments) delete e.promote;
