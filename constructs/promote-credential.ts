@@ -11,6 +11,7 @@ import { hasGoldenDump } from './lifecycle/plan';
 import * as naming from './naming';
 import { PolicyRule, quoteIdent } from './statements';
 import { PromoteTableGrant, DML_PRIVILEGES } from './promote-grants';
+import { compareStrings } from '../contract/order';
 
 export { DML_PRIVILEGES, PROMOTE_TABLE_GRANT, promoteGrantIssues } from './promote-grants';
 export type { DmlPrivilege, PromoteTableGrant } from './promote-grants';
@@ -36,7 +37,7 @@ export function hasPromoteCredential(env: AppEnvironment): boolean {
 export function canonicalGrants(grants: readonly PromoteTableGrant[]): PromoteTableGrant[] {
   return [...grants]
     .map((g) => ({ table: g.table, privileges: DML_PRIVILEGES.filter((p) => g.privileges.includes(p)) }))
-    .sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0));
+    .sort((a, b) => compareStrings(a.table, b.table));
 }
 
 /**
