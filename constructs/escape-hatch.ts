@@ -1,5 +1,5 @@
 import type {
-  DatabaseSecretBackendConnection, DatabaseSecretBackendRole, JwtAuthBackendRole, KubernetesAuthBackendRole, KvSecretV2,
+  DatabaseSecretBackendConnection, DatabaseSecretBackendRole, KubernetesAuthBackendRole, KvSecretV2,
   PostgresqlDatabase, PostgresqlGrant, PostgresqlGrantRole, PostgresqlRole, TerraformStack, VaultPolicy,
 } from './cdktf';
 
@@ -40,10 +40,9 @@ export interface AppEnvironmentResources {
   readonly promote?: PromoteResources;
 }
 
+/** The promote credential's Vault role; its policy and JWT role live in the tier platform stack. */
 export interface PromoteResources {
   readonly role: DatabaseSecretBackendRole;
-  readonly policy: VaultPolicy;
-  readonly jwtRole: JwtAuthBackendRole;
 }
 
 export interface TtlSweepResources {

@@ -9,9 +9,7 @@ import {
 } from '../statements';
 import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import { TTL_SWEEP_TOKEN_TTL_SECONDS } from './terraform-app-environment';
-import {
-  PROMOTE_CREDENTIAL_TTL, PROMOTE_TOKEN_TTL_SECONDS, hasPromoteCredential, promoteClaims, promoteCreationStatements, promotePolicyRules,
-} from '../promote-credential';
+import { PROMOTE_CREDENTIAL_TTL, hasPromoteCredential, promoteCreationStatements } from '../promote-credential';
 
 /**
  * The app-environment stack of `terraform-app-environment.ts`, written as plain JSON without
@@ -132,30 +130,15 @@ function addGoldenDump(stack: PlainStack, env: AppEnvironment): void {
     kubernetesAuthRole(env, naming.goldenDumpName(c), naming.goldenDumpName(c), ['golden_dump_policy']));
 }
 
-/** The promote credential's resources (see `buildPromote`). */
+/** The promote credential's Vault role (see `buildPromote`). */
 function addPromote(stack: PlainStack, env: AppEnvironment): void {
   const c = env.coordinate;
-  const estate = env.estate;
-  const name = naming.promoteName(c.app);
   stack.add('vault_database_secret_backend_role', 'promote_role', {
-    backend: estate.naming.databaseMount,
+    backend: env.estate.naming.databaseMount,
     creation_statements: promoteCreationStatements(c, env.app.promoteGrants),
     db_name: ref('vault_database_secret_backend_connection', 'vault_connection'),
-    default_ttl: PROMOTE_CREDENTIAL_TTL.defaultSeconds, max_ttl: PROMOTE_CREDENTIAL_TTL.maxSeconds, name,
+    default_ttl: PROMOTE_CREDENTIAL_TTL.defaultSeconds, max_ttl: PROMOTE_CREDENTIAL_TTL.maxSeconds, name: naming.promoteName(c.app),
     revocation_statements: revocationStatements(c),
-  });
-  stack.add('vault_policy', 'promote_policy', {
-    name, policy: renderPolicy(`tierkit: data promote of ${c.app} (replay job only)`, promotePolicyRules(c.app, estate.naming)),
-  });
-  const [owner] = estate.ci.repository.split('/');
-  stack.add('vault_jwt_auth_backend_role', 'promote_jwt_role', {
-    backend: estate.vault.jwtAuthPath,
-    bound_audiences: [`https://github.com/${owner}`],
-    bound_claims: promoteClaims(estate.ci.repository, estate.ci.repositoryId, env.tier.name),
-    bound_claims_type: 'string',
-    role_name: name, role_type: 'jwt',
-    token_max_ttl: PROMOTE_TOKEN_TTL_SECONDS, token_policies: [ref('vault_policy', 'promote_policy')], token_ttl: PROMOTE_TOKEN_TTL_SECONDS,
-    user_claim: 'sub',
   });
 }
 

@@ -1,5 +1,5 @@
 import {
-  DatabaseSecretBackendConnection, DatabaseSecretBackendRole, JwtAuthBackendRole, KubernetesAuthBackendRole, KvSecretV2,
+  DatabaseSecretBackendConnection, DatabaseSecretBackendRole, KubernetesAuthBackendRole, KvSecretV2,
   PostgresqlDatabase, PostgresqlGrant, PostgresqlGrantRole, PostgresqlRole, TerraformApp, TerraformResource, TerraformStack,
   TerraformVariable, VaultPolicy, dependable,
 } from '../cdktf';
@@ -14,9 +14,7 @@ import {
 import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import { addBackend, addPostgresProvider, addVaultProvider } from './terraform-common';
 import type { AppEnvironmentResources, GoldenDumpResources, PromoteResources, TtlSweepResources } from '../escape-hatch';
-import {
-  PROMOTE_CREDENTIAL_TTL, PROMOTE_TOKEN_TTL_SECONDS, hasPromoteCredential, promoteClaims, promoteCreationStatements, promotePolicyRules,
-} from '../promote-credential';
+import { PROMOTE_CREDENTIAL_TTL, hasPromoteCredential, promoteCreationStatements } from '../promote-credential';
 
 // The escape hatch's view of the stack is the model's API (escape-hatch.ts); re-exported at its old path.
 export type { AppEnvironmentResources, GoldenDumpResources, TtlSweepResources } from '../escape-hatch';
@@ -111,42 +109,22 @@ function buildGoldenDump(stack: TerraformStack, env: AppEnvironment, database: P
 }
 
 /**
- * The promote credential (promote-credential.ts): a Vault role on prod's own connection issuing
- * the declared DML only, a policy reading it, and the data-promote replay job's JWT role — bound
- * like an applier (exact string claims, GitHub's audience) but to a manual dispatch of the
- * data-promote workflow at main in the prod environment.
+ * The promote credential's Vault role (promote-credential.ts), on prod's own connection: the
+ * declared DML only. Its policy and the replay job's JWT role are CI identity objects: the tier
+ * platform stack declares them (terraform-platform.ts), applied by platform-admin, never a tier applier.
  */
 function buildPromote(stack: TerraformStack, env: AppEnvironment, connection: DatabaseSecretBackendConnection): PromoteResources {
   const c = env.coordinate;
-  const estate = env.estate;
-  const name = naming.promoteName(c.app);
   const role = new DatabaseSecretBackendRole(stack, 'promote_role', {
-    backend: estate.naming.databaseMount,
-    name,
+    backend: env.estate.naming.databaseMount,
+    name: naming.promoteName(c.app),
     dbName: connection.name,
     creationStatements: promoteCreationStatements(c, env.app.promoteGrants),
     revocationStatements: revocationStatements(c),
     defaultTtl: PROMOTE_CREDENTIAL_TTL.defaultSeconds,
     maxTtl: PROMOTE_CREDENTIAL_TTL.maxSeconds,
   });
-  const policy = new VaultPolicy(stack, 'promote_policy', {
-    name,
-    policy: renderPolicy(`tierkit: data promote of ${c.app} (replay job only)`, promotePolicyRules(c.app, estate.naming)),
-  });
-  const [owner] = estate.ci.repository.split('/');
-  const jwtRole = new JwtAuthBackendRole(stack, 'promote_jwt_role', {
-    backend: estate.vault.jwtAuthPath,
-    roleName: name,
-    roleType: 'jwt',
-    userClaim: 'sub',
-    boundAudiences: [`https://github.com/${owner}`],
-    boundClaimsType: 'string',
-    boundClaims: promoteClaims(estate.ci.repository, estate.ci.repositoryId, env.tier.name),
-    tokenPolicies: [policy.name],
-    tokenTtl: PROMOTE_TOKEN_TTL_SECONDS,
-    tokenMaxTtl: PROMOTE_TOKEN_TTL_SECONDS,
-  });
-  return { role, policy, jwtRole };
+  return { role };
 }
 
 /**

@@ -37,8 +37,10 @@ function judgeEnv(g: EstateGraph, env: Env): string[] {
   if (promote.workflow !== DATA_PROMOTE_WORKFLOW_FILE) problems.push(`the manifest names workflow "${promote.workflow}", not tierkit's "${DATA_PROMOTE_WORKFLOW_FILE}"`);
   // 1. Which policies mint it: exactly the promote policy of prod's own stack.
   const readers = g.vaultPolicies.filter((p) => p.rules.some((r) => MINTS(r.capabilities) && matches(r.path, creds)));
+  // CI identities (the promote one included) are declared by a tier platform stack, applied by platform-admin only.
+  const platform = (s: { manifest?: { kind?: string } }) => s.manifest?.kind === 'tier-platform';
   for (const p of readers) {
-    if (p.name !== promote.name || p.stack.name !== env.stack) problems.push(`Vault policy "${p.name}" (stack ${p.stack.name}) can read ${creds}: only the promote policy "${promote.name}" of ${env.stack} may`);
+    if (p.name !== promote.name || !platform(p.stack)) problems.push(`Vault policy "${p.name}" (stack ${p.stack.name}) can read ${creds}: only the promote policy "${promote.name}" of a tier platform stack may`);
   }
   const own = g.vaultPolicies.filter((p) => p.name === promote.name);
   for (const p of own) {
@@ -55,7 +57,9 @@ function judgeEnv(g: EstateGraph, env: Env): string[] {
     if (held.length === 0) continue;
     const who = `${r.kind} auth role "auth/${r.backend}/role/${r.name}"`;
     if (r.kind !== 'jwt') { problems.push(`${who} hands out ${held.join(', ')}: pods, sandboxes and jobs in the cluster never hold the promote credential`); continue; }
-    if (r.name !== promote.name || r.backend !== v.jwtAuthPath) problems.push(`${who} hands out ${held.join(', ')}: only "auth/${v.jwtAuthPath}/role/${promote.name}" may`);
+    if (r.name !== promote.name || r.backend !== v.jwtAuthPath || !platform(r.stack)) {
+      problems.push(`${who} (stack ${r.stack.name}) hands out ${held.join(', ')}: only "auth/${v.jwtAuthPath}/role/${promote.name}" of a tier platform stack may`);
+    }
     if (r.policies.length !== 1) problems.push(`${who} hands out ${JSON.stringify(r.policies)}: the promote role hands out its policy alone`);
     const b = bindingOf(r.attributes ?? { bound_claims: r.boundClaims });
     if (b.roleType !== 'jwt') problems.push(`${who} is role_type "${b.roleType}", not "jwt"`);
@@ -98,8 +102,7 @@ export const rule: Rule = {
     const out: RuleFinding[] = [];
     for (const env of g.envs) {
       if (!env.promote) continue;
-      const stack = g.stacks.find((s) => s.name === env.stack);
-      const source = { file: stack?.file ?? 'manifest.json', pointer: stack ? '/resource' : '/appEnvironments', constructPath: env.constructPath };
+      const source = { file: 'manifest.json', pointer: `/appEnvironments/${g.manifest.appEnvironments.indexOf(env)}/promote`, constructPath: env.constructPath };
       for (const m of judgeEnv(g, env)) out.push({ env, source, message: `promote credential of ${env.app}: ${m}` });
     }
     return out;

@@ -51,6 +51,9 @@ export function policyOwner(g: EstateGraph, p: VaultPolicy): PolicyOwner {
       mayReach: (o) => (o.kind === 'env' && gated.has(o.env.stack)) || (o.kind === 'tier' && (o.tier === tier || platforms)) || (platforms && o.kind === 'shared'),
     };
   }
+  // An app's promote policy (issue 17), declared by a tier platform stack: prod's, reaching prod's promote credential.
+  const promoted = p.stack.manifest?.kind === 'tier-platform' ? g.envs.find((e) => e.promote?.name === p.name) : undefined;
+  if (promoted) return { label: `the promote identity of ${promoted.app}`, env: promoted, mayReach: (o) => o.kind === 'env' && o.env === promoted };
   if (p.name === PLATFORM_ADMIN_ROLE && p.stack.manifest?.kind === 'shared-platform') {
     return { label: 'the platform-admin CI applier', platformAdmin: true, mayReach: (o) => o.kind === 'shared' || o.kind === 'tier' };
   }
@@ -105,6 +108,13 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
     const secret = s.adminSecretPath.startsWith(`${v.kvMount}/`) ? s.adminSecretPath.slice(v.kvMount.length + 1) : s.adminSecretPath;
     const owner: Owner = s.gatingTier ? { kind: 'tier', tier: s.gatingTier } : { kind: 'shared' };
     for (const k of ['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys']) out.push({ pattern: `${v.kvMount}/${k}/${secret}`, owner });
+  }
+  // An app's promote identity (policy and JWT role) is a CI identity of the tier gating its prod stack.
+  for (const env of g.envs) {
+    const gating = env.promote && g.manifest.stacks.find((x) => x.name === env.stack)?.gatingTier;
+    if (!gating) continue;
+    const r = env.promote!.name;
+    for (const pattern of [`sys/policies/acl/${r}`, `sys/policy/${r}`, `auth/${v.jwtAuthPath}/role/${r}`]) out.push({ pattern, owner: { kind: 'tier', tier: gating } });
   }
   for (const t of g.tiers.keys()) {
     const owner: Owner = { kind: 'tier', tier: t };

@@ -90,39 +90,59 @@ describe('TK160: the promote credential holds only the declared DML', () => {
 });
 
 describe('TK161: only the data-promote replay job reads the promote credential', () => {
-  it('refuses a sandbox policy (even by `+`), a pod\'s auth role holding the promote policy, and a widened promote policy', async () => {
+  /** The platform stack that declares the promote identity, edited by hand (manifest hash rewritten). */
+  const platform = (label: string, edit: (resource: any) => void) => {
+    const d = new DistEdit(label);
+    const rel = 'terraform/platform-prod/cdk.tf.json';
+    const stack = JSON.parse(readFileSync(join(d.dir, rel), 'utf8'));
+    edit(stack.resource);
+    d.write(rel, `${JSON.stringify(stack, null, 2)}\n`);
+    return d.dir;
+  };
+
+  it('refuses a sandbox policy (even by `+`), a pod\'s auth role holding the promote policy, and a widened promote policy, whatever is suppressed', async () => {
     const dir = synthDist((e) => {
       env(e, 'erp', 'sandbox').addSuppression('TK161', 'the agent rehearses the replay itself, trust us').addEscapeHatch((r) => {
         r.vaultPolicy.addOverride('policy', 'path "postgres/creds/+" {\n  capabilities = ["read"]\n}\n');
       });
-      env(e, 'erp', 'prod').addEscapeHatch((r) => {
-        r.kubernetesAuthRole.addOverride('token_policies', ['erp', 'erp-promote']);
-        r.promote!.policy.addOverride('policy', 'path "postgres/creds/erp-promote" {\n  capabilities = ["read"]\n}\npath "postgres/creds/erp" {\n  capabilities = ["read"]\n}\n');
-      });
+      env(e, 'erp', 'prod').addEscapeHatch((r) => r.kubernetesAuthRole.addOverride('token_policies', ['erp', 'erp-promote']));
     }, 'tk161-readers');
     const report = await check(dir);
     const found = messages(report, 'TK161');
     expect(found.some((m) => m.includes('Vault policy "erp-sandbox" (stack erp-sandbox) can read postgres/creds/erp-promote'))).toBe(true);
     expect(found.some((m) => m.includes('kubernetes auth role "auth/kubernetes/role/erp" hands out erp-promote'))).toBe(true);
-    expect(found.some((m) => m.includes('Vault policy "erp-promote" grants') && m.includes('exactly read on postgres/creds/erp-promote'))).toBe(true);
     expect(findings(report, 'TK161').every((f) => !f.suppressed)).toBe(true);
+    const widened = messages(await check(platform('tk161-widened', (r) => {
+      r.vault_policy.promote_policy_erp.policy = 'path "postgres/creds/erp-promote" {\n  capabilities = ["read"]\n}\npath "postgres/creds/erp" {\n  capabilities = ["read"]\n}\n';
+    })), 'TK161');
+    expect(widened.some((m) => m.includes('Vault policy "erp-promote" grants') && m.includes('exactly read on postgres/creds/erp-promote'))).toBe(true);
   });
 
   it('refuses a replay role bound to a push, to any branch by glob, or to another workflow', async () => {
     for (const [label, edit, expected, login] of [
-      ['push', (r: any) => r.promote!.jwtRole.addOverride('bound_claims.event_name', 'push'), 'binds event_name ["push"]', "refuses the replay job's own token"],
-      ['glob', (r: any) => { r.promote!.jwtRole.addOverride('bound_claims_type', 'glob'); r.promote!.jwtRole.addOverride('bound_claims.ref', 'refs/heads/*');
-        r.promote!.jwtRole.addOverride('bound_claims.job_workflow_ref', 'arcodange/estate/.github/workflows/tierkit-data-promote.yml@*'); },
-        'matches bound claims as "glob"', 'admits the token of a dispatch of the data-promote workflow on another branch'],
-      ['workflow', (r: any) => r.promote!.jwtRole.addOverride('bound_claims.job_workflow_ref', 'arcodange/estate/.github/workflows/release.yml@refs/heads/main'),
-        'binds job_workflow_ref ["arcodange/estate/.github/workflows/release.yml@refs/heads/main"]',
-        'admits the token of another workflow dispatched on main'],
+      ['push', (r: any) => { r.bound_claims.event_name = 'push'; }, 'binds event_name ["push"]', "refuses the replay job's own token"],
+      ['glob', (r: any) => {
+        r.bound_claims_type = 'glob';
+        r.bound_claims.ref = 'refs/heads/*';
+        r.bound_claims.job_workflow_ref = 'arcodange/estate/.github/workflows/tierkit-data-promote.yml@*';
+      }, 'matches bound claims as "glob"', 'admits the token of a dispatch of the data-promote workflow on another branch'],
+      ['workflow', (r: any) => { r.bound_claims.job_workflow_ref = 'arcodange/estate/.github/workflows/release.yml@refs/heads/main'; },
+        'binds job_workflow_ref ["arcodange/estate/.github/workflows/release.yml@refs/heads/main"]', 'admits the token of another workflow dispatched on main'],
     ] as const) {
-      const dir = synthDist((e) => env(e, 'erp', 'prod').addEscapeHatch(edit), `tk161-${label}`);
+      const dir = platform(`tk161-${label}`, (r) => edit(r.vault_jwt_auth_backend_role.promote_role_erp));
       const found = messages(await check(dir), 'TK161');
       expect(found.some((m) => m.includes(expected)), `${label}: ${found.join('\n')}`).toBe(true);
       expect(found.some((m) => m.includes(login)), `${label}: ${found.join('\n')}`).toBe(true);
     }
+  });
+
+  it('refuses the promote identity declared by an env stack (a tier applier would write a CI identity)', async () => {
+    const dir = synthDist((e) => env(e, 'erp', 'prod').addEscapeHatch((r) => {
+      r.vaultPolicy.addOverride('name', 'erp-promote');
+      r.vaultPolicy.addOverride('policy', 'path "postgres/creds/erp-promote" {\n  capabilities = ["read"]\n}\n');
+    }), 'tk161-envstack');
+    const found = messages(await check(dir), 'TK161');
+    expect(found.some((m) => m.includes('(stack erp) can read postgres/creds/erp-promote'))).toBe(true);
   });
 });
 
