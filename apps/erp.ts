@@ -21,6 +21,13 @@ export function erp(estate: Estate): App {
       // SMTP passwords, payment and API keys, OAuth client secrets, salts.
       { table: 'llx_const', deleteWhere: "name ~* '(PASS|PWD|_PW$|SECRET|TOKEN|APIKEY|API_KEY|PRIVATE|_KEY$|SALT|SIGNATURE)'" },
     ],
+    // ADR-0003 §4: what a rehearsed, approved data promote may write on prod (invoices and their
+    // lines, third parties' fields); everything else, and every schema change, goes through the gated apply.
+    promoteGrants: [
+      { table: 'llx_facture', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
+      { table: 'llx_facturedet', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
+      { table: 'llx_societe', privileges: ['SELECT', 'UPDATE'] },
+    ],
   });
   new Sandbox(app, 'sandbox', {
     tier: Tier.DEV,

@@ -9,6 +9,7 @@ import { checkProps, childPath, recordIssues, recordProps } from './props';
 import { CONTAINER_RESOURCES, ContainerResources } from './runtime';
 import { TableScrub } from './scrub';
 import { Releases } from './releases';
+import { PROMOTE_TABLE_GRANT, PromoteTableGrant } from './promote-grants';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */
@@ -48,6 +49,12 @@ export interface AppProps {
    * @default - every env runs `image` with the app's flags, no config, strategy immediate
    */
   readonly releases?: Releases;
+  /**
+   * The prod tables a reviewed data promote may write, and how (DML only): with a golden sandbox,
+   * prod gets the `<app>-promote` credential holding exactly these grants (docs/data-promote.md).
+   * @default - none: no promote credential, no data promote
+   */
+  readonly promoteGrants?: readonly PromoteTableGrant[];
 }
 
 export const APP_PROPS = propTypes<AppProps>()({
@@ -55,6 +62,7 @@ export const APP_PROPS = propTypes<AppProps>()({
   runAsUser: Types.integer, resources: CONTAINER_RESOURCES, healthPath: Types.string, flags: Types.record(Types.boolean),
   scrub: Types.list(Types.object), scrubReason: Types.string,
   releases: Types.instance(Releases, 'Releases.fromFile(join(__dirname, "<app>.releases.json"))'),
+  promoteGrants: Types.list(PROMOTE_TABLE_GRANT),
 });
 
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */
@@ -71,6 +79,7 @@ export class App extends Construct {
   readonly scrub: readonly TableScrub[];
   readonly scrubReason?: string;
   readonly releases?: Releases;
+  readonly promoteGrants: readonly PromoteTableGrant[];
 
   constructor(scope: Estate, id: string, declared: AppProps) {
     const { props, issues } = checkProps<AppProps>(childPath(scope, id), declared, APP_PROPS, ['tiers', 'objectPrefix', 'image']);
@@ -89,6 +98,7 @@ export class App extends Construct {
     this.scrubReason = props.scrubReason;
     this.flags = props.flags ?? {};
     this.releases = props.releases;
+    this.promoteGrants = Array.isArray(props.promoteGrants) ? props.promoteGrants : [];
     const tiers = Array.isArray(props.tiers) ? props.tiers : [];
     for (const tier of tiers) {
       // Tier names are a closed set, so these ids are stable public API.

@@ -36,6 +36,13 @@ export interface AppEnvironmentResources {
   readonly resetPolicy?: VaultPolicy;
   /** Sandboxes only: the TTL sweep's own Vault identity (revoke its env's leases, nothing else). */
   readonly ttlSweep?: TtlSweepResources;
+  /** Prod of an app with a golden sandbox and promoteGrants: the promote credential (promote-credential.ts). */
+  readonly promote?: PromoteResources;
+}
+
+/** The promote credential's Vault role; its policy and JWT role live in the tier platform stack. */
+export interface PromoteResources {
+  readonly role: DatabaseSecretBackendRole;
 }
 
 export interface TtlSweepResources {

@@ -161,7 +161,7 @@ export const PLATFORM_ADMIN_ROLE = 'tierkit-platform-admin';
 
 // The CI and Terraform-state names the contract's artifacts are made of (contract/ci-names.ts).
 export {
-  CI_MAIN_REF, CI_WORKFLOW_FILES, PLATFORM_ADMIN_ENVIRONMENT, jobWorkflowRef, planEnvironmentName, publishEnvironmentName,
+  CI_MAIN_REF, CI_WORKFLOW_FILES, DATA_PROMOTE_WORKFLOW_FILE, PLATFORM_ADMIN_ENVIRONMENT, jobWorkflowRef, planEnvironmentName, publishEnvironmentName,
   stateKey, stateLockKey, stateRoleName,
 } from '../contract/ci-names';
 import { k8sAppOfApps, k8sTierDir, renderedPath } from '../contract/ci-names';
@@ -306,6 +306,19 @@ export function seedExportPath(exportRoot: string, app: string, seed: string): s
   return `${exportRoot}/${app}/${seedSlug(seed)}`;
 }
 
+/**
+ * The promote credential of an app (issue 17): its Vault database role, Vault policy and CI JWT
+ * role are all `<app>-promote` — the vault role name of an env `promote`, so prod claims it
+ * (claimedNames) and validation refuses a sandbox of that name.
+ */
+export function promoteName(app: string): string {
+  return `${app}-promote`;
+}
+
+export function promoteCredsPath(app: string, n: EstateNaming): string {
+  return `${n.databaseMount}/creds/${promoteName(app)}`;
+}
+
 /** The KV directory (under the KV mount) of every seed's published hashes. */
 export const SEED_HASH_KV_ROOT = 'tierkit-seeds';
 
@@ -355,5 +368,10 @@ export function claimedNames(c: Coordinate): ClaimedName[] {
     { kind: 'Vault Kubernetes auth role', name: ttlSweepName(c) },
     { kind: 'Kubernetes namespace', name: namespace(c) },
     { kind: 'Terraform stack', name: appEnvironmentStackName(c) },
+    // Prod holds its app's promote credential, whether or not the app declares grants today.
+    ...(c.env === PROD_ENV ? [
+      { kind: 'Vault database role', name: promoteName(c.app) },
+      { kind: 'Vault policy', name: promoteName(c.app) },
+    ] : []),
   ];
 }

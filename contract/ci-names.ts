@@ -14,6 +14,9 @@ export function planEnvironmentName(tier: string): string {
 /** File names of the generated workflows, under `.github/workflows/`. */
 export const CI_WORKFLOW_FILES = { pullRequest: 'tierkit-pr.yml', apply: 'tierkit-apply.yml' } as const;
 
+/** The data promote's workflow (issue 17): its replay job alone may read an app's promote credential. */
+export const DATA_PROMOTE_WORKFLOW_FILE = 'tierkit-data-promote.yml';
+
 /**
  * The GitHub environment of a tier's publish job (main only): it holds that tier's publisher
  * identity (a GitHub App's id and key, as environment secrets), which alone may write the tier's
@@ -67,4 +70,16 @@ export function k8sAppOfApps(tier: string): string {
 /** Where a `dist/k8s/…` file lives on the rendered branch (which holds dist/k8s at its root). */
 export function renderedPath(distPath: string): string {
   return distPath.replace(/^k8s\//, '');
+}
+
+/**
+ * The data-promote replay job's OIDC claims (issue 17): this repository (name and id), the prod
+ * GitHub environment (whose reviewers approve the replay), the data-promote workflow as it is at
+ * main, run by hand. The promote credential's JWT role binds exactly these; TK161 checks them.
+ */
+export function promoteClaims(repository: string, repositoryId: string, environment: string): Record<string, string> {
+  return {
+    repository, repository_id: repositoryId, environment, ref: CI_MAIN_REF, event_name: 'workflow_dispatch',
+    job_workflow_ref: jobWorkflowRef(repository, DATA_PROMOTE_WORKFLOW_FILE, CI_MAIN_REF),
+  };
 }

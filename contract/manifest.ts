@@ -102,6 +102,16 @@ export interface ManifestSandbox {
   readonly egress?: boolean;
 }
 
+/** The promote credential as declared: TK160 holds its statements to `grants`, TK161 its readers to the replay job. */
+export interface ManifestPromote {
+  /** Vault database role, policy and JWT role name (`<app>-promote`). */
+  readonly name: string;
+  readonly credsPath: string;
+  /** The data-promote workflow file whose replay job alone reads it. */
+  readonly workflow: string;
+  readonly grants: readonly { readonly table: string; readonly privileges: readonly string[] }[];
+}
+
 export interface ManifestAppEnvironment {
   readonly app: string;
   readonly env: string;
@@ -131,6 +141,8 @@ export interface ManifestAppEnvironment {
     readonly argoApplication: string;
   };
   readonly sandbox?: ManifestSandbox;
+  /** Prod of an app with a golden sandbox and declared promote grants: its promote credential (issue 17). */
+  readonly promote?: ManifestPromote;
   /** Reasoned exceptions the env relies on (e.g. a golden seed). */
   readonly exceptions: readonly { kind: string; value: string; reason: string }[];
   readonly suppressions: readonly { ruleId: string; reason: string }[];

@@ -29,7 +29,7 @@ export function seedHashTemplate(path: string): string {
 }
 
 /** Shared functions: credentials and the content hash used by both the golden dump and the reset. */
-const COMMON = `set -euo pipefail
+export const LIFECYCLE_SHELL_FUNCTIONS = `set -euo pipefail
 export PGPASSFILE=/dev/null PGSERVICEFILE=/dev/null
 
 tk_load_credentials() {
@@ -175,7 +175,7 @@ SQL
  */
 export const GOLDEN_DUMP_SCRIPT = `#!/usr/bin/env bash
 # tierkit golden dump: pg_dump -Fc of the app's objects, scrubbed, and their content hash.
-${COMMON}${SCRUB}
+${LIFECYCLE_SHELL_FUNCTIONS}${SCRUB}
 tk_load_credentials
 tmp="$TIERKIT_DUMP_FILE.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
@@ -214,7 +214,7 @@ echo "golden dump written: $TIERKIT_DUMP_FILE (file sha256 $file, content sha256
  */
 export const RESET_SCRIPT = `#!/usr/bin/env bash
 # tierkit reset: DROP OWNED BY <group> CASCADE, pg_restore --no-owner --role=<group>, verify hash.
-${COMMON}
+${LIFECYCLE_SHELL_FUNCTIONS}
 tk_load_credentials
 : "\${TIERKIT_GROUP_ROLE:?}" "\${TIERKIT_VAULT_CONNECTION_ROLE:?}" "\${TIERKIT_DUMP_FILE:?}"
 # The expected hashes come from the seed's KV secret (only its producer writes it), never from the
@@ -282,7 +282,7 @@ echo "seed hashes published to $TIERKIT_SEED_KV_MOUNT/$TIERKIT_SEED_KV_NAME (fil
 
 /** Prints the content hash of the database in PGDATABASE (what the golden and the reset compare). */
 export const CONTENT_HASH_SCRIPT = `#!/usr/bin/env bash
-${COMMON}
+${LIFECYCLE_SHELL_FUNCTIONS}
 tk_load_credentials
 tk_content_hash
 `;

@@ -9,6 +9,7 @@ import {
   ROOT_ROTATION_STATEMENTS, creationStatements, environmentPolicyRules, renderPolicy, revocationStatements,
 } from '../statements';
 import { VAULT_TOKEN_AUDIENCE } from './pod-security';
+import { PROMOTE_CREDENTIAL_TTL, hasPromoteCredential, promoteCreationStatements } from '../promote-credential';
 
 /*
  * The one description of an app-environment stack: every resource, variable and provider tierkit
@@ -292,7 +293,7 @@ export function describeAppEnvironmentStack(env: AppEnvironment): AppEnvironment
       backend: n.databaseMount,
       name: naming.vaultConnectionName(c),
       plugin_name: 'postgresql-database-plugin',
-      allowed_roles: [roleName],
+      allowed_roles: hasPromoteCredential(env) ? [roleName, naming.promoteName(c.app)] : [roleName],
       verify_connection: true,
       root_rotation_statements: [...ROOT_ROTATION_STATEMENTS],
       postgresql: {
@@ -357,6 +358,23 @@ export function describeAppEnvironmentStack(env: AppEnvironment): AppEnvironment
     add(serviceAccountAuthRole('reset_auth_role', env, naming.resetName(c), naming.resetName(c), ['vault_policy', 'reset_policy'], tier.secretTtl));
   }
   if (env instanceof Sandbox && env.expiresAt !== undefined) resources.push(...ttlSweep(env));
+  // The promote credential's Vault role (promote-credential.ts), on prod's own connection: the
+  // declared DML only. Its policy and the replay job's JWT role are CI identity objects: the tier
+  // platform stack declares them (terraform-platform.ts), applied by platform-admin, never a tier applier.
+  if (hasPromoteCredential(env)) {
+    add({
+      type: 'vault_database_secret_backend_role', id: 'promote_role',
+      attributes: {
+        backend: n.databaseMount,
+        name: naming.promoteName(c.app),
+        db_name: ref('vault_database_secret_backend_connection', 'vault_connection'),
+        creation_statements: promoteCreationStatements(c, env.app.promoteGrants),
+        revocation_statements: revocationStatements(c),
+        default_ttl: PROMOTE_CREDENTIAL_TTL.defaultSeconds,
+        max_ttl: PROMOTE_CREDENTIAL_TTL.maxSeconds,
+      },
+    });
+  }
 
   return { resources, variables, providers: { postgresql: postgresProvider(server), vault: vaultProvider(estate) } };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { canonicalGrants, hasPromoteCredential } from '../promote-credential';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App as K8sApp, Chart } from 'cdk8s';
@@ -117,6 +118,10 @@ function manifestEnvironment(env: AppEnvironment, artifacts: string[]): Manifest
       template: sandbox.template?.templateName, file: sandbox.declaredIn?.file, managed: sandbox.declaredIn?.managed,
       egress: sandbox.egressAllowed ? undefined : false,
     },
+    promote: hasPromoteCredential(env) ? {
+      name: naming.promoteName(c.app), credsPath: naming.promoteCredsPath(c.app, n), workflow: naming.DATA_PROMOTE_WORKFLOW_FILE,
+      grants: canonicalGrants(env.app.promoteGrants),
+    } : undefined,
     exceptions,
     suppressions: [...env.suppressions].sort((a, b) => compareStrings(a.ruleId, b.ruleId)),
     artifacts: [...artifacts].sort(),

@@ -78,6 +78,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
   const goldenRole = findOptional(PostgresqlRole, 'golden_dump_role');
   const resetAuthRole = findOptional(KubernetesAuthBackendRole, 'reset_auth_role');
   const ttlSweepPolicy = findOptional(VaultPolicy, 'ttl_sweep_policy');
+  const promoteRole = findOptional(DatabaseSecretBackendRole, 'promote_role');
   const maintenanceRevokes: Record<string, PostgresqlGrant> = {};
   for (const r of byId.values()) {
     const m = /^maintenance_(.+)_public_revoke$/.exec(r.node.id);
@@ -105,6 +106,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     resetAuthRole,
     resetPolicy: findOptional(VaultPolicy, 'reset_policy'),
     ttlSweep: ttlSweepPolicy && { policy: ttlSweepPolicy, authRole: find(KubernetesAuthBackendRole, 'ttl_sweep_auth_role') },
+    promote: promoteRole && { role: promoteRole },
   };
   for (const hatch of env.escapeHatches) hatch(resources);
   if (providerMembership) afterProviderMembership(stack, providerMembership);

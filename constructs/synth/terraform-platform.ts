@@ -10,6 +10,8 @@ import { PostgresServer } from '../postgres-server';
 import { PolicyRule, renderPolicy } from '../statements';
 import { Tier } from '../tier';
 import { addBackend, addVaultProvider } from './terraform-common';
+import { PROMOTE_TOKEN_TTL_SECONDS, hasPromoteCredential, promoteClaims, promotePolicyRules } from '../promote-credential';
+import { environmentsOf } from '../query';
 
 /** Shared mounts and auth backends of the estate (one stack, behind the strictest gate). */
 export function buildSharedPlatformStack(app: TerraformApp, estate: Estate, platformTiers: readonly string[]): TerraformStack {
@@ -41,7 +43,9 @@ export function buildSharedPlatformStack(app: TerraformApp, estate: Estate, plat
  */
 export function platformAdminRules(estate: Estate, platformTiers: readonly string[]): PolicyRule[] {
   const v = estate.vault;
-  const ciRoles = [naming.PLATFORM_ADMIN_ROLE, ...platformTiers.flatMap((t) => [naming.applierRoleName(t), naming.plannerRoleName(t)])];
+  const ciRoles = [naming.PLATFORM_ADMIN_ROLE, ...platformTiers.flatMap((t) => [naming.applierRoleName(t), naming.plannerRoleName(t)]),
+    // The data-promote replay identities (a policy and a JWT role each), declared by the tier platform stacks.
+    ...environmentsOf(estate).filter(hasPromoteCredential).map((e) => naming.promoteName(e.app.appName))];
   return [
     { path: 'sys/mounts', capabilities: ['read'] },
     { path: 'sys/auth', capabilities: ['read'] },
@@ -88,6 +92,23 @@ export function plannerClaims(estate: Estate, tier: Tier): Record<string, string
   const claims: Record<string, string> = { ...repositoryClaims(estate), event_name: 'pull_request' };
   if (estate.tier(tier).config.applyGate.human) claims.environment = naming.planEnvironmentName(tier.name);
   return claims;
+}
+
+/**
+ * The data-promote replay job's identity (promote-credential.ts): a policy reading the app's
+ * promote credential and nothing else, and a JWT role handing it only to a manual dispatch of the
+ * data-promote workflow at main in the prod env's GitHub environment. A CI identity like the
+ * appliers': declared here, applied by platform-admin.
+ */
+function buildPromoteIdentity(stack: TerraformStack, estate: Estate, env: AppEnvironment): void {
+  const app = env.app.appName;
+  const name = naming.promoteName(app);
+  const policy = new VaultPolicy(stack, `promote_policy_${app}`, {
+    name, policy: renderPolicy(`tierkit: data promote of ${app} (replay job only)`, promotePolicyRules(app, estate.naming)),
+  });
+  const role = ciRole(stack, `promote_role_${app}`, estate, name, policy, promoteClaims(estate.ci.repository, estate.ci.repositoryId, env.tier.name));
+  role.tokenTtl = PROMOTE_TOKEN_TTL_SECONDS;
+  role.tokenMaxTtl = PROMOTE_TOKEN_TTL_SECONDS;
 }
 
 /** A CI JWT role: exact string matching (never `glob`), GitHub's default audience, one policy. */
@@ -138,6 +159,8 @@ function applierRulesFor(env: AppEnvironment): PolicyRule[] {
   if (hasReset(env)) rules.push(aclPolicy(naming.resetName(c)), authRole(naming.resetName(c)));
   // The TTL sweep's own policy and auth role (buildTtlSweep): the applier writes them, it is never granted them.
   if (env instanceof Sandbox && env.expiresAt !== undefined) rules.push(aclPolicy(naming.ttlSweepName(c)), authRole(naming.ttlSweepName(c)));
+  // The promote credential's Vault role (written, never read as a credential); its policy and JWT role are platform-admin's.
+  if (hasPromoteCredential(env)) rules.push({ path: `${v.databaseMount}/roles/${naming.promoteName(c.app)}`, capabilities: CRUD });
   return rules;
 }
 
@@ -189,5 +212,6 @@ export function buildTierPlatformStack(
     ]),
   });
   ciRole(stack, 'planner_role', estate, planner, plannerPolicy, plannerClaims(estate, tier));
+  for (const env of gated.filter(hasPromoteCredential)) buildPromoteIdentity(stack, estate, env);
   return stack;
 }

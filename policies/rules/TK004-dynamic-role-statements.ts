@@ -1,6 +1,7 @@
 import { PLACEHOLDER, parseSql, substituteVaultPlaceholders } from '../graph/sql';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { dynamicRoleEnv } from './support/vault-env';
+import { promoteOf } from './support/promote-common';
 
 type Node = Record<string, any>;
 
@@ -180,7 +181,7 @@ const DEFAULT_RENEW = `ALTER ROLE "{{name}}" VALID UNTIL '{{expiration}}';`;
  * when a creation fails: both are SQL with the connection user's rights (ALTER ROLE … SET temp_file_limit = -1,
  * statement_timeout = 0 lift the caps the creation statements set). Only Vault's default renewal is accepted.
  */
-function renewAndRollbackProblems(r: { renewStatements?: unknown; rollbackStatements?: unknown }): string[] {
+export function renewAndRollbackProblems(r: { renewStatements?: unknown; rollbackStatements?: unknown }): string[] {
   const problems: string[] = [];
   const list = (v: unknown) => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
   const renew = list(r.renewStatements);
@@ -209,6 +210,8 @@ export const rule: Rule = {
   evaluate(g) {
     const out: RuleFinding[] = [];
     for (const r of g.dynamicRoles) {
+      // A declared promote credential holds table grants by design: TK160 judges it, as strictly.
+      if (promoteOf(g, r)) continue;
       const env = dynamicRoleEnv(g, r);
       const group = env?.names.groupRole;
       const where = `Vault role "${r.backend}/roles/${r.name}" of ${describeEnv(env)}`;

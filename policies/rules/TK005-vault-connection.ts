@@ -23,7 +23,8 @@ export const rule: Rule = {
       for (const role of allowed) {
         if (role.includes('*') || role.includes('?')) {
           out.push({ env, source: c.source, message: `${where} allows "${role}": a glob admits any role on the mount` });
-        } else if (role !== env?.names.vaultRole) {
+        } else if (role !== env?.names.vaultRole && !(env?.promote !== undefined && role === env.promote.name)) {
+          // Besides its own role, prod's connection serves its app's declared promote credential (TK160 judges its statements).
           const other = g.index.byVaultRole.get(role);
           out.push({ env, source: c.source, message: `${where} allows role "${role}"${other ? ` of ${describeEnv(other)}` : ''}; only ${env ? `"${env.names.vaultRole}"` : "its env's role"} may use it` });
         }

@@ -101,6 +101,14 @@ function jwtProblems(g: EstateGraph, r: AuthRole): Problem[] {
     }
     return problems;
   }
+  // An app's data-promote replay identity (TK161 judges its claims and policy): its own policy only.
+  const promote = g.envs.find((e) => e.promote?.name === r.name);
+  if (promote && r.stack.manifest?.kind === 'tier-platform') {
+    for (const p of r.policies) {
+      if (!BUILTIN.has(p) && p !== r.name) problems.push({ text: `grants policy "${p}"; only "${r.name}" is this promote identity's`, unsuppressible: `it hands CI tokens the policy "${p}"` });
+    }
+    return problems;
+  }
   // An env's own stack declaring a JWT role is one place a suppression could be written: what it
   // hands out upward (another tier's env policy, any applier's policy) no suppression accepts.
   const from = r.stack.env?.tier;

@@ -3,7 +3,7 @@ import { serverPlannerSecretName } from '../../contract/planner';
 import { compareStrings } from '../../contract/order';
 import type { AuthRole, EstateGraph, VaultPolicy } from '../graph/types';
 import { overlapWitness } from '../graph/vault-paths';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 /** One Postgres credential of a server, as its KV v2 `data/` path (what a read of it returns). */
 interface Credential {

@@ -1,5 +1,5 @@
 import { PLANNER_GROUP_ROLE, PLANNER_LOGIN_ROLE } from '../../contract/planner';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 const PLANNER = new Set([PLANNER_GROUP_ROLE, PLANNER_LOGIN_ROLE]);
 /** Role-valued attributes of the postgresql resources (a role's own `name` too): who gets, gives or is a role. */

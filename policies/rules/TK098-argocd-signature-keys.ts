@@ -1,5 +1,5 @@
 import * as naming from '../../constructs/naming';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 const KEY_ID = /^[0-9A-F]{16}$/i;
 

@@ -1,5 +1,5 @@
 import { chainProblems, readPromotionChain } from '../../contract/promotion-chain';
-import { Rule, RuleFinding } from './rule';
+import { Rule, RuleFinding } from './support/rule';
 
 export const rule: Rule = {
   id: 'TK143',

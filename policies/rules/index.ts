@@ -1,4 +1,4 @@
-import type { Rule } from './rule';
+import type { Rule } from './support/rule';
 import { rule as TK001 } from './TK001-ownership-and-membership';
 import { rule as TK002 } from './TK002-database-connect';
 import { rule as TK003 } from './TK003-privileged-role-attributes';
@@ -76,6 +76,8 @@ import { rule as TK140 } from './TK140-rollout-strict';
 import { rule as TK141 } from './TK141-rollout-workload';
 import { rule as TK142 } from './TK142-deployment-handed-over';
 import { rule as TK143 } from './TK143-promotion-chain';
+import { rule as TK160 } from './TK160-promote-credential-statements';
+import { rule as TK161 } from './TK161-promote-credential-readers';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './support/rule';
 
@@ -88,7 +90,7 @@ export const RULES: readonly Rule[] = [
   TK056, TK057, TK058, TK059, TK070, TK071, TK072, TK090, TK091, TK092,
   TK093, TK094, TK095, TK096, TK097, TK098, TK110, TK111, TK112, TK113,
   TK114, TK115, TK116, TK120, TK121, TK122, TK123, TK130, TK131, TK132,
-  TK133, TK134, TK135, TK140, TK141, TK142, TK143,
+  TK133, TK134, TK135, TK140, TK141, TK142, TK143, TK160, TK161,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -52,6 +52,9 @@ export function policyOwner(g: EstateGraph, p: VaultPolicy): PolicyOwner {
       mayReach: (o) => (o.kind === 'env' && gated.has(o.env.stack)) || (o.kind === 'tier' && (o.tier === tier || platforms)) || (platforms && o.kind === 'shared'),
     };
   }
+  // An app's promote policy (issue 17), declared by a tier platform stack: prod's, reaching prod's promote credential.
+  const promoted = p.stack.manifest?.kind === 'tier-platform' ? g.envs.find((e) => e.promote?.name === p.name) : undefined;
+  if (promoted) return { label: `the promote identity of ${promoted.app}`, env: promoted, mayReach: (o) => o.kind === 'env' && o.env === promoted };
   if (p.name === PLATFORM_ADMIN_ROLE && p.stack.manifest?.kind === 'shared-platform') {
     return { label: 'the platform-admin CI applier', platformAdmin: true, mayReach: (o) => o.kind === 'shared' || o.kind === 'tier' };
   }
@@ -89,6 +92,15 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
     if (!seen.has(key)) { seen.add(key); out.push({ pattern, owner: { kind: 'env', env }, declared: true }); }
   };
   for (const p of g.vaultPolicies) if (p.stack.env) for (const x of [`sys/policies/acl/${p.name}`, `sys/policy/${p.name}`]) add(x, p.stack.env);
+  // An app's promote credential (issue 17) is prod's: writing its role rewrites SQL prod's connection user runs.
+  for (const env of g.envs) {
+    if (!env.promote) continue;
+    const r = env.promote.name;
+    for (const x of [`${v.databaseMount}/creds/${r}`, `${v.databaseMount}/roles/${r}`, `${v.databaseMount}/static-roles/${r}`,
+      `${v.databaseMount}/static-creds/${r}`, `${v.databaseMount}/rotate-role/${r}`, `sys/leases/revoke-prefix/${v.databaseMount}/creds/${r}`]) add(x, env);
+  }
+  // Every dynamic role a stack declares is its env's, whatever its name.
+  for (const d of g.dynamicRoles) if (d.stack.env) for (const x of [`${d.backend}/roles/${d.name}`, `${d.backend}/creds/${d.name}`]) add(x, d.stack.env);
   for (const a of g.authRoles) if (a.stack.env) add(`auth/${a.backend}/role/${a.name}`, a.stack.env);
   for (const k of g.kvSecrets) {
     if (k.stack.env) for (const x of ['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys']) add(`${k.mount}/${x}/${k.name}`, k.stack.env);
@@ -99,6 +111,13 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
     for (const k of ['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys']) out.push({ pattern: `${v.kvMount}/${k}/${secret}`, owner });
     // The server's read-only planner login (contract/planner.ts) belongs to the same tier.
     for (const k of ['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys']) out.push({ pattern: `${v.kvMount}/${k}/${serverPlannerSecretName(s.id)}`, owner });
+  }
+  // An app's promote identity (policy and JWT role) is a CI identity of the tier gating its prod stack.
+  for (const env of g.envs) {
+    const gating = env.promote && g.manifest.stacks.find((x) => x.name === env.stack)?.gatingTier;
+    if (!gating) continue;
+    const r = env.promote!.name;
+    for (const pattern of [`sys/policies/acl/${r}`, `sys/policy/${r}`, `auth/${v.jwtAuthPath}/role/${r}`]) out.push({ pattern, owner: { kind: 'tier', tier: gating } });
   }
   for (const t of g.tiers.keys()) {
     const owner: Owner = { kind: 'tier', tier: t };

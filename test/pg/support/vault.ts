@@ -33,9 +33,24 @@ function one(stack: TerraformStackJson, type: string) {
   return found[0].attributes as Record<string, any>;
 }
 
+function byName(stack: TerraformStackJson, type: string, name: string) {
+  const found = stack.resources.filter((r) => r.type === type && r.name === name);
+  if (found.length !== 1) throw new Error(`${stack.name}: expected one ${type}.${name}, found ${found.length}`);
+  return found[0].attributes as Record<string, any>;
+}
+
+/** The promote credential's Vault role of a prod stack (issue 17), with the same mapping as vaultPieces. */
+export function promoteRolePieces(stack: TerraformStackJson, names: NameMap): VaultPieces {
+  const base = vaultPieces(stack, names);
+  const role = byName(stack, 'vault_database_secret_backend_role', 'promote_role');
+  const mapSql = (xs: unknown) => ((xs as string[] | undefined) ?? []).map((x) => names.mapQuotedIdentifiers(x));
+  return { ...base, roleName: String(role.name), creation: mapSql(role.creation_statements), revocation: mapSql(role.revocation_statements) };
+}
+
 export function vaultPieces(stack: TerraformStackJson, names: NameMap): VaultPieces {
   const conn = one(stack, 'vault_database_secret_backend_connection');
-  const role = one(stack, 'vault_database_secret_backend_role');
+  // The env's own dynamic role (`vault_role`); prod may also hold its app's promote role (promoteRolePieces).
+  const role = byName(stack, 'vault_database_secret_backend_role', 'vault_role');
   const url = String(conn.postgresql?.connection_url ?? '');
   const db = /^postgres(?:ql)?:\/\/[^@]*@[^/]+\/([^?]+)/.exec(url);
   if (!db) throw new Error(`${stack.name}: cannot read the database from connection_url ${url}`);
