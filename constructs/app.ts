@@ -9,6 +9,7 @@ import { checkProps, childPath, recordIssues, recordProps } from './props';
 import { CONTAINER_RESOURCES, ContainerResources } from './runtime';
 import { TableScrub } from './scrub';
 import { Releases } from './releases';
+import { PREVIEW_SETTINGS, PreviewSettings } from './previews';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */
@@ -48,6 +49,12 @@ export interface AppProps {
    * @default - every env runs `image` with the app's flags, no config, strategy immediate
    */
   readonly releases?: Releases;
+  /**
+   * Per-PR preview environments (docs/previews.md): `<app>-pr-<number>` for each labelled pull
+   * request, on synthetic data, on a PostgreSQL 16+ server.
+   * @default - none: the app gets no previews
+   */
+  readonly previews?: PreviewSettings;
 }
 
 export const APP_PROPS = propTypes<AppProps>()({
@@ -55,6 +62,7 @@ export const APP_PROPS = propTypes<AppProps>()({
   runAsUser: Types.integer, resources: CONTAINER_RESOURCES, healthPath: Types.string, flags: Types.record(Types.boolean),
   scrub: Types.list(Types.object), scrubReason: Types.string,
   releases: Types.instance(Releases, 'Releases.fromFile(join(__dirname, "<app>.releases.json"))'),
+  previews: PREVIEW_SETTINGS,
 });
 
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */
@@ -71,6 +79,7 @@ export class App extends Construct {
   readonly scrub: readonly TableScrub[];
   readonly scrubReason?: string;
   readonly releases?: Releases;
+  readonly previews?: PreviewSettings;
 
   constructor(scope: Estate, id: string, declared: AppProps) {
     const { props, issues } = checkProps<AppProps>(childPath(scope, id), declared, APP_PROPS, ['tiers', 'objectPrefix', 'image']);
@@ -89,6 +98,7 @@ export class App extends Construct {
     this.scrubReason = props.scrubReason;
     this.flags = props.flags ?? {};
     this.releases = props.releases;
+    this.previews = props.previews;
     const tiers = Array.isArray(props.tiers) ? props.tiers : [];
     for (const tier of tiers) {
       // Tier names are a closed set, so these ids are stable public API.

@@ -355,3 +355,45 @@ export function claimedNames(c: Coordinate): ClaimedName[] {
     { kind: 'Terraform stack', name: appEnvironmentStackName(c) },
   ];
 }
+
+// Per-PR previews (docs/previews.md). A preview is not an env of the estate: its names are
+// derived from the app and the pull request's number, and all of them carry `-pr-` / `_pr_`.
+
+/** `<app>-pr-<n>`: the preview's database, namespace, Argo CD Application and Vault role. */
+export function previewSlug(app: string, pr: string): string {
+  return `${app}-pr-${pr}`;
+}
+
+/** The NOLOGIN group role owning one preview's database: `<app>_pr_<n>_role`. */
+export function previewGroupRoleName(app: string, pr: string): string {
+  return `${app.replace(/-/g, '_')}_pr_${pr}_role`;
+}
+
+/**
+ * The app's preview admin on the server hosting its previews: LOGIN CREATEDB CREATEROLE (16+),
+ * owning only the preview databases and roles it creates itself.
+ */
+export function previewAdminRoleName(app: string): string {
+  return `${app.replace(/-/g, '_')}_preview_admin`;
+}
+
+/** The app's preview Vault database connection (`allowed_roles` = `previewVaultRolePattern`). */
+export function previewConnectionName(app: string): string {
+  return `${app}-previews`;
+}
+
+/** The only Vault roles the preview connection serves: a glob Vault matches against role names. */
+export function previewVaultRolePattern(app: string): string {
+  return `${previewSlug(app, '')}*`;
+}
+
+/** The Argo CD ApplicationSet generating the app's previews, and its Jobs' service account and Vault role. */
+export function previewApplicationSetName(app: string): string {
+  return `${app}-previews`;
+}
+
+/** Where the preview Jobs (create / drop a preview's database) run: never inside a preview's namespace. */
+export const PREVIEW_JOBS_NAMESPACE = 'tierkit-previews';
+
+/** An env name a preview's names would collide with (`pr-7`): refused on an app with previews. */
+export const PREVIEW_ENV_NAME = /^pr-[0-9]+$/;

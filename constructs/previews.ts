@@ -1,0 +1,97 @@
+import type { App } from './app';
+import { DataClass } from './enums';
+import type { ValidationIssue } from './errors';
+import type { Estate } from './estate';
+import * as naming from './naming';
+import { propTypes, Types } from './prop-types';
+import { Tier } from './tier';
+
+/**
+ * Per-PR preview environments of one app (docs/previews.md): opt-in, synthetic data only, on a
+ * PostgreSQL 16+ server, at most `maxOpen` at a time.
+ */
+export interface PreviewSettings {
+  /**
+   * The tier previews run in: its server holds their databases (PostgreSQL 16 or newer), its
+   * cluster their namespaces. A tier that allows sandboxes and synthetic data (e.g. Tier.DEV).
+   */
+  readonly tier: Tier;
+  /**
+   * How many previews of the app may be open at once. Argo CD's pull-request generator has no cap:
+   * the label is the gate, and the preview Job refuses a PR beyond the cap (docs/previews.md).
+   * @default 3
+   */
+  readonly maxOpen?: number;
+  /** The GitHub label a pull request needs before it gets a preview. @default 'preview' */
+  readonly label?: string;
+  /** How often the ApplicationSet polls GitHub for pull requests (`requeueAfterSeconds`). @default 300 */
+  readonly requeueAfterSeconds?: number;
+}
+
+export const PREVIEW_SETTINGS = Types.shape('PreviewSettings', propTypes<PreviewSettings>()({
+  tier: Types.instance(Tier, 'Tier.DEV'), maxOpen: Types.integer, label: Types.string, requeueAfterSeconds: Types.integer,
+}), ['tier']);
+
+export const PREVIEW_DEFAULTS = { maxOpen: 3, label: 'preview', requeueAfterSeconds: 300 } as const;
+/** More open previews than this is a shared dev server's worth of databases: say so in a fork of tierkit, not a prop. */
+export const PREVIEW_MAX_OPEN_LIMIT = 20;
+/** The oldest server previews accept: before 16, CREATEROLE may grant itself any non-superuser role. */
+export const PREVIEW_MIN_MAJOR = 16;
+/** GitHub pull request numbers fit in 10 digits for the names' length budget. */
+const PR_NUMBER_DIGITS = 10;
+const PG_IDENTIFIER_MAX_BYTES = 63;
+/** GitHub labels: 1–50 characters; a comma would split the generator's label list. */
+const LABEL = /^[^,\s](?:[^,]{0,48}[^,\s])?$/;
+
+/** The effective settings (defaults applied). */
+export function previewSettings(p: PreviewSettings): Required<PreviewSettings> {
+  return { ...PREVIEW_DEFAULTS, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) } as Required<PreviewSettings>;
+}
+
+/** Issues of an app's `previews` (its type problems were recorded when the App was built). */
+export function previewIssues(estate: Estate, app: App): ValidationIssue[] {
+  const declared = app.previews;
+  if (declared === undefined || typeof declared !== 'object' || declared === null || !(declared.tier instanceof Tier)) return [];
+  const p = previewSettings(declared);
+  const path = estate.displayPath(app);
+  const out: ValidationIssue[] = [];
+  const at = (property: string, value: unknown, message: string, fix: string) => out.push({ path, property: `previews.${property}`, value, message, fix });
+  const tier = estate.tier(p.tier).config;
+  if (!tier.allowsSandboxes || !tier.data.includes(DataClass.SYNTHETIC)) {
+    at('tier', p.tier.name, 'previews run a pull request\'s unreviewed code on synthetic data: the tier must allow sandboxes and synthetic data',
+      'use a lower tier, e.g. Tier.DEV');
+  }
+  const server = estate.servers.find((s) => s.tiers.includes(p.tier));
+  if (!server) {
+    at('tier', p.tier.name, `no Postgres server hosts tier ${p.tier.name}, so previews have no server`, 'add the tier to a PostgresServer\'s tiers');
+  } else if (!Number.isInteger(server.majorVersion) || server.majorVersion < PREVIEW_MIN_MAJOR) {
+    // No reason can accept this: before 16 the preview admin's CREATEROLE reaches every non-superuser role.
+    at('tier', p.tier.name,
+      `previews need PostgreSQL ${PREVIEW_MIN_MAJOR}+ (server ${server.serverId} is ${server.majorVersion}): before 16 the preview admin's CREATEROLE could grant itself any role of the server, prod's group included`,
+      `upgrade server ${server.serverId} to ${PREVIEW_MIN_MAJOR} or newer, or run previews on a tier whose server is`);
+  }
+  if (!Number.isInteger(p.maxOpen) || p.maxOpen < 1 || p.maxOpen > PREVIEW_MAX_OPEN_LIMIT) {
+    at('maxOpen', p.maxOpen, `is not a whole number from 1 to ${PREVIEW_MAX_OPEN_LIMIT}`, 'e.g. maxOpen: 3');
+  }
+  if (typeof p.label !== 'string' || !LABEL.test(p.label)) {
+    at('label', p.label, 'is not a GitHub label of 1 to 50 characters without commas or surrounding spaces', 'e.g. label: "preview"');
+  }
+  if (!Number.isInteger(p.requeueAfterSeconds) || p.requeueAfterSeconds < 30 || p.requeueAfterSeconds > 3600) {
+    at('requeueAfterSeconds', p.requeueAfterSeconds,
+      'is not a whole number of seconds from 30 to 3600 (GitHub rate-limits the generator below; above, closed previews linger an hour)', 'e.g. 300');
+  }
+  for (const env of app.environments) {
+    if (naming.PREVIEW_ENV_NAME.test(env.env)) {
+      out.push({ path: estate.displayPath(env), property: 'env', value: env.env,
+        message: `derives the names of app ${app.appName}'s preview of pull request ${env.env.slice(3)}`, fix: 'rename the env (previews own every `pr-<number>` name)' });
+    }
+  }
+  const widest = '9'.repeat(PR_NUMBER_DIGITS);
+  for (const [what, name] of [['preview admin role', naming.previewAdminRoleName(app.appName)], ['preview group role', naming.previewGroupRoleName(app.appName, widest)],
+    ['preview database', naming.previewSlug(app.appName, widest)]] as const) {
+    if (Buffer.byteLength(name) > PG_IDENTIFIER_MAX_BYTES) {
+      at('tier', p.tier.name, `the ${what} "${name}" would be ${Buffer.byteLength(name)} bytes; PostgreSQL's limit is ${PG_IDENTIFIER_MAX_BYTES}`, 'shorten the app name');
+    }
+  }
+  return out;
+}
