@@ -36,6 +36,19 @@ export interface AppEnvironmentResources {
   readonly resetPolicy?: VaultPolicy;
   /** Sandboxes only: the TTL sweep's own Vault identity (revoke its env's leases, nothing else). */
   readonly ttlSweep?: TtlSweepResources;
+  /** Only on the env of an app with `previews` in the previews' tier (synth/terraform-previews.ts). */
+  readonly previews?: PreviewResources;
+}
+
+export interface PreviewResources {
+  readonly adminRole: PostgresqlRole;
+  readonly homeDatabase: PostgresqlDatabase;
+  readonly homePublicRevoke: PostgresqlGrant;
+  readonly homeConnect: PostgresqlGrant;
+  readonly connection: DatabaseSecretBackendConnection;
+  readonly credential: KvSecretV2;
+  readonly policy: VaultPolicy;
+  readonly authRole: KubernetesAuthBackendRole;
 }
 
 export interface TtlSweepResources {

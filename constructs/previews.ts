@@ -1,4 +1,5 @@
 import type { App } from './app';
+import type { AppEnvironment } from './app-environment';
 import { DataClass } from './enums';
 import type { ValidationIssue } from './errors';
 import type { Estate } from './estate';
@@ -48,8 +49,14 @@ export function previewSettings(p: PreviewSettings): Required<PreviewSettings> {
   return { ...PREVIEW_DEFAULTS, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) } as Required<PreviewSettings>;
 }
 
+/** Whether `env` is the one whose stack holds its app's preview admin and connection: the app's env in the previews' tier. */
+export function hostsPreviews(env: AppEnvironment): boolean {
+  const p = env.app.previews;
+  return p !== undefined && p !== null && p.tier === env.tier && !env.isSandbox;
+}
+
 /** Issues of an app's `previews` (its type problems were recorded when the App was built). */
-export function previewIssues(estate: Estate, app: App): ValidationIssue[] {
+export function previewIssues(estate: Estate, app: App, environments: readonly AppEnvironment[]): ValidationIssue[] {
   const declared = app.previews;
   if (declared === undefined || typeof declared !== 'object' || declared === null || !(declared.tier instanceof Tier)) return [];
   const p = previewSettings(declared);
@@ -80,10 +87,19 @@ export function previewIssues(estate: Estate, app: App): ValidationIssue[] {
     at('requeueAfterSeconds', p.requeueAfterSeconds,
       'is not a whole number of seconds from 30 to 3600 (GitHub rate-limits the generator below; above, closed previews linger an hour)', 'e.g. 300');
   }
-  for (const env of app.environments) {
-    if (naming.PREVIEW_ENV_NAME.test(env.env)) {
-      out.push({ path: estate.displayPath(env), property: 'env', value: env.env,
-        message: `derives the names of app ${app.appName}'s preview of pull request ${env.env.slice(3)}`, fix: 'rename the env (previews own every `pr-<number>` name)' });
+  if (!app.environments.some(hostsPreviews)) {
+    at('tier', p.tier.name, `app ${app.appName} does not run in tier ${p.tier.name}: previews live beside the app's env there`,
+      `add Tier.${p.tier.name.toUpperCase()} to the app's tiers, or use one of its tiers`);
+  }
+  // The Jobs may write any Vault role `<app>-pr-*`, and the connection serves any: a declared env
+  // (of any app: `erp-pr` / `dev` is `erp-pr-dev`) must own no name under that prefix.
+  const prefix = naming.previewSlug(app.appName, '');
+  for (const other of environments) {
+    const name = naming.vaultRoleName(other.coordinate);
+    if (name.startsWith(prefix)) {
+      out.push({ path: estate.displayPath(other), property: 'env', value: other.env,
+        message: `derives "${name}", a name of app ${app.appName}'s previews (every "${prefix}*" Vault role and database is theirs)`,
+        fix: other.app === app ? 'rename the env so it does not start with "pr-"' : `rename app ${other.app.appName} or this env` });
     }
   }
   const widest = '9'.repeat(PR_NUMBER_DIGITS);

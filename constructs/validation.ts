@@ -335,7 +335,7 @@ const rules: Record<string, Rule> = {
 
   sandboxTemplates: sandboxTemplateIssues,
   releases: (e) => apps(e).flatMap((a) => releasesAppIssues(e, a)),
-  previews: (e) => apps(e).flatMap((a) => previewIssues(e, a)),
+  previews: (e) => apps(e).flatMap((a) => previewIssues(e, a, environments(e))),
   promotion: (e) => e.promotion.issues(e.displayPath(e), (t) => e.tier(t).config.applyGate.human),
 
   suppressions: (e) => environments(e).flatMap((env) => env.suppressions.filter((s) => !hasReason(s.reason)).map((s) =>

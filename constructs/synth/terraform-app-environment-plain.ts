@@ -9,6 +9,8 @@ import {
 } from '../statements';
 import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import { TTL_SWEEP_TOKEN_TTL_SECONDS } from './terraform-app-environment';
+import { plainPreviews } from './terraform-previews';
+import { hostsPreviews } from '../previews';
 
 /**
  * The app-environment stack of `terraform-app-environment.ts`, written as plain JSON without
@@ -246,6 +248,13 @@ export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined
       kubernetesAuthRole(env, naming.resetName(c), naming.resetName(c), ['vault_policy', 'reset_policy']));
   }
   if (env instanceof Sandbox && env.expiresAt !== undefined) addTtlSweep(stack, env);
+  if (hostsPreviews(env)) {
+    plainPreviews(env, (type, id, attrs) => {
+      // A managed provider's database grants wait for its membership (afterProviderMembership in the cdktf builder).
+      const waits = managed && (type === 'postgresql_database' || type === 'postgresql_grant');
+      stack.add(type, id, { ...(attrs as Block), ...(waits ? { depends_on: ['postgresql_grant_role.provider_owner_membership'] } : {}) });
+    }, stack.variables);
+  }
 
   const json: Block = {
     '//': {

@@ -13,6 +13,8 @@ import {
 } from '../statements';
 import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import { addBackend, addPostgresProvider, addVaultProvider } from './terraform-common';
+import { buildPreviews } from './terraform-previews';
+import { hostsPreviews } from '../previews';
 import type { AppEnvironmentResources, GoldenDumpResources, TtlSweepResources } from '../escape-hatch';
 
 // The escape hatch's view of the stack is the model's API (escape-hatch.ts); re-exported at its old path.
@@ -245,9 +247,12 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
 
   const ttlSweep = env instanceof Sandbox && env.expiresAt !== undefined ? buildTtlSweep(stack, env) : undefined;
 
+  const previews = hostsPreviews(env) ? buildPreviews(stack, env) : undefined;
+
   const resources: AppEnvironmentResources = {
     stack, groupRole, vaultConnectionRole, vaultConnectionAdmin, providerMembership, database, databasePublicRevoke, databaseConnect,
     maintenanceRevokes, vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole, resetPolicy, ttlSweep,
+    previews,
   };
   for (const hatch of env.escapeHatches) hatch(resources);
   if (providerMembership) afterProviderMembership(stack, providerMembership);
