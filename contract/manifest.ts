@@ -102,6 +102,27 @@ export interface ManifestSandbox {
   readonly egress?: boolean;
 }
 
+/**
+ * An app's per-PR previews, on the env whose stack holds their preview admin and connection (the
+ * app's env in the previews' tier). Rules derive every name from `app` again (naming.ts): these
+ * are what synth meant, never what a rule trusts.
+ */
+export interface ManifestPreviews {
+  readonly maxOpen: number;
+  readonly label: string;
+  readonly requeueAfterSeconds: number;
+  readonly names: {
+    readonly adminRole: string;
+    readonly homeDatabase: string;
+    readonly connection: string;
+    readonly rolePattern: string;
+    readonly adminKvSecret: string;
+    /** The Jobs' Vault policy, Kubernetes auth role and service account, and the ApplicationSet. */
+    readonly jobs: string;
+    readonly jobsNamespace: string;
+  };
+}
+
 export interface ManifestAppEnvironment {
   readonly app: string;
   readonly env: string;
@@ -131,6 +152,8 @@ export interface ManifestAppEnvironment {
     readonly argoApplication: string;
   };
   readonly sandbox?: ManifestSandbox;
+  /** Only on the env holding its app's per-PR previews (docs/previews.md). */
+  readonly previews?: ManifestPreviews;
   /** Reasoned exceptions the env relies on (e.g. a golden seed). */
   readonly exceptions: readonly { kind: string; value: string; reason: string }[];
   readonly suppressions: readonly { ruleId: string; reason: string }[];

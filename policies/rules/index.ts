@@ -72,6 +72,9 @@ import { rule as TK135 } from './TK135-reset-verifies-seed';
 import { rule as TK140 } from './TK140-rollout-strict';
 import { rule as TK141 } from './TK141-rollout-workload';
 import { rule as TK142 } from './TK142-deployment-handed-over';
+import { rule as TK170 } from './TK170-preview-admin';
+import { rule as TK171 } from './TK171-preview-connection';
+import { rule as TK172 } from './TK172-preview-jobs-identity';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './rule';
 
@@ -84,7 +87,7 @@ export const RULES: readonly Rule[] = [
   TK056, TK057, TK058, TK059, TK070, TK071, TK072, TK090, TK091, TK092,
   TK093, TK094, TK095, TK110, TK111, TK112, TK113, TK114, TK115, TK116,
   TK120, TK121, TK122, TK123, TK130, TK131, TK132, TK133, TK134, TK135,
-  TK140, TK141, TK142,
+  TK140, TK141, TK142, TK170, TK171, TK172,
 ];
 
 export function ruleById(id: string): Rule | undefined {
