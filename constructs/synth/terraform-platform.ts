@@ -10,6 +10,7 @@ import { PostgresServer } from '../postgres-server';
 import { PolicyRule, renderPolicy } from '../statements';
 import { Tier } from '../tier';
 import { addBackend, addVaultProvider } from './terraform-common';
+import { hostsPreviews } from '../previews';
 
 /** Shared mounts and auth backends of the estate (one stack, behind the strictest gate). */
 export function buildSharedPlatformStack(app: TerraformApp, estate: Estate, platformTiers: readonly string[]): TerraformStack {
@@ -138,6 +139,12 @@ function applierRulesFor(env: AppEnvironment): PolicyRule[] {
   if (hasReset(env)) rules.push(aclPolicy(naming.resetName(c)), authRole(naming.resetName(c)));
   // The TTL sweep's own policy and auth role (buildTtlSweep): the applier writes them, it is never granted them.
   if (env instanceof Sandbox && env.expiresAt !== undefined) rules.push(aclPolicy(naming.ttlSweepName(c)), authRole(naming.ttlSweepName(c)));
+  // The app's previews (synth/terraform-previews.ts): their connection (never rotated), the admin's KV credential, the Jobs' policy and auth role.
+  if (hostsPreviews(env)) {
+    const app = env.app.appName;
+    rules.push({ path: `${v.databaseMount}/config/${naming.previewConnectionName(app)}`, capabilities: CRUD },
+      ...kvSecret(naming.previewAdminKvSecretName(app)), aclPolicy(naming.previewApplicationSetName(app)), authRole(naming.previewApplicationSetName(app)));
+  }
   return rules;
 }
 

@@ -1,5 +1,6 @@
 import type { Env, EstateGraph, Stack } from '../graph/types';
-import { matches } from '../graph/vault-paths';
+import { matches, overlap } from '../graph/vault-paths';
+import * as naming from '../../constructs/naming';
 import { previewHost, previewNames } from './previews';
 import { Rule, RuleFinding } from './rule';
 
@@ -66,12 +67,24 @@ export const rule: Rule = {
         for (const path of expected.keys()) if (!seen.has(path)) out.push({ env, source: p.source, message: `preview Jobs' policy "${p.name}" lacks "${path}": the Jobs would fail` });
       }
       const adminSecret = `${g.manifest.estate.vault.kvMount}/data/${n.adminKvSecret}`;
+      const db = g.manifest.estate.vault.databaseMount;
+      // Whoever writes a `<app>-pr-*` Vault role, or the preview connection's config, runs SQL as the preview admin.
+      const adminPaths = [`${db}/roles/${n.rolePattern}`, `${db}/config/${n.connection}`, `${db}/rotate-root/${n.connection}`, `${db}/reset/${n.connection}`];
+      // The CI identities of the tier gating the stack apply (and plan) it: they write (and read) these paths by design.
+      const gate = stack.manifest?.gatingTier;
+      const ci = new Set(gate ? [naming.applierRoleName(gate), naming.plannerRoleName(gate)] : []);
       for (const p of g.vaultPolicies) {
         if (own.includes(p) || p.parseError) continue;
+        if (ci.has(p.name) && p.stack.manifest?.kind === 'tier-platform' && p.stack.manifest.tier === gate) continue;
         for (const r of p.rules) {
-          if (r.capabilities.includes('deny') || !r.capabilities.some((c) => c === 'read' || c === 'sudo')) continue;
-          if (matches(r.path, adminSecret)) {
+          if (r.capabilities.includes('deny')) continue;
+          if (r.capabilities.some((c) => c === 'read' || c === 'sudo') && matches(r.path, adminSecret)) {
             out.push({ env, source: p.source, message: `Vault policy "${p.name}" of stack ${p.stack.name} reads "${adminSecret}", the preview admin's credential (CREATEDB CREATEROLE) via "${r.path}"` });
+          }
+          const writes = r.capabilities.some((c) => ['create', 'update', 'patch', 'delete', 'sudo'].includes(c));
+          const hit = writes ? adminPaths.find((q) => overlap(r.path, q)) : undefined;
+          if (hit) {
+            out.push({ env, source: p.source, message: `Vault policy "${p.name}" of stack ${p.stack.name} writes "${hit}" via "${r.path}": whatever it writes there runs as app ${env.app}'s preview admin` });
           }
         }
       }
