@@ -94,9 +94,15 @@ export function previewIssues(estate: Estate, app: App, environments: readonly A
   // The Jobs may write any Vault role `<app>-pr-*`, and the connection serves any: a declared env
   // (of any app: `erp-pr` / `dev` is `erp-pr-dev`) must own no name under that prefix.
   const prefix = naming.previewSlug(app.appName, '');
+  // The home database, the connection, the Jobs' policy and auth role are all `<app>-previews`.
+  const home = naming.previewHomeDatabaseName(app.appName);
   for (const other of environments) {
     const name = naming.vaultRoleName(other.coordinate);
-    if (name.startsWith(prefix)) {
+    if (name === home) {
+      out.push({ path: estate.displayPath(other), property: 'env', value: other.env,
+        message: `derives "${name}", the name of app ${app.appName}'s preview home database, connection and Jobs' policy`,
+        fix: other.app === app ? 'rename the env' : `rename app ${other.app.appName} or this env` });
+    } else if (name.startsWith(prefix)) {
       out.push({ path: estate.displayPath(other), property: 'env', value: other.env,
         message: `derives "${name}", a name of app ${app.appName}'s previews (every "${prefix}*" Vault role and database is theirs)`,
         fix: other.app === app ? 'rename the env so it does not start with "pr-"' : `rename app ${other.app.appName} or this env` });

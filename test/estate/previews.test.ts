@@ -74,6 +74,16 @@ describe('App previews: validation', () => {
     expect(found[1].message).toMatch(/"erp-pr-dev", a name of app erp's previews/);
   });
 
+  it('refuses a declared env deriving the previews\' home names (`<app>-previews`: database, connection, Jobs\' policy)', () => {
+    const e = estate();
+    const app = erp(e);
+    new Sandbox(app, 'previews', { tier: Tier.DEV, kind: SandboxKind.TEAM, owner: 'team', createdAt: '2026-11-20' });
+    new App(e, 'erp-previews', { tiers: [Tier.PROD], objectPrefix: 'x_', image: 'example/x:1' });
+    const found = issues(e).filter((i) => i.property === 'env');
+    expect(found.map((i) => [i.path, i.value])).toEqual([['test/erp/previews', 'previews'], ['test/erp-previews/prod', 'prod']]);
+    expect(found[0].message).toMatch(/"erp-previews", the name of app erp's preview home database/);
+  });
+
   it('type problems of the nested props are issues, not exceptions', () => {
     const e = estate();
     erp(e, { tier: 'dev' as unknown as Tier });

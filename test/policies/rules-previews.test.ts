@@ -116,6 +116,22 @@ describe('previews in check (TK170–TK172)', () => {
     ]));
   });
 
+  it('TK170: a hand-edited manifest putting the previews\' server before PostgreSQL 16, or on a sandbox, is an error', async () => {
+    const report = await check(editManifest((m) => {
+      m.servers.find((s: any) => s.id === 'nonprod-pg').majorVersion = 15;
+    }));
+    expect(messages(report, 'TK170')).toEqual([
+      expect.stringMatching(/^previews of app erp \(on erp-dev \(tier dev\)\): server nonprod-pg is PostgreSQL 15; before 16/),
+    ]);
+    const onSandbox = await check(editManifest((m) => {
+      const sb = m.appEnvironments.find((e: any) => e.slug === 'erp-sandbox');
+      sb.previews = m.appEnvironments.find((e: any) => e.slug === 'erp-dev').previews;
+    }));
+    expect(messages(onSandbox, 'TK170')).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^previews of app erp \(on erp-sandbox \(tier dev\)\): declared on a sandbox/),
+    ]));
+  });
+
   it('TK171: a declared Vault role under the preview pattern (a hand-written stack) is an error', async () => {
     const dir = editDist(cleanDist(), freshDir('previews-role'), {
       'shop-dev': (j) => {
