@@ -10,8 +10,10 @@
  *   TIERKIT_CREDENTIALS_FILE              rendered by the Vault agent: `export PGUSER=…`, `export PGPASSWORD=…`
  *   TIERKIT_PR_NUMBER                     the pull request's number (the generator's `{{.number}}`)
  *   TIERKIT_MAX_OPEN                      (create) how many previews of the app may exist at once
+ *   VAULT_ADDR, TIERKIT_VAULT_TOKEN_FILE  (Vault steps) Vault, and the agent's token sink (the Jobs' own login)
  */
 import * as naming from '../naming';
+import { creationStatements, revocationStatements } from '../statements';
 
 /** Shell text of `name` for PR `$pr`: the naming functions called with a placeholder the shell expands. */
 const shellName = (name: (pr: string) => string) => {
@@ -63,16 +65,8 @@ echo "tierkit: preview database $db ready"
 `;
 }
 
-/**
- * PostDelete: end the preview's sessions, drop its database, its members (the Vault credentials
- * the preview connection — the admin — created) and its group. Ending another role's session needs
- * that role's privileges: the admin first grants itself each member (its ADMIN OPTION as their
- * creator lets it), never pg_signal_backend. A member it did not create cannot be granted: the
- * Job fails and says so. Idempotent: a second run finds nothing.
- */
-export function previewDropScript(app: string): string {
-  return `${header(app)}psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v group="$group" <<'SQL'
-SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :'group') AS has_group \\gset
+/** End the preview's sessions and close its database to new ones (see `previewDropScript`). */
+const DRAIN_SQL = `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :'group') AS has_group \\gset
 \\if :has_group
 SELECT format('GRANT %I TO CURRENT_USER WITH INHERIT TRUE, SET TRUE', m.rolname)
   FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
@@ -81,12 +75,108 @@ SELECT format('GRANT %I TO CURRENT_USER WITH INHERIT TRUE, SET TRUE', m.rolname)
 SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'db') WHERE EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
 SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid() \\g /dev/null
 \\endif
-SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
+`;
+
+/**
+ * PostDelete, first step: end the preview's sessions while their roles still exist. Ending another
+ * role's session needs that role's privileges: the admin first grants itself each member of the
+ * PR's group (its ADMIN OPTION as their creator — it is the preview connection's user — allows
+ * it), never pg_signal_backend; a member it did not create cannot be granted and the Job fails.
+ * Once Vault has dropped a credential (lease revocation), its open session can no longer be ended
+ * by anyone but a superuser: so this runs before the Vault step.
+ */
+export function previewDrainScript(app: string): string {
+  return `${header(app)}psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v group="$group" <<'SQL'
+${DRAIN_SQL}SQL
+echo "tierkit: preview database $db drained"
+`;
+}
+
+/**
+ * PostDelete, last step (after the drain and the Vault step): drain again (idempotent), drop the
+ * database, what is left of its members and its group. Alone it is also the orphan collector's
+ * step (docs/previews.md). A second run finds nothing and succeeds.
+ */
+export function previewDropScript(app: string): string {
+  return `${header(app)}psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v group="$group" <<'SQL'
+${DRAIN_SQL}SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
 SELECT format('DROP ROLE %I', m.rolname)
   FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
  WHERE g.rolname = :'group' AND m.rolname <> CURRENT_USER \\gexec
 SELECT format('DROP ROLE IF EXISTS %I', :'group') \\gexec
 SQL
 echo "tierkit: preview database $db dropped"
+`;
+}
+
+/** The Vault role a preview's credentials come from, as the PreSync Job writes it (its `PRNUMBER` placeholder expanded by the script). */
+export interface PreviewVaultRole {
+  readonly db_name: string;
+  readonly creation_statements: readonly string[];
+  readonly revocation_statements: readonly string[];
+  readonly default_ttl: number;
+  readonly max_ttl: number;
+}
+
+/** Uppercase: no app name (a DNS label) holds it, so it is only ever the placeholder. */
+const PR_PLACEHOLDER = 'PRNUMBER';
+
+export function previewVaultRoleBody(app: string, ttl: { readonly defaultSeconds: number; readonly maxSeconds: number }, pr = PR_PLACEHOLDER): PreviewVaultRole {
+  const c = naming.previewCoordinate(app, pr);
+  return {
+    db_name: naming.previewConnectionName(app), creation_statements: creationStatements(c), revocation_statements: revocationStatements(c),
+    default_ttl: ttl.defaultSeconds, max_ttl: ttl.maxSeconds,
+  };
+}
+
+function vaultHeader(app: string): string {
+  return `#!/bin/sh
+set -eu
+: "\${VAULT_ADDR:?}" "\${TIERKIT_VAULT_TOKEN_FILE:?}"
+pr="\${TIERKIT_PR_NUMBER:-}"
+case "$pr" in ''|0*|*[!0-9]*) echo "tierkit: TIERKIT_PR_NUMBER is not a pull request number: '$pr'" >&2; exit 2 ;; esac
+if [ "\${#pr}" -gt 10 ]; then echo "tierkit: TIERKIT_PR_NUMBER is not a pull request number: '$pr'" >&2; exit 2; fi
+role=${shellName((pr) => naming.previewSlug(app, pr))}
+umask 077
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+# The token goes in a header file, not on curl's command line (visible in /proc).
+printf 'X-Vault-Token: %s\\n' "$(cat "$TIERKIT_VAULT_TOKEN_FILE")" > "$tmp/header"
+tk_vault() { # method path [body-file]: fails on anything but 200/204
+  status="$(curl -sS -o "$tmp/response" -w '%{http_code}' -X "$1" -H @"$tmp/header" -H 'X-Vault-Request: true' \\
+    \${3:+--data-binary @"$3"} "\${VAULT_ADDR%/}/v1/$2")" || status=000
+  if [ "$status" != 204 ] && [ "$status" != 200 ]; then
+    echo "tierkit: $1 $2 failed: HTTP $status from Vault: $(cat "$tmp/response" 2>/dev/null || true)" >&2
+    exit 5
+  fi
+}
+`;
+}
+
+/**
+ * PreSync, Vault step (curl image, POSIX sh; after the SQL step): write the PR's Vault role
+ * `<app>-pr-<n>` on the preview connection — an env's creation statements for coordinate
+ * `<app>`/`pr-<n>`, so its credentials join that PR's group only.
+ */
+export function previewVaultCreateScript(app: string, mount: string, ttl: { readonly defaultSeconds: number; readonly maxSeconds: number }): string {
+  const body = JSON.stringify(previewVaultRoleBody(app, ttl));
+  // A quoted here-document: the body is literal text (its statements' quotes included); only the placeholder is replaced, by digits.
+  return `${vaultHeader(app)}sed "s/${PR_PLACEHOLDER}/$pr/g" > "$tmp/body" <<'TIERKIT_VAULT_ROLE'
+${body}
+TIERKIT_VAULT_ROLE
+tk_vault POST "${mount}/roles/$role" "$tmp/body"
+echo "tierkit: Vault role ${mount}/roles/$role written"
+`;
+}
+
+/**
+ * PostDelete, Vault step (after the drain, before the drop): revoke every lease of the PR's role (Vault runs its
+ * revocation statements as the preview admin), then delete the role. revoke-prefix takes the
+ * prefix with a trailing slash, or it would also revoke `<app>-pr-<n>0…`.
+ */
+export function previewVaultDropScript(app: string, mount: string): string {
+  return `${vaultHeader(app)}tk_vault PUT "sys/leases/revoke-prefix/${mount}/creds/$role/"
+tk_vault DELETE "${mount}/roles/$role"
+echo "tierkit: Vault role ${mount}/roles/$role and its leases removed"
 `;
 }

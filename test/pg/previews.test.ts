@@ -5,11 +5,17 @@
 // A preview credential (the preview connection's creation statements, run as the admin like
 // Vault does) reaches its own PR's database only.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, Tier } from '../../constructs';
-import { previewCreateScript, previewDropScript } from '../../constructs/lifecycle/preview-scripts';
+import {
+  previewCreateScript, previewDrainScript, previewDropScript, previewVaultCreateScript, previewVaultDropScript, type PreviewVaultRole,
+} from '../../constructs/lifecycle/preview-scripts';
+import { parseVaultPolicy } from '../../contract/vault-policy';
+import { matches } from '../../policies/graph/vault-paths';
 import * as naming from '../../constructs/naming';
 import { creationStatements } from '../../constructs/statements';
 import { smallEstate } from '../support/estates';
@@ -17,7 +23,7 @@ import { synthToDist } from '../support/synth';
 import { createNamespace, expectSqlState, ident, pgServer, tryConnect, type Namespace, type Session } from './support/db';
 import { applyEstate, type AppliedEnv, type AppliedEstate } from './support/estate';
 import { runTool, type ToolResult } from './support/pgtools';
-import { issueCredential, type DynamicCredential, type VaultPieces } from './support/vault';
+import { issueCredential, revokeCredential, type DynamicCredential, type VaultPieces } from './support/vault';
 
 const MAX_OPEN = 2;
 
@@ -215,5 +221,110 @@ describe('per-PR previews on PostgreSQL 18', () => {
     expect(kept.map((k) => k.datname)).toEqual([m('erp'), m('erp-dev'), m('erp-pr-8'), m('erp-previews')].sort());
     // With one preview closed, the next fits under the cap.
     expect((await create('9')).code).toBe(0);
+  });
+
+  describe('the Vault steps, against a Vault stand-in holding the Jobs\' policy as synthesized', () => {
+    const TOKEN = 'hvs.preview-jobs-token';
+    let vault: Server;
+    let addr: string;
+    const roles = new Map<string, PreviewVaultRole>();
+    const leases = new Map<string, { role: string; username: string }>();
+    const requests: string[] = [];
+
+    /** Vault's capability for a request: POST/PUT write (create or update), DELETE delete; revoke-prefix is root-protected (sudo). */
+    function allowed(method: string, path: string): boolean {
+      const policy = parseVaultPolicy((dev.stack.resources.find((r) => r.name === 'preview_jobs_policy')!.attributes as any).policy);
+      const need = method === 'DELETE' ? ['delete'] : ['update', ...(path.startsWith('sys/') ? ['sudo'] : [])];
+      return policy.rules.some((r) => matches(r.path, path) && need.every((c) => r.capabilities.includes(c) || (c === 'update' && r.capabilities.includes('create'))));
+    }
+
+    beforeAll(async () => {
+      vault = createServer((req, res) => {
+        let body = '';
+        req.on('data', (d) => { body += d; });
+        req.on('end', async () => {
+          // Paths carry the test namespace's prefix (the script is generated for the prefixed app); the policy is the artifact's.
+          const path = decodeURIComponent(req.url!.replace(/^\/v1\//, '')).replaceAll(applied.names.prefix, '');
+          requests.push(`${req.method} ${path}`);
+          if (req.headers['x-vault-token'] !== TOKEN || !allowed(req.method!, path)) {
+            res.writeHead(403); res.end('{"errors":["permission denied"]}'); return;
+          }
+          const role = /^postgres\/roles\/(.+)$/.exec(path)?.[1];
+          if (role && req.method === 'POST') roles.set(role, JSON.parse(body));
+          else if (role && req.method === 'DELETE') roles.delete(role);
+          else if (path.startsWith('sys/leases/revoke-prefix/postgres/creds/') && path.endsWith('/')) {
+            const prefix = path.slice('sys/leases/revoke-prefix/postgres/creds/'.length);
+            for (const [id, lease] of [...leases]) {
+              if (!`${lease.role}/`.startsWith(prefix)) continue;
+              const out = await revokeCredential(ns.server, pieces(lease.role), dev.variables.preview_admin_password, lease.username);
+              if (!out.ok) { res.writeHead(500); res.end(JSON.stringify({ errors: [out.message] })); return; }
+              leases.delete(id);
+            }
+          } else { res.writeHead(400); res.end('{"errors":["not modelled"]}'); return; }
+          res.writeHead(204); res.end();
+        });
+      });
+      await new Promise<void>((r) => vault.listen(0, '127.0.0.1', () => r()));
+      addr = `http://127.0.0.1:${(vault.address() as AddressInfo).port}`;
+      writeFileSync(join(dir, 'vault-token'), TOKEN);
+    });
+    afterAll(() => new Promise<void>((r) => (vault ? vault.close(() => r()) : r())));
+
+    /** The stored role as Vault's plugin would run it, on the preview connection (allowed_roles globbed). */
+    function pieces(role: string): VaultPieces {
+      const body = roles.get(role)!;
+      const conn = dev.stack.resources.find((r) => r.name === 'preview_connection')!.attributes as Record<string, any>;
+      expect(body.db_name).toBe(m(String(conn.name)));
+      expect(vaultAllows(conn.allowed_roles, role)).toBe(true);
+      return {
+        stack: dev.stack.name, connectionName: String(conn.name), connectionUser: m(String(conn.postgresql.username)), database: m('erp-previews'),
+        allowedRoles: [role], roleName: role, creation: [...body.creation_statements], revocation: [...body.revocation_statements],
+      };
+    }
+    const vaultRun = (script: string, pr: string) => runTool('/bin/sh', ['-c', script], {
+      PATH: process.env.PATH, HOME: dir, TMPDIR: dir, VAULT_ADDR: addr, TIERKIT_VAULT_TOKEN_FILE: join(dir, 'vault-token'), TIERKIT_PR_NUMBER: pr,
+    });
+    const ttl = { defaultSeconds: 1800, maxSeconds: 14400 };
+
+    it('PreSync writes the PR\'s role within the policy; its credential reaches that PR\'s database only; PostDelete revokes it and the drop leaves nothing', async () => {
+      // The earlier tests left PRs 8 and 9 open, the cap: close them first.
+      for (const pr of ['8', '9']) expect((await drop(pr)).code).toBe(0);
+      expect((await create('11')).code).toBe(0);
+      const w = await vaultRun(previewVaultCreateScript(app(), 'postgres', ttl), '11');
+      expect(w.code, w.stderr).toBe(0);
+      expect(requests).toContain('POST postgres/roles/erp-pr-11');
+      const role = `${app()}-pr-11`.replaceAll(applied.names.prefix, '');
+      const issued = await issueCredential(ns.server, pieces(role), applied.names, dev.variables.preview_admin_password);
+      if (!issued.ok) throw new Error(issued.message);
+      leases.set('l1', { role, username: issued.credential.username });
+      const own = await tryConnect(ns.server, { user: issued.credential.username, password: issued.credential.password, database: m('erp-pr-11') });
+      expect(own.ok).toBe(true);
+      if (own.ok) open.push(own.session);
+      for (const other of ['erp', 'erp-dev', 'erp-previews']) {
+        expect((await tryConnect(ns.server, { user: issued.credential.username, password: issued.credential.password, database: m(other) })).ok, other).toBe(false);
+      }
+      // PostDelete: drain (while the credential still exists, its session can be ended), Vault, drop.
+      expect((await run(previewDrainScript(app()), '11')).code).toBe(0);
+      expect(await admin.query('SELECT 1 FROM pg_stat_activity WHERE datname = $1', [m('erp-pr-11')])).toEqual([]);
+      const d = await vaultRun(previewVaultDropScript(app(), 'postgres'), '11');
+      expect(d.code, d.stderr).toBe(0);
+      expect(requests.slice(-2)).toEqual(['PUT sys/leases/revoke-prefix/postgres/creds/erp-pr-11/', 'DELETE postgres/roles/erp-pr-11']);
+      expect(leases.size).toBe(0);
+      expect(roles.has(role)).toBe(false);
+      expect((await drop('11')).code).toBe(0);
+      expect(await admin.query('SELECT 1 FROM pg_roles WHERE rolname = ANY($1)', [[issued.credential.username, m('erp_pr_11_role')]])).toEqual([]);
+    });
+
+    it('the stand-in refuses what the synthesized policy does not grant (another env\'s role, a declared env\'s leases), and the scripts refuse a bad number', async () => {
+      expect(allowed('POST', 'postgres/roles/erp-dev')).toBe(false);
+      expect(allowed('POST', 'postgres/roles/erp')).toBe(false);
+      expect(allowed('PUT', 'sys/leases/revoke-prefix/postgres/creds/erp/')).toBe(false);
+      expect(allowed('POST', 'postgres/config/erp-previews')).toBe(false);
+      expect(allowed('POST', 'postgres/roles/erp-pr-12')).toBe(true);
+      for (const bad of ['', '0', '07', '12a', '1/../../erp', '12345678901']) {
+        const r = await vaultRun(previewVaultCreateScript(app(), 'postgres', ttl), bad);
+        expect(r.code, bad).toBe(2);
+      }
+    });
   });
 });
