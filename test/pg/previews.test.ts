@@ -328,3 +328,23 @@ describe('per-PR previews on PostgreSQL 18', () => {
     });
   });
 });
+
+// Why validation refuses a server before 16 for previews (and TK170 a dist saying so): on
+// PostgreSQL 15 the same role, applied from the same artifacts, grants itself prod's group.
+describe('the same preview admin on PostgreSQL 15', () => {
+  let ns: Namespace;
+  afterAll(async () => ns?.cleanup());
+
+  it('grants itself prod\'s group and drops prod\'s database: the reason previews need 16+', async () => {
+    ns = await createNamespace(pgServer(15), 'previews15');
+    const applied = await applyEstate(ns, dist, { kind: 'declared' });
+    const m = (name: string) => applied.names.map(name);
+    const dev = applied.envs.find((e) => e.env.slug === 'erp-dev')!;
+    const admin = await ns.connect({ user: m('erp_preview_admin'), password: dev.variables.preview_admin_password, database: m('erp-previews') });
+    await admin.exec(`GRANT ${ident(m('erp_role'))} TO ${ident(m('erp_preview_admin'))}`);
+    await admin.exec(`DROP DATABASE ${ident(m('erp'))}`);
+    const left = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [m('erp')]);
+    expect(left).toEqual([]);
+  });
+});
+
