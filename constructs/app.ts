@@ -9,7 +9,7 @@ import { checkProps, childPath, recordIssues, recordProps } from './props';
 import { CONTAINER_RESOURCES, ContainerResources } from './runtime';
 import { TableScrub } from './scrub';
 import { Releases } from './releases';
-import { PREVIEW_SETTINGS, PreviewSettings } from './previews';
+import { PREVIEW_SETTINGS, PreviewSettings } from './preview-settings';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */

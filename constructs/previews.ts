@@ -4,36 +4,11 @@ import { DataClass } from './enums';
 import type { ValidationIssue } from './errors';
 import type { Estate } from './estate';
 import * as naming from './naming';
-import { propTypes, Types } from './prop-types';
+import { PREVIEW_DEFAULTS, type PreviewSettings } from './preview-settings';
 import { Tier } from './tier';
 
-/**
- * Per-PR preview environments of one app (docs/previews.md): opt-in, synthetic data only, on a
- * PostgreSQL 16+ server, at most `maxOpen` at a time.
- */
-export interface PreviewSettings {
-  /**
-   * The tier previews run in: its server holds their databases (PostgreSQL 16 or newer), its
-   * cluster their namespaces. A tier that allows sandboxes and synthetic data (e.g. Tier.DEV).
-   */
-  readonly tier: Tier;
-  /**
-   * How many previews of the app may be open at once. Argo CD's pull-request generator has no cap:
-   * the label is the gate, and the preview Job refuses a PR beyond the cap (docs/previews.md).
-   * @default 3
-   */
-  readonly maxOpen?: number;
-  /** The GitHub label a pull request needs before it gets a preview. @default 'preview' */
-  readonly label?: string;
-  /** How often the ApplicationSet polls GitHub for pull requests (`requeueAfterSeconds`). @default 300 */
-  readonly requeueAfterSeconds?: number;
-}
+export { PREVIEW_DEFAULTS, PREVIEW_SETTINGS, type PreviewSettings } from './preview-settings';
 
-export const PREVIEW_SETTINGS = Types.shape('PreviewSettings', propTypes<PreviewSettings>()({
-  tier: Types.instance(Tier, 'Tier.DEV'), maxOpen: Types.integer, label: Types.string, requeueAfterSeconds: Types.integer,
-}), ['tier']);
-
-export const PREVIEW_DEFAULTS = { maxOpen: 3, label: 'preview', requeueAfterSeconds: 300 } as const;
 /** More open previews than this is a shared dev server's worth of databases: say so in a fork of tierkit, not a prop. */
 export const PREVIEW_MAX_OPEN_LIMIT = 20;
 /** The oldest server previews accept: before 16, CREATEROLE may grant itself any non-superuser role. */
