@@ -11,6 +11,9 @@ export function erp(estate: Estate): App {
     objectPrefix: 'llx_',
     image: 'docker.io/dolibarr/dolibarr:20.0.4',
     flags: { 'ai-write-skill': false },
+    // Per-PR previews on the non-prod server (PostgreSQL 18): `erp-pr-<n>` for each pull request
+    // labelled `preview`, synthetic data, at most 3 at once (docs/previews.md).
+    previews: { tier: Tier.DEV, maxOpen: 3 },
     // Dolibarr's credentials never leave prod: the golden keeps prod-shaped data, not prod logins
     // (htdocs/install/mysql/tables/llx_user.sql, llx_societe_account.sql, llx_oauth_token.sql, llx_const).
     scrub: [

@@ -10,6 +10,7 @@ import { CONTAINER_RESOURCES, ContainerResources } from './runtime';
 import { TableScrub } from './scrub';
 import { Releases } from './releases';
 import { PROMOTE_TABLE_GRANT, PromoteTableGrant } from './promote-grants';
+import { PREVIEW_SETTINGS, PreviewSettings } from './preview-settings';
 
 export interface AppProps {
   /** The tiers the app runs in; one `AppEnvironment` (env = tier name) is created per tier. */
@@ -55,6 +56,12 @@ export interface AppProps {
    * @default - none: no promote credential, no data promote
    */
   readonly promoteGrants?: readonly PromoteTableGrant[];
+  /**
+   * Per-PR preview environments (docs/previews.md): `<app>-pr-<number>` for each labelled pull
+   * request, on synthetic data, on a PostgreSQL 16+ server.
+   * @default - none: the app gets no previews
+   */
+  readonly previews?: PreviewSettings;
 }
 
 export const APP_PROPS = propTypes<AppProps>()({
@@ -63,6 +70,7 @@ export const APP_PROPS = propTypes<AppProps>()({
   scrub: Types.list(Types.object), scrubReason: Types.string,
   releases: Types.instance(Releases, 'Releases.fromFile(join(__dirname, "<app>.releases.json"))'),
   promoteGrants: Types.list(PROMOTE_TABLE_GRANT),
+  previews: PREVIEW_SETTINGS,
 });
 
 /** An application: one coordinate `<app>-<env>` per tier it runs in, plus its sandboxes. */
@@ -80,6 +88,7 @@ export class App extends Construct {
   readonly scrubReason?: string;
   readonly releases?: Releases;
   readonly promoteGrants: readonly PromoteTableGrant[];
+  readonly previews?: PreviewSettings;
 
   constructor(scope: Estate, id: string, declared: AppProps) {
     const { props, issues } = checkProps<AppProps>(childPath(scope, id), declared, APP_PROPS, ['tiers', 'objectPrefix', 'image']);
@@ -99,6 +108,7 @@ export class App extends Construct {
     this.flags = props.flags ?? {};
     this.releases = props.releases;
     this.promoteGrants = Array.isArray(props.promoteGrants) ? props.promoteGrants : [];
+    this.previews = props.previews;
     const tiers = Array.isArray(props.tiers) ? props.tiers : [];
     for (const tier of tiers) {
       // Tier names are a closed set, so these ids are stable public API.

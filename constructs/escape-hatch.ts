@@ -38,11 +38,24 @@ export interface AppEnvironmentResources {
   readonly ttlSweep?: TtlSweepResources;
   /** Prod of an app with a golden sandbox and promoteGrants: the promote credential (promote-credential.ts). */
   readonly promote?: PromoteResources;
+  /** Only on the env of an app with `previews` in the previews' tier (synth/terraform-previews.ts). */
+  readonly previews?: PreviewResources;
 }
 
 /** The promote credential's Vault role; its policy and JWT role live in the tier platform stack. */
 export interface PromoteResources {
   readonly role: DatabaseSecretBackendRole;
+}
+
+export interface PreviewResources {
+  readonly adminRole: PostgresqlRole;
+  readonly homeDatabase: PostgresqlDatabase;
+  readonly homePublicRevoke: PostgresqlGrant;
+  readonly homeConnect: PostgresqlGrant;
+  readonly connection: DatabaseSecretBackendConnection;
+  readonly credential: KvSecretV2;
+  readonly policy: VaultPolicy;
+  readonly authRole: KubernetesAuthBackendRole;
 }
 
 export interface TtlSweepResources {

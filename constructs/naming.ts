@@ -375,3 +375,58 @@ export function claimedNames(c: Coordinate): ClaimedName[] {
     ] : []),
   ];
 }
+
+// Per-PR previews (docs/previews.md). A preview is not an env of the estate: its names are
+// derived from the app and the pull request's number, and all of them carry `-pr-` / `_pr_`.
+
+/** A preview's coordinate: env `pr-<n>`, so its names are an env's names (`erp-pr-7`, `erp_pr_7_role`). */
+export function previewCoordinate(app: string, pr: string): Coordinate {
+  return { app, env: `pr-${pr}` };
+}
+
+/** `<app>-pr-<n>`: the preview's database, namespace, Argo CD Application and Vault role. */
+export function previewSlug(app: string, pr: string): string {
+  return slug(previewCoordinate(app, pr));
+}
+
+/** The NOLOGIN group role owning one preview's database: `<app>_pr_<n>_role`. */
+export function previewGroupRoleName(app: string, pr: string): string {
+  return groupRoleName(previewCoordinate(app, pr));
+}
+
+/** The database the preview admin and the preview connection log in to (no preview's data lives there). */
+export function previewHomeDatabaseName(app: string): string {
+  return `${app}-previews`;
+}
+
+/** KV v2 secret (inside the KV mount) holding the preview admin's credential, read by the preview Jobs only. */
+export function previewAdminKvSecretName(app: string): string {
+  return `${app}-previews/admin`;
+}
+
+/**
+ * The app's preview admin on the server hosting its previews: LOGIN CREATEDB CREATEROLE (16+),
+ * owning only the preview databases and roles it creates itself. It is also the preview Vault
+ * connection's user, so every credential Vault mints for a preview is a role it created.
+ */
+export function previewAdminRoleName(app: string): string {
+  return `${app.replace(/-/g, '_')}_preview_admin`;
+}
+
+/** The app's preview Vault database connection (`allowed_roles` = `previewVaultRolePattern`). */
+export function previewConnectionName(app: string): string {
+  return `${app}-previews`;
+}
+
+/** The only Vault roles the preview connection serves: a glob Vault matches against role names. */
+export function previewVaultRolePattern(app: string): string {
+  return `${previewSlug(app, '')}*`;
+}
+
+/** The Argo CD ApplicationSet generating the app's previews, and its Jobs' service account and Vault role. */
+export function previewApplicationSetName(app: string): string {
+  return `${app}-previews`;
+}
+
+/** Where the preview Jobs (create / drop a preview's database) run: never inside a preview's namespace. */
+export const PREVIEW_JOBS_NAMESPACE = 'tierkit-previews';

@@ -17,6 +17,7 @@ import { promoteGrantIssues } from './promote-grants';
 import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import { sandboxIssue, sandboxTemplateIssues } from './sandbox-checks';
 import { releasesAppIssues } from './releases-validation';
+import { previewIssues } from './previews';
 
 /**
  * Input validation as a table of rules, run over the whole estate before anything is
@@ -343,6 +344,7 @@ const rules: Record<string, Rule> = {
 
   sandboxTemplates: sandboxTemplateIssues,
   releases: (e) => apps(e).flatMap((a) => releasesAppIssues(e, a)),
+  previews: (e) => apps(e).flatMap((a) => previewIssues(e, a, environments(e))),
   promotion: (e) => e.promotion.issues(e.displayPath(e), (t) => e.tier(t).config.applyGate.human),
 
   suppressions: (e) => environments(e).flatMap((env) => env.suppressions.filter((s) => !hasReason(s.reason)).map((s) =>

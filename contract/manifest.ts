@@ -112,6 +112,27 @@ export interface ManifestPromote {
   readonly grants: readonly { readonly table: string; readonly privileges: readonly string[] }[];
 }
 
+/**
+ * An app's per-PR previews, on the env whose stack holds their preview admin and connection (the
+ * app's env in the previews' tier). Rules derive every name from `app` again (naming.ts): these
+ * are what synth meant, never what a rule trusts.
+ */
+export interface ManifestPreviews {
+  readonly maxOpen: number;
+  readonly label: string;
+  readonly requeueAfterSeconds: number;
+  readonly names: {
+    readonly adminRole: string;
+    readonly homeDatabase: string;
+    readonly connection: string;
+    readonly rolePattern: string;
+    readonly adminKvSecret: string;
+    /** The Jobs' Vault policy, Kubernetes auth role and service account, and the ApplicationSet. */
+    readonly jobs: string;
+    readonly jobsNamespace: string;
+  };
+}
+
 export interface ManifestAppEnvironment {
   readonly app: string;
   readonly env: string;
@@ -143,6 +164,8 @@ export interface ManifestAppEnvironment {
   readonly sandbox?: ManifestSandbox;
   /** Prod of an app with a golden sandbox and declared promote grants: its promote credential (issue 17). */
   readonly promote?: ManifestPromote;
+  /** Only on the env holding its app's per-PR previews (docs/previews.md). */
+  readonly previews?: ManifestPreviews;
   /** Reasoned exceptions the env relies on (e.g. a golden seed). */
   readonly exceptions: readonly { kind: string; value: string; reason: string }[];
   readonly suppressions: readonly { ruleId: string; reason: string }[];

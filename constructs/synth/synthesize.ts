@@ -16,8 +16,9 @@ import { assertValid } from '../validation';
 import { buildAppOfAppsChart, buildEnvironmentChart, buildTierApplicationsChart } from './kubernetes';
 import { chartJson } from './kubernetes-json';
 import {
-  MANIFEST_SCHEMA_VERSION, Manifest, ManifestAppEnvironment, ManifestArtifact, ManifestServer, ManifestStack, ManifestTier,
+  MANIFEST_SCHEMA_VERSION, Manifest, ManifestAppEnvironment, ManifestArtifact, ManifestPreviews, ManifestServer, ManifestStack, ManifestTier,
 } from './manifest';
+import { hostsPreviews, previewSettings } from '../previews';
 import { canonicalJson, compareStrings, yamlStream } from './serialize';
 import { stateAccess } from '../../contract/state-access';
 import { githubRulesets, rulesetFile } from '../../contract/github-rulesets';
@@ -80,6 +81,19 @@ function manifestTier(estate: Estate, tier: Tier): ManifestTier {
   };
 }
 
+function manifestPreviews(env: AppEnvironment): ManifestPreviews {
+  const app = env.app.appName;
+  const p = previewSettings(env.app.previews!);
+  return {
+    maxOpen: p.maxOpen, label: p.label, requeueAfterSeconds: p.requeueAfterSeconds,
+    names: {
+      adminRole: naming.previewAdminRoleName(app), homeDatabase: naming.previewHomeDatabaseName(app), connection: naming.previewConnectionName(app),
+      rolePattern: naming.previewVaultRolePattern(app), adminKvSecret: naming.previewAdminKvSecretName(app), jobs: naming.previewApplicationSetName(app),
+      jobsNamespace: naming.PREVIEW_JOBS_NAMESPACE,
+    },
+  };
+}
+
 function manifestEnvironment(env: AppEnvironment, artifacts: string[]): ManifestAppEnvironment {
   const estate = env.estate;
   const c = env.coordinate;
@@ -122,6 +136,7 @@ function manifestEnvironment(env: AppEnvironment, artifacts: string[]): Manifest
       name: naming.promoteName(c.app), credsPath: naming.promoteCredsPath(c.app, n), workflow: naming.DATA_PROMOTE_WORKFLOW_FILE,
       grants: canonicalGrants(env.app.promoteGrants),
     } : undefined,
+    previews: hostsPreviews(env) ? manifestPreviews(env) : undefined,
     exceptions,
     suppressions: [...env.suppressions].sort((a, b) => compareStrings(a.ruleId, b.ruleId)),
     artifacts: [...artifacts].sort(),

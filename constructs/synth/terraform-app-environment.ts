@@ -79,6 +79,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
   const resetAuthRole = findOptional(KubernetesAuthBackendRole, 'reset_auth_role');
   const ttlSweepPolicy = findOptional(VaultPolicy, 'ttl_sweep_policy');
   const promoteRole = findOptional(DatabaseSecretBackendRole, 'promote_role');
+  const previewAdmin = findOptional(PostgresqlRole, 'preview_admin');
   const maintenanceRevokes: Record<string, PostgresqlGrant> = {};
   for (const r of byId.values()) {
     const m = /^maintenance_(.+)_public_revoke$/.exec(r.node.id);
@@ -107,6 +108,12 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     resetPolicy: findOptional(VaultPolicy, 'reset_policy'),
     ttlSweep: ttlSweepPolicy && { policy: ttlSweepPolicy, authRole: find(KubernetesAuthBackendRole, 'ttl_sweep_auth_role') },
     promote: promoteRole && { role: promoteRole },
+    previews: previewAdmin && {
+      adminRole: previewAdmin, homeDatabase: find(PostgresqlDatabase, 'preview_home'), homePublicRevoke: find(PostgresqlGrant, 'preview_home_public_revoke'),
+      homeConnect: find(PostgresqlGrant, 'preview_home_connect'), connection: find(DatabaseSecretBackendConnection, 'preview_connection'),
+      credential: find(KvSecretV2, 'preview_admin_credential'), policy: find(VaultPolicy, 'preview_jobs_policy'),
+      authRole: find(KubernetesAuthBackendRole, 'preview_jobs_auth_role'),
+    },
   };
   for (const hatch of env.escapeHatches) hatch(resources);
   if (providerMembership) afterProviderMembership(stack, providerMembership);

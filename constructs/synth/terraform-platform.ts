@@ -12,6 +12,7 @@ import { Tier } from '../tier';
 import { addBackend, addVaultProvider } from './terraform-common';
 import { PROMOTE_TOKEN_TTL_SECONDS, hasPromoteCredential, promoteClaims, promotePolicyRules } from '../promote-credential';
 import { environmentsOf } from '../query';
+import { hostsPreviews } from '../previews';
 
 /** Shared mounts and auth backends of the estate (one stack, behind the strictest gate). */
 export function buildSharedPlatformStack(app: TerraformApp, estate: Estate, platformTiers: readonly string[]): TerraformStack {
@@ -161,6 +162,12 @@ function applierRulesFor(env: AppEnvironment): PolicyRule[] {
   if (env instanceof Sandbox && env.expiresAt !== undefined) rules.push(aclPolicy(naming.ttlSweepName(c)), authRole(naming.ttlSweepName(c)));
   // The promote credential's Vault role (written, never read as a credential); its policy and JWT role are platform-admin's.
   if (hasPromoteCredential(env)) rules.push({ path: `${v.databaseMount}/roles/${naming.promoteName(c.app)}`, capabilities: CRUD });
+  // The app's previews (synth/terraform-previews.ts): their connection (never rotated), the admin's KV credential, the Jobs' policy and auth role.
+  if (hostsPreviews(env)) {
+    const app = env.app.appName;
+    rules.push({ path: `${v.databaseMount}/config/${naming.previewConnectionName(app)}`, capabilities: CRUD },
+      ...kvSecret(naming.previewAdminKvSecretName(app)), aclPolicy(naming.previewApplicationSetName(app)), authRole(naming.previewApplicationSetName(app)));
+  }
   return rules;
 }
 

@@ -203,7 +203,7 @@ export function buildGraph(dist: DistContents): EstateGraph {
             serviceAccounts: strings(a.bound_service_account_names), namespaces: strings(a.bound_service_account_namespaces),
             ...(a.bound_service_account_namespace_selector !== undefined && a.bound_service_account_namespace_selector !== null && a.bound_service_account_namespace_selector !== ''
               ? { namespaceSelector: a.bound_service_account_namespace_selector } : {}),
-            boundClaims: {}, stack, source,
+            boundClaims: {}, attributes: a, stack, source,
           });
           break;
         case 'vault_jwt_auth_backend_role':

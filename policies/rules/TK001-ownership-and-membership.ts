@@ -1,5 +1,6 @@
 import { Env, EstateGraph, Membership, serverKey } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { isPreviewHome } from './support/previews';
 
 /** The env a role belongs to: by its derived name, else the env whose stack declares it. */
 export function roleEnv(g: EstateGraph, name: string, declaredIn?: Env): Env | undefined {
@@ -25,6 +26,7 @@ export const rule: Rule = {
       roleEnv(g, name, declared.has(serverKey(server, name)) ? declared.get(serverKey(server, name)) : fallback);
 
     for (const db of g.databases) {
+      if (isPreviewHome(db)) continue; // owned by the provider's login: TK170 judges it
       const env = g.index.byDatabase.get(db.name) ?? db.stack.env;
       const ownerEnv = db.owner ? homeOf(db.server, db.owner) : undefined;
       if (env) {

@@ -2,6 +2,7 @@ import { PLANNER_GROUP_ROLE } from '../../contract/planner';
 import { DatabaseGrant, serverKey } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { roleEnv } from './TK001-ownership-and-membership';
+import { isPreviewHome } from './support/previews';
 
 const isPublic = (role: string) => role.toLowerCase() === 'public';
 
@@ -25,6 +26,7 @@ export const rule: Rule = {
       grantsByDb.set(k, [...(grantsByDb.get(k) ?? []), gr]);
     }
     for (const db of g.databases) {
+      if (isPreviewHome(db)) continue; // TK170 judges every grant on it, from any stack
       const env = g.index.byDatabase.get(db.name) ?? db.stack.env;
       // A grant in a stack whose server is unknown (no provider) is judged against every database of that name.
       const grants = [...(grantsByDb.get(serverKey(db.server, db.name)) ?? []),

@@ -1,5 +1,6 @@
 import { Membership, Role, RoleAttributes } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { isPreviewAdmin } from './support/previews';
 
 const PRIVILEGED: [keyof RoleAttributes, string][] = [
   ['superuser', 'SUPERUSER'], ['createDatabase', 'CREATEDB'], ['createRole', 'CREATEROLE'],
@@ -52,6 +53,7 @@ export const rule: Rule = {
       else adminGrantsByMember.set(m.member, [m]);
     }
     for (const role of g.roles) {
+      if (isPreviewAdmin(role)) continue; // CREATEDB CREATEROLE by design: TK170 judges it whole
       const held = PRIVILEGED.filter(([k]) => role.attributes[k] === true).map(([, sql]) => sql);
       const ownConnection = isOwnVaultConnectionRole(role);
       // CREATEROLE is allowed on the env's own connection role, so an unknown value there is too.

@@ -1,5 +1,6 @@
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { connectionEnv } from './support/vault-env';
+import { isPreviewConnection } from './support/previews';
 
 export const rule: Rule = {
   id: 'TK005',
@@ -16,6 +17,7 @@ export const rule: Rule = {
   evaluate(g) {
     const out: RuleFinding[] = [];
     for (const c of g.vaultConnections) {
+      if (isPreviewConnection(c)) continue; // allowed_roles = [<app>-pr-*] by design: TK171 judges it whole
       const env = connectionEnv(g, c);
       const where = `Vault connection "${c.backend}/config/${c.name}" of ${describeEnv(env)}`;
       const allowed = c.allowedRoles ?? [];

@@ -4,6 +4,7 @@ import type { ManifestServer } from '../../contract';
 import { isUnknown } from '../../contract/terraform/unknown';
 import { EstateGraph, VaultConnection } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { isPreviewConnection } from './support/previews';
 
 /** libpq's sslmode values, weakest first. */
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -66,6 +67,7 @@ export const rule: Rule = {
   evaluate(g: EstateGraph) {
     const out: RuleFinding[] = [];
     for (const c of g.vaultConnections) {
+      if (isPreviewConnection(c)) continue; // reaches the preview home database: TK171 judges its target
       const env = c.stack.env;
       // Every connection of an env's stack, not only the one tierkit names: an extra one is Vault's too.
       if (!env) continue;

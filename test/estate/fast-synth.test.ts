@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateEstate } from '../../bench/generate';
-import { AppEnvironment, Backend, Estate } from '../../constructs';
+import { App, AppEnvironment, Backend, Estate, Tier } from '../../constructs';
 import { LocalBackend, PostgresqlGrant, PostgresqlRole, TerraformApp, TerraformResource } from '../../constructs/cdktf';
 import { describeAppEnvironmentStack } from '../../constructs/synth/app-environment-stack';
 import { cdktfConfig } from '../../constructs/synth/cdktf-config';
@@ -35,9 +35,17 @@ function small(): Estate {
   return e;
 }
 
+/** An app with per-PR previews on the managed dev server (docs/previews.md). */
+function withPreviews(): Estate {
+  const e = smallEstate();
+  new App(e, 'shop', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'shop_', image: 'example/shop:1.0.0', previews: { tier: Tier.DEV, maxOpen: 2 } });
+  return e;
+}
+
 const ESTATES: [string, () => Estate][] = [
   ['example', exampleEstate],
   ['small (local backend)', small],
+  ['small with previews (managed server)', withPreviews],
   ['bench', () => generateEstate({ apps: 8, sandboxes: 12, seed: 7 })],
 ];
 

@@ -57,6 +57,7 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   SharedCluster: () => ({ server: 'https://kubernetes.default.svc', tiers: [Tier.DEV, Tier.PROD], reason: 'one test cluster, prod on a tainted pool' }),
   SeedStoreSettings: () => ({ server: 'nfs.test.lab' }),
   PromoteTableGrant: () => ({ table: 'llx_facture', privileges: ['SELECT', 'UPDATE'] }),
+  PreviewSettings: () => ({ tier: Tier.DEV }),
 };
 
 /** A value of another type than any the prop accepts (a string where none is accepted, else a number). */

@@ -37,7 +37,8 @@ describe.each(MAJORS)('translated apply on PostgreSQL %i', (major) => {
     for (const e of asSuperuser.envs) {
       expect(e.report!.warnings, e.env.slug).toEqual([]);
       const declared = declaredState([e.stack], asSuperuser.names, asSuperuser.adminUser);
-      expect(declared.databases.length, e.env.slug).toBe(1);
+      // The env's database, and on the env holding its app's previews their home database (docs/previews.md).
+      expect(declared.databases.length, e.env.slug).toBe(e.env.previews ? 2 : 1);
       const problems = await compareWithServer(s, declared, asSuperuser.adminUser, asSuperuser.names);
       expect(problems, `invariant 10 on PG${major}, superuser provider, stack ${e.env.stack}`).toEqual([]);
     }

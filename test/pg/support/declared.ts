@@ -45,7 +45,8 @@ export function declaredState(stacks: readonly TerraformStackJson[], names: Name
         out.memberships.push({ group: names.map(String(a.grant_role)), member: names.map(String(a.role)), admin: attr(r, 'with_admin_option', false) });
       } else if (r.type === 'postgresql_database') {
         const name = names.map(String(a.name));
-        const owner = names.map(String(a.owner ?? adminUser));
+        // No owner: the provider's login, already a server-side name (never mapped again).
+        const owner = a.owner === undefined || a.owner === null ? adminUser : names.map(String(a.owner));
         out.databases.push({ name, owner, acl: [] });
         acls.set(name, new Map([[owner, new Set(['CREATE', 'TEMPORARY', 'CONNECT'])], ['PUBLIC', new Set(['TEMPORARY', 'CONNECT'])]]));
       } else if (r.type === 'postgresql_grant') {

@@ -152,6 +152,11 @@ function roleStatements(r: TerraformResource, ctx: ApplyContext): Statement[] {
   }];
 }
 
+/** The `owner` attribute's server-side name; none set: the provider's login (already a server-side name, never mapped again). */
+function ownerOf(r: TerraformResource, ctx: ApplyContext): string {
+  return r.attributes.owner === undefined || r.attributes.owner === null ? ctx.adminUser : ctx.names.map(str(r, 'owner'));
+}
+
 /**
  * postgresql_database: a non-superuser provider must be able to act as the owner to create the
  * database for it, so it grants itself the owner for the duration (skipped when it already is a
@@ -159,7 +164,7 @@ function roleStatements(r: TerraformResource, ctx: ApplyContext): Statement[] {
  */
 async function databaseStatements(r: TerraformResource, ctx: ApplyContext): Promise<Statement[]> {
   const db = ctx.names.map(str(r, 'name'));
-  const owner = ctx.names.map(str(r, 'owner', ctx.adminUser));
+  const owner = ownerOf(r, ctx);
   const create = `CREATE DATABASE ${ident(db)} OWNER ${ident(owner)} TEMPLATE ${ident(str(r, 'template', 'template0'))}` +
     ` ENCODING ${literal(str(r, 'encoding', 'UTF8'))} ALLOW_CONNECTIONS ${bool(r, 'allow_connections', true)}` +
     ` CONNECTION LIMIT ${str(r, 'connection_limit', '-1')} IS_TEMPLATE ${bool(r, 'is_template', false)}`;
@@ -207,7 +212,7 @@ function grantRoleStatements(r: TerraformResource, ctx: ApplyContext): Statement
 
 function schemaStatements(r: TerraformResource, ctx: ApplyContext): Statement[] {
   const db = ctx.names.map(str(r, 'database'));
-  const owner = ctx.names.map(str(r, 'owner', ctx.adminUser));
+  const owner = ownerOf(r, ctx);
   return [{
     address: r.address, database: db, transaction: true,
     sql: [`CREATE SCHEMA IF NOT EXISTS ${ident(str(r, 'name'))} AUTHORIZATION ${ident(owner)}`],

@@ -27,8 +27,11 @@ export interface DynamicCredential {
   readonly expiration: string;
 }
 
+/** Resources of the app's previews (synth/terraform-previews.ts): another connection, judged on its own. */
+const PREVIEW_RESOURCES = new Set(['preview_connection']);
+
 function one(stack: TerraformStackJson, type: string) {
-  const found = stack.resources.filter((r) => r.type === type);
+  const found = stack.resources.filter((r) => r.type === type && !PREVIEW_RESOURCES.has(r.name));
   if (found.length !== 1) throw new Error(`${stack.name}: expected one ${type}, found ${found.length}`);
   return found[0].attributes as Record<string, any>;
 }

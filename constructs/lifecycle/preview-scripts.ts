@@ -1,0 +1,182 @@
+/**
+ * The scripts of the preview Jobs (docs/previews.md): the PreSync Job creates a pull request's
+ * database and group role, the PostDelete Job drops them. Both log in as the app's preview admin
+ * (LOGIN CREATEDB CREATEROLE, PostgreSQL 16+), whose reach is what makes them harmless: from 16
+ * on, CREATEROLE manages only the roles it created (or holds ADMIN OPTION on), and a database can
+ * be dropped only by its owner's members. test/pg/previews.test.ts runs this exact text.
+ *
+ * Inputs, from the environment only:
+ *   PGHOST PGPORT PGDATABASE [PGSSLMODE]  the server, and the preview home database (naming.previewHomeDatabaseName)
+ *   TIERKIT_CREDENTIALS_FILE              rendered by the Vault agent: `export PGUSER=…`, `export PGPASSWORD=…`
+ *   TIERKIT_PR_NUMBER                     the pull request's number (the generator's `{{.number}}`)
+ *   TIERKIT_MAX_OPEN                      (create) how many previews of the app may exist at once
+ *   VAULT_ADDR, TIERKIT_VAULT_TOKEN_FILE  (Vault steps) Vault, and the agent's token sink (the Jobs' own login)
+ */
+import * as naming from '../naming';
+import { creationStatements, revocationStatements } from '../statements';
+
+/** Shell text of `name` for PR `$pr`: the naming functions called with a placeholder the shell expands. */
+const shellName = (name: (pr: string) => string) => {
+  const text = name('${pr}');
+  // The names are DNS labels and SQL identifiers of the app: nothing here needs quoting but the expansion.
+  if (!/^[a-z0-9_${}-]+$/.test(text)) throw new Error(`preview name template ${text} holds characters the shell would interpret`);
+  return `"${text}"`;
+};
+
+function header(app: string): string {
+  return `set -euo pipefail
+export PGPASSFILE=/dev/null PGSERVICEFILE=/dev/null
+# shellcheck disable=SC1090
+. "$TIERKIT_CREDENTIALS_FILE"
+: "\${PGUSER:?credentials file sets no PGUSER}" "\${PGPASSWORD:?credentials file sets no PGPASSWORD}"
+pr="\${TIERKIT_PR_NUMBER:-}"
+# The generator's number is digits; anything else never reaches SQL.
+if ! [[ "$pr" =~ ^[1-9][0-9]{0,9}$ ]]; then echo "tierkit: TIERKIT_PR_NUMBER is not a pull request number: '$pr'" >&2; exit 2; fi
+db=${shellName((pr) => naming.previewSlug(app, pr))}
+group=${shellName((pr) => naming.previewGroupRoleName(app, pr))}
+`;
+}
+
+/**
+ * PreSync: under an advisory lock, refuse a preview beyond the cap; then create (idempotently)
+ * the group role, the database it owns (from template0: nothing of template1 comes along), revoke
+ * PUBLIC, grant the group CONNECT. The admin keeps ADMIN OPTION on the group (its creator's grant):
+ * as the preview Vault connection's user it then mints that group's members, and nothing else's.
+ */
+export function previewCreateScript(app: string): string {
+  const like = `${naming.previewSlug(app, '')}%`;
+  return `${header(app)}max="\${TIERKIT_MAX_OPEN:?}"
+if ! [[ "$max" =~ ^[1-9][0-9]{0,2}$ ]]; then echo "tierkit: TIERKIT_MAX_OPEN is not a count: '$max'" >&2; exit 2; fi
+psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v group="$group" -v max="$max" -v pattern=${JSON.stringify(like)} <<'SQL'
+-- The creator gets SET and INHERIT on what it creates (16+): it must own the database through the group.
+SET createrole_self_grant = 'set, inherit';
+SELECT pg_advisory_lock(hashtext(:'pattern'));
+SELECT count(*) >= :max AS full FROM pg_database WHERE datname LIKE :'pattern' AND datname <> :'db' \\gset
+\\if :full
+\\warn 'tierkit: the app already has its maximum of open previews; close one (or remove its label) and sync again'
+DO $$ BEGIN RAISE EXCEPTION 'preview cap reached'; END $$;
+\\endif
+SELECT format('CREATE ROLE %I NOLOGIN', :'group') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'group') \\gexec
+SELECT format('CREATE DATABASE %I OWNER %I TEMPLATE template0', :'db', :'group') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
+SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \\gexec
+SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', :'db', :'group') \\gexec
+SQL
+echo "tierkit: preview database $db ready"
+`;
+}
+
+/** End the preview's sessions and close its database to new ones (see `previewDropScript`). */
+const DRAIN_SQL = `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :'group') AS has_group \\gset
+\\if :has_group
+SELECT format('GRANT %I TO CURRENT_USER WITH INHERIT TRUE, SET TRUE', m.rolname)
+  FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+ WHERE g.rolname = :'group' AND m.rolname <> CURRENT_USER
+   AND NOT pg_has_role(CURRENT_USER, m.oid, 'USAGE') \\gexec
+SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'db') WHERE EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid() \\g /dev/null
+\\endif
+`;
+
+/**
+ * PostDelete, first step: end the preview's sessions while their roles still exist. Ending another
+ * role's session needs that role's privileges: the admin first grants itself each member of the
+ * PR's group (its ADMIN OPTION as their creator — it is the preview connection's user — allows
+ * it), never pg_signal_backend; a member it did not create cannot be granted and the Job fails.
+ * Once Vault has dropped a credential (lease revocation), its open session can no longer be ended
+ * by anyone but a superuser: so this runs before the Vault step.
+ */
+export function previewDrainScript(app: string): string {
+  return `${header(app)}psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v group="$group" <<'SQL'
+${DRAIN_SQL}SQL
+echo "tierkit: preview database $db drained"
+`;
+}
+
+/**
+ * PostDelete, last step (after the drain and the Vault step): drain again (idempotent), drop the
+ * database, what is left of its members and its group. Alone it is also the orphan collector's
+ * step (docs/previews.md). A second run finds nothing and succeeds.
+ */
+export function previewDropScript(app: string): string {
+  return `${header(app)}psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v group="$group" <<'SQL'
+${DRAIN_SQL}SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
+SELECT format('DROP ROLE %I', m.rolname)
+  FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+ WHERE g.rolname = :'group' AND m.rolname <> CURRENT_USER \\gexec
+SELECT format('DROP ROLE IF EXISTS %I', :'group') \\gexec
+SQL
+echo "tierkit: preview database $db dropped"
+`;
+}
+
+/** The Vault role a preview's credentials come from, as the PreSync Job writes it (its `PRNUMBER` placeholder expanded by the script). */
+export interface PreviewVaultRole {
+  readonly db_name: string;
+  readonly creation_statements: readonly string[];
+  readonly revocation_statements: readonly string[];
+  readonly default_ttl: number;
+  readonly max_ttl: number;
+}
+
+/** Uppercase: no app name (a DNS label) holds it, so it is only ever the placeholder. */
+const PR_PLACEHOLDER = 'PRNUMBER';
+
+export function previewVaultRoleBody(app: string, ttl: { readonly defaultSeconds: number; readonly maxSeconds: number }, pr = PR_PLACEHOLDER): PreviewVaultRole {
+  const c = naming.previewCoordinate(app, pr);
+  return {
+    db_name: naming.previewConnectionName(app), creation_statements: creationStatements(c), revocation_statements: revocationStatements(c),
+    default_ttl: ttl.defaultSeconds, max_ttl: ttl.maxSeconds,
+  };
+}
+
+function vaultHeader(app: string): string {
+  return `#!/bin/sh
+set -eu
+: "\${VAULT_ADDR:?}" "\${TIERKIT_VAULT_TOKEN_FILE:?}"
+pr="\${TIERKIT_PR_NUMBER:-}"
+case "$pr" in ''|0*|*[!0-9]*) echo "tierkit: TIERKIT_PR_NUMBER is not a pull request number: '$pr'" >&2; exit 2 ;; esac
+if [ "\${#pr}" -gt 10 ]; then echo "tierkit: TIERKIT_PR_NUMBER is not a pull request number: '$pr'" >&2; exit 2; fi
+role=${shellName((pr) => naming.previewSlug(app, pr))}
+umask 077
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+# The token goes in a header file, not on curl's command line (visible in /proc).
+printf 'X-Vault-Token: %s\\n' "$(cat "$TIERKIT_VAULT_TOKEN_FILE")" > "$tmp/header"
+tk_vault() { # method path [body-file]: fails on anything but 200/204
+  status="$(curl -sS -o "$tmp/response" -w '%{http_code}' -X "$1" -H @"$tmp/header" -H 'X-Vault-Request: true' \\
+    \${3:+--data-binary @"$3"} "\${VAULT_ADDR%/}/v1/$2")" || status=000
+  if [ "$status" != 204 ] && [ "$status" != 200 ]; then
+    echo "tierkit: $1 $2 failed: HTTP $status from Vault: $(cat "$tmp/response" 2>/dev/null || true)" >&2
+    exit 5
+  fi
+}
+`;
+}
+
+/**
+ * PreSync, Vault step (curl image, POSIX sh; after the SQL step): write the PR's Vault role
+ * `<app>-pr-<n>` on the preview connection — an env's creation statements for coordinate
+ * `<app>`/`pr-<n>`, so its credentials join that PR's group only.
+ */
+export function previewVaultCreateScript(app: string, mount: string, ttl: { readonly defaultSeconds: number; readonly maxSeconds: number }): string {
+  const body = JSON.stringify(previewVaultRoleBody(app, ttl));
+  // A quoted here-document: the body is literal text (its statements' quotes included); only the placeholder is replaced, by digits.
+  return `${vaultHeader(app)}sed "s/${PR_PLACEHOLDER}/$pr/g" > "$tmp/body" <<'TIERKIT_VAULT_ROLE'
+${body}
+TIERKIT_VAULT_ROLE
+tk_vault POST "${mount}/roles/$role" "$tmp/body"
+echo "tierkit: Vault role ${mount}/roles/$role written"
+`;
+}
+
+/**
+ * PostDelete, Vault step (after the drain, before the drop): revoke every lease of the PR's role (Vault runs its
+ * revocation statements as the preview admin), then delete the role. revoke-prefix takes the
+ * prefix with a trailing slash, or it would also revoke `<app>-pr-<n>0…`.
+ */
+export function previewVaultDropScript(app: string, mount: string): string {
+  return `${vaultHeader(app)}tk_vault PUT "sys/leases/revoke-prefix/${mount}/creds/$role/"
+tk_vault DELETE "${mount}/roles/$role"
+echo "tierkit: Vault role ${mount}/roles/$role and its leases removed"
+`;
+}

@@ -1,0 +1,32 @@
+import { propTypes, Types } from './prop-types';
+import { Tier } from './tier';
+
+// The App's `previews` prop, apart from its validation (previews.ts): the model imports only this.
+
+/**
+ * Per-PR preview environments of one app (docs/previews.md): opt-in, synthetic data only, on a
+ * PostgreSQL 16+ server, at most `maxOpen` at a time.
+ */
+export interface PreviewSettings {
+  /**
+   * The tier previews run in: its server holds their databases (PostgreSQL 16 or newer), its
+   * cluster their namespaces. A tier that allows sandboxes and synthetic data (e.g. Tier.DEV).
+   */
+  readonly tier: Tier;
+  /**
+   * How many previews of the app may be open at once. Argo CD's pull-request generator has no cap:
+   * the label is the gate, and the preview Job refuses a PR beyond the cap (docs/previews.md).
+   * @default 3
+   */
+  readonly maxOpen?: number;
+  /** The GitHub label a pull request needs before it gets a preview. @default 'preview' */
+  readonly label?: string;
+  /** How often the ApplicationSet polls GitHub for pull requests (`requeueAfterSeconds`). @default 300 */
+  readonly requeueAfterSeconds?: number;
+}
+
+export const PREVIEW_SETTINGS = Types.shape('PreviewSettings', propTypes<PreviewSettings>()({
+  tier: Types.instance(Tier, 'Tier.DEV'), maxOpen: Types.integer, label: Types.string, requeueAfterSeconds: Types.integer,
+}), ['tier']);
+
+export const PREVIEW_DEFAULTS = { maxOpen: 3, label: 'preview', requeueAfterSeconds: 300 } as const;

@@ -1,0 +1,94 @@
+import type { App } from './app';
+import type { AppEnvironment } from './app-environment';
+import { DataClass } from './enums';
+import type { ValidationIssue } from './errors';
+import type { Estate } from './estate';
+import * as naming from './naming';
+import { PREVIEW_DEFAULTS, type PreviewSettings } from './preview-settings';
+import { Tier } from './tier';
+
+export { PREVIEW_DEFAULTS, PREVIEW_SETTINGS, type PreviewSettings } from './preview-settings';
+
+/** More open previews than this is a shared dev server's worth of databases: say so in a fork of tierkit, not a prop. */
+export const PREVIEW_MAX_OPEN_LIMIT = 20;
+/** The oldest server previews accept: before 16, CREATEROLE may grant itself any non-superuser role. */
+export const PREVIEW_MIN_MAJOR = 16;
+/** GitHub pull request numbers fit in 10 digits for the names' length budget. */
+const PR_NUMBER_DIGITS = 10;
+const PG_IDENTIFIER_MAX_BYTES = 63;
+/** GitHub labels: 1–50 characters; a comma would split the generator's label list. */
+const LABEL = /^[^,\s](?:[^,]{0,48}[^,\s])?$/;
+
+/** The effective settings (defaults applied). */
+export function previewSettings(p: PreviewSettings): Required<PreviewSettings> {
+  return { ...PREVIEW_DEFAULTS, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) } as Required<PreviewSettings>;
+}
+
+/** Whether `env` is the one whose stack holds its app's preview admin and connection: the app's env in the previews' tier. */
+export function hostsPreviews(env: AppEnvironment): boolean {
+  const p = env.app.previews;
+  return p !== undefined && p !== null && p.tier === env.tier && !env.isSandbox;
+}
+
+/** Issues of an app's `previews` (its type problems were recorded when the App was built). */
+export function previewIssues(estate: Estate, app: App, environments: readonly AppEnvironment[]): ValidationIssue[] {
+  const declared = app.previews;
+  if (declared === undefined || typeof declared !== 'object' || declared === null || !(declared.tier instanceof Tier)) return [];
+  const p = previewSettings(declared);
+  const path = estate.displayPath(app);
+  const out: ValidationIssue[] = [];
+  const at = (property: string, value: unknown, message: string, fix: string) => out.push({ path, property: `previews.${property}`, value, message, fix });
+  const tier = estate.tier(p.tier).config;
+  if (!tier.allowsSandboxes || !tier.data.includes(DataClass.SYNTHETIC)) {
+    at('tier', p.tier.name, 'previews run a pull request\'s unreviewed code on synthetic data: the tier must allow sandboxes and synthetic data',
+      'use a lower tier, e.g. Tier.DEV');
+  }
+  const server = estate.servers.find((s) => s.tiers.includes(p.tier));
+  if (!server) {
+    at('tier', p.tier.name, `no Postgres server hosts tier ${p.tier.name}, so previews have no server`, 'add the tier to a PostgresServer\'s tiers');
+  } else if (!Number.isInteger(server.majorVersion) || server.majorVersion < PREVIEW_MIN_MAJOR) {
+    // No reason can accept this: before 16 the preview admin's CREATEROLE reaches every non-superuser role.
+    at('tier', p.tier.name,
+      `previews need PostgreSQL ${PREVIEW_MIN_MAJOR}+ (server ${server.serverId} is ${server.majorVersion}): before 16 the preview admin's CREATEROLE could grant itself any role of the server, prod's group included`,
+      `upgrade server ${server.serverId} to ${PREVIEW_MIN_MAJOR} or newer, or run previews on a tier whose server is`);
+  }
+  if (!Number.isInteger(p.maxOpen) || p.maxOpen < 1 || p.maxOpen > PREVIEW_MAX_OPEN_LIMIT) {
+    at('maxOpen', p.maxOpen, `is not a whole number from 1 to ${PREVIEW_MAX_OPEN_LIMIT}`, 'e.g. maxOpen: 3');
+  }
+  if (typeof p.label !== 'string' || !LABEL.test(p.label)) {
+    at('label', p.label, 'is not a GitHub label of 1 to 50 characters without commas or surrounding spaces', 'e.g. label: "preview"');
+  }
+  if (!Number.isInteger(p.requeueAfterSeconds) || p.requeueAfterSeconds < 30 || p.requeueAfterSeconds > 3600) {
+    at('requeueAfterSeconds', p.requeueAfterSeconds,
+      'is not a whole number of seconds from 30 to 3600 (GitHub rate-limits the generator below; above, closed previews linger an hour)', 'e.g. 300');
+  }
+  if (!app.environments.some(hostsPreviews)) {
+    at('tier', p.tier.name, `app ${app.appName} does not run in tier ${p.tier.name}: previews live beside the app's env there`,
+      `add Tier.${p.tier.name.toUpperCase()} to the app's tiers, or use one of its tiers`);
+  }
+  // The Jobs may write any Vault role `<app>-pr-*`, and the connection serves any: a declared env
+  // (of any app: `erp-pr` / `dev` is `erp-pr-dev`) must own no name under that prefix.
+  const prefix = naming.previewSlug(app.appName, '');
+  // The home database, the connection, the Jobs' policy and auth role are all `<app>-previews`.
+  const home = naming.previewHomeDatabaseName(app.appName);
+  for (const other of environments) {
+    const name = naming.vaultRoleName(other.coordinate);
+    if (name === home) {
+      out.push({ path: estate.displayPath(other), property: 'env', value: other.env,
+        message: `derives "${name}", the name of app ${app.appName}'s preview home database, connection and Jobs' policy`,
+        fix: other.app === app ? 'rename the env' : `rename app ${other.app.appName} or this env` });
+    } else if (name.startsWith(prefix)) {
+      out.push({ path: estate.displayPath(other), property: 'env', value: other.env,
+        message: `derives "${name}", a name of app ${app.appName}'s previews (every "${prefix}*" Vault role and database is theirs)`,
+        fix: other.app === app ? 'rename the env so it does not start with "pr-"' : `rename app ${other.app.appName} or this env` });
+    }
+  }
+  const widest = '9'.repeat(PR_NUMBER_DIGITS);
+  for (const [what, name] of [['preview admin role', naming.previewAdminRoleName(app.appName)], ['preview group role', naming.previewGroupRoleName(app.appName, widest)],
+    ['preview database', naming.previewSlug(app.appName, widest)]] as const) {
+    if (Buffer.byteLength(name) > PG_IDENTIFIER_MAX_BYTES) {
+      at('tier', p.tier.name, `the ${what} "${name}" would be ${Buffer.byteLength(name)} bytes; PostgreSQL's limit is ${PG_IDENTIFIER_MAX_BYTES}`, 'shorten the app name');
+    }
+  }
+  return out;
+}

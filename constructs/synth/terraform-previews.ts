@@ -1,0 +1,116 @@
+import type { AppEnvironment } from '../app-environment';
+import * as naming from '../naming';
+import { renderPolicy, type PolicyRule } from '../statements';
+import { VAULT_TOKEN_AUDIENCE } from './pod-security';
+import { ResourceDescription, VariableDescription, address, ref, variable } from './stack-description';
+
+/**
+ * The Terraform part of an app's per-PR previews (docs/previews.md), in the stack of the app's
+ * env in the previews' tier, described once as data (`describePreviews`, consumed by both renderers
+ * through app-environment-stack.ts; test/estate/fast-synth.test.ts compares them byte for byte).
+ *
+ * - `<app>_preview_admin`: LOGIN CREATEDB CREATEROLE, no membership, no grant but CONNECT on its
+ *   home database. On PostgreSQL 16+ (validation refuses older servers) it manages only the roles
+ *   it creates, and owns (through them) only the databases it creates.
+ * - `<app>-previews`: its home database, owned by the provider's login, PUBLIC revoked: the admin
+ *   and the preview connection log in there; no preview's data lives in it.
+ * - the preview Vault connection, logging in as the admin (every credential it mints is then a role
+ *   the admin created, which the PostDelete Job can drop), `allowed_roles` = [`<app>-pr-*`]. No
+ *   rotate-root: the Jobs read the same password from KV (rotate by bumping the variable's version).
+ * - the Jobs' Vault identity: a Kubernetes auth role bound to the Jobs' service account in the
+ *   `tierkit-previews` namespace, whose policy reads the admin's credential, writes the app's
+ *   `<app>-pr-*` Vault roles and revokes their leases — nothing else.
+ */
+
+/** The Jobs' token lives for one run. */
+export const PREVIEW_JOBS_TOKEN_TTL_SECONDS = 600;
+
+export interface PreviewPieces {
+  readonly adminRole: string;
+  readonly homeDatabase: string;
+  readonly connection: string;
+  readonly rolePattern: string;
+  readonly kvSecret: string;
+  readonly jobs: string;
+  readonly connectionUrl: string;
+  readonly policy: string;
+  readonly passwordDescription: string;
+}
+
+export function previewPieces(env: AppEnvironment): PreviewPieces {
+  const app = env.app.appName;
+  const server = env.server!;
+  const n = env.estate.naming;
+  const home = naming.previewHomeDatabaseName(app);
+  const pattern = naming.previewVaultRolePattern(app);
+  const rules: PolicyRule[] = [
+    { path: `${n.kvMount}/data/${naming.previewAdminKvSecretName(app)}`, capabilities: ['read'] },
+    { path: `${n.databaseMount}/roles/${pattern}`, capabilities: ['create', 'update', 'delete'] },
+    { path: `sys/leases/revoke-prefix/${n.databaseMount}/creds/${pattern}`, capabilities: ['update', 'sudo'] },
+  ];
+  return {
+    adminRole: naming.previewAdminRoleName(app),
+    homeDatabase: home,
+    connection: naming.previewConnectionName(app),
+    rolePattern: pattern,
+    kvSecret: naming.previewAdminKvSecretName(app),
+    jobs: naming.previewApplicationSetName(app),
+    connectionUrl: `postgresql://{{username}}:{{password}}@${server.host}:${server.port}/${home}?sslmode=${server.sslMode}`,
+    policy: renderPolicy(`tierkit: preview Jobs of ${app}`, rules),
+    passwordDescription: `Password of ${naming.previewAdminRoleName(app)}, the preview admin (TF_VAR_preview_admin_password)`,
+  };
+}
+
+/**
+ * The previews' part of the env's stack description (ids are stable public API, as the env's own).
+ * The provider-membership `depends_on` of the database and grants is added by both renderers, as
+ * for every resource of the stack (`NEEDS_OWNER_PRIVILEGES`).
+ */
+export function describePreviews(env: AppEnvironment): { variable: VariableDescription; resources: ResourceDescription[] } {
+  const p = previewPieces(env);
+  const n = env.estate.naming;
+  const password = variable('preview_admin_password');
+  return {
+    variable: { id: 'preview_admin_password', description: p.passwordDescription },
+    resources: [
+      {
+        type: 'postgresql_role', id: 'preview_admin',
+        attributes: { name: p.adminRole, login: true, create_database: true, create_role: true, password_wo: password, password_wo_version: '1' },
+      },
+      { type: 'postgresql_database', id: 'preview_home', attributes: { name: p.homeDatabase } },
+      {
+        type: 'postgresql_grant', id: 'preview_home_public_revoke',
+        attributes: { database: ref('postgresql_database', 'preview_home'), role: 'public', object_type: 'database', privileges: [] },
+      },
+      {
+        type: 'postgresql_grant', id: 'preview_home_connect',
+        attributes: { database: ref('postgresql_database', 'preview_home'), role: ref('postgresql_role', 'preview_admin'), object_type: 'database', privileges: ['CONNECT'] },
+      },
+      {
+        type: 'vault_database_secret_backend_connection', id: 'preview_connection',
+        attributes: {
+          backend: n.databaseMount, name: p.connection, plugin_name: 'postgresql-database-plugin', allowed_roles: [p.rolePattern], verify_connection: true,
+          postgresql: { connection_url: p.connectionUrl, username: ref('postgresql_role', 'preview_admin'), password_wo: password, password_wo_version: 1 },
+        },
+        dependsOn: [address('postgresql_grant', 'preview_home_connect')],
+      },
+      {
+        type: 'vault_kv_secret_v2', id: 'preview_admin_credential',
+        attributes: {
+          mount: n.kvMount, name: p.kvSecret,
+          data_json_wo: `\${jsonencode({ username = ${JSON.stringify(p.adminRole)}, password = var.preview_admin_password })}`, data_json_wo_version: 1,
+        },
+      },
+      { type: 'vault_policy', id: 'preview_jobs_policy', attributes: { name: p.jobs, policy: p.policy } },
+      {
+        type: 'vault_kubernetes_auth_backend_role', id: 'preview_jobs_auth_role',
+        attributes: {
+          backend: n.kubernetesAuthPath, role_name: p.jobs, bound_service_account_names: [p.jobs],
+          bound_service_account_namespaces: [naming.PREVIEW_JOBS_NAMESPACE], audience: VAULT_TOKEN_AUDIENCE,
+          token_policies: [ref('vault_policy', 'preview_jobs_policy')],
+          token_ttl: PREVIEW_JOBS_TOKEN_TTL_SECONDS, token_max_ttl: PREVIEW_JOBS_TOKEN_TTL_SECONDS,
+        },
+      },
+    ],
+  };
+}
