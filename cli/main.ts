@@ -22,6 +22,8 @@ const commands: Record<string, () => Command> = {
   promote: () => require('./commands/promote').promoteCommand,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   'env-diff': () => require('./commands/env-diff').envDiffCommand,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  seed: () => require('./commands/seed').seedCommand,
 };
 
 function usage(): string {

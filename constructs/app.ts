@@ -8,6 +8,7 @@ import { propTypes, Types } from './prop-types';
 import { checkProps, childPath, recordIssues, recordProps } from './props';
 import { CONTAINER_RESOURCES, ContainerResources } from './runtime';
 import { TableScrub } from './scrub';
+import { SyntheticSeedSpec } from './synthetic';
 import { Releases } from './releases';
 
 export interface AppProps {
@@ -43,6 +44,12 @@ export interface AppProps {
   /** Why this app's golden needs no scrub rules (at least 10 characters). @default - none */
   readonly scrubReason?: string;
   /**
+   * The generator of the app's synthetic seed (`synthetic:<version>`): schema, tables, row counts and
+   * column generators, with a fixed seed; `tierkit seed generate <app>` writes its SQL and dump
+   * (constructs/synthetic.ts). @default - none: the synthetic seed is not produced by tierkit
+   */
+  readonly synthetic?: SyntheticSeedSpec;
+  /**
    * What runs in each env (image by digest, config, flags, strategy), as data `tierkit promote`
    * edits: `Releases.fromFile(join(__dirname, '<app>.releases.json'))`. Every tier env needs an entry.
    * @default - every env runs `image` with the app's flags, no config, strategy immediate
@@ -53,7 +60,7 @@ export interface AppProps {
 export const APP_PROPS = propTypes<AppProps>()({
   tiers: Types.listOf('tiers (e.g. [Tier.DEV, Tier.PROD])'), objectPrefix: Types.string, image: Types.string, port: Types.integer,
   runAsUser: Types.integer, resources: CONTAINER_RESOURCES, healthPath: Types.string, flags: Types.record(Types.boolean),
-  scrub: Types.list(Types.object), scrubReason: Types.string,
+  scrub: Types.list(Types.object), scrubReason: Types.string, synthetic: Types.object,
   releases: Types.instance(Releases, 'Releases.fromFile(join(__dirname, "<app>.releases.json"))'),
 });
 
@@ -70,6 +77,7 @@ export class App extends Construct {
   readonly flags: Readonly<Record<string, boolean>>;
   readonly scrub: readonly TableScrub[];
   readonly scrubReason?: string;
+  readonly synthetic?: SyntheticSeedSpec;
   readonly releases?: Releases;
 
   constructor(scope: Estate, id: string, declared: AppProps) {
@@ -87,6 +95,7 @@ export class App extends Construct {
     this.healthPath = props.healthPath ?? '/healthz';
     this.scrub = props.scrub ?? [];
     this.scrubReason = props.scrubReason;
+    this.synthetic = props.synthetic;
     this.flags = props.flags ?? {};
     this.releases = props.releases;
     const tiers = Array.isArray(props.tiers) ? props.tiers : [];

@@ -13,6 +13,7 @@ import { Tier } from './tier';
 import { appsOf, environmentsOf } from './query';
 import { canonicalCidr } from './cidr';
 import { scrubIssues } from './scrub';
+import { syntheticIssues } from './synthetic';
 import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import { sandboxIssue, sandboxTemplateIssues } from './sandbox-checks';
 import { releasesAppIssues } from './releases-validation';
@@ -169,6 +170,7 @@ const rules: Record<string, Rule> = {
       out.push(issue(e, a, 'healthPath', a.healthPath, 'is not an absolute HTTP path', 'use e.g. "/healthz"'));
     }
     out.push(...scrubIssues(e.displayPath(a), a.objectPrefix, a.scrub));
+    out.push(...syntheticIssues(e.displayPath(a), a.objectPrefix, a.synthetic));
     return out;
   }),
 
