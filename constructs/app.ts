@@ -9,6 +9,7 @@ import { checkProps, childPath, recordIssues, recordProps } from './props';
 import { CONTAINER_RESOURCES, ContainerResources } from './runtime';
 import { TableScrub } from './scrub';
 import { SyntheticSeedSpec } from './synthetic';
+import { SanitizedProfileSpec } from './sanitize';
 import { Releases } from './releases';
 
 export interface AppProps {
@@ -50,6 +51,13 @@ export interface AppProps {
    */
   readonly synthetic?: SyntheticSeedSpec;
   /**
+   * The app's sanitized profiles (`sanitized:<name>`): per table, rows deleted or sampled, columns
+   * masked (App.scrub's actions) or generalized, and the k-anonymity each must meet; produced from
+   * the golden by SANITIZE_SCRIPT, which refuses a seed that fails its checks (constructs/sanitize.ts).
+   * @default - none: no sanitized seed of the app is produced by tierkit
+   */
+  readonly sanitized?: readonly SanitizedProfileSpec[];
+  /**
    * What runs in each env (image by digest, config, flags, strategy), as data `tierkit promote`
    * edits: `Releases.fromFile(join(__dirname, '<app>.releases.json'))`. Every tier env needs an entry.
    * @default - every env runs `image` with the app's flags, no config, strategy immediate
@@ -60,7 +68,7 @@ export interface AppProps {
 export const APP_PROPS = propTypes<AppProps>()({
   tiers: Types.listOf('tiers (e.g. [Tier.DEV, Tier.PROD])'), objectPrefix: Types.string, image: Types.string, port: Types.integer,
   runAsUser: Types.integer, resources: CONTAINER_RESOURCES, healthPath: Types.string, flags: Types.record(Types.boolean),
-  scrub: Types.list(Types.object), scrubReason: Types.string, synthetic: Types.object,
+  scrub: Types.list(Types.object), scrubReason: Types.string, synthetic: Types.object, sanitized: Types.list(Types.object),
   releases: Types.instance(Releases, 'Releases.fromFile(join(__dirname, "<app>.releases.json"))'),
 });
 
@@ -78,6 +86,7 @@ export class App extends Construct {
   readonly scrub: readonly TableScrub[];
   readonly scrubReason?: string;
   readonly synthetic?: SyntheticSeedSpec;
+  readonly sanitized: readonly SanitizedProfileSpec[];
   readonly releases?: Releases;
 
   constructor(scope: Estate, id: string, declared: AppProps) {
@@ -96,6 +105,7 @@ export class App extends Construct {
     this.scrub = props.scrub ?? [];
     this.scrubReason = props.scrubReason;
     this.synthetic = props.synthetic;
+    this.sanitized = props.sanitized ?? [];
     this.flags = props.flags ?? {};
     this.releases = props.releases;
     const tiers = Array.isArray(props.tiers) ? props.tiers : [];

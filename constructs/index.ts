@@ -8,6 +8,7 @@ export { Estate, EstateProps, VaultSettings, KubernetesApiSettings, NetworkEndpo
 export { PostgresServer, PostgresServerProps, AdminKind } from './postgres-server';
 export { App, AppProps } from './app';
 export { ScrubAction, TableScrub } from './scrub';
+export { Generalize, KAnonymityCheck, SanitizedProfileSpec, SanitizedTable, sanitizeSql } from './sanitize';
 export { FakeKind, SyntheticColumn, SyntheticSeedSpec, SyntheticTable, syntheticSql } from './synthetic';
 export { AppEnvironment, AppEnvironmentProps, PostgresRoleRef, PostgresDatabaseRef, Suppression, EscapeHatch } from './app-environment';
 export { Sandbox, SandboxProps } from './sandbox';

@@ -14,6 +14,7 @@ import { appsOf, environmentsOf } from './query';
 import { canonicalCidr } from './cidr';
 import { scrubIssues } from './scrub';
 import { syntheticIssues } from './synthetic';
+import { sanitizedIssues } from './sanitize';
 import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import { sandboxIssue, sandboxTemplateIssues } from './sandbox-checks';
 import { releasesAppIssues } from './releases-validation';
@@ -171,6 +172,7 @@ const rules: Record<string, Rule> = {
     }
     out.push(...scrubIssues(e.displayPath(a), a.objectPrefix, a.scrub));
     out.push(...syntheticIssues(e.displayPath(a), a.objectPrefix, a.synthetic));
+    out.push(...sanitizedIssues(e.displayPath(a), a.objectPrefix, a.sanitized));
     return out;
   }),
 

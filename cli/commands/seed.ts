@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TierkitValidationError } from '../../constructs/errors';
-import { SYNTHETIC_SEED_SCRIPT } from '../../constructs/lifecycle/scripts';
+import { SYNTHETIC_SEED_SCRIPT } from '../../constructs/lifecycle/seed-scripts';
 import { environmentsOf } from '../../constructs/query';
 import { syntheticSql } from '../../constructs/synthetic';
 import { validateEstate } from '../../constructs/validation';

@@ -28,8 +28,8 @@ export function seedHashTemplate(path: string): string {
   return `{{- with secret "${path}" -}}\nfile_sha256={{ .Data.data.file_sha256 }}\ncontent_sha256={{ .Data.data.content_sha256 }}\n{{- end }}\n`;
 }
 
-/** Shared functions: credentials and the content hash used by both the golden dump and the reset. */
-const COMMON = `set -euo pipefail
+/** Shared functions: credentials and the content hash used by the golden dump, the reset and the seed producers (seed-scripts.ts). */
+export const COMMON = `set -euo pipefail
 export PGPASSFILE=/dev/null PGSERVICEFILE=/dev/null
 
 tk_load_credentials() {
@@ -278,62 +278,6 @@ VAULT_TOKEN="$(cat "$TIERKIT_VAULT_TOKEN_FILE")"
 export VAULT_TOKEN
 vault kv put -mount="$TIERKIT_SEED_KV_MOUNT" "$TIERKIT_SEED_KV_NAME" file_sha256="$file_sha256" content_sha256="$content_sha256" >/dev/null
 echo "seed hashes published to $TIERKIT_SEED_KV_MOUNT/$TIERKIT_SEED_KV_NAME (file $file_sha256, content $content_sha256)"
-`;
-
-/**
- * Synthetic seed (issue 22; constructs/synthetic.ts): load the generated SQL
- * ($TIERKIT_SEED_SQL_FILE) into a throwaway PostgreSQL (initdb in $TIERKIT_SCRATCH_DIR, Unix socket
- * only, trust: it holds made-up data and no credential), refuse unless every foreign key holds,
- * dump the app's tables to $TIERKIT_DUMP_FILE and leave `file_sha256=…`/`content_sha256=…` in
- * $TIERKIT_HASHES_FILE. The content hash is the seed's identity: the same SQL gives the same one
- * on every run (the archive itself carries a timestamp).
- */
-export const SYNTHETIC_SEED_SCRIPT = `#!/usr/bin/env bash
-# tierkit synthetic seed: generated SQL → throwaway PostgreSQL → foreign keys verified → pg_dump -Fc + hashes.
-${COMMON}
-: "\${TIERKIT_SEED_SQL_FILE:?}" "\${TIERKIT_SCRATCH_DIR:?}" "\${TIERKIT_DUMP_FILE:?}" "\${TIERKIT_HASHES_FILE:?}" "\${TIERKIT_OBJECT_PREFIX:?}"
-data="$TIERKIT_SCRATCH_DIR/pgdata" sock="$TIERKIT_SCRATCH_DIR/sock" tmp="$TIERKIT_DUMP_FILE.tmp.$$"
-rm -rf "$data" "$sock" && mkdir -p "$sock"
-initdb --pgdata="$data" --username=tierkit --auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null
-pg_ctl --pgdata="$data" --log="$TIERKIT_SCRATCH_DIR/server.log" --wait --silent \\
-  --options="-c listen_addresses='' -c unix_socket_directories='$sock' -c port=5432 -c fsync=off" start
-trap 'pg_ctl --pgdata="$data" --mode=immediate --silent stop || true; rm -rf "$data"; rm -f "$tmp"' EXIT
-unset PGPASSWORD PGSERVICE
-export PGPASSFILE="$TIERKIT_SCRATCH_DIR/no-password-file"
-export PGHOST="$sock" PGPORT=5432 PGUSER=tierkit PGDATABASE=seed PGSSLMODE=disable
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE seed'
-psql -X -q -v ON_ERROR_STOP=1 --single-transaction -f "$TIERKIT_SEED_SQL_FILE" >/dev/null
-# Every foreign key holds (the rows were checked as they loaded; this also catches a schema that
-# declared its keys NOT VALID or disabled their triggers).
-broken="$(psql -X -q -A -t -v ON_ERROR_STOP=1 <<'SQL'
-CREATE FUNCTION pg_temp.tk_broken() RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE r record; n bigint; out text := '';
-BEGIN
-  FOR r IN SELECT c.conname, c.conrelid::regclass AS child, c.confrelid::regclass AS parent,
-      (SELECT string_agg(format('x.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
-         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n) AS ccols,
-      (SELECT string_agg(format('p.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
-         JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n) AS pcols
-    FROM pg_constraint c JOIN pg_namespace s ON s.oid = c.connamespace
-   WHERE c.contype = 'f' AND s.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY c.conname LOOP
-    EXECUTE format('SELECT count(*) FROM %s x WHERE ROW(%s) IS NOT NULL AND NOT EXISTS (SELECT FROM %s p WHERE ROW(%s) = ROW(%s))',
-      r.child, r.ccols, r.parent, r.pcols, r.ccols) INTO n;
-    IF n > 0 THEN out := out || format('%s row(s) of %s break foreign key %s; ', n, r.child, r.conname); END IF;
-  END LOOP;
-  RETURN out;
-END $f$;
-SELECT pg_temp.tk_broken();
-SQL
-)"
-if [[ -n "$broken" ]]; then echo "synthetic seed refused: $broken" >&2; exit 7; fi
-pg_dump --format=custom --no-owner --no-acl --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$tmp"
-content="$(tk_content_hash)"
-pg_ctl --pgdata="$data" --mode=fast --silent stop
-trap 'rm -rf "$data"; rm -f "$tmp"' EXIT
-file="$(sha256sum "$tmp" | cut -d' ' -f1)"
-mv "$tmp" "$TIERKIT_DUMP_FILE"
-printf 'file_sha256=%s\\ncontent_sha256=%s\\n' "$file" "$content" > "$TIERKIT_HASHES_FILE"
-echo "synthetic seed written: $TIERKIT_DUMP_FILE (file sha256 $file, content sha256 $content)"
 `;
 
 /** Prints the content hash of the database in PGDATABASE (what the golden and the reset compare). */
