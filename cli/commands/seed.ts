@@ -3,20 +3,22 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TierkitValidationError } from '../../constructs/errors';
-import { SYNTHETIC_SEED_SCRIPT } from '../../constructs/lifecycle/seed-scripts';
+import { SANITIZE_SCRIPT, SYNTHETIC_SEED_SCRIPT } from '../../constructs/lifecycle/seed-scripts';
+import { sanitizeSql } from '../../constructs/sanitize';
 import { environmentsOf } from '../../constructs/query';
 import { syntheticSql } from '../../constructs/synthetic';
 import { validateEstate } from '../../constructs/validation';
 import { parse } from '../args';
-import { Command, EXIT, UsageError } from '../command';
+import { Command, EXIT, Io, UsageError } from '../command';
 import { loadEstate } from '../estate-entry';
 import { configuredEntry, projectRoot, resolveFrom } from '../project';
 import { ESTATE_OPTION } from '../sandbox-common';
 
 export const seedCommand: Command = {
   name: 'seed',
-  summary: 'Produce an app\'s synthetic seed from its declared generator (SQL, then dump and hashes)',
+  summary: 'Produce an app\'s synthetic seed (generator) or sanitized seed (profile, from the golden)',
   help: `Usage: tierkit seed generate <app> --out <dir> [--dump] [--estate <file>]
+       tierkit seed sanitize <app> <dataset> --golden <seed.dump> --golden-hashes <file> --out <dir> [--estate <file>]
 
 Writes <dir>/<app>.synthetic-<version>.sql from the app's declared generator (App.synthetic):
 its schema, then its rows, byte-identical for the same declaration on any machine and run.
@@ -26,11 +28,23 @@ PATH, of the servers' major), refuses it unless every foreign key holds, and wri
 seed's identity: it is the same on every run. Publish the dump to the seed store's
 <exportRoot>/<app>/synthetic-<version>/ and its hashes to the seed's KV secret.
 
-Exit codes: 0 written, 1 invalid estate / no generator / refused seed, 2 usage error.`,
+sanitize: produces sanitized:<dataset> from the golden dump, refused unless its sha256 is the
+file_sha256 in --golden-hashes (the golden's published hashes); restores it into a throwaway
+PostgreSQL, applies the app's profile (App.sanitized), and writes <dir>/seed.dump and
+<dir>/seed.hashes only if no original value of a masked column survives, every foreign key holds
+and every declared k-anonymity check is met.
+
+Exit codes: 0 written, 1 invalid estate / no generator or profile / refused seed, 2 usage error.`,
 
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { out: { type: 'string' }, dump: { type: 'boolean' }, verbose: { type: 'boolean' }, ...ESTATE_OPTION }, 2);
-    if (positionals[0] !== 'generate' || positionals.length !== 2) throw new UsageError('pass generate <app>');
+    const { values, positionals } = parse(argv, {
+      out: { type: 'string' }, dump: { type: 'boolean' }, golden: { type: 'string' }, 'golden-hashes': { type: 'string' }, verbose: { type: 'boolean' }, ...ESTATE_OPTION,
+    }, 3);
+    const sanitize = positionals[0] === 'sanitize';
+    if (!(positionals[0] === 'generate' && positionals.length === 2) && !(sanitize && positionals.length === 3)) {
+      throw new UsageError('pass generate <app>, or sanitize <app> <dataset>');
+    }
+    if (sanitize && (values.golden === undefined || values['golden-hashes'] === undefined)) throw new UsageError('pass --golden <seed.dump> and --golden-hashes <file>');
     if (values.out === undefined) throw new UsageError('pass --out <dir>');
     const app = positionals[1];
     const entry = values.estate !== undefined ? resolveFrom(io.cwd, values.estate) : configuredEntry(projectRoot(io.cwd));
@@ -41,6 +55,19 @@ Exit codes: 0 written, 1 invalid estate / no generator / refused seed, 2 usage e
     if (!found) {
       io.err(`tierkit seed: the estate has no app "${app}"`);
       return EXIT.FAILED;
+    }
+    if (sanitize) {
+      const profile = found.sanitized.find((p) => p.name === positionals[2]);
+      if (!profile) {
+        io.err(`tierkit seed: app "${app}" declares no sanitized profile "${positionals[2]}" (App.sanitized: ${found.sanitized.map((p) => p.name).join(', ') || 'none'})`);
+        return EXIT.FAILED;
+      }
+      const dir = resolveFrom(io.cwd, values.out);
+      mkdirSync(dir, { recursive: true });
+      return runProducer(io, dir, SANITIZE_SCRIPT, {
+        TIERKIT_GOLDEN_DUMP_FILE: resolveFrom(io.cwd, values.golden!), TIERKIT_GOLDEN_HASH_FILE: resolveFrom(io.cwd, values['golden-hashes']!),
+        TIERKIT_SANITIZE_SQL: sanitizeSql(profile), TIERKIT_OBJECT_PREFIX: found.objectPrefix,
+      });
     }
     if (!found.synthetic) {
       io.err(`tierkit seed: app "${app}" declares no synthetic generator (App.synthetic); declare its schema, tables and column generators`);
@@ -53,24 +80,29 @@ Exit codes: 0 written, 1 invalid estate / no generator / refused seed, 2 usage e
     writeFileSync(sqlFile, sql);
     io.out(`${sqlFile}: sha256 ${createHash('sha256').update(sql).digest('hex')}`);
     if (!values.dump) return EXIT.OK;
-    const scratch = mkdtempSync(join(out, '.scratch-'));
-    try {
-      const r = spawnSync('/bin/bash', ['-c', SYNTHETIC_SEED_SCRIPT], {
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C', TIERKIT_SEED_SQL_FILE: sqlFile, TIERKIT_SCRATCH_DIR: scratch,
-          TIERKIT_DUMP_FILE: join(out, 'seed.dump'), TIERKIT_HASHES_FILE: join(out, 'seed.hashes'), TIERKIT_OBJECT_PREFIX: found.objectPrefix,
-        },
-      });
-      if (r.status !== 0) {
-        io.err(`tierkit seed: the synthetic seed was refused (exit ${r.status ?? r.signal}): ${(r.stderr || r.error?.message || '').trim()}`);
-        return EXIT.FAILED;
-      }
-      io.out(r.stdout.trim());
-      io.out(readFileSync(join(out, 'seed.hashes'), 'utf8').trim());
-      return EXIT.OK;
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    return runProducer(io, out, SYNTHETIC_SEED_SCRIPT, { TIERKIT_SEED_SQL_FILE: sqlFile, TIERKIT_OBJECT_PREFIX: found.objectPrefix });
   },
 };
+
+/** Runs a seed producer script in a scratch directory of `out`; it writes seed.dump and seed.hashes there, or nothing. */
+function runProducer(io: Io, out: string, script: string, vars: Record<string, string>): number {
+  const scratch = mkdtempSync(join(out, '.scratch-'));
+  try {
+    const r = spawnSync('/bin/bash', ['-c', script], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C', ...vars, TIERKIT_SCRATCH_DIR: scratch,
+        TIERKIT_DUMP_FILE: join(out, 'seed.dump'), TIERKIT_HASHES_FILE: join(out, 'seed.hashes'),
+      },
+    });
+    if (r.status !== 0) {
+      io.err(`tierkit seed: the seed was refused (exit ${r.status ?? r.signal}): ${(r.stderr || r.error?.message || '').trim()}`);
+      return EXIT.FAILED;
+    }
+    io.out(r.stdout.trim());
+    io.out(readFileSync(join(out, 'seed.hashes'), 'utf8').trim());
+    return EXIT.OK;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

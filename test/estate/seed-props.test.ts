@@ -5,6 +5,7 @@ import { App, ScrubAction, Tier, validateEstate } from '../../constructs';
 import type { Construct } from 'constructs';
 import { scrubSql } from '../../constructs/scrub';
 import { SyntheticColumn, syntheticSql } from '../../constructs/synthetic';
+import { Generalize, SanitizedTable, sanitizeSql } from '../../constructs/sanitize';
 import { smallEstate } from '../support/estates';
 
 /** What validation reports for the estate `fn` builds (construction records problems; validation reports them all). */
@@ -88,6 +89,50 @@ describe('synthetic generator', () => {
       'INSERT INTO "crm_a" ("id", "s") VALUES',
       "(5, 'x''); DROP TABLE crm_a; --'),",
       "(6, 'x''); DROP TABLE crm_a; --');",
+    ]);
+  });
+});
+
+describe('sanitized profiles', () => {
+  const sanitized = (profiles: unknown) => () => new App(smallEstate(), 'shop', {
+    tiers: [Tier.DEV], objectPrefix: 'shop_', image: 'example/shop:1.0.0', sanitized: profiles as never,
+  });
+  it('refuses a bad name, a table outside the prefix, a sample share out of range, an unknown mask, a k below 2', () => {
+    expect(issuesOf(sanitized([{
+      name: 'Customers Q3',
+      tables: [
+        { table: 'pg_shadow', columns: { passwd: ScrubAction.NULL } },
+        { table: 'shop_customer', sampleShare: 1.5, columns: { zip: 'first-two', age: Generalize.bucket(0) } },
+      ],
+      kAnonymity: [{ table: 'shop_customer', quasiIdentifiers: [], k: 1 }],
+    }]))).toEqual([
+      { path: 'test/shop', property: 'sanitized[0].name', value: 'Customers Q3', message: 'is not a dataset name' },
+      { path: 'test/shop', property: 'sanitized[0].tables[0].table', value: 'pg_shadow', message: 'is not a lower-case table name of the app (prefix "shop_")' },
+      { path: 'test/shop', property: 'sanitized[0].tables[1].columns.zip', value: 'first-two', message: 'is not a masking or generalization' },
+      { path: 'test/shop', property: 'sanitized[0].tables[1].columns.age', value: 0, message: 'is not a positive width' },
+      { path: 'test/shop', property: 'sanitized[0].tables[1].sampleShare', value: 1.5, message: 'is not a share in (0, 1]' },
+      { path: 'test/shop', property: 'sanitized[0].kAnonymity[0].quasiIdentifiers', value: [], message: 'is not a non-empty list of column names' },
+      { path: 'test/shop', property: 'sanitized[0].kAnonymity[0].k', value: 1, message: 'is not an integer of at least 2' },
+    ]);
+  });
+
+  it('renders deletes, samples, the orphan sweep, masks and checks sorted, whatever the declaration order', () => {
+    const sql = (reversed: boolean) => {
+      const tables: SanitizedTable[] = [
+        { table: 'shop_order', columns: { customer_code: ScrubAction.KEYED_HASH } },
+        { table: 'shop_customer', sampleShare: 0.25, deleteWhere: "country <> 'FR'", columns: { zip: Generalize.prefix(2), email: ScrubAction.NULL } },
+      ];
+      return sanitizeSql({ name: 'c', tables: reversed ? tables.reverse() : tables, kAnonymity: [{ table: 'shop_customer', quasiIdentifiers: ['zip'], k: 5 }] });
+    };
+    expect(sql(false)).toBe(sql(true));
+    expect(sql(false).split('\n')).toEqual([
+      "SELECT pg_temp.tk_delete('shop_customer', 'country <> ''FR''');",
+      "SELECT pg_temp.tk_sample('shop_customer', 0.25);",
+      'SELECT pg_temp.tk_drop_orphans();',
+      "SELECT pg_temp.tk_mask('shop_customer', 'email', 'null', NULL);",
+      "SELECT pg_temp.tk_mask('shop_customer', 'zip', 'generalize-prefix', '2');",
+      "SELECT pg_temp.tk_mask('shop_order', 'customer_code', 'keyed-hash', NULL);",
+      "SELECT pg_temp.tk_k_anonymity('shop_customer', ARRAY['zip']::text[], 5);",
     ]);
   });
 });
