@@ -27,10 +27,13 @@ trap 'pg_ctl --pgdata="$data" --mode=immediate --silent stop || true; rm -rf "$d
 unset PGPASSWORD PGSERVICE
 export PGPASSFILE="$TIERKIT_SCRATCH_DIR/no-password-file"
 export PGHOST="$sock" PGPORT=5432 PGUSER=tierkit PGDATABASE=seed PGSSLMODE=disable
-# The declared schema is the estate author's SQL: it runs as a role without superuser, the database's
-# owner, so it cannot reach the OS of whoever produces the seed (COPY … PROGRAM, server files, untrusted languages).
+# The declared schema is the estate author's SQL: from here on everything runs as a role without
+# superuser, the database's owner — loading it, and every query over what it created (a cast or an
+# operator it declares on its own types would run as whoever queries them) — so nothing of it can
+# reach the OS of whoever produces the seed (COPY … PROGRAM, server files, untrusted languages).
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE ROLE tierkit_seed LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE' -c 'CREATE DATABASE seed OWNER tierkit_seed'
-PGUSER=tierkit_seed psql -X -q -v ON_ERROR_STOP=1 --single-transaction -f "$TIERKIT_SEED_SQL_FILE" >/dev/null
+export PGUSER=tierkit_seed
+psql -X -q -v ON_ERROR_STOP=1 --single-transaction -f "$TIERKIT_SEED_SQL_FILE" >/dev/null
 # Every foreign key holds (the rows were checked as they loaded; this also catches a schema that
 # declared its keys NOT VALID or disabled their triggers).
 broken="$(psql -X -q -A -t -v ON_ERROR_STOP=1 <<'SQL'

@@ -156,10 +156,15 @@ describe('synthetic seeds: deterministic generator, real PostgreSQL 15', () => {
     for (const [label, evil] of [
       ['program', `COPY (SELECT 1) TO PROGRAM 'touch ${marker}';`],
       ['file', `CREATE TABLE ${ident(n.prefix + 'loot')} AS SELECT pg_read_file('/etc/hostname') AS v;`],
+      // A cast the table's owner may declare on its own row type: whoever later casts a row to text runs it.
+      ['cast', `CREATE FUNCTION ${ident(n.prefix + 'evil')}(r ${ident(n.parent)}) RETURNS text LANGUAGE plpgsql AS $f$
+BEGIN COPY (SELECT 1) TO PROGRAM 'touch ${marker}'; RETURN 'x'; END $f$;
+CREATE CAST (${ident(n.parent)} AS text) WITH FUNCTION ${ident(n.prefix + 'evil')}(${ident(n.parent)});`],
     ] as const) {
       const out = await produce(`evil-${label}`, syntheticSql('x', { ...spec, schema: `${spec.schema}\n${evil}` }), n.prefix);
       expect(out.r.code).not.toBe(0);
       expect(out.r.stderr).toMatch(/permission denied|must be superuser|pg_execute_server_program|pg_read_server_files/);
+      expect(existsSync(marker)).toBe(false);
       expect(existsSync(out.dump)).toBe(false);
     }
     expect(existsSync(marker)).toBe(false);
