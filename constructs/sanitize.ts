@@ -9,6 +9,7 @@
  */
 import type { ValidationIssue } from './errors';
 import { ScrubAction } from './scrub';
+import { predicateProblem } from '../contract/sql-predicate';
 
 /** Coarsens a quasi-identifier so that rows blend into groups (k-anonymity); it is not masking. */
 export class Generalize {
@@ -30,7 +31,7 @@ export interface SanitizedTable {
   readonly table: string;
   /** Columns and how each is masked or generalized. @default - none */
   readonly columns?: Readonly<Record<string, ScrubAction | Generalize>>;
-  /** Delete the rows matching this SQL boolean expression (before sampling). @default - none */
+  /** Delete the rows matching this SQL boolean expression over the table's columns, literals only (before sampling). @default - none */
   readonly deleteWhere?: string;
   /** Keep this share of the rows (0 < share ≤ 1), chosen by a hash of each row: the same golden gives the same sample. @default 1 */
   readonly sampleShare?: number;
@@ -82,9 +83,8 @@ export function sanitizedIssues(path: string, prefix: string, profiles: readonly
           bad(`${q}.columns.${c}`, a.size, `is not a positive ${a.kind === 'prefix' ? 'length' : 'width'}`, 'e.g. Generalize.prefix(2)');
         }
       }
-      if (t.deleteWhere !== undefined && (typeof t.deleteWhere !== 'string' || t.deleteWhere.trim() === '' || /;|--|\/\*/.test(t.deleteWhere))) {
-        bad(`${q}.deleteWhere`, t.deleteWhere, 'is not one SQL boolean expression (no `;` or comments)', "e.g. \"country <> 'FR'\"");
-      }
+      const problem = t.deleteWhere === undefined ? undefined : predicateProblem(t.deleteWhere);
+      if (problem) bad(`${q}.deleteWhere`, t.deleteWhere, `is not a predicate tierkit reads: it ${problem}`, "compare the table's columns with literals, e.g. \"country <> 'FR'\"");
       if (t.sampleShare !== undefined && !(typeof t.sampleShare === 'number' && t.sampleShare > 0 && t.sampleShare <= 1)) {
         bad(`${q}.sampleShare`, t.sampleShare, 'is not a share in (0, 1]', 'e.g. 0.1 for one row in ten');
       }

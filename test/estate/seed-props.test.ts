@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { scrubSql } from '../../constructs/scrub';
 import { SyntheticColumn, syntheticSql } from '../../constructs/synthetic';
 import { Generalize, SanitizedTable, sanitizeSql } from '../../constructs/sanitize';
+import { predicateProblem } from '../../contract/sql-predicate';
 import { smallEstate } from '../support/estates';
 
 /** What validation reports for the estate `fn` builds (construction records problems; validation reports them all). */
@@ -29,7 +30,7 @@ describe('scrub rules', () => {
     ]))).toEqual([
       { path: 'test/erp', property: 'scrub[0].table', value: 'pg_authid', message: 'is not a lower-case table name of the app (prefix "llx_")' },
       { path: 'test/erp', property: 'scrub[1].columns.pass', value: 'null', message: 'is not a scrub action' },
-      { path: 'test/erp', property: 'scrub[2].deleteWhere', value: 'true; DROP TABLE llx_user', message: 'is not one SQL boolean expression (no `;` or comments)' },
+      { path: 'test/erp', property: 'scrub[2].deleteWhere', value: 'true; DROP TABLE llx_user', message: 'is not a predicate tierkit reads: it has "; ", which is no part of a predicate tierkit reads (no `;`, comments, casts, dollar quotes or other operators)' },
       { path: 'test/erp', property: 'scrub[3]', value: 'llx_empty', message: 'scrubs nothing' },
     ]);
   });
@@ -134,5 +135,27 @@ describe('sanitized profiles', () => {
       "SELECT pg_temp.tk_mask('shop_order', 'customer_code', 'keyed-hash', NULL);",
       "SELECT pg_temp.tk_k_anonymity('shop_customer', ARRAY['zip']::text[], 5);",
     ]);
+  });
+});
+
+describe('delete predicates (contract/sql-predicate.ts)', () => {
+  it('accepts comparisons of columns with literals, the example\'s and the tests\' predicates', () => {
+    for (const ok of ['true', 'id <= 5', "name ~* '(PASS|PWD|_PW$|SECRET|TOKEN)'", `"k_ab" LIKE 'secret%'`, "country <> 'FR' AND NOT (age BETWEEN 10 AND 20)",
+      "status IN ('a', 'b') OR note IS NOT NULL", 'a IS DISTINCT FROM b', "x NOT ILIKE 'it''s'"]) expect(predicateProblem(ok)).toBeUndefined();
+  });
+  it('refuses function calls (bare or quoted), casts, subqueries, statements, comments, dollar quotes, qualified names', () => {
+    expect(predicateProblem("pg_read_file('/etc/passwd') IS NOT NULL")).toBe('calls a function (pg_read_file): a predicate compares columns with literals only');
+    expect(predicateProblem(`"lo_export" (1, '/x') = 1`)).toBe('calls a function ("lo_export"): a predicate compares columns with literals only');
+    expect(predicateProblem('id::text = \'1\'')).toMatch(/^has "::"/);
+    expect(predicateProblem('id IN (SELECT 1)')).toMatch(/^uses SELECT/);
+    expect(predicateProblem('EXISTS (SELECT 1)')).toMatch(/^uses EXISTS/);
+    expect(predicateProblem('true -- x')).toMatch(/^has "--"/);
+    expect(predicateProblem('true /* x */')).toMatch(/^has "\/\*"/);
+    expect(predicateProblem('$$x$$ = name')).toMatch(/^has "\$\$"/);
+    expect(predicateProblem('pg_catalog.now = 1')).toMatch(/^names pg_catalog/);
+    expect(predicateProblem('CURRENT_USER = name')).toMatch(/^uses CURRENT_USER/);
+    expect(predicateProblem("(a = 'x'")).toBe('leaves a parenthesis open');
+    expect(predicateProblem("a = 'x")).toBe('has an unterminated string literal');
+    expect(predicateProblem('')).toBe('is not an SQL boolean expression');
   });
 });
