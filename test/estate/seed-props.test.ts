@@ -1,7 +1,7 @@
 // Issue 22: bad scrub rules and seed store settings fail at declaration, each with the construct
 // path, the property, the value and the fix; scrub calls render sorted, whatever the order declared.
 import { describe, expect, it } from 'vitest';
-import { App, ScrubAction, Tier, validateEstate } from '../../constructs';
+import { App, Sandbox, SandboxKind, ScrubAction, SeedProfile, Tier, validateEstate } from '../../constructs';
 import type { Construct } from 'constructs';
 import { scrubSql } from '../../constructs/scrub';
 import { SyntheticColumn, syntheticSql } from '../../constructs/synthetic';
@@ -157,5 +157,24 @@ describe('delete predicates (contract/sql-predicate.ts)', () => {
     expect(predicateProblem("(a = 'x'")).toBe('leaves a parenthesis open');
     expect(predicateProblem("a = 'x")).toBe('has an unterminated string literal');
     expect(predicateProblem('')).toBe('is not an SQL boolean expression');
+  });
+});
+
+describe('seeds the app declares a producer for', () => {
+  it('refuses a sandbox seeded with a synthetic version or sanitized dataset the app\'s producers do not make', () => {
+    const spec = { version: 'v2', seed: 1, schema: 'CREATE TABLE crm_a (id int);', tables: [{ table: 'crm_a', rows: 1, columns: { id: SyntheticColumn.sequence() } }] };
+    expect(issuesOf(() => {
+      const a = new App(smallEstate(), 'crm', {
+        tiers: [Tier.DEV], objectPrefix: 'crm_', image: 'example/crm:1.0.0', synthetic: spec,
+        sanitized: [{ name: 'people', tables: [{ table: 'crm_a', sampleShare: 0.5 }] }],
+      });
+      new Sandbox(a, 'alice', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'alice', createdAt: '2026-11-21', seed: SeedProfile.SYNTHETIC_V1 });
+      new Sandbox(a, 'bob', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'bob', createdAt: '2026-11-21', seed: SeedProfile.sanitized('customers') });
+      new Sandbox(a, 'carol', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'carol', createdAt: '2026-11-21', seed: SeedProfile.sanitized('people') });
+      return a;
+    })).toEqual([
+      { path: 'test/crm/alice', property: 'seed', value: 'synthetic:v1', message: "is not the synthetic seed app crm's generator produces (synthetic:v2)" },
+      { path: 'test/crm/bob', property: 'seed', value: 'sanitized:customers', message: 'names no sanitized profile of app crm (people)' },
+    ]);
   });
 });
