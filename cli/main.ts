@@ -24,6 +24,7 @@ const commands: Record<string, () => Command> = {
   'env-diff': () => require('./commands/env-diff').envDiffCommand,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   'data-promote': () => require('./commands/data-promote').dataPromoteCommand,
+  seed: () => require('./commands/seed').seedCommand,
 };
 
 function usage(): string {

@@ -8,6 +8,8 @@ import { propTypes, Types } from './prop-types';
 import { checkProps, childPath, recordIssues, recordProps } from './props';
 import { CONTAINER_RESOURCES, ContainerResources } from './runtime';
 import { TableScrub } from './scrub';
+import { SyntheticSeedSpec } from './synthetic';
+import { SanitizedProfileSpec } from './sanitize';
 import { Releases } from './releases';
 import { PROMOTE_TABLE_GRANT, PromoteTableGrant } from './promote-grants';
 import { PREVIEW_SETTINGS, PreviewSettings } from './preview-settings';
@@ -45,6 +47,19 @@ export interface AppProps {
   /** Why this app's golden needs no scrub rules (at least 10 characters). @default - none */
   readonly scrubReason?: string;
   /**
+   * The generator of the app's synthetic seed (`synthetic:<version>`): schema, tables, row counts and
+   * column generators, with a fixed seed; `tierkit seed generate <app>` writes its SQL and dump
+   * (constructs/synthetic.ts). @default - none: the synthetic seed is not produced by tierkit
+   */
+  readonly synthetic?: SyntheticSeedSpec;
+  /**
+   * The app's sanitized profiles (`sanitized:<name>`): per table, rows deleted or sampled, columns
+   * masked (App.scrub's actions) or generalized, and the k-anonymity each must meet; produced from
+   * the golden by SANITIZE_SCRIPT, which refuses a seed that fails its checks (constructs/sanitize.ts).
+   * @default - none: no sanitized seed of the app is produced by tierkit
+   */
+  readonly sanitized?: readonly SanitizedProfileSpec[];
+  /**
    * What runs in each env (image by digest, config, flags, strategy), as data `tierkit promote`
    * edits: `Releases.fromFile(join(__dirname, '<app>.releases.json'))`. Every tier env needs an entry.
    * @default - every env runs `image` with the app's flags, no config, strategy immediate
@@ -67,7 +82,7 @@ export interface AppProps {
 export const APP_PROPS = propTypes<AppProps>()({
   tiers: Types.listOf('tiers (e.g. [Tier.DEV, Tier.PROD])'), objectPrefix: Types.string, image: Types.string, port: Types.integer,
   runAsUser: Types.integer, resources: CONTAINER_RESOURCES, healthPath: Types.string, flags: Types.record(Types.boolean),
-  scrub: Types.list(Types.object), scrubReason: Types.string,
+  scrub: Types.list(Types.object), scrubReason: Types.string, synthetic: Types.object, sanitized: Types.list(Types.object),
   releases: Types.instance(Releases, 'Releases.fromFile(join(__dirname, "<app>.releases.json"))'),
   promoteGrants: Types.list(PROMOTE_TABLE_GRANT),
   previews: PREVIEW_SETTINGS,
@@ -86,6 +101,8 @@ export class App extends Construct {
   readonly flags: Readonly<Record<string, boolean>>;
   readonly scrub: readonly TableScrub[];
   readonly scrubReason?: string;
+  readonly synthetic?: SyntheticSeedSpec;
+  readonly sanitized: readonly SanitizedProfileSpec[];
   readonly releases?: Releases;
   readonly promoteGrants: readonly PromoteTableGrant[];
   readonly previews?: PreviewSettings;
@@ -105,6 +122,8 @@ export class App extends Construct {
     this.healthPath = props.healthPath ?? '/healthz';
     this.scrub = props.scrub ?? [];
     this.scrubReason = props.scrubReason;
+    this.synthetic = props.synthetic;
+    this.sanitized = props.sanitized ?? [];
     this.flags = props.flags ?? {};
     this.releases = props.releases;
     this.promoteGrants = Array.isArray(props.promoteGrants) ? props.promoteGrants : [];

@@ -165,6 +165,13 @@ export interface SeedStoreSettings {
   readonly server: string;
   /** Absolute directory under which each app's seeds are exported (`<exportRoot>/<app>/<seed>`). @default '/tierkit-seeds' */
   readonly exportRoot?: string;
+  /**
+   * Why the seeds live on this store rather than tierkit's default (`seeds.<domain>:/tierkit-seeds`):
+   * who runs it, who can write its exports. Every seed, the scrubbed golden included, is written and
+   * read there, so a store other than the default is a reasoned exception in every report (TK136).
+   * @default - none: only the default store needs none
+   */
+  readonly reason?: string;
 }
 
 export interface ResolvedVaultSettings extends Required<Omit<VaultSettings, 'cidr' | 'port'>> {}
@@ -196,7 +203,7 @@ export const INGRESS_CONTROLLER_SETTINGS = propTypes<IngressControllerSettings>(
   className: Types.string, namespace: Types.string, podLabels: Types.record(Types.string), clusterIssuer: Types.string,
 });
 export const SHARED_CLUSTER = propTypes<SharedCluster>()({ server: Types.string, tiers: Types.list(Types.instance(Tier, 'Tier.DEV')), reason: Types.string });
-export const SEED_STORE_SETTINGS = propTypes<SeedStoreSettings>()({ server: Types.string, exportRoot: Types.string });
+export const SEED_STORE_SETTINGS = propTypes<SeedStoreSettings>()({ server: Types.string, exportRoot: Types.string, reason: Types.string });
 export const CI_SETTINGS = propTypes<CiSettings>()({ repository: Types.string, repositoryId: Types.string, oidcIssuer: Types.string, maxPlanAgeHours: Types.integer,
   publisherAppIds: Types.record(Types.integer), argocdMirrorReason: Types.string,
 });
@@ -240,7 +247,7 @@ export class Estate extends Construct {
   readonly vaultEndpoint?: NetworkEndpoint;
   /** Where pods reach the Kubernetes API server, when declared. */
   readonly kubernetesApi?: NetworkEndpoint;
-  readonly seedStore: Required<SeedStoreSettings>;
+  readonly seedStore: Required<Omit<SeedStoreSettings, 'reason'>> & Pick<SeedStoreSettings, 'reason'>;
   readonly tierSettings: readonly TierSettings[];
   readonly sharedClusters: readonly ResolvedSharedCluster[];
   readonly promotion: PromotionChain;
@@ -291,7 +298,10 @@ export class Estate extends Construct {
       clusterIssuer: props.ingressController?.clusterIssuer,
     };
     // Declared network destinations; validation judges them (a bad CIDR must not reach a NetworkPolicy).
-    this.seedStore = { server: props.seedStore?.server ?? `seeds.${props.domain}`, exportRoot: props.seedStore?.exportRoot ?? '/tierkit-seeds' };
+    this.seedStore = {
+      server: props.seedStore?.server ?? `seeds.${props.domain}`, exportRoot: props.seedStore?.exportRoot ?? '/tierkit-seeds',
+      ...(props.seedStore?.reason !== undefined ? { reason: props.seedStore.reason } : {}),
+    };
     if (props.vault.cidr !== undefined || props.vault.port !== undefined) {
       this.vaultEndpoint = { cidr: props.vault.cidr as string, port: props.vault.port ?? addressPort(props.vault.address) };
     }

@@ -9,6 +9,8 @@ export { PostgresServer, PostgresServerProps, AdminKind } from './postgres-serve
 export { App, AppProps } from './app';
 export { ScrubAction, TableScrub } from './scrub';
 export { PromoteTableGrant, DmlPrivilege } from './promote-grants';
+export { Generalize, KAnonymityCheck, SanitizedProfileSpec, SanitizedTable, sanitizeSql } from './sanitize';
+export { FakeKind, SyntheticColumn, SyntheticSeedSpec, SyntheticTable, syntheticSql } from './synthetic';
 export { AppEnvironment, AppEnvironmentProps, PostgresRoleRef, PostgresDatabaseRef, Suppression, EscapeHatch } from './app-environment';
 export { Sandbox, SandboxProps } from './sandbox';
 export { Releases, RolloutStrategy, EnvRelease, EnvDiff, diffReleases } from './releases';

@@ -5,6 +5,7 @@
  * scrubbed column survives) before the scrubbed copy is dumped and hashed.
  */
 import type { ValidationIssue } from './errors';
+import { predicateProblem } from '../contract/sql-predicate';
 
 /** What replaces a column's values. */
 export class ScrubAction {
@@ -36,7 +37,8 @@ export interface TableScrub {
   readonly columns?: Readonly<Record<string, ScrubAction>>;
   /**
    * Delete the rows matching this SQL boolean expression over the table's columns (`true`: every
-   * row), before the column actions. It runs on the throwaway copy only. @default - none
+   * row), before the column actions. It runs on the throwaway copy only, so it may only compare
+   * columns with literals (contract/sql-predicate.ts: no function call, cast or subquery). @default - none
    */
   readonly deleteWhere?: string;
 }
@@ -67,8 +69,9 @@ export function scrubIssues(path: string, prefix: string, rules: readonly TableS
       if (!IDENT.test(c)) out.push({ path, property: `${at}.columns.${c}`, value: c, message: 'is not a lower-case column name', fix: 'use the column name as PostgreSQL stores it' });
       if (!(a instanceof ScrubAction)) out.push({ path, property: `${at}.columns.${c}`, value: a, message: 'is not a scrub action', fix: 'use ScrubAction.NULL, ScrubAction.KEYED_HASH or ScrubAction.constant("…")' });
     }
-    if (r.deleteWhere !== undefined && (typeof r.deleteWhere !== 'string' || r.deleteWhere.trim() === '' || /;|--|\/\*/.test(r.deleteWhere))) {
-      out.push({ path, property: `${at}.deleteWhere`, value: r.deleteWhere, message: 'is not one SQL boolean expression (no `;` or comments)', fix: `e.g. "name ~* '(PASS|SECRET|TOKEN)'"` });
+    const problem = r.deleteWhere === undefined ? undefined : predicateProblem(r.deleteWhere);
+    if (problem) {
+      out.push({ path, property: `${at}.deleteWhere`, value: r.deleteWhere, message: `is not a predicate tierkit reads: it ${problem}`, fix: `compare the table's columns with literals, e.g. "name ~* '(PASS|SECRET|TOKEN)'"` });
     }
   });
   return out;

@@ -14,6 +14,8 @@ import { appsOf, environmentsOf } from './query';
 import { canonicalCidr } from './cidr';
 import { scrubIssues } from './scrub';
 import { promoteGrantIssues } from './promote-grants';
+import { syntheticIssues } from './synthetic';
+import { sanitizedIssues } from './sanitize';
 import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import { sandboxIssue, sandboxTemplateIssues } from './sandbox-checks';
 import { releasesAppIssues } from './releases-validation';
@@ -179,8 +181,24 @@ const rules: Record<string, Rule> = {
     out.push(...scrubIssues(e.displayPath(a), a.objectPrefix, a.scrub));
     out.push(...promoteGrantIssues(e.displayPath(a), a.objectPrefix, a.promoteGrants,
       a.sandboxes.some((s) => s.seed === SeedProfile.GOLDEN), a.environments.some((x) => x.tier === Tier.PROD && !x.isSandbox)));
+    out.push(...syntheticIssues(e.displayPath(a), a.objectPrefix, a.synthetic));
+    out.push(...sanitizedIssues(e.displayPath(a), a.objectPrefix, a.sanitized));
     return out;
   }),
+
+  // A sandbox seeded with a version or dataset the app's declared producers do not make would wait
+  // for a seed nobody publishes: refused where the app declares its generator or profiles.
+  seedProducers: (e) => apps(e).flatMap((a) => a.sandboxes.flatMap((s) => {
+    const seed = typeof s.seed?.name === 'string' ? s.seed.name : '';
+    const [kind, rest] = [seed.split(':')[0], seed.slice(seed.indexOf(':') + 1)];
+    if (kind === 'synthetic' && a.synthetic && typeof a.synthetic.version === 'string' && rest !== a.synthetic.version) {
+      return [issue(e, s, 'seed', seed, `is not the synthetic seed app ${a.appName}'s generator produces (synthetic:${a.synthetic.version})`, `seed it "synthetic:${a.synthetic.version}", or change the generator's version`)];
+    }
+    if (kind === 'sanitized' && a.sanitized.length > 0 && !a.sanitized.some((p) => p?.name === rest)) {
+      return [issue(e, s, 'seed', seed, `names no sanitized profile of app ${a.appName} (${a.sanitized.map((p) => p?.name).join(', ')})`, 'seed it with a declared profile, or declare this one in App.sanitized')];
+    }
+    return [];
+  })),
 
   appNames: (e) => apps(e).flatMap((a) => checkDnsLabel(e, a, 'name', a.appName)),
 

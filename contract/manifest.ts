@@ -194,8 +194,11 @@ export interface Manifest {
     readonly network?: { readonly vault?: ManifestEndpoint; readonly kubernetesApi?: ManifestEndpoint };
     /** API servers several tiers deploy to on purpose (TK044), each with its tiers and why. */
     readonly sharedClusters?: readonly { readonly server: string; readonly tiers: readonly string[]; readonly reason: string }[];
-    /** The NFS server and export root of the seed store (TK130–TK131); absent: every seed volume is unmodelled. */
-    readonly seedStore?: { readonly server: string; readonly exportRoot: string };
+    /**
+     * The NFS server and export root of the seed store (TK130–TK131); absent: every seed volume is
+     * unmodelled. `reason`: why it is not tierkit's default `seeds.<domain>:/tierkit-seeds` (TK136).
+     */
+    readonly seedStore?: { readonly server: string; readonly exportRoot: string; readonly reason?: string };
     /** The promotion chain (contract/promotion-chain.ts reads it strictly; TK143 judges it); absent: unknown. */
     readonly promotion?: { readonly chain: readonly string[]; readonly feeds: readonly { readonly tier: string; readonly from: string }[] };
   };

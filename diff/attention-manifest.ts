@@ -104,6 +104,20 @@ export function manifestAttention(ctx: Context, changes: readonly ManifestChange
         if (lines.length > 0) ctx.items.push({ category: extended ? 'sandbox-extended' : 'sandbox-changed', subject, stack: now.stack, tier: now.tier, message: sandboxLine(now), details: lines });
       }
     }
+    if (m.section === 'estate') {
+      // The seed store receives prod's scrubbed golden at every dump: moving it is the human gate's call.
+      const lines = m.changes.filter((c) => c.path === 'seedStore' || c.path.startsWith('seedStore.'))
+        .map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);
+      const was = ctx.base.estate.seedStore;
+      const now = ctx.head.estate.seedStore;
+      if (lines.length > 0) {
+        ctx.items.push({
+          category: 'seed-store', subject: 'estate seed store', tier: ctx.head.tiers.find((t) => isProdTier([ctx.head, ctx.base], t.name))?.name,
+          message: `seed store ${was ? `${was.server}:${was.exportRoot}` : '(none)'} → ${now ? `${now.server}:${now.exportRoot}` : '(none)'}: every seed, prod's scrubbed golden included, is written to and read from there; reason: ${reason(now?.reason)}`,
+          details: lines,
+        });
+      }
+    }
     if (m.section === 'tiers') {
       const now = ctx.head.tiers.find((t) => t.name === m.key);
       if (now) tierExceptionAttention(ctx, ctx.base.tiers.find((t) => t.name === m.key), now);

@@ -17,7 +17,7 @@ import { diffPolicies, readPolicy } from './vault-policy';
  */
 
 export const CATEGORY_ORDER: readonly AttentionCategory[] = [
-  'integrity', 'unresolved', 'unmodelled', 'prod', 'human-gate', 'gate-changed', 'suppression', 'exception', 'destroy', 'meta-argument',
+  'integrity', 'unresolved', 'unmodelled', 'prod', 'human-gate', 'gate-changed', 'seed-store', 'suppression', 'exception', 'destroy', 'meta-argument',
   'ownership', 'membership', 'grant', 'role-attributes', 'statements', 'allowed-roles', 'connection', 'vault-policy', 'auth-role',
   'network-policy', 'sandbox-approval', 'sandbox-added', 'sandbox-extended', 'sandbox-removed', 'sandbox-changed',
 ];

@@ -76,6 +76,7 @@ export type AttentionCategory =
   | 'sandbox-extended'
   | 'sandbox-approval'
   | 'gate-changed'
+  | 'seed-store'
   | 'suppression'
   | 'exception'
   | 'integrity'

@@ -28,7 +28,7 @@ export function seedHashTemplate(path: string): string {
   return `{{- with secret "${path}" -}}\nfile_sha256={{ .Data.data.file_sha256 }}\ncontent_sha256={{ .Data.data.content_sha256 }}\n{{- end }}\n`;
 }
 
-/** Shared functions: credentials and the content hash used by both the golden dump and the reset. */
+/** Shared functions: credentials and the content hash used by the golden dump, the reset, the data promote and the seed producers (seed-scripts.ts). */
 export const LIFECYCLE_SHELL_FUNCTIONS = `set -euo pipefail
 export PGPASSFILE=/dev/null PGSERVICEFILE=/dev/null
 

@@ -322,7 +322,10 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
       ci: { ...estate.ci }, backend: estate.backend.describe(), sandboxQuotaPerOwner: estate.sandboxQuotaPerOwner,
       ...(estate.sharedClusters.length > 0 ? { sharedClusters: estate.sharedClusters.map((c) => ({ ...c })) } : {}),
       network: { vault: estate.vaultEndpoint && { ...estate.vaultEndpoint }, kubernetesApi: estate.kubernetesApi && { ...estate.kubernetesApi } },
-      seedStore: { server: estate.seedStore.server, exportRoot: estate.seedStore.exportRoot },
+      seedStore: {
+        server: estate.seedStore.server, exportRoot: estate.seedStore.exportRoot,
+        ...(estate.seedStore.reason !== undefined ? { reason: estate.seedStore.reason } : {}),
+      },
       promotion: promotionOf(estate.promotion.inUse(tiers)),
     },
     tiers: tiers.map((t) => manifestTier(estate, t)),

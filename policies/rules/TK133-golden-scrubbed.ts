@@ -1,11 +1,31 @@
 import { GOLDEN_DUMP_SCRIPT } from '../../constructs/lifecycle/scripts';
 import { podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { predicateProblem } from '../../contract/sql-predicate';
 import { seedVolumes } from './support/seed-store';
 
 const MIN_REASON = 10;
-/** What the golden dump's scrub runs: only tierkit's scrub calls, at least one (constructs/scrub.ts). */
-const SCRUB_SQL = /^(SELECT pg_temp\.tk_scrub_(column|delete)\([^\n]*\);\n?)+$/;
+/** A literal as constructs/scrub.ts writes it. */
+const LIT = "'((?:[^']|'')*)'";
+const COLUMN_CALL = new RegExp(`^SELECT pg_temp\\.tk_scrub_column\\(${LIT}, ${LIT}, ${LIT}, (?:NULL|${LIT})\\);$`);
+const DELETE_CALL = new RegExp(`^SELECT pg_temp\\.tk_scrub_delete\\(${LIT}, ${LIT}\\);$`);
+
+/**
+ * Why the scrub SQL is not only tierkit's scrub calls (at least one, constructs/scrub.ts) with
+ * predicates tierkit reads (contract/sql-predicate.ts: the predicate runs as the throwaway server's
+ * superuser in a pod holding prod's credential); undefined when it is.
+ */
+function scrubSqlProblem(sql: string): string | undefined {
+  const lines = sql.split('\n');
+  for (const line of lines) {
+    if (COLUMN_CALL.test(line)) continue;
+    const del = DELETE_CALL.exec(line);
+    if (!del) return JSON.stringify(line.slice(0, 80));
+    const problem = predicateProblem(del[2].replace(/''/g, "'"));
+    if (problem) return `the delete predicate on ${del[1]} ${problem}`;
+  }
+  return lines.length > 0 ? undefined : 'it is empty';
+}
 const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
 export const rule: Rule = {
@@ -50,12 +70,13 @@ export const rule: Rule = {
           const vars: any[] = Array.isArray(c?.env) ? c.env : [];
           const scrub = vars.filter((v) => v?.name === 'TIERKIT_SCRUB_SQL');
           const sql = scrub.length === 1 && scrub[0].valueFrom === undefined ? scrub[0].value : undefined;
-          if (typeof sql === 'string' && SCRUB_SQL.test(sql)) return;
+          const problem = typeof sql === 'string' && sql !== '' ? scrubSqlProblem(sql) : undefined;
+          if (typeof sql === 'string' && sql !== '' && !problem) return;
           const reason = env?.exceptions.find((e) => e.kind === 'scrub' && typeof e.reason === 'string' && e.reason.trim().length >= MIN_REASON);
           if ((sql === undefined || sql === '') && scrub.length <= 1 && reason) return;
           out.push({
             env, source,
-            message: `${where} writes the golden ${sql ? `with TIERKIT_SCRUB_SQL that is not tierkit's scrub calls (${JSON.stringify(sql.slice(0, 80))})` : 'without scrub rules'}`
+            message: `${where} writes the golden ${sql ? `with TIERKIT_SCRUB_SQL that is not tierkit's scrub calls (${problem})` : 'without scrub rules'}`
               + `${env ? ` and ${describeEnv(env)} declares no reasoned scrubReason` : ''}: prod's credentials would reach the sandboxes it seeds`,
           });
         });

@@ -374,4 +374,17 @@ describe('tierkit diff on the example estate', () => {
     expect(categories(one.set)).toEqual(['role-attributes']);
     expect(one.set.attention[0].details).toEqual(['superuser: (none) → true']);
   });
+  it('moving the seed store is an item for the human gate: where prod\'s golden is written, with the declared reason', () => {
+    const { set, markdown } = diffWith('seed-store', (e) => {
+      (e as { seedStore: unknown }).seedStore = { server: 'nfs.elsewhere.example', exportRoot: '/tierkit-seeds', reason: 'The new NAS, run by platform, exports to cluster nodes only.' };
+    });
+    const item = set.attention.find((a) => a.category === 'seed-store')!;
+    expect(item.message).toBe("seed store seeds.arcodange.lab:/tierkit-seeds → nfs.elsewhere.example:/tierkit-seeds: every seed, prod's scrubbed golden included, is written to and read from there; reason: \"The new NAS, run by platform, exports to cluster nodes only.\"");
+    expect(item.tier).toBe('prod');
+    expect(item.details).toEqual([
+      'seedStore.reason: (none) → "The new NAS, run by platform, exports to cluster nodes only."',
+      'seedStore.server: "seeds.arcodange.lab" → "nfs.elsewhere.example"',
+    ]);
+    expect(markdown).toContain("seed store moved: prod's golden is written there");
+  });
 });

@@ -170,6 +170,11 @@ describe('TK133 golden scrubbed', () => {
     expect(await messages(emptied.dir, 'TK133')).toEqual([expect.stringContaining('writes the golden without scrub rules and erp (tier prod) declares no reasoned scrubReason')]);
     const trivial = new DistEdit('tk133-trivial').object(...GOLDEN_JOB, (o) => { scrubVar(o).value = 'SELECT 1;'; });
     expect(await messages(trivial.dir, 'TK133')).toEqual([expect.stringContaining('with TIERKIT_SCRUB_SQL that is not tierkit\'s scrub calls ("SELECT 1;")')]);
+    // A delete predicate that calls a function runs as the scrub server's superuser in prod's pod: refused.
+    const reader = new DistEdit('tk133-predicate').object(...GOLDEN_JOB, (o) => {
+      scrubVar(o).value = `${scrubVar(o).value}\nSELECT pg_temp.tk_scrub_delete('llx_const', 'lo_export(lo_from_bytea(0, pg_read_binary_file(''/vault/secrets/database'')), ''/seeds/x'') = 1');`;
+    });
+    expect(await messages(reader.dir, 'TK133')).toEqual([expect.stringContaining('with TIERKIT_SCRUB_SQL that is not tierkit\'s scrub calls (the delete predicate on llx_const calls a function (lo_export)')]);
     const swapped = new DistEdit('tk133-script').object(...GOLDEN_JOB, (o) => {
       dumpContainer(o).command[2] = 'pg_dump --format=custom --table="llx_*" --file=/seeds/seed.dump';
     });
