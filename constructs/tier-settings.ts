@@ -1,5 +1,8 @@
 import { ApplyGate, EgressPolicy } from './enums';
-import { CONTAINER_RESOURCES, ContainerResources, DATABASE_CAPS, DEFAULT_DATABASE_CAPS, DatabaseCaps, NODE_POOL, NodePool, defaultWorkloadResources } from './runtime';
+import {
+  CONTAINER_RESOURCES, ContainerResources, DATABASE_CAPS, DEFAULT_DATABASE_CAPS, DEFAULT_RATE_LIMIT_INTERVAL_SECONDS, DEFAULT_VAULT_QUOTAS, DatabaseCaps, NODE_POOL, NodePool, VAULT_QUOTAS, VaultQuotas,
+  defaultWorkloadResources,
+} from './runtime';
 import { propTypes, Types } from './prop-types';
 import { SecretTtl, Tier, TierDefaults } from './tier';
 
@@ -32,6 +35,12 @@ export interface TierSettings {
    */
   readonly databaseCaps?: DatabaseCaps;
   /**
+   * Vault quotas on each env's database credentials path: a rate limit always, a lease count where
+   * the estate's Vault is Enterprise (`vault.edition`).
+   * @default - DEFAULT_VAULT_QUOTAS (50 leases, 30 requests per 60 s) on every tier but prod; none on prod
+   */
+  readonly vaultQuotas?: VaultQuotas;
+  /**
    * Nodes of the tier's own: every pod of its envs selects them and tolerates their taint.
    * @default - none: the tier's pods schedule on the cluster's shared nodes
    */
@@ -57,7 +66,7 @@ export const TIER_SETTINGS = propTypes<TierSettings>()({
   secretTtl: Types.shape('SecretTtl', propTypes<SecretTtl>()({ defaultSeconds: Types.integer, maxSeconds: Types.integer }), ['defaultSeconds', 'maxSeconds']),
   applyGate: Types.instance(ApplyGate, 'ApplyGate.TWO_APPROVALS'), egress: Types.instance(EgressPolicy, 'EgressPolicy.DENY'),
   egressAllowList: Types.list(Types.string), sandboxMaxTtlHours: Types.number,
-  workloadResources: CONTAINER_RESOURCES, databaseCaps: DATABASE_CAPS, nodePool: NODE_POOL,
+  workloadResources: CONTAINER_RESOURCES, databaseCaps: DATABASE_CAPS, vaultQuotas: VAULT_QUOTAS, nodePool: NODE_POOL,
   argocdDestinationServer: Types.string, ingressClassName: Types.string, reason: Types.string,
 });
 
@@ -78,6 +87,8 @@ export interface EffectiveTier {
   readonly workloadResources: ContainerResources;
   /** Server-side caps of the tier's envs; undefined on prod unless the estate sets them. */
   readonly databaseCaps?: DatabaseCaps;
+  /** Vault quotas on each env's creds path; undefined on prod unless the estate sets them. */
+  readonly vaultQuotas?: VaultQuotas;
   readonly nodePool?: NodePool;
   readonly argocdDestinationServer?: string;
   readonly ingressClassName?: string;
@@ -108,6 +119,15 @@ export function effectiveTier(tier: Tier, settings?: TierSettings): EffectiveTie
   looser('egress', d.egress.name, config.egress.name, config.egress.rank < d.egress.rank);
   looser('sandboxMaxTtlHours', String(d.sandboxMaxTtlHours), String(config.sandboxMaxTtlHours),
     config.sandboxMaxTtlHours > d.sandboxMaxTtlHours);
+  // Quotas above the built-in ones on a quota'd tier let its envs hold more credentials on their server.
+  const q = s.vaultQuotas;
+  if (q && !tier.isProd) {
+    const dq = DEFAULT_VAULT_QUOTAS;
+    looser('vaultQuotas.maxLeases', String(dq.maxLeases), String(q.maxLeases), q.maxLeases > dq.maxLeases);
+    const perSecond = (x: VaultQuotas) => x.rateLimitRequests / (x.rateLimitIntervalSeconds ?? DEFAULT_RATE_LIMIT_INTERVAL_SECONDS);
+    looser('vaultQuotas.rateLimitRequests', `${dq.rateLimitRequests}/${dq.rateLimitIntervalSeconds}s`,
+      `${q.rateLimitRequests}/${q.rateLimitIntervalSeconds ?? DEFAULT_RATE_LIMIT_INTERVAL_SECONDS}s`, perSecond(q) > perSecond(dq));
+  }
   const egressAllowList = [...(s.egressAllowList ?? [])].sort();
   // No built-in tier lists a destination: every CIDR a tier that is not `deny` opens widens its egress.
   looser('egressAllowList', 'none', egressAllowList.join(', '), config.egress !== EgressPolicy.DENY && egressAllowList.length > 0);
@@ -115,6 +135,7 @@ export function effectiveTier(tier: Tier, settings?: TierSettings): EffectiveTie
     tier, config, egressAllowList, loosenings, reason: s.reason,
     workloadResources: s.workloadResources ?? defaultWorkloadResources(tier),
     databaseCaps: s.databaseCaps ?? (tier.isProd ? undefined : DEFAULT_DATABASE_CAPS),
+    vaultQuotas: s.vaultQuotas ?? (tier.isProd ? undefined : DEFAULT_VAULT_QUOTAS),
     nodePool: s.nodePool,
     argocdDestinationServer: s.argocdDestinationServer,
     ingressClassName: s.ingressClassName,

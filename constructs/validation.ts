@@ -6,7 +6,7 @@ import * as naming from './naming';
 import { SandboxKind, SeedProfile } from './enums';
 import { propsProblems, recordedIssues } from './props';
 import { endpointIssues, portIssues } from './postgres-server';
-import { databaseCapsIssues, nodePoolIssues, resourcesIssues } from './runtime';
+import { databaseCapsIssues, nodePoolIssues, resourcesIssues, vaultQuotasIssues } from './runtime';
 import { hasGoldenDump, hasReset } from './lifecycle/plan';
 import { Sandbox } from './sandbox';
 import { Tier } from './tier';
@@ -136,6 +136,7 @@ const rules: Record<string, Rule> = {
       out.push(issue(e, e, `tiers[${i}].argocdDestinationServer`, s.argocdDestinationServer, 'is not an https URL of a Kubernetes API server', 'e.g. "https://prod.k8s.example:6443"'));
     }
     if (s.databaseCaps !== undefined) out.push(...databaseCapsIssues(s.databaseCaps).map((x) => ({ ...x, path: e.displayPath(e), property: at('databaseCaps', x) })));
+    if (s.vaultQuotas !== undefined) out.push(...vaultQuotasIssues(s.vaultQuotas).map((x) => ({ ...x, path: e.displayPath(e), property: at('vaultQuotas', x) })));
     if (s.workloadResources !== undefined) out.push(...resourcesIssues(s.workloadResources).map((x) => ({ ...x, path: e.displayPath(e), property: at('workloadResources', x) })));
     return out;
   }),

@@ -143,7 +143,10 @@ export interface Manifest {
   readonly estate: {
     readonly name: string;
     readonly domain: string;
-    readonly vault: Readonly<Record<'address' | 'databaseMount' | 'kvMount' | 'kubernetesAuthPath' | 'jwtAuthPath', string>>;
+    readonly vault: Readonly<Record<'address' | 'databaseMount' | 'kvMount' | 'kubernetesAuthPath' | 'jwtAuthPath', string>> & {
+      /** 'community' | 'enterprise'; absent in a dist from before quotas (read as enterprise: a lease-count quota is required). */
+      readonly edition?: string;
+    };
     readonly argocd: Readonly<Record<'repoUrl' | 'targetRevision' | 'namespace' | 'destinationServer', string>>;
     readonly ci: {
       readonly repository: string; readonly repositoryId: string; readonly oidcIssuer: string; readonly maxPlanAgeHours: number;

@@ -150,6 +150,20 @@ export interface VaultPolicy {
   readonly source: Source;
 }
 
+/** A `vault_quota_lease_count` or `vault_quota_rate_limit` as written (numbers as read; unreadable ones undefined). */
+export interface VaultQuota {
+  readonly kind: 'lease-count' | 'rate-limit';
+  readonly name: string;
+  /** The quota's path as written ('' or absent: global — every request of the Vault). */
+  readonly path: unknown;
+  /** max_leases (lease-count) or rate (rate-limit). */
+  readonly limit: unknown;
+  /** Attributes as written, for what narrows or moves the quota (namespace, role, inheritable). */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly stack: Stack;
+  readonly source: Source;
+}
+
 export interface AuthRole {
   readonly kind: 'kubernetes' | 'jwt';
   readonly backend: string;
@@ -211,6 +225,7 @@ export interface EstateGraph {
   readonly kvSecrets: readonly KvSecret[];
   readonly vaultPolicies: readonly VaultPolicy[];
   readonly authRoles: readonly AuthRole[];
+  readonly vaultQuotas: readonly VaultQuota[];
   readonly kubernetes: readonly K8sObject[];
   readonly rawKubernetes: readonly KubernetesObject[];
   /** Data source instances of every stack (`data.<type>.<name>`). */

@@ -89,6 +89,12 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
   };
   for (const p of g.vaultPolicies) if (p.stack.env) for (const x of [`sys/policies/acl/${p.name}`, `sys/policy/${p.name}`]) add(x, p.stack.env);
   for (const a of g.authRoles) if (a.stack.env) add(`auth/${a.backend}/role/${a.name}`, a.stack.env);
+  // Quotas: the platform's (tier-platform stacks, written by platform-admin; TK046 holds each to
+  // one env's creds path). One in an env's own stack is that env's — and no applier may write it (TK046).
+  for (const q of g.vaultQuotas) {
+    if (q.stack.env) add(`sys/quotas/${q.kind}/${q.name}`, q.stack.env);
+    else out.push({ pattern: `sys/quotas/${q.kind}/${q.name}`, owner: { kind: 'shared' } });
+  }
   for (const k of g.kvSecrets) {
     if (k.stack.env) for (const x of ['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys']) add(`${k.mount}/${x}/${k.name}`, k.stack.env);
   }
