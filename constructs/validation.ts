@@ -289,6 +289,33 @@ const rules: Record<string, Rule> = {
       : [issue(e, e, `tiers[${t}].egressAllowList[${i}]`, cidr, 'is not a CIDR without host bits (Kubernetes refuses it in an ipBlock)',
         `use the network, e.g. "${canonicalCidr(cidr) || '10.10.0.0/16'}"`)]))),
 
+  // A target without ports would open every port; a CIDR listed twice would be judged by one entry only.
+  egressTargets: (e) => e.tierSettings.flatMap((s, t) => {
+    if (!isObject(s) || !Array.isArray(s.egressTargets)) return [];
+    const out: ValidationIssue[] = [];
+    const seen = new Set(Array.isArray(s.egressAllowList) ? s.egressAllowList : []);
+    s.egressTargets.forEach((target, i) => {
+      const at = `tiers[${t}].egressTargets[${i}]`;
+      if (!isObject(target)) return; // a type issue
+      const cidr = target.cidr;
+      if (typeof cidr === 'string' && canonicalCidr(cidr) !== cidr) {
+        out.push(issue(e, e, `${at}.cidr`, cidr, 'is not a CIDR without host bits (Kubernetes refuses it in an ipBlock)', `use the network, e.g. "${canonicalCidr(cidr) || '10.20.0.0/16'}"`));
+      } else if (typeof cidr === 'string' && seen.has(cidr)) {
+        out.push(issue(e, e, `${at}.cidr`, cidr, 'is listed twice (in egressAllowList or another target)', 'declare each destination once, with all its ports'));
+      }
+      if (typeof cidr === 'string') seen.add(cidr);
+      if (Array.isArray(target.ports) && target.ports.length === 0) {
+        out.push(issue(e, e, `${at}.ports`, target.ports, 'is empty: a NetworkPolicy rule without ports opens every port', 'list the ports, e.g. [{ protocol: "TCP", port: 443 }]'));
+      }
+      (Array.isArray(target.ports) ? target.ports : []).forEach((p, j) => {
+        if (isObject(p) && (!Number.isInteger(p.port) || (p.port as number) < 1 || (p.port as number) > 65535)) {
+          out.push(issue(e, e, `${at}.ports[${j}].port`, p.port, 'is not a port number (1–65535)', 'e.g. 443'));
+        }
+      });
+    });
+    return out;
+  }),
+
   sandboxes: (e) => environments(e).filter((x): x is Sandbox => x instanceof Sandbox).flatMap((sb) => {
     const out: ValidationIssue[] = [];
     if (!(sb.tier instanceof Tier) || !(sb.seed instanceof SeedProfile)) return out; // sandboxShape says why

@@ -30,6 +30,11 @@ export interface ManifestTier {
   readonly secretTtl: { readonly defaultSeconds: number; readonly maxSeconds: number };
   readonly egress: string;
   readonly egressAllowList: readonly string[];
+  /**
+   * The allow list's CIDRs declared with ports: the tier's NetworkPolicies may reach each on those
+   * ports only (TK048). Absent: none (every CIDR of `egressAllowList` is then port-less).
+   */
+  readonly egressTargets?: readonly { readonly cidr: string; readonly ports: readonly { readonly protocol: string; readonly port: number }[] }[];
   readonly applyGate: { readonly name: string; readonly human: boolean; readonly requiredReviewers: number };
   readonly flagsDefault: string;
   readonly allowsSandboxes: boolean;

@@ -76,6 +76,7 @@ function manifestTier(estate: Estate, tier: Tier): ManifestTier {
     sandboxDefaultTtlHours: c.sandboxDefaultTtlHours, sandboxMaxTtlHours: c.sandboxMaxTtlHours, resetSchedule: c.resetSchedule,
     exceptions: eff.loosenings.map((l) => ({ ...l, reason: eff.reason ?? '' })),
     ...(eff.argocdDestinationServer !== undefined ? { argocdDestinationServer: eff.argocdDestinationServer } : {}),
+    ...(eff.egressTargets.length > 0 ? { egressTargets: eff.egressTargets.map((t) => ({ cidr: t.cidr, ports: t.ports.map((p) => ({ ...p })) })) } : {}),
   };
 }
 

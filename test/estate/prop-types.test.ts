@@ -53,6 +53,8 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   ContainerResources: () => ({ requestsCpuMillis: 100, requestsMemoryMiB: 128, limitsCpuMillis: 500, limitsMemoryMiB: 256 }),
   DatabaseCaps: () => ({ connectionLimit: 20, userConnectionLimit: 10, statementTimeoutSeconds: 300, idleInTransactionTimeoutSeconds: 300 }),
   VaultQuotas: () => ({ maxLeases: 50, rateLimitRequests: 30 }),
+  EgressTarget: () => ({ cidr: '10.20.0.0/16', ports: [{ protocol: 'TCP', port: 443 }] }),
+  EgressPort: () => ({ protocol: 'TCP', port: 443 }),
   NodePool: () => ({ nodeSelector: { 'tierkit.io/pool': 'dev' } }),
   NodeTaint: () => ({ key: 'tierkit.io/pool', value: 'dev', effect: 'NoSchedule' }),
   SharedCluster: () => ({ server: 'https://kubernetes.default.svc', tiers: [Tier.DEV, Tier.PROD], reason: 'one test cluster, prod on a tainted pool' }),
