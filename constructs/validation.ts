@@ -17,6 +17,9 @@ import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import { sandboxIssue, sandboxTemplateIssues } from './sandbox-checks';
 import { releasesAppIssues } from './releases-validation';
 
+/** One PEM certificate, nothing else (a key pasted by mistake is refused). */
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/;
+
 /**
  * Input validation as a table of rules, run over the whole estate before anything is
  * synthesized. Each rule returns issues naming the construct path, property, value and fix.
@@ -259,6 +262,17 @@ const rules: Record<string, Rule> = {
       } else if (s.tempFileLimitRole !== undefined && s.majorVersion < 15) {
         out.push(issue(e, s, 'tempFileLimitRole', s.tempFileLimitRole, `needs GRANT SET ON PARAMETER, which PostgreSQL ${s.majorVersion} does not have (15+)`,
           'upgrade the server to 15 or newer, or remove tempFileLimitRole'));
+      }
+      // verify-full authenticates the server only against a CA the client holds: Vault gets it as tls_ca.
+      if (s.sslMode === 'verify-full' && s.caCertificatePem === undefined) {
+        out.push(issue(e, s, 'caCertificatePem', undefined, 'is required with sslMode verify-full: Vault verifies the server against it',
+          'give the PEM of the CA that signs the server\'s certificate, e.g. caCertificatePem: readFileSync("pg-prod-ca.pem", "utf8")'));
+      }
+      if (s.caCertificatePem !== undefined && !PEM_CERTIFICATE.test(s.caCertificatePem)) {
+        out.push(issue(e, s, 'caCertificatePem', `${String(s.caCertificatePem).slice(0, 40)}…`, 'is not one PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)',
+          'give the CA\'s certificate, never its key'));
+      } else if (s.caCertificatePem !== undefined && s.sslMode !== 'verify-full') {
+        out.push(issue(e, s, 'sslMode', s.sslMode, 'declares a CA but does not verify the server with it', 'set sslMode: "verify-full"'));
       }
       if (s.adminRole !== undefined && !/^[a-z_][a-z0-9_$]{0,62}$/.test(s.adminRole)) {
         out.push(issue(e, s, 'adminRole', s.adminRole, 'is not a lowercase PostgreSQL role name of at most 63 bytes', 'use e.g. "tierkit_admin"'));

@@ -67,6 +67,8 @@ export interface ManifestServer {
   readonly legacyCreateRoleReason?: string;
   /** The libpq sslmode tierkit writes for the server (TK045 refuses a weaker one); absent in older manifests = require. */
   readonly sslMode?: string;
+  /** sha256 (hex) of the CA certificate the server declares for verify-full; its Vault connections carry that PEM as tls_ca (TK049). */
+  readonly caCertificateSha256?: string;
   /** A platform role holding SET on temp_file_limit; the server's Vault connection users are its members. */
   readonly tempFileLimitRole?: string;
   readonly tiers: readonly string[];

@@ -205,6 +205,7 @@ export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined
     postgresql: {
       connection_url: `postgresql://{{username}}:{{password}}@${server.host}:${server.port}/${env.database.name}?sslmode=${server.sslMode}`,
       password_wo: variable('vault_connection_password'), password_wo_version: 1,
+      ...(server.caCertificatePem !== undefined ? { tls_ca: server.caCertificatePem } : {}),
       username: ref('postgresql_role', 'vault_connection_role'),
     },
     root_rotation_statements: [...ROOT_ROTATION_STATEMENTS], verify_connection: true,

@@ -196,6 +196,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
       username: vaultConnectionRole.name,
       passwordWo: connectionPassword.stringValue,
       passwordWoVersion: 1,
+      ...(server.caCertificatePem !== undefined ? { tlsCa: server.caCertificatePem } : {}),
     },
     dependsOn: [vaultConnectionAdmin, databaseConnect],
   });

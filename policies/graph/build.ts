@@ -154,7 +154,7 @@ export function buildGraph(dist: DistContents): EstateGraph {
           vaultConnections.push({
             backend: str(a.backend) ?? '', name: str(a.name) ?? r.name,
             allowedRoles: Array.isArray(a.allowed_roles) ? strings(a.allowed_roles) : undefined,
-            username: str(pg.username), connectionUrl: str(pg.connection_url), rootRotationStatements: a.root_rotation_statements, stack, source, resource: r,
+            username: str(pg.username), connectionUrl: str(pg.connection_url), rootRotationStatements: a.root_rotation_statements, tlsCa: pg.tls_ca, stack, source, resource: r,
           });
           break;
         }
@@ -165,7 +165,7 @@ export function buildGraph(dist: DistContents): EstateGraph {
             vaultConnections.push({
               backend: str(a.path) ?? '', name: str(pg.name) ?? r.name,
               allowedRoles: Array.isArray(pg.allowed_roles) ? strings(pg.allowed_roles) : undefined,
-              username: str(pg.username), connectionUrl: str(pg.connection_url), rootRotationStatements: pg.root_rotation_statements, stack, resource: r,
+              username: str(pg.username), connectionUrl: str(pg.connection_url), rootRotationStatements: pg.root_rotation_statements, tlsCa: pg.tls_ca, stack, resource: r,
               source: { ...source, pointer: Array.isArray(blocks) ? `${r.pointer}/postgresql/${i}` : `${r.pointer}/postgresql` },
             });
           });

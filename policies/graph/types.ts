@@ -108,6 +108,8 @@ export interface VaultConnection {
   readonly connectionUrl?: string;
   /** root_rotation_statements as written: Vault runs them as the connection user at every rotate-root. */
   readonly rootRotationStatements?: unknown;
+  /** The postgresql block's tls_ca as written: the CA Vault verifies the server with (TK049). */
+  readonly tlsCa?: unknown;
   readonly stack: Stack;
   readonly source: Source;
   readonly resource: TerraformResource;
