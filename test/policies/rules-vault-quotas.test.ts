@@ -108,6 +108,20 @@ describe('TK046 Vault quotas on a lower tier\'s creds path', () => {
     ]);
   });
 
+  it('who may write quotas: a dev applier granted the sandbox\'s quota by name, or platform-admin granted sys/quotas/*, is an escalation (TK014)', async () => {
+    const addRule = (j: any, id: string, rule: string) => { j.resource.vault_policy[id].policy += `\n${rule}\n`; };
+    const dir = editDist(cleanDist(), freshDir('tk046-who'), {
+      // A Vault ACL grants a quota by name: with this, dev's applier could put crm-alice's quota on prod's creds path.
+      'platform-dev': (j) => addRule(j, 'applier_policy', 'path "sys/quotas/rate-limit/crm-alice-creds-rate" {\n  capabilities = ["create", "update"]\n}'),
+      platform: (j) => addRule(j, 'platform_admin_policy', 'path "sys/quotas/rate-limit/*" {\n  capabilities = ["create", "update"]\n}'),
+    });
+    const tk014 = findings(await check(dir), 'TK014').map((f) => f.message).sort();
+    expect(tk014).toEqual([
+      expect.stringMatching(/^Vault policy "tierkit-apply-dev" .* grants \[create, update\] on "sys\/quotas\/rate-limit\/crm-alice-creds-rate", an escalation path/),
+      expect.stringMatching(/^Vault policy "tierkit-platform-admin" .* grants \[create, update\] on "sys\/quotas\/rate-limit\/\*", an escalation path/),
+    ]);
+  });
+
   it('a manifest without vault.edition (hand-edited, or older) requires the lease count too: fail closed', async () => {
     const dir = freshDir('tk046-edition');
     editDist(cleanDist(), dir, {});
