@@ -19,6 +19,8 @@ export { DatabaseSecretBackendConnection } from '@cdktf/provider-vault/lib/datab
 export { DatabaseSecretBackendRole } from '@cdktf/provider-vault/lib/database-secret-backend-role';
 export { KvSecretV2 } from '@cdktf/provider-vault/lib/kv-secret-v2';
 export { Policy as VaultPolicy } from '@cdktf/provider-vault/lib/policy';
+export { QuotaLeaseCount as VaultQuotaLeaseCount } from '@cdktf/provider-vault/lib/quota-lease-count';
+export { QuotaRateLimit as VaultQuotaRateLimit } from '@cdktf/provider-vault/lib/quota-rate-limit';
 export { KubernetesAuthBackendRole } from '@cdktf/provider-vault/lib/kubernetes-auth-backend-role';
 export { JwtAuthBackend } from '@cdktf/provider-vault/lib/jwt-auth-backend';
 export { JwtAuthBackendRole } from '@cdktf/provider-vault/lib/jwt-auth-backend-role';

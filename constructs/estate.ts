@@ -27,6 +27,12 @@ export interface VaultSettings {
   readonly cidr?: string;
   /** The TCP port pods reach Vault on. @default - the port of `address` (443 for https, 80 for http when it names none) */
   readonly port?: number;
+  /**
+   * The Vault edition: lease-count quotas exist on Enterprise only (a community Vault answers 404 on
+   * sys/quotas/lease-count), so only there does each capped env get one besides its rate limit.
+   * @default 'community'
+   */
+  readonly edition?: 'community' | 'enterprise';
 }
 
 /** Where pods reach the Kubernetes API server (the reset Jobs scale their app through it). */
@@ -195,7 +201,7 @@ function addressPort(address: string): number {
 
 export const VAULT_SETTINGS = propTypes<VaultSettings>()({
   address: Types.string, databaseMount: Types.string, kvMount: Types.string, kubernetesAuthPath: Types.string, jwtAuthPath: Types.string,
-  cidr: Types.string, port: Types.integer,
+  cidr: Types.string, port: Types.integer, edition: Types.oneOf(['community', 'enterprise']),
 });
 export const KUBERNETES_API_SETTINGS = propTypes<KubernetesApiSettings>()({ cidr: Types.string, port: Types.integer });
 export const ARGOCD_SETTINGS = propTypes<ArgoCdSettings>()({ repoUrl: Types.string, targetRevision: Types.string, namespace: Types.string, destinationServer: Types.string });
@@ -268,6 +274,7 @@ export class Estate extends Construct {
       kvMount: props.vault.kvMount ?? 'kvv2',
       kubernetesAuthPath: props.vault.kubernetesAuthPath ?? 'kubernetes',
       jwtAuthPath: props.vault.jwtAuthPath ?? 'jwt',
+      edition: props.vault.edition ?? 'community',
     };
     this.argocd = {
       repoUrl: props.argocd.repoUrl,

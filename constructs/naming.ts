@@ -59,6 +59,21 @@ export function vaultCredsPath(c: Coordinate, n: EstateNaming): string {
   return `${n.databaseMount}/creds/${vaultRoleName(c)}`;
 }
 
+/** The lease-count quota on the env's creds path (Vault quota names are global: the slug keeps them apart). */
+export function vaultLeaseQuotaName(c: Coordinate): string {
+  return `${slug(c)}-creds-leases`;
+}
+
+/** The rate-limit quota on the env's creds path. */
+export function vaultRateQuotaName(c: Coordinate): string {
+  return `${slug(c)}-creds-rate`;
+}
+
+/** The API paths that write a quota (Vault API docs: POST /sys/quotas/lease-count/:name, /sys/quotas/rate-limit/:name). */
+export function vaultQuotaApiPath(kind: 'lease-count' | 'rate-limit', name: string): string {
+  return `sys/quotas/${kind}/${name}`;
+}
+
 /** The logical KV v2 path (`kvv2/erp-sandbox/config`), as people and the CLI write it. */
 export function kvConfigPath(c: Coordinate, n: EstateNaming): string {
   return `${n.kvMount}/${slug(c)}/config`;

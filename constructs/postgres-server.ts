@@ -64,12 +64,20 @@ export interface PostgresServerProps {
    * @default - none: no temp_file_limit is written on this server (TK043 refuses that for a lower tier's env on a server holding live data)
    */
   readonly tempFileLimitRole?: string;
+  /**
+   * The PEM certificate of the CA that signs the server's certificate. Required with
+   * `sslMode: 'verify-full'`: the Vault connection carries it (`tls_ca`), so Vault refuses a
+   * server whose certificate that CA did not sign for `host` (test/pg/verify-full.test.ts).
+   * @default - none: connections encrypt (require) without authenticating the server
+   */
+  readonly caCertificatePem?: string;
 }
 
 export const SERVER_PROPS = propTypes<PostgresServerProps>()({
   host: Types.string, port: Types.integer, majorVersion: Types.integer, tiers: Types.listOf('tiers (e.g. [Tier.PROD])'),
   adminKind: Types.instance(AdminKind, 'AdminKind.MANAGED'), sslMode: Types.oneOf(['disable', 'require', 'verify-full']),
   adminRole: Types.string, legacyCreateRoleReason: Types.string, cidr: Types.string, tempFileLimitRole: Types.string,
+  caCertificatePem: Types.string,
 });
 
 /**
@@ -88,6 +96,7 @@ export class PostgresServer extends Construct {
   readonly legacyCreateRoleReason?: string;
   readonly cidr?: string;
   readonly tempFileLimitRole?: string;
+  readonly caCertificatePem?: string;
 
   constructor(scope: Construct, id: string, declared: PostgresServerProps) {
     const { props, issues } = checkProps<PostgresServerProps>(childPath(scope, id), declared, SERVER_PROPS, ['host', 'majorVersion', 'tiers']);
@@ -105,6 +114,7 @@ export class PostgresServer extends Construct {
     this.legacyCreateRoleReason = props.legacyCreateRoleReason;
     this.cidr = props.cidr;
     this.tempFileLimitRole = props.tempFileLimitRole;
+    this.caCertificatePem = props.caCertificatePem;
   }
 }
 

@@ -163,3 +163,45 @@ export const NODE_POOL = Types.shape('NodePool', propTypes<NodePool>()({
   nodeSelector: Types.record(Types.string),
   taint: Types.shape('NodeTaint', propTypes<NodeTaint>()({ key: Types.string, value: Types.string, effect: Types.oneOf(['NoSchedule', 'NoExecute']) }), ['key', 'value', 'effect']),
 }), ['nodeSelector']);
+
+/**
+ * Vault quotas on one env's database credentials path (`<mount>/creds/<role>`, a mount plus path
+ * suffix: Vault API docs, /sys/quotas/lease-count and /sys/quotas/rate-limit, "path"). The
+ * lease-count quota is a wall on how many credentials (and so PostgreSQL roles) the env may hold
+ * at once — Vault Enterprise only; the rate-limit quota (every edition) bounds how fast they are
+ * issued, so with the tier's max TTL it bounds them too: rate × maxTtl / interval.
+ */
+export interface VaultQuotas {
+  /** Most live leases under the env's creds path at once (vault_quota_lease_count.max_leases; Enterprise only). */
+  readonly maxLeases: number;
+  /** Requests to the env's creds path allowed per `rateLimitIntervalSeconds` (vault_quota_rate_limit.rate). */
+  readonly rateLimitRequests: number;
+  /** The rate limit's window, in seconds (vault_quota_rate_limit.interval). @default 60 */
+  readonly rateLimitIntervalSeconds?: number;
+}
+
+/** Built-in quotas of every non-prod tier's env; prod is never quota'd by default (it must not starve itself). */
+export const DEFAULT_VAULT_QUOTAS: VaultQuotas = { maxLeases: 50, rateLimitRequests: 30, rateLimitIntervalSeconds: 60 };
+
+/** The rate limit's window when the quotas give none. */
+export const DEFAULT_RATE_LIMIT_INTERVAL_SECONDS = 60;
+
+export function vaultQuotasIssues(q: unknown): { property: string; value: unknown; message: string; fix: string }[] {
+  if (typeof q !== 'object' || q === null) return [{ property: '', value: q, message: 'is not a VaultQuotas object', fix: 'give maxLeases and rateLimitRequests, e.g. { maxLeases: 50, rateLimitRequests: 30 }' }];
+  const quotas = q as Record<string, unknown>;
+  const out: { property: string; value: unknown; message: string; fix: string }[] = [];
+  // Vault reads max_leases 0 and rate 0 as "no quota" (the provider's zero value): refuse them.
+  for (const [key, fix] of [['maxLeases', 'give the most credentials the env may hold at once, e.g. 50'], ['rateLimitRequests', 'give the requests allowed per interval, e.g. 30']] as const) {
+    const v = quotas[key];
+    if (!Number.isInteger(v) || (v as number) < 1) out.push({ property: key, value: v, message: 'is not a positive integer (0 would mean no quota)', fix });
+  }
+  const interval = quotas.rateLimitIntervalSeconds;
+  if (interval !== undefined && (!Number.isInteger(interval) || (interval as number) < 1 || (interval as number) > 3600)) {
+    out.push({ property: 'rateLimitIntervalSeconds', value: interval, message: 'is not a whole number of seconds between 1 and 3600', fix: 'give e.g. 60 (or leave it out for the default)' });
+  }
+  return out;
+}
+
+export const VAULT_QUOTAS = Types.shape('VaultQuotas', propTypes<VaultQuotas>()({
+  maxLeases: Types.integer, rateLimitRequests: Types.integer, rateLimitIntervalSeconds: Types.integer,
+}), ['maxLeases', 'rateLimitRequests']);

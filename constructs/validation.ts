@@ -6,7 +6,7 @@ import * as naming from './naming';
 import { SandboxKind, SeedProfile } from './enums';
 import { propsProblems, recordedIssues } from './props';
 import { endpointIssues, portIssues } from './postgres-server';
-import { databaseCapsIssues, nodePoolIssues, resourcesIssues } from './runtime';
+import { databaseCapsIssues, nodePoolIssues, resourcesIssues, vaultQuotasIssues } from './runtime';
 import { hasGoldenDump, hasReset } from './lifecycle/plan';
 import { Sandbox } from './sandbox';
 import { Tier } from './tier';
@@ -20,6 +20,9 @@ import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import { sandboxIssue, sandboxTemplateIssues } from './sandbox-checks';
 import { releasesAppIssues } from './releases-validation';
 import { previewIssues } from './previews';
+
+/** One PEM certificate, nothing else (a key pasted by mistake is refused). */
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/;
 
 /**
  * Input validation as a table of rules, run over the whole estate before anything is
@@ -146,6 +149,7 @@ const rules: Record<string, Rule> = {
       }
     });
     if (s.databaseCaps !== undefined) out.push(...databaseCapsIssues(s.databaseCaps).map((x) => ({ ...x, path: e.displayPath(e), property: at('databaseCaps', x) })));
+    if (s.vaultQuotas !== undefined) out.push(...vaultQuotasIssues(s.vaultQuotas).map((x) => ({ ...x, path: e.displayPath(e), property: at('vaultQuotas', x) })));
     if (s.workloadResources !== undefined) out.push(...resourcesIssues(s.workloadResources).map((x) => ({ ...x, path: e.displayPath(e), property: at('workloadResources', x) })));
     return out;
   }),
@@ -287,6 +291,17 @@ const rules: Record<string, Rule> = {
         out.push(issue(e, s, 'tempFileLimitRole', s.tempFileLimitRole, `needs GRANT SET ON PARAMETER, which PostgreSQL ${s.majorVersion} does not have (15+)`,
           'upgrade the server to 15 or newer, or remove tempFileLimitRole'));
       }
+      // verify-full authenticates the server only against a CA the client holds: Vault gets it as tls_ca.
+      if (s.sslMode === 'verify-full' && s.caCertificatePem === undefined) {
+        out.push(issue(e, s, 'caCertificatePem', undefined, 'is required with sslMode verify-full: Vault verifies the server against it',
+          'give the PEM of the CA that signs the server\'s certificate, e.g. caCertificatePem: readFileSync("pg-prod-ca.pem", "utf8")'));
+      }
+      if (s.caCertificatePem !== undefined && !PEM_CERTIFICATE.test(s.caCertificatePem)) {
+        out.push(issue(e, s, 'caCertificatePem', `${String(s.caCertificatePem).slice(0, 40)}…`, 'is not one PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)',
+          'give the CA\'s certificate, never its key'));
+      } else if (s.caCertificatePem !== undefined && s.sslMode !== 'verify-full') {
+        out.push(issue(e, s, 'sslMode', s.sslMode, 'declares a CA but does not verify the server with it', 'set sslMode: "verify-full"'));
+      }
       if (s.adminRole !== undefined && !/^[a-z_][a-z0-9_$]{0,62}$/.test(s.adminRole)) {
         out.push(issue(e, s, 'adminRole', s.adminRole, 'is not a lowercase PostgreSQL role name of at most 63 bytes', 'use e.g. "tierkit_admin"'));
       }
@@ -315,6 +330,33 @@ const rules: Record<string, Rule> = {
     typeof cidr !== 'string' || canonicalCidr(cidr) === cidr ? []
       : [issue(e, e, `tiers[${t}].egressAllowList[${i}]`, cidr, 'is not a CIDR without host bits (Kubernetes refuses it in an ipBlock)',
         `use the network, e.g. "${canonicalCidr(cidr) || '10.10.0.0/16'}"`)]))),
+
+  // A target without ports would open every port; a CIDR listed twice would be judged by one entry only.
+  egressTargets: (e) => e.tierSettings.flatMap((s, t) => {
+    if (!isObject(s) || !Array.isArray(s.egressTargets)) return [];
+    const out: ValidationIssue[] = [];
+    const seen = new Set(Array.isArray(s.egressAllowList) ? s.egressAllowList : []);
+    s.egressTargets.forEach((target, i) => {
+      const at = `tiers[${t}].egressTargets[${i}]`;
+      if (!isObject(target)) return; // a type issue
+      const cidr = target.cidr;
+      if (typeof cidr === 'string' && canonicalCidr(cidr) !== cidr) {
+        out.push(issue(e, e, `${at}.cidr`, cidr, 'is not a CIDR without host bits (Kubernetes refuses it in an ipBlock)', `use the network, e.g. "${canonicalCidr(cidr) || '10.20.0.0/16'}"`));
+      } else if (typeof cidr === 'string' && seen.has(cidr)) {
+        out.push(issue(e, e, `${at}.cidr`, cidr, 'is listed twice (in egressAllowList or another target)', 'declare each destination once, with all its ports'));
+      }
+      if (typeof cidr === 'string') seen.add(cidr);
+      if (Array.isArray(target.ports) && target.ports.length === 0) {
+        out.push(issue(e, e, `${at}.ports`, target.ports, 'is empty: a NetworkPolicy rule without ports opens every port', 'list the ports, e.g. [{ protocol: "TCP", port: 443 }]'));
+      }
+      (Array.isArray(target.ports) ? target.ports : []).forEach((p, j) => {
+        if (isObject(p) && (!Number.isInteger(p.port) || (p.port as number) < 1 || (p.port as number) > 65535)) {
+          out.push(issue(e, e, `${at}.ports[${j}].port`, p.port, 'is not a port number (1–65535)', 'e.g. 443'));
+        }
+      });
+    });
+    return out;
+  }),
 
   sandboxes: (e) => environments(e).filter((x): x is Sandbox => x instanceof Sandbox).flatMap((sb) => {
     const out: ValidationIssue[] = [];

@@ -25,6 +25,8 @@ export const VAULT_TYPES: readonly string[] = [
   'vault_kv_secret_v2',
   'vault_mount',
   'vault_policy',
+  'vault_quota_lease_count',
+  'vault_quota_rate_limit',
 ];
 
 /** Data sources are listed as `data.<type>`. */

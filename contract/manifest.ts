@@ -30,6 +30,11 @@ export interface ManifestTier {
   readonly secretTtl: { readonly defaultSeconds: number; readonly maxSeconds: number };
   readonly egress: string;
   readonly egressAllowList: readonly string[];
+  /**
+   * The allow list's CIDRs declared with ports: the tier's NetworkPolicies may reach each on those
+   * ports only (TK048). Absent: none (every CIDR of `egressAllowList` is then port-less).
+   */
+  readonly egressTargets?: readonly { readonly cidr: string; readonly ports: readonly { readonly protocol: string; readonly port: number }[] }[];
   readonly applyGate: { readonly name: string; readonly human: boolean; readonly requiredReviewers: number };
   readonly flagsDefault: string;
   readonly allowsSandboxes: boolean;
@@ -62,6 +67,8 @@ export interface ManifestServer {
   readonly legacyCreateRoleReason?: string;
   /** The libpq sslmode tierkit writes for the server (TK045 refuses a weaker one); absent in older manifests = require. */
   readonly sslMode?: string;
+  /** sha256 (hex) of the CA certificate the server declares for verify-full; its Vault connections carry that PEM as tls_ca (TK049). */
+  readonly caCertificateSha256?: string;
   /** A platform role holding SET on temp_file_limit; the server's Vault connection users are its members. */
   readonly tempFileLimitRole?: string;
   readonly tiers: readonly string[];
@@ -178,7 +185,10 @@ export interface Manifest {
   readonly estate: {
     readonly name: string;
     readonly domain: string;
-    readonly vault: Readonly<Record<'address' | 'databaseMount' | 'kvMount' | 'kubernetesAuthPath' | 'jwtAuthPath', string>>;
+    readonly vault: Readonly<Record<'address' | 'databaseMount' | 'kvMount' | 'kubernetesAuthPath' | 'jwtAuthPath', string>> & {
+      /** 'community' | 'enterprise'; absent in a dist from before quotas (read as enterprise: a lease-count quota is required). */
+      readonly edition?: string;
+    };
     readonly argocd: Readonly<Record<'repoUrl' | 'targetRevision' | 'namespace' | 'destinationServer', string>>;
     readonly ci: {
       readonly repository: string; readonly repositoryId: string; readonly oidcIssuer: string; readonly maxPlanAgeHours: number;

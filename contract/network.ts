@@ -4,7 +4,8 @@
  * and the diff decides with it which new egress is the template — one definition for both.
  */
 import { isIP } from 'node:net';
-import type { Manifest, ManifestAppEnvironment } from './manifest';
+import type { Manifest, ManifestAppEnvironment, ManifestTier } from './manifest';
+import { cidrWithin } from './cidr';
 import { builtinTierRank, isLiveTier } from './tiers';
 
 export interface PlatformEndpoint {
@@ -91,4 +92,33 @@ export function guardedServers(manifest: Manifest): GuardedServer[] {
  */
 export function outOfReach(manifest: Manifest, from: string, s: GuardedServer): boolean {
   return s.rank > tierRank(manifest, from, Number.NEGATIVE_INFINITY) && (s.live || !s.declared.includes(from));
+}
+
+/**
+ * What a tier's allow list lets an egress rule reach on `cidr`: `ok`, or why not. A CIDR inside a
+ * port-less `egressAllowList` entry may be reached on any port (non-live tiers only: TK048); one
+ * inside only `egressTargets` must name ports, each declared for a target holding it. Ports are
+ * read as Kubernetes does: protocol TCP by default; a named port, a range or no port at all is
+ * every port, so it is never within a declaration.
+ */
+export function egressAllowed(
+  tier: Pick<ManifestTier, 'egressAllowList' | 'egressTargets'>, cidr: string, ports: unknown, opts: { readonly portlessAllowed: boolean },
+): 'ok' | string {
+  const targets = (tier.egressTargets ?? []).filter((t) => cidrWithin(cidr, t.cidr));
+  const targeted = new Set((tier.egressTargets ?? []).map((t) => t.cidr));
+  const portless = (tier.egressAllowList ?? []).filter((c) => !targeted.has(c) && cidrWithin(cidr, c));
+  if (opts.portlessAllowed && portless.length > 0) return 'ok';
+  const list: any[] = Array.isArray(ports) ? ports : [];
+  if (list.length === 0) return `${cidr} with no ports: every port`;
+  const allowed = new Set(targets.flatMap((t) => t.ports.map((p) => `${p.protocol}/${p.port}`)));
+  const named: string[] = [];
+  for (const p of list) {
+    if (p?.endPort !== undefined) return `${cidr} on the port range ${JSON.stringify(p.port)}–${JSON.stringify(p.endPort)}`;
+    const n = typeof p?.port === 'number' ? p.port : typeof p?.port === 'string' && /^\d+$/.test(p.port) ? Number(p.port) : undefined;
+    if (n === undefined) return `${cidr} on the port ${JSON.stringify(p?.port ?? null)} (named or absent: every port)`;
+    named.push(`${p?.protocol ?? 'TCP'}/${n}`);
+  }
+  const extra = named.filter((p) => !allowed.has(p));
+  if (extra.length === 0) return 'ok';
+  return `${cidr} on ${extra.join(', ')}, ${targets.length === 0 ? 'a network no egress target of the tier declares with ports' : `not among its declared ports [${[...allowed].join(', ')}]`}`;
 }

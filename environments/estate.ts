@@ -34,7 +34,9 @@ export function defineEstate(): Estate {
       // Prod's own tainted node pool: no other tier's pod is scheduled next to prod's as tierkit
       // writes them, and `check` (TK058) refuses one that selects or tolerates it.
       {
-        tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'], reason: 'Prod services reach the prod network (10.20/16): payment and mail relays.',
+        // Prod's egress names its ports (TK048): the payment relays' HTTPS and the mail relays' submission port.
+        tier: Tier.PROD, egressTargets: [{ cidr: '10.20.0.0/16', ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 587 }] }],
+        reason: 'Prod services reach the prod network (10.20/16): payment and mail relays.',
         // The prod publisher's commit-signing key: Argo CD syncs prod only from commits it signed.
         signatureKeyIds: ['4AEE18F83AFDEB23'],
         nodePool: { nodeSelector: { 'tierkit.io/pool': 'prod' }, taint: { key: 'tierkit.io/pool', value: 'prod', effect: 'NoSchedule' } },

@@ -163,6 +163,11 @@ function platformStacks(app: App, envs: readonly Env[]): void {
     const reads = rules.map((r) => ({ path: r.path, capabilities: ['read'] }));
     const pp = new vault.policy.Policy(stack, 'planner_policy', { name: planner, policy: policy(`CI planner of ${tier}`, reads) });
     ciRole(stack, 'planner_role', planner, pp, { ...repo, event_name: 'pull_request', ...(TIERS[tier].gateRank > 2 ? { environment: `${tier}-plan` } : {}) });
+    // Every env but prod's is rate-limited on its creds path, by the platform (a community Vault: no lease-count quota).
+    for (const e of gated.filter((x) => x.tier !== 'prod')) {
+      const s = slug(e);
+      new vault.quotaRateLimit.QuotaRateLimit(stack, `vault_rate_quota_${s.replace(/-/g, '_')}`, { name: `${s}-creds-rate`, path: `postgres/creds/${s}`, rate: 30, interval: 60 });
+    }
     ciTiers.push(tier);
   }
   const adminRules = [

@@ -261,6 +261,7 @@ export function describeAppEnvironmentStack(env: AppEnvironment): AppEnvironment
         username: ref('postgresql_role', 'vault_connection_role'),
         password_wo: variable('vault_connection_password'),
         password_wo_version: 1,
+        ...(server.caCertificatePem !== undefined ? { tls_ca: server.caCertificatePem } : {}),
       },
     },
     dependsOn: [address('postgresql_grant_role', 'vault_connection_admin'), address('postgresql_grant', 'database_connect')],

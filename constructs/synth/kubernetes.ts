@@ -91,10 +91,21 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
       }],
     },
   });
+  const targeted = new Set(tier.egressTargets.map((t) => t.cidr));
+  const portless = tier.egressAllowList.filter((cidr) => !targeted.has(cidr));
   if (tier.config.egress.name !== 'deny' && tier.egressAllowList.length > 0 && env.egressAllowed) {
     new k8s.KubeNetworkPolicy(chart, 'allow_egress_listed', {
       metadata: meta('allow-egress-listed'),
-      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: tier.egressAllowList.map((cidr) => ({ ipBlock: { cidr } })) }] },
+      spec: {
+        podSelector: {}, policyTypes: ['Egress'],
+        // Port-less CIDRs (egressAllowList) in one rule; each target with its own ports (egressTargets).
+        egress: [
+          ...(portless.length > 0 ? [{ to: portless.map((cidr) => ({ ipBlock: { cidr } })) }] : []),
+          ...tier.egressTargets.map((t) => ({
+            to: [{ ipBlock: { cidr: t.cidr } }], ports: t.ports.map((p) => ({ protocol: p.protocol, port: k8s.IntOrString.fromNumber(p.port) })),
+          })),
+        ],
+      },
     });
   }
   // What the env's own pods need whatever the tier's egress: the server holding its database

@@ -78,6 +78,7 @@ function manifestTier(estate: Estate, tier: Tier): ManifestTier {
     sandboxDefaultTtlHours: c.sandboxDefaultTtlHours, sandboxMaxTtlHours: c.sandboxMaxTtlHours, resetSchedule: c.resetSchedule,
     exceptions: eff.loosenings.map((l) => ({ ...l, reason: eff.reason ?? '' })),
     ...(eff.argocdDestinationServer !== undefined ? { argocdDestinationServer: eff.argocdDestinationServer } : {}),
+    ...(eff.egressTargets.length > 0 ? { egressTargets: eff.egressTargets.map((t) => ({ cidr: t.cidr, ports: t.ports.map((p) => ({ ...p })) })) } : {}),
   };
 }
 
@@ -310,6 +311,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
   const servers: ManifestServer[] = estate.servers.map((s) => ({
     id: s.serverId, host: s.host, port: s.port, cidr: s.cidr, majorVersion: s.majorVersion, adminKind: s.adminKind.name,
     superuser: s.adminKind.superuser, adminRole: s.adminRole, legacyCreateRoleReason: s.legacyCreateRoleReason, tempFileLimitRole: s.tempFileLimitRole, sslMode: s.sslMode,
+    ...(s.caCertificatePem !== undefined ? { caCertificateSha256: sha256(s.caCertificatePem) } : {}),
     tiers: s.tiers.map((t) => t.name), gatingTier: gatingOf.get(s)?.name,
     adminSecretPath: `${estate.vault.kvMount}/${naming.serverAdminSecretName(s.serverId)}`, constructPath: estate.displayPath(s),
   }));

@@ -8,6 +8,7 @@ import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { PostgresServer } from '../postgres-server';
 import { PolicyRule, renderPolicy } from '../statements';
+import { addVaultQuotas, vaultQuotaPolicyRules } from './vault-quotas';
 import { Tier } from '../tier';
 import { addBackend, addVaultProvider } from './terraform-common';
 import { PROMOTE_TOKEN_TTL_SECONDS, hasPromoteCredential, promoteClaims, promotePolicyRules } from '../promote-credential';
@@ -65,6 +66,8 @@ export function platformAdminRules(estate: Estate, platformTiers: readonly strin
       { path: `sys/policies/acl/${r}`, capabilities: CRUD },
       { path: `auth/${v.jwtAuthPath}/role/${r}`, capabilities: CRUD },
     ]),
+    // Each env's quotas, written into its tier's platform stack (vault-quotas.ts: why not its applier).
+    ...vaultQuotaPolicyRules(estate, platformTiers),
   ];
 }
 
@@ -220,5 +223,6 @@ export function buildTierPlatformStack(
   });
   ciRole(stack, 'planner_role', estate, planner, plannerPolicy, plannerClaims(estate, tier));
   for (const env of gated.filter(hasPromoteCredential)) buildPromoteIdentity(stack, estate, env);
+  addVaultQuotas(stack, gated);
   return stack;
 }

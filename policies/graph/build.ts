@@ -3,7 +3,7 @@ import { serverAt } from '../../contract/hosts';
 import { parseVaultPolicy } from './vault-policy';
 import { policyTextOf } from './vault-policy-document';
 import {
-  AuthRole, Database, DatabaseGrant, DynamicRole, Env, EnvIndex, EstateGraph, K8sObject, KvSecret, Membership,
+  AuthRole, Database, DatabaseGrant, DynamicRole, Env, EnvIndex, EstateGraph, K8sObject, KvSecret, Membership, VaultQuota,
   PostgresProvider, Role, Source, Stack, Tristate, VaultConnection, VaultPolicy,
 } from './types';
 
@@ -84,6 +84,7 @@ export function buildGraph(dist: DistContents): EstateGraph {
   const kvSecrets: KvSecret[] = [];
   const vaultPolicies: VaultPolicy[] = [];
   const authRoles: AuthRole[] = [];
+  const vaultQuotas: VaultQuota[] = [];
   const resources: TerraformResource[] = [];
   const dataSources: TerraformResource[] = [];
 
@@ -153,7 +154,7 @@ export function buildGraph(dist: DistContents): EstateGraph {
           vaultConnections.push({
             backend: str(a.backend) ?? '', name: str(a.name) ?? r.name,
             allowedRoles: Array.isArray(a.allowed_roles) ? strings(a.allowed_roles) : undefined,
-            username: str(pg.username), connectionUrl: str(pg.connection_url), rootRotationStatements: a.root_rotation_statements, stack, source, resource: r,
+            username: str(pg.username), connectionUrl: str(pg.connection_url), rootRotationStatements: a.root_rotation_statements, tlsCa: pg.tls_ca, stack, source, resource: r,
           });
           break;
         }
@@ -164,7 +165,7 @@ export function buildGraph(dist: DistContents): EstateGraph {
             vaultConnections.push({
               backend: str(a.path) ?? '', name: str(pg.name) ?? r.name,
               allowedRoles: Array.isArray(pg.allowed_roles) ? strings(pg.allowed_roles) : undefined,
-              username: str(pg.username), connectionUrl: str(pg.connection_url), rootRotationStatements: pg.root_rotation_statements, stack, resource: r,
+              username: str(pg.username), connectionUrl: str(pg.connection_url), rootRotationStatements: pg.root_rotation_statements, tlsCa: pg.tls_ca, stack, resource: r,
               source: { ...source, pointer: Array.isArray(blocks) ? `${r.pointer}/postgresql/${i}` : `${r.pointer}/postgresql` },
             });
           });
@@ -213,6 +214,13 @@ export function buildGraph(dist: DistContents): EstateGraph {
             boundClaims: (a.bound_claims as Record<string, unknown>) ?? {}, attributes: a, stack, source,
           });
           break;
+        case 'vault_quota_lease_count':
+        case 'vault_quota_rate_limit':
+          vaultQuotas.push({
+            kind: r.type === 'vault_quota_lease_count' ? 'lease-count' : 'rate-limit', name: str(a.name) ?? r.name, path: a.path,
+            limit: r.type === 'vault_quota_lease_count' ? a.max_leases : a.rate, attributes: a, stack, source,
+          });
+          break;
         default:
           break;
       }
@@ -233,7 +241,7 @@ export function buildGraph(dist: DistContents): EstateGraph {
 
   return {
     dir: dist.dir, manifest, tiers, servers, envs, index, stacks, resources, roles, memberships, databases,
-    databaseGrants, vaultConnections, dynamicRoles, kvSecrets, vaultPolicies, authRoles, kubernetes,
+    databaseGrants, vaultConnections, dynamicRoles, kvSecrets, vaultPolicies, authRoles, vaultQuotas, kubernetes,
     rawKubernetes: dist.kubernetes, dataSources, problems: dist.problems ?? [], ...(dist.stateAccess ? { stateAccess: dist.stateAccess } : {}), githubRulesets: dist.githubRulesets ?? [],
   };
 }

@@ -108,6 +108,8 @@ export interface VaultConnection {
   readonly connectionUrl?: string;
   /** root_rotation_statements as written: Vault runs them as the connection user at every rotate-root. */
   readonly rootRotationStatements?: unknown;
+  /** The postgresql block's tls_ca as written: the CA Vault verifies the server with (TK049). */
+  readonly tlsCa?: unknown;
   readonly stack: Stack;
   readonly source: Source;
   readonly resource: TerraformResource;
@@ -146,6 +148,20 @@ export interface VaultPolicy {
   readonly parseError?: string;
   /** `data.vault_policy_document.<name>` when the text was rendered from one. */
   readonly via?: string;
+  readonly stack: Stack;
+  readonly source: Source;
+}
+
+/** A `vault_quota_lease_count` or `vault_quota_rate_limit` as written (numbers as read; unreadable ones undefined). */
+export interface VaultQuota {
+  readonly kind: 'lease-count' | 'rate-limit';
+  readonly name: string;
+  /** The quota's path as written ('' or absent: global — every request of the Vault). */
+  readonly path: unknown;
+  /** max_leases (lease-count) or rate (rate-limit). */
+  readonly limit: unknown;
+  /** Attributes as written, for what narrows or moves the quota (namespace, role, inheritable). */
+  readonly attributes: Readonly<Record<string, unknown>>;
   readonly stack: Stack;
   readonly source: Source;
 }
@@ -211,6 +227,7 @@ export interface EstateGraph {
   readonly kvSecrets: readonly KvSecret[];
   readonly vaultPolicies: readonly VaultPolicy[];
   readonly authRoles: readonly AuthRole[];
+  readonly vaultQuotas: readonly VaultQuota[];
   readonly kubernetes: readonly K8sObject[];
   readonly rawKubernetes: readonly KubernetesObject[];
   /** Data source instances of every stack (`data.<type>.<name>`). */

@@ -24,6 +24,8 @@ export const VAULT_MODELLED_TYPES: VaultTypeTable = {
     vault_mount: 'TK071: only in the shared platform stack, only the estate\'s database and KV mounts',
     vault_auth_backend: 'TK071: only in the shared platform stack, only the estate\'s Kubernetes auth path',
     vault_jwt_auth_backend: 'TK071: only in the shared platform stack, only the estate\'s JWT path trusting the CI issuer',
+    vault_quota_lease_count: 'TK046 (its env\'s creds path exactly, no other env\'s, a positive max_leases); TK007/TK014 judge who may write it',
+    vault_quota_rate_limit: 'TK046 (its env\'s creds path exactly, no other env\'s, a positive rate); TK007/TK014 judge who may write it',
   },
   data: {
     vault_policy_document: 'rendered locally exactly as the provider renders it, then read like a literal policy (TK070)',

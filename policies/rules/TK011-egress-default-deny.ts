@@ -1,5 +1,5 @@
 import { API_SCALER_JOBS, LABELS } from '../../constructs/naming';
-import { cidrWithin, onlyPort, platformEndpoints } from '../graph/network';
+import { cidrWithin, egressAllowed, onlyPort, platformEndpoints } from '../graph/network';
 import { EstateGraph, K8sObject } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { isLiveTier } from '../../contract/tiers';
@@ -86,8 +86,15 @@ export const rule: Rule = {
           for (const peer of peers) {
             if (DNS_PEER(peer)) continue;
             const cidr: string | undefined = peer?.ipBlock?.cidr;
-            if (cidr && allowList.some((allowed) => cidrWithin(cidr, allowed))) continue;
             if (cidr && platform(np).some((p) => p.cidr === cidr && onlyPort(rule?.ports, p.port))) continue;
+            // Within the allow list: any port where the CIDR is listed port-less, the declared ports where it is a target.
+            const listed = cidr && tier && tier.egress !== 'deny' && allowList.some((allowed) => cidrWithin(cidr, allowed))
+              ? egressAllowed(tier, cidr, rule?.ports, { portlessAllowed: true }) : undefined;
+            if (listed === 'ok') continue;
+            if (listed !== undefined) {
+              out.push({ env, reaches: reachOf(g, cidr), source: { ...np.source, pointer: `${np.source.pointer}/spec/egress/${i}` }, message: `NetworkPolicy ${ns}/${np.name} allows egress to ${listed}` });
+              continue;
+            }
             const near = cidr ? platform(np).find((p) => p.cidr === cidr) : undefined;
             out.push({
               env, reaches: reachOf(g, cidr), source: { ...np.source, pointer: `${np.source.pointer}/spec/egress/${i}` },

@@ -33,6 +33,9 @@ import { rule as TK042 } from './TK042-stack-provider-server';
 import { rule as TK043 } from './TK043-shared-server-session-caps';
 import { rule as TK044 } from './TK044-tier-cluster-sharing';
 import { rule as TK045 } from './TK045-vault-connection-target';
+import { rule as TK046 } from './TK046-vault-creds-quota';
+import { rule as TK048 } from './TK048-live-egress-ports';
+import { rule as TK049 } from './TK049-verify-full-ca';
 import { rule as TK050 } from './TK050-namespace-pod-security';
 import { rule as TK051 } from './TK051-pod-security-restricted';
 import { rule as TK052 } from './TK052-container-resources';
@@ -90,12 +93,12 @@ export const RULES: readonly Rule[] = [
   TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010,
   TK011, TK012, TK013, TK014, TK015, TK020, TK021, TK022, TK030, TK031,
   TK032, TK033, TK034, TK035, TK036, TK037, TK038, TK039, TK040, TK041,
-  TK042, TK043, TK044, TK045, TK050, TK051, TK052, TK053, TK054, TK055,
-  TK056, TK057, TK058, TK059, TK070, TK071, TK072, TK090, TK091, TK092,
-  TK093, TK094, TK095, TK096, TK097, TK098, TK110, TK111, TK112, TK113,
-  TK114, TK115, TK116, TK120, TK121, TK122, TK123, TK130, TK131, TK132,
-  TK133, TK134, TK135, TK136, TK140, TK141, TK142, TK143, TK160, TK161,
-  TK170, TK171, TK172,
+  TK042, TK043, TK044, TK045, TK046, TK048, TK049, TK050, TK051, TK052,
+  TK053, TK054, TK055, TK056, TK057, TK058, TK059, TK070, TK071, TK072,
+  TK090, TK091, TK092, TK093, TK094, TK095, TK096, TK097, TK098, TK110,
+  TK111, TK112, TK113, TK114, TK115, TK116, TK120, TK121, TK122, TK123,
+  TK130, TK131, TK132, TK133, TK134, TK135, TK136, TK140, TK141, TK142,
+  TK143, TK160, TK161, TK170, TK171, TK172,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -102,6 +102,12 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
   // Every dynamic role a stack declares is its env's, whatever its name.
   for (const d of g.dynamicRoles) if (d.stack.env) for (const x of [`${d.backend}/roles/${d.name}`, `${d.backend}/creds/${d.name}`]) add(x, d.stack.env);
   for (const a of g.authRoles) if (a.stack.env) add(`auth/${a.backend}/role/${a.name}`, a.stack.env);
+  // Quotas: the platform's (tier-platform stacks, written by platform-admin; TK046 holds each to
+  // one env's creds path). One in an env's own stack is that env's — and no applier may write it (TK046).
+  for (const q of g.vaultQuotas) {
+    if (q.stack.env) add(`sys/quotas/${q.kind}/${q.name}`, q.stack.env);
+    else out.push({ pattern: `sys/quotas/${q.kind}/${q.name}`, owner: { kind: 'shared' } });
+  }
   for (const k of g.kvSecrets) {
     if (k.stack.env) for (const x of ['data', 'metadata', 'delete', 'undelete', 'destroy', 'subkeys']) add(`${k.mount}/${x}/${k.name}`, k.stack.env);
   }

@@ -1,0 +1,111 @@
+import { groupBy } from '../graph/group';
+import { EstateGraph, VaultQuota } from '../graph/types';
+import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { isLiveTier } from '../../contract/tiers';
+
+/**
+ * A quota's path as Vault matches it: a mount plus an optional path suffix, compared segment by
+ * segment as a prefix of the request path (API docs: /sys/quotas/rate-limit and
+ * /sys/quotas/lease-count, "path"); '' is global. Vault strips the slashes around it.
+ */
+function quotaPath(q: VaultQuota): string | undefined {
+  if (q.path === undefined || q.path === null) return '';
+  return typeof q.path === 'string' ? q.path.replace(/^\/+|\/+$/g, '') : undefined;
+}
+
+/** Whether a request to `credsPath` counts against a quota on `path`. */
+function covers(path: string, credsPath: string): boolean {
+  return path === '' || credsPath === path || credsPath.startsWith(`${path}/`);
+}
+
+/** A positive, finite number as written (Terraform JSON may carry numbers as strings). */
+function positive(v: unknown): boolean {
+  const n = typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0;
+}
+
+const set = (v: unknown) => v !== undefined && v !== null && v !== '';
+
+/** Why `q` does not hold its env's credentials to a quota, or undefined when it does. */
+function weakness(q: VaultQuota, credsPath: string): string | undefined {
+  const path = quotaPath(q);
+  if (path === undefined) return `its path ${JSON.stringify(q.path)} cannot be read`;
+  if (path !== credsPath) return `its path "${path}" is not the env's creds path "${credsPath}"`;
+  if (!positive(q.limit)) return `its ${q.kind === 'lease-count' ? 'max_leases' : 'rate'} is ${JSON.stringify(q.limit ?? null)} (0 or none means no quota)`;
+  // A namespace moves the quota off the root namespace the creds path is in; a role narrows it to
+  // one auth role's logins; group_by splits the bucket per client (every pod its own rate).
+  for (const attr of ['namespace', 'role']) if (set(q.attributes[attr])) return `it sets ${attr} ${JSON.stringify(q.attributes[attr])}`;
+  const groupByValue = q.attributes.group_by;
+  if (set(groupByValue) && groupByValue !== 'none') return `it sets group_by ${JSON.stringify(groupByValue)}: one bucket per client, not per env`;
+  return undefined;
+}
+
+export const rule: Rule = {
+  id: 'TK046',
+  name: 'vault-creds-quota',
+  severity: 'error',
+  title: 'A lower tier\'s env on a server holding live data has Vault quotas on its own creds path, and on nobody else\'s',
+  explanation:
+    'Each Vault credential of a lower tier\'s env is a PostgreSQL role on its server: on prod\'s server, an env that may '
+    + 'request credentials without bound fills pg_authid and the server\'s connection slots prod needs. A lease-count quota '
+    + '(Vault Enterprise) caps how many it holds at once; a rate-limit quota (every edition) caps how fast they are issued. '
+    + 'Vault matches a quota\'s path as a prefix of the request path, so the quota must be on the env\'s creds path exactly: '
+    + 'a wider one (the mount, or global) counts other envs\' requests — prod\'s — against it, and lets the sandbox starve them.',
+  fix: 'Keep the vault_quota_rate_limit (and, on Vault Enterprise, vault_quota_lease_count) tierkit writes on the env\'s creds path '
+    + '(TierSettings.vaultQuotas); remove any quota on another env\'s path or a wider one.',
+  suppressible: true,
+  evaluate(g: EstateGraph) {
+    const out: RuleFinding[] = [];
+    const live = (tier: string | undefined) => tier !== undefined && isLiveTier(g.tiers, tier);
+    // Absent (a dist from before quotas) reads as Enterprise: the stricter requirement.
+    const enterprise = g.manifest.estate.vault.edition !== 'community';
+    // Only the platform's quotas count: a quota in the env's own stack would be written by the env's
+    // applier, and a Vault ACL grants a quota by name, not by the path it is put on.
+    const platformKinds = new Set(['tier-platform', 'shared-platform']);
+    const platformQuota = (q: VaultQuota) => q.stack.manifest !== undefined && platformKinds.has(q.stack.manifest.kind);
+    const byPath = groupBy(g.vaultQuotas.filter(platformQuota), (q) => quotaPath(q) ?? '\u0000');
+    for (const env of g.envs) {
+      if (live(env.tier)) continue;
+      const server = env.server === undefined ? undefined : g.servers.get(env.server);
+      if (!server || !(live(server.gatingTier) || server.tiers.some(live))) continue;
+      const reaches = [{ tier: server.gatingTier ?? 'prod', what: `server ${server.id}, which holds live data` }];
+      const own = [...(byPath.get(env.names.vaultCredsPath) ?? []), ...g.vaultQuotas.filter((q) => q.stack.name === env.stack)];
+      for (const kind of enterprise ? ['rate-limit', 'lease-count'] as const : ['rate-limit'] as const) {
+        const candidates = own.filter((q) => q.kind === kind);
+        if (candidates.some((q) => platformQuota(q) && weakness(q, env.names.vaultCredsPath) === undefined)) continue;
+        const type = kind === 'lease-count' ? 'vault_quota_lease_count' : 'vault_quota_rate_limit';
+        if (candidates.length === 0) {
+          out.push({ env, reaches, source: { file: env.artifacts[0], pointer: '', constructPath: env.constructPath },
+            message: `${describeEnv(env)}: no ${type} of the platform on its creds path "${env.names.vaultCredsPath}"` });
+        }
+        for (const q of candidates) {
+          const why = platformQuota(q) ? weakness(q, env.names.vaultCredsPath)
+            : `it is in the env's own stack ${q.stack.name}, whose applier would write it (the platform's tier stack holds quotas)`;
+          out.push({ env, reaches, source: q.source, message: `${describeEnv(env)}: ${type} "${q.name}" (stack ${q.stack.name}) does not cap its credentials: ${why}` });
+        }
+      }
+    }
+    // Any quota that counts another env's credential requests: a lower tier's quota on prod's path
+    // (or the mount's, or a global one) lets it deny prod its credentials.
+    for (const q of g.vaultQuotas) {
+      const path = quotaPath(q);
+      if (path === undefined) {
+        // What it counts cannot be known: it may be prod's path (fail closed).
+        out.push({ env: q.stack.env, source: q.source, reaches: [{ tier: 'prod', what: 'any env\'s credentials' }],
+          message: `stack ${q.stack.name}: ${q.kind} quota "${q.name}" has a path that cannot be read: ${JSON.stringify(q.path)}` });
+        continue;
+      }
+      // A platform quota belongs to the env whose creds path it names; any other quota to its stack's env.
+      const owner = q.stack.env ?? (platformQuota(q) ? g.envs.find((e) => e.names.vaultCredsPath === path) : undefined);
+      const others = g.envs.filter((e) => e !== owner && covers(path, e.names.vaultCredsPath));
+      if (others.length === 0) continue;
+      const shown = others.slice(0, 3).map((e) => e.slug).join(', ') + (others.length > 3 ? `, … (${others.length})` : '');
+      out.push({
+        env: q.stack.env, source: q.source,
+        reaches: others.map((e) => ({ tier: e.tier, what: `the credentials of ${e.slug}` })),
+        message: `stack ${q.stack.name}: ${q.kind} quota "${q.name}" on "${path || '(global)'}" counts the credential requests of ${shown}`,
+      });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,77 @@
+// sslmode=verify-full with a declared CA (issue 21): the server declares its CA, the Vault connection
+// carries it (tls_ca), the manifest records its sha256, TK049 holds the connection to it. The
+// real-PostgreSQL proof of what verify-full refuses is test/pg/verify-full.test.ts.
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { check, env, findings, freshDir, synthDist } from './helpers';
+import { editDist } from './rehash';
+import { Estate, PostgresServer, Tier, validateEstate } from '../../constructs';
+
+/** A throwaway CA certificate (openssl): its PEM. */
+function caPem(name: string): string {
+  const dir = freshDir(`ca-${name}`);
+  execFileSync('mkdir', ['-p', dir]);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.pem'), '-days', '2', '-subj', `/CN=${name}`], { stdio: 'pipe' });
+  return readFileSync(join(dir, 'ca.pem'), 'utf8');
+}
+const CA = caPem('tierkit lab prod-pg CA');
+const OTHER = caPem('someone else');
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+const stackJson = (dir: string, stack: string) => JSON.parse(readFileSync(join(dir, 'terraform', stack, 'cdk.tf.json'), 'utf8'));
+const pgBlock = (j: any) => j.resource.vault_database_secret_backend_connection.vault_connection.postgresql;
+/** The example with prod's server on verify-full and its CA declared (the props a server takes). */
+const verifyFull = (e: Estate) => Object.assign(e.servers.find((s) => s.serverId === 'prod-pg')!, { sslMode: 'verify-full', caCertificatePem: CA });
+
+describe('TK049 verify-full with the server\'s declared CA', () => {
+  it('a verify-full server: its Vault connections carry its CA and verify-full, the manifest its sha256; both renderers agree; check passes', async () => {
+    const dir = synthDist((e) => {
+      verifyFull(e);
+      env(e, 'erp', 'sandbox').addEscapeHatch(() => undefined); // through cdktf; erp (prod) through the plain renderer
+    });
+    for (const stack of ['erp', 'erp-sandbox']) {
+      expect(pgBlock(stackJson(dir, stack)).tls_ca).toBe(CA);
+      expect(pgBlock(stackJson(dir, stack)).connection_url).toMatch(/\?sslmode=verify-full$/);
+    }
+    expect(pgBlock(stackJson(dir, 'erp-dev')).tls_ca).toBeUndefined();
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.servers.find((s: any) => s.id === 'prod-pg')).toMatchObject({ sslMode: 'verify-full', caCertificateSha256: sha(CA) });
+    const report = await check(dir);
+    for (const id of ['TK049', 'TK045', 'TK042']) expect(findings(report, id)).toEqual([]);
+  });
+
+  it('catches hand edits: the CA removed, another CA (an impostor\'s), unsuppressible on prod\'s server', async () => {
+    const base = synthDist((e) => {
+      verifyFull(e);
+      env(e, 'erp', 'sandbox').addSuppression('TK049', 'the sandbox trusts the lab proxy for a week');
+    });
+    const dir = editDist(base, freshDir('tk049'), {
+      'erp-sandbox': (j) => { delete pgBlock(j).tls_ca; },
+      erp: (j) => { pgBlock(j).tls_ca = OTHER; },
+    });
+    const found = findings(await check(dir), 'TK049').map((f) => [f.message, f.suppressed === undefined]).sort();
+    expect(found).toEqual([
+      ['erp (tier prod): Vault connection "erp" to prod-pg (verify-full) carries a tls_ca (sha256 ' + sha(OTHER).slice(0, 12) + '…) that is not the CA the server declares (sha256 ' + sha(CA).slice(0, 12) + '…)', true],
+      ['erp-sandbox (tier dev): Vault connection "erp-sandbox" to prod-pg (verify-full) carries no tls_ca', true],
+    ]);
+  });
+
+  it('validates the server: verify-full needs a CA, a CA needs verify-full, a key is no certificate', () => {
+    const estate = () => new Estate({
+      name: 'v', domain: 'v.lab', vault: { address: 'https://vault.v.lab' },
+      argocd: { repoUrl: 'https://git.v.lab/estate.git' }, ci: { repository: 'v/estate', repositoryId: '100012' },
+    });
+    const issues = (props: Record<string, unknown>) => {
+      const e = estate();
+      new PostgresServer(e, 'pg', { host: 'pg.v.lab', majorVersion: 16, tiers: [Tier.DEV], ...props });
+      return validateEstate(e).filter((x) => x.path === 'v/pg').map((x) => `${x.property}: ${x.message}`);
+    };
+    expect(issues({ sslMode: 'verify-full' })).toEqual(['caCertificatePem: is required with sslMode verify-full: Vault verifies the server against it']);
+    expect(issues({ caCertificatePem: CA })).toEqual(['sslMode: declares a CA but does not verify the server with it']);
+    expect(issues({ sslMode: 'verify-full', caCertificatePem: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }))
+      .toEqual(['caCertificatePem: is not one PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)']);
+    expect(issues({ sslMode: 'verify-full', caCertificatePem: CA })).toEqual([]);
+  });
+});
