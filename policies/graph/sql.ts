@@ -21,12 +21,16 @@ export const PLACEHOLDER = {
   expiration: 'tierkit-vault-expiration',
 } as const;
 
-/** Plain text substitution, exactly as Vault does it (no escaping). */
+/**
+ * Plain text substitution, exactly as Vault does it: `dbutil.QueryHelper` replaces the literal
+ * `{{name}}`, `{{username}}`, `{{password}}` and `{{expiration}}` only (sdk/database/helper/dbutil/
+ * dbutil.go, `strings.Replace(tpl, fmt.Sprintf("{{%s}}", k), v, -1)`): `{{ name }}` stays as written.
+ */
 export function substituteVaultPlaceholders(sql: string): string {
   return sql
-    .replace(/\{\{\s*(name|username)\s*\}\}/g, PLACEHOLDER.name)
-    .replace(/\{\{\s*password\s*\}\}/g, PLACEHOLDER.password)
-    .replace(/\{\{\s*expiration\s*\}\}/g, PLACEHOLDER.expiration);
+    .replaceAll('{{name}}', PLACEHOLDER.name).replaceAll('{{username}}', PLACEHOLDER.name)
+    .replaceAll('{{password}}', PLACEHOLDER.password)
+    .replaceAll('{{expiration}}', PLACEHOLDER.expiration);
 }
 
 export type ParsedSql = { ok: true; stmts: Record<string, any>[] } | { ok: false; error: string };
@@ -47,4 +51,41 @@ export function parseSql(text: string): ParsedSql {
   }
   parsed.set(text, result);
   return result;
+}
+
+/**
+ * One entry of a Vault role's statements, parsed as Vault's PostgreSQL plugin runs it. The plugin
+ * splits each entry on every `;` (`strutil.ParseArbitraryStringSlice(stmt, ";")`, blind to comments,
+ * strings and bodies) unless its best-effort `containsMultilineStatement` sees `END`, then
+ * substitutes each piece (builtin plugins/database/postgresql/postgresql.go). The checker cannot
+ * know for sure which way an entry goes, so it accepts only an entry that means the same both ways:
+ * every `;`-piece parses to exactly one statement and together they are the statements of the
+ * whole. A `;` in a comment, a string or a body is a finding, never a guess; so is a placeholder
+ * spelling Vault would leave as written.
+ */
+export function parseVaultStatement(text: string): ParsedSql {
+  const substituted = substituteVaultPlaceholders(text);
+  const leftover = /\{\{[^}]*\}\}|\{\{|\}\}/.exec(substituted);
+  if (leftover) {
+    return { ok: false, error: `${JSON.stringify(leftover[0])} is no Vault placeholder (Vault substitutes exactly {{name}}, {{username}}, {{password}} and {{expiration}}) and would run as written` };
+  }
+  const whole = parseSql(substituted);
+  if (!whole.ok) return whole;
+  const pieces = text.split(';').map((q) => q.trim()).filter((q) => q.length > 0);
+  const parts = pieces.map((q) => parseSql(substituteVaultPlaceholders(q)));
+  const same = parts.length === whole.stmts.length && parts.every((p, i) => p.ok && p.stmts.length === 1
+    && JSON.stringify(stripLocations(p.stmts[0])) === JSON.stringify(stripLocations(whole.stmts[i])));
+  if (!same) {
+    return { ok: false, error: 'Vault splits this entry on every ";" (comments, strings and bodies included) into statements PostgreSQL would not read the same way; write one statement per entry, without a ";" in a comment, string or body' };
+  }
+  return whole;
+}
+
+/** Parse trees carry byte offsets, which differ between a piece and the whole. */
+function stripLocations(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(stripLocations);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node as Record<string, unknown>)) if (k !== 'location' && k !== 'stmt_location' && k !== 'stmt_len') out[k] = stripLocations(v);
+  return out;
 }

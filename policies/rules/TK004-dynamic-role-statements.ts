@@ -1,4 +1,4 @@
-import { PLACEHOLDER, parseSql, substituteVaultPlaceholders } from '../graph/sql';
+import { PLACEHOLDER, parseVaultStatement } from '../graph/sql';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { dynamicRoleEnv } from './support/vault-env';
 import { promoteOf } from './support/promote-common';
@@ -23,7 +23,7 @@ export function creationProblems(statements: readonly string[], group: string | 
   const problems: string[] = [];
   let creates = 0;
   for (const [i, text] of statements.entries()) {
-    const parsed = parseSql(substituteVaultPlaceholders(text));
+    const parsed = parseVaultStatement(text);
     if (!parsed.ok) {
       problems.push(`creation statement ${i + 1} does not parse: ${parsed.error}`);
       continue;
@@ -90,7 +90,7 @@ export function revocationProblems(statements: readonly string[], group: string 
   let droppedOwned = false;
   let droppedRole = false;
   for (const [i, text] of statements.entries()) {
-    const parsed = parseSql(substituteVaultPlaceholders(text));
+    const parsed = parseVaultStatement(text);
     if (!parsed.ok) {
       problems.push(`revocation statement ${i + 1} does not parse: ${parsed.error}`);
       continue;

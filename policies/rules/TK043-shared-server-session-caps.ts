@@ -1,5 +1,5 @@
 import { groupBy } from '../graph/group';
-import { PLACEHOLDER, parseSql, substituteVaultPlaceholders } from '../graph/sql';
+import { PLACEHOLDER, parseVaultStatement } from '../graph/sql';
 import { EstateGraph } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 
@@ -14,7 +14,7 @@ const REQUIRED = [
 function userSettings(statements: readonly string[]): Map<string, unknown> | 'unreadable' {
   const out = new Map<string, unknown>();
   for (const text of statements) {
-    const parsed = parseSql(substituteVaultPlaceholders(text));
+    const parsed = parseVaultStatement(text);
     if (!parsed.ok) return 'unreadable';
     for (const s of parsed.stmts) {
       const a = s.AlterRoleSetStmt;

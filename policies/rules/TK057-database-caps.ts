@@ -1,5 +1,5 @@
 import { groupBy } from '../graph/group';
-import { PLACEHOLDER, parseSql, substituteVaultPlaceholders } from '../graph/sql';
+import { PLACEHOLDER, parseVaultStatement } from '../graph/sql';
 import { EstateGraph, Source } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { isLiveTier } from '../../contract/tiers';
@@ -13,7 +13,7 @@ const capped = (v: unknown): boolean => {
 /** CONNECTION LIMIT of the CREATE ROLE "{{name}}" among `statements`; 'unreadable' when they do not parse. */
 function userConnectionLimit(statements: readonly string[]): unknown {
   for (const text of statements) {
-    const parsed = parseSql(substituteVaultPlaceholders(text));
+    const parsed = parseVaultStatement(text);
     if (!parsed.ok) return 'unreadable';
     for (const s of parsed.stmts) {
       const create = s.CreateRoleStmt;

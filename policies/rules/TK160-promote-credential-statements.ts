@@ -1,5 +1,5 @@
 import { PROD_ENV, promoteName } from '../../constructs/naming';
-import { PLACEHOLDER, parseSql, substituteVaultPlaceholders } from '../graph/sql';
+import { PLACEHOLDER, parseVaultStatement } from '../graph/sql';
 import type { Env } from '../graph/types';
 import { promoteOf } from './support/promote-common';
 import { Rule, RuleFinding } from './support/rule';
@@ -40,7 +40,7 @@ export function promoteCreationProblems(statements: readonly string[], env: Env,
   for (const g of Array.isArray(grants) ? grants : []) declared.set(g?.table, new Set((g?.privileges ?? []).map((p: unknown) => String(p).toLowerCase())));
   let creates = 0;
   for (const [i, text] of statements.entries()) {
-    const parsed = typeof text === 'string' ? parseSql(substituteVaultPlaceholders(text)) : { ok: false as const, error: 'not a string' };
+    const parsed = typeof text === 'string' ? parseVaultStatement(text) : { ok: false as const, error: 'not a string' };
     if (!parsed.ok) {
       problems.push(`creation statement ${i + 1} does not parse: ${parsed.error}`);
       continue;
