@@ -110,6 +110,9 @@ export function syntheticIssues(path: string, prefix: string, spec: SyntheticSee
   }
   if (!Number.isInteger(spec?.seed) || spec.seed < 0 || spec.seed > 2 ** 31 - 1) bad('seed', spec?.seed, 'is not an integer from 0 to 2^31 - 1', 'fix one, e.g. 20261126');
   if (typeof spec?.schema !== 'string' || spec.schema.trim() === '') bad('schema', spec?.schema, 'is not the SQL of the app\'s tables', 'give the CREATE TABLE statements the rows load into');
+  // psql reads a backslash outside a string as a meta-command (\! runs a shell, \c reconnects as
+  // the throwaway server's superuser), and the producer loads the schema with psql -f.
+  else if (spec.schema.includes('\\')) bad('schema', spec.schema.slice(Math.max(0, spec.schema.indexOf('\\') - 20), spec.schema.indexOf('\\') + 20), 'has a backslash, which psql would read as a meta-command (\\! runs a shell on the producer)', 'write the schema without backslashes (E\'…\' strings included): plain SQL statements only');
   if (!Array.isArray(spec?.tables) || spec.tables.length === 0) {
     bad('tables', spec?.tables, 'is not a non-empty list of tables', 'e.g. [{ table: "shop_customer", rows: 100, columns: { id: SyntheticColumn.sequence() } }]');
     return out;
@@ -192,6 +195,8 @@ const BATCH = 500;
  * name. Byte-identical for the same spec; the spec must be valid (syntheticIssues empty).
  */
 export function syntheticSql(app: string, spec: SyntheticSeedSpec): string {
+  // Validation refuses it first; this guard keeps a caller that skipped validation from handing psql a meta-command.
+  if (spec.schema.includes('\\')) throw new Error(`synthetic seed of ${app}: the schema has a backslash, which psql would read as a meta-command`);
   const value = generator(spec);
   const lines = [
     `-- tierkit synthetic seed: app ${app}, synthetic:${spec.version}, seed ${spec.seed}. Generated; do not edit.`,

@@ -23,6 +23,9 @@ const OPERATORS = ['<>', '!=', '<=', '>=', '!~*', '!~', '~*', '=', '<', '>', '~'
 /** Why `text` is not a predicate tierkit accepts; undefined when it is. */
 export function predicateProblem(text: unknown): string | undefined {
   if (typeof text !== 'string' || text.trim() === '') return 'is not an SQL boolean expression';
+  // A backslash is an escape in E'…' strings (and psql's meta-commands): with it, where a literal
+  // ends is no longer what this reader sees.
+  if (text.includes('\\')) return 'has a backslash: a predicate has no escapes (write a quote inside a string as two quotes)';
   let i = 0;
   let previous = '';
   let depth = 0;
@@ -51,6 +54,8 @@ export function predicateProblem(text: unknown): string | undefined {
       if (REFUSED.has(w) || w === 'from') return `uses ${word[0]}: a predicate compares columns with literals only (no subquery, CASE, cast or special function)`;
       if (!KEYWORDS.has(w) && /^\s*\(/.test(text.slice(i))) return `calls a function (${word[0]}): a predicate compares columns with literals only`;
       if (text[i] === '.') return `names ${word[0]}.…: a predicate names the table's own columns only`;
+      // E'…', U&'…', B'…', X'…', N'…': a prefixed string has its own escapes, which this reader does not model.
+      if (text[i] === "'" || text[i] === '"' || text[i] === '&') return `writes ${word[0]}${text[i]}…, a prefixed string or name: a predicate uses plain '…' literals only`;
       previous = w; continue;
     }
     if (c === '(') { depth++; i++; previous = '('; continue; }
