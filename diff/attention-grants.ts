@@ -1,3 +1,4 @@
+import { PLANNER_GROUP_ROLE } from '../contract/planner';
 import { formatValue } from './attributes';
 import { Context, after, changeLines, foreign, ownNames, push, strings, touched } from './attention-context';
 import type { TerraformChange } from './model';
@@ -49,7 +50,9 @@ export function grantAttention(ctx: Context, r: TerraformChange): void {
   }
   const own = ownNames(ctx, r.stack);
   const grants = strings(now.privileges).length > 0;
-  const outside = foreign([...strings(now.role), ...strings(now.database)], own);
+  // The CI planners' read-only group holds database CONNECT by design (contract/planner.ts; TK002, TK097 judge it).
+  const plannerConnect = now.object_type === 'database' && strings(now.privileges).join() === 'CONNECT';
+  const outside = foreign([...strings(now.role).filter((x) => !(plannerConnect && x === PLANNER_GROUP_ROLE)), ...strings(now.database)], own);
   const grantable = now.with_grant_option === true;
   if (own && !(grants && (outside.length > 0 || grantable))) return;
   const why = [

@@ -20,9 +20,10 @@ export const rule: Rule = {
     const out: RuleFinding[] = [];
     for (const t of g.manifest.tiers) {
       if (!t.applyGate.human || t.applyGate.name === 'none') continue;
-      const hasEnvs = g.envs.some((e) => e.tier === t.name);
+      // A tier without envs has no projects (TK112 expects none either).
+      if (!g.envs.some((e) => e.tier === t.name)) continue;
       const expected = [
-        ...(hasEnvs ? [{ name: naming.argoProjectName(t.name), file: naming.dist.k8sTierApplications(t.name) }] : []),
+        { name: naming.argoProjectName(t.name), file: naming.dist.k8sTierApplications(t.name) },
         { name: naming.argoAppsProjectName(t.name), file: naming.dist.k8sAppOfApps(t.name) },
       ];
       for (const exp of expected) {

@@ -111,7 +111,7 @@ describe('apply job names carry the reviewed plan counts; each apply job summari
     });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.outputs.counts)).toEqual({ crm: '2 to add, 1 to change, 2 to destroy' });
-    expect(apply.jobs['apply-crm'].name).toBe("apply crm (prod, gated by prod: two-approvals) — ${{ needs.locate.outputs.counts && fromJSON(needs.locate.outputs.counts)['crm'] || 'no reviewed plan' }}");
+    expect(apply.jobs['apply-crm'].name).toBe("apply crm (prod, gated by prod: two-approvals) — ${{ contains(fromJSON(needs.locate.outputs.catch-up), 'crm') && 'catch-up: behind its last apply, re-planned from main' || needs.locate.outputs.counts && fromJSON(needs.locate.outputs.counts)['crm'] || 'no reviewed plan' }}");
   });
 
   it("the apply step writes the verified plan's own counts to the job summary", () => {

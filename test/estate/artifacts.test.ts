@@ -76,7 +76,7 @@ describe('Postgres isolation in every app-environment stack', () => {
     }
   });
 
-  it('revokes everything from PUBLIC and grants CONNECT to the env’s group only', () => {
+  it('revokes everything from PUBLIC and grants CONNECT to the env’s group and the CI planners’ read-only group only', () => {
     for (const env of envs()) {
       const all = stackOf(env).resources.filter((r) => r.type === 'postgresql_grant').map((r) => r.attributes);
       // The server's own databases (TK041): PUBLIC revoked there too, nothing granted.
@@ -89,8 +89,10 @@ describe('Postgres isolation in every app-environment stack', () => {
       const byRole = new Map(grants.map((g) => [g.role, g.privileges]));
       expect(byRole.get('public'), env.slug).toEqual([]);
       expect(byRole.get(env.names.groupRole), env.slug).toEqual(['CONNECT']);
+      // The planners' group (contract/planner.ts): CONNECT, so a plan can refresh this database's grants.
+      expect(byRole.get('tierkit_planner'), env.slug).toEqual(['CONNECT']);
       // The only other grantee allowed: the env's own read-only golden dump role (prod, when a sandbox seeds from it).
-      const others = [...byRole.keys()].filter((r) => r !== 'public' && r !== env.names.groupRole);
+      const others = [...byRole.keys()].filter((r) => r !== 'public' && r !== env.names.groupRole && r !== 'tierkit_planner');
       expect(others, env.slug).toEqual(byRole.has(env.names.goldenDumpRole) ? [env.names.goldenDumpRole] : []);
       if (others.length > 0) {
         expect(env.tier).toBe('prod');

@@ -22,7 +22,9 @@ export function defineEstate(): Estate {
     }],
     tiers: [
       // An allow list widens a tier's egress: it is a reasoned exception every check report shows.
-      { tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'], reason: 'Prod services reach the prod network: payment and mail relays.' },
+      // signatureKeyIds: the long key id of the prod publisher's GPG signing key (docs/pr-flow.md):
+      // Argo CD syncs prod only from rendered commits it signed. Replace this one with yours.
+      { tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'], reason: 'Prod services reach the prod network: payment and mail relays.', signatureKeyIds: ['0000000000000000'] },
       { tier: Tier.DEV, egressAllowList: ['10.10.0.0/16'], reason: 'Dev reaches the non-prod network: package mirror and shared mocks.' },
     ],
   });
