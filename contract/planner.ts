@@ -1,5 +1,5 @@
 /**
- * The read-only PostgreSQL identity of the CI planners (docs/ci.md, "The planner's PostgreSQL
+ * The read-only PostgreSQL identity of the CI planners (docs/pr-flow.md, "The planners' PostgreSQL
  * login"). `terraform plan` refreshes every postgresql_* resource of a stack; the cyrilgdn/postgresql
  * provider's Read functions only SELECT from the catalog (pg_roles, pg_auth_members, pg_database,
  * pg_namespace, pg_default_acl, …), but each `postgresql_grant` Read opens its transaction *in the

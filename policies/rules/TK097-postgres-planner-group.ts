@@ -12,7 +12,7 @@ export const rule: Rule = {
   title: "The CI planners' PostgreSQL group and login are granted CONNECT on databases and nothing else; no stack makes, joins or changes them",
   explanation:
     'Pull request plans log in as `tierkit_planner_login`, a member of `tierkit_planner`, made once per server by its '
-    + 'bootstrap (docs/ci.md). Whatever the group holds, a pull request author holds: a table or schema grant, a default '
+    + 'bootstrap (docs/pr-flow.md). Whatever the group holds, a pull request author holds: a table or schema grant, a default '
     + 'privilege or a membership in an env\'s group gives them that env\'s data. The other way round, an env role made a '
     + 'member of the group gets CONNECT on every database of the server — a sandbox credential on prod\'s database. '
     + 'A stack declaring a role of that name takes it over (its password, its attributes). So: database CONNECT is the '

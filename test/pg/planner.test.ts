@@ -200,7 +200,7 @@ describe.each(MAJORS)('the CI planners\' read-only login, PostgreSQL %i', (major
       [`ALTER DATABASE ${ident(erp.vault.database)} CONNECTION LIMIT 1`, '42501'],
       [`DROP DATABASE ${ident(erp.vault.database)}`, '42501'],
       // (A role may ALTER its own password and user-settable settings: that reaches only itself —
-      // docs/ci.md names it as the declared login's one weakness, a denial of planning.)
+      // docs/pr-flow.md names it as the declared login's one weakness, a denial of planning.)
     ];
     for (const [sql, code] of attempts) await expectSqlState(s.run(sql), code, sql);
     await expectSqlState(s.run(`GRANT SELECT ON app.customers TO ${ident(applied.planner.user)}`), '42501', 'GRANT on a table');
