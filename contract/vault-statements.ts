@@ -3,3 +3,19 @@
  * (constructs/statements.ts re-exports it) and TK045, which accepts only this or Vault's default.
  */
 export const ROOT_ROTATION_STATEMENTS: readonly string[] = [`ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}';`];
+
+/**
+ * The expiry guard of a sandbox's dynamic role (issue 18), one statement Vault runs whole (it
+ * holds END, so Vault does not split it on `;`) inside the creation transaction:
+ * - at or after the sandbox's expiry it raises, so the creation fails and Vault issues nothing:
+ *   whoever scales an expired sandbox back up between two TTL sweeps gets no credential;
+ * - before it, it clamps the new login's VALID UNTIL to the expiry, so no credential issued
+ *   before the expiry logs in after it, whatever its lease says.
+ * The writer (constructs/statements.ts) and TK004/TK126 (which accept exactly this text) share it.
+ * `expiresAt` is the manifest's ISO instant; PostgreSQL reads it as a timestamptz.
+ */
+export function sandboxExpiryGuard(slug: string, expiresAt: string): string {
+  return `DO $tierkit$ BEGIN IF now() >= TIMESTAMPTZ '${expiresAt}' THEN `
+    + `RAISE EXCEPTION 'tierkit: sandbox ${slug} expired at ${expiresAt}: no credential is issued after its expiry'; END IF; `
+    + `IF TIMESTAMPTZ '{{expiration}}' > TIMESTAMPTZ '${expiresAt}' THEN ALTER ROLE "{{name}}" VALID UNTIL '${expiresAt}'; END IF; END $tierkit$;`;
+}

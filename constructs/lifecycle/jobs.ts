@@ -22,8 +22,8 @@ import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import { AppEnvironment } from '../app-environment';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
-import { hasGoldenDump, hasReset, resetSchedule, resetSeed } from './plan';
-import { GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT, SEED_HASH_FILE, seedHashTemplate } from './scripts';
+import { hasGoldenDump, hasReset, resetRevokesLeases, resetSchedule, resetSeed } from './plan';
+import { GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_REVOKE_LEASES_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT, SEED_HASH_FILE, seedHashTemplate } from './scripts';
 import { buildSeedVolume } from './seed-store';
 import { scrubSql } from '../scrub';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
@@ -222,6 +222,18 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
     const seed = resetSeed(env);
     const claim = buildSeedVolume(chart, env, seed, 'read', labels);
     const seedHashPath = `${env.estate.naming.kvMount}/data/${naming.seedHashKvSecretName(c.app, seed)}`;
+    // An hourly reset revokes the env's leases once restored, before the app scales back up
+    // (so the app's new pods get fresh credentials): the agent's token, its revoke policy.
+    const revoke = resetRevokesLeases(env);
+    const revokeStep: k8s.Container[] = revoke ? [{
+      name: 'revoke-leases', image: CURL_IMAGE, command: ['/bin/sh', '-c', RESET_REVOKE_LEASES_SCRIPT],
+      env: [
+        { name: 'TIERKIT_VAULT_REVOKE_PATH', value: naming.ttlSweepRevokePath(c, env.estate.naming) },
+        { name: 'TIERKIT_VAULT_TOKEN_FILE', value: VAULT_TOKEN_FILE },
+        { name: 'VAULT_ADDR', value: env.estate.vault.address },
+      ],
+      volumeMounts: [tmpMount], securityContext, resources: scaleResources,
+    }] : [];
     cronJob(chart, 'reset', meta(name), {
       placement: placement(env),
       schedule: resetSchedule(env),
@@ -230,6 +242,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
         ...vaultAnnotations(name, creds, credentialsTemplate(creds, false)),
         'vault.hashicorp.com/agent-inject-secret-seed': seedHashPath,
         'vault.hashicorp.com/agent-inject-template-seed': seedHashTemplate(seedHashPath),
+        ...(revoke ? { 'vault.hashicorp.com/agent-inject-token': 'true' } : {}),
         ...agent,
       },
       serviceAccountName: name,
@@ -242,7 +255,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
           TIERKIT_DUMP_FILE: `${SEED_MOUNT_PATH}/${naming.SEED_DUMP_FILE}`, TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE, TIERKIT_DRAIN_TIMEOUT_SECONDS: '120',
         }),
         volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH, readOnly: true }, tmpMount], securityContext, resources: dbToolResources,
-      }],
+      }, ...revokeStep],
       containers: [scale('scale-up', replicas)],
       volumes: [seedVolume(claim, true)],
     });

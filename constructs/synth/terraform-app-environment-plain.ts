@@ -1,7 +1,7 @@
 import { CDKTF_VERSION, Token, Tokenization } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
 import { DEFAULT_TEMP_FILE_LIMIT_KILOBYTES } from '../runtime';
-import { hasGoldenDump, hasReset, resetSeed } from '../lifecycle/plan';
+import { hasGoldenDump, hasReset, resetRevokesLeases, resetSeed } from '../lifecycle/plan';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import {
@@ -213,7 +213,7 @@ export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined
     backend: n.databaseMount,
     creation_statements: creationStatements(c, caps && {
       ...caps, tempFileLimitKilobytes: tempFileLimit ? caps.tempFileLimitKilobytes ?? DEFAULT_TEMP_FILE_LIMIT_KILOBYTES : undefined,
-    }),
+    }, env instanceof Sandbox ? env.expiresAt : undefined),
     db_name: ref('vault_database_secret_backend_connection', 'vault_connection'),
     default_ttl: tier.secretTtl.defaultSeconds, max_ttl: tier.secretTtl.maxSeconds, name: roleName,
     revocation_statements: revocationStatements(c),
@@ -242,8 +242,18 @@ export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined
         { path: `${n.kvMount}/data/${naming.seedHashKvSecretName(c.app, resetSeed(env))}`, capabilities: ['read'] },
       ]),
     });
+    // See buildAppEnvironmentStack: an hourly reset's own revoke policy.
+    const revoke = resetRevokesLeases(env);
+    if (revoke) {
+      stack.add('vault_policy', 'reset_revoke_policy', {
+        name: naming.resetRevokeName(c),
+        policy: renderPolicy(`tierkit: hourly reset of ${env.slug} revokes its leases`, [
+          { path: naming.ttlSweepRevokePath(c, n), capabilities: ['update', 'sudo'] },
+        ]),
+      });
+    }
     stack.add('vault_kubernetes_auth_backend_role', 'reset_auth_role',
-      kubernetesAuthRole(env, naming.resetName(c), naming.resetName(c), ['vault_policy', 'reset_policy']));
+      kubernetesAuthRole(env, naming.resetName(c), naming.resetName(c), ['vault_policy', 'reset_policy', ...(revoke ? ['reset_revoke_policy'] : [])]));
   }
   if (env instanceof Sandbox && env.expiresAt !== undefined) addTtlSweep(stack, env);
 

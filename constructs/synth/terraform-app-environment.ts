@@ -5,7 +5,7 @@ import {
 } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
 import { DEFAULT_TEMP_FILE_LIMIT_KILOBYTES } from '../runtime';
-import { hasGoldenDump, hasReset, resetSeed } from '../lifecycle/plan';
+import { hasGoldenDump, hasReset, resetRevokesLeases, resetSeed } from '../lifecycle/plan';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import {
@@ -205,7 +205,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     dbName: vaultConnection.name,
     creationStatements: creationStatements(c, caps && {
       ...caps, tempFileLimitKilobytes: tempFileLimit ? caps.tempFileLimitKilobytes ?? DEFAULT_TEMP_FILE_LIMIT_KILOBYTES : undefined,
-    }),
+    }, env instanceof Sandbox ? env.expiresAt : undefined),
     revocationStatements: revocationStatements(c),
     defaultTtl: tier.secretTtl.defaultSeconds,
     maxTtl: tier.secretTtl.maxSeconds,
@@ -239,15 +239,24 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
       ]),
     })
     : undefined;
+  // An hourly reset revokes the env's leases after restoring it: one literal revoke-prefix path,
+  // the TTL sweep's, in a policy of its own (TK124) that only the reset's role hands out (TK125).
+  const resetRevokePolicy = resetRevokesLeases(env)
+    ? new VaultPolicy(stack, 'reset_revoke_policy', {
+      name: naming.resetRevokeName(c),
+      policy: renderPolicy(`tierkit: hourly reset of ${env.slug} revokes its leases`, [{ path: naming.ttlSweepRevokePath(c, n), capabilities: ['update', 'sudo'] }]),
+    })
+    : undefined;
   const resetAuthRole = resetPolicy
-    ? serviceAccountAuthRole(stack, 'reset_auth_role', env, naming.resetName(c), naming.resetName(c), [vaultPolicy.name, resetPolicy.name], tier.secretTtl)
+    ? serviceAccountAuthRole(stack, 'reset_auth_role', env, naming.resetName(c), naming.resetName(c),
+      [vaultPolicy.name, resetPolicy.name, ...(resetRevokePolicy ? [resetRevokePolicy.name] : [])], tier.secretTtl)
     : undefined;
 
   const ttlSweep = env instanceof Sandbox && env.expiresAt !== undefined ? buildTtlSweep(stack, env) : undefined;
 
   const resources: AppEnvironmentResources = {
     stack, groupRole, vaultConnectionRole, vaultConnectionAdmin, providerMembership, database, databasePublicRevoke, databaseConnect,
-    maintenanceRevokes, vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole, resetPolicy, ttlSweep,
+    maintenanceRevokes, vaultConnection, vaultRole, kvConfig, vaultPolicy, kubernetesAuthRole, goldenDump, resetAuthRole, resetPolicy, resetRevokePolicy, ttlSweep,
   };
   for (const hatch of env.escapeHatches) hatch(resources);
   if (providerMembership) afterProviderMembership(stack, providerMembership);

@@ -1,0 +1,35 @@
+import { sandboxExpiryGuard } from '../../contract/vault-statements';
+import { Rule, RuleFinding, describeEnv } from './rule';
+import { dynamicRoleEnv } from './vault-env';
+
+export const rule: Rule = {
+  id: 'TK126',
+  name: 'sandbox-credential-expiry-guard',
+  severity: 'error',
+  title: "A sandbox's dynamic role carries the expiry guard of its own expiry",
+  explanation:
+    'The TTL sweep runs hourly: between its runs, whoever can scale an expired sandbox back up would get a fresh '
+    + 'database credential from Vault, and a credential issued the hour before expiry would log in for its whole lease. '
+    + 'tierkit ends every sandbox\'s creation statements with one guard (contract/vault-statements.ts): at or after the '
+    + 'sandbox\'s expiry it raises, so the creation fails and Vault issues nothing; before it, it clamps the login\'s '
+    + 'VALID UNTIL to the expiry. The guard must be there exactly once, with the manifest\'s expiry: a missing guard, or '
+    + 'one naming a later time, reopens the window (any other DO block is refused by TK004). Never suppressible.',
+  fix: 'Leave the sandbox\'s creation statements as tierkit writes them (constructs/statements.ts creationStatements with the sandbox\'s expiry).',
+  suppressible: false,
+  evaluate(g) {
+    const out: RuleFinding[] = [];
+    for (const r of g.dynamicRoles) {
+      const env = dynamicRoleEnv(g, r);
+      if (!env?.sandbox) continue;
+      const guard = sandboxExpiryGuard(env.slug, env.sandbox.expiresAt);
+      const n = r.creationStatements.filter((s) => s === guard).length;
+      if (n === 1) continue;
+      out.push({
+        env, source: r.source,
+        message: `Vault role "${r.backend}/roles/${r.name}" of sandbox ${describeEnv(env)} ${n === 0 ? 'lacks' : `repeats (${n}×)`} the expiry guard for ${env.sandbox.expiresAt}: `
+          + `${n === 0 ? 'a credential issued after the expiry (a scale-up between two sweeps) would log in' : 'it must appear once'}; expected the statement ${JSON.stringify(guard)}`,
+      });
+    }
+    return out;
+  },
+};
