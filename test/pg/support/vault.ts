@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { TerraformStackJson } from '../../../policies/dist/read';
 import { connect, type PgServerInfo, type Session } from './db';
 import type { NameMap } from './names';
+import { sandboxExpiryGuard } from '../../../contract/vault-statements';
 
 /** What one app-environment stack tells Vault (server-side names already mapped). */
 export interface VaultPieces {
@@ -133,4 +134,16 @@ export async function revokeCredential(server: PgServerInfo, v: VaultPieces, con
   } finally {
     await s.end();
   }
+}
+
+/**
+ * The artifact's statements with its sandbox expiry guard (contract/vault-statements.ts) moved to
+ * another expiry — exactly that statement, nothing else. The example estate's sandboxes carry fixed
+ * dates: tests that need a credential of an already-expired sandbox (the matrix), or an expiry a
+ * few seconds away (the guard's own proof), retime the guard rather than drop it.
+ */
+export function retimeExpiryGuard(v: VaultPieces, slug: string, expiresAt: string, at: string): VaultPieces {
+  const guard = sandboxExpiryGuard(slug, expiresAt);
+  if (!v.creation.includes(guard)) throw new Error(`${v.stack}: no expiry guard for ${expiresAt} in its creation statements`);
+  return { ...v, creation: v.creation.map((s) => (s === guard ? sandboxExpiryGuard(slug, at) : s)) };
 }
