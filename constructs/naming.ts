@@ -262,6 +262,11 @@ export function resetRevokeName(c: Coordinate): string {
   return `${slug(c)}-reset-revoke`;
 }
 
+/** The ConfigMap holding an hourly-reset env's feature flags (flagd definition), which its reset restores. */
+export function flagsConfigMapName(c: Coordinate): string {
+  return `${workloadName(c)}-flags`;
+}
+
 /** A sandbox's TTL sweep: its CronJob, service account, Role, Vault policy and Vault auth role. */
 export function ttlSweepName(c: Coordinate): string {
   return `${slug(c)}-ttl-sweep`;

@@ -34,6 +34,12 @@ export function resetRevokesLeases(env: AppEnvironment): boolean {
   return hasReset(env) && resetSchedule(env) !== undefined;
 }
 
+/** The env's declared flag values: the app's defaults, its release's values, a sandbox's overrides (in that order). */
+export function declaredFlags(env: AppEnvironment): Record<string, boolean> {
+  const overrides = (env as { readonly flagOverrides?: Readonly<Record<string, boolean>> }).flagOverrides;
+  return { ...env.app.flags, ...(env.release?.flags ?? {}), ...(overrides ?? {}) };
+}
+
 /** The hourly schedule of the demo tier (or of any tier that sets one); undefined = on demand. */
 export function resetSchedule(env: AppEnvironment): string | undefined {
   return env.estate.tier(env.tier).config.resetSchedule;

@@ -369,3 +369,18 @@ set -eu
 : "\${VAULT_ADDR:?}" "\${TIERKIT_VAULT_REVOKE_PATH:?}" "\${TIERKIT_VAULT_TOKEN_FILE:?}"
 ${REVOKE_PREFIX}echo "reset: revoked every lease under \${TIERKIT_VAULT_REVOKE_PATH#sys/leases/revoke-prefix/}"
 `;
+
+/**
+ * The hourly (demo) reset's flags step (kubectl image): write the env's declared flags back into
+ * its flags ConfigMap, replacing whatever the hour changed (a JSON patch `add` on /data, rendered
+ * at synth from the declared values: contract/flags.ts).
+ *
+ *   TIERKIT_FLAGS_CONFIGMAP, TIERKIT_NAMESPACE  the ConfigMap (the reset's Role may patch only it)
+ *   TIERKIT_FLAGS_PATCH                         the patch
+ */
+export const FLAGS_RESET_SCRIPT = `#!/usr/bin/env bash
+set -euo pipefail
+: "\${TIERKIT_FLAGS_CONFIGMAP:?}" "\${TIERKIT_NAMESPACE:?}" "\${TIERKIT_FLAGS_PATCH:?}"
+kubectl patch "configmap/$TIERKIT_FLAGS_CONFIGMAP" --namespace "$TIERKIT_NAMESPACE" --type=json --patch "$TIERKIT_FLAGS_PATCH"
+echo "reset: flags of $TIERKIT_NAMESPACE back to their declared defaults"
+`;

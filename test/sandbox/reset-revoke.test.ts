@@ -77,7 +77,7 @@ describe('the demo hourly reset revokes its env\'s leases', () => {
 
   it('the reset runs scale-down, restore, revoke (init containers, in order), then scales up, with the agent\'s token', () => {
     const pod = reset.spec.jobTemplate.spec.template;
-    expect(pod.spec.initContainers.map((c: Obj) => c.name)).toEqual(['scale-down', 'reset', 'revoke-leases']);
+    expect(pod.spec.initContainers.map((c: Obj) => c.name)).toEqual(['scale-down', 'reset', 'revoke-leases', 'reset-flags']);
     expect(pod.spec.initContainers[1].command).toEqual(['/bin/bash', '-c', RESET_SCRIPT]);
     expect(pod.spec.containers.map((c: Obj) => c.name)).toEqual(['scale-up']);
     expect(pod.metadata.annotations).toMatchObject({ 'vault.hashicorp.com/role': 'shop-demo-reset', 'vault.hashicorp.com/agent-inject-token': 'true' });
@@ -92,7 +92,7 @@ describe('the demo hourly reset revokes its env\'s leases', () => {
     const dir = join(testTmp('reset-revoke'), `ok-${Date.now()}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'token'), TOKEN);
-    const step = reset.spec.jobTemplate.spec.template.spec.initContainers[2];
+    const step = reset.spec.jobTemplate.spec.template.spec.initContainers.find((c: Obj) => c.name === 'revoke-leases');
     const r = await run(step.command, { ...envOf(step), VAULT_ADDR: address, TIERKIT_VAULT_TOKEN_FILE: join(dir, 'token') }, dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('reset: revoked every lease under postgres/creds/shop-demo');
@@ -111,7 +111,7 @@ describe('the demo hourly reset revokes its env\'s leases', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'token'), TOKEN);
     chmodSync(join(dir, 'token'), 0o600);
-    const step = reset.spec.jobTemplate.spec.template.spec.initContainers[2];
+    const step = reset.spec.jobTemplate.spec.template.spec.initContainers.find((c: Obj) => c.name === 'revoke-leases');
     const r = await run(step.command, { ...envOf(step), TIERKIT_VAULT_REVOKE_PATH: path, VAULT_ADDR: address, TIERKIT_VAULT_TOKEN_FILE: join(dir, 'token') }, dir);
     expect(r.code).toBe(code);
     expect(vault.leases.size).toBe(2);
@@ -167,15 +167,20 @@ describe('TK124/TK125: the reset\'s revoke identity', () => {
     return dir;
   };
   it.each([
-    ['without its revoke step', (d: Obj) => { d.spec.jobTemplate.spec.template.spec.initContainers.pop(); return d; }, 'revokes [], not exactly'],
+    ['without its revoke step', (d: Obj) => {
+      const s = d.spec.jobTemplate.spec.template.spec;
+      s.initContainers = s.initContainers.filter((c: Obj) => c.name !== 'revoke-leases');
+      return d;
+    }, 'revokes [], not exactly'],
     ['revoking after the scale-up (the new pods\' credentials)', (d: Obj) => {
       const s = d.spec.jobTemplate.spec.template.spec;
-      s.containers.push(s.initContainers.pop());
+      s.containers.push(s.initContainers.find((c: Obj) => c.name === 'revoke-leases'));
+      s.initContainers = s.initContainers.filter((c: Obj) => c.name !== 'revoke-leases');
       return d;
     }, 'its revoke step must be an init container after the restore'],
     ['revoking before the restore (the last hour\'s leases of the restore survive)', (d: Obj) => {
       const s = d.spec.jobTemplate.spec.template.spec;
-      s.initContainers = [s.initContainers[0], s.initContainers[2], s.initContainers[1]];
+      s.initContainers = [s.initContainers[0], s.initContainers[2], s.initContainers[1], s.initContainers[3]];
       return d;
     }, 'restore at 2, revoke at 1'],
     ['running another script', (d: Obj) => { d.spec.jobTemplate.spec.template.spec.initContainers[2].command = ['/bin/sh', '-c', 'exit 0']; return d; }, 'does not run tierkit\'s reset revoke script'],
@@ -215,5 +220,84 @@ describe('TK126: a sandbox dynamic role without its expiry guard', () => {
     const report = await check(dir);
     expect(findings(report, 'TK126').map((f) => f.message)).toEqual([expect.stringContaining('lacks the expiry guard for 2026-11-24T00:00:00.000Z')]);
     expect(findings(report, 'TK004').map((f) => f.message)).toEqual([expect.stringContaining('runs Do')]);
+  });
+});
+
+describe('the demo hourly reset restores the declared flags', () => {
+  const declared = () => dist.manifest.appEnvironments.find((e) => e.slug === 'shop-demo')!.flags;
+  const objects = () => dist.kubernetes.map((k) => k.object);
+  const flagsStep = () => reset.spec.jobTemplate.spec.template.spec.initContainers.find((c: Obj) => c.name === 'reset-flags');
+
+  it('the flags ConfigMap holds the declared flags as a flagd definition; the workload mounts it; Argo CD leaves its data to the reset', () => {
+    const cm = objects().find((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'shop-demo')!;
+    expect(cm.metadata.name).toBe('shop-flags');
+    const def = JSON.parse(cm.data['flags.flagd.json']);
+    const values = Object.fromEntries(Object.entries(def.flags as Record<string, Obj>).map(([k, f]) => [k, f.variants[f.defaultVariant]]));
+    expect(values).toEqual(declared());
+    expect(Object.keys(values).length).toBeGreaterThan(0);
+    const deploy = objects().find((o) => o.kind === 'Deployment' && o.metadata.namespace === 'shop-demo')!;
+    expect(deploy.spec.template.spec.volumes).toContainEqual({ name: 'flags', configMap: { name: 'shop-flags' } });
+    expect(deploy.spec.template.spec.containers[0].env).toContainEqual({ name: 'TIERKIT_FLAGS_FILE', value: '/etc/tierkit/flags/flags.flagd.json' });
+    const app = objects().find((o) => o.kind === 'Application' && o.metadata.name === dist.manifest.appEnvironments.find((e) => e.slug === 'shop-demo')!.names.argoApplication
+      && o.spec.destination.namespace === 'shop-demo')!;
+    expect(app.spec.ignoreDifferences).toContainEqual({ group: '', kind: 'ConfigMap', name: 'shop-flags', namespace: 'shop-demo', jsonPointers: ['/data'] });
+    // Only the hourly reset's env has one; its Role may patch that ConfigMap and nothing else of the kind.
+    expect(objects().filter((o) => o.kind === 'ConfigMap').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['shop-demo/shop-flags']);
+    const role = objects().find((o) => o.kind === 'Role' && o.metadata.name === 'shop-demo-reset')!;
+    expect(role.rules[1]).toEqual({ apiGroups: [''], resources: ['configmaps'], resourceNames: ['shop-flags'], verbs: ['get', 'patch'] });
+  });
+
+  it('the flags step (kubectl stand-in) replaces the whole data with the declared flags, whatever the hour toggled or added', async () => {
+    const dir = join(testTmp('reset-flags'), `run-${Date.now()}`);
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    writeFileSync(join(dir, 'bin', 'kubectl'), `#!/bin/bash\nprintf '%s\\0' "$@" > "${join(dir, 'kubectl.args')}"\n`, { mode: 0o755 });
+    const step = flagsStep();
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const child = spawn(step.command[0], step.command.slice(1), { env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, ...envOf(step) } });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const args = readFileSync(join(dir, 'kubectl.args'), 'utf8').split('\0').slice(0, -1);
+    expect(args.slice(0, 5)).toEqual(['patch', 'configmap/shop-flags', '--namespace', 'shop-demo', '--type=json']);
+    // Apply the JSON patch to the live object as the API server would (RFC 6902 `add` on an existing member replaces it).
+    const patch = JSON.parse(args[6]) as { op: string; path: string; value: Record<string, string> }[];
+    expect(args[5]).toBe('--patch');
+    expect(patch.map((p) => [p.op, p.path])).toEqual([['add', '/data']]);
+    const live = { data: { 'flags.flagd.json': '{"flags":{"one-click-checkout":{"defaultVariant":"off","state":"ENABLED","variants":{"off":false,"on":true}}}}', 'extra.json': '{}' } };
+    live.data = patch[0].value as typeof live.data;
+    const def = JSON.parse(live.data['flags.flagd.json']);
+    expect(Object.keys(live.data)).toEqual(['flags.flagd.json']);
+    expect(Object.fromEntries(Object.entries(def.flags as Record<string, Obj>).map(([k, f]) => [k, f.variants[f.defaultVariant]]))).toEqual(declared());
+  });
+
+  const editedDemo = (edit: (d: Obj) => Obj | undefined) => {
+    const dir = distWithFiles({});
+    const file = join(dir, 'k8s/demo/shop-demo.k8s.yaml');
+    const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS());
+    writeFileSync(file, yamlStream(docs.map(edit).filter(Boolean)));
+    rehash(dir);
+    return dir;
+  };
+  it.each([
+    ['a ConfigMap flipped to other values', (d: Obj) => {
+      if (d.kind === 'ConfigMap') d.data['flags.flagd.json'] = d.data['flags.flagd.json'].replace('"defaultVariant": "on"', '"defaultVariant": "off"');
+      return d;
+    }, 'flags ConfigMap shop-demo/shop-flags of shop-demo (tier demo) does not hold exactly the declared flags'],
+    ['a reset without its flags step', (d: Obj) => {
+      if (d.kind === 'CronJob' && d.metadata.name === 'shop-demo-reset') d.spec.jobTemplate.spec.template.spec.initContainers = d.spec.jobTemplate.spec.template.spec.initContainers.filter((c: Obj) => c.name !== 'reset-flags');
+      return d;
+    }, 'has no flags step'],
+    ['a flags step writing other values', (d: Obj) => {
+      if (d.kind === 'CronJob' && d.metadata.name === 'shop-demo-reset') {
+        const c = d.spec.jobTemplate.spec.template.spec.initContainers.find((x: Obj) => x.name === 'reset-flags');
+        c.env = c.env.map((v: Obj) => (v.name === 'TIERKIT_FLAGS_PATCH' ? { ...v, value: '[{"op":"add","path":"/data","value":{}}]' } : v));
+      }
+      return d;
+    }, 'its flags step writes'],
+  ])('a hand-edited dist/ with %s is a TK127 error', async (_what, edit, message) => {
+    const msgs = findings(await check(editedDemo(edit)), 'TK127').map((f) => f.message);
+    expect(msgs).toEqual([expect.stringContaining(message)]);
   });
 });
