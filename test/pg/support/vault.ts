@@ -147,3 +147,15 @@ export function retimeExpiryGuard(v: VaultPieces, slug: string, expiresAt: strin
   if (!v.creation.includes(guard)) throw new Error(`${v.stack}: no expiry guard for ${expiresAt} in its creation statements`);
   return { ...v, creation: v.creation.map((s) => (s === guard ? sandboxExpiryGuard(slug, at) : s)) };
 }
+
+/**
+ * An env's pieces for a test that needs a credential now: the example estate's sandboxes carry
+ * fixed dates, so once the real clock passes one's expiry its guard refuses every creation (as it
+ * must: test/pg/expiry-guard.test.ts and the matrix prove that). Tests about something else use
+ * the guard retimed an hour ahead; a live sandbox's statements are returned unchanged.
+ */
+export function currentVault(e: { readonly env: { readonly slug: string; readonly sandbox?: { readonly expiresAt: string } }; readonly vault: VaultPieces }): VaultPieces {
+  const sb = e.env.sandbox;
+  if (!sb || Date.parse(sb.expiresAt) > Date.now() + 600_000) return e.vault;
+  return retimeExpiryGuard(e.vault, e.env.slug, sb.expiresAt, new Date(Date.now() + 3600_000).toISOString());
+}
