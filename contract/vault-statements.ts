@@ -19,3 +19,14 @@ export function sandboxExpiryGuard(slug: string, expiresAt: string): string {
     + `RAISE EXCEPTION 'tierkit: sandbox ${slug} expired at ${expiresAt}: no credential is issued after its expiry'; END IF; `
     + `IF TIMESTAMPTZ '{{expiration}}' > TIMESTAMPTZ '${expiresAt}' THEN ALTER ROLE "{{name}}" VALID UNTIL '${expiresAt}'; END IF; END $tierkit$;`;
 }
+
+/**
+ * Whether a slug and an expiry may be put into the guard's SQL: a DNS label and a canonical UTC
+ * instant (what `Date.toISOString` writes). The rules read both from manifest.json, which a
+ * hand-edit can change: anything else would carry text into SQL the connection user runs.
+ */
+export function expiryGuardInputsOk(slug: string, expiresAt: unknown): expiresAt is string {
+  if (typeof expiresAt !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(expiresAt)) return false;
+  const t = Date.parse(expiresAt);
+  return !Number.isNaN(t) && new Date(t).toISOString() === expiresAt && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(slug);
+}

@@ -1,7 +1,7 @@
 import { PLACEHOLDER, parseSql, substituteVaultPlaceholders } from '../graph/sql';
 import { Rule, RuleFinding, describeEnv } from './rule';
 import { dynamicRoleEnv } from './vault-env';
-import { sandboxExpiryGuard } from '../../contract/vault-statements';
+import { expiryGuardInputsOk, sandboxExpiryGuard } from '../../contract/vault-statements';
 
 type Node = Record<string, any>;
 
@@ -215,7 +215,7 @@ export const rule: Rule = {
       const where = `Vault role "${r.backend}/roles/${r.name}" of ${describeEnv(env)}`;
       // A sandbox's expiry guard is judged by TK126 (exactly tierkit's text for its manifest expiry);
       // any other DO block stays a finding here.
-      const guard = env?.sandbox ? sandboxExpiryGuard(env.slug, env.sandbox.expiresAt) : undefined;
+      const guard = env?.sandbox && expiryGuardInputsOk(env.slug, env.sandbox.expiresAt) ? sandboxExpiryGuard(env.slug, env.sandbox.expiresAt) : undefined;
       const creation = r.creationStatements.filter((s) => s !== guard);
       for (const p of judge(creation, r.revocationStatements, group, env?.names.vaultConnectionRole)) {
         out.push({ env, source: r.source, message: `${where}: ${p}` });

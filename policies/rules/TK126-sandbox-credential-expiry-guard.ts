@@ -1,4 +1,4 @@
-import { sandboxExpiryGuard } from '../../contract/vault-statements';
+import { expiryGuardInputsOk, sandboxExpiryGuard } from '../../contract/vault-statements';
 import { Rule, RuleFinding, describeEnv } from './rule';
 import { dynamicRoleEnv } from './vault-env';
 
@@ -21,6 +21,10 @@ export const rule: Rule = {
     for (const r of g.dynamicRoles) {
       const env = dynamicRoleEnv(g, r);
       if (!env?.sandbox) continue;
+      if (!expiryGuardInputsOk(env.slug, env.sandbox.expiresAt)) {
+        out.push({ env, source: r.source, message: `sandbox ${describeEnv(env)} has expiry ${JSON.stringify(env.sandbox.expiresAt)} (slug ${JSON.stringify(env.slug)}), not a canonical UTC instant and DNS label: its expiry guard cannot be judged` });
+        continue;
+      }
       const guard = sandboxExpiryGuard(env.slug, env.sandbox.expiresAt);
       const n = r.creationStatements.filter((s) => s === guard).length;
       if (n === 1) continue;

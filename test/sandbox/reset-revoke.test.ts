@@ -301,3 +301,25 @@ describe('the demo hourly reset restores the declared flags', () => {
     expect(msgs).toEqual([expect.stringContaining(message)]);
   });
 });
+
+describe('TK126/TK004 against an injected expiry', () => {
+  it('a hand-edited manifest expiry carrying SQL, with a matching "guard" in the stack, is refused by both rules', async () => {
+    const dir = distWithFiles({});
+    const manifestFile = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    const entry = manifest.appEnvironments.find((e: Obj) => e.slug === 'shop-alice');
+    const evil = "2030-01-01T00:00:00.000Z'; END IF; END $tierkit$; GRANT \"shop_role\" TO \"shop_alice_vault\"; DO $tierkit$ BEGIN IF false THEN NULL; END IF; IF TIMESTAMPTZ '2030-01-01";
+    const before = entry.sandbox.expiresAt;
+    entry.sandbox.expiresAt = evil;
+    writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+    const file = join(dir, 'terraform/shop-alice/cdk.tf.json');
+    const stack = JSON.parse(readFileSync(file, 'utf8'));
+    const role = stack.resource.vault_database_secret_backend_role.vault_role;
+    role.creation_statements = role.creation_statements.map((s: string) => (s === sandboxExpiryGuard('shop-alice', before) ? sandboxExpiryGuard('shop-alice', evil) : s));
+    writeFileSync(file, JSON.stringify(stack, null, 2));
+    rehash(dir);
+    const report = await check(dir);
+    expect(findings(report, 'TK126').map((f) => f.message)).toEqual([expect.stringContaining('not a canonical UTC instant and DNS label: its expiry guard cannot be judged')]);
+    expect(findings(report, 'TK004').length).toBeGreaterThan(0);
+  });
+});
