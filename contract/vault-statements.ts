@@ -30,3 +30,18 @@ export function expiryGuardInputsOk(slug: string, expiresAt: unknown): expiresAt
   const t = Date.parse(expiresAt);
   return !Number.isNaN(t) && new Date(t).toISOString() === expiresAt && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(slug);
 }
+
+/**
+ * A sandbox's renewal. Vault splits renew statements on `;` (hashicorp/vault
+ * plugins/database/postgresql `changeUserExpiration` has no multi-line case), so no DO block:
+ * Vault's default renewal, then a statement that fails — rolling the renewal back — when the new
+ * expiration lies past the sandbox's expiry. Its error names why (the cast of the message fails).
+ * Such a renewal is refused; the login keeps its clamped VALID UNTIL and the lease ends on time.
+ */
+export function sandboxRenewStatements(slug: string, expiresAt: string): string[] {
+  return [
+    `ALTER ROLE "{{name}}" VALID UNTIL '{{expiration}}';`,
+    // concat() is STABLE, so the planner does not fold the cast of a constant: it fails only for a row.
+    `SELECT CAST(concat('tierkit: sandbox ${slug} expires at ${expiresAt}: no renewal past it') AS integer) WHERE TIMESTAMPTZ '{{expiration}}' > TIMESTAMPTZ '${expiresAt}';`,
+  ];
+}

@@ -1,4 +1,5 @@
 import { CDKTF_VERSION, Token, Tokenization } from '../cdktf';
+import { sandboxRenewStatements } from '../../contract/vault-statements';
 import { AppEnvironment } from '../app-environment';
 import { DEFAULT_TEMP_FILE_LIMIT_KILOBYTES } from '../runtime';
 import { hasGoldenDump, hasReset, resetRevokesLeases, resetSeed } from '../lifecycle/plan';
@@ -216,6 +217,7 @@ export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined
     }, env instanceof Sandbox ? env.expiresAt : undefined),
     db_name: ref('vault_database_secret_backend_connection', 'vault_connection'),
     default_ttl: tier.secretTtl.defaultSeconds, max_ttl: tier.secretTtl.maxSeconds, name: roleName,
+    ...(env instanceof Sandbox && env.expiresAt !== undefined ? { renew_statements: sandboxRenewStatements(env.slug, env.expiresAt) } : {}),
     revocation_statements: revocationStatements(c),
   });
   stack.add('vault_kv_secret_v2', 'kv_config', {

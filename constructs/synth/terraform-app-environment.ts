@@ -3,6 +3,7 @@ import {
   PostgresqlDatabase, PostgresqlGrant, PostgresqlGrantRole, PostgresqlRole, TerraformApp, TerraformResource, TerraformStack,
   TerraformVariable, VaultPolicy, dependable,
 } from '../cdktf';
+import { sandboxRenewStatements } from '../../contract/vault-statements';
 import { AppEnvironment } from '../app-environment';
 import { DEFAULT_TEMP_FILE_LIMIT_KILOBYTES } from '../runtime';
 import { hasGoldenDump, hasReset, resetRevokesLeases, resetSeed } from '../lifecycle/plan';
@@ -207,6 +208,8 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
       ...caps, tempFileLimitKilobytes: tempFileLimit ? caps.tempFileLimitKilobytes ?? DEFAULT_TEMP_FILE_LIMIT_KILOBYTES : undefined,
     }, env instanceof Sandbox ? env.expiresAt : undefined),
     revocationStatements: revocationStatements(c),
+    // Vault's renewal, refused past the sandbox's expiry (contract/vault-statements.ts).
+    ...(env instanceof Sandbox && env.expiresAt !== undefined ? { renewStatements: sandboxRenewStatements(env.slug, env.expiresAt) } : {}),
     defaultTtl: tier.secretTtl.defaultSeconds,
     maxTtl: tier.secretTtl.maxSeconds,
   });

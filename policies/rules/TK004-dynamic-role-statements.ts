@@ -1,7 +1,7 @@
 import { PLACEHOLDER, parseSql, substituteVaultPlaceholders } from '../graph/sql';
 import { Rule, RuleFinding, describeEnv } from './rule';
 import { dynamicRoleEnv } from './vault-env';
-import { expiryGuardInputsOk, sandboxExpiryGuard } from '../../contract/vault-statements';
+import { expiryGuardInputsOk, sandboxExpiryGuard, sandboxRenewStatements } from '../../contract/vault-statements';
 
 type Node = Record<string, any>;
 
@@ -181,12 +181,14 @@ const DEFAULT_RENEW = `ALTER ROLE "{{name}}" VALID UNTIL '{{expiration}}';`;
  * when a creation fails: both are SQL with the connection user's rights (ALTER ROLE … SET temp_file_limit = -1,
  * statement_timeout = 0 lift the caps the creation statements set). Only Vault's default renewal is accepted.
  */
-function renewAndRollbackProblems(r: { renewStatements?: unknown; rollbackStatements?: unknown }): string[] {
+function renewAndRollbackProblems(r: { renewStatements?: unknown; rollbackStatements?: unknown }, sandboxRenew?: readonly string[]): string[] {
   const problems: string[] = [];
   const list = (v: unknown) => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
   const renew = list(r.renewStatements);
   const normal = (x: unknown) => (typeof x === 'string' ? x.trim().replace(/\s+/g, ' ') : x);
-  if (!(renew.length === 0 || (renew.length === 1 && normal(renew[0]) === DEFAULT_RENEW))) {
+  // A sandbox's renewal refused past its expiry (TK126) is Vault's default plus that refusal, exactly.
+  const isSandboxRenew = sandboxRenew !== undefined && JSON.stringify(renew) === JSON.stringify(sandboxRenew);
+  if (!(isSandboxRenew || renew.length === 0 || (renew.length === 1 && normal(renew[0]) === DEFAULT_RENEW))) {
     problems.push(`sets renew_statements ${JSON.stringify(r.renewStatements)}: they run as the connection user at every renewal; only Vault's default (${DEFAULT_RENEW}) is allowed`);
   }
   if (list(r.rollbackStatements).length > 0) {
@@ -220,7 +222,8 @@ export const rule: Rule = {
       for (const p of judge(creation, r.revocationStatements, group, env?.names.vaultConnectionRole)) {
         out.push({ env, source: r.source, message: `${where}: ${p}` });
       }
-      for (const p of renewAndRollbackProblems(r)) out.push({ env, source: r.source, message: `${where}: ${p}` });
+      const sandboxRenew = guard !== undefined ? sandboxRenewStatements(env!.slug, env!.sandbox!.expiresAt) : undefined;
+      for (const p of renewAndRollbackProblems(r, sandboxRenew)) out.push({ env, source: r.source, message: `${where}: ${p}` });
     }
     return out;
   },

@@ -4,11 +4,11 @@
 // artifact's own statements (erp-sandbox, applied by the translator as declared), run the way
 // Vault runs them (support/vault.ts: one transaction, a statement holding END kept whole).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxExpiryGuard } from '../../contract/vault-statements';
+import { sandboxExpiryGuard, sandboxRenewStatements } from '../../contract/vault-statements';
 import { synthToDist } from '../support/synth';
 import { createNamespace, pgServer, tryConnect, type Namespace, type PgMajor } from './support/db';
 import { applyEstate, type AppliedEnv, type AppliedEstate } from './support/estate';
-import { issueCredential, retimeExpiryGuard, type VaultPieces } from './support/vault';
+import { issueCredential, renewCredential, retimeExpiryGuard, vaultExpiration, type VaultPieces } from './support/vault';
 
 const dist = synthToDist(undefined, 'pg-expiry-guard');
 const MAJORS: PgMajor[] = [15, 18];
@@ -90,5 +90,28 @@ describe.each(MAJORS)('a sandbox credential and its expiry, PostgreSQL %i', (maj
     // And a fresh request now (the scale-up) is refused by the guard.
     const again = await issue(at(iso(expiry)), 3600);
     expect(again.ok ? 'issued' : again.code).toBe('P0001');
+  });
+
+  it('renewal (Vault\'s way: split on ;) extends a login up to the expiry, and is refused past it, leaving VALID UNTIL clamped', async () => {
+    const stack = sandbox.stack.resources.find((r) => r.type === 'vault_database_secret_backend_role')!;
+    expect(stack.attributes.renew_statements).toEqual(sandboxRenewStatements('erp-sandbox', expiresAt));
+    const expiry = Date.now() + 2 * 3600_000;
+    const renew = sandboxRenewStatements('erp-sandbox', iso(expiry));
+    const issued = await issue(at(iso(expiry)), 600);
+    if (!issued.ok) throw new Error(`${issued.code} ${issued.message}`);
+    const user = issued.credential.username;
+    const within = await renewCredential(ns.server, sandbox.vault, renew, sandbox.connectionPassword, user, vaultExpiration(new Date(Date.now() + 3600_000)));
+    expect(within).toEqual({ ok: true });
+    const clamped = (await validUntil(user))!.getTime();
+    expect(Math.abs(clamped - (Date.now() + 3600_000))).toBeLessThan(60_000);
+    const past = await renewCredential(ns.server, sandbox.vault, renew, sandbox.connectionPassword, user, vaultExpiration(new Date(expiry + 3600_000)));
+    expect(past.ok ? 'renewed' : past.code).toBe('22P02');
+    if (!past.ok) expect(past.message).toContain(`tierkit: sandbox erp-sandbox expires at ${iso(expiry)}: no renewal past it`);
+    // Rolled back: VALID UNTIL is still the last accepted one, before the expiry.
+    expect((await validUntil(user))!.getTime()).toBe(clamped);
+    // Vault's default renewal alone (the statements before this change) moves it past the expiry.
+    const plain = await renewCredential(ns.server, sandbox.vault, [renew[0]], sandbox.connectionPassword, user, vaultExpiration(new Date(expiry + 3600_000)));
+    expect(plain).toEqual({ ok: true });
+    expect((await validUntil(user))!.getTime()).toBeGreaterThan(expiry);
   });
 });

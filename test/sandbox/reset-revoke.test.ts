@@ -207,6 +207,18 @@ describe('TK126: a sandbox dynamic role without its expiry guard', () => {
     expect(f.suppressed).toBeUndefined();
   });
 
+  it('renewing with Vault\'s default alone (an escape hatch) is an unsuppressible TK126 error', async () => {
+    const report = await check(synthDist((e) => {
+      const sb = env(e, 'shop', 'alice');
+      sb.addEscapeHatch((r) => r.vaultRole.resetRenewStatements());
+      sb.addSuppression('TK126', 'a hostile author suppresses the rule');
+    }, 'tk126-renew'));
+    const [f, ...rest] = findings(report, 'TK126');
+    expect(rest).toEqual([]);
+    expect(f.message).toMatch(/^Vault role "postgres\/roles\/shop-alice" of sandbox shop-alice \(tier dev\) renews with \[\]: a renewal would move VALID UNTIL past the expiry/);
+    expect(f.suppressed).toBeUndefined();
+  });
+
   it('moved to a later expiry in a hand-edited dist/ is TK126 (missing) and TK004 (an unknown DO block)', async () => {
     const dir = distWithFiles({});
     const file = join(dir, 'terraform/shop-alice/cdk.tf.json');

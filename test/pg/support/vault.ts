@@ -159,3 +159,18 @@ export function currentVault(e: { readonly env: { readonly slug: string; readonl
   if (!sb || Date.parse(sb.expiresAt) > Date.now() + 600_000) return e.vault;
   return retimeExpiryGuard(e.vault, e.env.slug, sb.expiresAt, new Date(Date.now() + 3600_000).toISOString());
 }
+
+/**
+ * Lease renewal (`changeUserExpiration`): Vault splits every renew statement on `;` — no multi-line
+ * case, unlike creation — substitutes {{name}} and {{expiration}}, runs them in one transaction.
+ */
+export async function renewCredential(server: PgServerInfo, v: VaultPieces, renew: readonly string[], connectionPassword: string, username: string, expiration: string): Promise<Outcome> {
+  const queries = renew.flatMap((s) => s.split(';')).map((q) => q.trim()).filter((q) => q.length > 0)
+    .map((q) => q.replaceAll('{{name}}', username).replaceAll('{{username}}', username).replaceAll('{{expiration}}', expiration));
+  const s = await connectAsConnectionUser(server, v, connectionPassword);
+  try {
+    return await runInTransaction(s, queries);
+  } finally {
+    await s.end();
+  }
+}
