@@ -34,6 +34,8 @@ export interface AppEnvironmentResources {
   readonly resetAuthRole?: KubernetesAuthBackendRole;
   /** The reset's own policy: read its seed's published hashes (sandboxes, demo tier). */
   readonly resetPolicy?: VaultPolicy;
+  /** Hourly (demo) resets only: revoke the env's leases after the restore (lifecycle/plan.ts resetRevokesLeases). */
+  readonly resetRevokePolicy?: VaultPolicy;
   /** Sandboxes only: the TTL sweep's own Vault identity (revoke its env's leases, nothing else). */
   readonly ttlSweep?: TtlSweepResources;
   /** Prod of an app with a golden sandbox and promoteGrants: the promote credential (promote-credential.ts). */

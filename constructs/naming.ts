@@ -271,6 +271,19 @@ export function resetName(c: Coordinate): string {
   return `${slug(c)}-reset`;
 }
 
+/**
+ * The Vault policy of an hourly reset (demo tier) that revokes the env's leases after restoring
+ * it: the same one path as the TTL sweep's (`ttlSweepRevokePath`), update + sudo.
+ */
+export function resetRevokeName(c: Coordinate): string {
+  return `${slug(c)}-reset-revoke`;
+}
+
+/** The ConfigMap holding an hourly-reset env's feature flags (flagd definition), which its reset restores. */
+export function flagsConfigMapName(c: Coordinate): string {
+  return `${workloadName(c)}-flags`;
+}
+
 /** A sandbox's TTL sweep: its CronJob, service account, Role, Vault policy and Vault auth role. */
 export function ttlSweepName(c: Coordinate): string {
   return `${slug(c)}-ttl-sweep`;
@@ -377,6 +390,7 @@ export function claimedNames(c: Coordinate): ClaimedName[] {
     { kind: 'Vault policy', name: goldenDumpName(c) },
     { kind: 'Vault policy', name: ttlSweepName(c) },
     { kind: 'Vault policy', name: resetName(c) },
+    { kind: 'Vault policy', name: resetRevokeName(c) },
     { kind: 'Vault Kubernetes auth role', name: kubernetesAuthRoleName(c) },
     { kind: 'Vault Kubernetes auth role', name: goldenDumpName(c) },
     { kind: 'Vault Kubernetes auth role', name: resetName(c) },

@@ -42,12 +42,12 @@ export function sandboxTemplateIssues(e: Estate): ValidationIssue[] {
         ? { path: sb.declaredIn.file, property: '', value: sb.env, message: 'names a sandbox "prod": its database, roles and Vault paths would be the app\'s prod names', fix: 'rename the file' }
         : sandboxIssue(e, sb, 'env', sb.env, 'a sandbox may not be named "prod": its database, roles and Vault paths would be the app\'s prod names', 'give the sandbox another name'));
     }
-    // The CLI's flow (data files, templates) is held to the declared owners; a TypeScript sandbox
-    // without a template is estate code, reviewed like the owner list itself.
-    const governed = sb.declaredIn !== undefined || sb.template !== undefined;
+    // Once the estate declares its owners, every sandbox is held to them — a data file's, a
+    // template's, and a TypeScript sandbox without a template alike (else a hand-written one is
+    // the way around the list and the per-owner quota). Data files need the list.
     if (owners === undefined && sb.declaredIn) {
       at('owner', sb.owner, 'the estate declares no sandbox owners, so no data-file sandbox may be created', 'declare them: new Estate({ …, sandboxOwners: ["alice", "team-growth"] })');
-    } else if (owners !== undefined && governed && !owners.has(sb.owner)) {
+    } else if (owners !== undefined && !owners.has(sb.owner)) {
       at('owner', sb.owner, 'is not among the estate\'s declared sandbox owners and groups', `use one of ${[...owners].sort().join(', ')}, or add the owner to sandboxOwners`);
     }
     if (sb.declaredIn) {

@@ -5,6 +5,7 @@
  */
 import * as naming from './naming';
 import { compareStrings } from '../contract/order';
+import { sandboxExpiryGuard } from '../contract/vault-statements';
 
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -24,7 +25,7 @@ export interface CredentialCaps {
  * With `caps`: a CONNECTION LIMIT the server enforces, timeout defaults the session may SET, and
  * (where the connection user holds SET on it) a temp_file_limit it may not.
  */
-export function creationStatements(c: naming.Coordinate, caps?: CredentialCaps): string[] {
+export function creationStatements(c: naming.Coordinate, caps?: CredentialCaps, sandboxExpiresAt?: string): string[] {
   const group = quoteIdent(naming.groupRoleName(c));
   const limit = caps ? ` CONNECTION LIMIT ${caps.userConnectionLimit}` : '';
   return [
@@ -36,6 +37,8 @@ export function creationStatements(c: naming.Coordinate, caps?: CredentialCaps):
     ] : []),
     // A superuser-only setting: the credential cannot SET it away (a wall, unlike the timeouts).
     ...(caps?.tempFileLimitKilobytes !== undefined ? [`ALTER ROLE "{{name}}" SET temp_file_limit = '${caps.tempFileLimitKilobytes}kB';`] : []),
+    // A sandbox's credential never outlives its expiry, nor is one issued after it (TK126).
+    ...(sandboxExpiresAt !== undefined ? [sandboxExpiryGuard(naming.slug(c), sandboxExpiresAt)] : []),
   ];
 }
 

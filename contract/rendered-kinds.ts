@@ -12,6 +12,8 @@ export interface GroupKind {
 
 /** Namespaced kinds of an app-environment's file (`k8s/<tier>/<env>.k8s.yaml`), all in the env's namespace. */
 export const ENV_NAMESPACED_KINDS: readonly GroupKind[] = [
+  // Hourly-reset (demo) envs only: the flags their reset restores (lifecycle/jobs.ts; TK127).
+  { group: '', kind: 'ConfigMap' },
   // Sandbox namespaces only: their quota and default limits (constructs/synth/kubernetes-quota.ts).
   { group: '', kind: 'LimitRange' },
   // The env's claim on its one seed (lifecycle/seed-store.ts; judged by TK130–TK131).

@@ -176,6 +176,10 @@ function resetJob(chart: Chart, e: Env, l: Record<string, string>): void {
       },
     },
   });
+  // The hourly (demo) reset also puts the app's flags back: they live in a ConfigMap.
+  if (hourly) {
+    new k8s.KubeConfigMap(chart, 'flags', { metadata: { name: `${e.app}-flags`, namespace: ns, labels: l }, data: { 'flags.json': '{}' } });
+  }
   if (!e.sandbox) return;
   // A sandbox's TTL sweep: hourly, scale to 0 once the expiry has passed.
   const expiresAt = new Date(Date.parse(e.sandbox.createdAt) + e.sandbox.ttlHours * 3_600_000).toISOString();

@@ -107,6 +107,13 @@ function environmentStack(app: App, e: Env): void {
       backend: 'kubernetes', roleName: `${name}-reset`, boundServiceAccountNames: [`${name}-reset`], boundServiceAccountNamespaces: [name],
       tokenPolicies: [workload.name, reset.name], tokenTtl: ttl, tokenMaxTtl: maxTtl,
     });
+    // The hourly (demo) reset revokes the env's leases too.
+    if (e.tier === 'demo') {
+      new vault.policy.Policy(stack, 'reset_revoke_policy', {
+        name: `${name}-reset-revoke`,
+        policy: policy(`hourly reset of ${name}`, [{ path: `sys/leases/revoke-prefix/postgres/creds/${name}`, capabilities: ['update', 'sudo'] }]),
+      });
+    }
   }
   // A sandbox's expiry revokes its leases with an identity of its own (the TTL sweep).
   if (e.sandbox) {

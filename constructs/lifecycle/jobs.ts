@@ -22,8 +22,9 @@ import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import { AppEnvironment } from '../app-environment';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
-import { hasGoldenDump, hasReset, resetSchedule, resetSeed } from './plan';
-import { GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT, SEED_HASH_FILE, seedHashTemplate } from './scripts';
+import { declaredFlags, hasGoldenDump, hasReset, resetRevokesLeases, resetSchedule, resetSeed } from './plan';
+import { FLAGS_FILE_KEY, flagdDefinition, flagsResetPatch } from '../../contract/flags';
+import { FLAGS_RESET_SCRIPT, GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_REVOKE_LEASES_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT, SEED_HASH_FILE, seedHashTemplate } from './scripts';
 import { buildSeedVolume } from './seed-store';
 import { scrubSql } from '../scrub';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
@@ -194,10 +195,21 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
   if (hasReset(env)) {
     const name = naming.resetName(c);
     new k8s.KubeServiceAccount(chart, 'reset_service_account', { metadata: meta(name), automountServiceAccountToken: false });
+    // An hourly reset also restores the env's flags: its Role may patch that one ConfigMap too.
+    const revoke = resetRevokesLeases(env);
+    const flagsName = naming.flagsConfigMapName(c);
     new k8s.KubeRole(chart, 'reset_role', {
       metadata: meta(name),
-      rules: [{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [naming.workloadName(c)], verbs: ['get', 'patch'] }],
+      rules: [
+        { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [naming.workloadName(c)], verbs: ['get', 'patch'] },
+        ...(revoke ? [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [flagsName], verbs: ['get', 'patch'] }] : []),
+      ],
     });
+    if (revoke) {
+      // The env's flags, as Argo CD renders them: the declared defaults the workload mounts
+      // (synth/kubernetes.ts) and the hour may change (Argo CD ignores its data); the reset restores them.
+      new k8s.KubeConfigMap(chart, 'flags', { metadata: meta(flagsName), data: { [FLAGS_FILE_KEY]: flagdDefinition(declaredFlags(env)) } });
+    }
     new k8s.KubeRoleBinding(chart, 'reset_role_binding', {
       metadata: meta(name),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
@@ -222,6 +234,25 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
     const seed = resetSeed(env);
     const claim = buildSeedVolume(chart, env, seed, 'read', labels);
     const seedHashPath = `${env.estate.naming.kvMount}/data/${naming.seedHashKvSecretName(c.app, seed)}`;
+    // An hourly reset revokes the env's leases once restored, before the app scales back up
+    // (so the app's new pods get fresh credentials): the agent's token, its revoke policy. Then it
+    // writes the declared flags back.
+    const revokeStep: k8s.Container[] = revoke ? [{
+      name: 'revoke-leases', image: CURL_IMAGE, command: ['/bin/sh', '-c', RESET_REVOKE_LEASES_SCRIPT],
+      env: [
+        { name: 'TIERKIT_VAULT_REVOKE_PATH', value: naming.ttlSweepRevokePath(c, env.estate.naming) },
+        { name: 'TIERKIT_VAULT_TOKEN_FILE', value: VAULT_TOKEN_FILE },
+        { name: 'VAULT_ADDR', value: env.estate.vault.address },
+      ],
+      volumeMounts: [tmpMount], securityContext, resources: scaleResources,
+    }, {
+      name: 'reset-flags', image: KUBECTL_IMAGE, command: ['/bin/bash', '-c', FLAGS_RESET_SCRIPT],
+      env: [
+        { name: 'TIERKIT_FLAGS_CONFIGMAP', value: flagsName }, { name: 'TIERKIT_FLAGS_PATCH', value: flagsResetPatch(declaredFlags(env)) },
+        { name: 'TIERKIT_NAMESPACE', value: ns },
+      ],
+      volumeMounts: [kubeApiTokenMount], securityContext, resources: scaleResources,
+    }] : [];
     cronJob(chart, 'reset', meta(name), {
       placement: placement(env),
       schedule: resetSchedule(env),
@@ -230,6 +261,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
         ...vaultAnnotations(name, creds, credentialsTemplate(creds, false)),
         'vault.hashicorp.com/agent-inject-secret-seed': seedHashPath,
         'vault.hashicorp.com/agent-inject-template-seed': seedHashTemplate(seedHashPath),
+        ...(revoke ? { 'vault.hashicorp.com/agent-inject-token': 'true' } : {}),
         ...agent,
       },
       serviceAccountName: name,
@@ -242,7 +274,7 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
           TIERKIT_DUMP_FILE: `${SEED_MOUNT_PATH}/${naming.SEED_DUMP_FILE}`, TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE, TIERKIT_DRAIN_TIMEOUT_SECONDS: '120',
         }),
         volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH, readOnly: true }, tmpMount], securityContext, resources: dbToolResources,
-      }],
+      }, ...revokeStep],
       containers: [scale('scale-up', replicas)],
       volumes: [seedVolume(claim, true)],
     });

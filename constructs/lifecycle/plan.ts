@@ -25,6 +25,21 @@ export function resetSeed(env: AppEnvironment): string {
   return env.resetSeedName;
 }
 
+/**
+ * A scheduled (hourly, demo) reset also revokes every lease of the env's dynamic role once the
+ * data is restored, so no credential handed out during the last hour survives it. TK124/TK125
+ * mirror this: a reset env whose tier sets a reset schedule.
+ */
+export function resetRevokesLeases(env: AppEnvironment): boolean {
+  return hasReset(env) && resetSchedule(env) !== undefined;
+}
+
+/** The env's declared flag values: the app's defaults, its release's values, a sandbox's overrides (in that order). */
+export function declaredFlags(env: AppEnvironment): Record<string, boolean> {
+  const overrides = (env as { readonly flagOverrides?: Readonly<Record<string, boolean>> }).flagOverrides;
+  return { ...env.app.flags, ...(env.release?.flags ?? {}), ...(overrides ?? {}) };
+}
+
 /** The hourly schedule of the demo tier (or of any tier that sets one); undefined = on demand. */
 export function resetSchedule(env: AppEnvironment): string | undefined {
   return env.estate.tier(env.tier).config.resetSchedule;

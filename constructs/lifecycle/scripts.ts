@@ -319,15 +319,8 @@ exec kubectl patch "deployment/$TIERKIT_DEPLOYMENT" --namespace "$TIERKIT_NAMESP
  *   TIERKIT_VAULT_REVOKE_PATH                     the policy's one path
  *   TIERKIT_VAULT_TOKEN_FILE                      the agent's token sink
  */
-export const REVOKE_LEASES_SCRIPT = `#!/bin/sh
-# tierkit TTL sweep: revoke the expired sandbox's leases (sys/leases/revoke-prefix, update + sudo).
-set -eu
-: "\${TIERKIT_EXPIRES_AT_EPOCH:?}" "\${VAULT_ADDR:?}" "\${TIERKIT_VAULT_REVOKE_PATH:?}" "\${TIERKIT_VAULT_TOKEN_FILE:?}"
-if [ "$(date -u +%s)" -lt "$TIERKIT_EXPIRES_AT_EPOCH" ]; then
-  echo "sandbox alive until \${TIERKIT_EXPIRES_AT:-$TIERKIT_EXPIRES_AT_EPOCH}: no lease to revoke"
-  exit 0
-fi
-case "$TIERKIT_VAULT_REVOKE_PATH" in
+/** Refuse any path but one literal revoke-prefix of a creds path, then PUT it with the agent's token (shared by both revokes). */
+const REVOKE_PREFIX = `case "$TIERKIT_VAULT_REVOKE_PATH" in
   *'*'* | *'+'* | *'..'* | */ | *'//'* | *[!A-Za-z0-9/_.-]*) ok=no ;;
   sys/leases/revoke-prefix/*/creds/*) ok=yes ;;
   *) ok=no ;;
@@ -347,5 +340,47 @@ if [ "$status" != 204 ] && [ "$status" != 200 ]; then
   echo "revoke failed: HTTP $status from Vault: $(cat "$tmp/revoke-response" 2>/dev/null || true)" >&2
   exit 5
 fi
-echo "sandbox expired at \${TIERKIT_EXPIRES_AT:-$TIERKIT_EXPIRES_AT_EPOCH}: revoked every lease under \${TIERKIT_VAULT_REVOKE_PATH#sys/leases/revoke-prefix/}"
+`;
+
+export const REVOKE_LEASES_SCRIPT = `#!/bin/sh
+# tierkit TTL sweep: revoke the expired sandbox's leases (sys/leases/revoke-prefix, update + sudo).
+set -eu
+: "\${TIERKIT_EXPIRES_AT_EPOCH:?}" "\${VAULT_ADDR:?}" "\${TIERKIT_VAULT_REVOKE_PATH:?}" "\${TIERKIT_VAULT_TOKEN_FILE:?}"
+if [ "$(date -u +%s)" -lt "$TIERKIT_EXPIRES_AT_EPOCH" ]; then
+  echo "sandbox alive until \${TIERKIT_EXPIRES_AT:-$TIERKIT_EXPIRES_AT_EPOCH}: no lease to revoke"
+  exit 0
+fi
+${REVOKE_PREFIX}echo "sandbox expired at \${TIERKIT_EXPIRES_AT:-$TIERKIT_EXPIRES_AT_EPOCH}: revoked every lease under \${TIERKIT_VAULT_REVOKE_PATH#sys/leases/revoke-prefix/}"
+`;
+
+
+/**
+ * The hourly (demo) reset's Vault step (curl image, POSIX sh): after the restore, before the app
+ * scales back up, revoke every lease of the env's dynamic role with the reset's token (its
+ * `<env>-reset-revoke` policy grants that one path), so no credential handed out during the last
+ * hour — the reset's own included — outlives the reset. Same path check and request as the TTL
+ * sweep's; no expiry condition: it runs on every reset.
+ *
+ *   VAULT_ADDR, TIERKIT_VAULT_REVOKE_PATH, TIERKIT_VAULT_TOKEN_FILE  as for the TTL sweep
+ */
+export const RESET_REVOKE_LEASES_SCRIPT = `#!/bin/sh
+# tierkit hourly reset: revoke the env's leases (sys/leases/revoke-prefix, update + sudo).
+set -eu
+: "\${VAULT_ADDR:?}" "\${TIERKIT_VAULT_REVOKE_PATH:?}" "\${TIERKIT_VAULT_TOKEN_FILE:?}"
+${REVOKE_PREFIX}echo "reset: revoked every lease under \${TIERKIT_VAULT_REVOKE_PATH#sys/leases/revoke-prefix/}"
+`;
+
+/**
+ * The hourly (demo) reset's flags step (kubectl image): write the env's declared flags back into
+ * its flags ConfigMap, replacing whatever the hour changed (a JSON patch `add` on /data, rendered
+ * at synth from the declared values: contract/flags.ts).
+ *
+ *   TIERKIT_FLAGS_CONFIGMAP, TIERKIT_NAMESPACE  the ConfigMap (the reset's Role may patch only it)
+ *   TIERKIT_FLAGS_PATCH                         the patch
+ */
+export const FLAGS_RESET_SCRIPT = `#!/usr/bin/env bash
+set -euo pipefail
+: "\${TIERKIT_FLAGS_CONFIGMAP:?}" "\${TIERKIT_NAMESPACE:?}" "\${TIERKIT_FLAGS_PATCH:?}"
+kubectl patch "configmap/$TIERKIT_FLAGS_CONFIGMAP" --namespace "$TIERKIT_NAMESPACE" --type=json --patch "$TIERKIT_FLAGS_PATCH"
+echo "reset: flags of $TIERKIT_NAMESPACE back to their declared defaults"
 `;

@@ -1,7 +1,8 @@
 import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
 import { DEFAULT_TEMP_FILE_LIMIT_KILOBYTES } from '../runtime';
-import { hasGoldenDump, hasReset, resetSeed } from '../lifecycle/plan';
+import { hasGoldenDump, hasReset, resetRevokesLeases, resetSeed } from '../lifecycle/plan';
+import { sandboxRenewStatements } from '../../contract/vault-statements';
 import * as naming from '../naming';
 import { PostgresServer } from '../postgres-server';
 import { Sandbox } from '../sandbox';
@@ -274,8 +275,10 @@ export function describeAppEnvironmentStack(env: AppEnvironment): AppEnvironment
       db_name: ref('vault_database_secret_backend_connection', 'vault_connection'),
       creation_statements: creationStatements(c, caps && {
         ...caps, tempFileLimitKilobytes: tempFileLimit ? caps.tempFileLimitKilobytes ?? DEFAULT_TEMP_FILE_LIMIT_KILOBYTES : undefined,
-      }),
+      }, env instanceof Sandbox ? env.expiresAt : undefined),
       revocation_statements: revocationStatements(c),
+      // Vault's renewal, refused past the sandbox's expiry (contract/vault-statements.ts).
+      ...(env instanceof Sandbox && env.expiresAt !== undefined ? { renew_statements: sandboxRenewStatements(env.slug, env.expiresAt) } : {}),
       default_ttl: tier.secretTtl.defaultSeconds,
       max_ttl: tier.secretTtl.maxSeconds,
     },
@@ -316,7 +319,20 @@ export function describeAppEnvironmentStack(env: AppEnvironment): AppEnvironment
         ]),
       },
     });
-    add(serviceAccountAuthRole('reset_auth_role', env, naming.resetName(c), naming.resetName(c), ['vault_policy', 'reset_policy'], tier.secretTtl));
+    // An hourly reset revokes the env's leases after restoring it: one literal revoke-prefix path,
+    // the TTL sweep's, in a policy of its own (TK124) that only the reset's role hands out (TK125).
+    const revoke = resetRevokesLeases(env);
+    if (revoke) {
+      add({
+        type: 'vault_policy', id: 'reset_revoke_policy',
+        attributes: {
+          name: naming.resetRevokeName(c),
+          policy: renderPolicy(`tierkit: hourly reset of ${env.slug} revokes its leases`, [{ path: naming.ttlSweepRevokePath(c, n), capabilities: ['update', 'sudo'] }]),
+        },
+      });
+    }
+    add(serviceAccountAuthRole('reset_auth_role', env, naming.resetName(c), naming.resetName(c),
+      ['vault_policy', 'reset_policy', ...(revoke ? ['reset_revoke_policy'] : [])], tier.secretTtl));
   }
   if (env instanceof Sandbox && env.expiresAt !== undefined) resources.push(...ttlSweep(env));
   // The promote credential's Vault role (promote-credential.ts), on prod's own connection: the

@@ -3,7 +3,8 @@ import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import { AppEnvironment } from '../app-environment';
 import { Estate, NetworkEndpoint } from '../estate';
 import { buildLifecycleJobs } from '../lifecycle/jobs';
-import { hasReset } from '../lifecycle/plan';
+import { hasReset, resetRevokesLeases } from '../lifecycle/plan';
+import { FLAGS_FILE_KEY } from '../../contract/flags';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { Tier } from '../tier';
@@ -143,6 +144,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
   });
   // A Rollout (canary, blue-green) runs the Deployment's pods itself: the Deployment hands them over at 0.
   const rollout = hasRollout(env);
+  const flags = resetRevokesLeases(env);
   new k8s.KubeDeployment(chart, 'deployment', {
     metadata: meta(naming.workloadName(c)),
     spec: {
@@ -176,14 +178,16 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
               { name: 'TIERKIT_ALLOWED_HOST', value: env.host },
               // The release's config values (apps/<app>.releases.json), sorted by name.
               ...Object.keys(env.config).sort().map((name) => ({ name, value: env.config[name] })),
+              // An hourly-reset env reads its flags from the flags ConfigMap its reset restores.
+              ...(flags ? [{ name: 'TIERKIT_FLAGS_FILE', value: `${FLAGS_MOUNT_PATH}/${FLAGS_FILE_KEY}` }] : []),
             ],
             resources: containerResources(env.tier, workloadResources(env)),
             readinessProbe: { httpGet: { path: env.app.healthPath, port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, failureThreshold: 3 },
             livenessProbe: { httpGet: { path: env.app.healthPath, port: k8s.IntOrString.fromString('http') }, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 6 },
-            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(flags ? [{ name: 'flags', mountPath: FLAGS_MOUNT_PATH, readOnly: true }] : [])],
             securityContext: containerSecurityContext(env.app.runAsUser),
           }],
-          volumes: [tmpVolume(), vaultTokenVolume()],
+          volumes: [tmpVolume(), vaultTokenVolume(), ...(flags ? [{ name: 'flags', configMap: { name: naming.flagsConfigMapName(c) } }] : [])],
         },
       },
     },
@@ -218,9 +222,14 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
  */
 function argoApplication(chart: Chart, id: string, estate: Estate, props: {
   name: string; project: string; path: string; include?: string; destinationNamespace: string; labels: Record<string, string>; resetDeployment?: string;
-  destinationServer?: string;
+  destinationServer?: string; resetFlagsConfigMap?: string;
 }): ApiObject {
   const ignoreReplicas = props.resetDeployment !== undefined;
+  // An hourly reset's flags ConfigMap may be toggled during the hour (demo flags are the
+  // presenter's); the reset, not self-heal, brings it back to the declared defaults.
+  const ignoreFlags = props.resetFlagsConfigMap !== undefined
+    ? [{ group: '', kind: 'ConfigMap', name: props.resetFlagsConfigMap, namespace: props.destinationNamespace, jsonPointers: ['/data'] }]
+    : [];
   return new ApiObject(chart, id, {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
@@ -235,7 +244,7 @@ function argoApplication(chart: Chart, id: string, estate: Estate, props: {
       },
       destination: { server: props.destinationServer ?? estate.argocd.destinationServer, namespace: props.destinationNamespace },
       ignoreDifferences: ignoreReplicas
-        ? [{ group: 'apps', kind: 'Deployment', name: props.resetDeployment, namespace: props.destinationNamespace, jsonPointers: ['/spec/replicas'] }]
+        ? [{ group: 'apps', kind: 'Deployment', name: props.resetDeployment, namespace: props.destinationNamespace, jsonPointers: ['/spec/replicas'] }, ...ignoreFlags]
         : undefined,
       syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ignoreReplicas ? ['RespectIgnoreDifferences=true'] : undefined },
     },
@@ -255,11 +264,15 @@ export function buildTierApplicationsChart(app: K8sApp, estate: Estate, tier: Ti
       destinationNamespace: naming.namespace(env.coordinate),
       labels: environmentLabels(env),
       resetDeployment: hasReset(env) ? naming.workloadName(env.coordinate) : undefined,
+      resetFlagsConfigMap: resetRevokesLeases(env) ? naming.flagsConfigMapName(env.coordinate) : undefined,
       destinationServer: estate.tier(env.tier).argocdDestinationServer,
     });
   }
   return chart;
 }
+
+/** Where an hourly-reset env's workload reads its flags ConfigMap. */
+const FLAGS_MOUNT_PATH = '/etc/tierkit/flags';
 
 /** App of apps: one Application per tier that tracks the tier's Applications, and its AppProject. */
 export function buildAppOfAppsChart(app: K8sApp, estate: Estate, tier: Tier): Chart {

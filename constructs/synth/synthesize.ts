@@ -4,7 +4,7 @@ import { canonicalGrants, hasPromoteCredential } from '../promote-credential';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App as K8sApp, Chart } from 'cdk8s';
-import { hasGoldenDump } from '../lifecycle/plan';
+import { declaredFlags, hasGoldenDump } from '../lifecycle/plan';
 import { TerraformApp, TerraformStack } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
@@ -118,7 +118,7 @@ function manifestEnvironment(env: AppEnvironment, artifacts: string[]): Manifest
     app: c.app, env: c.env, slug: env.slug, tier: env.tier.name, kind: sandbox ? 'sandbox' : 'tier',
     server: env.server!.serverId, stack: env.stackName, constructPath: estate.displayPath(env),
     objectPrefix: env.app.objectPrefix, image: env.image,
-    flags: { ...env.app.flags, ...(env.release?.flags ?? {}), ...(sandbox?.flagOverrides ?? {}) },
+    flags: declaredFlags(env),
     names: {
       database: env.database.name, groupRole: env.groupRole.name, vaultConnectionRole: env.vaultConnectionRole.name,
       goldenDumpRole: naming.goldenDumpRoleName(c), vaultConnection: naming.vaultConnectionName(c),

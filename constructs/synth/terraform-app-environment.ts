@@ -106,6 +106,7 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
     },
     resetAuthRole,
     resetPolicy: findOptional(VaultPolicy, 'reset_policy'),
+    resetRevokePolicy: findOptional(VaultPolicy, 'reset_revoke_policy'),
     ttlSweep: ttlSweepPolicy && { policy: ttlSweepPolicy, authRole: find(KubernetesAuthBackendRole, 'ttl_sweep_auth_role') },
     promote: promoteRole && { role: promoteRole },
     previews: previewAdmin && {

@@ -3,7 +3,7 @@ import {
 } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
-import { hasGoldenDump, hasReset } from '../lifecycle/plan';
+import { hasGoldenDump, hasReset, resetRevokesLeases } from '../lifecycle/plan';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { PostgresServer } from '../postgres-server';
@@ -161,6 +161,8 @@ function applierRulesFor(env: AppEnvironment): PolicyRule[] {
     rules.push(...kvSecret(naming.goldenDumpKvSecretName(c)), aclPolicy(naming.goldenDumpName(c)), authRole(naming.goldenDumpName(c)));
   }
   if (hasReset(env)) rules.push(aclPolicy(naming.resetName(c)), authRole(naming.resetName(c)));
+  // An hourly reset's own revoke policy (buildAppEnvironmentStack): written by the applier, never granted to it.
+  if (resetRevokesLeases(env)) rules.push(aclPolicy(naming.resetRevokeName(c)));
   // The TTL sweep's own policy and auth role (buildTtlSweep): the applier writes them, it is never granted them.
   if (env instanceof Sandbox && env.expiresAt !== undefined) rules.push(aclPolicy(naming.ttlSweepName(c)), authRole(naming.ttlSweepName(c)));
   // The promote credential's Vault role (written, never read as a credential); its policy and JWT role are platform-admin's.

@@ -60,7 +60,7 @@ export function parseSql(text: string): ParsedSql {
  * substitutes each piece (builtin plugins/database/postgresql/postgresql.go). The checker cannot
  * know for sure which way an entry goes, so it accepts only an entry that means the same both ways:
  * every `;`-piece parses to exactly one statement and together they are the statements of the
- * whole. A `;` in a comment, a string or a body is a finding, never a guess; so is a placeholder
+ * whole, or its first piece does not parse at all (a body cut at its first `;`: split, nothing of it runs). A `;` in a comment, a string or a body is a finding, never a guess; so is a placeholder
  * spelling Vault would leave as written.
  */
 export function parseVaultStatement(text: string): ParsedSql {
@@ -73,6 +73,9 @@ export function parseVaultStatement(text: string): ParsedSql {
   if (!whole.ok) return whole;
   const pieces = text.split(';').map((q) => q.trim()).filter((q) => q.length > 0);
   const parts = pieces.map((q) => parseSql(substituteVaultPlaceholders(q)));
+  // Split, a body (DO … END) falls apart at its first ';': that first piece does not parse, so
+  // nothing of the entry runs and Vault's transaction rolls back — only the whole reading counts.
+  if (parts.length > 0 && !parts[0].ok) return whole;
   const same = parts.length === whole.stmts.length && parts.every((p, i) => p.ok && p.stmts.length === 1
     && JSON.stringify(stripLocations(p.stmts[0])) === JSON.stringify(stripLocations(whole.stmts[i])));
   if (!same) {

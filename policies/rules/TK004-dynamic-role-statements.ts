@@ -2,6 +2,7 @@ import { PLACEHOLDER, parseVaultStatement } from '../graph/sql';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { dynamicRoleEnv } from './support/vault-env';
 import { promoteOf } from './support/promote-common';
+import { expiryGuardInputsOk, sandboxExpiryGuard, sandboxRenewStatements } from '../../contract/vault-statements';
 
 type Node = Record<string, any>;
 
@@ -181,12 +182,14 @@ const DEFAULT_RENEW = `ALTER ROLE "{{name}}" VALID UNTIL '{{expiration}}';`;
  * when a creation fails: both are SQL with the connection user's rights (ALTER ROLE … SET temp_file_limit = -1,
  * statement_timeout = 0 lift the caps the creation statements set). Only Vault's default renewal is accepted.
  */
-export function renewAndRollbackProblems(r: { renewStatements?: unknown; rollbackStatements?: unknown }): string[] {
+export function renewAndRollbackProblems(r: { renewStatements?: unknown; rollbackStatements?: unknown }, sandboxRenew?: readonly string[]): string[] {
   const problems: string[] = [];
   const list = (v: unknown) => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
   const renew = list(r.renewStatements);
   const normal = (x: unknown) => (typeof x === 'string' ? x.trim().replace(/\s+/g, ' ') : x);
-  if (!(renew.length === 0 || (renew.length === 1 && normal(renew[0]) === DEFAULT_RENEW))) {
+  // A sandbox's renewal refused past its expiry (TK126) is Vault's default plus that refusal, exactly.
+  const isSandboxRenew = sandboxRenew !== undefined && JSON.stringify(renew) === JSON.stringify(sandboxRenew);
+  if (!(isSandboxRenew || renew.length === 0 || (renew.length === 1 && normal(renew[0]) === DEFAULT_RENEW))) {
     problems.push(`sets renew_statements ${JSON.stringify(r.renewStatements)}: they run as the connection user at every renewal; only Vault's default (${DEFAULT_RENEW}) is allowed`);
   }
   if (list(r.rollbackStatements).length > 0) {
@@ -215,10 +218,15 @@ export const rule: Rule = {
       const env = dynamicRoleEnv(g, r);
       const group = env?.names.groupRole;
       const where = `Vault role "${r.backend}/roles/${r.name}" of ${describeEnv(env)}`;
-      for (const p of judge(r.creationStatements, r.revocationStatements, group, env?.names.vaultConnectionRole)) {
+      // A sandbox's expiry guard is judged by TK126 (exactly tierkit's text for its manifest expiry);
+      // any other DO block stays a finding here.
+      const guard = env?.sandbox && expiryGuardInputsOk(env.slug, env.sandbox.expiresAt) ? sandboxExpiryGuard(env.slug, env.sandbox.expiresAt) : undefined;
+      const creation = r.creationStatements.filter((s) => s !== guard);
+      for (const p of judge(creation, r.revocationStatements, group, env?.names.vaultConnectionRole)) {
         out.push({ env, source: r.source, message: `${where}: ${p}` });
       }
-      for (const p of renewAndRollbackProblems(r)) out.push({ env, source: r.source, message: `${where}: ${p}` });
+      const sandboxRenew = guard !== undefined ? sandboxRenewStatements(env!.slug, env!.sandbox!.expiresAt) : undefined;
+      for (const p of renewAndRollbackProblems(r, sandboxRenew)) out.push({ env, source: r.source, message: `${where}: ${p}` });
     }
     return out;
   },

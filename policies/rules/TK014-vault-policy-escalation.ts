@@ -2,7 +2,7 @@ import { EstateGraph, PolicyPathRule } from '../graph/types';
 import { overlapWitness } from '../graph/vault-paths';
 import { Rule, RuleFinding } from './support/rule';
 import { policyOwner, reachIndexOf } from './support/vault-reach';
-import { isOwnSweepGrant } from './support/ttl-sweep';
+import { isOwnResetRevokeGrant, isOwnSweepGrant } from './support/ttl-sweep';
 import { isPreviewJobsPolicy } from './support/previews';
 
 /**
@@ -65,8 +65,8 @@ export const rule: Rule = {
       for (const r of p.rules) {
         const granted = r.capabilities.filter((c) => c !== 'deny');
         if (granted.length === 0 || r.capabilities.includes('deny') || inDefaultPolicy(r)) continue;
-        // A sandbox's TTL sweep revoking its own leases needs sudo on that one literal path; TK120 holds the policy to it.
-        if (isOwnSweepGrant(g, p, r)) continue;
+        // The TTL sweep (and an hourly reset) revoking its env's leases needs sudo on that one literal path; TK120 (TK124) holds the policy to it.
+        if (isOwnSweepGrant(g, p, r) || isOwnResetRevokeGrant(g, p, r)) continue;
         const where = `Vault policy "${p.name}" of ${who.label} grants [${granted.join(', ')}] on "${r.written ?? r.path}"`;
         // Enabling the platform's own auth methods (a literal sys/auth/<path> of the shared platform)
         // needs sudo: the platform-admin identity's job, and nobody else's.

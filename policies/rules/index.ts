@@ -69,6 +69,10 @@ import { rule as TK120 } from './TK120-ttl-sweep-policy';
 import { rule as TK121 } from './TK121-ttl-sweep-identity';
 import { rule as TK122 } from './TK122-ttl-sweep-job';
 import { rule as TK123 } from './TK123-sandbox-created-in-future';
+import { rule as TK124 } from './TK124-reset-revoke-policy';
+import { rule as TK125 } from './TK125-reset-revoke-identity';
+import { rule as TK126 } from './TK126-sandbox-credential-expiry-guard';
+import { rule as TK127 } from './TK127-reset-restores-flags';
 import { rule as TK130 } from './TK130-seed-volume-data-class';
 import { rule as TK131 } from './TK131-seed-volume-writer';
 import { rule as TK132 } from './TK132-seed-hash-writer';
@@ -97,8 +101,8 @@ export const RULES: readonly Rule[] = [
   TK053, TK054, TK055, TK056, TK057, TK058, TK059, TK070, TK071, TK072,
   TK090, TK091, TK092, TK093, TK094, TK095, TK096, TK097, TK098, TK110,
   TK111, TK112, TK113, TK114, TK115, TK116, TK120, TK121, TK122, TK123,
-  TK130, TK131, TK132, TK133, TK134, TK135, TK136, TK140, TK141, TK142,
-  TK143, TK160, TK161, TK170, TK171, TK172,
+  TK124, TK125, TK126, TK127, TK130, TK131, TK132, TK133, TK134, TK135,
+  TK136, TK140, TK141, TK142, TK143, TK160, TK161, TK170, TK171, TK172,
 ];
 
 export function ruleById(id: string): Rule | undefined {

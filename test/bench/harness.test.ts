@@ -85,7 +85,7 @@ describe('baseline (plain cdktf + cdk8s) writes the same artifacts as tierkit', 
     }
     const kinds = new Set(tierkit.kubernetes.map((k) => k.object.kind));
     expect([...kinds].sort()).toEqual([
-      'AppProject', 'Application', 'CronJob', 'Deployment', 'Ingress', 'LimitRange', 'Namespace', 'NetworkPolicy', 'PersistentVolume', 'PersistentVolumeClaim',
+      'AppProject', 'Application', 'ConfigMap', 'CronJob', 'Deployment', 'Ingress', 'LimitRange', 'Namespace', 'NetworkPolicy', 'PersistentVolume', 'PersistentVolumeClaim',
       'ResourceQuota', 'Role', 'RoleBinding', 'Service', 'ServiceAccount',
     ]);
   });

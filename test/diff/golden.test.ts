@@ -87,9 +87,9 @@ describe('golden PR comments', () => {
 
   it('a sandbox added: the sandbox and the applier policy it widens, nothing to review first', async () => {
     const { md, first } = await comment('sandbox-added', (e) => {
-      new Sandbox(app(e, 'crm'), 'carol', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'carol', createdAt: '2026-11-21', ttlHours: 48 });
+      new Sandbox(app(e, 'crm'), 'carol', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'team-growth', createdAt: '2026-11-21', ttlHours: 48 });
     });
-    expectFirstScreen(first, ['**Policy check passed**', '**0 items to review first**', '**sandbox create** · `sandbox crm-carol`: owner carol']);
+    expectFirstScreen(first, ['**Policy check passed**', '**0 items to review first**', '**sandbox create** · `sandbox crm-carol`: owner team-growth']);
     golden('sandbox-added', md);
   });
 

@@ -45,14 +45,14 @@ describe('tierkit diff on the example estate', () => {
   it('adding a sandbox: the sandbox (owner, TTL, seed) and the applier policy it widens need attention', () => {
     const { set, markdown, h } = diffWith('add-sandbox', (e) => {
       new Sandbox(app(e, 'crm'), 'carol', {
-        tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'carol', createdAt: '2026-11-22', ttlHours: 48, seed: SeedProfile.SYNTHETIC_V1,
+        tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'team-growth', createdAt: '2026-11-22', ttlHours: 48, seed: SeedProfile.SYNTHETIC_V1,
       });
     });
     expect(stacks(set)).toEqual(['add crm-carol', 'change platform-dev']);
     expect(categories(set)).toEqual(['prod', 'sandbox-added', 'vault-policy']);
     const sandbox = set.attention.find((a) => a.category === 'sandbox-added')!;
     expect(sandbox.subject).toBe('sandbox crm-carol');
-    expect(sandbox.message).toContain('owner carol');
+    expect(sandbox.message).toContain('owner team-growth');
     expect(sandbox.message).toContain('TTL 48 h');
     expect(sandbox.message).toContain('seed synthetic:v1');
     const policy = set.attention.find((a) => a.category === 'vault-policy' && a.stack === 'platform-dev')!;
@@ -69,13 +69,13 @@ describe('tierkit diff on the example estate', () => {
     expect(dev.kubernetes.add).toBeGreaterThan(0);
     expect(set.summary.map((s) => s.tier)).toEqual(['dev']);
     // The sandbox is one line, its stack one line of the list of every change.
-    expect(markdown).toContain('**sandbox create** · `sandbox crm-carol`: owner carol');
+    expect(markdown).toContain('**sandbox create** · `sandbox crm-carol`: owner team-growth');
     expect(markdown).toContain(`- + stack \`crm-carol\` and its ${h.stacks.find((x) => x.name === 'crm-carol')!.resources.length} Terraform resources (tier dev)`);
   });
 
   it('a new sandbox\'s egress to its own server, Vault and (reset pods) the API server is the template; widened, each is an item', () => {
     const head = writeEstate(pairDirs('egress').head, (e) => {
-      new Sandbox(app(e, 'crm'), 'carol', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'carol', createdAt: '2026-11-22' });
+      new Sandbox(app(e, 'crm'), 'carol', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'team-growth', createdAt: '2026-11-22' });
     });
     const template = computeChangeSet(read(baseDir), read(head));
     expect(template.attention.filter((a) => a.category === 'network-policy')).toEqual([]);
@@ -260,7 +260,7 @@ describe('tierkit diff on the example estate', () => {
     const reason = 'Reproduce INC-2211 on prod-shaped pipelines for ten days';
     const { set } = diffWith('golden-sandbox', (e) => {
       new Sandbox(app(e, 'crm'), 'dora', {
-        tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'dora', createdAt: '2026-11-22', ttlHours: 240, seed: SeedProfile.GOLDEN, reason,
+        tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'arcodange', createdAt: '2026-11-22', ttlHours: 240, seed: SeedProfile.GOLDEN, reason,
       });
     });
     const exceptions = set.attention.filter((a) => a.category === 'exception');

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sandboxExpiryGuard } from '../../contract/vault-statements';
 import { Unknown } from '../../contract/terraform/unknown';
 import { AppEnvironment } from '../../constructs';
 import { PostgresqlGrant } from '../../constructs/cdktf';
@@ -177,6 +178,8 @@ describe('Vault pieces of every app-environment stack', () => {
         ] : []),
         // Where the server declares the platform's temp_file_limit role (prod-pg: erp-sandbox).
         ...(capped && dist.manifest.servers.find((s) => s.id === env.server)?.tempFileLimitRole ? [`ALTER ROLE "{{name}}" SET temp_file_limit = '1048576kB';`] : []),
+        // A sandbox's credential: none after its expiry, VALID UNTIL no later than it (issue 18).
+        ...(env.sandbox ? [sandboxExpiryGuard(env.slug, env.sandbox.expiresAt)] : []),
       ]);
       expect(resource(env, 'postgresql_database').connection_limit).toBe(capped ? 20 : undefined);
       expect(role.revocation_statements.length).toBeGreaterThan(0);

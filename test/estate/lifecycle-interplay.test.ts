@@ -35,9 +35,13 @@ describe('Argo CD and the reset', () => {
       expect(app.spec.syncPolicy.automated, env.slug).toEqual({ prune: true, selfHeal: true });
       if (withReset.includes(env.slug)) {
         const deployment = objectsOf(env).find((o) => o.kind === 'Deployment')!;
+        // An hourly (demo) reset also owns its flags ConfigMap's data for the hour (TK127).
+        const flags = objectsOf(env).filter((o) => o.kind === 'ConfigMap')
+          .map((o) => ({ group: '', kind: 'ConfigMap', name: o.metadata.name, namespace: o.metadata.namespace, jsonPointers: ['/data'] }));
+        expect(flags.length, env.slug).toBe(env.slug === 'shop-demo' ? 1 : 0);
         expect(app.spec.ignoreDifferences, env.slug).toEqual([{
           group: 'apps', kind: 'Deployment', name: deployment.metadata.name, namespace: deployment.metadata.namespace, jsonPointers: ['/spec/replicas'],
-        }]);
+        }, ...flags]);
         expect(app.spec.syncPolicy.syncOptions, env.slug).toEqual(['RespectIgnoreDifferences=true']);
       } else {
         expect(app.spec.ignoreDifferences, env.slug).toBeUndefined();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthToDist } from '../support/synth';
 import { createNamespace, expectSqlState, pgServer, tryConnect, type Namespace, type PgMajor, type Session } from './support/db';
 import { applyEstate, type AppliedEnv, type AppliedEstate } from './support/estate';
-import { issueCredential, type DynamicCredential } from './support/vault';
+import { currentVault, issueCredential, type DynamicCredential } from './support/vault';
 
 const dist = synthToDist(undefined, 'pg-caps');
 const MAJORS: PgMajor[] = [15, 18];
@@ -38,7 +38,7 @@ describe.each(MAJORS)('caps of a sandbox on prod\'s server, PostgreSQL %i', (maj
   });
 
   const credential = async (env: AppliedEnv): Promise<DynamicCredential> => {
-    const issued = await issueCredential(ns.server, env.vault, applied.names, env.connectionPassword);
+    const issued = await issueCredential(ns.server, currentVault(env), applied.names, env.connectionPassword);
     if (!issued.ok) throw new Error(`${issued.code} ${issued.message}`);
     return issued.credential;
   };

@@ -18,7 +18,7 @@ import { createNamespace, expectSqlState, ident, literal, pgServer, tryConnect, 
 import { applyEstate, type AppliedEnv, type AppliedEstate } from './support/estate';
 import { findPgTools, pgEnv } from './support/pgtools';
 import { mapRaw, providerStatements, type ProviderSqlContext } from './support/provider-sql';
-import { issueCredential, type DynamicCredential } from './support/vault';
+import { currentVault, issueCredential, type DynamicCredential } from './support/vault';
 
 const corpus = (id: string): Case => CASES.find((c) => c.id === id)!;
 const SECRET = 'FR76 3000 6000 0112 3456 7890 189';
@@ -65,7 +65,7 @@ describe.each([15, 18] as PgMajor[])('fail closed on PostgreSQL %i: the attacks 
 
   /** A fresh credential as Vault issues it for erp-sandbox (its creation statements, its connection user). */
   async function credential(): Promise<DynamicCredential> {
-    const out = await issueCredential(ns.server, sandbox.vault, applied.names, sandbox.connectionPassword);
+    const out = await issueCredential(ns.server, currentVault(sandbox), applied.names, sandbox.connectionPassword);
     if (!out.ok) throw new Error(`cannot issue a sandbox credential: ${out.code} ${out.message}`);
     return out.credential;
   }

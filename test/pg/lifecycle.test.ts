@@ -13,7 +13,7 @@ import { synthToDist } from '../support/synth';
 import { createNamespace, expectSqlState, ident, literal, pgServer, type Namespace } from './support/db';
 import { applyEstate, testPassword, type AppliedEnv, type AppliedEstate } from './support/estate';
 import { findPgTools, runTool, type ToolResult } from './support/pgtools';
-import { issueCredential } from './support/vault';
+import { currentVault, issueCredential } from './support/vault';
 
 const dist = synthToDist(undefined, 'pg-lifecycle');
 const objectsOf = (slug: string) => dist.kubernetes.filter((k) => k.object.metadata?.namespace === slug || k.object.metadata?.name === slug).map((k) => k.object);
@@ -135,7 +135,7 @@ describe('golden dump → reset round trip on PostgreSQL 15 (invariant 13)', () 
   }
 
   async function dynamicCredential(e: AppliedEnv): Promise<{ user: string; password: string }> {
-    const issued = await issueCredential(ns.server, e.vault, applied.names, e.connectionPassword);
+    const issued = await issueCredential(ns.server, currentVault(e), applied.names, e.connectionPassword);
     if (!issued.ok) throw new Error(`${e.env.slug}: ${issued.code} ${issued.message}`);
     return { user: issued.credential.username, password: issued.credential.password };
   }

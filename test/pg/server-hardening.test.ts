@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthToDist } from '../support/synth';
 import { createNamespace, expectSqlState, ident, literal, pgServer, tryConnect, type Namespace, type PgMajor } from './support/db';
 import { applyEstate, maintenanceDatabase, MAINTENANCE_DATABASES, testPassword, type AppliedEnv, type AppliedEstate } from './support/estate';
-import { issueCredential } from './support/vault';
+import { currentVault, issueCredential } from './support/vault';
 
 const dist = synthToDist(undefined, 'pg-server-hardening');
 const MAJORS: PgMajor[] = [15, 18];
@@ -33,7 +33,7 @@ describe.each(MAJORS)('the maintenance databases of prod\'s server, PostgreSQL %
   });
 
   it('a sandbox credential cannot connect to postgres or template1 on prod\'s server; its own database still admits it', async () => {
-    const issued = await issueCredential(ns.server, sandbox.vault, applied.names, sandbox.connectionPassword);
+    const issued = await issueCredential(ns.server, currentVault(sandbox), applied.names, sandbox.connectionPassword);
     if (!issued.ok) throw new Error(`${issued.code} ${issued.message}`);
     const { username, password } = issued.credential;
     for (const db of MAINTENANCE_DATABASES) {
@@ -79,7 +79,7 @@ describe.each(MAJORS)('temp_file_limit of a sandbox credential on prod\'s server
 
   const DECLARED = /SET temp_file_limit = '(\d+)kB'/;
   const login = async (creation: readonly string[]) => {
-    const issued = await issueCredential(ns.server, { ...sandbox.vault, creation: [...creation] }, applied.names, sandbox.connectionPassword);
+    const issued = await issueCredential(ns.server, currentVault({ env: sandbox.env, vault: { ...sandbox.vault, creation: [...creation] } }), applied.names, sandbox.connectionPassword);
     if (!issued.ok) throw new Error(`${issued.code} ${issued.message}`);
     const out = await tryConnect(ns.server, { user: issued.credential.username, password: issued.credential.password, database: sandbox.vault.database });
     if (!out.ok) throw new Error(`${out.code} ${out.message}`);

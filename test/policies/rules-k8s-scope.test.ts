@@ -168,7 +168,7 @@ describe('TK112 AppProjects bounded to their tier', () => {
       'AppProject "tierkit-dev" in k8s/dev/argocd/applications.k8s.yaml permits repositories ["*"], not only the estate\'s "https://git.arcodange.lab/platform/estate.git"',
       'AppProject "tierkit-dev" in k8s/dev/argocd/applications.k8s.yaml permits destination {"namespace":"erp","server":"https://kubernetes.default.svc"} (the namespace of erp, tier prod); only crm-alice, crm-dev, erp-dev, erp-sandbox, shop-alice, shop-bob-checkout, shop-dev, shop-team-growth on "https://kubernetes.default.svc" are tier dev\'s',
       'AppProject "tierkit-dev" in k8s/dev/argocd/applications.k8s.yaml permits rbac.authorization.k8s.io/ClusterRoleBinding; tierkit renders only (core)/Namespace, (core)/PersistentVolume here',
-      'AppProject "tierkit-dev" in k8s/dev/argocd/applications.k8s.yaml permits */*; tierkit renders only (core)/LimitRange, (core)/PersistentVolumeClaim, (core)/ResourceQuota, (core)/Service, (core)/ServiceAccount, apps/Deployment, argoproj.io/Rollout, batch/CronJob, networking.k8s.io/Ingress, networking.k8s.io/NetworkPolicy, rbac.authorization.k8s.io/Role, rbac.authorization.k8s.io/RoleBinding here',
+      'AppProject "tierkit-dev" in k8s/dev/argocd/applications.k8s.yaml permits */*; tierkit renders only (core)/ConfigMap, (core)/LimitRange, (core)/PersistentVolumeClaim, (core)/ResourceQuota, (core)/Service, (core)/ServiceAccount, apps/Deployment, argoproj.io/Rollout, batch/CronJob, networking.k8s.io/Ingress, networking.k8s.io/NetworkPolicy, rbac.authorization.k8s.io/Role, rbac.authorization.k8s.io/RoleBinding here',
       'AppProject "tierkit-dev" in k8s/dev/argocd/applications.k8s.yaml sets spec.roles, which tierkit does not model',
     ].sort());
   });

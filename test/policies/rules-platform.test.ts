@@ -229,10 +229,10 @@ describe('TK015 sandbox expired', () => {
   it('catches a sandbox declared long ago', async () => {
     const dir = synthDist((e) => {
       const crm = e.node.tryFindChild('crm') as App;
-      new Sandbox(crm, 'old', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'carol', createdAt: '2026-01-01' });
+      new Sandbox(crm, 'old', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'team-growth', createdAt: '2026-01-01' });
     });
     expect(findings(await check(dir), 'TK015').map((f) => f.message)).toEqual([
-      'sandbox crm-old (tier dev) of carol expired at 2026-01-04T00:00:00.000Z (evaluated at 2026-11-22T06:00:00.000Z)',
+      'sandbox crm-old (tier dev) of team-growth expired at 2026-01-04T00:00:00.000Z (evaluated at 2026-11-22T06:00:00.000Z)',
     ]);
     expect(findings(await check(dir), 'TK013')).toEqual([]);
   });

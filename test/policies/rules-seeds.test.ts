@@ -152,7 +152,7 @@ describe('TK133 golden scrubbed', () => {
     const add = (e: Estate, scrubReason?: string) => {
       const app = new App(e, 'acc', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'acc_', image: 'example/acc:1.0.0', ...(scrubReason ? { scrubReason } : {}) });
       new Sandbox(app, 'rehearsal', {
-        tier: Tier.DEV, kind: SandboxKind.APP, owner: 'ops', createdAt: '2026-11-20', seed: SeedProfile.GOLDEN,
+        tier: Tier.DEV, kind: SandboxKind.APP, owner: 'arcodange', createdAt: '2026-11-20', seed: SeedProfile.GOLDEN,
         reason: 'rehearsals need prod-shaped ledgers',
       });
     };

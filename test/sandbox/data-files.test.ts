@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Estate, SandboxTemplate, SeedProfile, Tier, TierkitValidationError, loadSandboxFiles } from '../../constructs';
+import { Estate, Sandbox, SandboxKind, SandboxTemplate, SeedProfile, Tier, TierkitValidationError, loadSandboxFiles } from '../../constructs';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { validateEstate } from '../../constructs/validation';
 import { smallApp, smallEstate } from '../support/estates';
@@ -89,5 +89,27 @@ describe('the template checks', () => {
     expect(manifest.appEnvironments.find((e: { slug: string }) => e.slug === 'erp-closed-one').sandbox).toMatchObject({
       template: 'closed', file: 'sandboxes/erp/closed-one.json', managed: true, egress: false,
     });
+  });
+});
+
+describe('the owner list holds TypeScript sandboxes too (issue 18)', () => {
+  const typed = (owner: string, sandboxOwners?: string[]) => {
+    const estate = smallEstate(sandboxOwners ? { sandboxOwners } : {});
+    const app = smallApp(estate, 'erp');
+    new Sandbox(app, 'hand', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner, createdAt: '2026-11-21' });
+    return validateEstate(estate).filter((i) => i.property === 'owner');
+  };
+
+  it('a TypeScript sandbox without a template whose owner is not declared: one issue naming its construct path, prop, value and fix', () => {
+    const [i, ...rest] = typed('mallory', ['bob', 'team-growth']);
+    expect(rest).toEqual([]);
+    expect([i.path, i.property, i.value]).toEqual(['test/erp/hand', 'owner', 'mallory']);
+    expect(i.message).toBe('is not among the estate\'s declared sandbox owners and groups');
+    expect(i.fix).toBe('use one of bob, team-growth, or add the owner to sandboxOwners');
+  });
+
+  it('a declared owner passes; without an owner list a TypeScript sandbox is not refused', () => {
+    expect(typed('bob', ['bob'])).toEqual([]);
+    expect(typed('mallory')).toEqual([]);
   });
 });

@@ -40,7 +40,7 @@ describe('the PR comment names the sandbox lifecycle', () => {
 
   it('a shortening is a "sandbox change", never an extension; create and delete are named', () => {
     expect(comment(reTtl(24)).categories).toContain('sandbox-changed sandbox crm-alice');
-    const created = comment((e) => { new Sandbox(app(e, 'crm'), 'carol', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'carol', createdAt: '2026-11-21', ttlHours: 200, reason: 'a long investigation' }); });
+    const created = comment((e) => { new Sandbox(app(e, 'crm'), 'carol', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'team-growth', createdAt: '2026-11-21', ttlHours: 200, reason: 'a long investigation' }); });
     expect(created.md).toMatch(/sandbox create\**\s·\s`?sandbox crm-carol/);
     expect(created.md).toContain('**sandbox past 7 days: approval needed** · `sandbox crm-carol`: created with a TTL of 200 h');
     const deleted = comment((e) => { app(e, 'crm').node.tryRemoveChild('alice'); });

@@ -7,7 +7,7 @@ import { ident, literal, tryConnect, type PgServerInfo, type Session } from './d
 import { compareWithServer, declaredState } from './declared';
 import type { AppliedEnv, AppliedEstate } from './estate';
 import { testPassword } from './estate';
-import { issueCredential, revokeCredential, type DynamicCredential } from './vault';
+import { issueCredential, retimeExpiryGuard, revokeCredential, type DynamicCredential } from './vault';
 
 export interface MatrixCase {
   readonly invariant: number;
@@ -149,7 +149,17 @@ async function envCases(o: MatrixOptions, rec: Recorder, e: AppliedEnv): Promise
   rec.add(7, connName, 'its role attributes', 'rolsuper', 'false', String(attrs?.rolsuper));
   rec.add(7, connName, 'its role attributes', 'rolcreatedb', 'false', String(attrs?.rolcreatedb));
 
-  const issued = await issueCredential(server, e.vault, applied.names, e.connectionPassword);
+  // A sandbox past its expiry (the example's dates are fixed, the clock is not) gets no credential:
+  // its guard refuses the creation (test/pg/expiry-guard.test.ts). The rest of the matrix judges
+  // privileges, so it goes on with the guard retimed an hour ahead — that statement only.
+  let vault = e.vault;
+  const sandbox = e.env.sandbox;
+  if (sandbox && Date.parse(sandbox.expiresAt) <= Date.now()) {
+    const refused = await issueCredential(server, vault, applied.names, e.connectionPassword);
+    rec.add(7, connName, `Vault role ${vault.roleName}`, `creation statements after the sandbox's expiry ${sandbox.expiresAt}`, 'P0001', refused.ok ? 'ok' : refused.code);
+    vault = retimeExpiryGuard(vault, e.env.slug, sandbox.expiresAt, new Date(Date.now() + 3600_000).toISOString());
+  }
+  const issued = await issueCredential(server, vault, applied.names, e.connectionPassword);
   if (!issued.ok) {
     rec.add(7, connName, `Vault role ${e.vault.roleName}`, `creation statements (${issued.sql || 'allowed_roles'})`, 'ok', issued.code, issued.message);
     return;

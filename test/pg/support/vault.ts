@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { TerraformStackJson } from '../../../policies/dist/read';
 import { connect, type PgServerInfo, type Session } from './db';
 import type { NameMap } from './names';
+import { sandboxExpiryGuard } from '../../../contract/vault-statements';
 
 /** What one app-environment stack tells Vault (server-side names already mapped). */
 export interface VaultPieces {
@@ -148,6 +149,45 @@ export async function revokeCredential(server: PgServerInfo, v: VaultPieces, con
   const s = await connectAsConnectionUser(server, v, connectionPassword);
   try {
     return await runInTransaction(s, renderStatements(v.revocation, { name: username, password: '', expiration: '' }));
+  } finally {
+    await s.end();
+  }
+}
+
+/**
+ * The artifact's statements with its sandbox expiry guard (contract/vault-statements.ts) moved to
+ * another expiry — exactly that statement, nothing else. The example estate's sandboxes carry fixed
+ * dates: tests that need a credential of an already-expired sandbox (the matrix), or an expiry a
+ * few seconds away (the guard's own proof), retime the guard rather than drop it.
+ */
+export function retimeExpiryGuard(v: VaultPieces, slug: string, expiresAt: string, at: string): VaultPieces {
+  const guard = sandboxExpiryGuard(slug, expiresAt);
+  if (!v.creation.includes(guard)) throw new Error(`${v.stack}: no expiry guard for ${expiresAt} in its creation statements`);
+  return { ...v, creation: v.creation.map((s) => (s === guard ? sandboxExpiryGuard(slug, at) : s)) };
+}
+
+/**
+ * An env's pieces for a test that needs a credential now: the example estate's sandboxes carry
+ * fixed dates, so once the real clock passes one's expiry its guard refuses every creation (as it
+ * must: test/pg/expiry-guard.test.ts and the matrix prove that). Tests about something else use
+ * the guard retimed an hour ahead; a live sandbox's statements are returned unchanged.
+ */
+export function currentVault(e: { readonly env: { readonly slug: string; readonly sandbox?: { readonly expiresAt: string } }; readonly vault: VaultPieces }): VaultPieces {
+  const sb = e.env.sandbox;
+  if (!sb || Date.parse(sb.expiresAt) > Date.now() + 600_000) return e.vault;
+  return retimeExpiryGuard(e.vault, e.env.slug, sb.expiresAt, new Date(Date.now() + 3600_000).toISOString());
+}
+
+/**
+ * Lease renewal (`changeUserExpiration`): Vault splits every renew statement on `;` — no multi-line
+ * case, unlike creation — substitutes {{name}} and {{expiration}}, runs them in one transaction.
+ */
+export async function renewCredential(server: PgServerInfo, v: VaultPieces, renew: readonly string[], connectionPassword: string, username: string, expiration: string): Promise<Outcome> {
+  const queries = renew.flatMap((s) => s.split(';')).map((q) => q.trim()).filter((q) => q.length > 0)
+    .map((q) => q.replaceAll('{{name}}', username).replaceAll('{{username}}', username).replaceAll('{{expiration}}', expiration));
+  const s = await connectAsConnectionUser(server, v, connectionPassword);
+  try {
+    return await runInTransaction(s, queries);
   } finally {
     await s.end();
   }
