@@ -48,6 +48,13 @@ function needed(resources: readonly TerraformResource[]): Map<string, string[]> 
       case 'vault_jwt_auth_backend_role':
         add(`auth/${a.backend}/role/${a.role_name}`, CRUD);
         break;
+      // Each env's quotas, by name (the provider's only endpoints: /sys/quotas/<kind>/:name).
+      case 'vault_quota_rate_limit':
+        add(`sys/quotas/rate-limit/${a.name}`, CRUD);
+        break;
+      case 'vault_quota_lease_count':
+        add(`sys/quotas/lease-count/${a.name}`, CRUD);
+        break;
       default:
         throw new Error(`a platform stack declares ${r.type}: say what the platform-admin needs for it`);
     }
@@ -92,10 +99,12 @@ describe('the platform-admin identity', () => {
     const after = platformOf(synthesize(e2).files);
     expect(Object.fromEntries(granted(after.policy))).toEqual(Object.fromEntries(needed(after.all)));
     const added = [...granted(after.policy).keys()].filter((p) => !granted(before.policy).has(p));
-    // staging now has a database on nonprod-pg, so it is the strictest tier there and gates that server.
+    // staging now has a database on nonprod-pg, so it is the strictest tier there and gates that server;
+    // its env gets a rate-limit quota, which platform-admin writes by name.
     expect(added).toEqual([
       'auth/jwt/role/tierkit-apply-staging', 'auth/jwt/role/tierkit-plan-staging',
       'sys/policies/acl/tierkit-apply-staging', 'sys/policies/acl/tierkit-plan-staging',
+      'sys/quotas/rate-limit/erp-staging-creds-rate',
     ]);
   });
 

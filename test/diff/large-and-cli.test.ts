@@ -76,7 +76,8 @@ describe('a very large change', () => {
     expect(md).not.toContain('truncated');
     // The JSON report keeps everything the comment left out.
     expect(JSON.parse(renderJson(set)).resources).toHaveLength(set.resources.length);
-    expect(set.affectedStacks).toHaveLength(SANDBOXES + 1);
+    // The sandboxes, and the platform stacks their quotas and applier paths change (platform, platform-dev, platform-prod's planner).
+    expect(set.affectedStacks).toHaveLength(SANDBOXES + 3);
   });
 
   it('degrades in order, and every level keeps the items of severity 1–3', () => {
@@ -109,7 +110,7 @@ describe('tierkit diff (CLI)', () => {
     const shrink = tierkit(['diff', big, base, '--fail-on', 'destroy,prod']);
     expect(shrink.status).toBe(1);
     expect(shrink.stderr).toContain('--fail-on: ');
-    expect(shrink.stderr).toContain('prod-gated stack(s) affected: platform-dev');
+    expect(shrink.stderr).toContain('prod-gated stack(s) affected: platform, platform-dev, platform-prod');
     expect(shrink.stdout).toContain('<!-- tierkit-diff -->');
   }, 120_000);
 

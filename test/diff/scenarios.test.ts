@@ -48,7 +48,8 @@ describe('tierkit diff on the example estate', () => {
         tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'team-growth', createdAt: '2026-11-22', ttlHours: 48, seed: SeedProfile.SYNTHETIC_V1,
       });
     });
-    expect(stacks(set)).toEqual(['add crm-carol', 'change platform-dev']);
+    // Its quota (platform-dev), written by platform-admin (platform), whose paths prod's planner reads (platform-prod).
+    expect(stacks(set)).toEqual(['add crm-carol', 'change platform', 'change platform-dev', 'change platform-prod']);
     expect(categories(set)).toEqual(['prod', 'sandbox-added', 'vault-policy']);
     const sandbox = set.attention.find((a) => a.category === 'sandbox-added')!;
     expect(sandbox.subject).toBe('sandbox crm-carol');
@@ -65,9 +66,11 @@ describe('tierkit diff on the example estate', () => {
     ]);
     const dev = set.summary.find((s) => s.tier === 'dev')!;
     expect(dev.stacks).toEqual({ add: 1, change: 1, destroy: 0 });
-    expect(dev.resources.add).toBe(h.stacks.find((x) => x.name === 'crm-carol')!.resources.length);
+    // The sandbox's stack, and its rate-limit quota in platform-dev.
+    expect(dev.resources.add).toBe(h.stacks.find((x) => x.name === 'crm-carol')!.resources.length + 1);
     expect(dev.kubernetes.add).toBeGreaterThan(0);
-    expect(set.summary.map((s) => s.tier)).toEqual(['dev']);
+    // prod: the platform and platform-prod stacks (platform-admin's policy and prod's planner gain the quota's path).
+    expect(set.summary.map((s) => s.tier)).toEqual(['dev', 'prod']);
     // The sandbox is one line, its stack one line of the list of every change.
     expect(markdown).toContain('**sandbox create** · `sandbox crm-carol`: owner team-growth');
     expect(markdown).toContain(`- + stack \`crm-carol\` and its ${h.stacks.find((x) => x.name === 'crm-carol')!.resources.length} Terraform resources (tier dev)`);

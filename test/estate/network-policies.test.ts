@@ -67,7 +67,9 @@ describe('egress of every pod: default-deny, then only what it needs', () => {
   it('each pod reaches DNS, the tier allow list (unless the tier denies egress), its own server and Vault; only reset and TTL-sweep pods reach the API server', () => {
     for (const env of envs()) {
       const tier = dist.manifest.tiers.find((t) => t.name === env.tier)!;
-      const base = [DNS, ...(tier.egress === 'deny' || env.sandbox?.egress === false ? [] : tier.egressAllowList.map((c) => `${c}:*`)), vault, serverOf(env)]
+      // A port-less allow-list entry opens every port; a target (egressTargets) its declared ports only.
+      const listed = (c: string) => tier.egressTargets?.find((t) => t.cidr === c)?.ports.map((p) => `${c}:${p.port}/${p.protocol}`) ?? [`${c}:*`];
+      const base = [DNS, ...(tier.egress === 'deny' || env.sandbox?.egress === false ? [] : tier.egressAllowList.flatMap(listed)), vault, serverOf(env)]
         .filter((x): x is string => x !== undefined);
       for (const [role, labels] of podsOf(env)) {
         const expected = naming.API_SCALER_JOBS.includes(role) ? [...base, api] : base;
