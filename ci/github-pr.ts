@@ -12,6 +12,9 @@ import { ARTIFACT, checkout, COMMENT_MAX_CHARS, setupNode, Step, TIERKIT } from 
 
 
 /** The later committer time of head and base: the instant `check` (and the comment's check) judges expiry at. */
+/** Where the PR run checks the rendered branch out (outside promotions/, never synthesized). */
+const RENDERED_CHECKOUT = '.tierkit-rendered';
+
 const COMMIT_NOW = 'now="$(git show -s --format=\'%ct %cI\' "$HEAD_SHA" "$BASE_SHA" | sort -n | tail -n 1 | cut -d" " -f2)"';
 
 function diffJob(m: Manifest): Record<string, unknown> {
@@ -37,13 +40,22 @@ function diffJob(m: Manifest): Record<string, unknown> {
     },
     { name: 'Upload SARIF to code scanning', if: "${{ !cancelled() && hashFiles('tierkit.sarif') != '' }}", uses: ACTIONS.uploadSarif, with: { sarif_file: 'tierkit.sarif', category: 'tierkit' } },
     {
+      // The gated jobs' promotion outcome logs (<tier>/.tierkit-promotions/): diff asks conflict_free
+      // again from them. Read-only; absent (no tier published yet) leaves every open promotion unknown.
+      id: 'rendered',
+      ...checkout({ ref: m.estate.argocd.targetRevision, path: RENDERED_CHECKOUT }),
+      name: 'Check out the rendered branch (promotion outcomes)',
+      'continue-on-error': true,
+    },
+    {
       id: 'semantic',
       name: 'Semantic diff against the base (synthesized in a temporary worktree)',
       // The comment embeds the head's check result: judged at the same instant as the check step.
       env: { HEAD_SHA: '${{ github.event.pull_request.head.sha }}', BASE_SHA: '${{ github.event.pull_request.base.sha }}', REPORT_HINT: 'the `tierkit-diff` artifact of run ${{ github.run_id }} (tierkit-diff.json)' },
       run: [
         COMMIT_NOW,
-        `${TIERKIT} diff --base-ref "$BASE_SHA" --head-dist dist --now "$now" --max-chars ${COMMENT_MAX_CHARS} --report-hint "$REPORT_HINT" --output tierkit-diff/comment.md --json tierkit-diff/tierkit-diff.json`,
+        `rendered=(); if [ -d ${RENDERED_CHECKOUT}/.git ]; then rendered=(--rendered ${RENDERED_CHECKOUT}); fi`,
+        `${TIERKIT} diff --base-ref "$BASE_SHA" --head-dist dist --now "$now" --max-chars ${COMMENT_MAX_CHARS} --report-hint "$REPORT_HINT" --output tierkit-diff/comment.md --json tierkit-diff/tierkit-diff.json "\${rendered[@]}"`,
         // The plans-diff job renders the comment again, with the plans, at the same instant.
         'echo "now=$now" >> "$GITHUB_OUTPUT"',
         '',

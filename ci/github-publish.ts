@@ -1,5 +1,6 @@
 import { dist, publishEnvironmentName } from '../constructs/naming';
 import type { Manifest, ManifestStack, ManifestTier } from '../contract/manifest';
+import { renderedOutcomesDir } from '../contract/promotion-outcomes';
 import { ACTIONS, RUNNER } from './pins';
 import { ARTIFACT, checkout } from './steps';
 
@@ -86,9 +87,13 @@ publish() {
     echo "::notice::$BRANCH has no apply record for $TIER yet: recording its stacks as applied at $SOURCE_SHA"
   fi
   next="$(jq -c -n --argjson was "$was" --argjson now "$current" --arg sha "$SOURCE_SHA" '$now | with_entries(.key as $k | .value as $v | .value = (if $was[$k].sha256 == $v and ($was[$k].commit // "") != "" then $was[$k] else {commit: $sha, sha256: $v} end))')"
+  # The promotion outcome logs the tier's gated jobs keep in its directory are not manifests: kept.
+  keep="$(mktemp -d)"
+  if [ -d "$work/$OUTCOMES_DIR" ]; then mv "$work/$OUTCOMES_DIR" "$keep/outcomes"; fi
   rm -rf "${'$'}{work:?}/${'$'}{RENDERED_TIER_DIR:?}" "${'$'}{work:?}/${'$'}{RENDERED_APP_OF_APPS:?}"
   mkdir -p "$work/$RENDERED_TIER_DIR" "$(dirname "$work/$RENDERED_APP_OF_APPS")"
   cp -R "dist/$TIER_DIR/." "$work/$RENDERED_TIER_DIR/"
+  if [ -d "$keep/outcomes" ]; then mkdir -p "$(dirname "$work/$OUTCOMES_DIR")"; mv "$keep/outcomes" "$work/$OUTCOMES_DIR"; fi
   cp "dist/$APP_OF_APPS" "$work/$RENDERED_APP_OF_APPS"
   printf '%s\n' "$SOURCE_SHA" > "$marker"
   jq -S . <<< "$next" > "$record"
@@ -194,6 +199,7 @@ function publishJob(m: Manifest, tier: ManifestTier, applies: readonly { job: st
           ...env,
           BRANCH: m.estate.argocd.targetRevision,
           RENDERED_TIER_DIR: dist.renderedPath(dist.k8sTierDir(tier.name)),
+          OUTCOMES_DIR: renderedOutcomesDir(tier.name),
           RENDERED_APP_OF_APPS: dist.renderedPath(dist.k8sAppOfApps(tier.name)),
           PUBLISHED_TIERS: publishedTiers(m).map((t) => dist.renderedPath(dist.k8sTierDir(t.name))).join(' '),
           APP_OF_APPS_DIR: appOfApps.dir,

@@ -6,11 +6,12 @@
  * (in the head tree) and their outcome logs on the rendered branch. What cannot be read is a
  * failed check, never a pass.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../contract/manifest';
 import { chainPath, readPromotionChain } from '../contract/promotion-chain';
 import { envTier, finalOutcome, readOutcomeLog, renderedOutcomesDir } from '../contract/promotion-outcomes';
-import { CheckResult, PromotionRecord, appRecords } from '../contract/promotion-record';
+import { CheckResult, PROMOTIONS_DIR, PromotionRecord, appRecords } from '../contract/promotion-record';
 
 /** Shortest reason tierkit promote accepts for skipping tiers (promote/plan.ts). */
 const MIN_REASON = 10;
@@ -49,9 +50,15 @@ export function verifyConflictFree(r: PromotionRecord, root: string, head: Manif
   if (r.kind === 'abort') return { ok: true, why: `it ends promotion ${r.aborts}` };
   let records: PromotionRecord[];
   try {
-    records = appRecords(root, r.app);
+    // Every app's directory: a record of this app filed under another app's name still conflicts.
+    const dir = join(root, PROMOTIONS_DIR);
+    const all = (existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [])
+      .flatMap((name) => appRecords(root, name).map((x) => ({ name, x })));
+    const misplaced = all.filter(({ name, x }) => name !== x.app);
+    if (misplaced.length > 0) return { ok: false, why: `promotion record(s) ${misplaced.map(({ name, x }) => `${PROMOTIONS_DIR}/${name}/${x.id}.json (of app ${x.app})`).join(', ')} are filed under another app's directory` };
+    records = all.map(({ x }) => x).filter((x) => x.app === r.app);
   } catch (err) {
-    return { ok: false, why: `the promotion records of ${r.app} cannot be read (${(err as Error).message})` };
+    return { ok: false, why: `the promotion records cannot be read (${(err as Error).message})` };
   }
   const aborted = new Set(records.filter((x) => x.kind === 'abort' && x.aborts).map((x) => x.aborts!));
   const others = records.filter((x) => x.kind === 'promote' && x.id !== r.id && !aborted.has(x.id));

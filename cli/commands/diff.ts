@@ -103,6 +103,21 @@ export function addedRecords(root: string, ref: string): string[] {
   return [...out.split('\n'), ...untracked.split('\n')].filter((f) => /^promotions\/[^/]+\/[^/]+\.json$/.test(f)).map((f) => join(root, f));
 }
 
+/**
+ * Promotion records the branch deletes against the base ref. A record is never deleted (an abort
+ * ends a promotion): deleting an open one would hide it from conflict_free. Without rename
+ * detection, so a record moved to another name (or app directory) counts as deleted too.
+ */
+export function deletedRecords(root: string, ref: string): string[] {
+  let out: string;
+  try {
+    out = execFileSync('git', ['diff', '--name-only', '--no-renames', '--diff-filter=D', ref, '--', 'promotions'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    throw new Error(`cannot list the promotion records this branch deletes against ${ref}: ${(err as Error).message}`);
+  }
+  return out.split('\n').filter((f) => /^promotions\/[^/]+\/[^/]+\.json$/.test(f)).sort();
+}
+
 /** Read one side of the comparison; an unreadable dist says which side it is. */
 // What the strict reader refuses but can read past (an unlisted file, an edited hash) is an
 // attention item of that side, and `check` fails on it.
@@ -143,6 +158,10 @@ async function compare(o: DiffOptions, baseDir: string, io: Io): Promise<number>
   const records = [...new Set([...o.promotions, ...('ref' in o.base ? addedRecords(o.root, o.base.ref) : [])])];
   const promo = promotionLines(readPromotions(records), { base: distDigest(baseDir), head: distDigest(o.headDist) },
     (r) => ({ chain_ok: verifyChain(r, base.manifest, head.manifest), conflict_free: verifyConflictFree(r, o.root, head.manifest, o.rendered) }));
+  for (const f of 'ref' in o.base ? deletedRecords(o.root, o.base.ref) : []) {
+    promo.lines.push(`### ✗ The branch deletes the promotion record \`${f}\``, '', 'A promotion record is never deleted: abort the promotion instead (`tierkit promote --abort <id>`).', '');
+    promo.problems.push(`the branch deletes promotion record ${f}: a record is never deleted (abort the promotion instead)`);
+  }
   const out = o.format === 'json'
     ? renderJson(set)
     : renderMarkdown(set, base.manifest, head.manifest, { maxChars: o.maxChars, reportHint: o.reportHint, check: await headCheck(o), plans, top: promo.lines });

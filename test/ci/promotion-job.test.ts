@@ -204,4 +204,17 @@ describe('the apply workflow asks about the promotions it merges, in the target 
     expect(pushedLog()!.events.map((e) => e.event)).toEqual(['health', 'refused']);
     expect(readFileSync(join(again.dir, 'dist/manifest.json'), 'utf8')).toBe(files['dist/manifest.json']);
   }, 240_000);
+
+  it('publishing the tier again keeps its outcome logs (they are not manifests)', () => {
+    const logBefore = pushedLog();
+    expect(logBefore).toBeDefined();
+    const s = step(apply.jobs['publish-staging'], 'Publish k8s/staging');
+    const r = runStep(s, files, {
+      'github.sha': after, 'needs.locate.outputs.dist-sha256': sha256(files['dist/manifest.json']), 'steps.publisher.outputs.token': 'test-token', 'needs.locate.outputs.stacks': '[]',
+    }, { setup: (dir) => checkoutAt(dir, after) });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(git(origin, 'log', '-1', '--format=%s', `refs/heads/${BRANCH()}`)).toBe(`tierkit: render staging from ${after}`);
+    expect(git(origin, 'show', `refs/heads/${BRANCH()}:staging/crm-staging.k8s.yaml`)).toBe(files['dist/k8s/staging/crm-staging.k8s.yaml'].trim());
+    expect(pushedLog()).toEqual(logBefore);
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { App, PromotionChain, Releases, Tier } from '../../constructs';
@@ -152,5 +152,16 @@ describe('diff asks chain_ok and conflict_free again', () => {
     expect(ended.stdout).toMatch(/✅ `conflict_free`: every other promotion of crm has ended/);
     writeFileSync(join(logDir, `${open.id}.json`), '{"schemaVersion":1,"id":"x"');
     expect(diff(root, mine, ['--rendered', rendered]).stdout).toMatch(/is not a readable outcome log/);
+  });
+
+  it('an open promotion of the app filed under another app\'s directory still conflicts', () => {
+    const root = repo();
+    const open = record(root, { to: 'staging', requester: 'bob' });
+    mkdirSync(join(root, 'promotions/shop'), { recursive: true });
+    renameSync(join(root, 'promotions/crm', `${open.id}.json`), join(root, 'promotions/shop', `${open.id}.json`));
+    const mine = record(root, { reason: 'hotfix for the preprod demo, staging is frozen' });
+    const r = diff(root, mine, ['--rendered', freshDir('rendered-empty')]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`❌ \`conflict_free\`: promotion record\\(s\\) promotions/shop/${open.id}.json \\(of app crm\\) are filed under another app's directory`));
   });
 });

@@ -93,6 +93,12 @@ describe('tierkit diff --base-ref finds the promotion records the branch adds', 
     writeFileSync(join(repo, 'promotions/notes.md'), 'x\n');
     git('add', 'promotions/crm/cccccccccccccccc.json');
     git('commit', '-qm', 'head');
+    const { deletedRecords } = await import('../../cli/commands/diff');
+    expect(deletedRecords(repo, 'base')).toEqual([]);
+    git('rm', '-q', 'promotions/crm/aaaaaaaaaaaaaaaa.json');
+    expect(deletedRecords(repo, 'base')).toEqual(['promotions/crm/aaaaaaaaaaaaaaaa.json']);
+    git('commit', '-qm', 'drop a record');
+    expect(deletedRecords(repo, 'base')).toEqual(['promotions/crm/aaaaaaaaaaaaaaaa.json']);
     expect(addedRecords(repo, 'base').map((f) => f.slice(repo.length + 1)).sort()).toEqual([
       'promotions/crm/bbbbbbbbbbbbbbbb.json', 'promotions/crm/cccccccccccccccc.json', 'promotions/crm/dddddddddddddddd.json',
     ]);
