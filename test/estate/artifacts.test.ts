@@ -164,7 +164,8 @@ describe('Postgres isolation in every app-environment stack', () => {
 describe('Vault pieces of every app-environment stack', () => {
   it('creates only a LOGIN role that expires, is IN ROLE its own group, and acts as it (capped, with timeout defaults, below prod)', () => {
     for (const env of envs()) {
-      const role = resource(env, 'vault_database_secret_backend_role');
+      // The env's own role; prod may also hold its app's promote role (issue 17, test/policies/promote-credential.test.ts).
+      const role = resource(env, 'vault_database_secret_backend_role', (r) => r.name === 'vault_role');
       const group = `"${env.names.groupRole}"`;
       expect(role.name).toBe(env.names.vaultRole);
       expect(role.db_name).toBe(env.names.vaultConnection);
@@ -194,7 +195,8 @@ describe('Vault pieces of every app-environment stack', () => {
     for (const env of envs()) {
       const conn = resource(env, 'vault_database_secret_backend_connection');
       expect(conn.name).toBe(env.names.vaultConnection);
-      expect(conn.allowed_roles).toEqual([env.names.vaultRole]);
+      // …and, on prod of an app with a promote credential, that declared role (TK160 judges its statements).
+      expect(conn.allowed_roles).toEqual([env.names.vaultRole, ...(env.promote ? [env.promote.name] : [])]);
       expect(conn.postgresql.username).toBe(env.names.vaultConnectionRole);
       expect(conn.postgresql.connection_url).toContain(`/${env.names.database}?`);
     }
