@@ -52,6 +52,11 @@ export function previewIssues(estate: Estate, app: App, environments: readonly A
       `previews need PostgreSQL ${PREVIEW_MIN_MAJOR}+ (server ${server.serverId} is ${server.majorVersion}): before 16 the preview admin's CREATEROLE could grant itself any role of the server, prod's group included`,
       `upgrade server ${server.serverId} to ${PREVIEW_MIN_MAJOR} or newer, or run previews on a tier whose server is`);
   }
+  const holdsLive = (t: unknown) => t instanceof Tier && estate.tier(t).config.data.includes(DataClass.LIVE);
+  if (server && (server.tiers.some(holdsLive) || environments.some((e) => e.server === server && holdsLive(e.tier)))) {
+    at('tier', p.tier.name, `server ${server.serverId} holds live data; the preview admin (CREATEDB CREATEROLE, applied without a human gate) never sits beside it`,
+      'run previews on a tier whose server holds no live data');
+  }
   if (!Number.isInteger(p.maxOpen) || p.maxOpen < 1 || p.maxOpen > PREVIEW_MAX_OPEN_LIMIT) {
     at('maxOpen', p.maxOpen, `is not a whole number from 1 to ${PREVIEW_MAX_OPEN_LIMIT}`, 'e.g. maxOpen: 3');
   }

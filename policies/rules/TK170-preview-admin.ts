@@ -43,6 +43,10 @@ export const rule: Rule = {
       if (!server || !Number.isInteger(server.majorVersion) || server.majorVersion < MIN_MAJOR) {
         out.push({ env, source: at, message: `${who}: server ${env.server} is PostgreSQL ${server?.majorVersion ?? '(unknown)'}; before ${MIN_MAJOR} the preview admin's CREATEROLE could grant itself any role, prod's group included` });
       }
+      // Defence in depth: a CREATEDB CREATEROLE role that applies without the human gate never sits beside live data.
+      if (server && isLiveTier(g.tiers, server.gatingTier, true)) {
+        out.push({ env, source: at, message: `${who}: server ${server.id} holds live data (gated by tier ${server.gatingTier}); previews run on a server without it` });
+      }
       const stack = hostStack(g, env);
       if (!stack) {
         out.push({ env, source: at, message: `${who}: the manifest declares them on stack ${env.stack}, which the dist does not hold as that env's app-environment stack` });

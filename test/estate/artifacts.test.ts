@@ -22,7 +22,8 @@ function stackOf(env: ManifestAppEnvironment) {
 }
 
 function resource(env: ManifestAppEnvironment, type: string, pick: (r: TerraformResource) => boolean = () => true): Record<string, any> {
-  const hits = stackOf(env).resources.filter((r) => r.type === type && pick(r));
+  // The env's own resources: its app's preview pieces (`preview_*`) are judged by test/estate/previews.test.ts and TK170–TK172.
+  const hits = stackOf(env).resources.filter((r) => r.type === type && !r.name.startsWith('preview_') && pick(r));
   expect(hits, `${env.slug}: exactly one ${type}`).toHaveLength(1);
   return hits[0].attributes;
 }
@@ -79,7 +80,8 @@ describe('Postgres isolation in every app-environment stack', () => {
 
   it('revokes everything from PUBLIC and grants CONNECT to the env’s group and the CI planners’ read-only group only', () => {
     for (const env of envs()) {
-      const all = stackOf(env).resources.filter((r) => r.type === 'postgresql_grant').map((r) => r.attributes);
+      // (The preview home database's grants are judged by test/estate/previews.test.ts and TK170.)
+      const all = stackOf(env).resources.filter((r) => r.type === 'postgresql_grant' && !r.name.startsWith('preview_')).map((r) => r.attributes);
       // The server's own databases (TK041): PUBLIC revoked there too, nothing granted.
       const maintenance = all.filter((g) => g.database === 'postgres' || g.database === 'template1');
       expect(maintenance.map((g) => [g.database, g.role, g.object_type, g.privileges]).sort(), env.slug).toEqual([
@@ -252,7 +254,8 @@ describe('CI appliers reach every Vault object of the stacks they apply', () => 
     const a = r.attributes as Record<string, any>;
     switch (r.type) {
       // rotate-root: the apply job rotates a new connection's first password away.
-      case 'vault_database_secret_backend_connection': return [`${a.backend}/config/${a.name}`, `${a.backend}/rotate-root/${a.name}`];
+      // (Not the preview connection: it is never rotated — docs/previews.md, "remaining": the apply job's rotate step must skip it.)
+      case 'vault_database_secret_backend_connection': return [`${a.backend}/config/${a.name}`, ...(r.name === 'preview_connection' ? [] : [`${a.backend}/rotate-root/${a.name}`])];
       case 'vault_database_secret_backend_role': return [`${a.backend}/roles/${a.name}`];
       case 'vault_kv_secret_v2': return [`${a.mount}/data/${a.name}`, `${a.mount}/metadata/${a.name}`];
       case 'vault_policy': return [`sys/policies/acl/${a.name}`];

@@ -52,6 +52,18 @@ describe('App previews: validation', () => {
     expect(found[0].message).toMatch(/does not run in tier demo/);
   });
 
+  it('refuses previews on a server that also holds live data', () => {
+    const e = new Estate({
+      name: 'test', domain: 'test.lab', vault: { address: 'https://vault.test.lab' },
+      argocd: { repoUrl: 'https://git.test.lab/estate.git' }, ci: { repository: 'test/estate', repositoryId: '100001' },
+    });
+    new PostgresServer(e, 'one-pg', { host: 'pg.test.lab', majorVersion: 18, tiers: [Tier.DEV, Tier.PROD] });
+    erp(e);
+    const found = issues(e);
+    expect(found.map((i) => [i.property, i.value])).toEqual([['previews.tier', 'dev']]);
+    expect(found[0].message).toMatch(/server one-pg holds live data/);
+  });
+
   it('refuses a cap, a label and a requeue interval out of range', () => {
     for (const [prop, value] of [['maxOpen', 0], ['maxOpen', 21], ['maxOpen', 2.5], ['label', 'a,b'], ['label', ''], ['label', ' x'],
       ['requeueAfterSeconds', 5], ['requeueAfterSeconds', 86400]] as const) {

@@ -123,6 +123,12 @@ describe('previews in check (TK170–TK172)', () => {
     expect(messages(report, 'TK170')).toEqual([
       expect.stringMatching(/^previews of app erp \(on erp-dev \(tier dev\)\): server nonprod-pg is PostgreSQL 15; before 16/),
     ]);
+    const onProdServer = await check(editManifest((m) => {
+      m.servers.find((s: any) => s.id === 'nonprod-pg').gatingTier = 'prod';
+    }));
+    expect(messages(onProdServer, 'TK170')).toEqual([
+      expect.stringMatching(/^previews of app erp \(on erp-dev \(tier dev\)\): server nonprod-pg holds live data \(gated by tier prod\)/),
+    ]);
     const onSandbox = await check(editManifest((m) => {
       const sb = m.appEnvironments.find((e: any) => e.slug === 'erp-sandbox');
       sb.previews = m.appEnvironments.find((e: any) => e.slug === 'erp-dev').previews;
