@@ -37,6 +37,10 @@ export async function inspectChangeScript(bytes: Buffer | string): Promise<Scrip
   if (typeof bytes !== 'string' && Buffer.compare(Buffer.from(text, 'utf8'), bytes) !== 0) {
     return { ok: false, sha256, problems: ['is not UTF-8 text'] };
   }
+  // The parser reads a C string (it stops at a NUL) and bash's "$(cat …)" drops NULs: with one, the
+  // statements inspected are not those sent. No other control character has a place in SQL either.
+  const control = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.exec(text);
+  if (control) return { ok: false, sha256, problems: [`holds the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at offset ${control.index}: a change script is plain text (tab, CR and LF only)`] };
   const parsed = parseSql(text);
   if (!parsed.ok) return { ok: false, sha256, problems: [`does not parse: ${parsed.error}`] };
   const problems: string[] = [];
