@@ -1,9 +1,9 @@
 import { App, Estate, Sandbox, SandboxKind, SeedProfile, Tier } from 'tierkit';
 
-/** One app in dev, ci and prod, with an engineer's sandbox on the dev tier. */
+/** One app in ci, dev, staging and prod, with an engineer's sandbox on the dev tier. */
 export function orders(estate: Estate): App {
   const app = new App(estate, 'orders', {
-    tiers: [Tier.CI, Tier.DEV, Tier.PROD],
+    tiers: [Tier.CI, Tier.DEV, Tier.STAGING, Tier.PROD],
     objectPrefix: 'orders_',
     image: 'ghcr.io/acme/orders:1.0.0',
     flags: { 'new-checkout': false },

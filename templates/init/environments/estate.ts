@@ -24,13 +24,24 @@ export function defineEstate(): Estate {
       // An allow list widens a tier's egress: it is a reasoned exception every check report shows.
       // signatureKeyIds: the long key id of the prod publisher's GPG signing key (docs/pr-flow.md):
       // Argo CD syncs prod only from rendered commits it signed. Replace this one with yours.
-      { tier: Tier.PROD, egressAllowList: ['10.20.0.0/16'], reason: 'Prod services reach the prod network: payment and mail relays.', signatureKeyIds: ['0000000000000000'] },
+      // On prod every egress target names its ports (TK048): here the relays' HTTPS and mail submission.
+      {
+        tier: Tier.PROD, egressTargets: [{ cidr: '10.20.0.0/16', ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 587 }] }],
+        reason: 'Prod services reach the prod network: payment and mail relays.', signatureKeyIds: ['0000000000000000'],
+      },
+      // Staging is the human-gated tier a release passes before prod (TK143); it is signed like prod.
+      { tier: Tier.STAGING, signatureKeyIds: ['0000000000000000'] },
       { tier: Tier.DEV, egressAllowList: ['10.10.0.0/16'], reason: 'Dev reaches the non-prod network: package mirror and shared mocks.' },
     ],
   });
   // The prod server: its stacks apply behind the prod gate.
   new PostgresServer(estate, 'prod-pg', {
     host: 'pg-prod.acme.internal', cidr: '10.20.5.10/32', majorVersion: 16, adminKind: AdminKind.SUPERUSER, tiers: [Tier.PROD],
+  });
+  // The staging server: its stacks apply behind staging's one approval.
+  new PostgresServer(estate, 'staging-pg', {
+    host: 'pg-staging.acme.internal', cidr: '10.30.5.10/32', majorVersion: 16, adminKind: AdminKind.MANAGED, adminRole: 'tierkit_admin',
+    tiers: [Tier.STAGING],
   });
   // A managed non-prod server: dev and ci apply automatically on merge.
   new PostgresServer(estate, 'nonprod-pg', {
