@@ -138,11 +138,12 @@ export function applyIdentity(s: { readonly kind: string; readonly gatingTier: s
 }
 
 /**
- * First passwords of the write-only roles (Vault connection user, golden dump role): used only
- * when the role is created (or its `*_wo_version` bumped) — Vault rotates the one, the same apply
- * stores the other in its KV secret — so a fresh random value per job is right, and never reused.
+ * First passwords of the write-only roles (Vault connection user, golden dump role, preview admin):
+ * used only when the role is created (or its `*_wo_version` bumped) — Vault rotates the first, the
+ * same apply stores the others in their KV secrets — so a fresh random value per job is right, and
+ * never reused.
  */
-export const WRITE_ONLY_PASSWORD_VARIABLES = ['vault_connection_password', 'golden_dump_password'] as const;
+export const WRITE_ONLY_PASSWORD_VARIABLES = ['vault_connection_password', 'golden_dump_password', 'preview_admin_password'] as const;
 
 export function ephemeralPassword(): Step {
   return {
@@ -342,7 +343,8 @@ export function applySteps(
 }
 
 /**
- * Apply the reviewed plan, first noting the Vault database connections it creates (or replaces):
+ * Apply the reviewed plan, first noting the Vault database connections it creates (or replaces) and
+ * rotates (never a preview connection, see below):
  * their first password comes from this job (`TF_VAR_vault_connection_password`), and ROTATE_SCRIPT
  * hands it to Vault alone. Terraform never sends it again (write-only, fixed version).
  */
@@ -351,7 +353,9 @@ export const APPLY_SCRIPT = [
   'terraform show -json tfplan > plan.json',
   // The job summary: what this plan (the verified file, not the index's label) does.
   `jq -r '[.resource_changes[]? | .change.actions] as $a | "### \\($ENV.STACK // "stack"): \\([$a[] | select(index("create"))] | length) to add, \\([$a[] | select(. == ["update"])] | length) to change, \\([$a[] | select(index("delete"))] | length) to destroy"' plan.json >> "\${GITHUB_STEP_SUMMARY:-/dev/null}"`,
-  'jq -r \'.resource_changes[]? | select(.type == "vault_database_secret_backend_connection" and (.change.actions | index("create"))) | "\\(.change.after.backend)/rotate-root/\\(.change.after.name)"\' plan.json > created-connections.txt',
+  // An env's connection carries tierkit's root_rotation_statements (TK045) and is rotated; a preview
+  // connection carries none (TK171): its Jobs read the same password from KV, so it is never rotated.
+  'jq -r \'.resource_changes[]? | select(.type == "vault_database_secret_backend_connection" and (.change.actions | index("create")) and ((.change.after.root_rotation_statements // []) | length > 0)) | "\\(.change.after.backend)/rotate-root/\\(.change.after.name)"\' plan.json > created-connections.txt',
   'terraform apply -input=false tfplan',
   '',
 ].join('\n');

@@ -133,7 +133,9 @@ describe('the first password of a Vault connection', () => {
     const created = (actions: string[]) => {
       const r = runStep(applyStep, {
         'plan-fixture.json': JSON.stringify({ resource_changes: [
-          { type: 'vault_database_secret_backend_connection', change: { actions, after: { backend: connection.backend, name: connection.name } } },
+          { type: 'vault_database_secret_backend_connection', change: { actions, after: { backend: connection.backend, name: connection.name, root_rotation_statements: connection.root_rotation_statements } } },
+          // A preview connection has no root rotation (TK171): its Jobs read its password from KV, so it is never rotated.
+          { type: 'vault_database_secret_backend_connection', change: { actions, after: { backend: connection.backend, name: 'erp-previews' } } },
           { type: 'postgresql_role', change: { actions: ['create'], after: { name: 'x' } } },
         ] }),
       }, {}, { path: 'bin', setup: standIns() });
