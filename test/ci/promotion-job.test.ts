@@ -13,7 +13,7 @@ import { synthesize } from '../../constructs/synth/synthesize';
 import estate from '../../environments';
 import { moves } from '../../promote/plan';
 import { testTmp } from '../setup/tmpdir';
-import { runStep, step, Workflow, workflows } from './support';
+import { runStep, step, testSigningKey, Workflow, workflows } from './support';
 
 /**
  * The generated promotion steps of the apply workflow, run for real: bash, git against a bare
@@ -211,6 +211,8 @@ describe('the apply workflow asks about the promotions it merges, in the target 
     const s = step(apply.jobs['publish-staging'], 'Publish k8s/staging');
     const r = runStep(s, files, {
       'github.sha': after, 'needs.locate.outputs.dist-sha256': sha256(files['dist/manifest.json']), 'steps.publisher.outputs.token': 'test-token', 'needs.locate.outputs.stacks': '[]',
+      // Publish signs every rendered commit (ci/github-publish.ts): a real key, as the publisher's secret holds.
+      'needs.locate.outputs.catch-up': '[]', 'secrets.TIERKIT_PUBLISHER_GPG_PRIVATE_KEY': testSigningKey(testTmp('ci', `promotion-gnupg-${process.pid}`)).secret,
     }, { setup: (dir) => checkoutAt(dir, after) });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(git(origin, 'log', '-1', '--format=%s', `refs/heads/${BRANCH()}`)).toBe(`tierkit: render staging from ${after}`);

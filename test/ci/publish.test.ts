@@ -10,7 +10,7 @@ import type { Manifest } from '../../constructs/synth/manifest';
 import { synthesize } from '../../constructs/synth/synthesize';
 import estate from '../../environments';
 import { testTmp } from '../setup/tmpdir';
-import { runStep, step, Workflow, workflows } from './support';
+import { runStep, step, testSigningKey, Workflow, workflows } from './support';
 
 /**
  * The rendered-manifests branch: after the applies, each tier's reviewed manifests land on the
@@ -55,15 +55,6 @@ beforeAll(() => {
   git(src, 'push', '-q', origin, 'main');
   signing = testSigningKey(join(root, 'gnupg'));
 });
-
-/** A real GPG signing key (ed25519, no passphrase) in its own keyring: what an operator stores as the publisher's secret. */
-export function testSigningKey(home: string): { secret: string; public: string; keyId: string } {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  const gpg = (...args: string[]) => execFileSync('gpg', ['--batch', '--homedir', home, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  gpg('--passphrase', '', '--quick-gen-key', 'tierkit publisher test <publisher@example.test>', 'ed25519', 'sign', 'never');
-  const keyId = gpg('--with-colons', '--list-secret-keys').split('\n').find((l) => l.startsWith('sec:'))!.split(':')[4];
-  return { secret: gpg('--armor', '--export-secret-keys'), public: gpg('--armor', '--export'), keyId };
-}
 
 /** `git verify-commit` of the rendered branch's head, with only `publicKey` trusted (none: an empty keyring). */
 export function verifyBranchHead(repo: string, ref: string, publicKey?: string): { ok: boolean; output: string } {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -107,4 +107,13 @@ export function runGithubScript(s: Record<string, any>, files: Record<string, st
   let posted: Posted[] = [];
   try { posted = JSON.parse(readFileSync(postedFile, 'utf8')); } catch { /* the script failed */ }
   return { status: r.status, stderr: r.stderr, posted, dir };
+}
+
+/** A real GPG signing key (ed25519, no passphrase) in its own keyring: what an operator stores as the publisher's secret. */
+export function testSigningKey(home: string): { secret: string; public: string; keyId: string } {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const gpg = (...args: string[]) => execFileSync('gpg', ['--batch', '--homedir', home, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  gpg('--passphrase', '', '--quick-gen-key', 'tierkit publisher test <publisher@example.test>', 'ed25519', 'sign', 'never');
+  const keyId = gpg('--with-colons', '--list-secret-keys').split('\n').find((l) => l.startsWith('sec:'))!.split(':')[4];
+  return { secret: gpg('--armor', '--export-secret-keys'), public: gpg('--armor', '--export'), keyId };
 }
