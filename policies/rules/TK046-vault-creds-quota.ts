@@ -10,12 +10,25 @@ import { isLiveTier } from '../../contract/tiers';
  */
 function quotaPath(q: VaultQuota): string | undefined {
   if (q.path === undefined || q.path === null) return '';
-  return typeof q.path === 'string' ? q.path.replace(/^\/+|\/+$/g, '') : undefined;
+  if (typeof q.path !== 'string') return undefined;
+  const path = q.path.replace(/^\/+|\/+$/g, '');
+  // A trailing '*' matches any suffix; a '*' anywhere else is a shape this rule does not model.
+  return path.slice(0, -1).includes('*') ? undefined : path;
 }
 
-/** Whether a request to `credsPath` counts against a quota on `path`. */
+/** Whether a request to `credsPath` counts against a quota on `path` (a trailing '*' is a string prefix). */
 function covers(path: string, credsPath: string): boolean {
+  if (path.endsWith('*')) return credsPath.startsWith(path.slice(0, -1));
   return path === '' || credsPath === path || credsPath.startsWith(`${path}/`);
+}
+
+/**
+ * The env a platform quota is for: named after it (`<slug>-creds-rate`, `<slug>-creds-leases`,
+ * constructs/naming.ts) and on its creds path. Never inferred from the path alone: a quota named for
+ * a dev env but pointed at prod's creds path would otherwise pass as prod's own and throttle prod.
+ */
+function platformOwner(g: EstateGraph, q: VaultQuota, path: string) {
+  return g.envs.find((e) => (q.name === `${e.slug}-creds-rate` || q.name === `${e.slug}-creds-leases`) && e.names.vaultCredsPath === path);
 }
 
 /** A positive, finite number as written (Terraform JSON may carry numbers as strings). */
@@ -95,8 +108,8 @@ export const rule: Rule = {
           message: `stack ${q.stack.name}: ${q.kind} quota "${q.name}" has a path that cannot be read: ${JSON.stringify(q.path)}` });
         continue;
       }
-      // A platform quota belongs to the env whose creds path it names; any other quota to its stack's env.
-      const owner = q.stack.env ?? (platformQuota(q) ? g.envs.find((e) => e.names.vaultCredsPath === path) : undefined);
+      // A platform quota belongs to the env it is named for, on that env's creds path; any other quota to its stack's env.
+      const owner = q.stack.env ?? (platformQuota(q) ? platformOwner(g, q, path) : undefined);
       const others = g.envs.filter((e) => e !== owner && covers(path, e.names.vaultCredsPath));
       if (others.length === 0) continue;
       const shown = others.slice(0, 3).map((e) => e.slug).join(', ') + (others.length > 3 ? `, … (${others.length})` : '');
