@@ -13,11 +13,28 @@ export const rule: Rule = {
     + 'a setting of GitHub (an admin bypass, a misconfigured actor, a mirror): with `signatureKeys`, Argo CD itself refuses '
     + 'to sync a commit that the publisher\'s GPG key did not sign. For a tier whose changes need a human approval, both '
     + 'of its AppProjects (`tierkit-<tier>`, and `tierkit-<tier>-apps`, whose app of apps could otherwise rewrite the '
-    + 'first) must list at least one GPG long key id. A project it cannot find or read is a finding.',
+    + 'first) must list at least one GPG long key id, and no key another tier\'s projects list (Argo CD has one keyring: '
+    + 'a shared key lets the other tier\'s publisher sign for this one). A project it cannot find or read is a finding.',
   fix: 'Declare the tier publisher\'s key ids in the estate (`tiers: [{ tier, signatureKeyIds: ["<16 hex>"] }]`) and synthesize again; sign with that key (secret TIERKIT_PUBLISHER_GPG_PRIVATE_KEY of publish-<tier>).',
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];
+    // Argo CD has one GPG keyring: a key listed by two tiers' projects lets either tier's publisher
+    // sign for the other (staging's publisher, one approval, signing prod's commits).
+    const keyTiers = new Map<string, Set<string>>();
+    for (const t of g.manifest.tiers) {
+      for (const file of [naming.dist.k8sTierApplications(t.name), naming.dist.k8sAppOfApps(t.name)]) {
+        for (const k of g.kubernetes.filter((x) => x.kind === 'AppProject' && x.source.file === file)) {
+          const keys = k.object.spec?.signatureKeys;
+          for (const x of Array.isArray(keys) ? keys : []) {
+            if (typeof x?.keyID !== 'string') continue;
+            const id = x.keyID.toUpperCase();
+            if (!keyTiers.has(id)) keyTiers.set(id, new Set());
+            keyTiers.get(id)!.add(t.name);
+          }
+        }
+      }
+    }
     for (const t of g.manifest.tiers) {
       if (!t.applyGate.human || t.applyGate.name === 'none') continue;
       // A tier without envs has no projects (TK112 expects none either).
@@ -39,6 +56,12 @@ export const rule: Rule = {
             out.push({ source: { file: k.source.file, pointer: `${k.source.pointer ?? ''}/spec/signatureKeys` }, message: `AppProject "${exp.name}" of human-gated tier ${t.name} has no signatureKeys: Argo CD syncs any commit of the rendered branch, signed or not` });
           } else if (ids.some((id: unknown) => typeof id !== 'string' || !KEY_ID.test(id))) {
             out.push({ source: { file: k.source.file, pointer: `${k.source.pointer ?? ''}/spec/signatureKeys` }, message: `AppProject "${exp.name}" of human-gated tier ${t.name} lists signatureKeys ${JSON.stringify(keys)}: each must be { keyID: <16 hex digits> }` });
+          }
+          for (const id of ids) {
+            const shared = typeof id === 'string' ? [...(keyTiers.get(id.toUpperCase()) ?? [])].filter((x) => x !== t.name).sort() : [];
+            if (shared.length > 0) {
+              out.push({ source: { file: k.source.file, pointer: `${k.source.pointer ?? ''}/spec/signatureKeys` }, message: `AppProject "${exp.name}" of human-gated tier ${t.name} trusts key ${id}, which tier ${shared.join(', ')} also trusts: that tier's publisher could sign ${t.name}'s commits` });
+            }
           }
         }
       }
