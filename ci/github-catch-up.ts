@@ -1,5 +1,5 @@
 import { dist, PROVIDER_LOCKS_DIR } from '../constructs/naming';
-import type { Manifest } from '../contract/manifest';
+import type { Manifest, ManifestStack } from '../contract/manifest';
 import { compareStrings } from '../contract/order';
 import { ciStacks, Step } from './steps';
 
@@ -23,7 +23,9 @@ export interface AppliedRecord {
  * `locate`: the stacks behind their last apply. The rendered branch is fetched with the job's
  * read-only token; its absence (first run) records nothing; any other fetch error fails (a record
  * that cannot be read is never read as "nothing behind"). A record whose commit is not an ancestor
- * of this push (history rewritten, or written from another branch) counts as behind too.
+ * of this push (history rewritten, or written from another branch) counts as behind too. A stack's
+ * record is read only from its own tier's directory (STACK_DIRS): another tier's publisher never
+ * speaks for it.
  */
 export const BEHIND_SCRIPT = String.raw`basic="$(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 | tr -d '\n')"
 echo "::add-mask::$basic"
@@ -43,7 +45,7 @@ else
   for dir in $TIER_DIRS; do
     if record="$(git show "origin/$BRANCH:$dir/.tierkit-applied" 2>/dev/null)"; then
       # The first records held a bare sha256 per stack (no commit): read as applied at an unknown commit.
-      records="$(jq -c --argjson r "$record" '. + ($r | with_entries(.value |= (if type == "string" then {commit: "", sha256: .} else . end)))' <<< "$records")"
+      records="$(jq -c --argjson r "$record" --argjson own "$STACK_DIRS" --arg dir "$dir" '. + ($r | with_entries(select($own[.key] == $dir) | .value |= (if type == "string" then {commit: "", sha256: .} else . end)))' <<< "$records")"
     fi
   done
 fi
@@ -85,6 +87,11 @@ echo "catch-up=$catchup" >> "$GITHUB_OUTPUT"
 export function behindStep(m: Manifest): Step {
   const stacks = ciStacks(m).map((s) => s.name).sort(compareStrings);
   const tiers = [...new Set(m.tiers.filter((t) => t.applyGate.name !== 'none').map((t) => dist.renderedPath(dist.k8sTierDir(t.name))))].sort(compareStrings);
+  // Whose record speaks for a stack: its own tier's publisher, and for the shared platform its gating tier's
+  // (every publisher records it; a lower tier's must not mark it up to date).
+  const owner = (s: ManifestStack) => (s.kind === 'shared-platform' ? s.gatingTier : s.tier);
+  const stackDirs = Object.fromEntries(ciStacks(m).map((s) => [s.name, owner(s) ? dist.renderedPath(dist.k8sTierDir(owner(s)!)) : ''])
+    .sort((a, b) => compareStrings(a[0], b[0])));
   return {
     id: 'behind',
     name: 'Stacks behind their last apply (a merge whose apply run was cancelled or failed)',
@@ -92,6 +99,7 @@ export function behindStep(m: Manifest): Step {
       BRANCH: m.estate.argocd.targetRevision,
       TIER_DIRS: tiers.join(' '),
       CI_STACKS: JSON.stringify(stacks),
+      STACK_DIRS: JSON.stringify(stackDirs),
       REVIEWED_STACKS: '${{ steps.verify.outputs.stacks }}',
       GITHUB_TOKEN: '${{ github.token }}',
     },

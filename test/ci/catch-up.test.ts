@@ -128,6 +128,15 @@ describe('locate finds every stack behind its last apply (real git)', () => {
     expect(r.stdout).toContain(`stack crm was last recorded at ${commits.side}, which is not in main's history`);
   });
 
+  it('another tier\'s record never speaks for a stack: staging\'s publisher cannot mark prod\'s crm as applied (attack5)', () => {
+    const dist = changed(['crm']);
+    const records = recordsAt(commits.A);
+    // What a staging publisher could push: prod's stack "applied" at this very configuration and commit.
+    records.staging.crm = { commit: commits.C, sha256: stackSha(dist, 'crm') };
+    writeRecords(origin, records);
+    expect(JSON.parse(behind(dist, []).outputs['catch-up'])).toEqual(['crm']);
+  });
+
   it('a stack missing from existing records is behind (it was added by a merge whose run was cancelled)', () => {
     const records = recordsAt(commits.A);
     delete records.dev['crm-dev'];
