@@ -25,6 +25,8 @@ beforeAll(() => {
   const dirs = pairDirs('large');
   base = writeEstate(dirs.base);
   big = writeEstate(dirs.head, (e) => {
+    // 200 engineers, each an owner the estate declares (the owner list holds every sandbox, sandbox-checks.ts).
+    Object.assign(e, { sandboxOwners: [...(e.sandboxOwners ?? []), ...Array.from({ length: SANDBOXES }, (_, i) => `engineer-${i}`)] });
     for (let i = 0; i < SANDBOXES; i++) {
       const appName = i % 2 ? 'crm' : 'shop';
       // Every 50th sandbox outlives the tier maximum (an env exception); every 10th also reaches prod and accepts a finding.

@@ -19,8 +19,9 @@ describe('TK004 judges renew_statements and rollback_statements (SQL Vault runs 
     expect(report.summary.errors).toBeGreaterThanOrEqual(2);
   });
 
-  it('accepts Vault\'s default renewal written out', async () => {
-    const dir = synthDist((e) => env(e, 'erp', 'sandbox').addEscapeHatch((r) => {
+  // A sandbox renews with its expiry guard (TK126), so Vault's default is judged on an env that is no sandbox.
+  it('accepts Vault\'s default renewal written out (prod erp)', async () => {
+    const dir = synthDist((e) => env(e, 'erp', 'prod').addEscapeHatch((r) => {
       r.vaultRole.addOverride('renew_statements', [`ALTER ROLE "{{name}}" VALID UNTIL '{{expiration}}';`]);
     }));
     expect(findings(await check(dir), 'TK004')).toEqual([]);
