@@ -29,8 +29,9 @@ export function defineEstate(): Estate {
         tier: Tier.PROD, egressTargets: [{ cidr: '10.20.0.0/16', ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 587 }] }],
         reason: 'Prod services reach the prod network: payment and mail relays.', signatureKeyIds: ['0000000000000000'],
       },
-      // Staging is the human-gated tier a release passes before prod (TK143); it is signed like prod.
-      { tier: Tier.STAGING, signatureKeyIds: ['0000000000000000'] },
+      // Staging is the human-gated tier a release passes before prod (TK143); its publisher signs with
+      // its own key (TK098 refuses a key two tiers trust).
+      { tier: Tier.STAGING, signatureKeyIds: ['1111111111111111'] },
       { tier: Tier.DEV, egressAllowList: ['10.10.0.0/16'], reason: 'Dev reaches the non-prod network: package mirror and shared mocks.' },
     ],
   });
