@@ -29,11 +29,15 @@ function seedProfile(seed: string): SeedProfile {
 
 export function estateFromSpec(spec: EstateSpec): Estate {
   const s = ESTATE_SETTINGS;
-  const tiers: TierSettings[] = Object.entries(s.egressAllowList).map(([name, cidrs]) => ({
-    tier: tier(name as TierName), egressAllowList: cidrs, reason: `the ${name} tier reaches its own network (${cidrs.join(', ')})`,
-    // Human-gated tiers accept only commits signed by their publisher (TK098).
-    ...(tier(name as TierName).defaults.applyGate.human ? { signatureKeyIds: ['0123456789ABCDEF'] } : {}),
-  }));
+  const tiers: TierSettings[] = Object.entries(s.egressAllowList).map(([name, cidrs], i) => {
+    const ports = s.egressPorts[name as TierName];
+    return {
+      tier: tier(name as TierName), reason: `the ${name} tier reaches its own network (${cidrs.join(', ')})`,
+      ...(ports ? { egressTargets: cidrs.map((cidr) => ({ cidr, ports: ports.map((port) => ({ protocol: 'TCP' as const, port })) })) } : { egressAllowList: cidrs }),
+      // Human-gated tiers accept only commits signed by their own publisher's key (TK098).
+      ...(tier(name as TierName).defaults.applyGate.human ? { signatureKeyIds: [`0123456789ABCD${i.toString(16).toUpperCase().padStart(2, '0')}`] } : {}),
+    };
+  });
   const estate = new Estate({
     name: s.name,
     domain: s.domain,

@@ -58,6 +58,8 @@ export const ESTATE_SETTINGS = {
   /** Owners hold at most two sandboxes each (see `owner` below), under this quota. */
   sandboxQuotaPerOwner: 3,
   egressAllowList: { prod: ['10.20.0.0/16'], preprod: ['10.30.0.0/16'], staging: ['10.30.0.0/16'], dev: ['10.10.0.0/16'] } as Partial<Record<TierName, string[]>>,
+  /** Live tiers name their egress ports (TK048): prod reaches its network on HTTPS only. */
+  egressPorts: { prod: [443] } as Partial<Record<TierName, number[]>>,
   servers: [
     { id: 'prod-pg', host: 'pg-prod.bench.lab', port: 5432, majorVersion: 16, superuser: true, sslMode: 'require', tiers: ['prod'] },
     { id: 'stage-pg', host: 'pg-stage.bench.lab', port: 5432, majorVersion: 16, superuser: false, adminRole: 'tierkit_admin', sslMode: 'require', tiers: ['staging', 'preprod'] },

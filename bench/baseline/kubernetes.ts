@@ -45,7 +45,12 @@ function environmentChart(app: App, e: Env): void {
   if (!TIERS[e.tier].egressDeny && allowList.length > 0) {
     new k8s.KubeNetworkPolicy(chart, 'allow_egress_listed', {
       metadata: meta('allow-egress-listed'),
-      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: allowList.map((cidr) => ({ ipBlock: { cidr } })) }] },
+      spec: {
+        podSelector: {}, policyTypes: ['Egress'],
+        egress: S.egressPorts[e.tier]
+          ? allowList.map((cidr) => ({ to: [{ ipBlock: { cidr } }], ports: S.egressPorts[e.tier]!.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })) }))
+          : [{ to: allowList.map((cidr) => ({ ipBlock: { cidr } })) }],
+      },
     });
   }
   // Workload pods only (the reset Job's pods carry the env labels too).
