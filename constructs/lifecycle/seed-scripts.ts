@@ -7,6 +7,20 @@
 import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
 
 /**
+ * A throwaway PostgreSQL in the scratch directory, reachable by its Unix socket only, stopped and
+ * removed on exit; the session then talks to it alone (no password file, no service, no TLS).
+ */
+const THROWAWAY_SERVER = `data="$TIERKIT_SCRATCH_DIR/pgdata" sock="$TIERKIT_SCRATCH_DIR/sock" tmp="$TIERKIT_DUMP_FILE.tmp.$$"
+rm -rf "$data" "$sock" && mkdir -p "$sock"
+initdb --pgdata="$data" --username=tierkit --auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null
+pg_ctl --pgdata="$data" --log="$TIERKIT_SCRATCH_DIR/server.log" --wait --silent \\
+  --options="-c listen_addresses='' -c unix_socket_directories='$sock' -c port=5432 -c fsync=off" start
+trap 'pg_ctl --pgdata="$data" --mode=immediate --silent stop || true; rm -rf "$data"; rm -f "$tmp"' EXIT
+unset PGPASSWORD PGSERVICE
+export PGPASSFILE="$TIERKIT_SCRATCH_DIR/no-password-file"
+export PGHOST="$sock" PGPORT=5432 PGUSER=tierkit PGDATABASE=seed PGSSLMODE=disable`;
+
+/**
  * Synthetic seed (issue 22; constructs/synthetic.ts): load the generated SQL
  * ($TIERKIT_SEED_SQL_FILE) into a throwaway PostgreSQL (initdb in $TIERKIT_SCRATCH_DIR, Unix socket
  * only, trust: it holds made-up data and no credential), refuse unless every foreign key holds,
@@ -18,15 +32,7 @@ export const SYNTHETIC_SEED_SCRIPT = `#!/usr/bin/env bash
 # tierkit synthetic seed: generated SQL → throwaway PostgreSQL → foreign keys verified → pg_dump -Fc + hashes.
 ${LIFECYCLE_SHELL_FUNCTIONS}
 : "\${TIERKIT_SEED_SQL_FILE:?}" "\${TIERKIT_SCRATCH_DIR:?}" "\${TIERKIT_DUMP_FILE:?}" "\${TIERKIT_HASHES_FILE:?}" "\${TIERKIT_OBJECT_PREFIX:?}"
-data="$TIERKIT_SCRATCH_DIR/pgdata" sock="$TIERKIT_SCRATCH_DIR/sock" tmp="$TIERKIT_DUMP_FILE.tmp.$$"
-rm -rf "$data" "$sock" && mkdir -p "$sock"
-initdb --pgdata="$data" --username=tierkit --auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null
-pg_ctl --pgdata="$data" --log="$TIERKIT_SCRATCH_DIR/server.log" --wait --silent \\
-  --options="-c listen_addresses='' -c unix_socket_directories='$sock' -c port=5432 -c fsync=off" start
-trap 'pg_ctl --pgdata="$data" --mode=immediate --silent stop || true; rm -rf "$data"; rm -f "$tmp"' EXIT
-unset PGPASSWORD PGSERVICE
-export PGPASSFILE="$TIERKIT_SCRATCH_DIR/no-password-file"
-export PGHOST="$sock" PGPORT=5432 PGUSER=tierkit PGDATABASE=seed PGSSLMODE=disable
+${THROWAWAY_SERVER}
 # The declared schema is the estate author's SQL: from here on everything runs as a role without
 # superuser, the database's owner — loading it, and every query over what it created (a cast or an
 # operator it declares on its own types would run as whoever queries them) — so nothing of it can
@@ -85,15 +91,7 @@ actual="$(sha256sum "$TIERKIT_GOLDEN_DUMP_FILE" | cut -d' ' -f1)"
 if [[ -z "$golden_sha256" || "$actual" != "$golden_sha256" ]]; then
   echo "sanitized seed refused: the golden $TIERKIT_GOLDEN_DUMP_FILE has sha256 $actual, its producer published \${golden_sha256:-nothing}" >&2; exit 6
 fi
-data="$TIERKIT_SCRATCH_DIR/pgdata" sock="$TIERKIT_SCRATCH_DIR/sock" tmp="$TIERKIT_DUMP_FILE.tmp.$$"
-rm -rf "$data" "$sock" && mkdir -p "$sock"
-initdb --pgdata="$data" --username=tierkit --auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null
-pg_ctl --pgdata="$data" --log="$TIERKIT_SCRATCH_DIR/server.log" --wait --silent \\
-  --options="-c listen_addresses='' -c unix_socket_directories='$sock' -c port=5432 -c fsync=off" start
-trap 'pg_ctl --pgdata="$data" --mode=immediate --silent stop || true; rm -rf "$data"; rm -f "$tmp"' EXIT
-unset PGPASSWORD PGSERVICE
-export PGPASSFILE="$TIERKIT_SCRATCH_DIR/no-password-file"
-export PGHOST="$sock" PGPORT=5432 PGUSER=tierkit PGDATABASE=seed PGSSLMODE=disable
+${THROWAWAY_SERVER}
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE seed'
 pg_restore --no-owner --no-acl --exit-on-error --single-transaction --dbname=seed "$TIERKIT_GOLDEN_DUMP_FILE"
 key="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')"
