@@ -1,5 +1,8 @@
 /**
- * `npm run bench [-- --quick] [--runs N] [--multipliers 1,10,100] [--timeout-s S] [--no-phases]`
+ * `npm run bench [-- --quick] [--runs N] [--multipliers 1,10,100] [--timeout-s S] [--no-phases] [--only check]`
+ *
+ * `--only` times only the listed operations (synth, baseline, check, diff); check and diff still
+ * need a dist, which one untimed synth writes when synth itself is not timed.
  *
  * Measures synth (tierkit vs the plain cdktf + cdk8s baseline), check and diff (against a one-app
  * change) at several multiples of a base estate, each run in a fresh child process, and writes
@@ -41,7 +44,13 @@ export interface BenchOptions {
   readonly phases: boolean;
   readonly quick: boolean;
   readonly command: string;
+  /** Operations to time. @default every one of BENCH_OPERATIONS */
+  readonly only?: ReadonlySet<BenchOperation>;
 }
+
+/** What `--only` may name: tierkit's synth, the baseline's synth, check and diff. */
+export const BENCH_OPERATIONS = ['synth', 'baseline', 'check', 'diff'] as const;
+export type BenchOperation = (typeof BENCH_OPERATIONS)[number];
 
 type Log = (line: string) => void;
 
@@ -117,6 +126,7 @@ export function runBench(o: BenchOptions, log: Log = () => undefined): BenchRepo
   mkdirSync(o.workDir, { recursive: true });
   const rows: Row[] = [];
   const phases: Phases[] = [];
+  const timed = (op: BenchOperation) => o.only === undefined || o.only.has(op);
 
   for (const x of o.multipliers) {
     const env = sizeEnv(o, x);
@@ -132,20 +142,33 @@ export function runBench(o: BenchOptions, log: Log = () => undefined): BenchRepo
       return out;
     };
     log(`${x}× (${o.base.apps * x} apps, ${o.base.sandboxes * x} sandboxes)`);
-    const tk = samples('synth (tierkit)', () => [...TIERKIT_ARGS, 'synth', '--app', ENTRY, '--out', dist, '--quiet'], { ...child(), env });
+    const synthArgs = () => [...TIERKIT_ARGS, 'synth', '--app', ENTRY, '--out', dist, '--quiet'];
+    let synthRow: Row | undefined;
+    if (timed('synth')) {
+      synthRow = summarize('synth (tierkit)', x, NaN, samples('synth (tierkit)', synthArgs, { ...child(), env }), [0]);
+    } else if (timed('check') || timed('diff')) {
+      // Not timed, not reported: the dist check and diff read.
+      synthRow = summarize('synth (tierkit)', x, NaN, [runNode(synthArgs(), { ...child(), env })], [0]);
+    }
     const envCount = appEnvironmentsIn(dist);
-    const synthRow = summarize('synth (tierkit)', x, envCount, tk, [0]);
-    rows.push(synthRow);
-    const bl = samples('synth (baseline)', () => ['--import', 'tsx', BASELINE, join(o.workDir, `baseline-${x}x`)], { ...child(), env });
-    rows.push(summarize('synth (baseline)', x, envCount, bl, [0]));
+    if (synthRow) synthRow = { ...synthRow, appEnvironments: envCount };
+    if (synthRow && timed('synth')) rows.push(synthRow);
+    if (timed('baseline')) {
+      const bl = samples('synth (baseline)', () => ['--import', 'tsx', BASELINE, join(o.workDir, `baseline-${x}x`)], { ...child(), env });
+      rows.push(summarize('synth (baseline)', x, envCount, bl, [0]));
+    }
 
-    if (available.check && synthRow.status === 'ok') {
+    if (!timed('check')) {
+      // not asked for
+    } else if (available.check && synthRow?.status === 'ok') {
       const s = samples('check', () => [...TIERKIT_ARGS, 'check', dist, '--format', 'json', '--now', CHECK_NOW], child(), true);
       rows.push(summarize('check', x, envCount, s, [0, 1], true));
     } else {
       rows.push(available.check ? { ...unavailable('check', x, envCount, 'check'), status: 'failed', note: 'no dist: synth failed' } : unavailable('check', x, envCount, 'check'));
     }
-    if (available.diff && synthRow.status === 'ok') {
+    if (!timed('diff')) {
+      // not asked for
+    } else if (available.diff && synthRow?.status === 'ok') {
       const head = join(o.workDir, `tierkit-${x}x-changed`);
       const prep = runNode([...TIERKIT_ARGS, 'synth', '--app', ENTRY, '--out', head, '--quiet'], { ...child(), env: sizeEnv(o, x, true) });
       if (prep.exitCode !== 0) {
@@ -158,7 +181,7 @@ export function runBench(o: BenchOptions, log: Log = () => undefined): BenchRepo
       rows.push(available.diff ? { ...unavailable('diff', x, envCount, 'diff'), status: 'failed', note: 'no dist: synth failed' } : unavailable('diff', x, envCount, 'diff'));
     }
 
-    if (o.phases) {
+    if (o.phases && timed('synth')) {
       const s = runNode(['--import', 'tsx', INPROC, join(o.workDir, `inproc-${x}x`)], { ...child(), env });
       if (s.exitCode === 0) {
         const p = JSON.parse(s.stdout.trim().split('\n').pop()!);
@@ -182,7 +205,7 @@ export function optionsFromArgv(argv: readonly string[]): BenchOptions {
     args: [...argv],
     options: {
       quick: { type: 'boolean' }, runs: { type: 'string' }, multipliers: { type: 'string' }, seed: { type: 'string' },
-      'timeout-s': { type: 'string' }, 'no-phases': { type: 'boolean' }, 'work-dir': { type: 'string' },
+      'timeout-s': { type: 'string' }, 'no-phases': { type: 'boolean' }, 'work-dir': { type: 'string' }, only: { type: 'string' },
     },
     strict: true,
   });
@@ -193,6 +216,14 @@ export function optionsFromArgv(argv: readonly string[]): BenchOptions {
     return n;
   };
   const quick = values.quick ?? false;
+  let only: Set<BenchOperation> | undefined;
+  if (values.only !== undefined) {
+    only = new Set();
+    for (const op of values.only.split(',').map((s) => s.trim())) {
+      if (!(BENCH_OPERATIONS as readonly string[]).includes(op)) throw new Error(`--only takes a comma-separated list of ${BENCH_OPERATIONS.join(', ')}, got "${op}"`);
+      only.add(op as BenchOperation);
+    }
+  }
   const multipliers = values.multipliers
     ? values.multipliers.split(',').map((m) => int('multipliers', m.trim(), 1))
     : quick ? [1, 10] : [1, 10, 100];
@@ -207,6 +238,7 @@ export function optionsFromArgv(argv: readonly string[]): BenchOptions {
     // --quick skips the in-process phase run to stay under a minute on a busy 2-core machine.
     phases: !values['no-phases'] && !quick,
     quick,
+    ...(only ? { only } : {}),
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
   };
 }

@@ -116,6 +116,16 @@ describe('bench harness', () => {
     expect(report.machine.cpus).toBeGreaterThan(0);
   }, 300_000);
 
+  it('--only check times check alone, on a dist one untimed synth wrote', () => {
+    const options = { ...optionsFromArgv(['--quick', '--multipliers', '1', '--only', 'check', '--work-dir', testTmp('bench', `only-${process.pid}`)]), base: { apps: 1, sandboxes: 1 } };
+    expect([...options.only!]).toEqual(['check']);
+    const report = runBench(options);
+    expect(report.rows.map((r) => r.operation)).toEqual(['check']);
+    if (commandAvailable('check')) expect(report.rows[0]).toMatchObject({ status: 'ok', runs: 1, appEnvironments: 8 });
+    expect(report.phases).toEqual([]);
+    expect(() => optionsFromArgv(['--only', 'check,lint'])).toThrow(/--only takes a comma-separated list of synth, baseline, check, diff, got "lint"/);
+  }, 300_000);
+
   it('judges the targets at the reference size and marks what was not measured', () => {
     const row = (operation: Row['operation'], multiplier: number, medianMs: number, medianRssMiB = 100): Row => ({
       operation, multiplier, appEnvironments: 23 * multiplier, status: 'ok', runs: 3, medianMs, medianRssMiB, medianCpuMs: medianMs, samplesMs: [medianMs],
