@@ -2,6 +2,7 @@ import { groupBy } from '../graph/group';
 import { EstateGraph, VaultQuota } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { isLiveTier } from '../../contract/tiers';
+import { envsUnderPath, envsWithSlugText, quotasOfStack } from './support/graph-index';
 
 /**
  * A quota's path as Vault matches it: a mount plus an optional path suffix, compared segment by
@@ -28,7 +29,11 @@ function covers(path: string, credsPath: string): boolean {
  * a dev env but pointed at prod's creds path would otherwise pass as prod's own and throttle prod.
  */
 function platformOwner(g: EstateGraph, q: VaultQuota, path: string) {
-  return g.envs.find((e) => (q.name === `${e.slug}-creds-rate` || q.name === `${e.slug}-creds-leases`) && e.names.vaultCredsPath === path);
+  // The first env (in env order) whose slug the name ends in: looked up by the slug the name spells.
+  const slug = typeof q.name !== 'string' ? undefined
+    : q.name.endsWith('-creds-rate') ? q.name.slice(0, -'-creds-rate'.length)
+      : q.name.endsWith('-creds-leases') ? q.name.slice(0, -'-creds-leases'.length) : undefined;
+  return slug === undefined ? undefined : envsWithSlugText(g, slug).find((e) => e.names.vaultCredsPath === path);
 }
 
 /** A positive, finite number as written (Terraform JSON may carry numbers as strings). */
@@ -82,7 +87,7 @@ export const rule: Rule = {
       const server = env.server === undefined ? undefined : g.servers.get(env.server);
       if (!server || !(live(server.gatingTier) || server.tiers.some(live))) continue;
       const reaches = [{ tier: server.gatingTier ?? 'prod', what: `server ${server.id}, which holds live data` }];
-      const own = [...(byPath.get(env.names.vaultCredsPath) ?? []), ...g.vaultQuotas.filter((q) => q.stack.name === env.stack)];
+      const own = [...(byPath.get(env.names.vaultCredsPath) ?? []), ...quotasOfStack(g, env.stack)];
       for (const kind of enterprise ? ['rate-limit', 'lease-count'] as const : ['rate-limit'] as const) {
         const candidates = own.filter((q) => q.kind === kind);
         if (candidates.some((q) => platformQuota(q) && weakness(q, env.names.vaultCredsPath) === undefined)) continue;
@@ -110,7 +115,8 @@ export const rule: Rule = {
       }
       // A platform quota belongs to the env it is named for, on that env's creds path; any other quota to its stack's env.
       const owner = q.stack.env ?? (platformQuota(q) ? platformOwner(g, q, path) : undefined);
-      const others = g.envs.filter((e) => e !== owner && covers(path, e.names.vaultCredsPath));
+      const under = path === '' || path.endsWith('*') ? undefined : envsUnderPath(g, path);
+      const others = under ? under.filter((e) => e !== owner) : g.envs.filter((e) => e !== owner && covers(path, e.names.vaultCredsPath));
       if (others.length === 0) continue;
       const shown = others.slice(0, 3).map((e) => e.slug).join(', ') + (others.length > 3 ? `, … (${others.length})` : '');
       out.push({

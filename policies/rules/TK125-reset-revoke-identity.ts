@@ -2,6 +2,7 @@
 import { RESET_REVOKE_LEASES_SCRIPT, RESET_SCRIPT } from '../../constructs/lifecycle/scripts';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { needsResetRevoke, resetAuthRoleName, resetRevokeOwner, resetRevokePolicyName, sweepRevokePath } from './support/ttl-sweep';
+import { k8sNamed, authRolesOfEnv } from './support/graph-index';
 
 type Obj = Record<string, any>;
 const envVars = (c: Obj): Record<string, unknown> => Object.fromEntries((Array.isArray(c?.env) ? c.env : []).map((v: Obj) => [v?.name, v?.value]));
@@ -37,7 +38,7 @@ export const rule: Rule = {
     for (const env of g.envs) {
       if (!needsResetRevoke(g, env)) continue;
       const name = resetAuthRoleName(env);
-      for (const a of g.authRoles.filter((x) => x.stack.env === env && x.name === name)) {
+      for (const a of authRolesOfEnv(g, env).filter((x) => x.name === name)) {
         const where = `reset auth role "${a.backend}/${a.name}" of ${describeEnv(env)}`;
         const expected = [env.names.vaultPolicy, name, resetRevokePolicyName(env)];
         if (!same(a.policies.filter((p) => !BUILTIN.has(p)), expected)) {
@@ -47,7 +48,7 @@ export const rule: Rule = {
           out.push({ env, source: a.source, message: `${where} binds service accounts [${a.serviceAccounts.join(', ')}] in [${a.namespaces.join(', ')}]; it must bind exactly [${name}] in [${env.names.namespace}]` });
         }
       }
-      const jobs = g.kubernetes.filter((o) => o.kind === 'CronJob' && o.name === name && o.namespace === env.names.namespace);
+      const jobs = k8sNamed(g, 'CronJob', env.names.namespace, name);
       const where = `reset CronJob ${env.names.namespace}/${name} of ${describeEnv(env)}`;
       if (jobs.length !== 1) {
         out.push({ env, message: `${where} ${jobs.length === 0 ? 'is missing: its hourly reset would revoke no lease' : `is rendered ${jobs.length} times`}` });

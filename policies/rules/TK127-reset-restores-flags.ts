@@ -4,6 +4,7 @@ import { flagsConfigMapName } from '../../constructs/naming';
 import { FLAGS_FILE_KEY, flagdDefinition, flagsResetPatch } from '../../contract/flags';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { needsResetRevoke, resetAuthRoleName } from './support/ttl-sweep';
+import { k8sNamed } from './support/graph-index';
 
 type Obj = Record<string, any>;
 const envVars = (c: Obj): Record<string, unknown> => Object.fromEntries((Array.isArray(c?.env) ? c.env : []).map((v: Obj) => [v?.name, v?.value]));
@@ -29,13 +30,13 @@ export const rule: Rule = {
       const ns = env.names.namespace;
       const name = flagsConfigMapName(env);
       const declared = env.flags ?? {};
-      const maps = g.kubernetes.filter((o) => o.kind === 'ConfigMap' && o.name === name && o.namespace === ns);
+      const maps = k8sNamed(g, 'ConfigMap', ns, name);
       if (maps.length !== 1) {
         out.push({ env, message: `flags ConfigMap ${ns}/${name} of ${describeEnv(env)} ${maps.length === 0 ? 'is missing: the workload has no flags to read and the reset none to restore' : `is rendered ${maps.length} times`}` });
       } else if (JSON.stringify(maps[0].object.data ?? null) !== JSON.stringify({ [FLAGS_FILE_KEY]: flagdDefinition(declared) }) || maps[0].object.binaryData !== undefined) {
         out.push({ env, source: maps[0].source, message: `flags ConfigMap ${ns}/${name} of ${describeEnv(env)} does not hold exactly the declared flags ${JSON.stringify(declared)} (key ${FLAGS_FILE_KEY})` });
       }
-      const jobs = g.kubernetes.filter((o) => o.kind === 'CronJob' && o.name === resetAuthRoleName(env) && o.namespace === ns);
+      const jobs = k8sNamed(g, 'CronJob', ns, resetAuthRoleName(env));
       if (jobs.length !== 1) continue; // TK125 reports a missing or repeated reset CronJob
       const where = `reset CronJob ${ns}/${jobs[0].name} of ${describeEnv(env)}`;
       const inits: Obj[] = jobs[0].object.spec?.jobTemplate?.spec?.template?.spec?.initContainers ?? [];
