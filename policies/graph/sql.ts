@@ -64,6 +64,17 @@ export function parseSql(text: string): ParsedSql {
  * spelling Vault would leave as written.
  */
 export function parseVaultStatement(text: string): ParsedSql {
+  // A pure function of the text (parseSql is): several rules read each role's statements.
+  const hit = vaultParsed.get(text);
+  if (hit) return hit;
+  const result = parseVaultStatementUncached(text);
+  vaultParsed.set(text, result);
+  return result;
+}
+
+const vaultParsed = new Map<string, ParsedSql>();
+
+function parseVaultStatementUncached(text: string): ParsedSql {
   const substituted = substituteVaultPlaceholders(text);
   const leftover = /\{\{[^}]*\}\}|\{\{|\}\}/.exec(substituted);
   if (leftover) {
