@@ -1,4 +1,6 @@
 import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { groupBy } from '../graph/group';
+import type { Env, VaultPolicy } from '../graph/types';
 import { SWEEP_CAPABILITIES, isOwnResetRevokeGrant, needsResetRevoke, resetRevokeOwner, resetRevokePolicyName, sweepRevokePath } from './support/ttl-sweep';
 
 export const rule: Rule = {
@@ -18,11 +20,14 @@ export const rule: Rule = {
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];
+    let owned: Map<Env | undefined, VaultPolicy[]> | undefined;
     for (const env of g.envs) {
       if (!needsResetRevoke(g, env)) continue;
       const name = resetRevokePolicyName(env);
       const expected = `"${sweepRevokePath(g, env)}" with [${SWEEP_CAPABILITIES.join(', ')}]`;
-      const mine = g.vaultPolicies.filter((p) => resetRevokeOwner(g, p) === env);
+      // Grouped by owner on first need (one pass over the policies, in their order): a scan per env is quadratic.
+      owned ??= groupBy(g.vaultPolicies, (p) => resetRevokeOwner(g, p));
+      const mine = owned.get(env) ?? [];
       if (mine.length === 0) {
         out.push({ env, message: `${describeEnv(env)} resets hourly but its own stack writes no reset-revoke policy "${name}": its reset would leave the last hour's credentials live` });
       }

@@ -3,6 +3,7 @@
  * reference estate's 2,300 envs): built once per graph, shared, and answering exactly what the scan
  * did — the same items, in the list's order, matched by the same `===` comparisons (string keys).
  */
+import { groupBy } from '../../graph/group';
 import type { AuthRole, Env, EstateGraph, K8sObject, VaultQuota } from '../../graph/types';
 
 const caches = new WeakMap<EstateGraph, Map<string, unknown>>();
@@ -12,18 +13,6 @@ function perGraph<T>(g: EstateGraph, name: string, build: () => T): T {
   if (!c) caches.set(g, (c = new Map()));
   if (!c.has(name)) c.set(name, build());
   return c.get(name) as T;
-}
-
-/** Items of `list` grouped by `key`, each group in list order. */
-function grouped<T, K>(list: readonly T[], key: (t: T) => K): Map<K, T[]> {
-  const m = new Map<K, T[]>();
-  for (const t of list) {
-    const k = key(t);
-    const group = m.get(k);
-    if (group) group.push(t);
-    else m.set(k, [t]);
-  }
-  return m;
 }
 
 /**
@@ -50,17 +39,17 @@ export function k8sNamed(g: EstateGraph, kind: string, namespace: string | undef
 
 /** `g.authRoles.filter((a) => a.stack.env === env)`. */
 export function authRolesOfEnv(g: EstateGraph, env: Env): readonly AuthRole[] {
-  return perGraph(g, 'authRoles', () => grouped(g.authRoles, (a) => a.stack.env)).get(env) ?? [];
+  return perGraph(g, 'authRoles', () => groupBy(g.authRoles, (a) => a.stack.env)).get(env) ?? [];
 }
 
 /** `g.vaultQuotas.filter((q) => q.stack.name === stack)`. */
 export function quotasOfStack(g: EstateGraph, stack: string): readonly VaultQuota[] {
-  return perGraph(g, 'quotasByStack', () => grouped(g.vaultQuotas, (q) => q.stack.name)).get(stack) ?? [];
+  return perGraph(g, 'quotasByStack', () => groupBy(g.vaultQuotas, (q) => q.stack.name)).get(stack) ?? [];
 }
 
 /** The envs whose slug, written into a template string, is `text` (in env order). */
 export function envsWithSlugText(g: EstateGraph, text: string): readonly Env[] {
-  return perGraph(g, 'envsBySlugText', () => grouped(g.envs, (e) => `${e.slug}`)).get(text) ?? [];
+  return perGraph(g, 'envsBySlugText', () => groupBy(g.envs, (e) => `${e.slug}`)).get(text) ?? [];
 }
 
 /**
