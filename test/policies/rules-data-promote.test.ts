@@ -34,7 +34,7 @@ describe('the data promote in the example estate', () => {
     expect([...policy.matchAll(/path "([^"]+)"/g)].map((m) => m[1]).sort()).toEqual(['kvv2/data/tierkit-seeds/erp.golden', 'postgres/creds/erp-sandbox']);
     const role = stack.resource.vault_jwt_auth_backend_role.rehearse_role_erp;
     expect(role.bound_claims).toMatchObject({ environment: 'dev', event_name: 'workflow_dispatch', ref: 'refs/heads/main' });
-    expect(role.token_policies).toEqual(['erp-rehearse']);
+    expect(role.token_policies).toEqual(['${vault_policy.rehearse_policy_erp.name}']);
     const p = JSON.parse(readFileSync(join(cleanDist(), PLAN), 'utf8'));
     expect(p.apps.map((a: any) => [a.rehearse.environment, a.rehearse.vaultRole, a.rehearse.target, a.replay.environment, a.replay.vaultRole, a.replay.target]))
       .toEqual([['dev', 'erp-rehearse', 'erp-sandbox', 'prod', 'erp-promote', 'erp']]);
