@@ -1,6 +1,8 @@
 import { stringify } from 'yaml';
 import type { Manifest } from '../contract/manifest';
 import { applyWorkflow } from './github-apply';
+import { dataPromoteWorkflow } from './github-data-promote';
+import { DATA_PROMOTE_WORKFLOW_FILE } from '../contract/ci-names';
 import { pullRequestWorkflow } from './github-pr';
 import { WORKFLOW_FILES } from './steps';
 import { pinnedVersion } from './pins';
@@ -49,9 +51,13 @@ export function dependabotConfig(): Record<string, unknown> {
 
 /** File name (relative to the workflows dir) → content. Deterministic for a given manifest. */
 export function githubWorkflows(m: Manifest): Map<string, string> {
-  return new Map([
+  const files = new Map([
     [DEPENDABOT_FILE, HEADER + stringify(dependabotConfig(), { lineWidth: 0 })],
     [WORKFLOW_FILES.apply, render(applyWorkflow(m))],
     [WORKFLOW_FILES.pullRequest, render(pullRequestWorkflow(m))],
   ]);
+  // Only for an estate with a promote credential (an app with a golden sandbox and promote grants).
+  const dataPromote = dataPromoteWorkflow(m);
+  if (dataPromote) files.set(DATA_PROMOTE_WORKFLOW_FILE, render(dataPromote));
+  return files;
 }

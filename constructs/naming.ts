@@ -347,6 +347,15 @@ export function promoteCredsPath(app: string, n: EstateNaming): string {
   return `${n.databaseMount}/creds/${promoteName(app)}`;
 }
 
+/**
+ * The data promote's rehearsal identity of an app (issue 17): Vault policy and CI JWT role
+ * `<app>-rehearse`, reaching the app's golden sandbox credential only. Prod claims the name, so
+ * no env's policy (`<app>-<env>`) can take it.
+ */
+export function rehearseName(app: string): string {
+  return `${app}-rehearse`;
+}
+
 /** The KV directory (under the KV mount) of every seed's published hashes. */
 export const SEED_HASH_KV_ROOT = 'tierkit-seeds';
 
@@ -401,6 +410,7 @@ export function claimedNames(c: Coordinate): ClaimedName[] {
     ...(c.env === PROD_ENV ? [
       { kind: 'Vault database role', name: promoteName(c.app) },
       { kind: 'Vault policy', name: promoteName(c.app) },
+      { kind: 'Vault policy', name: rehearseName(c.app) },
     ] : []),
   ];
 }

@@ -8,6 +8,8 @@
  */
 import type { AppEnvironment } from './app-environment';
 import { hasGoldenDump } from './lifecycle/plan';
+import type { Sandbox } from './sandbox';
+import { SeedProfile } from './enums';
 import * as naming from './naming';
 import { PolicyRule, quoteIdent } from './statements';
 import { PromoteTableGrant, DML_PRIVILEGES } from './promote-grants';
@@ -61,3 +63,23 @@ export function promotePolicyRules(app: string, n: naming.EstateNaming): PolicyR
 }
 
 
+
+/**
+ * The sandbox a data promote of `env`'s app rehearses on: its golden sandbox (the first by name
+ * when it has several), reset from the golden before every rehearsal.
+ */
+export function rehearsalSandbox(env: AppEnvironment): Sandbox | undefined {
+  return env.app.sandboxes.filter((s) => s.seed === SeedProfile.GOLDEN)
+    .sort((a, b) => compareStrings(a.coordinate.env, b.coordinate.env))[0];
+}
+
+/**
+ * The rehearse policy: the golden sandbox's own dynamic credential (what its reset runs with) and
+ * the golden's published hashes (what the reset and the rehearsal verify against). Nothing of prod.
+ */
+export function rehearsePolicyRules(app: string, sandbox: naming.Coordinate, n: naming.EstateNaming): PolicyRule[] {
+  return [
+    { path: naming.vaultCredsPath(sandbox, n), capabilities: ['read'] },
+    { path: `${n.kvMount}/data/${naming.seedHashKvSecretName(app, 'golden')}`, capabilities: ['read'] },
+  ];
+}

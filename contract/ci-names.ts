@@ -83,3 +83,12 @@ export function promoteClaims(repository: string, repositoryId: string, environm
     job_workflow_ref: jobWorkflowRef(repository, DATA_PROMOTE_WORKFLOW_FILE, CI_MAIN_REF),
   };
 }
+
+/**
+ * The data-promote rehearsal job's OIDC claims (issue 17): the same workflow at main, run by hand,
+ * in the sandbox's tier's GitHub environment (never prod's). The rehearse role binds exactly these;
+ * TK162 checks them and that the role reaches the app's golden sandbox alone.
+ */
+export function rehearseClaims(repository: string, repositoryId: string, environment: string): Record<string, string> {
+  return { ...promoteClaims(repository, repositoryId, environment) };
+}

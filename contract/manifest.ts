@@ -4,7 +4,7 @@
  */
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-export type ArtifactKind = 'terraform-stack' | 'kubernetes-manifests' | 'ci-state-access' | 'ci-github-ruleset';
+export type ArtifactKind = 'terraform-stack' | 'kubernetes-manifests' | 'ci-state-access' | 'ci-github-ruleset' | 'ci-data-promote';
 
 /** Where the stacks keep their Terraform state (estate `backend`). */
 export type ManifestBackend =
@@ -116,6 +116,12 @@ export interface ManifestPromote {
   readonly credsPath: string;
   /** The data-promote workflow file whose replay job alone reads it. */
   readonly workflow: string;
+  /**
+   * The rehearsal (issue 17): its Vault policy and JWT role (`<app>-rehearse`), the golden sandbox
+   * (an appEnvironments slug) it alone reaches, and the GitHub environment its job runs in (the
+   * sandbox's tier). TK162 derives all three again; these say what synth meant.
+   */
+  readonly rehearse: { readonly name: string; readonly sandbox: string; readonly environment: string };
   readonly grants: readonly { readonly table: string; readonly privileges: readonly string[] }[];
 }
 

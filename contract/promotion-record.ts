@@ -130,3 +130,120 @@ export function findRecord(root: string, id: string): { file: string; record: Pr
   }
   throw new RecordError(`no promotion ${id} under ${dir} (list them with: ls ${PROMOTIONS_DIR}/*/)`);
 }
+
+/**
+ * A data promote's record (issue 17, docs/data-promote.md): `promotions/<app>/data/<id>.json`, written
+ * by the replay job of `tierkit-data-promote.yml` after prod changed. Same form as a promotion
+ * record — canonical JSON, id = the first 16 hex digits of sha256 over the record without `id`,
+ * the file named by it — so an edited record no longer matches its id. The approvers come from
+ * GitHub's approvals of the run (GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals),
+ * never from the dispatch's inputs.
+ */
+export interface DataPromotionRecord {
+  readonly schemaVersion: number;
+  readonly id: string;
+  readonly kind: 'data';
+  readonly app: string;
+  /** The reviewed change script: its repository path and the sha256 of the bytes run (rehearsal and replay alike). */
+  readonly script: { readonly path: string; readonly sha256: string };
+  readonly rehearsal: { readonly rehearsedAtEpoch: number; readonly sandboxBeforeSha256: string; readonly sandboxAfterSha256: string };
+  /** The declared tables' content hash on prod before and after the replay. */
+  readonly prod: { readonly database: string; readonly beforeSha256: string; readonly afterSha256: string; readonly replayedAtEpoch: number };
+  /** GitHub logins that approved the run's prod environment, sorted. */
+  readonly approvers: readonly string[];
+  /** The GitHub environment they approved, and the run. */
+  readonly environment: string;
+  readonly run: { readonly repository: string; readonly id: string };
+}
+
+export const DATA_PROMOTIONS_SUBDIR = 'data';
+
+export function dataRecordPath(root: string, app: string, id: string): string {
+  return join(root, PROMOTIONS_DIR, app, DATA_PROMOTIONS_SUBDIR, `${id}.json`);
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const NAME = /^[a-z0-9][a-z0-9-]*$/;
+const SCRIPT_PATH = /^[A-Za-z0-9._/-]+$/;
+
+/** Why `data` is not a data promotion record tierkit writes (the id aside); empty when it is one. */
+export function dataRecordProblems(data: any): string[] {
+  const problems: string[] = [];
+  const isObj = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
+  const exactKeys = (v: unknown, at: string, keys: string[]): v is Record<string, any> => {
+    if (!isObj(v)) { problems.push(`${at} is not an object`); return false; }
+    const got = Object.keys(v).sort();
+    const want = [...keys].sort();
+    if (got.join() !== want.join()) problems.push(`${at} has keys ${JSON.stringify(got)}, not ${JSON.stringify(want)}`);
+    return true;
+  };
+  const hex = (v: unknown, at: string) => { if (typeof v !== 'string' || !HEX64.test(v)) problems.push(`${at} is not a sha256 (64 hex digits)`); };
+  const epoch = (v: unknown, at: string) => { if (!Number.isSafeInteger(v) || (v as number) <= 0) problems.push(`${at} is not a positive epoch second`); };
+  if (!exactKeys(data, 'the record', ['schemaVersion', 'id', 'kind', 'app', 'script', 'rehearsal', 'prod', 'approvers', 'environment', 'run'])) return problems;
+  if (data.schemaVersion !== RECORD_SCHEMA_VERSION) problems.push(`schemaVersion is ${JSON.stringify(data.schemaVersion)}, not ${RECORD_SCHEMA_VERSION}`);
+  if (typeof data.id !== 'string' || !ID.test(data.id)) problems.push(`id ${JSON.stringify(data.id)} is not 16 hex digits`);
+  if (data.kind !== 'data') problems.push(`kind ${JSON.stringify(data.kind)} is not "data"`);
+  if (typeof data.app !== 'string' || !NAME.test(data.app)) problems.push(`app ${JSON.stringify(data.app)} is not an app name`);
+  if (typeof data.environment !== 'string' || !NAME.test(data.environment)) problems.push(`environment ${JSON.stringify(data.environment)} is not an environment name`);
+  if (exactKeys(data.script, 'script', ['path', 'sha256'])) {
+    if (typeof data.script.path !== 'string' || !SCRIPT_PATH.test(data.script.path) || data.script.path.includes('..')) problems.push(`script.path ${JSON.stringify(data.script.path)} is not a plain repository path`);
+    hex(data.script.sha256, 'script.sha256');
+  }
+  if (exactKeys(data.rehearsal, 'rehearsal', ['rehearsedAtEpoch', 'sandboxBeforeSha256', 'sandboxAfterSha256'])) {
+    epoch(data.rehearsal.rehearsedAtEpoch, 'rehearsal.rehearsedAtEpoch');
+    hex(data.rehearsal.sandboxBeforeSha256, 'rehearsal.sandboxBeforeSha256');
+    hex(data.rehearsal.sandboxAfterSha256, 'rehearsal.sandboxAfterSha256');
+  }
+  if (exactKeys(data.prod, 'prod', ['database', 'beforeSha256', 'afterSha256', 'replayedAtEpoch'])) {
+    if (typeof data.prod.database !== 'string' || data.prod.database.length === 0) problems.push('prod.database is not a database name');
+    hex(data.prod.beforeSha256, 'prod.beforeSha256');
+    hex(data.prod.afterSha256, 'prod.afterSha256');
+    epoch(data.prod.replayedAtEpoch, 'prod.replayedAtEpoch');
+    if (Number.isSafeInteger(data.prod.replayedAtEpoch) && Number.isSafeInteger(data.rehearsal?.rehearsedAtEpoch) && data.prod.replayedAtEpoch < data.rehearsal.rehearsedAtEpoch) {
+      problems.push('prod.replayedAtEpoch is before rehearsal.rehearsedAtEpoch: a replay follows its rehearsal');
+    }
+  }
+  const a = data.approvers;
+  if (!Array.isArray(a) || a.length === 0 || a.some((x) => typeof x !== 'string' || !LOGIN.test(x))) problems.push('approvers is not a non-empty list of GitHub logins');
+  else if (a.join('\n') !== [...new Set(a)].sort().join('\n')) problems.push('approvers are not sorted and distinct');
+  if (exactKeys(data.run, 'run', ['repository', 'id'])) {
+    if (typeof data.run.repository !== 'string' || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(data.run.repository)) problems.push('run.repository is not owner/name');
+    if (typeof data.run.id !== 'string' || !/^[0-9]{1,20}$/.test(data.run.id)) problems.push('run.id is not a workflow run id');
+  }
+  return problems;
+}
+
+export function dataRecordId(body: Omit<DataPromotionRecord, 'id'>): string {
+  const { id: _ignored, ...rest } = body as DataPromotionRecord;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 16);
+}
+
+/** The record with its id; throws a RecordError naming every problem when the body is not one tierkit writes. */
+export function dataRecordWithId(body: Omit<DataPromotionRecord, 'id'>): DataPromotionRecord {
+  const record = { ...body, id: dataRecordId(body) } as DataPromotionRecord;
+  const problems = dataRecordProblems(record);
+  if (problems.length > 0) throw new RecordError(`not a data promotion record: ${problems.join('; ')}`);
+  return record;
+}
+
+/** Read and verify one data promotion record: its form, its id (content hash), its file name and canonical text. */
+export function readDataRecord(file: string): DataPromotionRecord {
+  let text: string;
+  let data: any;
+  try {
+    text = readFileSync(file, 'utf8');
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new RecordError(`${file} is not a readable data promotion record (${(err as Error).message}); restore it from git (git checkout -- ${file})`);
+  }
+  const problems = dataRecordProblems(data);
+  if (problems.length > 0) throw new RecordError(`${file} is not a data promotion record tierkit wrote: ${problems.join('; ')}; restore it from git`);
+  const actual = dataRecordId(data);
+  const named = file.replace(/^.*[/\\]/, '').replace(/\.json$/, '');
+  if (actual !== data.id || named !== data.id) {
+    throw new RecordError(`${file} was edited after tierkit wrote it (its content hashes to ${actual}, its id says ${data.id}, its file name ${named}): a data promotion record is never edited by hand; restore it (git checkout -- ${file})`);
+  }
+  if (text !== canonicalJson(data)) throw new RecordError(`${file} is not in the form tierkit writes (canonical JSON): it was edited by hand; restore it (git checkout -- ${file})`);
+  return data as DataPromotionRecord;
+}

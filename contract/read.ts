@@ -82,6 +82,8 @@ export interface DistContents {
   readonly stateAccess?: CiDocument;
   /** `ci/rulesets/*.json` (GitHub rulesets), listed or not: TK094 judges each as written. */
   readonly githubRulesets?: readonly CiDocument[];
+  /** `ci/data-promote.json` (the data-promote workflow's plan), when the dist holds one: TK163 judges it as written. */
+  readonly dataPromote?: CiDocument;
   /** What the strict reader refuses; empty for a dist exactly as tierkit wrote it. */
   readonly problems: readonly DistProblem[];
 }
@@ -301,6 +303,7 @@ export function readDist(distDir: string, options: ReadDistOptions = {}): DistCo
   const yamls: { rel: string; listed: boolean }[] = [];
   const present = walk(dir, '');
   let stateAccess: DistContents['stateAccess'];
+  let dataPromote: DistContents['dataPromote'];
   const rulesets: CiDocument[] = [];
   const presentSet = new Set(present);
   for (const [rel, { i }] of listed) {
@@ -321,7 +324,8 @@ export function readDist(distDir: string, options: ReadDistOptions = {}): DistCo
       continue;
     }
     if (skip.has(rel)) continue;
-    const ciKind = rel === 'ci/state-access.json' ? 'ci-state-access' : /^ci\/rulesets\/[^/]+\.json$/.test(rel) ? 'ci-github-ruleset' : undefined;
+    const ciKind = rel === 'ci/state-access.json' ? 'ci-state-access' : /^ci\/rulesets\/[^/]+\.json$/.test(rel) ? 'ci-github-ruleset'
+      : rel === 'ci/data-promote.json' ? 'ci-data-promote' : undefined;
     if (ciKind) {
       // Read whether listed or not: TK093/TK094 judge what CI and GitHub would be given, as written.
       const text = load(rel);
@@ -334,6 +338,7 @@ export function readDist(distDir: string, options: ReadDistOptions = {}): DistCo
       }
       const doc: CiDocument = { file: rel, listed: entry?.a.kind === ciKind, ...(error === undefined ? { document } : { error }) };
       if (ciKind === 'ci-state-access') stateAccess = doc;
+      else if (ciKind === 'ci-data-promote') dataPromote = doc;
       else rulesets.push(doc);
       if (entry?.a.kind === ciKind) continue;
     }
@@ -365,7 +370,7 @@ export function readDist(distDir: string, options: ReadDistOptions = {}): DistCo
   const kubernetes = yamls.flatMap((m) => kubernetesObjects(m.rel, parseYamlStream(m.rel, load(m.rel)), m.listed));
   // Problems in a stable order whatever the reading order: by file, then pointer.
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
-  return { dir, manifest, stacks, kubernetes, problems, ...(stateAccess ? { stateAccess } : {}), githubRulesets: rulesets };
+  return { dir, manifest, stacks, kubernetes, problems, ...(stateAccess ? { stateAccess } : {}), githubRulesets: rulesets, ...(dataPromote ? { dataPromote } : {}) };
 }
 
 /** Any problem of a dist as one error naming the side (`base`/`head`), for diff and ci. */

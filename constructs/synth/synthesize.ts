@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { canonicalGrants, hasPromoteCredential } from '../promote-credential';
+import { canonicalGrants, hasPromoteCredential, rehearsalSandbox } from '../promote-credential';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App as K8sApp, Chart } from 'cdk8s';
@@ -21,7 +21,9 @@ import {
 import { hostsPreviews, previewSettings } from '../previews';
 import { canonicalJson, compareStrings, yamlStream } from './serialize';
 import { stateAccess } from '../../contract/state-access';
+import type { ManifestPromote } from '../../contract/manifest';
 import { githubRulesets, rulesetFile } from '../../contract/github-rulesets';
+import { DATA_PROMOTE_PLAN_FILE, dataPromotePlan } from '../../contract/data-promote-workflow';
 import { buildAppEnvironmentStack } from './terraform-app-environment';
 import { plainAppEnvironmentStack } from './terraform-app-environment-plain';
 import { buildSharedPlatformStack, buildTierPlatformStack } from './terraform-platform';
@@ -135,6 +137,7 @@ function manifestEnvironment(env: AppEnvironment, artifacts: string[]): Manifest
     },
     promote: hasPromoteCredential(env) ? {
       name: naming.promoteName(c.app), credsPath: naming.promoteCredsPath(c.app, n), workflow: naming.DATA_PROMOTE_WORKFLOW_FILE,
+      rehearse: manifestRehearse(env),
       grants: canonicalGrants(env.app.promoteGrants),
     } : undefined,
     previews: hostsPreviews(env) ? manifestPreviews(env) : undefined,
@@ -346,7 +349,15 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
   };
   if (access) addCiFile(naming.dist.ciStateAccess, 'ci-state-access', canonicalJson(access));
   for (const r of githubRulesets(manifest)) addCiFile(rulesetFile(r.name), 'ci-github-ruleset', canonicalJson(r));
+  const dataPromote = dataPromotePlan(manifest);
+  if (dataPromote) addCiFile(DATA_PROMOTE_PLAN_FILE, 'ci-data-promote', canonicalJson(dataPromote));
   const listed = { ...manifest, artifacts: [...artifacts, ...ciFiles].sort((a, b) => compareStrings(a.path, b.path)) };
   files.set(naming.dist.manifest, canonicalJson(listed));
   return { files, manifest: listed };
+}
+
+/** The data promote's rehearsal, as the manifest records it (promote-credential.ts decides it). */
+function manifestRehearse(env: AppEnvironment): ManifestPromote['rehearse'] {
+  const sandbox = rehearsalSandbox(env)!;
+  return { name: naming.rehearseName(env.coordinate.app), sandbox: naming.slug(sandbox.coordinate), environment: sandbox.tier.name };
 }

@@ -11,7 +11,10 @@ import { PolicyRule, renderPolicy } from '../statements';
 import { addVaultQuotas, vaultQuotaPolicyRules } from './vault-quotas';
 import { Tier } from '../tier';
 import { addBackend, addVaultProvider } from './terraform-common';
-import { PROMOTE_TOKEN_TTL_SECONDS, hasPromoteCredential, promoteClaims, promotePolicyRules } from '../promote-credential';
+import {
+  PROMOTE_TOKEN_TTL_SECONDS, hasPromoteCredential, promoteClaims, promotePolicyRules, rehearsalSandbox, rehearsePolicyRules,
+} from '../promote-credential';
+import { rehearseClaims } from '../../contract/ci-names';
 import { environmentsOf } from '../query';
 import { hostsPreviews } from '../previews';
 
@@ -47,7 +50,7 @@ export function platformAdminRules(estate: Estate, platformTiers: readonly strin
   const v = estate.vault;
   const ciRoles = [naming.PLATFORM_ADMIN_ROLE, ...platformTiers.flatMap((t) => [naming.applierRoleName(t), naming.plannerRoleName(t)]),
     // The data-promote replay identities (a policy and a JWT role each), declared by the tier platform stacks.
-    ...environmentsOf(estate).filter(hasPromoteCredential).map((e) => naming.promoteName(e.app.appName))];
+    ...environmentsOf(estate).filter(hasPromoteCredential).flatMap((e) => [naming.promoteName(e.app.appName), naming.rehearseName(e.app.appName)])];
   return [
     { path: 'sys/mounts', capabilities: ['read'] },
     { path: 'sys/auth', capabilities: ['read'] },
@@ -113,6 +116,18 @@ function buildPromoteIdentity(stack: TerraformStack, estate: Estate, env: AppEnv
   const role = ciRole(stack, `promote_role_${app}`, estate, name, policy, promoteClaims(estate.ci.repository, estate.ci.repositoryId, env.tier.name));
   role.tokenTtl = PROMOTE_TOKEN_TTL_SECONDS;
   role.tokenMaxTtl = PROMOTE_TOKEN_TTL_SECONDS;
+  // The rehearsal job's identity: the golden sandbox's credential only, in the sandbox tier's environment.
+  const sandbox = rehearsalSandbox(env)!;
+  const rehearse = naming.rehearseName(app);
+  const rehearsePolicy = new VaultPolicy(stack, `rehearse_policy_${app}`, {
+    name: rehearse,
+    policy: renderPolicy(`tierkit: data promote rehearsal of ${app} on ${sandbox.coordinate.app}-${sandbox.coordinate.env} (rehearse job only)`,
+      rehearsePolicyRules(app, sandbox.coordinate, estate.naming)),
+  });
+  const rehearseRole = ciRole(stack, `rehearse_role_${app}`, estate, rehearse, rehearsePolicy,
+    rehearseClaims(estate.ci.repository, estate.ci.repositoryId, sandbox.tier.name));
+  rehearseRole.tokenTtl = PROMOTE_TOKEN_TTL_SECONDS;
+  rehearseRole.tokenMaxTtl = PROMOTE_TOKEN_TTL_SECONDS;
 }
 
 /** A CI JWT role: exact string matching (never `glob`), GitHub's default audience, one policy. */

@@ -238,6 +238,8 @@ export interface EstateGraph {
   readonly stateAccess?: DistContents['stateAccess'];
   /** `ci/rulesets/*.json` as read (TK094). */
   readonly githubRulesets?: DistContents['githubRulesets'];
+  /** `ci/data-promote.json` as read, when the dist holds one (TK163). */
+  readonly dataPromote?: DistContents['dataPromote'];
 }
 
 /** The key of a cluster-wide object (role, database) on one server. */

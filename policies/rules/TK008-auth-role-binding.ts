@@ -103,7 +103,8 @@ function jwtProblems(g: EstateGraph, r: AuthRole): Problem[] {
     return problems;
   }
   // An app's data-promote replay identity (TK161 judges its claims and policy): its own policy only.
-  const promote = g.envs.find((e) => e.promote?.name === r.name);
+  // Its rehearse identity likewise (TK162 judges claims, policy and reach).
+  const promote = g.envs.find((e) => e.promote?.name === r.name || e.promote?.rehearse?.name === r.name);
   if (promote && r.stack.manifest?.kind === 'tier-platform') {
     for (const p of r.policies) {
       if (!BUILTIN.has(p) && p !== r.name) problems.push({ text: `grants policy "${p}"; only "${r.name}" is this promote identity's`, unsuppressible: `it hands CI tokens the policy "${p}"` });

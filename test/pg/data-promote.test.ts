@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_HASH_SCRIPT } from '../../constructs/lifecycle';
 import { DATA_PROMOTE_EXIT, DATA_PROMOTE_REHEARSE_SCRIPT, DATA_PROMOTE_REPLAY_SCRIPT } from '../../constructs/lifecycle/data-promote';
+import { readDataRecord } from '../../contract/promotion-record';
 import { testTmp } from '../setup/tmpdir';
 import { synthToDist } from '../support/synth';
 import { createNamespace, pgServer, type Namespace } from './support/db';
@@ -196,5 +197,26 @@ DELETE FROM llx_facturedet WHERE rowid = 2;
     });
     expect(record.prod.before_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(record.prod.after_sha256).not.toBe(record.prod.before_sha256);
+    // The workflow's record step: approvers from GitHub's approvals of the run (its API's shape), the
+    // rest from this replay's output, written in contract/promotion-record.ts form and read back strictly.
+    const approval = (login: string, state: string, env = 'prod') => ({ environments: [{ id: 1, name: env }], state, user: { login }, comment: '' });
+    const approvals = join(dir, 'approvals.json');
+    writeFileSync(approvals, JSON.stringify([approval('bob-ops', 'approved'), approval('alice', 'approved'), approval('mallory', 'approved', 'dev')]));
+    const out = join(dir, 'records');
+    const args = ['data-promote', 'record', recordFile, '--approvals', approvals, '--environment', 'prod', '--repository', 'arcodange/estate', '--run-id', '4242', '--out', out];
+    const written = await runTool(TIERKIT_BIN, args);
+    expect(written.stderr).toBe('');
+    const file = written.stdout.trim();
+    expect(file).toMatch(new RegExp(`/promotions/erp/data/[0-9a-f]{16}\\.json$`));
+    const read = readDataRecord(file);
+    expect(read).toMatchObject({
+      kind: 'data', app: 'erp', approvers: ['alice', 'bob-ops'], environment: 'prod', run: { repository: 'arcodange/estate', id: '4242' },
+      script: { sha256: rehearsal.script_sha256 }, rehearsal: { sandboxBeforeSha256: golden }, prod: { afterSha256: record.prod.after_sha256 },
+    });
+    // GitHub lists only alice: the replay ran naming bob-ops too, so no record is written.
+    writeFileSync(approvals, JSON.stringify([approval('alice', 'approved')]));
+    const mismatch = await runTool(TIERKIT_BIN, args);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toContain('the record names only those GitHub lists');
   });
 });

@@ -5,6 +5,7 @@ import { compareStrings } from '../../../contract/order';
 import { serverPlannerSecretName } from '../../../contract/planner';
 import { Env, EstateGraph, VaultPolicy } from '../../graph/types';
 import { literalPrefix, overlapWitness } from '../../graph/vault-paths';
+import { rehearseOf } from './promote-common';
 
 /** Who a Vault path belongs to: an app-environment, a tier's CI applier, or the shared platform. */
 export type Owner =
@@ -55,6 +56,12 @@ export function policyOwner(g: EstateGraph, p: VaultPolicy): PolicyOwner {
   // An app's promote policy (issue 17), declared by a tier platform stack: prod's, reaching prod's promote credential.
   const promoted = p.stack.manifest?.kind === 'tier-platform' ? g.envs.find((e) => e.promote?.name === p.name) : undefined;
   if (promoted) return { label: `the promote identity of ${promoted.app}`, env: promoted, mayReach: (o) => o.kind === 'env' && o.env === promoted };
+  // Its rehearse policy: the golden sandbox the manifest names, nothing else (TK162 checks that sandbox is no live env).
+  const rehearse = p.stack.manifest?.kind === 'tier-platform' ? rehearseOf(g, p.name) : undefined;
+  if (rehearse) {
+    const sandbox = rehearse.sandbox;
+    return { label: `the rehearse identity of ${rehearse.env.app}`, env: sandbox, mayReach: (o) => sandbox !== undefined && o.kind === 'env' && o.env === sandbox };
+  }
   if (p.name === PLATFORM_ADMIN_ROLE && p.stack.manifest?.kind === 'shared-platform') {
     return { label: 'the platform-admin CI applier', platformAdmin: true, mayReach: (o) => o.kind === 'shared' || o.kind === 'tier' };
   }
@@ -122,8 +129,9 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
   for (const env of g.envs) {
     const gating = env.promote && g.manifest.stacks.find((x) => x.name === env.stack)?.gatingTier;
     if (!gating) continue;
-    const r = env.promote!.name;
-    for (const pattern of [`sys/policies/acl/${r}`, `sys/policy/${r}`, `auth/${v.jwtAuthPath}/role/${r}`]) out.push({ pattern, owner: { kind: 'tier', tier: gating } });
+    for (const r of [env.promote!.name, env.promote!.rehearse?.name].filter((x): x is string => x !== undefined)) {
+      for (const pattern of [`sys/policies/acl/${r}`, `sys/policy/${r}`, `auth/${v.jwtAuthPath}/role/${r}`]) out.push({ pattern, owner: { kind: 'tier', tier: gating } });
+    }
   }
   for (const t of g.tiers.keys()) {
     const owner: Owner = { kind: 'tier', tier: t };

@@ -1,0 +1,248 @@
+import { DataPromoteApp, DataPromoteJob, dataPromotePlan } from '../contract/data-promote-workflow';
+import type { Manifest, ManifestAppEnvironment, ManifestServer } from '../contract/manifest';
+import { seedExportPath, seedHashKvSecretName, SEED_DUMP_FILE } from '../constructs/naming';
+import { ACTIONS, RUNNER } from './pins';
+import { checkout, revokeVaultToken, setupNode, Step, TIERKIT, vaultLogin } from './steps';
+
+/**
+ * `tierkit-data-promote.yml` (issue 17, docs/data-promote.md): a reviewed change script, by hand.
+ * Per app, two jobs from the plan synth wrote (contract/data-promote-workflow.ts, TK163):
+ * - rehearse, in the golden sandbox's tier environment, as `<app>-rehearse` (the sandbox's own
+ *   credential and the golden's published hashes, nothing of prod: TK162): resets the sandbox from
+ *   the golden, runs the script there, uploads the before/after content hashes;
+ * - replay, in the prod environment (its reviewers' approval is the human gate), as `<app>-promote`
+ *   (TK161): reads the approvers from GitHub's API, replays the same bytes on prod (the script
+ *   refuses a changed script, a stale rehearsal and DDL), uploads the promotion record.
+ * The dispatch's inputs reach scripts only through `env:`, never interpolated into `run:`.
+ */
+
+export const DATA_PROMOTE_ARTIFACT = {
+  rehearsal: (app: string) => `tierkit-data-promote-rehearsal-${app}`,
+  record: (app: string) => `tierkit-data-promote-record-${app}`,
+} as const;
+
+/** What the dispatcher names: a tracked file of the dispatched commit, data only (`tierkit data-promote inspect`). */
+export const SCRIPT_CHECK = String.raw`if [[ ! "$TIERKIT_CHANGE_SCRIPT" =~ ^[A-Za-z0-9._/-]+$ || "$TIERKIT_CHANGE_SCRIPT" == *..* || "$TIERKIT_CHANGE_SCRIPT" == /* ]]; then
+  echo "::error::the change script must be a plain repository path ([A-Za-z0-9._/-], no ..), not: $TIERKIT_CHANGE_SCRIPT"; exit 1
+fi
+git ls-files --error-unmatch -- "$TIERKIT_CHANGE_SCRIPT" >/dev/null || { echo "::error::$TIERKIT_CHANGE_SCRIPT is not a file of commit $GITHUB_SHA: only a reviewed, merged change script is promoted"; exit 1; }
+[ ! -L "$TIERKIT_CHANGE_SCRIPT" ] || { echo "::error::$TIERKIT_CHANGE_SCRIPT is a symbolic link"; exit 1; }
+$TIERKIT data-promote inspect "$TIERKIT_CHANGE_SCRIPT"
+`;
+
+/** The job's one credential, read once with its Vault token into a private file the scripts source. */
+export const CREDENTIAL_SCRIPT = String.raw`body="$(curl --fail-with-body --silent --show-error --header "X-Vault-Token: $VAULT_TOKEN" "$VAULT_ADDR/v1/$CREDS_PATH")"
+user="$(jq -r '.data.username // empty' <<< "$body")"
+password="$(jq -r '.data.password // empty' <<< "$body")"
+[[ "$user" =~ ^[A-Za-z0-9_.-]+$ && -n "$password" && "$password" != *"'"* ]] || { echo "::error::$CREDS_PATH returned no usable credential"; exit 1; }
+echo "::add-mask::$password"
+umask 077
+printf "export PGUSER='%s'\nexport PGPASSWORD='%s'\n" "$user" "$password" > "$RUNNER_TEMP/credentials"
+echo "read the credential at $CREDS_PATH (login $user)"
+`;
+
+/** The golden's published hashes (its producer alone writes them), as the reset parses them. */
+export const SEED_HASHES_SCRIPT = String.raw`body="$(curl --fail-with-body --silent --show-error --header "X-Vault-Token: $VAULT_TOKEN" "$VAULT_ADDR/v1/$SEED_HASH_PATH")"
+jq -r '"file_sha256=" + .data.data.file_sha256, "content_sha256=" + .data.data.content_sha256' <<< "$body" > "$RUNNER_TEMP/seed-hashes"
+cat "$RUNNER_TEMP/seed-hashes"
+`;
+
+/** The golden, read-only, from the seed store (the runner must reach it, as the apply jobs reach the servers). */
+export const MOUNT_GOLDEN_SCRIPT = String.raw`sudo apt-get update -qq
+sudo apt-get install --yes --no-install-recommends nfs-common >/dev/null
+sudo mkdir -p /mnt/tierkit-golden
+sudo mount -t nfs -o ro,nosuid,nodev,noexec,nfsvers=4.1 "$SEED_SERVER:$SEED_EXPORT" /mnt/tierkit-golden
+test -f "/mnt/tierkit-golden/$SEED_DUMP_FILE" || { echo "::error::no golden dump at $SEED_SERVER:$SEED_EXPORT/$SEED_DUMP_FILE"; exit 1; }
+`;
+
+/** Runs one of tierkit's scripts (`tierkit data-promote script <name>`) with `tierkit` on PATH (the rehearsal inspects with it). */
+export const RUN_SCRIPT = String.raw`export PATH="$GITHUB_WORKSPACE/node_modules/.bin:$PATH"
+$TIERKIT data-promote script "$SCRIPT_NAME" > "$RUNNER_TEMP/$SCRIPT_NAME.sh"
+bash "$RUNNER_TEMP/$SCRIPT_NAME.sh"
+`;
+
+export const REHEARSE_SCRIPT_STEP = String.raw`TIERKIT_SEED_CONTENT_SHA256="$(sed -n 's/^content_sha256=\([0-9a-f]\{64\}\)$/\1/p' "$RUNNER_TEMP/seed-hashes")"
+export TIERKIT_SEED_CONTENT_SHA256
+${RUN_SCRIPT}{
+  echo "### Rehearsal of $TIERKIT_CHANGE_SCRIPT on $PGDATABASE"
+  echo '~~~'
+  cat "$TIERKIT_REHEARSAL_FILE"
+  echo '~~~'
+} >> "$GITHUB_STEP_SUMMARY"
+`;
+
+/** The approvers: GitHub's record of who approved this run's environment, never an input. */
+export const APPROVERS_SCRIPT = String.raw`curl --fail-with-body --silent --show-error --header "Authorization: Bearer $GITHUB_TOKEN" \
+  --header "Accept: application/vnd.github+json" --header "X-GitHub-Api-Version: 2022-11-28" \
+  "$GITHUB_API_URL/repos/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID/approvals" > "$RUNNER_TEMP/approvals.json"
+approvers="$($TIERKIT data-promote approvers "$RUNNER_TEMP/approvals.json" --environment "$ENVIRONMENT")"
+echo "approvers=$approvers" >> "$GITHUB_OUTPUT"
+echo "approved by $approvers"
+`;
+
+export const RECORD_SCRIPT = String.raw`record="$($TIERKIT data-promote record "$TIERKIT_PROMOTION_RECORD" --approvals "$RUNNER_TEMP/approvals.json" --environment "$ENVIRONMENT" --repository "$GITHUB_REPOSITORY" --run-id "$GITHUB_RUN_ID" --out "$RUNNER_TEMP/record")"
+{
+  echo "### Data promote of $TIERKIT_CHANGE_SCRIPT on $PGDATABASE"
+  echo '~~~json'
+  cat "$record"
+  echo
+  echo '~~~'
+} >> "$GITHUB_STEP_SUMMARY"
+`;
+
+function serverOf(m: Manifest, env: ManifestAppEnvironment): ManifestServer {
+  const s = m.servers.find((x) => x.id === env.server);
+  if (!s) throw new Error(`manifest.json: app-environment ${env.slug} names server ${JSON.stringify(env.server)}, which the manifest does not list; run tierkit synth again`);
+  return s;
+}
+
+function envOf(m: Manifest, slug: string): ManifestAppEnvironment {
+  const e = m.appEnvironments.find((x) => x.slug === slug);
+  if (!e) throw new Error(`manifest.json: the data promote names app-environment ${JSON.stringify(slug)}, which the manifest does not list; run tierkit synth again`);
+  return e;
+}
+
+/** libpq's target, from the manifest (the scripts unset every other way to name one). */
+function pgTarget(m: Manifest, env: ManifestAppEnvironment): Record<string, string> {
+  const s = serverOf(m, env);
+  return { PGHOST: s.host, PGPORT: String(s.port), PGDATABASE: env.names.database, PGSSLMODE: s.sslMode ?? 'verify-full' };
+}
+
+function credentialStep(m: Manifest, job: DataPromoteJob): Step {
+  return { name: `Read ${job.credsPath}`, env: { VAULT_ADDR: m.estate.vault.address, CREDS_PATH: job.credsPath }, run: CREDENTIAL_SCRIPT };
+}
+
+const INPUT_SCRIPT = '${{ inputs.script }}';
+
+function commonHead(): Step[] {
+  return [
+    checkout(),
+    // Installed before any token exists in the job (install scripts never see one).
+    ...setupNode(),
+    { name: 'The change script: a tracked file of this commit, data only', env: { TIERKIT_CHANGE_SCRIPT: INPUT_SCRIPT, TIERKIT }, run: SCRIPT_CHECK },
+  ];
+}
+
+function rehearseJob(m: Manifest, a: DataPromoteApp): Record<string, unknown> {
+  const job = a.rehearse;
+  const sandbox = envOf(m, job.target);
+  const store = m.estate.seedStore;
+  const seedHashPath = `${m.estate.vault.kvMount}/data/${seedHashKvSecretName(a.app, 'golden')}`;
+  const target = pgTarget(m, sandbox);
+  return {
+    name: `rehearse on ${sandbox.slug}: reset from golden, run the script, hash before and after`,
+    if: `\${{ inputs.app == '${a.app}' }}`,
+    'runs-on': RUNNER,
+    environment: job.environment,
+    permissions: { ...job.permissions },
+    'timeout-minutes': 60,
+    steps: [
+      ...commonHead(),
+      vaultLogin(m, job.vaultRole, undefined),
+      credentialStep(m, job),
+      { name: "The golden's published hashes", env: { VAULT_ADDR: m.estate.vault.address, SEED_HASH_PATH: seedHashPath }, run: SEED_HASHES_SCRIPT },
+      ...(store ? [{
+        name: 'Mount the golden (read-only)',
+        env: { SEED_SERVER: store.server, SEED_EXPORT: seedExportPath(store.exportRoot, a.app, 'golden'), SEED_DUMP_FILE },
+        run: MOUNT_GOLDEN_SCRIPT,
+      }] : []),
+      {
+        name: `Reset ${sandbox.slug} from the golden`,
+        env: {
+          ...target, TIERKIT, SCRIPT_NAME: 'reset', TIERKIT_CREDENTIALS_FILE: '${{ runner.temp }}/credentials', TIERKIT_OBJECT_PREFIX: sandbox.objectPrefix,
+          TIERKIT_GROUP_ROLE: sandbox.names.groupRole, TIERKIT_VAULT_CONNECTION_ROLE: sandbox.names.vaultConnectionRole,
+          TIERKIT_DUMP_FILE: `/mnt/tierkit-golden/${SEED_DUMP_FILE}`, TIERKIT_SEED_HASH_FILE: '${{ runner.temp }}/seed-hashes', TIERKIT_DRAIN_TIMEOUT_SECONDS: '300',
+        },
+        run: RUN_SCRIPT,
+      },
+      {
+        name: `Rehearse the change script on ${sandbox.slug}`,
+        env: {
+          ...target, TIERKIT, SCRIPT_NAME: 'rehearse', TIERKIT_CREDENTIALS_FILE: '${{ runner.temp }}/credentials', TIERKIT_OBJECT_PREFIX: sandbox.objectPrefix,
+          TIERKIT_GROUP_ROLE: sandbox.names.groupRole, TIERKIT_CHANGE_SCRIPT: INPUT_SCRIPT, TIERKIT_REHEARSAL_FILE: '${{ runner.temp }}/rehearsal',
+          TIERKIT_SANDBOX_HOST: target.PGHOST, TIERKIT_SANDBOX_DATABASE: target.PGDATABASE,
+        },
+        run: REHEARSE_SCRIPT_STEP,
+      },
+      { name: 'Upload the rehearsal', uses: ACTIONS.uploadArtifact, with: { name: DATA_PROMOTE_ARTIFACT.rehearsal(a.app), path: '${{ runner.temp }}/rehearsal', 'if-no-files-found': 'error', 'retention-days': 7 } },
+      revokeVaultToken(m),
+    ],
+  };
+}
+
+function replayJob(m: Manifest, a: DataPromoteApp): Record<string, unknown> {
+  const job = a.replay;
+  const prod = envOf(m, job.target);
+  const target = pgTarget(m, prod);
+  return {
+    name: `replay on ${prod.slug} after the ${job.environment} approval, with the promote credential`,
+    needs: [...job.needs],
+    if: `\${{ inputs.app == '${a.app}' }}`,
+    'runs-on': RUNNER,
+    environment: job.environment,
+    permissions: { ...job.permissions },
+    'timeout-minutes': 30,
+    steps: [
+      ...commonHead(),
+      { name: 'Download the rehearsal', uses: ACTIONS.downloadArtifact, with: { name: DATA_PROMOTE_ARTIFACT.rehearsal(a.app), path: '${{ runner.temp }}/rehearsed' } },
+      {
+        id: 'approvers',
+        name: `Who approved ${job.environment} (GitHub's approvals of this run)`,
+        env: { GITHUB_TOKEN: '${{ github.token }}', ENVIRONMENT: job.environment, TIERKIT },
+        run: APPROVERS_SCRIPT,
+      },
+      vaultLogin(m, job.vaultRole, undefined),
+      credentialStep(m, job),
+      {
+        name: `Replay the change script on ${prod.slug}`,
+        env: {
+          ...target, TIERKIT, SCRIPT_NAME: 'replay', TIERKIT_CREDENTIALS_FILE: '${{ runner.temp }}/credentials', TIERKIT_OBJECT_PREFIX: prod.objectPrefix,
+          TIERKIT_GROUP_ROLE: prod.names.groupRole, TIERKIT_CHANGE_SCRIPT: INPUT_SCRIPT, TIERKIT_REHEARSAL_FILE: '${{ runner.temp }}/rehearsed/rehearsal',
+          TIERKIT_PROD_HOST: target.PGHOST, TIERKIT_PROD_DATABASE: target.PGDATABASE,
+          TIERKIT_PROMOTE_TABLES: (prod.promote?.grants ?? []).map((g) => g.table).join(' '),
+          TIERKIT_MAX_REHEARSAL_AGE_SECONDS: String(a.maxRehearsalAgeSeconds),
+          TIERKIT_APPROVERS: '${{ steps.approvers.outputs.approvers }}', TIERKIT_APP: a.app, TIERKIT_PROMOTION_RECORD: '${{ runner.temp }}/replay.json',
+        },
+        run: RUN_SCRIPT,
+      },
+      {
+        name: 'The promotion record (approvers from GitHub, hashes from the rehearsal and the replay)',
+        env: { TIERKIT, ENVIRONMENT: job.environment, TIERKIT_PROMOTION_RECORD: '${{ runner.temp }}/replay.json', TIERKIT_CHANGE_SCRIPT: INPUT_SCRIPT, PGDATABASE: target.PGDATABASE },
+        run: RECORD_SCRIPT,
+      },
+      {
+        name: 'Upload the promotion record',
+        uses: ACTIONS.uploadArtifact,
+        with: { name: DATA_PROMOTE_ARTIFACT.record(a.app), path: '${{ runner.temp }}/record', 'if-no-files-found': 'error', 'retention-days': 90 },
+      },
+      revokeVaultToken(m),
+    ],
+  };
+}
+
+/** The workflow, or undefined when no app has a promote credential. */
+export function dataPromoteWorkflow(m: Manifest): Record<string, unknown> | undefined {
+  const plan = dataPromotePlan(m);
+  if (!plan) return undefined;
+  const apps = plan.apps.map((a) => a.app);
+  const jobs: Record<string, unknown> = {};
+  for (const a of plan.apps) {
+    jobs[a.rehearse.job] = rehearseJob(m, a);
+    jobs[a.replay.job] = replayJob(m, a);
+  }
+  return {
+    name: 'tierkit data promote',
+    on: {
+      workflow_dispatch: {
+        inputs: {
+          app: { description: 'The app whose prod data changes', type: 'choice', options: apps, required: true },
+          script: { description: 'The reviewed change script: its path in this repository (INSERT, UPDATE and DELETE only)', type: 'string', required: true },
+        },
+      },
+    },
+    permissions: {},
+    // One data promote per app at a time: a second waits, it never cancels one mid-replay.
+    concurrency: { group: 'tierkit-data-promote-${{ inputs.app }}', 'cancel-in-progress': false },
+    jobs,
+  };
+}

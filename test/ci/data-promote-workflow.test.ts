@@ -1,0 +1,98 @@
+// Issue 17: the generated tierkit-data-promote.yml, parsed by GitHub's own workflow parser and read
+// for meaning: its inputs never reach a script's text, each job runs in the environment and as the
+// Vault role of the plan synth wrote, and the synthesized JWT roles admit each job's token to its
+// own role only (the rehearse job's token reaches no prod credential).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { githubWorkflows } from '../../ci/github';
+import { CI_MAIN_REF, DATA_PROMOTE_WORKFLOW_FILE } from '../../constructs/naming';
+import { synthesize } from '../../constructs/synth/synthesize';
+import type { Manifest } from '../../contract/manifest';
+import estate from '../../environments';
+import { readDist, TerraformResource } from '../../policies/dist/read';
+import { githubToken, RunShape } from '../../policies/rules/support/github-tokens';
+import { bindingOf, loginRefusal } from '../../policies/rules/support/vault-claims';
+import { cleanDist } from '../policies/helpers';
+import { workflowErrors } from './workflow-parser';
+
+let manifest: Manifest;
+let content: string;
+let wf: Record<string, any>;
+let roles: TerraformResource[];
+
+beforeAll(() => {
+  manifest = synthesize(estate()).manifest;
+  content = githubWorkflows(manifest).get(DATA_PROMOTE_WORKFLOW_FILE)!;
+  wf = parseYaml(content);
+  roles = readDist(cleanDist()).stacks.flatMap((s) => s.resources).filter((r) => r.type === 'vault_jwt_auth_backend_role');
+});
+
+const vaultRoleOf = (job: Record<string, any>) => job.steps.filter((s: any) => String(s.uses ?? '').startsWith('hashicorp/vault-action@')).map((s: any) => s.with.role);
+const stepNamed = (job: Record<string, any>, prefix: string) => job.steps.find((s: any) => String(s.name ?? '').startsWith(prefix));
+
+/** The Vault roles a job's OIDC token logs into (Vault's claim matching: vault-claims.ts). */
+function admitted(environment: string): string[] {
+  const run: RunShape = { repository: 'arcodange/estate', repositoryId: '812347795', environment, event: 'workflow_dispatch', ref: CI_MAIN_REF, workflow: DATA_PROMOTE_WORKFLOW_FILE };
+  const token = githubToken(run);
+  return roles.filter((r) => loginRefusal(bindingOf(r.attributes), token) === undefined).map((r) => String(r.attributes.role_name)).sort();
+}
+
+describe('tierkit-data-promote.yml', () => {
+  it('is generated, committed as generated, and accepted by @actions/workflow-parser', async () => {
+    expect(await workflowErrors(DATA_PROMOTE_WORKFLOW_FILE, content)).toEqual([]);
+    expect(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', DATA_PROMOTE_WORKFLOW_FILE), 'utf8')).toBe(content);
+  });
+
+  it('is dispatched by hand only, with a choice of app and a script path, and no default token permission', () => {
+    expect(Object.keys(wf.on)).toEqual(['workflow_dispatch']);
+    expect(wf.on.workflow_dispatch.inputs.app).toMatchObject({ type: 'choice', options: ['erp'], required: true });
+    expect(wf.on.workflow_dispatch.inputs.script).toMatchObject({ type: 'string', required: true });
+    expect(wf.permissions).toEqual({});
+  });
+
+  it('never interpolates an input (or any expression) into a script: inputs reach scripts through env only', () => {
+    for (const [id, job] of Object.entries<any>(wf.jobs)) {
+      for (const s of job.steps) if (typeof s.run === 'string') expect(s.run, `${id} ${s.name}`).not.toContain('${{');
+    }
+    expect(stepNamed(wf.jobs['rehearse-erp'], 'The change script').env.TIERKIT_CHANGE_SCRIPT).toBe('${{ inputs.script }}');
+  });
+
+  it('has exactly the jobs of dist/ci/data-promote.json, in their environments, with their permissions and Vault roles', () => {
+    const plan = JSON.parse(readFileSync(join(cleanDist(), 'ci/data-promote.json'), 'utf8'));
+    const jobs = plan.apps.flatMap((a: any) => [a.rehearse, a.replay]);
+    expect(Object.keys(wf.jobs).sort()).toEqual(jobs.map((j: any) => j.job).sort());
+    for (const j of jobs) {
+      const job = wf.jobs[j.job];
+      expect(job.environment, j.job).toBe(j.environment);
+      expect(job.permissions, j.job).toEqual(j.permissions);
+      expect(job.needs ?? [], j.job).toEqual(j.needs);
+      expect(vaultRoleOf(job), j.job).toEqual([j.vaultRole]);
+      expect(stepNamed(job, 'Read ').env.CREDS_PATH, j.job).toBe(j.credsPath);
+    }
+    expect(wf.jobs['rehearse-erp'].environment).toBe('dev');
+    expect(wf.jobs['replay-erp']).toMatchObject({ environment: 'prod', needs: ['rehearse-erp'] });
+  });
+
+  it('the rehearse job writes only erp-sandbox; the replay only prod erp, with the declared tables and age bound', () => {
+    const rehearse = stepNamed(wf.jobs['rehearse-erp'], 'Rehearse').env;
+    expect(rehearse).toMatchObject({ PGDATABASE: 'erp-sandbox', TIERKIT_SANDBOX_DATABASE: 'erp-sandbox', TIERKIT_GROUP_ROLE: 'erp_sandbox_role', SCRIPT_NAME: 'rehearse' });
+    expect(rehearse.PGHOST).toBe(rehearse.TIERKIT_SANDBOX_HOST);
+    const reset = stepNamed(wf.jobs['rehearse-erp'], 'Reset').env;
+    expect(reset).toMatchObject({ PGDATABASE: 'erp-sandbox', SCRIPT_NAME: 'reset', TIERKIT_DUMP_FILE: '/mnt/tierkit-golden/seed.dump' });
+    const replay = stepNamed(wf.jobs['replay-erp'], 'Replay').env;
+    expect(replay).toMatchObject({ PGDATABASE: 'erp', TIERKIT_PROD_DATABASE: 'erp', TIERKIT_GROUP_ROLE: 'erp_role', SCRIPT_NAME: 'replay', TIERKIT_MAX_REHEARSAL_AGE_SECONDS: '86400' });
+    expect(replay.TIERKIT_PROMOTE_TABLES).toBe('llx_facture llx_facturedet llx_societe');
+    // Approvers come from the approvals step (GitHub's API), never from an input.
+    expect(replay.TIERKIT_APPROVERS).toBe('${{ steps.approvers.outputs.approvers }}');
+    const approvals = stepNamed(wf.jobs['replay-erp'], 'Who approved');
+    expect(approvals.run).toContain('/repos/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID/approvals');
+    expect(approvals.env).toMatchObject({ ENVIRONMENT: 'prod', GITHUB_TOKEN: '${{ github.token }}' });
+  });
+
+  it("each job's OIDC token logs into its own Vault role only: the rehearse job's (dev) never into erp-promote", () => {
+    expect(admitted(wf.jobs['rehearse-erp'].environment)).toEqual(['erp-rehearse']);
+    expect(admitted(wf.jobs['replay-erp'].environment)).toEqual(['erp-promote']);
+  });
+});
