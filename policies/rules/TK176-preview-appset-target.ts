@@ -3,6 +3,30 @@ import { applicationSets, isRecord, previewEnvOf } from './support/preview-appli
 import { Rule, RuleFinding } from './support/rule';
 
 const SOURCE_FIELDS = ['path', 'repoURL', 'targetRevision'];
+/**
+ * The fields tierkit writes, per object; anything else is a field no rule reads, so it is refused
+ * (e.g. `syncPolicy.applicationsSync: create-only` keeps a closed PR's Application, so its PostDelete
+ * never runs; a template `syncOptions` could create the namespace without the rendered policies).
+ */
+const KNOWN: Record<string, readonly string[]> = {
+  spec: ['generators', 'goTemplate', 'goTemplateOptions', 'syncPolicy', 'template'],
+  'spec.syncPolicy': ['preserveResourcesOnDeletion'],
+  'spec.template': ['metadata', 'spec'],
+  'spec.template.metadata': ['finalizers', 'labels', 'name', 'namespace'],
+  'spec.template.spec': ['destination', 'project', 'source', 'syncPolicy'],
+  'spec.template.spec.destination': ['namespace', 'server'],
+  'spec.template.spec.syncPolicy': ['automated'],
+  'spec.template.spec.syncPolicy.automated': ['prune', 'selfHeal'],
+};
+
+function unknownFields(object: Record<string, any>): string[] {
+  const out: string[] = [];
+  for (const [where, known] of Object.entries(KNOWN)) {
+    const value = where.split('.').reduce<any>((v, k) => (isRecord(v) ? v[k] : undefined), object);
+    if (isRecord(value)) for (const k of Object.keys(value).sort()) if (!known.includes(k)) out.push(`${where}.${k}`);
+  }
+  return out;
+}
 const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 
 export const rule: Rule = {
@@ -34,6 +58,7 @@ export const rule: Rule = {
       const name = naming.previewSlug(app, naming.PREVIEW_NUMBER_PARAMETER);
       const server = g.tiers.get(tier)?.argocdDestinationServer ?? argocd.destinationServer;
       if (k.namespace !== argocd.namespace) at(`is in namespace ${JSON.stringify(k.namespace ?? null)}; Argo CD's namespace is "${argocd.namespace}"`);
+      for (const f of unknownFields(k.object)) at(`sets ${f}, which tierkit does not write and no rule reads`);
       const spec = isRecord(k.object.spec) ? k.object.spec : {};
       if (isRecord(spec.syncPolicy) && spec.syncPolicy.preserveResourcesOnDeletion === true) at('preserves resources on deletion: a closed PR\'s namespace would outlive it');
       const t = isRecord(spec.template) ? spec.template : {};
@@ -47,6 +72,8 @@ export const rule: Rule = {
       const dest = isRecord(s.destination) ? s.destination : {};
       if (dest.namespace !== name) at(`deploys into namespace ${JSON.stringify(dest.namespace ?? null)}; exactly "${name}"`);
       if (dest.server !== server || dest.name !== undefined) at(`deploys to ${JSON.stringify(dest.name !== undefined ? { name: dest.name } : dest.server ?? null)}; exactly the tier's server "${server}"`);
+      const auto = isRecord(s.syncPolicy) && isRecord(s.syncPolicy.automated) ? s.syncPolicy.automated : undefined;
+      if (!auto || auto.prune !== true || auto.selfHeal !== true) at(`syncs with ${JSON.stringify(s.syncPolicy ?? null)}; exactly automated, prune and selfHeal true (a hand change in a preview is reverted, a removed object removed)`);
       if (s.sources !== undefined) at('has several sources; exactly one, the rendered branch');
       const src = isRecord(s.source) ? s.source : undefined;
       const path = naming.previewsRenderedPath(tier, app);

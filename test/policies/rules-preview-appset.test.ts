@@ -107,6 +107,15 @@ describe('the previews ApplicationSet (TK174–TK176)', () => {
       'ApplicationSet "erp-previews" preserves resources on deletion: a closed PR\'s namespace would outlive it',
       'ApplicationSet "loot" is no app\'s preview ApplicationSet: no app-environment of the manifest declares previews for an app named so',
     ]));
+    const b = built();
+    b.spec.syncPolicy.applicationsSync = 'create-only';
+    b.spec.template.spec.syncPolicy.syncOptions = ['CreateNamespace=true'];
+    b.spec.template.spec.ignoreDifferences = [{ kind: 'NetworkPolicy', jsonPointers: ['/spec'] }];
+    expect(findings(await checkWith(b), 'TK176').map((f) => f.message)).toEqual([
+      'ApplicationSet "erp-previews" sets spec.syncPolicy.applicationsSync, which tierkit does not write and no rule reads',
+      'ApplicationSet "erp-previews" sets spec.template.spec.ignoreDifferences, which tierkit does not write and no rule reads',
+      'ApplicationSet "erp-previews" sets spec.template.spec.syncPolicy.syncOptions, which tierkit does not write and no rule reads',
+    ]);
     // An env-level suppression of erp-dev cannot quiet it: the rules are unsuppressible.
     expect(findings(report, 'TK176').every((f) => f.severity === 'error' && f.suppressed === undefined)).toBe(true);
   });
