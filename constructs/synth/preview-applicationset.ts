@@ -52,7 +52,8 @@ export function previewApplicationSet(env: AppEnvironment): Record<string, unkno
       syncPolicy: { preserveResourcesOnDeletion: false },
       template: {
         metadata: {
-          name, namespace: estate.argocd.namespace, labels,
+          // A copy: YAML writers alias an object written twice, and tierkit's reader refuses aliases.
+          name, namespace: estate.argocd.namespace, labels: { ...labels },
           // Deleting the Application deletes its resources first, and runs its PostDelete hooks.
           finalizers: ['resources-finalizer.argocd.argoproj.io'],
         },

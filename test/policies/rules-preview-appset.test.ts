@@ -47,8 +47,11 @@ describe('the previews ApplicationSet (TK174–TK176)', () => {
     });
   });
 
-  it('as tierkit builds it, no finding of TK174–TK176', async () => {
-    expect(ours(await checkWith(built()))).toEqual([]);
+  it('as tierkit builds it (written as is: no YAML aliases), no finding of TK174–TK176; TK110 still refuses the kind in the app-of-apps file', async () => {
+    const report = await checkWith(previewApplicationSet(env(exampleEstate(), 'erp', 'dev')));
+    expect(ours(report)).toEqual([]);
+    // Not yet whitelisted (docs/previews.md): the only finding is the kind's place, not its content.
+    expect([...new Set(report.findings.map((f) => f.ruleId))]).toEqual(['TK110']);
   });
 
   it('TK174: fasttemplate, no missingkey=error, a PR author\'s parameter, the number elsewhere, a generator template override', async () => {
