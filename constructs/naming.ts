@@ -469,3 +469,22 @@ export function previewApplicationSetName(app: string): string {
 
 /** Where the preview Jobs (create / drop a preview's database) run: never inside a preview's namespace. */
 export const PREVIEW_JOBS_NAMESPACE = 'tierkit-previews';
+
+/** The Argo CD AppProject of a tier's preview Applications (`<app>-pr-<n>`): never the tier's own project. */
+export function previewsArgoProjectName(tier: string): string {
+  return `tierkit-${tier}-previews`;
+}
+
+/** Where an app's per-PR manifests live on the rendered branch: a literal path, never a pull request's branch. */
+export function previewsRenderedPath(tier: string, app: string): string {
+  return `${tier}/previews/${app}`;
+}
+
+/**
+ * The Secret (in Argo CD's namespace) of the GitHub App the pull-request generator polls with:
+ * read-only on pull requests of the estate's repository, created by hand with the app of apps.
+ */
+export const PREVIEW_GITHUB_APP_SECRET = 'tierkit-previews-github';
+
+/** The one template parameter a preview's names may use (Argo CD pull-request generator, goTemplate): the PR number. */
+export const PREVIEW_NUMBER_PARAMETER = '{{.number}}';

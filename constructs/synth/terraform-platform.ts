@@ -185,8 +185,11 @@ function applierRulesFor(env: AppEnvironment): PolicyRule[] {
   // The app's previews (synth/terraform-previews.ts): their connection (never rotated), the admin's KV credential, the Jobs' policy and auth role.
   if (hostsPreviews(env)) {
     const app = env.app.appName;
+    // The admin's KV secret is written, never read: the resource has disable_read, and without `read`
+    // here the planner (readOnly below), which runs a pull request's code, never reaches it (TK173).
     rules.push({ path: `${v.databaseMount}/config/${naming.previewConnectionName(app)}`, capabilities: CRUD },
-      ...kvSecret(naming.previewAdminKvSecretName(app)), aclPolicy(naming.previewApplicationSetName(app)), authRole(naming.previewApplicationSetName(app)));
+      { path: `${v.kvMount}/data/${naming.previewAdminKvSecretName(app)}`, capabilities: ['create', 'update', 'delete'] },
+      aclPolicy(naming.previewApplicationSetName(app)), authRole(naming.previewApplicationSetName(app)));
   }
   return rules;
 }

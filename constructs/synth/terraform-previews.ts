@@ -99,6 +99,9 @@ export function describePreviews(env: AppEnvironment): { variable: VariableDescr
         attributes: {
           mount: n.kvMount, name: p.kvSecret,
           data_json_wo: `\${jsonencode({ username = ${JSON.stringify(p.adminRole)}, password = var.preview_admin_password })}`, data_json_wo_version: 1,
+          // Never refreshed: the provider's read is then no Vault request at all (resource_kv_secret_v2.go
+          // kvSecretV2Read, `shouldRead`), so no CI identity needs `read` on the secret (TK173).
+          disable_read: true,
         },
       },
       { type: 'vault_policy', id: 'preview_jobs_policy', attributes: { name: p.jobs, policy: p.policy } },

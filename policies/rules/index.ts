@@ -91,6 +91,10 @@ import { rule as TK163 } from './TK163-data-promote-workflow';
 import { rule as TK170 } from './TK170-preview-admin';
 import { rule as TK171 } from './TK171-preview-connection';
 import { rule as TK172 } from './TK172-preview-jobs-identity';
+import { rule as TK173 } from './TK173-preview-admin-secret-unread';
+import { rule as TK174 } from './TK174-preview-appset-template';
+import { rule as TK175 } from './TK175-preview-appset-generator';
+import { rule as TK176 } from './TK176-preview-appset-target';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './support/rule';
 
@@ -104,7 +108,8 @@ export const RULES: readonly Rule[] = [
   TK090, TK091, TK092, TK093, TK094, TK095, TK096, TK097, TK098, TK110,
   TK111, TK112, TK113, TK114, TK115, TK116, TK120, TK121, TK122, TK123,
   TK124, TK125, TK126, TK127, TK130, TK131, TK132, TK133, TK134, TK135,
-  TK136, TK140, TK141, TK142, TK143, TK160, TK161, TK162, TK163, TK170, TK171, TK172,
+  TK136, TK140, TK141, TK142, TK143, TK160, TK161, TK162, TK163, TK170,
+  TK171, TK172, TK173, TK174, TK175, TK176,
 ];
 
 export function ruleById(id: string): Rule | undefined {

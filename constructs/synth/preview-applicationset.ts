@@ -1,0 +1,69 @@
+import type { AppEnvironment } from '../app-environment';
+import * as naming from '../naming';
+import { previewSettings } from '../previews';
+
+/**
+ * The Argo CD ApplicationSet of an app's per-PR previews (docs/previews.md), as plain data: one
+ * Application `<app>-pr-<n>` per open, labelled pull request of the estate's repository.
+ *
+ * Every field a pull request could steer is literal. Only the PR number is templated, and only into
+ * the Application's name and destination namespace: the generator's other parameters (`branch`,
+ * `title`, `author`, `head_sha`, …; argoproj/argo-cd applicationset/generators/pull_request.go) are
+ * the PR author's text. The source is the rendered branch at a literal path — never the PR's head,
+ * which PostDelete would no longer find once the branch is deleted, and which would let the PR's
+ * author write the hook Jobs that run as the preview admin. The project is literal (Argo CD's docs:
+ * a templated project lets PR authors choose their permissions).
+ *
+ * Not yet written into dist: the per-PR manifests it points at (`<tier>/previews/<app>`: namespace,
+ * default-deny policies, workload, hook Jobs) are not rendered, and a tier's app-of-apps project does
+ * not whitelist the kind. `check` judges any ApplicationSet found in dist (TK174–TK176) against this shape.
+ */
+
+
+/** `owner/name` → the generator's GitHub coordinates. */
+function githubRepo(repository: string): { owner: string; repo: string } {
+  const [owner, repo] = repository.split('/');
+  return { owner, repo };
+}
+
+export function previewApplicationSet(env: AppEnvironment): Record<string, unknown> {
+  const estate = env.estate;
+  const app = env.app.appName;
+  const tier = env.tier.name;
+  const settings = previewSettings(env.app.previews!);
+  const name = naming.previewSlug(app, naming.PREVIEW_NUMBER_PARAMETER);
+  const labels = { 'app.kubernetes.io/managed-by': 'tierkit', 'app.kubernetes.io/part-of': estate.estateName, 'tierkit.io/tier': tier, 'tierkit.io/previews-of': app };
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'ApplicationSet',
+    metadata: { name: naming.previewApplicationSetName(app), namespace: estate.argocd.namespace, labels },
+    spec: {
+      // Without goTemplate, `{{.number}}` is left as text (fasttemplate); without missingkey=error a
+      // misspelt field renders `<no value>`, one name for every PR.
+      goTemplate: true,
+      goTemplateOptions: ['missingkey=error'],
+      generators: [{
+        pullRequest: {
+          github: { ...githubRepo(estate.ci.repository), labels: [settings.label], appSecretName: naming.PREVIEW_GITHUB_APP_SECRET },
+          requeueAfterSeconds: settings.requeueAfterSeconds,
+        },
+      }],
+      // A closed PR's Application is deleted (its PostDelete hook drops the database); nothing survives it.
+      syncPolicy: { preserveResourcesOnDeletion: false },
+      template: {
+        metadata: {
+          // A copy: YAML writers alias an object written twice, and tierkit's reader refuses aliases.
+          name, namespace: estate.argocd.namespace, labels: { ...labels },
+          // Deleting the Application deletes its resources first, and runs its PostDelete hooks.
+          finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        },
+        spec: {
+          project: naming.previewsArgoProjectName(tier),
+          source: { repoURL: estate.argocd.repoUrl, targetRevision: estate.argocd.targetRevision, path: naming.previewsRenderedPath(tier, app) },
+          destination: { server: estate.tier(env.tier).argocdDestinationServer ?? estate.argocd.destinationServer, namespace: name },
+          syncPolicy: { automated: { prune: true, selfHeal: true } },
+        },
+      },
+    },
+  };
+}
