@@ -25,6 +25,7 @@ import { githubRulesets, rulesetFile } from '../../contract/github-rulesets';
 import { buildAppEnvironmentStack } from './terraform-app-environment';
 import { plainAppEnvironmentStack } from './terraform-app-environment-plain';
 import { buildSharedPlatformStack, buildTierPlatformStack } from './terraform-platform';
+import { manifestVaultQuotas } from './vault-quotas';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../../package.json').version;
@@ -79,6 +80,7 @@ function manifestTier(estate: Estate, tier: Tier): ManifestTier {
     exceptions: eff.loosenings.map((l) => ({ ...l, reason: eff.reason ?? '' })),
     ...(eff.argocdDestinationServer !== undefined ? { argocdDestinationServer: eff.argocdDestinationServer } : {}),
     ...(eff.egressTargets.length > 0 ? { egressTargets: eff.egressTargets.map((t) => ({ cidr: t.cidr, ports: t.ports.map((p) => ({ ...p })) })) } : {}),
+    ...(eff.vaultQuotas !== undefined ? { vaultQuotas: manifestVaultQuotas(eff.vaultQuotas) } : {}),
   };
 }
 
