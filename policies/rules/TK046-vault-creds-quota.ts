@@ -61,15 +61,13 @@ function looserThanDeclared(q: VaultQuota, declared: ManifestVaultQuotas): strin
 }
 
 /** Why `q` does not hold its env's credentials to a quota, or undefined when it does. */
-function weakness(q: VaultQuota, credsPath: string, declared: ManifestVaultQuotas | undefined): string | undefined {
+function weakness(q: VaultQuota, credsPath: string, declared: ManifestVaultQuotas): string | undefined {
   const path = quotaPath(q);
   if (path === undefined) return `its path ${JSON.stringify(q.path)} cannot be read`;
   if (path !== credsPath) return `its path "${path}" is not the env's creds path "${credsPath}"`;
   if (!positive(q.limit)) return `its ${q.kind === 'lease-count' ? 'max_leases' : 'rate'} is ${JSON.stringify(q.limit ?? null)} (0 or none means no quota)`;
-  if (declared !== undefined) {
-    const looser = looserThanDeclared(q, declared);
-    if (looser) return looser;
-  }
+  const looser = looserThanDeclared(q, declared);
+  if (looser) return looser;
   // A namespace moves the quota off the root namespace the creds path is in; a role narrows it to
   // one auth role's logins; group_by splits the bucket per client (every pod its own rate).
   for (const attr of ['namespace', 'role']) if (set(q.attributes[attr])) return `it sets ${attr} ${JSON.stringify(q.attributes[attr])}`;
@@ -136,7 +134,8 @@ export const rule: Rule = {
       if ('problem' in declared) {
         out.push({ env, reaches, source: { file: 'manifest.json', pointer: '/tiers' }, message: `${describeEnv(env)}: ${declared.problem}: its quotas cannot be judged` });
       }
-      const quotas = 'quotas' in declared ? declared.quotas : undefined;
+      // A declaration that cannot stand is replaced by the built-in quotas: the quota is still judged.
+      const quotas = 'quotas' in declared ? declared.quotas : DEFAULT_VAULT_QUOTAS;
       for (const kind of enterprise ? ['rate-limit', 'lease-count'] as const : ['rate-limit'] as const) {
         const candidates = own.filter((q) => q.kind === kind);
         if (candidates.some((q) => platformQuota(q) && weakness(q, env.names.vaultCredsPath, quotas) === undefined)) continue;
