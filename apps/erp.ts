@@ -9,7 +9,10 @@ export function erp(estate: Estate): App {
   const app = new App(estate, 'erp', {
     tiers: [Tier.DEV, Tier.STAGING, Tier.PROD],
     objectPrefix: 'llx_',
-    image: 'docker.io/dolibarr/dolibarr:20.0.4',
+    // Live tiers run images by digest (a tag can be moved under prod): the estate's own mirror of
+    // Dolibarr 20.0.4. ghcr.io/arcodange is the example's organisation; like shop's and crm's
+    // releases, the digest is the example's, not one of a published image.
+    image: 'ghcr.io/arcodange/dolibarr:20.0.4@sha256:3c9d1e4a7b2f60581d0e9a8c7b6f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4',
     flags: { 'ai-write-skill': false },
     // Per-PR previews on the non-prod server (PostgreSQL 18): `erp-pr-<n>` for each pull request
     // labelled `preview`, synthetic data, at most 3 at once (docs/previews.md).

@@ -4,6 +4,10 @@
  * plain cdktf + cdk8s. Nothing here imports tierkit, so the baseline stays tierkit-free.
  */
 
+import { createHash } from 'node:crypto';
+
+const benchImage = (ref: string): string => `${ref}@sha256:${createHash('sha256').update(ref).digest('hex')}`;
+
 export const TIER_NAMES = ['local', 'ci', 'dev', 'demo', 'staging', 'preprod', 'prod'] as const;
 export type TierName = (typeof TIER_NAMES)[number];
 
@@ -124,7 +128,8 @@ export function generateSpec(options: GenerateOptions): EstateSpec {
       name,
       tiers,
       objectPrefix: `a${i}_`,
-      image: `ghcr.io/bench/${name}:${options.change && i === 0 ? `${version}-next` : version}`,
+      // Prod runs images by digest: the bench's images are fictional, their digest a hash of the tag.
+      image: benchImage(`ghcr.io/bench/${name}:${options.change && i === 0 ? `${version}-next` : version}`),
       port: pick([8080, 3000, 8000]),
       flags: { [`feature-${i % 7}`]: rand() < 0.5 },
     });

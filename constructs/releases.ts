@@ -1,3 +1,4 @@
+import { IMAGE_BY_DIGEST } from '../contract/images';
 import { readFileSync } from 'node:fs';
 import { repeatedJsonKey } from '../contract/json';
 import { TierkitValidationError, ValidationIssue } from './errors';
@@ -43,7 +44,7 @@ export interface EnvRelease {
 
 export const RELEASES_SCHEMA_VERSION = 1;
 /** `name[:tag]@sha256:<digest>`: a tag alone can be moved under a running env. */
-export const IMAGE_BY_DIGEST = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?@sha256:[0-9a-f]{64}$/;
+export { IMAGE_BY_DIGEST };
 /** Environment variable names the app container may receive (TIERKIT_* are tierkit's own). */
 export const CONFIG_KEY = /^(?!TIERKIT_)[A-Z][A-Z0-9_]{0,127}$/;
 const ENV_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

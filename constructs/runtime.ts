@@ -1,3 +1,4 @@
+import { DEFAULT_RATE_LIMIT_INTERVAL_SECONDS, DEFAULT_VAULT_QUOTAS as CONTRACT_DEFAULT_VAULT_QUOTAS } from '../contract/vault-quotas';
 import { Tier } from './tier';
 import { propTypes, Types } from './prop-types';
 
@@ -180,11 +181,9 @@ export interface VaultQuotas {
   readonly rateLimitIntervalSeconds?: number;
 }
 
-/** Built-in quotas of every non-prod tier's env; prod is never quota'd by default (it must not starve itself). */
-export const DEFAULT_VAULT_QUOTAS: VaultQuotas = { maxLeases: 50, rateLimitRequests: 30, rateLimitIntervalSeconds: 60 };
-
-/** The rate limit's window when the quotas give none. */
-export const DEFAULT_RATE_LIMIT_INTERVAL_SECONDS = 60;
+/** Built-in quotas (contract/vault-quotas.ts: the manifest records them and `check` reads the same values). */
+export const DEFAULT_VAULT_QUOTAS: VaultQuotas = CONTRACT_DEFAULT_VAULT_QUOTAS;
+export { DEFAULT_RATE_LIMIT_INTERVAL_SECONDS };
 
 export function vaultQuotasIssues(q: unknown): { property: string; value: unknown; message: string; fix: string }[] {
   if (typeof q !== 'object' || q === null) return [{ property: '', value: q, message: 'is not a VaultQuotas object', fix: 'give maxLeases and rateLimitRequests, e.g. { maxLeases: 50, rateLimitRequests: 30 }' }];

@@ -3,11 +3,13 @@ import { AppEnvironment } from './app-environment';
 import { Estate } from './estate';
 import { ValidationIssue, TierkitValidationError } from './errors';
 import * as naming from './naming';
-import { SandboxKind, SeedProfile } from './enums';
+import { DataClass, SandboxKind, SeedProfile } from './enums';
 import { propsProblems, recordedIssues } from './props';
 import { endpointIssues, portIssues } from './postgres-server';
 import { databaseCapsIssues, nodePoolIssues, resourcesIssues, vaultQuotasIssues } from './runtime';
 import { hasGoldenDump, hasReset } from './lifecycle/plan';
+import { PINNED_POSTGRES_MAJORS, POSTGRES_CLIENT } from './lifecycle/images';
+import { IMAGE_BY_DIGEST } from './releases';
 import { Sandbox } from './sandbox';
 import { Tier } from './tier';
 import { appsOf, environmentsOf } from './query';
@@ -404,6 +406,22 @@ const rules: Record<string, Rule> = {
 
   sandboxTemplates: sandboxTemplateIssues,
   releases: (e) => apps(e).flatMap((a) => releasesAppIssues(e, a)),
+  // A tag can be moved under a running pod: what runs on a live tier is named by digest (the
+  // release's, or the app's image); tierkit's own Job images are pinned in lifecycle/images.ts.
+  imageDigests: (e) => [
+    ...apps(e).flatMap((a) => {
+      const live = a.environments.filter((x) => e.tier(x.tier).config.data.includes(DataClass.LIVE) && !IMAGE_BY_DIGEST.test(x.image));
+      return live.length === 0 ? [] : [issue(e, a, 'image', a.image,
+        `runs on live tier ${live[0].tier.name} (env ${live[0].env}) without a digest: whoever moves the tag changes what runs on live data`,
+        `pin it: image: "${typeof a.image === 'string' ? a.image.replace(/@.*$/, '') : '<repo>:<tag>'}@sha256:<digest>" (or give the env a release with an image by digest)`)];
+    }),
+    ...e.servers.flatMap((s) => {
+      const needs = environments(e).find((x) => x.server === s && (hasGoldenDump(x) || hasReset(x)));
+      return needs === undefined || !Number.isInteger(s.majorVersion) || POSTGRES_CLIENT[s.majorVersion] !== undefined ? [] : [issue(e, s, 'majorVersion', s.majorVersion,
+        `has no pinned PostgreSQL client image, and env ${needs.slug}'s lifecycle Job needs one (pinned majors: ${PINNED_POSTGRES_MAJORS.join(', ')})`,
+        `use a pinned major, or pin docker.io/library/postgres:<tag>@sha256:<digest> for ${s.majorVersion} in constructs/lifecycle/images.ts`)];
+    }),
+  ],
   previews: (e) => apps(e).flatMap((a) => previewIssues(e, a, environments(e))),
   promotion: (e) => e.promotion.issues(e.displayPath(e), (t) => e.tier(t).config.applyGate.human),
 

@@ -2,6 +2,7 @@
  * `dist/manifest.json`: what every artifact is. It is the contract that `check`, `diff`, `ci`
  * and the real-PostgreSQL tests read; they never import the constructs.
  */
+import type { ManifestVaultQuotas } from './vault-quotas';
 export const MANIFEST_SCHEMA_VERSION = 1;
 
 export type ArtifactKind = 'terraform-stack' | 'kubernetes-manifests' | 'ci-state-access' | 'ci-github-ruleset' | 'ci-data-promote';
@@ -44,6 +45,8 @@ export interface ManifestTier {
   readonly exceptions: readonly { property: string; defaultValue: string; value: string; reason: string }[];
   /** The cluster the tier's env Applications deploy to, when the tier has its own; absent = the estate's `argocd.destinationServer`. */
   readonly argocdDestinationServer?: string;
+  /** The quotas each env of the tier gets on its creds path (`TierSettings.vaultQuotas`); absent: none (prod by default). */
+  readonly vaultQuotas?: ManifestVaultQuotas;
 }
 
 /** A network destination pods may reach: a CIDR and one TCP port. */

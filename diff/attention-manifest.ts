@@ -3,6 +3,7 @@ import { formatValue } from './attributes';
 import type { Context } from './attention-context';
 import type { ManifestChange } from './model';
 import { isProdTier } from './summary';
+import { looserQuotas, readManifestVaultQuotas } from '../contract/vault-quotas';
 
 /**
  * Attention items read from the manifest: sandboxes, apply gates, and the policy findings the
@@ -63,6 +64,30 @@ function tierExceptionAttention(ctx: Context, was: ManifestTier | undefined, now
   }
 }
 
+/**
+ * A tier's Vault quotas loosened (or dropped) against the base, whatever the built-in default: the
+ * quotas are what keeps its envs from exhausting their server, so the item names the gate of each
+ * server they sit on (prod's, for a sandbox on prod's server) — that gate reviews it.
+ */
+function vaultQuotaAttention(ctx: Context, was: ManifestTier | undefined, now: ManifestTier): void {
+  const before = readManifestVaultQuotas(was?.vaultQuotas);
+  const after = readManifestVaultQuotas(now.vaultQuotas);
+  if (!('quotas' in before)) return;
+  const loosened = 'quotas' in after ? looserQuotas(after.quotas, before.quotas) : ['vaultQuotas'];
+  if (loosened.length === 0) return;
+  const servers = [...new Set(ctx.head.appEnvironments.filter((e) => e.tier === now.name && e.server).map((e) => e.server!))].sort();
+  const gates = [...new Set(servers.map((id) => ctx.head.servers.find((s) => s.id === id)?.gatingTier ?? 'prod'))].sort();
+  const live = gates.find((g) => isProdTier([ctx.head, ctx.base], g));
+  const show = (q: ReturnType<typeof readManifestVaultQuotas>) => ('quotas' in q
+    ? `${q.quotas.rateLimitRequests}/${q.quotas.rateLimitIntervalSeconds}s, max ${q.quotas.maxLeases} leases` : 'none');
+  ctx.items.push({
+    category: 'exception', subject: `tier ${now.name}: vaultQuotas`, tier: live ?? gates[gates.length - 1] ?? now.name,
+    message: `tier ${now.name} Vault quotas loosened: ${show(before)} → ${show(after)}; its envs sit on ${servers.length > 0 ? servers.map((x) => `server ${x}`).join(', ') : 'no server'}`
+      + `${gates.length > 0 ? `, gated by ${gates.join(', ')}: ${live ? `${live}'s gate` : 'that gate'} reviews it` : ''}; reason: ${reason(now.exceptions.find((x) => x.property.startsWith('vaultQuotas'))?.reason)}`,
+    details: [`- ${show(before)}`, `+ ${show(after)}`],
+  });
+}
+
 function sandboxLine(e: ManifestAppEnvironment): string {
   const s = e.sandbox!;
   const origin = `${s.template ? `, template ${s.template}` : ''}${s.file ? `, file ${s.file}${s.managed ? '' : ' (hand-written)'}` : ''}`;
@@ -121,6 +146,7 @@ export function manifestAttention(ctx: Context, changes: readonly ManifestChange
     if (m.section === 'tiers') {
       const now = ctx.head.tiers.find((t) => t.name === m.key);
       if (now) tierExceptionAttention(ctx, ctx.base.tiers.find((t) => t.name === m.key), now);
+      if (now) vaultQuotaAttention(ctx, ctx.base.tiers.find((t) => t.name === m.key), now);
     }
     if (m.section === 'tiers' || m.section === 'stacks' || m.section === 'servers') {
       const lines = m.changes.filter((c) => /^(applyGate|gatingTier|humanGate)/.test(c.path)).map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);

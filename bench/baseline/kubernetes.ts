@@ -7,6 +7,9 @@ import { Env, TIERS, environments, host, serverOf, slug } from './config';
 // The reset script is data, not library code: a team without tierkit would keep its own copy
 // of such a script; sharing the text keeps the objects (and their size) identical.
 import { RESET_SCRIPT } from '../../constructs/lifecycle/scripts';
+import { KUBECTL, POSTGRES_CLIENT, imageReference } from '../../constructs/lifecycle/images';
+
+const KUBECTL_IMAGE = imageReference(KUBECTL);
 
 // cdk8s-plus's L2 constructs add fields of their own (probes, resources, security defaults), so the
 // objects would differ from tierkit's; its L1 `k8s` classes write exactly the objects we mirror.
@@ -120,7 +123,7 @@ function resetJob(chart: Chart, e: Env, l: Record<string, string>): void {
     metadata: meta, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
   });
   const scale = (to: number) => ({
-    name: to === 0 ? 'scale-down' : 'scale-up', image: 'registry.k8s.io/kubectl:v1.33.0', securityContext,
+    name: to === 0 ? 'scale-down' : 'scale-up', image: KUBECTL_IMAGE, securityContext,
     args: ['patch', `deployment/${e.app}`, '--namespace', ns, '--subresource=scale', '--type=merge', '--patch', JSON.stringify({ spec: { replicas: to } })],
   });
   const creds = `postgres/creds/${ns}`;
@@ -163,7 +166,7 @@ function resetJob(chart: Chart, e: Env, l: Record<string, string>): void {
             spec: {
               serviceAccountName: name, automountServiceAccountToken: true, restartPolicy: 'Never',
               initContainers: [scale(0), {
-                name: 'reset', image: `docker.io/library/postgres:${server.majorVersion}`, command: ['/bin/bash', '-c', RESET_SCRIPT], securityContext,
+                name: 'reset', image: imageReference(POSTGRES_CLIENT[server.majorVersion]), command: ['/bin/bash', '-c', RESET_SCRIPT], securityContext,
                 env: [
                   { name: 'PGDATABASE', value: ns }, { name: 'PGHOST', value: server.host }, { name: 'PGPORT', value: String(server.port) },
                   { name: 'PGSSLMODE', value: server.sslMode }, { name: 'TIERKIT_CREDENTIALS_FILE', value: '/vault/secrets/database' },
@@ -219,7 +222,7 @@ function resetJob(chart: Chart, e: Env, l: Record<string, string>): void {
             spec: {
               serviceAccountName: name, automountServiceAccountToken: true, restartPolicy: 'Never', volumes: [{ name: 'tmp', emptyDir: {} }],
               containers: [{
-                name: 'ttl-sweep', image: 'registry.k8s.io/kubectl:v1.33.0', securityContext, command: ['/bin/bash', '-c', SWEEP_SCRIPT],
+                name: 'ttl-sweep', image: KUBECTL_IMAGE, securityContext, command: ['/bin/bash', '-c', SWEEP_SCRIPT],
                 env: [{ name: 'TIERKIT_DEPLOYMENT', value: e.app }, { name: 'TIERKIT_NAMESPACE', value: ns }, { name: 'TIERKIT_EXPIRES_AT', value: expiresAt },
                   { name: 'TIERKIT_EXPIRES_AT_EPOCH', value: String(Date.parse(expiresAt) / 1000) }],
               }],

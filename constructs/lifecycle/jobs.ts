@@ -26,19 +26,23 @@ import { declaredFlags, hasGoldenDump, hasReset, resetRevokesLeases, resetSchedu
 import { FLAGS_FILE_KEY, flagdDefinition, flagsResetPatch } from '../../contract/flags';
 import { FLAGS_RESET_SCRIPT, GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_REVOKE_LEASES_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT, SEED_HASH_FILE, seedHashTemplate } from './scripts';
 import { buildSeedVolume } from './seed-store';
+import { CURL, KUBECTL, POSTGRES_CLIENT, VAULT_CLI, imageReference } from './images';
 import { scrubSql } from '../scrub';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
 import {
   containerResources, containerSecurityContext, placement, podSecurityContext, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume,
 } from '../synth/pod-security';
 
-/** kubectl for the scale steps; PostgreSQL client tools of the server's major for the scripts. */
-export const KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.33.0';
-/** curl (and a POSIX sh) for the TTL sweep's one Vault request. */
-export const CURL_IMAGE = 'docker.io/curlimages/curl:8.11.1';
-/** The Vault CLI, for the golden dump's step that publishes the seed's hashes to KV. */
-export const VAULT_CLI_IMAGE = 'docker.io/hashicorp/vault:1.18.3';
-export const postgresClientImage = (major: number): string => `docker.io/library/postgres:${major}`;
+/** The images of the lifecycle steps, each pinned by digest (`./images.ts` cites where each digest comes from). */
+export const KUBECTL_IMAGE = imageReference(KUBECTL);
+export const CURL_IMAGE = imageReference(CURL);
+export const VAULT_CLI_IMAGE = imageReference(VAULT_CLI);
+/** PostgreSQL client tools of the server's major; validation refuses a major with no pinned image where a Job needs one. */
+export const postgresClientImage = (major: number): string => {
+  const pinned = POSTGRES_CLIENT[major];
+  if (!pinned) throw new Error(`no pinned PostgreSQL client image for major ${major} (validation should have refused it)`);
+  return imageReference(pinned);
+};
 export const SEED_MOUNT_PATH = '/seeds';
 const CREDENTIALS_FILE = '/vault/secrets/database';
 /** Where the Vault agent writes its own token (vault-k8s `agent-inject-token`): the TTL sweep's revoke and the golden dump's publish step. */

@@ -27,6 +27,7 @@ import { DATA_PROMOTE_PLAN_FILE, dataPromotePlan } from '../../contract/data-pro
 import { buildAppEnvironmentStack } from './terraform-app-environment';
 import { plainAppEnvironmentStack } from './terraform-app-environment-plain';
 import { buildSharedPlatformStack, buildTierPlatformStack } from './terraform-platform';
+import { manifestVaultQuotas } from './vault-quotas';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../../package.json').version;
@@ -81,6 +82,7 @@ function manifestTier(estate: Estate, tier: Tier): ManifestTier {
     exceptions: eff.loosenings.map((l) => ({ ...l, reason: eff.reason ?? '' })),
     ...(eff.argocdDestinationServer !== undefined ? { argocdDestinationServer: eff.argocdDestinationServer } : {}),
     ...(eff.egressTargets.length > 0 ? { egressTargets: eff.egressTargets.map((t) => ({ cidr: t.cidr, ports: t.ports.map((p) => ({ ...p })) })) } : {}),
+    ...(eff.vaultQuotas !== undefined ? { vaultQuotas: manifestVaultQuotas(eff.vaultQuotas) } : {}),
   };
 }
 

@@ -6,6 +6,8 @@ import * as naming from '../naming';
 import { environmentsOf, gatingTierOfServer } from '../query';
 import { DEFAULT_RATE_LIMIT_INTERVAL_SECONDS } from '../runtime';
 import type { PolicyRule } from '../statements';
+import type { VaultQuotas } from '../runtime';
+import type { ManifestVaultQuotas } from '../../contract/vault-quotas';
 
 /**
  * The Vault quotas of one env. The path is the env's creds path exactly — a mount plus a path
@@ -34,6 +36,11 @@ export function vaultQuotaSettings(env: AppEnvironment): VaultQuotaConfigs | und
     rateLimit: { name: naming.vaultRateQuotaName(c), path, rate: q.rateLimitRequests, interval: q.rateLimitIntervalSeconds ?? DEFAULT_RATE_LIMIT_INTERVAL_SECONDS },
     ...(env.estate.vault.edition === 'enterprise' ? { leaseCount: { name: naming.vaultLeaseQuotaName(c), path, maxLeases: q.maxLeases } } : {}),
   };
+}
+
+/** A tier's quotas as the manifest records them (the window always written: Vault's own default is 1 s). */
+export function manifestVaultQuotas(q: VaultQuotas): ManifestVaultQuotas {
+  return { maxLeases: q.maxLeases, rateLimitRequests: q.rateLimitRequests, rateLimitIntervalSeconds: q.rateLimitIntervalSeconds ?? DEFAULT_RATE_LIMIT_INTERVAL_SECONDS };
 }
 
 /** Resource ids of an env's quotas in its tier-platform stack (stable: diffs and findings name them). */

@@ -1,7 +1,8 @@
 import { groupBy } from '../graph/group';
 import { EstateGraph, VaultQuota } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
-import { isLiveTier } from '../../contract/tiers';
+import { isLiveTier, isReason } from '../../contract/tiers';
+import { DEFAULT_VAULT_QUOTAS, ManifestVaultQuotas, looserQuotas, readManifestVaultQuotas, requestsPerSecond } from '../../contract/vault-quotas';
 import { envsUnderPath, envsWithSlugText, quotasOfStack } from './support/graph-index';
 
 /**
@@ -44,18 +45,64 @@ function positive(v: unknown): boolean {
 
 const set = (v: unknown) => v !== undefined && v !== null && v !== '';
 
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : undefined);
+
+/**
+ * Why the rendered limit is looser than the tier's declared quotas (manifest `tiers[].vaultQuotas`):
+ * a hand edit of the rate, the window or max_leases. An absent interval is Vault's default, 1 s
+ * (API docs, /sys/quotas/rate-limit, "interval"): 60× looser than a per-minute rate.
+ */
+function looserThanDeclared(q: VaultQuota, declared: ManifestVaultQuotas): string | undefined {
+  const limit = num(q.limit)!;
+  if (q.kind === 'lease-count') {
+    return limit > declared.maxLeases ? `its max_leases ${limit} is above the tier's declared ${declared.maxLeases}` : undefined;
+  }
+  const raw = q.attributes.interval;
+  const interval = raw === undefined || raw === null || raw === '' ? 1 : num(raw);
+  if (interval === undefined || interval <= 0) return `its interval ${JSON.stringify(raw)} cannot be read`;
+  return limit / interval > requestsPerSecond(declared)
+    ? `its rate ${limit} per ${interval}s is looser than the tier's declared ${declared.rateLimitRequests} per ${declared.rateLimitIntervalSeconds}s`
+    : undefined;
+}
+
 /** Why `q` does not hold its env's credentials to a quota, or undefined when it does. */
-function weakness(q: VaultQuota, credsPath: string): string | undefined {
+function weakness(q: VaultQuota, credsPath: string, declared: ManifestVaultQuotas): string | undefined {
   const path = quotaPath(q);
   if (path === undefined) return `its path ${JSON.stringify(q.path)} cannot be read`;
   if (path !== credsPath) return `its path "${path}" is not the env's creds path "${credsPath}"`;
   if (!positive(q.limit)) return `its ${q.kind === 'lease-count' ? 'max_leases' : 'rate'} is ${JSON.stringify(q.limit ?? null)} (0 or none means no quota)`;
+  const looser = looserThanDeclared(q, declared);
+  if (looser) return looser;
   // A namespace moves the quota off the root namespace the creds path is in; a role narrows it to
   // one auth role's logins; group_by splits the bucket per client (every pod its own rate).
   for (const attr of ['namespace', 'role']) if (set(q.attributes[attr])) return `it sets ${attr} ${JSON.stringify(q.attributes[attr])}`;
   const groupByValue = q.attributes.group_by;
   if (set(groupByValue) && groupByValue !== 'none') return `it sets group_by ${JSON.stringify(groupByValue)}: one bucket per client, not per env`;
   return undefined;
+}
+
+/**
+ * The quotas the env's tier declares (manifest `tiers[].vaultQuotas`), or why they cannot stand:
+ * unreadable, absent, or looser than the built-in ones without a reasoned tier exception recording
+ * that very value (the exception is what `diff` puts before the server's gate).
+ */
+function declaredQuotas(g: EstateGraph, tierName: string): { quotas: ManifestVaultQuotas } | { problem: string } {
+  const tier = g.tiers.get(tierName);
+  const read = readManifestVaultQuotas((tier as { vaultQuotas?: unknown } | undefined)?.vaultQuotas);
+  if ('problem' in read) return { problem: `the manifest's tier ${tierName}: ${read.problem}` };
+  if ('none' in read) return { problem: `the manifest's tier ${tierName} declares no vaultQuotas` };
+  const q = read.quotas;
+  const expected: Record<string, string> = {
+    'vaultQuotas.maxLeases': String(q.maxLeases),
+    'vaultQuotas.rateLimitRequests': `${q.rateLimitRequests}/${q.rateLimitIntervalSeconds}s`,
+  };
+  for (const property of looserQuotas(q, DEFAULT_VAULT_QUOTAS)) {
+    const x = (Array.isArray(tier?.exceptions) ? tier!.exceptions : []).find((e) => e?.property === property);
+    if (!x || x.value !== expected[property] || !isReason(x.reason)) {
+      return { problem: `the manifest's tier ${tierName} declares ${property} ${expected[property]}, looser than the built-in ${property === 'vaultQuotas.maxLeases' ? DEFAULT_VAULT_QUOTAS.maxLeases : `${DEFAULT_VAULT_QUOTAS.rateLimitRequests}/${DEFAULT_VAULT_QUOTAS.rateLimitIntervalSeconds}s`}, without a reasoned tier exception for that value` };
+    }
+  }
+  return { quotas: q };
 }
 
 export const rule: Rule = {
@@ -88,16 +135,22 @@ export const rule: Rule = {
       if (!server || !(live(server.gatingTier) || server.tiers.some(live))) continue;
       const reaches = [{ tier: server.gatingTier ?? 'prod', what: `server ${server.id}, which holds live data` }];
       const own = [...(byPath.get(env.names.vaultCredsPath) ?? []), ...quotasOfStack(g, env.stack)];
+      const declared = declaredQuotas(g, env.tier);
+      if ('problem' in declared) {
+        out.push({ env, reaches, source: { file: 'manifest.json', pointer: '/tiers' }, message: `${describeEnv(env)}: ${declared.problem}: its quotas cannot be judged` });
+      }
+      // A declaration that cannot stand is replaced by the built-in quotas: the quota is still judged.
+      const quotas = 'quotas' in declared ? declared.quotas : DEFAULT_VAULT_QUOTAS;
       for (const kind of enterprise ? ['rate-limit', 'lease-count'] as const : ['rate-limit'] as const) {
         const candidates = own.filter((q) => q.kind === kind);
-        if (candidates.some((q) => platformQuota(q) && weakness(q, env.names.vaultCredsPath) === undefined)) continue;
+        if (candidates.some((q) => platformQuota(q) && weakness(q, env.names.vaultCredsPath, quotas) === undefined)) continue;
         const type = kind === 'lease-count' ? 'vault_quota_lease_count' : 'vault_quota_rate_limit';
         if (candidates.length === 0) {
           out.push({ env, reaches, source: { file: env.artifacts[0], pointer: '', constructPath: env.constructPath },
             message: `${describeEnv(env)}: no ${type} of the platform on its creds path "${env.names.vaultCredsPath}"` });
         }
         for (const q of candidates) {
-          const why = platformQuota(q) ? weakness(q, env.names.vaultCredsPath)
+          const why = platformQuota(q) ? weakness(q, env.names.vaultCredsPath, quotas)
             : `it is in the env's own stack ${q.stack.name}, whose applier would write it (the platform's tier stack holds quotas)`;
           out.push({ env, reaches, source: q.source, message: `${describeEnv(env)}: ${type} "${q.name}" (stack ${q.stack.name}) does not cap its credentials: ${why}` });
         }

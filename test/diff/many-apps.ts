@@ -11,7 +11,7 @@ export function estateWithApps(n: number): Estate {
   crm(e);
   shop(e);
   for (let i = 0; i < n; i++) {
-    new App(e, `bulk-${String(i).padStart(3, '0')}`, { tiers: [Tier.PROD], objectPrefix: `bulk${i}_`, image: 'ghcr.io/example/bulk:1.0.0' });
+    new App(e, `bulk-${String(i).padStart(3, '0')}`, { tiers: [Tier.PROD], objectPrefix: `bulk${i}_`, image: `ghcr.io/example/bulk:1.0.0@sha256:${'b'.repeat(64)}` });
   }
   return e;
 }

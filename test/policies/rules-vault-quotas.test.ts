@@ -7,6 +7,8 @@ import { check, cleanDist, env, findings, freshDir, synthDist } from './helpers'
 import { editDist, rehashManifest } from './rehash';
 import { Estate, Tier, validateEstate } from '../../constructs';
 import { VaultQuotaRateLimit } from '../../constructs/cdktf';
+import { computeChangeSet } from '../../diff/changeset';
+import { readDist } from '../../contract/read';
 
 const stackJson = (dir: string, stack: string) => JSON.parse(readFileSync(join(dir, 'terraform', stack, 'cdk.tf.json'), 'utf8'));
 const messages = (report: Awaited<ReturnType<typeof check>>) => findings(report, 'TK046').map((f) => [f.message, f.suppressed === undefined]).sort();
@@ -158,5 +160,79 @@ describe('TK046 Vault quotas on a lower tier\'s creds path', () => {
       argocd: { repoUrl: 'https://git.q.lab/estate.git' }, ci: { repository: 'q/estate', repositoryId: '100010' },
     });
     expect(validateEstate(typo).map((x) => `${x.property} = ${JSON.stringify(x.value)}`)).toContain('vault.edition = "enterprize"');
+  });
+
+  // attack5 hole 2: the manifest did not record the tiers' quotas, so a hand-edited rate passed as long as it stayed positive.
+  describe('the rendered quota against the declared one (manifest tiers[].vaultQuotas)', () => {
+    const manifestEdit = (dir: string, edit: (m: any) => void) => {
+      const path = join(dir, 'manifest.json');
+      const m = JSON.parse(readFileSync(path, 'utf8'));
+      edit(m);
+      writeFileSync(path, `${JSON.stringify(m, null, 2)}\n`);
+      rehashManifest(dir);
+    };
+    const dev = (m: any) => m.tiers.find((t: any) => t.name === 'dev');
+
+    it('the manifest records each quota\'d tier\'s quotas, prod none', () => {
+      const m = JSON.parse(readFileSync(join(cleanDist(), 'manifest.json'), 'utf8'));
+      expect(dev(m).vaultQuotas).toEqual({ maxLeases: 50, rateLimitRequests: 30, rateLimitIntervalSeconds: 60 });
+      expect(m.tiers.find((t: any) => t.name === 'prod').vaultQuotas).toBeUndefined();
+    });
+
+    it.each([
+      ['the rate raised', (q: any) => { q.rate = 1000000; }, 'its rate 1000000 per 60s is looser than the tier\'s declared 30 per 60s'],
+      ['the window shortened', (q: any) => { q.interval = 1; }, 'its rate 30 per 1s is looser than the tier\'s declared 30 per 60s'],
+      ['the window removed (Vault: 1 s)', (q: any) => { delete q.interval; }, 'its rate 30 per 1s is looser than the tier\'s declared 30 per 60s'],
+    ])('catches a hand edit of the sandbox-on-prod-server quota: %s (unsuppressible)', async (label, edit, why) => {
+      const base = synthDist((e) => env(e, 'erp', 'sandbox').addSuppression('TK046', 'the sandbox load test needs more credentials'));
+      const dir = editDist(base, freshDir(`tk046-loose-${label.replace(/\W/g, '')}`), { 'platform-prod': (j) => edit(rate(j, 'erp-sandbox')) });
+      expect(messages(await check(dir))).toEqual([
+        [`erp-sandbox (tier dev): vault_quota_rate_limit "erp-sandbox-creds-rate" (stack platform-prod) does not cap its credentials: ${why}`, true],
+      ]);
+    });
+
+    it('a stricter hand edit is no finding', async () => {
+      const dir = editDist(cleanDist(), freshDir('tk046-stricter'), { 'platform-prod': (j) => { rate(j, 'erp-sandbox').rate = 5; } });
+      expect(findings(await check(dir), 'TK046')).toEqual([]);
+    });
+
+    it('catches the manifest edited with the quota: a declaration looser than the built-in one needs a reasoned exception for that value', async () => {
+      const dir = editDist(cleanDist(), freshDir('tk046-manifest'), { 'platform-prod': (j) => { rate(j, 'erp-sandbox').rate = 1000000; } });
+      manifestEdit(dir, (m) => { dev(m).vaultQuotas.rateLimitRequests = 1000000; });
+      const found = messages(await check(dir));
+      expect(found).toContainEqual(['erp-sandbox (tier dev): the manifest\'s tier dev declares vaultQuotas.rateLimitRequests 1000000/60s, looser than the built-in 30/60s, without a reasoned tier exception for that value: its quotas cannot be judged', true]);
+      // And the quota is then judged against nothing looser than the built-in: still the rate finding.
+      expect(found.some(([m]) => String(m).includes('does not cap its credentials'))).toBe(true);
+      // An exception naming another value does not cover it.
+      manifestEdit(dir, (m) => { dev(m).exceptions.push({ property: 'vaultQuotas.rateLimitRequests', defaultValue: '30/60s', value: '60/60s', reason: 'load tests need twice the rate' }); });
+      expect(messages(await check(dir)).some(([m]) => String(m).includes('without a reasoned tier exception'))).toBe(true);
+    });
+
+    it.each([
+      ['removed', (t: any) => { delete t.vaultQuotas; }, 'the manifest\'s tier dev declares no vaultQuotas'],
+      ['a string rate', (t: any) => { t.vaultQuotas.rateLimitRequests = '30'; }, 'the manifest\'s tier dev: vaultQuotas.rateLimitRequests is "30", not a positive integer'],
+      ['an unknown field', (t: any) => { t.vaultQuotas.burst = 10; }, 'the manifest\'s tier dev: vaultQuotas has unknown field(s) burst'],
+    ])('fails closed on a manifest whose quotas are %s', async (label, edit, problem) => {
+      const dir = freshDir(`tk046-unreadable-${label.replace(/\W/g, '')}`);
+      editDist(cleanDist(), dir, {});
+      manifestEdit(dir, (m) => edit(dev(m)));
+      expect(messages(await check(dir))).toContainEqual([`erp-sandbox (tier dev): ${problem}: its quotas cannot be judged`, true]);
+    });
+
+    it('estate props: a loosening needs a reason, passes check with it, and diff puts it before prod\'s gate', async () => {
+      const loosen = (e: Estate) => Object.assign(e, { tierSettings: e.tierSettings.map((t) => (t.tier === Tier.DEV
+        ? { ...t, vaultQuotas: { maxLeases: 50, rateLimitRequests: 300, rateLimitIntervalSeconds: 60 }, reason: 'the nightly import requests a credential per batch' } : t)) });
+      const head = synthDist(loosen, 'quota-loosened');
+      const report = await check(head);
+      expect(findings(report, 'TK046')).toEqual([]);
+      expect(rate(stackJson(head, 'platform-prod'), 'erp-sandbox')).toMatchObject({ rate: 300, interval: 60 });
+      const set = computeChangeSet(readDist(cleanDist()), readDist(head));
+      const item = set.attention.find((i) => i.subject === 'tier dev: vaultQuotas');
+      expect(item).toMatchObject({ tier: 'prod', category: 'exception' });
+      expect(item!.message).toContain('tier dev Vault quotas loosened: 30/60s, max 50 leases → 300/60s, max 50 leases');
+      expect(item!.message).toContain('server prod-pg');
+      expect(item!.message).toContain("prod's gate reviews it");
+      expect(item!.message).toContain('the nightly import requests a credential per batch');
+    });
   });
 });

@@ -19,5 +19,5 @@ export function smallEstate(props: Partial<EstateProps> = {}): Estate {
 }
 
 export function smallApp(estate: Estate, name = 'erp', tiers: Tier[] = [Tier.DEV, Tier.PROD]): App {
-  return new App(estate, name, { tiers, objectPrefix: 'llx_', image: 'example/erp:1.0.0' });
+  return new App(estate, name, { tiers, objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64) });
 }

@@ -5,7 +5,8 @@ export function orders(estate: Estate): App {
   const app = new App(estate, 'orders', {
     tiers: [Tier.CI, Tier.DEV, Tier.STAGING, Tier.PROD],
     objectPrefix: 'orders_',
-    image: 'ghcr.io/acme/orders:1.0.0',
+    // Prod runs an image by digest (a tag can be moved under it): replace with your image's digest.
+    image: 'ghcr.io/acme/orders:1.0.0@sha256:0000000000000000000000000000000000000000000000000000000000000001',
     flags: { 'new-checkout': false },
   });
   new Sandbox(app, 'alice', {
