@@ -17,6 +17,8 @@
  *   TIERKIT_DRAIN_TIMEOUT_SECONDS         (reset) how long to wait for the app's sessions to end
  */
 
+import { SCRUB_VERIFY } from './seed-verify';
+
 /** Rendered by the Vault agent from the seed's KV secret: the reset's expected hashes. */
 export const SEED_HASH_FILE = '/vault/secrets/seed';
 
@@ -130,28 +132,7 @@ END $f$;
 -- The validation: no original value of a scrubbed column survives (but a constant that was already
 -- there), and every foreign key still holds (the scrub runs with FK triggers off, so that a keyed
 -- hash of a referenced key and of its references keeps them equal; a delete may orphan rows).
-CREATE FUNCTION pg_temp.tk_scrub_verify() RETURNS void LANGUAGE plpgsql AS $f$
-DECLARE r record; n bigint;
-BEGIN
-  FOR r IN SELECT * FROM tierkit_scrub.checks LOOP
-    EXECUTE format('SELECT count(*) FROM %s x JOIN %s o ON x.%I::text = o.v WHERE %L IS NULL OR x.%I IS DISTINCT FROM %L',
-      r.tbl, r.orig, r.col, r.value, r.col, r.value) INTO n;
-    IF n > 0 THEN RAISE EXCEPTION 'scrub verification failed: % row(s) of %.% still hold an original value', n, r.tbl, r.col; END IF;
-  END LOOP;
-  FOR r IN SELECT c.conname, c.conrelid::regclass AS child, c.confrelid::regclass AS parent,
-      (SELECT string_agg(format('x.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
-         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n) AS ccols,
-      (SELECT string_agg(format('p.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
-         JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n) AS pcols
-    FROM pg_constraint c JOIN pg_namespace s ON s.oid = c.connamespace
-   WHERE c.contype = 'f' AND s.nspname NOT IN ('pg_catalog', 'information_schema', 'tierkit_scrub') LOOP
-    EXECUTE format('SELECT count(*) FROM %s x WHERE ROW(%s) IS NOT NULL AND NOT EXISTS (SELECT FROM %s p WHERE ROW(%s) = ROW(%s))',
-      r.child, r.ccols, r.parent, r.pcols, r.ccols) INTO n;
-    IF n > 0 THEN RAISE EXCEPTION 'scrub verification failed: % row(s) of % break foreign key % after the scrub', n, r.child, r.conname; END IF;
-  END LOOP;
-  DROP SCHEMA tierkit_scrub CASCADE;
-  DROP EXTENSION pgcrypto;
-END $f$;
+${SCRUB_VERIFY}
 SELECT set_config('tierkit.scrub_key', :'key', false) IS NOT NULL AS keyed \\gset
 SET session_replication_role = replica;
 SQL

@@ -5,6 +5,7 @@
  * dump and the reset (scripts.ts), so what a reset verifies is what the producer published.
  */
 import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
+import { SANITIZE_VERIFY } from './seed-verify';
 
 /**
  * A throwaway PostgreSQL in the scratch directory, reachable by its Unix socket only, stopped and
@@ -185,28 +186,7 @@ BEGIN
     END IF;
   END LOOP;
 END $f$;
-CREATE FUNCTION pg_temp.tk_verify() RETURNS void LANGUAGE plpgsql AS $f$
-DECLARE r record; n bigint;
-BEGIN
-  FOR r IN SELECT * FROM tierkit_sanitize.checks LOOP
-    EXECUTE format('SELECT count(*) FROM %s x JOIN %s o ON x.%I::text = o.v WHERE %L IS NULL OR x.%I IS DISTINCT FROM %L',
-      r.tbl, r.orig, r.col, r.value, r.col, r.value) INTO n;
-    IF n > 0 THEN RAISE EXCEPTION 'sanitized seed refused: % row(s) of %.% still hold an original value', n, r.tbl, r.col; END IF;
-  END LOOP;
-  FOR r IN SELECT c.conname, c.conrelid::regclass AS child, c.confrelid::regclass AS parent,
-      (SELECT string_agg(format('x.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
-         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n) AS ccols,
-      (SELECT string_agg(format('p.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
-         JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n) AS pcols
-    FROM pg_constraint c JOIN pg_namespace s ON s.oid = c.connamespace
-   WHERE c.contype = 'f' AND s.nspname NOT IN ('pg_catalog', 'information_schema', 'tierkit_sanitize') LOOP
-    EXECUTE format('SELECT count(*) FROM %s x WHERE ROW(%s) IS NOT NULL AND NOT EXISTS (SELECT FROM %s p WHERE ROW(%s) = ROW(%s))',
-      r.child, r.ccols, r.parent, r.pcols, r.ccols) INTO n;
-    IF n > 0 THEN RAISE EXCEPTION 'sanitized seed refused: % row(s) of % break foreign key %', n, r.child, r.conname; END IF;
-  END LOOP;
-  DROP SCHEMA tierkit_sanitize CASCADE;
-  DROP EXTENSION pgcrypto;
-END $f$;
+${SANITIZE_VERIFY}
 SELECT set_config('tierkit.key', :'key', false) IS NOT NULL AS keyed \\gset
 SET session_replication_role = replica;
 SQL
