@@ -63,6 +63,21 @@ SQL
 `;
 
 /**
+ * On a throwaway server the superuser only creates the role that does the work (`tierkit_seed`,
+ * no superuser, CREATEDB or CREATEROLE) and its database; what follows — the restore of data
+ * prod's app wrote, the estate's calls, the verification, the dump — runs as that role, the owner
+ * of every restored object, so none of it can run a program, read a server file or load an
+ * untrusted language. With `replica`, the superuser also sets session_replication_role = replica
+ * on the role (a superuser-only setting, applied at each of its logins; the role cannot undo it):
+ * foreign-key triggers stay off while keys are rewritten, and the verification checks every key.
+ */
+export function throwawayWorkRole(database: string, replica: boolean): string {
+  const settings = replica ? " -c 'ALTER ROLE tierkit_seed SET session_replication_role = replica'" : '';
+  return `psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE ROLE tierkit_seed LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE'${settings} -c 'CREATE DATABASE ${database} OWNER tierkit_seed'
+export PGUSER=tierkit_seed`;
+}
+
+/**
  * The scrub (issue 22): restore the raw prod dump ($1) into a throwaway PostgreSQL of the Job's own
  * pod (Unix socket only, in the scratch emptyDir), run the app's scrub calls under a per-dump key
  * that is never stored, refuse unless no original value of a scrubbed column survives, then dump
@@ -74,7 +89,8 @@ tk_scrub() {
   local raw="$1" out="$2" data="$TIERKIT_SCRATCH_DIR/pgdata" sock="$TIERKIT_SCRATCH_DIR/sock"
   rm -rf "$data" "$sock" && mkdir -p "$sock"
   initdb --pgdata="$data" --username=tierkit --auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null
-  pg_ctl --pgdata="$data" --log="$TIERKIT_SCRATCH_DIR/server.log" --wait --silent \\
+  # The server never holds the prod credential in its environment.
+  env -u PGPASSWORD pg_ctl --pgdata="$data" --log="$TIERKIT_SCRATCH_DIR/server.log" --wait --silent \\
     --options="-c listen_addresses='' -c unix_socket_directories='$sock' -c port=5432 -c fsync=off" start
   trap 'pg_ctl --pgdata="$TIERKIT_SCRATCH_DIR/pgdata" --mode=immediate --silent stop || true; rm -f "$tmp" "$TIERKIT_SCRATCH_DIR/raw.dump"' EXIT
   (
@@ -82,7 +98,7 @@ tk_scrub() {
     unset PGPASSWORD
     export PGPASSFILE="$TIERKIT_SCRATCH_DIR/no-password-file"
     export PGHOST="$sock" PGPORT=5432 PGUSER=tierkit PGDATABASE=scratch PGSSLMODE=disable
-    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE scratch'
+    ${throwawayWorkRole('scratch', true)}
     pg_restore --no-owner --no-acl --exit-on-error --single-transaction --dbname=scratch "$raw"
     rm -f "$raw"
     key="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')"
@@ -134,9 +150,8 @@ END $f$;
 -- hash of a referenced key and of its references keeps them equal; a delete may orphan rows).
 ${SCRUB_VERIFY}
 SELECT set_config('tierkit.scrub_key', :'key', false) IS NOT NULL AS keyed \\gset
-SET session_replication_role = replica;
 SQL
-      printf '%s\\n' "$TIERKIT_SCRUB_SQL" 'SET session_replication_role = origin;' 'SELECT pg_temp.tk_scrub_verify();'
+      printf '%s\\n' "$TIERKIT_SCRUB_SQL" 'SELECT pg_temp.tk_scrub_verify();'
     } | psql -X -q -A -t -v ON_ERROR_STOP=1 -v key="$key" >/dev/null
     pg_dump --format=custom --no-owner --no-acl --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$out"
     tk_content_hash > "$TIERKIT_SCRATCH_DIR/content"

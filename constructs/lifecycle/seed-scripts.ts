@@ -4,7 +4,7 @@
  * only), verifies, and only then dumps and hashes. They share the content hash with the golden
  * dump and the reset (scripts.ts), so what a reset verifies is what the producer published.
  */
-import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
+import { LIFECYCLE_SHELL_FUNCTIONS, throwawayWorkRole } from './scripts';
 import { SANITIZE_VERIFY } from './seed-verify';
 
 /**
@@ -38,8 +38,7 @@ ${THROWAWAY_SERVER}
 # superuser, the database's owner — loading it, and every query over what it created (a cast or an
 # operator it declares on its own types would run as whoever queries them) — so nothing of it can
 # reach the OS of whoever produces the seed (COPY … PROGRAM, server files, untrusted languages).
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE ROLE tierkit_seed LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE' -c 'CREATE DATABASE seed OWNER tierkit_seed'
-export PGUSER=tierkit_seed
+${throwawayWorkRole('seed', false)}
 psql -X -q -v ON_ERROR_STOP=1 --single-transaction -f "$TIERKIT_SEED_SQL_FILE" >/dev/null
 # Every foreign key holds (the rows were checked as they loaded; this also catches a schema that
 # declared its keys NOT VALID or disabled their triggers).
@@ -93,7 +92,8 @@ if [[ -z "$golden_sha256" || "$actual" != "$golden_sha256" ]]; then
   echo "sanitized seed refused: the golden $TIERKIT_GOLDEN_DUMP_FILE has sha256 $actual, its producer published \${golden_sha256:-nothing}" >&2; exit 6
 fi
 ${THROWAWAY_SERVER}
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE seed'
+# The golden is data prod's app wrote: restored, sanitized, verified and dumped without superuser.
+${throwawayWorkRole('seed', true)}
 pg_restore --no-owner --no-acl --exit-on-error --single-transaction --dbname=seed "$TIERKIT_GOLDEN_DUMP_FILE"
 key="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')"
 { cat <<'SQL'
@@ -188,9 +188,8 @@ BEGIN
 END $f$;
 ${SANITIZE_VERIFY}
 SELECT set_config('tierkit.key', :'key', false) IS NOT NULL AS keyed \\gset
-SET session_replication_role = replica;
 SQL
-  printf '%s\\n' "$TIERKIT_SANITIZE_SQL" 'SET session_replication_role = origin;' 'SELECT pg_temp.tk_verify();'
+  printf '%s\\n' "$TIERKIT_SANITIZE_SQL" 'SELECT pg_temp.tk_verify();'
 } | psql -X -q -A -t -v ON_ERROR_STOP=1 -v key="$key" >/dev/null
 pg_dump --format=custom --no-owner --no-acl --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$tmp"
 content="$(tk_content_hash)"
