@@ -71,10 +71,10 @@ SQL
  * on the role (a superuser-only setting, applied at each of its logins; the role cannot undo it):
  * foreign-key triggers stay off while keys are rewritten, and the verification checks every key.
  */
-export function throwawayWorkRole(database: string, replica: boolean): string {
+export function throwawayWorkRole(database: string, replica: boolean, indent = ''): string {
   const settings = replica ? " -c 'ALTER ROLE tierkit_seed SET session_replication_role = replica'" : '';
   return `psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE ROLE tierkit_seed LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE'${settings} -c 'CREATE DATABASE ${database} OWNER tierkit_seed'
-export PGUSER=tierkit_seed`;
+${indent}export PGUSER=tierkit_seed`;
 }
 
 /**
@@ -98,7 +98,7 @@ tk_scrub() {
     unset PGPASSWORD
     export PGPASSFILE="$TIERKIT_SCRATCH_DIR/no-password-file"
     export PGHOST="$sock" PGPORT=5432 PGUSER=tierkit PGDATABASE=scratch PGSSLMODE=disable
-    ${throwawayWorkRole('scratch', true)}
+    ${throwawayWorkRole('scratch', true, '    ')}
     pg_restore --no-owner --no-acl --exit-on-error --single-transaction --dbname=scratch "$raw"
     rm -f "$raw"
     key="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')"
