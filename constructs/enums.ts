@@ -101,9 +101,17 @@ export class SandboxKind {
   }
 }
 
-/** How a sandbox's database is filled: `synthetic:v1`, `sanitized:<name>` or `golden` (iso-prod). */
+/** How a sandbox's database is filled: `synthetic:<version>`, `sanitized:<name>` or `golden` (iso-prod). */
 export class SeedProfile {
   static readonly SYNTHETIC_V1 = new SeedProfile('synthetic:v1', DataClass.SYNTHETIC);
+
+  /**
+   * The synthetic seed of that version (`synthetic:v2`): the app must declare that version's
+   * generator (App.synthetic); only `v1` may be produced outside tierkit.
+   */
+  static synthetic(version: string): SeedProfile {
+    return version === 'v1' ? SeedProfile.SYNTHETIC_V1 : new SeedProfile(`synthetic:${version}`, DataClass.SYNTHETIC);
+  }
   /** An iso-prod copy of the prod database: an explicit, reasoned opt-in. */
   static readonly GOLDEN = new SeedProfile('golden', DataClass.LIVE);
 

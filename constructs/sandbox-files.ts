@@ -48,7 +48,7 @@ const KEYS: Readonly<Record<keyof SandboxFileData, Check & { required?: boolean 
   template: { describe: 'a template name', ok: (v) => typeof v === 'string' && DNS_LABEL.test(v), fix: 'set "template" to a SandboxTemplate declared in the estate', required: true },
   createdAt: { describe: 'a UTC instant like 2026-11-21T10:00:00Z', ok: (v) => typeof v === 'string' && INSTANT.test(v) && !Number.isNaN(Date.parse(v)), fix: 'write e.g. "createdAt": "2026-11-21T10:00:00Z"', required: true },
   ttlHours: { describe: 'a whole number of hours, at least 1', ok: (v) => Number.isInteger(v) && (v as number) >= 1, fix: 'write e.g. "ttlHours": 72, or remove it for the template default' },
-  seed: { describe: 'synthetic:v1, sanitized:<dataset> or golden', ok: (v) => typeof v === 'string' && seedOf(v) !== undefined, fix: 'write e.g. "seed": "synthetic:v1"' },
+  seed: { describe: 'synthetic:<version>, sanitized:<dataset> or golden', ok: (v) => typeof v === 'string' && seedOf(v) !== undefined, fix: 'write e.g. "seed": "synthetic:v1"' },
   flags: {
     describe: 'a list of distinct flag names', fix: 'write e.g. "flags": ["onboarding", "async-billing"]',
     ok: (v) => Array.isArray(v) && v.every((f) => typeof f === 'string' && /^[a-z0-9][a-z0-9._-]*$/.test(f)) && new Set(v).size === v.length,
@@ -58,8 +58,9 @@ const KEYS: Readonly<Record<keyof SandboxFileData, Check & { required?: boolean 
 };
 
 export function seedOf(name: string): SeedProfile | undefined {
-  if (name === SeedProfile.SYNTHETIC_V1.name) return SeedProfile.SYNTHETIC_V1;
   if (name === SeedProfile.GOLDEN.name) return SeedProfile.GOLDEN;
+  const v = /^synthetic:([a-z0-9][a-z0-9._-]*)$/.exec(name);
+  if (v) return SeedProfile.synthetic(v[1]);
   const m = /^sanitized:([a-z0-9][a-z0-9._-]*)$/.exec(name);
   return m ? SeedProfile.sanitized(m[1]) : undefined;
 }

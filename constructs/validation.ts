@@ -69,7 +69,9 @@ const rules: Record<string, Rule> = {
     if (!(sb.tier instanceof Tier)) out.push(issue(e, sb, 'tier', sb.tier, 'is not a tier', enumFix('Tier', Tier.ALL.map((t) => t.name.toUpperCase()))));
     if (!(sb.kind instanceof SandboxKind)) out.push(issue(e, sb, 'kind', sb.kind, 'is not a sandbox kind', enumFix('SandboxKind', ['ENGINEER', 'TEAM', 'BRANCH', 'APP'])));
     if (!(sb.seed instanceof SeedProfile)) {
-      out.push(issue(e, sb, 'seed', sb.seed, 'is not a seed profile', 'use SeedProfile.SYNTHETIC_V1, SeedProfile.sanitized("<dataset>") or SeedProfile.GOLDEN'));
+      out.push(issue(e, sb, 'seed', sb.seed, 'is not a seed profile', 'use SeedProfile.SYNTHETIC_V1, SeedProfile.synthetic("<version>"), SeedProfile.sanitized("<dataset>") or SeedProfile.GOLDEN'));
+    } else if (/^synthetic:(?![a-z0-9][a-z0-9._-]*$)/.test(sb.seed.name)) {
+      out.push(issue(e, sb, 'seed', sb.seed.name, 'names no synthetic version', 'use SeedProfile.synthetic("<version>"), e.g. SeedProfile.synthetic("v2")'));
     } else if (/^sanitized:(?![a-z0-9][a-z0-9._-]*$)/.test(sb.seed.name)) {
       out.push(issue(e, sb, 'seed', sb.seed.name, 'names no sanitized dataset', 'use SeedProfile.sanitized("<dataset>"), e.g. SeedProfile.sanitized("crm-2026-11")'));
     }
@@ -199,6 +201,11 @@ const rules: Record<string, Rule> = {
     const [kind, rest] = [seed.split(':')[0], seed.slice(seed.indexOf(':') + 1)];
     if (kind === 'synthetic' && a.synthetic && typeof a.synthetic.version === 'string' && rest !== a.synthetic.version) {
       return [issue(e, s, 'seed', seed, `is not the synthetic seed app ${a.appName}'s generator produces (synthetic:${a.synthetic.version})`, `seed it "synthetic:${a.synthetic.version}", or change the generator's version`)];
+    }
+    // v1 may predate tierkit's generators (produced and published by hand); any later version is
+    // one the app declares, or no producer ever makes it.
+    if (kind === 'synthetic' && !a.synthetic && rest !== 'v1') {
+      return [issue(e, s, 'seed', seed, `app ${a.appName} declares no synthetic generator, so nothing produces ${seed}`, `declare App.synthetic with version "${rest}", or seed it "synthetic:v1"`)];
     }
     if (kind === 'sanitized' && a.sanitized.length > 0 && !a.sanitized.some((p) => p?.name === rest)) {
       return [issue(e, s, 'seed', seed, `names no sanitized profile of app ${a.appName} (${a.sanitized.map((p) => p?.name).join(', ')})`, 'seed it with a declared profile, or declare this one in App.sanitized')];

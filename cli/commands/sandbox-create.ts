@@ -42,8 +42,8 @@ export function parseCreateArgs(argv: readonly string[], clock: () => Date = () 
   if (flags && (flags.some((f) => !/^[a-z0-9][a-z0-9._-]*$/.test(f)) || new Set(flags).size !== flags.length)) {
     throw new UsageError(`--flags must be distinct flag names separated by commas, e.g. onboarding,async-billing (got "${values.flags}")`);
   }
-  if (values.seed !== undefined && !/^(synthetic:v1|golden|sanitized:[a-z0-9][a-z0-9._-]*)$/.test(values.seed)) {
-    throw new UsageError(`--seed must be synthetic:v1, sanitized:<dataset> or golden (got "${values.seed}")`);
+  if (values.seed !== undefined && !/^(golden|(synthetic|sanitized):[a-z0-9][a-z0-9._-]*)$/.test(values.seed)) {
+    throw new UsageError(`--seed must be synthetic:<version>, sanitized:<dataset> or golden (got "${values.seed}")`);
   }
   if (values.reason !== undefined && values.reason.trim().length < 10) throw new UsageError('--reason must say why in at least 10 characters');
   return {
@@ -56,7 +56,7 @@ export const sandboxCreateCommand: Command = {
   name: 'sandbox create',
   summary: 'Write a new sandbox data file (sandboxes/<app>/<name>.json) after the pre-create checks',
   help: `Usage: tierkit sandbox create --app <app> --owner <owner> --template <template> [--kind engineer|team|branch]
-       [--name <name>] [--ttl <72h|3d>] [--seed synthetic:v1|sanitized:<dataset>|golden] [--flags a,b]
+       [--name <name>] [--ttl <72h|3d>] [--seed synthetic:<version>|sanitized:<dataset>|golden] [--flags a,b]
        [--egress] [--reason <why>] [--now <instant>] [--estate <file>]
 
 Writes sandboxes/<app>/<name>.json (marked "managedBy": "tierkit") only if synth would accept the

@@ -17,6 +17,8 @@
  *   TIERKIT_DRAIN_TIMEOUT_SECONDS         (reset) how long to wait for the app's sessions to end
  */
 
+import { SCRUB_VERIFY } from './seed-verify';
+
 /** Rendered by the Vault agent from the seed's KV secret: the reset's expected hashes. */
 export const SEED_HASH_FILE = '/vault/secrets/seed';
 
@@ -61,6 +63,21 @@ SQL
 `;
 
 /**
+ * On a throwaway server the superuser only creates the role that does the work (`tierkit_seed`,
+ * no superuser, CREATEDB or CREATEROLE) and its database; what follows — the restore of data
+ * prod's app wrote, the estate's calls, the verification, the dump — runs as that role, the owner
+ * of every restored object, so none of it can run a program, read a server file or load an
+ * untrusted language. With `replica`, the superuser also sets session_replication_role = replica
+ * on the role (a superuser-only setting, applied at each of its logins; the role cannot undo it):
+ * foreign-key triggers stay off while keys are rewritten, and the verification checks every key.
+ */
+export function throwawayWorkRole(database: string, replica: boolean, indent = ''): string {
+  const settings = replica ? " -c 'ALTER ROLE tierkit_seed SET session_replication_role = replica'" : '';
+  return `psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE ROLE tierkit_seed LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE'${settings} -c 'CREATE DATABASE ${database} OWNER tierkit_seed'
+${indent}export PGUSER=tierkit_seed`;
+}
+
+/**
  * The scrub (issue 22): restore the raw prod dump ($1) into a throwaway PostgreSQL of the Job's own
  * pod (Unix socket only, in the scratch emptyDir), run the app's scrub calls under a per-dump key
  * that is never stored, refuse unless no original value of a scrubbed column survives, then dump
@@ -72,7 +89,8 @@ tk_scrub() {
   local raw="$1" out="$2" data="$TIERKIT_SCRATCH_DIR/pgdata" sock="$TIERKIT_SCRATCH_DIR/sock"
   rm -rf "$data" "$sock" && mkdir -p "$sock"
   initdb --pgdata="$data" --username=tierkit --auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null
-  pg_ctl --pgdata="$data" --log="$TIERKIT_SCRATCH_DIR/server.log" --wait --silent \\
+  # The server never holds the prod credential in its environment.
+  env -u PGPASSWORD pg_ctl --pgdata="$data" --log="$TIERKIT_SCRATCH_DIR/server.log" --wait --silent \\
     --options="-c listen_addresses='' -c unix_socket_directories='$sock' -c port=5432 -c fsync=off" start
   trap 'pg_ctl --pgdata="$TIERKIT_SCRATCH_DIR/pgdata" --mode=immediate --silent stop || true; rm -f "$tmp" "$TIERKIT_SCRATCH_DIR/raw.dump"' EXIT
   (
@@ -80,7 +98,7 @@ tk_scrub() {
     unset PGPASSWORD
     export PGPASSFILE="$TIERKIT_SCRATCH_DIR/no-password-file"
     export PGHOST="$sock" PGPORT=5432 PGUSER=tierkit PGDATABASE=scratch PGSSLMODE=disable
-    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE scratch'
+    ${throwawayWorkRole('scratch', true, '    ')}
     pg_restore --no-owner --no-acl --exit-on-error --single-transaction --dbname=scratch "$raw"
     rm -f "$raw"
     key="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')"
@@ -130,32 +148,10 @@ END $f$;
 -- The validation: no original value of a scrubbed column survives (but a constant that was already
 -- there), and every foreign key still holds (the scrub runs with FK triggers off, so that a keyed
 -- hash of a referenced key and of its references keeps them equal; a delete may orphan rows).
-CREATE FUNCTION pg_temp.tk_scrub_verify() RETURNS void LANGUAGE plpgsql AS $f$
-DECLARE r record; n bigint;
-BEGIN
-  FOR r IN SELECT * FROM tierkit_scrub.checks LOOP
-    EXECUTE format('SELECT count(*) FROM %s x JOIN %s o ON x.%I::text = o.v WHERE %L IS NULL OR x.%I IS DISTINCT FROM %L',
-      r.tbl, r.orig, r.col, r.value, r.col, r.value) INTO n;
-    IF n > 0 THEN RAISE EXCEPTION 'scrub verification failed: % row(s) of %.% still hold an original value', n, r.tbl, r.col; END IF;
-  END LOOP;
-  FOR r IN SELECT c.conname, c.conrelid::regclass AS child, c.confrelid::regclass AS parent,
-      (SELECT string_agg(format('x.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
-         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n) AS ccols,
-      (SELECT string_agg(format('p.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
-         JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n) AS pcols
-    FROM pg_constraint c JOIN pg_namespace s ON s.oid = c.connamespace
-   WHERE c.contype = 'f' AND s.nspname NOT IN ('pg_catalog', 'information_schema', 'tierkit_scrub') LOOP
-    EXECUTE format('SELECT count(*) FROM %s x WHERE ROW(%s) IS NOT NULL AND NOT EXISTS (SELECT FROM %s p WHERE ROW(%s) = ROW(%s))',
-      r.child, r.ccols, r.parent, r.pcols, r.ccols) INTO n;
-    IF n > 0 THEN RAISE EXCEPTION 'scrub verification failed: % row(s) of % break foreign key % after the scrub', n, r.child, r.conname; END IF;
-  END LOOP;
-  DROP SCHEMA tierkit_scrub CASCADE;
-  DROP EXTENSION pgcrypto;
-END $f$;
+${SCRUB_VERIFY}
 SELECT set_config('tierkit.scrub_key', :'key', false) IS NOT NULL AS keyed \\gset
-SET session_replication_role = replica;
 SQL
-      printf '%s\\n' "$TIERKIT_SCRUB_SQL" 'SET session_replication_role = origin;' 'SELECT pg_temp.tk_scrub_verify();'
+      printf '%s\\n' "$TIERKIT_SCRUB_SQL" 'SELECT pg_temp.tk_scrub_verify();'
     } | psql -X -q -A -t -v ON_ERROR_STOP=1 -v key="$key" >/dev/null
     pg_dump --format=custom --no-owner --no-acl --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$out"
     tk_content_hash > "$TIERKIT_SCRATCH_DIR/content"

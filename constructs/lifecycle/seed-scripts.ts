@@ -4,7 +4,8 @@
  * only), verifies, and only then dumps and hashes. They share the content hash with the golden
  * dump and the reset (scripts.ts), so what a reset verifies is what the producer published.
  */
-import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
+import { LIFECYCLE_SHELL_FUNCTIONS, throwawayWorkRole } from './scripts';
+import { SANITIZE_VERIFY } from './seed-verify';
 
 /**
  * A throwaway PostgreSQL in the scratch directory, reachable by its Unix socket only, stopped and
@@ -37,8 +38,7 @@ ${THROWAWAY_SERVER}
 # superuser, the database's owner — loading it, and every query over what it created (a cast or an
 # operator it declares on its own types would run as whoever queries them) — so nothing of it can
 # reach the OS of whoever produces the seed (COPY … PROGRAM, server files, untrusted languages).
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE ROLE tierkit_seed LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE' -c 'CREATE DATABASE seed OWNER tierkit_seed'
-export PGUSER=tierkit_seed
+${throwawayWorkRole('seed', false)}
 psql -X -q -v ON_ERROR_STOP=1 --single-transaction -f "$TIERKIT_SEED_SQL_FILE" >/dev/null
 # Every foreign key holds (the rows were checked as they loaded; this also catches a schema that
 # declared its keys NOT VALID or disabled their triggers).
@@ -92,7 +92,8 @@ if [[ -z "$golden_sha256" || "$actual" != "$golden_sha256" ]]; then
   echo "sanitized seed refused: the golden $TIERKIT_GOLDEN_DUMP_FILE has sha256 $actual, its producer published \${golden_sha256:-nothing}" >&2; exit 6
 fi
 ${THROWAWAY_SERVER}
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE seed'
+# The golden is data prod's app wrote: restored, sanitized, verified and dumped without superuser.
+${throwawayWorkRole('seed', true)}
 pg_restore --no-owner --no-acl --exit-on-error --single-transaction --dbname=seed "$TIERKIT_GOLDEN_DUMP_FILE"
 key="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')"
 { cat <<'SQL'
@@ -185,32 +186,10 @@ BEGIN
     END IF;
   END LOOP;
 END $f$;
-CREATE FUNCTION pg_temp.tk_verify() RETURNS void LANGUAGE plpgsql AS $f$
-DECLARE r record; n bigint;
-BEGIN
-  FOR r IN SELECT * FROM tierkit_sanitize.checks LOOP
-    EXECUTE format('SELECT count(*) FROM %s x JOIN %s o ON x.%I::text = o.v WHERE %L IS NULL OR x.%I IS DISTINCT FROM %L',
-      r.tbl, r.orig, r.col, r.value, r.col, r.value) INTO n;
-    IF n > 0 THEN RAISE EXCEPTION 'sanitized seed refused: % row(s) of %.% still hold an original value', n, r.tbl, r.col; END IF;
-  END LOOP;
-  FOR r IN SELECT c.conname, c.conrelid::regclass AS child, c.confrelid::regclass AS parent,
-      (SELECT string_agg(format('x.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
-         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n) AS ccols,
-      (SELECT string_agg(format('p.%I', a.attname), ', ' ORDER BY k.i) FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
-         JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n) AS pcols
-    FROM pg_constraint c JOIN pg_namespace s ON s.oid = c.connamespace
-   WHERE c.contype = 'f' AND s.nspname NOT IN ('pg_catalog', 'information_schema', 'tierkit_sanitize') LOOP
-    EXECUTE format('SELECT count(*) FROM %s x WHERE ROW(%s) IS NOT NULL AND NOT EXISTS (SELECT FROM %s p WHERE ROW(%s) = ROW(%s))',
-      r.child, r.ccols, r.parent, r.pcols, r.ccols) INTO n;
-    IF n > 0 THEN RAISE EXCEPTION 'sanitized seed refused: % row(s) of % break foreign key %', n, r.child, r.conname; END IF;
-  END LOOP;
-  DROP SCHEMA tierkit_sanitize CASCADE;
-  DROP EXTENSION pgcrypto;
-END $f$;
+${SANITIZE_VERIFY}
 SELECT set_config('tierkit.key', :'key', false) IS NOT NULL AS keyed \\gset
-SET session_replication_role = replica;
 SQL
-  printf '%s\\n' "$TIERKIT_SANITIZE_SQL" 'SET session_replication_role = origin;' 'SELECT pg_temp.tk_verify();'
+  printf '%s\\n' "$TIERKIT_SANITIZE_SQL" 'SELECT pg_temp.tk_verify();'
 } | psql -X -q -A -t -v ON_ERROR_STOP=1 -v key="$key" >/dev/null
 pg_dump --format=custom --no-owner --no-acl --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$tmp"
 content="$(tk_content_hash)"

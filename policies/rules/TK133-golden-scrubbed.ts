@@ -12,8 +12,9 @@ const DELETE_CALL = new RegExp(`^SELECT pg_temp\\.tk_scrub_delete\\(${LIT}, ${LI
 
 /**
  * Why the scrub SQL is not only tierkit's scrub calls (at least one, constructs/scrub.ts) with
- * predicates tierkit reads (contract/sql-predicate.ts: the predicate runs as the throwaway server's
- * superuser in a pod holding prod's credential); undefined when it is.
+ * predicates tierkit reads (contract/sql-predicate.ts: the predicate runs in a pod holding prod's
+ * credential, as a role without superuser on the throwaway server, and must stay reviewable);
+ * undefined when it is.
  */
 function scrubSqlProblem(sql: string): string | undefined {
   const lines = sql.split('\n');

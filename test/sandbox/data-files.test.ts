@@ -77,6 +77,16 @@ describe('the template checks', () => {
     ]);
   });
 
+  it('a synthetic version other than v1 in a file needs the app\'s generator of that version (a reason does not replace it)', () => {
+    const { estate } = estateWith({ 'erp/d.json': sb({ seed: 'synthetic:v2', reason: 'trying the next generator on a branch' }) });
+    expect(issues(estate)).toEqual([
+      'sandboxes/erp/d.json /seed "synthetic:v2": app erp declares no synthetic generator, so nothing produces synthetic:v2',
+    ]);
+    expect(estateWith({ 'erp/e.json': sb({ seed: 'synthetic:' }) }).error?.issues.map((i) => `${i.path} ${i.property} ${i.message}`)).toEqual([
+      'sandboxes/erp/e.json /seed must be synthetic:<version>, sanitized:<dataset> or golden',
+    ]);
+  });
+
   it('a template\'s egress decides the sandbox namespace\'s allow-listed egress; the manifest records it', () => {
     const { estate } = estateWith({ 'erp/closed-one.json': sb(), 'erp/open-one.json': sb({ template: 'open' }) });
     (estate as unknown as { tierSettings: unknown[] }).tierSettings = [{ tier: Tier.DEV, egressAllowList: ['10.10.0.0/16'], reason: 'the non-prod mirrors and mocks' }];
