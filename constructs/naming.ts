@@ -272,6 +272,19 @@ export function resetName(c: Coordinate): string {
 }
 
 /**
+ * A template-reset sandbox's NOLOGIN CREATEDB role (issue 19, fast reset): a member of the env's
+ * group (to drop its database and create the clone OWNER the group) and owner of its golden.
+ */
+export function templateResetRoleName(c: Coordinate): string {
+  return `${snake(c)}_template`;
+}
+
+/** A template-reset sandbox's golden template database (`erp-sandbox_golden`): the clone's source. */
+export function goldenTemplateDatabaseName(c: Coordinate): string {
+  return `${databaseName(c)}_golden`;
+}
+
+/**
  * The Vault policy of an hourly reset (demo tier) that revokes the env's leases after restoring
  * it: the same one path as the TTL sweep's (`ttlSweepRevokePath`), update + sudo.
  */

@@ -1,0 +1,159 @@
+/**
+ * The fast template reset (issue 19; the decision record's `DROP/CREATE DATABASE … TEMPLATE`
+ * escape hatch for scale): the scripts' text, the one place it exists. test/pg/template-reset.test.ts
+ * runs this exact text against real PostgreSQL 15 and 18.
+ *
+ * The roles (docs/design.md, isolation layers 1 and 3):
+ *   - `<env>_template` (naming.templateResetRoleName): NOLOGIN CREATEDB, a member of the env's group
+ *     (so it may drop the sandbox's database and create the clone OWNER the group) and the owner of
+ *     the golden template database `<env>_golden` (naming.goldenTemplateDatabaseName). Nothing else.
+ *   - the Job logs in with a short-lived login that is IN ROLE `<env>_template` and holds no
+ *     attribute of its own: CREATEDB is never inherited, so every statement below runs after
+ *     `SET ROLE <env>_template`. A NOLOGIN group with issued logins keeps no standing password.
+ *
+ * Why the golden is connectable only during a reset: CREATE DATABASE … TEMPLATE refuses a source
+ * with other sessions, except the creating session itself (PostgreSQL's createdb: "exception is to
+ * allow CREATE DB while connected to template1"). The role owns no third database to work from and
+ * has no CONNECT on the server's maintenance databases, so the reset opens the golden to its owner
+ * (ALLOW_CONNECTIONS true; PUBLIC holds nothing on it), clones from a session inside it, and closes
+ * it again from the new clone. The golden keeps `datistemplate` false: a template database may be
+ * cloned by any CREATEDB role of the server (a preview admin), a non-template one only by its owner.
+ *
+ * Inputs, from the environment only (besides LIFECYCLE_SHELL_FUNCTIONS' PGHOST, PGPORT, credentials):
+ *   TIERKIT_TEMPLATE_ROLE        the env's template role
+ *   TIERKIT_GROUP_ROLE           the env's group role: owner of the sandbox database and its objects
+ *   TIERKIT_DATABASE             the sandbox's database
+ *   TIERKIT_GOLDEN_DATABASE      its golden template database
+ *   TIERKIT_CONNECT_ROLES        (reset) the roles the apply grants CONNECT on the database, space-separated
+ *   TIERKIT_CONNECTION_LIMIT     (reset) the database's connection limit as applied (-1: none)
+ *   TIERKIT_OBJECT_PREFIX        the app's object prefix: what is hashed
+ *   TIERKIT_SEED_HASH_FILE       the seed's published hashes (as for the restore reset)
+ *   TIERKIT_DUMP_FILE            (golden load) the seed dump
+ *   TIERKIT_DRAIN_TIMEOUT_SECONDS (reset) how long to wait for every other session to end
+ */
+import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
+
+/** Parse the seed's published hashes, refuse a superuser or a login carrying CREATEDB itself, define tk_sql. */
+const TEMPLATE_COMMON = `tk_load_credentials
+: "\${TIERKIT_TEMPLATE_ROLE:?}" "\${TIERKIT_GROUP_ROLE:?}" "\${TIERKIT_DATABASE:?}" "\${TIERKIT_GOLDEN_DATABASE:?}" "\${TIERKIT_SEED_HASH_FILE:?}"
+seed_file_sha256="$(sed -n 's/^file_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
+seed_content_sha256="$(sed -n 's/^content_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
+if [[ -z "$seed_file_sha256" || -z "$seed_content_sha256" ]]; then
+  echo "template reset refused: the seed's published hashes are missing or malformed ($TIERKIT_SEED_HASH_FILE)" >&2; exit 6
+fi
+# Every session: the template role's privileges only (SET ROLE), the names as psql variables.
+tk_sql() {
+  local database="$1"; shift
+  { printf '%s\\n' 'SET ROLE :"template";'; cat; } | psql -X -q -A -t -v ON_ERROR_STOP=1 --dbname="$database" \\
+    -v template="$TIERKIT_TEMPLATE_ROLE" -v group="$TIERKIT_GROUP_ROLE" -v db="$TIERKIT_DATABASE" -v golden="$TIERKIT_GOLDEN_DATABASE" "$@"
+}
+# The login must be a plain member of the template role: a superuser, or CREATEDB / CREATEROLE on
+# the login itself, is a credential this Job was never meant to hold.
+home="$TIERKIT_DATABASE"
+if ! psql -X -q -A -t --dbname="$home" -c 'SELECT 1' >/dev/null 2>&1; then home="$TIERKIT_GOLDEN_DATABASE"; fi
+attrs="$(psql -X -q -A -t -v ON_ERROR_STOP=1 --dbname="$home" -c "SELECT rolsuper::text || ' ' || rolcreatedb::text || ' ' || rolcreaterole::text FROM pg_roles WHERE rolname = session_user")"
+if [[ "$attrs" != "false false false" ]]; then
+  echo "template reset refused: $PGUSER has SUPERUSER, CREATEDB or CREATEROLE ($attrs); it must be a plain login of $TIERKIT_TEMPLATE_ROLE" >&2
+  exit 3
+fi
+# Open the golden to its owner. Refused unless it is what the apply made it: owned by the template
+# role, not a template, and no one but its owner holds a privilege on it.
+tk_sql "$home" <<'SQL'
+SELECT NOT EXISTS (SELECT FROM pg_database d WHERE d.datname = :'golden' AND d.datdba = (SELECT oid FROM pg_roles WHERE rolname = :'template')
+                     AND NOT d.datistemplate AND d.datacl IS NOT NULL
+                     AND NOT EXISTS (SELECT FROM aclexplode(d.datacl) x WHERE x.grantee <> d.datdba)) AS bad_golden \\gset
+\\if :bad_golden
+\\warn 'template reset refused: the golden is missing, a template, not owned by the template role, or shared with another role'
+DO $$ BEGIN RAISE EXCEPTION 'golden refused'; END $$;
+\\endif
+SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', :'golden') \\gexec
+SQL
+`;
+
+/**
+ * The reset: drain the database (no session may remain: DROP DATABASE needs none, and the role
+ * ends no one's session — no pg_signal_backend, no FORCE), drop it, clone the golden OWNER the
+ * group with the applied connection limit and closed to connections, re-apply what a clone loses
+ * (the PUBLIC revoke and the declared CONNECT grants, each as the provider's postgresql_grant issues
+ * it: REVOKE ALL from the role, then GRANT — docs/provider-sql.md — so the owner group keeps CONNECT only; the apply sets no per-database settings, and
+ * a dropped database's settings go with it), open it, close the golden, and verify the content
+ * hash against the seed's published one.
+ */
+export const TEMPLATE_RESET_SCRIPT = `#!/usr/bin/env bash
+# tierkit template reset: DROP DATABASE, CREATE DATABASE … TEMPLATE <golden> OWNER <group>, re-apply its ACL and limit, verify hash.
+${LIFECYCLE_SHELL_FUNCTIONS}
+: "\${TIERKIT_CONNECT_ROLES:?}" "\${TIERKIT_CONNECTION_LIMIT:?}"
+if ! [[ "$TIERKIT_CONNECTION_LIMIT" =~ ^(-1|0|[1-9][0-9]{0,5})$ ]]; then echo "template reset refused: TIERKIT_CONNECTION_LIMIT is not a limit: '$TIERKIT_CONNECTION_LIMIT'" >&2; exit 2; fi
+${TEMPLATE_COMMON}
+# Close the database to new sessions (the app is scaled to 0), then wait for every other session.
+tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
+SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'db') FROM pg_database WHERE datname = :'db' \\gexec
+SQL
+deadline=$((SECONDS + \${TIERKIT_DRAIN_TIMEOUT_SECONDS:-120}))
+while :; do
+  others="$(tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
+SELECT count(*) || ':' || coalesce(string_agg(DISTINCT coalesce(usename, '?'), ',' ORDER BY coalesce(usename, '?')), '')
+  FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid();
+SQL
+)"
+  [[ "$others" == "0:" ]] && break
+  if (( SECONDS >= deadline )); then
+    tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
+SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', :'db') FROM pg_database WHERE datname = :'db' \\gexec
+SQL
+    echo "template reset aborted: session(s) still connected to $TIERKIT_DATABASE (count, users: $others); nothing was dropped" >&2; exit 4
+  fi
+  sleep 2
+done
+tk_sql "$TIERKIT_GOLDEN_DATABASE" -v limit="$TIERKIT_CONNECTION_LIMIT" -v connect="$TIERKIT_CONNECT_ROLES" <<'SQL'
+SELECT format('DROP DATABASE IF EXISTS %I', :'db') \\gexec
+SELECT format('CREATE DATABASE %I TEMPLATE %I OWNER %I ALLOW_CONNECTIONS false CONNECTION LIMIT %s', :'db', :'golden', :'group', :'limit') \\gexec
+SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \\gexec
+SELECT format('REVOKE ALL ON DATABASE %I FROM %I', :'db', r) FROM unnest(string_to_array(:'connect', ' ')) AS r WHERE r <> '' \\gexec
+SELECT format('GRANT CONNECT ON DATABASE %I TO %I', :'db', r) FROM unnest(string_to_array(:'connect', ' ')) AS r WHERE r <> '' \\gexec
+SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', :'db') \\gexec
+SQL
+tk_sql "$TIERKIT_DATABASE" <<'SQL'
+SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'golden') \\gexec
+SQL
+actual="$(PGDATABASE="$TIERKIT_DATABASE" tk_content_hash)"
+if [[ "$actual" != "$seed_content_sha256" ]]; then
+  echo "template reset verification failed: content sha256 $actual, seed $seed_content_sha256" >&2
+  exit 5
+fi
+echo "template reset done: $TIERKIT_DATABASE cloned from $TIERKIT_GOLDEN_DATABASE (content sha256 $actual)"
+`;
+
+/**
+ * The golden load (when the seed changes): verify the dump against the seed's published file hash,
+ * open the golden, empty it of the group's objects, restore the dump as the group (so the clone's
+ * objects are the group's, as the restore reset's are), verify the content hash, close it again.
+ */
+export const GOLDEN_TEMPLATE_LOAD_SCRIPT = `#!/usr/bin/env bash
+# tierkit golden load: DROP OWNED BY <group> in the golden, pg_restore --role=<group>, verify hash, close it.
+${LIFECYCLE_SHELL_FUNCTIONS}
+: "\${TIERKIT_DUMP_FILE:?}"
+${TEMPLATE_COMMON}
+file_actual="$(sha256sum "$TIERKIT_DUMP_FILE" | cut -d' ' -f1)"
+if [[ "$file_actual" != "$seed_file_sha256" ]]; then
+  echo "golden load refused: $TIERKIT_DUMP_FILE has sha256 $file_actual, the seed's producer published $seed_file_sha256" >&2; exit 6
+fi
+# The golden's public schema is its owner's (pg_database_owner): the group may create in it for the
+# restore only, so the clone's schema ACL is the one a fresh database has.
+tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
+DROP OWNED BY :"group" CASCADE;
+GRANT CREATE ON SCHEMA public TO :"group";
+SQL
+pg_restore --no-owner --no-acl --role="$TIERKIT_GROUP_ROLE" --exit-on-error --single-transaction --dbname="$TIERKIT_GOLDEN_DATABASE" "$TIERKIT_DUMP_FILE"
+tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
+REVOKE CREATE ON SCHEMA public FROM :"group";
+SQL
+actual="$(PGDATABASE="$TIERKIT_GOLDEN_DATABASE" tk_content_hash)"
+tk_sql "$home" <<'SQL'
+SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'golden') \\gexec
+SQL
+if [[ "$actual" != "$seed_content_sha256" ]]; then
+  echo "golden load verification failed: content sha256 $actual, seed $seed_content_sha256" >&2; exit 5
+fi
+echo "golden load done: $TIERKIT_GOLDEN_DATABASE holds the seed (content sha256 $actual)"
+`;

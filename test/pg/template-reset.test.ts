@@ -1,0 +1,252 @@
+// The fast template reset (issue 19) on real PostgreSQL 15 and 18: the exact script text of
+// constructs/lifecycle/template-reset.ts, run as a plain login of the sandbox's template role
+// (NOLOGIN CREATEDB, member of the sandbox's group, owner of its golden) over the example estate's
+// erp prod, erp-sandbox and shop-alice as the Terraform apply made them. After a reset the
+// database's catalog rows (owner, ACL, connection limit, settings) equal the apply's, and the
+// content hash equals the seed's; the role cannot drop, connect to, clone, alter or grant anything
+// of prod or another env (42501). The template role and its golden are created here as the
+// superuser would (they are not yet resources of the stack description: see the report/README).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTENT_HASH_SCRIPT } from '../../constructs/lifecycle';
+import { GOLDEN_TEMPLATE_LOAD_SCRIPT, TEMPLATE_RESET_SCRIPT } from '../../constructs/lifecycle/template-reset';
+import * as naming from '../../constructs/naming';
+import { synthToDist } from '../support/synth';
+import { createNamespace, expectSqlState, ident, literal, pgServer, tryConnect, type Namespace, type Session } from './support/db';
+import { applyEstate, plannerGroup, testPassword, type AppliedEnv, type AppliedEstate } from './support/estate';
+import { findPgTools, runTool, type ToolResult } from './support/pgtools';
+import { currentVault, issueCredential } from './support/vault';
+
+const dist = synthToDist(undefined, 'pg-template-reset');
+const SANDBOX = { app: 'erp', env: 'sandbox' };
+
+for (const major of [15, 18] as const) {
+  describe(`template reset on PostgreSQL ${major}`, () => {
+    let ns: Namespace;
+    let srcNs: Namespace;
+    let applied: AppliedEstate;
+    let sandbox: AppliedEnv;
+    let dir: string;
+    let binDir: string;
+    let admin: Session;
+    const m = (n: string) => applied.names.map(n);
+    const db = () => m(naming.databaseName(SANDBOX));
+    const golden = () => m(naming.goldenTemplateDatabaseName(SANDBOX));
+    const template = () => m(naming.templateResetRoleName(SANDBOX));
+    const group = () => m(naming.groupRoleName(SANDBOX));
+    const login = { user: '', password: testPassword() };
+    let seedContent = '';
+
+    function run(script: string, extra: Record<string, string> = {}, who = login): Promise<ToolResult> {
+      const creds = join(dir, `creds-${who.user}`);
+      writeFileSync(creds, `export PGUSER='${who.user}'\nexport PGPASSWORD='${who.password}'\n`, { mode: 0o600 });
+      return runTool('/bin/bash', ['-c', script], {
+        PATH: `${binDir}:${process.env.PATH}`, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable',
+        PGDATABASE: db(), TIERKIT_CREDENTIALS_FILE: creds, TIERKIT_OBJECT_PREFIX: 'llx_', TIERKIT_SEED_HASH_FILE: join(dir, 'seed-hash'),
+        TIERKIT_DUMP_FILE: join(dir, 'seed.dump'), TIERKIT_TEMPLATE_ROLE: template(), TIERKIT_GROUP_ROLE: group(), TIERKIT_DATABASE: db(),
+        TIERKIT_GOLDEN_DATABASE: golden(), TIERKIT_CONNECT_ROLES: `${group()} ${plannerGroup(applied.names)}`,
+        TIERKIT_CONNECTION_LIMIT: String(sandboxLimit), TIERKIT_DRAIN_TIMEOUT_SECONDS: '4', ...extra,
+      });
+    }
+    let sandboxLimit = -1;
+
+    /** What a reset must give back: the database's catalog rows, read by the superuser. */
+    async function catalog(name: string) {
+      const [row] = await admin.query(`SELECT r.rolname AS owner, d.datconnlimit, d.datallowconn, d.datistemplate,
+          (SELECT coalesce(json_agg(json_build_array(g.rolname, x.privilege_type, x.is_grantable, o.rolname) ORDER BY g.rolname, x.privilege_type), '[]')
+             FROM aclexplode(d.datacl) x LEFT JOIN pg_roles g ON g.oid = x.grantee LEFT JOIN pg_roles o ON o.oid = x.grantor) AS acl,
+          (SELECT coalesce(json_agg(json_build_array(s.setrole, s.setconfig) ORDER BY s.setrole), '[]') FROM pg_db_role_setting s WHERE s.setdatabase = d.oid) AS settings
+        FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = $1`, [name]);
+      return row;
+    }
+
+    async function appUser(): Promise<{ user: string; password: string }> {
+      const issued = await issueCredential(ns.server, currentVault(sandbox), applied.names, sandbox.connectionPassword);
+      if (!issued.ok) throw new Error(`${issued.code} ${issued.message}`);
+      return { user: issued.credential.username, password: issued.credential.password };
+    }
+
+    async function asTemplate(database = db()): Promise<Session> {
+      const s = await ns.connect({ user: login.user, password: login.password, database });
+      await s.query(`SET ROLE ${ident(template())}`);
+      return s;
+    }
+
+    beforeAll(async () => {
+      binDir = (await findPgTools(15)).binDir;
+      dir = mkdtempSync(join(tmpdir(), 'tierkit-template-reset-'));
+      ns = await createNamespace(pgServer(major), `tmplreset${major}`);
+      applied = await applyEstate(ns, dist, {
+        kind: 'superuser', only: (e) => (e.app === 'erp' && (e.env === 'prod' || e.env === 'sandbox')) || e.slug === 'shop-alice',
+      });
+      sandbox = applied.envs.find((e) => e.env.slug === 'erp-sandbox')!;
+      admin = await ns.admin();
+      sandboxLimit = (await admin.query(`SELECT datconnlimit FROM pg_database WHERE datname = $1`, [db()]))[0].datconnlimit;
+      // The role and its golden as the apply would make them; the Job's login as Vault would issue it.
+      login.user = ns.name('tmpl_login');
+      for (const sql of [
+        `CREATE ROLE ${ident(template())} NOLOGIN CREATEDB`,
+        `GRANT ${ident(group())} TO ${ident(template())}`,
+        `CREATE DATABASE ${ident(golden())} OWNER ${ident(template())} ALLOW_CONNECTIONS false IS_TEMPLATE false TEMPLATE template0`,
+        `REVOKE ALL ON DATABASE ${ident(golden())} FROM PUBLIC`,
+        `CREATE ROLE ${ident(login.user)} LOGIN PASSWORD ${literal(login.password)} IN ROLE ${ident(template())}`,
+      ]) await admin.exec(sql);
+      // The seed: a pg_dump -Fc of llx_* (superuser), its hashes as the producer would publish them. The
+      // client tools are 15 (pg_dump refuses a newer server), so the seed is always dumped from the 15 server.
+      srcNs = await createNamespace(pgServer(15), `tmplsrc${major}`);
+      const src = srcNs.name('seed_src');
+      await (await srcNs.admin()).exec(`CREATE DATABASE ${ident(src)}`);
+      const s = await srcNs.connect({ user: srcNs.server.user, password: srcNs.server.password, database: src });
+      await s.exec(`CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL, note numeric(10,2));
+        INSERT INTO llx_societe (nom, note) SELECT 'client ' || g, g * 1.5 FROM generate_series(1, 300) g;
+        CREATE TABLE llx_facture (rowid serial PRIMARY KEY, fk_soc int REFERENCES llx_societe, total numeric(12,2));
+        INSERT INTO llx_facture (fk_soc, total) SELECT 1 + g % 300, g * 10 FROM generate_series(1, 900) g`);
+      await s.end();
+      const superCreds = { user: srcNs.server.user, password: srcNs.server.password };
+      const srcEnv = { PGHOST: srcNs.server.host, PGPORT: String(srcNs.server.port) };
+      const dump = await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${join(dir, 'seed.dump')}`, src], {
+        PATH: process.env.PATH, ...srcEnv, PGUSER: superCreds.user, PGPASSWORD: superCreds.password, PGSSLMODE: 'disable',
+      });
+      if (dump.code !== 0) throw new Error(`pg_dump: ${dump.stderr}`);
+      const hash = await run(CONTENT_HASH_SCRIPT, { PGDATABASE: src, ...srcEnv }, superCreds);
+      expect(hash.code, hash.stderr).toBe(0);
+      seedContent = hash.stdout.trim();
+      const file = (await runTool('/usr/bin/sha256sum', [join(dir, 'seed.dump')])).stdout.split(' ')[0];
+      writeFileSync(join(dir, 'seed-hash'), `file_sha256=${file}\ncontent_sha256=${seedContent}\n`);
+    }, 120_000);
+    afterAll(async () => {
+      await ns?.cleanup();
+      await srcNs?.cleanup();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('loads the golden as the group and closes it; resets from it and gives back the apply\'s catalog rows', async () => {
+      const applyRows = await catalog(db());
+      expect(applyRows.owner).toBe(group());
+      const load = await run(GOLDEN_TEMPLATE_LOAD_SCRIPT);
+      expect(load.stderr).toBe('');
+      expect(load.code).toBe(0);
+      expect(await catalog(golden())).toMatchObject({ owner: template(), datallowconn: false, datistemplate: false, acl: [[template(), 'CONNECT', false, template()], [template(), 'CREATE', false, template()], [template(), 'TEMPORARY', false, template()]] });
+
+      const first = await run(TEMPLATE_RESET_SCRIPT);
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      expect(await catalog(db())).toEqual(applyRows);
+      // The first reset brings the seed in; then the hour's drift: rows, a table, a database setting, PUBLIC's CONNECT, a higher limit (the group's members own the database).
+      const app = await appUser();
+      const s = await ns.connect({ user: app.user, password: app.password, database: db() });
+      try {
+        for (const sql of [
+          'CREATE TABLE llx_drift (x int)', 'DELETE FROM llx_facture WHERE rowid < 100', `ALTER DATABASE ${ident(db())} SET work_mem = '64MB'`,
+          `GRANT CONNECT ON DATABASE ${ident(db())} TO PUBLIC`, `ALTER DATABASE ${ident(db())} CONNECTION LIMIT 500`,
+        ]) await s.exec(sql);
+      } finally {
+        await s.end();
+      }
+      expect(await catalog(db())).not.toEqual(applyRows);
+
+      const reset = await run(TEMPLATE_RESET_SCRIPT);
+      expect(reset.stderr).toBe('');
+      expect(reset.code).toBe(0);
+      expect(reset.stdout).toContain(seedContent);
+      expect(await catalog(db())).toEqual(applyRows);
+      expect((await catalog(golden())).datallowconn).toBe(false);
+      // The clone's objects are the group's, as after a pg_restore reset, and its content is the seed's.
+      const inClone = await ns.connect({ user: ns.server.user, password: ns.server.password, database: db() });
+      expect(await inClone.query(`SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname LIKE 'llx_%'`)).toEqual([{ owner: group() }]);
+      await inClone.end();
+      // The app's credentials work again.
+      const again = await appUser();
+      const s2 = await ns.connect({ user: again.user, password: again.password, database: db() });
+      expect((await s2.query(`SELECT count(*)::int AS n FROM llx_facture`))[0].n).toBe(900);
+      await s2.end();
+    });
+
+    it('waits for every session to end and drops nothing while one remains (no pg_signal_backend, no FORCE)', async () => {
+      const app = await appUser();
+      const s = await ns.connect({ user: app.user, password: app.password, database: db() });
+      try {
+        await s.exec(`INSERT INTO llx_societe (nom) VALUES ('kept while connected')`);
+        const reset = await run(TEMPLATE_RESET_SCRIPT);
+        expect(reset.code).toBe(4);
+        expect(reset.stderr).toContain(app.user);
+        expect((await s.query(`SELECT count(*)::int AS n FROM llx_societe WHERE nom = 'kept while connected'`))[0].n).toBe(1);
+      } finally {
+        await s.end();
+      }
+      expect((await catalog(db())).datallowconn).toBe(true);
+    });
+
+    it('refuses a golden its owner made a template (cloneable by any CREATEDB role) or shared', async () => {
+      const t = await asTemplate();
+      await t.exec(`ALTER DATABASE ${ident(golden())} IS_TEMPLATE true`);
+      const refused = await run(TEMPLATE_RESET_SCRIPT);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('template reset refused: the golden');
+      await t.exec(`ALTER DATABASE ${ident(golden())} IS_TEMPLATE false`);
+      await t.exec(`GRANT CONNECT ON DATABASE ${ident(golden())} TO ${ident(group())}`);
+      expect((await run(TEMPLATE_RESET_SCRIPT)).code).not.toBe(0);
+      await t.exec(`REVOKE CONNECT ON DATABASE ${ident(golden())} FROM ${ident(group())}`);
+      await t.end();
+      expect((await run(TEMPLATE_RESET_SCRIPT)).code).toBe(0);
+    });
+
+    it('refuses a login that carries CREATEDB itself', async () => {
+      const wide = { user: ns.name('tmpl_wide'), password: testPassword() };
+      await admin.exec(`CREATE ROLE ${ident(wide.user)} LOGIN CREATEDB PASSWORD ${literal(wide.password)} IN ROLE ${ident(template())}`);
+      const r = await run(TEMPLATE_RESET_SCRIPT, {}, wide);
+      expect(r.code).toBe(3);
+    });
+
+    it('the template role cannot drop, connect to, clone, alter or grant anything of prod or another env (42501)', async () => {
+      const prodDb = m('erp');
+      const other = m('shop-alice');
+      const t = await asTemplate();
+      for (const target of [prodDb, other, m('postgres')]) {
+        await expectSqlState(t.run(`DROP DATABASE ${ident(target)}`), '42501', `drop ${target}`);
+        await expectSqlState(t.run(`ALTER DATABASE ${ident(target)} CONNECTION LIMIT 1`), '42501', `alter ${target}`);
+        await expectSqlState(t.run(`ALTER DATABASE ${ident(target)} SET work_mem = '1GB'`), '42501', `settings of ${target}`);
+        await expectSqlState(t.run(`GRANT CONNECT ON DATABASE ${ident(target)} TO ${ident(template())}`), '42501', `grant on ${target}`);
+        await expectSqlState(t.run(`CREATE DATABASE ${ident(ns.name('steal'))} TEMPLATE ${ident(target)}`), '42501', `clone ${target}`);
+        const conn = await tryConnect(ns.server, { user: login.user, password: login.password, database: target });
+        expect(conn.ok ? 'connected' : conn.code, `connect to ${target}`).toBe('42501');
+      }
+      for (const g of [m(naming.groupRoleName({ app: 'erp', env: 'prod' })), m(naming.groupRoleName({ app: 'shop', env: 'alice' }))]) {
+        await expectSqlState(t.run(`CREATE DATABASE ${ident(ns.name('owned'))} OWNER ${ident(g)}`), '42501', `create owned by ${g}`);
+        await expectSqlState(t.run(`GRANT ${ident(g)} TO ${ident(template())}`), '42501', `join ${g}`);
+        await expectSqlState(t.run(`SET ROLE ${ident(g)}`), '42501', `set role ${g}`);
+      }
+      await expectSqlState(t.run(`CREATE ROLE ${ident(ns.name('minted'))}`), '42501', 'create role');
+      await expectSqlState(t.run(`ALTER ROLE ${ident(template())} CREATEROLE`), '42501', 'widen itself');
+      await expectSqlState(t.run(`ALTER ROLE ${ident(m(naming.groupRoleName({ app: 'erp', env: 'prod' })))} PASSWORD 'x'`), '42501', 'prod group password');
+      // Its own database: ownership is not reach beyond it. CREATEDB itself cannot be scoped by name:
+      // a new, empty database owned by the role or the sandbox's group is what it can make (the login is the reset Job's only).
+      const junk = ns.name('junk');
+      await t.exec(`CREATE DATABASE ${ident(junk)} TEMPLATE template0`);
+      expect((await catalog(junk)).owner).toBe(template());
+      await t.exec(`DROP DATABASE ${ident(junk)}`);
+      await t.end();
+    });
+
+    it('no one else reaches the golden: the app\'s users cannot connect or clone it, another CREATEDB role cannot clone it', async () => {
+      const app = await appUser();
+      const conn = await tryConnect(ns.server, { user: app.user, password: app.password, database: golden() });
+      expect(conn.ok ? 'connected' : conn.code).not.toBe('connected');
+      const s = await ns.connect({ user: app.user, password: app.password, database: db() });
+      await expectSqlState(s.run(`SET ROLE ${ident(template())}`), '42501', 'app joins template');
+      await expectSqlState(s.run(`CREATE DATABASE ${ident(ns.name('x'))} TEMPLATE ${ident(golden())}`), '42501', 'app clones golden');
+      await s.end();
+      // A preview admin (or any CREATEDB role of the server) would clone a golden marked as template.
+      const other = { user: ns.name('other_createdb'), password: testPassword() };
+      await admin.exec(`CREATE ROLE ${ident(other.user)} LOGIN CREATEDB PASSWORD ${literal(other.password)}`);
+      await admin.exec(`GRANT CONNECT ON DATABASE ${ident(db())} TO ${ident(other.user)}`);
+      const o = await ns.connect({ ...other, database: db() });
+      await expectSqlState(o.run(`CREATE DATABASE ${ident(ns.name('y'))} TEMPLATE ${ident(golden())}`), '42501', 'other CREATEDB clones golden');
+      await expectSqlState(o.run(`DROP DATABASE ${ident(golden())}`), '42501', 'other drops golden');
+      await o.end();
+      await admin.exec(`REVOKE CONNECT ON DATABASE ${ident(db())} FROM ${ident(other.user)}`);
+    });
+  });
+}
