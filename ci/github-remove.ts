@@ -22,7 +22,12 @@ export const REMOVED_OUTPUTS = {
   'any-removed-platforms': '${{ steps.removed.outputs.any-platforms }}',
 };
 
-/** Reviewed plans (`$index`) of stacks not in main → {stack, kind, gatingTier, applyGate, server}, from main before the push (`$before`). */
+/**
+ * Reviewed plans (`$index`) of stacks not in main → {stack, kind, gatingTier, applyGate, server}, from main before the push
+ * (`$before`). Main (`$main`) must retire each (estate `retiredStacks`) as exactly what the destroy runs as — kind,
+ * tier and server — since only that keeps the stack's state key for the applier that destroys it
+ * (contract/state-access.ts); anything else is refused with the entry to declare.
+ */
 const RESOLVE_JQ = String.raw`($before[0].tiers | map({key: .name, value: .}) | from_entries) as $tiers
 | [$cands[] as $n
    | ($index[0].planned[$n] // {}) as $p
@@ -33,6 +38,11 @@ const RESOLVE_JQ = String.raw`($before[0].tiers | map({key: .name, value: .}) | 
      else . end
    | (if $tiers[$p.gatingTier].rank > $tiers[$b.gatingTier].rank then $p.gatingTier else $b.gatingTier end) as $gt
    | if $tiers[$gt].applyGate.name == "none" then error("stack \($n): tier \($gt) has no CI apply") else . end
+   | (if $b.kind == "app-environment" then "app-environment" else "platform" end) as $kind
+   | ([$main[0].estate.retiredStacks // [] | .[] | select(.stack == $n)] | first) as $r
+   | if $r == null then error("stack \($n) was removed, but main does not retire it, so no state identity keeps its key: add { stack: \"\($n)\", tier: Tier.\($gt | ascii_upcase)\(if $kind == "app-environment" then ", server: \"\($b.server)\"" else "" end), reason } to the estate prop retiredStacks in a pull request, apply dist/ci/state-access.json, then re-run this workflow")
+     elif $r.gatingTier != $gt or $r.kind != $kind or ($r.server // "") != ($b.server // "") then error("stack \($n) is retired as \($r.kind) of tier \($r.gatingTier) on server \($r.server // "none"), but its destroy applies as \($kind) of tier \($gt) on server \($b.server // "none"): the applier holding its key is not the one that destroys it; correct the estate prop retiredStacks and re-run")
+     else . end
    | {stack: $n, kind: $b.kind, gatingTier: $gt, applyGate: $tiers[$gt].applyGate.name, server: ($b.server // "")}]`;
 
 /** Steps of the `locate` job, after the plan index was verified. */
@@ -67,7 +77,7 @@ export function removedStackSteps(): Step[] {
       if: "steps.removed-candidates.outputs.any == 'true'",
       env: { CANDIDATES: '${{ steps.removed-candidates.outputs.stacks }}', PROGRAM: RESOLVE_JQ },
       run: [
-        'if ! removed="$(jq -c -n --argjson cands "$CANDIDATES" --slurpfile before before-dist/manifest.json --slurpfile index reviewed/tierkit-plans.json "$PROGRAM" 2> jq.err)"; then',
+        'if ! removed="$(jq -c -n --argjson cands "$CANDIDATES" --slurpfile before before-dist/manifest.json --slurpfile main dist/manifest.json --slurpfile index reviewed/tierkit-plans.json "$PROGRAM" 2> jq.err)"; then',
         '  echo "::error::refusing to apply: $(cat jq.err)"',
         '  exit 1',
         'fi',

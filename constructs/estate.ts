@@ -146,6 +146,40 @@ export interface EstateProps {
    * @default - local → ci → dev → staging → preprod → prod, demo fed from staging (docs/promotion.md)
    */
   readonly promotion?: PromotionProps;
+  /**
+   * Stacks removed from the estate whose Terraform state the gated apply must still destroy
+   * (docs/pr-flow.md, "Removed stacks"). The state identities are derived from the estate, so a
+   * removed stack's key would vanish from its tier's applier with the stack; each entry keeps it
+   * there — for that tier's applier (platform-admin for a platform stack) only, never for a
+   * planner — until the entry is dropped after the destroy ran. `check` (TK150) refuses an entry
+   * granted to a tier laxer than its server's.
+   * @default - none: a removed stack's state is reachable by no CI identity
+   */
+  readonly retiredStacks?: readonly RetiredStack[];
+}
+
+/** A removed stack whose state its gating tier's applier keeps until the destroy ran. */
+export interface RetiredStack {
+  /** The stack's name as it was synthesized (`dist/terraform/<stack>`; state key `<keyPrefix>/<stack>.tfstate`). */
+  readonly stack: string;
+  /** The tier that gated it when it was removed: its applier keeps the state key. */
+  readonly tier: Tier;
+  /**
+   * The id of the PostgreSQL server an app-environment stack reached: the destroy logs in with its
+   * admin credential, and the tier must be at least as strict as the server's gating tier.
+   * @default - none: a platform stack, whose key platform-admin keeps
+   */
+  readonly server?: string;
+  /** Why it is retired and what is left to do (e.g. "shop decommissioned, PR #412; destroy pending"). */
+  readonly reason: string;
+}
+
+/** A retired stack as the estate resolved it. */
+export interface ResolvedRetiredStack {
+  readonly stack: string;
+  readonly tier: Tier;
+  readonly server?: string;
+  readonly reason: string;
 }
 
 /** One API server that several tiers deploy to, on purpose. */
@@ -210,6 +244,7 @@ export const INGRESS_CONTROLLER_SETTINGS = propTypes<IngressControllerSettings>(
 });
 export const SHARED_CLUSTER = propTypes<SharedCluster>()({ server: Types.string, tiers: Types.list(Types.instance(Tier, 'Tier.DEV')), reason: Types.string });
 export const SEED_STORE_SETTINGS = propTypes<SeedStoreSettings>()({ server: Types.string, exportRoot: Types.string, reason: Types.string });
+export const RETIRED_STACK = propTypes<RetiredStack>()({ stack: Types.string, tier: Types.instance(Tier, 'Tier.PROD'), server: Types.string, reason: Types.string });
 export const CI_SETTINGS = propTypes<CiSettings>()({ repository: Types.string, repositoryId: Types.string, oidcIssuer: Types.string, maxPlanAgeHours: Types.integer,
   publisherAppIds: Types.record(Types.integer), argocdMirrorReason: Types.string,
 });
@@ -226,6 +261,7 @@ export const ESTATE_PROPS = propTypes<EstateProps>()({
   sharedClusters: Types.list(Types.shape('SharedCluster', SHARED_CLUSTER, ['server', 'tiers', 'reason'])),
   seedStore: Types.shape('SeedStoreSettings', SEED_STORE_SETTINGS, ['server']),
   promotion: Types.object,
+  retiredStacks: Types.list(Types.shape('RetiredStack', RETIRED_STACK, ['stack', 'tier', 'reason'])),
 });
 
 /** The root of the construct tree: one estate, its servers, apps and their environments. */
@@ -256,6 +292,7 @@ export class Estate extends Construct {
   readonly seedStore: Required<Omit<SeedStoreSettings, 'reason'>> & Pick<SeedStoreSettings, 'reason'>;
   readonly tierSettings: readonly TierSettings[];
   readonly sharedClusters: readonly ResolvedSharedCluster[];
+  readonly retiredStacks: readonly ResolvedRetiredStack[];
   readonly promotion: PromotionChain;
   readonly ingressController: Required<Omit<IngressControllerSettings, 'clusterIssuer'>> & Pick<IngressControllerSettings, 'clusterIssuer'>;
   private readonly effectiveTiers = new Map<Tier, EffectiveTier>();
@@ -296,6 +333,10 @@ export class Estate extends Construct {
     this.sharedClusters = (props.sharedClusters ?? []).map((c) => ({
       server: c?.server, reason: c?.reason,
       tiers: Array.isArray(c?.tiers) ? c.tiers.map((t) => (t instanceof Tier ? t.name : String(t))).sort() : [],
+    }));
+    // (An element that is no object is a type issue, already recorded.)
+    this.retiredStacks = (props.retiredStacks ?? []).filter((r) => typeof r === 'object' && r !== null).map((r) => ({
+      stack: r.stack, tier: r.tier, reason: r.reason, ...(r.server !== undefined ? { server: r.server } : {}),
     }));
     this.promotion = new PromotionChain(props.promotion);
     this.ingressController = {

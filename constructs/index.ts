@@ -4,7 +4,7 @@ export * from './tier';
 export * from './tier-settings';
 export * from './backend';
 export * from './errors';
-export { Estate, EstateProps, VaultSettings, KubernetesApiSettings, NetworkEndpoint, ArgoCdSettings, CiSettings, SeedStoreSettings } from './estate';
+export { Estate, EstateProps, VaultSettings, KubernetesApiSettings, NetworkEndpoint, ArgoCdSettings, CiSettings, SeedStoreSettings, RetiredStack } from './estate';
 export { PostgresServer, PostgresServerProps, AdminKind } from './postgres-server';
 export { App, AppProps } from './app';
 export { ScrubAction, TableScrub } from './scrub';

@@ -81,6 +81,16 @@ export interface ManifestServer {
   readonly constructPath: string;
 }
 
+/** A removed stack whose state key its gating tier's applier keeps until its destroy ran. */
+export interface ManifestRetiredStack {
+  readonly stack: string;
+  /** 'app-environment' (it names its server) or 'platform'. */
+  readonly kind: 'app-environment' | 'platform';
+  readonly gatingTier: string;
+  readonly server?: string;
+  readonly reason: string;
+}
+
 export interface ManifestStack {
   readonly name: string;
   readonly kind: StackKind;
@@ -218,6 +228,13 @@ export interface Manifest {
      * unmodelled. `reason`: why it is not tierkit's default `seeds.<domain>:/tierkit-seeds` (TK136).
      */
     readonly seedStore?: { readonly server: string; readonly exportRoot: string; readonly reason?: string };
+    /**
+     * Stacks removed from the estate whose state the gated apply must still destroy (estate
+     * `retiredStacks`), sorted by stack: their gating tier's applier (platform-admin: a platform
+     * stack, one without server) keeps their state key (contract/state-access.ts); TK150 judges them.
+     * Absent: none.
+     */
+    readonly retiredStacks?: readonly ManifestRetiredStack[];
     /** The promotion chain (contract/promotion-chain.ts reads it strictly; TK143 judges it); absent: unknown. */
     readonly promotion?: { readonly chain: readonly string[]; readonly feeds: readonly { readonly tier: string; readonly from: string }[] };
   };

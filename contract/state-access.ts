@@ -13,6 +13,12 @@ import type { Manifest, ManifestStack } from './manifest';
  * backend documentation (https://developer.hashicorp.com/terraform/language/backend/s3,
  * "Permissions Required"): ListBucket on the bucket, Get/Put on the key, Get/Put/Delete on
  * `<key>.tflock` for `use_lockfile`.
+ *
+ * A stack removed from the estate is no longer derived, yet its reviewed destroy plan is applied
+ * after the merge (ci/github-remove.ts) with its gating tier's applier: the estate's
+ * `retiredStacks` keep exactly those keys for that applier (platform-admin for a platform stack)
+ * and for no planner — main's PR plans of the removal ran before the merge, with the identities
+ * then in force.
  */
 
 export const STATE_ACCESS_SCHEMA_VERSION = 1;
@@ -38,6 +44,11 @@ export interface StateIdentity {
   readonly tier?: string;
   /** The stacks whose state it reaches, sorted. */
   readonly stacks: readonly string[];
+  /**
+   * Removed stacks whose state it keeps until their destroy ran (manifest `estate.retiredStacks`),
+   * sorted; appliers and platform-admin only, never a planner. Absent: none.
+   */
+  readonly retiredStacks?: readonly string[];
   /** The `sub` values (IAM StringLike patterns) its trust admits. */
   readonly subjects: readonly string[];
   readonly trustPolicy: IamPolicy;
@@ -104,21 +115,28 @@ export function stateAccess(m: Manifest): StateAccessDocument | undefined {
   const pr = (context: string) => oidcSubject(m, context, CI_WORKFLOW_FILES.pullRequest, 'refs/pull/*/merge');
   const push = (environment: string) => oidcSubject(m, `environment:${environment}`, CI_WORKFLOW_FILES.apply, CI_MAIN_REF);
   const identities: StateIdentity[] = [];
-  const add = (name: string, access: 'read' | 'write', tier: string | undefined, list: readonly ManifestStack[], subjects: string[]) => {
-    if (list.length === 0) return;
+  const retired = m.estate.retiredStacks ?? [];
+  const add = (name: string, access: 'read' | 'write', tier: string | undefined, list: readonly ManifestStack[], subjects: string[], kept: readonly string[] = []) => {
+    if (list.length === 0 && kept.length === 0) return;
+    const keys = [...keysOf(list), ...kept.map((n) => stateKey(backend.keyPrefix, n))].sort(cmp);
     identities.push({
-      name, access, ...(tier === undefined ? {} : { tier }), stacks: list.map((s) => s.name).sort(cmp), subjects,
-      trustPolicy: trust(backend.accountId, subjects), permissionsPolicy: permissions(backend.bucket, keysOf(list), access),
+      name, access, ...(tier === undefined ? {} : { tier }), stacks: list.map((s) => s.name).sort(cmp),
+      ...(kept.length > 0 ? { retiredStacks: [...kept].sort(cmp) } : {}), subjects,
+      trustPolicy: trust(backend.accountId, subjects), permissionsPolicy: permissions(backend.bucket, keys, access),
     });
   };
+  const keptBy = (kind: 'app-environment' | 'platform', tier?: string) =>
+    retired.filter((r) => r.kind === kind && (tier === undefined || r.gatingTier === tier)).map((r) => r.stack);
   const tiers = [...m.tiers].sort((a, b) => cmp(a.name, b.name));
   for (const t of tiers) {
     const gated = stacks.filter((s) => s.gatingTier === t.name);
     // Planners: the tier's plans run in `<tier>-plan` when its gate is human, else in the ungated plan job.
     add(stateRoleName({ role: 'plan', tier: t.name }), 'read', t.name, gated, [pr(t.applyGate.human ? `environment:${planEnvironmentName(t.name)}` : 'pull_request')]);
-    add(stateRoleName({ role: 'apply', tier: t.name }), 'write', t.name, gated.filter((s) => s.kind === 'app-environment'), [push(t.name)]);
+    // A tier applied by hand has no CI applier: its retired stacks keep no key (validation and TK150 say so).
+    add(stateRoleName({ role: 'apply', tier: t.name }), 'write', t.name, gated.filter((s) => s.kind === 'app-environment'), [push(t.name)],
+      t.applyGate.name === 'none' ? [] : keptBy('app-environment', t.name));
   }
-  add(stateRoleName('platform-admin'), 'write', undefined, stacks.filter((s) => s.kind !== 'app-environment'), [push(PLATFORM_ADMIN_ENVIRONMENT)]);
+  add(stateRoleName('platform-admin'), 'write', undefined, stacks.filter((s) => s.kind !== 'app-environment'), [push(PLATFORM_ADMIN_ENVIRONMENT)], keptBy('platform'));
   return {
     schemaVersion: STATE_ACCESS_SCHEMA_VERSION,
     backend: { ...backend },

@@ -334,6 +334,12 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
         ...(estate.seedStore.reason !== undefined ? { reason: estate.seedStore.reason } : {}),
       },
       promotion: promotionOf(estate.promotion.inUse(tiers)),
+      ...(estate.retiredStacks.length > 0 ? {
+        retiredStacks: estate.retiredStacks.map((r) => ({
+          stack: r.stack, kind: r.server === undefined ? 'platform' as const : 'app-environment' as const, gatingTier: r.tier.name,
+          ...(r.server !== undefined ? { server: r.server } : {}), reason: r.reason,
+        })).sort((a, b) => compareStrings(a.stack, b.stack)),
+      } : {}),
     },
     tiers: tiers.map((t) => manifestTier(estate, t)),
     servers,

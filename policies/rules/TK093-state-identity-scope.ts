@@ -80,7 +80,8 @@ export const rule: Rule = {
         if (problems.length > 0) out.push({ source: at(sp), message: `${label} trusts more than its own runs: ${problems.join('; ')}` });
       });
       // Permissions: only the identity's actions, only its stacks' keys and lock objects.
-      const keys = new Set(e.stacks.map((s) => stateKey(expected.backend.keyPrefix, s)));
+      // Retired stacks (TK150 judges their entries) keep their key for their applier until destroyed.
+      const keys = new Set([...e.stacks, ...(e.retiredStacks ?? [])].map((s) => stateKey(expected.backend.keyPrefix, s)));
       const objects = new Set([...keys].flatMap((k) => [`arn:aws:s3:::${expected.backend.bucket}/${k}`, ...(e.access === 'write' ? [`arn:aws:s3:::${expected.backend.bucket}/${stateLockKey(k)}`] : [])]));
       const allowed = e.access === 'read' ? READ_ACTIONS : WRITE_ACTIONS;
       const perms = isRecord(id.permissionsPolicy) ? list(id.permissionsPolicy.Statement) : [];
@@ -106,7 +107,7 @@ export const rule: Rule = {
             const owner = [...g.manifest.stacks].find((s) => r.endsWith(`/${stateKey(expected.backend.keyPrefix, s.name)}`) || r.endsWith(`/${stateLockKey(stateKey(expected.backend.keyPrefix, s.name))}`));
             out.push({
               source: at(`${sp}/Resource`),
-              message: `${label} reaches ${r}${owner ? ` — the state of stack ${owner.name}, gated by ${owner.gatingTier}` : ''}, not one of its own stacks' (${e.stacks.join(', ')})`,
+              message: `${label} reaches ${r}${owner ? ` — the state of stack ${owner.name}, gated by ${owner.gatingTier}` : ''}, not one of its own stacks' (${[...e.stacks, ...(e.retiredStacks ?? []).map((r) => `${r} (retired)`)].join(', ')})`,
               ...(owner ? { reaches: [{ tier: owner.gatingTier, what: `the Terraform state of stack ${owner.name}` }] } : {}),
             });
           }

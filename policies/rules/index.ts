@@ -85,6 +85,7 @@ import { rule as TK140 } from './TK140-rollout-strict';
 import { rule as TK141 } from './TK141-rollout-workload';
 import { rule as TK142 } from './TK142-deployment-handed-over';
 import { rule as TK143 } from './TK143-promotion-chain';
+import { rule as TK150 } from './TK150-retired-stack-state';
 import { rule as TK160 } from './TK160-promote-credential-statements';
 import { rule as TK161 } from './TK161-promote-credential-readers';
 import { rule as TK162 } from './TK162-rehearse-identity';
@@ -109,8 +110,8 @@ export const RULES: readonly Rule[] = [
   TK072, TK090, TK091, TK092, TK093, TK094, TK095, TK096, TK097, TK098,
   TK110, TK111, TK112, TK113, TK114, TK115, TK116, TK120, TK121, TK122,
   TK123, TK124, TK125, TK126, TK127, TK130, TK131, TK132, TK133, TK134,
-  TK135, TK136, TK140, TK141, TK142, TK143, TK160, TK161, TK162, TK163,
-  TK170, TK171, TK172, TK173, TK174, TK175, TK176,
+  TK135, TK136, TK140, TK141, TK142, TK143, TK150, TK160, TK161, TK162,
+  TK163, TK170, TK171, TK172, TK173, TK174, TK175, TK176,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Tier } from '../../constructs';
 import { applierRoleName } from '../../constructs/naming';
 import type { Manifest } from '../../constructs/synth/manifest';
+import { stateAccess } from '../../contract/state-access';
 import { computeChangeSet, renderJson } from '../../diff';
 import { estateWithoutShop, pairDirs, read, writeEstate } from '../diff/fixtures';
 import { adminSecretSteps, runGithubScript, runStep, step, Workflow, workflows } from './support';
@@ -26,10 +28,17 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 beforeAll(() => {
   const dirs = pairDirs('ci-remove');
   writeEstate(dirs.base);
-  writeEstate(dirs.head, () => {}, estateWithoutShop);
   const b = read(dirs.base);
-  const h = read(dirs.head);
   base = b.manifest;
+  // The pull request removing shop retires its stacks (estate retiredStacks): their state keys stay
+  // with the appliers of their gating tiers until the destroys ran (test/ci/retired-stacks.test.ts).
+  const retired = base.stacks.filter((s) => s.applyGate !== 'none' && s.name.startsWith('shop'));
+  writeEstate(dirs.head, (e) => {
+    (e as { retiredStacks: unknown }).retiredStacks = retired.map((s) => ({
+      stack: s.name, tier: Tier.ALL.find((t) => t.name === s.gatingTier)!, server: s.server, reason: 'the shop app was removed; destroy pending',
+    }));
+  }, estateWithoutShop);
+  const h = read(dirs.head);
   head = h.manifest;
   removedNames = base.stacks.filter((s) => s.applyGate !== 'none' && !head.stacks.some((x) => x.name === s.name)).map((s) => s.name);
   // The PR run: matrix step on the real diff, one plan per entry, then the comment job's index.
@@ -50,10 +59,10 @@ beforeAll(() => {
   apply = workflows(head).apply;
 });
 
-/** Run the locate job's removal steps against main (head), main before the push (base) and an index. */
-function locateRemoved(idx: Record<string, any>) {
+/** Run the locate job's removal steps against main (head, or `main`), main before the push (base) and an index. */
+function locateRemoved(idx: Record<string, any>, main: Manifest = head) {
   const files = {
-    'dist/manifest.json': JSON.stringify(head),
+    'dist/manifest.json': JSON.stringify(main),
     'before-dist/manifest.json': JSON.stringify(base),
     'reviewed/tierkit-plans.json': JSON.stringify(idx),
   };
@@ -141,7 +150,14 @@ describe('stacks removed by a pull request', () => {
     const looser = { ...index, planned: { ...index.planned, shop: { action: 'destroy', gatingTier: 'dev' } } };
     expect(locateRemoved(looser).envs.include.find((e: any) => e.stack === 'shop').gatingTier).toBe('prod');
     const stricter = { ...index, planned: { ...index.planned, 'shop-dev': { action: 'destroy', gatingTier: 'prod' } } };
-    expect(locateRemoved(stricter).envs.include.find((e: any) => e.stack === 'shop-dev').gatingTier).toBe('prod');
+    // Planned under a stricter tier than main retires it: the applier of that tier holds no key of
+    // the stack, so the destroy is refused with the entry to correct (before retiredStacks it ran
+    // as prod's applier, which had no key either and failed at the state read).
+    const s = locateRemoved(stricter);
+    expect(s.status).toBe(1);
+    expect(s.stdout).toContain('stack shop-dev is retired as app-environment of tier dev on server nonprod-pg, but its destroy applies as app-environment of tier prod');
+    const stricterRetired = { ...head, estate: { ...head.estate, retiredStacks: head.estate.retiredStacks!.map((x) => (x.stack === 'shop-dev' ? { ...x, gatingTier: 'prod' } : x)) } } as Manifest;
+    expect(locateRemoved(stricter, stricterRetired).envs.include.find((e: any) => e.stack === 'shop-dev').gatingTier).toBe('prod');
 
     const notDestroy = locateRemoved({ ...index, planned: { ...index.planned, shop: { action: 'change', gatingTier: 'prod' } } });
     expect(notDestroy.status).toBe(1);
@@ -152,6 +168,27 @@ describe('stacks removed by a pull request', () => {
     const never = locateRemoved({ ...index, plans: { ...index.plans, ghost: sha('ghost') }, planned: { ...index.planned, ghost: { action: 'destroy', gatingTier: 'dev' } } });
     expect(never.status).toBe(1);
     expect(never.stdout).toContain('stack ghost has a reviewed destroy plan, but main had no such stack before this push');
+  });
+
+  it("main's state identities keep each removed stack's key for its gating tier's applier, and for no planner", () => {
+    const access = stateAccess(head)!;
+    for (const n of removedNames) {
+      const gt = base.stacks.find((s) => s.name === n)!.gatingTier;
+      const holders = access.identities.filter((i) => JSON.stringify(i.permissionsPolicy).includes(`/estate/${n}.tfstate"`)).map((i) => i.name);
+      expect(holders, n).toEqual([`tierkit-state-apply-${gt}`]);
+    }
+  });
+
+  it("locate refuses a removed stack main does not retire, naming the entry to declare; and one retired as another tier's", () => {
+    const bare = { ...head, estate: { ...head.estate, retiredStacks: undefined } } as unknown as Manifest;
+    const r = locateRemoved(index, bare);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('::error::refusing to apply: ');
+    expect(r.stdout).toContain('stack shop was removed, but main does not retire it, so no state identity keeps its key: add { stack: "shop", tier: Tier.PROD, server: "prod-pg", reason } to the estate prop retiredStacks');
+    const laxer = { ...head, estate: { ...head.estate, retiredStacks: head.estate.retiredStacks!.map((x) => (x.stack === 'shop' ? { ...x, gatingTier: 'dev' } : x)) } } as Manifest;
+    const l = locateRemoved(index, laxer);
+    expect(l.status).toBe(1);
+    expect(l.stdout).toContain('stack shop is retired as app-environment of tier dev on server prod-pg, but its destroy applies as app-environment of tier prod on server prod-pg');
   });
 
   it('nothing removed: no candidates, the destroy jobs are skipped', () => {

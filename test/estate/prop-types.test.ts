@@ -61,6 +61,7 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   SeedStoreSettings: () => ({ server: 'nfs.test.lab' }),
   PromoteTableGrant: () => ({ table: 'llx_facture', privileges: ['SELECT', 'UPDATE'] }),
   PreviewSettings: () => ({ tier: Tier.DEV }),
+  RetiredStack: () => ({ stack: 'platform-old', tier: Tier.PROD, reason: 'tier platform removed; its destroy is pending' }),
 };
 
 /** A value of another type than any the prop accepts (a string where none is accepted, else a number). */
