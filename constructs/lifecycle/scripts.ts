@@ -68,7 +68,9 @@ SQL
  * prod's app wrote, the estate's calls, the verification, the dump — runs as that role, the owner
  * of every restored object, so none of it can run a program, read a server file or load an
  * untrusted language. With `replica`, the superuser also sets session_replication_role = replica
- * on the role (a superuser-only setting, applied at each of its logins; the role cannot undo it):
+ * on the role (a superuser-only setting, applied at each of its logins — PostgreSQL applies a role's
+ * stored settings at superuser level: `ApplySetting`, src/backend/catalog/pg_db_role_setting.c —
+ * and the role cannot undo it):
  * foreign-key triggers stay off while keys are rewritten, and the verification checks every key.
  */
 export function throwawayWorkRole(database: string, replica: boolean, indent = ''): string {

@@ -74,13 +74,13 @@ describe('scrub and sanitize as a non-superuser on the throwaway server (Postgre
   }
 
   let n = 0;
-  function goldenDump(sql: string): Promise<ToolResult & { out: string }> {
+  function goldenDump(sql: string, db = prod): Promise<ToolResult & { out: string }> {
     const label = `g${n++}`;
     const scratch = join(dir, `scratch-${label}`);
     mkdirSync(scratch, { recursive: true });
     const out = join(dir, `${label}.dump`);
     return run(GOLDEN_DUMP_SCRIPT, {
-      PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable', PGDATABASE: prod,
+      PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable', PGDATABASE: db,
       TIERKIT_CREDENTIALS_FILE: creds, TIERKIT_OBJECT_PREFIX: PREFIX, TIERKIT_DUMP_FILE: out,
       TIERKIT_HASHES_FILE: join(dir, `${label}.hashes`), TIERKIT_SCRATCH_DIR: scratch, TIERKIT_SCRUB_SQL: sql,
     }).then((r) => ({ ...r, out }));
@@ -99,6 +99,25 @@ describe('scrub and sanitize as a non-superuser on the throwaway server (Postgre
     const r = await goldenDump(scrubSql([{ table: PARENT, columns: { secret: ScrubAction.NULL } }]));
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/permission denied for function pg_read_file/);
+    expect(existsSync(r.out)).toBe(false);
+  });
+
+  it('row-level security forced on a prod table cannot hide originals from the scrub as its owner: the dump refuses', async () => {
+    // As the table's owner, FORCE makes the scrub subject to the policy: its UPDATE and the
+    // verification see no row, so both "pass"; pg_dump (row_security off) refuses such a table.
+    const db = ns.name('prodrls');
+    await (await ns.admin()).exec(`CREATE DATABASE ${ident(db)}`);
+    const p = await ns.admin(db);
+    await p.exec(`
+      CREATE TABLE ${PREFIX}hidden (id int PRIMARY KEY, secret text);
+      INSERT INTO ${PREFIX}hidden SELECT g, 'ORIG-hidden-' || g FROM generate_series(1, 5) g;
+      ALTER TABLE ${PREFIX}hidden ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE ${PREFIX}hidden FORCE ROW LEVEL SECURITY;
+      CREATE POLICY nothing ON ${PREFIX}hidden USING (false);`);
+    await p.end();
+    const r = await goldenDump(scrubSql([{ table: `${PREFIX}hidden`, columns: { secret: ScrubAction.NULL } }]), db);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/pg_dump: .*query would be affected by row-level security policy for table "qzv_hidden"/);
     expect(existsSync(r.out)).toBe(false);
   });
 

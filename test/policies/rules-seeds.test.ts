@@ -170,7 +170,7 @@ describe('TK133 golden scrubbed', () => {
     expect(await messages(emptied.dir, 'TK133')).toEqual([expect.stringContaining('writes the golden without scrub rules and erp (tier prod) declares no reasoned scrubReason')]);
     const trivial = new DistEdit('tk133-trivial').object(...GOLDEN_JOB, (o) => { scrubVar(o).value = 'SELECT 1;'; });
     expect(await messages(trivial.dir, 'TK133')).toEqual([expect.stringContaining('with TIERKIT_SCRUB_SQL that is not tierkit\'s scrub calls ("SELECT 1;")')]);
-    // A delete predicate that calls a function runs as the scrub server's superuser in prod's pod: refused.
+    // A delete predicate that calls a function runs in prod's pod, beside its credential: refused.
     const reader = new DistEdit('tk133-predicate').object(...GOLDEN_JOB, (o) => {
       scrubVar(o).value = `${scrubVar(o).value}\nSELECT pg_temp.tk_scrub_delete('llx_const', 'lo_export(lo_from_bytea(0, pg_read_binary_file(''/vault/secrets/database'')), ''/seeds/x'') = 1');`;
     });
@@ -187,6 +187,20 @@ describe('TK133 golden scrubbed', () => {
     });
     expect(await messages(sidecar.dir, 'TK133')).toEqual([
       'CronJob "erp/erp-golden-dump" container "publish-seed-hash" can write the golden seed but does not run tierkit\'s golden dump script: nothing says it scrubs what it writes',
+    ]);
+  });
+});
+
+describe('TK133 and the scrub\'s role', () => {
+  it('catches a golden dump script edited to scrub as the throwaway server\'s superuser again', async () => {
+    const d = new DistEdit('tk133-superuser').object('k8s/prod/erp.k8s.yaml', 'CronJob', 'erp-golden-dump', (o) => {
+      const c = o.spec.jobTemplate.spec.template.spec.initContainers.find((x: any) => x.name === 'golden-dump');
+      const edited = c.command[2].replace(/\n\s*export PGUSER=tierkit_seed\n/, '\n');
+      expect(edited).not.toBe(c.command[2]);
+      c.command[2] = edited;
+    });
+    expect(await messages(d.dir, 'TK133')).toEqual([
+      'CronJob "erp/erp-golden-dump" container "golden-dump" can write the golden seed but does not run tierkit\'s golden dump script: nothing says it scrubs what it writes',
     ]);
   });
 });
