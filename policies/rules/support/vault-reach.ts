@@ -156,6 +156,8 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
 export class ReachIndex {
   private readonly sorted: { prefix: string; owned: OwnedPath }[];
   private readonly byPrefix = new Map<string, OwnedPath[]>();
+  /** The lengths of the prefixes in byPrefix, ascending: only those can match a pattern's prefix. */
+  private readonly lengths: number[];
 
   constructor(owned: readonly OwnedPath[]) {
     this.sorted = owned.map((o) => ({ prefix: literalPrefix(o.pattern), owned: o }))
@@ -165,6 +167,7 @@ export class ReachIndex {
       if (list) list.push(o);
       else this.byPrefix.set(prefix, [o]);
     }
+    this.lengths = [...new Set([...this.byPrefix.keys()].map((k) => k.length))].sort((a, b) => a - b);
   }
 
   private readonly memo = new Map<string, { owned: OwnedPath; witness: string }[]>();
@@ -182,7 +185,11 @@ export class ReachIndex {
   private compute(pattern: string): { owned: OwnedPath; witness: string }[] {
     const lp = literalPrefix(pattern);
     const candidates = new Set<OwnedPath>();
-    for (let i = 0; i <= lp.length; i++) for (const o of this.byPrefix.get(lp.slice(0, i)) ?? []) candidates.add(o);
+    // Every prefix of lp that is some owned path's prefix, shortest first (a length no owned prefix has finds nothing).
+    for (const n of this.lengths) {
+      if (n > lp.length) break;
+      for (const o of this.byPrefix.get(lp.slice(0, n)) ?? []) candidates.add(o);
+    }
     let lo = 0;
     let hi = this.sorted.length;
     while (lo < hi) {

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { overlapWitness } from '../../policies/graph/vault-paths';
+import { OwnedPath, ReachIndex } from '../../policies/rules/support/vault-reach';
+
+// The index only narrows the candidates: what it answers must be every owned path the brute force finds.
+describe('ReachIndex (policies/rules/support/vault-reach.ts)', () => {
+  it('finds exactly the owned paths a pattern overlaps, as a scan of every owned path does', () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const segment = () => pick(['db', 'creds', 'roles', 'a', 'ab', 'erp-dev', 'erp-dev-1', '+', 'kv', 'data', '']);
+    const path = () => Array.from({ length: 1 + Math.floor(rnd() * 4) }, segment).join('/') + pick(['', '', '*', '/*', '/']);
+    const owned: OwnedPath[] = Array.from({ length: 300 }, () => ({ pattern: path(), owner: { kind: 'shared' } }));
+    const index = new ReachIndex(owned);
+    const key = (x: { owned: OwnedPath; witness: string }) => `${owned.indexOf(x.owned)} ${x.witness}`;
+    for (let i = 0; i < 400; i++) {
+      const p = path();
+      const brute = owned.flatMap((o) => {
+        const witness = overlapWitness(p, o.pattern);
+        return witness === undefined ? [] : [{ owned: o, witness }];
+      });
+      expect(index.reached(p).map(key).sort(), p).toEqual(brute.map(key).sort());
+    }
+  });
+});
