@@ -240,7 +240,8 @@ export function dataPromoteWorkflow(m: Manifest): Record<string, unknown> | unde
         },
       },
     },
-    permissions: {},
+    // Each job names its own; id-token only where a job logs into Vault.
+    permissions: { contents: 'read' },
     // One data promote per app at a time: a second waits, it never cancels one mid-replay.
     concurrency: { group: 'tierkit-data-promote-${{ inputs.app }}', 'cancel-in-progress': false },
     jobs,

@@ -45,11 +45,11 @@ describe('tierkit-data-promote.yml', () => {
     expect(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', DATA_PROMOTE_WORKFLOW_FILE), 'utf8')).toBe(content);
   });
 
-  it('is dispatched by hand only, with a choice of app and a script path, and no default token permission', () => {
+  it('is dispatched by hand only, with a choice of app and a script path, and read-only default token permissions', () => {
     expect(Object.keys(wf.on)).toEqual(['workflow_dispatch']);
     expect(wf.on.workflow_dispatch.inputs.app).toMatchObject({ type: 'choice', options: ['erp'], required: true });
     expect(wf.on.workflow_dispatch.inputs.script).toMatchObject({ type: 'string', required: true });
-    expect(wf.permissions).toEqual({});
+    expect(wf.permissions).toEqual({ contents: 'read' });
   });
 
   it('never interpolates an input (or any expression) into a script: inputs reach scripts through env only', () => {
