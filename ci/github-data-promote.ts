@@ -117,7 +117,7 @@ const INPUT_SCRIPT = '${{ inputs.script }}';
 function commonHead(): Step[] {
   return [
     checkout(),
-    // Installed before any token exists in the job (install scripts never see one).
+    // Installed before any Vault token or credential exists in the job (install scripts never see one).
     ...setupNode(),
     { name: 'The change script: a tracked file of this commit, data only', env: { TIERKIT_CHANGE_SCRIPT: INPUT_SCRIPT, TIERKIT }, run: SCRIPT_CHECK },
   ];
