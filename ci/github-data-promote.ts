@@ -117,7 +117,7 @@ const INPUT_SCRIPT = '${{ inputs.script }}';
 function commonHead(): Step[] {
   return [
     checkout(),
-    // Installed before any token exists in the job (install scripts never see one).
+    // Installed before any Vault token or credential exists in the job (install scripts never see one).
     ...setupNode(),
     { name: 'The change script: a tracked file of this commit, data only', env: { TIERKIT_CHANGE_SCRIPT: INPUT_SCRIPT, TIERKIT }, run: SCRIPT_CHECK },
   ];
@@ -240,7 +240,8 @@ export function dataPromoteWorkflow(m: Manifest): Record<string, unknown> | unde
         },
       },
     },
-    permissions: {},
+    // Each job names its own; id-token only where a job logs into Vault.
+    permissions: { contents: 'read' },
     // One data promote per app at a time: a second waits, it never cancels one mid-replay.
     concurrency: { group: 'tierkit-data-promote-${{ inputs.app }}', 'cancel-in-progress': false },
     jobs,

@@ -2,10 +2,11 @@
 // for meaning: its inputs never reach a script's text, each job runs in the environment and as the
 // Vault role of the plan synth wrote, and the synthesized JWT roles admit each job's token to its
 // own role only (the rehearse job's token reaches no prod credential).
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { staleFiles } from '../../ci/files';
 import { githubWorkflows } from '../../ci/github';
 import { CI_MAIN_REF, DATA_PROMOTE_WORKFLOW_FILE } from '../../constructs/naming';
 import { synthesize } from '../../constructs/synth/synthesize';
@@ -15,6 +16,7 @@ import { readDist, TerraformResource } from '../../policies/dist/read';
 import { githubToken, RunShape } from '../../policies/rules/support/github-tokens';
 import { bindingOf, loginRefusal } from '../../policies/rules/support/vault-claims';
 import { cleanDist } from '../policies/helpers';
+import { testTmp } from '../setup/tmpdir';
 import { workflowErrors } from './workflow-parser';
 
 let manifest: Manifest;
@@ -45,11 +47,11 @@ describe('tierkit-data-promote.yml', () => {
     expect(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', DATA_PROMOTE_WORKFLOW_FILE), 'utf8')).toBe(content);
   });
 
-  it('is dispatched by hand only, with a choice of app and a script path, and no default token permission', () => {
+  it('is dispatched by hand only, with a choice of app and a script path, and read-only default token permissions', () => {
     expect(Object.keys(wf.on)).toEqual(['workflow_dispatch']);
     expect(wf.on.workflow_dispatch.inputs.app).toMatchObject({ type: 'choice', options: ['erp'], required: true });
     expect(wf.on.workflow_dispatch.inputs.script).toMatchObject({ type: 'string', required: true });
-    expect(wf.permissions).toEqual({});
+    expect(wf.permissions).toEqual({ contents: 'read' });
   });
 
   it('never interpolates an input (or any expression) into a script: inputs reach scripts through env only', () => {
@@ -94,5 +96,16 @@ describe('tierkit-data-promote.yml', () => {
   it("each job's OIDC token logs into its own Vault role only: the rehearse job's (dev) never into erp-promote", () => {
     expect(admitted(wf.jobs['rehearse-erp'].environment)).toEqual(['erp-rehearse']);
     expect(admitted(wf.jobs['replay-erp'].environment)).toEqual(['erp-promote']);
+  });
+
+  it('a hand edit of the committed workflow (the rehearsal moved into prod) is stale for `tierkit ci github --check`', () => {
+    const dir = testTmp('data-promote-workflow', 'stale');
+    mkdirSync(dir, { recursive: true });
+    const files = githubWorkflows(manifest);
+    for (const [name, text] of files) if (!name.startsWith('..')) writeFileSync(join(dir, name), text);
+    expect(staleFiles(dir, new Map([...files].filter(([n]) => !n.startsWith('..'))))).toEqual({ missing: [], different: [] });
+    writeFileSync(join(dir, DATA_PROMOTE_WORKFLOW_FILE), content.replace('    environment: dev\n', '    environment: prod\n'));
+    expect(readFileSync(join(dir, DATA_PROMOTE_WORKFLOW_FILE), 'utf8')).not.toBe(content);
+    expect(staleFiles(dir, files).different).toEqual([DATA_PROMOTE_WORKFLOW_FILE]);
   });
 });

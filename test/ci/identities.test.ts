@@ -78,9 +78,9 @@ describe("Vault's bound_claims matching (as vault-plugin-auth-jwt does it)", () 
 });
 
 describe('the synthesized CI roles against the tokens of real runs', () => {
-  it('declares an applier and a planner per CI tier, and the platform-admin (and erp\'s data-promote replay identity)', () => {
+  it('declares an applier and a planner per CI tier, and the platform-admin (and erp\'s data-promote replay and rehearse identities)', () => {
     expect(roles.map((r) => r.attributes.role_name).sort()).toEqual([
-      'erp-promote', 'tierkit-apply-dev', 'tierkit-apply-preprod', 'tierkit-apply-prod', 'tierkit-plan-dev', 'tierkit-plan-preprod', 'tierkit-plan-prod', 'tierkit-platform-admin',
+      'erp-promote', 'erp-rehearse', 'tierkit-apply-dev', 'tierkit-apply-preprod', 'tierkit-apply-prod', 'tierkit-plan-dev', 'tierkit-plan-preprod', 'tierkit-plan-prod', 'tierkit-platform-admin',
     ]);
   });
 

@@ -86,8 +86,8 @@ describe('the platform-admin identity', () => {
     const { all, policy } = platformOf(files);
     expect(Object.fromEntries(granted(policy))).toEqual(Object.fromEntries(needed(all)));
     expect(all.filter((r) => r.type === 'vault_jwt_auth_backend_role').map((r) => r.attributes.role_name).sort()).toEqual([
-      // erp's data-promote replay identity (issue 17) is a CI identity too.
-      'erp-promote', 'tierkit-apply-dev', 'tierkit-apply-preprod', 'tierkit-apply-prod', 'tierkit-plan-dev', 'tierkit-plan-preprod', 'tierkit-plan-prod', 'tierkit-platform-admin',
+      // erp's data-promote replay and rehearse identities (issue 17) are CI identities too.
+      'erp-promote', 'erp-rehearse', 'tierkit-apply-dev', 'tierkit-apply-preprod', 'tierkit-apply-prod', 'tierkit-plan-dev', 'tierkit-plan-preprod', 'tierkit-plan-prod', 'tierkit-platform-admin',
     ]);
   });
 

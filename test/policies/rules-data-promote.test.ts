@@ -155,3 +155,20 @@ describe('TK163: the data-promote workflow plan is exactly as derived', () => {
     expect(messages(await check(broken.dir), 'TK163').some((m) => m.includes('cannot be read'))).toBe(true);
   });
 });
+
+describe('the rehearse credential cannot be widened through the sandbox it reads', () => {
+  it('an escape hatch that puts erp-sandbox\'s logins in prod\'s owner group (the rehearsal would then write prod) is refused, suppressed or not', async () => {
+    const dir = synthDist((e) => env(e, 'erp', 'sandbox')
+      .addSuppression('TK004', 'the rehearsal needs to compare with prod, trust us')
+      .addEscapeHatch((r) => {
+        r.vaultRole.addOverride('creation_statements', [
+          `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE "erp_sandbox_role", "erp_role";`,
+        ]);
+      }), 'tk162-sandbox-widened');
+    const report = await check(dir);
+    const found = findings(report, 'TK004').filter((f) => f.message.includes('erp_role'));
+    expect(found.length, messages(report, 'TK004').join('\n')).toBeGreaterThan(0);
+    expect(found.every((f) => !f.suppressed)).toBe(true);
+    expect(report.summary.errors).toBeGreaterThan(0);
+  });
+});
