@@ -43,10 +43,13 @@ export const rule: Rule = {
       const n = previewNames(env.app);
       const secret = `${kvMount}/data/${n.adminKvSecret}`;
       out.push(...resourceFindings(g, stack, n.adminRole, n.connection, n.adminKvSecret, kvMount).map((message) => ({ env, message: message.message, source: message.source })));
-      // Every planner and applier, of any tier (TK172 judges the rest): none may read the secret.
+      // Every planner and applier, of any tier (TK172 judges the rest), and every policy a CI (JWT)
+      // role hands out, whatever its name: none may read the secret.
       const ci = new Set(g.manifest.tiers.flatMap((t) => [naming.applierRoleName(t.name), naming.plannerRoleName(t.name)]));
+      const jwt = g.authRoles.filter((a) => a.kind === 'jwt');
       for (const p of g.vaultPolicies) {
-        if (!ci.has(p.name)) continue;
+        const viaJwt = jwt.filter((a) => a.policies.includes(p.name));
+        if (!ci.has(p.name) && viaJwt.length === 0) continue;
         if (p.parseError) {
           out.push({ env, source: p.source, message: `CI policy "${p.name}" cannot be read (${p.parseError}), so it may read "${secret}", app ${env.app}'s preview admin's password` });
           continue;
@@ -56,6 +59,7 @@ export const rule: Rule = {
           const caps = r.capabilities.filter((c) => READS.includes(c));
           if (caps.length > 0 && matches(r.path, secret)) {
             out.push({ env, source: p.source, message: `CI policy "${p.name}" of stack ${p.stack.name} grants [${caps.join(', ')}] on "${r.path}", which reaches "${secret}", app ${env.app}'s preview admin's password (CREATEDB CREATEROLE)` });
+            for (const a of viaJwt) out.push({ env, source: a.source, message: `jwt auth role "auth/${a.backend}/role/${a.name}" (a CI identity) hands out policy "${p.name}", which reads "${secret}", app ${env.app}'s preview admin's password; only the preview Jobs' Kubernetes identity may` });
           }
         }
       }

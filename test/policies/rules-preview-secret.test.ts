@@ -53,6 +53,15 @@ describe('the preview admin\'s password (TK173)', () => {
     expect(findings(report, 'TK173').every((f) => f.severity === 'error')).toBe(true);
   });
 
+  it('a CI role handed the Jobs\' own policy (or any policy reading the secret) is an error', async () => {
+    const dir = editDist(cleanDist(), freshDir('tk173-jwt'), {
+      'platform-dev': (j) => { j.resource.vault_jwt_auth_backend_role.planner_role.token_policies.push('erp-previews'); },
+    });
+    expect(messages(await check(dir))).toEqual(expect.arrayContaining([
+      'jwt auth role "auth/jwt/role/tierkit-plan-dev" (a CI identity) hands out policy "erp-previews", which reads "kvv2/data/erp-previews/admin", app erp\'s preview admin\'s password; only the preview Jobs\' Kubernetes identity may',
+    ]));
+  });
+
   it('an escape hatch re-enabling the refresh or putting the password in state is an error, suppressed or not', async () => {
     const dir = synthDist((e) => env(e, 'erp', 'dev')
       .addSuppression('TK173', 'we want drift detection on the admin secret')
