@@ -1,4 +1,4 @@
-import type { EstateGraph, Stack } from '../graph/types';
+import type { Env, EstateGraph, Stack } from '../graph/types';
 import { matches } from '../graph/vault-paths';
 import * as naming from '../../constructs/naming';
 import { previewHost, previewNames } from './support/previews';
@@ -41,8 +41,16 @@ export const rule: Rule = {
       const env = previewHost(stack);
       if (!env) continue;
       const n = previewNames(env.app);
-      const secret = `${kvMount}/data/${n.adminKvSecret}`;
       out.push(...resourceFindings(g, stack, n.adminRole, n.connection, n.adminKvSecret, kvMount).map((message) => ({ env, message: message.message, source: message.source })));
+    }
+    // The policies, for every app of the manifest, previews declared or not: a manifest edited to
+    // drop `previews` must not turn the planner's read of the secret into an unjudged path.
+    const apps = new Map<string, Env>();
+    for (const e of g.envs) if (typeof e.app === 'string' && (!apps.has(e.app) || previewHostEnv(g, e))) apps.set(e.app, e);
+    const sorted = [...apps].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const first = sorted[0]?.[0];
+    for (const [app, env] of sorted) {
+      const secret = `${kvMount}/data/${previewNames(app).adminKvSecret}`;
       // Every planner and applier, of any tier (TK172 judges the rest), and every policy a CI (JWT)
       // role hands out, whatever its name: none may read the secret.
       const ci = new Set(g.manifest.tiers.flatMap((t) => [naming.applierRoleName(t.name), naming.plannerRoleName(t.name)]));
@@ -51,7 +59,8 @@ export const rule: Rule = {
         const viaJwt = jwt.filter((a) => a.policies.includes(p.name));
         if (!ci.has(p.name) && viaJwt.length === 0) continue;
         if (p.parseError) {
-          out.push({ env, source: p.source, message: `CI policy "${p.name}" cannot be read (${p.parseError}), so it may read "${secret}", app ${env.app}'s preview admin's password` });
+          // Once per policy (at the first app): it may read any app's secret.
+          if (app === first) out.push({ env, source: p.source, message: `CI policy "${p.name}" cannot be read (${p.parseError}), so it may read any preview admin's password ("${kvMount}/data/<app>-previews/admin")` });
           continue;
         }
         for (const r of p.rules) {
@@ -67,6 +76,11 @@ export const rule: Rule = {
     return out;
   },
 };
+
+/** Whether `e` is the env its manifest says holds its app's previews (preferred as the findings' env). */
+function previewHostEnv(g: EstateGraph, e: Env): boolean {
+  return e.previews !== undefined && e.previews !== null && g.stacks.some((s) => previewHost(s) === e);
+}
 
 type Found = { message: string; source: RuleFinding['source'] };
 
