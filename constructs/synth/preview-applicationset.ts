@@ -1,6 +1,6 @@
 import type { AppEnvironment } from '../app-environment';
 import * as naming from '../naming';
-import { previewSettings } from '../previews';
+import { hostsPreviews, previewSettings } from '../previews';
 
 /**
  * The Argo CD ApplicationSet of an app's per-PR previews (docs/previews.md), as plain data: one
@@ -26,7 +26,9 @@ function githubRepo(repository: string): { owner: string; repo: string } {
   return { owner, repo };
 }
 
-export function previewApplicationSet(env: AppEnvironment): Record<string, unknown> {
+/** The ApplicationSet of the env holding its app's previews (`hostsPreviews`); undefined for any other env. */
+export function previewApplicationSet(env: AppEnvironment): Record<string, unknown> | undefined {
+  if (!hostsPreviews(env)) return undefined;
   const estate = env.estate;
   const app = env.app.appName;
   const tier = env.tier.name;

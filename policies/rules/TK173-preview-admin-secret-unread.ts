@@ -1,4 +1,4 @@
-import type { EstateGraph, Stack } from '../graph/types';
+import type { AuthRole, Env, EstateGraph, Stack } from '../graph/types';
 import { matches } from '../graph/vault-paths';
 import * as naming from '../../constructs/naming';
 import { previewHost, previewNames } from './support/previews';
@@ -41,28 +41,49 @@ export const rule: Rule = {
       const env = previewHost(stack);
       if (!env) continue;
       const n = previewNames(env.app);
-      const secret = `${kvMount}/data/${n.adminKvSecret}`;
       out.push(...resourceFindings(g, stack, n.adminRole, n.connection, n.adminKvSecret, kvMount).map((message) => ({ env, message: message.message, source: message.source })));
-      // Every planner and applier, of any tier (TK172 judges the rest): none may read the secret.
-      const ci = new Set(g.manifest.tiers.flatMap((t) => [naming.applierRoleName(t.name), naming.plannerRoleName(t.name)]));
-      for (const p of g.vaultPolicies) {
-        if (!ci.has(p.name)) continue;
-        if (p.parseError) {
-          out.push({ env, source: p.source, message: `CI policy "${p.name}" cannot be read (${p.parseError}), so it may read "${secret}", app ${env.app}'s preview admin's password` });
-          continue;
-        }
-        for (const r of p.rules) {
-          if (r.capabilities.includes('deny')) continue;
-          const caps = r.capabilities.filter((c) => READS.includes(c));
-          if (caps.length > 0 && matches(r.path, secret)) {
-            out.push({ env, source: p.source, message: `CI policy "${p.name}" of stack ${p.stack.name} grants [${caps.join(', ')}] on "${r.path}", which reaches "${secret}", app ${env.app}'s preview admin's password (CREATEDB CREATEROLE)` });
-          }
+    }
+    // The policies, for every app of the manifest, previews declared or not: a manifest edited to
+    // drop `previews` must not turn the planner's read of the secret into an unjudged path.
+    const secrets = new Map<string, Env>();
+    for (const e of g.envs) {
+      if (typeof e.app !== 'string') continue;
+      const secret = `${kvMount}/data/${previewNames(e.app).adminKvSecret}`;
+      if (!secrets.has(secret) || (e.previews !== undefined && e.previews !== null && previewHostEnv(g, e))) secrets.set(secret, e);
+    }
+    const sorted = [...secrets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    // Every planner and applier, of any tier (TK172 judges the rest), and every policy a CI (JWT)
+    // role hands out, whatever its name: none may read the secret.
+    const ci = new Set(g.manifest.tiers.flatMap((t) => [naming.applierRoleName(t.name), naming.plannerRoleName(t.name)]));
+    const jwtByPolicy = new Map<string, AuthRole[]>();
+    for (const a of g.authRoles) if (a.kind === 'jwt') for (const name of a.policies) jwtByPolicy.set(name, [...(jwtByPolicy.get(name) ?? []), a]);
+    for (const p of g.vaultPolicies) {
+      const viaJwt = jwtByPolicy.get(p.name) ?? [];
+      if (!ci.has(p.name) && viaJwt.length === 0) continue;
+      if (p.parseError) {
+        out.push({ source: p.source, message: `CI policy "${p.name}" cannot be read (${p.parseError}), so it may read any preview admin's password ("${kvMount}/data/<app>-previews/admin")` });
+        continue;
+      }
+      for (const r of p.rules) {
+        if (r.capabilities.includes('deny')) continue;
+        const caps = r.capabilities.filter((c) => READS.includes(c));
+        if (caps.length === 0) continue;
+        // A planner holds thousands of literal paths: look those up; only globs are matched against every app.
+        const hits = /[*+]/.test(r.path) ? sorted.filter(([secret]) => matches(r.path, secret)) : secrets.has(r.path) ? [[r.path, secrets.get(r.path)!] as const] : [];
+        for (const [secret, env] of hits) {
+          out.push({ env, source: p.source, message: `CI policy "${p.name}" of stack ${p.stack.name} grants [${caps.join(', ')}] on "${r.path}", which reaches "${secret}", app ${env.app}'s preview admin's password (CREATEDB CREATEROLE)` });
+          for (const a of viaJwt) out.push({ env, source: a.source, message: `jwt auth role "auth/${a.backend}/role/${a.name}" (a CI identity) hands out policy "${p.name}", which reads "${secret}", app ${env.app}'s preview admin's password; only the preview Jobs' Kubernetes identity may` });
         }
       }
     }
     return out;
   },
 };
+
+/** Whether `e` is the env its manifest says holds its app's previews (preferred as the findings' env). */
+function previewHostEnv(g: EstateGraph, e: Env): boolean {
+  return e.previews !== undefined && e.previews !== null && g.stacks.some((s) => previewHost(s) === e);
+}
 
 type Found = { message: string; source: RuleFinding['source'] };
 

@@ -254,10 +254,12 @@ describe('CI appliers reach every Vault object of the stacks they apply', () => 
     const a = r.attributes as Record<string, any>;
     switch (r.type) {
       // rotate-root: the apply job rotates a new connection's first password away.
-      // (Not the preview connection: it is never rotated — docs/previews.md, "remaining": the apply job's rotate step must skip it.)
+      // (Not the preview connection: it is never rotated — docs/previews.md; the apply job's rotate step skips it.)
       case 'vault_database_secret_backend_connection': return [`${a.backend}/config/${a.name}`, ...(r.name === 'preview_connection' ? [] : [`${a.backend}/rotate-root/${a.name}`])];
       case 'vault_database_secret_backend_role': return [`${a.backend}/roles/${a.name}`];
-      case 'vault_kv_secret_v2': return [`${a.mount}/data/${a.name}`, `${a.mount}/metadata/${a.name}`];
+      // disable_read (the preview admin's secret, TK173): the provider never reads it, nor its metadata
+      // (resource_kv_secret_v2.go: metadata only on read, custom_metadata or delete_all_versions).
+      case 'vault_kv_secret_v2': return [`${a.mount}/data/${a.name}`, ...(a.disable_read === true && a.custom_metadata === undefined && a.delete_all_versions !== true ? [] : [`${a.mount}/metadata/${a.name}`])];
       case 'vault_policy': return [`sys/policies/acl/${a.name}`];
       case 'vault_kubernetes_auth_backend_role': return [`auth/${a.backend}/role/${a.role_name}`];
       default:

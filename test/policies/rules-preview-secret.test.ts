@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseVaultPolicy } from '../../contract/vault-policy';
@@ -51,6 +51,32 @@ describe('the preview admin\'s password (TK173)', () => {
       expect.stringMatching(/^CI policy "tierkit-apply-prod" of stack platform-prod grants \[list\] on "kvv2\/\+\/erp-previews\/admin"/),
     ]));
     expect(findings(report, 'TK173').every((f) => f.severity === 'error')).toBe(true);
+  });
+
+  it('a manifest edited to drop the previews does not launder the planner\'s read', async () => {
+    const dir = editDist(cleanDist(), freshDir('tk173-launder'), {
+      'platform-dev': (j) => {
+        const p = j.resource.vault_policy.planner_policy;
+        p.policy = `${p.policy}\npath "kvv2/data/erp-previews/admin" {\n  capabilities = ["read"]\n}\n`;
+      },
+    });
+    const path = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(path, 'utf8'));
+    delete m.appEnvironments.find((e: any) => e.slug === 'erp-dev').previews;
+    writeFileSync(path, JSON.stringify(m, null, 2));
+    expect(messages(await check(dir)).sort()).toEqual([
+      expect.stringMatching(/^CI policy "tierkit-plan-dev" of stack platform-dev grants \[read\] on "kvv2\/data\/erp-previews\/admin"/),
+      expect.stringMatching(/^jwt auth role "auth\/jwt\/role\/tierkit-plan-dev" \(a CI identity\) hands out policy "tierkit-plan-dev", which reads/),
+    ]);
+  });
+
+  it('a CI role handed the Jobs\' own policy (or any policy reading the secret) is an error', async () => {
+    const dir = editDist(cleanDist(), freshDir('tk173-jwt'), {
+      'platform-dev': (j) => { j.resource.vault_jwt_auth_backend_role.planner_role.token_policies.push('erp-previews'); },
+    });
+    expect(messages(await check(dir))).toEqual(expect.arrayContaining([
+      'jwt auth role "auth/jwt/role/tierkit-plan-dev" (a CI identity) hands out policy "erp-previews", which reads "kvv2/data/erp-previews/admin", app erp\'s preview admin\'s password; only the preview Jobs\' Kubernetes identity may',
+    ]));
   });
 
   it('an escape hatch re-enabling the refresh or putting the password in state is an error, suppressed or not', async () => {
