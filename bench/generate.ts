@@ -1,7 +1,7 @@
 import {
   AdminKind, App, Backend, Estate, PostgresServer, Sandbox, SandboxKind, SeedProfile, Tier, TierSettings,
 } from '../constructs';
-import { ESTATE_SETTINGS, EstateSpec, GenerateOptions, SandboxKindName, TierName, generateSpec } from './spec';
+import { BENCH_CA_PEM, ESTATE_SETTINGS, EstateSpec, GenerateOptions, SandboxKindName, TierName, generateSpec } from './spec';
 
 /**
  * A benchmark estate of any size, built only through tierkit's public API (`constructs/index.ts`),
@@ -53,6 +53,7 @@ export function estateFromSpec(spec: EstateSpec): Estate {
     new PostgresServer(estate, server.id, {
       host: server.host, port: server.port, majorVersion: server.majorVersion,
       adminKind: server.superuser ? AdminKind.SUPERUSER : AdminKind.MANAGED, adminRole: server.adminRole, sslMode: server.sslMode,
+      ...(server.sslMode === 'verify-full' ? { caCertificatePem: BENCH_CA_PEM } : {}),
       tiers: server.tiers.map(tier),
     });
   }

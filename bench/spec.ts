@@ -34,6 +34,20 @@ export interface SandboxSpec {
   readonly seed: string;
 }
 
+/** The bench's PostgreSQL CA (self-signed, key discarded): prod's server is verify-full. */
+export const BENCH_CA_PEM =
+  '-----BEGIN CERTIFICATE-----\n' +
+  'MIIBljCCAT2gAwIBAgIULyS27AB5qF3i+cgdQ37Zh9nj7tMwCgYIKoZIzj0EAwIw\n' +
+  'ITEfMB0GA1UEAwwWdGVzdCBsYWIgUG9zdGdyZVNRTCBDQTAeFw0yNjExMjYwNjUw\n' +
+  'MzJaFw0zNjExMjMwNjUwMzJaMCExHzAdBgNVBAMMFnRlc3QgbGFiIFBvc3RncmVT\n' +
+  'UUwgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATcUGJ6/NmjS26rqi8flw9Y\n' +
+  'XevDBhLNeiOIAkZI7jKpTYL8+YvMGg6PcEVRdy/cNcoYsxNmlih0CvOuXkGTo0SR\n' +
+  'o1MwUTAdBgNVHQ4EFgQUzThzYPBrgF52ThlmL6paZHJ2hHgwHwYDVR0jBBgwFoAU\n' +
+  'zThzYPBrgF52ThlmL6paZHJ2hHgwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQD\n' +
+  'AgNHADBEAiAeU7QotPmEgpjd1DVT4pa8aBVB2Aj74f5rtG8apqL2AgIgDImDuaVt\n' +
+  'ME/cQ27HDEKaYmNBR2a1sF0r2imoZMVGeXo=\n' +
+  '-----END CERTIFICATE-----\n';
+
 export interface ServerSpec {
   readonly id: string;
   readonly host: string;
@@ -42,7 +56,7 @@ export interface ServerSpec {
   readonly superuser: boolean;
   /** Managed servers: the role the provider logs in as (it joins each env's group). */
   readonly adminRole?: string;
-  readonly sslMode: 'disable' | 'require';
+  readonly sslMode: 'disable' | 'require' | 'verify-full';
   readonly tiers: readonly TierName[];
 }
 
@@ -65,7 +79,7 @@ export const ESTATE_SETTINGS = {
   /** Live tiers name their egress ports (TK048): prod reaches its network on HTTPS only. */
   egressPorts: { prod: [443] } as Partial<Record<TierName, number[]>>,
   servers: [
-    { id: 'prod-pg', host: 'pg-prod.bench.lab', port: 5432, majorVersion: 16, superuser: true, sslMode: 'require', tiers: ['prod'] },
+    { id: 'prod-pg', host: 'pg-prod.bench.lab', port: 5432, majorVersion: 16, superuser: true, sslMode: 'verify-full', tiers: ['prod'] },
     { id: 'stage-pg', host: 'pg-stage.bench.lab', port: 5432, majorVersion: 16, superuser: false, adminRole: 'tierkit_admin', sslMode: 'require', tiers: ['staging', 'preprod'] },
     { id: 'nonprod-pg', host: 'pg-nonprod.bench.lab', port: 5432, majorVersion: 18, superuser: false, adminRole: 'tierkit_admin', sslMode: 'require', tiers: ['dev', 'ci', 'demo'] },
     { id: 'local-pg', host: 'localhost', port: 5432, majorVersion: 18, superuser: true, sslMode: 'disable', tiers: ['local'] },

@@ -6,7 +6,7 @@ import { behindStep, catchUpPlanStep, catchUpStageStep } from './github-catch-up
 import { publishJobs } from './github-publish';
 import { PROMOTIONS_OUTPUT, PROMOTIONS_STEP, promotionJobs } from './github-promotion';
 import { REMOVED_OUTPUTS, removedStackJobs, removedStackSteps } from './github-remove';
-import { applyIdentity, applySteps, ARTIFACT, checkout, ciStacks, setupNode, TIERKIT, WORKFLOW_FILES } from './steps';
+import { applyIdentity, applySteps, ARTIFACT, caEnv, checkout, ciStacks, setupNode, TIERKIT, WORKFLOW_FILES } from './steps';
 
 /**
  * On push to main: find the merged PR's last successful `tierkit pull request` run, refuse unless
@@ -154,6 +154,7 @@ export function applyWorkflow(m: Manifest): Record<string, unknown> {
     on: { push: { branches: ['main'] } },
     permissions: { contents: 'read' },
     concurrency: { group: 'tierkit-apply', 'cancel-in-progress': false },
+    ...(caEnv(m) ? { env: caEnv(m) } : {}),
     jobs,
   };
 }

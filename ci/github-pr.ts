@@ -2,7 +2,7 @@ import type { Manifest } from '../contract/manifest';
 import { commentJobs } from './github-comment';
 import { MATRIX_OUTPUTS, planJobs, planMatrixStep } from './github-plan';
 import { ACTIONS, RUNNER } from './pins';
-import { ARTIFACT, checkout, COMMENT_MAX_CHARS, setupNode, Step, TIERKIT } from './steps';
+import { ARTIFACT, caEnv, checkout, COMMENT_MAX_CHARS, setupNode, Step, TIERKIT } from './steps';
 
 /**
  * On pull_request: synth head and base, `check` (SARIF to code scanning), the semantic diff, a
@@ -81,6 +81,7 @@ export function pullRequestWorkflow(m: Manifest): Record<string, unknown> {
     on: { pull_request: { branches: ['main'] } },
     permissions: { contents: 'read' },
     concurrency: { group: 'tierkit-pr-${{ github.event.pull_request.number }}', 'cancel-in-progress': true },
+    ...(caEnv(m) ? { env: caEnv(m) } : {}),
     jobs: { diff: diffJob(m), ...planJobs(m), ...commentJobs(m) },
   };
 }

@@ -1,3 +1,4 @@
+import { pgCaFile } from '../contract/pg-ca';
 import type { Manifest, ManifestServer, ManifestTier } from '../contract/manifest';
 import {
   applierRoleName, CI_WORKFLOW_FILES, PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE, planEnvironmentName, plannerRoleName,
@@ -71,6 +72,49 @@ export function jwtAudience(m: Manifest): string {
 function kvDataPath(m: Manifest, name: string): string {
   return `${m.estate.vault.kvMount}/data/${name}`;
 }
+
+/**
+ * A verify-full server's CA, written where its stacks' provider reads it (`sslrootcert`,
+ * contract/pg-ca.ts) from the manifest, and refused unless its sha256 is the one the manifest
+ * records (base64 in the workflow: one line). The directory must be the job's own (a shared runner's /tmp may hold another's).
+ */
+export function caFileStep(server: ManifestServer, condition?: string): Step[] {
+  if (server.sslMode !== 'verify-full' || server.caCertificatePem === undefined) return [];
+  const step: Step = {
+    name: `Write the CA of ${server.id} for verify-full`,
+    env: { CA_PEM_BASE64: `${'${{'} env.${caEnvName(server.id)} }}`, CA_SHA256: server.caCertificateSha256 ?? '', CA_FILE: pgCaFile(server.id) },
+    run: CA_FILE_SCRIPT,
+  };
+  return [condition ? { if: condition, ...step } : step];
+}
+
+/** The workflow-level variable holding a server's CA PEM, base64 (written once per workflow, not per job). */
+export const caEnvName = (serverId: string): string => `TIERKIT_PG_CA_${serverId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+
+/** Workflow-level env: each verify-full server's CA PEM, base64 (one line; `caFileStep` writes it out). */
+export function caEnv(m: Manifest): Record<string, string> | undefined {
+  const servers = m.servers.filter((s) => s.sslMode === 'verify-full' && s.caCertificatePem !== undefined).sort((a, b) => compareStrings(a.id, b.id));
+  if (servers.length === 0) return undefined;
+  return Object.fromEntries(servers.map((s) => [caEnvName(s.id), Buffer.from(s.caCertificatePem!, 'utf8').toString('base64')]));
+}
+
+export const CA_FILE_SCRIPT = [
+  'umask 077',
+  'dir="$(dirname "$CA_FILE")"',
+  'mkdir -p "$dir"',
+  'if [ ! -O "$dir" ] || [ -L "$dir" ]; then',
+  '  echo "::error::$dir is not a directory of this job: refusing to write the CA there"',
+  '  exit 1',
+  'fi',
+  'rm -f "$CA_FILE"',
+  'printf \'%s\' "$CA_PEM_BASE64" | base64 -d > "$CA_FILE"',
+  'got="$(sha256sum "$CA_FILE" | cut -d" " -f1)"',
+  'if [ "$got" != "$CA_SHA256" ]; then',
+  '  echo "::error::the CA written to $CA_FILE has sha256 $got, not $CA_SHA256 as the manifest records: refusing"',
+  '  exit 1',
+  'fi',
+  '',
+].join('\n');
 
 /**
  * Vault login with the job's GitHub OIDC token, exporting VAULT_TOKEN for Terraform's vault
@@ -321,6 +365,7 @@ export function applySteps(
     setupTerraform(),
     ...stateCredentials(m, stateRole),
     ...login,
+    ...('matrix' in stack ? servers.flatMap((x) => caFileStep(x, `matrix.server == '${x.id}'`)) : servers.filter((x) => x.id === stack.server).flatMap((x) => caFileStep(x))),
     ephemeralPassword(),
     ...(catchUp ? [catchUp.plan] : []),
     opts.onlyDeletes

@@ -330,6 +330,13 @@ const rules: Record<string, Rule> = {
         out.push(issue(e, s, 'tempFileLimitRole', s.tempFileLimitRole, `needs GRANT SET ON PARAMETER, which PostgreSQL ${s.majorVersion} does not have (15+)`,
           'upgrade the server to 15 or newer, or remove tempFileLimitRole'));
       }
+      // A server holding live data authenticates itself to every client that sends it a password (Vault,
+      // CI's provider): `require` encrypts to whoever answers, so only verify-full stops an impostor.
+      const live = s.tiers.find((t) => e.tier(t).config.data.includes(DataClass.LIVE));
+      if (live && s.sslMode !== 'verify-full') {
+        out.push(issue(e, s, 'sslMode', s.sslMode, `holds live data (tier ${live.name}): with sslmode ${s.sslMode} Vault and CI send its passwords to whoever answers at ${s.host}`,
+          'set sslMode: "verify-full" and caCertificatePem: the PEM of the CA that signs the server\'s certificate'));
+      }
       // verify-full authenticates the server only against a CA the client holds: Vault gets it as tls_ca.
       if (s.sslMode === 'verify-full' && s.caCertificatePem === undefined) {
         out.push(issue(e, s, 'caCertificatePem', undefined, 'is required with sslMode verify-full: Vault verifies the server against it',

@@ -72,6 +72,8 @@ export interface ManifestServer {
   readonly sslMode?: string;
   /** sha256 (hex) of the CA certificate the server declares for verify-full; its Vault connections carry that PEM as tls_ca (TK049). */
   readonly caCertificateSha256?: string;
+  /** The CA certificate itself (public): CI writes it to a file for the stacks' provider (`sslrootcert`). */
+  readonly caCertificatePem?: string;
   /** A platform role holding SET on temp_file_limit; the server's Vault connection users are its members. */
   readonly tempFileLimitRole?: string;
   readonly tiers: readonly string[];

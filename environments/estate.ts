@@ -1,4 +1,5 @@
 import { AdminKind, Backend, Estate, PostgresServer, SandboxTemplate, SeedProfile, Tier } from 'tierkit';
+import { PROD_PG_CA_PEM } from './ca';
 
 /**
  * The example estate (the decision record's lab): its settings and Postgres servers. The apps
@@ -59,6 +60,8 @@ export function defineEstate(): Estate {
   // (prod and erp-sandbox alike) applies behind the prod gate.
   new PostgresServer(estate, 'prod-pg', {
     host: 'pg-prod.arcodange.lab', cidr: '10.20.5.10/32', majorVersion: 16, adminKind: AdminKind.SUPERUSER, tiers: [Tier.PROD],
+    // Live data: Vault and CI check the server's certificate against this CA (verify-full).
+    sslMode: 'verify-full', caCertificatePem: PROD_PG_CA_PEM,
     // Made by the platform once (GRANT SET ON PARAMETER temp_file_limit): erp-sandbox's credentials carry a 1 GiB cap.
     tempFileLimitRole: 'tierkit_temp_file_limit',
   });

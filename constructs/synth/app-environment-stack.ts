@@ -1,3 +1,4 @@
+import { pgCaFile } from '../../contract/pg-ca';
 import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
 import { DEFAULT_TEMP_FILE_LIMIT_KILOBYTES } from '../runtime';
@@ -60,11 +61,14 @@ export function postgresProvider(server: PostgresServer): ProviderDescription {
     variables.push({ id: 'pg_admin_username', description: `Admin role on Postgres server ${server.serverId} (TF_VAR_pg_admin_username)` });
   }
   variables.push({ id: 'pg_admin_password', description: `Password of the admin role on ${server.serverId} (TF_VAR_pg_admin_password)` });
+  // verify-full needs the CA as a file: CI writes the manifest's PEM there first (ci/steps.ts, caFileStep).
+  const verifyFull = server.sslMode === 'verify-full';
   return {
     variables,
     attributes: {
       host: server.host, port: server.port, username: server.adminRole ?? variable('pg_admin_username'),
       password: variable('pg_admin_password'), superuser: server.adminKind.superuser, sslmode: server.sslMode,
+      ...(verifyFull ? { sslrootcert: pgCaFile(server.serverId) } : {}),
       expected_version: String(server.majorVersion),
     },
   };

@@ -316,7 +316,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
   const servers: ManifestServer[] = estate.servers.map((s) => ({
     id: s.serverId, host: s.host, port: s.port, cidr: s.cidr, majorVersion: s.majorVersion, adminKind: s.adminKind.name,
     superuser: s.adminKind.superuser, adminRole: s.adminRole, legacyCreateRoleReason: s.legacyCreateRoleReason, tempFileLimitRole: s.tempFileLimitRole, sslMode: s.sslMode,
-    ...(s.caCertificatePem !== undefined ? { caCertificateSha256: sha256(s.caCertificatePem) } : {}),
+    ...(s.caCertificatePem !== undefined ? { caCertificateSha256: sha256(s.caCertificatePem), caCertificatePem: s.caCertificatePem } : {}),
     tiers: s.tiers.map((t) => t.name), gatingTier: gatingOf.get(s)?.name,
     adminSecretPath: `${estate.vault.kvMount}/${naming.serverAdminSecretName(s.serverId)}`, constructPath: estate.displayPath(s),
   }));

@@ -1,4 +1,5 @@
 import { AdminKind, App, Estate, EstateProps, PostgresServer, Tier } from '../../constructs';
+import { TEST_CA_PEM } from './ca';
 
 /** A small valid estate for tests that need to break one thing at a time. */
 export function smallEstate(props: Partial<EstateProps> = {}): Estate {
@@ -10,7 +11,7 @@ export function smallEstate(props: Partial<EstateProps> = {}): Estate {
     ci: { repository: 'test/estate', repositoryId: '100001' },
     ...props,
   });
-  new PostgresServer(estate, 'prod-pg', { host: 'pg-prod.test.lab', majorVersion: 16, tiers: [Tier.PROD] });
+  new PostgresServer(estate, 'prod-pg', { host: 'pg-prod.test.lab', majorVersion: 16, tiers: [Tier.PROD], sslMode: 'verify-full', caCertificatePem: TEST_CA_PEM });
   new PostgresServer(estate, 'nonprod-pg', {
     host: 'pg-nonprod.test.lab', majorVersion: 18, adminKind: AdminKind.MANAGED, adminRole: 'tierkit_admin',
     tiers: [Tier.LOCAL, Tier.CI, Tier.DEV, Tier.DEMO, Tier.STAGING, Tier.PREPROD],

@@ -1,4 +1,5 @@
 import { AdminKind, Backend, Estate, PostgresServer, Tier } from 'tierkit';
+import { PROD_PG_CA_PEM } from './ca';
 
 /** The estate: its settings and its Postgres servers. Apps live in apps/, one file each. */
 export function defineEstate(): Estate {
@@ -38,6 +39,8 @@ export function defineEstate(): Estate {
   // The prod server: its stacks apply behind the prod gate.
   new PostgresServer(estate, 'prod-pg', {
     host: 'pg-prod.acme.internal', cidr: '10.20.5.10/32', majorVersion: 16, adminKind: AdminKind.SUPERUSER, tiers: [Tier.PROD],
+    // Live data: Vault and CI check the server's certificate against its CA (verify-full). Replace ca.ts with yours.
+    sslMode: 'verify-full', caCertificatePem: PROD_PG_CA_PEM,
   });
   // The staging server: its stacks apply behind staging's one approval.
   new PostgresServer(estate, 'staging-pg', {
