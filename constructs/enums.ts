@@ -102,6 +102,24 @@ export class SandboxKind {
 }
 
 /** How a sandbox's database is filled: `synthetic:v1`, `sanitized:<name>` or `golden` (iso-prod). */
+/**
+ * How a sandbox's reset brings its database back to the seed. RESTORE (the default, the decision
+ * record's day-one path): DROP OWNED BY the group, pg_restore, with the sandbox's own credential.
+ * TEMPLATE (issue 19, opt-in for size): DROP DATABASE and CREATE DATABASE … TEMPLATE its golden,
+ * as a per-sandbox CREATEDB role that owns only the golden and is a member of the sandbox's group
+ * (constructs/lifecycle/template-reset.ts).
+ */
+export class SandboxReset {
+  static readonly RESTORE = new SandboxReset('restore');
+  static readonly TEMPLATE = new SandboxReset('template');
+
+  private constructor(readonly name: string) {}
+
+  toString(): string {
+    return this.name;
+  }
+}
+
 export class SeedProfile {
   static readonly SYNTHETIC_V1 = new SeedProfile('synthetic:v1', DataClass.SYNTHETIC);
   /** An iso-prod copy of the prod database: an explicit, reasoned opt-in. */

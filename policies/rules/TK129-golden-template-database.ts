@@ -1,0 +1,56 @@
+import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { templateResetNames, templateResetStack } from './support/template-reset';
+
+/** The only sources a golden may be created from: empty system templates (the golden is loaded by its own Job). */
+const SYSTEM_TEMPLATES = new Set(['template0', 'template1']);
+
+export const rule: Rule = {
+  id: 'TK129',
+  name: 'golden-template-database',
+  severity: 'error',
+  title: 'A template-reset sandbox\'s golden is owned by its template role, closed to connections, no template, PUBLIC revoked, and granted to no one',
+  explanation:
+    'The golden holds the seed every reset clones (sanitized or iso-prod data). Cloning a database needs its ownership unless '
+    + 'it is marked a template, when any CREATEDB role of the server (a preview admin, another sandbox\'s template role) may '
+    + 'copy it; connecting to it needs CONNECT, which PUBLIC holds by default. So the golden must be its template role\'s, '
+    + 'is_template false, allow_connections false (the reset opens it to its owner for the clone only and closes it again), '
+    + 'PUBLIC revoked and no grant to anyone — else another role reads or clones the seed, or writes what every reset then restores.',
+  fix: 'Keep what tierkit writes for the golden (synth/terraform-template-reset.ts): no escape hatch on golden_database or its grants, no grant on it elsewhere.',
+  suppressible: false,
+  evaluate(g) {
+    const out: RuleFinding[] = [];
+    g.envs.forEach((env, i) => {
+      if (env.sandbox?.reset !== 'template') return;
+      const stack = templateResetStack(g.stacks, env);
+      if (!stack) return; // TK128 reports the missing stack
+      const n = templateResetNames(env);
+      const where = { file: 'manifest.json', pointer: `/appEnvironments/${i}/sandbox/reset`, constructPath: env.constructPath };
+      const sameServer = (s: string | undefined) => s === undefined || stack.server === undefined || s === stack.server;
+      const declared = g.resources.filter((r) => r.type === 'postgresql_database' && r.attributes.name === n.golden);
+      const own = declared.filter((r) => r.stack === stack.name);
+      if (own.length !== 1) out.push({ env, source: where, message: `template reset of ${describeEnv(env)}: stack ${stack.name} declares ${own.length} databases "${n.golden}"; exactly one is its golden` });
+      for (const r of declared.filter((x) => x.stack !== stack.name)) {
+        out.push({ env, source: { file: r.file, pointer: r.pointer }, message: `database "${n.golden}" (the golden of ${env.slug}) is declared again in stack ${r.stack}` });
+      }
+      for (const r of own) {
+        const a = r.attributes;
+        const src = { file: r.file, pointer: r.pointer };
+        if (a.owner !== n.role) out.push({ env, source: src, message: `golden "${n.golden}" is owned by ${JSON.stringify(a.owner ?? null)}; it must be the template role "${n.role}" (an owner's members may clone, alter and drop it)` });
+        if (a.allow_connections !== false) out.push({ env, source: src, message: `golden "${n.golden}" sets allow_connections = ${JSON.stringify(a.allow_connections ?? null)}; it must be exactly false` });
+        if (a.is_template !== undefined && a.is_template !== false) out.push({ env, source: src, message: `golden "${n.golden}" sets is_template = ${JSON.stringify(a.is_template)}: any CREATEDB role of the server could clone the seed` });
+        if (a.template !== undefined && !(typeof a.template === 'string' && SYSTEM_TEMPLATES.has(a.template))) out.push({ env, source: src, message: `golden "${n.golden}" is created from template ${JSON.stringify(a.template)}: it starts empty (template0) and its Job loads the seed` });
+      }
+      let revoked = false;
+      for (const gr of g.databaseGrants) {
+        if (gr.database !== n.golden || !sameServer(gr.server)) continue;
+        if (gr.role.toLowerCase() === 'public' && gr.privileges.length === 0 && gr.objectType === 'database' && gr.stack === stack) {
+          revoked = true;
+          continue;
+        }
+        out.push({ env, source: gr.source, message: `stack ${gr.stack.name} grants ${gr.privileges.join(', ') || '(nothing)'} (${gr.objectType || 'no object type'}) on the golden "${n.golden}" to "${gr.role}": no one but its owner reaches it` });
+      }
+      if (!revoked) out.push({ env, source: where, message: `template reset of ${describeEnv(env)}: stack ${stack.name} does not revoke PUBLIC on the golden "${n.golden}"` });
+    });
+    return out;
+  },
+};
