@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTENT_HASH_SCRIPT } from '../../constructs/lifecycle';
+import { CONTENT_HASH_SCRIPT, RESET_SCRIPT } from '../../constructs/lifecycle';
 import { GOLDEN_TEMPLATE_LOAD_SCRIPT, TEMPLATE_RESET_SCRIPT } from '../../constructs/lifecycle/template-reset';
 import * as naming from '../../constructs/naming';
 import { synthToDist } from '../support/synth';
@@ -157,6 +157,13 @@ for (const major of [15, 18] as const) {
       const inClone = await ns.connect({ user: ns.server.user, password: ns.server.password, database: db() });
       expect(await inClone.query(`SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname LIKE 'llx_%'`)).toEqual([{ owner: group() }]);
       await inClone.end();
+      // The pg_restore reset of the same database, as the sandbox's own credential, leaves the same catalog rows.
+      const restorer = await appUser();
+      const restored = await run(RESET_SCRIPT, { TIERKIT_VAULT_CONNECTION_ROLE: m(naming.vaultConnectionRoleName(SANDBOX)) }, restorer);
+      expect(restored.stderr).toBe('');
+      expect(restored.code).toBe(0);
+      expect(await catalog(db())).toEqual(applyRows);
+      expect(await run(TEMPLATE_RESET_SCRIPT).then((r) => r.code)).toBe(0);
       // The app's credentials work again.
       const again = await appUser();
       const s2 = await ns.connect({ user: again.user, password: again.password, database: db() });
