@@ -11,7 +11,9 @@ import { ResourceDescription, address, ref } from './stack-description';
  * - its membership in the env's group: DROP DATABASE needs the owner's privileges, and
  *   CREATE DATABASE … OWNER <group> needs SET on the group. No ADMIN OPTION.
  * - `<env>_golden`: the golden template database, owned by the template role, closed to
- *   connections, no template (any CREATEDB role of the server may clone a template: TK037), PUBLIC revoked.
+ *   connections, no template (any CREATEDB role of the server may clone a template: TK037). No
+ *   grant resource: the provider grants on a database from inside it (docs/provider-sql.md), which
+ *   a closed database refuses; the reset Job revokes PUBLIC's default before it ever opens it.
  *
  * - on a managed server, the provider login's membership in the template role (as in the group).
  *
@@ -21,7 +23,6 @@ export function describeTemplateReset(sandbox: Sandbox): ResourceDescription[] {
   const c = sandbox.coordinate;
   const server = sandbox.server!;
   const template = ref('postgresql_role', 'template_reset_role');
-  const golden = ref('postgresql_database', 'golden_database');
   // A managed server's provider login creates the golden OWNER the template role and revokes PUBLIC
   // on it as the owner's member (as it does for the group: provider_owner_membership).
   const managed = !server.adminKind.superuser;
@@ -41,10 +42,6 @@ export function describeTemplateReset(sandbox: Sandbox): ResourceDescription[] {
       type: 'postgresql_database', id: 'golden_database',
       attributes: { name: naming.goldenTemplateDatabaseName(c), owner: template, allow_connections: false, is_template: false },
       dependsOn: [address('postgresql_grant_role', 'template_reset_membership'), ...afterProvider],
-    },
-    {
-      type: 'postgresql_grant', id: 'golden_public_revoke', attributes: { database: golden, role: 'public', object_type: 'database', privileges: [] },
-      dependsOn: afterProvider,
     },
   ];
 }

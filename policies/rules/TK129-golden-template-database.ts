@@ -8,13 +8,14 @@ export const rule: Rule = {
   id: 'TK129',
   name: 'golden-template-database',
   severity: 'error',
-  title: 'A template-reset sandbox\'s golden is owned by its template role, closed to connections, no template, PUBLIC revoked, and granted to no one',
+  title: 'A template-reset sandbox\'s golden is owned by its template role, closed to connections, no template, and the object of no grant',
   explanation:
     'The golden holds the seed every reset clones (sanitized or iso-prod data). Cloning a database needs its ownership unless '
     + 'it is marked a template, when any CREATEDB role of the server (a preview admin, another sandbox\'s template role) may '
     + 'copy it; connecting to it needs CONNECT, which PUBLIC holds by default. So the golden must be its template role\'s, '
-    + 'is_template false, allow_connections false (the reset opens it to its owner for the clone only and closes it again), '
-    + 'PUBLIC revoked and no grant to anyone — else another role reads or clones the seed, or writes what every reset then restores.',
+    + 'is_template false, allow_connections false (the reset revokes PUBLIC\'s default, then opens it to its owner for the clone '
+    + 'only and closes it again), and no grant resource names it: a grant to a role lets it read the seed or write what every '
+    + 'reset restores, and the provider applies any database grant from inside the database, which a closed golden refuses.',
   fix: 'Keep what tierkit writes for the golden (synth/terraform-template-reset.ts): no escape hatch on golden_database or its grants, no grant on it elsewhere.',
   suppressible: false,
   evaluate(g) {
@@ -40,16 +41,10 @@ export const rule: Rule = {
         if (a.is_template !== undefined && a.is_template !== false) out.push({ env, source: src, message: `golden "${n.golden}" sets is_template = ${JSON.stringify(a.is_template)}: any CREATEDB role of the server could clone the seed` });
         if (a.template !== undefined && !(typeof a.template === 'string' && SYSTEM_TEMPLATES.has(a.template))) out.push({ env, source: src, message: `golden "${n.golden}" is created from template ${JSON.stringify(a.template)}: it starts empty (template0) and its Job loads the seed` });
       }
-      let revoked = false;
       for (const gr of g.databaseGrants) {
         if (gr.database !== n.golden || !sameServer(gr.server)) continue;
-        if (gr.role.toLowerCase() === 'public' && gr.privileges.length === 0 && gr.objectType === 'database' && gr.stack === stack) {
-          revoked = true;
-          continue;
-        }
-        out.push({ env, source: gr.source, message: `stack ${gr.stack.name} grants ${gr.privileges.join(', ') || '(nothing)'} (${gr.objectType || 'no object type'}) on the golden "${n.golden}" to "${gr.role}": no one but its owner reaches it` });
+        out.push({ env, source: gr.source, message: `stack ${gr.stack.name} grants ${gr.privileges.join(', ') || '(nothing)'} (${gr.objectType || 'no object type'}) on the golden "${n.golden}" to "${gr.role}": no grant names the golden (its reset Job revokes PUBLIC; the provider could not apply a grant on a closed database)` });
       }
-      if (!revoked) out.push({ env, source: where, message: `template reset of ${describeEnv(env)}: stack ${stack.name} does not revoke PUBLIC on the golden "${n.golden}"` });
     });
     return out;
   },
