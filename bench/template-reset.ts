@@ -80,15 +80,21 @@ async function main(): Promise<void> {
         restore.push(script(RESET_SCRIPT, 'sb_app').ms);
         clone.push(script(TEMPLATE_RESET_SCRIPT, 'sb_reset').ms);
       }
+      // Where the time goes: the content hash both resets end with, and the clone statement alone.
+      const hash = script(CONTENT_HASH_SCRIPT, 'postgres').ms;
+      const t0 = process.hrtime.bigint();
+      psql('CREATE DATABASE bench_clone TEMPLATE sb_golden');
+      const cloneOnly = Number(process.hrtime.bigint() - t0) / 1e6;
+      psql('DROP DATABASE bench_clone');
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       const size = psql("SELECT pg_size_pretty(pg_database_size('sb'))");
       const dump = execFileSync('du', ['-h', env.TIERKIT_DUMP_FILE], { encoding: 'utf8' }).split('\t')[0];
       const r = median(restore) / 1000;
       const c = median(clone) / 1000;
-      rows.push(`| ~${mib} MiB (${n.toLocaleString('en-US')} rows) | ${size} | ${dump} | ${(load.ms / 1000).toFixed(1)} s | ${r.toFixed(1)} s (${restore.map((x) => (x / 1000).toFixed(1)).join(', ')}) | ${c.toFixed(1)} s (${clone.map((x) => (x / 1000).toFixed(1)).join(', ')}) | ${(r / c).toFixed(1)}× |`);
+      rows.push(`| ~${mib} MiB (${n.toLocaleString('en-US')} rows) | ${size} | ${dump} | ${(load.ms / 1000).toFixed(1)} s | ${r.toFixed(1)} s (${restore.map((x) => (x / 1000).toFixed(1)).join(', ')}) | ${c.toFixed(1)} s (${clone.map((x) => (x / 1000).toFixed(1)).join(', ')}) | ${(r / c).toFixed(1)}× | ${(hash / 1000).toFixed(1)} s | ${(cloneOnly / 1000).toFixed(1)} s |`);
       console.log(rows[rows.length - 1]);
     }
-    console.log('\n| golden | database on disk | dump (-Fc) | golden load | pg_restore reset, median (runs) | template reset, median (runs) | ratio |\n|---|---|---|---|---|---|---|');
+    console.log('\n| golden | database on disk | dump (-Fc) | golden load | pg_restore reset, median (runs) | template reset, median (runs) | ratio | content hash alone | CREATE DATABASE … TEMPLATE alone |\n|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) console.log(r);
   } finally {
     const [tcmd, targs] = asPostgres([join(BIN, 'pg_ctl'), `--pgdata=${data}`, '--mode=fast', '--silent', 'stop']);

@@ -101,6 +101,24 @@ export class SandboxKind {
   }
 }
 
+/**
+ * How a sandbox's reset brings its database back to the seed. RESTORE (the default, the decision
+ * record's day-one path): DROP OWNED BY the group, pg_restore, with the sandbox's own credential.
+ * TEMPLATE (issue 19, opt-in for size): DROP DATABASE and CREATE DATABASE … TEMPLATE its golden,
+ * as a per-sandbox CREATEDB role that owns only the golden and is a member of the sandbox's group
+ * (constructs/lifecycle/template-reset.ts).
+ */
+export class SandboxReset {
+  static readonly RESTORE = new SandboxReset('restore');
+  static readonly TEMPLATE = new SandboxReset('template');
+
+  private constructor(readonly name: string) {}
+
+  toString(): string {
+    return this.name;
+  }
+}
+
 /** How a sandbox's database is filled: `synthetic:<version>`, `sanitized:<name>` or `golden` (iso-prod). */
 export class SeedProfile {
   static readonly SYNTHETIC_V1 = new SeedProfile('synthetic:v1', DataClass.SYNTHETIC);

@@ -7,10 +7,13 @@ import type { Estate } from './estate';
 import { ValidationIssue } from './errors';
 import { PROD_ENV } from './naming';
 import { environmentsOf } from './query';
+import { SandboxReset } from './enums';
 import { Sandbox } from './sandbox';
 import { APPROVAL_TTL_HOURS } from './sandbox-template';
 
 export const MIN_REASON_LENGTH = 10;
+/** The oldest server the template reset runs on. */
+export const TEMPLATE_RESET_MIN_MAJOR = 15;
 const hasReason = (r: string | undefined) => typeof r === 'string' && r.trim().length >= MIN_REASON_LENGTH;
 
 /** Where an issue about a sandbox's property points: its data file and JSON pointer, else its construct path. */
@@ -53,6 +56,12 @@ export function sandboxTemplateIssues(e: Estate): ValidationIssue[] {
     if (sb.declaredIn) {
       const unknown = Object.keys(sb.flagOverrides).filter((f) => !(f in sb.app.flags)).sort();
       if (unknown.length > 0) at('flags', unknown, `names flags app ${sb.app.appName} does not declare`, `use only ${Object.keys(sb.app.flags).sort().join(', ') || '(none: the app declares no flags)'}`);
+    }
+    // The template reset's SQL relies on PostgreSQL 15's pg_database_owner (the golden's public
+    // schema follows its database's owner into the clone); it is proven on 15 and 18 (test/pg/template-reset.test.ts).
+    const server = sb.server;
+    if (sb.reset === SandboxReset.TEMPLATE && server && server.majorVersion < TEMPLATE_RESET_MIN_MAJOR) {
+      at('reset', sb.reset.name, `needs PostgreSQL ${TEMPLATE_RESET_MIN_MAJOR} or later; server ${server.serverId} is ${server.majorVersion}`, 'remove reset (the pg_restore reset works on every version), or move the sandbox to a newer server');
     }
     const t = sb.template;
     if (!t) continue;

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { repeatedJsonKey } from '../contract/json';
 import type { App } from './app';
-import { SandboxKind, SeedProfile } from './enums';
+import { SandboxKind, SandboxReset, SeedProfile } from './enums';
 import { TierkitValidationError, ValidationIssue } from './errors';
 import type { Estate } from './estate';
 import { appsOf } from './query';
@@ -38,6 +38,7 @@ export interface SandboxFileData {
   readonly flags?: readonly string[];
   readonly egress?: boolean;
   readonly reason?: string;
+  readonly reset?: 'restore' | 'template';
 }
 
 type Check = { readonly describe: string; readonly ok: (v: unknown) => boolean; readonly fix: string };
@@ -55,6 +56,7 @@ const KEYS: Readonly<Record<keyof SandboxFileData, Check & { required?: boolean 
   },
   egress: { describe: 'a boolean', ok: (v) => typeof v === 'boolean', fix: 'write "egress": false (true only if the template allows egress)' },
   reason: { describe: 'a string', ok: (v) => typeof v === 'string', fix: 'say why, in at least 10 characters' },
+  reset: { describe: '"restore" or "template"', ok: (v) => v === 'restore' || v === 'template', fix: 'write "reset": "template" (clone a golden template database), or remove it for the pg_restore reset' },
 };
 
 export function seedOf(name: string): SeedProfile | undefined {
@@ -123,6 +125,7 @@ export function sandboxFromData(estate: Estate, app: App, name: string, file: st
     ...(data.seed !== undefined ? { seed: seedOf(data.seed) } : {}),
     ...(data.reason !== undefined ? { reason: data.reason } : {}),
     ...(data.egress !== undefined ? { egress: data.egress } : {}),
+    ...(data.reset !== undefined ? { reset: data.reset === 'template' ? SandboxReset.TEMPLATE : SandboxReset.RESTORE } : {}),
     ...(data.flags !== undefined ? { flags: Object.fromEntries(data.flags.map((f) => [f, true])) } : {}),
   });
   sb.declaredIn = { file, managed: data.managedBy === MANAGED_BY };

@@ -1,6 +1,6 @@
 import type { App } from './app';
 import { AppEnvironment } from './app-environment';
-import { SandboxKind, SeedProfile } from './enums';
+import { SandboxKind, SandboxReset, SeedProfile } from './enums';
 import { PostgresServer } from './postgres-server';
 import { Tier } from './tier';
 import { SandboxTemplate } from './sandbox-template';
@@ -38,6 +38,12 @@ export interface SandboxProps {
   readonly template?: SandboxTemplate;
   /** Whether it follows its tier's egress allow list; only a template with `egress: true` allows it. @default - the template's (true without a template: the tier's) */
   readonly egress?: boolean;
+  /**
+   * How its reset brings the database back: SandboxReset.TEMPLATE clones a golden template
+   * database (fast at size; a per-sandbox CREATEDB role, judged by TK128, TK129 and TK137).
+   * @default SandboxReset.RESTORE (DROP OWNED BY + pg_restore, with the sandbox's own credential)
+   */
+  readonly reset?: SandboxReset;
 }
 
 export const SANDBOX_PROPS = propTypes<SandboxProps>()({
@@ -45,6 +51,7 @@ export const SANDBOX_PROPS = propTypes<SandboxProps>()({
   ttlHours: Types.number, seed: Types.instance(SeedProfile, 'SeedProfile.SYNTHETIC_V1'), reason: Types.string, flags: Types.record(Types.boolean),
   server: Types.instance(PostgresServer, "estate.servers.find((s) => s.serverId === 'nonprod-pg')"),
   template: Types.instance(SandboxTemplate, "new SandboxTemplate(estate, 'feature-default', { tier: Tier.DEV })"), egress: Types.boolean,
+  reset: Types.instance(SandboxReset, 'SandboxReset.TEMPLATE'),
 });
 
 /** A disposable environment of one app: per engineer, team, branch, or the app's `sandbox` env. */
@@ -58,6 +65,7 @@ export class Sandbox extends AppEnvironment {
   readonly flagOverrides: Readonly<Record<string, boolean>>;
   readonly template?: SandboxTemplate;
   readonly requestedEgress?: boolean;
+  readonly reset: SandboxReset;
   /** Set by `loadSandboxFiles`: the data file that declares it (`sandboxes/<app>/<name>.json`). */
   declaredIn?: SandboxFileOrigin;
 
@@ -75,6 +83,7 @@ export class Sandbox extends AppEnvironment {
     this.reason = props.reason;
     this.flagOverrides = { ...props.template?.flags, ...props.flags };
     this.requestedEgress = props.egress;
+    this.reset = props.reset ?? SandboxReset.RESTORE;
   }
 
   /** Egress beyond the platform's destinations: only when its template allows it (no template: the tier's). */

@@ -122,6 +122,8 @@ export interface ManifestSandbox {
   readonly managed?: boolean;
   /** False when its template denies egress beyond the platform's destinations (absent: the tier's). */
   readonly egress?: boolean;
+  /** `template` when its reset clones a golden template database (issue 19; absent: the pg_restore reset). */
+  readonly reset?: 'template';
 }
 
 /** The promote credential as declared: TK160 holds its statements to `grants`, TK161 its readers to the replay job. */

@@ -56,9 +56,12 @@ if [[ "$attrs" != "false false false" ]]; then
   echo "template reset refused: $PGUSER has SUPERUSER, CREATEDB or CREATEROLE ($attrs); it must be a plain login of $TIERKIT_TEMPLATE_ROLE" >&2
   exit 3
 fi
-# Open the golden to its owner. Refused unless it is what the apply made it: owned by the template
-# role, not a template, and no one but its owner holds a privilege on it.
+# Open the golden to its owner. PUBLIC's default CONNECT goes first (the apply cannot revoke it: the
+# provider grants from inside the database, which is closed to connections). Refused unless it is what
+# the apply made it: owned by the template role, not a template, no one but its owner holding a privilege.
 tk_sql "$home" <<'SQL'
+SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'golden') FROM pg_database d
+ WHERE d.datname = :'golden' AND d.datdba = (SELECT oid FROM pg_roles WHERE rolname = :'template') \\gexec
 SELECT NOT EXISTS (SELECT FROM pg_database d WHERE d.datname = :'golden' AND d.datdba = (SELECT oid FROM pg_roles WHERE rolname = :'template')
                      AND NOT d.datistemplate AND d.datacl IS NOT NULL
                      AND NOT EXISTS (SELECT FROM aclexplode(d.datacl) x WHERE x.grantee <> d.datdba)) AS bad_golden \\gset

@@ -15,6 +15,8 @@ import {
   AppEnvironmentStackDescription, ProviderDescription, ResourceDescription, VariableDescription, address, ref, variable,
 } from './stack-description';
 import { describePreviews } from './terraform-previews';
+import { describeTemplateReset } from './terraform-template-reset';
+import { SandboxReset } from '../enums';
 import { hostsPreviews } from '../previews';
 import { PROMOTE_CREDENTIAL_TTL, hasPromoteCredential, promoteCreationStatements } from '../promote-credential';
 
@@ -339,6 +341,8 @@ export function describeAppEnvironmentStack(env: AppEnvironment): AppEnvironment
       ['vault_policy', 'reset_policy', ...(revoke ? ['reset_revoke_policy'] : [])], tier.secretTtl));
   }
   if (env instanceof Sandbox && env.expiresAt !== undefined) resources.push(...ttlSweep(env));
+  // A template-reset sandbox's CREATEDB role and golden template database (terraform-template-reset.ts).
+  if (env instanceof Sandbox && env.reset === SandboxReset.TEMPLATE) resources.push(...describeTemplateReset(env));
   // The promote credential's Vault role (promote-credential.ts), on prod's own connection: the
   // declared DML only. Its policy and the replay job's JWT role are CI identity objects: the tier
   // platform stack declares them (terraform-platform.ts), applied by platform-admin, never a tier applier.

@@ -10,6 +10,7 @@ import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
 import * as naming from '../naming';
 import { environmentsOf, gatingTierOfEstate, gatingTierOfServer, tiersInUse } from '../query';
+import { SandboxReset } from '../enums';
 import { Sandbox } from '../sandbox';
 import { Tier } from '../tier';
 import { assertValid } from '../validation';
@@ -136,6 +137,7 @@ function manifestEnvironment(env: AppEnvironment, artifacts: string[]): Manifest
       expiresAt: sandbox.expiresAt!, seed: sandbox.seed.name, reason: sandbox.reason,
       template: sandbox.template?.templateName, file: sandbox.declaredIn?.file, managed: sandbox.declaredIn?.managed,
       egress: sandbox.egressAllowed ? undefined : false,
+      reset: sandbox.reset === SandboxReset.TEMPLATE ? 'template' : undefined,
     },
     promote: hasPromoteCredential(env) ? {
       name: naming.promoteName(c.app), credsPath: naming.promoteCredsPath(c.app, n), workflow: naming.DATA_PROMOTE_WORKFLOW_FILE,

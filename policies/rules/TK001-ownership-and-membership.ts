@@ -1,6 +1,7 @@
 import { Env, EstateGraph, Membership, serverKey } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { isPreviewHome } from './support/previews';
+import { isGoldenTemplate, isProviderTemplateEdge } from './support/template-reset';
 
 /** The env a role belongs to: by its derived name, else the env whose stack declares it. */
 export function roleEnv(g: EstateGraph, name: string, declaredIn?: Env): Env | undefined {
@@ -27,6 +28,7 @@ export const rule: Rule = {
 
     for (const db of g.databases) {
       if (isPreviewHome(db)) continue; // owned by the provider's login: TK170 judges it
+      if (isGoldenTemplate(db)) continue; // owned by the env's template role: TK129 judges it
       const env = g.index.byDatabase.get(db.name) ?? db.stack.env;
       const ownerEnv = db.owner ? homeOf(db.server, db.owner) : undefined;
       if (env) {
@@ -58,7 +60,7 @@ export const rule: Rule = {
     // env's own group — is the applier's; any other membership of the admin is judged like any
     // role's, and reaching the admin from an env role is a finding of its own.
     const adminOf = (server: string | undefined) => (server === undefined ? undefined : g.servers.get(server)?.adminRole);
-    const templateEdge = (m: Membership) => m.via === 'grant_role' && m.role === m.stack.env?.names.groupRole;
+    const templateEdge = (m: Membership) => (m.via === 'grant_role' && m.role === m.stack.env?.names.groupRole) || isProviderTemplateEdge(m);
     for (const [key, all] of edges) {
       const server = all[0].stack.server;
       const member = all[0].member;

@@ -3,6 +3,7 @@ import { DatabaseGrant, serverKey } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { roleEnv } from './TK001-ownership-and-membership';
 import { isPreviewHome } from './support/previews';
+import { isGoldenTemplate } from './support/template-reset';
 
 const isPublic = (role: string) => role.toLowerCase() === 'public';
 
@@ -27,6 +28,7 @@ export const rule: Rule = {
     }
     for (const db of g.databases) {
       if (isPreviewHome(db)) continue; // TK170 judges every grant on it, from any stack
+      if (isGoldenTemplate(db)) continue; // closed to connections, no grant resource: TK129 judges it, its reset Job revokes PUBLIC
       const env = g.index.byDatabase.get(db.name) ?? db.stack.env;
       // A grant in a stack whose server is unknown (no provider) is judged against every database of that name.
       const grants = [...(grantsByDb.get(serverKey(db.server, db.name)) ?? []),

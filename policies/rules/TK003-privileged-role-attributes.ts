@@ -1,6 +1,7 @@
 import { Membership, Role, RoleAttributes } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { isPreviewAdmin } from './support/previews';
+import { isTemplateResetRole } from './support/template-reset';
 
 const PRIVILEGED: [keyof RoleAttributes, string][] = [
   ['superuser', 'SUPERUSER'], ['createDatabase', 'CREATEDB'], ['createRole', 'CREATEROLE'],
@@ -54,6 +55,7 @@ export const rule: Rule = {
     }
     for (const role of g.roles) {
       if (isPreviewAdmin(role)) continue; // CREATEDB CREATEROLE by design: TK170 judges it whole
+      if (isTemplateResetRole(role)) continue; // NOLOGIN CREATEDB by design: TK128 judges it whole
       const held = PRIVILEGED.filter(([k]) => role.attributes[k] === true).map(([, sql]) => sql);
       const ownConnection = isOwnVaultConnectionRole(role);
       // CREATEROLE is allowed on the env's own connection role, so an unknown value there is too.

@@ -74,6 +74,8 @@ import { rule as TK124 } from './TK124-reset-revoke-policy';
 import { rule as TK125 } from './TK125-reset-revoke-identity';
 import { rule as TK126 } from './TK126-sandbox-credential-expiry-guard';
 import { rule as TK127 } from './TK127-reset-restores-flags';
+import { rule as TK128 } from './TK128-template-reset-role';
+import { rule as TK129 } from './TK129-golden-template-database';
 import { rule as TK130 } from './TK130-seed-volume-data-class';
 import { rule as TK131 } from './TK131-seed-volume-writer';
 import { rule as TK132 } from './TK132-seed-hash-writer';
@@ -81,6 +83,7 @@ import { rule as TK133 } from './TK133-golden-scrubbed';
 import { rule as TK134 } from './TK134-instance-key-separation';
 import { rule as TK135 } from './TK135-reset-verifies-seed';
 import { rule as TK136 } from './TK136-seed-store-declared';
+import { rule as TK137 } from './TK137-template-reset-sandbox-tier';
 import { rule as TK140 } from './TK140-rollout-strict';
 import { rule as TK141 } from './TK141-rollout-workload';
 import { rule as TK142 } from './TK142-deployment-handed-over';
@@ -109,9 +112,10 @@ export const RULES: readonly Rule[] = [
   TK053, TK054, TK055, TK056, TK057, TK058, TK059, TK060, TK070, TK071,
   TK072, TK090, TK091, TK092, TK093, TK094, TK095, TK096, TK097, TK098,
   TK110, TK111, TK112, TK113, TK114, TK115, TK116, TK120, TK121, TK122,
-  TK123, TK124, TK125, TK126, TK127, TK130, TK131, TK132, TK133, TK134,
-  TK135, TK136, TK140, TK141, TK142, TK143, TK150, TK160, TK161, TK162,
-  TK163, TK170, TK171, TK172, TK173, TK174, TK175, TK176,
+  TK123, TK124, TK125, TK126, TK127, TK128, TK129, TK130, TK131, TK132,
+  TK133, TK134, TK135, TK136, TK137, TK140, TK141, TK142, TK143, TK150,
+  TK160, TK161, TK162, TK163, TK170, TK171, TK172, TK173, TK174, TK175,
+  TK176,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateEstate } from '../../bench/generate';
-import { App, AppEnvironment, Backend, Estate, Tier } from '../../constructs';
+import { App, AppEnvironment, Backend, Estate, Sandbox, SandboxKind, SandboxReset, Tier } from '../../constructs';
 import { LocalBackend, PostgresqlGrant, PostgresqlRole, TerraformApp, TerraformResource } from '../../constructs/cdktf';
 import { describeAppEnvironmentStack } from '../../constructs/synth/app-environment-stack';
 import { cdktfConfig } from '../../constructs/synth/cdktf-config';
@@ -42,10 +42,21 @@ function withPreviews(): Estate {
   return e;
 }
 
+/** Template-reset sandboxes (issue 19): one on the managed dev server, one on the superuser prod server. */
+function withTemplateReset(): Estate {
+  const e = smallEstate();
+  const app = smallApp(e);
+  const prodPg = e.servers.find((s) => s.serverId === 'prod-pg')!;
+  new Sandbox(app, 'fast', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'alice', createdAt: '2026-11-21', reset: SandboxReset.TEMPLATE });
+  new Sandbox(app, 'sandbox', { tier: Tier.DEV, kind: SandboxKind.APP, owner: 'alice', createdAt: '2026-11-21', server: prodPg, reset: SandboxReset.TEMPLATE });
+  return e;
+}
+
 const ESTATES: [string, () => Estate][] = [
   ['example', exampleEstate],
   ['small (local backend)', small],
   ['small with previews (managed server)', withPreviews],
+  ['small with template-reset sandboxes (managed and superuser servers)', withTemplateReset],
   ['bench', () => generateEstate({ apps: 8, sandboxes: 12, seed: 7 })],
 ];
 

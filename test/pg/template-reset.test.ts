@@ -1,26 +1,35 @@
 // The fast template reset (issue 19) on real PostgreSQL 15 and 18: the exact script text of
 // constructs/lifecycle/template-reset.ts, run as a plain login of the sandbox's template role
 // (NOLOGIN CREATEDB, member of the sandbox's group, owner of its golden) over the example estate's
-// erp prod, erp-sandbox and shop-alice as the Terraform apply made them. After a reset the
+// erp prod and shop-alice and a template-reset sandbox erp-fast, all applied by the translator from
+// the synthesized stacks (the template role, its membership and the golden included). After a reset the
 // database's catalog rows (owner, ACL, connection limit, settings) equal the apply's, and the
 // content hash equals the seed's; the role cannot drop, connect to, clone, alter or grant anything
-// of prod or another env (42501). The template role and its golden are created here as the
-// superuser would (they are not yet resources of the stack description: see the report/README).
+// of prod or another env (42501). Only the Job's login is made here, as Vault would issue it: a
+// plain LOGIN IN ROLE the template role (that Vault role is not synthesized yet: docs/sandboxes.md).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTENT_HASH_SCRIPT } from '../../constructs/lifecycle';
+import { CONTENT_HASH_SCRIPT, RESET_SCRIPT } from '../../constructs/lifecycle';
 import { GOLDEN_TEMPLATE_LOAD_SCRIPT, TEMPLATE_RESET_SCRIPT } from '../../constructs/lifecycle/template-reset';
+import { Sandbox, SandboxKind, SandboxReset, Tier } from '../../constructs';
 import * as naming from '../../constructs/naming';
+import exampleEstate from '../../environments';
 import { synthToDist } from '../support/synth';
 import { createNamespace, expectSqlState, ident, literal, pgServer, tryConnect, type Namespace, type Session } from './support/db';
 import { applyEstate, plannerGroup, testPassword, type AppliedEnv, type AppliedEstate } from './support/estate';
 import { findPgTools, runTool, type ToolResult } from './support/pgtools';
 import { currentVault, issueCredential } from './support/vault';
 
-const dist = synthToDist(undefined, 'pg-template-reset');
-const SANDBOX = { app: 'erp', env: 'sandbox' };
+function estate() {
+  const e = exampleEstate();
+  const erp = e.node.tryFindChild('erp') as ConstructorParameters<typeof Sandbox>[0];
+  new Sandbox(erp, 'fast', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'arcodange', createdAt: '2026-11-21', ttlHours: 72, reset: SandboxReset.TEMPLATE });
+  return e;
+}
+const dist = synthToDist(estate(), 'pg-template-reset');
+const SANDBOX = { app: 'erp', env: 'fast' };
 
 for (const major of [15, 18] as const) {
   describe(`template reset on PostgreSQL ${major}`, () => {
@@ -79,20 +88,16 @@ for (const major of [15, 18] as const) {
       dir = mkdtempSync(join(tmpdir(), 'tierkit-template-reset-'));
       ns = await createNamespace(pgServer(major), `tmplreset${major}`);
       applied = await applyEstate(ns, dist, {
-        kind: 'superuser', only: (e) => (e.app === 'erp' && (e.env === 'prod' || e.env === 'sandbox')) || e.slug === 'shop-alice',
+        kind: 'declared', only: (e) => e.slug === 'erp' || e.slug === 'erp-fast' || e.slug === 'shop-alice',
       });
-      sandbox = applied.envs.find((e) => e.env.slug === 'erp-sandbox')!;
+      sandbox = applied.envs.find((e) => e.env.slug === 'erp-fast')!;
       admin = await ns.admin();
       sandboxLimit = (await admin.query(`SELECT datconnlimit FROM pg_database WHERE datname = $1`, [db()]))[0].datconnlimit;
-      // The role and its golden as the apply would make them; the Job's login as Vault would issue it.
+      // The apply made the role and its golden (the stack's template_reset_role, template_reset_membership,
+      // golden_database, golden_public_revoke); the Job's login is made as Vault would issue it.
+      expect(await catalog(golden())).toMatchObject({ owner: template(), datallowconn: false, datistemplate: false });
       login.user = ns.name('tmpl_login');
-      for (const sql of [
-        `CREATE ROLE ${ident(template())} NOLOGIN CREATEDB`,
-        `GRANT ${ident(group())} TO ${ident(template())}`,
-        `CREATE DATABASE ${ident(golden())} OWNER ${ident(template())} ALLOW_CONNECTIONS false IS_TEMPLATE false TEMPLATE template0`,
-        `REVOKE ALL ON DATABASE ${ident(golden())} FROM PUBLIC`,
-        `CREATE ROLE ${ident(login.user)} LOGIN PASSWORD ${literal(login.password)} IN ROLE ${ident(template())}`,
-      ]) await admin.exec(sql);
+      await admin.exec(`CREATE ROLE ${ident(login.user)} LOGIN PASSWORD ${literal(login.password)} IN ROLE ${ident(template())}`);
       // The seed: a pg_dump -Fc of llx_* (superuser), its hashes as the producer would publish them. The
       // client tools are 15 (pg_dump refuses a newer server), so the seed is always dumped from the 15 server.
       srcNs = await createNamespace(pgServer(15), `tmplsrc${major}`);
@@ -157,6 +162,13 @@ for (const major of [15, 18] as const) {
       const inClone = await ns.connect({ user: ns.server.user, password: ns.server.password, database: db() });
       expect(await inClone.query(`SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname LIKE 'llx_%'`)).toEqual([{ owner: group() }]);
       await inClone.end();
+      // The pg_restore reset of the same database, as the sandbox's own credential, leaves the same catalog rows.
+      const restorer = await appUser();
+      const restored = await run(RESET_SCRIPT, { TIERKIT_VAULT_CONNECTION_ROLE: m(naming.vaultConnectionRoleName(SANDBOX)) }, restorer);
+      expect(restored.stderr).toBe('');
+      expect(restored.code).toBe(0);
+      expect(await catalog(db())).toEqual(applyRows);
+      expect(await run(TEMPLATE_RESET_SCRIPT).then((r) => r.code)).toBe(0);
       // The app's credentials work again.
       const again = await appUser();
       const s2 = await ns.connect({ user: again.user, password: again.password, database: db() });
