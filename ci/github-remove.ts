@@ -97,6 +97,8 @@ export function removedStackSteps(): Step[] {
 function removeJob(m: Manifest, which: 'envs' | 'platforms', needs: readonly string[]): Record<string, unknown> {
   const ciTiers = m.tiers.filter((t) => t.applyGate.name !== 'none');
   const roles = Object.fromEntries(ciTiers.map((t) => [t.name, applierRole(t.name)]));
+  const apply = applySteps(m, { matrix: true }, which === 'platforms' ? PLATFORM_ADMIN_ROLE : '${{ fromJSON(env.APPLIER_ROLES)[matrix.gatingTier] }}',
+    stateRoleName(which === 'platforms' ? 'platform-admin' : { role: 'apply', tier: '${{ matrix.gatingTier }}' }), { onlyDeletes: true });
   return {
     name: `destroy removed \${{ matrix.stack }} (\${{ matrix.gatingTier }}: \${{ matrix.applyGate }})`,
     needs: ['locate', ...needs],
@@ -111,8 +113,19 @@ function removeJob(m: Manifest, which: 'envs' | 'platforms', needs: readonly str
     ...(which === 'platforms' ? {} : { env: { APPLIER_ROLES: JSON.stringify(roles) } }),
     steps: [
       refuseServer(ciServers(m), 'a server main no longer declares (destroy this stack by hand)'),
-      ...applySteps(m, { matrix: true }, which === 'platforms' ? PLATFORM_ADMIN_ROLE : '${{ fromJSON(env.APPLIER_ROLES)[matrix.gatingTier] }}',
-        stateRoleName(which === 'platforms' ? 'platform-admin' : { role: 'apply', tier: '${{ matrix.gatingTier }}' }), { onlyDeletes: true }),
+      ...apply.slice(0, -1),
+      {
+        // Nothing else records that the destroy ran: the next step is the estate's (the entry keeps the key).
+        name: 'Destroyed: its retiredStacks entry can go',
+        env: { STACK: '${{ matrix.stack }}', HOLDER: which === 'platforms' ? 'platform-admin' : 'the ${{ matrix.gatingTier }} applier' },
+        run: [
+          'msg="stack $STACK is destroyed: drop it from the estate prop retiredStacks in a pull request, so its state key leaves $HOLDER"',
+          'echo "::notice title=retired stack destroyed::$msg"',
+          'echo "$msg" >> "${GITHUB_STEP_SUMMARY:-/dev/null}"',
+          '',
+        ].join('\n'),
+      },
+      apply[apply.length - 1], // the token revocation stays last
     ],
   };
 }

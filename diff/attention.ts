@@ -5,6 +5,7 @@ import { AttributeLookup, Context, addedStrings, after, changeLines, envOfStack,
 import { connectionAttention } from './attention-connections';
 import { grantAttention } from './attention-grants';
 import { manifestAttention } from './attention-manifest';
+import { retiredStackAttention } from './attention-retired';
 import { kubernetesAttention } from './attention-network';
 import type { AffectedStack, AttentionCategory, AttentionItem, ManifestChange, ResourceChange, TerraformChange } from './model';
 import { isProdTier } from './summary';
@@ -17,7 +18,7 @@ import { diffPolicies, readPolicy } from './vault-policy';
  */
 
 export const CATEGORY_ORDER: readonly AttentionCategory[] = [
-  'integrity', 'unresolved', 'unmodelled', 'prod', 'human-gate', 'gate-changed', 'seed-store', 'suppression', 'exception', 'destroy', 'meta-argument',
+  'integrity', 'unresolved', 'unmodelled', 'prod', 'human-gate', 'gate-changed', 'retired-stack-problem', 'seed-store', 'suppression', 'exception', 'destroy', 'retired-stack', 'meta-argument',
   'ownership', 'membership', 'grant', 'role-attributes', 'statements', 'allowed-roles', 'connection', 'vault-policy', 'auth-role',
   'network-policy', 'sandbox-approval', 'sandbox-added', 'sandbox-extended', 'sandbox-removed', 'sandbox-changed',
 ];
@@ -178,6 +179,7 @@ export function attentionItems(
     else if (!(r.action === 'destroy' && r.namespace && goneNamespaces.has(r.namespace))) kubernetesAttention(ctx, r);
   }
   manifestAttention(ctx, manifest);
+  retiredStackAttention(ctx);
   const rank = (c: AttentionCategory) => CATEGORY_ORDER.indexOf(c);
   return ctx.items.sort((a, b) => rank(a.category) - rank(b.category) || compareStrings(a.subject, b.subject) || compareStrings(a.message, b.message));
 }

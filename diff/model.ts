@@ -77,6 +77,8 @@ export type AttentionCategory =
   | 'sandbox-approval'
   | 'gate-changed'
   | 'seed-store'
+  | 'retired-stack'
+  | 'retired-stack-problem'
   | 'suppression'
   | 'exception'
   | 'integrity'

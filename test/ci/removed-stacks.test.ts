@@ -191,6 +191,18 @@ describe('stacks removed by a pull request', () => {
     expect(l.stdout).toContain('stack shop is retired as app-environment of tier dev on server prod-pg, but its destroy applies as app-environment of tier prod on server prod-pg');
   });
 
+  it('after a destroy, the job says the retiredStacks entry can go (nothing else records it), before the token revocation', () => {
+    for (const [id, holder] of [['remove-app-environments', 'the prod applier'], ['remove-platforms', 'platform-admin']]) {
+      const job = apply.jobs[id];
+      const names = job.steps.map((x: any) => x.name);
+      expect(names.slice(-2), id).toEqual(['Destroyed: its retiredStacks entry can go', 'Revoke the Vault token']);
+      expect(names.indexOf('terraform apply (the reviewed destroy plan, deletes only)')).toBeLessThan(names.length - 2);
+      const r = runStep(step(job, 'Destroyed: its retiredStacks entry can go'), {}, { 'matrix.stack': 'shop', 'matrix.gatingTier': 'prod' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`::notice title=retired stack destroyed::stack shop is destroyed: drop it from the estate prop retiredStacks in a pull request, so its state key leaves ${holder}`);
+    }
+  });
+
   it('nothing removed: no candidates, the destroy jobs are skipped', () => {
     const kept = { ...index, plans: Object.fromEntries(Object.entries(index.plans).filter(([n]) => !removedNames.includes(n))) };
     const cands = runStep(step(apply.jobs.locate, 'removed-candidates'), { 'dist/manifest.json': JSON.stringify(head), 'reviewed/tierkit-plans.json': JSON.stringify(kept) });

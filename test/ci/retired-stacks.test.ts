@@ -6,6 +6,8 @@ import type { StateAccessDocument } from '../../contract/state-access';
 import exampleEstate from '../../environments';
 import { check, findings, freshDir, synthDist } from '../policies/helpers';
 import { rehashManifest } from '../policies/rehash';
+import { computeChangeSet } from '../../diff';
+import { estateWithoutShop, pairDirs, read as readEstate, retiring, writeEstate } from '../diff/fixtures';
 
 /**
  * Retired stacks (estate `retiredStacks`, TK150): a removed stack's state key stays with exactly
@@ -150,5 +152,34 @@ describe('TK150 judges dist as written', () => {
     expect(findings(byHand, 'TK150').map((x) => x.message)).toEqual([expect.stringContaining('its tier local is applied by hand')]);
     const unreadable = await check(handEdited((m) => { m.estate.retiredStacks = { 'shop-old': 'prod' }; }));
     expect(findings(unreadable, 'TK150').map((x) => x.message)).toEqual([expect.stringContaining('estate.retiredStacks is not a list')]);
+  });
+});
+
+describe('the PR diff shows what a removal keeps, before the merge', () => {
+  let baseDir: string;
+  beforeAll(() => { baseDir = writeEstate(pairDirs('retired-diff').base); });
+  const retiredItems = (mutate: (e: Estate) => void) => {
+    const head = writeEstate(pairDirs('retired-diff-head').head, mutate, estateWithoutShop);
+    return computeChangeSet(readEstate(baseDir), readEstate(head)).attention.filter((a) => a.category.startsWith('retired-stack'));
+  };
+
+  it('a removal without retiredStacks: one severity-2 item per stack, naming the entry to add (else only a hand destroy is left)', () => {
+    const items = retiredItems(() => {});
+    expect(items.map((i) => i.subject).sort()).toEqual(['stack shop', 'stack shop-alice', 'stack shop-bob-checkout', 'stack shop-demo', 'stack shop-dev', 'stack shop-staging', 'stack shop-team-growth']);
+    const shop = items.find((i) => i.subject === 'stack shop')!;
+    expect(shop.category).toBe('retired-stack-problem');
+    expect(shop.message).toContain("add { stack: 'shop', tier: Tier.PROD, server: 'prod-pg', reason } to the estate prop retiredStacks");
+  });
+
+  it("retiring prod's shop as a dev stack on nonprod-pg (one dist cannot tell: validation and TK150 pass it) is a problem item naming base's gate; matching entries are routine", () => {
+    const items = retiredItems((e) => {
+      retiring(readEstate(baseDir).manifest, (n) => n.startsWith('shop'))(e);
+      const list = (e as unknown as { retiredStacks: RetiredStack[] }).retiredStacks;
+      (e as { retiredStacks: unknown }).retiredStacks = list.map((r) => (r.stack === 'shop' ? { ...r, tier: Tier.DEV, server: 'nonprod-pg' } : r));
+    });
+    const shop = items.find((i) => i.subject === 'stack shop')!;
+    expect(shop.category).toBe('retired-stack-problem');
+    expect(shop.message).toContain('base gated it by prod: a laxer tier\'s applier would keep its state; base had it as app-environment on server prod-pg');
+    expect(items.filter((i) => i.subject !== 'stack shop').every((i) => i.category === 'retired-stack')).toBe(true);
   });
 });

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { App, Estate, TierSettings, loadSandboxFiles } from '../../constructs';
+import { App, Estate, Tier, TierSettings, loadSandboxFiles } from '../../constructs';
+import type { Manifest } from '../../contract/manifest';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { yamlStream } from '../../constructs/synth/serialize';
 import { writeDist } from '../../constructs/synth/write';
@@ -26,6 +27,20 @@ export function writeEstate(dir: string, mutate: (e: Estate) => void = () => {},
   mutate(e);
   writeDist(dir, synthesize(e).files);
   return dir;
+}
+
+/**
+ * A head-estate mutation retiring the CI stacks of `base` that `removed` selects (estate
+ * `retiredStacks`), as the pull request removing them declares: their state keys stay with their
+ * gating tiers' appliers until the destroys ran.
+ */
+export function retiring(base: Manifest, removed: (stack: string) => boolean): (e: Estate) => void {
+  const stacks = base.stacks.filter((s) => s.applyGate !== 'none' && removed(s.name));
+  return (e) => {
+    (e as { retiredStacks: unknown }).retiredStacks = stacks.map((s) => ({
+      stack: s.name, tier: Tier.ALL.find((t) => t.name === s.gatingTier)!, ...(s.server ? { server: s.server } : {}), reason: 'removed by this change; its destroy is pending',
+    }));
+  };
 }
 
 /** The example estate without its shop app: every shop stack and object is destroyed. */

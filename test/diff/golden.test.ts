@@ -7,7 +7,7 @@ import { computeChangeSet } from '../../diff/changeset';
 import { GITHUB_COMMENT_LIMIT, renderMarkdown } from '../../diff/markdown';
 import { checkDist } from '../../policies/engine';
 import { server } from '../../environments/estate';
-import { app, estateWithTiers, estateWithoutShop, pairDirs, read, writeEstate } from './fixtures';
+import { app, estateWithTiers, estateWithoutShop, pairDirs, read, retiring, writeEstate } from './fixtures';
 import { estateWithApps } from './many-apps';
 
 /**
@@ -78,8 +78,10 @@ describe('golden PR comments', () => {
   });
 
   it('an app removed: prod data dropped by name; its namespaces one line each', async () => {
-    const { md, first } = await comment('app-removed', () => {}, estateWithoutShop);
+    // The pull request retires shop's stacks, as a removal must (their destroys need the state keys).
+    const { md, first } = await comment('app-removed', retiring(read(baseDir).manifest, (n) => n.startsWith('shop')), estateWithoutShop);
     expectFirstScreen(first, ['### 3 · Prod data destroyed', 'DROPS prod database `shop`', 'removed stack `shop` (tier prod)']);
+    expect(md).toContain('state key kept for the applier of tier prod until its destroy ran (app-environment of tier prod on server prod-pg');
     expect(md).toContain('- − namespace `shop-team-growth` and its 23 objects');
     expect(md).not.toContain('NetworkPolicy');
     golden('app-removed', md);
@@ -128,7 +130,7 @@ describe('golden PR comments', () => {
   it('300 apps removed: over the limit, shortened, and every prod database dropped still named', async () => {
     const dirs = pairDirs('golden-300');
     writeEstate(dirs.base, () => {}, () => estateWithApps(300));
-    const { md, first } = await comment('300-apps', () => {}, undefined, () => dirs.base);
+    const { md, first } = await comment('300-apps', retiring(read(dirs.base).manifest, (n) => n.startsWith('bulk-')), undefined, () => dirs.base);
     expect(md.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     expect(md).toContain('left out to stay under GitHub\'s comment limit');
     for (let i = 0; i < 300; i++) expect(md).toContain(`bulk-${String(i).padStart(3, '0')}`);

@@ -213,4 +213,40 @@ describe.each(MAJORS)('the CI planners\' read-only login, PostgreSQL %i', (major
     expect((await s.query(DB_PRIVILEGES, [erp.vault.database, 0]))[0].array_agg).toBeNull();
     expect((await s.query(DB_PRIVILEGES, [erp.vault.database, groupOid]))[0].array_agg).toEqual(['CONNECT']);
   });
+
+  // Issue 12's remaining weakness, measured: what a plan running as the declared login can change
+  // about the login itself. PostgreSQL lets any role set its own password and its own session
+  // defaults (ALTER ROLE docs: "ordinary roles can only change their own password"), nothing else.
+  // A short-lived login (VALID UNTIL, as a Vault dynamic role would create it IN ROLE the group)
+  // bounds that to the login's own life: it cannot extend its validity, and is refused after it.
+  it('can change its own password and session defaults, and nothing else of itself; a short-lived member cannot outlive its VALID UNTIL', async () => {
+    const own = ident(applied.planner.user);
+    const s = await as(erp.vault.database);
+    await s.query('SET default_transaction_read_only = off');
+    await expectSqlState(s.run(`ALTER ROLE ${own} VALID UNTIL 'infinity'`), '42501', 'extend its own validity');
+    await expectSqlState(s.run(`ALTER ROLE ${own} CONNECTION LIMIT -1`), '42501', 'lift its own connection limit');
+    await expectSqlState(s.run(`ALTER ROLE ${own} CREATEDB`), '42501', 'give itself CREATEDB');
+    await expectSqlState(s.run(`ALTER ROLE ${own} RENAME TO ${ident(ns.name('renamed'))}`), '0A000', 'rename itself (the session user cannot be renamed)');
+    // The documented weakness: both succeed, and reach nothing but this login (a denial of planning).
+    const su = await ns.admin();
+    const [before] = await su.query<{ p: string }>('SELECT rolpassword AS p FROM pg_authid WHERE rolname = $1', [applied.planner.user]);
+    expect((await s.run(`ALTER ROLE ${own} SET default_transaction_read_only = off`)).ok).toBe(true);
+    expect((await s.run(`ALTER ROLE ${own} PASSWORD 'taken-by-a-pr'`)).ok).toBe(true);
+    const [after] = await su.query<{ p: string }>('SELECT rolpassword AS p FROM pg_authid WHERE rolname = $1', [applied.planner.user]);
+    expect(after.p).not.toBe(before.p);
+    // Restore the bootstrap's password and defaults for the other tests (the operator's rotation).
+    await su.exec(`ALTER ROLE ${own} PASSWORD '${applied.planner.password.replace(/'/g, "''")}'`);
+    await su.exec(`ALTER ROLE ${own} SET default_transaction_read_only = on`);
+
+    // A short-lived member of the group, made as a Vault creation statement would make it.
+    const brief = ns.name('planner_brief');
+    const until = new Date(Date.now() + 3_000).toISOString();
+    await su.exec(`CREATE ROLE ${ident(brief)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD 'brief-pw' VALID UNTIL '${until}' IN ROLE ${ident(plannerGroup(applied.names))}`);
+    const b = await connect(ns.server, { user: brief, password: 'brief-pw', database: erp.vault.database });
+    sessions.push(b);
+    expect(await b.query(ROLE_EXISTS, [group(erp)])).toHaveLength(1);
+    await expectSqlState(b.run(`ALTER ROLE ${ident(brief)} VALID UNTIL 'infinity'`), '42501', 'extend its own validity');
+    await new Promise((r) => setTimeout(r, 3_500));
+    await expectSqlState(connect(ns.server, { user: brief, password: 'brief-pw', database: erp.vault.database }), '28P01', 'log in after VALID UNTIL');
+  });
 });
