@@ -98,6 +98,14 @@ describe('TK162: the rehearse identity reaches its golden sandbox only', () => {
     expect(none.some((m) => m.includes('declares no rehearse identity'))).toBe(true);
   });
 
+  it('a manifest stripped of the promote declaration leaves the rehearse identity undeclared: its reach is refused, never passed', async () => {
+    const d = new DistEdit('tk162-undeclared').manifest((m) => { for (const e of m.appEnvironments) delete e.promote; });
+    const report = await check(d.dir);
+    const all = report.findings.filter((f) => f.message.includes('erp-rehearse') && !f.suppressed);
+    expect(all.map((f) => f.ruleId)).toEqual(expect.arrayContaining(['TK007', 'TK008']));
+    expect(messages(report, 'TK163').some((m) => m.includes('no app in dist has a promote credential'))).toBe(true);
+  });
+
   it('suppressions on erp and erp-sandbox do not silence it', async () => {
     const dir = synthDist((e) => {
       env(e, 'erp', 'prod').addSuppression('TK162', 'the rehearsal is trusted with prod, trust us');
