@@ -29,7 +29,8 @@ export const rule: Rule = {
       }
       if (spec.goTemplate !== true) at(`has goTemplate = ${JSON.stringify(spec.goTemplate ?? null)}: without exactly true Argo CD renders with fasttemplate and "{{.number}}" stays literal`);
       const options = spec.goTemplateOptions;
-      if (!Array.isArray(options) || !options.includes('missingkey=error')) at(`has goTemplateOptions = ${JSON.stringify(options ?? null)}: without "missingkey=error" a misspelt field renders "<no value>", one name for every PR`);
+      // Exactly: Go's template.Option applies options in order, so a later "missingkey=zero" (or "default") undoes it.
+      if (!Array.isArray(options) || options.length !== 1 || options[0] !== 'missingkey=error') at(`has goTemplateOptions = ${JSON.stringify(options ?? null)}: exactly ["missingkey=error"], or a misspelt field renders "<no value>", one name for every PR`);
       if (spec.templatePatch !== undefined) at('has a templatePatch: a second template tierkit does not write');
       const generators = Array.isArray(spec.generators) ? spec.generators : [];
       generators.forEach((gen: unknown, i: number) => {

@@ -68,13 +68,21 @@ describe('the previews ApplicationSet (TK174–TK176)', () => {
     const found = findings(await checkWith(a), 'TK174').map((f) => f.message);
     expect(found).toEqual(expect.arrayContaining([
       'ApplicationSet "erp-previews" has goTemplate = false: without exactly true Argo CD renders with fasttemplate and "{{.number}}" stays literal',
-      expect.stringMatching(/^ApplicationSet "erp-previews" has goTemplateOptions = \[\]: without "missingkey=error"/),
+      expect.stringMatching(/^ApplicationSet "erp-previews" has goTemplateOptions = \[\]: exactly \["missingkey=error"\]/),
       expect.stringMatching(/^ApplicationSet "erp-previews" template \/spec\/source\/path uses "\{\{\.branch_slug\}\}": only "\{\{\.number\}\}"/),
       expect.stringMatching(/^ApplicationSet "erp-previews" template \/metadata\/labels\/tierkit.io\/pr uses "\{\{\.number\}\}": the PR number goes into metadata.name and spec.destination.namespace only/),
       expect.stringMatching(/^ApplicationSet "erp-previews" template \/spec\/destination\/namespace uses "\{\{number\}\}"/),
       'ApplicationSet "erp-previews" generator 0 (pullRequest) carries its own template, which overrides the spec\'s',
     ]));
     expect(findings(await checkWith(a), 'TK174').every((f) => f.severity === 'error')).toBe(true);
+  });
+
+  it('TK174: a later Go template option undoing missingkey=error is an error', async () => {
+    const a = built();
+    a.spec.goTemplateOptions = ['missingkey=error', 'missingkey=zero'];
+    expect(findings(await checkWith(a), 'TK174').map((f) => f.message)).toEqual([
+      'ApplicationSet "erp-previews" has goTemplateOptions = ["missingkey=error","missingkey=zero"]: exactly ["missingkey=error"], or a misspelt field renders "<no value>", one name for every PR',
+    ]);
   });
 
   it('TK175: no label (every PR, forks included), another repo, a second generator, a bad poll interval', async () => {
