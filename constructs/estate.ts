@@ -8,6 +8,9 @@ import { propTypes, Types } from './prop-types';
 import { checkProps, recordIssues, recordProps } from './props';
 import { EffectiveTier, TIER_SETTINGS, TierSettings, effectiveTier } from './tier-settings';
 import { PromotionChain, PromotionProps } from './promotion';
+import { RETIRED_STACK, ResolvedRetiredStack, RetiredStack } from './retired-stacks';
+
+export { RetiredStack } from './retired-stacks';
 
 export interface VaultSettings {
   readonly address: string;
@@ -158,30 +161,6 @@ export interface EstateProps {
   readonly retiredStacks?: readonly RetiredStack[];
 }
 
-/** A removed stack whose state its gating tier's applier keeps until the destroy ran. */
-export interface RetiredStack {
-  /** The stack's name as it was synthesized (`dist/terraform/<stack>`; state key `<keyPrefix>/<stack>.tfstate`). */
-  readonly stack: string;
-  /** The tier that gated it when it was removed: its applier keeps the state key. */
-  readonly tier: Tier;
-  /**
-   * The id of the PostgreSQL server an app-environment stack reached: the destroy logs in with its
-   * admin credential, and the tier must be at least as strict as the server's gating tier.
-   * @default - none: a platform stack, whose key platform-admin keeps
-   */
-  readonly server?: string;
-  /** Why it is retired and what is left to do (e.g. "shop decommissioned, PR #412; destroy pending"). */
-  readonly reason: string;
-}
-
-/** A retired stack as the estate resolved it. */
-export interface ResolvedRetiredStack {
-  readonly stack: string;
-  readonly tier: Tier;
-  readonly server?: string;
-  readonly reason: string;
-}
-
 /** One API server that several tiers deploy to, on purpose. */
 export interface SharedCluster {
   /** The API server URL, as the Applications name it (e.g. `https://kubernetes.default.svc`). */
@@ -244,7 +223,6 @@ export const INGRESS_CONTROLLER_SETTINGS = propTypes<IngressControllerSettings>(
 });
 export const SHARED_CLUSTER = propTypes<SharedCluster>()({ server: Types.string, tiers: Types.list(Types.instance(Tier, 'Tier.DEV')), reason: Types.string });
 export const SEED_STORE_SETTINGS = propTypes<SeedStoreSettings>()({ server: Types.string, exportRoot: Types.string, reason: Types.string });
-export const RETIRED_STACK = propTypes<RetiredStack>()({ stack: Types.string, tier: Types.instance(Tier, 'Tier.PROD'), server: Types.string, reason: Types.string });
 export const CI_SETTINGS = propTypes<CiSettings>()({ repository: Types.string, repositoryId: Types.string, oidcIssuer: Types.string, maxPlanAgeHours: Types.integer,
   publisherAppIds: Types.record(Types.integer), argocdMirrorReason: Types.string,
 });

@@ -12,7 +12,8 @@ import { PINNED_POSTGRES_MAJORS, POSTGRES_CLIENT } from './lifecycle/images';
 import { IMAGE_BY_DIGEST } from './releases';
 import { Sandbox } from './sandbox';
 import { Tier } from './tier';
-import { appsOf, environmentsOf, gateOf, gatingTierOfServer } from './query';
+import { appsOf, environmentsOf } from './query';
+import { retiredStackIssues } from './retired-stack-checks';
 import { canonicalCidr } from './cidr';
 import { scrubIssues } from './scrub';
 import { promoteGrantIssues } from './promote-grants';
@@ -174,35 +175,8 @@ const rules: Record<string, Rule> = {
     return out;
   }),
 
-  // A retired stack keeps its state key for its tier's applier (contract/state-access.ts): each
-  // entry must name a stack no longer declared, a CI-applied tier and, for an app-environment, a
-  // declared server whose gating tier it does not undercut (TK150 judges the same in dist).
-  retiredStacks: (e) => {
-    const live = new Set(environments(e).map((x) => x.stackName));
-    const seen = new Set<string>();
-    return e.retiredStacks.flatMap((r, i) => {
-      const at = `retiredStacks[${i}]`;
-      // A value of the wrong type is a type issue, recorded already.
-      const out: ValidationIssue[] = typeof r.stack === 'string' ? checkDnsLabel(e, e, `${at}.stack`, r.stack) : [];
-      if (live.has(r.stack)) out.push(issue(e, e, `${at}.stack`, r.stack, 'is a stack the estate still declares: its state key is its tier\'s already', 'drop the entry (retire a stack only once its env or app is removed)'));
-      if (seen.has(r.stack)) out.push(issue(e, e, `${at}.stack`, r.stack, 'is retired twice', 'keep one entry per stack'));
-      seen.add(r.stack);
-      if (r.tier instanceof Tier && gateOf(e, r.tier).name === 'none') {
-        out.push(issue(e, e, `${at}.tier`, r.tier.name, 'applies by hand (apply gate none): no CI applier exists to keep the state key', 'destroy the stack by hand and drop the entry, or name the tier that gated it in CI'));
-      }
-      if (r.server !== undefined) {
-        const server = e.servers.find((s) => s.serverId === r.server);
-        const gating = server && gatingTierOfServer(e, server);
-        if (!server) {
-          out.push(issue(e, e, `${at}.server`, r.server, 'is not a declared PostgreSQL server: the destroy logs in with its admin credential', `name one of ${e.servers.map((s) => s.serverId).join(', ') || '(none declared)'}, or destroy the stack by hand and drop the entry`));
-        } else if (gating && r.tier instanceof Tier && r.tier.rank < gating.rank) {
-          out.push(issue(e, e, `${at}.tier`, r.tier.name, `is laxer than ${gating.name}, which gates server ${r.server}: that tier's applier would hold state of a stack on ${gating.name}'s server`, `set tier: Tier.${gating.name.toUpperCase()} (the tier that gated the stack)`));
-        }
-      }
-      if (typeof r.reason === 'string' && !hasReason(r.reason)) out.push(issue(e, e, `${at}.reason`, r.reason, `needs a reason of at least ${MIN_REASON_LENGTH} characters`, 'say why the stack was removed and that its destroy is pending'));
-      return out;
-    });
-  },
+  // A retired stack keeps its state key for its tier's applier (contract/state-access.ts).
+  retiredStacks: (e) => retiredStackIssues(e),
 
   serverEndpoints: (e) => e.servers.flatMap((s) => (s.cidr === undefined ? portIssues(e.displayPath(s), 'port', s.port)
     : endpointIssues(e.displayPath(s), '', { cidr: s.cidr, port: s.port }))),
