@@ -106,7 +106,8 @@ export class SandboxKind {
  * record's day-one path): DROP OWNED BY the group, pg_restore, with the sandbox's own credential.
  * TEMPLATE (issue 19, opt-in for size): DROP DATABASE and CREATE DATABASE … TEMPLATE its golden,
  * as a per-sandbox CREATEDB role that owns only the golden and is a member of the sandbox's group
- * (constructs/lifecycle/template-reset.ts).
+ * (constructs/lifecycle/template-reset.ts). Synth provisions the role and golden; the reset Job's
+ * login is not built yet (docs/sandboxes.md, section 9).
  */
 export class SandboxReset {
   static readonly RESTORE = new SandboxReset('restore');

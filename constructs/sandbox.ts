@@ -39,8 +39,10 @@ export interface SandboxProps {
   /** Whether it follows its tier's egress allow list; only a template with `egress: true` allows it. @default - the template's (true without a template: the tier's) */
   readonly egress?: boolean;
   /**
-   * How its reset brings the database back: SandboxReset.TEMPLATE clones a golden template
-   * database (fast at size; a per-sandbox CREATEDB role, judged by TK128, TK129 and TK137).
+   * SandboxReset.TEMPLATE: the sandbox's stack gets its template role (NOLOGIN CREATEDB, member of
+   * its group) and closed golden database, judged by TK128, TK129 and TK137, for the template reset
+   * (lifecycle/template-reset.ts). Its reset CronJob still runs the pg_restore reset until the Job's
+   * login is built (docs/sandboxes.md, section 9).
    * @default SandboxReset.RESTORE (DROP OWNED BY + pg_restore, with the sandbox's own credential)
    */
   readonly reset?: SandboxReset;

@@ -242,6 +242,15 @@ for (const major of [15, 18] as const) {
       await t.end();
     });
 
+    it('the Job\'s login cannot hand its membership (and so the template role) to an app user or the group: 42501', async () => {
+      // A session user once held ADMIN OPTION on itself (is_admin_of_role); these servers refuse it.
+      const app = await appUser();
+      const s = await ns.connect({ user: login.user, password: login.password, database: db() });
+      await expectSqlState(s.run(`GRANT ${ident(login.user)} TO ${ident(app.user)}`), '42501', 'login to app user');
+      await expectSqlState(s.run(`GRANT ${ident(template())} TO ${ident(app.user)}`), '42501', 'template to app user');
+      await s.end();
+    });
+
     it('no one else reaches the golden: the app\'s users cannot connect or clone it, another CREATEDB role cannot clone it', async () => {
       const app = await appUser();
       const conn = await tryConnect(ns.server, { user: app.user, password: app.password, database: golden() });

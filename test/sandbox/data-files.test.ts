@@ -47,6 +47,21 @@ describe('the loader', () => {
   });
 });
 
+describe('"reset" in a data file', () => {
+  it('"template" declares the template reset (its role and golden in the stack, the manifest says so); another value is refused naming the file', () => {
+    const { estate, error } = estateWith({ 'erp/fast.json': sb({ reset: 'template' }), 'erp/slow.json': sb({ reset: 'restore' }) });
+    expect(error).toBeUndefined();
+    const files = synthesize(estate).files;
+    const manifest = JSON.parse(files.get('manifest.json')!);
+    expect(manifest.appEnvironments.filter((e: { sandbox?: { reset?: string } }) => e.sandbox?.reset).map((e: { slug: string }) => e.slug)).toEqual(['erp-fast']);
+    const stack = JSON.parse(files.get('terraform/erp-fast/cdk.tf.json')!);
+    expect(stack.resource.postgresql_role.template_reset_role).toMatchObject({ name: 'erp_fast_template', create_database: true, login: false });
+    expect(JSON.parse(files.get('terraform/erp-slow/cdk.tf.json')!).resource.postgresql_role.template_reset_role).toBeUndefined();
+    const bad = estateWith({ 'erp/odd.json': sb({ reset: 'clone' }) });
+    expect(bad.error?.issues.map((i) => `${i.path} ${i.property} ${JSON.stringify(i.value)}`)).toEqual(['sandboxes/erp/odd.json /reset "clone"']);
+  });
+});
+
 describe('the template checks', () => {
   it('a template is itself checked: TTLs, seeds and a tier that allows sandboxes', () => {
     const { estate } = estateWith({});
