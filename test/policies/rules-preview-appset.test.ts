@@ -13,7 +13,6 @@ import { rehashManifest } from './rehash';
 // writes; synth writes it into the Argo CD file of the tier the previews live in (dev's, for the
 // example's erp). A test replaces it with a hostile variant, as a hand edit would, manifest re-hashed.
 
-
 function built(): any {
   return JSON.parse(JSON.stringify(previewApplicationSet(env(exampleEstate(), 'erp', 'dev'))!));
 }
