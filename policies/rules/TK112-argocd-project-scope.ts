@@ -121,6 +121,14 @@ export const rule: Rule = {
       }
       if (k.source.file === exp.file) seen.set(k.name, k);
       for (const [pointer, text] of problems(g, k, exp)) out.push({ source: at(k, pointer), message: `${label} ${text}` });
+      // A previews project's destinations are globs `<app>-pr-*`: a declared env's namespace under one
+      // (validation refuses it; a hand-edited manifest may not) would be open to every preview Application.
+      if (k.name === naming.previewsArgoProjectName(exp.tier)) {
+        for (const e of g.envs) {
+          const glob = exp.namespaces.find((n) => n.endsWith('*') && e.names.namespace.startsWith(n.slice(0, -1)));
+          if (glob) out.push({ env: e, source: at(k, '/spec/destinations'), message: `${label} permits "${glob}", which matches the namespace "${e.names.namespace}" of declared env ${e.slug} (tier ${e.tier}): every preview Application could deploy into it` });
+        }
+      }
     }
     for (const [name, exp] of expected) {
       if (!seen.has(name)) out.push({ source: { file: exp.file, pointer: '' }, message: `AppProject "${name}" of tier ${exp.tier} is missing: Argo CD refuses its Applications (or, if one named "${name}" exists elsewhere, enforces that one)` });

@@ -98,6 +98,15 @@ describe('the previews ApplicationSet (TK174–TK176)', () => {
       expect.stringMatching(/^AppProject "tierkit-dev-previews" .* permits rbac.authorization.k8s.io\/ClusterRole; tierkit renders only \(core\)\/Namespace here$/),
       expect.stringMatching(/^AppProject "tierkit-dev-previews" in k8s\/dev\/argocd\/applications.k8s.yaml permits destination \{"namespace":"erp-dev".*\(the namespace of erp-dev, tier dev\); only erp-pr-\* on/),
     ]);
+    // A declared env's namespace under `erp-pr-` (validation refuses it at synth; here a hand-edited manifest).
+    const reserved = await checkEdited((all, dir) => {
+      const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+      m.appEnvironments.find((e: any) => e.slug === 'shop-dev').names.namespace = 'erp-pr-shop';
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m, null, 2));
+      return all;
+    });
+    expect(findings(reserved, 'TK112').map((f) => f.message)).toContain(
+      'AppProject "tierkit-dev-previews" in k8s/dev/argocd/applications.k8s.yaml permits "erp-pr-*", which matches the namespace "erp-pr-shop" of declared env shop-dev (tier dev): every preview Application could deploy into it');
     const dropped = await checkEdited((all) => all.filter((o) => o.metadata?.name !== 'tierkit-dev-previews'));
     expect(findings(dropped, 'TK112').map((f) => f.message)).toEqual([expect.stringMatching(/^AppProject "tierkit-dev-previews" of tier dev is missing/)]);
     const dir = freshDir('appset-apps');
