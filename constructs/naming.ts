@@ -488,6 +488,11 @@ export function previewsArgoProjectName(tier: string): string {
   return `tierkit-${tier}-previews`;
 }
 
+/** The namespaces of an app's previews, as an Argo CD destination glob: `<app>-pr-*`. */
+export function previewNamespacePattern(app: string): string {
+  return `${previewSlug(app, '')}*`;
+}
+
 /** Where an app's per-PR manifests live on the rendered branch: a literal path, never a pull request's branch. */
 export function previewsRenderedPath(tier: string, app: string): string {
   return `${tier}/previews/${app}`;

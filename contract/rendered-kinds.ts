@@ -43,6 +43,28 @@ export const APPS_NAMESPACED_KINDS: readonly GroupKind[] = [
   { group: 'argoproj.io', kind: 'Application' },
 ];
 
+/**
+ * What a tier's app of apps may write besides, when an app's previews live in the tier: their
+ * ApplicationSets (TK174–TK176 judge each). Every other tier's apps project refuses the kind.
+ */
+export const PREVIEW_APPSET_KINDS: readonly GroupKind[] = [{ group: 'argoproj.io', kind: 'ApplicationSet' }];
+
+/**
+ * The previews project `tierkit-<tier>-previews` (docs/previews.md): cluster-scoped, the Namespace
+ * of a preview only — Argo CD refuses a CreateNamespace or a rendered Namespace object without it
+ * (argoproj/argo-cd#20233, #22869), and its 2.x whitelist cannot name which namespaces (#3553); the
+ * Applications that use the project come only from the preview ApplicationSets, whose source is the
+ * rendered branch at a literal path (TK176), so no PR chooses what Namespace is written.
+ */
+export const PREVIEW_CLUSTER_KINDS: readonly GroupKind[] = [{ group: '', kind: 'Namespace' }];
+
+/** The namespaced kinds of a preview's manifests: the sandboxes' default-deny policies and the workload. */
+export const PREVIEW_NAMESPACED_KINDS: readonly GroupKind[] = [
+  { group: '', kind: 'ServiceAccount' },
+  { group: 'apps', kind: 'Deployment' },
+  { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
+];
+
 /** `apps/v1` → `apps`, `v1` → `''`: the group of an object's apiVersion. */
 export function groupOf(apiVersion: unknown): string | undefined {
   if (typeof apiVersion !== 'string' || apiVersion === '') return undefined;

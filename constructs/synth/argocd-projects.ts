@@ -3,7 +3,7 @@ import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
 import * as naming from '../naming';
 import { compareStrings } from './serialize';
-import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, GroupKind } from './rendered-kinds';
+import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, GroupKind, PREVIEW_APPSET_KINDS, PREVIEW_CLUSTER_KINDS, PREVIEW_NAMESPACED_KINDS } from './rendered-kinds';
 
 /**
  * The Argo CD AppProjects of a tier. Argo CD checks every Application against its project at sync
@@ -53,8 +53,9 @@ export function addTierProject(chart: Chart, estate: Estate, tier: string, envs:
  * `tierkit-<tier>-apps`: the project of the tier's app of apps, which writes the tier's
  * Applications and its project into Argo CD's namespace — nothing else, no cluster-scoped kind.
  * It is bootstrapped with the app of apps (`k8s/argocd/<tier>.k8s.yaml`, applied once by hand).
+ * When apps' previews live in the tier (`previews`), it may also write their ApplicationSets.
  */
-export function addTierAppsProject(chart: Chart, estate: Estate, tier: string, keyIds: readonly string[] = []): ApiObject {
+export function addTierAppsProject(chart: Chart, estate: Estate, tier: string, keyIds: readonly string[] = [], previews = false): ApiObject {
   return new ApiObject(chart, 'apps_project', {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'AppProject',
@@ -64,7 +65,33 @@ export function addTierAppsProject(chart: Chart, estate: Estate, tier: string, k
       sourceRepos: [estate.argocd.repoUrl],
       destinations: [{ namespace: estate.argocd.namespace, server: estate.argocd.destinationServer }],
       clusterResourceBlacklist: [{ group: '*', kind: '*' }],
-      namespaceResourceWhitelist: groupKinds(APPS_NAMESPACED_KINDS),
+      namespaceResourceWhitelist: groupKinds(previews ? [...APPS_NAMESPACED_KINDS, ...PREVIEW_APPSET_KINDS] : APPS_NAMESPACED_KINDS),
+      ...signatureKeys(keyIds),
+    },
+  });
+}
+
+/**
+ * `tierkit-<tier>-previews`: the project of the tier's preview Applications (`<app>-pr-<n>`, generated
+ * by the apps' ApplicationSets), never the tier's own: its destinations are the namespaces `<app>-pr-*`
+ * of the apps whose previews live in the tier, on the tier's server — no declared env's namespace
+ * (validation refuses an env named under `<app>-pr-`). Cluster-scoped: Namespace only (rendered-kinds.ts says why).
+ */
+export function addPreviewsProject(chart: Chart, estate: Estate, tier: string, apps: readonly string[], server: string, keyIds: readonly string[] = []): ApiObject {
+  const patterns = [...new Set(apps.map((a) => naming.previewNamespacePattern(a)))].sort(compareStrings);
+  return new ApiObject(chart, 'previews_project', {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: {
+      name: naming.previewsArgoProjectName(tier), namespace: estate.argocd.namespace, labels: projectLabels(estate, tier),
+      annotations: { 'argocd.argoproj.io/sync-wave': '-1' },
+    },
+    spec: {
+      description: `tierkit: the ${tier} tier's per-PR previews, each in its own namespace <app>-pr-<number>`,
+      sourceRepos: [estate.argocd.repoUrl],
+      destinations: patterns.map((namespace) => ({ namespace, server })),
+      clusterResourceWhitelist: groupKinds(PREVIEW_CLUSTER_KINDS),
+      namespaceResourceWhitelist: groupKinds(PREVIEW_NAMESPACED_KINDS),
       ...signatureKeys(keyIds),
     },
   });

@@ -13,7 +13,10 @@ import {
   REPLICAS, placement, workloadResources,
 } from './pod-security';
 import { buildSandboxQuota } from './kubernetes-quota';
-import { addTierAppsProject, addTierProject } from './argocd-projects';
+import { addPreviewsProject, addTierAppsProject, addTierProject } from './argocd-projects';
+import { previewApplicationSet } from './preview-applicationset';
+import { hostsPreviews } from '../previews';
+import { environmentsOf } from '../query';
 import { buildRollout, hasRollout } from './rollout';
 
 /** Labels every object of an app-environment carries; the policy loader reads them back. */
@@ -254,7 +257,13 @@ function argoApplication(chart: Chart, id: string, estate: Estate, props: {
 /** The Argo CD Applications of a tier's app-environments, each tracking its rendered file, and their AppProject. */
 export function buildTierApplicationsChart(app: K8sApp, estate: Estate, tier: Tier, envs: readonly AppEnvironment[]): Chart {
   const chart = new Chart(app, `applications-${tier.name}`, { disableResourceNameHashes: true });
-  addTierProject(chart, estate, tier.name, envs, estate.tier(tier).argocdDestinationServer ?? estate.argocd.destinationServer, estate.tier(tier).signatureKeyIds);
+  const server = estate.tier(tier).argocdDestinationServer ?? estate.argocd.destinationServer;
+  addTierProject(chart, estate, tier.name, envs, server, estate.tier(tier).signatureKeyIds);
+  const previewEnvs = envs.filter(hostsPreviews);
+  if (previewEnvs.length > 0) {
+    addPreviewsProject(chart, estate, tier.name, previewEnvs.map((e) => e.app.appName), server, estate.tier(tier).signatureKeyIds);
+    for (const env of previewEnvs) new ApiObject(chart, `${env.slug}_previews`, previewApplicationSet(env)! as any);
+  }
   for (const env of envs) {
     argoApplication(chart, env.slug, estate, {
       name: naming.argoApplicationName(env.coordinate),
@@ -277,7 +286,8 @@ const FLAGS_MOUNT_PATH = '/etc/tierkit/flags';
 /** App of apps: one Application per tier that tracks the tier's Applications, and its AppProject. */
 export function buildAppOfAppsChart(app: K8sApp, estate: Estate, tier: Tier): Chart {
   const chart = new Chart(app, `app-of-apps-${tier.name}`, { disableResourceNameHashes: true });
-  addTierAppsProject(chart, estate, tier.name, estate.tier(tier).signatureKeyIds);
+  const previews = environmentsOf(estate).some((e) => e.tier === tier && hostsPreviews(e));
+  addTierAppsProject(chart, estate, tier.name, estate.tier(tier).signatureKeyIds, previews);
   argoApplication(chart, 'app_of_apps', estate, {
     name: naming.argoTierApplicationName(tier.name),
     project: naming.argoAppsProjectName(tier.name),

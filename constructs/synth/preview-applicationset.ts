@@ -14,9 +14,10 @@ import { hostsPreviews, previewSettings } from '../previews';
  * author write the hook Jobs that run as the preview admin. The project is literal (Argo CD's docs:
  * a templated project lets PR authors choose their permissions).
  *
- * Not yet written into dist: the per-PR manifests it points at (`<tier>/previews/<app>`: namespace,
- * default-deny policies, workload, hook Jobs) are not rendered, and a tier's app-of-apps project does
- * not whitelist the kind. `check` judges any ApplicationSet found in dist (TK174–TK176) against this shape.
+ * Written into the Argo CD file of the tier the previews live in (synth/kubernetes.ts), beside the
+ * previews project; the per-PR manifests it points at (`<tier>/previews/<app>`: namespace, default-deny
+ * policies, workload, hook Jobs) are not rendered yet. `check` judges any ApplicationSet found in dist
+ * (TK174–TK176) against this shape.
  */
 
 

@@ -1,6 +1,7 @@
-import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, groupOf, hasKind } from '../../contract/rendered-kinds';
+import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, PREVIEW_APPSET_KINDS, groupOf, hasKind } from '../../contract/rendered-kinds';
 import type { K8sObject } from '../graph/types';
 import { fileScope } from './support/k8s-scope';
+import { previewEnvOf } from './support/preview-applicationset';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 
 const kindText = (k: K8sObject) => `${k.object.apiVersion ?? '?'} ${k.kind || '(no kind)'} "${k.name}"`;
@@ -14,7 +15,7 @@ export const rule: Rule = {
     "An env's Application syncs `k8s/<tier>/<env>.k8s.yaml` and applies every object where the object says: an object "
     + "naming another env's namespace (or a cluster-scoped kind) there would be written into that env — a dev file reaching "
     + "prod. So an env's file holds its own Namespace and, in that namespace only, the kinds tierkit renders; the tier's "
-    + 'Argo CD files hold Applications and AppProjects in Argo CD\'s namespace; any other file in dist/k8s is not tierkit\'s. '
+    + 'Argo CD files hold Applications and AppProjects in Argo CD\'s namespace (and, in the tier its previews live in, an app\'s preview ApplicationSet); any other file in dist/k8s is not tierkit\'s. '
     + 'A kind tierkit does not render cannot be judged, and the tier\'s AppProject would refuse it at sync.',
   fix: "Put the object in its own env's file and namespace (or remove it); tierkit never writes other kinds into an env.",
   suppressible: false,
@@ -48,6 +49,17 @@ export const rule: Rule = {
           out.push({
             env, source: k.source,
             message: `${where}: ${kindText(k)} is in namespace ${ns === undefined ? '(none)' : `"${ns}"`}${other ? `, of ${describeEnv(other)}` : ''}, not the env's own "${own}"`,
+          });
+        }
+      } else if (scope.kind === 'tier-argocd' && hasKind(PREVIEW_APPSET_KINDS, group, k.kind)) {
+        // An app's preview ApplicationSet, in the Argo CD file of the tier its previews live in (TK174–TK176 judge the rest).
+        const owner = previewEnvOf(g, k);
+        if (owner?.tier !== scope.tier || ns !== argoNs) {
+          out.push({
+            source: k.source,
+            message: `${k.source.file} (tier ${scope.tier}'s Argo CD objects) holds ${kindText(k)} in namespace ${ns === undefined ? '(none)' : `"${ns}"`}; `
+              + `an ApplicationSet belongs there only as the previews of an app whose previews live in tier ${scope.tier}, in Argo CD's namespace "${argoNs}"`
+              + (owner ? ` (app ${owner.app}'s previews live in tier ${owner.tier})` : ''),
           });
         }
       } else if (scope.kind === 'tier-argocd' || scope.kind === 'bootstrap') {

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { compareStrings } from '../../contract/order';
 import * as naming from '../../constructs/naming';
-import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, GroupKind, groupOf } from '../../contract/rendered-kinds';
+import { APPS_NAMESPACED_KINDS, ENV_CLUSTER_KINDS, ENV_NAMESPACED_KINDS, GroupKind, PREVIEW_APPSET_KINDS, PREVIEW_CLUSTER_KINDS, PREVIEW_NAMESPACED_KINDS, groupOf } from '../../contract/rendered-kinds';
 import type { EstateGraph, K8sObject } from '../graph/types';
 import { at, envsOfTier, fileScope, tierServer } from './support/k8s-scope';
 import { Rule, RuleFinding } from './support/rule';
@@ -32,7 +32,18 @@ function expectedProjects(g: EstateGraph): Map<string, Expected & { file: string
       tier, server: tierServer(g, tier), file: naming.dist.k8sTierApplications(tier), namespaces: envs.map((e) => e.names.namespace),
       cluster: ENV_CLUSTER_KINDS, namespaced: ENV_NAMESPACED_KINDS,
     });
-    out.set(naming.argoAppsProjectName(tier), { tier, server: g.manifest.estate.argocd.destinationServer, file: naming.dist.k8sAppOfApps(tier), namespaces: [argoNs], cluster: [], namespaced: APPS_NAMESPACED_KINDS });
+    // Apps whose previews live in the tier: their ApplicationSets, and the previews project (`<app>-pr-*` only).
+    const previewApps = [...new Set(envs.filter((e) => e.previews !== undefined && e.previews !== null).map((e) => e.app))].sort(compareStrings);
+    out.set(naming.argoAppsProjectName(tier), {
+      tier, server: g.manifest.estate.argocd.destinationServer, file: naming.dist.k8sAppOfApps(tier), namespaces: [argoNs], cluster: [],
+      namespaced: previewApps.length > 0 ? [...APPS_NAMESPACED_KINDS, ...PREVIEW_APPSET_KINDS] : APPS_NAMESPACED_KINDS,
+    });
+    if (previewApps.length > 0) {
+      out.set(naming.previewsArgoProjectName(tier), {
+        tier, server: tierServer(g, tier), file: naming.dist.k8sTierApplications(tier), namespaces: previewApps.map((a) => naming.previewNamespacePattern(a)),
+        cluster: PREVIEW_CLUSTER_KINDS, namespaced: PREVIEW_NAMESPACED_KINDS,
+      });
+    }
   }
   return out;
 }
@@ -84,7 +95,8 @@ export const rule: Rule = {
   explanation:
     'Argo CD enforces an AppProject at every sync: its destinations, source repositories and resource whitelists bound what its '
     + "Applications may write. tierkit writes, per tier, `tierkit-<tier>` (the tier's env namespaces; Namespace plus the kinds it "
-    + "renders) and `tierkit-<tier>-apps` (Argo CD's namespace; Applications and AppProjects only). A project that permits another "
+    + "renders), `tierkit-<tier>-apps` (Argo CD's namespace; Applications and AppProjects only, and ApplicationSets where an app's "
+    + "previews live) and, there, `tierkit-<tier>-previews` (namespaces `<app>-pr-*`; Namespace and the preview's kinds). A project that permits another "
     + "tier's namespace, any repository, other kinds, or carries roles, or a project tierkit does not write, removes that wall.",
   fix: 'Regenerate the AppProjects with `tierkit synth`; remove hand-written projects from dist/k8s.',
   suppressible: false,
@@ -109,6 +121,14 @@ export const rule: Rule = {
       }
       if (k.source.file === exp.file) seen.set(k.name, k);
       for (const [pointer, text] of problems(g, k, exp)) out.push({ source: at(k, pointer), message: `${label} ${text}` });
+      // A previews project's destinations are globs `<app>-pr-*`: a declared env's namespace under one
+      // (validation refuses it; a hand-edited manifest may not) would be open to every preview Application.
+      if (k.name === naming.previewsArgoProjectName(exp.tier)) {
+        for (const e of g.envs) {
+          const glob = exp.namespaces.find((n) => n.endsWith('*') && e.names.namespace.startsWith(n.slice(0, -1)));
+          if (glob) out.push({ env: e, source: at(k, '/spec/destinations'), message: `${label} permits "${glob}", which matches the namespace "${e.names.namespace}" of declared env ${e.slug} (tier ${e.tier}): every preview Application could deploy into it` });
+        }
+      }
     }
     for (const [name, exp] of expected) {
       if (!seen.has(name)) out.push({ source: { file: exp.file, pointer: '' }, message: `AppProject "${name}" of tier ${exp.tier} is missing: Argo CD refuses its Applications (or, if one named "${name}" exists elsewhere, enforces that one)` });

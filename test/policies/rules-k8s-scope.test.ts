@@ -36,7 +36,9 @@ describe('Argo CD AppProjects (synthesized)', () => {
   it('one tierkit-<tier> project per tier: the tier\'s namespaces, the estate repo, Namespace + rendered kinds; each validates', () => {
     for (const tier of tiers) {
       const projects = read(dir, naming.dist.k8sTierApplications(tier)).filter((o) => o.kind === 'AppProject');
-      expect(projects.map((p) => p.metadata.name)).toEqual([naming.argoProjectName(tier)]);
+      // Dev also holds the previews project of erp's per-PR previews (test/policies/rules-preview-appset.test.ts).
+      const previews = tier === 'dev' ? [naming.previewsArgoProjectName(tier)] : [];
+      expect(projects.map((p) => p.metadata.name)).toEqual([naming.argoProjectName(tier), ...previews]);
       const p = projects[0];
       validateKubernetesObject(p);
       expect(p.metadata.namespace).toBe('argocd');
@@ -182,13 +184,13 @@ describe('TK112 AppProjects bounded to their tier', () => {
   it('catches a missing project, and a redefinition of "default" or of prod\'s project in dev\'s file', async () => {
     const prodProject = read(cleanDist(), naming.dist.k8sTierApplications('prod')).find((o) => o.kind === 'AppProject');
     const dir = new DistEdit('tk112-set').k8s(DEV_APPS, (docs) => [
-      ...docs.filter((d) => d.kind !== 'AppProject'),
+      ...docs.filter((d) => !(d.kind === 'AppProject' && d.metadata?.name === 'tierkit-dev')),
       { ...prodProject },
       { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'default', namespace: 'argocd' }, spec: { sourceRepos: ['*'] } },
     ]).dir;
     const messages = findings(await check(dir), 'TK112').map((f) => f.message);
     expect(messages).toContain('AppProject "tierkit-dev" of tier dev is missing: Argo CD refuses its Applications (or, if one named "tierkit-dev" exists elsewhere, enforces that one)');
-    expect(messages).toContain('AppProject "default" in k8s/dev/argocd/applications.k8s.yaml is no project tierkit writes (tierkit-ci, tierkit-ci-apps, tierkit-demo, tierkit-demo-apps, tierkit-dev, tierkit-dev-apps, tierkit-local, tierkit-local-apps, tierkit-preprod, tierkit-preprod-apps, tierkit-prod, tierkit-prod-apps, tierkit-staging, tierkit-staging-apps)');
+    expect(messages).toContain('AppProject "default" in k8s/dev/argocd/applications.k8s.yaml is no project tierkit writes (tierkit-ci, tierkit-ci-apps, tierkit-demo, tierkit-demo-apps, tierkit-dev, tierkit-dev-apps, tierkit-dev-previews, tierkit-local, tierkit-local-apps, tierkit-preprod, tierkit-preprod-apps, tierkit-prod, tierkit-prod-apps, tierkit-staging, tierkit-staging-apps)');
     expect(messages).toHaveLength(3);
     expect(messages).toContain('AppProject "tierkit-prod" in k8s/dev/argocd/applications.k8s.yaml belongs in k8s/prod/argocd/applications.k8s.yaml (tier prod), not in tier dev\'s file');
   });

@@ -1,6 +1,6 @@
-import { appendFileSync, cpSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { previewApplicationSet } from '../../constructs/synth/preview-applicationset';
 import exampleEstate from '../../environments';
@@ -10,24 +10,37 @@ import { check, cleanDist, env, findings, freshDir } from './helpers';
 import { rehashManifest } from './rehash';
 
 // TK174–TK176 judge every ApplicationSet in dist against what constructs/synth/preview-applicationset.ts
-// writes. It is not written into dist yet (docs/previews.md): a test places it, or a hostile variant of it,
-// in dev's app-of-apps file, as a hand edit would, with the manifest re-hashed.
-
-const RULES = ['TK174', 'TK175', 'TK176'];
+// writes; synth writes it into the Argo CD file of the tier the previews live in (dev's, for the
+// example's erp). A test replaces it with a hostile variant, as a hand edit would, manifest re-hashed.
 
 function built(): any {
   return JSON.parse(JSON.stringify(previewApplicationSet(env(exampleEstate(), 'erp', 'dev'))!));
 }
 
-async function checkWith(...objects: unknown[]): Promise<CheckReport> {
+const DEV_ARGOCD = 'k8s/dev/argocd/applications.k8s.yaml';
+
+function docs(dir: string, file: string): any[] {
+  return parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d) => d.toJS());
+}
+
+function write(dir: string, file: string, objects: unknown[]): void {
+  writeFileSync(join(dir, file), objects.map((o) => `---\n${stringify(o)}`).join(''));
+}
+
+/** The clean dist with dev's Argo CD file edited by `edit` (its objects in, the file's objects out). */
+async function checkEdited(edit: (objects: any[], dir: string) => any[]): Promise<CheckReport> {
   const dir = freshDir('appset');
   cpSync(cleanDist(), dir, { recursive: true });
-  appendFileSync(join(dir, 'k8s/dev/argocd/applications.k8s.yaml'), objects.map((o) => `---\n${stringify(o)}`).join(''));
+  write(dir, DEV_ARGOCD, edit(docs(dir, DEV_ARGOCD), dir));
   rehashManifest(dir);
   return check(dir);
 }
 
-const ours = (r: CheckReport) => RULES.flatMap((id) => findings(r, id).map((f) => `${id} ${f.message}`));
+/** The clean dist with dev's ApplicationSet replaced by `objects`. */
+function checkWith(...objects: unknown[]): Promise<CheckReport> {
+  return checkEdited((all) => [...all.filter((o) => o.kind !== 'ApplicationSet'), ...objects]);
+}
+
 
 describe('the previews ApplicationSet (TK174–TK176)', () => {
   it('is valid against @kubernetes-models/argo-cd, polls labelled PRs of the estate\'s repo, and names `erp-pr-{{.number}}` from the rendered branch', () => {
@@ -47,14 +60,65 @@ describe('the previews ApplicationSet (TK174–TK176)', () => {
     });
   });
 
-  it('as tierkit builds it (written as is: no YAML aliases), no finding of TK174–TK176; TK110 still refuses the kind in the app-of-apps file', async () => {
+  it('is written by synth into dev\'s Argo CD file as tierkit builds it (no YAML aliases), with the previews project, and check passes', async () => {
     const estate = exampleEstate();
     // Only the env holding erp's previews has one.
     expect([previewApplicationSet(env(estate, 'erp', 'prod')), previewApplicationSet(env(estate, 'shop', 'dev'))]).toEqual([undefined, undefined]);
-    const report = await checkWith(previewApplicationSet(env(estate, 'erp', 'dev')));
-    expect(ours(report)).toEqual([]);
-    // Not yet whitelisted (docs/previews.md): the only finding is the kind's place, not its content.
-    expect([...new Set(report.findings.map((f) => f.ruleId))]).toEqual(['TK110']);
+    const dir = cleanDist();
+    const dev = docs(dir, DEV_ARGOCD);
+    expect(dev.filter((o) => o.kind === 'ApplicationSet')).toEqual([built()]);
+    const project = dev.find((o) => o.kind === 'AppProject' && o.metadata.name === 'tierkit-dev-previews');
+    expect(() => validateKubernetesObject(project)).not.toThrow();
+    expect(project.spec.destinations).toEqual([{ namespace: 'erp-pr-*', server: 'https://kubernetes.default.svc' }]);
+    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
+    expect(project.spec.sourceRepos).toEqual(['https://git.arcodange.lab/platform/estate.git']);
+    // The app of apps may write ApplicationSets in dev (erp's previews live there), in no other tier.
+    const appsKinds = (tier: string) => docs(dir, `k8s/argocd/${tier}.k8s.yaml`).find((o) => o.kind === 'AppProject').spec.namespaceResourceWhitelist.map((k: any) => k.kind);
+    expect(appsKinds('dev')).toEqual(['AppProject', 'Application', 'ApplicationSet']);
+    expect(appsKinds('prod')).toEqual(['AppProject', 'Application']);
+    for (const tier of ['prod', 'staging']) expect(docs(dir, `k8s/${tier}/argocd/applications.k8s.yaml`).some((o) => o.kind === 'ApplicationSet')).toBe(false);
+    const report = await check(dir);
+    expect(report.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('TK110/TK112: an ApplicationSet in another tier\'s file, the previews project widened, an apps project whitelisting ApplicationSet where no previews live', async () => {
+    const a = built();
+    const moved = await checkEdited((all, dir) => {
+      write(dir, 'k8s/staging/argocd/applications.k8s.yaml', [...docs(dir, 'k8s/staging/argocd/applications.k8s.yaml'), a]);
+      return all.filter((o) => o.kind !== 'ApplicationSet');
+    });
+    expect(findings(moved, 'TK110').map((f) => f.message)).toEqual([
+      'k8s/staging/argocd/applications.k8s.yaml (tier staging\'s Argo CD objects) holds argoproj.io/v1alpha1 ApplicationSet "erp-previews" in namespace "argocd"; '
+      + 'an ApplicationSet belongs there only as the previews of an app whose previews live in tier staging, in Argo CD\'s namespace "argocd" (app erp\'s previews live in tier dev)',
+    ]);
+    const wide = await checkEdited((all) => all.map((o) => (o.metadata?.name === 'tierkit-dev-previews'
+      ? { ...o, spec: { ...o.spec, destinations: [...o.spec.destinations, { namespace: 'erp-dev', server: 'https://kubernetes.default.svc' }], clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }] } }
+      : o)));
+    expect(findings(wide, 'TK112').map((f) => f.message)).toEqual([
+      expect.stringMatching(/^AppProject "tierkit-dev-previews" .* permits rbac.authorization.k8s.io\/ClusterRole; tierkit renders only \(core\)\/Namespace here$/),
+      expect.stringMatching(/^AppProject "tierkit-dev-previews" in k8s\/dev\/argocd\/applications.k8s.yaml permits destination \{"namespace":"erp-dev".*\(the namespace of erp-dev, tier dev\); only erp-pr-\* on/),
+    ]);
+    // A declared env's namespace under `erp-pr-` (validation refuses it at synth; here a hand-edited manifest).
+    const reserved = await checkEdited((all, dir) => {
+      const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+      m.appEnvironments.find((e: any) => e.slug === 'shop-dev').names.namespace = 'erp-pr-shop';
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m, null, 2));
+      return all;
+    });
+    expect(findings(reserved, 'TK112').map((f) => f.message)).toContain(
+      'AppProject "tierkit-dev-previews" in k8s/dev/argocd/applications.k8s.yaml permits "erp-pr-*", which matches the namespace "erp-pr-shop" of declared env shop-dev (tier dev): every preview Application could deploy into it');
+    const dropped = await checkEdited((all) => all.filter((o) => o.metadata?.name !== 'tierkit-dev-previews'));
+    expect(findings(dropped, 'TK112').map((f) => f.message)).toEqual([expect.stringMatching(/^AppProject "tierkit-dev-previews" of tier dev is missing/)]);
+    const dir = freshDir('appset-apps');
+    cpSync(cleanDist(), dir, { recursive: true });
+    const prod = docs(dir, 'k8s/argocd/prod.k8s.yaml');
+    const proj = prod.find((o) => o.kind === 'AppProject');
+    proj.spec.namespaceResourceWhitelist.push({ group: 'argoproj.io', kind: 'ApplicationSet' });
+    write(dir, 'k8s/argocd/prod.k8s.yaml', prod);
+    rehashManifest(dir);
+    expect(findings(await check(dir), 'TK112').map((f) => f.message)).toEqual([
+      expect.stringMatching(/^AppProject "tierkit-prod-apps" in k8s\/argocd\/prod.k8s.yaml permits argoproj.io\/ApplicationSet; tierkit renders only argoproj.io\/AppProject, argoproj.io\/Application here$/),
+    ]);
   });
 
   it('TK174: fasttemplate, no missingkey=error, a PR author\'s parameter, the number elsewhere, a generator template override', async () => {
