@@ -22,7 +22,9 @@ export const rule: Rule = {
     const out: RuleFinding[] = [];
     const live = (t: string | undefined) => t !== undefined && isLiveTier(g.tiers, t);
     for (const s of g.servers.values()) {
-      const holdsLive = s.tiers.some(live) || live(s.gatingTier);
+      // Live by any account: its declared tiers, its gate, or a live env the manifest places on it
+      // (a hand-edited server entry that drops prod from its tiers still hosts prod's env).
+      const holdsLive = s.tiers.some(live) || live(s.gatingTier) || g.envs.some((e) => e.server === s.id && live(e.tier));
       const source = { file: 'manifest.json', pointer: '/servers' };
       if (holdsLive && (s.sslMode !== 'verify-full' || typeof s.caCertificateSha256 !== 'string')) {
         out.push({ source, message: `server ${s.id} holds live data but is declared sslMode ${JSON.stringify(s.sslMode ?? null)}${typeof s.caCertificateSha256 === 'string' ? '' : ' with no CA'}, not verify-full with its CA` });

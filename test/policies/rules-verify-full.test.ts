@@ -122,7 +122,8 @@ describe('TK061 live servers verify-full, and CI\'s provider checks the CA', () 
       ['stack erp: provider block 0 checks server prod-pg against "/etc/ssl/certs/ca-certificates.crt", not the CA CI writes at /tmp/tierkit-pg-ca/prod-pg.pem', 'error'],
     ]);
     const downgraded = editDist(base, freshDir('tk061-require'), {});
-    manifestEdit(downgraded, (m) => { prodPg(m).sslMode = 'require'; delete prodPg(m).caCertificateSha256; });
+    // The server entry also claims to hold no live tier: prod's env placed on it still makes it live.
+    manifestEdit(downgraded, (m) => { Object.assign(prodPg(m), { sslMode: 'require', tiers: ['staging'], gatingTier: 'staging' }); delete prodPg(m).caCertificateSha256; });
     const report = await check(downgraded);
     expect(findings(report, 'TK061').map((f) => f.message)).toEqual(['server prod-pg holds live data but is declared sslMode "require" with no CA, not verify-full with its CA']);
     expect(findings(report, 'TK100').some((f) => f.message.includes('TK061'))).toBe(true);
