@@ -428,6 +428,8 @@ const rules: Record<string, Rule> = {
   // release's, or the app's image); tierkit's own Job images are pinned in lifecycle/images.ts.
   imageDigests: (e) => [
     ...apps(e).flatMap((a) => {
+      // An app with a releases file: that file names each env's image, by digest (releases validation).
+      if (a.releases !== undefined) return [];
       const live = a.environments.filter((x) => e.tier(x.tier).config.data.includes(DataClass.LIVE) && !IMAGE_BY_DIGEST.test(x.image));
       return live.length === 0 ? [] : [issue(e, a, 'image', a.image,
         `runs on live tier ${live[0].tier.name} (env ${live[0].env}) without a digest: whoever moves the tag changes what runs on live data`,

@@ -101,6 +101,8 @@ function pgEnv(env: AppEnvironment, extra: Record<string, string>): k8s.EnvVar[]
   const server = env.server!;
   const vars: Record<string, string> = {
     PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode,
+    // verify-full checks the server against its declared CA: the scripts write it to a file for libpq.
+    ...(server.sslMode === 'verify-full' && server.caCertificatePem !== undefined ? { TIERKIT_PG_CA_PEM: server.caCertificatePem } : {}),
     TIERKIT_CREDENTIALS_FILE: CREDENTIALS_FILE, TIERKIT_OBJECT_PREFIX: env.app.objectPrefix, ...extra,
   };
   return Object.keys(vars).sort().map((name) => ({ name, value: vars[name] }));

@@ -33,6 +33,11 @@ export function seedHashTemplate(path: string): string {
 /** Shared functions: credentials and the content hash used by the golden dump, the reset, the data promote and the seed producers (seed-scripts.ts). */
 export const LIFECYCLE_SHELL_FUNCTIONS = `set -euo pipefail
 export PGPASSFILE=/dev/null PGSERVICEFILE=/dev/null
+# verify-full: libpq reads the server's CA from a file; the Job carries the declared PEM.
+if [ -n "\${TIERKIT_PG_CA_PEM:-}" ]; then
+  export PGSSLROOTCERT="\${TMPDIR:-/tmp}/tierkit-pg-ca.pem"
+  printf '%s' "$TIERKIT_PG_CA_PEM" > "$PGSSLROOTCERT"
+fi
 
 tk_load_credentials() {
   # shellcheck disable=SC1090

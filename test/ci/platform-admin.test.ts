@@ -93,10 +93,10 @@ describe('the platform-admin identity', () => {
 
   it('follows the estate: a tier gaining its first stack adds exactly its CI roles and policies', () => {
     const e = smallEstate();
-    new App(e, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0' });
+    new App(e, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64) });
     const before = platformOf(synthesize(e).files);
     const e2 = smallEstate();
-    new App(e2, 'erp', { tiers: [Tier.DEV, Tier.STAGING, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0' });
+    new App(e2, 'erp', { tiers: [Tier.DEV, Tier.STAGING, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64) });
     const after = platformOf(synthesize(e2).files);
     expect(Object.fromEntries(granted(after.policy))).toEqual(Object.fromEntries(needed(after.all)));
     const added = [...granted(after.policy).keys()].filter((p) => !granted(before.policy).has(p));

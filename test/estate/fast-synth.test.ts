@@ -38,7 +38,7 @@ function small(): Estate {
 /** An app with per-PR previews on the managed dev server (docs/previews.md). */
 function withPreviews(): Estate {
   const e = smallEstate();
-  new App(e, 'shop', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'shop_', image: 'example/shop:1.0.0', previews: { tier: Tier.DEV, maxOpen: 2 } });
+  new App(e, 'shop', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'shop_', image: 'example/shop:1.0.0@sha256:' + 'e'.repeat(64), previews: { tier: Tier.DEV, maxOpen: 2 } });
   return e;
 }
 

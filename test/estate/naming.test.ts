@@ -22,7 +22,7 @@ describe('naming', () => {
   it('refuses an env whose name takes over another env’s lifecycle names (golden dump, reset)', () => {
     for (const env of ['golden-dump', 'sandbox-reset']) {
       const estate = smallEstate();
-      const app = new App(estate, 'erp', { tiers: [Tier.PROD], objectPrefix: 'llx_', image: 'x:1' });
+      const app = new App(estate, 'erp', { tiers: [Tier.PROD], objectPrefix: 'llx_', image: 'x:1@sha256:' + 'e'.repeat(64) });
       new Sandbox(app, 'sandbox', { tier: Tier.DEV, kind: SandboxKind.APP, owner: 'o', createdAt: '2026-11-20' });
       new Sandbox(app, env, { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'o', createdAt: '2026-11-20' });
       const issues = validateEstate(estate).filter((i) => i.property === 'coordinate');
@@ -37,7 +37,7 @@ describe('naming', () => {
       const estate = smallEstate({ sandboxQuotaPerOwner: 100 });
       const apps = new Map<string, App>();
       for (const [app, env] of pairs) {
-        if (!apps.has(app)) apps.set(app, new App(estate, app, { tiers: [Tier.PROD], objectPrefix: 'x_', image: 'x:1' }));
+        if (!apps.has(app)) apps.set(app, new App(estate, app, { tiers: [Tier.PROD], objectPrefix: 'x_', image: 'x:1@sha256:' + 'e'.repeat(64) }));
         if (env === 'prod') continue;
         if (apps.get(app)!.node.tryFindChild(env)) continue;
         new Sandbox(apps.get(app)!, env, { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'o', createdAt: '2026-11-20' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdminKind, App, Estate, PostgresServer, Sandbox, SandboxKind, Tier, synthesize, validateEstate } from '../../constructs';
 import type { PreviewSettings } from '../../constructs/previews';
+import { TEST_CA_PEM } from '../support/ca';
 
 // Per-PR previews as declared (docs/previews.md): what validation refuses, each issue naming the
 // construct path, the property, the value and the fix; and where synthesis puts the pieces.
@@ -10,7 +11,7 @@ function estate(nonprodMajor = 18, legacyCreateRoleReason?: string): Estate {
     name: 'test', domain: 'test.lab', vault: { address: 'https://vault.test.lab' },
     argocd: { repoUrl: 'https://git.test.lab/estate.git' }, ci: { repository: 'test/estate', repositoryId: '100001' },
   });
-  new PostgresServer(e, 'prod-pg', { host: 'pg-prod.test.lab', majorVersion: 16, tiers: [Tier.PROD] });
+  new PostgresServer(e, 'prod-pg', { host: 'pg-prod.test.lab', majorVersion: 16, tiers: [Tier.PROD], sslMode: 'verify-full', caCertificatePem: TEST_CA_PEM });
   new PostgresServer(e, 'nonprod-pg', {
     host: 'pg-nonprod.test.lab', majorVersion: nonprodMajor, adminKind: AdminKind.MANAGED, adminRole: 'tierkit_admin',
     tiers: [Tier.CI, Tier.DEV, Tier.DEMO, Tier.STAGING], legacyCreateRoleReason,
@@ -19,7 +20,7 @@ function estate(nonprodMajor = 18, legacyCreateRoleReason?: string): Estate {
 }
 
 function erp(e: Estate, previews: Partial<PreviewSettings> | undefined = { tier: Tier.DEV }, tiers = [Tier.DEV, Tier.PROD]): App {
-  return new App(e, 'erp', { tiers, objectPrefix: 'llx_', image: 'example/erp:1.0.0', previews: previews as PreviewSettings });
+  return new App(e, 'erp', { tiers, objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), previews: previews as PreviewSettings });
 }
 
 const issues = (e: Estate) => validateEstate(e).map((i) => ({ path: i.path, property: i.property, value: i.value, message: i.message, fix: i.fix }));
@@ -57,7 +58,7 @@ describe('App previews: validation', () => {
       name: 'test', domain: 'test.lab', vault: { address: 'https://vault.test.lab' },
       argocd: { repoUrl: 'https://git.test.lab/estate.git' }, ci: { repository: 'test/estate', repositoryId: '100001' },
     });
-    new PostgresServer(e, 'one-pg', { host: 'pg.test.lab', majorVersion: 18, tiers: [Tier.DEV, Tier.PROD] });
+    new PostgresServer(e, 'one-pg', { host: 'pg.test.lab', majorVersion: 18, tiers: [Tier.DEV, Tier.PROD], sslMode: 'verify-full', caCertificatePem: TEST_CA_PEM });
     erp(e);
     const found = issues(e);
     expect(found.map((i) => [i.property, i.value])).toEqual([['previews.tier', 'dev']]);
@@ -90,7 +91,7 @@ describe('App previews: validation', () => {
     const e = estate();
     const app = erp(e);
     new Sandbox(app, 'previews', { tier: Tier.DEV, kind: SandboxKind.TEAM, owner: 'team', createdAt: '2026-11-20' });
-    new App(e, 'erp-previews', { tiers: [Tier.PROD], objectPrefix: 'x_', image: 'example/x:1' });
+    new App(e, 'erp-previews', { tiers: [Tier.PROD], objectPrefix: 'x_', image: 'example/x:1@sha256:' + 'e'.repeat(64) });
     const found = issues(e).filter((i) => i.property === 'env');
     expect(found.map((i) => [i.path, i.value])).toEqual([['test/erp/previews', 'previews'], ['test/erp-previews/prod', 'prod']]);
     expect(found[0].message).toMatch(/"erp-previews", the name of app erp's preview home database/);

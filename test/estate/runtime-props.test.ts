@@ -9,7 +9,7 @@ function issuesOf(build: () => unknown): ValidationIssue[] {
   const c = build() as IConstruct;
   return validateEstate(c instanceof Estate ? c : Estate.of(c));
 }
-const app = (e: Estate, props: Record<string, unknown>) => new App(e, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'x:1', ...props } as never);
+const app = (e: Estate, props: Record<string, unknown>) => new App(e, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'x:1@sha256:' + 'e'.repeat(64), ...props } as never);
 
 describe('runtime props: one clear error each', () => {
   it.each<[string, () => unknown, Partial<ValidationIssue>, RegExp]>([

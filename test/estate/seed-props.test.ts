@@ -17,7 +17,7 @@ function issuesOf(fn: () => Construct) {
 }
 
 const app = (scrub: unknown) => () => new App(smallEstate(), 'erp', {
-  tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0', scrub: scrub as never,
+  tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), scrub: scrub as never,
 });
 
 describe('scrub rules', () => {

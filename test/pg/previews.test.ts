@@ -29,7 +29,7 @@ const MAX_OPEN = 2;
 
 function previewEstate() {
   const e = smallEstate();
-  new App(e, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0', previews: { tier: Tier.DEV, maxOpen: MAX_OPEN } });
+  new App(e, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), previews: { tier: Tier.DEV, maxOpen: MAX_OPEN } });
   return e;
 }
 const dist = synthToDist(previewEstate(), 'pg-previews');

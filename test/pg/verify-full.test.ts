@@ -6,10 +6,11 @@
 // 10) and are put back afterwards; their other clients, which do not ask for TLS, are unaffected.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, literal, pgServer, superLogin, type PgMajor, type PgServerInfo } from './support/db';
 import { testTmp } from '../setup/tmpdir';
+import { LIFECYCLE_SHELL_FUNCTIONS } from '../../constructs/lifecycle/scripts';
 
 const MAJORS: PgMajor[] = [15, 18];
 /** libpq's client of the major-15 client tools (.ci/run installs them), else the one on PATH. */
@@ -94,6 +95,22 @@ describe.each(MAJORS)('sslmode=verify-full with the declared CA, PostgreSQL %i',
     // sslrootcert even under require — it is the CA, not the mode name, that authenticates.)
     expect(psql(server, 'host=localhost sslmode=require')).toMatchObject({ code: 0, out: 't' });
     expect(psql(server, `host=localhost sslmode=require sslrootcert=${certs.otherCa}`).err).toMatch(/certificate verify failed/);
+  });
+
+  it('a lifecycle Job on a verify-full server: its scripts write the PEM it carries (TIERKIT_PG_CA_PEM) for libpq, and another CA is refused', () => {
+    const job = (caFile: string) => {
+      const tmp = join(testTmp('pg-verify-full'), `job-${major}-${process.pid}-${caFile === certs.ca ? 'ca' : 'other'}`);
+      mkdirSync(tmp, { recursive: true });
+      return spawnSync('bash', ['-c', `${LIFECYCLE_SHELL_FUNCTIONS}\nexec ${PSQL} -XAtc 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'`], {
+        env: {
+          PATH: process.env.PATH, HOME: tmp, TMPDIR: tmp, PGHOST: 'localhost', PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password,
+          PGDATABASE: 'postgres', PGSSLMODE: 'verify-full', PGCONNECT_TIMEOUT: '10', TIERKIT_PG_CA_PEM: readFileSync(caFile, 'utf8'),
+        }, encoding: 'utf8',
+      });
+    };
+    const ok = job(certs.ca);
+    expect([ok.status, ok.stdout.trim(), ok.stderr]).toEqual([0, 't', '']);
+    expect(job(certs.otherCa).stderr).toMatch(/certificate verify failed/);
   });
 
   it('refuses the right CA\'s certificate presented for another name (the same server reached as 127.0.0.1)', () => {

@@ -5,6 +5,7 @@ import { writeDist } from '../../constructs/synth/write';
 import { effectiveTier } from '../../constructs/tier-settings';
 import { DistEdit } from './dist-edit';
 import { check, cleanDist, env, findings, freshDir, synthDist } from './helpers';
+import { TEST_CA_PEM } from '../support/ca';
 
 const ERP_DEV = 'k8s/dev/erp-dev.k8s.yaml';
 
@@ -15,11 +16,11 @@ function smallEstate(props: { devAllowList?: string[]; nonprodCidr?: string; vau
     argocd: { repoUrl: 'https://git.net.lab/estate.git' }, ci: { repository: 'net/estate', repositoryId: '100002' },
     tiers: [{ tier: Tier.DEV, egressAllowList: props.devAllowList ?? ['10.10.0.0/16'], reason: 'Dev reaches its own network for mirrors.' }],
   });
-  new PostgresServer(estate, 'prod-pg', { host: 'pg-prod.net.lab', cidr: '10.20.5.10/32', majorVersion: 16, adminKind: AdminKind.SUPERUSER, tiers: [Tier.PROD] });
+  new PostgresServer(estate, 'prod-pg', { host: 'pg-prod.net.lab', cidr: '10.20.5.10/32', majorVersion: 16, adminKind: AdminKind.SUPERUSER, tiers: [Tier.PROD], sslMode: 'verify-full', caCertificatePem: TEST_CA_PEM });
   new PostgresServer(estate, 'nonprod-pg', {
     host: 'pg-nonprod.net.lab', cidr: props.nonprodCidr ?? '10.10.5.10/32', majorVersion: 18, adminKind: AdminKind.MANAGED, adminRole: 'tierkit_admin', tiers: [Tier.DEV, Tier.DEMO],
   });
-  new App(estate, 'erp', { tiers: [Tier.DEV, Tier.DEMO, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0' });
+  new App(estate, 'erp', { tiers: [Tier.DEV, Tier.DEMO, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64) });
   return estate;
 }
 

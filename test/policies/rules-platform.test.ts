@@ -7,6 +7,7 @@ import { synthesize } from '../../constructs/synth/synthesize';
 import { writeDist } from '../../constructs/synth/write';
 import { isSecretName } from '../../policies/rules/support/secret-names';
 import { check, cleanDist, distWithFiles, env, findings, freshDir, handStack, synthDist } from './helpers';
+import { TEST_CA_PEM } from '../support/ca';
 
 function misDeclaredEstate(): string {
   // A dev server declared with a real superuser admin: dev stacks apply automatically on merge.
@@ -14,9 +15,9 @@ function misDeclaredEstate(): string {
     name: 'test', domain: 'test.lab', vault: { address: 'https://vault.test.lab' },
     argocd: { repoUrl: 'https://git.test.lab/estate.git' }, ci: { repository: 'test/estate', repositoryId: '100001' },
   });
-  new PostgresServer(estate, 'prod-pg', { host: 'pg-prod.test.lab', majorVersion: 16, tiers: [Tier.PROD] });
+  new PostgresServer(estate, 'prod-pg', { host: 'pg-prod.test.lab', majorVersion: 16, tiers: [Tier.PROD], sslMode: 'verify-full', caCertificatePem: TEST_CA_PEM });
   new PostgresServer(estate, 'dev-pg', { host: 'pg-dev.test.lab', majorVersion: 18, adminKind: AdminKind.SUPERUSER, tiers: [Tier.DEV] });
-  new App(estate, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0' });
+  new App(estate, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64) });
   const dir = freshDir('misdeclared');
   writeDist(dir, synthesize(estate).files);
   return dir;

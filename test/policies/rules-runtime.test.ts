@@ -8,6 +8,7 @@ import { writeDist } from '../../constructs/synth/write';
 import { readDist } from '../../policies/dist';
 import { validateKubernetesObject } from '../support/k8s-schema';
 import { check, cleanDist, distWithFiles, env, findings, freshDir, synthDist } from './helpers';
+import { TEST_CA_PEM } from '../support/ca';
 
 const RUNTIME_RULES = ['TK050', 'TK051', 'TK052', 'TK053', 'TK054', 'TK055', 'TK056'];
 
@@ -252,8 +253,8 @@ describe('TK058 tier placement', () => {
         { tier: Tier.DEV, argocdDestinationServer: 'https://dev.k8s.test.lab:6443' },
       ],
     });
-    new PostgresServer(estate, 'pg', { host: 'pg.test.lab', majorVersion: 16, tiers: [Tier.DEV, Tier.STAGING, Tier.PROD] });
-    new App(estate, 'erp', { tiers: [Tier.DEV, Tier.STAGING, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0' });
+    new PostgresServer(estate, 'pg', { host: 'pg.test.lab', majorVersion: 16, tiers: [Tier.DEV, Tier.STAGING, Tier.PROD], sslMode: 'verify-full', caCertificatePem: TEST_CA_PEM });
+    new App(estate, 'erp', { tiers: [Tier.DEV, Tier.STAGING, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64) });
     const dir = freshDir('placed');
     writeDist(dir, synthesize(estate).files);
     return dir;

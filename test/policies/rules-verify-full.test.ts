@@ -4,10 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, env, findings, freshDir, synthDist } from './helpers';
-import { editDist } from './rehash';
+import { editDist, rehashManifest } from './rehash';
+import { pgCaFile } from '../../contract/pg-ca';
 import { Estate, PostgresServer, Tier, validateEstate } from '../../constructs';
 
 /** A throwaway CA certificate (openssl): its PEM. */
@@ -73,5 +74,58 @@ describe('TK049 verify-full with the server\'s declared CA', () => {
     expect(issues({ sslMode: 'verify-full', caCertificatePem: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }))
       .toEqual(['caCertificatePem: is not one PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)']);
     expect(issues({ sslMode: 'verify-full', caCertificatePem: CA })).toEqual([]);
+  });
+
+  it('validation: a server holding live data must be verify-full (the example\'s prod server is)', () => {
+    const e = new Estate({
+      name: 'v', domain: 'v.lab', vault: { address: 'https://vault.v.lab' },
+      argocd: { repoUrl: 'https://git.v.lab/estate.git' }, ci: { repository: 'v/estate', repositoryId: '100012' },
+    });
+    new PostgresServer(e, 'pg', { host: 'pg.v.lab', majorVersion: 16, tiers: [Tier.PROD] });
+    expect(validateEstate(e).filter((x) => x.path === 'v/pg').map((x) => `${x.property} = ${JSON.stringify(x.value)}: ${x.message}`)).toEqual([
+      'sslMode = "require": holds live data (tier prod): with sslmode require Vault and CI send its passwords to whoever answers at pg.v.lab',
+    ]);
+  });
+});
+
+describe('TK061 live servers verify-full, and CI\'s provider checks the CA', () => {
+  const manifestEdit = (dir: string, edit: (m: any) => void) => {
+    const path = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(path, 'utf8'));
+    edit(m);
+    writeFileSync(path, `${JSON.stringify(m, null, 2)}\n`);
+    rehashManifest(dir);
+  };
+  const prodPg = (m: any) => m.servers.find((x: any) => x.id === 'prod-pg');
+
+  it('the example: prod\'s server is verify-full with its CA; each of its stacks\' providers reads the CA file CI writes', async () => {
+    const dir = synthDist();
+    for (const stack of ['erp', 'erp-sandbox', 'shop', 'crm']) {
+      expect(stackJson(dir, stack).provider.postgresql[0]).toMatchObject({ sslmode: 'verify-full', sslrootcert: pgCaFile('prod-pg') });
+    }
+    expect(stackJson(dir, 'erp-dev').provider.postgresql[0].sslrootcert).toBeUndefined();
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(sha(prodPg(m).caCertificatePem)).toBe(prodPg(m).caCertificateSha256);
+    expect(findings(await check(dir), 'TK061')).toEqual([]);
+  });
+
+  it('catches hand edits: the manifest downgrading prod\'s server, a provider without the CA file, a PEM that is not the recorded one', async () => {
+    const base = synthDist((e) => env(e, 'erp', 'sandbox').addSuppression('TK061', 'the lab proxy terminates TLS for a week'));
+    const dir = editDist(base, freshDir('tk061'), {
+      'erp-sandbox': (j) => { delete j.provider.postgresql[0].sslrootcert; },
+      erp: (j) => { j.provider.postgresql[0].sslrootcert = '/etc/ssl/certs/ca-certificates.crt'; },
+    });
+    manifestEdit(dir, (m) => { prodPg(m).caCertificatePem = OTHER; });
+    expect(findings(await check(dir), 'TK061').map((f) => [f.message, f.severity]).sort()).toEqual([
+      ['server prod-pg: the CA PEM the manifest gives CI is not the one whose sha256 it records', 'error'],
+      ['stack erp-sandbox: provider block 0 checks server prod-pg against no CA file of its own, not the CA CI writes at /tmp/tierkit-pg-ca/prod-pg.pem', 'error'],
+      ['stack erp: provider block 0 checks server prod-pg against "/etc/ssl/certs/ca-certificates.crt", not the CA CI writes at /tmp/tierkit-pg-ca/prod-pg.pem', 'error'],
+    ]);
+    const downgraded = editDist(base, freshDir('tk061-require'), {});
+    // The server entry also claims to hold no live tier: prod's env placed on it still makes it live.
+    manifestEdit(downgraded, (m) => { Object.assign(prodPg(m), { sslMode: 'require', tiers: ['staging'], gatingTier: 'staging' }); delete prodPg(m).caCertificateSha256; });
+    const report = await check(downgraded);
+    expect(findings(report, 'TK061').map((f) => f.message)).toEqual(['server prod-pg holds live data but is declared sslMode "require" with no CA, not verify-full with its CA']);
+    expect(findings(report, 'TK100').some((f) => f.message.includes('TK061'))).toBe(true);
   });
 });

@@ -74,7 +74,7 @@ describe('releases file', () => {
   it('against the estate: app name, unknown and missing envs, undeclared flags, forbidden strategies, Rollouts on reset envs', () => {
     const estate = smallEstate();
     const app = new App(estate, 'erp', {
-      tiers: [Tier.DEV, Tier.DEMO, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0', flags: { known: false },
+      tiers: [Tier.DEV, Tier.DEMO, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), flags: { known: false },
       releases: Releases.parse(JSON.stringify({ schemaVersion: 1, app: 'crm', envs: {
         dev: { image: D('a'), flags: { ghost: true } }, demo: { image: D('a') }, prod: { image: D('a'), strategy: 'immediate' }, qa: { image: D('a') },
       } }), 'apps/erp.releases.json'),
