@@ -75,7 +75,9 @@ function key(k: string): string {
 /** A string value in block context; `indent` is the indentation of its block scalar body. */
 function text(value: string, indent: string): string {
   if (!value.includes('\n')) return singleLine(value);
-  if (!SIMPLE_TEXT.test(value) || DOCUMENT_MARKER.test(value)) throw UNSUPPORTED;
+  // Document markers (a PEM's `-----BEGIN`) are safe here: every line of a block scalar is indented,
+  // so none starts a line of the stream (the reader splits only on a column-0 `---`).
+  if (!SIMPLE_TEXT.test(value)) throw UNSUPPORTED;
   // A literal block scalar: no leading space or newline (no indentation indicator), at most one
   // trailing newline after a non-blank character (clip or strip chomping, never keep).
   if (value[0] === ' ' || value[0] === '\n') throw UNSUPPORTED;

@@ -53,9 +53,18 @@ describe('fast YAML emitter', () => {
   });
 
   it('gives up on what it has not been shown to match, and yamlStream then falls back to yaml', () => {
-    for (const odd of [{ a: 'tab\there' }, { a: 'é' }, { a: ' leading\nblank' }, { a: 'keep\n\n' }, { a: 1.5 }, { a: '---\nx' }]) {
+    for (const odd of [{ a: 'tab\there' }, { a: 'é' }, { a: ' leading\nblank' }, { a: 'keep\n\n' }, { a: 1.5 }]) {
       expect(fastYamlDocument(odd)).toBeUndefined();
       expect(yamlStream([odd])).toBe(stringify(odd, { lineWidth: 0 }));
+    }
+  });
+
+  it('writes a block scalar holding document markers (a PEM) as yaml does: its lines are indented, never a stream marker', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    for (const doc of [{ a: '---\nx' }, { a: 'x\n...\ny' }, { a: '%x\ny\n' }, { spec: { env: [{ name: 'CA', value: pem }] } }]) {
+      const out = fastYamlDocument(doc);
+      expect(out).toBe(stringify(doc, { lineWidth: 0 }));
+      expect(out!.split('\n').some((line) => /^(---|\.\.\.|%)/.test(line))).toBe(false);
     }
   });
 });
