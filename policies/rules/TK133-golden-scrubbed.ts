@@ -3,6 +3,7 @@ import { podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { predicateProblem } from '../../contract/sql-predicate';
 import { seedVolumes } from './support/seed-store';
+import { goldenPodProblems } from './support/lifecycle-pods';
 
 const MIN_REASON = 10;
 /** A literal as constructs/scrub.ts writes it. */
@@ -55,11 +56,13 @@ export const rule: Rule = {
       const goldenVolumes = new Map(volumes.filter((v) => claims.has(`${ns}/${v?.persistentVolumeClaim?.claimName}`)).map((v) => [v.name, v]));
       if (goldenVolumes.size === 0) continue;
       const env = typeof ns === 'string' ? g.index.byNamespace.get(ns) : undefined;
+      let writer = false;
       for (const list of CONTAINER_LISTS) {
         (Array.isArray(spec[list]) ? spec[list] : []).forEach((c: any, i: number) => {
           const mounts = (Array.isArray(c?.volumeMounts) ? c.volumeMounts : []).filter((m: any) => goldenVolumes.has(m?.name));
           const writes = mounts.some((m: any) => m.readOnly !== true && goldenVolumes.get(m.name)?.persistentVolumeClaim?.readOnly !== true);
           if (!writes) return;
+          writer = true;
           const source = templatePointer(t, `/spec/${list}/${i}`);
           const where = `${t.object.kind} "${ns}/${t.object.name}" container "${c?.name}"`;
           const command = Array.isArray(c?.command) ? c.command : [];
@@ -80,6 +83,14 @@ export const rule: Rule = {
             message: `${where} writes the golden ${sql ? `with TIERKIT_SCRUB_SQL that is not tierkit's scrub calls (${problem})` : 'without scrub rules'}`
               + `${env ? ` and ${describeEnv(env)} declares no reasoned scrubReason` : ''}: prod's credentials would reach the sandboxes it seeds`,
           });
+        });
+      }
+      // The script trusts its pod: the credentials file it sources, its paths, the publish step.
+      const pod = writer ? goldenPodProblems(g, t, env) : [];
+      if (pod.length > 0) {
+        out.push({
+          env, source: templatePointer(t, ''),
+          message: `${t.object.kind} "${ns}/${t.object.name}" writes the golden but is not tierkit's golden dump pod: ${pod.join('; ')}`,
         });
       }
     }
