@@ -17,7 +17,7 @@
  *   TIERKIT_DRAIN_TIMEOUT_SECONDS         (reset) how long to wait for the app's sessions to end
  */
 
-import { SCRUB_VERIFY } from './seed-verify';
+import { SCRUB_GUARD, SCRUB_VERIFY } from './seed-verify';
 
 /** Rendered by the Vault agent from the seed's KV secret: the reset's expected hashes. */
 export const SEED_HASH_FILE = '/vault/secrets/seed';
@@ -170,9 +170,10 @@ END $f$;
 -- there), and every foreign key still holds (the scrub runs with FK triggers off, so that a keyed
 -- hash of a referenced key and of its references keeps them equal; a delete may orphan rows).
 ${SCRUB_VERIFY}
+${SCRUB_GUARD}
 SELECT set_config('tierkit.scrub_key', :'key', false) IS NOT NULL AS keyed \\gset
 SQL
-      printf '%s\\n' "$TIERKIT_SCRUB_SQL" 'SELECT pg_temp.tk_scrub_verify();'
+      printf '%s\\n' 'SELECT pg_temp.tk_scrub_guard();' "$TIERKIT_SCRUB_SQL" 'SELECT pg_temp.tk_scrub_verify();'
     } | psql -X -q -A -t -v ON_ERROR_STOP=1 -v key="$key" >/dev/null
     pg_dump --format=custom --no-owner --no-acl --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$out"
     tk_content_hash > "$TIERKIT_SCRATCH_DIR/content"
