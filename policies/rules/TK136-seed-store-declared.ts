@@ -30,7 +30,11 @@ export const rule: Rule = {
       out.push({ source, message: `the manifest names no readable seed store (${JSON.stringify(store ?? null)}): where every seed is written and read cannot be judged` });
       return out;
     }
-    const isDefault = typeof domain === 'string' && hostKey(store.server) === hostKey(`seeds.${domain}`) && store.exportRoot === DEFAULT_EXPORT_ROOT;
+    // The manifest's domain alone is one hand edit away: the default is the store of the domain every
+    // app is served at (`<app>-<env>.<domain>`, constructs/estate.ts), read from every Ingress in dist.
+    const off = typeof domain === 'string' ? offDomainHosts(g, domain) : [];
+    const isDefault = typeof domain === 'string' && hostKey(store.server) === hostKey(`seeds.${domain}`) && store.exportRoot === DEFAULT_EXPORT_ROOT
+      && off.length === 0;
     const where = `${store.server}:${store.exportRoot}`;
     if (store.reason !== undefined && !isReason(store.reason)) {
       out.push({ source: { ...source, pointer: `${source.pointer}/reason` }, message: `the seed store's reason ${JSON.stringify(store.reason)} is no reason (a string of at least 10 characters)` });
@@ -43,8 +47,22 @@ export const rule: Rule = {
     }
     out.push({
       source,
-      message: `the seed store is ${where}, not tierkit's default seeds.${domain}:${DEFAULT_EXPORT_ROOT}, and no reason says who runs it: every seed, prod's scrubbed golden included, is written there`,
+      message: `the seed store is ${where}, not tierkit's default seeds.${domain}:${DEFAULT_EXPORT_ROOT}`
+        + `${off.length > 0 ? ` (the apps are not served at ${domain}: ${off.slice(0, 3).join(', ')}${off.length > 3 ? ', …' : ''})` : ''}, and no reason says who runs it: every seed, prod's scrubbed golden included, is written there`,
     });
     return out;
   },
 };
+
+/** Ingress hosts of dist/ outside `domain` (or unreadable), sorted: the domain the estate's apps are served at is not it. */
+function offDomainHosts(g: EstateGraph, domain: string): string[] {
+  const off = new Set<string>();
+  for (const o of g.kubernetes) {
+    if (o.kind !== 'Ingress') continue;
+    const spec = o.object.spec ?? {};
+    const hosts = [...(Array.isArray(spec.rules) ? spec.rules : []).map((r: any) => r?.host),
+      ...(Array.isArray(spec.tls) ? spec.tls : []).flatMap((t: any) => (Array.isArray(t?.hosts) ? t.hosts : [undefined]))];
+    for (const h of hosts) if (typeof h !== 'string' || !hostKey(h).endsWith(`.${hostKey(domain)}`)) off.add(String(h));
+  }
+  return [...off].sort();
+}
