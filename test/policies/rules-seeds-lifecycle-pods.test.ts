@@ -79,4 +79,12 @@ describe("TK133/TK135 compare the lifecycle pods whole", () => {
     expect(got[0]).toContain('container "reset" carries envFrom');
     expect(got[0]).toContain('container "reset" sets PGHOST to');
   });
+
+  it("TK133 and TK135 name an image other than tierkit's pinned one, though pinned by digest (it runs the script)", async () => {
+    const other = `docker.io/library/postgres:16@sha256:${'b'.repeat(64)}`;
+    const g = await messages(golden('lp-image', (o) => { container(o, 'golden-dump').image = other; }), 'TK133');
+    expect(g).toEqual([expect.stringContaining(`container "golden-dump" runs image "${other}", not tierkit's "`)]);
+    const r = await messages(reset('lp-reset-image', (o) => { container(o, 'reset').image = other; }), 'TK135');
+    expect(r).toEqual([expect.stringContaining(`container "reset" runs image "${other}", not tierkit's "`)]);
+  });
 });

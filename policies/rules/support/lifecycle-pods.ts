@@ -5,9 +5,11 @@
  * trusts the hash file and the dump path. So every Vault agent annotation, every env var, every
  * mount and every container of these pods is what tierkit renders, derived from the manifest;
  * anything else (an extra template, `agent-inject-file-*`, an env var the script or libpq reads,
- * a mount) is a problem. Image, securityContext and resources are judged by their own rules.
+ * a mount, an image other than tierkit's pinned one) is a problem. securityContext and resources are
+ * judged by the pod-security rules.
  */
 import { GOLDEN_DUMP_SCRIPT, LIFECYCLE_PATHS as P, PUBLISH_SEED_HASH_SCRIPT, RESET_SCRIPT, SEED_HASH_FILE, credentialsTemplate, seedHashTemplate } from '../../../constructs/lifecycle/scripts';
+import { POSTGRES_CLIENT, VAULT_CLI, imageReference } from '../../../constructs/lifecycle/images';
 import * as naming from '../../../constructs/naming';
 import type { EstateGraph } from '../../graph/types';
 import type { FoundTemplate } from './pod-templates';
@@ -21,6 +23,8 @@ const LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
 interface Expected {
   readonly name: string;
+  /** tierkit's pinned image (constructs/lifecycle/images.ts): the image is what runs the script. */
+  readonly image: string;
   readonly command: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly mounts: readonly { name: string; mountPath: string; readOnly?: true }[];
@@ -28,13 +32,14 @@ interface Expected {
 
 type Env = NonNullable<ReturnType<EstateGraph['index']['byNamespace']['get']>>;
 
-function pgEnv(g: EstateGraph, env: Env): Record<string, string> | undefined {
+function pgEnv(g: EstateGraph, env: Env): { vars: Record<string, string>; image: string } | undefined {
   const server = (g.manifest.servers ?? []).find((s: any) => s.id === env.server) as any;
-  if (!server) return undefined;
-  return {
+  const pinned = server ? POSTGRES_CLIENT[server.majorVersion] : undefined;
+  if (!pinned) return undefined;
+  return { image: imageReference(pinned), vars: {
     PGDATABASE: env.names.database, PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode,
     TIERKIT_CREDENTIALS_FILE: P.credentialsFile, TIERKIT_OBJECT_PREFIX: env.objectPrefix,
-  };
+  } };
 }
 
 function vaultProblems(ann: Record<string, unknown>, expected: Record<string, string>, optional: Record<string, string>): string[] {
@@ -56,6 +61,7 @@ function containerProblems(c: any, e: Expected): string[] {
   const extra = Object.keys(c ?? {}).filter((k) => !CONTAINER_KEYS.has(k)).sort();
   if (extra.length > 0) out.push(`container "${e.name}" carries ${extra.join(', ')}`);
   if (JSON.stringify(c?.command) !== JSON.stringify(e.command)) out.push(`container "${e.name}" does not run tierkit's script`);
+  if (c?.image !== e.image) out.push(`container "${e.name}" runs image ${JSON.stringify(c?.image ?? null)}, not tierkit's ${JSON.stringify(e.image)}`);
   const env: any[] = Array.isArray(c?.env) ? c.env : [];
   const want = Object.keys(e.env).sort();
   const got = env.map((v) => v?.name);
@@ -97,7 +103,7 @@ function podProblems(t: FoundTemplate, ann: Record<string, unknown>, expected: R
 export function goldenPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | undefined): string[] {
   if (!env) return ['its namespace is no app-environment of the manifest'];
   const pg = pgEnv(g, env);
-  if (!pg) return [`its server ${JSON.stringify(env.server)} is not in the manifest`];
+  if (!pg) return [`its server ${JSON.stringify(env.server)} is not in the manifest, or has a major with no pinned client image`];
   const kv = g.manifest.estate?.vault?.kvMount ?? 'kvv2';
   const c = { app: env.app, env: env.env };
   const secret = `${kv}/data/${naming.goldenDumpKvSecretName(c)}`;
@@ -110,15 +116,15 @@ export function goldenPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | u
     'agent-inject-secret-database': secret, 'agent-inject-template-database': credentialsTemplate(secret, true), 'agent-inject-token': 'true',
   }, {}, {
     initContainers: [{
-      name: 'golden-dump', command: ['/bin/bash', '-c', GOLDEN_DUMP_SCRIPT],
+      name: 'golden-dump', image: pg.image, command: ['/bin/bash', '-c', GOLDEN_DUMP_SCRIPT],
       env: {
-        ...pg, TIERKIT_DUMP_FILE: `${P.seedMount}/${naming.SEED_DUMP_FILE}`, TIERKIT_HASHES_FILE: P.hashesFile, TIERKIT_SCRATCH_DIR: P.scratchDir,
+        ...pg.vars, TIERKIT_DUMP_FILE: `${P.seedMount}/${naming.SEED_DUMP_FILE}`, TIERKIT_HASHES_FILE: P.hashesFile, TIERKIT_SCRATCH_DIR: P.scratchDir,
         TIERKIT_SCRUB_SQL: typeof scrub === 'string' ? scrub : '',
       },
       mounts: [{ name: 'seeds', mountPath: P.seedMount }, { name: 'scratch', mountPath: P.scratchDir }, { name: 'tmp', mountPath: P.tmpMount }],
     }],
     containers: [{
-      name: 'publish-seed-hash', command: ['/bin/sh', '-c', PUBLISH_SEED_HASH_SCRIPT],
+      name: 'publish-seed-hash', image: imageReference(VAULT_CLI), command: ['/bin/sh', '-c', PUBLISH_SEED_HASH_SCRIPT],
       env: {
         TIERKIT_HASHES_FILE: P.hashesFile, TIERKIT_SEED_KV_MOUNT: kv, TIERKIT_SEED_KV_NAME: naming.seedHashKvSecretName(env.app, 'golden'),
         TIERKIT_VAULT_TOKEN_FILE: P.vaultTokenFile, VAULT_ADDR: String(g.manifest.estate?.vault?.address),
@@ -135,7 +141,7 @@ export function goldenPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | u
 export function resetPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | undefined, seed: string): string[] {
   if (!env) return ['its namespace is no app-environment of the manifest'];
   const pg = pgEnv(g, env);
-  if (!pg) return [`its server ${JSON.stringify(env.server)} is not in the manifest`];
+  if (!pg) return [`its server ${JSON.stringify(env.server)} is not in the manifest, or has a major with no pinned client image`];
   const kv = g.manifest.estate?.vault?.kvMount ?? 'kvv2';
   const c = { app: env.app, env: env.env };
   const hashes = `${kv}/data/${naming.seedHashKvSecretName(env.app, seed)}`;
@@ -153,9 +159,9 @@ export function resetPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | un
     ...(revoke ? { 'agent-inject-token': 'true' } : {}),
   }, {}, {
     initContainers: ['scale-down', {
-      name: 'reset', command: ['/bin/bash', '-c', RESET_SCRIPT],
+      name: 'reset', image: pg.image, command: ['/bin/bash', '-c', RESET_SCRIPT],
       env: {
-        ...pg, TIERKIT_GROUP_ROLE: env.names.groupRole, TIERKIT_VAULT_CONNECTION_ROLE: env.names.vaultConnectionRole,
+        ...pg.vars, TIERKIT_GROUP_ROLE: env.names.groupRole, TIERKIT_VAULT_CONNECTION_ROLE: env.names.vaultConnectionRole,
         TIERKIT_DUMP_FILE: `${P.seedMount}/${naming.SEED_DUMP_FILE}`, TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE,
         // How long the reset waits for the app's sessions: a number, not a path or a command.
         TIERKIT_DRAIN_TIMEOUT_SECONDS: /^[0-9]{1,5}$/.test(String(val('TIERKIT_DRAIN_TIMEOUT_SECONDS'))) ? String(val('TIERKIT_DRAIN_TIMEOUT_SECONDS')) : '120',
