@@ -57,6 +57,7 @@ export const rule: Rule = {
       if (goldenVolumes.size === 0) continue;
       const env = typeof ns === 'string' ? g.index.byNamespace.get(ns) : undefined;
       let writer = false;
+      const before = out.length;
       for (const list of CONTAINER_LISTS) {
         (Array.isArray(spec[list]) ? spec[list] : []).forEach((c: any, i: number) => {
           const mounts = (Array.isArray(c?.volumeMounts) ? c.volumeMounts : []).filter((m: any) => goldenVolumes.has(m?.name));
@@ -86,7 +87,8 @@ export const rule: Rule = {
         });
       }
       // The script trusts its pod: the credentials file it sources, its paths, the publish step.
-      const pod = writer ? goldenPodProblems(g, t, env) : [];
+      // Once per pod, and only when no writer was already refused (a swapped script is named once).
+      const pod = writer && out.length === before ? goldenPodProblems(g, t, env) : [];
       if (pod.length > 0) {
         out.push({
           env, source: templatePointer(t, ''),

@@ -150,7 +150,7 @@ describe('TK133 golden scrubbed', () => {
 
   it('an app with a golden sandbox and no scrub rules is an error; a reasoned scrubReason is an exception', async () => {
     const add = (e: Estate, scrubReason?: string) => {
-      const app = new App(e, 'acc', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'acc_', image: 'example/acc:1.0.0', ...(scrubReason ? { scrubReason } : {}) });
+      const app = new App(e, 'acc', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'acc_', image: `example/acc:1.0.0@sha256:${'c'.repeat(64)}`, ...(scrubReason ? { scrubReason } : {}) });
       new Sandbox(app, 'rehearsal', {
         tier: Tier.DEV, kind: SandboxKind.APP, owner: 'arcodange', createdAt: '2026-11-20', seed: SeedProfile.GOLDEN,
         reason: 'rehearsals need prod-shaped ledgers',
