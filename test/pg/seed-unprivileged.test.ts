@@ -174,5 +174,14 @@ describe('scrub and sanitize as a non-superuser on the throwaway server (Postgre
     expect(bad.stderr).toMatch(/permission denied to COPY to or from an external program|must be superuser or have privileges of the pg_execute_server_program role/);
     expect(existsSync(bad.out)).toBe(false);
     expect(existsSync(marker())).toBe(false);
+    // A golden carrying an ALWAYS rule on a masked table (attack6a H2): refused by name, nothing written.
+    const ruled = await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', `--table=${PREFIX}*`, `--file=${golden}`, prodRule],
+      { PATH: process.env.PATH, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGUSER: ns.server.user, PGPASSWORD: ns.server.password });
+    expect(ruled.stderr).toBe('');
+    writeFileSync(hashes, `file_sha256=${createHash('sha256').update(readFileSync(golden)).digest('hex')}\n`);
+    const masked = await sanitize(sanitizeSql({ name: 'plain', tables: [{ table: PARENT, columns: { secret: ScrubAction.KEYED_HASH } }] }));
+    expect(masked.code).not.toBe(0);
+    expect(masked.stderr).toMatch(/sanitized seed refused: rule steal on qzv_account fire\(s\) during the masking/);
+    expect(existsSync(masked.out)).toBe(false);
   });
 });
