@@ -41,7 +41,9 @@ export const rule: Rule = {
     + "every container that can write a golden seed volume must be tierkit's golden dump script, whose scrub rules "
     + "(TIERKIT_SCRUB_SQL, rendered from the app's `scrub`) run before the dump reaches the volume; an app without scrub "
     + 'rules needs a reasoned `scrubReason`, which the report lists as an exception. A volume or command tierkit cannot '
-    + 'tie to that script is a finding.',
+    + 'tie to that script is a finding. The script trusts its pod, so the pod is compared whole with what tierkit renders '
+    + 'from the manifest: every Vault agent annotation (the credentials file it sources), env var, mount, image and '
+    + 'container, the publish step included.',
   fix: "Declare the app's credential tables and columns in `scrub` (or `scrubReason`), and let only tierkit's golden dump write the golden.",
   suppressible: false,
   evaluate(g) {

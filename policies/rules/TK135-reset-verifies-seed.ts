@@ -17,7 +17,7 @@ export const rule: Rule = {
     'A seed dump is run by pg_restore: what it holds executes as the env\'s group. The reset refuses a dump whose sha256 '
     + "differs from the one in the seed's KV secret, which only the producer writes (TK132) — but only if the reset is "
     + "tierkit's script and its Vault agent renders that very secret; so the reset's pod is compared whole with what tierkit "
-    + 'renders from the manifest (every Vault agent annotation, no `agent-inject-file-*`, every env var and mount). '
+    + 'renders from the manifest (every Vault agent annotation, no `agent-inject-file-*`, every env var, mount and image). '
     + "A container that mounts a seed claim without being "
     + "tierkit's reset, or a reset whose hashes come from another path or template, restores what it cannot verify.",
   fix: "Let only tierkit's reset Job mount the seed; keep its seed annotations as tierkit renders them.",
