@@ -17,7 +17,8 @@ export const rule: Rule = {
     + 'names the store decides where prod\'s data goes: an estate author pointing `seedStore` at a server they run '
     + 'receives the golden at its next dump, and every rule still passes. The published hashes stop a swapped dump '
     + 'from being restored; nothing in dist/ stops the copy. So a store other than the default '
-    + '`seeds.<domain>:/tierkit-seeds` is declared with why (who runs it, who can write its exports) and listed as a '
+    + '`seeds.<domain>:/tierkit-seeds` (`<domain>` being the one every env\'s host and every Ingress is served at, not '
+    + 'the manifest\'s word alone) is declared with why (who runs it, who can write its exports) and listed as a '
     + 'reasoned exception in every report; `tierkit diff` flags any change of it for review. A manifest without a store, '
     + 'or with one tierkit cannot read, is a finding.',
   fix: 'Remove `seedStore` to use the default, or give `seedStore.reason` (who runs the server, who can write its exports).',
@@ -31,7 +32,7 @@ export const rule: Rule = {
       return out;
     }
     // The manifest's domain alone is one hand edit away: the default is the store of the domain every
-    // app is served at (`<app>-<env>.<domain>`, constructs/estate.ts), read from every Ingress in dist.
+    // app is served at (`<app>-<env>.<domain>`, constructs/estate.ts), read from every env's host and every Ingress in dist.
     const off = typeof domain === 'string' ? offDomainHosts(g, domain) : [];
     const isDefault = typeof domain === 'string' && hostKey(store.server) === hostKey(`seeds.${domain}`) && store.exportRoot === DEFAULT_EXPORT_ROOT
       && off.length === 0;
@@ -54,9 +55,11 @@ export const rule: Rule = {
   },
 };
 
-/** Ingress hosts of dist/ outside `domain` (or unreadable), sorted: the domain the estate's apps are served at is not it. */
+/** Env and Ingress hosts of dist/ outside `domain` (or unreadable), sorted: the domain the estate's apps are served at is not it. */
 function offDomainHosts(g: EstateGraph, domain: string): string[] {
   const off = new Set<string>();
+  // Each env's own host (manifest), which TK059 holds every Ingress rule to.
+  for (const e of g.envs) if (typeof e.names?.host !== 'string' || !hostKey(e.names.host).endsWith(`.${hostKey(domain)}`)) off.add(String(e.names?.host));
   for (const o of g.kubernetes) {
     if (o.kind !== 'Ingress') continue;
     const spec = o.object.spec ?? {};
