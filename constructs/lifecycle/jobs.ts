@@ -24,7 +24,9 @@ import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { declaredFlags, hasGoldenDump, hasReset, resetRevokesLeases, resetSchedule, resetSeed } from './plan';
 import { FLAGS_FILE_KEY, flagdDefinition, flagsResetPatch } from '../../contract/flags';
-import { FLAGS_RESET_SCRIPT, GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_REVOKE_LEASES_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT, SEED_HASH_FILE, seedHashTemplate } from './scripts';
+import {
+  FLAGS_RESET_SCRIPT, GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_REVOKE_LEASES_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT, SEED_HASH_FILE, LIFECYCLE_PATHS, credentialsTemplate, seedHashTemplate,
+} from './scripts';
 import { buildSeedVolume } from './seed-store';
 import { CURL, KUBECTL, POSTGRES_CLIENT, VAULT_CLI, imageReference } from './images';
 import { scrubSql } from '../scrub';
@@ -43,14 +45,11 @@ export const postgresClientImage = (major: number): string => {
   if (!pinned) throw new Error(`no pinned PostgreSQL client image for major ${major} (validation should have refused it)`);
   return imageReference(pinned);
 };
-export const SEED_MOUNT_PATH = '/seeds';
-const CREDENTIALS_FILE = '/vault/secrets/database';
-/** Where the Vault agent writes its own token (vault-k8s `agent-inject-token`): the TTL sweep's revoke and the golden dump's publish step. */
-const VAULT_TOKEN_FILE = '/vault/secrets/token';
-/** Where the golden dump step leaves the hashes for the publish step (the pod's own emptyDir). */
-const HASHES_FILE = '/tmp/seed-hashes';
-/** The golden dump's own emptyDir: the raw prod dump and the throwaway scrub server; never a seed volume. */
-const SCRATCH_DIR = '/scratch';
+export const SEED_MOUNT_PATH = LIFECYCLE_PATHS.seedMount;
+const CREDENTIALS_FILE = LIFECYCLE_PATHS.credentialsFile;
+const VAULT_TOKEN_FILE = LIFECYCLE_PATHS.vaultTokenFile;
+const HASHES_FILE = LIFECYCLE_PATHS.hashesFile;
+const SCRATCH_DIR = LIFECYCLE_PATHS.scratchDir;
 /** A schedule that never fires on its own: suspended CronJobs run only when triggered. */
 const ON_DEMAND_SCHEDULE = '0 0 31 2 *';
 /** The TTL sweep looks hourly; it acts only once the sandbox's expiry has passed. */
@@ -89,12 +88,6 @@ function vaultAnnotations(role: string, secretPath: string, template: string): R
     'vault.hashicorp.com/agent-inject-secret-database': secretPath,
     'vault.hashicorp.com/agent-inject-template-database': template,
   };
-}
-
-/** Renders `export PGUSER=…` / `export PGPASSWORD=…` from a secret's data (KV v2 nests it in .Data.data). */
-function credentialsTemplate(path: string, kv: boolean): string {
-  const data = kv ? '.Data.data' : '.Data';
-  return `{{- with secret "${path}" -}}\nexport PGUSER='{{ ${data}.username }}'\nexport PGPASSWORD='{{ ${data}.password }}'\n{{- end }}\n`;
 }
 
 function pgEnv(env: AppEnvironment, extra: Record<string, string>): k8s.EnvVar[] {

@@ -17,10 +17,29 @@
  *   TIERKIT_DRAIN_TIMEOUT_SECONDS         (reset) how long to wait for the app's sessions to end
  */
 
-import { SCRUB_VERIFY } from './seed-verify';
+import { SCRUB_GUARD, SCRUB_VERIFY } from './seed-verify';
 
 /** Rendered by the Vault agent from the seed's KV secret: the reset's expected hashes. */
 export const SEED_HASH_FILE = '/vault/secrets/seed';
+/** The files and mounts of the lifecycle pods (jobs.ts renders them; TK133 and TK135 compare them whole). */
+export const LIFECYCLE_PATHS = {
+  /** Rendered by the Vault agent (`agent-inject-template-database`, credentialsTemplate). */
+  credentialsFile: '/vault/secrets/database',
+  /** Where the Vault agent writes its own token (vault-k8s `agent-inject-token`). */
+  vaultTokenFile: '/vault/secrets/token',
+  /** Where the golden dump step leaves the hashes for the publish step (the pod's own emptyDir). */
+  hashesFile: '/tmp/seed-hashes',
+  /** The golden dump's own emptyDir: the raw prod dump and the throwaway scrub server; never a seed volume. */
+  scratchDir: '/scratch',
+  seedMount: '/seeds',
+  tmpMount: '/tmp',
+} as const;
+
+/** Renders `export PGUSER=…` / `export PGPASSWORD=…` from a secret's data (KV v2 nests it in .Data.data). */
+export function credentialsTemplate(path: string, kv: boolean): string {
+  const data = kv ? '.Data.data' : '.Data';
+  return `{{- with secret "${path}" -}}\nexport PGUSER='{{ ${data}.username }}'\nexport PGPASSWORD='{{ ${data}.password }}'\n{{- end }}\n`;
+}
 
 /**
  * Renders the seed's expected hashes (KV v2) as `key=value` lines the reset parses (never sources:
@@ -156,9 +175,10 @@ END $f$;
 -- there), and every foreign key still holds (the scrub runs with FK triggers off, so that a keyed
 -- hash of a referenced key and of its references keeps them equal; a delete may orphan rows).
 ${SCRUB_VERIFY}
+${SCRUB_GUARD}
 SELECT set_config('tierkit.scrub_key', :'key', false) IS NOT NULL AS keyed \\gset
 SQL
-      printf '%s\\n' "$TIERKIT_SCRUB_SQL" 'SELECT pg_temp.tk_scrub_verify();'
+      printf '%s\\n' 'SELECT pg_temp.tk_scrub_guard();' "$TIERKIT_SCRUB_SQL" 'SELECT pg_temp.tk_scrub_verify();'
     } | psql -X -q -A -t -v ON_ERROR_STOP=1 -v key="$key" >/dev/null
     pg_dump --format=custom --no-owner --no-acl --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$out"
     tk_content_hash > "$TIERKIT_SCRATCH_DIR/content"

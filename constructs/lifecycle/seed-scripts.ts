@@ -5,7 +5,7 @@
  * dump and the reset (scripts.ts), so what a reset verifies is what the producer published.
  */
 import { LIFECYCLE_SHELL_FUNCTIONS, throwawayWorkRole } from './scripts';
-import { SANITIZE_VERIFY } from './seed-verify';
+import { SANITIZE_GUARD, SANITIZE_VERIFY } from './seed-verify';
 
 /**
  * A throwaway PostgreSQL in the scratch directory, reachable by its Unix socket only, stopped and
@@ -187,9 +187,10 @@ BEGIN
   END LOOP;
 END $f$;
 ${SANITIZE_VERIFY}
+${SANITIZE_GUARD}
 SELECT set_config('tierkit.key', :'key', false) IS NOT NULL AS keyed \\gset
 SQL
-  printf '%s\\n' "$TIERKIT_SANITIZE_SQL" 'SELECT pg_temp.tk_verify();'
+  printf '%s\\n' 'SELECT pg_temp.tk_guard();' "$TIERKIT_SANITIZE_SQL" 'SELECT pg_temp.tk_verify();'
 } | psql -X -q -A -t -v ON_ERROR_STOP=1 -v key="$key" >/dev/null
 pg_dump --format=custom --no-owner --no-acl --table="\${TIERKIT_OBJECT_PREFIX}*" --file="$tmp"
 content="$(tk_content_hash)"

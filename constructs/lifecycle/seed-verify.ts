@@ -45,3 +45,30 @@ END $f$;`;
 export const SCRUB_VERIFY = seedVerifyFunction({ schema: 'tierkit_scrub', fn: 'tk_scrub_verify', refused: 'scrub verification failed', fkSuffix: ' after the scrub' });
 /** A sanitized profile's producer (seed-scripts.ts). */
 export const SANITIZE_VERIFY = seedVerifyFunction({ schema: 'tierkit_sanitize', fn: 'tk_verify', refused: 'sanitized seed refused', fkSuffix: '' });
+
+/**
+ * `CREATE FUNCTION pg_temp.<fn>()`: refuses (RAISE) when a rule or trigger of the restored dump would
+ * fire during the masking. The work role runs with session_replication_role = replica, so only rules
+ * and triggers enabled ALWAYS or REPLICA fire; prod's app owns its tables and can set one that copies
+ * OLD values into another table as the masking updates or deletes them (attack6a). Refused, not
+ * dropped: the golden keeps prod's schema, and a rule like that in prod is a finding for a human.
+ */
+export function seedGuardFunction(fn: string, refused: string): string {
+  return `CREATE FUNCTION pg_temp.${fn}() RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE found text;
+BEGIN
+  SELECT string_agg(w, ', ' ORDER BY w) INTO found FROM (
+    SELECT format('rule %I on %s', r.rulename, r.ev_class::regclass) AS w FROM pg_rewrite r
+     WHERE r.ev_enabled IN ('A', 'R') AND NOT (r.rulename = '_RETURN' AND r.ev_type = '1')
+    UNION ALL
+    SELECT format('trigger %I on %s', t.tgname, t.tgrelid::regclass) FROM pg_trigger t
+     WHERE NOT t.tgisinternal AND t.tgenabled IN ('A', 'R')) x;
+  IF found IS NOT NULL THEN
+    RAISE EXCEPTION '${refused}: % fire(s) during the masking (ENABLE ALWAYS or ENABLE REPLICA) and could copy what it masks', found;
+  END IF;
+END $f$;`;
+}
+/** The golden dump's scrub (scripts.ts). */
+export const SCRUB_GUARD = seedGuardFunction('tk_scrub_guard', 'scrub refused');
+/** A sanitized profile's producer (seed-scripts.ts). */
+export const SANITIZE_GUARD = seedGuardFunction('tk_guard', 'sanitized seed refused');

@@ -3,6 +3,7 @@ import { podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { predicateProblem } from '../../contract/sql-predicate';
 import { seedVolumes } from './support/seed-store';
+import { goldenPodProblems } from './support/lifecycle-pods';
 
 const MIN_REASON = 10;
 /** A literal as constructs/scrub.ts writes it. */
@@ -40,7 +41,9 @@ export const rule: Rule = {
     + "every container that can write a golden seed volume must be tierkit's golden dump script, whose scrub rules "
     + "(TIERKIT_SCRUB_SQL, rendered from the app's `scrub`) run before the dump reaches the volume; an app without scrub "
     + 'rules needs a reasoned `scrubReason`, which the report lists as an exception. A volume or command tierkit cannot '
-    + 'tie to that script is a finding.',
+    + 'tie to that script is a finding. The script trusts its pod, so the pod is compared whole with what tierkit renders '
+    + 'from the manifest: every Vault agent annotation (the credentials file it sources), env var, mount, image and '
+    + 'container, the publish step included.',
   fix: "Declare the app's credential tables and columns in `scrub` (or `scrubReason`), and let only tierkit's golden dump write the golden.",
   suppressible: false,
   evaluate(g) {
@@ -55,11 +58,14 @@ export const rule: Rule = {
       const goldenVolumes = new Map(volumes.filter((v) => claims.has(`${ns}/${v?.persistentVolumeClaim?.claimName}`)).map((v) => [v.name, v]));
       if (goldenVolumes.size === 0) continue;
       const env = typeof ns === 'string' ? g.index.byNamespace.get(ns) : undefined;
+      let writer = false;
+      const before = out.length;
       for (const list of CONTAINER_LISTS) {
         (Array.isArray(spec[list]) ? spec[list] : []).forEach((c: any, i: number) => {
           const mounts = (Array.isArray(c?.volumeMounts) ? c.volumeMounts : []).filter((m: any) => goldenVolumes.has(m?.name));
           const writes = mounts.some((m: any) => m.readOnly !== true && goldenVolumes.get(m.name)?.persistentVolumeClaim?.readOnly !== true);
           if (!writes) return;
+          writer = true;
           const source = templatePointer(t, `/spec/${list}/${i}`);
           const where = `${t.object.kind} "${ns}/${t.object.name}" container "${c?.name}"`;
           const command = Array.isArray(c?.command) ? c.command : [];
@@ -80,6 +86,15 @@ export const rule: Rule = {
             message: `${where} writes the golden ${sql ? `with TIERKIT_SCRUB_SQL that is not tierkit's scrub calls (${problem})` : 'without scrub rules'}`
               + `${env ? ` and ${describeEnv(env)} declares no reasoned scrubReason` : ''}: prod's credentials would reach the sandboxes it seeds`,
           });
+        });
+      }
+      // The script trusts its pod: the credentials file it sources, its paths, the publish step.
+      // Once per pod, and only when no writer was already refused (a swapped script is named once).
+      const pod = writer && out.length === before ? goldenPodProblems(g, t, env) : [];
+      if (pod.length > 0) {
+        out.push({
+          env, source: templatePointer(t, ''),
+          message: `${t.object.kind} "${ns}/${t.object.name}" writes the golden but is not tierkit's golden dump pod: ${pod.join('; ')}`,
         });
       }
     }

@@ -3,6 +3,7 @@ import * as naming from '../../constructs/naming';
 import { podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { seedVolumes } from './support/seed-store';
+import { resetPodProblems } from './support/lifecycle-pods';
 
 const A = 'vault.hashicorp.com/';
 const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
@@ -15,7 +16,9 @@ export const rule: Rule = {
   explanation:
     'A seed dump is run by pg_restore: what it holds executes as the env\'s group. The reset refuses a dump whose sha256 '
     + "differs from the one in the seed's KV secret, which only the producer writes (TK132) — but only if the reset is "
-    + "tierkit's script and its Vault agent renders that very secret. A container that mounts a seed claim without being "
+    + "tierkit's script and its Vault agent renders that very secret; so the reset's pod is compared whole with what tierkit "
+    + 'renders from the manifest (every Vault agent annotation, no `agent-inject-file-*`, every env var, mount and image). '
+    + "A container that mounts a seed claim without being "
     + "tierkit's reset, or a reset whose hashes come from another path or template, restores what it cannot verify.",
   fix: "Let only tierkit's reset Job mount the seed; keep its seed annotations as tierkit renders them.",
   suppressible: false,
@@ -53,6 +56,8 @@ export const rule: Rule = {
             ann[`${A}agent-inject-template-seed`] !== seedHashTemplate(path) ? 'its seed hash template is not the one tierkit renders' : '',
             hashFile.length !== 1 || hashFile[0].value !== SEED_HASH_FILE ? `TIERKIT_SEED_HASH_FILE is not ${SEED_HASH_FILE}` : '',
           ].filter(Boolean);
+          // The script trusts its pod: the hash file the agent renders, the dump path, the credentials.
+          if (problems.length === 0) problems.push(...resetPodProblems(g, t, env, v.seed!.seed));
           if (problems.length > 0) out.push({ env, source, message: `${where}${env ? ` (${describeEnv(env)})` : ''} restores seed "${v.seed!.seed}" but ${problems.join('; ')}` });
         });
       }

@@ -28,6 +28,7 @@ export const EXCEPTIONS: Readonly<Record<string, readonly { file: string; why: s
     { file: 'package.json', why: 'the version stamped into the manifest and reports' },
     ...(from !== 'policies' ? [] : [
       { file: 'constructs/lifecycle/scripts.ts', why: 'the lifecycle scripts\' text: TK122, TK125, TK127, TK133 and TK135 compare a container\'s script verbatim with what tierkit writes; a leaf module' },
+      { file: 'constructs/lifecycle/images.ts', why: 'tierkit\'s pinned Job images: TK133 and TK135 hold the golden dump and the reset to them (the image runs the script); imports nothing' },
     ]),
     ...(from === 'constructs' ? [] : [
       { file: 'constructs/naming.ts', why: 'the derived names (roles, namespaces, appliers, labels): one definition for writer and readers; a leaf module' },
@@ -42,6 +43,8 @@ const LEAVES: readonly string[] = [
   'constructs/naming.ts', 'constructs/tier.ts', 'constructs/enums.ts', 'constructs/lifecycle/scripts.ts',
   // The seed verification scripts.ts embeds (shared with the sanitize producer); imports nothing.
   'constructs/lifecycle/seed-verify.ts',
+  // tierkit's pinned Job images (digests); imports nothing.
+  'constructs/lifecycle/images.ts',
 ];
 
 export interface SourceFile {

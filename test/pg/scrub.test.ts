@@ -152,4 +152,39 @@ describe('golden scrub on generated, non-Dolibarr schemas (PostgreSQL 15)', () =
     expect(r.stderr).toMatch(/scrub verification failed: 15 row\(s\) of .* break foreign key/);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('refuses a rule that fires during the scrub (ALWAYS, REPLICA); an ordinary rule stays inert and is kept (attack6a H2)', async () => {
+    // Rules, not triggers: pg_dump --table dumps no function, so a table trigger's function never
+    // reaches the throwaway server (its restore fails); a rule is plain SQL and is restored.
+    const s = schemaFor(98);
+    const q = ident;
+    const sql = scrubSql([{ table: s.parent, columns: { [s.secret]: ScrubAction.NULL } }, { table: s.child, deleteWhere: 'amount > 100' }]);
+    const out = join(dir, 'golden-98.dump');
+    const rules = (enable: string) => `CREATE TABLE ${q(s.other + '_log')} (v text);
+      CREATE RULE keep AS ON UPDATE TO ${q(s.parent)} DO ALSO INSERT INTO ${q(s.other + '_log')} VALUES (OLD.${q(s.secret)});
+      CREATE RULE copy AS ON DELETE TO ${q(s.child)} DO ALSO INSERT INTO ${q(s.other + '_log')} VALUES (OLD.${q(s.token)});
+      ${enable}`;
+    // Ordinary rules (ENABLE ORIGIN) do not fire under session_replication_role = replica.
+    let db = await prodDatabase(s, 'prod98a');
+    let p = await ns.admin(db);
+    await p.exec(rules(''));
+    await p.end();
+    let r = await goldenDump(s, db, sql, out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const c = await restored(out, 'restored98a');
+    expect(await c.query(`SELECT count(*)::int AS n FROM ${q(s.other + '_log')}`)).toEqual([{ n: 0 }]);
+    expect(await c.query(`SELECT count(*)::int AS n FROM pg_rewrite WHERE rulename IN ('keep', 'copy')`)).toEqual([{ n: 2 }]);
+    await c.end();
+    rmSync(out, { force: true });
+    // ENABLE ALWAYS on one, ENABLE REPLICA on the other: both named, nothing written.
+    db = await prodDatabase(s, 'prod98b');
+    p = await ns.admin(db);
+    await p.exec(rules(`ALTER TABLE ${q(s.parent)} ENABLE ALWAYS RULE keep; ALTER TABLE ${q(s.child)} ENABLE REPLICA RULE copy;`));
+    await p.end();
+    r = await goldenDump(s, db, sql, out);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/scrub refused: rule copy on .*, rule keep on .* fire\(s\) during the masking/);
+    expect(existsSync(out)).toBe(false);
+  });
 });

@@ -33,6 +33,7 @@ describe('scrub and sanitize as a non-superuser on the throwaway server (Postgre
   let ns: Namespace;
   let binDir: string;
   let prod: string;
+  let prodRule: string;
   let creds: string;
 
   beforeAll(async () => {
@@ -42,21 +43,24 @@ describe('scrub and sanitize as a non-superuser on the throwaway server (Postgre
     creds = join(dir, 'creds');
     writeFileSync(creds, `export PGUSER='${ns.server.user}'\nexport PGPASSWORD='${ns.server.password}'\n`, { mode: 0o600 });
     prod = ns.name('prod');
-    await (await ns.admin()).exec(`CREATE DATABASE ${ident(prod)}`);
-    const p = await ns.admin(prod);
-    // prod's app owns its tables, so it can attach a rule to one: ENABLE ALWAYS fires it even with
-    // session_replication_role = replica, when the scrub UPDATEs the table on the throwaway copy.
-    // Run as a superuser, it would copy the Job's prod credential (a server-readable file) into
-    // the golden that sandboxes restore.
-    await p.exec(`
-      CREATE TABLE ${PARENT} (id int PRIMARY KEY, secret text);
-      INSERT INTO ${PARENT} SELECT g, 'ORIG-secret-' || g FROM generate_series(1, 5) g;
-      CREATE TABLE ${LEAK} (v text);
-      CREATE TABLE ${PREFIX}plain (id int PRIMARY KEY, secret text);
-      INSERT INTO ${PREFIX}plain SELECT g, 'ORIG-plain-' || g FROM generate_series(1, 5) g;
-      CREATE RULE steal AS ON UPDATE TO ${PARENT} DO ALSO INSERT INTO ${LEAK} VALUES (pg_read_file(${literal(creds)}));
-      ALTER TABLE ${PARENT} ENABLE ALWAYS RULE steal;`);
-    await p.end();
+    prodRule = ns.name('prodrule');
+    for (const [db, rule] of [[prod, false], [prodRule, true]] as const) {
+      await (await ns.admin()).exec(`CREATE DATABASE ${ident(db)}`);
+      const p = await ns.admin(db);
+      // prod's app owns its tables, so it can attach a rule to one: ENABLE ALWAYS fires it even with
+      // session_replication_role = replica, when the scrub UPDATEs the table on the throwaway copy.
+      // Run as a superuser, it would copy the Job's prod credential (a server-readable file) into
+      // the golden that sandboxes restore. (Its own database: the scrub now refuses any such rule.)
+      await p.exec(`
+        CREATE TABLE ${PARENT} (id int PRIMARY KEY, secret text);
+        INSERT INTO ${PARENT} SELECT g, 'ORIG-secret-' || g FROM generate_series(1, 5) g;
+        CREATE TABLE ${LEAK} (v text);
+        CREATE TABLE ${PREFIX}plain (id int PRIMARY KEY, secret text);
+        INSERT INTO ${PREFIX}plain SELECT g, 'ORIG-plain-' || g FROM generate_series(1, 5) g;
+        ${rule ? `CREATE RULE steal AS ON UPDATE TO ${PARENT} DO ALSO INSERT INTO ${LEAK} VALUES (pg_read_file(${literal(creds)}));
+        ALTER TABLE ${PARENT} ENABLE ALWAYS RULE steal;` : ''}`);
+      await p.end();
+    }
   });
   afterAll(async () => {
     await ns?.cleanup();
@@ -96,9 +100,11 @@ describe('scrub and sanitize as a non-superuser on the throwaway server (Postgre
   });
 
   it('a rule planted in prod that reads a server file when the scrub updates its table fails the golden; nothing is written', async () => {
-    const r = await goldenDump(scrubSql([{ table: PARENT, columns: { secret: ScrubAction.NULL } }]));
+    // Refused by name before any scrub call runs (attack6a H2); were it to fire, the role without
+    // superuser would still be denied the file (the hostile call lists below prove that).
+    const r = await goldenDump(scrubSql([{ table: PARENT, columns: { secret: ScrubAction.NULL } }]), prodRule);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/permission denied for function pg_read_file/);
+    expect(r.stderr).toMatch(/scrub refused: rule steal on qzv_account fire\(s\) during the masking/);
     expect(existsSync(r.out)).toBe(false);
   });
 
@@ -168,5 +174,14 @@ describe('scrub and sanitize as a non-superuser on the throwaway server (Postgre
     expect(bad.stderr).toMatch(/permission denied to COPY to or from an external program|must be superuser or have privileges of the pg_execute_server_program role/);
     expect(existsSync(bad.out)).toBe(false);
     expect(existsSync(marker())).toBe(false);
+    // A golden carrying an ALWAYS rule on a masked table (attack6a H2): refused by name, nothing written.
+    const ruled = await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', `--table=${PREFIX}*`, `--file=${golden}`, prodRule],
+      { PATH: process.env.PATH, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGUSER: ns.server.user, PGPASSWORD: ns.server.password });
+    expect(ruled.stderr).toBe('');
+    writeFileSync(hashes, `file_sha256=${createHash('sha256').update(readFileSync(golden)).digest('hex')}\n`);
+    const masked = await sanitize(sanitizeSql({ name: 'plain', tables: [{ table: PARENT, columns: { secret: ScrubAction.KEYED_HASH } }] }));
+    expect(masked.code).not.toBe(0);
+    expect(masked.stderr).toMatch(/sanitized seed refused: rule steal on qzv_account fire\(s\) during the masking/);
+    expect(existsSync(masked.out)).toBe(false);
   });
 });

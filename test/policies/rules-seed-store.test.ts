@@ -46,4 +46,15 @@ describe('TK136 seed store declared', () => {
     const spelled = new DistEdit('tk136-spelling').manifest((m) => { m.estate.seedStore.server = 'SEEDS.Arcodange.lab.'; });
     expect(findings(await check(spelled.dir), 'TK136')).toEqual([]);
   });
+
+  it('a hand-edited manifest domain does not make a moved store the default: the apps are still served at the old domain (attack6a H3)', async () => {
+    const d = new DistEdit('tk136-domain', cleanDist()).manifest((m) => {
+      m.estate.domain = 'arcodange-lab.net';
+      m.estate.seedStore.server = 'seeds.arcodange-lab.net';
+    });
+    const got = findings(await check(d.dir), 'TK136').map((f) => f.message);
+    expect(got).toEqual([expect.stringMatching(
+      /^the seed store is seeds\.arcodange-lab\.net:\/tierkit-seeds, not tierkit's default seeds\.arcodange-lab\.net:\/tierkit-seeds \(the apps are not served at arcodange-lab\.net: crm-[a-z-]*\.arcodange\.lab, .*, …\), and no reason says who runs it/,
+    )]);
+  });
 });

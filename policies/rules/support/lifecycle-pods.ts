@@ -1,0 +1,173 @@
+/**
+ * The golden dump's and the reset's pods compared whole with what tierkit renders
+ * (constructs/lifecycle/jobs.ts), for TK133 and TK135. Their scripts trust their inputs: the
+ * golden dump sources the credentials file and reads its paths from the environment, the reset
+ * trusts the hash file and the dump path. So every Vault agent annotation, every env var, every
+ * mount and every container of these pods is what tierkit renders, derived from the manifest;
+ * anything else (an extra template, `agent-inject-file-*`, an env var the script or libpq reads,
+ * a mount, an image other than tierkit's pinned one) is a problem. securityContext and resources are
+ * judged by the pod-security rules.
+ */
+import { GOLDEN_DUMP_SCRIPT, LIFECYCLE_PATHS as P, PUBLISH_SEED_HASH_SCRIPT, RESET_SCRIPT, SEED_HASH_FILE, credentialsTemplate, seedHashTemplate } from '../../../constructs/lifecycle/scripts';
+import { POSTGRES_CLIENT, VAULT_CLI, imageReference } from '../../../constructs/lifecycle/images';
+import * as naming from '../../../constructs/naming';
+import type { EstateGraph } from '../../graph/types';
+import type { FoundTemplate } from './pod-templates';
+
+const A = 'vault.hashicorp.com/';
+/** The agent's resources and token volume (synth/pod-security.ts): values judged by the pod-security rules. */
+const AGENT_RUNTIME = ['agent-limits-cpu', 'agent-limits-mem', 'agent-requests-cpu', 'agent-requests-mem', 'agent-service-account-token-volume-name'];
+/** Keys a lifecycle container may carry; any other (envFrom, args, workingDir, lifecycle…) changes what the script does. */
+const CONTAINER_KEYS = new Set(['name', 'image', 'command', 'env', 'volumeMounts', 'securityContext', 'resources']);
+const LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+interface Expected {
+  readonly name: string;
+  /** tierkit's pinned image (constructs/lifecycle/images.ts): the image is what runs the script. */
+  readonly image: string;
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly mounts: readonly { name: string; mountPath: string; readOnly?: true }[];
+}
+
+type Env = NonNullable<ReturnType<EstateGraph['index']['byNamespace']['get']>>;
+
+function pgEnv(g: EstateGraph, env: Env): { vars: Record<string, string>; image: string } | undefined {
+  const server = (g.manifest.servers ?? []).find((s: any) => s.id === env.server) as any;
+  const pinned = server ? POSTGRES_CLIENT[server.majorVersion] : undefined;
+  if (!pinned) return undefined;
+  return { image: imageReference(pinned), vars: {
+    PGDATABASE: env.names.database, PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode,
+    TIERKIT_CREDENTIALS_FILE: P.credentialsFile, TIERKIT_OBJECT_PREFIX: env.objectPrefix,
+  } };
+}
+
+function vaultProblems(ann: Record<string, unknown>, expected: Record<string, string>, optional: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(ann)) {
+    if (!key.startsWith(A)) continue;
+    const k = key.slice(A.length);
+    const want = expected[k] ?? optional[k];
+    if (want !== undefined ? value !== want : !(AGENT_RUNTIME.includes(k) && typeof value === 'string')) {
+      out.push(want !== undefined ? `annotation ${key} is not the one tierkit renders` : `annotation ${key} is not one tierkit renders (it changes what the Vault agent renders where)`);
+    }
+  }
+  for (const k of Object.keys(expected)) if (!(`${A}${k}` in ann)) out.push(`annotation ${A}${k} is missing`);
+  return out;
+}
+
+function containerProblems(c: any, e: Expected): string[] {
+  const out: string[] = [];
+  const extra = Object.keys(c ?? {}).filter((k) => !CONTAINER_KEYS.has(k)).sort();
+  if (extra.length > 0) out.push(`container "${e.name}" carries ${extra.join(', ')}`);
+  if (JSON.stringify(c?.command) !== JSON.stringify(e.command)) out.push(`container "${e.name}" does not run tierkit's script`);
+  if (c?.image !== e.image) out.push(`container "${e.name}" runs image ${JSON.stringify(c?.image ?? null)}, not tierkit's ${JSON.stringify(e.image)}`);
+  const env: any[] = Array.isArray(c?.env) ? c.env : [];
+  const want = Object.keys(e.env).sort();
+  const got = env.map((v) => v?.name);
+  for (const v of env) {
+    if (e.env[v?.name] === undefined) out.push(`container "${e.name}" sets ${JSON.stringify(v?.name)}, which tierkit does not render`);
+    else if (Object.keys(v).some((k) => k !== 'name' && k !== 'value') || v.value !== e.env[v.name]) out.push(`container "${e.name}" sets ${v.name} to ${JSON.stringify(v.value ?? v.valueFrom ?? null)}, not ${JSON.stringify(e.env[v.name])}`);
+  }
+  for (const n of want) if (got.filter((x) => x === n).length !== 1) out.push(`container "${e.name}" does not set ${n} exactly once`);
+  const mounts: any[] = Array.isArray(c?.volumeMounts) ? c.volumeMounts : [];
+  const norm = (m: any) => JSON.stringify(Object.keys(m ?? {}).sort().map((k) => [k, m[k]]));
+  const wantMounts = e.mounts.map(norm).sort();
+  if (JSON.stringify(mounts.map(norm).sort()) !== JSON.stringify(wantMounts)) out.push(`container "${e.name}" mounts ${JSON.stringify(mounts)}, not ${JSON.stringify(e.mounts)}`);
+  return out;
+}
+
+function podProblems(t: FoundTemplate, ann: Record<string, unknown>, expected: Record<string, string>, optional: Record<string, string>,
+  containers: Record<string, readonly (Expected | string)[]>, emptyDirs: readonly string[]): string[] {
+  const spec = t.template.spec ?? {};
+  const out = vaultProblems(ann, expected, optional);
+  for (const list of LISTS) {
+    const got: any[] = Array.isArray(spec[list]) ? spec[list] : [];
+    const want = containers[list] ?? [];
+    const names = (xs: readonly (Expected | string)[]) => xs.map((x) => (typeof x === 'string' ? x : x.name));
+    if (JSON.stringify(got.map((c) => c?.name)) !== JSON.stringify(names(want))) {
+      out.push(`its ${list} are ${JSON.stringify(got.map((c) => c?.name))}, not ${JSON.stringify(names(want))}`);
+      continue;
+    }
+    want.forEach((w, i) => { if (typeof w !== 'string') out.push(...containerProblems(got[i], w)); });
+  }
+  const volumes: any[] = Array.isArray(spec.volumes) ? spec.volumes : [];
+  for (const name of emptyDirs) {
+    const v = volumes.filter((x) => x?.name === name);
+    if (v.length !== 1 || Object.keys(v[0]).some((k) => k !== 'name' && k !== 'emptyDir')) out.push(`volume "${name}" is not one emptyDir of the pod`);
+  }
+  return out;
+}
+
+/** What differs between a golden-writing pod of `env` and tierkit's golden dump; [] when nothing does. */
+export function goldenPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | undefined): string[] {
+  if (!env) return ['its namespace is no app-environment of the manifest'];
+  const pg = pgEnv(g, env);
+  if (!pg) return [`its server ${JSON.stringify(env.server)} is not in the manifest, or has a major with no pinned client image`];
+  const kv = g.manifest.estate?.vault?.kvMount ?? 'kvv2';
+  const c = { app: env.app, env: env.env };
+  const secret = `${kv}/data/${naming.goldenDumpKvSecretName(c)}`;
+  const spec = t.template.spec ?? {};
+  const dump = (Array.isArray(spec.initContainers) ? spec.initContainers : []).find((x: any) => x?.name === 'golden-dump');
+  // The scrub SQL is judged by TK133 itself (its calls, its predicates, or a reasoned scrubReason).
+  const scrub = (Array.isArray(dump?.env) ? dump.env : []).find((v: any) => v?.name === 'TIERKIT_SCRUB_SQL')?.value;
+  return podProblems(t, t.template.metadata?.annotations ?? {}, {
+    'agent-inject': 'true', 'agent-pre-populate-only': 'true', 'agent-init-first': 'true', role: naming.goldenDumpName(c),
+    'agent-inject-secret-database': secret, 'agent-inject-template-database': credentialsTemplate(secret, true), 'agent-inject-token': 'true',
+  }, {}, {
+    initContainers: [{
+      name: 'golden-dump', image: pg.image, command: ['/bin/bash', '-c', GOLDEN_DUMP_SCRIPT],
+      env: {
+        ...pg.vars, TIERKIT_DUMP_FILE: `${P.seedMount}/${naming.SEED_DUMP_FILE}`, TIERKIT_HASHES_FILE: P.hashesFile, TIERKIT_SCRATCH_DIR: P.scratchDir,
+        TIERKIT_SCRUB_SQL: typeof scrub === 'string' ? scrub : '',
+      },
+      mounts: [{ name: 'seeds', mountPath: P.seedMount }, { name: 'scratch', mountPath: P.scratchDir }, { name: 'tmp', mountPath: P.tmpMount }],
+    }],
+    containers: [{
+      name: 'publish-seed-hash', image: imageReference(VAULT_CLI), command: ['/bin/sh', '-c', PUBLISH_SEED_HASH_SCRIPT],
+      env: {
+        TIERKIT_HASHES_FILE: P.hashesFile, TIERKIT_SEED_KV_MOUNT: kv, TIERKIT_SEED_KV_NAME: naming.seedHashKvSecretName(env.app, 'golden'),
+        TIERKIT_VAULT_TOKEN_FILE: P.vaultTokenFile, VAULT_ADDR: String(g.manifest.estate?.vault?.address),
+      },
+      mounts: [{ name: 'tmp', mountPath: P.tmpMount }],
+    }],
+  }, ['scratch', 'tmp']);
+}
+
+/**
+ * What differs between a seed-reading pod of `env` and tierkit's reset; [] when nothing does. The
+ * scale, revoke and flags steps are named here and judged whole by TK122, TK125 and TK127.
+ */
+export function resetPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | undefined, seed: string): string[] {
+  if (!env) return ['its namespace is no app-environment of the manifest'];
+  const pg = pgEnv(g, env);
+  if (!pg) return [`its server ${JSON.stringify(env.server)} is not in the manifest, or has a major with no pinned client image`];
+  const kv = g.manifest.estate?.vault?.kvMount ?? 'kvv2';
+  const c = { app: env.app, env: env.env };
+  const hashes = `${kv}/data/${naming.seedHashKvSecretName(env.app, seed)}`;
+  const creds = env.names.vaultCredsPath;
+  const spec = t.template.spec ?? {};
+  const init: any[] = Array.isArray(spec.initContainers) ? spec.initContainers : [];
+  const revoke = init.some((x) => x?.name === 'revoke-leases');
+  const reset = init.find((x) => x?.name === 'reset');
+  const vars = (Array.isArray(reset?.env) ? reset.env : []) as any[];
+  const val = (n: string) => vars.find((v) => v?.name === n)?.value;
+  return podProblems(t, t.template.metadata?.annotations ?? {}, {
+    'agent-inject': 'true', 'agent-pre-populate-only': 'true', 'agent-init-first': 'true', role: naming.resetName(c),
+    'agent-inject-secret-database': creds, 'agent-inject-template-database': credentialsTemplate(creds, false),
+    'agent-inject-secret-seed': hashes, 'agent-inject-template-seed': seedHashTemplate(hashes),
+    ...(revoke ? { 'agent-inject-token': 'true' } : {}),
+  }, {}, {
+    initContainers: ['scale-down', {
+      name: 'reset', image: pg.image, command: ['/bin/bash', '-c', RESET_SCRIPT],
+      env: {
+        ...pg.vars, TIERKIT_GROUP_ROLE: env.names.groupRole, TIERKIT_VAULT_CONNECTION_ROLE: env.names.vaultConnectionRole,
+        TIERKIT_DUMP_FILE: `${P.seedMount}/${naming.SEED_DUMP_FILE}`, TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE,
+        // How long the reset waits for the app's sessions: a number, not a path or a command.
+        TIERKIT_DRAIN_TIMEOUT_SECONDS: /^[0-9]{1,5}$/.test(String(val('TIERKIT_DRAIN_TIMEOUT_SECONDS'))) ? String(val('TIERKIT_DRAIN_TIMEOUT_SECONDS')) : '120',
+      },
+      mounts: [{ name: 'seeds', mountPath: P.seedMount, readOnly: true }, { name: 'tmp', mountPath: P.tmpMount }],
+    }, ...(revoke ? ['revoke-leases', 'reset-flags'] : [])],
+    containers: ['scale-up'],
+  }, ['tmp']);
+}
