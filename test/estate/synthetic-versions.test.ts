@@ -20,7 +20,7 @@ const generator = (version: string) => ({
 
 function estate(synthetic: ReturnType<typeof generator> | undefined, seed: SeedProfile) {
   const e = smallEstate();
-  const app = new App(e, 'crm', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'crm_', image: 'example/crm:1.0.0', ...(synthetic ? { synthetic } : {}) });
+  const app = new App(e, 'crm', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'crm_', image: `example/crm:1.0.0@sha256:${'d'.repeat(64)}`, ...(synthetic ? { synthetic } : {}) });
   new Sandbox(app, 'alice', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'alice', createdAt: '2026-11-21', seed });
   return e;
 }
