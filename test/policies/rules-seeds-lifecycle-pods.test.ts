@@ -49,6 +49,14 @@ describe("TK133/TK135 compare the lifecycle pods whole", () => {
     expect(got[0]).toMatch(/container "publish-seed-hash" mounts .*"\/seeds".*, not \[\{"name":"tmp","mountPath":"\/tmp"\}\]/);
   });
 
+  it('TK133 and TK135 name a CA the pods would verify prod\'s server with that is not the manifest\'s', async () => {
+    const other = '-----BEGIN CERTIFICATE-----\nMIIBimpostor\n-----END CERTIFICATE-----\n';
+    const g = await messages(golden('lp-ca', (o) => { container(o, 'golden-dump').env.find((e: any) => e.name === 'TIERKIT_PG_CA_PEM').value = other; }), 'TK133');
+    expect(g).toEqual([expect.stringContaining('container "golden-dump" sets TIERKIT_PG_CA_PEM to')]);
+    const r = await messages(reset('lp-ca-reset', (o) => { container(o, 'reset').env = container(o, 'reset').env.filter((e: any) => e.name !== 'TIERKIT_PG_CA_PEM'); }), 'TK135');
+    expect(r).toHaveLength(1);
+  });
+
   it('TK133 names an added container (it would hold the producer token) and a scratch volume that is not an emptyDir', async () => {
     const got = await messages(golden('lp-container', (o) => {
       spec(o).containers.push({ name: 'extra', image: 'busybox', command: ['sh'] });

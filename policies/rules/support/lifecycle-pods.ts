@@ -39,6 +39,8 @@ function pgEnv(g: EstateGraph, env: Env): { vars: Record<string, string>; image:
   return { image: imageReference(pinned), vars: {
     PGDATABASE: env.names.database, PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode,
     TIERKIT_CREDENTIALS_FILE: P.credentialsFile, TIERKIT_OBJECT_PREFIX: env.objectPrefix,
+    // The CA libpq verifies the server with: exactly the manifest's (TK061 holds it to its recorded hash).
+    ...(server.sslMode === 'verify-full' && typeof server.caCertificatePem === 'string' ? { TIERKIT_PG_CA_PEM: server.caCertificatePem } : {}),
   } };
 }
 
