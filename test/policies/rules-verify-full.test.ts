@@ -75,3 +75,38 @@ describe('TK049 verify-full with the server\'s declared CA', () => {
     expect(issues({ sslMode: 'verify-full', caCertificatePem: CA })).toEqual([]);
   });
 });
+
+describe('TK042 the admin provider of a verify-full server trusts exactly the CA CI writes for it', () => {
+  const provider = (j: any) => ([] as any[]).concat(j.provider.postgresql)[0];
+  const messages = (r: Awaited<ReturnType<typeof check>>) => findings(r, 'TK042').map((f) => `${f.pointer} ${f.message}`).sort();
+
+  it('the example\'s prod-pg stacks read /tmp/tierkit-pg-ca/prod-pg.pem and pass; scheme "postgres" spelled out passes too', async () => {
+    const base = synthDist(verifyFull);
+    expect(provider(stackJson(base, 'erp')).sslrootcert).toBe('/tmp/tierkit-pg-ca/prod-pg.pem');
+    expect(provider(stackJson(base, 'erp-dev')).sslrootcert).toBeUndefined(); // nonprod-pg does not verify
+    const dir = editDist(base, freshDir('tk042-scheme-ok'), { erp: (j) => { provider(j).scheme = 'postgres'; } });
+    expect(findings(await check(dir), 'TK042')).toEqual([]);
+  });
+
+  it('refuses another scheme, a client certificate, an attribute tierkit never writes, a CA file on a server that does not verify; unsuppressible', async () => {
+    const base = synthDist((e) => {
+      verifyFull(e);
+      env(e, 'erp', 'sandbox').addSuppression('TK042', 'the sandbox dials through the cloud SDK');
+    });
+    const dir = editDist(base, freshDir('tk042-attrs'), {
+      erp: (j) => { provider(j).scheme = 'awspostgres'; },
+      'erp-sandbox': (j) => { Object.assign(provider(j), { sslcert: 'apps/erp/client.pem', sslkey: 'apps/erp/client.key', sslrootcert: '/etc/ssl/certs/ca-certificates.crt' }); },
+      'erp-dev': (j) => { Object.assign(provider(j), { sslrootcert: '/tmp/tierkit-pg-ca/prod-pg.pem', connect_timeout: 5 }); },
+    });
+    const report = await check(dir);
+    expect(messages(report)).toEqual([
+      '/provider/postgresql/0/connect_timeout stack erp-dev: provider block 0 logs in to server nonprod-pg with attribute connect_timeout = 5, which tierkit never writes (it changes how the admin credential logs in, and no rule models it)',
+      '/provider/postgresql/0/scheme stack erp: provider block 0 logs in to server prod-pg with attribute scheme = "awspostgres", which tierkit never writes (only scheme "postgres" dials the declared host itself)',
+      '/provider/postgresql/0/sslcert stack erp-sandbox: provider block 0 logs in to server prod-pg with attribute sslcert = "apps/erp/client.pem", which tierkit never writes (it changes how the admin credential logs in, and no rule models it)',
+      '/provider/postgresql/0/sslkey stack erp-sandbox: provider block 0 logs in to server prod-pg with attribute sslkey = "apps/erp/client.key", which tierkit never writes (it changes how the admin credential logs in, and no rule models it)',
+      '/provider/postgresql/0/sslrootcert stack erp-dev: provider block 0 logs in to server nonprod-pg with attribute sslrootcert = "/tmp/tierkit-pg-ca/prod-pg.pem", which tierkit never writes (the server does not declare verify-full)',
+      '/provider/postgresql/0/sslrootcert stack erp-sandbox: provider block 0 logs in to server prod-pg with sslrootcert "/etc/ssl/certs/ca-certificates.crt", not "/tmp/tierkit-pg-ca/prod-pg.pem" (the file CI writes from the server\'s declared CA): whoever that CA certifies — or, without one, any CA the runner trusts — receives the admin credential',
+    ]);
+    expect(findings(report, 'TK042').every((f) => f.suppressed === undefined && f.severity === 'error')).toBe(true);
+  });
+});
