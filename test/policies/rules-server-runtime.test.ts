@@ -75,7 +75,7 @@ describe('TK042 a stack\'s provider and its server; host aliases are the same se
     expect(messages(report, 'TK042')).toEqual([
       'stack crm-dev: provider block 0 logs in to "pg-nonprod.arcodange.lab":"5433", which is no spelling of a declared server (its own is pg-nonprod.arcodange.lab:5432): it could be any server, prod\'s included',
       'stack erp-dev: provider block 0 logs in to "pg-prod.arcodange.lab":5432, server prod-pg (tiers prod), not the stack\'s server nonprod-pg',
-      'stack erp: provider block 0 logs in to server prod-pg with sslmode "disable", weaker than (or not) its declared "require": the admin credential crosses it',
+      'stack erp: provider block 0 logs in to server prod-pg with sslmode "disable", weaker than (or not) its declared "verify-full": the admin credential crosses it',
       'stack shop-dev: provider block 0 logs in to "10.20.5.10":5432, which is no spelling of a declared server (its own is pg-nonprod.arcodange.lab:5432): it could be any server, prod\'s included',
     ]);
     expect(findings(report, 'TK042').every((f) => f.suppressed === undefined && f.severity === 'error')).toBe(true);
