@@ -276,7 +276,7 @@ export const STAGE_LOCK_SCRIPT = [
  * Apply jobs, in the stack directory holding the reviewed plan: refuse unless the plan's embedded
  * configuration (the zip's \`tfconfig/\`) is exactly main's synthesized stack — one module, one file,
  * byte-identical — and its embedded provider lock is main's committed lock file; then stage main's
- * stack and lock file (never the artifact's) for \`terraform init -lockfile=readonly\`. The PR run made
+ * stack and lock file (never the artifact's, whose other files are removed) for \`terraform init -lockfile=readonly\`. The PR run made
  * the plan with code the PR controls; this makes its output, not its honesty, what is checked.
  * `root` holds that `dist/` and `terraform-locks/` (main's, or main's before the push for a removed stack).
  */
@@ -307,6 +307,9 @@ export function verifyConfigScript(root: string, who: string, whose: string): st
     `  echo "::error::the plan of $STACK was made with provider packages other than ${whose} committed \${lock#${root}/} records: refusing; re-run the PR checks and merge again"`,
     '  exit 1',
     'fi',
+    // Only the verified plan stays: the artifact is the PR run's (a .terraform/ directory, a *.tf file,
+    // a created-connections.txt the rotate step would read are all what the PR chose).
+    'find . -mindepth 1 -maxdepth 1 ! -name tfplan -exec rm -rf -- {} +',
     'cp "$want" cdk.tf.json',
     'cp "$lock" .terraform.lock.hcl',
     '',

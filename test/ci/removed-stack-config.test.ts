@@ -4,7 +4,7 @@
 // artifact's, are staged for `terraform init`. The forged-plan attack is test/attack/removed-stack-forged-plan.test.ts;
 // this drives the real generated steps end to end: locate's staging, then the destroy job up to its apply.
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,7 +44,7 @@ function planZip(dir: string, config: string, lock: string): void {
  * Locate's staging step over main-before's synthesized stack (`before`) and committed lock, then the
  * destroy job's `run:` steps for crm-alice (uses: steps stand in: the artifact lands in before/), up to its apply.
  */
-function destroy(opts: { before?: string; plan: { config: string; lock: string }; beside?: string }) {
+function destroy(opts: { before?: string; plan: { config: string; lock: string }; beside?: string; extra?: Record<string, string> }) {
   const dir = testTmp('ci', `removed-config-${process.pid}-${++runs}`);
   mkdirSync(join(dir, 'stack'), { recursive: true });
   mkdirSync(join(dir, 'bin'), { recursive: true });
@@ -65,6 +65,10 @@ function destroy(opts: { before?: string; plan: { config: string; lock: string }
   // What the artifact carries beside the plan (the PR run controls it).
   writeFileSync(join(dir, 'stack', 'cdk.tf.json'), opts.beside ?? opts.plan.config);
   writeFileSync(join(dir, 'stack', '.terraform.lock.hcl'), opts.beside === undefined ? opts.plan.lock : '# forged\n');
+  for (const [rel, text] of Object.entries(opts.extra ?? {})) {
+    mkdirSync(join(dir, 'stack', rel, '..'), { recursive: true });
+    writeFileSync(join(dir, 'stack', rel), text);
+  }
   const sha = createHash('sha256').update(readFileSync(join(dir, 'stack', 'tfplan'))).digest('hex');
   const values: Record<string, string> = {
     'matrix.stack': STACK, 'matrix.server': 'nonprod-pg', 'matrix.gatingTier': 'dev', 'matrix.artifact': ARTIFACT_PATH,
@@ -83,7 +87,7 @@ function destroy(opts: { before?: string; plan: { config: string; lock: string }
     if (r.status !== 0 || /terraform apply/.test(s.run)) break;
   }
   const applied = existsSync(join(dir, 'applied'));
-  return { applied, log, config: applied ? readFileSync(join(dir, 'cdk.tf.json'), 'utf8') : undefined, lock: applied ? readFileSync(join(dir, '.terraform.lock.hcl'), 'utf8') : undefined };
+  return { applied, log, left: readdirSync(join(dir, 'stack')).sort(), config: applied ? readFileSync(join(dir, 'cdk.tf.json'), 'utf8') : undefined, lock: applied ? readFileSync(join(dir, '.terraform.lock.hcl'), 'utf8') : undefined };
 }
 
 describe("a removed stack's destroy plan is held to main's configuration before the push", () => {
@@ -122,5 +126,15 @@ describe("a removed stack's destroy plan is held to main's configuration before 
     const b = destroy({ before: JSON.stringify(otherSource), plan: { config: JSON.stringify(otherSource), lock: LOCK } });
     expect(b.applied).toBe(false);
     expect(b.log).toContain('/terraform/required_providers/postgresql (source "evil/postgresql")');
+  });
+
+  it('keeps nothing else the artifact carried: no .terraform/ (workspace, cached providers), no *.tf, no created-connections.txt', () => {
+    const r = destroy({
+      plan: { config: honest, lock: LOCK },
+      extra: { '.terraform/environment': 'other-workspace', 'override.tf.json': '{"resource":{}}', 'created-connections.txt': 'sys/policies/acl/x\n' },
+    });
+    expect(r.applied, r.log).toBe(true);
+    // The stand-in terraform wrote plan.json; everything else is the verified plan and main-before's files.
+    expect(r.left).toEqual(['.terraform.lock.hcl', 'cdk.tf.json', 'plan.json', 'tfplan']);
   });
 });
