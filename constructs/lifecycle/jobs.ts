@@ -24,6 +24,7 @@ import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { declaredFlags, hasGoldenDump, hasReset, resetRevokesLeases, resetSchedule, resetSeed } from './plan';
 import { FLAGS_FILE_KEY, flagdDefinition, flagsResetPatch } from '../../contract/flags';
+import { POD_PG_CA_FILE } from '../../contract/pg-ca';
 import { FLAGS_RESET_SCRIPT, GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_REVOKE_LEASES_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT, SEED_HASH_FILE, seedHashTemplate } from './scripts';
 import { buildSeedVolume } from './seed-store';
 import { CURL, KUBECTL, POSTGRES_CLIENT, VAULT_CLI, imageReference } from './images';
@@ -99,8 +100,11 @@ function credentialsTemplate(path: string, kv: boolean): string {
 
 function pgEnv(env: AppEnvironment, extra: Record<string, string>): k8s.EnvVar[] {
   const server = env.server!;
+  // verify-full: the declared CA (public) rides in the env; the script writes it where PGSSLROOTCERT points.
+  const ca: Record<string, string> = server.sslMode === 'verify-full' && server.caCertificatePem !== undefined
+    ? { PGSSLROOTCERT: POD_PG_CA_FILE, TIERKIT_PG_CA_PEM: server.caCertificatePem } : {};
   const vars: Record<string, string> = {
-    PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode,
+    PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode, ...ca,
     TIERKIT_CREDENTIALS_FILE: CREDENTIALS_FILE, TIERKIT_OBJECT_PREFIX: env.app.objectPrefix, ...extra,
   };
   return Object.keys(vars).sort().map((name) => ({ name, value: vars[name] }));

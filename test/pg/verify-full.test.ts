@@ -6,10 +6,11 @@
 // 10) and are put back afterwards; their other clients, which do not ask for TLS, are unaffected.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, literal, pgServer, superLogin, type PgMajor, type PgServerInfo } from './support/db';
 import { testTmp } from '../setup/tmpdir';
+import { LIFECYCLE_SHELL_FUNCTIONS } from '../../constructs/lifecycle/scripts';
 
 const MAJORS: PgMajor[] = [15, 18];
 /** libpq's client of the major-15 client tools (.ci/run installs them), else the one on PATH. */
@@ -94,6 +95,28 @@ describe.each(MAJORS)('sslmode=verify-full with the declared CA, PostgreSQL %i',
     // sslrootcert even under require — it is the CA, not the mode name, that authenticates.)
     expect(psql(server, 'host=localhost sslmode=require')).toMatchObject({ code: 0, out: 't' });
     expect(psql(server, `host=localhost sslmode=require sslrootcert=${certs.otherCa}`).err).toMatch(/certificate verify failed/);
+  });
+
+  // The lifecycle pods' shell functions write the CA their env carries where PGSSLROOTCERT points:
+  // without it libpq reads ~/.postgresql/root.crt, whatever the image or a mounted home put there.
+  it('the lifecycle scripts trust the CA their env carries (TIERKIT_PG_CA_PEM), not ~/.postgresql/root.crt', () => {
+    const home = join(testTmp('pg-verify-full'), `home-${major}-${process.pid}`);
+    mkdirSync(join(home, '.postgresql'), { recursive: true });
+    writeFileSync(join(home, '.postgresql', 'root.crt'), readFileSync(certs.otherCa)); // what a home may hold
+    const run = (extra: Record<string, string>) => spawnSync('bash', ['-c', `${LIFECYCLE_SHELL_FUNCTIONS}\n${PSQL} -XAtc 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'`], {
+      env: { PATH: process.env.PATH ?? '', HOME: home, PGHOST: 'localhost', PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: 'postgres', PGSSLMODE: 'verify-full', PGCONNECT_TIMEOUT: '10', ...extra },
+      encoding: 'utf8',
+    });
+    const file = join(home, 'pod-ca.pem');
+    const ok = run({ TIERKIT_PG_CA_PEM: readFileSync(certs.ca, 'utf8'), PGSSLROOTCERT: file });
+    expect(ok.stderr).toBe('');
+    expect([ok.status, ok.stdout.trim()]).toEqual([0, 't']);
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(certs.ca, 'utf8'));
+    // Before: no CA in the env, libpq falls back to the home's root.crt (here another CA's).
+    expect(run({}).stderr).toMatch(/certificate verify failed/);
+    expect(run({ TIERKIT_PG_CA_PEM: readFileSync(certs.otherCa, 'utf8'), PGSSLROOTCERT: file }).stderr).toMatch(/certificate verify failed/);
+    // A CA without a place to write it is refused before any connection.
+    expect(run({ TIERKIT_PG_CA_PEM: readFileSync(certs.ca, 'utf8') }).stderr).toMatch(/TIERKIT_PG_CA_PEM is set but PGSSLROOTCERT is not/);
   });
 
   it('refuses the right CA\'s certificate presented for another name (the same server reached as 127.0.0.1)', () => {

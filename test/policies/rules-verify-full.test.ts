@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, env, findings, freshDir, synthDist } from './helpers';
 import { editDist } from './rehash';
+import { parseAllDocuments } from 'yaml';
+import { POD_PG_CA_FILE } from '../../contract/pg-ca';
 import { Estate, PostgresServer, Tier, validateEstate } from '../../constructs';
 
 /** A throwaway CA certificate (openssl): its PEM. */
@@ -110,3 +112,24 @@ describe('TK042 the admin provider of a verify-full server trusts exactly the CA
     expect(findings(report, 'TK042').every((f) => f.suppressed === undefined && f.severity === 'error')).toBe(true);
   });
 });
+
+describe('lifecycle pods on a verify-full server carry its declared CA for libpq', () => {
+  it('the golden dump (erp) and the reset (erp-sandbox) on prod-pg: PGSSLROOTCERT and the PEM the server declares; nonprod-pg pods neither', () => {
+    const dir = synthDist(verifyFull);
+    const containers = (file: string) => parseAllDocuments(readFileSync(join(dir, 'k8s', file), 'utf8')).map((d) => d.toJS())
+      .filter((o: any) => o?.kind === 'CronJob')
+      .flatMap((o: any) => [...(o.spec.jobTemplate.spec.template.spec.initContainers ?? []), ...o.spec.jobTemplate.spec.template.spec.containers]);
+    const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value]));
+    const pg = (file: string) => containers(file).filter((c: any) => envOf(c).PGHOST !== undefined).map((c: any) => [c.name, envOf(c)] as const);
+    const prod = [...pg('prod/erp.k8s.yaml'), ...pg('dev/erp-sandbox.k8s.yaml')];
+    expect(prod.map(([n]) => n).sort()).toEqual(['golden-dump', 'reset']);
+    for (const [name, e] of prod) {
+      expect(e.PGSSLMODE, name).toBe('verify-full');
+      expect(e.PGSSLROOTCERT, name).toBe(POD_PG_CA_FILE);
+      expect(sha(e.TIERKIT_PG_CA_PEM), name).toBe(sha(CA));
+    }
+    const dev = pg('dev/erp-dev.k8s.yaml');
+    for (const [name, e] of dev) expect([name, e.PGSSLROOTCERT, e.TIERKIT_PG_CA_PEM]).toEqual([name, undefined, undefined]);
+  });
+});
+
