@@ -100,9 +100,9 @@ function credentialsTemplate(path: string, kv: boolean): string {
 
 function pgEnv(env: AppEnvironment, extra: Record<string, string>): k8s.EnvVar[] {
   const server = env.server!;
-  // verify-full: the declared CA (public) rides in the env; the script writes it where PGSSLROOTCERT points.
+  // verify-full: the declared CA (public; base64, one line) rides in the env; the script writes it where PGSSLROOTCERT points.
   const ca: Record<string, string> = server.sslMode === 'verify-full' && server.caCertificatePem !== undefined
-    ? { PGSSLROOTCERT: POD_PG_CA_FILE, TIERKIT_PG_CA_PEM: server.caCertificatePem } : {};
+    ? { PGSSLROOTCERT: POD_PG_CA_FILE, TIERKIT_PG_CA_BASE64: Buffer.from(server.caCertificatePem, 'utf8').toString('base64') } : {};
   const vars: Record<string, string> = {
     PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode, ...ca,
     TIERKIT_CREDENTIALS_FILE: CREDENTIALS_FILE, TIERKIT_OBJECT_PREFIX: env.app.objectPrefix, ...extra,

@@ -99,7 +99,7 @@ describe.each(MAJORS)('sslmode=verify-full with the declared CA, PostgreSQL %i',
 
   // The lifecycle pods' shell functions write the CA their env carries where PGSSLROOTCERT points:
   // without it libpq reads ~/.postgresql/root.crt, whatever the image or a mounted home put there.
-  it('the lifecycle scripts trust the CA their env carries (TIERKIT_PG_CA_PEM), not ~/.postgresql/root.crt', () => {
+  it('the lifecycle scripts trust the CA their env carries (TIERKIT_PG_CA_BASE64), not ~/.postgresql/root.crt', () => {
     const home = join(testTmp('pg-verify-full'), `home-${major}-${process.pid}`);
     mkdirSync(join(home, '.postgresql'), { recursive: true });
     writeFileSync(join(home, '.postgresql', 'root.crt'), readFileSync(certs.otherCa)); // what a home may hold
@@ -107,16 +107,17 @@ describe.each(MAJORS)('sslmode=verify-full with the declared CA, PostgreSQL %i',
       env: { PATH: process.env.PATH ?? '', HOME: home, PGHOST: 'localhost', PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: 'postgres', PGSSLMODE: 'verify-full', PGCONNECT_TIMEOUT: '10', ...extra },
       encoding: 'utf8',
     });
+    const b64 = (f: string) => readFileSync(f).toString('base64');
     const file = join(home, 'pod-ca.pem');
-    const ok = run({ TIERKIT_PG_CA_PEM: readFileSync(certs.ca, 'utf8'), PGSSLROOTCERT: file });
+    const ok = run({ TIERKIT_PG_CA_BASE64: b64(certs.ca), PGSSLROOTCERT: file });
     expect(ok.stderr).toBe('');
     expect([ok.status, ok.stdout.trim()]).toEqual([0, 't']);
     expect(readFileSync(file, 'utf8')).toBe(readFileSync(certs.ca, 'utf8'));
     // Before: no CA in the env, libpq falls back to the home's root.crt (here another CA's).
     expect(run({}).stderr).toMatch(/certificate verify failed/);
-    expect(run({ TIERKIT_PG_CA_PEM: readFileSync(certs.otherCa, 'utf8'), PGSSLROOTCERT: file }).stderr).toMatch(/certificate verify failed/);
+    expect(run({ TIERKIT_PG_CA_BASE64: b64(certs.otherCa), PGSSLROOTCERT: file }).stderr).toMatch(/certificate verify failed/);
     // A CA without a place to write it is refused before any connection.
-    expect(run({ TIERKIT_PG_CA_PEM: readFileSync(certs.ca, 'utf8') }).stderr).toMatch(/TIERKIT_PG_CA_PEM is set but PGSSLROOTCERT is not/);
+    expect(run({ TIERKIT_PG_CA_BASE64: b64(certs.ca) }).stderr).toMatch(/TIERKIT_PG_CA_BASE64 is set but PGSSLROOTCERT is not/);
   });
 
   it('refuses the right CA\'s certificate presented for another name (the same server reached as 127.0.0.1)', () => {

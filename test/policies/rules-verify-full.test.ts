@@ -126,10 +126,10 @@ describe('lifecycle pods on a verify-full server carry its declared CA for libpq
     for (const [name, e] of prod) {
       expect(e.PGSSLMODE, name).toBe('verify-full');
       expect(e.PGSSLROOTCERT, name).toBe(POD_PG_CA_FILE);
-      expect(sha(e.TIERKIT_PG_CA_PEM), name).toBe(sha(CA));
+      expect(sha(Buffer.from(e.TIERKIT_PG_CA_BASE64, 'base64').toString('utf8')), name).toBe(sha(CA));
     }
     const dev = pg('dev/erp-dev.k8s.yaml');
-    for (const [name, e] of dev) expect([name, e.PGSSLROOTCERT, e.TIERKIT_PG_CA_PEM]).toEqual([name, undefined, undefined]);
+    for (const [name, e] of dev) expect([name, e.PGSSLROOTCERT, e.TIERKIT_PG_CA_BASE64]).toEqual([name, undefined, undefined]);
   });
 });
 
