@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, env, findings, freshDir, synthDist } from './helpers';
-import { editDist } from './rehash';
+import { editDist, rehashManifest } from './rehash';
+import { cpSync, writeFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { POD_PG_CA_FILE } from '../../contract/pg-ca';
 import { Estate, PostgresServer, Tier, validateEstate } from '../../constructs';
@@ -130,6 +131,23 @@ describe('lifecycle pods on a verify-full server carry its declared CA for libpq
     }
     const dev = pg('dev/erp-dev.k8s.yaml');
     for (const [name, e] of dev) expect([name, e.PGSSLROOTCERT, e.TIERKIT_PG_CA_BASE64]).toEqual([name, undefined, undefined]);
+  });
+
+  it('TK049 catches hand edits of a pod: PGSSLROOTCERT pointed elsewhere, another CA, PGSSLROOTCERT dropped', async () => {
+    const base = synthDist(verifyFull);
+    const dir = freshDir('tk049-pods');
+    cpSync(base, dir, { recursive: true });
+    const edit = (file: string, f: (text: string) => string) => writeFileSync(join(dir, 'k8s', file), f(readFileSync(join(dir, 'k8s', file), 'utf8')));
+    const b64 = Buffer.from(CA, 'utf8').toString('base64');
+    expect(readFileSync(join(dir, 'k8s/prod/erp.k8s.yaml'), 'utf8')).toContain(b64);
+    edit('prod/erp.k8s.yaml', (t) => t.replace(b64, Buffer.from(OTHER, 'utf8').toString('base64')));
+    edit('dev/erp-sandbox.k8s.yaml', (t) => t.replace(`value: ${POD_PG_CA_FILE}`, 'value: /etc/ssl/certs/ca-certificates.crt'));
+    rehashManifest(dir);
+    const found = findings(await check(dir), 'TK049').map((f) => f.message).sort();
+    expect(found).toEqual([
+      `erp (tier prod): CronJob erp/erp-golden-dump container "golden-dump" connects to prod-pg (verify-full) carries a CA (sha256 ${sha(OTHER).slice(0, 12)}…) that is not the CA the server declares`,
+      `erp-sandbox (tier dev): CronJob erp-sandbox/erp-sandbox-reset container "reset" connects to prod-pg (verify-full) with PGSSLROOTCERT "/etc/ssl/certs/ca-certificates.crt", not ${POD_PG_CA_FILE} (where its scripts write the declared CA): libpq trusts another file, or ~/.postgresql/root.crt`,
+    ]);
   });
 });
 
