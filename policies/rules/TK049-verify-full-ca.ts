@@ -21,12 +21,20 @@ function podProblems(g: EstateGraph): RuleFinding[] {
       (Array.isArray(spec[list]) ? spec[list] : []).forEach((c: any, i: number) => {
         const vars = new Map<string, { value?: unknown; from: boolean; at: number }>();
         (Array.isArray(c?.env) ? c.env : []).forEach((e: any, j: number) => { if (typeof e?.name === 'string') vars.set(e.name, { value: e.value, from: e.valueFrom !== undefined, at: j }); });
-        const host = vars.get('PGHOST')?.value;
-        if (typeof host !== 'string') return;
-        const portText = vars.get('PGPORT')?.value ?? '5432';
-        const server = typeof portText === 'string' && /^\d+$/.test(portText) ? serverAt(g.servers.values(), host, Number(portText)) : undefined;
-        if (!server || server.sslMode !== 'verify-full') return;
+        const hostVar = vars.get('PGHOST');
+        if (hostVar === undefined) return;
+        const host = hostVar.from ? undefined : hostVar.value;
+        const portVar = vars.get('PGPORT');
+        const portText = portVar === undefined ? '5432' : portVar.from ? undefined : portVar.value;
+        const server = typeof host === 'string' && typeof portText === 'string' && /^\d+$/.test(portText) ? serverAt(g.servers.values(), host, Number(portText)) : undefined;
         const env = t.object.namespace ? g.index.byNamespace.get(t.object.namespace) : undefined;
+        if (!server) {
+          // An address or a valueFrom may still reach a verify-full server (its egress allows the IP): fail closed.
+          out.push({ env, source: templatePointer(t, `/spec/${list}/${i}/env/${hostVar.at}`),
+            message: `${describeEnv(env)}: ${t.object.kind} ${t.object.namespace}/${t.object.name} container "${c.name}" connects to PGHOST ${hostVar.from ? '(valueFrom)' : JSON.stringify(host ?? null)}:${JSON.stringify(portText ?? '(valueFrom)')}, no spelling of a declared server: whether it must verify the server cannot be told` });
+          return;
+        }
+        if (server.sslMode !== 'verify-full') return;
         const where = `${describeEnv(env)}: ${t.object.kind} ${t.object.namespace}/${t.object.name} container "${c.name}" connects to ${server.id} (verify-full)`;
         const reaches = [{ tier: server.gatingTier ?? 'prod', what: `server ${server.id}'s credentials the pod holds` }];
         const push = (name: string, why: string) => {

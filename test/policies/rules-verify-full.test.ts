@@ -133,7 +133,7 @@ describe('lifecycle pods on a verify-full server carry its declared CA for libpq
     for (const [name, e] of dev) expect([name, e.PGSSLROOTCERT, e.TIERKIT_PG_CA_BASE64]).toEqual([name, undefined, undefined]);
   });
 
-  it('TK049 catches hand edits of a pod: PGSSLROOTCERT pointed elsewhere, another CA, PGSSLROOTCERT dropped', async () => {
+  it('TK049 catches hand edits of a pod: PGSSLROOTCERT pointed elsewhere, another CA, a server by its address', async () => {
     const base = synthDist(verifyFull);
     const dir = freshDir('tk049-pods');
     cpSync(base, dir, { recursive: true });
@@ -142,9 +142,12 @@ describe('lifecycle pods on a verify-full server carry its declared CA for libpq
     expect(readFileSync(join(dir, 'k8s/prod/erp.k8s.yaml'), 'utf8')).toContain(b64);
     edit('prod/erp.k8s.yaml', (t) => t.replace(b64, Buffer.from(OTHER, 'utf8').toString('base64')));
     edit('dev/erp-sandbox.k8s.yaml', (t) => t.replace(`value: ${POD_PG_CA_FILE}`, 'value: /etc/ssl/certs/ca-certificates.crt'));
+    // prod-pg by its address: the reset's egress policy allows it, no server spelling names it.
+    edit('dev/crm-alice.k8s.yaml', (t) => t.replace('value: pg-nonprod.arcodange.lab', 'value: 10.20.5.10'));
     rehashManifest(dir);
     const found = findings(await check(dir), 'TK049').map((f) => f.message).sort();
     expect(found).toEqual([
+      'crm-alice (tier dev): CronJob crm-alice/crm-alice-reset container "reset" connects to PGHOST "10.20.5.10":"5432", no spelling of a declared server: whether it must verify the server cannot be told',
       `erp (tier prod): CronJob erp/erp-golden-dump container "golden-dump" connects to prod-pg (verify-full) carries a CA (sha256 ${sha(OTHER).slice(0, 12)}…) that is not the CA the server declares`,
       `erp-sandbox (tier dev): CronJob erp-sandbox/erp-sandbox-reset container "reset" connects to prod-pg (verify-full) with PGSSLROOTCERT "/etc/ssl/certs/ca-certificates.crt", not ${POD_PG_CA_FILE} (where its scripts write the declared CA): libpq trusts another file, or ~/.postgresql/root.crt`,
     ]);
