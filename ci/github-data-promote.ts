@@ -2,7 +2,8 @@ import { DataPromoteApp, DataPromoteJob, dataPromotePlan } from '../contract/dat
 import type { Manifest, ManifestAppEnvironment, ManifestServer } from '../contract/manifest';
 import { seedExportPath, seedHashKvSecretName, SEED_DUMP_FILE } from '../constructs/naming';
 import { ACTIONS, RUNNER } from './pins';
-import { checkout, revokeVaultToken, setupNode, Step, TIERKIT, vaultLogin } from './steps';
+import { pgCaFile } from '../contract/pg-ca';
+import { caEnv, caFileStep, checkout, revokeVaultToken, setupNode, Step, TIERKIT, vaultLogin } from './steps';
 
 /**
  * `tierkit-data-promote.yml` (issue 17, docs/data-promote.md): a reviewed change script, by hand.
@@ -102,10 +103,15 @@ function envOf(m: Manifest, slug: string): ManifestAppEnvironment {
   return e;
 }
 
-/** libpq's target, from the manifest (the scripts unset every other way to name one). */
+/**
+ * libpq's target, from the manifest (the scripts unset every other way to name one). verify-full
+ * without PGSSLROOTCERT reads ~/.postgresql/root.crt: hand it the server's declared CA, which
+ * `caFileStep` writes (sha256-checked) before the job connects.
+ */
 function pgTarget(m: Manifest, env: ManifestAppEnvironment): Record<string, string> {
   const s = serverOf(m, env);
-  return { PGHOST: s.host, PGPORT: String(s.port), PGDATABASE: env.names.database, PGSSLMODE: s.sslMode ?? 'verify-full' };
+  const mode = s.sslMode ?? 'verify-full';
+  return { PGHOST: s.host, PGPORT: String(s.port), PGDATABASE: env.names.database, PGSSLMODE: mode, ...(mode === 'verify-full' ? { PGSSLROOTCERT: pgCaFile(s.id) } : {}) };
 }
 
 function credentialStep(m: Manifest, job: DataPromoteJob): Step {
@@ -140,6 +146,7 @@ function rehearseJob(m: Manifest, a: DataPromoteApp): Record<string, unknown> {
       ...commonHead(),
       vaultLogin(m, job.vaultRole, undefined),
       credentialStep(m, job),
+      ...caFileStep(serverOf(m, sandbox)),
       { name: "The golden's published hashes", env: { VAULT_ADDR: m.estate.vault.address, SEED_HASH_PATH: seedHashPath }, run: SEED_HASHES_SCRIPT },
       ...(store ? [{
         name: 'Mount the golden (read-only)',
@@ -193,6 +200,7 @@ function replayJob(m: Manifest, a: DataPromoteApp): Record<string, unknown> {
       },
       vaultLogin(m, job.vaultRole, undefined),
       credentialStep(m, job),
+      ...caFileStep(serverOf(m, prod)),
       {
         name: `Replay the change script on ${prod.slug}`,
         env: {
@@ -244,6 +252,7 @@ export function dataPromoteWorkflow(m: Manifest): Record<string, unknown> | unde
     permissions: { contents: 'read' },
     // One data promote per app at a time: a second waits, it never cancels one mid-replay.
     concurrency: { group: 'tierkit-data-promote-${{ inputs.app }}', 'cancel-in-progress': false },
+    ...(caEnv(m) ? { env: caEnv(m) } : {}),
     jobs,
   };
 }

@@ -1,7 +1,8 @@
 import type { Manifest } from '../contract/manifest';
-import { RUNNER } from './pins';
-import { PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE, stateRoleName } from '../constructs/naming';
-import { applierRole, applySteps, ciServers, refuseServer, Step, TIERKIT } from './steps';
+import { PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE, PROVIDER_LOCKS_DIR, stateRoleName } from '../constructs/naming';
+import { PROVIDER_SOURCES } from '../contract/known-types';
+import { ACTIONS, RUNNER } from './pins';
+import { applierRole, applySteps, ARTIFACT, ciServers, refuseServer, Step, TIERKIT, verifyConfigScript } from './steps';
 
 /**
  * Stacks a merged pull request removed have no `apply-<stack>` job any more (those jobs follow the
@@ -43,7 +44,8 @@ const RESOLVE_JQ = String.raw`($before[0].tiers | map({key: .name, value: .}) | 
    | if $r == null then error("stack \($n) was removed, but main does not retire it, so no state identity keeps its key: add { stack: \"\($n)\", tier: Tier.\($gt | ascii_upcase)\(if $kind == "app-environment" then ", server: \"\($b.server)\"" else "" end), reason } to the estate prop retiredStacks in a pull request, apply dist/ci/state-access.json, then re-run this workflow")
      elif $r.gatingTier != $gt or $r.kind != $kind or ($r.server // "") != ($b.server // "") then error("stack \($n) is retired as \($r.kind) of tier \($r.gatingTier) on server \($r.server // "none"), but its destroy applies as \($kind) of tier \($gt) on server \($b.server // "none"): the applier holding its key is not the one that destroys it; correct the estate prop retiredStacks and re-run")
      else . end
-   | {stack: $n, kind: $b.kind, gatingTier: $gt, applyGate: $tiers[$gt].applyGate.name, server: ($b.server // "")}]`;
+   | if ($b.artifact | type) != "string" or ($b.artifact | test("^terraform/[A-Za-z0-9][A-Za-z0-9._-]*/cdk\\.tf\\.json$") | not) then error("stack \($n): main before this push names its artifact \($b.artifact | tojson), not terraform/<stack>/cdk.tf.json") else . end
+   | {stack: $n, kind: $b.kind, gatingTier: $gt, applyGate: $tiers[$gt].applyGate.name, server: ($b.server // ""), artifact: $b.artifact}]`;
 
 /** Steps of the `locate` job, after the plan index was verified. */
 export function removedStackSteps(): Step[] {
@@ -91,6 +93,71 @@ export function removedStackSteps(): Step[] {
         '',
       ].join('\n'),
     },
+    {
+      // The destroy jobs check each plan's embedded configuration and lock against these (never the artifact's own).
+      name: 'Stage the stacks and committed provider lock files of main before this push',
+      if: "steps.removed-candidates.outputs.any == 'true'",
+      run: [
+        'mkdir -p before-main/dist before-main/' + PROVIDER_LOCKS_DIR,
+        'cp before-dist/manifest.json before-main/dist/',
+        'cp -R before-dist/terraform before-main/dist/',
+        `if [ -d "$RUNNER_TEMP/before/${PROVIDER_LOCKS_DIR}" ]; then cp -R "$RUNNER_TEMP/before/${PROVIDER_LOCKS_DIR}/." before-main/${PROVIDER_LOCKS_DIR}/; fi`,
+        '',
+      ].join('\n'),
+    },
+    {
+      name: "Upload the stacks and provider lock files of main before this push",
+      if: "steps.removed-candidates.outputs.any == 'true'",
+      uses: ACTIONS.uploadArtifact,
+      with: { name: ARTIFACT.mainBefore, path: 'before-main/', 'if-no-files-found': 'error', 'retention-days': 30 },
+    },
+  ];
+}
+
+/**
+ * A removed stack's destroy plan: its configuration must be main's before the push (`../before`,
+ * uploaded by `locate`), byte for byte, as a live stack's is main's.
+ */
+export const VERIFY_DESTROY_CONFIG_SCRIPT = verifyConfigScript('../before', 'main before this push', "main's (before this push)");
+
+/**
+ * Run by `node -e` on the staged (verified) cdk.tf.json of a removed stack: a destroy runs with the
+ * applier's credentials in its environment, so its configuration may hold no provisioner (a `when =
+ * destroy` local-exec runs during a deletes-only apply), no module, and only tierkit's providers from
+ * their pinned sources (`PROVIDERS`, contract/known-types.ts). Defence in depth behind the byte check.
+ */
+export const DESTROY_CONFIG_SCRIPT = [
+  "const j = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));",
+  'const allowed = JSON.parse(process.env.PROVIDERS);',
+  'const bad = [];',
+  // Terraform JSON takes provisioner/connection only as meta-arguments of a resource block.
+  "for (const [type, byName] of Object.entries(j.resource || {})) for (const [name, r] of Object.entries(byName || {})) for (const k of ['provisioner', 'connection']) if (r && r[k] !== undefined) bad.push('/resource/' + type + '/' + name + '/' + k);",
+  "if (j.module !== undefined) bad.push('/module');",
+  "for (const name of Object.keys(j.provider || {})) if (!(name in allowed)) bad.push('/provider/' + name);",
+  'for (const [name, req] of Object.entries((j.terraform && j.terraform.required_providers) || {})) {',
+  "  const said = String((req && req.source) || '').toLowerCase();",
+  "  const src = said.startsWith('registry.terraform.io/') ? said.slice('registry.terraform.io/'.length) : said;",
+  "  if (allowed[name] !== src) bad.push('/terraform/required_providers/' + name + ' (source ' + JSON.stringify(src) + ')');",
+  '}',
+  "if (bad.length > 0) { console.log('::error::the destroy configuration of ' + process.env.STACK + ' holds what a destroy never needs: ' + bad.join(', ') + ': refusing to apply'); process.exit(1); }",
+].join('\n');
+
+/** A removed stack (matrix entry): verify its plan's configuration against main's before the push, and stage that. */
+export function removedStackConfigSteps(): Step[] {
+  return [
+    { name: "Download main's synthesized stacks and lock files from before this push", uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.mainBefore, path: 'before' } },
+    {
+      name: "Refuse a destroy plan whose configuration or provider lock is not main's before this push",
+      'working-directory': 'stack',
+      env: { STACK: '${{ matrix.stack }}', ARTIFACT_PATH: '${{ matrix.artifact }}' },
+      run: VERIFY_DESTROY_CONFIG_SCRIPT,
+    },
+    {
+      name: 'Refuse a destroy configuration with a provisioner, a module or a provider tierkit does not pin',
+      'working-directory': 'stack',
+      env: { STACK: '${{ matrix.stack }}', PROVIDERS: JSON.stringify(PROVIDER_SOURCES), PROGRAM: DESTROY_CONFIG_SCRIPT },
+      run: 'node -e "$PROGRAM" cdk.tf.json\n',
+    },
   ];
 }
 
@@ -98,7 +165,7 @@ function removeJob(m: Manifest, which: 'envs' | 'platforms', needs: readonly str
   const ciTiers = m.tiers.filter((t) => t.applyGate.name !== 'none');
   const roles = Object.fromEntries(ciTiers.map((t) => [t.name, applierRole(t.name)]));
   const apply = applySteps(m, { matrix: true }, which === 'platforms' ? PLATFORM_ADMIN_ROLE : '${{ fromJSON(env.APPLIER_ROLES)[matrix.gatingTier] }}',
-    stateRoleName(which === 'platforms' ? 'platform-admin' : { role: 'apply', tier: '${{ matrix.gatingTier }}' }), { onlyDeletes: true });
+    stateRoleName(which === 'platforms' ? 'platform-admin' : { role: 'apply', tier: '${{ matrix.gatingTier }}' }), { onlyDeletes: true, verifyConfig: removedStackConfigSteps() });
   return {
     name: `destroy removed \${{ matrix.stack }} (\${{ matrix.gatingTier }}: \${{ matrix.applyGate }})`,
     needs: ['locate', ...needs],

@@ -27,6 +27,8 @@ export const ARTIFACT = {
   plan: (stackExpr: string) => `tierkit-plan-${stackExpr}`,
   /** Main's synthesized stacks and committed provider lock files, uploaded by `locate` for the apply jobs. */
   main: 'tierkit-main',
+  /** The same of main before the push, when stacks were removed: what their destroy plans must have been made from. */
+  mainBefore: 'tierkit-main-before',
   /** The comment rendered again with the plans' actions (`tierkit diff --plans`). */
   plansDiff: 'tierkit-plans-diff',
 } as const;
@@ -274,39 +276,47 @@ export const STAGE_LOCK_SCRIPT = [
  * Apply jobs, in the stack directory holding the reviewed plan: refuse unless the plan's embedded
  * configuration (the zip's \`tfconfig/\`) is exactly main's synthesized stack — one module, one file,
  * byte-identical — and its embedded provider lock is main's committed lock file; then stage main's
- * stack and lock file (never the artifact's) for \`terraform init -lockfile=readonly\`. The PR run made
+ * stack and lock file (never the artifact's, whose other files are removed) for \`terraform init -lockfile=readonly\`. The PR run made
  * the plan with code the PR controls; this makes its output, not its honesty, what is checked.
+ * `root` holds that `dist/` and `terraform-locks/` (main's, or main's before the push for a removed stack).
  */
-export const VERIFY_CONFIG_SCRIPT = [
-  LOCK_OF,
-  'want="../main/dist/$ARTIFACT_PATH"',
-  'if [ ! -f "$want" ]; then',
-  '  echo "::error::main synthesizes no $ARTIFACT_PATH, yet a plan for it was reviewed: refusing; re-run the PR checks on the current main and merge again"',
-  '  exit 1',
-  'fi',
-  '# Not a planfile (not a zip, no tfconfig/) lists nothing, and is refused below with that message.',
-  'listed="$( { unzip -Z1 tfplan 2>/dev/null || true; } | { grep \'^tfconfig/\' || true; } | LC_ALL=C sort | tr \'\\n\' \' \')"',
-  'if [ "$listed" != "tfconfig/m-/cdk.tf.json tfconfig/modules.json " ]; then',
-  '  echo "::error::the plan of $STACK was made from configuration files $listed — not main\'s cdk.tf.json alone (a file staged beside the stack changes what Terraform applies): refusing; re-run the PR checks and merge again"',
-  '  exit 1',
-  'fi',
-  'if ! unzip -p tfplan tfconfig/m-/cdk.tf.json | cmp -s - "$want"; then',
-  '  echo "::error::the plan of $STACK was made from a configuration that is not main\'s synthesized $ARTIFACT_PATH (a forged or outdated plan): refusing; re-run the PR checks on the merged head, then re-run this workflow"',
-  '  exit 1',
-  'fi',
-  'lock_of "$want" ../main',
-  'if [ ! -f "$lock" ]; then',
-  '  echo "::error::main has no committed provider lock file ${lock#../main/} for $STACK: commit it (terraform providers lock -platform=linux_amd64) through a reviewed PR"',
-  '  exit 1',
-  'fi',
-  'if ! unzip -p tfplan .terraform.lock.hcl | cmp -s - "$lock"; then',
-  '  echo "::error::the plan of $STACK was made with provider packages other than main\'s committed ${lock#../main/} records: refusing; re-run the PR checks and merge again"',
-  '  exit 1',
-  'fi',
-  'cp "$want" cdk.tf.json',
-  'cp "$lock" .terraform.lock.hcl',
-  '',
-].join('\n');
+export function verifyConfigScript(root: string, who: string, whose: string): string {
+  return [
+    LOCK_OF,
+    `want="${root}/dist/$ARTIFACT_PATH"`,
+    'if [ ! -f "$want" ]; then',
+    `  echo "::error::${who} synthesizes no $ARTIFACT_PATH, yet a plan for it was reviewed: refusing; re-run the PR checks on the current main and merge again"`,
+    '  exit 1',
+    'fi',
+    '# Not a planfile (not a zip, no tfconfig/) lists nothing, and is refused below with that message.',
+    'listed="$( { unzip -Z1 tfplan 2>/dev/null || true; } | { grep \'^tfconfig/\' || true; } | LC_ALL=C sort | tr \'\\n\' \' \')"',
+    'if [ "$listed" != "tfconfig/m-/cdk.tf.json tfconfig/modules.json " ]; then',
+    `  echo "::error::the plan of $STACK was made from configuration files $listed — not ${whose} cdk.tf.json alone (a file staged beside the stack changes what Terraform applies): refusing; re-run the PR checks and merge again"`,
+    '  exit 1',
+    'fi',
+    'if ! unzip -p tfplan tfconfig/m-/cdk.tf.json | cmp -s - "$want"; then',
+    `  echo "::error::the plan of $STACK was made from a configuration that is not ${whose} synthesized $ARTIFACT_PATH (a forged or outdated plan): refusing; re-run the PR checks on the merged head, then re-run this workflow"`,
+    '  exit 1',
+    'fi',
+    `lock_of "$want" ${root}`,
+    'if [ ! -f "$lock" ]; then',
+    `  echo "::error::${who} has no committed provider lock file \${lock#${root}/} for $STACK: commit it (terraform providers lock -platform=linux_amd64) through a reviewed PR"`,
+    '  exit 1',
+    'fi',
+    'if ! unzip -p tfplan .terraform.lock.hcl | cmp -s - "$lock"; then',
+    `  echo "::error::the plan of $STACK was made with provider packages other than ${whose} committed \${lock#${root}/} records: refusing; re-run the PR checks and merge again"`,
+    '  exit 1',
+    'fi',
+    // Only the verified plan stays: the artifact is the PR run's (a .terraform/ directory, a *.tf file,
+    // a created-connections.txt the rotate step would read are all what the PR chose).
+    'find . -mindepth 1 -maxdepth 1 ! -name tfplan -exec rm -rf -- {} +',
+    'cp "$want" cdk.tf.json',
+    'cp "$lock" .terraform.lock.hcl',
+    '',
+  ].join('\n');
+}
+
+export const VERIFY_CONFIG_SCRIPT = verifyConfigScript('../main', 'main', "main's");
 
 /**
  * Download the reviewed plan of the stack, refuse it unless its sha256 is the reviewed one, log
@@ -325,7 +335,7 @@ export const ONLY_DELETES_SCRIPT = [
 
 export function applySteps(
   m: Manifest, stack: StackRef, role: string, stateRole: string,
-  opts: { readonly onlyDeletes?: boolean; readonly catchUp?: { readonly reviewed: string; readonly steps: (behind: string) => { stage: Step; plan: Step } } } = {},
+  opts: { readonly onlyDeletes?: boolean; readonly verifyConfig?: readonly Step[]; readonly catchUp?: { readonly reviewed: string; readonly steps: (behind: string) => { stage: Step; plan: Step } } } = {},
 ): Step[] {
   // A stack behind its last apply (ci/github-catch-up.ts) has no reviewed plan: its job plans main's stack instead.
   const reviewedOnly = (st: Step): Step => (opts.catchUp ? { if: opts.catchUp.reviewed, ...st } : st);
@@ -348,7 +358,7 @@ export function applySteps(
       env: { REVIEWED: `\${{ fromJSON(needs.locate.outputs.plans)[${key}] }}` },
       run: 'got="$(sha256sum tfplan | cut -d" " -f1)"\nif [ -z "$REVIEWED" ] || [ "$got" != "$REVIEWED" ]; then\n  echo "::error::plan sha256 $got is not the reviewed $REVIEWED: refusing to apply"\n  exit 1\nfi\n',
     }),
-    ...('matrix' in stack ? [] : [
+    ...('matrix' in stack ? (opts.verifyConfig ?? []) : [
       {
         name: "Download main's synthesized stacks and lock files",
         uses: ACTIONS.downloadArtifact,

@@ -6,3 +6,6 @@
  */
 export const PG_CA_DIR = '/tmp/tierkit-pg-ca';
 export const pgCaFile = (serverId: string): string => `${PG_CA_DIR}/${serverId}.pem`;
+
+/** Where a lifecycle pod (golden dump, reset) writes its verify-full server's CA for libpq: its own /tmp volume. */
+export const POD_PG_CA_FILE = '/tmp/tierkit-pg-ca.pem';

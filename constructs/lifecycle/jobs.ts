@@ -24,6 +24,7 @@ import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { declaredFlags, hasGoldenDump, hasReset, resetRevokesLeases, resetSchedule, resetSeed } from './plan';
 import { FLAGS_FILE_KEY, flagdDefinition, flagsResetPatch } from '../../contract/flags';
+import { POD_PG_CA_FILE } from '../../contract/pg-ca';
 import {
   FLAGS_RESET_SCRIPT, GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_REVOKE_LEASES_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT, SEED_HASH_FILE, LIFECYCLE_PATHS, credentialsTemplate, seedHashTemplate,
 } from './scripts';
@@ -92,10 +93,11 @@ function vaultAnnotations(role: string, secretPath: string, template: string): R
 
 function pgEnv(env: AppEnvironment, extra: Record<string, string>): k8s.EnvVar[] {
   const server = env.server!;
+  // verify-full: the declared CA (public; base64, one line) rides in the env; the script writes it where PGSSLROOTCERT points.
+  const ca: Record<string, string> = server.sslMode === 'verify-full' && server.caCertificatePem !== undefined
+    ? { PGSSLROOTCERT: POD_PG_CA_FILE, TIERKIT_PG_CA_BASE64: Buffer.from(server.caCertificatePem, 'utf8').toString('base64') } : {};
   const vars: Record<string, string> = {
-    PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode,
-    // verify-full checks the server against its declared CA: the scripts write it to a file for libpq.
-    ...(server.sslMode === 'verify-full' && server.caCertificatePem !== undefined ? { TIERKIT_PG_CA_PEM: server.caCertificatePem } : {}),
+    PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode, ...ca,
     TIERKIT_CREDENTIALS_FILE: CREDENTIALS_FILE, TIERKIT_OBJECT_PREFIX: env.app.objectPrefix, ...extra,
   };
   return Object.keys(vars).sort().map((name) => ({ name, value: vars[name] }));

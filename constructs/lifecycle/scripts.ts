@@ -4,6 +4,7 @@
  * synthesized manifests against a real PostgreSQL. Inputs come from the environment only:
  *
  *   PGHOST PGPORT PGDATABASE [PGSSLMODE]  the server and the database to work on
+ *   [TIERKIT_PG_CA_BASE64 PGSSLROOTCERT]  a verify-full server's declared CA (PEM, base64: one line), and where libpq reads it
  *   TIERKIT_CREDENTIALS_FILE              file rendered by the Vault agent: `export PGUSER=…`, `export PGPASSWORD=…`
  *   TIERKIT_OBJECT_PREFIX                 the app's object prefix (`llx_`): what is dumped and hashed
  *   TIERKIT_DUMP_FILE                     the seed dump (in the seed's own volume)
@@ -52,10 +53,9 @@ export function seedHashTemplate(path: string): string {
 /** Shared functions: credentials and the content hash used by the golden dump, the reset, the data promote and the seed producers (seed-scripts.ts). */
 export const LIFECYCLE_SHELL_FUNCTIONS = `set -euo pipefail
 export PGPASSFILE=/dev/null PGSERVICEFILE=/dev/null
-# verify-full: libpq reads the server's CA from a file; the Job carries the declared PEM.
-if [ -n "\${TIERKIT_PG_CA_PEM:-}" ]; then
-  export PGSSLROOTCERT="\${TMPDIR:-/tmp}/tierkit-pg-ca.pem"
-  printf '%s' "$TIERKIT_PG_CA_PEM" > "$PGSSLROOTCERT"
+# verify-full trusts only the declared CA of the server (carried in the env): without a file libpq reads ~/.postgresql/root.crt.
+if [[ -n "\${TIERKIT_PG_CA_BASE64:-}" ]]; then
+  printf '%s' "$TIERKIT_PG_CA_BASE64" | base64 -d > "\${PGSSLROOTCERT:?TIERKIT_PG_CA_BASE64 is set but PGSSLROOTCERT is not}"
 fi
 
 tk_load_credentials() {

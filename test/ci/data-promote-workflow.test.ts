@@ -2,15 +2,18 @@
 // for meaning: its inputs never reach a script's text, each job runs in the environment and as the
 // Vault role of the plan synth wrote, and the synthesized JWT roles admit each job's token to its
 // own role only (the rehearse job's token reaches no prod credential).
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { staleFiles } from '../../ci/files';
+import { CA_FILE_SCRIPT } from '../../ci/steps';
 import { githubWorkflows } from '../../ci/github';
 import { CI_MAIN_REF, DATA_PROMOTE_WORKFLOW_FILE } from '../../constructs/naming';
 import { synthesize } from '../../constructs/synth/synthesize';
 import type { Manifest } from '../../contract/manifest';
+import { pgCaFile } from '../../contract/pg-ca';
 import estate from '../../environments';
 import { readDist, TerraformResource } from '../../policies/dist/read';
 import { githubToken, RunShape } from '../../policies/rules/support/github-tokens';
@@ -107,5 +110,25 @@ describe('tierkit-data-promote.yml', () => {
     writeFileSync(join(dir, DATA_PROMOTE_WORKFLOW_FILE), content.replace('    environment: dev\n', '    environment: prod\n'));
     expect(readFileSync(join(dir, DATA_PROMOTE_WORKFLOW_FILE), 'utf8')).not.toBe(content);
     expect(staleFiles(dir, files).different).toEqual([DATA_PROMOTE_WORKFLOW_FILE]);
+  });
+
+  it('every connection with verify-full trusts the server\'s declared CA: PGSSLROOTCERT is the file an earlier step writes from it (not ~/.postgresql/root.crt)', () => {
+    let checked = 0;
+    for (const [id, job] of Object.entries(wf.jobs as Record<string, any>)) {
+      job.steps.forEach((st: any, i: number) => {
+        if (st.env?.PGSSLMODE === undefined) return;
+        const server = manifest.servers.find((x) => x.host === st.env.PGHOST)!;
+        expect(st.env.PGSSLMODE, `${id}: ${st.name}`).toBe(server.sslMode);
+        if (server.sslMode !== 'verify-full') return;
+        expect(st.env.PGSSLROOTCERT, `${id}: ${st.name}`).toBe(pgCaFile(server.id));
+        const writer = job.steps.slice(0, i).find((w: any) => w.env?.CA_FILE === pgCaFile(server.id));
+        expect(writer?.run, `${id}: ${st.name}`).toBe(CA_FILE_SCRIPT);
+        expect(writer.env.CA_SHA256).toBe(server.caCertificateSha256);
+        const pem = Buffer.from(wf.env[/^\$\{\{ env\.(\w+) \}\}$/.exec(writer.env.CA_PEM_BASE64)![1]], 'base64').toString('utf8');
+        expect(createHash('sha256').update(pem).digest('hex')).toBe(server.caCertificateSha256);
+        checked += 1;
+      });
+    }
+    expect(checked).toBe(3); // reset + rehearse on erp-sandbox, replay on erp: all on prod-pg (verify-full)
   });
 });

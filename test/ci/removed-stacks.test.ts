@@ -89,7 +89,7 @@ describe('stacks removed by a pull request', () => {
     expect(r.candidates.sort()).toEqual(removedNames);
     const expected = removedNames.map((n) => {
       const s = base.stacks.find((x) => x.name === n)!;
-      return { stack: n, kind: 'app-environment', gatingTier: s.gatingTier, applyGate: s.applyGate, server: s.server };
+      return { stack: n, kind: 'app-environment', gatingTier: s.gatingTier, applyGate: s.applyGate, server: s.server, artifact: s.artifact };
     });
     expect(r.envs.include).toEqual(expected);
     expect(r.envs.include.find((e: any) => e.stack === 'shop')).toMatchObject({ gatingTier: 'prod', applyGate: 'two-approvals', server: 'prod-pg' });

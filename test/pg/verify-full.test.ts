@@ -97,20 +97,27 @@ describe.each(MAJORS)('sslmode=verify-full with the declared CA, PostgreSQL %i',
     expect(psql(server, `host=localhost sslmode=require sslrootcert=${certs.otherCa}`).err).toMatch(/certificate verify failed/);
   });
 
-  it('a lifecycle Job on a verify-full server: its scripts write the PEM it carries (TIERKIT_PG_CA_PEM) for libpq, and another CA is refused', () => {
-    const job = (caFile: string) => {
-      const tmp = join(testTmp('pg-verify-full'), `job-${major}-${process.pid}-${caFile === certs.ca ? 'ca' : 'other'}`);
-      mkdirSync(tmp, { recursive: true });
-      return spawnSync('bash', ['-c', `${LIFECYCLE_SHELL_FUNCTIONS}\nexec ${PSQL} -XAtc 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'`], {
-        env: {
-          PATH: process.env.PATH, HOME: tmp, TMPDIR: tmp, PGHOST: 'localhost', PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password,
-          PGDATABASE: 'postgres', PGSSLMODE: 'verify-full', PGCONNECT_TIMEOUT: '10', TIERKIT_PG_CA_PEM: readFileSync(caFile, 'utf8'),
-        }, encoding: 'utf8',
-      });
-    };
-    const ok = job(certs.ca);
-    expect([ok.status, ok.stdout.trim(), ok.stderr]).toEqual([0, 't', '']);
-    expect(job(certs.otherCa).stderr).toMatch(/certificate verify failed/);
+  // The lifecycle pods' shell functions write the CA their env carries where PGSSLROOTCERT points:
+  // without it libpq reads ~/.postgresql/root.crt, whatever the image or a mounted home put there.
+  it('the lifecycle scripts trust the CA their env carries (TIERKIT_PG_CA_BASE64), not ~/.postgresql/root.crt', () => {
+    const home = join(testTmp('pg-verify-full'), `home-${major}-${process.pid}`);
+    mkdirSync(join(home, '.postgresql'), { recursive: true });
+    writeFileSync(join(home, '.postgresql', 'root.crt'), readFileSync(certs.otherCa)); // what a home may hold
+    const run = (extra: Record<string, string>) => spawnSync('bash', ['-c', `${LIFECYCLE_SHELL_FUNCTIONS}\n${PSQL} -XAtc 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'`], {
+      env: { PATH: process.env.PATH ?? '', HOME: home, PGHOST: 'localhost', PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: 'postgres', PGSSLMODE: 'verify-full', PGCONNECT_TIMEOUT: '10', ...extra },
+      encoding: 'utf8',
+    });
+    const b64 = (f: string) => readFileSync(f).toString('base64');
+    const file = join(home, 'pod-ca.pem');
+    const ok = run({ TIERKIT_PG_CA_BASE64: b64(certs.ca), PGSSLROOTCERT: file });
+    expect(ok.stderr).toBe('');
+    expect([ok.status, ok.stdout.trim()]).toEqual([0, 't']);
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(certs.ca, 'utf8'));
+    // Before: no CA in the env, libpq falls back to the home's root.crt (here another CA's).
+    expect(run({}).stderr).toMatch(/certificate verify failed/);
+    expect(run({ TIERKIT_PG_CA_BASE64: b64(certs.otherCa), PGSSLROOTCERT: file }).stderr).toMatch(/certificate verify failed/);
+    // A CA without a place to write it is refused before any connection.
+    expect(run({ TIERKIT_PG_CA_BASE64: b64(certs.ca) }).stderr).toMatch(/TIERKIT_PG_CA_BASE64 is set but PGSSLROOTCERT is not/);
   });
 
   it('refuses the right CA\'s certificate presented for another name (the same server reached as 127.0.0.1)', () => {

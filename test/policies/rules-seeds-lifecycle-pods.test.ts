@@ -50,10 +50,10 @@ describe("TK133/TK135 compare the lifecycle pods whole", () => {
   });
 
   it('TK133 and TK135 name a CA the pods would verify prod\'s server with that is not the manifest\'s', async () => {
-    const other = '-----BEGIN CERTIFICATE-----\nMIIBimpostor\n-----END CERTIFICATE-----\n';
-    const g = await messages(golden('lp-ca', (o) => { container(o, 'golden-dump').env.find((e: any) => e.name === 'TIERKIT_PG_CA_PEM').value = other; }), 'TK133');
-    expect(g).toEqual([expect.stringContaining('container "golden-dump" sets TIERKIT_PG_CA_PEM to')]);
-    const r = await messages(reset('lp-ca-reset', (o) => { container(o, 'reset').env = container(o, 'reset').env.filter((e: any) => e.name !== 'TIERKIT_PG_CA_PEM'); }), 'TK135');
+    const other = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIBimpostor\n-----END CERTIFICATE-----\n').toString('base64');
+    const g = await messages(golden('lp-ca', (o) => { container(o, 'golden-dump').env.find((e: any) => e.name === 'TIERKIT_PG_CA_BASE64').value = other; }), 'TK133');
+    expect(g).toEqual([expect.stringContaining('container "golden-dump" sets TIERKIT_PG_CA_BASE64 to')]);
+    const r = await messages(reset('lp-ca-reset', (o) => { container(o, 'reset').env = container(o, 'reset').env.filter((e: any) => e.name !== 'PGSSLROOTCERT'); }), 'TK135');
     expect(r).toHaveLength(1);
   });
 

@@ -8,7 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, env, findings, freshDir, synthDist } from './helpers';
 import { editDist, rehashManifest } from './rehash';
-import { pgCaFile } from '../../contract/pg-ca';
+import { cpSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { POD_PG_CA_FILE, pgCaFile } from '../../contract/pg-ca';
 import { Estate, PostgresServer, Tier, validateEstate } from '../../constructs';
 
 /** A throwaway CA certificate (openssl): its PEM. */
@@ -129,3 +131,79 @@ describe('TK061 live servers verify-full, and CI\'s provider checks the CA', () 
     expect(findings(report, 'TK100').some((f) => f.message.includes('TK061'))).toBe(true);
   });
 });
+
+describe('TK042 the admin provider of a verify-full server trusts exactly the CA CI writes for it', () => {
+  const provider = (j: any) => ([] as any[]).concat(j.provider.postgresql)[0];
+  const messages = (r: Awaited<ReturnType<typeof check>>) => findings(r, 'TK042').map((f) => `${f.pointer} ${f.message}`).sort();
+
+  it('the example\'s prod-pg stacks read /tmp/tierkit-pg-ca/prod-pg.pem and pass; scheme "postgres" spelled out passes too', async () => {
+    const base = synthDist(verifyFull);
+    expect(provider(stackJson(base, 'erp')).sslrootcert).toBe('/tmp/tierkit-pg-ca/prod-pg.pem');
+    expect(provider(stackJson(base, 'erp-dev')).sslrootcert).toBeUndefined(); // nonprod-pg does not verify
+    const dir = editDist(base, freshDir('tk042-scheme-ok'), { erp: (j) => { provider(j).scheme = 'postgres'; } });
+    expect(findings(await check(dir), 'TK042')).toEqual([]);
+  });
+
+  it('refuses another scheme, a client certificate, an attribute tierkit never writes, a CA file on a server that does not verify; unsuppressible', async () => {
+    const base = synthDist((e) => {
+      verifyFull(e);
+      env(e, 'erp', 'sandbox').addSuppression('TK042', 'the sandbox dials through the cloud SDK');
+    });
+    const dir = editDist(base, freshDir('tk042-attrs'), {
+      erp: (j) => { provider(j).scheme = 'awspostgres'; },
+      'erp-sandbox': (j) => { Object.assign(provider(j), { sslcert: 'apps/erp/client.pem', sslkey: 'apps/erp/client.key', sslrootcert: '/etc/ssl/certs/ca-certificates.crt' }); },
+      'erp-dev': (j) => { Object.assign(provider(j), { sslrootcert: '/tmp/tierkit-pg-ca/prod-pg.pem', connect_timeout: 5 }); },
+    });
+    const report = await check(dir);
+    expect(messages(report)).toEqual([
+      '/provider/postgresql/0/connect_timeout stack erp-dev: provider block 0 logs in to server nonprod-pg with attribute connect_timeout = 5, which tierkit never writes (it changes how the admin credential logs in, and no rule models it)',
+      '/provider/postgresql/0/scheme stack erp: provider block 0 logs in to server prod-pg with attribute scheme = "awspostgres", which tierkit never writes (only scheme "postgres" dials the declared host itself)',
+      '/provider/postgresql/0/sslcert stack erp-sandbox: provider block 0 logs in to server prod-pg with attribute sslcert = "apps/erp/client.pem", which tierkit never writes (it changes how the admin credential logs in, and no rule models it)',
+      '/provider/postgresql/0/sslkey stack erp-sandbox: provider block 0 logs in to server prod-pg with attribute sslkey = "apps/erp/client.key", which tierkit never writes (it changes how the admin credential logs in, and no rule models it)',
+      '/provider/postgresql/0/sslrootcert stack erp-dev: provider block 0 logs in to server nonprod-pg with attribute sslrootcert = "/tmp/tierkit-pg-ca/prod-pg.pem", which tierkit never writes (the server does not declare verify-full)',
+      '/provider/postgresql/0/sslrootcert stack erp-sandbox: provider block 0 logs in to server prod-pg with sslrootcert "/etc/ssl/certs/ca-certificates.crt", not "/tmp/tierkit-pg-ca/prod-pg.pem" (the file CI writes from the server\'s declared CA): whoever that CA certifies — or, without one, any CA the runner trusts — receives the admin credential',
+    ]);
+    expect(findings(report, 'TK042').every((f) => f.suppressed === undefined && f.severity === 'error')).toBe(true);
+  });
+});
+
+describe('lifecycle pods on a verify-full server carry its declared CA for libpq', () => {
+  it('the golden dump (erp) and the reset (erp-sandbox) on prod-pg: PGSSLROOTCERT and the PEM the server declares; nonprod-pg pods neither', () => {
+    const dir = synthDist(verifyFull);
+    const containers = (file: string) => parseAllDocuments(readFileSync(join(dir, 'k8s', file), 'utf8')).map((d) => d.toJS())
+      .filter((o: any) => o?.kind === 'CronJob')
+      .flatMap((o: any) => [...(o.spec.jobTemplate.spec.template.spec.initContainers ?? []), ...o.spec.jobTemplate.spec.template.spec.containers]);
+    const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value]));
+    const pg = (file: string) => containers(file).filter((c: any) => envOf(c).PGHOST !== undefined).map((c: any) => [c.name, envOf(c)] as const);
+    const prod = [...pg('prod/erp.k8s.yaml'), ...pg('dev/erp-sandbox.k8s.yaml')];
+    expect(prod.map(([n]) => n).sort()).toEqual(['golden-dump', 'reset']);
+    for (const [name, e] of prod) {
+      expect(e.PGSSLMODE, name).toBe('verify-full');
+      expect(e.PGSSLROOTCERT, name).toBe(POD_PG_CA_FILE);
+      expect(sha(Buffer.from(e.TIERKIT_PG_CA_BASE64, 'base64').toString('utf8')), name).toBe(sha(CA));
+    }
+    const dev = pg('dev/erp-dev.k8s.yaml');
+    for (const [name, e] of dev) expect([name, e.PGSSLROOTCERT, e.TIERKIT_PG_CA_BASE64]).toEqual([name, undefined, undefined]);
+  });
+
+  it('TK049 catches hand edits of a pod: PGSSLROOTCERT pointed elsewhere, another CA, a server by its address', async () => {
+    const base = synthDist(verifyFull);
+    const dir = freshDir('tk049-pods');
+    cpSync(base, dir, { recursive: true });
+    const edit = (file: string, f: (text: string) => string) => writeFileSync(join(dir, 'k8s', file), f(readFileSync(join(dir, 'k8s', file), 'utf8')));
+    const b64 = Buffer.from(CA, 'utf8').toString('base64');
+    expect(readFileSync(join(dir, 'k8s/prod/erp.k8s.yaml'), 'utf8')).toContain(b64);
+    edit('prod/erp.k8s.yaml', (t) => t.replace(b64, Buffer.from(OTHER, 'utf8').toString('base64')));
+    edit('dev/erp-sandbox.k8s.yaml', (t) => t.replace(`value: ${POD_PG_CA_FILE}`, 'value: /etc/ssl/certs/ca-certificates.crt'));
+    // prod-pg by its address: the reset's egress policy allows it, no server spelling names it.
+    edit('dev/crm-alice.k8s.yaml', (t) => t.replace('value: pg-nonprod.arcodange.lab', 'value: 10.20.5.10'));
+    rehashManifest(dir);
+    const found = findings(await check(dir), 'TK049').map((f) => f.message).sort();
+    expect(found).toEqual([
+      'crm-alice (tier dev): CronJob crm-alice/crm-alice-reset container "reset" connects to PGHOST "10.20.5.10":"5432", no spelling of a declared server: whether it must verify the server cannot be told',
+      `erp (tier prod): CronJob erp/erp-golden-dump container "golden-dump" connects to prod-pg (verify-full) carries a CA (sha256 ${sha(OTHER).slice(0, 12)}…) that is not the CA the server declares`,
+      `erp-sandbox (tier dev): CronJob erp-sandbox/erp-sandbox-reset container "reset" connects to prod-pg (verify-full) with PGSSLROOTCERT "/etc/ssl/certs/ca-certificates.crt", not ${POD_PG_CA_FILE} (where its scripts write the declared CA): libpq trusts another file, or ~/.postgresql/root.crt`,
+    ]);
+  });
+});
+

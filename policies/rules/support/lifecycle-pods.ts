@@ -8,6 +8,7 @@
  * a mount, an image other than tierkit's pinned one) is a problem. securityContext and resources are
  * judged by the pod-security rules.
  */
+import { POD_PG_CA_FILE } from '../../../contract/pg-ca';
 import { GOLDEN_DUMP_SCRIPT, LIFECYCLE_PATHS as P, PUBLISH_SEED_HASH_SCRIPT, RESET_SCRIPT, SEED_HASH_FILE, credentialsTemplate, seedHashTemplate } from '../../../constructs/lifecycle/scripts';
 import { POSTGRES_CLIENT, VAULT_CLI, imageReference } from '../../../constructs/lifecycle/images';
 import * as naming from '../../../constructs/naming';
@@ -40,7 +41,8 @@ function pgEnv(g: EstateGraph, env: Env): { vars: Record<string, string>; image:
     PGDATABASE: env.names.database, PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode,
     TIERKIT_CREDENTIALS_FILE: P.credentialsFile, TIERKIT_OBJECT_PREFIX: env.objectPrefix,
     // The CA libpq verifies the server with: exactly the manifest's (TK061 holds it to its recorded hash).
-    ...(server.sslMode === 'verify-full' && typeof server.caCertificatePem === 'string' ? { TIERKIT_PG_CA_PEM: server.caCertificatePem } : {}),
+    ...(server.sslMode === 'verify-full' && typeof server.caCertificatePem === 'string'
+      ? { PGSSLROOTCERT: POD_PG_CA_FILE, TIERKIT_PG_CA_BASE64: Buffer.from(server.caCertificatePem, 'utf8').toString('base64') } : {}),
   } };
 }
 
