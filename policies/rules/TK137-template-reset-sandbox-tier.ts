@@ -8,11 +8,11 @@ export const rule: Rule = {
   id: 'TK137',
   name: 'template-reset-sandbox-tier',
   severity: 'error',
-  title: 'Only a sandbox of a non-live tier that allows sandboxes, on PostgreSQL 15+, resets from a template',
+  title: 'Only a sandbox of a non-live tier that allows sandboxes, on a PostgreSQL 15+ server without live data, resets from a template',
   explanation:
     'A template reset gives a role CREATEDB outside the human gate (TK128). The decision record accepts that only for a '
     + 'sandbox: a tier env (prod above all) keeps the pg_restore reset or none, and a tier that holds live data or allows no '
-    + 'sandboxes has no business holding one. The reset relies on PostgreSQL 15\'s pg_database_owner (proven on 15 and 18).',
+    + 'sandboxes has no business holding one; nor does a server holding live data, since CREATEDB cannot be scoped by name. The reset relies on PostgreSQL 15\'s pg_database_owner (proven on 15 and 18).',
   fix: 'Declare `reset: SandboxReset.TEMPLATE` only on a Sandbox of a sandbox tier (dev, ci, demo, …) on a PostgreSQL 15+ server; remove it elsewhere.',
   suppressible: false,
   evaluate(g) {
@@ -31,6 +31,11 @@ export const rule: Rule = {
         out.push({ env, source, message: `${who}: tier ${env.tier} ${tier ? 'holds live data or allows no sandboxes' : 'is not declared'}` });
       }
       const server = env.server === undefined ? undefined : g.servers.get(env.server);
+      // CREATEDB cannot be scoped by name: on a server holding live data its holder creates databases without
+      // bound there and clones any template database of it (defence in depth, as TK170 for previews).
+      if (server && (isLiveTier(g.tiers, server.gatingTier, true) || server.tiers.some((t) => isLiveTier(g.tiers, t, true)))) {
+        out.push({ env, source, message: `${who}: server ${server.id} holds live data (gated by tier ${server.gatingTier}); a CREATEDB role belongs on a server without it` });
+      }
       if (!server || !Number.isInteger(server.majorVersion) || server.majorVersion < MIN_MAJOR) {
         out.push({ env, source, message: `${who}: server ${env.server} is PostgreSQL ${server?.majorVersion ?? '(unknown)'}; the template reset needs ${MIN_MAJOR} or later` });
       }
