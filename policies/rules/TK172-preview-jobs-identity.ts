@@ -69,7 +69,13 @@ export const rule: Rule = {
       const adminSecret = `${g.manifest.estate.vault.kvMount}/data/${n.adminKvSecret}`;
       const db = g.manifest.estate.vault.databaseMount;
       // Whoever writes a `<app>-pr-*` Vault role, or the preview connection's config, runs SQL as the preview admin.
-      const adminPaths = [`${db}/roles/${n.rolePattern}`, `${db}/config/${n.connection}`, `${db}/rotate-root/${n.connection}`, `${db}/reset/${n.connection}`];
+      // A static role under the connection's allowed_roles glob names an existing login (the admin's own):
+      // Vault rotates its password, runs its rotation_statements as the admin, and serves it at static-creds.
+      const adminPaths = [
+        `${db}/roles/${n.rolePattern}`, `${db}/static-roles/${n.rolePattern}`, `${db}/rotate-role/${n.rolePattern}`,
+        `${db}/config/${n.connection}`, `${db}/rotate-root/${n.connection}`, `${db}/reset/${n.connection}`,
+      ];
+      const staticCreds = `${db}/static-creds/${n.rolePattern}`;
       // The CI identities of the tier gating the stack apply (and plan) it: they write (and read) these paths by design.
       const gate = stack.manifest?.gatingTier;
       const ci = new Set(gate ? [naming.applierRoleName(gate), naming.plannerRoleName(gate)] : []);
@@ -80,6 +86,9 @@ export const rule: Rule = {
           if (r.capabilities.includes('deny')) continue;
           if (r.capabilities.some((c) => c === 'read' || c === 'sudo') && matches(r.path, adminSecret)) {
             out.push({ env, source: p.source, message: `Vault policy "${p.name}" of stack ${p.stack.name} reads "${adminSecret}", the preview admin's credential (CREATEDB CREATEROLE) via "${r.path}"` });
+          }
+          if (r.capabilities.some((c) => c === 'read' || c === 'sudo') && overlap(r.path, staticCreds)) {
+            out.push({ env, source: p.source, message: `Vault policy "${p.name}" of stack ${p.stack.name} reads "${staticCreds}" via "${r.path}": a static role there hands out an existing login of app ${env.app}'s preview connection, the preview admin's own` });
           }
           const writes = r.capabilities.some((c) => ['create', 'update', 'patch', 'delete', 'sudo'].includes(c));
           const hit = writes ? adminPaths.find((q) => overlap(r.path, q)) : undefined;
