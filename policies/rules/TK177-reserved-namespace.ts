@@ -1,4 +1,5 @@
 import { namespaceReservation } from '../../contract/reserved-namespaces';
+import * as naming from '../../constructs/naming';
 import { networkPolicyPeerNamespaces } from './support/reserved-namespaces';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 
@@ -24,8 +25,12 @@ export const rule: Rule = {
         out.push({ env, source, message: `${describeEnv(env)} names no namespace: check cannot tell whether it is a reserved one` });
         return;
       }
-      const why = namespaceReservation(ns, estate);
-      if (why !== undefined) out.push({ env, source, message: `${describeEnv(env)} owns namespace "${ns}", which is ${why}` });
+      // The manifest's name, and the one naming derives from app and env (a hand-edited manifest may tell them apart).
+      const derived = typeof env.app === 'string' && typeof env.env === 'string' ? naming.namespace({ app: env.app, env: env.env }) : ns;
+      for (const name of new Set([ns, derived])) {
+        const why = namespaceReservation(name, estate);
+        if (why !== undefined) out.push({ env, source, message: `${describeEnv(env)} owns namespace "${name}", which is ${why}` });
+      }
     });
     return out;
   },
