@@ -261,7 +261,7 @@ const rules: Record<string, Rule> = {
     const ns = naming.namespace(env.coordinate);
     const why = namespaceReservation(ns, { argocd: e.argocd.namespace, peers: [e.ingressController.namespace] });
     return why === undefined ? [] : [issue(e, env, 'namespace', ns, `derives Kubernetes namespace "${ns}", which is ${why}: the env's Namespace, default-deny NetworkPolicy and quota would land there`,
-      'rename the app or the env so its namespace <app>-<env> is none of default, kube-*, tierkit-*, Argo CD\'s or the ingress controller\'s')];
+      'rename the app or the env so its namespace <app>-<env> is none of default, argocd, ingress-nginx, kube-*, tierkit-*, Argo CD\'s or the ingress controller\'s')];
   }),
 
   coordinateCollisions: (e) => {

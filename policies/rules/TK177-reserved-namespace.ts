@@ -13,7 +13,7 @@ export const rule: Rule = {
     + 'there), a ResourceQuota and a LimitRange, and pruning the env deletes them. An env owning kube-system or the ingress '
     + "controller's namespace cuts DNS or ingress for every tier on the cluster; owning Argo CD's stops every sync; owning "
     + "tierkit-previews places its pods where the preview Jobs' Vault auth role trusts service accounts.",
-  fix: 'Rename the app or the env so its namespace <app>-<env> is none of default, kube-*, tierkit-*, Argo CD\'s or the namespaces the NetworkPolicies name.',
+  fix: 'Rename the app or the env so its namespace <app>-<env> is none of default, argocd, ingress-nginx, kube-*, tierkit-*, Argo CD\'s or the namespaces the NetworkPolicies name.',
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];

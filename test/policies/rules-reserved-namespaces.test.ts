@@ -100,3 +100,13 @@ describe('TK178 preview-jobs-service-account', () => {
     expect(await errors(dir, 'TK178')).toEqual(expect.arrayContaining([expect.stringContaining('"erp-previews"')]));
   }, 120_000);
 });
+
+describe('TK177 against a hand-edited manifest that moves Argo CD', () => {
+  it("still refuses namespace argocd when estate.argocd.namespace names another", async () => {
+    const dir = edited('tk177-argocd-moved', editManifest((m) => {
+      m.estate.argocd.namespace = 'gitops';
+      envAt(m, 'crm', 'alice').names.namespace = 'argocd';
+    }));
+    expect(await errors(dir, 'TK177')).toEqual([expect.stringContaining('"argocd"')]);
+  }, 120_000);
+});
