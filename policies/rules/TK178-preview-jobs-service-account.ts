@@ -24,7 +24,7 @@ export const rule: Rule = {
         out.push({ source: k.source, message: `${k.source.file} declares ServiceAccount "${k.namespace ?? ''}/${k.name}", the preview Jobs' service account` });
       }
       if (k.kind === 'RoleBinding' || k.kind === 'ClusterRoleBinding') {
-        ((k.object.subjects ?? []) as any[]).forEach((s, i) => {
+        (Array.isArray(k.object.subjects) ? k.object.subjects as any[] : []).forEach((s, i) => {
           const name = typeof s?.name === 'string' ? s.name.replace(/^system:serviceaccount:[^:]+:/, '') : undefined;
           if (name !== undefined && reserved.has(name)) out.push({ source: at(k, `/subjects/${i}`), message: `${k.kind} ${k.namespace ?? ''}/${k.name} binds "${s.name}", the preview Jobs' service account` });
         });
@@ -33,10 +33,10 @@ export const rule: Rule = {
     for (const t of podTemplates(g).templates) {
       const k = t.object;
       for (const key of ['serviceAccountName', 'serviceAccount']) {
-        const name = t.template.spec?.[key];
+        const name = t.template?.spec?.[key];
         if (typeof name === 'string' && reserved.has(name)) out.push({ source: templatePointer(t, `/spec/${key}`), message: `${k.kind} ${k.namespace ?? ''}/${k.name} runs its pods as ServiceAccount "${name}", the preview Jobs' service account` });
       }
-      const role = t.template.metadata?.annotations?.['vault.hashicorp.com/role'];
+      const role = t.template?.metadata?.annotations?.['vault.hashicorp.com/role'];
       if (typeof role === 'string' && reserved.has(role)) out.push({ source: templatePointer(t, '/metadata/annotations'), message: `${k.kind} ${k.namespace ?? ''}/${k.name} has its Vault agent log in with "${role}", the preview Jobs' auth role` });
     }
     return out;
