@@ -23,6 +23,7 @@ import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import { sandboxIssue, sandboxTemplateIssues } from './sandbox-checks';
 import { releasesAppIssues } from './releases-validation';
 import { previewIssues } from './previews';
+import { namespaceReservation } from '../contract/reserved-namespaces';
 
 /** One PEM certificate, nothing else (a key pasted by mistake is refused). */
 const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/;
@@ -253,6 +254,14 @@ const rules: Record<string, Rule> = {
     return [issue(e, env, what, name, `derived name is ${Buffer.byteLength(name)} bytes; the limit is ${max}` +
       (tooLong.length > 1 ? ` (${tooLong.map(([w]) => w).join(', ')} are all too long)` : ''),
       `shorten the app or env name by at least ${over} characters`)];
+  }),
+
+  // The cluster's, Argo CD's, the ingress controller's and tierkit's own namespaces (contract/reserved-namespaces.ts).
+  reservedNamespaces: (e) => environments(e).flatMap((env) => {
+    const ns = naming.namespace(env.coordinate);
+    const why = namespaceReservation(ns, { argocd: e.argocd.namespace, peers: [e.ingressController.namespace] });
+    return why === undefined ? [] : [issue(e, env, 'namespace', ns, `derives Kubernetes namespace "${ns}", which is ${why}: the env's Namespace, default-deny NetworkPolicy and quota would land there`,
+      'rename the app or the env so its namespace <app>-<env> is none of default, argocd, ingress-nginx, kube-*, tierkit-*, Argo CD\'s or the ingress controller\'s')];
   }),
 
   coordinateCollisions: (e) => {

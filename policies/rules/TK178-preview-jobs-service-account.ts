@@ -1,0 +1,44 @@
+import { podTemplates, templatePointer } from './support/pod-templates';
+import { previewJobsServiceAccounts } from './support/reserved-namespaces';
+import { at } from './support/k8s-scope';
+import { Rule, RuleFinding } from './support/rule';
+
+export const rule: Rule = {
+  id: 'TK178',
+  name: 'preview-jobs-service-account',
+  severity: 'error',
+  title: "No Kubernetes object of dist/ declares, binds or runs as the preview Jobs' service account <app>-previews",
+  explanation:
+    "The preview Jobs' Vault auth role trusts service account <app>-previews (TK172): its token reads the preview admin's "
+    + 'password (CREATEDB CREATEROLE on the previews\' server) and writes <app>-pr-* Vault roles. The Jobs are rendered by the '
+    + "app's preview ApplicationSet, never as an object of an env's manifests: a ServiceAccount of that name there, a pod "
+    + 'running as it, a binding naming it or a Vault agent logging in with it is a second way into that identity.',
+  fix: "Remove the object, or run it as the env's own service account (<app>-<env>); <app>-previews is the preview Jobs' only.",
+  suppressible: false,
+  evaluate(g) {
+    const reserved = previewJobsServiceAccounts(g);
+    if (reserved.size === 0) return [];
+    const out: RuleFinding[] = [];
+    for (const k of g.kubernetes) {
+      if (k.kind === 'ServiceAccount' && reserved.has(k.name)) {
+        out.push({ source: k.source, message: `${k.source.file} declares ServiceAccount "${k.namespace ?? ''}/${k.name}", the preview Jobs' service account` });
+      }
+      if (k.kind === 'RoleBinding' || k.kind === 'ClusterRoleBinding') {
+        (Array.isArray(k.object.subjects) ? k.object.subjects as any[] : []).forEach((s, i) => {
+          const name = typeof s?.name === 'string' ? s.name.replace(/^system:serviceaccount:[^:]+:/, '') : undefined;
+          if (name !== undefined && reserved.has(name)) out.push({ source: at(k, `/subjects/${i}`), message: `${k.kind} ${k.namespace ?? ''}/${k.name} binds "${s.name}", the preview Jobs' service account` });
+        });
+      }
+    }
+    for (const t of podTemplates(g).templates) {
+      const k = t.object;
+      for (const key of ['serviceAccountName', 'serviceAccount']) {
+        const name = t.template?.spec?.[key];
+        if (typeof name === 'string' && reserved.has(name)) out.push({ source: templatePointer(t, `/spec/${key}`), message: `${k.kind} ${k.namespace ?? ''}/${k.name} runs its pods as ServiceAccount "${name}", the preview Jobs' service account` });
+      }
+      const role = t.template?.metadata?.annotations?.['vault.hashicorp.com/role'];
+      if (typeof role === 'string' && reserved.has(role)) out.push({ source: templatePointer(t, '/metadata/annotations'), message: `${k.kind} ${k.namespace ?? ''}/${k.name} has its Vault agent log in with "${role}", the preview Jobs' auth role` });
+    }
+    return out;
+  },
+};
