@@ -28,3 +28,12 @@ export function editDist(from: string, to: string, edits: Record<string, (json: 
   rehashManifest(to);
   return to;
 }
+
+/** Edits a dist's manifest.json in place and re-hashes it (a hand edit that keeps the manifest's own hash true). */
+export function manifestEdit(dir: string, edit: (manifest: any) => void): void {
+  const path = join(dir, 'manifest.json');
+  const m = JSON.parse(readFileSync(path, 'utf8'));
+  edit(m);
+  writeFileSync(path, `${JSON.stringify(m, null, 2)}\n`);
+  rehashManifest(dir);
+}

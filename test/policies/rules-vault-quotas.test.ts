@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, cleanDist, env, findings, freshDir, synthDist } from './helpers';
-import { editDist, rehashManifest } from './rehash';
+import { editDist, manifestEdit, rehashManifest } from './rehash';
 import { Estate, Tier, validateEstate } from '../../constructs';
 import { VaultQuotaRateLimit } from '../../constructs/cdktf';
 import { computeChangeSet } from '../../diff/changeset';
@@ -164,13 +164,6 @@ describe('TK046 Vault quotas on a lower tier\'s creds path', () => {
 
   // attack5 hole 2: the manifest did not record the tiers' quotas, so a hand-edited rate passed as long as it stayed positive.
   describe('the rendered quota against the declared one (manifest tiers[].vaultQuotas)', () => {
-    const manifestEdit = (dir: string, edit: (m: any) => void) => {
-      const path = join(dir, 'manifest.json');
-      const m = JSON.parse(readFileSync(path, 'utf8'));
-      edit(m);
-      writeFileSync(path, `${JSON.stringify(m, null, 2)}\n`);
-      rehashManifest(dir);
-    };
     const dev = (m: any) => m.tiers.find((t: any) => t.name === 'dev');
 
     it('the manifest records each quota\'d tier\'s quotas, prod none', () => {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, env, findings, freshDir, synthDist } from './helpers';
-import { editDist, rehashManifest } from './rehash';
+import { editDist, manifestEdit, rehashManifest } from './rehash';
 import { cpSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { POD_PG_CA_FILE, pgCaFile } from '../../contract/pg-ca';
@@ -91,13 +91,6 @@ describe('TK049 verify-full with the server\'s declared CA', () => {
 });
 
 describe('TK061 live servers verify-full, and CI\'s provider checks the CA', () => {
-  const manifestEdit = (dir: string, edit: (m: any) => void) => {
-    const path = join(dir, 'manifest.json');
-    const m = JSON.parse(readFileSync(path, 'utf8'));
-    edit(m);
-    writeFileSync(path, `${JSON.stringify(m, null, 2)}\n`);
-    rehashManifest(dir);
-  };
   const prodPg = (m: any) => m.servers.find((x: any) => x.id === 'prod-pg');
 
   it('the example: prod\'s server is verify-full with its CA; each of its stacks\' providers reads the CA file CI writes', async () => {
