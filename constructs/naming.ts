@@ -504,5 +504,29 @@ export function previewsRenderedPath(tier: string, app: string): string {
  */
 export const PREVIEW_GITHUB_APP_SECRET = 'tierkit-previews-github';
 
+/** Where `dist/` holds an app's per-PR manifests (published to the rendered branch at `previewsRenderedPath`). */
+export function k8sPreviewDir(tier: string, app: string): string {
+  return `k8s/${previewsRenderedPath(tier, app)}`;
+}
+
+/** The two files of that directory: kustomize's entry point, and tierkit's objects it lists. */
+export const PREVIEW_KUSTOMIZATION_FILE = 'kustomization.yaml';
+export const PREVIEW_OBJECTS_FILE = 'preview.k8s.yaml';
+
+/** A preview's workload and its service account, before kustomize's `-pr-<n>` suffix. */
+export function previewWorkloadName(app: string): string {
+  return `${app}-preview`;
+}
+
+/** The PreSync (`create`) and PostDelete (`drop`) Jobs of an app's previews, before the `-pr-<n>` suffix. */
+export function previewJobName(app: string, step: 'create' | 'drop'): string {
+  return `${previewApplicationSetName(app)}-${step}`;
+}
+
+/** The annotation kustomize (`commonAnnotations`) stamps on every preview object and pod: the PR number. */
+export const PREVIEW_PR_ANNOTATION = 'tierkit.io/pr';
+/** The label that names the app whose previews an object is. */
+export const PREVIEW_OF_LABEL = 'tierkit.io/previews-of';
+
 /** The one template parameter a preview's names may use (Argo CD pull-request generator, goTemplate): the PR number. */
 export const PREVIEW_NUMBER_PARAMETER = '{{.number}}';

@@ -58,10 +58,14 @@ export const PREVIEW_APPSET_KINDS: readonly GroupKind[] = [{ group: 'argoproj.io
  */
 export const PREVIEW_CLUSTER_KINDS: readonly GroupKind[] = [{ group: '', kind: 'Namespace' }];
 
-/** The namespaced kinds of a preview's manifests: the sandboxes' default-deny policies and the workload. */
+/**
+ * The namespaced kinds of a preview's manifests: the sandboxes' default-deny policies and the
+ * workload (in `<app>-pr-<n>`), and the PreSync/PostDelete Jobs (in `tierkit-previews` only).
+ */
 export const PREVIEW_NAMESPACED_KINDS: readonly GroupKind[] = [
   { group: '', kind: 'ServiceAccount' },
   { group: 'apps', kind: 'Deployment' },
+  { group: 'batch', kind: 'Job' },
   { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
 ];
 

@@ -89,7 +89,8 @@ export function addPreviewsProject(chart: Chart, estate: Estate, tier: string, a
     spec: {
       description: `tierkit: the ${tier} tier's per-PR previews, each in its own namespace <app>-pr-<number>`,
       sourceRepos: [estate.argocd.repoUrl],
-      destinations: patterns.map((namespace) => ({ namespace, server })),
+      // The hook Jobs' namespace too: they run outside the preview's (preview-manifests.ts).
+      destinations: [...patterns, naming.PREVIEW_JOBS_NAMESPACE].map((namespace) => ({ namespace, server })),
       clusterResourceWhitelist: groupKinds(PREVIEW_CLUSTER_KINDS),
       namespaceResourceWhitelist: groupKinds(PREVIEW_NAMESPACED_KINDS),
       ...signatureKeys(keyIds),

@@ -1,6 +1,8 @@
 import type { AppEnvironment } from '../app-environment';
 import * as naming from '../naming';
 import { hostsPreviews, previewSettings } from '../previews';
+import { podSecurityLabels } from './pod-security';
+import { previewKustomizeSource } from './preview-manifests';
 
 /**
  * The Argo CD ApplicationSet of an app's per-PR previews (docs/previews.md), as plain data: one
@@ -15,9 +17,11 @@ import { hostsPreviews, previewSettings } from '../previews';
  * a templated project lets PR authors choose their permissions).
  *
  * Written into the Argo CD file of the tier the previews live in (synth/kubernetes.ts), beside the
- * previews project; the per-PR manifests it points at (`<tier>/previews/<app>`: namespace, default-deny
- * policies, workload, hook Jobs) are not rendered yet. `check` judges any ApplicationSet found in dist
- * (TK174–TK176) against this shape.
+ * previews project; the per-PR manifests it points at (`<tier>/previews/<app>`: default-deny
+ * policies, workload, hook Jobs) are preview-manifests.ts. `source.kustomize` carries the number into
+ * every name (`-pr-<n>`) and onto every object (`tierkit.io/pr`); Argo CD creates the namespace
+ * (`CreateNamespace=true`) with the restricted Pod Security labels. `check` judges any ApplicationSet
+ * found in dist (TK174–TK176) against this shape.
  */
 
 
@@ -62,9 +66,17 @@ export function previewApplicationSet(env: AppEnvironment): Record<string, unkno
         },
         spec: {
           project: naming.previewsArgoProjectName(tier),
-          source: { repoURL: estate.argocd.repoUrl, targetRevision: estate.argocd.targetRevision, path: naming.previewsRenderedPath(tier, app) },
+          source: {
+            repoURL: estate.argocd.repoUrl, targetRevision: estate.argocd.targetRevision, path: naming.previewsRenderedPath(tier, app),
+            kustomize: previewKustomizeSource(app),
+          },
           destination: { server: estate.tier(env.tier).argocdDestinationServer ?? estate.argocd.destinationServer, namespace: name },
-          syncPolicy: { automated: { prune: true, selfHeal: true } },
+          syncPolicy: {
+            automated: { prune: true, selfHeal: true },
+            // The namespace is the destination's, created by Argo CD before the sync, with these labels.
+            syncOptions: ['CreateNamespace=true'],
+            managedNamespaceMetadata: { labels: { ...labels, ...podSecurityLabels() } },
+          },
         },
       },
     },

@@ -15,6 +15,7 @@ import { Sandbox } from '../sandbox';
 import { Tier } from '../tier';
 import { assertValid } from '../validation';
 import { buildAppOfAppsChart, buildEnvironmentChart, buildTierApplicationsChart } from './kubernetes';
+import { buildPreviewChart, previewKustomization } from './preview-manifests';
 import { chartJson } from './kubernetes-json';
 import {
   MANIFEST_SCHEMA_VERSION, Manifest, ManifestAppEnvironment, ManifestArtifact, ManifestPreviews, ManifestServer, ManifestStack, ManifestTier,
@@ -301,6 +302,14 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
     const appsPath = naming.dist.k8sTierApplications(tier.name);
     pending.push({ path: appsPath, content: chartYaml(buildTierApplicationsChart(k8sApp(), estate, tier, tierEnvs)),
       meta: { kind: 'kubernetes-manifests', tier: tier.name, constructPaths: tierEnvs.map((e) => estate.displayPath(e)) } });
+    // The per-PR manifests every preview Application of the tier deploys (preview-manifests.ts).
+    for (const env of tierEnvs.filter(hostsPreviews)) {
+      const dir = naming.k8sPreviewDir(tier.name, env.app.appName);
+      const meta = { kind: 'kubernetes-manifests' as const, tier: tier.name, app: env.app.appName, constructPaths: [estate.displayPath(env.app)] };
+      pending.push({ path: `${dir}/${naming.PREVIEW_KUSTOMIZATION_FILE}`, content: yamlStream([previewKustomization()], referenceRendering), meta });
+      const chart = buildPreviewChart(new Chart(k8sApp(), `previews-${env.app.appName}`, { disableResourceNameHashes: true }), env);
+      pending.push({ path: `${dir}/${naming.PREVIEW_OBJECTS_FILE}`, content: chartYaml(chart), meta });
+    }
     const rootPath = naming.dist.k8sAppOfApps(tier.name);
     pending.push({ path: rootPath, content: chartYaml(buildAppOfAppsChart(k8sApp(), estate, tier)),
       meta: { kind: 'kubernetes-manifests', tier: tier.name, constructPaths: [estate.estateName] } });

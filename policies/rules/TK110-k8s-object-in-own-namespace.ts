@@ -26,6 +26,8 @@ export const rule: Rule = {
       const scope = fileScope(g, k.source.file);
       const group = groupOf(k.object.apiVersion);
       const ns = k.object.metadata?.namespace;
+      // An app's per-PR manifests: TK179 compares them whole with what tierkit renders.
+      if (scope.kind === 'previews') continue;
       if (scope.kind === 'env') {
         const env = scope.env;
         const own = env.names.namespace;

@@ -40,7 +40,7 @@ function expectedProjects(g: EstateGraph): Map<string, Expected & { file: string
     });
     if (previewApps.length > 0) {
       out.set(naming.previewsArgoProjectName(tier), {
-        tier, server: tierServer(g, tier), file: naming.dist.k8sTierApplications(tier), namespaces: previewApps.map((a) => naming.previewNamespacePattern(a)),
+        tier, server: tierServer(g, tier), file: naming.dist.k8sTierApplications(tier), namespaces: [...previewApps.map((a) => naming.previewNamespacePattern(a)), naming.PREVIEW_JOBS_NAMESPACE],
         cluster: PREVIEW_CLUSTER_KINDS, namespaced: PREVIEW_NAMESPACED_KINDS,
       });
     }

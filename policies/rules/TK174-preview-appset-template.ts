@@ -2,21 +2,25 @@ import * as naming from '../../constructs/naming';
 import { applicationSets, isRecord, templateActions } from './support/preview-applicationset';
 import { Rule, RuleFinding } from './support/rule';
 
-/** Where the PR number may appear in the Application template: its name and its namespace, nothing else. */
-const NUMBER_AT = new Set(['/metadata/name', '/spec/destination/namespace']);
+/**
+ * Where the PR number may appear in the Application template: its name and its namespace, and the
+ * two kustomize fields that carry it into the preview's manifests (a name suffix, one annotation;
+ * TK176 holds their whole value). Nothing else.
+ */
+const NUMBER_AT = new Set(['/metadata/name', '/spec/destination/namespace', '/spec/source/kustomize/nameSuffix', `/spec/source/kustomize/commonAnnotations/${naming.PREVIEW_PR_ANNOTATION}`]);
 
 export const rule: Rule = {
   id: 'TK174',
   name: 'preview-appset-template',
   severity: 'error',
-  title: 'An ApplicationSet renders with Go templates and missingkey=error, and its template uses only `{{.number}}`, only in the Application\'s name and destination namespace',
+  title: 'An ApplicationSet renders with Go templates and missingkey=error, and its template uses only `{{.number}}`, only in the Application\'s name, destination namespace and kustomize name suffix and PR annotation',
   explanation:
     'Without `goTemplate: true` Argo CD renders with fasttemplate, which leaves `{{.number}}` as literal text; without '
     + '`missingkey=error` a misspelt field renders `<no value>`, so every pull request shares one Application and namespace. '
     + 'The pull-request generator\'s other parameters (branch, title, author, head_sha, labels; argo-cd applicationset/generators/pull_request.go) '
     + 'are the PR author\'s text: in a name, path, revision, project or label they let an unreviewed PR choose what is deployed, where, and under which permissions. '
     + 'A generator-level `template` overrides the spec\'s, so it is refused too.',
-  fix: 'Keep what tierkit writes for `App.previews`: goTemplate true, goTemplateOptions ["missingkey=error"], `{{.number}}` in metadata.name and destination.namespace only.',
+  fix: 'Keep what tierkit writes for `App.previews`: goTemplate true, goTemplateOptions ["missingkey=error"], `{{.number}}` in metadata.name, destination.namespace and source.kustomize (nameSuffix, the tierkit.io/pr annotation) only.',
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];
@@ -40,7 +44,7 @@ export const rule: Rule = {
       });
       for (const { path, action } of templateActions(spec.template, '')) {
         if (action !== naming.PREVIEW_NUMBER_PARAMETER) at(`template ${path} uses "${action}": only "${naming.PREVIEW_NUMBER_PARAMETER}" (the PR number) may be templated; the other parameters are the PR author's text`);
-        else if (!NUMBER_AT.has(path)) at(`template ${path} uses "${action}": the PR number goes into metadata.name and spec.destination.namespace only`);
+        else if (!NUMBER_AT.has(path)) at(`template ${path} uses "${action}": the PR number goes into metadata.name, spec.destination.namespace, spec.source.kustomize.nameSuffix and its ${naming.PREVIEW_PR_ANNOTATION} annotation only`);
       }
     }
     return out;

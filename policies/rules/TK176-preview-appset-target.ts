@@ -1,8 +1,26 @@
+import { isDeepStrictEqual } from 'node:util';
 import * as naming from '../../constructs/naming';
 import { applicationSets, isRecord, previewEnvOf } from './support/preview-applicationset';
 import { Rule, RuleFinding } from './support/rule';
 
 const SOURCE_FIELDS = ['path', 'repoURL', 'targetRevision'];
+/** The number into every name (`-pr-<n>`) and onto every object and pod (the Jobs read it): exactly this, no other kustomize field. */
+const KUSTOMIZE = { nameSuffix: `-pr-${naming.PREVIEW_NUMBER_PARAMETER}`, commonAnnotations: { [naming.PREVIEW_PR_ANNOTATION]: naming.PREVIEW_NUMBER_PARAMETER } };
+const PSS_MODES = ['enforce', 'audit', 'warn'];
+
+/** The namespace Argo CD creates: tierkit's labels and the restricted Pod Security labels (pinned version), nothing else. */
+function namespaceMetadataProblem(value: unknown, labels: Record<string, string>): string | undefined {
+  if (!isRecord(value) || Object.keys(value).join() !== 'labels' || !isRecord(value.labels)) return 'is not exactly { labels }';
+  const l = value.labels;
+  for (const [k, v] of Object.entries(labels)) if (l[k] !== v) return `label ${k} is ${JSON.stringify(l[k] ?? null)}; exactly ${JSON.stringify(v)}`;
+  for (const m of PSS_MODES) {
+    if (l[`pod-security.kubernetes.io/${m}`] !== 'restricted') return `label pod-security.kubernetes.io/${m} is ${JSON.stringify(l[`pod-security.kubernetes.io/${m}`] ?? null)}; exactly "restricted"`;
+    if (!/^v1\.\d+$/.test(String(l[`pod-security.kubernetes.io/${m}-version`]))) return `label pod-security.kubernetes.io/${m}-version is not a pinned v1.<minor>`;
+  }
+  const known = new Set([...Object.keys(labels), ...PSS_MODES.flatMap((m) => [`pod-security.kubernetes.io/${m}`, `pod-security.kubernetes.io/${m}-version`])]);
+  const extra = Object.keys(l).filter((k) => !known.has(k)).sort();
+  return extra.length > 0 ? `sets labels ${extra.join(', ')}, which tierkit does not write` : undefined;
+}
 /**
  * The fields tierkit writes, per object; anything else is a field no rule reads, so it is refused
  * (e.g. `syncPolicy.applicationsSync: create-only` keeps a closed PR's Application, so its PostDelete
@@ -15,7 +33,7 @@ const KNOWN: Record<string, readonly string[]> = {
   'spec.template.metadata': ['finalizers', 'labels', 'name', 'namespace'],
   'spec.template.spec': ['destination', 'project', 'source', 'syncPolicy'],
   'spec.template.spec.destination': ['namespace', 'server'],
-  'spec.template.spec.syncPolicy': ['automated'],
+  'spec.template.spec.syncPolicy': ['automated', 'managedNamespaceMetadata', 'syncOptions'],
   'spec.template.spec.syncPolicy.automated': ['prune', 'selfHeal'],
 };
 
@@ -74,13 +92,20 @@ export const rule: Rule = {
       if (dest.server !== server || dest.name !== undefined) at(`deploys to ${JSON.stringify(dest.name !== undefined ? { name: dest.name } : dest.server ?? null)}; exactly the tier's server "${server}"`);
       const auto = isRecord(s.syncPolicy) && isRecord(s.syncPolicy.automated) ? s.syncPolicy.automated : undefined;
       if (!auto || auto.prune !== true || auto.selfHeal !== true) at(`syncs with ${JSON.stringify(s.syncPolicy ?? null)}; exactly automated, prune and selfHeal true (a hand change in a preview is reverted, a removed object removed)`);
+      // Argo CD creates the namespace (`<app>-pr-<n>`, the project allows no other) with the restricted Pod Security labels.
+      const sync = isRecord(s.syncPolicy) ? s.syncPolicy : {};
+      if (!isDeepStrictEqual(sync.syncOptions, ['CreateNamespace=true'])) at(`syncs with options ${JSON.stringify(sync.syncOptions ?? null)}; exactly ["CreateNamespace=true"] (the preview's namespace, created with its labels)`);
+      const nsLabels = { 'app.kubernetes.io/managed-by': 'tierkit', 'app.kubernetes.io/part-of': g.manifest.estate.name, 'tierkit.io/tier': tier, [naming.PREVIEW_OF_LABEL]: app };
+      const nsProblem = namespaceMetadataProblem(sync.managedNamespaceMetadata, nsLabels);
+      if (nsProblem) at(`template's managedNamespaceMetadata ${nsProblem}: the preview's namespace enforces the restricted Pod Security profile`);
       if (s.sources !== undefined) at('has several sources; exactly one, the rendered branch');
       const src = isRecord(s.source) ? s.source : undefined;
       const path = naming.previewsRenderedPath(tier, app);
       const want: Record<string, string> = { path, repoURL: argocd.repoUrl, targetRevision: argocd.targetRevision };
       if (!src) at(`has no source; exactly ${JSON.stringify(want)}`);
       else {
-        for (const f of Object.keys(src).sort()) if (!SOURCE_FIELDS.includes(f)) at(`source sets "${f}"; a preview deploys the rendered manifests as they are`);
+        for (const f of Object.keys(src).sort()) if (!SOURCE_FIELDS.includes(f) && f !== 'kustomize') at(`source sets "${f}"; a preview deploys the rendered manifests as they are`);
+        if (!isDeepStrictEqual(src.kustomize, KUSTOMIZE)) at(`source kustomize is ${JSON.stringify(src.kustomize ?? null)}; exactly ${JSON.stringify(KUSTOMIZE)} (a namespace would move the hook Jobs into the preview; patches or images would rewrite tierkit's objects)`);
         for (const f of SOURCE_FIELDS) if (src[f] !== want[f]) at(`source ${f} is ${JSON.stringify(src[f] ?? null)}; exactly ${JSON.stringify(want[f])} (the rendered branch, never a pull request's)`);
       }
     }

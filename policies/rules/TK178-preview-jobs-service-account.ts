@@ -1,6 +1,7 @@
 import { podTemplates, templatePointer } from './support/pod-templates';
 import { previewJobsServiceAccounts } from './support/reserved-namespaces';
-import { at } from './support/k8s-scope';
+import { at, fileScope } from './support/k8s-scope';
+import * as naming from '../../constructs/naming';
 import { Rule, RuleFinding } from './support/rule';
 
 export const rule: Rule = {
@@ -12,7 +13,8 @@ export const rule: Rule = {
     "The preview Jobs' Vault auth role trusts service account <app>-previews (TK172): its token reads the preview admin's "
     + 'password (CREATEDB CREATEROLE on the previews\' server) and writes <app>-pr-* Vault roles. The Jobs are rendered by the '
     + "app's preview ApplicationSet, never as an object of an env's manifests: a ServiceAccount of that name there, a pod "
-    + 'running as it, a binding naming it or a Vault agent logging in with it is a second way into that identity.',
+    + 'running as it, a binding naming it or a Vault agent logging in with it is a second way into that identity. '
+    + 'The only pods admitted are the app\'s own PreSync and PostDelete Jobs, in tierkit-previews, in its previews file, running as its own <app>-previews (TK179 compares them whole).',
   fix: "Remove the object, or run it as the env's own service account (<app>-<env>); <app>-previews is the preview Jobs' only.",
   suppressible: false,
   evaluate(g) {
@@ -32,6 +34,13 @@ export const rule: Rule = {
     }
     for (const t of podTemplates(g).templates) {
       const k = t.object;
+      // The preview Jobs themselves: a Job of that name, in tierkit-previews, in its app's previews file (TK179 judges them whole).
+      const scope = fileScope(g, k.source.file);
+      if (scope.kind === 'previews' && k.kind === 'Job' && k.namespace === naming.PREVIEW_JOBS_NAMESPACE
+        && k.source.file === `${naming.k8sPreviewDir(scope.tier, scope.app)}/${naming.PREVIEW_OBJECTS_FILE}`
+        && (k.name === naming.previewJobName(scope.app, 'create') || k.name === naming.previewJobName(scope.app, 'drop'))
+        && t.template?.spec?.serviceAccountName === naming.previewApplicationSetName(scope.app)
+        && t.template?.metadata?.annotations?.['vault.hashicorp.com/role'] === naming.previewApplicationSetName(scope.app)) continue;
       for (const key of ['serviceAccountName', 'serviceAccount']) {
         const name = t.template?.spec?.[key];
         if (typeof name === 'string' && reserved.has(name)) out.push({ source: templatePointer(t, `/spec/${key}`), message: `${k.kind} ${k.namespace ?? ''}/${k.name} runs its pods as ServiceAccount "${name}", the preview Jobs' service account` });

@@ -103,6 +103,7 @@ import { rule as TK175 } from './TK175-preview-appset-generator';
 import { rule as TK176 } from './TK176-preview-appset-target';
 import { rule as TK177 } from './TK177-reserved-namespace';
 import { rule as TK178 } from './TK178-preview-jobs-service-account';
+import { rule as TK179 } from './TK179-preview-manifests';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './support/rule';
 
@@ -118,7 +119,7 @@ export const RULES: readonly Rule[] = [
   TK122, TK123, TK124, TK125, TK126, TK127, TK128, TK129, TK130, TK131,
   TK132, TK133, TK134, TK135, TK136, TK137, TK140, TK141, TK142, TK143,
   TK150, TK160, TK161, TK162, TK163, TK170, TK171, TK172, TK173, TK174,
-  TK175, TK176, TK177, TK178,
+  TK175, TK176, TK177, TK178, TK179,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -29,6 +29,8 @@ export const EXCEPTIONS: Readonly<Record<string, readonly { file: string; why: s
     ...(from !== 'policies' ? [] : [
       { file: 'constructs/lifecycle/scripts.ts', why: 'the lifecycle scripts\' text: TK122, TK125, TK127, TK133 and TK135 compare a container\'s script verbatim with what tierkit writes; a leaf module' },
       { file: 'constructs/lifecycle/images.ts', why: 'tierkit\'s pinned Job images: TK133 and TK135 hold the golden dump and the reset to them (the image runs the script); imports nothing' },
+      { file: 'constructs/lifecycle/preview-scripts.ts', why: 'the preview Jobs\' scripts: TK179 compares their containers verbatim with what tierkit writes; a leaf over naming.ts and statements.ts' },
+      { file: 'constructs/statements.ts', why: 'the Vault role statements the preview create script embeds (TK179); a leaf over naming.ts and contract/' },
     ]),
     ...(from === 'constructs' ? [] : [
       { file: 'constructs/naming.ts', why: 'the derived names (roles, namespaces, appliers, labels): one definition for writer and readers; a leaf module' },
@@ -45,6 +47,8 @@ const LEAVES: readonly string[] = [
   'constructs/lifecycle/seed-verify.ts',
   // tierkit's pinned Job images (digests); imports nothing.
   'constructs/lifecycle/images.ts',
+  // The preview Jobs' scripts and the statements they embed (TK179).
+  'constructs/lifecycle/preview-scripts.ts', 'constructs/statements.ts',
 ];
 
 export interface SourceFile {

@@ -13,12 +13,16 @@ export type FileScope =
   | { readonly kind: 'env'; readonly env: Env }
   | { readonly kind: 'tier-argocd'; readonly tier: string }
   | { readonly kind: 'bootstrap'; readonly tier: string }
+  /** `k8s/<tier>/previews/<app>/*`: an app's per-PR manifests, deployed by its preview Applications (TK179 judges them). */
+  | { readonly kind: 'previews'; readonly tier: string; readonly app: string }
   | { readonly kind: 'unknown' };
 
 interface Scopes {
   readonly envFiles: Map<string, Env>;
   readonly tierArgoDirs: Map<string, string>;
   readonly bootstrapFiles: Map<string, string>;
+  /** `k8s/<tier>/previews/<app>` of every env the manifest says holds its app's previews → [tier, app]. */
+  readonly previewDirs: Map<string, readonly [string, string]>;
   readonly byFile: Map<string, FileScope>;
   /** Every ServiceAccount / Vault Kubernetes auth role name an env owns → the env. */
   readonly serviceAccounts: Map<string, Env>;
@@ -30,12 +34,13 @@ const cache = new WeakMap<EstateGraph, Scopes>();
 function scopes(g: EstateGraph): Scopes {
   let s = cache.get(g);
   if (s) return s;
-  s = { envFiles: new Map(), tierArgoDirs: new Map(), bootstrapFiles: new Map(), byFile: new Map(), serviceAccounts: new Map(), authRoles: new Map() };
+  s = { envFiles: new Map(), tierArgoDirs: new Map(), bootstrapFiles: new Map(), previewDirs: new Map(), byFile: new Map(), serviceAccounts: new Map(), authRoles: new Map() };
   for (const env of g.envs) {
     const c = { app: env.app, env: env.env };
     s.envFiles.set(naming.dist.k8sAppEnvironment(env.tier, c), env);
     for (const n of naming.serviceAccountNames(c)) s.serviceAccounts.set(n, env);
     for (const n of naming.kubernetesAuthRoleNames(c)) s.authRoles.set(n, env);
+    if (env.previews !== undefined && env.previews !== null && typeof env.app === 'string') s.previewDirs.set(naming.k8sPreviewDir(env.tier, env.app), [env.tier, env.app]);
   }
   for (const tier of g.tiers.keys()) {
     s.tierArgoDirs.set(dirname(naming.dist.k8sTierApplications(tier)), tier);
@@ -52,8 +57,10 @@ export function fileScope(g: EstateGraph, file: string): FileScope {
     const env = s.envFiles.get(file);
     const argoTier = s.tierArgoDirs.get(dirname(file));
     const bootTier = s.bootstrapFiles.get(file);
+    const previews = s.previewDirs.get(dirname(file));
     scope = env ? { kind: 'env', env } : argoTier !== undefined ? { kind: 'tier-argocd', tier: argoTier }
-      : bootTier !== undefined ? { kind: 'bootstrap', tier: bootTier } : { kind: 'unknown' };
+      : bootTier !== undefined ? { kind: 'bootstrap', tier: bootTier }
+        : previews ? { kind: 'previews', tier: previews[0], app: previews[1] } : { kind: 'unknown' };
     s.byFile.set(file, scope);
   }
   return scope;

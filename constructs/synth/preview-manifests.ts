@@ -1,0 +1,191 @@
+import { Chart } from 'cdk8s';
+import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
+import type { AppEnvironment } from '../app-environment';
+import { POD_PG_CA_FILE } from '../../contract/pg-ca';
+import { CURL, POSTGRES_CLIENT, imageReference } from '../lifecycle/images';
+import { previewCreateScript, previewDrainScript, previewDropScript, previewVaultCreateScript, previewVaultDropScript } from '../lifecycle/preview-scripts';
+import { LIFECYCLE_PATHS, credentialsTemplate } from '../lifecycle/scripts';
+import * as naming from '../naming';
+import { hostsPreviews, previewSettings } from '../previews';
+import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
+import {
+  REPLICAS, containerResources, containerSecurityContext, placement, podSecurityContext, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume, workloadResources,
+} from './pod-security';
+
+/**
+ * The per-PR manifests of an app's previews (docs/previews.md), at `k8s/<tier>/previews/<app>/`,
+ * which every preview Application deploys from the rendered branch. One directory serves every
+ * pull request: the Application varies only by `{{.number}}` in its name and destination namespace
+ * (TK174), and its `source.kustomize` (TK176) adds the suffix `-pr-<n>` to every name and the
+ * annotation `tierkit.io/pr: <n>` to every object and pod template. So:
+ * - the preview's own objects carry no namespace: Argo CD applies a namespaced object without one
+ *   in the Application's destination namespace `<app>-pr-<n>`, which it creates (`CreateNamespace=true`)
+ *   with the restricted Pod Security labels of `managedNamespaceMetadata`;
+ * - the PreSync (create) and PostDelete (drop) Jobs name `tierkit-previews` explicitly: they run
+ *   as the preview admin's Vault identity, never beside a pull request's code, and read the PR
+ *   number from their own pod's annotation (downward API); the scripts refuse anything but digits.
+ * The workload gets no database credential yet (its Vault login is not built): it runs the app's
+ * image with nothing to reach but DNS. TK179 compares this directory, whole, with this rendering.
+ */
+
+/** The Jobs and the workload read the PR number from their own pod's annotation, stamped by kustomize. */
+const PR_NUMBER_ENV: k8s.EnvVar = {
+  name: 'TIERKIT_PR_NUMBER',
+  valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${naming.PREVIEW_PR_ANNOTATION}']` } },
+};
+/** `postgres` of the official image; the curl image runs as it too. */
+const JOB_UID = 999;
+/** Kubernetes deletes a finished hook Job's pods this long after it ends (Argo CD deletes the Job per its policy). */
+const JOB_TTL_AFTER_FINISHED_SECONDS = 3600;
+
+export function previewLabels(env: AppEnvironment): Record<string, string> {
+  return {
+    'app.kubernetes.io/managed-by': 'tierkit', 'app.kubernetes.io/part-of': env.estate.estateName,
+    'tierkit.io/tier': env.tier.name, [naming.PREVIEW_OF_LABEL]: env.app.appName,
+  };
+}
+
+/** The kustomization: tierkit's one objects file, nothing else (no namespace, patches, generators or remote bases). */
+export function previewKustomization(): Record<string, unknown> {
+  return { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [naming.PREVIEW_OBJECTS_FILE] };
+}
+
+/** What the ApplicationSet's template sets in `source.kustomize`: the number into every name and onto every object. */
+export function previewKustomizeSource(app: string): { nameSuffix: string; commonAnnotations: Record<string, string> } {
+  void app;
+  return { nameSuffix: `-pr-${naming.PREVIEW_NUMBER_PARAMETER}`, commonAnnotations: { [naming.PREVIEW_PR_ANNOTATION]: naming.PREVIEW_NUMBER_PARAMETER } };
+}
+
+function pgEnv(env: AppEnvironment, extra: Record<string, string>): k8s.EnvVar[] {
+  const server = env.server!;
+  const ca: Record<string, string> = server.sslMode === 'verify-full' && server.caCertificatePem !== undefined
+    ? { PGSSLROOTCERT: POD_PG_CA_FILE, TIERKIT_PG_CA_BASE64: Buffer.from(server.caCertificatePem, 'utf8').toString('base64') } : {};
+  const vars: Record<string, string> = {
+    PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode, PGDATABASE: naming.previewHomeDatabaseName(env.app.appName), ...ca,
+    TIERKIT_CREDENTIALS_FILE: LIFECYCLE_PATHS.credentialsFile, ...extra,
+  };
+  return [...Object.keys(vars).sort().map((name) => ({ name, value: vars[name] })), PR_NUMBER_ENV];
+}
+
+function vaultEnv(env: AppEnvironment): k8s.EnvVar[] {
+  return [{ name: 'TIERKIT_VAULT_TOKEN_FILE', value: LIFECYCLE_PATHS.vaultTokenFile }, { name: 'VAULT_ADDR', value: env.estate.vault.address }, PR_NUMBER_ENV];
+}
+
+function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', steps: { name: string; image: string; script: string; shell: 'bash' | 'sh'; env: k8s.EnvVar[] }[]): void {
+  const app = env.app.appName;
+  const n = env.estate.naming;
+  const labels = { ...previewLabels(env), [naming.LABELS.job]: `preview-${step}` };
+  const secret = `${n.kvMount}/data/${naming.previewAdminKvSecretName(app)}`;
+  const containers: k8s.Container[] = steps.map((s) => ({
+    name: s.name, image: s.image, command: [s.shell, '-c', s.script], env: s.env,
+    resources: containerResources(env.tier, s.shell === 'bash' ? DATABASE_TOOL_RESOURCES : SCALE_STEP_RESOURCES),
+    securityContext: containerSecurityContext(JOB_UID), volumeMounts: [{ name: 'tmp', mountPath: LIFECYCLE_PATHS.tmpMount }],
+  }));
+  new k8s.KubeJob(chart, `${step}_job`, {
+    metadata: {
+      name: naming.previewJobName(app, step), namespace: naming.PREVIEW_JOBS_NAMESPACE, labels,
+      annotations: step === 'create'
+        // Runs before every sync (idempotent); the last run is kept until the next one replaces it.
+        ? { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' }
+        // Runs once the Application's resources are gone; a failed run stays for inspection.
+        : { 'argocd.argoproj.io/hook': 'PostDelete', 'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded' },
+    },
+    spec: {
+      backoffLimit: 0,
+      ttlSecondsAfterFinished: JOB_TTL_AFTER_FINISHED_SECONDS,
+      template: {
+        metadata: {
+          labels,
+          annotations: {
+            // The agent logs in as the Jobs' auth role, renders the admin's credential, and leaves its token for the Vault step; init only.
+            'vault.hashicorp.com/agent-inject': 'true',
+            'vault.hashicorp.com/agent-pre-populate-only': 'true',
+            'vault.hashicorp.com/agent-init-first': 'true',
+            'vault.hashicorp.com/role': naming.previewApplicationSetName(app),
+            'vault.hashicorp.com/agent-inject-secret-database': secret,
+            'vault.hashicorp.com/agent-inject-template-database': credentialsTemplate(secret, true),
+            'vault.hashicorp.com/agent-inject-token': 'true',
+            ...vaultAgentRuntimeAnnotations(env.tier),
+          },
+        },
+        spec: {
+          serviceAccountName: naming.previewApplicationSetName(app),
+          automountServiceAccountToken: false,
+          securityContext: podSecurityContext(JOB_UID),
+          ...placement(env),
+          restartPolicy: 'Never',
+          // Steps in order: every one but the last as an init container.
+          initContainers: containers.slice(0, -1),
+          containers: containers.slice(-1),
+          volumes: [tmpVolume(), vaultTokenVolume()],
+        },
+      },
+    },
+  });
+}
+
+/** The objects file: the preview's namespace policies, workload, and the two hook Jobs. */
+export function buildPreviewChart(chart: Chart, env: AppEnvironment): Chart {
+  if (!hostsPreviews(env)) throw new Error(`${env.slug} holds no previews`);
+  const app = env.app.appName;
+  const labels = previewLabels(env);
+  const n = env.estate.naming;
+  const settings = previewSettings(env.app.previews!);
+  const pg = imageReference(POSTGRES_CLIENT[env.server!.majorVersion]);
+  const curl = imageReference(CURL);
+  // No namespace: Argo CD puts these into the Application's destination namespace, `<app>-pr-<n>`.
+  const meta = (name: string) => ({ name, labels });
+  // The sandboxes' default-deny and DNS policies (synth/kubernetes.ts), the same objects.
+  new k8s.KubeNetworkPolicy(chart, 'default_deny', { metadata: meta('default-deny'), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } });
+  new k8s.KubeNetworkPolicy(chart, 'allow_dns', {
+    metadata: meta('allow-dns'),
+    spec: {
+      podSelector: {}, policyTypes: ['Egress'],
+      egress: [{
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }],
+      }],
+    },
+  });
+  const workload = naming.previewWorkloadName(app);
+  new k8s.KubeServiceAccount(chart, 'service_account', { metadata: meta(workload), automountServiceAccountToken: false });
+  const selector = { [naming.PREVIEW_OF_LABEL]: app, [naming.LABELS.component]: 'workload' };
+  new k8s.KubeDeployment(chart, 'deployment', {
+    metadata: meta(workload),
+    spec: {
+      replicas: REPLICAS,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: { ...labels, ...selector } },
+        spec: {
+          serviceAccountName: workload,
+          automountServiceAccountToken: false,
+          securityContext: podSecurityContext(env.app.runAsUser),
+          ...placement(env),
+          containers: [{
+            name: workload, image: env.image,
+            ports: [{ containerPort: env.app.port, name: 'http' }],
+            env: [{ name: 'TIERKIT_TIER', value: env.tier.name }, { name: 'TIERKIT_ENV', value: 'preview' }, PR_NUMBER_ENV],
+            resources: containerResources(env.tier, workloadResources(env)),
+            readinessProbe: { httpGet: { path: env.app.healthPath, port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, failureThreshold: 3 },
+            livenessProbe: { httpGet: { path: env.app.healthPath, port: k8s.IntOrString.fromString('http') }, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 6 },
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            securityContext: containerSecurityContext(env.app.runAsUser),
+          }],
+          volumes: [tmpVolume()],
+        },
+      },
+    },
+  });
+  const ttl = env.estate.tier(env.tier).config.secretTtl;
+  hookJob(chart, env, 'create', [
+    { name: 'create-database', image: pg, shell: 'bash', script: previewCreateScript(app), env: pgEnv(env, { TIERKIT_MAX_OPEN: String(settings.maxOpen) }) },
+    { name: 'write-vault-role', image: curl, shell: 'sh', script: previewVaultCreateScript(app, n.databaseMount, ttl), env: vaultEnv(env) },
+  ]);
+  hookJob(chart, env, 'drop', [
+    { name: 'drain-database', image: pg, shell: 'bash', script: previewDrainScript(app), env: pgEnv(env, {}) },
+    { name: 'remove-vault-role', image: curl, shell: 'sh', script: previewVaultDropScript(app, n.databaseMount), env: vaultEnv(env) },
+    { name: 'drop-database', image: pg, shell: 'bash', script: previewDropScript(app), env: pgEnv(env, {}) },
+  ]);
+  return chart;
+}

@@ -1,0 +1,168 @@
+import { dirname } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import * as naming from '../../constructs/naming';
+import type { K8sObject } from '../graph/types';
+import { at } from './support/k8s-scope';
+import { podSecurityViolations } from './support/pod-security-standards';
+import { AGENT_RUNTIME_KEYS, ExpectedJob, ExpectedPreview, expectedPreview, previewHostsByDir } from './support/preview-manifests';
+import { Rule, RuleFinding } from './support/rule';
+
+const isRecord = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const extraKeys = (v: unknown, known: readonly string[]) => (isRecord(v) ? Object.keys(v).filter((k) => !known.includes(k)).sort() : []);
+const show = (v: unknown) => JSON.stringify(v ?? null);
+
+const POD_KEYS = ['serviceAccountName', 'automountServiceAccountToken', 'securityContext', 'nodeSelector', 'tolerations', 'containers', 'volumes'];
+const JOB_POD_KEYS = [...POD_KEYS, 'restartPolicy', 'initContainers'];
+const WORKLOAD_CONTAINER_KEYS = ['name', 'image', 'ports', 'env', 'resources', 'readinessProbe', 'livenessProbe', 'volumeMounts', 'securityContext'];
+const STEP_KEYS = ['name', 'image', 'command', 'env', 'resources', 'securityContext', 'volumeMounts'];
+const TMP_MOUNT = [{ mountPath: '/tmp', name: 'tmp' }];
+
+type Problem = [pointer: string, message: string];
+
+/** A volume list of exactly these names, each of the only kind tierkit writes for it. */
+function volumeProblems(volumes: unknown, names: readonly string[]): Problem[] {
+  const list = Array.isArray(volumes) ? volumes : [];
+  const got = list.map((v: any) => v?.name);
+  if (!isDeepStrictEqual(got, names)) return [['/volumes', `volumes are ${show(got)}; exactly ${show(names)}`]];
+  const out: Problem[] = [];
+  list.forEach((v: any, i: number) => {
+    const ok = v.name === 'tmp' ? extraKeys(v, ['name', 'emptyDir']).length === 0 && isRecord(v.emptyDir)
+      : extraKeys(v, ['name', 'projected']).length === 0 && isDeepStrictEqual(v.projected?.sources?.map((s: any) => Object.keys(s)), [['serviceAccountToken']])
+        && v.projected.sources[0].serviceAccountToken.audience === 'vault';
+    if (!ok) out.push([`/volumes/${i}`, `volume ${v.name} is ${show(v)}, not tierkit's (an emptyDir tmp, the Vault-audience token)`]);
+  });
+  return out;
+}
+
+function podProblems(pod: any, keys: readonly string[], serviceAccount: string): Problem[] {
+  const out: Problem[] = [];
+  const spec = isRecord(pod?.spec) ? pod.spec : {};
+  for (const k of extraKeys(spec, keys)) out.push([`/spec/${k}`, `sets spec.${k}, which tierkit does not write (host namespaces, another identity, other volumes or containers)`]);
+  if (spec.serviceAccountName !== serviceAccount) out.push(['/spec/serviceAccountName', `runs as ServiceAccount ${show(spec.serviceAccountName)}; exactly "${serviceAccount}"`]);
+  if (spec.automountServiceAccountToken !== false) out.push(['/spec/automountServiceAccountToken', 'mounts the API server token; tierkit writes false']);
+  for (const v of podSecurityViolations(pod, 'restricted')) out.push([v.pointer, `breaks the restricted Pod Security profile (${v.control}): ${v.message}`]);
+  return out;
+}
+
+function workloadProblems(k: K8sObject, exp: ExpectedPreview): Problem[] {
+  const out: Problem[] = [];
+  const o = k.object;
+  const w = exp.workload;
+  for (const key of extraKeys(o.metadata, ['name', 'labels'])) out.push([`/metadata/${key}`, `sets metadata.${key}: the workload goes into the preview's own namespace, as tierkit writes it`]);
+  if (!isDeepStrictEqual(o.metadata?.labels, exp.labels)) out.push(['/metadata/labels', `has labels ${show(o.metadata?.labels)}; exactly ${show(exp.labels)}`]);
+  for (const key of extraKeys(o.spec, ['replicas', 'selector', 'template'])) out.push([`/spec/${key}`, `sets spec.${key}, which tierkit does not write`]);
+  if (!isDeepStrictEqual(o.spec?.selector, { matchLabels: w.selector })) out.push(['/spec/selector', `selects ${show(o.spec?.selector)}; exactly ${show({ matchLabels: w.selector })}`]);
+  const t = o.spec?.template ?? {};
+  if (!isDeepStrictEqual(t.metadata, { labels: { ...exp.labels, ...w.selector } })) {
+    out.push(['/spec/template/metadata', `pod metadata is ${show(t.metadata)}; exactly the labels ${show({ ...exp.labels, ...w.selector })} (no annotation: no Vault agent, no other identity)`]);
+  }
+  out.push(...podProblems(t, POD_KEYS, w.name).map(([p, m]): Problem => [`/spec/template${p}`, m]));
+  out.push(...volumeProblems(t.spec?.volumes, ['tmp']).map(([p, m]): Problem => [`/spec/template/spec${p}`, m]));
+  const containers = Array.isArray(t.spec?.containers) ? t.spec.containers : [];
+  if (containers.length !== 1) out.push(['/spec/template/spec/containers', `has ${containers.length} containers; exactly one, the app's`]);
+  const c = containers[0] ?? {};
+  for (const key of extraKeys(c, WORKLOAD_CONTAINER_KEYS)) out.push([`/spec/template/spec/containers/0/${key}`, `sets ${key}, which tierkit does not write`]);
+  if (c.name !== w.name || c.image !== w.image) out.push(['/spec/template/spec/containers/0', `runs ${show({ name: c.name, image: c.image })}; exactly ${show({ name: w.name, image: w.image })}, the app's image`]);
+  if (!isDeepStrictEqual(c.env, w.env)) out.push(['/spec/template/spec/containers/0/env', `has env ${show(c.env)}; exactly ${show(w.env)}`]);
+  if (!isDeepStrictEqual(c.volumeMounts, TMP_MOUNT)) out.push(['/spec/template/spec/containers/0/volumeMounts', `mounts ${show(c.volumeMounts)}; exactly ${show(TMP_MOUNT)}`]);
+  return out;
+}
+
+function jobProblems(k: K8sObject, job: ExpectedJob, app: string): Problem[] {
+  const out: Problem[] = [];
+  const o = k.object;
+  for (const key of extraKeys(o.metadata, ['name', 'namespace', 'labels', 'annotations'])) out.push([`/metadata/${key}`, `sets metadata.${key}, which tierkit does not write`]);
+  if (o.metadata?.namespace !== naming.PREVIEW_JOBS_NAMESPACE) out.push(['/metadata/namespace', `is in namespace ${show(o.metadata?.namespace)}; exactly "${naming.PREVIEW_JOBS_NAMESPACE}", never a preview's`]);
+  if (!isDeepStrictEqual(o.metadata?.labels, job.labels)) out.push(['/metadata/labels', `has labels ${show(o.metadata?.labels)}; exactly ${show(job.labels)}`]);
+  if (!isDeepStrictEqual(o.metadata?.annotations, job.hook)) out.push(['/metadata/annotations', `has annotations ${show(o.metadata?.annotations)}; exactly ${show(job.hook)}`]);
+  for (const key of extraKeys(o.spec, ['backoffLimit', 'ttlSecondsAfterFinished', 'template'])) out.push([`/spec/${key}`, `sets spec.${key}, which tierkit does not write`]);
+  const t = o.spec?.template ?? {};
+  for (const key of extraKeys(t.metadata, ['labels', 'annotations'])) out.push([`/spec/template/metadata/${key}`, `sets ${key}, which tierkit does not write`]);
+  if (!isDeepStrictEqual(t.metadata?.labels, job.labels)) out.push(['/spec/template/metadata/labels', `pod labels are ${show(t.metadata?.labels)}; exactly ${show(job.labels)}`]);
+  const annotations = isRecord(t.metadata?.annotations) ? t.metadata.annotations : {};
+  const identity = Object.fromEntries(Object.entries(annotations).filter(([key]) => !AGENT_RUNTIME_KEYS.includes(key)));
+  if (!isDeepStrictEqual(identity, job.vault)) out.push(['/spec/template/metadata/annotations', `Vault agent annotations are ${show(identity)}; exactly ${show(job.vault)} (the Jobs' role, the admin's secret, its template, the token)`]);
+  out.push(...podProblems(t, JOB_POD_KEYS, naming.previewApplicationSetName(app)).map(([p, m]): Problem => [`/spec/template${p}`, m]));
+  if (t.spec?.restartPolicy !== 'Never') out.push(['/spec/template/spec/restartPolicy', `restartPolicy is ${show(t.spec?.restartPolicy)}; exactly "Never"`]);
+  out.push(...volumeProblems(t.spec?.volumes, ['tmp', 'vault-token']).map(([p, m]): Problem => [`/spec/template/spec${p}`, m]));
+  const steps = [...(Array.isArray(t.spec?.initContainers) ? t.spec.initContainers.map((c: any, i: number) => [`initContainers/${i}`, c]) : []),
+    ...(Array.isArray(t.spec?.containers) ? t.spec.containers.map((c: any, i: number) => [`containers/${i}`, c]) : [])] as [string, any][];
+  if (steps.length !== job.steps.length || (t.spec?.containers ?? []).length !== 1) {
+    out.push(['/spec/template/spec', `runs ${steps.length} containers; exactly ${job.steps.map((s) => s.name).join(', ')} in order (the last as the main container)`]);
+  }
+  job.steps.forEach((want, i) => {
+    const [where, c] = steps[i] ?? ['containers/?', {}];
+    const p = `/spec/template/spec/${where}`;
+    for (const key of extraKeys(c, STEP_KEYS)) out.push([`${p}/${key}`, `sets ${key}, which changes what the step runs`]);
+    if (c.name !== want.name || c.image !== want.image) out.push([p, `is ${show({ name: c.name, image: c.image })}; exactly ${show({ name: want.name, image: want.image })} (tierkit's pinned image)`]);
+    if (!isDeepStrictEqual(c.command, want.command)) out.push([`${p}/command`, `does not run tierkit's ${want.name} script verbatim`]);
+    if (!isDeepStrictEqual(c.env, want.env)) out.push([`${p}/env`, `has env ${show(c.env)}; exactly ${show(want.env)}`]);
+    if (!isDeepStrictEqual(c.volumeMounts, TMP_MOUNT)) out.push([`${p}/volumeMounts`, `mounts ${show(c.volumeMounts)}; exactly ${show(TMP_MOUNT)}`]);
+  });
+  return out;
+}
+
+export const rule: Rule = {
+  id: 'TK179',
+  name: 'preview-manifests',
+  severity: 'error',
+  title: "An app's previews directory k8s/<tier>/previews/<app>/ holds exactly what tierkit renders: the kustomization, the default-deny policies, the workload, and the PreSync/PostDelete Jobs in tierkit-previews",
+  explanation:
+    'Every preview Application deploys this directory from the rendered branch, into `<app>-pr-<n>`, with the previews project\'s '
+    + 'rights (Namespace, Job in tierkit-previews). Its hook Jobs log in to Vault as the preview admin\'s Jobs (CREATEDB CREATEROLE '
+    + 'on the previews\' server): a changed script, image, env, secret template or service account there runs something else as that '
+    + 'identity. A namespace on a preview object writes it into another namespace; a widened NetworkPolicy, a privileged pod, a Vault '
+    + 'agent on the workload, a kustomize patch or another file change what every pull request gets. So the directory is compared, '
+    + 'file by file and object by object, with what tierkit renders from the manifest.',
+  fix: 'Declare previews with `App.previews` and re-run `tierkit synth`; never edit k8s/<tier>/previews/ by hand.',
+  suppressible: false,
+  evaluate(g) {
+    const out: RuleFinding[] = [];
+    const hosts = previewHostsByDir(g);
+    const byDir = new Map<string, K8sObject[]>();
+    for (const k of g.kubernetes) {
+      const dir = dirname(k.source.file);
+      if (hosts.has(dir)) byDir.set(dir, [...(byDir.get(dir) ?? []), k]);
+    }
+    for (const [dir, env] of hosts) {
+      const objects = byDir.get(dir) ?? [];
+      const exp = expectedPreview(g, env);
+      const report = (k: K8sObject | undefined, pointer: string, message: string) => out.push({
+        env, source: k ? at(k, pointer) : { file: `${dir}/${naming.PREVIEW_OBJECTS_FILE}`, pointer: '' }, message: `${dir}: ${message}`,
+      });
+      if (typeof exp === 'string') {
+        report(undefined, '', `cannot be modelled: ${exp}`);
+        continue;
+      }
+      const kustomizationFile = `${dir}/${naming.PREVIEW_KUSTOMIZATION_FILE}`;
+      const objectsFile = `${dir}/${naming.PREVIEW_OBJECTS_FILE}`;
+      for (const k of objects.filter((o) => o.source.file !== kustomizationFile && o.source.file !== objectsFile)) {
+        report(k, '', `${k.source.file} is not a file tierkit writes there (kustomize and Argo CD would apply it to every preview)`);
+      }
+      const kust = objects.filter((o) => o.source.file === kustomizationFile);
+      if (kust.length !== 1 || !isDeepStrictEqual(kust[0].object, exp.kustomization)) {
+        report(kust[0], '', `${kustomizationFile} is ${show(kust.map((k) => k.object))}; exactly ${show(exp.kustomization)} (no namespace, patches, generators, images or other resources)`);
+      }
+      const rendered = objects.filter((o) => o.source.file === objectsFile);
+      const expectedKeys = [...exp.whole.map((w) => `${w.kind}/${w.metadata.name}`), `Deployment/${exp.workload.name}`, ...exp.jobs.map((j) => `Job/${j.name}`)];
+      const seen = new Set<string>();
+      for (const k of rendered) {
+        const key = `${k.kind}/${k.name}`;
+        if (!expectedKeys.includes(key) || seen.has(key)) {
+          report(k, '', `holds ${k.object.apiVersion ?? '?'} ${key}${seen.has(key) ? ' twice' : ''}; tierkit renders exactly ${expectedKeys.join(', ')}`);
+          continue;
+        }
+        seen.add(key);
+        const whole = exp.whole.find((w) => `${w.kind}/${w.metadata.name}` === key);
+        const job = exp.jobs.find((j) => `Job/${j.name}` === key);
+        const problems: Problem[] = whole ? (isDeepStrictEqual(k.object, whole) ? [] : [['', `${key} is ${show(k.object)}; exactly ${show(whole)}`]])
+          : job ? (k.object.apiVersion === 'batch/v1' ? jobProblems(k, job, exp.app) : [['/apiVersion', `is ${show(k.object.apiVersion)}; exactly "batch/v1"`]])
+            : k.object.apiVersion === 'apps/v1' ? workloadProblems(k, exp) : [['/apiVersion', `is ${show(k.object.apiVersion)}; exactly "apps/v1"`]];
+        for (const [pointer, message] of problems) report(k, pointer, `${key}: ${message}`);
+      }
+      const missing = expectedKeys.filter((key) => !seen.has(key));
+      if (missing.length > 0) report(undefined, '', `lacks ${missing.join(', ')}: a preview without them is not isolated, or has no database`);
+    }
+    return out;
+  },
+};

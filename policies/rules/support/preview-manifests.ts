@@ -1,0 +1,137 @@
+/**
+ * What tierkit renders at `k8s/<tier>/previews/<app>/` (constructs/synth/preview-manifests.ts),
+ * derived again from the manifest, for TK179 (and TK178, which leaves exactly these Jobs to it).
+ * Every preview Application deploys this directory; its hook Jobs run as the preview admin's Vault
+ * identity in `tierkit-previews`, so each of their fields that steers what runs, as whom, with
+ * which inputs, is compared whole: the scripts verbatim (constructs/lifecycle/preview-scripts.ts),
+ * the pinned images, the env, the Vault agent's role, secret and template, the service account,
+ * the volumes. The preview's own objects (policies, workload) carry no namespace and no identity.
+ */
+import { POD_PG_CA_FILE } from '../../../contract/pg-ca';
+import { CURL, POSTGRES_CLIENT, imageReference } from '../../../constructs/lifecycle/images';
+import { previewCreateScript, previewDrainScript, previewDropScript, previewVaultCreateScript, previewVaultDropScript } from '../../../constructs/lifecycle/preview-scripts';
+import { LIFECYCLE_PATHS, credentialsTemplate } from '../../../constructs/lifecycle/scripts';
+import * as naming from '../../../constructs/naming';
+import type { Env, EstateGraph } from '../../graph/types';
+
+export interface ExpectedStep {
+  readonly name: string;
+  readonly image: string;
+  readonly command: readonly string[];
+  readonly env: readonly unknown[];
+}
+
+export interface ExpectedJob {
+  readonly name: string;
+  readonly hook: Record<string, string>;
+  readonly labels: Record<string, string>;
+  /** Every `vault.hashicorp.com/*` annotation but the agent's runtime sizing (judged by the pod-security rules). */
+  readonly vault: Record<string, string>;
+  readonly steps: readonly ExpectedStep[];
+}
+
+export interface ExpectedPreview {
+  readonly tier: string;
+  readonly app: string;
+  readonly dir: string;
+  readonly kustomization: Record<string, unknown>;
+  readonly labels: Record<string, string>;
+  /** NetworkPolicies and the workload's ServiceAccount: compared whole. */
+  readonly whole: readonly Record<string, any>[];
+  readonly workload: { readonly name: string; readonly image: string; readonly env: readonly unknown[]; readonly selector: Record<string, string> };
+  readonly jobs: readonly ExpectedJob[];
+}
+
+/** Agent sizing and token volume: values the pod-security rules judge (TK051/TK052), not identity. */
+export const AGENT_RUNTIME_KEYS = ['agent-limits-cpu', 'agent-limits-mem', 'agent-requests-cpu', 'agent-requests-mem', 'agent-service-account-token-volume-name']
+  .map((k) => `vault.hashicorp.com/${k}`);
+
+const PR_NUMBER_ENV = {
+  name: 'TIERKIT_PR_NUMBER',
+  valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${naming.PREVIEW_PR_ANNOTATION}']` } },
+};
+
+export function expectedPreview(g: EstateGraph, env: Env): ExpectedPreview | string {
+  const app = env.app;
+  const tier = env.tier;
+  const server = g.manifest.servers.find((s) => s.id === env.server);
+  if (!server) return `its env ${env.slug} names server ${JSON.stringify(env.server)}, which the manifest does not declare`;
+  const pinned = POSTGRES_CLIENT[server.majorVersion];
+  if (!pinned) return `server ${server.id} is PostgreSQL ${server.majorVersion}, for which tierkit pins no client image`;
+  const ttl = g.tiers.get(tier)?.secretTtl;
+  if (!ttl) return `tier ${tier} has no secretTtl in the manifest`;
+  const maxOpen = (env.previews as { maxOpen?: unknown } | undefined)?.maxOpen;
+  if (!Number.isInteger(maxOpen)) return `the manifest's previews.maxOpen of ${env.slug} is ${JSON.stringify(maxOpen ?? null)}, not a whole number`;
+  const vault = g.manifest.estate.vault;
+  const labels = { 'app.kubernetes.io/managed-by': 'tierkit', 'app.kubernetes.io/part-of': g.manifest.estate.name, 'tierkit.io/tier': tier, [naming.PREVIEW_OF_LABEL]: app };
+  const meta = (name: string) => ({ name, labels });
+  const pg = imageReference(pinned);
+  const curl = imageReference(CURL);
+  const ca: Record<string, string> = server.sslMode === 'verify-full' && server.caCertificatePem !== undefined
+    ? { PGSSLROOTCERT: POD_PG_CA_FILE, TIERKIT_PG_CA_BASE64: Buffer.from(server.caCertificatePem, 'utf8').toString('base64') } : {};
+  const pgEnv = (extra: Record<string, string>) => {
+    const vars: Record<string, string> = {
+      PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: String(server.sslMode), PGDATABASE: naming.previewHomeDatabaseName(app), ...ca,
+      TIERKIT_CREDENTIALS_FILE: LIFECYCLE_PATHS.credentialsFile, ...extra,
+    };
+    return [...Object.keys(vars).sort().map((name) => ({ name, value: vars[name] })), PR_NUMBER_ENV];
+  };
+  const vaultEnv = [{ name: 'TIERKIT_VAULT_TOKEN_FILE', value: LIFECYCLE_PATHS.vaultTokenFile }, { name: 'VAULT_ADDR', value: vault.address }, PR_NUMBER_ENV];
+  const secret = `${vault.kvMount}/data/${naming.previewAdminKvSecretName(app)}`;
+  const agent = {
+    'vault.hashicorp.com/agent-inject': 'true', 'vault.hashicorp.com/agent-pre-populate-only': 'true', 'vault.hashicorp.com/agent-init-first': 'true',
+    'vault.hashicorp.com/role': naming.previewApplicationSetName(app), 'vault.hashicorp.com/agent-inject-secret-database': secret,
+    'vault.hashicorp.com/agent-inject-template-database': credentialsTemplate(secret, true), 'vault.hashicorp.com/agent-inject-token': 'true',
+  };
+  const step = (name: string, image: string, shell: string, script: string, e: readonly unknown[]): ExpectedStep => ({ name, image, command: [shell, '-c', script], env: e });
+  const dnsPorts = [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }];
+  const workload = naming.previewWorkloadName(app);
+  return {
+    tier, app, dir: naming.k8sPreviewDir(tier, app), labels,
+    kustomization: { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [naming.PREVIEW_OBJECTS_FILE] },
+    whole: [
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta('default-deny'), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
+      {
+        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta('allow-dns'),
+        spec: {
+          egress: [{ ports: dnsPorts, to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }] }],
+          podSelector: {}, policyTypes: ['Egress'],
+        },
+      },
+      { apiVersion: 'v1', kind: 'ServiceAccount', automountServiceAccountToken: false, metadata: meta(workload) },
+    ],
+    workload: {
+      name: workload, image: env.image,
+      env: [{ name: 'TIERKIT_TIER', value: tier }, { name: 'TIERKIT_ENV', value: 'preview' }, PR_NUMBER_ENV],
+      selector: { [naming.PREVIEW_OF_LABEL]: app, [naming.LABELS.component]: 'workload' },
+    },
+    jobs: [
+      {
+        name: naming.previewJobName(app, 'create'), labels: { ...labels, [naming.LABELS.job]: 'preview-create' }, vault: agent,
+        hook: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+        steps: [
+          step('create-database', pg, 'bash', previewCreateScript(app), pgEnv({ TIERKIT_MAX_OPEN: String(maxOpen) })),
+          step('write-vault-role', curl, 'sh', previewVaultCreateScript(app, vault.databaseMount, ttl), vaultEnv),
+        ],
+      },
+      {
+        name: naming.previewJobName(app, 'drop'), labels: { ...labels, [naming.LABELS.job]: 'preview-drop' }, vault: agent,
+        hook: { 'argocd.argoproj.io/hook': 'PostDelete', 'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded' },
+        steps: [
+          step('drain-database', pg, 'bash', previewDrainScript(app), pgEnv({})),
+          step('remove-vault-role', curl, 'sh', previewVaultDropScript(app, vault.databaseMount), vaultEnv),
+          step('drop-database', pg, 'bash', previewDropScript(app), pgEnv({})),
+        ],
+      },
+    ],
+  };
+}
+
+/** The env holding each app's previews, by its previews directory. */
+export function previewHostsByDir(g: EstateGraph): Map<string, Env> {
+  const out = new Map<string, Env>();
+  for (const e of g.envs) {
+    if (e.previews !== undefined && e.previews !== null && typeof e.app === 'string') out.set(naming.k8sPreviewDir(e.tier, e.app), e);
+  }
+  return out;
+}
