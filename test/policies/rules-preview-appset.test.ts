@@ -54,9 +54,24 @@ describe('the previews ApplicationSet (TK174–TK176)', () => {
     expect(a.spec.template.metadata.name).toBe('erp-pr-{{.number}}');
     expect(a.spec.template.spec).toEqual({
       project: 'tierkit-dev-previews',
-      source: { repoURL: 'https://git.arcodange.lab/platform/estate.git', targetRevision: 'rendered', path: 'dev/previews/erp' },
+      source: {
+        repoURL: 'https://git.arcodange.lab/platform/estate.git', targetRevision: 'rendered', path: 'dev/previews/erp',
+        // The number reaches the manifests as a name suffix and one annotation (preview-manifests.ts).
+        kustomize: { nameSuffix: '-pr-{{.number}}', commonAnnotations: { 'tierkit.io/pr': '{{.number}}' } },
+      },
       destination: { server: 'https://kubernetes.default.svc', namespace: 'erp-pr-{{.number}}' },
-      syncPolicy: { automated: { prune: true, selfHeal: true } },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        syncOptions: ['CreateNamespace=true'],
+        managedNamespaceMetadata: {
+          labels: {
+            'app.kubernetes.io/managed-by': 'tierkit', 'app.kubernetes.io/part-of': 'arcodange', 'tierkit.io/tier': 'dev', 'tierkit.io/previews-of': 'erp',
+            'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.32',
+            'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/audit-version': 'v1.32',
+            'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/warn-version': 'v1.32',
+          },
+        },
+      },
     });
   });
 
@@ -69,7 +84,9 @@ describe('the previews ApplicationSet (TK174–TK176)', () => {
     expect(dev.filter((o) => o.kind === 'ApplicationSet')).toEqual([built()]);
     const project = dev.find((o) => o.kind === 'AppProject' && o.metadata.name === 'tierkit-dev-previews');
     expect(() => validateKubernetesObject(project)).not.toThrow();
-    expect(project.spec.destinations).toEqual([{ namespace: 'erp-pr-*', server: 'https://kubernetes.default.svc' }]);
+    // The previews' namespaces, and the hook Jobs' (tierkit-previews); Job is the one namespaced kind added for them.
+    expect(project.spec.destinations).toEqual([{ namespace: 'erp-pr-*', server: 'https://kubernetes.default.svc' }, { namespace: 'tierkit-previews', server: 'https://kubernetes.default.svc' }]);
+    expect(project.spec.namespaceResourceWhitelist.map((k: any) => k.kind)).toEqual(['ServiceAccount', 'Deployment', 'Job', 'NetworkPolicy']);
     expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
     expect(project.spec.sourceRepos).toEqual(['https://git.arcodange.lab/platform/estate.git']);
     // The app of apps may write ApplicationSets in dev (erp's previews live there), in no other tier.
@@ -96,7 +113,7 @@ describe('the previews ApplicationSet (TK174–TK176)', () => {
       : o)));
     expect(findings(wide, 'TK112').map((f) => f.message)).toEqual([
       expect.stringMatching(/^AppProject "tierkit-dev-previews" .* permits rbac.authorization.k8s.io\/ClusterRole; tierkit renders only \(core\)\/Namespace here$/),
-      expect.stringMatching(/^AppProject "tierkit-dev-previews" in k8s\/dev\/argocd\/applications.k8s.yaml permits destination \{"namespace":"erp-dev".*\(the namespace of erp-dev, tier dev\); only erp-pr-\* on/),
+      expect.stringMatching(/^AppProject "tierkit-dev-previews" in k8s\/dev\/argocd\/applications.k8s.yaml permits destination \{"namespace":"erp-dev".*\(the namespace of erp-dev, tier dev\); only erp-pr-\*, tierkit-previews on/),
     ]);
     // A declared env's namespace under `erp-pr-` (validation refuses it at synth; here a hand-edited manifest).
     const reserved = await checkEdited((all, dir) => {
@@ -134,7 +151,7 @@ describe('the previews ApplicationSet (TK174–TK176)', () => {
       'ApplicationSet "erp-previews" has goTemplate = false: without exactly true Argo CD renders with fasttemplate and "{{.number}}" stays literal',
       expect.stringMatching(/^ApplicationSet "erp-previews" has goTemplateOptions = \[\]: exactly \["missingkey=error"\]/),
       expect.stringMatching(/^ApplicationSet "erp-previews" template \/spec\/source\/path uses "\{\{\.branch_slug\}\}": only "\{\{\.number\}\}"/),
-      expect.stringMatching(/^ApplicationSet "erp-previews" template \/metadata\/labels\/tierkit.io\/pr uses "\{\{\.number\}\}": the PR number goes into metadata.name and spec.destination.namespace only/),
+      expect.stringMatching(/^ApplicationSet "erp-previews" template \/metadata\/labels\/tierkit.io\/pr uses "\{\{\.number\}\}": the PR number goes into metadata.name, spec.destination.namespace, spec.source.kustomize.nameSuffix and its tierkit.io\/pr annotation only/),
       expect.stringMatching(/^ApplicationSet "erp-previews" template \/spec\/destination\/namespace uses "\{\{number\}\}"/),
       'ApplicationSet "erp-previews" generator 0 (pullRequest) carries its own template, which overrides the spec\'s',
     ]));
@@ -171,7 +188,7 @@ describe('the previews ApplicationSet (TK174–TK176)', () => {
   it('TK176: a PR\'s head as the source, a templated or tier project, another namespace, kustomize options, kept resources; an ApplicationSet no app declares', async () => {
     const a = built();
     a.spec.template.spec.source.targetRevision = '{{.head_sha}}';
-    a.spec.template.spec.source.kustomize = { namespace: 'tierkit-previews' };
+    a.spec.template.spec.source.kustomize = { ...a.spec.template.spec.source.kustomize, namespace: 'tierkit-previews' };
     a.spec.template.spec.project = 'tierkit-dev';
     a.spec.template.spec.destination.namespace = 'erp-dev';
     a.spec.syncPolicy.preserveResourcesOnDeletion = true;
@@ -179,7 +196,7 @@ describe('the previews ApplicationSet (TK174–TK176)', () => {
     const report = await checkWith(a, evil);
     expect(findings(report, 'TK176').map((f) => f.message)).toEqual(expect.arrayContaining([
       'ApplicationSet "erp-previews" source targetRevision is "{{.head_sha}}"; exactly "rendered" (the rendered branch, never a pull request\'s)',
-      'ApplicationSet "erp-previews" source sets "kustomize"; a preview deploys the rendered manifests as they are',
+      expect.stringMatching(/^ApplicationSet "erp-previews" source kustomize is .*"namespace":"tierkit-previews".*; exactly /),
       'ApplicationSet "erp-previews" uses project "tierkit-dev"; exactly "tierkit-dev-previews", literal (never the tier\'s own project, never templated)',
       'ApplicationSet "erp-previews" deploys into namespace "erp-dev"; exactly "erp-pr-{{.number}}"',
       'ApplicationSet "erp-previews" preserves resources on deletion: a closed PR\'s namespace would outlive it',
@@ -187,13 +204,28 @@ describe('the previews ApplicationSet (TK174–TK176)', () => {
     ]));
     const b = built();
     b.spec.syncPolicy.applicationsSync = 'create-only';
-    b.spec.template.spec.syncPolicy.syncOptions = ['CreateNamespace=true'];
+    b.spec.template.spec.syncPolicy.syncOptions = ['CreateNamespace=true', 'ServerSideApply=true'];
     b.spec.template.spec.ignoreDifferences = [{ kind: 'NetworkPolicy', jsonPointers: ['/spec'] }];
     expect(findings(await checkWith(b), 'TK176').map((f) => f.message)).toEqual([
       'ApplicationSet "erp-previews" sets spec.syncPolicy.applicationsSync, which tierkit does not write and no rule reads',
       'ApplicationSet "erp-previews" sets spec.template.spec.ignoreDifferences, which tierkit does not write and no rule reads',
-      'ApplicationSet "erp-previews" sets spec.template.spec.syncPolicy.syncOptions, which tierkit does not write and no rule reads',
+      'ApplicationSet "erp-previews" syncs with options ["CreateNamespace=true","ServerSideApply=true"]; exactly ["CreateNamespace=true"] (the preview\'s namespace, created with its labels)',
     ]);
+    // The namespace Argo CD creates: the restricted Pod Security labels, exactly; a privileged enforce level or an extra label is refused.
+    const c = built();
+    c.spec.template.spec.syncPolicy.managedNamespaceMetadata.labels['pod-security.kubernetes.io/enforce'] = 'privileged';
+    const d = built();
+    d.spec.template.spec.syncPolicy.managedNamespaceMetadata.annotations = { 'scheduler.alpha.kubernetes.io/node-selector': 'pool=prod' };
+    expect(findings(await checkWith(c), 'TK176').map((f) => f.message)).toEqual([
+      'ApplicationSet "erp-previews" template\'s managedNamespaceMetadata label pod-security.kubernetes.io/enforce is "privileged"; exactly "restricted": the preview\'s namespace enforces the restricted Pod Security profile',
+    ]);
+    expect(findings(await checkWith(d), 'TK176').map((f) => f.message)).toEqual([
+      'ApplicationSet "erp-previews" template\'s managedNamespaceMetadata is not exactly { labels }: the preview\'s namespace enforces the restricted Pod Security profile',
+    ]);
+    // kustomize fields beyond tierkit's two: an image override, or the number in a namespace.
+    const e = built();
+    e.spec.template.spec.source.kustomize.images = ['app=evil/app:latest'];
+    expect(findings(await checkWith(e), 'TK176').map((f) => f.message)).toEqual([expect.stringMatching(/^ApplicationSet "erp-previews" source kustomize is .*"images".*; exactly /)]);
     // An env-level suppression of erp-dev cannot quiet it: the rules are unsuppressible.
     expect(findings(report, 'TK176').every((f) => f.severity === 'error' && f.suppressed === undefined)).toBe(true);
   });
