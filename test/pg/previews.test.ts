@@ -327,6 +327,33 @@ describe('per-PR previews on PostgreSQL 18', () => {
       }
     });
   });
+
+  it('the rendered PreSync and PostDelete Jobs\' database steps, run in order with the env each container carries, create PR 21 and drop it', async () => {
+    const job = (name: string) => dist.kubernetes.find((k) => k.object.kind === 'Job' && k.object.metadata?.name === name)!.object;
+    const scripts: Record<string, (a: string) => string> = { 'create-database': previewCreateScript, 'drain-database': previewDrainScript, 'drop-database': previewDropScript };
+    const creds = join(dir, 'job-creds');
+    writeFileSync(creds, `export PGUSER='${m('erp_preview_admin')}'\nexport PGPASSWORD='${dev.variables.preview_admin_password}'\n`, { mode: 0o600 });
+    const runJob = async (name: string): Promise<void> => {
+      const spec = job(name).spec.template.spec;
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers].filter((x: any) => x.command[0] === 'bash')) {
+        // The container runs tierkit's script for erp; the test server prefixes every name, so the prefixed app's script runs (same text, unprefixed).
+        expect(c.command[2]).toBe(scripts[c.name](app()).replaceAll(applied.names.prefix, ''));
+        const env: Record<string, string> = Object.fromEntries(c.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+        expect(c.env.find((e: any) => e.name === 'TIERKIT_PR_NUMBER').valueFrom.fieldRef.fieldPath).toBe("metadata.annotations['tierkit.io/pr']");
+        // What the cluster supplies: the server's address here, the agent's credentials file, the annotation kustomize stamps.
+        const r = await runTool('/bin/bash', ['-c', scripts[c.name](app())], {
+          ...env, PATH: process.env.PATH, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable',
+          PGDATABASE: m(env.PGDATABASE), TIERKIT_CREDENTIALS_FILE: creds, TIERKIT_PR_NUMBER: '21',
+        });
+        expect(r.code, `${name}/${c.name}: ${r.stderr}`).toBe(0);
+      }
+    };
+    expect(job('erp-previews-create').spec.template.spec.initContainers[0].env).toContainEqual({ name: 'TIERKIT_MAX_OPEN', value: String(MAX_OPEN) });
+    await runJob('erp-previews-create');
+    expect(await admin.query('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [m('erp-pr-21')])).toEqual([{ owner: m('erp_pr_21_role') }]);
+    await runJob('erp-previews-drop');
+    expect(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 UNION ALL SELECT 1 FROM pg_roles WHERE rolname = $2', [m('erp-pr-21'), m('erp_pr_21_role')])).toEqual([]);
+  });
 });
 
 // Why validation refuses a server before 16 for previews (and TK170 a dist saying so): on
