@@ -15,6 +15,7 @@ import {
 import { buildSandboxQuota } from './kubernetes-quota';
 import { addPreviewsProject, addTierAppsProject, addTierProject } from './argocd-projects';
 import { previewApplicationSet } from './preview-applicationset';
+import { buildPreviewJobsNamespace } from './preview-manifests';
 import { hostsPreviews } from '../previews';
 import { environmentsOf } from '../query';
 import { buildRollout, hasRollout } from './rollout';
@@ -295,5 +296,7 @@ export function buildAppOfAppsChart(app: K8sApp, estate: Estate, tier: Tier): Ch
     destinationNamespace: estate.argocd.namespace,
     labels: { 'app.kubernetes.io/managed-by': 'tierkit', 'app.kubernetes.io/part-of': estate.estateName, 'tierkit.io/tier': tier.name },
   });
+  // The preview Jobs' namespace, applied with the bootstrap (preview-manifests.ts).
+  buildPreviewJobsNamespace(chart, environmentsOf(estate).filter((e) => e.tier === tier));
   return chart;
 }

@@ -9,7 +9,7 @@ import * as naming from '../naming';
 import { hostsPreviews, previewSettings } from '../previews';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
 import {
-  REPLICAS, containerResources, containerSecurityContext, placement, podSecurityContext, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume, workloadResources,
+  REPLICAS, containerResources, containerSecurityContext, placement, podSecurityContext, podSecurityLabels, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume, workloadResources,
 } from './pod-security';
 
 /**
@@ -188,4 +188,51 @@ export function buildPreviewChart(chart: Chart, env: AppEnvironment): Chart {
     { name: 'drop-database', image: pg, shell: 'bash', script: previewDropScript(app), env: pgEnv(env, {}) },
   ]);
   return chart;
+}
+
+/**
+ * Namespace `tierkit-previews` and what the hook Jobs need there, written into the tier's Argo CD
+ * bootstrap (`k8s/argocd/<tier>.k8s.yaml`, applied by hand, never by a preview Application: the
+ * previews project would prune them with a preview). Restricted Pod Security, default-deny both
+ * ways, DNS, and per app: its Jobs' ServiceAccount `<app>-previews` and egress from its Jobs' pods
+ * to its previews' server and to Vault, nothing else. No tier label: two tiers with previews
+ * write the same shared objects. TK179 compares them whole; TK178 admits exactly these accounts.
+ */
+export function buildPreviewJobsNamespace(chart: Chart, envs: readonly AppEnvironment[]): void {
+  const hosts = envs.filter(hostsPreviews);
+  if (hosts.length === 0) return;
+  const estate = hosts[0].estate;
+  const ns = naming.PREVIEW_JOBS_NAMESPACE;
+  const labels = { 'app.kubernetes.io/managed-by': 'tierkit', 'app.kubernetes.io/part-of': estate.estateName };
+  new k8s.KubeNamespace(chart, 'previews_namespace', { metadata: { name: ns, labels: { ...labels, ...podSecurityLabels() } } });
+  new k8s.KubeNetworkPolicy(chart, 'previews_default_deny', { metadata: { name: 'default-deny', namespace: ns, labels }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } });
+  new k8s.KubeNetworkPolicy(chart, 'previews_allow_dns', {
+    metadata: { name: 'allow-dns', namespace: ns, labels },
+    spec: {
+      podSelector: {}, policyTypes: ['Egress'],
+      egress: [{
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }],
+      }],
+    },
+  });
+  for (const env of [...hosts].sort((a, b) => (a.app.appName < b.app.appName ? -1 : 1))) {
+    const app = env.app.appName;
+    const jobs = naming.previewApplicationSetName(app);
+    const appLabels = { ...labels, [naming.PREVIEW_OF_LABEL]: app };
+    new k8s.KubeServiceAccount(chart, `${app}_previews_service_account`, { metadata: { name: jobs, namespace: ns, labels: appLabels }, automountServiceAccountToken: false });
+    const egress = (id: string, name: string, to: { cidr: string; port: number } | undefined) => {
+      if (!to) return;
+      new k8s.KubeNetworkPolicy(chart, id, {
+        metadata: { name, namespace: ns, labels: appLabels },
+        spec: {
+          podSelector: { matchLabels: { [naming.PREVIEW_OF_LABEL]: app } }, policyTypes: ['Egress'],
+          egress: [{ to: [{ ipBlock: { cidr: to.cidr } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(to.port) }] }],
+        },
+      });
+    };
+    const server = env.server!;
+    egress(`${app}_previews_egress_postgres`, `${jobs}-egress-postgres`, server.cidr ? { cidr: server.cidr, port: server.port } : undefined);
+    egress(`${app}_previews_egress_vault`, `${jobs}-egress-vault`, estate.vaultEndpoint);
+  }
 }

@@ -14,7 +14,7 @@ export const rule: Rule = {
     + 'password (CREATEDB CREATEROLE on the previews\' server) and writes <app>-pr-* Vault roles. The Jobs are rendered by the '
     + "app's preview ApplicationSet, never as an object of an env's manifests: a ServiceAccount of that name there, a pod "
     + 'running as it, a binding naming it or a Vault agent logging in with it is a second way into that identity. '
-    + 'The only pods admitted are the app\'s own PreSync and PostDelete Jobs, in tierkit-previews, in its previews file, running as its own <app>-previews (TK179 compares them whole).',
+    + 'The only pods admitted are the app\'s own PreSync and PostDelete Jobs, in tierkit-previews, in its previews file, running as its own <app>-previews, and the only declaration that account in tierkit-previews in the bootstrap of the tier its previews live in (TK179 compares both whole).',
   fix: "Remove the object, or run it as the env's own service account (<app>-<env>); <app>-previews is the preview Jobs' only.",
   suppressible: false,
   evaluate(g) {
@@ -22,7 +22,11 @@ export const rule: Rule = {
     if (reserved.size === 0) return [];
     const out: RuleFinding[] = [];
     for (const k of g.kubernetes) {
-      if (k.kind === 'ServiceAccount' && reserved.has(k.name)) {
+      const scope = fileScope(g, k.source.file);
+      // The Jobs' own account, in the bootstrap of the tier where its app's previews live (TK179 compares it whole).
+      const bootstrapped = k.kind === 'ServiceAccount' && scope.kind === 'bootstrap' && k.namespace === naming.PREVIEW_JOBS_NAMESPACE
+        && g.envs.some((e) => e.tier === scope.tier && e.previews !== undefined && e.previews !== null && naming.previewApplicationSetName(e.app) === k.name);
+      if (k.kind === 'ServiceAccount' && reserved.has(k.name) && !bootstrapped) {
         out.push({ source: k.source, message: `${k.source.file} declares ServiceAccount "${k.namespace ?? ''}/${k.name}", the preview Jobs' service account` });
       }
       if (k.kind === 'RoleBinding' || k.kind === 'ClusterRoleBinding') {

@@ -4,7 +4,8 @@ import * as naming from '../../constructs/naming';
 import type { K8sObject } from '../graph/types';
 import { at } from './support/k8s-scope';
 import { podSecurityViolations } from './support/pod-security-standards';
-import { AGENT_RUNTIME_KEYS, ExpectedJob, ExpectedPreview, expectedPreview, previewHostsByDir } from './support/preview-manifests';
+import { AGENT_RUNTIME_KEYS, ExpectedJob, ExpectedPreview, expectedPreview, expectedPreviewJobsNamespace, isPreviewJobsNamespaceObject, previewHostsByDir } from './support/preview-manifests';
+import { fileScope } from './support/k8s-scope';
 import { Rule, RuleFinding } from './support/rule';
 
 const isRecord = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -106,14 +107,16 @@ export const rule: Rule = {
   id: 'TK179',
   name: 'preview-manifests',
   severity: 'error',
-  title: "An app's previews directory k8s/<tier>/previews/<app>/ holds exactly what tierkit renders: the kustomization, the default-deny policies, the workload, and the PreSync/PostDelete Jobs in tierkit-previews",
+  title: "An app's previews directory k8s/<tier>/previews/<app>/ holds exactly what tierkit renders (the kustomization, the default-deny policies, the workload, the PreSync/PostDelete Jobs in tierkit-previews), and the tier's bootstrap exactly tierkit's tierkit-previews namespace objects",
   explanation:
     'Every preview Application deploys this directory from the rendered branch, into `<app>-pr-<n>`, with the previews project\'s '
     + 'rights (Namespace, Job in tierkit-previews). Its hook Jobs log in to Vault as the preview admin\'s Jobs (CREATEDB CREATEROLE '
     + 'on the previews\' server): a changed script, image, env, secret template or service account there runs something else as that '
     + 'identity. A namespace on a preview object writes it into another namespace; a widened NetworkPolicy, a privileged pod, a Vault '
     + 'agent on the workload, a kustomize patch or another file change what every pull request gets. So the directory is compared, '
-    + 'file by file and object by object, with what tierkit renders from the manifest.',
+    + 'file by file and object by object, with what tierkit renders from the manifest. The Jobs\' namespace tierkit-previews (restricted '
+    + 'Pod Security, default-deny, DNS, the Jobs\' ServiceAccount and egress to the previews\' server and Vault only) sits in the tier\'s '
+    + 'bootstrap, applied by hand: anything else there in that namespace (a RoleBinding, a wider egress) is a finding too.',
   fix: 'Declare previews with `App.previews` and re-run `tierkit synth`; never edit k8s/<tier>/previews/ by hand.',
   suppressible: false,
   evaluate(g) {
@@ -162,6 +165,27 @@ export const rule: Rule = {
       }
       const missing = expectedKeys.filter((key) => !seen.has(key));
       if (missing.length > 0) report(undefined, '', `lacks ${missing.join(', ')}: a preview without them is not isolated, or has no database`);
+    }
+    // The preview Jobs' namespace, in each bootstrap: exactly tierkit's objects, whole.
+    const boot = new Map<string, K8sObject[]>();
+    for (const k of g.kubernetes) {
+      const scope = fileScope(g, k.source.file);
+      if (scope.kind === 'bootstrap' && isPreviewJobsNamespaceObject(k)) boot.set(scope.tier, [...(boot.get(scope.tier) ?? []), k]);
+    }
+    for (const tier of [...new Set([...g.envs.map((e) => e.tier)])].sort()) {
+      const want = expectedPreviewJobsNamespace(g, tier);
+      if (want.length === 0) continue;
+      const file = naming.dist.k8sAppOfApps(tier);
+      const got = boot.get(tier) ?? [];
+      const key = (o: any) => `${o.kind}/${o.metadata?.name}`;
+      for (const k of got) {
+        const w = want.find((x) => key(x) === key(k.object));
+        if (!w || !isDeepStrictEqual(k.object, w)) {
+          out.push({ source: at(k, ''), message: `${file}: ${key(k.object)} in ${naming.PREVIEW_JOBS_NAMESPACE} is ${show(k.object)}; ${w ? `exactly ${show(w)}` : `tierkit writes only ${want.map(key).join(', ')} there`}` });
+        }
+      }
+      const missing = want.filter((w) => !got.some((k) => key(k.object) === key(w))).map(key);
+      if (missing.length > 0) out.push({ source: { file, pointer: '' }, message: `${file}: lacks ${missing.join(', ')} of the preview Jobs' namespace ${naming.PREVIEW_JOBS_NAMESPACE}` });
     }
     return out;
   },

@@ -172,6 +172,46 @@ describe('TK179: the previews directory holds exactly what tierkit renders', () 
   });
 });
 
+describe('the preview Jobs\' namespace in the dev bootstrap (TK179, TK178, TK110)', () => {
+  const BOOT = 'k8s/argocd/dev.k8s.yaml';
+  it('is restricted, default-deny, and lets erp\'s Jobs reach only the previews\' server and Vault; the pinned Pod Security version is the synthesizer\'s', async () => {
+    const { POD_SECURITY_VERSION } = await import('../../constructs/synth/pod-security');
+    const { PREVIEW_POD_SECURITY_VERSION } = await import('../../policies/rules/support/preview-manifests');
+    expect(PREVIEW_POD_SECURITY_VERSION).toBe(POD_SECURITY_VERSION);
+    const objects = docs(cleanDist(), BOOT).filter((o) => o.metadata.namespace === 'tierkit-previews' || o.kind === 'Namespace');
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Namespace/tierkit-previews', 'NetworkPolicy/default-deny', 'NetworkPolicy/allow-dns', 'ServiceAccount/erp-previews',
+      'NetworkPolicy/erp-previews-egress-postgres', 'NetworkPolicy/erp-previews-egress-vault',
+    ]);
+    for (const o of objects) expect(() => validateKubernetesObject(o)).not.toThrow();
+    expect(find(objects, 'Namespace', 'tierkit-previews').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(find(objects, 'NetworkPolicy', 'erp-previews-egress-postgres').spec.podSelector).toEqual({ matchLabels: { 'tierkit.io/previews-of': 'erp' } });
+    // Only the prod tier's bootstrap has none (no previews live there).
+    expect(docs(cleanDist(), 'k8s/argocd/prod.k8s.yaml').some((o) => o.metadata.namespace === 'tierkit-previews')).toBe(false);
+  });
+
+  it('refuses a RoleBinding added to tierkit-previews, and a widened egress policy there', async () => {
+    const r = await checkEdited(BOOT, (o) => {
+      find(o, 'NetworkPolicy', 'erp-previews-egress-postgres').spec.egress[0].to = [{ ipBlock: { cidr: '0.0.0.0/0' } }];
+      return [...o, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'x', namespace: 'tierkit-previews' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'Group', name: 'system:authenticated' }] }];
+    });
+    expect(messages(r, 'TK179')).toMatch(/NetworkPolicy\/erp-previews-egress-postgres in tierkit-previews is .*0\.0\.0\.0\/0/);
+    expect(messages(r, 'TK179')).toMatch(/RoleBinding\/x in tierkit-previews is .*tierkit writes only/);
+  });
+
+  it('refuses the namespace without its default-deny policy', async () => {
+    const r = await checkEdited(BOOT, (o) => o.filter((x) => !(x.kind === 'NetworkPolicy' && x.metadata.name === 'default-deny')));
+    expect(messages(r, 'TK179')).toMatch(/lacks NetworkPolicy\/default-deny of the preview Jobs' namespace/);
+  });
+
+  it('TK178 still refuses erp-previews declared in another tier\'s bootstrap, and TK110 the namespace objects there', async () => {
+    const sa = find(docs(cleanDist(), BOOT), 'ServiceAccount', 'erp-previews');
+    const r = await checkEdited('k8s/argocd/prod.k8s.yaml', (o) => [...o, sa]);
+    expect(messages(r, 'TK178')).toMatch(/declares ServiceAccount "tierkit-previews\/erp-previews"/);
+    expect(messages(r, 'TK110')).toMatch(/prod\.k8s\.yaml .*ServiceAccount "erp-previews" in namespace "tierkit-previews"/);
+  });
+});
+
 describe('TK178 admits exactly the preview Jobs in their previews file', () => {
   it('still refuses a Job running as erp-previews in an env\'s file', async () => {
     const dist = cleanDist();

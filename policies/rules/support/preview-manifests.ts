@@ -135,3 +135,51 @@ export function previewHostsByDir(g: EstateGraph): Map<string, Env> {
   }
   return out;
 }
+
+/**
+ * What the tier's bootstrap holds for the preview Jobs (synth/preview-manifests.ts
+ * `buildPreviewJobsNamespace`): namespace `tierkit-previews` (restricted), its default-deny and DNS
+ * policies, and per app whose previews live in the tier its Jobs' ServiceAccount and egress to its
+ * server and to Vault — each whole, from the manifest.
+ */
+export function expectedPreviewJobsNamespace(g: EstateGraph, tier: string): Record<string, any>[] {
+  const hosts = g.envs.filter((e) => e.tier === tier && e.previews !== undefined && e.previews !== null && typeof e.app === 'string')
+    .sort((a, b) => (a.app < b.app ? -1 : a.app > b.app ? 1 : 0));
+  if (hosts.length === 0) return [];
+  const ns = naming.PREVIEW_JOBS_NAMESPACE;
+  const labels = { 'app.kubernetes.io/managed-by': 'tierkit', 'app.kubernetes.io/part-of': g.manifest.estate.name };
+  const pss: Record<string, string> = {};
+  for (const mode of ['enforce', 'audit', 'warn']) {
+    pss[`pod-security.kubernetes.io/${mode}`] = 'restricted';
+    pss[`pod-security.kubernetes.io/${mode}-version`] = PREVIEW_POD_SECURITY_VERSION;
+  }
+  const np = (name: string, l: Record<string, string>, spec: Record<string, unknown>) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { labels: l, name, namespace: ns }, spec });
+  const out: Record<string, any>[] = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { labels: { ...labels, ...pss }, name: ns } },
+    np('default-deny', labels, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
+    np('allow-dns', labels, {
+      egress: [{ ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }] }],
+      podSelector: {}, policyTypes: ['Egress'],
+    }),
+  ];
+  const vault = g.manifest.estate.network?.vault;
+  for (const env of hosts) {
+    const jobs = naming.previewApplicationSetName(env.app);
+    const l = { ...labels, [naming.PREVIEW_OF_LABEL]: env.app };
+    out.push({ apiVersion: 'v1', kind: 'ServiceAccount', automountServiceAccountToken: false, metadata: { labels: l, name: jobs, namespace: ns } });
+    const server = g.manifest.servers.find((s) => s.id === env.server);
+    const egress = (name: string, to: { cidr?: string; port: number } | undefined) => {
+      if (to?.cidr) out.push(np(name, l, { egress: [{ ports: [{ port: to.port, protocol: 'TCP' }], to: [{ ipBlock: { cidr: to.cidr } }] }], podSelector: { matchLabels: { [naming.PREVIEW_OF_LABEL]: env.app } }, policyTypes: ['Egress'] }));
+    };
+    egress(`${jobs}-egress-postgres`, server);
+    egress(`${jobs}-egress-vault`, vault);
+  }
+  return out;
+}
+
+/** The Pod Security Standards version tierkit pins on namespaces (synth/pod-security.ts POD_SECURITY_VERSION). */
+export const PREVIEW_POD_SECURITY_VERSION = 'v1.32';
+
+/** Whether an object of a tier's bootstrap is one of the preview Jobs' namespace objects (TK179 judges them). */
+export const isPreviewJobsNamespaceObject = (k: { kind: string; name: string; namespace?: string }) =>
+  k.namespace === naming.PREVIEW_JOBS_NAMESPACE || (k.kind === 'Namespace' && k.name === naming.PREVIEW_JOBS_NAMESPACE);
