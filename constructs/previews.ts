@@ -16,6 +16,7 @@ export const PREVIEW_MIN_MAJOR = 16;
 /** GitHub pull request numbers fit in 10 digits for the names' length budget. */
 const PR_NUMBER_DIGITS = 10;
 const PG_IDENTIFIER_MAX_BYTES = 63;
+const K8S_LABEL_VALUE_MAX = 63;
 /** GitHub labels: 1–50 characters; a comma would split the generator's label list. */
 const LABEL = /^[^,\s](?:[^,]{0,48}[^,\s])?$/;
 
@@ -94,6 +95,12 @@ export function previewIssues(estate: Estate, app: App, environments: readonly A
     if (Buffer.byteLength(name) > PG_IDENTIFIER_MAX_BYTES) {
       at('tier', p.tier.name, `the ${what} "${name}" would be ${Buffer.byteLength(name)} bytes; PostgreSQL's limit is ${PG_IDENTIFIER_MAX_BYTES}`, 'shorten the app name');
     }
+  }
+  // The PreSync Job's name, suffixed per PR by kustomize, becomes its pods' `batch.kubernetes.io/job-name`
+  // label: a label value, at most 63 characters, or Kubernetes refuses the Job and no preview syncs.
+  const job = `${naming.previewJobName(app.appName, 'create')}-pr-${widest}`;
+  if (job.length > K8S_LABEL_VALUE_MAX) {
+    at('tier', p.tier.name, `the preview Job "${job}" would be ${job.length} characters; a Job's name is its pods' job-name label, at most ${K8S_LABEL_VALUE_MAX}`, 'shorten the app name');
   }
   return out;
 }

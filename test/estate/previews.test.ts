@@ -32,6 +32,20 @@ describe('App previews: validation', () => {
     expect(issues(e)).toEqual([]);
   });
 
+  it('refuses an app name whose per-PR Job name would exceed a label value (63 characters), naming the app, prop and fix', () => {
+    const e = estate();
+    const name = 'a'.repeat(34);
+    new App(e, name, { tiers: [Tier.DEV], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), previews: { tier: Tier.DEV } });
+    expect(issues(e)).toContainEqual({
+      path: `test/${name}`, property: 'previews.tier', value: 'dev',
+      message: `the preview Job "${name}-previews-create-pr-9999999999" would be 64 characters; a Job's name is its pods' job-name label, at most 63`,
+      fix: 'shorten the app name',
+    });
+    const ok = estate();
+    new App(ok, 'a'.repeat(33), { tiers: [Tier.DEV], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), previews: { tier: Tier.DEV } });
+    expect(issues(ok).filter((i) => i.message.includes('preview Job'))).toEqual([]);
+  });
+
   it('refuses a server before PostgreSQL 16, whatever reason the server gives for its other roles', () => {
     const e = estate(15, 'a legacy dev server we accept for env connections');
     erp(e);

@@ -117,6 +117,15 @@ describe('TK179: the previews directory holds exactly what tierkit renders', () 
     expect(messages(r, 'TK179')).toMatch(/spec\.hostNetwork/);
   });
 
+  it('leaves placement to TK058: a preview pod tolerating and selecting prod\'s node pool is refused there', async () => {
+    const r = await checkEdited(OBJECTS, (o) => {
+      const spec = find(o, 'Deployment', 'erp-preview').spec.template.spec;
+      spec.nodeSelector = { 'tierkit.io/pool': 'prod' };
+      spec.tolerations = [{ effect: 'NoSchedule', key: 'tierkit.io/pool', operator: 'Equal', value: 'prod' }];
+    });
+    expect(messages(r, 'TK058')).toMatch(/Deployment \/erp-preview .*tolerates the taint of prod's node pool/);
+  });
+
   it('refuses a widened NetworkPolicy', async () => {
     const r = await checkEdited(OBJECTS, (o) => {
       const p = find(o, 'NetworkPolicy', 'default-deny');
