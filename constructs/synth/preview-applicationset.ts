@@ -68,7 +68,7 @@ export function previewApplicationSet(env: AppEnvironment): Record<string, unkno
           project: naming.previewsArgoProjectName(tier),
           source: {
             repoURL: estate.argocd.repoUrl, targetRevision: estate.argocd.targetRevision, path: naming.previewsRenderedPath(tier, app),
-            kustomize: previewKustomizeSource(app),
+            kustomize: previewKustomizeSource(),
           },
           destination: { server: estate.tier(env.tier).argocdDestinationServer ?? estate.argocd.destinationServer, namespace: name },
           syncPolicy: {

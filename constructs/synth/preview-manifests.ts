@@ -51,8 +51,7 @@ export function previewKustomization(): Record<string, unknown> {
 }
 
 /** What the ApplicationSet's template sets in `source.kustomize`: the number into every name and onto every object. */
-export function previewKustomizeSource(app: string): { nameSuffix: string; commonAnnotations: Record<string, string> } {
-  void app;
+export function previewKustomizeSource(): { nameSuffix: string; commonAnnotations: Record<string, string> } {
   return { nameSuffix: `-pr-${naming.PREVIEW_NUMBER_PARAMETER}`, commonAnnotations: { [naming.PREVIEW_PR_ANNOTATION]: naming.PREVIEW_NUMBER_PARAMETER } };
 }
 
