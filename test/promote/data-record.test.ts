@@ -27,7 +27,7 @@ const REPLAY = {
   rehearsal: { rehearsed_at_epoch: 1_790_000_000, sandbox_after_sha256: 'c'.repeat(64), sandbox_before_sha256: 'd'.repeat(64) },
   replayed_at_epoch: 1_790_000_600, script: 'data/0001-pay-invoice.sql', script_sha256: 'e'.repeat(64),
 };
-const RUN = { repository: 'arcodange/estate', id: '4242', environment: 'prod' };
+const RUN = { repository: 'arcodange/estate', id: '4242', attempt: '1', environment: 'prod' };
 
 describe('approvers from GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals', () => {
   it('the fixtures carry exactly the fields GitHub documents as required', () => {
