@@ -67,7 +67,8 @@ describe('tierkit-data-promote.yml', () => {
   it('has exactly the jobs of dist/ci/data-promote.json, in their environments, with their permissions and Vault roles', () => {
     const plan = JSON.parse(readFileSync(join(cleanDist(), 'ci/data-promote.json'), 'utf8'));
     const jobs = plan.apps.flatMap((a: any) => [a.rehearse, a.replay]);
-    expect(Object.keys(wf.jobs).sort()).toEqual(jobs.map((j: any) => j.job).sort());
+    // The record job (issue 17, part 3) is a job of the plan too; it logs into nothing (its own test below).
+    expect(Object.keys(wf.jobs).sort()).toEqual([...jobs, ...plan.apps.map((a: any) => a.record)].map((j: any) => j.job).sort());
     for (const j of jobs) {
       const job = wf.jobs[j.job];
       expect(job.environment, j.job).toBe(j.environment);
@@ -78,6 +79,24 @@ describe('tierkit-data-promote.yml', () => {
     }
     expect(wf.jobs['rehearse-erp'].environment).toBe('dev');
     expect(wf.jobs['replay-erp']).toMatchObject({ environment: 'prod', needs: ['rehearse-erp'] });
+  });
+
+  it('the record job has its plan\'s permissions (contents: write alone) and needs, and no environment, Vault login, OIDC token or secret', () => {
+    const plan = JSON.parse(readFileSync(join(cleanDist(), 'ci/data-promote.json'), 'utf8'));
+    const r = plan.apps[0].record;
+    expect(r).toEqual({ job: 'record-erp', needs: ['replay-erp'], permissions: { contents: 'write' }, branchPrefix: 'tierkit/promotions/erp/' });
+    const job = wf.jobs['record-erp'];
+    expect(job.permissions).toEqual(r.permissions);
+    expect(job.needs).toEqual(r.needs);
+    expect(job.environment).toBeUndefined();
+    expect(vaultRoleOf(job)).toEqual([]);
+    const text = JSON.stringify(job);
+    expect(text).not.toMatch(/secrets\.|id-token|vault/i);
+    // The one token it holds reaches only the push step; the record id comes from the replay job's output.
+    const holders = job.steps.filter((st: any) => JSON.stringify(st).includes('github.token')).map((st: any) => st.name);
+    expect(holders).toEqual(['Push it on a new branch tierkit/promotions/erp/<id>']);
+    expect(stepNamed(job, 'The record is').env.RECORD_ID).toBe('${{ needs.replay-erp.outputs.record-id }}');
+    expect(wf.jobs['replay-erp'].outputs).toEqual({ 'record-id': '${{ steps.record.outputs.record-id }}' });
   });
 
   it('the rehearse job writes only erp-sandbox; the replay only prod erp, with the declared tables and age bound', () => {
