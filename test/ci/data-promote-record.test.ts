@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { githubWorkflows } from '../../ci/github';
+import { PROMOTIONS_STEP } from '../../ci/github-promotion';
 import { DATA_PROMOTE_WORKFLOW_FILE } from '../../constructs/naming';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { canonicalJson } from '../../contract/order';
@@ -117,6 +118,22 @@ describe('the record job', () => {
     expect(git(s.origin, 'show', `${branch}:${path}`)).toBe(canonicalJson(r).trim());
     expect(git(s.origin, 'log', '-1', '--format=%an <%ae>', branch)).toBe('tierkit <tierkit@users.noreply.github.com>');
     expect(readFileSync(join(s.root, 'summary.md'), 'utf8')).toContain(`https://github.com/arcodange/estate/compare/main...tierkit/promotions/erp/${r.id}?expand=1`);
+  });
+
+  it('once its pull request merges, main\'s push run routes no schema promotion for it (a data record is not a `tierkit promote` record)', () => {
+    const r = record();
+    const s = scene('merged', { [`promotions/erp/data/${r.id}.json`]: canonicalJson(r) });
+    const { push } = runJob(s, r.id);
+    expect(push!.status).toBe(0);
+    const head = git(push!.dir, 'rev-parse', 'HEAD');
+    const before = git(push!.dir, 'rev-parse', 'HEAD^');
+    // The apply workflow's step, run on the merged commit: it reads every added promotions/**.json.
+    const routed = runStep({ ...PROMOTIONS_STEP, env: { BEFORE_SHA: before, SOURCE_SHA: head } }, {}, {}, {
+      setup: (dir) => { execFileSync('cp', ['-a', `${push!.dir}/.`, dir]); },
+    });
+    expect(routed.stderr).toBe('');
+    expect(routed.status).toBe(0);
+    expect(routed.outputs.promotions).toBe('{}');
   });
 
   it('refuses a branch that exists (another author\'s), and leaves it as it was', () => {
