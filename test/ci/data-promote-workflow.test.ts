@@ -131,6 +131,17 @@ describe('tierkit-data-promote.yml', () => {
     expect(staleFiles(dir, files).different).toEqual([DATA_PROMOTE_WORKFLOW_FILE]);
   });
 
+  it('a hand edit giving the record job prod\'s environment (its secrets) and an OIDC token is stale for `tierkit ci github --check`', () => {
+    const dir = testTmp('data-promote-workflow', 'stale-record');
+    mkdirSync(dir, { recursive: true });
+    const files = githubWorkflows(manifest);
+    for (const [name, text] of files) if (!name.startsWith('..')) writeFileSync(join(dir, name), text);
+    const anchor = '    permissions:\n      contents: write\n    timeout-minutes: 10\n';
+    expect(content.split(anchor)).toHaveLength(2);
+    writeFileSync(join(dir, DATA_PROMOTE_WORKFLOW_FILE), content.replace(anchor, '    environment: prod\n    permissions:\n      contents: write\n      id-token: write\n    timeout-minutes: 10\n'));
+    expect(staleFiles(dir, files).different).toEqual([DATA_PROMOTE_WORKFLOW_FILE]);
+  });
+
   it('every connection with verify-full trusts the server\'s declared CA: PGSSLROOTCERT is the file an earlier step writes from it (not ~/.postgresql/root.crt)', () => {
     let checked = 0;
     for (const [id, job] of Object.entries(wf.jobs as Record<string, any>)) {
