@@ -1,7 +1,7 @@
 import { DataPromoteApp, DataPromoteJob, dataPromotePlan } from '../contract/data-promote-workflow';
 import { NO_GIT_HOOKS } from './github-promotion';
 import type { Manifest, ManifestAppEnvironment, ManifestServer } from '../contract/manifest';
-import { seedExportPath, seedHashKvSecretName, SEED_DUMP_FILE } from '../constructs/naming';
+import { seedExportPath, seedHashKvSecretName, SEED_DUMP_FILE, workloadName } from '../constructs/naming';
 import { ACTIONS, RUNNER } from './pins';
 import { pgCaFile } from '../contract/pg-ca';
 import { caEnv, caFileStep, checkout, revokeVaultToken, setupNode, Step, TIERKIT, vaultLogin } from './steps';
@@ -65,6 +65,14 @@ test -f "/mnt/tierkit-golden/$SEED_DUMP_FILE" || { echo "::error::no golden dump
 export const RUN_SCRIPT = String.raw`export PATH="$GITHUB_WORKSPACE/node_modules/.bin:$PATH"
 $TIERKIT data-promote script "$SCRIPT_NAME" > "$RUNNER_TEMP/$SCRIPT_NAME.sh"
 bash "$RUNNER_TEMP/$SCRIPT_NAME.sh"
+`;
+
+/**
+ * The runner has no Kubernetes identity, so it cannot scale the sandbox app down as the in-cluster
+ * reset does (docs/data-promote.md): when the reset fails, say what to scale, by name.
+ */
+export const RESET_FAILED_SCRIPT = String.raw`echo "::error::the reset of $SANDBOX from the golden did not complete. If it aborted with sessions of $TIERKIT_GROUP_ROLE still connected (exit 4, before anything was dropped), the sandbox app is running and this runner cannot scale it: scale it to 0 (kubectl --namespace $SANDBOX_NAMESPACE scale deployment/$SANDBOX_DEPLOYMENT --replicas=0), dispatch again, then scale it back."
+exit 1
 `;
 
 export const REHEARSE_SCRIPT_STEP = String.raw`TIERKIT_SEED_CONTENT_SHA256="$(sed -n 's/^content_sha256=\([0-9a-f]\{64\}\)$/\1/p' "$RUNNER_TEMP/seed-hashes")"
@@ -201,6 +209,7 @@ function rehearseJob(m: Manifest, a: DataPromoteApp): Record<string, unknown> {
         run: MOUNT_GOLDEN_SCRIPT,
       }] : []),
       {
+        id: 'reset',
         name: `Reset ${sandbox.slug} from the golden`,
         env: {
           ...target, TIERKIT, SCRIPT_NAME: 'reset', TIERKIT_CREDENTIALS_FILE: '${{ runner.temp }}/credentials', TIERKIT_OBJECT_PREFIX: sandbox.objectPrefix,
@@ -208,6 +217,12 @@ function rehearseJob(m: Manifest, a: DataPromoteApp): Record<string, unknown> {
           TIERKIT_DUMP_FILE: `/mnt/tierkit-golden/${SEED_DUMP_FILE}`, TIERKIT_SEED_HASH_FILE: '${{ runner.temp }}/seed-hashes', TIERKIT_DRAIN_TIMEOUT_SECONDS: '300',
         },
         run: RUN_SCRIPT,
+      },
+      {
+        name: `If the reset failed: what to scale down`,
+        if: "${{ failure() && steps.reset.outcome == 'failure' }}",
+        env: { SANDBOX: sandbox.slug, TIERKIT_GROUP_ROLE: sandbox.names.groupRole, SANDBOX_NAMESPACE: sandbox.names.namespace, SANDBOX_DEPLOYMENT: workloadName({ app: sandbox.app, env: sandbox.env }) },
+        run: RESET_FAILED_SCRIPT,
       },
       {
         name: `Rehearse the change script on ${sandbox.slug}`,

@@ -20,6 +20,7 @@ import { githubToken, RunShape } from '../../policies/rules/support/github-token
 import { bindingOf, loginRefusal } from '../../policies/rules/support/vault-claims';
 import { cleanDist } from '../policies/helpers';
 import { testTmp } from '../setup/tmpdir';
+import { runStep } from './support';
 import { workflowErrors } from './workflow-parser';
 
 let manifest: Manifest;
@@ -129,6 +130,19 @@ describe('tierkit-data-promote.yml', () => {
     writeFileSync(join(dir, DATA_PROMOTE_WORKFLOW_FILE), content.replace('    environment: dev\n', '    environment: prod\n'));
     expect(readFileSync(join(dir, DATA_PROMOTE_WORKFLOW_FILE), 'utf8')).not.toBe(content);
     expect(staleFiles(dir, files).different).toEqual([DATA_PROMOTE_WORKFLOW_FILE]);
+  });
+
+  it('when the runner\'s reset fails, a step names the sandbox Deployment to scale down, as dist renders it (the runner cannot scale it)', () => {
+    const steps = wf.jobs['rehearse-erp'].steps;
+    const i = steps.findIndex((st: any) => st.id === 'reset');
+    const hint = steps[i + 1];
+    expect(hint.if).toBe("${{ failure() && steps.reset.outcome == 'failure' }}");
+    expect(hint.env).toEqual({ SANDBOX: 'erp-sandbox', TIERKIT_GROUP_ROLE: 'erp_sandbox_role', SANDBOX_NAMESPACE: 'erp-sandbox', SANDBOX_DEPLOYMENT: 'erp' });
+    const k8s = readFileSync(join(cleanDist(), 'k8s/dev/erp-sandbox.k8s.yaml'), 'utf8').split(/^---$/m).map((d) => parseYaml(d)).filter((d: any) => d?.kind === 'Deployment');
+    expect(k8s.map((d: any) => [d.metadata.namespace, d.metadata.name])).toEqual([[hint.env.SANDBOX_NAMESPACE, hint.env.SANDBOX_DEPLOYMENT]]);
+    const r = runStep(hint, {});
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('kubectl --namespace erp-sandbox scale deployment/erp --replicas=0');
   });
 
   it('a hand edit giving the record job prod\'s environment (its secrets) and an OIDC token is stale for `tierkit ci github --check`', () => {
