@@ -1,6 +1,7 @@
 import { DataPromoteApp, DataPromoteJob, dataPromotePlan } from '../contract/data-promote-workflow';
+import { NO_GIT_HOOKS } from './github-promotion';
 import type { Manifest, ManifestAppEnvironment, ManifestServer } from '../contract/manifest';
-import { seedExportPath, seedHashKvSecretName, SEED_DUMP_FILE } from '../constructs/naming';
+import { seedExportPath, seedHashKvSecretName, SEED_DUMP_FILE, workloadName } from '../constructs/naming';
 import { ACTIONS, RUNNER } from './pins';
 import { pgCaFile } from '../contract/pg-ca';
 import { caEnv, caFileStep, checkout, revokeVaultToken, setupNode, Step, TIERKIT, vaultLogin } from './steps';
@@ -13,7 +14,11 @@ import { caEnv, caFileStep, checkout, revokeVaultToken, setupNode, Step, TIERKIT
  *   the golden, runs the script there, uploads the before/after content hashes;
  * - replay, in the prod environment (its reviewers' approval is the human gate), as `<app>-promote`
  *   (TK161): reads the approvers from GitHub's API, replays the same bytes on prod (the script
- *   refuses a changed script, a stale rehearsal and DDL), uploads the promotion record.
+ *   refuses a changed script, a stale rehearsal and DDL), uploads the promotion record;
+ * and a third, record, after the replay, with no environment, no Vault role, no OIDC token and a
+ * token of `contents: write` alone: re-reads the uploaded record strictly, holds it to this run
+ * (TK167 holds its plan), and pushes it on a new branch `tierkit/promotions/<app>/<id>` it refuses
+ * to write if it exists; a human opens the pull request (docs/data-promote.md says why).
  * The dispatch's inputs reach scripts only through `env:`, never interpolated into `run:`.
  */
 
@@ -62,6 +67,14 @@ $TIERKIT data-promote script "$SCRIPT_NAME" > "$RUNNER_TEMP/$SCRIPT_NAME.sh"
 bash "$RUNNER_TEMP/$SCRIPT_NAME.sh"
 `;
 
+/**
+ * The runner has no Kubernetes identity, so it cannot scale the sandbox app down as the in-cluster
+ * reset does (docs/data-promote.md): when the reset fails, say what to scale, by name.
+ */
+export const RESET_FAILED_SCRIPT = String.raw`echo "::error::the reset of $SANDBOX from the golden did not complete. If it aborted with sessions of $TIERKIT_GROUP_ROLE still connected (exit 4, before anything was dropped), the sandbox app is running and this runner cannot scale it: scale it to 0 (kubectl --namespace $SANDBOX_NAMESPACE scale deployment/$SANDBOX_DEPLOYMENT --replicas=0), dispatch again, then scale it back."
+exit 1
+`;
+
 export const REHEARSE_SCRIPT_STEP = String.raw`TIERKIT_SEED_CONTENT_SHA256="$(sed -n 's/^content_sha256=\([0-9a-f]\{64\}\)$/\1/p' "$RUNNER_TEMP/seed-hashes")"
 export TIERKIT_SEED_CONTENT_SHA256
 ${RUN_SCRIPT}{
@@ -81,7 +94,8 @@ echo "approvers=$approvers" >> "$GITHUB_OUTPUT"
 echo "approved by $approvers"
 `;
 
-export const RECORD_SCRIPT = String.raw`record="$($TIERKIT data-promote record "$TIERKIT_PROMOTION_RECORD" --approvals "$RUNNER_TEMP/approvals.json" --environment "$ENVIRONMENT" --repository "$GITHUB_REPOSITORY" --run-id "$GITHUB_RUN_ID" --out "$RUNNER_TEMP/record")"
+export const RECORD_SCRIPT = String.raw`record="$($TIERKIT data-promote record "$TIERKIT_PROMOTION_RECORD" --approvals "$RUNNER_TEMP/approvals.json" --environment "$ENVIRONMENT" --repository "$GITHUB_REPOSITORY" --run-id "$GITHUB_RUN_ID" --run-attempt "$GITHUB_RUN_ATTEMPT" --out "$RUNNER_TEMP/record")"
+echo "record-id=$(basename "$record" .json)" >> "$GITHUB_OUTPUT"
 {
   echo "### Data promote of $TIERKIT_CHANGE_SCRIPT on $PGDATABASE"
   echo '~~~json'
@@ -89,6 +103,47 @@ export const RECORD_SCRIPT = String.raw`record="$($TIERKIT data-promote record "
   echo
   echo '~~~'
 } >> "$GITHUB_STEP_SUMMARY"
+`;
+
+/** The record job's check: the artifact holds this run's record, read strictly (`tierkit data-promote verify`). */
+export const VERIFY_RECORD_SCRIPT = String.raw`record="$($TIERKIT data-promote verify "$RECORD_DIR" --app "$TIERKIT_APP" --environment "$ENVIRONMENT" --repository "$GITHUB_REPOSITORY" --run-id "$GITHUB_RUN_ID" --run-attempt "$GITHUB_RUN_ATTEMPT" --record-id "$RECORD_ID" --script "$TIERKIT_CHANGE_SCRIPT")"
+echo "record=$record" >> "$GITHUB_OUTPUT"
+echo "verified $record: the record of run $GITHUB_RUN_ID of $GITHUB_REPOSITORY, script $TIERKIT_CHANGE_SCRIPT"
+`;
+
+/**
+ * One new branch per record, on the dispatched commit, with the record alone. The push names the
+ * branch's expected value as none (force-with-lease with an empty expectation): the server refuses
+ * it if the branch exists, atomically, so a branch tierkit did not create is never written.
+ */
+export const PUSH_RECORD_SCRIPT = String.raw`[[ "$RECORD_ID" =~ ^[0-9a-f]{16}$ && "$RECORD_PATH" == "promotions/$TIERKIT_APP/data/$RECORD_ID.json" ]] || { echo "::error::not a record of $TIERKIT_APP: $RECORD_PATH ($RECORD_ID)"; exit 1; }
+branch="$BRANCH_PREFIX$RECORD_ID"
+git config user.name "tierkit"
+git config user.email "tierkit@users.noreply.github.com"
+basic="$(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 | tr -d '
+')"
+echo "::add-mask::$basic"
+auth="AUTHORIZATION: basic $basic"
+set +e
+git -c "http.extraheader=$auth" ls-remote --exit-code --heads origin "refs/heads/$branch" >/dev/null
+found=$?
+set -e
+if [ "$found" -eq 0 ]; then echo "::error::branch $branch already exists: tierkit pushes a record only on a branch it creates, nothing pushed"; exit 1; fi
+if [ "$found" -ne 2 ]; then echo "::error::cannot ask origin whether $branch exists (git ls-remote exit $found)"; exit 1; fi
+if git cat-file -e "HEAD:$RECORD_PATH" 2>/dev/null; then echo "::error::$RECORD_PATH is already committed at $GITHUB_SHA"; exit 1; fi
+git switch --quiet --create "$branch"
+mkdir -p "$(dirname "$RECORD_PATH")"
+cp "$RECORD_DIR/$RECORD_PATH" "$RECORD_PATH"
+git add -- "$RECORD_PATH"
+git commit --quiet -m "tierkit: data promote $RECORD_ID of $TIERKIT_APP ($TIERKIT_CHANGE_SCRIPT), run $GITHUB_RUN_ID attempt $GITHUB_RUN_ATTEMPT"
+git -c "http.extraheader=$auth" push --quiet --force-with-lease="refs/heads/$branch:" origin "HEAD:refs/heads/$branch"
+url="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/compare/$GITHUB_REF_NAME...$branch?expand=1"
+echo "pushed $RECORD_PATH on $branch"
+{
+  echo "### Data promote record $RECORD_ID"
+  echo "Committed on the new branch $branch. Open its pull request into $GITHUB_REF_NAME: $url"
+} >> "$GITHUB_STEP_SUMMARY"
+echo "::notice::the record is on $branch: open its pull request, $url"
 `;
 
 function serverOf(m: Manifest, env: ManifestAppEnvironment): ManifestServer {
@@ -154,6 +209,7 @@ function rehearseJob(m: Manifest, a: DataPromoteApp): Record<string, unknown> {
         run: MOUNT_GOLDEN_SCRIPT,
       }] : []),
       {
+        id: 'reset',
         name: `Reset ${sandbox.slug} from the golden`,
         env: {
           ...target, TIERKIT, SCRIPT_NAME: 'reset', TIERKIT_CREDENTIALS_FILE: '${{ runner.temp }}/credentials', TIERKIT_OBJECT_PREFIX: sandbox.objectPrefix,
@@ -161,6 +217,12 @@ function rehearseJob(m: Manifest, a: DataPromoteApp): Record<string, unknown> {
           TIERKIT_DUMP_FILE: `/mnt/tierkit-golden/${SEED_DUMP_FILE}`, TIERKIT_SEED_HASH_FILE: '${{ runner.temp }}/seed-hashes', TIERKIT_DRAIN_TIMEOUT_SECONDS: '300',
         },
         run: RUN_SCRIPT,
+      },
+      {
+        name: `If the reset failed: what to scale down`,
+        if: "${{ failure() && steps.reset.outcome == 'failure' }}",
+        env: { SANDBOX: sandbox.slug, TIERKIT_GROUP_ROLE: sandbox.names.groupRole, SANDBOX_NAMESPACE: sandbox.names.namespace, SANDBOX_DEPLOYMENT: workloadName({ app: sandbox.app, env: sandbox.env }) },
+        run: RESET_FAILED_SCRIPT,
       },
       {
         name: `Rehearse the change script on ${sandbox.slug}`,
@@ -189,6 +251,7 @@ function replayJob(m: Manifest, a: DataPromoteApp): Record<string, unknown> {
     environment: job.environment,
     permissions: { ...job.permissions },
     'timeout-minutes': 30,
+    outputs: { 'record-id': '${{ steps.record.outputs.record-id }}' },
     steps: [
       ...commonHead(),
       { name: 'Download the rehearsal', uses: ACTIONS.downloadArtifact, with: { name: DATA_PROMOTE_ARTIFACT.rehearsal(a.app), path: '${{ runner.temp }}/rehearsed' } },
@@ -214,6 +277,7 @@ function replayJob(m: Manifest, a: DataPromoteApp): Record<string, unknown> {
         run: RUN_SCRIPT,
       },
       {
+        id: 'record',
         name: 'The promotion record (approvers from GitHub, hashes from the rehearsal and the replay)',
         env: { TIERKIT, ENVIRONMENT: job.environment, TIERKIT_PROMOTION_RECORD: '${{ runner.temp }}/replay.json', TIERKIT_CHANGE_SCRIPT: INPUT_SCRIPT, PGDATABASE: target.PGDATABASE },
         run: RECORD_SCRIPT,
@@ -228,6 +292,31 @@ function replayJob(m: Manifest, a: DataPromoteApp): Record<string, unknown> {
   };
 }
 
+function recordJob(a: DataPromoteApp): Record<string, unknown> {
+  const job = a.record;
+  const recordDir = '${{ runner.temp }}/record';
+  const mine = { TIERKIT, TIERKIT_APP: a.app, TIERKIT_CHANGE_SCRIPT: INPUT_SCRIPT, RECORD_DIR: recordDir, RECORD_ID: `\${{ needs.${a.replay.job}.outputs.record-id }}` };
+  return {
+    name: `commit the record of the ${a.app} data promote on a new branch`,
+    needs: [...job.needs],
+    if: `\${{ inputs.app == '${a.app}' }}`,
+    'runs-on': RUNNER,
+    // No environment: none of its secrets, and no approval to wait for (the replay had it).
+    permissions: { ...job.permissions },
+    'timeout-minutes': 10,
+    steps: [
+      ...commonHead(),
+      { name: 'Download the promotion record', uses: ACTIONS.downloadArtifact, with: { name: DATA_PROMOTE_ARTIFACT.record(a.app), path: recordDir } },
+      { id: 'verify', name: "The record is this run's (read strictly)", env: { ...mine, ENVIRONMENT: a.replay.environment }, run: VERIFY_RECORD_SCRIPT },
+      {
+        name: `Push it on a new branch ${job.branchPrefix}<id>`,
+        env: { ...mine, RECORD_PATH: '${{ steps.verify.outputs.record }}', BRANCH_PREFIX: job.branchPrefix, GITHUB_TOKEN: '${{ github.token }}', ...NO_GIT_HOOKS },
+        run: PUSH_RECORD_SCRIPT,
+      },
+    ],
+  };
+}
+
 /** The workflow, or undefined when no app has a promote credential. */
 export function dataPromoteWorkflow(m: Manifest): Record<string, unknown> | undefined {
   const plan = dataPromotePlan(m);
@@ -237,6 +326,7 @@ export function dataPromoteWorkflow(m: Manifest): Record<string, unknown> | unde
   for (const a of plan.apps) {
     jobs[a.rehearse.job] = rehearseJob(m, a);
     jobs[a.replay.job] = replayJob(m, a);
+    jobs[a.record.job] = recordJob(a);
   }
   return {
     name: 'tierkit data promote',

@@ -110,7 +110,7 @@ if [ -n "$failed" ]; then echo "::error::promotion(s)$failed into $TIER failed o
 `;
 
 /** git here never runs a hook (a planted .git/hooks/* would run with the publisher's token). */
-const NO_GIT_HOOKS = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.hooksPath', GIT_CONFIG_VALUE_0: '/dev/null' };
+export const NO_GIT_HOOKS = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.hooksPath', GIT_CONFIG_VALUE_0: '/dev/null' };
 
 export function promotionJobId(tier: string): string {
   return `promotions-${tier.replace(/[^A-Za-z0-9_-]/g, '_')}`;

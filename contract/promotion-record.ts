@@ -151,9 +151,9 @@ export interface DataPromotionRecord {
   readonly prod: { readonly database: string; readonly beforeSha256: string; readonly afterSha256: string; readonly replayedAtEpoch: number };
   /** GitHub logins that approved the run's prod environment, sorted. */
   readonly approvers: readonly string[];
-  /** The GitHub environment they approved, and the run. */
+  /** The GitHub environment they approved, and the run (its attempt: a re-run is another attempt of the same id). */
   readonly environment: string;
-  readonly run: { readonly repository: string; readonly id: string };
+  readonly run: { readonly repository: string; readonly id: string; readonly attempt: string };
 }
 
 export const DATA_PROMOTIONS_SUBDIR = 'data';
@@ -207,9 +207,10 @@ export function dataRecordProblems(data: any): string[] {
   const a = data.approvers;
   if (!Array.isArray(a) || a.length === 0 || a.some((x) => typeof x !== 'string' || !LOGIN.test(x))) problems.push('approvers is not a non-empty list of GitHub logins');
   else if (a.join('\n') !== [...new Set(a)].sort().join('\n')) problems.push('approvers are not sorted and distinct');
-  if (exactKeys(data.run, 'run', ['repository', 'id'])) {
+  if (exactKeys(data.run, 'run', ['repository', 'id', 'attempt'])) {
     if (typeof data.run.repository !== 'string' || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(data.run.repository)) problems.push('run.repository is not owner/name');
     if (typeof data.run.id !== 'string' || !/^[0-9]{1,20}$/.test(data.run.id)) problems.push('run.id is not a workflow run id');
+    if (typeof data.run.attempt !== 'string' || !/^[1-9][0-9]{0,5}$/.test(data.run.attempt)) problems.push('run.attempt is not a run attempt (1, 2, …)');
   }
   return problems;
 }

@@ -3,8 +3,12 @@
  * record built from what the replay script wrote (constructs/lifecycle/data-promote.ts) — checked
  * field by field, never copied through.
  */
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { compareStrings } from '../contract/order';
-import { DataPromotionRecord, RECORD_SCHEMA_VERSION, RecordError, dataRecordWithId } from '../contract/promotion-record';
+import {
+  DATA_PROMOTIONS_SUBDIR, DataPromotionRecord, PROMOTIONS_DIR, RECORD_SCHEMA_VERSION, RecordError, dataRecordWithId, readDataRecord,
+} from '../contract/promotion-record';
 
 const isObj = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
 
@@ -36,6 +40,8 @@ export function approversOf(body: unknown, environment: string): string[] {
 export interface RunIdentity {
   readonly repository: string;
   readonly id: string;
+  /** GITHUB_RUN_ATTEMPT of the replay. */
+  readonly attempt: string;
   /** The environment approved (the replay job's). */
   readonly environment: string;
 }
@@ -60,6 +66,58 @@ export function dataRecordFromReplay(replay: unknown, approvers: readonly string
     prod: { database: r.prod.database, beforeSha256: r.prod.before_sha256, afterSha256: r.prod.after_sha256, replayedAtEpoch: r.replayed_at_epoch },
     approvers: [...approvers],
     environment: run.environment,
-    run: { repository: run.repository, id: run.id },
+    run: { repository: run.repository, id: run.id, attempt: run.attempt },
   });
+}
+
+/** What the record job knows of its own run, from GitHub's default variables and the replay job's outputs. */
+export interface RecordExpectation {
+  readonly app: string;
+  readonly environment: string;
+  readonly repository: string;
+  readonly runId: string;
+  /** GITHUB_RUN_ATTEMPT of the record job: a re-run of it alone is a later attempt than the replay's. */
+  readonly runAttempt: string;
+  /** The id the replay job output (its own record's). */
+  readonly recordId: string;
+  /** The dispatch's script input, and the sha256 of that file at the dispatched commit. */
+  readonly scriptPath: string;
+  readonly scriptSha256: string;
+}
+
+/**
+ * The one record an artifact holds (`<dir>/promotions/<app>/data/<id>.json` and nothing else),
+ * read strictly and held to this run: the id the replay output, this repository, run id, an
+ * attempt no later than this one, the dispatched app, environment and script (path and bytes).
+ * Returns the record's path relative to the repository root.
+ */
+export function verifyRunRecord(dir: string, want: RecordExpectation): { record: DataPromotionRecord; path: string } {
+  const files: string[] = [];
+  const walk = (rel: string) => {
+    const abs = join(dir, rel);
+    const st = lstatSync(abs);
+    if (st.isSymbolicLink()) throw new RecordError(`the record artifact holds a symbolic link ${rel}: it holds one record file and nothing else`);
+    if (st.isDirectory()) for (const n of readdirSync(abs).sort(compareStrings)) walk(rel === '' ? n : `${rel}/${n}`);
+    else files.push(rel);
+  };
+  if (!existsSync(dir)) throw new RecordError(`no record artifact at ${dir}: the replay job uploads one`);
+  walk('');
+  const path = `${PROMOTIONS_DIR}/${want.app}/${DATA_PROMOTIONS_SUBDIR}/${want.recordId}.json`;
+  if (files.length !== 1 || files[0] !== path) {
+    throw new RecordError(`the record artifact holds ${JSON.stringify(files)}, not exactly ${path} (the record the replay job of this run output)`);
+  }
+  const record = readDataRecord(join(dir, path));
+  const problems: string[] = [];
+  const same = (what: string, got: unknown, expected: string) => { if (got !== expected) problems.push(`${what} is ${JSON.stringify(got)}, this run's is ${JSON.stringify(expected)}`); };
+  same('app', record.app, want.app);
+  same('environment', record.environment, want.environment);
+  same('run.repository', record.run.repository, want.repository);
+  same('run.id', record.run.id, want.runId);
+  same('script.path', record.script.path, want.scriptPath);
+  same('script.sha256', record.script.sha256, want.scriptSha256);
+  if (!/^[1-9][0-9]{0,5}$/.test(want.runAttempt) || Number(record.run.attempt) > Number(want.runAttempt)) {
+    problems.push(`run.attempt ${JSON.stringify(record.run.attempt)} is later than this attempt ${JSON.stringify(want.runAttempt)}`);
+  }
+  if (problems.length > 0) throw new RecordError(`${path} is not the record of this run: ${problems.join('; ')}`);
+  return { record, path };
 }

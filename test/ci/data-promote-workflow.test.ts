@@ -20,6 +20,7 @@ import { githubToken, RunShape } from '../../policies/rules/support/github-token
 import { bindingOf, loginRefusal } from '../../policies/rules/support/vault-claims';
 import { cleanDist } from '../policies/helpers';
 import { testTmp } from '../setup/tmpdir';
+import { runStep } from './support';
 import { workflowErrors } from './workflow-parser';
 
 let manifest: Manifest;
@@ -67,7 +68,8 @@ describe('tierkit-data-promote.yml', () => {
   it('has exactly the jobs of dist/ci/data-promote.json, in their environments, with their permissions and Vault roles', () => {
     const plan = JSON.parse(readFileSync(join(cleanDist(), 'ci/data-promote.json'), 'utf8'));
     const jobs = plan.apps.flatMap((a: any) => [a.rehearse, a.replay]);
-    expect(Object.keys(wf.jobs).sort()).toEqual(jobs.map((j: any) => j.job).sort());
+    // The record job (issue 17, part 3) is a job of the plan too; it logs into nothing (its own test below).
+    expect(Object.keys(wf.jobs).sort()).toEqual([...jobs, ...plan.apps.map((a: any) => a.record)].map((j: any) => j.job).sort());
     for (const j of jobs) {
       const job = wf.jobs[j.job];
       expect(job.environment, j.job).toBe(j.environment);
@@ -78,6 +80,24 @@ describe('tierkit-data-promote.yml', () => {
     }
     expect(wf.jobs['rehearse-erp'].environment).toBe('dev');
     expect(wf.jobs['replay-erp']).toMatchObject({ environment: 'prod', needs: ['rehearse-erp'] });
+  });
+
+  it('the record job has its plan\'s permissions (contents: write alone) and needs, and no environment, Vault login, OIDC token or secret', () => {
+    const plan = JSON.parse(readFileSync(join(cleanDist(), 'ci/data-promote.json'), 'utf8'));
+    const r = plan.apps[0].record;
+    expect(r).toEqual({ job: 'record-erp', needs: ['replay-erp'], permissions: { contents: 'write' }, branchPrefix: 'tierkit/promotions/erp/' });
+    const job = wf.jobs['record-erp'];
+    expect(job.permissions).toEqual(r.permissions);
+    expect(job.needs).toEqual(r.needs);
+    expect(job.environment).toBeUndefined();
+    expect(vaultRoleOf(job)).toEqual([]);
+    const text = JSON.stringify(job);
+    expect(text).not.toMatch(/secrets\.|id-token|vault/i);
+    // The one token it holds reaches only the push step; the record id comes from the replay job's output.
+    const holders = job.steps.filter((st: any) => JSON.stringify(st).includes('github.token')).map((st: any) => st.name);
+    expect(holders).toEqual(['Push it on a new branch tierkit/promotions/erp/<id>']);
+    expect(stepNamed(job, 'The record is').env.RECORD_ID).toBe('${{ needs.replay-erp.outputs.record-id }}');
+    expect(wf.jobs['replay-erp'].outputs).toEqual({ 'record-id': '${{ steps.record.outputs.record-id }}' });
   });
 
   it('the rehearse job writes only erp-sandbox; the replay only prod erp, with the declared tables and age bound', () => {
@@ -109,6 +129,30 @@ describe('tierkit-data-promote.yml', () => {
     expect(staleFiles(dir, new Map([...files].filter(([n]) => !n.startsWith('..'))))).toEqual({ missing: [], different: [] });
     writeFileSync(join(dir, DATA_PROMOTE_WORKFLOW_FILE), content.replace('    environment: dev\n', '    environment: prod\n'));
     expect(readFileSync(join(dir, DATA_PROMOTE_WORKFLOW_FILE), 'utf8')).not.toBe(content);
+    expect(staleFiles(dir, files).different).toEqual([DATA_PROMOTE_WORKFLOW_FILE]);
+  });
+
+  it('when the runner\'s reset fails, a step names the sandbox Deployment to scale down, as dist renders it (the runner cannot scale it)', () => {
+    const steps = wf.jobs['rehearse-erp'].steps;
+    const i = steps.findIndex((st: any) => st.id === 'reset');
+    const hint = steps[i + 1];
+    expect(hint.if).toBe("${{ failure() && steps.reset.outcome == 'failure' }}");
+    expect(hint.env).toEqual({ SANDBOX: 'erp-sandbox', TIERKIT_GROUP_ROLE: 'erp_sandbox_role', SANDBOX_NAMESPACE: 'erp-sandbox', SANDBOX_DEPLOYMENT: 'erp' });
+    const k8s = readFileSync(join(cleanDist(), 'k8s/dev/erp-sandbox.k8s.yaml'), 'utf8').split(/^---$/m).map((d) => parseYaml(d)).filter((d: any) => d?.kind === 'Deployment');
+    expect(k8s.map((d: any) => [d.metadata.namespace, d.metadata.name])).toEqual([[hint.env.SANDBOX_NAMESPACE, hint.env.SANDBOX_DEPLOYMENT]]);
+    const r = runStep(hint, {});
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('kubectl --namespace erp-sandbox scale deployment/erp --replicas=0');
+  });
+
+  it('a hand edit giving the record job prod\'s environment (its secrets) and an OIDC token is stale for `tierkit ci github --check`', () => {
+    const dir = testTmp('data-promote-workflow', 'stale-record');
+    mkdirSync(dir, { recursive: true });
+    const files = githubWorkflows(manifest);
+    for (const [name, text] of files) if (!name.startsWith('..')) writeFileSync(join(dir, name), text);
+    const anchor = '    permissions:\n      contents: write\n    timeout-minutes: 10\n';
+    expect(content.split(anchor)).toHaveLength(2);
+    writeFileSync(join(dir, DATA_PROMOTE_WORKFLOW_FILE), content.replace(anchor, '    environment: prod\n    permissions:\n      contents: write\n      id-token: write\n    timeout-minutes: 10\n'));
     expect(staleFiles(dir, files).different).toEqual([DATA_PROMOTE_WORKFLOW_FILE]);
   });
 

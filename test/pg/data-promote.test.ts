@@ -203,14 +203,14 @@ DELETE FROM llx_facturedet WHERE rowid = 2;
     const approvals = join(dir, 'approvals.json');
     writeFileSync(approvals, JSON.stringify([approval('bob-ops', 'approved'), approval('alice', 'approved'), approval('mallory', 'approved', 'dev')]));
     const out = join(dir, 'records');
-    const args = ['data-promote', 'record', recordFile, '--approvals', approvals, '--environment', 'prod', '--repository', 'arcodange/estate', '--run-id', '4242', '--out', out];
+    const args = ['data-promote', 'record', recordFile, '--approvals', approvals, '--environment', 'prod', '--repository', 'arcodange/estate', '--run-id', '4242', '--run-attempt', '1', '--out', out];
     const written = await runTool(TIERKIT_BIN, args);
     expect(written.stderr).toBe('');
     const file = written.stdout.trim();
     expect(file).toMatch(new RegExp(`/promotions/erp/data/[0-9a-f]{16}\\.json$`));
     const read = readDataRecord(file);
     expect(read).toMatchObject({
-      kind: 'data', app: 'erp', approvers: ['alice', 'bob-ops'], environment: 'prod', run: { repository: 'arcodange/estate', id: '4242' },
+      kind: 'data', app: 'erp', approvers: ['alice', 'bob-ops'], environment: 'prod', run: { repository: 'arcodange/estate', id: '4242', attempt: '1' },
       script: { sha256: rehearsal.script_sha256 }, rehearsal: { sandboxBeforeSha256: golden }, prod: { afterSha256: record.prod.after_sha256 },
     });
     // GitHub lists only alice: the replay ran naming bob-ops too, so no record is written.

@@ -28,7 +28,7 @@ function plan(d: DistEdit, edit: (p: any) => void): DistEdit {
 describe('the data promote in the example estate', () => {
   it('has a rehearse identity reaching erp-sandbox only, in dev, and a plan of two jobs; TK162 and TK163 pass', async () => {
     const report = await check(cleanDist());
-    for (const id of ['TK007', 'TK008', 'TK014', 'TK161', 'TK162', 'TK163']) expect(messages(report, id), id).toEqual([]);
+    for (const id of ['TK007', 'TK008', 'TK014', 'TK161', 'TK162', 'TK163', 'TK167']) expect(messages(report, id), id).toEqual([]);
     const stack = JSON.parse(readFileSync(join(cleanDist(), 'terraform/platform-prod/cdk.tf.json'), 'utf8'));
     const policy = stack.resource.vault_policy.rehearse_policy_erp.policy as string;
     expect([...policy.matchAll(/path "([^"]+)"/g)].map((m) => m[1]).sort()).toEqual(['kvv2/data/tierkit-seeds/erp.golden', 'postgres/creds/erp-sandbox']);
@@ -161,6 +161,41 @@ describe('TK163: the data-promote workflow plan is exactly as derived', () => {
     expect(messages(await check(gone.dir), 'TK163').some((m) => m.includes('is missing while erp has a promote credential'))).toBe(true);
     const broken = new DistEdit('tk163-broken').write(PLAN, '{"apps": [');
     expect(messages(await check(broken.dir), 'TK163').some((m) => m.includes('cannot be read'))).toBe(true);
+  });
+});
+
+describe('TK167: the record job holds exactly its push', () => {
+  it('refuses a record job given prod\'s environment (its secrets), a Vault role, an OIDC token, PR rights, another branch prefix, or run before the replay', async () => {
+    const d = plan(new DistEdit('tk167-widened'), (p) => {
+      p.apps[0].record.environment = 'prod';
+      p.apps[0].record.vaultRole = 'erp-promote';
+      p.apps[0].record.permissions = { contents: 'write', 'id-token': 'write', 'pull-requests': 'write' };
+      p.apps[0].record.branchPrefix = '';
+      p.apps[0].record.needs = ['rehearse-erp'];
+    });
+    const report = await check(d.dir);
+    const found = messages(report, 'TK167');
+    expect(found.some((m) => m.includes('carries "environment", "vaultRole"'))).toBe(true);
+    expect(found.some((m) => m.includes('token permissions are {"contents":"write","id-token":"write","pull-requests":"write"}'))).toBe(true);
+    expect(found.some((m) => m.includes('pushes under ""'))).toBe(true);
+    expect(found.some((m) => m.includes('needs ["rehearse-erp"], not exactly ["replay-erp"]'))).toBe(true);
+    expect(findings(report, 'TK167').map((f) => f.pointer)).toEqual(expect.arrayContaining(['/apps/0/record', '/apps/0/record/permissions', '/apps/0/record/needs']));
+  });
+
+  it('a plan without a record job, or with secrets on it, is a finding, never a pass', async () => {
+    const gone = messages(await check(plan(new DistEdit('tk167-missing'), (p) => { delete p.apps[0].record; }).dir), 'TK167');
+    expect(gone).toEqual(['data-promote record job of "erp": app "erp" has no record job: its data promote\'s record would never be committed']);
+    const secrets = messages(await check(plan(new DistEdit('tk167-secrets'), (p) => { p.apps[0].record.secrets = ['TIERKIT_PUBLISHER_PRIVATE_KEY']; }).dir), 'TK167');
+    expect(secrets.some((m) => m.includes('carries "secrets"'))).toBe(true);
+  });
+
+  it('cannot be suppressed: a suppression of TK167 on erp leaves the finding standing', async () => {
+    const dir = synthDist((e) => { env(e, 'erp', 'prod').addSuppression('TK167', 'the record job may hold the prod secrets, trust us'); }, 'tk167-suppressed');
+    const d = plan(new DistEdit('tk167-suppressed-edit', dir), (p) => { p.apps[0].record.environment = 'prod'; });
+    const report = await check(d.dir);
+    expect(findings(report, 'TK167').length).toBeGreaterThan(0);
+    expect(findings(report, 'TK167').every((f) => !f.suppressed)).toBe(true);
+    expect(report.summary.errors).toBeGreaterThan(0);
   });
 });
 

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../contract/order';
-import { dataRecordPath, readDataRecord, RecordError } from '../../contract/promotion-record';
+import { dataRecordPath, dataRecordProblems, readDataRecord, RecordError } from '../../contract/promotion-record';
 import { approversOf, dataRecordFromReplay } from '../../promote/data-record';
 import { testTmp } from '../setup/tmpdir';
 
@@ -27,7 +27,7 @@ const REPLAY = {
   rehearsal: { rehearsed_at_epoch: 1_790_000_000, sandbox_after_sha256: 'c'.repeat(64), sandbox_before_sha256: 'd'.repeat(64) },
   replayed_at_epoch: 1_790_000_600, script: 'data/0001-pay-invoice.sql', script_sha256: 'e'.repeat(64),
 };
-const RUN = { repository: 'arcodange/estate', id: '4242', environment: 'prod' };
+const RUN = { repository: 'arcodange/estate', id: '4242', attempt: '1', environment: 'prod' };
 
 describe('approvers from GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals', () => {
   it('the fixtures carry exactly the fields GitHub documents as required', () => {
@@ -69,6 +69,16 @@ describe('the data promotion record', () => {
     expect(() => dataRecordFromReplay({ ...REPLAY, script_sha256: 'nothex' }, ['alice', 'bob-ops'], RUN)).toThrow(/script.sha256 is not a sha256/);
     expect(() => dataRecordFromReplay({ ...REPLAY, script: '../etc/passwd' }, ['alice', 'bob-ops'], RUN)).toThrow(/not a plain repository path/);
     expect(() => dataRecordFromReplay({ ...REPLAY, replayed_at_epoch: 1 }, ['alice', 'bob-ops'], RUN)).toThrow(/before rehearsal.rehearsedAtEpoch/);
+  });
+
+  it('names the run attempt: a record without one, or with attempt 0 or a non-number, is refused', () => {
+    const r = dataRecordFromReplay(REPLAY, ['alice', 'bob-ops'], RUN);
+    expect(r.run).toEqual({ repository: 'arcodange/estate', id: '4242', attempt: '1' });
+    const { attempt: _dropped, ...noAttempt } = r.run;
+    expect(dataRecordProblems({ ...r, run: noAttempt })).toEqual(expect.arrayContaining([expect.stringContaining('run has keys ["id","repository"]')]));
+    for (const bad of ['0', '01', '1; rm -rf', '']) {
+      expect(() => dataRecordFromReplay(REPLAY, ['alice', 'bob-ops'], { ...RUN, attempt: bad }), bad).toThrow(/run.attempt is not a run attempt/);
+    }
   });
 
   it('refuses a record edited by hand: an approver added (id re-hashed or not), a key added, or reformatted text', () => {
