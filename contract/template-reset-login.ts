@@ -10,19 +10,22 @@
  *   template_reset_vault_admin); on 15 its CREATEROLE grants any non-superuser role.
  * - ALTER ROLE … SET ROLE: what the login creates belongs to the template role (hygiene, as for the
  *   app's logins: it can RESET ROLE).
- * - the sandbox's expiry guard (vault-statements.ts), as for the app's logins.
+ * - the sandbox's expiry guard and renewal (vault-statements.ts), as for the app's logins.
  *
  * Revocation: the app's (constructs/statements.ts revocationStatements): grant the login to the
  * connection user, hand what it owns to the group, drop the rest and the role.
  */
 import { sandboxExpiryGuard } from './vault-statements';
 
+/** The reset opens one session at a time (and a second while a clone's source is open). */
+export const TEMPLATE_RESET_LOGIN_CONNECTION_LIMIT = 2;
+
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export function templateResetLoginStatements(templateRole: string, slug: string, sandboxExpiresAt?: string): string[] {
   const t = quote(templateRole);
   return [
-    `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${t};`,
+    `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' CONNECTION LIMIT ${TEMPLATE_RESET_LOGIN_CONNECTION_LIMIT} IN ROLE ${t};`,
     `ALTER ROLE "{{name}}" SET ROLE ${t};`,
     ...(sandboxExpiresAt !== undefined ? [sandboxExpiryGuard(slug, sandboxExpiresAt)] : []),
   ];

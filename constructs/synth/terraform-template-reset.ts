@@ -1,4 +1,5 @@
 import * as naming from '../naming';
+import { sandboxRenewStatements } from '../../contract/vault-statements';
 import { TEMPLATE_RESET_LOGIN_TTL_SECONDS, templateResetLoginRevocation, templateResetLoginStatements } from '../../contract/template-reset-login';
 import type { Sandbox } from '../sandbox';
 import { ResourceDescription, address, ref } from './stack-description';
@@ -57,6 +58,7 @@ export function describeTemplateReset(sandbox: Sandbox): ResourceDescription[] {
         db_name: ref('vault_database_secret_backend_connection', 'vault_connection'),
         creation_statements: templateResetLoginStatements(naming.templateResetRoleName(c), sandbox.slug, sandbox.expiresAt),
         revocation_statements: templateResetLoginRevocation(naming.groupRoleName(c)),
+        ...(sandbox.expiresAt !== undefined ? { renew_statements: sandboxRenewStatements(sandbox.slug, sandbox.expiresAt) } : {}),
         default_ttl: TEMPLATE_RESET_LOGIN_TTL_SECONDS.defaultSeconds,
         max_ttl: TEMPLATE_RESET_LOGIN_TTL_SECONDS.maxSeconds,
       },

@@ -4,6 +4,8 @@ import { podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { seedVolumes } from './support/seed-store';
 import { resetPodProblems } from './support/lifecycle-pods';
+// A template-reset sandbox's reset runs the template script; resetPodProblems then expects exactly it for that env.
+import { TEMPLATE_RESET_SCRIPT } from '../../constructs/lifecycle/template-reset';
 
 const A = 'vault.hashicorp.com/';
 const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
@@ -45,7 +47,7 @@ export const rule: Rule = {
           const where = `${t.object.kind} "${ns}/${t.object.name}" container "${c?.name}"`;
           const source = templatePointer(t, `/spec/${list}/${i}`);
           const command = Array.isArray(c?.command) ? c.command : [];
-          if (command.length !== 3 || command[0] !== '/bin/bash' || command[1] !== '-c' || command[2] !== RESET_SCRIPT || (c?.args ?? []).length > 0) {
+          if (command.length !== 3 || command[0] !== '/bin/bash' || command[1] !== '-c' || (command[2] !== RESET_SCRIPT && command[2] !== TEMPLATE_RESET_SCRIPT) || (c?.args ?? []).length > 0) {
             out.push({ env, source, message: `${where} mounts seed "${v.seed!.seed}" but is not tierkit's reset: what it does with the dump is not verified against the published hashes` });
             return;
           }
