@@ -291,6 +291,11 @@ export function templateResetCredsPath(c: Coordinate, n: EstateNaming): string {
   return `${n.databaseMount}/creds/${templateResetVaultRoleName(c)}`;
 }
 
+/** The suspended CronJob that loads a template-reset sandbox's golden from its seed (on demand, when the seed changes). */
+export function goldenLoadName(c: Coordinate): string {
+  return `${slug(c)}-golden-load`;
+}
+
 /** A template-reset sandbox's golden template database (`erp-sandbox_golden`): the clone's source. */
 export function goldenTemplateDatabaseName(c: Coordinate): string {
   return `${databaseName(c)}_golden`;

@@ -29,7 +29,7 @@ import {
   FLAGS_RESET_SCRIPT, GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_REVOKE_LEASES_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT, SEED_HASH_FILE, LIFECYCLE_PATHS, credentialsTemplate, seedHashTemplate,
 } from './scripts';
 import { buildSeedVolume } from './seed-store';
-import { TEMPLATE_RESET_SCRIPT } from './template-reset';
+import { GOLDEN_TEMPLATE_LOAD_SCRIPT, TEMPLATE_RESET_SCRIPT } from './template-reset';
 import { SandboxReset } from '../enums';
 import { TEMPLATE_RESET_DRAIN_SECONDS } from '../../contract/template-reset-login';
 import { CURL, KUBECTL, POSTGRES_CLIENT, VAULT_CLI, imageReference } from './images';
@@ -156,15 +156,21 @@ function cronJob(chart: Chart, id: string, meta: k8s.ObjectMeta, props: {
  * the database (app-environment-stack.ts: database_connect, planner_connect, connection_limit),
  * and a drain that outlasts Vault's pooled sessions (contract/template-reset-login.ts).
  */
-function templateResetEnv(env: AppEnvironment): Record<string, string> {
+function goldenLoadEnv(env: AppEnvironment): Record<string, string> {
   const c = env.coordinate;
-  const caps = env.estate.tier(env.tier).databaseCaps;
   return {
     PGDATABASE: env.database.name, TIERKIT_TEMPLATE_ROLE: naming.templateResetRoleName(c), TIERKIT_GROUP_ROLE: env.groupRole.name,
-    TIERKIT_DATABASE: env.database.name, TIERKIT_GOLDEN_DATABASE: naming.goldenTemplateDatabaseName(c),
+    TIERKIT_DATABASE: env.database.name, TIERKIT_GOLDEN_DATABASE: naming.goldenTemplateDatabaseName(c), TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE,
+  };
+}
+
+function templateResetEnv(env: AppEnvironment): Record<string, string> {
+  const caps = env.estate.tier(env.tier).databaseCaps;
+  return {
+    ...goldenLoadEnv(env),
     TIERKIT_CONNECT_ROLES: `${env.groupRole.name} ${naming.PLANNER_GROUP_ROLE}`,
     TIERKIT_CONNECTION_LIMIT: String(caps ? caps.connectionLimit : -1),
-    TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE, TIERKIT_DRAIN_TIMEOUT_SECONDS: String(TEMPLATE_RESET_DRAIN_SECONDS),
+    TIERKIT_DRAIN_TIMEOUT_SECONDS: String(TEMPLATE_RESET_DRAIN_SECONDS),
   };
 }
 
@@ -301,6 +307,29 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
       containers: [scale('scale-up', replicas)],
       volumes: [seedVolume(claim, true)],
     });
+
+    if (template) {
+      // The golden load, on demand (when the seed changes): the reset's service account and Vault
+      // identity (the template role's login, the seed's hashes), the seed read-only; it never touches
+      // the sandbox's database, so no scale step and no API token.
+      cronJob(chart, 'golden_load', meta(naming.goldenLoadName(c)), {
+        placement: placement(env),
+        labels: { ...labels, [naming.LABELS.job]: 'golden-load' },
+        annotations: {
+          ...vaultAnnotations(name, creds, credentialsTemplate(creds, false)),
+          'vault.hashicorp.com/agent-inject-secret-seed': seedHashPath,
+          'vault.hashicorp.com/agent-inject-template-seed': seedHashTemplate(seedHashPath),
+          ...agent,
+        },
+        serviceAccountName: name,
+        containers: [{
+          name: 'golden-load', image: postgresClientImage(major), command: ['/bin/bash', '-c', GOLDEN_TEMPLATE_LOAD_SCRIPT],
+          env: pgEnv(env, { ...goldenLoadEnv(env), TIERKIT_DUMP_FILE: `${SEED_MOUNT_PATH}/${naming.SEED_DUMP_FILE}` }),
+          volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH, readOnly: true }, tmpMount], securityContext, resources: dbToolResources,
+        }],
+        volumes: [seedVolume(claim, true)],
+      });
+    }
 
     if (expiresAt) {
       // Hourly rather than at the expiry minute: a CronJob never runs a schedule from before it
