@@ -370,5 +370,35 @@ for (const major of [15, 18] as const) {
       expect(done.stderr).toBe('');
       expect(done.code).toBe(0);
     });
+
+    it('hashes once, at load: the reset refuses a golden whose marker is not the seed\'s hash, and a load clears it before changing anything', async () => {
+      const markerOf = async () => (await admin.query(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`, [golden()]))[0].c;
+      expect(await markerOf()).toBe(`tierkit golden content_sha256=${seedContent}`);
+      // Another seed's hashes (as when the producer published a new seed and the golden was not reloaded): nothing is dropped.
+      const other = join(dir, 'seed-hash-other');
+      writeFileSync(other, `file_sha256=${'a'.repeat(64)}\ncontent_sha256=${'b'.repeat(64)}\n`);
+      const stale = await run(TEMPLATE_RESET_SCRIPT, { TIERKIT_SEED_HASH_FILE: other });
+      expect(stale.code).toBe(5);
+      expect(stale.stderr).toContain('was not loaded from the seed');
+      expect(await catalog(golden())).toMatchObject({ datallowconn: false });
+      expect((await catalog(db())).datallowconn).toBe(true);
+      // A load whose dump does not verify leaves no marker; the reset then refuses until a good load.
+      const wrong = join(dir, 'seed-hash-wrong-content');
+      const file = (await runTool('/usr/bin/sha256sum', [join(dir, 'seed.dump')])).stdout.split(' ')[0];
+      writeFileSync(wrong, `file_sha256=${file}\ncontent_sha256=${'c'.repeat(64)}\n`);
+      const failed = await run(GOLDEN_TEMPLATE_LOAD_SCRIPT, { TIERKIT_SEED_HASH_FILE: wrong });
+      expect(failed.code).toBe(5);
+      expect(await markerOf()).toBeNull();
+      expect(await catalog(golden())).toMatchObject({ datallowconn: false });
+      expect((await run(TEMPLATE_RESET_SCRIPT)).code).toBe(5);
+      const good = await run(GOLDEN_TEMPLATE_LOAD_SCRIPT);
+      expect(good.code, good.stderr).toBe(0);
+      expect(await markerOf()).toBe(`tierkit golden content_sha256=${seedContent}`);
+      const reset = await run(TEMPLATE_RESET_SCRIPT);
+      expect(reset.code, reset.stderr).toBe(0);
+      // The clone's content is the seed's, though the reset no longer hashes it.
+      const hash = await run(CONTENT_HASH_SCRIPT, { PGDATABASE: db() }, { user: ns.server.user, password: ns.server.password });
+      expect(hash.stdout.trim()).toBe(seedContent);
+    });
   });
 }
