@@ -92,7 +92,7 @@ SQL
  * or a superuser. (Measured in BENCHMARKS.md: the hash was most of a reset.)
  */
 export const TEMPLATE_RESET_SCRIPT = `#!/usr/bin/env bash
-# tierkit template reset: DROP DATABASE, CREATE DATABASE … TEMPLATE <golden> OWNER <group>, re-apply its ACL and limit, verify hash.
+# tierkit template reset: check the golden's hash marker, DROP DATABASE, CREATE DATABASE ... TEMPLATE <golden> OWNER <group>, re-apply its ACL and limit.
 ${LIFECYCLE_SHELL_FUNCTIONS}
 : "\${TIERKIT_CONNECT_ROLES:?}" "\${TIERKIT_CONNECTION_LIMIT:?}"
 if ! [[ "$TIERKIT_CONNECTION_LIMIT" =~ ^(-1|0|[1-9][0-9]{0,5})$ ]]; then echo "template reset refused: TIERKIT_CONNECTION_LIMIT is not a limit: '$TIERKIT_CONNECTION_LIMIT'" >&2; exit 2; fi

@@ -47,7 +47,8 @@ describe('the template reset login and pool (TK117, TK118) and its pod (TK135)',
     expect(json.resource.vault_database_secret_backend_connection.vault_connection.postgresql.max_connection_lifetime).toBe(30);
     expect(json.resource.vault_policy.reset_policy.policy).toContain(`path "${CREDS}" {\n  capabilities = ["read"]\n}`);
     const yaml = readFileSync(join(fastDist(), 'k8s', 'dev', 'crm-fast.k8s.yaml'), 'utf8');
-    expect(yaml).toContain('tierkit template reset: DROP DATABASE');
+    expect(yaml).toContain('tierkit template reset: check the golden');
+    expect(yaml).toContain('tierkit golden load: DROP OWNED BY');
     expect(yaml).toContain(`vault.hashicorp.com/agent-inject-secret-database: ${CREDS}`);
   });
 
