@@ -7,6 +7,7 @@ import { RESET_SCRIPT, credentialsTemplate } from '../../constructs/lifecycle/sc
 import type { CheckReport } from '../../policies/report/finding';
 import { check, findings, freshDir, synthDist } from './helpers';
 import { editDist, rehashManifest } from './rehash';
+import { validateKubernetesObject } from '../support/k8s-schema';
 
 // TK117 (the template reset Job's login) and TK118 (Vault's pool on the sandbox's connection), and
 // TK135 holding the reset pod to the template script, against a hostile author: a suppression,
@@ -50,6 +51,25 @@ describe('the template reset login and pool (TK117, TK118) and its pod (TK135)',
     expect(yaml).toContain('tierkit template reset: check the golden');
     expect(yaml).toContain('tierkit golden load: DROP OWNED BY');
     expect(yaml).toContain(`vault.hashicorp.com/agent-inject-secret-database: ${CREDS}`);
+  });
+
+  it('the template sandbox\'s objects (the reset and golden-load CronJobs included) validate against the kubernetes-models schemas', () => {
+    const docs = parseAllDocuments(readFileSync(join(fastDist(), 'k8s', 'dev', 'crm-fast.k8s.yaml'), 'utf8')).map((d) => d.toJS());
+    expect(docs.filter((d: any) => d.kind === 'CronJob').map((d: any) => d.metadata.name).sort()).toEqual(['crm-fast-golden-load', 'crm-fast-reset', 'crm-fast-ttl-sweep']);
+    for (const d of docs) expect(() => validateKubernetesObject(d as never), `${d.kind}/${d.metadata?.name}`).not.toThrow();
+  });
+
+  it('another Vault role IN ROLE the template role, under any other name, is TK004\'s error (only the exact reset login is left to TK117)', async () => {
+    const dir = editDist(fastDist(), freshDir('tk117-second'), {
+      'crm-fast': (j) => {
+        const r = j.resource.vault_database_secret_backend_role;
+        r.second = { ...r.template_reset_vault_role, name: 'crm-fast-extra' };
+        j.resource.vault_database_secret_backend_connection.vault_connection.allowed_roles.push('crm-fast-extra');
+      },
+    });
+    const report = await check(dir);
+    expect(messages(report, 'TK004')).toEqual(expect.arrayContaining([expect.stringContaining('Vault role "postgres/roles/crm-fast-extra" of crm-fast (tier dev): IN ROLE "crm_fast_template"')]));
+    expect(messages(report, 'TK005')).toEqual(expect.arrayContaining([expect.stringContaining('allows role "crm-fast-extra"')]));
   });
 
   it('TK117: widened statements, a long life, another connection, rollback statements — suppressed or not — are errors', async () => {
