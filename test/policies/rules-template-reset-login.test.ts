@@ -6,7 +6,7 @@ import { Sandbox, SandboxKind, SandboxReset, Tier, type Estate } from '../../con
 import { RESET_SCRIPT, credentialsTemplate } from '../../constructs/lifecycle/scripts';
 import type { CheckReport } from '../../policies/report/finding';
 import { check, findings, freshDir, synthDist } from './helpers';
-import { editDist, rehashManifest } from './rehash';
+import { editDist, manifestEdit, rehashManifest } from './rehash';
 import { validateKubernetesObject } from '../support/k8s-schema';
 
 // TK117 (the template reset Job's login) and TK118 (Vault's pool on the sandbox's connection), and
@@ -70,6 +70,16 @@ describe('the template reset login and pool (TK117, TK118) and its pod (TK135)',
     const report = await check(dir);
     expect(messages(report, 'TK004')).toEqual(expect.arrayContaining([expect.stringContaining('Vault role "postgres/roles/crm-fast-extra" of crm-fast (tier dev): IN ROLE "crm_fast_template"')]));
     expect(messages(report, 'TK005')).toEqual(expect.arrayContaining([expect.stringContaining('allows role "crm-fast-extra"')]));
+  });
+
+  it('a hand-edited manifest that drops `reset: template` launders nothing: the login, the ADMIN edge, the allowed role and the pod are judged as any env\'s', async () => {
+    const dir = editDist(fastDist(), freshDir('tk117-launder'), {});
+    manifestEdit(dir, (m) => { delete m.appEnvironments.find((e: any) => e.slug === 'crm-fast').sandbox.reset; });
+    const report = await check(dir);
+    expect(messages(report, 'TK003')).toEqual(expect.arrayContaining([expect.stringContaining('"crm_fast_vault" holds ADMIN OPTION on "crm_fast_template"')]));
+    expect(messages(report, 'TK004')).toEqual(expect.arrayContaining([expect.stringContaining('crm-fast-template-reset')]));
+    expect(messages(report, 'TK005')).toEqual(expect.arrayContaining([expect.stringContaining('allows role "crm-fast-template-reset"')]));
+    expect(messages(report, 'TK135')).toEqual(expect.arrayContaining([expect.stringContaining('container "reset"'), expect.stringContaining('container "golden-load"')]));
   });
 
   it('TK117: widened statements, a long life, another connection, rollback statements — suppressed or not — are errors', async () => {
