@@ -400,5 +400,25 @@ for (const major of [15, 18] as const) {
       const hash = await run(CONTENT_HASH_SCRIPT, { PGDATABASE: db() }, { user: ns.server.user, password: ns.server.password });
       expect(hash.stdout.trim()).toBe(seedContent);
     });
+
+    it('what the grant costs: Vault\'s connection user may act as the template role (and grant it), yet reaches nothing of prod or another env (42501)', async () => {
+      const v = loginVault();
+      const c = await connectAsConnectionUser(ns.server, v, sandbox.connectionPassword);
+      try {
+        await c.exec(`SET ROLE ${ident(template())}`);
+        for (const target of [m('erp'), m('shop-alice')]) {
+          await expectSqlState(c.run(`DROP DATABASE ${ident(target)}`), '42501', `drop ${target}`);
+          await expectSqlState(c.run(`CREATE DATABASE ${ident(ns.name('steal2'))} TEMPLATE ${ident(target)}`), '42501', `clone ${target}`);
+        }
+        await expectSqlState(c.run(`GRANT ${ident(m(naming.groupRoleName({ app: 'erp', env: 'prod' })))} TO ${ident(v.connectionUser)}`), '42501', 'join prod');
+        await c.exec('RESET ROLE');
+        // The residual (docs/sandboxes.md §9): with ADMIN OPTION it can hand the template role on, as it can its group.
+        const app = await appUser();
+        await c.exec(`GRANT ${ident(template())} TO ${ident(app.user)}`);
+        await c.exec(`REVOKE ${ident(template())} FROM ${ident(app.user)}`);
+      } finally {
+        await c.end();
+      }
+    });
   });
 }
