@@ -55,8 +55,10 @@ export const TEMPLATE_RESET_LOGIN_TTL_SECONDS = { defaultSeconds: 1800, maxSecon
  * refuses while any session remains (55006), and the reset never ends another role's session.
  * With a lifetime, Go's database/sql closes idle pooled sessions once they are older than it;
  * the reset closes the database to new sessions first, so Vault cannot reopen one, and its drain
- * outlasts two lifetimes.
+ * outlasts two lifetimes. Short, because Vault opens a session there when it issues the reset Job's
+ * own login, just before the reset: the drain waits up to two lifetimes for it. A new session per
+ * credential request after 10 s idle costs Vault little at a sandbox's request rate.
  */
-export const TEMPLATE_RESET_VAULT_POOL_LIFETIME_SECONDS = 30;
+export const TEMPLATE_RESET_VAULT_POOL_LIFETIME_SECONDS = 10;
 /** How long the template reset waits for every session to leave: more than two pool lifetimes. */
 export const TEMPLATE_RESET_DRAIN_SECONDS = 120;

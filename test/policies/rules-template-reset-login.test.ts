@@ -45,7 +45,7 @@ describe('the template reset login and pool (TK117, TK118) and its pod (TK135)',
     expect(role.max_ttl).toBe(1800);
     expect(json.resource.postgresql_grant_role.template_reset_vault_admin).toMatchObject({ role: '${postgresql_role.vault_connection_role.name}', grant_role: '${postgresql_role.template_reset_role.name}', with_admin_option: true });
     expect(json.resource.vault_database_secret_backend_connection.vault_connection.allowed_roles).toEqual(['crm-fast', 'crm-fast-template-reset']);
-    expect(json.resource.vault_database_secret_backend_connection.vault_connection.postgresql.max_connection_lifetime).toBe(30);
+    expect(json.resource.vault_database_secret_backend_connection.vault_connection.postgresql.max_connection_lifetime).toBe(10);
     expect(json.resource.vault_policy.reset_policy.policy).toContain(`path "${CREDS}" {\n  capabilities = ["read"]\n}`);
     const yaml = readFileSync(join(fastDist(), 'k8s', 'dev', 'crm-fast.k8s.yaml'), 'utf8');
     expect(yaml).toContain('tierkit template reset: check the golden');
