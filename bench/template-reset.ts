@@ -1,6 +1,7 @@
 // Reset time, pg_restore vs template clone (issue 19), on a real PostgreSQL 15 (Debian's
 // /usr/lib/postgresql/15/bin): the exact script texts of RESET_SCRIPT and TEMPLATE_RESET_SCRIPT,
-// each as a plain login of its role, both ending with the same content-hash verification.
+// each as a plain login of its role. The pg_restore reset hashes what it restored; the template
+// reset compares the golden's marker (hashed once, by the golden load) with the seed's hash.
 //   npx tsx bench/template-reset.ts [sizeMiB…]     (default: 10 100)
 // Prints one Markdown row per size: golden size on disk, dump size, median of 3 runs each, ratio.
 import { execFileSync, spawnSync } from 'node:child_process';

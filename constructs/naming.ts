@@ -279,6 +279,23 @@ export function templateResetRoleName(c: Coordinate): string {
   return `${snake(c)}_template`;
 }
 
+/**
+ * The Vault database role issuing a template-reset sandbox's reset Job its short-lived login
+ * (`erp-fast-template-reset`): a plain LOGIN IN ROLE the template role, on the env's own connection.
+ */
+export function templateResetVaultRoleName(c: Coordinate): string {
+  return `${slug(c)}-template-reset`;
+}
+
+export function templateResetCredsPath(c: Coordinate, n: EstateNaming): string {
+  return `${n.databaseMount}/creds/${templateResetVaultRoleName(c)}`;
+}
+
+/** The suspended CronJob that loads a template-reset sandbox's golden from its seed (on demand, when the seed changes). */
+export function goldenLoadName(c: Coordinate): string {
+  return `${slug(c)}-golden-load`;
+}
+
 /** A template-reset sandbox's golden template database (`erp-sandbox_golden`): the clone's source. */
 export function goldenTemplateDatabaseName(c: Coordinate): string {
   return `${databaseName(c)}_golden`;

@@ -29,6 +29,9 @@ import {
   FLAGS_RESET_SCRIPT, GOLDEN_DUMP_SCRIPT, PUBLISH_SEED_HASH_SCRIPT, RESET_REVOKE_LEASES_SCRIPT, RESET_SCRIPT, REVOKE_LEASES_SCRIPT, SCALE_SCRIPT, SEED_HASH_FILE, LIFECYCLE_PATHS, credentialsTemplate, seedHashTemplate,
 } from './scripts';
 import { buildSeedVolume } from './seed-store';
+import { GOLDEN_TEMPLATE_LOAD_SCRIPT, TEMPLATE_RESET_SCRIPT } from './template-reset';
+import { SandboxReset } from '../enums';
+import { TEMPLATE_RESET_DRAIN_SECONDS } from '../../contract/template-reset-login';
 import { CURL, KUBECTL, POSTGRES_CLIENT, VAULT_CLI, imageReference } from './images';
 import { scrubSql } from '../scrub';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
@@ -148,6 +151,29 @@ function cronJob(chart: Chart, id: string, meta: k8s.ObjectMeta, props: {
   });
 }
 
+/**
+ * The template reset's inputs: the names, the CONNECT grants and connection limit the apply gives
+ * the database (app-environment-stack.ts: database_connect, planner_connect, connection_limit),
+ * and a drain that outlasts Vault's pooled sessions (contract/template-reset-login.ts).
+ */
+function goldenLoadEnv(env: AppEnvironment): Record<string, string> {
+  const c = env.coordinate;
+  return {
+    PGDATABASE: env.database.name, TIERKIT_TEMPLATE_ROLE: naming.templateResetRoleName(c), TIERKIT_GROUP_ROLE: env.groupRole.name,
+    TIERKIT_DATABASE: env.database.name, TIERKIT_GOLDEN_DATABASE: naming.goldenTemplateDatabaseName(c), TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE,
+  };
+}
+
+function templateResetEnv(env: AppEnvironment): Record<string, string> {
+  const caps = env.estate.tier(env.tier).databaseCaps;
+  return {
+    ...goldenLoadEnv(env),
+    TIERKIT_CONNECT_ROLES: `${env.groupRole.name} ${naming.PLANNER_GROUP_ROLE}`,
+    TIERKIT_CONNECTION_LIMIT: String(caps ? caps.connectionLimit : -1),
+    TIERKIT_DRAIN_TIMEOUT_SECONDS: String(TEMPLATE_RESET_DRAIN_SECONDS),
+  };
+}
+
 export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Record<string, string>, replicas: number): void {
   const c = env.coordinate;
   const ns = naming.namespace(c);
@@ -231,7 +257,9 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
       volumeMounts: [kubeApiTokenMount],
       securityContext, resources: scaleResources,
     });
-    const creds = naming.vaultCredsPath(c, env.estate.naming);
+    // A template-reset sandbox clones its golden as a login of its template role (template-reset.ts).
+    const template = env instanceof Sandbox && env.reset === SandboxReset.TEMPLATE;
+    const creds = template ? naming.templateResetCredsPath(c, env.estate.naming) : naming.vaultCredsPath(c, env.estate.naming);
     const seed = resetSeed(env);
     const claim = buildSeedVolume(chart, env, seed, 'read', labels);
     const seedHashPath = `${env.estate.naming.kvMount}/data/${naming.seedHashKvSecretName(c.app, seed)}`;
@@ -269,8 +297,8 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
       // Init containers run in order; if the reset fails the app stays at 0 rather than run on
       // half-restored data.
       initContainers: [scale('scale-down', 0), {
-        name: 'reset', image: postgresClientImage(major), command: ['/bin/bash', '-c', RESET_SCRIPT],
-        env: pgEnv(env, {
+        name: 'reset', image: postgresClientImage(major), command: ['/bin/bash', '-c', template ? TEMPLATE_RESET_SCRIPT : RESET_SCRIPT],
+        env: pgEnv(env, template ? templateResetEnv(env) : {
           PGDATABASE: env.database.name, TIERKIT_GROUP_ROLE: env.groupRole.name, TIERKIT_VAULT_CONNECTION_ROLE: env.vaultConnectionRole.name,
           TIERKIT_DUMP_FILE: `${SEED_MOUNT_PATH}/${naming.SEED_DUMP_FILE}`, TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE, TIERKIT_DRAIN_TIMEOUT_SECONDS: '120',
         }),
@@ -279,6 +307,29 @@ export function buildLifecycleJobs(chart: Chart, env: AppEnvironment, labels: Re
       containers: [scale('scale-up', replicas)],
       volumes: [seedVolume(claim, true)],
     });
+
+    if (template) {
+      // The golden load, on demand (when the seed changes): the reset's service account and Vault
+      // identity (the template role's login, the seed's hashes), the seed read-only; it never touches
+      // the sandbox's database, so no scale step and no API token.
+      cronJob(chart, 'golden_load', meta(naming.goldenLoadName(c)), {
+        placement: placement(env),
+        labels: { ...labels, [naming.LABELS.job]: 'golden-load' },
+        annotations: {
+          ...vaultAnnotations(name, creds, credentialsTemplate(creds, false)),
+          'vault.hashicorp.com/agent-inject-secret-seed': seedHashPath,
+          'vault.hashicorp.com/agent-inject-template-seed': seedHashTemplate(seedHashPath),
+          ...agent,
+        },
+        serviceAccountName: name,
+        containers: [{
+          name: 'golden-load', image: postgresClientImage(major), command: ['/bin/bash', '-c', GOLDEN_TEMPLATE_LOAD_SCRIPT],
+          env: pgEnv(env, { ...goldenLoadEnv(env), TIERKIT_DUMP_FILE: `${SEED_MOUNT_PATH}/${naming.SEED_DUMP_FILE}` }),
+          volumeMounts: [{ name: 'seeds', mountPath: SEED_MOUNT_PATH, readOnly: true }, tmpMount], securityContext, resources: dbToolResources,
+        }],
+        volumes: [seedVolume(claim, true)],
+      });
+    }
 
     if (expiresAt) {
       // Hourly rather than at the expiry minute: a CronJob never runs a schedule from before it

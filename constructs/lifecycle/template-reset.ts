@@ -35,6 +35,7 @@ import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
 
 /** Parse the seed's published hashes, refuse a superuser or a login carrying CREATEDB itself, define tk_sql. */
 const TEMPLATE_COMMON = `tk_load_credentials
+GOLDEN_MARKER='tierkit golden content_sha256='
 : "\${TIERKIT_TEMPLATE_ROLE:?}" "\${TIERKIT_GROUP_ROLE:?}" "\${TIERKIT_DATABASE:?}" "\${TIERKIT_GOLDEN_DATABASE:?}" "\${TIERKIT_SEED_HASH_FILE:?}"
 seed_file_sha256="$(sed -n 's/^file_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
 seed_content_sha256="$(sed -n 's/^content_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
@@ -79,15 +80,35 @@ SQL
  * group with the applied connection limit and closed to connections, re-apply what a clone loses
  * (the PUBLIC revoke and the declared CONNECT grants, each as the provider's postgresql_grant issues
  * it: REVOKE ALL from the role, then GRANT — docs/provider-sql.md — so the owner group keeps CONNECT only; the apply sets no per-database settings, and
- * a dropped database's settings go with it), open it, close the golden, and verify the content
- * hash against the seed's published one.
+ * a dropped database's settings go with it), open it and close the golden.
+ *
+ * The content hash is computed once, by the golden load, which leaves it on the golden as its
+ * comment (`tierkit golden content_sha256=<hex>`) only after it equals the seed's published one, and
+ * clears it before it changes anything. The reset refuses, before dropping anything, a golden whose
+ * marker is not the seed's hash, and does not hash its clone: CREATE DATABASE … TEMPLATE copies the
+ * golden's files, and the golden is written only by sessions of its owner's members (its ACL is
+ * checked to be the owner's alone and it is closed to connections between runs: TEMPLATE_COMMON),
+ * i.e. this Job's login, the env's Vault connection user (which holds ADMIN on the template role),
+ * or a superuser. (Measured in BENCHMARKS.md: the hash was most of a reset.)
  */
 export const TEMPLATE_RESET_SCRIPT = `#!/usr/bin/env bash
-# tierkit template reset: DROP DATABASE, CREATE DATABASE … TEMPLATE <golden> OWNER <group>, re-apply its ACL and limit, verify hash.
+# tierkit template reset: check the golden's hash marker, DROP DATABASE, CREATE DATABASE ... TEMPLATE <golden> OWNER <group>, re-apply its ACL and limit.
 ${LIFECYCLE_SHELL_FUNCTIONS}
 : "\${TIERKIT_CONNECT_ROLES:?}" "\${TIERKIT_CONNECTION_LIMIT:?}"
 if ! [[ "$TIERKIT_CONNECTION_LIMIT" =~ ^(-1|0|[1-9][0-9]{0,5})$ ]]; then echo "template reset refused: TIERKIT_CONNECTION_LIMIT is not a limit: '$TIERKIT_CONNECTION_LIMIT'" >&2; exit 2; fi
 ${TEMPLATE_COMMON}
+# The golden must hold what the seed's producer published: the load left that hash on it after
+# verifying it (and clears it before it changes anything). Nothing is dropped otherwise.
+marker="$(tk_sql "$home" <<'SQL'
+SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = :'golden';
+SQL
+)"
+if [[ "$marker" != "$GOLDEN_MARKER$seed_content_sha256" ]]; then
+  tk_sql "$home" <<'SQL'
+SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'golden') \\gexec
+SQL
+  echo "template reset refused: $TIERKIT_GOLDEN_DATABASE was not loaded from the seed with content sha256 $seed_content_sha256 (it says '$marker'); run the golden load; nothing was dropped" >&2; exit 5
+fi
 # Close the database to new sessions (the app is scaled to 0), then wait for every other session.
 tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
 SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'db') FROM pg_database WHERE datname = :'db' \\gexec
@@ -119,18 +140,15 @@ SQL
 tk_sql "$TIERKIT_DATABASE" <<'SQL'
 SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'golden') \\gexec
 SQL
-actual="$(PGDATABASE="$TIERKIT_DATABASE" tk_content_hash)"
-if [[ "$actual" != "$seed_content_sha256" ]]; then
-  echo "template reset verification failed: content sha256 $actual, seed $seed_content_sha256" >&2
-  exit 5
-fi
-echo "template reset done: $TIERKIT_DATABASE cloned from $TIERKIT_GOLDEN_DATABASE (content sha256 $actual)"
+echo "template reset done: $TIERKIT_DATABASE cloned from $TIERKIT_GOLDEN_DATABASE (content sha256 $seed_content_sha256, verified when the golden was loaded)"
 `;
 
 /**
  * The golden load (when the seed changes): verify the dump against the seed's published file hash,
  * open the golden, empty it of the group's objects, restore the dump as the group (so the clone's
- * objects are the group's, as the restore reset's are), verify the content hash, close it again.
+ * objects are the group's, as the restore reset's are), verify the content hash, leave it on the
+ * golden as its marker for the resets, close it again. The marker is cleared first: a failed or
+ * interrupted load leaves a golden no reset clones.
  */
 export const GOLDEN_TEMPLATE_LOAD_SCRIPT = `#!/usr/bin/env bash
 # tierkit golden load: DROP OWNED BY <group> in the golden, pg_restore --role=<group>, verify hash, close it.
@@ -144,6 +162,7 @@ fi
 # The golden's public schema is its owner's (pg_database_owner): the group may create in it for the
 # restore only, so the clone's schema ACL is the one a fresh database has.
 tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
+SELECT format('COMMENT ON DATABASE %I IS NULL', :'golden') \\gexec
 DROP OWNED BY :"group" CASCADE;
 GRANT CREATE ON SCHEMA public TO :"group";
 SQL
@@ -152,11 +171,16 @@ tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
 REVOKE CREATE ON SCHEMA public FROM :"group";
 SQL
 actual="$(PGDATABASE="$TIERKIT_GOLDEN_DATABASE" tk_content_hash)"
-tk_sql "$home" <<'SQL'
+if [[ "$actual" != "$seed_content_sha256" ]]; then
+  tk_sql "$home" <<'SQL'
 SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'golden') \\gexec
 SQL
-if [[ "$actual" != "$seed_content_sha256" ]]; then
   echo "golden load verification failed: content sha256 $actual, seed $seed_content_sha256" >&2; exit 5
 fi
+# Hashed once, here: every reset compares this marker with the seed's hash instead of hashing its clone.
+tk_sql "$home" -v marker="$GOLDEN_MARKER$actual" <<'SQL'
+SELECT format('COMMENT ON DATABASE %I IS %L', :'golden', :'marker') \\gexec
+SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'golden') \\gexec
+SQL
 echo "golden load done: $TIERKIT_GOLDEN_DATABASE holds the seed (content sha256 $actual)"
 `;

@@ -18,6 +18,7 @@ import { describePreviews } from './terraform-previews';
 import { describeTemplateReset } from './terraform-template-reset';
 import { SandboxReset } from '../enums';
 import { hostsPreviews } from '../previews';
+import { TEMPLATE_RESET_VAULT_POOL_LIFETIME_SECONDS } from '../../contract/template-reset-login';
 import { PROMOTE_CREDENTIAL_TTL, hasPromoteCredential, promoteCreationStatements } from '../promote-credential';
 
 /*
@@ -254,13 +255,14 @@ export function describeAppEnvironmentStack(env: AppEnvironment): AppEnvironment
   }
 
   const roleName = naming.vaultRoleName(c);
+  const templateReset = env instanceof Sandbox && env.reset === SandboxReset.TEMPLATE;
   add({
     type: 'vault_database_secret_backend_connection', id: 'vault_connection',
     attributes: {
       backend: n.databaseMount,
       name: naming.vaultConnectionName(c),
       plugin_name: 'postgresql-database-plugin',
-      allowed_roles: hasPromoteCredential(env) ? [roleName, naming.promoteName(c.app)] : [roleName],
+      allowed_roles: [roleName, ...(hasPromoteCredential(env) ? [naming.promoteName(c.app)] : []), ...(templateReset ? [naming.templateResetVaultRoleName(c)] : [])],
       verify_connection: true,
       root_rotation_statements: [...ROOT_ROTATION_STATEMENTS],
       postgresql: {
@@ -268,6 +270,8 @@ export function describeAppEnvironmentStack(env: AppEnvironment): AppEnvironment
         username: ref('postgresql_role', 'vault_connection_role'),
         password_wo: variable('vault_connection_password'),
         password_wo_version: 1,
+        // A template reset drops the database Vault's pool sits in: idle sessions must end (contract/template-reset-login.ts).
+        ...(templateReset ? { max_connection_lifetime: TEMPLATE_RESET_VAULT_POOL_LIFETIME_SECONDS } : {}),
         ...(server.caCertificatePem !== undefined ? { tls_ca: server.caCertificatePem } : {}),
       },
     },
@@ -322,6 +326,8 @@ export function describeAppEnvironmentStack(env: AppEnvironment): AppEnvironment
         name: naming.resetName(c),
         policy: renderPolicy(`tierkit: reset of ${env.slug}`, [
           { path: `${n.kvMount}/data/${naming.seedHashKvSecretName(c.app, resetSeed(env))}`, capabilities: ['read'] },
+          // A template reset logs in as a member of the template role (terraform-template-reset.ts).
+          ...(templateReset ? [{ path: naming.templateResetCredsPath(c, n), capabilities: ['read'] }] : []),
         ]),
       },
     });
@@ -342,7 +348,7 @@ export function describeAppEnvironmentStack(env: AppEnvironment): AppEnvironment
   }
   if (env instanceof Sandbox && env.expiresAt !== undefined) resources.push(...ttlSweep(env));
   // A template-reset sandbox's CREATEDB role and golden template database (terraform-template-reset.ts).
-  if (env instanceof Sandbox && env.reset === SandboxReset.TEMPLATE) resources.push(...describeTemplateReset(env));
+  if (templateReset) resources.push(...describeTemplateReset(env as Sandbox));
   // The promote credential's Vault role (promote-credential.ts), on prod's own connection: the
   // declared DML only. Its policy and the replay job's JWT role are CI identity objects: the tier
   // platform stack declares them (terraform-platform.ts), applied by platform-admin, never a tier applier.

@@ -1,4 +1,6 @@
 import * as naming from '../naming';
+import { sandboxRenewStatements } from '../../contract/vault-statements';
+import { TEMPLATE_RESET_LOGIN_TTL_SECONDS, templateResetLoginRevocation, templateResetLoginStatements } from '../../contract/template-reset-login';
 import type { Sandbox } from '../sandbox';
 import { ResourceDescription, address, ref } from './stack-description';
 
@@ -16,6 +18,12 @@ import { ResourceDescription, address, ref } from './stack-description';
  *   a closed database refuses; the reset Job revokes PUBLIC's default before it ever opens it.
  *
  * - on a managed server, the provider login's membership in the template role (as in the group).
+ * - the reset Job's login (contract/template-reset-login.ts): a Vault role on the env's own
+ *   connection whose creation statements make a plain LOGIN IN ROLE the template role, and the
+ *   connection user's ADMIN OPTION on the template role, which PostgreSQL 16+ requires to grant it
+ *   (cyrilgdn/postgresql v1.26 writes `GRANT "g" TO "r" WITH ADMIN OPTION`, no INHERIT/SET
+ *   clause: the membership also inherits and may SET, as the connection user's on its group does).
+ *   Only the reset's Vault policy reads its creds path (app-environment-stack.ts; TK117).
  *
  * TK128, TK129 and TK137 judge these whole; the other rules leave exactly them to those three.
  */
@@ -37,6 +45,24 @@ export function describeTemplateReset(sandbox: Sandbox): ResourceDescription[] {
     {
       type: 'postgresql_grant_role', id: 'template_reset_membership',
       attributes: { role: template, grant_role: ref('postgresql_role', 'group_role') },
+    },
+    {
+      type: 'postgresql_grant_role', id: 'template_reset_vault_admin',
+      attributes: { role: ref('postgresql_role', 'vault_connection_role'), grant_role: template, with_admin_option: true },
+    },
+    {
+      type: 'vault_database_secret_backend_role', id: 'template_reset_vault_role',
+      attributes: {
+        backend: sandbox.estate.naming.databaseMount,
+        name: naming.templateResetVaultRoleName(c),
+        db_name: ref('vault_database_secret_backend_connection', 'vault_connection'),
+        creation_statements: templateResetLoginStatements(naming.templateResetRoleName(c), sandbox.slug, sandbox.expiresAt),
+        revocation_statements: templateResetLoginRevocation(naming.groupRoleName(c)),
+        ...(sandbox.expiresAt !== undefined ? { renew_statements: sandboxRenewStatements(sandbox.slug, sandbox.expiresAt) } : {}),
+        default_ttl: TEMPLATE_RESET_LOGIN_TTL_SECONDS.defaultSeconds,
+        max_ttl: TEMPLATE_RESET_LOGIN_TTL_SECONDS.maxSeconds,
+      },
+      dependsOn: [address('postgresql_grant_role', 'template_reset_vault_admin')],
     },
     {
       type: 'postgresql_database', id: 'golden_database',

@@ -1,7 +1,8 @@
 import { Membership, Role, RoleAttributes } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { isPreviewAdmin } from './support/previews';
-import { isTemplateResetRole } from './support/template-reset';
+// A template-reset sandbox's connection user also holds ADMIN on its own template role (TK117 judges that edge).
+import { isTemplateResetRole, isTemplateResetVaultAdmin } from './support/template-reset';
 
 const PRIVILEGED: [keyof RoleAttributes, string][] = [
   ['superuser', 'SUPERUSER'], ['createDatabase', 'CREATEDB'], ['createRole', 'CREATEROLE'],
@@ -74,7 +75,7 @@ export const rule: Rule = {
       if (held.length === 0) continue;
       if (ownConnection && held.length === 1 && held[0] === 'CREATEROLE') {
         const foreignAdmin = (adminGrantsByMember.get(role.name) ?? [])
-          .filter((m) => m.stack.server === role.server && m.role !== role.stack.env!.names.groupRole);
+          .filter((m) => m.stack.server === role.server && m.role !== role.stack.env!.names.groupRole && !isTemplateResetVaultAdmin(m));
         for (const m of foreignAdmin) {
           out.push({
             env, source: m.source,

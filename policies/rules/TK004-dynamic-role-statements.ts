@@ -2,6 +2,7 @@ import { PLACEHOLDER, parseVaultStatement } from '../graph/sql';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { dynamicRoleEnv } from './support/vault-env';
 import { promoteOf } from './support/promote-common';
+import { isTemplateResetVaultRole } from './support/template-reset';
 import { expiryGuardInputsOk, sandboxExpiryGuard, sandboxRenewStatements } from '../../contract/vault-statements';
 
 type Node = Record<string, any>;
@@ -215,6 +216,8 @@ export const rule: Rule = {
     for (const r of g.dynamicRoles) {
       // A declared promote credential holds table grants by design: TK160 judges it, as strictly.
       if (promoteOf(g, r)) continue;
+      // A template-reset sandbox's reset login is IN ROLE its template role by design: TK117 judges it, as strictly.
+      if (isTemplateResetVaultRole(r)) continue;
       const env = dynamicRoleEnv(g, r);
       const group = env?.names.groupRole;
       const where = `Vault role "${r.backend}/roles/${r.name}" of ${describeEnv(env)}`;

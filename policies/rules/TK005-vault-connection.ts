@@ -2,6 +2,8 @@ import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { connectionEnv } from './support/vault-env';
 import { isPreviewConnection } from './support/previews';
 
+import { templateResetNames } from './support/template-reset';
+
 export const rule: Rule = {
   id: 'TK005',
   name: 'vault-connection',
@@ -25,7 +27,8 @@ export const rule: Rule = {
       for (const role of allowed) {
         if (role.includes('*') || role.includes('?')) {
           out.push({ env, source: c.source, message: `${where} allows "${role}": a glob admits any role on the mount` });
-        } else if (role !== env?.names.vaultRole && !(env?.promote !== undefined && role === env.promote.name)) {
+        } else if (role !== env?.names.vaultRole && !(env?.promote !== undefined && role === env.promote.name)
+          && !(env?.sandbox?.reset === 'template' && role === templateResetNames(env).vaultRole)) {
           // Besides its own role, prod's connection serves its app's declared promote credential (TK160 judges its statements).
           const other = g.index.byVaultRole.get(role);
           out.push({ env, source: c.source, message: `${where} allows role "${role}"${other ? ` of ${describeEnv(other)}` : ''}; only ${env ? `"${env.names.vaultRole}"` : "its env's role"} may use it` });

@@ -1,6 +1,6 @@
 import type { EstateGraph, Env } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
-import { templateResetNames, templateResetStack } from './support/template-reset';
+import { isTemplateResetVaultAdmin, templateResetNames, templateResetStack } from './support/template-reset';
 
 const EXPECTED = { login: false, createDatabase: true, createRole: false, superuser: false, replication: false, bypassRowLevelSecurity: false } as const;
 /** Attributes of the role resource beyond those that change what it is or reaches. */
@@ -64,7 +64,8 @@ export const rule: Rule = {
         const ownGroup = m.member === n.role && m.role === env.names.groupRole && m.via === 'grant_role' && !m.admin && m.stack === stack;
         const provider = admin !== undefined && m.member === admin && m.role === n.role && m.via === 'grant_role' && !m.admin && m.stack === stack;
         if (ownGroup) joined++;
-        if (ownGroup || provider) continue;
+        // The connection user's ADMIN on it (to issue the reset's login on PostgreSQL 16+): TK117's.
+        if (ownGroup || provider || (m.stack === stack && isTemplateResetVaultAdmin(m))) continue;
         out.push({ env, source: m.source, message: `"${m.member}" is made a member of "${m.role}" (via ${m.via}${m.admin ? ', with ADMIN OPTION' : ''}) in stack ${m.stack.name}: the template role is a member of "${env.names.groupRole}" alone, and only the managed provider's login joins it` });
       }
       if (own.length === 1 && joined !== 1) out.push({ env, source: own[0].source, message: `template role "${n.role}" is not a member of "${env.names.groupRole}" (in stack ${stack.name}): the reset could neither drop the sandbox nor create it OWNER its group` });

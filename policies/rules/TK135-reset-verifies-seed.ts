@@ -3,7 +3,9 @@ import * as naming from '../../constructs/naming';
 import { podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { seedVolumes } from './support/seed-store';
-import { resetPodProblems } from './support/lifecycle-pods';
+import { goldenLoadPodProblems, resetPodProblems } from './support/lifecycle-pods';
+// A template-reset sandbox's reset runs the template script; resetPodProblems then expects exactly it for that env.
+import { GOLDEN_TEMPLATE_LOAD_SCRIPT, TEMPLATE_RESET_SCRIPT } from '../../constructs/lifecycle/template-reset';
 
 const A = 'vault.hashicorp.com/';
 const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
@@ -45,7 +47,7 @@ export const rule: Rule = {
           const where = `${t.object.kind} "${ns}/${t.object.name}" container "${c?.name}"`;
           const source = templatePointer(t, `/spec/${list}/${i}`);
           const command = Array.isArray(c?.command) ? c.command : [];
-          if (command.length !== 3 || command[0] !== '/bin/bash' || command[1] !== '-c' || command[2] !== RESET_SCRIPT || (c?.args ?? []).length > 0) {
+          if (command.length !== 3 || command[0] !== '/bin/bash' || command[1] !== '-c' || ![RESET_SCRIPT, TEMPLATE_RESET_SCRIPT, GOLDEN_TEMPLATE_LOAD_SCRIPT].includes(command[2]) || (c?.args ?? []).length > 0) {
             out.push({ env, source, message: `${where} mounts seed "${v.seed!.seed}" but is not tierkit's reset: what it does with the dump is not verified against the published hashes` });
             return;
           }
@@ -57,7 +59,9 @@ export const rule: Rule = {
             hashFile.length !== 1 || hashFile[0].value !== SEED_HASH_FILE ? `TIERKIT_SEED_HASH_FILE is not ${SEED_HASH_FILE}` : '',
           ].filter(Boolean);
           // The script trusts its pod: the hash file the agent renders, the dump path, the credentials.
-          if (problems.length === 0) problems.push(...resetPodProblems(g, t, env, v.seed!.seed));
+          if (problems.length === 0) {
+            problems.push(...(command[2] === GOLDEN_TEMPLATE_LOAD_SCRIPT ? goldenLoadPodProblems(g, t, env, v.seed!.seed) : resetPodProblems(g, t, env, v.seed!.seed)));
+          }
           if (problems.length > 0) out.push({ env, source, message: `${where}${env ? ` (${describeEnv(env)})` : ''} restores seed "${v.seed!.seed}" but ${problems.join('; ')}` });
         });
       }

@@ -67,6 +67,8 @@ import { rule as TK113 } from './TK113-cross-env-service-account';
 import { rule as TK114 } from './TK114-namespace-tier-label';
 import { rule as TK115 } from './TK115-network-reach-stricter-server';
 import { rule as TK116 } from './TK116-egress-widening-reasoned';
+import { rule as TK117 } from './TK117-template-reset-login';
+import { rule as TK118 } from './TK118-template-reset-vault-pool';
 import { rule as TK120 } from './TK120-ttl-sweep-policy';
 import { rule as TK121 } from './TK121-ttl-sweep-identity';
 import { rule as TK122 } from './TK122-ttl-sweep-job';
@@ -116,11 +118,11 @@ export const RULES: readonly Rule[] = [
   TK042, TK043, TK044, TK045, TK046, TK048, TK049, TK050, TK051, TK052,
   TK053, TK054, TK055, TK056, TK057, TK058, TK059, TK060, TK061, TK070,
   TK071, TK072, TK090, TK091, TK092, TK093, TK094, TK095, TK096, TK097,
-  TK098, TK110, TK111, TK112, TK113, TK114, TK115, TK116, TK120, TK121,
-  TK122, TK123, TK124, TK125, TK126, TK127, TK128, TK129, TK130, TK131,
-  TK132, TK133, TK134, TK135, TK136, TK137, TK140, TK141, TK142, TK143,
-  TK150, TK160, TK161, TK162, TK163, TK167, TK170, TK171, TK172, TK173,
-  TK174, TK175, TK176, TK177, TK178, TK179,
+  TK098, TK110, TK111, TK112, TK113, TK114, TK115, TK116, TK117, TK118,
+  TK120, TK121, TK122, TK123, TK124, TK125, TK126, TK127, TK128, TK129,
+  TK130, TK131, TK132, TK133, TK134, TK135, TK136, TK137, TK140, TK141,
+  TK142, TK143, TK150, TK160, TK161, TK162, TK163, TK167, TK170, TK171,
+  TK172, TK173, TK174, TK175, TK176, TK177, TK178, TK179,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -31,6 +31,7 @@ export const EXCEPTIONS: Readonly<Record<string, readonly { file: string; why: s
       { file: 'constructs/lifecycle/images.ts', why: 'tierkit\'s pinned Job images: TK133 and TK135 hold the golden dump and the reset to them (the image runs the script); imports nothing' },
       { file: 'constructs/lifecycle/preview-scripts.ts', why: 'the preview Jobs\' scripts: TK179 compares their containers verbatim with what tierkit writes; a leaf over naming.ts and statements.ts' },
       { file: 'constructs/statements.ts', why: 'the Vault role statements the preview create script embeds (TK179); a leaf over naming.ts and contract/' },
+      { file: 'constructs/lifecycle/template-reset.ts', why: 'the template reset and golden load scripts\' text: TK135 compares those pods\' scripts verbatim; a leaf over scripts.ts' },
     ]),
     ...(from === 'constructs' ? [] : [
       { file: 'constructs/naming.ts', why: 'the derived names (roles, namespaces, appliers, labels): one definition for writer and readers; a leaf module' },
@@ -49,6 +50,8 @@ const LEAVES: readonly string[] = [
   'constructs/lifecycle/images.ts',
   // The preview Jobs' scripts and the statements they embed (TK179).
   'constructs/lifecycle/preview-scripts.ts', 'constructs/statements.ts',
+  // The template reset's scripts (over scripts.ts).
+  'constructs/lifecycle/template-reset.ts',
 ];
 
 export interface SourceFile {

@@ -5,8 +5,8 @@
 // the synthesized stacks (the template role, its membership and the golden included). After a reset the
 // database's catalog rows (owner, ACL, connection limit, settings) equal the apply's, and the
 // content hash equals the seed's; the role cannot drop, connect to, clone, alter or grant anything
-// of prod or another env (42501). Only the Job's login is made here, as Vault would issue it: a
-// plain LOGIN IN ROLE the template role (that Vault role is not synthesized yet: docs/sandboxes.md).
+// of prod or another env (42501). The Job's login is issued as Vault issues it, from the stack's
+// template_reset_vault_role statements run by the env's connection user (support/vault.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import { synthToDist } from '../support/synth';
 import { createNamespace, expectSqlState, ident, literal, pgServer, tryConnect, type Namespace, type Session } from './support/db';
 import { applyEstate, plannerGroup, testPassword, type AppliedEnv, type AppliedEstate } from './support/estate';
 import { findPgTools, runTool, type ToolResult } from './support/pgtools';
-import { currentVault, issueCredential } from './support/vault';
+import { connectAsConnectionUser, currentVault, issueCredential, revokeCredential, templateResetLoginPieces } from './support/vault';
 
 function estate() {
   const e = exampleEstate();
@@ -77,6 +77,13 @@ for (const major of [15, 18] as const) {
       return { user: issued.credential.username, password: issued.credential.password };
     }
 
+    /** The reset login's Vault role of the synthesized stack (expiry guard retimed if the fixed date has passed). */
+    const loginVault = () => currentVault({ env: sandbox.env, vault: templateResetLoginPieces(sandbox.stack, applied.names) });
+    async function issueLogin(): Promise<{ ok: true; login: { user: string; password: string } } | { ok: false; code: string; message: string }> {
+      const r = await issueCredential(ns.server, loginVault(), applied.names, sandbox.connectionPassword);
+      return r.ok ? { ok: true, login: { user: r.credential.username, password: r.credential.password } } : { ok: false, code: r.code, message: r.message };
+    }
+
     async function asTemplate(database = db()): Promise<Session> {
       const s = await ns.connect({ user: login.user, password: login.password, database });
       await s.query(`SET ROLE ${ident(template())}`);
@@ -96,8 +103,11 @@ for (const major of [15, 18] as const) {
       // The apply made the role and its golden (the stack's template_reset_role, template_reset_membership,
       // golden_database, golden_public_revoke); the Job's login is made as Vault would issue it.
       expect(await catalog(golden())).toMatchObject({ owner: template(), datallowconn: false, datistemplate: false });
-      login.user = ns.name('tmpl_login');
-      await admin.exec(`CREATE ROLE ${ident(login.user)} LOGIN PASSWORD ${literal(login.password)} IN ROLE ${ident(template())}`);
+      // The Job's login, as Vault issues it: the stack's template_reset_vault_role statements, run by the
+      // connection user on its connection's database (its ADMIN OPTION on the template role applied above).
+      const issued = await issueLogin();
+      if (!issued.ok) throw new Error(`the reset login was not issued: ${issued.code} ${issued.message}`);
+      Object.assign(login, issued.login);
       // The seed: a pg_dump -Fc of llx_* (superuser), its hashes as the producer would publish them. The
       // client tools are 15 (pg_dump refuses a newer server), so the seed is always dumped from the 15 server.
       srcNs = await createNamespace(pgServer(15), `tmplsrc${major}`);
@@ -268,6 +278,147 @@ for (const major of [15, 18] as const) {
       await expectSqlState(o.run(`DROP DATABASE ${ident(golden())}`), '42501', 'other drops golden');
       await o.end();
       await admin.exec(`REVOKE CONNECT ON DATABASE ${ident(db())} FROM ${ident(other.user)}`);
+    });
+
+    it('the Vault-issued login is a plain login, member of the template role alone (INHERIT, SET); on 16+ only the connection user\'s ADMIN OPTION lets Vault issue it', async () => {
+      const [attrs] = await admin.query(`SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = $1`, [login.user]);
+      expect(attrs).toEqual({ rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolreplication: false, rolbypassrls: false, rolcanlogin: true, rolconnlimit: 2 });
+      const memberOf = await admin.query(`SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = $1)`, [login.user]);
+      expect(memberOf.map((x: any) => x.rolname)).toEqual([template()]);
+      if (major >= 16) {
+        const [opts] = await admin.query(`SELECT inherit_option, set_option, admin_option FROM pg_auth_members WHERE member = (SELECT oid FROM pg_roles WHERE rolname = $1)`, [login.user]);
+        expect(opts).toEqual({ inherit_option: true, set_option: true, admin_option: false });
+      }
+      // Without the stack's template_reset_vault_admin: 16+ refuses to issue (42501), 15's CREATEROLE grants any non-superuser role.
+      const conn = sandbox.vault.connectionUser;
+      const edge = `SELECT pg_get_userbyid(grantor) AS grantor FROM pg_auth_members WHERE roleid = (SELECT oid FROM pg_roles WHERE rolname = $1) AND member = (SELECT oid FROM pg_roles WHERE rolname = $2)`;
+      const [{ grantor }] = await admin.query(edge, [template(), conn]);
+      // 16+ keeps one row per grantor: revoke the provider's own grant, by name; CASCADE takes the
+      // logins the connection user granted with it (this test issues the Job's login again after).
+      const by = major >= 16 ? ` GRANTED BY ${ident(grantor)}` : '';
+      await admin.exec(`REVOKE ${ident(template())} FROM ${ident(conn)}${by} CASCADE`);
+      try {
+        expect(await admin.query(edge, [template(), conn])).toEqual([]);
+        const without = await issueLogin();
+        expect(without.ok ? 'issued' : without.code).toBe(major >= 16 ? '42501' : 'issued');
+      } finally {
+        await admin.exec(`GRANT ${ident(template())} TO ${ident(conn)} WITH ADMIN OPTION${by}`);
+      }
+      const again = await issueLogin();
+      if (!again.ok) throw new Error(again.message);
+      Object.assign(login, again.login);
+      expect((await run(TEMPLATE_RESET_SCRIPT)).code).toBe(0);
+    });
+
+    it('the login cannot grant itself or anyone anything, nor widen itself (42501), and its lease revokes cleanly', async () => {
+      const other = await issueLogin();
+      if (!other.ok) throw new Error(other.message);
+      const s = await ns.connect({ ...other.login, database: db() });
+      const app = await appUser();
+      for (const asTemplateRole of [false, true]) {
+        if (asTemplateRole) await s.exec(`SET ROLE ${ident(template())}`); else await s.exec('RESET ROLE');
+        const how = asTemplateRole ? 'as the template role' : 'as itself';
+        await expectSqlState(s.run(`GRANT ${ident(template())} TO ${ident(app.user)}`), '42501', `template to the app's user ${how}`);
+        await expectSqlState(s.run(`GRANT ${ident(group())} TO ${ident(other.login.user)}`), '42501', `group to itself ${how}`);
+        await expectSqlState(s.run(`GRANT ${ident(m(naming.groupRoleName({ app: 'erp', env: 'prod' })))} TO ${ident(other.login.user)}`), '42501', `prod's group ${how}`);
+        await expectSqlState(s.run(`ALTER ROLE ${ident(other.login.user)} CREATEDB`), '42501', `CREATEDB on itself ${how}`);
+        await expectSqlState(s.run(`ALTER ROLE ${ident(other.login.user)} CONNECTION LIMIT -1`), '42501', `its own limit ${how}`);
+        await expectSqlState(s.run(`CREATE ROLE ${ident(ns.name('minted2'))}`), '42501', `create role ${how}`);
+      }
+      // What it made as itself goes to the group when Vault revokes it.
+      await s.exec(`RESET ROLE; CREATE TABLE tk_login_made (x int)`);
+      await s.end();
+      const revoked = await revokeCredential(ns.server, loginVault(), sandbox.connectionPassword, other.login.user);
+      expect(revoked).toEqual({ ok: true });
+      expect(await admin.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [other.login.user])).toEqual([]);
+    });
+
+    it('Vault\'s pooled session in the connection\'s database blocks the drop; closed to new sessions, the pool cannot reopen one, and once it ends the reset completes', async () => {
+      // Which database Vault's pool sits in: the connection_url's, the sandbox's own.
+      const v = loginVault();
+      expect(v.database).toBe(db());
+      const conn = (sandbox.stack.json.resource as any).vault_database_secret_backend_connection.vault_connection;
+      const lifetime = conn.postgresql.max_connection_lifetime;
+      expect(lifetime).toBeGreaterThan(0);
+      expect(2 * lifetime).toBeLessThan(120);
+      // An idle session as the connection user (what the pool keeps after issuing the login): nothing is dropped.
+      const pooled = await connectAsConnectionUser(ns.server, v, sandbox.connectionPassword);
+      try {
+        const held = await run(TEMPLATE_RESET_SCRIPT);
+        expect(held.code).toBe(4);
+        expect(held.stderr).toContain(v.connectionUser);
+      } finally {
+        await pooled.end();
+      }
+      expect((await catalog(db())).datallowconn).toBe(true);
+      // Held again; the pool's lifetime ends it while the reset drains. Meanwhile the database refuses new sessions (55000).
+      const again = await connectAsConnectionUser(ns.server, v, sandbox.connectionPassword);
+      const reset = run(TEMPLATE_RESET_SCRIPT, { TIERKIT_DRAIN_TIMEOUT_SECONDS: '30' });
+      let reopened: { ok: boolean; code?: string } = { ok: false, code: 'unset' };
+      for (let i = 0; i < 50; i += 1) {
+        if ((await catalog(db())).datallowconn === false) {
+          const r = await tryConnect(ns.server, { user: v.connectionUser, password: sandbox.connectionPassword, database: db() });
+          reopened = r.ok ? { ok: true } : { ok: false, code: r.code };
+          if (r.ok) await r.session.end();
+          break;
+        }
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      await again.end();
+      const done = await reset;
+      expect(reopened).toEqual({ ok: false, code: '55000' });
+      expect(done.stderr).toBe('');
+      expect(done.code).toBe(0);
+    });
+
+    it('hashes once, at load: the reset refuses a golden whose marker is not the seed\'s hash, and a load clears it before changing anything', async () => {
+      const markerOf = async () => (await admin.query(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`, [golden()]))[0].c;
+      expect(await markerOf()).toBe(`tierkit golden content_sha256=${seedContent}`);
+      // Another seed's hashes (as when the producer published a new seed and the golden was not reloaded): nothing is dropped.
+      const other = join(dir, 'seed-hash-other');
+      writeFileSync(other, `file_sha256=${'a'.repeat(64)}\ncontent_sha256=${'b'.repeat(64)}\n`);
+      const stale = await run(TEMPLATE_RESET_SCRIPT, { TIERKIT_SEED_HASH_FILE: other });
+      expect(stale.code).toBe(5);
+      expect(stale.stderr).toContain('was not loaded from the seed');
+      expect(await catalog(golden())).toMatchObject({ datallowconn: false });
+      expect((await catalog(db())).datallowconn).toBe(true);
+      // A load whose dump does not verify leaves no marker; the reset then refuses until a good load.
+      const wrong = join(dir, 'seed-hash-wrong-content');
+      const file = (await runTool('/usr/bin/sha256sum', [join(dir, 'seed.dump')])).stdout.split(' ')[0];
+      writeFileSync(wrong, `file_sha256=${file}\ncontent_sha256=${'c'.repeat(64)}\n`);
+      const failed = await run(GOLDEN_TEMPLATE_LOAD_SCRIPT, { TIERKIT_SEED_HASH_FILE: wrong });
+      expect(failed.code).toBe(5);
+      expect(await markerOf()).toBeNull();
+      expect(await catalog(golden())).toMatchObject({ datallowconn: false });
+      expect((await run(TEMPLATE_RESET_SCRIPT)).code).toBe(5);
+      const good = await run(GOLDEN_TEMPLATE_LOAD_SCRIPT);
+      expect(good.code, good.stderr).toBe(0);
+      expect(await markerOf()).toBe(`tierkit golden content_sha256=${seedContent}`);
+      const reset = await run(TEMPLATE_RESET_SCRIPT);
+      expect(reset.code, reset.stderr).toBe(0);
+      // The clone's content is the seed's, though the reset no longer hashes it.
+      const hash = await run(CONTENT_HASH_SCRIPT, { PGDATABASE: db() }, { user: ns.server.user, password: ns.server.password });
+      expect(hash.stdout.trim()).toBe(seedContent);
+    });
+
+    it('what the grant costs: Vault\'s connection user may act as the template role (and grant it), yet reaches nothing of prod or another env (42501)', async () => {
+      const v = loginVault();
+      const c = await connectAsConnectionUser(ns.server, v, sandbox.connectionPassword);
+      try {
+        await c.exec(`SET ROLE ${ident(template())}`);
+        for (const target of [m('erp'), m('shop-alice')]) {
+          await expectSqlState(c.run(`DROP DATABASE ${ident(target)}`), '42501', `drop ${target}`);
+          await expectSqlState(c.run(`CREATE DATABASE ${ident(ns.name('steal2'))} TEMPLATE ${ident(target)}`), '42501', `clone ${target}`);
+        }
+        await expectSqlState(c.run(`GRANT ${ident(m(naming.groupRoleName({ app: 'erp', env: 'prod' })))} TO ${ident(v.connectionUser)}`), '42501', 'join prod');
+        await c.exec('RESET ROLE');
+        // The residual (docs/sandboxes.md §9): with ADMIN OPTION it can hand the template role on, as it can its group.
+        const app = await appUser();
+        await c.exec(`GRANT ${ident(template())} TO ${ident(app.user)}`);
+        await c.exec(`REVOKE ${ident(template())} FROM ${ident(app.user)}`);
+      } finally {
+        await c.end();
+      }
     });
   });
 }

@@ -12,6 +12,8 @@ import { POD_PG_CA_FILE } from '../../../contract/pg-ca';
 import { GOLDEN_DUMP_SCRIPT, LIFECYCLE_PATHS as P, PUBLISH_SEED_HASH_SCRIPT, RESET_SCRIPT, SEED_HASH_FILE, credentialsTemplate, seedHashTemplate } from '../../../constructs/lifecycle/scripts';
 import { POSTGRES_CLIENT, VAULT_CLI, imageReference } from '../../../constructs/lifecycle/images';
 import * as naming from '../../../constructs/naming';
+import { GOLDEN_TEMPLATE_LOAD_SCRIPT, TEMPLATE_RESET_SCRIPT } from '../../../constructs/lifecycle/template-reset';
+import { TEMPLATE_RESET_DRAIN_SECONDS } from '../../../contract/template-reset-login';
 import type { EstateGraph } from '../../graph/types';
 import type { FoundTemplate } from './pod-templates';
 
@@ -149,7 +151,9 @@ export function resetPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | un
   const kv = g.manifest.estate?.vault?.kvMount ?? 'kvv2';
   const c = { app: env.app, env: env.env };
   const hashes = `${kv}/data/${naming.seedHashKvSecretName(env.app, seed)}`;
-  const creds = env.names.vaultCredsPath;
+  // A template-reset sandbox's reset clones its golden as a login of its template role (TK117 judges that role).
+  const template = (env as { sandbox?: { reset?: unknown } }).sandbox?.reset === 'template';
+  const creds = template ? naming.templateResetCredsPath(c, { databaseMount: String(g.manifest.estate?.vault?.databaseMount ?? 'database') } as naming.EstateNaming) : env.names.vaultCredsPath;
   const spec = t.template.spec ?? {};
   const init: any[] = Array.isArray(spec.initContainers) ? spec.initContainers : [];
   const revoke = init.some((x) => x?.name === 'revoke-leases');
@@ -162,7 +166,11 @@ export function resetPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | un
     'agent-inject-secret-seed': hashes, 'agent-inject-template-seed': seedHashTemplate(hashes),
     ...(revoke ? { 'agent-inject-token': 'true' } : {}),
   }, {}, {
-    initContainers: ['scale-down', {
+    initContainers: ['scale-down', template ? {
+      name: 'reset', image: pg.image, command: ['/bin/bash', '-c', TEMPLATE_RESET_SCRIPT],
+      env: { ...pg.vars, ...templateResetVars(g, env) },
+      mounts: [{ name: 'seeds', mountPath: P.seedMount, readOnly: true }, { name: 'tmp', mountPath: P.tmpMount }],
+    } : {
       name: 'reset', image: pg.image, command: ['/bin/bash', '-c', RESET_SCRIPT],
       env: {
         ...pg.vars, TIERKIT_GROUP_ROLE: env.names.groupRole, TIERKIT_VAULT_CONNECTION_ROLE: env.names.vaultConnectionRole,
@@ -173,5 +181,56 @@ export function resetPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | un
       mounts: [{ name: 'seeds', mountPath: P.seedMount, readOnly: true }, { name: 'tmp', mountPath: P.tmpMount }],
     }, ...(revoke ? ['revoke-leases', 'reset-flags'] : [])],
     containers: ['scale-up'],
+  }, ['tmp']);
+}
+
+/**
+ * The template reset's inputs as tierkit renders them (lifecycle/jobs.ts templateResetEnv): names
+ * derived from the coordinate, the apply's CONNECT grants and connection limit read from the env's
+ * own `postgresql_database.database`, and the drain that outlasts Vault's pooled sessions (exactly).
+ */
+function goldenLoadVars(env: Env): Record<string, string> {
+  const c = { app: env.app, env: env.env };
+  return {
+    TIERKIT_TEMPLATE_ROLE: naming.templateResetRoleName(c), TIERKIT_GROUP_ROLE: env.names.groupRole,
+    TIERKIT_DATABASE: env.names.database, TIERKIT_GOLDEN_DATABASE: naming.goldenTemplateDatabaseName(c), TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE,
+  };
+}
+
+function templateResetVars(g: EstateGraph, env: Env): Record<string, string> {
+  const db = g.resources.find((r) => r.stack === env.stack && r.address === 'postgresql_database.database');
+  const limit = db?.attributes.connection_limit;
+  return {
+    ...goldenLoadVars(env),
+    TIERKIT_CONNECT_ROLES: `${env.names.groupRole} ${naming.PLANNER_GROUP_ROLE}`,
+    // An unreadable limit expects a value no rendering has: the pod is then a finding, never a pass.
+    TIERKIT_CONNECTION_LIMIT: typeof limit === 'number' ? String(limit) : limit === undefined && db ? '-1' : '<unreadable connection_limit>',
+    TIERKIT_DRAIN_TIMEOUT_SECONDS: String(TEMPLATE_RESET_DRAIN_SECONDS),
+  };
+}
+
+/**
+ * What differs between a golden-load pod of `env` and tierkit's (lifecycle/jobs.ts): only a
+ * template-reset sandbox has one; it logs in as the template role's login, like its reset.
+ */
+export function goldenLoadPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | undefined, seed: string): string[] {
+  if (!env) return ['its namespace is no app-environment of the manifest'];
+  if ((env as { sandbox?: { reset?: unknown } }).sandbox?.reset !== 'template') return [`${env.slug} does not reset from a template: it has no golden to load`];
+  const pg = pgEnv(g, env);
+  if (!pg) return [`its server ${JSON.stringify(env.server)} is not in the manifest, or has a major with no pinned client image`];
+  const kv = g.manifest.estate?.vault?.kvMount ?? 'kvv2';
+  const c = { app: env.app, env: env.env };
+  const hashes = `${kv}/data/${naming.seedHashKvSecretName(env.app, seed)}`;
+  const creds = naming.templateResetCredsPath(c, { databaseMount: String(g.manifest.estate?.vault?.databaseMount ?? 'database') } as naming.EstateNaming);
+  return podProblems(t, t.template.metadata?.annotations ?? {}, {
+    'agent-inject': 'true', 'agent-pre-populate-only': 'true', 'agent-init-first': 'true', role: naming.resetName(c),
+    'agent-inject-secret-database': creds, 'agent-inject-template-database': credentialsTemplate(creds, false),
+    'agent-inject-secret-seed': hashes, 'agent-inject-template-seed': seedHashTemplate(hashes),
+  }, {}, {
+    containers: [{
+      name: 'golden-load', image: pg.image, command: ['/bin/bash', '-c', GOLDEN_TEMPLATE_LOAD_SCRIPT],
+      env: { ...pg.vars, ...goldenLoadVars(env), TIERKIT_DUMP_FILE: `${P.seedMount}/${naming.SEED_DUMP_FILE}` },
+      mounts: [{ name: 'seeds', mountPath: P.seedMount, readOnly: true }, { name: 'tmp', mountPath: P.tmpMount }],
+    }],
   }, ['tmp']);
 }

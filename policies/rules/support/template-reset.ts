@@ -1,5 +1,5 @@
 import * as naming from '../../../constructs/naming';
-import type { Database, Env, Membership, Role, Stack } from '../../graph/types';
+import type { Database, DynamicRole, Env, Membership, Role, Stack } from '../../graph/types';
 
 /**
  * The fast template reset (issue 19; synth/terraform-template-reset.ts): which pieces of a
@@ -21,11 +21,13 @@ export function templateResetHost(stack: Stack): Env | undefined {
 export interface TemplateResetNames {
   readonly role: string;
   readonly golden: string;
+  /** The Vault role issuing the reset Job's login (contract/template-reset-login.ts; TK117). */
+  readonly vaultRole: string;
 }
 
 export function templateResetNames(env: Env): TemplateResetNames {
   const c = { app: env.app, env: env.env };
-  return { role: naming.templateResetRoleName(c), golden: naming.goldenTemplateDatabaseName(c) };
+  return { role: naming.templateResetRoleName(c), golden: naming.goldenTemplateDatabaseName(c), vaultRole: naming.templateResetVaultRoleName(c) };
 }
 
 const namesOf = (stack: Stack) => {
@@ -41,4 +43,20 @@ export const isProviderTemplateEdge = (m: Membership) => m.via === 'grant_role' 
 /** The env's app-environment stack, when it is the one the manifest names and it holds the reset. */
 export function templateResetStack(stacks: readonly Stack[], env: Env): Stack | undefined {
   return stacks.find((s) => s.name === env.stack && templateResetHost(s) === env);
+}
+
+/**
+ * The reset Job's login role in Vault: named as tierkit names it, in the env's own app-environment
+ * stack of a template-reset sandbox. TK117 judges it whole (statements, connection, TTLs, who reads
+ * its creds); the dynamic-role rules leave exactly it to TK117.
+ */
+export const isTemplateResetVaultRole = (r: DynamicRole) => r.name === namesOf(r.stack)?.vaultRole;
+/**
+ * The env's own Vault connection user holding ADMIN OPTION on the env's own template role, in its
+ * own stack: what PostgreSQL 16+ needs to issue the login. TK117 judges it; TK003 and TK128 leave it.
+ */
+export function isTemplateResetVaultAdmin(m: Membership): boolean {
+  const env = templateResetHost(m.stack);
+  return !!env && m.via === 'grant_role' && m.admin === true && m.member === env.names.vaultConnectionRole
+    && m.role === templateResetNames(env).role;
 }

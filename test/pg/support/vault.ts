@@ -51,6 +51,14 @@ export function promoteRolePieces(stack: TerraformStackJson, names: NameMap): Va
   return { ...base, roleName: String(role.name), creation: mapSql(role.creation_statements), revocation: mapSql(role.revocation_statements) };
 }
 
+/** A template-reset sandbox's reset login role (terraform-template-reset.ts), on the env's own connection, mapped as vaultPieces. */
+export function templateResetLoginPieces(stack: TerraformStackJson, names: NameMap): VaultPieces {
+  const base = vaultPieces(stack, names);
+  const role = byName(stack, 'vault_database_secret_backend_role', 'template_reset_vault_role');
+  const mapSql = (xs: unknown) => ((xs as string[] | undefined) ?? []).map((x) => names.mapQuotedIdentifiers(x));
+  return { ...base, roleName: String(role.name), creation: mapSql(role.creation_statements), revocation: mapSql(role.revocation_statements) };
+}
+
 export function vaultPieces(stack: TerraformStackJson, names: NameMap): VaultPieces {
   const conn = one(stack, 'vault_database_secret_backend_connection');
   // The env's own dynamic role (`vault_role`); prod may also hold its app's promote role (promoteRolePieces).
