@@ -2,6 +2,7 @@ import { PLACEHOLDER, parseVaultStatement } from '../graph/sql';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { dynamicRoleEnv } from './support/vault-env';
 import { promoteOf } from './support/promote-common';
+import { plannerIssuerOfRole } from './support/planner-issuer';
 import { expiryGuardInputsOk, sandboxExpiryGuard, sandboxRenewStatements } from '../../contract/vault-statements';
 
 type Node = Record<string, any>;
@@ -215,6 +216,7 @@ export const rule: Rule = {
     for (const r of g.dynamicRoles) {
       // A declared promote credential holds table grants by design: TK160 judges it, as strictly.
       if (promoteOf(g, r)) continue;
+      if (plannerIssuerOfRole(g, r)) continue; // the short-lived planner login: TK145 judges its statements whole
       const env = dynamicRoleEnv(g, r);
       const group = env?.names.groupRole;
       const where = `Vault role "${r.backend}/roles/${r.name}" of ${describeEnv(env)}`;

@@ -1,5 +1,6 @@
 import { PLANNER_GROUP_ROLE, PLANNER_LOGIN_ROLE } from '../../contract/planner';
 import { Rule, RuleFinding } from './support/rule';
+import { plannerIssuerOfRole } from './support/planner-issuer';
 
 const PLANNER = new Set([PLANNER_GROUP_ROLE, PLANNER_LOGIN_ROLE]);
 /** Role-valued attributes of the postgresql resources (a role's own `name` too): who gets, gives or is a role. */
@@ -17,7 +18,7 @@ export const rule: Rule = {
     + 'member of the group gets CONNECT on every database of the server — a sandbox credential on prod\'s database. '
     + 'A stack declaring a role of that name takes it over (its password, its attributes). So: database CONNECT is the '
     + 'only grant to either name; no membership, assume_role, default privilege, ownership or role resource names them; '
-    + 'no Vault creation statement mentions them.',
+    + 'no Vault creation statement mentions them, but the short-lived planner login\'s own role (TK145).',
   fix: 'Remove the resource or statement naming tierkit_planner / tierkit_planner_login; the env stacks grant the group CONNECT on their own database (postgresql_grant.planner_connect) and nothing more.',
   suppressible: false,
   evaluate(g) {
@@ -59,6 +60,8 @@ export const rule: Rule = {
       }
     }
     for (const d of g.dynamicRoles) {
+      // The server's short-lived planner login names the group by design; TK145 holds its statements to exactly that.
+      if (plannerIssuerOfRole(g, d)) continue;
       const text = [...d.creationStatements, ...d.revocationStatements].join('\n').toLowerCase();
       if (!text.includes(PLANNER_GROUP_ROLE)) continue;
       out.push({
