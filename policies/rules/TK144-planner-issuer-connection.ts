@@ -53,7 +53,7 @@ export const rule: Rule = {
         out.push({ source: c.source, message: `${where} connects to ${JSON.stringify(c.connectionUrl ?? null)}, not server ${s.id}'s maintenance database ${url}`, fix: `set connection_url = "${url}"` });
       }
       if (canonicalJson(c.rootRotationStatements ?? null) !== canonicalJson(ROOT_ROTATION_STATEMENTS)) {
-        out.push({ source: c.source, message: `${where} has root_rotation_statements ${canonicalJson(c.rootRotationStatements ?? null)}, not tierkit's ${canonicalJson(ROOT_ROTATION_STATEMENTS)}: its first password must be rotated away` });
+        out.push({ source: c.source, message: `${where} has root_rotation_statements ${JSON.stringify(c.rootRotationStatements ?? null)}, not tierkit's ${JSON.stringify(ROOT_ROTATION_STATEMENTS)}: its first password must be rotated away` });
       }
     }
     return out;

@@ -21,22 +21,18 @@ export const rule: Rule = {
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];
+    // Vault's mounts are global: a role of any stack names a connection by mount and name (db_name, as evaluated).
     const issuerConnections = new Map<string, string>();
     for (const c of g.vaultConnections) {
       const s = plannerIssuerOfConnection(g, c);
-      if (s) issuerConnections.set(`${c.stack.name}\0${c.name}`, s.id);
+      if (s) issuerConnections.set(`${c.backend}\0${c.name}`, s.id);
     }
-    const connectionOf = (stack: string, dbName: string | undefined): string | undefined => {
-      if (dbName === undefined) return undefined;
-      // db_name is written as a reference to the connection resource, or as its name.
-      const m = /^\$\{vault_database_secret_backend_connection\.([A-Za-z0-9_-]+)\.name\}$/.exec(dbName);
-      const name = m ? g.vaultConnections.find((c) => c.stack.name === stack && c.resource.name === m[1])?.name : dbName;
-      return name === undefined ? undefined : issuerConnections.get(`${stack}\0${name}`);
-    };
+    const connectionOf = (backend: string, dbName: string | undefined): string | undefined =>
+      (dbName === undefined ? undefined : issuerConnections.get(`${backend}\0${dbName}`));
     for (const d of g.dynamicRoles) {
       const s = plannerIssuerOfRole(g, d);
       const where = `Vault role "${d.backend}/roles/${d.name}" of stack ${d.stack.name}`;
-      const server = connectionOf(d.stack.name, d.dbName);
+      const server = connectionOf(d.backend, d.dbName);
       if (!s) {
         if (server !== undefined) out.push({ source: d.source, message: `${where} uses server ${server}'s planner issuer connection: only its planner login role may` });
         continue;
@@ -48,14 +44,14 @@ export const rule: Rule = {
       const raw = g.resources.find((r) => r.type === 'vault_database_secret_backend_role' && r.stack === d.stack.name
         && d.source.pointer === `/resource/${r.type}/${r.name}`)?.attributes ?? {};
       if (!same(raw.creation_statements, PLANNER_CREATION_STATEMENTS)) {
-        out.push({ source: d.source, message: `${where} has creation_statements ${canonicalJson(raw.creation_statements ?? null)}, not exactly tierkit's ${canonicalJson(PLANNER_CREATION_STATEMENTS)}` });
+        out.push({ source: d.source, message: `${where} has creation_statements ${JSON.stringify(raw.creation_statements ?? null)}, not exactly tierkit's ${JSON.stringify(PLANNER_CREATION_STATEMENTS)}` });
       }
       if (!same(raw.revocation_statements, PLANNER_REVOCATION_STATEMENTS)) {
-        out.push({ source: d.source, message: `${where} has revocation_statements ${canonicalJson(raw.revocation_statements ?? null)}, not exactly tierkit's ${canonicalJson(PLANNER_REVOCATION_STATEMENTS)}` });
+        out.push({ source: d.source, message: `${where} has revocation_statements ${JSON.stringify(raw.revocation_statements ?? null)}, not exactly tierkit's ${JSON.stringify(PLANNER_REVOCATION_STATEMENTS)}` });
       }
       for (const [what, v] of [['renew_statements', d.renewStatements], ['rollback_statements', d.rollbackStatements]] as const) {
         if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
-        out.push({ source: d.source, message: `${where} has ${what} ${canonicalJson(v)}: the planner login runs no statement but its creation and revocation` });
+        out.push({ source: d.source, message: `${where} has ${what} ${JSON.stringify(v)}: the planner login runs no statement but its creation and revocation` });
       }
     }
     return out;
