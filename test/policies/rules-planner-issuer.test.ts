@@ -163,3 +163,19 @@ describe('TK147: who reads and writes the planner login', () => {
     ]);
   });
 });
+
+describe('TK097: no stack makes, joins or changes the planner issuer', () => {
+  it('a stack declaring a postgresql_role named tierkit_planner_issuer (its password, its attributes) is refused', async () => {
+    const dir = editStacks('tk097-issuer-role', { 'erp-dev': (j) => {
+      j.resource.postgresql_role.taken = { name: 'tierkit_planner_issuer', login: true, password_wo: '${var.vault_connection_password}', password_wo_version: 1 };
+    } });
+    expect((await ruleMessages(dir, 'TK097')).TK097).toEqual([expect.stringMatching(/^postgresql_role\.taken of stack erp-dev names "tierkit_planner_issuer" as its name/)]);
+  });
+
+  it("a membership in the issuer (SET ROLE to it: CREATEROLE and ADMIN on the group) is refused", async () => {
+    const dir = editStacks('tk097-issuer-member', { 'erp-dev': (j) => {
+      j.resource.postgresql_grant_role = { ...(j.resource.postgresql_grant_role ?? {}), joins_issuer: { role: 'erp_dev_role', grant_role: 'tierkit_planner_issuer', with_admin_option: false } };
+    } });
+    expect((await ruleMessages(dir, 'TK097')).TK097).toEqual([expect.stringMatching(/makes "erp_dev_role" reach "tierkit_planner_issuer"/)]);
+  });
+});
