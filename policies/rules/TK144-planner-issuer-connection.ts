@@ -48,6 +48,10 @@ export const rule: Rule = {
       if (allowed.length !== 1 || allowed[0] !== s.name) {
         out.push({ source: c.source, message: `${where} allows roles ${JSON.stringify(allowed)}: only "${s.name}" may use it`, fix: `set allowed_roles = ["${s.name}"]` });
       }
+      const plugin = (c.resource.attributes as Record<string, unknown>).plugin_name;
+      if (plugin !== 'postgresql-database-plugin') {
+        out.push({ source: c.source, message: `${where} uses plugin ${JSON.stringify(plugin ?? null)}, not postgresql-database-plugin`, fix: 'set plugin_name = "postgresql-database-plugin"' });
+      }
       const url = expectedUrl(s.host, s.port, s.sslMode);
       if (c.connectionUrl !== url) {
         out.push({ source: c.source, message: `${where} connects to ${JSON.stringify(c.connectionUrl ?? null)}, not server ${s.id}'s maintenance database ${url}`, fix: `set connection_url = "${url}"` });
