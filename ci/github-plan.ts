@@ -3,7 +3,7 @@ import { compareStrings } from '../contract/order';
 import { ACTIONS, RUNNER } from './pins';
 import {
   ARTIFACT, checkout, ephemeralPassword, revokeVaultToken, humanTiers, planEnvironment, plannerRole, refuseServer, setupTerraform, STAGE_LOCK_SCRIPT,
-  stateCredentials, Step, TIERKIT, ungatedServers, vaultLogin, caFileStep,
+  stateCredentials, Step, TIERKIT, ungatedServers, vaultLogin, caFileStep, plannerIssuerPlanVariables,
 } from './steps';
 import { PROVIDER_LOCKS_DIR, stateRoleName } from '../constructs/naming';
 import { PLAN_SUMMARY_FILE, PLAN_SUMMARY_JQ, planSummaryCommands } from './plan-summary';
@@ -97,7 +97,7 @@ function planSteps(m: Manifest, role: string, stateRole: string, servers: readon
     // The server's read-only planner login, never its admin credential (contract/planner.ts).
     ...sorted.map((s) => vaultLogin(m, role, s, `matrix.server == '${s.id}'`, 'planner')),
     ...sorted.flatMap((s) => caFileStep(s, `matrix.server == '${s.id}'`)),
-    ephemeralPassword(),
+    ephemeralPassword(plannerIssuerPlanVariables(m)),
     {
       name: 'terraform plan',
       'working-directory': stackDir,

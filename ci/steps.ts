@@ -1,8 +1,10 @@
 import { pgCaFile } from '../contract/pg-ca';
 import type { Manifest, ManifestServer, ManifestTier } from '../contract/manifest';
+import { hasShortLivedPlanner } from '../contract/planner';
 import {
   applierRoleName, CI_WORKFLOW_FILES, PLATFORM_ADMIN_ENVIRONMENT, PLATFORM_ADMIN_ROLE, planEnvironmentName, plannerRoleName,
-  PROVIDER_LOCKS_DIR, serverAdminSecretName, serverPlannerSecretName, stateRoleName,
+  PROVIDER_LOCKS_DIR, plannerIssuerPasswordVariable, plannerVaultName, serverAdminSecretName, serverPlannerIssuerSecretName,
+  serverPlannerSecretName, stateRoleName, tierPlatformStackName,
 } from '../constructs/naming';
 import { compareStrings } from '../contract/order';
 import { ACTIONS, NODE_VERSION, TERRAFORM_VERSION } from './pins';
@@ -134,11 +136,16 @@ export function vaultLogin(m: Manifest, role: string, server: ManifestServer | u
     exportToken: true,
   };
   if (server) {
-    // The stack's provider reads var.pg_admin_*; a planner fills them with the read-only login.
-    const path = kvDataPath(m, credential === 'admin' ? serverAdminSecretName(server.id) : serverPlannerSecretName(server.id));
+    // The stack's provider reads var.pg_admin_*; a planner fills them with the read-only login: on
+    // PostgreSQL 16+ a short-lived one Vault issues per job (contract/planner.ts; vault-action reads a
+    // path once per step, so both fields come from one lease, revoked with the job's token).
+    const shortLived = credential === 'planner' && hasShortLivedPlanner(server.majorVersion);
+    const path = shortLived ? `${m.estate.vault.databaseMount}/creds/${plannerVaultName(server.id)}`
+      : kvDataPath(m, credential === 'admin' ? serverAdminSecretName(server.id) : serverPlannerSecretName(server.id));
     withs.secrets = `${path} username | TF_VAR_pg_admin_username ;\n${path} password | TF_VAR_pg_admin_password\n`;
   }
-  const what = credential === 'admin' ? 'admin credential' : 'read-only planner login';
+  const what = credential === 'admin' ? 'admin credential'
+    : server && hasShortLivedPlanner(server.majorVersion) ? 'short-lived planner login' : 'read-only planner login';
   const step: Step = { name: server ? `Vault login (${role}) and ${server.id} ${what}` : `Vault login (${role})`, uses: ACTIONS.vault, with: withs };
   return condition ? { if: condition, ...step } : step;
 }
@@ -191,11 +198,34 @@ export function applyIdentity(s: { readonly kind: string; readonly gatingTier: s
  */
 export const WRITE_ONLY_PASSWORD_VARIABLES = ['vault_connection_password', 'golden_dump_password', 'preview_admin_password'] as const;
 
-export function ephemeralPassword(): Step {
+export function ephemeralPassword(extra: readonly string[] = []): Step {
   return {
     name: 'Ephemeral first passwords of write-only roles',
-    run: WRITE_ONLY_PASSWORD_VARIABLES.map((v) => `pw="$(openssl rand -hex 32)"\necho "::add-mask::$pw"\necho "TF_VAR_${v}=$pw" >> "$GITHUB_ENV"\n`).join(''),
+    run: [...WRITE_ONLY_PASSWORD_VARIABLES, ...extra].map((v) => `pw="$(openssl rand -hex 32)"\necho "::add-mask::$pw"\necho "TF_VAR_${v}=$pw" >> "$GITHUB_ENV"\n`).join(''),
   };
+}
+
+/** Servers whose short-lived planner issuer a tier platform stack declares (contract/planner.ts), sorted. */
+function plannerIssuerServers(m: Manifest): ManifestServer[] {
+  return m.servers.filter((s) => s.gatingTier !== undefined && hasShortLivedPlanner(s.majorVersion)).sort((a, b) => compareStrings(a.id, b.id));
+}
+
+/**
+ * Plans: the issuer connections' password variables, random (write-only: a plan never sends them).
+ * The apply of a tier platform stack fills them from KV instead (plannerIssuerSecrets).
+ */
+export function plannerIssuerPlanVariables(m: Manifest): string[] {
+  return plannerIssuerServers(m).map((s) => plannerIssuerPasswordVariable(s.id));
+}
+
+/**
+ * vault-action lines reading, for platform-admin's apply of a tier platform stack, the first password
+ * of each issuer it declares — the operator's bootstrap stores it (docs/pr-flow.md); the apply's
+ * rotate step then rotates it away, so the KV value is dead after the first apply.
+ */
+export function plannerIssuerSecrets(m: Manifest, stack: string): string {
+  return plannerIssuerServers(m).filter((s) => tierPlatformStackName(s.gatingTier!) === stack)
+    .map((s) => `${kvDataPath(m, serverPlannerIssuerSecretName(s.id))} password | TF_VAR_${plannerIssuerPasswordVariable(s.id)}`).join(' ;\n');
 }
 
 /** Stacks CI plans and applies: a tier whose gate is `none` is applied by hand, on a laptop. */
@@ -343,7 +373,10 @@ export function applySteps(
   const servers = ('matrix' in stack ? ciServers(m) : [...m.servers]).sort((a, b) => compareStrings(a.id, b.id));
   const login = 'matrix' in stack
     ? [vaultLogin(m, role, undefined, "matrix.server == ''"), ...servers.map((x) => vaultLogin(m, role, x, `matrix.server == '${x.id}'`))]
-    : [vaultLogin(m, role, servers.find((x) => x.id === stack.server))];
+    : [vaultLogin(m, role, servers.find((x) => x.id === stack.server))].map((st) => {
+      const issuers = role === PLATFORM_ADMIN_ROLE ? plannerIssuerSecrets(m, stack.name) : '';
+      return issuers === '' ? st : { ...st, name: `${st.name} and the planner issuers' first passwords`, with: { ...(st.with as Record<string, unknown>), secrets: `${issuers}\n` } };
+    });
   const name = 'matrix' in stack ? '${{ matrix.stack }}' : stack.name;
   const key = 'matrix' in stack ? 'matrix.stack' : `'${stack.name}'`;
   return [
@@ -376,7 +409,8 @@ export function applySteps(
     ...stateCredentials(m, stateRole),
     ...login,
     ...('matrix' in stack ? servers.flatMap((x) => caFileStep(x, `matrix.server == '${x.id}'`)) : servers.filter((x) => x.id === stack.server).flatMap((x) => caFileStep(x))),
-    ephemeralPassword(),
+    // A removed stack's destroy (matrix jobs) may be a platform stack's: its issuer variables, random (a destroy sends none).
+    ephemeralPassword('matrix' in stack ? plannerIssuerPlanVariables(m) : []),
     ...(catchUp ? [catchUp.plan] : []),
     opts.onlyDeletes
       ? {

@@ -181,7 +181,10 @@ export {
 } from '../contract/ci-names';
 import { k8sAppOfApps, k8sTierDir, renderedPath } from '../contract/ci-names';
 // The planners' read-only PostgreSQL identity (contract/planner.ts: policies read it too).
-export { PLANNER_GROUP_ROLE, PLANNER_LOGIN_ROLE, serverPlannerSecretName } from '../contract/planner';
+export {
+  PLANNER_GROUP_ROLE, PLANNER_ISSUER_ROLE, PLANNER_LOGIN_ROLE, plannerIssuerPasswordVariable, plannerVaultName,
+  serverPlannerIssuerSecretName, serverPlannerSecretName,
+} from '../contract/planner';
 
 /**
  * The committed provider lock file of a stack, per provider set (the sorted keys of its

@@ -44,3 +44,66 @@ export function plannerBootstrapStatements(password: string): string[] {
     `ALTER ROLE "${PLANNER_LOGIN_ROLE}" SET default_transaction_read_only = on`,
   ];
 }
+
+/**
+ * The short-lived planner login (issue 12), on PostgreSQL 16 and later only. Per server, a Vault
+ * database connection whose user is PLANNER_ISSUER_ROLE and one Vault role of the same name whose
+ * creation statement makes a LOGIN member of PLANNER_GROUP_ROLE valid for the lease's TTL: each plan
+ * job reads `creds/` once and gets a login that is dropped when its lease ends and refused by
+ * PostgreSQL after VALID UNTIL whatever happens to the lease (docs/pr-flow.md, "The planners' PostgreSQL login").
+ *
+ * Why 16+: the issuer needs CREATEROLE. On 16+ a CREATEROLE role may grant only roles it holds with
+ * ADMIN OPTION and alter only roles it made; granting it the group `WITH ADMIN OPTION, INHERIT FALSE,
+ * SET FALSE` lets it add members without itself holding the group's privileges. On 15 and older
+ * CREATEROLE may grant any non-superuser role (an issuer could join prod's app group), so servers
+ * before 16 keep the declared static login (PLANNER_LOGIN_ROLE) and nothing of this is synthesized.
+ */
+export const PLANNER_ISSUER_ROLE = 'tierkit_planner_issuer';
+export const SHORT_LIVED_PLANNER_MIN_MAJOR = 16;
+
+/** Whether a server of this major gets the short-lived planner login (else the static one). */
+export function hasShortLivedPlanner(majorVersion: number): boolean {
+  return majorVersion >= SHORT_LIVED_PLANNER_MIN_MAJOR;
+}
+
+/** The Vault database connection and role of a server's short-lived planner login (one name for both). */
+export function plannerVaultName(serverId: string): string {
+  return `tierkit-planner-${serverId}`;
+}
+
+/** KV path of the issuer's first password: the operator stores it at bootstrap; the first apply hands it to Vault, which rotates it. */
+export function serverPlannerIssuerSecretName(serverId: string): string {
+  return `tierkit/postgres-planner-issuer/${serverId}`;
+}
+
+/** The Terraform variable carrying a server's issuer first password into its tier platform stack. */
+export function plannerIssuerPasswordVariable(serverId: string): string {
+  return `planner_issuer_password_${serverId.replace(/[^A-Za-z0-9]/g, '_')}`;
+}
+
+/** Leases: one plan job (default) and at most an hour; PostgreSQL refuses the login after VALID UNTIL. */
+export const PLANNER_CREDENTIAL_TTL = { defaultSeconds: 900, maxSeconds: 3600 } as const;
+
+/**
+ * What Vault runs to issue one planner login: exactly LOGIN, the attributes spelled out (a server's
+ * role defaults never apply), VALID UNTIL the lease's end, IN ROLE the group — no other role, no setting.
+ */
+export const PLANNER_CREATION_STATEMENTS: readonly string[] = [
+  `CREATE ROLE "{{name}}" WITH LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 8 PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE "${PLANNER_GROUP_ROLE}";`,
+];
+/** The issuer made the login, so it holds ADMIN on it (16+) and may drop it. */
+export const PLANNER_REVOCATION_STATEMENTS: readonly string[] = ['DROP ROLE IF EXISTS "{{name}}";'];
+
+/**
+ * The issuer's bootstrap, run once per 16+ server as its admin, after plannerBootstrapStatements:
+ * a NOINHERIT login with CREATEROLE and nothing else, the group WITH ADMIN OPTION but neither
+ * inherited nor settable, CONNECT on the connection's database (`postgres`). Its password then goes
+ * to KV at serverPlannerIssuerSecretName, for the first platform apply; Vault rotates it.
+ */
+export function plannerIssuerBootstrapStatements(password: string): string[] {
+  return [
+    `CREATE ROLE "${PLANNER_ISSUER_ROLE}" LOGIN NOINHERIT CREATEROLE NOSUPERUSER NOCREATEDB NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 4 PASSWORD ${literal(password)}`,
+    `GRANT "${PLANNER_GROUP_ROLE}" TO "${PLANNER_ISSUER_ROLE}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`,
+    `GRANT CONNECT ON DATABASE "postgres" TO "${PLANNER_ISSUER_ROLE}"`,
+  ];
+}

@@ -170,6 +170,25 @@ function platformStacks(app: App, envs: readonly Env[]): void {
     const reads = rules.map((r) => ({ path: r.path, capabilities: ['read'] }));
     const pp = new vault.policy.Policy(stack, 'planner_policy', { name: planner, policy: policy(`CI planner of ${tier}`, reads) });
     ciRole(stack, 'planner_role', planner, pp, { ...repo, event_name: 'pull_request', ...(TIERS[tier].gateRank > 2 ? { environment: `${tier}-plan` } : {}) });
+    // PostgreSQL 16+ servers: the planner's short-lived login, issued by a server-level connection.
+    for (const [id, t] of gating) {
+      const srv = S.servers.find((x) => x.id === id)!;
+      if (t !== tier || srv.majorVersion < 16) continue;
+      const key = id.replace(/-/g, '_');
+      const name = `tierkit-planner-${id}`;
+      const pw = new TerraformVariable(stack, `planner_issuer_password_${key}`, { type: 'string', sensitive: true, description: `issuer on ${id}` });
+      pw.addOverride('ephemeral', true);
+      const conn = new vault.databaseSecretBackendConnection.DatabaseSecretBackendConnection(stack, `planner_login_connection_${key}`, {
+        backend: 'postgres', name, pluginName: 'postgresql-database-plugin', allowedRoles: [name], verifyConnection: true,
+        rootRotationStatements: [`ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}';`],
+        postgresql: { connectionUrl: `postgresql://{{username}}:{{password}}@${srv.host}:${srv.port}/postgres?sslmode=${srv.sslMode}`, username: 'tierkit_planner_issuer', passwordWo: pw.value, passwordWoVersion: 1 },
+      });
+      new vault.databaseSecretBackendRole.DatabaseSecretBackendRole(stack, `planner_login_role_${key}`, {
+        backend: 'postgres', name, dbName: conn.name, defaultTtl: 900, maxTtl: 3600,
+        creationStatements: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE "tierkit_planner";`],
+        revocationStatements: ['DROP ROLE IF EXISTS "{{name}}";'],
+      });
+    }
     // Every env but prod's is rate-limited on its creds path, by the platform (a community Vault: no lease-count quota).
     for (const e of gated.filter((x) => x.tier !== 'prod')) {
       const s = slug(e);

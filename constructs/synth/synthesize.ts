@@ -29,6 +29,7 @@ import { DATA_PROMOTE_PLAN_FILE, dataPromotePlan } from '../../contract/data-pro
 import { buildAppEnvironmentStack } from './terraform-app-environment';
 import { plainAppEnvironmentStack } from './terraform-app-environment-plain';
 import { buildSharedPlatformStack, buildTierPlatformStack } from './terraform-platform';
+import { hasShortLivedPlanner } from '../../contract/planner';
 import { manifestVaultQuotas } from './vault-quotas';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -282,7 +283,10 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
   const hasTierPlatform = (tier: (typeof tiers)[number]) => gate(tier).name !== 'none'
     && (envs.some((e) => gatingOf.get(e.server!) === tier) || estate.servers.some((s) => gatingOf.get(s) === tier));
   const platformTiers = tiers.filter(hasTierPlatform).map((t) => t.name);
-  const shared = buildSharedPlatformStack(tfApp, estate, platformTiers);
+  // Servers (16+) whose short-lived planner login a tier platform stack declares: platform-admin writes them.
+  const plannerIssuerServers = estate.servers
+    .filter((s) => hasShortLivedPlanner(s.majorVersion) && platformTiers.includes(gatingOf.get(s)!.name)).map((s) => s.serverId);
+  const shared = buildSharedPlatformStack(tfApp, estate, platformTiers, plannerIssuerServers);
   const sharedPath = naming.dist.terraformStack(naming.SHARED_PLATFORM_STACK);
   pending.push({ path: sharedPath, content: stackJson(shared), meta: { kind: 'terraform-stack', stack: naming.SHARED_PLATFORM_STACK, constructPaths: [estate.estateName] } });
   stacks.push({ name: naming.SHARED_PLATFORM_STACK, kind: 'shared-platform', tier: estateGate.name, ...platformBase, artifact: sharedPath, constructPath: estate.estateName });
@@ -295,7 +299,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
       const name = naming.tierPlatformStackName(tier.name);
       const path = naming.dist.terraformStack(name);
       // The tier gating the platform stacks plans them too: its planner reads the platform paths.
-      const stack = buildTierPlatformStack(tfApp, estate, tier, gatedEnvs, gatedServers, tier === estateGate ? { platformTiers } : {});
+      const stack = buildTierPlatformStack(tfApp, estate, tier, gatedEnvs, gatedServers, tier === estateGate ? { platformTiers, plannerIssuerServers } : {});
       pending.push({ path, content: stackJson(stack), meta: { kind: 'terraform-stack', tier: tier.name, stack: name, constructPaths: [estate.estateName] } });
       stacks.push({ name, kind: 'tier-platform', tier: tier.name, ...platformBase, artifact: path, constructPath: estate.estateName });
     }

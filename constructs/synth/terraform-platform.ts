@@ -1,5 +1,6 @@
 import {
-  JwtAuthBackend, JwtAuthBackendRole, TerraformApp, TerraformStack, VaultAuthBackend, VaultMount, VaultPolicy,
+  DatabaseSecretBackendConnection, DatabaseSecretBackendRole, JwtAuthBackend, JwtAuthBackendRole, TerraformApp, TerraformStack,
+  VaultAuthBackend, VaultMount, VaultPolicy,
 } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
@@ -11,6 +12,11 @@ import { PolicyRule, renderPolicy } from '../statements';
 import { addVaultQuotas, vaultQuotaPolicyRules } from './vault-quotas';
 import { Tier } from '../tier';
 import { addBackend, addVaultProvider } from './terraform-common';
+import { addVariables } from './cdktf-config';
+import { ROOT_ROTATION_STATEMENTS } from '../statements';
+import {
+  PLANNER_CREATION_STATEMENTS, PLANNER_CREDENTIAL_TTL, PLANNER_REVOCATION_STATEMENTS, hasShortLivedPlanner,
+} from '../../contract/planner';
 import {
   PROMOTE_TOKEN_TTL_SECONDS, hasPromoteCredential, promoteClaims, promotePolicyRules, rehearsalSandbox, rehearsePolicyRules,
 } from '../promote-credential';
@@ -19,7 +25,9 @@ import { environmentsOf } from '../query';
 import { hostsPreviews } from '../previews';
 
 /** Shared mounts and auth backends of the estate (one stack, behind the strictest gate). */
-export function buildSharedPlatformStack(app: TerraformApp, estate: Estate, platformTiers: readonly string[]): TerraformStack {
+export function buildSharedPlatformStack(
+  app: TerraformApp, estate: Estate, platformTiers: readonly string[], plannerIssuerServers: readonly string[] = [],
+): TerraformStack {
   const name = naming.SHARED_PLATFORM_STACK;
   const stack = new TerraformStack(app, name);
   addBackend(stack, estate, name);
@@ -33,7 +41,7 @@ export function buildSharedPlatformStack(app: TerraformApp, estate: Estate, plat
   });
   const policy = new VaultPolicy(stack, 'platform_admin_policy', {
     name: naming.PLATFORM_ADMIN_ROLE,
-    policy: renderPolicy('tierkit: CI applier of the platform stacks (mounts, auth backends, CI roles and their policies)', platformAdminRules(estate, platformTiers)),
+    policy: renderPolicy('tierkit: CI applier of the platform stacks (mounts, auth backends, CI roles and their policies)', platformAdminRules(estate, platformTiers, plannerIssuerServers)),
   });
   ciRole(stack, 'platform_admin_role', estate, naming.PLATFORM_ADMIN_ROLE, policy, applierClaims(estate, naming.PLATFORM_ADMIN_ENVIRONMENT));
   return stack;
@@ -46,7 +54,7 @@ export function buildSharedPlatformStack(app: TerraformApp, estate: Estate, plat
  * every CI role and policy — its own included, since later changes to it are applied by it.
  * `sys/mounts` and `sys/auth` (read): the vault provider reads a mount back from those listings.
  */
-export function platformAdminRules(estate: Estate, platformTiers: readonly string[]): PolicyRule[] {
+export function platformAdminRules(estate: Estate, platformTiers: readonly string[], plannerIssuerServers: readonly string[] = []): PolicyRule[] {
   const v = estate.vault;
   const ciRoles = [naming.PLATFORM_ADMIN_ROLE, ...platformTiers.flatMap((t) => [naming.applierRoleName(t), naming.plannerRoleName(t)]),
     // The data-promote replay identities (a policy and a JWT role each), declared by the tier platform stacks.
@@ -71,6 +79,21 @@ export function platformAdminRules(estate: Estate, platformTiers: readonly strin
     ]),
     // Each env's quotas, written into its tier's platform stack (vault-quotas.ts: why not its applier).
     ...vaultQuotaPolicyRules(estate, platformTiers),
+    // The short-lived planner logins' connections and roles (plannerLoginIssuer below): written and
+    // rotated by platform-admin, whose apply also reads the issuer's first password once.
+    ...plannerIssuerServers.flatMap((id) => plannerIssuerAdminRules(estate, id)),
+  ];
+}
+
+/** platform-admin's paths for one server's short-lived planner login. */
+export function plannerIssuerAdminRules(estate: Estate, serverId: string): PolicyRule[] {
+  const v = estate.vault;
+  const name = naming.plannerVaultName(serverId);
+  return [
+    { path: `${v.databaseMount}/config/${name}`, capabilities: CRUD },
+    { path: `${v.databaseMount}/roles/${name}`, capabilities: CRUD },
+    { path: `${v.databaseMount}/rotate-root/${name}`, capabilities: ['update'] },
+    { path: `${v.kvMount}/data/${naming.serverPlannerIssuerSecretName(serverId)}`, capabilities: ['read'] },
   ];
 }
 
@@ -208,7 +231,7 @@ function readOnly(rules: readonly PolicyRule[]): PolicyRule[] {
  */
 export function buildTierPlatformStack(
   app: TerraformApp, estate: Estate, tier: Tier, gated: readonly AppEnvironment[], servers: readonly PostgresServer[],
-  opts: { readonly platformTiers?: readonly string[] } = {},
+  opts: { readonly platformTiers?: readonly string[]; readonly plannerIssuerServers?: readonly string[] } = {},
 ): TerraformStack {
   const name = naming.tierPlatformStackName(tier.name);
   const stack = new TerraformStack(app, name);
@@ -229,20 +252,61 @@ export function buildTierPlatformStack(
   // (the workflows plan the others behind `<tier>-plan`; the login is read-only either way).
   const human = estate.tier(tier).config.applyGate.human;
   const plannerServers = human ? servers : servers.filter((s) => !s.adminKind.superuser);
-  const plannerSecret = (s: PostgresServer): PolicyRule => ({
-    path: `${estate.vault.kvMount}/data/${naming.serverPlannerSecretName(s.serverId)}`, capabilities: ['read'],
-  });
+  // A 16+ server's planner login is issued per job by Vault (plannerLoginIssuer); older servers keep the declared one.
+  const plannerSecret = (s: PostgresServer): PolicyRule => (hasShortLivedPlanner(s.majorVersion)
+    ? { path: `${estate.vault.databaseMount}/creds/${naming.plannerVaultName(s.serverId)}`, capabilities: ['read'] }
+    : { path: `${estate.vault.kvMount}/data/${naming.serverPlannerSecretName(s.serverId)}`, capabilities: ['read'] });
   const planner = naming.plannerRoleName(tier.name);
   const plannerPolicy = new VaultPolicy(stack, 'planner_policy', {
     name: planner,
     policy: renderPolicy(`tierkit: read-only CI planner of the stacks gated by tier ${tier.name}`, [
       ...readOnly(envRules), ...plannerServers.map(plannerSecret),
       // Reading an auth method's own path needs sudo too: the planner reads the `sys/auth` listing instead.
-      ...(opts.platformTiers ? readOnly(platformAdminRules(estate, opts.platformTiers)).filter((r) => !r.path.startsWith('sys/auth/')) : []),
+      // Nor the planner issuer's first password (the platform applies' alone).
+      ...(opts.platformTiers ? readOnly(platformAdminRules(estate, opts.platformTiers, opts.plannerIssuerServers))
+        .filter((r) => !r.path.startsWith('sys/auth/') && !r.path.startsWith(`${estate.vault.kvMount}/data/tierkit/postgres-planner-issuer/`)) : []),
     ]),
   });
   ciRole(stack, 'planner_role', estate, planner, plannerPolicy, plannerClaims(estate, tier));
   for (const env of gated.filter(hasPromoteCredential)) buildPromoteIdentity(stack, estate, env);
+  for (const s of servers.filter((x) => hasShortLivedPlanner(x.majorVersion))) plannerLoginIssuer(stack, estate, s);
   addVaultQuotas(stack, gated);
   return stack;
+}
+
+/**
+ * A 16+ server's short-lived planner login (contract/planner.ts): a Vault connection as the
+ * bootstrapped issuer (CREATEROLE, ADMIN on the planner group, neither inherited nor settable), on
+ * the maintenance database, rotated after its first apply; and one role whose only statement makes
+ * a LOGIN member of the group VALID UNTIL the lease's end. The planner policy reads its `creds/`.
+ */
+function plannerLoginIssuer(stack: TerraformStack, estate: Estate, server: PostgresServer): void {
+  const id = server.serverId.replace(/[^A-Za-z0-9]/g, '_');
+  const name = naming.plannerVaultName(server.serverId);
+  const password = naming.plannerIssuerPasswordVariable(server.serverId);
+  addVariables(stack, [{ id: password, description: `first password of ${naming.PLANNER_ISSUER_ROLE} on ${server.serverId} (KV ${naming.serverPlannerIssuerSecretName(server.serverId)}); Vault rotates it` }]);
+  const connection = new DatabaseSecretBackendConnection(stack, `planner_login_connection_${id}`, {
+    backend: estate.vault.databaseMount,
+    name,
+    pluginName: 'postgresql-database-plugin',
+    allowedRoles: [name],
+    verifyConnection: true,
+    rootRotationStatements: [...ROOT_ROTATION_STATEMENTS],
+    postgresql: {
+      connectionUrl: `postgresql://{{username}}:{{password}}@${server.host}:${server.port}/postgres?sslmode=${server.sslMode}`,
+      username: naming.PLANNER_ISSUER_ROLE,
+      passwordWo: `\${var.${password}}`,
+      passwordWoVersion: 1,
+      ...(server.caCertificatePem !== undefined ? { tlsCa: server.caCertificatePem } : {}),
+    },
+  });
+  new DatabaseSecretBackendRole(stack, `planner_login_role_${id}`, {
+    backend: estate.vault.databaseMount,
+    name,
+    dbName: connection.name,
+    creationStatements: [...PLANNER_CREATION_STATEMENTS],
+    revocationStatements: [...PLANNER_REVOCATION_STATEMENTS],
+    defaultTtl: PLANNER_CREDENTIAL_TTL.defaultSeconds,
+    maxTtl: PLANNER_CREDENTIAL_TTL.maxSeconds,
+  });
 }

@@ -3,6 +3,7 @@ import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { dynamicRoleEnv } from './support/vault-env';
 import { promoteOf } from './support/promote-common';
 import { isTemplateResetVaultRole } from './support/template-reset';
+import { plannerIssuerOfRole } from './support/planner-issuer';
 import { expiryGuardInputsOk, sandboxExpiryGuard, sandboxRenewStatements } from '../../contract/vault-statements';
 
 type Node = Record<string, any>;
@@ -218,6 +219,7 @@ export const rule: Rule = {
       if (promoteOf(g, r)) continue;
       // A template-reset sandbox's reset login is IN ROLE its template role by design: TK117 judges it, as strictly.
       if (isTemplateResetVaultRole(r)) continue;
+      if (plannerIssuerOfRole(g, r)) continue; // the short-lived planner login: TK145 judges its statements whole
       const env = dynamicRoleEnv(g, r);
       const group = env?.names.groupRole;
       const where = `Vault role "${r.backend}/roles/${r.name}" of ${describeEnv(env)}`;

@@ -1,6 +1,7 @@
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { connectionEnv } from './support/vault-env';
 import { isPreviewConnection } from './support/previews';
+import { plannerIssuerOfConnection } from './support/planner-issuer';
 
 import { templateResetNames } from './support/template-reset';
 
@@ -20,6 +21,7 @@ export const rule: Rule = {
     const out: RuleFinding[] = [];
     for (const c of g.vaultConnections) {
       if (isPreviewConnection(c)) continue; // allowed_roles = [<app>-pr-*] by design: TK171 judges it whole
+      if (plannerIssuerOfConnection(g, c)) continue; // a server's planner issuer: TK144 judges it whole
       const env = connectionEnv(g, c);
       const where = `Vault connection "${c.backend}/config/${c.name}" of ${describeEnv(env)}`;
       const allowed = c.allowedRoles ?? [];

@@ -1,7 +1,10 @@
-import { PLANNER_GROUP_ROLE, PLANNER_LOGIN_ROLE } from '../../contract/planner';
+import { PLANNER_GROUP_ROLE, PLANNER_ISSUER_ROLE, PLANNER_LOGIN_ROLE } from '../../contract/planner';
 import { Rule, RuleFinding } from './support/rule';
+import { plannerIssuerOfRole } from './support/planner-issuer';
 
-const PLANNER = new Set([PLANNER_GROUP_ROLE, PLANNER_LOGIN_ROLE]);
+// The issuer too (16+ servers' short-lived logins): made by the bootstrap; a stack declaring it would set its
+// password, and a member could SET ROLE to it (CREATEROLE, ADMIN on the group).
+const PLANNER = new Set([PLANNER_GROUP_ROLE, PLANNER_LOGIN_ROLE, PLANNER_ISSUER_ROLE]);
 /** Role-valued attributes of the postgresql resources (a role's own `name` too): who gets, gives or is a role. */
 const roleAttributes = (type: string) => (type === 'postgresql_role' ? ['name', 'assume_role'] : ['role', 'owner', 'grant_role', 'grantor']);
 
@@ -9,7 +12,7 @@ export const rule: Rule = {
   id: 'TK097',
   name: 'postgres-planner-group',
   severity: 'error',
-  title: "The CI planners' PostgreSQL group and login are granted CONNECT on databases and nothing else; no stack makes, joins or changes them",
+  title: "The CI planners' PostgreSQL group and login are granted CONNECT on databases and nothing else; no stack makes, joins or changes them or the planner issuer",
   explanation:
     'Pull request plans log in as `tierkit_planner_login`, a member of `tierkit_planner`, made once per server by its '
     + 'bootstrap (docs/pr-flow.md). Whatever the group holds, a pull request author holds: a table or schema grant, a default '
@@ -17,8 +20,8 @@ export const rule: Rule = {
     + 'member of the group gets CONNECT on every database of the server — a sandbox credential on prod\'s database. '
     + 'A stack declaring a role of that name takes it over (its password, its attributes). So: database CONNECT is the '
     + 'only grant to either name; no membership, assume_role, default privilege, ownership or role resource names them; '
-    + 'no Vault creation statement mentions them.',
-  fix: 'Remove the resource or statement naming tierkit_planner / tierkit_planner_login; the env stacks grant the group CONNECT on their own database (postgresql_grant.planner_connect) and nothing more.',
+    + 'no Vault creation statement mentions them, but the short-lived planner login\'s own role (TK145).',
+  fix: 'Remove the resource or statement naming tierkit_planner / tierkit_planner_login / tierkit_planner_issuer; the env stacks grant the group CONNECT on their own database (postgresql_grant.planner_connect) and nothing more.',
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];
@@ -59,8 +62,10 @@ export const rule: Rule = {
       }
     }
     for (const d of g.dynamicRoles) {
+      // The server's short-lived planner login names the group by design; TK145 holds its statements to exactly that.
+      if (plannerIssuerOfRole(g, d)) continue;
       const text = [...d.creationStatements, ...d.revocationStatements].join('\n').toLowerCase();
-      if (!text.includes(PLANNER_GROUP_ROLE)) continue;
+      if (!text.includes(PLANNER_GROUP_ROLE)) continue; // (tierkit_planner_issuer and _login contain it too)
       out.push({
         env: d.stack.env, source: d.source,
         message: `Vault role ${d.backend}/${d.name} of stack ${d.stack.name} mentions "${PLANNER_GROUP_ROLE}" in its statements: a dynamic credential in the planners' group connects to every database of the server`,

@@ -39,12 +39,14 @@ describe('the synthesized planner and applier policies', () => {
   it('each tier\'s planner reads its servers\' planner logins and no admin credential; its applier the admin credentials', () => {
     const dist = readDist(clean);
     const policy = (stack: string, id: string) => String((dist.stacks.find((s) => s.name === stack)!.json as any).resource.vault_policy[id].policy);
-    const credentialPaths = (text: string) => [...text.matchAll(/path "(kvv2\/data\/tierkit\/postgres-[^"]+)"/g)].map((m) => m[1]).sort();
-    expect(credentialPaths(policy('platform-prod', 'planner_policy'))).toEqual(['kvv2/data/tierkit/postgres-planner/prod-pg']);
+    // PostgreSQL 16+ servers (all of the example's): the planner reads a short-lived login from Vault (contract/planner.ts).
+    const credentialPaths = (text: string) => [...text.matchAll(/path "((?:kvv2\/data\/tierkit\/postgres-|postgres\/creds\/tierkit-planner-)[^"]+)"/g)].map((m) => m[1]).sort();
+    expect(credentialPaths(policy('platform-prod', 'planner_policy'))).toEqual(['postgres/creds/tierkit-planner-prod-pg']);
     expect(credentialPaths(policy('platform-prod', 'applier_policy'))).toEqual(['kvv2/data/tierkit/postgres-admin/prod-pg']);
-    expect(credentialPaths(policy('platform-dev', 'planner_policy'))).toEqual(['kvv2/data/tierkit/postgres-planner/nonprod-pg']);
+    expect(credentialPaths(policy('platform-dev', 'planner_policy'))).toEqual(['postgres/creds/tierkit-planner-nonprod-pg']);
     expect(credentialPaths(policy('platform-dev', 'applier_policy'))).toEqual(['kvv2/data/tierkit/postgres-admin/nonprod-pg']);
-    expect(credentialPaths(policy('platform', 'platform_admin_policy'))).toEqual([]);
+    // platform-admin reads only the issuers' first passwords (rotated away by its first apply), no login.
+    expect(credentialPaths(policy('platform', 'platform_admin_policy'))).toEqual(['nonprod-pg', 'prod-pg', 'stage-pg'].map((s) => `kvv2/data/tierkit/postgres-planner-issuer/${s}`));
   });
 
   it('the plan jobs read the planner login into the provider\'s variables; the apply jobs the admin credential', () => {
@@ -56,11 +58,13 @@ describe('the synthesized planner and applier policies', () => {
     const plans = secretsOf(pullRequest);
     expect(plans.length).toBeGreaterThan(0);
     for (const p of plans) {
-      expect(p.secrets, p.job).toMatch(/^kvv2\/data\/tierkit\/postgres-planner\/[a-z-]+ username \| TF_VAR_pg_admin_username ;\nkvv2\/data\/tierkit\/postgres-planner\/[a-z-]+ password \| TF_VAR_pg_admin_password\n$/);
+      expect(p.secrets, p.job).toMatch(/^postgres\/creds\/tierkit-planner-[a-z-]+ username \| TF_VAR_pg_admin_username ;\npostgres\/creds\/tierkit-planner-[a-z-]+ password \| TF_VAR_pg_admin_password\n$/);
     }
     const applies = secretsOf(apply);
     expect(applies.length).toBeGreaterThan(0);
-    for (const a of applies) expect(a.secrets, a.job).toMatch(/^kvv2\/data\/tierkit\/postgres-admin\//);
+    for (const a of applies) expect(a.secrets, a.job).toMatch(/^kvv2\/data\/tierkit\/postgres-(admin|planner-issuer)\//);
+    // The issuers' first passwords only in platform-admin's applies of the tier platform stacks.
+    for (const a of applies.filter((x) => x.secrets.includes('postgres-planner-issuer'))) expect(a.job, a.secrets).toMatch(/^apply-platform-/);
   });
 });
 

@@ -55,6 +55,18 @@ function needed(resources: readonly TerraformResource[]): Map<string, string[]> 
       case 'vault_quota_lease_count':
         add(`sys/quotas/lease-count/${a.name}`, CRUD);
         break;
+      // A server's short-lived planner login (issue 12): the connection is rotated after its first
+      // apply, whose first password platform-admin reads from the operator's KV secret.
+      case 'vault_database_secret_backend_connection': {
+        const server = /^tierkit-planner-(.+)$/.exec(String(a.name))![1];
+        add(`${a.backend}/config/${a.name}`, CRUD);
+        add(`${a.backend}/rotate-root/${a.name}`, ['update']);
+        add(`kvv2/data/tierkit/postgres-planner-issuer/${server}`, ['read']);
+        break;
+      }
+      case 'vault_database_secret_backend_role':
+        add(`${a.backend}/roles/${a.name}`, CRUD);
+        break;
       default:
         throw new Error(`a platform stack declares ${r.type}: say what the platform-admin needs for it`);
     }

@@ -26,7 +26,9 @@ export function step(job: Job, name: string): Record<string, any> {
 export function adminSecretSteps(job: Job, kind: 'admin' | 'planner' = 'admin'): Map<string, Record<string, any>> {
   const out = new Map<string, Record<string, any>>();
   for (const s of job.steps) {
-    const m = new RegExp(`postgres-${kind}/([^ ]+) `).exec(String(s.with?.secrets ?? ''));
+    // A planner's login: the declared one in KV, or (PostgreSQL 16+) the short-lived one Vault issues.
+    const pattern = kind === 'admin' ? 'postgres-admin/([^ ]+) ' : '(?:postgres-planner/|/creds/tierkit-planner-)([^ ]+) ';
+    const m = new RegExp(pattern).exec(String(s.with?.secrets ?? ''));
     if (m) out.set(m[1], s);
   }
   return out;

@@ -12,7 +12,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthToDist } from '../support/synth';
 import { connect, createNamespace, expectSqlState, ident, pgServer, type Namespace, type PgMajor, type Session } from './support/db';
-import { applyEstate, maintenanceDatabase, MAINTENANCE_DATABASES, plannerGroup, type AppliedEnv, type AppliedEstate } from './support/estate';
+import { applyEstate, maintenanceDatabase, MAINTENANCE_DATABASES, plannerGroup, testPassword, type AppliedEnv, type AppliedEstate } from './support/estate';
+import { issueCredential, revokeCredential, connectAsConnectionUser, type VaultPieces } from './support/vault';
+import { plannerIssuerBootstrapStatements, PLANNER_ISSUER_ROLE } from '../../contract/planner';
 
 const dist = synthToDist(undefined, 'pg-planner');
 const MAJORS: PgMajor[] = [15, 18];
@@ -248,5 +250,117 @@ describe.each(MAJORS)('the CI planners\' read-only login, PostgreSQL %i', (major
     await expectSqlState(b.run(`ALTER ROLE ${ident(brief)} VALID UNTIL 'infinity'`), '42501', 'extend its own validity');
     await new Promise((r) => setTimeout(r, 3_500));
     await expectSqlState(connect(ns.server, { user: brief, password: 'brief-pw', database: erp.vault.database }), '28P01', 'log in after VALID UNTIL');
+  });
+  // Issue 12: the short-lived planner login (contract/planner.ts), as dist declares it in platform-prod
+  // (prod-pg is PostgreSQL 16+ in the example estate) and as Vault would run it (support/vault.ts).
+  describe('the short-lived planner login', () => {
+    const issuerPassword = testPassword();
+    const attrs = (type: string, name: string) => {
+      const stack = dist.stacks.find((x) => x.name === 'platform-prod')!;
+      return stack.resources.find((r) => r.type === type && r.name === name)!.attributes as Record<string, any>;
+    };
+    const pieces = (): VaultPieces => {
+      const conn = attrs('vault_database_secret_backend_connection', 'planner_login_connection_prod_pg');
+      const role = attrs('vault_database_secret_backend_role', 'planner_login_role_prod_pg');
+      const map = (xs: string[]) => xs.map((x) => applied.names.mapQuotedIdentifiers(x));
+      return {
+        stack: 'platform-prod', connectionName: conn.name, connectionUser: applied.names.map(conn.postgresql.username),
+        database: applied.names.map(/\/([^/?]+)\?/.exec(conn.postgresql.connection_url)![1]),
+        allowedRoles: conn.allowed_roles, roleName: role.name, creation: map(role.creation_statements), revocation: map(role.revocation_statements),
+      };
+    };
+    const issuer = () => applied.names.map(PLANNER_ISSUER_ROLE);
+    const bootstrap = async () => {
+      const su = await ns.admin();
+      for (const stmt of plannerIssuerBootstrapStatements(issuerPassword)) await su.exec(applied.names.mapQuotedIdentifiers(stmt));
+    };
+
+    if (major < 16) {
+      it('is not made on PostgreSQL 15: the bootstrap\'s grant options do not parse, and CREATEROLE there grants any role (prod\'s group too)', async () => {
+        const su = await ns.admin();
+        const [create, grant] = plannerIssuerBootstrapStatements(issuerPassword).map((x) => applied.names.mapQuotedIdentifiers(x));
+        await su.exec(create);
+        await expectSqlState(su.run(grant), '42601', 'GRANT … WITH ADMIN OPTION, INHERIT FALSE, SET FALSE on 15');
+        const s = await connect(ns.server, { user: issuer(), password: issuerPassword, database: 'postgres' });
+        sessions.push(s);
+        // Why the static login stays on 15: an issuer could join the env's group itself.
+        expect((await s.run(`GRANT ${ident(group(erp))} TO ${ident(issuer())}`)).ok).toBe(true);
+        await su.exec(`DROP ROLE ${ident(issuer())}`);
+      });
+      return;
+    }
+
+    it('issues a login that is a member of the planner group only, with no attribute, VALID UNTIL its lease\'s end, and reads what the planner reads', async () => {
+      await bootstrap();
+      const v = pieces();
+      expect(v.allowedRoles).toEqual([v.roleName]);
+      const got = await issueCredential(ns.server, v, applied.names, issuerPassword, 900);
+      if (!got.ok) throw new Error(`${got.code} ${got.message} ${got.sql}`);
+      const { username, password, expiration } = got.credential;
+      const s = await connect(ns.server, { user: username, password, database: erp.vault.database });
+      sessions.push(s);
+      const [me] = await s.query('SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin, rolvaliduntil FROM pg_roles WHERE rolname = current_user');
+      expect({ ...me, rolvaliduntil: undefined }).toEqual({ rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false, rolbypassrls: false, rolcanlogin: true, rolvaliduntil: undefined });
+      expect(new Date(me.rolvaliduntil).getTime()).toBe(new Date(expiration.replace(' ', 'T').replace('+0000', 'Z')).getTime());
+      const member = await s.query<{ r: string }>("SELECT r.rolname AS r FROM pg_roles r WHERE r.rolname <> current_user AND pg_has_role(current_user, r.oid, 'MEMBER') ORDER BY 1");
+      expect(member.map((x) => x.r)).toEqual([plannerGroup(applied.names)]);
+      // The provider's reads, with true answers; no table data; nothing changed of itself but what any role may.
+      expect(await s.query(ROLE_EXISTS, [group(erp)])).toHaveLength(1);
+      const [{ oid }] = await s.query(ROLE_OID, [group(erp)]);
+      expect((await s.query(DB_PRIVILEGES, [erp.vault.database, oid]))[0].array_agg).toEqual(['CONNECT']);
+      await s.query('SET default_transaction_read_only = off');
+      await expectSqlState(s.run('SELECT * FROM app.customers'), '42501', 'SELECT app.customers');
+      for (const sql of [`ALTER ROLE ${ident(username)} VALID UNTIL 'infinity'`, `ALTER ROLE ${ident(username)} CREATEDB`, `ALTER ROLE ${ident(username)} CONNECTION LIMIT -1`,
+        `GRANT ${ident(plannerGroup(applied.names))} TO ${ident(erp.vault.connectionUser)}`, 'CREATE ROLE planner_made NOLOGIN', `SET ROLE ${ident(group(erp))}`]) {
+        await expectSqlState(s.run(sql), '42501', sql);
+      }
+      // Revocation (the lease's end) drops it: the issuer made it, so holds ADMIN on it.
+      await s.end();
+      expect(await revokeCredential(ns.server, v, issuerPassword, username)).toEqual({ ok: true });
+      const su = await ns.admin();
+      expect(await su.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username])).toHaveLength(0);
+    });
+
+    it('expires: a login is refused after its VALID UNTIL, whatever Vault does (28P01)', async () => {
+      const got = await issueCredential(ns.server, pieces(), applied.names, issuerPassword, 2);
+      if (!got.ok) throw new Error(`${got.code} ${got.message}`);
+      const login = { user: got.credential.username, password: got.credential.password, database: erp.vault.database };
+      const s = await connect(ns.server, login);
+      await s.end();
+      await new Promise((r) => setTimeout(r, 2_500));
+      await expectSqlState(connect(ns.server, login), '28P01', 'log in after VALID UNTIL');
+    });
+
+    it('the issuer holds none of the planner group\'s privileges and can make nothing but plain logins and planner members', async () => {
+      const s = await connectAsConnectionUser(ns.server, pieces(), issuerPassword);
+      sessions.push(s);
+      const [me] = await s.query<{ c: boolean; sup: boolean }>('SELECT rolcreaterole AS c, rolsuper AS sup FROM pg_roles WHERE rolname = current_user');
+      expect(me).toEqual({ c: true, sup: false });
+      // INHERIT FALSE, SET FALSE: the group's CONNECT is not the issuer's, nor can it become the group.
+      await expectSqlState(connect(ns.server, { user: issuer(), password: issuerPassword, database: erp.vault.database }), '42501', 'connect to the env database');
+      const attempts = [
+        `SET ROLE ${ident(plannerGroup(applied.names))}`,
+        `CREATE ROLE ${ident(ns.name('su'))} SUPERUSER`,
+        `CREATE ROLE ${ident(ns.name('db'))} CREATEDB`,
+        `CREATE ROLE ${ident(ns.name('repl'))} REPLICATION`,
+        `CREATE ROLE ${ident(ns.name('rls'))} BYPASSRLS`,
+        `CREATE ROLE ${ident(ns.name('in_group'))} IN ROLE ${ident(group(erp))}`,
+        `GRANT ${ident(group(erp))} TO ${ident(issuer())}`,
+        `ALTER ROLE ${ident(issuer())} CREATEDB`,
+        `ALTER ROLE ${ident(issuer())} BYPASSRLS`,
+        `ALTER ROLE ${ident(erp.vault.connectionUser)} PASSWORD 'taken'`,
+        `ALTER ROLE ${ident(applied.planner.user)} PASSWORD 'taken'`,
+        `DROP ROLE ${ident(group(erp))}`,
+        `CREATE DATABASE ${ident(ns.name('issuer_db'))}`,
+      ];
+      for (const sql of attempts) await expectSqlState(s.run(sql), '42501', sql);
+      // The group itself: CONNECT grants depend on it, so it cannot be dropped (2BP01).
+      await expectSqlState(s.run(`DROP ROLE ${ident(plannerGroup(applied.names))}`), '2BP01', 'drop the planner group');
+      // What ADMIN OPTION does allow, measured: the issuer may add any role to the group — CONNECT and
+      // catalog reads, never data (the issuer is Vault's alone, and TK145 holds what Vault runs to exactly one statement).
+      const su = await ns.admin();
+      const [{ n }] = await su.query<{ n: string }>('SELECT count(*)::text AS n FROM pg_roles WHERE rolname = $1', [plannerGroup(applied.names)]);
+      expect(n).toBe('1');
+    });
   });
 });
