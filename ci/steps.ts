@@ -319,11 +319,7 @@ export function verifyConfigScript(root: string, who: string, whose: string): st
 export const VERIFY_CONFIG_SCRIPT = verifyConfigScript('../main', 'main', "main's");
 
 /**
- * Download the reviewed plan of the stack, refuse it unless its sha256 is the reviewed one, log
- * into Vault as `role` (with the stack's server's admin credential, if any) and apply it.
- */
-/**
- * Run by `node -e` on `terraform show -json tfplan`: exits 1 unless every planned action is a
+ * Run by `node -e` on `terraform show -json` of a plan: exits 1 unless every planned action is a
  * delete (or no-op). A removed stack's reviewed plan was made with `-destroy`; this makes the apply
  * job refuse anything else even if the plan index were wrong.
  */
@@ -333,6 +329,46 @@ export const ONLY_DELETES_SCRIPT = [
   "if (other.length > 0) { console.log('::error::the destroy plan of a removed stack would ' + other.map((r) => r.change.actions.join('+') + ' ' + r.address).join(', ') + ': refusing to apply'); process.exit(1); }",
 ].join('\n');
 
+/**
+ * Run by `node -e` with `terraform show -json` of the reviewed plan (argv 1), of the plan this job
+ * made itself from main's stack, backend and state (argv 2), and optionally the counts the approval
+ * showed (argv 3, the job name's label). The reviewed planfile is the PR run's: besides tfconfig/ and
+ * the lock (verified) it carries its own backend, prior state and variables, and its actions may come
+ * from `-replace`, `-destroy` or `-target`. So it is never applied: the job applies its own plan, and
+ * only if that plan does exactly what the reviewed one does (the same actions on the same instances)
+ * and what the approval showed. Field names: Terraform's JSON output format
+ * (developer.hashicorp.com/terraform/internals/json-format; `action_reason` values from
+ * internal/command/jsonplan/plan.go).
+ */
+export const BIND_PLAN_SCRIPT = [
+  "const fs = require('fs');",
+  "const read = (f) => JSON.parse(fs.readFileSync(f, 'utf8'));",
+  'const reviewed = read(process.argv[1]);',
+  'const own = read(process.argv[2]);',
+  'const approved = process.argv[3];',
+  'const why = [];',
+  "if (reviewed.errored !== false) why.push('the reviewed plan is errored (or says nothing of it)');",
+  "if (reviewed.complete !== true) why.push('the reviewed plan is incomplete (-target, or deferred actions)');",
+  "for (const r of reviewed.resource_changes || []) if (r.action_reason === 'replace_by_request') why.push('the reviewed plan replaces ' + r.address + ' on request (-replace)');",
+  // An instance is its address and, for an object a create_before_destroy left behind, its deposed key.
+  "const actions = (p) => new Map((p.resource_changes || []).filter((r) => !r.change.actions.every((a) => a === 'no-op' || a === 'read')).map((r) => [r.address + (r.deposed ? ' (deposed ' + r.deposed + ')' : ''), r.change.actions.join('+')]));",
+  'const a = actions(reviewed);',
+  'const b = actions(own);',
+  'for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {',
+  "  if (a.get(k) !== b.get(k)) why.push(k + ': the reviewed plan does ' + (a.get(k) || 'nothing') + ', main\'s plan does ' + (b.get(k) || 'nothing'));",
+  '}',
+  "const n = (f) => [...b.values()].filter((x) => f(x.split('+'))).length;",
+  "const counts = n((x) => x.includes('create')) + ' to add, ' + n((x) => x.length === 1 && x[0] === 'update') + ' to change, ' + n((x) => x.includes('delete')) + ' to destroy';",
+  "if (approved !== undefined && approved !== counts) why.push('the approval showed ' + JSON.stringify(approved) + ', main\'s plan does ' + counts);",
+  "if (why.length > 0) { console.log('::error::refusing to apply ' + process.env.STACK + ': ' + why.join('; ') + '. Re-run the PR checks on the merged head (its plans are made again), then re-run this workflow'); process.exit(1); }",
+  "console.log(process.env.STACK + ': main\'s own plan does what the reviewed plan does (' + counts + ')');",
+].join('\n');
+
+/**
+ * Download the reviewed plan of the stack, refuse it unless its sha256 is the reviewed one and its
+ * configuration and lock are main's, log into Vault as `role` (with the stack's server's admin
+ * credential, if any), plan main's stack and apply that plan if it does what the reviewed one does.
+ */
 export function applySteps(
   m: Manifest, stack: StackRef, role: string, stateRole: string,
   opts: { readonly onlyDeletes?: boolean; readonly verifyConfig?: readonly Step[]; readonly catchUp?: { readonly reviewed: string; readonly steps: (behind: string) => { stage: Step; plan: Step } } } = {},
@@ -380,10 +416,22 @@ export function applySteps(
     ...(catchUp ? [catchUp.plan] : []),
     opts.onlyDeletes
       ? {
-        name: 'terraform apply (the reviewed destroy plan, deletes only)', 'working-directory': 'stack', env: { ONLY_DELETES: ONLY_DELETES_SCRIPT },
-        run: 'terraform init -input=false -lockfile=readonly\nterraform show -json tfplan > plan.json\nnode -e "$ONLY_DELETES" plan.json\nterraform apply -input=false tfplan\n',
+        name: 'terraform apply (the reviewed destroy plan, deletes only)', 'working-directory': 'stack',
+        env: { STACK: name, BIND_PLAN: BIND_PLAN_SCRIPT, ONLY_DELETES: ONLY_DELETES_SCRIPT },
+        run: DESTROY_SCRIPT,
       }
-      : { id: 'apply', name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack', env: { STACK: name }, run: APPLY_SCRIPT },
+      : {
+        id: 'apply', name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack',
+        env: {
+          STACK: name,
+          // `false` only for a stack behind its last apply (no reviewed plan: its catch-up plan is main's own).
+          REVIEWED: opts.catchUp ? `\${{ ${opts.catchUp.reviewed} }}` : 'true',
+          // The label the apply job's name showed the approvers (github-apply.ts): the applied plan must match it.
+          APPROVED: `\${{ needs.locate.outputs.counts && fromJSON(needs.locate.outputs.counts)[${key}] || '' }}`,
+          BIND_PLAN: BIND_PLAN_SCRIPT,
+        },
+        run: APPLY_SCRIPT,
+      },
     ...(opts.onlyDeletes ? [] : [{
       name: 'Rotate the root credential of each Vault connection the plan created',
       // Also after a failed apply: it may have created a connection before it failed, and no later
@@ -405,13 +453,38 @@ export function applySteps(
  */
 export const APPLY_SCRIPT = [
   'terraform init -input=false -lockfile=readonly',
-  'terraform show -json tfplan > plan.json',
-  // The job summary: what this plan (the verified file, not the index's label) does.
+  'plan=tfplan',
+  'if [ "$REVIEWED" != false ]; then',
+  // The reviewed plan is compared, never applied: main's stack, backend and state make the plan applied.
+  '  terraform show -json tfplan > reviewed.json',
+  '  terraform plan -input=false -out=main.tfplan',
+  '  terraform show -json main.tfplan > main.json',
+  '  node -e "$BIND_PLAN" reviewed.json main.json "$APPROVED"',
+  '  plan=main.tfplan',
+  'fi',
+  'terraform show -json "$plan" > plan.json',
+  // The job summary: what the applied plan (this job's own) does.
   `jq -r '[.resource_changes[]? | .change.actions] as $a | "### \\($ENV.STACK // "stack"): \\([$a[] | select(index("create"))] | length) to add, \\([$a[] | select(. == ["update"])] | length) to change, \\([$a[] | select(index("delete"))] | length) to destroy"' plan.json >> "\${GITHUB_STEP_SUMMARY:-/dev/null}"`,
   // An env's connection carries tierkit's root_rotation_statements (TK045) and is rotated; a preview
   // connection carries none (TK171): its Jobs read the same password from KV, so it is never rotated.
   'jq -r \'.resource_changes[]? | select(.type == "vault_database_secret_backend_connection" and (.change.actions | index("create")) and ((.change.after.root_rotation_statements // []) | length > 0)) | "\\(.change.after.backend)/rotate-root/\\(.change.after.name)"\' plan.json > created-connections.txt',
-  'terraform apply -input=false tfplan',
+  'terraform apply -input=false "$plan"',
+  '',
+].join('\n');
+
+/**
+ * A removed stack's destroy: main's stack before the push (staged, verified) planned with `-destroy`
+ * against its own backend by this job; applied only if it deletes and nothing else, and does exactly
+ * what the reviewed destroy plan does (whose own prior state and backend are the PR run's choice).
+ */
+export const DESTROY_SCRIPT = [
+  'terraform init -input=false -lockfile=readonly',
+  'terraform show -json tfplan > reviewed.json',
+  'terraform plan -destroy -input=false -out=main.tfplan',
+  'terraform show -json main.tfplan > plan.json',
+  'node -e "$BIND_PLAN" reviewed.json plan.json',
+  'node -e "$ONLY_DELETES" plan.json',
+  'terraform apply -input=false main.tfplan',
   '',
 ].join('\n');
 
