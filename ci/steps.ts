@@ -355,13 +355,13 @@ export const BIND_PLAN_SCRIPT = [
   'const a = actions(reviewed);',
   'const b = actions(own);',
   'for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {',
-  "  if (a.get(k) !== b.get(k)) why.push(k + ': the reviewed plan does ' + (a.get(k) || 'nothing') + ', main\'s plan does ' + (b.get(k) || 'nothing'));",
+  "  if (a.get(k) !== b.get(k)) why.push(k + ': the reviewed plan does ' + (a.get(k) || 'nothing') + ', main\\'s plan does ' + (b.get(k) || 'nothing'));",
   '}',
   "const n = (f) => [...b.values()].filter((x) => f(x.split('+'))).length;",
   "const counts = n((x) => x.includes('create')) + ' to add, ' + n((x) => x.length === 1 && x[0] === 'update') + ' to change, ' + n((x) => x.includes('delete')) + ' to destroy';",
-  "if (approved !== undefined && approved !== counts) why.push('the approval showed ' + JSON.stringify(approved) + ', main\'s plan does ' + counts);",
+  "if (approved !== undefined && approved !== counts) why.push('the approval showed ' + JSON.stringify(approved) + ', main\\'s plan does ' + counts);",
   "if (why.length > 0) { console.log('::error::refusing to apply ' + process.env.STACK + ': ' + why.join('; ') + '. Re-run the PR checks on the merged head (its plans are made again), then re-run this workflow'); process.exit(1); }",
-  "console.log(process.env.STACK + ': main\'s own plan does what the reviewed plan does (' + counts + ')');",
+  "console.log(process.env.STACK + ': main\\'s own plan does what the reviewed plan does (' + counts + ')');",
 ].join('\n');
 
 /**
@@ -459,7 +459,7 @@ export const APPLY_SCRIPT = [
   '  terraform show -json tfplan > reviewed.json',
   '  terraform plan -input=false -out=main.tfplan',
   '  terraform show -json main.tfplan > main.json',
-  '  node -e "$BIND_PLAN" reviewed.json main.json "$APPROVED"',
+  '  node -e "${BIND_PLAN:?}" reviewed.json main.json "$APPROVED"',
   '  plan=main.tfplan',
   'fi',
   'terraform show -json "$plan" > plan.json',
@@ -482,8 +482,8 @@ export const DESTROY_SCRIPT = [
   'terraform show -json tfplan > reviewed.json',
   'terraform plan -destroy -input=false -out=main.tfplan',
   'terraform show -json main.tfplan > plan.json',
-  'node -e "$BIND_PLAN" reviewed.json plan.json',
-  'node -e "$ONLY_DELETES" plan.json',
+  'node -e "${BIND_PLAN:?}" reviewed.json plan.json',
+  'node -e "${ONLY_DELETES:?}" plan.json',
   'terraform apply -input=false main.tfplan',
   '',
 ].join('\n');
