@@ -151,3 +151,33 @@ describe('the apply job applies its own plan of main, and only when it is the re
     expect(r.out).not.toContain('Apply complete');
   });
 });
+
+describe("a removed stack's destroy applies the job's own -destroy plan of main before the push", () => {
+  /** The destroy step alone, in a directory holding main-before's verified stack and the reviewed plan. */
+  function destroyJob(before: string, tfplan: string) {
+    const s = step(apply.jobs['remove-app-environments'], 'terraform apply (the reviewed destroy plan, deletes only)');
+    const dir = testTmp('ci', `destroy-${process.pid}-${++n}`);
+    copyFileSync(tfplan, join(dir, 'tfplan'));
+    writeFileSync(join(dir, 'cdk.tf.json'), before); // staged by the verify step (removed-stack-config.test.ts)
+    return sh(s.run, dir, { ...s.env, STACK: 'crm' });
+  }
+
+  it('destroys what the reviewed destroy plan destroys', () => {
+    const { bucket } = estateState();
+    const before = stack(bucket, 'crm.tfstate', { a: 'v1', b: 'v1' });
+    const d = destroyJob(before, prPlan(before, '', '-destroy'));
+    expect(d.status, d.out).toBe(0);
+    expect(d.out).toContain('Apply complete! Resources: 0 added, 0 changed, 2 destroyed');
+  });
+
+  it('refuses a deletes-only plan made against another stack\'s state (it would drop shop\'s prod database)', () => {
+    const { bucket } = estateState();
+    const before = stack(bucket, 'crm.tfstate', { a: 'v1', b: 'v1' });
+    const shop = sha(join(bucket, 'shop.tfstate'));
+    const d = destroyJob(before, prPlan(before, `-backend-config=path=${join(bucket, 'shop.tfstate')}`, '-destroy'));
+    expect(d.status).toBe(1);
+    expect(d.out).toContain("terraform_data.prod_database: the reviewed plan does delete, main's plan does nothing");
+    expect(d.out).not.toContain('Apply complete');
+    expect(sha(join(bucket, 'shop.tfstate'))).toBe(shop);
+  });
+});
