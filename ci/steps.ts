@@ -8,6 +8,7 @@ import {
 } from '../constructs/naming';
 import { compareStrings } from '../contract/order';
 import { ACTIONS, NODE_VERSION, TERRAFORM_VERSION } from './pins';
+import { BIND_PLAN_SCRIPT, DESTROY_SCRIPT } from './plan-binding';
 
 /** Steps both workflows share. Every credential comes from OIDC, Vault or `secrets.*`; none is written here. */
 
@@ -349,11 +350,7 @@ export function verifyConfigScript(root: string, who: string, whose: string): st
 export const VERIFY_CONFIG_SCRIPT = verifyConfigScript('../main', 'main', "main's");
 
 /**
- * Download the reviewed plan of the stack, refuse it unless its sha256 is the reviewed one, log
- * into Vault as `role` (with the stack's server's admin credential, if any) and apply it.
- */
-/**
- * Run by `node -e` on `terraform show -json tfplan`: exits 1 unless every planned action is a
+ * Run by `node -e` on `terraform show -json` of a plan: exits 1 unless every planned action is a
  * delete (or no-op). A removed stack's reviewed plan was made with `-destroy`; this makes the apply
  * job refuse anything else even if the plan index were wrong.
  */
@@ -363,6 +360,11 @@ export const ONLY_DELETES_SCRIPT = [
   "if (other.length > 0) { console.log('::error::the destroy plan of a removed stack would ' + other.map((r) => r.change.actions.join('+') + ' ' + r.address).join(', ') + ': refusing to apply'); process.exit(1); }",
 ].join('\n');
 
+/**
+ * Download the reviewed plan of the stack, refuse it unless its sha256 is the reviewed one and its
+ * configuration and lock are main's, log into Vault as `role` (with the stack's server's admin
+ * credential, if any), plan main's stack and apply that plan if it does what the reviewed one does.
+ */
 export function applySteps(
   m: Manifest, stack: StackRef, role: string, stateRole: string,
   opts: { readonly onlyDeletes?: boolean; readonly verifyConfig?: readonly Step[]; readonly catchUp?: { readonly reviewed: string; readonly steps: (behind: string) => { stage: Step; plan: Step } } } = {},
@@ -414,10 +416,22 @@ export function applySteps(
     ...(catchUp ? [catchUp.plan] : []),
     opts.onlyDeletes
       ? {
-        name: 'terraform apply (the reviewed destroy plan, deletes only)', 'working-directory': 'stack', env: { ONLY_DELETES: ONLY_DELETES_SCRIPT },
-        run: 'terraform init -input=false -lockfile=readonly\nterraform show -json tfplan > plan.json\nnode -e "$ONLY_DELETES" plan.json\nterraform apply -input=false tfplan\n',
+        name: 'terraform apply (the reviewed destroy plan, deletes only)', 'working-directory': 'stack',
+        env: { STACK: name, BIND_PLAN: BIND_PLAN_SCRIPT, ONLY_DELETES: ONLY_DELETES_SCRIPT },
+        run: DESTROY_SCRIPT,
       }
-      : { id: 'apply', name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack', env: { STACK: name }, run: APPLY_SCRIPT },
+      : {
+        id: 'apply', name: 'terraform apply (the reviewed plan, nothing else)', 'working-directory': 'stack',
+        env: {
+          STACK: name,
+          // `false` only for a stack behind its last apply (no reviewed plan: its catch-up plan is main's own).
+          REVIEWED: opts.catchUp ? `\${{ ${opts.catchUp.reviewed} }}` : 'true',
+          // The label the apply job's name showed the approvers (github-apply.ts): the applied plan must match it.
+          APPROVED: `\${{ needs.locate.outputs.counts && fromJSON(needs.locate.outputs.counts)[${key}] || '' }}`,
+          BIND_PLAN: BIND_PLAN_SCRIPT,
+        },
+        run: APPLY_SCRIPT,
+      },
     ...(opts.onlyDeletes ? [] : [{
       name: 'Rotate the root credential of each Vault connection the plan created',
       // Also after a failed apply: it may have created a connection before it failed, and no later
@@ -439,13 +453,22 @@ export function applySteps(
  */
 export const APPLY_SCRIPT = [
   'terraform init -input=false -lockfile=readonly',
-  'terraform show -json tfplan > plan.json',
-  // The job summary: what this plan (the verified file, not the index's label) does.
+  'plan=tfplan',
+  'if [ "$REVIEWED" != false ]; then',
+  // The reviewed plan is compared, never applied: main's stack, backend and state make the plan applied.
+  '  terraform show -json tfplan > reviewed.json',
+  '  terraform plan -input=false -out=main.tfplan',
+  '  terraform show -json main.tfplan > main.json',
+  '  node -e "${BIND_PLAN:?}" reviewed.json main.json "$APPROVED"',
+  '  plan=main.tfplan',
+  'fi',
+  'terraform show -json "$plan" > plan.json',
+  // The job summary: what the applied plan (this job's own) does.
   `jq -r '[.resource_changes[]? | .change.actions] as $a | "### \\($ENV.STACK // "stack"): \\([$a[] | select(index("create"))] | length) to add, \\([$a[] | select(. == ["update"])] | length) to change, \\([$a[] | select(index("delete"))] | length) to destroy"' plan.json >> "\${GITHUB_STEP_SUMMARY:-/dev/null}"`,
   // An env's connection carries tierkit's root_rotation_statements (TK045) and is rotated; a preview
   // connection carries none (TK171): its Jobs read the same password from KV, so it is never rotated.
   'jq -r \'.resource_changes[]? | select(.type == "vault_database_secret_backend_connection" and (.change.actions | index("create")) and ((.change.after.root_rotation_statements // []) | length > 0)) | "\\(.change.after.backend)/rotate-root/\\(.change.after.name)"\' plan.json > created-connections.txt',
-  'terraform apply -input=false tfplan',
+  'terraform apply -input=false "$plan"',
   '',
 ].join('\n');
 

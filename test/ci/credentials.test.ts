@@ -131,15 +131,21 @@ describe('the first password of a Vault connection', () => {
     };
     // The apply step notes what the plan creates; the rotate step (its own step, so it also runs after a failed apply) rotates it.
     const created = (actions: string[]) => {
+      // The stand-in shows the same plan for the reviewed planfile and the job's own: they agree, and
+      // the approval's label (the job name's counts) is that plan's.
+      const adds = 1 + (actions.includes('create') ? 2 : 0);
+      const label = `${adds} to add, ${actions.length === 1 && actions[0] === 'update' ? 2 : 0} to change, ${actions.includes('delete') ? 2 : 0} to destroy`;
+      const exprs = Object.fromEntries(Object.values(applyStep.env as Record<string, string>).flatMap((v) => [...v.matchAll(/\$\{\{ ([^}]+) \}\}/g)].map((x) => x[1]))
+        .map((e) => [e, e.startsWith('contains(') ? 'true' : label]));
       const r = runStep(applyStep, {
-        'plan-fixture.json': JSON.stringify({ resource_changes: [
-          { type: 'vault_database_secret_backend_connection', change: { actions, after: { backend: connection.backend, name: connection.name, root_rotation_statements: connection.root_rotation_statements } } },
+        'plan-fixture.json': JSON.stringify({ errored: false, complete: true, resource_changes: [
+          { address: 'vault_database_secret_backend_connection.connection', type: 'vault_database_secret_backend_connection', change: { actions, after: { backend: connection.backend, name: connection.name, root_rotation_statements: connection.root_rotation_statements } } },
           // A preview connection has no root rotation (TK171): its Jobs read its password from KV, so it is never rotated.
-          { type: 'vault_database_secret_backend_connection', change: { actions, after: { backend: connection.backend, name: 'erp-previews' } } },
-          { type: 'postgresql_role', change: { actions: ['create'], after: { name: 'x' } } },
+          { address: 'vault_database_secret_backend_connection.previews', type: 'vault_database_secret_backend_connection', change: { actions, after: { backend: connection.backend, name: 'erp-previews' } } },
+          { address: 'postgresql_role.x', type: 'postgresql_role', change: { actions: ['create'], after: { name: 'x' } } },
         ] }),
-      }, {}, { path: 'bin', setup: standIns() });
-      expect(r.status, r.stderr).toBe(0);
+      }, exprs, { path: 'bin', setup: standIns() });
+      expect(r.status, r.stderr + r.stdout).toBe(0);
       expect(existsSync(join(r.dir, 'applied'))).toBe(true);
       return readFileSync(join(r.dir, 'created-connections.txt'), 'utf8');
     };

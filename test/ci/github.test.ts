@@ -73,7 +73,10 @@ describe('tierkit ci github', () => {
       const names = job.steps.map((st: any) => st.name);
       expect(names.indexOf('Refuse a plan whose sha256 differs from the reviewed one')).toBeLessThan(names.indexOf('terraform apply (the reviewed plan, nothing else)'));
       const applyStep = job.steps.find((st: any) => String(st.run ?? '').includes('terraform apply'));
-      expect(applyStep.run).toContain('terraform apply -input=false tfplan');
+      // The PR run's planfile is only compared: the job applies its own plan of main's stack, bound to it and to the approval's label.
+      expect(applyStep.run).toContain('node -e "${BIND_PLAN:?}" reviewed.json main.json "$APPROVED"');
+      expect(applyStep.run).toContain('terraform apply -input=false "$plan"');
+      expect(applyStep.env.APPROVED).toBe(`\${{ needs.locate.outputs.counts && fromJSON(needs.locate.outputs.counts)['${s.name}'] || '' }}`);
       if (s.server) expect(vault.with.secrets).toContain(`tierkit/postgres-admin/${s.server} password | TF_VAR_pg_admin_password`);
     }
     expect(apply.on).toEqual({ push: { branches: ['main'] } });

@@ -19,7 +19,8 @@ const ARTIFACT_PATH = `terraform/${STACK}/cdk.tf.json`;
 const honest = readFileSync(join(root, 'dist', ARTIFACT_PATH), 'utf8');
 const providerSet = Object.keys(JSON.parse(honest).terraform.required_providers).sort().join('+');
 const LOCK = `# committed lock of ${providerSet}\nprovider "registry.terraform.io/cyrilgdn/postgresql" {}\n`;
-const SHOWN = JSON.stringify({ resource_changes: [{ address: 'postgresql_role.group_role', change: { actions: ['delete'] } }] });
+// The stand-in terraform shows it for the reviewed plan and the job's own -destroy plan alike (they agree).
+const SHOWN = JSON.stringify({ errored: false, complete: true, resource_changes: [{ address: 'postgresql_role.group_role', change: { actions: ['delete'] } }] });
 let runs = 0;
 
 function sh(script: string, cwd: string, env: Record<string, string>) {
@@ -134,7 +135,7 @@ describe("a removed stack's destroy plan is held to main's configuration before 
       extra: { '.terraform/environment': 'other-workspace', 'override.tf.json': '{"resource":{}}', 'created-connections.txt': 'sys/policies/acl/x\n' },
     });
     expect(r.applied, r.log).toBe(true);
-    // The stand-in terraform wrote plan.json; everything else is the verified plan and main-before's files.
-    expect(r.left).toEqual(['.terraform.lock.hcl', 'cdk.tf.json', 'plan.json', 'tfplan']);
+    // The stand-in terraform wrote plan.json and reviewed.json (its plan stays unwritten); everything else is the verified plan and main-before's files.
+    expect(r.left).toEqual(['.terraform.lock.hcl', 'cdk.tf.json', 'plan.json', 'reviewed.json', 'tfplan']);
   });
 });

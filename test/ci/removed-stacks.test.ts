@@ -124,8 +124,9 @@ describe('stacks removed by a pull request', () => {
       const s = step(apply.jobs[id], 'terraform apply (the reviewed destroy plan, deletes only)');
       // A stand-in terraform: `show -json` prints the plan given by the test, `apply` leaves a mark.
       const run = (actions: string[][]) => runStep(s, {
-        'plan-fixture.json': JSON.stringify({ resource_changes: actions.map((a, i) => ({ address: `postgresql_role.r${i}`, change: { actions: a } })) }),
-      }, {}, {
+        // The same for the reviewed plan and the job's own (-destroy of main before the push): they agree.
+        'plan-fixture.json': JSON.stringify({ errored: false, complete: true, resource_changes: actions.map((a, i) => ({ address: `postgresql_role.r${i}`, change: { actions: a } })) }),
+      }, { 'matrix.stack': 'shop' }, {
         path: 'bin',
         setup: (dir) => {
           mkdirSync(join(dir, 'bin'), { recursive: true });
