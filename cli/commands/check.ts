@@ -57,7 +57,8 @@ Options:
                     (default: the current time)
   --rules <dir>     the estate repo's own rules, one per file named <ID>-<name>.ts, e.g.
                     ACME001-image-pinned.ts (default: policies in the project root); they run
-                    in a separate process and are reported like the built-in rules
+                    in a separate process and are reported like the built-in rules; dist/ is
+                    read before they run, and a file they change in it is a TK020 error
   --verbose         print stack traces of unexpected errors
   -h, --help        show this help
 
