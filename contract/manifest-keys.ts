@@ -23,6 +23,8 @@ const KEYED: readonly KeyedList[] = [
   { list: 'servers', space: 'server id', keys: (s) => [[s?.id, '/id']] },
   { list: 'stacks', space: 'stack name', keys: (s) => [[s?.name, '/name']] },
   { list: 'artifacts', space: 'artifact path', keys: (a) => [[a?.path, '/path']] },
+  // The reader names a stack directory's stack after its listed artifact's `stack`.
+  { list: 'artifacts', space: 'stack of a Terraform artifact', keys: (a) => (a?.kind === 'terraform-stack' ? [[a.stack, '/stack']] : []) },
   { list: 'appEnvironments', space: 'app-environment slug', keys: (e) => [[e?.slug, '/slug']] },
   { list: 'appEnvironments', space: 'app-environment stack', keys: (e) => [[e?.stack, '/stack']] },
   // The env index files the group, Vault connection and golden dump roles under one key space.

@@ -60,6 +60,16 @@ describe('the strict reader refuses a name a manifest list repeats', () => {
     }
   });
 
+  it("a second stack directory listed as another stack's artifact (the reader names the stack after it)", () => {
+    const dir = edited((m) => {
+      const evil = m.artifacts.find((a: any) => a.path === 'terraform/crm-alice/cdk.tf.json');
+      evil.stack = 'crm';
+    });
+    expect(repeats(dir).map((p) => [p.pointer, p.reason])).toEqual([
+      [expect.stringMatching(/^\/artifacts\/\d+\/stack$/), expect.stringMatching(/^repeats the stack of a Terraform artifact "crm" of \/artifacts\/\d+\/stack/)],
+    ]);
+  });
+
   it("an env claiming another env's group role (a role name the index files under one env only)", () => {
     const dir = edited((m) => {
       const prod = m.appEnvironments.find((e: any) => e.slug === 'crm');
