@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 // js-yaml, not `yaml`, for reading: 7× faster on large dists, same YAML 1.2 core schema.
 import { loadAll } from 'js-yaml';
 import { MANIFEST_SCHEMA_VERSION, Manifest } from './manifest';
+import { repeatedManifestKeys } from './manifest-keys';
 import { DistProblem, pointerSegment } from './problems';
 import { normalizeStack } from './terraform/normalize';
 import { StackEvaluator } from './terraform/stack';
@@ -284,6 +285,7 @@ export function readDist(distDir: string, options: ReadDistOptions = {}): DistCo
       reason: 'declares an empty estate (no artifacts, stacks or app-environments): an estate with nothing in it proves nothing, and every file beside it would go unjudged',
       fix: 'synthesize the estate (`tierkit synth`) into dist/; an estate declares at least one app-environment' });
   }
+  problems.push(...repeatedManifestKeys(manifest));
   // Each file is read once, hashed and parsed, then dropped: a large dist is never held as text.
   const load = (rel: string): string => {
     const text = readFileSync(join(dir, rel), 'utf8');

@@ -1,6 +1,6 @@
 import { compareStrings } from '../contract/order';
 import { isReason } from '../contract/tiers';
-import { DistReadError, readDist } from '../contract/read';
+import { DistContents, DistReadError, readDist } from '../contract/read';
 import { buildGraph } from './graph/build';
 import { loadSqlParser } from './graph/sql';
 import type { Env, EstateGraph } from './graph/types';
@@ -133,15 +133,30 @@ function unreadableReport(err: DistReadError, options: CheckOptions): CheckRepor
   };
 }
 
-/** Read a dist/, build the graph, and evaluate the rule pack. */
-export async function checkDist(distDir: string, options: CheckOptions): Promise<CheckReport> {
+/** A dist/ as read for a check: its contents in memory, or why it cannot be read at all. */
+export type LoadedDist = { readonly contents: DistContents } | { readonly unreadable: DistReadError };
+
+/**
+ * Read a dist/ into memory (and load the SQL parser) for `evaluateDist`. `check` calls it before
+ * any of the repo's own rules run: the built-in rules judge the dist as it was then, whatever a
+ * user rule later writes to disk.
+ */
+export async function loadDist(distDir: string): Promise<LoadedDist> {
   await loadSqlParser();
-  let dist;
   try {
-    dist = readDist(distDir);
+    return { contents: readDist(distDir) };
   } catch (err) {
-    if (err instanceof DistReadError) return unreadableReport(err, options);
+    if (err instanceof DistReadError) return { unreadable: err };
     throw err;
   }
-  return evaluateGraph(buildGraph(dist), options);
+}
+
+/** Build the graph of a loaded dist/ and evaluate the rule pack. */
+export function evaluateDist(loaded: LoadedDist, options: CheckOptions): CheckReport {
+  return 'unreadable' in loaded ? unreadableReport(loaded.unreadable, options) : evaluateGraph(buildGraph(loaded.contents), options);
+}
+
+/** Read a dist/, build the graph, and evaluate the rule pack. */
+export async function checkDist(distDir: string, options: CheckOptions): Promise<CheckReport> {
+  return evaluateDist(await loadDist(distDir), options);
 }

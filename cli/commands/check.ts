@@ -57,7 +57,8 @@ Options:
                     (default: the current time)
   --rules <dir>     the estate repo's own rules, one per file named <ID>-<name>.ts, e.g.
                     ACME001-image-pinned.ts (default: policies in the project root); they run
-                    in a separate process and are reported like the built-in rules
+                    in a separate process and are reported like the built-in rules; dist/ is
+                    read before they run, and a file they change in it is a TK020 error
   --verbose         print stack traces of unexpected errors
   -h, --help        show this help
 
@@ -70,14 +71,24 @@ Exit codes: 0 no unsuppressed error finding, 1 error findings (or unreadable dis
     }
     // Loaded after the flags are validated: a usage error never pays for the WASM parser.
     // require, not import(): the same in the compiled CommonJS and under tsx's require hook.
-    const { checkDist } = require('../../policies/engine') as typeof import('../../policies/engine');
+    const { evaluateDist, loadDist } = require('../../policies/engine') as typeof import('../../policies/engine');
     const { failing } = require('../../policies/report/finding') as typeof import('../../policies/report/finding');
     const { RULES } = require('../../policies/rules') as typeof import('../../policies/rules');
     const { findUserRules, runUserRules } = require('../../policies/user-rules') as typeof import('../../policies/user-rules');
-    // The repo's own rules run in a child process; the built-in ones here, untouched by them.
-    const userRules = await runUserRules(options.dist, options.now, findUserRules(options.rulesDir));
-    const report = await checkDist(options.dist, { now: options.now, rules: [...RULES, ...userRules] });
-    const text = await render(options, report, io.cwd);
+    const { distChanges, distFingerprint } = require('../../policies/dist/fingerprint') as typeof import('../../policies/dist/fingerprint');
+    // The repo's own rules run in a child process, with this process's file-system rights. Before
+    // any of their code runs, everything the built-in rules need is in memory — dist/ read, the
+    // renderer loaded — and dist/ is fingerprinted: a user rule rewriting it (and its hashes)
+    // changes neither what is judged nor the report, and the change itself is a TK020 error.
+    const userRuleFiles = findUserRules(options.rulesDir);
+    const before = userRuleFiles.length > 0 ? distFingerprint(options.dist) : undefined;
+    const loaded = await loadDist(options.dist);
+    const render = renderer(options, io.cwd);
+    const userRules = await runUserRules(options.dist, options.now, userRuleFiles);
+    const changed = before ? distChanges(before, distFingerprint(options.dist), `the repo's own rules (${userRuleFiles.map((r) => r.id).join(', ')})`) : [];
+    const judged = changed.length > 0 && 'contents' in loaded ? { contents: { ...loaded.contents, problems: [...loaded.contents.problems, ...changed] } } : loaded;
+    const report = evaluateDist(judged, { now: options.now, rules: [...RULES, ...userRules] });
+    const text = render(report);
     if (options.output) {
       mkdirSync(dirname(options.output), { recursive: true });
       const tmp = `${options.output}.tmp-${process.pid}`;
@@ -92,16 +103,20 @@ Exit codes: 0 no unsuppressed error finding, 1 error findings (or unreadable dis
   },
 };
 
-async function render(options: CheckOptions, report: import('../../policies/report/finding').CheckReport, cwd: string): Promise<string> {
+type Report = import('../../policies/report/finding').CheckReport;
+
+/** The renderer of `options.format`, loaded now: no module is loaded after the repo's own rules ran. */
+function renderer(options: CheckOptions, cwd: string): (report: Report) => string {
   switch (options.format) {
-    case 'text': return (require('../../policies/report/text') as typeof import('../../policies/report/text')).renderText(report);
-    case 'json': return (require('../../policies/report/json') as typeof import('../../policies/report/json')).renderJson(report);
-    case 'junit': return (require('../../policies/report/junit') as typeof import('../../policies/report/junit')).renderJunit(report);
+    case 'text': return (require('../../policies/report/text') as typeof import('../../policies/report/text')).renderText;
+    case 'json': return (require('../../policies/report/json') as typeof import('../../policies/report/json')).renderJson;
+    case 'junit': return (require('../../policies/report/junit') as typeof import('../../policies/report/junit')).renderJunit;
     case 'sarif': {
       const root = projectRoot(cwd);
       const rel = relative(root, options.dist).split(sep).join('/');
       const uriPrefix = rel === '' ? '' : rel.startsWith('..') ? `${options.dist.split(sep).join('/')}/` : `${rel}/`;
-      return (require('../../policies/report/sarif') as typeof import('../../policies/report/sarif')).renderSarif(report, {
+      const { renderSarif } = require('../../policies/report/sarif') as typeof import('../../policies/report/sarif');
+      return (report) => renderSarif(report, {
         uriPrefix,
         readFile: (file) => {
           try { return readFileSync(join(options.dist, file), 'utf8'); } catch { return undefined; }

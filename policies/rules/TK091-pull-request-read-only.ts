@@ -1,4 +1,5 @@
 import { PLATFORM_ADMIN_ENVIRONMENT, planEnvironmentName } from '../../constructs/naming';
+import { groupBy } from '../graph/group';
 import { EstateGraph } from '../graph/types';
 import { githubToken } from './support/github-tokens';
 import { Rule, RuleFinding } from './support/rule';
@@ -24,7 +25,9 @@ export const rule: Rule = {
     const out: RuleFinding[] = [];
     const ci = g.manifest.estate.ci;
     const environments = [undefined, PLATFORM_ADMIN_ENVIRONMENT, ...[...g.tiers.keys()].flatMap((t) => [t, planEnvironmentName(t)])];
-    const policies = new Map(g.vaultPolicies.map((p) => [p.name, p]));
+    // Every policy of a name: Vault keeps one per name, whichever Terraform wrote last, so a
+    // write-capable twin before the read-only one must be judged too (a Map would keep the last).
+    const policies = groupBy(g.vaultPolicies, (p) => p.name);
     for (const r of g.authRoles) {
       if (r.kind !== 'jwt' || r.backend !== g.manifest.estate.vault.jwtAuthPath) continue;
       const b = bindingOf(r.attributes ?? { bound_claims: r.boundClaims });
@@ -36,19 +39,22 @@ export const rule: Rule = {
       const as = `jwt auth role "auth/${r.backend}/role/${r.name}" admits a pull request run's token (${admitted.map((e) => e ?? 'no environment').join(', ')})`;
       for (const name of r.policies) {
         if (name === 'default') continue;
-        const p = policies.get(name);
-        if (!p) {
+        const found = policies.get(name) ?? [];
+        if (found.length === 0) {
           out.push({ env: r.stack.env, source: r.source, message: `${as} and hands out policy "${name}", which the dist does not declare: it cannot be judged read-only` });
           continue;
         }
-        if (p.parseError) {
-          out.push({ env: r.stack.env, source: r.source, message: `${as} and hands out policy "${name}", which does not parse (${p.parseError}): it cannot be judged read-only` });
-          continue;
-        }
-        for (const rule of p.rules) {
-          const writes = rule.capabilities.filter((c) => !READ_ONLY.has(c));
-          if (writes.length > 0) {
-            out.push({ env: r.stack.env, source: r.source, message: `${as} and hands out policy "${name}", which grants [${writes.join(', ')}] on "${rule.written ?? rule.path}"` });
+        for (const p of found) {
+          const which = found.length > 1 ? ` (declared ${found.length} times; ${p.source.file}#${p.source.pointer})` : '';
+          if (p.parseError) {
+            out.push({ env: r.stack.env, source: r.source, message: `${as} and hands out policy "${name}"${which}, which does not parse (${p.parseError}): it cannot be judged read-only` });
+            continue;
+          }
+          for (const rule of p.rules) {
+            const writes = rule.capabilities.filter((c) => !READ_ONLY.has(c));
+            if (writes.length > 0) {
+              out.push({ env: r.stack.env, source: r.source, message: `${as} and hands out policy "${name}"${which}, which grants [${writes.join(', ')}] on "${rule.written ?? rule.path}"` });
+            }
           }
         }
       }

@@ -20,7 +20,7 @@ export const rule: Rule = {
     + 'dist/ci/state-access.json: a read-only planner per tier (trusted by pull request runs, in `<tier>-plan` for a '
     + 'human-gated tier), a writing applier per tier (trusted only by the apply workflow at main in the tier\'s '
     + 'environment) and platform-admin. One shared role would let any pull request run rewrite prod state. The rule '
-    + 'reads the file as written — a hand-edited copy included — and requires: every expected identity present; trust '
+    + 'reads the file as written — a hand-edited copy included — and requires: every expected identity present, once (every copy of a name is judged); trust '
     + 'only from GitHub\'s OIDC provider of the backend\'s account, audience sts.amazonaws.com and exactly the identity\'s '
     + 'subject; planners granted only GetObject/ListBucket; every object an identity reaches is the key (or lock) of a '
     + 'stack its tier gates (platform-admin: the platform stacks), never a wildcard. What it cannot read is a finding.',
@@ -49,14 +49,22 @@ export const rule: Rule = {
     }
     const written = Array.isArray(doc.identities) ? doc.identities : [];
     if (!Array.isArray(doc.identities)) out.push({ source: at('/identities'), message: `${file} has no identities list` });
-    const byName = new Map<string, { id: Record<string, any>; i: number }>();
-    written.forEach((id: unknown, i: number) => { if (isRecord(id) && typeof id.name === 'string') byName.set(id.name, { id, i }); else out.push({ source: at(`/identities/${i}`), message: `${file}: identity ${i} is not an object with a name` }); });
+    // Every entry is judged, under its name: a Map of one entry per name would judge only the last
+    // copy, and whoever creates the roles "as written" may apply any of them.
+    const byName = new Map<string, { id: Record<string, any>; i: number }[]>();
+    written.forEach((id: unknown, i: number) => {
+      if (isRecord(id) && typeof id.name === 'string') byName.set(id.name, [...(byName.get(id.name) ?? []), { id, i }]);
+      else out.push({ source: at(`/identities/${i}`), message: `${file}: identity ${i} is not an object with a name` });
+    });
     const want = new Map(expected.identities.map((e) => [e.name, e]));
-    for (const name of byName.keys()) if (!want.has(name)) out.push({ source: at(`/identities/${byName.get(name)!.i}`), message: `${file} declares state identity "${name}", which the estate does not derive: nothing bounds what it reaches` });
-    for (const e of expected.identities) {
-      const found = byName.get(e.name);
-      if (!found) { out.push({ source: at('/identities'), message: `${file} lacks state identity "${e.name}", which the workflows assume` }); continue; }
-      const { id, i } = found;
+    for (const [name, entries] of byName) {
+      if (entries.length > 1) {
+        out.push({ source: at(`/identities/${entries[1].i}`), message: `${file} declares state identity "${name}" ${entries.length} times (${entries.map((x) => `/identities/${x.i}`).join(', ')}): one IAM role has one trust and one permissions policy, so which copy is created depends on the tool applying the file; each name may appear once` });
+      }
+      if (!want.has(name)) for (const { i } of entries) out.push({ source: at(`/identities/${i}`), message: `${file} declares state identity "${name}", which the estate does not derive: nothing bounds what it reaches` });
+    }
+    /** One written identity (`/identities/<i>`) against the one the estate derives under its name. */
+    const judge = (e: (typeof expected.identities)[number], id: Record<string, any>, i: number): void => {
       const p = `/identities/${i}`;
       const label = `state identity "${e.name}"`;
       // Trust: one Allow statement for the OIDC provider, audience and exactly the identity's subjects.
@@ -113,6 +121,11 @@ export const rule: Rule = {
           }
         }
       });
+    };
+    for (const e of expected.identities) {
+      const found = byName.get(e.name);
+      if (!found) { out.push({ source: at('/identities'), message: `${file} lacks state identity "${e.name}", which the workflows assume` }); continue; }
+      for (const { id, i } of found) judge(e, id, i);
     }
     return out;
   },

@@ -221,4 +221,15 @@ describe('TK091 pull-request-read-only', () => {
     expect(judge(role('tierkit-plan-dev', (a) => ({ ...a, token_policies: ['made-up'] }))))
       .toEqual([expect.stringContaining('hands out policy "made-up", which the dist does not declare: it cannot be judged read-only')]);
   });
+
+  it('judges every policy of the name a planner hands out: a writing twin before the read-only one is refused', () => {
+    // Vault keeps one policy per name, whichever Terraform wrote last; a Map of policies by name kept the read-only one.
+    const stacks = dist.stacks.map((s) => ({ ...s, resources: s.resources.flatMap((r) => {
+      if (r.type !== 'vault_policy' || r.attributes.name !== 'tierkit-plan-dev') return [r];
+      const twin = { ...r, name: 'a_twin', pointer: '/resource/vault_policy/a_twin', attributes: { ...r.attributes, policy: `${r.attributes.policy}\npath "auth/jwt/role/tierkit-apply-dev" {\n  capabilities = ["update"]\n}\n` } };
+      return [twin as TerraformResource, r];
+    }) }));
+    const got = TK091.evaluate(buildGraph({ ...dist, stacks }), { now: NOW, exempt: () => {} }).map((f) => f.message);
+    expect(got).toEqual([expect.stringContaining('hands out policy "tierkit-plan-dev" (declared 2 times; terraform/platform-dev/cdk.tf.json#/resource/vault_policy/a_twin), which grants [update] on "auth/jwt/role/tierkit-apply-dev"')]);
+  });
 });

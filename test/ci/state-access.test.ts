@@ -141,6 +141,25 @@ describe('TK093: a hand-edited state-access file', () => {
     rehashManifest(broken);
     expect(findings(await check(broken), 'TK093').map((x) => x.message)).toEqual([expect.stringContaining('cannot be read')]);
   });
+
+  it('a name written twice is an error even when both copies are exact; every copy is judged, wherever it stands', async () => {
+    const twin = editedAccess((d) => { d.identities.push(JSON.parse(JSON.stringify(d.identities.find((i: any) => i.name === 'tierkit-state-apply-prod')))); });
+    const n = doc.identities.length;
+    expect(findings(await check(twin), 'TK093').map((x) => [x.pointer, x.message])).toEqual([
+      [`/identities/${n}`, expect.stringContaining(`declares state identity "tierkit-state-apply-prod" 2 times (/identities/${doc.identities.findIndex((i) => i.name === 'tierkit-state-apply-prod')}, /identities/${n})`)],
+    ]);
+    // A widened copy after the genuine one (the one a last-wins Map judged) and one before it: both found.
+    for (const at of ['after', 'before'] as const) {
+      const dir = editedAccess((d) => {
+        const wide = JSON.parse(JSON.stringify(d.identities.find((i: any) => i.name === 'tierkit-state-plan-dev')));
+        wide.permissionsPolicy.Statement[1].Action = ['s3:GetObject', 's3:PutObject'];
+        if (at === 'after') d.identities.push(wide); else d.identities.unshift(wide);
+      });
+      const messages = findings(await check(dir), 'TK093').map((x) => x.message);
+      expect(messages, at).toEqual(expect.arrayContaining([expect.stringContaining('"tierkit-state-plan-dev" 2 times'), expect.stringContaining('is allowed s3:PutObject')]));
+      expect(messages, at).toHaveLength(2);
+    }
+  });
 });
 
 describe('the workflows assume the state identity whose trust admits their own token', () => {

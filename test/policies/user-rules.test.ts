@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findUserRules } from '../../policies/user-rules';
@@ -91,6 +92,40 @@ describe('user rules (policies/<ID>-<name>.ts)', () => {
     expect(tk004(r.report!.findings)).toHaveLength(1);
     expect(r.report!.findings.filter((f) => f.ruleId === 'ACME001' && f.ruleName === 'prod-listed').length).toBeGreaterThan(0);
     expect(r.report!.findings.filter((f) => f.ruleId === 'ACME004').map((f) => f.message)).toEqual(['user rule ACME004 failed: rule bug']);
+  });
+
+  it('a rule that writes to dist/ (a file changed, one added, one deleted): each change is a TK020 error, and the built-in rules judged dist/ as it was', () => {
+    const dist = freshDir('user-rules-writes');
+    cpSync(cleanDist(), dist, { recursive: true });
+    const writer = (id: string, body: string) => `exports.rule = { id: '${id}', name: 'writer', severity: 'note', suppressible: true,
+  title: 't', explanation: 'e', fix: 'f', evaluate() { const fs = require('node:fs'); const d = ${JSON.stringify(dist)}; ${body} return []; } };\n`;
+    const r = check(dist, rulesDir({
+      'ACME001-a.cjs': writer('ACME001', "fs.appendFileSync(d + '/terraform/crm-ci/cdk.tf.json', ' ');"),
+      'ACME002-b.cjs': writer('ACME002', "fs.writeFileSync(d + '/k8s/extra.yaml', 'a: 1\\n'); fs.rmSync(d + '/ci/state-access.json');"),
+    }));
+    expect(r.code).toBe(1);
+    const tk020 = r.report!.findings.filter((f) => f.ruleId === 'TK020');
+    expect(tk020.map((f) => [f.file, f.severity, f.suppressed ?? false])).toEqual([
+      ['ci/state-access.json', 'error', false], ['k8s/extra.yaml', 'error', false], ['terraform/crm-ci/cdk.tf.json', 'error', false],
+    ]);
+    expect(tk020.map((f) => f.message.split(' while ')[0])).toEqual([
+      expect.stringMatching(/^ci\/state-access\.json was deleted \(it was: sha256 [0-9a-f]{64}\)$/),
+      'k8s/extra.yaml was created (sha256 ' + createHash('sha256').update('a: 1\n').digest('hex') + ')',
+      expect.stringMatching(/^terraform\/crm-ci\/cdk\.tf\.json changed \(sha256 [0-9a-f]{64} before, sha256 [0-9a-f]{64} after\)$/),
+    ]);
+    expect(tk020[0].message).toContain("while the repo's own rules (ACME001, ACME002) ran");
+    // Judged as read before the rules ran: the deleted file's identities, no unlisted YAML, no hash mismatch.
+    expect(r.report!.findings.filter((f) => f.ruleId !== 'TK020' && f.severity === 'error')).toEqual([]);
+  });
+
+  it('a rule that changes dist/ and puts it back before it returns leaves nothing to report: what was judged is what is there', () => {
+    const dist = freshDir('user-rules-restores');
+    cpSync(cleanDist(), dist, { recursive: true });
+    const body = `const fs = require('node:fs'); const f = ${JSON.stringify(join(dist, 'terraform/crm-ci/cdk.tf.json'))}; const t = fs.readFileSync(f); fs.writeFileSync(f, '{}'); fs.writeFileSync(f, t); return [];`;
+    const r = check(dist, rulesDir({ 'ACME001-restores.cjs': `exports.rule = { id: 'ACME001', name: 'restores', severity: 'note', suppressible: true, title: 't', explanation: 'e', fix: 'f', evaluate() { ${body} } };\n` }));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.report!.findings.filter((f) => f.ruleId === 'TK020')).toEqual([]);
   });
 
   it('refuses the TK prefix and a duplicate id', () => {
