@@ -21,13 +21,10 @@ import { syntheticSql } from '../synthetic';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
 import { containerResources, placement, vaultAgentRuntimeAnnotations } from '../synth/pod-security';
 import { LIFECYCLE_PATHS as P, PUBLISH_SEED_HASH_SCRIPT, SEED_HASH_FILE, seedHashTemplate } from './scripts';
-import { SANITIZE_SCRIPT, SYNTHETIC_SEED_SCRIPT } from './seed-scripts';
+import { PRODUCER_PATHS, SANITIZE_SCRIPT, SYNTHETIC_SEED_SCRIPT } from './seed-scripts';
 import { buildSeedVolume } from './seed-store';
 import { hasGoldenDump } from './plan';
 import { VAULT_CLI_IMAGE, cronJob, postgresClientImage, securityContext, seedVolume } from './jobs';
-
-/** Where a producer reads the golden (read-only) and a synthetic producer its SQL. */
-export const PRODUCER_PATHS = { goldenMount: '/golden', sqlMount: '/seed-sql', sqlFile: 'seed.sql' } as const;
 
 export interface SeedProducer {
   readonly seed: string;

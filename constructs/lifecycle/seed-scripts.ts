@@ -7,6 +7,9 @@
 import { LIFECYCLE_SHELL_FUNCTIONS, throwawayWorkRole } from './scripts';
 import { SANITIZE_GUARD, SANITIZE_VERIFY } from './seed-verify';
 
+/** Where a producer Job reads the golden (read-only) and a synthetic producer its SQL (producers.ts; TK138 compares them). */
+export const PRODUCER_PATHS = { goldenMount: '/golden', sqlMount: '/seed-sql', sqlFile: 'seed.sql' } as const;
+
 /**
  * A throwaway PostgreSQL in the scratch directory, reachable by its Unix socket only, stopped and
  * removed on exit; the session then talks to it alone (no password file, no service, no TLS).

@@ -29,6 +29,7 @@ export const EXCEPTIONS: Readonly<Record<string, readonly { file: string; why: s
     ...(from !== 'policies' ? [] : [
       { file: 'constructs/lifecycle/scripts.ts', why: 'the lifecycle scripts\' text: TK122, TK125, TK127, TK133 and TK135 compare a container\'s script verbatim with what tierkit writes; a leaf module' },
       { file: 'constructs/lifecycle/images.ts', why: 'tierkit\'s pinned Job images: TK133 and TK135 hold the golden dump and the reset to them (the image runs the script); imports nothing' },
+      { file: 'constructs/lifecycle/seed-scripts.ts', why: 'the seed producers\' scripts and paths: TK135 and TK138 compare a producer container\'s script verbatim with what tierkit writes; imports only scripts.ts and seed-verify.ts' },
     ]),
     ...(from === 'constructs' ? [] : [
       { file: 'constructs/naming.ts', why: 'the derived names (roles, namespaces, appliers, labels): one definition for writer and readers; a leaf module' },
@@ -45,6 +46,8 @@ const LEAVES: readonly string[] = [
   'constructs/lifecycle/seed-verify.ts',
   // tierkit's pinned Job images (digests); imports nothing.
   'constructs/lifecycle/images.ts',
+  // The seed producers' scripts (over scripts.ts and seed-verify.ts).
+  'constructs/lifecycle/seed-scripts.ts',
 ];
 
 export interface SourceFile {
