@@ -26,7 +26,7 @@ function withProfile(estate: Estate): void {
     name: 'accounts',
     tables: [
       { table: 'llx_societe', columns: { nom: ScrubAction.KEYED_HASH, email: ScrubAction.NULL, zip: Generalize.prefix(2) }, deleteWhere: "status = 'closed'" },
-      { table: 'llx_facture', sampleShare: 0.5 },
+      { table: 'llx_facture', sampleShare: 0.5, columns: { fk_soc: ScrubAction.KEYED_HASH } },
     ],
     kAnonymity: [{ table: 'llx_societe', quasiIdentifiers: ['zip'], k: 2 }],
   }];
