@@ -140,6 +140,19 @@ describe('TK138: a producer pod is exactly what tierkit renders', () => {
   });
 });
 
+describe('TK131: only the producer\'s own PV on its store is writable', () => {
+  it('names a second writable PV on the synthetic store in the producer\'s own namespace', async () => {
+    const dir = new DistEdit('sp-second-pv', producerDist()).k8s(CI, (d) => {
+      const pv = structuredClone(d.find((x) => x.kind === 'PersistentVolume'));
+      pv.metadata.name = 'tierkit-seed-crm-ci-synthetic-v1-b';
+      pv.spec.claimRef.name = 'other';
+      return [...d, pv];
+    }).dir;
+    const got = await seedFindings(dir);
+    expect(got.TK131).toEqual([expect.stringContaining('PersistentVolume "tierkit-seed-crm-ci-synthetic-v1-b" lets namespace "crm-ci"')]);
+  });
+});
+
 describe('TK139: a producer runs where its data class allows, with its own identity only', () => {
   const stackEdit = (label: string, stack: string, fn: (json: any) => void) => {
     const e = new DistEdit(label, producerDist());

@@ -68,7 +68,14 @@ export function producerIn(g: EstateGraph, namespace: string | undefined, app: s
   return declaredProducers(g).valid.find((p) => p.env.names.namespace === namespace && p.env.app === app && p.seed === seed);
 }
 
-/** Whether `v` is the store a trusted producer writes: its own seed, of its own app, in its own namespace. */
+/**
+ * Whether `v` is the store a trusted producer writes: its own seed, of its own app, in its own
+ * namespace, through the one PV and claim tierkit names for it (a second writable PV on the same
+ * export would be a second door).
+ */
 export function isSeedProducerVolume(g: EstateGraph, v: SeedVolume): boolean {
-  return v.seed !== undefined && v.env !== undefined && producerIn(g, v.namespace, v.env.app, v.seed.seed) !== undefined && v.seed.app === v.env.app;
+  if (v.seed === undefined || v.env === undefined || v.seed.app !== v.env.app) return false;
+  if (producerIn(g, v.namespace, v.env.app, v.seed.seed) === undefined) return false;
+  return v.pv.name === naming.seedVolumeName({ app: v.env.app, env: v.env.env }, v.seed.seed)
+    && v.pv.object.spec?.claimRef?.name === naming.seedClaimName(v.seed.seed);
 }
