@@ -280,7 +280,10 @@ const rules: Record<string, Rule> = {
     const out: ValidationIssue[] = [];
     for (const env of environments(e)) {
       const c = env.coordinate;
-      for (const claimed of naming.claimedNames(c)) {
+      // A seed producer's policy and auth role share its name (lifecycle/producers.ts): an env named
+      // `ci-seed-synthetic-v1` of the app would otherwise declare the same Vault policy.
+      const producers = seedProducers(env).flatMap((p) => [{ kind: 'Vault policy', name: p.name }, { kind: 'Vault Kubernetes auth role', name: p.name }]);
+      for (const claimed of [...naming.claimedNames(c), ...producers]) {
         const key = `${claimed.kind}\u0000${claimed.name}`;
         const other = seen.get(key);
         if (other && other !== env) {

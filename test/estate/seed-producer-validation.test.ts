@@ -2,7 +2,7 @@
 // SQL would not fit the producer's ConfigMap, and a producer name too long for a CronJob — each
 // naming the construct path, the property, the value and the fix; constructors never throw.
 import { describe, expect, it } from 'vitest';
-import { App, FakeKind, SyntheticColumn, Tier, validateEstate } from '../../constructs';
+import { App, FakeKind, Sandbox, SandboxKind, SyntheticColumn, Tier, validateEstate } from '../../constructs';
 import { smallEstate } from '../support/estates';
 
 const synthetic = (rows: number) => ({
@@ -36,5 +36,13 @@ describe('seed producer validation', () => {
     const long = `crm${'x'.repeat(40)}`;
     const got = issues(long, 10);
     expect(got).toEqual([expect.objectContaining({ path: `test/${long}/ci`, property: 'seedProducerCronJob[synthetic:v1]', value: `${long}-ci-seed-synthetic-v1` })]);
+  });
+
+  it('refuses an env whose derived Vault names are a seed producer\'s (it would declare the producer\'s policy)', () => {
+    const estate = smallEstate();
+    const app = new App(estate, 'crm', { tiers: [Tier.CI, Tier.DEV, Tier.PROD], objectPrefix: 'crm_', image: `example/crm:1.0.0@sha256:${'e'.repeat(64)}`, synthetic: synthetic(10) });
+    new Sandbox(app, 'ci-seed-synthetic-v1', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'eve', createdAt: '2026-11-21' });
+    const got = validateEstate(estate).filter((i) => i.property === 'coordinate');
+    expect(got).toEqual([expect.objectContaining({ value: expect.stringMatching(/^crm\/ci/), message: expect.stringContaining('"crm-ci-seed-synthetic-v1"') })]);
   });
 });
