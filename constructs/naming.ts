@@ -401,6 +401,19 @@ export function seedHashKvSecretName(app: string, seed: string): string {
   return `${SEED_HASH_KV_ROOT}/${app}.${seedSlug(seed)}`;
 }
 
+/**
+ * A seed producer's CronJob, ServiceAccount, Vault policy and Kubernetes auth role (issue 22,
+ * constructs/lifecycle/producers.ts): `crm-ci-seed-synthetic-v1`, `erp-seed-sanitized-customers`.
+ */
+export function seedProducerName(c: Coordinate, seed: string): string {
+  return `${slug(c)}-seed-${seedSlug(seed)}`;
+}
+
+/** The ConfigMap holding a synthetic producer's generated SQL (mounted read-only into its pod). */
+export function seedProducerSqlName(c: Coordinate, seed: string): string {
+  return `${seedProducerName(c, seed)}-sql`;
+}
+
 /** The dump file of a seed inside its mounted volume; hashes are never read from beside it. */
 export const SEED_DUMP_FILE = 'seed.dump';
 

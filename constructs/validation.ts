@@ -8,6 +8,7 @@ import { propsProblems, recordedIssues } from './props';
 import { endpointIssues, portIssues } from './postgres-server';
 import { databaseCapsIssues, nodePoolIssues, resourcesIssues, vaultQuotasIssues } from './runtime';
 import { hasGoldenDump, hasReset } from './lifecycle/plan';
+import { seedProducers } from './lifecycle/producers';
 import { PINNED_POSTGRES_MAJORS, POSTGRES_CLIENT } from './lifecycle/images';
 import { IMAGE_BY_DIGEST } from './releases';
 import { Sandbox } from './sandbox';
@@ -17,7 +18,7 @@ import { retiredStackIssues } from './retired-stack-checks';
 import { canonicalCidr } from './cidr';
 import { scrubIssues } from './scrub';
 import { promoteGrantIssues } from './promote-grants';
-import { syntheticIssues } from './synthetic';
+import { syntheticIssues, syntheticSql } from './synthetic';
 import { sanitizedIssues } from './sanitize';
 import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import { sandboxIssue, sandboxTemplateIssues } from './sandbox-checks';
@@ -38,6 +39,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const PG_IDENTIFIER_MAX_BYTES = 63;
 const DNS_LABEL_MAX = 63;
 const CRONJOB_NAME_MAX = 52;
+/** A ConfigMap's data is capped at 1 MiB (1,048,576 bytes); the rest leaves room for its metadata. */
+const SYNTHETIC_SQL_MAX_BYTES = 1_000_000;
 export { MIN_REASON_LENGTH };
 
 function issue(estate: Estate, c: IConstruct, property: string, value: unknown, message: string, fix: string): ValidationIssue {
@@ -194,7 +197,14 @@ const rules: Record<string, Rule> = {
     out.push(...scrubIssues(e.displayPath(a), a.objectPrefix, a.scrub));
     out.push(...promoteGrantIssues(e.displayPath(a), a.objectPrefix, a.promoteGrants,
       a.sandboxes.some((s) => s.seed === SeedProfile.GOLDEN), a.environments.some((x) => x.tier === Tier.PROD && !x.isSandbox)));
-    out.push(...syntheticIssues(e.displayPath(a), a.objectPrefix, a.synthetic));
+    const synthetic = syntheticIssues(e.displayPath(a), a.objectPrefix, a.synthetic);
+    out.push(...synthetic);
+    // The producer mounts the generated SQL from a ConfigMap, which the API server caps at 1 MiB.
+    const sqlBytes = synthetic.length === 0 && a.synthetic !== undefined ? Buffer.byteLength(syntheticSql(a.appName, a.synthetic)) : 0;
+    if (sqlBytes > SYNTHETIC_SQL_MAX_BYTES) {
+      out.push(issue(e, a, 'synthetic.tables', `${sqlBytes} bytes of SQL`, `generates more SQL than its producer's ConfigMap holds (${SYNTHETIC_SQL_MAX_BYTES} bytes)`,
+        'generate fewer rows (the rows are the SQL), or produce the seed outside tierkit'));
+    }
     out.push(...sanitizedIssues(e.displayPath(a), a.objectPrefix, a.sanitized));
     return out;
   }),
@@ -245,6 +255,7 @@ const rules: Record<string, Rule> = {
       ...(hasReset(env) ? [['resetCronJob', naming.resetName(c), CRONJOB_NAME_MAX] as [string, string, number]] : []),
       ...(env.isSandbox ? [['ttlSweepCronJob', naming.ttlSweepName(c), CRONJOB_NAME_MAX] as [string, string, number]] : []),
       ...(hasGoldenDump(env) ? [['goldenDumpCronJob', naming.goldenDumpName(c), CRONJOB_NAME_MAX] as [string, string, number]] : []),
+      ...seedProducers(env).map((p) => [`seedProducerCronJob[${p.seed}]`, p.name, CRONJOB_NAME_MAX] as [string, string, number]),
     ];
     const tooLong = derived.filter(([, name, max]) => Buffer.byteLength(name) > max);
     if (tooLong.length === 0) return [];
@@ -269,7 +280,10 @@ const rules: Record<string, Rule> = {
     const out: ValidationIssue[] = [];
     for (const env of environments(e)) {
       const c = env.coordinate;
-      for (const claimed of naming.claimedNames(c)) {
+      // A seed producer's policy and auth role share its name (lifecycle/producers.ts): an env named
+      // `ci-seed-synthetic-v1` of the app would otherwise declare the same Vault policy.
+      const producers = seedProducers(env).flatMap((p) => [{ kind: 'Vault policy', name: p.name }, { kind: 'Vault Kubernetes auth role', name: p.name }]);
+      for (const claimed of [...naming.claimedNames(c), ...producers]) {
         const key = `${claimed.kind}\u0000${claimed.name}`;
         const other = seen.get(key);
         if (other && other !== env) {
@@ -445,7 +459,8 @@ const rules: Record<string, Rule> = {
         `pin it: image: "${typeof a.image === 'string' ? a.image.replace(/@.*$/, '') : '<repo>:<tag>'}@sha256:<digest>" (or give the env a release with an image by digest)`)];
     }),
     ...e.servers.flatMap((s) => {
-      const needs = environments(e).find((x) => x.server === s && (hasGoldenDump(x) || hasReset(x)));
+      // A synthetic producer uses the lowest major of its app's servers (lifecycle/producers.ts).
+      const needs = environments(e).find((x) => x.server === s && (hasGoldenDump(x) || hasReset(x) || x.app.synthetic !== undefined));
       return needs === undefined || !Number.isInteger(s.majorVersion) || POSTGRES_CLIENT[s.majorVersion] !== undefined ? [] : [issue(e, s, 'majorVersion', s.majorVersion,
         `has no pinned PostgreSQL client image, and env ${needs.slug}'s lifecycle Job needs one (pinned majors: ${PINNED_POSTGRES_MAJORS.join(', ')})`,
         `use a pinned major, or pin docker.io/library/postgres:<tag>@sha256:<digest> for ${s.majorVersion} in constructs/lifecycle/images.ts`)];

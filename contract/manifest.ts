@@ -163,6 +163,13 @@ export interface ManifestPreviews {
   };
 }
 
+/** A seed producer: its seed (`synthetic:v1`, `sanitized:<dataset>`) and the name of its CronJob, ServiceAccount, Vault policy and auth role. */
+export interface ManifestSeedProducer {
+  readonly seed: string;
+  readonly kind: 'synthetic' | 'sanitized';
+  readonly name: string;
+}
+
 export interface ManifestAppEnvironment {
   readonly app: string;
   readonly env: string;
@@ -196,6 +203,11 @@ export interface ManifestAppEnvironment {
   readonly promote?: ManifestPromote;
   /** Only on the env holding its app's per-PR previews (docs/previews.md). */
   readonly previews?: ManifestPreviews;
+  /**
+   * The seed producers this env's namespace runs (issue 22, docs/seed-data.md): each writes only
+   * its seed's store and published hashes. Absent: none.
+   */
+  readonly seedProducers?: readonly ManifestSeedProducer[];
   /** Reasoned exceptions the env relies on (e.g. a golden seed). */
   readonly exceptions: readonly { kind: string; value: string; reason: string }[];
   readonly suppressions: readonly { ruleId: string; reason: string }[];

@@ -60,8 +60,8 @@ const ON_DEMAND_SCHEDULE = '0 0 31 2 *';
 export const TTL_SWEEP_SCHEDULE = '17 * * * *';
 
 /** The `postgres` user of the official image; kubectl runs as it too (it needs no user of its own). */
-const LIFECYCLE_UID = 999;
-const securityContext = containerSecurityContext(LIFECYCLE_UID);
+export const LIFECYCLE_UID = 999;
+export const securityContext = containerSecurityContext(LIFECYCLE_UID);
 
 /**
  * The API server token, mounted only into the kubectl steps (where kubectl's in-cluster config
@@ -83,7 +83,7 @@ function kubeApiTokenVolume(): k8s.Volume {
 }
 
 /** Vault agent as an init container only (a sidecar would keep the Job from completing). */
-function vaultAnnotations(role: string, secretPath: string, template: string): Record<string, string> {
+export function vaultAnnotations(role: string, secretPath: string, template: string): Record<string, string> {
   return {
     'vault.hashicorp.com/agent-inject': 'true',
     'vault.hashicorp.com/agent-pre-populate-only': 'true',
@@ -106,11 +106,11 @@ function pgEnv(env: AppEnvironment, extra: Record<string, string>): k8s.EnvVar[]
   return Object.keys(vars).sort().map((name) => ({ name, value: vars[name] }));
 }
 
-function seedVolume(claimName: string, readOnly: boolean): k8s.Volume {
+export function seedVolume(claimName: string, readOnly: boolean): k8s.Volume {
   return { name: 'seeds', persistentVolumeClaim: { claimName, readOnly } };
 }
 
-function cronJob(chart: Chart, id: string, meta: k8s.ObjectMeta, props: {
+export function cronJob(chart: Chart, id: string, meta: k8s.ObjectMeta, props: {
   placement: Pick<k8s.PodSpec, 'nodeSelector' | 'tolerations'>;
   schedule?: string; annotations?: Record<string, string>; serviceAccountName: string;
   initContainers?: k8s.Container[]; containers: k8s.Container[]; volumes: k8s.Volume[]; labels: Record<string, string>;

@@ -7,6 +7,9 @@
 import { LIFECYCLE_SHELL_FUNCTIONS, throwawayWorkRole } from './scripts';
 import { SANITIZE_GUARD, SANITIZE_VERIFY } from './seed-verify';
 
+/** Where a producer Job reads the golden (read-only) and a synthetic producer its SQL (producers.ts; TK138 compares them). */
+export const PRODUCER_PATHS = { goldenMount: '/golden', sqlMount: '/seed-sql', sqlFile: 'seed.sql' } as const;
+
 /**
  * A throwaway PostgreSQL in the scratch directory, reachable by its Unix socket only, stopped and
  * removed on exit; the session then talks to it alone (no password file, no service, no TLS).
@@ -30,14 +33,14 @@ export PGHOST="$sock" PGPORT=5432 PGUSER=tierkit PGDATABASE=seed PGSSLMODE=disab
  * on every run (the archive itself carries a timestamp).
  */
 export const SYNTHETIC_SEED_SCRIPT = `#!/usr/bin/env bash
-# tierkit synthetic seed: generated SQL → throwaway PostgreSQL → foreign keys verified → pg_dump -Fc + hashes.
+# tierkit synthetic seed: generated SQL -> throwaway PostgreSQL -> foreign keys verified -> pg_dump -Fc + hashes.
 ${LIFECYCLE_SHELL_FUNCTIONS}
 : "\${TIERKIT_SEED_SQL_FILE:?}" "\${TIERKIT_SCRATCH_DIR:?}" "\${TIERKIT_DUMP_FILE:?}" "\${TIERKIT_HASHES_FILE:?}" "\${TIERKIT_OBJECT_PREFIX:?}"
 ${THROWAWAY_SERVER}
 # The declared schema is the estate author's SQL: from here on everything runs as a role without
-# superuser, the database's owner — loading it, and every query over what it created (a cast or an
-# operator it declares on its own types would run as whoever queries them) — so nothing of it can
-# reach the OS of whoever produces the seed (COPY … PROGRAM, server files, untrusted languages).
+# superuser, the database's owner - loading it, and every query over what it created (a cast or an
+# operator it declares on its own types would run as whoever queries them) - so nothing of it can
+# reach the OS of whoever produces the seed (COPY ... PROGRAM, server files, untrusted languages).
 ${throwawayWorkRole('seed', false)}
 psql -X -q -v ON_ERROR_STOP=1 --single-transaction -f "$TIERKIT_SEED_SQL_FILE" >/dev/null
 # Every foreign key holds (the rows were checked as they loaded; this also catches a schema that
@@ -83,7 +86,7 @@ echo "synthetic seed written: $TIERKIT_DUMP_FILE (file sha256 $file, content sha
  * `file_sha256=…`/`content_sha256=…` in $TIERKIT_HASHES_FILE. Any failure writes nothing.
  */
 export const SANITIZE_SCRIPT = `#!/usr/bin/env bash
-# tierkit sanitized seed: golden (hash-verified) → throwaway PostgreSQL → sample, mask, k-anonymity → verified → pg_dump -Fc + hashes.
+# tierkit sanitized seed: golden (hash-verified) -> throwaway PostgreSQL -> sample, mask, k-anonymity -> verified -> pg_dump -Fc + hashes.
 ${LIFECYCLE_SHELL_FUNCTIONS}
 : "\${TIERKIT_GOLDEN_DUMP_FILE:?}" "\${TIERKIT_GOLDEN_HASH_FILE:?}" "\${TIERKIT_SANITIZE_SQL:?}" "\${TIERKIT_SCRATCH_DIR:?}" "\${TIERKIT_DUMP_FILE:?}" "\${TIERKIT_HASHES_FILE:?}" "\${TIERKIT_OBJECT_PREFIX:?}"
 golden_sha256="$(sed -n 's/^file_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_GOLDEN_HASH_FILE")"

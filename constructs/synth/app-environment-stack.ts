@@ -3,6 +3,7 @@ import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
 import { DEFAULT_TEMP_FILE_LIMIT_KILOBYTES } from '../runtime';
 import { hasGoldenDump, hasReset, resetRevokesLeases, resetSeed } from '../lifecycle/plan';
+import { producerPolicyRules, seedProducers } from '../lifecycle/producers';
 import { sandboxRenewStatements } from '../../contract/vault-statements';
 import * as naming from '../naming';
 import { PostgresServer } from '../postgres-server';
@@ -365,6 +366,17 @@ export function describeAppEnvironmentStack(env: AppEnvironment): AppEnvironment
         max_ttl: PROMOTE_CREDENTIAL_TTL.maxSeconds,
       },
     });
+  }
+
+  // The seed producers' Vault identities (lifecycle/producers.ts): each writes only its own seed's
+  // hashes; a sanitized producer also reads the golden's. Bound to its own service account only.
+  for (const p of seedProducers(env)) {
+    const id = `seed_producer_${naming.seedSlug(p.seed).replace(/[^A-Za-z0-9]/g, '_')}`;
+    add({
+      type: 'vault_policy', id: `${id}_policy`,
+      attributes: { name: p.name, policy: renderPolicy(`tierkit: ${p.kind} seed producer of ${p.seed} (${env.slug})`, producerPolicyRules(env, p)) },
+    });
+    add(serviceAccountAuthRole(`${id}_auth_role`, env, p.name, p.name, [`${id}_policy`], tier.secretTtl));
   }
 
   // The app's per-PR previews: their admin, home database, connection and Jobs' identity (terraform-previews.ts).

@@ -3,6 +3,7 @@ import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import { AppEnvironment } from '../app-environment';
 import { Estate, NetworkEndpoint } from '../estate';
 import { buildLifecycleJobs } from '../lifecycle/jobs';
+import { buildSeedProducers } from '../lifecycle/producers';
 import { hasReset, resetRevokesLeases } from '../lifecycle/plan';
 import { FLAGS_FILE_KEY } from '../../contract/flags';
 import * as naming from '../naming';
@@ -214,6 +215,7 @@ export function buildEnvironmentChart(app: K8sApp, env: AppEnvironment): Chart {
     },
   });
   buildLifecycleJobs(chart, env, labels, REPLICAS);
+  buildSeedProducers(chart, env, labels);
   if (env.isSandbox) buildSandboxQuota(chart, env, meta);
   return chart;
 }

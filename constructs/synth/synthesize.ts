@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App as K8sApp, Chart } from 'cdk8s';
 import { declaredFlags, hasGoldenDump } from '../lifecycle/plan';
+import { seedProducers } from '../lifecycle/producers';
 import { TerraformApp, TerraformStack } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
@@ -147,6 +148,7 @@ function manifestEnvironment(env: AppEnvironment, artifacts: string[]): Manifest
       grants: canonicalGrants(env.app.promoteGrants),
     } : undefined,
     previews: hostsPreviews(env) ? manifestPreviews(env) : undefined,
+    seedProducers: seedProducers(env).length > 0 ? seedProducers(env).map((p) => ({ seed: p.seed, kind: p.kind, name: p.name })) : undefined,
     exceptions,
     suppressions: [...env.suppressions].sort((a, b) => compareStrings(a.ruleId, b.ruleId)),
     artifacts: [...artifacts].sort(),

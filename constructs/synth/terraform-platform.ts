@@ -5,6 +5,7 @@ import {
 import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
 import { hasGoldenDump, hasReset, resetRevokesLeases } from '../lifecycle/plan';
+import { seedProducers } from '../lifecycle/producers';
 import * as naming from '../naming';
 import { Sandbox } from '../sandbox';
 import { PostgresServer } from '../postgres-server';
@@ -199,6 +200,8 @@ function applierRulesFor(env: AppEnvironment): PolicyRule[] {
     rules.push(...kvSecret(naming.goldenDumpKvSecretName(c)), aclPolicy(naming.goldenDumpName(c)), authRole(naming.goldenDumpName(c)));
   }
   if (hasReset(env)) rules.push(aclPolicy(naming.resetName(c)), authRole(naming.resetName(c)));
+  // Each seed producer's policy and auth role (lifecycle/producers.ts): written by the applier, never granted to it.
+  for (const p of seedProducers(env)) rules.push(aclPolicy(p.name), authRole(p.name));
   // An hourly reset's own revoke policy (buildAppEnvironmentStack): written by the applier, never granted to it.
   if (resetRevokesLeases(env)) rules.push(aclPolicy(naming.resetRevokeName(c)));
   // The TTL sweep's own policy and auth role (buildTtlSweep): the applier writes them, it is never granted them.

@@ -2,6 +2,7 @@ import type { Env, EstateGraph } from '../graph/types';
 import { podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { SeedVolume, seedVolumes } from './support/seed-store';
+import { isSeedProducerVolume } from './support/seed-producers';
 
 const MIN_REASON = 10;
 
@@ -9,6 +10,8 @@ const MIN_REASON = 10;
 function allowed(g: EstateGraph, env: Env, v: SeedVolume): string | undefined {
   const seed = v.seed!;
   if (seed.app !== env.app) return `it holds app ${seed.app}'s seed "${seed.seed}", not app ${env.app}'s`;
+  // A sanitized seed's producer writes it beside the golden, in prod's namespace (TK138, TK139 judge it).
+  if (isSeedProducerVolume(g, v)) return undefined;
   const tier = g.tiers.get(env.tier);
   if (!tier) return `tier ${env.tier} is not in the manifest`;
   if (tier.data.includes(seed.dataClass) && (seed.seed !== 'golden' || env.tier === 'prod')) return undefined;

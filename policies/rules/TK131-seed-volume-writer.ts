@@ -1,5 +1,6 @@
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { isProducer, seedVolumes } from './support/seed-store';
+import { isSeedProducerVolume } from './support/seed-producers';
 
 export const rule: Rule = {
   id: 'TK131',
@@ -10,14 +11,15 @@ export const rule: Rule = {
     'Whoever can write a seed decides what every consumer restores: a replaced demo dump reaches prospects at the next '
     + 'hourly reset, a replaced golden runs its SQL as the sandbox group on the prod server. A seed volume is read-only '
     + 'unless its NFS source sets `readOnly: true` (the kubelet then mounts the export read-only whatever a pod asks); '
-    + "only the golden's producer, the golden dump in its app's prod namespace, may hold a writable one. Other seeds have "
-    + 'no producer in dist/: they are published out of band, and no namespace writes them.',
+    + "only a seed's producer may hold a writable one: the golden dump in its app's prod namespace for the golden, and the "
+    + 'seed producer the manifest declares (synthetic in a non-live tier env, sanitized beside the golden dump) for its own '
+    + 'seed, in its own namespace. A store of another seed, app or data class is never writable there.',
   fix: 'Set `nfs.readOnly: true` on the volume (tierkit renders every consumer volume so), or remove it.',
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];
     for (const v of seedVolumes(g)) {
-      if (!v.writable || isProducer(v)) continue;
+      if (!v.writable || isProducer(v) || isSeedProducerVolume(g, v)) continue;
       const seed = v.seed ? `seed "${v.seed.seed}" of ${v.seed.app}` : `an export tierkit cannot resolve (${v.problem})`;
       out.push({
         env: v.env, source: { ...v.pv.source, pointer: `${v.pv.source.pointer}/spec/nfs/readOnly` },

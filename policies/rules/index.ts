@@ -87,6 +87,8 @@ import { rule as TK134 } from './TK134-instance-key-separation';
 import { rule as TK135 } from './TK135-reset-verifies-seed';
 import { rule as TK136 } from './TK136-seed-store-declared';
 import { rule as TK137 } from './TK137-template-reset-sandbox-tier';
+import { rule as TK138 } from './TK138-seed-producer-pod';
+import { rule as TK139 } from './TK139-seed-producer-identity';
 import { rule as TK140 } from './TK140-rollout-strict';
 import { rule as TK141 } from './TK141-rollout-workload';
 import { rule as TK142 } from './TK142-deployment-handed-over';
@@ -124,10 +126,10 @@ export const RULES: readonly Rule[] = [
   TK071, TK072, TK090, TK091, TK092, TK093, TK094, TK095, TK096, TK097,
   TK098, TK110, TK111, TK112, TK113, TK114, TK115, TK116, TK117, TK118,
   TK120, TK121, TK122, TK123, TK124, TK125, TK126, TK127, TK128, TK129,
-  TK130, TK131, TK132, TK133, TK134, TK135, TK136, TK137, TK140, TK141,
-  TK142, TK143, TK144, TK145, TK146, TK147, TK150, TK160, TK161, TK162,
-  TK163, TK167, TK170, TK171, TK172, TK173, TK174, TK175, TK176, TK177,
-  TK178, TK179,
+  TK130, TK131, TK132, TK133, TK134, TK135, TK136, TK137, TK138, TK139,
+  TK140, TK141, TK142, TK143, TK144, TK145, TK146, TK147, TK150, TK160,
+  TK161, TK162, TK163, TK167, TK170, TK171, TK172, TK173, TK174, TK175,
+  TK176, TK177, TK178, TK179,
 ];
 
 export function ruleById(id: string): Rule | undefined {

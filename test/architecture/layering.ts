@@ -32,6 +32,7 @@ export const EXCEPTIONS: Readonly<Record<string, readonly { file: string; why: s
       { file: 'constructs/lifecycle/preview-scripts.ts', why: 'the preview Jobs\' scripts: TK179 compares their containers verbatim with what tierkit writes; a leaf over naming.ts and statements.ts' },
       { file: 'constructs/statements.ts', why: 'the Vault role statements the preview create script embeds (TK179); a leaf over naming.ts and contract/' },
       { file: 'constructs/lifecycle/template-reset.ts', why: 'the template reset and golden load scripts\' text: TK135 compares those pods\' scripts verbatim; a leaf over scripts.ts' },
+      { file: 'constructs/lifecycle/seed-scripts.ts', why: 'the seed producers\' scripts and paths: TK135 and TK138 compare a producer container\'s script verbatim with what tierkit writes; imports only scripts.ts and seed-verify.ts' },
     ]),
     ...(from === 'constructs' ? [] : [
       { file: 'constructs/naming.ts', why: 'the derived names (roles, namespaces, appliers, labels): one definition for writer and readers; a leaf module' },
@@ -52,6 +53,8 @@ const LEAVES: readonly string[] = [
   'constructs/lifecycle/preview-scripts.ts', 'constructs/statements.ts',
   // The template reset's scripts (over scripts.ts).
   'constructs/lifecycle/template-reset.ts',
+  // The seed producers' scripts (over scripts.ts and seed-verify.ts).
+  'constructs/lifecycle/seed-scripts.ts',
 ];
 
 export interface SourceFile {
