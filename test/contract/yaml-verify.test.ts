@@ -120,4 +120,21 @@ describe('the YAML write-back check on a second thread (contract/yaml-verify.ts)
       await expect(readDistInParallel(dir, {}, failing('reject'))).rejects.toThrow((expected as Error).message);
     }
   });
+
+  it('reads a document nested too deep for the fast reader as readDist does (the worker may overflow where this thread would not)', async () => {
+    const dir = benchDist();
+    const depth = 3000;
+    const lines = Array.from({ length: depth }, (_, i) => `${' '.repeat(2 * i)}k${i}:`);
+    writeFileSync(join(dir, 'k8s', 'prod', 'deep.k8s.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n${lines.map((l) => `  ${l}`).join('\n')} x\n`);
+    const outcome = async (read: () => Promise<DistContents> | DistContents) => {
+      try {
+        return { contents: comparable(await read()) };
+      } catch (err) {
+        return { error: (err as Error).message };
+      }
+    };
+    const expected = await outcome(() => readDist(dir));
+    expect(await outcome(() => readDistInParallel(dir))).toEqual(expected);
+    expect(await outcome(() => readDistInParallel(dir, {}, failing('reject')))).toEqual(expected);
+  });
 });
