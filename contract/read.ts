@@ -275,23 +275,37 @@ function stackFileOrder(files: string[]): string[] {
  * cannot be read at all throws (DistReadError); everything else it refuses is in `problems`.
  */
 export function readDist(distDir: string, options: ReadDistOptions = {}): DistContents {
-  return startReading(distDir, options, undefined).finish(undefined);
+  return startReading(distDir, options, () => undefined).finish(undefined);
 }
+
+/** Where a worker starts paying for itself: below this much YAML (the example estate), none is started. */
+export const PARALLEL_YAML_MIN_CHARS = 2_000_000;
 
 /**
  * `readDist`, with the fast YAML reader's write-back check on a second thread (`yaml-verify.ts`)
- * while this one reads the Terraform stacks: the same contents, whatever the worker does.
+ * while this one reads the Terraform stacks: the same contents, whatever the worker does. The
+ * worker starts once `minChars` of YAML have been read (earlier files are checked here).
  */
 export async function readDistInParallel(distDir: string, options: ReadDistOptions = {},
-  start: () => YamlVerifier | undefined = startYamlVerifier): Promise<DistContents> {
-  const verifier = start();
+  start: () => YamlVerifier | undefined = startYamlVerifier, minChars = PARALLEL_YAML_MIN_CHARS): Promise<DistContents> {
+  let verifier: YamlVerifier | undefined;
+  let read = 0;
+  let asked = false;
+  const verifierFor = (chars: number): YamlVerifier | undefined => {
+    read += chars;
+    if (!asked && read >= minChars) {
+      asked = true;
+      verifier = start();
+    }
+    return verifier;
+  };
   try {
-    const reading = startReading(distDir, options, verifier);
+    const reading = startReading(distDir, options, verifierFor);
     let verdicts: readonly boolean[] | undefined;
     try {
       verdicts = verifier ? await verifier.verdicts() : undefined;
     } catch {
-      verdicts = undefined; // the worker failed: every text is checked in this thread instead
+      verdicts = undefined; // the worker failed: every text it had is checked in this thread instead
     }
     return reading.finish(verdicts);
   } finally {
@@ -315,7 +329,7 @@ interface YamlRead {
   readonly error?: unknown;
 }
 
-function startReading(distDir: string, options: ReadDistOptions, verifier: YamlVerifier | undefined): { finish(verdicts: readonly boolean[] | undefined): DistContents } {
+function startReading(distDir: string, options: ReadDistOptions, verifierFor: (chars: number) => YamlVerifier | undefined): { finish(verdicts: readonly boolean[] | undefined): DistContents } {
   const dir = resolve(distDir);
   const skip = options.skip ?? new Set<string>();
   const manifest = readManifest(dir);
@@ -413,6 +427,7 @@ function startReading(distDir: string, options: ReadDistOptions, verifier: YamlV
     }
     const docs = parseTierkitYaml(text);
     if (docs === undefined) return { rel, listed: isListed, text };
+    const verifier = verifierFor(text.length);
     if (verifier) return { rel, listed: isListed, text, docs, ticket: verifier.submit(text) };
     // Checked at once, the text dropped: a large dist is never held as text.
     return writesBack(text, docs) ? { rel, listed: isListed, docs, verdict: true } : { rel, listed: isListed, text };

@@ -93,9 +93,12 @@ describe('the YAML write-back check on a second thread (contract/yaml-verify.ts)
     expect(expected.problems.map((p) => p.file).sort()).toEqual([...edited, 'k8s/prod/extra.k8s.yaml'].sort());
     expect(expected.kubernetes.some((o) => o.file === edited[0] && o.object.automountServiceAccountToken === true)).toBe(true);
     expect(expected.kubernetes.filter((o) => o.file === edited[3]).map((o) => o.object.kind)).toContain('ServiceAccount');
-    expect(comparable(await readDistInParallel(dir))).toEqual(comparable(expected));
+    // The worker from the first file, from the middle of the dist (earlier files checked here), or never.
+    for (const minChars of [0, 100_000, Infinity]) {
+      expect(comparable(await readDistInParallel(dir, {}, startYamlVerifier, minChars)), String(minChars)).toEqual(comparable(expected));
+    }
     for (const how of ['reject', 'all-false', 'none'] as const) {
-      expect(comparable(await readDistInParallel(dir, {}, failing(how))), how).toEqual(comparable(expected));
+      expect(comparable(await readDistInParallel(dir, {}, failing(how), 0)), how).toEqual(comparable(expected));
     }
   });
 
@@ -116,8 +119,8 @@ describe('the YAML write-back check on a second thread (contract/yaml-verify.ts)
         expected = err;
       }
       expect(expected).toBeInstanceOf(Error);
-      await expect(readDistInParallel(dir)).rejects.toThrow((expected as Error).message);
-      await expect(readDistInParallel(dir, {}, failing('reject'))).rejects.toThrow((expected as Error).message);
+      await expect(readDistInParallel(dir, {}, startYamlVerifier, 0)).rejects.toThrow((expected as Error).message);
+      await expect(readDistInParallel(dir, {}, failing('reject'), 0)).rejects.toThrow((expected as Error).message);
     }
   });
 
@@ -134,7 +137,7 @@ describe('the YAML write-back check on a second thread (contract/yaml-verify.ts)
       }
     };
     const expected = await outcome(() => readDist(dir));
-    expect(await outcome(() => readDistInParallel(dir))).toEqual(expected);
-    expect(await outcome(() => readDistInParallel(dir, {}, failing('reject')))).toEqual(expected);
+    expect(await outcome(() => readDistInParallel(dir, {}, startYamlVerifier, 0))).toEqual(expected);
+    expect(await outcome(() => readDistInParallel(dir, {}, failing('reject'), 0))).toEqual(expected);
   });
 });
