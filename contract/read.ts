@@ -11,7 +11,8 @@ import { normalizeStack } from './terraform/normalize';
 import { StackEvaluator } from './terraform/stack';
 import { mergeStackFiles } from './terraform/merge';
 import { Unknown } from './terraform/unknown';
-import { readTierkitYaml } from './yaml-read';
+import { parseTierkitYaml, readTierkitYaml, writesBack } from './yaml-read';
+import { YamlVerifier, startYamlVerifier } from './yaml-verify';
 
 export type { DistProblem } from './problems';
 
@@ -275,6 +276,61 @@ function stackFileOrder(files: string[]): string[] {
  * cannot be read at all throws (DistReadError); everything else it refuses is in `problems`.
  */
 export function readDist(distDir: string, options: ReadDistOptions = {}): DistContents {
+  return startReading(distDir, options, () => undefined).finish(undefined);
+}
+
+/** Where a worker starts paying for itself: below this much YAML (the example estate), none is started. */
+export const PARALLEL_YAML_MIN_CHARS = 2_000_000;
+
+/**
+ * `readDist`, with the fast YAML reader's write-back check on a second thread (`yaml-verify.ts`)
+ * while this one reads the Terraform stacks: the same contents, whatever the worker does. The
+ * worker starts once `minChars` of YAML have been read (earlier files are checked here).
+ */
+export async function readDistInParallel(distDir: string, options: ReadDistOptions = {},
+  start: () => YamlVerifier | undefined = startYamlVerifier, minChars = PARALLEL_YAML_MIN_CHARS): Promise<DistContents> {
+  let verifier: YamlVerifier | undefined;
+  let read = 0;
+  let asked = false;
+  const verifierFor = (chars: number): YamlVerifier | undefined => {
+    read += chars;
+    if (!asked && read >= minChars) {
+      asked = true;
+      verifier = start();
+    }
+    return verifier;
+  };
+  try {
+    const reading = startReading(distDir, options, verifierFor);
+    let verdicts: readonly boolean[] | undefined;
+    try {
+      verdicts = verifier ? await verifier.verdicts() : undefined;
+    } catch {
+      verdicts = undefined; // the worker failed: every text it had is checked in this thread instead
+    }
+    return reading.finish(verdicts);
+  } finally {
+    verifier?.close();
+  }
+}
+
+/**
+ * A YAML file read ahead of the stacks: its text, the fast reader's unverified documents, and
+ * their verdict — known (checked in this thread) or a ticket of the verifier's. A file the fast
+ * reader does not take keeps its text for the full path; a read that failed keeps its error, thrown
+ * where readDist always threw it (after the stacks).
+ */
+interface YamlRead {
+  readonly rel: string;
+  readonly listed: boolean;
+  readonly text?: string;
+  readonly docs?: readonly Record<string, unknown>[];
+  readonly verdict?: boolean;
+  readonly ticket?: number;
+  readonly error?: unknown;
+}
+
+function startReading(distDir: string, options: ReadDistOptions, verifierFor: (chars: number) => YamlVerifier | undefined): { finish(verdicts: readonly boolean[] | undefined): DistContents } {
   const dir = resolve(distDir);
   const skip = options.skip ?? new Set<string>();
   const manifest = readManifest(dir);
@@ -362,6 +418,23 @@ export function readDist(distDir: string, options: ReadDistOptions = {}): DistCo
     fix: 'delete the file; declare the change in the estate and re-run `tierkit synth`' });
   }
 
+  // The YAML files first, so that a verifier checks them while this thread reads the stacks. This
+  // pass never throws: what it cannot take is read the full way below, in readDist's old order.
+  const yamlReads = yamls.map(({ rel, listed: isListed }): YamlRead => {
+    let text: string;
+    try {
+      text = load(rel);
+    } catch (error) {
+      return { rel, listed: isListed, error };
+    }
+    const docs = parseTierkitYaml(text);
+    if (docs === undefined) return { rel, listed: isListed, text };
+    const verifier = verifierFor(text.length);
+    if (verifier) return { rel, listed: isListed, text, docs, ticket: verifier.submit(text) };
+    // Checked at once, the text dropped: a large dist is never held as text.
+    return writesBack(text, docs) ? { rel, listed: isListed, docs, verdict: true } : { rel, listed: isListed, text };
+  });
+
   const stacks: TerraformStackJson[] = [];
   const stackOf = new Map(manifest.artifacts.filter((a) => a.kind === 'terraform-stack').map((a) => [a.path, a.stack ?? a.path]));
   for (const [stackDir, files] of [...stackDirs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -369,10 +442,21 @@ export function readDist(distDir: string, options: ReadDistOptions = {}): DistCo
     const main = ordered.find((f) => stackOf.has(f));
     stacks.push(readStackFiles(dir, main ? stackOf.get(main)! : stackDir, ordered, main !== undefined, problems, load));
   }
-  const kubernetes = yamls.flatMap((m) => kubernetesObjects(m.rel, parseYamlStream(m.rel, load(m.rel)), m.listed));
-  // Problems in a stable order whatever the reading order: by file, then pointer.
-  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
-  return { dir, manifest, stacks, kubernetes, problems, ...(stateAccess ? { stateAccess } : {}), githubRulesets: rulesets, ...(dataPromote ? { dataPromote } : {}) };
+  return {
+    finish(verdicts) {
+      const kubernetes = yamlReads.flatMap((r) => {
+        if (r.error !== undefined) throw r.error;
+        // The fast documents only with a true verdict: this thread's own, the worker's, or (no
+        // worker answer) the write-back check run here. Else the full path, exactly as before.
+        const verified = r.docs !== undefined
+          && (r.verdict ?? (verdicts !== undefined && r.ticket !== undefined ? verdicts[r.ticket] === true : writesBack(r.text!, r.docs)));
+        return kubernetesObjects(r.rel, verified ? r.docs! : parseYamlStream(r.rel, r.text!), r.listed);
+      });
+      // Problems in a stable order whatever the reading order: by file, then pointer.
+      problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
+      return { dir, manifest, stacks, kubernetes, problems, ...(stateAccess ? { stateAccess } : {}), githubRulesets: rulesets, ...(dataPromote ? { dataPromote } : {}) };
+    },
+  };
 }
 
 /** Any problem of a dist as one error naming the side (`base`/`head`), for diff and ci. */

@@ -180,16 +180,47 @@ function parseDocument(text: string): Record<string, unknown> {
   return doc;
 }
 
+/** A stream's documents, as written between `---` lines (each with its final newline). */
+function documentTexts(text: string): string[] {
+  const parts = text.split('\n---\n');
+  return parts.map((p, i) => (i < parts.length - 1 ? `${p}\n` : p));
+}
+
+/**
+ * The documents the fast reader makes of `text`, NOT verified: `undefined` when the text leaves
+ * the subset it reads. Only `readTierkitYaml`, or `writesBack` on these very documents, makes them
+ * trustworthy; `contract/yaml-verify.ts` runs that check on another thread.
+ */
+export function parseTierkitYaml(text: string): Record<string, unknown>[] | undefined {
+  if (!text.endsWith('\n')) return undefined;
+  try {
+    return documentTexts(text).map(parseDocument);
+  } catch {
+    // A deviation, or anything else (a nesting too deep for the stack): the caller reads the
+    // file with `readTierkitYaml` and the full parser, which succeed or fail as they always did.
+    return undefined;
+  }
+}
+
+/** Whether the emitter writes `docs` (the fast reader's documents of `text`) back to exactly `text`. */
+export function writesBack(text: string, docs: readonly Record<string, unknown>[]): boolean {
+  const parts = documentTexts(text);
+  try {
+    return parts.length === docs.length && parts.every((part, i) => fastYamlDocument(docs[i]) === part);
+  } catch {
+    return false; // the caller reads the file the full way, which fails as it always did
+  }
+}
+
 /**
  * The documents of a YAML stream tierkit wrote, or `undefined` when the text is anything else
  * (then parse it with the full parser). Each document is verified by writing it back.
  */
 export function readTierkitYaml(text: string): Record<string, unknown>[] | undefined {
   if (!text.endsWith('\n')) return undefined;
-  const parts = text.split('\n---\n');
+  const parts = documentTexts(text);
   const docs: Record<string, unknown>[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    const part = i < parts.length - 1 ? `${parts[i]}\n` : parts[i];
+  for (const part of parts) {
     let doc: Record<string, unknown>;
     try {
       doc = parseDocument(part);

@@ -3,7 +3,7 @@ import { IMAGE_BY_DIGEST } from '../../contract/images';
 import { isLiveTier } from '../../contract/tiers';
 import { FoundTemplate, podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv, envOfNamespace } from './support/rule';
-import { OwnedPath, ReachIndex, ownedPaths } from './support/vault-reach';
+import { ownersOfPath } from './support/vault-reach';
 
 const AGENT = 'vault.hashicorp.com/';
 
@@ -12,22 +12,14 @@ const AGENT = 'vault.hashicorp.com/';
  * agent fetches a secret of a live env (the golden dump's read-all credential, a promote
  * credential) — or a path no env owns, which cannot be shown not to be one. Undefined: neither.
  */
-/** The owned paths a secret path overlaps, in ownedPaths' order (the index finds them; the order keeps messages stable). */
-function ownersOf(g: EstateGraph): (path: string) => OwnedPath[] {
-  const owned = ownedPaths(g);
-  const index = new ReachIndex(owned);
-  const order = new Map(owned.map((o, i) => [o, i]));
-  return (path) => index.reached(path).map((r) => r.owned).sort((a, b) => order.get(a)! - order.get(b)!);
-}
-
-function holdsLive(g: EstateGraph, t: FoundTemplate, ownersOfPath: (path: string) => OwnedPath[]): string | undefined {
+function holdsLive(g: EstateGraph, t: FoundTemplate): string | undefined {
   const env = envOfNamespace(g, t.object.namespace);
   if (isLiveTier(g.tiers, env?.tier)) return `namespace ${t.object.namespace} is of live tier ${env!.tier}`;
   const annotations: Record<string, unknown> = t.template.metadata?.annotations ?? {};
   for (const [k, path] of Object.entries(annotations)) {
     if (!k.startsWith(`${AGENT}agent-inject-secret-`)) continue;
     if (typeof path !== 'string') return `its Vault agent annotation ${k} is not a path`;
-    const owners = ownersOfPath(path);
+    const owners = ownersOfPath(g, path);
     if (owners.length === 0) return `its Vault agent reads ${path}, which no env owns`;
     const live = owners.find((o) => o.owner.kind === 'env' && isLiveTier(g.tiers, o.owner.env.tier));
     if (live && live.owner.kind === 'env') return `its Vault agent reads ${path}, a secret of live env ${live.owner.env.slug}`;
@@ -49,9 +41,8 @@ export const rule: Rule = {
   suppressible: false,
   evaluate(g: EstateGraph) {
     const out: RuleFinding[] = [];
-    const ownersOfPath = ownersOf(g);
     for (const t of podTemplates(g).templates) {
-      const why = holdsLive(g, t, ownersOfPath);
+      const why = holdsLive(g, t);
       if (why === undefined) continue;
       const o = t.object;
       const env = envOfNamespace(g, o.namespace);

@@ -207,14 +207,35 @@ export class ReachIndex {
   }
 }
 
-const indexes = new WeakMap<EstateGraph, ReachIndex>();
+interface Reach {
+  readonly owned: readonly OwnedPath[];
+  readonly index: ReachIndex;
+  /** Each owned path's position in `owned`. */
+  readonly order: ReadonlyMap<OwnedPath, number>;
+}
+
+const reaches = new WeakMap<EstateGraph, Reach>();
+
+function reachOf(g: EstateGraph): Reach {
+  let r = reaches.get(g);
+  if (!r) {
+    const owned = Object.freeze(ownedPaths(g));
+    r = { owned, index: new ReachIndex(owned), order: new Map(owned.map((o, i) => [o, i])) };
+    reaches.set(g, r);
+  }
+  return r;
+}
 
 /** The reach index of a graph, built once however many rules ask (the graph is immutable). */
 export function reachIndexOf(g: EstateGraph): ReachIndex {
-  let index = indexes.get(g);
-  if (!index) {
-    index = new ReachIndex(ownedPaths(g));
-    indexes.set(g, index);
-  }
-  return index;
+  return reachOf(g).index;
+}
+
+/**
+ * The owned paths `path` overlaps, in `ownedPaths` order (messages name the first): the graph's
+ * one reach index finds them, so a rule asking this builds no second index of its own.
+ */
+export function ownersOfPath(g: EstateGraph, path: string): OwnedPath[] {
+  const { index, order } = reachOf(g);
+  return index.reached(path).map((r) => r.owned).sort((a, b) => order.get(a)! - order.get(b)!);
 }
