@@ -175,6 +175,7 @@ export function readStack(dir: string, name: string, rel: string, listed = true)
  * tierkit writes (verified by writing it back), through js-yaml — strict, as always — otherwise.
  */
 function parseYamlStream(rel: string, text: string): unknown[] {
+  refuseGoLineBreaks(rel, text);
   const fast = readTierkitYaml(text);
   if (fast) return fast;
   let docs: unknown[];
@@ -192,6 +193,25 @@ function parseYamlStream(rel: string, text: string): unknown[] {
     }
   });
   return docs;
+}
+
+/**
+ * NEL, LS and PS end a line for the libyaml-derived parsers that apply dist/ (go-yaml v2/v3 in kubectl,
+ * kustomize and Argo CD: yamlprivateh.go `is_break`), but not for js-yaml (YAML 1.2, LF and CR only):
+ * `# x<LS>  egress: [{}]` is a comment here and a field there. tierkit never writes them raw.
+ */
+const GO_YAML_ONLY_BREAK = /[\u0085\u2028\u2029]/;
+
+export function refuseGoLineBreaks(rel: string, text: string): void {
+  const m = GO_YAML_ONLY_BREAK.exec(text);
+  if (!m) return;
+  const before = text.slice(0, m.index);
+  const line = before.split('\n').length;
+  const column = m.index - before.lastIndexOf('\n');
+  const code = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  throw new DistReadError(rel, `line ${line} column ${column} holds ${code}, which Kubernetes, kustomize and Argo CD (go-yaml) read as a line break `
+    + 'while tierkit (YAML 1.2) reads an ordinary character: text after it in a comment or scalar would be applied unjudged; '
+    + 'tierkit never writes it raw, run `tierkit synth` (write the character as an escape, e.g. "\\u2028", in a double-quoted value)');
 }
 
 /** The JSON pointer (document index first) of the first `<<` key in `value`, if any. */
