@@ -50,8 +50,8 @@ function runtimeProblems(c: Record<string, any>, host: Record<string, any> | str
   if (!Number.isInteger(port) || typeof path !== 'string') out.push([p, `cannot be compared: the hosting env's container has port ${show(port)} and health path ${show(path)}`]);
   if (!isDeepStrictEqual(c.ports, ports)) out.push([`${p}/ports`, `has ports ${show(c.ports)}; exactly ${show(ports)}`]);
   if (!isDeepStrictEqual(c.resources, host.resources)) out.push([`${p}/resources`, `has resources ${show(c.resources)}; exactly the env's ${show(host.resources)}`]);
-  if (!isDeepStrictEqual(c.readinessProbe, readinessProbe)) out.push([`${p}/readinessProbe`, `is ${show(c.readinessProbe)}; exactly ${show(readinessProbe)} (a probe host is dialled from the node, past every NetworkPolicy)`]);
-  if (!isDeepStrictEqual(c.livenessProbe, livenessProbe)) out.push([`${p}/livenessProbe`, `is ${show(c.livenessProbe)}; exactly ${show(livenessProbe)} (a probe host is dialled from the node, past every NetworkPolicy)`]);
+  if (!isDeepStrictEqual(c.readinessProbe, readinessProbe)) out.push([`${p}/readinessProbe`, `readinessProbe is ${show(c.readinessProbe)}; exactly ${show(readinessProbe)} (a probe host is dialled from the node, past every NetworkPolicy)`]);
+  if (!isDeepStrictEqual(c.livenessProbe, livenessProbe)) out.push([`${p}/livenessProbe`, `livenessProbe is ${show(c.livenessProbe)}; exactly ${show(livenessProbe)} (a probe host is dialled from the node, past every NetworkPolicy)`]);
   return out;
 }
 
