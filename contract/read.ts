@@ -10,6 +10,7 @@ import { normalizeStack } from './terraform/normalize';
 import { StackEvaluator } from './terraform/stack';
 import { mergeStackFiles } from './terraform/merge';
 import { Unknown } from './terraform/unknown';
+import { GO_YAML_ONLY_BREAK } from './yaml-breaks';
 import { readTierkitYaml } from './yaml-read';
 
 export type { DistProblem } from './problems';
@@ -195,13 +196,7 @@ function parseYamlStream(rel: string, text: string): unknown[] {
   return docs;
 }
 
-/**
- * NEL, LS and PS end a line for the libyaml-derived parsers that apply dist/ (go-yaml v2/v3 in kubectl,
- * kustomize and Argo CD: yamlprivateh.go `is_break`), but not for js-yaml (YAML 1.2, LF and CR only):
- * `# x<LS>  egress: [{}]` is a comment here and a field there. tierkit never writes them raw.
- */
-const GO_YAML_ONLY_BREAK = /[\u0085\u2028\u2029]/;
-
+/** A character only go-yaml reads as a line break (contract/yaml-breaks.ts): refused, never guessed at. */
 export function refuseGoLineBreaks(rel: string, text: string): void {
   const m = GO_YAML_ONLY_BREAK.exec(text);
   if (!m) return;

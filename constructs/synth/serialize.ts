@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { sortKeys } from '../../contract/order';
+import { GO_YAML_ONLY_BREAK, yamlWithEscapedBreaks } from '../../contract/yaml-breaks';
 import { fastYamlDocument } from '../../contract/yaml-write';
 
 // The canonical orders are the contract's (its readers compare with them); re-exported for the synthesizer.
@@ -14,20 +15,7 @@ export function yamlStream(docs: readonly unknown[], reference = false): string 
   return docs.map((d) => {
     const sorted = sortKeys(d);
     const text = (reference ? undefined : fastYamlDocument(sorted)) ?? stringify(sorted, { lineWidth: 0 });
-    return GO_YAML_ONLY_BREAK.test(text) ? escapedBreaksDocument(sorted) : text;
+    // NEL/LS/PS raw would be line breaks to go-yaml only (contract/yaml-breaks.ts).
+    return GO_YAML_ONLY_BREAK.test(text) ? yamlWithEscapedBreaks(sorted) : text;
   }).join('---\n');
-}
-
-/** NEL, LS, PS: line breaks to go-yaml (kubectl, kustomize, Argo CD), not to YAML 1.2; `yaml` writes them raw. */
-const GO_YAML_ONLY_BREAK = /[\u0085\u2028\u2029]/;
-const BREAK_ESCAPES: Readonly<Record<string, string>> = { '\u0085': '\\N', '\u2028': '\\L', '\u2029': '\\P' };
-
-/**
- * A document holding such a character (in some value or key): every scalar double-quoted, so each
- * raw one sits inside double quotes, where its YAML escape means the same character to every parser.
- * The strict reader refuses them raw (contract/read.ts).
- */
-function escapedBreaksDocument(sorted: unknown): string {
-  const text = stringify(sorted, { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'QUOTE_DOUBLE', blockQuote: false });
-  return text.replace(/[\u0085\u2028\u2029]/g, (ch) => BREAK_ESCAPES[ch]);
 }

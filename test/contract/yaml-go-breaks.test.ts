@@ -45,3 +45,21 @@ describe('YAML line breaks only go-yaml sees', () => {
     expect(yamlStream([{ a: 'b' }])).toBe('a: b\n');
   });
 });
+
+describe('the generated workflows', () => {
+  it('write a manifest value holding LS escaped in double quotes: the same value to every parser', async () => {
+    const { githubWorkflows } = await import('../../ci/github');
+    const { readManifest } = await import('../../contract/read');
+    const { cleanDist } = await import('../policies/helpers');
+    const manifest = JSON.parse(JSON.stringify(readManifest(cleanDist())));
+    const plain = githubWorkflows(manifest);
+    manifest.estate.vault.address = `${manifest.estate.vault.address}\u2028x`;
+    const hostile = githubWorkflows(manifest);
+    const touched = [...hostile].filter(([name, text]) => text !== plain.get(name));
+    expect(touched.length).toBeGreaterThan(0);
+    for (const [name, text] of touched) {
+      expect(text, name).not.toMatch(/[\u0085\u2028\u2029]/);
+      expect(JSON.stringify(load(text)), name).toContain('\u2028x');
+    }
+  }, 120_000);
+});
