@@ -27,11 +27,12 @@ const JOB_BACKOFF_LIMIT = 0;
 const JOB_TTL_AFTER_FINISHED_SECONDS = 3600;
 
 /**
- * The app container of the hosting env's own workload (Deployment or Rollout `<app>` in its namespace):
+ * The app container of the hosting env's own Deployment `<app>` in its namespace:
  * the preview runs the same port, health path and resources (same app, same tier).
  */
 function hostContainer(g: EstateGraph, env: Env): Record<string, any> | string {
-  const found = g.kubernetes.filter((k) => (k.kind === 'Deployment' || k.kind === 'Rollout') && k.namespace === env.names.namespace && k.name === env.app);
+  // A Rollout tierkit renders beside it runs this Deployment's template (workloadRef).
+  const found = g.kubernetes.filter((k) => k.kind === 'Deployment' && k.namespace === env.names.namespace && k.name === env.app);
   const c = found.length === 1 ? found[0].object.spec?.template?.spec?.containers?.[0] : undefined;
   return isRecord(c) ? c : `the env ${env.slug}'s workload ${env.names.namespace}/${env.app} is ${found.length === 1 ? 'without an app container' : found.length === 0 ? 'not in dist/' : 'declared twice'}, so its port, probes and resources cannot be compared`;
 }

@@ -99,6 +99,19 @@ describe('TK179: the preview workload and Jobs, value by value', () => {
   }, 120_000);
 });
 
+describe('TK179: a hosting env rolled out by a Rollout', () => {
+  it('compares with the Deployment the Rollout runs (workloadRef), not a second workload', async () => {
+    const report = await checkEdited({
+      'k8s/dev/erp-dev.k8s.yaml': (objects) => {
+        const d = kind(objects, 'Deployment');
+        objects.push({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { ...d.metadata },
+          spec: { replicas: 1, selector: d.spec.selector, workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name }, strategy: { canary: { steps: [{ setWeight: 100 }] } } } });
+      },
+    });
+    expect(messages(report, 'TK179')).toEqual([]);
+  }, 120_000);
+});
+
 describe('TK176: the preview namespace\'s Pod Security version', () => {
   it('is exactly the version tierkit pins, not any v1.<n>', async () => {
     const report = await checkEdited({
