@@ -5,6 +5,7 @@ import { dataPromoteWorkflow } from './github-data-promote';
 import { DATA_PROMOTE_WORKFLOW_FILE } from '../contract/ci-names';
 import { pullRequestWorkflow } from './github-pr';
 import { WORKFLOW_FILES } from './steps';
+import { GO_YAML_ONLY_BREAK, yamlWithEscapedBreaks } from '../contract/yaml-breaks';
 import { pinnedVersion } from './pins';
 
 export { WORKFLOW_FILES };
@@ -20,7 +21,9 @@ const HEADER = [
 
 function render(workflow: Record<string, unknown>): string {
   // Key order is kept as built (name, on, permissions, jobs): it is how people read workflows.
-  const yaml = stringify(workflow, { lineWidth: 0, aliasDuplicateObjects: false });
+  const plain = stringify(workflow, { lineWidth: 0, aliasDuplicateObjects: false });
+  // NEL/LS/PS raw would be line breaks to YAML 1.1 parsers only (contract/yaml-breaks.ts).
+  const yaml = GO_YAML_ONLY_BREAK.test(plain) ? yamlWithEscapedBreaks(workflow) : plain;
   // The release beside each SHA pin (what Dependabot updates and reviewers read).
   return HEADER + yaml.replace(/^(\s*(?:- )?uses: )(\S+)$/gm, (line, lead: string, uses: string) => {
     const version = pinnedVersion(uses);

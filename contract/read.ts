@@ -11,6 +11,7 @@ import { normalizeStack } from './terraform/normalize';
 import { StackEvaluator } from './terraform/stack';
 import { mergeStackFiles } from './terraform/merge';
 import { Unknown } from './terraform/unknown';
+import { GO_YAML_ONLY_BREAK } from './yaml-breaks';
 import { parseTierkitYaml, readTierkitYaml, writesBack } from './yaml-read';
 import { YamlVerifier, startYamlVerifier } from './yaml-verify';
 
@@ -177,6 +178,7 @@ export function readStack(dir: string, name: string, rel: string, listed = true)
  * tierkit writes (verified by writing it back), through js-yaml — strict, as always — otherwise.
  */
 function parseYamlStream(rel: string, text: string): unknown[] {
+  refuseGoLineBreaks(rel, text);
   const fast = readTierkitYaml(text);
   if (fast) return fast;
   let docs: unknown[];
@@ -194,6 +196,19 @@ function parseYamlStream(rel: string, text: string): unknown[] {
     }
   });
   return docs;
+}
+
+/** A character only go-yaml reads as a line break (contract/yaml-breaks.ts): refused, never guessed at. */
+export function refuseGoLineBreaks(rel: string, text: string): void {
+  const m = GO_YAML_ONLY_BREAK.exec(text);
+  if (!m) return;
+  const before = text.slice(0, m.index);
+  const line = before.split('\n').length;
+  const column = m.index - before.lastIndexOf('\n');
+  const code = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  throw new DistReadError(rel, `line ${line} column ${column} holds ${code}, which Kubernetes, kustomize and Argo CD (go-yaml) read as a line break `
+    + 'while tierkit (YAML 1.2) reads an ordinary character: text after it in a comment or scalar would be applied unjudged; '
+    + 'tierkit never writes it raw, run `tierkit synth` (write the character as an escape, e.g. "\\u2028", in a double-quoted value)');
 }
 
 /** The JSON pointer (document index first) of the first `<<` key in `value`, if any. */
@@ -427,6 +442,8 @@ function startReading(distDir: string, options: ReadDistOptions, verifierFor: (c
     } catch (error) {
       return { rel, listed: isListed, error };
     }
+    // A Go-only line break is refused by parseYamlStream, in order, below: never the fast path.
+    if (GO_YAML_ONLY_BREAK.test(text)) return { rel, listed: isListed, text };
     const docs = parseTierkitYaml(text);
     if (docs === undefined) return { rel, listed: isListed, text };
     const verifier = verifierFor(text.length);

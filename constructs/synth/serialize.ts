@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { sortKeys } from '../../contract/order';
+import { GO_YAML_ONLY_BREAK, yamlWithEscapedBreaks } from '../../contract/yaml-breaks';
 import { fastYamlDocument } from '../../contract/yaml-write';
 
 // The canonical orders are the contract's (its readers compare with them); re-exported for the synthesizer.
@@ -13,6 +14,8 @@ export { sortKeys, canonicalJson, compareStrings } from '../../contract/order';
 export function yamlStream(docs: readonly unknown[], reference = false): string {
   return docs.map((d) => {
     const sorted = sortKeys(d);
-    return (reference ? undefined : fastYamlDocument(sorted)) ?? stringify(sorted, { lineWidth: 0 });
+    const text = (reference ? undefined : fastYamlDocument(sorted)) ?? stringify(sorted, { lineWidth: 0 });
+    // NEL/LS/PS raw would be line breaks to go-yaml only (contract/yaml-breaks.ts).
+    return GO_YAML_ONLY_BREAK.test(text) ? yamlWithEscapedBreaks(sorted) : text;
   }).join('---\n');
 }

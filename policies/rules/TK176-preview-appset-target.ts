@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as naming from '../../constructs/naming';
 import { applicationSets, isRecord, previewEnvOf } from './support/preview-applicationset';
+import { PREVIEW_POD_SECURITY_VERSION } from './support/preview-manifests';
 import { Rule, RuleFinding } from './support/rule';
 
 const SOURCE_FIELDS = ['path', 'repoURL', 'targetRevision'];
@@ -15,7 +16,9 @@ function namespaceMetadataProblem(value: unknown, labels: Record<string, string>
   for (const [k, v] of Object.entries(labels)) if (l[k] !== v) return `label ${k} is ${JSON.stringify(l[k] ?? null)}; exactly ${JSON.stringify(v)}`;
   for (const m of PSS_MODES) {
     if (l[`pod-security.kubernetes.io/${m}`] !== 'restricted') return `label pod-security.kubernetes.io/${m} is ${JSON.stringify(l[`pod-security.kubernetes.io/${m}`] ?? null)}; exactly "restricted"`;
-    if (!/^v1\.\d+$/.test(String(l[`pod-security.kubernetes.io/${m}-version`]))) return `label pod-security.kubernetes.io/${m}-version is not a pinned v1.<minor>`;
+    // Exactly the version tierkit pins: an older one (`v1.0`) admits what later Restricted controls refuse.
+    const version = l[`pod-security.kubernetes.io/${m}-version`];
+    if (version !== PREVIEW_POD_SECURITY_VERSION) return `label pod-security.kubernetes.io/${m}-version is ${JSON.stringify(version ?? null)}; exactly "${PREVIEW_POD_SECURITY_VERSION}"`;
   }
   const known = new Set([...Object.keys(labels), ...PSS_MODES.flatMap((m) => [`pod-security.kubernetes.io/${m}`, `pod-security.kubernetes.io/${m}-version`])]);
   const extra = Object.keys(l).filter((k) => !known.has(k)).sort();

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as naming from '../../constructs/naming';
-import type { K8sObject } from '../graph/types';
+import type { Env, EstateGraph, K8sObject } from '../graph/types';
 import { at } from './support/k8s-scope';
 import { podSecurityViolations } from './support/pod-security-standards';
 import { AGENT_RUNTIME_KEYS, ExpectedJob, ExpectedPreview, expectedPreview, expectedPreviewJobsNamespace, isPreviewJobsNamespaceObject, previewHostsByDir } from './support/preview-manifests';
@@ -19,6 +19,42 @@ const STEP_KEYS = ['name', 'image', 'command', 'env', 'resources', 'securityCont
 const TMP_MOUNT = [{ mountPath: '/tmp', name: 'tmp' }];
 
 type Problem = [pointer: string, message: string];
+
+/** constructs/synth/pod-security.ts REPLICAS: one pod per preview (its namespace has no ResourceQuota). */
+const PREVIEW_REPLICAS = 1;
+/** constructs/synth/preview-manifests.ts: a failed hook Job is not retried; its pods go an hour after it ends. */
+const JOB_BACKOFF_LIMIT = 0;
+const JOB_TTL_AFTER_FINISHED_SECONDS = 3600;
+
+/**
+ * The app container of the hosting env's own Deployment `<app>` in its namespace:
+ * the preview runs the same port, health path and resources (same app, same tier).
+ */
+function hostContainer(g: EstateGraph, env: Env): Record<string, any> | string {
+  // A Rollout tierkit renders beside it runs this Deployment's template (workloadRef).
+  const found = g.kubernetes.filter((k) => k.kind === 'Deployment' && k.namespace === env.names.namespace && k.name === env.app);
+  const c = found.length === 1 ? found[0].object.spec?.template?.spec?.containers?.[0] : undefined;
+  return isRecord(c) ? c : `the env ${env.slug}'s workload ${env.names.namespace}/${env.app} is ${found.length === 1 ? 'without an app container' : found.length === 0 ? 'not in dist/' : 'declared twice'}, so its port, probes and resources cannot be compared`;
+}
+
+/** The container's ports, probes and resources: exactly tierkit's, on the hosting env's port, health path and resources. */
+function runtimeProblems(c: Record<string, any>, host: Record<string, any> | string): Problem[] {
+  const p = '/spec/template/spec/containers/0';
+  if (typeof host === 'string') return [[p, host]];
+  const port = host.ports?.[0]?.containerPort;
+  const path = host.readinessProbe?.httpGet?.path;
+  const ports = [{ containerPort: port, name: 'http' }];
+  const httpGet = { path, port: 'http' };
+  const readinessProbe = { httpGet, periodSeconds: 10, failureThreshold: 3 };
+  const livenessProbe = { httpGet, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 6 };
+  const out: Problem[] = [];
+  if (!Number.isInteger(port) || typeof path !== 'string') out.push([p, `cannot be compared: the hosting env's container has port ${show(port)} and health path ${show(path)}`]);
+  if (!isDeepStrictEqual(c.ports, ports)) out.push([`${p}/ports`, `has ports ${show(c.ports)}; exactly ${show(ports)}`]);
+  if (!isDeepStrictEqual(c.resources, host.resources)) out.push([`${p}/resources`, `has resources ${show(c.resources)}; exactly the env's ${show(host.resources)}`]);
+  if (!isDeepStrictEqual(c.readinessProbe, readinessProbe)) out.push([`${p}/readinessProbe`, `readinessProbe is ${show(c.readinessProbe)}; exactly ${show(readinessProbe)} (a probe host is dialled from the node, past every NetworkPolicy)`]);
+  if (!isDeepStrictEqual(c.livenessProbe, livenessProbe)) out.push([`${p}/livenessProbe`, `livenessProbe is ${show(c.livenessProbe)}; exactly ${show(livenessProbe)} (a probe host is dialled from the node, past every NetworkPolicy)`]);
+  return out;
+}
 
 /** A volume list of exactly these names, each of the only kind tierkit writes for it. */
 function volumeProblems(volumes: unknown, names: readonly string[]): Problem[] {
@@ -45,13 +81,14 @@ function podProblems(pod: any, keys: readonly string[], serviceAccount: string):
   return out;
 }
 
-function workloadProblems(k: K8sObject, exp: ExpectedPreview): Problem[] {
+function workloadProblems(k: K8sObject, exp: ExpectedPreview, host: Record<string, any> | string): Problem[] {
   const out: Problem[] = [];
   const o = k.object;
   const w = exp.workload;
   for (const key of extraKeys(o.metadata, ['name', 'labels'])) out.push([`/metadata/${key}`, `sets metadata.${key}: the workload goes into the preview's own namespace, as tierkit writes it`]);
   if (!isDeepStrictEqual(o.metadata?.labels, exp.labels)) out.push(['/metadata/labels', `has labels ${show(o.metadata?.labels)}; exactly ${show(exp.labels)}`]);
   for (const key of extraKeys(o.spec, ['replicas', 'selector', 'template'])) out.push([`/spec/${key}`, `sets spec.${key}, which tierkit does not write`]);
+  if (o.spec?.replicas !== PREVIEW_REPLICAS) out.push(['/spec/replicas', `runs ${show(o.spec?.replicas)} replicas; exactly ${PREVIEW_REPLICAS} (no quota bounds a preview namespace)`]);
   if (!isDeepStrictEqual(o.spec?.selector, { matchLabels: w.selector })) out.push(['/spec/selector', `selects ${show(o.spec?.selector)}; exactly ${show({ matchLabels: w.selector })}`]);
   const t = o.spec?.template ?? {};
   if (!isDeepStrictEqual(t.metadata, { labels: { ...exp.labels, ...w.selector } })) {
@@ -66,6 +103,7 @@ function workloadProblems(k: K8sObject, exp: ExpectedPreview): Problem[] {
   if (c.name !== w.name || c.image !== w.image) out.push(['/spec/template/spec/containers/0', `runs ${show({ name: c.name, image: c.image })}; exactly ${show({ name: w.name, image: w.image })}, the app's image`]);
   if (!isDeepStrictEqual(c.env, w.env)) out.push(['/spec/template/spec/containers/0/env', `has env ${show(c.env)}; exactly ${show(w.env)}`]);
   if (!isDeepStrictEqual(c.volumeMounts, TMP_MOUNT)) out.push(['/spec/template/spec/containers/0/volumeMounts', `mounts ${show(c.volumeMounts)}; exactly ${show(TMP_MOUNT)}`]);
+  out.push(...runtimeProblems(c, host));
   return out;
 }
 
@@ -77,6 +115,8 @@ function jobProblems(k: K8sObject, job: ExpectedJob, app: string): Problem[] {
   if (!isDeepStrictEqual(o.metadata?.labels, job.labels)) out.push(['/metadata/labels', `has labels ${show(o.metadata?.labels)}; exactly ${show(job.labels)}`]);
   if (!isDeepStrictEqual(o.metadata?.annotations, job.hook)) out.push(['/metadata/annotations', `has annotations ${show(o.metadata?.annotations)}; exactly ${show(job.hook)}`]);
   for (const key of extraKeys(o.spec, ['backoffLimit', 'ttlSecondsAfterFinished', 'template'])) out.push([`/spec/${key}`, `sets spec.${key}, which tierkit does not write`]);
+  if (o.spec?.backoffLimit !== JOB_BACKOFF_LIMIT) out.push(['/spec/backoffLimit', `backoffLimit is ${show(o.spec?.backoffLimit)}; exactly ${JOB_BACKOFF_LIMIT} (each retry runs the step again as the preview admin)`]);
+  if (o.spec?.ttlSecondsAfterFinished !== JOB_TTL_AFTER_FINISHED_SECONDS) out.push(['/spec/ttlSecondsAfterFinished', `ttlSecondsAfterFinished is ${show(o.spec?.ttlSecondsAfterFinished)}; exactly ${JOB_TTL_AFTER_FINISHED_SECONDS}`]);
   const t = o.spec?.template ?? {};
   for (const key of extraKeys(t.metadata, ['labels', 'annotations'])) out.push([`/spec/template/metadata/${key}`, `sets ${key}, which tierkit does not write`]);
   if (!isDeepStrictEqual(t.metadata?.labels, job.labels)) out.push(['/spec/template/metadata/labels', `pod labels are ${show(t.metadata?.labels)}; exactly ${show(job.labels)}`]);
@@ -160,7 +200,7 @@ export const rule: Rule = {
         const job = exp.jobs.find((j) => `Job/${j.name}` === key);
         const problems: Problem[] = whole ? (isDeepStrictEqual(k.object, whole) ? [] : [['', `${key} is ${show(k.object)}; exactly ${show(whole)}`]])
           : job ? (k.object.apiVersion === 'batch/v1' ? jobProblems(k, job, exp.app) : [['/apiVersion', `is ${show(k.object.apiVersion)}; exactly "batch/v1"`]])
-            : k.object.apiVersion === 'apps/v1' ? workloadProblems(k, exp) : [['/apiVersion', `is ${show(k.object.apiVersion)}; exactly "apps/v1"`]];
+            : k.object.apiVersion === 'apps/v1' ? workloadProblems(k, exp, hostContainer(g, env)) : [['/apiVersion', `is ${show(k.object.apiVersion)}; exactly "apps/v1"`]];
         for (const [pointer, message] of problems) report(k, pointer, `${key}: ${message}`);
       }
       const missing = expectedKeys.filter((key) => !seen.has(key));

@@ -1,0 +1,20 @@
+import { stringify } from 'yaml';
+
+/**
+ * NEL, LS and PS end a line for the libyaml-derived parsers that read what tierkit writes
+ * (go-yaml v2/v3 in kubectl, kustomize and Argo CD: yamlprivateh.go `is_break`; YAML 1.1), but not
+ * for js-yaml or `yaml` (YAML 1.2: LF and CR only). Written raw, `# x<LS>  egress: [{}]` is a comment
+ * to one and a field to the other, so tierkit never writes them raw and the strict reader refuses them.
+ */
+export const GO_YAML_ONLY_BREAK = /[\u0085\u2028\u2029]/;
+const BREAK_ESCAPES: Readonly<Record<string, string>> = { '\u0085': '\\N', '\u2028': '\\L', '\u2029': '\\P' };
+
+/**
+ * `value` as YAML with every scalar and key double-quoted, so each such character sits inside double
+ * quotes, where its YAML escape (`\N`, `\L`, `\P`) means the same character to every parser. Used
+ * only for a document that holds one (`yaml` would write it raw); key order is kept as given.
+ */
+export function yamlWithEscapedBreaks(value: unknown): string {
+  const text = stringify(value, { lineWidth: 0, aliasDuplicateObjects: false, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'QUOTE_DOUBLE', blockQuote: false });
+  return text.replace(/[\u0085\u2028\u2029]/g, (ch) => BREAK_ESCAPES[ch]);
+}
