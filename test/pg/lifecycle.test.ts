@@ -28,16 +28,17 @@ describe('lifecycle Jobs in the synthesized manifests', () => {
     const lifecycle = dist.kubernetes.map((k) => k.object)
       .filter((o) => ['CronJob', 'Role', 'RoleBinding', 'PersistentVolume', 'PersistentVolumeClaim'].includes(o.kind) || (o.kind === 'ServiceAccount' && /-(reset|ttl-sweep|golden-dump)$/.test(o.metadata.name)));
     expect(lifecycle.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name).sort()).toEqual([
-      'crm-alice-reset', 'crm-alice-ttl-sweep', 'crm-br-lead-scoring-reset', 'crm-br-lead-scoring-ttl-sweep', 'erp-golden-dump',
+      'crm-alice-reset', 'crm-alice-ttl-sweep', 'crm-br-lead-scoring-reset', 'crm-br-lead-scoring-ttl-sweep', 'crm-ci-seed-synthetic-v1', 'erp-golden-dump',
       'erp-sandbox-reset', 'erp-sandbox-ttl-sweep', 'shop-alice-reset', 'shop-alice-ttl-sweep', 'shop-bob-checkout-reset', 'shop-bob-checkout-ttl-sweep', 'shop-demo-reset',
       'shop-team-growth-reset', 'shop-team-growth-ttl-sweep',
     ]);
     for (const o of lifecycle) expect(() => validateKubernetesObject(o), `${o.kind} ${o.metadata.name}`).not.toThrow();
-    // One seed volume per consuming namespace, read-only; the golden's producer (prod erp) alone writes.
+    // One seed volume per consuming namespace, read-only; each store's producer alone writes (the golden's in prod erp,
+    // crm's synthetic v1 in crm-ci).
     const volumes = lifecycle.filter((o) => o.kind === 'PersistentVolume')
       .map((o) => `${o.spec.claimRef.namespace} ${o.spec.nfs.path} ${o.spec.nfs.readOnly ? 'ro' : 'rw'}`).sort();
     expect(volumes).toEqual([
-      'crm-alice /tierkit-seeds/crm/synthetic-v1 ro', 'crm-br-lead-scoring /tierkit-seeds/crm/synthetic-v1 ro', 'erp /tierkit-seeds/erp/golden rw',
+      'crm-alice /tierkit-seeds/crm/synthetic-v1 ro', 'crm-br-lead-scoring /tierkit-seeds/crm/synthetic-v1 ro', 'crm-ci /tierkit-seeds/crm/synthetic-v1 rw', 'erp /tierkit-seeds/erp/golden rw',
       'erp-sandbox /tierkit-seeds/erp/golden ro', 'shop-alice /tierkit-seeds/shop/synthetic-v1 ro',
       'shop-bob-checkout /tierkit-seeds/shop/synthetic-v1 ro', 'shop-demo /tierkit-seeds/shop/demo ro',
       'shop-team-growth /tierkit-seeds/shop/sanitized-customers-2026q3 ro',

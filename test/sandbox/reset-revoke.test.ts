@@ -253,8 +253,10 @@ describe('the demo hourly reset restores the declared flags', () => {
     const app = objects().find((o) => o.kind === 'Application' && o.metadata.name === dist.manifest.appEnvironments.find((e) => e.slug === 'shop-demo')!.names.argoApplication
       && o.spec.destination.namespace === 'shop-demo')!;
     expect(app.spec.ignoreDifferences).toContainEqual({ group: '', kind: 'ConfigMap', name: 'shop-flags', namespace: 'shop-demo', jsonPointers: ['/data'] });
-    // Only the hourly reset's env has one; its Role may patch that ConfigMap and nothing else of the kind.
-    expect(objects().filter((o) => o.kind === 'ConfigMap').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['shop-demo/shop-flags']);
+    // Only the hourly reset's env has a flags ConfigMap (the other one is crm's synthetic producer's SQL, no flags);
+    // its Role may patch that ConfigMap and nothing else of the kind.
+    expect(objects().filter((o) => o.kind === 'ConfigMap').map((o) => `${o.metadata.namespace}/${o.metadata.name}`))
+      .toEqual(['crm-ci/crm-ci-seed-synthetic-v1-sql', 'shop-demo/shop-flags']);
     const role = objects().find((o) => o.kind === 'Role' && o.metadata.name === 'shop-demo-reset')!;
     expect(role.rules[1]).toEqual({ apiGroups: [''], resources: ['configmaps'], resourceNames: ['shop-flags'], verbs: ['get', 'patch'] });
   });
