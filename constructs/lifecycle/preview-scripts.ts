@@ -180,3 +180,16 @@ tk_vault DELETE "${mount}/roles/$role"
 echo "tierkit: Vault role ${mount}/roles/$role and its leases removed"
 `;
 }
+
+/**
+ * The preview workload's Vault agent template: the namespace comes from the agent's own token
+ * (`auth/token/lookup-self`, allowed by Vault's default policy; the Kubernetes auth method copies
+ * `service_account_namespace` into the token's metadata, vault-plugin-auth-kubernetes path_login.go),
+ * so one manifest serves every PR and the path it reads is exactly the one its policy allows.
+ */
+export function previewWorkloadCredsAgentTemplate(databaseMount: string): string {
+  return '{{- with secret "auth/token/lookup-self" -}}\n'
+    + `{{- with secret (printf "${databaseMount}/creds/%s" .Data.meta.service_account_namespace) -}}\n`
+    + "export PGUSER='{{ .Data.username }}'\nexport PGPASSWORD='{{ .Data.password }}'\n"
+    + '{{- end }}\n{{- end }}\n';
+}
