@@ -1,6 +1,6 @@
 import type { AuthRole, Env, EstateGraph, Stack } from '../graph/types';
 import { previewHost } from './support/previews';
-import { KUBERNETES_ACCESSOR, PREVIEW_WORKLOAD_MAX_TTL_SECONDS, expectedWorkloadLogin, manifestAccessor } from './support/preview-workload';
+import { KUBERNETES_ACCESSOR, PREVIEW_WORKLOAD_MAX_TTL_SECONDS, admitsUnder, expectedWorkloadLogin, manifestAccessor } from './support/preview-workload';
 import { Rule, RuleFinding } from './support/rule';
 
 const same = (a: readonly unknown[] | undefined, b: readonly unknown[]) => Array.isArray(a) && a.length === b.length && a.every((x, i) => x === b[i]);
@@ -61,6 +61,13 @@ export const rule: Rule = {
         if (own.length !== 1) out.push({ env, source: at, message: `previews of app ${env.app}: stack ${stack?.name ?? env.stack} declares ${own.length} Kubernetes auth roles "${name}"; exactly one is the preview workload's` });
         for (const a of roles.filter((x) => !own.includes(x))) out.push({ env, source: a.source, message: `auth role "auth/${a.backend}/role/${a.name}" (app ${env.app}'s preview workload login) is declared again in stack ${a.stack.name}` });
         for (const a of own) for (const m of roleProblems(g, a, exp)) out.push({ env, source: a.source, message: `preview workload auth role "auth/${a.backend}/role/${a.name}" ${m}` });
+      }
+      // A preview's pods log in as nothing else: no other Kubernetes auth role admits a `<app>-pr-*` namespace.
+      const prefix = exp?.namespaces.replace(/\*$/, '') ?? `${env.app}-pr-`;
+      for (const a of g.authRoles) {
+        if (a.kind !== 'kubernetes' || (a.name === name && a.stack === stack && exp)) continue;
+        const admitted = a.namespaces.filter((n) => admitsUnder(n, prefix));
+        if (admitted.length > 0) out.push({ env, source: a.source, message: `Kubernetes auth role "auth/${a.backend}/role/${a.name}" (stack ${a.stack.name}) binds namespaces ${JSON.stringify(admitted)}, which admit app ${env.app}'s preview namespaces "${prefix}*": a pull request's pods would log in with its policies ${JSON.stringify(a.policies)}` });
       }
       // Whatever the accessor: only that role hands out the workload's policy.
       for (const a of g.authRoles) {

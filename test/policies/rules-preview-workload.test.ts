@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { App, Estate, PostgresServer, Tier, validateEstate } from '../../constructs';
 import type { CheckReport } from '../../policies/report/finding';
+import { admitsUnder } from '../../policies/rules/support/preview-workload';
 import { check, cleanDist, env, findings, freshDir, synthDist } from './helpers';
 import { editDist, rehashManifest } from './rehash';
 
@@ -92,6 +93,21 @@ describe('the preview workload\'s Vault login (TK164–TK166)', () => {
     const report = await check(dir);
     expect(messages(report, 'TK164')).toContainEqual(expect.stringMatching(/"auth\/kubernetes\/role\/erp-pr-workload" \(stack erp-dev\) is app erp's preview workload login, but the manifest gives no Kubernetes auth accessor/));
     expect(messages(report, 'TK166')).toContainEqual(expect.stringMatching(/Vault policy "erp-pr-workload" \(stack erp-dev\) is app erp's preview workload policy, but the manifest gives no Kubernetes auth accessor/));
+  });
+
+  it('TK164: another role admitting the preview namespaces (a glob, a literal PR, "*") is an error even with TK008 suppressed', async () => {
+    const dir = synthDist((e) => env(e, 'shop', 'dev')
+      .addSuppression('TK008', 'shop reviewers try the erp previews against shop for a sprint')
+      .addEscapeHatch((r) => { r.kubernetesAuthRole.addOverride('bound_service_account_namespaces', ['shop-dev', 'erp-*']); }), 'tk164-admit');
+    const report = await check(dir);
+    expect(errors(report, 'TK164').map((f) => f.message)).toEqual([
+      expect.stringMatching(/^Kubernetes auth role "auth\/kubernetes\/role\/shop-dev" \(stack shop-dev\) binds namespaces \["erp-\*"\], which admit app erp's preview namespaces "erp-pr-\*"/),
+    ]);
+    expect(admitsUnder('erp-pr-7', 'erp-pr-')).toBe(true);
+    expect(admitsUnder('*', 'erp-pr-')).toBe(true);
+    expect(admitsUnder('e*-7', 'erp-pr-')).toBe(true);
+    expect(admitsUnder('erp-dev', 'erp-pr-')).toBe(false);
+    expect(admitsUnder('shop-*', 'erp-pr-')).toBe(false);
   });
 
   it('TK165: another policy reading a preview\'s creds (a literal PR, a glob, a +) is an error; the Jobs\' revoke-prefix is not a read', async () => {

@@ -86,3 +86,15 @@ export function renderedWorkloadPolicyReach(g: EstateGraph, p: VaultPolicy): Pol
   const env = previewHost(p.stack)!;
   return [{ path: `${g.manifest.estate.vault.databaseMount}/creds/${naming.previewNamespacePattern(env.app)}`, capabilities: ['read'] }];
 }
+
+/**
+ * Whether a bound-namespace glob (Vault's go-glob: `*` anywhere) admits some name under `prefix`:
+ * exactly when its text before the first `*` and the prefix agree (one starts with the other), or,
+ * without a `*`, when the name itself is under the prefix.
+ */
+export function admitsUnder(pattern: string, prefix: string): boolean {
+  const star = pattern.indexOf('*');
+  if (star < 0) return pattern.startsWith(prefix);
+  const head = pattern.slice(0, star);
+  return head.startsWith(prefix) || prefix.startsWith(head);
+}
