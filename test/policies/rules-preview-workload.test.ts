@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { App, Estate, PostgresServer, Tier, validateEstate } from '../../constructs';
+import { App, Estate, PostgresServer, Tier, synthesize, validateEstate } from '../../constructs';
 import type { CheckReport } from '../../policies/report/finding';
 import { admitsUnder } from '../../policies/rules/support/preview-workload';
 import { check, cleanDist, env, findings, freshDir, synthDist } from './helpers';
@@ -169,6 +169,21 @@ describe('the preview workload\'s Vault login (TK164–TK166)', () => {
     rehashManifest(dir);
     const report = await check(dir);
     expect(messages(report, 'TK179')).toContainEqual(expect.stringMatching(/Deployment\/erp-preview: Vault agent annotations are .*"vault\.hashicorp\.com\/role":"erp-previews"/));
+  });
+
+  it('without an accessor there is no workload login: no auth role or policy, no agent, DNS only', () => {
+    const e = new Estate({ name: 'test', domain: 'test.lab', vault: { address: 'https://vault.test.lab' }, argocd: { repoUrl: 'https://git.test.lab/estate.git' }, ci: { repository: 'test/estate', repositoryId: '100001' } });
+    new PostgresServer(e, 'nonprod-pg', { host: 'pg-nonprod.test.lab', majorVersion: 18, tiers: [Tier.DEV] });
+    new App(e, 'erp', { tiers: [Tier.DEV], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), previews: { tier: Tier.DEV } });
+    const files = synthesize(e).files;
+    const r = JSON.parse(files.get('terraform/erp-dev/cdk.tf.json')!).resource;
+    expect(Object.keys(r.vault_policy).sort()).toEqual(['preview_jobs_policy', 'vault_policy']);
+    expect(Object.keys(r.vault_kubernetes_auth_backend_role).sort()).toEqual(['kubernetes_auth_role', 'preview_jobs_auth_role']);
+    const objs = files.get('k8s/dev/previews/erp/preview.k8s.yaml')!.split(/^---$/m).map((d) => parse(d)).filter(Boolean);
+    expect(objs.find((o: any) => o.kind === 'Deployment').spec.template.metadata.annotations).toBeUndefined();
+    expect(objs.filter((o: any) => o.kind === 'NetworkPolicy').map((o: any) => o.metadata.name)).toEqual(['default-deny', 'allow-dns']);
+    const manifest = JSON.parse(files.get('manifest.json')!);
+    expect(manifest.appEnvironments.find((x: any) => x.slug === 'erp-dev').previews.vaultKubernetesAuthAccessor).toBeUndefined();
   });
 
   it('validation refuses an accessor that is not Vault\'s format, naming the app, prop, value and fix', () => {
