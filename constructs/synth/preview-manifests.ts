@@ -130,7 +130,8 @@ function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', ste
 /**
  * The preview workload's Vault agent: the role `<app>-pr-workload`, and a template reading the creds
  * of the pod's own namespace (preview-scripts.ts). The secret annotation only names the file
- * (`/vault/secrets/database`); its value is unused once a template is given.
+ * (`/vault/secrets/database`): its path feeds the injector's default template only, never a given
+ * one (hashicorp/vault-k8s agent-inject/agent/config.go, newTemplateConfigs).
  */
 export function previewWorkloadAgentAnnotations(env: AppEnvironment): Record<string, string> {
   const db = env.estate.naming.databaseMount;
