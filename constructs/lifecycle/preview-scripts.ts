@@ -66,6 +66,13 @@ echo "tierkit: preview database $db ready"
 }
 
 /** End the preview's sessions and close its database to new ones (see `previewDropScript`). */
+/**
+ * How long the drain waits for each ended session to exit (PostgreSQL 14+, previews are 16+): without
+ * it the signal is only sent, and the Vault step could drop a credential whose session still lives,
+ * which then only a superuser can end (test/pg/previews.test.ts saw the race under load).
+ */
+const TERMINATE_WAIT_MS = 10000;
+
 const DRAIN_SQL = `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :'group') AS has_group \\gset
 \\if :has_group
 SELECT format('GRANT %I TO CURRENT_USER WITH INHERIT TRUE, SET TRUE', m.rolname)
@@ -73,7 +80,7 @@ SELECT format('GRANT %I TO CURRENT_USER WITH INHERIT TRUE, SET TRUE', m.rolname)
  WHERE g.rolname = :'group' AND m.rolname <> CURRENT_USER
    AND NOT pg_has_role(CURRENT_USER, m.oid, 'USAGE') \\gexec
 SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'db') WHERE EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
-SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid() \\g /dev/null
+SELECT pg_terminate_backend(pid, ${TERMINATE_WAIT_MS}) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid() \\g /dev/null
 \\endif
 `;
 
