@@ -16,7 +16,9 @@ export function erp(estate: Estate): App {
     flags: { 'ai-write-skill': false },
     // Per-PR previews on the non-prod server (PostgreSQL 18): `erp-pr-<n>` for each pull request
     // labelled `preview`, synthetic data, at most 3 at once (docs/previews.md).
-    previews: { tier: Tier.DEV, maxOpen: 3 },
+    // The accessor is the example's (copy yours from `vault auth list -format=json`): with it each
+    // preview's workload logs in to Vault and reads only its own PR's database credential.
+    previews: { tier: Tier.DEV, maxOpen: 3, vaultKubernetesAuthAccessor: 'auth_kubernetes_5e1f0c7a' },
     // Dolibarr's credentials never leave prod: the golden keeps prod-shaped data, not prod logins
     // (htdocs/install/mysql/tables/llx_user.sql, llx_societe_account.sql, llx_oauth_token.sql, llx_const).
     scrub: [

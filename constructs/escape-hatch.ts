@@ -58,6 +58,9 @@ export interface PreviewResources {
   readonly credential: KvSecretV2;
   readonly policy: VaultPolicy;
   readonly authRole: KubernetesAuthBackendRole;
+  /** The preview workload's templated policy and auth role, only with `previews.vaultKubernetesAuthAccessor` (TK164, TK166). */
+  readonly workloadPolicy?: VaultPolicy;
+  readonly workloadAuthRole?: KubernetesAuthBackendRole;
 }
 
 export interface TtlSweepResources {

@@ -551,6 +551,23 @@ export function previewWorkloadName(app: string): string {
   return `${app}-preview`;
 }
 
+/**
+ * The preview workload's Vault Kubernetes auth role and policy: under `<app>-pr-`, which no declared
+ * env may own (validation), and no PR namespace (`<app>-pr-<digits>`) is.
+ */
+export function previewWorkloadLoginName(app: string): string {
+  return `${previewSlug(app, '')}workload`;
+}
+
+/**
+ * The one path the preview workload's policy reads: the creds of the Vault role named after the
+ * pod's own namespace (`<app>-pr-<n>`, which the PreSync Job writes), from the Kubernetes auth
+ * alias's `service_account_namespace` (hashicorp/vault-plugin-auth-kubernetes path_login.go).
+ */
+export function previewWorkloadCredsTemplate(databaseMount: string, kubernetesAuthAccessor: string): string {
+  return `${databaseMount}/creds/{{identity.entity.aliases.${kubernetesAuthAccessor}.metadata.service_account_namespace}}`;
+}
+
 /** The PreSync (`create`) and PostDelete (`drop`) Jobs of an app's previews, before the `-pr-<n>` suffix. */
 export function previewJobName(app: string, step: 'create' | 'drop'): string {
   return `${previewApplicationSetName(app)}-${step}`;

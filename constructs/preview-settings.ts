@@ -23,10 +23,18 @@ export interface PreviewSettings {
   readonly label?: string;
   /** How often the ApplicationSet polls GitHub for pull requests (`requeueAfterSeconds`). @default 300 */
   readonly requeueAfterSeconds?: number;
+  /**
+   * The accessor of the estate's Vault Kubernetes auth mount (`vault auth list -format=json` →
+   * `"<kubernetesAuthPath>/".accessor`, `auth_kubernetes_<8 hex>`), known once the shared platform
+   * stack is applied. With it, each preview's workload logs in to Vault and reads only its own PR's
+   * database credential (a policy templated on the auth alias's namespace names the mount by accessor).
+   * @default - none: the preview workload gets no Vault login and no database reach
+   */
+  readonly vaultKubernetesAuthAccessor?: string;
 }
 
 export const PREVIEW_SETTINGS = Types.shape('PreviewSettings', propTypes<PreviewSettings>()({
-  tier: Types.instance(Tier, 'Tier.DEV'), maxOpen: Types.integer, label: Types.string, requeueAfterSeconds: Types.integer,
+  tier: Types.instance(Tier, 'Tier.DEV'), maxOpen: Types.integer, label: Types.string, requeueAfterSeconds: Types.integer, vaultKubernetesAuthAccessor: Types.string,
 }), ['tier']);
 
 export const PREVIEW_DEFAULTS = { maxOpen: 3, label: 'preview', requeueAfterSeconds: 300 } as const;

@@ -19,6 +19,14 @@ const PG_IDENTIFIER_MAX_BYTES = 63;
 const K8S_LABEL_VALUE_MAX = 63;
 /** GitHub labels: 1–50 characters; a comma would split the generator's label list. */
 const LABEL = /^[^,\s](?:[^,]{0,48}[^,\s])?$/;
+/** Vault names an auth mount `auth_<type>_<8 hex>` (vault/mount.go, generateMountAccessor). */
+export const VAULT_KUBERNETES_ACCESSOR = /^auth_kubernetes_[0-9a-f]{8}$/;
+
+/** The preview workload's Vault login exists only when the estate gave the Kubernetes auth mount's accessor. */
+export function previewWorkloadAccessor(env: AppEnvironment): string | undefined {
+  const a = env.app.previews?.vaultKubernetesAuthAccessor;
+  return typeof a === 'string' && VAULT_KUBERNETES_ACCESSOR.test(a) ? a : undefined;
+}
 
 /** The effective settings (defaults applied). */
 export function previewSettings(p: PreviewSettings): Required<PreviewSettings> {
@@ -67,6 +75,12 @@ export function previewIssues(estate: Estate, app: App, environments: readonly A
   if (!Number.isInteger(p.requeueAfterSeconds) || p.requeueAfterSeconds < 30 || p.requeueAfterSeconds > 3600) {
     at('requeueAfterSeconds', p.requeueAfterSeconds,
       'is not a whole number of seconds from 30 to 3600 (GitHub rate-limits the generator below; above, closed previews linger an hour)', 'e.g. 300');
+  }
+  const accessor = declared.vaultKubernetesAuthAccessor;
+  if (accessor !== undefined && (typeof accessor !== 'string' || !VAULT_KUBERNETES_ACCESSOR.test(accessor))) {
+    // The accessor is spliced into a Vault policy path: anything but Vault's own format could widen it.
+    at('vaultKubernetesAuthAccessor', accessor, 'is not a Vault Kubernetes auth accessor (auth_kubernetes_ and 8 lowercase hex digits)',
+      `copy it from \`vault auth list -format=json\` ("${estate.naming.kubernetesAuthPath}/".accessor), e.g. "auth_kubernetes_0a1b2c3d"`);
   }
   if (!app.environments.some(hostsPreviews)) {
     at('tier', p.tier.name, `app ${app.appName} does not run in tier ${p.tier.name}: previews live beside the app's env there`,

@@ -161,6 +161,11 @@ export interface ManifestPreviews {
     readonly jobs: string;
     readonly jobsNamespace: string;
   };
+  /**
+   * The Vault Kubernetes auth mount's accessor the preview workload's templated policy names
+   * (docs/previews.md). Absent: the workload has no Vault login (nor does a dist from before it).
+   */
+  readonly vaultKubernetesAuthAccessor?: string;
 }
 
 /** A seed producer: its seed (`synthetic:v1`, `sanitized:<dataset>`) and the name of its CronJob, ServiceAccount, Vault policy and auth role. */

@@ -66,6 +66,13 @@ echo "tierkit: preview database $db ready"
 }
 
 /** End the preview's sessions and close its database to new ones (see `previewDropScript`). */
+/**
+ * How long the drain waits for each ended session to exit (PostgreSQL 14+, previews are 16+): without
+ * it the signal is only sent, and the Vault step could drop a credential whose session still lives,
+ * which then only a superuser can end (test/pg/previews.test.ts saw the race under load).
+ */
+const TERMINATE_WAIT_MS = 10000;
+
 const DRAIN_SQL = `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :'group') AS has_group \\gset
 \\if :has_group
 SELECT format('GRANT %I TO CURRENT_USER WITH INHERIT TRUE, SET TRUE', m.rolname)
@@ -73,7 +80,7 @@ SELECT format('GRANT %I TO CURRENT_USER WITH INHERIT TRUE, SET TRUE', m.rolname)
  WHERE g.rolname = :'group' AND m.rolname <> CURRENT_USER
    AND NOT pg_has_role(CURRENT_USER, m.oid, 'USAGE') \\gexec
 SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'db') WHERE EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
-SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid() \\g /dev/null
+SELECT pg_terminate_backend(pid, ${TERMINATE_WAIT_MS}) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid() \\g /dev/null
 \\endif
 `;
 
@@ -179,4 +186,17 @@ export function previewVaultDropScript(app: string, mount: string): string {
 tk_vault DELETE "${mount}/roles/$role"
 echo "tierkit: Vault role ${mount}/roles/$role and its leases removed"
 `;
+}
+
+/**
+ * The preview workload's Vault agent template: the namespace comes from the agent's own token
+ * (`auth/token/lookup-self`, allowed by Vault's default policy; the Kubernetes auth method copies
+ * `service_account_namespace` into the token's metadata, vault-plugin-auth-kubernetes path_login.go),
+ * so one manifest serves every PR and the path it reads is exactly the one its policy allows.
+ */
+export function previewWorkloadCredsAgentTemplate(databaseMount: string): string {
+  return '{{- with secret "auth/token/lookup-self" -}}\n'
+    + `{{- with secret (printf "${databaseMount}/creds/%s" .Data.meta.service_account_namespace) -}}\n`
+    + "export PGUSER='{{ .Data.username }}'\nexport PGPASSWORD='{{ .Data.password }}'\n"
+    + '{{- end }}\n{{- end }}\n';
 }

@@ -3,10 +3,12 @@ import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import type { AppEnvironment } from '../app-environment';
 import { POD_PG_CA_FILE } from '../../contract/pg-ca';
 import { CURL, POSTGRES_CLIENT, imageReference } from '../lifecycle/images';
-import { previewCreateScript, previewDrainScript, previewDropScript, previewVaultCreateScript, previewVaultDropScript } from '../lifecycle/preview-scripts';
+import {
+  previewCreateScript, previewDrainScript, previewDropScript, previewVaultCreateScript, previewVaultDropScript, previewWorkloadCredsAgentTemplate,
+} from '../lifecycle/preview-scripts';
 import { LIFECYCLE_PATHS, credentialsTemplate } from '../lifecycle/scripts';
 import * as naming from '../naming';
-import { hostsPreviews, previewSettings } from '../previews';
+import { hostsPreviews, previewSettings, previewWorkloadAccessor } from '../previews';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
 import {
   REPLICAS, containerResources, containerSecurityContext, placement, podSecurityContext, podSecurityLabels, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume, workloadResources,
@@ -24,8 +26,10 @@ import {
  * - the PreSync (create) and PostDelete (drop) Jobs name `tierkit-previews` explicitly: they run
  *   as the preview admin's Vault identity, never beside a pull request's code, and read the PR
  *   number from their own pod's annotation (downward API); the scripts refuse anything but digits.
- * The workload gets no database credential yet (its Vault login is not built): it runs the app's
- * image with nothing to reach but DNS. TK179 compares this directory, whole, with this rendering.
+ * With `previews.vaultKubernetesAuthAccessor`, the workload's Vault agent logs in as
+ * `<app>-pr-workload` and renders its own PR's credential (terraform-previews.ts), and it may reach
+ * the previews' server and Vault; without it, the workload has DNS only. TK179 compares this
+ * directory, whole, with this rendering.
  */
 
 /** The Jobs and the workload read the PR number from their own pod's annotation, stamped by kustomize. */
@@ -123,6 +127,23 @@ function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', ste
   });
 }
 
+/**
+ * The preview workload's Vault agent: the role `<app>-pr-workload`, and a template reading the creds
+ * of the pod's own namespace (preview-scripts.ts). The secret annotation only names the file
+ * (`/vault/secrets/database`): its path feeds the injector's default template only, never a given
+ * one (hashicorp/vault-k8s agent-inject/agent/config.go, newTemplateConfigs).
+ */
+export function previewWorkloadAgentAnnotations(env: AppEnvironment): Record<string, string> {
+  const db = env.estate.naming.databaseMount;
+  return {
+    'vault.hashicorp.com/agent-inject': 'true',
+    'vault.hashicorp.com/role': naming.previewWorkloadLoginName(env.app.appName),
+    'vault.hashicorp.com/agent-inject-secret-database': `${db}/creds/${naming.previewNamespacePattern(env.app.appName)}`,
+    'vault.hashicorp.com/agent-inject-template-database': previewWorkloadCredsAgentTemplate(db),
+    ...vaultAgentRuntimeAnnotations(env.tier),
+  };
+}
+
 /** The objects file: the preview's namespace policies, workload, and the two hook Jobs. */
 export function buildPreviewChart(chart: Chart, env: AppEnvironment): Chart {
   if (!hostsPreviews(env)) throw new Error(`${env.slug} holds no previews`);
@@ -149,13 +170,33 @@ export function buildPreviewChart(chart: Chart, env: AppEnvironment): Chart {
   const workload = naming.previewWorkloadName(app);
   new k8s.KubeServiceAccount(chart, 'service_account', { metadata: meta(workload), automountServiceAccountToken: false });
   const selector = { [naming.PREVIEW_OF_LABEL]: app, [naming.LABELS.component]: 'workload' };
+  const login = previewWorkloadAccessor(env) !== undefined;
+  if (login) {
+    // The workload's egress: its PR's database on the previews' server, and Vault; nothing else (no prod).
+    const egress = (id: string, name: string, to: { cidr: string; port: number } | undefined) => {
+      if (!to) return;
+      new k8s.KubeNetworkPolicy(chart, id, {
+        metadata: meta(name),
+        spec: {
+          podSelector: { matchLabels: selector }, policyTypes: ['Egress'],
+          egress: [{ to: [{ ipBlock: { cidr: to.cidr } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(to.port) }] }],
+        },
+      });
+    };
+    const server = env.server!;
+    egress('allow_postgres', 'allow-postgres', server.cidr ? { cidr: server.cidr, port: server.port } : undefined);
+    egress('allow_vault', 'allow-vault', env.estate.vaultEndpoint);
+  }
   new k8s.KubeDeployment(chart, 'deployment', {
     metadata: meta(workload),
     spec: {
       replicas: REPLICAS,
       selector: { matchLabels: selector },
       template: {
-        metadata: { labels: { ...labels, ...selector } },
+        metadata: {
+          labels: { ...labels, ...selector },
+          ...(login ? { annotations: previewWorkloadAgentAnnotations(env) } : {}),
+        },
         spec: {
           serviceAccountName: workload,
           automountServiceAccountToken: false,
@@ -171,7 +212,7 @@ export function buildPreviewChart(chart: Chart, env: AppEnvironment): Chart {
             volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             securityContext: containerSecurityContext(env.app.runAsUser),
           }],
-          volumes: [tmpVolume()],
+          volumes: login ? [tmpVolume(), vaultTokenVolume()] : [tmpVolume()],
         },
       },
     },

@@ -21,7 +21,7 @@ import { chartJson } from './kubernetes-json';
 import {
   MANIFEST_SCHEMA_VERSION, Manifest, ManifestAppEnvironment, ManifestArtifact, ManifestPreviews, ManifestServer, ManifestStack, ManifestTier,
 } from './manifest';
-import { hostsPreviews, previewSettings } from '../previews';
+import { hostsPreviews, previewSettings, previewWorkloadAccessor } from '../previews';
 import { canonicalJson, compareStrings, yamlStream } from './serialize';
 import { stateAccess } from '../../contract/state-access';
 import type { ManifestPromote } from '../../contract/manifest';
@@ -100,6 +100,7 @@ function manifestPreviews(env: AppEnvironment): ManifestPreviews {
       rolePattern: naming.previewVaultRolePattern(app), adminKvSecret: naming.previewAdminKvSecretName(app), jobs: naming.previewApplicationSetName(app),
       jobsNamespace: naming.PREVIEW_JOBS_NAMESPACE,
     },
+    ...(previewWorkloadAccessor(env) !== undefined ? { vaultKubernetesAuthAccessor: previewWorkloadAccessor(env) } : {}),
   };
 }
 

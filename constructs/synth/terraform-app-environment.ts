@@ -114,6 +114,8 @@ export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment)
       homeConnect: find(PostgresqlGrant, 'preview_home_connect'), connection: find(DatabaseSecretBackendConnection, 'preview_connection'),
       credential: find(KvSecretV2, 'preview_admin_credential'), policy: find(VaultPolicy, 'preview_jobs_policy'),
       authRole: find(KubernetesAuthBackendRole, 'preview_jobs_auth_role'),
+      workloadPolicy: findOptional(VaultPolicy, 'preview_workload_policy'),
+      workloadAuthRole: findOptional(KubernetesAuthBackendRole, 'preview_workload_auth_role'),
     },
   };
   for (const hatch of env.escapeHatches) hatch(resources);

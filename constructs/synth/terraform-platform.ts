@@ -23,7 +23,7 @@ import {
 } from '../promote-credential';
 import { rehearseClaims } from '../../contract/ci-names';
 import { environmentsOf } from '../query';
-import { hostsPreviews } from '../previews';
+import { hostsPreviews, previewWorkloadAccessor } from '../previews';
 
 /** Shared mounts and auth backends of the estate (one stack, behind the strictest gate). */
 export function buildSharedPlatformStack(
@@ -216,6 +216,8 @@ function applierRulesFor(env: AppEnvironment): PolicyRule[] {
     rules.push({ path: `${v.databaseMount}/config/${naming.previewConnectionName(app)}`, capabilities: CRUD },
       { path: `${v.kvMount}/data/${naming.previewAdminKvSecretName(app)}`, capabilities: ['create', 'update', 'delete'] },
       aclPolicy(naming.previewApplicationSetName(app)), authRole(naming.previewApplicationSetName(app)));
+    // The preview workload's templated policy and auth role, when declared (TK164, TK166).
+    if (previewWorkloadAccessor(env) !== undefined) rules.push(aclPolicy(naming.previewWorkloadLoginName(app)), authRole(naming.previewWorkloadLoginName(app)));
   }
   return rules;
 }

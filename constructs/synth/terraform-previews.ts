@@ -1,6 +1,7 @@
 import type { AppEnvironment } from '../app-environment';
 import * as naming from '../naming';
 import { renderPolicy, type PolicyRule } from '../statements';
+import { previewWorkloadAccessor } from '../previews';
 import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import { ResourceDescription, VariableDescription, address, ref, variable } from './stack-description';
 
@@ -24,6 +25,29 @@ import { ResourceDescription, VariableDescription, address, ref, variable } from
 
 /** The Jobs' token lives for one run. */
 export const PREVIEW_JOBS_TOKEN_TTL_SECONDS = 600;
+/** The preview workload's token: its agent renews it, and logs in again after the max. */
+export const PREVIEW_WORKLOAD_TOKEN_TTL_SECONDS = 3600;
+export const PREVIEW_WORKLOAD_TOKEN_MAX_TTL_SECONDS = 86400;
+
+/**
+ * The preview workload's Vault login (only with `previews.vaultKubernetesAuthAccessor`): a Kubernetes
+ * auth role bound to ServiceAccount `<app>-preview-pr-*` (kustomize's suffix) in namespaces
+ * `<app>-pr-*` — Vault matches both as globs (vault-plugin-auth-kubernetes path_login.go,
+ * `strutil.StrListContainsGlob`) — whose one policy reads `<db>/creds/<the pod's namespace>`,
+ * templated on the auth alias's `service_account_namespace`. A namespace name is unique in the
+ * cluster, so a pod of PR 7 reads `erp-pr-7`'s credential and no other PR's.
+ */
+export function previewWorkloadLogin(env: AppEnvironment): { name: string; policy: string; serviceAccounts: string; namespaces: string } | undefined {
+  const accessor = previewWorkloadAccessor(env);
+  if (accessor === undefined) return undefined;
+  const app = env.app.appName;
+  const name = naming.previewWorkloadLoginName(app);
+  const rules: PolicyRule[] = [{ path: naming.previewWorkloadCredsTemplate(env.estate.naming.databaseMount, accessor), capabilities: ['read'] }];
+  return {
+    name, policy: renderPolicy(`tierkit: preview workloads of ${app}, each its own PR's credential`, rules),
+    serviceAccounts: `${naming.previewWorkloadName(app)}-pr-*`, namespaces: naming.previewNamespacePattern(app),
+  };
+}
 
 export interface PreviewPieces {
   readonly adminRole: string;
@@ -114,6 +138,24 @@ export function describePreviews(env: AppEnvironment): { variable: VariableDescr
           token_ttl: PREVIEW_JOBS_TOKEN_TTL_SECONDS, token_max_ttl: PREVIEW_JOBS_TOKEN_TTL_SECONDS,
         },
       },
+      ...workloadResources(env),
     ],
   };
+}
+
+function workloadResources(env: AppEnvironment): ResourceDescription[] {
+  const w = previewWorkloadLogin(env);
+  if (!w) return [];
+  return [
+    { type: 'vault_policy', id: 'preview_workload_policy', attributes: { name: w.name, policy: w.policy } },
+    {
+      type: 'vault_kubernetes_auth_backend_role', id: 'preview_workload_auth_role',
+      attributes: {
+        backend: env.estate.naming.kubernetesAuthPath, role_name: w.name, bound_service_account_names: [w.serviceAccounts],
+        bound_service_account_namespaces: [w.namespaces], audience: VAULT_TOKEN_AUDIENCE,
+        token_policies: [ref('vault_policy', 'preview_workload_policy')],
+        token_ttl: PREVIEW_WORKLOAD_TOKEN_TTL_SECONDS, token_max_ttl: PREVIEW_WORKLOAD_TOKEN_MAX_TTL_SECONDS,
+      },
+    },
+  ];
 }

@@ -2,6 +2,7 @@ import { applierTierOf, PLATFORM_ADMIN_ROLE, plannerTierOf } from '../../constru
 import { AuthRole, Env, EstateGraph } from '../graph/types';
 import { Rule, RuleFinding, describeEnv, upwardEnvReach } from './support/rule';
 import { isPreviewJobsAuthRole } from './support/previews';
+import { isPreviewWorkloadAuthRole } from './support/preview-workload';
 
 /** Vault attaches `default` to every token unless told not to; it grants only token self-service. */
 const BUILTIN = new Set(['default']);
@@ -146,6 +147,7 @@ export const rule: Rule = {
     const out: RuleFinding[] = [];
     for (const r of g.authRoles) {
       if (isPreviewJobsAuthRole(r)) continue; // bound in tierkit-previews by design: TK172 judges it whole
+      if (isPreviewWorkloadAuthRole(g, r)) continue; // globs `<app>-pr-*` by design: TK164 judges it whole
       const env = r.kind === 'kubernetes' ? r.stack.env ?? g.index.bySlug.get(r.name) : r.stack.env;
       const problems = r.kind === 'kubernetes' ? kubernetesProblems(g, r, env) : jwtProblems(g, r);
       for (const p of problems) {

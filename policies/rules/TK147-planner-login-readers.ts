@@ -1,4 +1,5 @@
 import * as naming from '../../constructs/naming';
+import { renderedWorkloadPolicyReach } from './support/preview-workload';
 import { compareStrings } from '../../contract/order';
 import type { VaultPolicy } from '../graph/types';
 import { overlapWitness } from '../graph/vault-paths';
@@ -53,11 +54,13 @@ export const rule: Rule = {
     const servers = [...plannerIssuerServers(g).values()].sort((a, b) => compareStrings(a.id, b.id));
     const all = servers.flatMap((s) => targets(v.databaseMount, v.kvMount, s).map((t) => ({ ...t, s })));
     for (const p of g.vaultPolicies) {
-      if (p.parseError !== undefined) {
+      // tierkit's templated preview workload policy is judged by what its template can render (TK166).
+      const previewReach = renderedWorkloadPolicyReach(g, p);
+      if (p.parseError !== undefined && previewReach === undefined) {
         out.push({ source: p.source, message: `policy "${p.name}" of stack ${p.stack.name} cannot be read (${p.parseError}): whether it reaches a planner login cannot be judged` });
         continue;
       }
-      for (const r of p.rules) {
+      for (const r of previewReach ?? p.rules) {
         const caps = r.capabilities.filter((c) => c !== 'deny');
         if (caps.length === 0) continue;
         for (const t of all) {

@@ -91,11 +91,22 @@ function workloadProblems(k: K8sObject, exp: ExpectedPreview, host: Record<strin
   if (o.spec?.replicas !== PREVIEW_REPLICAS) out.push(['/spec/replicas', `runs ${show(o.spec?.replicas)} replicas; exactly ${PREVIEW_REPLICAS} (no quota bounds a preview namespace)`]);
   if (!isDeepStrictEqual(o.spec?.selector, { matchLabels: w.selector })) out.push(['/spec/selector', `selects ${show(o.spec?.selector)}; exactly ${show({ matchLabels: w.selector })}`]);
   const t = o.spec?.template ?? {};
-  if (!isDeepStrictEqual(t.metadata, { labels: { ...exp.labels, ...w.selector } })) {
-    out.push(['/spec/template/metadata', `pod metadata is ${show(t.metadata)}; exactly the labels ${show({ ...exp.labels, ...w.selector })} (no annotation: no Vault agent, no other identity)`]);
+  if (w.vault === undefined) {
+    if (!isDeepStrictEqual(t.metadata, { labels: { ...exp.labels, ...w.selector } })) {
+      out.push(['/spec/template/metadata', `pod metadata is ${show(t.metadata)}; exactly the labels ${show({ ...exp.labels, ...w.selector })} (no annotation: no Vault agent, no other identity)`]);
+    }
+  } else {
+    // The workload login (TK164–TK166): the agent's role and template whole; its sizing is the pod-security rules'.
+    for (const key of extraKeys(t.metadata, ['labels', 'annotations'])) out.push([`/spec/template/metadata/${key}`, `sets ${key}, which tierkit does not write`]);
+    if (!isDeepStrictEqual(t.metadata?.labels, { ...exp.labels, ...w.selector })) out.push(['/spec/template/metadata/labels', `pod labels are ${show(t.metadata?.labels)}; exactly ${show({ ...exp.labels, ...w.selector })}`]);
+    const annotations = isRecord(t.metadata?.annotations) ? t.metadata.annotations : {};
+    const identity = Object.fromEntries(Object.entries(annotations).filter(([key]) => !AGENT_RUNTIME_KEYS.includes(key)));
+    if (!isDeepStrictEqual(identity, w.vault)) {
+      out.push(['/spec/template/metadata/annotations', `Vault agent annotations are ${show(identity)}; exactly ${show(w.vault)} (the workload's role, and a template reading its own namespace's creds)`]);
+    }
   }
   out.push(...podProblems(t, POD_KEYS, w.name).map(([p, m]): Problem => [`/spec/template${p}`, m]));
-  out.push(...volumeProblems(t.spec?.volumes, ['tmp']).map(([p, m]): Problem => [`/spec/template/spec${p}`, m]));
+  out.push(...volumeProblems(t.spec?.volumes, w.volumes).map(([p, m]): Problem => [`/spec/template/spec${p}`, m]));
   const containers = Array.isArray(t.spec?.containers) ? t.spec.containers : [];
   if (containers.length !== 1) out.push(['/spec/template/spec/containers', `has ${containers.length} containers; exactly one, the app's`]);
   const c = containers[0] ?? {};

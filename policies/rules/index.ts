@@ -102,6 +102,9 @@ import { rule as TK160 } from './TK160-promote-credential-statements';
 import { rule as TK161 } from './TK161-promote-credential-readers';
 import { rule as TK162 } from './TK162-rehearse-identity';
 import { rule as TK163 } from './TK163-data-promote-workflow';
+import { rule as TK164 } from './TK164-preview-workload-auth-role';
+import { rule as TK165 } from './TK165-preview-creds-readers';
+import { rule as TK166 } from './TK166-preview-workload-policy';
 import { rule as TK167 } from './TK167-data-promote-record-job';
 import { rule as TK168 } from './TK168-probe-host';
 import { rule as TK170 } from './TK170-preview-admin';
@@ -129,8 +132,8 @@ export const RULES: readonly Rule[] = [
   TK120, TK121, TK122, TK123, TK124, TK125, TK126, TK127, TK128, TK129,
   TK130, TK131, TK132, TK133, TK134, TK135, TK136, TK137, TK138, TK139,
   TK140, TK141, TK142, TK143, TK144, TK145, TK146, TK147, TK150, TK160,
-  TK161, TK162, TK163, TK167, TK168, TK170, TK171, TK172, TK173, TK174,
-  TK175, TK176, TK177, TK178, TK179,
+  TK161, TK162, TK163, TK164, TK165, TK166, TK167, TK168, TK170, TK171,
+  TK172, TK173, TK174, TK175, TK176, TK177, TK178, TK179,
 ];
 
 export function ruleById(id: string): Rule | undefined {

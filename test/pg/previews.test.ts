@@ -22,7 +22,7 @@ import { smallEstate } from '../support/estates';
 import { synthToDist } from '../support/synth';
 import { createNamespace, expectSqlState, ident, pgServer, tryConnect, type Namespace, type Session } from './support/db';
 import { applyEstate, type AppliedEnv, type AppliedEstate } from './support/estate';
-import { runTool, type ToolResult } from './support/pgtools';
+import { findPgTools, runTool, type ToolResult } from './support/pgtools';
 import { issueCredential, revokeCredential, type DynamicCredential, type VaultPieces } from './support/vault';
 
 const MAX_OPEN = 2;
@@ -143,6 +143,44 @@ describe('per-PR previews on PostgreSQL 18', () => {
       if (!out.ok) expect(out.code, other).toBe('42501');
     }
   });
+
+  // Not yet a Job (docs/previews.md, "The synthetic seed"): the step its design rests on, on the real server.
+  it('design check for the synthetic seed: as the preview admin, pg_restore --role=<PR group> fills only that PR\'s database, owned by its group, read by its credential', async () => {
+    const { binDir } = await findPgTools(15);
+    // pg_dump 15 refuses a newer server: the seed is dumped from a 15 server, as test/pg/template-reset.test.ts does.
+    const src = await createNamespace(pgServer(15), 'previewseed');
+    try {
+      const db = src.name('seed_src');
+      await (await src.admin()).exec(`CREATE DATABASE ${ident(db)}`);
+      const s = await src.connect({ user: src.server.user, password: src.server.password, database: db });
+      await s.exec("CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL); INSERT INTO llx_societe (nom) SELECT 'client ' || g FROM generate_series(1, 50) g");
+      await s.end();
+      const file = join(dir, 'seed.dump');
+      const dump = await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${file}`, db], {
+        PATH: process.env.PATH, PGHOST: src.server.host, PGPORT: String(src.server.port), PGUSER: src.server.user, PGPASSWORD: src.server.password, PGSSLMODE: 'disable',
+      });
+      expect(dump.code, dump.stderr).toBe(0);
+      const restore = (pr: string, group: string) => runTool(join(binDir, 'pg_restore'), [
+        '--no-owner', '--no-acl', `--role=${m(group)}`, '--exit-on-error', '--single-transaction', `--dbname=${m(naming.previewSlug('erp', pr))}`, file,
+      ], { PATH: process.env.PATH, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGUSER: m('erp_preview_admin'), PGPASSWORD: dev.variables.preview_admin_password, PGSSLMODE: 'disable' });
+      const ok = await restore('7', 'erp_pr_7_role');
+      expect(ok.code, ok.stderr).toBe(0);
+      const c = await previewCredential('7');
+      const own = await tryConnect(ns.server, { user: c.username, password: c.password, database: m('erp-pr-7') });
+      expect(own.ok).toBe(true);
+      if (own.ok) {
+        open.push(own.session);
+        const [t] = await own.session.query<{ owner: string; n: string }>("SELECT tableowner AS owner, (SELECT count(*) FROM llx_societe)::text AS n FROM pg_tables WHERE tablename = 'llx_societe'");
+        expect(t).toEqual({ owner: m('erp_pr_7_role'), n: '50' });
+      }
+      // Confined: PR 7's group cannot write into PR 8's database, nor into a declared env's.
+      const cross = await restore('8', 'erp_pr_7_role');
+      expect(cross.code).not.toBe(0);
+      expect(cross.stderr).toMatch(/permission denied/);
+    } finally {
+      await src.cleanup();
+    }
+  }, 120_000);
 
   it('refuses a preview beyond the cap, and a PR number that is no number', async () => {
     const full = await create('9');

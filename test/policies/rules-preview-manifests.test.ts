@@ -37,7 +37,9 @@ describe('the per-PR preview manifests (synth)', () => {
   it('every object is valid against the pinned Kubernetes schema; the Jobs run in tierkit-previews as erp-previews, the rest carry no namespace', () => {
     const objects = docs(cleanDist(), OBJECTS);
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
-      'NetworkPolicy//default-deny', 'NetworkPolicy//allow-dns', 'ServiceAccount//erp-preview', 'Deployment//erp-preview',
+      'NetworkPolicy//default-deny', 'NetworkPolicy//allow-dns', 'ServiceAccount//erp-preview',
+      // The workload's Vault login (TK164–TK166) brings its egress to the previews' server and Vault.
+      'NetworkPolicy//allow-postgres', 'NetworkPolicy//allow-vault', 'Deployment//erp-preview',
       'Job/tierkit-previews/erp-previews-create', 'Job/tierkit-previews/erp-previews-drop',
     ]);
     for (const o of objects) expect(() => validateKubernetesObject(o)).not.toThrow();
@@ -51,7 +53,8 @@ describe('the per-PR preview manifests (synth)', () => {
     expect(pod.spec.initContainers[0].env).toContainEqual({ name: 'TIERKIT_PR_NUMBER', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.annotations['tierkit.io/pr']" } } });
     expect(pod.spec.initContainers[0].env).toContainEqual({ name: 'PGDATABASE', value: 'erp-previews' });
     const workload = find(objects, 'Deployment', 'erp-preview').spec.template;
-    expect(workload.metadata.annotations).toBeUndefined();
+    // Its own login only (rules-preview-workload.test.ts), never the Jobs' identity.
+    expect(workload.metadata.annotations['vault.hashicorp.com/role']).toBe('erp-pr-workload');
     expect(workload.spec.serviceAccountName).toBe('erp-preview');
     expect(docs(cleanDist(), KUSTOMIZATION)).toEqual([{ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['preview.k8s.yaml'] }]);
   });
@@ -71,14 +74,18 @@ describe('the per-PR preview manifests (synth)', () => {
     const names = out.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
     expect(names).toEqual([
       'Deployment//erp-preview-pr-7', 'Job/tierkit-previews/erp-previews-create-pr-7', 'Job/tierkit-previews/erp-previews-drop-pr-7',
-      'NetworkPolicy//allow-dns-pr-7', 'NetworkPolicy//default-deny-pr-7', 'ServiceAccount//erp-preview-pr-7',
+      'NetworkPolicy//allow-dns-pr-7', 'NetworkPolicy//allow-postgres-pr-7', 'NetworkPolicy//allow-vault-pr-7', 'NetworkPolicy//default-deny-pr-7', 'ServiceAccount//erp-preview-pr-7',
     ]);
     for (const o of out.filter((x) => x.spec?.template)) {
       expect(o.spec.template.metadata.annotations['tierkit.io/pr']).toBe('7');
     }
     const job = out.find((o) => o.metadata.name === 'erp-previews-create-pr-7');
     expect(job.spec.template.spec.serviceAccountName).toBe('erp-previews');
-    expect(out.find((o) => o.kind === 'Deployment').spec.template.spec.serviceAccountName).toBe('erp-preview-pr-7');
+    const deployment = out.find((o) => o.kind === 'Deployment');
+    expect(deployment.spec.template.spec.serviceAccountName).toBe('erp-preview-pr-7');
+    // The workload's auth role binds `erp-preview-pr-*` in `erp-pr-*`: the suffixed account matches; the role annotation is untouched.
+    expect(deployment.spec.template.metadata.annotations['vault.hashicorp.com/role']).toBe('erp-pr-workload');
+    expect(out.find((o) => o.metadata.name === 'allow-postgres-pr-7').spec.podSelector).toEqual(deployment.spec.selector);
     // The policies' selectors are untouched: default-deny still selects every pod, DNS still kube-dns only.
     expect(out.find((o) => o.metadata.name === 'default-deny-pr-7').spec.podSelector).toEqual({});
     expect(out.find((o) => o.metadata.name === 'allow-dns-pr-7').spec.egress[0].to[0].podSelector).toEqual({ matchLabels: { 'k8s-app': 'kube-dns' } });
@@ -96,7 +103,7 @@ describe('TK179: the previews directory holds exactly what tierkit renders', () 
     const r = await checkEdited(OBJECTS, (o) => {
       find(o, 'Deployment', 'erp-preview').spec.template.metadata.annotations = { 'vault.hashicorp.com/agent-inject': 'true', 'vault.hashicorp.com/role': 'erp-prod' };
     });
-    expect(messages(r, 'TK179')).toMatch(/Deployment\/erp-preview: pod metadata is .*erp-prod/);
+    expect(messages(r, 'TK179')).toMatch(/Deployment\/erp-preview: Vault agent annotations are .*erp-prod/);
   });
 
   it('refuses a preview object moved into another namespace', async () => {

@@ -9,10 +9,13 @@
  */
 import { POD_PG_CA_FILE } from '../../../contract/pg-ca';
 import { CURL, POSTGRES_CLIENT, imageReference } from '../../../constructs/lifecycle/images';
-import { previewCreateScript, previewDrainScript, previewDropScript, previewVaultCreateScript, previewVaultDropScript } from '../../../constructs/lifecycle/preview-scripts';
+import {
+  previewCreateScript, previewDrainScript, previewDropScript, previewVaultCreateScript, previewVaultDropScript, previewWorkloadCredsAgentTemplate,
+} from '../../../constructs/lifecycle/preview-scripts';
 import { LIFECYCLE_PATHS, credentialsTemplate } from '../../../constructs/lifecycle/scripts';
 import * as naming from '../../../constructs/naming';
 import type { Env, EstateGraph } from '../../graph/types';
+import { expectedWorkloadLogin } from './preview-workload';
 
 export interface ExpectedStep {
   readonly name: string;
@@ -38,7 +41,12 @@ export interface ExpectedPreview {
   readonly labels: Record<string, string>;
   /** NetworkPolicies and the workload's ServiceAccount: compared whole. */
   readonly whole: readonly Record<string, any>[];
-  readonly workload: { readonly name: string; readonly image: string; readonly env: readonly unknown[]; readonly selector: Record<string, string> };
+  readonly workload: {
+    readonly name: string; readonly image: string; readonly env: readonly unknown[]; readonly selector: Record<string, string>;
+    /** Its Vault agent's annotations but the runtime sizing (with a workload login only), and its volumes. */
+    readonly vault?: Record<string, string>;
+    readonly volumes: readonly string[];
+  };
   readonly jobs: readonly ExpectedJob[];
 }
 
@@ -86,6 +94,22 @@ export function expectedPreview(g: EstateGraph, env: Env): ExpectedPreview | str
   const step = (name: string, image: string, shell: string, script: string, e: readonly unknown[]): ExpectedStep => ({ name, image, command: [shell, '-c', script], env: e });
   const dnsPorts = [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }];
   const workload = naming.previewWorkloadName(app);
+  const selector = { [naming.PREVIEW_OF_LABEL]: app, [naming.LABELS.component]: 'workload' };
+  // With a workload login: the agent reads its own PR's creds, and the pod reaches the server and Vault only.
+  const login = expectedWorkloadLogin(g, env);
+  const workloadEgress: Record<string, any>[] = [];
+  if (login) {
+    const wEgress = (name: string, to: { cidr?: string; port: number } | undefined) => {
+      if (to?.cidr) workloadEgress.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(name), spec: { egress: [{ ports: [{ port: to.port, protocol: 'TCP' }], to: [{ ipBlock: { cidr: to.cidr } }] }], podSelector: { matchLabels: selector }, policyTypes: ['Egress'] } });
+    };
+    wEgress('allow-postgres', server);
+    wEgress('allow-vault', g.manifest.estate.network?.vault);
+  }
+  const workloadVault = login ? {
+    'vault.hashicorp.com/agent-inject': 'true', 'vault.hashicorp.com/role': login.name,
+    'vault.hashicorp.com/agent-inject-secret-database': `${vault.databaseMount}/creds/${naming.previewNamespacePattern(app)}`,
+    'vault.hashicorp.com/agent-inject-template-database': previewWorkloadCredsAgentTemplate(vault.databaseMount),
+  } : undefined;
   return {
     tier, app, dir: naming.k8sPreviewDir(tier, app), labels,
     kustomization: { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [naming.PREVIEW_OBJECTS_FILE] },
@@ -99,11 +123,12 @@ export function expectedPreview(g: EstateGraph, env: Env): ExpectedPreview | str
         },
       },
       { apiVersion: 'v1', kind: 'ServiceAccount', automountServiceAccountToken: false, metadata: meta(workload) },
+      ...workloadEgress,
     ],
     workload: {
       name: workload, image: env.image,
       env: [{ name: 'TIERKIT_TIER', value: tier }, { name: 'TIERKIT_ENV', value: 'preview' }, PR_NUMBER_ENV],
-      selector: { [naming.PREVIEW_OF_LABEL]: app, [naming.LABELS.component]: 'workload' },
+      selector, ...(workloadVault ? { vault: workloadVault } : {}), volumes: login ? ['tmp', 'vault-token'] : ['tmp'],
     },
     jobs: [
       {
