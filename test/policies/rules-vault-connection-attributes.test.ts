@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Sandbox, SandboxKind, SandboxReset, Tier } from '../../constructs';
 import { check, cleanDist, env, findings, freshDir, synthDist } from './helpers';
 import { editDist } from './rehash';
 
@@ -27,6 +30,16 @@ async function tk151(label: string, stack: string, edit: (j: any) => void): Prom
 describe('TK151: every Vault connection of the example estate is what tierkit writes', () => {
   it('passes: env, planner issuer and preview connections', async () => {
     expect(findings(await check(clean), 'TK151')).toEqual([]);
+  }, 120_000);
+
+  it("passes a template-reset sandbox's connection (postgresql.max_connection_lifetime, TK118's)", async () => {
+    const dir = synthDist((e) => {
+      const crm = e.node.tryFindChild('crm') as ConstructorParameters<typeof Sandbox>[0];
+      new Sandbox(crm, 'fast', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'arcodange', createdAt: '2026-11-21', ttlHours: 72, reset: SandboxReset.TEMPLATE });
+    }, 'tk151-template-reset');
+    const pg = JSON.parse(readFileSync(join(dir, 'terraform/crm-fast/cdk.tf.json'), 'utf8')).resource.vault_database_secret_backend_connection.vault_connection.postgresql;
+    expect(pg.max_connection_lifetime).toBeGreaterThan(0);
+    expect(findings(await check(dir), 'TK151')).toEqual([]);
   }, 120_000);
 });
 
