@@ -51,8 +51,8 @@ export const rule: Rule = {
   title: 'A Vault database connection sets exactly the attributes tierkit writes: no username_template, no other plugin, no setting that feeds text into SQL',
   explanation:
     'Vault\'s postgresql plugin renders the new login\'s name from the connection\'s username_template, then replaces '
-    + '{{name}} in the creation statements by plain string replacement (sdk/database/helper/dbtxn: parseQuery, strings.Replace; '
-    + 'ExecuteTxQueryDirect runs the result unprepared, several statements at once). A template holding a quote therefore '
+    + '{{name}} in the creation statements by plain string replacement (hashicorp/vault sdk/helper/dbtxn/dbtxn.go: parseQuery, '
+    + 'strings.ReplaceAll; ExecuteTxQueryDirect runs the result unprepared, tx.ExecContext). A template holding a quote therefore '
     + 'rewrites the statements TK004/TK145 prove, e.g. a never-expiring planner or prod login with the PR author\'s password. '
     + 'The rules that judge a connection read its allowed roles, login, URL and rotation; any attribute they do not model '
     + '(username_template, password_authentication, disable_escaping, data, another plugin block, count, lifecycle…) is '
