@@ -55,6 +55,8 @@ describe('TK151: an attribute tierkit does not write is refused', () => {
     ['plugin-name', 'crm', (j) => { CRM(j).plugin_name = 'postgresql-database-plugin-custom'; }, /has plugin_name "postgresql-database-plugin-custom", not "postgresql-database-plugin"/],
     ['verify-false', 'crm', (j) => { CRM(j).verify_connection = false; }, /has verify_connection false, not true/],
     ['lifecycle', 'crm', (j) => { CRM(j).lifecycle = { ignore_changes: ['postgresql'] }; }, /sets lifecycle, which tierkit never writes/],
+    ['provider-alias', 'crm', (j) => { CRM(j).provider = 'vault.elsewhere'; }, /sets provider, which tierkit never writes/],
+    ['count', 'crm', (j) => { CRM(j).count = 1; }, /sets count, which tierkit never writes/],
     ['two-blocks', 'crm', (j) => { CRM(j).postgresql = [CRM(j).postgresql, CRM(j).postgresql]; }, /has 2 postgresql blocks; exactly one/],
     ['quoted-username', 'platform-prod', (j) => { PLANNER(j).postgresql.username = 'tierkit_planner_issuer" SUPERUSER --'; }, /logs in as "tierkit_planner_issuer\\" SUPERUSER --": not a plain role name/],
   ];

@@ -3,8 +3,8 @@
  * terraform-platform.ts, terraform-previews.ts): TK151 refuses anything else, since no rule models it.
  */
 
-/** Terraform's and cdktf's own keys tierkit writes (`//` is cdktf's metadata; `provider` is judged by TK042). */
-const META = ['//', 'depends_on', 'provider'];
+/** Terraform's and cdktf's own keys tierkit writes (`//` is cdktf's metadata); never `provider` (another Vault, unjudged), count, lifecycle. */
+const META = ['//', 'depends_on'];
 
 /** A `vault_database_secret_backend_connection`'s top-level attributes. */
 export const CONNECTION_ATTRIBUTES: ReadonlySet<string> = new Set([
