@@ -59,6 +59,8 @@ export function synthMainBeforeStep(): Step {
     name: 'Synthesize main as it was before this push (the catch-up check and removed stacks read it)',
     env: { BEFORE: '${{ github.event.before }}' },
     run: [
+      // The checkout is main's tree, which a merged PR writes: a committed before-dist/ would speak for main before the push.
+      'if [ -e before-dist ] || [ -e before-main ]; then echo "::error::the checkout holds before-dist/ or before-main/, which only this job writes: remove them from the repository in a pull request"; exit 1; fi',
       'if [ -z "$BEFORE" ] || [ -z "${BEFORE//0/}" ]; then echo "::notice::no previous commit of main: nothing to synthesize"; exit 0; fi',
       'git worktree add --detach "$RUNNER_TEMP/before" "$BEFORE"',
       `(cd "$RUNNER_TEMP/before" && npm ci && ${TIERKIT} synth --out "$GITHUB_WORKSPACE/before-dist" --quiet)`,

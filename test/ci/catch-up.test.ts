@@ -182,6 +182,18 @@ describe('locate finds every stack behind its last apply (real git)', () => {
     expect(JSON.parse(clean.outputs['catch-up'])).toEqual([]);
   });
 
+  it("main before the push is synthesized by locate, never read from the checkout (a merged PR could commit before-dist/)", () => {
+    const s = step(apply.jobs.locate, 'Synthesize main as it was before this push (the catch-up check and removed stacks read it)');
+    const names = apply.jobs.locate.steps.map((x: any) => x.name);
+    expect(names.indexOf(s.name)).toBeLessThan(names.findIndex((n: string) => n.startsWith('Stacks behind their last apply')));
+    const planted = runStep(s, { 'before-dist/manifest.json': files['dist/manifest.json'] }, { 'github.event.before': '0'.repeat(40) });
+    expect(planted.status).toBe(1);
+    expect(planted.stdout).toContain('::error::the checkout holds before-dist/ or before-main/, which only this job writes');
+    const first = runStep(s, {}, { 'github.event.before': '0'.repeat(40) });
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toContain('no previous commit of main');
+  });
+
   it('no rendered branch yet: nothing recorded, nothing behind; an unreadable remote fails the job', () => {
     const fresh = join(root, 'fresh.git');
     git(root, 'init', '-q', '--bare', fresh);
