@@ -5,7 +5,7 @@ import { ACTIONS, RUNNER } from './pins';
 import { behindStep, catchUpPlanStep, catchUpStageStep } from './github-catch-up';
 import { publishJobs } from './github-publish';
 import { PROMOTIONS_OUTPUT, PROMOTIONS_STEP, promotionJobs } from './github-promotion';
-import { REMOVED_OUTPUTS, removedStackJobs, removedStackSteps } from './github-remove';
+import { REMOVED_OUTPUTS, removedStackJobs, removedStackSteps, synthMainBeforeStep } from './github-remove';
 import { applyIdentity, applySteps, ARTIFACT, caEnv, checkout, ciStacks, setupNode, TIERKIT, WORKFLOW_FILES } from './steps';
 
 /**
@@ -82,7 +82,7 @@ function locateJob(m: Manifest): Record<string, unknown> {
       'dist-sha256': '${{ steps.verify.outputs.dist-sha256 }}', counts: '${{ steps.verify.outputs.counts }}', 'catch-up': '${{ steps.behind.outputs.catch-up }}', ...REMOVED_OUTPUTS, ...PROMOTIONS_OUTPUT },
     steps: [
       { id: 'pr', name: 'Find the merged pull request and its reviewed run', uses: ACTIONS.githubScript, with: { script: LOCATE_SCRIPT(m.estate.ci.maxPlanAgeHours) } },
-      // Full history: the commit main was at before this push is synthesized when a stack was removed.
+      // Full history: the commit main was at before this push is synthesized (catch-up check, removed stacks).
       checkout({ 'fetch-depth': 0 }),
       ...setupNode(),
       { name: 'Synthesize main', run: `${TIERKIT} synth --out dist --quiet` },
@@ -92,6 +92,7 @@ function locateJob(m: Manifest): Record<string, unknown> {
         with: { name: ARTIFACT.plans, path: 'reviewed', 'run-id': '${{ steps.pr.outputs.run-id }}', 'github-token': '${{ github.token }}' },
       },
       { id: 'verify', name: 'Main is what was reviewed', env: { HEAD_SHA: '${{ steps.pr.outputs.head-sha }}' }, run: VERIFY_INDEX },
+      synthMainBeforeStep(),
       behindStep(m),
       {
         // The apply jobs check each plan's embedded configuration and provider lock against these; the

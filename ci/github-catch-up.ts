@@ -11,6 +11,10 @@ import { ciStacks, Step } from './steps';
  * compares main's synthesized stacks with that record: a stack whose sha256 differs and that has no
  * reviewed plan in this run is behind — its merge's run was cancelled or failed — and its apply job
  * re-plans it from main and applies that plan, in its gating environment (the tier's approval).
+ * Catch-up is only for a change that predates this push: a stack whose synthesized configuration
+ * differs between main before the push (`github.event.before`, synthesized by `locate`) and main
+ * now was changed by this push, and its plan must be in the merged PR's reviewed index — its absence
+ * there refuses the run (the index is the PR run's, so a PR could leave its own change out).
  */
 
 /** The record of one stack: the main commit whose configuration was applied, and that configuration's sha256. */
@@ -76,6 +80,20 @@ while IFS=$'\t' read -r stack sha; do
   echo "$stack $why" >> behind.txt
   catchup="$(jq -c --arg s "$stack" '. + [$s]' <<< "$catchup")"
 done < <(jq -r 'to_entries[] | "\(.key)\t\(.value)"' <<< "$current")
+if [ "$catchup" != "[]" ]; then
+  if [ ! -f before-dist/manifest.json ]; then
+    echo "::error::refusing to apply: stacks $(jq -r 'join(", ")' <<< "$catchup") differ from their last apply and have no reviewed plan in this run, but main before this push (github.event.before: \"$BEFORE\") was not synthesized, so nothing tells whether this push changed them; re-run this workflow once main has a previous commit to compare with"
+    exit 1
+  fi
+  prior="$(jq -c '[.artifacts[] | select(.kind == "terraform-stack") | {key: .stack, value: .sha256}] | from_entries' before-dist/manifest.json)"
+  own="$(jq -c --argjson before "$prior" --argjson now "$current" '[.[] | select($before[.] != $now[.])]' <<< "$catchup")"
+  if [ "$own" != "[]" ]; then
+    while IFS=$'\t' read -r stack was now; do
+      echo "::error::refusing to apply: stack $stack changed in this push (main before it, $BEFORE, synthesizes it to sha256 $was; main now to $now), yet the merged pull request's reviewed run has no plan for it. A push's own change is applied only from its reviewed plan, never caught up: open a pull request that reverts this change or makes it again, and merge it once its plan for $stack is reviewed"
+    done < <(jq -r --argjson before "$prior" --argjson now "$current" '.[] | "\(.)\t\($before[.] // "(none: the stack is new)")\t\($now[.])"' <<< "$own")
+    exit 1
+  fi
+fi
 if [ -s behind.txt ]; then
   while read -r line; do echo "::warning::stack $line, with no reviewed plan in this run: its apply job re-plans it from main"; done < behind.txt
   { echo "### Stacks behind their last apply (re-planned from main)"; sed 's/^/- /' behind.txt; } >> "${'$'}{GITHUB_STEP_SUMMARY:-/dev/null}"
@@ -102,6 +120,7 @@ export function behindStep(m: Manifest): Step {
       STACK_DIRS: JSON.stringify(stackDirs),
       REVIEWED_STACKS: '${{ steps.verify.outputs.stacks }}',
       GITHUB_TOKEN: '${{ github.token }}',
+      BEFORE: '${{ github.event.before }}',
     },
     run: BEHIND_SCRIPT,
   };

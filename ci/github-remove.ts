@@ -47,7 +47,29 @@ const RESOLVE_JQ = String.raw`($before[0].tiers | map({key: .name, value: .}) | 
    | if ($b.artifact | type) != "string" or ($b.artifact | test("^terraform/[A-Za-z0-9][A-Za-z0-9._-]*/cdk\\.tf\\.json$") | not) then error("stack \($n): main before this push names its artifact \($b.artifact | tojson), not terraform/<stack>/cdk.tf.json") else . end
    | {stack: $n, kind: $b.kind, gatingTier: $gt, applyGate: $tiers[$gt].applyGate.name, server: ($b.server // ""), artifact: $b.artifact}]`;
 
-/** Steps of the `locate` job, after the plan index was verified. */
+/**
+ * Main as it was before this push, synthesized by main's own code with its own tierkit (the version
+ * its lockfile installs, never this checkout's node_modules: a push may change tierkit's version).
+ * `locate` reads it twice: the catch-up check (a stack this push changed is never caught up) and the
+ * removed stacks' kind, server and gating tier. Without a previous commit (a branch's first push)
+ * nothing is written, and both refuse whatever would need it.
+ */
+export function synthMainBeforeStep(): Step {
+  return {
+    name: 'Synthesize main as it was before this push (the catch-up check and removed stacks read it)',
+    env: { BEFORE: '${{ github.event.before }}' },
+    run: [
+      // The checkout is main's tree, which a merged PR writes: a committed before-dist/ would speak for main before the push.
+      'if [ -e before-dist ] || [ -e before-main ]; then echo "::error::the checkout holds before-dist/ or before-main/, which only this job writes: remove them from the repository in a pull request"; exit 1; fi',
+      'if [ -z "$BEFORE" ] || [ -z "${BEFORE//0/}" ]; then echo "::notice::no previous commit of main: nothing to synthesize"; exit 0; fi',
+      'git worktree add --detach "$RUNNER_TEMP/before" "$BEFORE"',
+      `(cd "$RUNNER_TEMP/before" && npm ci && ${TIERKIT} synth --out "$GITHUB_WORKSPACE/before-dist" --quiet)`,
+      '',
+    ].join('\n'),
+  };
+}
+
+/** Steps of the `locate` job, after the plan index was verified and main before the push synthesized. */
 export function removedStackSteps(): Step[] {
   return [
     {
@@ -61,24 +83,12 @@ export function removedStackSteps(): Step[] {
       ].join('\n'),
     },
     {
-      name: 'Synthesize main as it was before this push (where the removed stacks are declared)',
-      if: "steps.removed-candidates.outputs.any == 'true'",
-      env: { BEFORE: '${{ github.event.before }}' },
-      run: [
-        'if [ -z "$BEFORE" ] || [ -z "${BEFORE//0/}" ]; then echo "::error::no previous commit of main to read the removed stacks from"; exit 1; fi',
-        'git worktree add --detach "$RUNNER_TEMP/before" "$BEFORE"',
-        // Main before the push synthesizes with its own tierkit — the version its own lockfile
-        // installs — never with this checkout's node_modules (a push may change tierkit's version).
-        `(cd "$RUNNER_TEMP/before" && npm ci && ${TIERKIT} synth --out "$GITHUB_WORKSPACE/before-dist" --quiet)`,
-        '',
-      ].join('\n'),
-    },
-    {
       id: 'removed',
       name: 'Removed stacks: gate and server from main before this push',
       if: "steps.removed-candidates.outputs.any == 'true'",
       env: { CANDIDATES: '${{ steps.removed-candidates.outputs.stacks }}', PROGRAM: RESOLVE_JQ },
       run: [
+        'if [ ! -f before-dist/manifest.json ]; then echo "::error::no previous commit of main to read the removed stacks from"; exit 1; fi',
         'if ! removed="$(jq -c -n --argjson cands "$CANDIDATES" --slurpfile before before-dist/manifest.json --slurpfile main dist/manifest.json --slurpfile index reviewed/tierkit-plans.json "$PROGRAM" 2> jq.err)"; then',
         '  echo "::error::refusing to apply: $(cat jq.err)"',
         '  exit 1',

@@ -3,7 +3,13 @@ import { Rule, RuleFinding } from './support/rule';
 import { isLiteralValue, isSecretName, literalAssignments } from './support/secret-names';
 
 const URL_PASSWORD = /\/\/[^/:@\s]+:([^@/\s]+)@/;
-const SQL_PASSWORD = /\bPASSWORD\s+'([^']*)'/i;
+/**
+ * `PASSWORD <string constant>`, every spelling PostgreSQL's lexer reads as one (scan.l): '…' (with
+ * ''), E'…' (with \' too), U&'…', and $$…$$ / $tag$…$tag$ (tags case-sensitive); between the keyword
+ * and the value, whitespace and comments. Vault's `{{password}}` alone is no literal.
+ */
+const SQL_GAP = String.raw`(?:\s|/\*[\s\S]*?\*/|--[^\n]*(?:\n|$))+`;
+const SQL_PASSWORD = new RegExp(String.raw`\b[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]${SQL_GAP}(?:[Ee]'((?:[^'\\]|''|\\[\s\S])*)'|(?:[Uu]&)?'((?:[^']|'')*)'|\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$([\s\S]*?)\$\3\$)`, 'g');
 
 /**
  * Vault agent annotations configure injection: their values are Vault paths, templates, file names
@@ -19,8 +25,10 @@ function isLiteralSecret(key: string, value: unknown): boolean {
 function literalIn(value: string): string | undefined {
   const url = URL_PASSWORD.exec(value)?.[1];
   if (url !== undefined && !/^\{\{\s*password\s*\}\}$/.test(url) && !/^\$\{[^}]+\}$/.test(url)) return 'a password inside a URL';
-  const sql = SQL_PASSWORD.exec(value)?.[1];
-  if (sql !== undefined && !/^\{\{\s*password\s*\}\}$/.test(sql)) return 'a literal PASSWORD in SQL';
+  for (const m of value.matchAll(SQL_PASSWORD)) {
+    const sql = m[1] ?? m[2] ?? m[4] ?? '';
+    if (!/^\{\{\s*password\s*\}\}$/.test(sql)) return 'a literal PASSWORD in SQL';
+  }
   return undefined;
 }
 
@@ -32,7 +40,8 @@ const textFindings = new Map<string, string | undefined>();
 
 function textFinding(value: string): string | undefined {
   // A password in a URL needs `@`, one in SQL a quote, an assignment `=`: most strings have none.
-  if (!value.includes('=') && !value.includes('@') && !value.includes("'")) return undefined;
+  // A dollar-quoted PASSWORD has no quote: the word itself keeps such a text in.
+  if (!value.includes('=') && !value.includes('@') && !value.includes("'") && !/password/i.test(value)) return undefined;
   if (textFindings.has(value)) return textFindings.get(value);
   const inside = literalIn(value);
   const assigned = inside ? [] : literalAssignments(value);

@@ -61,9 +61,15 @@ function recordsAt(commit: string): Record<string, Record<string, unknown>> {
   return out;
 }
 
-function behind(dist: Record<string, string>, reviewed: string[], at = commits.C, originDir = origin) {
+/**
+ * Run locate's `behind` step at `at`. `before` is main's synthesized manifest before this push
+ * (`before-dist/`, what locate synthesizes from `github.event.before`); by default the head's own, so
+ * every change predates the push. `null`: main before the push was not synthesized.
+ */
+function behind(dist: Record<string, string>, reviewed: string[], at = commits.C, originDir = origin, before: string | null = dist['dist/manifest.json']) {
   const s = step(apply.jobs.locate, 'behind');
-  return runStep(s, dist, { 'steps.verify.outputs.stacks': JSON.stringify(reviewed), 'github.token': 'test-token' }, {
+  const withBefore = before === null ? dist : { ...dist, 'before-dist/manifest.json': before };
+  return runStep(s, withBefore, { 'steps.verify.outputs.stacks': JSON.stringify(reviewed), 'github.token': 'test-token', 'github.event.before': commits.B }, {
     setup: (dir) => {
       git(dir, 'init', '-q');
       git(dir, 'remote', 'add', 'origin', originDir);
@@ -107,7 +113,8 @@ beforeAll(() => {
 describe('locate finds every stack behind its last apply (real git)', () => {
   it('A applied; B (shop-demo) cancelled; C (crm-dev) reviewed: the run at C catches shop-demo up, and only it', () => {
     writeRecords(origin, recordsAt(commits.A));
-    const r = behind(changed(['shop-demo', 'crm-dev']), ['crm-dev']);
+    // Main before this push (B) already had shop-demo's change; crm-dev's is C's own.
+    const r = behind(changed(['shop-demo', 'crm-dev']), ['crm-dev'], commits.C, origin, changed(['shop-demo'])['dist/manifest.json']);
     expect(r.status, r.stderr + r.stdout).toBe(0);
     expect(JSON.parse(r.outputs['catch-up'])).toEqual(['shop-demo']);
     expect(r.stdout).toContain(`::warning::stack shop-demo changed since its last apply at ${commits.A} (2 commit(s) since), with no reviewed plan in this run: its apply job re-plans it from main`);
@@ -142,6 +149,49 @@ describe('locate finds every stack behind its last apply (real git)', () => {
     delete records.dev['crm-dev'];
     writeRecords(origin, records);
     expect(JSON.parse(behind(files, []).outputs['catch-up'])).toEqual(['crm-dev']);
+  });
+
+  it("refuses a stack this push changed that the reviewed index leaves out: never caught up (attack10)", () => {
+    writeRecords(origin, recordsAt(commits.A));
+    // C changes crm-dev and shop-demo; the PR run's index plans crm-dev only.
+    const r = behind(changed(['shop-demo', 'crm-dev']), ['crm-dev'], commits.C, origin, files['dist/manifest.json']);
+    expect(r.status).toBe(1);
+    expect(r.outputs['catch-up']).toBeUndefined();
+    const now = stackSha(changed(['shop-demo']), 'shop-demo');
+    expect(r.stdout).toContain(`::error::refusing to apply: stack shop-demo changed in this push (main before it, ${commits.B}, synthesizes it to sha256 ${stackSha(files, 'shop-demo')}; main now to ${now}), yet the merged pull request's reviewed run has no plan for it`);
+    expect(r.stdout).not.toContain('stack crm-dev changed in this push');
+  });
+
+  it('refuses a stack new in this push without a reviewed plan, and refuses when main before the push was not synthesized', () => {
+    const records = recordsAt(commits.A);
+    delete records.dev['crm-dev'];
+    writeRecords(origin, records);
+    const before = JSON.parse(files['dist/manifest.json']);
+    before.artifacts = before.artifacts.filter((a: any) => !(a.kind === 'terraform-stack' && a.stack === 'crm-dev'));
+    const added = behind(files, [], commits.C, origin, JSON.stringify(before));
+    expect(added.status).toBe(1);
+    expect(added.stdout).toContain('stack crm-dev changed in this push');
+    expect(added.stdout).toContain('(none: the stack is new)');
+    const unknown = behind(files, [], commits.C, origin, null);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stdout).toContain('::error::refusing to apply: stacks crm-dev differ from their last apply and have no reviewed plan in this run, but main before this push');
+    // Nothing behind: main before the push is not needed.
+    writeRecords(origin, recordsAt(commits.A));
+    const clean = behind(files, [], commits.C, origin, null);
+    expect(clean.status, clean.stdout).toBe(0);
+    expect(JSON.parse(clean.outputs['catch-up'])).toEqual([]);
+  });
+
+  it("main before the push is synthesized by locate, never read from the checkout (a merged PR could commit before-dist/)", () => {
+    const s = step(apply.jobs.locate, 'Synthesize main as it was before this push (the catch-up check and removed stacks read it)');
+    const names = apply.jobs.locate.steps.map((x: any) => x.name);
+    expect(names.indexOf(s.name)).toBeLessThan(names.findIndex((n: string) => n.startsWith('Stacks behind their last apply')));
+    const planted = runStep(s, { 'before-dist/manifest.json': files['dist/manifest.json'] }, { 'github.event.before': '0'.repeat(40) });
+    expect(planted.status).toBe(1);
+    expect(planted.stdout).toContain('::error::the checkout holds before-dist/ or before-main/, which only this job writes');
+    const first = runStep(s, {}, { 'github.event.before': '0'.repeat(40) });
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toContain('no previous commit of main');
   });
 
   it('no rendered branch yet: nothing recorded, nothing behind; an unreadable remote fails the job', () => {

@@ -8,6 +8,7 @@ import { writeDist } from '../../constructs/synth/write';
 import { isSecretName } from '../../policies/rules/support/secret-names';
 import { check, cleanDist, distWithFiles, env, findings, freshDir, handStack, synthDist } from './helpers';
 import { TEST_CA_PEM } from '../support/ca';
+import { editDist } from './rehash';
 
 function misDeclaredEstate(): string {
   // A dev server declared with a real superuser admin: dev stacks apply automatically on merge.
@@ -68,6 +69,22 @@ describe('TK010 literal secrets', () => {
       'terraform/crm-dev/cdk.tf.json/resource/vault_kv_secret_v2/kv_config/data_json: literal value for "db_password" inside data_json',
     ]);
   });
+  it('reads every PostgreSQL spelling of a PASSWORD literal: E\'…\', U&\'…\', $$…$$, $tag$…$tag$, after a comment (attack10)', async () => {
+    const hostile = [
+      "CREATE ROLE a LOGIN PASSWORD E'pr-author\\'s';", 'CREATE ROLE b LOGIN PASSWORD $$pr-author-knows$$;', 'CREATE ROLE c LOGIN PASSWORD $t$x$t$;',
+      "CREATE ROLE d LOGIN PASSWORD U&'x';", "CREATE ROLE e LOGIN PASSWORD /* c */ 'x';", "CREATE ROLE f LOGIN PASSWORD -- c\n 'x';",
+      "CREATE ROLE g LOGIN PASSWORD '{{password}}'; CREATE ROLE h LOGIN password $$x$$;",
+    ];
+    const vaultOnly = ["ALTER ROLE i PASSWORD E'{{password}}';", 'ALTER ROLE j PASSWORD $${{password}}$$;', 'ALTER ROLE k PASSWORD $T${{password}}$T$;'];
+    const dir = editDist(cleanDist(), freshDir('tk010-spellings'), { crm: (j: any) => {
+      j.resource.vault_database_secret_backend_role.vault_role.creation_statements.push(...hostile, ...vaultOnly);
+    } });
+    const n = JSON.parse(readFileSync(join(dir, 'terraform/crm/cdk.tf.json'), 'utf8')).resource.vault_database_secret_backend_role.vault_role.creation_statements.length;
+    const first = n - hostile.length - vaultOnly.length;
+    const messages = findings(await check(dir), 'TK010').map((f) => f.message);
+    expect(messages).toEqual(hostile.map((_, i) => `terraform/crm/cdk.tf.json/resource/vault_database_secret_backend_role/vault_role/creation_statements/${first + i}: a literal PASSWORD in SQL`));
+  });
+
   it.each([
     ...['PGPASSWORD', 'DB_PASS', 'API_TOKEN', 'SECRET_KEY', 'DB_PASSWORD', 'clientSecret', 'MYSQL_ROOT_PASSWORD', 'apiKey', 'private_key', 'password_wo', 'db.password']
       .map((n) => [n, true] as const),
