@@ -212,6 +212,12 @@ for (const major of [15, 18] as const) {
       expect((await run(TEMPLATE_RESET_SCRIPT)).code).not.toBe(0);
       await t.exec(`REVOKE CONNECT ON DATABASE ${ident(golden())} FROM ${ident(group())}`);
       await t.end();
+      // fix10: a refused golden loses its marker (whoever it was shared with may have written it while
+      // it was open): the reset refuses until a load re-verifies it.
+      const unverified = await run(TEMPLATE_RESET_SCRIPT);
+      expect(unverified.code, unverified.stderr).toBe(5);
+      const reload = await run(GOLDEN_TEMPLATE_LOAD_SCRIPT);
+      expect(reload.code, reload.stderr).toBe(0);
       expect((await run(TEMPLATE_RESET_SCRIPT)).code).toBe(0);
     });
 
