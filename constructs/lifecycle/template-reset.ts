@@ -48,7 +48,8 @@ import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
  * utility statements on a shared object that evaluate no expression and resolve no name but the
  * golden's (no event trigger fires on a database). Everything else runs inside the golden, which only
  * the template role's members reach. PGOPTIONS is a client option: it outranks a database's own
- * settings, so `search_path=pg_catalog,pg_temp` holds in every session; catalog names are qualified too.
+ * settings, so `search_path=pg_catalog,pg_temp` holds in every session (and a read-only default cannot
+ * keep the gate from closing the golden); catalog names are qualified too.
  */
 const TEMPLATE_COMMON = `tk_load_credentials
 GOLDEN_MARKER='tierkit golden content_sha256='
@@ -58,7 +59,7 @@ seed_content_sha256="$(sed -n 's/^content_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' 
 if [[ -z "$seed_file_sha256" || -z "$seed_content_sha256" ]]; then
   echo "template reset refused: the seed's published hashes are missing or malformed ($TIERKIT_SEED_HASH_FILE)" >&2; exit 6
 fi
-export PGOPTIONS='-c search_path=pg_catalog,pg_temp'
+export PGOPTIONS='-c search_path=pg_catalog,pg_temp -c default_transaction_read_only=off'
 # Every session: the template role's privileges only (SET ROLE), the names as psql variables.
 tk_sql() {
   local database="$1"; shift
