@@ -106,7 +106,8 @@ export class DistReadError extends Error {
  * link itself (and a fingerprint of it) does not (attack11).
  */
 export function readRegularFile(path: string): Buffer {
-  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  // O_NONBLOCK: a FIFO swapped in after the listing opens without waiting for a writer, then is refused.
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   try {
     if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTREG' });
     return readFileSync(fd);

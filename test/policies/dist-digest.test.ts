@@ -75,4 +75,13 @@ describe('check --digest-out / --verify-digest', () => {
     symlinkSync(join(outside, '..', 'm.json'), manifest);
     expect(() => readDist(dist)).toThrow(/manifest\.json.*ELOOP/);
   });
+
+  it('a FIFO in dist/ is refused without being opened (no reader waits on it)', () => {
+    const dist = freshDir('digest-fifo');
+    cpSync(cleanDist(), dist, { recursive: true });
+    const made = spawnSync('mkfifo', [join(dist, 'terraform', 'pipe.tf.json')]);
+    expect(made.status).toBe(0);
+    const problems = readDist(dist).problems.filter((p) => p.file === 'terraform/pipe.tf.json');
+    expect(problems.map((p) => p.reason).join('\n')).toContain('is a symbolic link or special file');
+  });
 });
