@@ -87,7 +87,7 @@ trap 'tk_golden_gate false || true' EXIT
 attrs="$(tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
 SELECT r.rolsuper::pg_catalog.text || ' ' || r.rolcreatedb::pg_catalog.text || ' ' || r.rolcreaterole::pg_catalog.text FROM pg_catalog.pg_roles r WHERE r.rolname = session_user;
 SQL
-)" || exit 3
+)" || { echo "template reset refused: no session in $TIERKIT_GOLDEN_DATABASE (it is closed, and the gate in $TIERKIT_DATABASE did not open it)" >&2; exit 7; }
 if [[ "$attrs" != "false false false" ]]; then
   echo "template reset refused: $PGUSER has SUPERUSER, CREATEDB or CREATEROLE ($attrs); it must be a plain login of $TIERKIT_TEMPLATE_ROLE" >&2
   exit 3
