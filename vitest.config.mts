@@ -20,7 +20,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/pg/**'],
+          exclude: ['test/pg/**', 'test/attack/pg-*.test.ts'],
           globalSetup: ['test/setup/tmpdir.ts'],
           testTimeout: 60_000,
         },
@@ -29,7 +29,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'pg',
-          include: ['test/pg/**/*.test.ts'],
+          include: ['test/pg/**/*.test.ts', 'test/attack/pg-*.test.ts'],
           globalSetup: ['test/setup/tmpdir.ts', 'test/pg/setup/servers.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -15,6 +15,9 @@ import { ARTIFACT, caEnv, checkout, COMMENT_MAX_CHARS, setupNode, Step, TIERKIT 
 /** Where the PR run checks the rendered branch out (outside promotions/, never synthesized). */
 const RENDERED_CHECKOUT = '.tierkit-rendered';
 
+/** Where `check --digest-out` leaves the sha256 of dist/ as judged (outside dist/, never uploaded). */
+const DIST_DIGEST_FILE = 'tierkit-dist.sha256';
+
 const COMMIT_NOW = 'now="$(git show -s --format=\'%ct %cI\' "$HEAD_SHA" "$BASE_SHA" | sort -n | tail -n 1 | cut -d" " -f2)"';
 
 function diffJob(m: Manifest): Record<string, unknown> {
@@ -34,7 +37,7 @@ function diffJob(m: Manifest): Record<string, unknown> {
       run: [
         COMMIT_NOW,
         'echo "Sandbox expiry evaluated at $now (latest committer time of head $HEAD_SHA and base $BASE_SHA)"',
-        `${TIERKIT} check dist --format sarif --output tierkit.sarif --now "$now"`,
+        `${TIERKIT} check dist --format sarif --output tierkit.sarif --now "$now" --digest-out ${DIST_DIGEST_FILE}`,
         '',
       ].join('\n'),
     },
@@ -63,6 +66,9 @@ function diffJob(m: Manifest): Record<string, unknown> {
     },
     planMatrixStep(m),
     { name: 'Upload diff', uses: ACTIONS.uploadArtifact, with: { name: ARTIFACT.diff, path: 'tierkit-diff/', 'if-no-files-found': 'error' } },
+    // The plan jobs plan what is uploaded: it must be the dist/ check judged, whatever a process the
+    // estate's code or a repo rule started has done since (no digest file: refused too).
+    { name: 'Head dist is the one check judged', run: `${TIERKIT} check dist --verify-digest "$(cat ${DIST_DIGEST_FILE})"\n` },
     { name: 'Upload head dist', uses: ACTIONS.uploadArtifact, with: { name: ARTIFACT.dist, path: 'dist/', 'if-no-files-found': 'error' } },
     { name: 'Fail on policy errors', if: "steps.check.outcome == 'failure'", run: 'echo "::error::tierkit check found errors (see code scanning)"; exit 1' },
   ];

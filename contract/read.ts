@@ -1,6 +1,6 @@
 import { repeatedJsonKey } from './json';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 // js-yaml, not `yaml`, for reading: 7× faster on large dists, same YAML 1.2 core schema.
 import { loadAll } from 'js-yaml';
@@ -102,9 +102,25 @@ export class DistReadError extends Error {
   }
 }
 
+/**
+ * A dist/ file's bytes, never through a symbolic link (O_NOFOLLOW) and only from a regular file: synth
+ * writes neither links nor special files, and a link's target can change after check read it while the
+ * link itself (and a fingerprint of it) does not (attack11).
+ */
+export function readRegularFile(path: string): Buffer {
+  // O_NONBLOCK: a FIFO swapped in after the listing opens without waiting for a writer, then is refused.
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTREG' });
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readText(dir: string, rel: string): string {
   try {
-    return readFileSync(join(dir, rel), 'utf8');
+    return readRegularFile(join(dir, rel)).toString('utf8');
   } catch (err) {
     throw new DistReadError(rel, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); run \`tierkit synth\` first`);
   }
@@ -240,14 +256,28 @@ export function readKubernetes(dir: string, rel: string, listed = true): Kuberne
   return kubernetesObjects(rel, parseYamlStream(rel, readText(dir, rel)), listed);
 }
 
-/** Every file under `dir/sub` (all of dir when `sub` is ''), as paths relative to `dir`, sorted. */
+/** Every regular file under `dir/sub` (all of dir when `sub` is ''), as paths relative to `dir`, sorted (links and special files: notRegular). */
 function walk(dir: string, sub: string): string[] {
+  return entries(dir, sub).filter((e) => e.isFile()).map((e) => relativeTo(dir, e)).sort();
+}
+
+function entries(dir: string, sub: string): import('node:fs').Dirent[] {
   const root = join(dir, sub);
   if (!existsSync(root)) return [];
-  return (readdirSync(root, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
-    .filter((e) => !e.isDirectory())
-    .map((e) => join(e.parentPath ?? (e as any).path, e.name).slice(dir.length + 1).split('\\').join('/'))
-    .sort();
+  // withFileTypes: each entry as lstat sees it; a linked directory is listed, never descended.
+  return readdirSync(root, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[];
+}
+
+const relativeTo = (dir: string, e: import('node:fs').Dirent) => join(e.parentPath ?? (e as any).path, e.name).slice(dir.length + 1).split('\\').join('/');
+
+/** Entries of a dist/ that are neither a regular file nor a directory, as reader problems (TK020), sorted. */
+export function notRegularProblems(distDir: string): DistProblem[] {
+  const dir = resolve(distDir);
+  return entries(dir, '').filter((e) => !e.isFile() && !e.isDirectory()).map((e) => relativeTo(dir, e)).sort().map((rel) => ({
+    file: rel, pointer: '',
+    reason: 'is a symbolic link or special file, not a regular file: synth writes neither, and what CI uploads through a link is whatever its target holds when it is read, not what check judged',
+    fix: 'remove it and re-run `tierkit synth`; dist/ holds only the regular files synth writes',
+  }));
 }
 
 /** The artifact files of a dist (Terraform stacks and Kubernetes manifests), relative, sorted. */
@@ -356,10 +386,10 @@ function startReading(distDir: string, options: ReadDistOptions, verifierFor: (c
       reason: 'declares an empty estate (no artifacts, stacks or app-environments): an estate with nothing in it proves nothing, and every file beside it would go unjudged',
       fix: 'synthesize the estate (`tierkit synth`) into dist/; an estate declares at least one app-environment' });
   }
-  problems.push(...repeatedManifestKeys(manifest));
+  problems.push(...repeatedManifestKeys(manifest), ...notRegularProblems(dir));
   // Each file is read once, hashed and parsed, then dropped: a large dist is never held as text.
   const load = (rel: string): string => {
-    const text = readFileSync(join(dir, rel), 'utf8');
+    const text = readRegularFile(join(dir, rel)).toString('utf8');
     const entry = listed.get(rel);
     if (entry) {
       // The hash of the UTF-8 text: what synth hashed. (A file that is not valid UTF-8 is not tierkit's, and differs.)

@@ -13,11 +13,14 @@ export const ROOT_ROTATION_STATEMENTS: readonly string[] = [`ALTER ROLE "{{name}
  *   before the expiry logs in after it, whatever its lease says.
  * The writer (constructs/statements.ts) and TK004/TK126 (which accept exactly this text) share it.
  * `expiresAt` is the manifest's ISO instant; PostgreSQL reads it as a timestamptz.
+ * Every function, operator and type is pg_catalog's, by name: Vault's connection user runs this in the
+ * sandbox's database, whose owner (the group, so the app) may set its search_path and put a `now()`,
+ * `>=` or `timestamptz` of its own first — which would run as the connection user (fix10).
  */
 export function sandboxExpiryGuard(slug: string, expiresAt: string): string {
-  return `DO $tierkit$ BEGIN IF now() >= TIMESTAMPTZ '${expiresAt}' THEN `
+  return `DO $tierkit$ BEGIN IF pg_catalog.now() OPERATOR(pg_catalog.>=) '${expiresAt}'::pg_catalog.timestamptz THEN `
     + `RAISE EXCEPTION 'tierkit: sandbox ${slug} expired at ${expiresAt}: no credential is issued after its expiry'; END IF; `
-    + `IF TIMESTAMPTZ '{{expiration}}' > TIMESTAMPTZ '${expiresAt}' THEN ALTER ROLE "{{name}}" VALID UNTIL '${expiresAt}'; END IF; END $tierkit$;`;
+    + `IF '{{expiration}}'::pg_catalog.timestamptz OPERATOR(pg_catalog.>) '${expiresAt}'::pg_catalog.timestamptz THEN ALTER ROLE "{{name}}" VALID UNTIL '${expiresAt}'; END IF; END $tierkit$;`;
 }
 
 /**
@@ -42,6 +45,6 @@ export function sandboxRenewStatements(slug: string, expiresAt: string): string[
   return [
     `ALTER ROLE "{{name}}" VALID UNTIL '{{expiration}}';`,
     // concat() is STABLE, so the planner does not fold the cast of a constant: it fails only for a row.
-    `SELECT CAST(concat('tierkit: sandbox ${slug} expires at ${expiresAt}: no renewal past it') AS integer) WHERE TIMESTAMPTZ '{{expiration}}' > TIMESTAMPTZ '${expiresAt}';`,
+    `SELECT CAST(pg_catalog.concat('tierkit: sandbox ${slug} expires at ${expiresAt}: no renewal past it') AS pg_catalog.int4) WHERE '{{expiration}}'::pg_catalog.timestamptz OPERATOR(pg_catalog.>) '${expiresAt}'::pg_catalog.timestamptz;`,
   ];
 }

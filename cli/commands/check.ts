@@ -14,12 +14,17 @@ export interface CheckOptions {
   readonly now: Date;
   /** Where the estate repo's own rules are (policies/ in the project root). */
   readonly rulesDir: string;
+  /** Write the sha256 of dist/ as judged (before any repo code ran in check) to this file. @default - not written */
+  readonly digestOut?: string;
+  /** Only recompute dist/'s sha256 and refuse (exit 1) unless it is this one. @default - judge dist/ */
+  readonly verifyDigest?: string;
 }
 
 /** Parse and validate every flag before anything is read or written. */
 export function parseCheckArgs(argv: readonly string[], cwd: string, clock: () => Date = () => new Date()): CheckOptions {
   const { values, positionals } = parse(argv, {
     format: { type: 'string' }, output: { type: 'string' }, now: { type: 'string' }, verbose: { type: 'boolean' }, rules: { type: 'string' },
+    'digest-out': { type: 'string' }, 'verify-digest': { type: 'string' },
   }, 1);
   if (values.rules === '') throw new UsageError('--rules needs a directory');
   const format = oneOf('format', values.format, FORMATS, 'text');
@@ -34,7 +39,16 @@ export function parseCheckArgs(argv: readonly string[], cwd: string, clock: () =
   if (values.output === '') throw new UsageError('--output needs a file path');
   const dist = positionals[0] !== undefined ? resolveFrom(cwd, positionals[0]) : resolveFrom(projectRoot(cwd), 'dist');
   const rulesDir = values.rules !== undefined ? resolveFrom(cwd, values.rules) : resolveFrom(projectRoot(cwd), 'policies');
-  return { dist, format, output: values.output === undefined ? undefined : resolveFrom(cwd, values.output), now, rulesDir };
+  if (values['digest-out'] === '') throw new UsageError('--digest-out needs a file path');
+  const verifyDigest = values['verify-digest'];
+  if (verifyDigest !== undefined && !/^[0-9a-f]{64}$/.test(verifyDigest)) {
+    throw new UsageError(`--verify-digest must be the 64 lowercase hex digits \`check --digest-out\` wrote (got "${verifyDigest}")`);
+  }
+  return {
+    dist, format, output: values.output === undefined ? undefined : resolveFrom(cwd, values.output), now, rulesDir,
+    ...(values['digest-out'] !== undefined ? { digestOut: resolveFrom(cwd, values['digest-out']) } : {}),
+    ...(verifyDigest !== undefined ? { verifyDigest } : {}),
+  };
 }
 
 export const checkCommand: Command = {
@@ -59,6 +73,10 @@ Options:
                     ACME001-image-pinned.ts (default: policies in the project root); they run
                     in a separate process and are reported like the built-in rules; dist/ is
                     read before they run, and a file they change in it is a TK020 error
+  --digest-out <f>  write the sha256 of dist/ as judged (taken before any repo code ran in
+                    check) to <f>: CI recomputes it where it uploads dist/
+  --verify-digest <sha256>
+                    judge nothing: recompute dist/'s sha256 and exit 1 unless it is <sha256>
   --verbose         print stack traces of unexpected errors
   -h, --help        show this help
 
@@ -66,6 +84,7 @@ Exit codes: 0 no unsuppressed error finding, 1 error findings (or unreadable dis
 
   async run(argv, io) {
     const options = parseCheckArgs(argv, io.cwd);
+    if (options.verifyDigest !== undefined) return verifyDigest(options.dist, options.verifyDigest, io);
     if (!existsSync(join(options.dist, 'manifest.json'))) {
       throw new UsageError(`${options.dist} holds no manifest.json: run \`tierkit synth\` first, or pass the dist directory`);
     }
@@ -75,17 +94,25 @@ Exit codes: 0 no unsuppressed error finding, 1 error findings (or unreadable dis
     const { failing } = require('../../policies/report/finding') as typeof import('../../policies/report/finding');
     const { RULES } = require('../../policies/rules') as typeof import('../../policies/rules');
     const { findUserRules, runUserRules } = require('../../policies/user-rules') as typeof import('../../policies/user-rules');
-    const { distChanges, distFingerprint } = require('../../policies/dist/fingerprint') as typeof import('../../policies/dist/fingerprint');
+    const { distChanges, distFingerprint, fingerprintDigest } = require('../../policies/dist/fingerprint') as typeof import('../../policies/dist/fingerprint');
     // The repo's own rules run in a child process, with this process's file-system rights. Before
     // any of their code runs, everything the built-in rules need is in memory — dist/ read, the
     // renderer loaded — and dist/ is fingerprinted: a user rule rewriting it (and its hashes)
     // changes neither what is judged nor the report, and the change itself is a TK020 error.
+    // A process they start may outlive check (a detached grandchild), so no re-read proves what is
+    // there later: --digest-out binds the verdict to dist/ as it was before any of it ran, and CI
+    // refuses to upload another dist/ (--verify-digest).
     const userRuleFiles = findUserRules(options.rulesDir);
-    const before = userRuleFiles.length > 0 ? distFingerprint(options.dist) : undefined;
+    const before = userRuleFiles.length > 0 || options.digestOut !== undefined ? distFingerprint(options.dist) : undefined;
     const loaded = await loadDist(options.dist);
     const render = renderer(options, io.cwd);
     const userRules = await runUserRules(options.dist, options.now, userRuleFiles);
-    const changed = before ? distChanges(before, distFingerprint(options.dist), `the repo's own rules (${userRuleFiles.map((r) => r.id).join(', ')})`) : [];
+    const during = userRuleFiles.length > 0 ? `the repo's own rules (${userRuleFiles.map((r) => r.id).join(', ')})` : 'check\'s read of dist/';
+    const changed = before ? distChanges(before, distFingerprint(options.dist), during) : [];
+    if (before && options.digestOut !== undefined) {
+      mkdirSync(dirname(options.digestOut), { recursive: true });
+      writeFileSync(options.digestOut, `${fingerprintDigest(before)}\n`);
+    }
     const judged = changed.length > 0 && 'contents' in loaded ? { contents: { ...loaded.contents, problems: [...loaded.contents.problems, ...changed] } } : loaded;
     const report = evaluateDist(judged, { now: options.now, rules: [...RULES, ...userRules] });
     const text = render(report);
@@ -104,6 +131,19 @@ Exit codes: 0 no unsuppressed error finding, 1 error findings (or unreadable dis
 };
 
 type Report = import('../../policies/report/finding').CheckReport;
+
+/** `--verify-digest`: dist/ now, fingerprinted as check fingerprinted it (links and special files included), against the digest check wrote. */
+function verifyDigest(dist: string, expected: string, io: Parameters<Command['run']>[1]): number {
+  const { distFingerprint, fingerprintDigest } = require('../../policies/dist/fingerprint') as typeof import('../../policies/dist/fingerprint');
+  const actual = fingerprintDigest(distFingerprint(dist));
+  if (actual === expected) {
+    io.out(`tierkit check: ${dist} is the dist/ check judged (sha256 ${actual})`);
+    return EXIT.OK;
+  }
+  io.err(`tierkit check: ${dist} has sha256 ${actual}, but check judged ${expected}: dist/ changed after it was judged (a process the estate's code or a repo rule started?); `
+    + 'refusing it. Fix: find what writes dist/ after synth, then synth and check again');
+  return EXIT.FAILED;
+}
 
 /** The renderer of `options.format`, loaded now: no module is loaded after the repo's own rules ran. */
 function renderer(options: CheckOptions, cwd: string): (report: Report) => string {

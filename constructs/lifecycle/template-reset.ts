@@ -33,7 +33,24 @@
  */
 import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
 
-/** Parse the seed's published hashes, refuse a superuser or a login carrying CREATEDB itself, define tk_sql. */
+/**
+ * Parse the seed's published hashes; pin every session's search_path; define tk_sql (a session in the
+ * golden, as the template role), tk_golden_gate (the only statements the Job sends to the sandbox's
+ * database) and tk_golden_checks (the login's attributes and the golden's catalog rows, read from
+ * inside the golden).
+ *
+ * Why no query runs in the sandbox's database: the group owns it, so the app's credential may set its
+ * search_path (ALTER DATABASE … SET) and create objects there; a query naming `pg_database` or
+ * `format` would run the app's view or function as the template role (attack11). The golden is
+ * closed to connections between runs, and the role has no CONNECT on the maintenance databases (TK041;
+ * a shared database for every sandbox's CREATEDB role), so the one way in is to open the golden from the
+ * sandbox's database: that session sends only REVOKE … FROM PUBLIC and ALTER DATABASE … ALLOW_CONNECTIONS,
+ * utility statements on a shared object that evaluate no expression and resolve no name but the
+ * golden's (no event trigger fires on a database). Everything else runs inside the golden, which only
+ * the template role's members reach. PGOPTIONS is a client option: it outranks a database's own
+ * settings, so `search_path=pg_catalog,pg_temp` holds in every session (and a read-only default cannot
+ * keep the gate from closing the golden); catalog names are qualified too.
+ */
 const TEMPLATE_COMMON = `tk_load_credentials
 GOLDEN_MARKER='tierkit golden content_sha256='
 : "\${TIERKIT_TEMPLATE_ROLE:?}" "\${TIERKIT_GROUP_ROLE:?}" "\${TIERKIT_DATABASE:?}" "\${TIERKIT_GOLDEN_DATABASE:?}" "\${TIERKIT_SEED_HASH_FILE:?}"
@@ -42,35 +59,50 @@ seed_content_sha256="$(sed -n 's/^content_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' 
 if [[ -z "$seed_file_sha256" || -z "$seed_content_sha256" ]]; then
   echo "template reset refused: the seed's published hashes are missing or malformed ($TIERKIT_SEED_HASH_FILE)" >&2; exit 6
 fi
+export PGOPTIONS='-c search_path=pg_catalog,pg_temp -c default_transaction_read_only=off'
 # Every session: the template role's privileges only (SET ROLE), the names as psql variables.
 tk_sql() {
   local database="$1"; shift
   { printf '%s\\n' 'SET ROLE :"template";'; cat; } | psql -X -q -A -t -v ON_ERROR_STOP=1 --dbname="$database" \\
     -v template="$TIERKIT_TEMPLATE_ROLE" -v group="$TIERKIT_GROUP_ROLE" -v db="$TIERKIT_DATABASE" -v golden="$TIERKIT_GOLDEN_DATABASE" "$@"
 }
-# The login must be a plain member of the template role: a superuser, or CREATEDB / CREATEROLE on
-# the login itself, is a credential this Job was never meant to hold.
-home="$TIERKIT_DATABASE"
-if ! psql -X -q -A -t --dbname="$home" -c 'SELECT 1' >/dev/null 2>&1; then home="$TIERKIT_GOLDEN_DATABASE"; fi
-attrs="$(psql -X -q -A -t -v ON_ERROR_STOP=1 --dbname="$home" -c "SELECT rolsuper::text || ' ' || rolcreatedb::text || ' ' || rolcreaterole::text FROM pg_roles WHERE rolname = session_user")"
+# Open (true) or close (false) the golden, from the sandbox's database: two utility statements, nothing
+# read. PUBLIC's default CONNECT goes before any opening (the apply cannot revoke it: the provider grants
+# from inside the database, which is closed). A sandbox database that is gone (a failed reset) is skipped.
+tk_golden_gate() {
+  local revoke='' rc=0
+  [[ "$1" == true ]] && revoke='REVOKE ALL ON DATABASE :"golden" FROM PUBLIC;'
+  printf 'SET ROLE :"template";\\n%s\\nALTER DATABASE :"golden" WITH ALLOW_CONNECTIONS %s;\\n' "$revoke" "$1" \\
+    | psql -X -q -A -t -v ON_ERROR_STOP=1 --dbname="$TIERKIT_DATABASE" -v template="$TIERKIT_TEMPLATE_ROLE" -v golden="$TIERKIT_GOLDEN_DATABASE" || rc=$?
+  if (( rc == 2 )); then echo "note: $TIERKIT_DATABASE is unreachable; the golden is used as a previous run left it" >&2; return 0; fi
+  return "$rc"
+}
+tk_golden_gate true
+trap 'tk_golden_gate false || true' EXIT
+# Inside the golden: the login must be a plain member of the template role (a superuser, or CREATEDB /
+# CREATEROLE on the login itself, is a credential this Job was never meant to hold), and the golden what
+# the apply and the load made it: owned by the template role, no template, no per-database setting, no
+# one but its owner holding a privilege. A refused golden loses its marker: whatever reached it may not be
+# cloned before a load re-verifies it.
+attrs="$(tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
+SELECT r.rolsuper::pg_catalog.text || ' ' || r.rolcreatedb::pg_catalog.text || ' ' || r.rolcreaterole::pg_catalog.text FROM pg_catalog.pg_roles r WHERE r.rolname = session_user;
+SQL
+)" || { echo "template reset refused: no session in $TIERKIT_GOLDEN_DATABASE (it is closed, and the gate in $TIERKIT_DATABASE did not open it)" >&2; exit 7; }
 if [[ "$attrs" != "false false false" ]]; then
   echo "template reset refused: $PGUSER has SUPERUSER, CREATEDB or CREATEROLE ($attrs); it must be a plain login of $TIERKIT_TEMPLATE_ROLE" >&2
   exit 3
 fi
-# Open the golden to its owner. PUBLIC's default CONNECT goes first (the apply cannot revoke it: the
-# provider grants from inside the database, which is closed to connections). Refused unless it is what
-# the apply made it: owned by the template role, not a template, no one but its owner holding a privilege.
-tk_sql "$home" <<'SQL'
-SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'golden') FROM pg_database d
- WHERE d.datname = :'golden' AND d.datdba = (SELECT oid FROM pg_roles WHERE rolname = :'template') \\gexec
-SELECT NOT EXISTS (SELECT FROM pg_database d WHERE d.datname = :'golden' AND d.datdba = (SELECT oid FROM pg_roles WHERE rolname = :'template')
+tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL' || exit 7
+SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_database d WHERE d.datname = :'golden'
+                     AND d.datdba = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = :'template')
                      AND NOT d.datistemplate AND d.datacl IS NOT NULL
-                     AND NOT EXISTS (SELECT FROM aclexplode(d.datacl) x WHERE x.grantee <> d.datdba)) AS bad_golden \\gset
+                     AND NOT EXISTS (SELECT FROM pg_catalog.aclexplode(d.datacl) x WHERE x.grantee <> d.datdba)
+                     AND NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s WHERE s.setdatabase = d.oid)) AS bad_golden \\gset
 \\if :bad_golden
-\\warn 'template reset refused: the golden is missing, a template, not owned by the template role, or shared with another role'
+SELECT pg_catalog.format('COMMENT ON DATABASE %I IS NULL', :'golden') \\gexec
+\\warn 'template reset refused: the golden is missing, a template, not owned by the template role, shared with another role or given settings; its marker is cleared (run the golden load)'
 DO $$ BEGIN RAISE EXCEPTION 'golden refused'; END $$;
 \\endif
-SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', :'golden') \\gexec
 SQL
 `;
 
@@ -99,47 +131,44 @@ if ! [[ "$TIERKIT_CONNECTION_LIMIT" =~ ^(-1|0|[1-9][0-9]{0,5})$ ]]; then echo "t
 ${TEMPLATE_COMMON}
 # The golden must hold what the seed's producer published: the load left that hash on it after
 # verifying it (and clears it before it changes anything). Nothing is dropped otherwise.
-marker="$(tk_sql "$home" <<'SQL'
-SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = :'golden';
+marker="$(tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
+SELECT coalesce(pg_catalog.shobj_description(d.oid, 'pg_database'), '') FROM pg_catalog.pg_database d WHERE d.datname = :'golden';
 SQL
 )"
 if [[ "$marker" != "$GOLDEN_MARKER$seed_content_sha256" ]]; then
-  tk_sql "$home" <<'SQL'
-SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'golden') \\gexec
-SQL
   echo "template reset refused: $TIERKIT_GOLDEN_DATABASE was not loaded from the seed with content sha256 $seed_content_sha256 (it says '$marker'); run the golden load; nothing was dropped" >&2; exit 5
 fi
 # Close the database to new sessions (the app is scaled to 0), then wait for every other session.
 tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
-SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'db') FROM pg_database WHERE datname = :'db' \\gexec
+SELECT pg_catalog.format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', d.datname) FROM pg_catalog.pg_database d WHERE d.datname = :'db' \\gexec
 SQL
 deadline=$((SECONDS + \${TIERKIT_DRAIN_TIMEOUT_SECONDS:-120}))
 while :; do
   others="$(tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
-SELECT count(*) || ':' || coalesce(string_agg(DISTINCT coalesce(usename, '?'), ',' ORDER BY coalesce(usename, '?')), '')
-  FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid();
+SELECT pg_catalog.count(*) || ':' || coalesce(pg_catalog.string_agg(DISTINCT coalesce(a.usename, '?'), ',' ORDER BY coalesce(a.usename, '?')), '')
+  FROM pg_catalog.pg_stat_activity a WHERE a.datname = :'db' AND a.pid <> pg_catalog.pg_backend_pid();
 SQL
 )"
   [[ "$others" == "0:" ]] && break
   if (( SECONDS >= deadline )); then
     tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
-SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', :'db') FROM pg_database WHERE datname = :'db' \\gexec
+SELECT pg_catalog.format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', d.datname) FROM pg_catalog.pg_database d WHERE d.datname = :'db' \\gexec
 SQL
     echo "template reset aborted: session(s) still connected to $TIERKIT_DATABASE (count, users: $others); nothing was dropped" >&2; exit 4
   fi
   sleep 2
 done
 tk_sql "$TIERKIT_GOLDEN_DATABASE" -v limit="$TIERKIT_CONNECTION_LIMIT" -v connect="$TIERKIT_CONNECT_ROLES" <<'SQL'
-SELECT format('DROP DATABASE IF EXISTS %I', :'db') \\gexec
-SELECT format('CREATE DATABASE %I TEMPLATE %I OWNER %I ALLOW_CONNECTIONS false CONNECTION LIMIT %s', :'db', :'golden', :'group', :'limit') \\gexec
-SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \\gexec
-SELECT format('REVOKE ALL ON DATABASE %I FROM %I', :'db', r) FROM unnest(string_to_array(:'connect', ' ')) AS r WHERE r <> '' \\gexec
-SELECT format('GRANT CONNECT ON DATABASE %I TO %I', :'db', r) FROM unnest(string_to_array(:'connect', ' ')) AS r WHERE r <> '' \\gexec
-SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', :'db') \\gexec
+SELECT pg_catalog.format('DROP DATABASE IF EXISTS %I', :'db') \\gexec
+SELECT pg_catalog.format('CREATE DATABASE %I TEMPLATE %I OWNER %I ALLOW_CONNECTIONS false CONNECTION LIMIT %s', :'db', :'golden', :'group', :'limit') \\gexec
+SELECT pg_catalog.format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \\gexec
+SELECT pg_catalog.format('REVOKE ALL ON DATABASE %I FROM %I', :'db', r) FROM pg_catalog.unnest(pg_catalog.string_to_array(:'connect', ' ')) AS r WHERE r <> '' \\gexec
+SELECT pg_catalog.format('GRANT CONNECT ON DATABASE %I TO %I', :'db', r) FROM pg_catalog.unnest(pg_catalog.string_to_array(:'connect', ' ')) AS r WHERE r <> '' \\gexec
+SELECT pg_catalog.format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', :'db') \\gexec
 SQL
-tk_sql "$TIERKIT_DATABASE" <<'SQL'
-SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'golden') \\gexec
-SQL
+# Close the golden from the new clone (its gate: the two utility statements only).
+trap - EXIT
+tk_golden_gate false
 echo "template reset done: $TIERKIT_DATABASE cloned from $TIERKIT_GOLDEN_DATABASE (content sha256 $seed_content_sha256, verified when the golden was loaded)"
 `;
 
@@ -162,7 +191,7 @@ fi
 # The golden's public schema is its owner's (pg_database_owner): the group may create in it for the
 # restore only, so the clone's schema ACL is the one a fresh database has.
 tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
-SELECT format('COMMENT ON DATABASE %I IS NULL', :'golden') \\gexec
+SELECT pg_catalog.format('COMMENT ON DATABASE %I IS NULL', :'golden') \\gexec
 DROP OWNED BY :"group" CASCADE;
 GRANT CREATE ON SCHEMA public TO :"group";
 SQL
@@ -170,17 +199,18 @@ pg_restore --no-owner --no-acl --role="$TIERKIT_GROUP_ROLE" --exit-on-error --si
 tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
 REVOKE CREATE ON SCHEMA public FROM :"group";
 SQL
-actual="$(PGDATABASE="$TIERKIT_GOLDEN_DATABASE" tk_content_hash)"
+# The hash resolves names as the producer's session did (its default search_path: public after the
+# implicit pg_catalog), so format_type names the seed's own types alike; the golden is closed to all but
+# its owner's members and holds only what the dump, verified above, restored.
+actual="$(PGDATABASE="$TIERKIT_GOLDEN_DATABASE" PGOPTIONS='-c search_path=public' tk_content_hash)"
 if [[ "$actual" != "$seed_content_sha256" ]]; then
-  tk_sql "$home" <<'SQL'
-SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'golden') \\gexec
-SQL
   echo "golden load verification failed: content sha256 $actual, seed $seed_content_sha256" >&2; exit 5
 fi
 # Hashed once, here: every reset compares this marker with the seed's hash instead of hashing its clone.
-tk_sql "$home" -v marker="$GOLDEN_MARKER$actual" <<'SQL'
-SELECT format('COMMENT ON DATABASE %I IS %L', :'golden', :'marker') \\gexec
-SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'golden') \\gexec
+tk_sql "$TIERKIT_GOLDEN_DATABASE" -v marker="$GOLDEN_MARKER$actual" <<'SQL'
+SELECT pg_catalog.format('COMMENT ON DATABASE %I IS %L', :'golden', :'marker') \\gexec
 SQL
+trap - EXIT
+tk_golden_gate false
 echo "golden load done: $TIERKIT_GOLDEN_DATABASE holds the seed (content sha256 $actual)"
 `;

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DistProblem } from '../../contract/problems';
+import { readRegularFile } from '../../contract/read';
 
 /**
- * What is under a dist/ directory, entry by entry: a file by the sha256 of its bytes, a symlink by
- * its target, a directory as such. `check` takes it before the repo's own rules run and again
+ * What is under a dist/ directory, entry by entry, as lstat sees it: a regular file by the sha256 of
+ * its bytes (read without following a link), a directory as such, anything else (a symbolic link, whose
+ * target's bytes could change while the link does not: attack11) as "not a regular file" — which the
+ * reader refuses too (contract/read.ts notRegularProblems). `check` takes it before the repo's own rules run and again
  * after: they run as a process with the check's file-system rights, and a rule (or a package it
  * loads) that rewrote dist/ and its manifest hashes would have the built-in rules judge one dist
  * while CI uploads and applies another.
@@ -26,8 +29,8 @@ export function distFingerprint(distDir: string): DistFingerprint {
     const full = join(e.parentPath ?? (e as any).path, e.name);
     const rel = full.slice(dir.length + 1).split('\\').join('/');
     try {
-      out.set(rel, e.isSymbolicLink() ? `symlink to ${readlinkSync(full)}` : e.isDirectory() ? 'directory'
-        : e.isFile() ? `sha256 ${createHash('sha256').update(readFileSync(full)).digest('hex')}` : 'special file');
+      out.set(rel, e.isDirectory() ? 'directory'
+        : e.isFile() ? `sha256 ${createHash('sha256').update(readRegularFile(full)).digest('hex')}` : 'not a regular file');
     } catch (err) {
       // Gone between the listing and the read, or unreadable: a state of its own, never "unchanged".
       out.set(rel, `unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
@@ -51,4 +54,15 @@ export function distChanges(before: DistFingerprint, after: DistFingerprint, dur
     });
   }
   return out;
+}
+
+/**
+ * One sha256 for a fingerprint: each entry's path and state, sorted by path. `check --digest-out`
+ * writes it for dist/ as it was before any of the repo's code ran in check, and `check --verify-digest`
+ * recomputes it where CI uploads dist/: the verdict binds to those bytes, whatever runs later.
+ */
+export function fingerprintDigest(fingerprint: DistFingerprint): string {
+  const h = createHash('sha256');
+  for (const rel of [...fingerprint.keys()].sort()) h.update(`${JSON.stringify(rel)} ${JSON.stringify(fingerprint.get(rel))}\n`);
+  return h.digest('hex');
 }

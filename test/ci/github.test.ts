@@ -88,6 +88,12 @@ describe('tierkit ci github', () => {
     expect(Object.keys(pr.jobs)).toEqual(['diff', 'plan', ...gatedTiers, 'comment-diff', 'plans-diff', 'comment']);
     const diffRuns = pr.jobs.diff.steps.map((s: any) => s.run ?? s.uses).join('\n');
     expect(diffRuns).toContain('check dist --format sarif');
+    // The uploaded dist/ is the one check judged: its digest, written before any repo code ran in check, is verified just before the upload (attack11).
+    expect(diffRuns).toContain('--digest-out tierkit-dist.sha256');
+    const stepAt = (pred: (s: any) => boolean) => pr.jobs.diff.steps.findIndex(pred);
+    const verifyAt = stepAt((s) => typeof s.run === 'string' && s.run.includes('check dist --verify-digest "$(cat tierkit-dist.sha256)"'));
+    expect(verifyAt).toBeGreaterThan(stepAt((s) => s.id === 'check'));
+    expect(stepAt((s) => s.name === 'Upload head dist')).toBe(verifyAt + 1);
     expect(diffRuns).toContain('github/codeql-action/upload-sarif@');
     expect(diffRuns).toContain('diff --base-ref "$BASE_SHA" --head-dist dist');
     expect(pr.jobs.diff.steps.find((s: any) => s.id === 'matrix').env.PROGRAM).toContain('.affectedStacks[] | select(.applyGate != "none")');

@@ -112,7 +112,8 @@ describe('tierkit installed from its tarball into an estate repo', () => {
     const job = Object.values(pr.jobs as Record<string, { name: string; steps: { name: string; run?: string; env?: Record<string, string> }[] }>)
       .find((j) => j.name === 'synth, check, diff')!;
     const steps = job.steps.filter((s) => s.run?.includes('npx --no-install tierkit'));
-    expect(steps.map((s) => s.name)).toEqual(['Generated workflows are up to date', 'Synthesize head', 'Policy check (SARIF)', 'Semantic diff against the base (synthesized in a temporary worktree)']);
+    expect(steps.map((s) => s.name)).toEqual(['Generated workflows are up to date', 'Synthesize head', 'Policy check (SARIF)', 'Semantic diff against the base (synthesized in a temporary worktree)',
+      'Head dist is the one check judged']);
     const exprs: Record<string, string> = {
       'github.event.pull_request.head.sha': headSha, 'github.event.pull_request.base.sha': baseSha, 'github.run_id': '1',
     };

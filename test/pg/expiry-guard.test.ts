@@ -114,4 +114,29 @@ describe.each(MAJORS)('a sandbox credential and its expiry, PostgreSQL %i', (maj
     expect(plain).toEqual({ ok: true });
     expect((await validUntil(user))!.getTime()).toBeGreaterThan(expiry);
   });
+
+  it('the app cannot make the connection user run its code: the guard and the renewal name only pg_catalog (fix10)', async () => {
+    // The group owns the sandbox's database: the app's login may set its search_path and put a now(),
+    // a >= and a > of its own before pg_catalog's. Vault's connection user (CREATEROLE on 15, ADMIN on
+    // the group) runs the guard and the renewal in that database; any of them running records it.
+    const expiry = Date.now() + 2 * 3600_000;
+    const app = await issue(at(iso(expiry)));
+    if (!app.ok) throw new Error(`${app.code} ${app.message}`);
+    const s = await ns.connect({ user: app.credential.username, password: app.credential.password, database: sandbox.vault.database });
+    await s.exec(`CREATE TABLE public.tk_seen (who text);
+      GRANT INSERT, SELECT ON public.tk_seen TO PUBLIC;
+      CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE plpgsql AS $f$ BEGIN INSERT INTO public.tk_seen VALUES (current_user); RETURN pg_catalog.now(); END $f$;
+      CREATE FUNCTION public.tk_cmp(a timestamptz, b timestamptz) RETURNS boolean LANGUAGE plpgsql AS $f$ BEGIN INSERT INTO public.tk_seen VALUES (current_user); RETURN a OPERATOR(pg_catalog.>) b; END $f$;
+      CREATE OPERATOR public.>= (LEFTARG = timestamptz, RIGHTARG = timestamptz, FUNCTION = public.tk_cmp);
+      CREATE OPERATOR public.> (LEFTARG = timestamptz, RIGHTARG = timestamptz, FUNCTION = public.tk_cmp);
+      ALTER DATABASE "${sandbox.vault.database.replace(/"/g, '""')}" SET search_path = public, pg_catalog`).finally(() => s.end());
+    const issued = await issue(at(iso(expiry)), 600);
+    if (!issued.ok) throw new Error(`${issued.code} ${issued.message}`);
+    const renewed = await renewCredential(ns.server, sandbox.vault, sandboxRenewStatements('erp-sandbox', iso(expiry)), sandbox.connectionPassword,
+      issued.credential.username, vaultExpiration(new Date(Date.now() + 3600_000)));
+    expect(renewed).toEqual({ ok: true });
+    const admin = await ns.connect({ user: ns.server.user, password: ns.server.password, database: sandbox.vault.database });
+    const seen = await admin.query('SELECT who FROM public.tk_seen').finally(() => admin.end());
+    expect(seen).toEqual([]);
+  });
 });

@@ -186,6 +186,28 @@ for (const major of [15, 18] as const) {
       await s2.end();
     });
 
+    it('the app\'s own database settings and objects never run in a reset session (fix10: search_path, shadowing functions, read-only default)', async () => {
+      const app = await appUser();
+      const s = await ns.connect({ user: app.user, password: app.password, database: db() });
+      // A function that would hand the group the golden if any reset session ever called it, reachable
+      // by every name the old script used unqualified, and a per-database default that blocks DDL.
+      await s.exec(`CREATE FUNCTION public.tk_side() RETURNS boolean LANGUAGE plpgsql AS $f$ BEGIN
+          EXECUTE pg_catalog.format('GRANT CONNECT ON DATABASE %I TO %I', ${literal(golden())}, ${literal(group())}); RETURN true; END $f$;
+        CREATE VIEW public.pg_database AS SELECT d.* FROM pg_catalog.pg_database d WHERE public.tk_side();
+        CREATE VIEW public.pg_roles AS SELECT r.* FROM pg_catalog.pg_roles r WHERE public.tk_side();
+        CREATE FUNCTION public.format(text, text) RETURNS text LANGUAGE sql AS $f$ SELECT CASE WHEN public.tk_side() THEN pg_catalog.format($1, $2) END $f$;
+        CREATE FUNCTION public.format(text, text, text) RETURNS text LANGUAGE sql AS $f$ SELECT CASE WHEN public.tk_side() THEN pg_catalog.format($1, $2, $3) END $f$;
+        GRANT SELECT ON public.pg_database, public.pg_roles TO PUBLIC;
+        ALTER DATABASE ${ident(db())} SET search_path = public, pg_catalog;
+        ALTER DATABASE ${ident(db())} SET default_transaction_read_only = on`).finally(() => s.end());
+      const reset = await run(TEMPLATE_RESET_SCRIPT);
+      expect(reset.code, reset.stderr).toBe(0);
+      // The golden is closed again and its owner's alone; the clone lost the app's settings and objects.
+      expect(await catalog(golden())).toMatchObject({ owner: template(), datallowconn: false, acl: [[template(), 'CONNECT', false, template()], [template(), 'CREATE', false, template()], [template(), 'TEMPORARY', false, template()]] });
+      expect((await catalog(db())).settings).toEqual([]);
+      expect((await run(TEMPLATE_RESET_SCRIPT)).code).toBe(0);
+    });
+
     it('waits for every session to end and drops nothing while one remains (no pg_signal_backend, no FORCE)', async () => {
       const app = await appUser();
       const s = await ns.connect({ user: app.user, password: app.password, database: db() });
@@ -212,6 +234,12 @@ for (const major of [15, 18] as const) {
       expect((await run(TEMPLATE_RESET_SCRIPT)).code).not.toBe(0);
       await t.exec(`REVOKE CONNECT ON DATABASE ${ident(golden())} FROM ${ident(group())}`);
       await t.end();
+      // fix10: a refused golden loses its marker (whoever it was shared with may have written it while
+      // it was open): the reset refuses until a load re-verifies it.
+      const unverified = await run(TEMPLATE_RESET_SCRIPT);
+      expect(unverified.code, unverified.stderr).toBe(5);
+      const reload = await run(GOLDEN_TEMPLATE_LOAD_SCRIPT);
+      expect(reload.code, reload.stderr).toBe(0);
       expect((await run(TEMPLATE_RESET_SCRIPT)).code).toBe(0);
     });
 
