@@ -45,17 +45,20 @@ describe('the strict reader refuses a name a manifest list repeats', () => {
   });
 
   it('each keyed list: servers, stacks, artifacts, envs by slug and stack', () => {
+    // The repeated entry's index is the list's length before the push: counted, not written down.
+    const at = { servers: 0, stacks: 0, artifacts: 0, envs: 0 };
     const dir = edited((m) => {
+      Object.assign(at, { servers: m.servers.length, stacks: m.stacks.length, artifacts: m.artifacts.length, envs: m.appEnvironments.length });
       m.servers.push(copy(m.servers[0]));
       m.stacks.push({ ...copy(m.stacks.find((s: any) => s.name === 'crm')), gatingTier: 'dev', humanGate: false, applyGate: 'automatic-on-merge' });
       m.artifacts.push(copy(m.artifacts[0]));
       m.appEnvironments.push(copy(m.appEnvironments[0]));
     });
     const reasons = repeats(dir).map((p) => `${p.pointer} ${p.reason.replace(/ of \/.*/, '')}`);
-    for (const want of ['/servers/4/id repeats the server id', '/stacks/23/name repeats the stack name "crm"', '/artifacts/66/path repeats the artifact path',
-      '/appEnvironments/19/slug repeats the app-environment slug', '/appEnvironments/19/stack repeats the app-environment stack',
-      '/appEnvironments/19/names/groupRole repeats the Postgres role', '/appEnvironments/19/names/namespace repeats the namespace',
-      '/appEnvironments/19/artifacts/0 repeats the artifact of an app-environment']) {
+    for (const want of [`/servers/${at.servers}/id repeats the server id`, `/stacks/${at.stacks}/name repeats the stack name "crm"`, `/artifacts/${at.artifacts}/path repeats the artifact path`,
+      `/appEnvironments/${at.envs}/slug repeats the app-environment slug`, `/appEnvironments/${at.envs}/stack repeats the app-environment stack`,
+      `/appEnvironments/${at.envs}/names/groupRole repeats the Postgres role`, `/appEnvironments/${at.envs}/names/namespace repeats the namespace`,
+      `/appEnvironments/${at.envs}/artifacts/0 repeats the artifact of an app-environment`]) {
       expect(reasons.some((r) => r.startsWith(want)), `${want}\n${reasons.join('\n')}`).toBe(true);
     }
   });
