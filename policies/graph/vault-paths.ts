@@ -199,3 +199,6 @@ export function literalPrefix(pattern: string): string {
   }
   return out;
 }
+
+/** A pattern's literal-or-trailing-glob shape (`undefined` when it has a `+` segment), for prefilters held to `overlapWitness`. */
+export { simple as simplePattern };

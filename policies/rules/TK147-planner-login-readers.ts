@@ -5,6 +5,7 @@ import type { VaultPolicy } from '../graph/types';
 import { overlapWitness } from '../graph/vault-paths';
 import { Rule, RuleFinding } from './support/rule';
 import { plannerIssuerServers, type PlannerIssuerServer } from './support/planner-issuer';
+import { LiteralTargets } from './support/literal-targets';
 
 /** `planner`: the server's gating tier's planner; `any-planner`: any tier's (the estate gate's plans the platform stacks). */
 type Who = 'planner' | 'any-planner' | 'platform-admin' | 'nobody';
@@ -53,6 +54,8 @@ export const rule: Rule = {
     const v = g.manifest.estate.vault;
     const servers = [...plannerIssuerServers(g).values()].sort((a, b) => compareStrings(a.id, b.id));
     const all = servers.flatMap((s) => targets(v.databaseMount, v.kvMount, s).map((t) => ({ ...t, s })));
+    // Only the targets a path can overlap are followed (same order, same witness test).
+    const index = new LiteralTargets(all.map((t) => t.path));
     for (const p of g.vaultPolicies) {
       // tierkit's templated preview workload policy is judged by what its template can render (TK166).
       const previewReach = renderedWorkloadPolicyReach(g, p);
@@ -63,7 +66,8 @@ export const rule: Rule = {
       for (const r of previewReach ?? p.rules) {
         const caps = r.capabilities.filter((c) => c !== 'deny');
         if (caps.length === 0) continue;
-        for (const t of all) {
+        for (const i of index.candidates(r.path)) {
+          const t = all[i];
           if (overlapWitness(r.path, t.path) === undefined) continue;
           const who = whoIs(p, t.s);
           const reads = caps.every((c) => c === 'read' || c === 'list');
