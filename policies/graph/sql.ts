@@ -88,15 +88,42 @@ function parseVaultStatementUncached(text: string): ParsedSql {
   // nothing of the entry runs and Vault's transaction rolls back — only the whole reading counts.
   if (parts.length > 0 && !parts[0].ok) return whole;
   const same = parts.length === whole.stmts.length && parts.every((p, i) => p.ok && p.stmts.length === 1
-    && JSON.stringify(stripLocations(p.stmts[0])) === JSON.stringify(stripLocations(whole.stmts[i])));
+    && sameTree(p.stmts[0], whole.stmts[i]));
   if (!same) {
     return { ok: false, error: 'Vault splits this entry on every ";" (comments, strings and bodies included) into statements PostgreSQL would not read the same way; write one statement per entry, without a ";" in a comment, string or body' };
   }
   return whole;
 }
 
+/**
+ * `JSON.stringify(stripLocations(a)) === JSON.stringify(stripLocations(b))` without building either
+ * (trees come from JSON.parse: plain values, keys in order). `__proto__` is skipped as the copy
+ * skips it (assigning it sets a prototype, which JSON.stringify never writes).
+ */
+export function sameTree(a: unknown, b: unknown): boolean {
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameTree(a[i], bb[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a).filter(kept);
+  const kb = Object.keys(b).filter(kept);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i] || !sameTree((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[kb[i]])) return false;
+  }
+  return true;
+}
+
+function kept(k: string): boolean {
+  return k !== 'location' && k !== 'stmt_location' && k !== 'stmt_len' && k !== '__proto__';
+}
+
 /** Parse trees carry byte offsets, which differ between a piece and the whole. */
-function stripLocations(node: unknown): unknown {
+export function stripLocations(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(stripLocations);
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};

@@ -38,8 +38,9 @@ function inDefaultPolicy(r: PolicyPathRule): boolean {
   return allowed !== undefined && r.capabilities.every((c) => allowed.includes(c));
 }
 
+/** No trailing glob and no `+` segment (tested without splitting: it runs for every path of every policy). */
 function isLiteral(path: string): boolean {
-  return !path.endsWith('*') && !path.split('/').includes('+');
+  return !path.endsWith('*') && path !== '+' && !path.startsWith('+/') && !path.endsWith('/+') && !path.includes('/+/');
 }
 
 export const rule: Rule = {
