@@ -112,6 +112,9 @@ describe('TK152 canonical form (Go semantics over printable ASCII)', () => {
     expect(nameProblem('policy', '')).toBe('is empty');
     expect(nameProblem('policy', 7)).toBe('is 7, not a string');
     expect(nameProblem('database-role', 'CRM')).toBeUndefined();
+    expect(nameProblem('policy', 'erp-sandbox/')).toMatch(/holds "\/": tierkit models only names of letters, digits/);
+    expect(nameProblem('policy', 'erp sandbox')).toMatch(/holds " "/);
+    expect(nameProblem('database-connection', 'crm%2f')).toMatch(/holds "%"/);
     expect(vaultKey('database-role', 'CRM')).toBe('CRM');
     expect(vaultKey('policy', ' CRM ')).toBe('crm');
   });

@@ -123,7 +123,10 @@ export function nameProblem(kind: VaultNameKind, value: unknown): string | undef
   if (value === '') return 'is empty';
   const odd = [...value].find((c) => c < ' ' || c > '~');
   if (odd !== undefined) return `holds U+${odd.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}, outside printable ASCII: Vault's Unicode lowercasing and trimming cannot be checked`;
-  if (!CASE_INSENSITIVE.has(kind)) return undefined;
   const key = vaultKey(kind, value);
-  return key === value ? undefined : `is not Vault's canonical form: Vault files it as ${JSON.stringify(key)}`;
+  if (key !== value) return `is not Vault's canonical form: Vault files it as ${JSON.stringify(key)}`;
+  // Vault's role paths accept only framework.GenericNameRegex (\w, '-', '.'); a policy name holding
+  // '/', '%', '?' or a space goes through HTTP path handling tierkit does not model: refused, not guessed.
+  const bad = [...value].find((c) => !/[A-Za-z0-9_.-]/.test(c));
+  return bad === undefined ? undefined : `holds ${JSON.stringify(bad)}: tierkit models only names of letters, digits, '_', '.' and '-' (Vault's name pattern), not how Vault's path handling treats it`;
 }
