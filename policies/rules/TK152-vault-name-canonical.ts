@@ -6,7 +6,7 @@ export const rule: Rule = {
   id: 'TK152',
   name: 'vault-name-canonical',
   severity: 'error',
-  title: 'Every Vault policy and auth role name is already in the form Vault stores it (lowercase, trimmed, printable ASCII), and no two objects share one',
+  title: 'Every Vault policy and auth role name is already in the form Vault stores it (lowercase, trimmed, only letters, digits, _ . -), and no two objects share one',
   explanation:
     'Vault lowercases and trims ACL policy names (vault/policy_store.go sanitizeName), the policies an auth role hands out '
     + '(sdk/helper/policyutil SanitizePolicies at login), Kubernetes auth role names (vault-plugin-auth-kubernetes stores '
@@ -15,8 +15,10 @@ export const rule: Rule = {
     + 'while Vault writes it over the dev sandbox\'s "erp-sandbox" (its pods then read prod\'s credentials), and a dev stack\'s '
     + 'role "ERP" rewrites prod\'s auth/kubernetes/role/erp. A name not already canonical, or two objects Vault files under '
     + 'one key, is an error no suppression accepts. Database secrets roles and connections are case-sensitive in Vault '
-    + '(framework.TypeString): only their duplicates and unreadable names are refused.',
-  fix: 'Write the name exactly as Vault stores it (lowercase, no surrounding spaces, printable ASCII) — tierkit\'s names '
+    + '(framework.TypeString): only their duplicates and unreadable names are refused. A character outside Vault\'s name '
+    + 'pattern (framework.GenericNameRegex: letters, digits, _ . -) or outside ASCII (Go\'s Unicode lowercasing and trimming '
+    + 'differ from JavaScript\'s) is refused rather than modelled.',
+  fix: 'Write the name exactly as Vault stores it (lowercase; letters, digits, _ . - only) — tierkit\'s names '
     + '(constructs/naming.ts) already are — and give each Vault object its own name.',
   suppressible: false,
   evaluate(g) {
