@@ -99,6 +99,7 @@ import { rule as TK146 } from './TK146-planner-login-ttl';
 import { rule as TK147 } from './TK147-planner-login-readers';
 import { rule as TK150 } from './TK150-retired-stack-state';
 import { rule as TK151 } from './TK151-vault-connection-attributes';
+import { rule as TK152 } from './TK152-vault-name-canonical';
 import { rule as TK160 } from './TK160-promote-credential-statements';
 import { rule as TK161 } from './TK161-promote-credential-readers';
 import { rule as TK162 } from './TK162-rehearse-identity';
@@ -133,6 +134,7 @@ export const RULES: readonly Rule[] = [
   TK120, TK121, TK122, TK123, TK124, TK125, TK126, TK127, TK128, TK129,
   TK130, TK131, TK132, TK133, TK134, TK135, TK136, TK137, TK138, TK139,
   TK140, TK141, TK142, TK143, TK144, TK145, TK146, TK147, TK150, TK151,
+  TK152,
   TK160, TK161, TK162, TK163, TK164, TK165, TK166, TK167, TK168, TK170,
   TK171, TK172, TK173, TK174, TK175, TK176, TK177, TK178, TK179,
 ];
