@@ -75,7 +75,8 @@ function planSteps(m: Manifest, role: string, stateRole: string, servers: readon
     // The head's committed provider lock files (what the diff job synthesized is the same checkout).
     checkout({ path: 'head', 'sparse-checkout': PROVIDER_LOCKS_DIR }),
     { name: 'Download head dist', uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.dist, path: 'dist' } },
-    { name: 'Set up Node', uses: ACTIONS.setupNode, with: { 'node-version': NODE_VERSION, cache: 'npm', 'cache-dependency-path': 'base/package-lock.json' } },
+    // No npm cache: one a pull request's run saved could feed main's verifier.
+    { name: 'Set up Node', uses: ACTIONS.setupNode, with: { 'node-version': NODE_VERSION } },
     {
       // Plan only the dist/ check judged: its digest is recomputed here, on a runner where none of
       // the pull request's code has run, by main's tierkit (the PR's own could be made to agree).
