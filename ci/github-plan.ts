@@ -1,6 +1,6 @@
 import type { Manifest, ManifestServer, ManifestTier } from '../contract/manifest';
 import { compareStrings } from '../contract/order';
-import { ACTIONS, RUNNER } from './pins';
+import { ACTIONS, NODE_VERSION, RUNNER } from './pins';
 import {
   ARTIFACT, checkout, ephemeralPassword, revokeVaultToken, humanTiers, planEnvironment, plannerRole, refuseServer, setupTerraform, STAGE_LOCK_SCRIPT,
   stateCredentials, Step, TIERKIT, ungatedServers, vaultLogin, caFileStep, plannerIssuerPlanVariables,
@@ -75,11 +75,21 @@ function planSteps(m: Manifest, role: string, stateRole: string, servers: readon
     // The head's committed provider lock files (what the diff job synthesized is the same checkout).
     checkout({ path: 'head', 'sparse-checkout': PROVIDER_LOCKS_DIR }),
     { name: 'Download head dist', uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.dist, path: 'dist' } },
+    // No npm cache: one a pull request's run saved could feed main's verifier.
+    { name: 'Set up Node', uses: ACTIONS.setupNode, with: { 'node-version': NODE_VERSION } },
+    {
+      // Plan only the dist/ check judged: its digest is recomputed here, on a runner where none of
+      // the pull request's code has run, by main's tierkit (the PR's own could be made to agree).
+      name: 'Downloaded dist is the one check judged',
+      'working-directory': 'base',
+      env: { EXPECTED: '${{ needs.diff.outputs.dist-digest }}' },
+      run: `npm ci\n${TIERKIT} check ../dist --verify-digest "$EXPECTED"\n`,
+    },
     {
       name: 'Synthesize the base (a destroyed stack is planned from it)',
       if: "matrix.action == 'destroy'",
       'working-directory': 'base',
-      run: `npm ci\n${TIERKIT} synth --out ../base-dist --quiet\n`,
+      run: `${TIERKIT} synth --out ../base-dist --quiet\n`,
     },
     {
       name: 'Stage the stack',

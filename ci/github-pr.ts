@@ -15,8 +15,13 @@ import { ARTIFACT, caEnv, checkout, COMMENT_MAX_CHARS, setupNode, Step, TIERKIT 
 /** Where the PR run checks the rendered branch out (outside promotions/, never synthesized). */
 const RENDERED_CHECKOUT = '.tierkit-rendered';
 
-/** Where `check --digest-out` leaves the sha256 of dist/ as judged (outside dist/, never uploaded). */
-const DIST_DIGEST_FILE = 'tierkit-dist.sha256';
+/**
+ * The sha256 of dist/ as check judged it goes to the step's own output in the step that computed it
+ * (read back at once from a fresh temporary file, never from the workspace), becomes the job output
+ * `dist-digest`, and the plan jobs recompute it on their fresh runners with main's tierkit
+ * (ci/github-plan.ts). docs/pr-flow.md says what this does not stop.
+ */
+const DIST_DIGEST_OUTPUT = 'dist-digest';
 
 const COMMIT_NOW = 'now="$(git show -s --format=\'%ct %cI\' "$HEAD_SHA" "$BASE_SHA" | sort -n | tail -n 1 | cut -d" " -f2)"';
 
@@ -37,7 +42,12 @@ function diffJob(m: Manifest): Record<string, unknown> {
       run: [
         COMMIT_NOW,
         'echo "Sandbox expiry evaluated at $now (latest committer time of head $HEAD_SHA and base $BASE_SHA)"',
-        `${TIERKIT} check dist --format sarif --output tierkit.sarif --now "$now" --digest-out ${DIST_DIGEST_FILE}`,
+        'digest_file="$(mktemp)"',
+        'rc=0',
+        `${TIERKIT} check dist --format sarif --output tierkit.sarif --now "$now" --digest-out "$digest_file" || rc=$?`,
+        `echo "${DIST_DIGEST_OUTPUT}=$(cat "$digest_file")" >> "$GITHUB_OUTPUT"`,
+        'rm -f "$digest_file"',
+        'exit "$rc"',
         '',
       ].join('\n'),
     },
@@ -68,7 +78,7 @@ function diffJob(m: Manifest): Record<string, unknown> {
     { name: 'Upload diff', uses: ACTIONS.uploadArtifact, with: { name: ARTIFACT.diff, path: 'tierkit-diff/', 'if-no-files-found': 'error' } },
     // The plan jobs plan what is uploaded: it must be the dist/ check judged, whatever a process the
     // estate's code or a repo rule started has done since (no digest file: refused too).
-    { name: 'Head dist is the one check judged', run: `${TIERKIT} check dist --verify-digest "$(cat ${DIST_DIGEST_FILE})"\n` },
+    { name: 'Head dist is the one check judged', env: { EXPECTED: `\${{ steps.check.outputs.${DIST_DIGEST_OUTPUT} }}` }, run: `${TIERKIT} check dist --verify-digest "$EXPECTED"\n` },
     { name: 'Upload head dist', uses: ACTIONS.uploadArtifact, with: { name: ARTIFACT.dist, path: 'dist/', 'if-no-files-found': 'error' } },
     { name: 'Fail on policy errors', if: "steps.check.outcome == 'failure'", run: 'echo "::error::tierkit check found errors (see code scanning)"; exit 1' },
   ];
@@ -76,7 +86,7 @@ function diffJob(m: Manifest): Record<string, unknown> {
     name: 'synth, check, diff',
     'runs-on': RUNNER,
     permissions: { contents: 'read', 'security-events': 'write' },
-    outputs: { ...MATRIX_OUTPUTS, now: '${{ steps.semantic.outputs.now }}' },
+    outputs: { ...MATRIX_OUTPUTS, now: '${{ steps.semantic.outputs.now }}', [DIST_DIGEST_OUTPUT]: `\${{ steps.check.outputs.${DIST_DIGEST_OUTPUT} }}` },
     steps,
   };
 }

@@ -5,11 +5,16 @@ import { isLiteralValue, isSecretName, literalAssignments } from './support/secr
 const URL_PASSWORD = /\/\/[^/:@\s]+:([^@/\s]+)@/;
 /**
  * `PASSWORD <string constant>`, every spelling PostgreSQL's lexer reads as one (scan.l): '…' (with
- * ''), E'…' (with \' too), U&'…', and $$…$$ / $tag$…$tag$ (tags case-sensitive); between the keyword
- * and the value, whitespace and comments. Vault's `{{password}}` alone is no literal.
+ * ''), E'…' (with \' too), U&'…', N'…', and $$…$$ / $tag$…$tag$ (tags case-sensitive). Between the
+ * keyword and the value: whitespace and comments, or nothing before a quote (an identifier ends at
+ * `'`, so `PASSWORD'x'` sets x). N'…' is read although PostgreSQL's grammar refuses NCHAR after
+ * PASSWORD (Sconst only): a literal all the same. B'…'/X'…' are bit strings (BCONST/XCONST), never
+ * Sconst: a syntax error after PASSWORD, no password. `PASSWORD$$x$$` lexes as one identifier ($ is
+ * an identifier character) but is flagged anyway: fail closed. See
+ * https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-CONSTANTS
  */
-const SQL_GAP = String.raw`(?:\s|/\*[\s\S]*?\*/|--[^\n]*(?:\n|$))+`;
-const SQL_PASSWORD = new RegExp(String.raw`\b[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]${SQL_GAP}(?:[Ee]'((?:[^'\\]|''|\\[\s\S])*)'|(?:[Uu]&)?'((?:[^']|'')*)'|\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$([\s\S]*?)\$\3\$)`, 'g');
+const SQL_GAP = String.raw`(?:(?:\s|/\*[\s\S]*?\*/|--[^\n]*(?:\n|$))+|(?=['$]))`;
+const SQL_PASSWORD = new RegExp(String.raw`\b[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]${SQL_GAP}(?:[Ee]'((?:[^'\\]|''|\\[\s\S])*)'|(?:[Uu]&|[Nn])?'((?:[^']|'')*)'|\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$([\s\S]*?)\$\3\$)`, 'g');
 
 /**
  * Vault agent annotations configure injection: their values are Vault paths, templates, file names

@@ -88,12 +88,28 @@ describe('tierkit ci github', () => {
     expect(Object.keys(pr.jobs)).toEqual(['diff', 'plan', ...gatedTiers, 'comment-diff', 'plans-diff', 'comment']);
     const diffRuns = pr.jobs.diff.steps.map((s: any) => s.run ?? s.uses).join('\n');
     expect(diffRuns).toContain('check dist --format sarif');
-    // The uploaded dist/ is the one check judged: its digest, written before any repo code ran in check, is verified just before the upload (attack11).
-    expect(diffRuns).toContain('--digest-out tierkit-dist.sha256');
+    // The uploaded dist/ is the one check judged: its digest, taken before any repo code ran in check, goes to the check
+    // step's own output (never a workspace file: attack13) and is verified just before the upload (attack11)…
+    const checkStep = pr.jobs.diff.steps.find((s: any) => s.id === 'check');
+    expect(checkStep.run).toMatch(/--digest-out "\$digest_file" [^\n]*\necho "dist-digest=\$\(cat "\$digest_file"\)" >> "\$GITHUB_OUTPUT"/);
+    expect(pr.jobs.diff.outputs['dist-digest']).toBe('${{ steps.check.outputs.dist-digest }}');
     const stepAt = (pred: (s: any) => boolean) => pr.jobs.diff.steps.findIndex(pred);
-    const verifyAt = stepAt((s) => typeof s.run === 'string' && s.run.includes('check dist --verify-digest "$(cat tierkit-dist.sha256)"'));
+    const verifyAt = stepAt((s) => typeof s.run === 'string' && s.run.includes('check dist --verify-digest "$EXPECTED"'));
+    expect(pr.jobs.diff.steps[verifyAt].env).toEqual({ EXPECTED: '${{ steps.check.outputs.dist-digest }}' });
     expect(verifyAt).toBeGreaterThan(stepAt((s) => s.id === 'check'));
     expect(stepAt((s) => s.name === 'Upload head dist')).toBe(verifyAt + 1);
+    expect(JSON.stringify(pr)).not.toContain('tierkit-dist.sha256');
+    // …and every plan job, on its fresh runner, recomputes the downloaded dist's digest with main's tierkit before it plans.
+    const planJobs = Object.entries(pr.jobs as Record<string, any>).filter(([id]) => id === 'plan' || gatedTiers.includes(id));
+    expect(planJobs.length).toBe(1 + gatedTiers.length);
+    for (const [id, job] of planJobs) {
+      const names = job.steps.map((s: any) => s.name);
+      const verify = job.steps.find((s: any) => s.name === 'Downloaded dist is the one check judged');
+      expect(verify, id).toMatchObject({ 'working-directory': 'base', env: { EXPECTED: '${{ needs.diff.outputs.dist-digest }}' } });
+      expect(verify.run).toBe('npm ci\nnpx --no-install tierkit check ../dist --verify-digest "$EXPECTED"\n');
+      expect(names.indexOf('Downloaded dist is the one check judged')).toBeGreaterThan(names.indexOf('Download head dist'));
+      expect(names.indexOf('Downloaded dist is the one check judged')).toBeLessThan(names.indexOf('terraform plan'));
+    }
     expect(diffRuns).toContain('github/codeql-action/upload-sarif@');
     expect(diffRuns).toContain('diff --base-ref "$BASE_SHA" --head-dist dist');
     expect(pr.jobs.diff.steps.find((s: any) => s.id === 'matrix').env.PROGRAM).toContain('.affectedStacks[] | select(.applyGate != "none")');

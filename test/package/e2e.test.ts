@@ -109,7 +109,7 @@ describe('tierkit installed from its tarball into an estate repo', () => {
 
     // The pull-request workflow's tierkit steps, as GitHub would run them in this checkout.
     const pr = parseYaml(readFileSync(join(estate, '.github/workflows/tierkit-pr.yml'), 'utf8'));
-    const job = Object.values(pr.jobs as Record<string, { name: string; steps: { name: string; run?: string; env?: Record<string, string> }[] }>)
+    const job = Object.values(pr.jobs as Record<string, { name: string; steps: { id?: string; name: string; run?: string; env?: Record<string, string> }[] }>)
       .find((j) => j.name === 'synth, check, diff')!;
     const steps = job.steps.filter((s) => s.run?.includes('npx --no-install tierkit'));
     expect(steps.map((s) => s.name)).toEqual(['Generated workflows are up to date', 'Synthesize head', 'Policy check (SARIF)', 'Semantic diff against the base (synthesized in a temporary worktree)',
@@ -121,6 +121,13 @@ describe('tierkit installed from its tarball into an estate repo', () => {
       const env = Object.fromEntries(Object.entries(s.env ?? {}).map(([k, v]) => [k, v.replace(/\$\{\{ ([^}]+) \}\}/g, (_, e: string) => exprs[e])]));
       // GitHub sets GITHUB_OUTPUT for every step (the diff step hands its check instant to the plans-diff job).
       ok(run('bash', ['-e', '-o', 'pipefail', '-c', s.run!], estate, { GITHUB_OUTPUT: join(estate, '.github-output'), ...env }), `step "${s.name}"`);
+      // A later step reads an earlier one's outputs (the check step's dist-digest) as GitHub hands them over.
+      const written = existsSync(join(estate, '.github-output')) ? readFileSync(join(estate, '.github-output'), 'utf8') : '';
+      for (const line of written.split('\n')) {
+        const kv = /^([^=]+)=(.*)$/.exec(line);
+        if (s.id && kv) exprs[`steps.${s.id}.outputs.${kv[1]}`] = kv[2];
+      }
+      writeFileSync(join(estate, '.github-output'), '');
     }
     expect(JSON.parse(readFileSync(join(estate, 'tierkit.sarif'), 'utf8')).version).toBe('2.1.0');
     expect(readFileSync(join(estate, 'tierkit-diff/comment.md'), 'utf8')).toContain('tierkit diff');

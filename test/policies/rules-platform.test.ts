@@ -74,15 +74,17 @@ describe('TK010 literal secrets', () => {
       "CREATE ROLE a LOGIN PASSWORD E'pr-author\\'s';", 'CREATE ROLE b LOGIN PASSWORD $$pr-author-knows$$;', 'CREATE ROLE c LOGIN PASSWORD $t$x$t$;',
       "CREATE ROLE d LOGIN PASSWORD U&'x';", "CREATE ROLE e LOGIN PASSWORD /* c */ 'x';", "CREATE ROLE f LOGIN PASSWORD -- c\n 'x';",
       "CREATE ROLE g LOGIN PASSWORD '{{password}}'; CREATE ROLE h LOGIN password $$x$$;",
+      // attack13: no gap before the quote (the lexer ends the keyword there), and N'…'.
+      "CREATE ROLE l LOGIN PASSWORD'x';", "CREATE ROLE m LOGIN PASSWORD/* c */'x';", "CREATE ROLE n LOGIN PASSWORD N'x';",
     ];
-    const vaultOnly = ["ALTER ROLE i PASSWORD E'{{password}}';", 'ALTER ROLE j PASSWORD $${{password}}$$;', 'ALTER ROLE k PASSWORD $T${{password}}$T$;'];
+    const vaultOnly = ["ALTER ROLE i PASSWORD E'{{password}}';", "ALTER ROLE o PASSWORD'{{password}}';", 'ALTER ROLE j PASSWORD $${{password}}$$;', 'ALTER ROLE k PASSWORD $T${{password}}$T$;'];
     const dir = editDist(cleanDist(), freshDir('tk010-spellings'), { crm: (j: any) => {
       j.resource.vault_database_secret_backend_role.vault_role.creation_statements.push(...hostile, ...vaultOnly);
     } });
     const n = JSON.parse(readFileSync(join(dir, 'terraform/crm/cdk.tf.json'), 'utf8')).resource.vault_database_secret_backend_role.vault_role.creation_statements.length;
     const first = n - hostile.length - vaultOnly.length;
     const messages = findings(await check(dir), 'TK010').map((f) => f.message);
-    expect(messages).toEqual(hostile.map((_, i) => `terraform/crm/cdk.tf.json/resource/vault_database_secret_backend_role/vault_role/creation_statements/${first + i}: a literal PASSWORD in SQL`));
+    expect([...messages].sort()).toEqual(hostile.map((_, i) => `terraform/crm/cdk.tf.json/resource/vault_database_secret_backend_role/vault_role/creation_statements/${first + i}: a literal PASSWORD in SQL`).sort());
   });
 
   it.each([
