@@ -10,89 +10,14 @@ import { DistProblem, pointerSegment } from './problems';
 import { normalizeStack } from './terraform/normalize';
 import { StackEvaluator } from './terraform/stack';
 import { mergeStackFiles } from './terraform/merge';
-import { Unknown } from './terraform/unknown';
 import { GO_YAML_ONLY_BREAK } from './yaml-breaks';
 import { parseTierkitYaml, readTierkitYaml, writesBack } from './yaml-read';
-import { YamlVerifier, startYamlVerifier } from './yaml-verify';
+import type { YamlVerifier } from './yaml-verify';
 
 export type { DistProblem } from './problems';
-
-/**
- * The one strict reader of a synthesized `dist/` (docs/design.md, "The flow"). Policies, diff, CI and
- * the real-PostgreSQL tests all start here; they never import the constructs. It checks the
- * manifest's schema version, every artifact's sha256, that dist/ holds exactly the files tierkit
- * writes, and normalizes Terraform JSON's alternative forms; what it finds is returned as
- * `problems` (check turns each into an unsuppressible TK020 error). Hashes give integrity against
- * stray edits, not authenticity — an author can rewrite files and hashes — so everything found
- * is still read and judged by the rules, listed or not.
- */
-export interface TerraformResource {
-  readonly stack: string;
-  readonly type: string;
-  readonly name: string;
-  /** `resource` blocks; data sources are in `TerraformStackJson.dataSources`. @default 'resource' */
-  readonly kind?: 'resource' | 'data';
-  /** `<type>.<name>`, or `<type>.<name>[0]` / `<type>.<name>["k"]` / `<type>.<name>[?]` for an instance of `count` / `for_each`. */
-  readonly address: string;
-  /** The instance's count index or for_each key (an Unknown when the expansion cannot be computed). */
-  readonly key?: string | number | Unknown;
-  /**
-   * Attributes evaluated against the stack (references, locals, variable defaults, functions,
-   * directives, count.index / each.*): literals, or `Unknown` where the stack does not compute the value.
-   */
-  readonly attributes: Readonly<Record<string, unknown>>;
-  /** Attributes as written. */
-  readonly raw: Readonly<Record<string, unknown>>;
-  readonly file: string;
-  /** RFC 6901 pointer to the block inside `file`. */
-  readonly pointer: string;
-  /** cdktf's construct path of the resource (`erp-sandbox/group_role`), if cdktf wrote it. */
-  readonly constructPath?: string;
-  /** Whether anything in `attributes` or `key` is an Unknown (a resource built by hand may leave it out: then walk). */
-  readonly hasUnknown?: boolean;
-}
-
-export interface TerraformStackJson {
-  readonly name: string;
-  readonly file: string;
-  /** False for a stack found in dist/ that the manifest does not list (hand-written or stale). */
-  readonly listed: boolean;
-  /** The stack's configuration as Terraform loads it: every `.tf.json` of its directory, overrides merged, in one-object form. */
-  readonly json: Readonly<Record<string, any>>;
-  readonly resources: readonly TerraformResource[];
-  readonly dataSources: readonly TerraformResource[];
-  /** Provider blocks, evaluated (`provider.postgresql[0].host` with a variable default resolved). */
-  readonly providers: Readonly<Record<string, readonly Readonly<Record<string, unknown>>[]>>;
-}
-
-export interface KubernetesObject {
-  readonly file: string;
-  readonly listed: boolean;
-  /** Index of the document in its YAML stream. */
-  readonly index: number;
-  readonly object: Readonly<Record<string, any>>;
-}
-
-export interface DistContents {
-  readonly dir: string;
-  readonly manifest: Manifest;
-  readonly stacks: readonly TerraformStackJson[];
-  readonly kubernetes: readonly KubernetesObject[];
-  /**
-   * `ci/state-access.json` (the Terraform state identities), when the dist holds one: its parsed
-   * JSON, or why it could not be read (TK093 reports either; it never passes what it cannot read).
-   */
-  readonly stateAccess?: CiDocument;
-  /** `ci/rulesets/*.json` (GitHub rulesets), listed or not: TK094 judges each as written. */
-  readonly githubRulesets?: readonly CiDocument[];
-  /** `ci/data-promote.json` (the data-promote workflow's plan), when the dist holds one: TK163 judges it as written. */
-  readonly dataPromote?: CiDocument;
-  /** What the strict reader refuses; empty for a dist exactly as tierkit wrote it. */
-  readonly problems: readonly DistProblem[];
-}
-
-/** A JSON file of dist/ci/ as read: its parsed JSON, or why it could not be read. */
-export interface CiDocument { readonly file: string; readonly listed: boolean; readonly document?: unknown; readonly error?: string }
+export type { CiDocument, DistContents, KubernetesObject, TerraformResource, TerraformStackJson } from './dist-types';
+import type { CiDocument, DistContents, KubernetesObject, TerraformResource, TerraformStackJson } from './dist-types';
+export { PARALLEL_YAML_MIN_CHARS, readDistInParallel } from './read-parallel';
 
 /** A dist that cannot be read at all (no manifest, wrong schema version, unparseable artifact). */
 export class DistReadError extends Error {
@@ -296,8 +221,11 @@ export interface ReadDistOptions {
 
 /** The manifest, checked for what every reader relies on: fatal when it fails. */
 export function readManifest(distDir: string): Manifest {
-  const dir = resolve(distDir);
-  const manifest = parseJson('manifest.json', readText(dir, 'manifest.json')) as Manifest;
+  return manifestOf(readText(resolve(distDir), 'manifest.json'));
+}
+
+function manifestOf(text: string): Manifest {
+  const manifest = parseJson('manifest.json', text) as Manifest;
   if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) throw new DistReadError('manifest.json', 'is not a tierkit manifest (not a JSON object); run `tierkit synth`');
   if (manifest.schemaVersion !== MANIFEST_SCHEMA_VERSION) {
     throw new DistReadError('manifest.json', `schemaVersion is ${JSON.stringify(manifest.schemaVersion)}, but this tierkit reads schema ${MANIFEST_SCHEMA_VERSION}: `
@@ -321,42 +249,26 @@ function stackFileOrder(files: string[]): string[] {
  * cannot be read at all throws (DistReadError); everything else it refuses is in `problems`.
  */
 export function readDist(distDir: string, options: ReadDistOptions = {}): DistContents {
-  return startReading(distDir, options, () => undefined).finish(undefined);
+  return startReading(diskSource(distDir), options, () => undefined).finish(undefined);
 }
 
-/** Where a worker starts paying for itself: below this much YAML (the example estate), none is started. */
-export const PARALLEL_YAML_MIN_CHARS = 2_000_000;
-
 /**
- * `readDist`, with the fast YAML reader's write-back check on a second thread (`yaml-verify.ts`)
- * while this one reads the Terraform stacks: the same contents, whatever the worker does. The
- * worker starts once `minChars` of YAML have been read (earlier files are checked here).
+ * Where a read of dist/ takes its listing and bytes: the disk, or (`policies/share/`) the texts a
+ * read of the disk sent on, in the order it read them — never the disk a second time.
  */
-export async function readDistInParallel(distDir: string, options: ReadDistOptions = {},
-  start: () => YamlVerifier | undefined = startYamlVerifier, minChars = PARALLEL_YAML_MIN_CHARS): Promise<DistContents> {
-  let verifier: YamlVerifier | undefined;
-  let read = 0;
-  let asked = false;
-  const verifierFor = (chars: number): YamlVerifier | undefined => {
-    read += chars;
-    if (!asked && read >= minChars) {
-      asked = true;
-      verifier = start();
-    }
-    return verifier;
-  };
-  try {
-    const reading = startReading(distDir, options, verifierFor);
-    let verdicts: readonly boolean[] | undefined;
-    try {
-      verdicts = verifier ? await verifier.verdicts() : undefined;
-    } catch {
-      verdicts = undefined; // the worker failed: every text it had is checked in this thread instead
-    }
-    return reading.finish(verdicts);
-  } finally {
-    verifier?.close();
-  }
+export interface DistSource {
+  readonly dir: string;
+  /** Every regular file, relative, sorted. */
+  files(): string[];
+  /** Links and special files, as reader problems. */
+  notRegular(): DistProblem[];
+  /** One file's text (UTF-8); throws when it cannot be read. */
+  text(rel: string): string;
+}
+
+export function diskSource(distDir: string): DistSource {
+  const dir = resolve(distDir);
+  return { dir, files: () => walk(dir, ''), notRegular: () => notRegularProblems(dir), text: (rel) => readRegularFile(join(dir, rel)).toString('utf8') };
 }
 
 /**
@@ -375,10 +287,20 @@ interface YamlRead {
   readonly error?: unknown;
 }
 
-function startReading(distDir: string, options: ReadDistOptions, verifierFor: (chars: number) => YamlVerifier | undefined): { finish(verdicts: readonly boolean[] | undefined): DistContents } {
-  const dir = resolve(distDir);
+/** A read under way (`startReading`): `verified` lists the YAML files whose fast parse this thread checked and kept. */
+export interface DistReading { readonly verified: readonly string[]; finish(verdicts: readonly boolean[] | undefined): DistContents }
+
+/** readDist in two steps: `finish` waits for a verifier's verdicts (read-parallel.ts). */
+export function startReading(source: DistSource, options: ReadDistOptions, verifierFor: (chars: number) => YamlVerifier | undefined): DistReading {
+  const dir = source.dir;
   const skip = options.skip ?? new Set<string>();
-  const manifest = readManifest(dir);
+  let manifestText: string;
+  try {
+    manifestText = source.text('manifest.json');
+  } catch (err) {
+    throw new DistReadError('manifest.json', `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); run \`tierkit synth\` first`);
+  }
+  const manifest = manifestOf(manifestText);
   const problems: DistProblem[] = [];
   const listed = new Map(manifest.artifacts.map((a, i) => [a.path, { a, i }]));
   if (manifest.artifacts.length === 0 || manifest.stacks.length === 0 || manifest.appEnvironments.length === 0) {
@@ -386,10 +308,10 @@ function startReading(distDir: string, options: ReadDistOptions, verifierFor: (c
       reason: 'declares an empty estate (no artifacts, stacks or app-environments): an estate with nothing in it proves nothing, and every file beside it would go unjudged',
       fix: 'synthesize the estate (`tierkit synth`) into dist/; an estate declares at least one app-environment' });
   }
-  problems.push(...repeatedManifestKeys(manifest), ...notRegularProblems(dir));
+  problems.push(...repeatedManifestKeys(manifest), ...source.notRegular());
   // Each file is read once, hashed and parsed, then dropped: a large dist is never held as text.
   const load = (rel: string): string => {
-    const text = readRegularFile(join(dir, rel)).toString('utf8');
+    const text = source.text(rel);
     const entry = listed.get(rel);
     if (entry) {
       // The hash of the UTF-8 text: what synth hashed. (A file that is not valid UTF-8 is not tierkit's, and differs.)
@@ -404,7 +326,7 @@ function startReading(distDir: string, options: ReadDistOptions, verifierFor: (c
   // Every file in dist/: listed artifacts, or unlisted ones that are still read (a rule must judge a hand-written stack).
   const stackDirs = new Map<string, string[]>();
   const yamls: { rel: string; listed: boolean }[] = [];
-  const present = walk(dir, '');
+  const present = source.files();
   let stateAccess: DistContents['stateAccess'];
   let dataPromote: DistContents['dataPromote'];
   const rulesets: CiDocument[] = [];
@@ -477,7 +399,7 @@ function startReading(distDir: string, options: ReadDistOptions, verifierFor: (c
     const docs = parseTierkitYaml(text);
     if (docs === undefined) return { rel, listed: isListed, text };
     const verifier = verifierFor(text.length);
-    if (verifier) return { rel, listed: isListed, text, docs, ticket: verifier.submit(text) };
+    if (verifier) return { rel, listed: isListed, text, docs, ticket: verifier.submit(text, rel) };
     // Checked at once, the text dropped: a large dist is never held as text.
     return writesBack(text, docs) ? { rel, listed: isListed, docs, verdict: true } : { rel, listed: isListed, text };
   });
@@ -490,6 +412,7 @@ function startReading(distDir: string, options: ReadDistOptions, verifierFor: (c
     stacks.push(readStackFiles(dir, main ? stackOf.get(main)! : stackDir, ordered, main !== undefined, problems, load));
   }
   return {
+    verified: yamlReads.filter((r) => r.verdict === true).map((r) => r.rel),
     finish(verdicts) {
       const kubernetes = yamlReads.flatMap((r) => {
         if (r.error !== undefined) throw r.error;

@@ -11,8 +11,8 @@ import { Worker } from 'node:worker_threads';
  * full parser: the result never depends on the worker.
  */
 export interface YamlVerifier {
-  /** Sends `text` for checking; its verdict is `verdicts()[ticket]`. */
-  submit(text: string): number;
+  /** Sends `text` (the file `rel`) for checking; its verdict is `verdicts()[ticket]`. */
+  submit(text: string, rel?: string): number;
   /** Every submitted text's verdict, in order; rejects if the worker failed. */
   verdicts(): Promise<readonly boolean[]>;
   close(): void;
