@@ -78,3 +78,11 @@ export interface DistContents {
 
 /** A JSON file of dist/ci/ as read: its parsed JSON, or why it could not be read. */
 export interface CiDocument { readonly file: string; readonly listed: boolean; readonly document?: unknown; readonly error?: string }
+
+/** A dist that cannot be read at all (no manifest, wrong schema version, unparseable artifact). */
+export class DistReadError extends Error {
+  constructor(readonly file: string, readonly reason: string, readonly pointer?: string) {
+    super(`${file}${pointer ? `#${pointer}` : ''}: ${reason}`);
+    this.name = 'DistReadError';
+  }
+}

@@ -2,8 +2,6 @@ import { repeatedJsonKey } from './json';
 import { createHash } from 'node:crypto';
 import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-// js-yaml, not `yaml`, for reading: 7× faster on large dists, same YAML 1.2 core schema.
-import { loadAll } from 'js-yaml';
 import { MANIFEST_SCHEMA_VERSION, Manifest } from './manifest';
 import { repeatedManifestKeys } from './manifest-keys';
 import { DistProblem, pointerSegment } from './problems';
@@ -11,21 +9,16 @@ import { normalizeStack } from './terraform/normalize';
 import { StackEvaluator } from './terraform/stack';
 import { mergeStackFiles } from './terraform/merge';
 import { GO_YAML_ONLY_BREAK } from './yaml-breaks';
-import { parseTierkitYaml, readTierkitYaml, writesBack } from './yaml-read';
+import { parseTierkitYaml, writesBack } from './yaml-read';
 import type { YamlVerifier } from './yaml-verify';
 
 export type { DistProblem } from './problems';
 export type { CiDocument, DistContents, KubernetesObject, TerraformResource, TerraformStackJson } from './dist-types';
+export { DistReadError } from './dist-types';
+export { refuseGoLineBreaks } from './read-yaml';
+import { DistReadError } from './dist-types';
+import { parseYamlStream } from './read-yaml';
 import type { CiDocument, DistContents, KubernetesObject, TerraformResource, TerraformStackJson } from './dist-types';
-export { PARALLEL_YAML_MIN_CHARS, readDistInParallel } from './read-parallel';
-
-/** A dist that cannot be read at all (no manifest, wrong schema version, unparseable artifact). */
-export class DistReadError extends Error {
-  constructor(readonly file: string, readonly reason: string, readonly pointer?: string) {
-    super(`${file}${pointer ? `#${pointer}` : ''}: ${reason}`);
-    this.name = 'DistReadError';
-  }
-}
 
 /**
  * A dist/ file's bytes, never through a symbolic link (O_NOFOLLOW) and only from a regular file: synth
@@ -112,61 +105,6 @@ function readStackFiles(dir: string, name: string, files: readonly string[], lis
 export function readStack(dir: string, name: string, rel: string, listed = true): TerraformStackJson {
   const problems: DistProblem[] = [];
   return readStackFiles(dir, name, [rel], listed, problems);
-}
-
-/**
- * The documents of one YAML stream: through the fast reader when the text is exactly what
- * tierkit writes (verified by writing it back), through js-yaml — strict, as always — otherwise.
- */
-function parseYamlStream(rel: string, text: string): unknown[] {
-  refuseGoLineBreaks(rel, text);
-  const fast = readTierkitYaml(text);
-  if (fast) return fast;
-  let docs: unknown[];
-  try {
-    // tierkit never writes anchors; a hand-written file with alias bombs must not hang check or diff.
-    docs = loadAll(text, { maxAliases: 0 });
-  } catch (error) {
-    throw new DistReadError(rel, `invalid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  docs.forEach((doc, i) => {
-    const at = mergeKeyAt(doc, `/${i}`);
-    if (at !== undefined) {
-      throw new DistReadError(rel, 'uses the key "<<", which Kubernetes and Argo CD (go-yaml) read as a merge of the mapping it holds into its parent '
-        + 'while YAML 1.2 reads a key named "<<": what is applied would not be what the rules judged; tierkit never writes it, run `tierkit synth`', at);
-    }
-  });
-  return docs;
-}
-
-/** A character only go-yaml reads as a line break (contract/yaml-breaks.ts): refused, never guessed at. */
-export function refuseGoLineBreaks(rel: string, text: string): void {
-  const m = GO_YAML_ONLY_BREAK.exec(text);
-  if (!m) return;
-  const before = text.slice(0, m.index);
-  const line = before.split('\n').length;
-  const column = m.index - before.lastIndexOf('\n');
-  const code = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-  throw new DistReadError(rel, `line ${line} column ${column} holds ${code}, which Kubernetes, kustomize and Argo CD (go-yaml) read as a line break `
-    + 'while tierkit (YAML 1.2) reads an ordinary character: text after it in a comment or scalar would be applied unjudged; '
-    + 'tierkit never writes it raw, run `tierkit synth` (write the character as an escape, e.g. "\\u2028", in a double-quoted value)');
-}
-
-/** The JSON pointer (document index first) of the first `<<` key in `value`, if any. */
-function mergeKeyAt(value: unknown, at: string): string | undefined {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = mergeKeyAt(value[i], `${at}/${i}`);
-      if (found !== undefined) return found;
-    }
-  } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k === '<<') return `${at}/${pointerSegment(k)}`;
-      const found = mergeKeyAt(v, `${at}/${pointerSegment(k)}`);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
 }
 
 function kubernetesObjects(rel: string, docs: readonly unknown[], listed: boolean): KubernetesObject[] {

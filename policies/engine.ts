@@ -1,6 +1,7 @@
 import { compareStrings } from '../contract/order';
 import { isReason } from '../contract/tiers';
-import { DistContents, DistReadError, readDistInParallel } from '../contract/read';
+import { DistContents, DistReadError } from '../contract/read';
+import { readDistInParallel } from '../contract/read-parallel';
 import { buildGraph } from './graph/build';
 import { loadSqlParser } from './graph/sql';
 import type { Env, EstateGraph } from './graph/types';

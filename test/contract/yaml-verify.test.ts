@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { generateEstate } from '../../bench/generate';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { writeDist } from '../../constructs/synth/write';
-import { DistContents, readDist, readDistInParallel } from '../../contract/read';
+import { DistContents, readDist } from '../../contract/read';
+import { readDistInParallel } from '../../contract/read-parallel';
 import { YamlVerifier, startYamlVerifier } from '../../contract/yaml-verify';
 import { testTmp } from '../setup/tmpdir';
 
