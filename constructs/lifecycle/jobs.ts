@@ -161,6 +161,7 @@ function goldenLoadEnv(env: AppEnvironment): Record<string, string> {
   return {
     PGDATABASE: env.database.name, TIERKIT_TEMPLATE_ROLE: naming.templateResetRoleName(c), TIERKIT_GROUP_ROLE: env.groupRole.name,
     TIERKIT_DATABASE: env.database.name, TIERKIT_GOLDEN_DATABASE: naming.goldenTemplateDatabaseName(c), TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE,
+    TIERKIT_VAULT_CONNECTION_ROLE: env.vaultConnectionRole.name,
   };
 }
 

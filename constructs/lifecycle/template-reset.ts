@@ -24,6 +24,7 @@
  *   TIERKIT_GROUP_ROLE           the env's group role: owner of the sandbox database and its objects
  *   TIERKIT_DATABASE             the sandbox's database
  *   TIERKIT_GOLDEN_DATABASE      its golden template database
+ *   TIERKIT_VAULT_CONNECTION_ROLE the env's Vault connection user (on 16+: ADMIN OPTION alone on the template role)
  *   TIERKIT_CONNECT_ROLES        (reset) the roles the apply grants CONNECT on the database, space-separated
  *   TIERKIT_CONNECTION_LIMIT     (reset) the database's connection limit as applied (-1: none)
  *   TIERKIT_OBJECT_PREFIX        the app's object prefix: what is hashed
@@ -53,7 +54,7 @@ import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
  */
 const TEMPLATE_COMMON = `tk_load_credentials
 GOLDEN_MARKER='tierkit golden content_sha256='
-: "\${TIERKIT_TEMPLATE_ROLE:?}" "\${TIERKIT_GROUP_ROLE:?}" "\${TIERKIT_DATABASE:?}" "\${TIERKIT_GOLDEN_DATABASE:?}" "\${TIERKIT_SEED_HASH_FILE:?}"
+: "\${TIERKIT_TEMPLATE_ROLE:?}" "\${TIERKIT_GROUP_ROLE:?}" "\${TIERKIT_DATABASE:?}" "\${TIERKIT_GOLDEN_DATABASE:?}" "\${TIERKIT_SEED_HASH_FILE:?}" "\${TIERKIT_VAULT_CONNECTION_ROLE:?}"
 seed_file_sha256="$(sed -n 's/^file_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
 seed_content_sha256="$(sed -n 's/^content_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
 if [[ -z "$seed_file_sha256" || -z "$seed_content_sha256" ]]; then
@@ -92,6 +93,24 @@ if [[ "$attrs" != "false false false" ]]; then
   echo "template reset refused: $PGUSER has SUPERUSER, CREATEDB or CREATEROLE ($attrs); it must be a plain login of $TIERKIT_TEMPLATE_ROLE" >&2
   exit 3
 fi
+# On 16+ Vault's connection user holds the template role WITH ADMIN OPTION only (to issue the login):
+# inherited, it would own the golden (open it, write it, set its marker); settable, it could become a
+# CREATEDB role. The provider cannot write those options (contract/template-reset-login.ts): the
+# operator narrows the grant once, and a grant that is wide again (replaced) stops the Job here.
+wide="$(tk_sql "$TIERKIT_GOLDEN_DATABASE" -v conn="$TIERKIT_VAULT_CONNECTION_ROLE" <<'SQL'
+SELECT pg_catalog.current_setting('server_version_num')::pg_catalog.int4 >= 160000 AS narrowable \\gset
+\\if :narrowable
+SELECT EXISTS (SELECT FROM pg_catalog.pg_auth_members m WHERE m.roleid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = :'template')
+                 AND m.member = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = :'conn') AND (m.inherit_option OR m.set_option));
+\\else
+SELECT false;
+\\endif
+SQL
+)" || exit 7
+if [[ "$wide" != "f" ]]; then
+  echo "template reset refused: $TIERKIT_VAULT_CONNECTION_ROLE inherits or may SET ROLE to $TIERKIT_TEMPLATE_ROLE (it needs ADMIN OPTION alone); run once, as the stack's provider login: GRANT \"$TIERKIT_TEMPLATE_ROLE\" TO \"$TIERKIT_VAULT_CONNECTION_ROLE\" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE" >&2
+  exit 8
+fi
 tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL' || exit 7
 SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_database d WHERE d.datname = :'golden'
                      AND d.datdba = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = :'template')
@@ -120,8 +139,8 @@ SQL
  * marker is not the seed's hash, and does not hash its clone: CREATE DATABASE … TEMPLATE copies the
  * golden's files, and the golden is written only by sessions of its owner's members (its ACL is
  * checked to be the owner's alone and it is closed to connections between runs: TEMPLATE_COMMON),
- * i.e. this Job's login, the env's Vault connection user (which holds ADMIN on the template role),
- * or a superuser. (Measured in BENCHMARKS.md: the hash was most of a reset.)
+ * i.e. this Job's login or a superuser (the env's Vault connection user holds ADMIN OPTION alone on 16+;
+ * on 15 its CREATEROLE can make it a member: contract/template-reset-login.ts). (Measured in BENCHMARKS.md: the hash was most of a reset.)
  */
 export const TEMPLATE_RESET_SCRIPT = `#!/usr/bin/env bash
 # tierkit template reset: check the golden's hash marker, DROP DATABASE, CREATE DATABASE ... TEMPLATE <golden> OWNER <group>, re-apply its ACL and limit.

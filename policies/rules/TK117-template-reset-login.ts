@@ -23,7 +23,9 @@ export const rule: Rule = {
   explanation:
     'The template reset Job (constructs/lifecycle/template-reset.ts) logs in with a credential Vault issues from the '
     + 'sandbox\'s own connection: CREATE ROLE … LOGIN … IN ROLE "<env>_template" (contract/template-reset-login.ts), '
-    + 'which on PostgreSQL 16+ needs the connection user\'s ADMIN OPTION on the template role. That login may SET ROLE to '
+    + 'which on PostgreSQL 16+ needs the connection user\'s ADMIN OPTION on the template role (exactly one grant; the provider '
+    + 'cannot write INHERIT FALSE, SET FALSE, so the operator narrows it and the Job refuses to run while it still inherits or '
+    + 'may SET: contract/template-reset-login.ts, held by TK135 through the Job\'s script and inputs). That login may SET ROLE to '
     + 'a CREATEDB role that drops and clones the sandbox\'s database without the human gate. It is harmless only as tierkit '
     + 'writes it (proven on PostgreSQL 15 and 18 in test/pg/template-reset.test.ts): other creation statements (another '
     + 'role, an attribute, a grant), a longer life, no expiry guard past the sandbox\'s expiry, another connection, or '

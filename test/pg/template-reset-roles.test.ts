@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { GOLDEN_TEMPLATE_LOAD_SCRIPT, TEMPLATE_RESET_SCRIPT } from '../../constructs/lifecycle/template-reset';
 import * as naming from '../../constructs/naming';
+import { templateResetConnectionGrant } from '../../contract/template-reset-login';
 import { expectSqlState, ident, literal, tryConnect } from './support/db';
 import { testPassword } from './support/estate';
 import { templateResetFixture } from './support/template-reset';
@@ -96,6 +97,8 @@ for (const major of [15, 18] as const) {
         expect(without.ok ? 'issued' : without.code).toBe(major >= 16 ? '42501' : 'issued');
       } finally {
         await f.admin.exec(`GRANT ${ident(template())} TO ${ident(conn)} WITH ADMIN OPTION${by}`);
+        // As the apply leaves it; then the operator's narrowing (support/template-reset.ts).
+        if (major >= 16) await f.narrowConnectionGrant();
       }
       const again = await issueLogin();
       if (!again.ok) throw new Error(again.message);
@@ -128,23 +131,87 @@ for (const major of [15, 18] as const) {
       expect(await f.admin.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [other.login.user])).toEqual([]);
     });
 
-    it('what the grant costs: Vault\'s connection user may act as the template role (and grant it), yet reaches nothing of prod or another env (42501)', async () => {
+    /** What Vault's connection user can do with the template role and its golden, as itself and after SET ROLE. */
+    async function connectionUserReach(): Promise<Record<string, string>> {
       const v = loginVault();
       const c = await connectAsConnectionUser(f.ns.server, v, f.sandbox.connectionPassword);
+      const out: Record<string, string> = {};
+      const attempt = async (what: string, sql: string, undo?: string) => {
+        const r = await c.run(sql);
+        out[what] = r.ok ? 'ok' : r.code;
+        if (r.ok && undo) await c.exec(undo);
+      };
       try {
-        await c.exec(`SET ROLE ${ident(template())}`);
-        for (const target of [m('erp'), m('shop-alice')]) {
-          await expectSqlState(c.run(`DROP DATABASE ${ident(target)}`), '42501', `drop ${target}`);
-          await expectSqlState(c.run(`CREATE DATABASE ${ident(f.ns.name('steal2'))} TEMPLATE ${ident(target)}`), '42501', `clone ${target}`);
+        const marker = (await f.admin.query(`SELECT coalesce(shobj_description(oid, 'pg_database'), '') AS c FROM pg_database WHERE datname = $1`, [golden()]))[0].c;
+        await attempt('open the golden', `ALTER DATABASE ${ident(golden())} WITH ALLOW_CONNECTIONS true`, `ALTER DATABASE ${ident(golden())} WITH ALLOW_CONNECTIONS false`);
+        await attempt('forge the marker', `COMMENT ON DATABASE ${ident(golden())} IS 'tierkit golden content_sha256=${'f'.repeat(64)}'`, `COMMENT ON DATABASE ${ident(golden())} IS ${literal(marker)}`);
+        await attempt('set role', `SET ROLE ${ident(template())}`);
+        if (out['set role'] === 'ok') {
+          const junk = f.ns.name('conn_junk');
+          await attempt('create database', `CREATE DATABASE ${ident(junk)} TEMPLATE template0`, `DROP DATABASE ${ident(junk)}`);
+          for (const target of [m('erp'), m('shop-alice')]) {
+            await expectSqlState(c.run(`DROP DATABASE ${ident(target)}`), '42501', `drop ${target}`);
+            await expectSqlState(c.run(`CREATE DATABASE ${ident(f.ns.name('steal2'))} TEMPLATE ${ident(target)}`), '42501', `clone ${target}`);
+          }
+          await expectSqlState(c.run(`GRANT ${ident(m(naming.groupRoleName({ app: 'erp', env: 'prod' })))} TO ${ident(v.connectionUser)}`), '42501', 'join prod');
+          await c.exec('RESET ROLE');
         }
-        await expectSqlState(c.run(`GRANT ${ident(m(naming.groupRoleName({ app: 'erp', env: 'prod' })))} TO ${ident(v.connectionUser)}`), '42501', 'join prod');
-        await c.exec('RESET ROLE');
-        // The residual (docs/sandboxes.md §9): with ADMIN OPTION it can hand the template role on, as it can its group.
+        // With ADMIN OPTION it can hand the template role on, as it can its group (docs/sandboxes.md §9).
         const app = await appUser();
-        await c.exec(`GRANT ${ident(template())} TO ${ident(app.user)}`);
-        await c.exec(`REVOKE ${ident(template())} FROM ${ident(app.user)}`);
+        await attempt('grant the template role', `GRANT ${ident(template())} TO ${ident(app.user)}`, `REVOKE ${ident(template())} FROM ${ident(app.user)}`);
       } finally {
         await c.end();
+      }
+      return out;
+    }
+    const wide = { 'open the golden': 'ok', 'forge the marker': 'ok', 'set role': 'ok', 'create database': 'ok', 'grant the template role': 'ok' };
+
+    it('the provider\'s grant (as the apply leaves it): Vault\'s connection user may open the golden, forge its marker, SET ROLE to the CREATEDB role; nothing of prod or another env (42501)', async () => {
+      if (major >= 16) await f.narrowConnectionGrant('ADMIN OPTION, INHERIT TRUE, SET TRUE');
+      try {
+        expect(await connectionUserReach()).toEqual(wide);
+        if (major >= 16) {
+          // The Job refuses to run while the user is wide: a forgotten or undone narrowing stops the reset.
+          for (const script of [TEMPLATE_RESET_SCRIPT, GOLDEN_TEMPLATE_LOAD_SCRIPT]) {
+            const refused = await run(script);
+            expect(refused.code, refused.stderr).toBe(8);
+            expect(refused.stderr).toContain('WITH ADMIN OPTION, INHERIT FALSE, SET FALSE');
+          }
+        }
+      } finally {
+        if (major >= 16) await f.narrowConnectionGrant();
+      }
+    });
+
+    it('narrowed on 16+ (WITH ADMIN OPTION, INHERIT FALSE, SET FALSE): the user issues and revokes the login and nothing more of the template role; on 15 the residual is CREATEROLE\'s', async () => {
+      const conn = f.sandbox.vault.connectionUser;
+      if (major >= 16) {
+        expect(await connectionUserReach()).toEqual({ 'open the golden': '42501', 'forge the marker': '42501', 'set role': '42501', 'grant the template role': 'ok' });
+        const [opts] = await f.admin.query(`SELECT bool_or(inherit_option) AS inherit, bool_or(set_option) AS set, bool_or(admin_option) AS admin FROM pg_auth_members
+          WHERE roleid = (SELECT oid FROM pg_roles WHERE rolname = $1) AND member = (SELECT oid FROM pg_roles WHERE rolname = $2)`, [template(), conn]);
+        expect(opts).toEqual({ inherit: false, set: false, admin: true });
+        const issued = await issueLogin();
+        if (!issued.ok) throw new Error(issued.message);
+        expect(await revokeCredential(f.ns.server, loginVault(), f.sandbox.connectionPassword, issued.login.user)).toEqual({ ok: true });
+        expect(await f.admin.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [issued.login.user])).toEqual([]);
+        const load = await run(GOLDEN_TEMPLATE_LOAD_SCRIPT);
+        expect(load.code, load.stderr).toBe(0);
+        const reset = await run(TEMPLATE_RESET_SCRIPT);
+        expect(reset.code, reset.stderr).toBe(0);
+      } else {
+        expect(await connectionUserReach()).toEqual(wide);
+        await expectSqlState(f.admin.run(templateResetConnectionGrant(template(), conn)), '42601', 'no INHERIT/SET options on 15');
+        // Without its membership, CREATEROLE on 15 grants it back to itself: the residual is the attribute's.
+        await f.admin.exec(`REVOKE ${ident(template())} FROM ${ident(conn)} CASCADE`);
+        const c = await connectAsConnectionUser(f.ns.server, loginVault(), f.sandbox.connectionPassword);
+        try {
+          await expectSqlState(c.run(`SET ROLE ${ident(template())}`), '42501', 'no membership');
+          await c.exec(`GRANT ${ident(template())} TO ${ident(conn)}`);
+          await c.exec(`SET ROLE ${ident(template())}`);
+        } finally {
+          await c.end();
+          await f.admin.exec(`GRANT ${ident(template())} TO ${ident(conn)} WITH ADMIN OPTION`);
+        }
       }
     });
   });

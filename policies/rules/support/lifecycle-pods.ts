@@ -196,6 +196,7 @@ function goldenLoadVars(env: Env): Record<string, string> {
   return {
     TIERKIT_TEMPLATE_ROLE: naming.templateResetRoleName(c), TIERKIT_GROUP_ROLE: env.names.groupRole,
     TIERKIT_DATABASE: env.names.database, TIERKIT_GOLDEN_DATABASE: naming.goldenTemplateDatabaseName(c), TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE,
+    TIERKIT_VAULT_CONNECTION_ROLE: env.names.vaultConnectionRole,
   };
 }
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { CONTENT_HASH_SCRIPT } from '../../../constructs/lifecycle';
 import { Sandbox, SandboxKind, SandboxReset, Tier } from '../../../constructs';
 import * as naming from '../../../constructs/naming';
+import { TEMPLATE_RESET_NARROW_GRANT_MIN_MAJOR, templateResetConnectionGrant } from '../../../contract/template-reset-login';
 import exampleEstate from '../../../environments';
 import { synthToDist } from '../../support/synth';
 import { createNamespace, ident, pgServer, type Namespace, type Session } from './db';
@@ -56,6 +57,12 @@ export interface TemplateResetFixture {
   issueLogin(): Promise<Issued>;
   /** A session of the Job's login after SET ROLE to the template role. */
   asTemplate(database?: string): Promise<Session>;
+  /**
+   * The operator's one statement on 16+ (contract/template-reset-login.ts), as the grant's grantor
+   * (the provider login): the connection user's ADMIN OPTION on the template role, neither
+   * inherited nor settable. `options` replaces the narrowed clause (to put the provider's back).
+   */
+  narrowConnectionGrant(options?: string): Promise<void>;
 }
 
 /** Registers beforeAll/afterAll in the calling describe; the fields are valid inside its tests. */
@@ -101,6 +108,13 @@ export function templateResetFixture(major: 15 | 18, label: string): TemplateRes
       const r = await issueCredential(f.ns.server, f.loginVault(), f.applied.names, f.sandbox.connectionPassword);
       return r.ok ? { ok: true, login: { user: r.credential.username, password: r.credential.password } } : { ok: false, code: r.code, message: r.message };
     },
+    async narrowConnectionGrant(options?: string): Promise<void> {
+      const conn = f.sandbox.vault.connectionUser;
+      const [{ grantor }] = await f.admin.query(`SELECT pg_get_userbyid(grantor) AS grantor FROM pg_auth_members
+        WHERE roleid = (SELECT oid FROM pg_roles WHERE rolname = $1) AND member = (SELECT oid FROM pg_roles WHERE rolname = $2)`, [f.template(), conn]);
+      const sql = templateResetConnectionGrant(f.template(), conn);
+      await f.admin.exec(`${options === undefined ? sql : sql.replace(/ WITH .*$/, ` WITH ${options}`)} GRANTED BY ${ident(grantor)}`);
+    },
     async asTemplate(database = f.db()): Promise<Session> {
       const s = await f.ns.connect({ user: f.login.user, password: f.login.password, database });
       await s.query(`SET ROLE ${ident(f.template())}`);
@@ -117,6 +131,8 @@ export function templateResetFixture(major: 15 | 18, label: string): TemplateRes
     });
     state.sandbox = f.applied.envs.find((e) => e.env.slug === 'erp-fast')!;
     state.admin = await f.ns.admin();
+    // What the operator runs once per template-reset env on 16+, after the apply.
+    if (major >= TEMPLATE_RESET_NARROW_GRANT_MIN_MAJOR) await f.narrowConnectionGrant();
     sandboxLimit = (await f.admin.query(`SELECT datconnlimit FROM pg_database WHERE datname = $1`, [f.db()]))[0].datconnlimit;
     // The apply made the role and its golden (the stack's template_reset_role, template_reset_membership,
     // golden_database); the Job's login is issued as Vault would: the stack's template_reset_vault_role
