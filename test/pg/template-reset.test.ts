@@ -121,11 +121,11 @@ for (const major of [15, 18] as const) {
       await t.end();
       // fix10: a refused golden loses its marker (whoever it was shared with may have written it while
       // it was open): the reset refuses until a load re-verifies it.
+      // The next reset loads it again from the seed (verified) before it drops anything.
       const unverified = await run(TEMPLATE_RESET_SCRIPT);
-      expect(unverified.code, unverified.stderr).toBe(5);
-      const reload = await run(GOLDEN_TEMPLATE_LOAD_SCRIPT);
-      expect(reload.code, reload.stderr).toBe(0);
-      expect((await run(TEMPLATE_RESET_SCRIPT)).code).toBe(0);
+      expect(unverified.code, unverified.stderr).toBe(0);
+      expect(unverified.stdout).toContain('loading it first');
+      expect((await run(TEMPLATE_RESET_SCRIPT)).stdout).not.toContain('loading');
     });
 
     it('refuses a login that carries CREATEDB itself', async () => {
@@ -179,9 +179,11 @@ for (const major of [15, 18] as const) {
       // Another seed's hashes (as when the producer published a new seed and the golden was not reloaded): nothing is dropped.
       const other = join(f.dir, 'seed-hash-other');
       writeFileSync(other, `file_sha256=${'a'.repeat(64)}\ncontent_sha256=${'b'.repeat(64)}\n`);
+      // The reset loads it first, and the dump is not that seed's: refused before anything changed.
       const stale = await run(TEMPLATE_RESET_SCRIPT, { TIERKIT_SEED_HASH_FILE: other });
-      expect(stale.code).toBe(5);
-      expect(stale.stderr).toContain('was not loaded from the seed');
+      expect(stale.code).toBe(6);
+      expect(stale.stderr).toContain('golden load refused');
+      expect(await markerOf()).toBe(`tierkit golden content_sha256=${f.seedContent}`);
       expect(await catalog(golden())).toMatchObject({ datallowconn: false });
       expect((await catalog(db())).datallowconn).toBe(true);
       // A load whose dump does not verify leaves no marker; the reset then refuses until a good load.
@@ -192,7 +194,10 @@ for (const major of [15, 18] as const) {
       expect(failed.code).toBe(5);
       expect(await markerOf()).toBeNull();
       expect(await catalog(golden())).toMatchObject({ datallowconn: false });
-      expect((await run(TEMPLATE_RESET_SCRIPT)).code).toBe(5);
+      // A reset with that wrong content hash loads, fails the same way, and drops nothing.
+      const unverified = await run(TEMPLATE_RESET_SCRIPT, { TIERKIT_SEED_HASH_FILE: wrong });
+      expect(unverified.code).toBe(5);
+      expect((await catalog(db())).datallowconn).toBe(true);
       const good = await run(GOLDEN_TEMPLATE_LOAD_SCRIPT);
       expect(good.code, good.stderr).toBe(0);
       expect(await markerOf()).toBe(`tierkit golden content_sha256=${f.seedContent}`);
@@ -201,6 +206,40 @@ for (const major of [15, 18] as const) {
       // The clone's content is the seed's, though the reset no longer hashes it.
       const hash = await run(CONTENT_HASH_SCRIPT, { PGDATABASE: db() }, { user: f.ns.server.user, password: f.ns.server.password });
       expect(hash.stdout.trim()).toBe(f.seedContent);
+    });
+
+    it('the seed\'s hash triggers the load: an unchanged seed loads nothing, a new one is loaded once, by the next reset, before the drop', async () => {
+      // CREATE DATABASE … TEMPLATE copies the golden's catalog: the clone's table OID is the golden's.
+      const cloneOf = async () => {
+        const s = await f.ns.connect({ user: f.ns.server.user, password: f.ns.server.password, database: db() });
+        const [row] = await s.query(`SELECT 'llx_societe'::regclass::oid::text AS oid, (SELECT count(*)::int FROM llx_societe) AS n`);
+        await s.end();
+        return row as { oid: string; n: number };
+      };
+      const first = await run(TEMPLATE_RESET_SCRIPT);
+      expect(first.code, first.stderr).toBe(0);
+      const before = await cloneOf();
+      const unchanged = await run(TEMPLATE_RESET_SCRIPT);
+      expect(unchanged.code, unchanged.stderr).toBe(0);
+      expect(unchanged.stdout).not.toContain('loading');
+      expect(await cloneOf()).toEqual(before);
+      // The producer publishes a new seed (its dump on the claim, its hashes in Vault).
+      const next = await f.makeSeed('seed_next', 400);
+      const withNext = { TIERKIT_SEED_HASH_FILE: next.hashFile, TIERKIT_DUMP_FILE: next.dumpFile };
+      const changed = await run(TEMPLATE_RESET_SCRIPT, withNext);
+      expect(changed.code, changed.stderr).toBe(0);
+      expect(changed.stdout).toContain('loading it first');
+      expect(changed.stdout).toContain(`golden load done: ${golden()} holds the seed (content sha256 ${next.content})`);
+      const after = await cloneOf();
+      expect(after.n).toBe(400);
+      expect(after.oid).not.toBe(before.oid);
+      const again = await run(TEMPLATE_RESET_SCRIPT, withNext);
+      expect(again.stdout).not.toContain('loading');
+      expect(await cloneOf()).toEqual(after);
+      const hash = await run(CONTENT_HASH_SCRIPT, { PGDATABASE: db() }, { user: f.ns.server.user, password: f.ns.server.password });
+      expect(hash.stdout.trim()).toBe(next.content);
+      // Back to the first seed for the other tests: loaded again by the reset.
+      expect((await run(TEMPLATE_RESET_SCRIPT)).stdout).toContain('loading it first');
     });
   });
 }

@@ -176,4 +176,18 @@ describe('the template reset login and pool (TK117, TK118) and its pod (TK135)',
       expect(messages(report, 'TK128')).toEqual([expect.stringContaining('"crm_fast_vault" is made a member of "crm_fast_template"')]);
     }
   });
+
+  it('TK135: a reset pod without the seed dump (it could not load a stale golden) or pointing it elsewhere is an error', async () => {
+    for (const edit of [
+      (vars: any[]) => vars.splice(vars.findIndex((e) => e.name === 'TIERKIT_DUMP_FILE'), 1),
+      (vars: any[]) => { vars.find((e) => e.name === 'TIERKIT_DUMP_FILE').value = '/tmp/seed.dump'; },
+    ]) {
+      const dir = editResetPod(editDist(fastDist(), freshDir('tk135-dump'), {}), (pod) => {
+        const vars = pod.spec.initContainers.find((c: any) => c.name === 'reset').env;
+        expect(vars.find((e: any) => e.name === 'TIERKIT_DUMP_FILE').value).toBe('/seeds/seed.dump');
+        edit(vars);
+      });
+      expect(messages(await check(dir), 'TK135')).toEqual([expect.stringContaining('container "reset"')]);
+    }
+  });
 });

@@ -63,6 +63,11 @@ export interface TemplateResetFixture {
    * inherited nor settable. `options` replaces the narrowed clause (to put the provider's back).
    */
   narrowConnectionGrant(options?: string): Promise<void>;
+  /**
+   * A seed as its producer publishes it: `<name>.dump` (pg_dump -Fc of llx_*, `societeRows` rows in
+   * llx_societe) and `<name>-hash` (its file and content hashes) in `dir`.
+   */
+  makeSeed(name: string, societeRows: number): Promise<{ dumpFile: string; hashFile: string; content: string }>;
 }
 
 /** Registers beforeAll/afterAll in the calling describe; the fields are valid inside its tests. */
@@ -115,6 +120,30 @@ export function templateResetFixture(major: 15 | 18, label: string): TemplateRes
       const sql = templateResetConnectionGrant(f.template(), conn);
       await f.admin.exec(`${options === undefined ? sql : sql.replace(/ WITH .*$/, ` WITH ${options}`)} GRANTED BY ${ident(grantor)}`);
     },
+    async makeSeed(name: string, societeRows: number) {
+      const src = srcNs!.name(`${name}_src`);
+      await (await srcNs!.admin()).exec(`CREATE DATABASE ${ident(src)}`);
+      const s = await srcNs!.connect({ user: srcNs!.server.user, password: srcNs!.server.password, database: src });
+      await s.exec(`CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL, note numeric(10,2));
+        INSERT INTO llx_societe (nom, note) SELECT 'client ' || g, g * 1.5 FROM generate_series(1, ${societeRows}) g;
+        CREATE TABLE llx_facture (rowid serial PRIMARY KEY, fk_soc int REFERENCES llx_societe, total numeric(12,2));
+        INSERT INTO llx_facture (fk_soc, total) SELECT 1 + g % ${societeRows}, g * 10 FROM generate_series(1, 900) g`);
+      await s.end();
+      const superCreds = { user: srcNs!.server.user, password: srcNs!.server.password };
+      const srcEnv = { PGHOST: srcNs!.server.host, PGPORT: String(srcNs!.server.port) };
+      const dumpFile = join(f.dir, `${name}.dump`);
+      const dump = await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${dumpFile}`, src], {
+        PATH: process.env.PATH, ...srcEnv, PGUSER: superCreds.user, PGPASSWORD: superCreds.password, PGSSLMODE: 'disable',
+      });
+      if (dump.code !== 0) throw new Error(`pg_dump: ${dump.stderr}`);
+      const hash = await f.run(CONTENT_HASH_SCRIPT, { PGDATABASE: src, ...srcEnv }, superCreds);
+      expect(hash.code, hash.stderr).toBe(0);
+      const content = hash.stdout.trim();
+      const file = (await runTool('/usr/bin/sha256sum', [dumpFile])).stdout.split(' ')[0];
+      const hashFile = join(f.dir, `${name}-hash`);
+      writeFileSync(hashFile, `file_sha256=${file}\ncontent_sha256=${content}\n`);
+      return { dumpFile, hashFile, content };
+    },
     async asTemplate(database = f.db()): Promise<Session> {
       const s = await f.ns.connect({ user: f.login.user, password: f.login.password, database });
       await s.query(`SET ROLE ${ident(f.template())}`);
@@ -143,25 +172,7 @@ export function templateResetFixture(major: 15 | 18, label: string): TemplateRes
     Object.assign(f.login, issued.login);
     // The seed, dumped by the superuser from a 15 server (the client tools are 15: pg_dump refuses a newer server).
     srcNs = await createNamespace(pgServer(15), `${label}src${major}`);
-    const src = srcNs.name('seed_src');
-    await (await srcNs.admin()).exec(`CREATE DATABASE ${ident(src)}`);
-    const s = await srcNs.connect({ user: srcNs.server.user, password: srcNs.server.password, database: src });
-    await s.exec(`CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL, note numeric(10,2));
-      INSERT INTO llx_societe (nom, note) SELECT 'client ' || g, g * 1.5 FROM generate_series(1, 300) g;
-      CREATE TABLE llx_facture (rowid serial PRIMARY KEY, fk_soc int REFERENCES llx_societe, total numeric(12,2));
-      INSERT INTO llx_facture (fk_soc, total) SELECT 1 + g % 300, g * 10 FROM generate_series(1, 900) g`);
-    await s.end();
-    const superCreds = { user: srcNs.server.user, password: srcNs.server.password };
-    const srcEnv = { PGHOST: srcNs.server.host, PGPORT: String(srcNs.server.port) };
-    const dump = await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${join(f.dir, 'seed.dump')}`, src], {
-      PATH: process.env.PATH, ...srcEnv, PGUSER: superCreds.user, PGPASSWORD: superCreds.password, PGSSLMODE: 'disable',
-    });
-    if (dump.code !== 0) throw new Error(`pg_dump: ${dump.stderr}`);
-    const hash = await f.run(CONTENT_HASH_SCRIPT, { PGDATABASE: src, ...srcEnv }, superCreds);
-    expect(hash.code, hash.stderr).toBe(0);
-    state.seedContent = hash.stdout.trim();
-    const file = (await runTool('/usr/bin/sha256sum', [join(f.dir, 'seed.dump')])).stdout.split(' ')[0];
-    writeFileSync(join(f.dir, 'seed-hash'), `file_sha256=${file}\ncontent_sha256=${f.seedContent}\n`);
+    state.seedContent = (await f.makeSeed('seed', 300)).content;
   }, 120_000);
   afterAll(async () => {
     await f.ns?.cleanup();
