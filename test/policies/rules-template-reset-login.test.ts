@@ -214,4 +214,24 @@ describe('the template reset login and pool (TK117, TK118) and its pod (TK135)',
     rehashManifest(dir);
     expect(messages(await check(dir), 'TK184')).toEqual([expect.stringContaining('CronJob "crm-fast/crm-fast-golden-load-2" runs as "crm-fast-reset"')]);
   });
+
+  it('a hand-edited manifest naming another connection user, with the pods edited to match, is still an error', async () => {
+    const dir = editDist(fastDist(), freshDir('tk184-manifest-conn'), {});
+    for (const name of ['crm-fast-reset', 'crm-fast-golden-load']) {
+      const file = join(dir, 'k8s', 'dev', 'crm-fast.k8s.yaml');
+      const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS());
+      const pod = docs.find((d: any) => d?.kind === 'CronJob' && d.metadata?.name === name).spec.jobTemplate.spec.template;
+      for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+        for (const v of c.env ?? []) if (v.name === 'TIERKIT_VAULT_CONNECTION_ROLE') v.value = 'crm_alice_vault';
+      }
+      writeFileSync(file, docs.map((d) => stringify(d)).join('---\n'));
+    }
+    manifestEdit(dir, (m) => { m.appEnvironments.find((e: any) => e.slug === 'crm-fast').names.vaultConnectionRole = 'crm_alice_vault'; });
+    const report = await check(dir);
+    // The pods then match the manifest, but the manifest no longer matches the stack the pods' check is about.
+    expect(messages(report, 'TK184')).toEqual([]);
+    expect(messages(report, 'TK020')).toEqual(expect.arrayContaining([expect.stringContaining('repeats the Postgres role "crm_alice_vault"')]));
+    expect(messages(report, 'TK117')).toEqual([expect.stringContaining('grants "crm_alice_vault" ADMIN OPTION on "crm_fast_template" 0 times')]);
+    expect(messages(report, 'TK005')).toEqual(expect.arrayContaining([expect.stringContaining('logs in as "crm_fast_vault", not as its env\'s connection role "crm_alice_vault"')]));
+  });
 });
