@@ -54,7 +54,10 @@ export function templateResetLoginRevocation(groupRole: string): string[] {
  * grantor's GRANT updates that row's options; another grantor's would add a row, and a member's
  * options are the union of its rows). The reset and the golden load refuse to run while any row still
  * inherits or may SET (TEMPLATE_RESET_SCRIPT), so a forgotten or undone narrowing (a replaced grant)
- * stops the Job rather than widening the user.
+ * stops the Job rather than widening the user. What it does not remove (measured on 18): ADMIN OPTION
+ * lets the user grant the role to itself, INHERIT and SET included — the narrowing removes the standing
+ * privilege (no session of Vault's acts as the template role unless it first runs that GRANT, which
+ * tierkit's statements never do: TK117), and the Job refuses while such a row remains.
  *
  * On 15 there is nothing to narrow: GRANT has no INHERIT/SET options (42601), and the user's
  * CREATEROLE may grant itself any non-superuser role, the template role included, at any time.

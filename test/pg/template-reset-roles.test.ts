@@ -183,7 +183,7 @@ for (const major of [15, 18] as const) {
       }
     });
 
-    it('narrowed on 16+ (WITH ADMIN OPTION, INHERIT FALSE, SET FALSE): the user issues and revokes the login and nothing more of the template role; on 15 the residual is CREATEROLE\'s', async () => {
+    it('narrowed on 16+ (WITH ADMIN OPTION, INHERIT FALSE, SET FALSE): the user issues and revokes the login and holds nothing more of the template role (one self-grant away); on 15 the residual is CREATEROLE\'s', async () => {
       const conn = f.sandbox.vault.connectionUser;
       if (major >= 16) {
         expect(await connectionUserReach()).toEqual({ 'open the golden': '42501', 'forge the marker': '42501', 'set role': '42501', 'grant the template role': 'ok' });
@@ -198,6 +198,21 @@ for (const major of [15, 18] as const) {
         expect(load.code, load.stderr).toBe(0);
         const reset = await run(TEMPLATE_RESET_SCRIPT);
         expect(reset.code, reset.stderr).toBe(0);
+        // What ADMIN OPTION still allows, measured: the user may grant the role to itself, INHERIT and SET
+        // included (its own row). The narrowing removes the standing privilege, not that statement: the
+        // reset refuses while such a row remains.
+        const c = await connectAsConnectionUser(f.ns.server, loginVault(), f.sandbox.connectionPassword);
+        try {
+          await c.exec(`GRANT ${ident(template())} TO ${ident(conn)} WITH INHERIT TRUE, SET TRUE`);
+          await c.exec(`SET ROLE ${ident(template())}`);
+          await c.exec('RESET ROLE');
+          const widened = await run(TEMPLATE_RESET_SCRIPT);
+          expect(widened.code, widened.stderr).toBe(8);
+          await c.exec(`REVOKE ${ident(template())} FROM ${ident(conn)} GRANTED BY ${ident(conn)}`);
+        } finally {
+          await c.end();
+        }
+        expect((await run(TEMPLATE_RESET_SCRIPT)).code).toBe(0);
       } else {
         expect(await connectionUserReach()).toEqual(wide);
         await expectSqlState(f.admin.run(templateResetConnectionGrant(template(), conn)), '42601', 'no INHERIT/SET options on 15');
