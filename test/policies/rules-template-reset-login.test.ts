@@ -191,30 +191,6 @@ describe('the template reset login and pool (TK117, TK118) and its pod (TK135)',
     }
   });
 
-  it('TK184: a reset pod that mounts no seed (TK135 does not look at it) running an edited script, or another pod as the reset\'s service account, is an error — suppressed or not', async () => {
-    const base = synthDist((e) => { withFast(e).addSuppression('TK184', 'the reset runs a patched script for a while'); }, 'tk184');
-    const edited = editResetPod(editDist(base, freshDir('tk184-noseed'), {}), (pod) => {
-      const c = pod.spec.initContainers.find((x: any) => x.name === 'reset');
-      c.command[2] = c.command[2].replace('if [[ "$wide" != "f" ]]; then', 'if false; then');
-      c.volumeMounts = c.volumeMounts.filter((m: any) => m.name !== 'seeds');
-      pod.spec.volumes = pod.spec.volumes.filter((v: any) => v.name !== 'seeds');
-    });
-    const report = await check(edited);
-    expect(messages(report, 'TK135')).toEqual([]);
-    expect(messages(report, 'TK184')).toEqual([expect.stringContaining('CronJob "crm-fast/crm-fast-reset" runs as "crm-fast-reset"')]);
-    expect(findings(report, 'TK184').every((f) => f.severity === 'error')).toBe(true);
-    // A copy of the golden load under another name, as the reset's service account.
-    const dir = editDist(base, freshDir('tk184-copy'), {});
-    const file = join(dir, 'k8s', 'dev', 'crm-fast.k8s.yaml');
-    const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS());
-    const copy = JSON.parse(JSON.stringify(docs.find((d: any) => d?.kind === 'CronJob' && d.metadata?.name === 'crm-fast-golden-load')));
-    copy.metadata.name = 'crm-fast-golden-load-2';
-    copy.spec.jobTemplate.spec.template.spec.containers[0].command[2] = 'psql -c "ALTER DATABASE crm_fast_golden IS_TEMPLATE true"';
-    writeFileSync(file, [...docs, copy].map((d) => stringify(d)).join('---\n'));
-    rehashManifest(dir);
-    expect(messages(await check(dir), 'TK184')).toEqual([expect.stringContaining('CronJob "crm-fast/crm-fast-golden-load-2" runs as "crm-fast-reset"')]);
-  });
-
   it('a hand-edited manifest naming another connection user, with the pods edited to match, is still an error', async () => {
     const dir = editDist(fastDist(), freshDir('tk184-manifest-conn'), {});
     for (const name of ['crm-fast-reset', 'crm-fast-golden-load']) {
