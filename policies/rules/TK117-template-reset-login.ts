@@ -4,16 +4,11 @@ import {
   TEMPLATE_RESET_LOGIN_TTL_SECONDS, templateResetLoginRevocation, templateResetLoginStatements,
 } from '../../contract/template-reset-login';
 import { expiryGuardInputsOk, sandboxRenewStatements } from '../../contract/vault-statements';
-import type { EstateGraph, Env } from '../graph/types';
 import { matches } from '../graph/vault-paths';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
-import { isTemplateResetVaultAdmin, templateResetNames, templateResetStack } from './support/template-reset';
+import { isTemplateResetVaultAdmin, templateResetNames, templateResetSource as at, templateResetStack } from './support/template-reset';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-
-function at(g: EstateGraph, env: Env) {
-  return { file: 'manifest.json', pointer: `/appEnvironments/${g.envs.indexOf(env)}/sandbox/reset`, constructPath: env.constructPath };
-}
 
 export const rule: Rule = {
   id: 'TK117',

@@ -1,12 +1,8 @@
 import * as naming from '../../constructs/naming';
-import type { EstateGraph } from '../graph/types';
 import { goldenLoadPodProblems, resetPodProblems } from './support/lifecycle-pods';
 import { podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
-
-function at(g: EstateGraph, env: EstateGraph['envs'][number]) {
-  return { file: 'manifest.json', pointer: `/appEnvironments/${g.envs.indexOf(env)}/sandbox/reset`, constructPath: env.constructPath };
-}
+import { templateResetSource as at } from './support/template-reset';
 
 /**
  * TK135 compares a pod whole only where it mounts a seed claim; a template reset's pod without the
