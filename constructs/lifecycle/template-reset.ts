@@ -174,11 +174,13 @@ SQL
  * comment (`tierkit golden content_sha256=<hex>`) only after it equals the seed's published one, and
  * clears it before it changes anything. A golden whose marker is not the seed's hash (the producer
  * published a new seed, a load failed, a golden was refused) is loaded by the reset itself before it
- * drops anything — the seed's hash is the trigger — and refused if it still differs. It does not hash its clone: CREATE DATABASE … TEMPLATE copies the
+ * drops anything — the seed's hash is the trigger — and refused if it still differs. It does not
+ * hash its clone: CREATE DATABASE … TEMPLATE copies the
  * golden's files, and the golden is written only by sessions of its owner's members (its ACL is
  * checked to be the owner's alone and it is closed to connections between runs: TEMPLATE_COMMON),
  * i.e. this Job's login or a superuser (the env's Vault connection user holds ADMIN OPTION alone on 16+;
- * on 15 its CREATEROLE can make it a member: contract/template-reset-login.ts). (Measured in BENCHMARKS.md: the hash was most of a reset.)
+ * on 15 its CREATEROLE can make it a member: contract/template-reset-login.ts). (Measured in
+ * BENCHMARKS.md: the hash was most of a reset.)
  */
 export const TEMPLATE_RESET_SCRIPT = `#!/usr/bin/env bash
 # tierkit template reset: check the golden's hash marker (load a stale golden), DROP DATABASE, CREATE DATABASE ... TEMPLATE <golden> OWNER <group>, re-apply its ACL and limit.
