@@ -41,6 +41,34 @@ export function templateResetLoginRevocation(groupRole: string): string[] {
 }
 
 /**
+ * What the env's Vault connection user may hold of the template role: on PostgreSQL 16+ ADMIN OPTION
+ * alone (to issue and drop the Job's login), neither inherited nor settable, as the planner issuer
+ * holds its group (contract/planner.ts). Without INHERIT FALSE it would hold the golden's owner
+ * privileges (open it, write it, forge its marker); without SET FALSE it could SET ROLE to a
+ * CREATEDB role (test/pg/template-reset-roles.test.ts measures both on 15 and 18).
+ *
+ * The provider cannot write these options: cyrilgdn/postgresql v1.26's postgresql_grant_role issues
+ * `GRANT "g" TO "r" [WITH ADMIN OPTION]` (docs/provider-sql.md), and PostgreSQL 16+ then takes INHERIT
+ * from the member's attribute and SET as true. So the stack keeps its grant (template_reset_vault_admin)
+ * and the operator narrows it once, as the stack's provider login (the grant's grantor: the same
+ * grantor's GRANT updates that row's options; another grantor's would add a row, and a member's
+ * options are the union of its rows). The reset and the golden load refuse to run while any row still
+ * inherits or may SET (TEMPLATE_RESET_SCRIPT), so a forgotten or undone narrowing (a replaced grant)
+ * stops the Job rather than widening the user. What it does not remove (measured on 18): ADMIN OPTION
+ * lets the user grant the role to itself, INHERIT and SET included — the narrowing removes the standing
+ * privilege (no session of Vault's acts as the template role unless it first runs that GRANT, which
+ * tierkit's statements never do: TK117), and the Job refuses while such a row remains.
+ *
+ * On 15 there is nothing to narrow: GRANT has no INHERIT/SET options (42601), and the user's
+ * CREATEROLE may grant itself any non-superuser role, the template role included, at any time.
+ */
+export const TEMPLATE_RESET_NARROW_GRANT_MIN_MAJOR = 16;
+
+export function templateResetConnectionGrant(templateRole: string, connectionRole: string): string {
+  return `GRANT ${quote(templateRole)} TO ${quote(connectionRole)} WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`;
+}
+
+/**
  * The login lives one reset: long enough for a drain (120 s), a clone and a hash, no longer.
  * Vault cannot issue a shorter lease than asked; the role's max_ttl caps renewals.
  */

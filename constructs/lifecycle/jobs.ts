@@ -161,6 +161,7 @@ function goldenLoadEnv(env: AppEnvironment): Record<string, string> {
   return {
     PGDATABASE: env.database.name, TIERKIT_TEMPLATE_ROLE: naming.templateResetRoleName(c), TIERKIT_GROUP_ROLE: env.groupRole.name,
     TIERKIT_DATABASE: env.database.name, TIERKIT_GOLDEN_DATABASE: naming.goldenTemplateDatabaseName(c), TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE,
+    TIERKIT_VAULT_CONNECTION_ROLE: env.vaultConnectionRole.name,
   };
 }
 
@@ -171,6 +172,8 @@ function templateResetEnv(env: AppEnvironment): Record<string, string> {
     TIERKIT_CONNECT_ROLES: `${env.groupRole.name} ${naming.PLANNER_GROUP_ROLE}`,
     TIERKIT_CONNECTION_LIMIT: String(caps ? caps.connectionLimit : -1),
     TIERKIT_DRAIN_TIMEOUT_SECONDS: String(TEMPLATE_RESET_DRAIN_SECONDS),
+    // A stale golden (its marker is not the seed's hash) is loaded from the seed by the reset itself.
+    TIERKIT_DUMP_FILE: `${SEED_MOUNT_PATH}/${naming.SEED_DUMP_FILE}`,
   };
 }
 

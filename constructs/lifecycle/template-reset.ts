@@ -24,11 +24,12 @@
  *   TIERKIT_GROUP_ROLE           the env's group role: owner of the sandbox database and its objects
  *   TIERKIT_DATABASE             the sandbox's database
  *   TIERKIT_GOLDEN_DATABASE      its golden template database
+ *   TIERKIT_VAULT_CONNECTION_ROLE the env's Vault connection user (on 16+: ADMIN OPTION alone on the template role)
  *   TIERKIT_CONNECT_ROLES        (reset) the roles the apply grants CONNECT on the database, space-separated
  *   TIERKIT_CONNECTION_LIMIT     (reset) the database's connection limit as applied (-1: none)
  *   TIERKIT_OBJECT_PREFIX        the app's object prefix: what is hashed
  *   TIERKIT_SEED_HASH_FILE       the seed's published hashes (as for the restore reset)
- *   TIERKIT_DUMP_FILE            (golden load) the seed dump
+ *   TIERKIT_DUMP_FILE            the seed dump (the reset loads a stale golden from it)
  *   TIERKIT_DRAIN_TIMEOUT_SECONDS (reset) how long to wait for every other session to end
  */
 import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
@@ -53,7 +54,7 @@ import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
  */
 const TEMPLATE_COMMON = `tk_load_credentials
 GOLDEN_MARKER='tierkit golden content_sha256='
-: "\${TIERKIT_TEMPLATE_ROLE:?}" "\${TIERKIT_GROUP_ROLE:?}" "\${TIERKIT_DATABASE:?}" "\${TIERKIT_GOLDEN_DATABASE:?}" "\${TIERKIT_SEED_HASH_FILE:?}"
+: "\${TIERKIT_TEMPLATE_ROLE:?}" "\${TIERKIT_GROUP_ROLE:?}" "\${TIERKIT_DATABASE:?}" "\${TIERKIT_GOLDEN_DATABASE:?}" "\${TIERKIT_SEED_HASH_FILE:?}" "\${TIERKIT_VAULT_CONNECTION_ROLE:?}"
 seed_file_sha256="$(sed -n 's/^file_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
 seed_content_sha256="$(sed -n 's/^content_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
 if [[ -z "$seed_file_sha256" || -z "$seed_content_sha256" ]]; then
@@ -92,6 +93,24 @@ if [[ "$attrs" != "false false false" ]]; then
   echo "template reset refused: $PGUSER has SUPERUSER, CREATEDB or CREATEROLE ($attrs); it must be a plain login of $TIERKIT_TEMPLATE_ROLE" >&2
   exit 3
 fi
+# On 16+ Vault's connection user holds the template role WITH ADMIN OPTION only (to issue the login):
+# inherited, it would own the golden (open it, write it, set its marker); settable, it could become a
+# CREATEDB role. The provider cannot write those options (contract/template-reset-login.ts): the
+# operator narrows the grant once, and a grant that is wide again (replaced) stops the Job here.
+wide="$(tk_sql "$TIERKIT_GOLDEN_DATABASE" -v conn="$TIERKIT_VAULT_CONNECTION_ROLE" <<'SQL'
+SELECT pg_catalog.current_setting('server_version_num')::pg_catalog.int4 >= 160000 AS narrowable \\gset
+\\if :narrowable
+SELECT EXISTS (SELECT FROM pg_catalog.pg_auth_members m WHERE m.roleid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = :'template')
+                 AND m.member = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = :'conn') AND (m.inherit_option OR m.set_option));
+\\else
+SELECT false;
+\\endif
+SQL
+)" || exit 7
+if [[ "$wide" != "f" ]]; then
+  echo "template reset refused: $TIERKIT_VAULT_CONNECTION_ROLE inherits or may SET ROLE to $TIERKIT_TEMPLATE_ROLE (it needs ADMIN OPTION alone); run once, as the stack's provider login: GRANT \"$TIERKIT_TEMPLATE_ROLE\" TO \"$TIERKIT_VAULT_CONNECTION_ROLE\" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE" >&2
+  exit 8
+fi
 tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL' || exit 7
 SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_database d WHERE d.datname = :'golden'
                      AND d.datdba = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = :'template')
@@ -107,6 +126,43 @@ SQL
 `;
 
 /**
+ * The golden load, as a shell function both scripts call (after TEMPLATE_COMMON): verify the dump
+ * against the seed's published file hash, empty the golden of the group's objects, restore the dump as
+ * the group (so the clone's objects are the group's, as the restore reset's are), verify the content
+ * hash, leave it on the golden as its marker for the resets. The marker is cleared first: a failed or
+ * interrupted load leaves a golden no reset clones.
+ */
+const GOLDEN_LOAD_FUNCTION = `tk_golden_load() {
+file_actual="$(sha256sum "$TIERKIT_DUMP_FILE" | cut -d' ' -f1)"
+if [[ "$file_actual" != "$seed_file_sha256" ]]; then
+  echo "golden load refused: $TIERKIT_DUMP_FILE has sha256 $file_actual, the seed's producer published $seed_file_sha256" >&2; exit 6
+fi
+# The golden's public schema is its owner's (pg_database_owner): the group may create in it for the
+# restore only, so the clone's schema ACL is the one a fresh database has.
+tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
+SELECT pg_catalog.format('COMMENT ON DATABASE %I IS NULL', :'golden') \\gexec
+DROP OWNED BY :"group" CASCADE;
+GRANT CREATE ON SCHEMA public TO :"group";
+SQL
+pg_restore --no-owner --no-acl --role="$TIERKIT_GROUP_ROLE" --exit-on-error --single-transaction --dbname="$TIERKIT_GOLDEN_DATABASE" "$TIERKIT_DUMP_FILE"
+tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
+REVOKE CREATE ON SCHEMA public FROM :"group";
+SQL
+# The hash resolves names as the producer's session did (its default search_path: public after the
+# implicit pg_catalog), so format_type names the seed's own types alike; the golden is closed to all but
+# its owner's members and holds only what the dump, verified above, restored.
+actual="$(PGDATABASE="$TIERKIT_GOLDEN_DATABASE" PGOPTIONS='-c search_path=public' tk_content_hash)"
+if [[ "$actual" != "$seed_content_sha256" ]]; then
+  echo "golden load verification failed: content sha256 $actual, seed $seed_content_sha256" >&2; exit 5
+fi
+# Hashed once, here: every reset compares this marker with the seed's hash instead of hashing its clone.
+tk_sql "$TIERKIT_GOLDEN_DATABASE" -v marker="$GOLDEN_MARKER$actual" <<'SQL'
+SELECT pg_catalog.format('COMMENT ON DATABASE %I IS %L', :'golden', :'marker') \\gexec
+SQL
+}
+`;
+
+/**
  * The reset: drain the database (no session may remain: DROP DATABASE needs none, and the role
  * ends no one's session — no pg_signal_backend, no FORCE), drop it, clone the golden OWNER the
  * group with the applied connection limit and closed to connections, re-apply what a clone loses
@@ -116,27 +172,41 @@ SQL
  *
  * The content hash is computed once, by the golden load, which leaves it on the golden as its
  * comment (`tierkit golden content_sha256=<hex>`) only after it equals the seed's published one, and
- * clears it before it changes anything. The reset refuses, before dropping anything, a golden whose
- * marker is not the seed's hash, and does not hash its clone: CREATE DATABASE … TEMPLATE copies the
+ * clears it before it changes anything. A golden whose marker is not the seed's hash (the producer
+ * published a new seed, a load failed, a golden was refused) is loaded by the reset itself before it
+ * drops anything — the seed's hash is the trigger — and refused if it still differs. It does not
+ * hash its clone: CREATE DATABASE … TEMPLATE copies the
  * golden's files, and the golden is written only by sessions of its owner's members (its ACL is
  * checked to be the owner's alone and it is closed to connections between runs: TEMPLATE_COMMON),
- * i.e. this Job's login, the env's Vault connection user (which holds ADMIN on the template role),
- * or a superuser. (Measured in BENCHMARKS.md: the hash was most of a reset.)
+ * i.e. this Job's login or a superuser (the env's Vault connection user holds ADMIN OPTION alone on 16+;
+ * on 15 its CREATEROLE can make it a member: contract/template-reset-login.ts). (Measured in
+ * BENCHMARKS.md: the hash was most of a reset.)
  */
 export const TEMPLATE_RESET_SCRIPT = `#!/usr/bin/env bash
-# tierkit template reset: check the golden's hash marker, DROP DATABASE, CREATE DATABASE ... TEMPLATE <golden> OWNER <group>, re-apply its ACL and limit.
+# tierkit template reset: check the golden's hash marker (load a stale golden), DROP DATABASE, CREATE DATABASE ... TEMPLATE <golden> OWNER <group>, re-apply its ACL and limit.
 ${LIFECYCLE_SHELL_FUNCTIONS}
-: "\${TIERKIT_CONNECT_ROLES:?}" "\${TIERKIT_CONNECTION_LIMIT:?}"
+: "\${TIERKIT_CONNECT_ROLES:?}" "\${TIERKIT_CONNECTION_LIMIT:?}" "\${TIERKIT_DUMP_FILE:?}"
 if ! [[ "$TIERKIT_CONNECTION_LIMIT" =~ ^(-1|0|[1-9][0-9]{0,5})$ ]]; then echo "template reset refused: TIERKIT_CONNECTION_LIMIT is not a limit: '$TIERKIT_CONNECTION_LIMIT'" >&2; exit 2; fi
 ${TEMPLATE_COMMON}
+${GOLDEN_LOAD_FUNCTION}
 # The golden must hold what the seed's producer published: the load left that hash on it after
-# verifying it (and clears it before it changes anything). Nothing is dropped otherwise.
-marker="$(tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
+# verifying it (and clears it before it changes anything). A marker that is not the seed's published
+# hash (a new seed, a failed load, a refused golden) is what triggers a load, here, before anything
+# is dropped; an unchanged seed loads nothing.
+golden_marker() {
+  tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
 SELECT coalesce(pg_catalog.shobj_description(d.oid, 'pg_database'), '') FROM pg_catalog.pg_database d WHERE d.datname = :'golden';
 SQL
-)"
+}
+marker="$(golden_marker)"
 if [[ "$marker" != "$GOLDEN_MARKER$seed_content_sha256" ]]; then
-  echo "template reset refused: $TIERKIT_GOLDEN_DATABASE was not loaded from the seed with content sha256 $seed_content_sha256 (it says '$marker'); run the golden load; nothing was dropped" >&2; exit 5
+  echo "template reset: $TIERKIT_GOLDEN_DATABASE is not the seed with content sha256 $seed_content_sha256 (it says '$marker'): loading it first"
+  tk_golden_load
+  marker="$(golden_marker)"
+  if [[ "$marker" != "$GOLDEN_MARKER$seed_content_sha256" ]]; then
+    echo "template reset refused: $TIERKIT_GOLDEN_DATABASE was not loaded from the seed with content sha256 $seed_content_sha256 (it says '$marker'); nothing was dropped" >&2; exit 5
+  fi
+  echo "golden load done: $TIERKIT_GOLDEN_DATABASE holds the seed (content sha256 $seed_content_sha256)"
 fi
 # Close the database to new sessions (the app is scaled to 0), then wait for every other session.
 tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
@@ -173,44 +243,17 @@ echo "template reset done: $TIERKIT_DATABASE cloned from $TIERKIT_GOLDEN_DATABAS
 `;
 
 /**
- * The golden load (when the seed changes): verify the dump against the seed's published file hash,
- * open the golden, empty it of the group's objects, restore the dump as the group (so the clone's
- * objects are the group's, as the restore reset's are), verify the content hash, leave it on the
- * golden as its marker for the resets, close it again. The marker is cleared first: a failed or
- * interrupted load leaves a golden no reset clones.
+ * The golden load on demand (`kubectl create job --from=cronjob/<env>-golden-load`): the reset loads
+ * a stale golden itself (TEMPLATE_RESET_SCRIPT), so this only spares the next reset the load's time.
  */
 export const GOLDEN_TEMPLATE_LOAD_SCRIPT = `#!/usr/bin/env bash
 # tierkit golden load: DROP OWNED BY <group> in the golden, pg_restore --role=<group>, verify hash, close it.
 ${LIFECYCLE_SHELL_FUNCTIONS}
 : "\${TIERKIT_DUMP_FILE:?}"
 ${TEMPLATE_COMMON}
-file_actual="$(sha256sum "$TIERKIT_DUMP_FILE" | cut -d' ' -f1)"
-if [[ "$file_actual" != "$seed_file_sha256" ]]; then
-  echo "golden load refused: $TIERKIT_DUMP_FILE has sha256 $file_actual, the seed's producer published $seed_file_sha256" >&2; exit 6
-fi
-# The golden's public schema is its owner's (pg_database_owner): the group may create in it for the
-# restore only, so the clone's schema ACL is the one a fresh database has.
-tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
-SELECT pg_catalog.format('COMMENT ON DATABASE %I IS NULL', :'golden') \\gexec
-DROP OWNED BY :"group" CASCADE;
-GRANT CREATE ON SCHEMA public TO :"group";
-SQL
-pg_restore --no-owner --no-acl --role="$TIERKIT_GROUP_ROLE" --exit-on-error --single-transaction --dbname="$TIERKIT_GOLDEN_DATABASE" "$TIERKIT_DUMP_FILE"
-tk_sql "$TIERKIT_GOLDEN_DATABASE" <<'SQL'
-REVOKE CREATE ON SCHEMA public FROM :"group";
-SQL
-# The hash resolves names as the producer's session did (its default search_path: public after the
-# implicit pg_catalog), so format_type names the seed's own types alike; the golden is closed to all but
-# its owner's members and holds only what the dump, verified above, restored.
-actual="$(PGDATABASE="$TIERKIT_GOLDEN_DATABASE" PGOPTIONS='-c search_path=public' tk_content_hash)"
-if [[ "$actual" != "$seed_content_sha256" ]]; then
-  echo "golden load verification failed: content sha256 $actual, seed $seed_content_sha256" >&2; exit 5
-fi
-# Hashed once, here: every reset compares this marker with the seed's hash instead of hashing its clone.
-tk_sql "$TIERKIT_GOLDEN_DATABASE" -v marker="$GOLDEN_MARKER$actual" <<'SQL'
-SELECT pg_catalog.format('COMMENT ON DATABASE %I IS %L', :'golden', :'marker') \\gexec
-SQL
+${GOLDEN_LOAD_FUNCTION}
+tk_golden_load
 trap - EXIT
 tk_golden_gate false
-echo "golden load done: $TIERKIT_GOLDEN_DATABASE holds the seed (content sha256 $actual)"
+echo "golden load done: $TIERKIT_GOLDEN_DATABASE holds the seed (content sha256 $seed_content_sha256)"
 `;

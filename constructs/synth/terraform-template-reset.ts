@@ -22,7 +22,9 @@ import { ResourceDescription, address, ref } from './stack-description';
  *   connection whose creation statements make a plain LOGIN IN ROLE the template role, and the
  *   connection user's ADMIN OPTION on the template role, which PostgreSQL 16+ requires to grant it
  *   (cyrilgdn/postgresql v1.26 writes `GRANT "g" TO "r" WITH ADMIN OPTION`, no INHERIT/SET
- *   clause: the membership also inherits and may SET, as the connection user's on its group does).
+ *   clause: the membership also inherits and may SET). On 16+ the operator narrows it once to
+ *   `WITH ADMIN OPTION, INHERIT FALSE, SET FALSE` and the reset Job refuses to run until then
+ *   (templateResetConnectionGrant in contract/template-reset-login.ts).
  *   Only the reset's Vault policy reads its creds path (app-environment-stack.ts; TK117).
  *
  * TK128, TK129 and TK137 judge these whole; the other rules leave exactly them to those three.

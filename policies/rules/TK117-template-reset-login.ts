@@ -4,16 +4,11 @@ import {
   TEMPLATE_RESET_LOGIN_TTL_SECONDS, templateResetLoginRevocation, templateResetLoginStatements,
 } from '../../contract/template-reset-login';
 import { expiryGuardInputsOk, sandboxRenewStatements } from '../../contract/vault-statements';
-import type { EstateGraph, Env } from '../graph/types';
 import { matches } from '../graph/vault-paths';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
-import { isTemplateResetVaultAdmin, templateResetNames, templateResetStack } from './support/template-reset';
+import { isTemplateResetVaultAdmin, templateResetNames, templateResetSource as at, templateResetStack } from './support/template-reset';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-
-function at(g: EstateGraph, env: Env) {
-  return { file: 'manifest.json', pointer: `/appEnvironments/${g.envs.indexOf(env)}/sandbox/reset`, constructPath: env.constructPath };
-}
 
 export const rule: Rule = {
   id: 'TK117',
@@ -23,7 +18,9 @@ export const rule: Rule = {
   explanation:
     'The template reset Job (constructs/lifecycle/template-reset.ts) logs in with a credential Vault issues from the '
     + 'sandbox\'s own connection: CREATE ROLE … LOGIN … IN ROLE "<env>_template" (contract/template-reset-login.ts), '
-    + 'which on PostgreSQL 16+ needs the connection user\'s ADMIN OPTION on the template role. That login may SET ROLE to '
+    + 'which on PostgreSQL 16+ needs the connection user\'s ADMIN OPTION on the template role (exactly one grant; the provider '
+    + 'cannot write INHERIT FALSE, SET FALSE, so the operator narrows it and the Job refuses to run while it still inherits or '
+    + 'may SET: contract/template-reset-login.ts, held by TK135 through the Job\'s script and inputs). That login may SET ROLE to '
     + 'a CREATEDB role that drops and clones the sandbox\'s database without the human gate. It is harmless only as tierkit '
     + 'writes it (proven on PostgreSQL 15 and 18 in test/pg/template-reset.test.ts): other creation statements (another '
     + 'role, an attribute, a grant), a longer life, no expiry guard past the sandbox\'s expiry, another connection, or '

@@ -1,15 +1,10 @@
-import type { EstateGraph, Env } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
-import { isTemplateResetVaultAdmin, templateResetNames, templateResetStack } from './support/template-reset';
+import { isTemplateResetVaultAdmin, templateResetNames, templateResetSource as at, templateResetStack } from './support/template-reset';
 
 const EXPECTED = { login: false, createDatabase: true, createRole: false, superuser: false, replication: false, bypassRowLevelSecurity: false } as const;
 /** Attributes of the role resource beyond those that change what it is or reaches. */
 const FORBIDDEN_ROLE_ATTRIBUTES = ['roles', 'assume_role', 'search_path', 'password', 'password_wo', 'valid_until', 'skip_reassign_owned', 'skip_drop_role'];
 const POSTGRES_OF_ITS_OWN = ['postgresql_grant', 'postgresql_grant_role', 'postgresql_database', 'postgresql_role'];
-
-function at(g: EstateGraph, env: Env) {
-  return { file: 'manifest.json', pointer: `/appEnvironments/${g.envs.indexOf(env)}/sandbox/reset`, constructPath: env.constructPath };
-}
 
 export const rule: Rule = {
   id: 'TK128',

@@ -149,4 +149,65 @@ describe('the template reset login and pool (TK117, TK118) and its pod (TK135)',
     });
     expect(messages(await check(appCreds), 'TK135')).toEqual([expect.stringContaining('annotation vault.hashicorp.com/agent-inject-secret-database is not the one tierkit renders')]);
   });
+
+  it('TK135: a reset or golden-load pod that names another connection user (the 16+ check of its grant then reads nothing) is an error', async () => {
+    for (const [name, container] of [['crm-fast-reset', 'reset'], ['crm-fast-golden-load', 'golden-load']]) {
+      const dir = editDist(fastDist(), freshDir('tk135-conn'), {});
+      const file = join(dir, 'k8s', 'dev', 'crm-fast.k8s.yaml');
+      const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS());
+      const pod = docs.find((d: any) => d?.kind === 'CronJob' && d.metadata?.name === name).spec.jobTemplate.spec.template;
+      const c = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((x: any) => x.name === container);
+      const v = c.env.find((e: any) => e.name === 'TIERKIT_VAULT_CONNECTION_ROLE');
+      expect(v.value).toBe('crm_fast_vault');
+      v.value = 'crm_alice_vault';
+      writeFileSync(file, docs.map((d) => stringify(d)).join('---\n'));
+      rehashManifest(dir);
+      expect(messages(await check(dir), 'TK135'), name).toEqual([expect.stringContaining(`container "${container}"`)]);
+    }
+  });
+
+  it('a second, inheriting membership of the connection user in the template role (a grant without ADMIN, or the role\'s `roles`) is TK128\'s error (on 16+ one inheriting row undoes the narrowing)', async () => {
+    for (const edit of [
+      (j: any) => { j.resource.postgresql_grant_role.extra = { role: '${postgresql_role.vault_connection_role.name}', grant_role: '${postgresql_role.template_reset_role.name}' }; },
+      (j: any) => { j.resource.postgresql_role.vault_connection_role.roles = ['${postgresql_role.template_reset_role.name}']; },
+    ]) {
+      const report = await check(editDist(fastDist(), freshDir('tk117-member'), { 'crm-fast': edit }));
+      // On 16+ the grant's options are the union of its rows: one inheriting row undoes the narrowing.
+      expect(messages(report, 'TK128')).toEqual([expect.stringContaining('"crm_fast_vault" is made a member of "crm_fast_template"')]);
+    }
+  });
+
+  it('TK135: a reset pod without the seed dump (it could not load a stale golden) or pointing it elsewhere is an error', async () => {
+    for (const edit of [
+      (vars: any[]) => vars.splice(vars.findIndex((e) => e.name === 'TIERKIT_DUMP_FILE'), 1),
+      (vars: any[]) => { vars.find((e) => e.name === 'TIERKIT_DUMP_FILE').value = '/tmp/seed.dump'; },
+    ]) {
+      const dir = editResetPod(editDist(fastDist(), freshDir('tk135-dump'), {}), (pod) => {
+        const vars = pod.spec.initContainers.find((c: any) => c.name === 'reset').env;
+        expect(vars.find((e: any) => e.name === 'TIERKIT_DUMP_FILE').value).toBe('/seeds/seed.dump');
+        edit(vars);
+      });
+      expect(messages(await check(dir), 'TK135')).toEqual([expect.stringContaining('container "reset"')]);
+    }
+  });
+
+  it('a hand-edited manifest naming another connection user, with the pods edited to match, is still an error', async () => {
+    const dir = editDist(fastDist(), freshDir('tk184-manifest-conn'), {});
+    for (const name of ['crm-fast-reset', 'crm-fast-golden-load']) {
+      const file = join(dir, 'k8s', 'dev', 'crm-fast.k8s.yaml');
+      const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS());
+      const pod = docs.find((d: any) => d?.kind === 'CronJob' && d.metadata?.name === name).spec.jobTemplate.spec.template;
+      for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+        for (const v of c.env ?? []) if (v.name === 'TIERKIT_VAULT_CONNECTION_ROLE') v.value = 'crm_alice_vault';
+      }
+      writeFileSync(file, docs.map((d) => stringify(d)).join('---\n'));
+    }
+    manifestEdit(dir, (m) => { m.appEnvironments.find((e: any) => e.slug === 'crm-fast').names.vaultConnectionRole = 'crm_alice_vault'; });
+    const report = await check(dir);
+    // The pods then match the manifest, but the manifest no longer matches the stack the pods' check is about.
+    expect(messages(report, 'TK184')).toEqual([]);
+    expect(messages(report, 'TK020')).toEqual(expect.arrayContaining([expect.stringContaining('repeats the Postgres role "crm_alice_vault"')]));
+    expect(messages(report, 'TK117')).toEqual([expect.stringContaining('grants "crm_alice_vault" ADMIN OPTION on "crm_fast_template" 0 times')]);
+    expect(messages(report, 'TK005')).toEqual(expect.arrayContaining([expect.stringContaining('logs in as "crm_fast_vault", not as its env\'s connection role "crm_alice_vault"')]));
+  });
 });

@@ -196,6 +196,7 @@ function goldenLoadVars(env: Env): Record<string, string> {
   return {
     TIERKIT_TEMPLATE_ROLE: naming.templateResetRoleName(c), TIERKIT_GROUP_ROLE: env.names.groupRole,
     TIERKIT_DATABASE: env.names.database, TIERKIT_GOLDEN_DATABASE: naming.goldenTemplateDatabaseName(c), TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE,
+    TIERKIT_VAULT_CONNECTION_ROLE: env.names.vaultConnectionRole,
   };
 }
 
@@ -208,6 +209,7 @@ function templateResetVars(g: EstateGraph, env: Env): Record<string, string> {
     // An unreadable limit expects a value no rendering has: the pod is then a finding, never a pass.
     TIERKIT_CONNECTION_LIMIT: typeof limit === 'number' ? String(limit) : limit === undefined && db ? '-1' : '<unreadable connection_limit>',
     TIERKIT_DRAIN_TIMEOUT_SECONDS: String(TEMPLATE_RESET_DRAIN_SECONDS),
+    TIERKIT_DUMP_FILE: `${P.seedMount}/${naming.SEED_DUMP_FILE}`,
   };
 }
 

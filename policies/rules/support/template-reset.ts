@@ -1,5 +1,5 @@
 import * as naming from '../../../constructs/naming';
-import type { Database, DynamicRole, Env, Membership, Role, Stack } from '../../graph/types';
+import type { Database, DynamicRole, Env, EstateGraph, Membership, Role, Stack } from '../../graph/types';
 
 /**
  * The fast template reset (issue 19; synth/terraform-template-reset.ts): which pieces of a
@@ -59,4 +59,9 @@ export function isTemplateResetVaultAdmin(m: Membership): boolean {
   const env = templateResetHost(m.stack);
   return !!env && m.via === 'grant_role' && m.admin === true && m.member === env.names.vaultConnectionRole
     && m.role === templateResetNames(env).role;
+}
+
+/** Where a finding about an env's template reset points: its manifest entry's `sandbox/reset`. */
+export function templateResetSource(g: EstateGraph, env: Env) {
+  return { file: 'manifest.json', pointer: `/appEnvironments/${g.envs.indexOf(env)}/sandbox/reset`, constructPath: env.constructPath };
 }
