@@ -14,7 +14,7 @@ import { synthToDist } from '../support/synth';
 import { connect, createNamespace, expectSqlState, ident, pgServer, type Namespace, type PgMajor, type Session } from './support/db';
 import { applyEstate, maintenanceDatabase, MAINTENANCE_DATABASES, plannerGroup, testPassword, type AppliedEnv, type AppliedEstate } from './support/estate';
 import { issueCredential, revokeCredential, connectAsConnectionUser, type VaultPieces } from './support/vault';
-import { plannerIssuerBootstrapStatements, PLANNER_ISSUER_ROLE } from '../../contract/planner';
+import { plannerIssuerBootstrapStatements, PLANNER_CREDENTIAL_TTL, PLANNER_ISSUER_ROLE, PLANNER_LOGIN_ROLE, UNEXPECTED_PLANNER_MEMBERS_SQL, ISSUED_LOGIN_PREFIX } from '../../contract/planner';
 
 const dist = synthToDist(undefined, 'pg-planner');
 const MAJORS: PgMajor[] = [15, 18];
@@ -361,6 +361,41 @@ describe.each(MAJORS)('the CI planners\' read-only login, PostgreSQL %i', (major
       const su = await ns.admin();
       const [{ n }] = await su.query<{ n: string }>('SELECT count(*)::text AS n FROM pg_roles WHERE rolname = $1', [plannerGroup(applied.names)]);
       expect(n).toBe('1');
+    });
+
+    it('ADMIN OPTION lets the issuer plant ANY role in the group: the member inherits CONNECT on the env databases; the pre-flight, run as an issued login, names exactly it', async () => {
+      const v = pieces();
+      const got = await issueCredential(ns.server, v, applied.names, issuerPassword, 900);
+      if (!got.ok) throw new Error(`${got.code} ${got.message} ${got.sql}`);
+      const login = await connect(ns.server, { user: got.credential.username, password: got.credential.password, database: 'postgres' });
+      sessions.push(login);
+      const params = [plannerGroup(applied.names), issuer(), applied.names.map(PLANNER_LOGIN_ROLE), PLANNER_CREDENTIAL_TTL.maxSeconds, applied.names.map(ISSUED_LOGIN_PREFIX)];
+      // The issued logins (Vault's, created by the issuer) pass; the admin-made member an earlier test left is listed.
+      const su = await ns.admin();
+      const brief = ns.name('planner_brief');
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([{ member: brief, grantor: (await su.query<{ u: string }>('SELECT current_user AS u'))[0].u }]);
+      await su.exec(`DROP ROLE ${ident(brief)}`);
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([]);
+      // A role the issuer did not create, e.g. another env's login on this server (default INHERIT, SET).
+      const victim = ns.name('victim');
+      const victimPassword = testPassword();
+      await su.exec(`CREATE ROLE ${ident(victim)} LOGIN PASSWORD '${victimPassword}'`);
+      await expectSqlState(connect(ns.server, { user: victim, password: victimPassword, database: erp.vault.database }), '42501', 'connect before the grant');
+      const s = await connectAsConnectionUser(ns.server, v, issuerPassword);
+      sessions.push(s);
+      expect((await s.run(`GRANT ${ident(plannerGroup(applied.names))} TO ${ident(victim)}`)).ok).toBe(true);
+      // Measured: the member now connects to the prod env database and may SET ROLE to the group.
+      const planted = await connect(ns.server, { user: victim, password: victimPassword, database: erp.vault.database });
+      sessions.push(planted);
+      expect((await planted.run(`SET ROLE ${ident(plannerGroup(applied.names))}`)).ok).toBe(true);
+      const rows = await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params);
+      expect(rows).toEqual([{ member: victim, grantor: issuer() }]);
+      // Measured: the admin's plain REVOKE removes only its own grants (16+: grants are per grantor), so the planted one stays.
+      await su.run(`REVOKE ${ident(plannerGroup(applied.names))} FROM ${ident(victim)}`);
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([{ member: victim, grantor: issuer() }]);
+      // Revoked GRANTED BY the issuer, the list is clean again: the check reads the live membership, not a snapshot.
+      await su.exec(`REVOKE ${ident(plannerGroup(applied.names))} FROM ${ident(victim)} GRANTED BY ${ident(issuer())}`);
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([]);
     });
   });
 });
