@@ -9,6 +9,8 @@
 // resource_postgresql_schema.go resourcePostgreSQLSchemaReadImpl, resource_postgresql_default_privileges.go
 // readRoleDefaultPrivileges, config.go isSuperuser / VERSION()) — each in the database the provider opens
 // its transaction in, and get the true answers; and change nothing, read no table data (42501).
+import { spawnSync } from 'node:child_process';
+import { plannerMembersPreflight } from '../../ci/planner-preflight';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthToDist } from '../support/synth';
 import { connect, createNamespace, expectSqlState, ident, pgServer, type Namespace, type PgMajor, type Session } from './support/db';
@@ -390,12 +392,27 @@ describe.each(MAJORS)('the CI planners\' read-only login, PostgreSQL %i', (major
       expect((await planted.run(`SET ROLE ${ident(plannerGroup(applied.names))}`)).ok).toBe(true);
       const rows = await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params);
       expect(rows).toEqual([{ member: victim, grantor: issuer() }]);
+      // The plan job's generated pre-flight step (bash + psql, as the issued login) refuses to plan.
+      const preflight = () => {
+        const server = dist.manifest.servers.find((x) => x.id === 'prod-pg')!;
+        const step = plannerMembersPreflight(server, 'postgres', undefined, {
+          group: plannerGroup(applied.names), issuer: issuer(), login: applied.names.map(PLANNER_LOGIN_ROLE), issuedPrefix: applied.names.map(ISSUED_LOGIN_PREFIX),
+        });
+        const env = { ...process.env, ...(step.env as Record<string, string>), PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable',
+          TF_VAR_pg_admin_username: got.credential.username, TF_VAR_pg_admin_password: got.credential.password };
+        return spawnSync('bash', ['-e', '-c', step.run as string], { env, encoding: 'utf8' });
+      };
+      const refused = preflight();
+      expect(refused.status).toBe(1);
+      expect(refused.stdout).toContain(`has members that are no login its issuer made: ${victim} granted by ${issuer()}.`);
       // Measured: the admin's plain REVOKE removes only its own grants (16+: grants are per grantor), so the planted one stays.
       await su.run(`REVOKE ${ident(plannerGroup(applied.names))} FROM ${ident(victim)}`);
       expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([{ member: victim, grantor: issuer() }]);
       // Revoked GRANTED BY the issuer, the list is clean again: the check reads the live membership, not a snapshot.
       await su.exec(`REVOKE ${ident(plannerGroup(applied.names))} FROM ${ident(victim)} GRANTED BY ${ident(issuer())}`);
       expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([]);
+      const passed = preflight();
+      expect(passed.status, passed.stdout + passed.stderr).toBe(0);
     });
   });
 });
