@@ -12,8 +12,11 @@ type S3Backend = Extract<ManifestBackend, { type: 's3' }>;
  */
 export function manifestStackStateKey(backend: S3Backend, s: Pick<ManifestStack, 'name' | 'kind' | 'gatingTier' | 'server'>): string | undefined {
   const layout = stateKeyLayoutOf(backend);
-  if (layout === undefined || typeof s.gatingTier !== 'string') return undefined;
-  if (s.kind === 'app-environment' && typeof s.server !== 'string') return undefined;
+  // Each part is one path segment: a `/`, a pattern character or an empty part would let one
+  // placement's key spell another's (or widen a grant), so such a manifest forms no key.
+  const segment = (v: unknown) => typeof v === 'string' && /^[A-Za-z0-9._-]+$/.test(v) && v !== '.' && v !== '..';
+  if (layout === undefined || !segment(s.gatingTier) || !segment(s.name)) return undefined;
+  if (s.kind === 'app-environment' && !segment(s.server)) return undefined;
   return stackStateKey(backend.keyPrefix, layout, { stack: s.name, gatingTier: s.gatingTier, ...(s.kind === 'app-environment' ? { server: s.server } : {}) });
 }
 

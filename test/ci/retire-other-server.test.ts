@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Backend, Estate, RetiredStack, StateKeyLayout, Tier, validateEstate } from '../../constructs';
 import type { Manifest } from '../../contract/manifest';
 import type { StateAccessDocument } from '../../contract/state-access';
-import { check, findings } from '../policies/helpers';
+import { check, findings, freshDir } from '../policies/helpers';
+import { copyDist, editJson, rehashManifest } from '../policies/support/dist-edit';
 import { estateWithoutShop, pairDirs, read as readEstate, retiring, writeEstate } from '../diff/fixtures';
 
 /**
@@ -85,5 +86,28 @@ describe("retiring prod's shop as a dev stack on the dev server", () => {
     expect(baseKeys).not.toContain('estate/dev/servers/nonprod-pg/shop.tfstate');
     const r = await check(v2.head);
     expect(r.findings.filter((x) => x.severity === 'error').map((x) => x.ruleId)).toEqual([]);
+  });
+
+  it('a hand-edited dist going back to layout 1 (manifest field dropped, every key rewritten, hashes redone) is a TK016 error', async () => {
+    const dir = copyDist(v2.head, freshDir('retire-other-downgrade'));
+    editJson(dir, 'manifest.json', (m) => { delete m.estate.backend.stateKeyLayout; return m; });
+    for (const s of readEstate(v2.head).manifest.stacks) {
+      editJson(dir, s.artifact, (j) => { j.terraform.backend.s3.key = `estate/${s.name}.tfstate`; return j; }, { rehash: false });
+    }
+    rehashManifest(dir);
+    const r = await check(dir);
+    expect(findings(r, 'TK092')).toEqual([]); // every key is what layout 1 derives
+    expect(findings(r, 'TK016').map((x) => x.message)).toEqual([expect.stringContaining('keeps state under layout 1')]);
+  });
+
+  it('a manifest whose server id is no single path segment forms no key: its stacks are TK092 findings, granted to no one', async () => {
+    const dir = copyDist(v2.head, freshDir('retire-other-segment'));
+    editJson(dir, 'manifest.json', (m) => {
+      for (const s of m.stacks) if (s.server === 'nonprod-pg') s.server = 'nonprod-pg/../x';
+      return m;
+    });
+    rehashManifest(dir);
+    const r = await check(dir);
+    expect(findings(r, 'TK092').some((x) => x.message.includes('stack crm-dev: the manifest lists it without the gating tier and server its state key names'))).toBe(true);
   });
 });
