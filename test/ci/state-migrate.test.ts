@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Backend, Estate, RetiredStack, StateKeyLayout, Tier } from '../../constructs';
 import { stateMigrationPlan, stateMigrationScript } from '../../contract/state-migration';
+import { computeChangeSet } from '../../diff';
 import { estateWithoutShop, pairDirs, read as readEstate, retiring, writeEstate } from '../diff/fixtures';
 
 /** `tierkit state migrate`: old and new keys from two manifests (layout 1 → 2, a gate change), refusing to guess. */
@@ -61,5 +62,14 @@ describe('tierkit state migrate', () => {
   it('refuses another bucket or prefix', () => {
     const other = writeEstate(pairDirs('state-migrate-bucket').head, (e) => { (e as { backend: Backend }).backend = Backend.s3({ ...S3, keyPrefix: 'elsewhere' }); });
     expect(stateMigrationPlan(readEstate(v2).manifest, readEstate(other).manifest).refusals).toEqual([expect.stringContaining("the backend's keyPrefix differs")]);
+  });
+
+  it('the PR diff names every key move and the command, before the merge (severity 4, beside the gates)', () => {
+    const items = computeChangeSet(readEstate(v1), readEstate(v2)).attention.filter((a) => a.category === 'state-key-moved');
+    expect(items.length).toBe(readEstate(v2).manifest.stacks.length);
+    const shop = items.find((i) => i.stack === 'shop')!;
+    expect(shop.message).toContain('moves from estate/shop.tfstate to estate/prod/servers/prod-pg/shop.tfstate');
+    expect(shop.message).toContain('tierkit state migrate --from <base dist> --dist <head dist>');
+    expect(computeChangeSet(readEstate(v2), readEstate(v2)).attention.filter((a) => a.category === 'state-key-moved')).toEqual([]);
   });
 });
