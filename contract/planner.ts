@@ -112,7 +112,9 @@ export function plannerIssuerBootstrapStatements(password: string): string[] {
  * The plan job's pre-flight, run as the issued login (issue 12): members of the planner group that
  * are neither the issuer, the static planner login, nor a login the issuer itself created (PostgreSQL
  * 16+ gives a role's creator ADMIN on it: an existing role — a sandbox's login, an env group — can
- * never show that), plain, expiring within the planner TTL, member of nothing else. ADMIN OPTION lets
+ * never show that), plain, expiring within the planner TTL, member of nothing else and with no member
+ but the issuer (its ADMIN on the logins it made would let it hand one — and the group through it —
+ to any role). ADMIN OPTION lets
  * the issuer make ANY role a member, and a member inherits the group's CONNECT on every env database
  * of the server (measured in test/pg/planner.test.ts); no event trigger sees GRANT ROLE, so the
  * membership list itself is checked. Parameters: $1 group, $2 issuer, $3 static login, $4 max TTL
@@ -130,6 +132,7 @@ WHERE m.roleid = (SELECT oid FROM pg_roles WHERE rolname = $1)
     AND r.rolvaliduntil IS NOT NULL AND r.rolvaliduntil <= now() + make_interval(secs => $4::int)
     AND EXISTS (SELECT 1 FROM pg_auth_members c WHERE c.roleid = r.oid AND c.member = (SELECT oid FROM pg_roles WHERE rolname = $2) AND c.admin_option)
     AND NOT EXISTS (SELECT 1 FROM pg_auth_members o WHERE o.member = r.oid AND o.roleid <> m.roleid)
+    AND NOT EXISTS (SELECT 1 FROM pg_auth_members k WHERE k.roleid = r.oid AND k.member <> (SELECT oid FROM pg_roles WHERE rolname = $2))
   )
 ORDER BY 1, 2`;
 /** Vault's default username template for the postgres plugin starts every issued login with it. */

@@ -413,6 +413,15 @@ describe.each(MAJORS)('the CI planners\' read-only login, PostgreSQL %i', (major
       expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([]);
       const passed = preflight();
       expect(passed.status, passed.stdout + passed.stderr).toBe(0);
+      // One step removed: the issuer holds ADMIN on every login it made, so it can make the victim a
+      // member of an issued login, which is a member of the group. Measured: the victim connects again.
+      expect((await s.run(`GRANT ${ident(got.credential.username)} TO ${ident(victim)}`)).ok).toBe(true);
+      const through = await connect(ns.server, { user: victim, password: victimPassword, database: erp.vault.database });
+      sessions.push(through);
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([{ member: got.credential.username, grantor: issuer() }]);
+      expect(preflight().status).toBe(1);
+      await su.exec(`REVOKE ${ident(got.credential.username)} FROM ${ident(victim)} GRANTED BY ${ident(issuer())}`);
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([]);
     });
   });
 });
