@@ -81,7 +81,7 @@ export abstract class Backend {
       if (!placement) throw new Error(`Backend.s3: stack ${stackName} has no gating tier to form its state key (layout ${layout})`);
       return stackStateKey(prefix, layout, { stack: stackName, ...placement });
     };
-    // The state identities grant `arn:aws:s3:::<bucket>/<keyPrefix>/<stack>.tfstate`: a wildcard or an
+    // The state identities grant `arn:aws:s3:::<bucket>/<keyPrefix>/…/<stack>.tfstate`: a wildcard or an
     // odd character here would widen every grant (IAM reads `*` and `?` in a resource as patterns).
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucket)) {
       throw new Error(`Backend.s3: bucket ${JSON.stringify(props.bucket)} is not an S3 bucket name (lower-case letters, digits, dots, hyphens; 3–63 characters)`);

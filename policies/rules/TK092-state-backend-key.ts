@@ -21,7 +21,7 @@ export const rule: Rule = {
   title: "Every stack keeps its Terraform state in the estate's backend, under the key naming derives from its name",
   explanation:
     "Each Terraform state identity (dist/ci/state-access.json) is granted the state keys of exactly the stacks its tier "
-    + "gates, named `<keyPrefix>/<stack>.tfstate`. A stack whose backend names another key (an escape hatch's "
+    + "gates, named from its gating tier and server (`<keyPrefix>/<gatingTier>/servers/<server>/<stack>.tfstate`, layout 2). A stack whose backend names another key (an escape hatch's "
     + "`addOverride('terraform.backend.s3.key', …)`), another bucket, or backend credentials of its own (`role_arn`, "
     + '`assume_role`, `profile`, `access_key`, an `endpoint`) reads or writes state that is not its own — a dev stack '
     + "pointed at prod's key would have its plan refresh, and its apply overwrite, prod's state — or escapes the identity "
