@@ -1,3 +1,5 @@
+import { hasShortLivedPlanner } from '../contract/planner';
+import { plannerMembersPreflight } from './planner-preflight';
 import type { Manifest, ManifestServer, ManifestTier } from '../contract/manifest';
 import { compareStrings } from '../contract/order';
 import { ACTIONS, NODE_VERSION, RUNNER } from './pins';
@@ -107,6 +109,8 @@ function planSteps(m: Manifest, role: string, stateRole: string, servers: readon
     // The server's read-only planner login, never its admin credential (contract/planner.ts).
     ...sorted.map((s) => vaultLogin(m, role, s, `matrix.server == '${s.id}'`, 'planner')),
     ...sorted.flatMap((s) => caFileStep(s, `matrix.server == '${s.id}'`)),
+    // 16+: the issued login lists the planner group's members before any PR Terraform runs (ci/planner-preflight.ts).
+    ...sorted.filter((s) => hasShortLivedPlanner(s.majorVersion)).map((s) => plannerMembersPreflight(s, m.estate.vault.databaseMount, `matrix.server == '${s.id}'`)),
     ephemeralPassword(plannerIssuerPlanVariables(m)),
     {
       name: 'terraform plan',

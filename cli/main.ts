@@ -25,6 +25,8 @@ const commands: Record<string, () => Command> = {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   'data-promote': () => require('./commands/data-promote').dataPromoteCommand,
   seed: () => require('./commands/seed').seedCommand,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  state: () => require('./commands/state').stateCommand,
 };
 
 function usage(): string {

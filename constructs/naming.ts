@@ -177,7 +177,7 @@ export const PLATFORM_ADMIN_ROLE = 'tierkit-platform-admin';
 // The CI and Terraform-state names the contract's artifacts are made of (contract/ci-names.ts).
 export {
   CI_MAIN_REF, CI_WORKFLOW_FILES, DATA_PROMOTE_WORKFLOW_FILE, PLATFORM_ADMIN_ENVIRONMENT, jobWorkflowRef, planEnvironmentName, publishEnvironmentName,
-  stateKey, stateLockKey, stateRoleName,
+  stateKey, stateLockKey, stateRoleName, stackStateKey, CURRENT_STATE_KEY_LAYOUT,
 } from '../contract/ci-names';
 import { k8sAppOfApps, k8sTierDir, renderedPath } from '../contract/ci-names';
 // The planners' read-only PostgreSQL identity (contract/planner.ts: policies read it too).

@@ -3,7 +3,7 @@ import { Tier } from './tier';
 
 /** A removed stack whose state its gating tier's applier keeps until the destroy ran (estate `retiredStacks`). */
 export interface RetiredStack {
-  /** The stack's name as it was synthesized (`dist/terraform/<stack>`; state key `<keyPrefix>/<stack>.tfstate`). */
+  /** The stack's name as it was synthesized (`dist/terraform/<stack>`; state key `naming.stackStateKey` of the tier and server the entry names). */
   readonly stack: string;
   /** The tier that gated it when it was removed: its applier keeps the state key. */
   readonly tier: Tier;

@@ -35,12 +35,47 @@ export function jobWorkflowRef(repository: string, file: string, ref: string): s
 }
 
 /**
- * The S3 object holding a stack's Terraform state: `<keyPrefix>/<stack>.tfstate`. Every stack's
- * backend key must be exactly this (TK092), so a state identity's grant on a key is a grant on
- * one stack: a stack cannot point its backend at another stack's state.
+ * Layout 1 of the state keys: `<keyPrefix>/<stack>.tfstate` (manifests without
+ * `estate.backend.stateKeyLayout`). A retired-stack entry naming another tier or server named the
+ * same key as the real stack's, so one dist could not tell a lax tier's applier holding a stricter
+ * tier's state (issue 12). Kept to read older estates and to migrate them (`tierkit state migrate`).
  */
 export function stateKey(keyPrefix: string, stack: string): string {
   return `${keyPrefix}/${stack}.tfstate`;
+}
+
+/** The state key layouts tierkit knows; the newest is what synth writes by default. */
+export const STATE_KEY_LAYOUTS = [1, 2] as const;
+export type StateKeyLayoutVersion = (typeof STATE_KEY_LAYOUTS)[number];
+export const CURRENT_STATE_KEY_LAYOUT: StateKeyLayoutVersion = 2;
+
+/** Where a stack sits, as far as its state key says: its gating tier and, for an app-environment stack, its server. */
+export interface StatePlacement {
+  readonly stack: string;
+  readonly gatingTier: string;
+  /** The PostgreSQL server of an app-environment stack; absent for a platform stack. */
+  readonly server?: string;
+}
+
+/**
+ * The S3 object holding a stack's Terraform state. Layout 2:
+ * `<keyPrefix>/<gatingTier>/servers/<server>/<stack>.tfstate` for an app-environment stack,
+ * `<keyPrefix>/<gatingTier>/platform/<stack>.tfstate` for a platform stack (the depths differ, so no
+ * server id can make one look like the other). Every stack's backend key must be exactly this
+ * (TK092): a grant on a key is a grant on one stack as gated by one tier on one server, so a
+ * retired entry claiming another tier or server names another, empty key, never the real state.
+ */
+export function stackStateKey(keyPrefix: string, layout: StateKeyLayoutVersion, p: StatePlacement): string {
+  if (layout === 1) return stateKey(keyPrefix, p.stack);
+  return p.server === undefined
+    ? `${keyPrefix}/${p.gatingTier}/platform/${p.stack}.tfstate`
+    : `${keyPrefix}/${p.gatingTier}/servers/${p.server}/${p.stack}.tfstate`;
+}
+
+/** The layout a manifest's S3 backend records (absent: 1, manifests before layouts), or undefined when it is no layout tierkit knows. */
+export function stateKeyLayoutOf(backend: { readonly stateKeyLayout?: unknown }): StateKeyLayoutVersion | undefined {
+  const v = backend.stateKeyLayout ?? 1;
+  return (STATE_KEY_LAYOUTS as readonly unknown[]).includes(v) ? (v as StateKeyLayoutVersion) : undefined;
 }
 
 /** The lock object Terraform's S3 backend writes beside a key (`use_lockfile`, Terraform 1.10+). */

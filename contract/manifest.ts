@@ -10,7 +10,11 @@ export type ArtifactKind = 'terraform-stack' | 'kubernetes-manifests' | 'ci-stat
 /** Where the stacks keep their Terraform state (estate `backend`). */
 export type ManifestBackend =
   | { readonly type: 'local' }
-  | { readonly type: 's3'; readonly bucket: string; readonly region: string; readonly keyPrefix: string; readonly accountId?: string };
+  | {
+    readonly type: 's3'; readonly bucket: string; readonly region: string; readonly keyPrefix: string; readonly accountId?: string;
+    /** How state keys are formed (contract/ci-names.ts `stackStateKey`); absent: 1, `<keyPrefix>/<stack>.tfstate`. */
+    readonly stateKeyLayout?: number;
+  };
 export type StackKind = 'app-environment' | 'tier-platform' | 'shared-platform';
 
 export interface ManifestArtifact {

@@ -107,3 +107,33 @@ export function plannerIssuerBootstrapStatements(password: string): string[] {
     `GRANT CONNECT ON DATABASE "postgres" TO "${PLANNER_ISSUER_ROLE}"`,
   ];
 }
+
+/**
+ * The plan job's pre-flight, run as the issued login (issue 12): members of the planner group that
+ * are neither the issuer, the static planner login, nor a login the issuer itself created (PostgreSQL
+ * 16+ gives a role's creator ADMIN on it: an existing role — a sandbox's login, an env group — can
+ * never show that), plain, expiring within the planner TTL, member of nothing else and with no member
+ but the issuer (its ADMIN on the logins it made would let it hand one — and the group through it —
+ to any role). ADMIN OPTION lets
+ * the issuer make ANY role a member, and a member inherits the group's CONNECT on every env database
+ * of the server (measured in test/pg/planner.test.ts); no event trigger sees GRANT ROLE, so the
+ * membership list itself is checked. Parameters: $1 group, $2 issuer, $3 static login, $4 max TTL
+ * seconds, $5 the issued logins' name prefix (Vault's default username template: `v-`). Every row is a planted member; pg_auth_members and pg_roles are readable by any login.
+ */
+export const UNEXPECTED_PLANNER_MEMBERS_SQL = `SELECT r.rolname AS member, g.rolname AS grantor
+FROM pg_auth_members m
+JOIN pg_roles r ON r.oid = m.member
+LEFT JOIN pg_roles g ON g.oid = m.grantor
+WHERE m.roleid = (SELECT oid FROM pg_roles WHERE rolname = $1)
+  AND r.rolname <> $2 AND r.rolname <> $3
+  AND NOT (
+    left(r.rolname, length($5)) = $5 AND r.rolcanlogin AND NOT r.rolsuper AND NOT r.rolcreaterole AND NOT r.rolcreatedb
+    AND NOT r.rolreplication AND NOT r.rolbypassrls
+    AND r.rolvaliduntil IS NOT NULL AND r.rolvaliduntil <= now() + make_interval(secs => $4::int)
+    AND EXISTS (SELECT 1 FROM pg_auth_members c WHERE c.roleid = r.oid AND c.member = (SELECT oid FROM pg_roles WHERE rolname = $2) AND c.admin_option)
+    AND NOT EXISTS (SELECT 1 FROM pg_auth_members o WHERE o.member = r.oid AND o.roleid <> m.roleid)
+    AND NOT EXISTS (SELECT 1 FROM pg_auth_members k WHERE k.roleid = r.oid AND k.member <> (SELECT oid FROM pg_roles WHERE rolname = $2))
+  )
+ORDER BY 1, 2`;
+/** Vault's default username template for the postgres plugin starts every issued login with it. */
+export const ISSUED_LOGIN_PREFIX = 'v-';

@@ -1,7 +1,29 @@
 import {
-  CI_MAIN_REF, CI_WORKFLOW_FILES, jobWorkflowRef, PLATFORM_ADMIN_ENVIRONMENT, planEnvironmentName, stateKey, stateLockKey, stateRoleName,
+  CI_MAIN_REF, CI_WORKFLOW_FILES, jobWorkflowRef, PLATFORM_ADMIN_ENVIRONMENT, planEnvironmentName, stackStateKey, stateKeyLayoutOf, stateLockKey, stateRoleName,
 } from './ci-names';
-import type { Manifest, ManifestStack } from './manifest';
+import type { Manifest, ManifestBackend, ManifestRetiredStack, ManifestStack } from './manifest';
+
+type S3Backend = Extract<ManifestBackend, { type: 's3' }>;
+
+/**
+ * The state key of a stack the manifest lists, under the backend's layout: its gating tier and, for
+ * an app-environment stack, its server. Undefined when the manifest does not say enough to form it
+ * (an unknown layout, an app-environment stack without a server): callers report that, never guess.
+ */
+export function manifestStackStateKey(backend: S3Backend, s: Pick<ManifestStack, 'name' | 'kind' | 'gatingTier' | 'server'>): string | undefined {
+  const layout = stateKeyLayoutOf(backend);
+  // Each part is one path segment: a `/`, a pattern character or an empty part would let one
+  // placement's key spell another's (or widen a grant), so such a manifest forms no key.
+  const segment = (v: unknown) => typeof v === 'string' && /^[A-Za-z0-9._-]+$/.test(v) && v !== '.' && v !== '..';
+  if (layout === undefined || !segment(s.gatingTier) || !segment(s.name)) return undefined;
+  if (s.kind === 'app-environment' && !segment(s.server)) return undefined;
+  return stackStateKey(backend.keyPrefix, layout, { stack: s.name, gatingTier: s.gatingTier, ...(s.kind === 'app-environment' ? { server: s.server } : {}) });
+}
+
+/** The key a retired entry keeps (its claimed tier and server form it: a false claim names another, empty key). */
+export function retiredStateKey(backend: S3Backend, r: Pick<ManifestRetiredStack, 'stack' | 'kind' | 'gatingTier' | 'server'>): string | undefined {
+  return manifestStackStateKey(backend, { name: r.stack, kind: r.kind === 'app-environment' ? 'app-environment' : 'tier-platform', gatingTier: r.gatingTier, server: r.server });
+}
 
 /**
  * `dist/ci/state-access.json`: the Terraform state identities of an S3 backend, as AWS IAM
@@ -111,22 +133,23 @@ export function stateAccess(m: Manifest): StateAccessDocument | undefined {
   const backend = m.estate.backend;
   if (!backend || backend.type !== 's3') return undefined;
   const stacks = ciStacks(m);
-  const keysOf = (list: readonly ManifestStack[]) => list.map((s) => stateKey(backend.keyPrefix, s.name)).sort(cmp);
+  // A key the manifest cannot form is left out of every grant (TK092 reports the stack).
+  const keysOf = (list: readonly ManifestStack[]) => list.flatMap((s) => manifestStackStateKey(backend, s) ?? []).sort(cmp);
   const pr = (context: string) => oidcSubject(m, context, CI_WORKFLOW_FILES.pullRequest, 'refs/pull/*/merge');
   const push = (environment: string) => oidcSubject(m, `environment:${environment}`, CI_WORKFLOW_FILES.apply, CI_MAIN_REF);
   const identities: StateIdentity[] = [];
   const retired = m.estate.retiredStacks ?? [];
-  const add = (name: string, access: 'read' | 'write', tier: string | undefined, list: readonly ManifestStack[], subjects: string[], kept: readonly string[] = []) => {
+  const add = (name: string, access: 'read' | 'write', tier: string | undefined, list: readonly ManifestStack[], subjects: string[], kept: readonly ManifestRetiredStack[] = []) => {
     if (list.length === 0 && kept.length === 0) return;
-    const keys = [...keysOf(list), ...kept.map((n) => stateKey(backend.keyPrefix, n))].sort(cmp);
+    const keys = [...keysOf(list), ...kept.flatMap((r) => retiredStateKey(backend, r) ?? [])].sort(cmp);
     identities.push({
       name, access, ...(tier === undefined ? {} : { tier }), stacks: list.map((s) => s.name).sort(cmp),
-      ...(kept.length > 0 ? { retiredStacks: [...kept].sort(cmp) } : {}), subjects,
+      ...(kept.length > 0 ? { retiredStacks: kept.map((r) => r.stack).sort(cmp) } : {}), subjects,
       trustPolicy: trust(backend.accountId, subjects), permissionsPolicy: permissions(backend.bucket, keys, access),
     });
   };
   const keptBy = (kind: 'app-environment' | 'platform', tier?: string) =>
-    retired.filter((r) => r.kind === kind && (tier === undefined || r.gatingTier === tier)).map((r) => r.stack);
+    retired.filter((r) => r.kind === kind && (tier === undefined || r.gatingTier === tier));
   const tiers = [...m.tiers].sort((a, b) => cmp(a.name, b.name));
   for (const t of tiers) {
     const gated = stacks.filter((s) => s.gatingTier === t.name);

@@ -1,4 +1,5 @@
 import type { ManifestRetiredStack } from '../contract/manifest';
+import { manifestStackStateKey } from '../contract/state-access';
 import type { Context } from './attention-context';
 
 /**
@@ -42,6 +43,32 @@ export function retiredStackAttention(ctx: Context): void {
       category: problems.length > 0 ? 'retired-stack-problem' : 'retired-stack', subject: `stack ${r.stack}`, stack: r.stack, tier: r.gatingTier,
       message: `state key kept for the ${r.kind === 'platform' ? 'platform-admin identity' : `applier of tier ${r.gatingTier}`} until its destroy ran (${entryText(r)}; reason: ${r.reason})${problems.length > 0 ? ` — ${problems.join('; ')}` : ''}`,
       details: was ? [`- ${entryText(was)}`, `+ ${entryText(r)}`] : [`+ ${entryText(r)}`],
+    });
+  }
+}
+
+/**
+ * A stack both sides have whose state key differs (state key layout 1 → 2, or its server's gating
+ * tier changed: layout 2 keys name it). Terraform's state does not follow a key: planned and applied
+ * as is, the stack would be created again beside its live objects. The item names the move and the
+ * command that performs it (docs/pr-flow.md, "Moving state keys").
+ */
+export function stateKeyAttention(ctx: Context): void {
+  const a = ctx.base.estate.backend;
+  const b = ctx.head.estate.backend;
+  if (!a || a.type !== 's3' || !b || b.type !== 's3') return;
+  const base = new Map(ctx.base.stacks.map((s) => [s.name, s]));
+  for (const s of ctx.head.stacks) {
+    const was = base.get(s.name);
+    if (!was) continue;
+    const from = manifestStackStateKey(a, was);
+    const to = manifestStackStateKey(b, s);
+    if (from === to && a.bucket === b.bucket) continue;
+    ctx.items.push({
+      // Its own subject: folded into the stack's line, the move would hide among that line's details.
+      category: 'state-key-moved', subject: `state key of stack ${s.name}`, stack: s.name, tier: s.gatingTier,
+      message: `its Terraform state key moves from ${from ?? '(none formed)'} to ${to ?? '(none formed)'}${a.bucket === b.bucket ? '' : ` (bucket ${a.bucket} → ${b.bucket})`}: state does not follow a key, so a plan against the new one would create the stack again; pause applies and run \`tierkit state migrate --from <base dist> --dist <head dist>\` before this is applied`,
+      details: [`- ${from ?? '(none)'}`, `+ ${to ?? '(none)'}`],
     });
   }
 }

@@ -5,7 +5,7 @@ import { AttributeLookup, Context, addedStrings, after, changeLines, envOfStack,
 import { connectionAttention } from './attention-connections';
 import { grantAttention } from './attention-grants';
 import { manifestAttention } from './attention-manifest';
-import { retiredStackAttention } from './attention-retired';
+import { retiredStackAttention, stateKeyAttention } from './attention-retired';
 import { kubernetesAttention } from './attention-network';
 import type { AffectedStack, AttentionCategory, AttentionItem, ManifestChange, ResourceChange, TerraformChange } from './model';
 import { isProdTier } from './summary';
@@ -18,7 +18,7 @@ import { diffPolicies, readPolicy } from './vault-policy';
  */
 
 export const CATEGORY_ORDER: readonly AttentionCategory[] = [
-  'integrity', 'unresolved', 'unmodelled', 'prod', 'human-gate', 'gate-changed', 'retired-stack-problem', 'seed-store', 'suppression', 'exception', 'destroy', 'retired-stack', 'meta-argument',
+  'integrity', 'unresolved', 'unmodelled', 'prod', 'human-gate', 'gate-changed', 'retired-stack-problem', 'state-key-moved', 'seed-store', 'suppression', 'exception', 'destroy', 'retired-stack', 'meta-argument',
   'ownership', 'membership', 'grant', 'role-attributes', 'statements', 'allowed-roles', 'connection', 'vault-policy', 'auth-role',
   'network-policy', 'sandbox-approval', 'sandbox-added', 'sandbox-extended', 'sandbox-removed', 'sandbox-changed',
 ];
@@ -180,6 +180,7 @@ export function attentionItems(
   }
   manifestAttention(ctx, manifest);
   retiredStackAttention(ctx);
+  stateKeyAttention(ctx);
   const rank = (c: AttentionCategory) => CATEGORY_ORDER.indexOf(c);
   return ctx.items.sort((a, b) => rank(a.category) - rank(b.category) || compareStrings(a.subject, b.subject) || compareStrings(a.message, b.message));
 }

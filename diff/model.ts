@@ -79,6 +79,7 @@ export type AttentionCategory =
   | 'seed-store'
   | 'retired-stack'
   | 'retired-stack-problem'
+  | 'state-key-moved'
   | 'suppression'
   | 'exception'
   | 'integrity'

@@ -21,6 +21,10 @@ const CATEGORY_SEVERITY: Partial<Record<AttentionCategory, Severity>> = {
   // routine when it matches base; kept for another tier or server than base's, or not kept at all
   // (the destroy would be refused after the merge), before anything else of the estate.
   'retired-stack': 5, 'retired-stack-problem': 2,
+  // A stack's state key moves (key layout, its server's gating tier): unless the state is moved
+  // first (`tierkit state migrate`), the next plan runs against an empty key. Beside the gates: the
+  // identity that reaches the state changes with it.
+  'state-key-moved': 4,
   suppression: 5, exception: 5, 'meta-argument': 5, ownership: 5, membership: 5, grant: 5, 'role-attributes': 5,
   statements: 5, 'allowed-roles': 5, connection: 5, 'vault-policy': 5, 'auth-role': 5, 'network-policy': 5,
   'sandbox-added': 5, 'sandbox-removed': 5, 'sandbox-changed': 5, 'sandbox-extended': 5,
@@ -34,7 +38,7 @@ const REDERIVED = new Set<string>(['prod', 'human-gate', 'destroy']);
 const CATEGORY_LABEL: Partial<Record<AttentionCategory, string>> = {
   integrity: 'dist/ integrity (check fails on it)', unresolved: 'value tierkit cannot resolve (check fails on it)',
   unmodelled: 'type tierkit does not model',
-  'gate-changed': 'apply gate changed', 'seed-store': 'seed store moved: prod\'s golden is written there', 'retired-stack': 'retired stack: its state key kept', 'retired-stack-problem': 'retired stack: its state key not kept for its own tier', suppression: 'suppression', exception: 'exception', 'meta-argument': 'meta-argument',
+  'gate-changed': 'apply gate changed', 'seed-store': 'seed store moved: prod\'s golden is written there', 'retired-stack': 'retired stack: its state key kept', 'retired-stack-problem': 'retired stack: its state key not kept for its own tier', 'state-key-moved': 'state key moves: migrate the state first', suppression: 'suppression', exception: 'exception', 'meta-argument': 'meta-argument',
   ownership: 'owner', membership: 'membership', grant: 'grant', 'role-attributes': 'role attributes', statements: 'statements',
   'allowed-roles': 'allowed_roles', connection: 'connection', 'vault-policy': 'Vault policy', 'auth-role': 'auth role',
   'network-policy': 'network', 'sandbox-added': 'sandbox create', 'sandbox-removed': 'sandbox delete', 'sandbox-changed': 'sandbox change',

@@ -3,12 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { App, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
 import * as postgresql from '@cdktf/provider-postgresql';
 import * as vault from '@cdktf/provider-vault';
-import { ESTATE_SETTINGS as S, EstateSpec, TIER_NAMES } from '../spec';
+import { ESTATE_SETTINGS as S, EstateSpec, TIER_NAMES, TierName } from '../spec';
 import { Env, TIERS, environments, gatingTiers, serverOf, slug, snake, host } from './config';
 
-function baseStack(app: App, name: string): TerraformStack {
+/** `place`: the state key's path below the prefix (`<gating tier>/servers/<server>` or `<gating tier>/platform`). */
+function baseStack(app: App, name: string, place: string): TerraformStack {
   const stack = new TerraformStack(app, name);
-  new S3Backend(stack, { bucket: S.backend.bucket, region: S.backend.region, key: `${S.backend.keyPrefix}/${name}.tfstate`, encrypt: true });
+  new S3Backend(stack, { bucket: S.backend.bucket, region: S.backend.region, key: `${S.backend.keyPrefix}/${place}/${name}.tfstate`, encrypt: true });
   stack.addOverride('terraform.backend.s3.use_lockfile', true);
   new vault.provider.VaultProvider(stack, 'vault', { address: S.vaultAddress, skipChildToken: true });
   return stack;
@@ -20,11 +21,11 @@ function policy(comment: string, rules: { path: string; capabilities: string[] }
   return `# ${comment}\n${body}`;
 }
 
-function environmentStack(app: App, e: Env): void {
+function environmentStack(app: App, e: Env, gating: ReadonlyMap<string, TierName>): void {
   const name = slug(e);
   const server = serverOf(e.tier);
   const [ttl, maxTtl] = TIERS[e.tier].ttl;
-  const stack = baseStack(app, name);
+  const stack = baseStack(app, name, `${gating.get(server.id)}/servers/${server.id}`);
   let username = server.adminRole;
   if (!username) {
     const user = new TerraformVariable(stack, 'pg_admin_username', { type: 'string', sensitive: true, description: `Admin role on ${server.id}` });
@@ -130,8 +131,15 @@ function environmentStack(app: App, e: Env): void {
 
 const CRUD = ['create', 'read', 'update', 'delete'];
 
+/** The strictest gate of the tiers in use governs the platform stacks. */
+function estateGate(envs: readonly Env[]): TierName {
+  return [...new Set(envs.map((e) => e.tier))].reduce((a, b) => (TIERS[b].gateRank > TIERS[a].gateRank
+    || (TIERS[b].gateRank === TIERS[a].gateRank && TIER_NAMES.indexOf(b) > TIER_NAMES.indexOf(a)) ? b : a));
+}
+
 function platformStacks(app: App, envs: readonly Env[]): void {
-  const shared = baseStack(app, 'platform');
+  const platformPlace = `${estateGate(envs)}/platform`;
+  const shared = baseStack(app, 'platform', platformPlace);
   new vault.mount.Mount(shared, 'database_mount', { path: 'postgres', type: 'database', description: 'dynamic Postgres credentials' });
   new vault.mount.Mount(shared, 'kv_mount', { path: 'kvv2', type: 'kv', options: { version: '2' }, description: 'app configuration' });
   new vault.authBackend.AuthBackend(shared, 'kubernetes_auth', { type: 'kubernetes', path: 'kubernetes' });
@@ -153,7 +161,7 @@ function platformStacks(app: App, envs: readonly Env[]): void {
     const gated = envs.filter((e) => gating.get(serverOf(e.tier).id) === tier);
     // An applier identity only for tiers that gate something and apply from CI.
     if (TIERS[tier].gateRank === 0 || gated.length === 0) continue;
-    const stack = baseStack(app, `platform-${tier}`);
+    const stack = baseStack(app, `platform-${tier}`, platformPlace);
     const rules = gated.flatMap((e) => {
       const s = slug(e);
       return [
@@ -212,7 +220,8 @@ export function synthTerraform(spec: EstateSpec, outdir: string): void {
   mkdirSync(outdir, { recursive: true }); // cdktf's App creates only the last path segment
   const app = new App({ outdir });
   const envs = environments(spec);
-  for (const e of envs) environmentStack(app, e);
+  const gating = gatingTiers(envs);
+  for (const e of envs) environmentStack(app, e, gating);
   platformStacks(app, envs);
   app.synth();
 }

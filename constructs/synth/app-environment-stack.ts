@@ -19,6 +19,7 @@ import { describePreviews } from './terraform-previews';
 import { describeTemplateReset } from './terraform-template-reset';
 import { SandboxReset } from '../enums';
 import { hostsPreviews } from '../previews';
+import { gatingTierOfServer } from '../query';
 import { TEMPLATE_RESET_VAULT_POOL_LIFETIME_SECONDS } from '../../contract/template-reset-login';
 import { PROMOTE_CREDENTIAL_TTL, hasPromoteCredential, promoteCreationStatements } from '../promote-credential';
 
@@ -49,6 +50,14 @@ export const TTL_SWEEP_TOKEN_TTL_SECONDS = 300;
  */
 export function vaultProvider(estate: Estate): ProviderDescription {
   return { attributes: { address: estate.vault.address, skip_child_token: true }, variables: [] };
+}
+
+/**
+ * What an env's state key names (naming.stackStateKey): its server and that server's gating tier.
+ * Synth passes the tier it computed once for every env; alone, it is derived here.
+ */
+export function statePlacement(env: AppEnvironment, gatingTier?: string): { readonly gatingTier: string; readonly server: string } {
+  return { gatingTier: gatingTier ?? gatingTierOfServer(env.estate, env.server!)!.name, server: env.server!.serverId };
 }
 
 /**

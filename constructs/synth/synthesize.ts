@@ -219,9 +219,10 @@ export function synthesizeShard(estate: Estate, index: number, count: number): M
   return inScratch((scratch) => {
     const tfApp = new TerraformApp({ stackTraces: false, skipValidation: false, outdir: scratch });
     const out = new Map<string, string>();
+    const gatingOf = new Map(estate.servers.map((s) => [s, gatingTierOfServer(estate, s)]));
     environmentsOf(estate).forEach((env, i) => {
       if (i % count !== index) return;
-      for (const [path, content] of renderEnvironment(tfApp, env)) out.set(path, content);
+      for (const [path, content] of renderEnvironment(tfApp, env, gatingOf.get(env.server!)!.name)) out.set(path, content);
     });
     return out;
   });
@@ -242,10 +243,10 @@ function inScratch<T>(fn: (scratch: string) => T): T {
  * An app-environment's Terraform stack and Kubernetes manifests: [path, content] twice. The stack
  * is written without cdktf when tierkit alone declares it (same bytes), through cdktf otherwise.
  */
-function renderEnvironment(tfApp: TerraformApp, env: AppEnvironment): [string, string][] {
-  const plain = referenceRendering ? undefined : plainAppEnvironmentStack(env);
+function renderEnvironment(tfApp: TerraformApp, env: AppEnvironment, gatingTier: string): [string, string][] {
+  const plain = referenceRendering ? undefined : plainAppEnvironmentStack(env, gatingTier);
   return [
-    [naming.dist.terraformStack(env.stackName), plain ? canonicalJson(plain) : stackJson(buildAppEnvironmentStack(tfApp, env).stack)],
+    [naming.dist.terraformStack(env.stackName), plain ? canonicalJson(plain) : stackJson(buildAppEnvironmentStack(tfApp, env, gatingTier).stack)],
     [naming.dist.k8sAppEnvironment(env.tier.name, env.coordinate), chartYaml(buildEnvironmentChart(k8sApp(), env))],
   ];
 }
@@ -269,7 +270,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
     const k8sPath = naming.dist.k8sAppEnvironment(env.tier.name, env.coordinate);
     const [[, tfContent], [, k8sContent]] = rendered.has(tfPath) && rendered.has(k8sPath)
       ? [[tfPath, rendered.get(tfPath)!], [k8sPath, rendered.get(k8sPath)!]]
-      : renderEnvironment(tfApp, env);
+      : renderEnvironment(tfApp, env, gating.name);
     const base = { tier: env.tier.name, app: env.app.appName, env: env.env, constructPaths: [estate.displayPath(env)] };
     pending.push({ path: tfPath, content: tfContent, meta: { ...base, kind: 'terraform-stack', stack: env.stackName } });
     pending.push({ path: k8sPath, content: k8sContent, meta: { ...base, kind: 'kubernetes-manifests' } });

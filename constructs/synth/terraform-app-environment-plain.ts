@@ -1,6 +1,6 @@
 import { CDKTF_VERSION, Token, Tokenization } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
-import { NEEDS_OWNER_PRIVILEGES, PROVIDER_MEMBERSHIP_ADDRESS, address, describeAppEnvironmentStack } from './app-environment-stack';
+import { NEEDS_OWNER_PRIVILEGES, PROVIDER_MEMBERSHIP_ADDRESS, address, describeAppEnvironmentStack, statePlacement } from './app-environment-stack';
 
 /**
  * The app-environment stack described by `app-environment-stack.ts`, written as plain JSON without
@@ -45,9 +45,9 @@ function holdsToken(value: unknown): boolean {
  * The canonical JSON object of `env`'s stack, or `undefined` when only cdktf may render it
  * (escape hatches, a backend without a plain form, tokens among the values).
  */
-export function plainAppEnvironmentStack(env: AppEnvironment): Block | undefined {
+export function plainAppEnvironmentStack(env: AppEnvironment, gatingTier?: string): Block | undefined {
   if (env.escapeHatches.length > 0) return undefined;
-  const backend = env.estate.backend.plain(env.stackName);
+  const backend = env.estate.backend.plain(env.stackName, statePlacement(env, gatingTier));
   if (!backend) return undefined;
   const description = describeAppEnvironmentStack(env);
   const managed = description.resources.some((r) => address(r.type, r.id) === PROVIDER_MEMBERSHIP_ADDRESS);

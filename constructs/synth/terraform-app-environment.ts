@@ -5,7 +5,7 @@ import {
 } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
 import {
-  AppEnvironmentResourceType, NEEDS_OWNER_PRIVILEGES, ResourceDescription, address, describeAppEnvironmentStack,
+  AppEnvironmentResourceType, NEEDS_OWNER_PRIVILEGES, ResourceDescription, address, describeAppEnvironmentStack, statePlacement,
 } from './app-environment-stack';
 import { addVariables, cdktfConfig } from './cdktf-config';
 import { addBackend, addPostgresProvider, addVaultProvider } from './terraform-common';
@@ -53,10 +53,10 @@ function build(stack: TerraformStack, r: ResourceDescription, byId: ReadonlyMap<
  * One stack per app-environment, as described by `describeAppEnvironmentStack`. Resource ids are
  * stable public API: diffs and policy findings point at them.
  */
-export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment): AppEnvironmentResources {
+export function buildAppEnvironmentStack(app: TerraformApp, env: AppEnvironment, gatingTier?: string): AppEnvironmentResources {
   const description = describeAppEnvironmentStack(env);
   const stack = new TerraformStack(app, env.stackName);
-  addBackend(stack, env.estate, env.stackName);
+  addBackend(stack, env.estate, env.stackName, statePlacement(env, gatingTier));
   addPostgresProvider(stack, env.server!);
   addVaultProvider(stack, env.estate);
   addVariables(stack, description.variables);

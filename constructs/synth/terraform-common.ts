@@ -1,12 +1,14 @@
 import { Construct } from 'constructs';
 import { PostgresqlProvider, TerraformStack, VaultProvider } from '../cdktf';
+import type { StatePlacement } from '../../contract/ci-names';
 import { Estate } from '../estate';
 import { PostgresServer } from '../postgres-server';
 import { postgresProvider, vaultProvider } from './app-environment-stack';
 import { addVariables, cdktfConfig } from './cdktf-config';
 
-export function addBackend(stack: TerraformStack, estate: Estate, stackName: string): void {
-  estate.backend.attach(stack, stackName);
+/** `placement`: the stack's gating tier and (app-environment stacks) server, which its state key names. */
+export function addBackend(stack: TerraformStack, estate: Estate, stackName: string, placement: Omit<StatePlacement, 'stack'>): void {
+  estate.backend.attach(stack, stackName, placement);
 }
 
 /** The Vault provider as `vaultProvider` (app-environment-stack.ts) describes it. */

@@ -22,7 +22,7 @@ import {
   PROMOTE_TOKEN_TTL_SECONDS, hasPromoteCredential, promoteClaims, promotePolicyRules, rehearsalSandbox, rehearsePolicyRules,
 } from '../promote-credential';
 import { rehearseClaims } from '../../contract/ci-names';
-import { environmentsOf } from '../query';
+import { environmentsOf, gatingTierOfEstate } from '../query';
 import { hostsPreviews, previewWorkloadAccessor } from '../previews';
 
 /** Shared mounts and auth backends of the estate (one stack, behind the strictest gate). */
@@ -31,7 +31,7 @@ export function buildSharedPlatformStack(
 ): TerraformStack {
   const name = naming.SHARED_PLATFORM_STACK;
   const stack = new TerraformStack(app, name);
-  addBackend(stack, estate, name);
+  addBackend(stack, estate, name, { gatingTier: gatingTierOfEstate(estate).name });
   addVaultProvider(stack, estate);
   new VaultMount(stack, 'database_mount', { path: estate.vault.databaseMount, type: 'database', description: 'tierkit: dynamic Postgres credentials' });
   new VaultMount(stack, 'kv_mount', { path: estate.vault.kvMount, type: 'kv', options: { version: '2' }, description: 'tierkit: app configuration' });
@@ -240,7 +240,7 @@ export function buildTierPlatformStack(
 ): TerraformStack {
   const name = naming.tierPlatformStackName(tier.name);
   const stack = new TerraformStack(app, name);
-  addBackend(stack, estate, name);
+  addBackend(stack, estate, name, { gatingTier: gatingTierOfEstate(estate).name });
   addVaultProvider(stack, estate);
   const adminSecret = (s: PostgresServer): PolicyRule => ({
     path: `${estate.vault.kvMount}/data/${naming.serverAdminSecretName(s.serverId)}`, capabilities: ['read'],

@@ -1,4 +1,5 @@
-import { stateKey } from '../../constructs/naming';
+import { stateKeyLayoutOf } from '../../contract/ci-names';
+import { manifestStackStateKey } from '../../contract/state-access';
 import { EstateGraph, Stack } from '../graph/types';
 import { Rule, RuleFinding } from './support/rule';
 
@@ -20,7 +21,7 @@ export const rule: Rule = {
   title: "Every stack keeps its Terraform state in the estate's backend, under the key naming derives from its name",
   explanation:
     "Each Terraform state identity (dist/ci/state-access.json) is granted the state keys of exactly the stacks its tier "
-    + "gates, named `<keyPrefix>/<stack>.tfstate`. A stack whose backend names another key (an escape hatch's "
+    + "gates, named from its gating tier and server (`<keyPrefix>/<gatingTier>/servers/<server>/<stack>.tfstate`, layout 2). A stack whose backend names another key (an escape hatch's "
     + "`addOverride('terraform.backend.s3.key', …)`), another bucket, or backend credentials of its own (`role_arn`, "
     + '`assume_role`, `profile`, `access_key`, an `endpoint`) reads or writes state that is not its own — a dev stack '
     + "pointed at prod's key would have its plan refresh, and its apply overwrite, prod's state — or escapes the identity "
@@ -36,6 +37,10 @@ export const rule: Rule = {
       out.push({ source: { file: 'manifest.json', pointer: '/estate/backend' }, message: 'manifest.json records no estate backend: no stack\'s state location can be judged (a dist from an older tierkit?)', fix: 'Re-run `tierkit synth` with this tierkit.' });
       return out;
     }
+    if (declared.type === 's3' && stateKeyLayoutOf(declared) === undefined) {
+      out.push({ source: { file: 'manifest.json', pointer: '/estate/backend/stateKeyLayout' }, message: `manifest.json records state key layout ${show((declared as Record<string, unknown>).stateKeyLayout)}, which this tierkit does not know: no stack's state key can be judged`, fix: 'Re-run `tierkit synth` with this tierkit.' });
+      return out;
+    }
     for (const s of g.stacks) {
       const backend = (s.json.terraform as Record<string, unknown> | undefined)?.backend;
       const types = backend && typeof backend === 'object' && !Array.isArray(backend) ? Object.keys(backend) : [];
@@ -45,8 +50,15 @@ export const rule: Rule = {
         continue;
       }
       const got = (backend as Record<string, unknown>)[declared.type];
+      // The key names the stack's gating tier and server as the manifest lists them (layout 2):
+      // a stack the manifest does not list, or lists without them, has no key to judge against.
+      const key = declared.type === 's3' && s.manifest ? manifestStackStateKey(declared, s.manifest) : undefined;
+      if (declared.type === 's3' && key === undefined) {
+        out.push({ env: s.env, source: source(s), message: `${where}: the manifest ${s.manifest ? 'lists it without the gating tier and server its state key names' : 'does not list it'}, so its state key cannot be derived or judged` });
+        continue;
+      }
       const want = declared.type === 's3'
-        ? expectedS3(declared.bucket, declared.region, stateKey(declared.keyPrefix, s.name))
+        ? expectedS3(declared.bucket, declared.region, key!)
         : { path: 'terraform.tfstate' };
       if (!got || typeof got !== 'object' || Array.isArray(got)) {
         out.push({ env: s.env, source: source(s), message: `${where}: backend "${declared.type}" is ${show(got)}, not an object tierkit can read` });

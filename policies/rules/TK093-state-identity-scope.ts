@@ -1,5 +1,5 @@
-import { stateKey, stateLockKey } from '../../constructs/naming';
-import { GITHUB_OIDC_HOST, stateAccess, STS_AUDIENCE } from '../../contract/state-access';
+import { stateLockKey } from '../../constructs/naming';
+import { GITHUB_OIDC_HOST, manifestStackStateKey, stateAccess, STS_AUDIENCE } from '../../contract/state-access';
 import { EstateGraph } from '../graph/types';
 import { Rule, RuleFinding } from './support/rule';
 
@@ -89,8 +89,8 @@ export const rule: Rule = {
       });
       // Permissions: only the identity's actions, only its stacks' keys and lock objects.
       // Retired stacks (TK150 judges their entries) keep their key for their applier until destroyed.
-      const keys = new Set([...e.stacks, ...(e.retiredStacks ?? [])].map((s) => stateKey(expected.backend.keyPrefix, s)));
-      const objects = new Set([...keys].flatMap((k) => [`arn:aws:s3:::${expected.backend.bucket}/${k}`, ...(e.access === 'write' ? [`arn:aws:s3:::${expected.backend.bucket}/${stateLockKey(k)}`] : [])]));
+      // The objects synth derives for it (contract/state-access.ts: keys by the backend's layout, locks for a writer).
+      const objects = new Set(e.permissionsPolicy.Statement.flatMap((st) => list(st.Resource).map(String)).filter((r) => r !== `arn:aws:s3:::${expected.backend.bucket}`));
       const allowed = e.access === 'read' ? READ_ACTIONS : WRITE_ACTIONS;
       const perms = isRecord(id.permissionsPolicy) ? list(id.permissionsPolicy.Statement) : [];
       perms.forEach((st, j) => {
@@ -112,7 +112,10 @@ export const rule: Rule = {
           const bucketOnly = r === `arn:aws:s3:::${expected.backend.bucket}`;
           if (bucketOnly && actions.every((a) => a === 's3:ListBucket')) continue;
           if (!objects.has(r)) {
-            const owner = [...g.manifest.stacks].find((s) => r.endsWith(`/${stateKey(expected.backend.keyPrefix, s.name)}`) || r.endsWith(`/${stateLockKey(stateKey(expected.backend.keyPrefix, s.name))}`));
+            const owner = [...g.manifest.stacks].find((s) => {
+              const k = manifestStackStateKey(expected.backend, s);
+              return k !== undefined && (r.endsWith(`/${k}`) || r.endsWith(`/${stateLockKey(k)}`));
+            });
             out.push({
               source: at(`${sp}/Resource`),
               message: `${label} reaches ${r}${owner ? ` — the state of stack ${owner.name}, gated by ${owner.gatingTier}` : ''}, not one of its own stacks' (${[...e.stacks, ...(e.retiredStacks ?? []).map((r) => `${r} (retired)`)].join(', ')})`,

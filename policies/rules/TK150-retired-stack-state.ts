@@ -1,4 +1,6 @@
-import { stateKey, stateLockKey, stateRoleName } from '../../contract/ci-names';
+import { stateLockKey, stateRoleName } from '../../contract/ci-names';
+import type { ManifestRetiredStack } from '../../contract/manifest';
+import { retiredStateKey } from '../../contract/state-access';
 import { isReason, MIN_REASON_LENGTH } from '../../contract/tiers';
 import { EstateGraph } from '../graph/types';
 import { Rule, RuleFinding } from './support/rule';
@@ -35,8 +37,8 @@ export const rule: Rule = {
     const tiers = new Map(m.tiers.map((t) => [t.name, t]));
     const live = new Set(m.stacks.map((s) => s.name));
     const seen = new Set<string>();
-    // stack → the one identity that may reach its key (a live stack's key is TK093's to judge).
-    const owner = new Map<string, string>();
+    // stack → the one identity that may reach its key, and the entry forming that key (a live stack's key is TK093's to judge).
+    const owner = new Map<string, { identity: string; entry: ManifestRetiredStack }>();
     declared.forEach((r: unknown, i: number) => {
       const p = `/estate/retiredStacks/${i}`;
       if (!isRecord(r) || typeof r.stack !== 'string' || typeof r.gatingTier !== 'string') {
@@ -61,10 +63,10 @@ export const rule: Rule = {
         else if (tier && tier.rank < gating.rank) {
           problems.push(`tier ${tier.name} is laxer than ${gating.name}, which gates its server ${server.id}: ${tier.name}'s applier would hold the state of a stack on ${gating.name}'s server`);
         }
-        if (tier && !live.has(r.stack)) owner.set(r.stack, stateRoleName({ role: 'apply', tier: tier.name }));
+        if (tier && !live.has(r.stack)) owner.set(r.stack, { identity: stateRoleName({ role: 'apply', tier: tier.name }), entry: r as unknown as ManifestRetiredStack });
       } else if (r.kind === 'platform') {
         if (r.server !== undefined) problems.push('a platform stack names no server');
-        if (!live.has(r.stack)) owner.set(r.stack, stateRoleName('platform-admin'));
+        if (!live.has(r.stack)) owner.set(r.stack, { identity: stateRoleName('platform-admin'), entry: r as unknown as ManifestRetiredStack });
       } else {
         problems.push(`its kind ${JSON.stringify(r.kind)} is neither app-environment nor platform`);
       }
@@ -78,7 +80,7 @@ export const rule: Rule = {
 };
 
 /** Retired keys (and locks) in state-access.json granted to an identity other than their owner — planners included. */
-function grantedElsewhere(g: EstateGraph, owner: Map<string, string>): RuleFinding[] {
+function grantedElsewhere(g: EstateGraph, owner: Map<string, { identity: string; entry: ManifestRetiredStack }>): RuleFinding[] {
   const backend = g.manifest.estate.backend;
   if (owner.size === 0 || !backend || backend.type !== 's3' || !g.stateAccess) return []; // TK093 judges a missing or foreign file
   const file = g.stateAccess.file;
@@ -87,8 +89,9 @@ function grantedElsewhere(g: EstateGraph, owner: Map<string, string>): RuleFindi
     return [{ source: { file, pointer: '' }, message: `${file} cannot be read: who reaches the retired stacks' state cannot be judged` }];
   }
   const keyOf = new Map<string, string>();
-  for (const stack of owner.keys()) {
-    const k = stateKey(backend.keyPrefix, stack);
+  for (const [stack, { entry }] of owner) {
+    const k = retiredStateKey(backend, entry);
+    if (k === undefined) continue; // TK092 reports a layout it cannot read
     keyOf.set(`arn:aws:s3:::${backend.bucket}/${k}`, stack);
     keyOf.set(`arn:aws:s3:::${backend.bucket}/${stateLockKey(k)}`, stack);
   }
@@ -100,11 +103,11 @@ function grantedElsewhere(g: EstateGraph, owner: Map<string, string>): RuleFindi
       if (!isRecord(st) || st.Effect === 'Deny') return;
       for (const r of list(st.Resource).map(String)) {
         const stack = keyOf.get(r);
-        if (stack === undefined || id.name === owner.get(stack)) continue;
+        if (stack === undefined || id.name === owner.get(stack)!.identity) continue;
         const planner = typeof id.name === 'string' && id.name.startsWith('tierkit-state-plan-');
         out.push({
           source: { file, pointer: `/identities/${i}/permissionsPolicy/Statement/${j}/Resource` },
-          message: `state identity ${JSON.stringify(id.name)}${planner ? ' (a planner)' : ''} reaches ${r}, the state of retired stack ${stack}: only ${owner.get(stack)} may keep it until its destroy ran`,
+          message: `state identity ${JSON.stringify(id.name)}${planner ? ' (a planner)' : ''} reaches ${r}, the state of retired stack ${stack}: only ${owner.get(stack)!.identity} may keep it until its destroy ran`,
         });
       }
     });

@@ -1,3 +1,4 @@
+import { manifestStackStateKey } from '../../contract/state-access';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -174,8 +175,12 @@ describe('stacks removed by a pull request', () => {
   it("main's state identities keep each removed stack's key for its gating tier's applier, and for no planner", () => {
     const access = stateAccess(head)!;
     for (const n of removedNames) {
-      const gt = base.stacks.find((s) => s.name === n)!.gatingTier;
-      const holders = access.identities.filter((i) => JSON.stringify(i.permissionsPolicy).includes(`/estate/${n}.tfstate"`)).map((i) => i.name);
+      const was = base.stacks.find((s) => s.name === n)!;
+      const gt = was.gatingTier;
+      // The key the retired entry keeps is the very key the stack's state had in base (layout 2 names tier and server).
+      const key = manifestStackStateKey(base.estate.backend as never, was)!;
+      expect(key).toBe(`estate/${gt}/servers/${was.server}/${n}.tfstate`);
+      const holders = access.identities.filter((i) => JSON.stringify(i.permissionsPolicy).includes(`/${key}"`)).map((i) => i.name);
       expect(holders, n).toEqual([`tierkit-state-apply-${gt}`]);
     }
   });

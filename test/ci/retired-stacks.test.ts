@@ -27,7 +27,8 @@ function retire(e: Estate, list: readonly RetiredStack[]): void {
 const read = (dir: string, rel: string) => JSON.parse(readFileSync(join(dir, rel), 'utf8'));
 const identity = (d: StateAccessDocument, name: string) => d.identities.find((i) => i.name === name)!;
 const objects = (d: StateAccessDocument, name: string) => identity(d, name).permissionsPolicy.Statement.flatMap((s) => [s.Resource].flat() as string[]);
-const key = (stack: string) => `arn:aws:s3:::arcodange-tfstate/estate/${stack}.tfstate`;
+/** The state object of a stack as layout 2 names it: gating tier, then server (app-environment) or platform. */
+const key = (stack: string) => `arn:aws:s3:::arcodange-tfstate/estate/prod/${stack.startsWith('platform') ? 'platform' : 'servers/prod-pg'}/${stack}.tfstate`;
 
 let dist: string;
 let access: StateAccessDocument;
@@ -125,7 +126,12 @@ describe('TK150 judges dist as written', () => {
       dev.permissionsPolicy.Statement.find((s: any) => s.Sid === 'StateLock').Resource.push(`${key('shop-old')}.tflock`);
     });
     const r = await check(dir);
-    expect(findings(r, 'TK093')).toEqual([]); // the file agrees with the edited manifest: only TK150 can tell
+    // Layout 2: a dev entry forms the key estate/dev/servers/prod-pg/shop-old.tfstate, so the dev
+    // applier granted prod's key is TK093's finding too (before layouts, only TK150 could tell).
+    expect(findings(r, 'TK093').map((x) => x.message)).toEqual([
+      expect.stringContaining(`state identity "tierkit-state-apply-dev" reaches ${key('shop-old')},`),
+      expect.stringContaining(`state identity "tierkit-state-apply-dev" reaches ${key('shop-old')}.tflock,`),
+    ]);
     const f = findings(r, 'TK150');
     expect(f.map((x) => x.message)).toEqual([expect.stringContaining("retired stack shop-old (tier dev): tier dev is laxer than prod, which gates its server prod-pg")]);
     expect(f[0].severity).toBe('error');

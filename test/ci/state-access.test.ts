@@ -40,13 +40,16 @@ describe('state identities (synthesized)', () => {
   it('the prod applier writes exactly the keys (and lock objects) of the app-environment stacks prod gates', () => {
     expect(id(doc, 'tierkit-state-apply-prod').stacks).toEqual(['crm', 'erp', 'erp-sandbox', 'shop']);
     expect(resources(doc, 'tierkit-state-apply-prod', 'ReadWriteState')).toEqual(
-      ['crm', 'erp', 'erp-sandbox', 'shop'].map((s) => `arn:aws:s3:::arcodange-tfstate/estate/${s}.tfstate`).sort());
+      ['crm', 'erp', 'erp-sandbox', 'shop'].map((s) => `arn:aws:s3:::arcodange-tfstate/estate/prod/servers/prod-pg/${s}.tfstate`).sort());
     expect(resources(doc, 'tierkit-state-apply-prod', 'StateLock')).toEqual(
-      ['crm', 'erp', 'erp-sandbox', 'shop'].map((s) => `arn:aws:s3:::arcodange-tfstate/estate/${s}.tfstate.tflock`).sort());
+      ['crm', 'erp', 'erp-sandbox', 'shop'].map((s) => `arn:aws:s3:::arcodange-tfstate/estate/prod/servers/prod-pg/${s}.tfstate.tflock`).sort());
   });
 
   it("no dev identity reaches a key of a stack prod gates; planners only read", () => {
-    const prodKeys = ['crm', 'erp', 'erp-sandbox', 'shop', 'platform', 'platform-prod'].map((s) => `estate/${s}.tfstate`);
+    const prodKeys = [
+      ...['crm', 'erp', 'erp-sandbox', 'shop'].map((s) => `estate/prod/servers/prod-pg/${s}.tfstate`),
+      ...['platform', 'platform-prod'].map((s) => `estate/prod/platform/${s}.tfstate`),
+    ];
     for (const i of doc.identities.filter((x) => x.tier === 'dev' || x.tier === 'preprod')) {
       const all = JSON.stringify(i.permissionsPolicy);
       for (const k of prodKeys) expect(all.includes(`/${k}"`), `${i.name} reaches ${k}`).toBe(false);
@@ -88,9 +91,9 @@ describe('state identities (synthesized)', () => {
 
 describe('TK092: a stack keeps its state under its own key, in the estate backend', () => {
   it("an escape hatch pointing a dev stack's backend at prod's key is an error", async () => {
-    const dir = synthDist((e) => env(e, 'crm', 'dev').addEscapeHatch((r) => r.stack.addOverride('terraform.backend.s3.key', 'estate/crm.tfstate')));
+    const dir = synthDist((e) => env(e, 'crm', 'dev').addEscapeHatch((r) => r.stack.addOverride('terraform.backend.s3.key', 'estate/prod/servers/prod-pg/crm.tfstate')));
     const f = findings(await check(dir), 'TK092');
-    expect(f.map((x) => x.message)).toEqual([expect.stringContaining('stack crm-dev keeps its state under key "estate/crm.tfstate", not its own "estate/crm-dev.tfstate"')]);
+    expect(f.map((x) => x.message)).toEqual([expect.stringContaining('stack crm-dev keeps its state under key "estate/prod/servers/prod-pg/crm.tfstate", not its own "estate/dev/servers/nonprod-pg/crm-dev.tfstate"')]);
     expect(f[0].severity).toBe('error');
   });
 
@@ -109,10 +112,10 @@ describe('TK093: a hand-edited state-access file', () => {
   it("a dev applier granted prod's state key is an error that names prod", async () => {
     const dir = editedAccess((d) => {
       const dev = d.identities.find((i: any) => i.name === 'tierkit-state-apply-dev');
-      dev.permissionsPolicy.Statement.find((s: any) => s.Sid === 'ReadWriteState').Resource.push('arn:aws:s3:::arcodange-tfstate/estate/crm.tfstate');
+      dev.permissionsPolicy.Statement.find((s: any) => s.Sid === 'ReadWriteState').Resource.push('arn:aws:s3:::arcodange-tfstate/estate/prod/servers/prod-pg/crm.tfstate');
     });
     const f = findings(await check(dir), 'TK093');
-    expect(f.map((x) => x.message)).toEqual([expect.stringContaining('reaches arn:aws:s3:::arcodange-tfstate/estate/crm.tfstate — the state of stack crm, gated by prod')]);
+    expect(f.map((x) => x.message)).toEqual([expect.stringContaining('reaches arn:aws:s3:::arcodange-tfstate/estate/prod/servers/prod-pg/crm.tfstate — the state of stack crm, gated by prod')]);
   });
 
   it('a wildcard key is an error', async () => {

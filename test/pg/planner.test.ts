@@ -9,12 +9,14 @@
 // resource_postgresql_schema.go resourcePostgreSQLSchemaReadImpl, resource_postgresql_default_privileges.go
 // readRoleDefaultPrivileges, config.go isSuperuser / VERSION()) — each in the database the provider opens
 // its transaction in, and get the true answers; and change nothing, read no table data (42501).
+import { spawnSync } from 'node:child_process';
+import { plannerMembersPreflight } from '../../ci/planner-preflight';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthToDist } from '../support/synth';
 import { connect, createNamespace, expectSqlState, ident, pgServer, type Namespace, type PgMajor, type Session } from './support/db';
 import { applyEstate, maintenanceDatabase, MAINTENANCE_DATABASES, plannerGroup, testPassword, type AppliedEnv, type AppliedEstate } from './support/estate';
 import { issueCredential, revokeCredential, connectAsConnectionUser, type VaultPieces } from './support/vault';
-import { plannerIssuerBootstrapStatements, PLANNER_ISSUER_ROLE } from '../../contract/planner';
+import { plannerIssuerBootstrapStatements, PLANNER_CREDENTIAL_TTL, PLANNER_ISSUER_ROLE, PLANNER_LOGIN_ROLE, UNEXPECTED_PLANNER_MEMBERS_SQL, ISSUED_LOGIN_PREFIX } from '../../contract/planner';
 
 const dist = synthToDist(undefined, 'pg-planner');
 const MAJORS: PgMajor[] = [15, 18];
@@ -361,6 +363,65 @@ describe.each(MAJORS)('the CI planners\' read-only login, PostgreSQL %i', (major
       const su = await ns.admin();
       const [{ n }] = await su.query<{ n: string }>('SELECT count(*)::text AS n FROM pg_roles WHERE rolname = $1', [plannerGroup(applied.names)]);
       expect(n).toBe('1');
+    });
+
+    it('ADMIN OPTION lets the issuer plant ANY role in the group: the member inherits CONNECT on the env databases; the pre-flight, run as an issued login, names exactly it', async () => {
+      const v = pieces();
+      const got = await issueCredential(ns.server, v, applied.names, issuerPassword, 900);
+      if (!got.ok) throw new Error(`${got.code} ${got.message} ${got.sql}`);
+      const login = await connect(ns.server, { user: got.credential.username, password: got.credential.password, database: 'postgres' });
+      sessions.push(login);
+      const params = [plannerGroup(applied.names), issuer(), applied.names.map(PLANNER_LOGIN_ROLE), PLANNER_CREDENTIAL_TTL.maxSeconds, applied.names.map(ISSUED_LOGIN_PREFIX)];
+      // The issued logins (Vault's, created by the issuer) pass; the admin-made member an earlier test left is listed.
+      const su = await ns.admin();
+      const brief = ns.name('planner_brief');
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([{ member: brief, grantor: (await su.query<{ u: string }>('SELECT current_user AS u'))[0].u }]);
+      await su.exec(`DROP ROLE ${ident(brief)}`);
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([]);
+      // A role the issuer did not create, e.g. another env's login on this server (default INHERIT, SET).
+      const victim = ns.name('victim');
+      const victimPassword = testPassword();
+      await su.exec(`CREATE ROLE ${ident(victim)} LOGIN PASSWORD '${victimPassword}'`);
+      await expectSqlState(connect(ns.server, { user: victim, password: victimPassword, database: erp.vault.database }), '42501', 'connect before the grant');
+      const s = await connectAsConnectionUser(ns.server, v, issuerPassword);
+      sessions.push(s);
+      expect((await s.run(`GRANT ${ident(plannerGroup(applied.names))} TO ${ident(victim)}`)).ok).toBe(true);
+      // Measured: the member now connects to the prod env database and may SET ROLE to the group.
+      const planted = await connect(ns.server, { user: victim, password: victimPassword, database: erp.vault.database });
+      sessions.push(planted);
+      expect((await planted.run(`SET ROLE ${ident(plannerGroup(applied.names))}`)).ok).toBe(true);
+      const rows = await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params);
+      expect(rows).toEqual([{ member: victim, grantor: issuer() }]);
+      // The plan job's generated pre-flight step (bash + psql, as the issued login) refuses to plan.
+      const preflight = () => {
+        const server = dist.manifest.servers.find((x) => x.id === 'prod-pg')!;
+        const step = plannerMembersPreflight(server, 'postgres', undefined, {
+          group: plannerGroup(applied.names), issuer: issuer(), login: applied.names.map(PLANNER_LOGIN_ROLE), issuedPrefix: applied.names.map(ISSUED_LOGIN_PREFIX),
+        });
+        const env = { ...process.env, ...(step.env as Record<string, string>), PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable',
+          TF_VAR_pg_admin_username: got.credential.username, TF_VAR_pg_admin_password: got.credential.password };
+        return spawnSync('bash', ['-e', '-c', step.run as string], { env, encoding: 'utf8' });
+      };
+      const refused = preflight();
+      expect(refused.status).toBe(1);
+      expect(refused.stdout).toContain(`has members that are no login its issuer made: ${victim} granted by ${issuer()}.`);
+      // Measured: the admin's plain REVOKE removes only its own grants (16+: grants are per grantor), so the planted one stays.
+      await su.run(`REVOKE ${ident(plannerGroup(applied.names))} FROM ${ident(victim)}`);
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([{ member: victim, grantor: issuer() }]);
+      // Revoked GRANTED BY the issuer, the list is clean again: the check reads the live membership, not a snapshot.
+      await su.exec(`REVOKE ${ident(plannerGroup(applied.names))} FROM ${ident(victim)} GRANTED BY ${ident(issuer())}`);
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([]);
+      const passed = preflight();
+      expect(passed.status, passed.stdout + passed.stderr).toBe(0);
+      // One step removed: the issuer holds ADMIN on every login it made, so it can make the victim a
+      // member of an issued login, which is a member of the group. Measured: the victim connects again.
+      expect((await s.run(`GRANT ${ident(got.credential.username)} TO ${ident(victim)}`)).ok).toBe(true);
+      const through = await connect(ns.server, { user: victim, password: victimPassword, database: erp.vault.database });
+      sessions.push(through);
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([{ member: got.credential.username, grantor: issuer() }]);
+      expect(preflight().status).toBe(1);
+      await su.exec(`REVOKE ${ident(got.credential.username)} FROM ${ident(victim)} GRANTED BY ${ident(issuer())}`);
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([]);
     });
   });
 });
