@@ -1,23 +1,25 @@
 import type { Manifest } from '../contract/manifest';
 import { planJobs } from './github-plan';
 import { ACTIONS, RUNNER } from './pins';
-import { ARTIFACT, checkout, COMMENT_MAX_CHARS, humanTiers, planEnvironment, setupNode, TIERKIT } from './steps';
+import { ARTIFACT } from './steps';
 import { PLAN_SUMMARY_FILE } from './plan-summary';
 import { GITHUB_COMMENT_LIMIT } from '../contract/plan-summary';
 
 /**
- * The ONE sticky pull-request comment. `comment-diff` posts the diff as soon as it exists, so the
- * reviewers of a `<tier>-plan` environment read it before they approve the plan; `comment`
- * replaces it once every plan job has finished, with the plans' sha256, and uploads
- * `tierkit-plans.json` (head sha, dist hash, plans: stack → sha256, planned: stack → {action,
- * gatingTier}) that the apply workflow verifies.
+ * The ONE sticky pull-request comment, posted by main's review workflow (ci/github-review.ts) once
+ * the PR run completed, with the plans' sha256 and actions; and the PR run's `index` job, which
+ * uploads `tierkit-plans.json` (head sha, dist hash, plans: stack → sha256, planned: stack →
+ * {action, gatingTier}) that the apply workflow verifies.
  */
 
 /** Builds `tierkit-plans.json` and the comment body; PHASE=diff posts the diff with the plans pending. */
 export const COMMENT_SCRIPT = `const fs = require('fs');
 const path = require('path');
 const marker = '<!-- tierkit-diff -->';
-const final = process.env.PHASE === 'plans';
+// diff: the diff, plans pending; index: the plan index only (the PR run; it posts nothing);
+// review: the comment main's review workflow posts (PR_NUMBER resolved by it, never from an artifact).
+const phase = process.env.PHASE;
+const final = phase !== 'diff';
 const plans = {};
 const root = 'plans';
 for (const dir of final && fs.existsSync(root) ? fs.readdirSync(root).sort() : []) {
@@ -25,7 +27,7 @@ for (const dir of final && fs.existsSync(root) ? fs.readdirSync(root).sort() : [
   if (!fs.existsSync(file)) continue;
   plans[dir.replace(/^tierkit-plan-/, '')] = fs.readFileSync(file, 'utf8').trim().split(/\\s+/)[0];
 }
-if (final) {
+if (final && phase !== 'review') {
   // How each stack was planned (action, gating tier): the apply of a removed stack checks it.
   const matrix = JSON.parse(fs.readFileSync('tierkit-diff/plan-matrix.json', 'utf8'));
   const planned = {};
@@ -47,6 +49,7 @@ if (final) {
     counts,
   };
   fs.writeFileSync('tierkit-plans.json', JSON.stringify(index, null, 2) + '\\n');
+  if (phase === 'index') return;
 }
 // The whole comment stays within GitHub's limit: plan rows that do not fit are counted, not listed
 // (the plan index artifact has them all); a diff that alone does not fit is cut at a line.
@@ -84,56 +87,35 @@ if (body.length > limit) {
   body = compose(d + cut, 0);
 }
 const { owner, repo } = context.repo;
-const issue_number = context.payload.pull_request.number;
+const issue_number = phase === 'review' ? Number(process.env.PR_NUMBER) : context.payload.pull_request.number;
+if (!Number.isSafeInteger(issue_number) || issue_number <= 0) throw new Error('no pull request to comment on: ' + process.env.PR_NUMBER);
 const comments = await github.paginate(github.rest.issues.listComments, { owner, repo, issue_number, per_page: 100 });
 const mine = comments.find((c) => c.user && c.user.type === 'Bot' && c.body && c.body.startsWith(marker));
 if (mine) await github.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body });
 else await github.rest.issues.createComment({ owner, repo, issue_number, body });
 `;
 
-const PERMISSIONS = { contents: 'read', 'pull-requests': 'write' };
 const downloadDiff = { name: 'Download diff', uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.diff, path: 'tierkit-diff' } };
 
-function diffCommentJob(m: Manifest): Record<string, unknown> {
-  const environments = Object.fromEntries(humanTiers(m).map((t) => [t.name, planEnvironment(t.name)]));
-  return {
-    name: 'PR comment (diff)',
-    needs: ['diff'],
-    'runs-on': RUNNER,
-    permissions: PERMISSIONS,
-    steps: [
-      downloadDiff,
-      {
-        name: 'Post the diff, plans pending',
-        uses: ACTIONS.githubScript,
-        // The gated tiers the diff job routed stacks to: their `<tier>-plan` environments wait for approval.
-        env: { PHASE: 'diff', GATED_TIERS: '${{ needs.diff.outputs.gated-tiers }}', PLAN_ENVIRONMENTS: JSON.stringify(environments) },
-        with: { script: COMMENT_SCRIPT },
-      },
-    ],
-  };
-}
-
-function finalCommentJob(m: Manifest): Record<string, unknown> {
+/**
+ * The plan index the apply workflow's `locate` reads (tierkit-plans.json: head sha, dist hash, each
+ * plan's sha256). Written by the PR run, which the PR controls: the apply refuses a plan whose
+ * sha256 differs, whose configuration is not main's, or whose actions differ from main's own plan
+ * (ci/steps.ts). It posts nothing: the comment is the review workflow's (ci/github-review.ts).
+ */
+function indexJob(m: Manifest): Record<string, unknown> {
   const plans = Object.keys(planJobs(m));
   return {
-    name: 'PR comment',
-    needs: ['diff', 'comment-diff', 'plans-diff', ...plans],
+    name: 'plan index',
+    needs: ['diff', ...plans],
     if: "${{ !cancelled() && needs.diff.result == 'success' }}",
     'runs-on': RUNNER,
-    permissions: PERMISSIONS,
+    permissions: { contents: 'read' },
     steps: [
       downloadDiff,
       { name: 'Download head dist', uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.dist, path: 'dist' } },
       { name: 'Download plans', if: "needs.diff.outputs.any == 'true' || needs.diff.outputs.gated-tiers != '[]'", uses: ACTIONS.downloadArtifact, with: { pattern: ARTIFACT.plan('*'), path: 'plans' } },
-      { name: 'Download the diff with the plans', if: "needs.plans-diff.result == 'success'", uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.plansDiff, path: 'tierkit-plans-diff' } },
-      { name: 'Use the diff with the plans', if: "needs.plans-diff.result == 'success'", run: 'cp tierkit-plans-diff/comment.md tierkit-diff/comment.md\n' },
-      {
-        name: 'Post the sticky comment and the plan index',
-        uses: ACTIONS.githubScript,
-        env: { PHASE: 'plans', PLAN_RESULTS: plans.map((j) => `${j} \${{ needs.${j}.result }}`).join(', '), PLANS_DIFF: '${{ needs.plans-diff.result }}' },
-        with: { script: COMMENT_SCRIPT },
-      },
+      { name: 'Write the plan index', uses: ACTIONS.githubScript, env: { PHASE: 'index' }, with: { script: COMMENT_SCRIPT } },
       { name: 'Upload the plan index', uses: ACTIONS.uploadArtifact, with: { name: ARTIFACT.plans, path: 'tierkit-plans.json', 'if-no-files-found': 'error' } },
     ],
   };
@@ -165,37 +147,7 @@ export const ASSEMBLE_PLANS_SCRIPT = [
   '',
 ].join('\n');
 
-/**
- * Render the comment again with the plans' actions (`tierkit diff --plans`): by the BASE's tierkit
- * (its lockfile, install scripts off), reading the head dist and the plan summaries as data, in a
- * job that holds no write permission. The comment job only posts what it uploads.
- */
-function plansDiffJob(m: Manifest): Record<string, unknown> {
-  const plans = Object.keys(planJobs(m));
-  return {
-    name: 'diff with the plans',
-    needs: ['diff', ...plans],
-    if: "${{ !cancelled() && needs.diff.result == 'success' }}",
-    'runs-on': RUNNER,
-    permissions: { contents: 'read' },
-    steps: [
-      checkout({ ref: '${{ github.event.pull_request.base.sha }}', path: 'base' }),
-      ...setupNode().map((st) => (st.run ? { ...st, 'working-directory': 'base', run: 'npm ci --ignore-scripts' } : { ...st, with: { ...(st.with as object), 'cache-dependency-path': 'base/package-lock.json' } })),
-      { name: 'Synthesize the base with its own tierkit', 'working-directory': 'base', run: `${TIERKIT} synth --out ../base-dist --quiet` },
-      { name: 'Download head dist', uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.dist, path: 'dist' } },
-      { name: 'Download plans', if: "needs.diff.outputs.any == 'true' || needs.diff.outputs.gated-tiers != '[]'", uses: ACTIONS.downloadArtifact, with: { pattern: ARTIFACT.plan('*'), path: 'plans' } },
-      { name: 'Plan summaries for tierkit diff --plans', run: ASSEMBLE_PLANS_SCRIPT },
-      {
-        name: 'Semantic diff with the plans',
-        'working-directory': 'base',
-        env: { NOW: '${{ needs.diff.outputs.now }}', REPORT_HINT: 'the `tierkit-diff` artifact of run ${{ github.run_id }} (tierkit-diff.json)' },
-        run: `${TIERKIT} diff ../base-dist ../dist --plans ../tierkit-plans-diff/plans.json --now "$NOW" --max-chars ${COMMENT_MAX_CHARS} --report-hint "$REPORT_HINT" --output ../tierkit-plans-diff/comment.md\n`,
-      },
-      { name: 'Upload the diff with the plans', uses: ACTIONS.uploadArtifact, with: { name: ARTIFACT.plansDiff, path: 'tierkit-plans-diff/', 'if-no-files-found': 'error' } },
-    ],
-  };
-}
-
+/** The PR workflow's own jobs after the plans: the plan index only (the comment is the review workflow's). */
 export function commentJobs(m: Manifest): Record<string, Record<string, unknown>> {
-  return { 'comment-diff': diffCommentJob(m), 'plans-diff': plansDiffJob(m), comment: finalCommentJob(m) };
+  return { index: indexJob(m) };
 }

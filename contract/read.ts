@@ -87,6 +87,8 @@ export interface DistContents {
   readonly githubRulesets?: readonly CiDocument[];
   /** `ci/data-promote.json` (the data-promote workflow's plan), when the dist holds one: TK163 judges it as written. */
   readonly dataPromote?: CiDocument;
+  /** `ci/review.json` (the review workflow's plan), when the dist holds one: TK023–TK025 judge it as written. */
+  readonly review?: CiDocument;
   /** What the strict reader refuses; empty for a dist exactly as tierkit wrote it. */
   readonly problems: readonly DistProblem[];
 }
@@ -407,6 +409,7 @@ function startReading(distDir: string, options: ReadDistOptions, verifierFor: (c
   const present = walk(dir, '');
   let stateAccess: DistContents['stateAccess'];
   let dataPromote: DistContents['dataPromote'];
+  let review: DistContents['review'];
   const rulesets: CiDocument[] = [];
   const presentSet = new Set(present);
   for (const [rel, { i }] of listed) {
@@ -428,7 +431,7 @@ function startReading(distDir: string, options: ReadDistOptions, verifierFor: (c
     }
     if (skip.has(rel)) continue;
     const ciKind = rel === 'ci/state-access.json' ? 'ci-state-access' : /^ci\/rulesets\/[^/]+\.json$/.test(rel) ? 'ci-github-ruleset'
-      : rel === 'ci/data-promote.json' ? 'ci-data-promote' : undefined;
+      : rel === 'ci/data-promote.json' ? 'ci-data-promote' : rel === 'ci/review.json' ? 'ci-review' : undefined;
     if (ciKind) {
       // Read whether listed or not: TK093/TK094 judge what CI and GitHub would be given, as written.
       const text = load(rel);
@@ -442,6 +445,7 @@ function startReading(distDir: string, options: ReadDistOptions, verifierFor: (c
       const doc: CiDocument = { file: rel, listed: entry?.a.kind === ciKind, ...(error === undefined ? { document } : { error }) };
       if (ciKind === 'ci-state-access') stateAccess = doc;
       else if (ciKind === 'ci-data-promote') dataPromote = doc;
+      else if (ciKind === 'ci-review') review = doc;
       else rulesets.push(doc);
       if (entry?.a.kind === ciKind) continue;
     }
@@ -501,7 +505,7 @@ function startReading(distDir: string, options: ReadDistOptions, verifierFor: (c
       });
       // Problems in a stable order whatever the reading order: by file, then pointer.
       problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
-      return { dir, manifest, stacks, kubernetes, problems, ...(stateAccess ? { stateAccess } : {}), githubRulesets: rulesets, ...(dataPromote ? { dataPromote } : {}) };
+      return { dir, manifest, stacks, kubernetes, problems, ...(stateAccess ? { stateAccess } : {}), githubRulesets: rulesets, ...(dataPromote ? { dataPromote } : {}), ...(review ? { review } : {}) };
     },
   };
 }

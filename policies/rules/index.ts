@@ -17,6 +17,10 @@ import { rule as TK015 } from './TK015-sandbox-expired';
 import { rule as TK020 } from './TK020-dist-integrity';
 import { rule as TK021 } from './TK021-unresolved-expression';
 import { rule as TK022 } from './TK022-unmodelled-provider';
+import { rule as TK023 } from './TK023-review-workflow-plan';
+import { rule as TK024 } from './TK024-review-head-as-data';
+import { rule as TK025 } from './TK025-review-permissions';
+import { rule as TK026 } from './TK026-main-required-review-check';
 import { rule as TK030 } from './TK030-postgres-unmodelled-upward';
 import { rule as TK031 } from './TK031-postgres-unmodelled';
 import { rule as TK032 } from './TK032-postgres-function';
@@ -125,7 +129,7 @@ export type { Rule, RuleContext, RuleFinding, Severity } from './support/rule';
 /** The rule pack, in id order. Ids are stable: suppressions and SARIF baselines refer to them. */
 export const RULES: readonly Rule[] = [
   TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010,
-  TK011, TK012, TK013, TK014, TK015, TK020, TK021, TK022, TK030, TK031,
+  TK011, TK012, TK013, TK014, TK015, TK020, TK021, TK022, TK023, TK024, TK025, TK026, TK030, TK031,
   TK032, TK033, TK034, TK035, TK036, TK037, TK038, TK039, TK040, TK041,
   TK042, TK043, TK044, TK045, TK046, TK048, TK049, TK050, TK051, TK052,
   TK053, TK054, TK055, TK056, TK057, TK058, TK059, TK060, TK061, TK070,
