@@ -12,22 +12,22 @@ import { GITHUB_COMMENT_LIMIT } from '../contract/plan-summary';
  * {action, gatingTier}) that the apply workflow verifies.
  */
 
-/** Builds `tierkit-plans.json` and the comment body; PHASE=diff posts the diff with the plans pending. */
+/** PHASE=index builds `tierkit-plans.json` (the PR run); PHASE=review builds and posts the comment (main's review workflow). */
 export const COMMENT_SCRIPT = `const fs = require('fs');
 const path = require('path');
 const marker = '<!-- tierkit-diff -->';
-// diff: the diff, plans pending; index: the plan index only (the PR run; it posts nothing);
-// review: the comment main's review workflow posts (PR_NUMBER resolved by it, never from an artifact).
+// index: the plan index only (the PR run; it posts nothing); review: the comment main's review
+// workflow posts (PR_NUMBER resolved by it from GitHub, never from an artifact).
 const phase = process.env.PHASE;
-const final = phase !== 'diff';
+if (phase !== 'index' && phase !== 'review') throw new Error('PHASE must be index or review, not ' + phase);
 const plans = {};
 const root = 'plans';
-for (const dir of final && fs.existsSync(root) ? fs.readdirSync(root).sort() : []) {
+for (const dir of fs.existsSync(root) ? fs.readdirSync(root).sort() : []) {
   const file = path.join(root, dir, 'tfplan.sha256');
   if (!fs.existsSync(file)) continue;
   plans[dir.replace(/^tierkit-plan-/, '')] = fs.readFileSync(file, 'utf8').trim().split(/\\s+/)[0];
 }
-if (final && phase !== 'review') {
+if (phase === 'index') {
   // How each stack was planned (action, gating tier): the apply of a removed stack checks it.
   const matrix = JSON.parse(fs.readFileSync('tierkit-diff/plan-matrix.json', 'utf8'));
   const planned = {};
@@ -49,30 +49,20 @@ if (final && phase !== 'review') {
     counts,
   };
   fs.writeFileSync('tierkit-plans.json', JSON.stringify(index, null, 2) + '\\n');
-  if (phase === 'index') return;
+  return;
 }
 // The whole comment stays within GitHub's limit: plan rows that do not fit are counted, not listed
-// (the plan index artifact has them all); a diff that alone does not fit is cut at a line.
+// (the review artifact has them all); a diff that alone does not fit is cut at a line.
 const limit = ${GITHUB_COMMENT_LIMIT};
 const artifact = (name) => 'the \`' + name + '\` artifact of run ' + context.runId;
 let diff = fs.readFileSync('tierkit-diff/comment.md', 'utf8');
 if (!diff.startsWith(marker)) diff = marker + '\\n' + diff;
-let lead = '';
-let rows = [];
-let outro = '';
-if (!final) {
-  const environments = JSON.parse(process.env.PLAN_ENVIRONMENTS || '{}');
-  const gated = JSON.parse(process.env.GATED_TIERS || '[]').map((t) => environments[t] || t + '-plan');
-  lead = 'Planning…' + (gated.length === 0 ? '' : ' Plans of human-gated stacks wait for an approval of the environment(s) ' + gated.map((e) => '\`' + e + '\`').join(', ') + ': approve only after reading this diff, since the plan runs this pull request\\'s code with the server\\'s read-only planner login and the tier\\'s planner identity.') + '\\n';
-} else {
-  const stacks = Object.keys(plans).sort();
-  if (stacks.length === 0) lead = 'No stack to plan.\\n';
-  rows = stacks.map((s) => '| ' + s + ' | \`' + plans[s] + '\` |\\n');
-  outro = '\\nOn merge, only these plan files are applied (their sha256 is verified), each behind its tier\\'s environment. Plan jobs: ' + process.env.PLAN_RESULTS + '.\\n';
-}
+const rows = Object.keys(plans).sort().map((s) => '| ' + s + ' | \`' + plans[s] + '\` |\\n');
+const lead = rows.length === 0 ? 'No stack to plan.\\n' : '';
+const outro = '\\nOn merge, each stack is planned again from main and applied only if that plan does what the reviewed one does, behind its tier\\'s environment. ' + process.env.PLAN_RESULTS + '.\\n';
 const header = '| stack | plan sha256 |\\n|---|---|\\n';
 const table = (k) => (k === 0 ? '' : header + rows.slice(0, k).join(''));
-const more = (n) => (n === 0 ? '' : '\\n… ' + n + ' of ' + rows.length + ' plans not listed (comment size limit): ' + artifact('tierkit-plans') + ' (tierkit-plans.json) has every sha256.\\n');
+const more = (n) => (n === 0 ? '' : '\\n… ' + n + ' of ' + rows.length + ' plans not listed (comment size limit): ' + artifact('tierkit-review') + ' (plans/*/tfplan.sha256) has every sha256.\\n');
 const compose = (d, k) => d + '\\n### Plans\\n\\n' + lead + table(k) + more(rows.length - k) + outro;
 const fixed = compose(diff, 0).length - more(rows.length).length + header.length;
 let kept = 0;
@@ -80,14 +70,14 @@ let size = 0;
 while (kept < rows.length && fixed + size + rows[kept].length + more(rows.length - kept - 1).length <= limit) size += rows[kept++].length;
 let body = compose(diff, kept);
 if (body.length > limit) {
-  const cut = '\\n\\n… cut here to fit the comment size limit: ' + artifact('tierkit-diff') + ' has the whole diff (tierkit-diff.json).\\n';
+  const cut = '\\n\\n… cut here to fit the comment size limit: ' + artifact('tierkit-review') + ' has the whole diff (tierkit-diff/tierkit-diff.json).\\n';
   let d = diff.slice(0, Math.max(marker.length, limit - compose('', 0).length - cut.length - 4));
   if (d.lastIndexOf('\\n') > marker.length) d = d.slice(0, d.lastIndexOf('\\n'));
   if ((d.split('\`\`\`').length - 1) % 2 === 1) d += '\\n\`\`\`';
   body = compose(d + cut, 0);
 }
 const { owner, repo } = context.repo;
-const issue_number = phase === 'review' ? Number(process.env.PR_NUMBER) : context.payload.pull_request.number;
+const issue_number = Number(process.env.PR_NUMBER);
 if (!Number.isSafeInteger(issue_number) || issue_number <= 0) throw new Error('no pull request to comment on: ' + process.env.PR_NUMBER);
 const comments = await github.paginate(github.rest.issues.listComments, { owner, repo, issue_number, per_page: 100 });
 const mine = comments.find((c) => c.user && c.user.type === 'Bot' && c.body && c.body.startsWith(marker));

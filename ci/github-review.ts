@@ -83,8 +83,9 @@ function reviewSteps(m: Manifest, j: ReviewJob): Step[] {
       name: "Semantic diff of main and the head dist, with the plans, by main's tierkit", 'working-directory': REVIEW_MAIN_DIR,
       env: { NOW: '${{ steps.check.outputs.now }}', REPORT_HINT: `the \`${REVIEW_ARTIFACT}\` artifact of run \${{ github.run_id }}` },
       run: [
+        'mkdir -p ../review/tierkit-diff',
         'rendered=(); if [ -d ../.tierkit-rendered/.git ]; then rendered=(--rendered ../.tierkit-rendered); fi',
-        `${TIERKIT} diff ../main-dist ../${REVIEW_HEAD_DIR}/dist --plans ../${REVIEW_HEAD_DIR}/tierkit-plans-diff/plans.json --now "$NOW" --max-chars ${COMMENT_MAX_CHARS} --report-hint "$REPORT_HINT" --output ../review/tierkit-diff/comment.md "\${rendered[@]}"`,
+        `${TIERKIT} diff ../main-dist ../${REVIEW_HEAD_DIR}/dist --plans ../${REVIEW_HEAD_DIR}/tierkit-plans-diff/plans.json --now "$NOW" --max-chars ${COMMENT_MAX_CHARS} --report-hint "$REPORT_HINT" --output ../review/tierkit-diff/comment.md --json ../review/tierkit-diff/tierkit-diff.json "\${rendered[@]}"`,
         '',
       ].join('\n'),
     },
@@ -134,7 +135,8 @@ export function reviewWorkflow(m: Manifest): Record<string, unknown> {
   return {
     name: 'tierkit review',
     on: { workflow_run: { workflows: [...plan.on.workflow_run.workflows], types: [...plan.on.workflow_run.types] } },
-    permissions: {},
+    // Every job names its own (contract/review-workflow.ts); this is the default of none.
+    permissions: { contents: 'read' },
     concurrency: { group: 'tierkit-review-${{ github.event.workflow_run.head_repository.full_name }}-${{ github.event.workflow_run.head_branch }}', 'cancel-in-progress': true },
     jobs,
   };
