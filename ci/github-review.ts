@@ -55,6 +55,28 @@ export const HASH_PLANS_SCRIPT = [
   '',
 ].join('\n');
 
+/**
+ * The PR run's plan index (tierkit-plans.json) is what the apply's `locate` reads: its head sha,
+ * its dist hash (main must synthesize to it) and its plans' sha256 must be those of the run this
+ * review judged, or the verdict covers a dist and plans other than the ones applied.
+ */
+export const VERIFY_INDEX_SCRIPT = [
+  `index=${REVIEW_HEAD_DIR}/index/tierkit-plans.json`,
+  'fail() { echo "::error::the PR run\'s plan index $1: refusing the review (the apply would act on what this review did not judge); push to the PR to run its checks again"; exit 1; }',
+  '[ -f "$index" ] || fail "is missing"',
+  '[ "$(jq -r .headSha "$index")" = "$HEAD_SHA" ] || fail "is not of the head $HEAD_SHA"',
+  `[ "$(jq -r .distSha256 "$index")" = "$(sha256sum ${REVIEW_HEAD_DIR}/dist/manifest.json | cut -d" " -f1)" ] || fail "names a dist other than the one judged"`,
+  'shopt -s nullglob',
+  'mine="{}"',
+  'for f in review/plans/*/tfplan.sha256; do',
+  '  dir="$(basename "$(dirname "$f")")"',
+  '  mine="$(jq -c --arg s "${dir#tierkit-plan-}" --arg h "$(cat "$f")" \'. + {($s): $h}\' <<< "$mine")"',
+  'done',
+  'jq -e --argjson mine "$mine" \'(.plans | type == "object") and .plans == $mine\' "$index" > /dev/null || fail "lists plans other than those judged"',
+  'echo "the plan index names the judged dist and plans"',
+  '',
+].join('\n');
+
 function reviewSteps(m: Manifest, j: ReviewJob): Step[] {
   const [main] = j.checkouts;
   const download = j.headArtifacts.map((a): Step => ({
@@ -91,6 +113,7 @@ function reviewSteps(m: Manifest, j: ReviewJob): Step[] {
     },
     { name: 'Hash the plans', run: HASH_PLANS_SCRIPT },
     { name: 'Upload the review', uses: ACTIONS.uploadArtifact, with: { name: REVIEW_ARTIFACT, path: 'review/', 'if-no-files-found': 'error' } },
+    { name: "The PR run's plan index is what this review judged", env: { HEAD_SHA: '${{ github.event.workflow_run.head_sha }}' }, run: VERIFY_INDEX_SCRIPT },
     // The PR run failed (a plan, synth) or check found errors: the status says so; the comment still shows why.
     { name: 'Fail on policy errors', if: "steps.check.outputs.rc != '0'", run: 'echo "::error::tierkit check found errors in the head dist"; exit 1\n' },
   ];

@@ -75,7 +75,11 @@ export function reviewWorkflowPlan(): ReviewPlan {
     jobs: [
       {
         job: 'review', needs: [], permissions: REVIEW_PERMISSIONS, checkouts: [REVIEW_CHECKOUT_REF],
-        headArtifacts: [{ name: 'tierkit-dist', path: `${REVIEW_HEAD_DIR}/dist` }, { name: 'tierkit-plan-*', path: `${REVIEW_HEAD_DIR}/plans` }],
+        headArtifacts: [
+          { name: 'tierkit-dist', path: `${REVIEW_HEAD_DIR}/dist` },
+          { name: 'tierkit-plan-*', path: `${REVIEW_HEAD_DIR}/plans` },
+          { name: 'tierkit-plans', path: `${REVIEW_HEAD_DIR}/index` },
+        ],
         tierkit: 'main',
       },
       { job: 'post', needs: ['review'], permissions: POST_PERMISSIONS, checkouts: [], headArtifacts: [], tierkit: 'none' },

@@ -1,6 +1,6 @@
 import { canonicalJson } from '../../contract/order';
 import { PR_WORKFLOW_NAME, PR_WORKFLOW_PATH, REVIEW_PLAN_FILE, REVIEW_STATUS_CONTEXT, REVIEW_WORKFLOW_FILE, reviewWorkflowPlan } from '../../contract/review-workflow';
-import { at, readReview } from './support/review-workflow';
+import { at, compact, readReview } from './support/review-workflow';
 import { Rule, RuleFinding } from './support/rule';
 
 export const rule: Rule = {
@@ -25,10 +25,10 @@ export const rule: Rule = {
     const wr = d.on?.workflow_run;
     if (d.workflow !== REVIEW_WORKFLOW_FILE) out.push({ source: at('/workflow'), message: `the review workflow is ${JSON.stringify(d.workflow)}, not ${REVIEW_WORKFLOW_FILE}` });
     if (!wr || canonicalJson(wr.workflows) !== canonicalJson([PR_WORKFLOW_NAME]) || canonicalJson(wr.types) !== canonicalJson(['completed']) || Object.keys(d.on).length !== 1) {
-      out.push({ source: at('/on'), message: `the review workflow is triggered by ${canonicalJson(d.on)}, not only by workflow_run (completed) of "${PR_WORKFLOW_NAME}": any other trigger (pull_request, pull_request_target, push) runs it from a ref the PR may control or before the PR run's artifacts exist` });
+      out.push({ source: at('/on'), message: `the review workflow is triggered by ${compact(d.on)}, not only by workflow_run (completed) of "${PR_WORKFLOW_NAME}": any other trigger (pull_request, pull_request_target, push) runs it from a ref the PR may control or before the PR run's artifacts exist` });
     }
     if (d.triggering?.path !== PR_WORKFLOW_PATH || d.triggering?.event !== 'pull_request') {
-      out.push({ source: at('/triggering'), message: `the review accepts a triggering run of ${canonicalJson(d.triggering)}, not only a pull_request run of ${PR_WORKFLOW_PATH}: workflow_run matches by name, and a branch may add a workflow of the same name` });
+      out.push({ source: at('/triggering'), message: `the review accepts a triggering run of ${compact(d.triggering)}, not only a pull_request run of ${PR_WORKFLOW_PATH}: workflow_run matches by name, and a branch may add a workflow of the same name` });
     }
     if (d.statusContext !== REVIEW_STATUS_CONTEXT) out.push({ source: at('/statusContext'), message: `the review posts the status ${JSON.stringify(d.statusContext)}, not "${REVIEW_STATUS_CONTEXT}" which main's ruleset requires` });
     if (canonicalJson(d) !== canonicalJson(reviewWorkflowPlan())) out.push({ source: at(''), message: `${REVIEW_PLAN_FILE} is not the plan tierkit derives (trigger, jobs, permissions, checkouts or artifacts differ): it was edited by hand` });

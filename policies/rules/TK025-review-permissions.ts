@@ -1,6 +1,6 @@
 import { canonicalJson } from '../../contract/order';
 import { POST_PERMISSIONS, REVIEW_PERMISSIONS } from '../../contract/review-workflow';
-import { at, readReview, reviewJobs } from './support/review-workflow';
+import { at, compact, readReview, reviewJobs } from './support/review-workflow';
 import { Rule, RuleFinding } from './support/rule';
 
 const ALLOWED: Record<string, Readonly<Record<string, string>>> = { review: REVIEW_PERMISSIONS, post: POST_PERMISSIONS };
@@ -27,7 +27,7 @@ export const rule: Rule = {
       const want = Object.prototype.hasOwnProperty.call(ALLOWED, job.job) ? ALLOWED[job.job] : undefined;
       if (!want) { out.push({ source: at(pointer), message: `review workflow job ${JSON.stringify(job.job)} is not one tierkit writes (review, post): its token cannot be judged` }); continue; }
       if (canonicalJson(job.permissions) !== canonicalJson(want)) {
-        out.push({ source: at(`${pointer}/permissions`), message: `review workflow job ${job.job} has permissions ${canonicalJson(job.permissions)}, not exactly ${canonicalJson(want)}` });
+        out.push({ source: at(`${pointer}/permissions`), message: `review workflow job ${job.job} has permissions ${compact(job.permissions)}, not exactly ${compact(want)}` });
       }
     }
     return out;

@@ -7,6 +7,13 @@ export type ReadReview = { readonly doc: Record<string, any> } | { readonly find
 
 export const isObj = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
 
+/** One-line JSON with sorted keys, for messages. */
+export function compact(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(compact).join(',')}]`;
+  if (isObj(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${compact(v[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'undefined';
+}
+
 export const at = (pointer: string): Source => ({ file: REVIEW_PLAN_FILE, pointer });
 
 /** Missing or unreadable is a finding (fail closed): without it nobody judged who produces the required check. */
