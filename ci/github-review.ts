@@ -137,7 +137,8 @@ function postSteps(): Step[] {
       env: { PHASE: 'review', PR_NUMBER: '${{ needs.review.outputs.pr-number }}', PLAN_RESULTS: 'PR run ${{ github.event.workflow_run.conclusion }}' },
       with: { script: COMMENT_SCRIPT },
     },
-    { name: `Commit status ${plan.statusContext}`, if: '${{ always() }}', uses: ACTIONS.githubScript, env: { REVIEW: '${{ needs.review.result }}' }, with: { script: STATUS_SCRIPT(plan.statusContext) } },
+    // Not after a cancel: a newer review of the same branch cancelled this one and posts its own.
+    { name: `Commit status ${plan.statusContext}`, if: '${{ !cancelled() }}', uses: ACTIONS.githubScript, env: { REVIEW: '${{ needs.review.result }}' }, with: { script: STATUS_SCRIPT(plan.statusContext) } },
   ];
 }
 
@@ -148,7 +149,7 @@ export function reviewWorkflow(m: Manifest): Record<string, unknown> {
     const steps = j.job === 'review' ? reviewSteps(m, j) : postSteps();
     jobs[j.job] = {
       name: j.job === 'review' ? "review the head dist with main's tierkit" : 'post the comment and the status',
-      ...(j.needs.length > 0 ? { needs: [...j.needs], if: '${{ always() }}' } : {}),
+      ...(j.needs.length > 0 ? { needs: [...j.needs], if: '${{ !cancelled() }}' } : {}),
       'runs-on': RUNNER,
       permissions: { ...j.permissions },
       ...(j.job === 'review' ? { outputs: { 'pr-number': '${{ steps.pr.outputs.pr-number }}' } } : {}),
