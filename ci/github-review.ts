@@ -40,7 +40,8 @@ core.info('PR #' + mine[0].number + ' at ' + run.head_sha + ', run ' + run.html_
 `;
 
 /** The check instant: the later of main's committer time and the head's (as GitHub records it), as the PR run judges it. */
-const NOW = 'main_ct="$(git -C ' + REVIEW_MAIN_DIR + ' show -s --format=%ct HEAD)"\nhead_ct="$(date -d "$HEAD_COMMITTED_AT" +%s)"\n'
+// Run in main's checkout (the check step's working directory).
+const NOW = 'main_ct="$(git show -s --format=%ct HEAD)"\nhead_ct="$(date -d "$HEAD_COMMITTED_AT" +%s)"\n'
   + 'if [ "$head_ct" -gt "$main_ct" ]; then now="$(date -u -d "@$head_ct" +%Y-%m-%dT%H:%M:%SZ)"; else now="$(date -u -d "@$main_ct" +%Y-%m-%dT%H:%M:%SZ)"; fi\n';
 
 /** Each downloaded plan's sha256, computed here from the planfile (never the artifact's own tfplan.sha256). */

@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { PR_WORKFLOW_NAME } from '../../contract/review-workflow';
 import estate from '../../environments';
 import { testTmp } from '../setup/tmpdir';
+import { cleanDist } from '../policies/helpers';
+import { editJson } from '../policies/support/dist-edit';
 import { runStep, step, Workflow, workflows } from './support';
 
 /**
@@ -146,4 +148,43 @@ describe("the PR run's plan index is what the review judged", () => {
     expect(verify({ plans: { crm: sha('forged') } }).stdout).toContain('lists plans other than those judged');
     expect(verify({ plans: 'crm' }).status).toBe(1);
   });
+});
+
+describe("main's tierkit judges the head dist (the check step, run for real)", () => {
+  const ROOT = resolvePath(__dirname, '../..');
+  function layout(edit?: (head: string) => void): string {
+    const dir = testTmp('ci', `review-check-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    // `npx --no-install tierkit <args>` → this checkout's CLI (main's tierkit, in the job).
+    writeFileSync(join(bin, 'npx'), `#!/bin/sh\nshift 2\nexec "${join(ROOT, 'node_modules/.bin/tsx')}" "${join(ROOT, 'cli/main.ts')}" "$@"\n`);
+    chmodSync(join(bin, 'npx'), 0o755);
+    mkdirSync(join(dir, 'main'));
+    spawnSync('git', ['init', '-q', join(dir, 'main')]);
+    spawnSync('git', ['-C', join(dir, 'main'), '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'main', '--date', '2026-11-20T00:00:00Z'],
+      { env: { ...process.env, GIT_COMMITTER_DATE: '2026-11-20T00:00:00Z' } });
+    cpSync(cleanDist(), join(dir, 'head/dist'), { recursive: true });
+    edit?.(join(dir, 'head/dist'));
+    return dir;
+  }
+  const runCheck = (dir: string, headAt = '2026-11-22T06:00:00Z') => {
+    const s = step(review.jobs.review, 'check');
+    const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', s.run], {
+      cwd: join(dir, 'main'), encoding: 'utf8',
+      env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, HOME: process.env.HOME ?? dir, GITHUB_OUTPUT: join(dir, '.out'), HEAD_COMMITTED_AT: headAt },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    return Object.fromEntries(readFileSync(join(dir, '.out'), 'utf8').trim().split('\n').map((l) => l.split('=') as [string, string]));
+  };
+
+  it('a clean head dist passes, at the later of main\'s and the head\'s committer time', () => {
+    expect(runCheck(layout())).toEqual({ now: '2026-11-22T06:00:00Z', rc: '0' });
+    // A back-dated head commit cannot move the instant before main's.
+    expect(runCheck(layout(), '2026-11-01T00:00:00Z').now).toBe('2026-11-20T00:00:00Z');
+  }, 120_000);
+
+  it('a head dist that gives the review workflow more permissions fails the check (the PR run\'s own check said nothing)', () => {
+    const out = runCheck(layout((head) => editJson(head, 'ci/review.json', (j) => { j.jobs[0].permissions.contents = 'write'; })));
+    expect(out.rc).toBe('1');
+  }, 120_000);
 });
