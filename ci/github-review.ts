@@ -1,6 +1,6 @@
 import type { Manifest } from '../contract/manifest';
 import {
-  REVIEW_HEAD_DIR, REVIEW_MAIN_DIR, ReviewJob, reviewWorkflowPlan,
+  PR_WORKFLOW_PATH, REVIEW_HEAD_DIR, REVIEW_MAIN_DIR, ReviewJob, reviewWorkflowPlan,
 } from '../contract/review-workflow';
 import { ASSEMBLE_PLANS_SCRIPT, COMMENT_SCRIPT } from './github-comment';
 import { ACTIONS, NODE_VERSION, RUNNER } from './pins';
@@ -86,16 +86,16 @@ function reviewSteps(m: Manifest, j: ReviewJob): Step[] {
     with: { ...(a.name.includes('*') ? { pattern: a.name } : { name: a.name }), path: a.path, 'run-id': RUN, 'github-token': '${{ github.token }}' },
   }));
   return [
-    { id: 'pr', name: 'Resolve the pull request from GitHub (never from an artifact)', uses: ACTIONS.githubScript, with: { script: RESOLVE_SCRIPT(reviewWorkflowPlan().triggering.path) } },
+    { id: 'pr', name: 'Resolve the pull request from GitHub (never from an artifact)', uses: ACTIONS.githubScript, with: { script: RESOLVE_SCRIPT(PR_WORKFLOW_PATH) } },
     { name: 'Check out main', uses: ACTIONS.checkout, with: { 'persist-credentials': false, ref: main, path: REVIEW_MAIN_DIR, 'fetch-depth': 1 } },
     { name: 'Set up Node', uses: ACTIONS.setupNode, with: { 'node-version': NODE_VERSION, cache: 'npm', 'cache-dependency-path': `${REVIEW_MAIN_DIR}/package-lock.json` } },
     { name: "Install main's tierkit", 'working-directory': REVIEW_MAIN_DIR, run: 'npm ci\n' },
     { name: 'Synthesize main', 'working-directory': REVIEW_MAIN_DIR, run: `${TIERKIT} synth --out ../main-dist --quiet\n` },
     ...download,
-    {
-      id: 'rendered', name: 'Check out the rendered branch (promotion outcomes)', uses: ACTIONS.checkout, 'continue-on-error': true,
-      with: { 'persist-credentials': false, ref: m.estate.argocd.targetRevision, path: '.tierkit-rendered' },
-    },
+    ...j.dataCheckouts.map((c): Step => ({
+      id: 'rendered', name: 'Check out the rendered branch (promotion outcomes, data)', uses: ACTIONS.checkout, 'continue-on-error': true,
+      with: { 'persist-credentials': false, ref: c.ref, path: c.path },
+    })),
     {
       id: 'check', name: "Policy check of the head dist with main's tierkit", 'working-directory': REVIEW_MAIN_DIR,
       env: { HEAD_COMMITTED_AT: '${{ steps.pr.outputs.head-committed-at }}' },
@@ -129,8 +129,8 @@ const description = ok ? 'main\\'s tierkit: check passed, PR run succeeded'
 await github.rest.repos.createCommitStatus({ owner, repo, sha: run.head_sha, state: ok ? 'success' : 'failure', context: '${context}', description, target_url: context.payload.repository.html_url + '/actions/runs/' + context.runId });
 `;
 
-function postSteps(): Step[] {
-  const plan = reviewWorkflowPlan();
+function postSteps(m: Manifest): Step[] {
+  const plan = reviewWorkflowPlan(m.estate.argocd.targetRevision);
   return [
     { name: 'Download the review', if: "needs.review.outputs.pr-number != ''", uses: ACTIONS.downloadArtifact, with: { name: REVIEW_ARTIFACT, path: '.' } },
     {
@@ -144,10 +144,10 @@ function postSteps(): Step[] {
 }
 
 export function reviewWorkflow(m: Manifest): Record<string, unknown> {
-  const plan = reviewWorkflowPlan();
+  const plan = reviewWorkflowPlan(m.estate.argocd.targetRevision);
   const jobs: Record<string, unknown> = {};
   for (const j of plan.jobs) {
-    const steps = j.job === 'review' ? reviewSteps(m, j) : postSteps();
+    const steps = j.job === 'review' ? reviewSteps(m, j) : postSteps(m);
     jobs[j.job] = {
       name: j.job === 'review' ? "review the head dist with main's tierkit" : 'post the comment and the status',
       ...(j.needs.length > 0 ? { needs: [...j.needs], if: '${{ !cancelled() }}' } : {}),

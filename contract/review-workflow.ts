@@ -51,6 +51,11 @@ export interface ReviewJob {
   readonly permissions: Readonly<Record<string, string>>;
   /** The refs it checks out (empty: none). */
   readonly checkouts: readonly string[];
+  /**
+   * Other checkouts, read as data only: the rendered branch (argocd.targetRevision; the gated jobs'
+   * promotion outcome logs, written only by the tiers' publisher Apps under the rulesets).
+   */
+  readonly dataCheckouts: readonly { readonly ref: string; readonly path: string }[];
   /** Artifacts of the triggering (PR) run it downloads, and where: data only. */
   readonly headArtifacts: readonly { readonly name: string; readonly path: string }[];
   /** How it runs tierkit: `main` = the install of main's checkout (`npm ci` in main/), never the artifact's; `none`. */
@@ -65,8 +70,11 @@ export interface ReviewPlan {
   readonly jobs: readonly ReviewJob[];
 }
 
-/** The one review plan (it does not depend on the estate beyond being one tierkit writes workflows for). */
-export function reviewWorkflowPlan(): ReviewPlan {
+/** Where the rendered branch is checked out (promotion outcomes for `tierkit diff --rendered`). */
+export const REVIEW_RENDERED_DIR = '.tierkit-rendered';
+
+/** The review plan; of the estate it reads only the rendered branch's name. */
+export function reviewWorkflowPlan(renderedBranch: string): ReviewPlan {
   return {
     workflow: REVIEW_WORKFLOW_FILE,
     on: { workflow_run: { workflows: [PR_WORKFLOW_NAME], types: ['completed'] } },
@@ -75,6 +83,7 @@ export function reviewWorkflowPlan(): ReviewPlan {
     jobs: [
       {
         job: 'review', needs: [], permissions: REVIEW_PERMISSIONS, checkouts: [REVIEW_CHECKOUT_REF],
+        dataCheckouts: [{ ref: renderedBranch, path: REVIEW_RENDERED_DIR }],
         headArtifacts: [
           { name: 'tierkit-dist', path: `${REVIEW_HEAD_DIR}/dist` },
           { name: 'tierkit-plan-*', path: `${REVIEW_HEAD_DIR}/plans` },
@@ -82,7 +91,7 @@ export function reviewWorkflowPlan(): ReviewPlan {
         ],
         tierkit: 'main',
       },
-      { job: 'post', needs: ['review'], permissions: POST_PERMISSIONS, checkouts: [], headArtifacts: [], tierkit: 'none' },
+      { job: 'post', needs: ['review'], permissions: POST_PERMISSIONS, checkouts: [], dataCheckouts: [], headArtifacts: [], tierkit: 'none' },
     ],
   };
 }

@@ -1,4 +1,4 @@
-import { REVIEW_CHECKOUT_REF, REVIEW_HEAD_DIR } from '../../contract/review-workflow';
+import { REVIEW_CHECKOUT_REF, REVIEW_HEAD_DIR, REVIEW_RENDERED_DIR } from '../../contract/review-workflow';
 import { at, readReview, reviewJobs } from './support/review-workflow';
 import { Rule, RuleFinding } from './support/rule';
 
@@ -34,13 +34,21 @@ export const rule: Rule = {
       else checkouts.forEach((ref: unknown, i: number) => {
         if (ref !== REVIEW_CHECKOUT_REF) out.push({ source: at(`${pointer}/checkouts/${i}`), message: `review job ${name} checks out ${JSON.stringify(ref)}: only ${REVIEW_CHECKOUT_REF} (main) — a head ref runs the PR's code (its package.json scripts, its rules) with the job's token` });
       });
+      const data = Array.isArray(job.dataCheckouts) ? job.dataCheckouts : undefined;
+      if (!data) out.push({ source: at(`${pointer}/dataCheckouts`), message: `review job ${name}: its data checkouts are not a list: cannot be judged` });
+      else data.forEach((c: any, i: number) => {
+        // Only the rendered branch, which only the tiers' publisher Apps write (TK094), beside main's checkout.
+        if (c?.ref !== g.manifest.estate.argocd.targetRevision || c?.path !== REVIEW_RENDERED_DIR) {
+          out.push({ source: at(`${pointer}/dataCheckouts/${i}`), message: `review job ${name} checks out ${JSON.stringify(c?.ref)} at ${JSON.stringify(c?.path)} as data: only the rendered branch ${JSON.stringify(g.manifest.estate.argocd.targetRevision)} at ${REVIEW_RENDERED_DIR}` });
+        }
+      });
       if (!artifacts) out.push({ source: at(`${pointer}/headArtifacts`), message: `review job ${name}: its artifacts are not a list: cannot be judged` });
       else artifacts.forEach((a: any, i: number) => {
         if (!dataPath(a?.path)) out.push({ source: at(`${pointer}/headArtifacts/${i}/path`), message: `review job ${name} downloads the PR run's ${JSON.stringify(a?.name)} to ${JSON.stringify(a?.path)}: only under ${REVIEW_HEAD_DIR}/, apart from main's checkout (its rules, lockfile and tierkit)` });
       });
       if (job.tierkit !== 'main' && job.tierkit !== 'none') out.push({ source: at(`${pointer}/tierkit`), message: `review job ${name} runs tierkit from ${JSON.stringify(job.tierkit)}: only main's install` });
       const writes = Object.entries(job.permissions ?? {}).some(([, v]) => v === 'write');
-      if (writes && ((checkouts?.length ?? 1) > 0 || (artifacts?.length ?? 1) > 0 || job.tierkit !== 'none')) {
+      if (writes && ((checkouts?.length ?? 1) > 0 || (data?.length ?? 1) > 0 || (artifacts?.length ?? 1) > 0 || job.tierkit !== 'none')) {
         out.push({ source: at(pointer), message: `review job ${name} holds a write permission and also checks out, downloads the PR run's artifacts or runs tierkit: the job that writes must only post what the read-only job produced` });
       }
     }

@@ -82,6 +82,16 @@ describe('the review workflow runs main, and reads the PR run as data', () => {
     expect(downloads.every((s: any) => s.with['run-id'] === '${{ github.event.workflow_run.id }}')).toBe(true);
     expect(review.jobs.review.permissions).toEqual({ actions: 'read', contents: 'read', 'pull-requests': 'read' });
     expect(review.jobs.post.permissions).toEqual({ 'pull-requests': 'write', statuses: 'write' });
+    // The workflow is what the plan in dist/ says (the plan is what TK023–TK025 judge).
+    const plan = JSON.parse(synthesize(estate()).files.get('ci/review.json')!);
+    expect(Object.keys(review.jobs)).toEqual(plan.jobs.map((j: any) => j.job));
+    for (const j of plan.jobs) {
+      const rendered = review.jobs[j.job];
+      expect(rendered.permissions, j.job).toEqual(j.permissions);
+      const uses = (a: string) => rendered.steps.filter((s: any) => String(s.uses).startsWith(`actions/${a}@`)).map((s: any) => s.with);
+      expect(uses('checkout').map((w: any) => w.ref), j.job).toEqual([...j.checkouts, ...j.dataCheckouts.map((c: any) => c.ref)]);
+      expect(uses('download-artifact').filter((w: any) => w['run-id']).map((w: any) => w.path), j.job).toEqual(j.headArtifacts.map((a: any) => a.path));
+    }
   });
 });
 

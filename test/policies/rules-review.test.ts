@@ -66,10 +66,12 @@ describe('TK024: main only, the head as data', () => {
       job(j, 'review').headArtifacts[0].path = 'main/policies';
       job(j, 'review').headArtifacts[1].path = 'head/../main';
       job(j, 'review').tierkit = 'head';
+      job(j, 'review').dataCheckouts = [{ ref: 'refs/pull/7/head', path: '.tierkit-rendered' }];
     });
     const got = await messages(to, 'TK024');
     expect(got).toEqual([
       expect.stringContaining('checks out "${{ github.event.workflow_run.head_sha }}"'),
+      expect.stringContaining('checks out "refs/pull/7/head" at ".tierkit-rendered" as data: only the rendered branch "rendered"'),
       expect.stringContaining('to "main/policies"'),
       expect.stringContaining('to "head/../main"'),
       expect.stringContaining('runs tierkit from "head"'),
