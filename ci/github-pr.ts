@@ -72,8 +72,6 @@ function diffJob(m: Manifest): Record<string, unknown> {
         COMMIT_NOW,
         `rendered=(); if [ -d ${RENDERED_CHECKOUT}/.git ]; then rendered=(--rendered ${RENDERED_CHECKOUT}); fi`,
         `${TIERKIT} diff --base-ref "$BASE_SHA" --head-dist dist --now "$now" --max-chars ${COMMENT_MAX_CHARS} --report-hint "$REPORT_HINT" --output tierkit-diff/comment.md --json tierkit-diff/tierkit-diff.json "\${rendered[@]}"`,
-        // The plans-diff job renders the comment again, with the plans, at the same instant.
-        'echo "now=$now" >> "$GITHUB_OUTPUT"',
         '',
       ].join('\n'),
     },
@@ -89,7 +87,7 @@ function diffJob(m: Manifest): Record<string, unknown> {
     name: 'synth, check, diff',
     'runs-on': RUNNER,
     permissions: { contents: 'read', 'security-events': 'write' },
-    outputs: { ...MATRIX_OUTPUTS, now: '${{ steps.semantic.outputs.now }}', [DIST_DIGEST_OUTPUT]: `\${{ steps.check.outputs.${DIST_DIGEST_OUTPUT} }}` },
+    outputs: { ...MATRIX_OUTPUTS, [DIST_DIGEST_OUTPUT]: `\${{ steps.check.outputs.${DIST_DIGEST_OUTPUT} }}` },
     steps,
   };
 }
