@@ -95,6 +95,19 @@ describe('the review workflow runs main, and reads the PR run as data', () => {
   });
 });
 
+describe('the review workflow interpolates no event text into code', () => {
+  it('no ${{ }} expression in any run: or github-script body (head_branch, titles and messages are the PR author\'s)', () => {
+    for (const [id, job] of Object.entries(review.jobs as Record<string, any>)) {
+      for (const s of job.steps) {
+        expect(String(s.run ?? ''), `${id}: ${s.name}`).not.toContain('${{');
+        expect(String(s.with?.script ?? ''), `${id}: ${s.name}`).not.toContain('${{');
+      }
+    }
+    // The author-controlled fields reach steps only through env, or not at all.
+    expect(JSON.stringify(review)).not.toMatch(/display_title|head_commit\.message|pull_requests\[/);
+  });
+});
+
 describe('resolving the PR: from GitHub, never from an artifact', () => {
   const resolve = (run: Record<string, unknown>, prs: unknown[]) => script(step(review.jobs.review, 'pr'), run, { list: prs, getCommit: commit });
 
