@@ -1,6 +1,7 @@
 import { PROVIDER_LOCKS_DIR } from '../constructs/naming';
 import type { Manifest, ManifestStack } from '../contract/manifest';
 import { compareStrings } from '../contract/order';
+import { PR_WORKFLOW_NAME } from '../contract/review-workflow';
 import { ACTIONS, RUNNER } from './pins';
 import { behindStep, catchUpPlanStep, catchUpStageStep } from './github-catch-up';
 import { publishJobs } from './github-publish';
@@ -39,6 +40,7 @@ const where = run ? ' (run ' + run.html_url + ')' : '';
 const refuse = (why) => core.setFailed('refusing to apply PR #' + pr.number + ': ' + why + where);
 if (!run) refuse('no tierkit pull request run for its head ' + pr.head.sha + '; push to the PR (or re-open it) so the checks run, then re-run this workflow');
 else if (run.event !== 'pull_request') refuse('the newest run for ' + pr.head.sha + ' was triggered by ' + run.event + ', not pull_request; ' + rerun);
+else if (run.name !== '${PR_WORKFLOW_NAME}') refuse('the newest run is named ' + JSON.stringify(run.name) + ', not "${PR_WORKFLOW_NAME}": the review workflow (workflow_run by name) never judged it; ' + rerun);
 else if (!run.repository || run.repository.id !== context.payload.repository.id) refuse('the newest run belongs to another repository');
 else if (run.head_sha !== pr.head.sha || !run.head_repository || !pr.head.repo || run.head_repository.full_name !== pr.head.repo.full_name) refuse('the newest run is not of the merged head ' + pr.head.sha);
 else if (run.head_branch !== pr.head.ref) refuse('the newest run is of branch ' + run.head_branch + ', not PR #' + pr.number + "'s " + pr.head.ref);

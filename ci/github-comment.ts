@@ -1,31 +1,33 @@
 import type { Manifest } from '../contract/manifest';
 import { planJobs } from './github-plan';
 import { ACTIONS, RUNNER } from './pins';
-import { ARTIFACT, checkout, COMMENT_MAX_CHARS, humanTiers, planEnvironment, setupNode, TIERKIT } from './steps';
+import { ARTIFACT } from './steps';
 import { PLAN_SUMMARY_FILE } from './plan-summary';
 import { GITHUB_COMMENT_LIMIT } from '../contract/plan-summary';
 
 /**
- * The ONE sticky pull-request comment. `comment-diff` posts the diff as soon as it exists, so the
- * reviewers of a `<tier>-plan` environment read it before they approve the plan; `comment`
- * replaces it once every plan job has finished, with the plans' sha256, and uploads
- * `tierkit-plans.json` (head sha, dist hash, plans: stack → sha256, planned: stack → {action,
- * gatingTier}) that the apply workflow verifies.
+ * The ONE sticky pull-request comment, posted by main's review workflow (ci/github-review.ts) once
+ * the PR run completed, with the plans' sha256 and actions; and the PR run's `index` job, which
+ * uploads `tierkit-plans.json` (head sha, dist hash, plans: stack → sha256, planned: stack →
+ * {action, gatingTier}) that the apply workflow verifies.
  */
 
-/** Builds `tierkit-plans.json` and the comment body; PHASE=diff posts the diff with the plans pending. */
+/** PHASE=index builds `tierkit-plans.json` (the PR run); PHASE=review builds and posts the comment (main's review workflow). */
 export const COMMENT_SCRIPT = `const fs = require('fs');
 const path = require('path');
 const marker = '<!-- tierkit-diff -->';
-const final = process.env.PHASE === 'plans';
+// index: the plan index only (the PR run; it posts nothing); review: the comment main's review
+// workflow posts (PR_NUMBER resolved by it from GitHub, never from an artifact).
+const phase = process.env.PHASE;
+if (phase !== 'index' && phase !== 'review') throw new Error('PHASE must be index or review, not ' + phase);
 const plans = {};
 const root = 'plans';
-for (const dir of final && fs.existsSync(root) ? fs.readdirSync(root).sort() : []) {
+for (const dir of fs.existsSync(root) ? fs.readdirSync(root).sort() : []) {
   const file = path.join(root, dir, 'tfplan.sha256');
   if (!fs.existsSync(file)) continue;
   plans[dir.replace(/^tierkit-plan-/, '')] = fs.readFileSync(file, 'utf8').trim().split(/\\s+/)[0];
 }
-if (final) {
+if (phase === 'index') {
   // How each stack was planned (action, gating tier): the apply of a removed stack checks it.
   const matrix = JSON.parse(fs.readFileSync('tierkit-diff/plan-matrix.json', 'utf8'));
   const planned = {};
@@ -47,29 +49,20 @@ if (final) {
     counts,
   };
   fs.writeFileSync('tierkit-plans.json', JSON.stringify(index, null, 2) + '\\n');
+  return;
 }
 // The whole comment stays within GitHub's limit: plan rows that do not fit are counted, not listed
-// (the plan index artifact has them all); a diff that alone does not fit is cut at a line.
+// (the review artifact has them all); a diff that alone does not fit is cut at a line.
 const limit = ${GITHUB_COMMENT_LIMIT};
 const artifact = (name) => 'the \`' + name + '\` artifact of run ' + context.runId;
 let diff = fs.readFileSync('tierkit-diff/comment.md', 'utf8');
 if (!diff.startsWith(marker)) diff = marker + '\\n' + diff;
-let lead = '';
-let rows = [];
-let outro = '';
-if (!final) {
-  const environments = JSON.parse(process.env.PLAN_ENVIRONMENTS || '{}');
-  const gated = JSON.parse(process.env.GATED_TIERS || '[]').map((t) => environments[t] || t + '-plan');
-  lead = 'Planning…' + (gated.length === 0 ? '' : ' Plans of human-gated stacks wait for an approval of the environment(s) ' + gated.map((e) => '\`' + e + '\`').join(', ') + ': approve only after reading this diff, since the plan runs this pull request\\'s code with the server\\'s read-only planner login and the tier\\'s planner identity.') + '\\n';
-} else {
-  const stacks = Object.keys(plans).sort();
-  if (stacks.length === 0) lead = 'No stack to plan.\\n';
-  rows = stacks.map((s) => '| ' + s + ' | \`' + plans[s] + '\` |\\n');
-  outro = '\\nOn merge, only these plan files are applied (their sha256 is verified), each behind its tier\\'s environment. Plan jobs: ' + process.env.PLAN_RESULTS + '.\\n';
-}
+const rows = Object.keys(plans).sort().map((s) => '| ' + s + ' | \`' + plans[s] + '\` |\\n');
+const lead = rows.length === 0 ? 'No stack to plan.\\n' : '';
+const outro = '\\nOn merge, each stack is planned again from main and applied only if that plan does what the reviewed one does, behind its tier\\'s environment. ' + process.env.PLAN_RESULTS + '.\\n';
 const header = '| stack | plan sha256 |\\n|---|---|\\n';
 const table = (k) => (k === 0 ? '' : header + rows.slice(0, k).join(''));
-const more = (n) => (n === 0 ? '' : '\\n… ' + n + ' of ' + rows.length + ' plans not listed (comment size limit): ' + artifact('tierkit-plans') + ' (tierkit-plans.json) has every sha256.\\n');
+const more = (n) => (n === 0 ? '' : '\\n… ' + n + ' of ' + rows.length + ' plans not listed (comment size limit): ' + artifact('tierkit-review') + ' (plans/*/tfplan.sha256) has every sha256.\\n');
 const compose = (d, k) => d + '\\n### Plans\\n\\n' + lead + table(k) + more(rows.length - k) + outro;
 const fixed = compose(diff, 0).length - more(rows.length).length + header.length;
 let kept = 0;
@@ -77,63 +70,42 @@ let size = 0;
 while (kept < rows.length && fixed + size + rows[kept].length + more(rows.length - kept - 1).length <= limit) size += rows[kept++].length;
 let body = compose(diff, kept);
 if (body.length > limit) {
-  const cut = '\\n\\n… cut here to fit the comment size limit: ' + artifact('tierkit-diff') + ' has the whole diff (tierkit-diff.json).\\n';
+  const cut = '\\n\\n… cut here to fit the comment size limit: ' + artifact('tierkit-review') + ' has the whole diff (tierkit-diff/tierkit-diff.json).\\n';
   let d = diff.slice(0, Math.max(marker.length, limit - compose('', 0).length - cut.length - 4));
   if (d.lastIndexOf('\\n') > marker.length) d = d.slice(0, d.lastIndexOf('\\n'));
   if ((d.split('\`\`\`').length - 1) % 2 === 1) d += '\\n\`\`\`';
   body = compose(d + cut, 0);
 }
 const { owner, repo } = context.repo;
-const issue_number = context.payload.pull_request.number;
+const issue_number = Number(process.env.PR_NUMBER);
+if (!Number.isSafeInteger(issue_number) || issue_number <= 0) throw new Error('no pull request to comment on: ' + process.env.PR_NUMBER);
 const comments = await github.paginate(github.rest.issues.listComments, { owner, repo, issue_number, per_page: 100 });
 const mine = comments.find((c) => c.user && c.user.type === 'Bot' && c.body && c.body.startsWith(marker));
 if (mine) await github.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body });
 else await github.rest.issues.createComment({ owner, repo, issue_number, body });
 `;
 
-const PERMISSIONS = { contents: 'read', 'pull-requests': 'write' };
 const downloadDiff = { name: 'Download diff', uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.diff, path: 'tierkit-diff' } };
 
-function diffCommentJob(m: Manifest): Record<string, unknown> {
-  const environments = Object.fromEntries(humanTiers(m).map((t) => [t.name, planEnvironment(t.name)]));
-  return {
-    name: 'PR comment (diff)',
-    needs: ['diff'],
-    'runs-on': RUNNER,
-    permissions: PERMISSIONS,
-    steps: [
-      downloadDiff,
-      {
-        name: 'Post the diff, plans pending',
-        uses: ACTIONS.githubScript,
-        // The gated tiers the diff job routed stacks to: their `<tier>-plan` environments wait for approval.
-        env: { PHASE: 'diff', GATED_TIERS: '${{ needs.diff.outputs.gated-tiers }}', PLAN_ENVIRONMENTS: JSON.stringify(environments) },
-        with: { script: COMMENT_SCRIPT },
-      },
-    ],
-  };
-}
-
-function finalCommentJob(m: Manifest): Record<string, unknown> {
+/**
+ * The plan index the apply workflow's `locate` reads (tierkit-plans.json: head sha, dist hash, each
+ * plan's sha256). Written by the PR run, which the PR controls: the apply refuses a plan whose
+ * sha256 differs, whose configuration is not main's, or whose actions differ from main's own plan
+ * (ci/steps.ts). It posts nothing: the comment is the review workflow's (ci/github-review.ts).
+ */
+function indexJob(m: Manifest): Record<string, unknown> {
   const plans = Object.keys(planJobs(m));
   return {
-    name: 'PR comment',
-    needs: ['diff', 'comment-diff', 'plans-diff', ...plans],
+    name: 'plan index',
+    needs: ['diff', ...plans],
     if: "${{ !cancelled() && needs.diff.result == 'success' }}",
     'runs-on': RUNNER,
-    permissions: PERMISSIONS,
+    permissions: { contents: 'read' },
     steps: [
       downloadDiff,
       { name: 'Download head dist', uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.dist, path: 'dist' } },
       { name: 'Download plans', if: "needs.diff.outputs.any == 'true' || needs.diff.outputs.gated-tiers != '[]'", uses: ACTIONS.downloadArtifact, with: { pattern: ARTIFACT.plan('*'), path: 'plans' } },
-      { name: 'Download the diff with the plans', if: "needs.plans-diff.result == 'success'", uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.plansDiff, path: 'tierkit-plans-diff' } },
-      { name: 'Use the diff with the plans', if: "needs.plans-diff.result == 'success'", run: 'cp tierkit-plans-diff/comment.md tierkit-diff/comment.md\n' },
-      {
-        name: 'Post the sticky comment and the plan index',
-        uses: ACTIONS.githubScript,
-        env: { PHASE: 'plans', PLAN_RESULTS: plans.map((j) => `${j} \${{ needs.${j}.result }}`).join(', '), PLANS_DIFF: '${{ needs.plans-diff.result }}' },
-        with: { script: COMMENT_SCRIPT },
-      },
+      { name: 'Write the plan index', uses: ACTIONS.githubScript, env: { PHASE: 'index' }, with: { script: COMMENT_SCRIPT } },
       { name: 'Upload the plan index', uses: ACTIONS.uploadArtifact, with: { name: ARTIFACT.plans, path: 'tierkit-plans.json', 'if-no-files-found': 'error' } },
     ],
   };
@@ -165,37 +137,7 @@ export const ASSEMBLE_PLANS_SCRIPT = [
   '',
 ].join('\n');
 
-/**
- * Render the comment again with the plans' actions (`tierkit diff --plans`): by the BASE's tierkit
- * (its lockfile, install scripts off), reading the head dist and the plan summaries as data, in a
- * job that holds no write permission. The comment job only posts what it uploads.
- */
-function plansDiffJob(m: Manifest): Record<string, unknown> {
-  const plans = Object.keys(planJobs(m));
-  return {
-    name: 'diff with the plans',
-    needs: ['diff', ...plans],
-    if: "${{ !cancelled() && needs.diff.result == 'success' }}",
-    'runs-on': RUNNER,
-    permissions: { contents: 'read' },
-    steps: [
-      checkout({ ref: '${{ github.event.pull_request.base.sha }}', path: 'base' }),
-      ...setupNode().map((st) => (st.run ? { ...st, 'working-directory': 'base', run: 'npm ci --ignore-scripts' } : { ...st, with: { ...(st.with as object), 'cache-dependency-path': 'base/package-lock.json' } })),
-      { name: 'Synthesize the base with its own tierkit', 'working-directory': 'base', run: `${TIERKIT} synth --out ../base-dist --quiet` },
-      { name: 'Download head dist', uses: ACTIONS.downloadArtifact, with: { name: ARTIFACT.dist, path: 'dist' } },
-      { name: 'Download plans', if: "needs.diff.outputs.any == 'true' || needs.diff.outputs.gated-tiers != '[]'", uses: ACTIONS.downloadArtifact, with: { pattern: ARTIFACT.plan('*'), path: 'plans' } },
-      { name: 'Plan summaries for tierkit diff --plans', run: ASSEMBLE_PLANS_SCRIPT },
-      {
-        name: 'Semantic diff with the plans',
-        'working-directory': 'base',
-        env: { NOW: '${{ needs.diff.outputs.now }}', REPORT_HINT: 'the `tierkit-diff` artifact of run ${{ github.run_id }} (tierkit-diff.json)' },
-        run: `${TIERKIT} diff ../base-dist ../dist --plans ../tierkit-plans-diff/plans.json --now "$NOW" --max-chars ${COMMENT_MAX_CHARS} --report-hint "$REPORT_HINT" --output ../tierkit-plans-diff/comment.md\n`,
-      },
-      { name: 'Upload the diff with the plans', uses: ACTIONS.uploadArtifact, with: { name: ARTIFACT.plansDiff, path: 'tierkit-plans-diff/', 'if-no-files-found': 'error' } },
-    ],
-  };
-}
-
+/** The PR workflow's own jobs after the plans: the plan index only (the comment is the review workflow's). */
 export function commentJobs(m: Manifest): Record<string, Record<string, unknown>> {
-  return { 'comment-diff': diffCommentJob(m), 'plans-diff': plansDiffJob(m), comment: finalCommentJob(m) };
+  return { index: indexJob(m) };
 }

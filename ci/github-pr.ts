@@ -1,4 +1,5 @@
 import type { Manifest } from '../contract/manifest';
+import { PR_WORKFLOW_NAME } from '../contract/review-workflow';
 import { commentJobs } from './github-comment';
 import { MATRIX_OUTPUTS, planJobs, planMatrixStep } from './github-plan';
 import { ACTIONS, RUNNER } from './pins';
@@ -7,7 +8,9 @@ import { ARTIFACT, caEnv, checkout, COMMENT_MAX_CHARS, setupNode, Step, TIERKIT 
 /**
  * On pull_request: synth head and base, `check` (SARIF to code scanning), the semantic diff, a
  * `terraform plan` of the affected stacks only (behind a `<tier>-plan` environment when the stack's
- * gating tier has a human gate: ci/github-plan.ts), and one sticky comment with the plans' sha256.
+ * gating tier has a human gate: ci/github-plan.ts), and the plan index. All of it is the PR's own
+ * code: the comment and the required check are the review workflow's (ci/github-review.ts), which
+ * main's tierkit runs on this run's artifacts once it completed.
  */
 
 
@@ -69,8 +72,6 @@ function diffJob(m: Manifest): Record<string, unknown> {
         COMMIT_NOW,
         `rendered=(); if [ -d ${RENDERED_CHECKOUT}/.git ]; then rendered=(--rendered ${RENDERED_CHECKOUT}); fi`,
         `${TIERKIT} diff --base-ref "$BASE_SHA" --head-dist dist --now "$now" --max-chars ${COMMENT_MAX_CHARS} --report-hint "$REPORT_HINT" --output tierkit-diff/comment.md --json tierkit-diff/tierkit-diff.json "\${rendered[@]}"`,
-        // The plans-diff job renders the comment again, with the plans, at the same instant.
-        'echo "now=$now" >> "$GITHUB_OUTPUT"',
         '',
       ].join('\n'),
     },
@@ -86,14 +87,14 @@ function diffJob(m: Manifest): Record<string, unknown> {
     name: 'synth, check, diff',
     'runs-on': RUNNER,
     permissions: { contents: 'read', 'security-events': 'write' },
-    outputs: { ...MATRIX_OUTPUTS, now: '${{ steps.semantic.outputs.now }}', [DIST_DIGEST_OUTPUT]: `\${{ steps.check.outputs.${DIST_DIGEST_OUTPUT} }}` },
+    outputs: { ...MATRIX_OUTPUTS, [DIST_DIGEST_OUTPUT]: `\${{ steps.check.outputs.${DIST_DIGEST_OUTPUT} }}` },
     steps,
   };
 }
 
 export function pullRequestWorkflow(m: Manifest): Record<string, unknown> {
   return {
-    name: 'tierkit pull request',
+    name: PR_WORKFLOW_NAME,
     on: { pull_request: { branches: ['main'] } },
     permissions: { contents: 'read' },
     concurrency: { group: 'tierkit-pr-${{ github.event.pull_request.number }}', 'cancel-in-progress': true },

@@ -4,6 +4,8 @@ import { applyWorkflow } from './github-apply';
 import { dataPromoteWorkflow } from './github-data-promote';
 import { DATA_PROMOTE_WORKFLOW_FILE } from '../contract/ci-names';
 import { pullRequestWorkflow } from './github-pr';
+import { reviewWorkflow } from './github-review';
+import { REVIEW_WORKFLOW_FILE } from '../contract/review-workflow';
 import { WORKFLOW_FILES } from './steps';
 import { GO_YAML_ONLY_BREAK, yamlWithEscapedBreaks } from '../contract/yaml-breaks';
 import { pinnedVersion } from './pins';
@@ -58,6 +60,7 @@ export function githubWorkflows(m: Manifest): Map<string, string> {
     [DEPENDABOT_FILE, HEADER + stringify(dependabotConfig(), { lineWidth: 0 })],
     [WORKFLOW_FILES.apply, render(applyWorkflow(m))],
     [WORKFLOW_FILES.pullRequest, render(pullRequestWorkflow(m))],
+    [REVIEW_WORKFLOW_FILE, render(reviewWorkflow(m))],
   ]);
   // Only for an estate with a promote credential (an app with a golden sandbox and promote grants).
   const dataPromote = dataPromoteWorkflow(m);

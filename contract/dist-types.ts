@@ -72,6 +72,8 @@ export interface DistContents {
   readonly githubRulesets?: readonly CiDocument[];
   /** `ci/data-promote.json` (the data-promote workflow's plan), when the dist holds one: TK163 judges it as written. */
   readonly dataPromote?: CiDocument;
+  /** `ci/review.json` (the review workflow's plan), when the dist holds one: TK023–TK025 judge it as written. */
+  readonly review?: CiDocument;
   /** What the strict reader refuses; empty for a dist exactly as tierkit wrote it. */
   readonly problems: readonly DistProblem[];
 }

@@ -1,5 +1,6 @@
 import { k8sAppOfApps, k8sTierDir, renderedPath } from './ci-names';
 import type { Manifest } from './manifest';
+import { GITHUB_ACTIONS_APP_ID, REVIEW_STATUS_CONTEXT } from './review-workflow';
 
 /**
  * GitHub repository rulesets (`POST /repos/{owner}/{repo}/rulesets` bodies), written by synth to
@@ -33,8 +34,15 @@ export function renderedTierPaths(tier: string): string[] {
   return [`${renderedPath(k8sTierDir(tier))}/**`, renderedPath(k8sAppOfApps(tier))];
 }
 
-/** The checks the PR workflow's jobs report (their names), required on main. */
-export const REQUIRED_CHECKS = ['PR comment', 'synth, check, diff'] as const;
+/**
+ * The checks required on main: the commit status main's review workflow posts on the PR's head
+ * (contract/review-workflow.ts), bound to the GitHub Actions app (`integration_id`). Never a job of
+ * the PR workflow: a PR edits that workflow's file, so its jobs report whatever the PR wants.
+ * Which workflow posted the status, GitHub does not bind: docs/pr-flow.md says what that leaves.
+ */
+export const REQUIRED_CHECKS: readonly { readonly context: string; readonly integration_id: number }[] = [
+  { context: REVIEW_STATUS_CONTEXT, integration_id: GITHUB_ACTIONS_APP_ID },
+];
 
 export function rulesetFile(name: string): string {
   return `ci/rulesets/${name}.json`;
@@ -65,7 +73,7 @@ export function githubRulesets(m: Manifest): Ruleset[] {
         },
         {
           type: 'required_status_checks',
-          parameters: { strict_required_status_checks_policy: true, required_status_checks: REQUIRED_CHECKS.map((context) => ({ context })) },
+          parameters: { strict_required_status_checks_policy: true, required_status_checks: REQUIRED_CHECKS.map((c) => ({ ...c })) },
         },
       ],
     },

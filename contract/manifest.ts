@@ -5,7 +5,7 @@
 import type { ManifestVaultQuotas } from './vault-quotas';
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-export type ArtifactKind = 'terraform-stack' | 'kubernetes-manifests' | 'ci-state-access' | 'ci-github-ruleset' | 'ci-data-promote';
+export type ArtifactKind = 'terraform-stack' | 'kubernetes-manifests' | 'ci-state-access' | 'ci-github-ruleset' | 'ci-data-promote' | 'ci-review';
 
 /** Where the stacks keep their Terraform state (estate `backend`). */
 export type ManifestBackend =

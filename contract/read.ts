@@ -267,6 +267,7 @@ export function startReading(source: DistSource, options: ReadDistOptions, verif
   const present = source.files();
   let stateAccess: DistContents['stateAccess'];
   let dataPromote: DistContents['dataPromote'];
+  let review: DistContents['review'];
   const rulesets: CiDocument[] = [];
   const presentSet = new Set(present);
   for (const [rel, { i }] of listed) {
@@ -288,7 +289,7 @@ export function startReading(source: DistSource, options: ReadDistOptions, verif
     }
     if (skip.has(rel)) continue;
     const ciKind = rel === 'ci/state-access.json' ? 'ci-state-access' : /^ci\/rulesets\/[^/]+\.json$/.test(rel) ? 'ci-github-ruleset'
-      : rel === 'ci/data-promote.json' ? 'ci-data-promote' : undefined;
+      : rel === 'ci/data-promote.json' ? 'ci-data-promote' : rel === 'ci/review.json' ? 'ci-review' : undefined;
     if (ciKind) {
       // Read whether listed or not: TK093/TK094 judge what CI and GitHub would be given, as written.
       const text = load(rel);
@@ -302,6 +303,7 @@ export function startReading(source: DistSource, options: ReadDistOptions, verif
       const doc: CiDocument = { file: rel, listed: entry?.a.kind === ciKind, ...(error === undefined ? { document } : { error }) };
       if (ciKind === 'ci-state-access') stateAccess = doc;
       else if (ciKind === 'ci-data-promote') dataPromote = doc;
+      else if (ciKind === 'ci-review') review = doc;
       else rulesets.push(doc);
       if (entry?.a.kind === ciKind) continue;
     }
@@ -362,7 +364,7 @@ export function startReading(source: DistSource, options: ReadDistOptions, verif
       });
       // Problems in a stable order whatever the reading order: by file, then pointer.
       problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
-      return { dir, manifest, stacks, kubernetes, problems, ...(stateAccess ? { stateAccess } : {}), githubRulesets: rulesets, ...(dataPromote ? { dataPromote } : {}) };
+      return { dir, manifest, stacks, kubernetes, problems, ...(stateAccess ? { stateAccess } : {}), githubRulesets: rulesets, ...(dataPromote ? { dataPromote } : {}), ...(review ? { review } : {}) };
     },
   };
 }

@@ -27,6 +27,7 @@ import { stateAccess } from '../../contract/state-access';
 import type { ManifestPromote } from '../../contract/manifest';
 import { githubRulesets, rulesetFile } from '../../contract/github-rulesets';
 import { DATA_PROMOTE_PLAN_FILE, dataPromotePlan } from '../../contract/data-promote-workflow';
+import { REVIEW_PLAN_FILE, reviewWorkflowPlan } from '../../contract/review-workflow';
 import { buildAppEnvironmentStack } from './terraform-app-environment';
 import { plainAppEnvironmentStack } from './terraform-app-environment-plain';
 import { buildSharedPlatformStack, buildTierPlatformStack } from './terraform-platform';
@@ -378,6 +379,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
   for (const r of githubRulesets(manifest)) addCiFile(rulesetFile(r.name), 'ci-github-ruleset', canonicalJson(r));
   const dataPromote = dataPromotePlan(manifest);
   if (dataPromote) addCiFile(DATA_PROMOTE_PLAN_FILE, 'ci-data-promote', canonicalJson(dataPromote));
+  addCiFile(REVIEW_PLAN_FILE, 'ci-review', canonicalJson(reviewWorkflowPlan(manifest.estate.argocd.targetRevision)));
   const listed = { ...manifest, artifacts: [...artifacts, ...ciFiles].sort((a, b) => compareStrings(a.path, b.path)) };
   files.set(naming.dist.manifest, canonicalJson(listed));
   return { files, manifest: listed };

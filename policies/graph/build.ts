@@ -242,6 +242,6 @@ export function buildGraph(dist: DistContents): EstateGraph {
   return {
     dir: dist.dir, manifest, tiers, servers, envs, index, stacks, resources, roles, memberships, databases,
     databaseGrants, vaultConnections, dynamicRoles, kvSecrets, vaultPolicies, authRoles, vaultQuotas, kubernetes,
-    rawKubernetes: dist.kubernetes, dataSources, problems: dist.problems ?? [], ...(dist.stateAccess ? { stateAccess: dist.stateAccess } : {}), githubRulesets: dist.githubRulesets ?? [], ...(dist.dataPromote ? { dataPromote: dist.dataPromote } : {}),
+    rawKubernetes: dist.kubernetes, dataSources, problems: dist.problems ?? [], ...(dist.stateAccess ? { stateAccess: dist.stateAccess } : {}), githubRulesets: dist.githubRulesets ?? [], ...(dist.dataPromote ? { dataPromote: dist.dataPromote } : {}), ...(dist.review ? { review: dist.review } : {}),
   };
 }

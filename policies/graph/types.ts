@@ -240,6 +240,8 @@ export interface EstateGraph {
   readonly githubRulesets?: DistContents['githubRulesets'];
   /** `ci/data-promote.json` as read, when the dist holds one (TK163). */
   readonly dataPromote?: DistContents['dataPromote'];
+  /** `ci/review.json` as read, when the dist holds one (TK023–TK025). */
+  readonly review?: DistContents['review'];
 }
 
 /** The key of a cluster-wide object (role, database) on one server. */

@@ -18,6 +18,10 @@ import { rule as TK016 } from './TK016-state-key-layout';
 import { rule as TK020 } from './TK020-dist-integrity';
 import { rule as TK021 } from './TK021-unresolved-expression';
 import { rule as TK022 } from './TK022-unmodelled-provider';
+import { rule as TK023 } from './TK023-review-workflow-plan';
+import { rule as TK024 } from './TK024-review-head-as-data';
+import { rule as TK025 } from './TK025-review-permissions';
+import { rule as TK026 } from './TK026-main-required-review-check';
 import { rule as TK030 } from './TK030-postgres-unmodelled-upward';
 import { rule as TK031 } from './TK031-postgres-unmodelled';
 import { rule as TK032 } from './TK032-postgres-function';
@@ -127,18 +131,18 @@ export type { Rule, RuleContext, RuleFinding, Severity } from './support/rule';
 /** The rule pack, in id order. Ids are stable: suppressions and SARIF baselines refer to them. */
 export const RULES: readonly Rule[] = [
   TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010,
-  TK011, TK012, TK013, TK014, TK015, TK016, TK020, TK021, TK022, TK030,
-  TK031, TK032, TK033, TK034, TK035, TK036, TK037, TK038, TK039, TK040,
-  TK041, TK042, TK043, TK044, TK045, TK046, TK048, TK049, TK050, TK051,
-  TK052, TK053, TK054, TK055, TK056, TK057, TK058, TK059, TK060, TK061,
-  TK070, TK071, TK072, TK090, TK091, TK092, TK093, TK094, TK095, TK096,
-  TK097, TK098, TK110, TK111, TK112, TK113, TK114, TK115, TK116, TK117,
-  TK118, TK120, TK121, TK122, TK123, TK124, TK125, TK126, TK127, TK128,
-  TK129, TK130, TK131, TK132, TK133, TK134, TK135, TK136, TK137, TK138,
-  TK139, TK140, TK141, TK142, TK143, TK144, TK145, TK146, TK147, TK150,
-  TK151, TK152, TK160, TK161, TK162, TK163, TK164, TK165, TK166, TK167,
-  TK168, TK170, TK171, TK172, TK173, TK174, TK175, TK176, TK177, TK178,
-  TK179, TK184,
+  TK011, TK012, TK013, TK014, TK015, TK016, TK020, TK021, TK022, TK023,
+  TK024, TK025, TK026, TK030, TK031, TK032, TK033, TK034, TK035, TK036,
+  TK037, TK038, TK039, TK040, TK041, TK042, TK043, TK044, TK045, TK046,
+  TK048, TK049, TK050, TK051, TK052, TK053, TK054, TK055, TK056, TK057,
+  TK058, TK059, TK060, TK061, TK070, TK071, TK072, TK090, TK091, TK092,
+  TK093, TK094, TK095, TK096, TK097, TK098, TK110, TK111, TK112, TK113,
+  TK114, TK115, TK116, TK117, TK118, TK120, TK121, TK122, TK123, TK124,
+  TK125, TK126, TK127, TK128, TK129, TK130, TK131, TK132, TK133, TK134,
+  TK135, TK136, TK137, TK138, TK139, TK140, TK141, TK142, TK143, TK144,
+  TK145, TK146, TK147, TK150, TK151, TK152, TK160, TK161, TK162, TK163,
+  TK164, TK165, TK166, TK167, TK168, TK170, TK171, TK172, TK173, TK174,
+  TK175, TK176, TK177, TK178, TK179, TK184,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GITHUB_COMMENT_LIMIT } from '../../diff';
@@ -14,10 +14,10 @@ import { runGithubScript, step, Workflow, workflows } from './support';
  */
 
 const MARKER = '<!-- tierkit-diff -->';
-let pr: Workflow;
+let review: Workflow;
 
 beforeAll(() => {
-  pr = workflows(synthesize(estate()).manifest).pr;
+  review = workflows(synthesize(estate()).manifest).review;
 });
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -31,15 +31,15 @@ function diffOf(n: number, openFence = false): string {
   return body + 'x'.repeat(n - body.length);
 }
 
-function post(phase: 'plans' | 'diff', comment: string, stacks: string[], env: Record<string, string> = {}) {
+function post(comment: string, stacks: string[], env: Record<string, string> = {}) {
   const files: Record<string, string> = {
     'tierkit-diff/comment.md': comment,
     'tierkit-diff/plan-matrix.json': JSON.stringify(stacks.map((s) => ({ stack: s, action: 'change', gatingTier: 'dev' }))),
     'dist/manifest.json': '{}\n',
   };
   for (const s of stacks) files[`plans/tierkit-plan-${s}/tfplan.sha256`] = `${sha(s)}  tfplan\n`;
-  const s = phase === 'plans' ? step(pr.jobs.comment, 'Post the sticky comment and the plan index') : step(pr.jobs['comment-diff'], 'Post the diff, plans pending');
-  const r = runGithubScript(s, files, { PLAN_RESULTS: 'plan success, plan-prod success', GATED_TIERS: '["prod","preprod"]', ...env });
+  const s = step(review.jobs.post, 'Post the sticky comment');
+  const r = runGithubScript(s, files, { PLAN_RESULTS: 'PR run success', PR_NUMBER: '7', ...env });
   expect(r.status, r.stderr).toBe(0);
   expect(r.posted).toHaveLength(1);
   const body = (r.posted[0].create ?? r.posted[0].update)!.body;
@@ -51,7 +51,7 @@ const MANY = Array.from({ length: 1000 }, (_, i) => `billing-engineer-sandbox-nu
 
 describe('the sticky comment stays under GitHub\'s limit', () => {
   it('a few plans: the whole diff and the whole plan table', () => {
-    const { body } = post('plans', diffOf(2_000), ['crm-dev', 'erp']);
+    const { body } = post(diffOf(2_000), ['crm-dev', 'erp']);
     expect(body.startsWith(MARKER)).toBe(true);
     expect(body).toContain(diffOf(2_000));
     expect(body).toContain(`| crm-dev | \`${sha('crm-dev')}\` |`);
@@ -61,33 +61,38 @@ describe('the sticky comment stays under GitHub\'s limit', () => {
 
   it('a diff at its 60,000-character budget and 1,000 plans: the table is cut, the count and the artifact are given', () => {
     const diff = diffOf(60_000);
-    const { body, dir } = post('plans', diff, MANY);
+    const { body, dir } = post(diff, MANY);
     expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     expect(body.startsWith(diff)).toBe(true);
     const listed = MANY.filter((s) => body.includes(`| ${s} | \`${sha(s)}\` |`)).length;
     expect(listed).toBeGreaterThan(10);
     expect(body).toContain(`… ${MANY.length - listed} of ${MANY.length} plans not listed (comment size limit)`);
-    expect(body).toContain('the `tierkit-plans` artifact of run 1234 (tierkit-plans.json)');
+    expect(body).toContain('the `tierkit-review` artifact of run 1234 (plans/*/tfplan.sha256)');
     expect(body.length).toBeGreaterThan(GITHUB_COMMENT_LIMIT - 200); // it uses the room it has
-    // The index itself is complete: it, not the comment, is what the apply verifies.
-    expect(Object.keys(JSON.parse(readFileSync(join(dir, 'tierkit-plans.json'), 'utf8')).plans)).toHaveLength(MANY.length);
+    // The review posts; it writes no plan index (the apply's locate reads the PR run's).
+    expect(existsSync(join(dir, 'tierkit-plans.json'))).toBe(false);
   });
 
   it('a diff over its budget (inside an open code fence): cut at a line, fence closed, pointed to the artifact', () => {
-    const { body } = post('plans', diffOf(70_000, true), MANY);
+    const { body } = post(diffOf(70_000, true), MANY);
     expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     expect(body.startsWith(MARKER)).toBe(true);
-    expect(body).toContain('… cut here to fit the comment size limit: the `tierkit-diff` artifact of run');
+    expect(body).toContain('… cut here to fit the comment size limit: the `tierkit-review` artifact of run');
     expect((body.split('```').length - 1) % 2).toBe(0);
     expect(body).toContain(`… ${MANY.length} of ${MANY.length} plans not listed`);
-    expect(body).toContain('Plan jobs: plan success, plan-prod success.');
+    expect(body).toContain('PR run success.');
   });
 
-  it('the early comment (plans pending) is bounded too, and updates the one existing comment', () => {
+  it('no plans is bounded too, and updates the one existing comment; a PR number that is not one posts nothing', () => {
     const existing = JSON.stringify([{ id: 42, user: { type: 'Bot' }, body: `${MARKER}\nold` }]);
-    const { body, posted } = post('diff', diffOf(GITHUB_COMMENT_LIMIT + 10), [], { TEST_COMMENTS: existing, PLAN_ENVIRONMENTS: '{"prod":"prod-plan","preprod":"preprod-plan"}' });
+    const { body, posted } = post(diffOf(GITHUB_COMMENT_LIMIT + 10), [], { TEST_COMMENTS: existing });
     expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
-    expect(body).toContain('wait for an approval of the environment(s) `prod-plan`, `preprod-plan`');
+    expect(body).toContain('No stack to plan.');
     expect(posted.update).toMatchObject({ comment_id: 42 });
+    for (const n of ['', '0', '7; rm -rf /', 'x']) {
+      const r = runGithubScript(step(review.jobs.post, 'Post the sticky comment'), { 'tierkit-diff/comment.md': `${MARKER}\n` }, { PLAN_RESULTS: 'PR run success', PR_NUMBER: n });
+      expect(r.status).not.toBe(0);
+      expect(r.posted).toEqual([]);
+    }
   });
 });

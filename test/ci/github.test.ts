@@ -85,7 +85,7 @@ describe('tierkit ci github', () => {
   it('plans only the affected stacks (matrix from the diff JSON) and posts one sticky comment with the plan hashes', () => {
     const pr = workflow(WORKFLOW_FILES.pullRequest);
     const gatedTiers = manifest.tiers.filter((t) => t.applyGate.human).sort((a, b) => b.rank - a.rank).map((t) => `plan-${t.name}`);
-    expect(Object.keys(pr.jobs)).toEqual(['diff', 'plan', ...gatedTiers, 'comment-diff', 'plans-diff', 'comment']);
+    expect(Object.keys(pr.jobs)).toEqual(['diff', 'plan', ...gatedTiers, 'index']);
     const diffRuns = pr.jobs.diff.steps.map((s: any) => s.run ?? s.uses).join('\n');
     expect(diffRuns).toContain('check dist --format sarif');
     // The uploaded dist/ is the one check judged: its digest, taken before any repo code ran in check, goes to the check
@@ -118,10 +118,15 @@ describe('tierkit ci github', () => {
     const plan = pr.jobs.plan.steps.find((s: any) => s.name === 'terraform plan');
     expect(plan.run).toContain('-out=tfplan');
     expect(plan.run).toContain('sha256sum tfplan > tfplan.sha256');
-    const script = pr.jobs.comment.steps.find((s: any) => String(s.uses).startsWith('actions/github-script@')).with.script;
+    // The PR workflow writes nothing to the PR: the comment and the status are the review workflow's (test/ci/review.test.ts).
+    for (const job of Object.values(pr.jobs as Record<string, any>)) {
+      expect(Object.entries(job.permissions ?? {}).filter(([k, v]) => v === 'write' && k !== 'id-token' && k !== 'security-events')).toEqual([]);
+    }
+    const review = workflow('tierkit-pr-review.yml');
+    const script = review.jobs.post.steps.find((s: any) => s.name === 'Post the sticky comment').with.script;
     expect(script).toContain("'<!-- tierkit-diff -->'");
     expect(script).toContain('updateComment');
-    expect(pr.jobs.comment.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+    expect(review.jobs.post.permissions).toEqual({ 'pull-requests': 'write', statuses: 'write' });
   });
 
   it('holds no credential literal and pins every action to an exact version', () => {

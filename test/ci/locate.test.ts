@@ -40,7 +40,7 @@ beforeAll(() => {
   ({ apply } = workflows(synthesize(estate()).manifest));
 });
 
-interface Run { id: number; run_number: number; event?: string; status?: string; conclusion?: string | null; hoursAgo?: number; head_repository?: object; head_branch?: string }
+interface Run { id: number; run_number: number; name?: string; event?: string; status?: string; conclusion?: string | null; hoursAgo?: number; head_repository?: object; head_branch?: string }
 
 function locate(runs: Run[], prOver: Record<string, unknown> = {}): { outputs: Record<string, string>; failed: string[]; calls: any[] } {
   const dir = testTmp('ci', `locate-${process.pid}-${Math.random().toString(36).slice(2)}`);
@@ -50,7 +50,7 @@ function locate(runs: Run[], prOver: Record<string, unknown> = {}): { outputs: R
   const fixtures = {
     listPullRequestsAssociatedWithCommit: [pr],
     listWorkflowRuns: runs.map((r) => ({
-      html_url: `https://github.com/arcodange/estate/actions/runs/${r.id}`, head_sha: HEAD, repository: REPO, head_repository: REPO,
+      html_url: `https://github.com/arcodange/estate/actions/runs/${r.id}`, head_sha: HEAD, repository: REPO, head_repository: REPO, name: 'tierkit pull request',
       // pull_requests lists only open PRs: empty once the PR is merged.
       event: 'pull_request', status: 'completed', conclusion: 'success', pull_requests: [], head_branch: 'add-carol',
       run_started_at: new Date(Date.now() - (r.hoursAgo ?? 1) * HOUR).toISOString(), ...r,
@@ -92,6 +92,8 @@ describe('locate: the reviewed run is the newest pull_request run of the merged 
 
   it('refuses a run of another event, another PR, another head repository, or a commit that is no merged PR', () => {
     expect(locate([{ id: 11, run_number: 5, event: 'push' }]).failed[0]).toContain('the newest run for ' + HEAD + ' was triggered by push, not pull_request');
+    // A run under another workflow name triggered no review (workflow_run matches by name): its index was never judged.
+    expect(locate([{ id: 10, run_number: 4 }, { id: 11, run_number: 5, name: 'renamed' }]).failed[0]).toContain('the newest run is named "renamed", not "tierkit pull request": the review workflow (workflow_run by name) never judged it');
     expect(locate([{ id: 11, run_number: 5, head_branch: 'other' }]).failed[0]).toContain("the newest run is of branch other, not PR #7's add-carol");
     expect(locate([{ id: 11, run_number: 5, head_repository: { full_name: 'mallory/estate' } }]).failed[0]).toContain('the newest run is not of the merged head');
     expect(locate([{ id: 11, run_number: 5, repository: { id: 1, full_name: 'mallory/estate' } } as Run]).failed[0]).toContain('the newest run belongs to another repository');

@@ -84,8 +84,7 @@ describe('plans behind the gate of the credential they read', () => {
     expect(pr.jobs.plan.environment).toBeUndefined();
     expect(pr.jobs.plan.strategy.matrix).toBe('${{ fromJSON(needs.diff.outputs.matrix) }}');
     // The final comment waits for every plan; the diff comment does not (reviewers read it before approving).
-    expect(pr.jobs.comment.needs).toEqual(expect.arrayContaining(planJobs(pr).map(([id]) => id)));
-    expect(pr.jobs['comment-diff'].needs).toEqual(['diff']);
+    expect(pr.jobs.index.needs).toEqual(expect.arrayContaining(planJobs(pr).map(([id]) => id)));
   });
 
   it('routes changed stacks: prod-gated ones to plan-prod, automatic ones to plan, each job holding their server\'s credential', () => {

@@ -18,8 +18,9 @@ import { runStep, step, Workflow, workflows } from './support';
 
 const ROOT = resolve(__dirname, '../..');
 let pr: Workflow;
+let review: Workflow;
 beforeAll(() => {
-  ({ pr } = workflows(synthesize(estate()).manifest));
+  ({ pr, review } = workflows(synthesize(estate()).manifest));
 });
 
 const summary = (stack: string, over: Record<string, string[]> = {}) =>
@@ -35,8 +36,8 @@ function npxShim(): string {
 
 describe('plans-diff: the comment is rendered with the plans', () => {
   it('assembles plans.json from the plan artifacts and renders the diff with them (a plan dropping a prod database is severity 3)', () => {
-    const job = pr.jobs['plans-diff'];
-    expect(job.permissions).toEqual({ contents: 'read' });
+    const job = review.jobs.review;
+    expect(job.permissions).toEqual({ actions: 'read', contents: 'read', 'pull-requests': 'read' });
     const assembled = runStep(step(job, 'Plan summaries for tierkit diff --plans'), {
       'plans/tierkit-plan-crm/plan-summary.json': summary('crm', { delete: ['postgresql_database.database'], drift: ['postgresql_database.database'] }),
       'plans/tierkit-plan-crm-dev/plan-summary.json': summary('crm-dev', { create: ['postgresql_role.group'] }),
@@ -46,26 +47,28 @@ describe('plans-diff: the comment is rendered with the plans', () => {
     expect(plans.schemaVersion).toBe(1);
     expect(plans.plans.map((p: any) => p.stack)).toEqual(['crm', 'crm-dev']);
 
-    // The render step, in the job's layout: base/ (the base checkout), base-dist/, dist/ (head).
-    const render = step(job, 'Semantic diff with the plans');
-    expect(render['working-directory']).toBe('base');
-    const dir = assembled.dir;
-    mkdirSync(join(dir, 'base'), { recursive: true });
-    cpSync(cleanDist(), join(dir, 'base-dist'), { recursive: true });
-    cpSync(cleanDist(), join(dir, 'dist'), { recursive: true });
+    // The render step, in the review job's layout: main/ (main's checkout), main-dist/, head/ (the PR run's artifacts).
+    const render = step(job, "Semantic diff of main and the head dist, with the plans, by main's tierkit");
+    expect(render['working-directory']).toBe('main');
+    expect(step(job, 'Plan summaries for tierkit diff --plans')['working-directory']).toBe('head');
+    const dir = testTmp('ci', `review-render-${process.pid}`);
+    cpSync(assembled.dir, join(dir, 'head'), { recursive: true });
+    mkdirSync(join(dir, 'main'), { recursive: true });
+    cpSync(cleanDist(), join(dir, 'main-dist'), { recursive: true });
+    cpSync(cleanDist(), join(dir, 'head/dist'), { recursive: true });
     const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', render.run], {
-      cwd: join(dir, 'base'), encoding: 'utf8',
+      cwd: join(dir, 'main'), encoding: 'utf8',
       env: { PATH: `${npxShim()}:${process.env.PATH}`, HOME: process.env.HOME ?? dir, NOW: '2026-11-22T06:00:00Z', REPORT_HINT: 'the tierkit-diff artifact' },
     });
     expect(r.status, r.stderr).toBe(0);
-    const comment = readFileSync(join(dir, 'tierkit-plans-diff/comment.md'), 'utf8');
+    const comment = readFileSync(join(dir, 'review/tierkit-diff/comment.md'), 'utf8');
     expect(comment).toContain('the plan of stack `crm` deletes prod database `postgresql_database.database`');
     expect(comment).toMatch(/the plan of stack `crm-dev` changes resources although this diff changes nothing there/);
     expect(comment).toContain('Plans (2)');
   }, 120_000);
 
   it('refuses a summary filed under another stack', () => {
-    const r = runStep(step(pr.jobs['plans-diff'], 'Plan summaries for tierkit diff --plans'), {
+    const r = runStep(step(review.jobs.review, 'Plan summaries for tierkit diff --plans'), {
       'plans/tierkit-plan-crm-dev/plan-summary.json': summary('crm'),
     });
     expect(r.status).toBe(1);
@@ -73,16 +76,19 @@ describe('plans-diff: the comment is rendered with the plans', () => {
   });
 
   it('no plans: an empty plans.json, not a failure', () => {
-    const r = runStep(step(pr.jobs['plans-diff'], 'Plan summaries for tierkit diff --plans'), {});
+    const r = runStep(step(review.jobs.review, 'Plan summaries for tierkit diff --plans'), {});
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(r.dir, 'tierkit-plans-diff/plans.json'), 'utf8'))).toEqual({ plans: [], schemaVersion: 1 });
   });
 
-  it('the comment job posts the rendered diff with the plans, and installs nothing', () => {
-    const job = pr.jobs.comment;
-    expect(job.needs).toContain('plans-diff');
-    expect(step(job, 'Use the diff with the plans').run).toContain('cp tierkit-plans-diff/comment.md tierkit-diff/comment.md');
-    expect(job.steps.some((s: any) => /npm|npx/.test(String(s.run ?? '')))).toBe(false);
+  it('the posting job posts what the review job rendered: it checks out, installs and runs nothing, and reads nothing of the PR run', () => {
+    const job = review.jobs.post;
+    expect(job.needs).toEqual(['review']);
+    expect(job.steps.every((s: any) => s.run === undefined)).toBe(true);
+    expect(job.steps.some((s: any) => String(s.uses).startsWith('actions/checkout@'))).toBe(false);
+    // Its only download is the review job's own artifact of this run (no run-id: not the PR run's).
+    const downloads = job.steps.filter((s: any) => String(s.uses).startsWith('actions/download-artifact@'));
+    expect(downloads.map((s: any) => s.with)).toEqual([{ name: 'tierkit-review', path: '.' }]);
   });
 });
 
@@ -98,8 +104,9 @@ describe('apply job names carry the reviewed plan counts; each apply job summari
       'plans/tierkit-plan-crm/tfplan.sha256': `${'a'.repeat(64)}  tfplan\n`,
       'plans/tierkit-plan-crm/plan-summary.json': summary('crm', { create: ['a.x'], replace: ['b.y'], delete: ['c.z'], update: ['d.w'] }),
     };
-    const posted = runGithubScript(step(pr.jobs.comment, 'Post the sticky comment and the plan index'), files, { PLAN_RESULTS: 'plan success', PLANS_DIFF: 'success' });
+    const posted = runGithubScript(step(pr.jobs.index, 'Write the plan index'), files);
     expect(posted.status, posted.stderr).toBe(0);
+    expect(posted.posted).toEqual([]); // the PR run's index job posts nothing
     const index = JSON.parse(readFileSync(join(posted.dir, 'tierkit-plans.json'), 'utf8'));
     expect(index.counts).toEqual({ crm: '2 to add, 1 to change, 2 to destroy' });
 

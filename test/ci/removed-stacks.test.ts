@@ -42,7 +42,7 @@ beforeAll(() => {
   const h = read(dirs.head);
   head = h.manifest;
   removedNames = base.stacks.filter((s) => s.applyGate !== 'none' && !head.stacks.some((x) => x.name === s.name)).map((s) => s.name);
-  // The PR run: matrix step on the real diff, one plan per entry, then the comment job's index.
+  // The PR run: matrix step on the real diff, one plan per entry, then the index job's index.
   const pr = workflows(head).pr;
   const diffJson = renderJson(computeChangeSet(b, h));
   const matrix = runStep(step(pr.jobs.diff, 'matrix'), { 'tierkit-diff/tierkit-diff.json': diffJson });
@@ -54,7 +54,7 @@ beforeAll(() => {
     'dist/manifest.json': readFileSync(join(dirs.head, 'manifest.json'), 'utf8'),
   };
   for (const e of JSON.parse(planMatrix)) files[`plans/tierkit-plan-${e.stack}/tfplan.sha256`] = `${sha(e.stack)}  tfplan\n`;
-  const posted = runGithubScript(step(pr.jobs.comment, 'Post the sticky comment and the plan index'), files);
+  const posted = runGithubScript(step(pr.jobs.index, 'Write the plan index'), files);
   expect(posted.status, posted.stderr).toBe(0);
   index = JSON.parse(readFileSync(join(posted.dir, 'tierkit-plans.json'), 'utf8'));
   apply = workflows(head).apply;

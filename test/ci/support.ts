@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { githubWorkflows, WORKFLOW_FILES } from '../../ci/github';
+import { REVIEW_WORKFLOW_FILE } from '../../contract/review-workflow';
 import type { Manifest } from '../../constructs/synth/manifest';
 import { testTmp } from '../setup/tmpdir';
 
@@ -11,9 +12,9 @@ import { testTmp } from '../setup/tmpdir';
 export type Job = Record<string, any>;
 export type Workflow = { jobs: Record<string, Job> } & Record<string, any>;
 
-export function workflows(m: Manifest): { pr: Workflow; apply: Workflow } {
+export function workflows(m: Manifest): { pr: Workflow; apply: Workflow; review: Workflow } {
   const files = githubWorkflows(m);
-  return { pr: parseYaml(files.get(WORKFLOW_FILES.pullRequest)!), apply: parseYaml(files.get(WORKFLOW_FILES.apply)!) };
+  return { pr: parseYaml(files.get(WORKFLOW_FILES.pullRequest)!), apply: parseYaml(files.get(WORKFLOW_FILES.apply)!), review: parseYaml(files.get(REVIEW_WORKFLOW_FILE)!) };
 }
 
 export function step(job: Job, name: string): Record<string, any> {

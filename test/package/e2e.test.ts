@@ -119,7 +119,7 @@ describe('tierkit installed from its tarball into an estate repo', () => {
     };
     for (const s of steps) {
       const env = Object.fromEntries(Object.entries(s.env ?? {}).map(([k, v]) => [k, v.replace(/\$\{\{ ([^}]+) \}\}/g, (_, e: string) => exprs[e])]));
-      // GitHub sets GITHUB_OUTPUT for every step (the diff step hands its check instant to the plans-diff job).
+      // GitHub sets GITHUB_OUTPUT for every step (the check step hands its dist digest to the plan jobs).
       ok(run('bash', ['-e', '-o', 'pipefail', '-c', s.run!], estate, { GITHUB_OUTPUT: join(estate, '.github-output'), ...env }), `step "${s.name}"`);
       // A later step reads an earlier one's outputs (the check step's dist-digest) as GitHub hands them over.
       const written = existsSync(join(estate, '.github-output')) ? readFileSync(join(estate, '.github-output'), 'utf8') : '';
