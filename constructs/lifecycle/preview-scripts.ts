@@ -14,6 +14,7 @@
  */
 import * as naming from '../naming';
 import { creationStatements, revocationStatements } from '../statements';
+import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
 
 /** Shell text of `name` for PR `$pr`: the naming functions called with a placeholder the shell expands. */
 const shellName = (name: (pr: string) => string) => {
@@ -62,6 +63,57 @@ SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \\gexec
 SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', :'db', :'group') \\gexec
 SQL
 echo "tierkit: preview database $db ready"
+`;
+}
+
+/** What the seed step leaves on a seeded preview database (`COMMENT ON DATABASE`), followed by the content hash. */
+export const PREVIEW_SEED_MARKER = 'tierkit-seed';
+
+/**
+ * PreSync, after `create-database` and before the Vault role exists: restore the app's synthetic seed
+ * into the PR's database, once. Inputs beyond the header's: TIERKIT_DUMP_FILE (the seed volume,
+ * read-only), TIERKIT_SEED_HASH_FILE (rendered by the Vault agent from the seed's KV secret, which
+ * only its producer writes), TIERKIT_OBJECT_PREFIX. The dump is checked against the published file
+ * hash before pg_restore reads it. Every session in the PR's database runs as the PR's group, with a
+ * pinned `search_path` (PGOPTIONS: a client's setting wins over the database's, which the PR's code,
+ * a member of the owning group, can set), so nothing the PR's code planted there runs with the
+ * admin's CREATEDB CREATEROLE (test/pg/previews.test.ts shows it did). The marker is read and written
+ * from the home database (pg_database is shared). A seeded database is left alone on later syncs;
+ * one whose content hash differs from the seed's is dropped whole (the next sync starts again), so
+ * an unverified preview never gets its Vault role.
+ */
+export function previewSeedScript(app: string): string {
+  return `${header(app)}${LIFECYCLE_SHELL_FUNCTIONS.replace(/^set -euo pipefail\nexport PGPASSFILE=\/dev\/null PGSERVICEFILE=\/dev\/null\n/, '')}: "\${TIERKIT_DUMP_FILE:?}" "\${TIERKIT_SEED_HASH_FILE:?}" "\${TIERKIT_OBJECT_PREFIX:?}"
+marker="$(psql -X -q -A -t -v ON_ERROR_STOP=1 -v db="$db" <<'SQL'
+SELECT COALESCE(pg_catalog.shobj_description(d.oid, 'pg_database'), '') FROM pg_catalog.pg_database d WHERE d.datname = :'db';
+SQL
+)"
+if [[ "$marker" == "${PREVIEW_SEED_MARKER} "* ]]; then echo "tierkit: preview database $db already seeded ($marker)"; exit 0; fi
+seed_file_sha256="$(sed -n 's/^file_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
+seed_content_sha256="$(sed -n 's/^content_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
+if [[ -z "$seed_file_sha256" || -z "$seed_content_sha256" ]]; then
+  echo "tierkit: seed refused: the seed's published hashes are missing or malformed ($TIERKIT_SEED_HASH_FILE)" >&2; exit 6
+fi
+# Verify the dump before pg_restore reads it: the archive's SQL runs in the PR's database.
+file_actual="$(sha256sum "$TIERKIT_DUMP_FILE" | cut -d' ' -f1)"
+if [[ "$file_actual" != "$seed_file_sha256" ]]; then
+  echo "tierkit: seed refused: $TIERKIT_DUMP_FILE has sha256 $file_actual, the seed's producer published $seed_file_sha256; nothing was restored" >&2; exit 6
+fi
+# A failed restore (one transaction) leaves the database as it was, and fails the assignment.
+actual="$(
+  export PGDATABASE="$db" PGOPTIONS="-c role=$group -c search_path=pg_catalog,pg_temp"
+  pg_restore --no-owner --no-acl --role="$group" --exit-on-error --single-transaction --dbname="$db" "$TIERKIT_DUMP_FILE" >&2 && tk_content_hash
+)"
+if [[ "$actual" != "$seed_content_sha256" ]]; then
+  psql -X -q -v ON_ERROR_STOP=1 -v db="$db" <<'SQL'
+SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
+SQL
+  echo "tierkit: seed verification failed: $db has content sha256 $actual, the seed $seed_content_sha256; the database was dropped" >&2; exit 5
+fi
+psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v marker="${PREVIEW_SEED_MARKER} content_sha256=$actual" <<'SQL'
+SELECT format('COMMENT ON DATABASE %I IS %L', :'db', :'marker') \\gexec
+SQL
+echo "tierkit: preview database $db seeded (content sha256 $actual)"
 `;
 }
 

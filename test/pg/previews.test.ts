@@ -4,7 +4,8 @@
 // it must not drop, connect to, clone, alter or grant anything of prod or of any declared env.
 // A preview credential (the preview connection's creation statements, run as the admin like
 // Vault does) reaches its own PR's database only.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,8 +13,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, Tier } from '../../constructs';
 import {
-  previewCreateScript, previewDrainScript, previewDropScript, previewVaultCreateScript, previewVaultDropScript, type PreviewVaultRole,
+  previewCreateScript, previewDrainScript, previewDropScript, previewSeedScript, previewVaultCreateScript, previewVaultDropScript, type PreviewVaultRole,
 } from '../../constructs/lifecycle/preview-scripts';
+import { LIFECYCLE_SHELL_FUNCTIONS } from '../../constructs/lifecycle/scripts';
 import { parseVaultPolicy } from '../../contract/vault-policy';
 import { matches } from '../../policies/graph/vault-paths';
 import * as naming from '../../constructs/naming';
@@ -144,8 +146,9 @@ describe('per-PR previews on PostgreSQL 18', () => {
     }
   });
 
-  // Not yet a Job (docs/previews.md, "The synthetic seed"): the step its design rests on, on the real server.
-  it('design check for the synthetic seed: as the preview admin, pg_restore --role=<PR group> fills only that PR\'s database, owned by its group, read by its credential', async () => {
+  // The PreSync seed step (previewSeedScript): the synthetic seed, dumped by pg_dump 15 as the producer does,
+  // restored into PR 7's database as its group, verified, marked; PR 8's and the declared envs' untouched.
+  it('PreSync\'s seed step restores the verified synthetic seed into the PR\'s database only, owned by its group, once; a tampered dump or hash restores nothing', async () => {
     const { binDir } = await findPgTools(15);
     // pg_dump 15 refuses a newer server: the seed is dumped from a 15 server, as test/pg/template-reset.test.ts does.
     const src = await createNamespace(pgServer(15), 'previewseed');
@@ -156,15 +159,34 @@ describe('per-PR previews on PostgreSQL 18', () => {
       await s.exec("CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL); INSERT INTO llx_societe (nom) SELECT 'client ' || g FROM generate_series(1, 50) g");
       await s.end();
       const file = join(dir, 'seed.dump');
-      const dump = await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${file}`, db], {
-        PATH: process.env.PATH, PGHOST: src.server.host, PGPORT: String(src.server.port), PGUSER: src.server.user, PGPASSWORD: src.server.password, PGSSLMODE: 'disable',
-      });
+      const srcEnv = { PATH: `${binDir}:${process.env.PATH}`, PGHOST: src.server.host, PGPORT: String(src.server.port), PGUSER: src.server.user, PGPASSWORD: src.server.password, PGSSLMODE: 'disable', PGDATABASE: db };
+      const dump = await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${file}`, db], srcEnv);
       expect(dump.code, dump.stderr).toBe(0);
-      const restore = (pr: string, group: string) => runTool(join(binDir, 'pg_restore'), [
-        '--no-owner', '--no-acl', `--role=${m(group)}`, '--exit-on-error', '--single-transaction', `--dbname=${m(naming.previewSlug('erp', pr))}`, file,
-      ], { PATH: process.env.PATH, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGUSER: m('erp_preview_admin'), PGPASSWORD: dev.variables.preview_admin_password, PGSSLMODE: 'disable' });
-      const ok = await restore('7', 'erp_pr_7_role');
+      // The hashes the producer publishes: the file's, and the content hash of what it dumped (the same function).
+      const content = await runTool('/bin/bash', ['-c', `${LIFECYCLE_SHELL_FUNCTIONS}tk_content_hash`], { ...srcEnv, TIERKIT_OBJECT_PREFIX: 'llx_' });
+      expect(content.code, content.stderr).toBe(0);
+      const fileSha = createHash('sha256').update(readFileSync(file)).digest('hex');
+      const hashes = join(dir, 'seed-hashes');
+      const publish = (f: string, c: string) => writeFileSync(hashes, `file_sha256=${f}\ncontent_sha256=${c}\n`);
+      publish(fileSha, content.stdout.trim());
+      const seedEnv = { PATH: `${binDir}:${process.env.PATH}`, TIERKIT_DUMP_FILE: file, TIERKIT_SEED_HASH_FILE: hashes, TIERKIT_OBJECT_PREFIX: 'llx_' };
+      const seed = (pr: string) => run(previewSeedScript(app()), pr, seedEnv);
+      const marker = async (pr: string) => (await admin.query<{ c: string | null }>("SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1", [m(naming.previewSlug('erp', pr))]))[0]?.c;
+
+      // A dump that is not the published one, or no hashes: refused before anything runs.
+      publish('0'.repeat(64), content.stdout.trim());
+      expect((await create('7')).code).toBe(0);
+      const forged = await seed('7');
+      expect(forged.code, forged.stderr).toBe(6);
+      expect(forged.stderr).toMatch(/nothing was restored/);
+      writeFileSync(hashes, 'file_sha256=nothex\n');
+      expect((await seed('7')).code).toBe(6);
+      expect(await marker('7')).toBeNull();
+
+      publish(fileSha, content.stdout.trim());
+      const ok = await seed('7');
       expect(ok.code, ok.stderr).toBe(0);
+      expect(await marker('7')).toBe(`tierkit-seed content_sha256=${content.stdout.trim()}`);
       const c = await previewCredential('7');
       const own = await tryConnect(ns.server, { user: c.username, password: c.password, database: m('erp-pr-7') });
       expect(own.ok).toBe(true);
@@ -173,14 +195,46 @@ describe('per-PR previews on PostgreSQL 18', () => {
         const [t] = await own.session.query<{ owner: string; n: string }>("SELECT tableowner AS owner, (SELECT count(*) FROM llx_societe)::text AS n FROM pg_tables WHERE tablename = 'llx_societe'");
         expect(t).toEqual({ owner: m('erp_pr_7_role'), n: '50' });
       }
-      // Confined: PR 7's group cannot write into PR 8's database, nor into a declared env's.
-      const cross = await restore('8', 'erp_pr_7_role');
-      expect(cross.code).not.toBe(0);
-      expect(cross.stderr).toMatch(/permission denied/);
+      // A second sync leaves the seeded database alone (its rows are the PR's own now).
+      const again = await seed('7');
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/already seeded/);
+
+      // Hostile PR code (a member of its group, which owns the database): it clears the marker, shadows pg_catalog
+      // functions in public, and makes public first in the database's search_path. The next sync's session there must
+      // not run its code as the preview admin (CREATEDB CREATEROLE): PGOPTIONS pins the role and search_path.
+      if (own.ok) {
+        await own.session.exec(`DROP TABLE llx_societe;
+          CREATE FUNCTION public.starts_with(name, text) RETURNS boolean LANGUAGE plpgsql
+            AS $$ BEGIN RAISE WARNING 'planted code ran as %', current_user; RETURN pg_catalog.starts_with($1::text, $2); END $$;
+          ALTER DATABASE ${ident(m('erp-pr-7'))} SET search_path = public, pg_catalog;
+          COMMENT ON DATABASE ${ident(m('erp-pr-7'))} IS NULL`);
+      }
+      const rerun = await seed('7');
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(rerun.stderr).not.toMatch(new RegExp(`planted code ran as ${m('erp_preview_admin')}`));
+
+      // Confined: PR 8's database (another group) gets nothing from PR 7's step, and a restore there as PR 7's group is refused.
+      expect((await create('8')).code).toBe(0);
+      const restore = await runTool(join(binDir, 'pg_restore'), [
+        '--no-owner', '--no-acl', `--role=${m('erp_pr_7_role')}`, '--exit-on-error', '--single-transaction', `--dbname=${m('erp-pr-8')}`, file,
+      ], { PATH: process.env.PATH, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGUSER: m('erp_preview_admin'), PGPASSWORD: dev.variables.preview_admin_password, PGSSLMODE: 'disable' });
+      expect(restore.code).not.toBe(0);
+      expect(restore.stderr).toMatch(/permission denied/);
+      expect(await marker('8')).toBeNull();
+      expect((await drop('8')).code).toBe(0);
+
+      // A dump whose content is not the published content: restored, found different, and the database dropped whole.
+      publish(fileSha, 'f'.repeat(64));
+      expect((await create('8')).code).toBe(0);
+      const wrong = await seed('8');
+      expect(wrong.code).toBe(5);
+      expect(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [m('erp-pr-8')])).toEqual([]);
+      expect((await drop('8')).code).toBe(0);
     } finally {
       await src.cleanup();
     }
-  }, 120_000);
+  }, 180_000);
 
   it('refuses a preview beyond the cap, and a PR number that is no number', async () => {
     const full = await create('9');
