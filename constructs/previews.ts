@@ -28,6 +28,15 @@ export function previewWorkloadAccessor(env: AppEnvironment): string | undefined
   return typeof a === 'string' && VAULT_KUBERNETES_ACCESSOR.test(a) ? a : undefined;
 }
 
+/**
+ * The seed a preview's database is restored from: the app's synthetic seed (`synthetic:<version>`,
+ * issue 22's producer), never a sanitized or golden one. An app without one gets empty preview databases.
+ */
+export function previewSeed(env: AppEnvironment): string | undefined {
+  const v = env.app.synthetic?.version;
+  return typeof v === 'string' ? `synthetic:${v}` : undefined;
+}
+
 /** The effective settings (defaults applied). */
 export function previewSettings(p: PreviewSettings): Required<PreviewSettings> {
   return { ...PREVIEW_DEFAULTS, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) } as Required<PreviewSettings>;

@@ -4,11 +4,11 @@ import type { AppEnvironment } from '../app-environment';
 import { POD_PG_CA_FILE } from '../../contract/pg-ca';
 import { CURL, POSTGRES_CLIENT, imageReference } from '../lifecycle/images';
 import {
-  previewCreateScript, previewDrainScript, previewDropScript, previewVaultCreateScript, previewVaultDropScript, previewWorkloadCredsAgentTemplate,
+  previewCreateScript, previewDrainScript, previewDropScript, previewSeedScript, previewVaultCreateScript, previewVaultDropScript, previewWorkloadCredsAgentTemplate,
 } from '../lifecycle/preview-scripts';
-import { LIFECYCLE_PATHS, credentialsTemplate } from '../lifecycle/scripts';
+import { LIFECYCLE_PATHS, SEED_HASH_FILE, credentialsTemplate, seedHashTemplate } from '../lifecycle/scripts';
 import * as naming from '../naming';
-import { hostsPreviews, previewSettings, previewWorkloadAccessor } from '../previews';
+import { hostsPreviews, previewSeed, previewSettings, previewWorkloadAccessor } from '../previews';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
 import {
   REPLICAS, containerResources, containerSecurityContext, placement, podSecurityContext, podSecurityLabels, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume, workloadResources,
@@ -74,7 +74,25 @@ function vaultEnv(env: AppEnvironment): k8s.EnvVar[] {
   return [{ name: 'TIERKIT_VAULT_TOKEN_FILE', value: LIFECYCLE_PATHS.vaultTokenFile }, { name: 'VAULT_ADDR', value: env.estate.vault.address }, PR_NUMBER_ENV];
 }
 
-function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', steps: { name: string; image: string; script: string; shell: 'bash' | 'sh'; env: k8s.EnvVar[] }[]): void {
+/** The seed volume of the create Job (read-only claim and mount) and its hashes' Vault agent annotations. */
+interface SeedInputs {
+  readonly volume: k8s.Volume;
+  readonly mount: k8s.VolumeMount;
+  readonly annotations: Record<string, string>;
+}
+
+function seedInputs(env: AppEnvironment, seed: string): SeedInputs {
+  const path = `${env.estate.naming.kvMount}/data/${naming.seedHashKvSecretName(env.app.appName, seed)}`;
+  return {
+    volume: { name: 'seeds', persistentVolumeClaim: { claimName: naming.previewSeedClaimName(env.app.appName, seed), readOnly: true } },
+    mount: { name: 'seeds', mountPath: LIFECYCLE_PATHS.seedMount, readOnly: true },
+    annotations: { 'vault.hashicorp.com/agent-inject-secret-seed': path, 'vault.hashicorp.com/agent-inject-template-seed': seedHashTemplate(path) },
+  };
+}
+
+type HookStep = { name: string; image: string; script: string; shell: 'bash' | 'sh'; env: k8s.EnvVar[]; seed?: boolean };
+
+function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', steps: HookStep[], seed?: SeedInputs): void {
   const app = env.app.appName;
   const n = env.estate.naming;
   const labels = { ...previewLabels(env), [naming.LABELS.job]: `preview-${step}` };
@@ -82,7 +100,8 @@ function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', ste
   const containers: k8s.Container[] = steps.map((s) => ({
     name: s.name, image: s.image, command: [s.shell, '-c', s.script], env: s.env,
     resources: containerResources(env.tier, s.shell === 'bash' ? DATABASE_TOOL_RESOURCES : SCALE_STEP_RESOURCES),
-    securityContext: containerSecurityContext(JOB_UID), volumeMounts: [{ name: 'tmp', mountPath: LIFECYCLE_PATHS.tmpMount }],
+    securityContext: containerSecurityContext(JOB_UID),
+    volumeMounts: [{ name: 'tmp', mountPath: LIFECYCLE_PATHS.tmpMount }, ...(s.seed && seed ? [seed.mount] : [])],
   }));
   new k8s.KubeJob(chart, `${step}_job`, {
     metadata: {
@@ -108,6 +127,7 @@ function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', ste
             'vault.hashicorp.com/agent-inject-secret-database': secret,
             'vault.hashicorp.com/agent-inject-template-database': credentialsTemplate(secret, true),
             'vault.hashicorp.com/agent-inject-token': 'true',
+            ...(seed?.annotations ?? {}),
             ...vaultAgentRuntimeAnnotations(env.tier),
           },
         },
@@ -120,7 +140,7 @@ function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', ste
           // Steps in order: every one but the last as an init container.
           initContainers: containers.slice(0, -1),
           containers: containers.slice(-1),
-          volumes: [tmpVolume(), vaultTokenVolume()],
+          volumes: [tmpVolume(), vaultTokenVolume(), ...(seed ? [seed.volume] : [])],
         },
       },
     },
@@ -218,10 +238,17 @@ export function buildPreviewChart(chart: Chart, env: AppEnvironment): Chart {
     },
   });
   const ttl = env.estate.tier(env.tier).config.secretTtl;
+  // The synthetic seed, when the app has one, before the Vault role: nothing logs in to an unseeded preview.
+  const seed = previewSeed(env);
+  const seedStep: HookStep[] = seed === undefined ? [] : [{
+    name: 'restore-seed', image: pg, shell: 'bash', script: previewSeedScript(app), seed: true,
+    env: pgEnv(env, { TIERKIT_DUMP_FILE: `${LIFECYCLE_PATHS.seedMount}/${naming.SEED_DUMP_FILE}`, TIERKIT_OBJECT_PREFIX: env.app.objectPrefix, TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE }),
+  }];
   hookJob(chart, env, 'create', [
     { name: 'create-database', image: pg, shell: 'bash', script: previewCreateScript(app), env: pgEnv(env, { TIERKIT_MAX_OPEN: String(settings.maxOpen) }) },
+    ...seedStep,
     { name: 'write-vault-role', image: curl, shell: 'sh', script: previewVaultCreateScript(app, n.databaseMount, ttl), env: vaultEnv(env) },
-  ]);
+  ], seed === undefined ? undefined : seedInputs(env, seed));
   hookJob(chart, env, 'drop', [
     { name: 'drain-database', image: pg, shell: 'bash', script: previewDrainScript(app), env: pgEnv(env, {}) },
     { name: 'remove-vault-role', image: curl, shell: 'sh', script: previewVaultDropScript(app, n.databaseMount), env: vaultEnv(env) },
@@ -274,5 +301,48 @@ export function buildPreviewJobsNamespace(chart: Chart, envs: readonly AppEnviro
     const server = env.server!;
     egress(`${app}_previews_egress_postgres`, `${jobs}-egress-postgres`, server.cidr ? { cidr: server.cidr, port: server.port } : undefined);
     egress(`${app}_previews_egress_vault`, `${jobs}-egress-vault`, estate.vaultEndpoint);
+    const seed = previewSeed(env);
+    if (seed !== undefined) previewSeedVolume(chart, env, seed, appLabels);
   }
+}
+
+/** NFS ignores it, but a PV and its claim must state a capacity (lifecycle/seed-store.ts). */
+const SEED_CAPACITY = '100Gi';
+
+/**
+ * The app's synthetic seed, read-only, for its preview Jobs: a PV whose claimRef pins it to the
+ * Jobs' claim in `tierkit-previews` (no other namespace can bind it), `nfs.readOnly` (the kubelet
+ * mounts the export read-only whatever a pod asks) — as lifecycle/seed-store.ts renders every
+ * consumer's. TK130 admits exactly this volume there; TK179 compares both objects whole.
+ */
+function previewSeedVolume(chart: Chart, env: AppEnvironment, seed: string, labels: Record<string, string>): void {
+  const app = env.app.appName;
+  const store = env.estate.seedStore;
+  const ns = naming.PREVIEW_JOBS_NAMESPACE;
+  const claim = naming.previewSeedClaimName(app, seed);
+  const volume = naming.previewSeedVolumeName(app, seed);
+  const seedLabels = { ...labels, [naming.LABELS.seed]: naming.seedSlug(seed) };
+  new k8s.KubePersistentVolume(chart, `${app}_previews_seed_volume`, {
+    metadata: { name: volume, labels: seedLabels },
+    spec: {
+      accessModes: ['ReadOnlyMany'],
+      capacity: { storage: k8s.Quantity.fromString(SEED_CAPACITY) },
+      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name: claim },
+      mountOptions: ['nfsvers=4.1', 'ro'],
+      nfs: { server: store.server, path: naming.seedExportPath(store.exportRoot, app, seed), readOnly: true },
+      persistentVolumeReclaimPolicy: 'Retain',
+      storageClassName: '',
+      volumeMode: 'Filesystem',
+    },
+  });
+  new k8s.KubePersistentVolumeClaim(chart, `${app}_previews_seed_claim`, {
+    metadata: { name: claim, namespace: ns, labels: seedLabels },
+    spec: {
+      accessModes: ['ReadOnlyMany'],
+      resources: { requests: { storage: k8s.Quantity.fromString(SEED_CAPACITY) } },
+      storageClassName: '',
+      volumeMode: 'Filesystem',
+      volumeName: volume,
+    },
+  });
 }
