@@ -66,6 +66,25 @@ echo "tierkit: preview database $db ready"
 `;
 }
 
+/** End the preview's sessions and close its database to new ones (see `previewDropScript`). */
+/**
+ * How long the drain waits for each ended session to exit (PostgreSQL 14+, previews are 16+): without
+ * it the signal is only sent, and the Vault step could drop a credential whose session still lives,
+ * which then only a superuser can end (test/pg/previews.test.ts saw the race under load).
+ */
+const TERMINATE_WAIT_MS = 10000;
+
+const DRAIN_SQL = `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :'group') AS has_group \\gset
+\\if :has_group
+SELECT format('GRANT %I TO CURRENT_USER WITH INHERIT TRUE, SET TRUE', m.rolname)
+  FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+ WHERE g.rolname = :'group' AND m.rolname <> CURRENT_USER
+   AND NOT pg_has_role(CURRENT_USER, m.oid, 'USAGE') \\gexec
+SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'db') WHERE EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
+SELECT pg_terminate_backend(pid, ${TERMINATE_WAIT_MS}) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid() \\g /dev/null
+\\endif
+`;
+
 /** What the seed step leaves on a seeded preview database (`COMMENT ON DATABASE`), followed by the content hash. */
 export const PREVIEW_SEED_MARKER = 'tierkit-seed';
 
@@ -105,8 +124,9 @@ actual="$(
   pg_restore --no-owner --no-acl --role="$group" --exit-on-error --single-transaction --dbname="$db" "$TIERKIT_DUMP_FILE" >&2 && tk_content_hash
 )"
 if [[ "$actual" != "$seed_content_sha256" ]]; then
-  psql -X -q -v ON_ERROR_STOP=1 -v db="$db" <<'SQL'
-SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
+  # Drained first, as PostDelete does: the PR's credentials may hold sessions only their creator's grant can end.
+  psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v group="$group" <<'SQL'
+${DRAIN_SQL}SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
 SQL
   echo "tierkit: seed verification failed: $db has content sha256 $actual, the seed $seed_content_sha256; the database was dropped" >&2; exit 5
 fi
@@ -116,25 +136,6 @@ SQL
 echo "tierkit: preview database $db seeded (content sha256 $actual)"
 `;
 }
-
-/** End the preview's sessions and close its database to new ones (see `previewDropScript`). */
-/**
- * How long the drain waits for each ended session to exit (PostgreSQL 14+, previews are 16+): without
- * it the signal is only sent, and the Vault step could drop a credential whose session still lives,
- * which then only a superuser can end (test/pg/previews.test.ts saw the race under load).
- */
-const TERMINATE_WAIT_MS = 10000;
-
-const DRAIN_SQL = `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :'group') AS has_group \\gset
-\\if :has_group
-SELECT format('GRANT %I TO CURRENT_USER WITH INHERIT TRUE, SET TRUE', m.rolname)
-  FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
- WHERE g.rolname = :'group' AND m.rolname <> CURRENT_USER
-   AND NOT pg_has_role(CURRENT_USER, m.oid, 'USAGE') \\gexec
-SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'db') WHERE EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
-SELECT pg_terminate_backend(pid, ${TERMINATE_WAIT_MS}) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid() \\g /dev/null
-\\endif
-`;
 
 /**
  * PostDelete, first step: end the preview's sessions while their roles still exist. Ending another

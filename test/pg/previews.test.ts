@@ -171,66 +171,69 @@ describe('per-PR previews on PostgreSQL 18', () => {
       publish(fileSha, content.stdout.trim());
       const seedEnv = { PATH: `${binDir}:${process.env.PATH}`, TIERKIT_DUMP_FILE: file, TIERKIT_SEED_HASH_FILE: hashes, TIERKIT_OBJECT_PREFIX: 'llx_' };
       const seed = (pr: string) => run(previewSeedScript(app()), pr, seedEnv);
+      // PRs 17 and 18, under a cap of 5 here: PRs 7 and 8 stay as the other cases leave them.
+      const createPr = (pr: string) => run(previewCreateScript(app()), pr, { TIERKIT_MAX_OPEN: '5' });
       const marker = async (pr: string) => (await admin.query<{ c: string | null }>("SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1", [m(naming.previewSlug('erp', pr))]))[0]?.c;
 
       // A dump that is not the published one, or no hashes: refused before anything runs.
+      expect((await createPr('17')).code).toBe(0);
       publish('0'.repeat(64), content.stdout.trim());
-      expect((await create('7')).code).toBe(0);
-      const forged = await seed('7');
+      const forged = await seed('17');
       expect(forged.code, forged.stderr).toBe(6);
       expect(forged.stderr).toMatch(/nothing was restored/);
       writeFileSync(hashes, 'file_sha256=nothex\n');
-      expect((await seed('7')).code).toBe(6);
-      expect(await marker('7')).toBeNull();
+      expect((await seed('17')).code).toBe(6);
+      expect(await marker('17')).toBeNull();
 
       publish(fileSha, content.stdout.trim());
-      const ok = await seed('7');
+      const ok = await seed('17');
       expect(ok.code, ok.stderr).toBe(0);
-      expect(await marker('7')).toBe(`tierkit-seed content_sha256=${content.stdout.trim()}`);
-      const c = await previewCredential('7');
-      const own = await tryConnect(ns.server, { user: c.username, password: c.password, database: m('erp-pr-7') });
+      expect(await marker('17')).toBe(`tierkit-seed content_sha256=${content.stdout.trim()}`);
+      const c = await previewCredential('17');
+      const own = await tryConnect(ns.server, { user: c.username, password: c.password, database: m('erp-pr-17') });
       expect(own.ok).toBe(true);
-      if (own.ok) {
-        open.push(own.session);
-        const [t] = await own.session.query<{ owner: string; n: string }>("SELECT tableowner AS owner, (SELECT count(*) FROM llx_societe)::text AS n FROM pg_tables WHERE tablename = 'llx_societe'");
-        expect(t).toEqual({ owner: m('erp_pr_7_role'), n: '50' });
-      }
+      if (!own.ok) return;
+      const [t] = await own.session.query<{ owner: string; n: string }>("SELECT tableowner AS owner, (SELECT count(*) FROM llx_societe)::text AS n FROM pg_tables WHERE tablename = 'llx_societe'");
+      expect(t).toEqual({ owner: m('erp_pr_17_role'), n: '50' });
       // A second sync leaves the seeded database alone (its rows are the PR's own now).
-      const again = await seed('7');
+      const again = await seed('17');
       expect(again.code, again.stderr).toBe(0);
       expect(again.stdout).toMatch(/already seeded/);
 
-      // Hostile PR code (a member of its group, which owns the database): it clears the marker, shadows pg_catalog
-      // functions in public, and makes public first in the database's search_path. The next sync's session there must
-      // not run its code as the preview admin (CREATEDB CREATEROLE): PGOPTIONS pins the role and search_path.
-      if (own.ok) {
-        await own.session.exec(`DROP TABLE llx_societe;
+      // Hostile PR code (a member of its group, which owns the database): it clears the marker, shadows a
+      // pg_catalog function in public, and puts public first in the database's search_path. The next sync's
+      // session there must not run its code as the preview admin (CREATEDB CREATEROLE): PGOPTIONS pins the
+      // role and search_path. Without them this fails: the planted function ran as the admin.
+      await own.session.exec(`DROP TABLE llx_societe;
           CREATE FUNCTION public.starts_with(name, text) RETURNS boolean LANGUAGE plpgsql
             AS $$ BEGIN RAISE WARNING 'planted code ran as %', current_user; RETURN pg_catalog.starts_with($1::text, $2); END $$;
-          ALTER DATABASE ${ident(m('erp-pr-7'))} SET search_path = public, pg_catalog;
-          COMMENT ON DATABASE ${ident(m('erp-pr-7'))} IS NULL`);
-      }
-      const rerun = await seed('7');
+          ALTER DATABASE ${ident(m('erp-pr-17'))} SET search_path = public, pg_catalog;
+          COMMENT ON DATABASE ${ident(m('erp-pr-17'))} IS NULL`);
+      const rerun = await seed('17');
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(rerun.stderr).not.toMatch(new RegExp(`planted code ran as ${m('erp_preview_admin')}`));
+      await own.session.end();
 
-      // Confined: PR 8's database (another group) gets nothing from PR 7's step, and a restore there as PR 7's group is refused.
-      expect((await create('8')).code).toBe(0);
+      // Confined: PR 8's database (another group) gets nothing from PR 17's seed, and a restore there as PR 17's group is refused.
+      expect((await createPr('8')).code).toBe(0);
       const restore = await runTool(join(binDir, 'pg_restore'), [
-        '--no-owner', '--no-acl', `--role=${m('erp_pr_7_role')}`, '--exit-on-error', '--single-transaction', `--dbname=${m('erp-pr-8')}`, file,
+        '--no-owner', '--no-acl', `--role=${m('erp_pr_17_role')}`, '--exit-on-error', '--single-transaction', `--dbname=${m('erp-pr-8')}`, file,
       ], { PATH: process.env.PATH, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGUSER: m('erp_preview_admin'), PGPASSWORD: dev.variables.preview_admin_password, PGSSLMODE: 'disable' });
       expect(restore.code).not.toBe(0);
       expect(restore.stderr).toMatch(/permission denied/);
       expect(await marker('8')).toBeNull();
-      expect((await drop('8')).code).toBe(0);
 
-      // A dump whose content is not the published content: restored, found different, and the database dropped whole.
+      // A dump whose content is not the published content: restored, found different, and the database
+      // dropped whole, its credential's open session ended first (as PostDelete's drain does).
       publish(fileSha, 'f'.repeat(64));
-      expect((await create('8')).code).toBe(0);
-      const wrong = await seed('8');
-      expect(wrong.code).toBe(5);
-      expect(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [m('erp-pr-8')])).toEqual([]);
-      expect((await drop('8')).code).toBe(0);
+      expect((await createPr('18')).code).toBe(0);
+      const c18 = await previewCredential('18');
+      const s18 = await tryConnect(ns.server, { user: c18.username, password: c18.password, database: m('erp-pr-18') });
+      expect(s18.ok).toBe(true);
+      const wrong = await seed('18');
+      expect(wrong.code, wrong.stderr).toBe(5);
+      expect(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [m('erp-pr-18')])).toEqual([]);
+      for (const pr of ['17', '18']) expect((await drop(pr)).code).toBe(0);
     } finally {
       await src.cleanup();
     }
