@@ -121,7 +121,7 @@ fi
 # A failed restore (one transaction) leaves the database as it was, and fails the assignment.
 actual="$(
   export PGDATABASE="$db" PGOPTIONS="-c role=$group -c search_path=pg_catalog,pg_temp"
-  pg_restore --no-owner --no-acl --role="$group" --exit-on-error --single-transaction --dbname="$db" "$TIERKIT_DUMP_FILE" >&2 && tk_content_hash
+  pg_restore --no-owner --no-acl --role="$group" --exit-on-error --single-transaction --dbname="$db" "$TIERKIT_DUMP_FILE" >&2 && tk_content_hash ""
 )"
 if [[ "$actual" != "$seed_content_sha256" ]]; then
   # Drained first, as PostDelete does: the PR's credentials may hold sessions only their creator's grant can end.

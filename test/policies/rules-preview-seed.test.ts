@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -75,6 +76,15 @@ describe('the preview\'s synthetic seed (synth)', () => {
     const r = await check(clean);
     expect(r.findings.map((f) => `${f.ruleId} ${f.message}`)).toEqual([]);
   }, 60_000);
+});
+
+describe('the seed step\'s script', () => {
+  it('is shellcheck-clean (bash, as the Job runs it)', () => {
+    const r = spawnSync('shellcheck', ['--shell=bash', '--format=gcc', '-'], { input: previewSeedScript('ops'), encoding: 'utf8' });
+    if (r.error) throw new Error(`shellcheck is not installed (.ci/run installs it): ${r.error.message}`);
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(0);
+  });
 });
 
 describe('the preview\'s synthetic seed, hand-edited', () => {
