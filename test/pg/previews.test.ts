@@ -289,6 +289,37 @@ describe('per-PR previews on PostgreSQL 18', () => {
     expect(db.owner).toBe(m('erp_role'));
   });
 
+  // Not yet a Job (docs/previews.md, "Orphaned preview databases"): the marker an automatic collector would trust.
+  it('design check for the orphan collector: only the preview admin can stamp a PR\'s group (COMMENT ON ROLE); the PR\'s own code can rewrite its database\'s comment but not that; the admin stamps and drops nothing of a declared env even under a mimicked stamp', async () => {
+    const stamp = `'tierkit-preview synced=2026-01-01T00:00:00Z'`;
+    await admin.exec(`COMMENT ON ROLE ${ident(m('erp_pr_7_role'))} IS ${stamp}`);
+    const c = await previewCredential('7');
+    const pr = await tryConnect(ns.server, { user: c.username, password: c.password, database: m('erp-pr-7') });
+    expect(pr.ok).toBe(true);
+    if (pr.ok) {
+      open.push(pr.session);
+      // A member of the owning group rewrites the database's comment (so a database marker is the PR's to forge) ...
+      await pr.session.exec(`COMMENT ON DATABASE ${ident(m('erp-pr-7'))} IS 'tierkit-preview synced=2999-01-01T00:00:00Z'`);
+      // ... but not its group's: that takes CREATEROLE and ADMIN OPTION on the role, which only its creator holds.
+      await expectSqlState(pr.session.query(`COMMENT ON ROLE ${ident(m('erp_pr_7_role'))} IS 'tierkit-preview synced=2999-01-01T00:00:00Z'`), '42501');
+      await pr.session.exec(`COMMENT ON DATABASE ${ident(m('erp-pr-7'))} IS NULL`);
+    }
+    // The admin can stamp no declared env's role or database.
+    for (const sql of [`COMMENT ON ROLE ${ident(m('erp_role'))} IS ${stamp}`, `COMMENT ON ROLE ${ident(m('erp_dev_role'))} IS ${stamp}`,
+      `COMMENT ON DATABASE ${ident(m('erp'))} IS ${stamp}`]) await expectSqlState(admin.query(sql), '42501', sql);
+    // A declared env whose comments mimic the stamp (set by the server's superuser here): the admin holds no ADMIN OPTION
+    // on its role, so a collector selecting on that finds only the PR's group, and dropping prod's database is refused anyway.
+    const su = await ns.admin();
+    await su.exec(`COMMENT ON ROLE ${ident(m('erp_role'))} IS ${stamp}; COMMENT ON DATABASE ${ident(m('erp'))} IS ${stamp}`);
+    const picked = await admin.query<{ role: string }>(`SELECT g.rolname AS role FROM pg_roles g JOIN pg_auth_members a ON a.roleid = g.oid
+       WHERE a.member = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND a.admin_option
+         AND pg_catalog.shobj_description(g.oid, 'pg_authid') LIKE 'tierkit-preview synced=%' ORDER BY 1`);
+    expect(picked.map((r) => r.role)).toEqual([m('erp_pr_7_role')]);
+    await expectSqlState(admin.query(`DROP DATABASE ${ident(m('erp'))}`), '42501');
+    await su.exec(`COMMENT ON ROLE ${ident(m('erp_role'))} IS NULL; COMMENT ON DATABASE ${ident(m('erp'))} IS NULL`);
+    await admin.exec(`COMMENT ON ROLE ${ident(m('erp_pr_7_role'))} IS NULL`);
+  });
+
   it('residual (docs/previews.md): ADMIN OPTION on a role it created lets it add that role to any role, a declared one too — pushing only what it owns', async () => {
     // PostgreSQL lets a role's admin grant it to anyone; this gives prod's group a preview's
     // database (synthetic data), never the reverse: prod's group gains, the admin reaches nothing new.
