@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { App, Tier } from '../../constructs';
+import { App, FakeKind, SyntheticColumn, Tier } from '../../constructs';
 import {
   previewCreateScript, previewDrainScript, previewDropScript, previewSeedScript, previewVaultCreateScript, previewVaultDropScript, type PreviewVaultRole,
 } from '../../constructs/lifecycle/preview-scripts';
@@ -29,12 +29,22 @@ import { issueCredential, revokeCredential, type DynamicCredential, type VaultPi
 
 const MAX_OPEN = 2;
 
-function previewEstate() {
+function previewEstate(seeded = false) {
   const e = smallEstate();
-  new App(e, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), previews: { tier: Tier.DEV, maxOpen: MAX_OPEN } });
+  new App(e, 'erp', {
+    tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), previews: { tier: Tier.DEV, maxOpen: MAX_OPEN },
+    // With a synthetic seed, the PreSync Job gains its restore-seed step (the rendered-Jobs case runs it).
+    ...(seeded ? {
+      synthetic: {
+        version: 'v1', seed: 1, schema: 'CREATE TABLE llx_societe (rowid int PRIMARY KEY, nom text NOT NULL);',
+        tables: [{ table: 'llx_societe', rows: 50, columns: { rowid: SyntheticColumn.sequence(), nom: SyntheticColumn.fake(FakeKind.COMPANY) } }],
+      },
+    } : {}),
+  });
   return e;
 }
 const dist = synthToDist(previewEstate(), 'pg-previews');
+const seededDist = synthToDist(previewEstate(true), 'pg-previews-seeded');
 
 /** Vault's StrListContainsGlob (hashicorp/vault builtin/logical/database/path_creds_create.go): `*` at either end. */
 function vaultAllows(allowed: readonly string[], role: string): boolean {
@@ -146,29 +156,36 @@ describe('per-PR previews on PostgreSQL 18', () => {
     }
   });
 
-  // The PreSync seed step (previewSeedScript): the synthetic seed, dumped by pg_dump 15 as the producer does,
-  // restored into PR 7's database as its group, verified, marked; PR 8's and the declared envs' untouched.
-  it('PreSync\'s seed step restores the verified synthetic seed into the PR\'s database only, owned by its group, once; a tampered dump or hash restores nothing', async () => {
+  /** A synthetic seed as its producer leaves it: a v15 `pg_dump -Fc` of a 15 server (pg_dump 15 refuses newer ones), and its published hashes. */
+  async function makeSeed(): Promise<{ binDir: string; file: string; hashes: string; fileSha: string; content: string; publish: (f: string, c: string) => void; cleanup: () => Promise<void> }> {
     const { binDir } = await findPgTools(15);
-    // pg_dump 15 refuses a newer server: the seed is dumped from a 15 server, as test/pg/template-reset.test.ts does.
     const src = await createNamespace(pgServer(15), 'previewseed');
+    const db = src.name('seed_src');
+    await (await src.admin()).exec(`CREATE DATABASE ${ident(db)}`);
+    const s = await src.connect({ user: src.server.user, password: src.server.password, database: db });
+    await s.exec("CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL); INSERT INTO llx_societe (nom) SELECT 'client ' || g FROM generate_series(1, 50) g");
+    await s.end();
+    const file = join(dir, `seed-${Math.random().toString(36).slice(2)}.dump`);
+    const srcEnv = { PATH: `${binDir}:${process.env.PATH}`, PGHOST: src.server.host, PGPORT: String(src.server.port), PGUSER: src.server.user, PGPASSWORD: src.server.password, PGSSLMODE: 'disable', PGDATABASE: db };
+    const dump = await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${file}`, db], srcEnv);
+    expect(dump.code, dump.stderr).toBe(0);
+    // The content hash the producer publishes: the same function the step verifies with.
+    const content = await runTool('/bin/bash', ['-c', `${LIFECYCLE_SHELL_FUNCTIONS}tk_content_hash`], { ...srcEnv, TIERKIT_OBJECT_PREFIX: 'llx_' });
+    expect(content.code, content.stderr).toBe(0);
+    const fileSha = createHash('sha256').update(readFileSync(file)).digest('hex');
+    const hashes = `${file}.hashes`;
+    const publish = (f: string, c: string) => writeFileSync(hashes, `file_sha256=${f}\ncontent_sha256=${c}\n`);
+    publish(fileSha, content.stdout.trim());
+    return { binDir, file, hashes, fileSha, content: content.stdout.trim(), publish, cleanup: () => src.cleanup() };
+  }
+
+  // The PreSync seed step (previewSeedScript): the synthetic seed, dumped by pg_dump 15 as the producer does,
+  // restored into PR 17's database as its group, verified, marked; PR 8's and the declared envs' untouched.
+  it('PreSync\'s seed step restores the verified synthetic seed into the PR\'s database only, owned by its group, once; a tampered dump or hash restores nothing', async () => {
+    const made = await makeSeed();
+    const { binDir, file, hashes, fileSha, publish } = made;
+    const content = { stdout: made.content };
     try {
-      const db = src.name('seed_src');
-      await (await src.admin()).exec(`CREATE DATABASE ${ident(db)}`);
-      const s = await src.connect({ user: src.server.user, password: src.server.password, database: db });
-      await s.exec("CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL); INSERT INTO llx_societe (nom) SELECT 'client ' || g FROM generate_series(1, 50) g");
-      await s.end();
-      const file = join(dir, 'seed.dump');
-      const srcEnv = { PATH: `${binDir}:${process.env.PATH}`, PGHOST: src.server.host, PGPORT: String(src.server.port), PGUSER: src.server.user, PGPASSWORD: src.server.password, PGSSLMODE: 'disable', PGDATABASE: db };
-      const dump = await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${file}`, db], srcEnv);
-      expect(dump.code, dump.stderr).toBe(0);
-      // The hashes the producer publishes: the file's, and the content hash of what it dumped (the same function).
-      const content = await runTool('/bin/bash', ['-c', `${LIFECYCLE_SHELL_FUNCTIONS}tk_content_hash`], { ...srcEnv, TIERKIT_OBJECT_PREFIX: 'llx_' });
-      expect(content.code, content.stderr).toBe(0);
-      const fileSha = createHash('sha256').update(readFileSync(file)).digest('hex');
-      const hashes = join(dir, 'seed-hashes');
-      const publish = (f: string, c: string) => writeFileSync(hashes, `file_sha256=${f}\ncontent_sha256=${c}\n`);
-      publish(fileSha, content.stdout.trim());
       const seedEnv = { PATH: `${binDir}:${process.env.PATH}`, TIERKIT_DUMP_FILE: file, TIERKIT_SEED_HASH_FILE: hashes, TIERKIT_OBJECT_PREFIX: 'llx_' };
       const seed = (pr: string) => run(previewSeedScript(app()), pr, seedEnv);
       // PRs 17 and 18, under a cap of 5 here: PRs 7 and 8 stay as the other cases leave them.
@@ -235,7 +252,7 @@ describe('per-PR previews on PostgreSQL 18', () => {
       expect(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [m('erp-pr-18')])).toEqual([]);
       for (const pr of ['17', '18']) expect((await drop(pr)).code).toBe(0);
     } finally {
-      await src.cleanup();
+      await made.cleanup();
     }
   }, 180_000);
 
@@ -454,32 +471,55 @@ describe('per-PR previews on PostgreSQL 18', () => {
     });
   });
 
-  it('the rendered PreSync and PostDelete Jobs\' database steps, run in order with the env each container carries, create PR 21 and drop it', async () => {
-    const job = (name: string) => dist.kubernetes.find((k) => k.object.kind === 'Job' && k.object.metadata?.name === name)!.object;
-    const scripts: Record<string, (a: string) => string> = { 'create-database': previewCreateScript, 'drain-database': previewDrainScript, 'drop-database': previewDropScript };
+  it('the rendered PreSync (with its restore-seed step) and PostDelete Jobs\' database steps, run in order with the env each container carries, create and seed PR 21 and drop it', async () => {
+    // The seeded estate's PreSync Job: create-database, restore-seed, write-vault-role (the dist's database artifacts are the same).
+    const job = (name: string) => seededDist.kubernetes.find((k) => k.object.kind === 'Job' && k.object.metadata?.name === name)!.object;
+    const scripts: Record<string, (a: string) => string> = {
+      'create-database': previewCreateScript, 'restore-seed': previewSeedScript, 'drain-database': previewDrainScript, 'drop-database': previewDropScript,
+    };
     const creds = join(dir, 'job-creds');
     writeFileSync(creds, `export PGUSER='${m('erp_preview_admin')}'\nexport PGPASSWORD='${dev.variables.preview_admin_password}'\n`, { mode: 0o600 });
-    const runJob = async (name: string): Promise<void> => {
-      const spec = job(name).spec.template.spec;
-      for (const c of [...(spec.initContainers ?? []), ...spec.containers].filter((x: any) => x.command[0] === 'bash')) {
-        // The container runs tierkit's script for erp; the test server prefixes every name, so the prefixed app's script runs (same text, unprefixed).
-        expect(c.command[2]).toBe(scripts[c.name](app()).replaceAll(applied.names.prefix, ''));
-        const env: Record<string, string> = Object.fromEntries(c.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
-        expect(c.env.find((e: any) => e.name === 'TIERKIT_PR_NUMBER').valueFrom.fieldRef.fieldPath).toBe("metadata.annotations['tierkit.io/pr']");
-        // What the cluster supplies: the server's address here, the agent's credentials file, the annotation kustomize stamps.
-        const r = await runTool('/bin/bash', ['-c', scripts[c.name](app())], {
-          ...env, PATH: process.env.PATH, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable',
-          PGDATABASE: m(env.PGDATABASE), TIERKIT_CREDENTIALS_FILE: creds, TIERKIT_PR_NUMBER: '21',
-        });
-        expect(r.code, `${name}/${c.name}: ${r.stderr}`).toBe(0);
+    const seed = await makeSeed();
+    try {
+      const runJob = async (name: string): Promise<string[]> => {
+        const spec = job(name).spec.template.spec;
+        const ran: string[] = [];
+        for (const c of [...(spec.initContainers ?? []), ...spec.containers].filter((x: any) => x.command[0] === 'bash')) {
+          // The container runs tierkit's script for erp; the test server prefixes every name, so the prefixed app's script runs (same text, unprefixed).
+          expect(c.command[2]).toBe(scripts[c.name](app()).replaceAll(applied.names.prefix, ''));
+          const env: Record<string, string> = Object.fromEntries(c.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+          expect(c.env.find((e: any) => e.name === 'TIERKIT_PR_NUMBER').valueFrom.fieldRef.fieldPath).toBe("metadata.annotations['tierkit.io/pr']");
+          // What the cluster supplies: the server's address here, the agent's files, the seed volume's dump, the annotation kustomize stamps.
+          const cluster = c.name === 'restore-seed'
+            ? { TIERKIT_DUMP_FILE: seed.file, TIERKIT_SEED_HASH_FILE: seed.hashes, PATH: `${seed.binDir}:${process.env.PATH}` } : { PATH: process.env.PATH };
+          if (c.name === 'restore-seed') expect([env.TIERKIT_DUMP_FILE, env.TIERKIT_SEED_HASH_FILE, env.TIERKIT_OBJECT_PREFIX]).toEqual(['/seeds/seed.dump', '/vault/secrets/seed', 'llx_']);
+          const r = await runTool('/bin/bash', ['-c', scripts[c.name](app())], {
+            ...env, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable',
+            PGDATABASE: m(env.PGDATABASE), TIERKIT_CREDENTIALS_FILE: creds, TIERKIT_PR_NUMBER: '21', ...cluster,
+          });
+          expect(r.code, `${name}/${c.name}: ${r.stderr}`).toBe(0);
+          ran.push(c.name);
+        }
+        return ran;
+      };
+      expect(job('erp-previews-create').spec.template.spec.initContainers[0].env).toContainEqual({ name: 'TIERKIT_MAX_OPEN', value: String(MAX_OPEN) });
+      expect(await runJob('erp-previews-create')).toEqual(['create-database', 'restore-seed']);
+      expect(await admin.query('SELECT pg_get_userbyid(datdba) AS owner, shobj_description(oid, \'pg_database\') AS marker FROM pg_database WHERE datname = $1', [m('erp-pr-21')]))
+        .toEqual([{ owner: m('erp_pr_21_role'), marker: `tierkit-seed content_sha256=${seed.content}` }]);
+      const c = await previewCredential('21');
+      const s21 = await tryConnect(ns.server, { user: c.username, password: c.password, database: m('erp-pr-21') });
+      expect(s21.ok).toBe(true);
+      if (s21.ok) {
+        expect(await s21.session.query("SELECT tableowner AS owner, (SELECT count(*) FROM llx_societe)::int AS n FROM pg_tables WHERE tablename = 'llx_societe'"))
+          .toEqual([{ owner: m('erp_pr_21_role'), n: 50 }]);
+        await s21.session.end();
       }
-    };
-    expect(job('erp-previews-create').spec.template.spec.initContainers[0].env).toContainEqual({ name: 'TIERKIT_MAX_OPEN', value: String(MAX_OPEN) });
-    await runJob('erp-previews-create');
-    expect(await admin.query('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [m('erp-pr-21')])).toEqual([{ owner: m('erp_pr_21_role') }]);
-    await runJob('erp-previews-drop');
-    expect(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 UNION ALL SELECT 1 FROM pg_roles WHERE rolname = $2', [m('erp-pr-21'), m('erp_pr_21_role')])).toEqual([]);
-  });
+      expect(await runJob('erp-previews-drop')).toEqual(['drain-database', 'drop-database']);
+      expect(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 UNION ALL SELECT 1 FROM pg_roles WHERE rolname = $2', [m('erp-pr-21'), m('erp_pr_21_role')])).toEqual([]);
+    } finally {
+      await seed.cleanup();
+    }
+  }, 180_000);
 });
 
 // Why validation refuses a server before 16 for previews (and TK170 a dist saying so): on
