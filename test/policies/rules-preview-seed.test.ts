@@ -8,7 +8,7 @@ import { previewSeedScript } from '../../constructs/lifecycle/preview-scripts';
 import type { CheckReport } from '../../policies/report/finding';
 import { validateKubernetesObject } from '../support/k8s-schema';
 import { check, findings, freshDir, synthDist } from './helpers';
-import { editDist, rehashManifest } from './rehash';
+import { editDist, manifestEdit, rehashManifest } from './rehash';
 
 // The preview's synthetic seed (docs/previews.md): an app with previews and a synthetic seed gets a
 // `restore-seed` step in its PreSync Job, the seed's export read-only in tierkit-previews, and its
@@ -136,6 +136,18 @@ describe('the preview\'s synthetic seed, hand-edited', () => {
     });
     expect(messages(none, 'TK179')).toMatch(/runs 2 containers; exactly create-database, restore-seed, write-vault-role/);
   }, 120_000);
+
+  it('a manifest edit that drops the app\'s synthetic producer leaves the seed step, volume and read unadmitted (the rules derive the seed from the manifest, never from dist)', async () => {
+    const dir = freshDir('preview-seed-manifest');
+    cpSync(clean, dir, { recursive: true });
+    manifestEdit(dir, (mf) => {
+      for (const e of mf.appEnvironments) if (e.app === 'ops') delete e.seedProducers;
+    });
+    const r = await check(dir);
+    expect(messages(r, 'TK130')).toMatch(/tierkit-seed-ops-previews-synthetic-v2.*previews of ops restore no seed/);
+    expect(messages(r, 'TK179')).toMatch(/runs 3 containers; exactly create-database, write-vault-role/);
+    expect(messages(r, 'TK172')).toMatch(/grants \[read\] on "kvv2\/data\/tierkit-seeds\/ops.synthetic-v2"/);
+  }, 60_000);
 
   it('TK172: the Jobs\' policy reads the golden\'s hashes instead of the synthetic seed\'s', async () => {
     const dir = editDist(clean, freshDir('preview-seed-policy'), {
