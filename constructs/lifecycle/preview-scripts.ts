@@ -24,10 +24,21 @@ const shellName = (name: (pr: string) => string) => {
   return `"${text}"`;
 };
 
+/** The shared functions' opening (strict mode, no pass or service file) and their verify-full CA write, split so every preview script writes the CA once. */
+const SHELL_PRELUDE = 'set -euo pipefail\nexport PGPASSFILE=/dev/null PGSERVICEFILE=/dev/null\n';
+const CA_WRITE = LIFECYCLE_SHELL_FUNCTIONS.slice(SHELL_PRELUDE.length, LIFECYCLE_SHELL_FUNCTIONS.indexOf('\nfi\n') + 4);
+if (!LIFECYCLE_SHELL_FUNCTIONS.startsWith(SHELL_PRELUDE) || !/^# verify-full[^]*PGSSLROOTCERT[^]*\nfi\n$/.test(CA_WRITE)) {
+  throw new Error('LIFECYCLE_SHELL_FUNCTIONS no longer opens with the prelude and the CA write the preview scripts reuse');
+}
+const SHELL_FUNCTIONS_BODY = LIFECYCLE_SHELL_FUNCTIONS.slice(SHELL_PRELUDE.length + CA_WRITE.length);
+
+/**
+ * Every preview script's opening. It writes the verify-full server's CA (TIERKIT_PG_CA_BASE64, from
+ * the Job's env) where PGSSLROOTCERT points before any psql runs: without the file libpq reads
+ * ~/.postgresql/root.crt and a verify-full connection fails (the create, drain and drop steps did).
+ */
 function header(app: string): string {
-  return `set -euo pipefail
-export PGPASSFILE=/dev/null PGSERVICEFILE=/dev/null
-# shellcheck disable=SC1090
+  return `${SHELL_PRELUDE}${CA_WRITE}# shellcheck disable=SC1090
 . "$TIERKIT_CREDENTIALS_FILE"
 : "\${PGUSER:?credentials file sets no PGUSER}" "\${PGPASSWORD:?credentials file sets no PGPASSWORD}"
 pr="\${TIERKIT_PR_NUMBER:-}"
@@ -102,7 +113,7 @@ export const PREVIEW_SEED_MARKER = 'tierkit-seed';
  * an unverified preview never gets its Vault role.
  */
 export function previewSeedScript(app: string): string {
-  return `${header(app)}${LIFECYCLE_SHELL_FUNCTIONS.replace(/^set -euo pipefail\nexport PGPASSFILE=\/dev\/null PGSERVICEFILE=\/dev\/null\n/, '')}: "\${TIERKIT_DUMP_FILE:?}" "\${TIERKIT_SEED_HASH_FILE:?}" "\${TIERKIT_OBJECT_PREFIX:?}"
+  return `${header(app)}${SHELL_FUNCTIONS_BODY}: "\${TIERKIT_DUMP_FILE:?}" "\${TIERKIT_SEED_HASH_FILE:?}" "\${TIERKIT_OBJECT_PREFIX:?}"
 marker="$(psql -X -q -A -t -v ON_ERROR_STOP=1 -v db="$db" <<'SQL'
 SELECT COALESCE(pg_catalog.shobj_description(d.oid, 'pg_database'), '') FROM pg_catalog.pg_database d WHERE d.datname = :'db';
 SQL
