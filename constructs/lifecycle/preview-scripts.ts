@@ -17,7 +17,7 @@ import { creationStatements, revocationStatements } from '../statements';
 import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
 
 /** Shell text of `name` for PR `$pr`: the naming functions called with a placeholder the shell expands. */
-const shellName = (name: (pr: string) => string) => {
+export const shellName = (name: (pr: string) => string) => {
   const text = name('${pr}');
   // The names are DNS labels and SQL identifiers of the app: nothing here needs quoting but the expansion.
   if (!/^[a-z0-9_${}-]+$/.test(text)) throw new Error(`preview name template ${text} holds characters the shell would interpret`);
@@ -30,6 +30,8 @@ const CA_WRITE = LIFECYCLE_SHELL_FUNCTIONS.slice(SHELL_PRELUDE.length, LIFECYCLE
 if (!LIFECYCLE_SHELL_FUNCTIONS.startsWith(SHELL_PRELUDE) || !/^# verify-full[^]*PGSSLROOTCERT[^]*\nfi\n$/.test(CA_WRITE)) {
   throw new Error('LIFECYCLE_SHELL_FUNCTIONS no longer opens with the prelude and the CA write the preview scripts reuse');
 }
+/** What every preview script opens with: strict mode, no pass or service file, the verify-full CA written. */
+export const PREVIEW_SCRIPT_OPENING = `${SHELL_PRELUDE}${CA_WRITE}`;
 const SHELL_FUNCTIONS_BODY = LIFECYCLE_SHELL_FUNCTIONS.slice(SHELL_PRELUDE.length + CA_WRITE.length);
 
 /**
@@ -72,6 +74,8 @@ SELECT format('CREATE ROLE %I NOLOGIN', :'group') WHERE NOT EXISTS (SELECT FROM 
 SELECT format('CREATE DATABASE %I OWNER %I TEMPLATE template0', :'db', :'group') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \\gexec
 SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', :'db', :'group') \\gexec
+-- The orphan collector's marker (preview-collector.ts): a sync means the PR is live, so any orphan stamp is cleared.
+SELECT format('COMMENT ON ROLE %I IS %L', :'group', '${PREVIEW_GROUP_MARKER}') \\gexec
 SQL
 echo "tierkit: preview database $db ready"
 `;
@@ -85,7 +89,7 @@ echo "tierkit: preview database $db ready"
  */
 const TERMINATE_WAIT_MS = 10000;
 
-const DRAIN_SQL = `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :'group') AS has_group \\gset
+export const DRAIN_SQL = `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :'group') AS has_group \\gset
 \\if :has_group
 SELECT format('GRANT %I TO CURRENT_USER WITH INHERIT TRUE, SET TRUE', m.rolname)
   FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
@@ -95,6 +99,12 @@ SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'db') WHERE EXI
 SELECT pg_terminate_backend(pid, ${TERMINATE_WAIT_MS}) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid() \\g /dev/null
 \\endif
 `;
+
+/**
+ * What the create step writes on the PR's group role (COMMENT ON ROLE: only its creator, the preview
+ * admin, can, test/pg/previews.test.ts); the orphan collector acts only on groups carrying it.
+ */
+export const PREVIEW_GROUP_MARKER = 'tierkit-preview';
 
 /** What the seed step leaves on a seeded preview database (`COMMENT ON DATABASE`), followed by the content hash. */
 export const PREVIEW_SEED_MARKER = 'tierkit-seed';
