@@ -3,6 +3,7 @@ import type { AppEnvironment } from './app-environment';
 import { DataClass } from './enums';
 import type { ValidationIssue } from './errors';
 import type { Estate } from './estate';
+import { ORPHAN_AFTER_HOURS_MAX, ORPHAN_AFTER_HOURS_MIN } from './lifecycle/preview-collector';
 import * as naming from './naming';
 import { PREVIEW_DEFAULTS, type PreviewSettings } from './preview-settings';
 import { Tier } from './tier';
@@ -84,6 +85,10 @@ export function previewIssues(estate: Estate, app: App, environments: readonly A
   if (!Number.isInteger(p.requeueAfterSeconds) || p.requeueAfterSeconds < 30 || p.requeueAfterSeconds > 3600) {
     at('requeueAfterSeconds', p.requeueAfterSeconds,
       'is not a whole number of seconds from 30 to 3600 (GitHub rate-limits the generator below; above, closed previews linger an hour)', 'e.g. 300');
+  }
+  if (!Number.isInteger(p.orphanAfterHours) || p.orphanAfterHours < ORPHAN_AFTER_HOURS_MIN || p.orphanAfterHours > ORPHAN_AFTER_HOURS_MAX) {
+    // Below an hour a pod restart looks orphaned; beyond 90 days an orphan holds the server's space for a quarter.
+    at('orphanAfterHours', p.orphanAfterHours, `is not a whole number of hours from ${ORPHAN_AFTER_HOURS_MIN} to ${ORPHAN_AFTER_HOURS_MAX}`, 'e.g. orphanAfterHours: 72');
   }
   const accessor = declared.vaultKubernetesAuthAccessor;
   if (accessor !== undefined && (typeof accessor !== 'string' || !VAULT_KUBERNETES_ACCESSOR.test(accessor))) {

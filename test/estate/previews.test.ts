@@ -34,6 +34,17 @@ describe('App previews: validation', () => {
     expect(issues(e)).toEqual([]);
   });
 
+  it('accepts the collector window at its bounds (1 and 2160 hours) and names the prop, value and fix outside them', () => {
+    for (const ok of [1, 2160]) {
+      const e = estate();
+      erp(e, { tier: Tier.DEV, orphanAfterHours: ok });
+      expect(issues(e), String(ok)).toEqual([]);
+    }
+    const e = estate();
+    erp(e, { tier: Tier.DEV, orphanAfterHours: 2161 });
+    expect(issues(e)).toEqual([{ path: 'test/erp', property: 'previews.orphanAfterHours', value: 2161, message: 'is not a whole number of hours from 1 to 2160', fix: 'e.g. orphanAfterHours: 72' }]);
+  });
+
   it('refuses an app name whose per-PR Job name would exceed a label value (63 characters), naming the app, prop and fix', () => {
     const e = estate();
     const name = 'a'.repeat(34);
@@ -83,7 +94,8 @@ describe('App previews: validation', () => {
 
   it('refuses a cap, a label and a requeue interval out of range', () => {
     for (const [prop, value] of [['maxOpen', 0], ['maxOpen', 21], ['maxOpen', 2.5], ['label', 'a,b'], ['label', ''], ['label', ' x'],
-      ['requeueAfterSeconds', 5], ['requeueAfterSeconds', 86400]] as const) {
+      ['requeueAfterSeconds', 5], ['requeueAfterSeconds', 86400], ['orphanAfterHours', 0], ['orphanAfterHours', 2161], ['orphanAfterHours', 1.5],
+      ['orphanAfterHours', -72]] as const) {
       const e = estate();
       erp(e, { tier: Tier.DEV, [prop]: value });
       const found = issues(e);
