@@ -573,6 +573,11 @@ export function previewJobName(app: string, step: 'create' | 'drop'): string {
   return `${previewApplicationSetName(app)}-${step}`;
 }
 
+/** The orphan collector CronJob `<app>-previews-collect` in tierkit-previews (lifecycle/preview-collector.ts). */
+export function previewCollectorName(app: string): string {
+  return `${previewApplicationSetName(app)}-collect`;
+}
+
 /**
  * The PersistentVolume (cluster-scoped) binding an app's synthetic seed export to the preview Jobs'
  * claim in `tierkit-previews`: `tierkit-seed-<app>-previews-<seed>`, the name `seedVolumeName` would

@@ -25,6 +25,21 @@ import { DRAIN_SQL, PREVIEW_GROUP_MARKER, PREVIEW_SCRIPT_OPENING, shellName } fr
 export const ORPHAN_AFTER_HOURS_MIN = 1;
 export const ORPHAN_AFTER_HOURS_MAX = 2160;
 
+/**
+ * Hourly, at minute 17, in UTC. The window is counted in hours, so an hourly pass stamps an orphan
+ * at most an hour after its last login expired and drops it at most an hour after the window ends;
+ * each pass is three catalog queries. Minute 17 keeps it off the top of the hour, where the other
+ * CronJobs and backups of a cluster cluster.
+ */
+export const PREVIEW_COLLECT_SCHEDULE = '17 * * * *';
+export const PREVIEW_COLLECT_TIME_ZONE = 'Etc/UTC';
+/**
+ * A pass that has not ended in 30 minutes is stopped: with concurrencyPolicy Forbid a hung pass
+ * (a drain waiting on a stuck session) would otherwise block every later one. A pass missed by more
+ * than 30 minutes is skipped for the next hour's.
+ */
+export const PREVIEW_COLLECT_DEADLINE_SECONDS = 1800;
+
 /** The stamp's prefix; the time follows as `YYYY-MM-DDTHH:MM:SSZ` (UTC, the server's clock). */
 export const ORPHAN_STAMP_PREFIX = `${PREVIEW_GROUP_MARKER} orphan since `;
 

@@ -1,13 +1,13 @@
 import { Chart } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import type { AppEnvironment } from '../app-environment';
-import { POD_PG_CA_FILE } from '../../contract/pg-ca';
 import { CURL, POSTGRES_CLIENT, imageReference } from '../lifecycle/images';
 import {
   previewCreateScript, previewDrainScript, previewDropScript, previewSeedScript, previewVaultCreateScript, previewVaultDropScript, previewWorkloadCredsAgentTemplate,
 } from '../lifecycle/preview-scripts';
 import { LIFECYCLE_PATHS, SEED_HASH_FILE, credentialsTemplate, seedHashTemplate } from '../lifecycle/scripts';
 import * as naming from '../naming';
+import { JOB_UID, pgVars, previewCollector } from './preview-collector';
 import { hostsPreviews, previewSeed, previewSettings, previewWorkloadAccessor } from '../previews';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
 import {
@@ -37,8 +37,6 @@ const PR_NUMBER_ENV: k8s.EnvVar = {
   name: 'TIERKIT_PR_NUMBER',
   valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${naming.PREVIEW_PR_ANNOTATION}']` } },
 };
-/** `postgres` of the official image; the curl image runs as it too. */
-const JOB_UID = 999;
 /** Kubernetes deletes a finished hook Job's pods this long after it ends (Argo CD deletes the Job per its policy). */
 const JOB_TTL_AFTER_FINISHED_SECONDS = 3600;
 
@@ -60,14 +58,7 @@ export function previewKustomizeSource(): { nameSuffix: string; commonAnnotation
 }
 
 function pgEnv(env: AppEnvironment, extra: Record<string, string>): k8s.EnvVar[] {
-  const server = env.server!;
-  const ca: Record<string, string> = server.sslMode === 'verify-full' && server.caCertificatePem !== undefined
-    ? { PGSSLROOTCERT: POD_PG_CA_FILE, TIERKIT_PG_CA_BASE64: Buffer.from(server.caCertificatePem, 'utf8').toString('base64') } : {};
-  const vars: Record<string, string> = {
-    PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode, PGDATABASE: naming.previewHomeDatabaseName(env.app.appName), ...ca,
-    TIERKIT_CREDENTIALS_FILE: LIFECYCLE_PATHS.credentialsFile, ...extra,
-  };
-  return [...Object.keys(vars).sort().map((name) => ({ name, value: vars[name] })), PR_NUMBER_ENV];
+  return [...pgVars(env, extra), PR_NUMBER_ENV];
 }
 
 function vaultEnv(env: AppEnvironment): k8s.EnvVar[] {
@@ -303,6 +294,7 @@ export function buildPreviewJobsNamespace(chart: Chart, envs: readonly AppEnviro
     egress(`${app}_previews_egress_vault`, `${jobs}-egress-vault`, estate.vaultEndpoint);
     const seed = previewSeed(env);
     if (seed !== undefined) previewSeedVolume(chart, env, seed, appLabels);
+    previewCollector(chart, env, appLabels);
   }
 }
 

@@ -4,6 +4,7 @@ import * as naming from '../../constructs/naming';
 import type { Env, EstateGraph, K8sObject } from '../graph/types';
 import { at } from './support/k8s-scope';
 import { podSecurityViolations } from './support/pod-security-standards';
+import { isPreviewCollectorObject } from './support/preview-collector';
 import { AGENT_RUNTIME_KEYS, ExpectedJob, ExpectedPreview, expectedPreview, expectedPreviewJobsNamespace, isPreviewJobsNamespaceObject, previewHostsByDir } from './support/preview-manifests';
 import { fileScope } from './support/k8s-scope';
 import { Rule, RuleFinding } from './support/rule';
@@ -222,7 +223,8 @@ export const rule: Rule = {
     const boot = new Map<string, K8sObject[]>();
     for (const k of g.kubernetes) {
       const scope = fileScope(g, k.source.file);
-      if (scope.kind === 'bootstrap' && isPreviewJobsNamespaceObject(k)) boot.set(scope.tier, [...(boot.get(scope.tier) ?? []), k]);
+      // The orphan collector of an app whose previews live in this tier is TK180's, compared whole there.
+      if (scope.kind === 'bootstrap' && isPreviewJobsNamespaceObject(k) && !isPreviewCollectorObject(g, k)) boot.set(scope.tier, [...(boot.get(scope.tier) ?? []), k]);
     }
     for (const tier of [...new Set([...g.envs.map((e) => e.tier)])].sort()) {
       const want = expectedPreviewJobsNamespace(g, tier);
