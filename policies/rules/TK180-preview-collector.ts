@@ -20,7 +20,7 @@ export const rule: Rule = {
     + '(CREATEDB CREATEROLE on the previews\' server): a changed script, image, env, schedule, agent template, service account, '
     + 'container or volume there runs something else as that identity, or drops previews sooner than the declared window. So it '
     + 'is compared whole with what tierkit renders from the manifest (the script verbatim, with the manifest\'s '
-    + 'previews.orphanAfterHours). Its pod must meet the restricted Pod Security profile; its resources, placement and agent '
+    + 'previews.orphanAfterHours). Its pod must meet the restricted Pod Security profile; its placement (TK058) and agent '
     + 'sizing are the pod-security rules\'. A missing collector leaves orphaned preview databases on the server (docs/previews.md).',
   fix: 'Declare previews with `App.previews` (the window with `previews.orphanAfterHours`) and re-run `tierkit synth`; never edit the bootstrap by hand.',
   suppressible: false,

@@ -110,6 +110,15 @@ describe('TK180: the collector is exactly tierkit\'s', () => {
     expect(m).toMatch(/\/spec\/jobTemplate\/spec\/template\/spec\/volumes is /);
   });
 
+  it('holds the resources to the synthesizer\'s (no quota bounds tierkit-previews)', async () => {
+    const { DATABASE_TOOL_RESOURCES } = await import('../../constructs/runtime');
+    const { PREVIEW_COLLECTOR_RESOURCES } = await import('../../policies/rules/support/preview-collector');
+    const d = DATABASE_TOOL_RESOURCES;
+    expect(PREVIEW_COLLECTOR_RESOURCES).toEqual({ limits: { cpu: `${d.limitsCpuMillis}m`, memory: `${d.limitsMemoryMiB}Mi` }, requests: { cpu: `${d.requestsCpuMillis}m`, memory: `${d.requestsMemoryMiB}Mi` } });
+    const r = await checkEdited((o) => { pod(o).spec.containers[0].resources = { limits: { cpu: '64', memory: '512Gi' }, requests: { cpu: '64', memory: '512Gi' } }; });
+    expect(messages(r, 'TK180')).toMatch(/containers\/0\/resources\/limits\/cpu is "64"; exactly "1000m"/);
+  });
+
   it('refuses another image, another env and a privileged pod', async () => {
     const r = await checkEdited((o) => {
       const c = pod(o).spec.containers[0];

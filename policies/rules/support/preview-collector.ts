@@ -19,6 +19,12 @@ import type { Env, EstateGraph, K8sObject } from '../../graph/types';
 import { fileScope } from './k8s-scope';
 import { AGENT_RUNTIME_KEYS } from './preview-manifests';
 
+/**
+ * The collector's container resources: constructs/runtime.ts DATABASE_TOOL_RESOURCES on a non-prod
+ * tier (the only tiers previews may use), compared exactly: no ResourceQuota bounds tierkit-previews.
+ */
+export const PREVIEW_COLLECTOR_RESOURCES = { limits: { cpu: '1000m', memory: '1024Mi' }, requests: { cpu: '250m', memory: '256Mi' } };
+
 /** The envs holding an app's previews in `tier`, by app. */
 export function previewHostsOfTier(g: EstateGraph, tier: string): Env[] {
   return g.envs.filter((e) => e.tier === tier && e.previews !== undefined && e.previews !== null && typeof e.app === 'string')
@@ -81,7 +87,7 @@ export function expectedPreviewCollector(g: EstateGraph, env: Env): Record<strin
               containers: [{
                 command: ['bash', '-c', previewCollectScript(app, hours)],
                 env: Object.keys(vars).sort().map((name) => ({ name, value: vars[name] })),
-                image: imageReference(pinned), name: 'collect-orphans',
+                image: imageReference(pinned), name: 'collect-orphans', resources: PREVIEW_COLLECTOR_RESOURCES,
                 volumeMounts: [{ mountPath: LIFECYCLE_PATHS.tmpMount, name: 'tmp' }],
               }],
               restartPolicy: 'Never', serviceAccountName: jobs,
@@ -109,7 +115,7 @@ export function withoutRuntimeFields(o: unknown): unknown {
   if (isRecord(pod?.metadata?.annotations)) for (const key of AGENT_RUNTIME_KEYS) delete pod.metadata.annotations[key];
   if (isRecord(pod?.spec)) {
     for (const key of ['securityContext', 'nodeSelector', 'tolerations']) delete pod.spec[key];
-    if (Array.isArray(pod.spec.containers)) for (const ct of pod.spec.containers) if (isRecord(ct)) { delete ct.resources; delete ct.securityContext; }
+    if (Array.isArray(pod.spec.containers)) for (const ct of pod.spec.containers) if (isRecord(ct)) delete ct.securityContext;
   }
   return c;
 }
