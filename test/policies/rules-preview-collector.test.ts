@@ -4,7 +4,10 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { PREVIEW_COLLECT_SCHEDULE, previewCollectScript } from '../../constructs/lifecycle/preview-collector';
 import type { CheckReport } from '../../policies/report/finding';
+import { App, Tier } from '../../constructs';
 import { RULES } from '../../policies/rules';
+import { smallEstate } from '../support/estates';
+import { synthToDist } from '../support/synth';
 import { validateKubernetesObject } from '../support/k8s-schema';
 import { check, cleanDist, findings, freshDir } from './helpers';
 import { rehashManifest } from './rehash';
@@ -57,6 +60,19 @@ describe('the preview orphan collector CronJob (synth)', () => {
     expect(Object.entries(egress.spec.podSelector.matchLabels).every(([k, v]) => p.metadata.labels[k] === v)).toBe(true);
     const manifest = JSON.parse(readFileSync(join(cleanDist(), 'manifest.json'), 'utf8'));
     expect(manifest.appEnvironments.find((e: any) => e.previews)?.previews.orphanAfterHours).toBe(72);
+  });
+});
+
+describe('a declared window', () => {
+  it('reaches the manifest and the script (5 hours), and TK180 holds the CronJob to it', async () => {
+    const e = smallEstate();
+    new App(e, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), previews: { tier: Tier.DEV, orphanAfterHours: 5 } });
+    const dist = synthToDist(e, 'preview-collector-window');
+    const m = JSON.parse(readFileSync(join(dist.dir, 'manifest.json'), 'utf8'));
+    expect(m.appEnvironments.find((x: any) => x.previews)?.previews.orphanAfterHours).toBe(5);
+    expect(pod(docs(dist.dir, BOOT)).spec.containers[0].command).toEqual(['bash', '-c', previewCollectScript('erp', 5)]);
+    expect(previewCollectScript('erp', 5)).toContain('make_interval(hours => 5)');
+    expect(findings(await check(dist.dir), 'TK180')).toEqual([]);
   });
 });
 
