@@ -1,3 +1,5 @@
+// The preview orphan collector's CronJob in the tier's bootstrap (docs/previews.md, "The automatic
+// collector"), and the database steps' env it shares with the preview Jobs (preview-manifests.ts).
 import { Chart } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import type { AppEnvironment } from '../app-environment';

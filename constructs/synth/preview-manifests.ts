@@ -253,8 +253,9 @@ export function buildPreviewChart(chart: Chart, env: AppEnvironment): Chart {
  * bootstrap (`k8s/argocd/<tier>.k8s.yaml`, applied by hand, never by a preview Application: the
  * previews project would prune them with a preview). Restricted Pod Security, default-deny both
  * ways, DNS, and per app: its Jobs' ServiceAccount `<app>-previews` and egress from its Jobs' pods
- * to its previews' server and to Vault, nothing else. No tier label: two tiers with previews
- * write the same shared objects. TK179 compares them whole; TK178 admits exactly these accounts.
+ * to its previews' server and to Vault, nothing else, and its orphan collector CronJob
+ * (preview-collector.ts; TK180). No tier label: two tiers with previews write the same shared
+ * objects. TK179 compares them whole; TK178 admits exactly these accounts.
  */
 export function buildPreviewJobsNamespace(chart: Chart, envs: readonly AppEnvironment[]): void {
   const hosts = envs.filter(hostsPreviews);
