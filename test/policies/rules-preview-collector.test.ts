@@ -98,6 +98,11 @@ describe('TK180: the collector is exactly tierkit\'s', () => {
   it('refuses a window out of bounds in the manifest as unmodellable', async () => {
     const r = await checkEdited(() => undefined, BOOT, (m) => { m.appEnvironments.find((e: any) => e.previews).previews.orphanAfterHours = 0; });
     expect(messages(r, 'TK180')).toMatch(/cannot be modelled: the manifest's previews.orphanAfterHours of .* is 0/);
+    // A manifest without the window (a dist from before it, or a hand edit) is not a pass either.
+    const gone = await checkEdited(() => undefined, BOOT, (m) => { delete m.appEnvironments.find((e: any) => e.previews).previews.orphanAfterHours; });
+    expect(messages(gone, 'TK180')).toMatch(/cannot be modelled: the manifest's previews.orphanAfterHours of .* is null/);
+    const text = await checkEdited(() => undefined, BOOT, (m) => { m.appEnvironments.find((e: any) => e.previews).previews.orphanAfterHours = '72'; });
+    expect(messages(text, 'TK180')).toMatch(/is "72", not a whole number of hours/);
   });
 
   it('refuses another schedule, a lifted concurrency policy and a suspended collector', async () => {
