@@ -3,6 +3,7 @@
 // dropped once its stamp is older than the window (time simulated by an old stamp the admin writes);
 // a planted stamp on prod's role or on a database the admin did not create is never acted on; the
 // PR's own code can neither forge nor clear the stamp; a sync (the create step) clears it.
+// The rendered CronJob (dist) runs the same script with the env its container carries.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -168,6 +169,26 @@ describe('the preview orphan collector on PostgreSQL 18', () => {
     // And were it selected, dropping prod stays the admin's to be refused.
     await expectSqlState(admin.query(`DROP DATABASE ${ident(m('erp'))}`), '42501');
     await su.exec(`COMMENT ON ROLE ${ident(m('erp_role'))} IS NULL; COMMENT ON ROLE ${ident(m('erp_dev_role'))} IS NULL`);
+  });
+
+  it('the rendered CronJob erp-previews-collect, run with the env its container carries, drops an orphan past the window and keeps a live PR', async () => {
+    const cron = dist.kubernetes.find((k) => k.object.kind === 'CronJob' && k.object.metadata?.name === 'erp-previews-collect')!.object;
+    const c = cron.spec.jobTemplate.spec.template.spec.containers[0];
+    // The container runs tierkit's script for erp; the test server prefixes every name, so the prefixed app's script runs (same text, unprefixed).
+    expect(c.command.slice(0, 2)).toEqual(['bash', '-c']);
+    expect(c.command[2]).toBe(previewCollectScript(app(), HOURS).replaceAll(applied.names.prefix, ''));
+    const env: Record<string, string> = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+    expect(Object.keys(env).sort()).toEqual(['PGDATABASE', 'PGHOST', 'PGPORT', 'PGSSLMODE', 'TIERKIT_CREDENTIALS_FILE']);
+    for (const pr of ['51', '52']) expect((await create(pr)).code).toBe(0);
+    await credential('51', 3600);
+    await admin.exec(`COMMENT ON ROLE ${ident(group('52'))} IS '${stampAgo(HOURS + 1)}'`);
+    // What the cluster supplies: the server's address here, the agent's credentials file.
+    const r = await run(previewCollectScript(app(), HOURS), { PGDATABASE: m(env.PGDATABASE) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`orphaned preview database ${db('52')} collected`));
+    expect(await exists(db('52'))).toBe(false);
+    expect(await exists(db('51'))).toBe(true);
+    expect(await comment(group('51'))).toBe(PREVIEW_GROUP_MARKER);
   });
 
   it('is shellcheck-clean (bash, as the Job would run it)', () => {
