@@ -306,7 +306,7 @@ describe('per-PR previews on PostgreSQL 18', () => {
     expect(db.owner).toBe(m('erp_role'));
   });
 
-  // Not yet a Job (docs/previews.md, "Orphaned preview databases"): the marker an automatic collector would trust.
+  // The marker the orphan collector (the CronJob erp-previews-collect, docs/previews.md "Orphaned preview databases") trusts.
   it('design check for the orphan collector: only the preview admin can stamp a PR\'s group (COMMENT ON ROLE); the PR\'s own code can rewrite its database\'s comment but not that; the admin stamps and drops nothing of a declared env even under a mimicked stamp', async () => {
     const stamp = `'tierkit-preview synced=2026-01-01T00:00:00Z'`;
     await admin.exec(`COMMENT ON ROLE ${ident(m('erp_pr_7_role'))} IS ${stamp}`);
