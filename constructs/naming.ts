@@ -573,6 +573,25 @@ export function previewJobName(app: string, step: 'create' | 'drop'): string {
   return `${previewApplicationSetName(app)}-${step}`;
 }
 
+/** The orphan collector CronJob `<app>-previews-collect` in tierkit-previews (lifecycle/preview-collector.ts). */
+export function previewCollectorName(app: string): string {
+  return `${previewApplicationSetName(app)}-collect`;
+}
+
+/**
+ * The PersistentVolume (cluster-scoped) binding an app's synthetic seed export to the preview Jobs'
+ * claim in `tierkit-previews`: `tierkit-seed-<app>-previews-<seed>`, the name `seedVolumeName` would
+ * give an env `previews`, which validation refuses (previews.ts), so no env's volume can take it.
+ */
+export function previewSeedVolumeName(app: string, seed: string): string {
+  return `tierkit-seed-${previewHomeDatabaseName(app)}-${seedSlug(seed)}`;
+}
+
+/** The preview Jobs' claim on that volume, in `tierkit-previews`: per app, since apps share the namespace. */
+export function previewSeedClaimName(app: string, seed: string): string {
+  return `${previewApplicationSetName(app)}-seed-${seedSlug(seed)}`;
+}
+
 /** The annotation kustomize (`commonAnnotations`) stamps on every preview object and pod: the PR number. */
 export const PREVIEW_PR_ANNOTATION = 'tierkit.io/pr';
 /** The label that names the app whose previews an object is. */

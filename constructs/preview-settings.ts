@@ -31,10 +31,18 @@ export interface PreviewSettings {
    * @default - none: the preview workload gets no Vault login and no database reach
    */
   readonly vaultKubernetesAuthAccessor?: string;
+  /**
+   * Hours a preview database stays stamped orphan (no live login of its PR) before the hourly
+   * collector CronJob drops it (docs/previews.md, "Orphaned preview databases"); 1 to 2160.
+   * A PR whose workload is down longer loses its database and gets it back on its next sync.
+   * @default 72
+   */
+  readonly orphanAfterHours?: number;
 }
 
 export const PREVIEW_SETTINGS = Types.shape('PreviewSettings', propTypes<PreviewSettings>()({
   tier: Types.instance(Tier, 'Tier.DEV'), maxOpen: Types.integer, label: Types.string, requeueAfterSeconds: Types.integer, vaultKubernetesAuthAccessor: Types.string,
+  orphanAfterHours: Types.integer,
 }), ['tier']);
 
-export const PREVIEW_DEFAULTS = { maxOpen: 3, label: 'preview', requeueAfterSeconds: 300 } as const;
+export const PREVIEW_DEFAULTS = { maxOpen: 3, label: 'preview', requeueAfterSeconds: 300, orphanAfterHours: 72 } as const;

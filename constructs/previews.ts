@@ -3,6 +3,7 @@ import type { AppEnvironment } from './app-environment';
 import { DataClass } from './enums';
 import type { ValidationIssue } from './errors';
 import type { Estate } from './estate';
+import { ORPHAN_AFTER_HOURS_MAX, ORPHAN_AFTER_HOURS_MIN } from './lifecycle/preview-collector';
 import * as naming from './naming';
 import { PREVIEW_DEFAULTS, type PreviewSettings } from './preview-settings';
 import { Tier } from './tier';
@@ -26,6 +27,15 @@ export const VAULT_KUBERNETES_ACCESSOR = /^auth_kubernetes_[0-9a-f]{8}$/;
 export function previewWorkloadAccessor(env: AppEnvironment): string | undefined {
   const a = env.app.previews?.vaultKubernetesAuthAccessor;
   return typeof a === 'string' && VAULT_KUBERNETES_ACCESSOR.test(a) ? a : undefined;
+}
+
+/**
+ * The seed a preview's database is restored from: the app's synthetic seed (`synthetic:<version>`,
+ * issue 22's producer), never a sanitized or golden one. An app without one gets empty preview databases.
+ */
+export function previewSeed(env: AppEnvironment): string | undefined {
+  const v = env.app.synthetic?.version;
+  return typeof v === 'string' ? `synthetic:${v}` : undefined;
 }
 
 /** The effective settings (defaults applied). */
@@ -75,6 +85,10 @@ export function previewIssues(estate: Estate, app: App, environments: readonly A
   if (!Number.isInteger(p.requeueAfterSeconds) || p.requeueAfterSeconds < 30 || p.requeueAfterSeconds > 3600) {
     at('requeueAfterSeconds', p.requeueAfterSeconds,
       'is not a whole number of seconds from 30 to 3600 (GitHub rate-limits the generator below; above, closed previews linger an hour)', 'e.g. 300');
+  }
+  if (!Number.isInteger(p.orphanAfterHours) || p.orphanAfterHours < ORPHAN_AFTER_HOURS_MIN || p.orphanAfterHours > ORPHAN_AFTER_HOURS_MAX) {
+    // Below an hour a pod restart looks orphaned; beyond 90 days an orphan holds the server's space for a quarter.
+    at('orphanAfterHours', p.orphanAfterHours, `is not a whole number of hours from ${ORPHAN_AFTER_HOURS_MIN} to ${ORPHAN_AFTER_HOURS_MAX}`, 'e.g. orphanAfterHours: 72');
   }
   const accessor = declared.vaultKubernetesAuthAccessor;
   if (accessor !== undefined && (typeof accessor !== 'string' || !VAULT_KUBERNETES_ACCESSOR.test(accessor))) {

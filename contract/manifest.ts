@@ -155,6 +155,8 @@ export interface ManifestPreviews {
   readonly maxOpen: number;
   readonly label: string;
   readonly requeueAfterSeconds: number;
+  /** Hours a preview stays stamped orphan before the collector CronJob drops it (its script embeds it). */
+  readonly orphanAfterHours: number;
   readonly names: {
     readonly adminRole: string;
     readonly homeDatabase: string;

@@ -14,19 +14,33 @@
  */
 import * as naming from '../naming';
 import { creationStatements, revocationStatements } from '../statements';
+import { LIFECYCLE_SHELL_FUNCTIONS } from './scripts';
 
 /** Shell text of `name` for PR `$pr`: the naming functions called with a placeholder the shell expands. */
-const shellName = (name: (pr: string) => string) => {
+export const shellName = (name: (pr: string) => string) => {
   const text = name('${pr}');
   // The names are DNS labels and SQL identifiers of the app: nothing here needs quoting but the expansion.
   if (!/^[a-z0-9_${}-]+$/.test(text)) throw new Error(`preview name template ${text} holds characters the shell would interpret`);
   return `"${text}"`;
 };
 
+/** The shared functions' opening (strict mode, no pass or service file) and their verify-full CA write, split so every preview script writes the CA once. */
+const SHELL_PRELUDE = 'set -euo pipefail\nexport PGPASSFILE=/dev/null PGSERVICEFILE=/dev/null\n';
+const CA_WRITE = LIFECYCLE_SHELL_FUNCTIONS.slice(SHELL_PRELUDE.length, LIFECYCLE_SHELL_FUNCTIONS.indexOf('\nfi\n') + 4);
+if (!LIFECYCLE_SHELL_FUNCTIONS.startsWith(SHELL_PRELUDE) || !/^# verify-full[^]*PGSSLROOTCERT[^]*\nfi\n$/.test(CA_WRITE)) {
+  throw new Error('LIFECYCLE_SHELL_FUNCTIONS no longer opens with the prelude and the CA write the preview scripts reuse');
+}
+/** What every preview script opens with: strict mode, no pass or service file, the verify-full CA written. */
+export const PREVIEW_SCRIPT_OPENING = `${SHELL_PRELUDE}${CA_WRITE}`;
+const SHELL_FUNCTIONS_BODY = LIFECYCLE_SHELL_FUNCTIONS.slice(SHELL_PRELUDE.length + CA_WRITE.length);
+
+/**
+ * Every preview script's opening. It writes the verify-full server's CA (TIERKIT_PG_CA_BASE64, from
+ * the Job's env) where PGSSLROOTCERT points before any psql runs: without the file libpq reads
+ * ~/.postgresql/root.crt and a verify-full connection fails (the create, drain and drop steps did).
+ */
 function header(app: string): string {
-  return `set -euo pipefail
-export PGPASSFILE=/dev/null PGSERVICEFILE=/dev/null
-# shellcheck disable=SC1090
+  return `${SHELL_PRELUDE}${CA_WRITE}# shellcheck disable=SC1090
 . "$TIERKIT_CREDENTIALS_FILE"
 : "\${PGUSER:?credentials file sets no PGUSER}" "\${PGPASSWORD:?credentials file sets no PGPASSWORD}"
 pr="\${TIERKIT_PR_NUMBER:-}"
@@ -60,6 +74,8 @@ SELECT format('CREATE ROLE %I NOLOGIN', :'group') WHERE NOT EXISTS (SELECT FROM 
 SELECT format('CREATE DATABASE %I OWNER %I TEMPLATE template0', :'db', :'group') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \\gexec
 SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', :'db', :'group') \\gexec
+-- The orphan collector's marker (preview-collector.ts): a sync means the PR is live, so any orphan stamp is cleared.
+SELECT format('COMMENT ON ROLE %I IS %L', :'group', '${PREVIEW_GROUP_MARKER}') \\gexec
 SQL
 echo "tierkit: preview database $db ready"
 `;
@@ -73,7 +89,7 @@ echo "tierkit: preview database $db ready"
  */
 const TERMINATE_WAIT_MS = 10000;
 
-const DRAIN_SQL = `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :'group') AS has_group \\gset
+export const DRAIN_SQL = `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :'group') AS has_group \\gset
 \\if :has_group
 SELECT format('GRANT %I TO CURRENT_USER WITH INHERIT TRUE, SET TRUE', m.rolname)
   FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
@@ -83,6 +99,64 @@ SELECT format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', :'db') WHERE EXI
 SELECT pg_terminate_backend(pid, ${TERMINATE_WAIT_MS}) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid() \\g /dev/null
 \\endif
 `;
+
+/**
+ * What the create step writes on the PR's group role (COMMENT ON ROLE: only its creator, the preview
+ * admin, can, test/pg/previews.test.ts); the orphan collector acts only on groups carrying it.
+ */
+export const PREVIEW_GROUP_MARKER = 'tierkit-preview';
+
+/** What the seed step leaves on a seeded preview database (`COMMENT ON DATABASE`), followed by the content hash. */
+export const PREVIEW_SEED_MARKER = 'tierkit-seed';
+
+/**
+ * PreSync, after `create-database` and before the Vault role exists: restore the app's synthetic seed
+ * into the PR's database, once. Inputs beyond the header's: TIERKIT_DUMP_FILE (the seed volume,
+ * read-only), TIERKIT_SEED_HASH_FILE (rendered by the Vault agent from the seed's KV secret, which
+ * only its producer writes), TIERKIT_OBJECT_PREFIX. The dump is checked against the published file
+ * hash before pg_restore reads it. Every session in the PR's database runs as the PR's group, with a
+ * pinned `search_path` (PGOPTIONS: a client's setting wins over the database's, which the PR's code,
+ * a member of the owning group, can set), so nothing the PR's code planted there runs with the
+ * admin's CREATEDB CREATEROLE (test/pg/previews.test.ts shows it did). The marker is read and written
+ * from the home database (pg_database is shared). A seeded database is left alone on later syncs;
+ * one whose content hash differs from the seed's is dropped whole (the next sync starts again), so
+ * an unverified preview never gets its Vault role.
+ */
+export function previewSeedScript(app: string): string {
+  return `${header(app)}${SHELL_FUNCTIONS_BODY}: "\${TIERKIT_DUMP_FILE:?}" "\${TIERKIT_SEED_HASH_FILE:?}" "\${TIERKIT_OBJECT_PREFIX:?}"
+marker="$(psql -X -q -A -t -v ON_ERROR_STOP=1 -v db="$db" <<'SQL'
+SELECT COALESCE(pg_catalog.shobj_description(d.oid, 'pg_database'), '') FROM pg_catalog.pg_database d WHERE d.datname = :'db';
+SQL
+)"
+if [[ "$marker" == "${PREVIEW_SEED_MARKER} "* ]]; then echo "tierkit: preview database $db already seeded ($marker)"; exit 0; fi
+seed_file_sha256="$(sed -n 's/^file_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
+seed_content_sha256="$(sed -n 's/^content_sha256=\\([0-9a-f]\\{64\\}\\)$/\\1/p' "$TIERKIT_SEED_HASH_FILE")"
+if [[ -z "$seed_file_sha256" || -z "$seed_content_sha256" ]]; then
+  echo "tierkit: seed refused: the seed's published hashes are missing or malformed ($TIERKIT_SEED_HASH_FILE)" >&2; exit 6
+fi
+# Verify the dump before pg_restore reads it: the archive's SQL runs in the PR's database.
+file_actual="$(sha256sum "$TIERKIT_DUMP_FILE" | cut -d' ' -f1)"
+if [[ "$file_actual" != "$seed_file_sha256" ]]; then
+  echo "tierkit: seed refused: $TIERKIT_DUMP_FILE has sha256 $file_actual, the seed's producer published $seed_file_sha256; nothing was restored" >&2; exit 6
+fi
+# A failed restore (one transaction) leaves the database as it was, and fails the assignment.
+actual="$(
+  export PGDATABASE="$db" PGOPTIONS="-c role=$group -c search_path=pg_catalog,pg_temp"
+  pg_restore --no-owner --no-acl --role="$group" --exit-on-error --single-transaction --dbname="$db" "$TIERKIT_DUMP_FILE" >&2 && tk_content_hash ""
+)"
+if [[ "$actual" != "$seed_content_sha256" ]]; then
+  # Drained first, as PostDelete does: the PR's credentials may hold sessions only their creator's grant can end.
+  psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v group="$group" <<'SQL'
+${DRAIN_SQL}SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
+SQL
+  echo "tierkit: seed verification failed: $db has content sha256 $actual, the seed $seed_content_sha256; the database was dropped" >&2; exit 5
+fi
+psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v marker="${PREVIEW_SEED_MARKER} content_sha256=$actual" <<'SQL'
+SELECT format('COMMENT ON DATABASE %I IS %L', :'db', :'marker') \\gexec
+SQL
+echo "tierkit: preview database $db seeded (content sha256 $actual)"
+`;
+}
 
 /**
  * PostDelete, first step: end the preview's sessions while their roles still exist. Ending another

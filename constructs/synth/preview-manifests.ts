@@ -1,14 +1,14 @@
 import { Chart } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import type { AppEnvironment } from '../app-environment';
-import { POD_PG_CA_FILE } from '../../contract/pg-ca';
 import { CURL, POSTGRES_CLIENT, imageReference } from '../lifecycle/images';
 import {
-  previewCreateScript, previewDrainScript, previewDropScript, previewVaultCreateScript, previewVaultDropScript, previewWorkloadCredsAgentTemplate,
+  previewCreateScript, previewDrainScript, previewDropScript, previewSeedScript, previewVaultCreateScript, previewVaultDropScript, previewWorkloadCredsAgentTemplate,
 } from '../lifecycle/preview-scripts';
-import { LIFECYCLE_PATHS, credentialsTemplate } from '../lifecycle/scripts';
+import { LIFECYCLE_PATHS, SEED_HASH_FILE, credentialsTemplate, seedHashTemplate } from '../lifecycle/scripts';
 import * as naming from '../naming';
-import { hostsPreviews, previewSettings, previewWorkloadAccessor } from '../previews';
+import { JOB_UID, pgVars, previewCollector } from './preview-collector';
+import { hostsPreviews, previewSeed, previewSettings, previewWorkloadAccessor } from '../previews';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
 import {
   REPLICAS, containerResources, containerSecurityContext, placement, podSecurityContext, podSecurityLabels, tmpVolume, vaultAgentRuntimeAnnotations, vaultTokenVolume, workloadResources,
@@ -37,8 +37,6 @@ const PR_NUMBER_ENV: k8s.EnvVar = {
   name: 'TIERKIT_PR_NUMBER',
   valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${naming.PREVIEW_PR_ANNOTATION}']` } },
 };
-/** `postgres` of the official image; the curl image runs as it too. */
-const JOB_UID = 999;
 /** Kubernetes deletes a finished hook Job's pods this long after it ends (Argo CD deletes the Job per its policy). */
 const JOB_TTL_AFTER_FINISHED_SECONDS = 3600;
 
@@ -60,21 +58,32 @@ export function previewKustomizeSource(): { nameSuffix: string; commonAnnotation
 }
 
 function pgEnv(env: AppEnvironment, extra: Record<string, string>): k8s.EnvVar[] {
-  const server = env.server!;
-  const ca: Record<string, string> = server.sslMode === 'verify-full' && server.caCertificatePem !== undefined
-    ? { PGSSLROOTCERT: POD_PG_CA_FILE, TIERKIT_PG_CA_BASE64: Buffer.from(server.caCertificatePem, 'utf8').toString('base64') } : {};
-  const vars: Record<string, string> = {
-    PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode, PGDATABASE: naming.previewHomeDatabaseName(env.app.appName), ...ca,
-    TIERKIT_CREDENTIALS_FILE: LIFECYCLE_PATHS.credentialsFile, ...extra,
-  };
-  return [...Object.keys(vars).sort().map((name) => ({ name, value: vars[name] })), PR_NUMBER_ENV];
+  return [...pgVars(env, extra), PR_NUMBER_ENV];
 }
 
 function vaultEnv(env: AppEnvironment): k8s.EnvVar[] {
   return [{ name: 'TIERKIT_VAULT_TOKEN_FILE', value: LIFECYCLE_PATHS.vaultTokenFile }, { name: 'VAULT_ADDR', value: env.estate.vault.address }, PR_NUMBER_ENV];
 }
 
-function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', steps: { name: string; image: string; script: string; shell: 'bash' | 'sh'; env: k8s.EnvVar[] }[]): void {
+/** The seed volume of the create Job (read-only claim and mount) and its hashes' Vault agent annotations. */
+interface SeedInputs {
+  readonly volume: k8s.Volume;
+  readonly mount: k8s.VolumeMount;
+  readonly annotations: Record<string, string>;
+}
+
+function seedInputs(env: AppEnvironment, seed: string): SeedInputs {
+  const path = `${env.estate.naming.kvMount}/data/${naming.seedHashKvSecretName(env.app.appName, seed)}`;
+  return {
+    volume: { name: 'seeds', persistentVolumeClaim: { claimName: naming.previewSeedClaimName(env.app.appName, seed), readOnly: true } },
+    mount: { name: 'seeds', mountPath: LIFECYCLE_PATHS.seedMount, readOnly: true },
+    annotations: { 'vault.hashicorp.com/agent-inject-secret-seed': path, 'vault.hashicorp.com/agent-inject-template-seed': seedHashTemplate(path) },
+  };
+}
+
+type HookStep = { name: string; image: string; script: string; shell: 'bash' | 'sh'; env: k8s.EnvVar[]; seed?: boolean };
+
+function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', steps: HookStep[], seed?: SeedInputs): void {
   const app = env.app.appName;
   const n = env.estate.naming;
   const labels = { ...previewLabels(env), [naming.LABELS.job]: `preview-${step}` };
@@ -82,7 +91,8 @@ function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', ste
   const containers: k8s.Container[] = steps.map((s) => ({
     name: s.name, image: s.image, command: [s.shell, '-c', s.script], env: s.env,
     resources: containerResources(env.tier, s.shell === 'bash' ? DATABASE_TOOL_RESOURCES : SCALE_STEP_RESOURCES),
-    securityContext: containerSecurityContext(JOB_UID), volumeMounts: [{ name: 'tmp', mountPath: LIFECYCLE_PATHS.tmpMount }],
+    securityContext: containerSecurityContext(JOB_UID),
+    volumeMounts: [{ name: 'tmp', mountPath: LIFECYCLE_PATHS.tmpMount }, ...(s.seed && seed ? [seed.mount] : [])],
   }));
   new k8s.KubeJob(chart, `${step}_job`, {
     metadata: {
@@ -108,6 +118,7 @@ function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', ste
             'vault.hashicorp.com/agent-inject-secret-database': secret,
             'vault.hashicorp.com/agent-inject-template-database': credentialsTemplate(secret, true),
             'vault.hashicorp.com/agent-inject-token': 'true',
+            ...(seed?.annotations ?? {}),
             ...vaultAgentRuntimeAnnotations(env.tier),
           },
         },
@@ -120,7 +131,7 @@ function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', ste
           // Steps in order: every one but the last as an init container.
           initContainers: containers.slice(0, -1),
           containers: containers.slice(-1),
-          volumes: [tmpVolume(), vaultTokenVolume()],
+          volumes: [tmpVolume(), vaultTokenVolume(), ...(seed ? [seed.volume] : [])],
         },
       },
     },
@@ -218,10 +229,17 @@ export function buildPreviewChart(chart: Chart, env: AppEnvironment): Chart {
     },
   });
   const ttl = env.estate.tier(env.tier).config.secretTtl;
+  // The synthetic seed, when the app has one, before the Vault role: nothing logs in to an unseeded preview.
+  const seed = previewSeed(env);
+  const seedStep: HookStep[] = seed === undefined ? [] : [{
+    name: 'restore-seed', image: pg, shell: 'bash', script: previewSeedScript(app), seed: true,
+    env: pgEnv(env, { TIERKIT_DUMP_FILE: `${LIFECYCLE_PATHS.seedMount}/${naming.SEED_DUMP_FILE}`, TIERKIT_OBJECT_PREFIX: env.app.objectPrefix, TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE }),
+  }];
   hookJob(chart, env, 'create', [
     { name: 'create-database', image: pg, shell: 'bash', script: previewCreateScript(app), env: pgEnv(env, { TIERKIT_MAX_OPEN: String(settings.maxOpen) }) },
+    ...seedStep,
     { name: 'write-vault-role', image: curl, shell: 'sh', script: previewVaultCreateScript(app, n.databaseMount, ttl), env: vaultEnv(env) },
-  ]);
+  ], seed === undefined ? undefined : seedInputs(env, seed));
   hookJob(chart, env, 'drop', [
     { name: 'drain-database', image: pg, shell: 'bash', script: previewDrainScript(app), env: pgEnv(env, {}) },
     { name: 'remove-vault-role', image: curl, shell: 'sh', script: previewVaultDropScript(app, n.databaseMount), env: vaultEnv(env) },
@@ -235,8 +253,9 @@ export function buildPreviewChart(chart: Chart, env: AppEnvironment): Chart {
  * bootstrap (`k8s/argocd/<tier>.k8s.yaml`, applied by hand, never by a preview Application: the
  * previews project would prune them with a preview). Restricted Pod Security, default-deny both
  * ways, DNS, and per app: its Jobs' ServiceAccount `<app>-previews` and egress from its Jobs' pods
- * to its previews' server and to Vault, nothing else. No tier label: two tiers with previews
- * write the same shared objects. TK179 compares them whole; TK178 admits exactly these accounts.
+ * to its previews' server and to Vault, nothing else, and its orphan collector CronJob
+ * (preview-collector.ts; TK180). No tier label: two tiers with previews write the same shared
+ * objects. TK179 compares them whole; TK178 admits exactly these accounts.
  */
 export function buildPreviewJobsNamespace(chart: Chart, envs: readonly AppEnvironment[]): void {
   const hosts = envs.filter(hostsPreviews);
@@ -274,5 +293,49 @@ export function buildPreviewJobsNamespace(chart: Chart, envs: readonly AppEnviro
     const server = env.server!;
     egress(`${app}_previews_egress_postgres`, `${jobs}-egress-postgres`, server.cidr ? { cidr: server.cidr, port: server.port } : undefined);
     egress(`${app}_previews_egress_vault`, `${jobs}-egress-vault`, estate.vaultEndpoint);
+    const seed = previewSeed(env);
+    if (seed !== undefined) previewSeedVolume(chart, env, seed, appLabels);
+    previewCollector(chart, env, appLabels);
   }
+}
+
+/** NFS ignores it, but a PV and its claim must state a capacity (lifecycle/seed-store.ts). */
+const SEED_CAPACITY = '100Gi';
+
+/**
+ * The app's synthetic seed, read-only, for its preview Jobs: a PV whose claimRef pins it to the
+ * Jobs' claim in `tierkit-previews` (no other namespace can bind it), `nfs.readOnly` (the kubelet
+ * mounts the export read-only whatever a pod asks) — as lifecycle/seed-store.ts renders every
+ * consumer's. TK130 admits exactly this volume there; TK179 compares both objects whole.
+ */
+function previewSeedVolume(chart: Chart, env: AppEnvironment, seed: string, labels: Record<string, string>): void {
+  const app = env.app.appName;
+  const store = env.estate.seedStore;
+  const ns = naming.PREVIEW_JOBS_NAMESPACE;
+  const claim = naming.previewSeedClaimName(app, seed);
+  const volume = naming.previewSeedVolumeName(app, seed);
+  const seedLabels = { ...labels, [naming.LABELS.seed]: naming.seedSlug(seed) };
+  new k8s.KubePersistentVolume(chart, `${app}_previews_seed_volume`, {
+    metadata: { name: volume, labels: seedLabels },
+    spec: {
+      accessModes: ['ReadOnlyMany'],
+      capacity: { storage: k8s.Quantity.fromString(SEED_CAPACITY) },
+      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name: claim },
+      mountOptions: ['nfsvers=4.1', 'ro'],
+      nfs: { server: store.server, path: naming.seedExportPath(store.exportRoot, app, seed), readOnly: true },
+      persistentVolumeReclaimPolicy: 'Retain',
+      storageClassName: '',
+      volumeMode: 'Filesystem',
+    },
+  });
+  new k8s.KubePersistentVolumeClaim(chart, `${app}_previews_seed_claim`, {
+    metadata: { name: claim, namespace: ns, labels: seedLabels },
+    spec: {
+      accessModes: ['ReadOnlyMany'],
+      resources: { requests: { storage: k8s.Quantity.fromString(SEED_CAPACITY) } },
+      storageClassName: '',
+      volumeMode: 'Filesystem',
+      volumeName: volume,
+    },
+  });
 }

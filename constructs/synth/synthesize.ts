@@ -95,7 +95,7 @@ function manifestPreviews(env: AppEnvironment): ManifestPreviews {
   const app = env.app.appName;
   const p = previewSettings(env.app.previews!);
   return {
-    maxOpen: p.maxOpen, label: p.label, requeueAfterSeconds: p.requeueAfterSeconds,
+    maxOpen: p.maxOpen, label: p.label, requeueAfterSeconds: p.requeueAfterSeconds, orphanAfterHours: p.orphanAfterHours,
     names: {
       adminRole: naming.previewAdminRoleName(app), homeDatabase: naming.previewHomeDatabaseName(app), connection: naming.previewConnectionName(app),
       rolePattern: naming.previewVaultRolePattern(app), adminKvSecret: naming.previewAdminKvSecretName(app), jobs: naming.previewApplicationSetName(app),

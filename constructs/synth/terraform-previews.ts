@@ -1,7 +1,7 @@
 import type { AppEnvironment } from '../app-environment';
 import * as naming from '../naming';
 import { renderPolicy, type PolicyRule } from '../statements';
-import { previewWorkloadAccessor } from '../previews';
+import { previewSeed, previewWorkloadAccessor } from '../previews';
 import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import { ResourceDescription, VariableDescription, address, ref, variable } from './stack-description';
 
@@ -72,6 +72,9 @@ export function previewPieces(env: AppEnvironment): PreviewPieces {
     { path: `${n.databaseMount}/roles/${pattern}`, capabilities: ['create', 'update', 'delete'] },
     { path: `sys/leases/revoke-prefix/${n.databaseMount}/creds/${pattern}`, capabilities: ['update', 'sudo'] },
   ];
+  // The seed step checks the synthetic seed's dump against its producer's published hashes.
+  const seed = previewSeed(env);
+  if (seed !== undefined) rules.push({ path: `${n.kvMount}/data/${naming.seedHashKvSecretName(app, seed)}`, capabilities: ['read'] });
   return {
     adminRole: naming.previewAdminRoleName(app),
     homeDatabase: home,

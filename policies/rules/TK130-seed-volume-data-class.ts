@@ -1,4 +1,6 @@
+import * as naming from '../../constructs/naming';
 import type { Env, EstateGraph } from '../graph/types';
+import { previewSeedOf } from './support/preview-seed';
 import { podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { SeedVolume, seedVolumes } from './support/seed-store';
@@ -22,6 +24,21 @@ function allowed(g: EstateGraph, env: Env, v: SeedVolume): string | undefined {
   return `its seed "${seed.seed}" is ${seed.dataClass} data, which tier ${env.tier} does not allow (${tier.data.join(', ')}) and no reasoned seed exception of ${describeEnv(env)} covers`;
 }
 
+/** Why `v` (bound in tierkit-previews) is not the preview Jobs' synthetic seed volume of its app; undefined when it is. */
+function previewJobsSeed(g: EstateGraph, v: SeedVolume): string | undefined {
+  const seed = v.seed!;
+  const hosts = g.envs.filter((e) => e.app === seed.app && e.previews !== undefined && e.previews !== null);
+  if (hosts.length === 0) return `app ${seed.app} has no previews, so no preview Job restores its seed "${seed.seed}"`;
+  const want = previewSeedOf(g, seed.app);
+  if ('problem' in want) return want.problem;
+  if (want.seed !== seed.seed) return `it holds seed "${seed.seed}" (${seed.dataClass}); previews of ${seed.app} restore ${want.seed === undefined ? 'no seed' : `only its synthetic seed "${want.seed}"`}`;
+  const claim = v.pv.object.spec?.claimRef?.name;
+  if (v.pv.name !== want.volume || claim !== want.claim) {
+    return `it is named "${v.pv.name}" for claim ${JSON.stringify(claim ?? null)}; tierkit binds ${seed.app}'s preview seed as "${want.volume}" to claim "${want.claim}" only`;
+  }
+  return undefined;
+}
+
 export const rule: Rule = {
   id: 'TK130',
   name: 'seed-volume-data-class',
@@ -42,6 +59,10 @@ export const rule: Rule = {
       const what = `PersistentVolume "${v.pv.name}"`;
       if (v.problem || !v.seed) {
         out.push({ env: v.env, source: v.pv.source, message: `${what} cannot be judged: ${v.problem}` });
+      } else if (v.namespace === naming.PREVIEW_JOBS_NAMESPACE) {
+        // The preview Jobs' namespace holds exactly one seed per app with previews: its synthetic seed, on tierkit's volume and claim.
+        const why = previewJobsSeed(g, v);
+        if (why) out.push({ source: v.pv.source, message: `${what} is bound to namespace "${v.namespace}" (the preview Jobs'): ${why}` });
       } else if (!v.env) {
         out.push({ source: v.pv.source, message: `${what} (seed "${v.seed.seed}" of ${v.seed.app}) is bound to namespace ${JSON.stringify(v.namespace ?? null)}, of no app-environment` });
       } else {

@@ -1,5 +1,6 @@
 import { RESET_SCRIPT, SEED_HASH_FILE, seedHashTemplate } from '../../constructs/lifecycle/scripts';
 import { SANITIZE_SCRIPT } from '../../constructs/lifecycle/seed-scripts';
+import { previewSeedScript } from '../../constructs/lifecycle/preview-scripts';
 import * as naming from '../../constructs/naming';
 import { podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
@@ -50,7 +51,12 @@ export const rule: Rule = {
           const command = Array.isArray(c?.command) ? c.command : [];
           // The sanitized producer reads the golden: TK138 compares its pod whole (and refuses it anywhere but its producer's).
           if (command.length === 3 && command[2] === SANITIZE_SCRIPT) return;
-          if (command.length !== 3 || command[0] !== '/bin/bash' || command[1] !== '-c' || ![RESET_SCRIPT, TEMPLATE_RESET_SCRIPT, GOLDEN_TEMPLATE_LOAD_SCRIPT].includes(command[2]) || (c?.args ?? []).length > 0) {
+          // The preview Jobs' seed step (previewSeedScript) verifies the same hashes; TK179 compares its Job whole.
+          const previewSeed = ns === naming.PREVIEW_JOBS_NAMESPACE && command.length === 3 && command[0] === 'bash' && command[1] === '-c'
+            && command[2] === previewSeedScript(v.seed!.app) && (c?.args ?? []).length === 0;
+          const reset = command.length === 3 && command[0] === '/bin/bash' && command[1] === '-c'
+            && [RESET_SCRIPT, TEMPLATE_RESET_SCRIPT, GOLDEN_TEMPLATE_LOAD_SCRIPT].includes(command[2]) && (c?.args ?? []).length === 0;
+          if (!previewSeed && !reset) {
             out.push({ env, source, message: `${where} mounts seed "${v.seed!.seed}" but is not tierkit's reset: what it does with the dump is not verified against the published hashes` });
             return;
           }
@@ -62,7 +68,7 @@ export const rule: Rule = {
             hashFile.length !== 1 || hashFile[0].value !== SEED_HASH_FILE ? `TIERKIT_SEED_HASH_FILE is not ${SEED_HASH_FILE}` : '',
           ].filter(Boolean);
           // The script trusts its pod: the hash file the agent renders, the dump path, the credentials.
-          if (problems.length === 0) {
+          if (problems.length === 0 && !previewSeed) {
             problems.push(...(command[2] === GOLDEN_TEMPLATE_LOAD_SCRIPT ? goldenLoadPodProblems(g, t, env, v.seed!.seed) : resetPodProblems(g, t, env, v.seed!.seed)));
           }
           if (problems.length > 0) out.push({ env, source, message: `${where}${env ? ` (${describeEnv(env)})` : ''} restores seed "${v.seed!.seed}" but ${problems.join('; ')}` });

@@ -1,6 +1,7 @@
 import type { Env, EstateGraph, Stack } from '../graph/types';
 import { matches, overlap } from '../graph/vault-paths';
 import * as naming from '../../constructs/naming';
+import { previewSeedOf } from './support/preview-seed';
 import { previewHost, previewNames } from './support/previews';
 import { Rule, RuleFinding } from './support/rule';
 
@@ -19,6 +20,8 @@ export function expectedPreviewJobsRules(g: EstateGraph, app: string): Map<strin
     [`${kvMount}/data/${n.adminKvSecret}`, ['read']],
     [`${databaseMount}/roles/${n.rolePattern}`, ['create', 'delete', 'update']],
     [`sys/leases/revoke-prefix/${databaseMount}/creds/${n.rolePattern}`, ['sudo', 'update']],
+    // The seed step reads the app's synthetic seed's published hashes, and no other seed's.
+    ...(() => { const s = previewSeedOf(g, app); return s.seed !== undefined ? [[s.hashPath, ['read']] as [string, string[]]] : []; })(),
   ]);
 }
 
@@ -49,6 +52,8 @@ export const rule: Rule = {
       const own = policies.filter((p) => p.stack === stack);
       if (own.length !== 1) out.push({ env, source: at, message: `previews of app ${env.app}: stack ${stack.name} declares ${own.length} Vault policies "${n.jobs}"; exactly one is the preview Jobs'` });
       for (const p of policies.filter((x) => x.stack !== stack)) out.push({ env, source: p.source, message: `Vault policy "${p.name}" (app ${env.app}'s preview Jobs) is declared again in stack ${p.stack.name}` });
+      const seed = previewSeedOf(g, env.app);
+      if ('problem' in seed) out.push({ env, source: at, message: `previews of app ${env.app}: ${seed.problem}, so the Jobs' seed read cannot be judged` });
       const expected = expectedPreviewJobsRules(g, env.app);
       for (const p of own) {
         if (p.parseError) {

@@ -1,4 +1,5 @@
 import { podTemplates, templatePointer } from './support/pod-templates';
+import { isPreviewCollectorObject } from './support/preview-collector';
 import { previewJobsServiceAccounts } from './support/reserved-namespaces';
 import { at, fileScope } from './support/k8s-scope';
 import * as naming from '../../constructs/naming';
@@ -14,7 +15,7 @@ export const rule: Rule = {
     + 'password (CREATEDB CREATEROLE on the previews\' server) and writes <app>-pr-* Vault roles. The Jobs are rendered by the '
     + "app's preview ApplicationSet, never as an object of an env's manifests: a ServiceAccount of that name there, a pod "
     + 'running as it, a binding naming it or a Vault agent logging in with it is a second way into that identity. '
-    + 'The only pods admitted are the app\'s own PreSync and PostDelete Jobs, in tierkit-previews, in its previews file, running as its own <app>-previews, and the only declaration that account in tierkit-previews in the bootstrap of the tier its previews live in (TK179 compares both whole).',
+    + 'The only pods admitted are the app\'s own PreSync and PostDelete Jobs, in tierkit-previews, in its previews file, and its orphan collector CronJob <app>-previews-collect in tierkit-previews in the bootstrap of its previews\' tier (TK180), each running as its own <app>-previews, and the only declaration that account in tierkit-previews in the bootstrap of the tier its previews live in (TK179 compares both whole).',
   fix: "Remove the object, or run it as the env's own service account (<app>-<env>); <app>-previews is the preview Jobs' only.",
   suppressible: false,
   evaluate(g) {
@@ -45,6 +46,10 @@ export const rule: Rule = {
         && (k.name === naming.previewJobName(scope.app, 'create') || k.name === naming.previewJobName(scope.app, 'drop'))
         && t.template?.spec?.serviceAccountName === naming.previewApplicationSetName(scope.app)
         && t.template?.metadata?.annotations?.['vault.hashicorp.com/role'] === naming.previewApplicationSetName(scope.app)) continue;
+      // The app's orphan collector, in the bootstrap of its previews' tier, as its own app's account (TK180 judges it whole).
+      if (isPreviewCollectorObject(g, k) && t.template?.spec?.serviceAccountName === naming.previewApplicationSetName(k.object?.metadata?.labels?.[naming.PREVIEW_OF_LABEL])
+        && k.name === naming.previewCollectorName(k.object?.metadata?.labels?.[naming.PREVIEW_OF_LABEL])
+        && t.template?.metadata?.annotations?.['vault.hashicorp.com/role'] === t.template?.spec?.serviceAccountName) continue;
       for (const key of ['serviceAccountName', 'serviceAccount']) {
         const name = t.template?.spec?.[key];
         if (typeof name === 'string' && reserved.has(name)) out.push({ source: templatePointer(t, `/spec/${key}`), message: `${k.kind} ${k.namespace ?? ''}/${k.name} runs its pods as ServiceAccount "${name}", the preview Jobs' service account` });

@@ -4,6 +4,7 @@ import * as naming from '../../constructs/naming';
 import type { Env, EstateGraph, K8sObject } from '../graph/types';
 import { at } from './support/k8s-scope';
 import { podSecurityViolations } from './support/pod-security-standards';
+import { isPreviewCollectorObject } from './support/preview-collector';
 import { AGENT_RUNTIME_KEYS, ExpectedJob, ExpectedPreview, expectedPreview, expectedPreviewJobsNamespace, isPreviewJobsNamespaceObject, previewHostsByDir } from './support/preview-manifests';
 import { fileScope } from './support/k8s-scope';
 import { Rule, RuleFinding } from './support/rule';
@@ -57,16 +58,17 @@ function runtimeProblems(c: Record<string, any>, host: Record<string, any> | str
 }
 
 /** A volume list of exactly these names, each of the only kind tierkit writes for it. */
-function volumeProblems(volumes: unknown, names: readonly string[]): Problem[] {
+function volumeProblems(volumes: unknown, names: readonly string[], seedVolume?: Record<string, unknown>): Problem[] {
   const list = Array.isArray(volumes) ? volumes : [];
   const got = list.map((v: any) => v?.name);
   if (!isDeepStrictEqual(got, names)) return [['/volumes', `volumes are ${show(got)}; exactly ${show(names)}`]];
   const out: Problem[] = [];
   list.forEach((v: any, i: number) => {
-    const ok = v.name === 'tmp' ? extraKeys(v, ['name', 'emptyDir']).length === 0 && isRecord(v.emptyDir)
+    const ok = v.name === 'seeds' ? isDeepStrictEqual(v, seedVolume)
+      : v.name === 'tmp' ? extraKeys(v, ['name', 'emptyDir']).length === 0 && isRecord(v.emptyDir)
       : extraKeys(v, ['name', 'projected']).length === 0 && isDeepStrictEqual(v.projected?.sources?.map((s: any) => Object.keys(s)), [['serviceAccountToken']])
         && v.projected.sources[0].serviceAccountToken.audience === 'vault';
-    if (!ok) out.push([`/volumes/${i}`, `volume ${v.name} is ${show(v)}, not tierkit's (an emptyDir tmp, the Vault-audience token)`]);
+    if (!ok) out.push([`/volumes/${i}`, `volume ${v.name} is ${show(v)}, not tierkit's (an emptyDir tmp, the Vault-audience token, the seed claim ${show(seedVolume)} read-only)`]);
   });
   return out;
 }
@@ -136,7 +138,7 @@ function jobProblems(k: K8sObject, job: ExpectedJob, app: string): Problem[] {
   if (!isDeepStrictEqual(identity, job.vault)) out.push(['/spec/template/metadata/annotations', `Vault agent annotations are ${show(identity)}; exactly ${show(job.vault)} (the Jobs' role, the admin's secret, its template, the token)`]);
   out.push(...podProblems(t, JOB_POD_KEYS, naming.previewApplicationSetName(app)).map(([p, m]): Problem => [`/spec/template${p}`, m]));
   if (t.spec?.restartPolicy !== 'Never') out.push(['/spec/template/spec/restartPolicy', `restartPolicy is ${show(t.spec?.restartPolicy)}; exactly "Never"`]);
-  out.push(...volumeProblems(t.spec?.volumes, ['tmp', 'vault-token']).map(([p, m]): Problem => [`/spec/template/spec${p}`, m]));
+  out.push(...volumeProblems(t.spec?.volumes, job.volumes, job.seedVolume).map(([p, m]): Problem => [`/spec/template/spec${p}`, m]));
   const steps = [...(Array.isArray(t.spec?.initContainers) ? t.spec.initContainers.map((c: any, i: number) => [`initContainers/${i}`, c]) : []),
     ...(Array.isArray(t.spec?.containers) ? t.spec.containers.map((c: any, i: number) => [`containers/${i}`, c]) : [])] as [string, any][];
   if (steps.length !== job.steps.length || (t.spec?.containers ?? []).length !== 1) {
@@ -149,7 +151,7 @@ function jobProblems(k: K8sObject, job: ExpectedJob, app: string): Problem[] {
     if (c.name !== want.name || c.image !== want.image) out.push([p, `is ${show({ name: c.name, image: c.image })}; exactly ${show({ name: want.name, image: want.image })} (tierkit's pinned image)`]);
     if (!isDeepStrictEqual(c.command, want.command)) out.push([`${p}/command`, `does not run tierkit's ${want.name} script verbatim`]);
     if (!isDeepStrictEqual(c.env, want.env)) out.push([`${p}/env`, `has env ${show(c.env)}; exactly ${show(want.env)}`]);
-    if (!isDeepStrictEqual(c.volumeMounts, TMP_MOUNT)) out.push([`${p}/volumeMounts`, `mounts ${show(c.volumeMounts)}; exactly ${show(TMP_MOUNT)}`]);
+    if (!isDeepStrictEqual(c.volumeMounts, want.volumeMounts)) out.push([`${p}/volumeMounts`, `mounts ${show(c.volumeMounts)}; exactly ${show(want.volumeMounts)}`]);
   });
   return out;
 }
@@ -221,7 +223,8 @@ export const rule: Rule = {
     const boot = new Map<string, K8sObject[]>();
     for (const k of g.kubernetes) {
       const scope = fileScope(g, k.source.file);
-      if (scope.kind === 'bootstrap' && isPreviewJobsNamespaceObject(k)) boot.set(scope.tier, [...(boot.get(scope.tier) ?? []), k]);
+      // The orphan collector of an app whose previews live in this tier is TK180's, compared whole there.
+      if (scope.kind === 'bootstrap' && isPreviewJobsNamespaceObject(k) && !isPreviewCollectorObject(g, k)) boot.set(scope.tier, [...(boot.get(scope.tier) ?? []), k]);
     }
     for (const tier of [...new Set([...g.envs.map((e) => e.tier)])].sort()) {
       const want = expectedPreviewJobsNamespace(g, tier);

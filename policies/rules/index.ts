@@ -124,6 +124,7 @@ import { rule as TK176 } from './TK176-preview-appset-target';
 import { rule as TK177 } from './TK177-reserved-namespace';
 import { rule as TK178 } from './TK178-preview-jobs-service-account';
 import { rule as TK179 } from './TK179-preview-manifests';
+import { rule as TK180 } from './TK180-preview-collector';
 import { rule as TK184 } from './TK184-template-reset-pods';
 
 export type { Rule, RuleContext, RuleFinding, Severity } from './support/rule';
@@ -142,7 +143,7 @@ export const RULES: readonly Rule[] = [
   TK135, TK136, TK137, TK138, TK139, TK140, TK141, TK142, TK143, TK144,
   TK145, TK146, TK147, TK150, TK151, TK152, TK160, TK161, TK162, TK163,
   TK164, TK165, TK166, TK167, TK168, TK170, TK171, TK172, TK173, TK174,
-  TK175, TK176, TK177, TK178, TK179, TK184,
+  TK175, TK176, TK177, TK178, TK179, TK180, TK184,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -27,7 +27,7 @@ describe('imports between folders', () => {
     expect(layeringViolations(wrong)).toEqual([
       'ci/x.ts: imports diff/markdown (ci/ may import ci/, contract/ and the documented exceptions only)',
       'constructs/estate.ts: imports policies/engine (constructs/ may import constructs/, contract/ and the documented exceptions only)',
-      'constructs/naming.ts: imports constructs/estate (a vocabulary module imports only contract/ and constructs/naming.ts, constructs/tier.ts, constructs/enums.ts, constructs/lifecycle/scripts.ts, constructs/lifecycle/seed-verify.ts, constructs/lifecycle/images.ts, constructs/lifecycle/preview-scripts.ts, constructs/statements.ts, constructs/lifecycle/template-reset.ts, constructs/lifecycle/seed-scripts.ts)',
+      'constructs/naming.ts: imports constructs/estate (a vocabulary module imports only contract/ and constructs/naming.ts, constructs/tier.ts, constructs/enums.ts, constructs/lifecycle/scripts.ts, constructs/lifecycle/seed-verify.ts, constructs/lifecycle/images.ts, constructs/lifecycle/preview-scripts.ts, constructs/statements.ts, constructs/lifecycle/preview-collector.ts, constructs/lifecycle/template-reset.ts, constructs/lifecycle/seed-scripts.ts)',
       'constructs/synth/write.ts: imports environments/index (constructs/ may import constructs/, contract/ and the documented exceptions only)',
       'contract/x.ts: imports constructs/naming (contract/ may import contract/ and the documented exceptions only)',
       'diff/x.ts: imports policies/engine (diff/ may import diff/, contract/ and the documented exceptions only)',

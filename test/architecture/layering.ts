@@ -30,6 +30,7 @@ export const EXCEPTIONS: Readonly<Record<string, readonly { file: string; why: s
       { file: 'constructs/lifecycle/scripts.ts', why: 'the lifecycle scripts\' text: TK122, TK125, TK127, TK133 and TK135 compare a container\'s script verbatim with what tierkit writes; a leaf module' },
       { file: 'constructs/lifecycle/images.ts', why: 'tierkit\'s pinned Job images: TK133 and TK135 hold the golden dump and the reset to them (the image runs the script); imports nothing' },
       { file: 'constructs/lifecycle/preview-scripts.ts', why: 'the preview Jobs\' scripts: TK179 compares their containers verbatim with what tierkit writes; a leaf over naming.ts and statements.ts' },
+      { file: 'constructs/lifecycle/preview-collector.ts', why: 'the preview orphan collector\'s script and schedule: TK180 compares its CronJob whole, the script verbatim; a leaf over naming.ts and preview-scripts.ts' },
       { file: 'constructs/statements.ts', why: 'the Vault role statements the preview create script embeds (TK179); a leaf over naming.ts and contract/' },
       { file: 'constructs/lifecycle/template-reset.ts', why: 'the template reset and golden load scripts\' text: TK135 compares those pods\' scripts verbatim; a leaf over scripts.ts' },
       { file: 'constructs/lifecycle/seed-scripts.ts', why: 'the seed producers\' scripts and paths: TK135 and TK138 compare a producer container\'s script verbatim with what tierkit writes; imports only scripts.ts and seed-verify.ts' },
@@ -51,6 +52,8 @@ const LEAVES: readonly string[] = [
   'constructs/lifecycle/images.ts',
   // The preview Jobs' scripts and the statements they embed (TK179).
   'constructs/lifecycle/preview-scripts.ts', 'constructs/statements.ts',
+  // The preview orphan collector's script and schedule (TK180), over preview-scripts.ts.
+  'constructs/lifecycle/preview-collector.ts',
   // The template reset's scripts (over scripts.ts).
   'constructs/lifecycle/template-reset.ts',
   // The seed producers' scripts (over scripts.ts and seed-verify.ts).

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AdminKind, App, Estate, PostgresServer, Sandbox, SandboxKind, Tier, synthesize, validateEstate } from '../../constructs';
 import type { PreviewSettings } from '../../constructs/previews';
 import { TEST_CA_PEM } from '../support/ca';
+import { parseAllDocuments } from 'yaml';
+import { POD_PG_CA_FILE } from '../../contract/pg-ca';
 
 // Per-PR previews as declared (docs/previews.md): what validation refuses, each issue naming the
 // construct path, the property, the value and the fix; and where synthesis puts the pieces.
@@ -30,6 +32,17 @@ describe('App previews: validation', () => {
     const e = estate();
     erp(e, { tier: Tier.DEV, maxOpen: 5, label: 'needs preview', requeueAfterSeconds: 120 });
     expect(issues(e)).toEqual([]);
+  });
+
+  it('accepts the collector window at its bounds (1 and 2160 hours) and names the prop, value and fix outside them', () => {
+    for (const ok of [1, 2160]) {
+      const e = estate();
+      erp(e, { tier: Tier.DEV, orphanAfterHours: ok });
+      expect(issues(e), String(ok)).toEqual([]);
+    }
+    const e = estate();
+    erp(e, { tier: Tier.DEV, orphanAfterHours: 2161 });
+    expect(issues(e)).toEqual([{ path: 'test/erp', property: 'previews.orphanAfterHours', value: 2161, message: 'is not a whole number of hours from 1 to 2160', fix: 'e.g. orphanAfterHours: 72' }]);
   });
 
   it('refuses an app name whose per-PR Job name would exceed a label value (63 characters), naming the app, prop and fix', () => {
@@ -81,7 +94,8 @@ describe('App previews: validation', () => {
 
   it('refuses a cap, a label and a requeue interval out of range', () => {
     for (const [prop, value] of [['maxOpen', 0], ['maxOpen', 21], ['maxOpen', 2.5], ['label', 'a,b'], ['label', ''], ['label', ' x'],
-      ['requeueAfterSeconds', 5], ['requeueAfterSeconds', 86400]] as const) {
+      ['requeueAfterSeconds', 5], ['requeueAfterSeconds', 86400], ['orphanAfterHours', 0], ['orphanAfterHours', 2161], ['orphanAfterHours', 1.5],
+      ['orphanAfterHours', -72]] as const) {
       const e = estate();
       erp(e, { tier: Tier.DEV, [prop]: value });
       const found = issues(e);
@@ -132,5 +146,39 @@ describe('App previews: synthesis', () => {
     expect(conn.postgresql.connection_url).toContain('/erp-previews?');
     expect(dev.resource.vault_kubernetes_auth_backend_role.preview_jobs_auth_role.bound_service_account_namespaces).toEqual(['tierkit-previews']);
     expect(JSON.stringify(prod)).not.toContain('preview');
+  });
+});
+
+describe('App previews: a verify-full previews server', () => {
+  // Every step that runs psql carries the server's CA and writes it where PGSSLROOTCERT points (its
+  // /tmp volume) before its first psql; before, only the seed step did, and create, drain and drop
+  // could not connect (test/pg/verify-full.test.ts runs the scripts against a TLS server).
+  it('each database step of the preview Jobs writes the CA it carries before its first psql', () => {
+    const e = new Estate({
+      name: 'test', domain: 'test.lab', vault: { address: 'https://vault.test.lab' },
+      argocd: { repoUrl: 'https://git.test.lab/estate.git' }, ci: { repository: 'test/estate', repositoryId: '100001' },
+    });
+    new PostgresServer(e, 'prod-pg', { host: 'pg-prod.test.lab', majorVersion: 16, tiers: [Tier.PROD], sslMode: 'verify-full', caCertificatePem: TEST_CA_PEM });
+    new PostgresServer(e, 'nonprod-pg', {
+      host: 'pg-nonprod.test.lab', majorVersion: 18, adminKind: AdminKind.MANAGED, adminRole: 'tierkit_admin', tiers: [Tier.DEV], sslMode: 'verify-full', caCertificatePem: TEST_CA_PEM,
+    });
+    erp(e);
+    expect(issues(e)).toEqual([]);
+    const objects: any[] = parseAllDocuments(synthesize(e).files.get('k8s/dev/previews/erp/preview.k8s.yaml')!).map((d) => d.toJS());
+    const steps = ['erp-previews-create', 'erp-previews-drop'].flatMap((name) => {
+      const spec = objects.find((o) => o.kind === 'Job' && o.metadata.name === name).spec.template.spec;
+      return [...(spec.initContainers ?? []), ...spec.containers];
+    }).filter((c) => c.command.join(' ').includes('psql'));
+    expect(steps.map((c) => c.name)).toEqual(['create-database', 'drain-database', 'drop-database']);
+    for (const c of steps) {
+      const env = Object.fromEntries(c.env.map((v: any) => [v.name, v.value]));
+      expect([env.PGSSLMODE, env.PGSSLROOTCERT], c.name).toEqual(['verify-full', POD_PG_CA_FILE]);
+      expect(Buffer.from(env.TIERKIT_PG_CA_BASE64, 'base64').toString('utf8'), c.name).toBe(TEST_CA_PEM);
+      expect(c.volumeMounts, c.name).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+      const script: string = c.command[c.command.length - 1];
+      const write = script.indexOf('base64 -d > "${PGSSLROOTCERT');
+      expect(write, c.name).toBeGreaterThan(0);
+      expect(write, c.name).toBeLessThan(script.indexOf('psql '));
+    }
   });
 });

@@ -60,7 +60,7 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   SharedCluster: () => ({ server: 'https://kubernetes.default.svc', tiers: [Tier.DEV, Tier.PROD], reason: 'one test cluster, prod on a tainted pool' }),
   SeedStoreSettings: () => ({ server: 'nfs.test.lab' }),
   PromoteTableGrant: () => ({ table: 'llx_facture', privileges: ['SELECT', 'UPDATE'] }),
-  PreviewSettings: () => ({ tier: Tier.DEV }),
+  PreviewSettings: () => ({ tier: Tier.DEV, orphanAfterHours: 72 }),
   RetiredStack: () => ({ stack: 'platform-old', tier: Tier.PROD, reason: 'tier platform removed; its destroy is pending' }),
 };
 

@@ -4,16 +4,18 @@
 // it must not drop, connect to, clone, alter or grant anything of prod or of any declared env.
 // A preview credential (the preview connection's creation statements, run as the admin like
 // Vault does) reaches its own PR's database only.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { App, Tier } from '../../constructs';
+import { App, FakeKind, SyntheticColumn, Tier } from '../../constructs';
 import {
-  previewCreateScript, previewDrainScript, previewDropScript, previewVaultCreateScript, previewVaultDropScript, type PreviewVaultRole,
+  previewCreateScript, previewDrainScript, previewDropScript, previewSeedScript, previewVaultCreateScript, previewVaultDropScript, type PreviewVaultRole,
 } from '../../constructs/lifecycle/preview-scripts';
+import { LIFECYCLE_SHELL_FUNCTIONS } from '../../constructs/lifecycle/scripts';
 import { parseVaultPolicy } from '../../contract/vault-policy';
 import { matches } from '../../policies/graph/vault-paths';
 import * as naming from '../../constructs/naming';
@@ -27,12 +29,22 @@ import { issueCredential, revokeCredential, type DynamicCredential, type VaultPi
 
 const MAX_OPEN = 2;
 
-function previewEstate() {
+function previewEstate(seeded = false) {
   const e = smallEstate();
-  new App(e, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), previews: { tier: Tier.DEV, maxOpen: MAX_OPEN } });
+  new App(e, 'erp', {
+    tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), previews: { tier: Tier.DEV, maxOpen: MAX_OPEN },
+    // With a synthetic seed, the PreSync Job gains its restore-seed step (the rendered-Jobs case runs it).
+    ...(seeded ? {
+      synthetic: {
+        version: 'v1', seed: 1, schema: 'CREATE TABLE llx_societe (rowid int PRIMARY KEY, nom text NOT NULL);',
+        tables: [{ table: 'llx_societe', rows: 50, columns: { rowid: SyntheticColumn.sequence(), nom: SyntheticColumn.fake(FakeKind.COMPANY) } }],
+      },
+    } : {}),
+  });
   return e;
 }
 const dist = synthToDist(previewEstate(), 'pg-previews');
+const seededDist = synthToDist(previewEstate(true), 'pg-previews-seeded');
 
 /** Vault's StrListContainsGlob (hashicorp/vault builtin/logical/database/path_creds_create.go): `*` at either end. */
 function vaultAllows(allowed: readonly string[], role: string): boolean {
@@ -144,43 +156,105 @@ describe('per-PR previews on PostgreSQL 18', () => {
     }
   });
 
-  // Not yet a Job (docs/previews.md, "The synthetic seed"): the step its design rests on, on the real server.
-  it('design check for the synthetic seed: as the preview admin, pg_restore --role=<PR group> fills only that PR\'s database, owned by its group, read by its credential', async () => {
+  /** A synthetic seed as its producer leaves it: a v15 `pg_dump -Fc` of a 15 server (pg_dump 15 refuses newer ones), and its published hashes. */
+  async function makeSeed(): Promise<{ binDir: string; file: string; hashes: string; fileSha: string; content: string; publish: (f: string, c: string) => void; cleanup: () => Promise<void> }> {
     const { binDir } = await findPgTools(15);
-    // pg_dump 15 refuses a newer server: the seed is dumped from a 15 server, as test/pg/template-reset.test.ts does.
     const src = await createNamespace(pgServer(15), 'previewseed');
+    const db = src.name('seed_src');
+    await (await src.admin()).exec(`CREATE DATABASE ${ident(db)}`);
+    const s = await src.connect({ user: src.server.user, password: src.server.password, database: db });
+    await s.exec("CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL); INSERT INTO llx_societe (nom) SELECT 'client ' || g FROM generate_series(1, 50) g");
+    await s.end();
+    const file = join(dir, `seed-${Math.random().toString(36).slice(2)}.dump`);
+    const srcEnv = { PATH: `${binDir}:${process.env.PATH}`, PGHOST: src.server.host, PGPORT: String(src.server.port), PGUSER: src.server.user, PGPASSWORD: src.server.password, PGSSLMODE: 'disable', PGDATABASE: db };
+    const dump = await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${file}`, db], srcEnv);
+    expect(dump.code, dump.stderr).toBe(0);
+    // The content hash the producer publishes: the same function the step verifies with.
+    const content = await runTool('/bin/bash', ['-c', `${LIFECYCLE_SHELL_FUNCTIONS}tk_content_hash`], { ...srcEnv, TIERKIT_OBJECT_PREFIX: 'llx_' });
+    expect(content.code, content.stderr).toBe(0);
+    const fileSha = createHash('sha256').update(readFileSync(file)).digest('hex');
+    const hashes = `${file}.hashes`;
+    const publish = (f: string, c: string) => writeFileSync(hashes, `file_sha256=${f}\ncontent_sha256=${c}\n`);
+    publish(fileSha, content.stdout.trim());
+    return { binDir, file, hashes, fileSha, content: content.stdout.trim(), publish, cleanup: () => src.cleanup() };
+  }
+
+  // The PreSync seed step (previewSeedScript): the synthetic seed, dumped by pg_dump 15 as the producer does,
+  // restored into PR 17's database as its group, verified, marked; PR 8's and the declared envs' untouched.
+  it('PreSync\'s seed step restores the verified synthetic seed into the PR\'s database only, owned by its group, once; a tampered dump or hash restores nothing', async () => {
+    const made = await makeSeed();
+    const { binDir, file, hashes, fileSha, publish } = made;
+    const content = { stdout: made.content };
     try {
-      const db = src.name('seed_src');
-      await (await src.admin()).exec(`CREATE DATABASE ${ident(db)}`);
-      const s = await src.connect({ user: src.server.user, password: src.server.password, database: db });
-      await s.exec("CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL); INSERT INTO llx_societe (nom) SELECT 'client ' || g FROM generate_series(1, 50) g");
-      await s.end();
-      const file = join(dir, 'seed.dump');
-      const dump = await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${file}`, db], {
-        PATH: process.env.PATH, PGHOST: src.server.host, PGPORT: String(src.server.port), PGUSER: src.server.user, PGPASSWORD: src.server.password, PGSSLMODE: 'disable',
-      });
-      expect(dump.code, dump.stderr).toBe(0);
-      const restore = (pr: string, group: string) => runTool(join(binDir, 'pg_restore'), [
-        '--no-owner', '--no-acl', `--role=${m(group)}`, '--exit-on-error', '--single-transaction', `--dbname=${m(naming.previewSlug('erp', pr))}`, file,
-      ], { PATH: process.env.PATH, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGUSER: m('erp_preview_admin'), PGPASSWORD: dev.variables.preview_admin_password, PGSSLMODE: 'disable' });
-      const ok = await restore('7', 'erp_pr_7_role');
+      const seedEnv = { PATH: `${binDir}:${process.env.PATH}`, TIERKIT_DUMP_FILE: file, TIERKIT_SEED_HASH_FILE: hashes, TIERKIT_OBJECT_PREFIX: 'llx_' };
+      const seed = (pr: string) => run(previewSeedScript(app()), pr, seedEnv);
+      // PRs 17 and 18, under a cap of 5 here: PRs 7 and 8 stay as the other cases leave them.
+      const createPr = (pr: string) => run(previewCreateScript(app()), pr, { TIERKIT_MAX_OPEN: '5' });
+      const marker = async (pr: string) => (await admin.query<{ c: string | null }>("SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1", [m(naming.previewSlug('erp', pr))]))[0]?.c;
+
+      // A dump that is not the published one, or no hashes: refused before anything runs.
+      expect((await createPr('17')).code).toBe(0);
+      publish('0'.repeat(64), content.stdout.trim());
+      const forged = await seed('17');
+      expect(forged.code, forged.stderr).toBe(6);
+      expect(forged.stderr).toMatch(/nothing was restored/);
+      writeFileSync(hashes, 'file_sha256=nothex\n');
+      expect((await seed('17')).code).toBe(6);
+      expect(await marker('17')).toBeNull();
+
+      publish(fileSha, content.stdout.trim());
+      const ok = await seed('17');
       expect(ok.code, ok.stderr).toBe(0);
-      const c = await previewCredential('7');
-      const own = await tryConnect(ns.server, { user: c.username, password: c.password, database: m('erp-pr-7') });
+      expect(await marker('17')).toBe(`tierkit-seed content_sha256=${content.stdout.trim()}`);
+      const c = await previewCredential('17');
+      const own = await tryConnect(ns.server, { user: c.username, password: c.password, database: m('erp-pr-17') });
       expect(own.ok).toBe(true);
-      if (own.ok) {
-        open.push(own.session);
-        const [t] = await own.session.query<{ owner: string; n: string }>("SELECT tableowner AS owner, (SELECT count(*) FROM llx_societe)::text AS n FROM pg_tables WHERE tablename = 'llx_societe'");
-        expect(t).toEqual({ owner: m('erp_pr_7_role'), n: '50' });
-      }
-      // Confined: PR 7's group cannot write into PR 8's database, nor into a declared env's.
-      const cross = await restore('8', 'erp_pr_7_role');
-      expect(cross.code).not.toBe(0);
-      expect(cross.stderr).toMatch(/permission denied/);
+      if (!own.ok) return;
+      const [t] = await own.session.query<{ owner: string; n: string }>("SELECT tableowner AS owner, (SELECT count(*) FROM llx_societe)::text AS n FROM pg_tables WHERE tablename = 'llx_societe'");
+      expect(t).toEqual({ owner: m('erp_pr_17_role'), n: '50' });
+      // A second sync leaves the seeded database alone (its rows are the PR's own now).
+      const again = await seed('17');
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/already seeded/);
+
+      // Hostile PR code (a member of its group, which owns the database): it clears the marker, shadows a
+      // pg_catalog function in public, and puts public first in the database's search_path. The next sync's
+      // session there must not run its code as the preview admin (CREATEDB CREATEROLE): PGOPTIONS pins the
+      // role and search_path. Without them this fails: the planted function ran as the admin.
+      await own.session.exec(`DROP TABLE llx_societe;
+          CREATE FUNCTION public.starts_with(name, text) RETURNS boolean LANGUAGE plpgsql
+            AS $$ BEGIN RAISE WARNING 'planted code ran as %', current_user; RETURN pg_catalog.starts_with($1::text, $2); END $$;
+          ALTER DATABASE ${ident(m('erp-pr-17'))} SET search_path = public, pg_catalog;
+          COMMENT ON DATABASE ${ident(m('erp-pr-17'))} IS NULL`);
+      const rerun = await seed('17');
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(rerun.stderr).not.toMatch(new RegExp(`planted code ran as ${m('erp_preview_admin')}`));
+      await own.session.end();
+
+      // Confined: PR 8's database (another group) gets nothing from PR 17's seed, and a restore there as PR 17's group is refused.
+      expect((await createPr('8')).code).toBe(0);
+      const restore = await runTool(join(binDir, 'pg_restore'), [
+        '--no-owner', '--no-acl', `--role=${m('erp_pr_17_role')}`, '--exit-on-error', '--single-transaction', `--dbname=${m('erp-pr-8')}`, file,
+      ], { PATH: process.env.PATH, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGUSER: m('erp_preview_admin'), PGPASSWORD: dev.variables.preview_admin_password, PGSSLMODE: 'disable' });
+      expect(restore.code).not.toBe(0);
+      expect(restore.stderr).toMatch(/permission denied/);
+      expect(await marker('8')).toBeNull();
+
+      // A dump whose content is not the published content: restored, found different, and the database
+      // dropped whole, its credential's open session ended first (as PostDelete's drain does).
+      publish(fileSha, 'f'.repeat(64));
+      expect((await createPr('18')).code).toBe(0);
+      const c18 = await previewCredential('18');
+      const s18 = await tryConnect(ns.server, { user: c18.username, password: c18.password, database: m('erp-pr-18') });
+      expect(s18.ok).toBe(true);
+      const wrong = await seed('18');
+      expect(wrong.code, wrong.stderr).toBe(5);
+      expect(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [m('erp-pr-18')])).toEqual([]);
+      for (const pr of ['17', '18']) expect((await drop(pr)).code).toBe(0);
     } finally {
-      await src.cleanup();
+      await made.cleanup();
     }
-  }, 120_000);
+  }, 180_000);
 
   it('refuses a preview beyond the cap, and a PR number that is no number', async () => {
     const full = await create('9');
@@ -230,6 +304,37 @@ describe('per-PR previews on PostgreSQL 18', () => {
     // Prod is as the apply left it.
     const [db] = await admin.query<{ owner: string }>('SELECT datdba::regrole::text AS owner FROM pg_database WHERE datname = $1', [m('erp')]);
     expect(db.owner).toBe(m('erp_role'));
+  });
+
+  // The marker the orphan collector (the CronJob erp-previews-collect, docs/previews.md "Orphaned preview databases") trusts.
+  it('design check for the orphan collector: only the preview admin can stamp a PR\'s group (COMMENT ON ROLE); the PR\'s own code can rewrite its database\'s comment but not that; the admin stamps and drops nothing of a declared env even under a mimicked stamp', async () => {
+    const stamp = `'tierkit-preview synced=2026-01-01T00:00:00Z'`;
+    await admin.exec(`COMMENT ON ROLE ${ident(m('erp_pr_7_role'))} IS ${stamp}`);
+    const c = await previewCredential('7');
+    const pr = await tryConnect(ns.server, { user: c.username, password: c.password, database: m('erp-pr-7') });
+    expect(pr.ok).toBe(true);
+    if (pr.ok) {
+      open.push(pr.session);
+      // A member of the owning group rewrites the database's comment (so a database marker is the PR's to forge) ...
+      await pr.session.exec(`COMMENT ON DATABASE ${ident(m('erp-pr-7'))} IS 'tierkit-preview synced=2999-01-01T00:00:00Z'`);
+      // ... but not its group's: that takes CREATEROLE and ADMIN OPTION on the role, which only its creator holds.
+      await expectSqlState(pr.session.query(`COMMENT ON ROLE ${ident(m('erp_pr_7_role'))} IS 'tierkit-preview synced=2999-01-01T00:00:00Z'`), '42501');
+      await pr.session.exec(`COMMENT ON DATABASE ${ident(m('erp-pr-7'))} IS NULL`);
+    }
+    // The admin can stamp no declared env's role or database.
+    for (const sql of [`COMMENT ON ROLE ${ident(m('erp_role'))} IS ${stamp}`, `COMMENT ON ROLE ${ident(m('erp_dev_role'))} IS ${stamp}`,
+      `COMMENT ON DATABASE ${ident(m('erp'))} IS ${stamp}`]) await expectSqlState(admin.query(sql), '42501', sql);
+    // A declared env whose comments mimic the stamp (set by the server's superuser here): the admin holds no ADMIN OPTION
+    // on its role, so a collector selecting on that finds only the PR's group, and dropping prod's database is refused anyway.
+    const su = await ns.admin();
+    await su.exec(`COMMENT ON ROLE ${ident(m('erp_role'))} IS ${stamp}; COMMENT ON DATABASE ${ident(m('erp'))} IS ${stamp}`);
+    const picked = await admin.query<{ role: string }>(`SELECT g.rolname AS role FROM pg_roles g JOIN pg_auth_members a ON a.roleid = g.oid
+       WHERE a.member = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND a.admin_option
+         AND pg_catalog.shobj_description(g.oid, 'pg_authid') LIKE 'tierkit-preview synced=%' ORDER BY 1`);
+    expect(picked.map((r) => r.role)).toEqual([m('erp_pr_7_role')]);
+    await expectSqlState(admin.query(`DROP DATABASE ${ident(m('erp'))}`), '42501');
+    await su.exec(`COMMENT ON ROLE ${ident(m('erp_role'))} IS NULL; COMMENT ON DATABASE ${ident(m('erp'))} IS NULL`);
+    await admin.exec(`COMMENT ON ROLE ${ident(m('erp_pr_7_role'))} IS NULL`);
   });
 
   it('residual (docs/previews.md): ADMIN OPTION on a role it created lets it add that role to any role, a declared one too — pushing only what it owns', async () => {
@@ -366,32 +471,55 @@ describe('per-PR previews on PostgreSQL 18', () => {
     });
   });
 
-  it('the rendered PreSync and PostDelete Jobs\' database steps, run in order with the env each container carries, create PR 21 and drop it', async () => {
-    const job = (name: string) => dist.kubernetes.find((k) => k.object.kind === 'Job' && k.object.metadata?.name === name)!.object;
-    const scripts: Record<string, (a: string) => string> = { 'create-database': previewCreateScript, 'drain-database': previewDrainScript, 'drop-database': previewDropScript };
+  it('the rendered PreSync (with its restore-seed step) and PostDelete Jobs\' database steps, run in order with the env each container carries, create and seed PR 21 and drop it', async () => {
+    // The seeded estate's PreSync Job: create-database, restore-seed, write-vault-role (the dist's database artifacts are the same).
+    const job = (name: string) => seededDist.kubernetes.find((k) => k.object.kind === 'Job' && k.object.metadata?.name === name)!.object;
+    const scripts: Record<string, (a: string) => string> = {
+      'create-database': previewCreateScript, 'restore-seed': previewSeedScript, 'drain-database': previewDrainScript, 'drop-database': previewDropScript,
+    };
     const creds = join(dir, 'job-creds');
     writeFileSync(creds, `export PGUSER='${m('erp_preview_admin')}'\nexport PGPASSWORD='${dev.variables.preview_admin_password}'\n`, { mode: 0o600 });
-    const runJob = async (name: string): Promise<void> => {
-      const spec = job(name).spec.template.spec;
-      for (const c of [...(spec.initContainers ?? []), ...spec.containers].filter((x: any) => x.command[0] === 'bash')) {
-        // The container runs tierkit's script for erp; the test server prefixes every name, so the prefixed app's script runs (same text, unprefixed).
-        expect(c.command[2]).toBe(scripts[c.name](app()).replaceAll(applied.names.prefix, ''));
-        const env: Record<string, string> = Object.fromEntries(c.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
-        expect(c.env.find((e: any) => e.name === 'TIERKIT_PR_NUMBER').valueFrom.fieldRef.fieldPath).toBe("metadata.annotations['tierkit.io/pr']");
-        // What the cluster supplies: the server's address here, the agent's credentials file, the annotation kustomize stamps.
-        const r = await runTool('/bin/bash', ['-c', scripts[c.name](app())], {
-          ...env, PATH: process.env.PATH, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable',
-          PGDATABASE: m(env.PGDATABASE), TIERKIT_CREDENTIALS_FILE: creds, TIERKIT_PR_NUMBER: '21',
-        });
-        expect(r.code, `${name}/${c.name}: ${r.stderr}`).toBe(0);
+    const seed = await makeSeed();
+    try {
+      const runJob = async (name: string): Promise<string[]> => {
+        const spec = job(name).spec.template.spec;
+        const ran: string[] = [];
+        for (const c of [...(spec.initContainers ?? []), ...spec.containers].filter((x: any) => x.command[0] === 'bash')) {
+          // The container runs tierkit's script for erp; the test server prefixes every name, so the prefixed app's script runs (same text, unprefixed).
+          expect(c.command[2]).toBe(scripts[c.name](app()).replaceAll(applied.names.prefix, ''));
+          const env: Record<string, string> = Object.fromEntries(c.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+          expect(c.env.find((e: any) => e.name === 'TIERKIT_PR_NUMBER').valueFrom.fieldRef.fieldPath).toBe("metadata.annotations['tierkit.io/pr']");
+          // What the cluster supplies: the server's address here, the agent's files, the seed volume's dump, the annotation kustomize stamps.
+          const cluster = c.name === 'restore-seed'
+            ? { TIERKIT_DUMP_FILE: seed.file, TIERKIT_SEED_HASH_FILE: seed.hashes, PATH: `${seed.binDir}:${process.env.PATH}` } : { PATH: process.env.PATH };
+          if (c.name === 'restore-seed') expect([env.TIERKIT_DUMP_FILE, env.TIERKIT_SEED_HASH_FILE, env.TIERKIT_OBJECT_PREFIX]).toEqual(['/seeds/seed.dump', '/vault/secrets/seed', 'llx_']);
+          const r = await runTool('/bin/bash', ['-c', scripts[c.name](app())], {
+            ...env, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable',
+            PGDATABASE: m(env.PGDATABASE), TIERKIT_CREDENTIALS_FILE: creds, TIERKIT_PR_NUMBER: '21', ...cluster,
+          });
+          expect(r.code, `${name}/${c.name}: ${r.stderr}`).toBe(0);
+          ran.push(c.name);
+        }
+        return ran;
+      };
+      expect(job('erp-previews-create').spec.template.spec.initContainers[0].env).toContainEqual({ name: 'TIERKIT_MAX_OPEN', value: String(MAX_OPEN) });
+      expect(await runJob('erp-previews-create')).toEqual(['create-database', 'restore-seed']);
+      expect(await admin.query('SELECT pg_get_userbyid(datdba) AS owner, shobj_description(oid, \'pg_database\') AS marker FROM pg_database WHERE datname = $1', [m('erp-pr-21')]))
+        .toEqual([{ owner: m('erp_pr_21_role'), marker: `tierkit-seed content_sha256=${seed.content}` }]);
+      const c = await previewCredential('21');
+      const s21 = await tryConnect(ns.server, { user: c.username, password: c.password, database: m('erp-pr-21') });
+      expect(s21.ok).toBe(true);
+      if (s21.ok) {
+        expect(await s21.session.query("SELECT tableowner AS owner, (SELECT count(*) FROM llx_societe)::int AS n FROM pg_tables WHERE tablename = 'llx_societe'"))
+          .toEqual([{ owner: m('erp_pr_21_role'), n: 50 }]);
+        await s21.session.end();
       }
-    };
-    expect(job('erp-previews-create').spec.template.spec.initContainers[0].env).toContainEqual({ name: 'TIERKIT_MAX_OPEN', value: String(MAX_OPEN) });
-    await runJob('erp-previews-create');
-    expect(await admin.query('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [m('erp-pr-21')])).toEqual([{ owner: m('erp_pr_21_role') }]);
-    await runJob('erp-previews-drop');
-    expect(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 UNION ALL SELECT 1 FROM pg_roles WHERE rolname = $2', [m('erp-pr-21'), m('erp_pr_21_role')])).toEqual([]);
-  });
+      expect(await runJob('erp-previews-drop')).toEqual(['drain-database', 'drop-database']);
+      expect(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 UNION ALL SELECT 1 FROM pg_roles WHERE rolname = $2', [m('erp-pr-21'), m('erp_pr_21_role')])).toEqual([]);
+    } finally {
+      await seed.cleanup();
+    }
+  }, 180_000);
 });
 
 // Why validation refuses a server before 16 for previews (and TK170 a dist saying so): on

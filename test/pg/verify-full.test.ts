@@ -6,11 +6,12 @@
 // 10) and are put back afterwards; their other clients, which do not ask for TLS, are unaffected.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, literal, pgServer, superLogin, type PgMajor, type PgServerInfo } from './support/db';
 import { testTmp } from '../setup/tmpdir';
 import { LIFECYCLE_SHELL_FUNCTIONS } from '../../constructs/lifecycle/scripts';
+import { previewCreateScript, previewDrainScript, previewDropScript } from '../../constructs/lifecycle/preview-scripts';
 
 const MAJORS: PgMajor[] = [15, 18];
 /** libpq's client of the major-15 client tools (.ci/run installs them), else the one on PATH. */
@@ -119,6 +120,36 @@ describe.each(MAJORS)('sslmode=verify-full with the declared CA, PostgreSQL %i',
     // A CA without a place to write it is refused before any connection.
     expect(run({ TIERKIT_PG_CA_BASE64: b64(certs.ca) }).stderr).toMatch(/TIERKIT_PG_CA_BASE64 is set but PGSSLROOTCERT is not/);
   });
+
+  // The preview Jobs' database steps (PostgreSQL 16+) carry the same env: before, only the seed step wrote
+  // the CA, so create, drain and drop failed on a verify-full server (no file where PGSSLROOTCERT points).
+  if (major === 18) {
+    it('the preview create, drain and drop scripts write the CA their env carries and connect verify-full', () => {
+      const home = join(testTmp('pg-verify-full'), `preview-home-${process.pid}`);
+      mkdirSync(join(home, '.postgresql'), { recursive: true });
+      writeFileSync(join(home, '.postgresql', 'root.crt'), readFileSync(certs.otherCa));
+      const credentials = join(home, 'credentials');
+      writeFileSync(credentials, `export PGUSER='${server.user}'\nexport PGPASSWORD='${server.password}'\n`);
+      const file = join(home, 'pod-ca.pem');
+      const run = (script: string, extra: Record<string, string>) => spawnSync('bash', ['-c', script], {
+        env: {
+          PATH: `${join(PSQL, '..')}:${process.env.PATH ?? ''}`, HOME: home, PGHOST: 'localhost', PGPORT: String(server.port), PGDATABASE: 'postgres', PGSSLMODE: 'verify-full',
+          PGCONNECT_TIMEOUT: '10', TIERKIT_CREDENTIALS_FILE: credentials, TIERKIT_PR_NUMBER: '987654', TIERKIT_MAX_OPEN: '999', ...extra,
+        },
+        encoding: 'utf8',
+      });
+      const ca = { TIERKIT_PG_CA_BASE64: readFileSync(certs.ca).toString('base64'), PGSSLROOTCERT: file };
+      for (const script of [previewCreateScript, previewDrainScript, previewDropScript]) {
+        rmSync(file, { force: true });
+        const r = run(script('tkcafix'), ca);
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect(readFileSync(file, 'utf8')).toBe(readFileSync(certs.ca, 'utf8'));
+      }
+      expect(run(previewCreateScript('tkcafix'), {}).stderr).toMatch(/certificate verify failed/);
+      expect(run(previewDropScript('tkcafix'), { ...ca, TIERKIT_PG_CA_BASE64: readFileSync(certs.otherCa).toString('base64') }).stderr).toMatch(/certificate verify failed/);
+    });
+  }
 
   it('refuses the right CA\'s certificate presented for another name (the same server reached as 127.0.0.1)', () => {
     const r = psql(server, `host=127.0.0.1 sslmode=verify-full sslrootcert=${certs.ca}`);

@@ -198,6 +198,8 @@ describe('the preview Jobs\' namespace in the dev bootstrap (TK179, TK178, TK110
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Namespace/tierkit-previews', 'NetworkPolicy/default-deny', 'NetworkPolicy/allow-dns', 'ServiceAccount/erp-previews',
       'NetworkPolicy/erp-previews-egress-postgres', 'NetworkPolicy/erp-previews-egress-vault',
+      // The orphan collector (TK180, rules-preview-collector.test.ts).
+      'CronJob/erp-previews-collect',
     ]);
     for (const o of objects) expect(() => validateKubernetesObject(o)).not.toThrow();
     expect(find(objects, 'Namespace', 'tierkit-previews').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');

@@ -10,11 +10,12 @@
 import { POD_PG_CA_FILE } from '../../../contract/pg-ca';
 import { CURL, POSTGRES_CLIENT, imageReference } from '../../../constructs/lifecycle/images';
 import {
-  previewCreateScript, previewDrainScript, previewDropScript, previewVaultCreateScript, previewVaultDropScript, previewWorkloadCredsAgentTemplate,
+  previewCreateScript, previewDrainScript, previewDropScript, previewSeedScript, previewVaultCreateScript, previewVaultDropScript, previewWorkloadCredsAgentTemplate,
 } from '../../../constructs/lifecycle/preview-scripts';
-import { LIFECYCLE_PATHS, credentialsTemplate } from '../../../constructs/lifecycle/scripts';
+import { LIFECYCLE_PATHS, SEED_HASH_FILE, credentialsTemplate, seedHashTemplate } from '../../../constructs/lifecycle/scripts';
 import * as naming from '../../../constructs/naming';
 import type { Env, EstateGraph } from '../../graph/types';
+import { previewSeedOf } from './preview-seed';
 import { expectedWorkloadLogin } from './preview-workload';
 
 export interface ExpectedStep {
@@ -22,6 +23,8 @@ export interface ExpectedStep {
   readonly image: string;
   readonly command: readonly string[];
   readonly env: readonly unknown[];
+  /** Exactly these mounts: the tmp emptyDir, and for the seed step the seed volume read-only. */
+  readonly volumeMounts: readonly unknown[];
 }
 
 export interface ExpectedJob {
@@ -31,6 +34,9 @@ export interface ExpectedJob {
   /** Every `vault.hashicorp.com/*` annotation but the agent's runtime sizing (judged by the pod-security rules). */
   readonly vault: Record<string, string>;
   readonly steps: readonly ExpectedStep[];
+  /** The pod's volumes by name: tmp, vault-token, and with a seed step the seed claim (`seed`, whole). */
+  readonly volumes: readonly string[];
+  readonly seedVolume?: Record<string, unknown>;
 }
 
 export interface ExpectedPreview {
@@ -91,7 +97,18 @@ export function expectedPreview(g: EstateGraph, env: Env): ExpectedPreview | str
     'vault.hashicorp.com/role': naming.previewApplicationSetName(app), 'vault.hashicorp.com/agent-inject-secret-database': secret,
     'vault.hashicorp.com/agent-inject-template-database': credentialsTemplate(secret, true), 'vault.hashicorp.com/agent-inject-token': 'true',
   };
-  const step = (name: string, image: string, shell: string, script: string, e: readonly unknown[]): ExpectedStep => ({ name, image, command: [shell, '-c', script], env: e });
+  const tmpMount = { mountPath: LIFECYCLE_PATHS.tmpMount, name: 'tmp' };
+  const step = (name: string, image: string, shell: string, script: string, e: readonly unknown[], mounts: readonly unknown[] = [tmpMount]): ExpectedStep => ({ name, image, command: [shell, '-c', script], env: e, volumeMounts: mounts });
+  // The synthetic seed step (with the app's synthetic seed): its volume, read-only, and its hashes from the producer's KV secret.
+  const seed = previewSeedOf(g, app);
+  if ('problem' in seed) return seed.problem;
+  const objectPrefix = (env as { objectPrefix?: unknown }).objectPrefix;
+  if (seed.seed !== undefined && typeof objectPrefix !== 'string') return `the manifest's objectPrefix of ${env.slug} is ${JSON.stringify(objectPrefix ?? null)}, not a string: the seed step's hash cannot be derived`;
+  const seedMount = { mountPath: LIFECYCLE_PATHS.seedMount, name: 'seeds', readOnly: true };
+  const seedSteps = seed.seed === undefined ? [] : [step('restore-seed', pg, 'bash', previewSeedScript(app),
+    pgEnv({ TIERKIT_DUMP_FILE: `${LIFECYCLE_PATHS.seedMount}/${naming.SEED_DUMP_FILE}`, TIERKIT_OBJECT_PREFIX: String(objectPrefix), TIERKIT_SEED_HASH_FILE: SEED_HASH_FILE }),
+    [tmpMount, seedMount])];
+  const seedAgent: Record<string, string> = seed.seed === undefined ? {} : { 'vault.hashicorp.com/agent-inject-secret-seed': seed.hashPath, 'vault.hashicorp.com/agent-inject-template-seed': seedHashTemplate(seed.hashPath) };
   const dnsPorts = [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }];
   const workload = naming.previewWorkloadName(app);
   const selector = { [naming.PREVIEW_OF_LABEL]: app, [naming.LABELS.component]: 'workload' };
@@ -132,12 +149,16 @@ export function expectedPreview(g: EstateGraph, env: Env): ExpectedPreview | str
     },
     jobs: [
       {
-        name: naming.previewJobName(app, 'create'), labels: { ...labels, [naming.LABELS.job]: 'preview-create' }, vault: agent,
+        name: naming.previewJobName(app, 'create'), labels: { ...labels, [naming.LABELS.job]: 'preview-create' }, vault: { ...agent, ...seedAgent },
         hook: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
         steps: [
           step('create-database', pg, 'bash', previewCreateScript(app), pgEnv({ TIERKIT_MAX_OPEN: String(maxOpen) })),
+          ...seedSteps,
           step('write-vault-role', curl, 'sh', previewVaultCreateScript(app, vault.databaseMount, ttl), vaultEnv),
         ],
+        ...(seed.seed === undefined ? { volumes: ['tmp', 'vault-token'] } : {
+          volumes: ['tmp', 'vault-token', 'seeds'], seedVolume: { name: 'seeds', persistentVolumeClaim: { claimName: seed.claim, readOnly: true } },
+        }),
       },
       {
         name: naming.previewJobName(app, 'drop'), labels: { ...labels, [naming.LABELS.job]: 'preview-drop' }, vault: agent,
@@ -147,6 +168,7 @@ export function expectedPreview(g: EstateGraph, env: Env): ExpectedPreview | str
           step('remove-vault-role', curl, 'sh', previewVaultDropScript(app, vault.databaseMount), vaultEnv),
           step('drop-database', pg, 'bash', previewDropScript(app), pgEnv({})),
         ],
+        volumes: ['tmp', 'vault-token'],
       },
     ],
   };
@@ -198,13 +220,39 @@ export function expectedPreviewJobsNamespace(g: EstateGraph, tier: string): Reco
     };
     egress(`${jobs}-egress-postgres`, server);
     egress(`${jobs}-egress-vault`, vault);
+    // The app's synthetic seed, read-only, bound to its Jobs' claim only (synth/preview-manifests.ts previewSeedVolume).
+    const seed = previewSeedOf(g, env.app);
+    const store = g.manifest.estate.seedStore;
+    if (seed.seed !== undefined && store) {
+      const sl = { ...l, [naming.LABELS.seed]: naming.seedSlug(seed.seed) };
+      const common = { accessModes: ['ReadOnlyMany'], storageClassName: '', volumeMode: 'Filesystem' };
+      out.push({
+        apiVersion: 'v1', kind: 'PersistentVolume', metadata: { labels: sl, name: seed.volume },
+        spec: {
+          ...common, capacity: { storage: PREVIEW_SEED_CAPACITY },
+          claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: seed.claim, namespace: ns },
+          mountOptions: ['nfsvers=4.1', 'ro'],
+          nfs: { path: naming.seedExportPath(store.exportRoot, env.app, seed.seed), readOnly: true, server: store.server },
+          persistentVolumeReclaimPolicy: 'Retain',
+        },
+      });
+      out.push({
+        apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { labels: sl, name: seed.claim, namespace: ns },
+        spec: { ...common, resources: { requests: { storage: PREVIEW_SEED_CAPACITY } }, volumeName: seed.volume },
+      });
+    }
   }
   return out;
 }
+
+/** synth/preview-manifests.ts SEED_CAPACITY (NFS ignores it; a PV and its claim must state one). */
+const PREVIEW_SEED_CAPACITY = '100Gi';
 
 /** The Pod Security Standards version tierkit pins on namespaces (synth/pod-security.ts POD_SECURITY_VERSION). */
 export const PREVIEW_POD_SECURITY_VERSION = 'v1.32';
 
 /** Whether an object of a tier's bootstrap is one of the preview Jobs' namespace objects (TK179 judges them). */
-export const isPreviewJobsNamespaceObject = (k: { kind: string; name: string; namespace?: string }) =>
-  k.namespace === naming.PREVIEW_JOBS_NAMESPACE || (k.kind === 'Namespace' && k.name === naming.PREVIEW_JOBS_NAMESPACE);
+export const isPreviewJobsNamespaceObject = (k: { kind: string; name: string; namespace?: string; object?: any }) =>
+  k.namespace === naming.PREVIEW_JOBS_NAMESPACE || (k.kind === 'Namespace' && k.name === naming.PREVIEW_JOBS_NAMESPACE)
+  // A cluster-scoped seed volume bound to a claim there (the preview Jobs' seed, or one that is not).
+  || (k.kind === 'PersistentVolume' && k.object?.spec?.claimRef?.namespace === naming.PREVIEW_JOBS_NAMESPACE);
