@@ -1,0 +1,138 @@
+// attack15: the preview seed step's "planted code never runs as the admin" rests on PGOPTIONS
+// `-c role=<group>`. That only sets the session's *initial* role: code running as the group may
+// `SET ROLE NONE` (set_config('role','none',false)), which returns to the session user — the preview
+// admin (LOGIN CREATEDB CREATEROLE, ADMIN OPTION on every PR's group and login). The PR's own code
+// (a member of the group owning its database) clears the seed marker (COMMENT ON DATABASE … IS NULL),
+// drops the seeded table and plants a prefixed table with FORCE ROW LEVEL SECURITY whose policy calls
+// its function. On the next sync the seed step re-runs; tk_content_hash reads that table (as the
+// group), the policy runs, the function switches to the admin. Today only tk_content_hash's
+// READ ONLY transaction stops the admin's DDL (GRANT <another PR's group> TO <own login>…);
+// any read-write statement after planted code in that session turns it into full preview-admin control.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { App, FakeKind, SyntheticColumn, Tier } from '../../constructs';
+import { previewCreateScript, previewSeedScript } from '../../constructs/lifecycle/preview-scripts';
+import { LIFECYCLE_SHELL_FUNCTIONS } from '../../constructs/lifecycle/scripts';
+import * as naming from '../../constructs/naming';
+import { creationStatements } from '../../constructs/statements';
+import { smallEstate } from '../support/estates';
+import { synthToDist } from '../support/synth';
+import { createNamespace, ident, pgServer, tryConnect, type Namespace } from '../pg/support/db';
+import { applyEstate, type AppliedEnv, type AppliedEstate } from '../pg/support/estate';
+import { findPgTools, runTool, type ToolResult } from '../pg/support/pgtools';
+import { issueCredential, type VaultPieces } from '../pg/support/vault';
+
+function previewEstate() {
+  const e = smallEstate();
+  new App(e, 'erp', {
+    tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), previews: { tier: Tier.DEV, maxOpen: 5 },
+    synthetic: {
+      version: 'v1', seed: 1, schema: 'CREATE TABLE llx_societe (rowid int PRIMARY KEY, nom text NOT NULL);',
+      tables: [{ table: 'llx_societe', rows: 50, columns: { rowid: SyntheticColumn.sequence(), nom: SyntheticColumn.fake(FakeKind.COMPANY) } }],
+    },
+  });
+  return e;
+}
+const dist = synthToDist(previewEstate(), 'pg-attack15-seed-role-none');
+
+describe('attack15: preview seed step, planted code and SET ROLE NONE (PostgreSQL 18)', () => {
+  let ns: Namespace;
+  let src: Namespace;
+  let applied: AppliedEstate;
+  let dev: AppliedEnv;
+  let dir: string;
+  const m = (name: string) => applied.names.map(name);
+
+  beforeAll(async () => {
+    ns = await createNamespace(pgServer(18), 'a15seed');
+    applied = await applyEstate(ns, dist, { kind: 'declared' });
+    dev = applied.envs.find((e) => e.env.slug === 'erp-dev')!;
+    dir = mkdtempSync(join(tmpdir(), 'tierkit-a15-'));
+  });
+  afterAll(async () => {
+    await ns?.cleanup();
+    await src?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = (script: string, pr: string, extra: Record<string, string> = {}): Promise<ToolResult> => {
+    const creds = join(dir, 'admin-creds');
+    writeFileSync(creds, `export PGUSER='${m('erp_preview_admin')}'\nexport PGPASSWORD='${dev.variables.preview_admin_password}'\n`, { mode: 0o600 });
+    return runTool('/bin/bash', ['-c', script], {
+      PATH: process.env.PATH, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable',
+      PGDATABASE: m('erp-previews'), TIERKIT_CREDENTIALS_FILE: creds, TIERKIT_PR_NUMBER: pr, TIERKIT_MAX_OPEN: '5', ...extra,
+    });
+  };
+
+  it('code the PR planted in its own database never runs as the preview admin when the seed step re-runs', async () => {
+    // The synthetic seed, dumped by pg_dump 15 as the producer does (as test/pg/previews.test.ts).
+    const { binDir } = await findPgTools(15);
+    src = await createNamespace(pgServer(15), 'a15seedsrc');
+    const sdb = src.name('seed_src');
+    await (await src.admin()).exec(`CREATE DATABASE ${ident(sdb)}`);
+    const s = await src.connect({ user: src.server.user, password: src.server.password, database: sdb });
+    await s.exec("CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL); INSERT INTO llx_societe (nom) SELECT 'client ' || g FROM generate_series(1, 50) g");
+    await s.end();
+    const file = join(dir, 'seed.dump');
+    const srcEnv = { PATH: `${binDir}:${process.env.PATH}`, PGHOST: src.server.host, PGPORT: String(src.server.port), PGUSER: src.server.user, PGPASSWORD: src.server.password, PGSSLMODE: 'disable', PGDATABASE: sdb };
+    expect((await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${file}`, sdb], srcEnv)).code).toBe(0);
+    const content = (await runTool('/bin/bash', ['-c', `${LIFECYCLE_SHELL_FUNCTIONS}tk_content_hash`], { ...srcEnv, TIERKIT_OBJECT_PREFIX: 'llx_' })).stdout.trim();
+    const hashes = join(dir, 'seed.hashes');
+    writeFileSync(hashes, `file_sha256=${createHash('sha256').update(readFileSync(file)).digest('hex')}\ncontent_sha256=${content}\n`);
+    const seed = () => run(previewSeedScript(m('erp')), '31', { PATH: `${binDir}:${process.env.PATH}`, TIERKIT_DUMP_FILE: file, TIERKIT_SEED_HASH_FILE: hashes, TIERKIT_OBJECT_PREFIX: 'llx_' });
+
+    // First sync: created and seeded as designed.
+    const created = await run(previewCreateScript(m('erp')), '31');
+    expect(created.code, created.stderr).toBe(0);
+    const first = await seed();
+    expect(first.code, first.stderr).toBe(0);
+
+    // The PR's credential, as Vault mints it.
+    const role = naming.previewSlug('erp', '31');
+    const conn = dev.stack.resources.find((r) => r.name === 'preview_connection')!.attributes as Record<string, any>;
+    const pieces: VaultPieces = {
+      stack: dev.stack.name, connectionName: String(conn.name), connectionUser: m(String(conn.postgresql.username)),
+      database: m('erp-previews'), allowedRoles: [role], roleName: role,
+      creation: creationStatements(naming.previewCoordinate('erp', '31')).map((x) => applied.names.mapQuotedIdentifiers(x)), revocation: [],
+    };
+    const issued = await issueCredential(ns.server, pieces, applied.names, dev.variables.preview_admin_password);
+    if (!issued.ok) throw new Error(`${issued.code} ${issued.message}`);
+    const own = await tryConnect(ns.server, { user: issued.credential.username, password: issued.credential.password, database: m('erp-pr-31') });
+    expect(own.ok).toBe(true);
+    if (!own.ok) return;
+
+    // Hostile PR code: no shadowing of pg_catalog needed, only a prefixed table the hash reads, under a forced policy.
+    await own.session.exec(`DROP TABLE llx_societe;
+      CREATE FUNCTION public.tk_a15() RETURNS boolean LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_catalog.set_config('role', 'none', false);
+        RAISE WARNING 'planted code ran as % (createrole %)', current_user, (SELECT rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = current_user);
+        -- As the admin it sees (query text: Vault's CREATE ROLE … PASSWORD of other PRs) and ends the admin's other sessions.
+        RAISE WARNING 'planted code ended % admin sessions', (SELECT count(pg_catalog.pg_terminate_backend(a.pid)) FROM pg_catalog.pg_stat_activity a
+          WHERE a.usename = current_user AND a.pid <> pg_catalog.pg_backend_pid() AND a.datname <> pg_catalog.current_database());
+        BEGIN EXECUTE pg_catalog.format('CREATE ROLE %I', 'a15_made_by_admin'); RAISE WARNING 'planted code created a role';
+        EXCEPTION WHEN others THEN RAISE WARNING 'planted DDL refused: %', SQLERRM; END;
+        RETURN true;
+      END $$;
+      CREATE TABLE llx_zz (x int); INSERT INTO llx_zz VALUES (1);
+      ALTER TABLE llx_zz ENABLE ROW LEVEL SECURITY; ALTER TABLE llx_zz FORCE ROW LEVEL SECURITY;
+      CREATE POLICY p ON llx_zz USING (public.tk_a15());
+      COMMENT ON DATABASE ${ident(m('erp-pr-31'))} IS NULL`);
+    await own.session.end();
+
+    // The preview admin's other session (Vault's pooled connection to the home database, another PR's Job).
+    const vaultLike = await ns.connect({ user: m('erp_preview_admin'), password: dev.variables.preview_admin_password, database: m('erp-previews') });
+    await vaultLike.query('SELECT 1');
+    const rerun = await seed();
+    // What the step printed today: "WARNING:  planted code ran as <prefix>erp_preview_admin (createrole t)"
+    // then "planted DDL refused: cannot execute CREATE ROLE in a read-only transaction".
+    expect(rerun.stderr).toMatch(/planted code ran as/);
+    expect(rerun.stderr).not.toMatch(new RegExp(`planted code ran as ${m('erp_preview_admin')}`));
+    // The admin's unrelated session survives the PR's code.
+    expect(await vaultLike.query('SELECT 1 AS ok').then(() => 'alive', (e) => String(e))).toBe('alive');
+    await vaultLike.end().catch(() => undefined);
+  }, 180_000);
+});
