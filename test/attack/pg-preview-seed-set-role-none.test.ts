@@ -9,7 +9,7 @@
 // READ ONLY transaction stops the admin's DDL (GRANT <another PR's group> TO <own login>…);
 // any read-write statement after planted code in that session turns it into full preview-admin control.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,12 +127,54 @@ describe('attack15: preview seed step, planted code and SET ROLE NONE (PostgreSQ
     const vaultLike = await ns.connect({ user: m('erp_preview_admin'), password: dev.variables.preview_admin_password, database: m('erp-previews') });
     await vaultLike.query('SELECT 1');
     const rerun = await seed();
-    // What the step printed today: "WARNING:  planted code ran as <prefix>erp_preview_admin (createrole t)"
-    // then "planted DDL refused: cannot execute CREATE ROLE in a read-only transaction".
-    expect(rerun.stderr).toMatch(/planted code ran as/);
-    expect(rerun.stderr).not.toMatch(new RegExp(`planted code ran as ${m('erp_preview_admin')}`));
+    // Before the fix the step printed "WARNING:  planted code ran as <prefix>erp_preview_admin (createrole t)"
+    // then "planted DDL refused: cannot execute CREATE ROLE in a read-only transaction". Now the unseeded
+    // database is drained, dropped and created empty before the restore: nothing planted is left to run.
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).not.toMatch(/planted/);
+    const admin = await ns.admin();
+    expect(await admin.query('SELECT 1 FROM pg_roles WHERE rolname IN ($1, $2)', ['a15_made_by_admin', m('erp_pr_31_seed')])).toEqual([]);
+    const again = await tryConnect(ns.server, { user: issued.credential.username, password: issued.credential.password, database: m('erp-pr-31') });
+    expect(again.ok).toBe(true);
+    if (!again.ok) return;
+    expect(await again.session.query("SELECT c.relname AS t, pg_get_userbyid(c.relowner) AS owner FROM pg_class c WHERE c.relname LIKE 'llx%' AND c.relkind = 'r' ORDER BY 1"))
+      .toEqual([{ t: 'llx_societe', owner: m('erp_pr_31_role') }]);
+    expect(await again.session.query("SELECT count(*)::int AS n, (SELECT count(*)::int FROM pg_proc WHERE proname = 'tk_a15') AS planted FROM llx_societe")).toEqual([{ n: 50, planted: 0 }]);
     // The admin's unrelated session survives the PR's code.
     expect(await vaultLike.query('SELECT 1 AS ok').then(() => 'alive', (e) => String(e))).toBe('alive');
+
+    // The PR's code wins the race instead: it plants the forced policy after the recreate, between the restore and
+    // the hash (here: a pg_restore wrapper that plants as the PR's credential once the real one is done). psql and
+    // pg_restore are wrapped to log every session's user and database.
+    await again.session.exec(`COMMENT ON DATABASE ${ident(m('erp-pr-31'))} IS NULL`);
+    await again.session.end();
+    const wrap = join(dir, 'wrap');
+    const log = join(dir, 'sessions.log');
+    mkdirSync(wrap, { recursive: true });
+    const plant = `CREATE FUNCTION public.tk_a15() RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN
+        PERFORM pg_catalog.set_config('role', 'none', false); RAISE WARNING 'planted code ran as %', current_user; RETURN true; END $$;
+      CREATE TABLE llx_zz (x int); INSERT INTO llx_zz VALUES (1);
+      ALTER TABLE llx_zz ENABLE ROW LEVEL SECURITY; ALTER TABLE llx_zz FORCE ROW LEVEL SECURITY;
+      CREATE POLICY p ON llx_zz USING (public.tk_a15());`;
+    writeFileSync(join(dir, 'plant.sql'), plant);
+    const logLine = `printf '%s %s %s\\n' "$(basename "$0")" "\${PGUSER:-}" "\${PGDATABASE:-}" >> ${JSON.stringify(log)}`;
+    writeFileSync(join(wrap, 'psql'), `#!/bin/bash\n${logLine}\nexec ${JSON.stringify(join(binDir, 'psql'))} "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(wrap, 'pg_restore'), `#!/bin/bash\n${logLine}\n${JSON.stringify(join(binDir, 'pg_restore'))} "$@" || exit $?
+PGUSER=${JSON.stringify(issued.credential.username)} PGPASSWORD=${JSON.stringify(issued.credential.password)} PGOPTIONS= ${JSON.stringify(join(binDir, 'psql'))} -X -q -v ON_ERROR_STOP=1 -d ${JSON.stringify(m('erp-pr-31'))} -f ${JSON.stringify(join(dir, 'plant.sql'))} >&2 || exit 9\n`, { mode: 0o755 });
+    writeFileSync(log, '');
+    const raced = await run(previewSeedScript(m('erp')), '31', { PATH: `${wrap}:${binDir}:${process.env.PATH}`, TIERKIT_DUMP_FILE: file, TIERKIT_SEED_HASH_FILE: hashes, TIERKIT_OBJECT_PREFIX: 'llx_' });
+    // row_security=off: the forced policy makes the hash fail instead of run; the database is dropped, unverified.
+    expect(raced.code, raced.stderr).toBe(5);
+    expect(raced.stderr).toMatch(/row-level security/);
+    expect(raced.stderr).not.toMatch(/planted code ran/);
+    expect(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [m('erp-pr-31')])).toEqual([]);
+    // Every session in the PR's database was the throwaway login's (the restore's and the hash's); the admin's
+    // sessions were all in the home database; and the login did not survive the failure.
+    const sessions = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    expect(sessions.filter(([, , d]) => d === m('erp-pr-31')).map(([tool, u]) => `${tool} ${u}`)).toEqual([`pg_restore ${m('erp_pr_31_seed')}`, `psql ${m('erp_pr_31_seed')}`]);
+    expect(sessions.filter(([, u]) => u === m('erp_preview_admin')).every(([, , d]) => d === m('erp-previews'))).toBe(true);
+    expect(sessions.filter(([, u]) => u === m('erp_preview_admin')).length).toBeGreaterThan(2);
+    expect(await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [m('erp_pr_31_seed')])).toEqual([]);
     await vaultLike.end().catch(() => undefined);
   }, 180_000);
 });
