@@ -134,9 +134,9 @@ SELECT pg_catalog.format('DROP ROLE %I', :'seeder') \\gexec
 \\endif
 `;
 const SEED_LOGIN_SQL = `${SEED_LOGIN_DROP_SQL}SET createrole_self_grant = 'inherit';
-\\getenv password TIERKIT_SEED_LOGIN_PASSWORD
+\\getenv pw TIERKIT_SEED_LOGIN_PASSWORD
 SELECT pg_catalog.format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT 2 PASSWORD %L VALID UNTIL %L IN ROLE %I',
-  :'seeder', :'password', pg_catalog.to_char(pg_catalog.timezone('UTC', pg_catalog.now()) + pg_catalog.make_interval(mins => ${SEED_LOGIN_VALID_MINUTES}), 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), :'group') \\gexec
+  :'seeder', :'pw', pg_catalog.to_char(pg_catalog.timezone('UTC', pg_catalog.now()) + pg_catalog.make_interval(mins => ${SEED_LOGIN_VALID_MINUTES}), 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), :'group') \\gexec
 `;
 
 /**
@@ -176,7 +176,7 @@ file_actual="$(sha256sum "$TIERKIT_DUMP_FILE" | cut -d' ' -f1)"
 if [[ "$file_actual" != "$seed_file_sha256" ]]; then
   echo "tierkit: seed refused: $TIERKIT_DUMP_FILE has sha256 $file_actual, the seed's producer published $seed_file_sha256; nothing was restored" >&2; exit 6
 fi
-tk_admin_sql() { psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v group="$group" -v seeder="$seeder" -v pattern=${JSON.stringify(like)} "$@"; }
+tk_admin_sql() { psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v group="$group" -v seeder="$seeder" -v pattern=${JSON.stringify(like)}; }
 # An unseeded database may hold what the PR's code left there: start from an empty one.
 tk_admin_sql <<'SQL'
 ${SEED_RECREATE_SQL}SQL

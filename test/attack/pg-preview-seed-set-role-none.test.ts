@@ -175,6 +175,16 @@ PGUSER=${JSON.stringify(issued.credential.username)} PGPASSWORD=${JSON.stringify
     expect(sessions.filter(([, u]) => u === m('erp_preview_admin')).every(([, , d]) => d === m('erp-previews'))).toBe(true);
     expect(sessions.filter(([, u]) => u === m('erp_preview_admin')).length).toBeGreaterThan(2);
     expect(await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [m('erp_pr_31_seed')])).toEqual([]);
+
+    // Were code ever to run as the throwaway login and make it own something (so DROP ROLE fails), the database
+    // goes with it and the step fails: here the wrapper itself, as the login, leaves a table it owns.
+    expect((await run(previewCreateScript(m('erp')), '31')).code).toBe(0);
+    writeFileSync(join(wrap, 'pg_restore'), `#!/bin/bash\n${JSON.stringify(join(binDir, 'pg_restore'))} "$@" || exit $?
+${JSON.stringify(join(binDir, 'psql'))} -X -q -v ON_ERROR_STOP=1 -c 'SET ROLE NONE' -c 'CREATE TABLE public.owned_by_login ()' >&2 || exit 9\n`, { mode: 0o755 });
+    const owning = await run(previewSeedScript(m('erp')), '31', { PATH: `${wrap}:${binDir}:${process.env.PATH}`, TIERKIT_DUMP_FILE: file, TIERKIT_SEED_HASH_FILE: hashes, TIERKIT_OBJECT_PREFIX: 'llx_' });
+    expect(owning.code, owning.stderr).toBe(5);
+    expect(owning.stderr).toMatch(/could not be dropped alone/);
+    expect(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 UNION ALL SELECT 1 FROM pg_roles WHERE rolname = $2', [m('erp-pr-31'), m('erp_pr_31_seed')])).toEqual([]);
     await vaultLike.end().catch(() => undefined);
   }, 180_000);
 });
