@@ -8,6 +8,8 @@
 // group), the policy runs, the function switches to the admin. Today only tk_content_hash's
 // READ ONLY transaction stops the admin's DDL (GRANT <another PR's group> TO <own login>…);
 // any read-write statement after planted code in that session turns it into full preview-admin control.
+// fix15: the step now restores and hashes as a throwaway login (a member of the PR's group alone) with
+// row_security=off, into a database drained and created empty first; the admin opens no session in it.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,7 +161,13 @@ describe('attack15: preview seed step, planted code and SET ROLE NONE (PostgreSQ
     writeFileSync(join(dir, 'plant.sql'), plant);
     const logLine = `printf '%s %s %s\\n' "$(basename "$0")" "\${PGUSER:-}" "\${PGDATABASE:-}" >> ${JSON.stringify(log)}`;
     writeFileSync(join(wrap, 'psql'), `#!/bin/bash\n${logLine}\nexec ${JSON.stringify(join(binDir, 'psql'))} "$@"\n`, { mode: 0o755 });
+    const whoami = join(dir, 'login.txt');
+    const describe = `SELECT session_user || ' ' || r.rolsuper || r.rolcreatedb || r.rolcreaterole || r.rolbypassrls || r.rolreplication || ' ' || r.rolconnlimit
+      || ' ' || (SELECT string_agg(g.rolname, ',') FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid WHERE a.member = r.oid)
+      || ' ' || (r.rolvaliduntil < now() + interval '11 minutes') FROM pg_roles r WHERE r.rolname = session_user`;
+    writeFileSync(join(dir, 'describe.sql'), describe);
     writeFileSync(join(wrap, 'pg_restore'), `#!/bin/bash\n${logLine}\n${JSON.stringify(join(binDir, 'pg_restore'))} "$@" || exit $?
+PGOPTIONS= ${JSON.stringify(join(binDir, 'psql'))} -X -A -t -f ${JSON.stringify(join(dir, 'describe.sql'))} > ${JSON.stringify(whoami)} || exit 9
 PGUSER=${JSON.stringify(issued.credential.username)} PGPASSWORD=${JSON.stringify(issued.credential.password)} PGOPTIONS= ${JSON.stringify(join(binDir, 'psql'))} -X -q -v ON_ERROR_STOP=1 -d ${JSON.stringify(m('erp-pr-31'))} -f ${JSON.stringify(join(dir, 'plant.sql'))} >&2 || exit 9\n`, { mode: 0o755 });
     writeFileSync(log, '');
     const raced = await run(previewSeedScript(m('erp')), '31', { PATH: `${wrap}:${binDir}:${process.env.PATH}`, TIERKIT_DUMP_FILE: file, TIERKIT_SEED_HASH_FILE: hashes, TIERKIT_OBJECT_PREFIX: 'llx_' });
@@ -175,6 +183,8 @@ PGUSER=${JSON.stringify(issued.credential.username)} PGPASSWORD=${JSON.stringify
     expect(sessions.filter(([, u]) => u === m('erp_preview_admin')).every(([, , d]) => d === m('erp-previews'))).toBe(true);
     expect(sessions.filter(([, u]) => u === m('erp_preview_admin')).length).toBeGreaterThan(2);
     expect(await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [m('erp_pr_31_seed')])).toEqual([]);
+    // The login the restore ran as: no attribute, two connections, a member of PR 31's group alone, valid for minutes.
+    expect(readFileSync(whoami, 'utf8').trim()).toBe(`${m('erp_pr_31_seed')} falsefalsefalsefalsefalse 2 ${m('erp_pr_31_role')} true`);
 
     // Were code ever to run as the throwaway login and make it own something (so DROP ROLE fails), the database
     // goes with it and the step fails: here the wrapper itself, as the login, leaves a table it owns.
