@@ -479,6 +479,14 @@ export function previewGroupRoleName(app: string, pr: string): string {
   return groupRoleName(previewCoordinate(app, pr));
 }
 
+/**
+ * The preview seed step's throwaway login (`<app>_pr_<n>_seed`): created by the preview admin for one
+ * restore and hash, a member of the PR's group alone, dropped at the end (preview-scripts.ts).
+ */
+export function previewSeedLoginName(app: string, pr: string): string {
+  return `${snake(previewCoordinate(app, pr))}_seed`;
+}
+
 /** The database the preview admin and the preview connection log in to (no preview's data lives there). */
 export function previewHomeDatabaseName(app: string): string {
   return `${app}-previews`;

@@ -109,21 +109,58 @@ export const PREVIEW_GROUP_MARKER = 'tierkit-preview';
 /** What the seed step leaves on a seeded preview database (`COMMENT ON DATABASE`), followed by the content hash. */
 export const PREVIEW_SEED_MARKER = 'tierkit-seed';
 
+/** How long the seed step's throwaway login may log in: its restore and its hash each open one session. */
+const SEED_LOGIN_VALID_MINUTES = 10;
+
+/**
+ * The seed step's SQL, run from the home database as the preview admin (never inside the PR's database).
+ * SEED_RECREATE_SQL: drain the database as PostDelete does, drop it and create it again as the create
+ * step does (from template0, owned by the group, PUBLIC revoked, the group's CONNECT), under the create
+ * step's lock. SEED_LOGIN_SQL: the throwaway login — no attribute, a member of the group alone, a
+ * random password read from the environment (`\getenv`: never on a command line), valid for minutes;
+ * the admin takes INHERIT on it (createrole_self_grant) only so it may end its sessions before dropping it.
+ * SEED_LOGIN_DROP_SQL: end its sessions and drop it.
+ */
+const SEED_RECREATE_SQL = `SELECT pg_catalog.pg_advisory_lock(pg_catalog.hashtext(:'pattern'));
+${DRAIN_SQL}SELECT pg_catalog.format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
+SELECT pg_catalog.format('CREATE DATABASE %I OWNER %I TEMPLATE template0', :'db', :'group') \\gexec
+SELECT pg_catalog.format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \\gexec
+SELECT pg_catalog.format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', :'db', :'group') \\gexec
+`;
+const SEED_LOGIN_DROP_SQL = `SELECT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = :'seeder') AS has_seeder \\gset
+\\if :has_seeder
+SELECT pg_catalog.pg_terminate_backend(a.pid, ${TERMINATE_WAIT_MS}) FROM pg_catalog.pg_stat_activity a WHERE a.usename = :'seeder' \\g /dev/null
+SELECT pg_catalog.format('DROP ROLE %I', :'seeder') \\gexec
+\\endif
+`;
+const SEED_LOGIN_SQL = `${SEED_LOGIN_DROP_SQL}SET createrole_self_grant = 'inherit';
+\\getenv pw TIERKIT_SEED_LOGIN_PASSWORD
+SELECT pg_catalog.format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT 2 PASSWORD %L VALID UNTIL %L IN ROLE %I',
+  :'seeder', :'pw', pg_catalog.to_char(pg_catalog.timezone('UTC', pg_catalog.now()) + pg_catalog.make_interval(mins => ${SEED_LOGIN_VALID_MINUTES}), 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), :'group') \\gexec
+`;
+
 /**
  * PreSync, after `create-database` and before the Vault role exists: restore the app's synthetic seed
  * into the PR's database, once. Inputs beyond the header's: TIERKIT_DUMP_FILE (the seed volume,
  * read-only), TIERKIT_SEED_HASH_FILE (rendered by the Vault agent from the seed's KV secret, which
  * only its producer writes), TIERKIT_OBJECT_PREFIX. The dump is checked against the published file
- * hash before pg_restore reads it. Every session in the PR's database runs as the PR's group, with a
- * pinned `search_path` (PGOPTIONS: a client's setting wins over the database's, which the PR's code,
- * a member of the owning group, can set), so nothing the PR's code planted there runs with the
- * admin's CREATEDB CREATEROLE (test/pg/previews.test.ts shows it did). The marker is read and written
- * from the home database (pg_database is shared). A seeded database is left alone on later syncs;
- * one whose content hash differs from the seed's is dropped whole (the next sync starts again), so
- * an unverified preview never gets its Vault role.
+ * hash before pg_restore reads it. The marker is read and written from the home database
+ * (pg_database is shared); a seeded database is left alone on later syncs.
+ *
+ * The PR's code owns its database, so whatever runs there may have been planted by it, and code can
+ * always `SET ROLE NONE` back to its session user (attack15: PGOPTIONS' `role=` only sets the first
+ * role). So the preview admin (CREATEDB CREATEROLE, ADMIN on every PR's roles) never opens a session
+ * in it: the restore and the hash log in as a throwaway login that is a member of the PR's group alone
+ * (SEED_LOGIN_SQL), dropped at the end, on failure too (trap). The hash runs with `row_security=off`:
+ * a policy (the one thing a read of a table runs) makes it fail instead of run. An unseeded database is
+ * drained, dropped and created empty first, so the restore never lands among the PR's earlier objects
+ * or database settings. A content hash other than the seed's drops the database whole (the next sync
+ * starts again), so an unverified preview never gets its Vault role.
  */
 export function previewSeedScript(app: string): string {
+  const like = `${naming.previewSlug(app, '')}%`;
   return `${header(app)}${SHELL_FUNCTIONS_BODY}: "\${TIERKIT_DUMP_FILE:?}" "\${TIERKIT_SEED_HASH_FILE:?}" "\${TIERKIT_OBJECT_PREFIX:?}"
+seeder=${shellName((pr) => naming.previewSeedLoginName(app, pr))}
 marker="$(psql -X -q -A -t -v ON_ERROR_STOP=1 -v db="$db" <<'SQL'
 SELECT COALESCE(pg_catalog.shobj_description(d.oid, 'pg_database'), '') FROM pg_catalog.pg_database d WHERE d.datname = :'db';
 SQL
@@ -139,17 +176,39 @@ file_actual="$(sha256sum "$TIERKIT_DUMP_FILE" | cut -d' ' -f1)"
 if [[ "$file_actual" != "$seed_file_sha256" ]]; then
   echo "tierkit: seed refused: $TIERKIT_DUMP_FILE has sha256 $file_actual, the seed's producer published $seed_file_sha256; nothing was restored" >&2; exit 6
 fi
+tk_admin_sql() { psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v group="$group" -v seeder="$seeder" -v pattern=${JSON.stringify(like)}; }
+# An unseeded database may hold what the PR's code left there: start from an empty one.
+tk_admin_sql <<'SQL'
+${SEED_RECREATE_SQL}SQL
+# The throwaway login's password: random, only in this process's environment.
+TIERKIT_SEED_LOGIN_PASSWORD="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')"
+export TIERKIT_SEED_LOGIN_PASSWORD
+# If it cannot be dropped (the PR's code made it own something), its database goes too: nothing outlives the step.
+tk_drop_seeder() {
+  tk_admin_sql <<'SQL' && return 0
+${SEED_LOGIN_DROP_SQL}SQL
+  tk_admin_sql <<'SQL'
+${DRAIN_SQL}SELECT pg_catalog.format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
+${SEED_LOGIN_DROP_SQL}SQL
+  echo "tierkit: the seed login $seeder could not be dropped alone; $db was dropped with it" >&2; return 5
+}
+trap 'tk_drop_seeder || true' EXIT
+tk_admin_sql <<'SQL'
+${SEED_LOGIN_SQL}SQL
 # A failed restore (one transaction) leaves the database as it was, and fails the assignment.
 actual="$(
-  export PGDATABASE="$db" PGOPTIONS="-c role=$group -c search_path=pg_catalog,pg_temp"
+  export PGUSER="$seeder" PGPASSWORD="$TIERKIT_SEED_LOGIN_PASSWORD" PGDATABASE="$db"
+  export PGOPTIONS="-c role=$group -c search_path=pg_catalog,pg_temp -c row_security=off"
   pg_restore --no-owner --no-acl --role="$group" --exit-on-error --single-transaction --dbname="$db" "$TIERKIT_DUMP_FILE" >&2 && tk_content_hash ""
-)"
+)" || actual=""
+trap - EXIT
+tk_drop_seeder
 if [[ "$actual" != "$seed_content_sha256" ]]; then
   # Drained first, as PostDelete does: the PR's credentials may hold sessions only their creator's grant can end.
-  psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v group="$group" <<'SQL'
-${DRAIN_SQL}SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
+  tk_admin_sql <<'SQL'
+${DRAIN_SQL}SELECT pg_catalog.format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
 SQL
-  echo "tierkit: seed verification failed: $db has content sha256 $actual, the seed $seed_content_sha256; the database was dropped" >&2; exit 5
+  echo "tierkit: seed verification failed: $db has content sha256 \${actual:-(none: the restore or the hash failed)}, the seed $seed_content_sha256; the database was dropped" >&2; exit 5
 fi
 psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v marker="${PREVIEW_SEED_MARKER} content_sha256=$actual" <<'SQL'
 SELECT format('COMMENT ON DATABASE %I IS %L', :'db', :'marker') \\gexec
