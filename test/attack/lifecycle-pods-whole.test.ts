@@ -1,7 +1,7 @@
 // fix16 (issue 19, after attack16): the same three holes outside the template reset. A restore reset's
 // scale steps, an hourly (demo) reset's revoke and flags steps beyond what TK125/TK127 read (the image),
 // a restore reset handed the agent's token by naming its own "revoke-leases", and pod-level fields
-// (hostAliases, dnsConfig, shareProcessNamespace) on the golden dump, a seed producer and a reset all
+// (hostAliases, dnsConfig, shareProcessNamespace) on the golden dump, a seed producer, a reset and a TTL sweep all
 // passed check on a hand-edited dist/ (re-hashed). The preview Jobs (TK179) already refuse such keys:
 // kept here as a regression. Each pod is compared whole now (policies/rules/support/pod-compare.ts).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -84,6 +84,13 @@ describe('fix16: every lifecycle pod compared whole', () => {
       cronPod(o).spec.shareProcessNamespace = true;
     });
     expect(await errors(reset, 'TK135')).toEqual([expect.stringContaining('its pod spec sets shareProcessNamespace true')]);
+  });
+
+  it('TK122: hostAliases on a TTL sweep (its revoke then reaches another Vault and fails: the leases live on) is an error', async () => {
+    const dir = edited('f16-sweep-hosts', 'dev/crm-alice.k8s.yaml', 'CronJob', 'crm-alice-ttl-sweep', (o) => {
+      cronPod(o).spec.hostAliases = [{ ip: '10.10.66.6', hostnames: ['vault.arcodange.lab'] }];
+    });
+    expect(await errors(dir, 'TK122')).toEqual([expect.stringContaining('TTL-sweep CronJob crm-alice/crm-alice-ttl-sweep of crm-alice (tier dev): its pod spec sets hostAliases')]);
   });
 
   it('the default dnsPolicy written out (ClusterFirst) is the same pod: no finding', async () => {

@@ -86,7 +86,7 @@ function containerProblems(c: any, e: Expected): string[] {
 }
 
 /** The pod spec's keys beyond those tierkit writes (and a dnsPolicy other than the default it leaves). */
-function podKeyProblems(spec: Record<string, unknown>): string[] {
+export function podKeyProblems(spec: Record<string, unknown>): string[] {
   const extra = Object.keys(spec).filter((k) => !POD_KEYS.has(k) && !(k === 'dnsPolicy' && spec[k] === DEFAULT_DNS_POLICY)).sort();
   return extra.length === 0 ? [] : [`its pod spec sets ${extra.map((k) => `${k} ${JSON.stringify(spec[k])}`).join(', ')}, which tierkit does not write (they change where its scripts connect or what they share)`];
 }
