@@ -5,8 +5,8 @@
  * trusts the hash file and the dump path. So every Vault agent annotation, every env var, every
  * mount and every container of these pods is what tierkit renders, derived from the manifest;
  * anything else (an extra template, `agent-inject-file-*`, an env var the script or libpq reads,
- * a mount, an image other than tierkit's pinned one) is a problem. securityContext and resources are
- * judged by the pod-security rules.
+ * a mount, an image other than tierkit's pinned one, a step of the pod, a pod spec key) is a problem
+ * (the comparison itself: pod-compare.ts). securityContext and resources are judged by the pod-security rules.
  */
 import { predicateProblem } from '../../../contract/sql-predicate';
 import { GOLDEN_DUMP_SCRIPT, LIFECYCLE_PATHS as P, PUBLISH_SEED_HASH_SCRIPT, RESET_SCRIPT, SEED_HASH_FILE, credentialsTemplate, seedHashTemplate } from '../../../constructs/lifecycle/scripts';
