@@ -8,7 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
-import { check, cleanDist, findings, freshDir } from '../policies/helpers';
+import { Sandbox, SandboxKind, SandboxReset, Tier, type Estate } from '../../constructs';
+import { check, cleanDist, findings, freshDir, synthDist } from '../policies/helpers';
 import { editDist, rehashManifest } from '../policies/rehash';
 
 /** A copy of the example dist with one object of one file edited, re-hashed as an author would. */
@@ -99,6 +100,23 @@ describe('fix16: every lifecycle pod compared whole', () => {
     });
     const report = await check(dir);
     expect(report.findings.filter((f) => f.severity === 'error').map((f) => `${f.ruleId}: ${f.message}`)).toEqual([]);
+  });
+
+  it('a template-reset sandbox on the hourly (demo) tier passes as rendered (TK125/TK127 find its clone as the restore); its revoke step is compared whole', async () => {
+    const base = synthDist((e: Estate) => {
+      const crm = e.node.tryFindChild('crm') as ConstructorParameters<typeof Sandbox>[0];
+      new Sandbox(crm, 'fastdemo', { tier: Tier.DEMO, kind: SandboxKind.ENGINEER, owner: 'arcodange', createdAt: '2026-11-21', ttlHours: 72, reset: SandboxReset.TEMPLATE });
+    }, 'f16-demo-template');
+    const report = await check(base);
+    expect(report.findings.filter((f) => f.severity === 'error').map((f) => `${f.ruleId}: ${f.message}`)).toEqual([]);
+    const dir = editDist(base, freshDir('f16-demo-template-revoke'), {});
+    const path = join(dir, 'k8s', 'demo', 'crm-fastdemo.k8s.yaml');
+    const docs = parseAllDocuments(readFileSync(path, 'utf8')).map((d) => d.toJS());
+    const pod = cronPod(docs.find((d: any) => d?.kind === 'CronJob' && d.metadata?.name === 'crm-fastdemo-reset'));
+    pod.spec.initContainers.find((c: any) => c.name === 'revoke-leases').image = pod.spec.initContainers.find((c: any) => c.name === 'reset').image;
+    writeFileSync(path, docs.map((d) => stringify(d)).join('---\n'));
+    rehashManifest(dir);
+    expect(await errors(dir, 'TK184')).toEqual([expect.stringMatching(/CronJob "crm-fastdemo\/crm-fastdemo-reset" runs as "crm-fastdemo-reset".*container "revoke-leases" runs image/)]);
   });
 
   it('TK179 (regression): hostAliases or a DNS override on a preview Job is an error', async () => {
