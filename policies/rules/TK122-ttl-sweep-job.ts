@@ -2,6 +2,7 @@
 import { REVOKE_LEASES_SCRIPT } from '../../constructs/lifecycle/scripts';
 import type { K8sObject } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { podKeyProblems } from './support/pod-compare';
 import { sweepName, sweepRevokePath } from './support/ttl-sweep';
 
 type Obj = Record<string, any>;
@@ -62,6 +63,8 @@ export const rule: Rule = {
         }
       }
       if (revoking.length === 1 && envVars(revoking[0]).TIERKIT_EXPIRES_AT_EPOCH === undefined) problems.push('its revoke step carries no expiry (the script then revokes nothing)');
+      // hostAliases or a DNS override send the revoke to another Vault (it fails: the leases live on).
+      problems.push(...podKeyProblems(pod.spec ?? {}));
       for (const p of problems) out.push({ env, source: job.source, message: `${where}: ${p}` });
     }
     return out;

@@ -1,5 +1,6 @@
 // The script text is part of the artifact contract, as naming is: what the reset's revoke runs, verbatim.
 import { RESET_REVOKE_LEASES_SCRIPT, RESET_SCRIPT } from '../../constructs/lifecycle/scripts';
+import { TEMPLATE_RESET_SCRIPT } from '../../constructs/lifecycle/template-reset';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { needsResetRevoke, resetAuthRoleName, resetRevokeOwner, resetRevokePolicyName, sweepRevokePath } from './support/ttl-sweep';
 import { k8sNamed, authRolesOfEnv } from './support/graph-index';
@@ -62,7 +63,8 @@ export const rule: Rule = {
       const problems: string[] = [];
       const revoking = [...inits, ...mains].filter((c) => envVars(c).TIERKIT_VAULT_REVOKE_PATH !== undefined);
       const at = inits.findIndex((c) => envVars(c).TIERKIT_VAULT_REVOKE_PATH !== undefined);
-      const restore = inits.findIndex((c) => JSON.stringify(c.command) === JSON.stringify(['/bin/bash', '-c', RESET_SCRIPT]));
+      // A template-reset sandbox restores by cloning its golden (template-reset.ts): its restore step runs that script.
+      const restore = inits.findIndex((c) => [RESET_SCRIPT, TEMPLATE_RESET_SCRIPT].some((script) => JSON.stringify(c.command) === JSON.stringify(['/bin/bash', '-c', script])));
       if (revoking.length !== 1 || envVars(revoking[0]).TIERKIT_VAULT_REVOKE_PATH !== path) {
         problems.push(`revokes ${JSON.stringify(revoking.map((c) => envVars(c).TIERKIT_VAULT_REVOKE_PATH))}, not exactly ["${path}"]`);
       } else if (JSON.stringify(revoking[0].command) !== JSON.stringify(['/bin/sh', '-c', RESET_REVOKE_LEASES_SCRIPT]) || revoking[0].args !== undefined) {

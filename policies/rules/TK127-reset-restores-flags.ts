@@ -1,5 +1,6 @@
 // The script text is part of the artifact contract, as naming is: what the reset's flags step runs, verbatim.
 import { FLAGS_RESET_SCRIPT, RESET_SCRIPT } from '../../constructs/lifecycle/scripts';
+import { TEMPLATE_RESET_SCRIPT } from '../../constructs/lifecycle/template-reset';
 import { flagsConfigMapName } from '../../constructs/naming';
 import { FLAGS_FILE_KEY, flagdDefinition, flagsResetPatch } from '../../contract/flags';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
@@ -43,7 +44,8 @@ export const rule: Rule = {
       const mains: Obj[] = jobs[0].object.spec?.jobTemplate?.spec?.template?.spec?.containers ?? [];
       const steps = [...inits, ...mains].filter((c) => envVars(c).TIERKIT_FLAGS_PATCH !== undefined);
       const at = inits.findIndex((c) => envVars(c).TIERKIT_FLAGS_PATCH !== undefined);
-      const restore = inits.findIndex((c) => JSON.stringify(c.command) === JSON.stringify(['/bin/bash', '-c', RESET_SCRIPT]));
+      // A template-reset sandbox restores by cloning its golden (template-reset.ts): its restore step runs that script.
+      const restore = inits.findIndex((c) => [RESET_SCRIPT, TEMPLATE_RESET_SCRIPT].some((script) => JSON.stringify(c.command) === JSON.stringify(['/bin/bash', '-c', script])));
       const problems: string[] = [];
       if (steps.length !== 1) {
         problems.push(steps.length === 0 ? 'has no flags step: the hour\'s flag changes survive the reset' : `has ${steps.length} flags steps`);

@@ -19,7 +19,9 @@ export const rule: Rule = {
     + 'are what make that harmless — they refuse a golden whose marker is not the seed\'s hash (and load it from the verified '
     + 'seed), a golden that is shared or a template, and on PostgreSQL 16+ a Vault connection user that still inherits or may SET '
     + 'the template role. A pod of that account running anything else, or those scripts with other inputs (another connection '
-    + 'user, no seed dump), clones what no one verified; a pod that mounts no seed escapes TK135\'s comparison, so it is compared here.',
+    + 'user, no seed dump), clones what no one verified; a pod that mounts no seed escapes TK135\'s comparison, so it is compared here. '
+    + 'Every step is compared (the scale steps run after the reset in the pod where its login is rendered), and so is the pod spec: '
+    + 'hostAliases or a DNS override would send the login to a relay (a `require` connection does not verify the server).',
   fix: 'Keep the reset and golden-load CronJobs tierkit renders for `reset: SandboxReset.TEMPLATE`; run nothing else as the reset\'s service account.',
   suppressible: false,
   evaluate(g) {

@@ -5,10 +5,9 @@
  * trusts the hash file and the dump path. So every Vault agent annotation, every env var, every
  * mount and every container of these pods is what tierkit renders, derived from the manifest;
  * anything else (an extra template, `agent-inject-file-*`, an env var the script or libpq reads,
- * a mount, an image other than tierkit's pinned one) is a problem. securityContext and resources are
- * judged by the pod-security rules.
+ * a mount, an image other than tierkit's pinned one, a step of the pod, a pod spec key) is a problem
+ * (the comparison itself: pod-compare.ts). securityContext and resources are judged by the pod-security rules.
  */
-import { POD_PG_CA_FILE } from '../../../contract/pg-ca';
 import { predicateProblem } from '../../../contract/sql-predicate';
 import { GOLDEN_DUMP_SCRIPT, LIFECYCLE_PATHS as P, PUBLISH_SEED_HASH_SCRIPT, RESET_SCRIPT, SEED_HASH_FILE, credentialsTemplate, seedHashTemplate } from '../../../constructs/lifecycle/scripts';
 import { POSTGRES_CLIENT, VAULT_CLI, imageReference } from '../../../constructs/lifecycle/images';
@@ -17,95 +16,10 @@ import { GOLDEN_TEMPLATE_LOAD_SCRIPT, TEMPLATE_RESET_SCRIPT } from '../../../con
 import { TEMPLATE_RESET_DRAIN_SECONDS } from '../../../contract/template-reset-login';
 import { PRODUCER_PATHS, SANITIZE_SCRIPT, SYNTHETIC_SEED_SCRIPT } from '../../../constructs/lifecycle/seed-scripts';
 import type { EstateGraph } from '../../graph/types';
+import { type Env, type Expected, pgEnv, podProblems, same } from './pod-compare';
 import type { FoundTemplate } from './pod-templates';
-
-const A = 'vault.hashicorp.com/';
-/** The agent's resources and token volume (synth/pod-security.ts): values judged by the pod-security rules. */
-const AGENT_RUNTIME = ['agent-limits-cpu', 'agent-limits-mem', 'agent-requests-cpu', 'agent-requests-mem', 'agent-service-account-token-volume-name'];
-/** Keys a lifecycle container may carry; any other (envFrom, args, workingDir, lifecycle…) changes what the script does. */
-const CONTAINER_KEYS = new Set(['name', 'image', 'command', 'env', 'volumeMounts', 'securityContext', 'resources']);
-const LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
-
-interface Expected {
-  readonly name: string;
-  /** tierkit's pinned image (constructs/lifecycle/images.ts): the image is what runs the script. */
-  readonly image: string;
-  readonly command: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-  readonly mounts: readonly { name: string; mountPath: string; readOnly?: true }[];
-}
-
-type Env = NonNullable<ReturnType<EstateGraph['index']['byNamespace']['get']>>;
-
-function pgEnv(g: EstateGraph, env: Env): { vars: Record<string, string>; image: string } | undefined {
-  const server = (g.manifest.servers ?? []).find((s: any) => s.id === env.server) as any;
-  const pinned = server ? POSTGRES_CLIENT[server.majorVersion] : undefined;
-  if (!pinned) return undefined;
-  return { image: imageReference(pinned), vars: {
-    PGDATABASE: env.names.database, PGHOST: server.host, PGPORT: String(server.port), PGSSLMODE: server.sslMode,
-    TIERKIT_CREDENTIALS_FILE: P.credentialsFile, TIERKIT_OBJECT_PREFIX: env.objectPrefix,
-    // The CA libpq verifies the server with: exactly the manifest's (TK061 holds it to its recorded hash).
-    ...(server.sslMode === 'verify-full' && typeof server.caCertificatePem === 'string'
-      ? { PGSSLROOTCERT: POD_PG_CA_FILE, TIERKIT_PG_CA_BASE64: Buffer.from(server.caCertificatePem, 'utf8').toString('base64') } : {}),
-  } };
-}
-
-function vaultProblems(ann: Record<string, unknown>, expected: Record<string, string>, optional: Record<string, string>): string[] {
-  const out: string[] = [];
-  for (const [key, value] of Object.entries(ann)) {
-    if (!key.startsWith(A)) continue;
-    const k = key.slice(A.length);
-    const want = expected[k] ?? optional[k];
-    if (want !== undefined ? value !== want : !(AGENT_RUNTIME.includes(k) && typeof value === 'string')) {
-      out.push(want !== undefined ? `annotation ${key} is not the one tierkit renders` : `annotation ${key} is not one tierkit renders (it changes what the Vault agent renders where)`);
-    }
-  }
-  for (const k of Object.keys(expected)) if (!(`${A}${k}` in ann)) out.push(`annotation ${A}${k} is missing`);
-  return out;
-}
-
-function containerProblems(c: any, e: Expected): string[] {
-  const out: string[] = [];
-  const extra = Object.keys(c ?? {}).filter((k) => !CONTAINER_KEYS.has(k)).sort();
-  if (extra.length > 0) out.push(`container "${e.name}" carries ${extra.join(', ')}`);
-  if (JSON.stringify(c?.command) !== JSON.stringify(e.command)) out.push(`container "${e.name}" does not run tierkit's script`);
-  if (c?.image !== e.image) out.push(`container "${e.name}" runs image ${JSON.stringify(c?.image ?? null)}, not tierkit's ${JSON.stringify(e.image)}`);
-  const env: any[] = Array.isArray(c?.env) ? c.env : [];
-  const want = Object.keys(e.env).sort();
-  const got = env.map((v) => v?.name);
-  for (const v of env) {
-    if (e.env[v?.name] === undefined) out.push(`container "${e.name}" sets ${JSON.stringify(v?.name)}, which tierkit does not render`);
-    else if (Object.keys(v).some((k) => k !== 'name' && k !== 'value') || v.value !== e.env[v.name]) out.push(`container "${e.name}" sets ${v.name} to ${JSON.stringify(v.value ?? v.valueFrom ?? null)}, not ${JSON.stringify(e.env[v.name])}`);
-  }
-  for (const n of want) if (got.filter((x) => x === n).length !== 1) out.push(`container "${e.name}" does not set ${n} exactly once`);
-  const mounts: any[] = Array.isArray(c?.volumeMounts) ? c.volumeMounts : [];
-  const norm = (m: any) => JSON.stringify(Object.keys(m ?? {}).sort().map((k) => [k, m[k]]));
-  const wantMounts = e.mounts.map(norm).sort();
-  if (JSON.stringify(mounts.map(norm).sort()) !== JSON.stringify(wantMounts)) out.push(`container "${e.name}" mounts ${JSON.stringify(mounts)}, not ${JSON.stringify(e.mounts)}`);
-  return out;
-}
-
-function podProblems(t: FoundTemplate, ann: Record<string, unknown>, expected: Record<string, string>, optional: Record<string, string>,
-  containers: Record<string, readonly (Expected | string)[]>, emptyDirs: readonly string[]): string[] {
-  const spec = t.template.spec ?? {};
-  const out = vaultProblems(ann, expected, optional);
-  for (const list of LISTS) {
-    const got: any[] = Array.isArray(spec[list]) ? spec[list] : [];
-    const want = containers[list] ?? [];
-    const names = (xs: readonly (Expected | string)[]) => xs.map((x) => (typeof x === 'string' ? x : x.name));
-    if (JSON.stringify(got.map((c) => c?.name)) !== JSON.stringify(names(want))) {
-      out.push(`its ${list} are ${JSON.stringify(got.map((c) => c?.name))}, not ${JSON.stringify(names(want))}`);
-      continue;
-    }
-    want.forEach((w, i) => { if (typeof w !== 'string') out.push(...containerProblems(got[i], w)); });
-  }
-  const volumes: any[] = Array.isArray(spec.volumes) ? spec.volumes : [];
-  for (const name of emptyDirs) {
-    const v = volumes.filter((x) => x?.name === name);
-    if (v.length !== 1 || Object.keys(v[0]).some((k) => k !== 'name' && k !== 'emptyDir')) out.push(`volume "${name}" is not one emptyDir of the pod`);
-  }
-  return out;
-}
+import { revokeSteps, scaleStep } from './reset-steps';
+import { needsResetRevoke } from './ttl-sweep';
 
 /** What differs between a golden-writing pod of `env` and tierkit's golden dump; [] when nothing does. */
 export function goldenPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | undefined): string[] {
@@ -143,8 +57,9 @@ export function goldenPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | u
 }
 
 /**
- * What differs between a seed-reading pod of `env` and tierkit's reset; [] when nothing does. The
- * scale, revoke and flags steps are named here and judged whole by TK122, TK125 and TK127.
+ * What differs between a seed-reading pod of `env` and tierkit's reset; [] when nothing does. Every
+ * step is compared whole: the scale steps always, the revoke and flags steps (and the agent's token)
+ * exactly where the env's reset revokes (an hourly reset, `needsResetRevoke`) and never elsewhere.
  */
 export function resetPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | undefined, seed: string): string[] {
   if (!env) return ['its namespace is no app-environment of the manifest'];
@@ -158,7 +73,8 @@ export function resetPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | un
   const creds = template ? naming.templateResetCredsPath(c, { databaseMount: String(g.manifest.estate?.vault?.databaseMount ?? 'database') } as naming.EstateNaming) : env.names.vaultCredsPath;
   const spec = t.template.spec ?? {};
   const init: any[] = Array.isArray(spec.initContainers) ? spec.initContainers : [];
-  const revoke = init.some((x) => x?.name === 'revoke-leases');
+  // From the manifest, never from the pod: a pod's own "revoke-leases" must not earn it a Vault token.
+  const revoke = needsResetRevoke(g, env);
   const reset = init.find((x) => x?.name === 'reset');
   const vars = (Array.isArray(reset?.env) ? reset.env : []) as any[];
   const val = (n: string) => vars.find((v) => v?.name === n)?.value;
@@ -168,7 +84,7 @@ export function resetPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | un
     'agent-inject-secret-seed': hashes, 'agent-inject-template-seed': seedHashTemplate(hashes),
     ...(revoke ? { 'agent-inject-token': 'true' } : {}),
   }, {}, {
-    initContainers: ['scale-down', template ? {
+    initContainers: [scaleStep(env, 'scale-down'), template ? {
       name: 'reset', image: pg.image, command: ['/bin/bash', '-c', TEMPLATE_RESET_SCRIPT],
       env: { ...pg.vars, ...templateResetVars(g, env) },
       mounts: [{ name: 'seeds', mountPath: P.seedMount, readOnly: true }, { name: 'tmp', mountPath: P.tmpMount }],
@@ -181,8 +97,8 @@ export function resetPodProblems(g: EstateGraph, t: FoundTemplate, env: Env | un
         TIERKIT_DRAIN_TIMEOUT_SECONDS: /^[0-9]{1,5}$/.test(String(val('TIERKIT_DRAIN_TIMEOUT_SECONDS'))) ? String(val('TIERKIT_DRAIN_TIMEOUT_SECONDS')) : '120',
       },
       mounts: [{ name: 'seeds', mountPath: P.seedMount, readOnly: true }, { name: 'tmp', mountPath: P.tmpMount }],
-    }, ...(revoke ? ['revoke-leases', 'reset-flags'] : [])],
-    containers: ['scale-up'],
+    }, ...(revoke ? revokeSteps(g, env) : [])],
+    containers: [scaleStep(env, 'scale-up')],
   }, ['tmp']);
 }
 
@@ -357,11 +273,4 @@ export function producerPodProblems(g: EstateGraph, t: FoundTemplate, env: Env, 
   }
   for (const n of Object.keys(wantVolumes)) if (!volumes.some((v) => v?.name === n)) out.push(`volume "${n}" is missing`);
   return out;
-}
-
-/** Deep equality of two JSON values, key order aside. */
-function same(a: unknown, b: unknown): boolean {
-  const norm = (x: any): unknown => (Array.isArray(x) ? x.map(norm) : x && typeof x === 'object'
-    ? Object.keys(x).sort().map((k) => [k, norm(x[k])]) : x);
-  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }
