@@ -15,6 +15,8 @@ import { rule as TK013 } from './TK013-sandbox-ttl';
 import { rule as TK014 } from './TK014-vault-policy-escalation';
 import { rule as TK015 } from './TK015-sandbox-expired';
 import { rule as TK016 } from './TK016-state-key-layout';
+import { rule as TK018 } from './TK018-review-app-token';
+import { rule as TK019 } from './TK019-review-check-bound-to-app';
 import { rule as TK020 } from './TK020-dist-integrity';
 import { rule as TK021 } from './TK021-unresolved-expression';
 import { rule as TK022 } from './TK022-unmodelled-provider';
@@ -131,7 +133,7 @@ export type { Rule, RuleContext, RuleFinding, Severity } from './support/rule';
 /** The rule pack, in id order. Ids are stable: suppressions and SARIF baselines refer to them. */
 export const RULES: readonly Rule[] = [
   TK001, TK002, TK003, TK004, TK005, TK006, TK007, TK008, TK009, TK010,
-  TK011, TK012, TK013, TK014, TK015, TK016, TK020, TK021, TK022, TK023,
+  TK011, TK012, TK013, TK014, TK015, TK016, TK018, TK019, TK020, TK021, TK022, TK023,
   TK024, TK025, TK026, TK030, TK031, TK032, TK033, TK034, TK035, TK036,
   TK037, TK038, TK039, TK040, TK041, TK042, TK043, TK044, TK045, TK046,
   TK048, TK049, TK050, TK051, TK052, TK053, TK054, TK055, TK056, TK057,
