@@ -4,12 +4,14 @@ import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:
 import { join, resolve as resolvePath } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthesize } from '../../constructs/synth/synthesize';
+import { githubWorkflows } from '../../ci/github';
 import { githubRulesets } from '../../contract/github-rulesets';
 import { PR_WORKFLOW_NAME } from '../../contract/review-workflow';
 import estate from '../../environments';
 import { testTmp } from '../setup/tmpdir';
 import { cleanDist } from '../policies/helpers';
 import { editJson } from '../policies/support/dist-edit';
+import { parse as parseYaml } from 'yaml';
 import { runStep, step, Workflow, workflows } from './support';
 
 /**
@@ -118,6 +120,18 @@ describe("the status and the comment are posted with the review App's token, min
     for (const s of scripts) expect(s.with['github-token'], s.name).toBe('${{ steps.app.outputs.token }}');
     // No other job reads the App's key.
     expect(JSON.stringify(review.jobs.review)).not.toContain('TIERKIT_REVIEW_APP_PRIVATE_KEY');
+  });
+
+  it("no other job of any generated workflow names tierkit-review or reads the App's key (it would post the status main requires)", () => {
+    const holders: string[] = [];
+    for (const [file, text] of githubWorkflows(synthesize(estate()).manifest)) {
+      if (!file.endsWith('.yml') || !text.includes('jobs:')) continue;
+      const wf = parseYaml(text) as Workflow;
+      for (const [id, j] of Object.entries((wf?.jobs ?? {}) as Record<string, any>)) {
+        if (j.environment === 'tierkit-review' || JSON.stringify(j).includes('TIERKIT_REVIEW_APP_PRIVATE_KEY')) holders.push(`${file}#${id}`);
+      }
+    }
+    expect(holders).toEqual(['tierkit-pr-review.yml#post']);
   });
 
   it('with no review App declared, the token step has no App id (it fails) and the ruleset stays on GitHub Actions, which check refuses (TK019)', () => {
