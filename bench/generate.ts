@@ -43,7 +43,7 @@ export function estateFromSpec(spec: EstateSpec): Estate {
     domain: s.domain,
     vault: { address: s.vaultAddress },
     argocd: { repoUrl: s.argoRepoUrl },
-    ci: { repository: s.ciRepository, repositoryId: '100002' },
+    ci: { repository: s.ciRepository, repositoryId: '100002', reviewAppId: 100003 },
     backend: Backend.s3(s.backend),
     sandboxQuotaPerOwner: s.sandboxQuotaPerOwner,
     tiers,

@@ -1,6 +1,6 @@
 import type { Manifest } from '../contract/manifest';
 import {
-  PR_WORKFLOW_PATH, REVIEW_HEAD_DIR, REVIEW_MAIN_DIR, ReviewJob, reviewWorkflowPlan,
+  PR_WORKFLOW_PATH, REVIEW_HEAD_DIR, REVIEW_MAIN_DIR, ReviewAppToken, ReviewJob, reviewWorkflowPlan,
 } from '../contract/review-workflow';
 import { ASSEMBLE_PLANS_SCRIPT, COMMENT_SCRIPT } from './github-comment';
 import { ACTIONS, NODE_VERSION, RUNNER } from './pins';
@@ -129,29 +129,45 @@ const description = ok ? 'main\\'s tierkit: check passed, PR run succeeded'
 await github.rest.repos.createCommitStatus({ owner, repo, sha: run.head_sha, state: ok ? 'success' : 'failure', context: '${context}', description, target_url: context.payload.repository.html_url + '/actions/runs/' + context.runId });
 `;
 
-function postSteps(m: Manifest): Step[] {
-  const plan = reviewWorkflowPlan(m.estate.argocd.targetRevision);
+/** The review App's token step (actions/create-github-app-token): the App id is the estate's, the key the environment's. */
+export function appTokenStep(t: ReviewAppToken): Step {
+  const permissions = Object.fromEntries(Object.keys(t.permissions).sort().map((k) => [`permission-${k}`, t.permissions[k]]));
+  return {
+    id: 'app', name: "The review App's token (this repository: statuses, pull requests)", uses: ACTIONS.createAppToken,
+    // No App declared: an empty app-id fails the step (check refuses the estate, TK019).
+    with: { 'app-id': t.appId === null ? '' : String(t.appId), 'private-key': `\${{ secrets.${t.privateKeySecret} }}`, owner: t.owner, repositories: t.repositories.join(','), ...permissions },
+  };
+}
+
+function postSteps(m: Manifest, j: ReviewJob): Step[] {
+  const plan = reviewWorkflowPlan(m.estate);
+  const token = '${{ steps.app.outputs.token }}';
   return [
+    ...(j.appToken ? [appTokenStep(j.appToken)] : []),
     { name: 'Download the review', if: "needs.review.outputs.pr-number != ''", uses: ACTIONS.downloadArtifact, with: { name: REVIEW_ARTIFACT, path: '.' } },
     {
       name: 'Post the sticky comment', if: "needs.review.outputs.pr-number != ''", uses: ACTIONS.githubScript,
       env: { PHASE: 'review', PR_NUMBER: '${{ needs.review.outputs.pr-number }}', PLAN_RESULTS: 'PR run ${{ github.event.workflow_run.conclusion }}' },
-      with: { script: COMMENT_SCRIPT },
+      with: { 'github-token': token, script: COMMENT_SCRIPT },
     },
     // Not after a cancel: a newer review of the same branch cancelled this one and posts its own.
-    { name: `Commit status ${plan.statusContext}`, if: '${{ !cancelled() }}', uses: ACTIONS.githubScript, env: { REVIEW: '${{ needs.review.result }}' }, with: { script: STATUS_SCRIPT(plan.statusContext) } },
+    {
+      name: `Commit status ${plan.statusContext}`, if: '${{ !cancelled() }}', uses: ACTIONS.githubScript, env: { REVIEW: '${{ needs.review.result }}' },
+      with: { 'github-token': token, script: STATUS_SCRIPT(plan.statusContext) },
+    },
   ];
 }
 
 export function reviewWorkflow(m: Manifest): Record<string, unknown> {
-  const plan = reviewWorkflowPlan(m.estate.argocd.targetRevision);
+  const plan = reviewWorkflowPlan(m.estate);
   const jobs: Record<string, unknown> = {};
   for (const j of plan.jobs) {
-    const steps = j.job === 'review' ? reviewSteps(m, j) : postSteps(m);
+    const steps = j.job === 'review' ? reviewSteps(m, j) : postSteps(m, j);
     jobs[j.job] = {
       name: j.job === 'review' ? "review the head dist with main's tierkit" : 'post the comment and the status',
       ...(j.needs.length > 0 ? { needs: [...j.needs], if: '${{ !cancelled() }}' } : {}),
       'runs-on': RUNNER,
+      ...(j.environment !== undefined ? { environment: j.environment } : {}),
       permissions: { ...j.permissions },
       ...(j.job === 'review' ? { outputs: { 'pr-number': '${{ steps.pr.outputs.pr-number }}' } } : {}),
       steps,

@@ -14,6 +14,8 @@ export const PINS = {
   uploadSarif: { action: 'github/codeql-action/upload-sarif', sha: '48ab28a6f5dbc2a99bf1e0131198dd8f1df78169', version: 'v3.28.0' },
   setupTerraform: { action: 'hashicorp/setup-terraform', sha: 'b9cd54a3c349d3f38e8881555d616ced269862dd', version: 'v3.1.2' },
   vault: { action: 'hashicorp/vault-action', sha: 'd1720f055e0635fd932a1d2a48f87a666a57906c', version: 'v3.0.0' },
+  // v2.0.6^{commit} in actions/create-github-app-token is df432ce… ("build(release): 2.0.6"); its action.yml has the
+  // owner, repositories and permission-<name> inputs the review's token step uses (ci/github-review.ts).
   createAppToken: { action: 'actions/create-github-app-token', sha: 'df432ceedc7162793a195dd1713ff69aefc7379e', version: 'v2.0.6' },
   awsCredentials: { action: 'aws-actions/configure-aws-credentials', sha: 'e3dd6a429d7300a6a4c196c26e071d42e0343502', version: 'v4.0.2' },
 } as const;

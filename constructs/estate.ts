@@ -95,6 +95,14 @@ export interface CiSettings {
    */
   readonly publisherAppIds?: Readonly<Record<string, number>>;
   /**
+   * The GitHub App that posts the `tierkit review` status and the PR comment (docs/pr-flow.md): main's
+   * ruleset requires the status from this App only (`integration_id`), and only main's review workflow
+   * holds its key (secret TIERKIT_REVIEW_APP_PRIVATE_KEY of the `tierkit-review` environment, deployment
+   * branches `main` only). Its own App: not GitHub Actions (15368, which any workflow posts as), not a publisher.
+   * @default - none: the review cannot post, and check refuses the estate (TK018, TK019) until one is declared
+   */
+  readonly reviewAppId?: number;
+  /**
    * Why Argo CD reads the rendered branch from `argocd.repoUrl` when that is not `ci.repository` on
    * GitHub (a mirror): who writes the mirror, and what keeps it identical. The publishers' rulesets
    * guard GitHub only; whoever can push to the mirror changes every tier's pods (TK095).
@@ -224,7 +232,7 @@ export const INGRESS_CONTROLLER_SETTINGS = propTypes<IngressControllerSettings>(
 export const SHARED_CLUSTER = propTypes<SharedCluster>()({ server: Types.string, tiers: Types.list(Types.instance(Tier, 'Tier.DEV')), reason: Types.string });
 export const SEED_STORE_SETTINGS = propTypes<SeedStoreSettings>()({ server: Types.string, exportRoot: Types.string, reason: Types.string });
 export const CI_SETTINGS = propTypes<CiSettings>()({ repository: Types.string, repositoryId: Types.string, oidcIssuer: Types.string, maxPlanAgeHours: Types.integer,
-  publisherAppIds: Types.record(Types.integer), argocdMirrorReason: Types.string,
+  publisherAppIds: Types.record(Types.integer), argocdMirrorReason: Types.string, reviewAppId: Types.integer,
 });
 
 export const ESTATE_PROPS = propTypes<EstateProps>()({
@@ -254,7 +262,7 @@ export class Estate extends Construct {
   readonly domain: string;
   readonly vault: ResolvedVaultSettings;
   readonly argocd: ResolvedArgoCdSettings;
-  readonly ci: Required<CiSettings>;
+  readonly ci: Required<Omit<CiSettings, 'reviewAppId'>> & Pick<CiSettings, 'reviewAppId'>;
   readonly backend: Backend;
   readonly sandboxQuotaPerOwner: number;
   readonly sandboxOwners?: readonly string[];
@@ -303,6 +311,7 @@ export class Estate extends Construct {
       maxPlanAgeHours: props.ci.maxPlanAgeHours ?? 24,
       argocdMirrorReason: props.ci.argocdMirrorReason ?? '',
       publisherAppIds: Object.fromEntries(Object.entries(props.ci.publisherAppIds ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      ...(props.ci.reviewAppId !== undefined ? { reviewAppId: props.ci.reviewAppId } : {}),
     };
     this.backend = props.backend ?? Backend.local();
     this.sandboxQuotaPerOwner = props.sandboxQuotaPerOwner ?? 3;

@@ -18,6 +18,7 @@ import { retiredStackIssues } from './retired-stack-checks';
 import { canonicalCidr } from './cidr';
 import { scrubIssues } from './scrub';
 import { promoteGrantIssues } from './promote-grants';
+import { GITHUB_ACTIONS_APP_ID } from '../contract/review-workflow';
 import { syntheticIssues, syntheticSql } from './synthetic';
 import { sanitizedIssues } from './sanitize';
 import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
@@ -133,6 +134,17 @@ const rules: Record<string, Rule> = {
         out.push(issue(e, e, `ci.publisherAppIds.${tier}`, id,
           "must be the publisher GitHub App's numeric id: the rendered branch's rulesets let only that App write the tier's paths",
           `set ci.publisherAppIds.${tier} to the App's id (its settings page, "App ID")`));
+      }
+    }
+    const review = e.ci.reviewAppId;
+    if (review !== undefined) {
+      const publisher = Object.entries(e.ci.publisherAppIds).find(([, id]) => id === review);
+      const why = !Number.isSafeInteger(review) || review < 1 ? "is not a GitHub App's numeric id"
+        : review === GITHUB_ACTIONS_APP_ID ? 'is GitHub Actions itself, which every workflow of the repository posts statuses as (a branch\'s own workflow could post `tierkit review`)'
+          : publisher ? `is also tier ${publisher[0]}'s publisher App: one App per purpose, or that tier's publish job can post the review's status` : undefined;
+      if (why) {
+        out.push(issue(e, e, 'ci.reviewAppId', review, `${why}: main's required \`tierkit review\` status is accepted only from this App`,
+          'create a GitHub App of its own for the review (permissions: Commit statuses and Pull requests, read and write), install it on the repository and set ci.reviewAppId to its "App ID"'));
       }
     }
     const age = e.ci.maxPlanAgeHours;

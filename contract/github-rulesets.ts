@@ -36,13 +36,14 @@ export function renderedTierPaths(tier: string): string[] {
 
 /**
  * The checks required on main: the commit status main's review workflow posts on the PR's head
- * (contract/review-workflow.ts), bound to the GitHub Actions app (`integration_id`). Never a job of
- * the PR workflow: a PR edits that workflow's file, so its jobs report whatever the PR wants.
- * Which workflow posted the status, GitHub does not bind: docs/pr-flow.md says what that leaves.
+ * (contract/review-workflow.ts), bound to the estate's review App (`integration_id` = ci.reviewAppId),
+ * whose key only main's review workflow holds (environment `tierkit-review`, main only). Never a job
+ * of the PR workflow, never GitHub Actions: any workflow of the repository posts as GitHub Actions.
+ * With no review App declared it stays bound to GitHub Actions, and TK019 refuses the estate.
  */
-export const REQUIRED_CHECKS: readonly { readonly context: string; readonly integration_id: number }[] = [
-  { context: REVIEW_STATUS_CONTEXT, integration_id: GITHUB_ACTIONS_APP_ID },
-];
+export function requiredChecks(m: Manifest): { readonly context: string; readonly integration_id: number }[] {
+  return [{ context: REVIEW_STATUS_CONTEXT, integration_id: m.estate.ci.reviewAppId ?? GITHUB_ACTIONS_APP_ID }];
+}
 
 export function rulesetFile(name: string): string {
   return `ci/rulesets/${name}.json`;
@@ -73,7 +74,7 @@ export function githubRulesets(m: Manifest): Ruleset[] {
         },
         {
           type: 'required_status_checks',
-          parameters: { strict_required_status_checks_policy: true, required_status_checks: REQUIRED_CHECKS.map((c) => ({ ...c })) },
+          parameters: { strict_required_status_checks_policy: true, required_status_checks: requiredChecks(m) },
         },
       ],
     },

@@ -240,6 +240,8 @@ export interface Manifest {
       readonly repository: string; readonly repositoryId: string; readonly oidcIssuer: string; readonly maxPlanAgeHours: number;
       /** tier → the publisher GitHub App's id (absent in a dist from before publishers). */
       readonly publisherAppIds?: Readonly<Record<string, number>>;
+      /** The review App's id (`ci.reviewAppId`): the only actor main's `tierkit review` check accepts. Absent: none declared. */
+      readonly reviewAppId?: number;
       /** Why argocd.repoUrl is a mirror of ci.repository ('' or absent: it is none). */
       readonly argocdMirrorReason?: string;
     };

@@ -22,10 +22,23 @@ export const PR_WORKFLOW_PATH = '.github/workflows/tierkit-pr.yml';
 export const REVIEW_STATUS_CONTEXT = 'tierkit review';
 
 /**
- * The GitHub Actions app's id: a required status check bound to it (`integration_id`) is satisfied
- * only by a status a workflow's GITHUB_TOKEN posted, not by a user's or another app's token.
+ * The GitHub Actions app's id. A required check bound to it is satisfied by a status ANY workflow
+ * of the repository posts with its GITHUB_TOKEN (a branch's own workflow given `statuses: write`
+ * included): main's check is bound to the estate's review App instead (`ci.reviewAppId`), and
+ * this id is refused as that App (TK019).
  */
 export const GITHUB_ACTIONS_APP_ID = 15368;
+
+/**
+ * The GitHub environment holding the review App's private key (secret REVIEW_APP_KEY_SECRET). Its
+ * deployment branch policy is `main` only (docs/pr-flow.md): a `workflow_run` run's ref is the
+ * default branch (github/docs#2062), so main's review workflow gets the key and a job of a PR
+ * branch's workflow is refused the environment, hence the token, hence the status main requires.
+ */
+export const REVIEW_ENVIRONMENT = 'tierkit-review';
+export const REVIEW_APP_KEY_SECRET = 'TIERKIT_REVIEW_APP_PRIVATE_KEY';
+/** What the review App's token may do: the sticky comment and the commit status, on this repository only. */
+export const REVIEW_APP_PERMISSIONS = { 'pull-requests': 'write', statuses: 'write' } as const;
 
 /** Where main is checked out, and where the PR run's artifacts land (outside main: not a rule, not a config). */
 export const REVIEW_MAIN_DIR = 'main';
@@ -34,10 +47,12 @@ export const REVIEW_HEAD_DIR = 'head';
 /**
  * `review`: reads the triggering run's artifacts (`actions: read`), main (`contents: read`) and the
  * PR it resolves (`pull-requests: read`); it installs and runs main's tierkit on the head dist and
- * holds no write permission. `post`: writes the comment and the status only; no checkout, no install.
+ * holds no write permission. `post`: no GITHUB_TOKEN permission at all (a status it posted would be
+ * GitHub Actions', which any workflow can post); it writes the comment and the status with the review
+ * App's token (REVIEW_APP_PERMISSIONS), minted in the `tierkit-review` environment; no checkout, no install.
  */
 export const REVIEW_PERMISSIONS = { actions: 'read', contents: 'read', 'pull-requests': 'read' } as const;
-export const POST_PERMISSIONS = { 'pull-requests': 'write', statuses: 'write' } as const;
+export const POST_PERMISSIONS = {} as const;
 
 /**
  * What every job checks out: `${{ github.sha }}`, which in a `workflow_run` run is the default
@@ -60,6 +75,29 @@ export interface ReviewJob {
   readonly headArtifacts: readonly { readonly name: string; readonly path: string }[];
   /** How it runs tierkit: `main` = the install of main's checkout (`npm ci` in main/), never the artifact's; `none`. */
   readonly tierkit: 'main' | 'none';
+  /** The GitHub environment the job runs in (only `post`: REVIEW_ENVIRONMENT, main only). */
+  readonly environment?: string;
+  /** The review App's token the job mints (only `post`), with actions/create-github-app-token. */
+  readonly appToken?: ReviewAppToken;
+}
+
+export interface ReviewAppToken {
+  /** `ci.reviewAppId`; null when the estate declares none (TK018/TK019 report it; the job cannot mint a token). */
+  readonly appId: number | null;
+  /** The environment secret holding the App's private key. */
+  readonly privateKeySecret: string;
+  /** The installation's owner and the one repository the token is scoped to (`ci.repository`). */
+  readonly owner: string;
+  readonly repositories: readonly string[];
+  readonly permissions: Readonly<Record<string, string>>;
+}
+
+/** The post job's token, derived from the estate's `ci` settings. */
+export function reviewAppToken(ci: { readonly repository: string; readonly reviewAppId?: number }): ReviewAppToken {
+  const [owner = '', repo = ''] = String(ci.repository).split('/');
+  return {
+    appId: ci.reviewAppId ?? null, privateKeySecret: REVIEW_APP_KEY_SECRET, owner, repositories: [repo], permissions: REVIEW_APP_PERMISSIONS,
+  };
 }
 
 export interface ReviewPlan {
@@ -73,8 +111,12 @@ export interface ReviewPlan {
 /** Where the rendered branch is checked out (promotion outcomes for `tierkit diff --rendered`). */
 export const REVIEW_RENDERED_DIR = '.tierkit-rendered';
 
-/** The review plan; of the estate it reads only the rendered branch's name. */
-export function reviewWorkflowPlan(renderedBranch: string): ReviewPlan {
+/** The review plan; of the estate it reads the rendered branch's name, the repository and the review App. */
+export function reviewWorkflowPlan(estate: {
+  readonly argocd: { readonly targetRevision: string };
+  readonly ci: { readonly repository: string; readonly reviewAppId?: number };
+}): ReviewPlan {
+  const renderedBranch = estate.argocd.targetRevision;
   return {
     workflow: REVIEW_WORKFLOW_FILE,
     on: { workflow_run: { workflows: [PR_WORKFLOW_NAME], types: ['completed'] } },
@@ -91,7 +133,10 @@ export function reviewWorkflowPlan(renderedBranch: string): ReviewPlan {
         ],
         tierkit: 'main',
       },
-      { job: 'post', needs: ['review'], permissions: POST_PERMISSIONS, checkouts: [], dataCheckouts: [], headArtifacts: [], tierkit: 'none' },
+      {
+        job: 'post', needs: ['review'], permissions: POST_PERMISSIONS, checkouts: [], dataCheckouts: [], headArtifacts: [], tierkit: 'none',
+        environment: REVIEW_ENVIRONMENT, appToken: reviewAppToken(estate.ci),
+      },
     ],
   };
 }

@@ -18,6 +18,9 @@ export function defineEstate(): Estate {
       repository: 'arcodange/estate', repositoryId: '812347795',
       // One publisher GitHub App per tier: only it may write the tier's paths of the rendered branch.
       publisherAppIds: { ci: 1040001, demo: 1040002, dev: 1040003, preprod: 1040004, prod: 1040005, staging: 1040006 },
+      // PLACEHOLDER: the review GitHub App's id (an App of its own, installed on arcodange/estate; its key a secret of
+      // the `tierkit-review` environment, main only). Main requires `tierkit review` from this App alone (TK019).
+      reviewAppId: 1040010,
       argocdMirrorReason: 'Argo CD cannot reach github.com from the lab network: git.arcodange.lab pull-mirrors arcodange/estate every minute; '
         + 'only its mirror service account may write it, and no one may push to it (the platform team owns that host)',
     },

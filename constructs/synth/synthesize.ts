@@ -379,7 +379,7 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
   for (const r of githubRulesets(manifest)) addCiFile(rulesetFile(r.name), 'ci-github-ruleset', canonicalJson(r));
   const dataPromote = dataPromotePlan(manifest);
   if (dataPromote) addCiFile(DATA_PROMOTE_PLAN_FILE, 'ci-data-promote', canonicalJson(dataPromote));
-  addCiFile(REVIEW_PLAN_FILE, 'ci-review', canonicalJson(reviewWorkflowPlan(manifest.estate.argocd.targetRevision)));
+  addCiFile(REVIEW_PLAN_FILE, 'ci-review', canonicalJson(reviewWorkflowPlan(manifest.estate)));
   const listed = { ...manifest, artifacts: [...artifacts, ...ciFiles].sort((a, b) => compareStrings(a.path, b.path)) };
   files.set(naming.dist.manifest, canonicalJson(listed));
   return { files, manifest: listed };

@@ -31,7 +31,7 @@ export const rule: Rule = {
       out.push({ source: at('/triggering'), message: `the review accepts a triggering run of ${compact(d.triggering)}, not only a pull_request run of ${PR_WORKFLOW_PATH}: workflow_run matches by name, and a branch may add a workflow of the same name` });
     }
     if (d.statusContext !== REVIEW_STATUS_CONTEXT) out.push({ source: at('/statusContext'), message: `the review posts the status ${JSON.stringify(d.statusContext)}, not "${REVIEW_STATUS_CONTEXT}" which main's ruleset requires` });
-    if (canonicalJson(d) !== canonicalJson(reviewWorkflowPlan(g.manifest.estate.argocd.targetRevision))) out.push({ source: at(''), message: `${REVIEW_PLAN_FILE} is not the plan tierkit derives (trigger, jobs, permissions, checkouts or artifacts differ): it was edited by hand` });
+    if (canonicalJson(d) !== canonicalJson(reviewWorkflowPlan(g.manifest.estate))) out.push({ source: at(''), message: `${REVIEW_PLAN_FILE} is not the plan tierkit derives (trigger, jobs, permissions, checkouts or artifacts differ): it was edited by hand` });
     return out;
   },
 };

@@ -47,9 +47,10 @@ export const rule: Rule = {
         if (!dataPath(a?.path)) out.push({ source: at(`${pointer}/headArtifacts/${i}/path`), message: `review job ${name} downloads the PR run's ${JSON.stringify(a?.name)} to ${JSON.stringify(a?.path)}: only under ${REVIEW_HEAD_DIR}/, apart from main's checkout (its rules, lockfile and tierkit)` });
       });
       if (job.tierkit !== 'main' && job.tierkit !== 'none') out.push({ source: at(`${pointer}/tierkit`), message: `review job ${name} runs tierkit from ${JSON.stringify(job.tierkit)}: only main's install` });
-      const writes = Object.entries(job.permissions ?? {}).some(([, v]) => v === 'write');
+      // The review App's token (and the environment holding its key) writes too (TK018).
+      const writes = Object.entries(job.permissions ?? {}).some(([, v]) => v === 'write') || job.appToken !== undefined || job.environment !== undefined;
       if (writes && ((checkouts?.length ?? 1) > 0 || (data?.length ?? 1) > 0 || (artifacts?.length ?? 1) > 0 || job.tierkit !== 'none')) {
-        out.push({ source: at(pointer), message: `review job ${name} holds a write permission and also checks out, downloads the PR run's artifacts or runs tierkit: the job that writes must only post what the read-only job produced` });
+        out.push({ source: at(pointer), message: `review job ${name} holds a write permission (or the review App's token) and also checks out, downloads the PR run's artifacts or runs tierkit: the job that writes must only post what the read-only job produced` });
       }
     }
     return out;

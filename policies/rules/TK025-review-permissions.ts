@@ -13,7 +13,8 @@ export const rule: Rule = {
   explanation:
     'A `workflow_run` run gets the repository\'s token with write access by default, even when the triggering run was a '
     + 'fork\'s PR. The review job needs `actions: read` (the PR run\'s artifacts), `contents: read` (main) and '
-    + '`pull-requests: read` (resolving the PR); the posting job `pull-requests: write` and `statuses: write`. Anything more '
+    + '`pull-requests: read` (resolving the PR); the posting job none (it posts with the review App\'s token, TK018: a status '
+    + 'its GITHUB_TOKEN posted would be GitHub Actions\', which any workflow posts as). Anything more '
     + '(`contents: write`, `id-token: write`, `actions: write`, …) in a job that reads what the PR produced is a token the '
     + 'PR\'s data can steer. The rule reads dist/ci/review.json: a job other than `review` and `post`, or other permissions, is a finding.',
   fix: 'Re-run `tierkit synth` and `tierkit ci github`; never widen the review workflow\'s permissions.',

@@ -1,5 +1,5 @@
 import { rulesetFile } from '../../contract/github-rulesets';
-import { GITHUB_ACTIONS_APP_ID, REVIEW_STATUS_CONTEXT } from '../../contract/review-workflow';
+import { REVIEW_STATUS_CONTEXT } from '../../contract/review-workflow';
 import { Rule, RuleFinding } from './support/rule';
 
 const isObj = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -8,14 +8,13 @@ export const rule: Rule = {
   id: 'TK026',
   name: 'main-required-review-check',
   severity: 'error',
-  title: "Main requires the review workflow's `tierkit review` status from GitHub Actions, on an up-to-date branch, and no check a PR workflow reports",
+  title: "Main requires the review workflow's `tierkit review` status, on an up-to-date branch, and no check a PR workflow reports",
   explanation:
     'A required check named after a job of the PR workflow is satisfied by whatever that job — the PR\'s own file — reports. '
-    + 'Main\'s ruleset must require the `tierkit review` commit status (posted by the review workflow from main\'s file), bound '
-    + 'to the GitHub Actions app (`integration_id` 15368: a person\'s or another app\'s token cannot post it), with the '
-    + 'strict policy (the PR is judged on top of main). The rule reads dist/ci/rulesets/tierkit-main.json as written: '
-    + 'missing, unreadable, without that check, not strict, or requiring any other check (unbound or a PR job\'s) is a finding. '
-    + 'A workflow of the repository that holds `statuses: write` can still post the context (docs/pr-flow.md).',
+    + 'Main\'s ruleset must require the `tierkit review` commit status (posted by the review workflow from main\'s file), with '
+    + 'the strict policy (the PR is judged on top of main). The rule reads dist/ci/rulesets/tierkit-main.json as written: '
+    + 'missing, unreadable, without that check, not strict, or requiring any other check (a PR job\'s) is a finding. '
+    + 'Which App the check is bound to (`integration_id`: the review App) is TK019\'s.',
   fix: 'Re-run `tierkit synth`; apply dist/ci/rulesets/tierkit-main.json (`gh api --method PUT repos/<owner>/<repo>/rulesets/<id> --input <file>`); never edit it by hand.',
   suppressible: false,
   evaluate(g) {
@@ -31,11 +30,11 @@ export const rule: Rule = {
     const out: RuleFinding[] = [];
     if (!isObj(p) || p.strict_required_status_checks_policy !== true) out.push({ source: at(`/rules/${i}/parameters`), message: "main's required checks are not strict: a PR judged on an older main merges on top of changes its review never saw" });
     const checks: unknown[] = isObj(p) && Array.isArray(p.required_status_checks) ? p.required_status_checks : [];
-    const bound = checks.some((c) => isObj(c) && c.context === REVIEW_STATUS_CONTEXT && c.integration_id === GITHUB_ACTIONS_APP_ID);
-    if (!bound) out.push({ source: at(`/rules/${i}/parameters/required_status_checks`), message: `main does not require "${REVIEW_STATUS_CONTEXT}" bound to the GitHub Actions app (integration_id ${GITHUB_ACTIONS_APP_ID}): the review workflow's verdict does not gate the merge` });
+    const bound = checks.some((c) => isObj(c) && c.context === REVIEW_STATUS_CONTEXT);
+    if (!bound) out.push({ source: at(`/rules/${i}/parameters/required_status_checks`), message: `main does not require "${REVIEW_STATUS_CONTEXT}": the review workflow's verdict does not gate the merge` });
     checks.forEach((c, k) => {
-      if (isObj(c) && c.context === REVIEW_STATUS_CONTEXT && c.integration_id === GITHUB_ACTIONS_APP_ID) return;
-      out.push({ source: at(`/rules/${i}/parameters/required_status_checks/${k}`), message: `main requires ${JSON.stringify(c)}: only "${REVIEW_STATUS_CONTEXT}" from GitHub Actions — a PR workflow's job, or an unbound context, reports what the PR author wrote` });
+      if (isObj(c) && c.context === REVIEW_STATUS_CONTEXT) return;
+      out.push({ source: at(`/rules/${i}/parameters/required_status_checks/${k}`), message: `main requires ${JSON.stringify(c)}: only "${REVIEW_STATUS_CONTEXT}" — a PR workflow's job reports what the PR author wrote` });
     });
     return out;
   },

@@ -126,7 +126,8 @@ describe('tierkit ci github', () => {
     const script = review.jobs.post.steps.find((s: any) => s.name === 'Post the sticky comment').with.script;
     expect(script).toContain("'<!-- tierkit-diff -->'");
     expect(script).toContain('updateComment');
-    expect(review.jobs.post.permissions).toEqual({ 'pull-requests': 'write', statuses: 'write' });
+    // The post job's GITHUB_TOKEN writes nothing: it posts with the review App's token (test/ci/review.test.ts).
+    expect(review.jobs.post.permissions).toEqual({});
   });
 
   it('holds no credential literal and pins every action to an exact version', () => {
@@ -142,7 +143,7 @@ describe('tierkit ci github', () => {
         // A role ARN names no secret: it is one of the state identities of dist/ci/state-access.json (state-access.test.ts).
         if (key === 'role-to-assume') expect(value, `${name}: ${path.join('.')}`).toMatch(/^arn:aws:iam::[0-9]{12}:role\/tierkit-state-(plan-|apply-|platform-admin)/);
         else if (input && /token|password|secret/i.test(key) && typeof value === 'string' && key !== 'secrets') {
-          expect(value, `${name}: ${path.join('.')}`).toMatch(/^\$\{\{ (secrets|github|vars|steps\.publisher\.outputs)\./);
+          expect(value, `${name}: ${path.join('.')}`).toMatch(/^\$\{\{ (secrets|github|vars|steps\.(publisher|app)\.outputs)\./);
         }
       }
       // id-token is granted per job, never workflow-wide.

@@ -4,11 +4,14 @@ import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:
 import { join, resolve as resolvePath } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthesize } from '../../constructs/synth/synthesize';
+import { githubWorkflows } from '../../ci/github';
+import { githubRulesets } from '../../contract/github-rulesets';
 import { PR_WORKFLOW_NAME } from '../../contract/review-workflow';
 import estate from '../../environments';
 import { testTmp } from '../setup/tmpdir';
 import { cleanDist } from '../policies/helpers';
 import { editJson } from '../policies/support/dist-edit';
+import { parse as parseYaml } from 'yaml';
 import { runStep, step, Workflow, workflows } from './support';
 
 /**
@@ -81,7 +84,8 @@ describe('the review workflow runs main, and reads the PR run as data', () => {
     expect(downloads.map((s: any) => s.with.path)).toEqual(['head/dist', 'head/plans', 'head/index']);
     expect(downloads.every((s: any) => s.with['run-id'] === '${{ github.event.workflow_run.id }}')).toBe(true);
     expect(review.jobs.review.permissions).toEqual({ actions: 'read', contents: 'read', 'pull-requests': 'read' });
-    expect(review.jobs.post.permissions).toEqual({ 'pull-requests': 'write', statuses: 'write' });
+    // The post job's GITHUB_TOKEN can post nothing: a status it posted would be GitHub Actions', which any workflow posts as.
+    expect(review.jobs.post.permissions).toEqual({});
     // The workflow is what the plan in dist/ says (the plan is what TK023–TK025 judge).
     const plan = JSON.parse(synthesize(estate()).files.get('ci/review.json')!);
     expect(Object.keys(review.jobs)).toEqual(plan.jobs.map((j: any) => j.job));
@@ -92,6 +96,52 @@ describe('the review workflow runs main, and reads the PR run as data', () => {
       expect(uses('checkout').map((w: any) => w.ref), j.job).toEqual([...j.checkouts, ...j.dataCheckouts.map((c: any) => c.ref)]);
       expect(uses('download-artifact').filter((w: any) => w['run-id']).map((w: any) => w.path), j.job).toEqual(j.headArtifacts.map((a: any) => a.path));
     }
+  });
+});
+
+describe("the status and the comment are posted with the review App's token, minted in the tierkit-review environment", () => {
+  it('the post job runs in tierkit-review and mints the declared App\'s token (pinned action, this repository, statuses and pull requests only)', () => {
+    const post = review.jobs.post;
+    expect(post.environment).toBe('tierkit-review');
+    expect(review.jobs.review.environment).toBeUndefined();
+    const mint = post.steps.filter((s: any) => String(s.uses).startsWith('actions/create-github-app-token@'));
+    expect(mint).toHaveLength(1);
+    expect(post.steps[0]).toBe(mint[0]);
+    expect(mint[0]).toEqual({
+      id: 'app', name: expect.any(String), uses: 'actions/create-github-app-token@df432ceedc7162793a195dd1713ff69aefc7379e',
+      with: {
+        'app-id': '1040010', 'private-key': '${{ secrets.TIERKIT_REVIEW_APP_PRIVATE_KEY }}', owner: 'arcodange', repositories: 'estate',
+        'permission-pull-requests': 'write', 'permission-statuses': 'write',
+      },
+    });
+    // Every step that writes to GitHub uses that token, never the job's GITHUB_TOKEN.
+    const scripts = post.steps.filter((s: any) => String(s.uses).startsWith('actions/github-script@'));
+    expect(scripts.map((s: any) => s.name)).toEqual(['Post the sticky comment', 'Commit status tierkit review']);
+    for (const s of scripts) expect(s.with['github-token'], s.name).toBe('${{ steps.app.outputs.token }}');
+    // No other job reads the App's key.
+    expect(JSON.stringify(review.jobs.review)).not.toContain('TIERKIT_REVIEW_APP_PRIVATE_KEY');
+  });
+
+  it("no other job of any generated workflow names tierkit-review or reads the App's key (it would post the status main requires)", () => {
+    const holders: string[] = [];
+    for (const [file, text] of githubWorkflows(synthesize(estate()).manifest)) {
+      if (!file.endsWith('.yml') || !text.includes('jobs:')) continue;
+      const wf = parseYaml(text) as Workflow;
+      for (const [id, j] of Object.entries((wf?.jobs ?? {}) as Record<string, any>)) {
+        if (j.environment === 'tierkit-review' || JSON.stringify(j).includes('TIERKIT_REVIEW_APP_PRIVATE_KEY')) holders.push(`${file}#${id}`);
+      }
+    }
+    expect(holders).toEqual(['tierkit-pr-review.yml#post']);
+  });
+
+  it('with no review App declared, the token step has no App id (it fails) and the ruleset stays on GitHub Actions, which check refuses (TK019)', () => {
+    const e = estate();
+    const m = synthesize(e).manifest;
+    const none = { ...m, estate: { ...m.estate, ci: { ...m.estate.ci, reviewAppId: undefined } } };
+    const { review: r } = workflows(none);
+    expect(r.jobs.post.steps[0].with['app-id']).toBe('');
+    const main = githubRulesets(none).find((x) => x.name === 'tierkit-main')!;
+    expect(JSON.stringify(main.rules)).toContain('{"context":"tierkit review","integration_id":15368}');
   });
 });
 

@@ -13,7 +13,10 @@ export function defineEstate(): Estate {
     argocd: { repoUrl: 'https://github.com/acme/estate.git' },
     // repositoryId: the repository's numeric id (`gh api repos/acme/estate --jq .id`); Vault's CI
     // roles bind the token's repository_id claim to it, so a renamed or re-created repo gets nothing.
-    ci: { repository: 'acme/estate', repositoryId: '123456789' },
+    // reviewAppId: PLACEHOLDER — your review GitHub App's id (Commit statuses and Pull requests: write;
+    // its key the secret TIERKIT_REVIEW_APP_PRIVATE_KEY of environment `tierkit-review`, main only).
+    // Main requires the `tierkit review` status from this App alone (TK019): until it exists, nothing merges.
+    ci: { repository: 'acme/estate', repositoryId: '123456789', reviewAppId: 1000001 },
     backend: Backend.s3({ bucket: 'acme-tfstate', region: 'eu-west-3', keyPrefix: 'estate', accountId: '123456789012' }),
     // One cluster for every tier is a reasoned choice (`check` TK044): give prod its own with the
     // tier setting argocdDestinationServer, or say here what keeps it apart (a tainted nodePool).
