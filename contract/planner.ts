@@ -127,7 +127,7 @@ LEFT JOIN pg_roles g ON g.oid = m.grantor
 WHERE m.roleid = (SELECT oid FROM pg_roles WHERE rolname = $1)
   AND r.rolname <> $2 AND r.rolname <> $3
   AND NOT (
-    left(r.rolname, length($5)) = $5 AND r.rolcanlogin AND NOT r.rolsuper AND NOT r.rolcreaterole AND NOT r.rolcreatedb
+    left(r.rolname, length($5)) = $5 AND NOT m.admin_option AND r.rolcanlogin AND NOT r.rolsuper AND NOT r.rolcreaterole AND NOT r.rolcreatedb
     AND NOT r.rolreplication AND NOT r.rolbypassrls
     AND r.rolvaliduntil IS NOT NULL AND r.rolvaliduntil <= now() + make_interval(secs => $4::int)
     AND EXISTS (SELECT 1 FROM pg_auth_members c WHERE c.roleid = r.oid AND c.member = (SELECT oid FROM pg_roles WHERE rolname = $2) AND c.admin_option)
