@@ -2,9 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PostgresServer } from '../../constructs';
 import type { Manifest } from '../../contract/manifest';
 import { readDist } from '../../contract/read';
 import { stateMigrationPlan, stateMigrationScript } from '../../contract/state-migration';
+import { computeChangeSet } from '../../diff';
+import { server } from '../../environments/estate';
+import { app, pairDirs, read, writeEstate } from '../diff/fixtures';
 import { cleanDist, freshDir } from '../policies/helpers';
 
 /**
@@ -78,5 +82,21 @@ describe('state migrate: where a state may go', () => {
     expect(d.stdout).not.toContain('aws s3 rm');
     const ok = tierkit('state', 'migrate', '--from', cleanDist(), '--dist', cleanDist());
     expect(ok.status, ok.stderr).toBe(0);
+  });
+});
+
+describe('the PR diff on a state key move that migrate refuses', () => {
+  it("erp-sandbox moved from prod-pg to nonprod-pg: the item says not to migrate and to retire it under prod's gate", () => {
+    const dirs = pairDirs('a14-diff-down');
+    const base = writeEstate(dirs.base);
+    const head = writeEstate(dirs.head, (e) => {
+      const sb = app(e, 'erp').node.children.find((c) => c.node.id === 'sandbox')!;
+      (sb as unknown as { explicitServer: PostgresServer }).explicitServer = server(e, 'nonprod-pg');
+    });
+    const item = computeChangeSet(read(base), read(head)).attention.find((a) => a.category === 'state-key-moved' && a.stack === 'erp-sandbox')!;
+    expect(item.message).toContain('moves from estate/prod/servers/prod-pg/erp-sandbox.tfstate to estate/dev/servers/nonprod-pg/erp-sandbox.tfstate');
+    expect(item.message).toContain('`tierkit state migrate` refuses this move, do not migrate');
+    expect(item.message).toContain("its destroy runs under prod's gate");
+    expect(item.message).not.toContain('pause applies and run');
   });
 });
