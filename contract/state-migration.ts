@@ -139,11 +139,12 @@ export function stateMigrationScript(plan: StateMigrationPlan): string {
     ': "${FROM_DIST:?set FROM_DIST to the old dist}"',
     'work="$(mktemp -d)"',
   ];
+  const rises = new Map(plan.gateRises.map((r) => [r.stack, r]));
   for (const m of plan.moves) {
     const dir = `"$FROM_DIST"/terraform/${m.stack}`;
     lines.push(
       '',
-      `# ${m.stack} (${m.why}): ${m.from} -> ${m.to}`,
+      `# ${m.stack} (${m.why}): ${m.from} -> ${m.to}${rises.has(m.stack) ? ` (gate rises from ${rises.get(m.stack)!.fromTier} to ${rises.get(m.stack)!.toTier}: review its first ${rises.get(m.stack)!.toTier} plan)` : ''}`,
       `terraform -chdir=${dir} init -input=false -reconfigure -backend-config=key=${q(m.from)}`,
       `terraform -chdir=${dir} state pull > "$work"/${m.stack}.old.json`,
       `terraform -chdir=${dir} init -input=false -migrate-state -force-copy -backend-config=key=${q(m.to)}`,

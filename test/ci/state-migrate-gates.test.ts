@@ -34,6 +34,7 @@ describe('state migrate: where a state may go', () => {
     expect(plan.moves.find((m) => m.stack === 'shop-dev')).toEqual({ stack: 'shop-dev', from: 'estate/ci/servers/nonprod-pg/shop-dev.tfstate', to: 'estate/dev/servers/nonprod-pg/shop-dev.tfstate', why: 'live' });
     expect(plan.gateRises).toContainEqual({ stack: 'shop-dev', fromTier: 'ci', toTier: 'dev' });
     expect(plan.gateRises.map((r) => r.stack)).toEqual(plan.moves.map((m) => m.stack));
+    expect(stateMigrationScript(plan)).toContain('# shop-dev (live): estate/ci/servers/nonprod-pg/shop-dev.tfstate -> estate/dev/servers/nonprod-pg/shop-dev.tfstate (gate rises from ci to dev: review its first dev plan)');
   });
 
   it('the same gate falling (nonprod-pg from dev to ci) is refused for every stack on it: retire and add anew', () => {
