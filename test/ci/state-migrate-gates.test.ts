@@ -55,6 +55,16 @@ describe('state migrate: where a state may go', () => {
     expect(plan.refusals).toContainEqual(expect.stringContaining("stack shop's gating tier goes from prod to dev"));
   });
 
+  it("prod-pg's entry and its stacks all edited to say dev gates them: the live env on it, and the fall, are each refused", () => {
+    const to = clone();
+    to.servers.find((s: any) => s.id === 'prod-pg').gatingTier = 'dev';
+    for (const s of to.stacks) if (s.server === 'prod-pg') s.gatingTier = 'dev';
+    const plan = stateMigrationPlan(clone(), to);
+    expect(plan.refusals).toContainEqual(expect.stringMatching(/^server prod-pg holds \S+ of the live-data tier prod, but the new manifest gates it by dev$/));
+    expect(plan.refusals).toContainEqual(expect.stringContaining("stack shop's gating tier goes from prod to dev"));
+    expect(plan.moves).toEqual([]);
+  });
+
   it("a platform stack whose gating tier is not the estate's strictest is refused", () => {
     const to = clone();
     to.stacks.find((s: any) => s.name === 'platform-dev').gatingTier = 'dev';
