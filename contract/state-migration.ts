@@ -147,6 +147,8 @@ export function stateMigrationScript(plan: StateMigrationPlan): string {
       `# ${m.stack} (${m.why}): ${m.from} -> ${m.to}${rises.has(m.stack) ? ` (gate rises from ${rises.get(m.stack)!.fromTier} to ${rises.get(m.stack)!.toTier}: review its first ${rises.get(m.stack)!.toTier} plan)` : ''}`,
       `terraform -chdir=${dir} init -input=false -reconfigure -backend-config=key=${q(m.from)}`,
       `terraform -chdir=${dir} state pull > "$work"/${m.stack}.old.json`,
+      // -force-copy answers yes to overwriting a state already at the new key: refuse one instead.
+      `if aws s3api head-object --bucket ${q(plan.bucket)} --key ${q(m.to)} > /dev/null 2>&1; then echo "${m.stack}: a state already exists at ${m.to}; nothing moved" >&2; exit 1; fi`,
       `terraform -chdir=${dir} init -input=false -migrate-state -force-copy -backend-config=key=${q(m.to)}`,
       `terraform -chdir=${dir} state pull > "$work"/${m.stack}.new.json`,
       `jq -e -n --slurpfile a "$work"/${m.stack}.old.json --slurpfile b "$work"/${m.stack}.new.json '$a[0].lineage == $b[0].lineage and $a[0].serial == $b[0].serial' > /dev/null || { echo "${m.stack}: the state at ${m.to} is not the one at ${m.from}; nothing deleted" >&2; exit 1; }`,

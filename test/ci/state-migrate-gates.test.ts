@@ -35,6 +35,7 @@ describe('state migrate: where a state may go', () => {
     expect(plan.gateRises).toContainEqual({ stack: 'shop-dev', fromTier: 'ci', toTier: 'dev' });
     expect(plan.gateRises.map((r) => r.stack)).toEqual(plan.moves.map((m) => m.stack));
     expect(stateMigrationScript(plan)).toContain('# shop-dev (live): estate/ci/servers/nonprod-pg/shop-dev.tfstate -> estate/dev/servers/nonprod-pg/shop-dev.tfstate (gate rises from ci to dev: review its first dev plan)');
+    expect(stateMigrationScript(plan)).toContain(`if aws s3api head-object --bucket 'arcodange-tfstate' --key 'estate/dev/servers/nonprod-pg/shop-dev.tfstate' > /dev/null 2>&1; then echo "shop-dev: a state already exists at estate/dev/servers/nonprod-pg/shop-dev.tfstate; nothing moved" >&2; exit 1; fi`);
   });
 
   it('the same gate falling (nonprod-pg from dev to ci) is refused for every stack on it: retire and add anew', () => {
