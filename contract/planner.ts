@@ -114,7 +114,8 @@ export function plannerIssuerBootstrapStatements(password: string): string[] {
  * 16+ gives a role's creator ADMIN on it: an existing role — a sandbox's login, an env group — can
  * never show that), plain, expiring within the planner TTL, member of nothing else and with no member
  but the issuer (its ADMIN on the logins it made would let it hand one — and the group through it —
- to any role). ADMIN OPTION lets
+ to any role), and holding the group without ADMIN OPTION (with it, the login itself could add any
+ * role; attack14). ADMIN OPTION lets
  * the issuer make ANY role a member, and a member inherits the group's CONNECT on every env database
  * of the server (measured in test/pg/planner.test.ts); no event trigger sees GRANT ROLE, so the
  * membership list itself is checked. Parameters: $1 group, $2 issuer, $3 static login, $4 max TTL
@@ -127,7 +128,7 @@ LEFT JOIN pg_roles g ON g.oid = m.grantor
 WHERE m.roleid = (SELECT oid FROM pg_roles WHERE rolname = $1)
   AND r.rolname <> $2 AND r.rolname <> $3
   AND NOT (
-    left(r.rolname, length($5)) = $5 AND r.rolcanlogin AND NOT r.rolsuper AND NOT r.rolcreaterole AND NOT r.rolcreatedb
+    left(r.rolname, length($5)) = $5 AND NOT m.admin_option AND r.rolcanlogin AND NOT r.rolsuper AND NOT r.rolcreaterole AND NOT r.rolcreatedb
     AND NOT r.rolreplication AND NOT r.rolbypassrls
     AND r.rolvaliduntil IS NOT NULL AND r.rolvaliduntil <= now() + make_interval(secs => $4::int)
     AND EXISTS (SELECT 1 FROM pg_auth_members c WHERE c.roleid = r.oid AND c.member = (SELECT oid FROM pg_roles WHERE rolname = $2) AND c.admin_option)

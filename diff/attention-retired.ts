@@ -1,5 +1,6 @@
 import type { ManifestRetiredStack } from '../contract/manifest';
 import { manifestStackStateKey } from '../contract/state-access';
+import { gateChange } from '../contract/state-move-gates';
 import type { Context } from './attention-context';
 
 /**
@@ -64,10 +65,18 @@ export function stateKeyAttention(ctx: Context): void {
     const from = manifestStackStateKey(a, was);
     const to = manifestStackStateKey(b, s);
     if (from === to && a.bucket === b.bucket) continue;
+    // Another server or a laxer gate is never migrated (contract/state-move-gates.ts): say so here.
+    const gate = gateChange(ctx.base, ctx.head, was, s);
+    const moved = `its Terraform state key moves from ${from ?? '(none formed)'} to ${to ?? '(none formed)'}${a.bucket === b.bucket ? '' : ` (bucket ${a.bucket} → ${b.bucket})`}: state does not follow a key, so a plan against the new one would create the stack again`;
+    const migrate = 'pause applies and run `tierkit state migrate --from <base dist> --dist <head dist>` before this is applied';
     ctx.items.push({
       // Its own subject: folded into the stack's line, the move would hide among that line's details.
       category: 'state-key-moved', subject: `state key of stack ${s.name}`, stack: s.name, tier: s.gatingTier,
-      message: `its Terraform state key moves from ${from ?? '(none formed)'} to ${to ?? '(none formed)'}${a.bucket === b.bucket ? '' : ` (bucket ${a.bucket} → ${b.bucket})`}: state does not follow a key, so a plan against the new one would create the stack again; pause applies and run \`tierkit state migrate --from <base dist> --dist <head dist>\` before this is applied`,
+      message: gate.kind === 'refused'
+        ? `${moved}; \`tierkit state migrate\` refuses this move, do not migrate: ${gate.why}`
+        : gate.kind === 'rises'
+          ? `${moved}; its gate rises from ${gate.from} to ${gate.to}, so state written by ${gate.from}'s applier becomes ${gate.to}'s: ${migrate}, and review its first ${gate.to} plan for objects the config does not declare`
+          : `${moved}; ${migrate}`,
       details: [`- ${from ?? '(none)'}`, `+ ${to ?? '(none)'}`],
     });
   }

@@ -38,7 +38,7 @@ const REDERIVED = new Set<string>(['prod', 'human-gate', 'destroy']);
 const CATEGORY_LABEL: Partial<Record<AttentionCategory, string>> = {
   integrity: 'dist/ integrity (check fails on it)', unresolved: 'value tierkit cannot resolve (check fails on it)',
   unmodelled: 'type tierkit does not model',
-  'gate-changed': 'apply gate changed', 'seed-store': 'seed store moved: prod\'s golden is written there', 'retired-stack': 'retired stack: its state key kept', 'retired-stack-problem': 'retired stack: its state key not kept for its own tier', 'state-key-moved': 'state key moves: migrate the state first', suppression: 'suppression', exception: 'exception', 'meta-argument': 'meta-argument',
+  'gate-changed': 'apply gate changed', 'seed-store': 'seed store moved: prod\'s golden is written there', 'retired-stack': 'retired stack: its state key kept', 'retired-stack-problem': 'retired stack: its state key not kept for its own tier', 'state-key-moved': 'state key moves: migrate its state, or retire the stack, before this is applied', suppression: 'suppression', exception: 'exception', 'meta-argument': 'meta-argument',
   ownership: 'owner', membership: 'membership', grant: 'grant', 'role-attributes': 'role attributes', statements: 'statements',
   'allowed-roles': 'allowed_roles', connection: 'connection', 'vault-policy': 'Vault policy', 'auth-role': 'auth role',
   'network-policy': 'network', 'sandbox-added': 'sandbox create', 'sandbox-removed': 'sandbox delete', 'sandbox-changed': 'sandbox change',

@@ -423,5 +423,36 @@ describe.each(MAJORS)('the CI planners\' read-only login, PostgreSQL %i', (major
       await su.exec(`REVOKE ${ident(got.credential.username)} FROM ${ident(victim)} GRANTED BY ${ident(issuer())}`);
       expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([]);
     });
+
+    // attack14 minor: an issued login holding the group WITH ADMIN OPTION could itself plant any role
+    // in the group (and hand the ADMIN on); the pre-flight must list it although the issuer made it.
+    it('an issued login holding the planner group WITH ADMIN OPTION is listed by the pre-flight, and can plant members until revoked', async () => {
+      const v = pieces();
+      const got = await issueCredential(ns.server, v, applied.names, issuerPassword, 900);
+      if (!got.ok) throw new Error(`${got.code} ${got.message} ${got.sql}`);
+      const other = await issueCredential(ns.server, v, applied.names, issuerPassword, 900);
+      if (!other.ok) throw new Error(`${other.code} ${other.message} ${other.sql}`);
+      const login = await connect(ns.server, { user: other.credential.username, password: other.credential.password, database: 'postgres' });
+      sessions.push(login);
+      const params = [plannerGroup(applied.names), issuer(), applied.names.map(PLANNER_LOGIN_ROLE), PLANNER_CREDENTIAL_TTL.maxSeconds, applied.names.map(ISSUED_LOGIN_PREFIX)];
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([]);
+      const s = await connectAsConnectionUser(ns.server, v, issuerPassword);
+      sessions.push(s);
+      expect((await s.run(`GRANT ${ident(plannerGroup(applied.names))} TO ${ident(got.credential.username)} WITH ADMIN OPTION`)).ok).toBe(true);
+      // Measured: with ADMIN the issued login grants the group to a role the issuer never made.
+      const su = await ns.admin();
+      const victim = ns.name('admin_victim');
+      await su.exec(`CREATE ROLE ${ident(victim)} NOLOGIN`);
+      const holder = await connect(ns.server, { user: got.credential.username, password: got.credential.password, database: 'postgres' });
+      sessions.push(holder);
+      expect((await holder.run(`GRANT ${ident(plannerGroup(applied.names))} TO ${ident(victim)}`)).ok).toBe(true);
+      const rows = await login.query<{ member: string; grantor: string }>(UNEXPECTED_PLANNER_MEMBERS_SQL, params);
+      expect(rows.map((r) => r.member).sort()).toEqual([got.credential.username, victim].sort());
+      await su.exec(`REVOKE ${ident(plannerGroup(applied.names))} FROM ${ident(victim)} GRANTED BY ${ident(got.credential.username)}`);
+      await su.exec(`DROP ROLE ${ident(victim)}`);
+      // The ADMIN grant replaced by a plain one (16+: one grant per grantor): the login passes again.
+      expect((await s.run(`REVOKE ADMIN OPTION FOR ${ident(plannerGroup(applied.names))} FROM ${ident(got.credential.username)}`)).ok).toBe(true);
+      expect(await login.query(UNEXPECTED_PLANNER_MEMBERS_SQL, params)).toEqual([]);
+    });
   });
 });
