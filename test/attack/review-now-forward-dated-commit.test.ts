@@ -34,14 +34,15 @@ function layout(dist: string): string {
   return dir;
 }
 
-function runCheck(dir: string, headAt: string) {
+function runCheck(dir: string, headAt: string): Record<string, string> {
   const s = step(review.jobs.review, 'check');
   const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', s.run], {
     cwd: join(dir, 'main'), encoding: 'utf8',
     env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, HOME: process.env.HOME ?? dir, GITHUB_OUTPUT: join(dir, '.out'), HEAD_COMMITTED_AT: headAt },
   });
   expect(r.status, r.stderr).toBe(0);
-  return { ...Object.fromEntries(readFileSync(join(dir, '.out'), 'utf8').trim().split('\n').map((l) => l.split('=') as [string, string])), stdout: r.stdout };
+  const out: Record<string, string> = Object.fromEntries(readFileSync(join(dir, '.out'), 'utf8').trim().split('\n').map((l) => l.split('=') as [string, string]));
+  return { ...out, stdout: r.stdout };
 }
 
 describe('attack17: a forward-dated head commit moves the review\'s evaluation instant', () => {

@@ -47,6 +47,14 @@ describe("locate checks main's synthesized dist before anything is planned, appl
     expect(at).toBe(names.indexOf('Synthesize main') + 1);
     expect(at).toBeLessThan(names.indexOf('Download the reviewed plan index'));
     expect(String(step(apply.jobs.locate, NAME).run)).not.toMatch(/git (show|log)|%ct|%cI/);
+    // A failed check stops the run: every other job runs only after locate succeeded (directly, or
+    // after a publish job that itself required it).
+    for (const [id, job] of Object.entries(apply.jobs as Record<string, any>)) {
+      if (id === 'locate') continue;
+      expect(String(job.if), id).toMatch(/needs\.locate\.result == 'success'|needs\.publish-[a-z-]+\.result == 'success'/);
+      const publish = /needs\.(publish-[a-z-]+)\.result == 'success'/.exec(String(job.if))?.[1];
+      if (publish) expect(String((apply.jobs as any)[publish].if), id).toContain("needs.locate.result == 'success'");
+    }
   });
 
   it('passes main as synthesized, and fails on a sandbox created in the future whatever a commit says', () => {
