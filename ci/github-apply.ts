@@ -75,6 +75,14 @@ const VERIFY_INDEX = [
   '',
 ].join('\n');
 
+/** `tierkit check` of main's dist at the runner's clock; errors fail locate, so no apply job runs. */
+export const MAIN_CHECK = [
+  'now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"',
+  'echo "Sandbox expiry evaluated at $now (the runner clock)"',
+  `${TIERKIT} check dist --now "$now"`,
+  '',
+].join('\n');
+
 function locateJob(m: Manifest): Record<string, unknown> {
   return {
     name: 'locate the reviewed plans',
@@ -88,6 +96,10 @@ function locateJob(m: Manifest): Record<string, unknown> {
       checkout({ 'fetch-depth': 0 }),
       ...setupNode(),
       { name: 'Synthesize main', run: `${TIERKIT} synth --out dist --quiet` },
+      // The review judged an uploaded dist, and catch-up re-plans from main: main's own dist must
+      // pass main's check (repo rules included) before anything is planned, applied or caught up.
+      // At the runner's clock, never a commit's date (its author wrote it).
+      { name: "Policy check of main's synthesized dist", run: `${MAIN_CHECK}` },
       {
         name: 'Download the reviewed plan index',
         uses: ACTIONS.downloadArtifact,

@@ -57,7 +57,9 @@ const limit = ${GITHUB_COMMENT_LIMIT};
 const artifact = (name) => 'the \`' + name + '\` artifact of run ' + context.runId;
 let diff = fs.readFileSync('tierkit-diff/comment.md', 'utf8');
 if (!diff.startsWith(marker)) diff = marker + '\\n' + diff;
-const rows = Object.keys(plans).sort().map((s) => '| ' + s + ' | \`' + plans[s] + '\` |\\n');
+// A stack name is a directory the PR run named: as a numeric entity, no character of it is Markdown or HTML.
+const cell = (x) => x.replace(/[&<>|\`\\\\\\r\\n]/g, (c) => '&#' + c.charCodeAt(0) + ';');
+const rows = Object.keys(plans).sort().map((s) => '| ' + cell(s) + ' | \`' + plans[s] + '\` |\\n');
 const lead = rows.length === 0 ? 'No stack to plan.\\n' : '';
 const outro = '\\nOn merge, each stack is planned again from main and applied only if that plan does what the reviewed one does, behind its tier\\'s environment. ' + process.env.PLAN_RESULTS + '.\\n';
 const header = '| stack | plan sha256 |\\n|---|---|\\n';

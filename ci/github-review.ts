@@ -20,7 +20,7 @@ const REVIEW_ARTIFACT = 'tierkit-review';
  * `pull_request` run of the PR workflow's file in this repository, and exactly one open PR into
  * main must have that run's head repository, branch and head commit (`workflow_run.pull_requests`
  * is empty for a fork's PR, github/docs#22501: the open PRs are listed by `owner:branch`). A run
- * of an older head (the PR moved on) posts no comment. Outputs the head commit's committer time.
+ * of an older head (the PR moved on) posts no comment.
  */
 export const RESOLVE_SCRIPT = (triggeringPath: string) => `const { owner, repo } = context.repo;
 const run = context.payload.workflow_run;
@@ -33,16 +33,17 @@ const prs = await github.paginate(github.rest.pulls.list, { owner, repo, state: 
 const mine = prs.filter((p) => p.head && p.head.sha === run.head_sha && p.head.ref === run.head_branch && p.head.repo && p.head.repo.id === run.head_repository.id
   && p.base && p.base.ref === 'main' && p.base.repo && p.base.repo.id === context.payload.repository.id);
 if (mine.length !== 1) return refuse(mine.length + ' open pull requests into main have head ' + run.head_repository.full_name + ':' + run.head_branch + ' at ' + run.head_sha + ' (the PR moved on, was closed, or is ambiguous): nothing to review; push to the PR to run its checks again');
-const commit = await github.rest.repos.getCommit({ owner, repo, ref: run.head_sha });
 core.setOutput('pr-number', String(mine[0].number));
-core.setOutput('head-committed-at', commit.data.commit.committer.date);
 core.info('PR #' + mine[0].number + ' at ' + run.head_sha + ', run ' + run.html_url + ' concluded ' + run.conclusion);
 `;
 
-/** The check instant: the later of main's committer time and the head's (as GitHub records it), as the PR run judges it. */
-// Run in main's checkout (the check step's working directory).
-const NOW = 'main_ct="$(git show -s --format=%ct HEAD)"\nhead_ct="$(date -d "$HEAD_COMMITTED_AT" +%s)"\n'
-  + 'if [ "$head_ct" -gt "$main_ct" ]; then now="$(date -u -d "@$head_ct" +%Y-%m-%dT%H:%M:%SZ)"; else now="$(date -u -d "@$main_ct" +%Y-%m-%dT%H:%M:%SZ)"; fi\n';
+/**
+ * The check instant: this review job's own clock (the runner's, which GitHub sets), never a commit's
+ * date. A commit's committer date is whatever its author wrote (GIT_COMMITTER_DATE), head or main
+ * alike: a forward-dated one would move the instant past a sandbox's expiry or creation (TK123).
+ * The diff step reuses it, so the comment and the status judge the same instant.
+ */
+export const REVIEW_NOW = 'now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"\n';
 
 /** Each downloaded plan's sha256, computed here from the planfile (never the artifact's own tfplan.sha256). */
 export const HASH_PLANS_SCRIPT = [
@@ -98,8 +99,7 @@ function reviewSteps(m: Manifest, j: ReviewJob): Step[] {
     })),
     {
       id: 'check', name: "Policy check of the head dist with main's tierkit", 'working-directory': REVIEW_MAIN_DIR,
-      env: { HEAD_COMMITTED_AT: '${{ steps.pr.outputs.head-committed-at }}' },
-      run: `${NOW}echo "now=$now" >> "$GITHUB_OUTPUT"\nrc=0\n${TIERKIT} check ../${REVIEW_HEAD_DIR}/dist --now "$now" || rc=$?\necho "rc=$rc" >> "$GITHUB_OUTPUT"\n`,
+      run: `${REVIEW_NOW}echo "now=$now" >> "$GITHUB_OUTPUT"\nrc=0\n${TIERKIT} check ../${REVIEW_HEAD_DIR}/dist --now "$now" || rc=$?\necho "rc=$rc" >> "$GITHUB_OUTPUT"\n`,
     },
     { name: 'Plan summaries for tierkit diff --plans', 'working-directory': REVIEW_HEAD_DIR, run: ASSEMBLE_PLANS_SCRIPT },
     {

@@ -1,7 +1,7 @@
 import type { Manifest } from '../contract/manifest';
 import { formatValue } from './attributes';
 import { CheckOutcome, checkItems, checkSection, checkVerdict } from './check-result';
-import { code, text } from './markdown-text';
+import { code, fenced, text } from './markdown-text';
 import type { ChangeSet, Counts, ResourceChange } from './model';
 import { PlanSummaries, planItems, planSection } from './plans';
 import { attentionReviewItems, prodDataItems, prodObjectItems, reachReviewItems, removedNamespaces, stackItems } from './review-items';
@@ -135,7 +135,7 @@ function changesSection(set: ChangeSet): DetailSection {
 function itemDetails(items: readonly ReviewItem[]): DetailSection {
   const withDetails = items.filter((i) => i.details.length > 0);
   const block = (i: ReviewItem, keep: number) => {
-    const shown = i.details.slice(0, keep).map((d) => `  ${d.replace(/```/g, "'''")}`);
+    const shown = i.details.slice(0, keep).map((d) => `  ${fenced(d)}`);
     if (keep < i.details.length) shown.push(`  … ${i.details.length - keep} more line(s) in the JSON report`);
     return [`- ${code(i.subject)}`, '  ```diff', ...shown, '  ```'];
   };

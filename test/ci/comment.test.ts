@@ -59,6 +59,14 @@ describe('the sticky comment stays under GitHub\'s limit', () => {
     expect(body).not.toContain('plans not listed');
   });
 
+  it('a plan directory named with a line ending, a pipe or a tag stays one table cell (attack17: names come from the PR run)', () => {
+    const evil = 'x\r\n<!--|`<details>\\&amp;';
+    const { body } = post(diffOf(2_000), ['crm-dev', evil]);
+    expect(body).toContain('| x&#13;&#10;&#60;!--&#124;&#96;&#60;details&#62;&#92;&#38;amp; | `');
+    expect(body).not.toContain('\r');
+    expect(body.split('\n').filter((l) => l.includes('<!--'))).toEqual([MARKER]);
+  });
+
   it('a diff at its 60,000-character budget and 1,000 plans: the table is cut, the count and the artifact are given', () => {
     const diff = diffOf(60_000);
     const { body, dir } = post(diff, MANY);

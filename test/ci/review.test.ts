@@ -164,7 +164,9 @@ describe('resolving the PR: from GitHub, never from an artifact', () => {
   it("a fork's PR (empty pull_requests) is found by owner:branch and its head commit", () => {
     const got = resolve(forkRun(), [openPr()]);
     expect(got.failed).toEqual([]);
-    expect(got.outputs).toEqual({ 'pr-number': '7', 'head-committed-at': '2026-11-25T10:00:00Z' });
+    expect(got.outputs).toEqual({ 'pr-number': '7' });
+    // No commit date is read: the check instant is the review job's own clock (attack17).
+    expect(got.calls.map((c: { method: string }) => c.method)).not.toContain('getCommit');
     expect(got.calls[0]).toEqual({ method: 'list', args: { owner: 'arcodange', repo: 'estate', state: 'open', base: 'main', head: 'mallory:add-carol', per_page: 100 } });
   });
 
@@ -250,10 +252,13 @@ describe("main's tierkit judges the head dist (the check step, run for real)", (
     return Object.fromEntries(readFileSync(join(dir, '.out'), 'utf8').trim().split('\n').map((l) => l.split('=') as [string, string]));
   };
 
-  it('a clean head dist passes, at the later of main\'s and the head\'s committer time', () => {
-    expect(runCheck(layout())).toEqual({ now: '2026-11-22T06:00:00Z', rc: '0' });
-    // A back-dated head commit cannot move the instant before main's.
-    expect(runCheck(layout(), '2026-11-01T00:00:00Z').now).toBe('2026-11-20T00:00:00Z');
+  it("a clean head dist passes, at the review job's own clock whatever a commit's date says", () => {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const out = runCheck(layout(), '2030-01-01T00:00:00Z');
+    expect(out.rc).toBe('0');
+    expect(out.now).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(Date.parse(out.now)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(out.now)).toBeLessThanOrEqual(Date.now());
   }, 120_000);
 
   it('a head dist that gives the review workflow more permissions fails the check (the PR run\'s own check said nothing)', () => {

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckReport } from '../../contract/findings';
+import { computeChangeSet } from '../../diff/changeset';
+import { renderMarkdown } from '../../diff/markdown';
+import { code, fenced, text } from '../../diff/markdown-text';
+import { parsePlanSummaries } from '../../diff/plans';
+import { cleanDist } from '../policies/helpers';
+import { read } from './fixtures';
+
+/**
+ * attack17: free text (a reason, a finding's message, a plan's address) with a line ending ended
+ * the list item, table row or fence it was printed in, and the next line was raw HTML for GitHub
+ * (an unclosed `<!--` hides the rest of the comment). Each payload goes through every renderer
+ * field the author reaches, with \n, \r\n and a bare \r (CommonMark ends a line at all three).
+ */
+const PAYLOADS = ['\n</details>\n\n**forged-n**\n<!--', '\r\n</details>\r\n**forged-rn**\r\n<!--', '\r</details>\r**forged-r**\r<!--'];
+const P = PAYLOADS.join('');
+
+function report(): CheckReport {
+  const f = { ruleName: `name${P}`, message: `message${P}`, fix: `fix${P}`, file: `stacks/x.tf.json${P}`, pointer: `/resource${P}`, constructPath: `estate/x${P}` };
+  return {
+    tool: { name: 'tierkit', version: '0' }, now: '2026-11-22T06:00:00.000Z', rules: [],
+    findings: [
+      { ...f, ruleId: 'TK900', severity: 'error' },
+      { ...f, ruleId: 'TK901', severity: 'warning' },
+      { ...f, ruleId: 'TK902', severity: 'error', suppressed: { reason: `accepted${P}` } },
+    ],
+    exceptions: [{ kind: 'environment', subject: `subject${P}`, property: `prop${P}`, value: `value${P}`, defaultValue: `default${P}`, reason: `reason${P}` }],
+    summary: { errors: 1, warnings: 1, notes: 0, suppressed: 1 },
+  };
+}
+
+/** Lines outside tierkit's own ```diff fences, and the lines inside them. */
+function split(md: string): { outside: string[]; inside: string[] } {
+  const outside: string[] = [];
+  const inside: string[] = [];
+  let open = false;
+  for (const l of md.split('\n')) {
+    if (!open && l === '  ```diff') { open = true; continue; }
+    if (open && l === '  ```') { open = false; continue; }
+    (open ? inside : outside).push(l);
+  }
+  expect(open, 'a fence left open').toBe(false);
+  return { outside, inside };
+}
+
+function expectNoBreakout(md: string): void {
+  expect(md).not.toContain('\r');
+  const { outside: lines, inside } = split(md);
+  // Code spans are literal for GitHub (code() leaves no backtick inside one): what is left is Markdown/HTML.
+  const outside = lines.map((l) => l.replace(/`[^`]*`/g, '`…`'));
+  expect(outside.filter((l) => l.includes('<!--'))).toEqual(['<!-- tierkit-diff -->']);
+  expect(outside.filter((l) => l.includes('</details>')).every((l) => l === '</details>')).toBe(true);
+  expect(outside.filter((l) => l === '</details>').length).toBe(outside.filter((l) => l.startsWith('<details>')).length);
+  expect(outside.filter((l) => /forged/.test(l) && !/\\n|\\r/.test(l))).toEqual([]);
+  // Inside a fence every line keeps the list item's indent, so none can end the item (and the fence).
+  expect(inside.filter((l) => !l.startsWith('  '))).toEqual([]);
+}
+
+describe('free text cannot end its line in the review comment', () => {
+  it('text, code and fenced map every line ending to a visible escape', () => {
+    for (const f of [text, code, fenced]) {
+      const out = f(P);
+      expect(out).not.toMatch(/[\r\n]/);
+      expect(out).toContain('\\r\\n');
+    }
+    expect(text('<!--&')).toBe('&lt;!--&amp;');
+    // In a fence nothing is HTML: shown verbatim, but no run of backticks closes it.
+    expect(fenced('a ``` <!-- b')).toBe("a ''' <!-- b");
+  });
+
+  it('reasons, messages, suppressions, exceptions and plans stay on their own line', () => {
+    const base = read(cleanDist());
+    const m = structuredClone(base.manifest) as any;
+    m.tiers.find((t: any) => t.name === 'dev').exceptions[0].reason += P;
+    const erp = m.appEnvironments.find((e: any) => e.slug === 'erp-sandbox');
+    erp.exceptions[0].reason += P;
+    erp.sandbox.reason += P;
+    m.appEnvironments.find((e: any) => e.slug === 'crm-alice').suppressions.push({ ruleId: 'TK015', reason: `why${P}` });
+    const head = { ...base, manifest: m };
+    const set = computeChangeSet(base, head);
+    const plans = parsePlanSummaries(JSON.stringify({ schemaVersion: 1, plans: [{ stack: `crm${P}`, create: [`x.y${P}`], update: [], delete: [], replace: [] }] }), 'p.json');
+    const md = renderMarkdown(set, base.manifest, m, { check: { report: report() }, plans, maxChars: 200_000 });
+    expectNoBreakout(md);
+    // Every payload reached the comment, escaped: as text (outside fences) and verbatim in the details.
+    const { outside, inside } = split(md);
+    for (const field of ['name', 'message', 'fix', 'accepted', 'subject', 'reason', 'crm']) {
+      expect(outside.some((l) => l.includes(`${field}\\n&lt;/details&gt;\\n\\n**forged-n**\\n&lt;!--`)), field).toBe(true);
+    }
+    // In code spans (literal for GitHub) only the line endings are escaped.
+    expect(outside.some((l) => l.includes('`x.y\\n</details>\\n\\n**forged-n**\\n<!--\\r\\n'))).toBe(true);
+    expect(inside.filter((l) => l.includes('\\n</details>\\n\\n**forged-n**\\n<!--\\r\\n</details>')).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a check that could not run shows its error in the fence, on one line', () => {
+    const base = read(cleanDist());
+    const md = renderMarkdown(computeChangeSet(base, base), base.manifest, base.manifest, { check: { error: `manifest.json: bad${P}` } });
+    expectNoBreakout(md);
+    expect(md).toContain('manifest.json: bad\\n</details>');
+  });
+});
