@@ -6,8 +6,8 @@ export const rule: Rule = {
   severity: 'error',
   title: 'A sandbox lives what was reviewed: created by the evaluation time, expiring exactly at createdAt + ttlHours',
   explanation:
-    'A sandbox\'s TTL counts from createdAt. A createdAt after the time the pull request is checked (--now, the commit '
-    + 'time in CI) is a lifetime nobody reviewed: a 72-hour sandbox "created" next year lives a year, past every TTL '
+    'A sandbox\'s TTL counts from createdAt. A createdAt after the time the pull request is checked (--now: in CI the '
+    + 'review and apply jobs\' own clock, never a commit date the author wrote) is a lifetime nobody reviewed: a 72-hour sandbox "created" next year lives a year, past every TTL '
     + 'maximum and the 7-day approval, while the TTL itself looks ordinary. `tierkit sandbox create` writes the current '
     + 'time; only a hand edit moves it forward. Likewise its expiry is createdAt + ttlHours, no other instant: the expiry '
     + 'guard, the renewal and the TTL sweep all read expiresAt, so a createdAt that does not parse (which leaves '
