@@ -29,7 +29,7 @@ describe('lifecycle Jobs in the synthesized manifests', () => {
       .filter((o) => ['CronJob', 'Role', 'RoleBinding', 'PersistentVolume', 'PersistentVolumeClaim'].includes(o.kind) || (o.kind === 'ServiceAccount' && /-(reset|ttl-sweep|golden-dump)$/.test(o.metadata.name)));
     expect(lifecycle.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name).sort()).toEqual([
       'crm-alice-reset', 'crm-alice-ttl-sweep', 'crm-br-lead-scoring-reset', 'crm-br-lead-scoring-ttl-sweep', 'crm-ci-seed-synthetic-v1', 'erp-golden-dump',
-      'erp-sandbox-reset', 'erp-sandbox-ttl-sweep', 'shop-alice-reset', 'shop-alice-ttl-sweep', 'shop-bob-checkout-reset', 'shop-bob-checkout-ttl-sweep', 'shop-demo-reset',
+      'erp-previews-collect', 'erp-sandbox-reset', 'erp-sandbox-ttl-sweep', 'shop-alice-reset', 'shop-alice-ttl-sweep', 'shop-bob-checkout-reset', 'shop-bob-checkout-ttl-sweep', 'shop-demo-reset',
       'shop-team-growth-reset', 'shop-team-growth-ttl-sweep',
     ]);
     for (const o of lifecycle) expect(() => validateKubernetesObject(o), `${o.kind} ${o.metadata.name}`).not.toThrow();

@@ -88,9 +88,12 @@ describe('fail closed: dist integrity (TK020)', () => {
     for (const sub of ['terraform', 'k8s', 'ci']) rmSync(join(dir, sub), { recursive: true, force: true });
     const report = await check(dir);
     expect(findings(report, 'TK020').map((f) => f.message)).toEqual([expect.stringContaining('declares an empty estate')]);
-    // Besides: the GitHub rulesets the estate's tiers need are missing (TK094), nothing else.
+    // Besides: the GitHub rulesets the estate's tiers need are missing (TK094), and so are the review workflow's plan and
+    // main's ruleset that the review rules read (TK018, TK019, TK023–TK026: missing is a finding, never a pass); nothing else.
     expect(findings(report, 'TK094').map((f) => f.message)).toHaveLength(8);
-    expect(report.summary.errors).toBe(9);
+    for (const id of ['TK018', 'TK023', 'TK024', 'TK025']) expect(findings(report, id).map((f) => f.message)).toEqual([expect.stringContaining('ci/review.json is missing')]);
+    for (const id of ['TK019', 'TK026']) expect(findings(report, id).map((f) => f.message)).toEqual([expect.stringContaining('ci/rulesets/tierkit-main.json is missing')]);
+    expect(report.summary.errors).toBe(15);
   });
 
   it('a listed artifact that is missing is refused', async () => {
