@@ -20,7 +20,11 @@ const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>
  * `![badge](url) **Nothing needs attention.**` stays visible text, not tierkit's verdict.
  */
 export function text(s: string): string {
-  return oneLine(s.replace(/[&<>\\`*_[\]~#$]/g, (c) => ENTITY[c] ?? `&#${c.charCodeAt(0)};`).replace(/\|/g, '\\|'));
+  // An underscore between two letters or digits never opens or closes emphasis (CommonMark 6.2):
+  // `crm_role` stays as written.
+  const word = /[\p{L}\p{N}]/u;
+  return oneLine(s.replace(/[&<>\\`*_[\]~#$]/g, (c, i: number) => ENTITY[c]
+    ?? (c === '_' && word.test(s[i - 1] ?? '') && word.test(s[i + 1] ?? '') ? c : `&#${c.charCodeAt(0)};`)).replace(/\|/g, '\\|'));
 }
 
 /** A name as inline code; a backtick or line ending in it cannot close the span. */
