@@ -13,7 +13,7 @@ import type { AttentionItem } from './model';
  */
 
 const MEANING: Readonly<Record<string, string>> = {
-  reviewAppId: "main's required tierkit review check would be accepted from another GitHub App (ci/review.json, rulesets/tierkit-main.json); an admin must apply the ruleset",
+  reviewAppId: "main's required tierkit review check would be accepted from another GitHub App (the review plan and main's ruleset); an admin must apply the ruleset",
   publisherAppIds: "the tier's rendered paths would be pushable by another GitHub App (its publisher); an admin must apply the ruleset",
   repository: 'the repository CI identities (OIDC subjects, Vault JWT roles) and the rulesets are bound to',
   repositoryId: 'the repository id OIDC subjects and Vault JWT roles are bound to',

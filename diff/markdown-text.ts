@@ -21,7 +21,7 @@ const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>
  */
 export function text(s: string): string {
   // An underscore between two letters or digits never opens or closes emphasis (CommonMark 6.2):
-  // `crm_role` stays as written.
+  // `snake_case` stays as written.
   const word = /[\p{L}\p{N}]/u;
   return oneLine(s.replace(/[&<>\\`*_[\]~#$]/g, (c, i: number) => ENTITY[c]
     ?? (c === '_' && word.test(s[i - 1] ?? '') && word.test(s[i + 1] ?? '') ? c : `&#${c.charCodeAt(0)};`)).replace(/\|/g, '\\|'));
