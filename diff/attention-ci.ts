@@ -70,26 +70,30 @@ function content(doc: CiDocument | undefined): unknown {
   return doc.error !== undefined ? { unreadable: doc.error } : doc.document;
 }
 
-function rulesetItems(base: DistContents, head: DistContents): AttentionItem[] {
-  const before = new Map((base.githubRulesets ?? []).map((d) => [d.file, d]));
-  const after = new Map((head.githubRulesets ?? []).map((d) => [d.file, d]));
-  const files = [...new Set([...before.keys(), ...after.keys()])].sort(compareStrings);
+const RULESET_MEANING = 'GitHub ruleset (integration ids, bypass actors, conditions, enforcement decide who may satisfy or bypass a protected ref); an admin must apply it';
+const REVIEW_MEANING = "review workflow plan (the App whose token posts main's required check, its permissions, what the review job checks out)";
+
+/** Each CI document by file, before → after: every changed JSON pointer is a detail. */
+function documentItems(before: readonly CiDocument[], after: readonly CiDocument[], meaning: string): AttentionItem[] {
+  const was = new Map(before.map((d) => [d.file, d]));
+  const now = new Map(after.map((d) => [d.file, d]));
+  const files = [...new Set([...was.keys(), ...now.keys()])].sort(compareStrings);
   const items: AttentionItem[] = [];
   for (const file of files) {
-    const was = content(before.get(file));
-    const now = content(after.get(file));
-    if (JSON.stringify(was) === JSON.stringify(now)) continue;
-    const verb = was === undefined ? 'new' : now === undefined ? 'removed' : 'changed';
-    items.push({
-      category: 'ci-identity', subject: file,
-      message: `${verb} GitHub ruleset (integration ids, bypass actors, conditions, enforcement decide who may satisfy or bypass a protected ref); an admin must apply it`,
-      details: changedLeaves(was, now),
-    });
+    const a = content(was.get(file));
+    const b = content(now.get(file));
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    const verb = a === undefined ? 'new' : b === undefined ? 'removed' : 'changed';
+    items.push({ category: 'ci-identity', subject: file, message: `${verb} ${meaning}`, details: changedLeaves(a, b) });
   }
   return items;
 }
 
-/** Attention items for any change to the CI identity settings or the emitted rulesets. */
+/** Attention items for any change to the CI identity settings, the emitted rulesets or the review plan. */
 export function ciAttention(base: DistContents, head: DistContents): AttentionItem[] {
-  return [...identityItems(base, head), ...rulesetItems(base, head)];
+  return [
+    ...identityItems(base, head),
+    ...documentItems(base.githubRulesets ?? [], head.githubRulesets ?? [], RULESET_MEANING),
+    ...documentItems(base.review ? [base.review] : [], head.review ? [head.review] : [], REVIEW_MEANING),
+  ];
 }

@@ -61,6 +61,17 @@ describe('diff: CI identity and GitHub rulesets', () => {
     expect(item?.details).toEqual(['/unreadable: (none) → "not JSON"']);
   });
 
+  it('names a hand-edited review plan: the App whose token posts the required check', () => {
+    const doc = structuredClone(base.review?.document) as any;
+    const job = doc.jobs.find((j: any) => j.appToken);
+    const was = job.appToken.appId;
+    job.appToken.appId = 2222222;
+    const set = computeChangeSet(base, { ...base, review: { ...base.review!, document: doc } });
+    const item = set.attention.find((i) => i.category === 'ci-identity');
+    expect(item?.subject).toBe('ci/review.json');
+    expect(item?.details).toEqual([`/jobs/${doc.jobs.indexOf(job)}/appToken/appId: ${was} → 2222222`]);
+  });
+
   it('no item when nothing of the CI identity changes', () => {
     expect(computeChangeSet(base, base).attention.filter((i) => i.category === 'ci-identity')).toEqual([]);
   });
