@@ -18,7 +18,7 @@ import { diffPolicies, readPolicy } from './vault-policy';
  */
 
 export const CATEGORY_ORDER: readonly AttentionCategory[] = [
-  'integrity', 'unresolved', 'unmodelled', 'prod', 'human-gate', 'gate-changed', 'retired-stack-problem', 'state-key-moved', 'seed-store', 'suppression', 'exception', 'destroy', 'retired-stack', 'meta-argument',
+  'integrity', 'unresolved', 'unmodelled', 'ci-identity', 'prod', 'human-gate', 'gate-changed', 'retired-stack-problem', 'state-key-moved', 'seed-store', 'suppression', 'exception', 'destroy', 'retired-stack', 'meta-argument',
   'ownership', 'membership', 'grant', 'role-attributes', 'statements', 'allowed-roles', 'connection', 'vault-policy', 'auth-role',
   'network-policy', 'sandbox-approval', 'sandbox-added', 'sandbox-extended', 'sandbox-removed', 'sandbox-changed',
 ];

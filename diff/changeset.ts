@@ -1,5 +1,6 @@
 import type { DistContents } from '../contract/read';
 import { attentionItems } from './attention';
+import { ciAttention } from './attention-ci';
 import { unresolvedAttention } from './attention-unresolved';
 import type { AttributeLookup } from './attention-context';
 import { compareDists } from './compare';
@@ -12,13 +13,14 @@ export function computeChangeSet(base: DistContents, head: DistContents): Change
   const { resources, manifest } = compareDists(base, head);
   const stacks = affectedStacks(base.manifest, head.manifest, resources, manifest);
   const lookup = attributeLookup(base, head);
+  const ci = ciAttention(base, head);
   return {
     schemaVersion: 1,
-    identical: resources.length === 0 && manifest.length === 0,
+    identical: resources.length === 0 && manifest.length === 0 && ci.length === 0,
     estate: head.manifest.estate?.name ?? base.manifest.estate?.name ?? '',
     summary: tierSummaries(base.manifest, head.manifest, resources, stacks),
     affectedStacks: stacks,
-    attention: [...unresolvedAttention(base, head), ...attentionItems(base.manifest, head.manifest, resources, manifest, stacks, lookup)],
+    attention: [...unresolvedAttention(base, head), ...ci, ...attentionItems(base.manifest, head.manifest, resources, manifest, stacks, lookup)],
     reach: reachItems([head.manifest, base.manifest], resources, lookup),
     manifest,
     resources,

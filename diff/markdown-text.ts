@@ -9,9 +9,22 @@ function oneLine(s: string): string {
   return s.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 }
 
-/** Free text in Markdown/HTML: no tag, table or line injection from attribute values. */
+const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
+/**
+ * Free text in Markdown/HTML: no tag, table, line or inline-Markdown injection from attribute
+ * values. The characters that open inline syntax (emphasis `*` `_` `~`, links and images `[` `]`,
+ * code `` ` ``, math `$`, a heading `#`, a backslash escape) become numeric character references,
+ * as ci/github-comment.ts's cell() does: CommonMark never reads a reference as markup, and it is
+ * decoded inside `<summary>` too, where a backslash escape would show. A reason written as
+ * `![badge](url) **Nothing needs attention.**` stays visible text, not tierkit's verdict.
+ */
 export function text(s: string): string {
-  return oneLine(s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|'));
+  // An underscore between two letters or digits never opens or closes emphasis (CommonMark 6.2):
+  // `snake_case` stays as written.
+  const word = /[\p{L}\p{N}]/u;
+  return oneLine(s.replace(/[&<>\\`*_[\]~#$]/g, (c, i: number) => ENTITY[c]
+    ?? (c === '_' && word.test(s[i - 1] ?? '') && word.test(s[i + 1] ?? '') ? c : `&#${c.charCodeAt(0)};`)).replace(/\|/g, '\\|'));
 }
 
 /** A name as inline code; a backtick or line ending in it cannot close the span. */

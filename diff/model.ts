@@ -84,7 +84,8 @@ export type AttentionCategory =
   | 'exception'
   | 'integrity'
   | 'unresolved'
-  | 'unmodelled';
+  | 'unmodelled'
+  | 'ci-identity';
 
 /** Something a reviewer must look at. Never dropped from any rendering. */
 export interface AttentionItem {

@@ -14,6 +14,9 @@ import { isProdTier } from './summary';
 const CATEGORY_SEVERITY: Partial<Record<AttentionCategory, Severity>> = {
   // What the strict reader refused, could not resolve or does not model: check cannot judge it.
   integrity: 1, unresolved: 1, unmodelled: 1,
+  // Who can satisfy main's required check or push a tier's rendered paths (estate.ci, ci/rulesets):
+  // check judges head only for consistency, so a re-bound App passes it; an admin applies the ruleset.
+  'ci-identity': 2,
   'gate-changed': 4,
   // Where prod's scrubbed golden is written and every reset reads (TK136): the human gate's call.
   'seed-store': 3,
@@ -37,7 +40,7 @@ const REDERIVED = new Set<string>(['prod', 'human-gate', 'destroy']);
 
 const CATEGORY_LABEL: Partial<Record<AttentionCategory, string>> = {
   integrity: 'dist/ integrity (check fails on it)', unresolved: 'value tierkit cannot resolve (check fails on it)',
-  unmodelled: 'type tierkit does not model',
+  unmodelled: 'type tierkit does not model', 'ci-identity': 'CI identity or GitHub ruleset: who may satisfy or bypass a protected ref',
   'gate-changed': 'apply gate changed', 'seed-store': 'seed store moved: prod\'s golden is written there', 'retired-stack': 'retired stack: its state key kept', 'retired-stack-problem': 'retired stack: its state key not kept for its own tier', 'state-key-moved': 'state key moves: migrate its state, or retire the stack, before this is applied', suppression: 'suppression', exception: 'exception', 'meta-argument': 'meta-argument',
   ownership: 'owner', membership: 'membership', grant: 'grant', 'role-attributes': 'role attributes', statements: 'statements',
   'allowed-roles': 'allowed_roles', connection: 'connection', 'vault-policy': 'Vault policy', 'auth-role': 'auth role',

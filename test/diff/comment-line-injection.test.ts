@@ -52,7 +52,8 @@ function expectNoBreakout(md: string): void {
   expect(outside.filter((l) => l.includes('<!--'))).toEqual(['<!-- tierkit-diff -->']);
   expect(outside.filter((l) => l.includes('</details>')).every((l) => l === '</details>')).toBe(true);
   expect(outside.filter((l) => l === '</details>').length).toBe(outside.filter((l) => l.startsWith('<details>')).length);
-  expect(outside.filter((l) => /forged/.test(l) && !/\\n|\\r/.test(l))).toEqual([]);
+  // A visible line ending: `\n`, or `&#92;n` once text() writes the backslash of a JSON-quoted value as a reference.
+  expect(outside.filter((l) => /forged/.test(l) && !/(\\|&#92;)[nr]/.test(l))).toEqual([]);
   // Inside a fence every line keeps the list item's indent, so none can end the item (and the fence).
   expect(inside.filter((l) => !l.startsWith('  '))).toEqual([]);
 }
@@ -85,7 +86,8 @@ describe('free text cannot end its line in the review comment', () => {
     // Every payload reached the comment, escaped: as text (outside fences) and verbatim in the details.
     const { outside, inside } = split(md);
     for (const field of ['name', 'message', 'fix', 'accepted', 'subject', 'reason', 'crm']) {
-      expect(outside.some((l) => l.includes(`${field}\\n&lt;/details&gt;\\n\\n**forged-n**\\n&lt;!--`)), field).toBe(true);
+      // text() also writes inline Markdown (`**`) as references: the payload is shown, never bold.
+      expect(outside.some((l) => l.includes(`${field}\\n&lt;/details&gt;\\n\\n&#42;&#42;forged-n&#42;&#42;\\n&lt;!--`)), field).toBe(true);
     }
     // In code spans (literal for GitHub) only the line endings are escaped.
     expect(outside.some((l) => l.includes('`x.y\\n</details>\\n\\n**forged-n**\\n<!--\\r\\n'))).toBe(true);
