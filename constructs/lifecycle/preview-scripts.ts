@@ -124,22 +124,32 @@ const AUTHID = `'pg_catalog.pg_authid'::pg_catalog.regclass`;
 export function roleRemoveSql(app: string, roles: string): string {
   const prefix = naming.previewRetiredRolePrefix(app);
   if (!/^[a-z0-9_]+$/.test(prefix)) throw new Error(`retired role prefix ${prefix} holds characters SQL would interpret`);
-  return `WITH r AS (SELECT x.oid, x.rolname,
-         EXISTS (SELECT FROM pg_catalog.pg_shdepend s WHERE s.refclassid = ${AUTHID} AND s.refobjid = x.oid)
-           AND NOT EXISTS (SELECT FROM pg_catalog.pg_shdepend s WHERE s.refclassid = ${AUTHID} AND s.refobjid = x.oid AND s.deptype NOT IN ('a', 'r', 'i')) AS retire
-    FROM pg_catalog.pg_roles x WHERE x.rolname IN (${roles}) AND x.rolname <> CURRENT_USER)
-SELECT q.stmt FROM r CROSS JOIN LATERAL (
-  SELECT 0 AS k, pg_catalog.format('DROP ROLE %I', r.rolname) AS stmt WHERE NOT r.retire
-  UNION ALL SELECT 1, pg_catalog.format('ALTER ROLE %I NOLOGIN NOINHERIT CONNECTION LIMIT 0 PASSWORD NULL', r.rolname) WHERE r.retire
-  UNION ALL SELECT 2, pg_catalog.format('REVOKE %I FROM %I', g.rolname, r.rolname)
-    FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles g ON g.oid = a.roleid JOIN pg_catalog.pg_roles me ON me.oid = a.grantor
-   WHERE r.retire AND a.member = r.oid AND me.rolname = CURRENT_USER
-  UNION ALL SELECT 3, pg_catalog.format('REVOKE %I FROM %I', r.rolname, m.rolname)
-    FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles m ON m.oid = a.member JOIN pg_catalog.pg_roles me ON me.oid = a.grantor
-   WHERE r.retire AND a.roleid = r.oid AND me.rolname = CURRENT_USER AND m.rolname <> CURRENT_USER
-  UNION ALL SELECT 4, pg_catalog.format('COMMENT ON ROLE %I IS %L', r.rolname, '${PREVIEW_RETIRED_MARKER}') WHERE r.retire
-  UNION ALL SELECT 5, pg_catalog.format('ALTER ROLE %I RENAME TO %I', r.rolname, '${prefix}' || r.oid::pg_catalog.text) WHERE r.retire
-) q ORDER BY r.rolname, q.k, q.stmt \\gexec
+  // Decided after DROP ROLE fails, not before: a PR granting and revoking in a loop cannot race a prior check.
+  // psql expands no variable inside the DO body: the names reach it through a session setting.
+  return `SELECT pg_catalog.set_config('tierkit.roles', ARRAY(SELECT x.rolname::pg_catalog.text FROM pg_catalog.pg_roles x
+   WHERE x.rolname IN (${roles}) AND x.rolname <> CURRENT_USER ORDER BY x.rolname)::pg_catalog.text, false) \\g /dev/null
+DO $$ DECLARE n pg_catalog.text; o pg_catalog.oid; s pg_catalog.text; BEGIN
+  FOREACH n IN ARRAY pg_catalog.current_setting('tierkit.roles')::pg_catalog.text[] LOOP
+    BEGIN
+      EXECUTE pg_catalog.format('DROP ROLE %I', n);
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+      SELECT x.oid INTO STRICT o FROM pg_catalog.pg_roles x WHERE x.rolname = n;
+      IF EXISTS (SELECT FROM pg_catalog.pg_shdepend d WHERE d.refclassid = ${AUTHID} AND d.refobjid = o AND d.deptype NOT IN ('a', 'r', 'i')) THEN RAISE; END IF;
+      EXECUTE pg_catalog.format('ALTER ROLE %I NOLOGIN NOINHERIT CONNECTION LIMIT 0 PASSWORD NULL', n);
+      FOR s IN SELECT pg_catalog.format('REVOKE %I FROM %I', g.rolname, n)
+          FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles g ON g.oid = a.roleid JOIN pg_catalog.pg_roles me ON me.oid = a.grantor
+         WHERE a.member = o AND me.rolname = CURRENT_USER
+        UNION ALL SELECT pg_catalog.format('REVOKE %I FROM %I', n, m.rolname)
+          FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles m ON m.oid = a.member JOIN pg_catalog.pg_roles me ON me.oid = a.grantor
+         WHERE a.roleid = o AND me.rolname = CURRENT_USER AND m.rolname <> CURRENT_USER LOOP
+        EXECUTE s;
+      END LOOP;
+      EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', n, '${PREVIEW_RETIRED_MARKER}');
+      EXECUTE pg_catalog.format('ALTER ROLE %I RENAME TO %I', n, '${prefix}' || o::pg_catalog.text);
+      RAISE NOTICE 'tierkit: role % is held only by grants in another database: retired as ${prefix}%', n, o;
+    END;
+  END LOOP;
+END $$;
 `;
 }
 

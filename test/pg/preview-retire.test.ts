@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, Tier } from '../../constructs';
-import { previewCollectScript, ORPHAN_STAMP_PREFIX } from '../../constructs/lifecycle/preview-collector';
+import { previewCollectScript } from '../../constructs/lifecycle/preview-collector';
 import { PREVIEW_RETIRED_MARKER, previewCreateScript, previewDropScript } from '../../constructs/lifecycle/preview-scripts';
 import * as naming from '../../constructs/naming';
 import { creationStatements } from '../../constructs/statements';
@@ -31,8 +31,6 @@ function previewEstate() {
 }
 const dist = synthToDist(previewEstate(), 'pg-preview-retire');
 
-/** An admin-written stamp `hours` ago, in the collector's format. */
-const stampAgo = (hours: number) => `${ORPHAN_STAMP_PREFIX}${new Date(Date.now() - hours * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
 
 describe('previews: a role pinned by another PR\'s grants is retired, then collected', () => {
   let ns: Namespace;
@@ -155,5 +153,38 @@ describe('previews: a role pinned by another PR\'s grants is retired, then colle
     expect(r.code, r.stderr).toBe(0);
     expect(await roleExists(planted), 'a role the admin did not retire').toBe(true);
     await su.exec(`DROP ROLE ${ident(planted)}`);
+  });
+
+  it('a PR granting and revoking in a loop never makes another PR\'s drop fail: the drop decides after DROP ROLE fails', async () => {
+    const prs = ['101', '102', '103', '104', '105'];
+    for (const pr of ['100', ...prs]) expect((await create(pr)).code).toBe(0);
+    const c = await credential('100', 3600);
+    const a = await tryConnect(ns.server, { user: c.username, password: c.password, database: db('100') });
+    expect(a.ok).toBe(true);
+    if (!a.ok) return;
+    await a.session.exec('CREATE TABLE public.pin (x int)');
+    // A grant to a role dropped since the loop listed it ends the loop: the drops have then won the race anyway.
+    const names = prs.map((pr) => `'${group(pr)}'`).join(', ');
+    // Server-side, committing each step: a grant or a revoke lands every fraction of a millisecond, for as long as the drops run.
+    const until = Date.now() + 60_000;
+    const hostile = a.session.query(`DO $$ DECLARE r record; BEGIN
+        WHILE pg_catalog.clock_timestamp() < pg_catalog.to_timestamp(${until / 1000}) AND pg_catalog.current_setting('application_name') <> 'stop' LOOP
+          FOR r IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname::text = ANY (ARRAY[${names}]) LOOP EXECUTE pg_catalog.format('GRANT SELECT ON public.pin TO %I', r.rolname); END LOOP; COMMIT;
+          FOR r IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname::text = ANY (ARRAY[${names}]) LOOP EXECUTE pg_catalog.format('REVOKE SELECT ON public.pin FROM %I', r.rolname); END LOOP; COMMIT;
+          PERFORM pg_catalog.set_config('tierkit.toggles', (COALESCE(NULLIF(pg_catalog.current_setting('tierkit.toggles', true), ''), '0')::int + 1)::text, false);
+          IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${ident(group('105')).replace(/"/g, "'")}) IS NOT TRUE THEN EXIT; END IF;
+        END LOOP; END $$`).catch(() => undefined).then(() => a.session.query<{ toggles: string }>(`SELECT pg_catalog.current_setting('tierkit.toggles', true) AS toggles`));
+    try {
+      for (const pr of prs) {
+        const d = await run(previewDropScript(app()), { TIERKIT_PR_NUMBER: pr });
+        expect(d.code, d.stderr).toBe(0);
+        expect(await roleExists(group(pr)), `PR ${pr}'s group left behind`).toBe(false);
+      }
+    } finally {
+      // The loop ends once PR 105's group is gone (or the minute is up).
+      const t = await hostile;
+      await a.session.end();
+      expect(Number(t[0]?.toggles), 'the hostile loop ran').toBeGreaterThan(10);
+    }
   });
 });
