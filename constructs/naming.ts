@@ -487,6 +487,15 @@ export function previewSeedLoginName(app: string, pr: string): string {
   return `${snake(previewCoordinate(app, pr))}_seed`;
 }
 
+/**
+ * What a preview role is renamed to, followed by its oid, when another PR's code pinned it with a grant
+ * in that PR's database (preview-scripts.ts, ROLE_REMOVE_SQL): `<app>_retired_<oid>`, never longer than
+ * a group role of a ten-digit PR. The orphan collector drops it once the grant's database is gone.
+ */
+export function previewRetiredRolePrefix(app: string): string {
+  return `${app.replace(/-/g, '_')}_retired_`;
+}
+
 /** The database the preview admin and the preview connection log in to (no preview's data lives there). */
 export function previewHomeDatabaseName(app: string): string {
   return `${app}-previews`;

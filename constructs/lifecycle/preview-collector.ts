@@ -19,7 +19,7 @@
  * Inputs as the other preview scripts (preview-scripts.ts), without TIERKIT_PR_NUMBER.
  */
 import * as naming from '../naming';
-import { DRAIN_SQL, PREVIEW_GROUP_MARKER, PREVIEW_SCRIPT_OPENING, shellName } from './preview-scripts';
+import { DRAIN_SQL, PREVIEW_GROUP_MARKER, PREVIEW_RETIRED_MARKER, PREVIEW_SCRIPT_OPENING, previewRolesDropSql, shellName } from './preview-scripts';
 
 /** Bounds of `previews.orphanAfterHours`: at least an hour (a pod restart), at most 90 days. */
 export const ORPHAN_AFTER_HOURS_MIN = 1;
@@ -104,17 +104,34 @@ SELECT pg_catalog.pg_advisory_lock(pg_catalog.hashtext(:'lock')) \\g /dev/null
 SELECT EXISTS (SELECT FROM (${candidatesSql(app)}) c WHERE ${due}) AS still_due \\gset
 \\if :still_due
 ${DRAIN_SQL}SELECT pg_catalog.format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
-SELECT pg_catalog.format('DROP ROLE %I', m.rolname)
-  FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles g ON g.oid = a.roleid JOIN pg_catalog.pg_roles m ON m.oid = a.member
- WHERE g.rolname = :'group' AND m.rolname <> CURRENT_USER \\gexec
-SELECT pg_catalog.format('DROP ROLE IF EXISTS %I', :'group') \\gexec
-\\echo tierkit: orphaned preview database :db collected
+${previewRolesDropSql(app)}\\echo tierkit: orphaned preview database :db collected
 \\else
 \\echo tierkit: preview database :db is live again, kept
 \\endif
 SQL
   then echo "tierkit: collecting preview database $db failed; the others go on" >&2; status=1; fi
 done
+# Retired roles (preview-scripts.ts, roleRemoveSql) whose pinning grants are gone, dropped one by one: one
+# pinned again meanwhile (its DROP fails) waits for a later pass without stopping the others.
+if ! psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT x.rolname FROM pg_catalog.pg_roles x
+    WHERE x.rolname ~ '^${naming.previewRetiredRolePrefix(app)}[0-9]+$' AND pg_catalog.shobj_description(x.oid, 'pg_authid') = '${PREVIEW_RETIRED_MARKER}'
+      AND EXISTS (SELECT FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles me ON me.oid = a.member
+                   WHERE a.roleid = x.oid AND me.rolname = CURRENT_USER AND a.admin_option)
+      AND NOT EXISTS (SELECT FROM pg_catalog.pg_shdepend s WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND s.refobjid = x.oid)
+    ORDER BY x.rolname
+  LOOP
+    BEGIN
+      EXECUTE pg_catalog.format('DROP ROLE %I', r.rolname);
+      RAISE NOTICE 'tierkit: retired preview role % dropped', r.rolname;
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+      RAISE NOTICE 'tierkit: retired preview role % is still pinned, kept', r.rolname;
+    END;
+  END LOOP;
+END $$;
+SQL
+then echo "tierkit: dropping retired preview roles failed" >&2; status=1; fi
 echo "tierkit: orphan collection done"
 exit "$status"
 `;

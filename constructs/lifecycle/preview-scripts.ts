@@ -106,6 +106,60 @@ SELECT pg_terminate_backend(pid, ${TERMINATE_WAIT_MS}) FROM pg_stat_activity WHE
  */
 export const PREVIEW_GROUP_MARKER = 'tierkit-preview';
 
+/** What a retired preview role carries (COMMENT ON ROLE, only its creator can write it); the orphan collector drops such roles. */
+export const PREVIEW_RETIRED_MARKER = 'tierkit-preview retired';
+
+const AUTHID = `'pg_catalog.pg_authid'::pg_catalog.regclass`;
+/**
+ * Drop each role `roles` (a query yielding `rolname`) names, or retire it. Any PR's code owns objects
+ * in its own database and may GRANT on them (or name in a policy, or in default privileges) to any role
+ * of the server; PostgreSQL records that in the shared pg_shdepend, DROP ROLE then fails, and only a
+ * session in that other database could revoke it — the admin never opens one in a PR's database
+ * (see previewSeedScript). So a role held by such entries alone (deptype a, r, i: privileges, policies,
+ * initial privileges; never ownership) is retired instead: no login, no password, no connection, its
+ * memberships the admin granted revoked, marked, and renamed `<app>_retired_<oid>` so the PR's names
+ * are free. The orphan collector drops it once those entries are gone (the other PR's database dropped).
+ * A role held by anything else is dropped all the same, and the statement fails: nothing is guessed.
+ */
+export function roleRemoveSql(app: string, roles: string): string {
+  const prefix = naming.previewRetiredRolePrefix(app);
+  if (!/^[a-z0-9_]+$/.test(prefix)) throw new Error(`retired role prefix ${prefix} holds characters SQL would interpret`);
+  // Decided after DROP ROLE fails, not before: a PR granting and revoking in a loop cannot race a prior check.
+  // psql expands no variable inside the DO body: the names reach it through a session setting.
+  return `SELECT pg_catalog.set_config('tierkit.roles', ARRAY(SELECT x.rolname::pg_catalog.text FROM pg_catalog.pg_roles x
+   WHERE x.rolname IN (${roles}) AND x.rolname <> CURRENT_USER ORDER BY x.rolname)::pg_catalog.text, false) \\g /dev/null
+DO $$ DECLARE n pg_catalog.text; o pg_catalog.oid; s pg_catalog.text; BEGIN
+  FOREACH n IN ARRAY pg_catalog.current_setting('tierkit.roles')::pg_catalog.text[] LOOP
+    BEGIN
+      EXECUTE pg_catalog.format('DROP ROLE %I', n);
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+      SELECT x.oid INTO STRICT o FROM pg_catalog.pg_roles x WHERE x.rolname = n;
+      IF EXISTS (SELECT FROM pg_catalog.pg_shdepend d WHERE d.refclassid = ${AUTHID} AND d.refobjid = o AND d.deptype NOT IN ('a', 'r', 'i')) THEN RAISE; END IF;
+      EXECUTE pg_catalog.format('ALTER ROLE %I NOLOGIN NOINHERIT CONNECTION LIMIT 0 PASSWORD NULL', n);
+      FOR s IN SELECT pg_catalog.format('REVOKE %I FROM %I', g.rolname, n)
+          FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles g ON g.oid = a.roleid JOIN pg_catalog.pg_roles me ON me.oid = a.grantor
+         WHERE a.member = o AND me.rolname = CURRENT_USER
+        UNION ALL SELECT pg_catalog.format('REVOKE %I FROM %I', n, m.rolname)
+          FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles m ON m.oid = a.member JOIN pg_catalog.pg_roles me ON me.oid = a.grantor
+         WHERE a.roleid = o AND me.rolname = CURRENT_USER AND m.rolname <> CURRENT_USER LOOP
+        EXECUTE s;
+      END LOOP;
+      EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', n, '${PREVIEW_RETIRED_MARKER}');
+      EXECUTE pg_catalog.format('ALTER ROLE %I RENAME TO %I', n, '${prefix}' || o::pg_catalog.text);
+      RAISE NOTICE 'tierkit: role % is held only by grants in another database: retired as ${prefix}%', n, o;
+    END;
+  END LOOP;
+END $$;
+`;
+}
+
+/** After its database is dropped: drop (or retire, roleRemoveSql) the PR's group's members, then the group. The PostDelete drop and the collector run it. */
+export function previewRolesDropSql(app: string): string {
+  const members = `SELECT m.rolname FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles g ON g.oid = a.roleid JOIN pg_catalog.pg_roles m ON m.oid = a.member
+   WHERE g.rolname = :'group'`;
+  return `${roleRemoveSql(app, members)}${roleRemoveSql(app, ":'group'")}`;
+}
+
 /** What the seed step leaves on a seeded preview database (`COMMENT ON DATABASE`), followed by the content hash. */
 export const PREVIEW_SEED_MARKER = 'tierkit-seed';
 
@@ -116,10 +170,10 @@ const SEED_LOGIN_VALID_MINUTES = 10;
  * The seed step's SQL, run from the home database as the preview admin (never inside the PR's database).
  * SEED_RECREATE_SQL: drain the database as PostDelete does, drop it and create it again as the create
  * step does (from template0, owned by the group, PUBLIC revoked, the group's CONNECT), under the create
- * step's lock. SEED_LOGIN_SQL: the throwaway login — no attribute, a member of the group alone, a
+ * step's lock. seedLoginSql: the throwaway login — no attribute, a member of the group alone, a
  * random password read from the environment (`\getenv`: never on a command line), valid for minutes;
  * the admin takes INHERIT on it (createrole_self_grant) only so it may end its sessions before dropping it.
- * SEED_LOGIN_DROP_SQL: end its sessions and drop it.
+ * seedLoginDropSql: end its sessions and drop it, or retire it (roleRemoveSql) when another PR's code pinned it.
  */
 const SEED_RECREATE_SQL = `SELECT pg_catalog.pg_advisory_lock(pg_catalog.hashtext(:'pattern'));
 ${DRAIN_SQL}SELECT pg_catalog.format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
@@ -127,13 +181,12 @@ SELECT pg_catalog.format('CREATE DATABASE %I OWNER %I TEMPLATE template0', :'db'
 SELECT pg_catalog.format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \\gexec
 SELECT pg_catalog.format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', :'db', :'group') \\gexec
 `;
-const SEED_LOGIN_DROP_SQL = `SELECT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = :'seeder') AS has_seeder \\gset
+const seedLoginDropSql = (app: string) => `SELECT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = :'seeder') AS has_seeder \\gset
 \\if :has_seeder
 SELECT pg_catalog.pg_terminate_backend(a.pid, ${TERMINATE_WAIT_MS}) FROM pg_catalog.pg_stat_activity a WHERE a.usename = :'seeder' \\g /dev/null
-SELECT pg_catalog.format('DROP ROLE %I', :'seeder') \\gexec
-\\endif
+${roleRemoveSql(app, ":'seeder'")}\\endif
 `;
-const SEED_LOGIN_SQL = `${SEED_LOGIN_DROP_SQL}SET createrole_self_grant = 'inherit';
+const seedLoginSql = (app: string) => `${seedLoginDropSql(app)}SET createrole_self_grant = 'inherit';
 \\getenv pw TIERKIT_SEED_LOGIN_PASSWORD
 SELECT pg_catalog.format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT 2 PASSWORD %L VALID UNTIL %L IN ROLE %I',
   :'seeder', :'pw', pg_catalog.to_char(pg_catalog.timezone('UTC', pg_catalog.now()) + pg_catalog.make_interval(mins => ${SEED_LOGIN_VALID_MINUTES}), 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), :'group') \\gexec
@@ -151,7 +204,7 @@ SELECT pg_catalog.format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATERO
  * always `SET ROLE NONE` back to its session user (attack15: PGOPTIONS' `role=` only sets the first
  * role). So the preview admin (CREATEDB CREATEROLE, ADMIN on every PR's roles) never opens a session
  * in it: the restore and the hash log in as a throwaway login that is a member of the PR's group alone
- * (SEED_LOGIN_SQL), dropped at the end, on failure too (trap). The hash runs with `row_security=off`:
+ * (seedLoginSql), dropped at the end, on failure too (trap). The hash runs with `row_security=off`:
  * a policy (the one thing a read of a table runs) makes it fail instead of run. An unseeded database is
  * drained, dropped and created empty first, so the restore never lands among the PR's earlier objects
  * or database settings. A content hash other than the seed's drops the database whole (the next sync
@@ -186,15 +239,15 @@ export TIERKIT_SEED_LOGIN_PASSWORD
 # If it cannot be dropped (the PR's code made it own something), its database goes too: nothing outlives the step.
 tk_drop_seeder() {
   tk_admin_sql <<'SQL' && return 0
-${SEED_LOGIN_DROP_SQL}SQL
+${seedLoginDropSql(app)}SQL
   tk_admin_sql <<'SQL'
 ${DRAIN_SQL}SELECT pg_catalog.format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
-${SEED_LOGIN_DROP_SQL}SQL
+${seedLoginDropSql(app)}SQL
   echo "tierkit: the seed login $seeder could not be dropped alone; $db was dropped with it" >&2; return 5
 }
 trap 'tk_drop_seeder || true' EXIT
 tk_admin_sql <<'SQL'
-${SEED_LOGIN_SQL}SQL
+${seedLoginSql(app)}SQL
 # A failed restore (one transaction) leaves the database as it was, and fails the assignment.
 actual="$(
   export PGUSER="$seeder" PGPASSWORD="$TIERKIT_SEED_LOGIN_PASSWORD" PGDATABASE="$db"
@@ -234,17 +287,14 @@ echo "tierkit: preview database $db drained"
 
 /**
  * PostDelete, last step (after the drain and the Vault step): drain again (idempotent), drop the
- * database, what is left of its members and its group. Alone it is also the orphan collector's
- * step (docs/previews.md). A second run finds nothing and succeeds.
+ * database, what is left of its members and its group (retired instead when another PR's grant pins
+ * one, previewRolesDropSql). Alone it is also the orphan collector's step (docs/previews.md). A second
+ * run finds nothing and succeeds.
  */
 export function previewDropScript(app: string): string {
   return `${header(app)}psql -X -q -v ON_ERROR_STOP=1 -v db="$db" -v group="$group" <<'SQL'
 ${DRAIN_SQL}SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \\gexec
-SELECT format('DROP ROLE %I', m.rolname)
-  FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
- WHERE g.rolname = :'group' AND m.rolname <> CURRENT_USER \\gexec
-SELECT format('DROP ROLE IF EXISTS %I', :'group') \\gexec
-SQL
+${previewRolesDropSql(app)}SQL
 echo "tierkit: preview database $db dropped"
 `;
 }

@@ -1,0 +1,137 @@
+// attack18, issue 19 seed login (same root cause as pg-preview-foreign-grant.test.ts): while PR B's
+// PreSync seeds, its throwaway login <app>_pr_<B>_seed is in pg_roles (readable by every login). PR A's
+// code polls for it and GRANTs it SELECT on a table of A's database. B's seed step then cannot drop its
+// seed login (a privilege in another database), takes its fallback — drain and DROP B's database — and
+// fails (exit 5). A repeats it on every sync of B: B's preview is never seeded, never gets its Vault role.
+//
+// Context of the shared primitive: one PR's code blocks another
+// PR's cleanup. PR A's credential owns (through its group) objects in its own database and may GRANT on
+// them to ANY role of the server: `GRANT SELECT ON a_table TO <app>_pr_<B>_role` (or to B's seed login
+// `<app>_pr_<B>_seed` while B's PreSync seeds, or to B's Vault logins) records a shared dependency in
+// pg_shdepend. B's DROP ROLE then fails ("privileges for table … in database <app>-pr-<A>"): the
+// collector (and PostDelete's drop, the same SQL) drops B's database, then stops on B's group, which
+// stays forever (no database, so never a candidate again); B's seed step cannot drop its seed login and
+// drops B's database instead (exit 5), on every sync while A keeps granting. Nothing in B's scripts
+// revokes privileges held in OTHER databases (DROP OWNED runs in one database only).
+// Harness copied from test/pg/preview-collector.test.ts:
+// The preview orphan collector (constructs/lifecycle/preview-collector.ts) on a real PostgreSQL 18,
+// as the synthesized preview admin: a PR with a live login is kept, one without is stamped and then
+// dropped once its stamp is older than the window (time simulated by an old stamp the admin writes);
+// a planted stamp on prod's role or on a database the admin did not create is never acted on; the
+// PR's own code can neither forge nor clear the stamp; a sync (the create step) clears it.
+// The rendered CronJob (dist) runs the same script with the env its container carries.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { App, Tier } from '../../constructs';
+import { previewCreateScript, previewSeedScript } from '../../constructs/lifecycle/preview-scripts';
+import { LIFECYCLE_SHELL_FUNCTIONS } from '../../constructs/lifecycle/scripts';
+import * as naming from '../../constructs/naming';
+import { creationStatements } from '../../constructs/statements';
+import { smallEstate } from '../support/estates';
+import { synthToDist } from '../support/synth';
+import { createNamespace, ident, pgServer, tryConnect, type Namespace, type Session } from '../pg/support/db';
+import { applyEstate, type AppliedEnv, type AppliedEstate } from '../pg/support/estate';
+import { findPgTools, runTool, type ToolResult } from '../pg/support/pgtools';
+import { issueCredential, type DynamicCredential, type VaultPieces } from '../pg/support/vault';
+
+
+function previewEstate() {
+  const e = smallEstate();
+  new App(e, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), previews: { tier: Tier.DEV, maxOpen: 9 } });
+  return e;
+}
+const dist = synthToDist(previewEstate(), 'pg-preview-collector');
+
+
+describe('attack18: a PR grants on its own table to another PR\'s seed login', () => {
+  let ns: Namespace;
+  let applied: AppliedEstate;
+  let dev: AppliedEnv;
+  let dir: string;
+  let m: (name: string) => string;
+  let admin: Session;
+  const app = () => m('erp');
+
+  beforeAll(async () => {
+    ns = await createNamespace(pgServer(18), 'pcollect');
+    applied = await applyEstate(ns, dist, { kind: 'declared' });
+    dev = applied.envs.find((e) => e.env.slug === 'erp-dev')!;
+    m = (name) => applied.names.map(name);
+    dir = mkdtempSync(join(tmpdir(), 'tierkit-preview-collector-'));
+    admin = await ns.connect({ user: m('erp_preview_admin'), password: dev.variables.preview_admin_password, database: m('erp-previews') });
+  });
+  afterAll(async () => {
+    await ns?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = (script: string, extra: Record<string, string> = {}): Promise<ToolResult> => {
+    const creds = join(dir, 'admin-creds');
+    writeFileSync(creds, `export PGUSER='${m('erp_preview_admin')}'\nexport PGPASSWORD='${dev.variables.preview_admin_password}'\n`, { mode: 0o600 });
+    return runTool('/bin/bash', ['-c', script], {
+      PATH: process.env.PATH, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable',
+      PGDATABASE: m('erp-previews'), TIERKIT_CREDENTIALS_FILE: creds, TIERKIT_MAX_OPEN: '9', ...extra,
+    });
+  };
+  const create = (pr: string) => run(previewCreateScript(app()), { TIERKIT_PR_NUMBER: pr });
+  const db = (pr: string) => naming.previewSlug(app(), pr);
+  const exists = async (database: string) => (await admin.query('SELECT FROM pg_database WHERE datname = $1', [database])).length === 1;
+
+  /** A PR credential as Vault issues it (the preview connection's creation statements, as the admin), valid for `ttlSeconds` (negative: lapsed). */
+  async function credential(pr: string, ttlSeconds: number): Promise<DynamicCredential> {
+    const conn = dev.stack.resources.find((r) => r.name === 'preview_connection')!.attributes as Record<string, any>;
+    const role = naming.previewSlug('erp', pr);
+    const pieces: VaultPieces = {
+      stack: dev.stack.name, connectionName: String(conn.name), connectionUser: m(String(conn.postgresql.username)),
+      database: m('erp-previews'), allowedRoles: [role], roleName: role,
+      creation: creationStatements(naming.previewCoordinate('erp', pr)).map((s) => applied.names.mapQuotedIdentifiers(s)), revocation: [],
+    };
+    const issued = await issueCredential(ns.server, pieces, applied.names, dev.variables.preview_admin_password, ttlSeconds);
+    if (!issued.ok) throw new Error(`${issued.code} ${issued.message}`);
+    return issued.credential;
+  }
+
+  it('PR 71\'s code granting to PR 72\'s seed login does not make PR 72\'s seed step drop its database', async () => {
+    const { binDir } = await findPgTools(15);
+    const src = await createNamespace(pgServer(15), 'a18seed');
+    const sdb = src.name('seed_src');
+    await (await src.admin()).exec(`CREATE DATABASE ${ident(sdb)}`);
+    const s = await src.connect({ user: src.server.user, password: src.server.password, database: sdb });
+    await s.exec("CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL); INSERT INTO llx_societe (nom) SELECT 'client ' || g FROM generate_series(1, 50) g");
+    await s.end();
+    const file = join(dir, 'seed.dump');
+    const srcEnv = { PATH: `${binDir}:${process.env.PATH}`, PGHOST: src.server.host, PGPORT: String(src.server.port), PGUSER: src.server.user, PGPASSWORD: src.server.password, PGSSLMODE: 'disable', PGDATABASE: sdb };
+    expect((await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${file}`, sdb], srcEnv)).code).toBe(0);
+    const content = await runTool('/bin/bash', ['-c', `${LIFECYCLE_SHELL_FUNCTIONS}tk_content_hash`], { ...srcEnv, TIERKIT_OBJECT_PREFIX: 'llx_' });
+    const hashes = `${file}.hashes`;
+    writeFileSync(hashes, `file_sha256=${createHash('sha256').update(readFileSync(file)).digest('hex')}\ncontent_sha256=${content.stdout.trim()}\n`);
+    try {
+      for (const pr of ['71', '72']) expect((await create(pr)).code).toBe(0);
+      const c = await credential('71', 3600);
+      const a = await tryConnect(ns.server, { user: c.username, password: c.password, database: db('71') });
+      expect(a.ok).toBe(true);
+      if (!a.ok) return;
+      const seeder = naming.previewSeedLoginName(app(), '72');
+      await a.session.exec('CREATE TABLE public.pin (x int)');
+      // PR 71's code: wait for PR 72's seed login to appear, grant it something in PR 71's database.
+      const hostile = a.session.exec(`DO $$ BEGIN
+          FOR i IN 1..1200 LOOP
+            IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '${seeder}') THEN
+              EXECUTE pg_catalog.format('GRANT SELECT ON public.pin TO %I', '${seeder}'); RETURN;
+            END IF;
+            PERFORM pg_catalog.pg_sleep(0.005);
+          END LOOP; END $$`);
+      const seeded = await run(previewSeedScript(app()), { TIERKIT_PR_NUMBER: '72', PATH: `${binDir}:${process.env.PATH}`, TIERKIT_DUMP_FILE: file, TIERKIT_SEED_HASH_FILE: hashes, TIERKIT_OBJECT_PREFIX: 'llx_' });
+      await hostile.catch(() => undefined);
+      await a.session.end();
+      // Secure: PR 72 is seeded and keeps its database whatever PR 71's code grants.
+      expect(await exists(db('72')), 'PR 72\'s database was dropped by its own seed step').toBe(true);
+      expect(seeded.code, seeded.stderr).toBe(0);
+    } finally {
+      await src.cleanup();
+    }
+  }, 180_000);
+});
