@@ -13,86 +13,31 @@
 // stays forever (no database, so never a candidate again); B's seed step cannot drop its seed login and
 // drops B's database instead (exit 5), on every sync while A keeps granting. Nothing in B's scripts
 // revokes privileges held in OTHER databases (DROP OWNED runs in one database only).
-// Harness copied from test/pg/preview-collector.test.ts:
-// The preview orphan collector (constructs/lifecycle/preview-collector.ts) on a real PostgreSQL 18,
-// as the synthesized preview admin: a PR with a live login is kept, one without is stamped and then
-// dropped once its stamp is older than the window (time simulated by an old stamp the admin writes);
-// a planted stamp on prod's role or on a database the admin did not create is never acted on; the
-// PR's own code can neither forge nor clear the stamp; a sync (the create step) clears it.
-// The rendered CronJob (dist) runs the same script with the env its container carries.
+// The server, applied estate and admin-side scripts: test/pg/support/preview-harness.ts.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { App, Tier } from '../../constructs';
-import { previewCreateScript, previewSeedScript } from '../../constructs/lifecycle/preview-scripts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { previewSeedScript } from '../../constructs/lifecycle/preview-scripts';
 import { LIFECYCLE_SHELL_FUNCTIONS } from '../../constructs/lifecycle/scripts';
 import * as naming from '../../constructs/naming';
-import { creationStatements } from '../../constructs/statements';
-import { smallEstate } from '../support/estates';
 import { synthToDist } from '../support/synth';
-import { createNamespace, ident, pgServer, tryConnect, type Namespace, type Session } from '../pg/support/db';
-import { applyEstate, type AppliedEnv, type AppliedEstate } from '../pg/support/estate';
-import { findPgTools, runTool, type ToolResult } from '../pg/support/pgtools';
-import { issueCredential, type DynamicCredential, type VaultPieces } from '../pg/support/vault';
+import { previewEstate, usePreviewServer } from '../pg/support/preview-harness';
+import { createNamespace, ident, pgServer, tryConnect, type Namespace } from '../pg/support/db';
+import { findPgTools, runTool } from '../pg/support/pgtools';
 
 
-function previewEstate() {
-  const e = smallEstate();
-  new App(e, 'erp', { tiers: [Tier.DEV, Tier.PROD], objectPrefix: 'llx_', image: 'example/erp:1.0.0@sha256:' + 'e'.repeat(64), previews: { tier: Tier.DEV, maxOpen: 9 } });
-  return e;
-}
 const dist = synthToDist(previewEstate(), 'pg-preview-collector');
 
 
 describe('attack18: a PR grants on its own table to another PR\'s seed login', () => {
+  const h = usePreviewServer(dist);
   let ns: Namespace;
-  let applied: AppliedEstate;
-  let dev: AppliedEnv;
   let dir: string;
-  let m: (name: string) => string;
-  let admin: Session;
-  const app = () => m('erp');
-
   beforeAll(async () => {
-    ns = await createNamespace(pgServer(18), 'pcollect');
-    applied = await applyEstate(ns, dist, { kind: 'declared' });
-    dev = applied.envs.find((e) => e.env.slug === 'erp-dev')!;
-    m = (name) => applied.names.map(name);
-    dir = mkdtempSync(join(tmpdir(), 'tierkit-preview-collector-'));
-    admin = await ns.connect({ user: m('erp_preview_admin'), password: dev.variables.preview_admin_password, database: m('erp-previews') });
+    ({ ns, dir } = h);
   });
-  afterAll(async () => {
-    await ns?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  const run = (script: string, extra: Record<string, string> = {}): Promise<ToolResult> => {
-    const creds = join(dir, 'admin-creds');
-    writeFileSync(creds, `export PGUSER='${m('erp_preview_admin')}'\nexport PGPASSWORD='${dev.variables.preview_admin_password}'\n`, { mode: 0o600 });
-    return runTool('/bin/bash', ['-c', script], {
-      PATH: process.env.PATH, HOME: dir, PGHOST: ns.server.host, PGPORT: String(ns.server.port), PGSSLMODE: 'disable',
-      PGDATABASE: m('erp-previews'), TIERKIT_CREDENTIALS_FILE: creds, TIERKIT_MAX_OPEN: '9', ...extra,
-    });
-  };
-  const create = (pr: string) => run(previewCreateScript(app()), { TIERKIT_PR_NUMBER: pr });
-  const db = (pr: string) => naming.previewSlug(app(), pr);
-  const exists = async (database: string) => (await admin.query('SELECT FROM pg_database WHERE datname = $1', [database])).length === 1;
-
-  /** A PR credential as Vault issues it (the preview connection's creation statements, as the admin), valid for `ttlSeconds` (negative: lapsed). */
-  async function credential(pr: string, ttlSeconds: number): Promise<DynamicCredential> {
-    const conn = dev.stack.resources.find((r) => r.name === 'preview_connection')!.attributes as Record<string, any>;
-    const role = naming.previewSlug('erp', pr);
-    const pieces: VaultPieces = {
-      stack: dev.stack.name, connectionName: String(conn.name), connectionUser: m(String(conn.postgresql.username)),
-      database: m('erp-previews'), allowedRoles: [role], roleName: role,
-      creation: creationStatements(naming.previewCoordinate('erp', pr)).map((s) => applied.names.mapQuotedIdentifiers(s)), revocation: [],
-    };
-    const issued = await issueCredential(ns.server, pieces, applied.names, dev.variables.preview_admin_password, ttlSeconds);
-    if (!issued.ok) throw new Error(`${issued.code} ${issued.message}`);
-    return issued.credential;
-  }
+  const { app, run, create, db, exists, credential } = h;
 
   it('PR 71\'s code granting to PR 72\'s seed login does not make PR 72\'s seed step drop its database', async () => {
     const { binDir } = await findPgTools(15);
