@@ -10,10 +10,20 @@ const capped = (v: unknown): boolean => {
   return Number.isInteger(n) && (n as number) >= 1;
 };
 
+/**
+ * The creation statement tierkit writes, whose only per-env part is the group in IN ROLE: a quoted
+ * identifier of plain characters (no quote, `;` or brace, at most 63 bytes, so never truncated),
+ * which the parse below never reads. Anchored whole, so that identifier is one token in every
+ * reading: swapping it for a fixed one changes that token's text and nothing else, and each
+ * distinct shape is parsed once instead of once per env (the real parser still decides everything).
+ */
+const CREATE_WITH_GROUP = /^(CREATE ROLE "\{\{name\}\}" WITH LOGIN PASSWORD '\{\{password\}\}' VALID UNTIL '\{\{expiration\}\}'(?: CONNECTION LIMIT [0-9]{1,12})? IN ROLE )"[a-z_][a-z0-9_]{0,62}";$/;
+const shape = (text: string): string => text.replace(CREATE_WITH_GROUP, '$1"tierkit_group_slot";');
+
 /** CONNECTION LIMIT of the CREATE ROLE "{{name}}" among `statements`; 'unreadable' when they do not parse. */
 function userConnectionLimit(statements: readonly string[]): unknown {
   for (const text of statements) {
-    const parsed = parseVaultStatement(text);
+    const parsed = parseVaultStatement(typeof text === 'string' ? shape(text) : text);
     if (!parsed.ok) return 'unreadable';
     for (const s of parsed.stmts) {
       const create = s.CreateRoleStmt;

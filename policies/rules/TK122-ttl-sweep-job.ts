@@ -4,6 +4,7 @@ import type { K8sObject } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { podKeyProblems } from './support/pod-compare';
 import { sweepName, sweepRevokePath } from './support/ttl-sweep';
+import { sameCommand } from './support/pod-command';
 
 type Obj = Record<string, any>;
 const envVars = (c: Obj): Record<string, unknown> => Object.fromEntries((Array.isArray(c?.env) ? c.env : []).map((v: Obj) => [v?.name, v?.value]));
@@ -51,7 +52,7 @@ export const rule: Rule = {
       const path = sweepRevokePath(g, env);
       if (revoking.length !== 1 || envVars(revoking[0]).TIERKIT_VAULT_REVOKE_PATH !== path) {
         problems.push(`revokes ${JSON.stringify(revoking.map((c) => envVars(c).TIERKIT_VAULT_REVOKE_PATH))}, not exactly ["${path}"]`);
-      } else if (JSON.stringify(revoking[0].command) !== JSON.stringify(['/bin/sh', '-c', REVOKE_LEASES_SCRIPT]) || revoking[0].args !== undefined) {
+      } else if (!sameCommand(revoking[0].command, ['/bin/sh', '-c', REVOKE_LEASES_SCRIPT]) || revoking[0].args !== undefined) {
         problems.push(`container ${JSON.stringify(revoking[0].name)} does not run tierkit's revoke script as rendered (command or args changed)`);
       }
       // The expiry each step acts on is the manifest's: a later one postpones the revocation unseen.

@@ -4,6 +4,7 @@ import { TEMPLATE_RESET_SCRIPT } from '../../constructs/lifecycle/template-reset
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { needsResetRevoke, resetAuthRoleName, resetRevokeOwner, resetRevokePolicyName, sweepRevokePath } from './support/ttl-sweep';
 import { k8sNamed, authRolesOfEnv } from './support/graph-index';
+import { sameCommand } from './support/pod-command';
 
 type Obj = Record<string, any>;
 const envVars = (c: Obj): Record<string, unknown> => Object.fromEntries((Array.isArray(c?.env) ? c.env : []).map((v: Obj) => [v?.name, v?.value]));
@@ -64,10 +65,10 @@ export const rule: Rule = {
       const revoking = [...inits, ...mains].filter((c) => envVars(c).TIERKIT_VAULT_REVOKE_PATH !== undefined);
       const at = inits.findIndex((c) => envVars(c).TIERKIT_VAULT_REVOKE_PATH !== undefined);
       // A template-reset sandbox restores by cloning its golden (template-reset.ts): its restore step runs that script.
-      const restore = inits.findIndex((c) => [RESET_SCRIPT, TEMPLATE_RESET_SCRIPT].some((script) => JSON.stringify(c.command) === JSON.stringify(['/bin/bash', '-c', script])));
+      const restore = inits.findIndex((c) => [RESET_SCRIPT, TEMPLATE_RESET_SCRIPT].some((script) => sameCommand(c.command, ['/bin/bash', '-c', script])));
       if (revoking.length !== 1 || envVars(revoking[0]).TIERKIT_VAULT_REVOKE_PATH !== path) {
         problems.push(`revokes ${JSON.stringify(revoking.map((c) => envVars(c).TIERKIT_VAULT_REVOKE_PATH))}, not exactly ["${path}"]`);
-      } else if (JSON.stringify(revoking[0].command) !== JSON.stringify(['/bin/sh', '-c', RESET_REVOKE_LEASES_SCRIPT]) || revoking[0].args !== undefined) {
+      } else if (!sameCommand(revoking[0].command, ['/bin/sh', '-c', RESET_REVOKE_LEASES_SCRIPT]) || revoking[0].args !== undefined) {
         problems.push(`container ${JSON.stringify(revoking[0].name)} does not run tierkit's reset revoke script as rendered (command or args changed)`);
       } else if (at < 0 || restore < 0 || at < restore) {
         problems.push(`its revoke step must be an init container after the restore (${restore < 0 ? 'no restore step found' : `restore at ${restore}, revoke ${at < 0 ? 'not an init container' : `at ${at}`}`}), before the app scales back up`);

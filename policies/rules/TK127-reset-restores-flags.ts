@@ -6,6 +6,7 @@ import { FLAGS_FILE_KEY, flagdDefinition, flagsResetPatch } from '../../contract
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { needsResetRevoke, resetAuthRoleName } from './support/ttl-sweep';
 import { k8sNamed } from './support/graph-index';
+import { sameCommand } from './support/pod-command';
 
 type Obj = Record<string, any>;
 const envVars = (c: Obj): Record<string, unknown> => Object.fromEntries((Array.isArray(c?.env) ? c.env : []).map((v: Obj) => [v?.name, v?.value]));
@@ -45,7 +46,7 @@ export const rule: Rule = {
       const steps = [...inits, ...mains].filter((c) => envVars(c).TIERKIT_FLAGS_PATCH !== undefined);
       const at = inits.findIndex((c) => envVars(c).TIERKIT_FLAGS_PATCH !== undefined);
       // A template-reset sandbox restores by cloning its golden (template-reset.ts): its restore step runs that script.
-      const restore = inits.findIndex((c) => [RESET_SCRIPT, TEMPLATE_RESET_SCRIPT].some((script) => JSON.stringify(c.command) === JSON.stringify(['/bin/bash', '-c', script])));
+      const restore = inits.findIndex((c) => [RESET_SCRIPT, TEMPLATE_RESET_SCRIPT].some((script) => sameCommand(c.command, ['/bin/bash', '-c', script])));
       const problems: string[] = [];
       if (steps.length !== 1) {
         problems.push(steps.length === 0 ? 'has no flags step: the hour\'s flag changes survive the reset' : `has ${steps.length} flags steps`);
@@ -53,7 +54,7 @@ export const rule: Rule = {
         const v = envVars(steps[0]);
         if (v.TIERKIT_FLAGS_PATCH !== flagsResetPatch(declared)) problems.push(`its flags step writes ${JSON.stringify(v.TIERKIT_FLAGS_PATCH)}, not the declared flags ${JSON.stringify(declared)}`);
         if (v.TIERKIT_FLAGS_CONFIGMAP !== name || v.TIERKIT_NAMESPACE !== ns) problems.push(`its flags step patches ${JSON.stringify(`${v.TIERKIT_NAMESPACE}/${v.TIERKIT_FLAGS_CONFIGMAP}`)}, not ${ns}/${name}`);
-        if (JSON.stringify(steps[0].command) !== JSON.stringify(['/bin/bash', '-c', FLAGS_RESET_SCRIPT]) || steps[0].args !== undefined) problems.push(`container ${JSON.stringify(steps[0].name)} does not run tierkit's flags reset script as rendered`);
+        if (!sameCommand(steps[0].command, ['/bin/bash', '-c', FLAGS_RESET_SCRIPT]) || steps[0].args !== undefined) problems.push(`container ${JSON.stringify(steps[0].name)} does not run tierkit's flags reset script as rendered`);
         if (at < 0 || restore < 0 || at < restore) problems.push('its flags step must be an init container after the restore, before the app scales back up');
       }
       for (const p of problems) out.push({ env, source: jobs[0].source, message: `${where}: ${p}` });

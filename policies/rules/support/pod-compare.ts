@@ -8,6 +8,7 @@ import { LIFECYCLE_PATHS as P } from '../../../constructs/lifecycle/scripts';
 import { POSTGRES_CLIENT, imageReference } from '../../../constructs/lifecycle/images';
 import type { EstateGraph } from '../../graph/types';
 import type { FoundTemplate } from './pod-templates';
+import { sameCommand } from './pod-command';
 
 const A = 'vault.hashicorp.com/';
 /** The agent's resources and token volume (synth/pod-security.ts): values judged by the pod-security rules. */
@@ -68,7 +69,7 @@ function containerProblems(c: any, e: Expected): string[] {
   const out: string[] = [];
   const extra = Object.keys(c ?? {}).filter((k) => !CONTAINER_KEYS.has(k)).sort();
   if (extra.length > 0) out.push(`container "${e.name}" carries ${extra.join(', ')}`);
-  if (JSON.stringify(c?.command) !== JSON.stringify(e.command)) out.push(`container "${e.name}" does not run tierkit's script`);
+  if (!sameCommand(c?.command, e.command)) out.push(`container "${e.name}" does not run tierkit's script`);
   if (c?.image !== e.image) out.push(`container "${e.name}" runs image ${JSON.stringify(c?.image ?? null)}, not tierkit's ${JSON.stringify(e.image)}`);
   const env: any[] = Array.isArray(c?.env) ? c.env : [];
   const want = Object.keys(e.env).sort();

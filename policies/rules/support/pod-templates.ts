@@ -31,8 +31,17 @@ function at(obj: Record<string, any>, pointer: string): any {
 /** Whether `value` holds a `containers` list anywhere (a pod template of a kind we do not model). */
 function holdsContainers(value: unknown, depth = 0): boolean {
   if (depth > 12 || typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) return value.some((v) => holdsContainers(v, depth + 1));
-  return Object.entries(value).some(([k, v]) => (k === 'containers' && Array.isArray(v)) || holdsContainers(v, depth + 1));
+  // Loops, not some()/entries(): this walks the spec of every object that is no workload (~20,000 at 100×).
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (holdsContainers(value[i], depth + 1)) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const k of Object.keys(record)) {
+    const v = record[k];
+    if ((k === 'containers' && Array.isArray(v)) || holdsContainers(v, depth + 1)) return true;
+  }
+  return false;
 }
 
 export function templatePointer(t: FoundTemplate, rel: string): Source {
