@@ -73,12 +73,14 @@ function containerProblems(c: any, e: Expected): string[] {
   if (c?.image !== e.image) out.push(`container "${e.name}" runs image ${JSON.stringify(c?.image ?? null)}, not tierkit's ${JSON.stringify(e.image)}`);
   const env: any[] = Array.isArray(c?.env) ? c.env : [];
   const want = Object.keys(e.env).sort();
-  const got = env.map((v) => v?.name);
+  // How often each name is set, counted once (the names wanted are strings: a Map matches them as `===` does).
+  const counts = new Map<unknown, number>();
+  for (const v of env) counts.set(v?.name, (counts.get(v?.name) ?? 0) + 1);
   for (const v of env) {
     if (e.env[v?.name] === undefined) out.push(`container "${e.name}" sets ${JSON.stringify(v?.name)}, which tierkit does not render`);
     else if (Object.keys(v).some((k) => k !== 'name' && k !== 'value') || v.value !== e.env[v.name]) out.push(`container "${e.name}" sets ${v.name} to ${JSON.stringify(v.value ?? v.valueFrom ?? null)}, not ${JSON.stringify(e.env[v.name])}`);
   }
-  for (const n of want) if (got.filter((x) => x === n).length !== 1) out.push(`container "${e.name}" does not set ${n} exactly once`);
+  for (const n of want) if (counts.get(n) !== 1) out.push(`container "${e.name}" does not set ${n} exactly once`);
   const mounts: any[] = Array.isArray(c?.volumeMounts) ? c.volumeMounts : [];
   const norm = (m: any) => JSON.stringify(Object.keys(m ?? {}).sort().map((k) => [k, m[k]]));
   const wantMounts = e.mounts.map(norm).sort();

@@ -37,7 +37,9 @@ function holdsContainers(value: unknown, depth = 0): boolean {
     return false;
   }
   const record = value as Record<string, unknown>;
-  for (const k of Object.keys(record)) {
+  // for-in visits own keys in Object.keys' order, then inherited ones, which the own-key test skips.
+  for (const k in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, k)) continue;
     const v = record[k];
     if ((k === 'containers' && Array.isArray(v)) || holdsContainers(v, depth + 1)) return true;
   }
