@@ -22,9 +22,11 @@ export const rule: Rule = {
     // Argo CD has one GPG keyring: a key listed by two tiers' projects lets either tier's publisher
     // sign for the other (staging's publisher, one approval, signing prod's commits).
     const keyTiers = new Map<string, Set<string>>();
+    // The AppProjects once, in the graph's order: each lookup below filters them, not all ~26,000 objects (100×).
+    const projects = g.kubernetes.filter((x) => x.kind === 'AppProject');
     for (const t of g.manifest.tiers) {
       for (const file of [naming.dist.k8sTierApplications(t.name), naming.dist.k8sAppOfApps(t.name)]) {
-        for (const k of g.kubernetes.filter((x) => x.kind === 'AppProject' && x.source.file === file)) {
+        for (const k of projects.filter((x) => x.source.file === file)) {
           const keys = k.object.spec?.signatureKeys;
           for (const x of Array.isArray(keys) ? keys : []) {
             if (typeof x?.keyID !== 'string') continue;
@@ -44,7 +46,7 @@ export const rule: Rule = {
         { name: naming.argoAppsProjectName(t.name), file: naming.dist.k8sAppOfApps(t.name) },
       ];
       for (const exp of expected) {
-        const found = g.kubernetes.filter((k) => k.kind === 'AppProject' && k.name === exp.name && k.source.file === exp.file);
+        const found = projects.filter((k) => k.name === exp.name && k.source.file === exp.file);
         if (found.length === 0) {
           out.push({ source: { file: exp.file, pointer: '' }, message: `AppProject "${exp.name}" of human-gated tier ${t.name} is not in ${exp.file}: whether Argo CD requires signed commits cannot be read` });
           continue;

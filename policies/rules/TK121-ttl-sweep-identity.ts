@@ -1,5 +1,7 @@
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { sweepName, sweepOwner } from './support/ttl-sweep';
+import { groupBy } from '../graph/group';
+import { authRolesOfEnv } from './support/graph-index';
 
 /** Vault attaches `default` to every token unless told not to; it grants only token self-service. */
 const BUILTIN = new Set(['default']);
@@ -21,14 +23,15 @@ export const rule: Rule = {
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];
+    // By the env their stack belongs to (a Map finds the env object as `===` does), once rather than per sandbox.
+    const policiesOf = groupBy(g.vaultPolicies, (p) => p.stack.env);
     for (const env of g.envs) {
       if (!env.sandbox) continue;
       const name = sweepName(env);
-      const own = (x: { stack: { env?: unknown } }) => x.stack.env === env;
-      if (!g.vaultPolicies.some((p) => own(p) && sweepOwner(p) === env)) {
+      if (!(policiesOf.get(env) ?? []).some((p) => sweepOwner(p) === env)) {
         out.push({ env, message: `sandbox ${describeEnv(env)} has no TTL-sweep policy "${name}" in its own stack: its expiry would revoke no lease` });
       }
-      const roles = g.authRoles.filter((a) => own(a) && a.name === name);
+      const roles = authRolesOfEnv(g, env).filter((a) => a.name === name);
       if (roles.length === 0) {
         out.push({ env, message: `sandbox ${describeEnv(env)} has no TTL-sweep auth role "${name}" in its own stack: its sweep could not log in to revoke its leases` });
       }
