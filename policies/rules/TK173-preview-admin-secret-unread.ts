@@ -46,9 +46,12 @@ export const rule: Rule = {
     // The policies, for every app of the manifest, previews declared or not: a manifest edited to
     // drop `previews` must not turn the planner's read of the secret into an unjudged path.
     const secrets = new Map<string, Env>();
+    // previewNames is a pure function of the app: computed once per app, not once per env (~8 envs an app at 100×).
+    const secretOf = new Map<string, string>();
     for (const e of g.envs) {
       if (typeof e.app !== 'string') continue;
-      const secret = `${kvMount}/data/${previewNames(e.app).adminKvSecret}`;
+      let secret = secretOf.get(e.app);
+      if (secret === undefined) secretOf.set(e.app, (secret = `${kvMount}/data/${previewNames(e.app).adminKvSecret}`));
       if (!secrets.has(secret) || (e.previews !== undefined && e.previews !== null && previewHostEnv(g, e))) secrets.set(secret, e);
     }
     const sorted = [...secrets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -188,10 +188,12 @@ export function quantity(value: unknown): number | undefined {
   if (!m) return undefined;
   const n = Number(m[1]);
   const suffix = m[2] ?? '';
-  const factors: Record<string, number> = {
-    '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-  };
   if (/^[eE]/.test(suffix)) return n * 10 ** Number(suffix.slice(1));
-  return n * factors[suffix];
+  return n * QUANTITY_FACTORS[suffix];
 }
+
+/** Built once, not per call: four quantities per container are read by TK052 and TK053. */
+const QUANTITY_FACTORS: Readonly<Record<string, number>> = {
+  '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
