@@ -21,7 +21,7 @@ const CREATE_WITH_GROUP = /^(CREATE ROLE "\{\{name\}\}" WITH LOGIN PASSWORD '\{\
 const shape = (text: string): string => text.replace(CREATE_WITH_GROUP, '$1"tierkit_group_slot";');
 
 /** CONNECTION LIMIT of the CREATE ROLE "{{name}}" among `statements`; 'unreadable' when they do not parse. */
-function userConnectionLimit(statements: readonly string[]): unknown {
+export function userConnectionLimit(statements: readonly string[]): unknown {
   for (const text of statements) {
     const parsed = parseVaultStatement(typeof text === 'string' ? shape(text) : text);
     if (!parsed.ok) return 'unreadable';
