@@ -113,9 +113,16 @@ export function podSecurityViolations(pod: PodTemplate, level: PssLevel = 'restr
 
   // --- Restricted ---
   volumes.forEach((vol: any, i) => {
-    const types = Object.keys(vol ?? {}).filter((k) => k !== 'name');
-    const bad = types.filter((t) => !RESTRICTED_VOLUME_TYPES.has(t));
-    if (bad.length > 0 || types.length === 0) v('Volume Types', 'restricted', `/spec/volumes/${i}`, `volume ${vol?.name} is of type ${types.join(', ') || '(none)'}`);
+    // Judged on the keys, the list of types built only for a violation (~16,000 volumes at 100×, injected ones included).
+    const keys = Object.keys(vol ?? {});
+    let types = 0;
+    let bad = false;
+    for (const k of keys) {
+      if (k === 'name') continue;
+      types++;
+      if (!RESTRICTED_VOLUME_TYPES.has(k)) bad = true;
+    }
+    if (bad || types === 0) v('Volume Types', 'restricted', `/spec/volumes/${i}`, `volume ${vol?.name} is of type ${keys.filter((k) => k !== 'name').join(', ') || '(none)'}`);
   });
   if (psc.runAsNonRoot === false) v('Running as Non-root', 'restricted', '/spec/securityContext/runAsNonRoot', 'the pod sets runAsNonRoot false');
   if (psc.runAsUser === 0) v('Running as Non-root user', 'restricted', '/spec/securityContext/runAsUser', 'the pod runs as UID 0');
