@@ -16,7 +16,8 @@ function holdsLive(g: EstateGraph, t: FoundTemplate): string | undefined {
   const env = envOfNamespace(g, t.object.namespace);
   if (isLiveTier(g.tiers, env?.tier)) return `namespace ${t.object.namespace} is of live tier ${env!.tier}`;
   const annotations: Record<string, unknown> = t.template.metadata?.annotations ?? {};
-  for (const [k, path] of Object.entries(annotations)) {
+  for (const k of Object.keys(annotations)) {
+    const path = annotations[k];
     if (!k.startsWith(`${AGENT}agent-inject-secret-`)) continue;
     if (typeof path !== 'string') return `its Vault agent annotation ${k} is not a path`;
     const owners = ownersOfPath(g, path);
