@@ -33,7 +33,14 @@ const DEFAULT_POLICY: Record<string, readonly string[]> = {
   'identity/entity/id/{{identity.entity.id}}': ['read'], 'identity/entity/name/{{identity.entity.name}}': ['read'],
 };
 
+/**
+ * The keys a lookup on DEFAULT_POLICY can hit: its own and Object.prototype's (a path named `constructor`
+ * reaches the latter, as it always has). Probing a Set first spares the object lookup of every other path.
+ */
+const DEFAULT_KEYS: ReadonlySet<string> = new Set([...Object.keys(DEFAULT_POLICY), ...Object.getOwnPropertyNames(Object.prototype)]);
+
 function inDefaultPolicy(r: PolicyPathRule): boolean {
+  if (!DEFAULT_KEYS.has(r.path)) return false;
   const allowed = DEFAULT_POLICY[r.path];
   return allowed !== undefined && r.capabilities.every((c) => allowed.includes(c));
 }

@@ -73,7 +73,9 @@ export const rule: Rule = {
   evaluate(g) {
     const out: RuleFinding[] = [];
     const vault = g.manifest.estate.vault;
-    const resolved = new Map(g.resources.map((r) => [`${r.file}\u0000${r.pointer}`, r.attributes]));
+    // Only a vault_ resource is ever looked up (its pointer is /resource/vault_…): the rest need no key.
+    const resolved = new Map<string, Record<string, unknown>>();
+    for (const r of g.resources) if (r.pointer.startsWith('/resource/vault_')) resolved.set(`${r.file}\u0000${r.pointer}`, r.attributes);
     for (const s of g.stacks) {
       const at = (pointer: string) => ({ file: s.file, pointer, constructPath: s.env?.constructPath ?? s.manifest?.constructPath });
       ([] as Record<string, unknown>[]).concat(s.json.provider?.vault ?? []).forEach((p, i) => {

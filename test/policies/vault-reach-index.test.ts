@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { overlapWitness } from '../../policies/graph/vault-paths';
+import { literalPrefix, overlapWitness } from '../../policies/graph/vault-paths';
 import { OwnedPath, ReachIndex } from '../../policies/rules/support/vault-reach';
 
 // The index only narrows the candidates: what it answers must be every owned path the brute force finds.
@@ -20,6 +20,14 @@ describe('ReachIndex (policies/rules/support/vault-reach.ts)', () => {
         return witness === undefined ? [] : [{ owned: o, witness }];
       });
       expect(index.reached(p).map(key).sort(), p).toEqual(brute.map(key).sort());
+      // TK007 names the first owners it finds: the order is the owned paths' literal prefixes (code
+      // units), then their order in `owned`, as the sorted-prefix index has always answered.
+      const byPrefix = (a: { owned: OwnedPath }, b: { owned: OwnedPath }) => {
+        const x = literalPrefix(a.owned.pattern);
+        const y = literalPrefix(b.owned.pattern);
+        return x < y ? -1 : x > y ? 1 : owned.indexOf(a.owned) - owned.indexOf(b.owned);
+      };
+      expect(index.reached(p).map(key), p).toEqual([...brute].sort(byPrefix).map(key));
     }
   });
 });
