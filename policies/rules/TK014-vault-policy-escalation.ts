@@ -1,7 +1,7 @@
-import { EstateGraph, PolicyPathRule } from '../graph/types';
+import { EstateGraph, PolicyPathRule, VaultPolicy } from '../graph/types';
 import { overlapWitness } from '../graph/vault-paths';
 import { Rule, RuleFinding } from './support/rule';
-import { policyOwner, reachIndexOf } from './support/vault-reach';
+import { PolicyOwner, policyOwner, reachIndexOf } from './support/vault-reach';
 import { isOwnResetRevokeGrant, isOwnSweepGrant } from './support/ttl-sweep';
 import { isPreviewJobsPolicy } from './support/previews';
 
@@ -50,6 +50,11 @@ function isLiteral(path: string): boolean {
   return !path.endsWith('*') && path !== '+' && !path.startsWith('+/') && !path.endsWith('/+') && !path.includes('/+/');
 }
 
+/** The finding's subject, built only for a finding (the rule reads every path of every policy). */
+function where(p: VaultPolicy, who: PolicyOwner, granted: readonly string[], r: PolicyPathRule): string {
+  return `Vault policy "${p.name}" of ${who.label} grants [${granted.join(', ')}] on "${r.written ?? r.path}"`;
+}
+
 export const rule: Rule = {
   id: 'TK014',
   name: 'vault-policy-escalation',
@@ -75,13 +80,12 @@ export const rule: Rule = {
         if (granted.length === 0 || r.capabilities.includes('deny') || inDefaultPolicy(r)) continue;
         // The TTL sweep (and an hourly reset) revoking its env's leases needs sudo on that one literal path; TK120 (TK124) holds the policy to it.
         if (isOwnSweepGrant(g, p, r) || isOwnResetRevokeGrant(g, p, r)) continue;
-        const where = `Vault policy "${p.name}" of ${who.label} grants [${granted.join(', ')}] on "${r.written ?? r.path}"`;
         // Enabling the platform's own auth methods (a literal sys/auth/<path> of the shared platform)
         // needs sudo: the platform-admin identity's job, and nobody else's.
         const platformSudo = who.platformAdmin && isLiteral(r.path) && r.path.startsWith('sys/auth/')
           && index.reached(r.path).length > 0 && index.reached(r.path).every((x) => x.owned.owner.kind === 'shared');
         if (granted.includes('sudo') && !platformSudo) {
-          out.push({ env: who.env, source: p.source, message: `${where}: sudo opens root-protected endpoints` });
+          out.push({ env: who.env, source: p.source, message: `${where(p, who, granted, r)}: sudo opens root-protected endpoints` });
           continue;
         }
         // An applier's literal path to something its tier gates is its job (TK007 judges the reach).
@@ -93,7 +97,7 @@ export const rule: Rule = {
           if (e.writesOnly && !granted.some((c) => WRITES.has(c))) continue;
           const witness = overlapWitness(r.path, e.pattern);
           if (witness === undefined) continue;
-          out.push({ env: who.env, source: p.source, message: `${where}, an escalation path (e.g. ${witness}): ${e.why}` });
+          out.push({ env: who.env, source: p.source, message: `${where(p, who, granted, r)}, an escalation path (e.g. ${witness}): ${e.why}` });
           break;
         }
       }

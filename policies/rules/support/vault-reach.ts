@@ -34,8 +34,18 @@ export interface PolicyOwner {
   readonly mayReach: (o: Owner) => boolean;
 }
 
-/** Whose policy this is, and which owners it may reach. */
+const owners = new WeakMap<EstateGraph, Map<VaultPolicy, PolicyOwner>>();
+
+/** Whose policy this is, and which owners it may reach (once per policy object: TK007, TK014 and TK070 ask). */
 export function policyOwner(g: EstateGraph, p: VaultPolicy): PolicyOwner {
+  let byPolicy = owners.get(g);
+  if (!byPolicy) owners.set(g, byPolicy = new Map());
+  let who = byPolicy.get(p);
+  if (!who) byPolicy.set(p, who = ownerOf(g, p));
+  return who;
+}
+
+function ownerOf(g: EstateGraph, p: VaultPolicy): PolicyOwner {
   // The stack that writes a policy decides whose it is (TK072 catches a stack writing another's name).
   const env = p.stack.env ?? g.index.byVaultPolicy.get(p.name);
   if (env) return { label: `env ${env.slug} (tier ${env.tier})`, env, mayReach: (o) => o.kind === 'env' && o.env === env };
@@ -92,10 +102,17 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
   }
   // What each env's own stack declares besides the contract names (the reset Job's auth role, the
   // golden dump's policy and auth role, …) is that env's too: another env touching it crosses over.
-  const seen = new Set(out.map((x) => `${x.pattern}\u0000${x.owner.kind === 'env' ? x.owner.env.slug : ''}`));
+  // Keyed by slug, then pattern (as one `pattern NUL slug` string was: slugs hold no NUL), without building that string per path.
+  const seen = new Map<string, Set<string>>();
+  const seenOf = (slug: string) => {
+    let set = seen.get(slug);
+    if (!set) seen.set(slug, set = new Set());
+    return set;
+  };
+  for (const x of out) seenOf(x.owner.kind === 'env' ? x.owner.env.slug : '').add(x.pattern);
   const add = (pattern: string, env: Env) => {
-    const key = `${pattern}\u0000${env.slug}`;
-    if (!seen.has(key)) { seen.add(key); out.push({ pattern, owner: { kind: 'env', env }, declared: true }); }
+    const set = seenOf(env.slug);
+    if (!set.has(pattern)) { set.add(pattern); out.push({ pattern, owner: { kind: 'env', env }, declared: true }); }
   };
   for (const p of g.vaultPolicies) if (p.stack.env) for (const x of [`sys/policies/acl/${p.name}`, `sys/policy/${p.name}`]) add(x, p.stack.env);
   // An app's promote credential (issue 17) is prod's: writing its role rewrites SQL prod's connection user runs.
