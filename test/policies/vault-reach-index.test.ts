@@ -30,4 +30,22 @@ describe('ReachIndex (policies/rules/support/vault-reach.ts)', () => {
       expect(index.reached(p).map(key), p).toEqual([...brute].sort(byPrefix).map(key));
     }
   });
+
+  it('two patterns that share a path always have one literal prefix starting with the other (the prefilter TK096 and the index rely on)', () => {
+    let seed = 29;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const segment = () => pick(['kvv2', 'data', 'tierkit', 'postgres-admin', 'pg', 'pg-1', '+', 'a*', '', 'x+']);
+    const path = () => Array.from({ length: 1 + Math.floor(rnd() * 5) }, segment).join('/') + pick(['', '', '*', '/*', '/']);
+    let overlapping = 0;
+    for (let i = 0; i < 4000; i++) {
+      const p = path();
+      const q = path();
+      if (overlapWitness(p, q) === undefined) continue;
+      overlapping++;
+      const [a, b] = [literalPrefix(p), literalPrefix(q)];
+      expect(a.startsWith(b) || b.startsWith(a), `${p} / ${q}`).toBe(true);
+    }
+    expect(overlapping).toBeGreaterThan(100);
+  });
 });
