@@ -8,7 +8,8 @@ describe('ReachIndex (policies/rules/support/vault-reach.ts)', () => {
     let seed = 11;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-    const segment = () => pick(['db', 'creds', 'roles', 'a', 'ab', 'erp-dev', 'erp-dev-1', '+', 'kv', 'data', '']);
+    // A hostile name may hold NUL, non-ASCII or astral characters: code-unit order (as `<` compares) must hold for them too.
+    const segment = () => pick(['db', 'creds', 'roles', 'a', 'ab', 'erp-dev', 'erp-dev-1', '+', 'kv', 'data', '', 'a\u0000', '\u00e9', '\ud83d\ude00', '\ufb00']);
     const path = () => Array.from({ length: 1 + Math.floor(rnd() * 4) }, segment).join('/') + pick(['', '', '*', '/*', '/']);
     const owned: OwnedPath[] = Array.from({ length: 300 }, () => ({ pattern: path(), owner: { kind: 'shared' } }));
     const index = new ReachIndex(owned);
