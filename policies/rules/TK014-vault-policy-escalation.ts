@@ -76,8 +76,9 @@ export const rule: Rule = {
       if (isPreviewJobsPolicy(p)) continue; // exactly three paths, sudo on one lease prefix: TK172 judges it whole
       const who = policyOwner(g, p);
       for (const r of p.rules) {
-        const granted = r.capabilities.filter((c) => c !== 'deny');
-        if (granted.length === 0 || r.capabilities.includes('deny') || inDefaultPolicy(r)) continue;
+        // A block holding deny grants nothing; without one, every capability is granted (no copy per path).
+        if (r.capabilities.length === 0 || r.capabilities.includes('deny') || inDefaultPolicy(r)) continue;
+        const granted = r.capabilities;
         // The TTL sweep (and an hourly reset) revoking its env's leases needs sudo on that one literal path; TK120 (TK124) holds the policy to it.
         if (isOwnSweepGrant(g, p, r) || isOwnResetRevokeGrant(g, p, r)) continue;
         // Enabling the platform's own auth methods (a literal sys/auth/<path> of the shared platform)
