@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { PLACEHOLDER, parseVaultStatement } from '../graph/sql';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { dynamicRoleEnv } from './support/vault-env';
@@ -129,8 +130,10 @@ export function revocationProblems(statements: readonly string[], group: string 
   return problems;
 }
 
-const GROUP_SLOT = 'tierkit_env_group_slot';
-const CONNECTION_SLOT = 'tierkit_env_connection_slot';
+// The slots are random per process: a fixed slot name written in a statement (or spelled so the parser
+// yields it, U&"…") would be judged as the env's own group or connection role. They never reach output.
+const GROUP_SLOT = `tierkit_g_${randomBytes(8).toString('hex')}`;
+const CONNECTION_SLOT = `tierkit_c_${randomBytes(8).toString('hex')}`;
 const memo = new Map<string, { creation: string[]; revocation: string[] }>();
 
 const IDENT_CHAR = /[A-Za-z0-9_$]/;
