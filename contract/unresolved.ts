@@ -35,27 +35,34 @@ const dotted = (pointer: string) => pointer.slice(1).replace(/\//g, '.');
  * cannot render exactly (TK070). So it is judged, not unknown.
  */
 const POLICY_DOCUMENT = /^\$\{data\.vault_policy_document\.([A-Za-z0-9_-]+)\.hcl\}$/;
-function renderedPolicyDocument(stack: TerraformStackJson, r: TerraformResource, pointer: string, u: Unknown): boolean {
+function renderedPolicyDocument(stack: UnresolvedInput, r: TerraformResource, pointer: string, u: Unknown): boolean {
   if (r.type !== 'vault_policy' || r.kind === 'data' || pointer !== '/policy') return false;
   const m = POLICY_DOCUMENT.exec(u.expression);
   return m !== null && stack.json.data?.vault_policy_document?.[m[1]] !== undefined;
 }
 
-/** Unknowns in arguments that can decide reach (all but secrets given at apply time), in modelled providers' blocks. */
-export function unresolvedIn(stack: TerraformStackJson): Unresolved[] {
-  const out: Unresolved[] = [];
-  for (const r of [...stack.resources, ...stack.dataSources]) {
-    const provider = providerOfType(r.type);
-    if (!(provider in PROVIDER_SOURCES)) continue; // refused whole (TK022)
-    const label = `${r.kind === 'data' ? 'data source' : 'resource'} ${r.address}`;
-    // Attributes are the block as written when it holds no template: nothing there can be unknown.
-    if (r.hasUnknown === false) continue;
-    if (isUnknown(r.key)) out.push({ stack: stack.name, file: r.file, pointer: r.pointer, what: `the ${'count' in r.raw ? 'count' : 'for_each'} of ${label}`, unknown: r.key, provider, resource: r });
-    for (const u of unknownsIn(r.attributes)) {
-      if (renderedPolicyDocument(stack, r, u.pointer, u.unknown)) continue;
-      if (relevant(u.pointer, SECRET_INPUTS)) out.push({ stack: stack.name, file: r.file, pointer: `${r.pointer}${u.pointer}`, what: `${dotted(u.pointer)} of ${label}`, unknown: u.unknown, provider, resource: r });
-    }
+/** What `unresolvedIn` reads of a stack (TK021 passes the graph's stack with its blocks, uncopied). */
+export type UnresolvedInput = Pick<TerraformStackJson, 'name' | 'file' | 'json' | 'resources' | 'dataSources' | 'providers'>;
+
+function blockUnresolved(stack: UnresolvedInput, r: TerraformResource, out: Unresolved[]): void {
+  const provider = providerOfType(r.type);
+  if (!(provider in PROVIDER_SOURCES)) return; // refused whole (TK022)
+  // Attributes are the block as written when it holds no template: nothing there can be unknown.
+  if (r.hasUnknown === false) return;
+  const label = `${r.kind === 'data' ? 'data source' : 'resource'} ${r.address}`;
+  if (isUnknown(r.key)) out.push({ stack: stack.name, file: r.file, pointer: r.pointer, what: `the ${'count' in r.raw ? 'count' : 'for_each'} of ${label}`, unknown: r.key, provider, resource: r });
+  for (const u of unknownsIn(r.attributes)) {
+    if (renderedPolicyDocument(stack, r, u.pointer, u.unknown)) continue;
+    if (relevant(u.pointer, SECRET_INPUTS)) out.push({ stack: stack.name, file: r.file, pointer: `${r.pointer}${u.pointer}`, what: `${dotted(u.pointer)} of ${label}`, unknown: u.unknown, provider, resource: r });
   }
+}
+
+/** Unknowns in arguments that can decide reach (all but secrets given at apply time), in modelled providers' blocks. */
+export function unresolvedIn(stack: UnresolvedInput): Unresolved[] {
+  const out: Unresolved[] = [];
+  // Resources, then data sources: the order findings are reported in.
+  for (const r of stack.resources) blockUnresolved(stack, r, out);
+  for (const r of stack.dataSources) blockUnresolved(stack, r, out);
   for (const [name, blocks] of Object.entries(stack.providers)) {
     if (!(name in PROVIDER_SOURCES)) continue;
     blocks.forEach((b, i) => {

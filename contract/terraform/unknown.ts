@@ -36,31 +36,36 @@ export function isUnknown(v: unknown): v is Unknown {
   return v instanceof Unknown;
 }
 
-/** Every unknown inside a value, with its RFC 6901 pointer relative to `pointer`. */
-export function unknownsIn(value: unknown, pointer = ''): { pointer: string; unknown: Unknown }[] {
-  const out: { pointer: string; unknown: Unknown }[] = [];
-  // Segments are kept on a stack and joined only on a hit: almost no value is unknown.
-  const segments: string[] = [];
-  const walk = (v: unknown): void => {
-    if (v instanceof Unknown) out.push({ pointer: pointer + segments.map((x) => `/${x.replace(/~/g, '~0').replace(/\//g, '~1')}`).join(''), unknown: v });
-    else if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        if (v[i] === null || (typeof v[i] !== 'object')) continue;
-        segments.push(String(i));
-        walk(v[i]);
-        segments.pop();
-      }
-    } else if (v && typeof v === 'object') {
-      for (const k in v as Record<string, unknown>) {
-        const x = (v as Record<string, unknown>)[k];
-        if (k === '//' || x === null || typeof x !== 'object') continue;
-        segments.push(k);
-        walk(x);
-        segments.pop();
-      }
+type Found = { pointer: string; unknown: Unknown };
+
+/**
+ * One walker for every call (no closure per call: TK021 asks once per block of a 2,300-env estate).
+ * Segments are kept on a stack and joined only on a hit: almost no value is unknown.
+ */
+function walkUnknowns(v: unknown, pointer: string, segments: string[], out: Found[]): void {
+  if (v instanceof Unknown) out.push({ pointer: pointer + segments.map((x) => `/${x.replace(/~/g, '~0').replace(/\//g, '~1')}`).join(''), unknown: v });
+  else if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] === null || (typeof v[i] !== 'object')) continue;
+      segments.push(String(i));
+      walkUnknowns(v[i], pointer, segments, out);
+      segments.pop();
     }
-  };
-  walk(value);
+  } else if (v && typeof v === 'object') {
+    for (const k in v as Record<string, unknown>) {
+      const x = (v as Record<string, unknown>)[k];
+      if (k === '//' || x === null || typeof x !== 'object') continue;
+      segments.push(k);
+      walkUnknowns(x, pointer, segments, out);
+      segments.pop();
+    }
+  }
+}
+
+/** Every unknown inside a value, with its RFC 6901 pointer relative to `pointer`. */
+export function unknownsIn(value: unknown, pointer = ''): Found[] {
+  const out: Found[] = [];
+  walkUnknowns(value, pointer, [], out);
   return out;
 }
 

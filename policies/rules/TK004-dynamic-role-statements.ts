@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { PLACEHOLDER, parseVaultStatement } from '../graph/sql';
+import type { EstateGraph } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { dynamicRoleEnv } from './support/vault-env';
 import { promoteOf } from './support/promote-common';
@@ -129,9 +131,14 @@ export function revocationProblems(statements: readonly string[], group: string 
   return problems;
 }
 
-const GROUP_SLOT = 'tierkit_env_group_slot';
-const CONNECTION_SLOT = 'tierkit_env_connection_slot';
-const memo = new Map<string, { creation: string[]; revocation: string[] }>();
+// The slots are random per process: a fixed slot name written in a statement (or spelled so the parser
+// yields it, U&"…") would be judged as the env's own group or connection role. They never reach output.
+const GROUP_SLOT = `tierkit_g_${randomBytes(8).toString('hex')}`;
+const CONNECTION_SLOT = `tierkit_c_${randomBytes(8).toString('hex')}`;
+type Judged = { creation: string[]; revocation: string[] };
+// One memo per graph (house rule: no cache outlives its graph). The key is the whole normalized text of
+// both lists, never a name, so two different statement sets cannot share an entry.
+const memos = new WeakMap<EstateGraph, Map<string, Judged>>();
 
 const IDENT_CHAR = /[A-Za-z0-9_$]/;
 
@@ -154,7 +161,7 @@ function replaceWord(text: string, name: string, slot: string): string {
  * occur: every comparison in the checks is against them) with fixed slots makes the text of all
  * envs built from one template identical, so each distinct shape is parsed and judged once.
  */
-function judge(creation: readonly string[], revocation: readonly string[], group?: string, connection?: string) {
+function judge(memo: Map<string, Judged>, creation: readonly string[], revocation: readonly string[], group?: string, connection?: string) {
   const norm = (s: string) => {
     let out = s;
     if (group) out = replaceWord(out, group, GROUP_SLOT);
@@ -214,6 +221,8 @@ export const rule: Rule = {
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];
+    let memo = memos.get(g);
+    if (!memo) memos.set(g, (memo = new Map()));
     for (const r of g.dynamicRoles) {
       // A declared promote credential holds table grants by design: TK160 judges it, as strictly.
       if (promoteOf(g, r)) continue;
@@ -227,7 +236,7 @@ export const rule: Rule = {
       // any other DO block stays a finding here.
       const guard = env?.sandbox && expiryGuardInputsOk(env.slug, env.sandbox.expiresAt) ? sandboxExpiryGuard(env.slug, env.sandbox.expiresAt) : undefined;
       const creation = r.creationStatements.filter((s) => s !== guard);
-      for (const p of judge(creation, r.revocationStatements, group, env?.names.vaultConnectionRole)) {
+      for (const p of judge(memo, creation, r.revocationStatements, group, env?.names.vaultConnectionRole)) {
         out.push({ env, source: r.source, message: `${where}: ${p}` });
       }
       const sandboxRenew = guard !== undefined ? sandboxRenewStatements(env!.slug, env!.sandbox!.expiresAt) : undefined;

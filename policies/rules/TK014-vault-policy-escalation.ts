@@ -1,7 +1,7 @@
-import { EstateGraph, PolicyPathRule } from '../graph/types';
+import { EstateGraph, PolicyPathRule, VaultPolicy } from '../graph/types';
 import { overlapWitness } from '../graph/vault-paths';
 import { Rule, RuleFinding } from './support/rule';
-import { policyOwner, reachIndexOf } from './support/vault-reach';
+import { PolicyOwner, policyOwner, reachIndexOf } from './support/vault-reach';
 import { isOwnResetRevokeGrant, isOwnSweepGrant } from './support/ttl-sweep';
 import { isPreviewJobsPolicy } from './support/previews';
 
@@ -33,7 +33,14 @@ const DEFAULT_POLICY: Record<string, readonly string[]> = {
   'identity/entity/id/{{identity.entity.id}}': ['read'], 'identity/entity/name/{{identity.entity.name}}': ['read'],
 };
 
+/**
+ * The keys a lookup on DEFAULT_POLICY can hit: its own and Object.prototype's (a path named `constructor`
+ * reaches the latter, as it always has). Probing a Set first spares the object lookup of every other path.
+ */
+const DEFAULT_KEYS: ReadonlySet<string> = new Set([...Object.keys(DEFAULT_POLICY), ...Object.getOwnPropertyNames(Object.prototype)]);
+
 function inDefaultPolicy(r: PolicyPathRule): boolean {
+  if (!DEFAULT_KEYS.has(r.path)) return false;
   const allowed = DEFAULT_POLICY[r.path];
   return allowed !== undefined && r.capabilities.every((c) => allowed.includes(c));
 }
@@ -41,6 +48,11 @@ function inDefaultPolicy(r: PolicyPathRule): boolean {
 /** No trailing glob and no `+` segment (tested without splitting: it runs for every path of every policy). */
 function isLiteral(path: string): boolean {
   return !path.endsWith('*') && path !== '+' && !path.startsWith('+/') && !path.endsWith('/+') && !path.includes('/+/');
+}
+
+/** The finding's subject, built only for a finding (the rule reads every path of every policy). */
+function where(p: VaultPolicy, who: PolicyOwner, granted: readonly string[], r: PolicyPathRule): string {
+  return `Vault policy "${p.name}" of ${who.label} grants [${granted.join(', ')}] on "${r.written ?? r.path}"`;
 }
 
 export const rule: Rule = {
@@ -64,17 +76,17 @@ export const rule: Rule = {
       if (isPreviewJobsPolicy(p)) continue; // exactly three paths, sudo on one lease prefix: TK172 judges it whole
       const who = policyOwner(g, p);
       for (const r of p.rules) {
-        const granted = r.capabilities.filter((c) => c !== 'deny');
-        if (granted.length === 0 || r.capabilities.includes('deny') || inDefaultPolicy(r)) continue;
+        // A block holding deny grants nothing; without one, every capability is granted (no copy per path).
+        if (r.capabilities.length === 0 || r.capabilities.includes('deny') || inDefaultPolicy(r)) continue;
+        const granted = r.capabilities;
         // The TTL sweep (and an hourly reset) revoking its env's leases needs sudo on that one literal path; TK120 (TK124) holds the policy to it.
         if (isOwnSweepGrant(g, p, r) || isOwnResetRevokeGrant(g, p, r)) continue;
-        const where = `Vault policy "${p.name}" of ${who.label} grants [${granted.join(', ')}] on "${r.written ?? r.path}"`;
         // Enabling the platform's own auth methods (a literal sys/auth/<path> of the shared platform)
         // needs sudo: the platform-admin identity's job, and nobody else's.
         const platformSudo = who.platformAdmin && isLiteral(r.path) && r.path.startsWith('sys/auth/')
           && index.reached(r.path).length > 0 && index.reached(r.path).every((x) => x.owned.owner.kind === 'shared');
         if (granted.includes('sudo') && !platformSudo) {
-          out.push({ env: who.env, source: p.source, message: `${where}: sudo opens root-protected endpoints` });
+          out.push({ env: who.env, source: p.source, message: `${where(p, who, granted, r)}: sudo opens root-protected endpoints` });
           continue;
         }
         // An applier's literal path to something its tier gates is its job (TK007 judges the reach).
@@ -86,7 +98,7 @@ export const rule: Rule = {
           if (e.writesOnly && !granted.some((c) => WRITES.has(c))) continue;
           const witness = overlapWitness(r.path, e.pattern);
           if (witness === undefined) continue;
-          out.push({ env: who.env, source: p.source, message: `${where}, an escalation path (e.g. ${witness}): ${e.why}` });
+          out.push({ env: who.env, source: p.source, message: `${where(p, who, granted, r)}, an escalation path (e.g. ${witness}): ${e.why}` });
           break;
         }
       }

@@ -23,7 +23,8 @@ export const rule: Rule = {
     for (const r of g.resources) blocks.get(r.stack)?.resources.push(r);
     for (const r of g.dataSources) blocks.get(r.stack)?.dataSources.push(r);
     for (const s of g.stacks) {
-      for (const u of unresolvedIn({ ...s, ...blocks.get(s.name)! })) {
+      const b = blocks.get(s.name)!;
+      for (const u of unresolvedIn({ name: s.name, file: s.file, json: s.json, providers: s.providers, resources: b.resources, dataSources: b.dataSources })) {
         out.push({
           env: s.env,
           source: { file: u.file, pointer: u.pointer, resourcePath: u.resource?.constructPath, constructPath: s.env?.constructPath ?? s.manifest?.constructPath },

@@ -38,17 +38,29 @@ const PLATFORM: Record<string, { keys: readonly string[]; expect: (g: EstateGrap
   },
 };
 
-function unresolved(v: unknown, at: string, out: string[]): void {
+/** Path segments are kept on a stack and joined only on a hit (almost no value is unresolved): `at` is `/a/0/b`. */
+function unresolved(v: unknown, segments: string[], out: string[]): void {
   if (isUnknown(v)) {
-    out.push(`${at} = ${JSON.stringify(v.expression)}`);
+    out.push(`${atOf(segments)} = ${JSON.stringify(v.expression)}`);
   } else if (typeof v === 'string') {
-    if (/\$\{|%\{/.test(v)) out.push(`${at} = ${JSON.stringify(v)}`);
+    if (v.includes('${') || v.includes('%{')) out.push(`${atOf(segments)} = ${JSON.stringify(v)}`);
   } else if (Array.isArray(v)) {
-    v.forEach((x, i) => unresolved(x, `${at}/${i}`, out));
+    for (let i = 0; i < v.length; i++) {
+      segments.push(String(i));
+      unresolved(v[i], segments, out);
+      segments.pop();
+    }
   } else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) if (k !== '//' && !VALUE_KEYS.test(k)) unresolved(x, `${at}/${k}`, out);
+    // Object.keys: the own enumerable keys, in the order Object.entries gives them.
+    for (const k of Object.keys(v)) {
+      if (k === '//' || VALUE_KEYS.test(k)) continue;
+      segments.push(k);
+      unresolved((v as Record<string, unknown>)[k], segments, out);
+      segments.pop();
+    }
   }
 }
+const atOf = (segments: readonly string[]) => segments.map((x) => `/${x}`).join('');
 
 /** The shared platform stack, behind the live-data tier's human gate: the only home of mounts and auth methods. */
 function isSharedPlatform(g: EstateGraph, s: Stack): boolean {
@@ -73,7 +85,15 @@ export const rule: Rule = {
   evaluate(g) {
     const out: RuleFinding[] = [];
     const vault = g.manifest.estate.vault;
-    const resolved = new Map(g.resources.map((r) => [`${r.file}\u0000${r.pointer}`, r.attributes]));
+    // Only a vault_ resource is ever looked up (its pointer is /resource/vault_…): the rest need no key.
+    // By file, then pointer: the exact pair, with no joined key to build per resource.
+    const resolved = new Map<string, Map<string, Record<string, unknown>>>();
+    for (const r of g.resources) {
+      if (!r.pointer.startsWith('/resource/vault_')) continue;
+      let byPointer = resolved.get(r.file);
+      if (!byPointer) resolved.set(r.file, (byPointer = new Map()));
+      byPointer.set(r.pointer, r.attributes);
+    }
     for (const s of g.stacks) {
       const at = (pointer: string) => ({ file: s.file, pointer, constructPath: s.env?.constructPath ?? s.manifest?.constructPath });
       ([] as Record<string, unknown>[]).concat(s.json.provider?.vault ?? []).forEach((p, i) => {
@@ -97,12 +117,12 @@ export const rule: Rule = {
               continue;
             }
             // Resources with in-stack references resolved (as every rule reads them); data sources as written.
-            const attrs = ((block === 'resource' ? resolved.get(`${s.file}\u0000${source.pointer}`) : undefined) ?? body ?? {}) as Record<string, unknown>;
+            const attrs = ((block === 'resource' ? resolved.get(s.file)?.get(source.pointer) : undefined) ?? body ?? {}) as Record<string, unknown>;
             if (attrs.namespace !== undefined) out.push({ env: s.env, source, message: `${address} in stack ${s.name} targets Vault namespace ${JSON.stringify(attrs.namespace)}, outside the estate's modelled root namespace` });
             const exprs: string[] = [];
             // A policy's text is TK070's to judge; its name, like every other path-bearing value, is judged here.
             const { policy: _text, ...named } = attrs;
-            unresolved(type === 'vault_policy' ? named : attrs, '', exprs);
+            unresolved(type === 'vault_policy' ? named : attrs, [], exprs);
             if (exprs.length > 0) {
               out.push({ env: s.env, source, message: `${address} in stack ${s.name} names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: ${exprs.slice(0, 3).join(', ')}` });
             }

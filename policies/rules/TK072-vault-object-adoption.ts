@@ -3,8 +3,10 @@ import { Rule, RuleFinding } from './support/rule';
 import { Owner, ownerLabel, reachIndexOf } from './support/vault-reach';
 
 /** The Vault path a modelled resource writes (the provider overwrites whatever is there: no "already exists" error). */
+const s = (v: unknown, fallback?: string) => (typeof v === 'string' ? v : fallback);
+
 function objectPath(type: string, a: Readonly<Record<string, unknown>>): string | undefined {
-  const s = (v: unknown, fallback?: string) => (typeof v === 'string' ? v : fallback);
+  // Module-level `s`: this runs for every resource of the estate, most of them no Vault object.
   switch (type) {
     case 'vault_policy': return s(a.name) && `sys/policies/acl/${s(a.name)}`;
     case 'vault_kubernetes_auth_backend_role': return s(a.role_name) && `auth/${s(a.backend, 'kubernetes')}/role/${s(a.role_name)}`;

@@ -2,7 +2,7 @@ import { applierTierOf, PLATFORM_ADMIN_ROLE, plannerTierOf } from '../../constru
 import { serverPlannerSecretName } from '../../contract/planner';
 import { compareStrings } from '../../contract/order';
 import type { AuthRole, EstateGraph, VaultPolicy } from '../graph/types';
-import { overlapWitness } from '../graph/vault-paths';
+import { literalPrefix, overlapWitness } from '../graph/vault-paths';
 import { Rule, RuleFinding } from './support/rule';
 
 /** One Postgres credential of a server, as its KV v2 `data/` path (what a read of it returns). */
@@ -58,8 +58,12 @@ export const rule: Rule = {
     const jwtPath = g.manifest.estate.vault.jwtAuthPath;
     const roles = g.authRoles.filter((r): r is AuthRole => r.kind === 'jwt' && r.backend === jwtPath)
       .sort((a, b) => compareStrings(a.name, b.name));
+    // Two patterns share a path only when one's literal prefix starts with the other's: the cheap test
+    // skips the product automaton for the credentials a path cannot reach.
+    const credPrefixes = creds.map((c) => literalPrefix(c.path));
     for (const r of roles) {
       const who = r.name === PLATFORM_ADMIN_ROLE ? 'platform-admin' : r.name;
+      const mayRead = creds.map((c) => allowed(r.name, c));
       for (const name of [...r.policies].sort(compareStrings)) {
         const found = policiesByName.get(name) ?? [];
         if (found.length === 0) {
@@ -74,8 +78,10 @@ export const rule: Rule = {
           for (const rule of p.rules) {
             // A deny-only block grants nothing; any other capability on the path is reach.
             if (rule.capabilities.every((c) => c === 'deny')) continue;
-            for (const c of creds) {
-              if (allowed(r.name, c)) continue;
+            const lp = literalPrefix(rule.path);
+            for (let i = 0; i < creds.length; i++) {
+              if (mayRead[i] || !(creds[i].path.startsWith(lp) || lp.startsWith(credPrefixes[i]))) continue;
+              const c = creds[i];
               const witness = overlapWitness(rule.path, c.path);
               if (witness === undefined) continue;
               out.push({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { overlapWitness } from '../../policies/graph/vault-paths';
+import { literalPrefix, overlapWitness } from '../../policies/graph/vault-paths';
 import { OwnedPath, ReachIndex } from '../../policies/rules/support/vault-reach';
 
 // The index only narrows the candidates: what it answers must be every owned path the brute force finds.
@@ -8,7 +8,8 @@ describe('ReachIndex (policies/rules/support/vault-reach.ts)', () => {
     let seed = 11;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-    const segment = () => pick(['db', 'creds', 'roles', 'a', 'ab', 'erp-dev', 'erp-dev-1', '+', 'kv', 'data', '']);
+    // A hostile name may hold NUL, non-ASCII or astral characters: code-unit order (as `<` compares) must hold for them too.
+    const segment = () => pick(['db', 'creds', 'roles', 'a', 'ab', 'erp-dev', 'erp-dev-1', '+', 'kv', 'data', '', 'a\u0000', '\u00e9', '\ud83d\ude00', '\ufb00']);
     const path = () => Array.from({ length: 1 + Math.floor(rnd() * 4) }, segment).join('/') + pick(['', '', '*', '/*', '/']);
     const owned: OwnedPath[] = Array.from({ length: 300 }, () => ({ pattern: path(), owner: { kind: 'shared' } }));
     const index = new ReachIndex(owned);
@@ -20,6 +21,32 @@ describe('ReachIndex (policies/rules/support/vault-reach.ts)', () => {
         return witness === undefined ? [] : [{ owned: o, witness }];
       });
       expect(index.reached(p).map(key).sort(), p).toEqual(brute.map(key).sort());
+      // TK007 names the first owners it finds: the order is the owned paths' literal prefixes (code
+      // units), then their order in `owned`, as the sorted-prefix index has always answered.
+      const byPrefix = (a: { owned: OwnedPath }, b: { owned: OwnedPath }) => {
+        const x = literalPrefix(a.owned.pattern);
+        const y = literalPrefix(b.owned.pattern);
+        return x < y ? -1 : x > y ? 1 : owned.indexOf(a.owned) - owned.indexOf(b.owned);
+      };
+      expect(index.reached(p).map(key), p).toEqual([...brute].sort(byPrefix).map(key));
     }
+  });
+
+  it('two patterns that share a path always have one literal prefix starting with the other (the prefilter TK096 and the index rely on)', () => {
+    let seed = 29;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const segment = () => pick(['kvv2', 'data', 'tierkit', 'postgres-admin', 'pg', 'pg-1', '+', 'a*', '', 'x+']);
+    const path = () => Array.from({ length: 1 + Math.floor(rnd() * 5) }, segment).join('/') + pick(['', '', '*', '/*', '/']);
+    let overlapping = 0;
+    for (let i = 0; i < 4000; i++) {
+      const p = path();
+      const q = path();
+      if (overlapWitness(p, q) === undefined) continue;
+      overlapping++;
+      const [a, b] = [literalPrefix(p), literalPrefix(q)];
+      expect(a.startsWith(b) || b.startsWith(a), `${p} / ${q}`).toBe(true);
+    }
+    expect(overlapping).toBeGreaterThan(100);
   });
 });

@@ -44,7 +44,12 @@ export const KIND_LABEL: Readonly<Record<VaultNameKind, string>> = {
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 const mountOf = (v: unknown, fallback: string): string => (typeof v === 'string' ? v.replace(/^\/+|\/+$/g, '') : v === undefined ? fallback : '?');
 
+/** The types usesOf reads (its switch): every other resource of the estate is skipped before any closure is made. */
+const NAMED_TYPES: ReadonlySet<string> = new Set(['vault_policy', 'vault_kubernetes_auth_backend_role', 'vault_jwt_auth_backend_role',
+  'vault_jwt_auth_backend', 'vault_database_secret_backend_role', 'vault_database_secret_backend_connection', 'vault_database_secrets_mount']);
+
 function usesOf(r: TerraformResource): VaultNameUse[] {
+  if (!NAMED_TYPES.has(r.type)) return [];
   const a = r.attributes;
   const out: VaultNameUse[] = [];
   const add = (kind: VaultNameKind, declares: boolean, attribute: string, value: unknown, mount = '') =>
@@ -112,6 +117,8 @@ export function vaultKey(kind: VaultNameKind, name: string): string {
   return CASE_INSENSITIVE.has(kind) ? name.replace(ASCII_SPACE, '').toLowerCase() : name;
 }
 
+const CANONICAL = /^[a-z0-9_.-]+$/;
+
 /**
  * Why a name is not in Vault's canonical form, or undefined. Outside printable ASCII, Go's Unicode
  * ToLower/TrimSpace (e.g. U+0085 and U+00A0 are spaces to Go; U+0130 folds to "i") is not what
@@ -121,6 +128,8 @@ export function nameProblem(kind: VaultNameKind, value: unknown): string | undef
   if (isUnknown(value)) return 'is an expression tierkit cannot resolve';
   if (typeof value !== 'string') return `is ${JSON.stringify(value ?? null)}, not a string`;
   if (value === '') return 'is empty';
+  // Already canonical for every kind (lowercase, no space, only Vault's name characters): the checks below all pass.
+  if (CANONICAL.test(value)) return undefined;
   const odd = [...value].find((c) => c < ' ' || c > '~');
   if (odd !== undefined) return `holds U+${odd.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}, outside printable ASCII: Vault's Unicode lowercasing and trimming cannot be checked`;
   const key = vaultKey(kind, value);

@@ -1,7 +1,6 @@
 import {
   applierRoleName, applierTierOf, PLATFORM_ADMIN_ROLE, plannerRoleName, plannerTierOf,
 } from '../../../constructs/naming';
-import { compareStrings } from '../../../contract/order';
 import { serverPlannerSecretName } from '../../../contract/planner';
 import { Env, EstateGraph, VaultPolicy } from '../../graph/types';
 import { literalPrefix, overlapWitness } from '../../graph/vault-paths';
@@ -35,8 +34,18 @@ export interface PolicyOwner {
   readonly mayReach: (o: Owner) => boolean;
 }
 
-/** Whose policy this is, and which owners it may reach. */
+const owners = new WeakMap<EstateGraph, Map<VaultPolicy, PolicyOwner>>();
+
+/** Whose policy this is, and which owners it may reach (once per policy object: TK007, TK014 and TK070 ask). */
 export function policyOwner(g: EstateGraph, p: VaultPolicy): PolicyOwner {
+  let byPolicy = owners.get(g);
+  if (!byPolicy) owners.set(g, byPolicy = new Map());
+  let who = byPolicy.get(p);
+  if (!who) byPolicy.set(p, who = ownerOf(g, p));
+  return who;
+}
+
+function ownerOf(g: EstateGraph, p: VaultPolicy): PolicyOwner {
   // The stack that writes a policy decides whose it is (TK072 catches a stack writing another's name).
   const env = p.stack.env ?? g.index.byVaultPolicy.get(p.name);
   if (env) return { label: `env ${env.slug} (tier ${env.tier})`, env, mayReach: (o) => o.kind === 'env' && o.env === env };
@@ -93,10 +102,17 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
   }
   // What each env's own stack declares besides the contract names (the reset Job's auth role, the
   // golden dump's policy and auth role, …) is that env's too: another env touching it crosses over.
-  const seen = new Set(out.map((x) => `${x.pattern}\u0000${x.owner.kind === 'env' ? x.owner.env.slug : ''}`));
+  // Keyed by slug, then pattern (as one `pattern NUL slug` string was: slugs hold no NUL), without building that string per path.
+  const seen = new Map<string, Set<string>>();
+  const seenOf = (slug: string) => {
+    let set = seen.get(slug);
+    if (!set) seen.set(slug, set = new Set());
+    return set;
+  };
+  for (const x of out) seenOf(x.owner.kind === 'env' ? x.owner.env.slug : '').add(x.pattern);
   const add = (pattern: string, env: Env) => {
-    const key = `${pattern}\u0000${env.slug}`;
-    if (!seen.has(key)) { seen.add(key); out.push({ pattern, owner: { kind: 'env', env }, declared: true }); }
+    const set = seenOf(env.slug);
+    if (!set.has(pattern)) { set.add(pattern); out.push({ pattern, owner: { kind: 'env', env }, declared: true }); }
   };
   for (const p of g.vaultPolicies) if (p.stack.env) for (const x of [`sys/policies/acl/${p.name}`, `sys/policy/${p.name}`]) add(x, p.stack.env);
   // An app's promote credential (issue 17) is prod's: writing its role rewrites SQL prod's connection user runs.
@@ -150,24 +166,40 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
 
 /**
  * Finds the owned paths a policy pattern overlaps. Two patterns can only share a path when one's
- * literal prefix starts with the other's, so candidates come from a sorted prefix list and a prefix
- * map: the cost per policy path is its length plus the candidates, never the whole estate.
+ * literal prefix starts with the other's. The distinct owned prefixes are kept sorted, each with a
+ * link to its longest proper prefix among them: the owned prefixes that start with a pattern's
+ * prefix `lp` are one sorted range, and those that are prefixes of `lp` are all on the link chain
+ * of the greatest prefix below `lp` (any prefix of `lp` sorts at or below it, and shares with it
+ * every character it shares with `lp`). Candidates come out in prefix order, then `owned` order.
  */
 export class ReachIndex {
-  private readonly sorted: { prefix: string; owned: OwnedPath }[];
-  private readonly byPrefix = new Map<string, OwnedPath[]>();
-  /** The lengths of the prefixes in byPrefix, ascending: only those can match a pattern's prefix. */
-  private readonly lengths: number[];
+  /** Distinct literal prefixes of the owned paths, in code-unit order. */
+  private readonly keys: string[];
+  /** The owned paths of each key, in `owned` order. */
+  private readonly lists: OwnedPath[][];
+  /** For each key, the index of its longest proper prefix among the keys, or -1. */
+  private readonly parent: Int32Array;
 
   constructor(owned: readonly OwnedPath[]) {
-    this.sorted = owned.map((o) => ({ prefix: literalPrefix(o.pattern), owned: o }))
-      .sort((a, b) => compareStrings(a.prefix, b.prefix));
-    for (const { prefix, owned: o } of this.sorted) {
-      const list = this.byPrefix.get(prefix);
+    const byPrefix = new Map<string, OwnedPath[]>();
+    for (const o of owned) {
+      const prefix = literalPrefix(o.pattern);
+      const list = byPrefix.get(prefix);
       if (list) list.push(o);
-      else this.byPrefix.set(prefix, [o]);
+      else byPrefix.set(prefix, [o]);
     }
-    this.lengths = [...new Set([...this.byPrefix.keys()].map((k) => k.length))].sort((a, b) => a - b);
+    // The default sort compares UTF-16 code units, as compareStrings (contract/order.ts) does.
+    this.keys = [...byPrefix.keys()].sort();
+    this.lists = this.keys.map((k) => byPrefix.get(k)!);
+    this.parent = new Int32Array(this.keys.length);
+    // In sorted order a key's prefixes among the keys are exactly the open ones on a stack.
+    const stack: number[] = [];
+    for (let i = 0; i < this.keys.length; i++) {
+      const k = this.keys[i];
+      while (stack.length > 0 && !k.startsWith(this.keys[stack[stack.length - 1]])) stack.pop();
+      this.parent[i] = stack.length > 0 ? stack[stack.length - 1] : -1;
+      stack.push(i);
+    }
   }
 
   private readonly memo = new Map<string, { owned: OwnedPath; witness: string }[]>();
@@ -184,24 +216,30 @@ export class ReachIndex {
 
   private compute(pattern: string): { owned: OwnedPath; witness: string }[] {
     const lp = literalPrefix(pattern);
-    const candidates = new Set<OwnedPath>();
-    // Every prefix of lp that is some owned path's prefix, shortest first (a length no owned prefix has finds nothing).
-    for (const n of this.lengths) {
-      if (n > lp.length) break;
-      for (const o of this.byPrefix.get(lp.slice(0, n)) ?? []) candidates.add(o);
-    }
+    const keys = this.keys;
     let lo = 0;
-    let hi = this.sorted.length;
+    let hi = keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compareStrings(this.sorted[mid].prefix, lp) < 0) lo = mid + 1;
+      if (keys[mid] < lp) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < this.sorted.length && this.sorted[i].prefix.startsWith(lp); i++) candidates.add(this.sorted[i].owned);
+    const picked: number[] = [];
+    // The keys that are proper prefixes of lp: on the chain of keys[lo - 1], no longer than its common prefix with lp.
+    if (lo > 0) {
+      const pred = keys[lo - 1];
+      let common = 0;
+      while (common < pred.length && common < lp.length && pred.charCodeAt(common) === lp.charCodeAt(common)) common++;
+      for (let j = lo - 1; j >= 0; j = this.parent[j]) if (keys[j].length <= common) picked.push(j);
+      picked.reverse();
+    }
+    for (let i = lo; i < keys.length && keys[i].startsWith(lp); i++) picked.push(i);
     const out: { owned: OwnedPath; witness: string }[] = [];
-    for (const o of candidates) {
-      const witness = overlapWitness(pattern, o.pattern);
-      if (witness !== undefined) out.push({ owned: o, witness });
+    for (const i of picked) {
+      for (const o of this.lists[i]) {
+        const witness = overlapWitness(pattern, o.pattern);
+        if (witness !== undefined) out.push({ owned: o, witness });
+      }
     }
     return out;
   }
@@ -210,8 +248,8 @@ export class ReachIndex {
 interface Reach {
   readonly owned: readonly OwnedPath[];
   readonly index: ReachIndex;
-  /** Each owned path's position in `owned`. */
-  readonly order: ReadonlyMap<OwnedPath, number>;
+  /** Each owned path's position in `owned`: built when ownersOfPath first asks (TK007 never does). */
+  order?: ReadonlyMap<OwnedPath, number>;
 }
 
 const reaches = new WeakMap<EstateGraph, Reach>();
@@ -220,7 +258,7 @@ function reachOf(g: EstateGraph): Reach {
   let r = reaches.get(g);
   if (!r) {
     const owned = Object.freeze(ownedPaths(g));
-    r = { owned, index: new ReachIndex(owned), order: new Map(owned.map((o, i) => [o, i])) };
+    r = { owned, index: new ReachIndex(owned) };
     reaches.set(g, r);
   }
   return r;
@@ -236,6 +274,7 @@ export function reachIndexOf(g: EstateGraph): ReachIndex {
  * one reach index finds them, so a rule asking this builds no second index of its own.
  */
 export function ownersOfPath(g: EstateGraph, path: string): OwnedPath[] {
-  const { index, order } = reachOf(g);
-  return index.reached(path).map((r) => r.owned).sort((a, b) => order.get(a)! - order.get(b)!);
+  const r = reachOf(g);
+  const order = r.order ??= new Map(r.owned.map((o, i) => [o, i]));
+  return r.index.reached(path).map((x) => x.owned).sort((a, b) => order.get(a)! - order.get(b)!);
 }
