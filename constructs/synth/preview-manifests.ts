@@ -5,9 +5,9 @@ import { CURL, POSTGRES_CLIENT, imageReference } from '../lifecycle/images';
 import {
   previewCreateScript, previewDrainScript, previewDropScript, previewSeedScript, previewVaultCreateScript, previewVaultDropScript, previewWorkloadCredsAgentTemplate,
 } from '../lifecycle/preview-scripts';
-import { LIFECYCLE_PATHS, SEED_HASH_FILE, credentialsTemplate, seedHashTemplate } from '../lifecycle/scripts';
+import { LIFECYCLE_PATHS, SEED_HASH_FILE, seedHashTemplate } from '../lifecycle/scripts';
 import * as naming from '../naming';
-import { JOB_UID, pgVars, previewCollector } from './preview-collector';
+import { JOB_UID, pgVars, previewAdminAgentAnnotations, previewCollector } from './preview-collector';
 import { hostsPreviews, previewSeed, previewSettings, previewWorkloadAccessor } from '../previews';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
 import {
@@ -85,9 +85,7 @@ type HookStep = { name: string; image: string; script: string; shell: 'bash' | '
 
 function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', steps: HookStep[], seed?: SeedInputs): void {
   const app = env.app.appName;
-  const n = env.estate.naming;
   const labels = { ...previewLabels(env), [naming.LABELS.job]: `preview-${step}` };
-  const secret = `${n.kvMount}/data/${naming.previewAdminKvSecretName(app)}`;
   const containers: k8s.Container[] = steps.map((s) => ({
     name: s.name, image: s.image, command: [s.shell, '-c', s.script], env: s.env,
     resources: containerResources(env.tier, s.shell === 'bash' ? DATABASE_TOOL_RESOURCES : SCALE_STEP_RESOURCES),
@@ -109,18 +107,8 @@ function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', ste
       template: {
         metadata: {
           labels,
-          annotations: {
-            // The agent logs in as the Jobs' auth role, renders the admin's credential, and leaves its token for the Vault step; init only.
-            'vault.hashicorp.com/agent-inject': 'true',
-            'vault.hashicorp.com/agent-pre-populate-only': 'true',
-            'vault.hashicorp.com/agent-init-first': 'true',
-            'vault.hashicorp.com/role': naming.previewApplicationSetName(app),
-            'vault.hashicorp.com/agent-inject-secret-database': secret,
-            'vault.hashicorp.com/agent-inject-template-database': credentialsTemplate(secret, true),
-            'vault.hashicorp.com/agent-inject-token': 'true',
-            ...(seed?.annotations ?? {}),
-            ...vaultAgentRuntimeAnnotations(env.tier),
-          },
+          // The agent leaves its token for the Vault step.
+          annotations: previewAdminAgentAnnotations(env, { token: true, extra: seed?.annotations }),
         },
         spec: {
           serviceAccountName: naming.previewApplicationSetName(app),
