@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { App, PostgresServer, Sandbox, SandboxKind, Tier, TierkitValidationError, synthesize, validateEstate } from '../../constructs';
+import { App, Backend, PostgresServer, Sandbox, SandboxKind, Tier, TierkitValidationError, synthesize, validateEstate } from '../../constructs';
 import { smallApp, smallEstate } from '../support/estates';
 
 /**
@@ -51,6 +51,18 @@ describe('every problem of an estate in one run', () => {
       expect(err).toBeInstanceOf(TierkitValidationError);
       expect((err as TierkitValidationError).issues).toHaveLength(issues.length);
     }
+  });
+
+  it('a bad backend throws nothing: its props are issues beside the rest, and synth refuses them all', () => {
+    const e = smallEstate({ backend: Backend.s3({ bucket: 'tf-*', region: 'eu-west-3', keyPrefix: '/x/', accountId: '12' }) });
+    smallApp(e, 'Bad_Name');
+    const issues = validateEstate(e);
+    expect(issues.map((i) => `${i.path} ${i.property} ${JSON.stringify(i.value)}`)).toEqual([
+      'test/Bad_Name name "Bad_Name"',
+      'test backend.bucket "tf-*"', 'test backend.keyPrefix "/x/"', 'test backend.accountId "12"',
+    ]);
+    expect(issues.every((i) => i.fix.length > 0)).toBe(true);
+    expect(() => synthesize(e)).toThrow(TierkitValidationError);
   });
 
   it('a type issue and the problems of other constructs: both reported', () => {
