@@ -45,11 +45,7 @@ export function previewCollector(chart: Chart, env: AppEnvironment, appLabels: R
               annotations: previewAdminAgentAnnotations(env, { token: false }),
             },
             spec: {
-              serviceAccountName: naming.previewApplicationSetName(app),
-              automountServiceAccountToken: false,
-              securityContext: podSecurityContext(JOB_UID),
-              ...placement(env),
-              restartPolicy: 'Never',
+              ...previewAdminPod(env),
               containers: [{
                 name: 'collect-orphans', image: imageReference(POSTGRES_CLIENT[env.server!.majorVersion]),
                 command: ['bash', '-c', previewCollectScript(app, hours)],
@@ -86,6 +82,17 @@ export function previewAdminAgentAnnotations(env: AppEnvironment, options: { rea
     ...(options.token ? { 'vault.hashicorp.com/agent-inject-token': 'true' } : {}),
     ...(options.extra ?? {}),
     ...vaultAgentRuntimeAnnotations(env.tier),
+  };
+}
+
+/** The pod of every Job that runs as the preview admin: the Jobs' ServiceAccount (no API token), restricted, run once. */
+export function previewAdminPod(env: AppEnvironment): Pick<k8s.PodSpec, 'serviceAccountName' | 'automountServiceAccountToken' | 'securityContext' | 'nodeSelector' | 'tolerations' | 'restartPolicy'> {
+  return {
+    serviceAccountName: naming.previewApplicationSetName(env.app.appName),
+    automountServiceAccountToken: false,
+    securityContext: podSecurityContext(JOB_UID),
+    ...placement(env),
+    restartPolicy: 'Never',
   };
 }
 
