@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Sandbox, SandboxKind, Tier } from '../../constructs';
 import { PostgresqlGrant } from '../../constructs/cdktf';
 import type { CheckReport } from '../../contract/findings';
 import { computeChangeSet } from '../../diff/changeset';
@@ -91,6 +92,19 @@ describe('prose: tierkit\'s code spans render as code, values as text', () => {
     expect(line.match(/`/g)).toHaveLength(2);
     expectNoMarkup(md);
   });
+
+  it('a line folded into another item\'s details (a fence) shows its characters, not their references', () => {
+    const dirs = pairDirs('prose-folded');
+    // A sandbox removed: its line folds into its stack's destroy item, as a detail.
+    const b = read(writeEstate(dirs.base, (e) => {
+      new Sandbox(app(e, 'crm'), 'carol', { tier: Tier.DEV, kind: SandboxKind.ENGINEER, owner: 'team-growth', createdAt: '2026-11-21', ttlHours: 48, reason: 'shorter: *not* [bold] <b>x</b> & `y`' });
+    }));
+    const h = read(writeEstate(dirs.head));
+    const md = renderMarkdown(computeChangeSet(b, h), b.manifest, h.manifest, { maxChars: 200_000 });
+    // In the fence (verbatim), as written but for the value's backticks (said): no &#42;, no &amp;lt;.
+    const line = md.split('\n').find((l) => l.startsWith('  also: sandbox delete · sandbox crm-carol'));
+    expect(line, md).toContain("reason: shorter: *not* [bold] <b>x</b> & 'y'");
+  }, 120_000);
 
   it('a reach item names its privileges as text: an escape hatch\'s privilege list cannot write a link or an image', () => {
     const dirs = pairDirs('prose-reach');
