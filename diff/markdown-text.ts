@@ -10,6 +10,8 @@ function oneLine(s: string): string {
 }
 
 const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+/** An `@` GitHub cannot read as a mention (text()). */
+export const AT = '<code>@</code>';
 
 /**
  * Free text in Markdown/HTML: no tag, table, line or inline-Markdown injection from attribute
@@ -18,12 +20,20 @@ const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>
  * as ci/github-comment.ts's cell() does: CommonMark never reads a reference as markup, and it is
  * decoded inside `<summary>` too, where a backslash escape would show. A reason written as
  * `![badge](url) **Nothing needs attention.**` stays visible text, not tierkit's verdict.
+ *
+ * An `@` is written `<code>@</code>`: GitHub links (and notifies) `@user` and `@org/team` in a
+ * comment's rendered text ("Basic writing and formatting syntax", Mentioning people and teams), so
+ * a value could page anyone. A numeric reference would not stop it: CommonMark decodes `&#64;` to
+ * `@` in the HTML, and the mention filter reads the rendered text nodes, skipping only those inside
+ * `pre`, `code` and `a` (gjtorikian/html-pipeline lib/html/pipeline/mention_filter.rb, started at
+ * GitHub: IGNORE_PARENTS, `doc.search('.//text()')`). Inside `code` the `@` is no mention, and the
+ * name after it is a text node with no `@`. The text reads and copies as written.
  */
 export function text(s: string): string {
   // An underscore between two letters or digits never opens or closes emphasis (CommonMark 6.2):
   // `snake_case` stays as written.
   const word = /[\p{L}\p{N}]/u;
-  return oneLine(s.replace(/[&<>\\`*_[\]~#$]/g, (c, i: number) => ENTITY[c]
+  return oneLine(s.replace(/[&<>\\`*_[\]~#$@]/g, (c, i: number) => ENTITY[c] ?? (c === '@' ? AT : undefined)
     ?? (c === '_' && word.test(s[i - 1] ?? '') && word.test(s[i + 1] ?? '') ? c : `&#${c.charCodeAt(0)};`)).replace(/\|/g, '\\|'));
 }
 

@@ -67,7 +67,7 @@ export function mergeAlike(items: readonly ReviewItem[]): ReviewItem[] {
 /** A Markdown line as plain text for a code block (details are shown verbatim). */
 function plain(line: string): string {
   // text() writes inline punctuation as numeric references; a fence shows them verbatim, so decode them (before &amp;).
-  return line.replace(/\*\*/g, '').replace(/`/g, '').replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+  return line.replace(/<code>@<\/code>/g, '@').replace(/\*\*/g, '').replace(/`/g, '').replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
     .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\\\|/g, '|');
 }
 
