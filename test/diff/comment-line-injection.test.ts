@@ -117,10 +117,12 @@ describe('a value cannot @-mention anyone in the comment', () => {
   });
 
   it('a reason and a finding naming @-handles render with no @ outside code; a fence still shows it verbatim', () => {
-    const r = report();
     const f = { ruleName: 'n', message: 'paged @security-team', fix: 'ask @alice', file: 'f', pointer: '/p', constructPath: 'e/x' };
-    r.findings = [{ ...f, ruleId: 'TK900', severity: 'error' }, { ...f, ruleId: 'TK902', severity: 'error', suppressed: { reason: 'approved by @cto today' } }];
-    r.exceptions = [{ kind: 'environment', subject: 's', property: 'p', value: '@ops', defaultValue: 'd', reason: 'signed off by @arcodange/platform' }];
+    const r: CheckReport = {
+      ...report(),
+      findings: [{ ...f, ruleId: 'TK900', severity: 'error' }, { ...f, ruleId: 'TK902', severity: 'error', suppressed: { reason: 'approved by @cto today' } }],
+      exceptions: [{ kind: 'environment', subject: 's', property: 'p', value: '@ops', defaultValue: 'd', reason: 'signed off by @arcodange/platform' }],
+    };
     const base = read(cleanDist());
     const m = JSON.parse(JSON.stringify(base.manifest));
     m.appEnvironments.find((e: any) => e.slug === 'erp-sandbox').exceptions[0].reason += ' @erp-owners';
