@@ -10,7 +10,7 @@ import type { Estate } from '../constructs/estate';
 import { TierkitValidationError } from '../constructs/errors';
 import { appsOf } from '../constructs/query';
 import { Sandbox } from '../constructs/sandbox';
-import { MANAGED_BY, SandboxFileData, parseSandboxFile, sandboxFileName, sandboxFromData } from '../constructs/sandbox-files';
+import { MANAGED_BY, SandboxFileData, parseSandboxFile, sandboxFileName, sandboxFileProblems, sandboxFromData } from '../constructs/sandbox-files';
 import { validateEstate } from '../constructs/validation';
 import { UsageError } from './command';
 import { loadEstate } from './estate-entry';
@@ -50,10 +50,20 @@ export interface LoadedEstate {
   readonly dir: string;
 }
 
+/**
+ * The sandbox commands act on the data files only when every file reads (exit 1 listing each
+ * problem, as before loadSandboxFiles stopped throwing): gc never removes beside a file it cannot read.
+ */
+export function refuseSandboxFileProblems(estate: Estate): void {
+  const problems = sandboxFileProblems(estate);
+  if (problems.length > 0) throw new TierkitValidationError([...problems]);
+}
+
 /** Load the estate program; it must load data-file sandboxes (else there is nowhere to write). */
 export function loadWithSandboxDir(cwd: string, entryFlag: string | undefined): LoadedEstate {
   const entry = entryFlag !== undefined ? resolveFrom(cwd, entryFlag) : configuredEntry(projectRoot(cwd));
   const estate = loadEstate(entry);
+  refuseSandboxFileProblems(estate);
   if (!estate.sandboxFilesDir) {
     throw new UsageError(`${entry} loads no sandbox data files: call loadSandboxFiles(estate, join(__dirname, '..', 'sandboxes')) in it`);
   }

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import type { ManifestBackend } from '../contract/manifest';
+import type { ValidationIssue } from './errors';
 import { LocalBackend, S3Backend, TerraformStack } from './cdktf';
 import { CURRENT_STATE_KEY_LAYOUT, stackStateKey } from './naming';
 import type { StateKeyLayoutVersion, StatePlacement } from '../contract/ci-names';
@@ -74,7 +75,11 @@ export abstract class Backend {
   static s3(props: S3BackendProps): Backend {
     const prefix = props.keyPrefix ?? 'tierkit';
     const layout = (props.stateKeyLayout ?? StateKeyLayout.GATE_AND_SERVER).version;
-    if (layout !== 1 && layout !== CURRENT_STATE_KEY_LAYOUT) throw new Error(`Backend.s3: stateKeyLayout ${JSON.stringify(layout)} is not a StateKeyLayout; use StateKeyLayout.GATE_AND_SERVER`);
+    // Never thrown here: validation.ts reports these with every other problem of the estate, and synth writes nothing before.
+    const problems: BackendProblem[] = [];
+    if (layout !== 1 && layout !== CURRENT_STATE_KEY_LAYOUT) {
+      problems.push({ property: 'stateKeyLayout', value: layout, message: 'is not a StateKeyLayout', fix: 'use StateKeyLayout.GATE_AND_SERVER (or StateKeyLayout.STACK_NAME until `tierkit state migrate` moved the state)' });
+    }
     const keyOf = (stackName: string, placement: Omit<StatePlacement, 'stack'> | undefined): string => {
       if (layout === 1) return stackStateKey(prefix, 1, { stack: stackName, gatingTier: '' });
       // Synth always passes the placement; a caller that does not cannot be given a key that names no gate.
@@ -83,16 +88,20 @@ export abstract class Backend {
     };
     // The state identities grant `arn:aws:s3:::<bucket>/<keyPrefix>/…/<stack>.tfstate`: a wildcard or an
     // odd character here would widen every grant (IAM reads `*` and `?` in a resource as patterns).
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucket)) {
-      throw new Error(`Backend.s3: bucket ${JSON.stringify(props.bucket)} is not an S3 bucket name (lower-case letters, digits, dots, hyphens; 3–63 characters)`);
+    if (typeof props.bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucket)) {
+      problems.push({ property: 'bucket', value: props.bucket, message: 'is not an S3 bucket name (lower-case letters, digits, dots, hyphens; 3–63 characters)', fix: 'name the state bucket as S3 spells it, e.g. bucket: \'acme-tfstate\'' });
     }
-    if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(prefix)) {
-      throw new Error(`Backend.s3: keyPrefix ${JSON.stringify(prefix)} must be path segments of letters, digits, '.', '_' and '-' (no wildcard, no leading or trailing '/'), e.g. 'estate'`);
+    if (typeof prefix !== 'string' || !/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(prefix)) {
+      problems.push({ property: 'keyPrefix', value: prefix, message: 'must be path segments of letters, digits, \'.\', \'_\' and \'-\' (no wildcard, no leading or trailing \'/\')', fix: 'use a plain prefix, e.g. keyPrefix: \'estate\'' });
     }
-    if (props.accountId !== undefined && !/^[0-9]{12}$/.test(props.accountId)) {
-      throw new Error(`Backend.s3: accountId ${JSON.stringify(props.accountId)} is not a 12-digit AWS account id; pass the account of the state bucket, e.g. accountId: '123456789012'`);
+    if (props.accountId !== undefined && (typeof props.accountId !== 'string' || !/^[0-9]{12}$/.test(props.accountId))) {
+      problems.push({ property: 'accountId', value: props.accountId, message: 'is not a 12-digit AWS account id', fix: 'pass the account of the state bucket, e.g. accountId: \'123456789012\'' });
     }
     return new (class extends Backend {
+      issues(path: string): ValidationIssue[] {
+        return problems.map((p) => ({ path, property: `backend.${p.property}`, value: p.value, message: p.message, fix: p.fix }));
+      }
+
       attach(stack: Construct, stackName: string, placement?: Omit<StatePlacement, 'stack'>): void {
         new S3Backend(stack, { bucket: props.bucket, region: props.region, key: keyOf(stackName, placement), encrypt: true });
         // S3-native locking (Terraform 1.10+); cdktf 0.21's S3BackendConfig predates the flag.
@@ -125,4 +134,20 @@ export abstract class Backend {
   }
   /** What the manifest records (`estate.backend`): the state identities and TK092 derive from it. */
   abstract describe(): ManifestBackend;
+
+  /**
+   * What is wrong with the backend's props, as issues of the estate at `path` (validation.ts).
+   * @internal
+   */
+  issues(_path: string): ValidationIssue[] {
+    return [];
+  }
+}
+
+/** One problem of a backend's props, before it is placed on the estate. */
+interface BackendProblem {
+  readonly property: string;
+  readonly value: unknown;
+  readonly message: string;
+  readonly fix: string;
 }

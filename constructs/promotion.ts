@@ -1,3 +1,4 @@
+import { DataClass } from './enums';
 import type { ValidationIssue } from './errors';
 import { RolloutStrategy } from './releases';
 import { Tier } from './tier';
@@ -137,8 +138,9 @@ export class PromotionChain {
     const cycle = this.findCycle();
     if (cycle) add('promotion', cycle.map((t) => t.name).join(' → '), 'has a cycle: a release would promote into the tier it came from', 'remove one edge of the cycle');
     for (const e of this.edges) {
-      if (e.to === Tier.PROD && !humanGated(e.from)) {
-        add('promotion', `${e.from.name} → prod`, `reaches prod from ${e.from.name}, whose apply gate has no human approval`, 'promote into prod only from a human-gated tier (staging, preprod, or one whose applyGate needs approval)');
+      // Prod by data class (contract/tiers.ts), never by name.
+      if (e.to.defaults.data.includes(DataClass.LIVE) && !humanGated(e.from)) {
+        add('promotion', `${e.from.name} → ${e.to.name}`, `reaches ${e.to.name} from ${e.from.name}, whose apply gate has no human approval`, `promote into ${e.to.name} (a tier holding live data) only from a human-gated tier (staging, preprod, or one whose applyGate needs approval)`);
       }
     }
     this.settings.forEach((s, i) => {

@@ -6,11 +6,13 @@ import { RolloutStrategy, pointerSegment } from './releases';
 
 /**
  * An app's releases file against the app and the estate: the file's own shape is checked when it
- * is read (Releases.parse); here what only the estate knows. Issues name the file and JSON pointer.
+ * is read (Releases.parse; fromFile keeps those problems, reported here first); then what only the estate knows. Issues name the file and JSON pointer.
  */
 export function releasesAppIssues(estate: Estate, app: App): ValidationIssue[] {
   const r = app.releases;
   if (!r) return [];
+  // A file that could not be read or parsed (Releases.fromFile): what it says about the app is unknown.
+  if (r.problems.length > 0) return [...r.problems];
   const out: ValidationIssue[] = [];
   const add = (pointer: string, value: unknown, message: string, fix: string) => out.push({ path: r.file, property: pointer, value, message, fix });
   if (r.app !== app.appName) add('/app', r.app, `names another app than the one it is given to (${estate.displayPath(app)})`, `set it to "${app.appName}", or give this app its own file`);

@@ -56,15 +56,24 @@ export function pointerSegment(key: string): string {
 
 /** The parsed, validated releases file of one app. */
 export class Releases {
-  /** Read and validate `file`; throws one TierkitValidationError listing every problem. */
+  /**
+   * Read and validate `file`, for an App's `releases` prop. Never throws: a file that cannot be
+   * read or is invalid is a Releases with `problems` and no envs, which validation reports with
+   * every other problem of the estate (releases-validation.ts), and synth refuses.
+   */
   static fromFile(file: string): Releases {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new TierkitValidationError([{ path: file, property: '', value: undefined, message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, fix: 'create it (see docs/promotion.md), or drop the `releases` prop' }]);
+      return new Releases(file, '', {}, [{ path: file, property: '', value: undefined, message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, fix: 'create it (see docs/promotion.md), or drop the `releases` prop' }]);
     }
-    return Releases.parse(text, file);
+    try {
+      return Releases.parse(text, file);
+    } catch (err) {
+      if (err instanceof TierkitValidationError) return new Releases(file, '', {}, err.issues);
+      throw err;
+    }
   }
 
   /** Parse the text of a releases file (`file` only names it in errors). */
@@ -96,6 +105,8 @@ export class Releases {
     readonly file: string,
     readonly app: string,
     readonly envs: Readonly<Record<string, EnvRelease>>,
+    /** Why the file could not be read (fromFile): then it has no envs. */
+    readonly problems: readonly ValidationIssue[] = [],
   ) {}
 
   env(name: string): EnvRelease | undefined {

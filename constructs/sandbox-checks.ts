@@ -3,6 +3,7 @@
  * and `extend` before they write: owner among the declared owners, the template's TTL limits,
  * seeds, egress and the app's flags. (Quota and the tier's limits are validation.ts's.)
  */
+import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import type { Estate } from './estate';
 import { ValidationIssue } from './errors';
 import { PROD_ENV } from './naming';
@@ -11,10 +12,9 @@ import { SandboxReset } from './enums';
 import { Sandbox } from './sandbox';
 import { APPROVAL_TTL_HOURS } from './sandbox-template';
 
-export const MIN_REASON_LENGTH = 10;
 /** The oldest server the template reset runs on. */
 export const TEMPLATE_RESET_MIN_MAJOR = 15;
-const hasReason = (r: string | undefined) => typeof r === 'string' && r.trim().length >= MIN_REASON_LENGTH;
+const hasReason = isReason;
 
 /** Where an issue about a sandbox's property points: its data file and JSON pointer, else its construct path. */
 export function sandboxIssue(estate: Estate, sb: Sandbox, property: string, value: unknown, message: string, fix: string): ValidationIssue {

@@ -15,6 +15,7 @@ import type { App } from './app';
 import { SandboxKind, SandboxReset, SeedProfile } from './enums';
 import { TierkitValidationError, ValidationIssue } from './errors';
 import type { Estate } from './estate';
+import { recordIssues } from './props';
 import { appsOf } from './query';
 import { Sandbox } from './sandbox';
 
@@ -158,10 +159,18 @@ export function listSandboxFiles(dir: string): { files: [string, string, string]
   return { files, issues };
 }
 
+const fileProblems = new WeakMap<Estate, readonly ValidationIssue[]>();
+
+/** The problems loadSandboxFiles found in `estate`'s sandbox data files (the sandbox CLI refuses to act on them). */
+export function sandboxFileProblems(estate: Estate): readonly ValidationIssue[] {
+  return fileProblems.get(estate) ?? [];
+}
+
 /**
- * Load every `<dir>/<app>/<name>.json` into the estate as a Sandbox of that app. All problems of
- * all files are gathered and thrown as one validation error; the estate's checks (owner, quota,
- * TTL, seed, egress, flags) run at synth with the rest of validation.
+ * Load every `<dir>/<app>/<name>.json` into the estate as a Sandbox of that app. Never throws: the
+ * problems of every file (each naming its file) are recorded on the estate, and validation reports
+ * them with every other problem of the estate in one run (a bad file hides nothing); the estate's
+ * checks (owner, quota, TTL, seed, egress, flags) run at synth with the rest of validation.
  */
 export function loadSandboxFiles(estate: Estate, dir: string): Sandbox[] {
   estate.sandboxFilesDir = dir;
@@ -187,6 +196,7 @@ export function loadSandboxFiles(estate: Estate, dir: string): Sandbox[] {
       issues.push(...err.issues.map((i) => ({ ...i, path: file })));
     }
   }
-  if (issues.length > 0) throw new TierkitValidationError(issues);
+  recordIssues(estate, issues);
+  fileProblems.set(estate, [...(fileProblems.get(estate) ?? []), ...issues]);
   return out;
 }

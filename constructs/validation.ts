@@ -480,6 +480,7 @@ const rules: Record<string, Rule> = {
   ],
   previews: (e) => apps(e).flatMap((a) => previewIssues(e, a, environments(e))),
   promotion: (e) => e.promotion.issues(e.displayPath(e), (t) => e.tier(t).config.applyGate.human),
+  backend: (e) => e.backend.issues(e.displayPath(e)),
 
   suppressions: (e) => environments(e).flatMap((env) => env.suppressions.filter((s) => !hasReason(s.reason)).map((s) =>
     issue(e, env, `suppressions[${s.ruleId}].reason`, s.reason, `a suppression needs a reason of at least ${MIN_REASON_LENGTH} characters`,

@@ -7,6 +7,7 @@
  * is a problem, never an empty chain.
  */
 import type { Manifest } from './manifest';
+import { isLiveTier } from './tiers';
 
 export interface ManifestPromotionFeed {
   readonly tier: string;
@@ -84,7 +85,7 @@ export interface ChainProblem {
 /**
  * What is wrong with the chain against the estate's tiers: a tier the estate does not have, a tier
  * that hosts app-environments but is on no edge, a tier reached twice or the start reached, a
- * cycle, prod reached from a tier whose apply gate needs no human.
+ * cycle, a live-data tier (prod) reached from a tier whose apply gate needs no human.
  */
 export function chainProblems(c: ManifestPromotion, m: Manifest): ChainProblem[] {
   const out: ChainProblem[] = [];
@@ -110,8 +111,9 @@ export function chainProblems(c: ManifestPromotion, m: Manifest): ChainProblem[]
   if (cycle) out.push({ pointer: '/estate/promotion', message: `has a cycle ${cycle.join(' → ')}: a release would promote into the tier it came from`, fix: 'remove one edge of the cycle' });
   for (const e of edges) {
     const src = tiers.get(e.from);
-    if (e.to === 'prod' && src && src.applyGate?.human !== true) {
-      out.push({ pointer: e.pointer, message: `reaches prod from ${e.from}, whose apply gate (${src.applyGate?.name ?? 'none'}) needs no human approval`, fix: 'promote into prod only from a human-gated tier (staging, preprod, or one whose applyGate needs approval)' });
+    // Prod by data class (tiers.ts), never by name: a live tier under another name is held the same.
+    if (isLiveTier(tiers, e.to) && src && src.applyGate?.human !== true) {
+      out.push({ pointer: e.pointer, message: `reaches ${e.to} from ${e.from}, whose apply gate (${src.applyGate?.name ?? 'none'}) needs no human approval`, fix: `promote into ${e.to} (a tier holding live data) only from a human-gated tier (staging, preprod, or one whose applyGate needs approval)` });
     }
   }
   return out;

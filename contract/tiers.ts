@@ -50,6 +50,19 @@ export function isLiveTier(tiers: Tiers, name: string | undefined, unknownIsLive
   return builtin ? false : unknownIsLive || name === 'prod';
 }
 
+/**
+ * Whether tier `name` may be granted what only prod may do (hold or write the golden, be the
+ * golden's producer) — the strict answer for a permission: live by the manifest AND a built-in
+ * live tier. Estates cannot define tiers or change their data classes (constructs/tier.ts), so a
+ * live tier under another name exists only in a hand-edited dist/: isLiveTier holds it like prod,
+ * and this predicate grants it nothing (a relabel must never widen).
+ */
+export function isProdTier(tiers: Tiers, name: string | undefined): boolean {
+  if (name === undefined || !BUILTIN_TIERS.some((b) => b.name === name && b.live)) return false;
+  const t = 'get' in tiers ? tiers.get(name) : tiers.find((x) => x.name === name);
+  return t !== undefined && Array.isArray(t.data) && t.data.includes(LIVE_DATA);
+}
+
 /** The built-in rank of a tier name, if it is a built-in tier. */
 export function builtinTierRank(name: string): number | undefined {
   return BUILTIN_TIERS.find((b) => b.name === name)?.rank;

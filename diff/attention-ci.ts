@@ -2,6 +2,7 @@ import { compareStrings } from '../contract/order';
 import type { CiDocument, DistContents } from '../contract/read';
 import { formatValue } from './attributes';
 import type { AttentionItem } from './model';
+import { said } from './markdown-text';
 
 /**
  * The estate's CI identity (`estate.ci`) and the GitHub rulesets synth writes to
@@ -57,7 +58,7 @@ function identityItems(base: DistContents, head: DistContents): AttentionItem[] 
     if (lines.length === 0) continue;
     items.push({
       category: 'ci-identity', subject: `estate.ci.${key}`,
-      message: `${key} ${formatValue(was[key])} → ${formatValue(now[key])}: ${MEANING[key]}`,
+      message: said`${key} ${formatValue(was[key])} → ${formatValue(now[key])}: ${MEANING[key]}`,
       details: lines.map((l) => `estate.ci.${key}${l.startsWith('/:') ? l.slice(1) : l}`),
     });
   }
@@ -84,7 +85,7 @@ function documentItems(before: readonly CiDocument[], after: readonly CiDocument
     const b = content(now.get(file));
     if (JSON.stringify(a) === JSON.stringify(b)) continue;
     const verb = a === undefined ? 'new' : b === undefined ? 'removed' : 'changed';
-    items.push({ category: 'ci-identity', subject: file, message: `${verb} ${meaning}`, details: changedLeaves(a, b) });
+    items.push({ category: 'ci-identity', subject: file, message: said`${verb} ${meaning}`, details: changedLeaves(a, b) });
   }
   return items;
 }

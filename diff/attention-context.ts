@@ -1,6 +1,7 @@
 import type { Manifest, ManifestAppEnvironment } from '../contract/manifest';
 import { formatValue } from './attributes';
 import type { AttentionCategory, AttentionItem, ResourceChange } from './model';
+import { said } from './markdown-text';
 
 /** What the attention rules share: the two manifests, the items found so far, and helpers. */
 
@@ -79,5 +80,5 @@ export function addedStrings(r: ResourceChange, key: string): string[] {
 
 export function push(ctx: Context, category: AttentionCategory, r: ResourceChange, message: string, details: string[] = []): void {
   const subject = r.kind === 'terraform' ? `${r.stack}: ${r.address}` : `${r.objectKind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
-  ctx.items.push({ category, subject, stack: r.kind === 'terraform' ? r.stack : undefined, tier: r.tier, message, details });
+  ctx.items.push({ category, subject, stack: r.kind === 'terraform' ? r.stack : undefined, tier: r.tier, message: said`${message}`, details });
 }

@@ -4,6 +4,7 @@ import type { Context } from './attention-context';
 import type { ManifestChange } from './model';
 import { isProdTier } from './summary';
 import { looserQuotas, readManifestVaultQuotas } from '../contract/vault-quotas';
+import { said } from './markdown-text';
 
 /**
  * Attention items read from the manifest: sandboxes, apply gates, and the policy findings the
@@ -29,7 +30,7 @@ function suppressionAttention(ctx: Context, was: ManifestAppEnvironment | undefi
       ? `suppression of ${s.ruleId} on ${where(ctx, now)}, reason changed: ${old.map((o) => reason(o.reason)).join(', ')} → ${reason(s.reason)}`
       : `new suppression: ${s.ruleId} findings accepted on ${where(ctx, now)}, reason: ${reason(s.reason)}`;
     ctx.items.push({
-      category: 'suppression', subject: `${now.slug}: suppression ${s.ruleId}`, stack: now.stack, tier: now.tier, message,
+      category: 'suppression', subject: `${now.slug}: suppression ${s.ruleId}`, stack: now.stack, tier: now.tier, message: said`${message}`,
       details: [...old.map((o) => `- ${o.ruleId}: ${o.reason}`), `+ ${s.ruleId}: ${s.reason}`],
     });
   }
@@ -43,7 +44,7 @@ function envExceptionAttention(ctx: Context, was: ManifestAppEnvironment | undef
       ? `exception changed on ${where(ctx, now)}: ${x.kind} ${old.value} → ${x.value}, reason: ${old.reason === x.reason ? reason(x.reason) : `${reason(old.reason)} → ${reason(x.reason)}`}`
       : `new exception on ${where(ctx, now)}: ${x.kind} ${x.value}, reason: ${reason(x.reason)}`;
     ctx.items.push({
-      category: 'exception', subject: `${now.slug}: exception ${x.kind}`, stack: now.stack, tier: now.tier, message,
+      category: 'exception', subject: `${now.slug}: exception ${x.kind}`, stack: now.stack, tier: now.tier, message: said`${message}`,
       details: [...(old ? [`- ${old.kind} ${old.value}: ${old.reason}`] : []), `+ ${x.kind} ${x.value}: ${x.reason}`],
     });
   }
@@ -58,7 +59,7 @@ function tierExceptionAttention(ctx: Context, was: ManifestTier | undefined, now
       ? `tier ${now.name}${prod} loosening changed: ${x.property} ${old.value} → ${x.value} (built-in default ${x.defaultValue}), reason: ${old.reason === x.reason ? reason(x.reason) : `${reason(old.reason)} → ${reason(x.reason)}`}`
       : `tier ${now.name}${prod} loosened: ${x.property} ${x.defaultValue} (built-in default) → ${x.value}, reason: ${reason(x.reason)}`;
     ctx.items.push({
-      category: 'exception', subject: `tier ${now.name}: ${x.property}`, tier: now.name, message,
+      category: 'exception', subject: `tier ${now.name}: ${x.property}`, tier: now.name, message: said`${message}`,
       details: [...(old ? [`- ${old.property} ${old.value}: ${old.reason}`] : []), `+ ${x.property} ${x.value}: ${x.reason}`],
     });
   }
@@ -82,8 +83,8 @@ function vaultQuotaAttention(ctx: Context, was: ManifestTier | undefined, now: M
     ? `${q.quotas.rateLimitRequests}/${q.quotas.rateLimitIntervalSeconds}s, max ${q.quotas.maxLeases} leases` : 'none');
   ctx.items.push({
     category: 'exception', subject: `tier ${now.name}: vaultQuotas`, tier: live ?? gates[gates.length - 1] ?? now.name,
-    message: `tier ${now.name} Vault quotas loosened: ${show(before)} → ${show(after)}; its envs sit on ${servers.length > 0 ? servers.map((x) => `server ${x}`).join(', ') : 'no server'}`
-      + `${gates.length > 0 ? `, gated by ${gates.join(', ')}: ${live ? `${live}'s gate` : 'that gate'} reviews it` : ''}; reason: ${reason(now.exceptions.find((x) => x.property.startsWith('vaultQuotas'))?.reason)}`,
+    message: said`tier ${now.name} Vault quotas loosened: ${show(before)} → ${show(after)}; its envs sit on ${servers.length > 0 ? servers.map((x) => `server ${x}`).join(', ') : 'no server'}`
+      + said`${gates.length > 0 ? `, gated by ${gates.join(', ')}: ${live ? `${live}'s gate` : 'that gate'} reviews it` : ''}; reason: ${reason(now.exceptions.find((x) => x.property.startsWith('vaultQuotas'))?.reason)}`,
     details: [`- ${show(before)}`, `+ ${show(after)}`],
   });
 }
@@ -104,7 +105,7 @@ function approvalAttention(ctx: Context, was: ManifestAppEnvironment | undefined
   const from = was?.sandbox ? `extended from ${was.sandbox.ttlHours} h to ${s.ttlHours} h` : `created with a TTL of ${s.ttlHours} h`;
   ctx.items.push({
     category: 'sandbox-approval', subject: `sandbox ${now.slug}`, stack: now.stack, tier: now.tier,
-    message: `${from}, past 7 days (${APPROVAL_TTL_HOURS} h): a reviewer approves it or asks for a shorter one; reason: ${s.reason ?? '(none)'}`, details: [],
+    message: said`${from}, past 7 days (${APPROVAL_TTL_HOURS} h): a reviewer approves it or asks for a shorter one; reason: ${s.reason ?? '(none)'}`, details: [],
   });
 }
 
@@ -119,14 +120,14 @@ export function manifestAttention(ctx: Context, changes: readonly ManifestChange
         envExceptionAttention(ctx, was, now);
       }
       if (now?.sandbox) approvalAttention(ctx, was, now);
-      if (now?.sandbox && !was?.sandbox) ctx.items.push({ category: 'sandbox-added', subject, stack: now.stack, tier: now.tier, message: sandboxLine(now), details: [] });
-      else if (was?.sandbox && !now?.sandbox) ctx.items.push({ category: 'sandbox-removed', subject, stack: was.stack, tier: was.tier, message: sandboxLine(was), details: [] });
+      if (now?.sandbox && !was?.sandbox) ctx.items.push({ category: 'sandbox-added', subject, stack: now.stack, tier: now.tier, message: said`${sandboxLine(now)}`, details: [] });
+      else if (was?.sandbox && !now?.sandbox) ctx.items.push({ category: 'sandbox-removed', subject, stack: was.stack, tier: was.tier, message: said`${sandboxLine(was)}`, details: [] });
       else if (was?.sandbox && now?.sandbox) {
         const lines = m.changes.filter((c) => c.path.startsWith('sandbox.') || c.path === 'tier' || c.path === 'server')
           .map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);
         // Later expiry is an extension, however it was made (a longer TTL or a later createdAt).
         const extended = Date.parse(now.sandbox.expiresAt) > Date.parse(was.sandbox.expiresAt);
-        if (lines.length > 0) ctx.items.push({ category: extended ? 'sandbox-extended' : 'sandbox-changed', subject, stack: now.stack, tier: now.tier, message: sandboxLine(now), details: lines });
+        if (lines.length > 0) ctx.items.push({ category: extended ? 'sandbox-extended' : 'sandbox-changed', subject, stack: now.stack, tier: now.tier, message: said`${sandboxLine(now)}`, details: lines });
       }
     }
     if (m.section === 'estate') {
@@ -138,7 +139,7 @@ export function manifestAttention(ctx: Context, changes: readonly ManifestChange
       if (lines.length > 0) {
         ctx.items.push({
           category: 'seed-store', subject: 'estate seed store', tier: ctx.head.tiers.find((t) => isProdTier([ctx.head, ctx.base], t.name))?.name,
-          message: `seed store ${was ? `${was.server}:${was.exportRoot}` : '(none)'} → ${now ? `${now.server}:${now.exportRoot}` : '(none)'}: every seed, prod's scrubbed golden included, is written to and read from there; reason: ${reason(now?.reason)}`,
+          message: said`seed store ${was ? `${was.server}:${was.exportRoot}` : '(none)'} → ${now ? `${now.server}:${now.exportRoot}` : '(none)'}: every seed, prod's scrubbed golden included, is written to and read from there; reason: ${reason(now?.reason)}`,
           details: lines,
         });
       }

@@ -2,6 +2,7 @@ import type { ManifestRetiredStack } from '../contract/manifest';
 import { manifestStackStateKey } from '../contract/state-access';
 import { gateChange } from '../contract/state-move-gates';
 import type { Context } from './attention-context';
+import { own, said } from './markdown-text';
 
 /**
  * Retired stacks (estate `retiredStacks`): a removed stack's state key stays with its gating tier's
@@ -25,7 +26,7 @@ export function retiredStackAttention(ctx: Context): void {
     const tier = s.gatingTier;
     ctx.items.push({
       category: 'retired-stack-problem', subject: `stack ${s.name}`, stack: s.name, tier,
-      message: `removed without a retiredStacks entry: after the merge no state identity keeps its key and the apply refuses its destroy (then only a hand destroy is left); add { stack: '${s.name}', tier: Tier.${tier.toUpperCase()}${s.server ? `, server: '${s.server}'` : ''}, reason } to the estate prop retiredStacks`,
+      message: said`removed without a retiredStacks entry: after the merge no state identity keeps its key and the apply refuses its destroy (then only a hand destroy is left); add { stack: '${s.name}', tier: Tier.${tier.toUpperCase()}${s.server ? `, server: '${s.server}'` : ''}, reason } to the estate prop retiredStacks`,
       details: [],
     });
   }
@@ -42,7 +43,7 @@ export function retiredStackAttention(ctx: Context): void {
     } else problems.push('base has no such stack: its key may hold the state of a stack removed long ago');
     ctx.items.push({
       category: problems.length > 0 ? 'retired-stack-problem' : 'retired-stack', subject: `stack ${r.stack}`, stack: r.stack, tier: r.gatingTier,
-      message: `state key kept for the ${r.kind === 'platform' ? 'platform-admin identity' : `applier of tier ${r.gatingTier}`} until its destroy ran (${entryText(r)}; reason: ${r.reason})${problems.length > 0 ? ` — ${problems.join('; ')}` : ''}`,
+      message: said`state key kept for the ${r.kind === 'platform' ? 'platform-admin identity' : `applier of tier ${r.gatingTier}`} until its destroy ran (${entryText(r)}; reason: ${r.reason})${problems.length > 0 ? ` — ${problems.join('; ')}` : ''}`,
       details: was ? [`- ${entryText(was)}`, `+ ${entryText(r)}`] : [`+ ${entryText(r)}`],
     });
   }
@@ -68,15 +69,15 @@ export function stateKeyAttention(ctx: Context): void {
     // Another server or a laxer gate is never migrated (contract/state-move-gates.ts): say so here.
     const gate = gateChange(ctx.base, ctx.head, was, s);
     const moved = `its Terraform state key moves from ${from ?? '(none formed)'} to ${to ?? '(none formed)'}${a.bucket === b.bucket ? '' : ` (bucket ${a.bucket} → ${b.bucket})`}: state does not follow a key, so a plan against the new one would create the stack again`;
-    const migrate = 'pause applies and run `tierkit state migrate --from <base dist> --dist <head dist>` before this is applied';
+    const migrate = own('pause applies and run `tierkit state migrate --from <base dist> --dist <head dist>` before this is applied');
     ctx.items.push({
       // Its own subject: folded into the stack's line, the move would hide among that line's details.
       category: 'state-key-moved', subject: `state key of stack ${s.name}`, stack: s.name, tier: s.gatingTier,
       message: gate.kind === 'refused'
-        ? `${moved}; \`tierkit state migrate\` refuses this move, do not migrate: ${gate.why}`
+        ? said`${moved}; \`tierkit state migrate\` refuses this move, do not migrate: ${gate.why}`
         : gate.kind === 'rises'
-          ? `${moved}; its gate rises from ${gate.from} to ${gate.to}, so state written by ${gate.from}'s applier becomes ${gate.to}'s: ${migrate}, and review its first ${gate.to} plan for objects the config does not declare`
-          : `${moved}; ${migrate}`,
+          ? said`${moved}; its gate rises from ${gate.from} to ${gate.to}, so state written by ${gate.from}'s applier becomes ${gate.to}'s: ${migrate}, and review its first ${gate.to} plan for objects the config does not declare`
+          : said`${moved}; ${migrate}`,
       details: [`- ${from ?? '(none)'}`, `+ ${to ?? '(none)'}`],
     });
   }

@@ -1,6 +1,7 @@
 import { unmodelledIn, unresolvedIn } from '../contract';
 import type { DistContents } from '../contract';
 import type { AttentionItem } from './model';
+import { said } from './markdown-text';
 
 /**
  * What the head dist leaves unjudged, among the files the diff read (changed ones): every
@@ -11,7 +12,7 @@ export function unresolvedAttention(base: DistContents, head: DistContents): Att
   const items: AttentionItem[] = [];
   for (const [side, dist] of [['base', base], ['head', head]] as const) {
     for (const p of dist.problems) {
-      items.push({ category: 'integrity', subject: `${side} dist: ${p.file}`, message: `${side} dist: ${p.file}${p.pointer ? `#${p.pointer}` : ''} ${p.reason}`, details: [`fix: ${p.fix}`] });
+      items.push({ category: 'integrity', subject: `${side} dist: ${p.file}`, message: said`${side} dist: ${p.file}${p.pointer ? `#${p.pointer}` : ''} ${p.reason}`, details: [`fix: ${p.fix}`] });
     }
   }
   const tierOf = new Map(head.manifest.stacks.map((s) => [s.name, s.tier]));
@@ -19,11 +20,11 @@ export function unresolvedAttention(base: DistContents, head: DistContents): Att
     const tier = tierOf.get(s.name);
     for (const u of unresolvedIn(s)) {
       items.push({ category: 'unresolved', subject: `stack ${s.name}`, stack: s.name, tier,
-        message: `${u.what} is not computed by the stack: ${u.unknown.expression}`, details: [`${u.file}#${u.pointer}: ${u.unknown.reason}`] });
+        message: said`${u.what} is not computed by the stack: ${u.unknown.expression}`, details: [`${u.file}#${u.pointer}: ${u.unknown.reason}`] });
     }
     for (const r of unmodelledIn(s)) {
       items.push({ category: 'unmodelled', subject: `stack ${s.name}`, stack: s.name, tier,
-        message: `${r.kind === 'data' ? 'data source' : 'resource'} ${r.address} is of a type tierkit does not model: no rule judges what it does`, details: [`${r.file}#${r.pointer}`] });
+        message: said`${r.kind === 'data' ? 'data source' : 'resource'} ${r.address} is of a type tierkit does not model: no rule judges what it does`, details: [`${r.file}#${r.pointer}`] });
     }
   }
   const rank = ['integrity', 'unresolved', 'unmodelled'];

@@ -10,6 +10,7 @@ import { kubernetesAttention } from './attention-network';
 import type { AffectedStack, AttentionCategory, AttentionItem, ManifestChange, ResourceChange, TerraformChange } from './model';
 import { isProdTier } from './summary';
 import { diffPolicies, readPolicy } from './vault-policy';
+import { said } from './markdown-text';
 
 /**
  * What a reviewer must not miss. A changed or destroyed privilege is always an item; an added one
@@ -139,7 +140,7 @@ function destroyAttention(ctx: Context, resources: readonly ResourceChange[]): v
   }
   for (const [subject, g] of groups) {
     const noun = g.stack ? 'Terraform resource' : 'Kubernetes object';
-    ctx.items.push({ category: 'destroy', subject, stack: g.stack, tier: g.tier, message: `${g.lines.length} ${noun}(s) destroyed`, details: g.lines });
+    ctx.items.push({ category: 'destroy', subject, stack: g.stack, tier: g.tier, message: said`${g.lines.length} ${noun}(s) destroyed`, details: g.lines });
   }
 }
 
@@ -151,7 +152,7 @@ function gateAttention(ctx: Context, stacks: readonly AffectedStack[], resources
     const n = s.resources;
     ctx.items.push({
       category: prod ? 'prod' : 'human-gate', subject: `stack ${s.name}`, stack: s.name, tier: s.tier,
-      message: `${s.action === 'change' ? 'changed' : s.action === 'add' ? 'new' : 'destroyed'} stack gated by tier ${s.gatingTier} (${s.applyGate}): ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy`,
+      message: said`${s.action === 'change' ? 'changed' : s.action === 'add' ? 'new' : 'destroyed'} stack gated by tier ${s.gatingTier} (${s.applyGate}): ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy`,
       details: [],
     });
   }
@@ -161,7 +162,7 @@ function gateAttention(ctx: Context, stacks: readonly AffectedStack[], resources
   for (const [file, n] of prodFiles) {
     const inFile = resources.filter((r) => r.kind === 'kubernetes' && r.file === file);
     const by = (a: string) => inFile.filter((r) => r.action === a).length;
-    ctx.items.push({ category: 'prod', subject: file, tier: inFile[0]?.tier, message: `${n} Kubernetes object(s) of a prod tier: ${by('add')} added, ${by('change')} changed, ${by('destroy')} removed (synced by Argo CD after merge)`, details: [] });
+    ctx.items.push({ category: 'prod', subject: file, tier: inFile[0]?.tier, message: said`${n} Kubernetes object(s) of a prod tier: ${by('add')} added, ${by('change')} changed, ${by('destroy')} removed (synced by Argo CD after merge)`, details: [] });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Manifest } from '../contract/manifest';
 import type { CheckReport, Finding } from '../contract/findings';
-import { code, text } from './markdown-text';
+import { code, prose, text } from './markdown-text';
 import type { DetailSection, ReviewItem } from './review-model';
 
 /**
@@ -38,7 +38,7 @@ export function checkItems(outcome: CheckOutcome | undefined, manifests: readonl
   }
   return outcome.report.findings.filter((f) => f.severity === 'error' && !f.suppressed).map((f) => ({
     severity: 1, kind: f.ruleId, subject: findingSubject(f, manifests), details: location(f), group: `${code(f.ruleId)} ${text(f.ruleName)}`,
-    line: `${code(f.ruleId)} ${text(f.ruleName)}: ${text(f.message)} — **fix:** ${text(f.fix)}`,
+    line: `${code(f.ruleId)} ${text(f.ruleName)}: ${prose(f.message)} — **fix:** ${prose(f.fix)}`,
   }));
 }
 
@@ -56,8 +56,8 @@ export function checkSection(outcome: CheckOutcome | undefined): DetailSection |
   if (!outcome || 'error' in outcome) return undefined;
   const r = outcome.report;
   const rest = r.findings.filter((f) => f.severity !== 'error' || f.suppressed);
-  const finding = (f: Finding) => `- ${f.suppressed ? `suppressed ${f.severity}` : f.severity} ${code(f.ruleId)} ${text(f.message)}${
-    f.suppressed ? ` — accepted: ${text(f.suppressed.reason)}` : ` — fix: ${text(f.fix)}`}`;
+  const finding = (f: Finding) => `- ${f.suppressed ? `suppressed ${f.severity}` : f.severity} ${code(f.ruleId)} ${prose(f.message)}${
+    f.suppressed ? ` — accepted: ${text(f.suppressed.reason)}` : ` — fix: ${prose(f.fix)}`}`;
   const exception = (e: CheckReport['exceptions'][number]) => `- [${e.kind}] ${text(e.subject)}: ${text(e.property)} ${
     e.defaultValue !== undefined ? `${text(e.defaultValue)} → ` : '= '}${text(e.value)} — reason: ${text(e.reason)}`;
   const full = [

@@ -1,4 +1,4 @@
-import { code, text } from './markdown-text';
+import { code, prose, text } from './markdown-text';
 import { DetailSection, Review, ReviewItem, SEVERITIES, SEVERITY_TITLE, Severity } from './review-model';
 
 /**
@@ -101,7 +101,7 @@ function compose(review: Review, level: Level, hint: string, top: readonly strin
   }
   if (lowerCounted.length > 0) out.push('', `**Not listed here** to stay under GitHub's comment limit: ${lowerCounted.join('; ')}.`);
   out.push(...sections(review, level));
-  if (level.note) out.push('', `_${level.note} left out to stay under GitHub's comment limit; the full change set: ${text(hint)}._`);
+  if (level.note) out.push('', `_${level.note} left out to stay under GitHub's comment limit; the full change set: ${prose(hint)}._`);
   return `${out.join('\n')}\n`;
 }
 
@@ -113,7 +113,7 @@ export function layoutComment(review: Review, options: LayoutOptions): string {
     if (body.length <= options.maxChars) return body;
   }
   // Even the grouped items of severity 1–3 do not fit: say so, never drop them silently.
-  const notice = `\n\n**This comment is truncated: the items of severity 1 to 3 alone exceed GitHub's limit. Read the JSON report: ${text(hint)}.**\n`;
+  const notice = `\n\n**This comment is truncated: the items of severity 1 to 3 alone exceed GitHub's limit. Read the JSON report: ${prose(hint)}.**\n`;
   let cut = body.slice(0, options.maxChars - notice.length);
   // At a list separator or a line end: never inside a code span.
   cut = cut.slice(0, Math.max(0, cut.lastIndexOf(','), cut.lastIndexOf('\n')));

@@ -94,7 +94,10 @@ export interface AttentionItem {
   readonly subject: string;
   readonly stack?: string;
   readonly tier?: string;
-  /** One line. */
+  /**
+   * One line of tierkit's wording: its own code spans in backticks, every value in it built with
+   * `said` (diff/markdown-text.ts) so it cannot open one; the comment renders it with prose().
+   */
   readonly message: string;
   /** Supporting lines (added/removed policy paths, statements); may be shortened when rendering. */
   readonly details: readonly string[];
@@ -102,7 +105,7 @@ export interface AttentionItem {
 
 /**
  * A change that gives a lower env (or a lower tier's platform stack) something of an env of a
- * stricter tier. `message` is Markdown (names in code spans), built from templates.
+ * stricter tier. `message` is Markdown, built from templates: names in code(), every other value in text().
  */
 export interface ReachItem {
   /** The same subject as the attention item(s) of that resource or object. */

@@ -12,9 +12,7 @@ import type { Manifest } from '../contract/manifest';
 import { chainPath, readPromotionChain } from '../contract/promotion-chain';
 import { envTier, finalOutcome, readOutcomeLog, renderedOutcomesDir } from '../contract/promotion-outcomes';
 import { CheckResult, PROMOTIONS_DIR, PromotionRecord, appRecords } from '../contract/promotion-record';
-
-/** Shortest reason tierkit promote accepts for skipping tiers (promote/plan.ts). */
-const MIN_REASON = 10;
+import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 
 function chainOn(side: 'base' | 'head', m: Manifest, r: PromotionRecord): CheckResult {
   const read = readPromotionChain(m);
@@ -26,8 +24,8 @@ function chainOn(side: 'base' | 'head', m: Manifest, r: PromotionRecord): CheckR
   const text = `${read.chain.chain.join(' → ')}${read.chain.feeds.map((f) => `; ${f.from} → ${f.tier}`).join('')}`;
   if (!path) return { ok: false, why: `${r.to} (${to}) does not follow ${r.from} (${from}) in the ${side}'s chain (${text})` };
   const skipped = path.slice(1, -1);
-  if (skipped.length > 0 && (r.reason ?? '').trim().length < MIN_REASON) {
-    return { ok: false, why: `${r.from} → ${r.to} skips ${skipped.join(', ')} in the ${side}'s chain, and the record carries no reason (at least ${MIN_REASON} characters)` };
+  if (skipped.length > 0 && !isReason(r.reason)) {
+    return { ok: false, why: `${r.from} → ${r.to} skips ${skipped.join(', ')} in the ${side}'s chain, and the record carries no reason (at least ${MIN_REASON_LENGTH} characters)` };
   }
   return { ok: true, why: skipped.length > 0 ? `follows through ${skipped.join(', ')} (skipped: ${r.reason!.trim()})` : `${to} follows ${from}` };
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECK_NAMES, CheckResult, PromotionRecord, readRecord } from '../contract/promotion-record';
-import { code, text } from './markdown-text';
+import { code, prose, text } from './markdown-text';
 
 export type PromotionInput = { readonly file: string; readonly record: PromotionRecord } | { readonly file: string; readonly error: string };
 
@@ -38,7 +38,7 @@ export function promotionLines(inputs: readonly PromotionInput[], digests: { bas
   const problems: string[] = [];
   for (const p of inputs) {
     if ('error' in p) {
-      lines.push(`### ✗ Promotion record ${code(p.file)} cannot be trusted`, '', text(p.error), '');
+      lines.push(`### ✗ Promotion record ${code(p.file)} cannot be trusted`, '', prose(p.error), '');
       problems.push(`promotion record ${p.file}: ${p.error}`);
       continue;
     }
@@ -55,14 +55,14 @@ export function promotionLines(inputs: readonly PromotionInput[], digests: { bas
     lines.push('**Checks**', '');
     for (const c of CHECK_NAMES) {
       const x = r.checks[c];
-      lines.push(`- ${x.pending ? '⏳' : x.ok ? '✅' : '❌'} ${code(c)}${x.pending ? ' (asked by the gated job)' : ''}: ${text(x.why)}`);
+      lines.push(`- ${x.pending ? '⏳' : x.ok ? '✅' : '❌'} ${code(c)}${x.pending ? ' (asked by the gated job)' : ''}: ${prose(x.why)}`);
     }
     if (r.reason) lines.push(`- reason for skipping tiers: ${text(r.reason)}`);
     if (reverify) {
       const again = reverify(r);
       lines.push('', '**Asked again from the dists** (the record\'s word is not taken)', '');
       for (const c of ['chain_ok', 'conflict_free'] as const) {
-        lines.push(`- ${again[c].ok ? '✅' : '❌'} ${code(c)}: ${text(again[c].why)}`);
+        lines.push(`- ${again[c].ok ? '✅' : '❌'} ${code(c)}: ${prose(again[c].why)}`);
         if (!again[c].ok) problems.push(`promotion record ${r.id} is refused: ${c} does not hold (${again[c].why})`);
       }
     }

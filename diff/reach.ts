@@ -2,7 +2,7 @@ import type { Manifest, ManifestAppEnvironment } from '../contract/manifest';
 import { compareStrings } from '../contract/order';
 import { cidrWithin } from '../contract/cidr';
 import type { AttributeLookup } from './attention-context';
-import { code } from './markdown-text';
+import { code, text } from './markdown-text';
 import type { ReachItem, ResourceChange, TerraformChange } from './model';
 import { tierRank } from './summary';
 import { hostKey } from '../contract/hosts';
@@ -104,11 +104,11 @@ function references(r: TerraformChange, a: Attrs | undefined): Reference[] {
   const out: Reference[] = [];
   const pgRoles = ['groupRole', 'vaultConnectionRole', 'goldenDumpRole'];
   const add = (names: string[], phrase: string, prefer: readonly string[] = [], postgres = false) => out.push(...names.map((name) => ({ name, phrase, prefer, postgres })));
-  const noun = r.type === 'postgresql_database' ? 'database' : `${r.type.replace(/^postgresql_/, '')} ${label}`;
+  const noun = r.type === 'postgresql_database' ? 'database' : `${text(r.type.replace(/^postgresql_/, ''))} ${label}`;
   add(strings(a.owner), `${noun} would be owned by`, pgRoles, true);
   if (r.type === 'postgresql_grant' || r.type === 'postgresql_default_privileges') {
     const privileges = strings(a.privileges);
-    if (privileges.length > 0) add(strings(a.database), `grant would give ${code(String(a.role ?? '?'))} ${privileges.join(', ')} on`, ['database'], true);
+    if (privileges.length > 0) add(strings(a.database), `grant would give ${code(String(a.role ?? '?'))} ${privileges.map(text).join(', ')} on`, ['database'], true);
   }
   if (r.type === 'postgresql_grant_role') add(strings(a.grant_role), `role ${code(String(a.role ?? '?'))} would become a member${a.with_admin_option === true ? ' (with admin option)' : ''} of`, pgRoles, true);
   if (r.type === 'postgresql_role') {
@@ -126,14 +126,14 @@ function references(r: TerraformChange, a: Attrs | undefined): Reference[] {
     add(strings(pg.username), `Vault connection ${label} would log in as`, pgRoles);
   }
   if (r.type === 'vault_policy' && typeof a.policy === 'string') {
-    for (const b of parsePolicy(a.policy)) if (b.capabilities.some((c) => c !== 'deny')) add([b.path], `Vault policy ${label} would grant [${b.capabilities.join(', ')}] on`);
+    for (const b of parsePolicy(a.policy)) if (b.capabilities.some((c) => c !== 'deny')) add([b.path], `Vault policy ${label} would grant [${b.capabilities.map(text).join(', ')}] on`);
   }
   if (/^vault_.*auth_backend_role$/.test(r.type)) add([...strings(a.token_policies), ...strings(a.policies)], `auth role ${label} would issue`, ['vaultPolicy']);
   return out;
 }
 
 function describeTarget(owner: NameOwner, name: string): string {
-  return owner.kind ? `${owner.env.tier}'s ${owner.kind} ${code(name)}` : `${owner.env.tier}'s ${code(name)} (of ${code(owner.env.slug)})`;
+  return owner.kind ? `${text(owner.env.tier)}'s ${owner.kind} ${code(name)}` : `${text(owner.env.tier)}'s ${code(name)} (of ${code(owner.env.slug)})`;
 }
 
 function subjectOf(r: ResourceChange): string {
@@ -152,7 +152,7 @@ function providerReach(manifests: readonly Manifest[], r: TerraformChange, src: 
     const top = [...stricter].sort((a, b) => tierRank(manifests, b) - tierRank(manifests, a))[0];
     out.push({
       subject: subjectOf(r), stack: r.stack, tier: src.tier, targetTier: top, name: server.id,
-      message: `${code(src.who)}'s stack would apply to server ${code(server.id)}, which holds ${top}'s databases`,
+      message: `${code(src.who)}'s stack would apply to server ${code(server.id)}, which holds ${text(top)}'s databases`,
     });
   }
   return out;
@@ -170,7 +170,7 @@ function networkReach(manifests: readonly Manifest[], r: ResourceChange, src: So
       const top = [...stricter].sort((a, b) => tierRank(manifests, b) - tierRank(manifests, a))[0];
       out.push({
         subject: subjectOf(r), tier: src.tier, targetTier: top, name: server.id,
-        message: `pods of ${code(src.who)} could reach server ${code(server.id)} (${code(c.after)}), which holds ${top}'s databases`,
+        message: `pods of ${code(src.who)} could reach server ${code(server.id)} (${code(c.after)}), which holds ${text(top)}'s databases`,
       });
     }
   }
@@ -195,7 +195,7 @@ export function reachItems(manifests: readonly Manifest[], resources: readonly R
       if (!owner || owner.env.slug === src.slug || tierRank(manifests, owner.env.tier) <= tierRank(manifests, src.tier)) continue;
       // A Postgres name is per server: say so when the stack's server is not the one holding it.
       const elsewhere = ref.postgres && src.server && src.server !== owner.env.server
-        ? ` (a same-named object on server ${code(src.server)}; ${owner.env.tier}'s lives on ${code(owner.env.server)})` : '';
+        ? ` (a same-named object on server ${code(src.server)}; ${text(owner.env.tier)}'s lives on ${code(owner.env.server)})` : '';
       out.push({
         subject: subjectOf(r), stack: r.stack, tier: src.tier, targetTier: owner.env.tier, targetEnv: owner.env.slug, name: ref.name,
         message: `${code(src.who)}'s ${ref.phrase} ${describeTarget(owner, ref.name)}${elsewhere}`,

@@ -1,5 +1,5 @@
 import type { Manifest } from '../contract/manifest';
-import { code, text } from './markdown-text';
+import { code, prose, text } from './markdown-text';
 import type { AffectedStack, AttentionCategory, AttentionItem, ChangeSet, KubernetesChange, ResourceChange } from './model';
 import type { ReviewItem, Severity } from './review-model';
 import { isProdTier } from './summary';
@@ -57,7 +57,7 @@ export function attentionReviewItems(items: readonly AttentionItem[]): ReviewIte
     // A sandbox and its stack are one change: the sandbox's line merges into the stack's.
     // What check could not judge stays one line per value or block, never folded into its stack's line.
     const key = i.category.startsWith('sandbox-') && i.category !== 'sandbox-approval' && i.stack ? `stack ${i.stack}` : CATEGORY_SEVERITY[i.category] === 1 ? `${i.category} ${i.subject} ${i.message}` : i.subject;
-    return { severity, kind: i.category, subject: i.subject, key, details: i.details, group: `**${text(label)}**`, line: `**${text(label)}** · ${code(i.subject)}: ${text(i.message)}` };
+    return { severity, kind: i.category, subject: i.subject, key, details: i.details, group: `**${text(label)}**`, line: `**${text(label)}** · ${code(i.subject)}: ${prose(i.message)}` };
   });
 }
 

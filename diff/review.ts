@@ -66,7 +66,9 @@ export function mergeAlike(items: readonly ReviewItem[]): ReviewItem[] {
 
 /** A Markdown line as plain text for a code block (details are shown verbatim). */
 function plain(line: string): string {
-  return line.replace(/\*\*/g, '').replace(/`/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\\\|/g, '|');
+  // text() writes inline punctuation as numeric references; a fence shows them verbatim, so decode them (before &amp;).
+  return line.replace(/<code>@<\/code>/g, '@').replace(/\*\*/g, '').replace(/`/g, '').replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\\\|/g, '|');
 }
 
 function sum(xs: readonly Counts[]): Counts {

@@ -14,6 +14,7 @@ import type { Estate } from '../constructs/estate';
 import { TierkitValidationError, formatIssue } from '../constructs/errors';
 import { canarySteps } from '../constructs/synth/rollout';
 import { EnvRelease, Releases, RolloutStrategy, diffReleases, flattenRelease } from '../constructs/releases';
+import { MIN_REASON_LENGTH, isReason } from '../contract/tiers';
 import { CheckResult, PromotionRecord, RECORD_SCHEMA_VERSION, appRecords, recordPath, serializeRecord, withId } from '../contract/promotion-record';
 import { finalOutcome, readOutcomes } from './outcomes';
 
@@ -173,8 +174,8 @@ export async function promote(req: PromoteRequest): Promise<PromotionPlan> {
   const chainText = estate.promotion.chain.map((t) => t.name).join(' → ');
   if (!path) throw new PromotionRefused(`chain_ok failed: ${to} does not follow ${from} in the promotion chain (${chainText}; feeds: ${estate.promotion.feeds.map((f) => `${f.from.name} → ${f.tier.name}`).join(', ') || 'none'}); promote along the chain`);
   const skipped = path.slice(1, -1).map((t) => t.name);
-  if (skipped.length > 0 && (req.reason ?? '').trim().length < 10) {
-    throw new PromotionRefused(`chain_ok failed: ${from} → ${to} skips ${skipped.join(', ')}; promote through them, or pass --reason "<why, at least 10 characters>" (the record carries it)`);
+  if (skipped.length > 0 && !isReason(req.reason)) {
+    throw new PromotionRefused(`chain_ok failed: ${from} → ${to} skips ${skipped.join(', ')}; promote through them, or pass --reason "<why, at least ${MIN_REASON_LENGTH} characters>" (the record carries it)`);
   }
   checks.chain_ok = { ok: true, why: skipped.length > 0 ? `${to} follows ${from} through ${skipped.join(', ')}, skipped: ${req.reason!.trim()}` : `${to} follows ${from} in the chain (${chainText})` };
 

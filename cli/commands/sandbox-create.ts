@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parse } from '../args';
 import { Command, EXIT, UsageError } from '../command';
+import { MIN_REASON_LENGTH, isReason } from '../../contract/tiers';
 import { SandboxFileData } from '../../constructs/sandbox-files';
 import {
   ESTATE_OPTION, appOf, checkCandidate, fileSandbox, instant, loadWithSandboxDir, parseHours, parseNow, renderSandboxFile, requireName, writeFileAtomic,
@@ -45,7 +46,7 @@ export function parseCreateArgs(argv: readonly string[], clock: () => Date = () 
   if (values.seed !== undefined && !/^(golden|(synthetic|sanitized):[a-z0-9][a-z0-9._-]*)$/.test(values.seed)) {
     throw new UsageError(`--seed must be synthetic:<version>, sanitized:<dataset> or golden (got "${values.seed}")`);
   }
-  if (values.reason !== undefined && values.reason.trim().length < 10) throw new UsageError('--reason must say why in at least 10 characters');
+  if (values.reason !== undefined && !isReason(values.reason)) throw new UsageError(`--reason must say why in at least ${MIN_REASON_LENGTH} characters`);
   return {
     app, name, owner: values.owner, kind: kind as SandboxCreateOptions['kind'], template, ttlHours: parseHours('ttl', values.ttl),
     seed: values.seed, flags, egress: values.egress, reason: values.reason, now: parseNow(values.now, clock), estate: values.estate,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from '../args';
 import { Command, EXIT, UsageError } from '../command';
+import { MIN_REASON_LENGTH, isReason } from '../../contract/tiers';
 import { parseSandboxFile } from '../../constructs/sandbox-files';
 import { TierkitValidationError } from '../../constructs/errors';
 import {
@@ -23,7 +24,7 @@ export function parseExtendArgs(argv: readonly string[], clock: () => Date = () 
   const name = requireName('name (the sandbox, as the argument)', positionals[0]);
   const byHours = parseHours('ttl', values.ttl);
   if (byHours === undefined) throw new UsageError('--ttl is required: how much longer, e.g. --ttl 48h');
-  if (values.reason !== undefined && values.reason.trim().length < 10) throw new UsageError('--reason must say why in at least 10 characters');
+  if (values.reason !== undefined && !isReason(values.reason)) throw new UsageError(`--reason must say why in at least ${MIN_REASON_LENGTH} characters`);
   return { app: requireName('app', values.app), name, byHours, reason: values.reason, now: parseNow(values.now, clock), estate: values.estate };
 }
 

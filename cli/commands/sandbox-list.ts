@@ -3,7 +3,7 @@ import { Command, EXIT } from '../command';
 import { environmentsOf } from '../../constructs/query';
 import { Sandbox } from '../../constructs/sandbox';
 import { compareStrings } from '../../constructs/synth/serialize';
-import { ESTATE_OPTION, parseNow, stateAt } from '../sandbox-common';
+import { ESTATE_OPTION, parseNow, refuseSandboxFileProblems, stateAt } from '../sandbox-common';
 import { loadEstate } from '../estate-entry';
 import { configuredEntry, projectRoot, resolveFrom } from '../project';
 
@@ -39,6 +39,7 @@ and state at --now (default: the clock), sorted by name.`,
     const now = parseNow(values.now, () => new Date());
     const entry = values.estate !== undefined ? resolveFrom(io.cwd, values.estate) : configuredEntry(projectRoot(io.cwd));
     const estate = loadEstate(entry);
+    refuseSandboxFileProblems(estate);
     const sandboxes = environmentsOf(estate).filter((e): e is Sandbox => e instanceof Sandbox && (values.app === undefined || e.app.appName === values.app));
     const rows = sandboxRows(sandboxes, now);
     if (format === 'json') {

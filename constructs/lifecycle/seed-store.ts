@@ -25,36 +25,53 @@ export type SeedAccess = 'read' | 'write';
 /** The PV + PVC through which `env`'s namespace mounts `seed` (read-only unless `write`). */
 export function buildSeedVolume(chart: Chart, env: AppEnvironment, seed: string, access: SeedAccess, labels: Record<string, string>): string {
   const c = env.coordinate;
-  const ns = naming.namespace(c);
-  const store = env.estate.seedStore;
   const claim = naming.seedClaimName(seed);
-  const volume = naming.seedVolumeName(c, seed);
-  const readOnly = access === 'read';
-  const mode = readOnly ? 'ReadOnlyMany' : 'ReadWriteMany';
-  const seedLabels = { ...labels, [naming.LABELS.seed]: naming.seedSlug(seed) };
-  const id = `seed_${naming.seedSlug(seed).replace(/[^A-Za-z0-9]/g, '_')}`;
+  seedVolumeAndClaim(chart, `seed_${naming.seedSlug(seed).replace(/[^A-Za-z0-9]/g, '_')}`, {
+    app: c.app, seed, namespace: naming.namespace(c), claim, volume: naming.seedVolumeName(c, seed), readOnly: access === 'read', labels, store: env.estate.seedStore,
+  });
+  return claim;
+}
+
+/** Where one seed volume binds: the claim's namespace and names, and the export it mounts. */
+export interface SeedVolumePlacement {
+  readonly app: string;
+  readonly seed: string;
+  readonly namespace: string;
+  readonly claim: string;
+  readonly volume: string;
+  readonly readOnly: boolean;
+  readonly labels: Record<string, string>;
+  readonly store: { readonly server: string; readonly exportRoot: string };
+}
+
+/**
+ * A seed's PV, pinned by `claimRef` to the one claim, and that claim (construct ids `<id>_volume`,
+ * `<id>_claim`): every consumer's (here) and the preview Jobs' (synth/preview-manifests.ts).
+ */
+export function seedVolumeAndClaim(chart: Chart, id: string, p: SeedVolumePlacement): void {
+  const mode = p.readOnly ? 'ReadOnlyMany' : 'ReadWriteMany';
+  const seedLabels = { ...p.labels, [naming.LABELS.seed]: naming.seedSlug(p.seed) };
   new k8s.KubePersistentVolume(chart, `${id}_volume`, {
-    metadata: { name: volume, labels: seedLabels },
+    metadata: { name: p.volume, labels: seedLabels },
     spec: {
       accessModes: [mode],
       capacity: { storage: k8s.Quantity.fromString(SEED_CAPACITY) },
-      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name: claim },
-      mountOptions: ['nfsvers=4.1', ...(readOnly ? ['ro'] : [])],
-      nfs: { server: store.server, path: naming.seedExportPath(store.exportRoot, c.app, seed), readOnly },
+      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: p.namespace, name: p.claim },
+      mountOptions: ['nfsvers=4.1', ...(p.readOnly ? ['ro'] : [])],
+      nfs: { server: p.store.server, path: naming.seedExportPath(p.store.exportRoot, p.app, p.seed), readOnly: p.readOnly },
       persistentVolumeReclaimPolicy: 'Retain',
       storageClassName: '',
       volumeMode: 'Filesystem',
     },
   });
   new k8s.KubePersistentVolumeClaim(chart, `${id}_claim`, {
-    metadata: { name: claim, namespace: ns, labels: seedLabels },
+    metadata: { name: p.claim, namespace: p.namespace, labels: seedLabels },
     spec: {
       accessModes: [mode],
       resources: { requests: { storage: k8s.Quantity.fromString(SEED_CAPACITY) } },
       storageClassName: '',
       volumeMode: 'Filesystem',
-      volumeName: volume,
+      volumeName: p.volume,
     },
   });
-  return claim;
 }

@@ -11,11 +11,11 @@ import { Sandbox } from '../sandbox';
 import {
   ROOT_ROTATION_STATEMENTS, creationStatements, environmentPolicyRules, renderPolicy, revocationStatements,
 } from '../statements';
-import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import {
   AppEnvironmentStackDescription, ProviderDescription, ResourceDescription, VariableDescription, address, ref, variable,
 } from './stack-description';
 import { describePreviews } from './terraform-previews';
+import { kubernetesAuthRole } from './vault-auth-role';
 import { describeTemplateReset } from './terraform-template-reset';
 import { SandboxReset } from '../enums';
 import { hostsPreviews } from '../previews';
@@ -96,19 +96,7 @@ function serviceAccountAuthRole(
   id: string, env: AppEnvironment, roleName: string, serviceAccount: string, policyIds: readonly string[],
   ttl: { readonly defaultSeconds: number; readonly maxSeconds: number },
 ): ResourceDescription {
-  return {
-    type: 'vault_kubernetes_auth_backend_role', id,
-    attributes: {
-      backend: env.estate.naming.kubernetesAuthPath,
-      role_name: roleName,
-      bound_service_account_names: [serviceAccount],
-      bound_service_account_namespaces: [naming.namespace(env.coordinate)],
-      audience: VAULT_TOKEN_AUDIENCE,
-      token_policies: policyIds.map((p) => ref('vault_policy', p)),
-      token_ttl: ttl.defaultSeconds,
-      token_max_ttl: ttl.maxSeconds,
-    },
-  };
+  return kubernetesAuthRole(id, { backend: env.estate.naming.kubernetesAuthPath, roleName, serviceAccount, namespace: naming.namespace(env.coordinate), policyIds, ttl });
 }
 
 /**

@@ -26,7 +26,6 @@ export function previewCollector(chart: Chart, env: AppEnvironment, appLabels: R
   // Validation refuses such a window (previews.ts); never throw from synth, render no collector (TK180 reports it missing).
   if (!Number.isInteger(hours) || hours < ORPHAN_AFTER_HOURS_MIN || hours > ORPHAN_AFTER_HOURS_MAX) return;
   const labels = { ...appLabels, [naming.LABELS.job]: 'preview-collect' };
-  const secret = `${env.estate.naming.kvMount}/data/${naming.previewAdminKvSecretName(app)}`;
   new k8s.KubeCronJob(chart, `${app}_previews_collector`, {
     metadata: { name: naming.previewCollectorName(app), namespace: naming.PREVIEW_JOBS_NAMESPACE, labels },
     spec: {
@@ -43,22 +42,10 @@ export function previewCollector(chart: Chart, env: AppEnvironment, appLabels: R
           template: {
             metadata: {
               labels,
-              annotations: {
-                'vault.hashicorp.com/agent-inject': 'true',
-                'vault.hashicorp.com/agent-pre-populate-only': 'true',
-                'vault.hashicorp.com/agent-init-first': 'true',
-                'vault.hashicorp.com/role': naming.previewApplicationSetName(app),
-                'vault.hashicorp.com/agent-inject-secret-database': secret,
-                'vault.hashicorp.com/agent-inject-template-database': credentialsTemplate(secret, true),
-                ...vaultAgentRuntimeAnnotations(env.tier),
-              },
+              annotations: previewAdminAgentAnnotations(env, { token: false }),
             },
             spec: {
-              serviceAccountName: naming.previewApplicationSetName(app),
-              automountServiceAccountToken: false,
-              securityContext: podSecurityContext(JOB_UID),
-              ...placement(env),
-              restartPolicy: 'Never',
+              ...previewAdminPod(env),
               containers: [{
                 name: 'collect-orphans', image: imageReference(POSTGRES_CLIENT[env.server!.majorVersion]),
                 command: ['bash', '-c', previewCollectScript(app, hours)],
@@ -74,6 +61,39 @@ export function previewCollector(chart: Chart, env: AppEnvironment, appLabels: R
       },
     },
   });
+}
+
+/**
+ * The Vault agent of every pod that runs as the preview admin (the Jobs, the collector): it logs in
+ * as the Jobs' auth role and renders the admin's credential, init only. `token` leaves the agent's
+ * Vault token in the pod for a step that calls Vault (the Jobs' Vault steps); the collector never
+ * does. `extra` (the seed's hash) goes before the tier's runtime settings, which always come last.
+ */
+export function previewAdminAgentAnnotations(env: AppEnvironment, options: { readonly token: boolean; readonly extra?: Record<string, string> }): Record<string, string> {
+  const app = env.app.appName;
+  const secret = `${env.estate.naming.kvMount}/data/${naming.previewAdminKvSecretName(app)}`;
+  return {
+    'vault.hashicorp.com/agent-inject': 'true',
+    'vault.hashicorp.com/agent-pre-populate-only': 'true',
+    'vault.hashicorp.com/agent-init-first': 'true',
+    'vault.hashicorp.com/role': naming.previewApplicationSetName(app),
+    'vault.hashicorp.com/agent-inject-secret-database': secret,
+    'vault.hashicorp.com/agent-inject-template-database': credentialsTemplate(secret, true),
+    ...(options.token ? { 'vault.hashicorp.com/agent-inject-token': 'true' } : {}),
+    ...(options.extra ?? {}),
+    ...vaultAgentRuntimeAnnotations(env.tier),
+  };
+}
+
+/** The pod of every Job that runs as the preview admin: the Jobs' ServiceAccount (no API token), restricted, run once. */
+export function previewAdminPod(env: AppEnvironment): Pick<k8s.PodSpec, 'serviceAccountName' | 'automountServiceAccountToken' | 'securityContext' | 'nodeSelector' | 'tolerations' | 'restartPolicy'> {
+  return {
+    serviceAccountName: naming.previewApplicationSetName(env.app.appName),
+    automountServiceAccountToken: false,
+    securityContext: podSecurityContext(JOB_UID),
+    ...placement(env),
+    restartPolicy: 'Never',
+  };
 }
 
 /** `postgres` of the official image; the curl image runs as it too. */

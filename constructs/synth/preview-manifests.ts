@@ -5,9 +5,10 @@ import { CURL, POSTGRES_CLIENT, imageReference } from '../lifecycle/images';
 import {
   previewCreateScript, previewDrainScript, previewDropScript, previewSeedScript, previewVaultCreateScript, previewVaultDropScript, previewWorkloadCredsAgentTemplate,
 } from '../lifecycle/preview-scripts';
-import { LIFECYCLE_PATHS, SEED_HASH_FILE, credentialsTemplate, seedHashTemplate } from '../lifecycle/scripts';
+import { LIFECYCLE_PATHS, SEED_HASH_FILE, seedHashTemplate } from '../lifecycle/scripts';
 import * as naming from '../naming';
-import { JOB_UID, pgVars, previewCollector } from './preview-collector';
+import { seedVolumeAndClaim } from '../lifecycle/seed-store';
+import { JOB_UID, pgVars, previewAdminAgentAnnotations, previewAdminPod, previewCollector } from './preview-collector';
 import { hostsPreviews, previewSeed, previewSettings, previewWorkloadAccessor } from '../previews';
 import { DATABASE_TOOL_RESOURCES, SCALE_STEP_RESOURCES } from '../runtime';
 import {
@@ -85,9 +86,7 @@ type HookStep = { name: string; image: string; script: string; shell: 'bash' | '
 
 function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', steps: HookStep[], seed?: SeedInputs): void {
   const app = env.app.appName;
-  const n = env.estate.naming;
   const labels = { ...previewLabels(env), [naming.LABELS.job]: `preview-${step}` };
-  const secret = `${n.kvMount}/data/${naming.previewAdminKvSecretName(app)}`;
   const containers: k8s.Container[] = steps.map((s) => ({
     name: s.name, image: s.image, command: [s.shell, '-c', s.script], env: s.env,
     resources: containerResources(env.tier, s.shell === 'bash' ? DATABASE_TOOL_RESOURCES : SCALE_STEP_RESOURCES),
@@ -109,25 +108,11 @@ function hookJob(chart: Chart, env: AppEnvironment, step: 'create' | 'drop', ste
       template: {
         metadata: {
           labels,
-          annotations: {
-            // The agent logs in as the Jobs' auth role, renders the admin's credential, and leaves its token for the Vault step; init only.
-            'vault.hashicorp.com/agent-inject': 'true',
-            'vault.hashicorp.com/agent-pre-populate-only': 'true',
-            'vault.hashicorp.com/agent-init-first': 'true',
-            'vault.hashicorp.com/role': naming.previewApplicationSetName(app),
-            'vault.hashicorp.com/agent-inject-secret-database': secret,
-            'vault.hashicorp.com/agent-inject-template-database': credentialsTemplate(secret, true),
-            'vault.hashicorp.com/agent-inject-token': 'true',
-            ...(seed?.annotations ?? {}),
-            ...vaultAgentRuntimeAnnotations(env.tier),
-          },
+          // The agent leaves its token for the Vault step.
+          annotations: previewAdminAgentAnnotations(env, { token: true, extra: seed?.annotations }),
         },
         spec: {
-          serviceAccountName: naming.previewApplicationSetName(app),
-          automountServiceAccountToken: false,
-          securityContext: podSecurityContext(JOB_UID),
-          ...placement(env),
-          restartPolicy: 'Never',
+          ...previewAdminPod(env),
           // Steps in order: every one but the last as an init container.
           initContainers: containers.slice(0, -1),
           containers: containers.slice(-1),
@@ -299,9 +284,6 @@ export function buildPreviewJobsNamespace(chart: Chart, envs: readonly AppEnviro
   }
 }
 
-/** NFS ignores it, but a PV and its claim must state a capacity (lifecycle/seed-store.ts). */
-const SEED_CAPACITY = '100Gi';
-
 /**
  * The app's synthetic seed, read-only, for its preview Jobs: a PV whose claimRef pins it to the
  * Jobs' claim in `tierkit-previews` (no other namespace can bind it), `nfs.readOnly` (the kubelet
@@ -310,32 +292,8 @@ const SEED_CAPACITY = '100Gi';
  */
 function previewSeedVolume(chart: Chart, env: AppEnvironment, seed: string, labels: Record<string, string>): void {
   const app = env.app.appName;
-  const store = env.estate.seedStore;
-  const ns = naming.PREVIEW_JOBS_NAMESPACE;
-  const claim = naming.previewSeedClaimName(app, seed);
-  const volume = naming.previewSeedVolumeName(app, seed);
-  const seedLabels = { ...labels, [naming.LABELS.seed]: naming.seedSlug(seed) };
-  new k8s.KubePersistentVolume(chart, `${app}_previews_seed_volume`, {
-    metadata: { name: volume, labels: seedLabels },
-    spec: {
-      accessModes: ['ReadOnlyMany'],
-      capacity: { storage: k8s.Quantity.fromString(SEED_CAPACITY) },
-      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name: claim },
-      mountOptions: ['nfsvers=4.1', 'ro'],
-      nfs: { server: store.server, path: naming.seedExportPath(store.exportRoot, app, seed), readOnly: true },
-      persistentVolumeReclaimPolicy: 'Retain',
-      storageClassName: '',
-      volumeMode: 'Filesystem',
-    },
-  });
-  new k8s.KubePersistentVolumeClaim(chart, `${app}_previews_seed_claim`, {
-    metadata: { name: claim, namespace: ns, labels: seedLabels },
-    spec: {
-      accessModes: ['ReadOnlyMany'],
-      resources: { requests: { storage: k8s.Quantity.fromString(SEED_CAPACITY) } },
-      storageClassName: '',
-      volumeMode: 'Filesystem',
-      volumeName: volume,
-    },
+  seedVolumeAndClaim(chart, `${app}_previews_seed`, {
+    app, seed, namespace: naming.PREVIEW_JOBS_NAMESPACE, claim: naming.previewSeedClaimName(app, seed), volume: naming.previewSeedVolumeName(app, seed),
+    readOnly: true, labels, store: env.estate.seedStore,
   });
 }

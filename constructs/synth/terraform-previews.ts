@@ -2,8 +2,8 @@ import type { AppEnvironment } from '../app-environment';
 import * as naming from '../naming';
 import { renderPolicy, type PolicyRule } from '../statements';
 import { previewSeed, previewWorkloadAccessor } from '../previews';
-import { VAULT_TOKEN_AUDIENCE } from './pod-security';
 import { ResourceDescription, VariableDescription, address, ref, variable } from './stack-description';
+import { kubernetesAuthRole } from './vault-auth-role';
 
 /**
  * The Terraform part of an app's per-PR previews (docs/previews.md), in the stack of the app's
@@ -132,15 +132,10 @@ export function describePreviews(env: AppEnvironment): { variable: VariableDescr
         },
       },
       { type: 'vault_policy', id: 'preview_jobs_policy', attributes: { name: p.jobs, policy: p.policy } },
-      {
-        type: 'vault_kubernetes_auth_backend_role', id: 'preview_jobs_auth_role',
-        attributes: {
-          backend: n.kubernetesAuthPath, role_name: p.jobs, bound_service_account_names: [p.jobs],
-          bound_service_account_namespaces: [naming.PREVIEW_JOBS_NAMESPACE], audience: VAULT_TOKEN_AUDIENCE,
-          token_policies: [ref('vault_policy', 'preview_jobs_policy')],
-          token_ttl: PREVIEW_JOBS_TOKEN_TTL_SECONDS, token_max_ttl: PREVIEW_JOBS_TOKEN_TTL_SECONDS,
-        },
-      },
+      kubernetesAuthRole('preview_jobs_auth_role', {
+        backend: n.kubernetesAuthPath, roleName: p.jobs, serviceAccount: p.jobs, namespace: naming.PREVIEW_JOBS_NAMESPACE,
+        policyIds: ['preview_jobs_policy'], ttl: { defaultSeconds: PREVIEW_JOBS_TOKEN_TTL_SECONDS, maxSeconds: PREVIEW_JOBS_TOKEN_TTL_SECONDS },
+      }),
       ...workloadResources(env),
     ],
   };
@@ -151,14 +146,9 @@ function workloadResources(env: AppEnvironment): ResourceDescription[] {
   if (!w) return [];
   return [
     { type: 'vault_policy', id: 'preview_workload_policy', attributes: { name: w.name, policy: w.policy } },
-    {
-      type: 'vault_kubernetes_auth_backend_role', id: 'preview_workload_auth_role',
-      attributes: {
-        backend: env.estate.naming.kubernetesAuthPath, role_name: w.name, bound_service_account_names: [w.serviceAccounts],
-        bound_service_account_namespaces: [w.namespaces], audience: VAULT_TOKEN_AUDIENCE,
-        token_policies: [ref('vault_policy', 'preview_workload_policy')],
-        token_ttl: PREVIEW_WORKLOAD_TOKEN_TTL_SECONDS, token_max_ttl: PREVIEW_WORKLOAD_TOKEN_MAX_TTL_SECONDS,
-      },
-    },
+    kubernetesAuthRole('preview_workload_auth_role', {
+      backend: env.estate.naming.kubernetesAuthPath, roleName: w.name, serviceAccount: w.serviceAccounts, namespace: w.namespaces,
+      policyIds: ['preview_workload_policy'], ttl: { defaultSeconds: PREVIEW_WORKLOAD_TOKEN_TTL_SECONDS, maxSeconds: PREVIEW_WORKLOAD_TOKEN_MAX_TTL_SECONDS },
+    }),
   ];
 }

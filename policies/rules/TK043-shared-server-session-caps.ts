@@ -1,3 +1,4 @@
+import { isLiveTier } from '../../contract/tiers';
 import { groupBy } from '../graph/group';
 import { PLACEHOLDER, parseVaultStatement } from '../graph/sql';
 import { EstateGraph } from '../graph/types';
@@ -53,7 +54,7 @@ export const rule: Rule = {
   suppressible: true,
   evaluate(g: EstateGraph) {
     const out: RuleFinding[] = [];
-    const live = (tier: string | undefined) => tier !== undefined && (g.tiers.get(tier)?.data.includes('live') ?? tier === 'prod');
+    const live = (tier: string | undefined) => isLiveTier(g.tiers, tier);
     const dynamicRoles = groupBy(g.dynamicRoles, (r) => r.stack.name);
     for (const env of g.envs) {
       if (live(env.tier)) continue;

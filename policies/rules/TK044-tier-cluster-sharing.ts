@@ -1,3 +1,4 @@
+import { isLiveTier, isReason } from '../../contract/tiers';
 import { EstateGraph } from '../graph/types';
 import { tierServer } from './support/k8s-scope';
 import { Rule, RuleFinding } from './support/rule';
@@ -31,7 +32,7 @@ export const rule: Rule = {
   suppressible: false,
   evaluate(g: EstateGraph, ctx) {
     const out: RuleFinding[] = [];
-    const live = (t: string) => g.tiers.get(t)?.data.includes('live') ?? t === 'prod';
+    const live = (t: string) => isLiveTier(g.tiers, t);
     const groups = new Map<string, { servers: Set<string>; tiers: string[] }>();
     for (const t of g.manifest.tiers) {
       const server = tierServer(g, t.name);
@@ -49,7 +50,7 @@ export const rule: Rule = {
       const sorted = [...tiers].sort((a, b) => (g.tiers.get(a)?.rank ?? 0) - (g.tiers.get(b)?.rank ?? 0));
       const shown = [...servers].sort().join(' / ');
       const match = declared.find((d) => typeof d?.server === 'string' && clusterKey(d.server) === key
-        && Array.isArray(d.tiers) && tiers.every((t) => d.tiers.includes(t)) && typeof d.reason === 'string' && d.reason.trim().length >= 10);
+        && Array.isArray(d.tiers) && tiers.every((t) => d.tiers.includes(t)) && isReason(d.reason));
       if (match) {
         ctx.exempt({ subject: `cluster ${shown} shared by tiers ${sorted.join(', ')}`, reason: match.reason,
           source: { file: 'manifest.json', pointer: `/estate/sharedClusters/${declared.indexOf(match)}` } });

@@ -1,12 +1,11 @@
 import * as naming from '../../constructs/naming';
+import { isProdTier, isReason } from '../../contract/tiers';
 import type { Env, EstateGraph } from '../graph/types';
 import { previewSeedOf } from './support/preview-seed';
 import { podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { SeedVolume, seedVolumes } from './support/seed-store';
 import { isSeedProducerVolume } from './support/seed-producers';
-
-const MIN_REASON = 10;
 
 /** Whether `env`'s tier (or its reasoned seed exception) lets it hold `v`'s seed. */
 function allowed(g: EstateGraph, env: Env, v: SeedVolume): string | undefined {
@@ -16,10 +15,10 @@ function allowed(g: EstateGraph, env: Env, v: SeedVolume): string | undefined {
   if (isSeedProducerVolume(g, v)) return undefined;
   const tier = g.tiers.get(env.tier);
   if (!tier) return `tier ${env.tier} is not in the manifest`;
-  if (tier.data.includes(seed.dataClass) && (seed.seed !== 'golden' || env.tier === 'prod')) return undefined;
+  if (tier.data.includes(seed.dataClass) && (seed.seed !== 'golden' || isProdTier(g.tiers, env.tier))) return undefined;
   // A golden sandbox's opt-in (TK012 judges the sandbox side): only the seed it declared, with its reason.
   const reasoned = env.sandbox?.seed === seed.seed
-    && env.exceptions.some((e) => e.kind === 'seed' && e.value === seed.seed && typeof e.reason === 'string' && e.reason.trim().length >= MIN_REASON);
+    && env.exceptions.some((e) => e.kind === 'seed' && e.value === seed.seed && isReason(e.reason));
   if (reasoned) return undefined;
   return `its seed "${seed.seed}" is ${seed.dataClass} data, which tier ${env.tier} does not allow (${tier.data.join(', ')}) and no reasoned seed exception of ${describeEnv(env)} covers`;
 }

@@ -19,7 +19,7 @@ export const rule: Rule = {
   evaluate(g) {
     const out: RuleFinding[] = [];
     for (const v of seedVolumes(g)) {
-      if (!v.writable || isProducer(v) || isSeedProducerVolume(g, v)) continue;
+      if (!v.writable || isProducer(g, v) || isSeedProducerVolume(g, v)) continue;
       const seed = v.seed ? `seed "${v.seed.seed}" of ${v.seed.app}` : `an export tierkit cannot resolve (${v.problem})`;
       out.push({
         env: v.env, source: { ...v.pv.source, pointer: `${v.pv.source.pointer}/spec/nfs/readOnly` },

@@ -1,4 +1,5 @@
 import * as naming from '../../constructs/naming';
+import { isProdTier } from '../../contract/tiers';
 import { overlapWitness } from '../graph/vault-paths';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { declaredProducers } from './support/seed-producers';
@@ -29,7 +30,7 @@ export const rule: Rule = {
         if (r.capabilities.includes('deny') || !r.capabilities.some((c) => WRITE.has(c))) continue;
         const witness = overlapWitness(r.path, seedsGlob);
         if (witness === undefined) continue;
-        const producer = env && env.tier === 'prod' && !env.sandbox && p.name === naming.goldenDumpName({ app: env.app, env: env.env })
+        const producer = env && isProdTier(g.tiers, env.tier) && !env.sandbox && p.name === naming.goldenDumpName({ app: env.app, env: env.env })
           && r.path === `${kv}/data/${naming.seedHashKvSecretName(env.app, 'golden')}`;
         // A declared seed producer (TK139 judges where it runs): its own seed's hashes, nothing else.
         const seedProducer = env && declaredProducers(g).valid.some((q) => q.env.slug === env.slug && q.name === p.name

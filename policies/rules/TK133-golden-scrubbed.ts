@@ -1,11 +1,11 @@
 import { GOLDEN_DUMP_SCRIPT } from '../../constructs/lifecycle/scripts';
+import { isReason } from '../../contract/tiers';
 import { podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { predicateProblem } from '../../contract/sql-predicate';
 import { seedVolumes } from './support/seed-store';
 import { goldenPodProblems } from './support/lifecycle-pods';
 
-const MIN_REASON = 10;
 /** A literal as constructs/scrub.ts writes it. */
 const LIT = "'((?:[^']|'')*)'";
 const COLUMN_CALL = new RegExp(`^SELECT pg_temp\\.tk_scrub_column\\(${LIT}, ${LIT}, ${LIT}, (?:NULL|${LIT})\\);$`);
@@ -79,7 +79,7 @@ export const rule: Rule = {
           const sql = scrub.length === 1 && scrub[0].valueFrom === undefined ? scrub[0].value : undefined;
           const problem = typeof sql === 'string' && sql !== '' ? scrubSqlProblem(sql) : undefined;
           if (typeof sql === 'string' && sql !== '' && !problem) return;
-          const reason = env?.exceptions.find((e) => e.kind === 'scrub' && typeof e.reason === 'string' && e.reason.trim().length >= MIN_REASON);
+          const reason = env?.exceptions.find((e) => e.kind === 'scrub' && isReason(e.reason));
           if ((sql === undefined || sql === '') && scrub.length <= 1 && reason) return;
           out.push({
             env, source,

@@ -1,3 +1,4 @@
+import { isLiveTier } from '../../contract/tiers';
 import type { Env, EstateGraph, Source } from '../graph/types';
 import { podTemplates, templatePointer } from './support/pod-templates';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
@@ -51,11 +52,12 @@ export const rule: Rule = {
   evaluate(g) {
     const out: RuleFinding[] = [];
     const values = keyValues(g);
+    // Prod by data class (contract/tiers.ts): every live env's keys are prod's keys. Only the env that
+    // holds a key may hold it: another live env sharing it is reported too (a relabel never exempts).
     const prod = new Map<string, KeyValue[]>();
-    for (const v of values) if (v.env.tier === 'prod' && !v.env.sandbox) prod.set(v.env.app, [...(prod.get(v.env.app) ?? []), v]);
+    for (const v of values) if (isLiveTier(g.tiers, v.env.tier) && !v.env.sandbox) prod.set(v.env.app, [...(prod.get(v.env.app) ?? []), v]);
     for (const v of values) {
-      if (v.env.tier === 'prod' && !v.env.sandbox) continue;
-      const same = (prod.get(v.env.app) ?? []).find((p) => p.value === v.value);
+      const same = (prod.get(v.env.app) ?? []).find((p) => p.value === v.value && p.env.slug !== v.env.slug);
       if (same) {
         out.push({ env: v.env, source: v.source, message: `${describeEnv(v.env)} sets ${v.name} to the value prod ${v.env.app} uses for ${same.name}: the sandbox would hold prod's instance key` });
       }

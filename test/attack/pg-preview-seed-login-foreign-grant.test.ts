@@ -14,17 +14,13 @@
 // drops B's database instead (exit 5), on every sync while A keeps granting. Nothing in B's scripts
 // revokes privileges held in OTHER databases (DROP OWNED runs in one database only).
 // The server, applied estate and admin-side scripts: test/pg/support/preview-harness.ts.
-import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { previewSeedScript } from '../../constructs/lifecycle/preview-scripts';
-import { LIFECYCLE_SHELL_FUNCTIONS } from '../../constructs/lifecycle/scripts';
 import * as naming from '../../constructs/naming';
 import { synthToDist } from '../support/synth';
 import { previewEstate, usePreviewServer } from '../pg/support/preview-harness';
-import { createNamespace, ident, pgServer, tryConnect, type Namespace } from '../pg/support/db';
-import { findPgTools, runTool } from '../pg/support/pgtools';
+import { tryConnect, type Namespace } from '../pg/support/db';
+import { makePreviewSeed } from '../pg/support/preview-seed';
 
 
 const dist = synthToDist(previewEstate(), 'pg-preview-collector');
@@ -40,19 +36,8 @@ describe('attack18: a PR grants on its own table to another PR\'s seed login', (
   const { app, run, create, db, exists, credential } = h;
 
   it('PR 71\'s code granting to PR 72\'s seed login does not make PR 72\'s seed step drop its database', async () => {
-    const { binDir } = await findPgTools(15);
-    const src = await createNamespace(pgServer(15), 'a18seed');
-    const sdb = src.name('seed_src');
-    await (await src.admin()).exec(`CREATE DATABASE ${ident(sdb)}`);
-    const s = await src.connect({ user: src.server.user, password: src.server.password, database: sdb });
-    await s.exec("CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL); INSERT INTO llx_societe (nom) SELECT 'client ' || g FROM generate_series(1, 50) g");
-    await s.end();
-    const file = join(dir, 'seed.dump');
-    const srcEnv = { PATH: `${binDir}:${process.env.PATH}`, PGHOST: src.server.host, PGPORT: String(src.server.port), PGUSER: src.server.user, PGPASSWORD: src.server.password, PGSSLMODE: 'disable', PGDATABASE: sdb };
-    expect((await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${file}`, sdb], srcEnv)).code).toBe(0);
-    const content = await runTool('/bin/bash', ['-c', `${LIFECYCLE_SHELL_FUNCTIONS}tk_content_hash`], { ...srcEnv, TIERKIT_OBJECT_PREFIX: 'llx_' });
-    const hashes = `${file}.hashes`;
-    writeFileSync(hashes, `file_sha256=${createHash('sha256').update(readFileSync(file)).digest('hex')}\ncontent_sha256=${content.stdout.trim()}\n`);
+    const seedMade = await makePreviewSeed(dir, 'a18seed');
+    const { binDir, file, hashes } = seedMade;
     try {
       for (const pr of ['71', '72']) expect((await create(pr)).code).toBe(0);
       const c = await credential('71', 3600);
@@ -76,7 +61,7 @@ describe('attack18: a PR grants on its own table to another PR\'s seed login', (
       expect(await exists(db('72')), 'PR 72\'s database was dropped by its own seed step').toBe(true);
       expect(seeded.code, seeded.stderr).toBe(0);
     } finally {
-      await src.cleanup();
+      await seedMade.cleanup();
     }
   }, 180_000);
 });

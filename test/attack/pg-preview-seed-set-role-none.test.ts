@@ -10,21 +10,20 @@
 // any read-write statement after planted code in that session turns it into full preview-admin control.
 // fix15: the step now restores and hashes as a throwaway login (a member of the PR's group alone) with
 // row_security=off, into a database drained and created empty first; the admin opens no session in it.
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, FakeKind, SyntheticColumn, Tier } from '../../constructs';
 import { previewCreateScript, previewSeedScript } from '../../constructs/lifecycle/preview-scripts';
-import { LIFECYCLE_SHELL_FUNCTIONS } from '../../constructs/lifecycle/scripts';
 import * as naming from '../../constructs/naming';
 import { creationStatements } from '../../constructs/statements';
 import { smallEstate } from '../support/estates';
 import { synthToDist } from '../support/synth';
 import { createNamespace, ident, pgServer, tryConnect, type Namespace } from '../pg/support/db';
 import { applyEstate, type AppliedEnv, type AppliedEstate } from '../pg/support/estate';
-import { findPgTools, runTool, type ToolResult } from '../pg/support/pgtools';
+import { runTool, type ToolResult } from '../pg/support/pgtools';
+import { makePreviewSeed, type PreviewSeed } from '../pg/support/preview-seed';
 import { issueCredential, type VaultPieces } from '../pg/support/vault';
 
 function previewEstate() {
@@ -42,7 +41,7 @@ const dist = synthToDist(previewEstate(), 'pg-attack15-seed-role-none');
 
 describe('attack15: preview seed step, planted code and SET ROLE NONE (PostgreSQL 18)', () => {
   let ns: Namespace;
-  let src: Namespace;
+  let src: PreviewSeed | undefined;
   let applied: AppliedEstate;
   let dev: AppliedEnv;
   let dir: string;
@@ -71,19 +70,9 @@ describe('attack15: preview seed step, planted code and SET ROLE NONE (PostgreSQ
 
   it('code the PR planted in its own database never runs as the preview admin when the seed step re-runs', async () => {
     // The synthetic seed, dumped by pg_dump 15 as the producer does (as test/pg/previews.test.ts).
-    const { binDir } = await findPgTools(15);
-    src = await createNamespace(pgServer(15), 'a15seedsrc');
-    const sdb = src.name('seed_src');
-    await (await src.admin()).exec(`CREATE DATABASE ${ident(sdb)}`);
-    const s = await src.connect({ user: src.server.user, password: src.server.password, database: sdb });
-    await s.exec("CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL); INSERT INTO llx_societe (nom) SELECT 'client ' || g FROM generate_series(1, 50) g");
-    await s.end();
-    const file = join(dir, 'seed.dump');
-    const srcEnv = { PATH: `${binDir}:${process.env.PATH}`, PGHOST: src.server.host, PGPORT: String(src.server.port), PGUSER: src.server.user, PGPASSWORD: src.server.password, PGSSLMODE: 'disable', PGDATABASE: sdb };
-    expect((await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${file}`, sdb], srcEnv)).code).toBe(0);
-    const content = (await runTool('/bin/bash', ['-c', `${LIFECYCLE_SHELL_FUNCTIONS}tk_content_hash`], { ...srcEnv, TIERKIT_OBJECT_PREFIX: 'llx_' })).stdout.trim();
-    const hashes = join(dir, 'seed.hashes');
-    writeFileSync(hashes, `file_sha256=${createHash('sha256').update(readFileSync(file)).digest('hex')}\ncontent_sha256=${content}\n`);
+    const seedMade = await makePreviewSeed(dir, 'a15seedsrc');
+    src = seedMade;
+    const { binDir, file, hashes } = seedMade;
     const seed = () => run(previewSeedScript(m('erp')), '31', { PATH: `${binDir}:${process.env.PATH}`, TIERKIT_DUMP_FILE: file, TIERKIT_SEED_HASH_FILE: hashes, TIERKIT_OBJECT_PREFIX: 'llx_' });
 
     // First sync: created and seeded as designed.

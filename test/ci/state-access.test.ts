@@ -199,12 +199,15 @@ describe('the workflows assume the state identity whose trust admits their own t
 });
 
 describe('estate props cannot widen the state grants', () => {
+  // Validation reports these (never a throw from Backend.s3: one mechanism, every problem in one run; test/estate/one-run.test.ts).
   it('Backend.s3 refuses a wildcard key prefix or bucket, naming the prop and the fix', async () => {
     const { Backend } = await import('../../constructs/backend');
-    expect(() => Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: '*', accountId: '318462750923' })).toThrow(/keyPrefix "\*" must be path segments/);
-    expect(() => Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate/', accountId: '318462750923' })).toThrow(/no leading or trailing/);
-    expect(() => Backend.s3({ bucket: 'arcodange-*', region: 'eu-west-3', accountId: '318462750923' })).toThrow(/is not an S3 bucket name/);
-    expect(() => Backend.s3({ bucket: 'arcodange-tfstate', region: 'eu-west-3', accountId: '3184' })).toThrow(/not a 12-digit AWS account id/);
+    const issues = (props: Parameters<typeof Backend.s3>[0]) => Backend.s3(props).issues('estate').map((i) => `${i.property} ${JSON.stringify(i.value)}: ${i.message}; ${i.fix}`);
+    expect(issues({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: '*', accountId: '318462750923' })).toEqual([expect.stringMatching(/^backend\.keyPrefix "\*": must be path segments.*keyPrefix: 'estate'$/)]);
+    expect(issues({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate/', accountId: '318462750923' })).toEqual([expect.stringMatching(/no leading or trailing/)]);
+    expect(issues({ bucket: 'arcodange-*', region: 'eu-west-3', accountId: '318462750923' })).toEqual([expect.stringMatching(/^backend\.bucket "arcodange-\*": is not an S3 bucket name/)]);
+    expect(issues({ bucket: 'arcodange-tfstate', region: 'eu-west-3', accountId: '3184' })).toEqual([expect.stringMatching(/^backend\.accountId "3184": is not a 12-digit AWS account id/)]);
+    expect(issues({ bucket: 'arcodange-tfstate', region: 'eu-west-3', keyPrefix: 'estate', accountId: '318462750923' })).toEqual([]);
   });
 
   it('TK093 refuses a pattern in a resource even when the manifest derives it (a hand-edited manifest and file)', async () => {

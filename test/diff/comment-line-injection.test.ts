@@ -101,3 +101,35 @@ describe('free text cannot end its line in the review comment', () => {
     expect(md).toContain('manifest.json: bad\\n</details>');
   });
 });
+
+/**
+ * GitHub links and notifies `@user` / `@org/team` in a comment's rendered text, and a numeric
+ * reference is decoded before its mention filter reads the text; only text inside `code`, `pre`
+ * or `a` is skipped. A value's `@` must therefore reach the comment inside `<code>`.
+ */
+describe('a value cannot @-mention anyone in the comment', () => {
+  // What the mention filter would see: the comment's text outside code spans, fences and <code>.
+  const outsideCode = (md: string) => md.replace(/^ *```[\s\S]*?^ *```/gm, '').replace(/<code>[^<]*<\/code>/g, '').replace(/`[^`\n]*`/g, '');
+
+  it('text() writes every @ as <code>@</code>, never a bare @ or a reference GitHub would decode', () => {
+    expect(text('ping @arcodange/admins and @alice')).toBe('ping <code>@</code>arcodange/admins and <code>@</code>alice');
+    expect(text('@x')).not.toMatch(/&#64;|^@/);
+  });
+
+  it('a reason and a finding naming @-handles render with no @ outside code; a fence still shows it verbatim', () => {
+    const f = { ruleName: 'n', message: 'paged @security-team', fix: 'ask @alice', file: 'f', pointer: '/p', constructPath: 'e/x' };
+    const r: CheckReport = {
+      ...report(),
+      findings: [{ ...f, ruleId: 'TK900', severity: 'error' }, { ...f, ruleId: 'TK902', severity: 'error', suppressed: { reason: 'approved by @cto today' } }],
+      exceptions: [{ kind: 'environment', subject: 's', property: 'p', value: '@ops', defaultValue: 'd', reason: 'signed off by @arcodange/platform' }],
+    };
+    const base = read(cleanDist());
+    const m = JSON.parse(JSON.stringify(base.manifest));
+    m.appEnvironments.find((e: any) => e.slug === 'erp-sandbox').exceptions[0].reason += ' @erp-owners';
+    const md = renderMarkdown(computeChangeSet(base, { ...base, manifest: m }), base.manifest, m, { check: { report: r }, maxChars: 200_000 });
+    for (const handle of ['security-team', 'alice', 'cto', 'ops', 'arcodange/platform', 'erp-owners']) expect(md).toContain(`<code>@</code>${handle}`);
+    expect(outsideCode(md)).not.toMatch(/@/);
+    // Inside the details' fence (no mention is read there) the reason shows as written.
+    expect(md).toContain('reset from golden @erp-owners');
+  });
+});

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { App, PostgresServer, Sandbox, SandboxKind, Tier, TierkitValidationError, synthesize, validateEstate } from '../../constructs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Backend, PostgresServer, Releases, Sandbox, SandboxKind, Tier, TierkitValidationError, synthesize, validateEstate } from '../../constructs';
 import { smallApp, smallEstate } from '../support/estates';
 
 /**
@@ -50,6 +53,39 @@ describe('every problem of an estate in one run', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(TierkitValidationError);
       expect((err as TierkitValidationError).issues).toHaveLength(issues.length);
+    }
+  });
+
+  it('a bad backend throws nothing: its props are issues beside the rest, and synth refuses them all', () => {
+    const e = smallEstate({ backend: Backend.s3({ bucket: 'tf-*', region: 'eu-west-3', keyPrefix: '/x/', accountId: '12' }) });
+    smallApp(e, 'Bad_Name');
+    const issues = validateEstate(e);
+    expect(issues.map((i) => `${i.path} ${i.property} ${JSON.stringify(i.value)}`)).toEqual([
+      'test/Bad_Name name "Bad_Name"',
+      'test backend.bucket "tf-*"', 'test backend.keyPrefix "/x/"', 'test backend.accountId "12"',
+    ]);
+    expect(issues.every((i) => i.fix.length > 0)).toBe(true);
+    expect(() => synthesize(e)).toThrow(TierkitValidationError);
+  });
+
+  it('an unreadable or invalid releases file throws nothing: its problems are issues beside the rest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tierkit-one-run-'));
+    try {
+      const bad = join(dir, 'erp.releases.json');
+      writeFileSync(bad, '{ "schemaVersion": 1, "app": "erp", "envs": { "dev": {} } }');
+      const e = smallEstate();
+      new App(e, 'erp', { tiers: [Tier.DEV], objectPrefix: 'llx_', image: 'x:1', releases: Releases.fromFile(bad) });
+      new App(e, 'crm', { tiers: [Tier.DEV], objectPrefix: 'crm_', image: 'x:1', releases: Releases.fromFile(join(dir, 'missing.json')) });
+      smallApp(e, 'Bad_Name');
+      const issues = validateEstate(e).map((i) => `${i.path} ${i.property}: ${i.message}`);
+      expect(issues).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^test\/Bad_Name name: /),
+        expect.stringMatching(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} /envs/dev/image: `)),
+        expect.stringMatching(/missing\.json : cannot be read \(ENOENT\)/),
+      ]));
+      expect(() => synthesize(e)).toThrow(TierkitValidationError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

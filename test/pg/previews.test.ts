@@ -4,8 +4,7 @@
 // it must not drop, connect to, clone, alter or grant anything of prod or of any declared env.
 // A preview credential (the preview connection's creation statements, run as the admin like
 // Vault does) reaches its own PR's database only.
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +14,6 @@ import { App, FakeKind, SyntheticColumn, Tier } from '../../constructs';
 import {
   previewCreateScript, previewDrainScript, previewDropScript, previewSeedScript, previewVaultCreateScript, previewVaultDropScript, type PreviewVaultRole,
 } from '../../constructs/lifecycle/preview-scripts';
-import { LIFECYCLE_SHELL_FUNCTIONS } from '../../constructs/lifecycle/scripts';
 import { parseVaultPolicy } from '../../contract/vault-policy';
 import { matches } from '../../policies/graph/vault-paths';
 import * as naming from '../../constructs/naming';
@@ -24,7 +22,8 @@ import { smallEstate } from '../support/estates';
 import { synthToDist } from '../support/synth';
 import { createNamespace, expectSqlState, ident, pgServer, tryConnect, type Namespace, type Session } from './support/db';
 import { applyEstate, type AppliedEnv, type AppliedEstate } from './support/estate';
-import { findPgTools, runTool, type ToolResult } from './support/pgtools';
+import { runTool, type ToolResult } from './support/pgtools';
+import { makePreviewSeed } from './support/preview-seed';
 import { issueCredential, revokeCredential, type DynamicCredential, type VaultPieces } from './support/vault';
 
 const MAX_OPEN = 2;
@@ -157,27 +156,7 @@ describe('per-PR previews on PostgreSQL 18', () => {
   });
 
   /** A synthetic seed as its producer leaves it: a v15 `pg_dump -Fc` of a 15 server (pg_dump 15 refuses newer ones), and its published hashes. */
-  async function makeSeed(): Promise<{ binDir: string; file: string; hashes: string; fileSha: string; content: string; publish: (f: string, c: string) => void; cleanup: () => Promise<void> }> {
-    const { binDir } = await findPgTools(15);
-    const src = await createNamespace(pgServer(15), 'previewseed');
-    const db = src.name('seed_src');
-    await (await src.admin()).exec(`CREATE DATABASE ${ident(db)}`);
-    const s = await src.connect({ user: src.server.user, password: src.server.password, database: db });
-    await s.exec("CREATE TABLE llx_societe (rowid serial PRIMARY KEY, nom text NOT NULL); INSERT INTO llx_societe (nom) SELECT 'client ' || g FROM generate_series(1, 50) g");
-    await s.end();
-    const file = join(dir, `seed-${Math.random().toString(36).slice(2)}.dump`);
-    const srcEnv = { PATH: `${binDir}:${process.env.PATH}`, PGHOST: src.server.host, PGPORT: String(src.server.port), PGUSER: src.server.user, PGPASSWORD: src.server.password, PGSSLMODE: 'disable', PGDATABASE: db };
-    const dump = await runTool(join(binDir, 'pg_dump'), ['--format=custom', '--no-owner', '--no-acl', '--table=llx_*', `--file=${file}`, db], srcEnv);
-    expect(dump.code, dump.stderr).toBe(0);
-    // The content hash the producer publishes: the same function the step verifies with.
-    const content = await runTool('/bin/bash', ['-c', `${LIFECYCLE_SHELL_FUNCTIONS}tk_content_hash`], { ...srcEnv, TIERKIT_OBJECT_PREFIX: 'llx_' });
-    expect(content.code, content.stderr).toBe(0);
-    const fileSha = createHash('sha256').update(readFileSync(file)).digest('hex');
-    const hashes = `${file}.hashes`;
-    const publish = (f: string, c: string) => writeFileSync(hashes, `file_sha256=${f}\ncontent_sha256=${c}\n`);
-    publish(fileSha, content.stdout.trim());
-    return { binDir, file, hashes, fileSha, content: content.stdout.trim(), publish, cleanup: () => src.cleanup() };
-  }
+  const makeSeed = () => makePreviewSeed(dir, 'previewseed');
 
   // The PreSync seed step (previewSeedScript): the synthetic seed, dumped by pg_dump 15 as the producer does,
   // restored into PR 17's database as its group, verified, marked; PR 8's and the declared envs' untouched.

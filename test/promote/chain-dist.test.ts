@@ -55,6 +55,9 @@ describe('the promotion chain in dist/manifest.json, judged by TK143', () => {
     ['a tier hosting app-environments left off', (p) => { p.chain = ['local', 'ci', 'dev', 'staging', 'prod']; }, /leaves out tier preprod, which hosts app-environments/, '/estate/promotion'],
     ['a tier the estate does not have', (p) => { p.chain = [...p.chain, 'qa']; }, /names tier qa, which the estate does not have/, '/estate/promotion/chain/6'],
     ['prod fed from demo (an automatic gate) beside preprod', (p) => { p.feeds.push({ tier: 'prod', from: 'demo' }); }, /reaches prod from demo, whose apply gate \(automatic\)/, '/estate/promotion/feeds/1'],
+    // Prod is decided by data class (contract/tiers.ts isLiveTier), never by the name `prod`.
+    ['a tier holding live data under another name, fed from dev (automatic)', (p, m) => { m.tiers.find((t: any) => t.name === 'demo').data.push('live'); p.feeds = [{ tier: 'demo', from: 'dev' }]; },
+      /reaches demo from dev, whose apply gate \(automatic-on-merge\) needs no human approval/, '/estate/promotion/feeds/0'],
   ];
   for (const [name, edit, message, pointer] of cases) {
     it(`refuses ${name}`, async () => {

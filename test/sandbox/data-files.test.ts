@@ -4,8 +4,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Estate, Sandbox, SandboxKind, SandboxTemplate, SeedProfile, Tier, TierkitValidationError, loadSandboxFiles } from '../../constructs';
+import { sandboxFileProblems } from '../../constructs/sandbox-files';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { validateEstate } from '../../constructs/validation';
+import { environmentsOf } from '../../constructs/query';
 import { smallApp, smallEstate } from '../support/estates';
 import { testTmp } from '../setup/tmpdir';
 
@@ -20,12 +22,11 @@ function estateWith(files: Record<string, unknown>, appTiers: Tier[] = [Tier.DEV
   smallApp(estate, 'erp', appTiers);
   new SandboxTemplate(estate, 'closed', { tier: Tier.DEV });
   new SandboxTemplate(estate, 'open', { tier: Tier.DEV, egress: true, seeds: [SeedProfile.SYNTHETIC_V1, SeedProfile.GOLDEN] });
-  try {
-    loadSandboxFiles(estate, dir);
-    return { estate };
-  } catch (err) {
-    return { estate, error: err as TierkitValidationError };
-  }
+  // The loader never throws (issue 20: one run reports every problem): it records each file's
+  // problems on the estate, which validation reports and the sandbox CLI refuses.
+  loadSandboxFiles(estate, dir);
+  const problems = sandboxFileProblems(estate);
+  return { estate, error: problems.length > 0 ? new TierkitValidationError([...problems]) : undefined };
 }
 
 const sb = (extra: Record<string, unknown> = {}) => ({ managedBy: 'tierkit', kind: 'engineer', owner: 'bob', template: 'closed', createdAt: '2026-11-21T08:00:00Z', ...extra });
@@ -39,6 +40,21 @@ describe('the loader', () => {
       'sandboxes/erp/list.json must be a JSON object',
       'sandboxes/nope/a.json is in the directory of no declared app',
     ]);
+  });
+
+  it('a bad file hides nothing: its problems are validation issues beside the estate\'s others, and synth refuses them all in one error', () => {
+    const { estate } = estateWith({ 'erp/list.json': '[1]', 'nope/a.json': sb(), 'erp/ok.json': sb() });
+    smallApp(estate, 'Bad_Name');
+    const all = validateEstate(estate).map((i) => `${i.path} ${i.property}: ${i.message}`);
+    expect(all).toEqual(expect.arrayContaining([
+      'sandboxes/erp/list.json : must be a JSON object',
+      'sandboxes/nope/a.json : is in the directory of no declared app',
+      expect.stringMatching(/^test\/Bad_Name name: /),
+    ]));
+    // The good file beside them is loaded (its own checks run with the rest).
+    expect(environmentsOf(estate).map((e) => e.slug)).toContain('erp-ok');
+    expect(() => synthesize(estate)).toThrow(TierkitValidationError);
+    try { synthesize(estate); } catch (err) { expect((err as TierkitValidationError).issues.length).toBe(validateEstate(estate).length); }
   });
 
   it('a file sandbox whose name a tier already uses is refused naming the file', () => {

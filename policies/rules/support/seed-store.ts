@@ -4,6 +4,7 @@
  * reaches. The export path decides which seed a volume holds — never its labels — and anything
  * that is not an NFS export of the manifest's seed store is reported as unmodelled by the rules.
  */
+import { isProdTier } from '../../../contract/tiers';
 import type { Env, EstateGraph, K8sObject } from '../../graph/types';
 import { seedDataClass } from '../TK012-seed-profile';
 
@@ -85,7 +86,7 @@ export function seedVolumes(g: EstateGraph): SeedVolume[] {
   return out;
 }
 
-/** The golden's producer: the prod env of its app (its golden dump writes it). Other seeds have none in dist/. */
-export function isProducer(v: SeedVolume): boolean {
-  return v.seed?.seed === 'golden' && v.env !== undefined && v.env.app === v.seed.app && v.env.tier === 'prod' && !v.env.sandbox;
+/** The golden's producer: the prod env of its app (its golden dump writes it; contract/tiers.ts isProdTier). Other seeds have none in dist/. */
+export function isProducer(g: EstateGraph, v: SeedVolume): boolean {
+  return v.seed?.seed === 'golden' && v.env !== undefined && v.env.app === v.seed.app && isProdTier(g.tiers, v.env.tier) && !v.env.sandbox;
 }
