@@ -22,9 +22,21 @@ const SQL_PASSWORD = new RegExp(String.raw`\b[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]${S
  */
 const VAULT_AGENT_ANNOTATION = /^vault\.hashicorp\.com\//;
 
+/**
+ * Whether a key names a secret value (and is no agent annotation): a pure function of the key, read
+ * for every string of the estate, so judged once per key. Keyed on the whole key: two keys never share a verdict.
+ */
+const secretKeys = new Map<string, boolean>();
+
 function isLiteralSecret(key: string, value: unknown): boolean {
-  if (typeof value !== 'string' || VAULT_AGENT_ANNOTATION.test(key) || !isSecretName(key)) return false;
-  return isLiteralValue(value);
+  if (typeof value !== 'string') return false;
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    secret = !VAULT_AGENT_ANNOTATION.test(key) && isSecretName(key);
+    if (secretKeys.size > 50_000) secretKeys.clear();
+    secretKeys.set(key, secret);
+  }
+  return secret && isLiteralValue(value);
 }
 
 function literalIn(value: string): string | undefined {
@@ -40,6 +52,8 @@ function literalIn(value: string): string | undefined {
 /**
  * What a text holds (a password in a URL or in SQL, a literal secret assignment): the same scripts
  * and templates recur in every env of an estate, so each distinct text is read once per process.
+ * Module-level on purpose: the verdict is a pure function of the whole text (no graph, key or env
+ * enters it), so a memo shared across graphs can never merge two different inputs; bounded by the clear.
  */
 const textFindings = new Map<string, string | undefined>();
 
