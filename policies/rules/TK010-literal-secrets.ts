@@ -22,9 +22,21 @@ const SQL_PASSWORD = new RegExp(String.raw`\b[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]${S
  */
 const VAULT_AGENT_ANNOTATION = /^vault\.hashicorp\.com\//;
 
+/**
+ * Whether a key names a secret value (and is no agent annotation): a pure function of the key, read
+ * for every string of the estate, so judged once per key. Keyed on the whole key: two keys never share a verdict.
+ */
+const secretKeys = new Map<string, boolean>();
+
 function isLiteralSecret(key: string, value: unknown): boolean {
-  if (typeof value !== 'string' || VAULT_AGENT_ANNOTATION.test(key) || !isSecretName(key)) return false;
-  return isLiteralValue(value);
+  if (typeof value !== 'string') return false;
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    secret = !VAULT_AGENT_ANNOTATION.test(key) && isSecretName(key);
+    if (secretKeys.size > 50_000) secretKeys.clear();
+    secretKeys.set(key, secret);
+  }
+  return secret && isLiteralValue(value);
 }
 
 function literalIn(value: string): string | undefined {
@@ -40,19 +52,23 @@ function literalIn(value: string): string | undefined {
 /**
  * What a text holds (a password in a URL or in SQL, a literal secret assignment): the same scripts
  * and templates recur in every env of an estate, so each distinct text is read once per process.
+ * Module-level on purpose: the verdict is a pure function of the whole text (no graph, key or env
+ * enters it), so a memo shared across graphs can never merge two different inputs; bounded by the clear.
  */
-const textFindings = new Map<string, string | undefined>();
+const textFindings = new Map<string, string | null>();
 
 function textFinding(value: string): string | undefined {
   // A password in a URL needs `@`, one in SQL a quote, an assignment `=`: most strings have none.
   // A dollar-quoted PASSWORD has no quote: the word itself keeps such a text in.
   if (!value.includes('=') && !value.includes('@') && !value.includes("'") && !/password/i.test(value)) return undefined;
-  if (textFindings.has(value)) return textFindings.get(value);
+  // `null` is a text read and found clean: one lookup answers both.
+  const known = textFindings.get(value);
+  if (known !== undefined) return known ?? undefined;
   const inside = literalIn(value);
   const assigned = inside ? [] : literalAssignments(value);
   const found = inside ?? (assigned.length > 0 ? `a literal ${assigned.map((n) => `"${n}"`).join(', ')} assigned in the text` : undefined);
   if (textFindings.size > 50_000) textFindings.clear();
-  textFindings.set(value, found);
+  textFindings.set(value, found ?? null);
   return found;
 }
 
@@ -60,51 +76,63 @@ function pointerSegment(s: string): string {
   return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+/** One scan's state: the pointer it starts at, the segments below it, where hits go. */
+interface Walk {
+  readonly pointer: string;
+  readonly segments: string[];
+  readonly hit: (pointer: string, what: string) => void;
+}
+
+function at(w: Walk, ...more: string[]): string {
+  return `${w.pointer}${[...w.segments, ...more].map((x) => `/${pointerSegment(x)}`).join('')}`;
+}
+
 /**
  * Walk a JSON value; report every literal secret with its own pointer. The pointer's segments are
  * kept on a stack and joined only on a hit: almost no string is one, and the walk sees them all.
+ * Module-level functions over a state object: no closure is made per stack or manifest.
  */
 function scan(value: unknown, pointer: string, key: string, hit: (pointer: string, what: string) => void): void {
-  const segments: string[] = [];
-  const at = (...more: string[]) => `${pointer}${[...segments, ...more].map((x) => `/${pointerSegment(x)}`).join('')}`;
-  const walk = (v: unknown, k: string): void => {
-    if (typeof v === 'string') {
-      if (isLiteralSecret(k, v)) hit(at(), `literal value for "${k}"`);
-      else {
-        const found = textFinding(v);
-        if (found) hit(at(), found);
-        else if (v.startsWith('{') && /data_json|_json$/.test(k)) {
-          try {
-            const parsed = JSON.parse(v);
-            const here = at();
-            scan(parsed, here, k, (_, what) => hit(here, `${what} inside ${k}`));
-          } catch { /* not JSON: nothing more to read */ }
-        }
-      }
-      return;
-    }
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        segments.push(String(i));
-        walk(v[i], k);
-        segments.pop();
-      }
-    } else if (v && typeof v === 'object') {
-      // `{name, value}` pairs (container env, Helm and plugin parameters) are judged by the name;
-      // `valueFrom` (a secretKeyRef) carries no value and passes.
-      const pair = v as Record<string, unknown>;
-      if (typeof pair.name === 'string' && typeof pair.value === 'string' && isSecretName(pair.name) && isLiteralValue(pair.value)) {
-        hit(at('value'), `literal value for "${pair.name}"`);
-      }
-      for (const ck of Object.keys(v)) {
-        if (ck === '//') continue;
-        segments.push(ck);
-        walk(pair[ck], ck);
-        segments.pop();
+  walk({ pointer, segments: [], hit }, value, key);
+}
+
+function walk(w: Walk, v: unknown, k: string): void {
+  if (typeof v === 'string') {
+    if (isLiteralSecret(k, v)) w.hit(at(w), `literal value for "${k}"`);
+    else {
+      const found = textFinding(v);
+      if (found) w.hit(at(w), found);
+      else if (v.startsWith('{') && /data_json|_json$/.test(k)) {
+        try {
+          const parsed = JSON.parse(v);
+          const here = at(w);
+          scan(parsed, here, k, (_, what) => w.hit(here, `${what} inside ${k}`));
+        } catch { /* not JSON: nothing more to read */ }
       }
     }
-  };
-  walk(value, key);
+    return;
+  }
+  const segments = w.segments;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      segments.push(String(i));
+      walk(w, v[i], k);
+      segments.pop();
+    }
+  } else if (v && typeof v === 'object') {
+    // `{name, value}` pairs (container env, Helm and plugin parameters) are judged by the name;
+    // `valueFrom` (a secretKeyRef) carries no value and passes.
+    const pair = v as Record<string, unknown>;
+    if (typeof pair.name === 'string' && typeof pair.value === 'string' && isSecretName(pair.name) && isLiteralValue(pair.value)) {
+      w.hit(at(w, 'value'), `literal value for "${pair.name}"`);
+    }
+    for (const ck of Object.keys(v)) {
+      if (ck === '//') continue;
+      segments.push(ck);
+      walk(w, pair[ck], ck);
+      segments.pop();
+    }
+  }
 }
 
 function kubernetesFindings(g: EstateGraph, out: RuleFinding[]): void {
