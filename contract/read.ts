@@ -1,4 +1,5 @@
 import { repeatedJsonKey } from './json';
+import { holdsNoRepeatedKey } from './read-json';
 import { createHash } from 'node:crypto';
 import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -51,10 +52,9 @@ function parseJson(rel: string, text: string): any {
   } catch (err) {
     throw new DistReadError(rel, `is not valid JSON: ${(err as Error).message}; run \`tierkit synth\` to rewrite it`);
   }
-  // Text exactly as JSON.stringify writes this value holds no repeated key (the value has none to
-  // write): tierkit's canonical files pass here without the slower key-by-key scan.
-  const canonical = json !== null && typeof json === 'object' && JSON.stringify(json, null, 2) + '\n' === text;
-  const repeated = canonical ? undefined : repeatedJsonKey(text);
+  // As many keys in the text as properties in the value: no key repeated (read-json.ts), without
+  // the slower key-by-key scan, which names the key otherwise.
+  const repeated = holdsNoRepeatedKey(text, json) ? undefined : repeatedJsonKey(text);
   if (repeated !== undefined) {
     throw new DistReadError(rel, `repeats the key ${JSON.stringify(repeated)} in one object: JSON.parse keeps only its last value, Terraform (HCL JSON) reads every one, so a definition would escape the rules; run \`tierkit synth\` to rewrite it`);
   }
