@@ -1,5 +1,3 @@
-import { stringify } from 'yaml';
-
 /**
  * NEL, LS and PS end a line for the libyaml-derived parsers that read what tierkit writes
  * (go-yaml v2/v3 in kubectl, kustomize and Argo CD: yamlprivateh.go `is_break`; YAML 1.1), but not
@@ -15,6 +13,10 @@ const BREAK_ESCAPES: Readonly<Record<string, string>> = { '\u0085': '\\N', '\u20
  * only for a document that holds one (`yaml` would write it raw); key order is kept as given.
  */
 export function yamlWithEscapedBreaks(value: unknown): string {
+  // Required here, not at the top: the reader imports this file for GO_YAML_ONLY_BREAK alone, and
+  // `check` would otherwise load the whole emitter (~60 ms) it never uses.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { stringify } = require('yaml') as typeof import('yaml');
   const text = stringify(value, { lineWidth: 0, aliasDuplicateObjects: false, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'QUOTE_DOUBLE', blockQuote: false });
   return text.replace(/[\u0085\u2028\u2029]/g, (ch) => BREAK_ESCAPES[ch]);
 }
