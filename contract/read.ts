@@ -9,7 +9,7 @@ import { DistProblem, pointerSegment } from './problems';
 import { normalizeStack } from './terraform/normalize';
 import { StackEvaluator } from './terraform/stack';
 import { mergeStackFiles } from './terraform/merge';
-import { GO_YAML_ONLY_BREAK } from './yaml-breaks';
+import { hasGoYamlOnlyBreak } from './yaml-breaks';
 import { parseTierkitYaml, writesBack } from './yaml-read';
 import type { YamlVerifier } from './yaml-verify';
 
@@ -347,7 +347,7 @@ export function startReading(source: DistSource, options: ReadDistOptions, verif
       return { rel, listed: isListed, error };
     }
     // A Go-only line break is refused by parseYamlStream, in order, below: never the fast path.
-    if (GO_YAML_ONLY_BREAK.test(text)) return { rel, listed: isListed, text };
+    if (hasGoYamlOnlyBreak(text)) return { rel, listed: isListed, text };
     const docs = parseTierkitYaml(text);
     if (docs === undefined) return { rel, listed: isListed, text };
     const verifier = verifierFor(text.length);
