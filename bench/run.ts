@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--runs N] [--multipliers 1,10,100] [--timeout-s S] [--no-phases] [--only check]`
+ * `npm run bench [-- --quick] [--runs N] [--multipliers 1,10,100] [--timeout-s S] [--no-phases] [--only check] [--compiled]`
  *
  * `--only` times only the listed operations (synth, baseline, check, diff); check and diff still
  * need a dist, which one untimed synth writes when synth itself is not timed.
@@ -46,6 +46,12 @@ export interface BenchOptions {
   readonly command: string;
   /** Operations to time. @default every one of BENCH_OPERATIONS */
   readonly only?: ReadonlySet<BenchOperation>;
+  /**
+   * Also time check through the compiled CLI (lib/, built first by `npm run build`, untimed): what an
+   * installed tierkit runs. An extra row; the `check` row (source checkout, tsx) stays comparable
+   * with earlier reports. @default false
+   */
+  readonly compiled?: boolean;
 }
 
 /** What `--only` may name: tierkit's synth, the baseline's synth, check and diff. */
@@ -127,6 +133,9 @@ export function runBench(o: BenchOptions, log: Log = () => undefined): BenchRepo
   const rows: Row[] = [];
   const phases: Phases[] = [];
   const timed = (op: BenchOperation) => o.only === undefined || o.only.has(op);
+  // Built once, before anything is timed; a failed build makes the compiled rows failed, never stale.
+  const compiled = o.compiled && timed('check') && available.check ? runNode([join(ROOT, 'scripts', 'build.js')], child()) : undefined;
+  const compiledCli = join(ROOT, 'lib', 'cli', 'main.js');
 
   for (const x of o.multipliers) {
     const env = sizeEnv(o, x);
@@ -165,6 +174,17 @@ export function runBench(o: BenchOptions, log: Log = () => undefined): BenchRepo
       rows.push(summarize('check', x, envCount, s, [0, 1], true));
     } else {
       rows.push(available.check ? { ...unavailable('check', x, envCount, 'check'), status: 'failed', note: 'no dist: synth failed' } : unavailable('check', x, envCount, 'check'));
+    }
+    if (compiled && synthRow?.status === 'ok') {
+      const op = 'check (compiled lib/)';
+      if (compiled.exitCode !== 0) {
+        rows.push({ ...unavailable(op, x, envCount, 'check'), status: 'failed', note: `npm run build failed: ${compiled.stderr.slice(0, 200)}` });
+      } else {
+        // bin/tierkit's installed path: lib/cli/main.js, no tsx.
+        const script = `require(${JSON.stringify(compiledCli)}).main(process.argv.slice(1), { out: (t) => console.log(t), err: (t) => console.error(t), cwd: process.cwd() }).then((c) => { process.exitCode = c; })`;
+        const s = samples(op, () => ['-e', script, 'check', dist, '--format', 'json', '--now', CHECK_NOW], child(), true);
+        rows.push(summarize(op, x, envCount, s, [0, 1], true));
+      }
     }
     if (!timed('diff')) {
       // not asked for
@@ -206,6 +226,7 @@ export function optionsFromArgv(argv: readonly string[]): BenchOptions {
     options: {
       quick: { type: 'boolean' }, runs: { type: 'string' }, multipliers: { type: 'string' }, seed: { type: 'string' },
       'timeout-s': { type: 'string' }, 'no-phases': { type: 'boolean' }, 'work-dir': { type: 'string' }, only: { type: 'string' },
+      compiled: { type: 'boolean' },
     },
     strict: true,
   });
@@ -239,6 +260,7 @@ export function optionsFromArgv(argv: readonly string[]): BenchOptions {
     phases: !values['no-phases'] && !quick,
     quick,
     ...(only ? { only } : {}),
+    ...(values.compiled ? { compiled: true } : {}),
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
   };
 }

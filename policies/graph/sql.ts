@@ -1,7 +1,7 @@
-import { loadModule, parseSync } from 'libpg-query';
+import { loadPgParser, pgParseSync } from './pg-parser';
 
 /**
- * The real PostgreSQL parser (libpg-query, WASM). It loads asynchronously once; after
+ * The real PostgreSQL parser (libpg-query, WASM, through pg-parser.ts). It loads asynchronously once; after
  * `loadSqlParser()` every parse is synchronous, so rules stay plain functions of the graph.
  * Statements are parsed once per distinct text: an estate of thousands of environments has a
  * handful of distinct statement shapes per env, and the cache keeps the cost linear.
@@ -10,7 +10,7 @@ let loaded: Promise<void> | undefined;
 let ready = false;
 
 export function loadSqlParser(): Promise<void> {
-  loaded ??= loadModule().then(() => { ready = true; });
+  loaded ??= loadPgParser().then(() => { ready = true; });
   return loaded;
 }
 
@@ -44,7 +44,7 @@ export function parseSql(text: string): ParsedSql {
   if (!ready) throw new Error('the SQL parser is not loaded: await loadSqlParser() before evaluating rules');
   let result: ParsedSql;
   try {
-    const tree = parseSync(text) as { stmts?: { stmt: Record<string, any> }[] };
+    const tree = pgParseSync(text);
     result = { ok: true, stmts: (tree.stmts ?? []).map((s) => s.stmt) };
   } catch (err) {
     result = { ok: false, error: (err as Error).message };

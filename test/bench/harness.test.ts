@@ -126,6 +126,16 @@ describe('bench harness', () => {
     expect(() => optionsFromArgv(['--only', 'check,lint'])).toThrow(/--only takes a comma-separated list of synth, baseline, check, diff, got "lint"/);
   }, 300_000);
 
+  it('--compiled adds a row timing check through the compiled CLI (lib/, built first), beside the source row', () => {
+    const options = { ...optionsFromArgv(['--quick', '--multipliers', '1', '--only', 'check', '--compiled', '--work-dir', testTmp('bench', `compiled-${process.pid}`)]), base: { apps: 1, sandboxes: 1 } };
+    expect(options.compiled).toBe(true);
+    expect(optionsFromArgv(['--quick']).compiled).toBeUndefined();
+    const report = runBench(options);
+    expect(report.rows.map((r) => r.operation)).toEqual(['check', 'check (compiled lib/)']);
+    for (const row of report.rows) expect(row, row.operation).toMatchObject({ status: 'ok', runs: 1, appEnvironments: 8 });
+    expect(toMarkdown(report)).toContain('| check (compiled lib/) | 1× | 8 |');
+  }, 300_000);
+
   it('judges the targets at the reference size and marks what was not measured', () => {
     const row = (operation: Row['operation'], multiplier: number, medianMs: number, medianRssMiB = 100): Row => ({
       operation, multiplier, appEnvironments: 23 * multiplier, status: 'ok', runs: 3, medianMs, medianRssMiB, medianCpuMs: medianMs, samplesMs: [medianMs],
