@@ -471,9 +471,11 @@ const rules: Record<string, Rule> = {
         `pin it: image: "${typeof a.image === 'string' ? a.image.replace(/@.*$/, '') : '<repo>:<tag>'}@sha256:<digest>" (or give the env a release with an image by digest)`)];
     }),
     ...e.servers.flatMap((s) => {
+      // A pinned major needs no search (most servers): the envs are walked only for one without a client image.
+      if (!Number.isInteger(s.majorVersion) || POSTGRES_CLIENT[s.majorVersion] !== undefined) return [];
       // A synthetic producer uses the lowest major of its app's servers (lifecycle/producers.ts).
       const needs = environments(e).find((x) => x.server === s && (hasGoldenDump(x) || hasReset(x) || x.app.synthetic !== undefined));
-      return needs === undefined || !Number.isInteger(s.majorVersion) || POSTGRES_CLIENT[s.majorVersion] !== undefined ? [] : [issue(e, s, 'majorVersion', s.majorVersion,
+      return needs === undefined ? [] : [issue(e, s, 'majorVersion', s.majorVersion,
         `has no pinned PostgreSQL client image, and env ${needs.slug}'s lifecycle Job needs one (pinned majors: ${PINNED_POSTGRES_MAJORS.join(', ')})`,
         `use a pinned major, or pin docker.io/library/postgres:<tag>@sha256:<digest> for ${s.majorVersion} in constructs/lifecycle/images.ts`)];
     }),
