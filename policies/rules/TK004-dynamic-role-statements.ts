@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { PLACEHOLDER, parseVaultStatement } from '../graph/sql';
-import type { EstateGraph } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { dynamicRoleEnv } from './support/vault-env';
 import { promoteOf } from './support/promote-common';
@@ -136,9 +135,6 @@ export function revocationProblems(statements: readonly string[], group: string 
 const GROUP_SLOT = `tierkit_g_${randomBytes(8).toString('hex')}`;
 const CONNECTION_SLOT = `tierkit_c_${randomBytes(8).toString('hex')}`;
 type Judged = { creation: string[]; revocation: string[] };
-// One memo per graph (house rule: no cache outlives its graph). The key is the whole normalized text of
-// both lists, never a name, so two different statement sets cannot share an entry.
-const memos = new WeakMap<EstateGraph, Map<string, Judged>>();
 
 const IDENT_CHAR = /[A-Za-z0-9_$]/;
 
@@ -221,8 +217,9 @@ export const rule: Rule = {
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];
-    let memo = memos.get(g);
-    if (!memo) memos.set(g, (memo = new Map()));
+    // One memo per evaluation (no cache outlives its graph). The key is the whole normalized text of
+    // both lists, never a name, so two different statement sets cannot share an entry.
+    const memo = new Map<string, Judged>();
     for (const r of g.dynamicRoles) {
       // A declared promote credential holds table grants by design: TK160 judges it, as strictly.
       if (promoteOf(g, r)) continue;
