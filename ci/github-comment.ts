@@ -57,8 +57,10 @@ const limit = ${GITHUB_COMMENT_LIMIT};
 const artifact = (name) => 'the \`' + name + '\` artifact of run ' + context.runId;
 let diff = fs.readFileSync('tierkit-diff/comment.md', 'utf8');
 if (!diff.startsWith(marker)) diff = marker + '\\n' + diff;
-// A stack name is a directory the PR run named: as a numeric entity, no character of it is Markdown or HTML.
-const cell = (x) => x.replace(/[&<>|\`\\\\\\r\\n]/g, (c) => '&#' + c.charCodeAt(0) + ';');
+// A stack name is a directory the PR run named: every character but a letter, digit, dot or hyphen
+// is a numeric entity, so none of it is Markdown or HTML (as diff/markdown-text.ts text()); an @ is
+// written inside a code element, where GitHub reads no mention (an entity would be decoded first).
+const cell = (x) => x.replace(/[^A-Za-z0-9.-]/gu, (c) => (c === '@' ? '<code>@</code>' : '&#' + c.codePointAt(0) + ';'));
 const rows = Object.keys(plans).sort().map((s) => '| ' + cell(s) + ' | \`' + plans[s] + '\` |\\n');
 const lead = rows.length === 0 ? 'No stack to plan.\\n' : '';
 const outro = '\\nOn merge, each stack is planned again from main and applied only if that plan does what the reviewed one does, behind its tier\\'s environment. ' + process.env.PLAN_RESULTS + '.\\n';

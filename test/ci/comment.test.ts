@@ -62,9 +62,19 @@ describe('the sticky comment stays under GitHub\'s limit', () => {
   it('a plan directory named with a line ending, a pipe or a tag stays one table cell (attack17: names come from the PR run)', () => {
     const evil = 'x\r\n<!--|`<details>\\&amp;';
     const { body } = post(diffOf(2_000), ['crm-dev', evil]);
-    expect(body).toContain('| x&#13;&#10;&#60;!--&#124;&#96;&#60;details&#62;&#92;&#38;amp; | `');
+    expect(body).toContain('| x&#13;&#10;&#60;&#33;--&#124;&#96;&#60;details&#62;&#92;&#38;amp&#59; | `');
     expect(body).not.toContain('\r');
     expect(body.split('\n').filter((l) => l.includes('<!--'))).toEqual([MARKER]);
+  });
+
+  it('a plan directory named with an @, a link, emphasis or a heading mentions nobody and renders as the name (h10)', () => {
+    // An artifact name may hold @ [ ] ( ) _ ~ # $ ! (GitHub refuses only " : < > | * ? \\ / and line endings).
+    const evil = '@acme[x](y)_z_~~s~~#$!😀';
+    const { body } = post(diffOf(2_000), ['crm-dev', evil]);
+    const row = body.split('\n').find((l) => l.includes(sha(evil)))!;
+    expect(row).toBe(`| <code>@</code>acme&#91;x&#93;&#40;y&#41;&#95;z&#95;&#126;&#126;s&#126;&#126;&#35;&#36;&#33;&#128512; | \`${sha(evil)}\` |`);
+    // No character GitHub reads as Markdown or a mention is left outside an entity or the code element.
+    expect(row.replace(/<code>@<\/code>|&#\d+;/g, '')).toMatch(/^\| acmexyzs \| `[0-9a-f]{64}` \|$/);
   });
 
   it('a diff at its 60,000-character budget and 1,000 plans: the table is cut, the count and the artifact are given', () => {
