@@ -16,19 +16,30 @@ export function isReason(reason: unknown): reason is string {
 /** The data class of production data. */
 export const LIVE_DATA = 'live';
 
+export interface BuiltinTier {
+  readonly name: string;
+  /** Higher is stricter. */
+  readonly rank: number;
+  /** Whether the tier holds live data (prod's). */
+  readonly live: boolean;
+  /** The data classes it may hold; estates cannot change them (TierSettings has no `data`). */
+  readonly data: readonly string[];
+}
+
 /**
- * The built-in tiers as the contract knows them (name, rank, whether they hold live data), for a
- * tier name the manifest does not describe. constructs/tier.ts declares the same tiers (a test
+ * The built-in tiers as the contract knows them (name, rank, whether they hold live data, data
+ * classes), for a tier name the manifest does not describe, and for TK017, which holds the
+ * manifest's tiers to them. constructs/tier.ts declares the same tiers (a test
  * holds the two equal).
  */
-export const BUILTIN_TIERS: readonly { readonly name: string; readonly rank: number; readonly live: boolean }[] = [
-  { name: 'local', rank: 0, live: false },
-  { name: 'ci', rank: 1, live: false },
-  { name: 'dev', rank: 2, live: false },
-  { name: 'demo', rank: 3, live: false },
-  { name: 'staging', rank: 4, live: false },
-  { name: 'preprod', rank: 5, live: false },
-  { name: 'prod', rank: 6, live: true },
+export const BUILTIN_TIERS: readonly BuiltinTier[] = [
+  { name: 'local', rank: 0, live: false, data: ['synthetic'] },
+  { name: 'ci', rank: 1, live: false, data: ['synthetic'] },
+  { name: 'dev', rank: 2, live: false, data: ['synthetic', 'sanitized'] },
+  { name: 'demo', rank: 3, live: false, data: ['synthetic'] },
+  { name: 'staging', rank: 4, live: false, data: ['sanitized'] },
+  { name: 'preprod', rank: 5, live: false, data: ['sanitized'] },
+  { name: 'prod', rank: 6, live: true, data: [LIVE_DATA] },
 ];
 
 type Tiers = readonly Pick<ManifestTier, 'name' | 'data'>[] | ReadonlyMap<string, Pick<ManifestTier, 'name' | 'data'>>;
@@ -66,4 +77,13 @@ export function isProdTier(tiers: Tiers, name: string | undefined): boolean {
 /** The built-in rank of a tier name, if it is a built-in tier. */
 export function builtinTierRank(name: string): number | undefined {
   return BUILTIN_TIERS.find((b) => b.name === name)?.rank;
+}
+
+/**
+ * The name to give the live-data tier in a message: the manifest's tier holding live data, else
+ * the built-in one (prod). Deciding whether a tier is live is isLiveTier's; this only names it.
+ */
+export function liveTierName(tiers: Tiers): string {
+  const all = 'get' in tiers ? [...tiers.values()] : tiers;
+  return all.find((t) => Array.isArray(t.data) && t.data.includes(LIVE_DATA))?.name ?? BUILTIN_TIERS.find((b) => b.live)!.name;
 }

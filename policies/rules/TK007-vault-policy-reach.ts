@@ -1,3 +1,4 @@
+import { liveTierName } from '../../contract/tiers';
 import { Rule, RuleFinding, envReaches } from './support/rule';
 import { ownerLabel, policyOwner, reachIndexOf } from './support/vault-reach';
 
@@ -30,7 +31,7 @@ export const rule: Rule = {
         const listed = [...owners].slice(0, 5).map(([o, w]) => `${o} (e.g. ${w})`).join(', ');
         const more = owners.size > 5 ? ` and ${owners.size - 5} more` : '';
         // The engine decides suppressibility from what is reached; the shared mounts and auth methods hold prod's secrets too.
-        const live = [...g.tiers.values()].find((t) => t.data.includes('live'))?.name ?? 'prod';
+        const live = liveTierName(g.tiers);
         const reaches = foreign.map((f) => f.owned.owner).flatMap((o) => (o.kind === 'env' ? envReaches(g, o.env, `env ${o.env.slug}`)
           : o.kind === 'tier' ? [{ tier: o.tier, what: `the ${o.tier} CI applier's paths` }] : [{ tier: live, what: 'the shared platform\'s mounts and auth methods' }]));
         out.push({

@@ -2,7 +2,7 @@ import { API_SCALER_JOBS, LABELS } from '../../constructs/naming';
 import { cidrWithin, egressAllowed, onlyPort, platformEndpoints } from '../graph/network';
 import { EstateGraph, K8sObject } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
-import { isLiveTier } from '../../contract/tiers';
+import { isLiveTier, liveTierName } from '../../contract/tiers';
 
 const DNS_PEER = (peer: any) => peer?.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system'
   && peer?.podSelector?.matchLabels?.['k8s-app'] === 'kube-dns';
@@ -29,7 +29,7 @@ function namespaceTier(g: EstateGraph, ns: string, nsObject?: K8sObject): string
  */
 function reachOf(g: EstateGraph, cidr: string | undefined): { tier: string; what: string }[] {
   const hits = (c: string | undefined) => cidr === undefined || c === undefined || cidrWithin(cidr, c) || cidrWithin(c, cidr);
-  const live = [...g.tiers.values()].find((t) => t.data.includes('live'))?.name ?? 'prod';
+  const live = liveTierName(g.tiers);
   const vault = g.manifest.estate.network?.vault;
   return [
     ...[...g.servers.values()].filter((s) => s.gatingTier !== undefined && hits(s.cidr)).map((s) => ({ tier: s.gatingTier!, what: `Postgres server ${s.id}` })),

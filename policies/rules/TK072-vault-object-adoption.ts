@@ -1,3 +1,4 @@
+import { liveTierName } from '../../contract/tiers';
 import { EstateGraph, Stack } from '../graph/types';
 import { Rule, RuleFinding } from './support/rule';
 import { Owner, ownerLabel, reachIndexOf } from './support/vault-reach';
@@ -29,7 +30,7 @@ function mayWrite(s: Stack, o: Owner): boolean {
 function tierOf(g: EstateGraph, o: Owner): string {
   if (o.kind === 'env') return o.env.tier;
   if (o.kind === 'tier') return o.tier;
-  return [...g.tiers.values()].find((t) => t.data.includes('live'))?.name ?? 'prod';
+  return liveTierName(g.tiers);
 }
 
 export const rule: Rule = {

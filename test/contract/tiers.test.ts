@@ -6,7 +6,7 @@ import { MIN_REASON_LENGTH as VALIDATION_MIN } from '../../constructs/validation
 
 describe('what tiers mean to the readers of dist/', () => {
   it("the contract's built-in tiers are the constructs' (name, rank, live data)", () => {
-    expect(BUILTIN_TIERS).toEqual(Tier.ALL.map((t) => ({ name: t.name, rank: t.rank, live: t.defaults.data.includes(DataClass.LIVE) })));
+    expect(BUILTIN_TIERS).toEqual(Tier.ALL.map((t) => ({ name: t.name, rank: t.rank, live: t.defaults.data.includes(DataClass.LIVE), data: t.defaults.data.map(String) })));
   });
 
   it('live is the stricter of the manifest and the built-in tier: a tier with live data is prod whatever its name; prod stays prod', () => {

@@ -68,3 +68,28 @@ describe('a tier holding live data under another name is held like prod', () => 
   });
 
 });
+
+describe('TK017: the manifest\'s tiers are the built-in ones (a relabel is a finding of its own, not only absorbed rule by rule)', () => {
+  it('the example estate\'s manifest holds the seven built-in tiers: no TK017 finding', async () => {
+    expect(findings(await check(cleanDist()), 'TK017')).toEqual([]);
+  });
+
+  it('prod without live data, dev at prod\'s rank, a tier declared twice and an invented tier are each one unsuppressible finding', async () => {
+    const edited = new DistEdit('tier-definitions').manifest((m) => {
+      tier(m, 'prod').data = ['sanitized'];
+      tier(m, 'dev').rank = 6;
+      tier(m, 'staging').data = ['sanitized', 'live', 'sanitized'];
+      m.tiers.push({ ...tier(m, 'demo') }, { ...tier(m, 'ci'), name: 'qa' });
+    });
+    const report = await check(edited.dir);
+    const found = findings(report, 'TK017');
+    expect(found.map((f) => [f.pointer, f.message]).sort()).toEqual([
+      ['/tiers/2/rank', 'tier dev has rank 6; the built-in tier\'s is 2'],
+      ['/tiers/4/data', 'tier staging holds data classes ["sanitized","live","sanitized"]; the built-in tier\'s are ["sanitized"]'],
+      ['/tiers/6/data', 'tier prod holds data classes ["sanitized"]; the built-in tier\'s are ["live"]'],
+      ['/tiers/7/name', 'tier demo is declared twice; a reader would judge by whichever it finds'],
+      ['/tiers/8/name', 'tier "qa" is not a built-in tier (local, ci, dev, demo, staging, preprod, prod)'],
+    ]);
+    expect(found.every((f) => f.severity === 'error' && f.file === 'manifest.json')).toBe(true);
+  });
+});
