@@ -55,6 +55,7 @@ import { rule as TK058 } from './TK058-tier-placement';
 import { rule as TK059 } from './TK059-ingress-class-tls';
 import { rule as TK060 } from './TK060-image-digest';
 import { rule as TK061 } from './TK061-live-server-verify-full';
+import { rule as TK062 } from './TK062-vault-path-clean';
 import { rule as TK070 } from './TK070-vault-policy-unreadable';
 import { rule as TK071 } from './TK071-vault-type-unmodelled';
 import { rule as TK072 } from './TK072-vault-object-adoption';
@@ -138,7 +139,7 @@ export const RULES: readonly Rule[] = [
   TK022, TK023, TK024, TK025, TK026, TK030, TK031, TK032, TK033, TK034,
   TK035, TK036, TK037, TK038, TK039, TK040, TK041, TK042, TK043, TK044,
   TK045, TK046, TK048, TK049, TK050, TK051, TK052, TK053, TK054, TK055,
-  TK056, TK057, TK058, TK059, TK060, TK061, TK070, TK071, TK072, TK090,
+  TK056, TK057, TK058, TK059, TK060, TK061, TK062, TK070, TK071, TK072, TK090,
   TK091, TK092, TK093, TK094, TK095, TK096, TK097, TK098, TK110, TK111,
   TK112, TK113, TK114, TK115, TK116, TK117, TK118, TK120, TK121, TK122,
   TK123, TK124, TK125, TK126, TK127, TK128, TK129, TK130, TK131, TK132,
