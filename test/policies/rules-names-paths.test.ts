@@ -1,8 +1,10 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isPublicRole, KEYWORD_ROLE } from '../../policies/rules/support/pg-role-names';
 import { uncleanPath } from '../../policies/rules/support/vault-path-clean';
 import { check, cleanDist, findings, freshDir } from './helpers';
-import { editDist } from './rehash';
+import { editDist, rehashManifest } from './rehash';
 
 /**
  * Names and paths the rules read as written while PostgreSQL or Vault read them otherwise (attack21):
@@ -74,6 +76,20 @@ describe("Vault's built-in policies are no stack's", () => {
   it('TK007: an env\'s policy writing sys/policy/default (the legacy alias) reaches the platform\'s', async () => {
     const m = await errors('builtin-reach', { 'crm-alice': (j) => { j.resource.vault_policy.vault_policy.policy += `\n${policy('sys/policy/default')}`; } }, 'TK007');
     expect(m.some((x) => /Vault policy "crm-alice" .* on "sys\/policy\/default", which reaches .*the shared platform/.test(x)), m.join('\n')).toBe(true);
+  }, 120_000);
+
+  it('a reasoned TK007 suppression on the sandbox does not accept writing the default policy (it reaches every tier)', async () => {
+    const dir = editDist(clean, freshDir('names-paths-builtin-suppressed'), {
+      'crm-alice': (j) => { j.resource.vault_policy.vault_policy.policy += `\n${policy('sys/policies/acl/default')}`; },
+    });
+    const file = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(file, 'utf8'));
+    m.appEnvironments.find((e: { slug: string }) => e.slug === 'crm-alice').suppressions = [{ ruleId: 'TK007', reason: 'Temporary access for the migration OPS-77 rehearsal' }];
+    writeFileSync(file, JSON.stringify(m, null, 2));
+    rehashManifest(dir);
+    const report = await check(dir);
+    const open = report.findings.filter((f) => f.severity === 'error' && f.suppressed === undefined);
+    expect(open.some((f) => f.ruleId === 'TK007' && f.message.includes('"sys/policies/acl/default"')), open.map((f) => f.message).join('\n')).toBe(true);
   }, 120_000);
 
   it('TK007: a workload policy on <db mount>/reload/<plugin> (every env\'s connections) is refused like reset/ of another\'s', async () => {
