@@ -121,6 +121,15 @@ const rules: Record<string, Rule> = {
     return out;
   },
 
+  // The estate's Vault mounts: the Vault client cleans every request path (path.Join), so "kvv2/" or
+  // "a/../kvv2" would be written somewhere else than every path tierkit derives from it (TK062).
+  vaultMounts: (e) => (['databaseMount', 'kvMount', 'kubernetesAuthPath', 'jwtAuthPath'] as const).flatMap((k) => {
+    const v = e.vault[k];
+    return typeof v === 'string' && /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/.test(v) ? []
+      : [issue(e, e, `vault.${k}`, v, 'is not a clean Vault mount path (letters, digits, "_", "-", "." and inner "/"; no segment starting with "." and no leading, trailing or doubled "/")',
+        'write the mount path as Vault lists it without its trailing "/", e.g. "kvv2"')];
+  }),
+
   ci: (e) => {
     const out: ValidationIssue[] = [];
     // (Missing, it is a type issue: a required property of ci.)

@@ -112,9 +112,10 @@ function targetOf(g: EstateGraph, stack: Stack, attributes: Readonly<Record<stri
  * Names no estate role may take: declaring `postgresql_role { name = "postgres" }` must not make
  * membership in the server's superuser "declared" (its CREATE ROLE fails while Terraform applies
  * the grant beside it). PostgreSQL reserves pg_*; the rest are the usual superuser logins and
- * cloud admin roles.
+ * cloud admin roles. PUBLIC, NONE, CURRENT_USER, SESSION_USER and CURRENT_ROLE, in any case: the
+ * provider quotes them into ordinary roles a reader takes for the keywords (`FROM "PUBLIC"`).
  */
-export const RESERVED_ROLE = /^(pg_|postgres$|rdsadmin$|rds_|cloudsql|azure_|alloydb)/i;
+export const RESERVED_ROLE = /^(pg_|postgres$|rdsadmin$|rds_|cloudsql|azure_|alloydb|(public|none|current_user|session_user|current_role)$)/i;
 
 const cache = new WeakMap<EstateGraph, PostgresView>();
 

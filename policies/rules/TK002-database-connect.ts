@@ -4,8 +4,10 @@ import { Rule, RuleFinding, describeEnv } from './support/rule';
 import { roleEnv } from './TK001-ownership-and-membership';
 import { isPreviewHome } from './support/previews';
 import { isGoldenTemplate } from './support/template-reset';
+import { isPublicRole } from './support/pg-role-names';
 
-const isPublic = (role: string) => role.toLowerCase() === 'public';
+// Exactly `public` (support/pg-role-names.ts): a revoke FROM "PUBLIC" revokes an ordinary role, PUBLIC keeps CONNECT.
+const isPublic = isPublicRole;
 
 export const rule: Rule = {
   id: 'TK002',

@@ -63,6 +63,7 @@ export const rule: Rule = {
     for (const m of itemsOf(g, 'postgresql_user_mapping')) {
       const a = m.attributes;
       const user = a.user_name;
+      // `public` in any case is refused as PUBLIC: for "PUBLIC" (an ordinary role) that is fail-closed, and TK039 refuses the name too.
       if (typeof user !== 'string' || user === '' || user.toLowerCase() === 'public' || !isOwnRole(g, m.stack, user)) {
         out.push(pgFinding(g, m, at(m, 'user_name'),
           `user_name ${show(user)} is ${typeof user === 'string' && (user === '' || user.toLowerCase() === 'public') ? 'PUBLIC: every login on the server borrows the mapping' : "not a role of the stack's own env"}`));

@@ -3,6 +3,7 @@ import type { EstateGraph } from '../graph/types';
 import { itemsOf, pgFinding } from './support/postgres-common';
 import { Rule, RuleFinding } from './support/rule';
 
+// Any case on purpose: "PUBLIC" is an ordinary role to PostgreSQL, but refusing it as PUBLIC is fail-closed (TK039 refuses the name too).
 const isPublic = (role: unknown) => typeof role === 'string' && (role === '' || role.toLowerCase() === 'public');
 
 function grantee(g: EstateGraph, item: PgItem, role: unknown, pointer: (string | number)[], what: string): RuleFinding | undefined {

@@ -1,5 +1,6 @@
 import { at, isUnresolved, PgItem, postgresView, show } from '../graph/postgres';
 import { Rule, RuleFinding } from './support/rule';
+import { isPublicRole, KEYWORD_ROLE } from './support/pg-role-names';
 
 /** Where a postgresql resource names a role, and whether that reference makes someone a member. */
 const ROLE_REFS: Record<string, { path: (string | number)[]; membership: boolean }[]> = {
@@ -29,7 +30,8 @@ function refs(v: unknown, path: (string | number)[], prefix: (string | number)[]
   return refs((v as Record<string, unknown>)[head as string], rest, [...prefix, head]);
 }
 
-const isPublic = (v: unknown) => typeof v === 'string' && (v === '' || v.toLowerCase() === 'public');
+// Exactly `public` (or '' where the provider writes PUBLIC for it): "PUBLIC" is an ordinary role, judged like any other.
+const isPublic = (v: unknown) => v === '' || isPublicRole(v);
 
 /** The one documented predefined-role membership: the golden dump role's pg_read_all_data (docs/design.md, Lifecycle). */
 function documentedException(item: PgItem, role: string): boolean {
@@ -57,14 +59,16 @@ export const rule: Rule = {
     for (const item of view.items) {
       for (const ref of ROLE_REFS[item.type] ?? []) {
         for (const [v, p] of refs(item.attributes, ref.path)) {
-          if (!ref.membership && isPublic(v)) continue; // PUBLIC as grantee: TK002 / TK033 / TK034 judge it.
+          // PUBLIC as grantee: TK002 / TK033 / TK034 judge it. A role's own name is never PUBLIC (PostgreSQL refuses it).
+          if (!ref.membership && isPublic(v) && !(item.type === 'postgresql_role' && ref.path[0] === 'name')) continue;
           const where = item.target.server;
           const declared = where ? view.declaredRoles.get(where) : undefined;
           const name = typeof v === 'string' && !isUnresolved(v) ? v : undefined;
           if (name !== undefined && declared?.has(name)) continue;
           if (name !== undefined && documentedException(item, name)) continue;
           const why = name === undefined ? `${show(v)} is not a role name tierkit can resolve`
-            : name.toLowerCase().startsWith('pg_') ? `"${name}" is a PostgreSQL predefined role${name === 'pg_read_all_data' ? ' (allowed only as the golden dump role\'s own membership)' : ''}`
+            : KEYWORD_ROLE.test(name) ? `"${name}" is, in some case, PUBLIC, NONE, CURRENT_USER, SESSION_USER or CURRENT_ROLE: the provider quotes it into an ordinary role that reads as the keyword (a revoke FROM "PUBLIC" leaves PUBLIC's privileges), so no estate role may take it`
+              : name.toLowerCase().startsWith('pg_') ? `"${name}" is a PostgreSQL predefined role${name === 'pg_read_all_data' ? ' (allowed only as the golden dump role\'s own membership)' : ''}`
               : CLOUD_ADMIN.test(name) ? `"${name}" is a cloud provider's admin role`
                 : !where ? `"${name}" cannot be checked: ${item.target.unresolved}`
                   : `"${name}" is no role the estate declares on server ${where} (the provider's own login, another server's role, or a role made outside tierkit)`;

@@ -1,6 +1,7 @@
 import { groupBy } from '../graph/group';
 import { DatabaseGrant, EstateGraph, Stack } from '../graph/types';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { isPublicRole } from './support/pg-role-names';
 
 /**
  * Databases every PostgreSQL server is born with. PUBLIC has CONNECT and TEMPORARY on `postgres`
@@ -10,7 +11,8 @@ import { Rule, RuleFinding, describeEnv } from './support/rule';
 const MUST_REVOKE = ['postgres', 'template1'];
 const MAINTENANCE = new Set([...MUST_REVOKE, 'template0']);
 
-const isPublic = (role: string) => role.toLowerCase() === 'public';
+// Exactly `public` (support/pg-role-names.ts): a revoke FROM "Public" revokes an ordinary role, PUBLIC keeps CONNECT.
+const isPublic = isPublicRole;
 
 /** `postgresql_grant { database = name, role = "public", object_type = "database", privileges = [] }`. */
 const revokes = (gr: DatabaseGrant, name: string) =>

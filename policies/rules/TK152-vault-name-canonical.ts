@@ -1,6 +1,6 @@
 import { compareStrings } from '../../contract/order';
 import { Rule, RuleFinding } from './support/rule';
-import { KIND_LABEL, VaultNameUse, nameProblem, vaultKey, vaultNameUses } from './support/vault-names';
+import { BUILTIN_POLICIES, KIND_LABEL, VaultNameUse, nameProblem, vaultKey, vaultNameUses } from './support/vault-names';
 
 export const rule: Rule = {
   id: 'TK152',
@@ -17,7 +17,9 @@ export const rule: Rule = {
     + 'one key, is an error no suppression accepts. Database secrets roles and connections are case-sensitive in Vault '
     + '(framework.TypeString): only their duplicates and unreadable names are refused. A character outside Vault\'s name '
     + 'pattern (framework.GenericNameRegex: letters, digits, _ . -) or outside ASCII (Go\'s Unicode lowercasing and trimming '
-    + 'differ from JavaScript\'s) is refused rather than modelled.',
+    + 'differ from JavaScript\'s) is refused rather than modelled. Vault\'s built-in policies (default, root, '
+    + 'response-wrapping, control-group: vault/policy_store.go) are no stack\'s to declare: `default` is attached to every '
+    + 'token, prod\'s included, and `vault_policy` overwrites it in place.',
   fix: 'Write the name exactly as Vault stores it (lowercase; letters, digits, _ . - only) — tierkit\'s names '
     + '(constructs/naming.ts) already are — and give each Vault object its own name.',
   suppressible: false,
@@ -34,6 +36,14 @@ export const rule: Rule = {
     };
     const uses = vaultNameUses(g);
     for (const u of uses) {
+      // Vault's built-in policies (support/vault-names.ts): `default` rides on every token, prod's included.
+      if (u.kind === 'policy' && u.declares && typeof u.value === 'string' && !/[^ -~]/.test(u.value) && BUILTIN_POLICIES.includes(vaultKey('policy', u.value))) {
+        out.push({
+          ...at(u),
+          message: `${u.resource.address} in stack ${u.resource.stack}: name ${JSON.stringify(u.value)} is Vault's built-in "${vaultKey('policy', u.value)}" policy${vaultKey('policy', u.value) === 'default' ? ', attached to every token Vault issues (every tier\'s, prod\'s included): writing it rewrites what all of them may do' : ', which Vault keeps for itself'}`,
+          fix: 'give the policy a name of its own (constructs/naming.ts), and leave Vault\'s built-in policies to Vault',
+        });
+      }
       const why = nameProblem(u.kind, u.value);
       if (why === undefined) continue;
       const shown = typeof u.value === 'string' ? JSON.stringify(u.value) : '(not a string)';

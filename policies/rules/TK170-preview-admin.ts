@@ -2,6 +2,7 @@ import { isLiveTier } from '../../contract/tiers';
 import type { Env, EstateGraph, Stack } from '../graph/types';
 import { previewHost, previewNames } from './support/previews';
 import { Rule, RuleFinding, describeEnv } from './support/rule';
+import { isPublicRole } from './support/pg-role-names';
 
 /** From PostgreSQL 16 on, CREATEROLE manages only the roles its holder created (or holds ADMIN OPTION on). */
 const MIN_MAJOR = 16;
@@ -93,7 +94,7 @@ export const rule: Rule = {
       for (const gr of g.databaseGrants) {
         if (!sameServer(gr.server)) continue;
         const onHome = gr.database === n.homeDatabase;
-        if (onHome && gr.role.toLowerCase() === 'public' && gr.privileges.length === 0 && gr.objectType === 'database' && gr.stack === stack) {
+        if (onHome && isPublicRole(gr.role) && gr.privileges.length === 0 && gr.objectType === 'database' && gr.stack === stack) {
           revoked = true;
           continue;
         }

@@ -139,3 +139,12 @@ export function nameProblem(kind: VaultNameKind, value: unknown): string | undef
   const bad = [...value].find((c) => !/[A-Za-z0-9_.-]/.test(c));
   return bad === undefined ? undefined : `holds ${JSON.stringify(bad)}: tierkit models only names of letters, digits, '_', '.' and '-' (Vault's name pattern), not how Vault's path handling treats it`;
 }
+
+/**
+ * Vault's built-in ACL policies (hashicorp/vault vault/policy_store.go): `default` is attached to
+ * every token Vault issues (prod's included) and `vault_policy` overwrites it in place (SetPolicy
+ * refuses only the immutable ones; DeletePolicy refuses `default`); `root` and `response-wrapping`
+ * are immutablePolicies, `control-group` is Enterprise's. Names as Vault keys them (sanitizeName:
+ * ToLower(TrimSpace)): no stack declares one, no policy but the platform's may write one.
+ */
+export const BUILTIN_POLICIES: readonly string[] = ['control-group', 'default', 'response-wrapping', 'root'];

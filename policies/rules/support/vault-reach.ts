@@ -5,6 +5,7 @@ import { serverPlannerSecretName } from '../../../contract/planner';
 import { Env, EstateGraph, VaultPolicy } from '../../graph/types';
 import { literalPrefix, overlapWitness } from '../../graph/vault-paths';
 import { rehearseOf } from './promote-common';
+import { BUILTIN_POLICIES } from './vault-names';
 
 /** Who a Vault path belongs to: an app-environment, a tier's CI applier, or the shared platform. */
 export type Owner =
@@ -158,7 +159,11 @@ export function ownedPaths(g: EstateGraph): OwnedPath[] {
   for (const p of [`sys/mounts/${v.databaseMount}*`, `sys/mounts/${v.kvMount}*`, `sys/auth/${v.kubernetesAuthPath}*`,
     `sys/auth/${v.jwtAuthPath}*`, `${v.kvMount}/config`, `auth/${v.kubernetesAuthPath}/config`, `auth/${v.jwtAuthPath}/config`,
     `sys/mounts/auth/${v.kubernetesAuthPath}/*`, `sys/mounts/auth/${v.jwtAuthPath}/*`, 'sys/mounts', 'sys/auth',
-    `sys/policies/acl/${PLATFORM_ADMIN_ROLE}`, `sys/policy/${PLATFORM_ADMIN_ROLE}`, `auth/${v.jwtAuthPath}/role/${PLATFORM_ADMIN_ROLE}`]) {
+    `sys/policies/acl/${PLATFORM_ADMIN_ROLE}`, `sys/policy/${PLATFORM_ADMIN_ROLE}`, `auth/${v.jwtAuthPath}/role/${PLATFORM_ADMIN_ROLE}`,
+    // Vault's built-in policies: `default` is on every token, prod's included (vault-names.ts BUILTIN_POLICIES).
+    ...BUILTIN_POLICIES.flatMap((n) => [`sys/policies/acl/${n}`, `sys/policy/${n}`]),
+    // reload/<plugin_name> reloads every connection of that plugin, every env's (Vault API: POST /<mount>/reload/:plugin_name).
+    `${v.databaseMount}/reload/*`]) {
     out.push({ pattern: p, owner: { kind: 'shared' } });
   }
   return out;
