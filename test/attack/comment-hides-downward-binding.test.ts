@@ -48,7 +48,9 @@ describe('attack22: the PR comment hides widenings of reach', () => {
     }, 'a22-comment-auth');
     const md = comment(head, 'a22-comment-auth');
     expect(md).toContain('changed auth role'); // the diff sees the change (today: severity 5 only)
-    expect(section(md, 2)).toMatch(/crm-alice|crm-br-lead-scoring/);
+    // fix22b: TK008 now refuses the suppression, so the reach item merges into that check failure's
+    // line (one resource, one line: docs/pr-flow.md) — severity 1 instead of 2; it must still say reach.
+    expect(`${section(md, 1)}\n${section(md, 2)}`).toMatch(/reach into preprod[^\n]*(crm-alice|crm-br-lead-scoring)/);
   }, 180_000);
 
   it('(b) an ingress-from-everywhere NetworkPolicy and a Service on prod-pg\'s address are items', () => {
