@@ -103,6 +103,7 @@ function ruleProblems(ctx: Context, np: KubernetesChange, own: string | undefine
         const other = named !== own ? envs.find((e) => e.names.namespace === named) : undefined;
         if (other) problems.push(`${p}.namespaceSelector: namespace ${formatValue(named)} of env ${other.slug} (tier ${other.tier})`);
         else if (named !== own && !labelled(peer.podSelector)) problems.push(`${p}: every pod of namespace ${formatValue(named)}`);
+        else if (named !== own && !(Array.isArray(rule.ports) && rule.ports.length > 0)) problems.push(`${p}: pods of namespace ${formatValue(named)} on every port`);
       });
     });
   }

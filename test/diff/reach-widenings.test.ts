@@ -55,7 +55,8 @@ describe('diff: reach and attention for widenings seen from the other side', () 
     editKubernetes(head, 'k8s/dev/shop-dev.k8s.yaml', (doc) => {
       if (doc.kind === 'NetworkPolicy' && doc.metadata.name === 'allow-ingress-controller') {
         doc.metadata.name = 'allow-ingress-team';
-        doc.spec.ingress = [{ from: [{ namespaceSelector: { matchLabels: { team: 'growth' } } }] }, { ports: [{ port: 8080 }] }];
+        doc.spec.ingress = [{ from: [{ namespaceSelector: { matchLabels: { team: 'growth' } } }] }, { ports: [{ port: 8080 }] },
+          { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { app: 'prom' } } }] }];
       }
       if (doc.kind === 'Service') doc.spec.externalIPs = ['10.0.8.1'];
     });
@@ -74,6 +75,7 @@ describe('diff: reach and attention for widenings seen from the other side', () 
     expect(net[3].details).toEqual([
       'spec.ingress[0].from[0].namespaceSelector: namespaces by label {"matchLabels":{"team":"growth"}}: any namespace labelled so',
       'spec.ingress[1]: no from: every pod of every namespace, and every address',
+      'spec.ingress[2].from[0]: pods of namespace "monitoring" on every port',
     ]);
     expect(set.reach.filter((x) => x.subject === 'Service shop-dev/shop').map((x) => [x.name, x.targetTier])).toEqual([['Vault', 'prod']]);
   });
