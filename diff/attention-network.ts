@@ -5,10 +5,12 @@ import { Context, after, push } from './attention-context';
 import type { KubernetesChange } from './model';
 
 /**
- * NetworkPolicies. A changed or removed one is always an item. A new one is an item when it opens
- * traffic beyond the template: a peer CIDR outside the tier's egress allow list — unless it is a
- * platform endpoint the manifest declares for the namespace's env (its own Postgres server, Vault,
- * and for reset and TTL-sweep Job pods the Kubernetes API), on that endpoint's port only — or any namespace.
+ * NetworkPolicies and Services. A changed or removed NetworkPolicy is always an item. A new one is an
+ * item when it opens traffic beyond the template: a peer CIDR outside the tier's egress allow list —
+ * unless it is a platform endpoint the manifest declares for the namespace's env (its own Postgres
+ * server, Vault, and for reset and TTL-sweep Job pods the Kubernetes API), on that endpoint's port
+ * only — or a rule read whole says so (`ruleProblems`). A Service exposed beyond its cluster IP, and
+ * any Endpoints or EndpointSlice, is an item.
  */
 
 const RESET_SELECTOR = `spec.podSelector.matchLabels["${LABELS.job}"]`;
