@@ -109,6 +109,27 @@ function approvalAttention(ctx: Context, was: ManifestAppEnvironment | undefined
   });
 }
 
+/**
+ * A server's declared address (cidr, host, port) moves. Nothing ties the cidr to the host the
+ * providers and Vault connect to, and every network rule judges reach against the cidr: moving it
+ * out of a lower tier's egress is how that egress would stop counting as reach. An item whenever the
+ * server holds a tier some other tier is looser than (every server but the loosest tier's alone).
+ */
+function serverAddressAttention(ctx: Context, m: ManifestChange): void {
+  const lines = m.changes.filter((c) => /^(cidr|host|port)$/.test(c.path)).map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);
+  if (lines.length === 0) return;
+  const rank = (t: string) => ctx.head.tiers.find((x) => x.name === t)?.rank ?? ctx.base.tiers.find((x) => x.name === t)?.rank ?? Infinity;
+  const loosest = Math.min(...[...ctx.head.tiers, ...ctx.base.tiers].map((t) => t.rank));
+  const tiers = [...new Set([ctx.head, ctx.base].flatMap((x) => x.servers.filter((s) => s.id === m.key).flatMap((s) => s.tiers)))];
+  if (!tiers.some((t) => rank(t) > loosest)) return;
+  const top = [...tiers].sort((a, b) => rank(b) - rank(a))[0];
+  ctx.items.push({
+    category: 'server-address', subject: `server ${m.key}`, tier: top,
+    message: said`server ${m.key} (holds ${tiers.join(', ')}${isProdTier([ctx.head, ctx.base], top) ? ', live data' : ''}) declares another address: ${lines.join('; ')}; network rules judge egress against the new one, while nothing ties it to where the server answers`,
+    details: lines,
+  });
+}
+
 export function manifestAttention(ctx: Context, changes: readonly ManifestChange[]): void {
   for (const m of changes) {
     if (m.section === 'appEnvironments') {
@@ -149,6 +170,7 @@ export function manifestAttention(ctx: Context, changes: readonly ManifestChange
       if (now) tierExceptionAttention(ctx, ctx.base.tiers.find((t) => t.name === m.key), now);
       if (now) vaultQuotaAttention(ctx, ctx.base.tiers.find((t) => t.name === m.key), now);
     }
+    if (m.section === 'servers' && m.action === 'change') serverAddressAttention(ctx, m);
     if (m.section === 'tiers' || m.section === 'stacks' || m.section === 'servers') {
       const lines = m.changes.filter((c) => /^(applyGate|gatingTier|humanGate)/.test(c.path)).map((c) => `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`);
       if (lines.length > 0 && m.action === 'change') {

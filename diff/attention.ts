@@ -19,9 +19,9 @@ import { said } from './markdown-text';
  */
 
 export const CATEGORY_ORDER: readonly AttentionCategory[] = [
-  'integrity', 'unresolved', 'unmodelled', 'ci-identity', 'prod', 'human-gate', 'gate-changed', 'retired-stack-problem', 'state-key-moved', 'seed-store', 'suppression', 'exception', 'destroy', 'retired-stack', 'meta-argument',
+  'integrity', 'unresolved', 'unmodelled', 'ci-identity', 'server-address', 'prod', 'human-gate', 'gate-changed', 'retired-stack-problem', 'state-key-moved', 'seed-store', 'suppression', 'exception', 'destroy', 'retired-stack', 'meta-argument',
   'ownership', 'membership', 'grant', 'role-attributes', 'statements', 'allowed-roles', 'connection', 'vault-policy', 'auth-role',
-  'network-policy', 'sandbox-approval', 'sandbox-added', 'sandbox-extended', 'sandbox-removed', 'sandbox-changed',
+  'network-policy', 'service', 'sandbox-approval', 'sandbox-added', 'sandbox-extended', 'sandbox-removed', 'sandbox-changed',
 ];
 
 const ROLE_ATTRIBUTES = ['superuser', 'create_role', 'create_database', 'login', 'replication', 'bypass_row_level_security', 'inherit'];

@@ -55,6 +55,11 @@ export function diffAttributes(before: unknown, after: unknown, prefix = '', mas
       const b = (before ?? {}) as Record<string, unknown>;
       const a = (after ?? {}) as Record<string, unknown>;
       const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => !IGNORED_KEYS.has(k)).sort(compareStrings);
+      // An empty object appearing or going is a value, not nothing: `ingress: [{}]` admits every peer,
+      // `podSelector: {}` selects every pod. It has no leaf below it to report.
+      if (keys.length === 0 && prefix && (before === undefined || after === undefined) && Object.keys(before ?? after ?? {}).length === 0) {
+        return [{ path: prefix, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) }];
+      }
       return keys.flatMap((k) => diffAttributes(b[k], a[k], segment(prefix, k), masked || isSensitiveKey(k)));
     }
   }

@@ -70,6 +70,8 @@ export type AttentionCategory =
   | 'vault-policy'
   | 'auth-role'
   | 'network-policy'
+  | 'service'
+  | 'server-address'
   | 'sandbox-added'
   | 'sandbox-removed'
   | 'sandbox-changed'

@@ -7,6 +7,7 @@ import type { ReachItem, ResourceChange, TerraformChange } from './model';
 import { tierRank } from './summary';
 import { hostKey } from '../contract/hosts';
 import { parsePolicy } from './vault-policy';
+import { admitReach } from './reach-admits';
 
 /**
  * Reach into a stricter tier: a change that gives a lower env (or a lower tier's platform stack)
@@ -158,20 +159,73 @@ function providerReach(manifests: readonly Manifest[], r: TerraformChange, src: 
   return out;
 }
 
+/**
+ * Every declared server address of head and base (manifests are [head, base]): `moved` is head's
+ * cidr when the address is base's only. The tiers are the union of both sides'.
+ */
+function serverAddresses(manifests: readonly Manifest[]): { id: string; cidr: string; tiers: string[]; moved?: string }[] {
+  const out = new Map<string, { id: string; cidr: string; tiers: string[]; moved?: string }>();
+  const [head] = manifests;
+  for (const m of manifests) {
+    for (const s of m.servers) {
+      if (!s.cidr) continue;
+      const tiers = [...new Set(manifests.flatMap((x) => x.servers.filter((y) => y.id === s.id).flatMap((y) => y.tiers)))];
+      const now = head.servers.find((y) => y.id === s.id)?.cidr;
+      const k = `${s.id}\u0000${s.cidr}`;
+      if (!out.has(k)) out.set(k, { id: s.id, cidr: s.cidr, tiers, ...(m !== head && now !== s.cidr ? { moved: now ?? '(none)' } : {}) });
+    }
+  }
+  return [...out.values()];
+}
+
 /** A NetworkPolicy peer that covers a server holding a stricter tier than the namespace's. */
 function networkReach(manifests: readonly Manifest[], r: ResourceChange, src: Source): ReachItem[] {
   if (r.kind !== 'kubernetes' || r.objectKind !== 'NetworkPolicy' || r.action === 'destroy') return [];
   const out: ReachItem[] = [];
   for (const c of r.changes) {
     if (!/\.ipBlock\.cidr$/.test(c.path) || typeof c.after !== 'string') continue;
-    for (const server of manifests[0].servers.filter((s) => s.id !== src.server)) {
+    // A server's cidr is only declared: judged at the base's address too, so a PR that moves the
+    // declaration out of a widened peer does not hide where the server still answers.
+    for (const server of serverAddresses(manifests).filter((s) => s.id !== src.server)) {
       const stricter = server.tiers.filter((t) => tierRank(manifests, t) > tierRank(manifests, src.tier));
-      if (!server.cidr || stricter.length === 0 || !cidrWithin(server.cidr, c.after)) continue;
+      if (stricter.length === 0 || !cidrWithin(server.cidr, c.after)) continue;
       const top = [...stricter].sort((a, b) => tierRank(manifests, b) - tierRank(manifests, a))[0];
+      const moved = server.moved ? ` at ${code(server.cidr)}, its address before this change (now declared ${code(server.moved)}, which nothing ties to its host)` : '';
       out.push({
         subject: subjectOf(r), tier: src.tier, targetTier: top, name: server.id,
-        message: `pods of ${code(src.who)} could reach server ${code(server.id)} (${code(c.after)}), which holds ${text(top)}'s databases`,
+        message: `pods of ${code(src.who)} could reach server ${code(server.id)} (${code(c.after)})${moved}, which holds ${text(top)}'s databases`,
       });
+    }
+  }
+  return out;
+}
+
+/**
+ * A Service's externalIPs covering a stricter tier's server, or Vault or the API server (which serve
+ * every tier): kube-proxy hands every pod's traffic for that address to this Service's pods.
+ */
+function serviceReach(manifests: readonly Manifest[], r: ResourceChange, src: Source): ReachItem[] {
+  if (r.kind !== 'kubernetes' || r.objectKind !== 'Service') return [];
+  const ips = r.changes.filter((c) => c.path === 'spec.externalIPs' || c.path.startsWith('spec.externalIPs[')).flatMap((c) => strings(c.after));
+  const tiers = [...new Set(manifests.flatMap((m) => m.tiers.map((t) => t.name)))].sort((a, b) => tierRank(manifests, b) - tierRank(manifests, a));
+  const network = manifests[0].estate.network ?? {};
+  const shared = [['Vault', network.vault?.cidr], ['the Kubernetes API', network.kubernetesApi?.cidr]] as const;
+  const out: ReachItem[] = [];
+  for (const ip of ips) {
+    const host = ip.includes('/') ? ip : ip.includes(':') ? `${ip}/128` : `${ip}/32`;
+    const covered = (cidr: string) => cidrWithin(host, cidr);
+    for (const server of serverAddresses(manifests).filter((x) => x.id !== src.server && covered(x.cidr))) {
+      const stricter = server.tiers.filter((t) => tierRank(manifests, t) > tierRank(manifests, src.tier));
+      if (stricter.length === 0) continue;
+      const top = [...stricter].sort((a, b) => tierRank(manifests, b) - tierRank(manifests, a))[0];
+      out.push({ subject: subjectOf(r), tier: src.tier, targetTier: top, name: server.id,
+        message: `Service of ${code(src.who)} would take every pod's traffic to server ${code(server.id)} (externalIPs ${code(ip)}), which holds ${text(top)}'s databases` });
+    }
+    for (const [what, cidr] of shared) {
+      if (cidr && covered(cidr) && tiers[0] && tiers[0] !== src.tier) {
+        out.push({ subject: subjectOf(r), tier: src.tier, targetTier: tiers[0], name: what,
+          message: `Service of ${code(src.who)} would take every pod's traffic to ${text(what)} (externalIPs ${code(ip)}), which every tier, ${text(tiers[0])} included, logs in to` });
+      }
     }
   }
   return out;
@@ -184,10 +238,11 @@ export function reachItems(manifests: readonly Manifest[], resources: readonly R
     const src = sourceOf(manifests, r);
     if (!src) continue;
     if (r.kind === 'kubernetes') {
-      out.push(...networkReach(manifests, r, src));
+      out.push(...networkReach(manifests, r, src), ...serviceReach(manifests, r, src));
       continue;
     }
     out.push(...providerReach(manifests, r, src));
+    out.push(...admitReach(manifests, r, src.slug, subjectOf(r), lookup?.('base', r.stack, r.address), lookup?.('head', r.stack, r.address)));
     const before = new Set(references(r, lookup?.('base', r.stack, r.address)).map((x) => `${x.phrase}\u0000${x.name}`));
     for (const ref of references(r, lookup?.('head', r.stack, r.address))) {
       if (before.has(`${ref.phrase}\u0000${ref.name}`)) continue;

@@ -17,6 +17,9 @@ const CATEGORY_SEVERITY: Partial<Record<AttentionCategory, Severity>> = {
   // Who can satisfy main's required check or push a tier's rendered paths (estate.ci, ci/rulesets):
   // check judges head only for consistency, so a re-bound App passes it; an admin applies the ruleset.
   'ci-identity': 2,
+  // A server's declared address moves: every network rule (check's TK115, the comment's reach) judges
+  // reach against it, and nothing ties it to the host the providers and Vault connect to.
+  'server-address': 2,
   'gate-changed': 4,
   // Where prod's scrubbed golden is written and every reset reads (TK136): the human gate's call.
   'seed-store': 3,
@@ -29,7 +32,7 @@ const CATEGORY_SEVERITY: Partial<Record<AttentionCategory, Severity>> = {
   // identity that reaches the state changes with it.
   'state-key-moved': 4,
   suppression: 5, exception: 5, 'meta-argument': 5, ownership: 5, membership: 5, grant: 5, 'role-attributes': 5,
-  statements: 5, 'allowed-roles': 5, connection: 5, 'vault-policy': 5, 'auth-role': 5, 'network-policy': 5,
+  statements: 5, 'allowed-roles': 5, connection: 5, 'vault-policy': 5, 'auth-role': 5, 'network-policy': 5, service: 5,
   'sandbox-added': 5, 'sandbox-removed': 5, 'sandbox-changed': 5, 'sandbox-extended': 5,
   // A sandbox living past 7 days needs a human's approval (seed 002): shown before routine changes.
   'sandbox-approval': 3,
@@ -44,7 +47,7 @@ const CATEGORY_LABEL: Partial<Record<AttentionCategory, string>> = {
   'gate-changed': 'apply gate changed', 'seed-store': 'seed store moved: prod\'s golden is written there', 'retired-stack': 'retired stack: its state key kept', 'retired-stack-problem': 'retired stack: its state key not kept for its own tier', 'state-key-moved': 'state key moves: migrate its state, or retire the stack, before this is applied', suppression: 'suppression', exception: 'exception', 'meta-argument': 'meta-argument',
   ownership: 'owner', membership: 'membership', grant: 'grant', 'role-attributes': 'role attributes', statements: 'statements',
   'allowed-roles': 'allowed_roles', connection: 'connection', 'vault-policy': 'Vault policy', 'auth-role': 'auth role',
-  'network-policy': 'network', 'sandbox-added': 'sandbox create', 'sandbox-removed': 'sandbox delete', 'sandbox-changed': 'sandbox change',
+  'network-policy': 'network', service: 'Service routing', 'server-address': 'server address moved: every network rule judges reach against it', 'sandbox-added': 'sandbox create', 'sandbox-removed': 'sandbox delete', 'sandbox-changed': 'sandbox change',
   'sandbox-extended': 'sandbox extend', 'sandbox-approval': 'sandbox past 7 days: approval needed',
 };
 

@@ -37,13 +37,41 @@ function unresolved(name: string): string {
   return `it grants "${name}", a policy of no declared env: tierkit cannot bound what it reaches in the Vault that holds prod`;
 }
 
+/** Vault's glob for bound namespaces (`*` anywhere), as a test of a namespace name. */
+function globMatches(glob: string, name: string): boolean {
+  return new RegExp(`^${glob.split('*').map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name);
+}
+
+/**
+ * Why admitting namespace `v` to `env`'s policies is beyond any suppression: the workloads of a
+ * looser tier's namespace (a sandbox, a CI branch, dev, staging) log in with a stricter env's
+ * policies — `upwardEnvReach` seen from the admitted side. A namespace no env declares (or a glob,
+ * which admits those too) is fail-closed: tierkit cannot tell whose workloads run there, so only
+ * an env of the loosest tier may accept it.
+ */
+function admitsUpward(g: EstateGraph, env: Env, v: string): string | undefined {
+  const what = `env ${env.slug}'s policies, which auth role binds to namespace "${v}"`;
+  const declared = v.includes('*') ? g.envs.filter((e) => e !== env && globMatches(v, e.names.namespace)) : [g.index.byNamespace.get(v)].filter((e): e is Env => e !== undefined);
+  for (const admitted of declared) {
+    const why = upwardEnvReach(g, admitted.tier, env, `${what} (${admitted.slug}, tier ${admitted.tier})`);
+    if (why) return why;
+  }
+  const loosest = Math.min(...[...g.tiers.values()].map((t) => t.rank));
+  if ((v.includes('*') || declared.length === 0) && (g.tiers.get(env.tier)?.rank ?? Infinity) > loosest) {
+    return `it admits namespace "${v}", ${v.includes('*') ? 'a glob over namespaces no env declares' : 'which no declared env owns'}, to env ${env.slug}'s policies: tierkit cannot tell which tier's workloads run there`;
+  }
+  return undefined;
+}
+
 function kubernetesProblems(g: EstateGraph, r: AuthRole, env: Env | undefined): Problem[] {
   const problems: Problem[] = [];
   const bind = (what: string, values: readonly string[], own: string | undefined) => {
     if (values.length === 0) problems.push(plain(`binds no ${what}`));
     for (const v of values) {
-      if (v.includes('*')) problems.push(plain(`binds ${what} "${v}": a wildcard admits every ${what}`));
-      else if (own !== undefined && v !== own) problems.push(plain(`binds ${what} "${v}", not its env's "${own}"`));
+      // Only the namespace list says whose workloads are admitted (`own` is set for it alone).
+      const upward = own !== undefined && env ? admitsUpward(g, env, v) : undefined;
+      if (v.includes('*')) problems.push({ text: `binds ${what} "${v}": a wildcard admits every ${what}`, unsuppressible: upward });
+      else if (own !== undefined && v !== own) problems.push({ text: `binds ${what} "${v}", not its env's "${own}"`, unsuppressible: upward });
     }
   };
   // Service accounts are namespaced: the namespace is the boundary, so any named (non-wildcard)
