@@ -24,14 +24,14 @@ function judge(g: EstateGraph, env: Env, k: K8sObject): [string, string][] {
   }
   if (k.kind === 'Ingress') {
     if (k.name !== workload) return [['', `tierkit renders no Ingress ${k.name} there, only ${workload}`]];
-    const classes = settings.classes.get(env.tier) ?? [];
     const out: [string, string][] = [];
     const cls = k.object.spec?.ingressClassName;
-    if (classes.length > 1) out.push(['/spec/ingressClassName', `names class ${show(cls)}, while the envs of tier ${env.tier} name ${classes.join(', ')}: tierkit writes one class per tier (TierSettings.ingressClassName, else the estate's ingressController.className)`]);
-    if (settings.issuers.length > 1) out.push([`/metadata/annotations`, `names cert-manager issuer ${show(k.object.metadata?.annotations?.[CERT_MANAGER_ISSUER])}, while the estate's envs name ${settings.issuers.join(', ')}: tierkit writes the estate's one ingressController.clusterIssuer`]);
-    if (out.length > 0) return out;
     const issuer = k.object.metadata?.annotations?.[CERT_MANAGER_ISSUER];
-    return whole(expectedIngress(g, env, cls, typeof issuer === 'string' && issuer !== '' ? issuer : undefined));
+    const classes = settings.classes.get(env.tier);
+    if (classes?.outliers.has(show(cls))) out.push(['/spec/ingressClassName', `names class ${show(cls)}, while the envs of tier ${env.tier} name ${classes.values.join(', ')}: tierkit writes one class per tier (TierSettings.ingressClassName, else the estate's ingressController.className)`]);
+    if (settings.issuers.outliers.has(show(issuer))) out.push(['/metadata/annotations', `names cert-manager issuer ${show(issuer)}, while the estate's envs name ${settings.issuers.values.join(', ')}: tierkit writes the estate's one ingressController.clusterIssuer`]);
+    // Then whole, with the class and issuer it names (judged above).
+    return [...out, ...whole(expectedIngress(g, env, cls, typeof issuer === 'string' && issuer !== '' ? issuer : undefined))];
   }
   // NetworkPolicy: the ingress side only (TK011 and TK048 judge egress).
   if (k.name === DEFAULT_DENY_POLICY) return whole(expectedDefaultDeny(g, env));
@@ -39,7 +39,7 @@ function judge(g: EstateGraph, env: Env, k: K8sObject): [string, string][] {
     const from = k.object.spec?.ingress?.[0]?.from;
     const peer = controllerPeerProblem(g, from);
     if (peer !== undefined) return [['/spec/ingress/0/from', `its peer ${show(from)} ${peer}; tierkit admits the estate's ingress controller pods only`]];
-    if (settings.peers.length > 1) return [['/spec/ingress/0/from', `admits ${show(from)}, while the estate's envs admit ${settings.peers.join(', ')}: tierkit admits the estate's one ingress controller`]];
+    if (settings.peers.outliers.has(show(from))) return [['/spec/ingress/0/from', `admits ${show(from)}, while the estate's envs admit ${settings.peers.values.join(', ')}: tierkit admits the estate's one ingress controller`]];
     if (typeof port === 'string') return [['', `cannot be compared: ${port}`]];
     return whole(expectedIngressPolicy(g, env, from, port));
   }

@@ -115,13 +115,34 @@ export function controllerPeerProblem(g: EstateGraph, from: unknown): string | u
   return undefined;
 }
 
+/**
+ * Estate-wide values the manifest does not carry, as the envs' files name them: tierkit writes one
+ * of each (per tier for the class). Each list holds the values (JSON) that disagree with the most
+ * common one — all of them on a tie — so one env naming another controller is a finding, and the
+ * envs that kept tierkit's are not, unless no value is the clear majority.
+ */
 export interface ControllerSettings {
-  /** tier → the ingress classes its env Ingresses name (tierkit writes one per tier). */
-  readonly classes: ReadonlyMap<string, readonly string[]>;
-  /** The distinct `from` of every env's allow-ingress-controller (tierkit writes one per estate). */
-  readonly peers: readonly string[];
-  /** The distinct cert-manager issuers (absent counted as `null`; tierkit writes one per estate). */
-  readonly issuers: readonly string[];
+  /** tier → the ingress classes its env Ingresses name, when they disagree. */
+  readonly classes: ReadonlyMap<string, Disagreement>;
+  /** The well-formed `from` of the envs' allow-ingress-controller policies (a malformed one is judged by itself). */
+  readonly peers: Disagreement;
+  /** The cert-manager issuers of the envs' Ingresses (`null`: none). */
+  readonly issuers: Disagreement;
+}
+
+export interface Disagreement {
+  /** Every value seen, sorted. */
+  readonly values: readonly string[];
+  /** The values to report: none when all agree. */
+  readonly outliers: ReadonlySet<string>;
+}
+
+function disagreement(counts: Map<string, number>): Disagreement {
+  const values = [...counts.keys()].sort();
+  if (values.length <= 1) return { values, outliers: new Set() };
+  const top = Math.max(...counts.values());
+  const leaders = values.filter((v) => counts.get(v) === top);
+  return { values, outliers: new Set(leaders.length === 1 ? values.filter((v) => v !== leaders[0]) : values) };
 }
 
 const cache = new WeakMap<EstateGraph, ControllerSettings>();
@@ -129,23 +150,26 @@ const cache = new WeakMap<EstateGraph, ControllerSettings>();
 export function controllerSettings(g: EstateGraph): ControllerSettings {
   const hit = cache.get(g);
   if (hit) return hit;
-  const classes = new Map<string, Set<string>>();
-  const peers = new Set<string>();
-  const issuers = new Set<string>();
+  const classes = new Map<string, Map<string, number>>();
+  const peers = new Map<string, number>();
+  const issuers = new Map<string, number>();
+  const count = (m: Map<string, number>, v: unknown) => m.set(JSON.stringify(v ?? null), (m.get(JSON.stringify(v ?? null)) ?? 0) + 1);
   for (const k of g.kubernetes) {
     const scope = k.kind === 'Ingress' || k.kind === 'NetworkPolicy' ? fileScope(g, k.source.file) : undefined;
     if (scope?.kind !== 'env' || k.namespace !== scope.env.names.namespace || k.name !== (k.kind === 'Ingress' ? naming.workloadName(scope.env) : INGRESS_CONTROLLER_POLICY)) continue;
     if (k.kind === 'Ingress') {
-      const set = classes.get(scope.env.tier) ?? new Set<string>();
-      set.add(JSON.stringify(k.object.spec?.ingressClassName ?? null));
-      classes.set(scope.env.tier, set);
-      issuers.add(JSON.stringify(k.object.metadata?.annotations?.[CERT_MANAGER_ISSUER] ?? null));
+      const tier = classes.get(scope.env.tier) ?? new Map<string, number>();
+      count(tier, k.object.spec?.ingressClassName);
+      classes.set(scope.env.tier, tier);
+      count(issuers, k.object.metadata?.annotations?.[CERT_MANAGER_ISSUER]);
     } else {
-      peers.add(JSON.stringify(k.object.spec?.ingress?.[0]?.from ?? null));
+      const from = k.object.spec?.ingress?.[0]?.from;
+      if (controllerPeerProblem(g, from) === undefined) count(peers, from);
     }
   }
-  const sorted = (s: Set<string>) => [...s].sort();
-  const settings: ControllerSettings = { classes: new Map([...classes].map(([t, s]) => [t, sorted(s)])), peers: sorted(peers), issuers: sorted(issuers) };
+  const settings: ControllerSettings = {
+    classes: new Map([...classes].map(([t, m]) => [t, disagreement(m)])), peers: disagreement(peers), issuers: disagreement(issuers),
+  };
   cache.set(g, settings);
   return settings;
 }
