@@ -12,6 +12,7 @@
  */
 import * as naming from '../../../constructs/naming';
 import type { Env, EstateGraph, K8sObject } from '../../graph/types';
+import { k8sNamed } from './graph-index';
 import { fileScope } from './k8s-scope';
 
 export const EXPOSURE_KINDS: readonly string[] = ['Service', 'Ingress', 'NetworkPolicy'];
@@ -37,7 +38,7 @@ export function workloadSelector(env: Env): Record<string, string> {
 /** The app's port: the first container port of the env's own Deployment `<app>`, or why it cannot be read. */
 export function appPort(g: EstateGraph, env: Env): number | string {
   const name = naming.workloadName(env);
-  const found = g.kubernetes.filter((k) => k.kind === 'Deployment' && k.namespace === env.names.namespace && k.name === name);
+  const found = k8sNamed(g, 'Deployment', env.names.namespace, name);
   const port = found.length === 1 ? found[0].object.spec?.template?.spec?.containers?.[0]?.ports?.[0]?.containerPort : undefined;
   if (Number.isInteger(port)) return port;
   return `the env's Deployment ${env.names.namespace}/${name} is ${found.length === 0 ? 'not in dist/' : found.length > 1 ? 'declared twice' : `without a container port (${JSON.stringify(port ?? null)})`}, so the app's port is unknown`;
@@ -46,8 +47,7 @@ export function appPort(g: EstateGraph, env: Env): number | string {
 /** Whether the env's Rollout `<app>` is blue-green with `<app>-preview` as its preview Service (the only case tierkit renders it). */
 export function rendersPreviewService(g: EstateGraph, env: Env): boolean {
   const name = naming.workloadName(env);
-  return g.kubernetes.some((k) => k.kind === 'Rollout' && k.namespace === env.names.namespace && k.name === name
-    && k.object.spec?.strategy?.blueGreen?.previewService === naming.previewServiceName(env));
+  return k8sNamed(g, 'Rollout', env.names.namespace, name).some((k) => k.object.spec?.strategy?.blueGreen?.previewService === naming.previewServiceName(env));
 }
 
 export function expectedService(g: EstateGraph, env: Env, name: string, port: number): Record<string, unknown> {
