@@ -153,6 +153,23 @@ describe('TK063: Services, Ingress and ingress policies are exactly tierkit\'s',
     expect(tk063(report)).toHaveLength(2);
   }, 120_000);
 
+  it('refuses a namespace-less Service (Argo CD puts it in the env\'s namespace), one in a previews directory, and a controller policy opened to every port', async () => {
+    const report = await checkEdited({
+      [ERP_DEV]: (objects) => {
+        objects.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } });
+        delete kind(objects, 'NetworkPolicy', 'allow-ingress-controller').spec.ingress[0].ports;
+      },
+      'k8s/dev/previews/erp/preview.k8s.yaml': (objects) => {
+        objects.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } });
+      },
+    });
+    const t = text(report);
+    expect(t).toMatch(/erp-dev\.k8s\.yaml: Service \(no namespace\)\/np is not rendered there/);
+    expect(t).toMatch(/preview\.k8s\.yaml: Service \(no namespace\)\/lb is not rendered there/);
+    expect(t).toMatch(/NetworkPolicy erp-dev\/allow-ingress-controller is .*tierkit renders exactly .*"ports":\[\{"port":8080,"protocol":"TCP"\}\]/);
+    expect(tk063(report)).toHaveLength(3);
+  }, 120_000);
+
   it('accepts what tierkit renders from estate props: another controller, a tier\'s own class, a cert-manager issuer', async () => {
     const estate = new Estate({
       name: 'ing', domain: 'ing.lab', vault: { address: 'https://vault.ing.lab:8200', cidr: '10.0.8.0/28' },
