@@ -60,7 +60,7 @@ export const rule: Rule = {
     + 'https://kubernetes.io/docs/concepts/services-networking/service/#external-ips); type NodePort or LoadBalancer opens the pods '
     + 'outside every NetworkPolicy, and type ExternalName points whoever follows the name (an Ingress controller) anywhere. An Ingress '
     + "annotation configures the controller every tier shares (an nginx server-snippet is raw configuration in its process, which holds a "
-    + "token reading the cluster's Secrets), and a NetworkPolicy with an ingress rule — `ingress: [{}]` — admits every pod of the cluster. "
+    + "token reading the cluster's Secrets: CVE-2021-25742), and a NetworkPolicy with an ingress rule — `ingress: [{}]` — admits every pod of the cluster. "
     + 'tierkit renders one ClusterIP Service (and a blue-green preview Service), one Ingress for the env\'s host with TLS and no annotation '
     + "but the estate's cert-manager issuer, and admits the estate's ingress controller only: anything else there is a finding no suppression accepts.",
   fix: 'Remove the object or field from the env\'s file and re-run `tierkit synth`; never edit k8s/<tier>/<env>.k8s.yaml by hand. '

@@ -9,6 +9,11 @@
  * configuration the manifest does not carry (a dist written before it must still read): tierkit
  * renders one per estate (a tier may name its own class), so every env must name the same one —
  * `controllerSettings` finds the values the envs disagree on.
+ *
+ * Whole, not a deny-list of fields: some Service fields tierkit does not write are harmless
+ * (sessionAffinity, internalTrafficPolicy, ipFamilyPolicy — https://kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/),
+ * but none is rendered, so any is a hand edit, and a comparison with what tierkit renders needs no
+ * per-field judgment that a future field (or a controller-specific annotation) could slip past.
  */
 import * as naming from '../../../constructs/naming';
 import type { Env, EstateGraph, K8sObject } from '../../graph/types';
