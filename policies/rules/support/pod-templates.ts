@@ -93,8 +93,25 @@ function findPodTemplates(g: EstateGraph): PodTemplates {
 }
 
 const A = 'vault.hashicorp.com/';
-/** Options of the injector that change the injected containers in ways not modelled here. */
-const UNMODELLED = ['agent-json-patch', 'agent-init-json-patch', 'agent-copy-volume-mounts', 'agent-extra-secret', 'agent-configmap'];
+/**
+ * The injector's annotations tierkit models: those it writes (constructs/synth/kubernetes.ts,
+ * lifecycle/, pod-security.ts) and those `injectVaultAgent` renders into the agent's containers
+ * (judged by the pod-security rules). Every other `vault.hashicorp.com/` key (vault-k8s
+ * agent-inject/agent/annotations.go) is unmodelled: agent-inject-command-<name> runs a shell command
+ * in the agent that holds the pod's Vault token, agent-image another image, service / proxy-address
+ * / tls-skip-verify / auth-* send the token elsewhere, agent-configmap and the json-patches rewrite
+ * the containers. An allow list, so an option added to the injector later is unmodelled too.
+ */
+const MODELLED = new Set([
+  'agent-inject', 'role', 'agent-inject-token', 'agent-init-first', 'agent-pre-populate', 'agent-pre-populate-only',
+  'agent-limits-cpu', 'agent-limits-mem', 'agent-requests-cpu', 'agent-requests-mem', 'agent-service-account-token-volume-name',
+  'agent-run-as-user', 'agent-run-as-group', 'agent-run-as-same-user', 'agent-set-security-context',
+]);
+/** Per-secret families whose values (paths, templates) the Vault rules judge (vault-claims.ts, pod-compare.ts, TK179). */
+const MODELLED_FAMILIES = ['agent-inject-secret-', 'agent-inject-template-'];
+/** The modelled switches (strconv.ParseBool in vault-k8s agent.go and annotations.go). */
+const BOOLEANS = ['agent-inject', 'agent-inject-token', 'agent-init-first', 'agent-pre-populate', 'agent-pre-populate-only', 'agent-run-as-same-user', 'agent-set-security-context'];
+const unmodelledKey = (key: string) => key.startsWith(A) && !MODELLED.has(key.slice(A.length)) && !MODELLED_FAMILIES.some((f) => key.startsWith(A + f));
 /** vault-k8s agent-inject/agent/agent.go and container_sidecar.go defaults. */
 const DEFAULTS = { runAsUser: 100, runAsGroup: 1000, limitsCpu: '500m', limitsMem: '128Mi', requestsCpu: '250m', requestsMem: '64Mi' };
 
@@ -109,9 +126,13 @@ const DEFAULTS = { runAsUser: 100, runAsGroup: 1000, limitsCpu: '500m', limitsMe
  */
 export function injectVaultAgent(template: PodTemplate): { injected: PodTemplate; unmodelled?: string } {
   const ann: Record<string, string> = template.metadata?.annotations ?? {};
+  // The injector reads its switches with Go's strconv.ParseBool (vault-k8s agent.go ShouldInject):
+  // "True", "1" or "t" inject as "true" does. Only the two spellings tierkit writes are modelled.
+  const loose = BOOLEANS.filter((k) => ann[`${A}${k}`] !== undefined && ann[`${A}${k}`] !== 'true' && ann[`${A}${k}`] !== 'false');
+  if (loose.length > 0) return { injected: template, unmodelled: `the injector options ${loose.map((k) => `${A}${k}=${JSON.stringify(ann[`${A}${k}`])}`).join(', ')} are booleans the injector parses as Go does (1, t, True…), not "true" or "false": what it injects is not modelled` };
   if (ann[`${A}agent-inject`] !== 'true') return { injected: template };
-  const used = UNMODELLED.filter((k) => ann[`${A}${k}`] !== undefined);
-  if (used.length > 0) return { injected: template, unmodelled: `the injector options ${used.map((k) => A + k).join(', ')} change the injected containers in ways tierkit does not model` };
+  const used = Object.keys(ann).filter(unmodelledKey).sort();
+  if (used.length > 0) return { injected: template, unmodelled: `the injector options ${used.join(', ')} change the injected containers in ways tierkit does not model` };
   const spec = template.spec ?? {};
   const firstApp = (spec.containers ?? [])[0]?.securityContext ?? {};
   const sameUser = ann[`${A}agent-run-as-same-user`] === 'true';
