@@ -199,14 +199,17 @@ function clusters(g: EstateGraph): { byNamespace: Map<string | undefined, string
 export function quantity(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value !== 'string') return undefined;
-  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/.exec(value);
+  const m = QUANTITY.exec(value);
   if (!m) return undefined;
   const n = Number(m[1]);
   const suffix = m[2] ?? '';
-  if (/^[eE]/.test(suffix)) return n * 10 ** Number(suffix.slice(1));
+  if (EXPONENT.test(suffix)) return n * 10 ** Number(suffix.slice(1));
   return n * QUANTITY_FACTORS[suffix];
 }
 
+/** Module constants, not literals (a literal is a new RegExp per call); no g/y flag, so no lastIndex state. */
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+const EXPONENT = /^[eE]/;
 /** Built once, not per call: four quantities per container are read by TK052 and TK053. */
 const QUANTITY_FACTORS: Readonly<Record<string, number>> = {
   '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
