@@ -18,15 +18,29 @@ const ROLE_REFS: Record<string, { path: (string | number)[]; membership: boolean
 /** Cloud providers' admin roles: superuser in all but name where they exist. */
 const CLOUD_ADMIN = /^(rds_superuser|rds_replication|rds_iam|rds_password|cloudsqlsuperuser|cloudsqladmin|azure_pg_admin|azure_superuser|alloydbsuperuser)$/i;
 
-function refs(v: unknown, path: (string | number)[], prefix: (string | number)[] = []): [unknown, (string | number)[]][] {
-  if (path.length === 0) return v === undefined ? [] : [[v, prefix]];
-  const [head, ...rest] = path;
-  if (head === '*') {
-    if (Array.isArray(v)) return v.flatMap((x, i) => refs(x, rest, [...prefix, i]));
-    return v === undefined ? [] : refs(v, rest, prefix);
+/** The values at `path` (`*` steps into each element of an array, or past a non-array), with their pointers. */
+function refs(v: unknown, path: readonly (string | number)[]): [unknown, (string | number)[]][] {
+  const out: [unknown, (string | number)[]][] = [];
+  collectRefs(v, path, 0, [], out);
+  return out;
+}
+
+/** One step of `refs` by index, not by `[head, ...rest]` copies of the path: it runs for every postgresql resource. */
+function collectRefs(v: unknown, path: readonly (string | number)[], i: number, prefix: (string | number)[], out: [unknown, (string | number)[]][]): void {
+  if (i === path.length) {
+    if (v !== undefined) out.push([v, prefix]);
+    return;
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return [];
-  return refs((v as Record<string, unknown>)[head as string], rest, [...prefix, head]);
+  const head = path[i];
+  if (head === '*') {
+    if (Array.isArray(v)) {
+      // As flatMap did: a hole of a sparse array is skipped.
+      for (let j = 0; j < v.length; j++) if (j in v) collectRefs(v[j], path, i + 1, [...prefix, j], out);
+    } else if (v !== undefined) collectRefs(v, path, i + 1, prefix, out);
+    return;
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return;
+  collectRefs((v as Record<string, unknown>)[head as string], path, i + 1, [...prefix, head], out);
 }
 
 const isPublic = (v: unknown) => typeof v === 'string' && (v === '' || v.toLowerCase() === 'public');
