@@ -1,5 +1,6 @@
 import { at, isUnresolved, PgItem, postgresView, show } from '../graph/postgres';
 import { Rule, RuleFinding } from './support/rule';
+import { valuesAtPath } from './support/values-at';
 
 /** Where a postgresql resource names a role, and whether that reference makes someone a member. */
 const ROLE_REFS: Record<string, { path: (string | number)[]; membership: boolean }[]> = {
@@ -17,31 +18,6 @@ const ROLE_REFS: Record<string, { path: (string | number)[]; membership: boolean
 
 /** Cloud providers' admin roles: superuser in all but name where they exist. */
 const CLOUD_ADMIN = /^(rds_superuser|rds_replication|rds_iam|rds_password|cloudsqlsuperuser|cloudsqladmin|azure_pg_admin|azure_superuser|alloydbsuperuser)$/i;
-
-/** The values at `path` (`*` steps into each element of an array, or past a non-array), with their pointers. */
-function refs(v: unknown, path: readonly (string | number)[]): [unknown, (string | number)[]][] {
-  const out: [unknown, (string | number)[]][] = [];
-  collectRefs(v, path, 0, [], out);
-  return out;
-}
-
-/** One step of `refs` by index, not by `[head, ...rest]` copies of the path: it runs for every postgresql resource. */
-function collectRefs(v: unknown, path: readonly (string | number)[], i: number, prefix: (string | number)[], out: [unknown, (string | number)[]][]): void {
-  if (i === path.length) {
-    if (v !== undefined) out.push([v, prefix]);
-    return;
-  }
-  const head = path[i];
-  if (head === '*') {
-    if (Array.isArray(v)) {
-      // As flatMap did: a hole of a sparse array is skipped.
-      for (let j = 0; j < v.length; j++) if (j in v) collectRefs(v[j], path, i + 1, [...prefix, j], out);
-    } else if (v !== undefined) collectRefs(v, path, i + 1, prefix, out);
-    return;
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return;
-  collectRefs((v as Record<string, unknown>)[head as string], path, i + 1, [...prefix, head], out);
-}
 
 const isPublic = (v: unknown) => typeof v === 'string' && (v === '' || v.toLowerCase() === 'public');
 
@@ -70,7 +46,7 @@ export const rule: Rule = {
     const view = postgresView(g);
     for (const item of view.items) {
       for (const ref of ROLE_REFS[item.type] ?? []) {
-        for (const [v, p] of refs(item.attributes, ref.path)) {
+        for (const [v, p] of valuesAtPath(item.attributes, ref.path)) {
           if (!ref.membership && isPublic(v)) continue; // PUBLIC as grantee: TK002 / TK033 / TK034 judge it.
           const where = item.target.server;
           const declared = where ? view.declaredRoles.get(where) : undefined;
