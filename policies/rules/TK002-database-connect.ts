@@ -26,7 +26,10 @@ export const rule: Rule = {
     for (const gr of g.databaseGrants) {
       if (gr.objectType !== 'database') continue;
       const k = serverKey(gr.server, gr.database);
-      grantsByDb.set(k, [...(grantsByDb.get(k) ?? []), gr]);
+      // Appended in place (a copy of the list per grant was quadratic in a database's grants).
+      const list = grantsByDb.get(k);
+      if (list) list.push(gr);
+      else grantsByDb.set(k, [gr]);
     }
     for (const db of g.databases) {
       if (isPreviewHome(db)) continue; // TK170 judges every grant on it, from any stack

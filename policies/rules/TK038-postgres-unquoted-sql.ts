@@ -1,6 +1,7 @@
 import { at, isUnresolved, PgItem, postgresView, show } from '../graph/postgres';
 import type { Source } from '../graph/types';
 import { Rule, RuleFinding } from './support/rule';
+import { valuesAtPath } from './support/values-at';
 
 // What the provider pastes into SQL (or its connection URL) without quoting, per
 // ../shared/notes/provider-resources.md §1.4 (cyrilgdn/postgresql v1.26.0); each needs its own shape.
@@ -39,18 +40,6 @@ const RAW: Record<string, [string[], Shape, string][]> = {
   ],
   postgresql_security_label: [[['object_type'], 'labelObject', 'SECURITY LABEL FOR … ON %s']],
 };
-
-/** Every value at `path` with its JSON pointer segments. */
-function valuesAt(v: unknown, path: string[], prefix: (string | number)[] = []): [unknown, (string | number)[]][] {
-  if (path.length === 0) return v === undefined ? [] : [[v, prefix]];
-  const [head, ...rest] = path;
-  if (head === '*') {
-    if (Array.isArray(v)) return v.flatMap((x, i) => valuesAt(x, rest, [...prefix, i]));
-    return v === undefined ? [] : valuesAt(v, rest, prefix);
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return [];
-  return valuesAt((v as Record<string, unknown>)[head], rest, [...prefix, head]);
-}
 
 /** Every string of a data source's arguments (patterns, schemas, table_types: all pasted inside '…'). */
 function dataStrings(attrs: Readonly<Record<string, unknown>>): [unknown, (string | number)[]][] {
@@ -97,7 +86,7 @@ export const rule: Rule = {
       }
       if ('database' in a) check(item, item.stack.name, item.stack.env, () => at(item, 'database'), a.database, 'database', 'connection URL path (config.go connStr)', 'database');
       for (const [path, shape, site] of RAW[item.type] ?? []) {
-        for (const [v, p] of valuesAt(a, path)) check(item, item.stack.name, item.stack.env, () => at(item, ...p), v, shape, site, p.join('.'));
+        for (const [v, p] of valuesAtPath(a, path)) check(item, item.stack.name, item.stack.env, () => at(item, ...p), v, shape, site, p.join('.'));
       }
       if (item.type === 'postgresql_function' && typeof a.body === 'string' && /\$function\$/i.test(a.body)) {
         out.push({ env: item.stack.env, source: at(item, 'body'),

@@ -1,6 +1,7 @@
 import { at, isUnresolved, PgItem, postgresView, show } from '../graph/postgres';
 import { Rule, RuleFinding } from './support/rule';
 import { isPublicRole, KEYWORD_ROLE } from './support/pg-role-names';
+import { valuesAtPath } from './support/values-at';
 
 /** Where a postgresql resource names a role, and whether that reference makes someone a member. */
 const ROLE_REFS: Record<string, { path: (string | number)[]; membership: boolean }[]> = {
@@ -18,17 +19,6 @@ const ROLE_REFS: Record<string, { path: (string | number)[]; membership: boolean
 
 /** Cloud providers' admin roles: superuser in all but name where they exist. */
 const CLOUD_ADMIN = /^(rds_superuser|rds_replication|rds_iam|rds_password|cloudsqlsuperuser|cloudsqladmin|azure_pg_admin|azure_superuser|alloydbsuperuser)$/i;
-
-function refs(v: unknown, path: (string | number)[], prefix: (string | number)[] = []): [unknown, (string | number)[]][] {
-  if (path.length === 0) return v === undefined ? [] : [[v, prefix]];
-  const [head, ...rest] = path;
-  if (head === '*') {
-    if (Array.isArray(v)) return v.flatMap((x, i) => refs(x, rest, [...prefix, i]));
-    return v === undefined ? [] : refs(v, rest, prefix);
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return [];
-  return refs((v as Record<string, unknown>)[head as string], rest, [...prefix, head]);
-}
 
 // Exactly `public` (or '' where the provider writes PUBLIC for it): "PUBLIC" is an ordinary role, judged like any other.
 const isPublic = (v: unknown) => v === '' || isPublicRole(v);
@@ -58,7 +48,7 @@ export const rule: Rule = {
     const view = postgresView(g);
     for (const item of view.items) {
       for (const ref of ROLE_REFS[item.type] ?? []) {
-        for (const [v, p] of refs(item.attributes, ref.path)) {
+        for (const [v, p] of valuesAtPath(item.attributes, ref.path)) {
           // PUBLIC as grantee: TK002 / TK033 / TK034 judge it. A role's own name is never PUBLIC (PostgreSQL refuses it).
           if (!ref.membership && isPublic(v) && !(item.type === 'postgresql_role' && ref.path[0] === 'name')) continue;
           const where = item.target.server;

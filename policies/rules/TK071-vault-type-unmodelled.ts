@@ -62,6 +62,12 @@ function unresolved(v: unknown, segments: string[], out: string[]): void {
 }
 const atOf = (segments: readonly string[]) => segments.map((x) => `/${x}`).join('');
 
+/** A vault_policy's attributes but its text: copied only for that type (the copy was made for every Vault resource). */
+function withoutText(attrs: Record<string, unknown>): Record<string, unknown> {
+  const { policy: _text, ...named } = attrs;
+  return named;
+}
+
 /** The shared platform stack, behind the live-data tier's human gate: the only home of mounts and auth methods. */
 function isSharedPlatform(g: EstateGraph, s: Stack): boolean {
   const gate = s.manifest?.gatingTier;
@@ -121,8 +127,7 @@ export const rule: Rule = {
             if (attrs.namespace !== undefined) out.push({ env: s.env, source, message: `${address} in stack ${s.name} targets Vault namespace ${JSON.stringify(attrs.namespace)}, outside the estate's modelled root namespace` });
             const exprs: string[] = [];
             // A policy's text is TK070's to judge; its name, like every other path-bearing value, is judged here.
-            const { policy: _text, ...named } = attrs;
-            unresolved(type === 'vault_policy' ? named : attrs, [], exprs);
+            unresolved(type === 'vault_policy' ? withoutText(attrs) : attrs, [], exprs);
             if (exprs.length > 0) {
               out.push({ env: s.env, source, message: `${address} in stack ${s.name} names Vault paths, roles or policies by Terraform expressions tierkit cannot resolve: ${exprs.slice(0, 3).join(', ')}` });
             }

@@ -18,15 +18,26 @@ export const rule: Rule = {
   suppressible: false,
   evaluate(g) {
     const out: RuleFinding[] = [];
-    const inFile = new Map<string, K8sObject[]>();
-    for (const k of g.kubernetes) inFile.set(k.source.file, [...(inFile.get(k.source.file) ?? []), k]);
+    // The objects of each file, in graph order: built at the first Rollout (an estate without one needs none),
+    // appended in place (a copy of the file's list per object was quadratic in a file's objects).
+    let inFile: Map<string, K8sObject[]> | undefined;
+    const filesOf = (): Map<string, K8sObject[]> => {
+      if (inFile) return inFile;
+      inFile = new Map();
+      for (const k of g.kubernetes) {
+        const list = inFile.get(k.source.file);
+        if (list) list.push(k);
+        else inFile.set(k.source.file, [k]);
+      }
+      return inFile;
+    };
     for (const r of g.kubernetes) {
       if (r.kind !== 'Rollout') continue;
       const env = envOfNamespace(g, r.namespace);
       const where = `Rollout ${r.namespace ?? ''}/${r.name} (${describeEnv(env)})`;
       const add = (pointer: string, message: string) => out.push({ env, source: at(r, pointer), message: `${where} ${message}` });
       const spec = r.object.spec ?? {};
-      const siblings = inFile.get(r.source.file) ?? [];
+      const siblings = filesOf().get(r.source.file) ?? [];
       const ref = spec.workloadRef;
       if (ref !== undefined) {
         const dep = siblings.find((k) => isDeployment(k) && k.namespace === r.namespace && k.name === ref?.name);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { literalPrefix, overlapWitness } from '../../policies/graph/vault-paths';
-import { OwnedPath, ReachIndex } from '../../policies/rules/support/vault-reach';
+import { literalPrefix, overlapWitness, simplePattern } from '../../policies/graph/vault-paths';
+import { OwnedPath, ReachIndex, simpleWitness } from '../../policies/rules/support/vault-reach';
 
 // The index only narrows the candidates: what it answers must be every owned path the brute force finds.
 describe('ReachIndex (policies/rules/support/vault-reach.ts)', () => {
@@ -48,5 +48,25 @@ describe('ReachIndex (policies/rules/support/vault-reach.ts)', () => {
       expect(a.startsWith(b) || b.startsWith(a), `${p} / ${q}`).toBe(true);
     }
     expect(overlapping).toBeGreaterThan(100);
+  });
+
+  it('simpleWitness answers as overlapWitness for every pair of simple patterns (the index calls it in its place)', () => {
+    let seed = 47;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const segment = () => pick(['kvv2', 'data', 'erp', 'erp-dev', 'e', '', '*', 'a*', 'x+', '+x', '\u0000', '\ud83d\ude00']);
+    const path = () => Array.from({ length: 1 + Math.floor(rnd() * 4) }, segment).join('/') + pick(['', '', '*', '**', '/*', '/']);
+    let compared = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const p = path();
+      const q = rnd() < 0.3 ? p : rnd() < 0.5 ? p.slice(0, Math.floor(rnd() * (p.length + 1))) + pick(['', '*', 'a', '/']) : path();
+      const sp = simplePattern(p);
+      const sq = simplePattern(q);
+      if (!sp || !sq) continue;
+      compared += 1;
+      expect(simpleWitness(p, sp, q, sq), `${p} | ${q}`).toBe(overlapWitness(p, q));
+    }
+    // Most pairs are simple (no `+` segment): the comparison is not vacuous.
+    expect(compared).toBeGreaterThan(10_000);
   });
 });

@@ -24,8 +24,14 @@ const TEMPLATE_AT: Readonly<Record<string, string>> = {
   ReplicationController: '/spec/template', Job: '/spec/template', CronJob: '/spec/jobTemplate/spec/template',
 };
 
+/** Each TEMPLATE_AT pointer's segments, split once (per template they were split anew). */
+const SEGMENTS = new Map(Object.values(TEMPLATE_AT).map((p) => [p, p.split('/').slice(1)]));
+
 function at(obj: Record<string, any>, pointer: string): any {
-  return pointer.split('/').slice(1).reduce((o, k) => (o === undefined || o === null ? undefined : o[k]), obj as any);
+  const segments = SEGMENTS.get(pointer) ?? pointer.split('/').slice(1);
+  let o: any = obj;
+  for (const k of segments) o = o === undefined || o === null ? undefined : o[k];
+  return o;
 }
 
 /** Whether `value` holds a `containers` list anywhere (a pod template of a kind we do not model). */
@@ -112,6 +118,14 @@ const MODELLED_FAMILIES = ['agent-inject-secret-', 'agent-inject-template-'];
 /** The modelled switches (strconv.ParseBool in vault-k8s agent.go and annotations.go). */
 const BOOLEANS = ['agent-inject', 'agent-inject-token', 'agent-init-first', 'agent-pre-populate', 'agent-pre-populate-only', 'agent-run-as-same-user', 'agent-set-security-context'];
 const unmodelledKey = (key: string) => key.startsWith(A) && !MODELLED.has(key.slice(A.length)) && !MODELLED_FAMILIES.some((f) => key.startsWith(A + f));
+/** The annotation keys, joined once: built per template, each lookup hashed a fresh string. */
+const K = {
+  inject: `${A}agent-inject`, sameUser: `${A}agent-run-as-same-user`, runAsUser: `${A}agent-run-as-user`,
+  runAsGroup: `${A}agent-run-as-group`, setSecurityContext: `${A}agent-set-security-context`,
+  limitsCpu: `${A}agent-limits-cpu`, limitsMem: `${A}agent-limits-mem`, requestsCpu: `${A}agent-requests-cpu`,
+  requestsMem: `${A}agent-requests-mem`, tokenVolume: `${A}agent-service-account-token-volume-name`,
+  prePopulate: `${A}agent-pre-populate`, prePopulateOnly: `${A}agent-pre-populate-only`, initFirst: `${A}agent-init-first`,
+} as const;
 /** vault-k8s agent-inject/agent/agent.go and container_sidecar.go defaults. */
 const DEFAULTS = { runAsUser: 100, runAsGroup: 1000, limitsCpu: '500m', limitsMem: '128Mi', requestsCpu: '250m', requestsMem: '64Mi' };
 
@@ -130,33 +144,33 @@ export function injectVaultAgent(template: PodTemplate): { injected: PodTemplate
   // "True", "1" or "t" inject as "true" does. Only the two spellings tierkit writes are modelled.
   const loose = BOOLEANS.filter((k) => ann[`${A}${k}`] !== undefined && ann[`${A}${k}`] !== 'true' && ann[`${A}${k}`] !== 'false');
   if (loose.length > 0) return { injected: template, unmodelled: `the injector options ${loose.map((k) => `${A}${k}=${JSON.stringify(ann[`${A}${k}`])}`).join(', ')} are booleans the injector parses as Go does (1, t, True…), not "true" or "false": what it injects is not modelled` };
-  if (ann[`${A}agent-inject`] !== 'true') return { injected: template };
+  if (ann[K.inject] !== 'true') return { injected: template };
   const used = Object.keys(ann).filter(unmodelledKey).sort();
   if (used.length > 0) return { injected: template, unmodelled: `the injector options ${used.join(', ')} change the injected containers in ways tierkit does not model` };
   const spec = template.spec ?? {};
   const firstApp = (spec.containers ?? [])[0]?.securityContext ?? {};
-  const sameUser = ann[`${A}agent-run-as-same-user`] === 'true';
-  const num = (k: string, d: number) => (ann[`${A}${k}`] !== undefined ? Number(ann[`${A}${k}`]) : d);
-  const runAsUser = sameUser ? firstApp.runAsUser : num('agent-run-as-user', DEFAULTS.runAsUser);
-  const runAsGroup = sameUser ? firstApp.runAsGroup : num('agent-run-as-group', DEFAULTS.runAsGroup);
-  const securityContext = ann[`${A}agent-set-security-context`] === 'false' ? undefined : {
+  const sameUser = ann[K.sameUser] === 'true';
+  const num = (key: string, d: number) => (ann[key] !== undefined ? Number(ann[key]) : d);
+  const runAsUser = sameUser ? firstApp.runAsUser : num(K.runAsUser, DEFAULTS.runAsUser);
+  const runAsGroup = sameUser ? firstApp.runAsGroup : num(K.runAsGroup, DEFAULTS.runAsGroup);
+  const securityContext = ann[K.setSecurityContext] === 'false' ? undefined : {
     runAsUser, runAsGroup, runAsNonRoot: !(runAsUser === 0 || runAsGroup === 0 || runAsUser === undefined),
     readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, allowPrivilegeEscalation: false,
   };
-  const q = (k: string, d: string) => ann[`${A}${k}`] ?? d;
+  const q = (key: string, d: string) => ann[key] ?? d;
   const resources = {
-    limits: { cpu: q('agent-limits-cpu', DEFAULTS.limitsCpu), memory: q('agent-limits-mem', DEFAULTS.limitsMem) },
-    requests: { cpu: q('agent-requests-cpu', DEFAULTS.requestsCpu), memory: q('agent-requests-mem', DEFAULTS.requestsMem) },
+    limits: { cpu: q(K.limitsCpu, DEFAULTS.limitsCpu), memory: q(K.limitsMem, DEFAULTS.limitsMem) },
+    requests: { cpu: q(K.requestsCpu, DEFAULTS.requestsCpu), memory: q(K.requestsMem, DEFAULTS.requestsMem) },
   };
-  const tokenVolume = ann[`${A}agent-service-account-token-volume-name`];
+  const tokenVolume = ann[K.tokenVolume];
   const tokenMount = tokenVolume ? [{ name: tokenVolume, mountPath: '/var/run/secrets/vault.hashicorp.com/serviceaccount', readOnly: true }] : [];
   const agent = (name: string, home: string) => ({
     name, image: 'hashicorp/vault', resources, securityContext,
     volumeMounts: [...tokenMount, { name: home, mountPath: '/home/vault' }, { name: 'vault-secrets', mountPath: '/vault/secrets' }],
   });
-  const prePopulate = ann[`${A}agent-pre-populate`] !== 'false';
-  const prePopulateOnly = ann[`${A}agent-pre-populate-only`] === 'true';
-  const initFirst = ann[`${A}agent-init-first`] === 'true';
+  const prePopulate = ann[K.prePopulate] !== 'false';
+  const prePopulateOnly = ann[K.prePopulateOnly] === 'true';
+  const initFirst = ann[K.initFirst] === 'true';
   const init = prePopulate ? [agent('vault-agent-init', 'home-init')] : [];
   const memory = (name: string) => ({ name, emptyDir: { medium: 'Memory' } });
   const injected: PodTemplate = {
@@ -205,14 +219,17 @@ function clusters(g: EstateGraph): { byNamespace: Map<string | undefined, string
 export function quantity(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value !== 'string') return undefined;
-  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/.exec(value);
+  const m = QUANTITY.exec(value);
   if (!m) return undefined;
   const n = Number(m[1]);
   const suffix = m[2] ?? '';
-  if (/^[eE]/.test(suffix)) return n * 10 ** Number(suffix.slice(1));
+  if (EXPONENT.test(suffix)) return n * 10 ** Number(suffix.slice(1));
   return n * QUANTITY_FACTORS[suffix];
 }
 
+/** Module constants, not literals (a literal is a new RegExp per call); no g/y flag, so no lastIndex state. */
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+const EXPONENT = /^[eE]/;
 /** Built once, not per call: four quantities per container are read by TK052 and TK053. */
 const QUANTITY_FACTORS: Readonly<Record<string, number>> = {
   '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,

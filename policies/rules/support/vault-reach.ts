@@ -3,7 +3,7 @@ import {
 } from '../../../constructs/naming';
 import { serverPlannerSecretName } from '../../../contract/planner';
 import { Env, EstateGraph, VaultPolicy } from '../../graph/types';
-import { literalPrefix, overlapWitness } from '../../graph/vault-paths';
+import { literalPrefix, overlapWitness, simplePattern } from '../../graph/vault-paths';
 import { rehearseOf } from './promote-common';
 import { BUILTIN_POLICIES } from './vault-names';
 
@@ -240,14 +240,31 @@ export class ReachIndex {
     }
     for (let i = lo; i < keys.length && keys[i].startsWith(lp); i++) picked.push(i);
     const out: { owned: OwnedPath; witness: string }[] = [];
+    // The pattern's shape once, not once per candidate inside overlapWitness.
+    const sp = simplePattern(pattern);
     for (const i of picked) {
       for (const o of this.lists[i]) {
-        const witness = overlapWitness(pattern, o.pattern);
+        const sq = sp && simplePattern(o.pattern);
+        const witness = sp && sq ? simpleWitness(pattern, sp, o.pattern, sq) : overlapWitness(pattern, o.pattern);
         if (witness !== undefined) out.push({ owned: o, witness });
       }
     }
     return out;
   }
+}
+
+type Shape = NonNullable<ReturnType<typeof simplePattern>>;
+
+/**
+ * overlapWitness's branch for two simple patterns, line for line (vault-paths.ts), given their
+ * shapes: test/policies/vault-reach-index.test.ts holds it to overlapWitness.
+ */
+export function simpleWitness(p: string, sp: Shape, q: string, sq: Shape): string | undefined {
+  if (!sp.glob && !sq.glob) return p === q ? p : undefined;
+  if (!sp.glob) return sp.prefix.startsWith(sq.prefix) ? p : undefined;
+  if (!sq.glob) return sq.prefix.startsWith(sp.prefix) ? q : undefined;
+  if (sp.prefix.startsWith(sq.prefix)) return sp.prefix;
+  return sq.prefix.startsWith(sp.prefix) ? sq.prefix : undefined;
 }
 
 interface Reach {
