@@ -59,11 +59,18 @@ function spaces(n: number): string {
   return (SPACES[n] ??= ' '.repeat(n));
 }
 
+/**
+ * One string for each distinct plain value (labels, kinds, names repeat thousands of times at the
+ * reference estate: 725,000 values, 17,000 distinct): fewer strings for the young-generation GC to
+ * copy, ~10 MB less heap. Keyed on the whole value, so two different texts never share an entry;
+ * equal strings are indistinguishable. Bounded: cleared when full (like yaml-write.ts `styled`).
+ */
 const INTERNED = new Map<string, string>();
+const INTERNED_MAX = 100_000;
 function intern(v: string): string {
   const known = INTERNED.get(v);
   if (known !== undefined) return known;
-  if (INTERNED.size >= 100_000) INTERNED.clear();
+  if (INTERNED.size >= INTERNED_MAX) INTERNED.clear();
   INTERNED.set(v, v);
   return v;
 }
