@@ -85,8 +85,9 @@ type Tok = { k: 'str' | 'id' | 'p'; v: string; at: number };
 
 /**
  * Tokens by character code, without a string per character or a slice per identifier (with the
- * two fast paths below, the 3,339 policies of the 100× estate parse in ~180 ms cold, not ~400); the same tokens, offsets and refusals as a
- * character-by-character reading (test/contract/vault-policy-fast.test.ts).
+ * two fast paths below, the 3,339 policies of the 100× estate parse in ~180 ms cold, not ~400);
+ * the same tokens, offsets and refusals as a character-by-character reading
+ * (test/contract/vault-policy-fast.test.ts).
  */
 function tokenize(text: string, json: boolean): Tok[] {
   const out: Tok[] = [];
