@@ -2,8 +2,12 @@ import { PROVIDER_SOURCES, providerOfType } from '../../contract';
 import type { Stack } from '../graph/types';
 import { Rule, RuleFinding } from './support/rule';
 
-/** The top-level blocks tierkit writes; `module`, `ephemeral`, `check`, `import`, … are not. */
-const SECTIONS = new Set(['//', 'terraform', 'provider', 'variable', 'locals', 'resource', 'data', 'output']);
+/**
+ * The top-level blocks tierkit writes; `module`, `ephemeral`, `check`, `import`, … are not, nor
+ * `output`: tierkit writes none, and an output prints its value in the apply log and state (a
+ * `nonsensitive(base64encode(var.pg_admin_password))` is shown unmasked).
+ */
+const SECTIONS = new Set(['//', 'terraform', 'provider', 'variable', 'locals', 'resource', 'data']);
 
 function seg(s: string): string {
   return s.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -24,7 +28,8 @@ export const rule: Rule = {
     + 'escapes every rule: a `null_resource` or `terraform_data` provisioner (`local-exec`) runs commands on the CI runner '
     + 'that holds the admin password; an `external` or `http` data source runs a program or calls out at plan time, even '
     + 'on a pull request; a `kubernetes` or other provider writes where no rule looks; a `module` brings in configuration '
-    + 'tierkit never reads; a provider from another registry source is other code under a trusted name.',
+    + 'tierkit never reads; an `output` prints a value (a credential, base64-encoded past log masking) into the apply log and '
+    + 'the state; a provider from another registry source is other code under a trusted name.',
   fix: 'Remove the block; declare the infrastructure through the estate (or propose the resource type to tierkit so a rule can judge it).',
   suppressible: false,
   evaluate(g) {
