@@ -13,6 +13,25 @@ function seg(s: string): string {
   return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+/**
+ * HCL's JSON syntax evaluates a property name inside an expression as a template (hashicorp/hcl
+ * json/spec.md, "Object Values"): `{"${local.k}": "x"}` has the key local.k holds — `password`, an
+ * option name — while every rule reads keys as written. tierkit writes no such key, escapes included.
+ */
+function templateKeys(v: unknown, path: string[], found: string[]): void {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) { path.push(String(i)); templateKeys(v[i], path, found); path.pop(); }
+    return;
+  }
+  if (!v || typeof v !== 'object') return;
+  for (const k of Object.keys(v)) {
+    path.push(k);
+    if (k.includes('${') || k.includes('%{')) found.push(`/${path.map(seg).join('/')}`);
+    templateKeys((v as Record<string, unknown>)[k], path, found);
+    path.pop();
+  }
+}
+
 /** `registry.terraform.io/hashicorp/vault` and `hashicorp/vault` are one source; case does not matter to Terraform. */
 function sameSource(written: unknown, pinned: string): boolean {
   return typeof written === 'string' && written.toLowerCase().replace(/^registry\.(terraform|opentofu)\.io\//, '') === pinned;
@@ -29,7 +48,8 @@ export const rule: Rule = {
     + 'that holds the admin password; an `external` or `http` data source runs a program or calls out at plan time, even '
     + 'on a pull request; a `kubernetes` or other provider writes where no rule looks; a `module` brings in configuration '
     + 'tierkit never reads; an `output` prints a value (a credential, base64-encoded past log masking) into the apply log and '
-    + 'the state; a provider from another registry source is other code under a trusted name.',
+    + 'the state; a property name written as a template (`"${local.k}"`) is computed at plan time while every rule reads it '
+    + 'as written; a provider from another registry source is other code under a trusted name.',
   fix: 'Remove the block; declare the infrastructure through the estate (or propose the resource type to tierkit so a rule can judge it).',
   suppressible: false,
   evaluate(g) {
@@ -42,6 +62,9 @@ export const rule: Rule = {
       for (const section of Object.keys(s.json)) {
         if (!SECTIONS.has(section)) push(s, `/${seg(section)}`, `has a top-level "${section}" block, which tierkit does not model`);
       }
+      const keys: string[] = [];
+      templateKeys(s.json, [], keys);
+      for (const pointer of keys) push(s, pointer, `has a property name at ${pointer} that is a template: Terraform evaluates it, tierkit reads it as written`);
       for (const name of Object.keys(s.json.provider ?? {})) {
         if (!(name in PROVIDER_SOURCES)) push(s, `/provider/${seg(name)}`, `configures the provider "${name}"; only ${Object.keys(PROVIDER_SOURCES).join(' and ')} are modelled`);
       }
