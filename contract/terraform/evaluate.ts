@@ -308,6 +308,8 @@ function evalParts(parts: readonly Part[], env: Env): string | Unknown {
     if (piece instanceof Unknown) return piece;
     out += piece;
   }
+  // cty makes every string NFC (cty/value_init.go StringVal): "e" + "\u0301" is "é" to Terraform.
+  if (/[^\x00-\x7f]/.test(out) && out !== out.normalize('NFC')) return new Unknown('', 'a template whose text is not in Unicode NFC, which Terraform normalizes');
   return out;
 }
 

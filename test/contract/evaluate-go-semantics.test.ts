@@ -62,6 +62,7 @@ describe('evaluator: Go semantics, or unknown', () => {
     expect(ev('${sort(["b", "a", "B"])}')).toEqual(['B', 'a', 'b']);
     expect(ev('${upper("erp")}${trimspace(" \\t_role\\n")}')).toBe('ERP_role');
     expect(ev('${title("hello world-x_y")}')).toBe('Hello World-X_y');
+    unknown('e${local.a}', { locals: { a: '\u0301' } }); // NFC: "é" to Terraform
   });
 
   it('CR: chomp removes a lone CR too; substr and length (grapheme clusters: CR LF is one) are unknown', () => {

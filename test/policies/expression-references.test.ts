@@ -75,6 +75,7 @@ describe('TK040 reads references with the parser; TK022 refuses outputs', () => 
         spaced: { ...LOGIN, name: 'a_spaced', password: '${var\n.\npg_admin_password}' },
         dynamic: { ...LOGIN, name: 'a_dynamic', password: '${var[local.k]}' },
         heredoc: { ...LOGIN, name: 'a_heredoc', password: '${<<EOT\n${var.pg_admin_password}\nEOT\n}' },
+        kelvin: { ...LOGIN, name: 'erp_role_\u212a' },
       });
       j.output = { harmless: { value: 'x' } };
     }));
@@ -87,6 +88,10 @@ describe('TK040 reads references with the parser; TK022 refuses outputs', () => 
 
   it('an output block, whatever it prints, is a TK022 finding', () => {
     expect(at(report, 'TK022')).toContain('/output');
+  });
+
+  it('a string not in Unicode NFC (Terraform normalizes U+212A to K) is a TK022 finding', () => {
+    expect(at(report, 'TK022')).toContain('/resource/postgresql_role/kelvin/name');
   });
 
   it('a property name that is a template (Terraform evaluates it; rules read keys as written) is a TK022 finding', () => {
