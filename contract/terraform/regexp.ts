@@ -78,6 +78,8 @@ function checkPattern(p: string): number | undefined {
       if (lastAtom === 'none') return undefined;
       if (lastAtom === 'group-capture') return undefined; // JS resets captures per iteration; RE2 keeps them
       if (c === '{') {
+        // A counted repeat of a group can nest counts past RE2's size limit (an error in Terraform): refused.
+        if (lastAtom !== 'atom') return undefined;
         const m = /^\{(\d{1,4})(,(\d{1,4})?)?\}/.exec(p.slice(i));
         if (!m) return undefined;
         const lo = Number(m[1]);
