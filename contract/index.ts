@@ -6,4 +6,5 @@ export * from './known-types';
 export { Unknown, isUnknown, unknownsIn, containsUnknown, asWritten } from './terraform/unknown';
 export { evaluateString } from './terraform/evaluate';
 export { StackEvaluator } from './terraform/stack';
+export { referencesIn, type References } from './terraform/references';
 export * from './unresolved';

@@ -1,4 +1,4 @@
-import { FUNCTIONS, EvalError, typeName } from './functions';
+import { FUNCTIONS, EvalError, exactNumber, typeName } from './functions';
 import { Node, ParseError, Part, parseTemplate } from './parse';
 import { Unknown, containsUnknown } from './unknown';
 
@@ -87,7 +87,8 @@ function getIndex(o: unknown, i: unknown, what: string): unknown {
 export function toText(v: unknown): string | Unknown {
   if (v instanceof Unknown) return v;
   if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
+  // cty prints its big.Float in full (1e21 → "1000000000000000000000", 0.1+0.2 → "0.3"): only safe integers are exact.
+  if (typeof v === 'number') return exactNumber(v) ? String(v) : new Unknown(String(v), 'a number that is not a safe integer, which Terraform prints differently');
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   throw new EvalError(`cannot interpolate ${typeName(v)} into a string`);
 }
@@ -147,13 +148,18 @@ function binary(op: string, l: unknown, r: unknown): unknown {
     case '>': return num(l) > num(r);
     case '<=': return num(l) <= num(r);
     case '>=': return num(l) >= num(r);
-    case '+': return num(l) + num(r);
-    case '-': return num(l) - num(r);
-    case '*': return num(l) * num(r);
-    case '/': return num(l) / num(r);
-    case '%': return num(l) % num(r);
+    case '+': return arithmetic(num(l) + num(r), op, l, r);
+    case '-': return arithmetic(num(l) - num(r), op, l, r);
+    case '*': return arithmetic(num(l) * num(r), op, l, r);
+    case '/': return arithmetic(num(l) / num(r), op, l, r);
+    case '%': return arithmetic(num(l) % num(r), op, l, r);
     default: throw new EvalError(`operator ${op}`);
   }
+}
+
+/** cty computes in 512-bit big.Float: a float result (0.1 + 0.2 is 0.3 there), or any beyond 2^53, is unknown here. */
+function arithmetic(v: number, op: string, l: unknown, r: unknown): unknown {
+  return exactNumber(v) && exactNumber(num(l)) && exactNumber(num(r)) ? v : new Unknown('', `${String(l)} ${op} ${String(r)} is not a safe integer, which Terraform computes with more precision`);
 }
 
 function evalNode(n: Node, env: Env): unknown {
@@ -302,6 +308,8 @@ function evalParts(parts: readonly Part[], env: Env): string | Unknown {
     if (piece instanceof Unknown) return piece;
     out += piece;
   }
+  // cty makes every string NFC (cty/value_init.go StringVal): "e" + "\u0301" is "é" to Terraform.
+  if (/[^\x00-\x7f]/.test(out) && out !== out.normalize('NFC')) return new Unknown('', 'a template whose text is not in Unicode NFC, which Terraform normalizes');
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { EstateGraph, Source } from '../graph/types';
 import { Rule, RuleFinding } from './support/rule';
+import { SecretReferences } from './support/secret-reference';
 import { isLiteralValue, isSecretName, literalAssignments } from './support/secret-names';
 
 const URL_PASSWORD = /\/\/[^/:@\s]+:([^@/\s]+)@/;
@@ -28,15 +29,18 @@ const VAULT_AGENT_ANNOTATION = /^vault\.hashicorp\.com\//;
  */
 const secretKeys = new Map<string, boolean>();
 
-function isLiteralSecret(key: string, value: unknown): boolean {
-  if (typeof value !== 'string') return false;
+function isSecretKey(key: string): boolean {
   let secret = secretKeys.get(key);
   if (secret === undefined) {
     secret = !VAULT_AGENT_ANNOTATION.test(key) && isSecretName(key);
     if (secretKeys.size > 50_000) secretKeys.clear();
     secretKeys.set(key, secret);
   }
-  return secret && isLiteralValue(value);
+  return secret;
+}
+
+function isLiteralSecret(key: string, value: unknown): boolean {
+  return typeof value === 'string' && isSecretKey(key) && isLiteralValue(value);
 }
 
 /**
@@ -91,6 +95,8 @@ interface Walk {
   readonly pointer: string;
   readonly segments: string[];
   readonly hit: (pointer: string, what: string) => void;
+  /** In a stack: follows a secret-named attribute's `${local.x}` / `${var.x}` to what it reaches. */
+  readonly refs?: SecretReferences;
 }
 
 function at(w: Walk, ...more: string[]): string {
@@ -102,13 +108,14 @@ function at(w: Walk, ...more: string[]): string {
  * kept on a stack and joined only on a hit: almost no string is one, and the walk sees them all.
  * Module-level functions over a state object: no closure is made per stack or manifest.
  */
-function scan(value: unknown, pointer: string, key: string, hit: (pointer: string, what: string) => void): void {
-  walk({ pointer, segments: [], hit }, value, key);
+function scan(value: unknown, pointer: string, key: string, hit: (pointer: string, what: string) => void, refs?: SecretReferences): void {
+  walk({ pointer, segments: [], hit, refs }, value, key);
 }
 
 function walk(w: Walk, v: unknown, k: string): void {
   if (typeof v === 'string') {
     if (isLiteralSecret(k, v)) w.hit(at(w), `literal value for "${k}"`);
+    else if (w.refs && v.startsWith('${') && isSecretKey(k) && reached(w, v, k)) return;
     else {
       const found = textFinding(v);
       if (found) w.hit(at(w), found);
@@ -116,7 +123,7 @@ function walk(w: Walk, v: unknown, k: string): void {
         try {
           const parsed = JSON.parse(v);
           const here = at(w);
-          scan(parsed, here, k, (_, what) => w.hit(here, `${what} inside ${k}`));
+          scan(parsed, here, k, (_, what) => w.hit(here, `${what} inside ${k}`), w.refs);
         } catch { /* not JSON: nothing more to read */ }
       }
     }
@@ -143,6 +150,13 @@ function walk(w: Walk, v: unknown, k: string): void {
       segments.pop();
     }
   }
+}
+
+/** A reference that reaches a literal is reported as one. */
+function reached(w: Walk, v: string, k: string): boolean {
+  const why = w.refs!.judge(v);
+  if (why) w.hit(at(w), `value for "${k}" ${why}`);
+  return why !== undefined;
 }
 
 function kubernetesFindings(g: EstateGraph, out: RuleFinding[]): void {
@@ -172,12 +186,13 @@ export const rule: Rule = {
   evaluate(g) {
     const out: RuleFinding[] = [];
     for (const s of g.stacks) {
+      const refs = new SecretReferences(s.json);
       scan(s.json, '', '', (pointer, what) => {
         const res = /^\/resource\/([^/]+)\/([^/]+)/.exec(pointer);
         const r = res ? g.resources.find((x) => x.file === s.file && x.pointer === res[0]) : undefined;
         const source: Source = { file: s.file, pointer, resourcePath: r?.constructPath, constructPath: s.env?.constructPath };
         out.push({ env: s.env, source, message: `${s.file}${pointer}: ${what}` });
-      });
+      }, refs);
       for (const [name, v] of Object.entries((s.json.variable ?? {}) as Record<string, any>)) {
         if (v?.sensitive === true && v.default !== undefined && v.default !== null && v.default !== '') {
           out.push({ env: s.env, source: { file: s.file, pointer: `/variable/${pointerSegment(name)}/default`, constructPath: s.env?.constructPath },

@@ -1,8 +1,25 @@
+import { referencesIn } from '../../contract';
 import type { Source } from '../graph/types';
 import { Rule, RuleFinding } from './support/rule';
 
-/** A reference to the admin credential's variables in a Terraform expression (`var.pg_admin_x`, `var["pg_admin_x"]`). */
+/** The text of a reference to the admin credential's variables (`var.pg_admin_x`, `var["pg_admin_x"]`), also outside `${…}`. */
 const ADMIN_VAR = /\bvar\s*(?:\.\s*|\[\s*"?\s*)pg_admin_/;
+const ADMIN_PREFIX = 'pg_admin_';
+
+/**
+ * Why a string may use the admin credential, or undefined. References are found with the expression
+ * parser: HCL allows comments and newlines inside a traversal (`var./*x*\/pg_admin_password`), which
+ * no regex over the text follows. A template the parser refuses that mentions `var` cannot be cleared.
+ */
+function adminUse(v: string): string | undefined {
+  if (v.includes(ADMIN_PREFIX) && ADMIN_VAR.test(v)) return 'uses';
+  if (!v.includes('var') || (!v.includes('${') && !v.includes('%{'))) return undefined;
+  const r = referencesIn(v);
+  if (typeof r === 'string') return `may use (tierkit cannot parse the expression: ${r})`;
+  if (r.refs.some((x) => x.root === 'var' && x.name.startsWith(ADMIN_PREFIX))) return 'uses';
+  if (r.dynamic.includes('var')) return 'may use (a variable chosen by an expression)';
+  return undefined;
+}
 /** The two provider arguments the admin credential exists for. */
 const PROVIDER_CREDENTIAL = new Set(['username', 'password']);
 
@@ -30,13 +47,15 @@ export const rule: Rule = {
       const path: (string | number)[] = [];
       const visit = (v: unknown) => {
         if (typeof v === 'string') {
-          if (!v.includes('pg_admin_') || !ADMIN_VAR.test(v)) return;
+          if (!v.includes('var')) return;
           const inProvider = path[0] === 'provider' && path[1] === 'postgresql';
           const allowed = inProvider && PROVIDER_CREDENTIAL.has(String(path[path.length - 1]))
             && (path.length === 3 || (path.length === 4 && typeof path[2] === 'number'));
           if (allowed) return;
+          const how = adminUse(v);
+          if (!how) return;
           const source: Source = { file: stack.file, pointer: `/${path.map(pointerSegment).join('/')}`, constructPath };
-          out.push({ env: stack.env, source, message: `stack ${stack.name} uses the Postgres admin credential at /${path.join('/')} (${JSON.stringify(v).slice(0, 100)}), outside the postgresql provider's username/password` });
+          out.push({ env: stack.env, source, message: `stack ${stack.name} ${how} the Postgres admin credential at /${path.join('/')} (${JSON.stringify(v).slice(0, 100)}), outside the postgresql provider's username/password` });
           return;
         }
         if (Array.isArray(v)) {
