@@ -8,7 +8,7 @@ import { hasShortLivedPlanner } from '../../contract/planner';
 import { buildAppOfAppsChart, buildTierApplicationsChart } from './kubernetes';
 import { ManifestStack } from './manifest';
 import { buildPreviewChart, previewKustomization } from './preview-manifests';
-import { Pending, chartYaml, inScratch, isReferenceRendering, k8sApp, stackJson, terraformApp } from './render';
+import { Pending, chartYaml, inScratch, isReferenceRendering, k8sApp, soleStackJson, terraformApp } from './render';
 import { yamlStream } from './serialize';
 import { buildSharedPlatformStack, buildTierPlatformStack } from './terraform-platform';
 
@@ -28,8 +28,9 @@ export interface PlatformArtifacts {
 }
 
 /**
- * The platform artifacts of `estate`, on a cdktf App of their own: no env's stack (an escape
- * hatch's included) shares an App with a platform stack, whichever is rendered first.
+ * The platform artifacts of `estate`, each stack on a cdktf App of its own: no env's stack (an
+ * escape hatch's included) shares an App with a platform stack, whichever is rendered first, and a
+ * stack alone in its App renders without cdktf's cross-stack pass (`soleStackJson`).
  */
 export function platformArtifacts(estate: Estate): PlatformArtifacts {
   return inScratch((scratch) => platformArtifactsIn(estate, scratch));
@@ -40,7 +41,7 @@ export function platformArtifactsIn(estate: Estate, scratch: string): PlatformAr
   const envs = environmentsOf(estate);
   const tiers = tiersInUse(estate);
   const estateGate = gatingTierOfEstate(estate);
-  const tfApp = terraformApp(scratch);
+  const app = () => terraformApp(scratch);
   const pending: Pending[] = [];
   const stacks: ManifestStack[] = [];
   const gate = (t: Tier) => estate.tier(t).config.applyGate;
@@ -55,9 +56,9 @@ export function platformArtifactsIn(estate: Estate, scratch: string): PlatformAr
   // Servers (16+) whose short-lived planner login a tier platform stack declares: platform-admin writes them.
   const plannerIssuerServers = estate.servers
     .filter((s) => hasShortLivedPlanner(s.majorVersion) && platformTiers.includes(gatingOf.get(s)!.name)).map((s) => s.serverId);
-  const shared = buildSharedPlatformStack(tfApp, estate, platformTiers, plannerIssuerServers);
+  const shared = buildSharedPlatformStack(app(), estate, platformTiers, plannerIssuerServers);
   const sharedPath = naming.dist.terraformStack(naming.SHARED_PLATFORM_STACK);
-  pending.push({ path: sharedPath, content: stackJson(shared), meta: { kind: 'terraform-stack', stack: naming.SHARED_PLATFORM_STACK, constructPaths: [estate.estateName] } });
+  pending.push({ path: sharedPath, content: soleStackJson(shared), meta: { kind: 'terraform-stack', stack: naming.SHARED_PLATFORM_STACK, constructPaths: [estate.estateName] } });
   stacks.push({ name: naming.SHARED_PLATFORM_STACK, kind: 'shared-platform', tier: estateGate.name, ...platformBase, artifact: sharedPath, constructPath: estate.estateName });
 
   for (const tier of tiers) {
@@ -68,8 +69,8 @@ export function platformArtifactsIn(estate: Estate, scratch: string): PlatformAr
       const name = naming.tierPlatformStackName(tier.name);
       const path = naming.dist.terraformStack(name);
       // The tier gating the platform stacks plans them too: its planner reads the platform paths.
-      const stack = buildTierPlatformStack(tfApp, estate, tier, gatedEnvs, gatedServers, tier === estateGate ? { platformTiers, plannerIssuerServers } : {});
-      pending.push({ path, content: stackJson(stack), meta: { kind: 'terraform-stack', tier: tier.name, stack: name, constructPaths: [estate.estateName] } });
+      const stack = buildTierPlatformStack(app(), estate, tier, gatedEnvs, gatedServers, tier === estateGate ? { platformTiers, plannerIssuerServers } : {});
+      pending.push({ path, content: soleStackJson(stack), meta: { kind: 'terraform-stack', tier: tier.name, stack: name, constructPaths: [estate.estateName] } });
       stacks.push({ name, kind: 'tier-platform', tier: tier.name, ...platformBase, artifact: path, constructPath: estate.estateName });
     }
     const appsPath = naming.dist.k8sTierApplications(tier.name);
