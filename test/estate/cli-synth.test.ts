@@ -154,7 +154,7 @@ describe('tierkit synth', () => {
   });
 
   it('refuses an invalid estate on worker threads as on one: the validation issues, no stack, nothing written', () => {
-    const dir = testTmp('cli');
+    const dir = testTmp('cli', 'invalid-jobs');
     const runs = ['1', '2'].map((jobs) => tierkit(['synth', '--app', join(FIXTURES, 'invalid-golden.ts'), '--jobs', jobs, '--out', join(dir, `invalid-${jobs}`)]));
     for (const r of runs) {
       expect(r.code).toBe(1);
