@@ -23,8 +23,15 @@ export interface PlatformArtifacts {
   /** The estate rendered, and whether through the reference renderers: `synthesize` uses it only for the same. */
   readonly estate: Estate;
   readonly reference: boolean;
+  /** The estate's construct paths when rendered (`constructTree`): `synthesize` refuses a tree changed since. */
+  readonly tree: string;
   readonly pending: readonly Pending[];
   readonly stacks: readonly ManifestStack[];
+}
+
+/** Every construct path of the estate, in tree order: what a program that adds or removes constructs changes. */
+export function constructTree(estate: Estate): string {
+  return JSON.stringify(estate.node.findAll().map((c) => c.node.path));
 }
 
 /**
@@ -88,5 +95,5 @@ export function platformArtifactsIn(estate: Estate, scratch: string): PlatformAr
     pending.push({ path: rootPath, content: chartYaml(buildAppOfAppsChart(k8sApp(), estate, tier)),
       meta: { kind: 'kubernetes-manifests', tier: tier.name, constructPaths: [estate.estateName] } });
   }
-  return { estate, reference: isReferenceRendering(), pending, stacks };
+  return { estate, reference: isReferenceRendering(), tree: constructTree(estate), pending, stacks };
 }

@@ -15,17 +15,17 @@ import {
 } from './manifest';
 import { hostsPreviews, previewSettings, previewWorkloadAccessor } from '../previews';
 import { canonicalJson, compareStrings } from './serialize';
-import { PlatformArtifacts, platformArtifactsIn } from './platform-artifacts';
+import { PlatformArtifacts, constructTree, platformArtifactsIn } from './platform-artifacts';
 import { Pending, inScratch, isReferenceRendering, renderEnvironment, terraformApp, withRendering } from './render';
-
-export { stackJson } from './render';
-export { PlatformArtifacts, platformArtifacts } from './platform-artifacts';
 import { stateAccess } from '../../contract/state-access';
 import type { ManifestPromote } from '../../contract/manifest';
 import { githubRulesets, rulesetFile } from '../../contract/github-rulesets';
 import { DATA_PROMOTE_PLAN_FILE, dataPromotePlan } from '../../contract/data-promote-workflow';
 import { REVIEW_PLAN_FILE, reviewWorkflowPlan } from '../../contract/review-workflow';
 import { manifestVaultQuotas } from './vault-quotas';
+
+export { stackJson } from './render';
+export { PlatformArtifacts, platformArtifacts } from './platform-artifacts';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../../package.json').version;
@@ -152,6 +152,10 @@ export function synthesize(estate: Estate, options: SynthesizeOptions = {}): Syn
   assertValid(estate);
   return withRendering(options.reference ?? false, () => inScratch((scratch) => {
     const given = options.platform;
+    // Rendered before the estate program could run again (an await, a timer): a tree changed since is refused, not mixed in.
+    if (given && given.estate === estate && given.tree !== constructTree(estate)) {
+      throw new Error('the estate program added or removed constructs while synth rendered it: build the whole tree before returning the Estate');
+    }
     const platform = given && given.estate === estate && given.reference === isReferenceRendering() ? given : platformArtifactsIn(estate, scratch);
     return build(estate, scratch, options.rendered ?? new Map(), platform);
   }));

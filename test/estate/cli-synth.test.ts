@@ -173,6 +173,14 @@ describe('tierkit synth', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('refuses a tree the program grows while the workers run (valid, but the platform was rendered before), writing nothing', () => {
+    const out = join(testTmp('cli'), 'grows-later');
+    const r = tierkit(['synth', '--app', join(FIXTURES, 'grows-later.ts'), '--jobs', '2', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the estate program added or removed constructs while synth rendered it');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('has --help for the tool and the command', () => {
     const top = tierkit(['--help']);
     expect(top.code).toBe(0);
