@@ -1,7 +1,7 @@
 /** The benchmark's results: data model, target verdicts and the markdown table. */
 
-export type Operation = 'synth (tierkit)' | 'synth (baseline)' | 'check' | 'diff' | 'check (compiled lib/)';
-/** The rows of every run; `check (compiled lib/)` is an extra row, with `--compiled` only. */
+export type Operation = 'synth (tierkit)' | 'synth (baseline)' | 'check' | 'diff' | 'check (compiled lib/)' | 'synth (compiled lib/)';
+/** The rows of every run; `check (compiled lib/)` and `synth (compiled lib/)` are extra rows, with `--compiled` only. */
 export const OPERATIONS: readonly Operation[] = ['synth (tierkit)', 'synth (baseline)', 'check', 'diff'];
 
 export interface Row {

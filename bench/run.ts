@@ -1,6 +1,8 @@
 /**
  * `npm run bench [-- --quick] [--runs N] [--multipliers 1,10,100] [--timeout-s S] [--no-phases] [--only check] [--compiled]`
  *
+ * `--compiled` adds rows for check and synth through the compiled CLI (lib/), what an installed tierkit runs.
+ *
  * `--only` times only the listed operations (synth, baseline, check, diff); check and diff still
  * need a dist, which one untimed synth writes when synth itself is not timed.
  *
@@ -15,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { ChildOptions, Sample, median, rssMethod, runNode } from './measure';
 import { BenchReport, Machine, Operation, Phases, Row, evaluateTargets, toMarkdown } from './report';
 import { BASE_SIZE } from './spec';
+import { writeCompiledEntry } from './compiled-entry';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'cli', 'main.ts');
@@ -47,9 +50,11 @@ export interface BenchOptions {
   /** Operations to time. @default every one of BENCH_OPERATIONS */
   readonly only?: ReadonlySet<BenchOperation>;
   /**
-   * Also time check through the compiled CLI (lib/, built first by `npm run build`, untimed): what an
-   * installed tierkit runs. An extra row; the `check` row (source checkout, tsx) stays comparable
-   * with earlier reports. @default false
+   * Also time check and synth through the compiled CLI (lib/, built first by `npm run build`,
+   * untimed): what an installed tierkit runs. Synth runs the bench estate as an installed user's
+   * program importing `tierkit` (bench/compiled-entry.ts), and its dist must equal the source
+   * synth's. Extra rows; the `check` and `synth (tierkit)` rows (source checkout, tsx) stay
+   * comparable with earlier reports. @default false
    */
   readonly compiled?: boolean;
 }
@@ -123,6 +128,22 @@ function machine(loadBefore: number[]): Machine {
   };
 }
 
+/**
+ * The compiled synth's row: failed if the build failed, or if its dist differs from the source
+ * synth's (`manifest.json` lists every artifact's sha256, so equal manifests mean equal dists).
+ */
+function compiledSynthRow(x: number, envCount: number, dist: string, build: Sample, run: () => Sample[], compiledDist: string): Row {
+  const op = 'synth (compiled lib/)';
+  if (build.exitCode !== 0) return { ...unavailable(op, x, envCount, 'synth'), status: 'failed', note: `npm run build failed: ${build.stderr.slice(0, 200)}` };
+  const row = summarize(op, x, envCount, run(), [0]);
+  const manifest = (d: string) => (existsSync(join(d, 'manifest.json')) ? readFileSync(join(d, 'manifest.json'), 'utf8') : undefined);
+  if (row.status === 'ok' && manifest(dist) === undefined) return { ...row, status: 'failed', note: 'the source synth wrote no dist to compare its dist with' };
+  if (row.status === 'ok' && manifest(compiledDist) !== manifest(dist)) {
+    return { ...row, status: 'failed', medianMs: NaN, medianRssMiB: NaN, medianCpuMs: NaN, note: `its dist differs from the source synth's (${compiledDist}, ${dist})` };
+  }
+  return row;
+}
+
 export function runBench(o: BenchOptions, log: Log = () => undefined): BenchReport {
   const loadBefore = loadavg();
   const child = (timeoutMs = o.timeoutMs): ChildOptions => ({ cwd: ROOT, timeoutMs });
@@ -134,8 +155,11 @@ export function runBench(o: BenchOptions, log: Log = () => undefined): BenchRepo
   const phases: Phases[] = [];
   const timed = (op: BenchOperation) => o.only === undefined || o.only.has(op);
   // Built once, before anything is timed; a failed build makes the compiled rows failed, never stale.
-  const compiled = o.compiled && timed('check') && available.check ? runNode([join(ROOT, 'scripts', 'build.js')], child()) : undefined;
+  const compiled = o.compiled && ((timed('check') && available.check) || timed('synth')) ? runNode([join(ROOT, 'scripts', 'build.js')], child()) : undefined;
   const compiledCli = join(ROOT, 'lib', 'cli', 'main.js');
+  // bin/tierkit's installed path: lib/cli/main.js, no tsx.
+  const compiledScript = `require(${JSON.stringify(compiledCli)}).main(process.argv.slice(1), { out: (t) => console.log(t), err: (t) => console.error(t), cwd: process.cwd() }).then((c) => { process.exitCode = c; })`;
+  const compiledEntry = compiled && timed('synth') ? writeCompiledEntry(join(o.workDir, 'compiled-estate')) : undefined;
 
   for (const x of o.multipliers) {
     const env = sizeEnv(o, x);
@@ -162,6 +186,7 @@ export function runBench(o: BenchOptions, log: Log = () => undefined): BenchRepo
     const envCount = appEnvironmentsIn(dist);
     if (synthRow) synthRow = { ...synthRow, appEnvironments: envCount };
     if (synthRow && timed('synth')) rows.push(synthRow);
+    if (compiled && compiledEntry) rows.push(compiledSynthRow(x, envCount, dist, compiled, () => samples('synth (compiled lib/)', () => ['-e', compiledScript, 'synth', '--app', compiledEntry, '--out', `${dist}-compiled`, '--quiet'], { ...child(), env }), `${dist}-compiled`));
     if (timed('baseline')) {
       const bl = samples('synth (baseline)', () => ['--import', 'tsx', BASELINE, join(o.workDir, `baseline-${x}x`)], { ...child(), env });
       rows.push(summarize('synth (baseline)', x, envCount, bl, [0]));
@@ -175,14 +200,12 @@ export function runBench(o: BenchOptions, log: Log = () => undefined): BenchRepo
     } else {
       rows.push(available.check ? { ...unavailable('check', x, envCount, 'check'), status: 'failed', note: 'no dist: synth failed' } : unavailable('check', x, envCount, 'check'));
     }
-    if (compiled && synthRow?.status === 'ok') {
+    if (compiled && timed('check') && available.check && synthRow?.status === 'ok') {
       const op = 'check (compiled lib/)';
       if (compiled.exitCode !== 0) {
         rows.push({ ...unavailable(op, x, envCount, 'check'), status: 'failed', note: `npm run build failed: ${compiled.stderr.slice(0, 200)}` });
       } else {
-        // bin/tierkit's installed path: lib/cli/main.js, no tsx.
-        const script = `require(${JSON.stringify(compiledCli)}).main(process.argv.slice(1), { out: (t) => console.log(t), err: (t) => console.error(t), cwd: process.cwd() }).then((c) => { process.exitCode = c; })`;
-        const s = samples(op, () => ['-e', script, 'check', dist, '--format', 'json', '--now', CHECK_NOW], child(), true);
+        const s = samples(op, () => ['-e', compiledScript, 'check', dist, '--format', 'json', '--now', CHECK_NOW], child(), true);
         rows.push(summarize(op, x, envCount, s, [0, 1], true));
       }
     }

@@ -489,7 +489,11 @@ const rules: Record<string, Rule> = {
         `use a pinned major, or pin docker.io/library/postgres:<tag>@sha256:<digest> for ${s.majorVersion} in constructs/lifecycle/images.ts`)];
     }),
   ],
-  previews: (e) => apps(e).flatMap((a) => previewIssues(e, a, environments(e))),
+  // The envs once, not once per app: quadratic at 300 apps × 2,300 envs (~0.5 s of synth at 100×).
+  previews: (e) => {
+    const envs = environments(e);
+    return apps(e).flatMap((a) => previewIssues(e, a, envs));
+  },
   promotion: (e) => e.promotion.issues(e.displayPath(e), (t) => e.tier(t).config.applyGate.human),
   backend: (e) => e.backend.issues(e.displayPath(e)),
 

@@ -1,13 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { environmentsOf } from '../../constructs/query';
-import { synthesize } from '../../constructs/synth/synthesize';
+import { SynthOutput, platformArtifacts, synthesize } from '../../constructs/synth/synthesize';
 import { assertValid } from '../../constructs/validation';
 import { assertOutDirOwnable, writeDist } from '../../constructs/synth/write';
 import { parse } from '../args';
 import { Command, EXIT, UsageError } from '../command';
 import { DEFAULT_ENTRY, loadEstate } from '../estate-entry';
 import { configuredEntry, projectRoot, resolveFrom } from '../project';
-import { PARALLEL_MIN_ENVIRONMENTS, renderInParallel, threadCount } from '../synth-workers';
+import { PARALLEL_MIN_ENVIRONMENTS, startParallelRender, threadCount } from '../synth-workers';
 
 export const synthCommand: Command = {
   name: 'synth',
@@ -48,10 +48,24 @@ written), 2 usage error.`,
     assertOutDirOwnable(outDir);
     const started = performance.now();
     const estate = loadEstate(entry);
-    assertValid(estate);
     const threads = threadCount(jobs, environmentsOf(estate).length);
-    const rendered = threads > 1 ? await renderInParallel(entry, estate, threads) : undefined;
-    const { files, manifest } = synthesize(estate, { rendered });
+    let output: SynthOutput;
+    if (threads > 1) {
+      // The workers load their modules while this thread validates and renders the platform.
+      const parallel = startParallelRender(entry, threads);
+      try {
+        assertValid(estate);
+        const platform = platformArtifacts(estate);
+        const rendered = await parallel.render(estate);
+        // synthesize validates again: the estate program may have changed the tree while the workers ran.
+        output = synthesize(estate, { rendered, platform });
+      } finally {
+        await parallel.stop();
+      }
+    } else {
+      output = synthesize(estate);
+    }
+    const { files, manifest } = output;
     writeDist(outDir, files);
     if (!values.quiet) {
       const perTier = new Map<string, { stacks: number; k8s: number }>();

@@ -1,38 +1,31 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { canonicalGrants, hasPromoteCredential, rehearsalSandbox } from '../promote-credential';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App as K8sApp, Chart } from 'cdk8s';
 import { declaredFlags, hasGoldenDump } from '../lifecycle/plan';
 import { seedProducers } from '../lifecycle/producers';
-import { TerraformApp, TerraformStack } from '../cdktf';
 import { AppEnvironment } from '../app-environment';
 import { Estate } from '../estate';
 import * as naming from '../naming';
-import { environmentsOf, gatingTierOfEstate, gatingTierOfServer, tiersInUse } from '../query';
+import { environmentsOf, gatingTierOfServer, tiersInUse } from '../query';
 import { SandboxReset } from '../enums';
 import { Sandbox } from '../sandbox';
 import { Tier } from '../tier';
 import { assertValid } from '../validation';
-import { buildAppOfAppsChart, buildEnvironmentChart, buildTierApplicationsChart } from './kubernetes';
-import { buildPreviewChart, previewKustomization } from './preview-manifests';
-import { chartJson } from './kubernetes-json';
 import {
   MANIFEST_SCHEMA_VERSION, Manifest, ManifestAppEnvironment, ManifestArtifact, ManifestPreviews, ManifestServer, ManifestStack, ManifestTier,
 } from './manifest';
 import { hostsPreviews, previewSettings, previewWorkloadAccessor } from '../previews';
-import { canonicalJson, compareStrings, yamlStream } from './serialize';
+import { canonicalJson, compareStrings } from './serialize';
+import { PlatformArtifacts, constructTree, platformArtifactsIn } from './platform-artifacts';
+import { Pending, inScratch, isReferenceRendering, renderEnvironment, terraformApp, withRendering } from './render';
 import { stateAccess } from '../../contract/state-access';
 import type { ManifestPromote } from '../../contract/manifest';
 import { githubRulesets, rulesetFile } from '../../contract/github-rulesets';
 import { DATA_PROMOTE_PLAN_FILE, dataPromotePlan } from '../../contract/data-promote-workflow';
 import { REVIEW_PLAN_FILE, reviewWorkflowPlan } from '../../contract/review-workflow';
-import { buildAppEnvironmentStack } from './terraform-app-environment';
-import { plainAppEnvironmentStack } from './terraform-app-environment-plain';
-import { buildSharedPlatformStack, buildTierPlatformStack } from './terraform-platform';
-import { hasShortLivedPlanner } from '../../contract/planner';
 import { manifestVaultQuotas } from './vault-quotas';
+
+export { stackJson } from './render';
+export { PlatformArtifacts, platformArtifacts } from './platform-artifacts';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../../package.json').version;
@@ -43,36 +36,8 @@ export interface SynthOutput {
   readonly manifest: Manifest;
 }
 
-interface Pending {
-  readonly path: string;
-  readonly content: string;
-  readonly meta: Omit<ManifestArtifact, 'path' | 'sha256'>;
-}
-
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-/** A stack's canonical JSON through cdktf (token resolution, overrides, escape hatches' additions). */
-export function stackJson(stack: TerraformStack): string {
-  stack.prepareStack();
-  return canonicalJson(stack.toTerraform());
-}
-
-/** Whether this synth renders through cdktf and `yaml` only (`SynthesizeOptions.reference`). */
-let referenceRendering = false;
-
-function chartYaml(chart: Chart): string {
-  return yamlStream(referenceRendering ? chart.toJson() : chartJson(chart), referenceRendering);
-}
-
-/**
- * Each chart gets an App of its own: cdk8s `Chart.toJson()` resolves dependencies and validates
- * the whole App, so one App holding every chart made synthesis quadratic in the number of envs.
- * Charts never reference each other, so the output is the same.
- */
-function k8sApp(): K8sApp {
-  return new K8sApp({ outdir: 'cdk8s.out' });
 }
 
 function manifestTier(estate: Estate, tier: Tier): ManifestTier {
@@ -157,39 +122,20 @@ function manifestEnvironment(env: AppEnvironment, artifacts: string[]): Manifest
   };
 }
 
-/**
- * cdktf captures a full stack trace for every token it creates (into a plain `{ stack: '' }`
- * object, whose `.stack` it reads at once) and never shows it unless resolution fails. Formatting
- * those traces — and symbolicating them when source maps are on (tsx turns them on) — was a third
- * of synthesis time. While synthesis runs, source maps are off and a non-Error target formats to
- * '' (cdktf then keeps an empty creation stack); real errors keep V8's usual stack text.
- */
-function withCheapStackTraces<T>(fn: () => T): T {
-  const proc = process as NodeJS.Process & { sourceMapsEnabled?: boolean };
-  const sourceMaps = proc.sourceMapsEnabled ?? false;
-  const previous = Error.prepareStackTrace;
-  if (sourceMaps) proc.setSourceMapsEnabled(false);
-  Error.prepareStackTrace = (error, frames) => {
-    if (!(error instanceof Error)) return '';
-    if (previous) return previous(error, frames);
-    return `${error}${frames.map((f) => `\n    at ${f}`).join('')}`;
-  };
-  try {
-    return fn();
-  } finally {
-    Error.prepareStackTrace = previous;
-    if (sourceMaps) proc.setSourceMapsEnabled(true);
-  }
-}
-
 /** Options of `synthesize`. */
 export interface SynthesizeOptions {
   /**
-   * App-environment files already rendered elsewhere (`synthesizeShard` on worker threads), by
+   * App-environment files already rendered elsewhere (`synthesizeTaken` on worker threads), by
    * dist path: an env whose two files are here is not built again.
    * @default - every app-environment is built here
    */
   readonly rendered?: ReadonlyMap<string, string>;
+  /**
+   * The platform artifacts already rendered (`platformArtifacts`, while worker threads render the
+   * envs). Used only when rendered from this very estate, by the same renderers.
+   * @default - rendered here
+   */
+  readonly platform?: PlatformArtifacts;
   /**
    * Render every stack through cdktf and every manifest through `yaml`, as before the fast paths:
    * the reference the tests compare the fast output with, byte for byte.
@@ -204,12 +150,15 @@ export interface SynthesizeOptions {
  */
 export function synthesize(estate: Estate, options: SynthesizeOptions = {}): SynthOutput {
   assertValid(estate);
-  referenceRendering = options.reference ?? false;
-  try {
-    return inScratch((scratch) => build(estate, scratch, options.rendered ?? new Map()));
-  } finally {
-    referenceRendering = false;
-  }
+  return withRendering(options.reference ?? false, () => inScratch((scratch) => {
+    const given = options.platform;
+    // Rendered before the estate program could run again (an await, a timer): a tree changed since is refused, not mixed in.
+    if (given && given.estate === estate && given.tree !== constructTree(estate)) {
+      throw new Error('the estate program added or removed constructs while synth rendered it: build the whole tree before returning the Estate');
+    }
+    const platform = given && given.estate === estate && given.reference === isReferenceRendering() ? given : platformArtifactsIn(estate, scratch);
+    return build(estate, scratch, options.rendered ?? new Map(), platform);
+  }));
 }
 
 /**
@@ -217,46 +166,39 @@ export function synthesize(estate: Estate, options: SynthesizeOptions = {}): Syn
  * the work, for a worker thread. The output is what `synthesize` writes for those envs, byte for byte.
  */
 export function synthesizeShard(estate: Estate, index: number, count: number): Map<string, string> {
+  const out = new Map<string, string>();
+  let next = index;
+  const take = () => {
+    const i = next;
+    next += count;
+    return i;
+  };
+  for (const [, files] of synthesizeTaken(estate, take)) for (const [path, content] of files) out.set(path, content);
+  return out;
+}
+
+/**
+ * The two files of each app-environment whose index (declaration order) `take` hands out, until it
+ * hands out one past the last: threads sharing one counter share the envs between them
+ * (`cli/synth-workers.ts`). The files are what `synthesize` writes for those envs, byte for byte.
+ */
+export function synthesizeTaken(estate: Estate, take: () => number): Map<number, [string, string][]> {
   return inScratch((scratch) => {
-    const tfApp = new TerraformApp({ stackTraces: false, skipValidation: false, outdir: scratch });
-    const out = new Map<string, string>();
+    const tfApp = terraformApp(scratch);
+    const out = new Map<number, [string, string][]>();
+    const envs = environmentsOf(estate);
     const gatingOf = new Map(estate.servers.map((s) => [s, gatingTierOfServer(estate, s)]));
-    environmentsOf(estate).forEach((env, i) => {
-      if (i % count !== index) return;
-      for (const [path, content] of renderEnvironment(tfApp, env, gatingOf.get(env.server!)!.name)) out.set(path, content);
-    });
+    for (let i = take(); i >= 0 && i < envs.length; i = take()) {
+      out.set(i, renderEnvironment(tfApp, envs[i], gatingOf.get(envs[i].server!)!.name));
+    }
     return out;
   });
 }
 
-function inScratch<T>(fn: (scratch: string) => T): T {
-  // cdktf's App creates its outdir (and `stacks/`) on construction although nothing is written
-  // there: give it a private temp dir instead of littering the cwd with `cdktf.out/`.
-  const scratch = mkdtempSync(join(tmpdir(), 'tierkit-cdktf-'));
-  try {
-    return withCheapStackTraces(() => fn(scratch));
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-}
-
-/**
- * An app-environment's Terraform stack and Kubernetes manifests: [path, content] twice. The stack
- * is written without cdktf when tierkit alone declares it (same bytes), through cdktf otherwise.
- */
-function renderEnvironment(tfApp: TerraformApp, env: AppEnvironment, gatingTier: string): [string, string][] {
-  const plain = referenceRendering ? undefined : plainAppEnvironmentStack(env, gatingTier);
-  return [
-    [naming.dist.terraformStack(env.stackName), plain ? canonicalJson(plain) : stackJson(buildAppEnvironmentStack(tfApp, env, gatingTier).stack)],
-    [naming.dist.k8sAppEnvironment(env.tier.name, env.coordinate), chartYaml(buildEnvironmentChart(k8sApp(), env))],
-  ];
-}
-
-function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, string>): SynthOutput {
+function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, string>, platform: PlatformArtifacts): SynthOutput {
   const envs = environmentsOf(estate);
   const tiers = tiersInUse(estate);
-  const estateGate = gatingTierOfEstate(estate);
-  const tfApp = new TerraformApp({ stackTraces: false, skipValidation: false, outdir: scratch });
+  const tfApp = terraformApp(scratch);
   const pending: Pending[] = [];
   const stacks: ManifestStack[] = [];
   const envArtifacts = new Map<AppEnvironment, string[]>();
@@ -282,47 +224,8 @@ function build(estate: Estate, scratch: string, rendered: ReadonlyMap<string, st
       constructPath: estate.displayPath(env),
     });
   }
-
-  const platformBase = { gatingTier: estateGate.name, applyGate: gate(estateGate).name, humanGate: gate(estateGate).human };
-  // A CI applier (and planner) exists only for a tier that gates something and is applied from CI at all.
-  const hasTierPlatform = (tier: (typeof tiers)[number]) => gate(tier).name !== 'none'
-    && (envs.some((e) => gatingOf.get(e.server!) === tier) || estate.servers.some((s) => gatingOf.get(s) === tier));
-  const platformTiers = tiers.filter(hasTierPlatform).map((t) => t.name);
-  // Servers (16+) whose short-lived planner login a tier platform stack declares: platform-admin writes them.
-  const plannerIssuerServers = estate.servers
-    .filter((s) => hasShortLivedPlanner(s.majorVersion) && platformTiers.includes(gatingOf.get(s)!.name)).map((s) => s.serverId);
-  const shared = buildSharedPlatformStack(tfApp, estate, platformTiers, plannerIssuerServers);
-  const sharedPath = naming.dist.terraformStack(naming.SHARED_PLATFORM_STACK);
-  pending.push({ path: sharedPath, content: stackJson(shared), meta: { kind: 'terraform-stack', stack: naming.SHARED_PLATFORM_STACK, constructPaths: [estate.estateName] } });
-  stacks.push({ name: naming.SHARED_PLATFORM_STACK, kind: 'shared-platform', tier: estateGate.name, ...platformBase, artifact: sharedPath, constructPath: estate.estateName });
-
-  for (const tier of tiers) {
-    const tierEnvs = envs.filter((e) => e.tier === tier);
-    const gatedEnvs = envs.filter((e) => gatingOf.get(e.server!) === tier);
-    const gatedServers = estate.servers.filter((s) => gatingOf.get(s) === tier);
-    if (hasTierPlatform(tier)) {
-      const name = naming.tierPlatformStackName(tier.name);
-      const path = naming.dist.terraformStack(name);
-      // The tier gating the platform stacks plans them too: its planner reads the platform paths.
-      const stack = buildTierPlatformStack(tfApp, estate, tier, gatedEnvs, gatedServers, tier === estateGate ? { platformTiers, plannerIssuerServers } : {});
-      pending.push({ path, content: stackJson(stack), meta: { kind: 'terraform-stack', tier: tier.name, stack: name, constructPaths: [estate.estateName] } });
-      stacks.push({ name, kind: 'tier-platform', tier: tier.name, ...platformBase, artifact: path, constructPath: estate.estateName });
-    }
-    const appsPath = naming.dist.k8sTierApplications(tier.name);
-    pending.push({ path: appsPath, content: chartYaml(buildTierApplicationsChart(k8sApp(), estate, tier, tierEnvs)),
-      meta: { kind: 'kubernetes-manifests', tier: tier.name, constructPaths: tierEnvs.map((e) => estate.displayPath(e)) } });
-    // The per-PR manifests every preview Application of the tier deploys (preview-manifests.ts).
-    for (const env of tierEnvs.filter(hostsPreviews)) {
-      const dir = naming.k8sPreviewDir(tier.name, env.app.appName);
-      const meta = { kind: 'kubernetes-manifests' as const, tier: tier.name, app: env.app.appName, constructPaths: [estate.displayPath(env.app)] };
-      pending.push({ path: `${dir}/${naming.PREVIEW_KUSTOMIZATION_FILE}`, content: yamlStream([previewKustomization()], referenceRendering), meta });
-      const chart = buildPreviewChart(new Chart(k8sApp(), `previews-${env.app.appName}`, { disableResourceNameHashes: true }), env);
-      pending.push({ path: `${dir}/${naming.PREVIEW_OBJECTS_FILE}`, content: chartYaml(chart), meta });
-    }
-    const rootPath = naming.dist.k8sAppOfApps(tier.name);
-    pending.push({ path: rootPath, content: chartYaml(buildAppOfAppsChart(k8sApp(), estate, tier)),
-      meta: { kind: 'kubernetes-manifests', tier: tier.name, constructPaths: [estate.estateName] } });
-  }
+  pending.push(...platform.pending);
+  stacks.push(...platform.stacks);
 
   const files = new Map<string, string>();
   for (const p of pending) {

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateEstate } from '../../constructs';
@@ -135,6 +135,19 @@ describe('bench harness', () => {
     for (const row of report.rows) expect(row, row.operation).toMatchObject({ status: 'ok', runs: 1, appEnvironments: 8 });
     expect(toMarkdown(report)).toContain('| check (compiled lib/) | 1× | 8 |');
   }, 300_000);
+
+  it('--compiled --only synth adds a row timing synth through the compiled CLI on an estate importing tierkit, its dist equal to the source one', () => {
+    const workDir = testTmp('bench', `compiled-synth-${process.pid}`);
+    const options = { ...optionsFromArgv(['--quick', '--multipliers', '1', '--only', 'synth', '--compiled', '--work-dir', workDir]), base: { apps: 1, sandboxes: 1 } };
+    const report = runBench(options);
+    expect(report.rows.map((r) => r.operation)).toEqual(['synth (tierkit)', 'synth (compiled lib/)']);
+    for (const row of report.rows) expect(row, row.operation).toMatchObject({ status: 'ok', runs: 1, appEnvironments: 8 });
+    expect(toMarkdown(report)).toContain('| synth (compiled lib/) | 1× | 8 |');
+    // An installed user's program: JavaScript requiring `tierkit`, never the checkout's sources.
+    const entry = readFileSync(join(workDir, 'compiled-estate', 'generate.js'), 'utf8');
+    expect(entry).toContain('require("tierkit")');
+    expect(entry).not.toMatch(/require\("\.\.\//);
+  }, 600_000);
 
   it('judges the targets at the reference size and marks what was not measured', () => {
     const row = (operation: Row['operation'], multiplier: number, medianMs: number, medianRssMiB = 100): Row => ({

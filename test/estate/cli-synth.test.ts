@@ -153,6 +153,34 @@ describe('tierkit synth', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('refuses an invalid estate on worker threads as on one: the validation issues, no stack, nothing written', () => {
+    const dir = testTmp('cli', 'invalid-jobs');
+    const runs = ['1', '2'].map((jobs) => tierkit(['synth', '--app', join(FIXTURES, 'invalid-golden.ts'), '--jobs', jobs, '--out', join(dir, `invalid-${jobs}`)]));
+    for (const r of runs) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('test/erp/sandbox: seed = "golden"');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(runs[1].stderr.replace(/invalid-2/g, 'invalid-1')).toBe(runs[0].stderr);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('validates again after the workers: a tree the program changes meanwhile is refused, writing nothing', () => {
+    const out = join(testTmp('cli'), 'later');
+    const r = tierkit(['synth', '--app', join(FIXTURES, 'invalid-later.ts'), '--jobs', '2', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('test/erp/late: seed = "golden"');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a tree the program grows while the workers run (valid, but the platform was rendered before), writing nothing', () => {
+    const out = join(testTmp('cli'), 'grows-later');
+    const r = tierkit(['synth', '--app', join(FIXTURES, 'grows-later.ts'), '--jobs', '2', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the estate program added or removed constructs while synth rendered it');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('has --help for the tool and the command', () => {
     const top = tierkit(['--help']);
     expect(top.code).toBe(0);
