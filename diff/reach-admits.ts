@@ -3,6 +3,7 @@ import { compareStrings } from '../contract/order';
 import { code, text } from './markdown-text';
 import type { ReachItem, TerraformChange } from './model';
 import { tierRank } from './summary';
+import { vaultGlobMatches } from '../contract/vault-glob';
 
 /**
  * Reach into a stricter tier through whom a Kubernetes auth role ADMITS (seen from the other side
@@ -20,10 +21,6 @@ function strings(v: unknown): string[] {
   return [];
 }
 
-function globMatches(glob: string, name: string): boolean {
-  return new RegExp(`^${glob.split('*').map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name);
-}
-
 interface Admission {
   /** The namespace (or glob, or selector) as written. */
   readonly bound: string;
@@ -35,7 +32,7 @@ interface Admission {
 function admissions(envs: readonly ManifestAppEnvironment[], a: Attrs): Admission[] {
   const out: Admission[] = [];
   for (const ns of strings(a.bound_service_account_namespaces)) {
-    const declared = envs.filter((e) => (ns.includes('*') ? globMatches(ns, e.names.namespace) : e.names.namespace === ns));
+    const declared = envs.filter((e) => (ns.includes('*') ? vaultGlobMatches(ns, e.names.namespace) : e.names.namespace === ns));
     // A glob also admits namespaces nobody declared; a name nobody declared is anyone's.
     if (ns.includes('*') || declared.length === 0) out.push({ bound: ns });
     for (const e of declared) out.push({ bound: ns, admitted: e });

@@ -3,6 +3,7 @@ import { AuthRole, Env, EstateGraph } from '../graph/types';
 import { Rule, RuleFinding, describeEnv, upwardEnvReach } from './support/rule';
 import { isPreviewJobsAuthRole } from './support/previews';
 import { isPreviewWorkloadAuthRole } from './support/preview-workload';
+import { vaultGlobMatches } from '../../contract/vault-glob';
 
 /** Vault attaches `default` to every token unless told not to; it grants only token self-service. */
 const BUILTIN = new Set(['default']);
@@ -37,11 +38,6 @@ function unresolved(name: string): string {
   return `it grants "${name}", a policy of no declared env: tierkit cannot bound what it reaches in the Vault that holds prod`;
 }
 
-/** Vault's glob for bound namespaces (`*` anywhere), as a test of a namespace name. */
-function globMatches(glob: string, name: string): boolean {
-  return new RegExp(`^${glob.split('*').map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name);
-}
-
 /**
  * Why admitting namespace `v` to `env`'s policies is beyond any suppression: the workloads of a
  * looser tier's namespace (a sandbox, a CI branch, dev, staging) log in with a stricter env's
@@ -51,7 +47,7 @@ function globMatches(glob: string, name: string): boolean {
  */
 function admitsUpward(g: EstateGraph, env: Env, v: string): string | undefined {
   const what = `env ${env.slug}'s policies, which auth role binds to namespace "${v}"`;
-  const declared = v.includes('*') ? g.envs.filter((e) => e !== env && globMatches(v, e.names.namespace)) : [g.index.byNamespace.get(v)].filter((e): e is Env => e !== undefined);
+  const declared = v.includes('*') ? g.envs.filter((e) => e !== env && vaultGlobMatches(v, e.names.namespace)) : [g.index.byNamespace.get(v)].filter((e): e is Env => e !== undefined);
   for (const admitted of declared) {
     const why = upwardEnvReach(g, admitted.tier, env, `${what} (${admitted.slug}, tier ${admitted.tier})`);
     if (why) return why;
