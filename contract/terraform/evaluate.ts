@@ -29,6 +29,12 @@ interface Env {
 
 const NAMESPACES = new Set(['var', 'local', 'data', 'module', 'path', 'terraform', 'self', 'count', 'each', 'resource', 'ephemeral']);
 
+/**
+ * An object key `__proto__`: a JavaScript object cannot hold it as Terraform's map does (assigning it
+ * sets the prototype, so the key vanishes and reading it returns Object.prototype): unknown.
+ */
+const PROTO_KEY = new Unknown('{"__proto__" = …}', 'an object key "__proto__", which tierkit cannot hold as Terraform does');
+
 /** Materialize lazies (deeply). */
 export function force(v: unknown): unknown {
   if (v instanceof Lazy) return force(v.all());
@@ -36,6 +42,7 @@ export function force(v: unknown): unknown {
   if (v && typeof v === 'object' && !(v instanceof Unknown)) {
     const o = v as Record<string, unknown>;
     if (!Object.values(o).some((x) => x instanceof Lazy || (x && typeof x === 'object'))) return o;
+    if (Object.prototype.hasOwnProperty.call(o, '__proto__')) return PROTO_KEY;
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(o)) out[k] = force(x);
     return out;
@@ -206,6 +213,7 @@ function evalNode(n: Node, env: Env): unknown {
         if (k instanceof Unknown) return k;
         const key = toText(k);
         if (key instanceof Unknown) return key;
+        if (key === '__proto__') return PROTO_KEY;
         out[key] = force(evalNode(vn, env));
       }
       return out;
@@ -271,6 +279,7 @@ function evalFor(n: Extract<Node, { k: 'for' }>, env: Env): unknown {
     }
     const key = toText(force(evalNode(n.key!, inner)));
     if (key instanceof Unknown) return key;
+    if (key === '__proto__') return PROTO_KEY;
     if (n.group) ((object[key] ??= []) as unknown[]).push(val);
     else if (Object.prototype.hasOwnProperty.call(object, key)) throw new EvalError(`duplicate key "${key}" in a for expression`);
     else object[key] = val;

@@ -37,11 +37,16 @@ function inexactIn(v: unknown): string | undefined {
     return undefined;
   }
   for (const [k, x] of Object.entries(v)) {
+    // JavaScript lists integer-like keys first and treats `__proto__` as the prototype: Terraform's
+    // maps order keys by bytes and hold any key (jsonencode({"10"=…, "9"=…}) keeps "10" first).
+    if (k === '__proto__' || INDEX_LIKE.test(k)) return `an object key "${k}", which a JavaScript object orders or holds unlike Terraform`;
     const r = inexactIn(k) ?? inexactIn(x);
     if (r) return r;
   }
   return undefined;
 }
+
+const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
 
 /** Every function: arguments and result must be in the exact subset, else the call is unknown. */
 function exact(name: string, fn: Fn): Fn {

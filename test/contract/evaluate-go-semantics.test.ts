@@ -23,6 +23,23 @@ describe('evaluator: Go semantics, or unknown', () => {
     expect(ev('${replace("ab", "/(x)|b/", "[$1]")}')).toBe('a[]'); // an unmatched group is empty
   });
 
+  it('an object key "__proto__" is unknown: JavaScript drops it (or reads Object.prototype) where Terraform keeps it (attack23)', () => {
+    unknown('${lookup({"__proto__"="crm"}, "__proto__", "crm-alice")}'); // Terraform: "crm"
+    unknown('${keys({"__proto__"="x"})}'); // Terraform: ["__proto__"]
+    unknown('${{for k, v in {"__proto__"="crm"}: k => v}}');
+    unknown('${{for k in ["__proto__"]: k => "crm"}}');
+    unknown('${lookup(local.m, "__proto__", "crm-alice")}', { locals: JSON.parse('{"m":{"__proto__":"crm"}}') });
+    expect(ev('${lookup({"a"="crm"}, "a", "x")}')).toBe('crm');
+  });
+
+  it('a number-like object key is unknown to every function: JavaScript lists it first, Terraform by bytes (attack23)', () => {
+    unknown('${jsonencode({"10"="crm/config","9"="crm-alice/config"})}'); // Terraform: {"10":…,"9":…}
+    unknown('${replace(jsonencode({"10"="crm/config","9"="crm-alice/config"}), "/^[{]\\"[0-9]+\\":\\"([a-z/-]*)\\".*$/", "$1")}');
+    unknown('${values({"10"="a","9"="b"})}');
+    expect(ev('${jsonencode({"b"="2","a"="1"})}')).toBe('{"a":"1","b":"2"}');
+    expect(ev('${[for k, v in {"10"="a","9"="b"}: v][0]}')).toBe('a'); // for iterates keys in byte order, as Terraform
+  });
+
   it('replace with a regexp skips an empty match right after a match (Go replaceAll)', () => {
     expect(ev('${replace("baaac", "/a*/", "X")}')).toBe('XbXcX'); // JS: "XbXXcX"
     expect(ev('${replace("erp-x-role", "/-x-/", "_")}')).toBe('erp_role');
