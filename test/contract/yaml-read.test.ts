@@ -103,6 +103,8 @@ describe('the fast YAML reader', () => {
         if (verified) kept++;
       }
     }), { numRuns: 2000 });
-    expect(kept).toBeGreaterThan(1000);
+    // The fast path must really be exercised. Of the 8,000 streams, it keeps 976 to 1,170 from one random run
+    // to the next (CI once saw 976 against the old bound of 1,000). It keeps none if it breaks.
+    expect(kept).toBeGreaterThan(500);
   });
 });
